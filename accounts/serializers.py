@@ -1,0 +1,35 @@
+from rest_framework import serializers
+
+from accounts.models import User
+
+
+class EmployeeSerializer(serializers.ModelSerializer):
+    centre = serializers.CharField(source="centre.name", default=None, read_only=True)
+    team = serializers.CharField(source="team.name", default=None, read_only=True)
+    position = serializers.CharField(source="position.name", default=None, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "staff_id", "name", "centre", "team", "position", "level", "hire_date"]
+        read_only_fields = fields
+
+
+class MeSerializer(EmployeeSerializer):
+    roles = serializers.SerializerMethodField()
+    permissions = serializers.SerializerMethodField()
+    years_of_service = serializers.SerializerMethodField()
+
+    class Meta(EmployeeSerializer.Meta):
+        fields = EmployeeSerializer.Meta.fields + [
+            "email", "education", "performance_rating", "years_of_service", "roles", "permissions",
+        ]
+        read_only_fields = fields
+
+    def get_roles(self, user: User) -> list[str]:
+        return user.role_names
+
+    def get_permissions(self, user: User) -> list[str]:
+        return sorted(p for p in user.get_all_permissions() if p.startswith("accounts."))
+
+    def get_years_of_service(self, user: User) -> float | None:
+        return user.years_of_service()

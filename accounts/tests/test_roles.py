@@ -1,0 +1,103 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from accounts.roles import ROLE_PERMISSIONS, Role
+
+pytestmark = pytest.mark.django_db
+
+WORKSPACES = {
+    "accounts:review_workspace": {"reviewer", "ops_manager"},
+    "accounts:training_workspace": {"training_manager"},
+    "accounts:employee_directory": {"training_manager", "hr", "ops_manager"},
+    "accounts:operations_workspace": {"ops_manager"},
+}
+ROLE_FIXTURES = ["csr", "reviewer", "training_manager", "hr", "ops_manager"]
+
+
+def test_every_role_group_exists_with_its_permissions():
+    for role in Role:
+        group = Group.objects.get(name=role.value)
+        codenames = set(group.permissions.values_list("codename", flat=True))
+        assert set(ROLE_PERMISSIONS[role]) <= codenames
+
+
+@pytest.mark.parametrize("role_fixture", ROLE_FIXTURES)
+@pytest.mark.parametrize("url_name", list(WORKSPACES))
+def test_workspace_pages_are_open_only_to_their_roles(client, request, role_fixture, url_name):
+    # given
+    user = request.getfixturevalue(role_fixture)
+    client.force_login(user)
+    # when
+    response = client.get(reverse(url_name))
+    # then
+    expected = 200 if role_fixture in WORKSPACES[url_name] else 403
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("role_fixture", ROLE_FIXTURES)
+def test_navigation_shows_only_what_the_role_may_use(client, request, role_fixture):
+    user = request.getfixturevalue(role_fixture)
+    client.force_login(user)
+    response = client.get(reverse("home"))
+    nav_urls = {item["url"] for item in response.context["nav_items"]}
+    for url_name, allowed in WORKSPACES.items():
+        assert (reverse(url_name) in nav_urls) == (role_fixture in allowed), url_name
+    assert reverse("home") in nav_urls
+
+
+@pytest.mark.parametrize(
+    "role_fixture, panel",
+    [("csr", "panel-study"), ("reviewer", "panel-review"), ("training_manager", "panel-training"),
+     ("hr", "panel-rosters"), ("ops_manager", "panel-operations")],
+)
+def test_home_page_has_a_panel_for_each_role(client, request, role_fixture, panel):
+    client.force_login(request.getfixturevalue(role_fixture))
+    content = client.get(reverse("home")).content.decode()
+    assert f'id="{panel}"' in content
+    if role_fixture == "csr":
+        assert 'id="panel-review"' not in content
+
+
+def test_employee_directory_filters_and_paginates(client, hr, django_assert_max_num_queries):
+    from accounts.tests.factories import UserFactory
+
+    UserFactory.create_batch(55, centre=hr.centre, team=hr.team, level=2)
+    UserFactory(name="特别的名字", centre=hr.centre, team=hr.team, level=3)
+    client.force_login(hr)
+
+    with django_assert_max_num_queries(8):
+        page1 = client.get(reverse("accounts:employee_directory"))
+    assert page1.status_code == 200
+    assert len(page1.context["page"].object_list) == 50
+    assert page1.context["page"].paginator.count == 57
+
+    filtered = client.get(reverse("accounts:employee_directory"), {"level": 3})
+    assert [e.name for e in filtered.context["page"]] == ["特别的名字"]
+
+    by_name = client.get(reverse("accounts:employee_directory"), {"q": "特别"})
+    assert by_name.context["page"].paginator.count == 1
+
+
+def test_employee_directory_query_count_does_not_grow_with_rows(client, hr):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.tests.factories import UserFactory
+
+    client.force_login(hr)
+    UserFactory.create_batch(3, centre=hr.centre, team=hr.team)
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("accounts:employee_directory"))
+    UserFactory.create_batch(40, centre=hr.centre, team=hr.team)
+    with CaptureQueriesContext(connection) as large:
+        client.get(reverse("accounts:employee_directory"))
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_employee_directory_rejects_bad_filter_with_a_form_error(client, hr):
+    client.force_login(hr)
+    response = client.get(reverse("accounts:employee_directory"), {"level": "9"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response.context["form"].errors["level"]
+    assert "Select a valid choice" in response.content.decode()

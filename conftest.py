@@ -1,0 +1,66 @@
+import copy
+import os
+import uuid
+
+import pytest
+from django.conf import settings
+
+
+def pytest_configure(config):
+    # CI and `make test` must run on PostgreSQL: SQLite would hide locking, constraint and
+    # full-text behaviour the system relies on.
+    if (os.environ.get("REQUIRE_POSTGRES") or os.environ.get("CI")) and not settings.IS_POSTGRES:
+        raise pytest.UsageError(
+            f"Tests must run on PostgreSQL but DATABASE_URL gives {settings.DATABASES['default']['ENGINE']}."
+        )
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """Rate-limit counters live in the cache (Redis in CI). Each test gets its own key
+    prefix instead of a flush, so parallel workers and the Celery broker are left alone."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness would dominate the run; hashing strength is not under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Named users per role, shared by every app's tests.
+@pytest.fixture
+def csr(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(staff_id="CSR001", name="客服小王", roles=["CSR"])
+
+
+@pytest.fixture
+def reviewer(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(staff_id="REV001", name="评委老陈", level=4, roles=["CSR", "Reviewer"])
+
+
+@pytest.fixture
+def training_manager(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(staff_id="TM001", name="培训经理周", roles=["Training manager"], is_staff=True)
+
+
+@pytest.fixture
+def hr(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(staff_id="HR001", name="人事吴", roles=["HR"])
+
+
+@pytest.fixture
+def ops_manager(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(staff_id="OPS001", name="运营郑", roles=["Operations manager"])

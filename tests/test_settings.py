@@ -1,0 +1,82 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from config.celery import app as celery_app
+from config.env import env_bool, env_int, env_list
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_celery_reliability_settings_reach_the_celery_app():
+    # A misspelt CELERY_ setting is silently ignored, so read them back from the app itself.
+    conf = celery_app.conf
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.task_time_limit == settings.CELERY_TASK_TIME_LIMIT
+    assert conf.task_soft_time_limit < conf.task_time_limit
+    assert conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
+    assert conf.broker_transport_options["visibility_timeout"] == 3600
+    assert "accounts.celery_ping_task" in celery_app.tasks
+
+
+def test_drf_uses_session_and_token_auth_and_requires_login():
+    rf = settings.REST_FRAMEWORK
+    assert rf["DEFAULT_AUTHENTICATION_CLASSES"] == [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ]
+    assert rf["DEFAULT_PERMISSION_CLASSES"] == ["rest_framework.permissions.IsAuthenticated"]
+    assert rf["DEFAULT_PAGINATION_CLASS"]
+
+
+def test_default_language_is_simplified_chinese_with_english_available():
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+    assert settings.USE_TZ and settings.TIME_ZONE == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize("raw, expected", [("1", True), ("yes", True), ("off", False), ("", False)])
+def test_env_bool_parses(monkeypatch, raw, expected):
+    monkeypatch.setenv("X_FLAG", raw)
+    assert env_bool("X_FLAG", not expected) is expected
+
+
+def test_env_helpers_fail_loudly_on_bad_values(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "maybe")
+    monkeypatch.setenv("X_NUM", "ten")
+    with pytest.raises(ImproperlyConfigured, match="X_FLAG"):
+        env_bool("X_FLAG", False)
+    with pytest.raises(ImproperlyConfigured, match="X_NUM"):
+        env_int("X_NUM", 1)
+    monkeypatch.setenv("X_LIST", "a.example, b.example ,")
+    assert env_list("X_LIST", []) == ["a.example", "b.example"]
+
+
+def _manage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_check_deploy_passes_with_production_like_environment():
+    result = _manage(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        {"DEBUG": "0", "SECRET_KEY": "x" * 20 + "-production-like-secret-key-for-the-check-0123456789",
+         "ALLOWED_HOSTS": "training.example.com"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_secret_key_is_required_when_debug_is_off():
+    result = _manage(["check"], {"DEBUG": "0"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
