@@ -45,6 +45,7 @@ lint: install
 
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
+	$(BIN)/python scripts/fill_translations.py
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
 
 worker: install

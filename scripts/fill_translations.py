@@ -1,8 +1,9 @@
-"""Fill msgstr entries of locale/zh_Hans/LC_MESSAGES/django.po from a JSON dictionary.
+"""Fill msgstr entries of locale/zh_Hans/LC_MESSAGES/django.po from the JSON dictionaries
+in locale/translations/ (one file per app: {"English msgid": "中文"}).
 
-Usage: python scripts/fill_translations.py scripts/translations_zh.json
-Existing translations are kept unless the dictionary gives a different one; entries the
-dictionary lacks are listed so nothing ships untranslated by accident.
+Usage: python scripts/fill_translations.py        (run by `make messages`)
+Existing translations are kept unless a dictionary gives a different one; entries no
+dictionary has are listed and the exit status is 1, so nothing ships untranslated.
 """
 
 import json
@@ -11,11 +12,15 @@ from pathlib import Path
 
 import polib
 
-PO_PATH = Path(__file__).resolve().parent.parent / "locale/zh_Hans/LC_MESSAGES/django.po"
+ROOT = Path(__file__).resolve().parent.parent
+PO_PATH = ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"
+DICTIONARIES = ROOT / "locale/translations"
 
 
-def main(dictionary_path: str) -> int:
-    table = json.loads(Path(dictionary_path).read_text(encoding="utf-8"))
+def main() -> int:
+    table: dict[str, str] = {}
+    for path in sorted(DICTIONARIES.glob("*.json")):
+        table.update(json.loads(path.read_text(encoding="utf-8")))
     po = polib.pofile(str(PO_PATH))
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     po.metadata["Language"] = "zh_Hans"
@@ -41,4 +46,4 @@ def main(dictionary_path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main())
