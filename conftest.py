@@ -64,3 +64,10 @@ def ops_manager(db):
     from accounts.tests.factories import UserFactory
 
     return UserFactory(staff_id="OPS001", name="运营郑", roles=["Operations manager"])
+
+
+@pytest.fixture
+def team_leader(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(staff_id="TL001", name="班长黄", level=4, roles=["Team leader", "CSR"])

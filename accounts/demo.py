@@ -29,6 +29,7 @@ NAMED_ACCOUNTS = [
     ("HB0005", "陈静", [Role.CSR, Role.REVIEWER], 4, "complaint-csr", False),
     ("HB0006", "杨明", [Role.CSR, Role.REVIEWER], 5, "hotline-csr", False),
     ("HB9001", "周培训", [Role.TRAINING_MANAGER], 4, "trainer", True),
+    ("HB9301", "黄班长", [Role.TEAM_LEADER, Role.CSR], 4, "team-leader", False),
     ("HB9101", "吴人事", [Role.HR], 0, None, False),
     ("HB9201", "郑运营", [Role.OPERATIONS_MANAGER], 5, "team-leader", False),
     ("HB9202", "孙业务", [Role.OPERATIONS_MANAGER], 5, "team-leader", False),

@@ -146,6 +146,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("view_employees", _("Can view the employee directory")),
             ("export_rosters", _("Can export promotion rosters")),
             ("manage_operations", _("Can manage operations and the review committee")),
+            ("rate_behaviour", _("Can rate observed behaviour of team members (supervisor)")),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     TRAINING_MANAGER = "Training manager", _("Training manager")
     HR = "HR", _("HR")
     OPERATIONS_MANAGER = "Operations manager", _("Operations manager")
+    TEAM_LEADER = "Team leader", _("Team leader")
 
 
 # Permission codenames defined on accounts.User (Meta.permissions).
@@ -24,6 +25,7 @@ MANAGE_TRAINING = "accounts.manage_training"
 VIEW_EMPLOYEES = "accounts.view_employees"
 EXPORT_ROSTERS = "accounts.export_rosters"
 MANAGE_OPERATIONS = "accounts.manage_operations"
+RATE_BEHAVIOUR = "accounts.rate_behaviour"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CSR: ["study"],
@@ -31,4 +33,5 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.TRAINING_MANAGER: ["manage_training", "view_employees"],
     Role.HR: ["export_rosters", "view_employees"],
     Role.OPERATIONS_MANAGER: ["manage_operations", "view_employees", "review"],
+    Role.TEAM_LEADER: ["rate_behaviour", "view_employees"],
 }

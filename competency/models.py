@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -113,6 +114,12 @@ class PositionCompetency(models.Model):
         _("behavioural indicators"), blank=True, help_text=_("Observable behaviours in this position's context, one per line.")
     )
     weight = models.DecimalField(_("weight"), max_digits=7, decimal_places=5, default=0)
+    target_score = models.PositiveSmallIntegerField(
+        _("target score"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("Behaviour-scale score (1-5) the position expects; gaps are measured against it."),
+    )
 
     class Meta:
         verbose_name = _("position competency")

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "curriculum",
     "casebase",
     "knowledgebase",
+    "review",
     "promotion",
     "points",
 ]
