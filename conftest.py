@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 
 def pytest_configure(config):
@@ -13,6 +14,30 @@ def pytest_configure(config):
         raise pytest.UsageError(
             f"Tests must run on PostgreSQL but DATABASE_URL gives {settings.DATABASES['default']['ENGINE']}."
         )
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Service-level messages are asserted in English. Requests still choose their language
+    in LocaleMiddleware (zh-hans unless the client asks otherwise), so page tests can check
+    either language explicitly."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    """The test client asks for English; tests of the Chinese default build Client() themselves."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture(autouse=True)

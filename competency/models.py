@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -120,6 +122,15 @@ class PositionCompetency(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text=_("Behaviour-scale score (1-5) the position expects; gaps are measured against it."),
     )
+    source_round = models.ForeignKey(
+        "QSortRound",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published from round"),
+        help_text=_("The Q-sort round whose result set this weight; empty when entered by hand."),
+    )
 
     class Meta:
         verbose_name = _("position competency")
@@ -134,3 +145,114 @@ class PositionCompetency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position} · {self.item}"
+
+
+class QSortRound(models.Model):
+    """A Q-sort weighting round (Q 方法) for one position over a benchmark draft of items.
+
+    Draft → open (invited raters sort) → closed (rankings aggregated into ``result``) →
+    published (weights written into the position competency model). Pile sizes and the
+    maximum column score are data of the round, not constants.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        PUBLISHED = "published", _("Published")
+
+    position = models.ForeignKey(
+        Position, on_delete=models.PROTECT, related_name="qsort_rounds", verbose_name=_("position")
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    items = models.ManyToManyField(
+        CompetencyItem, related_name="qsort_rounds", verbose_name=_("benchmark items"),
+        help_text=_("The benchmark draft: the competency items the raters sort."),
+    )
+    raters = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="qsort_invitations", blank=True, verbose_name=_("raters")
+    )
+    important_count = models.PositiveSmallIntegerField(_("important pile size"))
+    neutral_count = models.PositiveSmallIntegerField(_("neutral pile size"))
+    unimportant_count = models.PositiveSmallIntegerField(_("unimportant pile size"))
+    max_score = models.PositiveSmallIntegerField(
+        _("maximum column score"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text=_("The forced distribution uses columns -k..+k; k is lowered when a column would stay empty."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    result = models.JSONField(_("result"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Q-sort round")
+        verbose_name_plural = _("Q-sort rounds")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title or f"Q-sort #{self.pk} · {self.position}"
+
+    def pile_sizes(self) -> dict[str, int]:
+        """The fixed pile sizes as {"important": n, "neutral": n, "unimportant": n}."""
+        return {"important": self.important_count, "neutral": self.neutral_count, "unimportant": self.unimportant_count}
+
+    def result_rows(self) -> list[dict]:
+        """The aggregated rows stored at close (combined order), [] before the round is closed."""
+        return list((self.result or {}).get("rows", []))
+
+
+class QSortSubmission(models.Model):
+    """One rater's sort in a round: ``placements`` is a list of {"item", "pile", "rank"};
+    ``ranking`` the resulting full order of item ids (most important first). Saved only after
+    competency.qsort.validate_sort accepted it; a rater may resubmit until the round closes."""
+
+    round = models.ForeignKey(QSortRound, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("round"))
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="qsort_submissions", verbose_name=_("rater")
+    )
+    placements = models.JSONField(_("placements"))
+    ranking = models.JSONField(_("ranking"))
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Q-sort submission")
+        verbose_name_plural = _("Q-sort submissions")
+        ordering = ["round", "rater__staff_id"]
+        constraints = [models.UniqueConstraint(fields=["round", "rater"], name="qsort_submission_one_per_rater")]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.rater}"
+
+
+class QSortRoundEvent(models.Model):
+    """Audit row for every state change of a round (who, when, what)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        OPENED = "opened", _("Opened")
+        CLOSED = "closed", _("Closed")
+        PUBLISHED = "published", _("Published")
+
+    round = models.ForeignKey(QSortRound, on_delete=models.CASCADE, related_name="events", verbose_name=_("round"))
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("Q-sort round event")
+        verbose_name_plural = _("Q-sort round events")
+        ordering = ["round", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.get_action_display()}"

@@ -22,6 +22,10 @@ urlpatterns = [
     path("people/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("accounts.api_urls")),
+    path("competency/", include("competency.urls")),
+    path("api/competency/", include("competency.api_urls")),
+    path("curriculum/", include("curriculum.urls")),
+    path("api/curriculum/", include("curriculum.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,0 +1,111 @@
+import re
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from competency import qsort
+from competency.models import KSAO, CompetencyItem, CompetencyModule, Position, QSortRound
+
+PILE_CHOICES = [
+    (qsort.IMPORTANT, _("Important")),
+    (qsort.NEUTRAL, _("Neutral")),
+    (qsort.UNIMPORTANT, _("Unimportant")),
+]
+
+
+class ItemFilterForm(forms.Form):
+    module = forms.ModelChoiceField(
+        label=_("Module"), queryset=CompetencyModule.objects.all(), to_field_name="code", required=False,
+        empty_label=_("All modules"),
+    )
+    ksao = forms.ChoiceField(label=_("KSAO section"), choices=[("", _("All sections")), *KSAO.choices], required=False)
+
+
+class QSortRoundCreateForm(forms.Form):
+    position = forms.ModelChoiceField(label=_("Position"), queryset=Position.objects.select_related("family"))
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    items = forms.ModelMultipleChoiceField(
+        label=_("Benchmark items"),
+        queryset=CompetencyItem.objects.select_related("module"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The benchmark draft: every item the raters will sort."),
+    )
+    important_count = forms.IntegerField(label=_("Important pile size"), min_value=0)
+    neutral_count = forms.IntegerField(label=_("Neutral pile size"), min_value=0)
+    unimportant_count = forms.IntegerField(label=_("Unimportant pile size"), min_value=0)
+    max_score = forms.IntegerField(
+        label=_("Maximum column score"), min_value=1, max_value=6, initial=3,
+        help_text=_("Scores of the forced distribution run from -k to +k."),
+    )
+    raters = forms.CharField(
+        label=_("Raters"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 40}),
+        help_text=_("Staff IDs of the raters, separated by spaces, commas or new lines."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            all_items = list(self.fields["items"].queryset)
+            self.initial.setdefault("items", all_items)
+            suggested = qsort.suggest_pile_sizes(len(all_items))
+            self.initial.setdefault("important_count", suggested[qsort.IMPORTANT])
+            self.initial.setdefault("neutral_count", suggested[qsort.NEUTRAL])
+            self.initial.setdefault("unimportant_count", suggested[qsort.UNIMPORTANT])
+
+    def clean_raters(self):
+        staff_ids = list(dict.fromkeys(s.upper() for s in re.split(r"[\s,;，；]+", self.cleaned_data["raters"]) if s))
+        users = {u.staff_id: u for u in get_user_model().objects.filter(staff_id__in=staff_ids, is_active=True)}
+        unknown = [s for s in staff_ids if s not in users]
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown or inactive staff IDs: %(ids)s."), params={"ids": ", ".join(unknown)}, code="unknown"
+            )
+        if not users:
+            raise forms.ValidationError(_("Invite at least one rater."), code="required")
+        return [users[s] for s in staff_ids]
+
+    def clean(self):
+        data = super().clean()
+        counts = [data.get(f) for f in ("important_count", "neutral_count", "unimportant_count")]
+        if data.get("items") is not None and None not in counts:
+            try:
+                qsort.validate_pile_sizes(
+                    len(data["items"]),
+                    {qsort.IMPORTANT: counts[0], qsort.NEUTRAL: counts[1], qsort.UNIMPORTANT: counts[2]},
+                )
+            except qsort.SortInvalid as exc:
+                for field, messages in exc.errors.items():
+                    for message in messages:
+                        self.add_error(None if field == "__all__" else field, message)
+        return data
+
+
+class QSortSortForm(forms.Form):
+    """One pile choice and one rank per item. The rules themselves live in qsort.validate_sort."""
+
+    def __init__(self, *args, round: QSortRound, items, initial_placements=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.round = round
+        self.items = list(items)
+        placed = {p["item"]: p for p in (initial_placements or [])}
+        for item in self.items:
+            prev = placed.get(item.pk, {})
+            self.fields[f"pile_{item.pk}"] = forms.ChoiceField(
+                label=item.name, choices=[("", "—"), *PILE_CHOICES], initial=prev.get("pile", "")
+            )
+            self.fields[f"rank_{item.pk}"] = forms.IntegerField(
+                label=_("Rank of %(item)s") % {"item": item.name}, min_value=1, max_value=len(self.items),
+                initial=prev.get("rank"),
+            )
+
+    def rows(self):
+        """(item, pile field, rank field) per item, for the template."""
+        return [(item, self[f"pile_{item.pk}"], self[f"rank_{item.pk}"]) for item in self.items]
+
+    def placements(self) -> list[qsort.Placement]:
+        return [
+            qsort.Placement(item=item.pk, pile=self.cleaned_data[f"pile_{item.pk}"], rank=self.cleaned_data[f"rank_{item.pk}"])
+            for item in self.items
+        ]

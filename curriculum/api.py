@@ -1,0 +1,161 @@
+"""Curriculum REST API (mounted under /api/curriculum/). Thin: validate, call one service
+or selector, serialize. Domain errors become 400 with the field they are about."""
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import roles
+from accounts.permissions import has_perm
+from curriculum import selectors, services
+from curriculum.models import ExamAttempt
+from curriculum.serializers import (
+    CourseSerializer,
+    EnrolmentInputSerializer,
+    ExamAttemptOutSerializer,
+    ExamResultSerializer,
+    ExamStartInputSerializer,
+    ExamSubmitInputSerializer,
+    MapProgressSerializer,
+    RatingInputSerializer,
+    RatingOutSerializer,
+    SurveyInputSerializer,
+    TrajectoryEntrySerializer,
+)
+
+CAN_STUDY = has_perm(roles.STUDY)
+CATALOGUE_READERS = has_perm(roles.STUDY) | has_perm(roles.MANAGE_TRAINING)
+
+
+def error_response(error: services.CurriculumError) -> Response:
+    return Response({error.field or "non_field_errors": [error.message]}, status=status.HTTP_400_BAD_REQUEST)
+
+
+class CourseFilter(filters.FilterSet):
+    priority = filters.BooleanFilter(field_name="is_priority")
+    item = filters.NumberFilter(field_name="competency_items__id", distinct=True)
+    call_step = filters.CharFilter(field_name="call_steps__code", distinct=True)
+
+
+class CourseListView(generics.ListAPIView):
+    """Course catalogue; filters: priority, item (competency item id), call_step (code)."""
+
+    serializer_class = CourseSerializer
+    permission_classes = [CATALOGUE_READERS]
+    filterset_class = CourseFilter
+
+    def get_queryset(self):
+        return selectors.course_list()
+
+
+class CourseDetailView(generics.RetrieveAPIView):
+    serializer_class = CourseSerializer
+    permission_classes = [CATALOGUE_READERS]
+
+    def get_queryset(self):
+        return selectors.course_list()
+
+
+class MyMapView(APIView):
+    """The logged-in employee's learning map with done / in_progress / not_started / locked."""
+
+    permission_classes = [CAN_STUDY]
+
+    @extend_schema(responses=MapProgressSerializer)
+    def get(self, request):
+        learning_map = selectors.learning_map_for_employee(request.user)
+        if learning_map is None:
+            raise NotFound(_("No learning map is set up for your position yet."))
+        progress = selectors.map_progress(employee=request.user, learning_map=learning_map)
+        return Response(MapProgressSerializer(progress).data)
+
+
+class MyTrajectoryView(APIView):
+    permission_classes = [CAN_STUDY]
+
+    @extend_schema(responses=TrajectoryEntrySerializer(many=True))
+    def get(self, request):
+        entries = selectors.trajectory_entries(employee=request.user)
+        return Response(TrajectoryEntrySerializer(entries, many=True).data)
+
+
+class EnrolmentCreateView(APIView):
+    permission_classes = [CAN_STUDY]
+
+    @extend_schema(request=EnrolmentInputSerializer, responses={201: None})
+    def post(self, request):
+        data = EnrolmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            enrolment = services.enrolment_create(employee=request.user, **data.validated_data)
+        except services.CurriculumError as error:
+            return error_response(error)
+        return Response({"id": enrolment.pk, "course": enrolment.course_id, "status": enrolment.status,
+                         "run": enrolment.run_id}, status=status.HTTP_201_CREATED)
+
+
+class SurveyCreateView(APIView):
+    permission_classes = [CAN_STUDY]
+
+    @extend_schema(request=SurveyInputSerializer, responses={201: None})
+    def post(self, request):
+        data = SurveyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            response = services.survey_response_create(employee=request.user, **data.validated_data)
+        except services.CurriculumError as error:
+            return error_response(error)
+        return Response({"id": response.pk, "course": response.course_id, "run": response.run_id},
+                        status=status.HTTP_201_CREATED)
+
+
+class ExamStartView(APIView):
+    """Start an attempt: returns the drawn questions and their options, never the answers."""
+
+    permission_classes = [CAN_STUDY]
+
+    @extend_schema(request=ExamStartInputSerializer, responses={201: ExamAttemptOutSerializer})
+    def post(self, request):
+        data = ExamStartInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            attempt = services.exam_attempt_start(employee=request.user, **data.validated_data)
+        except services.CurriculumError as error:
+            return error_response(error)
+        attempt = ExamAttempt.objects.prefetch_related("items__question__options").get(pk=attempt.pk)
+        return Response(ExamAttemptOutSerializer(attempt).data, status=status.HTTP_201_CREATED)
+
+
+class ExamSubmitView(APIView):
+    permission_classes = [CAN_STUDY]
+
+    @extend_schema(request=ExamSubmitInputSerializer, responses=ExamResultSerializer)
+    def post(self, request, pk: int):
+        attempt = get_object_or_404(ExamAttempt, pk=pk, employee=request.user)
+        data = ExamSubmitInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        answers = {a["question"]: a["options"] for a in data.validated_data["answers"]}
+        try:
+            attempt = services.exam_attempt_submit(attempt=attempt, employee=request.user, answers=answers)
+        except services.CurriculumError as error:
+            return error_response(error)
+        return Response(ExamResultSerializer(attempt).data)
+
+
+class RatingCreateView(APIView):
+    permission_classes = [has_perm(roles.RATE_BEHAVIOUR)]
+
+    @extend_schema(request=RatingInputSerializer, responses={201: RatingOutSerializer})
+    def post(self, request):
+        data = RatingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            rating = services.behaviour_rating_create(rater=request.user, **data.validated_data)
+        except services.CurriculumError as error:
+            return error_response(error)
+        return Response(RatingOutSerializer(rating).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from curriculum import api
+
+urlpatterns = [
+    path("courses/", api.CourseListView.as_view(), name="api-curriculum-courses"),
+    path("courses/<int:pk>/", api.CourseDetailView.as_view(), name="api-curriculum-course"),
+    path("my/map/", api.MyMapView.as_view(), name="api-curriculum-my-map"),
+    path("my/trajectory/", api.MyTrajectoryView.as_view(), name="api-curriculum-my-trajectory"),
+    path("enrolments/", api.EnrolmentCreateView.as_view(), name="api-curriculum-enrolments"),
+    path("surveys/", api.SurveyCreateView.as_view(), name="api-curriculum-surveys"),
+    path("exams/", api.ExamStartView.as_view(), name="api-curriculum-exams"),
+    path("exams/<int:pk>/submit/", api.ExamSubmitView.as_view(), name="api-curriculum-exam-submit"),
+    path("ratings/", api.RatingCreateView.as_view(), name="api-curriculum-ratings"),
+]

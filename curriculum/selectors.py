@@ -1,0 +1,420 @@
+"""Reads for the curriculum: catalogue, learning-map progress and the stage-progression rule,
+trajectory timeline, evaluation summaries, and the behaviour gap analysis."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import roles
+from competency.models import PositionCompetency
+from curriculum.models import (
+    BehaviourRating,
+    Course,
+    CourseRun,
+    Enrolment,
+    ExamAttempt,
+    ImprovementPlanItem,
+    LearningMap,
+    MapCourse,
+    MapStage,
+    MapTopic,
+    SurveyResponse,
+)
+
+# --- catalogue ---------------------------------------------------------------------------
+
+
+def course_list(*, priority: bool | None = None, item_id: int | None = None, call_step: str | None = None,
+                query: str = "", active_only: bool = True) -> QuerySet[Course]:
+    """Catalogue courses with their items and call steps prefetched."""
+    qs = Course.objects.prefetch_related("competency_items", "call_steps", "topics")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    if priority is not None:
+        qs = qs.filter(is_priority=priority)
+    if item_id:
+        qs = qs.filter(competency_items__id=item_id)
+    if call_step:
+        qs = qs.filter(call_steps__code=call_step)
+    if query:
+        qs = qs.filter(Q(title__icontains=query) | Q(code__icontains=query) | Q(title_en__icontains=query))
+    return qs.distinct().order_by("code")
+
+
+def current_run_for(course: Course, *, on: dt.date | None = None) -> CourseRun | None:
+    """The run an enrolment made on ``on`` (default today) joins: the earliest run that has
+    not ended yet; None when the course has no such run (self-paced)."""
+    on = on or timezone.localdate()
+    return course.runs.filter(ends_on__gte=on).order_by("starts_on", "id").first()
+
+
+# --- learning map progress ------------------------------------------------------------------
+
+DONE = "done"
+IN_PROGRESS = "in_progress"
+NOT_STARTED = "not_started"
+LOCKED = "locked"
+
+
+@dataclass
+class CourseProgress:
+    course: Course
+    state: str
+    enrolment: Enrolment | None = None
+
+
+@dataclass
+class TopicProgress:
+    map_topic: MapTopic
+    state: str
+    courses: list[CourseProgress] = field(default_factory=list)
+
+
+@dataclass
+class StageProgress:
+    stage: MapStage
+    state: str
+    done_count: int
+    total_count: int
+    topics: list[TopicProgress] = field(default_factory=list)
+    locked_reason: str = ""
+
+    @property
+    def is_complete(self) -> bool:
+        return self.done_count == self.total_count
+
+
+@dataclass
+class MapProgress:
+    learning_map: LearningMap
+    stages: list[StageProgress]
+
+
+def learning_map_for_family(family_id: int | None) -> LearningMap | None:
+    """The family's learning map with stages → topics → courses prefetched; None if none."""
+    if not family_id:
+        return None
+    courses = MapCourse.objects.select_related("course").order_by("order", "id")
+    topics = MapTopic.objects.select_related("topic").order_by("order", "id").prefetch_related(
+        Prefetch("map_courses", queryset=courses)
+    )
+    stages = MapStage.objects.order_by("order", "id").prefetch_related(Prefetch("map_topics", queryset=topics))
+    return (
+        LearningMap.objects.select_related("position_family")
+        .prefetch_related(Prefetch("stages", queryset=stages))
+        .filter(position_family_id=family_id)
+        .first()
+    )
+
+
+def learning_map_for_employee(employee) -> LearningMap | None:
+    """The learning map of the employee's position family; None without position or map."""
+    position = employee.position
+    return learning_map_for_family(position.family_id if position else None)
+
+
+def _combine(states: list[str]) -> str:
+    if states and all(s == DONE for s in states):
+        return DONE
+    if any(s in (DONE, IN_PROGRESS) for s in states):
+        return IN_PROGRESS
+    return NOT_STARTED if states else DONE
+
+
+def map_progress(*, employee, learning_map: LearningMap) -> MapProgress:
+    """Progress of ``employee`` on ``learning_map`` (prefetched by learning_map_for_family).
+
+    A course is done when its enrolment is completed, in progress when enrolled; a stage is
+    locked while any earlier stage still has a course not done (学习晋级: the previous
+    stage's training record must be complete). A stage without courses counts as done.
+    """
+    enrolments = {e.course_id: e for e in Enrolment.objects.filter(employee=employee)}
+    stages: list[StageProgress] = []
+    blocker: StageProgress | None = None
+    for stage in learning_map.stages.all():
+        topics = []
+        stage_course_ids: dict[int, str] = {}
+        for map_topic in stage.map_topics.all():
+            course_rows = []
+            for map_course in map_topic.map_courses.all():
+                enrolment = enrolments.get(map_course.course_id)
+                if enrolment and enrolment.is_completed:
+                    state = DONE
+                elif enrolment:
+                    state = IN_PROGRESS
+                else:
+                    state = NOT_STARTED
+                stage_course_ids[map_course.course_id] = state
+                course_rows.append(CourseProgress(course=map_course.course, state=state, enrolment=enrolment))
+            topics.append(TopicProgress(map_topic=map_topic, state=_combine([c.state for c in course_rows]),
+                                        courses=course_rows))
+        done = sum(1 for s in stage_course_ids.values() if s == DONE)
+        progress = StageProgress(stage=stage, state=_combine(list(stage_course_ids.values())),
+                                 done_count=done, total_count=len(stage_course_ids), topics=topics)
+        if blocker is not None:
+            progress.locked_reason = _(
+                "Complete stage %(stage)s first: %(done)s of %(total)s courses done."
+            ) % {"stage": blocker.stage.name, "done": blocker.done_count, "total": blocker.total_count}
+            if progress.state != DONE:
+                progress.state = LOCKED
+                for topic in topics:
+                    if topic.state != DONE:
+                        topic.state = LOCKED
+                    for course in topic.courses:
+                        if course.state == NOT_STARTED:
+                            course.state = LOCKED
+        elif not progress.is_complete:
+            blocker = progress
+        stages.append(progress)
+    return MapProgress(learning_map=learning_map, stages=stages)
+
+
+def stage_lock_reason(*, employee, course: Course) -> str | None:
+    """Why ``employee`` may not enrol in ``course`` yet, or None when they may.
+
+    The rule: a course placed on the employee's learning map belongs to the earliest stage
+    holding it; every earlier stage must be complete. Courses not on the map are free
+    electives and never locked.
+    """
+    learning_map = learning_map_for_employee(employee)
+    if learning_map is None:
+        return None
+    for stage in map_progress(employee=employee, learning_map=learning_map).stages:
+        if any(c.course.pk == course.pk for t in stage.topics for c in t.courses):
+            return stage.locked_reason or None
+    return None
+
+
+# --- who may see whom -------------------------------------------------------------------------
+
+
+def can_view_employee(viewer, employee) -> bool:
+    """True when ``viewer`` may see ``employee``'s trajectory and gaps: themselves, a
+    training manager, or a team leader of the same team."""
+    if viewer.pk == employee.pk:
+        return True
+    if viewer.has_perm(roles.MANAGE_TRAINING):
+        return True
+    return bool(viewer.has_perm(roles.RATE_BEHAVIOUR) and viewer.team_id and viewer.team_id == employee.team_id)
+
+
+def visible_employees(viewer, *, query: str = ""):
+    """Employees ``viewer`` may follow: everyone for training managers, the own team for
+    team leaders, nobody otherwise."""
+    from accounts.models import User
+
+    qs = User.objects.filter(is_active=True).select_related("position", "team")
+    if not viewer.has_perm(roles.MANAGE_TRAINING):
+        if not (viewer.has_perm(roles.RATE_BEHAVIOUR) and viewer.team_id):
+            return qs.none()
+        qs = qs.filter(team_id=viewer.team_id).exclude(pk=viewer.pk)
+    if query:
+        qs = qs.filter(Q(staff_id__icontains=query) | Q(name__icontains=query))
+    return qs.order_by("staff_id")
+
+
+# --- trajectory ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrajectoryEntry:
+    when: dt.datetime
+    kind: str
+    subject: str
+    result: str
+    detail: str
+
+    @property
+    def when_text(self) -> str:
+        return timezone.localtime(self.when).strftime("%Y-%m-%d %H:%M")
+
+
+def _as_datetime(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
+
+
+def trajectory_entries(*, employee) -> list[TrajectoryEntry]:
+    """The employee's learning trajectory (学习轨迹档案), newest first: enrolments,
+    completions, exam results, surveys, behaviour ratings and improvement-plan items."""
+    entries: list[TrajectoryEntry] = []
+    for e in Enrolment.objects.filter(employee=employee).select_related("course", "run"):
+        run = f" · {e.run.name or e.run.starts_on}" if e.run else ""
+        entries.append(TrajectoryEntry(e.enrolled_at, _("Enrolled"), e.course.title, "", f"{e.course.code}{run}"))
+        if e.completed_at:
+            entries.append(TrajectoryEntry(e.completed_at, _("Course completed"), e.course.title,
+                                           e.get_completed_by_display(), e.course.code))
+    for a in ExamAttempt.objects.filter(employee=employee).select_related("course"):
+        if a.status == ExamAttempt.Status.SUBMITTED:
+            result = _("%(score)s%% · passed") if a.passed else _("%(score)s%% · not passed")
+            entries.append(TrajectoryEntry(a.submitted_at, _("Exam"), a.course.title,
+                                           result % {"score": a.score_percent},
+                                           _("Pass mark %(mark)s%%") % {"mark": a.pass_mark_percent}))
+        else:
+            entries.append(TrajectoryEntry(a.started_at, _("Exam started"), a.course.title, _("Open"), ""))
+    for s in SurveyResponse.objects.filter(employee=employee).select_related("course"):
+        entries.append(TrajectoryEntry(
+            s.submitted_at, _("Survey"), s.course.title,
+            _("content %(c)s · format %(f)s · usefulness %(u)s") % {
+                "c": s.content_score, "f": s.format_score, "u": s.usefulness_score},
+            s.comment))
+    for r in BehaviourRating.objects.filter(employee=employee).select_related("item", "rater"):
+        entries.append(TrajectoryEntry(_as_datetime(r.observed_on), _("Behaviour rating"), r.item.name,
+                                       f"{r.get_phase_display()} · {r.score}/5",
+                                       f"{r.rater.name}: {r.note}" if r.note else r.rater.name))
+    for p in ImprovementPlanItem.objects.filter(employee=employee).select_related("item", "course"):
+        subject = p.item.name if p.item else (p.course.title if p.course else "")
+        due = _("due %(date)s") % {"date": p.due_on} if p.due_on else ""
+        entries.append(TrajectoryEntry(p.created_at, _("Improvement plan"), subject,
+                                       p.get_status_display(), " · ".join(x for x in [p.action, due] if x)))
+    entries.sort(key=lambda x: x.when, reverse=True)
+    return entries
+
+
+def trajectory_rows(*, employee) -> list[list[str]]:
+    """The trajectory as export rows: a header row, then one row per entry (CSV and XLSX
+    both write exactly these rows)."""
+    header = [_("Date"), _("Type"), _("Course or item"), _("Result"), _("Detail")]
+    return [header] + [[e.when_text, e.kind, e.subject, e.result, e.detail] for e in trajectory_entries(employee=employee)]
+
+
+# --- evaluation summaries -------------------------------------------------------------------
+
+
+def course_evaluation_summaries() -> QuerySet[Course]:
+    """Courses annotated with survey counts and averages and exam attempt/pass counts."""
+    return Course.objects.annotate(
+        survey_count=Count("survey_responses", distinct=True),
+        avg_content=Avg("survey_responses__content_score"),
+        avg_format=Avg("survey_responses__format_score"),
+        avg_usefulness=Avg("survey_responses__usefulness_score"),
+        enrolment_count=Count("enrolments", distinct=True),
+        completed_count=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.COMPLETED), distinct=True),
+    ).order_by("code")
+
+
+def course_exam_stats(course: Course) -> dict:
+    """Submitted attempts, passes and the average score (None without attempts)."""
+    qs = ExamAttempt.objects.filter(course=course, status=ExamAttempt.Status.SUBMITTED)
+    return qs.aggregate(attempts=Count("id"), passes=Count("id", filter=Q(passed=True)), avg_score=Avg("score_percent"))
+
+
+def course_survey_responses(course: Course) -> QuerySet[SurveyResponse]:
+    return SurveyResponse.objects.filter(course=course).select_related("employee", "run").order_by("-submitted_at", "-id")
+
+
+# --- behaviour gap analysis ----------------------------------------------------------------
+
+
+@dataclass
+class GapRow:
+    item: object
+    weight: Decimal
+    target: int
+    before: int | None
+    after: int | None
+    latest: int | None
+
+    @property
+    def improvement(self) -> int | None:
+        """after − before; None unless both phases are rated."""
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+    @property
+    def gap(self) -> int | None:
+        """max(target − latest, 0); None when the item has not been rated yet."""
+        if self.latest is None:
+            return None
+        return max(self.target - self.latest, 0)
+
+    @property
+    def weighted_gap(self) -> Decimal | None:
+        """weight × gap (4 decimal places); None when the item has not been rated yet."""
+        if self.gap is None:
+            return None
+        return (Decimal(self.weight) * self.gap).quantize(Decimal("0.0001"))
+
+
+def _latest(ratings: list) -> int | None:
+    if not ratings:
+        return None
+    return max(ratings, key=lambda r: (r.observed_on, r.created_at, r.pk or 0)).score
+
+
+def gap_rows(competencies: Iterable, ratings: Iterable) -> list[GapRow]:
+    """One GapRow per position-competency row, sorted by weighted gap (largest first; unrated
+    items last), then by weight and item code.
+
+    ``competencies`` are PositionCompetency-like objects (item, item_id, weight, target_score);
+    ``ratings`` are BehaviourRating-like objects (item_id, phase, score, observed_on,
+    created_at, pk). "Before"/"after" are the latest rating of that phase; "latest" is the
+    most recent rating of either phase, so a new before-rating for the next training counts.
+    """
+    by_item: dict[int, list] = {}
+    for r in ratings:
+        by_item.setdefault(r.item_id, []).append(r)
+    rows = []
+    for pc in competencies:
+        rs = by_item.get(pc.item_id, [])
+        rows.append(GapRow(
+            item=pc.item, weight=Decimal(pc.weight), target=pc.target_score,
+            before=_latest([r for r in rs if r.phase == BehaviourRating.Phase.BEFORE]),
+            after=_latest([r for r in rs if r.phase == BehaviourRating.Phase.AFTER]),
+            latest=_latest(rs),
+        ))
+    rows.sort(key=lambda row: (row.weighted_gap is None, -(row.weighted_gap or 0), -row.weight, row.item.code))
+    return rows
+
+
+@dataclass
+class Advice:
+    course: Course
+    items: list
+    enrolment: Enrolment | None
+
+
+@dataclass
+class GapAnalysis:
+    rows: list[GapRow]
+    advice: list[Advice]
+
+
+def learning_advice(rows: Sequence[GapRow], *, employee, top_items: int = 3) -> list[Advice]:
+    """Courses targeting the ``top_items`` items with the largest positive weighted gaps,
+    ordered by the rank of the item they address (then priority courses first), without
+    courses the employee already completed or inactive courses."""
+    targets = [row for row in rows if row.weighted_gap][:top_items]
+    if not targets:
+        return []
+    rank = {row.item.pk: i for i, row in enumerate(targets)}
+    enrolments = {e.course_id: e for e in Enrolment.objects.filter(employee=employee)}
+    courses = (Course.objects.filter(is_active=True, competency_items__in=list(rank))
+               .distinct().prefetch_related("competency_items"))
+    advice = []
+    for course in courses:
+        enrolment = enrolments.get(course.pk)
+        if enrolment and enrolment.is_completed:
+            continue
+        items = sorted((i for i in course.competency_items.all() if i.pk in rank), key=lambda i: rank[i.pk])
+        advice.append(Advice(course=course, items=items, enrolment=enrolment))
+    advice.sort(key=lambda a: (rank[a.items[0].pk], not a.course.is_priority, a.course.code))
+    return advice
+
+
+def gap_analysis(*, employee) -> GapAnalysis:
+    """Gap analysis of ``employee`` against their position competency model (empty without a
+    position), with learning advice."""
+    if not employee.position_id:
+        return GapAnalysis(rows=[], advice=[])
+    competencies = PositionCompetency.objects.filter(position_id=employee.position_id).select_related("item")
+    ratings = BehaviourRating.objects.filter(employee=employee)
+    rows = gap_rows(competencies, ratings)
+    return GapAnalysis(rows=rows, advice=learning_advice(rows, employee=employee))

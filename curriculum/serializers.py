@@ -1,0 +1,163 @@
+"""Small input/output serializers for the curriculum API. Exam question serializers never
+carry the correct flags: answers stay on the server until an attempt is graded."""
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from competency.models import CompetencyItem
+from curriculum.models import BehaviourRating, CallStep, Course, ExamAttempt, Option, Topic
+
+
+class ItemRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CompetencyItem
+        fields = ["id", "code", "name", "name_en"]
+
+
+class CallStepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallStep
+        fields = ["code", "name", "name_en", "order"]
+
+
+class TopicRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "name", "name_en"]
+
+
+class CourseSerializer(serializers.ModelSerializer):
+    competency_items = ItemRefSerializer(many=True, read_only=True)
+    call_steps = CallStepSerializer(many=True, read_only=True)
+    topics = TopicRefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Course
+        fields = ["id", "code", "title", "title_en", "description", "is_priority", "duration_hours",
+                  "exam_question_count", "pass_mark_percent", "competency_items", "call_steps", "topics"]
+        read_only_fields = fields
+
+
+class CourseRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Course
+        fields = ["id", "code", "title", "is_priority"]
+
+
+class MapCourseSerializer(serializers.Serializer):
+    course = CourseRefSerializer()
+    state = serializers.CharField()
+
+
+class MapTopicSerializer(serializers.Serializer):
+    topic = serializers.CharField(source="map_topic.topic.name")
+    state = serializers.CharField()
+    courses = MapCourseSerializer(many=True)
+
+
+class MapStageSerializer(serializers.Serializer):
+    level = serializers.CharField(source="stage.level")
+    name = serializers.CharField(source="stage.name")
+    state = serializers.CharField()
+    done_count = serializers.IntegerField()
+    total_count = serializers.IntegerField()
+    locked_reason = serializers.CharField()
+    topics = MapTopicSerializer(many=True)
+
+
+class MapProgressSerializer(serializers.Serializer):
+    name = serializers.CharField(source="learning_map.name")
+    position_family = serializers.CharField(source="learning_map.position_family.name")
+    stages = MapStageSerializer(many=True)
+
+
+class TrajectoryEntrySerializer(serializers.Serializer):
+    when = serializers.DateTimeField()
+    kind = serializers.CharField()
+    subject = serializers.CharField()
+    result = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class EnrolmentInputSerializer(serializers.Serializer):
+    course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
+
+
+class SurveyInputSerializer(serializers.Serializer):
+    course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
+    content_score = serializers.IntegerField(min_value=1, max_value=5)
+    format_score = serializers.IntegerField(min_value=1, max_value=5)
+    usefulness_score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class ExamStartInputSerializer(serializers.Serializer):
+    course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
+
+
+class OptionOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Option
+        fields = ["id", "text"]  # never is_correct
+
+
+class QuestionOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="question.id")
+    order = serializers.IntegerField()
+    text = serializers.CharField(source="question.text")
+    kind = serializers.CharField(source="question.kind")
+    options = OptionOutSerializer(source="question.options", many=True)
+
+
+class ExamAttemptOutSerializer(serializers.ModelSerializer):
+    # Plain strings: an enum here would collide with other apps' "status" enums in the schema.
+    status = serializers.CharField(read_only=True)
+    questions = QuestionOutSerializer(source="items", many=True)
+
+    class Meta:
+        model = ExamAttempt
+        fields = ["id", "course", "status", "started_at", "pass_mark_percent", "questions"]
+
+
+class AnswerSerializer(serializers.Serializer):
+    question = serializers.IntegerField()
+    options = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+
+
+class ExamSubmitInputSerializer(serializers.Serializer):
+    answers = AnswerSerializer(many=True)
+
+    def validate_answers(self, value):
+        questions = [a["question"] for a in value]
+        if len(questions) != len(set(questions)):
+            raise serializers.ValidationError(_("Answer each question at most once."))
+        return value
+
+
+class ExamResultSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    total = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExamAttempt
+        fields = ["id", "course", "status", "correct_count", "total", "score_percent", "pass_mark_percent", "passed",
+                  "submitted_at"]
+
+    def get_total(self, attempt) -> int:
+        return attempt.items.count()
+
+
+class RatingInputSerializer(serializers.Serializer):
+    employee = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True))
+    item = serializers.PrimaryKeyRelatedField(queryset=CompetencyItem.objects.all())
+    phase = serializers.ChoiceField(choices=BehaviourRating.Phase.choices)
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    observed_on = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class RatingOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BehaviourRating
+        fields = ["id", "employee", "item", "phase", "score", "observed_on", "note", "rater"]

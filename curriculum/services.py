@@ -1,0 +1,257 @@
+"""Writes for the curriculum. Every function is the one place its rule lives; views, the
+API, admin actions and the demo loader all call these.
+
+Completion rule: an enrolment is completed either when a training manager records
+attendance (``enrolment_complete(completed_by=ATTENDANCE)``, e.g. an admin action) or
+automatically when the employee passes the course exam (score ≥ the course's pass mark).
+Failing an exam never un-completes a course.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from competency.models import CompetencyItem, PositionCompetency
+from curriculum.models import (
+    AttemptQuestion,
+    BehaviourRating,
+    Course,
+    CourseRun,
+    CurriculumEvent,
+    Enrolment,
+    ExamAttempt,
+    ImprovementPlanItem,
+    Option,
+    Question,
+    SurveyResponse,
+)
+from curriculum.selectors import (
+    current_run_for,
+    learning_map_for_employee,
+    map_progress,
+    stage_lock_reason,
+)
+
+
+class CurriculumError(Exception):
+    """A broken curriculum rule; ``message`` is shown to the user as is, ``field`` names the
+    input it is about (None: the whole request)."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def event_record(*, employee, kind: str, actor=None, course: Course | None = None, detail: dict | None = None) -> CurriculumEvent:
+    """Write one audit row for a curriculum state change."""
+    return CurriculumEvent.objects.create(employee=employee, actor=actor, kind=kind, course=course, detail=detail or {})
+
+
+# --- enrolment -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrolment_create(*, employee, course: Course, run: CourseRun | None = None, actor=None) -> Enrolment:
+    """Enrol ``employee`` in ``course`` (joining ``run`` or the current run), enforcing stage
+    progression on the employee's learning map."""
+    if not course.is_active:
+        raise CurriculumError(_("This course is not open for enrolment."), field="course")
+    if run is not None and run.course_id != course.pk:
+        raise CurriculumError(_("The run belongs to another course."), field="run")
+    if Enrolment.objects.filter(employee=employee, course=course).exists():
+        raise CurriculumError(_("You are already enrolled in this course."), field="course")
+    reason = stage_lock_reason(employee=employee, course=course)
+    if reason:
+        raise CurriculumError(reason, field="course")
+    try:
+        with transaction.atomic():
+            enrolment = Enrolment.objects.create(employee=employee, course=course, run=run or current_run_for(course))
+    except IntegrityError as exc:  # a double click raced the check above
+        raise CurriculumError(_("You are already enrolled in this course."), field="course") from exc
+    event_record(employee=employee, kind=CurriculumEvent.Kind.ENROLLED, actor=actor or employee, course=course,
+                 detail={"run": enrolment.run_id})
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_complete(*, enrolment: Enrolment, actor, completed_by: str = Enrolment.CompletedBy.ATTENDANCE,
+                       when: dt.datetime | None = None) -> Enrolment:
+    """Mark the enrolment completed and record it; also records a stage completion when this
+    course was the last one missing on a stage of the employee's map."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.is_completed:
+        raise CurriculumError(_("This enrolment is already completed."))
+    learning_map = learning_map_for_employee(enrolment.employee)
+    complete_before = set()
+    if learning_map is not None:
+        complete_before = {s.stage.pk for s in map_progress(employee=enrolment.employee, learning_map=learning_map).stages
+                           if s.is_complete}
+    enrolment.status = Enrolment.Status.COMPLETED
+    enrolment.completed_at = when or timezone.now()
+    enrolment.completed_by = completed_by
+    enrolment.save(update_fields=["status", "completed_at", "completed_by"])
+    event_record(employee=enrolment.employee, kind=CurriculumEvent.Kind.COMPLETED, actor=actor, course=enrolment.course,
+                 detail={"completed_by": completed_by})
+    if learning_map is not None:
+        for stage in map_progress(employee=enrolment.employee, learning_map=learning_map).stages:
+            if stage.is_complete and stage.stage.pk not in complete_before:
+                event_record(employee=enrolment.employee, kind=CurriculumEvent.Kind.STAGE_COMPLETED, actor=actor,
+                             course=enrolment.course, detail={"stage": stage.stage.name, "stage_id": stage.stage.pk})
+    return enrolment
+
+
+# --- level 1: reaction survey ------------------------------------------------------------------
+
+
+@transaction.atomic
+def survey_response_create(*, employee, course: Course, content_score: int, format_score: int,
+                           usefulness_score: int, comment: str = "") -> SurveyResponse:
+    """Record the employee's reaction survey for the run they are enrolled in; one response
+    per employee and run, and only after enrolment."""
+    enrolment = Enrolment.objects.filter(employee=employee, course=course).first()
+    if enrolment is None:
+        raise CurriculumError(_("Enrol in the course before answering its survey."), field="course")
+    for name, value in (("content_score", content_score), ("format_score", format_score),
+                        ("usefulness_score", usefulness_score)):
+        if not isinstance(value, int) or not 1 <= value <= 5:
+            raise CurriculumError(_("Give a score from 1 to 5."), field=name)
+    duplicate = _("You have already answered the survey for this course run.")
+    if SurveyResponse.objects.filter(employee=employee, course=course, run=enrolment.run).exists():
+        raise CurriculumError(duplicate, field="course")
+    try:
+        with transaction.atomic():
+            response = SurveyResponse.objects.create(
+                employee=employee, course=course, run=enrolment.run, content_score=content_score,
+                format_score=format_score, usefulness_score=usefulness_score, comment=comment.strip(),
+            )
+    except IntegrityError as exc:
+        raise CurriculumError(duplicate, field="course") from exc
+    event_record(employee=employee, kind=CurriculumEvent.Kind.SURVEY_SUBMITTED, actor=employee, course=course,
+                 detail={"run": enrolment.run_id, "average": str(response.average())})
+    return response
+
+
+# --- level 2: exam --------------------------------------------------------------------------
+
+
+def _exam_questions(course: Course):
+    return Question.objects.filter(course=course, is_active=True, options__is_correct=True).distinct()
+
+
+@transaction.atomic
+def exam_attempt_start(*, employee, course: Course, rng: random.Random | None = None) -> ExamAttempt:
+    """Open an attempt with ``course.exam_question_count`` questions drawn at random from the
+    active bank (all of them when the bank is smaller). One open attempt per course."""
+    if not Enrolment.objects.filter(employee=employee, course=course).exists():
+        raise CurriculumError(_("Enrol in the course before taking its exam."), field="course")
+    open_message = _("You already have an open attempt for this exam; submit it first.")
+    if ExamAttempt.objects.filter(employee=employee, course=course, status=ExamAttempt.Status.OPEN).exists():
+        raise CurriculumError(open_message, field="course")
+    question_ids = list(_exam_questions(course).values_list("id", flat=True))
+    if not question_ids:
+        raise CurriculumError(_("This course has no exam questions yet."), field="course")
+    drawn = (rng or random.SystemRandom()).sample(question_ids, min(course.exam_question_count, len(question_ids)))
+    try:
+        with transaction.atomic():
+            attempt = ExamAttempt.objects.create(employee=employee, course=course,
+                                                 pass_mark_percent=course.pass_mark_percent)
+    except IntegrityError as exc:
+        raise CurriculumError(open_message, field="course") from exc
+    AttemptQuestion.objects.bulk_create(
+        AttemptQuestion(attempt=attempt, question_id=qid, order=i) for i, qid in enumerate(drawn, start=1)
+    )
+    event_record(employee=employee, kind=CurriculumEvent.Kind.EXAM_STARTED, actor=employee, course=course,
+                 detail={"attempt": attempt.pk, "questions": len(drawn)})
+    return attempt
+
+
+@transaction.atomic
+def exam_attempt_submit(*, attempt: ExamAttempt, employee, answers: dict[int, list[int]]) -> ExamAttempt:
+    """Grade the attempt. ``answers`` maps question id → chosen option ids; a question is
+    right when the chosen set equals the set of correct options (unanswered = wrong).
+    Passing (score ≥ pass mark) completes the course enrolment."""
+    attempt = ExamAttempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.employee_id != employee.pk:
+        raise CurriculumError(_("This is not your exam attempt."))
+    if attempt.status != ExamAttempt.Status.OPEN:
+        raise CurriculumError(_("This attempt has already been submitted."))
+    items = list(attempt.items.select_related("question").prefetch_related("question__options"))
+    by_question = {item.question_id: item for item in items}
+    unknown = set(answers) - set(by_question)
+    if unknown:
+        raise CurriculumError(_("Answer only the questions of this attempt."), field="answers")
+    correct = 0
+    for item in items:
+        options = {o.pk: o for o in item.question.options.all()}
+        chosen = set(answers.get(item.question_id) or [])
+        if chosen - set(options):
+            raise CurriculumError(_("An option does not belong to its question."), field="answers")
+        if item.question.kind == Question.Kind.SINGLE and len(chosen) > 1:
+            raise CurriculumError(_("Choose one option for a single-choice question."), field="answers")
+        right = {pk for pk, o in options.items() if o.is_correct}
+        item.is_correct = bool(chosen) and chosen == right
+        correct += item.is_correct
+        item.save(update_fields=["is_correct"])
+        item.selected_options.set(Option.objects.filter(pk__in=chosen))
+    total = len(items)
+    attempt.correct_count = correct
+    attempt.score_percent = (Decimal(correct * 100) / total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    attempt.passed = attempt.score_percent >= attempt.pass_mark_percent
+    attempt.status = ExamAttempt.Status.SUBMITTED
+    attempt.submitted_at = timezone.now()
+    attempt.save()
+    event_record(employee=employee, kind=CurriculumEvent.Kind.EXAM_SUBMITTED, actor=employee, course=attempt.course,
+                 detail={"attempt": attempt.pk, "score": str(attempt.score_percent), "passed": attempt.passed})
+    if attempt.passed:
+        enrolment = Enrolment.objects.filter(employee=employee, course=attempt.course).first()
+        if enrolment and not enrolment.is_completed:
+            enrolment_complete(enrolment=enrolment, actor=employee, completed_by=Enrolment.CompletedBy.EXAM)
+    return attempt
+
+
+# --- behaviour scale and improvement plan ----------------------------------------------------------
+
+
+@transaction.atomic
+def behaviour_rating_create(*, rater, employee, item: CompetencyItem, phase: str, score: int,
+                            observed_on: dt.date, note: str = "") -> BehaviourRating:
+    """Record a team leader's observation of ``employee`` on ``item`` (an item of the
+    employee's position model), before or after training."""
+    if rater.pk == employee.pk:
+        raise CurriculumError(_("You cannot rate yourself."), field="employee")
+    if not (rater.team_id and rater.team_id == employee.team_id):
+        raise CurriculumError(_("You can rate only members of your own team."), field="employee")
+    if not PositionCompetency.objects.filter(position_id=employee.position_id, item=item).exists():
+        raise CurriculumError(_("This item is not in the employee's position competency model."), field="item")
+    if phase not in BehaviourRating.Phase.values:
+        raise CurriculumError(_("Choose before or after training."), field="phase")
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise CurriculumError(_("Give a score from 1 to 5."), field="score")
+    if observed_on > timezone.localdate():
+        raise CurriculumError(_("The observation date cannot be in the future."), field="observed_on")
+    rating = BehaviourRating.objects.create(employee=employee, item=item, rater=rater, phase=phase, score=score,
+                                            observed_on=observed_on, note=note.strip())
+    event_record(employee=employee, kind=CurriculumEvent.Kind.RATING_RECORDED, actor=rater,
+                 detail={"rating": rating.pk, "item": item.code, "phase": phase, "score": score})
+    return rating
+
+
+@transaction.atomic
+def improvement_plan_item_create(*, employee, created_by, action: str, item: CompetencyItem | None = None,
+                                 course: Course | None = None, due_on: dt.date | None = None) -> ImprovementPlanItem:
+    """Add a line to the employee's ability-improvement plan."""
+    action = (action or "").strip()
+    if not action:
+        raise CurriculumError(_("Describe the action."), field="action")
+    plan_item = ImprovementPlanItem.objects.create(employee=employee, created_by=created_by, action=action,
+                                                   item=item, course=course, due_on=due_on)
+    event_record(employee=employee, kind=CurriculumEvent.Kind.PLAN_ITEM_ADDED, actor=created_by, course=course,
+                 detail={"plan_item": plan_item.pk})
+    return plan_item

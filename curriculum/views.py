@@ -1,0 +1,338 @@
+"""Curriculum pages. Thin: parse, call one service or selector, render."""
+
+import csv
+import io
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Avg, Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import roles
+from curriculum import selectors, services
+from curriculum.forms import CourseFilterForm, PlanItemForm, RatingForm, SurveyForm
+from curriculum.models import Course, Enrolment, ExamAttempt, SurveyResponse
+
+PER_PAGE = 50
+User = get_user_model()
+
+
+def require_any_perm(*perms):
+    """403 unless the user holds at least one of ``perms``."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not any(request.user.has_perm(p) for p in perms):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _querystring(request) -> str:
+    qs = request.GET.copy()
+    qs.pop("page", None)
+    return qs.urlencode()
+
+
+def _employee_for(request, pk: int | None):
+    """The employee a page is about: the user, or ``pk`` if the user may see them (403/404)."""
+    if pk is None:
+        return request.user
+    employee = get_object_or_404(User.objects.select_related("position", "team"), pk=pk)
+    if not selectors.can_view_employee(request.user, employee):
+        raise PermissionDenied
+    return employee
+
+
+# --- catalogue and course pages (CSR) -------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+@require_any_perm(roles.STUDY, roles.MANAGE_TRAINING)
+def course_list(request):
+    form = CourseFilterForm(request.GET or None)
+    filters = {}
+    if form.is_valid():
+        d = form.cleaned_data
+        filters = {"priority": True if d["priority"] else None, "item_id": d["item"].pk if d["item"] else None,
+                   "call_step": d["call_step"].code if d["call_step"] else None, "query": d["q"]}
+    courses = selectors.course_list(**filters) if not form.errors else Course.objects.none()
+    page = Paginator(courses, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "curriculum/course_list.html",
+                  {"form": form, "page": page, "querystring": _querystring(request)})
+
+
+def _course_detail_context(request, course):
+    enrolment = Enrolment.objects.filter(employee=request.user, course=course).select_related("run").first()
+    return {
+        "course": course,
+        "enrolment": enrolment,
+        "lock_reason": None if enrolment else selectors.stage_lock_reason(employee=request.user, course=course),
+        "has_survey": SurveyResponse.objects.filter(employee=request.user, course=course,
+                                                    run=enrolment.run if enrolment else None).exists(),
+        "attempts": ExamAttempt.objects.filter(employee=request.user, course=course).order_by("-started_at")[:10],
+        "has_questions": course.questions.filter(is_active=True).exists(),
+        "runs": course.runs.order_by("-starts_on")[:5],
+    }
+
+
+@require_http_methods(["GET"])
+@require_any_perm(roles.STUDY, roles.MANAGE_TRAINING)
+def course_detail(request, pk: int):
+    course = get_object_or_404(Course.objects.prefetch_related("competency_items", "call_steps", "topics"), pk=pk)
+    return render(request, "curriculum/course_detail.html", _course_detail_context(request, course))
+
+
+@require_POST
+@login_required
+@permission_required(roles.STUDY, raise_exception=True)
+def course_enrol(request, pk: int):
+    course = get_object_or_404(Course.objects.prefetch_related("competency_items", "call_steps", "topics"), pk=pk)
+    try:
+        services.enrolment_create(employee=request.user, course=course)
+    except services.CurriculumError as error:
+        context = _course_detail_context(request, course) | {"enrol_error": error.message}
+        return render(request, "curriculum/course_detail.html", context, status=400)
+    messages.success(request, _("You are enrolled in %(course)s.") % {"course": course.title})
+    return redirect("curriculum:course_detail", pk=course.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(roles.STUDY, raise_exception=True)
+def course_survey(request, pk: int):
+    course = get_object_or_404(Course, pk=pk)
+    form = SurveyForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.survey_response_create(employee=request.user, course=course, **form.cleaned_data)
+            except services.CurriculumError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Thank you for your feedback."))
+                return redirect("curriculum:course_detail", pk=course.pk)
+        status = 400
+    return render(request, "curriculum/survey.html", {"course": course, "form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(roles.STUDY, raise_exception=True)
+def course_exam(request, pk: int):
+    course = get_object_or_404(Course, pk=pk)
+    error = None
+    if request.method == "POST":
+        try:
+            attempt = services.exam_attempt_start(employee=request.user, course=course)
+        except services.CurriculumError as exc:
+            error = exc.message
+        else:
+            return redirect("curriculum:exam_attempt", pk=attempt.pk)
+    attempts = ExamAttempt.objects.filter(employee=request.user, course=course).order_by("-started_at")
+    return render(request, "curriculum/exam.html", {"course": course, "attempts": attempts, "error": error},
+                  status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(roles.STUDY, raise_exception=True)
+def exam_attempt(request, pk: int):
+    attempt = get_object_or_404(ExamAttempt.objects.select_related("course"), pk=pk, employee=request.user)
+    error = None
+    if request.method == "POST":
+        answers = {}
+        for item in attempt.items.all():
+            values = request.POST.getlist(f"q{item.question_id}")
+            try:
+                answers[item.question_id] = [int(v) for v in values]
+            except ValueError:
+                error = _("An option does not belong to its question.")
+        if error is None:
+            try:
+                services.exam_attempt_submit(attempt=attempt, employee=request.user, answers=answers)
+            except services.CurriculumError as exc:
+                error = exc.message
+            else:
+                return redirect("curriculum:exam_attempt", pk=attempt.pk)
+        attempt.refresh_from_db()
+    items = attempt.items.select_related("question").prefetch_related("question__options", "selected_options")
+    return render(request, "curriculum/exam_attempt.html", {"attempt": attempt, "items": items, "error": error},
+                  status=400 if error else 200)
+
+
+# --- learning map ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+@login_required
+@permission_required(roles.STUDY, raise_exception=True)
+def my_map(request):
+    learning_map = selectors.learning_map_for_employee(request.user)
+    progress = selectors.map_progress(employee=request.user, learning_map=learning_map) if learning_map else None
+    return render(request, "curriculum/my_map.html", {"progress": progress})
+
+
+# --- trajectory -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+@login_required
+def trajectory(request, pk: int | None = None):
+    if pk is None and not request.user.has_perm(roles.STUDY):
+        raise PermissionDenied
+    employee = _employee_for(request, pk)
+    entries = selectors.trajectory_entries(employee=employee)
+    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "curriculum/trajectory.html", {"employee": employee, "page": page, "own": pk is None})
+
+
+@require_http_methods(["GET"])
+@login_required
+def trajectory_export(request, fmt: str, pk: int | None = None):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    if pk is None and not request.user.has_perm(roles.STUDY):
+        raise PermissionDenied
+    employee = _employee_for(request, pk)
+    rows = selectors.trajectory_rows(employee=employee)
+    filename = f"trajectory-{employee.staff_id}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")  # Excel opens UTF-8 Chinese correctly only with a BOM
+        csv.writer(buffer).writerows(rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return response
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "trajectory"
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    response = HttpResponse(out.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+# --- gaps, ratings, people ---------------------------------------------------------------------
+
+
+def _gap_chart(rows) -> dict:
+    """Coordinates for the server-rendered SVG bar chart (latest rating vs target)."""
+    left, unit, row_height = 170, 80, 22
+    bars = [{"label": row.item.name, "latest": row.latest, "y": 8 + i * row_height, "text_y": 18 + i * row_height,
+             "width": (row.latest or 0) * unit, "target_x": left + row.target * unit} for i, row in enumerate(rows)]
+    return {"bars": bars, "left": left, "width": left + 5 * unit + 20, "height": 16 + len(rows) * row_height}
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def gaps(request, pk: int | None = None):
+    if pk is None and not request.user.has_perm(roles.STUDY):
+        raise PermissionDenied
+    employee = _employee_for(request, pk)
+    can_plan = pk is not None and (request.user.has_perm(roles.RATE_BEHAVIOUR) or request.user.has_perm(roles.MANAGE_TRAINING))
+    plan_form = PlanItemForm(request.POST or None) if can_plan else None
+    status = 200
+    if request.method == "POST":
+        if not can_plan:
+            raise PermissionDenied
+        if plan_form.is_valid():
+            course = Course.objects.filter(pk=plan_form.cleaned_data["course"]).first()
+            try:
+                services.improvement_plan_item_create(employee=employee, created_by=request.user,
+                                                      action=plan_form.cleaned_data["action"], course=course,
+                                                      due_on=plan_form.cleaned_data["due_on"])
+            except services.CurriculumError as error:
+                plan_form.add_error("action", error.message)
+            else:
+                messages.success(request, _("Added to the improvement plan."))
+                return redirect("curriculum:employee_gaps", pk=employee.pk)
+        status = 400
+    analysis = selectors.gap_analysis(employee=employee)
+    return render(request, "curriculum/gaps.html",
+                  {"employee": employee, "analysis": analysis, "plan_form": plan_form, "own": pk is None,
+                   "chart": _gap_chart(analysis.rows)},
+                  status=status)
+
+
+@require_http_methods(["GET"])
+@require_any_perm(roles.MANAGE_TRAINING, roles.RATE_BEHAVIOUR)
+def people(request):
+    query = request.GET.get("q", "").strip()
+    page = Paginator(selectors.visible_employees(request.user, query=query), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "curriculum/people.html", {
+        "page": page, "query": query, "querystring": _querystring(request),
+        "can_rate": request.user.has_perm(roles.RATE_BEHAVIOUR),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(roles.RATE_BEHAVIOUR, raise_exception=True)
+def rate_employee(request, pk: int):
+    employee = get_object_or_404(User.objects.select_related("position", "team"), pk=pk)
+    if not (request.user.team_id and request.user.team_id == employee.team_id) or employee.pk == request.user.pk:
+        raise PermissionDenied
+    form = RatingForm(request.POST or None, employee=employee)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.behaviour_rating_create(rater=request.user, employee=employee, **form.cleaned_data)
+            except services.CurriculumError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("Rating saved."))
+                return redirect("curriculum:rate_employee", pk=employee.pk)
+        status = 400
+    recent = employee.behaviour_ratings.select_related("item", "rater").order_by("-observed_on", "-id")[:20]
+    return render(request, "curriculum/rate.html", {"employee": employee, "form": form, "recent": recent},
+                  status=status)
+
+
+# --- training manager: evaluations ---------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+@login_required
+@permission_required(roles.MANAGE_TRAINING, raise_exception=True)
+def evaluations(request):
+    page = Paginator(selectors.course_evaluation_summaries(), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "curriculum/evaluations.html", {"page": page, "querystring": _querystring(request)})
+
+
+@require_http_methods(["GET"])
+@login_required
+@permission_required(roles.MANAGE_TRAINING, raise_exception=True)
+def evaluation_detail(request, pk: int):
+    course = get_object_or_404(Course, pk=pk)
+    responses = selectors.course_survey_responses(course)
+    averages = responses.aggregate(count=Count("id"), content=Avg("content_score"), format=Avg("format_score"),
+                                   usefulness=Avg("usefulness_score"))
+    with_comments = responses.exclude(comment="")
+    page = Paginator(with_comments, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "curriculum/evaluation_detail.html", {
+        "course": course, "averages": averages, "page": page, "exam": selectors.course_exam_stats(course),
+        "querystring": _querystring(request),
+        "by_run": course.runs.annotate(responses=Count("survey_responses")).filter(~Q(responses=0)),
+    })
+
