@@ -22,7 +22,10 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
-    NavItem(_("Review"), "accounts:review_workspace", roles.REVIEW),
+    NavItem(_("Knowledge base"), "knowledgebase:search", roles.STUDY),
+    NavItem(_("Query-time test"), "knowledgebase:query_test", roles.STUDY),
+    NavItem(_("Review queue"), "review:queue", roles.REVIEW),
+    NavItem(_("Committee"), "review:committee"),
     NavItem(_("Training management"), "accounts:training_workspace", roles.MANAGE_TRAINING),
     NavItem(_("Competency model"), "competency:dictionary"),
     NavItem(_("Q-sort rounds"), "competency:round_list", roles.MANAGE_TRAINING),

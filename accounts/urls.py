@@ -6,7 +6,6 @@ app_name = "accounts"
 
 urlpatterns = [
     path("me/", views.profile, name="profile"),
-    path("review/", views.review_workspace, name="review_workspace"),
     path("training/", views.training_workspace, name="training_workspace"),
     path("operations/", views.operations_workspace, name="operations_workspace"),
     path("employees/", views.employee_directory, name="employee_directory"),

@@ -32,11 +32,6 @@ def profile(request):
     return render(request, "accounts/profile.html", {"employee": request.user})
 
 
-@permission_required(roles.REVIEW, raise_exception=True)
-def review_workspace(request):
-    return render(request, "accounts/review_workspace.html")
-
-
 @permission_required(roles.MANAGE_TRAINING, raise_exception=True)
 def training_workspace(request):
     return render(request, "accounts/training_workspace.html")

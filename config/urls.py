@@ -26,6 +26,10 @@ urlpatterns = [
     path("api/competency/", include("competency.api_urls")),
     path("curriculum/", include("curriculum.urls")),
     path("api/curriculum/", include("curriculum.api_urls")),
+    path("kb/", include("knowledgebase.urls")),
+    path("api/kb/", include("knowledgebase.api_urls")),
+    path("review/", include("review.urls")),
+    path("api/review/", include("review.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

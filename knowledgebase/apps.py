@@ -6,3 +6,8 @@ class KnowledgebaseConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "knowledgebase"
     verbose_name = _("Knowledge base")
+
+    def ready(self):
+        from knowledgebase.review_kinds import register_kinds
+
+        register_kinds()

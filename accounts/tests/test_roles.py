@@ -7,7 +7,7 @@ from accounts.roles import ROLE_PERMISSIONS, Role
 pytestmark = pytest.mark.django_db
 
 WORKSPACES = {
-    "accounts:review_workspace": {"reviewer", "ops_manager"},
+    "review:queue": {"reviewer", "ops_manager"},
     "accounts:training_workspace": {"training_manager"},
     "accounts:employee_directory": {"training_manager", "hr", "ops_manager"},
     "accounts:operations_workspace": {"ops_manager"},

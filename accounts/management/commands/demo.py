@@ -9,6 +9,8 @@ from django.db import transaction
 DEMO_MODULES = [
     "competency.demo",
     "accounts.demo",
+    "knowledgebase.demo",
+    "review.demo",
     "competency.demo_qsort",
     "curriculum.demo",
 ]

@@ -1,0 +1,45 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import roles
+from accounts.permissions import has_perm
+from knowledgebase import search
+from knowledgebase.models import Category, Entry
+from knowledgebase.serializers import EntrySerializer, SearchHitSerializer
+
+
+class SearchInput(serializers.Serializer):
+    q = serializers.CharField(max_length=100, allow_blank=True)
+    category = serializers.IntegerField(required=False, min_value=1)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
+
+
+class SearchView(APIView):
+    """Knowledge-base search: best matches first, highlighted title and snippet."""
+
+    permission_classes = [has_perm(roles.STUDY)]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str), OpenApiParameter("category", int), OpenApiParameter("limit", int)],
+        responses=SearchHitSerializer(many=True),
+    )
+    def get(self, request):
+        params = SearchInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        category_ids = None
+        if params.validated_data.get("category"):
+            category = Category.objects.filter(pk=params.validated_data["category"]).first()
+            if category is None:
+                raise serializers.ValidationError({"category": ["Unknown category."]})
+            category_ids = category.descendant_ids()
+        hits = search.search(params.validated_data["q"], category_ids=category_ids,
+                             limit=params.validated_data["limit"])
+        return Response({"results": SearchHitSerializer(hits, many=True).data})
+
+
+class EntryDetailView(generics.RetrieveAPIView):
+    permission_classes = [has_perm(roles.STUDY)]
+    serializer_class = EntrySerializer
+    queryset = Entry.objects.select_related("category")

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from knowledgebase import api
+
+urlpatterns = [
+    path("search/", api.SearchView.as_view(), name="api-kb-search"),
+    path("entries/<int:pk>/", api.EntryDetailView.as_view(), name="api-kb-entry"),
+]

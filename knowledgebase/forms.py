@@ -1,0 +1,32 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from knowledgebase.selectors import category_choices
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("All categories"))] + category_choices()
+
+
+class EntryProposalForm(forms.Form):
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    keywords = forms.CharField(label=_("Keywords and aliases"), max_length=500, required=False)
+    body = forms.CharField(label=_("Answer script"), widget=forms.Textarea(attrs={"rows": 10, "cols": 80}))
+    reason = forms.CharField(
+        label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=_("Clearer, more accurate, more complete, removes an ambiguity, separates similar services…"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+
+
+class RevisionProposalForm(EntryProposalForm):
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

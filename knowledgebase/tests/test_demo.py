@@ -1,0 +1,32 @@
+import io
+
+import pytest
+
+from knowledgebase.models import Entry, QueryTask, QueryTimeTest
+from knowledgebase.search import search
+from review.models import CommitteeMembership, Proposal
+
+pytestmark = pytest.mark.django_db
+
+
+def load_demo():
+    import accounts.demo
+    import competency.demo
+    import knowledgebase.demo
+    import review.demo
+
+    for module in (competency.demo, accounts.demo, knowledgebase.demo, review.demo):
+        module.load(stdout=io.StringIO())
+
+
+def test_demo_loads_twice_with_a_searchable_kb_an_applied_revision_and_open_proposals():
+    load_demo()
+    load_demo()
+    assert Entry.objects.count() == 60
+    assert QueryTask.objects.count() >= QueryTimeTest.current().task_count == 10
+    assert search("携号转网")[0].title == "携号转网办理条件"
+    applied = Proposal.objects.get(status="applied")
+    assert Entry.objects.get(pk=applied.target_id).history.count() == 2
+    assert Proposal.objects.open().count() == 3
+    assert set(CommitteeMembership.objects.filter(active=True).values_list("member__staff_id", flat=True)) == {
+        "HB9201", "HB9202", "HB9203", "HB0005", "HB0006"}

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from knowledgebase import views
+
+app_name = "knowledgebase"
+
+urlpatterns = [
+    path("", views.search_page, name="search"),
+    path("entries/<int:pk>/", views.entry_detail, name="entry_detail"),
+    path("entries/<int:pk>/diff/", views.entry_diff, name="entry_diff"),
+    path("entries/<int:pk>/propose/", views.propose_revision, name="propose_revision"),
+    path("propose/", views.propose_entry, name="propose_entry"),
+    path("proposals/mine/", views.my_proposals, name="my_proposals"),
+    path("proposals/<int:pk>/rebase/", views.proposal_rebase, name="proposal_rebase"),
+    path("query-test/", views.query_test_home, name="query_test"),
+    path("query-test/start/", views.query_test_start_view, name="query_test_start"),
+    path("query-test/<int:pk>/", views.query_test_task, name="query_test_task"),
+    path("query-test/<int:pk>/answer/", views.query_test_answer_view, name="query_test_answer"),
+    path("query-test/<int:pk>/result/", views.query_test_result, name="query_test_result"),
+]

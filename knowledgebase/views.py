@@ -1,0 +1,253 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import roles
+from knowledgebase import search, services
+from knowledgebase.diff import fields_diff_html
+from knowledgebase.forms import EntryProposalForm, RevisionProposalForm, SearchForm
+from knowledgebase.models import (
+    Category,
+    Entry,
+    QueryTestSession,
+    QueryTimeTest,
+    QueryTimeThreshold,
+)
+from knowledgebase.selectors import (
+    entry_fields,
+    entry_history,
+    entry_version_fields,
+    payload_diff_html,
+    query_test_sessions_of,
+)
+from review import registry
+from review.models import Proposal
+from review.selectors import proposals_of
+from review.services import OutdatedBaseVersion, ReviewError
+
+RESULTS_PER_PAGE = 20
+PER_PAGE = 50
+
+
+def _search_hits(request) -> tuple[SearchForm, list, int]:
+    form = SearchForm(request.GET or None)
+    hits, page = [], 1
+    if form.is_valid() and form.cleaned_data["q"]:
+        try:
+            page = max(int(request.GET.get("page", 1)), 1)
+        except ValueError:
+            page = 1
+        category_ids = None
+        if form.cleaned_data["category"]:
+            category = Category.objects.filter(pk=form.cleaned_data["category"]).first()
+            category_ids = category.descendant_ids() if category else None
+        hits = search.search(form.cleaned_data["q"], category_ids=category_ids, limit=RESULTS_PER_PAGE,
+                             offset=(page - 1) * RESULTS_PER_PAGE)
+    return form, hits, page
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def search_page(request):
+    """The CSR's search box; ?partial=1 returns only the result list (results as you type)."""
+    form, hits, page = _search_hits(request)
+    context = {"form": form, "hits": hits, "page_number": page, "has_more": len(hits) == RESULTS_PER_PAGE}
+    if request.GET.get("partial"):
+        return render(request, "knowledgebase/_results.html", context)
+    return render(request, "knowledgebase/search.html", context)
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def entry_detail(request, pk: int):
+    entry = get_object_or_404(Entry.objects.select_related("category"), pk=pk)
+    history = list(entry_history(entry)[:PER_PAGE])
+    return render(request, "knowledgebase/entry_detail.html", {"entry": entry, "history": history})
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def entry_diff(request, pk: int):
+    entry = get_object_or_404(Entry, pk=pk)
+    try:
+        old_version = int(request.GET.get("from", max(entry.version - 1, 1)))
+        new_version = int(request.GET.get("to", entry.version))
+    except ValueError:
+        raise Http404 from None
+    old, new = entry_version_fields(entry, old_version), entry_version_fields(entry, new_version)
+    if old is None or new is None:
+        raise Http404
+    versions = sorted(set(entry.history.values_list("version", flat=True)))
+    return render(request, "knowledgebase/entry_diff.html", {
+        "entry": entry, "old_version": old_version, "new_version": new_version, "versions": versions,
+        "diff": fields_diff_html(old, new),
+    })
+
+
+def _proposal_form_page(request, *, form, entry, template_context, on_submit):
+    """Shared flow of the propose pages: "preview" shows the diff, "submit" calls the service."""
+    diff = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        payload = {"title": data["title"], "body": data["body"], "keywords": data["keywords"],
+                   "category_id": data["category"]}
+        if "preview" in request.POST:
+            diff = payload_diff_html(entry=entry, payload=payload)
+        else:
+            try:
+                proposal = on_submit(data)
+            except OutdatedBaseVersion as exc:
+                form.add_error(None, str(exc))
+                template_context["outdated"] = True
+            except ReviewError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Your proposal #%(id)s was sent to the review committee.") % {"id": proposal.pk})
+                return redirect("knowledgebase:my_proposals")
+    return render(request, "knowledgebase/propose.html", {"form": form, "entry": entry, "diff": diff, **template_context})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.STUDY, raise_exception=True)
+def propose_revision(request, pk: int):
+    entry = get_object_or_404(Entry.objects.select_related("category"), pk=pk)
+    initial = {"category": entry.category_id, "title": entry.title, "keywords": entry.keywords, "body": entry.body,
+               "base_version": entry.version}
+    form = RevisionProposalForm(request.POST or None, initial=initial)
+
+    def submit(data):
+        return services.kb_revision_propose(
+            proposer=request.user, entry_id=entry.pk, base_version=data["base_version"], title=data["title"],
+            body=data["body"], keywords=data["keywords"], category_id=data["category"], reason=data["reason"],
+        )
+
+    return _proposal_form_page(request, form=form, entry=entry, template_context={"mode": "revision"},
+                               on_submit=submit)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.STUDY, raise_exception=True)
+def propose_entry(request):
+    form = EntryProposalForm(request.POST or None)
+
+    def submit(data):
+        return services.kb_entry_propose(
+            proposer=request.user, title=data["title"], body=data["body"], keywords=data["keywords"],
+            category_id=data["category"], reason=data["reason"],
+        )
+
+    return _proposal_form_page(request, form=form, entry=None, template_context={"mode": "new"}, on_submit=submit)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.STUDY, raise_exception=True)
+def proposal_rebase(request, pk: int):
+    """Re-create one's own outdated proposal on the entry's current version."""
+    proposal = get_object_or_404(
+        Proposal, pk=pk, proposer=request.user, kind=services.KIND_REVISION, status=Proposal.Status.STALE
+    )
+    entry = get_object_or_404(Entry.objects.select_related("category"), pk=proposal.target_id)
+    initial = {"category": proposal.payload["category_id"], "title": proposal.payload["title"],
+               "keywords": proposal.payload["keywords"], "body": proposal.payload["body"],
+               "base_version": entry.version, "reason": proposal.reason}
+    form = RevisionProposalForm(request.POST or None, initial=initial)
+    base_fields = entry_version_fields(entry, proposal.base_version)
+    changed_meanwhile = fields_diff_html(base_fields, entry_fields(entry)) if base_fields else None
+
+    def submit(data):
+        return services.kb_revision_propose(
+            proposer=request.user, entry_id=entry.pk, base_version=data["base_version"], title=data["title"],
+            body=data["body"], keywords=data["keywords"], category_id=data["category"], reason=data["reason"],
+            rebased_from_id=proposal.pk,
+        )
+
+    context = {"mode": "rebase", "stale": proposal, "changed_meanwhile": changed_meanwhile,
+               "your_change": payload_diff_html(entry=entry, payload=proposal.payload)}
+    return _proposal_form_page(request, form=form, entry=entry, template_context=context, on_submit=submit)
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def my_proposals(request):
+    page = Paginator(proposals_of(proposer=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    rows = []
+    for proposal in page:
+        kind = registry.kinds().get(proposal.kind)
+        rows.append({"proposal": proposal, "label": kind.label if kind else proposal.kind,
+                     "target": kind.describe(proposal) if kind else "",
+                     "rebase_url": kind.rebase_url(proposal) if kind else None})
+    return render(request, "knowledgebase/my_proposals.html", {"page": page, "rows": rows})
+
+
+# --- query-time test -------------------------------------------------------------------
+
+def _own_session(request, pk: int) -> QueryTestSession:
+    return get_object_or_404(QueryTestSession, pk=pk, employee=request.user)
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def query_test_home(request):
+    page = Paginator(query_test_sessions_of(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "knowledgebase/query_test_home.html", {
+        "config": QueryTimeTest.current(), "thresholds": list(QueryTimeThreshold.objects.all()), "page": page,
+    })
+
+
+@require_POST
+@permission_required(roles.STUDY, raise_exception=True)
+def query_test_start_view(request):
+    try:
+        session = services.query_test_start(employee=request.user)
+    except services.QueryTestError as exc:
+        messages.error(request, str(exc))
+        return redirect("knowledgebase:query_test")
+    return redirect("knowledgebase:query_test_task", pk=session.pk)
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def query_test_task(request, pk: int):
+    session = _own_session(request, pk)
+    if session.is_finished:
+        return redirect("knowledgebase:query_test_result", pk=session.pk)
+    answer = session.next_answer()
+    form, hits, page = _search_hits(request)
+    context = {"session": session, "answer": answer, "form": form, "hits": hits, "page_number": page,
+               "has_more": False, "pick_url": request.path + "answer/", "pick_position": answer.position}
+    if request.GET.get("partial"):
+        return render(request, "knowledgebase/_results.html", context)
+    return render(request, "knowledgebase/query_test_task.html", context)
+
+
+@require_POST
+@permission_required(roles.STUDY, raise_exception=True)
+def query_test_answer_view(request, pk: int):
+    session = _own_session(request, pk)
+    try:
+        position, entry_id = int(request.POST.get("position", "")), int(request.POST.get("entry", ""))
+    except ValueError:
+        messages.error(request, _("Pick an entry from the search results."))
+        return redirect("knowledgebase:query_test_task", pk=session.pk)
+    try:
+        session = services.query_test_answer(session_id=session.pk, employee=request.user, position=position,
+                                             entry_id=entry_id)
+    except services.QueryTestError as exc:
+        messages.error(request, str(exc))
+    if session.is_finished:
+        return redirect("knowledgebase:query_test_result", pk=session.pk)
+    return redirect("knowledgebase:query_test_task", pk=session.pk)
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def query_test_result(request, pk: int):
+    session = _own_session(request, pk)
+    if not session.is_finished:
+        return redirect("knowledgebase:query_test_task", pk=session.pk)
+    answers = session.answers.select_related("task__answer", "chosen").order_by("position")
+    return render(request, "knowledgebase/query_test_result.html", {"session": session, "answers": answers})

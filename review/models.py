@@ -1,0 +1,275 @@
+"""The one review engine: proposals, committee votes, the committee itself and its audit trail.
+
+A proposal has a *kind* ("kb_revision", "kb_new_entry", later the case kinds). What a kind
+means — how its payload is applied, what its target's current version is, how its diff is
+shown — lives in the owning app and is registered in review.registry. This app only knows
+the rules every kind shares: 3 distinct committee approvals (configurable), never the
+proposer, one vote per member, the rejection rule and optimistic concurrency on the target's
+version.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ReviewSettings(models.Model):
+    """Admin-editable numbers of the review rules (one row, pk=1, seeded by migration)."""
+
+    approvals_required = models.PositiveSmallIntegerField(
+        _("approvals required"), default=3, validators=[MinValueValidator(1)],
+        help_text=_("A proposal is applied when this many distinct committee members approved it."),
+    )
+    rejections_to_close = models.PositiveSmallIntegerField(
+        _("rejections that close a proposal"), default=2, validators=[MinValueValidator(1)],
+        help_text=_("A proposal is rejected as soon as this many committee members rejected it."),
+    )
+    applicant_min_level = models.PositiveSmallIntegerField(
+        _("minimum level to apply"), default=4, validators=[MaxValueValidator(5)],
+        help_text=_("Employees of at least this level may apply to join the committee."),
+    )
+    applicant_min_pass_rate = models.DecimalField(
+        _("pass rate to exceed (%)"), max_digits=5, decimal_places=2, default=Decimal("85.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Applicants' revision pass rate must be strictly greater than this percentage."),
+    )
+
+    class Meta:
+        verbose_name = _("review settings")
+        verbose_name_plural = _("review settings")
+
+    def __str__(self) -> str:
+        return str(_("Review settings"))
+
+    @classmethod
+    def current(cls) -> "ReviewSettings":
+        """The settings row (created with the defaults if an admin deleted it)."""
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class ProposalQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Proposal.Status.OPEN)
+
+    def pass_rate_for(self, user) -> Decimal | None:
+        """Percentage (0–100, two decimals) of ``user``'s decided proposals that were applied.
+
+        Decided means applied or rejected by the committee; open, withdrawn and stale
+        proposals (the content was never judged) do not count. All kinds count (KB and case
+        revisions alike). Returns None when the user has no decided proposal yet.
+        """
+        counts = self.filter(proposer=user).aggregate(
+            applied=Count("pk", filter=Q(status=Proposal.Status.APPLIED)),
+            decided=Count("pk", filter=Q(status__in=[Proposal.Status.APPLIED, Proposal.Status.REJECTED])),
+        )
+        if not counts["decided"]:
+            return None
+        return (Decimal(100) * counts["applied"] / counts["decided"]).quantize(Decimal("0.01"))
+
+
+class Proposal(models.Model):
+    """A change somebody proposes; it enters the system only through the committee."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        APPLIED = "applied", _("Applied")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        STALE = "stale", _("Outdated – rebase needed")
+
+    kind = models.CharField(_("kind"), max_length=40, db_index=True)
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("proposer")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    reason = models.TextField(_("reason"))
+    target_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("target type")
+    )
+    target_id = models.PositiveBigIntegerField(_("target id"), null=True, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    base_version = models.PositiveIntegerField(
+        _("base version"), null=True, blank=True,
+        help_text=_("Version of the target the proposal was written against; empty for new items."),
+    )
+    payload = models.JSONField(_("payload"), default=dict)
+    applied_version = models.PositiveIntegerField(_("applied version"), null=True, blank=True)
+    rebased_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rebased_into",
+        verbose_name=_("rebased from"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="proposal_status_created"),
+            models.Index(fields=["target_type", "target_id", "status"], name="proposal_target_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def vote_counts(self) -> dict[str, int]:
+        """{"approve": n, "reject": m} over this proposal's votes (0 when none)."""
+        counts = {Vote.Decision.APPROVE: 0, Vote.Decision.REJECT: 0}
+        for row in self.votes.values("decision").annotate(n=Count("pk")):
+            counts[row["decision"]] = row["n"]
+        return {"approve": counts[Vote.Decision.APPROVE], "reject": counts[Vote.Decision.REJECT]}
+
+
+class Vote(models.Model):
+    """One committee member's decision on one proposal (never two: database constraint)."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="votes", verbose_name=_("proposal"))
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_votes", verbose_name=_("reviewer")
+    )
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["proposal", "reviewer"], name="vote_one_per_reviewer")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} – {self.get_decision_display()} #{self.proposal_id}"
+
+
+class CommitteeMembership(models.Model):
+    """A period of committee membership. Voting needs an active one (and accounts.review)."""
+
+    class Source(models.TextChoices):
+        APPOINTED = "appointed", _("Appointed by an operations manager")
+        APPLICATION = "application", _("Accepted application")
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="committee_memberships",
+        verbose_name=_("member"),
+    )
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("appointed or accepted by"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("committee membership")
+        verbose_name_plural = _("committee memberships")
+        ordering = ["-active", "member__staff_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member"], condition=Q(active=True), name="membership_one_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} ({self.get_source_display()})"
+
+
+class CommitteeApplication(models.Model):
+    """An employee's request to join the committee, with the figures it was judged on."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="committee_applications",
+        verbose_name=_("applicant"),
+    )
+    statement = models.TextField(_("statement"), blank=True)
+    level_snapshot = models.PositiveSmallIntegerField(_("level when applying"))
+    pass_rate_snapshot = models.DecimalField(
+        _("pass rate when applying (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision_comment = models.TextField(_("decision comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("committee application")
+        verbose_name_plural = _("committee applications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant"], condition=Q(status="pending"), name="application_one_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.applicant} ({self.get_status_display()})"
+
+
+class ReviewEvent(models.Model):
+    """Audit row for every state change of proposals and committee membership.
+
+    Also the source the points ledger (issue 6) reads: an "applied" event names the
+    proposer, each "voted" event names a reviewer and the proposal kind.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Proposal created")
+        VOTED = "voted", _("Vote cast")
+        APPLIED = "applied", _("Proposal applied")
+        REJECTED = "rejected", _("Proposal rejected")
+        STALE = "stale", _("Proposal outdated")
+        WITHDRAWN = "withdrawn", _("Proposal withdrawn")
+        MEMBER_APPOINTED = "member_appointed", _("Member appointed")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        APPLICATION_SUBMITTED = "application_submitted", _("Application submitted")
+        APPLICATION_ACCEPTED = "application_accepted", _("Application accepted")
+        APPLICATION_DECLINED = "application_declined", _("Application declined")
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("actor"),
+    )
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="events", verbose_name=_("proposal")
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("employee concerned"),
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review event")
+        verbose_name_plural = _("review events")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.proposal_id or ''}"

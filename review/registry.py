@@ -1,0 +1,57 @@
+"""Proposal kinds: what each kind of proposal means is defined by the app that owns it.
+
+An owning app registers its kinds from its AppConfig.ready() (knowledgebase registers
+"kb_revision" and "kb_new_entry"; casebase will register its case kinds the same way):
+
+    register(ProposalKind(code="kb_revision", label=_("Knowledge-base revision"),
+                          apply=..., current_version=..., render_diff=..., ...))
+
+The review engine calls these hooks; it never imports the owning app's models.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+
+
+class StaleBaseVersion(Exception):
+    """Raised by an applier when the target changed since the proposal's base version."""
+
+
+@dataclass(frozen=True)
+class ProposalKind:
+    code: str
+    label: str | Promise
+    # Applies the payload (inside the engine's transaction, target row locked by the applier)
+    # and returns the target's new version. Raises StaleBaseVersion when the target moved on.
+    apply: Callable[[Any], int]
+    # The target's current version, or None for kinds without a target (new items).
+    current_version: Callable[[Any], int | None]
+    # HTML (already escaped) showing the change against the target's current version.
+    render_diff: Callable[[Any], str]
+    # Short human label of the target ("套餐变更口径 v3") for lists.
+    describe: Callable[[Any], str]
+    # URL where the proposer re-creates a stale proposal on the current version, or None.
+    rebase_url: Callable[[Any], str | None] = lambda proposal: None
+    # Creates a proposal from validated API data: propose(proposer=user, **data) -> Proposal.
+    propose: Callable[..., Any] | None = None
+    # DRF serializer class validating the API input of ``propose``.
+    input_serializer: type | None = None
+
+
+_KINDS: dict[str, ProposalKind] = {}
+
+
+def register(kind: ProposalKind) -> None:
+    _KINDS[kind.code] = kind
+
+
+def get_kind(code: str) -> ProposalKind:
+    """The registered kind; KeyError for an unknown code."""
+    return _KINDS[code]
+
+
+def kinds() -> dict[str, ProposalKind]:
+    return dict(_KINDS)

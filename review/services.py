@@ -1,0 +1,299 @@
+"""Writes of the review engine. Every state change writes a ReviewEvent through review_event_record."""
+
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from accounts import roles
+from accounts.roles import Role
+from review import registry
+from review.models import (
+    CommitteeApplication,
+    CommitteeMembership,
+    Proposal,
+    ReviewEvent,
+    ReviewSettings,
+    Vote,
+)
+from review.selectors import committee_eligibility, is_committee_member
+
+
+class ReviewError(Exception):
+    """A rule of the review engine refused the action (HTTP 400 / form error)."""
+
+
+class ReviewPermissionDenied(ReviewError):
+    """The user may not do this (HTTP 403)."""
+
+
+class OutdatedBaseVersion(ReviewError):
+    """The proposal was written against an older version of its target (HTTP 409)."""
+
+
+# Exact messages (tests and API clients assert them).
+MSG_NOT_OPEN = gettext_noop("This proposal is no longer open.")
+MSG_NOT_MEMBER = gettext_noop("Only active review committee members may vote.")
+MSG_OWN_PROPOSAL = gettext_noop("You cannot vote on your own proposal.")
+MSG_ALREADY_VOTED = gettext_noop("You have already voted on this proposal.")
+
+
+def review_event_record(
+    *,
+    kind: str,
+    actor=None,
+    proposal: Proposal | None = None,
+    subject=None,
+    data: dict[str, Any] | None = None,
+) -> ReviewEvent:
+    return ReviewEvent.objects.create(kind=kind, actor=actor, proposal=proposal, subject=subject, data=data or {})
+
+
+def _points_for_decision(proposal: Proposal, *, event: ReviewEvent) -> None:
+    """THE call site for points (issue 6 wires ``points.services.points_award`` here).
+
+    Called once for every vote (event.kind == "voted": the reviewer in event.actor earns the
+    per-review points of proposal.kind — KB revision 5, case review 20; source key
+    "review:<proposal.pk>:<reviewer pk>") and once when a proposal is applied
+    (event.kind == "applied": the proposer earns the accepted-revision points — KB revision
+    2–5 chosen by the reviewers, case 5–20 / 20–50; source key "proposal:<proposal.pk>:proposer").
+    Until the ledger exists it does nothing: the ReviewEvent rows already hold every fact
+    the ledger needs, so awards can also be back-filled from them.
+    """
+    return None
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    kind: str,
+    proposer,
+    reason: str,
+    payload: dict[str, Any],
+    target: models.Model | None = None,
+    base_version: int | None = None,
+    rebased_from: Proposal | None = None,
+) -> Proposal:
+    """Store a proposal of a registered kind (the owning app validated the payload)."""
+    registry.get_kind(kind)  # KeyError for a kind nobody registered: a programming error
+    if not (reason or "").strip():
+        raise ReviewError(_("Give a reason for the change."))
+    proposal = Proposal.objects.create(
+        kind=kind,
+        proposer=proposer,
+        reason=reason.strip(),
+        payload=payload,
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_id=target.pk if target is not None else None,
+        base_version=base_version,
+        rebased_from=rebased_from,
+    )
+    review_event_record(
+        kind=ReviewEvent.Kind.CREATED, actor=proposer, proposal=proposal,
+        data={"kind": kind, "base_version": base_version, "rebased_from": rebased_from.pk if rebased_from else None},
+    )
+    return proposal
+
+
+def _mark_stale(proposal: Proposal, *, current_version: int | None) -> None:
+    proposal.status = Proposal.Status.STALE
+    proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["status", "decided_at"])
+    review_event_record(
+        kind=ReviewEvent.Kind.STALE, proposal=proposal, subject=proposal.proposer,
+        data={"base_version": proposal.base_version, "current_version": current_version},
+    )
+
+
+def _apply(proposal: Proposal) -> None:
+    """Apply an approved proposal, or mark it stale when its target moved on."""
+    kind = registry.get_kind(proposal.kind)
+    try:
+        with transaction.atomic():
+            new_version = kind.apply(proposal)
+    except registry.StaleBaseVersion:
+        _mark_stale(proposal, current_version=kind.current_version(proposal))
+        return
+    proposal.status = Proposal.Status.APPLIED
+    proposal.applied_version = new_version
+    proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["status", "applied_version", "decided_at"])
+    event = review_event_record(
+        kind=ReviewEvent.Kind.APPLIED, proposal=proposal, subject=proposal.proposer,
+        data={"kind": proposal.kind, "applied_version": new_version,
+              "approvers": list(proposal.votes.filter(decision=Vote.Decision.APPROVE)
+                                .values_list("reviewer_id", flat=True))},
+    )
+    _points_for_decision(proposal, event=event)
+    # Other open proposals on the same target were written against an older version now:
+    # ask their proposers to rebase at once instead of letting reviewers vote on them.
+    if proposal.target_id is not None:
+        siblings = (
+            Proposal.objects.open()
+            .select_for_update(no_key=True)
+            .filter(target_type_id=proposal.target_type_id, target_id=proposal.target_id)
+            .exclude(pk=proposal.pk)
+            .exclude(base_version=new_version)
+        )
+        for sibling in siblings:
+            _mark_stale(sibling, current_version=new_version)
+
+
+@transaction.atomic
+def proposal_vote(*, proposal_id: int, reviewer, decision: str, comment: str = "") -> Vote:
+    """Record ``reviewer``'s vote; apply the proposal exactly when the required number of
+    distinct approvals is reached, reject it when the rejection threshold is reached.
+
+    The proposal row is locked (SELECT … FOR NO KEY UPDATE) for the whole decision, so
+    concurrent approvals are counted one after the other; the unique constraint on
+    (proposal, reviewer) is the last line of defence against double votes.
+    Raises Proposal.DoesNotExist, ReviewPermissionDenied or ReviewError.
+    """
+    if decision not in Vote.Decision.values:
+        raise ReviewError(_("Choose approve or reject."))
+    proposal = Proposal.objects.select_for_update(no_key=True).get(pk=proposal_id)
+    if proposal.status != Proposal.Status.OPEN:
+        raise ReviewError(_(MSG_NOT_OPEN))
+    if not is_committee_member(reviewer):
+        raise ReviewPermissionDenied(_(MSG_NOT_MEMBER))
+    if reviewer.pk == proposal.proposer_id:
+        raise ReviewPermissionDenied(_(MSG_OWN_PROPOSAL))
+    if decision == Vote.Decision.REJECT and not (comment or "").strip():
+        raise ReviewError(_("Say why you reject the proposal."))
+    try:
+        with transaction.atomic():
+            vote = Vote.objects.create(proposal=proposal, reviewer=reviewer, decision=decision, comment=comment.strip())
+    except IntegrityError:
+        raise ReviewError(_(MSG_ALREADY_VOTED)) from None
+    event = review_event_record(
+        kind=ReviewEvent.Kind.VOTED, actor=reviewer, proposal=proposal,
+        data={"kind": proposal.kind, "decision": decision},
+    )
+    _points_for_decision(proposal, event=event)
+
+    config = ReviewSettings.current()
+    counts = proposal.vote_counts()
+    if counts["approve"] >= config.approvals_required:
+        _apply(proposal)
+    elif counts["reject"] >= config.rejections_to_close:
+        proposal.status = Proposal.Status.REJECTED
+        proposal.decided_at = timezone.now()
+        proposal.save(update_fields=["status", "decided_at"])
+        review_event_record(kind=ReviewEvent.Kind.REJECTED, proposal=proposal, subject=proposal.proposer,
+                            data={"rejections": counts["reject"]})
+    return vote
+
+
+@transaction.atomic
+def proposal_withdraw(*, proposal_id: int, user) -> Proposal:
+    proposal = Proposal.objects.select_for_update(no_key=True).get(pk=proposal_id)
+    if proposal.proposer_id != user.pk:
+        raise ReviewPermissionDenied(_("Only the proposer may withdraw a proposal."))
+    if proposal.status != Proposal.Status.OPEN:
+        raise ReviewError(_(MSG_NOT_OPEN))
+    proposal.status = Proposal.Status.WITHDRAWN
+    proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["status", "decided_at"])
+    review_event_record(kind=ReviewEvent.Kind.WITHDRAWN, actor=user, proposal=proposal)
+    return proposal
+
+
+# --- committee -----------------------------------------------------------------------
+
+def _add_membership(*, member, by, source: str) -> CommitteeMembership:
+    if CommitteeMembership.objects.filter(member=member, active=True).exists():
+        raise ReviewError(_("%(name)s is already a committee member.") % {"name": member.name})
+    try:
+        with transaction.atomic():
+            membership = CommitteeMembership.objects.create(member=member, appointed_by=by, source=source)
+    except IntegrityError:
+        raise ReviewError(_("%(name)s is already a committee member.") % {"name": member.name}) from None
+    member.groups.add(Group.objects.get(name=Role.REVIEWER))
+    return membership
+
+
+@transaction.atomic
+def committee_member_appoint(*, member, appointed_by) -> CommitteeMembership:
+    """An operations manager appoints ``member`` (who joins the Reviewer group)."""
+    if not appointed_by.has_perm(roles.MANAGE_OPERATIONS):
+        raise ReviewPermissionDenied(_("Only operations managers may appoint committee members."))
+    if not member.is_active:
+        raise ReviewError(_("Inactive employees cannot join the committee."))
+    membership = _add_membership(member=member, by=appointed_by, source=CommitteeMembership.Source.APPOINTED)
+    review_event_record(kind=ReviewEvent.Kind.MEMBER_APPOINTED, actor=appointed_by, subject=member,
+                        data={"membership": membership.pk})
+    return membership
+
+
+@transaction.atomic
+def committee_member_remove(*, membership_id: int, removed_by) -> CommitteeMembership:
+    """End a membership; the member leaves the Reviewer group (an operations manager keeps
+    the review permission of their own group but can no longer vote)."""
+    if not removed_by.has_perm(roles.MANAGE_OPERATIONS):
+        raise ReviewPermissionDenied(_("Only operations managers may remove committee members."))
+    membership = CommitteeMembership.objects.select_for_update().get(pk=membership_id, active=True)
+    membership.active = False
+    membership.ended_at = timezone.now()
+    membership.save(update_fields=["active", "ended_at"])
+    membership.member.groups.remove(Group.objects.get(name=Role.REVIEWER))
+    review_event_record(kind=ReviewEvent.Kind.MEMBER_REMOVED, actor=removed_by, subject=membership.member,
+                        data={"membership": membership.pk})
+    return membership
+
+
+@transaction.atomic
+def committee_application_submit(*, applicant, statement: str = "") -> CommitteeApplication:
+    """Apply to join: level and pass rate are checked now and stored on the application."""
+    if CommitteeMembership.objects.filter(member=applicant, active=True).exists():
+        raise ReviewError(_("You are already a committee member."))
+    if CommitteeApplication.objects.filter(applicant=applicant, status=CommitteeApplication.Status.PENDING).exists():
+        raise ReviewError(_("You already have a pending application."))
+    eligibility = committee_eligibility(applicant)
+    if not eligibility.eligible:
+        raise ReviewError(" ".join(eligibility.reasons))
+    try:
+        with transaction.atomic():
+            application = CommitteeApplication.objects.create(
+                applicant=applicant, statement=statement.strip(), level_snapshot=applicant.level,
+                pass_rate_snapshot=eligibility.pass_rate,
+            )
+    except IntegrityError:
+        raise ReviewError(_("You already have a pending application.")) from None
+    review_event_record(kind=ReviewEvent.Kind.APPLICATION_SUBMITTED, actor=applicant, subject=applicant,
+                        data={"application": application.pk, "level": applicant.level,
+                              "pass_rate": str(eligibility.pass_rate)})
+    return application
+
+
+def can_decide_applications(user) -> bool:
+    return user.has_perm(roles.MANAGE_OPERATIONS) or is_committee_member(user)
+
+
+@transaction.atomic
+def committee_application_decide(
+    *, application_id: int, decided_by, accept: bool, comment: str = ""
+) -> CommitteeApplication:
+    """A committee member or operations manager accepts (membership + Reviewer group) or declines."""
+    if not can_decide_applications(decided_by):
+        raise ReviewPermissionDenied(_("Only committee members and operations managers may decide applications."))
+    application = CommitteeApplication.objects.select_for_update().select_related("applicant").get(pk=application_id)
+    if application.applicant_id == decided_by.pk:
+        raise ReviewPermissionDenied(_("You cannot decide your own application."))
+    if application.status != CommitteeApplication.Status.PENDING:
+        raise ReviewError(_("This application has already been decided."))
+    application.status = CommitteeApplication.Status.ACCEPTED if accept else CommitteeApplication.Status.DECLINED
+    application.decided_by = decided_by
+    application.decided_at = timezone.now()
+    application.decision_comment = comment.strip()
+    application.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    if accept:
+        _add_membership(member=application.applicant, by=decided_by, source=CommitteeMembership.Source.APPLICATION)
+    review_event_record(
+        kind=ReviewEvent.Kind.APPLICATION_ACCEPTED if accept else ReviewEvent.Kind.APPLICATION_DECLINED,
+        actor=decided_by, subject=application.applicant, data={"application": application.pk},
+    )
+    return application

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from review import views
+
+app_name = "review"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
+    path("proposals/<int:pk>/vote/", views.proposal_vote_view, name="proposal_vote"),
+    path("proposals/<int:pk>/withdraw/", views.proposal_withdraw_view, name="proposal_withdraw"),
+    path("committee/", views.committee, name="committee"),
+    path("committee/apply/", views.committee_apply, name="committee_apply"),
+    path("committee/appoint/", views.committee_appoint, name="committee_appoint"),
+    path("committee/members/<int:pk>/remove/", views.committee_remove, name="committee_remove"),
+    path("committee/applications/<int:pk>/decide/", views.application_decide, name="application_decide"),
+]

@@ -1,0 +1,177 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import roles
+from review import registry, services
+from review.forms import ApplicationForm, AppointForm, DecideForm, VoteForm
+from review.models import CommitteeApplication, CommitteeMembership, Proposal, ReviewSettings
+from review.selectors import (
+    active_members,
+    committee_eligibility,
+    is_committee_member,
+    pending_applications,
+    review_queue,
+)
+
+PER_PAGE = 50
+
+
+def _describe(proposal: Proposal) -> dict:
+    kind = registry.kinds().get(proposal.kind)
+    return {"proposal": proposal, "label": kind.label if kind else proposal.kind,
+            "target": kind.describe(proposal) if kind else ""}
+
+
+@require_GET
+@permission_required(roles.REVIEW, raise_exception=True)
+def queue(request):
+    """Open proposals the committee member has not voted on yet, oldest first."""
+    page = Paginator(review_queue(reviewer=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "review/queue.html", {
+        "page": page, "rows": [_describe(p) for p in page], "is_member": is_committee_member(request.user),
+        "config": ReviewSettings.current(),
+    })
+
+
+def _visible_proposal(request, pk: int) -> Proposal:
+    proposal = get_object_or_404(Proposal.objects.select_related("proposer"), pk=pk)
+    if proposal.proposer_id != request.user.pk and not request.user.has_perm(roles.REVIEW):
+        raise PermissionDenied
+    return proposal
+
+
+@require_GET
+@login_required
+def proposal_detail(request, pk: int):
+    proposal = _visible_proposal(request, pk)
+    kind = registry.kinds().get(proposal.kind)
+    votes = list(proposal.votes.select_related("reviewer"))
+    already_voted = any(v.reviewer_id == request.user.pk for v in votes)
+    can_vote = (proposal.is_open and proposal.proposer_id != request.user.pk and not already_voted
+                and is_committee_member(request.user))
+    return render(request, "review/proposal_detail.html", {
+        **_describe(proposal),
+        "diff": kind.render_diff(proposal) if kind else "",
+        "rebase_url": kind.rebase_url(proposal) if kind and proposal.proposer_id == request.user.pk else None,
+        "votes": votes, "counts": proposal.vote_counts(), "config": ReviewSettings.current(),
+        "form": VoteForm(), "can_vote": can_vote,
+        "events": proposal.events.select_related("actor").order_by("created_at", "pk"),
+    })
+
+
+@require_POST
+@login_required
+def proposal_vote_view(request, pk: int):
+    proposal = _visible_proposal(request, pk)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or reject."))
+        return redirect("review:proposal_detail", pk=proposal.pk)
+    try:
+        services.proposal_vote(proposal_id=proposal.pk, reviewer=request.user, decision=form.cleaned_data["decision"],
+                               comment=form.cleaned_data["comment"])
+    except services.ReviewPermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from None
+    except services.ReviewError as exc:
+        messages.error(request, str(exc))
+        return redirect("review:proposal_detail", pk=proposal.pk)
+    messages.success(request, _("Your vote was recorded."))
+    return redirect("review:queue")
+
+
+@require_POST
+@login_required
+def proposal_withdraw_view(request, pk: int):
+    proposal = get_object_or_404(Proposal, pk=pk, proposer=request.user)
+    try:
+        services.proposal_withdraw(proposal_id=proposal.pk, user=request.user)
+    except services.ReviewError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The proposal was withdrawn."))
+    return redirect("review:proposal_detail", pk=proposal.pk)
+
+
+@require_GET
+@login_required
+def committee(request):
+    """Members and applications; the apply button (with the pass rate) for employees, the
+    appoint form for operations managers, accept/decline for members and managers."""
+    user = request.user
+    eligibility = committee_eligibility(user)
+    members = Paginator(active_members(), PER_PAGE).get_page(request.GET.get("page"))
+    can_decide = services.can_decide_applications(user)
+    return render(request, "review/committee.html", {
+        "members": members, "page": members,
+        "eligibility": eligibility,
+        "is_member": CommitteeMembership.objects.filter(member=user, active=True).exists(),
+        "my_pending": CommitteeApplication.objects.filter(applicant=user, status=CommitteeApplication.Status.PENDING).first(),
+        "applications": list(pending_applications()[:PER_PAGE]) if can_decide else [],
+        "can_decide": can_decide, "can_appoint": user.has_perm(roles.MANAGE_OPERATIONS),
+        "apply_form": ApplicationForm(), "appoint_form": AppointForm(),
+    })
+
+
+@require_POST
+@login_required
+def committee_apply(request):
+    form = ApplicationForm(request.POST)
+    form.is_valid()
+    try:
+        services.committee_application_submit(applicant=request.user, statement=form.cleaned_data.get("statement", ""))
+    except services.ReviewError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your application was sent to the committee."))
+    return redirect("review:committee")
+
+
+@require_POST
+@permission_required(roles.MANAGE_OPERATIONS, raise_exception=True)
+def committee_appoint(request):
+    form = AppointForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("staff_id", []):
+            messages.error(request, error)
+        return redirect("review:committee")
+    try:
+        services.committee_member_appoint(member=form.cleaned_data["staff_id"], appointed_by=request.user)
+    except services.ReviewError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(name)s joined the committee.") % {"name": form.cleaned_data["staff_id"].name})
+    return redirect("review:committee")
+
+
+@require_POST
+@permission_required(roles.MANAGE_OPERATIONS, raise_exception=True)
+def committee_remove(request, pk: int):
+    membership = get_object_or_404(CommitteeMembership, pk=pk, active=True)
+    services.committee_member_remove(membership_id=membership.pk, removed_by=request.user)
+    messages.success(request, _("%(name)s left the committee.") % {"name": membership.member.name})
+    return redirect("review:committee")
+
+
+@require_POST
+@login_required
+def application_decide(request, pk: int):
+    application = get_object_or_404(CommitteeApplication, pk=pk)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose accept or decline."))
+        return redirect("review:committee")
+    try:
+        services.committee_application_decide(application_id=application.pk, decided_by=request.user,
+                                              accept=form.cleaned_data["accept"], comment=form.cleaned_data["comment"])
+    except services.ReviewPermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from None
+    except services.ReviewError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The application was decided."))
+    return redirect("review:committee")
