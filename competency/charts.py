@@ -9,6 +9,15 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 BAR = "#0b6bcb"
+
+
+# Named so xgettext sees the msgids (it cannot read _() nested inside f-strings).
+def weights_label() -> str:
+    return _("Weight of each competency item")
+
+
+def distribution_label() -> str:
+    return _("Forced quasi-normal distribution")
 AXIS = "#5b6575"
 
 
@@ -22,7 +31,7 @@ def weight_bars_svg(rows: Sequence[tuple[str, float]], *, width: int = 640) -> S
     height = row_h * len(rows) + 10
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="100%" style="max-width:{width}px;height:auto" '
-        f'viewBox="0 0 {width} {height}" aria-label="{escape(_("Weight of each competency item"))}">'
+        f'viewBox="0 0 {width} {height}" aria-label="{escape(weights_label())}">'
     ]
     for i, (label, weight) in enumerate(rows):
         y = 5 + i * row_h
@@ -48,7 +57,7 @@ def distribution_svg(columns: Sequence[int], *, width: int = 360, height: int = 
     pad = 18
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="100%" style="max-width:{width}px;height:auto" '
-        f'viewBox="0 0 {width} {height}" aria-label="{escape(_("Forced quasi-normal distribution"))}">'
+        f'viewBox="0 0 {width} {height}" aria-label="{escape(distribution_label())}">'
     ]
     for i, size in enumerate(columns):
         h = plot_h * size / top

@@ -40,6 +40,7 @@ def fields_diff_html(old: dict[str, str], new: dict[str, str]) -> SafeString:
         before, after = str(old.get(key) or ""), str(new.get(key) or "")
         changed = before != after
         body = text_diff_html(before, after) if changed else escape(after)
-        note = "" if changed else f' <span class="muted">({escape(_("unchanged"))})</span>'
+        unchanged_label = _("unchanged")
+        note = "" if changed else f' <span class="muted">({escape(unchanged_label)})</span>'
         rows.append(f"<dt>{escape(_(label))}{note}</dt><dd class=\"diff\">{body}</dd>")
     return mark_safe('<dl class="record diff-list">' + "".join(rows) + "</dl>")
