@@ -96,3 +96,21 @@ def team_leader(db):
     from accounts.tests.factories import UserFactory
 
     return UserFactory(staff_id="TL001", name="班长黄", level=4, roles=["Team leader", "CSR"])
+
+
+@pytest.fixture
+def real_worker():
+    """A Celery worker thread consuming from the real Redis broker, tasks not eager.
+    (Shared: tests/test_celery_worker.py and casebase's pruning test use it.)"""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app as celery_app
+
+    assert settings.REDIS_URL, "CI must run this test against Redis: set REDIS_URL"
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield
+    finally:
+        celery_app.conf.task_always_eager = previous

@@ -24,6 +24,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
     NavItem(_("Knowledge base"), "knowledgebase:search", roles.STUDY),
     NavItem(_("Query-time test"), "knowledgebase:query_test", roles.STUDY),
+    NavItem(_("Case library"), "casebase:library", roles.STUDY),
+    NavItem(_("History library"), "casebase:history", "casebase.view_history_library"),
     NavItem(_("Review queue"), "review:queue", roles.REVIEW),
     NavItem(_("Committee"), "review:committee"),
     NavItem(_("Training management"), "accounts:training_workspace", roles.MANAGE_TRAINING),

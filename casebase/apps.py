@@ -6,3 +6,8 @@ class CasebaseConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "casebase"
     verbose_name = _("Case libraries")
+
+    def ready(self):
+        from casebase.review_kinds import register_kinds
+
+        register_kinds()

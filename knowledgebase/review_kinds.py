@@ -40,10 +40,12 @@ def register_kinds() -> None:
         apply=services.apply_revision, current_version=services.current_version,
         render_diff=proposal_diff_html, describe=_describe, rebase_url=_rebase_url,
         propose=_propose_revision, input_serializer=serializers.RevisionProposalInput,
+        proposer_points_rule="kb_revision_accepted", reviewer_points_rule="committee_kb_review",
     ))
     register(ProposalKind(
         code=services.KIND_NEW_ENTRY, label=_("New knowledge-base entry"),
         apply=services.apply_new_entry, current_version=services.current_version,
         render_diff=proposal_diff_html, describe=_describe,
         propose=_propose_new_entry, input_serializer=serializers.NewEntryProposalInput,
+        proposer_points_rule="kb_revision_accepted", reviewer_points_rule="committee_kb_review",
     ))

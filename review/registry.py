@@ -39,6 +39,15 @@ class ProposalKind:
     propose: Callable[..., Any] | None = None
     # DRF serializer class validating the API input of ``propose``.
     input_serializer: type | None = None
+    # Optional Django form class with extra fields an APPROVING committee member fills in
+    # (e.g. the level and training/test set of a new case). The engine validates the vote's
+    # ``extra`` data with it and keeps the cleaned data in the vote's ReviewEvent
+    # (data["extra"]); appliers read them back with review.selectors.approval_extras().
+    vote_form: type | None = None
+    # Point rules (points.PointRule codes) paid by review.services._points_for_decision:
+    # to the proposer when a proposal of this kind is applied, and to each member per vote.
+    proposer_points_rule: str | None = None
+    reviewer_points_rule: str | None = None
 
 
 _KINDS: dict[str, ProposalKind] = {}

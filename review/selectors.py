@@ -4,7 +4,14 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts import roles
-from review.models import CommitteeApplication, CommitteeMembership, Proposal, ReviewSettings, Vote
+from review.models import (
+    CommitteeApplication,
+    CommitteeMembership,
+    Proposal,
+    ReviewEvent,
+    ReviewSettings,
+    Vote,
+)
 
 
 def is_committee_member(user) -> bool:
@@ -32,6 +39,15 @@ def review_queue(*, reviewer) -> QuerySet[Proposal]:
         )
         .order_by("created_at", "pk")
     )
+
+
+def approval_extras(proposal: Proposal) -> list[dict]:
+    """The ``extra`` data of every approving vote on ``proposal`` (see ProposalKind.vote_form),
+    in voting order; [] when the kind asks for none."""
+    events = ReviewEvent.objects.filter(
+        proposal=proposal, kind=ReviewEvent.Kind.VOTED, data__decision=Vote.Decision.APPROVE
+    ).order_by("created_at", "pk")
+    return [event.data["extra"] for event in events if event.data.get("extra")]
 
 
 def proposals_of(*, proposer) -> QuerySet[Proposal]:

@@ -15,6 +15,10 @@ class ProposalSerializer(serializers.ModelSerializer):
 class VoteInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Vote.Decision.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    extra = serializers.DictField(
+        required=False, default=dict,
+        help_text="Extra approval fields some kinds ask for (e.g. level and set of a new case).",
+    )
 
 
 class VoteSerializer(serializers.ModelSerializer):

@@ -143,10 +143,30 @@ def _apply(proposal: Proposal) -> None:
             _mark_stale(sibling, current_version=new_version)
 
 
+def _vote_extra(proposal: Proposal, *, decision: str, extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The kind's extra approval fields, validated by its vote_form (None when it has none
+    or the vote is a rejection)."""
+    kind = registry.kinds().get(proposal.kind)
+    if kind is None or kind.vote_form is None or decision != Vote.Decision.APPROVE:
+        return None
+    form = kind.vote_form(data=extra or {})
+    if not form.is_valid():
+        raise ReviewError(" ".join(
+            f"{form.fields[name].label}: {message}" if name in form.fields else str(message)
+            for name, messages in form.errors.items() for message in messages
+        ))
+    return {name: value for name, value in form.cleaned_data.items() if value is not None and value != ""}
+
+
 @transaction.atomic
-def proposal_vote(*, proposal_id: int, reviewer, decision: str, comment: str = "") -> Vote:
+def proposal_vote(
+    *, proposal_id: int, reviewer, decision: str, comment: str = "", extra: dict[str, Any] | None = None
+) -> Vote:
     """Record ``reviewer``'s vote; apply the proposal exactly when the required number of
     distinct approvals is reached, reject it when the rejection threshold is reached.
+
+    ``extra``: for kinds with a ``vote_form``, the fields an approving member fills in; they
+    are validated by that form (ReviewError with its messages) and stored in the vote's event.
 
     The proposal row is locked (SELECT … FOR NO KEY UPDATE) for the whole decision, so
     concurrent approvals are counted one after the other; the unique constraint on
@@ -164,6 +184,7 @@ def proposal_vote(*, proposal_id: int, reviewer, decision: str, comment: str = "
         raise ReviewPermissionDenied(_(MSG_OWN_PROPOSAL))
     if decision == Vote.Decision.REJECT and not (comment or "").strip():
         raise ReviewError(_("Say why you reject the proposal."))
+    cleaned_extra = _vote_extra(proposal, decision=decision, extra=extra)
     try:
         with transaction.atomic():
             vote = Vote.objects.create(proposal=proposal, reviewer=reviewer, decision=decision, comment=comment.strip())
@@ -171,7 +192,7 @@ def proposal_vote(*, proposal_id: int, reviewer, decision: str, comment: str = "
         raise ReviewError(_(MSG_ALREADY_VOTED)) from None
     event = review_event_record(
         kind=ReviewEvent.Kind.VOTED, actor=reviewer, proposal=proposal,
-        data={"kind": proposal.kind, "decision": decision},
+        data={"kind": proposal.kind, "decision": decision, **({"extra": cleaned_extra} if cleaned_extra else {})},
     )
     _points_for_decision(proposal, event=event)
 

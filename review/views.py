@@ -60,6 +60,7 @@ def proposal_detail(request, pk: int):
         "rebase_url": kind.rebase_url(proposal) if kind and proposal.proposer_id == request.user.pk else None,
         "votes": votes, "counts": proposal.vote_counts(), "config": ReviewSettings.current(),
         "form": VoteForm(), "can_vote": can_vote,
+        "extra_form": kind.vote_form() if kind and kind.vote_form and can_vote else None,
         "events": proposal.events.select_related("actor").order_by("created_at", "pk"),
     })
 
@@ -72,9 +73,13 @@ def proposal_vote_view(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Choose approve or reject."))
         return redirect("review:proposal_detail", pk=proposal.pk)
+    kind = registry.kinds().get(proposal.kind)
+    extra = None
+    if kind is not None and kind.vote_form is not None:
+        extra = {name: request.POST.get(name) for name in kind.vote_form.base_fields if name in request.POST}
     try:
         services.proposal_vote(proposal_id=proposal.pk, reviewer=request.user, decision=form.cleaned_data["decision"],
-                               comment=form.cleaned_data["comment"])
+                               comment=form.cleaned_data["comment"], extra=extra)
     except services.ReviewPermissionDenied as exc:
         raise PermissionDenied(str(exc)) from None
     except services.ReviewError as exc:

@@ -2,7 +2,6 @@ import os
 import uuid
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from accounts.tasks import celery_ping_task
@@ -12,19 +11,6 @@ needs_redis = pytest.mark.skipif(
     not settings.REDIS_URL and not os.environ.get("CI"),
     reason="REDIS_URL is not set (allowed outside CI only)",
 )
-
-
-@pytest.fixture
-def real_worker():
-    """A Celery worker thread consuming from the real Redis broker, tasks not eager."""
-    assert settings.REDIS_URL, "CI must run this test against Redis: set REDIS_URL"
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        celery_app.conf.task_always_eager = previous
 
 
 @pytest.mark.real_worker

@@ -9,6 +9,7 @@ from django.db import transaction
 DEMO_MODULES = [
     "competency.demo",
     "accounts.demo",
+    "casebase.demo",
     "knowledgebase.demo",
     "review.demo",
     "competency.demo_qsort",

@@ -1,0 +1,381 @@
+"""Graded case libraries (DOMAIN.md §3): category tree, text cases (a tree of turns), voice
+cases, studies, ratings, library caps, the history library and its audit trail.
+
+Cases change only through applied review proposals (review engine, kinds "case_new" and
+"case_revision") or admin; each change raises ``version`` and django-simple-history keeps
+every version of the case and of its nodes.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node
+
+MIN_LEVEL, MAX_LEVEL = 1, 5
+# Reading the history library: review experts and training managers (granted by migration).
+VIEW_HISTORY = "casebase.view_history_library"
+LEVEL_CHOICES = [(n, str(n)) for n in range(MIN_LEVEL, MAX_LEVEL + 1)]
+
+
+class CaseCategory(MP_Node):
+    """A node of the category tree of non-business problems (情绪安抚, 投诉升级, …)."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+
+    node_order_by = ["code"]
+
+    class Meta:
+        verbose_name = _("case category")
+        verbose_name_plural = _("case categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseLibrarySettings(models.Model):
+    """Admin-editable numbers of the case libraries (one row, pk=1, seeded by migration)."""
+
+    class PruneMode(models.TextChoices):
+        MOVE = "move", _("Move to the history library at once")
+        PROPOSE = "propose", _("Propose retirements for review experts to confirm")
+
+    default_cap = models.PositiveIntegerField(
+        _("default cap per level and category"), default=120, validators=[MinValueValidator(1)],
+        help_text=_("Active cases allowed per level and category unless a level cap row says otherwise."),
+    )
+    target_per_level = models.PositiveIntegerField(
+        _("target cases per level"), default=100,
+        help_text=_("Planned size of each level, split evenly into training and test cases."),
+    )
+    prune_mode = models.CharField(_("pruning"), max_length=10, choices=PruneMode.choices, default=PruneMode.MOVE)
+    audio_max_bytes = models.PositiveIntegerField(_("largest audio file (bytes)"), default=20 * 1024 * 1024)
+    audio_max_seconds = models.PositiveIntegerField(_("longest recording (seconds)"), default=900)
+    weight_study = models.PositiveSmallIntegerField(_("classicness weight of a study"), default=1)
+    weight_exam_use = models.PositiveSmallIntegerField(_("classicness weight of an exam use"), default=2)
+    weight_excellent = models.SmallIntegerField(_("classicness weight of an 'excellent' rating"), default=3)
+    weight_average = models.SmallIntegerField(_("classicness weight of an 'average' rating"), default=1)
+    weight_poor = models.SmallIntegerField(_("classicness weight of a 'poor' rating"), default=-2)
+
+    class Meta:
+        verbose_name = _("case library settings")
+        verbose_name_plural = _("case library settings")
+
+    def __str__(self) -> str:
+        return str(_("Case library settings"))
+
+    @classmethod
+    def current(cls) -> "CaseLibrarySettings":
+        """The settings row (created with the defaults if an admin deleted it)."""
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def training_target(self) -> int:
+        """Planned training cases per level: half of target_per_level (rounded up)."""
+        return (self.target_per_level + 1) // 2
+
+    def test_target(self) -> int:
+        """Planned test cases per level: the other half of target_per_level."""
+        return self.target_per_level // 2
+
+
+class LevelCap(models.Model):
+    """A cap for one level and category that differs from the default cap."""
+
+    level = models.PositiveSmallIntegerField(_("level"), choices=LEVEL_CHOICES)
+    category = models.ForeignKey(CaseCategory, on_delete=models.CASCADE, related_name="caps", verbose_name=_("category"))
+    cap = models.PositiveIntegerField(_("cap"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("level cap")
+        verbose_name_plural = _("level caps")
+        ordering = ["level", "category__path"]
+        constraints = [models.UniqueConstraint(fields=["level", "category"], name="levelcap_one_per_group")]
+
+    def __str__(self) -> str:
+        return f"L{self.level} {self.category}: {self.cap}"
+
+    @staticmethod
+    def cap_for(level: int, category_id: int) -> int:
+        """The cap of (level, category): its LevelCap row, else the settings' default cap."""
+        row = LevelCap.objects.filter(level=level, category_id=category_id).values_list("cap", flat=True).first()
+        return row if row is not None else CaseLibrarySettings.current().default_cap
+
+
+class CaseQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Case.Status.ACTIVE)
+
+    def training(self):
+        return self.active().filter(split=Case.Split.TRAINING)
+
+    def testing(self):
+        return self.active().filter(split=Case.Split.TEST)
+
+    def with_indicators(self, config: "CaseLibrarySettings | None" = None):
+        """Annotate studies_n, excellent_n, average_n, poor_n and ``classicness_score``
+        (the formula of Case.classicness, computed in the database)."""
+        config = config or CaseLibrarySettings.current()
+        studies = Count("studies", distinct=True)
+        qs = self.annotate(
+            studies_n=studies,
+            excellent_n=Count("ratings", filter=Q(ratings__value=CaseRating.Value.EXCELLENT), distinct=True),
+            average_n=Count("ratings", filter=Q(ratings__value=CaseRating.Value.AVERAGE), distinct=True),
+            poor_n=Count("ratings", filter=Q(ratings__value=CaseRating.Value.POOR), distinct=True),
+        )
+        return qs.annotate(classicness_score=(
+            F("studies_n") * config.weight_study + F("exam_uses") * config.weight_exam_use
+            + F("excellent_n") * config.weight_excellent + F("average_n") * config.weight_average
+            + F("poor_n") * config.weight_poor
+        ))
+
+
+class Case(models.Model):
+    """A text case (a tree of CaseNode turns) or a voice case (a recording), graded into a
+    level 1–5 and assigned to the training set (study) or the test set (exams)."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text case")
+        VOICE = "voice", _("Voice case")
+
+    class Split(models.TextChoices):
+        TRAINING = "training", _("Training")
+        TEST = "test", _("Test")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        HISTORY = "history", _("History library")
+
+    class Premise(models.TextChoices):
+        SERVICE_DEFECT = "service_defect", _("CSR service defect")
+        EMOTION_TURNED = "emotion_turned", _("CSR turned the customer's emotion around")
+
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices, default=Kind.TEXT)
+    title = models.CharField(_("title"), max_length=200)
+    category = models.ForeignKey(CaseCategory, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category"))
+    level = models.PositiveSmallIntegerField(_("level"), choices=LEVEL_CHOICES, db_index=True)
+    split = models.CharField(_("set"), max_length=8, choices=Split.choices, default=Split.TRAINING)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    background = models.TextField(_("background"), blank=True, help_text=_("The customer's situation, shown first."))
+    # voice cases
+    audio = models.FileField(_("recording"), upload_to="casebase/audio/", blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
+    premise = models.CharField(_("premise"), max_length=16, choices=Premise.choices, blank=True)
+    emotion_grade = models.PositiveSmallIntegerField(
+        _("emotional-problem grade"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 = mild, 5 = severe."),
+    )
+    transcript = models.TextField(_("transcript and notes"), blank=True)
+    # bookkeeping
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="authored_cases",
+        verbose_name=_("author"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    exam_uses = models.PositiveIntegerField(_("exam uses"), default=0, editable=False)
+    created_at = models.DateTimeField(_("entered at"), default=timezone.now)
+    revised_at = models.DateTimeField(_("latest accepted revision"), null=True, blank=True)
+    retired_at = models.DateTimeField(_("moved to history at"), null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["exam_uses"])
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["level", "category__path", "title", "pk"]
+        indexes = [models.Index(fields=["status", "split", "level"], name="case_status_split_level")]
+        # Granted by migration to the Reviewer, Operations manager and Training manager groups.
+        permissions = [("view_history_library", "Can read the history library")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind == self.Kind.TEXT
+
+    def constant_since(self) -> datetime:
+        """When the case last changed: its latest accepted revision, else its entry time."""
+        return self.revised_at or self.created_at
+
+    def constant_time(self, now: datetime | None = None) -> timedelta:
+        """恒定时间: how long the case has been unchanged — ``now`` (default: the current
+        time) minus the latest accepted revision, or minus the entry time if it was never
+        revised. Never negative (a clock set back returns zero)."""
+        return max((now or timezone.now()) - self.constant_since(), timedelta(0))
+
+    def classicness(self, config: CaseLibrarySettings | None = None) -> int:
+        """经典度, an integer (may be negative):
+
+            weight_study·studies + weight_exam_use·exam_uses
+            + weight_excellent·excellent + weight_average·average + weight_poor·poor
+
+        where studies counts employees who marked the case studied, exam_uses how often the
+        promotion engine drew it into an exam, and excellent/average/poor the ratings (one
+        per employee). Weights live in CaseLibrarySettings (defaults 1, 2, 3, 1, −2). Uses
+        the annotations of CaseQuerySet.with_indicators() when present, else queries."""
+        if hasattr(self, "classicness_score"):
+            return self.classicness_score
+        config = config or CaseLibrarySettings.current()
+        ratings = dict(self.ratings.values_list("value").annotate(n=Count("pk")))
+        return (
+            self.studies.count() * config.weight_study + self.exam_uses * config.weight_exam_use
+            + ratings.get(CaseRating.Value.EXCELLENT, 0) * config.weight_excellent
+            + ratings.get(CaseRating.Value.AVERAGE, 0) * config.weight_average
+            + ratings.get(CaseRating.Value.POOR, 0) * config.weight_poor
+        )
+
+
+class CaseNode(models.Model):
+    """One turn of a text case. Customer turns and CSR replies alternate; several replies
+    under one customer turn are the alternatives of a decision point (exactly one is_best);
+    several customer turns under one reply are follow-up branches. Leaves record the
+    outcome and the customer's final state. Validity: casebase.tree.validate_tree()."""
+
+    class Role(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        CSR = "csr", _("CSR reply")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("case"))
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name=_("parent")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices)
+    text = models.TextField(_("text"))
+    emotion = models.CharField(_("customer emotion"), max_length=100, blank=True)
+    thinking = models.CharField(_("customer thinking"), max_length=300, blank=True)
+    rationales = models.JSONField(
+        _("rationales"), default=list, blank=True,
+        help_text=_("The reply's rationales (出发点/考虑因素), most important first."),
+    )
+    is_best = models.BooleanField(_("best reply"), default=False)
+    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    final_state = models.CharField(_("customer's final state"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("case node")
+        verbose_name_plural = _("case nodes")
+        ordering = ["case", "order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.text[:40]}"
+
+    def main_rationale(self) -> str | None:
+        """The most important rationale of a reply, None for customer turns or none given."""
+        return self.rationales[0] if self.rationales else None
+
+
+class CaseStudy(models.Model):
+    """An employee marked a case as studied (once per employee and case)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="studies", verbose_name=_("case"))
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_studies", verbose_name=_("employee")
+    )
+    studied_at = models.DateTimeField(_("studied at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case study")
+        verbose_name_plural = _("case studies")
+        ordering = ["-studied_at"]
+        constraints = [models.UniqueConstraint(fields=["employee", "case"], name="casestudy_one_per_employee")]
+
+    def __str__(self) -> str:
+        return f"{self.employee} – {self.case}"
+
+
+class CaseRating(models.Model):
+    """An employee's rating of a case: one row per employee and case, changed in place."""
+
+    class Value(models.TextChoices):
+        EXCELLENT = "excellent", _("Excellent")
+        AVERAGE = "average", _("Average")
+        POOR = "poor", _("Poor")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("case"))
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_ratings", verbose_name=_("employee")
+    )
+    value = models.CharField(_("rating"), max_length=10, choices=Value.choices)
+    rated_at = models.DateTimeField(_("rated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("case rating")
+        verbose_name_plural = _("case ratings")
+        ordering = ["-rated_at"]
+        constraints = [models.UniqueConstraint(fields=["employee", "case"], name="caserating_one_per_employee")]
+
+    def __str__(self) -> str:
+        return f"{self.employee} – {self.case}: {self.get_value_display()}"
+
+
+class RetirementCandidate(models.Model):
+    """A case the pruning job proposes to move to the history library (prune mode
+    "propose"); a review expert confirms or dismisses it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="retirement_candidates", verbose_name=_("case"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    classicness_snapshot = models.IntegerField(_("classicness when proposed"))
+    constant_days_snapshot = models.PositiveIntegerField(_("constant time when proposed (days)"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("retirement candidate")
+        verbose_name_plural = _("retirement candidates")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(status="pending"), name="retirement_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} ({self.get_status_display()})"
+
+
+class CaseEvent(models.Model):
+    """Audit row for every important change of a case (written by case_event_record)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Case created")
+        REVISED = "revised", _("Case revised")
+        RETIRED = "retired", _("Moved to the history library")
+        RETIREMENT_PROPOSED = "retirement_proposed", _("Retirement proposed")
+        RETIREMENT_DISMISSED = "retirement_dismissed", _("Retirement dismissed")
+        EXAM_USE = "exam_use", _("Used in an exam")
+
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices, db_index=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("actor"),
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.case_id}"

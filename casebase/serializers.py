@@ -1,0 +1,98 @@
+from rest_framework import serializers
+
+from casebase.models import Case, CaseRating
+from casebase.tree import TreeError, validate_tree
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="text or voice")
+    category = serializers.CharField(source="category.name")
+    studied = serializers.BooleanField(read_only=True)
+    my_rating = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Case
+        fields = ["id", "kind", "title", "category", "level", "version", "studied", "my_rating"]
+
+
+class CaseDetailSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="text or voice")
+    category = serializers.CharField(source="category.name")
+    tree = serializers.SerializerMethodField()
+    audio_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["id", "kind", "title", "category", "level", "version", "background", "tree", "audio_url",
+                  "duration_seconds", "premise", "emotion_grade", "transcript"]
+
+    def get_tree(self, case) -> dict | None:
+        from casebase.selectors import case_tree_with_ids
+
+        return case_tree_with_ids(case) if case.is_text else None
+
+    def get_audio_url(self, case) -> str | None:
+        return case.audio.url if case.audio else None
+
+
+class CaseRatingInput(serializers.Serializer):
+    value = serializers.ChoiceField(choices=CaseRating.Value.choices)
+
+
+class TreeField(serializers.JSONField):
+    """A nested case tree, validated by casebase.tree.validate_tree (field messages)."""
+
+    def to_internal_value(self, data):
+        data = super().to_internal_value(data)
+        try:
+            return validate_tree(data)
+        except TreeError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+
+class NewTextCaseInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    category_id = serializers.IntegerField()
+    suggested_level = serializers.IntegerField(min_value=1, max_value=5)
+    background = serializers.CharField(allow_blank=True, default="")
+    tree = TreeField()
+    reason = serializers.CharField()
+
+    def validate(self, attrs):
+        return {**attrs, "kind": Case.Kind.TEXT}
+
+
+class RevisionInput(serializers.Serializer):
+    case_id = serializers.IntegerField()
+    base_version = serializers.IntegerField()
+    title = serializers.CharField(max_length=200)
+    category_id = serializers.IntegerField()
+    background = serializers.CharField(allow_blank=True, default="")
+    tree = TreeField(required=False, allow_null=True, default=None)
+    premise = serializers.CharField(required=False, allow_blank=True, default="")
+    emotion_grade = serializers.IntegerField(required=False, allow_null=True, default=None)
+    transcript = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField()
+
+
+class NewVoiceCaseInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    category_id = serializers.IntegerField()
+    suggested_level = serializers.IntegerField(min_value=1, max_value=5)
+    background = serializers.CharField(allow_blank=True, default="")
+    audio = serializers.FileField()
+    premise = serializers.ChoiceField(choices=Case.Premise.choices)
+    emotion_grade = serializers.IntegerField(min_value=1, max_value=5)
+    transcript = serializers.CharField(allow_blank=True, default="")
+    reason = serializers.CharField()
+
+
+class StudiedSerializer(serializers.Serializer):
+    case = serializers.IntegerField(source="case_id")
+    studied_at = serializers.DateTimeField()
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseRating
+        fields = ["case", "value", "rated_at"]

@@ -1,0 +1,458 @@
+"""Writes of the case libraries. Cases enter and change through the review engine (kinds
+"case_new" and "case_revision", appliers below); every important change writes a CaseEvent
+through case_event_record."""
+
+import os
+import statistics
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import mutagen
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from casebase.models import (
+    Case,
+    CaseCategory,
+    CaseEvent,
+    CaseLibrarySettings,
+    CaseNode,
+    CaseRating,
+    CaseStudy,
+    LevelCap,
+    RetirementCandidate,
+)
+from casebase.selectors import case_tree, study_cases
+from casebase.tree import TreeError, tree_to_text, validate_tree
+from review.models import Proposal
+from review.registry import StaleBaseVersion
+from review.selectors import approval_extras
+from review.services import OutdatedBaseVersion, ReviewError, proposal_create
+
+KIND_NEW = "case_new"
+KIND_REVISION = "case_revision"
+
+AUDIO_TYPES = {"mp3": "MP3", "wav": "WAVE", "ogg": "Ogg", "m4a": "MP4"}
+MSG_NOT_AUDIO = gettext_noop("The file is not a readable MP3, WAV, OGG or M4A recording.")
+
+
+class CaseError(ReviewError):
+    """A rule of the case libraries refused the action (HTTP 400 / form error)."""
+
+
+class AudioInvalid(CaseError):
+    """The uploaded recording was refused (type, size, duration or unreadable content)."""
+
+
+class CaseTreeInvalid(CaseError):
+    """The text-case tree breaks a rule; ``messages`` lists every problem."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__(" ".join(messages))
+        self.messages = messages
+
+
+def case_event_record(*, kind: str, case: Case, actor=None, data: dict[str, Any] | None = None) -> CaseEvent:
+    return CaseEvent.objects.create(kind=kind, case=case, actor=actor, data=data or {})
+
+
+# --- trees and audio -------------------------------------------------------------------
+
+def _valid_tree(tree: Any) -> dict:
+    try:
+        return validate_tree(tree)
+    except TreeError as exc:
+        raise CaseTreeInvalid(exc.messages) from None
+
+
+def _write_tree(case: Case, tree: dict) -> None:
+    """Replace the case's nodes by ``tree`` (already validated). Nodes are saved one by one
+    so django-simple-history records each."""
+    for node in case.nodes.filter(parent__isnull=True):
+        node.delete()
+
+    def create(data: dict, parent: CaseNode | None, order: int) -> None:
+        node = CaseNode.objects.create(
+            case=case, parent=parent, order=order, role=data["role"], text=data["text"],
+            emotion=data.get("emotion", ""), thinking=data.get("thinking", ""),
+            rationales=data.get("rationales", []), is_best=data.get("is_best", False),
+            outcome=data.get("outcome", ""), final_state=data.get("final_state", ""),
+        )
+        for index, child in enumerate(data.get("children", [])):
+            create(child, node, index)
+
+    create(tree, None, 0)
+
+
+@dataclass
+class AudioInfo:
+    extension: str
+    duration_seconds: int
+
+
+def audio_validate(upload, *, config: CaseLibrarySettings | None = None) -> AudioInfo:
+    """Check an uploaded recording: extension and content (read by mutagen) are MP3, WAV,
+    OGG or M4A, within the configured size and duration. Raises CaseError with the exact
+    reason."""
+    config = config or CaseLibrarySettings.current()
+    extension = os.path.splitext(upload.name or "")[1].lower().lstrip(".")
+    if extension not in AUDIO_TYPES:
+        raise AudioInvalid(_("Upload an MP3, WAV, OGG or M4A file."))
+    if upload.size > config.audio_max_bytes:
+        raise AudioInvalid(_("The recording is larger than %(mb).1f MB.") % {"mb": config.audio_max_bytes / 1024 / 1024})
+    try:
+        upload.seek(0)
+        audio = mutagen.File(upload)
+    except Exception:  # mutagen raises many error types for corrupt files
+        audio = None
+    finally:
+        upload.seek(0)
+    if audio is None or getattr(audio, "info", None) is None or not getattr(audio.info, "length", 0):
+        raise AudioInvalid(_(MSG_NOT_AUDIO))
+    if not type(audio).__name__.startswith(AUDIO_TYPES[extension]):
+        raise AudioInvalid(_("The file's content does not match its .%(ext)s extension.") % {"ext": extension})
+    if audio.info.length > config.audio_max_seconds:
+        raise AudioInvalid(_("The recording is longer than %(s)s seconds.") % {"s": config.audio_max_seconds})
+    return AudioInfo(extension=extension, duration_seconds=max(1, round(audio.info.length)))
+
+
+def _store_upload(upload, info: AudioInfo) -> str:
+    """Save a validated recording under MEDIA_ROOT; returns its storage name."""
+    return default_storage.save(f"casebase/audio/{uuid.uuid4().hex}.{info.extension}", upload)
+
+
+# --- proposals -------------------------------------------------------------------------
+
+def _category(category_id: int) -> CaseCategory:
+    category = CaseCategory.objects.filter(pk=category_id).first()
+    if category is None:
+        raise CaseError(_("Choose an existing category."))
+    return category
+
+
+def _voice_fields(*, premise: str, emotion_grade: int | None, transcript: str) -> dict:
+    if premise not in Case.Premise.values:
+        raise CaseError(_("Choose the premise of the voice case."))
+    if emotion_grade is None or not 1 <= int(emotion_grade) <= 5:
+        raise CaseError(_("Give the emotional-problem grade (1–5)."))
+    return {"premise": premise, "emotion_grade": int(emotion_grade), "transcript": (transcript or "").strip()}
+
+
+@transaction.atomic
+def case_new_propose(
+    *, proposer, kind: str, title: str, category_id: int, reason: str, background: str = "",
+    tree: dict | None = None, suggested_level: int | None = None, audio=None, premise: str = "",
+    emotion_grade: int | None = None, transcript: str = "",
+) -> Proposal:
+    """Propose a new text case (``tree``) or voice case (``audio`` upload + premise, grade,
+    transcript). Raises CaseTreeInvalid / CaseError."""
+    title = (title or "").strip()
+    if not title:
+        raise CaseError(_("The title is required."))
+    category = _category(category_id)
+    payload: dict[str, Any] = {"case_kind": kind, "title": title, "category_id": category.pk,
+                               "background": (background or "").strip(),
+                               "suggested_level": int(suggested_level) if suggested_level else None}
+    if kind == Case.Kind.TEXT:
+        payload["tree"] = _valid_tree(tree)
+    elif kind == Case.Kind.VOICE:
+        payload.update(_voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript))
+        if audio is None:
+            raise CaseError(_("Upload the recording."))
+        info = audio_validate(audio)
+        payload["audio"] = _store_upload(audio, info)
+        payload["duration_seconds"] = info.duration_seconds
+    else:
+        raise CaseError(_("Choose a text or a voice case."))
+    return proposal_create(kind=KIND_NEW, proposer=proposer, reason=reason, payload=payload)
+
+
+def case_payload(case: Case) -> dict:
+    """The editable content of a case, in proposal-payload form."""
+    data: dict[str, Any] = {"case_kind": case.kind, "title": case.title, "category_id": case.category_id,
+                            "background": case.background}
+    if case.is_text:
+        data["tree"] = case_tree(case)
+    else:
+        data.update({"premise": case.premise, "emotion_grade": case.emotion_grade, "transcript": case.transcript,
+                     "audio": case.audio.name, "duration_seconds": case.duration_seconds})
+    return data
+
+
+def outdated_message(version: int) -> str:
+    return _("This case has changed since you started (it is now version %(version)s). "
+             "Start your revision again from the current version.") % {"version": version}
+
+
+@transaction.atomic
+def case_revision_propose(
+    *, proposer, case_id: int, base_version: int, reason: str, title: str, category_id: int,
+    background: str = "", tree: dict | None = None, premise: str = "", emotion_grade: int | None = None,
+    transcript: str = "", audio=None, visible_cases=None,
+) -> Proposal:
+    """Propose a revision of an active case. ``visible_cases`` (a queryset) limits which
+    cases the proposer may revise (CSRs: their study scope); Case.DoesNotExist otherwise.
+    OutdatedBaseVersion when ``base_version`` is not current; CaseError for no change."""
+    case = (visible_cases if visible_cases is not None else Case.objects.active()).get(pk=case_id)
+    if base_version != case.version:
+        raise OutdatedBaseVersion(outdated_message(case.version))
+    before = case_payload(case)
+    title = (title or "").strip()
+    if not title:
+        raise CaseError(_("The title is required."))
+    payload: dict[str, Any] = {"case_kind": case.kind, "title": title, "category_id": _category(category_id).pk,
+                               "background": (background or "").strip()}
+    if case.is_text:
+        payload["tree"] = _valid_tree(tree)
+    else:
+        payload.update(_voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript))
+        if audio is not None:
+            info = audio_validate(audio)
+            payload["audio"], payload["duration_seconds"] = _store_upload(audio, info), info.duration_seconds
+        else:
+            payload["audio"], payload["duration_seconds"] = before["audio"], before["duration_seconds"]
+    if payload == before:
+        raise CaseError(_("The proposal changes nothing."))
+    payload["before"] = before
+    return proposal_create(kind=KIND_REVISION, proposer=proposer, reason=reason, payload=payload, target=case,
+                           base_version=case.version)
+
+
+def _grading(proposal: Proposal) -> tuple[int, str]:
+    """Level = the lower median of the approvers' levels; set = the approvers' majority
+    (a tie goes to training). Falls back to the proposer's suggestion and training."""
+    extras = approval_extras(proposal)
+    if not extras:
+        return int(proposal.payload.get("suggested_level") or 1), Case.Split.TRAINING
+    level = statistics.median_low(int(e["level"]) for e in extras)
+    tests = sum(1 for e in extras if e["split"] == Case.Split.TEST)
+    return level, Case.Split.TEST if tests > len(extras) - tests else Case.Split.TRAINING
+
+
+def apply_new_case(proposal: Proposal) -> int:
+    """Create the case of an approved "case_new" proposal with the reviewers' level and set;
+    returns its version (1)."""
+    data = proposal.payload
+    level, split = _grading(proposal)
+    case = case_create(
+        kind=data["case_kind"], title=data["title"], category=CaseCategory.objects.get(pk=data["category_id"]),
+        level=level, split=split, background=data.get("background", ""), tree=data.get("tree"),
+        audio_name=data.get("audio", ""), duration_seconds=data.get("duration_seconds"),
+        premise=data.get("premise", ""), emotion_grade=data.get("emotion_grade"),
+        transcript=data.get("transcript", ""), author=proposal.proposer,
+        reason=f"proposal #{proposal.pk}", event_data={"proposal": proposal.pk},
+    )
+    proposal.target_type = ContentType.objects.get_for_model(Case)
+    proposal.target_id = case.pk
+    proposal.save(update_fields=["target_type", "target_id"])
+    return case.version
+
+
+def apply_revision(proposal: Proposal) -> int:
+    """Write an approved revision into its case; returns the new version. Raises
+    StaleBaseVersion when the case moved on since the proposal was written."""
+    case = Case.objects.select_for_update().get(pk=proposal.target_id)
+    if case.version != proposal.base_version:
+        raise StaleBaseVersion()
+    data = proposal.payload
+    case.title, case.category_id, case.background = data["title"], data["category_id"], data.get("background", "")
+    if case.is_text:
+        _write_tree(case, data["tree"])
+    else:
+        case.premise, case.emotion_grade = data["premise"], data["emotion_grade"]
+        case.transcript, case.audio.name, case.duration_seconds = data["transcript"], data["audio"], data["duration_seconds"]
+    case.version += 1
+    case.revised_at = timezone.now()
+    case._history_user = proposal.proposer
+    case._change_reason = f"proposal #{proposal.pk}"
+    case.save()
+    case_event_record(kind=CaseEvent.Kind.REVISED, case=case, actor=proposal.proposer,
+                      data={"proposal": proposal.pk, "version": case.version})
+    return case.version
+
+
+def current_version(proposal: Proposal) -> int | None:
+    if proposal.kind != KIND_REVISION:
+        return None
+    return Case.objects.filter(pk=proposal.target_id).values_list("version", flat=True).first()
+
+
+# --- direct writes (demo, admin, appliers) ----------------------------------------------
+
+@transaction.atomic
+def case_create(
+    *, kind: str, title: str, category: CaseCategory, level: int, split: str, background: str = "",
+    tree: dict | None = None, audio_name: str = "", duration_seconds: int | None = None, premise: str = "",
+    emotion_grade: int | None = None, transcript: str = "", author=None, reason: str = "",
+    event_data: dict | None = None, created_at: datetime | None = None,
+) -> Case:
+    """Create a case directly (applied proposals, demo, admin). A text case's ``tree`` is
+    validated (CaseTreeInvalid)."""
+    valid_tree = _valid_tree(tree) if kind == Case.Kind.TEXT else None
+    case = Case(kind=kind, title=title.strip(), category=category, level=level, split=split,
+                background=background.strip(), audio=audio_name or "", duration_seconds=duration_seconds,
+                premise=premise, emotion_grade=emotion_grade, transcript=transcript, author=author,
+                created_at=created_at or timezone.now())
+    case._history_user = author
+    case._change_reason = reason[:100]
+    case.save()
+    if valid_tree is not None:
+        _write_tree(case, valid_tree)
+    case_event_record(kind=CaseEvent.Kind.CREATED, case=case, actor=author, data=event_data or {})
+    return case
+
+
+@transaction.atomic
+def case_tree_set(*, case: Case, tree: dict, actor, new_case: bool = False) -> Case:
+    """Replace a text case's tree outside the committee (admin corrections): validated,
+    version raised (not for a case just created), an event recorded. Does not reset the
+    constant time."""
+    valid = _valid_tree(tree)
+    if valid == case_tree(case):
+        return case
+    _write_tree(case, valid)
+    if new_case:
+        return case
+    Case.objects.filter(pk=case.pk).update(version=F("version") + 1)
+    case.refresh_from_db(fields=["version"])
+    case_event_record(kind=CaseEvent.Kind.REVISED, case=case, actor=actor,
+                      data={"via": "admin", "version": case.version})
+    return case
+
+
+# --- study, ratings, exams ------------------------------------------------------------
+
+@transaction.atomic
+def case_mark_studied(*, employee, case_id: int) -> tuple[CaseStudy, bool]:
+    """Record that ``employee`` studied a case of their study scope (Case.DoesNotExist for
+    anything else, e.g. a test case). Returns (row, created); a second call keeps the first
+    timestamp."""
+    case = study_cases(employee).get(pk=case_id)
+    try:
+        with transaction.atomic():
+            return CaseStudy.objects.get_or_create(employee=employee, case=case)
+    except IntegrityError:  # a double click raced us
+        return CaseStudy.objects.get(employee=employee, case=case), False
+
+
+@transaction.atomic
+def case_rate(*, employee, case_id: int, value: str) -> CaseRating:
+    """Set ``employee``'s rating of a case in their study scope; a change updates the one
+    row (unique per employee and case)."""
+    if value not in CaseRating.Value.values:
+        raise CaseError(_("Choose excellent, average or poor."))
+    case = study_cases(employee).get(pk=case_id)
+    rating, _created = CaseRating.objects.update_or_create(employee=employee, case=case, defaults={"value": value})
+    return rating
+
+
+@transaction.atomic
+def case_record_exam_use(*, case_id: int, exam_ref: str = "") -> None:
+    """The promotion engine drew the case into an exam: +1 exam use (feeds classicness)."""
+    updated = Case.objects.filter(pk=case_id).update(exam_uses=F("exam_uses") + 1)
+    if updated:
+        case_event_record(kind=CaseEvent.Kind.EXAM_USE, case=Case(pk=case_id), data={"exam": exam_ref})
+
+
+# --- pruning and the history library -----------------------------------------------------
+
+@dataclass
+class PruneResult:
+    retired: list[int] = field(default_factory=list)
+    proposed: list[int] = field(default_factory=list)
+    groups_over_cap: int = 0
+
+
+def _retire(case_id: int, *, actor, now: datetime, data: dict) -> bool:
+    """Move one case to the history library with a conditional update (True when this call
+    did it; False when somebody else already had)."""
+    if not Case.objects.filter(pk=case_id, status=Case.Status.ACTIVE).update(status=Case.Status.HISTORY, retired_at=now):
+        return False
+    case = Case.objects.get(pk=case_id)
+    case_event_record(kind=CaseEvent.Kind.RETIRED, case=case, actor=actor, data=data)
+    return True
+
+
+def retirement_order(cases):
+    """Cases in the order they leave a full library: lowest classicness first, then the
+    longest constant time (oldest latest change), then the oldest id."""
+    return cases.with_indicators().order_by(
+        "classicness_score", Coalesce("revised_at", "created_at").asc(), "pk"
+    )
+
+
+@transaction.atomic
+def case_library_prune(*, now: datetime | None = None) -> PruneResult:
+    """For every level + category with more active cases than its cap, retire the excess
+    (retirement_order) to the history library — or, in prune mode "propose", list them as
+    retirement candidates for review experts. Safe to run twice: a library at its cap is
+    left alone and pending candidates count towards the excess."""
+    now = now or timezone.now()
+    config = CaseLibrarySettings.current()
+    caps = {(c.level, c.category_id): c.cap for c in LevelCap.objects.all()}
+    result = PruneResult()
+    groups = (Case.objects.active().values("level", "category_id").order_by("level", "category_id")
+              .annotate(n=Count("pk")))
+    for group in groups:
+        cap = caps.get((group["level"], group["category_id"]), config.default_cap)
+        excess = group["n"] - cap
+        if excess <= 0:
+            continue
+        result.groups_over_cap += 1
+        in_group = Case.objects.active().filter(level=group["level"], category_id=group["category_id"])
+        if config.prune_mode == CaseLibrarySettings.PruneMode.MOVE:
+            for case in retirement_order(in_group)[:excess]:
+                if _retire(case.pk, actor=None, now=now, data={"by": "prune", "cap": cap,
+                                                                "classicness": case.classicness_score}):
+                    result.retired.append(case.pk)
+            continue
+        pending = RetirementCandidate.objects.filter(case__in=in_group, status=RetirementCandidate.Status.PENDING)
+        needed = excess - pending.count()
+        if needed <= 0:
+            continue
+        for case in retirement_order(in_group.exclude(pk__in=pending.values("case_id")))[:needed]:
+            try:
+                with transaction.atomic():
+                    candidate = RetirementCandidate.objects.create(
+                        case=case, classicness_snapshot=case.classicness_score,
+                        constant_days_snapshot=case.constant_time(now).days, created_at=now,
+                    )
+            except IntegrityError:  # another run listed it a moment ago
+                continue
+            case_event_record(kind=CaseEvent.Kind.RETIREMENT_PROPOSED, case=case, data={"candidate": candidate.pk})
+            result.proposed.append(case.pk)
+    return result
+
+
+@transaction.atomic
+def retirement_decide(*, candidate_id: int, user, confirm: bool) -> RetirementCandidate:
+    """A review expert confirms (case → history library) or dismisses a candidate."""
+    from accounts import roles
+
+    if not user.has_perm(roles.REVIEW):
+        raise CaseError(_("Only review experts may decide retirements."))
+    now = timezone.now()
+    new_status = RetirementCandidate.Status.CONFIRMED if confirm else RetirementCandidate.Status.DISMISSED
+    claimed = RetirementCandidate.objects.filter(pk=candidate_id, status=RetirementCandidate.Status.PENDING).update(
+        status=new_status, decided_by=user, decided_at=now)
+    candidate = RetirementCandidate.objects.select_related("case").get(pk=candidate_id)
+    if not claimed:
+        raise CaseError(_("This retirement has already been decided."))
+    if confirm:
+        _retire(candidate.case_id, actor=user, now=now, data={"by": "review", "candidate": candidate.pk})
+    else:
+        case_event_record(kind=CaseEvent.Kind.RETIREMENT_DISMISSED, case=candidate.case, actor=user,
+                          data={"candidate": candidate.pk})
+    return candidate
+
+
+def tree_text_of(case: Case) -> str:
+    return tree_to_text(case_tree(case)) if case.is_text else ""

@@ -1,0 +1,71 @@
+import io
+import wave
+
+import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from casebase import services
+from casebase.models import Case, CaseCategory
+
+SAMPLE_TREE_TEXT = """\
+客户: 我的话费怎么多扣了50元？ | 情绪: 愤怒 | 想法: 觉得被乱扣费
+  客服*: 非常理解您着急，我马上帮您查。 | 出发点: 先安抚情绪; 表明立即行动
+    客户: 好，你查吧。 | 情绪: 稍缓和
+      客服: 是视频会员自动续费，我帮您退订并申请退费。 | 出发点: 讲清原因; 给出方案 | 结果: 退订并退费 | 最终状态: 满意
+    客户: 我不想等，直接给我退钱！ | 情绪: 急躁
+      客服: 退费需要核实，我现在就提交，24小时内到账。 | 出发点: 给出明确时限 | 结果: 提交退费 | 最终状态: 接受
+  客服: 系统扣费不会错的。 | 出发点: 维护公司立场 | 结果: 客户投诉升级 | 最终状态: 更加愤怒
+"""
+
+
+def sample_tree() -> dict:
+    from casebase.tree import parse_tree_text
+
+    return parse_tree_text(SAMPLE_TREE_TEXT)
+
+
+def wav_bytes(seconds: float = 1.0, rate: int = 8000) -> bytes:
+    """A small valid mono 16-bit WAV of silence (stdlib wave)."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\x00\x00" * int(rate * seconds))
+    return buffer.getvalue()
+
+
+def wav_upload(name: str = "call.wav", seconds: float = 1.0) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, wav_bytes(seconds), content_type="audio/wav")
+
+
+def category(code: str = "emotion", name: str = "情绪安抚", parent: CaseCategory | None = None) -> CaseCategory:
+    existing = CaseCategory.objects.filter(code=code).first()
+    if existing:
+        return existing
+    if parent is not None:
+        return parent.add_child(code=code, name=name)
+    return CaseCategory.add_root(code=code, name=name)
+
+
+class CaseFactory(factory.Factory):
+    """A text case created through services.case_create (so its tree is validated)."""
+
+    class Meta:
+        model = Case
+
+    kind = Case.Kind.TEXT
+    title = factory.Sequence(lambda n: f"话费争议案例{n}")
+    category = factory.LazyFunction(category)
+    level = 1
+    split = Case.Split.TRAINING
+    background = "客户是老用户，月消费100元左右。"
+    tree = factory.LazyFunction(sample_tree)
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return services.case_create(**kwargs)
+
+    @classmethod
+    def _build(cls, model_class, **kwargs):
+        raise NotImplementedError

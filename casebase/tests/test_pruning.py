@@ -1,0 +1,182 @@
+import os
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.urls import reverse
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from accounts.tests.factories import UserFactory
+from casebase import services
+from casebase.models import (
+    Case,
+    CaseEvent,
+    CaseLibrarySettings,
+    CaseRating,
+    CaseStudy,
+    LevelCap,
+    RetirementCandidate,
+)
+from casebase.tasks import prune_case_libraries_task
+from casebase.tests.factories import category
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.datetime(2026, 6, 1, 12, tzinfo=timezone.get_current_timezone())
+SIMPLE_TREE = {"role": "customer", "text": "问", "children": [
+    {"role": "csr", "text": "答", "rationales": ["安抚"], "outcome": "解决", "final_state": "满意"}]}
+
+
+def bulk_cases(n: int, *, level=1, cat=None, days_old=100) -> list[Case]:
+    """n minimal active cases (bulk insert: tree rules are not under test here)."""
+    cat = cat or category()
+    created = NOW - timedelta(days=days_old)
+    return Case.objects.bulk_create(
+        Case(title=f"案例{i}", category=cat, level=level, created_at=created) for i in range(n)
+    )
+
+
+@pytest.mark.parametrize(("count", "retired"), [(119, 0), (120, 0), (121, 1)])
+def test_pruning_retires_only_the_excess_over_the_cap(count, retired):
+    bulk_cases(count)
+    result = services.case_library_prune(now=NOW)
+    assert len(result.retired) == retired
+    assert Case.objects.active().count() == min(count, 120)
+    assert Case.objects.filter(status="history").count() == retired
+    assert CaseEvent.objects.filter(kind="retired").count() == retired
+
+
+def test_pruning_twice_changes_nothing_the_second_time():
+    bulk_cases(125)
+    first = services.case_library_prune(now=NOW)
+    second = services.case_library_prune(now=NOW)
+    assert len(first.retired) == 5 and second.retired == [] and second.groups_over_cap == 0
+    assert CaseEvent.objects.filter(kind="retired").count() == 5
+
+
+def test_the_least_classic_and_longest_unchanged_cases_leave_first():
+    LevelCap.objects.create(level=1, category=category(), cap=2)
+    classic, fresh, old, oldest = bulk_cases(4)
+    Case.objects.filter(pk=classic.pk).update(exam_uses=5)
+    Case.objects.filter(pk=fresh.pk).update(revised_at=NOW - timedelta(days=1))
+    Case.objects.filter(pk=oldest.pk).update(created_at=NOW - timedelta(days=900))
+    Case.objects.filter(pk=old.pk).update(created_at=NOW - timedelta(days=400))
+    result = services.case_library_prune(now=NOW)
+    assert set(result.retired) == {oldest.pk, old.pk}
+
+
+def test_caps_are_per_level_and_category():
+    other = category("complaint", "投诉升级")
+    LevelCap.objects.create(level=2, category=other, cap=3)
+    bulk_cases(4, level=2, cat=other)
+    bulk_cases(4, level=1, cat=other)  # default cap 120: untouched
+    result = services.case_library_prune(now=NOW)
+    assert len(result.retired) == 1
+    assert Case.objects.filter(level=1, status="active").count() == 4
+
+
+def test_retired_cases_leave_study_and_exams_but_stay_readable_for_reviewers(client, csr, reviewer, hr):
+    from casebase.selectors import study_cases, test_cases_for_exam
+
+    LevelCap.objects.create(level=1, category=category(), cap=1)
+    keep, gone = bulk_cases(2)
+    Case.objects.filter(pk=keep.pk).update(exam_uses=3)
+    Case.objects.update(split="test")
+    services.case_library_prune(now=NOW)
+    assert [c.pk for c in test_cases_for_exam(1, 10)] == [keep.pk]
+    assert not study_cases(csr).filter(pk=gone.pk).exists()
+    client.force_login(reviewer)
+    listing = client.get(reverse("casebase:history"))
+    assert [c.pk for c in listing.context["page"]] == [gone.pk]
+    assert client.get(reverse("casebase:history_detail", args=[gone.pk])).status_code == 200
+    assert client.get(reverse("casebase:history_detail", args=[keep.pk])).status_code == 404
+    client.force_login(hr)
+    assert client.get(reverse("casebase:history")).status_code == 403
+
+
+def test_training_managers_read_the_history_library(client, training_manager, django_assert_max_num_queries):
+    bulk_cases(3)
+    Case.objects.update(status="history", retired_at=NOW)
+    client.force_login(training_manager)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("casebase:history"))
+    assert response.status_code == 200 and len(response.context["page"]) == 3
+    assert client.post(reverse("casebase:history")).status_code == 405
+
+
+def test_propose_mode_lists_candidates_once_and_a_reviewer_confirms(client, reviewer, csr):
+    CaseLibrarySettings.objects.filter(pk=1).update(prune_mode="propose", default_cap=3)
+    bulk_cases(5)
+    first = services.case_library_prune(now=NOW)
+    second = services.case_library_prune(now=NOW)
+    assert len(first.proposed) == 2 and second.proposed == []
+    assert Case.objects.active().count() == 5
+    candidate = RetirementCandidate.objects.first()
+    client.force_login(csr)
+    assert client.post(reverse("casebase:retirement_decide", args=[candidate.pk]), {"confirm": "1"}).status_code == 403
+    client.force_login(reviewer)
+    page = client.get(reverse("casebase:retirements"))
+    assert len(page.context["page"]) == 2
+    assert client.post(reverse("casebase:retirement_decide", args=[candidate.pk]), {"confirm": "1"}).status_code == 302
+    assert Case.objects.get(pk=candidate.case_id).status == "history"
+    with pytest.raises(services.CaseError, match="already been decided"):
+        services.retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
+    other = RetirementCandidate.objects.get(status="pending")
+    services.retirement_decide(candidate_id=other.pk, user=reviewer, confirm=False)
+    assert Case.objects.get(pk=other.case_id).status == "active"
+    assert client.post(reverse("casebase:retirement_decide", args=[999999]), {"confirm": "1"}).status_code == 404
+
+
+def test_the_task_calls_the_service_and_a_daily_schedule_is_registered():
+    bulk_cases(121)
+    assert prune_case_libraries_task.apply().get()["retired"].__len__() == 1
+    task = PeriodicTask.objects.get(task="casebase.prune_case_libraries_task")
+    assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("3", "0", "Asia/Shanghai")
+    assert task.enabled
+
+
+# --- indicators -----------------------------------------------------------------------
+
+def test_constant_time_counts_from_entry_or_the_latest_revision():
+    case = bulk_cases(1, days_old=0)[0]
+    with time_machine.travel(NOW + timedelta(days=30), tick=False):
+        assert case.constant_time().days == 30
+        case.revised_at = NOW + timedelta(days=20)
+        assert case.constant_time().days == 10
+    assert case.constant_time(now=NOW - timedelta(days=5)) == timedelta(0)
+
+
+def test_classicness_formula_matches_in_python_and_in_the_database():
+    case = bulk_cases(1)[0]
+    Case.objects.filter(pk=case.pk).update(exam_uses=2)
+    users = UserFactory.create_batch(4)
+    for user in users[:3]:
+        CaseStudy.objects.create(case=case, employee=user)
+    for user, value in zip(users, ["excellent", "excellent", "average", "poor"], strict=True):
+        CaseRating.objects.create(case=case, employee=user, value=value)
+    case.refresh_from_db()
+    expected = 3 * 1 + 2 * 2 + 2 * 3 + 1 * 1 + 1 * -2  # studies, exam uses, excellent, average, poor
+    assert case.classicness() == expected
+    assert Case.objects.with_indicators().get(pk=case.pk).classicness_score == expected
+
+
+# --- real worker -------------------------------------------------------------------------
+
+needs_redis = pytest.mark.skipif(
+    not django_settings.REDIS_URL and not os.environ.get("CI"), reason="REDIS_URL is not set (allowed outside CI only)"
+)
+
+
+@pytest.mark.real_worker
+@needs_redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_pruning_runs_through_a_real_worker(real_worker):
+    # given
+    bulk_cases(122)
+    # when
+    result = prune_case_libraries_task.delay().get(timeout=30)
+    # then
+    assert len(result["retired"]) == 2
+    assert Case.objects.filter(status="history").count() == 2

@@ -1,0 +1,158 @@
+import pytest
+from django.db import IntegrityError
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+from casebase import services
+from casebase.models import Case, CaseRating, CaseStudy
+from casebase.selectors import next_level
+from casebase.tests.factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("level", "expected"), [(0, 1), (1, 2), (4, 5), (5, 5)])
+def test_next_level_is_one_above_the_employee_capped_at_five(level, expected):
+    assert next_level(UserFactory.build(level=level)) == expected
+
+
+def test_library_lists_training_cases_of_the_next_level_only(client, csr, django_assert_max_num_queries):
+    # given: csr is level 0, so the next level is 1
+    training = CaseFactory.create_batch(3, level=1)
+    CaseFactory(level=1, split=Case.Split.TEST, title="考试案例")
+    CaseFactory(level=2, title="二级案例")
+    retired = CaseFactory(level=1, title="历史案例")
+    Case.objects.filter(pk=retired.pk).update(status=Case.Status.HISTORY)
+    client.force_login(csr)
+    # when
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("casebase:library"))
+    # then
+    assert response.status_code == 200
+    assert {c.pk for c in response.context["page"]} == {c.pk for c in training}
+    assert "考试案例" not in response.content.decode()
+
+
+def test_library_may_show_a_lower_level_but_never_one_above_next(client):
+    user = UserFactory(level=2, roles=["CSR"])
+    low = CaseFactory(level=1)
+    CaseFactory(level=4)
+    client.force_login(user)
+    response = client.get(reverse("casebase:library"), {"level": 1})
+    assert [c.pk for c in response.context["page"]] == [low.pk]
+    above = client.get(reverse("casebase:library"), {"level": 4})
+    assert above.context["level"] == 3  # invalid choice falls back to the next level
+
+
+def test_library_is_403_for_hr_and_405_for_post(client, hr, csr):
+    client.force_login(hr)
+    assert client.get(reverse("casebase:library")).status_code == 403
+    client.force_login(csr)
+    assert client.post(reverse("casebase:library")).status_code == 405
+
+
+def test_study_page_walks_a_text_case_branch_by_branch(client, csr):
+    # given
+    case = CaseFactory(level=1)
+    client.force_login(csr)
+    # when: the start shows the first question, the best reply with ranked rationales and the branches
+    start = client.get(reverse("casebase:case_detail", args=[case.pk]))
+    page = start.content.decode()
+    # then
+    assert start.status_code == 200
+    assert "我的话费怎么多扣了50元？" in page and "愤怒" in page
+    assert page.index("先安抚情绪") < page.index("表明立即行动")
+    walk = start.context["walk"]
+    best, branches = walk.options[0]
+    assert best.is_best and len(branches) == 2
+    # when: the CSR follows the second branch
+    step = client.get(reverse("casebase:case_detail", args=[case.pk]), {"node": branches[1].pk})
+    # then: the path so far and the reply to that branch with its outcome are shown
+    assert step.context["walk"].current == branches[1]
+    assert "24小时内到账" in step.content.decode() and "接受" in step.content.decode()
+    assert client.get(reverse("casebase:case_detail", args=[case.pk]), {"node": best.pk}).status_code == 404
+    assert client.get(reverse("casebase:case_detail", args=[case.pk]), {"node": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize("change", [{"split": Case.Split.TEST}, {"status": Case.Status.HISTORY}, {"level": 3}])
+def test_test_history_and_too_high_cases_are_404_on_the_web_and_in_the_api(client, api, csr, change):
+    case = CaseFactory(level=1)
+    Case.objects.filter(pk=case.pk).update(**change)
+    client.force_login(csr)
+    api.force_authenticate(csr)
+    assert client.get(reverse("casebase:case_detail", args=[case.pk])).status_code == 404
+    assert client.post(reverse("casebase:case_studied", args=[case.pk])).status_code == 404
+    assert client.post(reverse("casebase:case_rate", args=[case.pk]), {"value": "poor"}).status_code == 404
+    assert api.get(reverse("api-cases-study-detail", args=[case.pk])).status_code == 404
+    assert api.post(reverse("api-cases-studied", args=[case.pk])).status_code == 404
+    assert api.put(reverse("api-cases-rating", args=[case.pk]), {"value": "poor"}, format="json").status_code == 404
+    assert case.pk not in [row["id"] for row in api.get(reverse("api-cases-study"), {"level": 1}).json()["results"]]
+
+
+def test_marking_studied_twice_keeps_one_row_and_the_first_timestamp(client, csr):
+    case = CaseFactory(level=1)
+    client.force_login(csr)
+    url = reverse("casebase:case_studied", args=[case.pk])
+    assert client.post(url).status_code == 302
+    first = CaseStudy.objects.get(employee=csr, case=case).studied_at
+    assert client.post(url).status_code == 302
+    assert CaseStudy.objects.filter(employee=csr, case=case).count() == 1
+    assert CaseStudy.objects.get(employee=csr, case=case).studied_at == first
+    assert client.get(url).status_code == 405
+
+
+def test_changing_a_rating_updates_the_one_row(client, csr):
+    case = CaseFactory(level=1)
+    client.force_login(csr)
+    url = reverse("casebase:case_rate", args=[case.pk])
+    client.post(url, {"value": "excellent"})
+    client.post(url, {"value": "poor"})
+    assert list(CaseRating.objects.filter(case=case).values_list("employee_id", "value")) == [(csr.pk, "poor")]
+
+
+def test_the_database_refuses_a_second_rating_row(csr):
+    case = CaseFactory(level=1)
+    CaseRating.objects.create(case=case, employee=csr, value="average")
+    with pytest.raises(IntegrityError):
+        CaseRating.objects.create(case=case, employee=csr, value="poor")
+
+
+def test_a_bad_rating_value_is_refused(csr):
+    case = CaseFactory(level=1)
+    with pytest.raises(services.CaseError, match="Choose excellent, average or poor."):
+        services.case_rate(employee=csr, case_id=case.pk, value="great")
+
+
+# --- API --------------------------------------------------------------------------------
+
+def test_api_study_list_and_nested_detail(api, csr, hr, django_assert_max_num_queries):
+    case = CaseFactory(level=1)
+    CaseFactory(level=1, split=Case.Split.TEST)
+    api.force_authenticate(csr)
+    with django_assert_max_num_queries(8):
+        listing = api.get(reverse("api-cases-study"))
+    assert listing.status_code == 200
+    assert [row["id"] for row in listing.json()["results"]] == [case.pk]
+    detail = api.get(reverse("api-cases-study-detail", args=[case.pk])).json()
+    assert detail["tree"]["role"] == "customer"
+    assert detail["tree"]["children"][0]["rationales"] == ["先安抚情绪", "表明立即行动"]
+    assert len(detail["tree"]["children"][0]["children"]) == 2
+    assert api.get(reverse("api-cases-study"), {"level": 4}).status_code == 400
+    assert api.post(reverse("api-cases-study")).status_code == 405
+    api.force_authenticate(hr)
+    assert api.get(reverse("api-cases-study")).status_code == 403
+    assert api.get(reverse("api-cases-study-detail", args=[case.pk])).status_code == 403
+
+
+def test_api_marks_studied_and_rates(api, csr):
+    case = CaseFactory(level=1)
+    api.force_authenticate(csr)
+    assert api.post(reverse("api-cases-studied", args=[case.pk])).status_code == 201
+    assert api.post(reverse("api-cases-studied", args=[case.pk])).status_code == 200
+    assert api.get(reverse("api-cases-studied", args=[case.pk])).status_code == 405
+    url = reverse("api-cases-rating", args=[case.pk])
+    assert api.put(url, {"value": "excellent"}, format="json").json()["value"] == "excellent"
+    assert api.post(url, {"value": "average"}, format="json").status_code == 200
+    assert api.put(url, {"value": "wow"}, format="json").status_code == 400
+    assert CaseRating.objects.get(case=case, employee=csr).value == "average"
+    assert api.get(url).status_code == 405

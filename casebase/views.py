@@ -1,0 +1,242 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import roles
+from casebase import selectors, services
+from casebase.forms import (
+    RatingForm,
+    StudyFilterForm,
+    TextCaseForm,
+    TextRevisionForm,
+    VoiceCaseForm,
+    VoiceRevisionForm,
+)
+from casebase.models import (
+    VIEW_HISTORY,
+    Case,
+    CaseLibrarySettings,
+    CaseRating,
+    CaseStudy,
+    RetirementCandidate,
+)
+from casebase.tree import tree_to_text
+from review import registry
+from review.selectors import proposals_of
+from review.services import OutdatedBaseVersion, ReviewError
+
+PER_PAGE = 50
+
+
+def _study_case(request, pk: int) -> Case:
+    """A case of the user's study scope; 404 (not 403) for test cases, history cases and
+    levels above the next one, so their existence is not revealed."""
+    return get_object_or_404(selectors.study_cases(request.user).select_related("category"), pk=pk)
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def library(request):
+    """Training cases of the CSR's next level (or a chosen level ≤ next), by category."""
+    nxt = selectors.next_level(request.user)
+    form = StudyFilterForm(request.GET or None)
+    form.fields["level"].choices = [(n, str(n)) for n in range(1, nxt + 1)]
+    level, category = nxt, None
+    if form.is_valid():
+        level = form.cleaned_data["level"] or nxt
+        category = form.cleaned_data["category"]
+    page = Paginator(selectors.study_list(request.user, level=level, category=category), PER_PAGE).get_page(
+        request.GET.get("page"))
+    return render(request, "casebase/library.html", {"form": form, "page": page, "level": level, "next_level": nxt})
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def case_detail(request, pk: int):
+    """The study page: a text case walked branch by branch (?node=<customer turn>), or a
+    voice case with its player."""
+    case = _study_case(request, pk)
+    walk = None
+    if case.is_text:
+        try:
+            node_id = int(request.GET["node"]) if request.GET.get("node") else None
+        except ValueError:
+            raise Http404 from None
+        walk = selectors.case_walk(case, node_id)
+        if walk is None:
+            raise Http404
+    rating = CaseRating.objects.filter(case=case, employee=request.user).first()
+    return render(request, "casebase/case_detail.html", {
+        "case": case, "walk": walk,
+        "studied": CaseStudy.objects.filter(case=case, employee=request.user).first(),
+        "rating_form": RatingForm(initial={"value": rating.value if rating else None}), "rating": rating,
+        "classicness": case.classicness(), "constant_days": case.constant_time().days,
+    })
+
+
+@require_POST
+@permission_required(roles.STUDY, raise_exception=True)
+def case_studied(request, pk: int):
+    try:
+        services.case_mark_studied(employee=request.user, case_id=pk)
+    except Case.DoesNotExist:
+        raise Http404 from None
+    messages.success(request, _("Marked as studied."))
+    return redirect("casebase:case_detail", pk=pk)
+
+
+@require_POST
+@permission_required(roles.STUDY, raise_exception=True)
+def case_rate_view(request, pk: int):
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose excellent, average or poor."))
+        return redirect("casebase:case_detail", pk=pk)
+    try:
+        services.case_rate(employee=request.user, case_id=pk, value=form.cleaned_data["value"])
+    except Case.DoesNotExist:
+        raise Http404 from None
+    messages.success(request, _("Your rating was saved."))
+    return redirect("casebase:case_detail", pk=pk)
+
+
+def _submitted(request, proposal):
+    messages.success(request, _("Your proposal #%(id)s was sent to the review committee.") % {"id": proposal.pk})
+    return redirect("casebase:my_proposals")
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.STUDY, raise_exception=True)
+def propose_text(request):
+    form = TextCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal = services.case_new_propose(
+                proposer=request.user, kind=Case.Kind.TEXT, title=data["title"], category_id=data["category"].pk,
+                reason=data["reason"], background=data["background"], tree=data["tree"],
+                suggested_level=data["suggested_level"],
+            )
+        except ReviewError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return _submitted(request, proposal)
+    return render(request, "casebase/propose.html", {"form": form, "mode": "text"})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.STUDY, raise_exception=True)
+def propose_voice(request):
+    form = VoiceCaseForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal = services.case_new_propose(
+                proposer=request.user, kind=Case.Kind.VOICE, title=data["title"], category_id=data["category"].pk,
+                reason=data["reason"], background=data["background"], audio=data["audio"], premise=data["premise"],
+                emotion_grade=data["emotion_grade"], transcript=data["transcript"],
+                suggested_level=data["suggested_level"],
+            )
+        except services.AudioInvalid as exc:
+            form.add_error("audio", str(exc))
+        except ReviewError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return _submitted(request, proposal)
+    return render(request, "casebase/propose.html", {"form": form, "mode": "voice", "multipart": True,
+                                                     "config": CaseLibrarySettings.current()})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.STUDY, raise_exception=True)
+def revise(request, pk: int):
+    case = _study_case(request, pk)
+    initial = {"base_version": case.version, "title": case.title, "category": case.category_id,
+               "background": case.background}
+    if case.is_text:
+        initial["tree"] = tree_to_text(selectors.case_tree(case))
+        form = TextRevisionForm(request.POST or None, initial=initial)
+    else:
+        initial.update({"premise": case.premise, "emotion_grade": case.emotion_grade, "transcript": case.transcript})
+        form = VoiceRevisionForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        extra = ({"tree": data["tree"]} if case.is_text else
+                 {"premise": data["premise"], "emotion_grade": data["emotion_grade"],
+                  "transcript": data["transcript"], "audio": data.get("audio")})
+        try:
+            proposal = services.case_revision_propose(
+                proposer=request.user, case_id=case.pk, base_version=data["base_version"], reason=data["reason"],
+                title=data["title"], category_id=data["category"].pk, background=data["background"],
+                visible_cases=selectors.study_cases(request.user), **extra,
+            )
+        except services.AudioInvalid as exc:
+            form.add_error("audio", str(exc))
+        except (OutdatedBaseVersion, ReviewError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            return _submitted(request, proposal)
+    return render(request, "casebase/propose.html", {"form": form, "mode": "revision", "case": case,
+                                                     "multipart": not case.is_text})
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def my_proposals(request):
+    qs = proposals_of(proposer=request.user).filter(kind__in=[services.KIND_NEW, services.KIND_REVISION])
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    rows = []
+    for proposal in page:
+        kind = registry.kinds().get(proposal.kind)
+        rows.append({"proposal": proposal, "label": kind.label, "target": kind.describe(proposal),
+                     "rebase_url": kind.rebase_url(proposal)})
+    return render(request, "casebase/my_proposals.html", {"page": page, "rows": rows})
+
+
+@require_GET
+@permission_required(VIEW_HISTORY, raise_exception=True)
+def history_list(request):
+    page = Paginator(selectors.history_cases(), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "casebase/history_list.html", {
+        "page": page, "pending": selectors.pending_retirements().count(),
+        "can_decide": request.user.has_perm(roles.REVIEW),
+    })
+
+
+@require_GET
+@permission_required(VIEW_HISTORY, raise_exception=True)
+def history_detail(request, pk: int):
+    """Read-only view of a case in the history library (or one proposed for retirement)."""
+    case = get_object_or_404(Case.objects.select_related("category"), pk=pk)
+    if case.status != Case.Status.HISTORY and not case.retirement_candidates.filter(
+            status=RetirementCandidate.Status.PENDING).exists():
+        raise Http404
+    return render(request, "casebase/history_detail.html", {
+        "case": case, "tree": selectors.case_tree(case) if case.is_text else None,
+        "classicness": case.classicness(), "constant_days": case.constant_time().days,
+    })
+
+
+@require_GET
+@permission_required(roles.REVIEW, raise_exception=True)
+def retirements(request):
+    page = Paginator(selectors.pending_retirements(), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "casebase/retirements.html", {"page": page})
+
+
+@require_POST
+@permission_required(roles.REVIEW, raise_exception=True)
+def retirement_decide(request, pk: int):
+    candidate = get_object_or_404(RetirementCandidate, pk=pk)
+    try:
+        services.retirement_decide(candidate_id=candidate.pk, user=request.user,
+                                   confirm=request.POST.get("confirm") == "1")
+    except services.CaseError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The retirement was decided."))
+    return redirect("casebase:retirements")
