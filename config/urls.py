@@ -30,6 +30,8 @@ urlpatterns = [
     path("api/kb/", include("knowledgebase.api_urls")),
     path("review/", include("review.urls")),
     path("api/review/", include("review.api_urls")),
+    path("points/", include("points.urls")),
+    path("api/points/", include("points.api_urls")),
     path("cases/", include("casebase.urls")),
     path("api/cases/", include("casebase.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

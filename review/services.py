@@ -53,18 +53,54 @@ def review_event_record(
     return ReviewEvent.objects.create(kind=kind, actor=actor, proposal=proposal, subject=subject, data=data or {})
 
 
-def _points_for_decision(proposal: Proposal, *, event: ReviewEvent) -> None:
-    """THE call site for points (issue 6 wires ``points.services.points_award`` here).
+def _chosen_points(proposal: Proposal) -> int | None:
+    """The amount the reviewers chose for the proposer: the median of the approving votes'
+    ``extra["points"]`` (see ProposalKind.vote_form), else ``payload["points"]``; None when
+    nobody chose one (the rule's default is paid)."""
+    from review.selectors import approval_extras
 
-    Called once for every vote (event.kind == "voted": the reviewer in event.actor earns the
-    per-review points of proposal.kind — KB revision 5, case review 20; source key
-    "review:<proposal.pk>:<reviewer pk>") and once when a proposal is applied
-    (event.kind == "applied": the proposer earns the accepted-revision points — KB revision
-    2–5 chosen by the reviewers, case 5–20 / 20–50; source key "proposal:<proposal.pk>:proposer").
-    Until the ledger exists it does nothing: the ReviewEvent rows already hold every fact
-    the ledger needs, so awards can also be back-filled from them.
+    chosen = sorted(int(e["points"]) for e in approval_extras(proposal) if str(e.get("points", "")).isdigit())
+    if chosen:
+        return chosen[(len(chosen) - 1) // 2]
+    value = proposal.payload.get("points")
+    return int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else None
+
+
+def _points_for_decision(proposal: Proposal, *, event: ReviewEvent) -> None:
+    """THE call site for points: pays through ``points.services.points_award``.
+
+    The rules come from the proposal's registered kind (ProposalKind.reviewer_points_rule
+    and proposer_points_rule, set by the owning app: e.g. KB review 5, case review 20;
+    accepted KB revision 2–5, new case 20–50, case revision 5–20).
+    Called once for every vote (event.kind == "voted"): the reviewer in event.actor earns
+    the kind's reviewer rule; source key "review:<proposal.pk>:<reviewer pk>". Approvals
+    and rejections both count: the member reviewed.
+    Called once when a proposal is applied (event.kind == "applied"): the proposer earns the
+    kind's proposer rule; source key "proposal:<proposal.pk>:proposer". The amount is the one the reviewers chose (median of
+    the approving votes' extra["points"], else payload["points"]) when the rule allows it,
+    otherwise the rule's default.
+    Idempotent: the ledger's unique source key means running this again pays nothing more.
+    A rule switched off in admin (inactive or missing) pays nothing and does not block the
+    committee's decision.
     """
-    return None
+    from points.selectors import active_rule
+    from points.services import points_award
+
+    kind = registry.kinds().get(proposal.kind)
+    if kind is None:
+        return
+    if event.kind == ReviewEvent.Kind.VOTED and event.actor_id:
+        rule = active_rule(kind.reviewer_points_rule or "")
+        if rule is not None:
+            points_award(employee=event.actor, rule_code=rule.code, source=f"review:{proposal.pk}:{event.actor_id}",
+                         note=f"#{proposal.pk} {proposal.kind}")
+    elif event.kind == ReviewEvent.Kind.APPLIED:
+        rule = active_rule(kind.proposer_points_rule or "")
+        if rule is not None:
+            chosen = _chosen_points(proposal)
+            amount = chosen if chosen is not None and chosen != 0 and rule.allows(chosen) else None
+            points_award(employee=proposal.proposer, rule_code=rule.code, source=f"proposal:{proposal.pk}:proposer",
+                         amount=amount, note=f"#{proposal.pk} {proposal.kind}")
 
 
 @transaction.atomic

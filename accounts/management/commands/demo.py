@@ -12,6 +12,7 @@ DEMO_MODULES = [
     "casebase.demo",
     "knowledgebase.demo",
     "review.demo",
+    "points.demo",
     "competency.demo_qsort",
     "curriculum.demo",
 ]

@@ -1,0 +1,174 @@
+"""REST API of the points app (under /api/points/). Views parse, call one service or
+selector and serialize; domain errors become 400 with the service's exact message."""
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import roles
+from accounts.permissions import has_perm
+from points import roles as points_roles
+from points import selectors, services
+from points.models import PointRule, QCGroup, QCTopic, RationalisationProposal
+from points.serializers import (
+    PointsEntrySerializer,
+    PointsHistoryInput,
+    PointsLeaderboardInput,
+    PointsLeaderboardRowSerializer,
+    QCClaimInput,
+    QCGroupSerializer,
+    QCTopicSerializer,
+    RationalisationInput,
+    RationalisationJudgeInput,
+    RationalisationSerializer,
+    VolunteerSheetImportInput,
+)
+
+
+def _error(exc: ValidationError) -> Response:
+    return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+
+
+class MyBalanceView(APIView):
+    permission_classes = [has_perm(roles.STUDY)]
+
+    @extend_schema(responses={200: {"type": "object", "properties": {"balance": {"type": "integer"}}}})
+    def get(self, request):
+        return Response({"staff_id": request.user.staff_id, "balance": selectors.points_balance(request.user)})
+
+
+class MyHistoryView(ListAPIView):
+    """My ledger entries, newest first; ?rule=<code>&date_from=&date_to= (YYYY-MM-DD)."""
+
+    permission_classes = [has_perm(roles.STUDY)]
+    serializer_class = PointsEntrySerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        params = PointsHistoryInput(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        rule = None
+        if params.validated_data.get("rule"):
+            rule = PointRule.objects.filter(code=params.validated_data["rule"]).first()
+            if rule is None:
+                raise serializers.ValidationError({"rule": ["Unknown rule."]})
+        return selectors.points_history(self.request.user, rule=rule, date_from=params.validated_data.get("date_from"),
+                                        date_to=params.validated_data.get("date_to"))
+
+
+class LeaderboardView(APIView):
+    """Top employees of the caller's centre by points earned in ?period= (all/7d/30d/90d/365d)."""
+
+    @extend_schema(responses=PointsLeaderboardRowSerializer(many=True))
+    def get(self, request):
+        params = PointsLeaderboardInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        if request.user.centre_id is None:
+            return Response({"results": []})
+        rows = selectors.leaderboard(centre=request.user.centre,
+                                     since=selectors.period_start(params.validated_data["period"]),
+                                     limit=params.validated_data["limit"])
+        return Response({"results": PointsLeaderboardRowSerializer(rows, many=True).data})
+
+
+class RationalisationView(APIView):
+    """GET: my proposals. POST: submit one."""
+
+    @extend_schema(responses=RationalisationSerializer(many=True))
+    def get(self, request):
+        proposals = selectors.rationalisation_proposals_of(proposer=request.user)[:100]
+        return Response({"results": RationalisationSerializer(proposals, many=True).data})
+
+    @extend_schema(request=RationalisationInput, responses={201: RationalisationSerializer})
+    def post(self, request):
+        data = RationalisationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            proposal = services.rationalisation_submit(proposer=request.user, **data.validated_data)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(RationalisationSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+
+class RationalisationJudgeView(APIView):
+    permission_classes = [has_perm(points_roles.JUDGE_PROPOSALS)]
+
+    @extend_schema(request=RationalisationJudgeInput, responses={200: RationalisationSerializer})
+    def post(self, request, pk: int):
+        data = RationalisationJudgeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            proposal = services.rationalisation_judge(proposal_id=pk, judge=request.user, **data.validated_data)
+        except RationalisationProposal.DoesNotExist:
+            raise NotFound() from None
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(RationalisationSerializer(proposal).data)
+
+
+class TopicListView(ListAPIView):
+    serializer_class = QCTopicSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.qc_topics()
+
+
+class TopicClaimView(APIView):
+    """Form a group (you plus ``members`` staff IDs) and claim the topic."""
+
+    @extend_schema(request=QCClaimInput, responses={201: QCGroupSerializer})
+    def post(self, request, pk: int):
+        data = QCClaimInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            group = services.qc_group_claim(topic_id=pk, creator=request.user, name=data.validated_data["name"],
+                                            member_staff_ids=data.validated_data["members"])
+        except QCTopic.DoesNotExist:
+            raise NotFound() from None
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(QCGroupSerializer(group).data, status=status.HTTP_201_CREATED)
+
+
+class GroupCompleteView(APIView):
+    permission_classes = [has_perm(points_roles.MANAGE_QC_TOPICS)]
+
+    @extend_schema(request=None, responses={200: QCGroupSerializer})
+    def post(self, request, pk: int):
+        try:
+            services.qc_group_complete(group_id=pk, by=request.user)
+        except QCGroup.DoesNotExist:
+            raise NotFound() from None
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(QCGroupSerializer(QCGroup.objects.get(pk=pk)).data)
+
+
+class VolunteerImportView(APIView):
+    """Multipart upload of a weekly sheet. 400 with {"detail", "errors": [{"line", "message"}]}
+    when any row is bad (nothing imported)."""
+
+    permission_classes = [has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS)]
+
+    @extend_schema(request={"multipart/form-data": VolunteerSheetImportInput}, responses={201: None})
+    def post(self, request):
+        data = VolunteerSheetImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        try:
+            sheet = services.volunteer_sheet_import(file_name=upload.name, content=upload.read(),
+                                                    imported_by=request.user)
+        except services.VolunteerSheetRejected as exc:
+            return Response({
+                "detail": "The sheet has errors; nothing was imported.",
+                "errors": [{"line": line, "message": message} for line, message in exc.line_errors],
+            }, status=status.HTTP_400_BAD_REQUEST)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response({"id": sheet.pk, "rows": sheet.row_count, "points": sheet.total_points},
+                        status=status.HTTP_201_CREATED)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from points import api
+
+urlpatterns = [
+    path("me/", api.MyBalanceView.as_view(), name="api-points-me"),
+    path("me/history/", api.MyHistoryView.as_view(), name="api-points-history"),
+    path("leaderboard/", api.LeaderboardView.as_view(), name="api-points-leaderboard"),
+    path("rationalisation/", api.RationalisationView.as_view(), name="api-points-rationalisation"),
+    path("rationalisation/<int:pk>/judge/", api.RationalisationJudgeView.as_view(),
+         name="api-points-rationalisation-judge"),
+    path("qc/topics/", api.TopicListView.as_view(), name="api-points-qc-topics"),
+    path("qc/topics/<int:pk>/claim/", api.TopicClaimView.as_view(), name="api-points-qc-claim"),
+    path("qc/groups/<int:pk>/complete/", api.GroupCompleteView.as_view(), name="api-points-qc-complete"),
+    path("volunteer/import/", api.VolunteerImportView.as_view(), name="api-points-volunteer-import"),
+]

@@ -1,0 +1,379 @@
+"""Points (DOMAIN.md §5): an append-only ledger of awards and deductions, the rules that say
+how much each action is worth, and three sources owned by this app — rationalisation
+proposals (合理化建议), QC topics (QC 课题) and weekly volunteer sheets.
+
+Balances are sums over the ledger; a row is never edited or deleted, a correction is a new
+row (a reversal or a manual correction). Every row has a unique ``source`` key, so paying
+the same thing twice is impossible even when a task is retried or a button double-clicked.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+class PointRule(models.Model):
+    """How many points one kind of action is worth (admin-editable, seeded with DOMAIN.md §5).
+
+    A fixed amount has min = max = default; a range lets the reviewer/manager choose within
+    min..max (default used when nobody chose); an empty bound means "no bound" (per-topic and
+    per-sheet amounts, manual corrections).
+    """
+
+    # Codes the code refers to (rows are seeded by migration 0002).
+    CASE_CREATED = "case_created"
+    CASE_REVISED = "case_revised"
+    QUALITY_CASE_PARTICIPANT = "quality_case_participant"
+    QUALITY_CASE_OUTSTANDING = "quality_case_outstanding"
+    KB_REVISION_ACCEPTED = "kb_revision_accepted"
+    COMMITTEE_KB_REVIEW = "committee_kb_review"
+    COMMITTEE_CASE_REVIEW = "committee_case_review"
+    MENTOR_LEVEL_UP = "mentor_level_up"
+    RATIONALISATION_REASONABLE = "rationalisation_reasonable"
+    RATIONALISATION_FEASIBLE = "rationalisation_feasible"
+    QC_TOPIC_COMPLETED = "qc_topic_completed"
+    VOLUNTEER_SHEET = "volunteer_sheet"
+    MANUAL_CORRECTION = "manual_correction"
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    min_amount = models.IntegerField(_("minimum amount"), null=True, blank=True)
+    max_amount = models.IntegerField(_("maximum amount"), null=True, blank=True)
+    default_amount = models.IntegerField(
+        _("default amount"), null=True, blank=True,
+        help_text=_("Paid when nobody chose an amount; empty when an amount must always be given."),
+    )
+    active = models.BooleanField(_("rule in use"), default=True, help_text=_("Inactive rules pay nothing."))
+
+    class Meta:
+        verbose_name = _("point rule")
+        verbose_name_plural = _("point rules")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.min_amount is not None and self.max_amount is not None and self.min_amount > self.max_amount:
+            raise ValidationError({"max_amount": _("The maximum must not be below the minimum.")})
+        if self.default_amount is not None and not self.allows(self.default_amount):
+            raise ValidationError({"default_amount": _("The default amount must lie within the range.")})
+
+    def allows(self, amount: int) -> bool:
+        """True when ``amount`` lies within min..max (an empty bound does not limit)."""
+        return (self.min_amount is None or amount >= self.min_amount) and (
+            self.max_amount is None or amount <= self.max_amount
+        )
+
+    def range_display(self) -> str:
+        """"20–50", "5", "≥ 1" or "any" for lists and error messages."""
+        lo, hi = self.min_amount, self.max_amount
+        if lo is not None and hi is not None:
+            return str(lo) if lo == hi else f"{lo}–{hi}"
+        if lo is not None:
+            return f"≥ {lo}"
+        if hi is not None:
+            return f"≤ {hi}"
+        return gettext("any")
+
+    def resolve_amount(self, amount: int | None) -> int:
+        """The amount to pay: ``amount`` if given, else the default. Raises ValidationError
+        with an exact message when no amount can be chosen or it lies outside the range (or
+        is zero: a ledger row always moves the balance)."""
+        if amount is None:
+            amount = self.default_amount
+        if amount is None:
+            raise ValidationError(gettext("Choose an amount for “%(rule)s”.") % {"rule": self.name})
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise ValidationError(gettext("The amount must be a whole number."))
+        if amount == 0:
+            raise ValidationError(gettext("The amount must not be zero."))
+        if not self.allows(amount):
+            raise ValidationError(
+                gettext("The amount for “%(rule)s” must be within %(range)s; %(amount)s is outside.")
+                % {"rule": self.name, "range": self.range_display(), "amount": amount}
+            )
+        return amount
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk updates and deletes are refused: the ledger only grows."""
+
+    def update(self, **kwargs):
+        raise TypeError("Points entries are append-only; write a reversing entry instead.")
+
+    def delete(self):
+        raise TypeError("Points entries are append-only; write a reversing entry instead.")
+
+
+class PointsEntryQuerySet(AppendOnlyQuerySet):
+    def balance(self) -> int:
+        """Sum of the amounts of these entries (0 when there are none)."""
+        return self.aggregate(total=models.Sum("amount"))["total"] or 0
+
+
+class PointsEntry(models.Model):
+    """One award or deduction. Never changed after it is written (save() refuses updates)."""
+
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="points_entries", verbose_name=_("employee")
+    )
+    amount = models.IntegerField(_("amount"))
+    rule = models.ForeignKey(PointRule, on_delete=models.PROTECT, related_name="entries", verbose_name=_("rule"))
+    source = models.CharField(
+        _("source"), max_length=120,
+        help_text=_("Unique key of what was paid for, e.g. kb-revision:123:proposer."),
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("granted by"), help_text=_("Empty for awards made by the system."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by",
+        verbose_name=_("reverses"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    objects = PointsEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("points entry")
+        verbose_name_plural = _("points entries")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source"], name="points_entry_unique_source"),
+            models.CheckConstraint(condition=~Q(amount=0), name="points_entry_amount_not_zero"),
+        ]
+        indexes = [models.Index(fields=["employee", "created_at"], name="points_employee_created")]
+        permissions = [("correct_entries", _("Can add correcting and reversing points entries"))]
+
+    def __str__(self) -> str:
+        return f"{self.employee} {self.amount:+d} ({self.source})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Points entries are append-only; write a reversing entry instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Points entries are append-only; write a reversing entry instead.")
+
+
+class PointsEvent(models.Model):
+    """Audit row for every state change of this app besides the ledger rows themselves
+    (proposal submitted/judged, topic published, group claimed/completed, sheet imported,
+    entry reversed, manual correction)."""
+
+    class Kind(models.TextChoices):
+        PROPOSAL_SUBMITTED = "proposal_submitted", _("Proposal submitted")
+        PROPOSAL_JUDGED = "proposal_judged", _("Proposal judged")
+        TOPIC_PUBLISHED = "topic_published", _("QC topic published")
+        GROUP_CLAIMED = "group_claimed", _("QC topic claimed")
+        GROUP_COMPLETED = "group_completed", _("QC topic completed")
+        SHEET_IMPORTED = "sheet_imported", _("Volunteer sheet imported")
+        ENTRY_REVERSED = "entry_reversed", _("Entry reversed")
+        MANUAL_CORRECTION = "manual_correction", _("Manual correction")
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("actor"),
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("points event")
+        verbose_name_plural = _("points events")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class RationalisationProposal(models.Model):
+    """A rationalisation proposal (合理化建议): submitted by an employee, judged by a manager."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Awaiting judgement")
+        REJECTED = "rejected", _("Rejected")
+        REASONABLE = "reasonable", _("Reasonable")
+        FEASIBLE = "feasible", _("Feasible")
+
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rationalisation_proposals",
+        verbose_name=_("proposer"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED,
+                              db_index=True)
+    amount = models.IntegerField(_("points awarded"), null=True, blank=True)
+    judged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("judged by"),
+    )
+    judge_comment = models.TextField(_("judge's comment"), blank=True)
+    judged_at = models.DateTimeField(_("judged at"), null=True, blank=True)
+    entry = models.OneToOneField(
+        PointsEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("points entry")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rationalisation proposal")
+        verbose_name_plural = _("rationalisation proposals")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("judge_proposals", _("Can judge rationalisation proposals"))]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def source_key(self) -> str:
+        return f"rationalisation:{self.pk}"
+
+
+class QCTopic(models.Model):
+    """A published QC topic (QC 课题) groups of 3–5 employees may claim (at most max_groups)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    points_per_member = models.PositiveIntegerField(_("points per member"), validators=[MinValueValidator(1)])
+    max_groups = models.PositiveSmallIntegerField(_("maximum groups"), default=3, validators=[MinValueValidator(1)])
+    min_group_size = models.PositiveSmallIntegerField(_("minimum group size"), default=3,
+                                                      validators=[MinValueValidator(1)])
+    max_group_size = models.PositiveSmallIntegerField(_("maximum group size"), default=5,
+                                                      validators=[MinValueValidator(1)])
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("published by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("QC topic")
+        verbose_name_plural = _("QC topics")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("manage_qc_topics", _("Can publish QC topics and mark them completed"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(min_group_size__lte=models.F("max_group_size")),
+                                   name="qctopic_group_size_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.min_group_size and self.max_group_size and self.min_group_size > self.max_group_size:
+            raise ValidationError({"max_group_size": _("The maximum group size must not be below the minimum.")})
+
+
+class QCGroup(models.Model):
+    """A self-formed group that claimed a topic; completion pays every member."""
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", _("Working on it")
+        COMPLETED = "completed", _("Completed")
+
+    topic = models.ForeignKey(QCTopic, on_delete=models.PROTECT, related_name="groups", verbose_name=_("QC topic"))
+    name = models.CharField(_("group name"), max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CLAIMED)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("completion confirmed by"),
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("QC group")
+        verbose_name_plural = _("QC groups")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} – {self.topic}"
+
+    def source_key(self, employee_id: int) -> str:
+        return f"qc:{self.pk}:{employee_id}"
+
+
+class QCGroupMember(models.Model):
+    group = models.ForeignKey(QCGroup, on_delete=models.CASCADE, related_name="members", verbose_name=_("group"))
+    # Denormalised so the database refuses one employee in two groups of the same topic.
+    topic = models.ForeignKey(QCTopic, on_delete=models.PROTECT, related_name="+", verbose_name=_("QC topic"))
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="qc_memberships", verbose_name=_("employee")
+    )
+
+    class Meta:
+        verbose_name = _("QC group member")
+        verbose_name_plural = _("QC group members")
+        ordering = ["group", "employee__staff_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "employee"], name="qcmember_one_group_per_topic"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.employee)
+
+
+class VolunteerSheet(models.Model):
+    """One imported weekly volunteer sheet from the canteen; the file's SHA-256 is unique, so
+    importing the same file twice is refused (and each line's source key is unique too)."""
+
+    file_name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported by")
+    )
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    total_points = models.IntegerField(_("total points"), default=0)
+
+    class Meta:
+        verbose_name = _("volunteer sheet")
+        verbose_name_plural = _("volunteer sheets")
+        ordering = ["-imported_at", "-pk"]
+        permissions = [("import_volunteer_sheets", _("Can import volunteer sheets"))]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class VolunteerSheetRow(models.Model):
+    sheet = models.ForeignKey(VolunteerSheet, on_delete=models.PROTECT, related_name="rows", verbose_name=_("sheet"))
+    line = models.PositiveIntegerField(_("line"))
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("employee")
+    )
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
+    points = models.PositiveIntegerField(_("points"))
+    date = models.DateField(_("date"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    entry = models.OneToOneField(PointsEntry, on_delete=models.PROTECT, related_name="+", verbose_name=_("entry"))
+
+    class Meta:
+        verbose_name = _("volunteer sheet row")
+        verbose_name_plural = _("volunteer sheet rows")
+        ordering = ["sheet", "line"]
+        constraints = [models.UniqueConstraint(fields=["sheet", "line"], name="volunteer_row_unique_line")]
+
+    def __str__(self) -> str:
+        return f"{self.sheet} #{self.line}"

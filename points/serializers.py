@@ -1,0 +1,81 @@
+from rest_framework import serializers
+
+from points.models import PointsEntry, QCGroup, QCTopic, RationalisationProposal
+
+
+class PointsEntrySerializer(serializers.ModelSerializer):
+    rule = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    rule_name = serializers.CharField(source="rule.name", read_only=True)
+    granted_by = serializers.SlugRelatedField(slug_field="staff_id", read_only=True)
+
+    class Meta:
+        model = PointsEntry
+        fields = ["id", "amount", "rule", "rule_name", "source", "note", "granted_by", "created_at"]
+
+
+class PointsHistoryInput(serializers.Serializer):
+    rule = serializers.CharField(required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+
+class PointsLeaderboardInput(serializers.Serializer):
+    period = serializers.ChoiceField(choices=["all", "7d", "30d", "90d", "365d"], required=False, default="all")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
+
+
+class PointsLeaderboardRowSerializer(serializers.Serializer):
+    staff_id = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.IntegerField()
+    balance = serializers.IntegerField()
+
+
+class RationalisationInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+
+
+class RationalisationJudgeInput(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=["rejected", "reasonable", "feasible"])
+    amount = serializers.IntegerField(required=False, allow_null=True, default=None)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RationalisationSerializer(serializers.ModelSerializer):
+    proposer = serializers.SlugRelatedField(slug_field="staff_id", read_only=True)
+    judged_by = serializers.SlugRelatedField(slug_field="staff_id", read_only=True)
+
+    class Meta:
+        model = RationalisationProposal
+        fields = ["id", "title", "description", "status", "amount", "proposer", "judged_by", "judge_comment",
+                  "judged_at", "created_at"]
+
+
+class QCTopicSerializer(serializers.ModelSerializer):
+    group_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = QCTopic
+        fields = ["id", "title", "description", "points_per_member", "max_groups", "min_group_size",
+                  "max_group_size", "status", "group_count", "created_at"]
+
+
+class QCClaimInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    members = serializers.ListField(child=serializers.CharField(max_length=20), min_length=1, max_length=20)
+
+
+class QCGroupSerializer(serializers.ModelSerializer):
+    members = serializers.SerializerMethodField()
+
+    class Meta:
+        model = QCGroup
+        fields = ["id", "topic", "name", "status", "members", "completed_at"]
+
+    def get_members(self, group) -> list[str]:
+        return [m.employee.staff_id for m in group.members.select_related("employee")]
+
+
+class VolunteerSheetImportInput(serializers.Serializer):
+    file = serializers.FileField()

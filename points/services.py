@@ -1,0 +1,332 @@
+"""Writes of the points app. ``points_award`` is the one function that pays points; every
+other state change writes a PointsEvent through ``points_event_record``."""
+
+import hashlib
+import uuid
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from points import roles as points_roles
+from points.models import (
+    PointRule,
+    PointsEntry,
+    PointsEvent,
+    QCGroup,
+    QCGroupMember,
+    QCTopic,
+    RationalisationProposal,
+    VolunteerSheet,
+    VolunteerSheetRow,
+)
+from points.sheets import SheetInvalid, parse_volunteer_sheet
+
+# Exact messages (tests and API clients assert them).
+MSG_UNKNOWN_RULE = gettext_noop("Unknown point rule “%(code)s”.")
+MSG_INACTIVE_RULE = gettext_noop("The point rule “%(rule)s” is not active.")
+MSG_SOURCE_OTHER_EMPLOYEE = gettext_noop("The source %(source)s was already used for another employee.")
+MSG_ALREADY_REVERSED = gettext_noop("This entry has already been reversed.")
+MSG_CANNOT_REVERSE_REVERSAL = gettext_noop("A reversal cannot be reversed; add a manual correction instead.")
+MSG_REASON_REQUIRED = gettext_noop("Give a reason.")
+MSG_ALREADY_JUDGED = gettext_noop("This proposal has already been judged.")
+MSG_OWN_PROPOSAL = gettext_noop("You cannot judge your own proposal.")
+MSG_TOPIC_CLOSED = gettext_noop("This topic is closed.")
+MSG_TOPIC_FULL = gettext_noop("This topic already has the maximum of %(max)s groups.")
+MSG_GROUP_SIZE = gettext_noop("A group needs %(min)s to %(max)s members; you named %(count)s.")
+MSG_UNKNOWN_STAFF = gettext_noop("Unknown staff ID: %(ids)s.")
+MSG_ALREADY_IN_GROUP = gettext_noop("Already in a group for this topic: %(ids)s.")
+MSG_GROUP_COMPLETED = gettext_noop("This group's topic is already completed.")
+MSG_SHEET_DUPLICATE = gettext_noop("This file was already imported as sheet #%(id)s on %(date)s; nothing was paid again.")
+
+
+def points_event_record(*, kind: str, actor=None, data: dict[str, Any] | None = None) -> PointsEvent:
+    return PointsEvent.objects.create(kind=kind, actor=actor, data=data or {})
+
+
+def _rule(code: str) -> PointRule:
+    rule = PointRule.objects.filter(code=code).first()
+    if rule is None:
+        raise ValidationError(_(MSG_UNKNOWN_RULE) % {"code": code})
+    return rule
+
+
+@transaction.atomic
+def points_award(
+    *,
+    employee,
+    rule_code: str,
+    source: str,
+    amount: int | None = None,
+    granted_by=None,
+    note: str = "",
+) -> PointsEntry:
+    """Pay ``employee`` under the rule ``rule_code`` for ``source`` (a unique key such as
+    "proposal:123:proposer") and return the ledger row.
+
+    Idempotent on ``source``: when a row for it exists (a retried task, a double click, a
+    concurrent request), that row is returned and nothing more is paid. ``amount`` None
+    means the rule's default. Raises ValidationError (exact messages) for an unknown or
+    inactive rule, an amount outside the rule's range, or a source already used for
+    somebody else.
+    """
+    existing = PointsEntry.objects.filter(source=source).first()
+    if existing is not None:
+        return _same_employee(existing, employee)
+    rule = _rule(rule_code)
+    if not rule.active:
+        raise ValidationError(_(MSG_INACTIVE_RULE) % {"rule": rule.name})
+    amount = rule.resolve_amount(amount)
+    try:
+        # The savepoint keeps the outer transaction usable when a concurrent request wrote
+        # the same source first: the unique constraint refuses ours, we return theirs.
+        with transaction.atomic():
+            return PointsEntry.objects.create(
+                employee=employee, amount=amount, rule=rule, source=source, granted_by=granted_by, note=note.strip()
+            )
+    except IntegrityError:
+        existing = PointsEntry.objects.filter(source=source).first()
+        if existing is None:
+            raise
+        return _same_employee(existing, employee)
+
+
+def _same_employee(entry: PointsEntry, employee) -> PointsEntry:
+    if entry.employee_id != employee.pk:
+        raise ValidationError(_(MSG_SOURCE_OTHER_EMPLOYEE) % {"source": entry.source})
+    return entry
+
+
+@transaction.atomic
+def points_reverse(*, entry_id: int, by, reason: str) -> PointsEntry:
+    """Write the row that cancels entry ``entry_id`` (same employee and rule, opposite amount,
+    source "reversal:<id>"). Raises PointsEntry.DoesNotExist, PermissionDenied or
+    ValidationError (already reversed, a reversal, no reason)."""
+    if not by.has_perm(points_roles.CORRECT_ENTRIES):
+        raise PermissionDenied
+    if not (reason or "").strip():
+        raise ValidationError(_(MSG_REASON_REQUIRED))
+    original = PointsEntry.objects.select_for_update().select_related("rule").get(pk=entry_id)
+    if original.reverses_id is not None:
+        raise ValidationError(_(MSG_CANNOT_REVERSE_REVERSAL))
+    if PointsEntry.objects.filter(reverses=original).exists():
+        raise ValidationError(_(MSG_ALREADY_REVERSED))
+    try:
+        with transaction.atomic():
+            reversal = PointsEntry.objects.create(
+                employee_id=original.employee_id, amount=-original.amount, rule=original.rule,
+                source=f"reversal:{original.pk}", granted_by=by, note=reason.strip(), reverses=original,
+            )
+    except IntegrityError:
+        raise ValidationError(_(MSG_ALREADY_REVERSED)) from None
+    points_event_record(kind=PointsEvent.Kind.ENTRY_REVERSED, actor=by,
+                        data={"entry": original.pk, "reversal": reversal.pk, "reason": reason.strip()})
+    return reversal
+
+
+@transaction.atomic
+def points_correct(*, employee, amount: int, by, reason: str, token: str | None = None) -> PointsEntry:
+    """A manual correction (any non-zero amount) by someone allowed to correct entries.
+    ``token`` (from the form, e.g. a UUID rendered with it) makes a double submit pay once."""
+    if not by.has_perm(points_roles.CORRECT_ENTRIES):
+        raise PermissionDenied
+    if not (reason or "").strip():
+        raise ValidationError(_(MSG_REASON_REQUIRED))
+    source = f"manual:{token or uuid.uuid4().hex}"
+    before = PointsEntry.objects.filter(source=source).exists()
+    entry = points_award(employee=employee, rule_code=PointRule.MANUAL_CORRECTION, source=source, amount=amount,
+                         granted_by=by, note=reason)
+    if not before:
+        points_event_record(kind=PointsEvent.Kind.MANUAL_CORRECTION, actor=by,
+                            data={"entry": entry.pk, "employee": employee.pk, "amount": amount})
+    return entry
+
+
+# --- rationalisation proposals -------------------------------------------------------
+
+@transaction.atomic
+def rationalisation_submit(*, proposer, title: str, description: str) -> RationalisationProposal:
+    title, description = (title or "").strip(), (description or "").strip()
+    if not title or not description:
+        raise ValidationError(_("Give a title and a description."))
+    proposal = RationalisationProposal.objects.create(proposer=proposer, title=title, description=description)
+    points_event_record(kind=PointsEvent.Kind.PROPOSAL_SUBMITTED, actor=proposer, data={"proposal": proposal.pk})
+    return proposal
+
+
+VERDICT_RULES = {
+    RationalisationProposal.Status.REASONABLE: PointRule.RATIONALISATION_REASONABLE,
+    RationalisationProposal.Status.FEASIBLE: PointRule.RATIONALISATION_FEASIBLE,
+}
+
+
+@transaction.atomic
+def rationalisation_judge(
+    *, proposal_id: int, judge, verdict: str, amount: int | None = None, comment: str = ""
+) -> RationalisationProposal:
+    """Judge a proposal rejected / reasonable / feasible. Reasonable and feasible pay the
+    proposer ``amount`` (within the rule's range; the default when None) under source
+    "rationalisation:<id>". Raises RationalisationProposal.DoesNotExist, PermissionDenied or
+    ValidationError."""
+    if not judge.has_perm(points_roles.JUDGE_PROPOSALS):
+        raise PermissionDenied
+    proposal = RationalisationProposal.objects.select_for_update().select_related("proposer").get(pk=proposal_id)
+    if proposal.status != RationalisationProposal.Status.SUBMITTED:
+        raise ValidationError(_(MSG_ALREADY_JUDGED))
+    if proposal.proposer_id == judge.pk:
+        raise PermissionDenied(_(MSG_OWN_PROPOSAL))
+    if verdict not in RationalisationProposal.Status.values or verdict == RationalisationProposal.Status.SUBMITTED:
+        raise ValidationError(_("Choose rejected, reasonable or feasible."))
+    entry = None
+    if verdict in VERDICT_RULES:
+        entry = points_award(employee=proposal.proposer, rule_code=VERDICT_RULES[verdict], source=proposal.source_key,
+                             amount=amount, granted_by=judge, note=proposal.title)
+    elif not (comment or "").strip():
+        raise ValidationError(_("Say why you reject the proposal."))
+    proposal.status = verdict
+    proposal.amount = entry.amount if entry else None
+    proposal.entry = entry
+    proposal.judged_by = judge
+    proposal.judged_at = timezone.now()
+    proposal.judge_comment = (comment or "").strip()
+    proposal.save(update_fields=["status", "amount", "entry", "judged_by", "judged_at", "judge_comment"])
+    points_event_record(kind=PointsEvent.Kind.PROPOSAL_JUDGED, actor=judge,
+                        data={"proposal": proposal.pk, "verdict": verdict, "amount": proposal.amount})
+    return proposal
+
+
+# --- QC topics -------------------------------------------------------------------------
+
+@transaction.atomic
+def qc_topic_publish(
+    *, by, title: str, description: str = "", points_per_member: int, max_groups: int = 3,
+    min_group_size: int = 3, max_group_size: int = 5,
+) -> QCTopic:
+    if not by.has_perm(points_roles.MANAGE_QC_TOPICS):
+        raise PermissionDenied
+    topic = QCTopic(title=(title or "").strip(), description=(description or "").strip(),
+                    points_per_member=points_per_member, max_groups=max_groups, min_group_size=min_group_size,
+                    max_group_size=max_group_size, published_by=by)
+    topic.full_clean()
+    topic.save()
+    points_event_record(kind=PointsEvent.Kind.TOPIC_PUBLISHED, actor=by, data={"topic": topic.pk})
+    return topic
+
+
+def _staff_ids(raw: list[str] | str) -> list[str]:
+    if isinstance(raw, str):
+        raw = raw.replace(",", " ").replace("，", " ").replace(";", " ").split()
+    seen: list[str] = []
+    for value in raw:
+        value = str(value).strip().upper()
+        if value and value not in seen:
+            seen.append(value)
+    return seen
+
+
+@transaction.atomic
+def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[str] | str) -> QCGroup:
+    """``creator`` forms a group (themselves plus the named staff IDs) and claims the topic.
+
+    The topic row is locked (SELECT … FOR UPDATE) while its groups are counted, so two
+    last claims at the same moment cannot both get the last place. Raises
+    QCTopic.DoesNotExist or ValidationError (closed, full, group size, unknown staff ID,
+    somebody already in a group of this topic)."""
+    topic = QCTopic.objects.select_for_update().get(pk=topic_id)
+    if topic.status != QCTopic.Status.OPEN:
+        raise ValidationError(_(MSG_TOPIC_CLOSED))
+    if topic.groups.count() >= topic.max_groups:
+        raise ValidationError(_(MSG_TOPIC_FULL) % {"max": topic.max_groups})
+    staff_ids = _staff_ids(member_staff_ids)
+    if creator.staff_id not in staff_ids:
+        staff_ids.insert(0, creator.staff_id)
+    if not topic.min_group_size <= len(staff_ids) <= topic.max_group_size:
+        raise ValidationError(_(MSG_GROUP_SIZE) % {"min": topic.min_group_size, "max": topic.max_group_size,
+                                                    "count": len(staff_ids)})
+    users = {u.staff_id: u for u in get_user_model().objects.filter(staff_id__in=staff_ids, is_active=True)}
+    unknown = [s for s in staff_ids if s not in users]
+    if unknown:
+        raise ValidationError(_(MSG_UNKNOWN_STAFF) % {"ids": ", ".join(unknown)})
+    taken = list(QCGroupMember.objects.filter(topic=topic, employee__staff_id__in=staff_ids)
+                 .values_list("employee__staff_id", flat=True))
+    if taken:
+        raise ValidationError(_(MSG_ALREADY_IN_GROUP) % {"ids": ", ".join(sorted(taken))})
+    group = QCGroup.objects.create(topic=topic, name=(name or "").strip() or _("Group of %(name)s") % {
+        "name": creator.name}, created_by=creator)
+    QCGroupMember.objects.bulk_create([QCGroupMember(group=group, topic=topic, employee=users[s]) for s in staff_ids])
+    points_event_record(kind=PointsEvent.Kind.GROUP_CLAIMED, actor=creator,
+                        data={"topic": topic.pk, "group": group.pk, "members": staff_ids})
+    return group
+
+
+@transaction.atomic
+def qc_group_complete(*, group_id: int, by) -> list[PointsEntry]:
+    """Mark the group's topic completed and pay each member the topic's points (source
+    "qc:<group_id>:<employee_id>"). Raises QCGroup.DoesNotExist, PermissionDenied or
+    ValidationError (already completed)."""
+    if not by.has_perm(points_roles.MANAGE_QC_TOPICS):
+        raise PermissionDenied
+    group = QCGroup.objects.select_for_update().select_related("topic").get(pk=group_id)
+    if group.status == QCGroup.Status.COMPLETED:
+        raise ValidationError(_(MSG_GROUP_COMPLETED))
+    entries = [
+        points_award(employee=member.employee, rule_code=PointRule.QC_TOPIC_COMPLETED,
+                     source=group.source_key(member.employee_id), amount=group.topic.points_per_member,
+                     granted_by=by, note=group.topic.title)
+        for member in group.members.select_related("employee")
+    ]
+    group.status = QCGroup.Status.COMPLETED
+    group.completed_by = by
+    group.completed_at = timezone.now()
+    group.save(update_fields=["status", "completed_by", "completed_at"])
+    points_event_record(kind=PointsEvent.Kind.GROUP_COMPLETED, actor=by,
+                        data={"group": group.pk, "topic": group.topic_id, "entries": [e.pk for e in entries]})
+    return entries
+
+
+# --- volunteer sheets -----------------------------------------------------------------
+
+class VolunteerSheetRejected(ValidationError):
+    """The sheet has bad rows; ``line_errors`` lists (line, message); nothing was imported."""
+
+    def __init__(self, line_errors: list[tuple[int, str]]):
+        self.line_errors = line_errors
+        super().__init__([f"{line}: {message}" for line, message in line_errors])
+
+
+@transaction.atomic
+def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> VolunteerSheet:
+    """Import a weekly volunteer sheet (CSV or XLSX: staff ID, hours, points, optional date
+    and note). Every row is validated first; any bad row raises VolunteerSheetRejected with
+    each line's error and nothing is written. The same file (SHA-256) is refused the second
+    time; each row pays under source "volunteer:<sheet_id>:<line>"."""
+    if not imported_by.has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS):
+        raise PermissionDenied
+    digest = hashlib.sha256(content).hexdigest()
+    previous = VolunteerSheet.objects.filter(sha256=digest).first()
+    if previous is not None:
+        raise ValidationError(_(MSG_SHEET_DUPLICATE) % {
+            "id": previous.pk, "date": timezone.localtime(previous.imported_at).date().isoformat()})
+    try:
+        rows = parse_volunteer_sheet(file_name=file_name, content=content)
+    except SheetInvalid as exc:
+        raise VolunteerSheetRejected(exc.line_errors) from None
+    try:
+        with transaction.atomic():
+            sheet = VolunteerSheet.objects.create(file_name=file_name[:200], sha256=digest, imported_by=imported_by,
+                                                  row_count=len(rows), total_points=sum(r.points for r in rows))
+    except IntegrityError:
+        raise ValidationError(_("This file is being imported by somebody else right now.")) from None
+    for row in rows:
+        entry = points_award(employee=row.employee, rule_code=PointRule.VOLUNTEER_SHEET,
+                             source=f"volunteer:{sheet.pk}:{row.line}", amount=row.points, granted_by=imported_by,
+                             note=row.note or file_name)
+        VolunteerSheetRow.objects.create(sheet=sheet, line=row.line, employee=row.employee, hours=row.hours,
+                                         points=row.points, date=row.date, note=row.note, entry=entry)
+    points_event_record(kind=PointsEvent.Kind.SHEET_IMPORTED, actor=imported_by,
+                        data={"sheet": sheet.pk, "rows": len(rows), "points": sheet.total_points})
+    return sheet

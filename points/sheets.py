@@ -1,0 +1,184 @@
+"""Reading weekly volunteer sheets (CSV or XLSX) into validated rows.
+
+Line numbers are the spreadsheet's: the header is line 1, the first data row line 2.
+Every problem of the file is collected before anything is returned, so the importer can
+show all of them at once and import nothing.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+
+MAX_ROWS = 5000
+
+# Header names accepted for each column (compared case-insensitively, spaces ignored).
+COLUMNS = {
+    "staff_id": {"staffid", "staff_id", "工号", "员工号"},
+    "hours": {"hours", "时长", "小时", "工时"},
+    "points": {"points", "积分"},
+    "date": {"date", "日期"},
+    "note": {"note", "备注", "notes"},
+}
+REQUIRED = ["staff_id", "hours", "points"]
+
+
+class SheetInvalid(Exception):
+    def __init__(self, line_errors: list[tuple[int, str]]):
+        self.line_errors = line_errors
+        super().__init__(line_errors)
+
+
+@dataclass
+class SheetRow:
+    line: int
+    employee: object
+    hours: Decimal
+    points: int
+    date: date | None
+    note: str
+
+
+def _cells_from_csv(content: bytes) -> list[list]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise SheetInvalid([(1, _("The file is neither UTF-8 nor GB18030 text."))])
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def _cells_from_xlsx(content: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        raise SheetInvalid([(1, _("The file is not a readable XLSX workbook."))]) from None
+    try:
+        sheet = workbook.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _header_map(header: list) -> tuple[dict[str, int], list[str]]:
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        key = str(cell or "").strip().lower().replace(" ", "")
+        for column, names in COLUMNS.items():
+            if key in {n.replace(" ", "") for n in names} and column not in found:
+                found[column] = index
+    missing = [c for c in REQUIRED if c not in found]
+    return found, missing
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _parse_date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def parse_volunteer_sheet(*, file_name: str, content: bytes) -> list[SheetRow]:
+    """Validated rows of the sheet; raises SheetInvalid with every (line, message) otherwise."""
+    is_xlsx = file_name.lower().endswith(".xlsx") or content[:2] == b"PK"
+    if not is_xlsx and not file_name.lower().endswith((".csv", ".txt")):
+        raise SheetInvalid([(1, _("Upload a CSV or XLSX file."))])
+    cells = _cells_from_xlsx(content) if is_xlsx else _cells_from_csv(content)
+    if not cells or not any(_text(c) for c in cells[0]):
+        raise SheetInvalid([(1, _("The file is empty."))])
+    columns, missing = _header_map(cells[0])
+    if missing:
+        raise SheetInvalid([(1, _("Missing column: %(column)s.") % {"column": name}) for name in missing])
+    data = [(line, row) for line, row in enumerate(cells[1:], start=2) if any(_text(c) for c in row)]
+    if not data:
+        raise SheetInvalid([(1, _("The file has no data rows."))])
+    if len(data) > MAX_ROWS:
+        raise SheetInvalid([(1, _("At most %(max)s rows per sheet.") % {"max": MAX_ROWS})])
+
+    def cell(row: list, column: str):
+        index = columns.get(column)
+        return row[index] if index is not None and index < len(row) else None
+
+    staff_ids = {_text(cell(row, "staff_id")).upper() for _, row in data}
+    users = {u.staff_id: u for u in get_user_model().objects.filter(staff_id__in=staff_ids, is_active=True)}
+
+    errors: list[tuple[int, str]] = []
+    rows: list[SheetRow] = []
+    seen: dict[tuple, int] = {}
+    for line, row in data:
+        line_errors = []
+        staff_id = _text(cell(row, "staff_id")).upper()
+        employee = users.get(staff_id)
+        if not staff_id:
+            line_errors.append(_("The staff ID is missing."))
+        elif employee is None:
+            line_errors.append(_("Unknown staff ID %(staff_id)s.") % {"staff_id": staff_id})
+        raw_hours = _text(cell(row, "hours"))
+        try:
+            hours = Decimal(raw_hours)
+            if not hours.is_finite():
+                raise InvalidOperation
+            if hours < 0:
+                line_errors.append(_("Hours must not be negative."))
+            elif hours > 168:
+                line_errors.append(_("Hours must not exceed 168 in a week."))
+        except InvalidOperation:
+            hours = None
+            line_errors.append(_("Hours “%(value)s” is not a number.") % {"value": raw_hours})
+        raw_points = _text(cell(row, "points"))
+        try:
+            number = Decimal(raw_points)
+            if not number.is_finite() or number != number.to_integral_value():
+                raise InvalidOperation
+            points = int(number)
+            if points < 0:
+                line_errors.append(_("Points must not be negative."))
+            elif points == 0:
+                line_errors.append(_("Points must be greater than zero."))
+        except InvalidOperation:
+            points = None
+            line_errors.append(_("Points “%(value)s” is not a whole number.") % {"value": raw_points})
+        try:
+            day = _parse_date(cell(row, "date"))
+        except ValueError as exc:
+            day = None
+            line_errors.append(_("Date “%(value)s” is not a date (use YYYY-MM-DD).") % {"value": exc.args[0]})
+        key = (staff_id, day)
+        if staff_id and key in seen:
+            line_errors.append(_("Duplicate of line %(line)s.") % {"line": seen[key]})
+        elif staff_id:
+            seen[key] = line
+        if line_errors:
+            errors.extend((line, message) for message in line_errors)
+            continue
+        rows.append(SheetRow(line=line, employee=employee, hours=hours, points=points, date=day,
+                             note=_text(cell(row, "note"))[:200]))
+    if errors:
+        raise SheetInvalid(errors)
+    return rows
