@@ -1,5 +1,8 @@
-from accounts.navigation import navigation_for
+from accounts.navigation import navigation_for, navigation_menus
 
 
 def navigation(request):
-    return {"nav_items": navigation_for(request.user, request.path)} if hasattr(request, "user") else {}
+    if not hasattr(request, "user"):
+        return {}
+    items = navigation_for(request.user, request.path)
+    return {"nav_items": items, "nav_menus": navigation_menus(items)}

@@ -18,34 +18,44 @@ class NavItem:
     label: str | Promise
     url_name: str
     permission: str | None = None  # None: every logged-in employee
+    group: str | None = None  # a key of NAV_GROUPS; None: a top-level link
+
+
+# Menus of the top bar, in display order; a group the user can see nothing of is hidden.
+NAV_GROUPS: dict[str, str | Promise] = {
+    "learning": _("Learning"),
+    "points": _("Points & level"),
+    "review": _("Review"),
+    "management": _("Management"),
+}
 
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
-    NavItem(_("Knowledge base"), "knowledgebase:search", roles.STUDY),
-    NavItem(_("Query-time test"), "knowledgebase:query_test", roles.STUDY),
-    NavItem(_("Case library"), "casebase:library", roles.STUDY),
-    NavItem(_("History library"), "casebase:history", "casebase.view_history_library"),
-    NavItem(_("Review queue"), "review:queue", roles.REVIEW),
-    NavItem(_("Committee"), "review:committee"),
-    NavItem(_("Training management"), "accounts:training_workspace", roles.MANAGE_TRAINING),
-    NavItem(_("Competency model"), "competency:dictionary"),
-    NavItem(_("Q-sort rounds"), "competency:round_list", roles.MANAGE_TRAINING),
-    NavItem(_("My learning map"), "curriculum:my_map", roles.STUDY),
-    NavItem(_("My points"), "points:my_points", roles.STUDY),
-    NavItem(_("Leaderboard"), "points:leaderboard"),
-    NavItem(_("Proposals & QC"), "points:hub"),
-    NavItem(_("Volunteer import"), "points:volunteer_import", "points.import_volunteer_sheets"),
-    NavItem(_("Course evaluations"), "curriculum:evaluations", roles.MANAGE_TRAINING),
-    NavItem(_("Behaviour ratings"), "curriculum:people", roles.RATE_BEHAVIOUR),
-    NavItem(_("Employees"), "accounts:employee_directory", roles.VIEW_EMPLOYEES),
-    NavItem(_("Operations"), "accounts:operations_workspace", roles.MANAGE_OPERATIONS),
+    NavItem(_("My learning map"), "curriculum:my_map", roles.STUDY, group="learning"),
+    NavItem(_("Case library"), "casebase:library", roles.STUDY, group="learning"),
+    NavItem(_("Knowledge base"), "knowledgebase:search", roles.STUDY, group="learning"),
+    NavItem(_("Query-time test"), "knowledgebase:query_test", roles.STUDY, group="learning"),
+    NavItem(_("Competency model"), "competency:dictionary", group="learning"),
+    NavItem(_("My points"), "points:my_points", roles.STUDY, group="points"),
+    NavItem(_("Leaderboard"), "points:leaderboard", group="points"),
+    NavItem(_("Proposals & QC"), "points:hub", group="points"),
+    NavItem(_("Review queue"), "review:queue", roles.REVIEW, group="review"),
+    NavItem(_("Committee"), "review:committee", group="review"),
+    NavItem(_("History library"), "casebase:history", "casebase.view_history_library", group="review"),
+    NavItem(_("Training management"), "accounts:training_workspace", roles.MANAGE_TRAINING, group="management"),
+    NavItem(_("Q-sort rounds"), "competency:round_list", roles.MANAGE_TRAINING, group="management"),
+    NavItem(_("Course evaluations"), "curriculum:evaluations", roles.MANAGE_TRAINING, group="management"),
+    NavItem(_("Behaviour ratings"), "curriculum:people", roles.RATE_BEHAVIOUR, group="management"),
+    NavItem(_("Volunteer import"), "points:volunteer_import", "points.import_volunteer_sheets", group="management"),
+    NavItem(_("Employees"), "accounts:employee_directory", roles.VIEW_EMPLOYEES, group="management"),
+    NavItem(_("Operations"), "accounts:operations_workspace", roles.MANAGE_OPERATIONS, group="management"),
     NavItem(_("My profile"), "accounts:profile"),
 ]
 
 
 def navigation_for(user, current_path: str = "") -> list[dict]:
-    """The entries ``user`` may see, each as {label, url, active}; [] when logged out."""
+    """The entries ``user`` may see, each as {label, url, active, group}; [] when logged out."""
     if not user.is_authenticated:
         return []
     items = []
@@ -54,5 +64,24 @@ def navigation_for(user, current_path: str = "") -> list[dict]:
             continue
         url = reverse(item.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "active": active})
+        items.append({"label": item.label, "url": url, "active": active, "group": item.group})
     return items
+
+
+def navigation_menus(items: list[dict]) -> list[dict]:
+    """``items`` arranged for the top bar: top-level links and one menu per group, each
+    {label, url, active} or {label, active, items: [...]}, groups in NAV_GROUPS order
+    placed where their first item stood."""
+    menus: list[dict] = []
+    by_group: dict[str, dict] = {}
+    for item in items:
+        key = item["group"]
+        if key is None:
+            menus.append(item)
+            continue
+        if key not in by_group:
+            by_group[key] = {"label": NAV_GROUPS[key], "active": False, "items": []}
+            menus.append(by_group[key])
+        by_group[key]["items"].append(item)
+        by_group[key]["active"] |= item["active"]
+    return menus

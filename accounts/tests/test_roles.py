@@ -101,3 +101,20 @@ def test_employee_directory_rejects_bad_filter_with_a_form_error(client, hr):
     assert response.status_code == 200
     assert response.context["form"].errors["level"]
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_navigation_groups_entries_into_menus_and_hides_empty_menus(client, csr, hr):
+    from accounts.navigation import NAV_GROUPS
+
+    client.force_login(csr)
+    menus = client.get(reverse("home")).context["nav_menus"]
+    learning = next(m for m in menus if m.get("label") == NAV_GROUPS["learning"])
+    assert reverse("curriculum:my_map") in {i["url"] for i in learning["items"]}
+    assert all(m.get("label") != NAV_GROUPS["management"] for m in menus)
+
+    client.force_login(hr)
+    menus = client.get(reverse("accounts:employee_directory")).context["nav_menus"]
+    management = next(m for m in menus if m.get("label") == NAV_GROUPS["management"])
+    assert management["active"] is True  # the current page is inside this menu
+    learning_urls = {i["url"] for m in menus if m.get("label") == NAV_GROUPS["learning"] for i in m["items"]}
+    assert reverse("curriculum:my_map") not in learning_urls  # HR does not study
