@@ -70,7 +70,7 @@ def navigation_for(user, current_path: str = "") -> list[dict]:
 
 def navigation_menus(items: list[dict]) -> list[dict]:
     """``items`` arranged for the top bar: top-level links and one menu per group, each
-    {label, url, active} or {label, active, items: [...]}, groups in NAV_GROUPS order
+    {label, url, active} or {label, active, entries: [...]}, each group
     placed where their first item stood."""
     menus: list[dict] = []
     by_group: dict[str, dict] = {}
@@ -80,8 +80,8 @@ def navigation_menus(items: list[dict]) -> list[dict]:
             menus.append(item)
             continue
         if key not in by_group:
-            by_group[key] = {"label": NAV_GROUPS[key], "active": False, "items": []}
+            by_group[key] = {"label": NAV_GROUPS[key], "active": False, "entries": []}
             menus.append(by_group[key])
-        by_group[key]["items"].append(item)
+        by_group[key]["entries"].append(item)
         by_group[key]["active"] |= item["active"]
     return menus

@@ -109,12 +109,20 @@ def test_navigation_groups_entries_into_menus_and_hides_empty_menus(client, csr,
     client.force_login(csr)
     menus = client.get(reverse("home")).context["nav_menus"]
     learning = next(m for m in menus if m.get("label") == NAV_GROUPS["learning"])
-    assert reverse("curriculum:my_map") in {i["url"] for i in learning["items"]}
+    assert reverse("curriculum:my_map") in {i["url"] for i in learning["entries"]}
     assert all(m.get("label") != NAV_GROUPS["management"] for m in menus)
 
     client.force_login(hr)
     menus = client.get(reverse("accounts:employee_directory")).context["nav_menus"]
     management = next(m for m in menus if m.get("label") == NAV_GROUPS["management"])
     assert management["active"] is True  # the current page is inside this menu
-    learning_urls = {i["url"] for m in menus if m.get("label") == NAV_GROUPS["learning"] for i in m["items"]}
+    learning_urls = {i["url"] for m in menus if m.get("label") == NAV_GROUPS["learning"] for i in m["entries"]}
     assert reverse("curriculum:my_map") not in learning_urls  # HR does not study
+
+
+def test_top_level_links_render_as_plain_links_not_menus(client, csr):
+    client.force_login(csr)
+    html = client.get(reverse("home")).content.decode()
+    home_link = f'<li><a href="{reverse("home")}" aria-current="page">'
+    assert home_link in html
+    assert html.count("<details>") == len([m for m in client.get(reverse("home")).context["nav_menus"] if "entries" in m])
