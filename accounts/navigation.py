@@ -40,6 +40,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("My points"), "points:my_points", roles.STUDY, group="points"),
     NavItem(_("Leaderboard"), "points:leaderboard", group="points"),
     NavItem(_("Proposals & QC"), "points:hub", group="points"),
+    NavItem(_("My level"), "promotion:my_level", roles.STUDY, group="points"),
+    NavItem(_("Mentoring"), "promotion:mentoring", roles.STUDY, group="points"),
     NavItem(_("Review queue"), "review:queue", roles.REVIEW, group="review"),
     NavItem(_("Committee"), "review:committee", group="review"),
     NavItem(_("History library"), "casebase:history", "casebase.view_history_library", group="review"),
@@ -49,6 +51,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Behaviour ratings"), "curriculum:people", roles.RATE_BEHAVIOUR, group="management"),
     NavItem(_("Volunteer import"), "points:volunteer_import", "points.import_volunteer_sheets", group="management"),
     NavItem(_("Employees"), "accounts:employee_directory", roles.VIEW_EMPLOYEES, group="management"),
+    NavItem(_("Rosters"), "promotion:rosters", roles.EXPORT_ROSTERS, group="management"),
     NavItem(_("Operations"), "accounts:operations_workspace", roles.MANAGE_OPERATIONS, group="management"),
     NavItem(_("My profile"), "accounts:profile"),
 ]

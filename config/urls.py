@@ -34,6 +34,8 @@ urlpatterns = [
     path("api/points/", include("points.api_urls")),
     path("cases/", include("casebase.urls")),
     path("api/cases/", include("casebase.api_urls")),
+    path("promotion/", include("promotion.urls")),
+    path("api/promotion/", include("promotion.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -15,6 +15,7 @@ DEMO_MODULES = [
     "points.demo",
     "competency.demo_qsort",
     "curriculum.demo",
+    "promotion.demo",
 ]
 
 

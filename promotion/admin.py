@@ -1,0 +1,119 @@
+"""Admin: levels, requirements and medals are editable; events, attempts, retention periods
+and notifications are records written by the services and read-only here."""
+
+from django.contrib import admin
+
+from promotion.models import (
+    ExamAttempt,
+    Level,
+    LevelRequirement,
+    Medal,
+    MedalAward,
+    Mentorship,
+    Notification,
+    PromotionEvent,
+    RetentionPeriod,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LevelRequirementInline(admin.StackedInline):
+    model = LevelRequirement
+    extra = 0
+    max_num = 1
+
+
+@admin.register(Level)
+class LevelAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "title_en", "badge_colour", "can_mentor", "can_apply_committee"]
+    list_editable = ["badge_colour", "can_mentor", "can_apply_committee"]
+    search_fields = ["title", "title_en"]
+    inlines = [LevelRequirementInline]
+
+
+@admin.register(LevelRequirement)
+class LevelRequirementAdmin(admin.ModelAdmin):
+    list_display = ["level", "points_threshold", "training_cases_required", "exam_case_count", "exam_pass_percent",
+                    "exam_time_limit_minutes", "query_time_required", "apprentices_required", "retention_points"]
+    list_select_related = ["level"]
+    list_filter = ["query_time_required"]
+
+
+@admin.register(PromotionEvent)
+class PromotionEventAdmin(ReadOnlyAdmin):
+    list_display = ["employee", "kind", "from_level", "to_level", "at", "decided_by", "backfilled"]
+    list_filter = ["kind", "to_level", "backfilled", "at"]
+    search_fields = ["employee__staff_id", "employee__name", "reason"]
+    list_select_related = ["employee", "decided_by"]
+    date_hierarchy = "at"
+
+
+@admin.register(RetentionPeriod)
+class RetentionPeriodAdmin(ReadOnlyAdmin):
+    list_display = ["employee", "level", "starts_at", "retest_opens_at", "due_at", "points_task", "status"]
+    list_filter = ["status", "level"]
+    search_fields = ["employee__staff_id", "employee__name"]
+    list_select_related = ["employee"]
+
+
+@admin.register(ExamAttempt)
+class ExamAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["employee", "level", "purpose", "status", "score_percent", "started_at", "submitted_at"]
+    list_filter = ["purpose", "status", "level"]
+    search_fields = ["employee__staff_id", "employee__name"]
+    list_select_related = ["employee"]
+    exclude = ["questions", "answers"]
+
+
+@admin.register(Mentorship)
+class MentorshipAdmin(ReadOnlyAdmin):
+    """Pairs are made on the Mentoring page (the service checks the mentor's level)."""
+
+    list_display = ["mentor", "apprentice", "from_level", "started_at", "ended_at"]
+    list_filter = ["from_level"]
+    search_fields = ["mentor__staff_id", "mentor__name", "apprentice__staff_id", "apprentice__name"]
+    list_select_related = ["mentor", "apprentice"]
+
+
+class MedalAwardInline(admin.TabularInline):
+    model = MedalAward
+    extra = 0
+    fields = ["employee", "awarded_by", "reason", "awarded_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Medal)
+class MedalAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_en", "code", "colour"]
+    search_fields = ["name", "name_en", "code"]
+    inlines = [MedalAwardInline]
+
+
+@admin.register(MedalAward)
+class MedalAwardAdmin(ReadOnlyAdmin):
+    list_display = ["medal", "employee", "awarded_by", "awarded_at"]
+    list_filter = ["medal"]
+    search_fields = ["employee__staff_id", "employee__name"]
+    list_select_related = ["medal", "employee", "awarded_by"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["recipient", "kind", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["recipient__staff_id", "recipient__name"]
+    list_select_related = ["recipient"]

@@ -1,0 +1,182 @@
+"""REST API of the promotion app (under /api/promotion/). Views parse, call one service or
+selector and serialize; domain errors become 400 with the service's exact message."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import roles
+from accounts.permissions import has_perm
+from promotion import rosters, selectors, services
+from promotion.forms import RosterFilterForm
+from promotion.models import ExamAttempt
+from promotion.serializers import (
+    PromotionChecklistItemSerializer,
+    PromotionEventSerializer,
+    PromotionExamAttemptSerializer,
+    PromotionExamStartInput,
+    PromotionExamSubmitInput,
+    PromotionMentorshipInput,
+    PromotionMentorshipSerializer,
+    PromotionPromoteInput,
+)
+
+PAGE_SIZE = 50
+
+
+def _error(exc: ValidationError) -> Response:
+    body = {"detail": " ".join(exc.messages)}
+    if isinstance(exc, services.PromotionError):
+        body["missing"] = exc.missing
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _employee(staff_id: str):
+    user = get_user_model().objects.filter(staff_id=(staff_id or "").strip().upper(), is_active=True).first()
+    if user is None:
+        raise NotFound("Unknown staff ID.")
+    return user
+
+
+class MyLevelView(APIView):
+    """My level, its title and badge, and the checklist of my next promotion."""
+
+    permission_classes = [has_perm(roles.STUDY)]
+
+    @extend_schema(responses={200: {"type": "object"}})
+    def get(self, request):
+        user = request.user
+        level = selectors.level_of(user.level)
+        checklist = selectors.promotion_checklist(user)
+        period = selectors.current_retention(user)
+        retention = selectors.retention_status(period) if period else None
+        demotion = selectors.last_demotion(user)
+        return Response({
+            "staff_id": user.staff_id, "level": user.level, "title": level.title if level else "",
+            "title_en": level.title_en if level else "", "badge_colour": level.badge_colour if level else "",
+            "can_mentor": bool(level and level.can_mentor), "next_level": user.level + 1 if checklist else None,
+            "checklist": PromotionChecklistItemSerializer(checklist, many=True).data,
+            "all_met": bool(checklist) and all(item.met for item in checklist),
+            "retention": {
+                "level": retention.period.level, "status": retention.period.status,
+                "retest_opens_at": retention.period.retest_opens_at, "due_at": retention.period.due_at,
+                "points_earned": retention.points_earned, "points_task": retention.period.points_task,
+                "exam_passed": retention.exam_passed, "attempts_left": retention.attempts_left,
+                "query_time_met": retention.query_time_met,
+            } if retention else None,
+            "last_demotion": PromotionEventSerializer(demotion).data if demotion else None,
+        })
+
+
+class ExamStartView(APIView):
+    """Start (or resume) an exam; the questions come without their answers."""
+
+    permission_classes = [has_perm(roles.STUDY)]
+
+    @extend_schema(request=PromotionExamStartInput, responses={201: PromotionExamAttemptSerializer})
+    def post(self, request):
+        data = PromotionExamStartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            attempt = services.exam_start(employee=request.user, level=data.validated_data["level"])
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(PromotionExamAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
+
+
+class ExamDetailView(APIView):
+    permission_classes = [has_perm(roles.STUDY)]
+
+    @extend_schema(responses=PromotionExamAttemptSerializer)
+    def get(self, request, pk: int):
+        attempt = ExamAttempt.objects.filter(pk=pk, employee=request.user).first()
+        if attempt is None:
+            raise NotFound
+        return Response(PromotionExamAttemptSerializer(attempt).data)
+
+
+class ExamSubmitView(APIView):
+    permission_classes = [has_perm(roles.STUDY)]
+
+    @extend_schema(request=PromotionExamSubmitInput, responses=PromotionExamAttemptSerializer)
+    def post(self, request, pk: int):
+        data = PromotionExamSubmitInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            attempt = services.exam_submit(attempt_id=pk, employee=request.user,
+                                           answers=data.validated_data["answers"])
+        except ExamAttempt.DoesNotExist:
+            raise NotFound from None
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(PromotionExamAttemptSerializer(attempt).data)
+
+
+class PromoteView(APIView):
+    """Request my promotion to the next level, or (managers) promote ``staff_id``. 400
+    lists the missing requirements."""
+
+    @extend_schema(request=PromotionPromoteInput, responses=PromotionEventSerializer)
+    def post(self, request):
+        data = PromotionPromoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        staff_id = data.validated_data.get("staff_id")
+        if staff_id and staff_id.strip().upper() != request.user.staff_id:
+            if not request.user.has_perm(roles.MANAGE_OPERATIONS):
+                raise ApiPermissionDenied
+            employee = _employee(staff_id)
+        else:
+            if not request.user.has_perm(roles.STUDY):
+                raise ApiPermissionDenied
+            employee = request.user
+        try:
+            event = services.employee_promote(employee=employee, to_level=employee.level + 1,
+                                              decided_by=request.user)
+        except PermissionDenied:
+            raise ApiPermissionDenied from None
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(PromotionEventSerializer(event).data)
+
+
+class RosterView(APIView):
+    """HR rosters: ?event=promoted|demoted|due_retest|current_level&centre=&team=&date_from=
+    &date_to=&level=&page= ; rows are objects keyed by the column headers."""
+
+    permission_classes = [has_perm(roles.EXPORT_ROSTERS)]
+
+    @extend_schema(responses={200: {"type": "object"}})
+    def get(self, request):
+        form = RosterFilterForm(request.query_params)
+        if not form.is_valid():
+            return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
+        filters = form.filters()
+        page = Paginator(rosters.roster_queryset(filters), PAGE_SIZE).get_page(request.query_params.get("page"))
+        titles = rosters.level_titles()
+        keys = rosters.roster_headers(filters.event)
+        return Response({
+            "count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages,
+            "event": filters.event,
+            "results": [dict(zip(keys, rosters.roster_row(filters.event, obj, titles), strict=True)) for obj in page],
+        })
+
+
+class MentorshipCreateView(APIView):
+    permission_classes = [has_perm(roles.MANAGE_OPERATIONS)]
+
+    @extend_schema(request=PromotionMentorshipInput, responses={201: PromotionMentorshipSerializer})
+    def post(self, request):
+        data = PromotionMentorshipInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        mentor, apprentice = _employee(data.validated_data["mentor"]), _employee(data.validated_data["apprentice"])
+        try:
+            mentorship = services.mentorship_create(mentor=mentor, apprentice=apprentice, by=request.user)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(PromotionMentorshipSerializer(mentorship).data, status=status.HTTP_201_CREATED)

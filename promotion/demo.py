@@ -1,0 +1,109 @@
+"""Demo promotion data. Levels and requirements come from the migration; this writes history
+consistent with the demo employees' levels (backdated PromotionEvents through the demo-only
+promotion_history_backfill, never the checking service), past and running mentorships
+(HB0005 → HB0001, HB0006 → HB0002), one open retention re-test window with its
+notification (HB0003), one demotion with its reason (HB0002), a finished exam attempt
+(HB0001) and a medal. Safe to run again."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from accounts.models import User
+from promotion import services
+from promotion.models import (
+    ExamAttempt,
+    Medal,
+    MedalAward,
+    Mentorship,
+    Notification,
+    PromotionEvent,
+)
+
+STEP_DAYS = 380  # between two promotions of one employee
+DEMOTED = "HB0002"  # level 1 now: promoted to 2 a year ago, failed retention
+OPEN_WINDOW = "HB0003"  # level 2: promoted 340 days ago, re-test window open
+ACTIVE_PAIRS = [("HB0005", "HB0001"), ("HB0006", "HB0002")]
+# mentor: (apprentices brought 0→1, apprentices brought 1→2) in their past
+PAST_APPRENTICES = {"HB0004": (3, 0), "HB0005": (3, 3), "HB0006": (3, 3)}
+
+
+def _past_mentorships(users: dict[str, User], now) -> dict[tuple[int, int], object]:
+    """{(apprentice id, from level): mentorship} for the generated CSRs assigned to the
+    senior demo mentors; each apprentice is credited to one mentor per step."""
+    credited: dict[tuple[int, int], object] = {}
+    pool = [u for u in users.values() if u.staff_id.startswith("HB01") and u.level >= 1]
+    for mentor_id, (zero_to_one, one_to_two) in PAST_APPRENTICES.items():
+        mentor = users.get(mentor_id)
+        if mentor is None:
+            continue
+        for from_level, wanted in ((0, zero_to_one), (1, one_to_two)):
+            candidates = [u for u in pool if u.level > from_level and (u.pk, from_level) not in credited]
+            for apprentice in candidates[:wanted]:
+                credited[(apprentice.pk, from_level)] = services.mentorship_history_backfill(
+                    mentor=mentor, apprentice=apprentice, from_level=from_level,
+                    started_at=now - timedelta(days=STEP_DAYS * (apprentice.level - from_level) + 200),
+                    ended_at=now - timedelta(days=STEP_DAYS * (apprentice.level - from_level - 1) + 70),
+                )
+    return credited
+
+
+def _history(user: User, now, credited: dict) -> None:
+    offset = int(user.staff_id[-2:]) % 30
+    if user.staff_id == DEMOTED:
+        services.promotion_history_backfill(employee=user, kind="promoted", from_level=0, to_level=1,
+                                            at=now - timedelta(days=760), mentorship=credited.get((user.pk, 0)))
+        services.promotion_history_backfill(employee=user, kind="promoted", from_level=1, to_level=2,
+                                            at=now - timedelta(days=400), with_retention=True)
+        services.promotion_history_backfill(
+            employee=user, kind="demoted", from_level=2, to_level=1, at=now - timedelta(days=34),
+            reasons=[{"code": "points_task", "params": {"earned": 120, "needed": 200}},
+                     {"code": "retest_exam", "params": {"level": 2}}])
+        return
+    last_days = 340 if user.staff_id == OPEN_WINDOW else 40 + offset * 5
+    for to_level in range(1, user.level + 1):
+        at = now - timedelta(days=last_days + (user.level - to_level) * STEP_DAYS)
+        services.promotion_history_backfill(employee=user, kind="promoted", from_level=to_level - 1,
+                                            to_level=to_level, at=at, with_retention=to_level == user.level,
+                                            mentorship=credited.get((user.pk, to_level - 1)))
+
+
+def _exam(user: User) -> None:
+    if ExamAttempt.objects.filter(employee=user).exclude(status="open").exists():
+        return
+    try:
+        attempt = services.exam_start(employee=user, level=user.level + 1)
+    except services.ExamError:
+        return
+    # Half right: a realistic failed first attempt.
+    answers = {q["id"]: q["answer"] for n, q in enumerate(attempt.questions) if n % 2 == 0}
+    services.exam_submit(attempt_id=attempt.pk, employee=user, answers=answers)
+
+
+def load(*, stdout) -> None:
+    now = timezone.now()
+    users = {u.staff_id: u for u in User.objects.filter(is_active=True, groups__name="CSR").distinct()
+             .order_by("staff_id")}
+    manager = User.objects.filter(staff_id="HB9201").first()
+    credited = _past_mentorships(users, now)
+    for user in users.values():
+        _history(user, now, credited)
+    for mentor_id, apprentice_id in ACTIVE_PAIRS:
+        mentor, apprentice = users.get(mentor_id), users.get(apprentice_id)
+        if mentor and apprentice and not Mentorship.objects.filter(apprentice=apprentice, ended_at__isnull=True).exists():
+            services.mentorship_history_backfill(mentor=mentor, apprentice=apprentice, from_level=apprentice.level,
+                                                 started_at=now - timedelta(days=20))
+    demoted = users.get(DEMOTED)
+    if demoted is not None:
+        event = PromotionEvent.objects.filter(employee=demoted, kind="demoted").first()
+        services.notification_send(recipient=demoted, kind=Notification.Kind.DEMOTED, key=f"demoted:{event.pk}",
+                                   data={"level": 1, "reason": event.reason}, at=event.at)
+    if users.get("HB0001"):
+        _exam(users["HB0001"])
+    services.retention_run_daily(now=now)  # opens HB0003's re-test window and notifies
+    medal = Medal.objects.filter(code="best-mentor").first()
+    if medal and manager and users.get("HB0006") and not MedalAward.objects.filter(employee=users["HB0006"]).exists():
+        services.medal_award(medal=medal, employee=users["HB0006"], by=manager, reason="三年带出六名徒弟")
+    stdout.write(f"promotion: {PromotionEvent.objects.count()} level changes, "
+                 f"{Mentorship.objects.count()} mentorships, {ExamAttempt.objects.count()} exam attempts, "
+                 f"{Notification.objects.count()} notifications")

@@ -1,0 +1,60 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Centre, Team
+from promotion.models import Medal
+from promotion.rosters import Event, RosterFilters
+
+EVENT_CHOICES = [
+    (Event.PROMOTED, _("Promoted")), (Event.DEMOTED, _("Demoted")), (Event.DUE_RETEST, _("Due for re-test")),
+    (Event.CURRENT_LEVEL, _("Current level")),
+]
+
+
+class StaffIdField(forms.CharField):
+    """A staff ID that must belong to an active employee; cleans to the User."""
+
+    def clean(self, value):
+        value = (super().clean(value) or "").strip().upper()
+        user = get_user_model().objects.filter(staff_id=value, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("Unknown staff ID: %(id)s.") % {"id": value})
+        return user
+
+
+class MentorshipForm(forms.Form):
+    mentor = StaffIdField(label=_("mentor's staff ID"), max_length=20)
+    apprentice = StaffIdField(label=_("apprentice's staff ID"), max_length=20)
+
+
+class PromoteForm(forms.Form):
+    employee = StaffIdField(label=_("staff ID"), max_length=20)
+
+
+class MedalAwardForm(forms.Form):
+    medal = forms.ModelChoiceField(label=_("medal"), queryset=Medal.objects.all())
+    employee = StaffIdField(label=_("staff ID"), max_length=20)
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RosterFilterForm(forms.Form):
+    event = forms.ChoiceField(label=_("event"), choices=EVENT_CHOICES, required=False)
+    centre = forms.ModelChoiceField(label=_("centre"), queryset=Centre.objects.all(), required=False,
+                                    empty_label=_("All centres"))
+    team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.select_related("centre"), required=False,
+                                  empty_label=_("All teams"))
+    date_from = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    level = forms.TypedChoiceField(label=_("level"), coerce=int, required=False, empty_value=None,
+                                   choices=[("", _("All levels"))] + [(n, str(n)) for n in range(6)])
+
+    def filters(self) -> RosterFilters:
+        """The cleaned filters (call after is_valid(); the promoted roster by default)."""
+        data = self.cleaned_data
+        return RosterFilters(
+            event=data.get("event") or Event.PROMOTED,
+            centre_id=data["centre"].pk if data.get("centre") else None,
+            team_id=data["team"].pk if data.get("team") else None,
+            date_from=data.get("date_from"), date_to=data.get("date_to"), level=data.get("level"),
+        )

@@ -1,0 +1,434 @@
+"""The 0–5 promotion ladder (DOMAIN.md §6): levels and their privileges, requirements per
+level, exams, mentorships, promotion/demotion events, retention periods (保级), medals and
+in-app notifications.
+
+``accounts.User.level`` changes only through promotion.services (employee_promote,
+employee_demote, promotion_history_backfill), each of which writes a PromotionEvent.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+
+LEVEL_VALIDATORS = [MinValueValidator(0), MaxValueValidator(5)]
+EXAM_MIN_CASES, EXAM_MAX_CASES = 10, 20
+
+
+class Level(models.Model):
+    """One rung of the ladder: title, badge colour and privileges (seeded by migration)."""
+
+    number = models.PositiveSmallIntegerField(_("level"), unique=True, validators=LEVEL_VALIDATORS)
+    title = models.CharField(_("title"), max_length=40)
+    title_en = models.CharField(_("English title"), max_length=40, blank=True)
+    badge_colour = models.CharField(
+        _("badge colour"), max_length=7, default="#999999",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a7f37."))],
+    )
+    can_mentor = models.BooleanField(_("may take apprentices"), default=False)
+    can_apply_committee = models.BooleanField(_("may apply to the review committee"), default=False)
+    privileges = models.TextField(_("privileges"), blank=True, help_text=_("One privilege per line."))
+
+    class Meta:
+        verbose_name = _("level")
+        verbose_name_plural = _("levels")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def privilege_lines(self) -> list[str]:
+        """The privileges text split into non-empty lines ([] when none are written)."""
+        return [line.strip() for line in self.privileges.splitlines() if line.strip()]
+
+    def badge_text_colour(self) -> str:
+        """Black or white, whichever reads better on the badge colour."""
+        red, green, blue = (int(self.badge_colour[i:i + 2], 16) for i in (1, 3, 5))
+        return "#000000" if (red * 299 + green * 587 + blue * 114) / 1000 > 140 else "#ffffff"
+
+
+class LevelRequirement(models.Model):
+    """What promotion to ``level`` (from level − 1) requires, and the retention rules that
+    follow such a promotion (admin-editable, seeded with the DOMAIN.md §6 defaults)."""
+
+    level = models.OneToOneField(Level, on_delete=models.CASCADE, related_name="requirement", verbose_name=_("level"))
+    points_threshold = models.PositiveIntegerField(
+        _("points needed"), default=800,
+        help_text=_("Points earned since the employee's last level change (or ever, for a first promotion)."),
+    )
+    training_cases_required = models.PositiveIntegerField(
+        _("training cases to study"), null=True, blank=True,
+        help_text=_("Level-n training cases the employee must have studied; empty means all of them."),
+    )
+    exam_case_count = models.PositiveSmallIntegerField(
+        _("exam cases"), default=10, validators=[MinValueValidator(EXAM_MIN_CASES), MaxValueValidator(EXAM_MAX_CASES)],
+        help_text=_("Test cases drawn at random for the exam (10–20)."),
+    )
+    exam_pass_percent = models.PositiveSmallIntegerField(
+        _("exam pass mark (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    exam_time_limit_minutes = models.PositiveSmallIntegerField(
+        _("exam time limit (minutes)"), default=40, validators=[MinValueValidator(1)]
+    )
+    query_time_required = models.BooleanField(
+        _("query-time result must allow the level"), default=True,
+    )
+    apprentices_required = models.PositiveSmallIntegerField(_("apprentices required"), default=0)
+    apprentice_from_level = models.PositiveSmallIntegerField(
+        _("apprentices promoted from level"), null=True, blank=True, validators=LEVEL_VALIDATORS,
+        help_text=_("Apprentices count when they were promoted from this level to the next under the mentor."),
+    )
+    retention_points = models.PositiveIntegerField(
+        _("retention points task"), default=200, help_text=_("Points to earn within the retention period."),
+    )
+    retest_opens_after_days = models.PositiveSmallIntegerField(_("re-test opens after (days)"), default=335)
+    retention_days = models.PositiveSmallIntegerField(_("retention period (days)"), default=365)
+    retest_attempts = models.PositiveSmallIntegerField(
+        _("re-test attempts"), default=2, validators=[MinValueValidator(1)],
+        help_text=_("The re-test plus make-up attempts."),
+    )
+    reminder_days_before_due = models.PositiveSmallIntegerField(
+        _("reminder before the due date (days)"), default=14,
+    )
+
+    class Meta:
+        verbose_name = _("level requirement")
+        verbose_name_plural = _("level requirements")
+        ordering = ["level__number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(exam_case_count__gte=EXAM_MIN_CASES, exam_case_count__lte=EXAM_MAX_CASES),
+                                   name="levelrequirement_exam_10_to_20"),
+            models.CheckConstraint(condition=Q(exam_pass_percent__gte=1, exam_pass_percent__lte=100),
+                                   name="levelrequirement_pass_mark_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Requirements for level %(level)s") % {"level": self.level.number}
+
+    def clean(self):
+        super().clean()
+        if self.apprentices_required and self.apprentice_from_level is None:
+            raise ValidationError({"apprentice_from_level": _("Say from which level apprentices must be promoted.")})
+        if self.retest_opens_after_days >= self.retention_days:
+            raise ValidationError({"retest_opens_after_days": _("The re-test must open before the period ends.")})
+
+
+class ExamAttempt(models.Model):
+    """One sitting of a level exam. ``questions`` holds the answers and never leaves the
+    server before submission (serializers use ExamAttempt.public_questions)."""
+
+    class Purpose(models.TextChoices):
+        PROMOTION = "promotion", _("Promotion exam")
+        RETENTION = "retention", _("Retention re-test")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("In progress")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Time ran out")
+
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="promotion_exam_attempts", verbose_name=_("employee"))
+    level = models.PositiveSmallIntegerField(_("level"), validators=LEVEL_VALIDATORS)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.PROMOTION)
+    retention_period = models.ForeignKey("RetentionPeriod", on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="exam_attempts", verbose_name=_("retention period"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    deadline = models.DateTimeField(_("deadline"))
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    case_ids = models.JSONField(_("cases"), default=list)
+    questions = models.JSONField(_("questions"), default=list)
+    answers = models.JSONField(_("answers given"), default=dict, blank=True)
+    correct_count = models.PositiveSmallIntegerField(_("correct answers"), default=0)
+    score_percent = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=1, null=True, blank=True)
+    pass_percent = models.PositiveSmallIntegerField(_("pass mark (%)"))
+
+    class Meta:
+        verbose_name = _("exam attempt")
+        verbose_name_plural = _("exam attempts")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["employee"], condition=Q(status="open"), name="exam_one_open_attempt"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} L{self.level} {self.get_status_display()}"
+
+    @property
+    def passed(self) -> bool:
+        return self.status == self.Status.PASSED
+
+    @property
+    def question_count(self) -> int:
+        return len(self.questions)
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        """True when the server-side time limit has passed (submissions then count as expired)."""
+        return (now or timezone.now()) > self.deadline
+
+    def seconds_left(self, now: datetime | None = None) -> int:
+        """Whole seconds until the deadline; 0 when it has passed."""
+        return max(int((self.deadline - (now or timezone.now())).total_seconds()), 0)
+
+    def public_questions(self) -> list[dict]:
+        """The questions without their answers (what the browser and the API may see)."""
+        return [{k: v for k, v in q.items() if k != "answer"} for q in self.questions]
+
+    def graded_questions(self) -> list[dict]:
+        """Questions with the given and the correct option, for the result page after
+        submission ([] while the attempt is open, so answers cannot leak)."""
+        if self.status == self.Status.OPEN:
+            return []
+        return [dict(q, given=self.answers.get(q["id"]), correct=self.answers.get(q["id"]) == q["answer"])
+                for q in self.questions]
+
+
+class Mentorship(models.Model):
+    """A mentor–apprentice pair (师徒). One active mentor per apprentice."""
+
+    mentor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mentorships_as_mentor",
+                               verbose_name=_("mentor"))
+    apprentice = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="mentorships_as_apprentice", verbose_name=_("apprentice"))
+    from_level = models.PositiveSmallIntegerField(_("apprentice's level at the start"), validators=LEVEL_VALIDATORS)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("paired by"))
+
+    class Meta:
+        verbose_name = _("mentorship")
+        verbose_name_plural = _("mentorships")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["apprentice"], condition=Q(ended_at__isnull=True),
+                                    name="mentorship_one_active_mentor"),
+            models.CheckConstraint(condition=~Q(mentor=models.F("apprentice")), name="mentorship_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mentor} → {self.apprentice}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+# Why a demotion happened: codes stored on the event, rendered in the reader's language.
+REASON_MESSAGES = {
+    "points_task": gettext_noop("Points task not met: %(earned)s of %(needed)s points earned within the retention period."),
+    "retest_exam": gettext_noop("Re-test not passed: no passed level-%(level)s re-test exam by the due date."),
+    "retest_exhausted": gettext_noop("Re-test failed: all %(attempts)s attempts (including the make-up) were used."),
+    "retest_query_time": gettext_noop("Re-test not passed: no query-time result allowing level %(level)s in the re-test window."),
+    "manual": gettext_noop("Decided by a manager: %(text)s"),
+}
+
+
+class PromotionEvent(models.Model):
+    """Every level change: who, from, to, when, why and the evidence checked."""
+
+    class Kind(models.TextChoices):
+        PROMOTED = "promoted", _("Promoted")
+        DEMOTED = "demoted", _("Demoted")
+
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="promotion_events",
+                                 verbose_name=_("employee"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    from_level = models.PositiveSmallIntegerField(_("from level"), validators=LEVEL_VALIDATORS)
+    to_level = models.PositiveSmallIntegerField(_("to level"), validators=LEVEL_VALIDATORS)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="promotion_events", verbose_name=_("mentorship credited"))
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    reasons = models.JSONField(_("reason codes"), default=list, blank=True)
+    backfilled = models.BooleanField(_("history record"), default=False,
+                                     help_text=_("Written as history (e.g. demo data), not decided by the service."))
+
+    class Meta:
+        verbose_name = _("promotion event")
+        verbose_name_plural = _("promotion events")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["kind", "at"], name="promotion_event_kind_at"),
+            models.Index(fields=["employee", "at"], name="promotion_event_employee_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="promoted", to_level=models.F("from_level") + 1)
+                           | Q(kind="demoted", to_level=models.F("from_level") - 1)),
+                name="promotion_event_one_step",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} {self.from_level}→{self.to_level}"
+
+    def reason_display(self) -> str:
+        """The demotion reason in the current language ("" for promotions without one)."""
+        parts = []
+        for item in self.reasons:
+            msgid = REASON_MESSAGES.get(item.get("code"))
+            if msgid:
+                parts.append(gettext(msgid) % item.get("params", {}))
+        return " ".join(parts) or self.reason
+
+
+class RetentionPeriod(models.Model):
+    """The year after a promotion (保级): a points task and a re-test (exam + query time)
+    held between retest_opens_at and due_at, with make-up attempts. Dates are snapshots of
+    the level's requirement at promotion time."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Running")
+        RETEST_OPEN = "retest_open", _("Re-test window open")
+        KEPT = "kept", _("Level kept")
+        FAILED = "failed", _("Failed – demoted")
+        CLOSED = "closed", _("Closed (level changed)")
+
+    OPEN_STATUSES = (Status.ACTIVE, Status.RETEST_OPEN)
+
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="retention_periods",
+                                 verbose_name=_("employee"))
+    promotion = models.OneToOneField(PromotionEvent, on_delete=models.PROTECT, related_name="retention_period",
+                                     verbose_name=_("promotion"))
+    level = models.PositiveSmallIntegerField(_("level"), validators=LEVEL_VALIDATORS)
+    starts_at = models.DateTimeField(_("starts"))
+    retest_opens_at = models.DateTimeField(_("re-test opens"))
+    due_at = models.DateTimeField(_("due"))
+    points_task = models.PositiveIntegerField(_("points task"))
+    retest_attempts = models.PositiveSmallIntegerField(_("re-test attempts"), default=2)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE,
+                              db_index=True)
+    retest_opened_at = models.DateTimeField(_("re-test window opened"), null=True, blank=True)
+    remind_at = models.DateTimeField(_("due-date reminder from"))
+    reminded_at = models.DateTimeField(_("due-date reminder sent"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("retention period")
+        verbose_name_plural = _("retention periods")
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["status", "due_at"], name="retention_status_due")]
+
+    def __str__(self) -> str:
+        return f"{self.employee} L{self.level} → {self.due_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def retest_window_open(self, now: datetime | None = None) -> bool:
+        """True from retest_opens_at up to and including due_at while the period runs."""
+        now = now or timezone.now()
+        return self.is_open and self.retest_opens_at <= now <= self.due_at
+
+
+def retention_dates(starts_at: datetime, requirement: LevelRequirement) -> tuple[datetime, datetime]:
+    """(re-test opens, due) for a period starting at ``starts_at``."""
+    return (starts_at + timedelta(days=requirement.retest_opens_after_days),
+            starts_at + timedelta(days=requirement.retention_days))
+
+
+class Medal(models.Model):
+    """A medal for outstanding contributors (awarded by managers)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=60, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    colour = models.CharField(_("colour"), max_length=7, default="#d4a017",
+                              validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a7f37."))])
+
+    class Meta:
+        verbose_name = _("medal")
+        verbose_name_plural = _("medals")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MedalAward(models.Model):
+    medal = models.ForeignKey(Medal, on_delete=models.PROTECT, related_name="awards", verbose_name=_("medal"))
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="medal_awards",
+                                 verbose_name=_("employee"))
+    awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("awarded by"))
+    reason = models.TextField(_("reason"))
+    awarded_at = models.DateTimeField(_("awarded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("medal award")
+        verbose_name_plural = _("medal awards")
+        ordering = ["-awarded_at", "-pk"]
+        permissions = [("award_medals", _("Can award medals"))]
+
+    def __str__(self) -> str:
+        return f"{self.medal} – {self.employee}"
+
+
+class Notification(models.Model):
+    """An in-app message to one employee. ``key`` makes a scheduled reminder idempotent."""
+
+    class Kind(models.TextChoices):
+        PROMOTED = "promoted", _("Promoted")
+        RETEST_OPEN = "retest_open", _("Re-test window open")
+        RETEST_DUE_SOON = "retest_due", _("Retention due soon")
+        KEPT = "kept", _("Level kept")
+        DEMOTED = "demoted", _("Demoted")
+        MENTOR_PAID = "mentor_paid", _("Apprentice promoted")
+        MEDAL = "medal", _("Medal awarded")
+
+    MESSAGES = {
+        Kind.PROMOTED: gettext_noop("Congratulations: you were promoted to level %(level)s (%(title)s)."),
+        Kind.RETEST_OPEN: gettext_noop("Your level-%(level)s re-test window is open until %(due)s: pass the re-test exam and a query-time test."),
+        Kind.RETEST_DUE_SOON: gettext_noop("Reminder: your level-%(level)s retention is due on %(due)s. Points: %(earned)s of %(needed)s; re-test passed: %(passed)s."),
+        Kind.KEPT: gettext_noop("You kept level %(level)s: the retention requirements are met."),
+        Kind.DEMOTED: gettext_noop("You were moved back to level %(level)s. Reason: %(reason)s"),
+        Kind.MENTOR_PAID: gettext_noop("Your apprentice %(name)s was promoted to level %(level)s: %(points)s points for you."),
+        Kind.MEDAL: gettext_noop("You were awarded the medal “%(medal)s”."),
+    }
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                                  verbose_name=_("recipient"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    key = models.CharField(_("key"), max_length=80, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        constraints = [models.UniqueConstraint(fields=["key"], condition=~Q(key=""), name="notification_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.get_kind_display()}"
+
+    def text(self) -> str:
+        """The message in the current language (the kind's label when data is incomplete)."""
+        msgid = self.MESSAGES.get(self.kind)
+        try:
+            return gettext(msgid) % self.data if msgid else self.get_kind_display()
+        except (KeyError, TypeError, ValueError):
+            return str(self.get_kind_display())
+
+
+def score_percent(correct: int, total: int) -> Decimal:
+    """correct / total as a percentage rounded down to 0.1 (0 when there are no questions)."""
+    if not total:
+        return Decimal("0")
+    return (Decimal(correct) * 100 / Decimal(total)).quantize(Decimal("0.1"), rounding="ROUND_DOWN")

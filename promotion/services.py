@@ -1,0 +1,481 @@
+"""Writes of the promotion app. The employee's level changes only here: employee_promote
+(checks every requirement), employee_demote (retention failures, managers) and
+promotion_history_backfill (demo history); each writes a PromotionEvent through
+promotion_event_record."""
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from accounts import roles
+from casebase.selectors import test_cases_for_exam
+from casebase.services import case_record_exam_use
+from points.models import PointRule
+from points.selectors import active_rule
+from points.services import points_award
+from promotion import selectors
+from promotion.exams import build_questions
+from promotion.models import (
+    REASON_MESSAGES,
+    ExamAttempt,
+    Level,
+    Medal,
+    MedalAward,
+    Mentorship,
+    Notification,
+    PromotionEvent,
+    RetentionPeriod,
+    retention_dates,
+    score_percent,
+)
+
+AWARD_MEDALS = "promotion.award_medals"
+
+# Exact messages (tests and API clients assert them).
+MSG_NOT_NEXT_LEVEL = gettext_noop("Promotion goes one level at a time: level %(level)s is not the next level.")
+MSG_MISSING = gettext_noop("Promotion to level %(level)s is not possible yet. Missing: %(missing)s.")
+MSG_NO_REQUIREMENT = gettext_noop("Level %(level)s has no requirements configured.")
+MSG_LEVEL_ZERO = gettext_noop("Level 0 is the lowest level.")
+MSG_EXAM_LEVEL = gettext_noop("You can sit the exam of your next level, or the re-test of your level while its window is open.")
+MSG_NO_WINDOW = gettext_noop("Your level-%(level)s re-test window is not open.")
+MSG_NO_ATTEMPTS = gettext_noop("All %(attempts)s re-test attempts were used.")
+MSG_RETEST_PASSED = gettext_noop("You already passed this re-test.")
+MSG_OTHER_OPEN = gettext_noop("Finish your open level-%(level)s exam first.")
+MSG_NO_CASES = gettext_noop("There are no level-%(level)s test cases with questions yet.")
+MSG_SUBMITTED = gettext_noop("This exam was already submitted.")
+MSG_CANNOT_MENTOR = gettext_noop("Level %(level)s employees cannot take apprentices.")
+MSG_MENTOR_SELF = gettext_noop("An employee cannot mentor themselves.")
+MSG_MENTOR_LEVEL = gettext_noop("The mentor's level must be above the apprentice's.")
+MSG_HAS_MENTOR = gettext_noop("%(name)s already has a mentor.")
+MSG_ENDED = gettext_noop("This mentorship has already ended.")
+MSG_REASON = gettext_noop("Give a reason.")
+
+
+class PromotionError(ValidationError):
+    """A promotion or demotion that cannot happen; ``missing`` lists unmet requirements."""
+
+    def __init__(self, message: str, missing: list[str] | None = None):
+        self.missing = missing or []
+        super().__init__(message)
+
+
+class ExamError(ValidationError):
+    pass
+
+
+def _locked_employee(employee):
+    return get_user_model().objects.select_for_update().get(pk=employee.pk)
+
+
+def _check_manager(employee, decided_by) -> None:
+    if decided_by is not None and decided_by.pk != employee.pk and not decided_by.has_perm(roles.MANAGE_OPERATIONS):
+        raise PermissionDenied
+
+
+def notification_send(*, recipient, kind: str, data: dict[str, Any] | None = None, key: str | None = None,
+                      at: datetime | None = None) -> Notification | None:
+    """Write an in-app notification; with ``key`` a second call for the same key writes
+    nothing and returns None (scheduled reminders stay idempotent)."""
+    if key and Notification.objects.filter(key=key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(recipient=recipient, kind=kind, data=data or {}, key=key or "",
+                                               created_at=at or timezone.now())
+    except IntegrityError:
+        return None
+
+
+@transaction.atomic
+def notifications_mark_read(*, employee, ids: list[int] | None = None) -> int:
+    """Mark ``employee``'s notifications read (all unread ones when ``ids`` is None)."""
+    unread = Notification.objects.filter(recipient=employee, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
+
+
+def promotion_event_record(
+    *, employee, kind: str, from_level: int, to_level: int, at: datetime | None = None, decided_by=None,
+    mentorship: Mentorship | None = None, evidence: dict | None = None, reasons: list[dict] | None = None,
+    backfilled: bool = False,
+) -> PromotionEvent:
+    """The audit row of one level change (the level itself is set by the caller)."""
+    reasons = reasons or []
+    with translation.override("en"):
+        reason = " ".join(REASON_MESSAGES[r["code"]] % r.get("params", {}) for r in reasons)
+    return PromotionEvent.objects.create(
+        employee=employee, kind=kind, from_level=from_level, to_level=to_level, at=at or timezone.now(),
+        decided_by=decided_by, mentorship=mentorship, evidence=evidence or {}, reasons=reasons, reason=reason,
+        backfilled=backfilled,
+    )
+
+
+def _set_level(employee, level: int) -> None:
+    get_user_model().objects.filter(pk=employee.pk).update(level=level)
+    employee.level = level
+
+
+def _close_open_periods(employee, now: datetime) -> None:
+    RetentionPeriod.objects.filter(employee=employee, status__in=RetentionPeriod.OPEN_STATUSES).update(
+        status=RetentionPeriod.Status.CLOSED, closed_at=now)
+
+
+def retention_period_open(*, event: PromotionEvent) -> RetentionPeriod | None:
+    """Open the retention period (保级) that follows a promotion; None when the level has
+    no requirement row."""
+    req = selectors.requirement_for(event.to_level)
+    if req is None:
+        return None
+    opens, due = retention_dates(event.at, req)
+    return RetentionPeriod.objects.create(
+        employee=event.employee, promotion=event, level=event.to_level, starts_at=event.at, retest_opens_at=opens,
+        due_at=due, remind_at=due - timedelta(days=req.reminder_days_before_due), points_task=req.retention_points, retest_attempts=req.retest_attempts,
+    )
+
+
+def _pay_mentor(event: PromotionEvent, mentorship: Mentorship | None) -> None:
+    if mentorship is None or active_rule(PointRule.MENTOR_LEVEL_UP) is None:
+        return
+    entry = points_award(employee=mentorship.mentor, rule_code=PointRule.MENTOR_LEVEL_UP,
+                         source=f"mentor:{mentorship.pk}:{event.to_level}",
+                         note=f"{event.employee.name} {event.from_level}→{event.to_level}")
+    notification_send(recipient=mentorship.mentor, kind=Notification.Kind.MENTOR_PAID,
+                      data={"name": event.employee.name, "level": event.to_level, "points": entry.amount},
+                      key=f"mentor-paid:{mentorship.pk}:{event.to_level}")
+
+
+@transaction.atomic
+def employee_promote(*, employee, to_level: int, decided_by=None) -> PromotionEvent:
+    """Promote ``employee`` one level after checking every requirement on the locked
+    employee row. Records the PromotionEvent with its evidence, closes any running
+    retention period and opens the new one, pays the active mentor 200 points once
+    (source "mentor:<mentorship>:<level>") and notifies the employee.
+
+    Raises PromotionError (not the next level, no requirements, requirements missing —
+    listed in ``missing``) or PermissionDenied (someone else who is not a manager)."""
+    _check_manager(employee, decided_by)
+    locked = _locked_employee(employee)
+    if to_level != locked.level + 1 or to_level > selectors.MAX_LEVEL:
+        raise PromotionError(_(MSG_NOT_NEXT_LEVEL) % {"level": to_level})
+    items = selectors.promotion_checklist(locked, to_level)
+    if not items:
+        raise PromotionError(_(MSG_NO_REQUIREMENT) % {"level": to_level})
+    missing = [f"{item.label} ({item.detail})" for item in items if not item.met]
+    if missing:
+        raise PromotionError(_(MSG_MISSING) % {"level": to_level, "missing": "; ".join(missing)}, missing=missing)
+    evidence: dict[str, Any] = {}
+    for item in items:
+        evidence.update(item.evidence)
+    evidence["decided_by"] = decided_by.staff_id if decided_by else None
+    mentorship = selectors.mentor_of(locked)
+    now = timezone.now()
+    from_level = locked.level
+    _set_level(locked, to_level)
+    employee.level = to_level
+    _close_open_periods(locked, now)
+    event = promotion_event_record(employee=locked, kind=PromotionEvent.Kind.PROMOTED, from_level=from_level,
+                                   to_level=to_level, at=now, decided_by=decided_by, mentorship=mentorship,
+                                   evidence=evidence)
+    retention_period_open(event=event)
+    _pay_mentor(event, mentorship)
+    level = Level.objects.filter(number=to_level).first()
+    notification_send(recipient=locked, kind=Notification.Kind.PROMOTED,
+                      data={"level": to_level, "title": level.title if level else ""}, key=f"promoted:{event.pk}")
+    return event
+
+
+@transaction.atomic
+def employee_demote(
+    *, employee, reasons: list[dict] | None = None, reason: str = "", decided_by=None,
+    retention_period: RetentionPeriod | None = None,
+) -> PromotionEvent:
+    """Move ``employee`` down one level with the reason recorded (codes of
+    REASON_MESSAGES in ``reasons``, or a manager's free text in ``reason``), close their
+    running retention periods and notify them. Raises PromotionError (level 0, no reason)
+    or PermissionDenied (someone else who is not a manager)."""
+    _check_manager(employee, decided_by)
+    reasons = list(reasons or [])
+    if (reason or "").strip():
+        reasons.append({"code": "manual", "params": {"text": reason.strip()}})
+    if not reasons:
+        raise PromotionError(_(MSG_REASON))
+    locked = _locked_employee(employee)
+    if locked.level == 0:
+        raise PromotionError(_(MSG_LEVEL_ZERO))
+    now = timezone.now()
+    from_level = locked.level
+    _set_level(locked, from_level - 1)
+    employee.level = from_level - 1
+    _close_open_periods(locked, now)
+    event = promotion_event_record(
+        employee=locked, kind=PromotionEvent.Kind.DEMOTED, from_level=from_level, to_level=from_level - 1, at=now,
+        decided_by=decided_by, reasons=reasons,
+        evidence={"retention_period": retention_period.pk if retention_period else None,
+                  "decided_by": decided_by.staff_id if decided_by else None},
+    )
+    notification_send(recipient=locked, kind=Notification.Kind.DEMOTED,
+                      data={"level": from_level - 1, "reason": event.reason_display()}, key=f"demoted:{event.pk}")
+    return event
+
+
+@transaction.atomic
+def promotion_history_backfill(
+    *, employee, kind: str, from_level: int, to_level: int, at: datetime, reasons: list[dict] | None = None,
+    mentorship: Mentorship | None = None, with_retention: bool = False,
+) -> PromotionEvent:
+    """DEMO/IMPORT ONLY: write a past level change as history (backfilled=True) without
+    checking requirements and without touching the current level. A promotion may open
+    its retention period (``with_retention``); a demotion marks the employee's running
+    retention periods failed. Idempotent per (employee, kind, from, to)."""
+    existing = PromotionEvent.objects.filter(employee=employee, kind=kind, from_level=from_level,
+                                             to_level=to_level, backfilled=True).first()
+    if existing is not None:
+        return existing
+    event = promotion_event_record(employee=employee, kind=kind, from_level=from_level, to_level=to_level, at=at,
+                                   mentorship=mentorship, reasons=reasons, backfilled=True,
+                                   evidence={"history": True})
+    if kind == PromotionEvent.Kind.DEMOTED:
+        RetentionPeriod.objects.filter(employee=employee, status__in=RetentionPeriod.OPEN_STATUSES).update(
+            status=RetentionPeriod.Status.FAILED, closed_at=at)
+    elif with_retention:
+        retention_period_open(event=event)
+    return event
+
+
+@transaction.atomic
+def mentorship_history_backfill(*, mentor, apprentice, from_level: int, started_at: datetime,
+                                ended_at: datetime | None = None) -> Mentorship:
+    """DEMO/IMPORT ONLY: a past or running pair written as history, without the level
+    checks of mentorship_create. Idempotent per (mentor, apprentice, from_level)."""
+    mentorship, _created = Mentorship.objects.get_or_create(
+        mentor=mentor, apprentice=apprentice, from_level=from_level,
+        defaults={"started_at": started_at, "ended_at": ended_at})
+    return mentorship
+
+
+# --- exams -----------------------------------------------------------------------------
+
+def _exam_purpose(employee, level: int, now: datetime) -> tuple[str, RetentionPeriod | None]:
+    if level == employee.level + 1 and level <= selectors.MAX_LEVEL:
+        return ExamAttempt.Purpose.PROMOTION, None
+    if level == employee.level and level >= 1:
+        period = selectors.current_retention(employee)
+        if period is None or period.level != level or not period.retest_window_open(now):
+            raise ExamError(_(MSG_NO_WINDOW) % {"level": level})
+        attempts = list(period.exam_attempts.values_list("status", flat=True))
+        if ExamAttempt.Status.PASSED in attempts:
+            raise ExamError(_(MSG_RETEST_PASSED))
+        if len(attempts) >= period.retest_attempts:
+            raise ExamError(_(MSG_NO_ATTEMPTS) % {"attempts": period.retest_attempts})
+        return ExamAttempt.Purpose.RETENTION, period
+    raise ExamError(_(MSG_EXAM_LEVEL))
+
+
+def _grade(attempt: ExamAttempt, answers: dict, now: datetime) -> ExamAttempt:
+    keys = {q["id"] for q in attempt.questions}
+    given = {str(k): str(v) for k, v in (answers or {}).items() if str(k) in keys and v not in (None, "")}
+    attempt.answers = given
+    attempt.correct_count = sum(1 for q in attempt.questions if given.get(q["id"]) == q["answer"])
+    attempt.score_percent = score_percent(attempt.correct_count, len(attempt.questions))
+    attempt.submitted_at = now
+    if attempt.is_overdue(now):
+        attempt.status = ExamAttempt.Status.EXPIRED
+    elif attempt.score_percent >= attempt.pass_percent:
+        attempt.status = ExamAttempt.Status.PASSED
+    else:
+        attempt.status = ExamAttempt.Status.FAILED
+    attempt.save(update_fields=["answers", "correct_count", "score_percent", "submitted_at", "status"])
+    for case_id in attempt.case_ids:
+        case_record_exam_use(case_id=case_id, exam_ref=f"promotion-exam:{attempt.pk}")
+    return attempt
+
+
+@transaction.atomic
+def exam_start(*, employee, level: int, rng: random.Random | None = None) -> ExamAttempt:
+    """Start the level-``level`` exam: the promotion exam of the next level, or the
+    retention re-test of the current level while its window is open and attempts remain.
+    Draws the level's configured number of random test cases and stores the questions
+    (with answers) on the server. Returns the open attempt instead when one of the same
+    level is running; an overdue open attempt is closed as expired first.
+    Raises ExamError."""
+    now = timezone.now()
+    running = ExamAttempt.objects.select_for_update().filter(employee=employee, status=ExamAttempt.Status.OPEN).first()
+    if running is not None:
+        if not running.is_overdue(now):
+            if running.level == level:
+                return running
+            raise ExamError(_(MSG_OTHER_OPEN) % {"level": running.level})
+        _grade(running, running.answers, now)
+    purpose, period = _exam_purpose(employee, level, now)
+    req = selectors.requirement_for(level)
+    if req is None:
+        raise ExamError(_(MSG_NO_REQUIREMENT) % {"level": level})
+    rng = rng or random.SystemRandom()
+    cases = test_cases_for_exam(level, req.exam_case_count, rng)
+    questions = build_questions(cases, rng)
+    if not questions:
+        raise ExamError(_(MSG_NO_CASES) % {"level": level})
+    try:
+        with transaction.atomic():
+            return ExamAttempt.objects.create(
+                employee=employee, level=level, purpose=purpose, retention_period=period, started_at=now,
+                deadline=now + timedelta(minutes=req.exam_time_limit_minutes),
+                case_ids=sorted({q["case_id"] for q in questions}), questions=questions,
+                pass_percent=req.exam_pass_percent,
+            )
+    except IntegrityError:  # a double click started one a moment ago
+        return ExamAttempt.objects.get(employee=employee, status=ExamAttempt.Status.OPEN)
+
+
+@transaction.atomic
+def exam_submit(*, attempt_id: int, employee, answers: dict[str, str]) -> ExamAttempt:
+    """Grade ``employee``'s open attempt on the server: score = correct / questions; passed
+    when the score reaches the pass mark; a submission after the deadline is recorded as
+    expired (failed). Each drawn case's exam use is recorded in casebase.
+    Raises ExamAttempt.DoesNotExist (somebody else's attempt) or ExamError (submitted)."""
+    attempt = ExamAttempt.objects.select_for_update().get(pk=attempt_id, employee=employee)
+    if attempt.status != ExamAttempt.Status.OPEN:
+        raise ExamError(_(MSG_SUBMITTED))
+    return _grade(attempt, answers, timezone.now())
+
+
+# --- mentoring -------------------------------------------------------------------------
+
+@transaction.atomic
+def mentorship_create(*, mentor, apprentice, by) -> Mentorship:
+    """Pair ``mentor`` with ``apprentice`` (managers only). The mentor's level must allow
+    mentoring (Level.can_mentor) and be above the apprentice's; one active mentor per
+    apprentice. Raises PermissionDenied or ValidationError."""
+    if not by.has_perm(roles.MANAGE_OPERATIONS):
+        raise PermissionDenied
+    if mentor.pk == apprentice.pk:
+        raise ValidationError(_(MSG_MENTOR_SELF))
+    level = Level.objects.filter(number=mentor.level).first()
+    if level is None or not level.can_mentor:
+        raise ValidationError(_(MSG_CANNOT_MENTOR) % {"level": mentor.level})
+    if mentor.level <= apprentice.level:
+        raise ValidationError(_(MSG_MENTOR_LEVEL))
+    _locked_employee(apprentice)
+    if Mentorship.objects.filter(apprentice=apprentice, ended_at__isnull=True).exists():
+        raise ValidationError(_(MSG_HAS_MENTOR) % {"name": apprentice.name})
+    try:
+        with transaction.atomic():
+            return Mentorship.objects.create(mentor=mentor, apprentice=apprentice, from_level=apprentice.level,
+                                             created_by=by)
+    except IntegrityError:
+        raise ValidationError(_(MSG_HAS_MENTOR) % {"name": apprentice.name}) from None
+
+
+@transaction.atomic
+def mentorship_end(*, mentorship_id: int, by) -> Mentorship:
+    if not by.has_perm(roles.MANAGE_OPERATIONS):
+        raise PermissionDenied
+    mentorship = Mentorship.objects.select_for_update().get(pk=mentorship_id)
+    if mentorship.ended_at is not None:
+        raise ValidationError(_(MSG_ENDED))
+    mentorship.ended_at = timezone.now()
+    mentorship.save(update_fields=["ended_at"])
+    return mentorship
+
+
+# --- medals ----------------------------------------------------------------------------
+
+@transaction.atomic
+def medal_award(*, medal: Medal, employee, by, reason: str) -> MedalAward:
+    """A manager awards a medal to an outstanding contributor (reason required)."""
+    if not by.has_perm(AWARD_MEDALS):
+        raise PermissionDenied
+    if not (reason or "").strip():
+        raise ValidationError(_(MSG_REASON))
+    award = MedalAward.objects.create(medal=medal, employee=employee, awarded_by=by, reason=reason.strip())
+    notification_send(recipient=employee, kind=Notification.Kind.MEDAL, data={"medal": medal.name},
+                      key=f"medal:{award.pk}")
+    return award
+
+
+# --- retention (保级) -------------------------------------------------------------------
+
+def _retention_verdict(period: RetentionPeriod, now: datetime) -> tuple[str | None, list[dict]]:
+    """("kept", []) when everything is met; ("failed", reasons) when the period failed
+    (all re-test attempts used without a pass, or due date passed with something unmet);
+    (None, []) while it is still undecided."""
+    status = selectors.retention_status(period, now)
+    if status.points_met and status.retest_met:
+        return "kept", []
+    open_attempt = period.exam_attempts.filter(status=ExamAttempt.Status.OPEN).exists()
+    exhausted = not status.exam_passed and status.attempts_left == 0 and not open_attempt
+    if now <= period.due_at and not exhausted:
+        return None, []
+    reasons = []
+    if now > period.due_at and not status.points_met:
+        reasons.append({"code": "points_task", "params": {"earned": status.points_earned, "needed": period.points_task}})
+    if exhausted:
+        reasons.append({"code": "retest_exhausted", "params": {"attempts": period.retest_attempts}})
+    elif not status.exam_passed:
+        reasons.append({"code": "retest_exam", "params": {"level": period.level}})
+    if now > period.due_at and not status.query_time_met:
+        reasons.append({"code": "retest_query_time", "params": {"level": period.level}})
+    return "failed", reasons
+
+
+def retention_run_daily(*, now: datetime | None = None) -> dict[str, int]:
+    """The daily retention job (idempotent; every step claims its period with a conditional
+    update and acts only when it changed the row):
+
+    1. open the re-test window of periods whose opening day came (and notify);
+    2. decide open windows: kept when points task, re-test exam and query time are met;
+       failed → employee_demote one level with the reasons when the due date passed with
+       something unmet or every re-test attempt failed;
+    3. remind employees whose due date is near (once per period).
+    Returns counts of what was done."""
+    now = now or timezone.now()
+    done = {"opened": 0, "kept": 0, "demoted": 0, "reminded": 0}
+    for period in RetentionPeriod.objects.filter(status=RetentionPeriod.Status.ACTIVE,
+                                                 retest_opens_at__lte=now).select_related("employee"):
+        with transaction.atomic():
+            if RetentionPeriod.objects.filter(pk=period.pk, status=RetentionPeriod.Status.ACTIVE).update(
+                    status=RetentionPeriod.Status.RETEST_OPEN, retest_opened_at=now) != 1:
+                continue
+            notification_send(recipient=period.employee, kind=Notification.Kind.RETEST_OPEN,
+                              data={"level": period.level, "due": timezone.localtime(period.due_at).date().isoformat()},
+                              key=f"retest-open:{period.pk}", at=now)
+            done["opened"] += 1
+
+    for period in RetentionPeriod.objects.filter(status=RetentionPeriod.Status.RETEST_OPEN).select_related("employee"):
+        verdict, reasons = _retention_verdict(period, now)
+        if verdict is None:
+            continue
+        with transaction.atomic():
+            new_status = RetentionPeriod.Status.KEPT if verdict == "kept" else RetentionPeriod.Status.FAILED
+            if RetentionPeriod.objects.filter(pk=period.pk, status=RetentionPeriod.Status.RETEST_OPEN).update(
+                    status=new_status, closed_at=now) != 1:
+                continue
+            if verdict == "kept":
+                notification_send(recipient=period.employee, kind=Notification.Kind.KEPT,
+                                  data={"level": period.level}, key=f"kept:{period.pk}", at=now)
+                done["kept"] += 1
+            elif period.employee.level == period.level:
+                employee_demote(employee=period.employee, reasons=reasons, retention_period=period)
+                done["demoted"] += 1
+
+    for period in RetentionPeriod.objects.filter(status=RetentionPeriod.Status.RETEST_OPEN, reminded_at__isnull=True,
+                                                 remind_at__lte=now).select_related("employee"):
+        with transaction.atomic():
+            if RetentionPeriod.objects.filter(pk=period.pk, reminded_at__isnull=True).update(reminded_at=now) != 1:
+                continue
+            status = selectors.retention_status(period, now)
+            notification_send(recipient=period.employee, kind=Notification.Kind.RETEST_DUE_SOON, data={
+                "level": period.level, "due": timezone.localtime(period.due_at).date().isoformat(),
+                "earned": status.points_earned, "needed": period.points_task,
+                "passed": "✓" if status.retest_met else "✗",
+            }, key=f"retest-due:{period.pk}", at=now)
+            done["reminded"] += 1
+    return done

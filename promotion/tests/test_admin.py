@@ -1,0 +1,33 @@
+import pytest
+from django.urls import reverse
+
+from promotion import services
+from promotion.models import Level, LevelRequirement, PromotionEvent
+from promotion.tests.factories import make_test_cases, pass_exam
+
+pytestmark = pytest.mark.django_db
+
+MODELS = ["level", "levelrequirement", "promotionevent", "retentionperiod", "examattempt", "mentorship", "medal",
+          "medalaward", "notification"]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_training_managers_can_open_every_promotion_admin_list(client, training_manager, csr, model):
+    make_test_cases(1, 10)
+    pass_exam(csr, 1)
+    services.promotion_history_backfill(employee=csr, kind="promoted", from_level=0, to_level=1,
+                                        at=csr.date_joined, with_retention=True)
+    client.force_login(training_manager)
+    assert client.get(reverse(f"admin:promotion_{model}_changelist")).status_code == 200
+
+
+def test_requirements_are_editable_but_events_are_read_only(client, training_manager, csr):
+    client.force_login(training_manager)
+    requirement = LevelRequirement.objects.get(level__number=2)
+    assert client.get(reverse("admin:promotion_levelrequirement_change", args=[requirement.pk])).status_code == 200
+    assert client.get(reverse("admin:promotion_level_change", args=[Level.objects.get(number=1).pk])).status_code == 200
+    assert client.get(reverse("admin:promotion_promotionevent_add")).status_code == 403
+    event = services.promotion_history_backfill(employee=csr, kind="promoted", from_level=0, to_level=1,
+                                                at=csr.date_joined)
+    assert client.post(reverse("admin:promotion_promotionevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    assert PromotionEvent.objects.filter(pk=event.pk).exists()

@@ -1,0 +1,144 @@
+import random
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from casebase.models import Case, CaseEvent
+from casebase.services import case_create
+from casebase.tests.factories import category, wav_upload
+from promotion import services
+from promotion.models import ExamAttempt, LevelRequirement
+from promotion.tests.factories import correct_answers, make_test_cases, pass_exam
+
+pytestmark = pytest.mark.django_db
+
+
+def test_exam_draws_the_configured_number_of_level_test_cases_and_asks_two_questions_per_decision_point(csr):
+    # given: 12 level-1 test cases, a training case and a level-2 test case
+    cases = make_test_cases(1, 12)
+    make_test_cases(2, 1)
+    # when
+    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(3))
+    # then: 10 cases (default), each sample tree has one decision point → best reply + main rationale
+    assert len(attempt.case_ids) == 10 and set(attempt.case_ids) <= {c.pk for c in cases}
+    assert attempt.question_count == 20
+    assert [q["kind"] for q in attempt.questions[:2]] == ["best_reply", "main_rationale"]
+    assert attempt.deadline == attempt.started_at + timedelta(minutes=40)
+    assert attempt.purpose == "promotion" and attempt.pass_percent == 80
+
+
+def test_public_questions_never_carry_the_answer(csr):
+    make_test_cases(1, 10)
+    attempt = services.exam_start(employee=csr, level=1)
+    public = attempt.public_questions()
+    assert all("answer" not in q for q in public)
+    assert attempt.graded_questions() == []
+    assert all(q["answer"] in {o["key"] for o in q["options"]} for q in attempt.questions)
+
+
+def test_correct_answers_pass_and_record_exam_uses(csr):
+    make_test_cases(1, 10)
+    # when
+    attempt = pass_exam(csr, 1)
+    # then
+    assert attempt.status == "passed" and attempt.score_percent == 100 and attempt.correct_count == 20
+    assert Case.objects.filter(pk__in=attempt.case_ids, exam_uses=1).count() == 10
+    assert CaseEvent.objects.filter(kind="exam_use", data__exam=f"promotion-exam:{attempt.pk}").count() == 10
+
+
+@pytest.mark.parametrize("right, status", [(16, "passed"), (15, "failed"), (0, "failed")])
+def test_the_pass_mark_decides_passed_or_failed(csr, right, status):
+    # given: 20 questions, pass mark 80 %
+    make_test_cases(1, 10)
+    attempt = services.exam_start(employee=csr, level=1)
+    good = correct_answers(attempt)
+    answers = {qid: (key if n < right else "z") for n, (qid, key) in enumerate(good.items())}
+    # when
+    attempt = services.exam_submit(attempt_id=attempt.pk, employee=csr, answers=answers)
+    # then
+    assert attempt.status == status and attempt.correct_count == right
+
+
+def test_only_one_open_attempt_and_starting_again_resumes_it(csr):
+    make_test_cases(1, 10)
+    make_test_cases(2, 10)
+    first = services.exam_start(employee=csr, level=1)
+    assert services.exam_start(employee=csr, level=1).pk == first.pk
+    assert ExamAttempt.objects.filter(employee=csr, status="open").count() == 1
+
+
+@pytest.mark.parametrize("minutes, status", [(39, "passed"), (40, "passed"), (41, "expired")])
+def test_the_time_limit_is_checked_on_the_server(csr, minutes, status):
+    make_test_cases(1, 10)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        attempt = services.exam_start(employee=csr, level=1)
+        clock.move_to(start + timedelta(minutes=minutes))
+        attempt = services.exam_submit(attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt))
+    assert attempt.status == status
+    assert attempt.passed is (status == "passed")
+
+
+def test_an_overdue_open_attempt_is_closed_as_expired_when_a_new_one_starts(csr):
+    make_test_cases(1, 10)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        old = services.exam_start(employee=csr, level=1)
+        clock.move_to(start + timedelta(hours=2))
+        new = services.exam_start(employee=csr, level=1)
+    old.refresh_from_db()
+    assert old.status == "expired" and new.pk != old.pk and new.status == "open"
+
+
+def test_submitting_twice_or_someone_elses_attempt_is_refused(csr, reviewer):
+    make_test_cases(1, 10)
+    attempt = pass_exam(csr, 1)
+    with pytest.raises(ValidationError, match="This exam was already submitted."):
+        services.exam_submit(attempt_id=attempt.pk, employee=csr, answers={})
+    with pytest.raises(ExamAttempt.DoesNotExist):
+        services.exam_submit(attempt_id=attempt.pk, employee=reviewer, answers={})
+
+
+@pytest.mark.parametrize("level", [0, 2, 3])
+def test_only_the_next_level_exam_can_be_started(csr, level):
+    make_test_cases(2, 10)
+    with pytest.raises(ValidationError) as exc:
+        services.exam_start(employee=csr, level=level)
+    assert exc.value.messages == [
+        "You can sit the exam of your next level, or the re-test of your level while its window is open."]
+
+
+def test_a_level_without_test_cases_cannot_be_examined(csr):
+    with pytest.raises(ValidationError, match="There are no level-1 test cases with questions yet."):
+        services.exam_start(employee=csr, level=1)
+
+
+def test_voice_cases_ask_premise_and_emotion_grade(csr):
+    # given: a single voice test case of level 1
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save("casebase/audio/t.wav", wav_upload())
+    case_create(kind="voice", title="语音", category=category(), level=1, split="test", audio_name=name,
+                duration_seconds=1, premise="emotion_turned", emotion_grade=4, transcript="……")
+    # when
+    attempt = services.exam_start(employee=csr, level=1)
+    # then
+    assert [q["kind"] for q in attempt.questions] == ["premise", "emotion_grade"]
+    assert attempt.questions[0]["audio_url"].endswith(".wav")
+    attempt = services.exam_submit(attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt))
+    assert attempt.status == "passed"
+
+
+@pytest.mark.parametrize("count, valid", [(9, False), (10, True), (15, True), (20, True), (21, False)])
+def test_exam_case_count_must_be_10_to_20(count, valid):
+    requirement = LevelRequirement.objects.get(level__number=1)
+    requirement.exam_case_count = count
+    if valid:
+        requirement.full_clean()
+    else:
+        with pytest.raises(ValidationError) as exc:
+            requirement.full_clean()
+        assert "exam_case_count" in exc.value.message_dict

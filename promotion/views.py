@@ -1,0 +1,280 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import roles
+from promotion import rosters, selectors, services
+from promotion.forms import MedalAwardForm, MentorshipForm, PromoteForm, RosterFilterForm
+from promotion.models import ExamAttempt, MedalAward, Mentorship, PromotionEvent
+
+PER_PAGE = 50
+
+
+def _messages_of(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def my_level(request):
+    """My level: title, badge, privileges, the checklist of the next promotion, retention
+    status, the latest demotion reason, history, medals and unread notifications."""
+    user = request.user
+    levels = selectors.levels()
+    checklist = selectors.promotion_checklist(user)
+    period = selectors.current_retention(user)
+    return render(request, "promotion/my_level.html", {
+        "level": levels.get(user.level), "next_level": levels.get(user.level + 1),
+        "checklist": checklist, "all_met": bool(checklist) and all(item.met for item in checklist),
+        "retention": selectors.retention_status(period) if period else None,
+        "demotion": selectors.last_demotion(user),
+        "history": selectors.promotion_history(user)[:20],
+        "medals": MedalAward.objects.filter(employee=user).select_related("medal")[:20],
+        "unread": selectors.unread_count(user),
+        "mentor": selectors.mentor_of(user),
+    })
+
+
+@require_POST
+@permission_required(roles.STUDY, raise_exception=True)
+def promote_request(request):
+    try:
+        event = services.employee_promote(employee=request.user, to_level=request.user.level + 1,
+                                          decided_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("You were promoted to level %(level)s.") % {"level": event.to_level})
+    return redirect("promotion:my_level")
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def exam_home(request):
+    user = request.user
+    period = selectors.current_retention(user)
+    retention = selectors.retention_status(period) if period else None
+    page = Paginator(selectors.exam_attempts_of(user), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "promotion/exam_home.html", {
+        "next_level": user.level + 1 if user.level < selectors.MAX_LEVEL else None,
+        "requirement": selectors.requirement_for(user.level + 1),
+        "retention": retention, "open_exam": selectors.open_exam(user), "page": page,
+    })
+
+
+@require_POST
+@permission_required(roles.STUDY, raise_exception=True)
+def exam_start(request):
+    try:
+        level = int(request.POST.get("level", ""))
+    except ValueError:
+        messages.error(request, _("Choose a level."))
+        return redirect("promotion:exam_home")
+    try:
+        attempt = services.exam_start(employee=request.user, level=level)
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+        return redirect("promotion:exam_home")
+    return redirect("promotion:exam_take", pk=attempt.pk)
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def exam_take(request, pk: int):
+    """The open exam (all questions on one page, no answers in the HTML) or, once
+    submitted, its result with the correct options."""
+    attempt = get_object_or_404(ExamAttempt, pk=pk, employee=request.user)
+    return render(request, "promotion/exam_take.html", {
+        "attempt": attempt,
+        "questions": attempt.public_questions() if attempt.status == ExamAttempt.Status.OPEN else [],
+        "graded": attempt.graded_questions(),
+        "seconds_left": attempt.seconds_left(),
+    })
+
+
+@require_POST
+@permission_required(roles.STUDY, raise_exception=True)
+def exam_submit(request, pk: int):
+    attempt = get_object_or_404(ExamAttempt, pk=pk, employee=request.user)
+    answers = {q["id"]: request.POST.get(q["id"], "") for q in attempt.questions}
+    try:
+        attempt = services.exam_submit(attempt_id=attempt.pk, employee=request.user, answers=answers)
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("Your exam was graded: %(score)s%% (%(status)s).")
+                         % {"score": attempt.score_percent, "status": attempt.get_status_display()})
+    return redirect("promotion:exam_take", pk=attempt.pk)
+
+
+@require_GET
+@login_required
+def certificate(request, pk: int):
+    """A printable certificate of one promotion, for the employee and HR."""
+    event = get_object_or_404(PromotionEvent.objects.select_related("employee", "employee__centre"), pk=pk,
+                              kind=PromotionEvent.Kind.PROMOTED)
+    if event.employee_id != request.user.pk and not request.user.has_perm(roles.EXPORT_ROSTERS):
+        raise PermissionDenied
+    return render(request, "promotion/certificate.html", {"event": event, "level": selectors.level_of(event.to_level)})
+
+
+@require_GET
+@login_required
+def mentoring(request):
+    """Mentors see their apprentices; managers pair mentors and apprentices, end pairs and
+    promote employees whose requirements are met."""
+    user = request.user
+    is_manager = user.has_perm(roles.MANAGE_OPERATIONS)
+    if not (user.has_perm(roles.STUDY) or is_manager):
+        raise PermissionDenied
+    level = selectors.level_of(user.level)
+    active = None
+    if is_manager:
+        active = Paginator(selectors.active_mentorships(), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "promotion/mentoring.html", {
+        "apprentices": selectors.apprentices_of(user)[:PER_PAGE], "can_mentor": bool(level and level.can_mentor),
+        "is_manager": is_manager, "page": active, "pair_form": MentorshipForm(), "promote_form": PromoteForm(),
+        "mentor": selectors.mentor_of(user), "can_award": user.has_perm(services.AWARD_MEDALS),
+    })
+
+
+@require_POST
+@permission_required(roles.MANAGE_OPERATIONS, raise_exception=True)
+def mentorship_create(request):
+    form = MentorshipForm(request.POST)
+    if form.is_valid():
+        try:
+            services.mentorship_create(mentor=form.cleaned_data["mentor"], apprentice=form.cleaned_data["apprentice"],
+                                       by=request.user)
+        except ValidationError as exc:
+            messages.error(request, _messages_of(exc))
+        else:
+            messages.success(request, _("The mentorship was created."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("promotion:mentoring")
+
+
+@require_POST
+@permission_required(roles.MANAGE_OPERATIONS, raise_exception=True)
+def mentorship_end(request, pk: int):
+    mentorship = get_object_or_404(Mentorship, pk=pk)
+    try:
+        services.mentorship_end(mentorship_id=mentorship.pk, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("The mentorship was ended."))
+    return redirect("promotion:mentoring")
+
+
+@require_POST
+@permission_required(roles.MANAGE_OPERATIONS, raise_exception=True)
+def manager_promote(request):
+    form = PromoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("promotion:mentoring")
+    employee = form.cleaned_data["employee"]
+    try:
+        event = services.employee_promote(employee=employee, to_level=employee.level + 1, decided_by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("%(name)s was promoted to level %(level)s.")
+                         % {"name": employee.name, "level": event.to_level})
+    return redirect("promotion:mentoring")
+
+
+@require_GET
+@login_required
+def notifications(request):
+    page = Paginator(selectors.notifications_of(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "promotion/notifications.html", {"page": page,
+                                                            "unread": selectors.unread_count(request.user)})
+
+
+@require_POST
+@login_required
+def notifications_read(request):
+    services.notifications_mark_read(employee=request.user)
+    return redirect("promotion:notifications")
+
+
+def _roster_form(request) -> tuple[RosterFilterForm, rosters.RosterFilters]:
+    form = RosterFilterForm(request.GET or None)
+    filters = form.filters() if form.is_valid() else rosters.RosterFilters()
+    return form, filters
+
+
+@require_GET
+@permission_required(roles.EXPORT_ROSTERS, raise_exception=True)
+def roster(request):
+    """HR rosters: promoted / demoted / due for re-test / current level, filtered by centre,
+    team, period and level; 50 rows per page; CSV and XLSX exports of the same rows."""
+    form, filters = _roster_form(request)
+    page = Paginator(rosters.roster_queryset(filters), PER_PAGE).get_page(request.GET.get("page"))
+    titles = rosters.level_titles()
+    certificates = filters.event == rosters.Event.PROMOTED
+    rows = [(rosters.roster_row(filters.event, obj, titles), obj.pk if certificates else None) for obj in page]
+    querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(request, "promotion/roster.html", {
+        "form": form, "page": page, "rows": rows, "headers": rosters.roster_headers(filters.event),
+        "querystring": querystring, "event": filters.event,
+    })
+
+
+def _export_name(filters: rosters.RosterFilters, extension: str) -> str:
+    return f"roster-{filters.event}-{timezone.localdate().isoformat()}.{extension}"
+
+
+@require_GET
+@permission_required(roles.EXPORT_ROSTERS, raise_exception=True)
+def roster_csv(request):
+    _form, filters = _roster_form(request)
+    response = HttpResponse(rosters.roster_csv(filters), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(filters, "csv")}"'
+    return response
+
+
+@require_GET
+@permission_required(roles.EXPORT_ROSTERS, raise_exception=True)
+def roster_xlsx(request):
+    _form, filters = _roster_form(request)
+    response = HttpResponse(rosters.roster_xlsx(filters),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(filters, "xlsx")}"'
+    return response
+
+
+@require_GET
+@permission_required(services.AWARD_MEDALS, raise_exception=True)
+def medals(request):
+    page = Paginator(MedalAward.objects.select_related("medal", "employee", "awarded_by"), PER_PAGE).get_page(
+        request.GET.get("page"))
+    return render(request, "promotion/medals.html", {"form": MedalAwardForm(), "page": page})
+
+
+@require_POST
+@permission_required(services.AWARD_MEDALS, raise_exception=True)
+def medal_award(request):
+    form = MedalAwardForm(request.POST)
+    if form.is_valid():
+        try:
+            services.medal_award(medal=form.cleaned_data["medal"], employee=form.cleaned_data["employee"],
+                                 by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, _messages_of(exc))
+        else:
+            messages.success(request, _("The medal was awarded."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("promotion:medals")
