@@ -9,13 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from review.registry import ProposalKind, register
 
 
-def _describe(proposal) -> str:
-    title = proposal.payload.get("title", "")
-    if proposal.kind == "case_revision" and proposal.base_version:
-        return f"{title} (v{proposal.base_version})"
-    return title
-
-
 def _rebase_url(proposal) -> str | None:
     if proposal.kind == "case_revision" and proposal.status == "stale":
         return reverse("casebase:revise", args=[proposal.target_id])
@@ -74,7 +67,7 @@ def register_kinds() -> None:
     register(ProposalKind(
         code=services.KIND_NEW, label=_("New case"),
         apply=services.apply_new_case, current_version=services.current_version,
-        render_diff=render_summary, describe=_describe,
+        render_diff=render_summary,
         propose=_propose_new, input_serializer=serializers.NewTextCaseInput,
         vote_form=forms.CaseGradingForm,
         proposer_points_rule="case_created", reviewer_points_rule="committee_case_review",
@@ -82,7 +75,7 @@ def register_kinds() -> None:
     register(ProposalKind(
         code=services.KIND_REVISION, label=_("Case revision"),
         apply=services.apply_revision, current_version=services.current_version,
-        render_diff=render_summary, describe=_describe, rebase_url=_rebase_url,
+        render_diff=render_summary, rebase_url=_rebase_url,
         propose=_propose_revision, input_serializer=serializers.RevisionInput,
         vote_form=forms.CaseRevisionVoteForm,
         proposer_points_rule="case_revised", reviewer_points_rule="committee_case_review",

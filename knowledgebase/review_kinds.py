@@ -6,13 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from review.registry import ProposalKind, register
 
 
-def _describe(proposal) -> str:
-    title = proposal.payload.get("title", "")
-    if proposal.kind == "kb_revision" and proposal.base_version:
-        return f"{title} (v{proposal.base_version})"
-    return title
-
-
 def _rebase_url(proposal) -> str | None:
     if proposal.kind == "kb_revision" and proposal.status == "stale":
         return reverse("knowledgebase:proposal_rebase", args=[proposal.pk])
@@ -38,14 +31,14 @@ def register_kinds() -> None:
     register(ProposalKind(
         code=services.KIND_REVISION, label=_("Knowledge-base revision"),
         apply=services.apply_revision, current_version=services.current_version,
-        render_diff=proposal_diff_html, describe=_describe, rebase_url=_rebase_url,
+        render_diff=proposal_diff_html, rebase_url=_rebase_url,
         propose=_propose_revision, input_serializer=serializers.RevisionProposalInput,
         proposer_points_rule="kb_revision_accepted", reviewer_points_rule="committee_kb_review",
     ))
     register(ProposalKind(
         code=services.KIND_NEW_ENTRY, label=_("New knowledge-base entry"),
         apply=services.apply_new_entry, current_version=services.current_version,
-        render_diff=proposal_diff_html, describe=_describe,
+        render_diff=proposal_diff_html,
         propose=_propose_new_entry, input_serializer=serializers.NewEntryProposalInput,
         proposer_points_rule="kb_revision_accepted", reviewer_points_rule="committee_kb_review",
     ))

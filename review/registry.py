@@ -20,6 +20,13 @@ class StaleBaseVersion(Exception):
     """Raised by an applier when the target changed since the proposal's base version."""
 
 
+def describe_by_title(proposal) -> str:
+    """``payload["title"]``, with the base version ("套餐变更口径 (v3)") for proposals that
+    change an existing target."""
+    title = proposal.payload.get("title", "")
+    return f"{title} (v{proposal.base_version})" if proposal.base_version else title
+
+
 @dataclass(frozen=True)
 class ProposalKind:
     code: str
@@ -31,8 +38,8 @@ class ProposalKind:
     current_version: Callable[[Any], int | None]
     # HTML (already escaped) showing the change against the target's current version.
     render_diff: Callable[[Any], str]
-    # Short human label of the target ("套餐变更口径 v3") for lists.
-    describe: Callable[[Any], str]
+    # Short human label of the target ("套餐变更口径 (v3)") for lists.
+    describe: Callable[[Any], str] = describe_by_title
     # URL where the proposer re-creates a stale proposal on the current version, or None.
     rebase_url: Callable[[Any], str | None] = lambda proposal: None
     # Creates a proposal from validated API data: propose(proposer=user, **data) -> Proposal.
