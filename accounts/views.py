@@ -23,6 +23,7 @@ def home(request):
             "can_view_employees": user.has_perm(roles.VIEW_EMPLOYEES),
             "can_export_rosters": user.has_perm(roles.EXPORT_ROSTERS),
             "can_manage_operations": user.has_perm(roles.MANAGE_OPERATIONS),
+            "can_rate_behaviour": user.has_perm(roles.RATE_BEHAVIOUR),
         },
     )
 

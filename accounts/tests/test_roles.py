@@ -49,7 +49,7 @@ def test_navigation_shows_only_what_the_role_may_use(client, request, role_fixtu
 @pytest.mark.parametrize(
     "role_fixture, panel",
     [("csr", "panel-study"), ("reviewer", "panel-review"), ("training_manager", "panel-training"),
-     ("hr", "panel-rosters"), ("ops_manager", "panel-operations")],
+     ("hr", "panel-rosters"), ("ops_manager", "panel-operations"), ("team_leader", "panel-team")],
 )
 def test_home_page_has_a_panel_for_each_role(client, request, role_fixture, panel):
     client.force_login(request.getfixturevalue(role_fixture))
@@ -126,3 +126,10 @@ def test_top_level_links_render_as_plain_links_not_menus(client, csr):
     home_link = f'<li><a href="{reverse("home")}" aria-current="page">'
     assert home_link in html
     assert html.count("<details>") == len([m for m in client.get(reverse("home")).context["nav_menus"] if "entries" in m])
+
+
+def test_an_employee_without_roles_is_told_to_ask_for_one(client):
+    from accounts.tests.factories import UserFactory
+
+    client.force_login(UserFactory(roles=[]))
+    assert "Your account has no role yet" in client.get(reverse("home")).content.decode()
