@@ -122,6 +122,8 @@ class ProposalCreateView(APIView):
             raise NotFound() from None
         except services.CaseTreeInvalid as exc:
             return Response({"tree": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+        except services.ParticipantsInvalid as exc:
+            return Response({"participants": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         except OutdatedBaseVersion as exc:
             return _error(str(exc), status.HTTP_409_CONFLICT)
         except ReviewError as exc:
@@ -143,6 +145,8 @@ class VoiceProposalCreateView(APIView):
             proposal = services.case_new_propose(proposer=request.user, kind=Case.Kind.VOICE, **data.validated_data)
         except services.AudioInvalid as exc:
             return Response({"audio": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        except services.ParticipantsInvalid as exc:
+            return Response({"participants": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         except ReviewError as exc:
             return _error(str(exc))
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)

@@ -5,6 +5,17 @@ from casebase.models import LEVEL_CHOICES, Case, CaseCategory, CaseRating
 from casebase.tree import TreeError, parse_tree_text
 
 
+class OutstandingField(forms.BooleanField):
+    """An approving member's "outstanding" flag: True when ticked, else None (the review
+    engine keeps only given values in the vote's extra data)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(label=_("Outstanding case (each participant gets the outstanding-case points)"), required=False, **kwargs)
+
+    def clean(self, value):
+        return True if super().clean(value) else None
+
+
 class CaseGradingForm(forms.Form):
     """What an approving committee member decides for a new case (review vote_form)."""
 
@@ -14,6 +25,7 @@ class CaseGradingForm(forms.Form):
         label=_("Points for the proposer"), required=False, min_value=0,
         help_text=_("Within the point rule's range; empty pays the rule's default."),
     )
+    outstanding = OutstandingField()
 
 
 class CaseRevisionVoteForm(forms.Form):
@@ -23,6 +35,25 @@ class CaseRevisionVoteForm(forms.Form):
         label=_("Points for the proposer"), required=False, min_value=0,
         help_text=_("Within the point rule's range; empty pays the rule's default."),
     )
+    outstanding = OutstandingField()
+
+
+class ParticipantsField(forms.CharField):
+    """Staff IDs of the colleagues who worked on the case with the proposer, split into a
+    list; casebase.services.participants_resolve checks them."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Other participants"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("Staff IDs of up to 4 colleagues who worked on the case with you, "
+                                         "separated by commas, spaces or new lines."))
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2, "cols": 40}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        from casebase.services import staff_ids_split
+
+        return staff_ids_split(super().clean(value))
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -54,6 +85,7 @@ class TextCaseForm(forms.Form):
     background = forms.CharField(label=_("Background"), widget=forms.Textarea(attrs={"rows": 3, "cols": 100}))
     tree = TreeTextField(label=_("Dialogue tree"))
     reason = forms.CharField(label=_("Why this case is worth learning"), widget=forms.Textarea(attrs={"rows": 2, "cols": 100}))
+    participants = ParticipantsField()
 
 
 class VoiceCaseForm(forms.Form):
@@ -67,6 +99,7 @@ class VoiceCaseForm(forms.Form):
     transcript = forms.CharField(label=_("Transcript and notes"), required=False,
                                  widget=forms.Textarea(attrs={"rows": 8, "cols": 100}))
     reason = forms.CharField(label=_("Why this case is worth learning"), widget=forms.Textarea(attrs={"rows": 2, "cols": 100}))
+    participants = ParticipantsField()
 
 
 class TextRevisionForm(forms.Form):
@@ -76,6 +109,7 @@ class TextRevisionForm(forms.Form):
     background = forms.CharField(label=_("Background"), widget=forms.Textarea(attrs={"rows": 3, "cols": 100}))
     tree = TreeTextField(label=_("Dialogue tree"))
     reason = forms.CharField(label=_("Reason for the revision"), widget=forms.Textarea(attrs={"rows": 2, "cols": 100}))
+    participants = ParticipantsField()
 
 
 class VoiceRevisionForm(forms.Form):
@@ -89,6 +123,7 @@ class VoiceRevisionForm(forms.Form):
     transcript = forms.CharField(label=_("Transcript and notes"), required=False,
                                  widget=forms.Textarea(attrs={"rows": 8, "cols": 100}))
     reason = forms.CharField(label=_("Reason for the revision"), widget=forms.Textarea(attrs={"rows": 2, "cols": 100}))
+    participants = ParticipantsField()
 
 
 class RatingForm(forms.Form):

@@ -25,12 +25,15 @@ def _line_diff(before: str, after: str) -> list[tuple[str, str]]:
 
 
 def render_summary(proposal) -> str:
-    """HTML of a case proposal for the review pages: the proposed case (tree or recording)
-    and, for a revision, a line diff of its content against the version it was written on."""
+    """HTML of a case proposal for the review pages: the proposed case (tree or recording),
+    the other participants named by the proposer and, for a revision, a line diff of its content against the version it was written on."""
+    from django.contrib.auth import get_user_model
+
     from casebase.models import Case, CaseCategory
     from casebase.tree import tree_to_text
 
     payload = proposal.payload
+    participants = list(get_user_model().objects.filter(pk__in=payload.get("participants") or []).order_by("staff_id"))
     before = payload.get("before") or {}
     category = CaseCategory.objects.filter(pk=payload.get("category_id")).first()
     diff = None
@@ -45,6 +48,7 @@ def render_summary(proposal) -> str:
     return render_to_string("casebase/_proposal_summary.html", {
         "p": payload, "category": category, "diff": diff, "tree": payload.get("tree"),
         "premise_label": dict(Case.Premise.choices).get(payload.get("premise"), ""),
+        "participants": participants,
     })
 
 
@@ -71,6 +75,7 @@ def register_kinds() -> None:
         propose=_propose_new, input_serializer=serializers.NewTextCaseInput,
         vote_form=forms.CaseGradingForm,
         proposer_points_rule="case_created", reviewer_points_rule="committee_case_review",
+        participant_points_rule="quality_case_participant", outstanding_points_rule="quality_case_outstanding",
     ))
     register(ProposalKind(
         code=services.KIND_REVISION, label=_("Case revision"),
@@ -79,4 +84,5 @@ def register_kinds() -> None:
         propose=_propose_revision, input_serializer=serializers.RevisionInput,
         vote_form=forms.CaseRevisionVoteForm,
         proposer_points_rule="case_revised", reviewer_points_rule="committee_case_review",
+        participant_points_rule="quality_case_participant", outstanding_points_rule="quality_case_outstanding",
     ))

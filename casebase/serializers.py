@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casebase.models import Case, CaseRating
@@ -50,6 +51,30 @@ class TreeField(serializers.JSONField):
             raise serializers.ValidationError(exc.messages) from None
 
 
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                     "description": "Staff IDs of the other participants (at most 4)."})
+class ParticipantsField(serializers.Field):
+    """Staff IDs of the colleagues who worked on the case with the proposer: a list of
+    strings or one string separated by commas, spaces or new lines. Checked by
+    casebase.services.participants_resolve (400 {"participants": [...]})."""
+
+    def to_internal_value(self, data):
+        from casebase.services import staff_ids_split
+
+        if isinstance(data, str):
+            return staff_ids_split(data)
+        if isinstance(data, list) and all(isinstance(item, str) for item in data):
+            return [item.strip() for item in data if item.strip()]
+        raise serializers.ValidationError("Give staff IDs as a list or a comma-separated string.")
+
+    def to_representation(self, value):
+        return value
+
+
+def participants_field() -> ParticipantsField:
+    return ParticipantsField(required=False, default=list)
+
+
 class NewTextCaseInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     category_id = serializers.IntegerField()
@@ -57,6 +82,7 @@ class NewTextCaseInput(serializers.Serializer):
     background = serializers.CharField(allow_blank=True, default="")
     tree = TreeField()
     reason = serializers.CharField()
+    participants = participants_field()
 
     def validate(self, attrs):
         return {**attrs, "kind": Case.Kind.TEXT}
@@ -73,6 +99,7 @@ class RevisionInput(serializers.Serializer):
     emotion_grade = serializers.IntegerField(required=False, allow_null=True, default=None)
     transcript = serializers.CharField(required=False, allow_blank=True, default="")
     reason = serializers.CharField()
+    participants = participants_field()
 
 
 class NewVoiceCaseInput(serializers.Serializer):
@@ -85,6 +112,7 @@ class NewVoiceCaseInput(serializers.Serializer):
     emotion_grade = serializers.IntegerField(min_value=1, max_value=5)
     transcript = serializers.CharField(allow_blank=True, default="")
     reason = serializers.CharField()
+    participants = participants_field()
 
 
 class StudiedSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 through case_event_record."""
 
 import os
+import re
 import statistics
 import uuid
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import mutagen
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -43,9 +45,22 @@ KIND_REVISION = "case_revision"
 AUDIO_TYPES = {"mp3": "MP3", "wav": "WAVE", "ogg": "Ogg", "m4a": "MP4"}
 MSG_NOT_AUDIO = gettext_noop("The file is not a readable MP3, WAV, OGG or M4A recording.")
 
+# Other participants a proposer may name (with the proposer: a QC-style group of at most 5).
+MAX_OTHER_PARTICIPANTS = 4
+MSG_PARTICIPANT_UNKNOWN = gettext_noop("No active employee has the staff ID %(staff_id)s.")
+MSG_PARTICIPANT_SELF = gettext_noop("%(staff_id)s is your own staff ID; name only the colleagues who worked with you.")
+MSG_PARTICIPANT_TWICE = gettext_noop("%(staff_id)s is named twice.")
+MSG_PARTICIPANT_TOO_MANY = gettext_noop("Name at most %(max)s other participants; %(staff_id)s is one too many.")
+
 
 class CaseError(ReviewError):
     """A rule of the case libraries refused the action (HTTP 400 / form error)."""
+
+
+class ParticipantsInvalid(CaseError):
+    """A named participant was refused (HTTP 400 {"participants": [...]} / form field error)."""
+
+    field = "participants"
 
 
 class AudioInvalid(CaseError):
@@ -138,6 +153,39 @@ def _category(category_id: int) -> CaseCategory:
     return category
 
 
+def staff_ids_split(text: str | None) -> list[str]:
+    """The staff IDs in ``text``, separated by commas (also "，" and "、"), spaces or new
+    lines, in the order written; [] for empty input."""
+    return [part for part in re.split(r"[\s,，、;；]+", text or "") if part]
+
+
+def participants_resolve(*, proposer, staff_ids: list[str] | None) -> list[int]:
+    """The user pks of the other participants named on a case proposal (THE check for web and
+    API): each an existing active employee (staff IDs compared case-insensitively), not the
+    proposer, named once, at most MAX_OTHER_PARTICIPANTS. Raises ParticipantsInvalid with an
+    exact message naming the first bad staff ID; [] when nobody is named."""
+    if isinstance(staff_ids, str):
+        staff_ids = staff_ids_split(staff_ids)
+    wanted: list[str] = []
+    for raw in staff_ids or []:
+        staff_id = str(raw or "").strip().upper()
+        if not staff_id:
+            continue
+        if staff_id == (proposer.staff_id or "").upper():
+            raise ParticipantsInvalid(_(MSG_PARTICIPANT_SELF) % {"staff_id": staff_id})
+        if staff_id in wanted:
+            raise ParticipantsInvalid(_(MSG_PARTICIPANT_TWICE) % {"staff_id": staff_id})
+        if len(wanted) == MAX_OTHER_PARTICIPANTS:
+            raise ParticipantsInvalid(_(MSG_PARTICIPANT_TOO_MANY) % {"max": MAX_OTHER_PARTICIPANTS,
+                                                                     "staff_id": staff_id})
+        wanted.append(staff_id)
+    found = dict(get_user_model().objects.filter(staff_id__in=wanted, is_active=True).values_list("staff_id", "pk"))
+    for staff_id in wanted:
+        if staff_id not in found:
+            raise ParticipantsInvalid(_(MSG_PARTICIPANT_UNKNOWN) % {"staff_id": staff_id})
+    return [found[staff_id] for staff_id in wanted]
+
+
 def _voice_fields(*, premise: str, emotion_grade: int | None, transcript: str) -> dict:
     if premise not in Case.Premise.values:
         raise CaseError(_("Choose the premise of the voice case."))
@@ -150,17 +198,21 @@ def _voice_fields(*, premise: str, emotion_grade: int | None, transcript: str) -
 def case_new_propose(
     *, proposer, kind: str, title: str, category_id: int, reason: str, background: str = "",
     tree: dict | None = None, suggested_level: int | None = None, audio=None, premise: str = "",
-    emotion_grade: int | None = None, transcript: str = "",
+    emotion_grade: int | None = None, transcript: str = "", participants: list[str] | None = None,
 ) -> Proposal:
     """Propose a new text case (``tree``) or voice case (``audio`` upload + premise, grade,
-    transcript). Raises CaseTreeInvalid / CaseError."""
+    transcript). ``participants``: staff IDs of colleagues who worked on the case with the
+    proposer (participants_resolve; stored as user pks in payload["participants"]).
+    Raises CaseTreeInvalid / ParticipantsInvalid / CaseError."""
     title = (title or "").strip()
     if not title:
         raise CaseError(_("The title is required."))
     category = _category(category_id)
+    participant_pks = participants_resolve(proposer=proposer, staff_ids=participants)
     payload: dict[str, Any] = {"case_kind": kind, "title": title, "category_id": category.pk,
                                "background": (background or "").strip(),
-                               "suggested_level": int(suggested_level) if suggested_level else None}
+                               "suggested_level": int(suggested_level) if suggested_level else None,
+                               "participants": participant_pks}
     if kind == Case.Kind.TEXT:
         payload["tree"] = _valid_tree(tree)
     elif kind == Case.Kind.VOICE:
@@ -196,10 +248,11 @@ def outdated_message(version: int) -> str:
 def case_revision_propose(
     *, proposer, case_id: int, base_version: int, reason: str, title: str, category_id: int,
     background: str = "", tree: dict | None = None, premise: str = "", emotion_grade: int | None = None,
-    transcript: str = "", audio=None, visible_cases=None,
+    transcript: str = "", audio=None, visible_cases=None, participants: list[str] | None = None,
 ) -> Proposal:
     """Propose a revision of an active case. ``visible_cases`` (a queryset) limits which
     cases the proposer may revise (CSRs: their study scope); Case.DoesNotExist otherwise.
+    ``participants`` as for case_new_propose (ParticipantsInvalid).
     OutdatedBaseVersion when ``base_version`` is not current; CaseError for no change."""
     case = (visible_cases if visible_cases is not None else Case.objects.active()).get(pk=case_id)
     if base_version != case.version:
@@ -210,6 +263,7 @@ def case_revision_propose(
         raise CaseError(_("The title is required."))
     payload: dict[str, Any] = {"case_kind": case.kind, "title": title, "category_id": _category(category_id).pk,
                                "background": (background or "").strip()}
+    participant_pks = participants_resolve(proposer=proposer, staff_ids=participants)
     if case.is_text:
         payload["tree"] = _valid_tree(tree)
     else:
@@ -222,6 +276,7 @@ def case_revision_propose(
     if payload == before:
         raise CaseError(_("The proposal changes nothing."))
     payload["before"] = before
+    payload["participants"] = participant_pks
     return proposal_create(kind=KIND_REVISION, proposer=proposer, reason=reason, payload=payload, target=case,
                            base_version=case.version)
 

@@ -119,8 +119,10 @@ def propose_text(request):
             proposal = services.case_new_propose(
                 proposer=request.user, kind=Case.Kind.TEXT, title=data["title"], category_id=data["category"].pk,
                 reason=data["reason"], background=data["background"], tree=data["tree"],
-                suggested_level=data["suggested_level"],
+                suggested_level=data["suggested_level"], participants=data["participants"],
             )
+        except services.ParticipantsInvalid as exc:
+            form.add_error("participants", str(exc))
         except ReviewError as exc:
             form.add_error(None, str(exc))
         else:
@@ -139,8 +141,10 @@ def propose_voice(request):
                 proposer=request.user, kind=Case.Kind.VOICE, title=data["title"], category_id=data["category"].pk,
                 reason=data["reason"], background=data["background"], audio=data["audio"], premise=data["premise"],
                 emotion_grade=data["emotion_grade"], transcript=data["transcript"],
-                suggested_level=data["suggested_level"],
+                suggested_level=data["suggested_level"], participants=data["participants"],
             )
+        except services.ParticipantsInvalid as exc:
+            form.add_error("participants", str(exc))
         except services.AudioInvalid as exc:
             form.add_error("audio", str(exc))
         except ReviewError as exc:
@@ -172,8 +176,10 @@ def revise(request, pk: int):
             proposal = services.case_revision_propose(
                 proposer=request.user, case_id=case.pk, base_version=data["base_version"], reason=data["reason"],
                 title=data["title"], category_id=data["category"].pk, background=data["background"],
-                visible_cases=selectors.study_cases(request.user), **extra,
+                visible_cases=selectors.study_cases(request.user), participants=data["participants"], **extra,
             )
+        except services.ParticipantsInvalid as exc:
+            form.add_error("participants", str(exc))
         except services.AudioInvalid as exc:
             form.add_error("audio", str(exc))
         except (OutdatedBaseVersion, ReviewError) as exc:

@@ -43,6 +43,8 @@ class ProposalCreateView(APIView):
         except services.OutdatedBaseVersion as exc:
             return _error(str(exc), status.HTTP_409_CONFLICT)
         except services.ReviewError as exc:
+            if exc.field:  # an owning app's error about one input field
+                return Response({exc.field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
             return _error(str(exc), status.HTTP_400_BAD_REQUEST)
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 

@@ -55,6 +55,12 @@ class ProposalKind:
     # to the proposer when a proposal of this kind is applied, and to each member per vote.
     proposer_points_rule: str | None = None
     reviewer_points_rule: str | None = None
+    # Quality-case rules: when a proposal of this kind is applied, every participant (the
+    # proposer plus the user pks in payload["participants"]) earns the outstanding rule if a
+    # majority of the approving votes flagged extra["outstanding"], else the participant rule.
+    # None (e.g. KB kinds) pays no quality-case points.
+    participant_points_rule: str | None = None
+    outstanding_points_rule: str | None = None
 
 
 _KINDS: dict[str, ProposalKind] = {}

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
@@ -24,7 +25,10 @@ from review.selectors import committee_eligibility, is_committee_member
 
 
 class ReviewError(Exception):
-    """A rule of the review engine refused the action (HTTP 400 / form error)."""
+    """A rule of the review engine refused the action (HTTP 400 / form error). ``field``
+    names the input field the message is about (the API answers {field: [message]}), or None."""
+
+    field: str | None = None
 
 
 class ReviewPermissionDenied(ReviewError):
@@ -66,19 +70,38 @@ def _chosen_points(proposal: Proposal) -> int | None:
     return int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else None
 
 
+def _approvals_flagged_outstanding(proposal: Proposal) -> bool:
+    """True when a strict majority of the approving votes flagged the proposal outstanding
+    (extra["outstanding"], see casebase.forms.CaseGradingForm); False without approvals."""
+    from review.selectors import approval_extras
+
+    approvals = ReviewEvent.objects.filter(
+        proposal=proposal, kind=ReviewEvent.Kind.VOTED, data__decision=Vote.Decision.APPROVE
+    ).count()
+    flagged = sum(1 for extra in approval_extras(proposal) if extra.get("outstanding") is True)
+    return approvals > 0 and flagged * 2 > approvals
+
+
 def _points_for_decision(proposal: Proposal, *, event: ReviewEvent) -> None:
     """THE call site for points: pays through ``points.services.points_award``.
 
-    The rules come from the proposal's registered kind (ProposalKind.reviewer_points_rule
-    and proposer_points_rule, set by the owning app: e.g. KB review 5, case review 20;
-    accepted KB revision 2–5, new case 20–50, case revision 5–20).
+    The rules come from the proposal's registered kind (ProposalKind.reviewer_points_rule,
+    proposer_points_rule, participant_points_rule and outstanding_points_rule, set by the
+    owning app: e.g. KB review 5, case review 20; accepted KB revision 2–5, new case 20–50,
+    case revision 5–20; quality-case review passed 5–10 per participant, outstanding 60).
     Called once for every vote (event.kind == "voted"): the reviewer in event.actor earns
     the kind's reviewer rule; source key "review:<proposal.pk>:<reviewer pk>". Approvals
     and rejections both count: the member reviewed.
-    Called once when a proposal is applied (event.kind == "applied"): the proposer earns the
-    kind's proposer rule; source key "proposal:<proposal.pk>:proposer". The amount is the one the reviewers chose (median of
-    the approving votes' extra["points"], else payload["points"]) when the rule allows it,
-    otherwise the rule's default.
+    Called once when a proposal is applied (event.kind == "applied"):
+    - the proposer earns the kind's proposer rule; source key "proposal:<proposal.pk>:proposer".
+      The amount is the one the reviewers chose (median of the approving votes'
+      extra["points"], else payload["points"]) when the rule allows it, otherwise the rule's
+      default;
+    - for kinds declaring a participant rule (the case kinds; KB kinds declare none), every
+      participant — the proposer plus the user pks in payload["participants"] — earns the
+      kind's outstanding rule when a strict majority of the approving votes flagged
+      extra["outstanding"], otherwise the participant rule at its default; source key
+      "quality-case:<proposal.pk>:<employee pk>".
     Idempotent: the ledger's unique source key means running this again pays nothing more.
     A rule switched off in admin (inactive or missing) pays nothing and does not block the
     committee's decision.
@@ -101,6 +124,16 @@ def _points_for_decision(proposal: Proposal, *, event: ReviewEvent) -> None:
             amount = chosen if chosen is not None and chosen != 0 and rule.allows(chosen) else None
             points_award(employee=proposal.proposer, rule_code=rule.code, source=f"proposal:{proposal.pk}:proposer",
                          amount=amount, note=f"#{proposal.pk} {proposal.kind}")
+        if kind.participant_points_rule:
+            outstanding = kind.outstanding_points_rule and _approvals_flagged_outstanding(proposal)
+            rule = active_rule(kind.outstanding_points_rule if outstanding else kind.participant_points_rule)
+            if rule is not None:
+                others = [pk for pk in proposal.payload.get("participants") or [] if pk != proposal.proposer_id]
+                participants = [proposal.proposer, *get_user_model().objects.filter(pk__in=others).order_by("pk")]
+                for employee in participants:
+                    points_award(employee=employee, rule_code=rule.code,
+                                 source=f"quality-case:{proposal.pk}:{employee.pk}",
+                                 note=f"#{proposal.pk} {proposal.kind}")
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.tests.factories import UserFactory
 from casebase import services
 from casebase.models import Case, CaseEvent
 from casebase.tests.factories import (
@@ -261,3 +262,110 @@ def test_reviewers_may_choose_the_proposers_points_when_approving(csr):
     with pytest.raises(ReviewError, match="Points for the proposer"):
         proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
                       extra={"level": 2, "split": "training", "points": -1})
+
+
+# --- other participants -------------------------------------------------------------------
+
+def colleagues(n):
+    return [UserFactory(roles=["CSR"]) for _ in range(n)]
+
+
+def bad_participants(csr):
+    """(staff IDs as typed, exact message) for each refused input."""
+    five = [u.staff_id for u in colleagues(5)]
+    UserFactory(staff_id="GONE01", is_active=False)
+    return [
+        ("NOBODY9", "No active employee has the staff ID NOBODY9."),
+        ("gone01", "No active employee has the staff ID GONE01."),
+        (csr.staff_id.lower(), f"{csr.staff_id} is your own staff ID; name only the colleagues who worked with you."),
+        (f"{five[0]}, {five[0].lower()}", f"{five[0]} is named twice."),
+        (" ".join(five), f"Name at most 4 other participants; {five[4]} is one too many."),
+    ]
+
+
+def test_named_participants_are_stored_as_user_pks_in_any_separator_and_case(csr):
+    # given
+    a, b, c = colleagues(3)
+    # when
+    proposal = services.case_new_propose(
+        proposer=csr, kind="text", title="t", category_id=category().pk, reason="r", tree=sample_tree(),
+        participants=services.staff_ids_split(f"{a.staff_id.lower()}，{b.staff_id}\n {c.staff_id}"))
+    # then
+    assert proposal.payload["participants"] == [a.pk, b.pk, c.pk]
+
+
+def test_the_service_refuses_bad_participants_with_an_exact_message(csr):
+    for typed, message in bad_participants(csr):
+        with pytest.raises(services.ParticipantsInvalid) as caught:
+            services.case_new_propose(proposer=csr, kind="text", title="t", category_id=category().pk, reason="r",
+                                      tree=sample_tree(), participants=services.staff_ids_split(typed))
+        assert str(caught.value) == message
+    case = CaseFactory(level=1)
+    with pytest.raises(services.ParticipantsInvalid, match="No active employee has the staff ID NOBODY9."):
+        services.case_revision_propose(proposer=csr, case_id=case.pk, base_version=1, reason="r", title="新",
+                                       category_id=case.category_id, tree=sample_tree(), participants=["nobody9"])
+    assert not Proposal.objects.exists()
+
+
+def test_the_web_forms_show_a_bad_participant_as_a_field_error(client, csr):
+    # given
+    client.force_login(csr)
+    case = CaseFactory(level=1)
+    revision = {"base_version": 1, "title": "改后的标题", "category": case.category_id, "background": case.background,
+                "tree": SAMPLE_TREE_TEXT, "reason": "标题更准确"}
+    for typed, message in bad_participants(csr):
+        # when
+        new = client.post(reverse("casebase:propose_text"), text_form(participants=typed))
+        revised = client.post(reverse("casebase:revise", args=[case.pk]), {**revision, "participants": typed})
+        voice = client.post(reverse("casebase:propose_voice"), voice_form(wav_upload(), participants=typed))
+        # then
+        for response in (new, revised, voice):
+            assert response.status_code == 200
+            assert response.context["form"].errors["participants"] == [message]
+    assert not Proposal.objects.exists()
+    # a valid list goes through
+    other = colleagues(1)[0]
+    assert client.post(reverse("casebase:propose_text"), text_form(participants=other.staff_id)).status_code == 302
+    assert Proposal.objects.get().payload["participants"] == [other.pk]
+
+
+def test_the_api_answers_a_bad_participant_with_400_and_a_field_message(api, csr):
+    # given
+    api.force_authenticate(csr)
+    case = CaseFactory(level=1)
+    new = {"kind": "case_new", "title": "新案例", "category_id": category().pk, "suggested_level": 1, "reason": "r",
+           "tree": sample_tree()}
+    revision = {"kind": "case_revision", "case_id": case.pk, "base_version": 1, "title": "改", "reason": "r",
+                "category_id": case.category_id, "tree": sample_tree()}
+    for typed, message in bad_participants(csr):
+        for url, body in [(reverse("api-cases-proposals"), new), (reverse("api-cases-proposals"), revision),
+                          (reverse("api-review-proposals"), new), (reverse("api-review-proposals"), revision)]:
+            # when
+            response = api.post(url, {**body, "participants": typed}, format="json")
+            # then
+            assert response.status_code == 400
+            assert response.json() == {"participants": [message]}
+        voice = api.post(reverse("api-cases-voice-proposals"),
+                         {**voice_form(wav_upload()), "category_id": category().pk, "participants": typed},
+                         format="multipart")
+        assert voice.status_code == 400 and voice.json() == {"participants": [message]}
+    assert api.post(reverse("api-cases-proposals"), {**new, "participants": 5}, format="json").status_code == 400
+    assert not Proposal.objects.exists()
+    # a list of staff IDs is accepted too
+    other = colleagues(1)[0]
+    created = api.post(reverse("api-cases-proposals"), {**new, "participants": [other.staff_id.lower()]}, format="json")
+    assert created.status_code == 201
+    assert Proposal.objects.get().payload["participants"] == [other.pk]
+
+
+def test_the_review_page_lists_the_participants_and_offers_the_outstanding_flag(client, csr):
+    other = colleagues(1)[0]
+    proposal = services.case_new_propose(proposer=csr, kind="text", title="t", category_id=category().pk, reason="r",
+                                         tree=sample_tree(), participants=[other.staff_id])
+    client.force_login(committee_member())
+    html = client.get(reverse("review:proposal_detail", args=[proposal.pk])).content.decode()
+    assert f"{other.name} ({other.staff_id})" in html
+    assert 'name="outstanding"' in html
+    client.post(reverse("review:proposal_vote", args=[proposal.pk]),
+                {"decision": "approve", "level": "2", "split": "training", "outstanding": "on"})
+    assert proposal.events.get(kind="voted").data["extra"] == {"level": 2, "split": "training", "outstanding": True}
