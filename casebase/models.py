@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
+from config.models import SingletonSettings
+
 MIN_LEVEL, MAX_LEVEL = 1, 5
 # Reading the history library: review experts and training managers (granted by migration).
 VIEW_HISTORY = "casebase.view_history_library"
@@ -40,7 +42,7 @@ class CaseCategory(MP_Node):
         return self.name
 
 
-class CaseLibrarySettings(models.Model):
+class CaseLibrarySettings(SingletonSettings):
     """Admin-editable numbers of the case libraries (one row, pk=1, seeded by migration)."""
 
     class PruneMode(models.TextChoices):
@@ -71,11 +73,6 @@ class CaseLibrarySettings(models.Model):
     def __str__(self) -> str:
         return str(_("Case library settings"))
 
-    @classmethod
-    def current(cls) -> "CaseLibrarySettings":
-        """The settings row (created with the defaults if an admin deleted it)."""
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
 
     def training_target(self) -> int:
         """Planned training cases per level: half of target_per_level (rounded up)."""

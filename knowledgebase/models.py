@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.models import SingletonSettings
+
 
 class Category(models.Model):
     """A node of the category tree (a simple parent link: the tree has tens of nodes)."""
@@ -108,7 +110,7 @@ class Entry(models.Model):
 
 # --- query-time test -----------------------------------------------------------------
 
-class QueryTimeTest(models.Model):
+class QueryTimeTest(SingletonSettings):
     """Settings of the query-time test (one row, pk=1, seeded by migration)."""
 
     task_count = models.PositiveSmallIntegerField(
@@ -127,10 +129,6 @@ class QueryTimeTest(models.Model):
     def __str__(self) -> str:
         return str(_("Query-time test settings"))
 
-    @classmethod
-    def current(cls) -> "QueryTimeTest":
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
 
 
 class QueryTimeThreshold(models.Model):

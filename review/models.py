@@ -18,8 +18,10 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from config.models import SingletonSettings
 
-class ReviewSettings(models.Model):
+
+class ReviewSettings(SingletonSettings):
     """Admin-editable numbers of the review rules (one row, pk=1, seeded by migration)."""
 
     approvals_required = models.PositiveSmallIntegerField(
@@ -47,11 +49,6 @@ class ReviewSettings(models.Model):
     def __str__(self) -> str:
         return str(_("Review settings"))
 
-    @classmethod
-    def current(cls) -> "ReviewSettings":
-        """The settings row (created with the defaults if an admin deleted it)."""
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
 
 
 class ProposalQuerySet(models.QuerySet):
