@@ -24,11 +24,14 @@ def active_rule(code: str) -> PointRule | None:
     return PointRule.objects.filter(code=code, active=True).first()
 
 
-def points_balance(employee, *, since: datetime | None = None) -> int:
-    """Sum of ``employee``'s entries (since ``since`` when given); 0 without entries."""
+def points_balance(employee, *, since: datetime | None = None, until: datetime | None = None) -> int:
+    """Sum of ``employee``'s entries written from ``since`` up to and including ``until``
+    (each bound only when given); 0 without entries."""
     entries = PointsEntry.objects.filter(employee=employee)
     if since is not None:
         entries = entries.filter(created_at__gte=since)
+    if until is not None:
+        entries = entries.filter(created_at__lte=until)
     return entries.balance()
 
 

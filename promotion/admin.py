@@ -44,7 +44,8 @@ class LevelAdmin(admin.ModelAdmin):
 @admin.register(LevelRequirement)
 class LevelRequirementAdmin(admin.ModelAdmin):
     list_display = ["level", "points_threshold", "training_cases_required", "exam_case_count", "exam_pass_percent",
-                    "exam_time_limit_minutes", "query_time_required", "apprentices_required", "retention_points"]
+                    "exam_time_limit_minutes", "query_time_required", "apprentices_required", "retention_points",
+                    "retention_apprentices"]
     list_select_related = ["level"]
     list_filter = ["query_time_required"]
 
@@ -60,7 +61,8 @@ class PromotionEventAdmin(ReadOnlyAdmin):
 
 @admin.register(RetentionPeriod)
 class RetentionPeriodAdmin(ReadOnlyAdmin):
-    list_display = ["employee", "level", "starts_at", "retest_opens_at", "due_at", "points_task", "status"]
+    list_display = ["employee", "level", "starts_at", "retest_opens_at", "due_at", "points_task", "apprentices_task",
+                    "status"]
     list_filter = ["status", "level"]
     search_fields = ["employee__staff_id", "employee__name"]
     list_select_related = ["employee"]

@@ -67,6 +67,8 @@ class MyLevelView(APIView):
                 "level": retention.period.level, "status": retention.period.status,
                 "retest_opens_at": retention.period.retest_opens_at, "due_at": retention.period.due_at,
                 "points_earned": retention.points_earned, "points_task": retention.period.points_task,
+                "apprentices_brought": retention.apprentices_brought,
+                "apprentices_task": retention.period.apprentices_task,
                 "exam_passed": retention.exam_passed, "attempts_left": retention.attempts_left,
                 "query_time_met": retention.query_time_met,
             } if retention else None,

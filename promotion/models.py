@@ -88,6 +88,12 @@ class LevelRequirement(models.Model):
     retention_points = models.PositiveIntegerField(
         _("retention points task"), default=200, help_text=_("Points to earn within the retention period."),
     )
+    retention_apprentices = models.PositiveSmallIntegerField(
+        _("retention apprentice task"), default=0, validators=[MaxValueValidator(10)],
+        help_text=_("Apprentices to bring up one level (from the same level as for the promotion) within the "
+                    "retention period. The rule book's default: 1 where the promotion required apprentices "
+                    "(levels 3 and 4), else 0."),
+    )
     retest_opens_after_days = models.PositiveSmallIntegerField(_("re-test opens after (days)"), default=335)
     retention_days = models.PositiveSmallIntegerField(_("retention period (days)"), default=365)
     retest_attempts = models.PositiveSmallIntegerField(
@@ -115,6 +121,8 @@ class LevelRequirement(models.Model):
     def clean(self):
         super().clean()
         if self.apprentices_required and self.apprentice_from_level is None:
+            raise ValidationError({"apprentice_from_level": _("Say from which level apprentices must be promoted.")})
+        if self.retention_apprentices and self.apprentice_from_level is None:
             raise ValidationError({"apprentice_from_level": _("Say from which level apprentices must be promoted.")})
         if self.retest_opens_after_days >= self.retention_days:
             raise ValidationError({"retest_opens_after_days": _("The re-test must open before the period ends.")})
@@ -225,6 +233,7 @@ class Mentorship(models.Model):
 # Why a demotion happened: codes stored on the event, rendered in the reader's language.
 REASON_MESSAGES = {
     "points_task": gettext_noop("Points task not met: %(earned)s of %(needed)s points earned within the retention period."),
+    "apprentice_task": gettext_noop("Apprentice task not met: %(brought)s of %(needed)s apprentices brought up within the retention period."),
     "retest_exam": gettext_noop("Re-test not passed: no passed level-%(level)s re-test exam by the due date."),
     "retest_exhausted": gettext_noop("Re-test failed: all %(attempts)s attempts (including the make-up) were used."),
     "retest_query_time": gettext_noop("Re-test not passed: no query-time result allowing level %(level)s in the re-test window."),
@@ -285,9 +294,10 @@ class PromotionEvent(models.Model):
 
 
 class RetentionPeriod(models.Model):
-    """The year after a promotion (保级): a points task and a re-test (exam + query time)
-    held between retest_opens_at and due_at, with make-up attempts. Dates are snapshots of
-    the level's requirement at promotion time."""
+    """The year after a promotion (保级): a points task, an apprentice task where the
+    promotion needed apprentices, and a re-test (exam + query time) held between
+    retest_opens_at and due_at, with make-up attempts. Dates and tasks are snapshots of the
+    level's requirement at promotion time; only evidence dated up to due_at counts."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Running")
@@ -307,6 +317,10 @@ class RetentionPeriod(models.Model):
     retest_opens_at = models.DateTimeField(_("re-test opens"))
     due_at = models.DateTimeField(_("due"))
     points_task = models.PositiveIntegerField(_("points task"))
+    apprentices_task = models.PositiveSmallIntegerField(_("apprentice task"), default=0)
+    apprentice_from_level = models.PositiveSmallIntegerField(
+        _("apprentices promoted from level"), null=True, blank=True, validators=LEVEL_VALIDATORS,
+    )
     retest_attempts = models.PositiveSmallIntegerField(_("re-test attempts"), default=2)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE,
                               db_index=True)

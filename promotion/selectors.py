@@ -65,12 +65,18 @@ def passed_promotion_exam(employee, level: int, *, since: datetime | None = None
     return attempts.order_by("-submitted_at", "-pk").first()
 
 
-def apprentices_brought(mentor, from_level: int) -> int:
+def apprentices_brought(mentor, from_level: int, *, since: datetime | None = None,
+                        until: datetime | None = None) -> int:
     """Distinct apprentices promoted from ``from_level`` to the next level while paired
-    with ``mentor`` (counted from PromotionEvent rows crediting one of their mentorships)."""
-    return (PromotionEvent.objects.filter(kind=PromotionEvent.Kind.PROMOTED, from_level=from_level,
-                                          mentorship__mentor=mentor)
-            .values("employee").distinct().count())
+    with ``mentor`` (counted from PromotionEvent rows crediting one of their mentorships),
+    promoted from ``since`` up to and including ``until`` when given."""
+    events = PromotionEvent.objects.filter(kind=PromotionEvent.Kind.PROMOTED, from_level=from_level,
+                                           mentorship__mentor=mentor)
+    if since is not None:
+        events = events.filter(at__gte=since)
+    if until is not None:
+        events = events.filter(at__lte=until)
+    return events.values("employee").distinct().count()
 
 
 def promotion_checklist(employee, level: int | None = None) -> list[ChecklistItem]:
@@ -143,9 +149,14 @@ def current_retention(employee) -> RetentionPeriod | None:
 
 @dataclass
 class RetentionStatus:
+    """Progress of a retention period. Evidence counts only inside the period: points and
+    apprentices from starts_at to due_at, query time from retest_opens_at to due_at."""
+
     period: RetentionPeriod
     points_earned: int
     points_met: bool
+    apprentices_brought: int
+    apprentices_met: bool
     exam_passed: bool
     attempts_used: int
     attempts_left: int
@@ -156,19 +167,30 @@ class RetentionStatus:
     def retest_met(self) -> bool:
         return self.exam_passed and self.query_time_met
 
+    @property
+    def all_met(self) -> bool:
+        """Points task, apprentice task and re-test (exam + query time) all met."""
+        return self.points_met and self.apprentices_met and self.retest_met
+
 
 def retention_status(period: RetentionPeriod, now: datetime | None = None) -> RetentionStatus:
-    """Progress of a retention period: points since the promotion, re-test exam and query
-    time inside the window, attempts used/left (an open attempt counts as used)."""
+    """Progress of a retention period: points earned and apprentices brought up between the
+    promotion and the due date, the re-test exam (its attempts; an open one counts as used)
+    and a query-time result allowing the level finished inside the re-test window. Anything
+    dated after due_at does not count, however late the daily job looks."""
     now = now or timezone.now()
-    earned = points_balance(period.employee, since=period.starts_at)
+    earned = points_balance(period.employee, since=period.starts_at, until=period.due_at)
+    brought = (apprentices_brought(period.employee, period.apprentice_from_level, since=period.starts_at,
+                                   until=period.due_at)
+               if period.apprentices_task and period.apprentice_from_level is not None else 0)
     attempts = list(period.exam_attempts.values_list("status", flat=True))
     passed = ExamAttempt.Status.PASSED in attempts
     result = latest_query_time_result(period.employee)
-    query_ok = bool(result and result.finished_at >= period.retest_opens_at and result.allowed_level is not None
-                    and result.allowed_level >= period.level)
+    query_ok = bool(result and period.retest_opens_at <= result.finished_at <= period.due_at
+                    and result.allowed_level is not None and result.allowed_level >= period.level)
     return RetentionStatus(
-        period=period, points_earned=earned, points_met=earned >= period.points_task, exam_passed=passed,
+        period=period, points_earned=earned, points_met=earned >= period.points_task,
+        apprentices_brought=brought, apprentices_met=brought >= period.apprentices_task, exam_passed=passed,
         attempts_used=len(attempts), attempts_left=max(period.retest_attempts - len(attempts), 0),
         query_time_met=query_ok, window_open=period.retest_window_open(now),
     )

@@ -137,7 +137,10 @@ def retention_period_open(*, event: PromotionEvent) -> RetentionPeriod | None:
     opens, due = retention_dates(event.at, req)
     return RetentionPeriod.objects.create(
         employee=event.employee, promotion=event, level=event.to_level, starts_at=event.at, retest_opens_at=opens,
-        due_at=due, remind_at=due - timedelta(days=req.reminder_days_before_due), points_task=req.retention_points, retest_attempts=req.retest_attempts,
+        due_at=due, remind_at=due - timedelta(days=req.reminder_days_before_due), points_task=req.retention_points,
+        apprentices_task=req.retention_apprentices,
+        apprentice_from_level=req.apprentice_from_level if req.retention_apprentices else None,
+        retest_attempts=req.retest_attempts,
     )
 
 
@@ -408,7 +411,7 @@ def _retention_verdict(period: RetentionPeriod, now: datetime) -> tuple[str | No
     (all re-test attempts used without a pass, or due date passed with something unmet);
     (None, []) while it is still undecided."""
     status = selectors.retention_status(period, now)
-    if status.points_met and status.retest_met:
+    if status.all_met:
         return "kept", []
     open_attempt = period.exam_attempts.filter(status=ExamAttempt.Status.OPEN).exists()
     exhausted = not status.exam_passed and status.attempts_left == 0 and not open_attempt
@@ -417,6 +420,9 @@ def _retention_verdict(period: RetentionPeriod, now: datetime) -> tuple[str | No
     reasons = []
     if now > period.due_at and not status.points_met:
         reasons.append({"code": "points_task", "params": {"earned": status.points_earned, "needed": period.points_task}})
+    if now > period.due_at and not status.apprentices_met:
+        reasons.append({"code": "apprentice_task",
+                        "params": {"brought": status.apprentices_brought, "needed": period.apprentices_task}})
     if exhausted:
         reasons.append({"code": "retest_exhausted", "params": {"attempts": period.retest_attempts}})
     elif not status.exam_passed:

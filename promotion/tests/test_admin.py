@@ -31,3 +31,18 @@ def test_requirements_are_editable_but_events_are_read_only(client, training_man
                                                 at=csr.date_joined)
     assert client.post(reverse("admin:promotion_promotionevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
     assert PromotionEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_a_retention_apprentice_task_needs_the_level_apprentices_come_from():
+    from django.core.exceptions import ValidationError
+
+    requirement = LevelRequirement.objects.get(level__number=2)
+    requirement.retention_apprentices = 1
+    with pytest.raises(ValidationError) as raised:
+        requirement.full_clean()
+    assert raised.value.message_dict["apprentice_from_level"] == ["Say from which level apprentices must be promoted."]
+    requirement.retention_apprentices = 11
+    requirement.apprentice_from_level = 0
+    with pytest.raises(ValidationError) as raised:
+        requirement.full_clean()
+    assert "retention_apprentices" in raised.value.message_dict

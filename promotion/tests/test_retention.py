@@ -5,14 +5,23 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from accounts.tests.factories import UserFactory
+from casebase.models import Case
 from promotion import selectors, services
 from promotion.models import Notification, PromotionEvent, RetentionPeriod
 from promotion.tasks import retention_daily_task
-from promotion.tests.factories import earn_points, fail_exam, pass_exam, ready_for, sit_query_test
+from promotion.tests.factories import (
+    earn_points,
+    fail_exam,
+    make_test_cases,
+    pass_exam,
+    ready_for,
+    sit_query_test,
+)
 
 pytestmark = pytest.mark.django_db
 PROMOTED_AT = datetime(2026, 1, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -180,3 +189,123 @@ def test_the_retention_task_runs_through_a_real_worker(real_worker):
     # then
     assert result["opened"] == 1
     assert RetentionPeriod.objects.get(employee=user).status == "retest_open"
+
+
+# --- evidence after the due date, and the apprentice task ---------------------------------
+
+def test_points_earned_after_the_due_date_do_not_save_the_level(promoted):
+    # given: the re-test passed in the window, but only 150 points by the due date
+    run(PROMOTED_AT + timedelta(days=335))
+    with time_machine.travel(PROMOTED_AT + timedelta(days=340), tick=False):
+        earn_points(promoted, 150, "ret")
+        assert pass_exam(promoted, 1).passed
+        sit_query_test(promoted, total_seconds=145)
+    # when: the missing 50 points arrive a day late, before the (late) daily job runs
+    with time_machine.travel(PROMOTED_AT + timedelta(days=366), tick=False):
+        earn_points(promoted, 60, "late")
+    run(PROMOTED_AT + timedelta(days=367))
+    # then
+    promoted.refresh_from_db()
+    assert promoted.level == 0
+    assert selectors.last_demotion(promoted).reason == (
+        "Points task not met: 150 of 200 points earned within the retention period.")
+
+
+def test_a_query_time_result_after_the_due_date_does_not_count(promoted):
+    run(PROMOTED_AT + timedelta(days=335))
+    with time_machine.travel(PROMOTED_AT + timedelta(days=340), tick=False):
+        earn_points(promoted, 200, "ret")
+        assert pass_exam(promoted, 1).passed
+    sit_query_test(promoted, total_seconds=145, start=PROMOTED_AT + timedelta(days=365, hours=1))
+    run(PROMOTED_AT + timedelta(days=367))
+    promoted.refresh_from_db()
+    assert promoted.level == 0
+    assert "no query-time result allowing level 1 in the re-test window" in selectors.last_demotion(promoted).reason
+
+
+def test_the_seeded_rules_ask_for_one_apprentice_where_promotion_asked_for_apprentices():
+    from promotion.models import LevelRequirement
+
+    rows = dict(LevelRequirement.objects.values_list("level__number", "retention_apprentices"))
+    assert rows == {1: 0, 2: 0, 3: 1, 4: 1, 5: 0}
+
+
+@pytest.fixture
+def senior_teacher(ops_manager):
+    """A level-3 CSR whose retention period (opened by a real promotion record) needs 1
+    apprentice brought from level 0 to 1, and an apprentice paired with them."""
+    mentor = UserFactory(staff_id="MEN300", level=3, roles=["CSR"])
+    services.promotion_history_backfill(employee=mentor, kind="promoted", from_level=2, to_level=3,
+                                        at=PROMOTED_AT, with_retention=True)
+    apprentice = UserFactory(staff_id="APP300", level=0, roles=["CSR"])
+    services.mentorship_create(mentor=mentor, apprentice=apprentice, by=ops_manager)
+    return mentor, apprentice
+
+
+def _retest_done(employee, level: int, day: int) -> None:
+    if not Case.objects.testing().filter(level=level).exists():
+        make_test_cases(level)
+    with time_machine.travel(PROMOTED_AT + timedelta(days=day), tick=False):
+        earn_points(employee, 200, f"ret{level}")
+        assert pass_exam(employee, level).passed
+    sit_query_test(employee, total_seconds=125, start=PROMOTED_AT + timedelta(days=day, hours=2))
+
+
+def test_retention_after_a_promotion_that_needed_apprentices_needs_one_apprentice(senior_teacher):
+    # given: points, re-test exam and query time all met, but no apprentice brought up
+    mentor, _apprentice = senior_teacher
+    period = RetentionPeriod.objects.get(employee=mentor)
+    assert (period.apprentices_task, period.apprentice_from_level) == (1, 0)
+    run(PROMOTED_AT + timedelta(days=335))
+    _retest_done(mentor, 3, 340)
+    # when
+    assert run(PROMOTED_AT + timedelta(days=341))["kept"] == 0  # not kept early: the apprentice is missing
+    run(PROMOTED_AT + timedelta(days=366))
+    # then
+    mentor.refresh_from_db()
+    assert mentor.level == 2
+    assert selectors.last_demotion(mentor).reason == (
+        "Apprentice task not met: 0 of 1 apprentices brought up within the retention period.")
+
+
+def test_an_apprentice_brought_up_within_the_year_keeps_the_level(senior_teacher, client):
+    # given
+    mentor, apprentice = senior_teacher
+    with time_machine.travel(PROMOTED_AT + timedelta(days=100), tick=False):
+        ready_for(apprentice, 1)
+    with time_machine.travel(PROMOTED_AT + timedelta(days=101), tick=False):
+        services.employee_promote(employee=apprentice, to_level=1)
+    run(PROMOTED_AT + timedelta(days=335))
+    _retest_done(mentor, 3, 340)
+    # when
+    done = run(PROMOTED_AT + timedelta(days=341))
+    # then
+    assert done["kept"] == 1
+    mentor.refresh_from_db()
+    assert mentor.level == 3
+    assert RetentionPeriod.objects.get(employee=mentor).status == "kept"
+
+
+def test_an_apprentice_brought_up_after_the_due_date_does_not_count(senior_teacher):
+    mentor, apprentice = senior_teacher
+    run(PROMOTED_AT + timedelta(days=335))
+    _retest_done(mentor, 3, 340)
+    with time_machine.travel(PROMOTED_AT + timedelta(days=365), tick=False):
+        ready_for(apprentice, 1)
+    with time_machine.travel(PROMOTED_AT + timedelta(days=366), tick=False):
+        services.employee_promote(employee=apprentice, to_level=1)
+    run(PROMOTED_AT + timedelta(days=367))
+    mentor.refresh_from_db()
+    assert mentor.level == 2
+    assert "Apprentice task not met: 0 of 1" in selectors.last_demotion(mentor).reason
+
+
+def test_my_level_page_and_api_show_the_apprentice_task(senior_teacher, client, api):
+    mentor, _apprentice = senior_teacher
+    with time_machine.travel(PROMOTED_AT + timedelta(days=10), tick=False):
+        client.force_login(mentor)
+        html = client.get(reverse("promotion:my_level")).content.decode()
+        api.force_authenticate(mentor)
+        data = api.get("/api/promotion/me/").json()
+    assert 'id="retention-apprentices"' in html and "0 / 1 apprentices brought from level 0 to 1" in html
+    assert data["retention"]["apprentices_task"] == 1 and data["retention"]["apprentices_brought"] == 0
