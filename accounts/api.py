@@ -1,13 +1,60 @@
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics
+from knox.views import LogoutAllView as KnoxLogoutAllView
+from knox.views import LogoutView as KnoxLogoutView
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import roles
+from accounts import roles, services
+from accounts.auth import ApiTokenAuthentication
 from accounts.permissions import has_perm
 from accounts.selectors import employee_list, employee_search_q
-from accounts.serializers import EmployeeSerializer, MeSerializer
+from accounts.serializers import EmployeeSerializer, MeSerializer, TokenInput, TokenOutput
+
+
+class TokenLoginView(APIView):
+    """Exchange a staff ID and password for an API token that expires (see README).
+
+    The same limits as the web login apply (per staff ID and per IP); a locked staff ID gets
+    no token even with the right password (429)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=TokenInput, responses={200: TokenOutput, 400: dict, 429: dict}, auth=[])
+    def post(self, request):
+        data = TokenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            token, key = services.api_token_issue(request=request._request, **data.validated_data)
+        except services.LoginRefused as exc:
+            code = status.HTTP_429_TOO_MANY_REQUESTS if exc.throttled else status.HTTP_400_BAD_REQUEST
+            return Response({"detail": str(exc)}, status=code)
+        return Response(TokenOutput({"token": key, "expiry": token.expiry}).data)
+
+
+class TokenLogoutView(KnoxLogoutView):
+    """Revoke the token this request was made with."""
+
+    authentication_classes = [ApiTokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, format=None):
+        super().post(request, format)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenLogoutAllView(KnoxLogoutAllView):
+    """Revoke every token of the requesting user."""
+
+    authentication_classes = [ApiTokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, format=None):
+        super().post(request, format)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):

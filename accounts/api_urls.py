@@ -1,10 +1,11 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from accounts import api
 
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="api-me"),
     path("employees/", api.EmployeeListView.as_view(), name="api-employees"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", api.TokenLoginView.as_view(), name="api-token"),
+    path("auth/logout/", api.TokenLogoutView.as_view(), name="api-token-logout"),
+    path("auth/logout-all/", api.TokenLogoutAllView.as_view(), name="api-token-logout-all"),
 ]

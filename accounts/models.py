@@ -125,6 +125,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("admin site access"), default=False, help_text=_("Can log in to the Django admin.")
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    password_changed_at = models.DateTimeField(
+        _("password changed at"), null=True, blank=True, editable=False,
+        help_text=_("API tokens issued before this moment are refused (accounts.auth)."),
+    )
 
     objects = UserManager()
 
@@ -157,6 +161,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.staff_id = (self.staff_id or "").strip().upper()
         if self.team_id and self.centre_id and self.team.centre_id != self.centre_id:
             raise ValidationError({"team": _("The team belongs to another centre.")})
+
+    def set_password(self, raw_password) -> None:
+        """Every way of changing a password (reset, change, admin, manage.py) ends here:
+        remember when, so API tokens issued before it stop working."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self.password_changed_at = timezone.now()
 
     def get_full_name(self) -> str:
         return self.name

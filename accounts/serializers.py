@@ -33,3 +33,13 @@ class MeSerializer(EmployeeSerializer):
 
     def get_years_of_service(self, user: User) -> float | None:
         return user.years_of_service()
+
+
+class TokenInput(serializers.Serializer):
+    staff_id = serializers.CharField(max_length=20)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField(allow_null=True)

@@ -5,6 +5,7 @@ With no variables at all the project runs on the embedded default: a SQLite file
 tasks executed eagerly, an in-process cache, DEBUG on.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -41,7 +42,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -174,20 +175,45 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
-ACCOUNT_FORMS = {"login": "accounts.forms.StaffLoginForm"}
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.StaffLoginForm",
+    # Reset by staff ID, mailed to that one account: e-mail addresses are not verified and
+    # may be shared, so a reset "by e-mail" could reach somebody else's account.
+    "reset_password": "accounts.forms.StaffPasswordResetForm",
+}
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes a missing or bad token a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"user": "600/min"},
+    # Per user, and per address for anonymous calls (a floor shares one NAT address).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("API_USER_RATE", "600/min"),
+        "anon": env_str("API_ANON_RATE", "300/min"),
+    },
+}
+# API tokens (django-rest-knox, see accounts/auth.py): hashed at rest, expire after a shift
+# by default, refused after a password change or deactivation.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 12)
+if not 1 <= API_TOKEN_TTL_HOURS <= 24 * 30:
+    raise ImproperlyConfigured("API_TOKEN_TTL_HOURS must be between 1 and 720.")
+API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 5)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Contact-centre training and promotion API",

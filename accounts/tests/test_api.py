@@ -1,5 +1,5 @@
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import PASSWORD, UserFactory
@@ -34,18 +34,24 @@ def test_me_is_read_only(api, csr):
 
 
 def test_token_authentication_works(api, csr):
-    response = api.post("/api/auth/token/", {"username": "csr001", "password": PASSWORD})
+    response = api.post("/api/auth/token/", {"staff_id": "csr001", "password": PASSWORD})
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=csr).key == token
+    assert AuthToken.objects.get(user=csr).digest != token  # stored hashed, never in plaintext
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/me/").json()["staff_id"] == "CSR001"
 
 
 def test_token_with_bad_password_is_a_400_with_a_message(api, csr):
-    response = api.post("/api/auth/token/", {"username": "CSR001", "password": "nope"})
+    response = api.post("/api/auth/token/", {"staff_id": "CSR001", "password": "nope"})
     assert response.status_code == 400
-    assert "non_field_errors" in response.json()
+    assert response.json() == {"detail": "The staff ID or the password is wrong."}
+
+
+def test_token_login_without_a_staff_id_is_a_400_with_a_field_message(api):
+    response = api.post("/api/auth/token/", {"password": "x"}, format="json")
+    assert response.status_code == 400
+    assert "staff_id" in response.json()
 
 
 def test_schema_and_docs_are_served(api, csr):

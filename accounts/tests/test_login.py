@@ -84,7 +84,7 @@ def test_password_reset_flow_is_reachable(en_client, csr, mailoutbox):
     csr.email = "csr001@example.com"
     csr.save()
     assert en_client.get("/accounts/password/reset/").status_code == 200
-    response = en_client.post("/accounts/password/reset/", {"email": "csr001@example.com"})
+    response = en_client.post("/accounts/password/reset/", {"login": "CSR001"})
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "/accounts/password/reset/key/" in mailoutbox[0].body

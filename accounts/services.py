@@ -1,0 +1,44 @@
+"""Writes of the accounts app: issuing API tokens through the same login limiter as the web."""
+
+from allauth.account.adapter import get_adapter
+from allauth.core import ratelimit
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from knox.models import AuthToken
+
+MSG_BAD_CREDENTIALS = gettext_noop("The staff ID or the password is wrong.")
+MSG_LOCKED = gettext_noop("Too many failed login attempts for this staff ID. Try again later.")
+
+
+class LoginRefused(Exception):
+    """A token login was refused; ``throttled`` when the login limiter said no (HTTP 429)."""
+
+    def __init__(self, message: str, *, throttled: bool = False):
+        super().__init__(message)
+        self.throttled = throttled
+
+
+def api_token_issue(*, request: HttpRequest, staff_id: str, password: str) -> tuple[AuthToken, str]:
+    """Check ``staff_id`` + ``password`` exactly as the web login does — allauth's adapter,
+    so the same per-IP "login" limit and the per-staff-ID and per-IP "login_failed" limits
+    apply, and a locked staff ID gets no token even with the right password — then issue a
+    knox token (expiring after REST_KNOX["TOKEN_TTL"]). Returns (token row, token string).
+    Raises LoginRefused."""
+    if not ratelimit.consume(request, action="login"):
+        raise LoginRefused(_(MSG_LOCKED), throttled=True)
+    adapter = get_adapter(request)
+    try:
+        user = adapter.authenticate(request, username=(staff_id or "").strip(), password=password or "")
+    except ValidationError:  # allauth's "too_many_login_attempts"
+        raise LoginRefused(_(MSG_LOCKED), throttled=True) from None
+    if user is None:  # also for inactive accounts: the backends refuse them
+        raise LoginRefused(_(MSG_BAD_CREDENTIALS))
+    issued = AuthToken.objects.create(user)
+    # One token per device, but not without bound: the oldest beyond the limit are revoked.
+    keep = AuthToken.objects.filter(user=user).order_by("-created").values_list("pk", flat=True)[
+        :settings.API_TOKENS_PER_USER]
+    AuthToken.objects.filter(user=user).exclude(pk__in=list(keep)).delete()
+    return issued
