@@ -101,16 +101,19 @@ def team_leader(db):
 @pytest.fixture
 def real_worker():
     """A Celery worker thread consuming from the real Redis broker, tasks not eager.
-    (Shared: tests/test_celery_worker.py and casebase's pruning test use it.)"""
+    (Shared: tests/test_celery_worker.py and casebase's pruning test use it.)
+
+    Celery reads its configuration through Django settings (namespace CELERY), where
+    CELERY_TASK_ALWAYS_EAGER from the environment wins over ``app.conf.task_always_eager =
+    False`` — so the override goes through Django settings. tests/test_celery_worker.py
+    proves that without the worker a task now waits instead of running in-process."""
     from celery.contrib.testing.worker import start_worker
+    from django.test import override_settings
 
     from config.celery import app as celery_app
 
     assert settings.REDIS_URL, "CI must run this test against Redis: set REDIS_URL"
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    try:
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
+        assert celery_app.conf.task_always_eager is False
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
-    finally:
-        celery_app.conf.task_always_eager = previous

@@ -1,4 +1,6 @@
-"""/healthz for load balancers and monitoring: 200 when every configured dependency answers."""
+"""/healthz for load balancers and monitoring: 200 when every configured dependency answers,
+503 otherwise. Anonymous callers (load balancers) learn only ok / error; staff users see which
+dependency failed — error class names and versions are a map for an attacker."""
 
 import redis
 from django.conf import settings
@@ -38,4 +40,7 @@ def healthz(request):
             checks[name] = f"error: {exc.__class__.__name__}"
             healthy = False
     checks["database_vendor"] = connection.vendor
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "error"}
+    if request.user.is_authenticated and request.user.is_staff:
+        body["checks"] = checks
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -2,7 +2,9 @@
 
 Everything environment-specific comes from environment variables through config.env.
 With no variables at all the project runs on the embedded default: a SQLite file, Celery
-tasks executed eagerly, an in-process cache, DEBUG on.
+tasks executed eagerly, an in-process cache. DEBUG is off unless DEBUG=1 is set (`make run`,
+`make test` and the other Makefile targets set it), so a production process that forgets a
+variable never runs in debug mode.
 """
 
 from datetime import timedelta
@@ -17,14 +19,25 @@ from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
+
+
+def _development_secret_key(path: Path) -> str:
+    """One generated key shared by every development process (runserver, gunicorn workers,
+    Celery), kept in a git-ignored file: a key per process would break sessions at random."""
+    try:
+        with open(path, "x", encoding="utf-8") as new_file:  # exclusive create: one writer wins
+            new_file.write("dev-insecure-" + get_random_secret_key())
+    except FileExistsError:
+        pass
+    return path.read_text(encoding="utf-8").strip()
+
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    # A random key per process is fine for development: sessions just do not survive restarts.
-    SECRET_KEY = "dev-insecure-" + get_random_secret_key()
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for development).")
+    SECRET_KEY = _development_secret_key(Path(env_str("DEV_SECRET_KEY_FILE", str(BASE_DIR / ".dev-secret-key"))))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -136,7 +149,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_RESULT_EXPIRES = 24 * 3600
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message a killed worker held comes back after the visibility timeout: just above the hard
+# time limit, so a crash delays a daily job by minutes, not an hour, while a task that is
+# still running is never handed to a second worker. Tasks are idempotent either way; keep
+# retry countdowns below it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "Asia/Shanghai"
@@ -269,7 +286,9 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    if env_bool("BEHIND_TLS_PROXY", True):
+    # Trust X-Forwarded-Proto only when a TLS proxy in front sets it: otherwise any client
+    # could claim to be on HTTPS.
+    if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 

@@ -22,18 +22,26 @@ def test_celery_reliability_settings_reach_the_celery_app():
     assert conf.task_time_limit == settings.CELERY_TASK_TIME_LIMIT
     assert conf.task_soft_time_limit < conf.task_time_limit
     assert conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
-    assert conf.broker_transport_options["visibility_timeout"] == 3600
+    # redelivery after a killed worker: soon, but never while the task may still be running
+    assert conf.task_time_limit < conf.broker_transport_options["visibility_timeout"] <= conf.task_time_limit + 600
+    celery_app.loader.import_default_modules()  # what a worker does at start: autodiscovery
     assert "accounts.celery_ping_task" in celery_app.tasks
 
 
-def test_drf_uses_session_and_token_auth_and_requires_login():
+def test_drf_uses_expiring_tokens_and_sessions_requires_login_and_throttles():
     rf = settings.REST_FRAMEWORK
     assert rf["DEFAULT_AUTHENTICATION_CLASSES"] == [
+        "accounts.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ]
     assert rf["DEFAULT_PERMISSION_CLASSES"] == ["rest_framework.permissions.IsAuthenticated"]
     assert rf["DEFAULT_PAGINATION_CLASS"]
+    assert rf["DEFAULT_THROTTLE_CLASSES"] == [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ]
+    assert set(rf["DEFAULT_THROTTLE_RATES"]) == {"user", "anon"}
+    assert settings.REST_KNOX["TOKEN_TTL"].total_seconds() == settings.API_TOKEN_TTL_HOURS * 3600
 
 
 def test_default_language_is_simplified_chinese_with_english_available():
@@ -80,3 +88,30 @@ def test_secret_key_is_required_when_debug_is_off():
     result = _manage(["check"], {"DEBUG": "0"})
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def _settings_value(expression: str, env: dict[str, str]) -> str:
+    result = _manage(["shell", "-c", f"from django.conf import settings; print({expression})"], env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]  # after the shell's auto-import notice
+
+
+def test_debug_is_off_unless_asked_for():
+    assert _settings_value("settings.DEBUG", {"SECRET_KEY": "k" * 50}) == "False"
+    assert _settings_value("settings.DEBUG", {"DEBUG": "1"}) == "True"
+
+
+def test_development_processes_share_one_generated_secret_key(tmp_path):
+    env = {"DEBUG": "1", "DEV_SECRET_KEY_FILE": str(tmp_path / "dev-key")}
+    first = _settings_value("settings.SECRET_KEY", env)
+    second = _settings_value("settings.SECRET_KEY", env)
+    assert first == second and first.startswith("dev-insecure-") and len(first) > 50
+    assert (tmp_path / "dev-key").read_text() == first
+
+
+@pytest.mark.parametrize("behind_proxy, expected", [(None, "None"), ("1", "('HTTP_X_FORWARDED_PROTO', 'https')")])
+def test_x_forwarded_proto_is_trusted_only_behind_a_declared_tls_proxy(behind_proxy, expected):
+    env = {"DEBUG": "0", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "training.example.com"}
+    if behind_proxy:
+        env["BEHIND_TLS_PROXY"] = behind_proxy
+    assert _settings_value("settings.SECURE_PROXY_SSL_HEADER", env) == expected

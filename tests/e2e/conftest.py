@@ -1,8 +1,8 @@
 """End-to-end tests in headless Chromium against the live test server.
 
 They need Debian's chromium and chromium-driver (`.ci/run` installs them). Without a
-browser they are skipped, unless E2E_REQUIRED=1 (set by CI once the browser is there), in
-which case a missing browser is a failure.
+browser they are skipped on a developer's machine; with E2E_REQUIRED=1 (set by `.ci/run`
+once the browser is there) or CI=true a missing browser is a failure.
 """
 
 import os
@@ -14,12 +14,19 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
+def require_browser() -> None:
+    """Skip the calling test when there is no browser — or fail it where the browser tests
+    are required (E2E_REQUIRED=1 or CI=true)."""
+    if CHROMIUM and CHROMEDRIVER:
+        return
+    if os.environ.get("E2E_REQUIRED") == "1" or os.environ.get("CI") == "true":
+        pytest.fail("the browser tests are required here but chromium/chromedriver are not installed")
+    pytest.skip("chromium and chromedriver are not installed")
+
+
 @pytest.fixture
 def browser():
-    if not (CHROMIUM and CHROMEDRIVER):
-        if os.environ.get("E2E_REQUIRED") == "1":
-            pytest.fail("E2E_REQUIRED=1 but chromium/chromedriver are not installed")
-        pytest.skip("chromium and chromedriver are not installed")
+    require_browser()
     from selenium import webdriver
 
     options = webdriver.ChromeOptions()
