@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from casebase.models import Case
 from casebase.selectors import training_cases_studied
-from knowledgebase.selectors import latest_query_time_result
+from knowledgebase.selectors import counting_query_time_result
 from points.selectors import points_balance
 from promotion.models import (
     ExamAttempt,
@@ -112,7 +112,7 @@ def promotion_checklist(employee, level: int | None = None) -> list[ChecklistIte
     ))
 
     if req.query_time_required:
-        result = latest_query_time_result(employee)
+        result = counting_query_time_result(employee)
         allowed = result.allowed_level if result else None
         items.append(ChecklistItem(
             "query_time", allowed is not None and allowed >= level,
@@ -164,7 +164,7 @@ def retention_status(period: RetentionPeriod, now: datetime | None = None) -> Re
     earned = points_balance(period.employee, since=period.starts_at)
     attempts = list(period.exam_attempts.values_list("status", flat=True))
     passed = ExamAttempt.Status.PASSED in attempts
-    result = latest_query_time_result(period.employee)
+    result = counting_query_time_result(period.employee, since=period.retest_opens_at)
     query_ok = bool(result and result.finished_at >= period.retest_opens_at and result.allowed_level is not None
                     and result.allowed_level >= period.level)
     return RetentionStatus(
