@@ -281,7 +281,8 @@ class QueryTimeThreshold(models.Model):
         """Refuse a band that breaks monotonicity with the other saved bands."""
         if self.seconds_per_task is None or self.allowed_level is None:
             return
-        for other in QueryTimeThreshold.objects.exclude(pk=self.pk):
+        others = QueryTimeThreshold.objects.exclude(pk=self.pk)
+        for other in sorted(others, key=lambda o: abs(o.seconds_per_task - self.seconds_per_task)):  # nearest first
             if other.seconds_per_task == self.seconds_per_task:
                 continue  # the unique check reports it
             faster, slower = (other, self) if other.seconds_per_task < self.seconds_per_task else (self, other)
