@@ -80,8 +80,8 @@ def to_totals(apps, schema_editor):
     count = config.task_count if config else 100
     Threshold = apps.get_model("knowledgebase", "QueryTimeThreshold")
     for row in Threshold.objects.all():
-        # Old bands were "below"; the per-task bands include their bound: nearest old value.
-        row.below_seconds = (row.seconds_per_task * count).quantize(Decimal("0.1")) + Decimal("0.1")
+        # Back to totals (the old "below" bound differs from "at most" only at the bound itself).
+        row.below_seconds = (row.seconds_per_task * count).quantize(Decimal("0.1"))
         row.save(update_fields=["below_seconds"])
     Threshold.objects.create(below_seconds=None, allowed_level=0, seconds_per_task=None)
 

@@ -334,3 +334,16 @@ def test_the_promotion_checklist_follows_the_counting_rule(csr, ten_task_test):
     assert not query_item().met
     QueryTimeTest.objects.filter(pk=1).update(counting_rule="best_recent")
     assert query_item().met and query_item().evidence["query_result"] == good.pk
+
+
+def test_an_abandoned_test_allows_level_0_even_if_the_bands_were_loosened_meanwhile(csr, ten_task_test):
+    # given: a test started, then every band loosened past the time limit (bypassing admin)
+    with time_machine.travel(START, tick=False):
+        session = services.query_test_start(employee=csr)
+    QueryTimeThreshold.objects.filter(allowed_level=1).update(seconds_per_task=Decimal("10.00"))
+    # when: it is abandoned
+    services.query_test_expire_overdue(now=START + timedelta(minutes=2))
+    # then
+    session.refresh_from_db()
+    assert session.expired and session.allowed_level == 0
+    assert QueryTimeThreshold.level_for(total_seconds=session.total_seconds, task_count=10) == 1
