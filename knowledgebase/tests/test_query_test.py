@@ -337,7 +337,8 @@ def test_the_promotion_checklist_follows_the_counting_rule(csr, ten_task_test):
 
 
 def test_an_abandoned_test_allows_level_0_even_if_the_bands_were_loosened_meanwhile(csr, ten_task_test):
-    # given: a test started, then every band loosened past the time limit (bypassing admin)
+    # given: no penalty; a test started, then the level-1 band loosened past the time limit (bypassing admin)
+    QueryTimeTest.objects.filter(pk=1).update(wrong_answer_penalty_seconds=0)
     with time_machine.travel(START, tick=False):
         session = services.query_test_start(employee=csr)
     QueryTimeThreshold.objects.filter(allowed_level=1).update(seconds_per_task=Decimal("10.00"))
