@@ -102,19 +102,20 @@ def test_each_wrong_answer_adds_the_configured_penalty_before_the_bands_apply(cs
 
 
 def test_a_finished_test_keeps_the_task_count_it_was_taken_with(csr, ten_task_test):
-    # given: a 10-task test running when the admin raises the task count
-    with time_machine.travel(START, tick=False):
-        session = services.query_test_start(employee=csr)
+    # given: a 20-task test running when the admin lowers the task count to 10
     QueryTaskFactory.create_batch(10)
     QueryTimeTest.objects.filter(pk=1).update(task_count=20)
-    # when: it is finished at 12.0 s
-    with time_machine.travel(START + timedelta(seconds=12), tick=False):
+    with time_machine.travel(START, tick=False):
+        session = services.query_test_start(employee=csr)
+    QueryTimeTest.objects.filter(pk=1).update(task_count=10)
+    # when: it is finished at 24.0 s
+    with time_machine.travel(START + timedelta(seconds=24), tick=False):
         for answer in session.answers.order_by("position"):
             services.query_test_answer(session_id=session.pk, employee=csr, position=answer.position,
                                        entry_id=answer.task.answer_id)
-    # then: judged over its own 10 tasks (1.2 s per task), not 20
+    # then: judged over its own 20 tasks (1.2 s per task), not 10 (2.4 s per task)
     session.refresh_from_db()
-    assert (session.task_count, session.allowed_level) == (10, 5)
+    assert (session.task_count, session.seconds_per_task, session.allowed_level) == (20, Decimal("1.200"), 5)
 
 
 def test_a_task_cannot_be_answered_twice_or_out_of_order(csr, ten_task_test):
