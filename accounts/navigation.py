@@ -48,6 +48,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Training management"), "accounts:training_workspace", roles.MANAGE_TRAINING, group="management"),
     NavItem(_("Q-sort rounds"), "competency:round_list", roles.MANAGE_TRAINING, group="management"),
     NavItem(_("Course evaluations"), "curriculum:evaluations", roles.MANAGE_TRAINING, group="management"),
+    NavItem(_("Query-time calibration"), "knowledgebase:query_time_calibration", roles.MANAGE_TRAINING,
+            group="management"),
     NavItem(_("Behaviour ratings"), "curriculum:people", roles.RATE_BEHAVIOUR, group="management"),
     NavItem(_("Volunteer import"), "points:volunteer_import", "points.import_volunteer_sheets", group="management"),
     NavItem(_("Employees"), "accounts:employee_directory", roles.VIEW_EMPLOYEES, group="management"),

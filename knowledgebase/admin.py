@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from knowledgebase import search, services
@@ -53,12 +54,24 @@ class EntryAdmin(SimpleHistoryAdmin):
 
 @admin.register(QueryTimeTest)
 class QueryTimeTestAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "task_count", "wrong_answer_penalty_seconds"]
+    """The test's settings; every field's help text gives its default and the reason for it."""
+
+    list_display = ["__str__", "task_count", "wrong_answer_penalty_seconds", "retake_wait_hours",
+                    "time_limit_seconds_per_task", "counting_rule", "best_window_days"]
+    fieldsets = [
+        (_("Test"), {"fields": ["task_count", "wrong_answer_penalty_seconds", "time_limit_seconds_per_task"]}),
+        (_("Retakes"), {"fields": ["retake_wait_hours", "counting_rule", "best_window_days"]}),
+        (_("Calibration reference"), {"fields": ["reference_service_months", "reference_level1_percent",
+                                                 "reference_level5_percent"]}),
+    ]
 
 
 @admin.register(QueryTimeThreshold)
 class QueryTimeThresholdAdmin(admin.ModelAdmin):
-    list_display = ["below_seconds", "allowed_level"]
+    """Bands in seconds per task; the model's clean() refuses a band that would let a faster
+    result allow a lower level than a slower one."""
+
+    list_display = ["seconds_per_task", "allowed_level"]
 
 
 @admin.register(QueryTask)
@@ -83,8 +96,8 @@ class AnswerInline(admin.TabularInline):
 @admin.register(QueryTestSession)
 class QueryTestSessionAdmin(admin.ModelAdmin):
     list_display = ["employee", "started_at", "finished_at", "task_count", "wrong_count", "total_seconds",
-                    "allowed_level"]
-    list_filter = ["allowed_level"]
+                    "allowed_level", "expired"]
+    list_filter = ["allowed_level", "expired"]
     search_fields = ["employee__staff_id", "employee__name"]
     list_select_related = ["employee"]
     readonly_fields = [f.name for f in QueryTestSession._meta.fields]

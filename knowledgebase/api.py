@@ -7,7 +7,13 @@ from accounts import roles
 from accounts.permissions import has_perm
 from knowledgebase import search
 from knowledgebase.models import Category, Entry
-from knowledgebase.serializers import EntrySerializer, SearchHitSerializer
+from knowledgebase.selectors import query_time_calibration
+from knowledgebase.serializers import (
+    CalibrationInput,
+    CalibrationSerializer,
+    EntrySerializer,
+    SearchHitSerializer,
+)
 
 
 class SearchInput(serializers.Serializer):
@@ -43,3 +49,17 @@ class EntryDetailView(generics.RetrieveAPIView):
     permission_classes = [has_perm(roles.STUDY)]
     serializer_class = EntrySerializer
     queryset = Entry.objects.select_related("category")
+
+
+class QueryTimeCalibrationView(APIView):
+    """Training managers: recent query-time results against the bands and the seed's reference
+    shares, with suggested per-task thresholds (nothing changes automatically)."""
+
+    permission_classes = [has_perm(roles.MANAGE_TRAINING)]
+
+    @extend_schema(parameters=[CalibrationInput], responses=CalibrationSerializer)
+    def get(self, request):
+        params = CalibrationInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        calibration = query_time_calibration(days=params.validated_data["days"])
+        return Response(CalibrationSerializer(calibration).data)

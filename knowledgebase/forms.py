@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from knowledgebase.selectors import category_choices
+from knowledgebase.selectors import CALIBRATION_DEFAULT_DAYS, CALIBRATION_MAX_DAYS, category_choices
 
 
 class SearchForm(forms.Form):
@@ -30,3 +30,10 @@ class EntryProposalForm(forms.Form):
 
 class RevisionProposalForm(EntryProposalForm):
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class CalibrationForm(forms.Form):
+    days = forms.IntegerField(
+        label=_("Results finished in the last (days)"), required=False, min_value=1, max_value=CALIBRATION_MAX_DAYS,
+        initial=CALIBRATION_DEFAULT_DAYS,
+    )

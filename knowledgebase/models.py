@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
 from config.models import SingletonSettings
@@ -110,53 +111,202 @@ class Entry(models.Model):
 
 # --- query-time test -----------------------------------------------------------------
 
+# Bounds of the settings (code, not data: an admin must not be able to lift them).
+MIN_TASK_COUNT = 10
+MAX_TASK_COUNT = 500
+MAX_SECONDS_PER_TASK = Decimal("10.00")
+
+
 class QueryTimeTest(SingletonSettings):
-    """Settings of the query-time test (one row, pk=1, seeded by migration)."""
+    """Settings of the query-time test (one row, pk=1, seeded by migration): how long a test
+    is, how a result is timed, how often it may be taken and which result counts."""
+
+    class CountingRule(models.TextChoices):
+        LATEST = "latest", _("Latest finished result")
+        BEST_RECENT = "best_recent", _("Best result within N days before the latest one")
 
     task_count = models.PositiveSmallIntegerField(
-        _("tasks per test (N)"), default=100, validators=[MinValueValidator(1)]
+        _("tasks per test (N)"), default=100,
+        validators=[MinValueValidator(MIN_TASK_COUNT), MaxValueValidator(MAX_TASK_COUNT)],
+        help_text=_(
+            "Default 100 (DOMAIN.md §4). At least 10: the result is the average time per task, and with fewer "
+            "tasks one lucky query moves that average by a whole band (one query 1 s faster on a 10-task test "
+            "is already 0.1 s per task). A finished test keeps the task count it was taken with."
+        ),
     )
     wrong_answer_penalty_seconds = models.DecimalField(
         _("penalty per wrong answer (s)"), max_digits=6, decimal_places=1, default=Decimal("10.0"),
-        validators=[MinValueValidator(0)],
-        help_text=_("Each wrong answer adds this many seconds to the total time that decides the level."),
+        validators=[MinValueValidator(0), MaxValueValidator(60)],
+        help_text=_("Each wrong answer adds this many seconds to the total time that decides the level. "
+                    "Default 10 s, at most 60 s: picking any entry fast must cost more than searching."),
+    )
+    retake_wait_hours = models.PositiveSmallIntegerField(
+        _("waiting period between starts (hours)"), default=24, validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text=_(
+            "Default 24 h: one attempt per working day is enough to recover from a bad day, but too few for a "
+            "series of quick retakes hoping for one lucky fast run. Every start counts, also a test that was "
+            "abandoned. 1 to 720 hours."
+        ),
+    )
+    time_limit_seconds_per_task = models.DecimalField(
+        _("time limit per task (s)"), max_digits=5, decimal_places=2, default=Decimal("6.00"),
+        validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("60.00"))],
+        help_text=_(
+            "A test not finished within N × this time is closed as abandoned: it counts as a result that "
+            "allows level 0, so abandoning a bad run is never better than finishing it. Default 6 s per task "
+            "(10 minutes for 100 tasks, four times the slowest band); it must be slower than every band."
+        ),
+    )
+    counting_rule = models.CharField(
+        _("result that counts"), max_length=20, choices=CountingRule.choices, default=CountingRule.LATEST,
+        help_text=_(
+            "Which finished result decides the level the employee may hold. Default “latest”: every retake "
+            "replaces the previous result, so retaking hoping for a lucky run is a gamble, not a free try. "
+            "“Best within N days” keeps the best of the results finished on the day of the latest one or in the "
+            "N calendar days before it (highest level, then fastest time per task)."
+        ),
+    )
+    best_window_days = models.PositiveSmallIntegerField(
+        _("N days for “best within N days”"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Used only by the “best within N days” rule. Default 30 days, 1 to 365."),
+    )
+    reference_service_months = models.PositiveSmallIntegerField(
+        _("calibration: months of service of the reference group"), default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("The calibration page compares employees with at least this many months of service "
+                    "(hire date) against the reference shares below. Default 3 months (DOMAIN.md §4)."),
+    )
+    reference_level1_percent = models.PositiveSmallIntegerField(
+        _("calibration: share within the level-1 band (%)"), default=70,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_("Default 70 %: the share of the reference group that finishes within the level-1 time."),
+    )
+    reference_level5_percent = models.PositiveSmallIntegerField(
+        _("calibration: share within the level-5 band (%)"), default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_("Default 15 %: the share of the reference group that finishes within the level-5 time. "
+                    "Must be smaller than the level-1 share."),
     )
 
     class Meta:
         verbose_name = _("query-time test settings")
         verbose_name_plural = _("query-time test settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(task_count__gte=MIN_TASK_COUNT) & Q(task_count__lte=MAX_TASK_COUNT),
+                name="query_test_task_count_range",
+            ),
+            models.CheckConstraint(condition=Q(retake_wait_hours__gte=1), name="query_test_wait_at_least_1h"),
+        ]
 
     def __str__(self) -> str:
         return str(_("Query-time test settings"))
 
+    def clean(self):
+        errors = {}
+        if self.reference_level5_percent is not None and self.reference_level1_percent is not None \
+                and self.reference_level5_percent >= self.reference_level1_percent:
+            errors["reference_level5_percent"] = _(MSG_REFERENCE_ORDER)
+        slowest = QueryTimeThreshold.objects.aggregate(m=models.Max("seconds_per_task"))["m"]
+        if slowest is not None and self.time_limit_seconds_per_task is not None \
+                and self.time_limit_seconds_per_task <= slowest:
+            errors["time_limit_seconds_per_task"] = _(MSG_LIMIT_TOO_SHORT) % {"slowest": slowest}
+        if errors:
+            raise ValidationError(errors)
+
+
+MSG_REFERENCE_ORDER = gettext_noop("The level-5 share must be smaller than the level-1 share.")
+MSG_LIMIT_TOO_SHORT = gettext_noop(
+    "The time limit must be slower than every band (the slowest band is %(slowest)s s per task)."
+)
+MSG_THRESHOLD_RANGE = gettext_noop("Enter a time per task above 0 and at most %(max)s s.")
+MSG_BANDS_NOT_MONOTONIC = gettext_noop(
+    "A faster band must never allow a lower level: %(faster)s s per task allows level %(faster_level)s, "
+    "%(slower)s s per task allows level %(slower_level)s."
+)
+
+
+def validate_seconds_per_task(value: Decimal) -> None:
+    if value is None or value <= 0 or value > MAX_SECONDS_PER_TASK:
+        raise ValidationError(_(MSG_THRESHOLD_RANGE) % {"max": MAX_SECONDS_PER_TASK}, code="range")
+
+
+class QueryTimeThresholdQuerySet(models.QuerySet):
+    def bands(self) -> list["QueryTimeThreshold"]:
+        """The bands, fastest first (the order in which the first match wins)."""
+        return list(self.order_by("seconds_per_task"))
 
 
 class QueryTimeThreshold(models.Model):
-    """Total time below ``below_seconds`` allows ``allowed_level`` (the first matching row
-    in ascending order of below_seconds wins; a row without a bound catches the rest)."""
+    """A band of the query-time test: a result of at most ``seconds_per_task`` per task (total
+    time ≤ seconds_per_task × the test's task count) allows ``allowed_level``. The fastest
+    matching band wins; a result slower than every band allows level 0. Bands are monotonic:
+    a faster band never allows a lower level (checked in clean())."""
 
-    below_seconds = models.DecimalField(
-        _("total time below (s)"), max_digits=7, decimal_places=1, null=True, blank=True, unique=True,
-        help_text=_("Empty: any slower time."),
+    seconds_per_task = models.DecimalField(
+        _("time per task at most (s)"), max_digits=4, decimal_places=2, unique=True,
+        validators=[validate_seconds_per_task],
+        help_text=_(
+            "Seconds per task; a test of N tasks is within the band when its total time (with the wrong-answer "
+            "penalty) is at most N × this value. Defaults (DOMAIN.md §4, 100 tasks): 1.50 → level 1 (150 s), "
+            "1.40 → level 2, 1.30 → levels 3–4 (stored as 4), 1.20 → level 5 (120 s). Above 0, at most 10 s. "
+            "Tighten them as employees get faster: the calibration page suggests values."
+        ),
     )
-    allowed_level = models.PositiveSmallIntegerField(_("highest level allowed"), validators=[MaxValueValidator(5)])
+    allowed_level = models.PositiveSmallIntegerField(
+        _("highest level allowed"), validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 to 5; slower results than every band allow level 0."),
+    )
+
+    objects = QueryTimeThresholdQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("query-time threshold")
         verbose_name_plural = _("query-time thresholds")
-        ordering = [models.F("below_seconds").asc(nulls_last=True)]
+        ordering = ["seconds_per_task"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seconds_per_task__gt=0) & Q(seconds_per_task__lte=MAX_SECONDS_PER_TASK),
+                name="query_threshold_seconds_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(allowed_level__gte=1) & Q(allowed_level__lte=5), name="query_threshold_level_1_to_5"
+            ),
+        ]
 
     def __str__(self) -> str:
-        bound = f"< {self.below_seconds} s" if self.below_seconds is not None else "≥"
-        return f"{bound} → {self.allowed_level}"
+        return f"≤ {self.seconds_per_task} s/task → {self.allowed_level}"
+
+    def clean(self):
+        """Refuse a band that breaks monotonicity with the other saved bands."""
+        if self.seconds_per_task is None or self.allowed_level is None:
+            return
+        others = QueryTimeThreshold.objects.exclude(pk=self.pk)
+        for other in sorted(others, key=lambda o: abs(o.seconds_per_task - self.seconds_per_task)):  # nearest first
+            if other.seconds_per_task == self.seconds_per_task:
+                continue  # the unique check reports it
+            faster, slower = (other, self) if other.seconds_per_task < self.seconds_per_task else (self, other)
+            if faster.allowed_level < slower.allowed_level:
+                raise ValidationError({"allowed_level": _(MSG_BANDS_NOT_MONOTONIC) % {
+                    "faster": faster.seconds_per_task, "faster_level": faster.allowed_level,
+                    "slower": slower.seconds_per_task, "slower_level": slower.allowed_level,
+                }})
+
+    @staticmethod
+    def level_in(bands: list["QueryTimeThreshold"], *, total_seconds: Decimal, task_count: int) -> int:
+        """Highest level ``bands`` (fastest first) allow for ``total_seconds`` over
+        ``task_count`` tasks: the first band with total ≤ seconds_per_task × task_count;
+        0 when the result is slower than every band."""
+        for band in bands:
+            if total_seconds <= band.seconds_per_task * task_count:
+                return band.allowed_level
+        return 0
 
     @classmethod
-    def level_for(cls, seconds: Decimal) -> int | None:
-        """Highest level allowed for a total of ``seconds``; None when no row matches."""
-        for row in cls.objects.all():
-            if row.below_seconds is None or seconds < row.below_seconds:
-                return row.allowed_level
-        return None
+    def level_for(cls, *, total_seconds: Decimal, task_count: int) -> int:
+        """Highest level the saved bands allow for ``total_seconds`` over ``task_count`` tasks
+        (0 when slower than every band)."""
+        return cls.level_in(cls.objects.bands(), total_seconds=total_seconds, task_count=task_count)
 
 
 class QueryTask(models.Model):
@@ -190,6 +340,14 @@ class QueryTestSession(models.Model):
     elapsed_seconds = models.DecimalField(_("elapsed (s)"), max_digits=9, decimal_places=1, null=True, blank=True)
     total_seconds = models.DecimalField(_("total time (s)"), max_digits=9, decimal_places=1, null=True, blank=True)
     allowed_level = models.PositiveSmallIntegerField(_("highest level allowed"), null=True, blank=True)
+    deadline_at = models.DateTimeField(
+        _("deadline"), null=True, blank=True,
+        help_text=_("Start + task count × the time limit per task, fixed when the test starts."),
+    )
+    expired = models.BooleanField(
+        _("abandoned"), default=False,
+        help_text=_("Not finished by its deadline: closed then, unanswered tasks counted as wrong, level 0."),
+    )
 
     class Meta:
         verbose_name = _("query-time test session")
@@ -207,6 +365,19 @@ class QueryTestSession(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.finished_at is not None
+
+    def is_overdue(self, now=None) -> bool:
+        """True when the test is still open but its deadline has passed (it will be closed as
+        abandoned by the next answer, start or the scheduled job)."""
+        now = now or timezone.now()
+        return self.finished_at is None and self.deadline_at is not None and now > self.deadline_at
+
+    @property
+    def seconds_per_task(self) -> Decimal | None:
+        """Total time (with penalties) divided by the task count, to 0.001 s; None while unfinished."""
+        if self.total_seconds is None or not self.task_count:
+            return None
+        return (self.total_seconds / self.task_count).quantize(Decimal("0.001"))
 
     def next_answer(self) -> "QueryTestAnswer | None":
         """The first unanswered task of this session, or None when all are answered."""

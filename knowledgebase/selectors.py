@@ -1,7 +1,20 @@
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from knowledgebase.diff import fields_diff_html
-from knowledgebase.models import Category, Entry, QueryTestSession
+from knowledgebase.models import (
+    Category,
+    Entry,
+    QueryTestSession,
+    QueryTimeTest,
+    QueryTimeThreshold,
+)
 from review.models import Proposal
 
 
@@ -68,15 +81,240 @@ def proposal_diff_html(proposal: Proposal):
     return payload_diff_html(entry=entry if proposal.kind == "kb_revision" else None, payload=proposal.payload)
 
 
-def latest_query_time_result(employee) -> QueryTestSession | None:
-    """The employee's most recent finished query-time test (its allowed_level is what the
-    promotion engine reads); None when they never finished one."""
-    return (
-        QueryTestSession.objects.filter(employee=employee, finished_at__isnull=False)
-        .order_by("-finished_at", "-pk")
-        .first()
-    )
+def _sort_best(session: QueryTestSession) -> tuple:
+    # Highest level first, then the fastest time per task, then the newest.
+    level = session.allowed_level if session.allowed_level is not None else -1
+    return (-level, session.total_seconds / session.task_count, -session.finished_at.timestamp(), -session.pk)
+
+
+def pick_counting_result(results: Sequence[QueryTestSession], *, config: QueryTimeTest) -> QueryTestSession | None:
+    """The result that counts among one employee's finished ``results`` (newest first) under
+    the configured rule: the latest one, or the best of those finished within N days before
+    the latest one. None for no results. The one place the rule lives: the per-employee
+    selector and the calibration page both call it."""
+    if not results:
+        return None
+    latest = results[0]
+    if config.counting_rule != QueryTimeTest.CountingRule.BEST_RECENT:
+        return latest
+    window_start = best_window_start(latest.finished_at, config=config)
+    return min((r for r in results if r.finished_at >= window_start), key=_sort_best)
+
+
+def best_window_start(latest_finished_at: datetime, *, config: QueryTimeTest) -> datetime:
+    """Start of the "best within N days" window: local midnight N calendar days before the
+    day of the latest result (so "within 30 days" means dates, not seconds)."""
+    day = timezone.localdate(latest_finished_at) - timedelta(days=config.best_window_days)
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def counting_query_time_result(
+    employee, *, since: datetime | None = None, until: datetime | None = None
+) -> QueryTestSession | None:
+    """The employee's query-time result that counts under the configured rule (see
+    pick_counting_result) among the tests finished within [since, until] (None: open
+    ended). Abandoned tests are results too (level 0). None when no test finished in the
+    range. At most three queries."""
+    config = QueryTimeTest.current()
+    finished = QueryTestSession.objects.filter(employee=employee, finished_at__isnull=False)
+    if since is not None:
+        finished = finished.filter(finished_at__gte=since)
+    if until is not None:
+        finished = finished.filter(finished_at__lte=until)
+    finished = finished.order_by("-finished_at", "-pk")
+    latest = finished.first()
+    if latest is None or config.counting_rule != QueryTimeTest.CountingRule.BEST_RECENT:
+        return latest
+    window = list(finished.filter(finished_at__gte=best_window_start(latest.finished_at, config=config)))
+    return pick_counting_result(window, config=config)
+
+
+def query_test_next_start_at(employee, *, config: QueryTimeTest | None = None) -> datetime | None:
+    """The first moment the employee may start a new query-time test: their latest start
+    (finished, abandoned or running) + the waiting period; None when they never started one."""
+    config = config or QueryTimeTest.current()
+    last_start = (QueryTestSession.objects.filter(employee=employee).order_by("-started_at")
+                  .values_list("started_at", flat=True).first())
+    return None if last_start is None else last_start + timedelta(hours=config.retake_wait_hours)
 
 
 def query_test_sessions_of(employee) -> QuerySet[QueryTestSession]:
     return QueryTestSession.objects.filter(employee=employee).order_by("-started_at", "-pk")
+
+
+# --- calibration of the query-time thresholds ----------------------------------------
+
+CALIBRATION_DEFAULT_DAYS = 90
+CALIBRATION_MAX_DAYS = 730
+HISTOGRAM_BIN = Decimal("0.1")  # seconds per task
+HISTOGRAM_MAX_BINS = 30
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class HistogramBin:
+    """Results with lower < seconds per task ≤ upper (upper None: every slower result)."""
+
+    lower: Decimal
+    upper: Decimal | None
+    count: int
+
+
+@dataclass(frozen=True)
+class BandShare:
+    """Employees whose counting result falls in a band: slower than ``slower_than`` (None: the
+    fastest band) and at most ``at_most`` seconds per task (None: slower than every band)."""
+
+    allowed_level: int
+    slower_than: Decimal | None
+    at_most: Decimal | None
+    employees: int
+    percent: Decimal | None
+
+
+@dataclass(frozen=True)
+class ReferenceCheck:
+    """Share of the reference group allowed at least ``level`` (per-task time ≤ ``limit``)
+    against the seed's reference share."""
+
+    level: int
+    limit: Decimal | None
+    target_percent: int
+    within: int
+    observed_percent: Decimal | None
+
+
+@dataclass(frozen=True)
+class SuggestedBand:
+    allowed_level: int
+    current: Decimal | None
+    suggested: Decimal | None
+
+
+@dataclass
+class QueryTimeCalibration:
+    days: int
+    since: datetime
+    until: datetime
+    result_count: int
+    employee_count: int
+    histogram: list[HistogramBin]
+    bands: list[BandShare]
+    reference_months: int
+    reference_hired_on_or_before: date
+    reference_count: int
+    reference: list[ReferenceCheck]
+    suggestions: list[SuggestedBand]
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(100 * part) / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last_day))
+
+
+def nearest_rank(sorted_values: Sequence[Decimal], percent: int) -> Decimal:
+    """The smallest value that at least ``percent`` % of ``sorted_values`` (ascending, not
+    empty) are at most: the value of rank ⌈percent × n / 100⌉."""
+    rank = -(-percent * len(sorted_values) // 100)
+    return sorted_values[max(rank, 1) - 1]
+
+
+def _histogram(values: Sequence[Decimal]) -> list[HistogramBin]:
+    if not values:
+        return []
+    lowest = (min(values) / HISTOGRAM_BIN).to_integral_value(rounding=ROUND_CEILING) * HISTOGRAM_BIN - HISTOGRAM_BIN
+    needed = int(((max(values) - lowest) / HISTOGRAM_BIN).to_integral_value(rounding=ROUND_CEILING))
+    bins = max(min(needed, HISTOGRAM_MAX_BINS), 1)
+    counts = [0] * bins
+    for value in values:
+        index = int(((value - lowest) / HISTOGRAM_BIN).to_integral_value(rounding=ROUND_CEILING)) - 1
+        counts[min(max(index, 0), bins - 1)] += 1
+    out = []
+    for i, count in enumerate(counts):
+        lower = lowest + HISTOGRAM_BIN * i
+        upper = None if i == bins - 1 and needed > bins else lower + HISTOGRAM_BIN
+        out.append(HistogramBin(lower=lower, upper=upper, count=count))
+    return out
+
+
+def query_time_calibration(*, days: int = CALIBRATION_DEFAULT_DAYS, now: datetime | None = None) -> QueryTimeCalibration:
+    """What the query-time results finished in the last ``days`` days say about the bands:
+    the per-task distribution of every result, the share of employees (by their counting
+    result within the window) in each current band, the reference group (at least
+    ``reference_service_months`` of service by hire date) against the seed's shares, and
+    suggested thresholds — level 1 at the reference group's level-1 percentile (nearest rank,
+    rounded up to 0.01 s), level 5 at its level-5 percentile, levels 2 and 3–4 evenly between.
+    Three queries whatever the number of results."""
+    until = now or timezone.now()
+    since = until - timedelta(days=days)
+    config = QueryTimeTest.current()
+    bands = QueryTimeThreshold.objects.bands()
+    results = list(
+        QueryTestSession.objects.filter(finished_at__isnull=False, finished_at__gte=since, finished_at__lte=until)
+        .select_related("employee").only(
+            "pk", "employee_id", "employee__hire_date", "finished_at", "task_count", "total_seconds",
+            "allowed_level", "expired",
+        )
+        .order_by("employee_id", "-finished_at", "-pk")
+    )
+    by_employee: dict[int, list[QueryTestSession]] = {}
+    for result in results:
+        by_employee.setdefault(result.employee_id, []).append(result)
+    counting = [pick_counting_result(rows, config=config) for rows in by_employee.values()]
+
+    def band_index(result: QueryTestSession) -> int:
+        """Index of the fastest band the result is within; len(bands) when slower than all."""
+        if not result.expired:
+            for i, band in enumerate(bands):
+                if result.total_seconds <= band.seconds_per_task * result.task_count:
+                    return i
+        return len(bands)
+
+    in_band = [0] * (len(bands) + 1)
+    for result in counting:
+        in_band[band_index(result)] += 1
+    shares = [
+        BandShare(allowed_level=band.allowed_level, slower_than=bands[i - 1].seconds_per_task if i else None,
+                  at_most=band.seconds_per_task, employees=in_band[i], percent=_percent(in_band[i], len(counting)))
+        for i, band in enumerate(bands)
+    ]
+    shares.append(BandShare(allowed_level=0, slower_than=bands[-1].seconds_per_task if bands else None, at_most=None,
+                            employees=in_band[-1], percent=_percent(in_band[-1], len(counting))))
+
+    hired_by = _months_before(timezone.localtime(until).date(), config.reference_service_months)
+    reference = [r for r in counting if r.employee.hire_date is not None and r.employee.hire_date <= hired_by]
+    reference_levels = [0 if band_index(r) == len(bands) else bands[band_index(r)].allowed_level for r in reference]
+    checks = []
+    for level, target in ((1, config.reference_level1_percent), (5, config.reference_level5_percent)):
+        allowing = [b.seconds_per_task for b in bands if b.allowed_level >= level]
+        within = sum(1 for lv in reference_levels if lv >= level)
+        checks.append(ReferenceCheck(level=level, limit=max(allowing) if allowing else None, target_percent=target,
+                                     within=within, observed_percent=_percent(within, len(reference))))
+
+    current = {}
+    for band in bands:  # the slowest band allowing each level is its threshold
+        current[band.allowed_level] = band.seconds_per_task
+    suggested: dict[int, Decimal | None] = dict.fromkeys((5, 4, 2, 1))
+    if reference:
+        per_task = sorted(r.total_seconds / r.task_count for r in reference)
+        level1 = nearest_rank(per_task, config.reference_level1_percent).quantize(CENT, rounding=ROUND_CEILING)
+        level5 = nearest_rank(per_task, config.reference_level5_percent).quantize(CENT, rounding=ROUND_CEILING)
+        step = (level1 - level5) / 3
+        suggested = {5: level5, 4: (level5 + step).quantize(CENT, rounding=ROUND_HALF_UP),
+                     2: (level1 - step).quantize(CENT, rounding=ROUND_HALF_UP), 1: level1}
+    suggestions = [SuggestedBand(allowed_level=level, current=current.get(level), suggested=value)
+                   for level, value in suggested.items()]
+    return QueryTimeCalibration(
+        days=days, since=since, until=until, result_count=len(results), employee_count=len(counting),
+        histogram=_histogram([r.total_seconds / r.task_count for r in results]), bands=shares,
+        reference_months=config.reference_service_months, reference_hired_on_or_before=hired_by,
+        reference_count=len(reference), reference=checks, suggestions=suggestions,
+    )

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from knowledgebase.models import Entry
+from knowledgebase.selectors import CALIBRATION_DEFAULT_DAYS, CALIBRATION_MAX_DAYS
 
 
 class SearchHitSerializer(serializers.Serializer):
@@ -34,3 +35,55 @@ class NewEntryProposalInput(serializers.Serializer):
 class RevisionProposalInput(NewEntryProposalInput):
     entry_id = serializers.IntegerField()
     base_version = serializers.IntegerField(min_value=1)
+
+
+# --- query-time calibration ------------------------------------------------------------
+
+class CalibrationInput(serializers.Serializer):
+    days = serializers.IntegerField(required=False, min_value=1, max_value=CALIBRATION_MAX_DAYS,
+                                    default=CALIBRATION_DEFAULT_DAYS)
+
+
+class HistogramBinSerializer(serializers.Serializer):
+    lower = serializers.DecimalField(max_digits=6, decimal_places=1, help_text="Seconds per task (exclusive).")
+    upper = serializers.DecimalField(max_digits=6, decimal_places=1, allow_null=True,
+                                     help_text="Seconds per task (inclusive); null: every slower result.")
+    count = serializers.IntegerField()
+
+
+class BandShareSerializer(serializers.Serializer):
+    allowed_level = serializers.IntegerField()
+    slower_than = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True)
+    at_most = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True,
+                                       help_text="Null: slower than every band (level 0).")
+    employees = serializers.IntegerField()
+    percent = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+
+
+class ReferenceCheckSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    limit = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True)
+    target_percent = serializers.IntegerField()
+    within = serializers.IntegerField()
+    observed_percent = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+
+
+class SuggestedBandSerializer(serializers.Serializer):
+    allowed_level = serializers.IntegerField()
+    current = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True)
+    suggested = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+
+
+class CalibrationSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    result_count = serializers.IntegerField()
+    employee_count = serializers.IntegerField()
+    histogram = HistogramBinSerializer(many=True)
+    bands = BandShareSerializer(many=True)
+    reference_months = serializers.IntegerField()
+    reference_hired_on_or_before = serializers.DateField()
+    reference_count = serializers.IntegerField()
+    reference = ReferenceCheckSerializer(many=True)
+    suggestions = SuggestedBandSerializer(many=True)

@@ -1,12 +1,15 @@
 """Writes of the knowledge base: entries change only through applied review proposals."""
 
 import random
-from decimal import ROUND_DOWN, Decimal
+from datetime import timedelta
+from decimal import ROUND_CEILING, Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from knowledgebase import search
 from knowledgebase.models import (
@@ -18,6 +21,7 @@ from knowledgebase.models import (
     QueryTimeTest,
     QueryTimeThreshold,
 )
+from knowledgebase.selectors import query_test_next_start_at
 from review.models import Proposal
 from review.registry import StaleBaseVersion
 from review.services import OutdatedBaseVersion, ReviewError, proposal_create
@@ -158,14 +162,53 @@ def current_version(proposal: Proposal) -> int | None:
 
 # --- query-time test -------------------------------------------------------------------
 
-@transaction.atomic
+MSG_RETAKE_TOO_SOON = gettext_noop(
+    "You can start the next query-time test from %(when)s (one start every %(hours)s hours; "
+    "an abandoned test counts as a start)."
+)
+MSG_TIME_UP = gettext_noop(
+    "The time limit of this test has passed: it was closed with the unanswered tasks counted as wrong "
+    "and allows level 0."
+)
+
+
+class RetakeTooSoon(QueryTestError):
+    """A new start inside the waiting period; ``next_allowed_at`` is the first moment allowed."""
+
+    def __init__(self, message: str, *, next_allowed_at):
+        super().__init__(message)
+        self.next_allowed_at = next_allowed_at
+
+
+def _ceil_tenth(seconds: float) -> Decimal:
+    """Seconds rounded up to 0.1 s: a measured time is never rounded in the employee's favour,
+    so "at most 120 s" means it."""
+    return Decimal(str(seconds)).quantize(Decimal("0.1"), rounding=ROUND_CEILING)
+
+
 def query_test_start(*, employee) -> QueryTestSession:
     """Start a test (or return the one already running): draw N active tasks at random.
-    The start time is the server's clock."""
+    The start time is the server's clock. A running test past its deadline is first closed
+    as abandoned, in its own transaction, so a refused start cannot undo that. Raises
+    RetakeTooSoon inside the waiting period after the previous start (any start: finished,
+    abandoned or running), QueryTestError when there are too few tasks."""
+    query_test_expire_overdue(employee=employee)
+    return _query_test_start(employee=employee)
+
+
+@transaction.atomic
+def _query_test_start(*, employee) -> QueryTestSession:
+    get_user_model().objects.select_for_update().filter(pk=employee.pk).first()  # lock order: employee first
+    now = timezone.now()
+    config = QueryTimeTest.current()
     running = QueryTestSession.objects.filter(employee=employee, finished_at__isnull=True).first()
     if running is not None:
-        return running
-    config = QueryTimeTest.current()
+        return running  # its deadline passes only now: the next answer closes it
+    next_allowed_at = query_test_next_start_at(employee, config=config)
+    if next_allowed_at is not None and now < next_allowed_at:
+        when = timezone.localtime(next_allowed_at).strftime("%Y-%m-%d %H:%M")
+        raise RetakeTooSoon(_(MSG_RETAKE_TOO_SOON) % {"when": when, "hours": config.retake_wait_hours},
+                            next_allowed_at=next_allowed_at)
     task_ids = list(QueryTask.objects.filter(active=True).values_list("pk", flat=True))
     if len(task_ids) < config.task_count:
         raise QueryTestError(
@@ -173,10 +216,11 @@ def query_test_start(*, employee) -> QueryTestSession:
             % {"needed": config.task_count, "available": len(task_ids)}
         )
     drawn = random.SystemRandom().sample(task_ids, config.task_count)
+    deadline = now + timedelta(seconds=float(config.time_limit_seconds_per_task * config.task_count))
     try:
         with transaction.atomic():
             session = QueryTestSession.objects.create(
-                employee=employee, started_at=timezone.now(), task_count=config.task_count
+                employee=employee, started_at=now, task_count=config.task_count, deadline_at=deadline
             )
     except IntegrityError:  # a double click started one a moment ago
         return QueryTestSession.objects.get(employee=employee, finished_at__isnull=True)
@@ -189,11 +233,15 @@ def query_test_start(*, employee) -> QueryTestSession:
 @transaction.atomic
 def query_test_answer(*, session_id: int, employee, position: int, entry_id: int) -> QueryTestSession:
     """Record the entry picked for the task at ``position`` (must be the next open task).
-    Finishes the test after the last task. Raises QueryTestSession.DoesNotExist for
-    somebody else's session."""
+    Finishes the test after the last task. Past the deadline the answer is not recorded and
+    the test is closed as abandoned (the returned session has ``expired`` set). Raises
+    QueryTestSession.DoesNotExist for somebody else's session."""
     session = QueryTestSession.objects.select_for_update().get(pk=session_id, employee=employee)
     if session.is_finished:
         raise QueryTestError(_("This test is already finished."))
+    if session.is_overdue():
+        _query_test_close(session, expired=True)
+        return session
     answer = session.next_answer()
     if answer is None or answer.position != position:
         raise QueryTestError(_("This task was already answered."))
@@ -205,21 +253,63 @@ def query_test_answer(*, session_id: int, employee, position: int, entry_id: int
     answer.answered_at = timezone.now()
     answer.save(update_fields=["chosen", "is_correct", "answered_at"])
     if position == session.task_count:
-        _query_test_finish(session)
+        _query_test_close(session, expired=False)
     return session
 
 
-def _query_test_finish(session: QueryTestSession) -> None:
-    """Total time = server-measured elapsed time (cut to 0.1 s, so "< 120 s" keeps its
-    meaning) + wrong answers × the configured penalty; the threshold table maps it to the
-    highest level allowed."""
+def query_test_expire_overdue(*, now=None, employee=None) -> int:
+    """Close every running test (of ``employee``, None: of everybody) past its deadline as
+    abandoned: scheduled every few minutes, and called by starts and answers. Each test is
+    re-read under its row lock in its own transaction, so a run that overlaps another, or an
+    answer arriving at the same moment, closes nothing twice. Returns how many it closed."""
+    now = now or timezone.now()
+    closed = 0
+    overdue = QueryTestSession.objects.filter(finished_at__isnull=True, deadline_at__lt=now)
+    if employee is not None:
+        overdue = overdue.filter(employee=employee)
+    for pk in list(overdue.values_list("pk", flat=True)):
+        with transaction.atomic():
+            session = QueryTestSession.objects.select_for_update(skip_locked=True).filter(
+                pk=pk, finished_at__isnull=True).first()
+            if session is not None and session.is_overdue(now):
+                _query_test_close(session, expired=True)
+                closed += 1
+    return closed
+
+
+def _query_test_close(session: QueryTestSession, *, expired: bool) -> None:
+    """Finish a test (caller holds its row lock). Total time = server-measured elapsed time
+    (rounded up to 0.1 s) + wrong answers × the configured penalty; the level is the fastest
+    band with total ≤ seconds per task × the session's own task count (0 when slower than
+    every band). An abandoned test is closed at its deadline with its unanswered tasks counted
+    as wrong, and allows level 0 whatever the bands say."""
     config = QueryTimeTest.current()
-    session.finished_at = timezone.now()
-    session.wrong_count = session.answers.filter(is_correct=False).count()
-    elapsed = Decimal((session.finished_at - session.started_at).total_seconds()).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
-    session.elapsed_seconds = elapsed
+    session.finished_at = session.deadline_at if expired else timezone.now()
+    session.expired = expired
+    session.wrong_count = session.answers.exclude(is_correct=True).count()
+    session.elapsed_seconds = _ceil_tenth((session.finished_at - session.started_at).total_seconds())
     session.penalty_seconds = config.wrong_answer_penalty_seconds * session.wrong_count
-    session.total_seconds = elapsed + session.penalty_seconds
-    session.allowed_level = QueryTimeThreshold.level_for(session.total_seconds)
-    session.save(update_fields=["finished_at", "wrong_count", "elapsed_seconds", "penalty_seconds",
+    session.total_seconds = session.elapsed_seconds + session.penalty_seconds
+    session.allowed_level = 0 if expired else QueryTimeThreshold.level_for(
+        total_seconds=session.total_seconds, task_count=session.task_count)
+    session.save(update_fields=["finished_at", "expired", "wrong_count", "elapsed_seconds", "penalty_seconds",
                                 "total_seconds", "allowed_level"])
+
+
+@transaction.atomic
+def query_test_result_backfill(
+    *, employee, finished_at, task_count: int, elapsed_seconds: Decimal, wrong_count: int = 0,
+) -> QueryTestSession:
+    """Demo-only: record a past finished result without sitting it (no answers are stored).
+    The level is decided by the same bands as a real test, with the current penalty."""
+    config = QueryTimeTest.current()
+    penalty = config.wrong_answer_penalty_seconds * wrong_count
+    total = Decimal(elapsed_seconds) + penalty
+    started_at = finished_at - timedelta(seconds=float(elapsed_seconds))
+    return QueryTestSession.objects.create(
+        employee=employee, started_at=started_at, finished_at=finished_at,
+        deadline_at=started_at + timedelta(seconds=float(config.time_limit_seconds_per_task * task_count)),
+        task_count=task_count, wrong_count=wrong_count, penalty_seconds=penalty,
+        elapsed_seconds=Decimal(elapsed_seconds), total_seconds=total,
+        allowed_level=QueryTimeThreshold.level_for(total_seconds=total, task_count=task_count),
+    )

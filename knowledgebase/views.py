@@ -3,13 +3,14 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
 from knowledgebase import search, services
 from knowledgebase.diff import fields_diff_html
-from knowledgebase.forms import EntryProposalForm, RevisionProposalForm, SearchForm
+from knowledgebase.forms import CalibrationForm, EntryProposalForm, RevisionProposalForm, SearchForm
 from knowledgebase.models import (
     Category,
     Entry,
@@ -18,11 +19,16 @@ from knowledgebase.models import (
     QueryTimeThreshold,
 )
 from knowledgebase.selectors import (
+    CALIBRATION_DEFAULT_DAYS,
+    HISTOGRAM_BIN,
+    counting_query_time_result,
     entry_fields,
     entry_history,
     entry_version_fields,
     payload_diff_html,
+    query_test_next_start_at,
     query_test_sessions_of,
+    query_time_calibration,
 )
 from review import registry
 from review.models import Proposal
@@ -192,9 +198,14 @@ def _own_session(request, pk: int) -> QueryTestSession:
 @require_GET
 @permission_required(roles.STUDY, raise_exception=True)
 def query_test_home(request):
+    config = QueryTimeTest.current()
     page = Paginator(query_test_sessions_of(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    next_start_at = query_test_next_start_at(request.user, config=config)
+    bands = [{"band": band, "total": band.seconds_per_task * config.task_count}
+             for band in QueryTimeThreshold.objects.bands()]
     return render(request, "knowledgebase/query_test_home.html", {
-        "config": QueryTimeTest.current(), "thresholds": list(QueryTimeThreshold.objects.all()), "page": page,
+        "config": config, "bands": bands, "page": page, "counting": counting_query_time_result(request.user),
+        "next_start_at": next_start_at if next_start_at and next_start_at > timezone.now() else None,
     })
 
 
@@ -238,6 +249,8 @@ def query_test_answer_view(request, pk: int):
                                              entry_id=entry_id)
     except services.QueryTestError as exc:
         messages.error(request, str(exc))
+    if session.expired:
+        messages.error(request, _(services.MSG_TIME_UP))
     if session.is_finished:
         return redirect("knowledgebase:query_test_result", pk=session.pk)
     return redirect("knowledgebase:query_test_task", pk=session.pk)
@@ -251,3 +264,50 @@ def query_test_result(request, pk: int):
         return redirect("knowledgebase:query_test_task", pk=session.pk)
     answers = session.answers.select_related("task__answer", "chosen").order_by("position")
     return render(request, "knowledgebase/query_test_result.html", {"session": session, "answers": answers})
+
+
+# --- calibration (training managers) ------------------------------------------------------
+
+def _histogram_chart(calibration) -> dict:
+    """Coordinates for the server-rendered SVG histogram (per-task seconds), with a marker at
+    each current threshold that falls inside the plotted range."""
+    bins = calibration.histogram
+    left, top, plot_h, bar_w = 40, 10, 160, 22
+    tallest = max((b.count for b in bins), default=0) or 1
+    bars = []
+    for i, b in enumerate(bins):
+        height = round(plot_h * b.count / tallest)
+        bars.append({"x": left + i * bar_w, "y": top + plot_h - height, "width": bar_w - 2, "height": height,
+                     "count": b.count, "lower": b.lower, "upper": b.upper, "label_x": left + i * bar_w + bar_w // 2})
+    markers = []
+    if bins:
+        low = bins[0].lower
+        for share in calibration.bands:
+            if share.at_most is None:
+                continue
+            position = (share.at_most - low) / HISTOGRAM_BIN
+            if 0 <= position <= len(bins):
+                markers.append({"x": round(left + float(position) * bar_w, 1), "label": share.at_most,
+                                "level": share.allowed_level})
+    return {"bars": bars, "markers": markers, "left": left, "top": top, "plot_h": plot_h,
+            "baseline": top + plot_h, "width": left + max(len(bins), 1) * bar_w + 20, "height": top + plot_h + 40,
+            "tallest": tallest}
+
+
+def _calibration_days(request) -> tuple[CalibrationForm, int]:
+    form = CalibrationForm(request.GET or None)
+    days = form.cleaned_data["days"] if form.is_valid() and form.cleaned_data.get("days") else CALIBRATION_DEFAULT_DAYS
+    return form, days
+
+
+@require_GET
+@permission_required(roles.MANAGE_TRAINING, raise_exception=True)
+def query_time_calibration_page(request):
+    """Recent results against the bands and the seed's reference shares, with suggested
+    thresholds; a training manager changes the bands in admin."""
+    form, days = _calibration_days(request)
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    calibration = query_time_calibration(days=days)
+    return render(request, "knowledgebase/query_time_calibration.html", {
+        "form": form, "calibration": calibration, "chart": _histogram_chart(calibration),
+    }, status=status)

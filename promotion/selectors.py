@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from casebase.models import Case
 from casebase.selectors import training_cases_studied
-from knowledgebase.selectors import latest_query_time_result
+from knowledgebase.selectors import counting_query_time_result
 from points.selectors import points_balance
 from promotion.models import (
     ExamAttempt,
@@ -118,7 +118,7 @@ def promotion_checklist(employee, level: int | None = None) -> list[ChecklistIte
     ))
 
     if req.query_time_required:
-        result = latest_query_time_result(employee)
+        result = counting_query_time_result(employee)
         allowed = result.allowed_level if result else None
         items.append(ChecklistItem(
             "query_time", allowed is not None and allowed >= level,
@@ -185,9 +185,8 @@ def retention_status(period: RetentionPeriod, now: datetime | None = None) -> Re
                if period.apprentices_task and period.apprentice_from_level is not None else 0)
     attempts = list(period.exam_attempts.values_list("status", flat=True))
     passed = ExamAttempt.Status.PASSED in attempts
-    result = latest_query_time_result(period.employee)
-    query_ok = bool(result and period.retest_opens_at <= result.finished_at <= period.due_at
-                    and result.allowed_level is not None and result.allowed_level >= period.level)
+    result = counting_query_time_result(period.employee, since=period.retest_opens_at, until=period.due_at)
+    query_ok = bool(result and result.allowed_level is not None and result.allowed_level >= period.level)
     return RetentionStatus(
         period=period, points_earned=earned, points_met=earned >= period.points_task,
         apprentices_brought=brought, apprentices_met=brought >= period.apprentices_task, exam_passed=passed,

@@ -30,3 +30,21 @@ def test_demo_loads_twice_with_a_searchable_kb_an_applied_revision_and_open_prop
     assert Proposal.objects.open().count() == 3
     assert set(CommitteeMembership.objects.filter(active=True).values_list("member__staff_id", flat=True)) == {
         "HB9201", "HB9202", "HB9203", "HB0005", "HB0006"}
+
+
+def test_demo_query_time_results_give_the_calibration_page_numbers():
+    from accounts.models import User
+    from knowledgebase.models import QueryTestSession
+    from knowledgebase.selectors import query_time_calibration
+
+    load_demo()
+    load_demo()
+    # then: every demo CSR has results (loaded once), all 10-task tests like the demo settings
+    assert set(QueryTestSession.objects.values_list("task_count", flat=True)) == {10}
+    calibration = query_time_calibration()
+    csrs = User.objects.filter(groups__name="CSR").distinct().count()
+    assert calibration.employee_count == csrs and calibration.result_count > csrs
+    assert calibration.reference_count > 20
+    assert all(c.observed_percent is not None for c in calibration.reference)
+    assert all(s.suggested is not None for s in calibration.suggestions)
+    assert sum(1 for b in calibration.bands if b.employees) >= 4  # results spread over the bands

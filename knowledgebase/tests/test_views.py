@@ -115,12 +115,12 @@ def test_entry_diff_between_two_versions(client, csr, entry):
 
 
 def test_query_test_flow_through_the_pages(client, csr):
-    QueryTimeTest.objects.filter(pk=1).update(task_count=2)
-    tasks = QueryTaskFactory.create_batch(2)
+    QueryTimeTest.objects.filter(pk=1).update(task_count=10)
+    tasks = QueryTaskFactory.create_batch(10)
     client.force_login(csr)
     response = client.post(reverse("knowledgebase:query_test_start"))
     session_url = response.url
-    for _ in range(2):
+    for _ in range(10):
         page = client.get(session_url)
         answer = page.context["answer"]
         response = client.post(session_url + "answer/", {"position": answer.position, "entry": answer.task.answer_id})
@@ -132,8 +132,8 @@ def test_query_test_flow_through_the_pages(client, csr):
 
 
 def test_query_test_pages_of_somebody_else_are_404(client, csr):
-    QueryTimeTest.objects.filter(pk=1).update(task_count=1)
-    QueryTaskFactory()
+    QueryTimeTest.objects.filter(pk=1).update(task_count=10)
+    QueryTaskFactory.create_batch(10)
     client.force_login(csr)
     url = client.post(reverse("knowledgebase:query_test_start")).url
     client.force_login(UserFactory(roles=["CSR"]))

@@ -55,21 +55,23 @@ def fail_exam(employee, level: int) -> ExamAttempt:
 
 
 def small_query_test() -> None:
-    """Three tasks per query-time test (the thresholds stay the seeded defaults)."""
-    QueryTimeTest.objects.filter(pk=1).update(task_count=3, wrong_answer_penalty_seconds=Decimal("10"))
-    if QueryTask.objects.filter(active=True).count() < 3:
-        QueryTaskFactory.create_batch(3)
+    """Ten tasks per query-time test, the smallest allowed (the per-task bands stay the seeded defaults)."""
+    QueryTimeTest.objects.filter(pk=1).update(task_count=10, wrong_answer_penalty_seconds=Decimal("10"))
+    if QueryTask.objects.filter(active=True).count() < 10:
+        QueryTaskFactory.create_batch(10)
 
 
 def sit_query_test(employee, *, total_seconds: float, start: datetime | None = None):
-    """Take the KB query-time test through knowledgebase's services, finishing after
-    ``total_seconds`` on the server clock (time_machine), all answers right."""
+    """Take the KB query-time test through knowledgebase's services, all answers right, at the
+    pace of ``total_seconds`` on the seed's 100-task scale (145 means 1.45 s per task): the
+    10-task test finishes after total_seconds × 10 / 100 on the server clock (time_machine)."""
     small_query_test()
     start = start or timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         session = kb_services.query_test_start(employee=employee)
+        finish = total_seconds * session.task_count / 100
         for position in range(1, session.task_count + 1):
-            clock.move_to(start + timedelta(seconds=total_seconds * position / session.task_count))
+            clock.move_to(start + timedelta(seconds=finish * position / session.task_count))
             answer = session.answers.get(position=position)
             session = kb_services.query_test_answer(session_id=session.pk, employee=employee, position=position,
                                                     entry_id=answer.task.answer_id)
