@@ -293,7 +293,9 @@ class CaseStudy(models.Model):
 
 
 class CaseRating(models.Model):
-    """An employee's rating of a case: one row per employee and case, changed in place."""
+    """An employee's rating of a case: one row per employee and case, written once and never
+    changed (一人一案只能评价一次). casebase.services.case_rate is the only writer; save()
+    refuses to update an existing row."""
 
     class Value(models.TextChoices):
         EXCELLENT = "excellent", _("Excellent")
@@ -305,7 +307,7 @@ class CaseRating(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_ratings", verbose_name=_("employee")
     )
     value = models.CharField(_("rating"), max_length=10, choices=Value.choices)
-    rated_at = models.DateTimeField(_("rated at"), auto_now=True)
+    rated_at = models.DateTimeField(_("rated at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("case rating")
@@ -315,6 +317,11 @@ class CaseRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee} – {self.case}: {self.get_value_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("A case rating is final; it cannot be changed.")
+        super().save(*args, **kwargs)
 
 
 class RetirementCandidate(models.Model):

@@ -51,10 +51,15 @@ MSG_PARTICIPANT_UNKNOWN = gettext_noop("No active employee has the staff ID %(st
 MSG_PARTICIPANT_SELF = gettext_noop("%(staff_id)s is your own staff ID; name only the colleagues who worked with you.")
 MSG_PARTICIPANT_TWICE = gettext_noop("%(staff_id)s is named twice.")
 MSG_PARTICIPANT_TOO_MANY = gettext_noop("Name at most %(max)s other participants; %(staff_id)s is one too many.")
+MSG_ALREADY_RATED = gettext_noop("You have already rated this case; a rating cannot be changed.")
 
 
 class CaseError(ReviewError):
     """A rule of the case libraries refused the action (HTTP 400 / form error)."""
+
+
+class CaseAlreadyRated(CaseError):
+    """The employee rated the case before; ratings are final (HTTP 409 / page message)."""
 
 
 class ParticipantsInvalid(CaseError):
@@ -400,13 +405,21 @@ def case_mark_studied(*, employee, case_id: int) -> tuple[CaseStudy, bool]:
 
 @transaction.atomic
 def case_rate(*, employee, case_id: int, value: str) -> CaseRating:
-    """Set ``employee``'s rating of a case in their study scope; a change updates the one
-    row (unique per employee and case)."""
+    """Record ``employee``'s one rating of a case in their study scope (一人一案只能评价一次).
+    Raises CaseError for a value other than excellent/average/poor, Case.DoesNotExist outside
+    the study scope, and CaseAlreadyRated (MSG_ALREADY_RATED) when the employee rated the
+    case before — also when two first ratings race: the unique constraint (employee, case)
+    refuses the second row and its request gets the same refusal."""
     if value not in CaseRating.Value.values:
         raise CaseError(_("Choose excellent, average or poor."))
     case = study_cases(employee).get(pk=case_id)
-    rating, _created = CaseRating.objects.update_or_create(employee=employee, case=case, defaults={"value": value})
-    return rating
+    if CaseRating.objects.filter(employee=employee, case=case).exists():
+        raise CaseAlreadyRated(_(MSG_ALREADY_RATED))
+    try:
+        with transaction.atomic():
+            return CaseRating.objects.create(employee=employee, case=case, value=value)
+    except IntegrityError:  # a concurrent first rating by the same employee won
+        raise CaseAlreadyRated(_(MSG_ALREADY_RATED)) from None
 
 
 @transaction.atomic
