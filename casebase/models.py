@@ -57,7 +57,12 @@ class CaseLibrarySettings(SingletonSettings):
         _("target cases per level"), default=100,
         help_text=_("Planned size of each level, split evenly into training and test cases."),
     )
-    prune_mode = models.CharField(_("pruning"), max_length=10, choices=PruneMode.choices, default=PruneMode.MOVE)
+    prune_mode = models.CharField(
+        _("pruning"), max_length=10, choices=PruneMode.choices, default=PruneMode.PROPOSE,
+        help_text=_("Default “propose”: the daily job lists the cases over each cap as retirement candidates and "
+                    "review experts decide (DOMAIN §3). “Move” is the explicit automatic option: the job moves "
+                    "them to the history library itself."),
+    )
     audio_max_bytes = models.PositiveIntegerField(_("largest audio file (bytes)"), default=20 * 1024 * 1024)
     audio_max_seconds = models.PositiveIntegerField(_("longest recording (seconds)"), default=900)
     weight_study = models.PositiveSmallIntegerField(_("classicness weight of a study"), default=1)
