@@ -140,11 +140,22 @@ class CaseStudyAdmin(admin.ModelAdmin):
 
 @admin.register(CaseRating)
 class CaseRatingAdmin(admin.ModelAdmin):
+    """Read-only: each employee rates a case once on the study page and nobody changes it."""
+
     list_display = ["employee", "case", "value", "rated_at"]
     list_filter = ["value"]
     search_fields = ["employee__staff_id", "case__title"]
     list_select_related = ["employee", "case"]
-    raw_id_fields = ["employee", "case"]
+    readonly_fields = ["employee", "case", "value", "rated_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(RetirementCandidate)

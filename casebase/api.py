@@ -11,6 +11,7 @@ from casebase import selectors, services
 from casebase.models import Case, CaseCategory
 from casebase.serializers import (
     CaseDetailSerializer,
+    CaseErrorSerializer,
     CaseListSerializer,
     CaseRatingInput,
     NewTextCaseInput,
@@ -76,11 +77,12 @@ class StudiedView(APIView):
 
 
 class RatingView(APIView):
-    """Set (PUT or POST) the caller's one rating of a training case."""
+    """Rate a training case once (PUT or POST): 201 with the rating; 409 with the exact
+    message when the caller rated it before (ratings are final); 400 for a bad value."""
 
     permission_classes = [has_perm(roles.STUDY)]
 
-    @extend_schema(request=CaseRatingInput, responses={200: RatingSerializer})
+    @extend_schema(request=CaseRatingInput, responses={201: RatingSerializer, 409: CaseErrorSerializer})
     def put(self, request, pk: int):
         data = CaseRatingInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -88,9 +90,11 @@ class RatingView(APIView):
             rating = services.case_rate(employee=request.user, case_id=pk, value=data.validated_data["value"])
         except Case.DoesNotExist:
             raise NotFound() from None
-        return Response(RatingSerializer(rating).data)
+        except services.CaseAlreadyRated as exc:
+            return _error(str(exc), status.HTTP_409_CONFLICT)
+        return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=CaseRatingInput, responses={200: RatingSerializer})
+    @extend_schema(request=CaseRatingInput, responses={201: RatingSerializer, 409: CaseErrorSerializer})
     def post(self, request, pk: int):
         return self.put(request, pk)
 

@@ -313,7 +313,7 @@ def load(*, stdout) -> None:
             continue
         for case, value in zip(Case.objects.training().filter(level=level, kind="text"), values, strict=False):
             CaseStudy.objects.get_or_create(employee=user, case=case)
-            CaseRating.objects.update_or_create(employee=user, case=case, defaults={"value": value})
+            CaseRating.objects.get_or_create(employee=user, case=case, defaults={"value": value})
 
     reason = "演示：客户因停机错过面试电话的安抚案例"
     proposer = User.objects.filter(staff_id="HB0003").first()

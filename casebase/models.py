@@ -57,7 +57,12 @@ class CaseLibrarySettings(SingletonSettings):
         _("target cases per level"), default=100,
         help_text=_("Planned size of each level, split evenly into training and test cases."),
     )
-    prune_mode = models.CharField(_("pruning"), max_length=10, choices=PruneMode.choices, default=PruneMode.MOVE)
+    prune_mode = models.CharField(
+        _("pruning"), max_length=10, choices=PruneMode.choices, default=PruneMode.PROPOSE,
+        help_text=_("Default “propose”: the daily job lists the cases over each cap as retirement candidates and "
+                    "review experts decide (DOMAIN §3). “Move” is the explicit automatic option: the job moves "
+                    "them to the history library itself."),
+    )
     audio_max_bytes = models.PositiveIntegerField(_("largest audio file (bytes)"), default=20 * 1024 * 1024)
     audio_max_seconds = models.PositiveIntegerField(_("longest recording (seconds)"), default=900)
     weight_study = models.PositiveSmallIntegerField(_("classicness weight of a study"), default=1)
@@ -293,7 +298,9 @@ class CaseStudy(models.Model):
 
 
 class CaseRating(models.Model):
-    """An employee's rating of a case: one row per employee and case, changed in place."""
+    """An employee's rating of a case: one row per employee and case, written once and never
+    changed (一人一案只能评价一次). casebase.services.case_rate is the only writer; save()
+    refuses to update an existing row."""
 
     class Value(models.TextChoices):
         EXCELLENT = "excellent", _("Excellent")
@@ -305,7 +312,7 @@ class CaseRating(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_ratings", verbose_name=_("employee")
     )
     value = models.CharField(_("rating"), max_length=10, choices=Value.choices)
-    rated_at = models.DateTimeField(_("rated at"), auto_now=True)
+    rated_at = models.DateTimeField(_("rated at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("case rating")
@@ -315,6 +322,11 @@ class CaseRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee} – {self.case}: {self.get_value_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("A case rating is final; it cannot be changed.")
+        super().save(*args, **kwargs)
 
 
 class RetirementCandidate(models.Model):

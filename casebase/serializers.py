@@ -36,6 +36,12 @@ class CaseDetailSerializer(serializers.ModelSerializer):
         return case.audio.url if case.audio else None
 
 
+class CaseErrorSerializer(serializers.Serializer):
+    """{"detail": the exact message} of a refused action."""
+
+    detail = serializers.CharField()
+
+
 class CaseRatingInput(serializers.Serializer):
     value = serializers.ChoiceField(choices=CaseRating.Value.choices)
 

@@ -51,10 +51,21 @@ MSG_PARTICIPANT_UNKNOWN = gettext_noop("No active employee has the staff ID %(st
 MSG_PARTICIPANT_SELF = gettext_noop("%(staff_id)s is your own staff ID; name only the colleagues who worked with you.")
 MSG_PARTICIPANT_TWICE = gettext_noop("%(staff_id)s is named twice.")
 MSG_PARTICIPANT_TOO_MANY = gettext_noop("Name at most %(max)s other participants; %(staff_id)s is one too many.")
+MSG_ALREADY_RATED = gettext_noop("You have already rated this case; a rating cannot be changed.")
+MSG_RETIREMENT_NOT_OVER_CAP = gettext_noop(
+    "This library (level %(level)s, %(category)s) has %(count)s active cases and its cap is %(cap)s: "
+    "confirming would take it below the cap. Dismiss this retirement instead.")
+MSG_RETIREMENT_CASE_MOVED = gettext_noop(
+    "This case moved to another level or category after it was proposed; dismiss this retirement and let the "
+    "next pruning run decide.")
 
 
 class CaseError(ReviewError):
     """A rule of the case libraries refused the action (HTTP 400 / form error)."""
+
+
+class CaseAlreadyRated(CaseError):
+    """The employee rated the case before; ratings are final (HTTP 409 / page message)."""
 
 
 class ParticipantsInvalid(CaseError):
@@ -400,13 +411,21 @@ def case_mark_studied(*, employee, case_id: int) -> tuple[CaseStudy, bool]:
 
 @transaction.atomic
 def case_rate(*, employee, case_id: int, value: str) -> CaseRating:
-    """Set ``employee``'s rating of a case in their study scope; a change updates the one
-    row (unique per employee and case)."""
+    """Record ``employee``'s one rating of a case in their study scope (一人一案只能评价一次).
+    Raises CaseError for a value other than excellent/average/poor, Case.DoesNotExist outside
+    the study scope, and CaseAlreadyRated (MSG_ALREADY_RATED) when the employee rated the
+    case before — also when two first ratings race: the unique constraint (employee, case)
+    refuses the second row and its request gets the same refusal."""
     if value not in CaseRating.Value.values:
         raise CaseError(_("Choose excellent, average or poor."))
     case = study_cases(employee).get(pk=case_id)
-    rating, _created = CaseRating.objects.update_or_create(employee=employee, case=case, defaults={"value": value})
-    return rating
+    if CaseRating.objects.filter(employee=employee, case=case).exists():
+        raise CaseAlreadyRated(_(MSG_ALREADY_RATED))
+    try:
+        with transaction.atomic():
+            return CaseRating.objects.create(employee=employee, case=case, value=value)
+    except IntegrityError:  # a concurrent first rating by the same employee won
+        raise CaseAlreadyRated(_(MSG_ALREADY_RATED)) from None
 
 
 @transaction.atomic
@@ -444,68 +463,110 @@ def retirement_order(cases):
     )
 
 
-@transaction.atomic
+def _lock_group(*, level: int, category_id: int) -> list[int]:
+    """Lock the active cases of one level + category (SELECT … FOR UPDATE in pk order) and
+    return their pks: a recount that stays true until the transaction ends. Everything that
+    decides how many cases a library keeps takes this lock first (each pruning run per
+    group, retirement_decide), so two runs, or two experts, wait for each other and the
+    second one counts what the first left. Lock order: a group's case rows (by pk) before
+    retirement candidates. SQLite ignores FOR UPDATE; it serialises writing transactions."""
+    return list(
+        Case.objects.filter(level=level, category_id=category_id, status=Case.Status.ACTIVE)
+        .order_by("pk").select_for_update().values_list("pk", flat=True)
+    )
+
+
 def case_library_prune(*, now: datetime | None = None) -> PruneResult:
-    """For every level + category with more active cases than its cap, retire the excess
-    (retirement_order) to the history library — or, in prune mode "propose", list them as
-    retirement candidates for review experts. Safe to run twice: a library at its cap is
-    left alone and pending candidates count towards the excess."""
+    """For every level + category with more active cases than its cap, list the excess
+    (retirement_order) as retirement candidates for review experts (prune mode "propose",
+    the default) — or, in the explicit automatic mode "move", retire them to the history
+    library at once.
+
+    Each group is decided in its own transaction under _lock_group, recounting its active
+    cases and pending candidates under that lock, so overlapping runs (a second beat, a
+    manual run, a redelivered message) together retire or propose exactly the excess.
+    Running it twice changes nothing the second time."""
     now = now or timezone.now()
     config = CaseLibrarySettings.current()
     caps = {(c.level, c.category_id): c.cap for c in LevelCap.objects.all()}
     result = PruneResult()
+    # A first look without locks, only to skip the groups within their caps.
     groups = (Case.objects.active().values("level", "category_id").order_by("level", "category_id")
               .annotate(n=Count("pk")))
     for group in groups:
         cap = caps.get((group["level"], group["category_id"]), config.default_cap)
-        excess = group["n"] - cap
-        if excess <= 0:
-            continue
-        result.groups_over_cap += 1
-        in_group = Case.objects.active().filter(level=group["level"], category_id=group["category_id"])
-        if config.prune_mode == CaseLibrarySettings.PruneMode.MOVE:
-            for case in retirement_order(in_group)[:excess]:
-                if _retire(case.pk, actor=None, now=now, data={"by": "prune", "cap": cap,
-                                                                "classicness": case.classicness_score}):
-                    result.retired.append(case.pk)
-            continue
-        pending = RetirementCandidate.objects.filter(case__in=in_group, status=RetirementCandidate.Status.PENDING)
-        needed = excess - pending.count()
-        if needed <= 0:
-            continue
-        for case in retirement_order(in_group.exclude(pk__in=pending.values("case_id")))[:needed]:
-            try:
-                with transaction.atomic():
-                    candidate = RetirementCandidate.objects.create(
-                        case=case, classicness_snapshot=case.classicness_score,
-                        constant_days_snapshot=case.constant_time(now).days, created_at=now,
-                    )
-            except IntegrityError:  # another run listed it a moment ago
-                continue
-            case_event_record(kind=CaseEvent.Kind.RETIREMENT_PROPOSED, case=case, data={"candidate": candidate.pk})
-            result.proposed.append(case.pk)
+        if group["n"] > cap:
+            _prune_group(level=group["level"], category_id=group["category_id"], cap=cap, mode=config.prune_mode,
+                         now=now, result=result)
     return result
 
 
 @transaction.atomic
+def _prune_group(*, level: int, category_id: int, cap: int, mode: str, now: datetime, result: PruneResult) -> None:
+    excess = len(_lock_group(level=level, category_id=category_id)) - cap
+    if excess <= 0:  # another run got here first
+        return
+    result.groups_over_cap += 1
+    in_group = Case.objects.active().filter(level=level, category_id=category_id)
+    if mode == CaseLibrarySettings.PruneMode.MOVE:
+        for case in retirement_order(in_group)[:excess]:
+            if _retire(case.pk, actor=None, now=now, data={"by": "prune", "cap": cap,
+                                                            "classicness": case.classicness_score}):
+                result.retired.append(case.pk)
+        return
+    pending = RetirementCandidate.objects.filter(case__in=in_group, status=RetirementCandidate.Status.PENDING)
+    needed = excess - pending.count()
+    if needed <= 0:
+        return
+    for case in retirement_order(in_group.exclude(pk__in=pending.values("case_id")))[:needed]:
+        try:
+            with transaction.atomic():
+                candidate = RetirementCandidate.objects.create(
+                    case=case, classicness_snapshot=case.classicness_score,
+                    constant_days_snapshot=case.constant_time(now).days, created_at=now,
+                )
+        except IntegrityError:  # listed meanwhile (the group lock makes this a last line of defence)
+            continue
+        case_event_record(kind=CaseEvent.Kind.RETIREMENT_PROPOSED, case=case, data={"candidate": candidate.pk})
+        result.proposed.append(case.pk)
+
+
+@transaction.atomic
 def retirement_decide(*, candidate_id: int, user, confirm: bool) -> RetirementCandidate:
-    """A review expert confirms (case → history library) or dismisses a candidate."""
+    """A review expert confirms (case → history library) or dismisses a candidate.
+
+    Takes the lock of the case's level + category (_lock_group) before deciding, so two
+    experts confirming at once are counted one after the other. Confirming is refused
+    (MSG_RETIREMENT_NOT_OVER_CAP) when the library is no longer above its cap — the cap is
+    what experts prune to, never below — and (MSG_RETIREMENT_CASE_MOVED) when the case
+    moved to another level or category since it was proposed. Raises
+    RetirementCandidate.DoesNotExist for an unknown id, CaseError otherwise."""
     from accounts import roles
 
     if not user.has_perm(roles.REVIEW):
         raise CaseError(_("Only review experts may decide retirements."))
+    candidate = RetirementCandidate.objects.select_related("case", "case__category").get(pk=candidate_id)
+    case = candidate.case
+    active = _lock_group(level=case.level, category_id=case.category_id)
     now = timezone.now()
     new_status = RetirementCandidate.Status.CONFIRMED if confirm else RetirementCandidate.Status.DISMISSED
     claimed = RetirementCandidate.objects.filter(pk=candidate_id, status=RetirementCandidate.Status.PENDING).update(
         status=new_status, decided_by=user, decided_at=now)
-    candidate = RetirementCandidate.objects.select_related("case").get(pk=candidate_id)
     if not claimed:
         raise CaseError(_("This retirement has already been decided."))
-    if confirm:
-        _retire(candidate.case_id, actor=user, now=now, data={"by": "review", "candidate": candidate.pk})
-    else:
-        case_event_record(kind=CaseEvent.Kind.RETIREMENT_DISMISSED, case=candidate.case, actor=user,
+    candidate.refresh_from_db(fields=["status", "decided_by", "decided_at"])
+    if not confirm:
+        case_event_record(kind=CaseEvent.Kind.RETIREMENT_DISMISSED, case=case, actor=user,
                           data={"candidate": candidate.pk})
+        return candidate
+    if case.pk in active:
+        cap = LevelCap.cap_for(case.level, case.category_id)
+        if len(active) <= cap:
+            raise CaseError(_(MSG_RETIREMENT_NOT_OVER_CAP) % {
+                "level": case.level, "category": case.category.name, "count": len(active), "cap": cap})
+    elif Case.objects.filter(pk=case.pk, status=Case.Status.ACTIVE).exists():
+        raise CaseError(_(MSG_RETIREMENT_CASE_MOVED))
+    _retire(case.pk, actor=user, now=now, data={"by": "review", "candidate": candidate.pk})
     return candidate
 
 

@@ -73,7 +73,7 @@ def case_detail(request, pk: int):
     return render(request, "casebase/case_detail.html", {
         "case": case, "walk": walk,
         "studied": CaseStudy.objects.filter(case=case, employee=request.user).first(),
-        "rating_form": RatingForm(initial={"value": rating.value if rating else None}), "rating": rating,
+        "rating_form": None if rating else RatingForm(), "rating": rating,
         "classicness": case.classicness(), "constant_days": case.constant_time().days,
     })
 
@@ -100,6 +100,9 @@ def case_rate_view(request, pk: int):
         services.case_rate(employee=request.user, case_id=pk, value=form.cleaned_data["value"])
     except Case.DoesNotExist:
         raise Http404 from None
+    except services.CaseAlreadyRated as exc:
+        messages.error(request, str(exc))
+        return redirect("casebase:case_detail", pk=pk)
     messages.success(request, _("Your rating was saved."))
     return redirect("casebase:case_detail", pk=pk)
 

@@ -12,7 +12,9 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from points import services
+from points.forms import amount_field
 from points.models import (
+    AmountInvalid,
     PointRule,
     PointsEntry,
     PointsEvent,
@@ -54,9 +56,10 @@ class PointRuleAdmin(admin.ModelAdmin):
 
 class CorrectionForm(forms.Form):
     employee = forms.CharField(label=_("staff ID"), max_length=20)
-    amount = forms.IntegerField(label=_("amount"), help_text=_("Negative to deduct."))
+    amount = amount_field(label=_("amount"), help_text=_("Negative to deduct; within the manual-correction "
+                                                         "rule's range."))
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
-    token = forms.CharField(widget=forms.HiddenInput)
+    token = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def clean_employee(self):
         staff_id = self.cleaned_data["employee"].strip().upper()
@@ -91,6 +94,8 @@ class PointsEntryAdmin(ReadOnlyAdmin):
                 services.points_correct(employee=form.cleaned_data["employee"], amount=form.cleaned_data["amount"],
                                         by=request.user, reason=form.cleaned_data["reason"],
                                         token=form.cleaned_data["token"])
+            except AmountInvalid as exc:
+                form.add_error("amount", exc)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -195,5 +200,5 @@ class VolunteerSheetRowInline(admin.TabularInline):
 @admin.register(VolunteerSheet)
 class VolunteerSheetAdmin(ReadOnlyAdmin):
     list_display = ["file_name", "imported_by", "imported_at", "row_count", "total_points"]
-    search_fields = ["file_name", "sha256"]
+    search_fields = ["file_name", "fingerprint", "sha256"]
     inlines = [VolunteerSheetRowInline]

@@ -1,6 +1,7 @@
 """REST API of the points app (under /api/points/). Views parse, call one service or
 selector and serialize; domain errors become 400 with the service's exact message."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -13,8 +14,9 @@ from accounts import roles
 from accounts.permissions import has_perm
 from points import roles as points_roles
 from points import selectors, services
-from points.models import PointRule, QCGroup, QCTopic, RationalisationProposal
+from points.models import AmountInvalid, PointRule, QCGroup, QCTopic, RationalisationProposal
 from points.serializers import (
+    PointsCorrectionInput,
     PointsEntrySerializer,
     PointsHistoryInput,
     PointsLeaderboardInput,
@@ -30,7 +32,11 @@ from points.serializers import (
 
 
 def _error(exc: ValidationError) -> Response:
-    return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+    """400 {"detail": the messages}; a refused amount is also given on its field."""
+    body = {"detail": " ".join(exc.messages)}
+    if isinstance(exc, AmountInvalid):
+        body["amount"] = exc.messages
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
 class MyBalanceView(APIView):
@@ -108,6 +114,28 @@ class RationalisationJudgeView(APIView):
         except ValidationError as exc:
             return _error(exc)
         return Response(RationalisationSerializer(proposal).data)
+
+
+class CorrectionView(APIView):
+    """Add a manual correction to an employee's ledger (negative to deduct). 400 with
+    {"amount": [...]} for an amount outside the manual-correction rule's range."""
+
+    permission_classes = [has_perm(points_roles.CORRECT_ENTRIES)]
+
+    @extend_schema(request=PointsCorrectionInput, responses={201: PointsEntrySerializer})
+    def post(self, request):
+        data = PointsCorrectionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        employee = get_user_model().objects.filter(staff_id=data.validated_data["staff_id"].strip().upper()).first()
+        if employee is None:
+            raise serializers.ValidationError({"staff_id": ["Unknown staff ID."]})
+        try:
+            entry = services.points_correct(employee=employee, amount=data.validated_data["amount"], by=request.user,
+                                            reason=data.validated_data["reason"],
+                                            token=data.validated_data["token"] or None)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(PointsEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
 class TopicListView(ListAPIView):

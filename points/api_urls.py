@@ -9,6 +9,7 @@ urlpatterns = [
     path("rationalisation/", api.RationalisationView.as_view(), name="api-points-rationalisation"),
     path("rationalisation/<int:pk>/judge/", api.RationalisationJudgeView.as_view(),
          name="api-points-rationalisation-judge"),
+    path("corrections/", api.CorrectionView.as_view(), name="api-points-corrections"),
     path("qc/topics/", api.TopicListView.as_view(), name="api-points-qc-topics"),
     path("qc/topics/<int:pk>/claim/", api.TopicClaimView.as_view(), name="api-points-qc-claim"),
     path("qc/groups/<int:pk>/complete/", api.GroupCompleteView.as_view(), name="api-points-qc-complete"),

@@ -2,7 +2,6 @@
 and the leaderboard look real), rationalisation proposals (one judged), a QC topic with a
 group, and one imported volunteer sheet. Safe to run again (unique sources and keys)."""
 
-import hashlib
 import random
 from datetime import timedelta
 
@@ -22,6 +21,7 @@ PROPOSALS = [
     ("HB0003", "夜班交接增加未结工单清单", "夜班交接时导出未结工单清单，避免客户重复来电。"),
     ("HB0104", "投诉回访话术统一", "投诉回访时使用统一的开场白和致歉话术。"),
 ]
+SHEET_NAME = "食堂志愿服务-上周.csv"
 TOPIC = ("降低宽带报修重复来电率", "分析近三个月宽带报修的重复来电原因，提出并试行改进措施。", 80)
 
 
@@ -70,10 +70,14 @@ def load(*, stdout) -> None:
         services.qc_group_claim(topic_id=topic.pk, creator=people["HB0004"], name="宽带攻坚组",
                                 member_staff_ids=["HB0001", "HB0002", "HB0003"])
 
-    sheet_rows = [("HB0001", "3", "15"), ("HB0002", "2", "10"), ("HB0104", "4.5", "20"), ("HB0105", "1.5", "5")]
-    content = ("工号,时长,积分,备注\n" + "".join(f"{s},{h},{p},食堂帮厨\n" for s, h, p in sheet_rows)).encode()
-    if not VolunteerSheet.objects.filter(sha256=hashlib.sha256(content).hexdigest()).exists():
-        services.volunteer_sheet_import(file_name="食堂志愿服务-第1周.csv", content=content, imported_by=manager)
+    # Last week's canteen sheet: one row per person and day (see points.sheets).
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday() + 7)
+    sheet_rows = [("HB0001", 0, "3", "15"), ("HB0002", 1, "2", "10"), ("HB0104", 2, "4.5", "20"),
+                  ("HB0105", 4, "1.5", "5")]
+    content = ("工号,日期,时长,积分,备注\n" + "".join(
+        f"{s},{(monday + timedelta(days=d)).isoformat()},{h},{p},食堂帮厨\n" for s, d, h, p in sheet_rows)).encode()
+    if not VolunteerSheet.objects.filter(file_name=SHEET_NAME).exists():
+        services.volunteer_sheet_import(file_name=SHEET_NAME, content=content, imported_by=manager)
 
     stdout.write(f"points: {PointsEntry.objects.count()} ledger entries ({created} new), "
                  f"{RationalisationProposal.objects.count()} proposals, {QCTopic.objects.count()} QC topic(s), "

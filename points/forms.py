@@ -1,7 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from points.models import PointRule, QCTopic, RationalisationProposal
+from points.models import AMOUNT_LIMIT, PointRule, QCTopic, RationalisationProposal
+
+
+def amount_field(**kwargs) -> forms.IntegerField:
+    """A whole number within ±AMOUNT_LIMIT (a form error otherwise); the rule's own range is
+    checked by the service."""
+    return forms.IntegerField(min_value=-AMOUNT_LIMIT, max_value=AMOUNT_LIMIT, **kwargs)
 
 PERIOD_CHOICES = [
     ("all", _("All time")), ("7d", _("Last 7 days")), ("30d", _("Last 30 days")), ("90d", _("Last 90 days")),
@@ -31,8 +37,8 @@ class JudgeForm(forms.Form):
         (RationalisationProposal.Status.REASONABLE, _("Reasonable")),
         (RationalisationProposal.Status.FEASIBLE, _("Feasible")),
     ])
-    amount = forms.IntegerField(label=_("points"), required=False,
-                                help_text=_("Within the rule's range; empty for its default."))
+    amount = amount_field(label=_("points"), required=False,
+                          help_text=_("Within the rule's range; empty for its default."))
     comment = forms.CharField(label=_("comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

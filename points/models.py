@@ -9,20 +9,36 @@ the same thing twice is impossible even when a task is retried or a button doubl
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+
+# The hard bound of any one amount (a rule's bounds, a ledger row): far above every rule of
+# DOMAIN.md §5, far below the database integer (2,147,483,647), so a typed or uploaded number
+# is refused with a message long before it could overflow an INSERT.
+AMOUNT_LIMIT = 100_000
+MSG_AMOUNT_BEYOND_LIMIT = gettext_noop("The amount must lie between -%(limit)s and %(limit)s.")
+
+
+def amount_validators() -> list:
+    return [MinValueValidator(-AMOUNT_LIMIT), MaxValueValidator(AMOUNT_LIMIT)]
+
+
+class AmountInvalid(ValidationError):
+    """A chosen amount was refused (not a whole number, zero, outside the rule's range):
+    forms and the API show it on their amount field."""
 
 
 class PointRule(models.Model):
     """How many points one kind of action is worth (admin-editable, seeded with DOMAIN.md §5).
 
     A fixed amount has min = max = default; a range lets the reviewer/manager choose within
-    min..max (default used when nobody chose); an empty bound means "no bound" (per-topic and
-    per-sheet amounts, manual corrections).
+    min..max (default used when nobody chose). Every rule has a maximum (a QC topic's points
+    per member, a volunteer-sheet row and a manual correction included); an empty minimum
+    means -AMOUNT_LIMIT. No bound lies beyond ±AMOUNT_LIMIT (checked by the database too).
     """
 
     # Codes the code refers to (rows are seeded by migration 0002).
@@ -43,10 +59,19 @@ class PointRule(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
-    min_amount = models.IntegerField(_("minimum amount"), null=True, blank=True)
-    max_amount = models.IntegerField(_("maximum amount"), null=True, blank=True)
+    min_amount = models.IntegerField(
+        _("minimum amount"), null=True, blank=True, validators=amount_validators(),
+        help_text=_("Empty: no minimum of its own (manual corrections may deduct)."),
+    )
+    max_amount = models.IntegerField(
+        _("maximum amount"), validators=amount_validators(),
+        help_text=_("Required: no single payment under this rule may exceed it. Defaults: DOMAIN §5's upper "
+                    "bounds; 200 per member for a QC topic and ±200 for a manual correction (the largest "
+                    "single award in §5, a mentor's or a feasible proposal's); 50 per volunteer-sheet row (one "
+                    "person's help on one day is worth at most an accepted new case). Never above 100,000."),
+    )
     default_amount = models.IntegerField(
-        _("default amount"), null=True, blank=True,
+        _("default amount"), null=True, blank=True, validators=amount_validators(),
         help_text=_("Paid when nobody chose an amount; empty when an amount must always be given."),
     )
     active = models.BooleanField(_("rule in use"), default=True, help_text=_("Inactive rules pay nothing."))
@@ -55,6 +80,19 @@ class PointRule(models.Model):
         verbose_name = _("point rule")
         verbose_name_plural = _("point rules")
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_amount__gte=-AMOUNT_LIMIT, max_amount__lte=AMOUNT_LIMIT),
+                                   name="pointrule_max_within_limit"),
+            models.CheckConstraint(
+                condition=Q(min_amount__isnull=True) | Q(min_amount__gte=-AMOUNT_LIMIT,
+                                                         min_amount__lte=F("max_amount")),
+                name="pointrule_min_within_limit"),
+            models.CheckConstraint(
+                condition=Q(default_amount__isnull=True) | (
+                    Q(default_amount__gte=-AMOUNT_LIMIT, default_amount__lte=F("max_amount"))
+                    & (Q(min_amount__isnull=True) | Q(default_amount__gte=F("min_amount")))),
+                name="pointrule_default_within_range"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -67,21 +105,17 @@ class PointRule(models.Model):
             raise ValidationError({"default_amount": _("The default amount must lie within the range.")})
 
     def allows(self, amount: int) -> bool:
-        """True when ``amount`` lies within min..max (an empty bound does not limit)."""
-        return (self.min_amount is None or amount >= self.min_amount) and (
-            self.max_amount is None or amount <= self.max_amount
-        )
+        """True when ``amount`` lies within min..max (an empty minimum means -AMOUNT_LIMIT)."""
+        low = -AMOUNT_LIMIT if self.min_amount is None else self.min_amount
+        high = AMOUNT_LIMIT if self.max_amount is None else min(self.max_amount, AMOUNT_LIMIT)
+        return low <= amount <= high
 
     def range_display(self) -> str:
-        """"20–50", "5", "≥ 1" or "any" for lists and error messages."""
+        """"20–50", "5" or "≤ 200" (no minimum of its own) for lists and error messages."""
         lo, hi = self.min_amount, self.max_amount
-        if lo is not None and hi is not None:
-            return str(lo) if lo == hi else f"{lo}–{hi}"
-        if lo is not None:
-            return f"≥ {lo}"
-        if hi is not None:
+        if lo is None:
             return f"≤ {hi}"
-        return gettext("any")
+        return str(lo) if lo == hi else f"{lo}–{hi}"
 
     def resolve_amount(self, amount: int | None) -> int:
         """The amount to pay: ``amount`` if given, else the default. Raises ValidationError
@@ -90,13 +124,13 @@ class PointRule(models.Model):
         if amount is None:
             amount = self.default_amount
         if amount is None:
-            raise ValidationError(gettext("Choose an amount for “%(rule)s”.") % {"rule": self.name})
+            raise AmountInvalid(gettext("Choose an amount for “%(rule)s”.") % {"rule": self.name})
         if isinstance(amount, bool) or not isinstance(amount, int):
-            raise ValidationError(gettext("The amount must be a whole number."))
+            raise AmountInvalid(gettext("The amount must be a whole number."))
         if amount == 0:
-            raise ValidationError(gettext("The amount must not be zero."))
+            raise AmountInvalid(gettext("The amount must not be zero."))
         if not self.allows(amount):
-            raise ValidationError(
+            raise AmountInvalid(
                 gettext("The amount for “%(rule)s” must be within %(range)s; %(amount)s is outside.")
                 % {"rule": self.name, "range": self.range_display(), "amount": amount}
             )
@@ -161,6 +195,10 @@ class PointsEntry(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise TypeError("Points entries are append-only; write a reversing entry instead.")
+        # The last check before the INSERT (services check the rule's range first). Not a
+        # database constraint: rows written before the limit existed cannot be changed.
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int) or abs(self.amount) > AMOUNT_LIMIT:
+            raise AmountInvalid(gettext(MSG_AMOUNT_BEYOND_LIMIT) % {"limit": AMOUNT_LIMIT})
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -251,7 +289,10 @@ class QCTopic(models.Model):
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    points_per_member = models.PositiveIntegerField(_("points per member"), validators=[MinValueValidator(1)])
+    points_per_member = models.PositiveIntegerField(
+        _("points per member"), validators=[MinValueValidator(1), MaxValueValidator(AMOUNT_LIMIT)],
+        help_text=_("Within the range of the point rule “QC topic completed”."),
+    )
     max_groups = models.PositiveSmallIntegerField(_("maximum groups"), default=3, validators=[MinValueValidator(1)])
     min_group_size = models.PositiveSmallIntegerField(_("minimum group size"), default=3,
                                                       validators=[MinValueValidator(1)])
@@ -335,11 +376,20 @@ class QCGroupMember(models.Model):
 
 
 class VolunteerSheet(models.Model):
-    """One imported weekly volunteer sheet from the canteen; the file's SHA-256 is unique, so
-    importing the same file twice is refused (and each line's source key is unique too)."""
+    """One imported weekly volunteer sheet from the canteen.
+
+    A sheet is recognised by its rows, not its bytes: ``fingerprint`` (unique) is the
+    SHA-256 of its normalised rows (points.sheets.sheet_fingerprint: staff ID, date, hours,
+    points; order, CSV/XLSX, line endings, BOM and notes do not matter), so the same sheet
+    re-saved or re-exported is refused. Each paid row is also unique on its own (one person,
+    one day: see points.services.volunteer_sheet_import)."""
 
     file_name = models.CharField(_("file name"), max_length=200)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    fingerprint = models.CharField(
+        _("rows fingerprint"), max_length=64, unique=True,
+        help_text=_("SHA-256 of the sheet's normalised rows; the same rows are never imported twice."),
+    )
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, db_index=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported by")
     )
@@ -365,6 +415,8 @@ class VolunteerSheetRow(models.Model):
     )
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
     points = models.PositiveIntegerField(_("points"))
+    # Required on every row imported since rows are recognised by person and day; empty only
+    # on rows imported before that.
     date = models.DateField(_("date"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     entry = models.OneToOneField(PointsEntry, on_delete=models.PROTECT, related_name="+", verbose_name=_("entry"))

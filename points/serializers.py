@@ -1,6 +1,12 @@
 from rest_framework import serializers
 
-from points.models import PointsEntry, QCGroup, QCTopic, RationalisationProposal
+from points.models import AMOUNT_LIMIT, PointsEntry, QCGroup, QCTopic, RationalisationProposal
+
+
+def amount_field(**kwargs) -> serializers.IntegerField:
+    """A whole number within ±AMOUNT_LIMIT (400 with a field message otherwise); the rule's
+    own range is checked by the service (400 {"amount": [...]} too)."""
+    return serializers.IntegerField(min_value=-AMOUNT_LIMIT, max_value=AMOUNT_LIMIT, **kwargs)
 
 
 class PointsEntrySerializer(serializers.ModelSerializer):
@@ -38,8 +44,16 @@ class RationalisationInput(serializers.Serializer):
 
 class RationalisationJudgeInput(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=["rejected", "reasonable", "feasible"])
-    amount = serializers.IntegerField(required=False, allow_null=True, default=None)
+    amount = amount_field(required=False, allow_null=True, default=None)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PointsCorrectionInput(serializers.Serializer):
+    staff_id = serializers.CharField(max_length=20)
+    amount = amount_field(help_text="Negative to deduct; within the manual-correction rule's range.")
+    reason = serializers.CharField(max_length=2000)
+    token = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
+                                 help_text="Any unique string: resending the same token pays once.")
 
 
 class RationalisationSerializer(serializers.ModelSerializer):

@@ -24,7 +24,7 @@ from points.models import (
     VolunteerSheet,
     VolunteerSheetRow,
 )
-from points.sheets import SheetInvalid, parse_volunteer_sheet
+from points.sheets import PointsBounds, SheetInvalid, parse_volunteer_sheet, sheet_fingerprint
 
 # Exact messages (tests and API clients assert them).
 MSG_UNKNOWN_RULE = gettext_noop("Unknown point rule “%(code)s”.")
@@ -41,7 +41,14 @@ MSG_GROUP_SIZE = gettext_noop("A group needs %(min)s to %(max)s members; you nam
 MSG_UNKNOWN_STAFF = gettext_noop("Unknown staff ID: %(ids)s.")
 MSG_ALREADY_IN_GROUP = gettext_noop("Already in a group for this topic: %(ids)s.")
 MSG_GROUP_COMPLETED = gettext_noop("This group's topic is already completed.")
-MSG_SHEET_DUPLICATE = gettext_noop("This file was already imported as sheet #%(id)s on %(date)s; nothing was paid again.")
+MSG_SHEET_DUPLICATE = gettext_noop("This sheet was already imported as sheet #%(id)s on %(date)s (the same rows); "
+                                   "nothing was paid again.")
+MSG_SHEET_ROW_PAID = gettext_noop("%(staff_id)s on %(date)s was already paid by sheet #%(sheet)s, line %(line)s.")
+MSG_SHEET_ROW_PAID_MEANWHILE = gettext_noop("Another import paid a row of this sheet a moment ago; nothing was "
+                                            "imported. Upload the sheet again to see which lines.")
+MSG_TOKEN_TOO_LONG = gettext_noop("The form token is too long.")
+MAX_TOKEN_LENGTH = 64  # "manual:<token>" must fit PointsEntry.source
+MSG_SHEET_BUSY = gettext_noop("This sheet is being imported by somebody else right now.")
 
 
 def points_event_record(*, kind: str, actor=None, data: dict[str, Any] | None = None) -> PointsEvent:
@@ -130,12 +137,15 @@ def points_reverse(*, entry_id: int, by, reason: str) -> PointsEntry:
 
 @transaction.atomic
 def points_correct(*, employee, amount: int, by, reason: str, token: str | None = None) -> PointsEntry:
-    """A manual correction (any non-zero amount) by someone allowed to correct entries.
+    """A manual correction (a non-zero amount within the "manual_correction" rule's range,
+    ±200 by default; AmountInvalid otherwise) by someone allowed to correct entries.
     ``token`` (from the form, e.g. a UUID rendered with it) makes a double submit pay once."""
     if not by.has_perm(points_roles.CORRECT_ENTRIES):
         raise PermissionDenied
     if not (reason or "").strip():
         raise ValidationError(_(MSG_REASON_REQUIRED))
+    if token is not None and len(token) > MAX_TOKEN_LENGTH:
+        raise ValidationError(_(MSG_TOKEN_TOO_LONG))
     source = f"manual:{token or uuid.uuid4().hex}"
     before = PointsEntry.objects.filter(source=source).exists()
     entry = points_award(employee=employee, rule_code=PointRule.MANUAL_CORRECTION, source=source, amount=amount,
@@ -206,8 +216,14 @@ def qc_topic_publish(
     *, by, title: str, description: str = "", points_per_member: int, max_groups: int = 3,
     min_group_size: int = 3, max_group_size: int = 5,
 ) -> QCTopic:
+    """Publish a QC topic. ``points_per_member`` must lie within the "qc_topic_completed"
+    rule's range (ValidationError on the field otherwise), so completion can always pay it."""
     if not by.has_perm(points_roles.MANAGE_QC_TOPICS):
         raise PermissionDenied
+    try:
+        _rule(PointRule.QC_TOPIC_COMPLETED).resolve_amount(points_per_member)
+    except ValidationError as exc:
+        raise ValidationError({"points_per_member": exc.messages}) from None
     topic = QCTopic(title=(title or "").strip(), description=(description or "").strip(),
                     points_per_member=points_per_member, max_groups=max_groups, min_group_size=min_group_size,
                     max_group_size=max_group_size, published_by=by)
@@ -298,35 +314,80 @@ class VolunteerSheetRejected(ValidationError):
         super().__init__([f"{line}: {message}" for line, message in line_errors])
 
 
+def volunteer_row_source(*, employee_id: int, day) -> str:
+    """The ledger source of a paid volunteer row: one person, one day — the same work in
+    another sheet (or a re-saved copy of the same sheet) can never be paid again."""
+    return f"volunteer:{employee_id}:{day.isoformat()}"
+
+
 @transaction.atomic
 def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> VolunteerSheet:
-    """Import a weekly volunteer sheet (CSV or XLSX: staff ID, hours, points, optional date
-    and note). Every row is validated first; any bad row raises VolunteerSheetRejected with
-    each line's error and nothing is written. The same file (SHA-256) is refused the second
-    time; each row pays under source "volunteer:<sheet_id>:<line>"."""
+    """Import a weekly volunteer sheet (CSV or XLSX: staff ID, date, hours, points, optional
+    note; one row per person and day).
+
+    All or nothing: every row is validated first — points within the "volunteer_sheet"
+    rule's range (a row above its maximum is a line error) — and any bad row raises
+    VolunteerSheetRejected with each line's error; nothing is written.
+
+    A sheet is recognised by its rows, not its bytes: the same rows (sheet_fingerprint —
+    re-saved with CRLF, with a BOM, re-exported as XLSX, reordered, with other notes) are
+    refused with MSG_SHEET_DUPLICATE. A row whose person and day were already paid by any
+    earlier sheet is a line error (MSG_SHEET_ROW_PAID). Each row pays under the source
+    volunteer_row_source(employee, date), unique in the ledger, so even two imports racing
+    cannot pay one person's day twice. Two genuine rows for one person on one day (two
+    shifts) must be added up into one row by the canteen."""
     if not imported_by.has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS):
         raise PermissionDenied
-    digest = hashlib.sha256(content).hexdigest()
-    previous = VolunteerSheet.objects.filter(sha256=digest).first()
+    rule = _rule(PointRule.VOLUNTEER_SHEET)
+    if not rule.active:
+        raise ValidationError(_(MSG_INACTIVE_RULE) % {"rule": rule.name})
+    try:
+        rows = parse_volunteer_sheet(file_name=file_name, content=content,
+                                     bounds=PointsBounds(rule=rule.name, max=rule.max_amount, min=rule.min_amount))
+    except SheetInvalid as exc:
+        raise VolunteerSheetRejected(exc.line_errors) from None
+    fingerprint = sheet_fingerprint(rows)
+    previous = VolunteerSheet.objects.filter(fingerprint=fingerprint).first()
     if previous is not None:
         raise ValidationError(_(MSG_SHEET_DUPLICATE) % {
             "id": previous.pk, "date": timezone.localtime(previous.imported_at).date().isoformat()})
-    try:
-        rows = parse_volunteer_sheet(file_name=file_name, content=content)
-    except SheetInvalid as exc:
-        raise VolunteerSheetRejected(exc.line_errors) from None
+    _refuse_paid_rows(rows)
     try:
         with transaction.atomic():
-            sheet = VolunteerSheet.objects.create(file_name=file_name[:200], sha256=digest, imported_by=imported_by,
-                                                  row_count=len(rows), total_points=sum(r.points for r in rows))
+            sheet = VolunteerSheet.objects.create(
+                file_name=file_name[:200], fingerprint=fingerprint, sha256=hashlib.sha256(content).hexdigest(),
+                imported_by=imported_by, row_count=len(rows), total_points=sum(r.points for r in rows))
     except IntegrityError:
-        raise ValidationError(_("This file is being imported by somebody else right now.")) from None
+        raise ValidationError(_(MSG_SHEET_BUSY)) from None
     for row in rows:
         entry = points_award(employee=row.employee, rule_code=PointRule.VOLUNTEER_SHEET,
-                             source=f"volunteer:{sheet.pk}:{row.line}", amount=row.points, granted_by=imported_by,
-                             note=row.note or file_name)
-        VolunteerSheetRow.objects.create(sheet=sheet, line=row.line, employee=row.employee, hours=row.hours,
-                                         points=row.points, date=row.date, note=row.note, entry=entry)
+                             source=volunteer_row_source(employee_id=row.employee.pk, day=row.date),
+                             amount=row.points, granted_by=imported_by, note=row.note or file_name)
+        try:
+            with transaction.atomic():
+                VolunteerSheetRow.objects.create(sheet=sheet, line=row.line, employee=row.employee, hours=row.hours,
+                                                 points=row.points, date=row.date, note=row.note, entry=entry)
+        except IntegrityError:  # points_award returned the entry a concurrent import wrote
+            raise ValidationError(_(MSG_SHEET_ROW_PAID_MEANWHILE)) from None
     points_event_record(kind=PointsEvent.Kind.SHEET_IMPORTED, actor=imported_by,
                         data={"sheet": sheet.pk, "rows": len(rows), "points": sheet.total_points})
     return sheet
+
+
+def _refuse_paid_rows(rows) -> None:
+    """VolunteerSheetRejected naming every row whose person and day an earlier sheet paid."""
+    paid = {
+        (row.employee_id, row.date): row
+        for row in VolunteerSheetRow.objects.filter(
+            employee_id__in={r.employee.pk for r in rows}, date__in={r.date for r in rows}).only(
+            "employee_id", "date", "sheet_id", "line")
+    }
+    errors = []
+    for row in rows:
+        earlier = paid.get((row.employee.pk, row.date))
+        if earlier is not None:
+            errors.append((row.line, _(MSG_SHEET_ROW_PAID) % {
+                "staff_id": row.staff_id, "date": row.date.isoformat(), "sheet": earlier.sheet_id,
+                "line": earlier.line}))
+    if errors:
+        raise VolunteerSheetRejected(errors)

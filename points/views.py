@@ -115,7 +115,10 @@ def proposal_judge(request, pk: int):
     proposal = get_object_or_404(RationalisationProposal, pk=pk)
     form = JudgeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose rejected, reasonable or feasible."))
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
         return redirect("points:proposal_detail", pk=proposal.pk)
     try:
         services.rationalisation_judge(proposal_id=proposal.pk, judge=request.user, **form.cleaned_data)
@@ -208,5 +211,7 @@ def volunteer_import(request):
     elif request.method == "POST":
         status = 400
     sheets = VolunteerSheet.objects.select_related("imported_by")[:PER_PAGE]
+    max_points = PointRule.objects.filter(code=PointRule.VOLUNTEER_SHEET).values_list("max_amount", flat=True).first()
     return render(request, "points/volunteer_import.html",
-                  {"form": form, "line_errors": line_errors, "sheets": sheets}, status=status)
+                  {"form": form, "line_errors": line_errors, "sheets": sheets, "max_points": max_points},
+                  status=status)

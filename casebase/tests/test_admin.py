@@ -32,3 +32,23 @@ def test_training_managers_can_use_the_case_admin(client, training_manager):
     assert client.get(reverse("admin:casebase_case_changelist")).status_code == 200
     assert client.get(reverse("admin:casebase_caselibrarysettings_changelist")).status_code == 200
     assert client.get(reverse("admin:casebase_casecategory_changelist")).status_code == 200
+
+
+def test_ratings_are_read_only_in_the_admin(client, csr):
+    # given
+    from casebase import services
+
+    case = CaseFactory(level=1)
+    rating = services.case_rate(employee=csr, case_id=case.pk, value="poor")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    # when / then: listed and viewable, never added, changed or deleted
+    assert client.get(reverse("admin:casebase_caserating_changelist")).status_code == 200
+    detail = client.get(reverse("admin:casebase_caserating_change", args=[rating.pk]))
+    assert detail.status_code == 200 and 'name="value"' not in detail.content.decode()
+    assert client.get(reverse("admin:casebase_caserating_add")).status_code == 403
+    assert client.post(reverse("admin:casebase_caserating_change", args=[rating.pk]),
+                       {"value": "excellent"}).status_code == 403
+    assert client.post(reverse("admin:casebase_caserating_delete", args=[rating.pk]),
+                       {"post": "yes"}).status_code == 403
+    rating.refresh_from_db()
+    assert rating.value == "poor"

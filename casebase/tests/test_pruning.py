@@ -38,8 +38,38 @@ def bulk_cases(n: int, *, level=1, cat=None, days_old=100) -> list[Case]:
     )
 
 
+def move_mode(**changes) -> None:
+    """Switch pruning to the explicit automatic mode (the default is "propose")."""
+    CaseLibrarySettings.objects.filter(pk=1).update(prune_mode="move", **changes)
+
+
+def test_experts_decide_by_default_and_moving_automatically_is_an_explicit_setting():
+    # given: the seeded settings row and a new one
+    seeded = CaseLibrarySettings.current()
+    # then
+    assert seeded.prune_mode == CaseLibrarySettings.PruneMode.PROPOSE
+    assert CaseLibrarySettings().prune_mode == "propose"
+    # when: a library is over its cap under the default
+    bulk_cases(121)
+    result = services.case_library_prune(now=NOW)
+    # then: nothing leaves, one candidate waits for the experts
+    assert (result.retired, len(result.proposed)) == ([], 1)
+    assert Case.objects.active().count() == 121
+
+
+@pytest.mark.parametrize(("count", "excess"), [(119, 0), (120, 0), (121, 1)])
+def test_propose_mode_lists_only_the_excess_over_the_cap(count, excess):
+    bulk_cases(count)
+    result = services.case_library_prune(now=NOW)
+    assert len(result.proposed) == excess and result.retired == []
+    assert RetirementCandidate.objects.filter(status="pending").count() == excess
+    assert CaseEvent.objects.filter(kind="retirement_proposed").count() == excess
+    assert Case.objects.active().count() == count
+
+
 @pytest.mark.parametrize(("count", "retired"), [(119, 0), (120, 0), (121, 1)])
 def test_pruning_retires_only_the_excess_over_the_cap(count, retired):
+    move_mode()
     bulk_cases(count)
     result = services.case_library_prune(now=NOW)
     assert len(result.retired) == retired
@@ -49,6 +79,7 @@ def test_pruning_retires_only_the_excess_over_the_cap(count, retired):
 
 
 def test_pruning_twice_changes_nothing_the_second_time():
+    move_mode()
     bulk_cases(125)
     first = services.case_library_prune(now=NOW)
     second = services.case_library_prune(now=NOW)
@@ -57,6 +88,7 @@ def test_pruning_twice_changes_nothing_the_second_time():
 
 
 def test_the_least_classic_and_longest_unchanged_cases_leave_first():
+    move_mode()
     LevelCap.objects.create(level=1, category=category(), cap=2)
     classic, fresh, old, oldest = bulk_cases(4)
     Case.objects.filter(pk=classic.pk).update(exam_uses=5)
@@ -68,6 +100,7 @@ def test_the_least_classic_and_longest_unchanged_cases_leave_first():
 
 
 def test_caps_are_per_level_and_category():
+    move_mode()
     other = category("complaint", "投诉升级")
     LevelCap.objects.create(level=2, category=other, cap=3)
     bulk_cases(4, level=2, cat=other)
@@ -80,6 +113,7 @@ def test_caps_are_per_level_and_category():
 def test_retired_cases_leave_study_and_exams_but_stay_readable_for_reviewers(client, csr, reviewer, hr):
     from casebase.selectors import study_cases, test_cases_for_exam
 
+    move_mode()
     LevelCap.objects.create(level=1, category=category(), cap=1)
     keep, gone = bulk_cases(2)
     Case.objects.filter(pk=keep.pk).update(exam_uses=3)
@@ -129,7 +163,68 @@ def test_propose_mode_lists_candidates_once_and_a_reviewer_confirms(client, revi
     assert client.post(reverse("casebase:retirement_decide", args=[999999]), {"confirm": "1"}).status_code == 404
 
 
+def test_confirming_is_refused_once_the_library_is_back_at_its_cap(client, reviewer):
+    # given: 5 cases, cap 3, two candidates; then one other case leaves by another way
+    CaseLibrarySettings.objects.filter(pk=1).update(default_cap=3)
+    bulk_cases(5)
+    services.case_library_prune(now=NOW)
+    first, second = RetirementCandidate.objects.order_by("pk")
+    other = Case.objects.active().exclude(pk__in=[first.case_id, second.case_id]).first()
+    services._retire(other.pk, actor=reviewer, now=NOW, data={"by": "admin"})
+    services.retirement_decide(candidate_id=first.pk, user=reviewer, confirm=True)
+    # when: confirming the second would leave 2 of 3
+    with pytest.raises(services.CaseError) as exc:
+        services.retirement_decide(candidate_id=second.pk, user=reviewer, confirm=True)
+    # then
+    assert str(exc.value) == ("This library (level 1, 情绪安抚) has 3 active cases and its cap is 3: confirming "
+                              "would take it below the cap. Dismiss this retirement instead.")
+    assert Case.objects.active().count() == 3
+    second.refresh_from_db()
+    assert second.status == "pending" and second.decided_by is None
+    # the page shows the same message; dismissing still works
+    client.force_login(reviewer)
+    response = client.post(reverse("casebase:retirement_decide", args=[second.pk]), {"confirm": "1"}, follow=True)
+    assert str(exc.value) in [str(m) for m in response.context["messages"]]
+    services.retirement_decide(candidate_id=second.pk, user=reviewer, confirm=False)
+    assert Case.objects.active().count() == 3
+
+
+def test_confirming_counts_the_library_the_case_is_in_now(reviewer):
+    # given: a candidate of level 1 whose case was regraded to level 2, where it is alone
+    CaseLibrarySettings.objects.filter(pk=1).update(default_cap=1)
+    bulk_cases(2)
+    services.case_library_prune(now=NOW)
+    candidate = RetirementCandidate.objects.get()
+    Case.objects.filter(pk=candidate.case_id).update(level=2)
+    # when / then
+    with pytest.raises(services.CaseError, match=r"^This library \(level 2, 情绪安抚\) has 1 active cases"):
+        services.retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
+    assert Case.objects.get(pk=candidate.case_id).status == "active"
+
+
+def test_a_case_regraded_while_the_expert_confirms_is_not_retired(reviewer, monkeypatch):
+    # given: the case moves to level 2 between reading the candidate and taking the lock
+    CaseLibrarySettings.objects.filter(pk=1).update(default_cap=1)
+    bulk_cases(3)
+    services.case_library_prune(now=NOW)
+    candidate = RetirementCandidate.objects.order_by("pk").first()
+    real_lock = services._lock_group
+
+    def regraded_meanwhile(**kwargs):
+        Case.objects.filter(pk=candidate.case_id).update(level=2)
+        return real_lock(**kwargs)
+
+    monkeypatch.setattr(services, "_lock_group", regraded_meanwhile)
+    # when / then
+    with pytest.raises(services.CaseError) as exc:
+        services.retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
+    assert str(exc.value) == ("This case moved to another level or category after it was proposed; dismiss this "
+                              "retirement and let the next pruning run decide.")
+    assert Case.objects.get(pk=candidate.case_id).status == "active"
+
+
 def test_the_task_calls_the_service_and_a_daily_schedule_is_registered():
+    move_mode()
     bulk_cases(121)
     assert prune_case_libraries_task.apply().get()["retired"].__len__() == 1
     task = PeriodicTask.objects.get(task="casebase.prune_case_libraries_task")
@@ -174,6 +269,7 @@ needs_redis = pytest.mark.skipif(
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pruning_runs_through_a_real_worker(real_worker):
     # given
+    move_mode()
     bulk_cases(122)
     # when
     result = prune_case_libraries_task.delay().get(timeout=30)

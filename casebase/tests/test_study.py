@@ -101,13 +101,63 @@ def test_marking_studied_twice_keeps_one_row_and_the_first_timestamp(client, csr
     assert client.get(url).status_code == 405
 
 
-def test_changing_a_rating_updates_the_one_row(client, csr):
+def test_a_csr_rates_a_case_once_and_a_second_rating_changes_nothing(client, csr):
+    # given: a first rating through the study page
     case = CaseFactory(level=1)
     client.force_login(csr)
     url = reverse("casebase:case_rate", args=[case.pk])
-    client.post(url, {"value": "excellent"})
-    client.post(url, {"value": "poor"})
-    assert list(CaseRating.objects.filter(case=case).values_list("employee_id", "value")) == [(csr.pk, "poor")]
+    saved = client.post(url, {"value": "excellent"}, follow=True)
+    assert [str(m) for m in saved.context["messages"]] == ["Your rating was saved."]
+    first = CaseRating.objects.get(case=case, employee=csr)
+    # when: the CSR tries to change it
+    response = client.post(url, {"value": "poor"}, follow=True)
+    # then: refused with the exact message, nothing changed
+    assert [str(m) for m in response.context["messages"]] == [
+        "You have already rated this case; a rating cannot be changed."]
+    assert list(CaseRating.objects.filter(case=case).values_list("employee_id", "value", "rated_at")) == [
+        (csr.pk, "excellent", first.rated_at)]
+
+
+def test_the_study_page_shows_the_rating_instead_of_the_form_once_rated(client, csr):
+    # given
+    case = CaseFactory(level=1)
+    client.force_login(csr)
+    page = client.get(reverse("casebase:case_detail", args=[case.pk])).content.decode()
+    assert 'name="value"' in page and 'id="my-rating"' not in page
+    # when
+    services.case_rate(employee=csr, case_id=case.pk, value="average")
+    # then
+    page = client.get(reverse("casebase:case_detail", args=[case.pk])).content.decode()
+    assert 'id="my-rating"' in page and "You rated: Average" in page
+    assert 'name="value"' not in page
+
+
+@pytest.mark.parametrize("second", ["excellent", "average", "poor"])
+def test_the_service_refuses_a_second_rating_even_with_the_same_value(csr, second):
+    # given
+    case = CaseFactory(level=1)
+    services.case_rate(employee=csr, case_id=case.pk, value="average")
+    # when / then
+    with pytest.raises(services.CaseAlreadyRated) as exc:
+        services.case_rate(employee=csr, case_id=case.pk, value=second)
+    assert str(exc.value) == "You have already rated this case; a rating cannot be changed."
+    assert list(CaseRating.objects.values_list("value", flat=True)) == ["average"]
+
+
+def test_another_employee_still_rates_the_same_case(csr):
+    case = CaseFactory(level=1)
+    colleague = UserFactory(roles=["CSR"])
+    services.case_rate(employee=csr, case_id=case.pk, value="poor")
+    services.case_rate(employee=colleague, case_id=case.pk, value="excellent")
+    assert CaseRating.objects.filter(case=case).count() == 2
+
+
+def test_a_rating_row_cannot_be_saved_again(csr):
+    rating = services.case_rate(employee=csr, case_id=CaseFactory(level=1).pk, value="poor")
+    rating.value = "excellent"
+    with pytest.raises(TypeError, match="final"):
+        rating.save()
+    assert CaseRating.objects.get(pk=rating.pk).value == "poor"
 
 
 def test_the_database_refuses_a_second_rating_row(csr):
@@ -151,8 +201,13 @@ def test_api_marks_studied_and_rates(api, csr):
     assert api.post(reverse("api-cases-studied", args=[case.pk])).status_code == 200
     assert api.get(reverse("api-cases-studied", args=[case.pk])).status_code == 405
     url = reverse("api-cases-rating", args=[case.pk])
-    assert api.put(url, {"value": "excellent"}, format="json").json()["value"] == "excellent"
-    assert api.post(url, {"value": "average"}, format="json").status_code == 200
     assert api.put(url, {"value": "wow"}, format="json").status_code == 400
-    assert CaseRating.objects.get(case=case, employee=csr).value == "average"
+    assert api.put(url, ["excellent"], format="json").status_code == 400
+    created = api.put(url, {"value": "excellent"}, format="json")
+    assert created.status_code == 201 and created.json()["value"] == "excellent"
+    for method in (api.post, api.put):
+        again = method(url, {"value": "average"}, format="json")
+        assert again.status_code == 409
+        assert again.json() == {"detail": "You have already rated this case; a rating cannot be changed."}
+    assert CaseRating.objects.get(case=case, employee=csr).value == "excellent"
     assert api.get(url).status_code == 405

@@ -119,16 +119,16 @@ def test_volunteer_import_api(api, csr, ops_manager):
         return api.post(reverse("api-points-volunteer-import"), {"file": f}, format="multipart")
 
     api.force_authenticate(csr)
-    assert upload("staff_id,hours,points\n").status_code == 403
+    assert upload("staff_id,date,hours,points\n").status_code == 403
     api.force_authenticate(ops_manager)
-    bad = upload(f"staff_id,hours,points\n{csr.staff_id},1,5\n{csr.staff_id},abc,5\n")
+    bad = upload(f"staff_id,date,hours,points\n{csr.staff_id},2026-03-02,1,5\n{csr.staff_id},2026-03-02,abc,5\n")
     assert bad.status_code == 400
     assert bad.json()["errors"] == [{"line": 3, "message": "Hours “abc” is not a number."},
                                     {"line": 3, "message": "Duplicate of line 2."}]
     assert not PointsEntry.objects.exists()
-    good = upload(f"staff_id,hours,points\n{csr.staff_id},1,5\n")
+    good = upload(f"staff_id,date,hours,points\n{csr.staff_id},2026-03-02,1,5\n")
     assert good.status_code == 201 and good.json()["points"] == 5
-    twice = upload(f"staff_id,hours,points\n{csr.staff_id},1,5\n", name="again.csv")
+    twice = upload(f"staff_id,date,hours,points\n{csr.staff_id},2026-03-02,1,5\n", name="again.csv")
     assert twice.status_code == 400 and "already imported" in twice.json()["detail"]
     assert PointsEntry.objects.count() == 1
     assert api.get(reverse("api-points-volunteer-import")).status_code == 405

@@ -2,6 +2,7 @@
 
 import io
 import threading
+from datetime import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -221,20 +222,20 @@ def xlsx_bytes(rows):
 def test_a_good_csv_sheet_pays_each_row(training_manager):
     # given
     a, b = members(2)
-    content = csv_bytes([f"{a.staff_id},2.5,10,2026-03-02,食堂帮厨", f"{b.staff_id.lower()},4,20,,"])
+    content = csv_bytes([f"{a.staff_id},2.5,10,2026-03-02,食堂帮厨", f"{b.staff_id.lower()},4,20,2026-03-03,"])
     # when
     sheet = services.volunteer_sheet_import(file_name="week10.csv", content=content, imported_by=training_manager)
     # then
     assert (sheet.row_count, sheet.total_points) == (2, 30)
     assert selectors.points_balance(a) == 10 and selectors.points_balance(b) == 20
-    assert PointsEntry.objects.get(employee=a).source == f"volunteer:{sheet.pk}:2"
-    assert PointsEntry.objects.get(employee=b).source == f"volunteer:{sheet.pk}:3"
+    assert PointsEntry.objects.get(employee=a).source == f"volunteer:{a.pk}:2026-03-02"
+    assert PointsEntry.objects.get(employee=b).source == f"volunteer:{b.pk}:2026-03-03"
     assert VolunteerSheetRow.objects.get(employee=a).note == "食堂帮厨"
 
 
 def test_an_xlsx_sheet_with_chinese_headers_is_imported(ops_manager):
     a = UserFactory()
-    content = xlsx_bytes([["工号", "时长", "积分", "备注"], [a.staff_id, 3, 15, "洗碗"]])
+    content = xlsx_bytes([["工号", "日期", "时长", "积分", "备注"], [a.staff_id, datetime(2026, 3, 2), 3, 15, "洗碗"]])
     sheet = services.volunteer_sheet_import(file_name="第10周.xlsx", content=content, imported_by=ops_manager)
     assert sheet.total_points == 15 and selectors.points_balance(a) == 15
 
@@ -244,8 +245,8 @@ def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported(trainin
     a, b = members(2)
     content = csv_bytes([
         f"{a.staff_id},2,10,2026-03-02,",     # line 2: fine
-        "NOBODY,2,10,,",                      # line 3: unknown staff ID
-        f"{b.staff_id},two,10,,",             # line 4: hours not a number
+        "NOBODY,2,10,2026-03-02,",            # line 3: unknown staff ID
+        f"{b.staff_id},two,10,2026-03-02,",   # line 4: hours not a number
         f"{b.staff_id},2,-5,2026-03-03,",     # line 5: negative points
         f"{a.staff_id},1,5,2026-03-02,",      # line 6: duplicate of line 2
         f"{b.staff_id},-1,x,2026-03-04,",     # line 7: two problems
@@ -266,7 +267,7 @@ def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported(trainin
 
 
 def test_a_missing_column_is_reported_on_line_one(training_manager):
-    content = csv_bytes(["A,1"], header="staff_id,hours")
+    content = csv_bytes(["A,2026-03-02,1"], header="staff_id,date,hours")
     with pytest.raises(services.VolunteerSheetRejected) as exc:
         services.volunteer_sheet_import(file_name="w.csv", content=content, imported_by=training_manager)
     assert exc.value.line_errors == [(1, "Missing column: points.")]
@@ -274,7 +275,7 @@ def test_a_missing_column_is_reported_on_line_one(training_manager):
 
 def test_the_same_file_imported_twice_pays_nothing_twice(training_manager):
     a = UserFactory()
-    content = csv_bytes([f"{a.staff_id},2,10,,"])
+    content = csv_bytes([f"{a.staff_id},2,10,2026-03-02,"])
     services.volunteer_sheet_import(file_name="w.csv", content=content, imported_by=training_manager)
     with pytest.raises(ValidationError, match="already imported"):
         services.volunteer_sheet_import(file_name="copy.csv", content=content, imported_by=training_manager)
@@ -296,8 +297,8 @@ def test_a_failure_while_paying_leaves_nothing_half_imported(training_manager, m
     monkeypatch.setattr(services, "points_award", flaky_award)
     # when
     with pytest.raises(RuntimeError):
-        services.volunteer_sheet_import(file_name="w.csv", content=csv_bytes([f"{a.staff_id},1,5,,",
-                                                                              f"{b.staff_id},1,5,,"]),
+        services.volunteer_sheet_import(file_name="w.csv", content=csv_bytes([f"{a.staff_id},1,5,2026-03-02,",
+                                                                              f"{b.staff_id},1,5,2026-03-02,"]),
                                         imported_by=training_manager)
     # then
     assert not PointsEntry.objects.exists() and not VolunteerSheet.objects.exists()

@@ -146,7 +146,7 @@ def test_volunteer_upload_page_shows_the_errors_table_and_imports_nothing(client
     login(client, csr)
     assert client.get(reverse("points:volunteer_import")).status_code == 403
     login(client, training_manager)
-    bad = io.BytesIO(b"staff_id,hours,points\nNOBODY,1,5\n")
+    bad = io.BytesIO(b"staff_id,date,hours,points\nNOBODY,2026-03-02,1,5\n")
     bad.name = "w.csv"
     # when
     response = client.post(reverse("points:volunteer_import"), {"file": bad})
@@ -155,7 +155,7 @@ def test_volunteer_upload_page_shows_the_errors_table_and_imports_nothing(client
     html = response.content.decode()
     assert 'id="line-errors"' in html and "<td>2</td>" in html and "Unknown staff ID NOBODY." in html
     assert not PointsEntry.objects.exists()
-    good = io.BytesIO(f"staff_id,hours,points\n{csr.staff_id},1,5\n".encode())
+    good = io.BytesIO(f"staff_id,date,hours,points\n{csr.staff_id},2026-03-02,1,5\n".encode())
     good.name = "w.csv"
     assert client.post(reverse("points:volunteer_import"), {"file": good}).status_code == 302
     assert PointsEntry.objects.get().employee == csr
