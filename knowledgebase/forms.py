@@ -2,6 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from knowledgebase.selectors import category_choices
+from points.forms import RuleAmountField
+from points.models import PointRule
+from review.forms import ApprovalForm
 
 
 class SearchForm(forms.Form):
@@ -30,3 +33,10 @@ class EntryProposalForm(forms.Form):
 
 class RevisionProposalForm(EntryProposalForm):
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class KBApprovalForm(ApprovalForm):
+    """What an approving committee member decides on a KB revision or new entry (review
+    vote_form): the points for the proposer within the rule "kb_revision_accepted" (2–5)."""
+
+    points = RuleAmountField(rule_code=PointRule.KB_REVISION_ACCEPTED)

@@ -43,11 +43,21 @@ class PointRule(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
-    min_amount = models.IntegerField(_("minimum amount"), null=True, blank=True)
-    max_amount = models.IntegerField(_("maximum amount"), null=True, blank=True)
+    min_amount = models.IntegerField(
+        _("minimum amount"), null=True, blank=True,
+        help_text=_("Where committee members choose the amount (defaults: KB revision 2–5, new case 20–50, "
+                    "case revision 5–20, quality-case contributor 5–10), each approving member must give "
+                    "one within minimum–maximum; the award is the lower median of their choices."),
+    )
+    max_amount = models.IntegerField(
+        _("maximum amount"), null=True, blank=True,
+        help_text=_("Empty means no upper bound (a reviewer's choice is still capped at 10,000)."),
+    )
     default_amount = models.IntegerField(
         _("default amount"), null=True, blank=True,
-        help_text=_("Paid when nobody chose an amount; empty when an amount must always be given."),
+        help_text=_("Paid when nobody chose an amount (fixed rules such as committee reviews 5/20 and the "
+                    "one outstanding quality-case contributor 60, or votes cast before amounts were "
+                    "required); empty when an amount must always be given."),
     )
     active = models.BooleanField(_("rule in use"), default=True, help_text=_("Inactive rules pay nothing."))
 
