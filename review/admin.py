@@ -116,3 +116,20 @@ class ReviewEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Recusal)
+class RecusalAdmin(admin.ModelAdmin):
+    """Read-only: owning apps write recusals when a proposal is created (conflicts of interest)."""
+
+    list_display = ["proposal", "employee"]
+    list_filter = ["proposal__kind"]
+    search_fields = ["employee__staff_id", "employee__name"]
+    list_select_related = ["proposal", "employee"]
+    readonly_fields = ["proposal", "employee"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -41,8 +41,11 @@ def queue(request):
 
 
 def _visible_proposal(request, pk: int) -> Proposal:
+    """The proposal for its proposer, committee pages (accounts.review) and the employees
+    recused from it (e.g. the contributors a quality-case application would reward)."""
     proposal = get_object_or_404(Proposal.objects.select_related("proposer"), pk=pk)
-    if proposal.proposer_id != request.user.pk and not request.user.has_perm(roles.REVIEW):
+    if (proposal.proposer_id != request.user.pk and not request.user.has_perm(roles.REVIEW)
+            and not is_recused(proposal, request.user)):
         raise PermissionDenied
     return proposal
 

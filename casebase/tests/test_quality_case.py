@@ -191,7 +191,7 @@ def test_a_tie_for_outstanding_goes_to_the_first_named_in_voting_order():
     case, (a, b, c, d), _, _ = contributed_case()
     ReviewSettings.objects.filter(pk=1).update(approvals_required=4)
     proposal = apply(a, case)
-    for outstanding in (d, b, b, d):  # 2–2: D was named first
+    for outstanding in (d, b, d, b):  # 2–2: D was named first (the last vote names B)
         vote_quality(proposal, committee_member(), 6, outstanding)
     assert PointsEntry.objects.get(source=f"quality-case:{proposal.pk}:outstanding").employee == d
     assert {row[2] for row in quality_rows(proposal) if row[1] == "quality_case_participant"} == {6}
@@ -243,6 +243,14 @@ def test_the_review_page_shows_the_case_the_contributors_and_the_vote_fields(cli
     client.post(reverse("review:proposal_vote", args=[proposal.pk]),
                 {"decision": "approve", "points": "9", "outstanding": str(b.pk)})
     assert proposal.votes.get().extra == {"points": 9, "outstanding": b.pk}
+    # a contributor may read the application about them but not vote (web 403 too)
+    client.force_login(c)
+    page = client.get(reverse("review:proposal_detail", args=[proposal.pk]), **EN)
+    assert page.status_code == 200 and not page.context["can_vote"]
+    assert "conflict of interest" in page.content.decode()
+    assert client.post(reverse("review:proposal_vote", args=[proposal.pk]),
+                       {"decision": "approve", "points": "9", "outstanding": str(c.pk)}).status_code == 403
+    assert proposal.votes.count() == 1
 
 
 def test_a_passed_case_may_apply_again_only_after_a_later_accepted_revision():

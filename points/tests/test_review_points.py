@@ -240,16 +240,17 @@ def new_case(proposer, participants=()):
         participants=[p.staff_id for p in participants])
 
 
-def test_a_case_creation_approved_with_20_50_and_30_pays_30():
+@pytest.mark.parametrize(("amounts", "paid"), [([20, 50, 30], 30), ([25, 45, 40], 40), ([50, 20, 21], 21)])
+def test_a_case_creation_pays_the_median_of_the_approvers_amounts(amounts, paid):
     # given
     proposal = new_case(colleague())
     members = [committee_member() for _ in range(3)]
     # when
-    for member, points in zip(members, [20, 50, 30], strict=True):
+    for member, points in zip(members, amounts, strict=True):
         vote(proposal, member, points=points, level=2, split="training")
     # then
     entry = proposer_entry(proposal)
-    assert (entry.rule.code, entry.amount) == ("case_created", 30)
+    assert (entry.rule.code, entry.amount) == ("case_created", paid)
     assert [selectors.points_balance(m) for m in members] == [20, 20, 20]  # committee case review
 
 

@@ -117,25 +117,26 @@ def test_racing_approvals_on_a_committee_application_admit_the_applicant_once():
     assert sum(isinstance(r, services.ReviewError) for r in results) == 3
 
 
-def test_two_quality_case_applications_at_the_same_moment_make_one():
-    # given: a case with two contributors (created by A naming B, accepted)
+@pytest.mark.parametrize("round_number", range(3))
+def test_quality_case_applications_at_the_same_moment_make_one(round_number):
+    # given: a case with four contributors (created by A naming B, C and D, accepted)
     from accounts.tests.factories import UserFactory
     from casebase.services import case_new_propose, quality_case_apply
     from casebase.tests.factories import category, sample_tree
 
-    a, b = UserFactory(roles=["CSR"]), UserFactory(roles=["CSR"])
+    a, *others = [UserFactory(roles=["CSR"]) for _ in range(4)]
     created = case_new_propose(proposer=a, kind="text", title="停机投诉", category_id=category().pk, reason="r",
-                               tree=sample_tree(), participants=[b.staff_id])
+                               tree=sample_tree(), participants=[o.staff_id for o in others])
     for _ in range(3):
         services.proposal_vote(proposal_id=created.pk, reviewer=committee_member(), decision="approve",
                                extra={"level": 1, "split": "training", "points": 30})
     case_id = Proposal.objects.get(pk=created.pk).target_id
     # when
     results = run_at_once([
-        lambda: quality_case_apply(applicant=a, case_id=case_id, statement="好案例"),
-        lambda: quality_case_apply(applicant=b, case_id=case_id, statement="好案例"),
+        (lambda p=p: quality_case_apply(applicant=p, case_id=case_id, statement="好案例")) for p in [a, *others]
     ])
     # then
     assert Proposal.objects.filter(kind="quality_case", target_id=case_id).count() == 1
     refused = [r for r in results if isinstance(r, Exception)]
-    assert len(refused) == 1 and str(refused[0]) == "This case already has an open quality-case application."
+    assert len(refused) == 3
+    assert {str(r) for r in refused} == {"This case already has an open quality-case application."}

@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import UserFactory
 from knowledgebase.tests.factories import EntryFactory
 from review import services
-from review.models import CommitteeApplication, Proposal, Vote
+from review.models import CommitteeApplication, Proposal, Recusal, Vote
 from review.tests.factories import RevisionProposalFactory, committee_member
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +211,19 @@ def test_api_committee_application(api, csr):
     assert response.status_code == 201 and response.json()["pass_rate_snapshot"] == "100.00"
     assert Proposal.objects.get(pk=response.json()["proposal"]).kind == "committee_application"
     assert api.get(url).status_code == 405
+
+
+def test_admin_pages_of_the_review_models_load_read_only(client):
+    # given: a quality-case-like proposal with a recusal and an approving vote with its amount
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    proposal = RevisionProposalFactory()
+    Recusal.objects.create(proposal=proposal, employee=UserFactory())
+    services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
+                           extra={"points": 4})
+    client.force_login(admin)
+    # when / then
+    for name in ("proposal", "vote", "recusal", "committeeapplication"):
+        assert client.get(reverse(f"admin:review_{name}_changelist")).status_code == 200, name
+    page = client.get(reverse("admin:review_proposal_change", args=[proposal.pk])).content.decode()
+    assert "{&quot;points&quot;: 4}" in page  # the vote inline shows the amount
+    assert client.get(reverse("admin:review_recusal_add")).status_code == 403
