@@ -264,6 +264,13 @@ def _tree(row) -> dict:
     ]}
 
 
+def demo_tree(index: int, title: str) -> dict:
+    """The dialogue tree of demo case ``index`` (other demos propose cases with it)."""
+    row = list(CASES[index])
+    row[2] = title
+    return _tree(row)
+
+
 def _wav(seconds: float, pitch: int) -> bytes:
     rate = 8000
     buffer = io.BytesIO()

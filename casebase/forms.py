@@ -1,41 +1,54 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from casebase.models import LEVEL_CHOICES, Case, CaseCategory, CaseRating
 from casebase.tree import TreeError, parse_tree_text
+from points.forms import RuleAmountField
+from points.models import PointRule
+from review.forms import ApprovalForm
 
 
-class OutstandingField(forms.BooleanField):
-    """An approving member's "outstanding" flag: True when ticked, else None (the review
-    engine keeps only given values in the vote's extra data)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(label=_("Outstanding case (each participant gets the outstanding-case points)"), required=False, **kwargs)
-
-    def clean(self, value):
-        return True if super().clean(value) else None
-
-
-class CaseGradingForm(forms.Form):
+class CaseGradingForm(ApprovalForm):
     """What an approving committee member decides for a new case (review vote_form)."""
 
     level = forms.TypedChoiceField(label=_("Level"), choices=LEVEL_CHOICES, coerce=int)
     split = forms.ChoiceField(label=_("Set"), choices=Case.Split.choices)
-    points = forms.IntegerField(
-        label=_("Points for the proposer"), required=False, min_value=0,
-        help_text=_("Within the point rule's range; empty pays the rule's default."),
+    points = RuleAmountField(rule_code=PointRule.CASE_CREATED)
+
+
+class CaseRevisionVoteForm(ApprovalForm):
+    """What an approving committee member decides for a case revision (review vote_form)."""
+
+    points = RuleAmountField(rule_code=PointRule.CASE_REVISED)
+
+
+class QualityCaseVoteForm(ApprovalForm):
+    """What an approving committee member decides on a quality-case application (review
+    vote_form): the extra points each contributor gets (rule "quality_case_participant",
+    5–10) and the ONE outstanding contributor, chosen among the application's contributors."""
+
+    points = RuleAmountField(rule_code=PointRule.QUALITY_CASE_PARTICIPANT, label=_("Points for each contributor"))
+    outstanding = forms.TypedChoiceField(
+        label=_("The outstanding contributor"), coerce=int,
+        help_text=_("The contributor named by most approving members gets the outstanding-contributor points."),
+        error_messages={"required": _("Name the one outstanding contributor.")},
     )
-    outstanding = OutstandingField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        pks = list((self.proposal.payload.get("contributors") if self.proposal is not None else None) or [])
+        users = get_user_model().objects.in_bulk(pks)
+        self.fields["outstanding"].choices = [("", "---------")] + [
+            (pk, f"{users[pk].name} ({users[pk].staff_id})") for pk in pks if pk in users]
 
 
-class CaseRevisionVoteForm(forms.Form):
-    """What an approving committee member may decide for a case revision (review vote_form)."""
-
-    points = forms.IntegerField(
-        label=_("Points for the proposer"), required=False, min_value=0,
-        help_text=_("Within the point rule's range; empty pays the rule's default."),
+class QualityCaseApplicationForm(forms.Form):
+    statement = forms.CharField(
+        label=_("Why is this a quality case?"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text=_("What makes the case exemplary and who contributed what."),
     )
-    outstanding = OutstandingField()
 
 
 class ParticipantsField(forms.CharField):

@@ -52,6 +52,98 @@ def render_summary(proposal) -> str:
     })
 
 
+def render_quality_case(proposal) -> str:
+    """HTML of a quality-case application for the review pages: the case as it stands (tree
+    or recording) and its contributors with what each did (author, proposals)."""
+    from casebase.models import Case
+    from casebase.selectors import case_contributors, case_tree
+
+    case = Case.objects.select_related("category").get(pk=proposal.target_id)
+    applied = {c.employee.pk: c for c in case_contributors(case)}
+    contributors = [applied[pk] for pk in proposal.payload.get("contributors") or [] if pk in applied]
+    return render_to_string("casebase/_quality_case_summary.html", {
+        "case": case, "contributors": contributors, "tree": case_tree(case) if case.is_text else None,
+    })
+
+
+def _quality_rebase_url(proposal) -> str | None:
+    if proposal.kind == "quality_case" and proposal.status == "stale":
+        return reverse("casebase:quality_apply", args=[proposal.target_id])
+    return None
+
+
+# --- rewards: the case libraries' points policy (DOMAIN.md §5), paid through points -------
+
+def on_voted(proposal, event) -> None:
+    """Every vote on a case proposal or quality-case application (approve or reject: the
+    member reviewed the case) pays the member the rule "committee_case_review" (20), once
+    per proposal and member."""
+    from points.models import PointRule
+    from points.services import points_award_if_active
+
+    points_award_if_active(employee=event.actor, rule_code=PointRule.COMMITTEE_CASE_REVIEW,
+                           source=f"review:{proposal.pk}:{event.actor_id}", note=f"#{proposal.pk} {proposal.kind}")
+
+
+def _pay_proposer(rule_code: str):
+    def on_applied(proposal, approvals) -> None:
+        """An applied case proposal pays its proposer the rule (new case 20–50, revision
+        5–20): the lower median of the approving members' ``points``. Named participants
+        get nothing here: they are paid when a quality-case review of the case passes."""
+        from points.selectors import reviewers_amount
+        from points.services import points_award_if_active
+
+        points_award_if_active(employee=proposal.proposer, rule_code=rule_code,
+                               source=f"proposal:{proposal.pk}:proposer",
+                               amount=reviewers_amount(vote.extra.get("points") for vote in approvals),
+                               note=f"#{proposal.pk} {proposal.kind}")
+    return on_applied
+
+
+def outstanding_contributor(approvals) -> int | None:
+    """The user pk the approving members named outstanding most often; a tie goes to the
+    one among the tied who was named first in voting order (the earliest approval decides,
+    so the outcome never depends on ids or names). None when nobody was named."""
+    named = [vote.extra.get("outstanding") for vote in approvals if vote.extra.get("outstanding")]
+    if not named:
+        return None
+    counts = {pk: named.count(pk) for pk in named}
+    best = max(counts.values())
+    return next(pk for pk in named if counts[pk] == best)
+
+
+def on_quality_case_applied(proposal, approvals) -> None:
+    """A passed quality-case review pays each contributor of the application (its payload
+    snapshot) the rule "quality_case_participant" (5–10): the lower median of the approving
+    members' ``points``, source "quality-case:<proposal>:<employee>"; and the ONE
+    contributor named outstanding by most approving members (outstanding_contributor) the
+    rule "quality_case_outstanding" (60), source "quality-case:<proposal>:outstanding" — a
+    single key per application, so never two outstanding awards."""
+    from django.contrib.auth import get_user_model
+
+    from points.models import PointRule
+    from points.selectors import reviewers_amount
+    from points.services import points_award_if_active
+
+    contributors = get_user_model().objects.in_bulk(proposal.payload.get("contributors") or [])
+    amount = reviewers_amount(vote.extra.get("points") for vote in approvals)
+    note = f"#{proposal.pk} {proposal.payload.get('title', '')}"
+    for pk in proposal.payload.get("contributors") or []:
+        if pk in contributors:
+            points_award_if_active(employee=contributors[pk], rule_code=PointRule.QUALITY_CASE_PARTICIPANT,
+                                   source=f"quality-case:{proposal.pk}:{pk}", amount=amount, note=note)
+    outstanding = outstanding_contributor(approvals)
+    if outstanding in contributors:
+        points_award_if_active(employee=contributors[outstanding], rule_code=PointRule.QUALITY_CASE_OUTSTANDING,
+                               source=f"quality-case:{proposal.pk}:outstanding", note=note)
+
+
+def _propose_quality(*, proposer, case_id: int, statement: str):
+    from casebase.services import quality_case_apply
+
+    return quality_case_apply(applicant=proposer, case_id=case_id, statement=statement)
+
+
 def _propose_new(*, proposer, **data):
     from casebase.services import case_new_propose
 
@@ -67,22 +159,27 @@ def _propose_revision(*, proposer, **data):
 
 def register_kinds() -> None:
     from casebase import forms, serializers, services
+    from points.models import PointRule
 
     register(ProposalKind(
         code=services.KIND_NEW, label=_("New case"),
         apply=services.apply_new_case, current_version=services.current_version,
         render_diff=render_summary,
         propose=_propose_new, input_serializer=serializers.NewTextCaseInput,
-        vote_form=forms.CaseGradingForm,
-        proposer_points_rule="case_created", reviewer_points_rule="committee_case_review",
-        participant_points_rule="quality_case_participant", outstanding_points_rule="quality_case_outstanding",
+        vote_form=forms.CaseGradingForm, on_voted=on_voted, on_applied=_pay_proposer(PointRule.CASE_CREATED),
     ))
     register(ProposalKind(
         code=services.KIND_REVISION, label=_("Case revision"),
         apply=services.apply_revision, current_version=services.current_version,
         render_diff=render_summary, rebase_url=_rebase_url,
         propose=_propose_revision, input_serializer=serializers.RevisionInput,
-        vote_form=forms.CaseRevisionVoteForm,
-        proposer_points_rule="case_revised", reviewer_points_rule="committee_case_review",
-        participant_points_rule="quality_case_participant", outstanding_points_rule="quality_case_outstanding",
+        vote_form=forms.CaseRevisionVoteForm, on_voted=on_voted, on_applied=_pay_proposer(PointRule.CASE_REVISED),
+    ))
+    register(ProposalKind(
+        code=services.KIND_QUALITY, label=_("Quality-case review"),
+        apply=services.apply_quality_case, current_version=services.current_version,
+        render_diff=render_quality_case, rebase_url=_quality_rebase_url,
+        propose=_propose_quality, input_serializer=serializers.QualityCaseApplicationInput,
+        vote_form=forms.QualityCaseVoteForm, on_voted=on_voted, on_applied=on_quality_case_applied,
+        counts_for_pass_rate=False,
     ))

@@ -2,8 +2,10 @@
 training_cases_studied, test_cases_for_exam, decision_points and next_level."""
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from casebase.models import (
@@ -15,6 +17,12 @@ from casebase.models import (
     CaseStudy,
     RetirementCandidate,
 )
+from review.models import Proposal
+
+# The case libraries' proposal kinds (registered in casebase.review_kinds).
+KIND_NEW = "case_new"
+KIND_REVISION = "case_revision"
+KIND_QUALITY = "quality_case"
 
 
 def next_level(user) -> int:
@@ -178,3 +186,44 @@ def history_cases() -> QuerySet[Case]:
 def pending_retirements() -> QuerySet[RetirementCandidate]:
     return (RetirementCandidate.objects.filter(status=RetirementCandidate.Status.PENDING)
             .select_related("case", "case__category").order_by("case__level", "created_at", "pk"))
+
+
+@dataclass
+class Contributor:
+    """One participant in a case's edits: its author and/or the proposer or a named
+    participant of accepted case proposals (``proposals``: their pks, oldest first)."""
+
+    employee: object
+    authored: bool = False
+    proposals: list[int] = field(default_factory=list)
+
+
+def case_contributors(case: Case) -> list[Contributor]:
+    """The participants in ``case``'s edits (who may apply for its quality-case review and
+    who is paid when it passes): its author, then for each APPLIED "case_new" /
+    "case_revision" proposal of the case in the order they were applied, the proposer and
+    the participants they named. Each employee once, in the order first met. [] for a case
+    nobody contributed to through the system (e.g. loaded by the demo or an admin)."""
+    found: dict[int, Contributor] = {}
+
+    def add(pk, *, proposal: int | None = None, authored: bool = False) -> None:
+        entry = found.setdefault(int(pk), Contributor(employee=None))
+        entry.authored = entry.authored or authored
+        if proposal is not None and proposal not in entry.proposals:
+            entry.proposals.append(proposal)
+
+    if case.author_id:
+        add(case.author_id, authored=True)
+    proposals = (Proposal.objects.filter(kind__in=[KIND_NEW, KIND_REVISION], status=Proposal.Status.APPLIED,
+                                         target_type=ContentType.objects.get_for_model(Case), target_id=case.pk)
+                 .order_by("decided_at", "pk").values_list("pk", "proposer_id", "payload"))
+    for pk, proposer_id, payload in proposals:
+        for person in [proposer_id, *((payload or {}).get("participants") or [])]:
+            add(person, proposal=pk)
+    users = get_user_model().objects.in_bulk(list(found))
+    result = []
+    for pk, entry in found.items():
+        if pk in users:
+            entry.employee = users[pk]
+            result.append(entry)
+    return result

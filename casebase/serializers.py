@@ -108,6 +108,14 @@ class RevisionInput(serializers.Serializer):
     participants = participants_field()
 
 
+class QualityCaseApplicationInput(serializers.Serializer):
+    """Apply for a case's quality-case review: POST /api/review/proposals/ with
+    {"kind": "quality_case", "case_id": …, "statement": "…"} (contributors only: 403)."""
+
+    case_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    statement = serializers.CharField(max_length=2000)
+
+
 class NewVoiceCaseInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     category_id = serializers.IntegerField()

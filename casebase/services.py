@@ -32,15 +32,26 @@ from casebase.models import (
     LevelCap,
     RetirementCandidate,
 )
-from casebase.selectors import case_tree, study_cases
+from casebase.selectors import (
+    KIND_NEW,
+    KIND_QUALITY,
+    KIND_REVISION,
+    case_contributors,
+    case_tree,
+    study_cases,
+)
 from casebase.tree import TreeError, tree_to_text, validate_tree
 from review.models import Proposal
 from review.registry import StaleBaseVersion
 from review.selectors import approval_extras
-from review.services import OutdatedBaseVersion, ReviewError, proposal_create
+from review.services import (
+    OutdatedBaseVersion,
+    ReviewError,
+    ReviewPermissionDenied,
+    proposal_create,
+)
 
-KIND_NEW = "case_new"
-KIND_REVISION = "case_revision"
+__all__ = ["KIND_NEW", "KIND_QUALITY", "KIND_REVISION"]
 
 AUDIO_TYPES = {"mp3": "MP3", "wav": "WAVE", "ogg": "Ogg", "m4a": "MP4"}
 MSG_NOT_AUDIO = gettext_noop("The file is not a readable MP3, WAV, OGG or M4A recording.")
@@ -58,6 +69,14 @@ MSG_RETIREMENT_NOT_OVER_CAP = gettext_noop(
 MSG_RETIREMENT_CASE_MOVED = gettext_noop(
     "This case moved to another level or category after it was proposed; dismiss this retirement and let the "
     "next pruning run decide.")
+# Quality-case review applications.
+MSG_QUALITY_NOT_CONTRIBUTOR = gettext_noop(
+    "Only the case's contributors (its author, or the proposer or a named participant of an accepted "
+    "creation or revision of it) may apply for its quality-case review.")
+MSG_QUALITY_OPEN = gettext_noop("This case already has an open quality-case application.")
+MSG_QUALITY_PASSED = gettext_noop(
+    "This case already passed a quality-case review; it may apply again after a later accepted revision.")
+MSG_QUALITY_STATEMENT = gettext_noop("Say why the case is a quality case.")
 
 
 class CaseError(ReviewError):
@@ -346,9 +365,71 @@ def apply_revision(proposal: Proposal) -> int:
 
 
 def current_version(proposal: Proposal) -> int | None:
-    if proposal.kind != KIND_REVISION:
+    if proposal.kind not in (KIND_REVISION, KIND_QUALITY):
         return None
     return Case.objects.filter(pk=proposal.target_id).values_list("version", flat=True).first()
+
+
+# --- quality-case review ------------------------------------------------------------------
+
+def _case_proposals(case: Case, kind: str):
+    return Proposal.objects.filter(kind=kind, target_type=ContentType.objects.get_for_model(Case), target_id=case.pk)
+
+
+def quality_case_check(*, case: Case, applicant, contributors: list | None = None) -> None:
+    """THE rule of who may apply for ``case``'s quality-case review now (the service, the
+    case page and the apply page all call it). Raises ReviewPermissionDenied when
+    ``applicant`` is not one of the case's contributors (casebase.selectors.case_contributors),
+    CaseError when the case has an open application, or already passed and was not revised
+    (an accepted revision) since: it may apply again only with new work to judge. The
+    caller fetched an ACTIVE case."""
+    contributors = case_contributors(case) if contributors is None else contributors
+    if applicant.pk not in {c.employee.pk for c in contributors}:
+        raise ReviewPermissionDenied(_(MSG_QUALITY_NOT_CONTRIBUTOR))
+    if _case_proposals(case, KIND_QUALITY).filter(status=Proposal.Status.OPEN).exists():
+        raise CaseError(_(MSG_QUALITY_OPEN))
+    passed = (_case_proposals(case, KIND_QUALITY).filter(status=Proposal.Status.APPLIED)
+              .order_by("-decided_at").values_list("decided_at", flat=True).first())
+    if passed is not None and not _case_proposals(case, KIND_REVISION).filter(
+            status=Proposal.Status.APPLIED, decided_at__gt=passed).exists():
+        raise CaseError(_(MSG_QUALITY_PASSED))
+
+
+@transaction.atomic
+def quality_case_apply(*, applicant, case_id: int, statement: str) -> Proposal:
+    """``applicant`` applies for the quality-case review of the active case ``case_id``
+    (Case.DoesNotExist otherwise): a "quality_case" proposal the committee votes on. Its
+    payload snapshots the contributors (who are paid when it passes and among whom each
+    approving member names the outstanding one); every contributor is recused from voting
+    on it (a vote on one's own reward is a conflict of interest).
+
+    The case row is locked while the rule is checked, so two applications at the same
+    moment make one. Raises ReviewPermissionDenied or CaseError (quality_case_check; a
+    missing statement: field "statement")."""
+    case = Case.objects.active().select_for_update().get(pk=case_id)
+    contributors = case_contributors(case)
+    quality_case_check(case=case, applicant=applicant, contributors=contributors)
+    statement = (statement or "").strip()
+    if not statement:
+        error = CaseError(_(MSG_QUALITY_STATEMENT))
+        error.field = "statement"
+        raise error
+    return proposal_create(
+        kind=KIND_QUALITY, proposer=applicant, reason=statement, target=case, base_version=case.version,
+        payload={"title": case.title, "contributors": [c.employee.pk for c in contributors]},
+        recused=[c.employee for c in contributors],
+    )
+
+
+def apply_quality_case(proposal: Proposal) -> int:
+    """Applier of a passed "quality_case" proposal: the case itself does not change (the
+    points are paid by the kind's on_applied hook). Raises StaleBaseVersion when the case was
+    revised or moved to the history library since the application (apply again). Returns
+    the case's version."""
+    case = Case.objects.select_for_update().get(pk=proposal.target_id)
+    if case.status != Case.Status.ACTIVE or case.version != proposal.base_version:
+        raise StaleBaseVersion()
+    return case.version
 
 
 # --- direct writes (demo, admin, appliers) ----------------------------------------------

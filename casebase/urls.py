@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/studied/", views.case_studied, name="case_studied"),
     path("<int:pk>/rate/", views.case_rate_view, name="case_rate"),
     path("<int:pk>/revise/", views.revise, name="revise"),
+    path("<int:pk>/quality-review/", views.quality_apply, name="quality_apply"),
     path("propose/", views.propose_text, name="propose_text"),
     path("propose/voice/", views.propose_voice, name="propose_voice"),
     path("proposals/mine/", views.my_proposals, name="my_proposals"),

@@ -1,14 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
 from casebase import selectors, services
 from casebase.forms import (
+    QualityCaseApplicationForm,
     RatingForm,
     StudyFilterForm,
     TextCaseForm,
@@ -27,7 +30,7 @@ from casebase.models import (
 from casebase.tree import tree_to_text
 from review import registry
 from review.selectors import proposals_of
-from review.services import OutdatedBaseVersion, ReviewError
+from review.services import OutdatedBaseVersion, ReviewError, ReviewPermissionDenied
 
 PER_PAGE = 50
 
@@ -71,11 +74,51 @@ def case_detail(request, pk: int):
             raise Http404
     rating = CaseRating.objects.filter(case=case, employee=request.user).first()
     return render(request, "casebase/case_detail.html", {
-        "case": case, "walk": walk,
+        "case": case, "walk": walk, "quality": _quality_state(case, request.user),
         "studied": CaseStudy.objects.filter(case=case, employee=request.user).first(),
         "rating_form": None if rating else RatingForm(), "rating": rating,
         "classicness": case.classicness(), "constant_days": case.constant_time().days,
     })
+
+
+def _quality_state(case: Case, user) -> dict | None:
+    """For the case page: None when ``user`` is not a contributor of ``case``; else whether
+    they may apply for its quality-case review now ("refusal": why not)."""
+    try:
+        services.quality_case_check(case=case, applicant=user)
+    except ReviewPermissionDenied:
+        return None
+    except services.CaseError as exc:
+        return {"refusal": str(exc)}
+    return {"refusal": None}
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.STUDY, raise_exception=True)
+def quality_apply(request, pk: int):
+    """A contributor applies for the case's quality-case review (any active case they
+    contributed to, training or test: they know it already). 403 for anyone else."""
+    case = get_object_or_404(Case.objects.active().select_related("category"), pk=pk)
+    state = _quality_state(case, request.user)
+    if state is None:
+        raise PermissionDenied(_(services.MSG_QUALITY_NOT_CONTRIBUTOR))
+    form = QualityCaseApplicationForm(request.POST or None)
+    if request.method == "POST" and state["refusal"] is None and form.is_valid():
+        try:
+            proposal = services.quality_case_apply(applicant=request.user, case_id=case.pk,
+                                                   statement=form.cleaned_data["statement"])
+        except ReviewPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from None
+        except ReviewError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, _("Your quality-case application #%(id)s was sent to the review committee.")
+                             % {"id": proposal.pk})
+            return redirect("review:proposal_detail", pk=proposal.pk)
+    return render(request, "casebase/quality_apply.html", {
+        "case": case, "form": form, "refusal": state["refusal"],
+        "contributors": selectors.case_contributors(case),
+    }, status=400 if request.method == "POST" else 200)
 
 
 @require_POST
@@ -196,13 +239,19 @@ def revise(request, pk: int):
 @require_GET
 @permission_required(roles.STUDY, raise_exception=True)
 def my_proposals(request):
-    qs = proposals_of(proposer=request.user).filter(kind__in=[services.KIND_NEW, services.KIND_REVISION])
+    qs = proposals_of(proposer=request.user).filter(
+        kind__in=[services.KIND_NEW, services.KIND_REVISION, services.KIND_QUALITY])
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     rows = []
     for proposal in page:
         kind = registry.kinds().get(proposal.kind)
+        # An accepted case (even a test case the proposer cannot open in study) can apply
+        # for its quality-case review from here; the apply page checks the rule.
+        quality_url = (reverse("casebase:quality_apply", args=[proposal.target_id])
+                       if proposal.kind != services.KIND_QUALITY and proposal.status == proposal.Status.APPLIED
+                       and proposal.target_id else None)
         rows.append({"proposal": proposal, "label": kind.label, "target": kind.describe(proposal),
-                     "rebase_url": kind.rebase_url(proposal)})
+                     "rebase_url": kind.rebase_url(proposal), "quality_url": quality_url})
     return render(request, "casebase/my_proposals.html", {"page": page, "rows": rows})
 
 

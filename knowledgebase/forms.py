@@ -2,6 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from knowledgebase.selectors import CALIBRATION_DEFAULT_DAYS, CALIBRATION_MAX_DAYS, category_choices
+from points.forms import RuleAmountField
+from points.models import PointRule
+from review.forms import ApprovalForm
 
 
 class SearchForm(forms.Form):
@@ -37,3 +40,10 @@ class CalibrationForm(forms.Form):
         label=_("Results finished in the last (days)"), required=False, min_value=1, max_value=CALIBRATION_MAX_DAYS,
         initial=CALIBRATION_DEFAULT_DAYS,
     )
+
+
+class KBApprovalForm(ApprovalForm):
+    """What an approving committee member decides on a KB revision or new entry (review
+    vote_form): the points for the proposer within the rule "kb_revision_accepted" (2–5)."""
+
+    points = RuleAmountField(rule_code=PointRule.KB_REVISION_ACCEPTED)

@@ -24,8 +24,32 @@ def _propose_new_entry(*, proposer, **data):
     return kb_entry_propose(proposer=proposer, **data)
 
 
+def on_voted(proposal, event) -> None:
+    """Every vote on a KB proposal (approve or reject: the member reviewed it) pays the
+    member the rule "committee_kb_review" (5), once per proposal and member."""
+    from points.models import PointRule
+    from points.services import points_award_if_active
+
+    points_award_if_active(employee=event.actor, rule_code=PointRule.COMMITTEE_KB_REVIEW,
+                           source=f"review:{proposal.pk}:{event.actor_id}", note=f"#{proposal.pk} {proposal.kind}")
+
+
+def on_applied(proposal, approvals) -> None:
+    """An applied KB revision or new entry pays the proposer the rule "kb_revision_accepted"
+    (2–5): the lower median of the approving members' ``points`` (the rule's default only
+    when none chose, i.e. votes cast before amounts were required)."""
+    from points.models import PointRule
+    from points.selectors import reviewers_amount
+    from points.services import points_award_if_active
+
+    points_award_if_active(employee=proposal.proposer, rule_code=PointRule.KB_REVISION_ACCEPTED,
+                           source=f"proposal:{proposal.pk}:proposer",
+                           amount=reviewers_amount(vote.extra.get("points") for vote in approvals),
+                           note=f"#{proposal.pk} {proposal.kind}")
+
+
 def register_kinds() -> None:
-    from knowledgebase import serializers, services
+    from knowledgebase import forms, serializers, services
     from knowledgebase.selectors import proposal_diff_html
 
     register(ProposalKind(
@@ -33,12 +57,12 @@ def register_kinds() -> None:
         apply=services.apply_revision, current_version=services.current_version,
         render_diff=proposal_diff_html, rebase_url=_rebase_url,
         propose=_propose_revision, input_serializer=serializers.RevisionProposalInput,
-        proposer_points_rule="kb_revision_accepted", reviewer_points_rule="committee_kb_review",
+        vote_form=forms.KBApprovalForm, on_voted=on_voted, on_applied=on_applied,
     ))
     register(ProposalKind(
         code=services.KIND_NEW_ENTRY, label=_("New knowledge-base entry"),
         apply=services.apply_new_entry, current_version=services.current_version,
         render_diff=proposal_diff_html,
         propose=_propose_new_entry, input_serializer=serializers.NewEntryProposalInput,
-        proposer_points_rule="kb_revision_accepted", reviewer_points_rule="committee_kb_review",
+        vote_form=forms.KBApprovalForm, on_voted=on_voted, on_applied=on_applied,
     ))

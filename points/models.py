@@ -61,7 +61,10 @@ class PointRule(models.Model):
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     min_amount = models.IntegerField(
         _("minimum amount"), null=True, blank=True, validators=amount_validators(),
-        help_text=_("Empty: no minimum of its own (manual corrections may deduct)."),
+        help_text=_("Empty: no minimum of its own (manual corrections may deduct). Where committee members "
+                    "choose the amount (defaults: KB revision 2–5, new case 20–50, case revision 5–20, "
+                    "quality-case contributor 5–10), each approving member must give one within "
+                    "minimum–maximum; the award is the lower median of their choices."),
     )
     max_amount = models.IntegerField(
         _("maximum amount"), validators=amount_validators(),
@@ -72,7 +75,9 @@ class PointRule(models.Model):
     )
     default_amount = models.IntegerField(
         _("default amount"), null=True, blank=True, validators=amount_validators(),
-        help_text=_("Paid when nobody chose an amount; empty when an amount must always be given."),
+        help_text=_("Paid when nobody chose an amount (fixed rules such as committee reviews 5/20 and the "
+                    "one outstanding quality-case contributor 60, or votes cast before amounts were "
+                    "required); empty when an amount must always be given."),
     )
     active = models.BooleanField(_("rule in use"), default=True, help_text=_("Inactive rules pay nothing."))
 

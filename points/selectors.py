@@ -24,6 +24,18 @@ def active_rule(code: str) -> PointRule | None:
     return PointRule.objects.filter(code=code, active=True).first()
 
 
+def reviewers_amount(amounts) -> int | None:
+    """The award the approving members chose: the LOWER median of their ``amounts`` (ints;
+    None values — votes cast before amounts were required — are skipped). For an odd count
+    the middle value; for an even count the lower of the two middle values (2, 3, 4, 5 → 3),
+    so the award is always one of the amounts chosen and never a fraction. None when nobody
+    chose an amount."""
+    chosen = sorted(int(a) for a in amounts if a is not None)
+    if not chosen:
+        return None
+    return chosen[(len(chosen) - 1) // 2]
+
+
 def points_balance(employee, *, since: datetime | None = None, until: datetime | None = None) -> int:
     """Sum of ``employee``'s entries written from ``since`` up to and including ``until``
     (each bound only when given); 0 without entries."""

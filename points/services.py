@@ -102,6 +102,25 @@ def points_award(
         return _same_employee(existing, employee)
 
 
+def points_award_if_active(
+    *, employee, rule_code: str, source: str, amount: int | None = None, note: str = ""
+) -> PointsEntry | None:
+    """Pay a reward decided by a committee vote (the review kinds' hooks): like points_award,
+    idempotent on ``source``, but a rule switched off in admin (inactive or missing) pays
+    nothing and returns None instead of refusing — the committee's decision stands. An
+    ``amount`` chosen under an older range is clamped into the rule's current range (an
+    admin narrowed it while the vote ran); None pays the rule's default."""
+    rule = PointRule.objects.filter(code=rule_code, active=True).first()
+    if rule is None:
+        return None
+    if amount is not None:
+        if rule.min_amount is not None:
+            amount = max(amount, rule.min_amount)
+        if rule.max_amount is not None:
+            amount = min(amount, rule.max_amount)
+    return points_award(employee=employee, rule_code=rule_code, source=source, amount=amount, note=note)
+
+
 def _same_employee(entry: PointsEntry, employee) -> PointsEntry:
     if entry.employee_id != employee.pk:
         raise ValidationError(_(MSG_SOURCE_OTHER_EMPLOYEE) % {"source": entry.source})

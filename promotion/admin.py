@@ -35,8 +35,8 @@ class LevelRequirementInline(admin.StackedInline):
 
 @admin.register(Level)
 class LevelAdmin(admin.ModelAdmin):
-    list_display = ["number", "title", "title_en", "badge_colour", "can_mentor", "can_apply_committee"]
-    list_editable = ["badge_colour", "can_mentor", "can_apply_committee"]
+    list_display = ["number", "title", "title_en", "badge_colour", "can_mentor"]
+    list_editable = ["badge_colour", "can_mentor"]
     search_fields = ["title", "title_en"]
     inlines = [LevelRequirementInline]
 

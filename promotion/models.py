@@ -33,7 +33,6 @@ class Level(models.Model):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a7f37."))],
     )
     can_mentor = models.BooleanField(_("may take apprentices"), default=False)
-    can_apply_committee = models.BooleanField(_("may apply to the review committee"), default=False)
     privileges = models.TextField(_("privileges"), blank=True, help_text=_("One privilege per line."))
 
     class Meta:

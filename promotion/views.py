@@ -14,6 +14,7 @@ from accounts import roles
 from promotion import rosters, selectors, services
 from promotion.forms import MedalAwardForm, MentorshipForm, PromoteForm, RosterFilterForm
 from promotion.models import ExamAttempt, MedalAward, Mentorship, PromotionEvent
+from review.selectors import committee_eligibility
 
 PER_PAGE = 50
 
@@ -40,6 +41,8 @@ def my_level(request):
         "medals": MedalAward.objects.filter(employee=user).select_related("medal")[:20],
         "unread": selectors.unread_count(user),
         "mentor": selectors.mentor_of(user),
+        # The one home of the committee rule (level and pass rate from ReviewSettings).
+        "committee": committee_eligibility(user),
     })
 
 

@@ -4,6 +4,7 @@ from review.models import (
     CommitteeApplication,
     CommitteeMembership,
     Proposal,
+    Recusal,
     ReviewEvent,
     ReviewSettings,
     Vote,
@@ -20,7 +21,19 @@ class VoteInline(admin.TabularInline):
     model = Vote
     extra = 0
     can_delete = False
-    readonly_fields = ["reviewer", "decision", "comment", "created_at"]
+    readonly_fields = ["reviewer", "decision", "comment", "extra", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class RecusalInline(admin.TabularInline):
+    """Who may not vote on the proposal (conflict of interest), written when it was created."""
+
+    model = Recusal
+    extra = 0
+    can_delete = False
+    readonly_fields = ["employee"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -46,7 +59,7 @@ class ProposalAdmin(admin.ModelAdmin):
     search_fields = ["proposer__staff_id", "proposer__name", "reason"]
     date_hierarchy = "created_at"
     list_select_related = ["proposer"]
-    inlines = [VoteInline, EventInline]
+    inlines = [VoteInline, RecusalInline, EventInline]
     readonly_fields = [f.name for f in Proposal._meta.fields]
 
     def has_add_permission(self, request):
@@ -59,7 +72,7 @@ class VoteAdmin(admin.ModelAdmin):
     list_filter = ["decision"]
     search_fields = ["reviewer__staff_id", "reviewer__name", "comment"]
     list_select_related = ["proposal", "reviewer"]
-    readonly_fields = ["proposal", "reviewer", "decision", "comment", "created_at"]
+    readonly_fields = ["proposal", "reviewer", "decision", "comment", "extra", "created_at"]
 
     def has_add_permission(self, request):
         return False
@@ -79,10 +92,11 @@ class CommitteeMembershipAdmin(admin.ModelAdmin):
 
 @admin.register(CommitteeApplication)
 class CommitteeApplicationAdmin(admin.ModelAdmin):
-    list_display = ["applicant", "level_snapshot", "pass_rate_snapshot", "status", "decided_by", "created_at"]
+    list_display = ["applicant", "level_snapshot", "pass_rate_snapshot", "status", "proposal", "created_at",
+                    "decided_at"]
     list_filter = ["status"]
     search_fields = ["applicant__staff_id", "applicant__name"]
-    list_select_related = ["applicant", "decided_by"]
+    list_select_related = ["applicant", "proposal"]
     readonly_fields = [f.name for f in CommitteeApplication._meta.fields]
 
     def has_add_permission(self, request):
@@ -96,6 +110,23 @@ class ReviewEventAdmin(admin.ModelAdmin):
     search_fields = ["actor__staff_id", "subject__staff_id"]
     list_select_related = ["actor", "subject", "proposal"]
     readonly_fields = ["kind", "actor", "subject", "proposal", "data", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Recusal)
+class RecusalAdmin(admin.ModelAdmin):
+    """Read-only: owning apps write recusals when a proposal is created (conflicts of interest)."""
+
+    list_display = ["proposal", "employee"]
+    list_filter = ["proposal__kind"]
+    search_fields = ["employee__staff_id", "employee__name"]
+    list_select_related = ["proposal", "employee"]
+    readonly_fields = ["proposal", "employee"]
 
     def has_add_permission(self, request):
         return False

@@ -42,6 +42,8 @@ class ProposalCreateView(APIView):
             raise NotFound() from None
         except services.OutdatedBaseVersion as exc:
             return _error(str(exc), status.HTTP_409_CONFLICT)
+        except services.ReviewPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from None
         except services.ReviewError as exc:
             if exc.field:  # an owning app's error about one input field
                 return Response({exc.field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
@@ -50,8 +52,14 @@ class ProposalCreateView(APIView):
 
 
 class VoteCreateView(APIView):
-    """Vote on a proposal. 403 for non-members and the proposer, 400 for closed proposals
-    or a second vote."""
+    """Vote on a proposal. 403 for non-members, the proposer and recused employees (e.g. the
+    contributors of a quality-case application), 400 for closed proposals or a second vote.
+
+    Approving some kinds needs ``extra`` fields (the kind's vote form): ``points`` for the
+    proposer within the point rule's current range (KB revision / new entry 2–5, new case
+    20–50, case revision 5–20, quality-case contributors 5–10 by default), a new case's
+    ``level`` and ``split``, a quality case's ``outstanding`` contributor (user id). Refused
+    fields answer 400 {"extra": {"points": ["…range…"]}}."""
 
     @extend_schema(request=VoteInput, responses={201: VoteSerializer})
     def post(self, request, pk: int):
@@ -63,6 +71,8 @@ class VoteCreateView(APIView):
             raise NotFound() from None
         except services.ReviewPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from None
+        except services.VoteExtraInvalid as exc:
+            return Response({"extra": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
         except services.ReviewError as exc:
             return _error(str(exc), status.HTTP_400_BAD_REQUEST)
         vote.proposal.refresh_from_db(fields=["status"])
@@ -70,7 +80,8 @@ class VoteCreateView(APIView):
 
 
 class ApplicationCreateView(APIView):
-    """Apply to join the review committee (level and pass rate are checked)."""
+    """Apply to join the review committee (level and pass rate are checked). The committee
+    then votes on the returned ``proposal`` through /api/review/proposals/<id>/votes/."""
 
     @extend_schema(request=ApplicationInput, responses={201: ApplicationSerializer})
     def post(self, request):

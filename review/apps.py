@@ -6,3 +6,8 @@ class ReviewConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "review"
     verbose_name = _("Review committee")
+
+    def ready(self):
+        from review.review_kinds import register_kinds
+
+        register_kinds()

@@ -1,18 +1,24 @@
 """Demo committee: operations managers appointed, two senior CSRs as members, one KB revision
-applied through three real votes (so the entry has history), and a few open proposals."""
+applied through three real votes (each approving member chose the proposer's points), a few
+open proposals, a case created with a named colleague and accepted, its open quality-case
+application, and an open committee application of a senior CSR."""
 
 from accounts.models import User
+from casebase.demo import demo_tree
+from casebase.models import Case, CaseCategory
+from casebase.services import case_new_propose, quality_case_apply
 from knowledgebase.models import Entry
 from knowledgebase.services import kb_entry_propose, kb_revision_propose
-from review.models import CommitteeMembership, Proposal
-from review.services import committee_member_appoint, proposal_vote
+from review.models import CommitteeApplication, CommitteeMembership, Proposal
+from review.selectors import committee_eligibility
+from review.services import committee_application_submit, committee_member_appoint, proposal_vote
 
 MEMBERS = ["HB9201", "HB9202", "HB9203", "HB0005", "HB0006"]
 
 APPLIED = ("HB0003", "流量加油包办理", (
     "流量加油包分为日包、月包两类：日包1GB 3元，当日24点前有效；月包10GB 30元，当月有效。"
     "加油包优先于套餐内流量使用，不可转赠，不可结转至次月。"
-), "补充日包的具体截止时间，客户经常问到几点失效。", ["HB0005", "HB0006", "HB9201"])
+), "补充日包的具体截止时间，客户经常问到几点失效。", [("HB0005", 4), ("HB0006", 5), ("HB9201", 3)])
 
 OPEN_REVISIONS = [
     ("HB0004", "携号转网办理条件", None, "把“入网满120天”放到第一条，客户最常卡在这里。"),
@@ -36,8 +42,9 @@ def load(*, stdout) -> None:
         proposal = kb_revision_propose(proposer=users[proposer], entry_id=entry.pk, base_version=entry.version,
                                        title=entry.title, body=body, keywords=entry.keywords,
                                        category_id=entry.category_id, reason=reason)
-        for staff_id in voters:
-            proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision="approve", comment="同意")
+        for staff_id, points in voters:
+            proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision="approve", comment="同意",
+                          extra={"points": points})
 
     for proposer, title, extra_keywords, reason in OPEN_REVISIONS:
         if Proposal.objects.filter(reason=reason).exists():
@@ -51,12 +58,72 @@ def load(*, stdout) -> None:
         proposal = kb_revision_propose(proposer=users[proposer], entry_id=entry.pk, base_version=entry.version,
                                        title=entry.title, body=body, keywords=keywords,
                                        category_id=entry.category_id, reason=reason)
-        proposal_vote(proposal_id=proposal.pk, reviewer=users["HB0006"], decision="approve", comment="表述更清楚")
+        proposal_vote(proposal_id=proposal.pk, reviewer=users["HB0006"], decision="approve", comment="表述更清楚",
+                      extra={"points": 3})
 
     proposer, title, keywords, body, reason = OPEN_NEW
     if not Proposal.objects.filter(reason=reason).exists():
         category_id = Entry.objects.get(title="视频彩铃办理与退订").category_id
         kb_entry_propose(proposer=users[proposer], title=title, body=body, keywords=keywords,
                          category_id=category_id, reason=reason)
+    _quality_case(users)
+    _committee_application(users)
     stdout.write(f"review: {CommitteeMembership.objects.filter(active=True).count()} committee members, "
                  f"{Proposal.objects.count()} proposals ({Proposal.objects.open().count()} open)")
+
+
+QUALITY_CASE = ("HB0004", ["HB0002"], "宽带报修三次未修好的客户", "演示：宽带反复报修客户的安抚与升级处理",
+                [("HB9201", 40), ("HB9202", 35), ("HB0006", 30)],
+                "这个案例把“先认错、再给确定时间、最后主动回访”讲得很完整，李思远补充了回访那一段。")
+COMMITTEE_APPLICANT_REASONS = ["演示：补充宽带移机所需材料。", "演示：写明电子发票的开具时限。"]
+COMMITTEE_STATEMENT = "做了五年投诉处理，熟悉资费和宽带口径，希望参与评审。"
+
+
+def _quality_case(users: dict) -> None:
+    """A case HB0004 created with HB0002, accepted with the members' level, set and points,
+    and HB0004's open application for its quality-case review (one member approved it,
+    choosing 8 points per contributor and HB0004 as the outstanding one)."""
+    proposer, participants, title, reason, approvals, statement = QUALITY_CASE
+    category = CaseCategory.objects.filter(code="complaint").first()
+    proposal = Proposal.objects.filter(reason=reason).first()
+    if category is None:
+        return  # the case-library demo was not loaded
+    if proposal is None:
+        proposal = case_new_propose(
+            proposer=users[proposer], kind=Case.Kind.TEXT, title=title,
+            category_id=category.pk, reason=reason,
+            background="客户宽带一周内报修三次，每次都说修好了但晚上又断网。", tree=demo_tree(5, title),
+            suggested_level=2, participants=participants,
+        )
+        for staff_id, points in approvals:
+            proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision="approve", comment="典型",
+                          extra={"level": 2, "split": "training", "points": points})
+        proposal.refresh_from_db()
+    if not Proposal.objects.filter(kind="quality_case", reason=statement).exists() and proposal.target_id:
+        application = quality_case_apply(applicant=users[proposer], case_id=proposal.target_id, statement=statement)
+        proposal_vote(proposal_id=application.pk, reviewer=users["HB9203"], decision="approve", comment="示范性强",
+                      extra={"points": 8, "outstanding": users[proposer].pk})
+
+
+def _committee_application(users: dict) -> None:
+    """The first generated senior CSR (level ≥ 4, not a member) gets two KB revisions
+    accepted (pass rate 100 %) and applies to join the committee; one member approved."""
+    applicant = (User.objects.filter(staff_id__startswith="HB01", level__gte=4, is_active=True)
+                 .exclude(committee_memberships__active=True).order_by("staff_id").first())
+    if applicant is None or CommitteeApplication.objects.filter(applicant=applicant).exists():
+        return
+    busy = ["流量加油包办理", "携号转网办理条件", "宽带故障报修"]
+    for reason, entry in zip(COMMITTEE_APPLICANT_REASONS, Entry.objects.exclude(title__in=busy).order_by("-pk"),
+                             strict=False):
+        if Proposal.objects.filter(reason=reason).exists():
+            continue
+        proposal = kb_revision_propose(proposer=applicant, entry_id=entry.pk, base_version=entry.version,
+                                       title=entry.title, body=entry.body + "（已补充）", keywords=entry.keywords,
+                                       category_id=entry.category_id, reason=reason)
+        for staff_id, points in [("HB9201", 3), ("HB9202", 4), ("HB9203", 3)]:
+            proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision="approve", comment="同意",
+                          extra={"points": points})
+    if committee_eligibility(applicant).eligible:
+        application = committee_application_submit(applicant=applicant, statement=COMMITTEE_STATEMENT)
+        proposal_vote(proposal_id=application.proposal_id, reviewer=users["HB0006"], decision="approve",
+                      comment="业务扎实")

@@ -5,6 +5,20 @@ from accounts.models import User
 from review.models import Vote
 
 
+class ApprovalForm(forms.Form):
+    """Base of the kinds' vote forms (ProposalKind.vote_form): the extra fields an APPROVING
+    member fills in. Built as ``form_class(data=..., proposal=proposal)``; ``self.proposal``
+    is the proposal being voted on (fields may depend on it, e.g. the contributors of a case).
+    """
+
+    # The same page submits rejections, which need none of these fields: the server decides.
+    use_required_attribute = False
+
+    def __init__(self, *args, proposal=None, **kwargs):
+        self.proposal = proposal
+        super().__init__(*args, **kwargs)
+
+
 class VoteForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=Vote.Decision.choices, widget=forms.RadioSelect)
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
@@ -25,10 +39,3 @@ class AppointForm(forms.Form):
         if user is None:
             raise forms.ValidationError(_("No active employee has this staff ID."))
         return user
-
-
-class DecideForm(forms.Form):
-    accept = forms.TypedChoiceField(
-        choices=[("1", _("Accept")), ("0", _("Decline"))], coerce=lambda v: v == "1"
-    )
-    comment = forms.CharField(required=False, max_length=1000)

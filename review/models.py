@@ -1,11 +1,12 @@
 """The one review engine: proposals, committee votes, the committee itself and its audit trail.
 
-A proposal has a *kind* ("kb_revision", "kb_new_entry", later the case kinds). What a kind
-means — how its payload is applied, what its target's current version is, how its diff is
-shown — lives in the owning app and is registered in review.registry. This app only knows
-the rules every kind shares: 3 distinct committee approvals (configurable), never the
-proposer, one vote per member, the rejection rule and optimistic concurrency on the target's
-version.
+A proposal has a *kind* ("kb_revision", "kb_new_entry", "case_new", "case_revision",
+"quality_case", "committee_application"). What a kind means — how its payload is applied,
+what its target's current version is, how its diff is shown, what an approving member
+decides besides the vote and what is paid — lives in the owning app and is registered in
+review.registry. This app only knows the rules every kind shares: 3 distinct committee
+approvals (configurable), never the proposer nor a recused employee, one vote per member,
+the rejection rule and optimistic concurrency on the target's version.
 """
 
 from decimal import Decimal
@@ -25,21 +26,27 @@ class ReviewSettings(SingletonSettings):
     """Admin-editable numbers of the review rules (one row, pk=1, seeded by migration)."""
 
     approvals_required = models.PositiveSmallIntegerField(
-        _("approvals required"), default=3, validators=[MinValueValidator(1)],
-        help_text=_("A proposal is applied when this many distinct committee members approved it."),
+        _("approvals required"), default=3, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("Default 3 (DOMAIN §4): a proposal — a KB or case change, a quality-case application or "
+                    "a committee application — is applied when this many distinct committee members "
+                    "approved it (never its proposer)."),
     )
     rejections_to_close = models.PositiveSmallIntegerField(
-        _("rejections that close a proposal"), default=2, validators=[MinValueValidator(1)],
-        help_text=_("A proposal is rejected as soon as this many committee members rejected it."),
+        _("rejections that close a proposal"), default=2, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("Default 2: a proposal (including a committee or quality-case application) is declined "
+                    "as soon as this many committee members rejected it."),
     )
     applicant_min_level = models.PositiveSmallIntegerField(
         _("minimum level to apply"), default=4, validators=[MaxValueValidator(5)],
-        help_text=_("Employees of at least this level may apply to join the committee."),
+        help_text=_("Default 4 (points ≥ 3,200): employees of at least this level may apply to join the "
+                    "committee. The only place of this rule: the committee page, the level page and the "
+                    "application service all read it here."),
     )
     applicant_min_pass_rate = models.DecimalField(
         _("pass rate to exceed (%)"), max_digits=5, decimal_places=2, default=Decimal("85.00"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text=_("Applicants' revision pass rate must be strictly greater than this percentage."),
+        help_text=_("Default 85: applicants' pass rate on their own KB revisions and case "
+                    "creations/revisions must be strictly greater than this percentage."),
     )
 
     class Meta:
@@ -59,10 +66,14 @@ class ProposalQuerySet(models.QuerySet):
         """Percentage (0–100, two decimals) of ``user``'s decided proposals that were applied.
 
         Decided means applied or rejected by the committee; open, withdrawn and stale
-        proposals (the content was never judged) do not count. All kinds count (KB and case
-        revisions alike). Returns None when the user has no decided proposal yet.
+        proposals (the content was never judged) do not count. The content kinds count (KB
+        revisions and new entries, case creations and revisions: registry.pass_rate_kinds());
+        applications (quality-case review, committee membership) do not. Returns None when
+        the user has no decided proposal yet.
         """
-        counts = self.filter(proposer=user).aggregate(
+        from review import registry
+
+        counts = self.filter(proposer=user, kind__in=registry.pass_rate_kinds()).aggregate(
             applied=Count("pk", filter=Q(status=Proposal.Status.APPLIED)),
             decided=Count("pk", filter=Q(status__in=[Proposal.Status.APPLIED, Proposal.Status.REJECTED])),
         )
@@ -144,6 +155,11 @@ class Vote(models.Model):
     )
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     comment = models.TextField(_("comment"), blank=True)
+    extra = models.JSONField(
+        _("approval details"), default=dict, blank=True,
+        help_text=_("What an approving member decided besides the vote, validated by the kind's vote form "
+                    "(e.g. the points for the proposer, a case's level and set)."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -154,6 +170,26 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} – {self.get_decision_display()} #{self.proposal_id}"
+
+
+class Recusal(models.Model):
+    """An employee who may not vote on a proposal although they are a committee member:
+    the owning app names them when the proposal is created (e.g. every contributor of a case
+    applying for a quality-case review — a vote on one's own reward is a conflict of
+    interest). The proposer never votes anyway."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="recusals",
+                                 verbose_name=_("proposal"))
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("employee"))
+
+    class Meta:
+        verbose_name = _("recusal")
+        verbose_name_plural = _("recusals")
+        constraints = [models.UniqueConstraint(fields=["proposal", "employee"], name="recusal_once_per_employee")]
+
+    def __str__(self) -> str:
+        return f"{self.employee} #{self.proposal_id}"
 
 
 class CommitteeMembership(models.Model):
@@ -189,12 +225,18 @@ class CommitteeMembership(models.Model):
 
 
 class CommitteeApplication(models.Model):
-    """An employee's request to join the committee, with the figures it was judged on."""
+    """An employee's request to join the committee, with the figures it was judged on.
+
+    The committee decides it through the review engine: ``proposal`` (kind
+    "committee_application") is voted on like any proposal and ``status`` follows it
+    (applied → accepted, rejected → declined, withdrawn or stale → withdrawn). Rows decided
+    before that keep their ``decided_by``."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn or lapsed")
 
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="committee_applications",
@@ -206,6 +248,10 @@ class CommitteeApplication(models.Model):
         _("pass rate when applying (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.PROTECT, null=True, blank=True, related_name="committee_application",
+        verbose_name=_("proposal"), help_text=_("The committee votes on the application through this proposal."),
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("decided by"),
@@ -231,8 +277,9 @@ class CommitteeApplication(models.Model):
 class ReviewEvent(models.Model):
     """Audit row for every state change of proposals and committee membership.
 
-    Also the source the points ledger (issue 6) reads: an "applied" event names the
-    proposer, each "voted" event names a reviewer and the proposal kind.
+    The events passed to the owning apps' hooks: each "voted" event (ProposalKind.on_voted)
+    names the reviewer, the decision and the validated approval fields; rewards are paid by
+    the owning apps, never here.
     """
 
     class Kind(models.TextChoices):

@@ -1,12 +1,14 @@
 """Proposal kinds: what each kind of proposal means is defined by the app that owns it.
 
 An owning app registers its kinds from its AppConfig.ready() (knowledgebase registers
-"kb_revision" and "kb_new_entry"; casebase will register its case kinds the same way):
+"kb_revision" and "kb_new_entry"; casebase "case_new", "case_revision" and "quality_case";
+review itself "committee_application"):
 
     register(ProposalKind(code="kb_revision", label=_("Knowledge-base revision"),
                           apply=..., current_version=..., render_diff=..., ...))
 
-The review engine calls these hooks; it never imports the owning app's models.
+The review engine calls these hooks; it never imports the owning app's models, and it pays
+nobody: rewards are the owning app's policy (on_voted / on_applied).
 """
 
 from collections.abc import Callable
@@ -47,20 +49,27 @@ class ProposalKind:
     # DRF serializer class validating the API input of ``propose``.
     input_serializer: type | None = None
     # Optional Django form class with extra fields an APPROVING committee member fills in
-    # (e.g. the level and training/test set of a new case). The engine validates the vote's
-    # ``extra`` data with it and keeps the cleaned data in the vote's ReviewEvent
-    # (data["extra"]); appliers read them back with review.selectors.approval_extras().
+    # (e.g. the level and set of a new case, the points for the proposer). It is built as
+    # ``vote_form(data=..., proposal=proposal)`` (subclass review.forms.ApprovalForm). The
+    # engine validates the vote's ``extra`` data with it (VoteExtraInvalid with the field
+    # messages), keeps the cleaned data on the Vote row (Vote.extra) and in the vote's
+    # ReviewEvent (data["extra"]); appliers read them back with review.selectors.approvals().
     vote_form: type | None = None
-    # Point rules (points.PointRule codes) paid by review.services._points_for_decision:
-    # to the proposer when a proposal of this kind is applied, and to each member per vote.
-    proposer_points_rule: str | None = None
-    reviewer_points_rule: str | None = None
-    # Quality-case rules: when a proposal of this kind is applied, every participant (the
-    # proposer plus the user pks in payload["participants"]) earns the outstanding rule if a
-    # majority of the approving votes flagged extra["outstanding"], else the participant rule.
-    # None (e.g. KB kinds) pays no quality-case points.
-    participant_points_rule: str | None = None
-    outstanding_points_rule: str | None = None
+    # Hooks of the owning app, called by the engine INSIDE its transaction (the proposal row
+    # is locked), so what they write commits or rolls back with the decision. Rewards live
+    # here, never in the engine: the owning app pays through points.services.
+    # on_voted(proposal, vote_event): after every vote (approve or reject) was recorded.
+    on_voted: Callable[[Any, Any], None] | None = None
+    # on_applied(proposal, approvals): after the proposal was applied; ``approvals`` are its
+    # approving Vote rows in voting order, each with its validated ``extra`` data.
+    on_applied: Callable[[Any, list], None] | None = None
+    # on_closed(proposal): after the proposal left "open" without being applied (rejected,
+    # withdrawn or stale); proposal.status tells which.
+    on_closed: Callable[[Any], None] | None = None
+    # Whether the proposer's decided proposals of this kind count in their revision pass rate
+    # (committee eligibility: "KB revisions and case creations/revisions"). Applications
+    # (quality-case review, committee membership) do not.
+    counts_for_pass_rate: bool = True
 
 
 _KINDS: dict[str, ProposalKind] = {}
@@ -77,3 +86,8 @@ def get_kind(code: str) -> ProposalKind:
 
 def kinds() -> dict[str, ProposalKind]:
     return dict(_KINDS)
+
+
+def pass_rate_kinds() -> list[str]:
+    """Codes of the registered kinds that count in a proposer's pass rate."""
+    return sorted(code for code, kind in _KINDS.items() if kind.counts_for_pass_rate)

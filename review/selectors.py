@@ -8,7 +8,7 @@ from review.models import (
     CommitteeApplication,
     CommitteeMembership,
     Proposal,
-    ReviewEvent,
+    Recusal,
     ReviewSettings,
     Vote,
 )
@@ -25,13 +25,28 @@ def is_committee_member(user) -> bool:
     return CommitteeMembership.objects.filter(member=user, active=True).exists()
 
 
+def is_recused(proposal: Proposal, user) -> bool:
+    """True when ``user`` may not vote on ``proposal`` because of a conflict of interest
+    (a Recusal row written by the owning app, e.g. a contributor of a quality-case application)."""
+    return Recusal.objects.filter(proposal=proposal, employee=user).exists()
+
+
+def can_vote(proposal: Proposal, user) -> bool:
+    """True when ``user`` may vote on ``proposal`` now: it is open, they are an active
+    committee member, not its proposer, not recused and have not voted yet. (The vote
+    service checks the same under the proposal's row lock.)"""
+    return (proposal.is_open and proposal.proposer_id != user.pk and is_committee_member(user)
+            and not is_recused(proposal, user) and not proposal.votes.filter(reviewer=user).exists())
+
+
 def review_queue(*, reviewer) -> QuerySet[Proposal]:
-    """Open proposals ``reviewer`` may still vote on (not theirs, not voted), oldest first,
-    with approve/reject counts annotated."""
+    """Open proposals ``reviewer`` may still vote on (not theirs, not voted, not recused),
+    oldest first, with approve/reject counts annotated."""
     return (
         Proposal.objects.open()
         .exclude(proposer=reviewer)
         .exclude(Exists(Vote.objects.filter(proposal=OuterRef("pk"), reviewer=reviewer)))
+        .exclude(Exists(Recusal.objects.filter(proposal=OuterRef("pk"), employee=reviewer)))
         .select_related("proposer", "target_type")
         .annotate(
             approvals=Count("votes", filter=Q(votes__decision=Vote.Decision.APPROVE)),
@@ -41,13 +56,17 @@ def review_queue(*, reviewer) -> QuerySet[Proposal]:
     )
 
 
+def approvals(proposal: Proposal) -> list[Vote]:
+    """The approving votes on ``proposal`` in voting order (reviewer loaded), each with its
+    validated ``extra`` data ({} when the kind asks for none). What on_applied receives."""
+    return list(proposal.votes.filter(decision=Vote.Decision.APPROVE).select_related("reviewer")
+                .order_by("created_at", "pk"))
+
+
 def approval_extras(proposal: Proposal) -> list[dict]:
-    """The ``extra`` data of every approving vote on ``proposal`` (see ProposalKind.vote_form),
-    in voting order; [] when the kind asks for none."""
-    events = ReviewEvent.objects.filter(
-        proposal=proposal, kind=ReviewEvent.Kind.VOTED, data__decision=Vote.Decision.APPROVE
-    ).order_by("created_at", "pk")
-    return [event.data["extra"] for event in events if event.data.get("extra")]
+    """The non-empty ``extra`` data of the approving votes on ``proposal`` (see
+    ProposalKind.vote_form), in voting order; [] when the kind asks for none."""
+    return [vote.extra for vote in approvals(proposal) if vote.extra]
 
 
 def proposals_of(*, proposer) -> QuerySet[Proposal]:
@@ -67,7 +86,9 @@ def active_members() -> QuerySet[CommitteeMembership]:
 
 
 def pending_applications() -> QuerySet[CommitteeApplication]:
-    return CommitteeApplication.objects.filter(status=CommitteeApplication.Status.PENDING).select_related("applicant")
+    """Applications the committee has not decided yet, oldest first, with their proposal."""
+    return (CommitteeApplication.objects.filter(status=CommitteeApplication.Status.PENDING)
+            .select_related("applicant", "proposal").order_by("created_at", "pk"))
 
 
 @dataclass
@@ -86,8 +107,10 @@ class Eligibility:
 
 
 def committee_eligibility(user) -> Eligibility:
-    """Level ≥ settings.applicant_min_level and pass rate > settings.applicant_min_pass_rate
-    (strictly greater; no decided proposal yet = not eligible)."""
+    """THE committee-application rule (every page and the submit service read it here):
+    level ≥ ReviewSettings.applicant_min_level (default 4) and pass rate on the user's own
+    KB and case proposals > ReviewSettings.applicant_min_pass_rate (default 85 %, strictly
+    greater; no decided proposal yet = not eligible)."""
     from django.utils.translation import gettext as _
 
     config = ReviewSettings.current()

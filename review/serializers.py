@@ -17,7 +17,8 @@ class VoteInput(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     extra = serializers.DictField(
         required=False, default=dict,
-        help_text="Extra approval fields some kinds ask for (e.g. level and set of a new case).",
+        help_text="Approval fields some kinds require when approving: points (within the point rule's "
+                  "current range), level and split of a new case, outstanding (user id) of a quality case.",
     )
 
 
@@ -27,7 +28,7 @@ class VoteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Vote
-        fields = ["id", "proposal", "reviewer", "decision", "comment", "created_at", "proposal_status"]
+        fields = ["id", "proposal", "reviewer", "decision", "comment", "extra", "created_at", "proposal_status"]
 
 
 class ApplicationInput(serializers.Serializer):
@@ -39,4 +40,5 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CommitteeApplication
-        fields = ["id", "applicant", "level_snapshot", "pass_rate_snapshot", "status", "statement", "created_at"]
+        fields = ["id", "applicant", "level_snapshot", "pass_rate_snapshot", "status", "statement", "proposal",
+                  "created_at"]

@@ -1,8 +1,8 @@
 """Writes of the review engine. Every state change writes a ReviewEvent through review_event_record."""
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
@@ -17,11 +17,12 @@ from review.models import (
     CommitteeApplication,
     CommitteeMembership,
     Proposal,
+    Recusal,
     ReviewEvent,
     ReviewSettings,
     Vote,
 )
-from review.selectors import committee_eligibility, is_committee_member
+from review.selectors import approvals, committee_eligibility, is_committee_member
 
 
 class ReviewError(Exception):
@@ -39,11 +40,24 @@ class OutdatedBaseVersion(ReviewError):
     """The proposal was written against an older version of its target (HTTP 409)."""
 
 
+class VoteExtraInvalid(ReviewError):
+    """The approval fields of a vote (the kind's vote_form) were refused. ``errors`` maps each
+    field to its messages (API: 400 {"extra": errors}; web: the form shows them)."""
+
+    def __init__(self, errors: dict[str, list[str]], message: str):
+        super().__init__(message)
+        self.errors = errors
+
+
 # Exact messages (tests and API clients assert them).
 MSG_NOT_OPEN = gettext_noop("This proposal is no longer open.")
 MSG_NOT_MEMBER = gettext_noop("Only active review committee members may vote.")
 MSG_OWN_PROPOSAL = gettext_noop("You cannot vote on your own proposal.")
 MSG_ALREADY_VOTED = gettext_noop("You have already voted on this proposal.")
+MSG_RECUSED = gettext_noop("You cannot vote on this proposal: it rewards you or your own work (conflict of interest).")
+MSG_ALREADY_MEMBER = gettext_noop("You are already a committee member.")
+MSG_PENDING_APPLICATION = gettext_noop("You already have a pending application.")
+MSG_APPLICATION_REASON = gettext_noop("Application to join the review committee.")
 
 
 def review_event_record(
@@ -57,85 +71,6 @@ def review_event_record(
     return ReviewEvent.objects.create(kind=kind, actor=actor, proposal=proposal, subject=subject, data=data or {})
 
 
-def _chosen_points(proposal: Proposal) -> int | None:
-    """The amount the reviewers chose for the proposer: the median of the approving votes'
-    ``extra["points"]`` (see ProposalKind.vote_form), else ``payload["points"]``; None when
-    nobody chose one (the rule's default is paid)."""
-    from review.selectors import approval_extras
-
-    chosen = sorted(int(e["points"]) for e in approval_extras(proposal) if str(e.get("points", "")).isdigit())
-    if chosen:
-        return chosen[(len(chosen) - 1) // 2]
-    value = proposal.payload.get("points")
-    return int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else None
-
-
-def _approvals_flagged_outstanding(proposal: Proposal) -> bool:
-    """True when a strict majority of the approving votes flagged the proposal outstanding
-    (extra["outstanding"], see casebase.forms.CaseGradingForm); False without approvals."""
-    from review.selectors import approval_extras
-
-    approvals = ReviewEvent.objects.filter(
-        proposal=proposal, kind=ReviewEvent.Kind.VOTED, data__decision=Vote.Decision.APPROVE
-    ).count()
-    flagged = sum(1 for extra in approval_extras(proposal) if extra.get("outstanding") is True)
-    return approvals > 0 and flagged * 2 > approvals
-
-
-def _points_for_decision(proposal: Proposal, *, event: ReviewEvent) -> None:
-    """THE call site for points: pays through ``points.services.points_award``.
-
-    The rules come from the proposal's registered kind (ProposalKind.reviewer_points_rule,
-    proposer_points_rule, participant_points_rule and outstanding_points_rule, set by the
-    owning app: e.g. KB review 5, case review 20; accepted KB revision 2–5, new case 20–50,
-    case revision 5–20; quality-case review passed 5–10 per participant, outstanding 60).
-    Called once for every vote (event.kind == "voted"): the reviewer in event.actor earns
-    the kind's reviewer rule; source key "review:<proposal.pk>:<reviewer pk>". Approvals
-    and rejections both count: the member reviewed.
-    Called once when a proposal is applied (event.kind == "applied"):
-    - the proposer earns the kind's proposer rule; source key "proposal:<proposal.pk>:proposer".
-      The amount is the one the reviewers chose (median of the approving votes'
-      extra["points"], else payload["points"]) when the rule allows it, otherwise the rule's
-      default;
-    - for kinds declaring a participant rule (the case kinds; KB kinds declare none), every
-      participant — the proposer plus the user pks in payload["participants"] — earns the
-      kind's outstanding rule when a strict majority of the approving votes flagged
-      extra["outstanding"], otherwise the participant rule at its default; source key
-      "quality-case:<proposal.pk>:<employee pk>".
-    Idempotent: the ledger's unique source key means running this again pays nothing more.
-    A rule switched off in admin (inactive or missing) pays nothing and does not block the
-    committee's decision.
-    """
-    from points.selectors import active_rule
-    from points.services import points_award
-
-    kind = registry.kinds().get(proposal.kind)
-    if kind is None:
-        return
-    if event.kind == ReviewEvent.Kind.VOTED and event.actor_id:
-        rule = active_rule(kind.reviewer_points_rule or "")
-        if rule is not None:
-            points_award(employee=event.actor, rule_code=rule.code, source=f"review:{proposal.pk}:{event.actor_id}",
-                         note=f"#{proposal.pk} {proposal.kind}")
-    elif event.kind == ReviewEvent.Kind.APPLIED:
-        rule = active_rule(kind.proposer_points_rule or "")
-        if rule is not None:
-            chosen = _chosen_points(proposal)
-            amount = chosen if chosen is not None and chosen != 0 and rule.allows(chosen) else None
-            points_award(employee=proposal.proposer, rule_code=rule.code, source=f"proposal:{proposal.pk}:proposer",
-                         amount=amount, note=f"#{proposal.pk} {proposal.kind}")
-        if kind.participant_points_rule:
-            outstanding = kind.outstanding_points_rule and _approvals_flagged_outstanding(proposal)
-            rule = active_rule(kind.outstanding_points_rule if outstanding else kind.participant_points_rule)
-            if rule is not None:
-                others = [pk for pk in proposal.payload.get("participants") or [] if pk != proposal.proposer_id]
-                participants = [proposal.proposer, *get_user_model().objects.filter(pk__in=others).order_by("pk")]
-                for employee in participants:
-                    points_award(employee=employee, rule_code=rule.code,
-                                 source=f"quality-case:{proposal.pk}:{employee.pk}",
-                                 note=f"#{proposal.pk} {proposal.kind}")
-
-
 @transaction.atomic
 def proposal_create(
     *,
@@ -146,8 +81,12 @@ def proposal_create(
     target: models.Model | None = None,
     base_version: int | None = None,
     rebased_from: Proposal | None = None,
+    recused: Iterable = (),
 ) -> Proposal:
-    """Store a proposal of a registered kind (the owning app validated the payload)."""
+    """Store a proposal of a registered kind (the owning app validated the payload).
+
+    ``recused``: employees who may not vote on it besides the proposer (Recusal rows, e.g.
+    the contributors of a case applying for a quality-case review)."""
     registry.get_kind(kind)  # KeyError for a kind nobody registered: a programming error
     if not (reason or "").strip():
         raise ReviewError(_("Give a reason for the change."))
@@ -161,11 +100,21 @@ def proposal_create(
         base_version=base_version,
         rebased_from=rebased_from,
     )
+    recused_pks = sorted({user.pk for user in recused} - {proposer.pk})
+    Recusal.objects.bulk_create([Recusal(proposal=proposal, employee_id=pk) for pk in recused_pks])
     review_event_record(
         kind=ReviewEvent.Kind.CREATED, actor=proposer, proposal=proposal,
-        data={"kind": kind, "base_version": base_version, "rebased_from": rebased_from.pk if rebased_from else None},
+        data={"kind": kind, "base_version": base_version, "rebased_from": rebased_from.pk if rebased_from else None,
+              **({"recused": recused_pks} if recused_pks else {})},
     )
     return proposal
+
+
+def _closed(proposal: Proposal) -> None:
+    """Tell the owning app that ``proposal`` left "open" without being applied."""
+    kind = registry.kinds().get(proposal.kind)
+    if kind is not None and kind.on_closed is not None:
+        kind.on_closed(proposal)
 
 
 def _mark_stale(proposal: Proposal, *, current_version: int | None) -> None:
@@ -176,6 +125,7 @@ def _mark_stale(proposal: Proposal, *, current_version: int | None) -> None:
         kind=ReviewEvent.Kind.STALE, proposal=proposal, subject=proposal.proposer,
         data={"base_version": proposal.base_version, "current_version": current_version},
     )
+    _closed(proposal)
 
 
 def _apply(proposal: Proposal) -> None:
@@ -191,13 +141,14 @@ def _apply(proposal: Proposal) -> None:
     proposal.applied_version = new_version
     proposal.decided_at = timezone.now()
     proposal.save(update_fields=["status", "applied_version", "decided_at"])
-    event = review_event_record(
+    approving = approvals(proposal)
+    review_event_record(
         kind=ReviewEvent.Kind.APPLIED, proposal=proposal, subject=proposal.proposer,
         data={"kind": proposal.kind, "applied_version": new_version,
-              "approvers": list(proposal.votes.filter(decision=Vote.Decision.APPROVE)
-                                .values_list("reviewer_id", flat=True))},
+              "approvers": [vote.reviewer_id for vote in approving]},
     )
-    _points_for_decision(proposal, event=event)
+    if kind.on_applied is not None:
+        kind.on_applied(proposal, approving)
     # Other open proposals on the same target were written against an older version now:
     # ask their proposers to rebase at once instead of letting reviewers vote on them.
     if proposal.target_id is not None:
@@ -212,17 +163,20 @@ def _apply(proposal: Proposal) -> None:
             _mark_stale(sibling, current_version=new_version)
 
 
-def _vote_extra(proposal: Proposal, *, decision: str, extra: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The kind's extra approval fields, validated by its vote_form (None when it has none
-    or the vote is a rejection)."""
+def _vote_extra(proposal: Proposal, *, decision: str, extra: dict[str, Any] | None) -> dict[str, Any]:
+    """The kind's extra approval fields, validated by its vote_form ({} when it has none or
+    the vote is a rejection). Raises VoteExtraInvalid with the form's field messages."""
     kind = registry.kinds().get(proposal.kind)
     if kind is None or kind.vote_form is None or decision != Vote.Decision.APPROVE:
-        return None
-    form = kind.vote_form(data=extra or {})
+        return {}
+    if not isinstance(extra, dict):
+        extra = {}
+    form = kind.vote_form(data=extra, proposal=proposal)
     if not form.is_valid():
-        raise ReviewError(" ".join(
-            f"{form.fields[name].label}: {message}" if name in form.fields else str(message)
-            for name, messages in form.errors.items() for message in messages
+        errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+        raise VoteExtraInvalid(errors, " ".join(
+            f"{form.fields[name].label}: {message}" if name in form.fields else message
+            for name, messages in errors.items() for message in messages
         ))
     return {name: value for name, value in form.cleaned_data.items() if value is not None and value != ""}
 
@@ -235,12 +189,16 @@ def proposal_vote(
     distinct approvals is reached, reject it when the rejection threshold is reached.
 
     ``extra``: for kinds with a ``vote_form``, the fields an approving member fills in; they
-    are validated by that form (ReviewError with its messages) and stored in the vote's event.
+    are validated by that form (VoteExtraInvalid with its field messages) and stored on the
+    vote (Vote.extra) and in its event. The kind's on_voted hook runs after the vote is
+    recorded, its on_applied hook when this vote applies the proposal (both inside this
+    transaction: rewards are paid with the decision or not at all).
 
     The proposal row is locked (SELECT … FOR NO KEY UPDATE) for the whole decision, so
     concurrent approvals are counted one after the other; the unique constraint on
     (proposal, reviewer) is the last line of defence against double votes.
-    Raises Proposal.DoesNotExist, ReviewPermissionDenied or ReviewError.
+    Raises Proposal.DoesNotExist, ReviewPermissionDenied (not a member, the proposer, a
+    recused employee) or ReviewError.
     """
     if decision not in Vote.Decision.values:
         raise ReviewError(_("Choose approve or reject."))
@@ -251,19 +209,24 @@ def proposal_vote(
         raise ReviewPermissionDenied(_(MSG_NOT_MEMBER))
     if reviewer.pk == proposal.proposer_id:
         raise ReviewPermissionDenied(_(MSG_OWN_PROPOSAL))
+    if Recusal.objects.filter(proposal=proposal, employee=reviewer).exists():
+        raise ReviewPermissionDenied(_(MSG_RECUSED))
     if decision == Vote.Decision.REJECT and not (comment or "").strip():
         raise ReviewError(_("Say why you reject the proposal."))
     cleaned_extra = _vote_extra(proposal, decision=decision, extra=extra)
     try:
         with transaction.atomic():
-            vote = Vote.objects.create(proposal=proposal, reviewer=reviewer, decision=decision, comment=comment.strip())
+            vote = Vote.objects.create(proposal=proposal, reviewer=reviewer, decision=decision,
+                                       comment=(comment or "").strip(), extra=cleaned_extra)
     except IntegrityError:
         raise ReviewError(_(MSG_ALREADY_VOTED)) from None
     event = review_event_record(
         kind=ReviewEvent.Kind.VOTED, actor=reviewer, proposal=proposal,
         data={"kind": proposal.kind, "decision": decision, **({"extra": cleaned_extra} if cleaned_extra else {})},
     )
-    _points_for_decision(proposal, event=event)
+    kind = registry.kinds().get(proposal.kind)
+    if kind is not None and kind.on_voted is not None:
+        kind.on_voted(proposal, event)
 
     config = ReviewSettings.current()
     counts = proposal.vote_counts()
@@ -275,6 +238,7 @@ def proposal_vote(
         proposal.save(update_fields=["status", "decided_at"])
         review_event_record(kind=ReviewEvent.Kind.REJECTED, proposal=proposal, subject=proposal.proposer,
                             data={"rejections": counts["reject"]})
+        _closed(proposal)
     return vote
 
 
@@ -289,10 +253,14 @@ def proposal_withdraw(*, proposal_id: int, user) -> Proposal:
     proposal.decided_at = timezone.now()
     proposal.save(update_fields=["status", "decided_at"])
     review_event_record(kind=ReviewEvent.Kind.WITHDRAWN, actor=user, proposal=proposal)
+    _closed(proposal)
     return proposal
 
 
 # --- committee -----------------------------------------------------------------------
+
+KIND_COMMITTEE_APPLICATION = "committee_application"
+
 
 def _add_membership(*, member, by, source: str) -> CommitteeMembership:
     if CommitteeMembership.objects.filter(member=member, active=True).exists():
@@ -308,7 +276,8 @@ def _add_membership(*, member, by, source: str) -> CommitteeMembership:
 
 @transaction.atomic
 def committee_member_appoint(*, member, appointed_by) -> CommitteeMembership:
-    """An operations manager appoints ``member`` (who joins the Reviewer group)."""
+    """An operations manager appoints ``member`` (who joins the Reviewer group). A pending
+    application of ``member`` lapses (its proposal is marked stale: nothing left to decide)."""
     if not appointed_by.has_perm(roles.MANAGE_OPERATIONS):
         raise ReviewPermissionDenied(_("Only operations managers may appoint committee members."))
     if not member.is_active:
@@ -316,6 +285,10 @@ def committee_member_appoint(*, member, appointed_by) -> CommitteeMembership:
     membership = _add_membership(member=member, by=appointed_by, source=CommitteeMembership.Source.APPOINTED)
     review_event_record(kind=ReviewEvent.Kind.MEMBER_APPOINTED, actor=appointed_by, subject=member,
                         data={"membership": membership.pk})
+    pending = (Proposal.objects.open().select_for_update(no_key=True)
+               .filter(kind=KIND_COMMITTEE_APPLICATION, proposer=member))
+    for proposal in pending:
+        _mark_stale(proposal, current_version=None)
     return membership
 
 
@@ -337,53 +310,78 @@ def committee_member_remove(*, membership_id: int, removed_by) -> CommitteeMembe
 
 @transaction.atomic
 def committee_application_submit(*, applicant, statement: str = "") -> CommitteeApplication:
-    """Apply to join: level and pass rate are checked now and stored on the application."""
+    """Apply to join. The rule is review.selectors.committee_eligibility (level and pass rate
+    from ReviewSettings); the figures are stored on the application. The committee then
+    decides through the review engine: a "committee_application" proposal that members vote
+    on like any other (ReviewSettings.approvals_required approvals admit,
+    rejections_to_close rejections decline)."""
     if CommitteeMembership.objects.filter(member=applicant, active=True).exists():
-        raise ReviewError(_("You are already a committee member."))
+        raise ReviewError(_(MSG_ALREADY_MEMBER))
     if CommitteeApplication.objects.filter(applicant=applicant, status=CommitteeApplication.Status.PENDING).exists():
-        raise ReviewError(_("You already have a pending application."))
+        raise ReviewError(_(MSG_PENDING_APPLICATION))
     eligibility = committee_eligibility(applicant)
     if not eligibility.eligible:
         raise ReviewError(" ".join(eligibility.reasons))
+    statement = (statement or "").strip()
     try:
         with transaction.atomic():
             application = CommitteeApplication.objects.create(
-                applicant=applicant, statement=statement.strip(), level_snapshot=applicant.level,
+                applicant=applicant, statement=statement, level_snapshot=applicant.level,
                 pass_rate_snapshot=eligibility.pass_rate,
             )
     except IntegrityError:
-        raise ReviewError(_("You already have a pending application.")) from None
+        raise ReviewError(_(MSG_PENDING_APPLICATION)) from None
+    application.proposal = proposal_create(
+        kind=KIND_COMMITTEE_APPLICATION, proposer=applicant, reason=statement or _(MSG_APPLICATION_REASON),
+        target=application,
+        payload={"title": f"{applicant.name} ({applicant.staff_id})", "application": application.pk,
+                 "level": applicant.level, "pass_rate": str(eligibility.pass_rate)},
+    )
+    application.save(update_fields=["proposal"])
     review_event_record(kind=ReviewEvent.Kind.APPLICATION_SUBMITTED, actor=applicant, subject=applicant,
+                        proposal=application.proposal,
                         data={"application": application.pk, "level": applicant.level,
                               "pass_rate": str(eligibility.pass_rate)})
     return application
 
 
-def can_decide_applications(user) -> bool:
-    return user.has_perm(roles.MANAGE_OPERATIONS) or is_committee_member(user)
-
-
-@transaction.atomic
-def committee_application_decide(
-    *, application_id: int, decided_by, accept: bool, comment: str = ""
-) -> CommitteeApplication:
-    """A committee member or operations manager accepts (membership + Reviewer group) or declines."""
-    if not can_decide_applications(decided_by):
-        raise ReviewPermissionDenied(_("Only committee members and operations managers may decide applications."))
-    application = CommitteeApplication.objects.select_for_update().select_related("applicant").get(pk=application_id)
-    if application.applicant_id == decided_by.pk:
-        raise ReviewPermissionDenied(_("You cannot decide your own application."))
-    if application.status != CommitteeApplication.Status.PENDING:
-        raise ReviewError(_("This application has already been decided."))
-    application.status = CommitteeApplication.Status.ACCEPTED if accept else CommitteeApplication.Status.DECLINED
-    application.decided_by = decided_by
+def committee_application_apply(proposal: Proposal) -> int:
+    """Applier of a "committee_application" proposal the committee approved: the applicant
+    gets a membership (source "application") and the Reviewer group; the application is
+    accepted. Raises StaleBaseVersion (the application lapses) when the applicant became a
+    member meanwhile, left, or no longer meets committee_eligibility. Returns 1 (an
+    application has no versions)."""
+    application = (CommitteeApplication.objects.select_for_update().select_related("applicant")
+                   .get(proposal=proposal))
+    applicant = application.applicant
+    if (not applicant.is_active or CommitteeMembership.objects.filter(member=applicant, active=True).exists()
+            or not committee_eligibility(applicant).eligible):
+        raise registry.StaleBaseVersion()
+    membership = _add_membership(member=applicant, by=None, source=CommitteeMembership.Source.APPLICATION)
+    application.status = CommitteeApplication.Status.ACCEPTED
     application.decided_at = timezone.now()
-    application.decision_comment = comment.strip()
-    application.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
-    if accept:
-        _add_membership(member=application.applicant, by=decided_by, source=CommitteeMembership.Source.APPLICATION)
-    review_event_record(
-        kind=ReviewEvent.Kind.APPLICATION_ACCEPTED if accept else ReviewEvent.Kind.APPLICATION_DECLINED,
-        actor=decided_by, subject=application.applicant, data={"application": application.pk},
-    )
-    return application
+    application.save(update_fields=["status", "decided_at"])
+    review_event_record(kind=ReviewEvent.Kind.APPLICATION_ACCEPTED, subject=applicant, proposal=proposal,
+                        data={"application": application.pk, "membership": membership.pk})
+    return 1
+
+
+_CLOSED_STATUS = {
+    Proposal.Status.REJECTED: CommitteeApplication.Status.DECLINED,
+    Proposal.Status.WITHDRAWN: CommitteeApplication.Status.WITHDRAWN,
+    Proposal.Status.STALE: CommitteeApplication.Status.WITHDRAWN,
+}
+
+
+def committee_application_closed(proposal: Proposal) -> None:
+    """on_closed of "committee_application": the application follows its proposal
+    (rejected → declined; withdrawn, or lapsed as stale → withdrawn)."""
+    application = CommitteeApplication.objects.select_for_update().get(proposal=proposal)
+    if application.status != CommitteeApplication.Status.PENDING:
+        return
+    application.status = _CLOSED_STATUS[proposal.status]
+    application.decided_at = timezone.now()
+    application.save(update_fields=["status", "decided_at"])
+    if application.status == CommitteeApplication.Status.DECLINED:
+        review_event_record(kind=ReviewEvent.Kind.APPLICATION_DECLINED, subject=application.applicant,
+                            proposal=proposal, data={"application": application.pk})

@@ -13,5 +13,4 @@ urlpatterns = [
     path("committee/apply/", views.committee_apply, name="committee_apply"),
     path("committee/appoint/", views.committee_appoint, name="committee_appoint"),
     path("committee/members/<int:pk>/remove/", views.committee_remove, name="committee_remove"),
-    path("committee/applications/<int:pk>/decide/", views.application_decide, name="application_decide"),
 ]

@@ -8,12 +8,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from review import registry, services
-from review.forms import ApplicationForm, AppointForm, DecideForm, VoteForm
+from review.forms import ApplicationForm, AppointForm, VoteForm
 from review.models import CommitteeApplication, CommitteeMembership, Proposal, ReviewSettings
 from review.selectors import (
     active_members,
+    can_vote,
     committee_eligibility,
     is_committee_member,
+    is_recused,
     pending_applications,
     review_queue,
 )
@@ -39,35 +41,44 @@ def queue(request):
 
 
 def _visible_proposal(request, pk: int) -> Proposal:
+    """The proposal for its proposer, committee pages (accounts.review) and the employees
+    recused from it (e.g. the contributors a quality-case application would reward)."""
     proposal = get_object_or_404(Proposal.objects.select_related("proposer"), pk=pk)
-    if proposal.proposer_id != request.user.pk and not request.user.has_perm(roles.REVIEW):
+    if (proposal.proposer_id != request.user.pk and not request.user.has_perm(roles.REVIEW)
+            and not is_recused(proposal, request.user)):
         raise PermissionDenied
     return proposal
 
 
-@require_GET
-@login_required
-def proposal_detail(request, pk: int):
-    proposal = _visible_proposal(request, pk)
+def _detail_page(request, proposal: Proposal, *, form=None, extra_form=None, status: int = 200):
     kind = registry.kinds().get(proposal.kind)
     votes = list(proposal.votes.select_related("reviewer"))
-    already_voted = any(v.reviewer_id == request.user.pk for v in votes)
-    can_vote = (proposal.is_open and proposal.proposer_id != request.user.pk and not already_voted
-                and is_committee_member(request.user))
+    may_vote = can_vote(proposal, request.user)
+    if extra_form is None and kind and kind.vote_form and may_vote:
+        extra_form = kind.vote_form(proposal=proposal)
     return render(request, "review/proposal_detail.html", {
         **_describe(proposal),
         "diff": kind.render_diff(proposal) if kind else "",
         "rebase_url": kind.rebase_url(proposal) if kind and proposal.proposer_id == request.user.pk else None,
         "votes": votes, "counts": proposal.vote_counts(), "config": ReviewSettings.current(),
-        "form": VoteForm(), "can_vote": can_vote,
-        "extra_form": kind.vote_form() if kind and kind.vote_form and can_vote else None,
+        "form": form or VoteForm(), "can_vote": may_vote,
+        "recused": proposal.is_open and is_recused(proposal, request.user),
+        "extra_form": extra_form if may_vote else None,
         "events": proposal.events.select_related("actor").order_by("created_at", "pk"),
-    })
+    }, status=status)
+
+
+@require_GET
+@login_required
+def proposal_detail(request, pk: int):
+    return _detail_page(request, _visible_proposal(request, pk))
 
 
 @require_POST
 @login_required
 def proposal_vote_view(request, pk: int):
+    """Record the vote; refused approval fields (e.g. points outside the rule's range) show
+    as errors on the form, re-rendered with what the member typed."""
     proposal = _visible_proposal(request, pk)
     form = VoteForm(request.POST)
     if not form.is_valid():
@@ -76,12 +87,16 @@ def proposal_vote_view(request, pk: int):
     kind = registry.kinds().get(proposal.kind)
     extra = None
     if kind is not None and kind.vote_form is not None:
-        extra = {name: request.POST.get(name) for name in kind.vote_form.base_fields if name in request.POST}
+        fields = kind.vote_form(proposal=proposal).fields
+        extra = {name: request.POST.get(name) for name in fields if name in request.POST}
     try:
         services.proposal_vote(proposal_id=proposal.pk, reviewer=request.user, decision=form.cleaned_data["decision"],
                                comment=form.cleaned_data["comment"], extra=extra)
     except services.ReviewPermissionDenied as exc:
         raise PermissionDenied(str(exc)) from None
+    except services.VoteExtraInvalid:
+        return _detail_page(request, proposal, form=form, extra_form=kind.vote_form(data=extra, proposal=proposal),
+                            status=400)
     except services.ReviewError as exc:
         messages.error(request, str(exc))
         return redirect("review:proposal_detail", pk=proposal.pk)
@@ -105,19 +120,21 @@ def proposal_withdraw_view(request, pk: int):
 @require_GET
 @login_required
 def committee(request):
-    """Members and applications; the apply button (with the pass rate) for employees, the
-    appoint form for operations managers, accept/decline for members and managers."""
+    """Members and pending applications (each links to the proposal the committee votes on);
+    the apply button (with the pass rate) for employees, the appoint form for operations
+    managers."""
     user = request.user
     eligibility = committee_eligibility(user)
     members = Paginator(active_members(), PER_PAGE).get_page(request.GET.get("page"))
-    can_decide = services.can_decide_applications(user)
+    sees_applications = user.has_perm(roles.REVIEW)
     return render(request, "review/committee.html", {
         "members": members, "page": members,
         "eligibility": eligibility,
         "is_member": CommitteeMembership.objects.filter(member=user, active=True).exists(),
-        "my_pending": CommitteeApplication.objects.filter(applicant=user, status=CommitteeApplication.Status.PENDING).first(),
-        "applications": list(pending_applications()[:PER_PAGE]) if can_decide else [],
-        "can_decide": can_decide, "can_appoint": user.has_perm(roles.MANAGE_OPERATIONS),
+        "my_pending": (CommitteeApplication.objects.filter(applicant=user, status=CommitteeApplication.Status.PENDING)
+                       .select_related("proposal").first()),
+        "applications": list(pending_applications()[:PER_PAGE]) if sees_applications else [],
+        "sees_applications": sees_applications, "config": ReviewSettings.current(), "can_appoint": user.has_perm(roles.MANAGE_OPERATIONS),
         "apply_form": ApplicationForm(), "appoint_form": AppointForm(),
     })
 
@@ -159,24 +176,4 @@ def committee_remove(request, pk: int):
     membership = get_object_or_404(CommitteeMembership, pk=pk, active=True)
     services.committee_member_remove(membership_id=membership.pk, removed_by=request.user)
     messages.success(request, _("%(name)s left the committee.") % {"name": membership.member.name})
-    return redirect("review:committee")
-
-
-@require_POST
-@login_required
-def application_decide(request, pk: int):
-    application = get_object_or_404(CommitteeApplication, pk=pk)
-    form = DecideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose accept or decline."))
-        return redirect("review:committee")
-    try:
-        services.committee_application_decide(application_id=application.pk, decided_by=request.user,
-                                              accept=form.cleaned_data["accept"], comment=form.cleaned_data["comment"])
-    except services.ReviewPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from None
-    except services.ReviewError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The application was decided."))
     return redirect("review:committee")

@@ -24,8 +24,10 @@ def text_form(**changes):
             "background": "客户因欠费停机，正在出差。", "tree": SAMPLE_TREE_TEXT, "reason": "典型案例", **changes}
 
 
-def approve(proposal, member, level=None, split=None):
-    extra = {"level": level, "split": split} if level else None
+def approve(proposal, member, level=None, split=None, points=None):
+    """An approval with the member's points for the proposer (and a new case's grading)."""
+    extra = {"level": level, "split": split} if level else {}
+    extra["points"] = points or (30 if proposal.kind == "case_new" else 10)
     return proposal_vote(proposal_id=proposal.pk, reviewer=member, decision="approve", comment="", extra=extra)
 
 
@@ -58,7 +60,7 @@ def test_an_approval_of_a_new_case_needs_level_and_set(csr):
         approve(proposal, committee_member())
     with pytest.raises(ReviewError, match="Set: Select a valid choice"):
         proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
-                      extra={"level": 2, "split": "exam"})
+                      extra={"level": 2, "split": "exam", "points": 30})
     # a rejection needs no grading
     proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="reject", comment="不典型")
 
@@ -93,9 +95,9 @@ def test_review_pages_show_a_case_proposal_with_its_tree_and_the_grading_fields(
     assert page.context["extra_form"] is not None and 'name="split"' in html
     # when: the member approves through the web with the grading fields
     response = client.post(reverse("review:proposal_vote", args=[proposal.pk]),
-                           {"decision": "approve", "level": "2", "split": "training"})
+                           {"decision": "approve", "level": "2", "split": "training", "points": "35"})
     assert response.status_code == 302
-    assert proposal.events.get(kind="voted").data["extra"] == {"level": 2, "split": "training"}
+    assert proposal.events.get(kind="voted").data["extra"] == {"level": 2, "split": "training", "points": 35}
 
 
 def test_revision_is_applied_after_three_approvals_and_resets_constant_time(csr):
@@ -253,15 +255,18 @@ def test_api_creates_new_case_and_revision_proposals(api, csr, hr):
     assert api.post(url, revision, format="json").status_code == 403
 
 
-def test_reviewers_may_choose_the_proposers_points_when_approving(csr):
+def test_reviewers_must_choose_the_proposers_points_when_approving(csr):
     proposal = services.case_new_propose(proposer=csr, kind="text", title="t", category_id=category().pk,
                                          reason="r", tree=sample_tree())
     proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
                   extra={"level": 2, "split": "training", "points": 30})
     assert proposal.events.get(kind="voted").data["extra"] == {"level": 2, "split": "training", "points": 30}
-    with pytest.raises(ReviewError, match="Points for the proposer"):
+    with pytest.raises(ReviewError, match="^Points for the proposer: Choose the points from 20 to 50; -1 is outside"):
         proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
                       extra={"level": 2, "split": "training", "points": -1})
+    with pytest.raises(ReviewError, match="^Points for the proposer: Choose the points: 20 to 50.$"):
+        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
+                      extra={"level": 2, "split": "training"})
 
 
 # --- other participants -------------------------------------------------------------------
@@ -358,14 +363,16 @@ def test_the_api_answers_a_bad_participant_with_400_and_a_field_message(api, csr
     assert Proposal.objects.get().payload["participants"] == [other.pk]
 
 
-def test_the_review_page_lists_the_participants_and_offers_the_outstanding_flag(client, csr):
+def test_the_review_page_lists_the_participants_and_asks_for_points_in_the_rules_range_not_an_outstanding_flag(
+        client, csr):
     other = colleagues(1)[0]
     proposal = services.case_new_propose(proposer=csr, kind="text", title="t", category_id=category().pk, reason="r",
                                          tree=sample_tree(), participants=[other.staff_id])
     client.force_login(committee_member())
-    html = client.get(reverse("review:proposal_detail", args=[proposal.pk])).content.decode()
+    html = client.get(reverse("review:proposal_detail", args=[proposal.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"{other.name} ({other.staff_id})" in html
-    assert 'name="outstanding"' in html
+    assert 'name="outstanding"' not in html  # quality-case review is a separate application now
+    assert 'name="points"' in html and 'min="20"' in html and 'max="50"' in html and "20 to 50 points" in html
     client.post(reverse("review:proposal_vote", args=[proposal.pk]),
-                {"decision": "approve", "level": "2", "split": "training", "outstanding": "on"})
-    assert proposal.events.get(kind="voted").data["extra"] == {"level": 2, "split": "training", "outstanding": True}
+                {"decision": "approve", "level": "2", "split": "training", "points": "40", "outstanding": "on"})
+    assert proposal.events.get(kind="voted").data["extra"] == {"level": 2, "split": "training", "points": 40}

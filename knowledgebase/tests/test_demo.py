@@ -2,6 +2,7 @@ import io
 
 import pytest
 
+import review.demo
 from knowledgebase.models import Entry, QueryTask, QueryTimeTest
 from knowledgebase.search import search
 from review.models import CommitteeMembership, Proposal
@@ -25,9 +26,14 @@ def test_demo_loads_twice_with_a_searchable_kb_an_applied_revision_and_open_prop
     assert Entry.objects.count() == 60
     assert QueryTask.objects.count() >= QueryTimeTest.current().task_count == 10
     assert search("携号转网")[0].title == "携号转网办理条件"
-    applied = Proposal.objects.get(status="applied")
+    applied = Proposal.objects.get(status="applied", reason=review.demo.APPLIED[3])
     assert Entry.objects.get(pk=applied.target_id).history.count() == 2
-    assert Proposal.objects.open().count() == 3
+    # each approving member chose the proposer's points: 4, 5, 3 → the lower median 4
+    assert sorted(applied.votes.values_list("extra__points", flat=True)) == [3, 4, 5]
+    assert applied.proposer.points_entries.get(source=f"proposal:{applied.pk}:proposer").amount == 4
+    # three KB proposals and the senior CSR's committee application are open
+    assert Proposal.objects.open().filter(kind__startswith="kb_").count() == 3
+    assert Proposal.objects.open().filter(kind="committee_application").count() == 1
     assert set(CommitteeMembership.objects.filter(active=True).values_list("member__staff_id", flat=True)) == {
         "HB9201", "HB9202", "HB9203", "HB0005", "HB0006"}
 

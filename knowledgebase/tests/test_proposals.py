@@ -21,7 +21,7 @@ def propose(entry, user, **changes):
 def approve_by_three(proposal):
     for _ in range(3):
         review_services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
-                                      comment="")
+                                      comment="", extra={"points": 3})
 
 
 def test_any_employee_proposes_a_revision_against_the_current_version(csr):

@@ -1,38 +1,48 @@
-"""The review engine's one call site pays proposers and reviewers through the ledger."""
+"""Rewards of the review kinds: the owning apps' hooks pay proposers the amount the approving
+members chose (lower median, within the rule's current range) and reviewers per vote."""
 
 import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from casebase import services as case_services
-from casebase.tests.factories import category, sample_tree
+from casebase.tests.factories import CaseFactory, category, sample_tree
 from knowledgebase.models import Entry
 from points import selectors
 from points.models import PointRule, PointsEntry
+from review import registry
 from review import services as review_services
-from review.models import Proposal, ReviewEvent
-from review.services import _points_for_decision
+from review.models import Proposal, ReviewEvent, ReviewSettings
+from review.selectors import approvals
 from review.tests.factories import RevisionProposalFactory, committee_member
 
 pytestmark = pytest.mark.django_db
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
-def vote(proposal, user, decision="approve", comment="ok"):
-    return review_services.proposal_vote(proposal_id=proposal.pk, reviewer=user, decision=decision, comment=comment)
+def vote(proposal, user, decision="approve", comment="ok", points=3, **extra):
+    data = {"points": points, **extra} if decision == "approve" else None
+    return review_services.proposal_vote(proposal_id=proposal.pk, reviewer=user, decision=decision, comment=comment,
+                                         extra=data)
 
 
-def test_applied_kb_revision_pays_the_proposer_once_and_each_reviewer_once():
+def proposer_entry(proposal):
+    return PointsEntry.objects.get(source=f"proposal:{proposal.pk}:proposer")
+
+
+def test_a_kb_revision_approved_with_2_5_and_4_pays_the_proposer_4_and_each_reviewer_5():
     # given
     proposal = RevisionProposalFactory()
     members = [committee_member() for _ in range(3)]
     # when
-    for member in members:
-        vote(proposal, member)
+    for member, points in zip(members, [2, 5, 4], strict=True):
+        vote(proposal, member, points=points)
     proposal.refresh_from_db()
     # then
     assert proposal.status == Proposal.Status.APPLIED
-    assert selectors.points_balance(proposal.proposer) == 3  # KB revision default within 2–5
-    proposer_entry = PointsEntry.objects.get(employee=proposal.proposer)
-    assert proposer_entry.rule.code == "kb_revision_accepted" and proposer_entry.source == f"proposal:{proposal.pk}:proposer"
+    entry = proposer_entry(proposal)
+    assert (entry.employee, entry.rule.code, entry.amount) == (proposal.proposer, "kb_revision_accepted", 4)
     for member in members:
         entry = PointsEntry.objects.get(employee=member)
         assert (entry.amount, entry.rule.code, entry.source) == (5, "committee_kb_review",
@@ -40,18 +50,131 @@ def test_applied_kb_revision_pays_the_proposer_once_and_each_reviewer_once():
     assert PointsEntry.objects.count() == 4
 
 
-def test_rerunning_the_call_site_for_the_same_events_pays_nothing_more():
+@pytest.mark.parametrize(("amounts", "paid"), [
+    ([2, 3, 4, 5], 3),  # even count: the lower of the two middle values
+    ([5, 5, 2, 2], 2),
+    ([4, 4, 4, 5], 4),
+])
+def test_an_even_number_of_approvals_pays_the_lower_median(amounts, paid):
+    ReviewSettings.objects.filter(pk=1).update(approvals_required=4)
+    proposal = RevisionProposalFactory()
+    for points in amounts:
+        vote(proposal, committee_member(), points=points)
+    assert proposer_entry(proposal).amount == paid
+
+
+def test_a_new_kb_entry_pays_the_median_too(csr):
+    from knowledgebase.services import kb_entry_propose
+    from knowledgebase.tests.factories import EntryFactory
+
+    proposal = kb_entry_propose(proposer=csr, title="新口径", body="正文", keywords="", reason="缺少",
+                                category_id=EntryFactory().category_id)
+    for points in (5, 5, 2):
+        vote(proposal, committee_member(), points=points)
+    assert proposer_entry(proposal).amount == 5
+
+
+@pytest.mark.parametrize("points", [6, 1, 0, -5, 3000000000, 10**30, "abc", "", None, [4], {"a": 4}, 4.5, "4,5"])
+def test_an_amount_outside_the_rules_range_or_not_a_whole_number_is_refused(points):
     # given
     proposal = RevisionProposalFactory()
-    for member in [committee_member() for _ in range(3)]:
-        vote(proposal, member)
+    member = committee_member()
+    # when / then
+    with pytest.raises(review_services.VoteExtraInvalid) as refused:
+        review_services.proposal_vote(proposal_id=proposal.pk, reviewer=member, decision="approve",
+                                      extra={"points": points})
+    assert list(refused.value.errors) == ["points"]
+    assert not proposal.votes.exists() and not PointsEntry.objects.exists()
+
+
+def test_an_approval_without_an_amount_is_refused_with_the_rules_range():
+    proposal = RevisionProposalFactory()
+    with pytest.raises(review_services.VoteExtraInvalid) as refused:
+        review_services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve")
+    assert refused.value.errors == {"points": ["Choose the points: 2 to 5."]}
+
+
+def test_a_rejection_needs_no_amount():
+    proposal = RevisionProposalFactory()
+    vote(proposal, committee_member(), "reject", "不准确")
+    assert proposal.votes.get().extra == {}
+
+
+def test_the_range_is_read_from_the_rule_row_when_the_vote_is_cast():
+    # given: an admin widened the KB revision range to 2–8 and raised the minimum of nothing else
+    PointRule.objects.filter(code="kb_revision_accepted").update(max_amount=8, min_amount=3)
+    proposal = RevisionProposalFactory()
+    # when / then: 6 is accepted now, 2 no longer
+    vote(proposal, committee_member(), points=6)
+    with pytest.raises(review_services.VoteExtraInvalid, match="from 3 to 8; 2 is outside"):
+        vote(proposal, committee_member(), points=2)
+
+
+def test_an_amount_chosen_under_an_older_range_is_clamped_into_the_current_one():
+    proposal = RevisionProposalFactory()
+    vote(proposal, committee_member(), points=5)
+    vote(proposal, committee_member(), points=5)
+    PointRule.objects.filter(code="kb_revision_accepted").update(max_amount=4, default_amount=3)
+    vote(proposal, committee_member(), points=4)
+    assert proposer_entry(proposal).amount == 4
+
+
+@pytest.mark.parametrize("points", [6, 1])
+def test_the_web_vote_form_shows_an_amount_outside_the_range_as_a_form_error(client, points):
+    # given
+    proposal = RevisionProposalFactory()
+    client.force_login(committee_member())
+    page = client.get(reverse("review:proposal_detail", args=[proposal.pk]), **EN).content.decode()
+    assert 'name="points"' in page and 'min="2"' in page and 'max="5"' in page and "2 to 5 points" in page
+    # when
+    response = client.post(reverse("review:proposal_vote", args=[proposal.pk]),
+                           {"decision": "approve", "points": str(points)}, **EN)
+    # then
+    assert response.status_code == 400
+    assert response.context["extra_form"].errors["points"] == [
+        f"Choose the points from 2 to 5; {points} is outside the range of “知识库修订被采纳”."]
+    assert f'value="{points}"' in response.content.decode()  # what the member typed is kept
+    assert not proposal.votes.exists()
+
+
+def test_the_api_answers_400_with_a_field_message_for_bad_amounts_and_bodies():
+    # given
+    proposal = RevisionProposalFactory()
+    api = APIClient()
+    api.force_authenticate(committee_member())
+    url = reverse("api-review-votes", args=[proposal.pk])
+    # when / then
+    for points in (6, 1, -5, 3000000000, "abc", [4]):
+        response = api.post(url, {"decision": "approve", "extra": {"points": points}}, format="json", **EN)
+        assert response.status_code == 400, points
+        assert list(response.json()) == ["extra"] and list(response.json()["extra"]) == ["points"]
+    outside = api.post(url, {"decision": "approve", "extra": {"points": 6}}, format="json", **EN)
+    assert outside.json() == {"extra": {"points": ["Choose the points from 2 to 5; 6 is outside the range of "
+                                                   "“知识库修订被采纳”."]}}
+    missing = api.post(url, {"decision": "approve"}, format="json", **EN)
+    assert missing.json() == {"extra": {"points": ["Choose the points: 2 to 5."]}}
+    assert api.post(url, [{"decision": "approve", "extra": {"points": 4}}], format="json").status_code == 400
+    assert api.post(url, {"decision": "approve", "extra": [4]}, format="json").status_code == 400
+    assert not proposal.votes.exists()
+    # and a good amount is recorded
+    good = api.post(url, {"decision": "approve", "extra": {"points": 4}}, format="json")
+    assert good.status_code == 201 and good.json()["extra"] == {"points": 4}
+
+
+def test_replaying_the_hooks_for_the_same_votes_pays_nothing_more():
+    # given
+    proposal = RevisionProposalFactory()
+    for points in (2, 5, 4):
+        vote(proposal, committee_member(), points=points)
     before = PointsEntry.objects.count()
-    # when: every event replayed (a retried task, a back-fill)
-    for event in ReviewEvent.objects.filter(proposal=proposal, kind__in=["voted", "applied"]):
-        _points_for_decision(proposal, event=event)
+    kind = registry.get_kind(proposal.kind)
+    # when: every hook replayed (a retried task, a back-fill)
+    for event in ReviewEvent.objects.filter(proposal=proposal, kind="voted"):
+        kind.on_voted(proposal, event)
+    kind.on_applied(proposal, approvals(proposal))
     # then
     assert PointsEntry.objects.count() == before == 4
-    assert selectors.points_balance(proposal.proposer) == 3
+    assert selectors.points_balance(proposal.proposer) == 4
 
 
 def test_a_second_vote_by_the_same_member_pays_nothing():
@@ -74,52 +197,6 @@ def test_rejected_proposal_pays_reviewers_but_not_the_proposer():
     assert [selectors.points_balance(m) for m in members] == [5, 5]
 
 
-def test_an_inactive_rule_pays_nothing_and_does_not_block_the_decision():
-    PointRule.objects.filter(code="committee_kb_review").update(active=False)
-    proposal = RevisionProposalFactory()
-    for member in [committee_member() for _ in range(3)]:
-        vote(proposal, member)
-    proposal.refresh_from_db()
-    assert proposal.status == Proposal.Status.APPLIED
-    assert list(PointsEntry.objects.values_list("rule__code", flat=True)) == ["kb_revision_accepted"]
-
-
-@pytest.mark.parametrize(("kind", "payload_points", "proposer_rule", "proposer_amount"), [
-    ("case_new", None, "case_created", 30),
-    ("case_new", 45, "case_created", 45),
-    ("case_new", 80, "case_created", 30),  # outside 20–50: the default is paid
-    ("case_revision", None, "case_revised", 10),
-    ("case_revision", 18, "case_revised", 18),
-])
-def test_case_proposals_pay_case_rules(kind, payload_points, proposer_rule, proposer_amount):
-    # given: an applied case proposal (events as the engine writes them)
-    proposal = RevisionProposalFactory(kind=kind)
-    if payload_points is not None:
-        proposal.payload = {**proposal.payload, "points": payload_points}
-        proposal.save()
-    member = committee_member()
-    voted = ReviewEvent.objects.create(kind="voted", actor=member, proposal=proposal, data={"decision": "approve"})
-    applied = ReviewEvent.objects.create(kind="applied", proposal=proposal, subject=proposal.proposer)
-    # when
-    _points_for_decision(proposal, event=voted)
-    _points_for_decision(proposal, event=applied)
-    # then
-    reviewer_entry = PointsEntry.objects.get(employee=member)
-    assert (reviewer_entry.rule.code, reviewer_entry.amount) == ("committee_case_review", 20)
-    proposer_entry = PointsEntry.objects.get(employee=proposal.proposer, rule__code=proposer_rule)
-    assert proposer_entry.amount == proposer_amount
-
-
-def test_case_create_amount_chosen_by_approving_reviewers_is_their_median():
-    proposal = RevisionProposalFactory(kind="case_new")
-    for amount in (25, 40, 50):
-        ReviewEvent.objects.create(kind="voted", actor=committee_member(), proposal=proposal,
-                                   data={"decision": "approve", "extra": {"points": amount}})
-    applied = ReviewEvent.objects.create(kind="applied", proposal=proposal, subject=proposal.proposer)
-    _points_for_decision(proposal, event=applied)
-    assert PointsEntry.objects.get(employee=proposal.proposer, rule__code="case_created").amount == 40
-
-
 def test_stale_proposal_pays_reviewers_but_not_the_proposer():
     proposal = RevisionProposalFactory()
     Entry.objects.filter(pk=proposal.target_id).update(version=5)
@@ -131,103 +208,97 @@ def test_stale_proposal_pays_reviewers_but_not_the_proposer():
     assert PointsEntry.objects.count() == 3
 
 
-# --- quality-case review passed: every participant ------------------------------------------
-
-QUALITY_RULES = ["quality_case_participant", "quality_case_outstanding"]
-
-
-def quality_entries(proposal):
-    """(employee pk, rule code, amount, source) of the quality-case rows of ``proposal``."""
-    return sorted(PointsEntry.objects.filter(rule__code__in=QUALITY_RULES, source__startswith=f"quality-case:{proposal.pk}:")
-                  .values_list("employee_id", "rule__code", "amount", "source"))
-
-
-def case_with_two_participants():
-    proposer = UserFactory(roles=["CSR"])
-    others = [UserFactory(roles=["CSR"]) for _ in range(2)]
-    proposal = case_services.case_new_propose(
-        proposer=proposer, kind="text", title="停机投诉", category_id=category().pk, reason="典型", tree=sample_tree(),
-        participants=[others[0].staff_id.lower(), others[1].staff_id],
-    )
-    return proposal, [proposer, *others]
-
-
-def approve_case(proposal, *, outstanding: bool):
-    extra = {"level": 2, "split": "training", **({"outstanding": True} if outstanding else {})}
-    review_services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve", extra=extra)
-
-
-@pytest.mark.parametrize(("flags", "rule", "amount"), [
-    ((False, False, False), "quality_case_participant", 5),
-    ((True, False, False), "quality_case_participant", 5),  # 1 of 3: no majority
-    ((True, False, True), "quality_case_outstanding", 60),  # 2 of 3
-    ((True, True, True), "quality_case_outstanding", 60),
-])
-def test_an_applied_case_pays_the_proposer_and_each_participant_once(flags, rule, amount):
-    # given: a case proposal naming two colleagues
-    proposal, participants = case_with_two_participants()
-    # when: three members approve, some flagging it outstanding
-    for flag in flags:
-        approve_case(proposal, outstanding=flag)
-    proposal.refresh_from_db()
-    # then: proposer and both participants earn the same rule once
-    assert proposal.status == Proposal.Status.APPLIED
-    assert quality_entries(proposal) == sorted(
-        (person.pk, rule, amount, f"quality-case:{proposal.pk}:{person.pk}") for person in participants)
-    # and replaying every event pays nothing more
-    before = PointsEntry.objects.count()
-    for event in ReviewEvent.objects.filter(proposal=proposal, kind__in=["voted", "applied"]):
-        _points_for_decision(proposal, event=event)
-    assert PointsEntry.objects.count() == before
-    assert selectors.points_balance(participants[1]) == amount
-
-
-def test_a_case_without_named_participants_pays_the_proposer_alone():
-    proposer = UserFactory(roles=["CSR"])
-    proposal = case_services.case_new_propose(proposer=proposer, kind="text", title="t", category_id=category().pk,
-                                              reason="r", tree=sample_tree())
-    for _ in range(3):
-        approve_case(proposal, outstanding=False)
-    assert [row[:3] for row in quality_entries(proposal)] == [(proposer.pk, "quality_case_participant", 5)]
-
-
-def test_an_applied_case_revision_pays_its_participants_the_outstanding_rule():
-    # given
-    from casebase.tests.factories import CaseFactory
-
-    case = CaseFactory(level=1)
-    proposer, other = UserFactory(roles=["CSR"]), UserFactory(roles=["CSR"])
-    proposal = case_services.case_revision_propose(
-        proposer=proposer, case_id=case.pk, base_version=1, reason="更清楚", title="新标题",
-        category_id=case.category_id, background=case.background, tree=sample_tree(), participants=[other.staff_id])
-    # when
-    for flag in (True, True, False):
-        review_services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
-                                      extra={"outstanding": flag})
-    # then
-    assert [row[:3] for row in quality_entries(proposal)] == sorted(
-        [(proposer.pk, "quality_case_outstanding", 60), (other.pk, "quality_case_outstanding", 60)])
-
-
-def test_a_kb_proposal_pays_no_quality_case_points_even_with_participants_in_its_payload():
-    # given
-    other = UserFactory(roles=["CSR"])
+def test_an_inactive_rule_pays_nothing_and_does_not_block_the_decision():
+    PointRule.objects.filter(code="committee_kb_review").update(active=False)
     proposal = RevisionProposalFactory()
-    proposal.payload = {**proposal.payload, "participants": [other.pk]}
-    proposal.save()
-    # when
     for member in [committee_member() for _ in range(3)]:
         vote(proposal, member)
-    # then
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.APPLIED
-    assert not PointsEntry.objects.filter(rule__code__in=QUALITY_RULES).exists()
-    assert selectors.points_balance(other) == 0
+    assert list(PointsEntry.objects.values_list("rule__code", flat=True)) == ["kb_revision_accepted"]
 
 
-def test_a_rejected_case_pays_no_quality_case_points():
-    proposal, participants = case_with_two_participants()
-    for _ in range(2):
-        review_services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="reject",
-                                      comment="不典型")
-    assert quality_entries(proposal) == []
+def test_a_switched_off_proposer_rule_needs_no_amount_and_pays_nothing():
+    PointRule.objects.filter(code="kb_revision_accepted").update(active=False)
+    proposal = RevisionProposalFactory()
+    for _ in range(3):
+        review_services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve")
+    proposal.refresh_from_db()
+    assert proposal.status == Proposal.Status.APPLIED
+    assert not PointsEntry.objects.filter(employee=proposal.proposer).exists()
+
+
+# --- case proposals -----------------------------------------------------------------------
+
+def colleague():
+    return UserFactory(roles=["CSR"])
+
+
+def new_case(proposer, participants=()):
+    return case_services.case_new_propose(
+        proposer=proposer, kind="text", title="停机投诉", category_id=category().pk, reason="典型", tree=sample_tree(),
+        participants=[p.staff_id for p in participants])
+
+
+@pytest.mark.parametrize(("amounts", "paid"), [([20, 50, 30], 30), ([25, 45, 40], 40), ([50, 20, 21], 21)])
+def test_a_case_creation_pays_the_median_of_the_approvers_amounts(amounts, paid):
+    # given
+    proposal = new_case(colleague())
+    members = [committee_member() for _ in range(3)]
+    # when
+    for member, points in zip(members, amounts, strict=True):
+        vote(proposal, member, points=points, level=2, split="training")
+    # then
+    entry = proposer_entry(proposal)
+    assert (entry.rule.code, entry.amount) == ("case_created", paid)
+    assert [selectors.points_balance(m) for m in members] == [20, 20, 20]  # committee case review
+
+
+@pytest.mark.parametrize("points", [19, 51, 0])
+def test_a_case_creation_amount_outside_20_to_50_is_refused(points):
+    proposal = new_case(colleague())
+    with pytest.raises(review_services.VoteExtraInvalid, match=f"from 20 to 50; {points} is outside"):
+        vote(proposal, committee_member(), points=points, level=2, split="training")
+
+
+def test_a_case_revision_pays_the_median_within_5_to_20():
+    case = CaseFactory(level=1)
+    proposal = case_services.case_revision_propose(
+        proposer=colleague(), case_id=case.pk, base_version=1, reason="更清楚", title="新标题",
+        category_id=case.category_id, background=case.background, tree=sample_tree())
+    with pytest.raises(review_services.VoteExtraInvalid, match="from 5 to 20; 21 is outside"):
+        vote(proposal, committee_member(), points=21)
+    for points in (5, 20, 12):
+        vote(proposal, committee_member(), points=points)
+    entry = proposer_entry(proposal)
+    assert (entry.rule.code, entry.amount) == ("case_revised", 12)
+
+
+def test_an_accepted_case_without_a_quality_case_application_pays_no_quality_case_points():
+    # given: a case proposal naming two colleagues
+    proposer, others = colleague(), [colleague(), colleague()]
+    proposal = new_case(proposer, others)
+    # when: the committee accepts it
+    for _ in range(3):
+        vote(proposal, committee_member(), points=40, level=2, split="training")
+    proposal.refresh_from_db()
+    # then: the proposer's creation points only; nobody gets quality-case points
+    assert proposal.status == Proposal.Status.APPLIED
+    assert not PointsEntry.objects.filter(rule__code__in=["quality_case_participant",
+                                                          "quality_case_outstanding"]).exists()
+    assert [selectors.points_balance(p) for p in [proposer, *others]] == [40, 0, 0]
+
+
+# --- committee applications -----------------------------------------------------------------
+
+def test_voting_on_a_committee_application_pays_nobody():
+    applicant = UserFactory(level=4, roles=["CSR"])
+    for _ in range(3):
+        RevisionProposalFactory(proposer=applicant, status="applied")
+    application = review_services.committee_application_submit(applicant=applicant)
+    for _ in range(3):
+        review_services.proposal_vote(proposal_id=application.proposal_id, reviewer=committee_member(),
+                                      decision="approve")
+    application.refresh_from_db()
+    assert application.status == "accepted"
+    assert not PointsEntry.objects.exists()

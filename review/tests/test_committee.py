@@ -2,12 +2,19 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.urls import reverse
 
 from accounts import roles
 from accounts.tests.factories import UserFactory
 from review import services
-from review.models import CommitteeApplication, CommitteeMembership, Proposal, ReviewEvent
-from review.selectors import committee_eligibility, is_committee_member
+from review.models import (
+    CommitteeApplication,
+    CommitteeMembership,
+    Proposal,
+    ReviewEvent,
+    ReviewSettings,
+)
+from review.selectors import committee_eligibility, is_committee_member, review_queue
 from review.tests.factories import RevisionProposalFactory, committee_member
 
 pytestmark = pytest.mark.django_db
@@ -119,27 +126,157 @@ def eligible_applicant():
     return user
 
 
-@pytest.mark.parametrize("accept", [True, False])
-def test_committee_member_accepts_or_declines_an_application(accept):
+def approve(proposal_id, member):
+    return services.proposal_vote(proposal_id=proposal_id, reviewer=member, decision="approve", comment="同意")
+
+
+def reject(proposal_id, member):
+    return services.proposal_vote(proposal_id=proposal_id, reviewer=member, decision="reject", comment="经验不足")
+
+
+def fresh(user):
+    return type(user).objects.get(pk=user.pk)  # a fresh permission cache
+
+
+def test_an_application_is_a_committee_application_proposal_in_the_members_queue():
     # given
     applicant = eligible_applicant()
-    application = services.committee_application_submit(applicant=applicant, statement="我熟悉业务")
     member = committee_member()
     # when
-    services.committee_application_decide(application_id=application.pk, decided_by=member, accept=accept)
-    application.refresh_from_db()
-    applicant = type(applicant).objects.get(pk=applicant.pk)
+    application = services.committee_application_submit(applicant=applicant, statement="我熟悉业务")
     # then
-    assert application.status == ("accepted" if accept else "declined")
-    assert application.decided_by == member
-    assert is_committee_member(applicant) is accept
-    assert applicant.groups.filter(pk=Group.objects.get(name="Reviewer").pk).exists() is accept
+    proposal = application.proposal
+    assert (proposal.kind, proposal.status, proposal.proposer, proposal.target) == (
+        "committee_application", "open", applicant, application)
+    assert proposal.reason == "我熟悉业务"
+    assert proposal in review_queue(reviewer=member)
+    assert application.status == "pending"
 
 
-def test_plain_employee_cannot_decide_applications():
+def test_three_committee_approvals_admit_the_applicant_with_membership_and_reviewer_group():
+    # given
+    applicant = eligible_applicant()
+    application = services.committee_application_submit(applicant=applicant)
+    members = [committee_member() for _ in range(3)]
+    # when: two approvals are not enough
+    approve(application.proposal_id, members[0])
+    approve(application.proposal_id, members[1])
+    application.refresh_from_db()
+    # then
+    assert application.status == "pending" and not is_committee_member(fresh(applicant))
+    # when: the third
+    approve(application.proposal_id, members[2])
+    application.refresh_from_db()
+    applicant = fresh(applicant)
+    # then
+    assert application.status == "accepted" and application.proposal.status == "applied"
+    membership = CommitteeMembership.objects.get(member=applicant, active=True)
+    assert membership.source == CommitteeMembership.Source.APPLICATION and membership.appointed_by is None
+    assert applicant.groups.filter(pk=Group.objects.get(name="Reviewer").pk).exists()
+    assert is_committee_member(applicant)
+    assert ReviewEvent.objects.filter(kind="application_accepted", subject=applicant,
+                                      proposal=application.proposal).count() == 1
+
+
+def test_two_rejections_decline_the_application():
+    applicant = eligible_applicant()
+    application = services.committee_application_submit(applicant=applicant)
+    approve(application.proposal_id, committee_member())
+    reject(application.proposal_id, committee_member())
+    application.refresh_from_db()
+    assert application.status == "pending"
+    reject(application.proposal_id, committee_member())
+    application.refresh_from_db()
+    assert application.status == "declined" and application.decided_at is not None
+    assert not CommitteeMembership.objects.filter(member=applicant).exists()
+    assert ReviewEvent.objects.filter(kind="application_declined", subject=applicant).count() == 1
+    # declined: the employee may apply again
+    assert services.committee_application_submit(applicant=applicant).status == "pending"
+
+
+def test_a_single_member_or_manager_can_no_longer_accept_an_application(ops_manager):
+    # given: an operations manager who is also a committee member
+    applicant = eligible_applicant()
+    application = services.committee_application_submit(applicant=applicant)
+    services.committee_member_appoint(member=ops_manager, appointed_by=ops_manager)
+    # when: their approval is one vote like any other
+    approve(application.proposal_id, fresh(ops_manager))
+    application.refresh_from_db()
+    # then
+    assert application.status == "pending"
+    assert not is_committee_member(fresh(applicant))
+    assert not hasattr(services, "committee_application_decide")
+
+
+def test_a_manager_outside_the_committee_cannot_vote_on_an_application(ops_manager):
     application = services.committee_application_submit(applicant=eligible_applicant())
-    with pytest.raises(services.ReviewPermissionDenied):
-        services.committee_application_decide(application_id=application.pk, decided_by=UserFactory(), accept=True)
+    with pytest.raises(services.ReviewPermissionDenied, match="^Only active review committee members may vote.$"):
+        approve(application.proposal_id, ops_manager)
+
+
+def test_withdrawing_the_proposal_withdraws_the_application_and_frees_a_new_one():
+    applicant = eligible_applicant()
+    application = services.committee_application_submit(applicant=applicant)
+    services.proposal_withdraw(proposal_id=application.proposal_id, user=applicant)
+    application.refresh_from_db()
+    assert application.status == "withdrawn"
+    assert services.committee_application_submit(applicant=applicant).pk != application.pk
+
+
+def test_appointing_an_applicant_lets_the_pending_application_lapse(ops_manager):
+    applicant = eligible_applicant()
+    application = services.committee_application_submit(applicant=applicant)
+    services.committee_member_appoint(member=applicant, appointed_by=ops_manager)
+    application.refresh_from_db()
+    assert application.status == "withdrawn" and application.proposal.status == "stale"
+    assert CommitteeMembership.objects.filter(member=applicant).count() == 1
+
+
+def test_an_applicant_no_longer_eligible_at_the_last_approval_is_not_admitted():
+    # given: the applicant dropped below the level while the committee voted
+    applicant = eligible_applicant()
+    application = services.committee_application_submit(applicant=applicant)
+    members = [committee_member() for _ in range(3)]
+    approve(application.proposal_id, members[0])
+    approve(application.proposal_id, members[1])
+    type(applicant).objects.filter(pk=applicant.pk).update(level=3)
+    # when
+    approve(application.proposal_id, members[2])
+    application.refresh_from_db()
+    # then
+    assert application.proposal.status == "stale" and application.status == "withdrawn"
+    assert not CommitteeMembership.objects.filter(member=applicant).exists()
+
+
+def test_applications_do_not_count_in_the_pass_rate():
+    # given: 9 of 10 KB revisions applied (90 %)
+    applicant = eligible_applicant()
+    application = services.committee_application_submit(applicant=applicant)
+    # when: the committee declines the application
+    for _ in range(2):
+        reject(application.proposal_id, committee_member())
+    # then: still 90 %, not 9 of 11
+    assert Proposal.objects.pass_rate_for(applicant) == Decimal("90.00")
+
+
+@pytest.mark.parametrize("min_level, eligible", [(4, True), (5, False)])
+def test_eligibility_has_one_home_the_review_settings(client, min_level, eligible):
+    # given: a level-4 applicant with a 90 % pass rate, the admin's minimum level
+    ReviewSettings.objects.filter(pk=1).update(applicant_min_level=min_level)
+    applicant = eligible_applicant()
+    # then: the selector, the committee page, the level page and the service agree
+    assert committee_eligibility(applicant).eligible is eligible
+    client.force_login(applicant)
+    committee_page = client.get(reverse("review:committee"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (reverse("review:committee_apply") in committee_page) is eligible
+    assert (f"Level {min_level} or above is required." in committee_page) is not eligible
+    level_page = client.get(reverse("promotion:my_level"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ("You may apply to the review committee." in level_page) is eligible
+    if eligible:
+        assert services.committee_application_submit(applicant=applicant).status == "pending"
+    else:
+        with pytest.raises(services.ReviewError, match="Level 5 or above is required."):
+            services.committee_application_submit(applicant=applicant)
 
 
 def test_one_pending_application_at_a_time():

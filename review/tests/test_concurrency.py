@@ -49,7 +49,8 @@ def test_six_reviewers_approving_at_the_same_moment_apply_the_change_exactly_onc
     members = [committee_member() for _ in range(6)]
     # when
     results = run_at_once([
-        (lambda m=m: services.proposal_vote(proposal_id=proposal.pk, reviewer=m, decision="approve", comment=""))
+        (lambda m=m: services.proposal_vote(proposal_id=proposal.pk, reviewer=m, decision="approve", comment="",
+                                          extra={"points": 3}))
         for m in members
     ])
     # then
@@ -73,11 +74,14 @@ def test_two_proposals_on_the_same_version_applied_at_once_never_overwrite_each_
     members = [committee_member() for _ in range(4)]
     for proposal in (a, b):
         for m in members[:2]:
-            services.proposal_vote(proposal_id=proposal.pk, reviewer=m, decision="approve", comment="")
+            services.proposal_vote(proposal_id=proposal.pk, reviewer=m, decision="approve", comment="",
+                                   extra={"points": 3})
     # when: the third approvals of both arrive at the same moment
     run_at_once([
-        lambda: services.proposal_vote(proposal_id=a.pk, reviewer=members[2], decision="approve", comment=""),
-        lambda: services.proposal_vote(proposal_id=b.pk, reviewer=members[3], decision="approve", comment=""),
+        lambda: services.proposal_vote(proposal_id=a.pk, reviewer=members[2], decision="approve", comment="",
+                                       extra={"points": 3}),
+        lambda: services.proposal_vote(proposal_id=b.pk, reviewer=members[3], decision="approve", comment="",
+                                       extra={"points": 3}),
     ])
     # then: exactly one is applied, the other is stale; the entry moved one version only
     a.refresh_from_db()
@@ -87,3 +91,52 @@ def test_two_proposals_on_the_same_version_applied_at_once_never_overwrite_each_
     winner = a if a.status == Proposal.Status.APPLIED else b
     assert entry.version == 2
     assert entry.body == winner.payload["body"]
+
+
+def test_racing_approvals_on_a_committee_application_admit_the_applicant_once():
+    # given: an eligible applicant and six members approving at the same moment
+    from accounts.tests.factories import UserFactory
+    from review.models import CommitteeApplication, CommitteeMembership
+
+    applicant = UserFactory(level=4, roles=["CSR"])
+    for _ in range(3):
+        RevisionProposalFactory(proposer=applicant, status="applied")
+    application = services.committee_application_submit(applicant=applicant)
+    members = [committee_member() for _ in range(6)]
+    # when
+    results = run_at_once([
+        (lambda m=m: services.proposal_vote(proposal_id=application.proposal_id, reviewer=m, decision="approve",
+                                            comment=""))
+        for m in members
+    ])
+    # then: exactly one membership, three votes, the other three refused as closed
+    assert CommitteeMembership.objects.filter(member=applicant).count() == 1
+    assert CommitteeApplication.objects.get(pk=application.pk).status == "accepted"
+    assert Vote.objects.filter(proposal_id=application.proposal_id).count() == 3
+    assert ReviewEvent.objects.filter(kind="application_accepted", subject=applicant).count() == 1
+    assert sum(isinstance(r, services.ReviewError) for r in results) == 3
+
+
+@pytest.mark.parametrize("round_number", range(3))
+def test_quality_case_applications_at_the_same_moment_make_one(round_number):
+    # given: a case with four contributors (created by A naming B, C and D, accepted)
+    from accounts.tests.factories import UserFactory
+    from casebase.services import case_new_propose, quality_case_apply
+    from casebase.tests.factories import category, sample_tree
+
+    a, *others = [UserFactory(roles=["CSR"]) for _ in range(4)]
+    created = case_new_propose(proposer=a, kind="text", title="停机投诉", category_id=category().pk, reason="r",
+                               tree=sample_tree(), participants=[o.staff_id for o in others])
+    for _ in range(3):
+        services.proposal_vote(proposal_id=created.pk, reviewer=committee_member(), decision="approve",
+                               extra={"level": 1, "split": "training", "points": 30})
+    case_id = Proposal.objects.get(pk=created.pk).target_id
+    # when
+    results = run_at_once([
+        (lambda p=p: quality_case_apply(applicant=p, case_id=case_id, statement="好案例")) for p in [a, *others]
+    ])
+    # then
+    assert Proposal.objects.filter(kind="quality_case", target_id=case_id).count() == 1
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 3
+    assert {str(r) for r in refused} == {"This case already has an open quality-case application."}

@@ -1,18 +1,22 @@
+import dataclasses
 from unittest import mock
 
 import pytest
 
 from accounts.tests.factories import UserFactory
 from knowledgebase.models import Entry
-from review import services
+from review import registry, services
 from review.models import Proposal, ReviewEvent, ReviewSettings, Vote
 from review.tests.factories import RevisionProposalFactory, committee_member
 
 pytestmark = pytest.mark.django_db
 
 
-def vote(proposal, user, decision="approve", comment="ok"):
-    return services.proposal_vote(proposal_id=proposal.pk, reviewer=user, decision=decision, comment=comment)
+def vote(proposal, user, decision="approve", comment="ok", points=3):
+    """A vote; an approval of a KB revision carries the member's points for the proposer."""
+    extra = {"points": points} if decision == "approve" else None
+    return services.proposal_vote(proposal_id=proposal.pk, reviewer=user, decision=decision, comment=comment,
+                                  extra=extra)
 
 
 def test_proposal_is_applied_exactly_when_the_third_distinct_member_approves():
@@ -178,15 +182,48 @@ def test_applier_marks_stale_when_the_entry_moved_on_after_the_votes_began():
     assert Entry.objects.get(pk=proposal.target_id).version == 5
 
 
-def test_points_call_site_is_called_for_each_vote_and_once_on_apply():
+def test_the_owning_apps_hooks_run_for_each_vote_and_once_on_apply_with_the_approvals(monkeypatch):
+    # given: the KB revision kind with recording hooks
+    on_voted, on_applied, on_closed = mock.Mock(), mock.Mock(), mock.Mock()
+    kind = dataclasses.replace(registry.get_kind("kb_revision"), on_voted=on_voted, on_applied=on_applied,
+                               on_closed=on_closed)
+    monkeypatch.setitem(registry._KINDS, "kb_revision", kind)
     proposal = RevisionProposalFactory()
-    members = [committee_member() for _ in range(3)]
-    with mock.patch("review.services._points_for_decision") as points:
-        for m in members:
-            vote(proposal, m)
-    kinds = [c.kwargs["event"].kind for c in points.call_args_list]
-    assert kinds == ["voted", "voted", "voted", "applied"]
-    assert all(c.args[0].pk == proposal.pk for c in points.call_args_list)
+    members = [committee_member() for _ in range(4)]
+    # when
+    vote(proposal, members[0], points=2)
+    vote(proposal, members[1], "reject", "不清楚")
+    vote(proposal, members[2], points=5)
+    vote(proposal, members[3], points=4)
+    # then: every vote, then the applied proposal with its approving votes in voting order
+    assert [c.args[1].kind for c in on_voted.call_args_list] == ["voted"] * 4
+    assert [c.args[1].actor for c in on_voted.call_args_list] == members
+    assert on_applied.call_count == 1
+    applied, approvals = on_applied.call_args.args
+    assert applied.pk == proposal.pk and applied.status == Proposal.Status.APPLIED
+    assert [(v.reviewer, v.extra) for v in approvals] == [(members[0], {"points": 2}), (members[2], {"points": 5}),
+                                                           (members[3], {"points": 4})]
+    assert not on_closed.called
+
+
+@pytest.mark.parametrize("close", ["reject", "withdraw", "stale"])
+def test_the_owning_apps_hear_when_a_proposal_closes_without_being_applied(monkeypatch, close):
+    on_closed, on_applied = mock.Mock(), mock.Mock()
+    kind = dataclasses.replace(registry.get_kind("kb_revision"), on_closed=on_closed, on_applied=on_applied)
+    monkeypatch.setitem(registry._KINDS, "kb_revision", kind)
+    proposal = RevisionProposalFactory()
+    if close == "reject":
+        for _ in range(2):
+            vote(proposal, committee_member(), "reject", "不准确")
+    elif close == "withdraw":
+        services.proposal_withdraw(proposal_id=proposal.pk, user=proposal.proposer)
+    else:
+        Entry.objects.filter(pk=proposal.target_id).update(version=5)
+        for _ in range(3):
+            vote(proposal, committee_member())
+    assert on_closed.call_count == 1
+    assert on_closed.call_args.args[0].status == {"reject": "rejected", "withdraw": "withdrawn", "stale": "stale"}[close]
+    assert not on_applied.called
 
 
 def test_withdrawn_proposal_cannot_be_voted_on_and_only_the_proposer_withdraws():

@@ -4,7 +4,8 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from knowledgebase.tests.factories import EntryFactory
-from review.models import CommitteeApplication, Proposal, Vote
+from review import services
+from review.models import CommitteeApplication, Proposal, Recusal, Vote
 from review.tests.factories import RevisionProposalFactory, committee_member
 
 pytestmark = pytest.mark.django_db
@@ -57,8 +58,8 @@ def test_web_vote_by_the_proposer_is_403_and_by_a_member_is_recorded(client):
     assert client.post(url, {"decision": "approve"}).status_code == 403
     member = committee_member()
     client.force_login(member)
-    assert client.post(url, {"decision": "approve"}).status_code == 302
-    assert Vote.objects.filter(proposal=proposal, reviewer=member).exists()
+    assert client.post(url, {"decision": "approve", "points": "4"}).status_code == 302
+    assert Vote.objects.get(proposal=proposal, reviewer=member).extra == {"points": 4}
     assert client.get(url).status_code == 405
 
 
@@ -84,19 +85,60 @@ def test_ops_manager_appoints_through_the_committee_page(client, ops_manager, cs
     assert client.post(reverse("review:committee_appoint"), {"staff_id": "X"}).status_code == 403
 
 
-def test_member_decides_an_application_on_the_web(client):
-    applicant = UserFactory(level=5)
+def test_committee_page_lists_pending_applications_with_a_link_to_their_vote(client, csr):
+    # given
+    applicant = UserFactory(level=5, roles=["CSR"])
     for status in ["applied"] * 9:
         RevisionProposalFactory(proposer=applicant, status=status)
-    application = CommitteeApplication.objects.create(applicant=applicant, level_snapshot=5, pass_rate_snapshot=100)
-    client.force_login(committee_member())
-    response = client.post(reverse("review:application_decide", args=[application.pk]), {"accept": "1"})
-    assert response.status_code == 302
+    application = services.committee_application_submit(applicant=applicant, statement="想参与评审")
+    member = committee_member()
+    # when / then: members see it and open the vote
+    client.force_login(member)
+    page = client.get(reverse("review:committee"), **EN).content.decode()
+    vote_page = reverse("review:proposal_detail", args=[application.proposal_id])
+    assert "想参与评审" in page and vote_page in page
+    detail = client.get(vote_page, **EN)
+    assert detail.context["can_vote"] and "Level when applying" in detail.content.decode()
+    # a plain CSR sees no applications
+    client.force_login(csr)
+    assert "想参与评审" not in client.get(reverse("review:committee")).content.decode()
+    assert client.get(vote_page).status_code == 403
+
+
+def test_the_old_single_decider_url_is_gone(client, ops_manager):
+    application = services.committee_application_submit(applicant=_eligible())
+    client.force_login(ops_manager)
+    assert client.post(f"/review/committee/applications/{application.pk}/decide/", {"accept": "1"}).status_code == 404
+    application.refresh_from_db()
+    assert application.status == "pending"
+
+
+def test_three_members_admit_an_applicant_through_the_web_and_the_applicant_cannot_vote(client, api):
+    # given
+    applicant = _eligible()
+    application = services.committee_application_submit(applicant=applicant)
+    url = reverse("review:proposal_vote", args=[application.proposal_id])
+    # when / then: the applicant is refused (web and API)
+    client.force_login(applicant)
+    assert client.post(url, {"decision": "approve"}).status_code == 403
+    api.force_authenticate(applicant)
+    own = api.post(reverse("api-review-votes", args=[application.proposal_id]), {"decision": "approve"},
+                   format="json")
+    assert own.status_code == 403
+    # three members approve on the web
+    for _ in range(3):
+        client.force_login(committee_member())
+        assert client.post(url, {"decision": "approve"}).status_code == 302
     application.refresh_from_db()
     assert application.status == "accepted"
-    client.force_login(UserFactory())
-    assert client.post(reverse("review:application_decide", args=[application.pk]), {"accept": "1"}).status_code == 403
-    assert client.post(reverse("review:application_decide", args=[999999]), {"accept": "1"}).status_code == 404
+    assert type(applicant).objects.get(pk=applicant.pk).groups.filter(name="Reviewer").exists()
+
+
+def _eligible():
+    user = UserFactory(level=4, roles=["CSR"])
+    for status in ["applied"] * 9 + ["rejected"]:
+        RevisionProposalFactory(proposer=user, status=status)
+    return user
 
 
 # --- API -------------------------------------------------------------------------------
@@ -145,9 +187,9 @@ def test_api_vote_messages(api, csr):
     members = [committee_member() for _ in range(4)]
     for m in members[:3]:
         api.force_authenticate(m)
-        assert api.post(url, {"decision": "approve"}, format="json").status_code == 201
+        assert api.post(url, {"decision": "approve", "extra": {"points": 3}}, format="json").status_code == 201
     api.force_authenticate(members[3])
-    closed = api.post(url, {"decision": "approve"}, format="json", **EN)
+    closed = api.post(url, {"decision": "approve", "extra": {"points": 3}}, format="json", **EN)
     assert closed.status_code == 400 and closed.json() == {"detail": "This proposal is no longer open."}
     assert api.post(url, {"decision": "maybe"}, format="json").status_code == 400
     assert api.post(reverse("api-review-votes", args=[999999]), {"decision": "approve"}, format="json").status_code == 404
@@ -167,4 +209,21 @@ def test_api_committee_application(api, csr):
     api.force_authenticate(user)
     response = api.post(url, {"statement": "申请"}, format="json")
     assert response.status_code == 201 and response.json()["pass_rate_snapshot"] == "100.00"
+    assert Proposal.objects.get(pk=response.json()["proposal"]).kind == "committee_application"
     assert api.get(url).status_code == 405
+
+
+def test_admin_pages_of_the_review_models_load_read_only(client):
+    # given: a quality-case-like proposal with a recusal and an approving vote with its amount
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    proposal = RevisionProposalFactory()
+    Recusal.objects.create(proposal=proposal, employee=UserFactory())
+    services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
+                           extra={"points": 4})
+    client.force_login(admin)
+    # when / then
+    for name in ("proposal", "vote", "recusal", "committeeapplication"):
+        assert client.get(reverse(f"admin:review_{name}_changelist")).status_code == 200, name
+    page = client.get(reverse("admin:review_proposal_change", args=[proposal.pk])).content.decode()
+    assert "{&quot;points&quot;: 4}" in page  # the vote inline shows the amount
+    assert client.get(reverse("admin:review_recusal_add")).status_code == 403

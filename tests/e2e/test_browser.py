@@ -57,6 +57,7 @@ def test_three_committee_members_approve_a_revision_in_the_web_ui(browser, live_
         browser.get(live_server.url + "/review/")
         browser.find_element(By.LINK_TEXT, str(proposal.pk)).click()
         browser.find_element(By.CSS_SELECTOR, "#vote-form input[name=decision][value=approve]").click()
+        browser.find_element(By.CSS_SELECTOR, "#vote-form input[name=points]").send_keys("4")
         browser.find_element(By.CSS_SELECTOR, "#vote-form button[type=submit]").click()
         WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".messages")))
     # then: the change is applied once, with the new text and version
