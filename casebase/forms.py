@@ -27,6 +27,13 @@ class CaseGradingForm(forms.Form):
     )
     outstanding = OutstandingField()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:  # shown to the approver: which set each level is short of
+            from casebase.selectors import split_shortfall_text
+
+            self.fields["split"].help_text = split_shortfall_text()
+
 
 class CaseRevisionVoteForm(forms.Form):
     """What an approving committee member may decide for a case revision (review vote_form)."""

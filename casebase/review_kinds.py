@@ -52,6 +52,20 @@ def render_summary(proposal) -> str:
     })
 
 
+def grading_initial(proposal) -> dict:
+    """The vote form's defaults for a new case: the proposer's suggested level and the set
+    that level is further short of (test when its test set is further below its target,
+    else training)."""
+    from casebase.models import MAX_LEVEL, MIN_LEVEL
+    from casebase.selectors import split_counts
+
+    try:
+        level = min(max(int(proposal.payload.get("suggested_level") or MIN_LEVEL), MIN_LEVEL), MAX_LEVEL)
+    except (TypeError, ValueError):
+        level = MIN_LEVEL
+    return {"level": level, "split": split_counts()[level].suggested_split}
+
+
 def _propose_new(*, proposer, **data):
     from casebase.services import case_new_propose
 
@@ -73,7 +87,7 @@ def register_kinds() -> None:
         apply=services.apply_new_case, current_version=services.current_version,
         render_diff=render_summary,
         propose=_propose_new, input_serializer=serializers.NewTextCaseInput,
-        vote_form=forms.CaseGradingForm,
+        vote_form=forms.CaseGradingForm, vote_form_initial=grading_initial,
         proposer_points_rule="case_created", reviewer_points_rule="committee_case_review",
         participant_points_rule="quality_case_participant", outstanding_points_rule="quality_case_outstanding",
     ))

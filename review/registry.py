@@ -51,6 +51,9 @@ class ProposalKind:
     # ``extra`` data with it and keeps the cleaned data in the vote's ReviewEvent
     # (data["extra"]); appliers read them back with review.selectors.approval_extras().
     vote_form: type | None = None
+    # Optional initial values of the vote_form for one proposal (e.g. the suggested level and
+    # the set that level is short of); the proposal page passes them as the form's ``initial``.
+    vote_form_initial: Callable[[Any], dict] | None = None
     # Point rules (points.PointRule codes) paid by review.services._points_for_decision:
     # to the proposer when a proposal of this kind is applied, and to each member per vote.
     proposer_points_rule: str | None = None

@@ -60,7 +60,8 @@ def proposal_detail(request, pk: int):
         "rebase_url": kind.rebase_url(proposal) if kind and proposal.proposer_id == request.user.pk else None,
         "votes": votes, "counts": proposal.vote_counts(), "config": ReviewSettings.current(),
         "form": VoteForm(), "can_vote": can_vote,
-        "extra_form": kind.vote_form() if kind and kind.vote_form and can_vote else None,
+        "extra_form": (kind.vote_form(initial=kind.vote_form_initial(proposal) if kind.vote_form_initial else None)
+                       if kind and kind.vote_form and can_vote else None),
         "events": proposal.events.select_related("actor").order_by("created_at", "pk"),
     })
 

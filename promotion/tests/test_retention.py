@@ -113,19 +113,25 @@ def test_one_make_up_attempt_after_a_failed_retest(promoted):
         earn_points(promoted, 200, "ret")
         sit_query_test(promoted, total_seconds=145)
         assert fail_exam(promoted, 1).status == "failed"
+        # the make-up waits the retake period (72 hours by default)
+        with pytest.raises(services.ExamError, match="You can start the next level-1 attempt from"):
+            services.exam_start(employee=promoted, level=1)
+    with time_machine.travel(PROMOTED_AT + timedelta(days=339), tick=False):
         make_up = pass_exam(promoted, 1)
         assert make_up.passed and make_up.purpose == "retention"
-    assert run(PROMOTED_AT + timedelta(days=337))["kept"] == 1
+    assert run(PROMOTED_AT + timedelta(days=340))["kept"] == 1
 
 
 def test_failing_the_retest_and_the_make_up_demotes_at_once(promoted):
     run(PROMOTED_AT + timedelta(days=335))
     with time_machine.travel(PROMOTED_AT + timedelta(days=336), tick=False):
         fail_exam(promoted, 1)
+    with time_machine.travel(PROMOTED_AT + timedelta(days=339), tick=False):
         fail_exam(promoted, 1)
+    with time_machine.travel(PROMOTED_AT + timedelta(days=343), tick=False):
         with pytest.raises(services.ExamError, match="All 2 re-test attempts were used."):
             services.exam_start(employee=promoted, level=1)
-    run(PROMOTED_AT + timedelta(days=337))
+    run(PROMOTED_AT + timedelta(days=343))
     promoted.refresh_from_db()
     assert promoted.level == 0
     assert selectors.last_demotion(promoted).reason == (
