@@ -186,3 +186,21 @@ def test_the_retention_task_runs_through_a_real_worker(real_worker):
     # then
     assert result["opened"] == 1
     assert RetentionPeriod.objects.get(employee=user).status == "retest_open"
+
+
+def test_the_make_up_waits_but_can_always_be_finished_before_the_due_date(promoted):
+    # given: the re-test failed one day before the due date (2027-01-15 10:00)
+    run(PROMOTED_AT + timedelta(days=335))
+    due = PROMOTED_AT + timedelta(days=365)
+    with time_machine.travel(due - timedelta(days=1), tick=False):
+        fail_exam(promoted, 1)
+    # when / then: the 72-hour wait is cut to the last start that still ends by the due date
+    with time_machine.travel(due - timedelta(hours=2), tick=False):
+        with pytest.raises(services.ExamError) as exc:
+            services.exam_start(employee=promoted, level=1)
+        assert exc.value.messages == ["You can start the next level-1 attempt from 2027-01-15 09:20: there is a "
+                                      "waiting period of 72 hours after each attempt."]
+    with time_machine.travel(due - timedelta(minutes=40), tick=False):
+        make_up = pass_exam(promoted, 1)
+    assert make_up.passed and make_up.purpose == "retention"
+    assert make_up.deadline == due
