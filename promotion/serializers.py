@@ -62,6 +62,7 @@ class PromotionExamAttemptFullSerializer(serializers.ModelSerializer):
 
     staff_id = serializers.CharField(source="employee.staff_id")
     name = serializers.CharField(source="employee.name")
+    status = serializers.CharField(read_only=True, help_text="passed, failed or expired")
     questions = serializers.SerializerMethodField()
     feedback = serializers.SerializerMethodField()
     question_count = serializers.IntegerField()

@@ -239,3 +239,23 @@ def test_exam_settings_are_seeded_with_the_defaults_and_editable_in_admin(client
     bad = dict(data, retake_wait_hours=0)
     response = client.post(reverse("admin:promotion_promotionsettings_change", args=[1]), bad)
     assert response.status_code == 200 and PromotionSettings.current().retake_wait_hours == 48
+
+
+@pytest.mark.parametrize("body", [[1], {"level": -1}, {"level": 6}, {"level": "1; drop"}, {}, {"level": 10**12}])
+def test_a_malformed_start_request_is_a_400(api, csr, body):
+    make_test_cases(1, 10)
+    api.force_authenticate(csr)
+    response = api.post(reverse("api-promotion-exam-start"), body, format="json")
+    assert response.status_code == 400
+    assert not ExamAttempt.objects.exists()
+
+
+@pytest.mark.parametrize("answers", [["a"], "a", {"q1": ["a"]}, None])
+def test_a_malformed_submission_is_a_400_and_leaves_the_attempt_open(api, csr, answers):
+    make_test_cases(1, 10)
+    attempt = services.exam_start(employee=csr, level=1)
+    api.force_authenticate(csr)
+    response = api.post(reverse("api-promotion-exam-submit", args=[attempt.pk]), {"answers": answers}, format="json")
+    assert response.status_code == 400
+    attempt.refresh_from_db()
+    assert attempt.status == "open"
