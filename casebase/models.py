@@ -57,7 +57,9 @@ class CaseLibrarySettings(SingletonSettings):
     )
     target_per_level = models.PositiveIntegerField(
         _("target cases per level"), default=100,
-        help_text=_("Planned size of each level, split evenly into training and test cases."),
+        help_text=_("Planned size of each level, split evenly into training and test cases (default 100: 50 and "
+                    "50). The library health page shows each set against its half; approvers grading a new case "
+                    "are steered to the set further below it."),
     )
     prune_mode = models.CharField(_("pruning"), max_length=10, choices=PruneMode.choices, default=PruneMode.MOVE)
     audio_max_bytes = models.PositiveIntegerField(_("largest audio file (bytes)"), default=20 * 1024 * 1024)

@@ -74,7 +74,9 @@ class LevelRequirement(models.Model):
     )
     exam_case_count = models.PositiveSmallIntegerField(
         _("exam cases"), default=10, validators=[MinValueValidator(EXAM_MIN_CASES), MaxValueValidator(EXAM_MAX_CASES)],
-        help_text=_("Test cases drawn at random for the exam (10–20)."),
+        help_text=_("Test cases drawn for the exam (10–20): the least drawn first, at random among equals. The "
+                    "exam starts only when the level has at least this many test cases with questions (and the "
+                    "minimum test pool of the exam settings)."),
     )
     exam_pass_percent = models.PositiveSmallIntegerField(
         _("exam pass mark (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]

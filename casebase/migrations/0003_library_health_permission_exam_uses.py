@@ -34,5 +34,10 @@ class Migration(migrations.Migration):
             name='exam_uses',
             field=models.PositiveIntegerField(default=0, editable=False, help_text='Times the case was drawn into an exam (counted when the exam starts); exams draw the least-drawn test cases first.', verbose_name='exam uses'),
         ),
+        migrations.AlterField(
+            model_name='caselibrarysettings',
+            name='target_per_level',
+            field=models.PositiveIntegerField(default=100, help_text='Planned size of each level, split evenly into training and test cases (default 100: 50 and 50). The library health page shows each set against its half; approvers grading a new case are steered to the set further below it.', verbose_name='target cases per level'),
+        ),
         migrations.RunPython(grant, revoke),
     ]

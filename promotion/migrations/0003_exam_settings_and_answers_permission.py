@@ -79,5 +79,10 @@ class Migration(migrations.Migration):
             model_name='promotionsettings',
             constraint=models.CheckConstraint(condition=models.Q(('max_questions_per_case__gte', 1), ('max_questions_per_case__lte', 6)), name='promotionsettings_questions_range'),
         ),
+        migrations.AlterField(
+            model_name='levelrequirement',
+            name='exam_case_count',
+            field=models.PositiveSmallIntegerField(default=10, help_text='Test cases drawn for the exam (10–20): the least drawn first, at random among equals. The exam starts only when the level has at least this many test cases with questions (and the minimum test pool of the exam settings).', validators=[django.core.validators.MinValueValidator(10), django.core.validators.MaxValueValidator(20)], verbose_name='exam cases'),
+        ),
         migrations.RunPython(seed, unseed),
     ]
