@@ -45,7 +45,7 @@ given ``random.Random``.
 import itertools
 import random
 import string
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
@@ -198,7 +198,7 @@ def _case_fields(case: Case) -> dict:
 class _Candidate:
     kind: str
     turn: int | None  # the customer turn it is about (None for voice questions)
-    make: object  # callable(hidden_emotions: set[int]) -> dict | None
+    make: Callable[[set[int]], dict]  # the question, given the turns whose emotion must stay hidden
     reply_question: bool = False
     order: int = 0
 
@@ -257,7 +257,7 @@ def _text_candidates(case: Case, tree: _Tree, distractors: Distractors, rng: ran
             if len(texts) > 1:
                 options, answer = _options(texts, 0, rng)
                 candidates.append(_Candidate(BEST_REPLY, turn.pk, reply_question=True, make=(
-                    lambda hidden, t=turn, o=options, a=answer, b=best: at(
+                    lambda hidden, t=turn, o=options, a=answer: at(
                         t, BEST_REPLY, _("Choose the best reply."), o, a, t.pk, hidden))))
             main = best.main_rationale()
             if main:

@@ -1,5 +1,7 @@
-"""Reads of the case libraries, including what the promotion engine (issue 6) uses:
-training_cases_studied, test_cases_for_exam, decision_points and next_level."""
+"""Reads of the case libraries, including what the promotion engine uses
+(training_cases_studied, next_level, the exam pool and draw: exam_pool, exam_candidates,
+exam_draw) and the library health (library_health, split_counts; exam readiness through
+register_exam_needs, so casebase never imports promotion)."""
 
 import random
 from collections.abc import Callable, Collection

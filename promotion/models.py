@@ -193,6 +193,13 @@ class PromotionSettings(SingletonSettings):
         return timedelta(days=self.attempt_period_days)
 
 
+def attempt_ended_at(submitted_at: datetime | None, deadline: datetime) -> datetime:
+    """When an exam attempt ended for the retake policy: its submission, but never later
+    than its deadline (an abandoned attempt ended when its time ran out, even if it was
+    closed as expired later)."""
+    return min(submitted_at or deadline, deadline)
+
+
 class ExamAttempt(models.Model):
     """One sitting of a level exam. ``questions`` holds the answers: the examinee sees the
     questions without them while the attempt is open (public_questions) and only the score
@@ -257,10 +264,8 @@ class ExamAttempt(models.Model):
         return max(int((self.deadline - (now or timezone.now())).total_seconds()), 0)
 
     def ended_at(self) -> datetime:
-        """When the attempt ended for the retake policy: its submission, but never later
-        than its deadline (an abandoned attempt ended when its time ran out, even if it was
-        closed as expired later)."""
-        return min(self.submitted_at or self.deadline, self.deadline)
+        """When the attempt ended for the retake policy (see attempt_ended_at)."""
+        return attempt_ended_at(self.submitted_at, self.deadline)
 
     def public_questions(self) -> list[dict]:
         """The questions of the OPEN attempt without their answers (what the examinee's

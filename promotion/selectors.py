@@ -28,6 +28,7 @@ from promotion.models import (
     PromotionEvent,
     PromotionSettings,
     RetentionPeriod,
+    attempt_ended_at,
 )
 
 MAX_LEVEL = 5
@@ -283,7 +284,7 @@ def retake_verdict(employee, *, level: int, purpose: str, retention_period: Rete
     """The retake policy (PromotionSettings) for ``employee``'s next attempt of ``level``:
 
     * waiting period: ``retake_wait_hours`` after the end of the latest attempt of the same
-      level and purpose (ExamAttempt.ended_at: an abandoned attempt ended at its deadline);
+      level and purpose (attempt_ended_at: an abandoned attempt ended at its deadline);
     * promotion exams: at most ``max_attempts_per_period`` attempts started within the last
       ``attempt_period_days`` (rolling; abandoned and expired attempts count);
     * retention re-tests: attempts of the same retention period only; no per-period limit
@@ -300,7 +301,7 @@ def retake_verdict(employee, *, level: int, purpose: str, retention_period: Rete
                 .values_list("started_at", "submitted_at", "deadline"))
     if not rows:
         return RetakeVerdict(None)
-    last_end = max(min(submitted or deadline, deadline) for _started, submitted, deadline in rows)
+    last_end = max(attempt_ended_at(submitted, deadline) for _started, submitted, deadline in rows)
     wait_until = last_end + config.retake_wait
     if retention_period is not None and requirement is not None:
         wait_until = min(wait_until, retention_period.due_at - timedelta(minutes=requirement.exam_time_limit_minutes))
