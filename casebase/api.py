@@ -8,12 +8,13 @@ from rest_framework.views import APIView
 from accounts import roles
 from accounts.permissions import has_perm
 from casebase import selectors, services
-from casebase.models import Case, CaseCategory
+from casebase.models import VIEW_HEALTH, Case, CaseCategory
 from casebase.serializers import (
     CaseDetailSerializer,
     CaseErrorSerializer,
     CaseListSerializer,
     CaseRatingInput,
+    LibraryHealthSerializer,
     NewTextCaseInput,
     NewVoiceCaseInput,
     RatingSerializer,
@@ -154,3 +155,15 @@ class VoiceProposalCreateView(APIView):
         except ReviewError as exc:
             return _error(str(exc))
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+
+class LibraryHealthView(APIView):
+    """The library health (training managers, review experts): per level the training and
+    test sets against their targets, per level × category the counts against the cap, the
+    cases that yield no exam question and the exam pool's readiness."""
+
+    permission_classes = [has_perm(VIEW_HEALTH)]
+
+    @extend_schema(responses=LibraryHealthSerializer)
+    def get(self, request):
+        return Response(LibraryHealthSerializer(selectors.library_health()).data)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("study/<int:pk>/rating/", api.RatingView.as_view(), name="api-cases-rating"),
     path("proposals/", api.ProposalCreateView.as_view(), name="api-cases-proposals"),
     path("proposals/voice/", api.VoiceProposalCreateView.as_view(), name="api-cases-voice-proposals"),
+    path("health/", api.LibraryHealthView.as_view(), name="api-cases-health"),
 ]

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from casebase.models import LEVEL_CHOICES, Case, CaseCategory, CaseRating
+from casebase.models import LEVEL_CHOICES, MAX_LEVEL, MIN_LEVEL, Case, CaseCategory, CaseRating
 from casebase.tree import TreeError, parse_tree_text
 from points.forms import RuleAmountField
 from points.models import PointRule
@@ -15,6 +15,24 @@ class CaseGradingForm(ApprovalForm):
     level = forms.TypedChoiceField(label=_("Level"), choices=LEVEL_CHOICES, coerce=int)
     split = forms.ChoiceField(label=_("Set"), choices=Case.Split.choices)
     points = RuleAmountField(rule_code=PointRule.CASE_CREATED)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            return
+        # Shown to the approver: which set each level is short of; the defaults are the
+        # proposer's suggested level and the set that level is further short of.
+        from casebase.selectors import split_counts, split_shortfall_text
+
+        counts = split_counts()
+        self.fields["split"].help_text = split_shortfall_text(counts)
+        try:
+            level = int((self.proposal.payload if self.proposal else {}).get("suggested_level") or MIN_LEVEL)
+        except (TypeError, ValueError):
+            level = MIN_LEVEL
+        level = min(max(level, MIN_LEVEL), MAX_LEVEL)
+        self.initial.setdefault("level", level)
+        self.initial.setdefault("split", counts[level].suggested_split)
 
 
 class CaseRevisionVoteForm(ApprovalForm):

@@ -22,6 +22,8 @@ from config.models import SingletonSettings
 MIN_LEVEL, MAX_LEVEL = 1, 5
 # Reading the history library: review experts and training managers (granted by migration).
 VIEW_HISTORY = "casebase.view_history_library"
+# The library health page: training managers and review experts (granted by migration).
+VIEW_HEALTH = "casebase.view_library_health"
 LEVEL_CHOICES = [(n, str(n)) for n in range(MIN_LEVEL, MAX_LEVEL + 1)]
 
 
@@ -55,7 +57,9 @@ class CaseLibrarySettings(SingletonSettings):
     )
     target_per_level = models.PositiveIntegerField(
         _("target cases per level"), default=100,
-        help_text=_("Planned size of each level, split evenly into training and test cases."),
+        help_text=_("Planned size of each level, split evenly into training and test cases (default 100: 50 and "
+                    "50). The library health page shows each set against its half; approvers grading a new case "
+                    "are steered to the set further below it."),
     )
     prune_mode = models.CharField(
         _("pruning"), max_length=10, choices=PruneMode.choices, default=PruneMode.PROPOSE,
@@ -181,7 +185,11 @@ class Case(models.Model):
         verbose_name=_("author"),
     )
     version = models.PositiveIntegerField(_("version"), default=1)
-    exam_uses = models.PositiveIntegerField(_("exam uses"), default=0, editable=False)
+    exam_uses = models.PositiveIntegerField(
+        _("exam uses"), default=0, editable=False,
+        help_text=_("Times the case was drawn into an exam (counted when the exam starts); exams draw the "
+                    "least-drawn test cases first."),
+    )
     created_at = models.DateTimeField(_("entered at"), default=timezone.now)
     revised_at = models.DateTimeField(_("latest accepted revision"), null=True, blank=True)
     retired_at = models.DateTimeField(_("moved to history at"), null=True, blank=True)
@@ -195,7 +203,8 @@ class Case(models.Model):
         ordering = ["level", "category__path", "title", "pk"]
         indexes = [models.Index(fields=["status", "split", "level"], name="case_status_split_level")]
         # Granted by migration to the Reviewer, Operations manager and Training manager groups.
-        permissions = [("view_history_library", "Can read the history library")]
+        permissions = [("view_history_library", "Can read the history library"),
+                       ("view_library_health", "Can see the library health")]
 
     def __str__(self) -> str:
         return self.title
@@ -221,7 +230,8 @@ class Case(models.Model):
             + weight_excellent·excellent + weight_average·average + weight_poor·poor
 
         where studies counts employees who marked the case studied, exam_uses how often the
-        promotion engine drew it into an exam, and excellent/average/poor the ratings (one
+        promotion engine drew it into an exam (counted when the exam starts, so abandoned and
+        expired attempts count: the examinee saw the case), and excellent/average/poor the ratings (one
         per employee). Weights live in CaseLibrarySettings (defaults 1, 2, 3, 1, −2). Uses
         the annotations of CaseQuerySet.with_indicators() when present, else queries."""
         if hasattr(self, "classicness_score"):

@@ -1,22 +1,32 @@
-"""Reads of the case libraries, including what the promotion engine (issue 6) uses:
-training_cases_studied, test_cases_for_exam, decision_points and next_level."""
+"""Reads of the case libraries, including what the promotion engine uses
+(training_cases_studied, next_level, the exam pool and draw: exam_pool, exam_candidates,
+exam_draw) and the library health (library_health, split_counts; exam readiness through
+register_exam_needs, so casebase never imports promotion)."""
 
 import random
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from casebase import questions
 from casebase.models import (
     MAX_LEVEL,
     MIN_LEVEL,
     Case,
+    CaseCategory,
+    CaseLibrarySettings,
     CaseNode,
     CaseRating,
     CaseStudy,
+    LevelCap,
     RetirementCandidate,
 )
+from casebase.questions import with_question_flag
 from review.models import Proposal
 
 # The case libraries' proposal kinds (registered in casebase.review_kinds).
@@ -167,15 +177,67 @@ def training_cases_studied(employee, level: int) -> QuerySet[Case]:
     return Case.objects.training().filter(level=level, studies__employee=employee).distinct()
 
 
-def test_cases_for_exam(level: int, count: int, rng: random.Random | None = None) -> list[Case]:
-    """``count`` active TEST cases of ``level`` drawn at random with ``rng`` (default a
-    SystemRandom); fewer when the level has fewer test cases, [] when it has none.
-    Drawing does not count as an exam use: call services.case_record_exam_use for that."""
+def exam_pool(level: int, *, exclude_ids: Collection[int] = ()) -> QuerySet[Case]:
+    """The exam pool of ``level``: active TEST cases that yield questions
+    (questions.with_question_flag), without the cases in ``exclude_ids``."""
+    return (with_question_flag(Case.objects.testing().filter(level=level)).filter(has_questions=True)
+            .exclude(pk__in=list(exclude_ids)))
+
+
+def exam_candidates(level: int, rng: random.Random | None = None, *,
+                    exclude_ids: Collection[int] = ()) -> list[Case]:
+    """The whole exam pool of ``level`` in draw order: least exposed first (fewest exam
+    uses, i.e. times drawn into an exam), in random order (``rng``, default a SystemRandom)
+    among cases drawn equally often. One query."""
     rng = rng or random.SystemRandom()
-    ids = sorted(Case.objects.testing().filter(level=level).values_list("pk", flat=True))
-    chosen = rng.sample(ids, min(count, len(ids)))
-    by_id = Case.objects.select_related("category").in_bulk(chosen)
-    return [by_id[pk] for pk in chosen]
+    cases = list(exam_pool(level, exclude_ids=exclude_ids).select_related("category").order_by("pk"))
+    rng.shuffle(cases)
+    cases.sort(key=lambda case: case.exam_uses)  # stable: the shuffle decides among equals
+    return cases
+
+
+def test_cases_for_exam(level: int, count: int, rng: random.Random | None = None, *,
+                        exclude_ids: Collection[int] = ()) -> list[Case]:
+    """The first ``count`` cases of exam_candidates (fewer when the pool is smaller, [] when
+    it is empty). Drawing does not count as an exam use: call
+    services.case_record_exam_uses for that."""
+    return exam_candidates(level, rng, exclude_ids=exclude_ids)[:count]
+
+
+@dataclass
+class ExamDraw:
+    """Cases drawn for one exam and their questions (with answers; numbered q1, q2, …)."""
+
+    cases: list[Case]
+    questions: list[dict]
+
+
+def exam_draw(level: int, count: int, rng: random.Random | None = None, *, exclude_ids: Collection[int] = (),
+              max_per_case: int = questions.DEFAULT_MAX_PER_CASE) -> ExamDraw:
+    """Draw ``count`` cases of the exam pool in exam_candidates order, skipping any case
+    that yields no question after all; fewer cases when the pool runs out (the caller
+    refuses a short exam). Distractors come from the level's other test cases."""
+    rng = rng or random.SystemRandom()
+    candidates = exam_candidates(level, rng, exclude_ids=exclude_ids)
+    distractors = questions.distractors_for_level(level)
+    avoid = {c.pk for c in candidates[:count]}  # distractors from cases outside the exam first
+    chosen: list[Case] = []
+    made: list[dict] = []
+    position = 0
+    while len(chosen) < count and position < len(candidates):
+        batch = candidates[position:position + count - len(chosen)]
+        position += len(batch)
+        avoid |= {c.pk for c in batch}
+        nodes: dict[int, list[CaseNode]] = {}
+        for node in CaseNode.objects.filter(case_id__in=[c.pk for c in batch]).order_by("order", "pk"):
+            nodes.setdefault(node.case_id, []).append(node)
+        for case in batch:
+            asked = questions.case_questions(case, nodes.get(case.pk, []), rng, distractors=distractors,
+                                             max_per_case=max_per_case, avoid=avoid)
+            if asked:
+                chosen.append(case)
+                made.extend(asked)
+    return ExamDraw(cases=chosen, questions=questions.number_questions(made))
 
 
 def history_cases() -> QuerySet[Case]:
@@ -227,3 +289,176 @@ def case_contributors(case: Case) -> list[Contributor]:
             entry.employee = users[pk]
             result.append(entry)
     return result
+
+
+# --- library health ----------------------------------------------------------------------
+
+_exam_needs_provider: Callable[[], dict[int, int]] | None = None
+NO_QUESTION_LIST_LIMIT = 100
+
+
+def register_exam_needs(provider: Callable[[], dict[int, int]] | None) -> None:
+    """Register how many test cases with questions an exam of each level needs ({level:
+    cases}). The promotion app registers its rule at start-up, so casebase shows exam
+    readiness without importing promotion (promotion imports casebase, never the reverse)."""
+    global _exam_needs_provider
+    _exam_needs_provider = provider
+
+
+def exam_needs() -> dict[int, int]:
+    """{level: test cases with questions an exam needs}; {} when no provider is registered."""
+    return _exam_needs_provider() if _exam_needs_provider else {}
+
+
+@dataclass
+class SplitCounts:
+    """A level's active training and test cases against their targets."""
+
+    level: int
+    training: int
+    test: int
+    training_target: int
+    test_target: int
+
+    @property
+    def training_short(self) -> int:
+        return max(self.training_target - self.training, 0)
+
+    @property
+    def test_short(self) -> int:
+        return max(self.test_target - self.test, 0)
+
+    @property
+    def short_of(self) -> str | None:
+        """The set further below its target (TEST, or TRAINING on a tie); None when both are
+        at or above target."""
+        if not self.training_short and not self.test_short:
+            return None
+        return Case.Split.TEST if self.test_short > self.training_short else Case.Split.TRAINING
+
+    @property
+    def suggested_split(self) -> str:
+        """The set a new case of this level should join by default: TEST when the test set is
+        further below its target, else TRAINING."""
+        return Case.Split.TEST if self.short_of == Case.Split.TEST else Case.Split.TRAINING
+
+
+def split_counts(config: CaseLibrarySettings | None = None) -> dict[int, SplitCounts]:
+    """{level: SplitCounts} for levels 1–5 (two queries)."""
+    config = config or CaseLibrarySettings.current()
+    counts = {(row["level"], row["split"]): row["n"]
+              for row in Case.objects.active().values("level", "split").annotate(n=Count("pk")).order_by()}
+    return {level: SplitCounts(level, counts.get((level, Case.Split.TRAINING), 0), counts.get((level, Case.Split.TEST), 0),
+                               config.training_target(), config.test_target())
+            for level in range(MIN_LEVEL, MAX_LEVEL + 1)}
+
+
+MSG_LEVEL_SHORT = gettext_noop("Level %(level)s is short of its %(set)s set (training %(training)s/%(training_target)s, "
+                               "test %(test)s/%(test_target)s).")
+MSG_LEVEL_FULL = gettext_noop("Level %(level)s has both sets at their targets (training %(training)s/"
+                              "%(training_target)s, test %(test)s/%(test_target)s).")
+MSG_SPLIT_DEFAULT = gettext_noop("The default is the set the suggested level is further short of.")
+
+
+def split_shortfall_text(counts: dict[int, SplitCounts] | None = None) -> str:
+    """One sentence per level saying which set it is short of, for approvers choosing the
+    set of a new case."""
+    counts = counts or split_counts()
+    sets = {Case.Split.TRAINING: _("training"), Case.Split.TEST: _("test")}
+    lines = []
+    for level, c in sorted(counts.items()):
+        values = {"level": level, "training": c.training, "training_target": c.training_target, "test": c.test,
+                  "test_target": c.test_target}
+        if c.short_of:
+            lines.append(_(MSG_LEVEL_SHORT) % dict(values, set=sets[c.short_of]))
+        else:
+            lines.append(_(MSG_LEVEL_FULL) % values)
+    return " ".join(lines + [_(MSG_SPLIT_DEFAULT)])
+
+
+@dataclass
+class HealthRow:
+    """One level × category: active training and test cases against the cap."""
+
+    category: CaseCategory
+    training: int
+    test: int
+    cap: int
+
+    @property
+    def total(self) -> int:
+        return self.training + self.test
+
+    @property
+    def over_cap(self) -> bool:
+        return self.total > self.cap
+
+    @property
+    def room(self) -> int:
+        """Cases that may still enter before the cap (negative when over it)."""
+        return self.cap - self.total
+
+
+@dataclass
+class LevelHealth:
+    counts: SplitCounts
+    rows: list[HealthRow]
+    no_questions: int  # active cases of the level that yield no exam question
+    pool: int  # active test cases that yield questions
+    pool_needed: int | None  # what an exam of the level needs (None: unknown)
+
+    @property
+    def level(self) -> int:
+        return self.counts.level
+
+    @property
+    def ready(self) -> bool | None:
+        """True when an exam of the level can start (pool ≥ needed); None when unknown."""
+        return None if self.pool_needed is None else self.pool >= self.pool_needed
+
+    @property
+    def pool_short(self) -> int:
+        return max((self.pool_needed or 0) - self.pool, 0)
+
+
+@dataclass
+class LibraryHealth:
+    levels: list[LevelHealth]
+    no_question_cases: list[Case]  # at most NO_QUESTION_LIST_LIMIT, by level
+    no_question_total: int
+    default_cap: int
+
+
+def library_health(*, needs: dict[int, int] | None = None) -> LibraryHealth:
+    """The case libraries against their plan: per level × category the active training and
+    test cases and the cap (LevelCap row, else the default cap); per level the totals
+    against the training/test targets (CaseLibrarySettings), the active cases that yield no
+    exam question and the exam pool (active test cases with questions) against what an exam
+    needs (``needs``, default the registered exam_needs()). A bounded number of queries,
+    whatever the library's size."""
+    config = CaseLibrarySettings.current()
+    needs = exam_needs() if needs is None else needs
+    categories = list(CaseCategory.get_tree())
+    caps = {(cap.level, cap.category_id): cap.cap for cap in LevelCap.objects.all()}
+    cells: dict[tuple[int, int, str], int] = {
+        (row["level"], row["category_id"], row["split"]): row["n"]
+        for row in Case.objects.active().values("level", "category_id", "split").annotate(n=Count("pk")).order_by()
+    }
+    flagged = with_question_flag(Case.objects.active())
+    flags: dict[tuple[int, str, bool], int] = {
+        (row["level"], row["split"], row["has_questions"]): row["n"]
+        for row in flagged.values("level", "split", "has_questions").annotate(n=Count("pk")).order_by()
+    }
+    levels = []
+    for level in range(MIN_LEVEL, MAX_LEVEL + 1):
+        rows = [HealthRow(category, cells.get((level, category.pk, Case.Split.TRAINING), 0),
+                          cells.get((level, category.pk, Case.Split.TEST), 0),
+                          caps.get((level, category.pk), config.default_cap)) for category in categories]
+        counts = SplitCounts(level, sum(r.training for r in rows), sum(r.test for r in rows),
+                             config.training_target(), config.test_target())
+        no_questions = sum(n for (lv, _split, ok), n in flags.items() if lv == level and not ok)
+        levels.append(LevelHealth(counts=counts, rows=rows, no_questions=no_questions,
+                                  pool=flags.get((level, Case.Split.TEST, True), 0), pool_needed=needs.get(level)))
+    missing = flagged.filter(has_questions=False).select_related("category").order_by("level", "split", "title", "pk")
+    return LibraryHealth(levels=levels, no_question_cases=list(missing[:NO_QUESTION_LIST_LIMIT]),
+                         no_question_total=sum(lv.no_questions for lv in levels), default_cap=config.default_cap)

@@ -138,3 +138,45 @@ class RatingSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseRating
         fields = ["case", "value", "rated_at"]
+
+
+class HealthRowSerializer(serializers.Serializer):
+    category_id = serializers.IntegerField(source="category.pk")
+    category = serializers.CharField(source="category.name")
+    training = serializers.IntegerField()
+    test = serializers.IntegerField()
+    total = serializers.IntegerField()
+    cap = serializers.IntegerField()
+    over_cap = serializers.BooleanField()
+
+
+class LevelHealthSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    training = serializers.IntegerField(source="counts.training")
+    test = serializers.IntegerField(source="counts.test")
+    training_target = serializers.IntegerField(source="counts.training_target")
+    test_target = serializers.IntegerField(source="counts.test_target")
+    training_short = serializers.IntegerField(source="counts.training_short")
+    test_short = serializers.IntegerField(source="counts.test_short")
+    short_of = serializers.CharField(source="counts.short_of", allow_null=True,
+                                     help_text="training, test, or null when both sets reach their targets")
+    no_questions = serializers.IntegerField(help_text="active cases of the level that yield no exam question")
+    exam_pool = serializers.IntegerField(source="pool", help_text="active test cases that yield questions")
+    exam_pool_needed = serializers.IntegerField(source="pool_needed", allow_null=True)
+    exam_ready = serializers.BooleanField(source="ready", allow_null=True)
+    categories = HealthRowSerializer(source="rows", many=True)
+
+
+class NoQuestionCaseSerializer(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.name")
+
+    class Meta:
+        model = Case
+        fields = ["id", "title", "kind", "level", "split", "category"]
+
+
+class LibraryHealthSerializer(serializers.Serializer):
+    default_cap = serializers.IntegerField()
+    levels = LevelHealthSerializer(many=True)
+    no_question_total = serializers.IntegerField()
+    no_question_cases = NoQuestionCaseSerializer(many=True)

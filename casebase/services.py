@@ -512,9 +512,20 @@ def case_rate(*, employee, case_id: int, value: str) -> CaseRating:
 @transaction.atomic
 def case_record_exam_use(*, case_id: int, exam_ref: str = "") -> None:
     """The promotion engine drew the case into an exam: +1 exam use (feeds classicness)."""
-    updated = Case.objects.filter(pk=case_id).update(exam_uses=F("exam_uses") + 1)
-    if updated:
-        case_event_record(kind=CaseEvent.Kind.EXAM_USE, case=Case(pk=case_id), data={"exam": exam_ref})
+    case_record_exam_uses(case_ids=[case_id], exam_ref=exam_ref)
+
+
+@transaction.atomic
+def case_record_exam_uses(*, case_ids: list[int], exam_ref: str = "") -> int:
+    """The promotion engine drew these cases into one exam (counted when the exam starts, so
+    an abandoned or expired attempt counts too): +1 exam use each — the exposure that the
+    draw balances (least exposed first) and that feeds classicness — and one "exam_use"
+    CaseEvent per case. Three queries whatever the number of cases; returns the cases counted."""
+    ids = sorted(set(case_ids))
+    updated = Case.objects.filter(pk__in=ids).update(exam_uses=F("exam_uses") + 1)
+    CaseEvent.objects.bulk_create([CaseEvent(kind=CaseEvent.Kind.EXAM_USE, case_id=pk, data={"exam": exam_ref})
+                                   for pk in Case.objects.filter(pk__in=ids).values_list("pk", flat=True)])
+    return updated
 
 
 # --- pruning and the history library -----------------------------------------------------

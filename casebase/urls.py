@@ -17,5 +17,6 @@ urlpatterns = [
     path("history/", views.history_list, name="history"),
     path("history/<int:pk>/", views.history_detail, name="history_detail"),
     path("retirements/", views.retirements, name="retirements"),
+    path("health/", views.library_health, name="health"),
     path("retirements/<int:pk>/decide/", views.retirement_decide, name="retirement_decide"),
 ]

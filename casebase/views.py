@@ -20,6 +20,7 @@ from casebase.forms import (
     VoiceRevisionForm,
 )
 from casebase.models import (
+    VIEW_HEALTH,
     VIEW_HISTORY,
     Case,
     CaseLibrarySettings,
@@ -298,3 +299,12 @@ def retirement_decide(request, pk: int):
     else:
         messages.success(request, _("The retirement was decided."))
     return redirect("casebase:retirements")
+
+
+@require_GET
+@permission_required(VIEW_HEALTH, raise_exception=True)
+def library_health(request):
+    """Library health for training managers and review experts: per level × category the
+    training and test cases against the targets and the cap, cases with no exam question and
+    each level's exam pool against what an exam needs."""
+    return render(request, "casebase/health.html", {"health": selectors.library_health()})

@@ -1,5 +1,7 @@
-"""Admin: levels, requirements and medals are editable; events, attempts, retention periods
-and notifications are records written by the services and read-only here."""
+"""Admin: levels, requirements, exam settings and medals are editable; events, attempts,
+retention periods and notifications are records written by the services and read-only here
+(an attempt's questions and answers are never shown here: the full view is
+/promotion/exam/attempts/)."""
 
 from django.contrib import admin
 
@@ -12,6 +14,7 @@ from promotion.models import (
     Mentorship,
     Notification,
     PromotionEvent,
+    PromotionSettings,
     RetentionPeriod,
 )
 
@@ -22,6 +25,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PromotionSettings)
+class PromotionSettingsAdmin(admin.ModelAdmin):
+    """The one row of exam settings (retake policy, minimum test pool); each field's help
+    text gives its default and why."""
+
+    list_display = ["__str__", "retake_wait_hours", "max_attempts_per_period", "attempt_period_days", "min_test_pool",
+                    "max_questions_per_case"]
+
+    def has_add_permission(self, request):
+        return not PromotionSettings.objects.exists() and super().has_add_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -15,10 +15,11 @@ from accounts import roles
 from accounts.permissions import has_perm
 from promotion import rosters, selectors, services
 from promotion.forms import RosterFilterForm
-from promotion.models import ExamAttempt
+from promotion.models import VIEW_EXAM_ANSWERS, ExamAttempt
 from promotion.serializers import (
     PromotionChecklistItemSerializer,
     PromotionEventSerializer,
+    PromotionExamAttemptFullSerializer,
     PromotionExamAttemptSerializer,
     PromotionExamStartInput,
     PromotionExamSubmitInput,
@@ -93,6 +94,9 @@ class ExamStartView(APIView):
 
 
 class ExamDetailView(APIView):
+    """My attempt: the questions (without answers) while it is open; afterwards the score
+    and feedback only. 404 for anybody else's attempt."""
+
     permission_classes = [has_perm(roles.STUDY)]
 
     @extend_schema(responses=PromotionExamAttemptSerializer)
@@ -101,6 +105,23 @@ class ExamDetailView(APIView):
         if attempt is None:
             raise NotFound
         return Response(PromotionExamAttemptSerializer(attempt).data)
+
+
+class ExamFullView(APIView):
+    """An attempt in full, with the correct and the given options (training managers and
+    the review committee: promotion.view_exam_answers). 403 for one's own attempt, an open
+    attempt, or — for a committee member who sits exams — an attempt at or above their level."""
+
+    permission_classes = [has_perm(VIEW_EXAM_ANSWERS)]
+
+    @extend_schema(responses=PromotionExamAttemptFullSerializer)
+    def get(self, request, pk: int):
+        attempt = ExamAttempt.objects.select_related("employee").filter(pk=pk).first()
+        if attempt is None:
+            raise NotFound
+        if not selectors.can_view_in_full(request.user, attempt):
+            raise ApiPermissionDenied
+        return Response(PromotionExamAttemptFullSerializer(attempt).data)
 
 
 class ExamSubmitView(APIView):

@@ -6,3 +6,10 @@ class PromotionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "promotion"
     verbose_name = _("Promotion")
+
+    def ready(self):
+        from casebase.selectors import register_exam_needs
+        from promotion.selectors import exam_pool_needed_by_level
+
+        # The library health page shows exam readiness with the promotion rule.
+        register_exam_needs(exam_pool_needed_by_level)

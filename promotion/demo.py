@@ -3,10 +3,11 @@ consistent with the demo employees' levels (backdated PromotionEvents through th
 promotion_history_backfill, never the checking service), past and running mentorships
 (HB0005 → HB0001, HB0006 → HB0002), one open retention re-test window with its
 notification (HB0003), one demotion with its reason (HB0002), a finished exam attempt
-(HB0001) and a medal. Safe to run again."""
+(HB0001, a week old: the retake waiting period is over) and a medal. Safe to run again."""
 
 from datetime import timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -78,6 +79,11 @@ def _exam(user: User) -> None:
     # Half right: a realistic failed first attempt.
     answers = {q["id"]: q["answer"] for n, q in enumerate(attempt.questions) if n % 2 == 0}
     services.exam_submit(attempt_id=attempt.pk, employee=user, answers=answers)
+    # Demo history only: the attempt was a week ago, so the waiting period is over and the
+    # demo CSR can sit the exam again today.
+    week = timedelta(days=7)
+    ExamAttempt.objects.filter(pk=attempt.pk).update(started_at=F("started_at") - week, deadline=F("deadline") - week,
+                                                     submitted_at=F("submitted_at") - week)
 
 
 def load(*, stdout) -> None:

@@ -58,3 +58,9 @@ class RosterFilterForm(forms.Form):
             team_id=data["team"].pk if data.get("team") else None,
             date_from=data.get("date_from"), date_to=data.get("date_to"), level=data.get("level"),
         )
+
+
+class ExamAttemptFilterForm(forms.Form):
+    staff_id = forms.CharField(label=_("staff ID"), max_length=20, required=False)
+    level = forms.TypedChoiceField(label=_("level"), coerce=int, required=False, empty_value=None,
+                                   choices=[("", _("All levels"))] + [(n, str(n)) for n in range(1, 6)])

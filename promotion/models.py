@@ -18,8 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from casebase.questions import public_question
+from config.models import SingletonSettings
+
 LEVEL_VALIDATORS = [MinValueValidator(0), MaxValueValidator(5)]
 EXAM_MIN_CASES, EXAM_MAX_CASES = 10, 20
+# Seeing exam attempts in full, with the answers (training managers, review committee).
+VIEW_EXAM_ANSWERS = "promotion.view_exam_answers"
 
 
 class Level(models.Model):
@@ -68,7 +73,9 @@ class LevelRequirement(models.Model):
     )
     exam_case_count = models.PositiveSmallIntegerField(
         _("exam cases"), default=10, validators=[MinValueValidator(EXAM_MIN_CASES), MaxValueValidator(EXAM_MAX_CASES)],
-        help_text=_("Test cases drawn at random for the exam (10–20)."),
+        help_text=_("Test cases drawn for the exam (10–20): the least drawn first, at random among equals. The "
+                    "exam starts only when the level has at least this many test cases with questions (and the "
+                    "minimum test pool of the exam settings)."),
     )
     exam_pass_percent = models.PositiveSmallIntegerField(
         _("exam pass mark (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
@@ -127,9 +134,84 @@ class LevelRequirement(models.Model):
             raise ValidationError({"retest_opens_after_days": _("The re-test must open before the period ends.")})
 
 
+class PromotionSettings(SingletonSettings):
+    """Admin-editable exam policy (one row, pk=1, seeded by migration): retakes and the test
+    pool an exam needs. Read by promotion.selectors (exam_refusal) and exam_start."""
+
+    retake_wait_hours = models.PositiveSmallIntegerField(
+        _("waiting period between attempts (hours)"), default=72,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text=_("Hours from the end of one attempt (submission, or its time limit for an abandoned attempt) "
+                    "to the start of the next attempt of the same level. Default 72 (3 days): time to study the "
+                    "level's training cases again, so a retake tests learning rather than memory of the last "
+                    "draw. Also applies between a retention re-test and its make-up, but never so long that the "
+                    "make-up could not be finished before the due date. 1–720."),
+    )
+    max_attempts_per_period = models.PositiveSmallIntegerField(
+        _("attempts allowed per period"), default=3, validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("Promotion-exam attempts of one level allowed within the rolling period below; abandoned and "
+                    "expired attempts count. Default 3: a CSR can still retry about every ten days, but cannot sit "
+                    "the exam over and over to see more of the test set. Retention re-tests are limited by the "
+                    "level's re-test attempts instead. 1–10."),
+    )
+    attempt_period_days = models.PositiveSmallIntegerField(
+        _("period for the attempt limit (days)"), default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Length of the rolling period of the attempt limit. Default 30 days. 1–365."),
+    )
+    min_test_pool = models.PositiveSmallIntegerField(
+        _("minimum test pool"), default=10, validators=[MinValueValidator(EXAM_MIN_CASES), MaxValueValidator(500)],
+        help_text=_("An exam starts only when the level has at least this many active test cases that yield "
+                    "questions, and at least the level's exam case count; otherwise the start is refused, never "
+                    "shortened. Default 10, the smallest exam; raise it so that retakes draw different cases. "
+                    "10–500."),
+    )
+    max_questions_per_case = models.PositiveSmallIntegerField(
+        _("questions per case (at most)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text=_("At most this many questions are asked about one drawn case, so a big case cannot dominate "
+                    "an exam. Default 3. 1–6."),
+    )
+
+    class Meta:
+        verbose_name = _("exam settings")
+        verbose_name_plural = _("exam settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(retake_wait_hours__gte=1, retake_wait_hours__lte=720),
+                                   name="promotionsettings_wait_range"),
+            models.CheckConstraint(condition=Q(max_attempts_per_period__gte=1, max_attempts_per_period__lte=10),
+                                   name="promotionsettings_attempts_range"),
+            models.CheckConstraint(condition=Q(attempt_period_days__gte=1, attempt_period_days__lte=365),
+                                   name="promotionsettings_period_range"),
+            models.CheckConstraint(condition=Q(min_test_pool__gte=EXAM_MIN_CASES, min_test_pool__lte=500),
+                                   name="promotionsettings_pool_range"),
+            models.CheckConstraint(condition=Q(max_questions_per_case__gte=1, max_questions_per_case__lte=6),
+                                   name="promotionsettings_questions_range"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Exam settings"))
+
+    @property
+    def retake_wait(self) -> timedelta:
+        return timedelta(hours=self.retake_wait_hours)
+
+    @property
+    def attempt_period(self) -> timedelta:
+        return timedelta(days=self.attempt_period_days)
+
+
+def attempt_ended_at(submitted_at: datetime | None, deadline: datetime) -> datetime:
+    """When an exam attempt ended for the retake policy: its submission, but never later
+    than its deadline (an abandoned attempt ended when its time ran out, even if it was
+    closed as expired later)."""
+    return min(submitted_at or deadline, deadline)
+
+
 class ExamAttempt(models.Model):
-    """One sitting of a level exam. ``questions`` holds the answers and never leaves the
-    server before submission (serializers use ExamAttempt.public_questions)."""
+    """One sitting of a level exam. ``questions`` holds the answers: the examinee sees the
+    questions without them while the attempt is open (public_questions) and only the score
+    and per-kind feedback after it (promotion.selectors.exam_feedback); the full attempt
+    (graded_questions) is for holders of VIEW_EXAM_ANSWERS (promotion.selectors.can_view_in_full)."""
 
     class Purpose(models.TextChoices):
         PROMOTION = "promotion", _("Promotion exam")
@@ -165,6 +247,9 @@ class ExamAttempt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["employee"], condition=Q(status="open"), name="exam_one_open_attempt"),
         ]
+        indexes = [models.Index(fields=["employee", "level", "started_at"], name="exam_employee_level_started")]
+        # Granted by migration to the Training manager and Reviewer groups.
+        permissions = [("view_exam_answers", _("Can see exam attempts in full, with the answers"))]
 
     def __str__(self) -> str:
         return f"{self.employee} L{self.level} {self.get_status_display()}"
@@ -185,13 +270,21 @@ class ExamAttempt(models.Model):
         """Whole seconds until the deadline; 0 when it has passed."""
         return max(int((self.deadline - (now or timezone.now())).total_seconds()), 0)
 
+    def ended_at(self) -> datetime:
+        """When the attempt ended for the retake policy (see attempt_ended_at)."""
+        return attempt_ended_at(self.submitted_at, self.deadline)
+
     def public_questions(self) -> list[dict]:
-        """The questions without their answers (what the browser and the API may see)."""
-        return [{k: v for k, v in q.items() if k != "answer"} for q in self.questions]
+        """The questions of the OPEN attempt without their answers (what the examinee's
+        browser and API may see); [] once submitted: afterwards the examinee sees only the
+        score and feedback, never the test cases' options again."""
+        if self.status != self.Status.OPEN:
+            return []
+        return [public_question(q) for q in self.questions]
 
     def graded_questions(self) -> list[dict]:
-        """Questions with the given and the correct option, for the result page after
-        submission ([] while the attempt is open, so answers cannot leak)."""
+        """Questions with the given and the correct option — the full view for staff holding
+        VIEW_EXAM_ANSWERS, never the examinee ([] while the attempt is open)."""
         if self.status == self.Status.OPEN:
             return []
         return [dict(q, given=self.answers.get(q["id"]), correct=self.answers.get(q["id"]) == q["answer"])

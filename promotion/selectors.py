@@ -1,29 +1,54 @@
-"""Reads of the promotion app: levels, the promotion checklist, retention status, exams,
-mentorships and notifications. Rosters live in promotion/rosters.py."""
+"""Reads of the promotion app: levels, the promotion checklist, retention status, exams
+(who may start which exam and when: exam_check), mentorships and notifications. Rosters
+live in promotion/rosters.py."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from casebase.models import Case
-from casebase.selectors import training_cases_studied
+from accounts import roles
+from casebase.models import Case, CaseCategory
+from casebase.questions import KIND_LABELS
+from casebase.selectors import exam_pool, training_cases_studied
 from knowledgebase.selectors import counting_query_time_result
 from points.selectors import points_balance
 from promotion.models import (
+    VIEW_EXAM_ANSWERS,
     ExamAttempt,
     Level,
     LevelRequirement,
     Mentorship,
     Notification,
     PromotionEvent,
+    PromotionSettings,
     RetentionPeriod,
+    attempt_ended_at,
 )
 
 MAX_LEVEL = 5
+
+# Exact messages of a refused exam start (tests and API clients assert them).
+MSG_EXAM_LEVEL = gettext_noop("You can sit the exam of your next level, or the re-test of your level while its window is open.")
+MSG_NO_WINDOW = gettext_noop("Your level-%(level)s re-test window is not open.")
+MSG_NO_ATTEMPTS = gettext_noop("All %(attempts)s re-test attempts were used.")
+MSG_RETEST_PASSED = gettext_noop("You already passed this re-test.")
+MSG_EXAM_PASSED = gettext_noop("You already passed the level-%(level)s exam.")
+MSG_NO_REQUIREMENT = gettext_noop("Level %(level)s has no requirements configured.")
+MSG_RETAKE_WAIT = gettext_noop(
+    "You can start the next level-%(level)s attempt from %(when)s: there is a waiting period of %(hours)s hours "
+    "after each attempt.")
+MSG_RETAKE_MAX = gettext_noop(
+    "You have used the %(max)s level-%(level)s attempts allowed in %(days)s days; the next attempt is allowed "
+    "from %(when)s.")
+MSG_POOL_SHORT = gettext_noop(
+    "The level-%(level)s exam is not available yet: it needs %(needed)s test cases with questions and the "
+    "level's test set has %(available)s. Please try again later.")
 
 
 @dataclass
@@ -232,3 +257,222 @@ def notifications_of(employee) -> QuerySet[Notification]:
 
 def unread_count(employee) -> int:
     return Notification.objects.filter(recipient=employee, read_at__isnull=True).count()
+
+
+# --- exam policy ---------------------------------------------------------------------------
+
+def exam_settings() -> PromotionSettings:
+    return PromotionSettings.current()
+
+
+def exam_pool_needed(requirement: LevelRequirement, config: PromotionSettings | None = None) -> int:
+    """Test cases with questions an exam of the requirement's level needs: the minimum pool
+    (PromotionSettings.min_test_pool), and never fewer than the exam's case count."""
+    config = config or exam_settings()
+    return max(config.min_test_pool, requirement.exam_case_count)
+
+
+def exam_pool_needed_by_level() -> dict[int, int]:
+    """{level: test cases with questions its exam needs} for every level with requirements
+    (registered with casebase for the library health page; two queries)."""
+    config = exam_settings()
+    return {req.level.number: exam_pool_needed(req, config)
+            for req in LevelRequirement.objects.select_related("level")}
+
+
+def local_minute(moment: datetime) -> str:
+    """``moment`` as local date and time to the minute ("2026-02-05 09:00", Asia/Shanghai)."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _round_up_to_minute(moment: datetime) -> datetime:
+    """The next whole minute (``moment`` itself when it is one), so "from 09:01" is exact."""
+    floor = moment.replace(second=0, microsecond=0)
+    return floor if floor == moment else floor + timedelta(minutes=1)
+
+
+@dataclass
+class RetakeVerdict:
+    """When the next attempt is allowed (None: now) and what decides it ("wait", "max")."""
+
+    allowed_at: datetime | None
+    reason: str | None = None
+
+
+def retake_verdict(employee, *, level: int, purpose: str, retention_period: RetentionPeriod | None = None,
+                   requirement: LevelRequirement | None = None, config: PromotionSettings | None = None,
+                   now: datetime | None = None) -> RetakeVerdict:
+    """The retake policy (PromotionSettings) for ``employee``'s next attempt of ``level``:
+
+    * waiting period: ``retake_wait_hours`` after the end of the latest attempt of the same
+      level and purpose (attempt_ended_at: an abandoned attempt ended at its deadline);
+    * promotion exams: at most ``max_attempts_per_period`` attempts started within the last
+      ``attempt_period_days`` (rolling; abandoned and expired attempts count);
+    * retention re-tests: attempts of the same retention period only; no per-period limit
+      (the level's re-test attempts count instead) and the wait never ends later than the
+      last moment a make-up can still be finished before the due date.
+
+    ``allowed_at`` is rounded up to the whole minute; None when an attempt may start now."""
+    now = now or timezone.now()
+    config = config or exam_settings()
+    attempts = ExamAttempt.objects.filter(employee=employee, level=level, purpose=purpose)
+    if retention_period is not None:
+        attempts = attempts.filter(retention_period=retention_period)
+    rows = list(attempts.exclude(status=ExamAttempt.Status.OPEN, deadline__gt=now)
+                .values_list("started_at", "submitted_at", "deadline"))
+    if not rows:
+        return RetakeVerdict(None)
+    last_end = max(attempt_ended_at(submitted, deadline) for _started, submitted, deadline in rows)
+    wait_until = last_end + config.retake_wait
+    if retention_period is not None and requirement is not None:
+        wait_until = min(wait_until, retention_period.due_at - timedelta(minutes=requirement.exam_time_limit_minutes))
+    candidates = [(wait_until, "wait")]
+    if purpose == ExamAttempt.Purpose.PROMOTION:
+        recent = sorted(started for started, _submitted, _deadline in rows if started > now - config.attempt_period)
+        if len(recent) >= config.max_attempts_per_period:
+            candidates.append((recent[len(recent) - config.max_attempts_per_period] + config.attempt_period, "max"))
+    allowed_at, reason = max(candidates, key=lambda item: (item[0], item[1] == "max"))
+    if allowed_at <= now:
+        return RetakeVerdict(None)
+    return RetakeVerdict(_round_up_to_minute(allowed_at), reason)
+
+
+@dataclass
+class ExamCheck:
+    """Whether ``employee`` may start the level exam now: ``refusal`` is the exact message
+    (translated) when not, else None; the rest is what the start needs."""
+
+    level: int
+    refusal: str | None = None
+    purpose: str | None = None
+    retention_period: RetentionPeriod | None = None
+    requirement: LevelRequirement | None = None
+    config: PromotionSettings | None = None
+    needed: int = 0
+    available: int = 0
+    next_allowed_at: datetime | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.refusal is None
+
+
+def exam_check(employee, level: int, *, now: datetime | None = None,
+               exclude_case_ids: Collection[int] = ()) -> ExamCheck:
+    """THE rule of who may start which exam, when (used by services.exam_start and the exam
+    page), checked in this order:
+
+    1. the level: the promotion exam of the next level, or the retention re-test of the
+       current level while its window is open, not yet passed and attempts remain;
+    2. a promotion exam already passed since the last level change is not sat again;
+    3. the retake policy (retake_verdict): the message gives the local date and time from
+       which the next attempt is allowed;
+    4. the exam pool: at least exam_pool_needed active test cases of the level that yield
+       questions (without ``exclude_case_ids``) — otherwise refused, never a short exam.
+
+    An open attempt is not considered here (exam_start resumes it)."""
+    now = now or timezone.now()
+    check = ExamCheck(level=level)
+    if level == employee.level + 1 and level <= MAX_LEVEL:
+        check.purpose = ExamAttempt.Purpose.PROMOTION
+    elif level == employee.level and level >= 1:
+        period = current_retention(employee)
+        if period is None or period.level != level or not period.retest_window_open(now):
+            check.refusal = _(MSG_NO_WINDOW) % {"level": level}
+            return check
+        statuses = list(period.exam_attempts.values_list("status", flat=True))
+        if ExamAttempt.Status.PASSED in statuses:
+            check.refusal = _(MSG_RETEST_PASSED)
+            return check
+        if len(statuses) >= period.retest_attempts:
+            check.refusal = _(MSG_NO_ATTEMPTS) % {"attempts": period.retest_attempts}
+            return check
+        check.purpose, check.retention_period = ExamAttempt.Purpose.RETENTION, period
+    else:
+        check.refusal = _(MSG_EXAM_LEVEL)
+        return check
+    if (check.purpose == ExamAttempt.Purpose.PROMOTION
+            and passed_promotion_exam(employee, level, since=last_level_change_at(employee)) is not None):
+        check.refusal = _(MSG_EXAM_PASSED) % {"level": level}
+        return check
+    check.requirement = requirement_for(level)
+    if check.requirement is None:
+        check.refusal = _(MSG_NO_REQUIREMENT) % {"level": level}
+        return check
+    check.config = exam_settings()
+    verdict = retake_verdict(employee, level=level, purpose=check.purpose, retention_period=check.retention_period,
+                             requirement=check.requirement, config=check.config, now=now)
+    if verdict.allowed_at is not None:
+        check.next_allowed_at = verdict.allowed_at
+        if verdict.reason == "max":
+            check.refusal = _(MSG_RETAKE_MAX) % {"max": check.config.max_attempts_per_period, "level": level,
+                                                 "days": check.config.attempt_period_days,
+                                                 "when": local_minute(verdict.allowed_at)}
+        else:
+            check.refusal = _(MSG_RETAKE_WAIT) % {"level": level, "when": local_minute(verdict.allowed_at),
+                                                  "hours": check.config.retake_wait_hours}
+        return check
+    check.needed = exam_pool_needed(check.requirement, check.config)
+    check.available = exam_pool(level, exclude_ids=exclude_case_ids).count()
+    if check.available < check.needed:
+        check.refusal = _(MSG_POOL_SHORT) % {"level": level, "needed": check.needed, "available": check.available}
+    return check
+
+
+# --- results and the full view -------------------------------------------------------------
+
+def exam_feedback(attempt: ExamAttempt) -> dict[str, list[dict]]:
+    """What the examinee learns after submitting: correct / total per question kind (and per
+    case category) — no prompts, options, keys, context or case titles. Empty lists while
+    the attempt is open. One query (category names)."""
+    if attempt.status == ExamAttempt.Status.OPEN:
+        return {"by_kind": [], "by_category": []}
+    by_kind: dict[str, list[int]] = {}
+    by_category: dict[int, list[int]] = {}
+    for question in attempt.questions:
+        right = int(attempt.answers.get(question["id"]) == question["answer"])
+        by_kind.setdefault(question["kind"], [0, 0])
+        by_kind[question["kind"]][0] += right
+        by_kind[question["kind"]][1] += 1
+        if question.get("category_id"):
+            by_category.setdefault(question["category_id"], [0, 0])
+            by_category[question["category_id"]][0] += right
+            by_category[question["category_id"]][1] += 1
+    names = {c.pk: c for c in CaseCategory.objects.filter(pk__in=list(by_category))}
+    order = list(KIND_LABELS)
+    return {
+        "by_kind": [{"kind": kind, "label": str(KIND_LABELS.get(kind, kind)), "correct": n[0], "total": n[1]}
+                    for kind, n in sorted(by_kind.items(), key=lambda item: order.index(item[0])
+                                          if item[0] in order else len(order))],
+        "by_category": [{"category": names[pk].name if pk in names else "–", "correct": n[0], "total": n[1]}
+                        for pk, n in sorted(by_category.items(), key=lambda item: names[item[0]].path
+                                            if item[0] in names else "")],
+    }
+
+
+def can_view_in_full(user, attempt: ExamAttempt) -> bool:
+    """True when ``user`` may see ``attempt`` with its answers: they hold VIEW_EXAM_ANSWERS,
+    the attempt is submitted (or expired), it is not their own and, when they can sit exams themselves (a CSR on the
+    committee), it is of a level below their own — a level they will never be examined on
+    again (their promotion exam is above it, their retention re-test at it)."""
+    if not user.has_perm(VIEW_EXAM_ANSWERS) or attempt.employee_id == user.pk:
+        return False
+    if attempt.status == ExamAttempt.Status.OPEN:  # answers of a running exam could be passed on
+        return False
+    return not user.has_perm(roles.STUDY) or attempt.level < user.level
+
+
+def attempts_viewable_in_full(user, *, staff_id: str = "", level: int | None = None) -> QuerySet[ExamAttempt]:
+    """The submitted attempts ``user`` may see in full (see can_view_in_full), newest first,
+    optionally of one employee (staff ID) and level; none without VIEW_EXAM_ANSWERS."""
+    if not user.has_perm(VIEW_EXAM_ANSWERS):
+        return ExamAttempt.objects.none()
+    qs = (ExamAttempt.objects.exclude(status=ExamAttempt.Status.OPEN).exclude(employee=user)
+          .select_related("employee").defer("questions", "answers").order_by("-started_at", "-pk"))
+    if user.has_perm(roles.STUDY):
+        qs = qs.filter(level__lt=user.level)
+    if staff_id:
+        qs = qs.filter(employee__staff_id=staff_id.strip().upper())
+    if level is not None:
+        qs = qs.filter(level=level)
+    return qs

@@ -1,6 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from promotion.models import ExamAttempt, Mentorship, PromotionEvent
+from promotion.selectors import exam_feedback
 
 
 class PromotionChecklistItemSerializer(serializers.Serializer):
@@ -19,24 +21,64 @@ class PromotionEventSerializer(serializers.ModelSerializer):
         fields = ["id", "staff_id", "kind", "from_level", "to_level", "at", "reason", "evidence"]
 
 
+class PromotionExamFeedbackItemSerializer(serializers.Serializer):
+    kind = serializers.CharField(required=False)
+    category = serializers.CharField(required=False)
+    label = serializers.CharField(required=False)
+    correct = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class PromotionExamFeedbackSerializer(serializers.Serializer):
+    by_kind = PromotionExamFeedbackItemSerializer(many=True)
+    by_category = PromotionExamFeedbackItemSerializer(many=True)
+
+
 class PromotionExamAttemptSerializer(serializers.ModelSerializer):
-    """An attempt; ``questions`` never carry the answer while the attempt is open, and
-    ``graded`` (with the correct options) is empty until it is submitted."""
+    """The examinee's attempt: ``questions`` (without answers) only while it is open;
+    afterwards the score, the pass mark and ``feedback`` (correct / total per question kind
+    and per category) — never the test cases' prompts, options or keys."""
 
     questions = serializers.SerializerMethodField()
-    graded = serializers.SerializerMethodField()
+    feedback = serializers.SerializerMethodField()
     question_count = serializers.IntegerField()
 
     class Meta:
         model = ExamAttempt
         fields = ["id", "level", "purpose", "status", "started_at", "deadline", "submitted_at", "question_count",
-                  "correct_count", "score_percent", "pass_percent", "questions", "graded"]
+                  "correct_count", "score_percent", "pass_percent", "passed", "questions", "feedback"]
 
     def get_questions(self, attempt: ExamAttempt) -> list[dict]:
         return attempt.public_questions()
 
-    def get_graded(self, attempt: ExamAttempt) -> list[dict]:
+    @extend_schema_field(PromotionExamFeedbackSerializer)
+    def get_feedback(self, attempt: ExamAttempt) -> dict:
+        return exam_feedback(attempt)
+
+
+class PromotionExamAttemptFullSerializer(serializers.ModelSerializer):
+    """An attempt in full for staff holding promotion.view_exam_answers: every question with
+    its options, the correct option (``answer``), the option given and whether it was right."""
+
+    staff_id = serializers.CharField(source="employee.staff_id")
+    name = serializers.CharField(source="employee.name")
+    status = serializers.CharField(read_only=True, help_text="passed, failed or expired")
+    questions = serializers.SerializerMethodField()
+    feedback = serializers.SerializerMethodField()
+    question_count = serializers.IntegerField()
+
+    class Meta:
+        model = ExamAttempt
+        fields = ["id", "staff_id", "name", "level", "purpose", "status", "started_at", "deadline", "submitted_at",
+                  "question_count", "correct_count", "score_percent", "pass_percent", "passed", "case_ids",
+                  "questions", "feedback"]
+
+    def get_questions(self, attempt: ExamAttempt) -> list[dict]:
         return attempt.graded_questions()
+
+    @extend_schema_field(PromotionExamFeedbackSerializer)
+    def get_feedback(self, attempt: ExamAttempt) -> dict:
+        return exam_feedback(attempt)
 
 
 class PromotionExamStartInput(serializers.Serializer):

@@ -4,6 +4,7 @@ promotion_history_backfill (demo history); each writes a PromotionEvent through
 promotion_event_record."""
 
 import random
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,13 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import roles
-from casebase.selectors import test_cases_for_exam
-from casebase.services import case_record_exam_use
+from casebase.selectors import exam_draw
+from casebase.services import case_record_exam_uses
 from points.models import PointRule
 from points.selectors import active_rule
 from points.services import points_award
 from promotion import selectors
-from promotion.exams import build_questions
 from promotion.models import (
     REASON_MESSAGES,
     ExamAttempt,
@@ -35,20 +35,25 @@ from promotion.models import (
     retention_dates,
     score_percent,
 )
+from promotion.selectors import (  # noqa: F401 - the exam messages are part of this module's interface
+    MSG_EXAM_LEVEL,
+    MSG_EXAM_PASSED,
+    MSG_NO_ATTEMPTS,
+    MSG_NO_REQUIREMENT,
+    MSG_NO_WINDOW,
+    MSG_POOL_SHORT,
+    MSG_RETAKE_MAX,
+    MSG_RETAKE_WAIT,
+    MSG_RETEST_PASSED,
+)
 
 AWARD_MEDALS = "promotion.award_medals"
 
 # Exact messages (tests and API clients assert them).
 MSG_NOT_NEXT_LEVEL = gettext_noop("Promotion goes one level at a time: level %(level)s is not the next level.")
 MSG_MISSING = gettext_noop("Promotion to level %(level)s is not possible yet. Missing: %(missing)s.")
-MSG_NO_REQUIREMENT = gettext_noop("Level %(level)s has no requirements configured.")
 MSG_LEVEL_ZERO = gettext_noop("Level 0 is the lowest level.")
-MSG_EXAM_LEVEL = gettext_noop("You can sit the exam of your next level, or the re-test of your level while its window is open.")
-MSG_NO_WINDOW = gettext_noop("Your level-%(level)s re-test window is not open.")
-MSG_NO_ATTEMPTS = gettext_noop("All %(attempts)s re-test attempts were used.")
-MSG_RETEST_PASSED = gettext_noop("You already passed this re-test.")
 MSG_OTHER_OPEN = gettext_noop("Finish your open level-%(level)s exam first.")
-MSG_NO_CASES = gettext_noop("There are no level-%(level)s test cases with questions yet.")
 MSG_SUBMITTED = gettext_noop("This exam was already submitted.")
 MSG_CANNOT_MENTOR = gettext_noop("Level %(level)s employees cannot take apprentices.")
 MSG_MENTOR_SELF = gettext_noop("An employee cannot mentor themselves.")
@@ -266,22 +271,6 @@ def mentorship_history_backfill(*, mentor, apprentice, from_level: int, started_
 
 # --- exams -----------------------------------------------------------------------------
 
-def _exam_purpose(employee, level: int, now: datetime) -> tuple[str, RetentionPeriod | None]:
-    if level == employee.level + 1 and level <= selectors.MAX_LEVEL:
-        return ExamAttempt.Purpose.PROMOTION, None
-    if level == employee.level and level >= 1:
-        period = selectors.current_retention(employee)
-        if period is None or period.level != level or not period.retest_window_open(now):
-            raise ExamError(_(MSG_NO_WINDOW) % {"level": level})
-        attempts = list(period.exam_attempts.values_list("status", flat=True))
-        if ExamAttempt.Status.PASSED in attempts:
-            raise ExamError(_(MSG_RETEST_PASSED))
-        if len(attempts) >= period.retest_attempts:
-            raise ExamError(_(MSG_NO_ATTEMPTS) % {"attempts": period.retest_attempts})
-        return ExamAttempt.Purpose.RETENTION, period
-    raise ExamError(_(MSG_EXAM_LEVEL))
-
-
 def _grade(attempt: ExamAttempt, answers: dict, now: datetime) -> ExamAttempt:
     keys = {q["id"] for q in attempt.questions}
     given = {str(k): str(v) for k, v in (answers or {}).items() if str(k) in keys and v not in (None, "")}
@@ -296,54 +285,76 @@ def _grade(attempt: ExamAttempt, answers: dict, now: datetime) -> ExamAttempt:
     else:
         attempt.status = ExamAttempt.Status.FAILED
     attempt.save(update_fields=["answers", "correct_count", "score_percent", "submitted_at", "status"])
-    for case_id in attempt.case_ids:
-        case_record_exam_use(case_id=case_id, exam_ref=f"promotion-exam:{attempt.pk}")
     return attempt
 
 
 @transaction.atomic
-def exam_start(*, employee, level: int, rng: random.Random | None = None) -> ExamAttempt:
-    """Start the level-``level`` exam: the promotion exam of the next level, or the
-    retention re-test of the current level while its window is open and attempts remain.
-    Draws the level's configured number of random test cases and stores the questions
-    (with answers) on the server. Returns the open attempt instead when one of the same
-    level is running; an overdue open attempt is closed as expired first.
-    Raises ExamError."""
+def exam_expire_overdue(*, employee, now: datetime | None = None) -> ExamAttempt | None:
+    """Close ``employee``'s open attempt as expired when its time limit has passed (with the
+    answers saved so far); returns it, or None when there was none to close."""
+    now = now or timezone.now()
+    attempt = (ExamAttempt.objects.select_for_update()
+               .filter(employee=employee, status=ExamAttempt.Status.OPEN, deadline__lt=now).first())
+    return _grade(attempt, attempt.answers, now) if attempt is not None else None
+
+
+def exam_start(*, employee, level: int, rng: random.Random | None = None,
+               exclude_case_ids: Collection[int] = ()) -> ExamAttempt:
+    """Start the level-``level`` exam, or resume the employee's open attempt of that level.
+
+    An overdue open attempt is first closed as expired in its own transaction (so it stays
+    closed, and counts, even when the new start is refused). Then, on the locked employee
+    row (two concurrent starts make one attempt): selectors.exam_check decides — level,
+    retake policy, exam pool — and a refusal raises ExamError with its exact message, with
+    nothing drawn and no attempt written. Otherwise the level's exam_case_count cases are
+    drawn from the pool (least exposed first, random among equals; without
+    ``exclude_case_ids``), their questions (with answers) are stored on the attempt, and
+    each drawn case's exposure (exam use) is counted. Raises ExamError."""
+    exam_expire_overdue(employee=employee)
+    return _exam_start(employee=employee, level=level, rng=rng, exclude_case_ids=exclude_case_ids)
+
+
+@transaction.atomic
+def _exam_start(*, employee, level: int, rng: random.Random | None,
+                exclude_case_ids: Collection[int]) -> ExamAttempt:
+    locked = _locked_employee(employee)
     now = timezone.now()
-    running = ExamAttempt.objects.select_for_update().filter(employee=employee, status=ExamAttempt.Status.OPEN).first()
+    running = ExamAttempt.objects.select_for_update().filter(employee=locked, status=ExamAttempt.Status.OPEN).first()
     if running is not None:
-        if not running.is_overdue(now):
-            if running.level == level:
-                return running
+        if running.is_overdue(now):  # ran out between the two steps
+            _grade(running, running.answers, now)
+        elif running.level == level:
+            return running
+        else:
             raise ExamError(_(MSG_OTHER_OPEN) % {"level": running.level})
-        _grade(running, running.answers, now)
-    purpose, period = _exam_purpose(employee, level, now)
-    req = selectors.requirement_for(level)
-    if req is None:
-        raise ExamError(_(MSG_NO_REQUIREMENT) % {"level": level})
-    rng = rng or random.SystemRandom()
-    cases = test_cases_for_exam(level, req.exam_case_count, rng)
-    questions = build_questions(cases, rng)
-    if not questions:
-        raise ExamError(_(MSG_NO_CASES) % {"level": level})
+    check = selectors.exam_check(locked, level, now=now, exclude_case_ids=exclude_case_ids)
+    if not check.allowed:
+        raise ExamError(check.refusal)
+    req = check.requirement
+    draw = exam_draw(level, req.exam_case_count, rng or random.SystemRandom(), exclude_ids=exclude_case_ids,
+                     max_per_case=check.config.max_questions_per_case)
+    if len(draw.cases) < req.exam_case_count:  # cases that yield nothing after all: never a short exam
+        raise ExamError(_(MSG_POOL_SHORT) % {"level": level, "needed": check.needed, "available": len(draw.cases)})
     try:
         with transaction.atomic():
-            return ExamAttempt.objects.create(
-                employee=employee, level=level, purpose=purpose, retention_period=period, started_at=now,
-                deadline=now + timedelta(minutes=req.exam_time_limit_minutes),
-                case_ids=sorted({q["case_id"] for q in questions}), questions=questions,
+            attempt = ExamAttempt.objects.create(
+                employee=locked, level=level, purpose=check.purpose, retention_period=check.retention_period,
+                started_at=now, deadline=now + timedelta(minutes=req.exam_time_limit_minutes),
+                case_ids=sorted(case.pk for case in draw.cases), questions=draw.questions,
                 pass_percent=req.exam_pass_percent,
             )
-    except IntegrityError:  # a double click started one a moment ago
-        return ExamAttempt.objects.get(employee=employee, status=ExamAttempt.Status.OPEN)
+    except IntegrityError:  # defence in depth: the employee lock already serialises starts
+        return ExamAttempt.objects.get(employee=locked, status=ExamAttempt.Status.OPEN)
+    case_record_exam_uses(case_ids=attempt.case_ids, exam_ref=f"promotion-exam:{attempt.pk}")
+    return attempt
 
 
 @transaction.atomic
 def exam_submit(*, attempt_id: int, employee, answers: dict[str, str]) -> ExamAttempt:
     """Grade ``employee``'s open attempt on the server: score = correct / questions; passed
     when the score reaches the pass mark; a submission after the deadline is recorded as
-    expired (failed). Each drawn case's exam use is recorded in casebase.
-    Raises ExamAttempt.DoesNotExist (somebody else's attempt) or ExamError (submitted)."""
+    expired (failed). Raises ExamAttempt.DoesNotExist (somebody else's attempt) or
+    ExamError (submitted)."""
     attempt = ExamAttempt.objects.select_for_update().get(pk=attempt_id, employee=employee)
     if attempt.status != ExamAttempt.Status.OPEN:
         raise ExamError(_(MSG_SUBMITTED))

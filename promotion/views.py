@@ -12,8 +12,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from promotion import rosters, selectors, services
-from promotion.forms import MedalAwardForm, MentorshipForm, PromoteForm, RosterFilterForm
-from promotion.models import ExamAttempt, MedalAward, Mentorship, PromotionEvent
+from promotion.forms import (
+    ExamAttemptFilterForm,
+    MedalAwardForm,
+    MentorshipForm,
+    PromoteForm,
+    RosterFilterForm,
+)
+from promotion.models import VIEW_EXAM_ANSWERS, ExamAttempt, MedalAward, Mentorship, PromotionEvent
 from review.selectors import committee_eligibility
 
 PER_PAGE = 50
@@ -62,14 +68,21 @@ def promote_request(request):
 @require_GET
 @permission_required(roles.STUDY, raise_exception=True)
 def exam_home(request):
+    """The exams I may sit, each with its start button or the reason it cannot start now
+    (the same selectors.exam_check as the service), and my attempts."""
     user = request.user
     period = selectors.current_retention(user)
     retention = selectors.retention_status(period) if period else None
+    next_level = user.level + 1 if user.level < selectors.MAX_LEVEL else None
+    requirement = selectors.requirement_for(next_level) if next_level else None
     page = Paginator(selectors.exam_attempts_of(user), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "promotion/exam_home.html", {
-        "next_level": user.level + 1 if user.level < selectors.MAX_LEVEL else None,
-        "requirement": selectors.requirement_for(user.level + 1),
-        "retention": retention, "open_exam": selectors.open_exam(user), "page": page,
+        "next_level": next_level, "requirement": requirement,
+        "next_check": selectors.exam_check(user, next_level) if requirement else None,
+        "retention": retention,
+        "retest_check": (selectors.exam_check(user, period.level)
+                         if retention and retention.window_open and not retention.exam_passed else None),
+        "open_exam": selectors.open_exam(user), "page": page,
     })
 
 
@@ -92,14 +105,42 @@ def exam_start(request):
 @require_GET
 @permission_required(roles.STUDY, raise_exception=True)
 def exam_take(request, pk: int):
-    """The open exam (all questions on one page, no answers in the HTML) or, once
-    submitted, its result with the correct options."""
+    """My open exam (all questions on one page, no answers in the HTML) or, once submitted,
+    its result: score, pass mark and feedback per question kind and category — never the
+    test cases' questions, options or keys."""
     attempt = get_object_or_404(ExamAttempt, pk=pk, employee=request.user)
     return render(request, "promotion/exam_take.html", {
-        "attempt": attempt,
-        "questions": attempt.public_questions() if attempt.status == ExamAttempt.Status.OPEN else [],
-        "graded": attempt.graded_questions(),
-        "seconds_left": attempt.seconds_left(),
+        "attempt": attempt, "questions": attempt.public_questions(),
+        "feedback": selectors.exam_feedback(attempt), "seconds_left": attempt.seconds_left(),
+    })
+
+
+@require_GET
+@permission_required(VIEW_EXAM_ANSWERS, raise_exception=True)
+def exam_attempts(request):
+    """Submitted attempts that the viewer may see in full (training managers, the review
+    committee), filtered by staff ID and level."""
+    form = ExamAttemptFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.attempts_viewable_in_full(request.user, staff_id=data.get("staff_id") or "",
+                                             level=data.get("level"))
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(request, "promotion/exam_attempts.html", {"form": form, "page": page,
+                                                            "querystring": querystring})
+
+
+@require_GET
+@permission_required(VIEW_EXAM_ANSWERS, raise_exception=True)
+def exam_attempt_full(request, pk: int):
+    """One attempt in full: every question with its options, the given and the correct
+    option. 403 for one's own attempt, an open one, or (committee members who sit exams)
+    one at or above the viewer's level."""
+    attempt = get_object_or_404(ExamAttempt.objects.select_related("employee"), pk=pk)
+    if not selectors.can_view_in_full(request.user, attempt):
+        raise PermissionDenied
+    return render(request, "promotion/exam_attempt_full.html", {
+        "attempt": attempt, "graded": attempt.graded_questions(), "feedback": selectors.exam_feedback(attempt),
     })
 
 

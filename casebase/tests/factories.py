@@ -69,3 +69,35 @@ class CaseFactory(factory.Factory):
     @classmethod
     def _build(cls, model_class, **kwargs):
         raise NotImplementedError
+
+
+def seed_tree_text(n: int, *, rationales: int = 3, emotion: bool = True, thinking: bool = True,
+                   same_texts: bool = False) -> str:
+    """A seed-style tree (no alternative replies): question → reply → follow-up → final reply,
+    its texts numbered ``n`` (identical for every n with ``same_texts``)."""
+    tag = "" if same_texts else f"#{n}"
+    why = "; ".join(f"考虑{tag}-{k}" for k in range(1, rationales + 1))
+
+    def turn(text, feeling, idea):
+        parts = [f"客户: {text}{tag}"]
+        if emotion:
+            parts.append(f"情绪: {feeling}{tag}")
+        if thinking:
+            parts.append(f"想法: {idea}{tag}")
+        return " | ".join(parts)
+
+    return "\n".join([
+        turn("我的宽带又断了", "恼火", "觉得总出问题"),
+        f"  客服: 给您添麻烦了，我马上查线路{tag} | 出发点: {why}",
+        "    " + turn("那你快点", "着急", "赶时间"),
+        f"      客服: 已派师傅两小时内上门{tag} | 出发点: {why} | 结果: 派单{tag} | 最终状态: 接受{tag}",
+    ]) + "\n"
+
+
+def seed_case(n: int, *, level: int = 1, split: str = "test", **tree_options) -> Case:
+    """A seed-style text case created through services.case_create."""
+    from casebase.tree import parse_tree_text
+
+    return services.case_create(kind=Case.Kind.TEXT, title=f"种子案例{n}", category=category(), level=level,
+                                split=split, background="客户家里宽带经常断。",
+                                tree=parse_tree_text(seed_tree_text(n, **tree_options)))

@@ -117,7 +117,7 @@ def test_retired_cases_leave_study_and_exams_but_stay_readable_for_reviewers(cli
     LevelCap.objects.create(level=1, category=category(), cap=1)
     keep, gone = bulk_cases(2)
     Case.objects.filter(pk=keep.pk).update(exam_uses=3)
-    Case.objects.update(split="test")
+    Case.objects.update(split="test", kind="voice", premise="service_defect")  # cases that yield exam questions
     services.case_library_prune(now=NOW)
     assert [c.pk for c in test_cases_for_exam(1, 10)] == [keep.pk]
     assert not study_cases(csr).filter(pk=gone.pk).exists()

@@ -6,8 +6,8 @@ from decimal import Decimal
 import time_machine
 from django.utils import timezone
 
-from casebase.models import Case
-from casebase.selectors import decision_points
+from casebase.models import Case, CaseNode
+from casebase.questions import ORDER_SEPARATOR
 from casebase.services import case_mark_studied
 from casebase.tests.factories import CaseFactory
 from knowledgebase import services as kb_services
@@ -27,15 +27,26 @@ def make_training_cases(level: int, count: int = 2) -> list[Case]:
 
 
 def correct_answers(attempt: ExamAttempt) -> dict[str, str]:
-    """The right option of every question, found from the cases themselves
-    (decision_points' best reply and its main rationale; a voice case's premise/grade) —
-    not from the answers stored on the attempt."""
+    """The right option of every question, found from the cases themselves (the turn the
+    question is about: its best reply, the best reply's main rationale, the reply's
+    rationales in order, the only reply, the customer's emotion or thinking; a voice case's
+    premise/grade) — not from the answers stored on the attempt."""
     answers = {}
     for q in attempt.questions:
         case = Case.objects.get(pk=q["case_id"])
+        node = CaseNode.objects.filter(pk=q.get("node_id"), case=case).first()
         if q["kind"] in ("best_reply", "main_rationale"):
-            point = next(p for p in decision_points(case) if p.customer.text == q["customer"])
-            wanted = point.best.text if q["kind"] == "best_reply" else point.best.main_rationale()
+            best = node.children.get(is_best=True)
+            wanted = best.text if q["kind"] == "best_reply" else best.main_rationale()
+        elif q["kind"] == "rationale_order":
+            wanted = ORDER_SEPARATOR.join(node.rationales)
+        elif q["kind"] == "shown_reply":
+            wanted = node.text
+            assert node.parent.children.count() == 1
+        elif q["kind"] == "customer_emotion":
+            wanted = node.emotion
+        elif q["kind"] == "customer_thinking":
+            wanted = node.thinking
         elif q["kind"] == "premise":
             wanted = str(Case.Premise(case.premise).label)
         else:

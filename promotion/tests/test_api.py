@@ -26,13 +26,15 @@ def test_exam_start_hides_answers_and_submit_returns_the_score(api, csr, hr):
     response = api.post(reverse("api-promotion-exam-start"), {"level": 1}, format="json")
     assert response.status_code == 201
     body = response.json()
-    assert body["questions"] and all("answer" not in q for q in body["questions"]) and body["graded"] == []
+    assert body["questions"] and all("answer" not in q for q in body["questions"])
+    assert body["feedback"] == {"by_kind": [], "by_category": []}
     assert "answer" not in str(api.get(reverse("api-promotion-exam", args=[body["id"]])).json()["questions"])
     attempt = ExamAttempt.objects.get(pk=body["id"])
     response = api.post(reverse("api-promotion-exam-submit", args=[attempt.pk]),
                         {"answers": correct_answers(attempt)}, format="json")
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["score_percent"]) == ("passed", "100.0")
+    assert response.json()["questions"] == []  # no test-case questions, options or keys after submission
     again = api.post(reverse("api-promotion-exam-submit", args=[attempt.pk]), {"answers": {}}, format="json")
     assert again.status_code == 400 and again.json() == {"detail": "This exam was already submitted."}
     assert api.get(reverse("api-promotion-exam-start")).status_code == 405

@@ -122,19 +122,25 @@ def test_one_make_up_attempt_after_a_failed_retest(promoted):
         earn_points(promoted, 200, "ret")
         sit_query_test(promoted, total_seconds=145)
         assert fail_exam(promoted, 1).status == "failed"
+        # the make-up waits the retake period (72 hours by default)
+        with pytest.raises(services.ExamError, match="You can start the next level-1 attempt from"):
+            services.exam_start(employee=promoted, level=1)
+    with time_machine.travel(PROMOTED_AT + timedelta(days=339), tick=False):
         make_up = pass_exam(promoted, 1)
         assert make_up.passed and make_up.purpose == "retention"
-    assert run(PROMOTED_AT + timedelta(days=337))["kept"] == 1
+    assert run(PROMOTED_AT + timedelta(days=340))["kept"] == 1
 
 
 def test_failing_the_retest_and_the_make_up_demotes_at_once(promoted):
     run(PROMOTED_AT + timedelta(days=335))
     with time_machine.travel(PROMOTED_AT + timedelta(days=336), tick=False):
         fail_exam(promoted, 1)
+    with time_machine.travel(PROMOTED_AT + timedelta(days=339), tick=False):
         fail_exam(promoted, 1)
+    with time_machine.travel(PROMOTED_AT + timedelta(days=343), tick=False):
         with pytest.raises(services.ExamError, match="All 2 re-test attempts were used."):
             services.exam_start(employee=promoted, level=1)
-    run(PROMOTED_AT + timedelta(days=337))
+    run(PROMOTED_AT + timedelta(days=343))
     promoted.refresh_from_db()
     assert promoted.level == 0
     assert selectors.last_demotion(promoted).reason == (
@@ -309,3 +315,21 @@ def test_my_level_page_and_api_show_the_apprentice_task(senior_teacher, client, 
         data = api.get("/api/promotion/me/").json()
     assert 'id="retention-apprentices"' in html and "0 / 1 apprentices brought from level 0 to 1" in html
     assert data["retention"]["apprentices_task"] == 1 and data["retention"]["apprentices_brought"] == 0
+
+
+def test_the_make_up_waits_but_can_always_be_finished_before_the_due_date(promoted):
+    # given: the re-test failed one day before the due date (2027-01-15 10:00)
+    run(PROMOTED_AT + timedelta(days=335))
+    due = PROMOTED_AT + timedelta(days=365)
+    with time_machine.travel(due - timedelta(days=1), tick=False):
+        fail_exam(promoted, 1)
+    # when / then: the 72-hour wait is cut to the last start that still ends by the due date
+    with time_machine.travel(due - timedelta(hours=2), tick=False):
+        with pytest.raises(services.ExamError) as exc:
+            services.exam_start(employee=promoted, level=1)
+        assert exc.value.messages == ["You can start the next level-1 attempt from 2027-01-15 09:20: there is a "
+                                      "waiting period of 72 hours after each attempt."]
+    with time_machine.travel(due - timedelta(minutes=40), tick=False):
+        make_up = pass_exam(promoted, 1)
+    assert make_up.passed and make_up.purpose == "retention"
+    assert make_up.deadline == due
