@@ -148,8 +148,9 @@ def promotion_checklist(employee, level: int | None = None) -> list[ChecklistIte
         items.append(ChecklistItem(
             "query_time", allowed is not None and allowed >= level,
             _("Query-time result allows level %(level)s") % {"level": level},
-            (_("Latest result: %(seconds)s s allows level %(allowed)s")
-             % {"seconds": result.total_seconds, "allowed": allowed if allowed is not None else "–"}
+            (_("Counting result: %(seconds)s s for %(tasks)s tasks allows level %(allowed)s")
+             % {"seconds": result.total_seconds, "tasks": result.task_count,
+                "allowed": allowed if allowed is not None else "–"}
              if result else _("No finished query-time test")),
             {"query_result": result.pk if result else None, "allowed_level": allowed},
         ))

@@ -35,7 +35,9 @@ def main() -> int:
                 missing.append(entry.msgid)
         elif wanted:
             entry.msgstr = wanted
-        elif not entry.msgstr:
+        elif not entry.msgstr or "fuzzy" in entry.flags:
+            # A fuzzy entry is makemessages guessing from a changed msgid; compilemessages
+            # skips it, so the page would show English: it needs a dictionary entry too.
             missing.append(entry.msgid)
         if "fuzzy" in entry.flags and wanted:
             entry.flags.remove("fuzzy")
