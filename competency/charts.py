@@ -30,7 +30,7 @@ def weight_bars_svg(rows: Sequence[tuple[str, float]], *, width: int = 640) -> S
     top = max(w for _, w in rows) or 1
     height = row_h * len(rows) + 10
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="100%" style="max-width:{width}px;height:auto" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
         f'viewBox="0 0 {width} {height}" aria-label="{escape(weights_label())}">'
     ]
     for i, (label, weight) in enumerate(rows):
@@ -56,7 +56,7 @@ def distribution_svg(columns: Sequence[int], *, width: int = 360, height: int = 
     plot_h = height - 50
     pad = 18
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="100%" style="max-width:{width}px;height:auto" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
         f'viewBox="0 0 {width} {height}" aria-label="{escape(distribution_label())}">'
     ]
     for i, size in enumerate(columns):

@@ -4,10 +4,11 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 from config.health import healthz
+from promotion.styles import levels_stylesheet
 
 # The admin login goes through allauth too, so it shares the staff-ID login and its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -17,6 +18,7 @@ admin.site.site_title = _("Training admin")
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("styles/levels.css", levels_stylesheet, name="theme_css"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("people/", include("accounts.urls")),
@@ -37,7 +39,8 @@ urlpatterns = [
     path("promotion/", include("promotion.urls")),
     path("api/promotion/", include("promotion.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file, as the CSP requires.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 if settings.DEBUG:

@@ -228,6 +228,7 @@ def query_test_task(request, pk: int):
         return redirect("knowledgebase:query_test_result", pk=session.pk)
     answer = session.next_answer()
     form, hits, page = _search_hits(request)
+    form.fields["q"].widget.attrs["autofocus"] = True  # the clock runs: the cursor waits in the search box
     context = {"session": session, "answer": answer, "form": form, "hits": hits, "page_number": page,
                "has_more": False, "pick_url": request.path + "answer/", "pick_position": answer.position}
     if request.GET.get("partial"):

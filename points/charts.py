@@ -41,8 +41,8 @@ def cumulative_svg(series: Sequence[tuple[date, int]], *, width: int = 640, heig
         points.append(f"{x(day):.1f},{y(value):.1f}")
         previous = value
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="100%" '
-        f'style="max-width:{width}px;height:auto" viewBox="0 0 {width} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
+        f'viewBox="0 0 {width} {height}" '
         f'aria-label="{escape(balance_chart_label())}">',
         f'<line x1="{left}" y1="{y(0):.1f}" x2="{width - right}" y2="{y(0):.1f}" stroke="{AXIS}"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="{AXIS}"/>',

@@ -35,7 +35,7 @@ def test_my_points_shows_balance_filtered_history_and_chart(client, csr, django_
     # then
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="balance" style="font-size:2rem;margin:0">140<' in html
+    assert 'id="balance" class="big-number">140<' in html
     assert "<svg" in html and "<polyline" in html
     assert "Page 1 of 2" in html
     # when: filtered by rule

@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -117,7 +118,8 @@ def test_certificate_is_printable_for_the_employee_and_hr_only(client, csr, hr, 
     event = services.employee_promote(employee=csr, to_level=1)
     url = reverse("promotion:certificate", args=[event.pk])
     html = login(client, csr).get(url).content.decode()
-    assert "@media print" in html and "Certificate of promotion" in html and csr.name in html
+    assert "/static/promotion/certificate.css" in html and "Certificate of promotion" in html and csr.name in html
+    assert "@media print" in (settings.BASE_DIR / "promotion/static/promotion/certificate.css").read_text()
     assert login(client, hr).get(url).status_code == 200
     assert login(client, reviewer).get(url).status_code == 403
     assert client.get(reverse("promotion:certificate", args=[event.pk + 99])).status_code == 404

@@ -36,6 +36,7 @@ def browser():
                 "--disable-dev-shm-usage", "--window-size=1366,768", "--lang=en-US"):
         options.add_argument(arg)
     options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP violations land in the console
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
     driver.implicitly_wait(0)
     yield driver
