@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts import roles
 from casebase import questions
 from casebase.models import (
     MAX_LEVEL,
@@ -238,6 +239,15 @@ def exam_draw(level: int, count: int, rng: random.Random | None = None, *, exclu
                 chosen.append(case)
                 made.extend(asked)
     return ExamDraw(cases=chosen, questions=questions.number_questions(made))
+
+
+def sees_test_content(user, level: int) -> bool:
+    """True when ``user`` may see what level-``level`` TEST cases hold (an exam's keys):
+    anyone who sits no exams (no accounts.study permission), and an examinee only below
+    their own level — a level they will never be examined on again (their promotion exam
+    is above it, their retention re-test at it). The exam's full view
+    (promotion.selectors.can_view_in_full) and the history library follow it."""
+    return not user.has_perm(roles.STUDY) or level < user.level
 
 
 def history_cases() -> QuerySet[Case]:

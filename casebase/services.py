@@ -216,6 +216,11 @@ def participants_resolve(*, proposer, staff_ids: list[str] | None) -> list[int]:
     return [found[staff_id] for staff_id in wanted]
 
 
+def _participants(pks: list[int]) -> list:
+    """The named participants of a case proposal: co-authors, recused from voting on it."""
+    return list(get_user_model().objects.filter(pk__in=pks))
+
+
 def _voice_fields(*, premise: str, emotion_grade: int | None, transcript: str) -> dict:
     if premise not in Case.Premise.values:
         raise CaseError(_("Choose the premise of the voice case."))
@@ -232,8 +237,9 @@ def case_new_propose(
 ) -> Proposal:
     """Propose a new text case (``tree``) or voice case (``audio`` upload + premise, grade,
     transcript). ``participants``: staff IDs of colleagues who worked on the case with the
-    proposer (participants_resolve; stored as user pks in payload["participants"]).
-    Raises CaseTreeInvalid / ParticipantsInvalid / CaseError."""
+    proposer (participants_resolve; stored as user pks in payload["participants"]; as
+    co-authors they are recused from voting on it). Raises CaseTreeInvalid /
+    ParticipantsInvalid / CaseError."""
     title = (title or "").strip()
     if not title:
         raise CaseError(_("The title is required."))
@@ -254,7 +260,8 @@ def case_new_propose(
         payload["duration_seconds"] = info.duration_seconds
     else:
         raise CaseError(_("Choose a text or a voice case."))
-    return proposal_create(kind=KIND_NEW, proposer=proposer, reason=reason, payload=payload)
+    return proposal_create(kind=KIND_NEW, proposer=proposer, reason=reason, payload=payload,
+                           recused=_participants(participant_pks))
 
 
 def case_payload(case: Case) -> dict:
@@ -308,7 +315,7 @@ def case_revision_propose(
     payload["before"] = before
     payload["participants"] = participant_pks
     return proposal_create(kind=KIND_REVISION, proposer=proposer, reason=reason, payload=payload, target=case,
-                           base_version=case.version)
+                           base_version=case.version, recused=_participants(participant_pks))
 
 
 def _grading(proposal: Proposal) -> tuple[int, str]:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 from accounts import roles
 from casebase.models import Case, CaseCategory
 from casebase.questions import KIND_LABELS
-from casebase.selectors import exam_pool, training_cases_studied
+from casebase.selectors import exam_pool, sees_test_content, training_cases_studied
 from knowledgebase.selectors import counting_query_time_result
 from points.selectors import points_balance
 from promotion.models import (
@@ -485,7 +485,7 @@ def can_view_in_full(user, attempt: ExamAttempt) -> bool:
         return False
     if attempt.status == ExamAttempt.Status.OPEN:  # answers of a running exam could be passed on
         return False
-    return not user.has_perm(roles.STUDY) or attempt.level < user.level
+    return sees_test_content(user, attempt.level)
 
 
 def attempts_viewable_in_full(user, *, staff_id: str = "", level: int | None = None) -> QuerySet[ExamAttempt]:

@@ -207,7 +207,7 @@ def test_a_mentor_is_not_paid_for_an_apprentice_who_caught_up_with_them(ops_mana
     with time_machine.travel(at(days=10), tick=False):
         ready_for(apprentice, 3)
         apprentice.refresh_from_db()
-        for n in range(3):  # the level-3 apprentices, brought up under the apprentice itself
+        for _ in range(3):  # the level-3 apprentices, brought up under the apprentice itself
             junior = UserFactory(roles=["CSR"])
             services.mentorship_create(mentor=apprentice, apprentice=junior, by=ops_manager)
             ready_for(junior, 1)

@@ -1,0 +1,105 @@
+"""Attacks on the case libraries' rules: voting on one's own co-authored case, reading an
+active test case (the keys of an exam) through the history library."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+from casebase import services
+from casebase.models import Case, RetirementCandidate
+from casebase.tests.factories import CaseFactory, category, sample_tree
+from points.models import PointsEntry
+from review.models import Proposal
+from review.selectors import review_queue
+from review.services import MSG_RECUSED, ReviewPermissionDenied, proposal_vote
+from review.tests.factories import committee_member
+
+pytestmark = pytest.mark.django_db
+
+
+def new_case_naming(participant, proposer=None):
+    proposer = proposer or UserFactory(roles=["CSR"])
+    return services.case_new_propose(proposer=proposer, kind="text", title="停机投诉", category_id=category().pk,
+                                     reason="典型", tree=sample_tree(), participants=[participant.staff_id])
+
+
+# --- a named participant is a co-author: no vote on it -------------------------------------
+
+def test_a_committee_member_named_as_participant_cannot_vote_on_the_new_case(api):
+    # given: a member named as a participant of a colleague's new case
+    member = committee_member()
+    proposal = new_case_naming(member)
+    extra = {"points": 50, "level": 1, "split": "test"}
+    # when / then: the service, the API and the queue all refuse it
+    with pytest.raises(ReviewPermissionDenied) as exc:
+        proposal_vote(proposal_id=proposal.pk, reviewer=member, decision="approve", extra=extra)
+    assert str(exc.value) == MSG_RECUSED
+    api.force_authenticate(member)
+    response = api.post(reverse("api-review-votes", args=[proposal.pk]),
+                        {"decision": "approve", "extra": extra}, format="json")
+    assert response.status_code == 403 and response.json() == {"detail": MSG_RECUSED}
+    assert proposal not in review_queue(reviewer=member)
+    assert not PointsEntry.objects.filter(employee=member).exists() and proposal.votes.count() == 0
+
+
+def test_a_committee_member_named_on_a_revision_cannot_vote_on_it(client):
+    member = committee_member()
+    case = CaseFactory(level=1)
+    proposal = services.case_revision_propose(
+        proposer=UserFactory(roles=["CSR"]), case_id=case.pk, base_version=case.version, reason="更清楚",
+        title="停机投诉（修订）", category_id=case.category_id, background=case.background, tree=sample_tree(),
+        participants=[member.staff_id])
+    client.force_login(member)
+    response = client.post(reverse("review:proposal_vote", args=[proposal.pk]),
+                           {"decision": "approve", "points": 20})
+    assert response.status_code == 403
+    assert proposal.votes.count() == 0
+
+
+def test_other_members_still_decide_a_case_naming_a_member():
+    named = committee_member()
+    proposal = new_case_naming(named)
+    for _ in range(3):
+        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
+                      extra={"points": 30, "level": 1, "split": "training"})
+    assert Proposal.objects.get(pk=proposal.pk).status == "applied"
+
+
+# --- the history library never shows an active test case to its examinees ------------------------
+
+def pending_retirement(case: Case) -> None:
+    RetirementCandidate.objects.create(case=case, classicness_snapshot=0, constant_days_snapshot=400)
+
+
+@pytest.mark.parametrize("case_level, visible", [(3, True), (4, False), (5, False)])
+def test_a_reviewer_sees_a_test_case_proposed_for_retirement_only_below_their_level(client, case_level, visible):
+    # given: a level-4 review expert and an active test case the pruning job proposed to retire
+    member = committee_member(level=4)
+    case = CaseFactory(level=case_level, split="test")
+    pending_retirement(case)
+    # when
+    client.force_login(member)
+    response = client.get(reverse("casebase:history_detail", args=[case.pk]))
+    # then: levels 4 (their re-test) and 5 (their promotion exam) stay hidden, like exam attempts
+    assert response.status_code == (200 if visible else 404)
+    if not visible:
+        assert "非常理解您着急" not in response.content.decode()
+
+
+def test_managers_who_sit_no_exam_see_a_test_case_proposed_for_retirement(client, ops_manager):
+    case = CaseFactory(level=5, split="test")
+    pending_retirement(case)
+    client.force_login(ops_manager)
+    response = client.get(reverse("casebase:history_detail", args=[case.pk]))
+    assert response.status_code == 200 and "非常理解您着急" in response.content.decode()
+
+
+def test_a_training_case_proposed_for_retirement_and_a_retired_test_case_stay_readable(client):
+    member = committee_member(level=4)
+    training = CaseFactory(level=5, split="training")
+    pending_retirement(training)
+    retired = CaseFactory(level=5, split="test")
+    Case.objects.filter(pk=retired.pk).update(status=Case.Status.HISTORY)
+    client.force_login(member)
+    assert client.get(reverse("casebase:history_detail", args=[training.pk])).status_code == 200
+    assert client.get(reverse("casebase:history_detail", args=[retired.pk])).status_code == 200
