@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -176,6 +176,19 @@ def training_cases_studied(employee, level: int) -> QuerySet[Case]:
     """Active training cases of ``level`` that ``employee`` marked studied (a case moved to
     the history library no longer counts)."""
     return Case.objects.training().filter(level=level, studies__employee=employee).distinct()
+
+
+def cases_known_to(employee) -> set[int]:
+    """Ids of the cases whose content ``employee`` has seen through their own work: the
+    cases they authored and the targets of case proposals (creation, revision, quality-case
+    application) they proposed, were recused from (a named participant, a contributor) or
+    voted on. An exam never asks an employee about these (promotion.selectors.exam_check
+    leaves them out of the pool). Two queries."""
+    proposals = (Proposal.objects.filter(kind__in=[KIND_NEW, KIND_REVISION, KIND_QUALITY],
+                                         target_type=ContentType.objects.get_for_model(Case), target_id__isnull=False)
+                 .filter(Q(proposer=employee) | Q(votes__reviewer=employee) | Q(recusals__employee=employee)))
+    return (set(proposals.values_list("target_id", flat=True).distinct())
+            | set(Case.objects.filter(author=employee).values_list("pk", flat=True)))
 
 
 def exam_pool(level: int, *, exclude_ids: Collection[int] = ()) -> QuerySet[Case]:

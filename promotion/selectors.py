@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 from accounts import roles
 from casebase.models import Case, CaseCategory
 from casebase.questions import KIND_LABELS
-from casebase.selectors import exam_pool, sees_test_content, training_cases_studied
+from casebase.selectors import cases_known_to, exam_pool, sees_test_content, training_cases_studied
 from knowledgebase.selectors import counting_query_time_result
 from points.selectors import points_balance
 from promotion.models import (
@@ -377,6 +377,7 @@ class ExamCheck:
     needed: int = 0
     available: int = 0
     next_allowed_at: datetime | None = None
+    excluded: frozenset[int] = frozenset()  # cases the draw leaves out
 
     @property
     def allowed(self) -> bool:
@@ -394,7 +395,9 @@ def exam_check(employee, level: int, *, now: datetime | None = None,
     3. the retake policy (retake_verdict): the message gives the local date and time from
        which the next attempt is allowed;
     4. the exam pool: at least exam_pool_needed active test cases of the level that yield
-       questions (without ``exclude_case_ids``) — otherwise refused, never a short exam.
+       questions, without ``exclude_case_ids`` and the cases the employee knows from their
+       own work (casebase.selectors.cases_known_to: authored, proposed, named on or voted
+       on) — otherwise refused, never a short exam.
 
     An open attempt is not considered here (exam_start resumes it)."""
     now = now or timezone.now()
@@ -439,7 +442,8 @@ def exam_check(employee, level: int, *, now: datetime | None = None,
                                                   "hours": check.config.retake_wait_hours}
         return check
     check.needed = exam_pool_needed(check.requirement, check.config)
-    check.available = exam_pool(level, exclude_ids=exclude_case_ids).count()
+    check.excluded = frozenset(exclude_case_ids) | cases_known_to(employee)
+    check.available = exam_pool(level, exclude_ids=check.excluded).count()
     if check.available < check.needed:
         check.refusal = _(MSG_POOL_SHORT) % {"level": level, "needed": check.needed, "available": check.available}
     return check

@@ -309,9 +309,10 @@ def exam_start(*, employee, level: int, rng: random.Random | None = None,
     retake policy, exam pool — and a refusal raises ExamError with its exact message, with
     nothing drawn and no attempt written. Otherwise the level's exam_case_count cases are
     drawn from the pool (least exposed first, random among equals; without
-    ``exclude_case_ids``), their questions (with answers) are stored on the attempt, and
-    each drawn case's exposure (exam use) is counted. A retention re-test ends at the
-    period's due date at the latest. Raises ExamError."""
+    ``exclude_case_ids`` nor the cases the employee knows from their own work), their
+    questions (with answers) are stored on the attempt, and each drawn case's exposure (exam
+    use) is counted. A retention re-test ends at the period's due date at the latest.
+    Raises ExamError."""
     exam_expire_overdue(employee=employee)
     return _exam_start(employee=employee, level=level, rng=rng, exclude_case_ids=exclude_case_ids)
 
@@ -333,7 +334,7 @@ def _exam_start(*, employee, level: int, rng: random.Random | None,
     if not check.allowed:
         raise ExamError(check.refusal)
     req = check.requirement
-    draw = exam_draw(level, req.exam_case_count, rng or random.SystemRandom(), exclude_ids=exclude_case_ids,
+    draw = exam_draw(level, req.exam_case_count, rng or random.SystemRandom(), exclude_ids=check.excluded,
                      max_per_case=check.config.max_questions_per_case)
     if len(draw.cases) < req.exam_case_count:  # cases that yield nothing after all: never a short exam
         raise ExamError(_(MSG_POOL_SHORT) % {"level": level, "needed": check.needed, "available": len(draw.cases)})

@@ -11,6 +11,9 @@ import time_machine
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
+from casebase import services as case_services
+from casebase.models import Case
+from casebase.tests.factories import category, sample_tree
 from points.models import PointsEntry
 from points.selectors import points_balance
 from promotion import selectors, services
@@ -25,6 +28,9 @@ from promotion.tests.factories import (
     sit_query_test,
     study_all,
 )
+from review.models import Proposal
+from review.services import proposal_vote
+from review.tests.factories import committee_member
 
 pytestmark = pytest.mark.django_db
 PROMOTED_AT = datetime(2026, 1, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -262,3 +268,60 @@ def test_a_promotion_exam_keeps_its_full_time_limit(csr):
     with time_machine.travel(PROMOTED_AT, tick=False):
         attempt = services.exam_start(employee=csr, level=1)
     assert attempt.deadline == PROMOTED_AT + timedelta(minutes=40)
+
+
+# --- nobody is examined on a case they wrote or judged ----------------------------------------
+
+def graded_test_case(proposer, level: int, voters=None, participants=()):
+    """A new case ``proposer`` wrote, graded by the committee into the level's TEST set."""
+    proposal = case_services.case_new_propose(
+        proposer=proposer, kind="text", title=f"自己写的案例{proposer.pk}", category_id=category().pk, reason="典型",
+        tree=sample_tree(), participants=[p.staff_id for p in participants])
+    for voter in voters or [committee_member() for _ in range(3)]:
+        proposal_vote(proposal_id=proposal.pk, reviewer=voter, decision="approve",
+                      extra={"points": 30, "level": level, "split": "test"})
+    return Case.objects.get(pk=Proposal.objects.get(pk=proposal.pk).target_id)
+
+
+def test_an_author_is_never_examined_on_their_own_test_case(csr, api):
+    # given: the CSR's own case in the level-1 test set, the least exposed of 11
+    own = graded_test_case(csr, 1)
+    Case.objects.filter(pk__in=[c.pk for c in make_test_cases(1, 10)]).update(exam_uses=5)
+    # when
+    attempt = services.exam_start(employee=csr, level=1)
+    api.force_authenticate(csr)
+    shown = api.get(reverse("api-promotion-exam", args=[attempt.pk])).json()
+    # then: the other ten are drawn, never the one they wrote
+    assert own.pk not in attempt.case_ids and len(attempt.case_ids) == 10
+    assert own.pk not in {q["case_id"] for q in shown["questions"]}
+    assert Case.objects.get(pk=own.pk).exam_uses == 0
+
+
+def test_a_pool_that_is_full_only_with_the_examinees_own_case_is_refused(csr, client):
+    # given: ten level-1 test cases, one of which a named participant of it sits the exam
+    graded_test_case(UserFactory(roles=["CSR"]), 1, participants=[csr])
+    make_test_cases(1, 9)
+    expected = ("The level-1 exam is not available yet: it needs 10 test cases with questions and the level's test "
+                "set has 9. Please try again later.")
+    # when / then: refused, never a short exam, on the page too
+    with pytest.raises(services.ExamError) as exc:
+        services.exam_start(employee=csr, level=1)
+    assert exc.value.messages == [expected]
+    client.force_login(csr)
+    html = client.get(reverse("promotion:exam_home")).content.decode()
+    assert expected.replace("'", "&#x27;") in html and "Start the exam" not in html
+    assert not ExamAttempt.objects.filter(employee=csr).exists()
+    # while a colleague who had no part in it sits the full exam
+    assert len(services.exam_start(employee=UserFactory(roles=["CSR"]), level=1).case_ids) == 10
+
+
+def test_a_committee_member_is_never_examined_on_a_case_they_graded():
+    # given: three level-4 members graded a colleague's case into the level-5 test set
+    voters = [committee_member(level=4) for _ in range(3)]
+    own = graded_test_case(UserFactory(roles=["CSR"]), 5, voters=voters)
+    Case.objects.filter(pk__in=[c.pk for c in make_test_cases(5, 10)]).update(exam_uses=5)
+    # when: one of them sits the level-5 promotion exam
+    attempt = services.exam_start(employee=voters[0], level=5)
+    # then
+    assert own.pk not in attempt.case_ids and len(attempt.case_ids) == 10
+    assert selectors.exam_check(voters[1], 5).excluded == {own.pk}
