@@ -11,7 +11,7 @@ from casebase.tests.factories import CaseFactory, category, sample_tree
 from points.models import PointsEntry
 from review.models import Proposal
 from review.selectors import review_queue
-from review.services import MSG_RECUSED, ReviewPermissionDenied, proposal_vote
+from review.services import MSG_RECUSED, ReviewPermissionDenied, proposal_vote, proposal_withdraw
 from review.tests.factories import committee_member
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +103,67 @@ def test_a_training_case_proposed_for_retirement_and_a_retired_test_case_stay_re
     client.force_login(member)
     assert client.get(reverse("casebase:history_detail", args=[training.pk])).status_code == 200
     assert client.get(reverse("casebase:history_detail", args=[retired.pk])).status_code == 200
+
+
+# --- a quality-case application is judged once per case version ---------------------------------
+
+def accepted_case_of(author):
+    proposal = services.case_new_propose(proposer=author, kind="text", title="停机投诉", category_id=category().pk,
+                                         reason="典型", tree=sample_tree())
+    for _ in range(3):
+        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
+                      extra={"points": 30, "level": 1, "split": "training"})
+    return Case.objects.get(pk=Proposal.objects.get(pk=proposal.pk).target_id)
+
+
+def reject(proposal, members):
+    for member in members:
+        proposal_vote(proposal_id=proposal.pk, reviewer=member, decision="reject", comment="一般")
+
+
+def test_a_rejected_quality_case_application_cannot_be_sent_again_on_the_same_version(client, api):
+    # given: the author's application rejected by two members (each paid the case-review rule)
+    author = UserFactory(roles=["CSR"])
+    case = accepted_case_of(author)
+    members = [committee_member(), committee_member()]
+    reject(services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好"), members)
+    paid = PointsEntry.objects.filter(employee__in=members).count()
+    # when: the same version again, through the service, the case page and the API
+    with pytest.raises(services.CaseError) as exc:
+        services.quality_case_apply(applicant=author, case_id=case.pk, statement="再评一次")
+    client.force_login(author)
+    page = client.post(reverse("casebase:quality_apply", args=[case.pk]), {"statement": "再评一次"})
+    api.force_authenticate(author)
+    response = api.post(reverse("api-review-proposals"),
+                        {"kind": "quality_case", "case_id": case.pk, "statement": "再评一次"}, format="json")
+    # then: refused everywhere; nothing more for the members to vote on (or be paid for)
+    assert str(exc.value) == services.MSG_QUALITY_JUDGED
+    assert page.status_code == 400 and "already judged this version" in page.content.decode()
+    assert response.status_code == 400 and response.json() == {"detail": services.MSG_QUALITY_JUDGED}
+    assert Proposal.objects.filter(kind="quality_case").count() == 1
+    assert PointsEntry.objects.filter(employee__in=members).count() == paid == 2
+
+
+def test_an_application_withdrawn_after_a_vote_counts_as_judged_but_one_withdrawn_unseen_does_not():
+    author = UserFactory(roles=["CSR"])
+    case = accepted_case_of(author)
+    untouched = services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好")
+    proposal_withdraw(proposal_id=untouched.pk, user=author)
+    voted = services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好")
+    reject(voted, [committee_member()])
+    proposal_withdraw(proposal_id=voted.pk, user=author)
+    with pytest.raises(services.CaseError, match="already judged this version"):
+        services.quality_case_apply(applicant=author, case_id=case.pk, statement="再评一次")
+
+
+def test_after_an_accepted_revision_the_new_version_may_apply():
+    author = UserFactory(roles=["CSR"])
+    case = accepted_case_of(author)
+    reject(services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好"),
+           [committee_member(), committee_member()])
+    revision = services.case_revision_propose(
+        proposer=author, case_id=case.pk, base_version=case.version, reason="补充回访", title="停机投诉（修订）",
+        category_id=case.category_id, background=case.background, tree=sample_tree())
+    for _ in range(3):
+        proposal_vote(proposal_id=revision.pk, reviewer=committee_member(), decision="approve", extra={"points": 10})
+    assert services.quality_case_apply(applicant=author, case_id=case.pk, statement="新版本").base_version == 2
