@@ -66,3 +66,23 @@ def test_a_pending_applicant_cannot_vote_on_another_application(api):
                         format="json")
     assert response.status_code == 403 and response.json() == {"detail": services.MSG_NOT_MEMBER}
     assert application.proposal.votes.count() == 0
+
+
+@pytest.mark.parametrize("body", [[], [{"decision": "approve"}], "approve", None, 7])
+@pytest.mark.parametrize("endpoint", ["votes", "applications", "proposals", "case-proposals", "promote",
+                                      "mentorships"])
+def test_a_json_body_that_is_not_an_object_is_a_400_everywhere_a_rule_is_decided(api, ops_manager, body, endpoint):
+    # given: a member (who may vote, apply, propose) — or a manager for the pairing endpoint
+    user = ops_manager if endpoint == "mentorships" else committee_member()
+    proposal = RevisionProposalFactory()
+    url = {"votes": reverse("api-review-votes", args=[proposal.pk]), "applications": reverse("api-review-applications"),
+           "proposals": reverse("api-review-proposals"), "case-proposals": reverse("api-cases-proposals"),
+           "promote": reverse("api-promotion-promote"),
+           "mentorships": reverse("api-promotion-mentorships")}[endpoint]
+    api.force_authenticate(user)
+    # when
+    response = api.post(url, body, format="json")
+    # then: a 400 with a message, nothing decided
+    assert response.status_code == 400, response.content
+    assert response.json()
+    assert proposal.votes.count() == 0 and Proposal.objects.count() == 1
