@@ -1,12 +1,14 @@
 """Attacks on the case libraries' rules: voting on one's own co-authored case, reading an
 active test case (the keys of an exam) through the history library."""
 
+import random
+
 import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from casebase import services
-from casebase.models import Case, RetirementCandidate
+from casebase import questions, services
+from casebase.models import Case, CaseNode, RetirementCandidate
 from casebase.tests.factories import CaseFactory, category, sample_tree
 from points.models import PointsEntry
 from review.models import Proposal
@@ -167,3 +169,22 @@ def test_after_an_accepted_revision_the_new_version_may_apply():
     for _ in range(3):
         proposal_vote(proposal_id=revision.pk, reviewer=committee_member(), decision="approve", extra={"points": 10})
     assert services.quality_case_apply(applicant=author, case_id=case.pk, statement="新版本").base_version == 2
+
+
+# --- one exam question gives no other away ---------------------------------------------------
+
+def test_the_best_reply_is_never_asked_next_to_its_own_rationales():
+    # given: a decision point whose best reply has two rationales and whose alternative has one
+    case = CaseFactory(split="test")
+    nodes = list(CaseNode.objects.filter(case=case).order_by("order", "pk"))
+    best = CaseNode.objects.get(case=case, role="csr", is_best=True, parent__parent__isnull=True)
+    for seed in range(30):
+        made = questions.case_questions(case, nodes, random.Random(seed), max_per_case=6)
+        kinds = [q["kind"] for q in made if q["customer"] == best.parent.text]
+        # then: "choose the main rationale" lists mostly the best reply's rationales, which an
+        # examinee matches to a reply, so it is never asked beside "choose the best reply"
+        assert not {"best_reply", "main_rationale"} <= set(kinds), (seed, kinds)
+        rationale_question = next((q for q in made if q["kind"] == "main_rationale"), None)
+        if rationale_question:
+            texts = {o["text"] for o in rationale_question["options"]}
+            assert set(best.rationales) <= texts
