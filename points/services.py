@@ -131,13 +131,16 @@ def _same_employee(entry: PointsEntry, employee) -> PointsEntry:
 @transaction.atomic
 def points_reverse(*, entry_id: int, by, reason: str) -> PointsEntry:
     """Write the row that cancels entry ``entry_id`` (same employee and rule, opposite amount,
-    source "reversal:<id>"). Raises PointsEntry.DoesNotExist, PermissionDenied or
-    ValidationError (already reversed, a reversal, no reason)."""
+    source "reversal:<id>"). Raises PointsEntry.DoesNotExist, PermissionDenied (also for
+    one's own entry: nobody corrects their own points) or ValidationError (already reversed,
+    a reversal, no reason)."""
     if not by.has_perm(points_roles.CORRECT_ENTRIES):
         raise PermissionDenied
     if not (reason or "").strip():
         raise ValidationError(_(MSG_REASON_REQUIRED))
     original = PointsEntry.objects.select_for_update().select_related("rule").get(pk=entry_id)
+    if original.employee_id == by.pk:
+        raise PermissionDenied
     if original.reverses_id is not None:
         raise ValidationError(_(MSG_CANNOT_REVERSE_REVERSAL))
     if PointsEntry.objects.filter(reverses=original).exists():
@@ -303,11 +306,13 @@ def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[
 @transaction.atomic
 def qc_group_complete(*, group_id: int, by) -> list[PointsEntry]:
     """Mark the group's topic completed and pay each member the topic's points (source
-    "qc:<group_id>:<employee_id>"). Raises QCGroup.DoesNotExist, PermissionDenied or
-    ValidationError (already completed)."""
+    "qc:<group_id>:<employee_id>"). Raises QCGroup.DoesNotExist, PermissionDenied (also for a
+    member of the group: nobody pays themselves) or ValidationError (already completed)."""
     if not by.has_perm(points_roles.MANAGE_QC_TOPICS):
         raise PermissionDenied
     group = QCGroup.objects.select_for_update().select_related("topic").get(pk=group_id)
+    if group.members.filter(employee=by).exists():
+        raise PermissionDenied
     if group.status == QCGroup.Status.COMPLETED:
         raise ValidationError(_(MSG_GROUP_COMPLETED))
     entries = [

@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from points import services
 from points.models import PointsEntry, VolunteerSheet
+from points.tests.factories import QCTopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +55,29 @@ def test_a_manager_cannot_import_a_volunteer_sheet_that_pays_themselves(client, 
     # and another manager imports it as usual
     other = UserFactory(roles=["Training manager"])
     assert services.volunteer_sheet_import(file_name="week10.csv", content=content, imported_by=other).row_count == 2
+
+
+def test_a_manager_cannot_reverse_a_deduction_of_their_own():
+    # given: a colleague deducted 100 points from the manager
+    manager = manager_who_is_a_csr()
+    penalty = services.points_correct(employee=manager, amount=-100, by=manager_who_is_a_csr(), reason="违规")
+    # when / then
+    with pytest.raises(PermissionDenied):
+        services.points_reverse(entry_id=penalty.pk, by=manager, reason="撤销")
+    assert sum(PointsEntry.objects.filter(employee=manager).values_list("amount", flat=True)) == -100
+
+
+def test_a_manager_cannot_complete_a_qc_topic_of_a_group_they_are_in(api):
+    # given: a QC group with the manager among its members
+    manager = manager_who_is_a_csr()
+    topic = QCTopicFactory(points_per_member=25)
+    a, b = UserFactory(roles=["CSR"]), UserFactory(roles=["CSR"])
+    group = services.qc_group_claim(topic_id=topic.pk, creator=manager, name="A组", member_staff_ids=[a.staff_id,
+                                                                                                       b.staff_id])
+    # when / then: the service and the API refuse; another manager completes it
+    with pytest.raises(PermissionDenied):
+        services.qc_group_complete(group_id=group.pk, by=manager)
+    api.force_authenticate(manager)
+    assert api.post(reverse("api-points-qc-complete", args=[group.pk])).status_code == 403
+    assert not PointsEntry.objects.exists()
+    assert len(services.qc_group_complete(group_id=group.pk, by=UserFactory(roles=["Training manager"]))) == 3
