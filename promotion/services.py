@@ -371,10 +371,11 @@ def exam_submit(*, attempt_id: int, employee, answers: dict[str, str]) -> ExamAt
 
 @transaction.atomic
 def mentorship_create(*, mentor, apprentice, by) -> Mentorship:
-    """Pair ``mentor`` with ``apprentice`` (managers only). The mentor's level must allow
-    mentoring (Level.can_mentor) and be above the apprentice's; one active mentor per
-    apprentice. Raises PermissionDenied or ValidationError."""
-    if not by.has_perm(roles.MANAGE_OPERATIONS):
+    """Pair ``mentor`` with ``apprentice`` (managers only, never in a pair of their own: the
+    mentor is paid). The mentor's level must allow mentoring (Level.can_mentor) and be above
+    the apprentice's; one active mentor per apprentice. Raises PermissionDenied or
+    ValidationError."""
+    if not by.has_perm(roles.MANAGE_OPERATIONS) or by.pk in (mentor.pk, apprentice.pk):
         raise PermissionDenied
     if mentor.pk == apprentice.pk:
         raise ValidationError(_(MSG_MENTOR_SELF))

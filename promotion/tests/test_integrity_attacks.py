@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
@@ -17,7 +18,7 @@ from casebase.tests.factories import category, sample_tree
 from points.models import PointsEntry
 from points.selectors import points_balance
 from promotion import selectors, services
-from promotion.models import ExamAttempt, RetentionPeriod
+from promotion.models import ExamAttempt, Mentorship, RetentionPeriod
 from promotion.tests.factories import (
     correct_answers,
     earn_points,
@@ -325,3 +326,23 @@ def test_a_committee_member_is_never_examined_on_a_case_they_graded():
     # then
     assert own.pk not in attempt.case_ids and len(attempt.case_ids) == 10
     assert selectors.exam_check(voters[1], 5).excluded == {own.pk}
+
+
+# --- nobody pairs themselves ---------------------------------------------------------------------
+
+def test_a_manager_who_is_a_csr_cannot_pair_themselves_as_a_mentor(csr, client, api):
+    # given: an operations manager who is also a level-3 CSR (200 points per apprentice promoted)
+    manager = UserFactory(level=3, roles=["CSR", "Operations manager"])
+    # when / then: the service, the page and the API refuse; nothing is paired
+    with pytest.raises(PermissionDenied):
+        services.mentorship_create(mentor=manager, apprentice=csr, by=manager)
+    client.force_login(manager)
+    page = client.post(reverse("promotion:mentorship_create"), {"mentor": manager.staff_id, "apprentice": csr.staff_id})
+    api.force_authenticate(manager)
+    response = api.post(reverse("api-promotion-mentorships"), {"mentor": manager.staff_id, "apprentice": csr.staff_id},
+                        format="json")
+    assert page.status_code == 403 and response.status_code == 403
+    assert not Mentorship.objects.exists()
+    # another manager may pair them
+    other = UserFactory(roles=["Operations manager"])
+    assert services.mentorship_create(mentor=manager, apprentice=csr, by=other).mentor == manager
