@@ -109,7 +109,7 @@ class ProposalCreateView(APIView):
 
     @extend_schema(request=NewTextCaseInput, responses={201: ProposalSerializer})
     def post(self, request):
-        kind = request.data.get("kind")
+        kind = request.data.get("kind") if isinstance(request.data, dict) else None  # a list: no kind
         if kind == services.KIND_NEW:
             data = NewTextCaseInput(data=request.data)
             data.is_valid(raise_exception=True)

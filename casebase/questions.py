@@ -9,8 +9,9 @@ Text cases — candidates, by customer turn C (a turn of the dialogue tree):
 * ``best_reply`` at a decision point (C has two or more alternative replies): choose the
   reply marked best; the options are the alternatives.
 * ``main_rationale`` at a decision point: choose the main (first) rationale of the best
-  reply among its rationales and the other replies' main rationales. The best reply's text
-  is not shown, so it does not give ``best_reply`` away.
+  reply among its rationales and the other replies' main rationales. Most of its options are
+  the best reply's rationales, which an examinee can match to a reply, so it is never asked
+  beside ``best_reply`` at the same turn.
 * ``rationale_order`` at C whose recommended reply (the only or the best one) has two or
   more ranked rationales: order them by importance; the options are orderings (the case's
   order and up to three shuffled ones). The reply itself is not shown (it is the answer of
@@ -25,9 +26,8 @@ Voice cases: ``premise`` (service defect / emotion turned around) and ``emotion_
 Rules that keep one question from giving another away:
 
 * questions show only customer turns, never a CSR reply (any reply could be an answer);
-* per customer turn C at most one question about its reply (``best_reply``, ``shown_reply``,
-  ``rationale_order``), except the pair ``best_reply`` + ``main_rationale`` at the same
-  decision point (the latter does not show the best reply);
+* per customer turn C at most one question about its reply (``best_reply``,
+  ``main_rationale``, ``shown_reply``, ``rationale_order``);
 * when the customer's emotion at C is asked, no other question of the case shows it;
 * options never repeat the correct text (nor each other), and a question with fewer than two
   distinct options is not asked.
@@ -344,9 +344,7 @@ def _compatible(candidate: _Candidate, chosen: list[_Candidate]) -> bool:
         if other.kind == candidate.kind and other.turn == candidate.turn and candidate.turn is not None:
             return False
         if candidate.reply_question and other.reply_question and other.turn == candidate.turn:
-            pair = {candidate.kind, other.kind}
-            if pair != {BEST_REPLY, MAIN_RATIONALE}:
-                return False
+            return False
     return True
 
 

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts import roles
 from casebase import questions
 from casebase.models import (
     MAX_LEVEL,
@@ -177,6 +178,19 @@ def training_cases_studied(employee, level: int) -> QuerySet[Case]:
     return Case.objects.training().filter(level=level, studies__employee=employee).distinct()
 
 
+def cases_known_to(employee) -> set[int]:
+    """Ids of the cases whose content ``employee`` has seen through their own work: the
+    cases they authored and the targets of case proposals (creation, revision, quality-case
+    application) they proposed, were recused from (a named participant, a contributor) or
+    voted on. An exam never asks an employee about these (promotion.selectors.exam_check
+    leaves them out of the pool). Two queries."""
+    proposals = (Proposal.objects.filter(kind__in=[KIND_NEW, KIND_REVISION, KIND_QUALITY],
+                                         target_type=ContentType.objects.get_for_model(Case), target_id__isnull=False)
+                 .filter(Q(proposer=employee) | Q(votes__reviewer=employee) | Q(recusals__employee=employee)))
+    return (set(proposals.values_list("target_id", flat=True).distinct())
+            | set(Case.objects.filter(author=employee).values_list("pk", flat=True)))
+
+
 def exam_pool(level: int, *, exclude_ids: Collection[int] = ()) -> QuerySet[Case]:
     """The exam pool of ``level``: active TEST cases that yield questions
     (questions.with_question_flag), without the cases in ``exclude_ids``."""
@@ -238,6 +252,15 @@ def exam_draw(level: int, count: int, rng: random.Random | None = None, *, exclu
                 chosen.append(case)
                 made.extend(asked)
     return ExamDraw(cases=chosen, questions=questions.number_questions(made))
+
+
+def sees_test_content(user, level: int) -> bool:
+    """True when ``user`` may see what level-``level`` TEST cases hold (an exam's keys):
+    anyone who sits no exams (no accounts.study permission), and an examinee only below
+    their own level — a level they will never be examined on again (their promotion exam
+    is above it, their retention re-test at it). The exam's full view
+    (promotion.selectors.can_view_in_full) and the history library follow it."""
+    return not user.has_perm(roles.STUDY) or level < user.level
 
 
 def history_cases() -> QuerySet[Case]:

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,6 +77,9 @@ MSG_QUALITY_OPEN = gettext_noop("This case already has an open quality-case appl
 MSG_QUALITY_PASSED = gettext_noop(
     "This case already passed a quality-case review; it may apply again after a later accepted revision.")
 MSG_QUALITY_STATEMENT = gettext_noop("Say why the case is a quality case.")
+MSG_QUALITY_JUDGED = gettext_noop(
+    "The committee already judged this version of the case in a quality-case review; it may apply again after a "
+    "later accepted revision.")
 
 
 class CaseError(ReviewError):
@@ -216,6 +219,11 @@ def participants_resolve(*, proposer, staff_ids: list[str] | None) -> list[int]:
     return [found[staff_id] for staff_id in wanted]
 
 
+def _participants(pks: list[int]) -> list:
+    """The named participants of a case proposal: co-authors, recused from voting on it."""
+    return list(get_user_model().objects.filter(pk__in=pks))
+
+
 def _voice_fields(*, premise: str, emotion_grade: int | None, transcript: str) -> dict:
     if premise not in Case.Premise.values:
         raise CaseError(_("Choose the premise of the voice case."))
@@ -232,8 +240,9 @@ def case_new_propose(
 ) -> Proposal:
     """Propose a new text case (``tree``) or voice case (``audio`` upload + premise, grade,
     transcript). ``participants``: staff IDs of colleagues who worked on the case with the
-    proposer (participants_resolve; stored as user pks in payload["participants"]).
-    Raises CaseTreeInvalid / ParticipantsInvalid / CaseError."""
+    proposer (participants_resolve; stored as user pks in payload["participants"]; as
+    co-authors they are recused from voting on it). Raises CaseTreeInvalid /
+    ParticipantsInvalid / CaseError."""
     title = (title or "").strip()
     if not title:
         raise CaseError(_("The title is required."))
@@ -254,7 +263,8 @@ def case_new_propose(
         payload["duration_seconds"] = info.duration_seconds
     else:
         raise CaseError(_("Choose a text or a voice case."))
-    return proposal_create(kind=KIND_NEW, proposer=proposer, reason=reason, payload=payload)
+    return proposal_create(kind=KIND_NEW, proposer=proposer, reason=reason, payload=payload,
+                           recused=_participants(participant_pks))
 
 
 def case_payload(case: Case) -> dict:
@@ -308,7 +318,7 @@ def case_revision_propose(
     payload["before"] = before
     payload["participants"] = participant_pks
     return proposal_create(kind=KIND_REVISION, proposer=proposer, reason=reason, payload=payload, target=case,
-                           base_version=case.version)
+                           base_version=case.version, recused=_participants(participant_pks))
 
 
 def _grading(proposal: Proposal) -> tuple[int, str]:
@@ -381,7 +391,9 @@ def quality_case_check(*, case: Case, applicant, contributors: list | None = Non
     case page and the apply page all call it). Raises ReviewPermissionDenied when
     ``applicant`` is not one of the case's contributors (casebase.selectors.case_contributors),
     CaseError when the case has an open application, or already passed and was not revised
-    (an accepted revision) since: it may apply again only with new work to judge. The
+    (an accepted revision) since: it may apply again only with new work to judge. Likewise
+    a version whose application was rejected, or withdrawn after a vote, is not judged
+    again (every vote pays the member, so re-applying would farm review points). The
     caller fetched an ACTIVE case."""
     contributors = case_contributors(case) if contributors is None else contributors
     if applicant.pk not in {c.employee.pk for c in contributors}:
@@ -393,6 +405,9 @@ def quality_case_check(*, case: Case, applicant, contributors: list | None = Non
     if passed is not None and not _case_proposals(case, KIND_REVISION).filter(
             status=Proposal.Status.APPLIED, decided_at__gt=passed).exists():
         raise CaseError(_(MSG_QUALITY_PASSED))
+    if (_case_proposals(case, KIND_QUALITY).filter(base_version=case.version)
+            .filter(Q(status=Proposal.Status.REJECTED) | Q(votes__isnull=False)).exists()):
+        raise CaseError(_(MSG_QUALITY_JUDGED))
 
 
 @transaction.atomic

@@ -269,10 +269,15 @@ def history_list(request):
 @require_GET
 @permission_required(VIEW_HISTORY, raise_exception=True)
 def history_detail(request, pk: int):
-    """Read-only view of a case in the history library (or one proposed for retirement)."""
+    """Read-only view of a case in the history library (or one proposed for retirement: an
+    active test case only for those who may see its level's test cases — it is still drawn
+    into exams)."""
     case = get_object_or_404(Case.objects.select_related("category"), pk=pk)
     if case.status != Case.Status.HISTORY and not case.retirement_candidates.filter(
             status=RetirementCandidate.Status.PENDING).exists():
+        raise Http404
+    if (case.status == Case.Status.ACTIVE and case.split == Case.Split.TEST
+            and not selectors.sees_test_content(request.user, case.level)):
         raise Http404
     return render(request, "casebase/history_detail.html", {
         "case": case, "tree": selectors.case_tree(case) if case.is_text else None,

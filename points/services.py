@@ -49,6 +49,7 @@ MSG_SHEET_ROW_PAID_MEANWHILE = gettext_noop("Another import paid a row of this s
 MSG_TOKEN_TOO_LONG = gettext_noop("The form token is too long.")
 MAX_TOKEN_LENGTH = 64  # "manual:<token>" must fit PointsEntry.source
 MSG_SHEET_BUSY = gettext_noop("This sheet is being imported by somebody else right now.")
+MSG_SHEET_OWN_ROW = gettext_noop("%(staff_id)s is you: a row paying the importer is imported by another manager.")
 
 
 def points_event_record(*, kind: str, actor=None, data: dict[str, Any] | None = None) -> PointsEvent:
@@ -130,13 +131,16 @@ def _same_employee(entry: PointsEntry, employee) -> PointsEntry:
 @transaction.atomic
 def points_reverse(*, entry_id: int, by, reason: str) -> PointsEntry:
     """Write the row that cancels entry ``entry_id`` (same employee and rule, opposite amount,
-    source "reversal:<id>"). Raises PointsEntry.DoesNotExist, PermissionDenied or
-    ValidationError (already reversed, a reversal, no reason)."""
+    source "reversal:<id>"). Raises PointsEntry.DoesNotExist, PermissionDenied (also for
+    one's own entry: nobody corrects their own points) or ValidationError (already reversed,
+    a reversal, no reason)."""
     if not by.has_perm(points_roles.CORRECT_ENTRIES):
         raise PermissionDenied
     if not (reason or "").strip():
         raise ValidationError(_(MSG_REASON_REQUIRED))
     original = PointsEntry.objects.select_for_update().select_related("rule").get(pk=entry_id)
+    if original.employee_id == by.pk:
+        raise PermissionDenied
     if original.reverses_id is not None:
         raise ValidationError(_(MSG_CANNOT_REVERSE_REVERSAL))
     if PointsEntry.objects.filter(reverses=original).exists():
@@ -158,8 +162,9 @@ def points_reverse(*, entry_id: int, by, reason: str) -> PointsEntry:
 def points_correct(*, employee, amount: int, by, reason: str, token: str | None = None) -> PointsEntry:
     """A manual correction (a non-zero amount within the "manual_correction" rule's range,
     ±200 by default; AmountInvalid otherwise) by someone allowed to correct entries.
-    ``token`` (from the form, e.g. a UUID rendered with it) makes a double submit pay once."""
-    if not by.has_perm(points_roles.CORRECT_ENTRIES):
+    ``token`` (from the form, e.g. a UUID rendered with it) makes a double submit pay once.
+    Nobody corrects their own points (a manager who is also a CSR): PermissionDenied."""
+    if not by.has_perm(points_roles.CORRECT_ENTRIES) or employee.pk == by.pk:
         raise PermissionDenied
     if not (reason or "").strip():
         raise ValidationError(_(MSG_REASON_REQUIRED))
@@ -301,11 +306,13 @@ def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[
 @transaction.atomic
 def qc_group_complete(*, group_id: int, by) -> list[PointsEntry]:
     """Mark the group's topic completed and pay each member the topic's points (source
-    "qc:<group_id>:<employee_id>"). Raises QCGroup.DoesNotExist, PermissionDenied or
-    ValidationError (already completed)."""
+    "qc:<group_id>:<employee_id>"). Raises QCGroup.DoesNotExist, PermissionDenied (also for a
+    member of the group: nobody pays themselves) or ValidationError (already completed)."""
     if not by.has_perm(points_roles.MANAGE_QC_TOPICS):
         raise PermissionDenied
     group = QCGroup.objects.select_for_update().select_related("topic").get(pk=group_id)
+    if group.members.filter(employee=by).exists():
+        raise PermissionDenied
     if group.status == QCGroup.Status.COMPLETED:
         raise ValidationError(_(MSG_GROUP_COMPLETED))
     entries = [
@@ -354,7 +361,8 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
     earlier sheet is a line error (MSG_SHEET_ROW_PAID). Each row pays under the source
     volunteer_row_source(employee, date), unique in the ledger, so even two imports racing
     cannot pay one person's day twice. Two genuine rows for one person on one day (two
-    shifts) must be added up into one row by the canteen."""
+    shifts) must be added up into one row by the canteen. A row paying the importer is a
+    line error (MSG_SHEET_OWN_ROW): nobody pays themselves."""
     if not imported_by.has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS):
         raise PermissionDenied
     rule = _rule(PointRule.VOLUNTEER_SHEET)
@@ -370,6 +378,10 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
     if previous is not None:
         raise ValidationError(_(MSG_SHEET_DUPLICATE) % {
             "id": previous.pk, "date": timezone.localtime(previous.imported_at).date().isoformat()})
+    own = [(row.line, _(MSG_SHEET_OWN_ROW) % {"staff_id": row.staff_id}) for row in rows
+           if row.employee.pk == imported_by.pk]
+    if own:
+        raise VolunteerSheetRejected(own)
     _refuse_paid_rows(rows)
     try:
         with transaction.atomic():

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 from accounts import roles
 from casebase.models import Case, CaseCategory
 from casebase.questions import KIND_LABELS
-from casebase.selectors import exam_pool, training_cases_studied
+from casebase.selectors import cases_known_to, exam_pool, sees_test_content, training_cases_studied
 from knowledgebase.selectors import counting_query_time_result
 from points.selectors import points_balance
 from promotion.models import (
@@ -106,7 +106,8 @@ def apprentices_brought(mentor, from_level: int, *, since: datetime | None = Non
 
 def promotion_checklist(employee, level: int | None = None) -> list[ChecklistItem]:
     """The requirements of promotion to ``level`` (default: the employee's next level), each
-    met or not; [] at the top level or when the level has no requirement row."""
+    met or not; [] at the top level or when the level has no requirement row. Points, the
+    exam and the query-time result count only from the last level change."""
     level = employee.level + 1 if level is None else level
     if level > MAX_LEVEL or level < 1:
         return []
@@ -143,7 +144,8 @@ def promotion_checklist(employee, level: int | None = None) -> list[ChecklistIte
     ))
 
     if req.query_time_required:
-        result = counting_query_time_result(employee)
+        # Like points and the exam: a result from before the last level change is stale.
+        result = counting_query_time_result(employee, since=since)
         allowed = result.allowed_level if result else None
         items.append(ChecklistItem(
             "query_time", allowed is not None and allowed >= level,
@@ -252,6 +254,26 @@ def mentor_of(apprentice) -> Mentorship | None:
     return Mentorship.objects.filter(apprentice=apprentice, ended_at__isnull=True).select_related("mentor").first()
 
 
+def creditable_mentorship(apprentice, to_level: int) -> Mentorship | None:
+    """The mentorship a promotion of ``apprentice`` to ``to_level`` credits (the mentor is
+    paid and counts the apprentice as brought up), else None: the apprentice's active pair,
+    only when the mentor may still mentor them now (their level can take apprentices and is
+    above the apprentice's level before the promotion, as when pairing) and only the first
+    time the apprentice reaches ``to_level`` — a demotion and re-promotion, under the same
+    or another mentor, is the same step again and pays and counts nobody."""
+    mentorship = mentor_of(apprentice)
+    if mentorship is None:
+        return None
+    mentor = mentorship.mentor
+    level = level_of(mentor.level)
+    if level is None or not level.can_mentor or mentor.level <= to_level - 1:
+        return None
+    if PromotionEvent.objects.filter(employee=apprentice, kind=PromotionEvent.Kind.PROMOTED,
+                                     to_level=to_level).exists():
+        return None
+    return mentorship
+
+
 def notifications_of(employee) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=employee).order_by("-created_at", "-pk")
 
@@ -306,9 +328,11 @@ def retake_verdict(employee, *, level: int, purpose: str, retention_period: Rete
     """The retake policy (PromotionSettings) for ``employee``'s next attempt of ``level``:
 
     * waiting period: ``retake_wait_hours`` after the end of the latest attempt of the same
-      level and purpose (attempt_ended_at: an abandoned attempt ended at its deadline);
-    * promotion exams: at most ``max_attempts_per_period`` attempts started within the last
-      ``attempt_period_days`` (rolling; abandoned and expired attempts count);
+      level (attempt_ended_at: an abandoned attempt ended at its deadline), whatever its
+      purpose: a failed retention re-test followed by a demotion is no free practice run
+      for the promotion exam of the same level;
+    * promotion exams: at most ``max_attempts_per_period`` promotion attempts started within
+      the last ``attempt_period_days`` (rolling; abandoned and expired attempts count);
     * retention re-tests: attempts of the same retention period only; no per-period limit
       (the level's re-test attempts count instead) and the wait never ends later than the
       last moment a make-up can still be finished before the due date.
@@ -316,20 +340,21 @@ def retake_verdict(employee, *, level: int, purpose: str, retention_period: Rete
     ``allowed_at`` is rounded up to the whole minute; None when an attempt may start now."""
     now = now or timezone.now()
     config = config or exam_settings()
-    attempts = ExamAttempt.objects.filter(employee=employee, level=level, purpose=purpose)
+    attempts = ExamAttempt.objects.filter(employee=employee, level=level)
     if retention_period is not None:
         attempts = attempts.filter(retention_period=retention_period)
     rows = list(attempts.exclude(status=ExamAttempt.Status.OPEN, deadline__gt=now)
-                .values_list("started_at", "submitted_at", "deadline"))
+                .values_list("started_at", "submitted_at", "deadline", "purpose"))
     if not rows:
         return RetakeVerdict(None)
-    last_end = max(attempt_ended_at(submitted, deadline) for _started, submitted, deadline in rows)
+    last_end = max(attempt_ended_at(submitted, deadline) for _started, submitted, deadline, _purpose in rows)
     wait_until = last_end + config.retake_wait
     if retention_period is not None and requirement is not None:
         wait_until = min(wait_until, retention_period.due_at - timedelta(minutes=requirement.exam_time_limit_minutes))
     candidates = [(wait_until, "wait")]
     if purpose == ExamAttempt.Purpose.PROMOTION:
-        recent = sorted(started for started, _submitted, _deadline in rows if started > now - config.attempt_period)
+        recent = sorted(started for started, _submitted, _deadline, kind in rows
+                        if kind == ExamAttempt.Purpose.PROMOTION and started > now - config.attempt_period)
         if len(recent) >= config.max_attempts_per_period:
             candidates.append((recent[len(recent) - config.max_attempts_per_period] + config.attempt_period, "max"))
     allowed_at, reason = max(candidates, key=lambda item: (item[0], item[1] == "max"))
@@ -352,6 +377,7 @@ class ExamCheck:
     needed: int = 0
     available: int = 0
     next_allowed_at: datetime | None = None
+    excluded: frozenset[int] = frozenset()  # cases the draw leaves out
 
     @property
     def allowed(self) -> bool:
@@ -369,7 +395,9 @@ def exam_check(employee, level: int, *, now: datetime | None = None,
     3. the retake policy (retake_verdict): the message gives the local date and time from
        which the next attempt is allowed;
     4. the exam pool: at least exam_pool_needed active test cases of the level that yield
-       questions (without ``exclude_case_ids``) — otherwise refused, never a short exam.
+       questions, without ``exclude_case_ids`` and the cases the employee knows from their
+       own work (casebase.selectors.cases_known_to: authored, proposed, named on or voted
+       on) — otherwise refused, never a short exam.
 
     An open attempt is not considered here (exam_start resumes it)."""
     now = now or timezone.now()
@@ -414,7 +442,8 @@ def exam_check(employee, level: int, *, now: datetime | None = None,
                                                   "hours": check.config.retake_wait_hours}
         return check
     check.needed = exam_pool_needed(check.requirement, check.config)
-    check.available = exam_pool(level, exclude_ids=exclude_case_ids).count()
+    check.excluded = frozenset(exclude_case_ids) | cases_known_to(employee)
+    check.available = exam_pool(level, exclude_ids=check.excluded).count()
     if check.available < check.needed:
         check.refusal = _(MSG_POOL_SHORT) % {"level": level, "needed": check.needed, "available": check.available}
     return check
@@ -460,7 +489,7 @@ def can_view_in_full(user, attempt: ExamAttempt) -> bool:
         return False
     if attempt.status == ExamAttempt.Status.OPEN:  # answers of a running exam could be passed on
         return False
-    return not user.has_perm(roles.STUDY) or attempt.level < user.level
+    return sees_test_content(user, attempt.level)
 
 
 def attempts_viewable_in_full(user, *, staff_id: str = "", level: int | None = None) -> QuerySet[ExamAttempt]:

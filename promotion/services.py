@@ -164,8 +164,9 @@ def _pay_mentor(event: PromotionEvent, mentorship: Mentorship | None) -> None:
 def employee_promote(*, employee, to_level: int, decided_by=None) -> PromotionEvent:
     """Promote ``employee`` one level after checking every requirement on the locked
     employee row. Records the PromotionEvent with its evidence, closes any running
-    retention period and opens the new one, pays the active mentor 200 points once
-    (source "mentor:<mentorship>:<level>") and notifies the employee.
+    retention period and opens the new one, credits and pays the mentor 200 points once
+    (selectors.creditable_mentorship; source "mentor:<mentorship>:<level>") and notifies the
+    employee.
 
     Raises PromotionError (not the next level, no requirements, requirements missing —
     listed in ``missing``) or PermissionDenied (someone else who is not a manager)."""
@@ -183,7 +184,7 @@ def employee_promote(*, employee, to_level: int, decided_by=None) -> PromotionEv
     for item in items:
         evidence.update(item.evidence)
     evidence["decided_by"] = decided_by.staff_id if decided_by else None
-    mentorship = selectors.mentor_of(locked)
+    mentorship = selectors.creditable_mentorship(locked, to_level)
     now = timezone.now()
     from_level = locked.level
     _set_level(locked, to_level)
@@ -308,8 +309,10 @@ def exam_start(*, employee, level: int, rng: random.Random | None = None,
     retake policy, exam pool — and a refusal raises ExamError with its exact message, with
     nothing drawn and no attempt written. Otherwise the level's exam_case_count cases are
     drawn from the pool (least exposed first, random among equals; without
-    ``exclude_case_ids``), their questions (with answers) are stored on the attempt, and
-    each drawn case's exposure (exam use) is counted. Raises ExamError."""
+    ``exclude_case_ids`` nor the cases the employee knows from their own work), their
+    questions (with answers) are stored on the attempt, and each drawn case's exposure (exam
+    use) is counted. A retention re-test ends at the period's due date at the latest.
+    Raises ExamError."""
     exam_expire_overdue(employee=employee)
     return _exam_start(employee=employee, level=level, rng=rng, exclude_case_ids=exclude_case_ids)
 
@@ -331,15 +334,18 @@ def _exam_start(*, employee, level: int, rng: random.Random | None,
     if not check.allowed:
         raise ExamError(check.refusal)
     req = check.requirement
-    draw = exam_draw(level, req.exam_case_count, rng or random.SystemRandom(), exclude_ids=exclude_case_ids,
+    draw = exam_draw(level, req.exam_case_count, rng or random.SystemRandom(), exclude_ids=check.excluded,
                      max_per_case=check.config.max_questions_per_case)
     if len(draw.cases) < req.exam_case_count:  # cases that yield nothing after all: never a short exam
         raise ExamError(_(MSG_POOL_SHORT) % {"level": level, "needed": check.needed, "available": len(draw.cases)})
+    deadline = now + timedelta(minutes=req.exam_time_limit_minutes)
+    if check.retention_period is not None:  # evidence after the due date never counts
+        deadline = min(deadline, check.retention_period.due_at)
     try:
         with transaction.atomic():
             attempt = ExamAttempt.objects.create(
                 employee=locked, level=level, purpose=check.purpose, retention_period=check.retention_period,
-                started_at=now, deadline=now + timedelta(minutes=req.exam_time_limit_minutes),
+                started_at=now, deadline=deadline,
                 case_ids=sorted(case.pk for case in draw.cases), questions=draw.questions,
                 pass_percent=req.exam_pass_percent,
             )
@@ -365,10 +371,11 @@ def exam_submit(*, attempt_id: int, employee, answers: dict[str, str]) -> ExamAt
 
 @transaction.atomic
 def mentorship_create(*, mentor, apprentice, by) -> Mentorship:
-    """Pair ``mentor`` with ``apprentice`` (managers only). The mentor's level must allow
-    mentoring (Level.can_mentor) and be above the apprentice's; one active mentor per
-    apprentice. Raises PermissionDenied or ValidationError."""
-    if not by.has_perm(roles.MANAGE_OPERATIONS):
+    """Pair ``mentor`` with ``apprentice`` (managers only, never in a pair of their own: the
+    mentor is paid). The mentor's level must allow mentoring (Level.can_mentor) and be above
+    the apprentice's; one active mentor per apprentice. Raises PermissionDenied or
+    ValidationError."""
+    if not by.has_perm(roles.MANAGE_OPERATIONS) or by.pk in (mentor.pk, apprentice.pk):
         raise PermissionDenied
     if mentor.pk == apprentice.pk:
         raise ValidationError(_(MSG_MENTOR_SELF))

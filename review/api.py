@@ -31,7 +31,8 @@ class ProposalCreateView(APIView):
 
     @extend_schema(request=None, responses={201: ProposalSerializer})
     def post(self, request):
-        kind = registry.kinds().get(request.data.get("kind", ""))
+        body = request.data if isinstance(request.data, dict) else {}  # a list or a bare value: no kind
+        kind = registry.kinds().get(body.get("kind", ""))
         if kind is None or kind.propose is None or kind.input_serializer is None:
             raise serializers.ValidationError({"kind": ["Unknown proposal kind."]})
         data = kind.input_serializer(data=request.data)

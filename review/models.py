@@ -16,7 +16,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from config.models import SingletonSettings
@@ -65,17 +65,22 @@ class ProposalQuerySet(models.QuerySet):
     def pass_rate_for(self, user) -> Decimal | None:
         """Percentage (0–100, two decimals) of ``user``'s decided proposals that were applied.
 
-        Decided means applied or rejected by the committee; open, withdrawn and stale
-        proposals (the content was never judged) do not count. The content kinds count (KB
-        revisions and new entries, case creations and revisions: registry.pass_rate_kinds());
-        applications (quality-case review, committee membership) do not. Returns None when
-        the user has no decided proposal yet.
+        Decided means applied or rejected by the committee, or withdrawn by the proposer after
+        a member had rejected it (withdrawing must not hide a rejection under way); open and
+        stale proposals and those withdrawn before any rejection (the content was never
+        judged) do not count. The content kinds count (KB revisions and new entries, case
+        creations and revisions: registry.pass_rate_kinds()); applications (quality-case
+        review, committee membership) do not. Returns None when the user has no decided
+        proposal yet.
         """
         from review import registry
 
-        counts = self.filter(proposer=user, kind__in=registry.pass_rate_kinds()).aggregate(
+        rejected_once = Exists(Vote.objects.filter(proposal=OuterRef("pk"), decision=Vote.Decision.REJECT))
+        counts = self.filter(proposer=user, kind__in=registry.pass_rate_kinds()).annotate(
+            rejected_once=rejected_once).aggregate(
             applied=Count("pk", filter=Q(status=Proposal.Status.APPLIED)),
-            decided=Count("pk", filter=Q(status__in=[Proposal.Status.APPLIED, Proposal.Status.REJECTED])),
+            decided=Count("pk", filter=Q(status__in=[Proposal.Status.APPLIED, Proposal.Status.REJECTED])
+                          | Q(status=Proposal.Status.WITHDRAWN, rejected_once=True)),
         )
         if not counts["decided"]:
             return None

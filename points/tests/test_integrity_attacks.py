@@ -1,0 +1,83 @@
+"""Attacks on the points rules by a manager who is also a CSR: paying oneself with a manual
+correction or a row of the canteen's volunteer sheet."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+from points import services
+from points.models import PointsEntry, VolunteerSheet
+from points.tests.factories import QCTopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def manager_who_is_a_csr():
+    return UserFactory(level=2, roles=["CSR", "Operations manager"])
+
+
+def sheet_paying(*people) -> bytes:
+    rows = "".join(f"{person.staff_id},2026-03-0{n},2,10,\n" for n, person in enumerate(people, start=2))
+    return f"staff_id,date,hours,points,note\n{rows}".encode()
+
+
+def test_a_manager_cannot_correct_their_own_points():
+    # given: an operations manager who also works as a CSR (points count for their promotion)
+    manager = manager_who_is_a_csr()
+    # when / then: the service refuses, nothing is paid
+    with pytest.raises(PermissionDenied):
+        services.points_correct(employee=manager, amount=200, by=manager, reason="加班补偿")
+    assert not PointsEntry.objects.filter(employee=manager).exists()
+    # while a colleague's correction goes through
+    colleague = UserFactory(roles=["CSR"])
+    assert services.points_correct(employee=colleague, amount=200, by=manager, reason="漏记").amount == 200
+
+
+def test_a_manager_cannot_import_a_volunteer_sheet_that_pays_themselves(client, api):
+    # given: the canteen's sheet with a row (line 3) for the importing manager
+    manager, colleague = manager_who_is_a_csr(), UserFactory(roles=["CSR"])
+    content = sheet_paying(colleague, manager)
+    message = services.MSG_SHEET_OWN_ROW % {"staff_id": manager.staff_id}
+    # when / then: the service, the page and the API refuse the whole sheet with the line's error
+    with pytest.raises(services.VolunteerSheetRejected) as exc:
+        services.volunteer_sheet_import(file_name="week10.csv", content=content, imported_by=manager)
+    assert exc.value.line_errors == [(3, message)]
+    client.force_login(manager)
+    page = client.post(reverse("points:volunteer_import"), {"file": SimpleUploadedFile("week10.csv", content)})
+    assert message in page.content.decode()
+    api.force_authenticate(manager)
+    response = api.post(reverse("api-points-volunteer-import"), {"file": SimpleUploadedFile("week10.csv", content)},
+                        format="multipart")
+    assert response.status_code == 400 and message in str(response.json())
+    assert not VolunteerSheet.objects.exists() and not PointsEntry.objects.exists()
+    # and another manager imports it as usual
+    other = UserFactory(roles=["Training manager"])
+    assert services.volunteer_sheet_import(file_name="week10.csv", content=content, imported_by=other).row_count == 2
+
+
+def test_a_manager_cannot_reverse_a_deduction_of_their_own():
+    # given: a colleague deducted 100 points from the manager
+    manager = manager_who_is_a_csr()
+    penalty = services.points_correct(employee=manager, amount=-100, by=manager_who_is_a_csr(), reason="违规")
+    # when / then
+    with pytest.raises(PermissionDenied):
+        services.points_reverse(entry_id=penalty.pk, by=manager, reason="撤销")
+    assert sum(PointsEntry.objects.filter(employee=manager).values_list("amount", flat=True)) == -100
+
+
+def test_a_manager_cannot_complete_a_qc_topic_of_a_group_they_are_in(api):
+    # given: a QC group with the manager among its members
+    manager = manager_who_is_a_csr()
+    topic = QCTopicFactory(points_per_member=25)
+    a, b = UserFactory(roles=["CSR"]), UserFactory(roles=["CSR"])
+    group = services.qc_group_claim(topic_id=topic.pk, creator=manager, name="A组", member_staff_ids=[a.staff_id,
+                                                                                                       b.staff_id])
+    # when / then: the service and the API refuse; another manager completes it
+    with pytest.raises(PermissionDenied):
+        services.qc_group_complete(group_id=group.pk, by=manager)
+    api.force_authenticate(manager)
+    assert api.post(reverse("api-points-qc-complete", args=[group.pk])).status_code == 403
+    assert not PointsEntry.objects.exists()
+    assert len(services.qc_group_complete(group_id=group.pk, by=UserFactory(roles=["Training manager"]))) == 3
