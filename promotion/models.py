@@ -64,11 +64,11 @@ class LevelRequirement(models.Model):
 
     level = models.OneToOneField(Level, on_delete=models.CASCADE, related_name="requirement", verbose_name=_("level"))
     points_threshold = models.PositiveIntegerField(
-        _("points needed"), default=800,
+        _("points needed"), default=800, validators=[MaxValueValidator(100_000)],
         help_text=_("Points earned since the employee's last level change (or ever, for a first promotion)."),
     )
     training_cases_required = models.PositiveIntegerField(
-        _("training cases to study"), null=True, blank=True,
+        _("training cases to study"), null=True, blank=True, validators=[MaxValueValidator(1000)],
         help_text=_("Level-n training cases the employee must have studied; empty means all of them."),
     )
     exam_case_count = models.PositiveSmallIntegerField(
@@ -81,18 +81,21 @@ class LevelRequirement(models.Model):
         _("exam pass mark (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
     exam_time_limit_minutes = models.PositiveSmallIntegerField(
-        _("exam time limit (minutes)"), default=40, validators=[MinValueValidator(1)]
+        _("exam time limit (minutes)"), default=40, validators=[MinValueValidator(5), MaxValueValidator(240)]
     )
     query_time_required = models.BooleanField(
         _("query-time result must allow the level"), default=True,
     )
-    apprentices_required = models.PositiveSmallIntegerField(_("apprentices required"), default=0)
+    apprentices_required = models.PositiveSmallIntegerField(
+        _("apprentices required"), default=0, validators=[MaxValueValidator(10)],
+    )
     apprentice_from_level = models.PositiveSmallIntegerField(
         _("apprentices promoted from level"), null=True, blank=True, validators=LEVEL_VALIDATORS,
         help_text=_("Apprentices count when they were promoted from this level to the next under the mentor."),
     )
     retention_points = models.PositiveIntegerField(
-        _("retention points task"), default=200, help_text=_("Points to earn within the retention period."),
+        _("retention points task"), default=200, validators=[MaxValueValidator(100_000)],
+        help_text=_("Points to earn within the retention period."),
     )
     retention_apprentices = models.PositiveSmallIntegerField(
         _("retention apprentice task"), default=0, validators=[MaxValueValidator(10)],
@@ -100,14 +103,21 @@ class LevelRequirement(models.Model):
                     "retention period. The rule book's default: 1 where the promotion required apprentices "
                     "(levels 3 and 4), else 0."),
     )
-    retest_opens_after_days = models.PositiveSmallIntegerField(_("re-test opens after (days)"), default=335)
-    retention_days = models.PositiveSmallIntegerField(_("retention period (days)"), default=365)
+    retest_opens_after_days = models.PositiveSmallIntegerField(
+        _("re-test opens after (days)"), default=335, validators=[MaxValueValidator(730)],
+    )
+    retention_days = models.PositiveSmallIntegerField(
+        _("retention period (days)"), default=365, validators=[MinValueValidator(30), MaxValueValidator(730)],
+        help_text=_("The rule book's year (365 days); at most two years, so a level cannot be kept without "
+                    "a re-test for longer."),
+    )
     retest_attempts = models.PositiveSmallIntegerField(
-        _("re-test attempts"), default=2, validators=[MinValueValidator(1)],
-        help_text=_("The re-test plus make-up attempts."),
+        _("re-test attempts"), default=2, validators=[MinValueValidator(1), MaxValueValidator(3)],
+        help_text=_("The re-test plus make-up attempts: the rule book gives one make-up (2); at most 3, so "
+                    "the re-test cannot turn into practice."),
     )
     reminder_days_before_due = models.PositiveSmallIntegerField(
-        _("reminder before the due date (days)"), default=14,
+        _("reminder before the due date (days)"), default=14, validators=[MaxValueValidator(90)],
     )
 
     class Meta:
@@ -135,8 +145,9 @@ class LevelRequirement(models.Model):
 
 
 class PromotionSettings(SingletonSettings):
-    """Admin-editable exam policy (one row, pk=1, seeded by migration): retakes and the test
-    pool an exam needs. Read by promotion.selectors (exam_refusal) and exam_start."""
+    """Admin-editable promotion policy (one row, pk=1, seeded by migration): retakes and the
+    test pool an exam needs (read by promotion.selectors.exam_refusal and exam_start), and
+    the mentoring rules (creditable_mentorship, mentorship_create)."""
 
     retake_wait_hours = models.PositiveSmallIntegerField(
         _("waiting period between attempts (hours)"), default=72,
@@ -166,6 +177,20 @@ class PromotionSettings(SingletonSettings):
                     "shortened. Default 10, the smallest exam; raise it so that retakes draw different cases. "
                     "10–500."),
     )
+    mentorship_min_days = models.PositiveSmallIntegerField(
+        _("mentoring before an apprentice's promotion counts (days)"), default=30,
+        validators=[MaxValueValidator(365)],
+        help_text=_("A mentor is paid and credited for an apprentice's promotion only when the pair had been "
+                    "running at least this many days before it. Default 30: bringing someone up is weeks of "
+                    "work, and a pair made the day before a promotion must not earn 200 points and count "
+                    "towards the mentor's own promotion. 0–365."),
+    )
+    max_active_apprentices = models.PositiveSmallIntegerField(
+        _("apprentices per mentor at a time"), default=3, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("The most apprentices one mentor may have at the same time. Default 3, the number a promotion "
+                    "asks for: enough to meet it in one round, too few to collect apprentices about to be "
+                    "promoted anyway. 1–20."),
+    )
     max_questions_per_case = models.PositiveSmallIntegerField(
         _("questions per case (at most)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(6)],
         help_text=_("At most this many questions are asked about one drawn case, so a big case cannot dominate "
@@ -186,6 +211,9 @@ class PromotionSettings(SingletonSettings):
                                    name="promotionsettings_pool_range"),
             models.CheckConstraint(condition=Q(max_questions_per_case__gte=1, max_questions_per_case__lte=6),
                                    name="promotionsettings_questions_range"),
+            models.CheckConstraint(condition=Q(mentorship_min_days__lte=365), name="promotionsettings_mentoring_days"),
+            models.CheckConstraint(condition=Q(max_active_apprentices__gte=1, max_active_apprentices__lte=20),
+                                   name="promotionsettings_apprentices_range"),
         ]
 
     def __str__(self) -> str:

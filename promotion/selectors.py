@@ -257,13 +257,16 @@ def mentor_of(apprentice) -> Mentorship | None:
 def creditable_mentorship(apprentice, to_level: int) -> Mentorship | None:
     """The mentorship a promotion of ``apprentice`` to ``to_level`` credits (the mentor is
     paid and counts the apprentice as brought up), else None: the apprentice's active pair,
-    only when the mentor may still mentor them now (their level can take apprentices and is
-    above the apprentice's level before the promotion, as when pairing) and only the first
+    only when the pair has run at least PromotionSettings.mentorship_min_days, only when the
+    mentor may still mentor them now (their level can take apprentices and is above the
+    apprentice's level before the promotion, as when pairing) and only the first
     time the apprentice reaches ``to_level`` — a demotion and re-promotion, under the same
     or another mentor, is the same step again and pays and counts nobody."""
     mentorship = mentor_of(apprentice)
     if mentorship is None:
         return None
+    if mentorship.started_at > timezone.now() - timedelta(days=exam_settings().mentorship_min_days):
+        return None  # paired too recently to have brought the apprentice up
     mentor = mentorship.mentor
     level = level_of(mentor.level)
     if level is None or not level.can_mentor or mentor.level <= to_level - 1:

@@ -59,6 +59,7 @@ MSG_CANNOT_MENTOR = gettext_noop("Level %(level)s employees cannot take apprenti
 MSG_MENTOR_SELF = gettext_noop("An employee cannot mentor themselves.")
 MSG_MENTOR_LEVEL = gettext_noop("The mentor's level must be above the apprentice's.")
 MSG_HAS_MENTOR = gettext_noop("%(name)s already has a mentor.")
+MSG_MENTOR_FULL = gettext_noop("%(name)s already mentors %(count)s apprentices, the most allowed at a time.")
 MSG_ENDED = gettext_noop("This mentorship has already ended.")
 MSG_REASON = gettext_noop("Give a reason.")
 
@@ -373,8 +374,9 @@ def exam_submit(*, attempt_id: int, employee, answers: dict[str, str]) -> ExamAt
 def mentorship_create(*, mentor, apprentice, by) -> Mentorship:
     """Pair ``mentor`` with ``apprentice`` (managers only, never in a pair of their own: the
     mentor is paid). The mentor's level must allow mentoring (Level.can_mentor) and be above
-    the apprentice's; one active mentor per apprentice. Raises PermissionDenied or
-    ValidationError."""
+    the apprentice's; one active mentor per apprentice; at most
+    PromotionSettings.max_active_apprentices per mentor (both rows locked, in pk order).
+    Raises PermissionDenied or ValidationError."""
     if not by.has_perm(roles.MANAGE_OPERATIONS) or by.pk in (mentor.pk, apprentice.pk):
         raise PermissionDenied
     if mentor.pk == apprentice.pk:
@@ -384,9 +386,13 @@ def mentorship_create(*, mentor, apprentice, by) -> Mentorship:
         raise ValidationError(_(MSG_CANNOT_MENTOR) % {"level": mentor.level})
     if mentor.level <= apprentice.level:
         raise ValidationError(_(MSG_MENTOR_LEVEL))
-    _locked_employee(apprentice)
+    for person in sorted((mentor, apprentice), key=lambda employee: employee.pk):  # lock order: by pk
+        _locked_employee(person)
     if Mentorship.objects.filter(apprentice=apprentice, ended_at__isnull=True).exists():
         raise ValidationError(_(MSG_HAS_MENTOR) % {"name": apprentice.name})
+    limit = selectors.exam_settings().max_active_apprentices
+    if Mentorship.objects.filter(mentor=mentor, ended_at__isnull=True).count() >= limit:
+        raise ValidationError(_(MSG_MENTOR_FULL) % {"name": mentor.name, "count": limit})
     try:
         with transaction.atomic():
             return Mentorship.objects.create(mentor=mentor, apprentice=apprentice, from_level=apprentice.level,

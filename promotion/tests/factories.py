@@ -18,6 +18,13 @@ from promotion import services
 from promotion.models import ExamAttempt
 
 
+def pair(mentor, apprentice, *, by, at: datetime | None = None):
+    """Pair through the real service, dated ``at`` (default 31 days ago: long enough before
+    a promotion now for the mentor to be credited, PromotionSettings.mentorship_min_days)."""
+    with time_machine.travel(at or timezone.now() - timedelta(days=31), tick=False):
+        return services.mentorship_create(mentor=mentor, apprentice=apprentice, by=by)
+
+
 def make_test_cases(level: int, count: int = 10) -> list[Case]:
     return CaseFactory.create_batch(count, level=level, split="test")
 

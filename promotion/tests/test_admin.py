@@ -46,3 +46,15 @@ def test_a_retention_apprentice_task_needs_the_level_apprentices_come_from():
     with pytest.raises(ValidationError) as raised:
         requirement.full_clean()
     assert "retention_apprentices" in raised.value.message_dict
+
+
+@pytest.mark.parametrize("field, value", [("retest_attempts", 4), ("retention_days", 3650), ("exam_time_limit_minutes", 600),
+                                          ("points_threshold", 100_001), ("apprentices_required", 11)])
+def test_requirement_numbers_that_would_defang_the_ladder_are_refused(field, value):
+    from django.core.exceptions import ValidationError
+
+    requirement = LevelRequirement.objects.get(level__number=3)
+    setattr(requirement, field, value)
+    with pytest.raises(ValidationError) as raised:
+        requirement.full_clean()
+    assert field in raised.value.message_dict

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
@@ -23,7 +24,7 @@ from points.services import points_award
 from promotion import selectors, services
 from promotion.models import Notification, PromotionEvent, RetentionPeriod
 from promotion.tasks import retention_daily_task
-from promotion.tests.factories import correct_answers, ready_for, sit_query_test
+from promotion.tests.factories import correct_answers, pair, ready_for, sit_query_test
 from review import services as review_services
 from review.tests.factories import committee_member
 
@@ -86,7 +87,7 @@ def test_a_new_csr_climbs_to_level_3_brings_up_apprentices_and_is_demoted_after_
     csr = UserFactory(staff_id="NEW001", name="新员工", roles=["CSR"])
     mentor = UserFactory(staff_id="MEN001", name="师傅", level=3, roles=["CSR"])
     assert csr.level == 0
-    mentorship = services.mentorship_create(mentor=mentor, apprentice=csr, by=ops_manager)
+    mentorship = pair(mentor, csr, by=ops_manager, at=day(-31))  # a month before the first promotion
 
     # when: level 1 — a 口径 revision paid as the committee chose, the rest earned, study, exam
     with time_machine.travel(day(0), tick=False):
@@ -123,20 +124,23 @@ def test_a_new_csr_climbs_to_level_3_brings_up_apprentices_and_is_demoted_after_
     services.mentorship_end(mentorship_id=mentorship.pk, by=ops_manager)
 
     # when: level 3 needs three apprentices brought from level 0 to 1 — the CSR now mentors
-    for n in range(3):
-        apprentice = UserFactory(staff_id=f"APP00{n}", roles=["CSR"])
-        services.mentorship_create(mentor=csr, apprentice=apprentice, by=ops_manager)
-        with time_machine.travel(day(40 + n * 3), tick=False):
+    apprentices = [UserFactory(staff_id=f"APP00{n}", roles=["CSR"]) for n in range(3)]
+    for apprentice in apprentices:
+        pair(csr, apprentice, by=ops_manager, at=day(31))
+    with pytest.raises(ValidationError, match="already mentors 3 apprentices"):  # a fourth would be one too many
+        pair(csr, UserFactory(roles=["CSR"]), by=ops_manager, at=day(31))
+    for n, apprentice in enumerate(apprentices):
+        with time_machine.travel(day(62 + n * 3), tick=False):
             ready_for(apprentice, 1)
-        with time_machine.travel(day(41 + n * 3), tick=False):
+        with time_machine.travel(day(63 + n * 3), tick=False):
             services.employee_promote(employee=apprentice, to_level=1)
-    assert selectors.apprentices_brought(csr, 0) == 3
-    with time_machine.travel(day(60), tick=False):
+    assert selectors.apprentices_brought(csr, 0) == 3 and points_balance(csr, since=day(31)) == 600
+    with time_machine.travel(day(75), tick=False):
         earn_the_rest(csr, "l3")
         study_level(csr, 3)
         assert sit_full_exam(client, csr, 3).passed
-    sit_query_test(csr, total_seconds=125, start=day(61))
-    promoted_at = day(70)
+    sit_query_test(csr, total_seconds=125, start=day(76))
+    promoted_at = day(85)
     with time_machine.travel(promoted_at, tick=False):
         third = services.employee_promote(employee=csr, to_level=3)
     csr.refresh_from_db()

@@ -24,6 +24,7 @@ from promotion.tests.factories import (
     earn_points,
     fail_exam,
     make_test_cases,
+    pair,
     pass_exam,
     ready_for,
     sit_query_test,
@@ -161,21 +162,21 @@ def test_an_exam_passed_before_a_demotion_does_not_count_after_it(csr, ops_manag
 def test_a_demoted_apprentice_promoted_again_under_a_new_mentor_pays_and_counts_nobody(csr, ops_manager):
     # given: csr brought 0→1 under the first mentor (200 points), then demoted by a manager
     first, second = UserFactory(level=2, roles=["CSR"]), UserFactory(level=2, roles=["CSR"])
-    pair = services.mentorship_create(mentor=first, apprentice=csr, by=ops_manager)
+    first_pair = pair(first, csr, by=ops_manager, at=at(days=-40))
     with time_machine.travel(at(days=-1), tick=False):
         ready_for(csr, 1)
     with time_machine.travel(PROMOTED_AT, tick=False):
-        assert services.employee_promote(employee=csr, to_level=1).mentorship == pair
+        assert services.employee_promote(employee=csr, to_level=1).mentorship == first_pair
     with time_machine.travel(at(days=1), tick=False):
         services.employee_demote(employee=csr, reason="复核不通过", decided_by=ops_manager)
-        services.mentorship_end(mentorship_id=pair.pk, by=ops_manager)
+        services.mentorship_end(mentorship_id=first_pair.pk, by=ops_manager)
         services.mentorship_create(mentor=second, apprentice=csr, by=ops_manager)
-    # when: promoted 0→1 again under the second mentor
-    with time_machine.travel(at(days=5), tick=False):
+    # when: promoted 0→1 again under the second mentor, long enough after pairing to count
+    with time_machine.travel(at(days=40), tick=False):
         earn_points(csr, 800, "again")
         assert pass_exam(csr, 1).passed
-        sit_query_test(csr, total_seconds=145, start=at(days=5))
-    with time_machine.travel(at(days=6), tick=False):
+        sit_query_test(csr, total_seconds=145, start=at(days=40))
+    with time_machine.travel(at(days=41), tick=False):
         event = services.employee_promote(employee=csr, to_level=1)
     # then: the same step of the same apprentice is paid and counted once, for the first mentor
     assert event.mentorship is None
@@ -185,7 +186,7 @@ def test_a_demoted_apprentice_promoted_again_under_a_new_mentor_pays_and_counts_
 
 def test_the_same_pair_is_not_paid_again_for_a_re_promotion(csr, ops_manager):
     mentor = UserFactory(level=2, roles=["CSR"])
-    services.mentorship_create(mentor=mentor, apprentice=csr, by=ops_manager)
+    pair(mentor, csr, by=ops_manager, at=at(days=-40))
     with time_machine.travel(at(days=-1), tick=False):
         ready_for(csr, 1)
     with time_machine.travel(PROMOTED_AT, tick=False):
@@ -205,21 +206,22 @@ def test_a_mentor_is_not_paid_for_an_apprentice_who_caught_up_with_them(ops_mana
     # given: a level-2 mentor paired with a level-1 apprentice, who reaches level 2 (paid) ...
     mentor = UserFactory(level=2, roles=["CSR"])
     apprentice = UserFactory(level=1, roles=["CSR"])
-    services.mentorship_create(mentor=mentor, apprentice=apprentice, by=ops_manager)
+    pair(mentor, apprentice, by=ops_manager, at=at(days=-40))
     with time_machine.travel(at(days=-1), tick=False):
         ready_for(apprentice, 2)
     with time_machine.travel(PROMOTED_AT, tick=False):
         assert services.employee_promote(employee=apprentice, to_level=2).mentorship is not None
     # ... and then level 3, the pair never ended
-    with time_machine.travel(at(days=10), tick=False):
+    apprentice.refresh_from_db()
+    juniors = [UserFactory(roles=["CSR"]) for _ in range(3)]  # brought up under the apprentice itself
+    for junior in juniors:
+        pair(apprentice, junior, by=ops_manager, at=at(days=1))
+    with time_machine.travel(at(days=35), tick=False):
         ready_for(apprentice, 3)
-        apprentice.refresh_from_db()
-        for _ in range(3):  # the level-3 apprentices, brought up under the apprentice itself
-            junior = UserFactory(roles=["CSR"])
-            services.mentorship_create(mentor=apprentice, apprentice=junior, by=ops_manager)
+        for junior in juniors:
             ready_for(junior, 1)
             services.employee_promote(employee=junior, to_level=1)
-    with time_machine.travel(at(days=11), tick=False):
+    with time_machine.travel(at(days=36), tick=False):
         event = services.employee_promote(employee=apprentice, to_level=3)
     # then: a level-2 mentor cannot bring anybody from 2 to 3: no credit, no pay
     assert event.mentorship is None
@@ -229,7 +231,7 @@ def test_a_mentor_is_not_paid_for_an_apprentice_who_caught_up_with_them(ops_mana
 
 def test_a_mentor_demoted_to_a_level_that_cannot_mentor_is_not_paid(csr, ops_manager):
     mentor = UserFactory(level=2, roles=["CSR"])
-    services.mentorship_create(mentor=mentor, apprentice=csr, by=ops_manager)
+    pair(mentor, csr, by=ops_manager, at=at(days=-40))
     services.employee_demote(employee=mentor, reason="投诉", decided_by=ops_manager)  # level 1 cannot mentor
     with time_machine.travel(at(days=-1), tick=False):
         ready_for(csr, 1)

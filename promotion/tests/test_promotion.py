@@ -1,7 +1,9 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +24,7 @@ from promotion.tests.factories import (
     earn_points,
     make_test_cases,
     make_training_cases,
+    pair,
     ready_for,
     study_all,
 )
@@ -118,7 +121,7 @@ def test_someone_else_may_promote_only_as_a_manager(csr, reviewer, ops_manager):
 def test_mentor_gets_200_points_once_per_apprentice_promotion(csr, ops_manager):
     # given
     mentor = UserFactory(level=2, roles=["CSR"])
-    mentorship = services.mentorship_create(mentor=mentor, apprentice=csr, by=ops_manager)
+    mentorship = pair(mentor, csr, by=ops_manager)
     ready_for(csr, 1)
     # when
     event = services.employee_promote(employee=csr, to_level=1)
@@ -146,10 +149,10 @@ def test_one_active_mentor_per_apprentice_and_only_managers_pair(csr, ops_manage
     first, second = UserFactory(level=3), UserFactory(level=4)
     with pytest.raises(PermissionDenied):
         services.mentorship_create(mentor=first, apprentice=csr, by=reviewer)
-    pair = services.mentorship_create(mentor=first, apprentice=csr, by=ops_manager)
+    first_pair = services.mentorship_create(mentor=first, apprentice=csr, by=ops_manager)
     with pytest.raises(ValidationError, match="already has a mentor"):
         services.mentorship_create(mentor=second, apprentice=csr, by=ops_manager)
-    services.mentorship_end(mentorship_id=pair.pk, by=ops_manager)
+    services.mentorship_end(mentorship_id=first_pair.pk, by=ops_manager)
     assert services.mentorship_create(mentor=second, apprentice=csr, by=ops_manager).mentor == second
     assert Mentorship.objects.filter(apprentice=csr, ended_at__isnull=True).count() == 1
 
@@ -161,7 +164,7 @@ def test_level_3_needs_three_apprentices_brought_from_0_to_1(ops_manager, brough
     make_test_cases(1, 10)
     for _ in range(brought):
         apprentice = UserFactory(roles=["CSR"])
-        services.mentorship_create(mentor=mentor, apprentice=apprentice, by=ops_manager)
+        pair(mentor, apprentice, by=ops_manager)
         ready_for(apprentice, 1)
         services.employee_promote(employee=apprentice, to_level=1)
     # when
@@ -220,3 +223,34 @@ def test_score_is_a_rounded_down_percentage_within_0_and_100(total, data):
     assert Decimal("0") <= score <= Decimal("100")
     assert score <= Decimal(correct) * 100 / total < score + Decimal("0.1")
     assert (score == 100) is (correct == total)
+
+
+@pytest.mark.parametrize("days_paired, credited", [(29, False), (30, True)])
+def test_a_mentor_is_credited_only_for_a_pair_that_ran_the_configured_days(csr, ops_manager, days_paired, credited):
+    # given: paired `days_paired` days before the promotion (default minimum 30)
+    mentor = UserFactory(level=2, roles=["CSR"])
+    pair(mentor, csr, by=ops_manager, at=timezone.now() - timedelta(days=days_paired))
+    ready_for(csr, 1)
+    # when
+    event = services.employee_promote(employee=csr, to_level=1)
+    # then
+    assert (event.mentorship is not None) is credited
+    assert points_balance(mentor) == (200 if credited else 0)
+    assert selectors.apprentices_brought(mentor, 0) == int(credited)
+
+
+def test_a_mentor_takes_at_most_the_configured_number_of_apprentices_at_a_time(ops_manager, api):
+    # given: a mentor with three running pairs (the default maximum)
+    mentor = UserFactory(staff_id="MENTOR9", level=3, roles=["CSR"])
+    for _ in range(3):
+        services.mentorship_create(mentor=mentor, apprentice=UserFactory(roles=["CSR"]), by=ops_manager)
+    fourth = UserFactory(staff_id="FOURTH9", roles=["CSR"])
+    # when / then: a fourth is refused through the service and the API
+    with pytest.raises(ValidationError, match="MENTOR9|already mentors 3 apprentices"):
+        services.mentorship_create(mentor=mentor, apprentice=fourth, by=ops_manager)
+    api.force_authenticate(ops_manager)
+    response = api.post("/api/promotion/mentorships/", {"mentor": "MENTOR9", "apprentice": "FOURTH9"}, format="json")
+    assert response.status_code == 400 and "already mentors 3 apprentices" in str(response.json())
+    # and ending one pair frees a place
+    services.mentorship_end(mentorship_id=Mentorship.objects.filter(mentor=mentor).first().pk, by=ops_manager)
+    assert services.mentorship_create(mentor=mentor, apprentice=fourth, by=ops_manager).mentor == mentor

@@ -18,6 +18,7 @@ from promotion.tests.factories import (
     earn_points,
     fail_exam,
     make_test_cases,
+    pair,
     pass_exam,
     ready_for,
     sit_query_test,
@@ -244,7 +245,7 @@ def senior_teacher(ops_manager):
     services.promotion_history_backfill(employee=mentor, kind="promoted", from_level=2, to_level=3,
                                         at=PROMOTED_AT, with_retention=True)
     apprentice = UserFactory(staff_id="APP300", level=0, roles=["CSR"])
-    services.mentorship_create(mentor=mentor, apprentice=apprentice, by=ops_manager)
+    pair(mentor, apprentice, by=ops_manager, at=PROMOTED_AT + timedelta(days=1))
     return mentor, apprentice
 
 
