@@ -134,6 +134,14 @@ class QueryTimeTest(SingletonSettings):
             "is already 0.1 s per task). A finished test keeps the task count it was taken with."
         ),
     )
+    task_pool_multiple = models.PositiveSmallIntegerField(
+        _("task pool (times N)"), default=2, validators=[MinValueValidator(2), MaxValueValidator(20)],
+        help_text=_(
+            "A test starts only when there are at least this many times N active tasks. Default 2: a retake "
+            "then shares on average half its tasks with the last one, so knowing the answers of a past test "
+            "is not what makes someone fast. At least 2, at most 20."
+        ),
+    )
     wrong_answer_penalty_seconds = models.DecimalField(
         _("penalty per wrong answer (s)"), max_digits=6, decimal_places=1, default=Decimal("10.0"),
         validators=[MinValueValidator(0), MaxValueValidator(60)],
@@ -197,6 +205,8 @@ class QueryTimeTest(SingletonSettings):
                 name="query_test_task_count_range",
             ),
             models.CheckConstraint(condition=Q(retake_wait_hours__gte=1), name="query_test_wait_at_least_1h"),
+            models.CheckConstraint(condition=Q(task_pool_multiple__gte=2, task_pool_multiple__lte=20),
+                                   name="query_test_task_pool_multiple_range"),
         ]
 
     def __str__(self) -> str:

@@ -210,10 +210,11 @@ def _query_test_start(*, employee) -> QueryTestSession:
         raise RetakeTooSoon(_(MSG_RETAKE_TOO_SOON) % {"when": when, "hours": config.retake_wait_hours},
                             next_allowed_at=next_allowed_at)
     task_ids = list(QueryTask.objects.filter(active=True).values_list("pk", flat=True))
-    if len(task_ids) < config.task_count:
+    needed = config.task_count * config.task_pool_multiple  # a retake must not be a memory test
+    if len(task_ids) < needed:
         raise QueryTestError(
             _("Not enough query tasks: %(needed)s needed, %(available)s available.")
-            % {"needed": config.task_count, "available": len(task_ids)}
+            % {"needed": needed, "available": len(task_ids)}
         )
     drawn = random.SystemRandom().sample(task_ids, config.task_count)
     deadline = now + timedelta(seconds=float(config.time_limit_seconds_per_task * config.task_count))

@@ -63,7 +63,7 @@ def finish_after(seconds: float, n: int = 10) -> list[float]:
 @pytest.fixture
 def ten_task_test():
     QueryTimeTest.objects.filter(pk=1).update(task_count=10, wrong_answer_penalty_seconds=Decimal("10"))
-    QueryTaskFactory.create_batch(12)
+    QueryTaskFactory.create_batch(22)  # the pool: 2 × N by default
 
 
 def test_a_10_task_test_finished_in_34_6_s_no_longer_allows_level_5(csr, ten_task_test):
@@ -103,7 +103,7 @@ def test_each_wrong_answer_adds_the_configured_penalty_before_the_bands_apply(cs
 
 def test_a_finished_test_keeps_the_task_count_it_was_taken_with(csr, ten_task_test):
     # given: a 20-task test running when the admin lowers the task count to 10
-    QueryTaskFactory.create_batch(10)
+    QueryTaskFactory.create_batch(20)
     QueryTimeTest.objects.filter(pk=1).update(task_count=20)
     with time_machine.travel(START, tick=False):
         session = services.query_test_start(employee=csr)
@@ -151,8 +151,35 @@ def test_starting_again_resumes_the_running_test_with_the_same_tasks_and_clock(c
 def test_not_enough_tasks_is_a_clear_error(csr):
     QueryTimeTest.objects.filter(pk=1).update(task_count=100)
     QueryTaskFactory.create_batch(2)
-    with pytest.raises(services.QueryTestError, match="100 needed, 2 available"):
+    with pytest.raises(services.QueryTestError, match="200 needed, 2 available"):
         services.query_test_start(employee=csr)
+
+
+@pytest.mark.parametrize("pool, starts", [(19, False), (20, True)])
+def test_a_test_needs_a_pool_of_twice_its_tasks_so_a_retake_is_no_memory_test(csr, pool, starts):
+    QueryTimeTest.objects.filter(pk=1).update(task_count=10)
+    QueryTaskFactory.create_batch(pool)
+    if starts:
+        assert services.query_test_start(employee=csr).task_count == 10
+    else:
+        with pytest.raises(services.QueryTestError, match="20 needed, 19 available"):
+            services.query_test_start(employee=csr)
+        assert not QueryTestSession.objects.filter(employee=csr).exists()
+
+
+def test_the_result_page_does_not_show_the_right_entries(client, csr, ten_task_test):
+    with time_machine.travel(START, tick=False) as clock:
+        session = services.query_test_start(employee=csr)
+        wrong_entry = EntryFactory(title="一个错误的口径")
+        for answer in session.answers.order_by("position"):
+            clock.shift(1)
+            services.query_test_answer(session_id=session.pk, employee=csr, position=answer.position,
+                                       entry_id=wrong_entry.pk)
+        client.force_login(csr)
+        html = client.get(reverse("knowledgebase:query_test_result", args=[session.pk])).content.decode()
+    assert "一个错误的口径" in html and "✘" in html
+    for answer in session.answers.select_related("task__answer"):
+        assert answer.task.answer.title not in html
 
 
 def test_default_test_has_100_tasks_a_24_hour_wait_and_the_latest_result_counts():

@@ -75,8 +75,9 @@ def fail_exam(employee, level: int) -> ExamAttempt:
 def small_query_test() -> None:
     """Ten tasks per query-time test, the smallest allowed (the per-task bands stay the seeded defaults)."""
     QueryTimeTest.objects.filter(pk=1).update(task_count=10, wrong_answer_penalty_seconds=Decimal("10"))
-    if QueryTask.objects.filter(active=True).count() < 10:
-        QueryTaskFactory.create_batch(10)
+    missing = 20 - QueryTask.objects.filter(active=True).count()  # the pool: 2 × N by default
+    if missing > 0:
+        QueryTaskFactory.create_batch(missing)
 
 
 def sit_query_test(employee, *, total_seconds: float, start: datetime | None = None):
