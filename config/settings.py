@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A domain error no web view handled is a 400/409 page with its message, never a 500.
+    "config.errors.AppErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -211,6 +213,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # One error shape for every API error (config/errors.py): {"detail", "code", "fields"?}.
+    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     # Per user, and per address for anonymous calls (a floor shares one NAT address).
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -242,6 +246,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The Error component on every operation's 4xx answers (config/errors.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.errors.error_responses_hook",
+    ],
 }
 
 # --- i18n -----------------------------------------------------------------------------
