@@ -24,10 +24,14 @@ class ProposalCreateView(APIView):
     409 when base_version is outdated."""
 
     permission_classes = [has_perm(roles.STUDY)]
+    codes: tuple[str, ...] | None = None  # the kinds this endpoint accepts (None: every kind)
 
     @extend_schema(request=proposal_input_schema("ProposalInput"), responses={201: ProposalSerializer})
     def post(self, request):
-        chosen = ProposalKindInput(data=request.data)
+        return self.create(request)
+
+    def create(self, request) -> Response:
+        chosen = ProposalKindInput(data=request.data, codes=self.codes)
         chosen.is_valid(raise_exception=True)
         kind = registry.get_kind(chosen.validated_data["kind"])
         data = kind.input_serializer(data=request.data)
