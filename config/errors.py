@@ -117,7 +117,8 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, Mapping):
         for key, value in detail.items():
-            name = str(key) if not prefix else f"{prefix}.{key}"
+            # A nested serializer's own messages belong to the nested field itself.
+            name = str(key) if not prefix else prefix if key == NON_FIELD else f"{prefix}.{key}"
             for path, msgs in _flatten(value, name).items():
                 out.setdefault(path, []).extend(msgs)
     elif isinstance(detail, list | tuple):
