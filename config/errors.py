@@ -52,7 +52,8 @@ class AppError(Exception):
     translated message).
 
     ``field`` (class attribute or argument) names the one input field a plain message is
-    about: ``ParticipantsInvalid("…")`` is ``fields={"participants": ["…"]}``."""
+    about: ``ParticipantsInvalid("…")`` is ``fields={"participants": ["…"]}``. A ``fields`` key
+    "__all__" (Django's name) becomes "non_field_errors"."""
 
     status_code: int = status.HTTP_400_BAD_REQUEST
     default_code: str = "invalid"
@@ -62,7 +63,9 @@ class AppError(Exception):
                  fields: Mapping[str, list[Any]] | None = None, code: str | None = None):
         if field is not None:
             self.field = field
-        field_messages = {str(name): [force_str(m) for m in msgs] for name, msgs in (fields or {}).items() if msgs}
+        # Django's "__all__" (messages about the whole input) is DRF's "non_field_errors".
+        field_messages = {(NON_FIELD if name == "__all__" else str(name)): [force_str(m) for m in msgs]
+                          for name, msgs in (fields or {}).items() if msgs}
         if not field_messages and self.field and message:
             field_messages = {self.field: [force_str(message)]}
         self.fields: dict[str, list[str]] = field_messages
