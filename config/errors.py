@@ -43,6 +43,8 @@ NON_FIELD = "non_field_errors"  # DRF's key for messages about the whole input
 MSG_NOT_FOUND = gettext_noop("Not found.")
 MSG_PERMISSION_DENIED = gettext_noop("You do not have permission to perform this action.")
 MSG_INVALID = gettext_noop("The input is not valid.")
+MSG_CONFLICT = gettext_noop("This was changed or decided meanwhile; reload and try again.")
+MSG_THROTTLED = gettext_noop("Too many requests; try again later.")
 
 
 class AppError(Exception):
@@ -57,6 +59,7 @@ class AppError(Exception):
 
     status_code: int = status.HTTP_400_BAD_REQUEST
     default_code: str = "invalid"
+    default_message: str = MSG_INVALID  # a msgid: shown when the error was raised without a message
     field: str | None = None
 
     def __init__(self, message: Any = "", *, field: str | None = None,
@@ -69,7 +72,8 @@ class AppError(Exception):
         if not field_messages and self.field and message:
             field_messages = {self.field: [force_str(message)]}
         self.fields: dict[str, list[str]] = field_messages
-        self.message: str = force_str(message) or " ".join(m for msgs in field_messages.values() for m in msgs)
+        self.message: str = (force_str(message) or " ".join(m for msgs in field_messages.values() for m in msgs)
+                             or _(self.default_message))
         self.code: str = code or self.default_code
         super().__init__(self.message)
 
@@ -88,6 +92,7 @@ class NotFoundError(AppError, Http404):
 
     status_code = status.HTTP_404_NOT_FOUND
     default_code = "not_found"
+    default_message = MSG_NOT_FOUND
 
 
 class PermissionDeniedError(AppError, DjangoPermissionDenied):
@@ -95,6 +100,7 @@ class PermissionDeniedError(AppError, DjangoPermissionDenied):
 
     status_code = status.HTTP_403_FORBIDDEN
     default_code = "permission_denied"
+    default_message = MSG_PERMISSION_DENIED
 
 
 class ConflictError(AppError):
@@ -103,6 +109,7 @@ class ConflictError(AppError):
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
+    default_message = MSG_CONFLICT
 
 
 class ThrottledError(AppError):
@@ -110,6 +117,7 @@ class ThrottledError(AppError):
 
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_code = "throttled"
+    default_message = MSG_THROTTLED
 
 
 # --- API ------------------------------------------------------------------------------------
