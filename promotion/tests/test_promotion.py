@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -138,7 +138,7 @@ def test_only_levels_that_can_mentor_take_apprentices(ops_manager, level, allowe
     if allowed:
         assert services.mentorship_create(mentor=mentor, apprentice=apprentice, by=ops_manager).from_level == 0
     else:
-        with pytest.raises(ValidationError, match=f"Level {level} employees cannot take apprentices."):
+        with pytest.raises(services.PromotionError, match=f"Level {level} employees cannot take apprentices."):
             services.mentorship_create(mentor=mentor, apprentice=apprentice, by=ops_manager)
 
 
@@ -147,7 +147,7 @@ def test_one_active_mentor_per_apprentice_and_only_managers_pair(csr, ops_manage
     with pytest.raises(PermissionDenied):
         services.mentorship_create(mentor=first, apprentice=csr, by=reviewer)
     pair = services.mentorship_create(mentor=first, apprentice=csr, by=ops_manager)
-    with pytest.raises(ValidationError, match="already has a mentor"):
+    with pytest.raises(services.PromotionConflict, match="already has a mentor"):
         services.mentorship_create(mentor=second, apprentice=csr, by=ops_manager)
     services.mentorship_end(mentorship_id=pair.pk, by=ops_manager)
     assert services.mentorship_create(mentor=second, apprentice=csr, by=ops_manager).mentor == second
