@@ -28,11 +28,12 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django.views import defaults
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -241,7 +242,7 @@ def error_responses_hook(result: dict, generator, request, public) -> dict:
             if method not in {"get", "put", "post", "patch", "delete"}:
                 continue
             responses = operation.setdefault("responses", {})
-            anonymous = operation.get("security") == [{}] or {} in operation.get("security", [])
+            anonymous = not operation.get("security") or {} in operation["security"]
             for code, description in ERROR_STATUSES.items():
                 if (anonymous and code in {"401", "403"}) or (code == "409" and method == "get") or (
                         code == "415" and "requestBody" not in operation):
@@ -250,6 +251,14 @@ def error_responses_hook(result: dict, generator, request, public) -> dict:
                 if existing is None or not existing.get("content"):
                     responses[code] = {"description": description, "content": {"application/json": {"schema": ref}}}
     return result
+
+
+def page_not_found(request, exception):
+    """handler404: a URL under /api/ that matches no route (e.g. /api/cases/study/abc/) answers
+    in the API's error shape; pages keep the 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(detail=_(MSG_NOT_FOUND), code="not_found"), status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
 
 
 # --- web views --------------------------------------------------------------------------------
