@@ -30,7 +30,7 @@ def _documented_input(code: str, input_serializer: type) -> type:
     name = "".join(part.title() for part in code.split("_")) + "ProposalInput"
     return type(name, (input_serializer,), {
         "__module__": __name__, "__doc__": input_serializer.__doc__,
-        "kind": serializers.ChoiceField(choices=[code], help_text=f'"{code}"'),
+        "kind": serializers.ChoiceField(choices=[code]),
     })
 
 
