@@ -1,10 +1,13 @@
 from functools import cache
 
+from django.utils.translation import gettext_lazy, gettext_noop
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from review import registry
 from review.models import CommitteeApplication, Proposal, Vote
+
+MSG_UNKNOWN_KIND = gettext_noop("Unknown proposal kind.")
 
 
 def proposable_kinds(codes: tuple[str, ...] | None = None) -> dict[str, registry.ProposalKind]:
@@ -16,7 +19,7 @@ def proposable_kinds(codes: tuple[str, ...] | None = None) -> dict[str, registry
 class ProposalKindInput(serializers.Serializer):
     """The ``kind`` of a proposal body; the rest is validated by that kind's input serializer."""
 
-    kind = serializers.ChoiceField(choices=[], error_messages={"invalid_choice": "Unknown proposal kind."})
+    kind = serializers.ChoiceField(choices=[], error_messages={"invalid_choice": gettext_lazy(MSG_UNKNOWN_KIND)})
 
     def __init__(self, *args, codes: tuple[str, ...] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
