@@ -37,6 +37,9 @@ from review.selectors import proposals_of
 from review.services import OutdatedBaseVersion
 
 RESULTS_PER_PAGE = 20
+# Pages beyond this are empty anyway; the bound keeps a typed page number from overflowing the
+# database's OFFSET (a 500) — page=10**20 simply shows no results.
+MAX_RESULTS_PAGE = 1000
 PER_PAGE = 50
 
 
@@ -45,7 +48,7 @@ def _search_hits(request) -> tuple[SearchForm, list, int]:
     hits, page = [], 1
     if form.is_valid() and form.cleaned_data["q"]:
         try:
-            page = max(int(request.GET.get("page", 1)), 1)
+            page = min(max(int(request.GET.get("page", 1)), 1), MAX_RESULTS_PAGE)
         except ValueError:
             page = 1
         category_ids = None

@@ -112,3 +112,16 @@ def test_a_people_search_by_name_still_works(web, training_manager, csr):
     web.force_login(training_manager)
     response = web.get("/curriculum/people/", {"q": "小王"})
     assert response.status_code == 200 and "CSR001" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "9223372036854775807", "-5", "abc"])
+def test_a_kb_search_page_number_beyond_any_result_is_not_a_500(web, csr, page):
+    # given a CSR searching the knowledge base
+    from knowledgebase.tests.factories import EntryFactory
+
+    EntryFactory(title="退款口径")
+    web.force_login(csr)
+    # when the page number is huge (it used to overflow the database's OFFSET), negative or no number
+    response = web.get("/kb/", {"q": "退款", "page": page})
+    # then the page answers
+    assert response.status_code == 200
