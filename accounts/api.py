@@ -23,15 +23,11 @@ class TokenLoginView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=TokenInput, responses={200: TokenOutput, 400: dict, 429: dict}, auth=[])
+    @extend_schema(request=TokenInput, responses={200: TokenOutput}, auth=[])
     def post(self, request):
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            token, key = services.api_token_issue(request=request._request, **data.validated_data)
-        except services.LoginRefused as exc:
-            code = status.HTTP_429_TOO_MANY_REQUESTS if exc.throttled else status.HTTP_400_BAD_REQUEST
-            return Response({"detail": str(exc)}, status=code)
+        token, key = services.api_token_issue(request=request._request, **data.validated_data)
         return Response(TokenOutput({"token": key, "expiry": token.expiry}).data)
 
 

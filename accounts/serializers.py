@@ -4,9 +4,9 @@ from accounts.models import User
 
 
 class EmployeeSerializer(serializers.ModelSerializer):
-    centre = serializers.CharField(source="centre.name", default=None, read_only=True)
-    team = serializers.CharField(source="team.name", default=None, read_only=True)
-    position = serializers.CharField(source="position.name", default=None, read_only=True)
+    centre = serializers.CharField(source="centre.name", default=None, read_only=True, allow_null=True)
+    team = serializers.CharField(source="team.name", default=None, read_only=True, allow_null=True)
+    position = serializers.CharField(source="position.name", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = User
@@ -15,6 +15,8 @@ class EmployeeSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(EmployeeSerializer):
+    # Not an EmailField: many employees have none on file, and "" is no e-mail address.
+    email = serializers.CharField(read_only=True, help_text='an e-mail address, or "" when none is on file')
     roles = serializers.SerializerMethodField()
     permissions = serializers.SerializerMethodField()
     years_of_service = serializers.SerializerMethodField()

@@ -9,16 +9,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from knox.models import AuthToken
 
+from config.errors import ThrottledError, ValidationFailedError
+
 MSG_BAD_CREDENTIALS = gettext_noop("The staff ID or the password is wrong.")
 MSG_LOCKED = gettext_noop("Too many failed login attempts for this staff ID. Try again later.")
 
 
-class LoginRefused(Exception):
-    """A token login was refused; ``throttled`` when the login limiter said no (HTTP 429)."""
+class LoginRefused(ValidationFailedError):
+    """A token login was refused: wrong staff ID or password (HTTP 400)."""
 
-    def __init__(self, message: str, *, throttled: bool = False):
-        super().__init__(message)
-        self.throttled = throttled
+    default_code = "login_refused"
+
+
+class LoginLocked(ThrottledError):
+    """The login limiter refused the attempt (HTTP 429), whatever the password."""
+
+    default_code = "login_locked"
 
 
 def api_token_issue(*, request: HttpRequest, staff_id: str, password: str) -> tuple[AuthToken, str]:
@@ -26,14 +32,14 @@ def api_token_issue(*, request: HttpRequest, staff_id: str, password: str) -> tu
     so the same per-IP "login" limit and the per-staff-ID and per-IP "login_failed" limits
     apply, and a locked staff ID gets no token even with the right password — then issue a
     knox token (expiring after REST_KNOX["TOKEN_TTL"]). Returns (token row, token string).
-    Raises LoginRefused."""
+    Raises LoginRefused or LoginLocked."""
     if not ratelimit.consume(request, action="login"):
-        raise LoginRefused(_(MSG_LOCKED), throttled=True)
+        raise LoginLocked(_(MSG_LOCKED))
     adapter = get_adapter(request)
     try:
         user = adapter.authenticate(request, username=(staff_id or "").strip(), password=password or "")
     except ValidationError:  # allauth's "too_many_login_attempts"
-        raise LoginRefused(_(MSG_LOCKED), throttled=True) from None
+        raise LoginLocked(_(MSG_LOCKED)) from None
     if user is None:  # also for inactive accounts: the backends refuse them
         raise LoginRefused(_(MSG_BAD_CREDENTIALS))
     issued = AuthToken.objects.create(user)

@@ -41,15 +41,11 @@ from casebase.selectors import (
     study_cases,
 )
 from casebase.tree import TreeError, tree_to_text, validate_tree
+from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from review.models import Proposal
 from review.registry import StaleBaseVersion
 from review.selectors import approval_extras
-from review.services import (
-    OutdatedBaseVersion,
-    ReviewError,
-    ReviewPermissionDenied,
-    proposal_create,
-)
+from review.services import OutdatedBaseVersion, proposal_create
 
 __all__ = ["KIND_NEW", "KIND_QUALITY", "KIND_REVISION"]
 
@@ -82,30 +78,43 @@ MSG_QUALITY_JUDGED = gettext_noop(
     "later accepted revision.")
 
 
-class CaseError(ReviewError):
-    """A rule of the case libraries refused the action (HTTP 400 / form error)."""
+class CaseError(ValidationFailedError):
+    """A rule of the case libraries refused the input (HTTP 400 / form error)."""
 
 
-class CaseAlreadyRated(CaseError):
+class CaseConflict(ConflictError):
+    """The case or the decision is no longer in the state the action needs (HTTP 409): an
+    open or passed quality-case application, a retirement already decided or overtaken."""
+
+
+class CasePermissionDenied(PermissionDeniedError):
+    """The user may not do this to the case (HTTP 403)."""
+
+
+class CaseAlreadyRated(ConflictError):
     """The employee rated the case before; ratings are final (HTTP 409 / page message)."""
+
+    default_code = "already_rated"
 
 
 class ParticipantsInvalid(CaseError):
-    """A named participant was refused (HTTP 400 {"participants": [...]} / form field error)."""
+    """A named participant was refused (field "participants")."""
 
     field = "participants"
 
 
 class AudioInvalid(CaseError):
-    """The uploaded recording was refused (type, size, duration or unreadable content)."""
+    """The uploaded recording was refused (type, size, duration or unreadable content);
+    field "audio"."""
+
+    field = "audio"
 
 
 class CaseTreeInvalid(CaseError):
-    """The text-case tree breaks a rule; ``messages`` lists every problem."""
+    """The text-case tree breaks a rule; ``messages`` lists every problem (field "tree")."""
 
     def __init__(self, messages: list[str]):
-        super().__init__(" ".join(messages))
-        self.messages = messages
+        super().__init__(" ".join(messages), fields={"tree": messages})
 
 
 def case_event_record(*, kind: str, case: Case, actor=None, data: dict[str, Any] | None = None) -> CaseEvent:
@@ -182,7 +191,7 @@ def _store_upload(upload, info: AudioInfo) -> str:
 def _category(category_id: int) -> CaseCategory:
     category = CaseCategory.objects.filter(pk=category_id).first()
     if category is None:
-        raise CaseError(_("Choose an existing category."))
+        raise CaseError(_("Choose an existing category."), field="category_id")
     return category
 
 
@@ -226,9 +235,9 @@ def _participants(pks: list[int]) -> list:
 
 def _voice_fields(*, premise: str, emotion_grade: int | None, transcript: str) -> dict:
     if premise not in Case.Premise.values:
-        raise CaseError(_("Choose the premise of the voice case."))
+        raise CaseError(_("Choose the premise of the voice case."), field="premise")
     if emotion_grade is None or not 1 <= int(emotion_grade) <= 5:
-        raise CaseError(_("Give the emotional-problem grade (1–5)."))
+        raise CaseError(_("Give the emotional-problem grade (1–5)."), field="emotion_grade")
     return {"premise": premise, "emotion_grade": int(emotion_grade), "transcript": (transcript or "").strip()}
 
 
@@ -245,7 +254,7 @@ def case_new_propose(
     ParticipantsInvalid / CaseError."""
     title = (title or "").strip()
     if not title:
-        raise CaseError(_("The title is required."))
+        raise CaseError(_("The title is required."), field="title")
     category = _category(category_id)
     participant_pks = participants_resolve(proposer=proposer, staff_ids=participants)
     payload: dict[str, Any] = {"case_kind": kind, "title": title, "category_id": category.pk,
@@ -257,7 +266,7 @@ def case_new_propose(
     elif kind == Case.Kind.VOICE:
         payload.update(_voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript))
         if audio is None:
-            raise CaseError(_("Upload the recording."))
+            raise CaseError(_("Upload the recording."), field="audio")
         info = audio_validate(audio)
         payload["audio"] = _store_upload(audio, info)
         payload["duration_seconds"] = info.duration_seconds
@@ -300,7 +309,7 @@ def case_revision_propose(
     before = case_payload(case)
     title = (title or "").strip()
     if not title:
-        raise CaseError(_("The title is required."))
+        raise CaseError(_("The title is required."), field="title")
     payload: dict[str, Any] = {"case_kind": case.kind, "title": title, "category_id": _category(category_id).pk,
                                "background": (background or "").strip()}
     participant_pks = participants_resolve(proposer=proposer, staff_ids=participants)
@@ -388,26 +397,26 @@ def _case_proposals(case: Case, kind: str):
 
 def quality_case_check(*, case: Case, applicant, contributors: list | None = None) -> None:
     """THE rule of who may apply for ``case``'s quality-case review now (the service, the
-    case page and the apply page all call it). Raises ReviewPermissionDenied when
+    case page and the apply page all call it). Raises CasePermissionDenied when
     ``applicant`` is not one of the case's contributors (casebase.selectors.case_contributors),
-    CaseError when the case has an open application, or already passed and was not revised
+    CaseConflict when the case has an open application, or already passed and was not revised
     (an accepted revision) since: it may apply again only with new work to judge. Likewise
     a version whose application was rejected, or withdrawn after a vote, is not judged
     again (every vote pays the member, so re-applying would farm review points). The
     caller fetched an ACTIVE case."""
     contributors = case_contributors(case) if contributors is None else contributors
     if applicant.pk not in {c.employee.pk for c in contributors}:
-        raise ReviewPermissionDenied(_(MSG_QUALITY_NOT_CONTRIBUTOR))
+        raise CasePermissionDenied(_(MSG_QUALITY_NOT_CONTRIBUTOR))
     if _case_proposals(case, KIND_QUALITY).filter(status=Proposal.Status.OPEN).exists():
-        raise CaseError(_(MSG_QUALITY_OPEN))
+        raise CaseConflict(_(MSG_QUALITY_OPEN), code="quality_application_open")
     passed = (_case_proposals(case, KIND_QUALITY).filter(status=Proposal.Status.APPLIED)
               .order_by("-decided_at").values_list("decided_at", flat=True).first())
     if passed is not None and not _case_proposals(case, KIND_REVISION).filter(
             status=Proposal.Status.APPLIED, decided_at__gt=passed).exists():
-        raise CaseError(_(MSG_QUALITY_PASSED))
+        raise CaseConflict(_(MSG_QUALITY_PASSED), code="quality_case_passed")
     if (_case_proposals(case, KIND_QUALITY).filter(base_version=case.version)
             .filter(Q(status=Proposal.Status.REJECTED) | Q(votes__isnull=False)).exists()):
-        raise CaseError(_(MSG_QUALITY_JUDGED))
+        raise CaseConflict(_(MSG_QUALITY_JUDGED), code="quality_case_judged")
 
 
 @transaction.atomic
@@ -419,16 +428,14 @@ def quality_case_apply(*, applicant, case_id: int, statement: str) -> Proposal:
     on it (a vote on one's own reward is a conflict of interest).
 
     The case row is locked while the rule is checked, so two applications at the same
-    moment make one. Raises ReviewPermissionDenied or CaseError (quality_case_check; a
+    moment make one. Raises CasePermissionDenied or CaseConflict (quality_case_check), CaseError (a
     missing statement: field "statement")."""
     case = Case.objects.active().select_for_update().get(pk=case_id)
     contributors = case_contributors(case)
     quality_case_check(case=case, applicant=applicant, contributors=contributors)
     statement = (statement or "").strip()
     if not statement:
-        error = CaseError(_(MSG_QUALITY_STATEMENT))
-        error.field = "statement"
-        raise error
+        raise CaseError(_(MSG_QUALITY_STATEMENT), field="statement")
     return proposal_create(
         kind=KIND_QUALITY, proposer=applicant, reason=statement, target=case, base_version=case.version,
         payload={"title": case.title, "contributors": [c.employee.pk for c in contributors]},
@@ -513,7 +520,7 @@ def case_rate(*, employee, case_id: int, value: str) -> CaseRating:
     case before — also when two first ratings race: the unique constraint (employee, case)
     refuses the second row and its request gets the same refusal."""
     if value not in CaseRating.Value.values:
-        raise CaseError(_("Choose excellent, average or poor."))
+        raise CaseError(_("Choose excellent, average or poor."), field="value")
     case = study_cases(employee).get(pk=case_id)
     if CaseRating.objects.filter(employee=employee, case=case).exists():
         raise CaseAlreadyRated(_(MSG_ALREADY_RATED))
@@ -647,11 +654,12 @@ def retirement_decide(*, candidate_id: int, user, confirm: bool) -> RetirementCa
     (MSG_RETIREMENT_NOT_OVER_CAP) when the library is no longer above its cap — the cap is
     what experts prune to, never below — and (MSG_RETIREMENT_CASE_MOVED) when the case
     moved to another level or category since it was proposed. Raises
-    RetirementCandidate.DoesNotExist for an unknown id, CaseError otherwise."""
+    RetirementCandidate.DoesNotExist for an unknown id, CasePermissionDenied or CaseConflict
+    otherwise."""
     from accounts import roles
 
     if not user.has_perm(roles.REVIEW):
-        raise CaseError(_("Only review experts may decide retirements."))
+        raise CasePermissionDenied(_("Only review experts may decide retirements."))
     candidate = RetirementCandidate.objects.select_related("case", "case__category").get(pk=candidate_id)
     case = candidate.case
     active = _lock_group(level=case.level, category_id=case.category_id)
@@ -660,7 +668,7 @@ def retirement_decide(*, candidate_id: int, user, confirm: bool) -> RetirementCa
     claimed = RetirementCandidate.objects.filter(pk=candidate_id, status=RetirementCandidate.Status.PENDING).update(
         status=new_status, decided_by=user, decided_at=now)
     if not claimed:
-        raise CaseError(_("This retirement has already been decided."))
+        raise CaseConflict(_("This retirement has already been decided."), code="already_decided")
     candidate.refresh_from_db(fields=["status", "decided_by", "decided_at"])
     if not confirm:
         case_event_record(kind=CaseEvent.Kind.RETIREMENT_DISMISSED, case=case, actor=user,
@@ -669,10 +677,10 @@ def retirement_decide(*, candidate_id: int, user, confirm: bool) -> RetirementCa
     if case.pk in active:
         cap = LevelCap.cap_for(case.level, case.category_id)
         if len(active) <= cap:
-            raise CaseError(_(MSG_RETIREMENT_NOT_OVER_CAP) % {
+            raise CaseConflict(_(MSG_RETIREMENT_NOT_OVER_CAP) % {
                 "level": case.level, "category": case.category.name, "count": len(active), "cap": cap})
     elif Case.objects.filter(pk=case.pk, status=Case.Status.ACTIVE).exists():
-        raise CaseError(_(MSG_RETIREMENT_CASE_MOVED))
+        raise CaseConflict(_(MSG_RETIREMENT_CASE_MOVED))
     _retire(case.pk, actor=user, now=now, data={"by": "review", "candidate": candidate.pk})
     return candidate
 

@@ -24,6 +24,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from config.errors import ValidationFailedError
+
 MAX_NODES = 200
 MAX_DEPTH = 40
 CUSTOMER, CSR = "customer", "csr"
@@ -39,12 +41,12 @@ KEY_ALIASES = {
 TEXT_FIELDS = ("text", "emotion", "thinking", "outcome", "final_state")
 
 
-class TreeError(Exception):
-    """The tree breaks a rule; ``messages`` lists every problem found (each names its turn)."""
+class TreeError(ValidationFailedError):
+    """The tree breaks a rule; ``messages`` lists every problem found (each names its turn),
+    the field messages of "tree"."""
 
     def __init__(self, messages: list[str]):
-        super().__init__(" ".join(messages))
-        self.messages = messages
+        super().__init__(" ".join(messages), fields={"tree": messages})
 
 
 def _clean_node(raw: Any, ref: str, errors: list[str]) -> dict | None:

@@ -29,9 +29,9 @@ from casebase.models import (
     RetirementCandidate,
 )
 from casebase.tree import tree_to_text
+from config.errors import AppError, PermissionDeniedError, form_error, message_error
 from review import registry
 from review.selectors import proposals_of
-from review.services import OutdatedBaseVersion, ReviewError, ReviewPermissionDenied
 
 PER_PAGE = 50
 
@@ -87,10 +87,10 @@ def _quality_state(case: Case, user) -> dict | None:
     they may apply for its quality-case review now ("refusal": why not)."""
     try:
         services.quality_case_check(case=case, applicant=user)
-    except ReviewPermissionDenied:
+    except PermissionDeniedError:
         return None
-    except services.CaseError as exc:
-        return {"refusal": str(exc)}
+    except AppError as exc:
+        return {"refusal": exc.message}
     return {"refusal": None}
 
 
@@ -108,10 +108,8 @@ def quality_apply(request, pk: int):
         try:
             proposal = services.quality_case_apply(applicant=request.user, case_id=case.pk,
                                                    statement=form.cleaned_data["statement"])
-        except ReviewPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from None
-        except ReviewError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        except AppError as exc:
+            form_error(form, exc)
         else:
             messages.success(request, _("Your quality-case application #%(id)s was sent to the review committee.")
                              % {"id": proposal.pk})
@@ -144,8 +142,8 @@ def case_rate_view(request, pk: int):
         services.case_rate(employee=request.user, case_id=pk, value=form.cleaned_data["value"])
     except Case.DoesNotExist:
         raise Http404 from None
-    except services.CaseAlreadyRated as exc:
-        messages.error(request, str(exc))
+    except AppError as exc:
+        message_error(request, exc)
         return redirect("casebase:case_detail", pk=pk)
     messages.success(request, _("Your rating was saved."))
     return redirect("casebase:case_detail", pk=pk)
@@ -168,10 +166,8 @@ def propose_text(request):
                 reason=data["reason"], background=data["background"], tree=data["tree"],
                 suggested_level=data["suggested_level"], participants=data["participants"],
             )
-        except services.ParticipantsInvalid as exc:
-            form.add_error("participants", str(exc))
-        except ReviewError as exc:
-            form.add_error(None, str(exc))
+        except AppError as exc:
+            form_error(form, exc)
         else:
             return _submitted(request, proposal)
     return render(request, "casebase/propose.html", {"form": form, "mode": "text"})
@@ -190,12 +186,8 @@ def propose_voice(request):
                 emotion_grade=data["emotion_grade"], transcript=data["transcript"],
                 suggested_level=data["suggested_level"], participants=data["participants"],
             )
-        except services.ParticipantsInvalid as exc:
-            form.add_error("participants", str(exc))
-        except services.AudioInvalid as exc:
-            form.add_error("audio", str(exc))
-        except ReviewError as exc:
-            form.add_error(None, str(exc))
+        except AppError as exc:
+            form_error(form, exc)
         else:
             return _submitted(request, proposal)
     return render(request, "casebase/propose.html", {"form": form, "mode": "voice", "multipart": True,
@@ -225,12 +217,8 @@ def revise(request, pk: int):
                 title=data["title"], category_id=data["category"].pk, background=data["background"],
                 visible_cases=selectors.study_cases(request.user), participants=data["participants"], **extra,
             )
-        except services.ParticipantsInvalid as exc:
-            form.add_error("participants", str(exc))
-        except services.AudioInvalid as exc:
-            form.add_error("audio", str(exc))
-        except (OutdatedBaseVersion, ReviewError) as exc:
-            form.add_error(None, str(exc))
+        except AppError as exc:
+            form_error(form, exc)
         else:
             return _submitted(request, proposal)
     return render(request, "casebase/propose.html", {"form": form, "mode": "revision", "case": case,
@@ -299,8 +287,8 @@ def retirement_decide(request, pk: int):
     try:
         services.retirement_decide(candidate_id=candidate.pk, user=request.user,
                                    confirm=request.POST.get("confirm") == "1")
-    except services.CaseError as exc:
-        messages.error(request, str(exc))
+    except AppError as exc:
+        message_error(request, exc)
     else:
         messages.success(request, _("The retirement was decided."))
     return redirect("casebase:retirements")

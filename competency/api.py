@@ -1,9 +1,9 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -53,14 +53,9 @@ class SubmissionView(APIView):
         get_object_or_404(QSortRound.objects.exclude(status=QSortRound.Status.DRAFT), pk=pk)
         serializer = SubmissionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            submission, created = services.qsort_submission_save(
-                round_id=pk, rater=request.user, placements=serializer.placements_list()
-            )
-        except services.QSortNotInvited as exc:
-            raise PermissionDenied(exc.message) from exc
-        except services.QSortError as exc:
-            raise ValidationError({("non_field_errors" if k == "__all__" else k): v for k, v in exc.errors.items()}) from exc
+        submission, created = services.qsort_submission_save(
+            round_id=pk, rater=request.user, placements=serializer.placements_list()
+        )
         return Response(
             SubmissionOutputSerializer(submission).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -71,7 +66,12 @@ class RoundResultsView(APIView):
 
     permission_classes = [has_perm(roles.MANAGE_TRAINING)]
 
-    @extend_schema(responses=ResultRowSerializer(many=True))
+    @extend_schema(responses=inline_serializer("QSortRoundResult", {
+        "round": serializers.IntegerField(), "position": serializers.CharField(), "status": serializers.CharField(),
+        "raters": serializers.IntegerField(),
+        "columns": serializers.ListField(child=serializers.IntegerField(),
+                                         help_text="the forced distribution: items per score column, from -k to +k"),
+        "rows": ResultRowSerializer(many=True)}))
     def get(self, request, pk):
         round = get_object_or_404(QSortRound.objects.select_related("position"), pk=pk)
         if round.result is None:

@@ -39,6 +39,8 @@ from math import comb
 
 from django.utils.translation import gettext as _
 
+from config.errors import ValidationFailedError
+
 IMPORTANT = "important"
 NEUTRAL = "neutral"
 UNIMPORTANT = "unimportant"
@@ -47,12 +49,13 @@ PILES: tuple[str, str, str] = (IMPORTANT, NEUTRAL, UNIMPORTANT)
 ItemId = Hashable
 
 
-class SortInvalid(Exception):
-    """A sort or a pile-size set-up breaks the rules; ``errors`` maps a field to messages."""
+class SortInvalid(ValidationFailedError):
+    """A sort or a pile-size set-up breaks the rules; ``errors`` maps a field (or "__all__")
+    to messages."""
 
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
-        super().__init__("; ".join(m for messages in errors.values() for m in messages))
+        super().__init__("; ".join(m for messages in errors.values() for m in messages), fields=errors)
 
 
 @dataclass(frozen=True)

@@ -23,19 +23,26 @@ from competency.models import (
     QSortRoundEvent,
     QSortSubmission,
 )
+from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 
 
-class QSortError(Exception):
-    """A domain rule refused the change. ``errors`` maps a field (or "__all__") to messages."""
+class QSortError(ValidationFailedError):
+    """A domain rule refused the input (HTTP 400). ``errors`` maps a field (or "__all__") to
+    messages."""
 
     def __init__(self, message: str | None = None, *, errors: dict[str, list[str]] | None = None):
         self.errors = errors or {"__all__": [message or ""]}
-        self.message = message or "; ".join(m for ms in self.errors.values() for m in ms)
-        super().__init__(self.message)
+        super().__init__(message or "; ".join(m for ms in self.errors.values() for m in ms),
+                         fields=self.errors)
 
 
-class QSortNotInvited(QSortError):
-    """The user is not a rater of the round (→ 403)."""
+class QSortConflict(ConflictError):
+    """The round is not in the state the action needs (HTTP 409): not a draft, not open, not
+    closed, nothing submitted yet."""
+
+
+class QSortNotInvited(PermissionDeniedError):
+    """The user is not a rater of the round (HTTP 403)."""
 
 
 def _event(*, round: QSortRound, action: str, actor, details: dict | None = None) -> QSortRoundEvent:
@@ -88,7 +95,7 @@ def qsort_round_open(*, round_id: int, actor) -> QSortRound:
     """Open a draft round to its raters. Needs ≥ 1 rater and pile sizes matching the items."""
     round = _locked(round_id)
     if round.status != QSortRound.Status.DRAFT:
-        raise QSortError(_("Only a draft round can be opened; this one is %(status)s.")
+        raise QSortConflict(_("Only a draft round can be opened; this one is %(status)s.")
                          % {"status": round.get_status_display()})
     if not round.raters.exists():
         raise QSortError(_("Invite at least one rater before opening the round."))
@@ -107,14 +114,14 @@ def qsort_round_open(*, round_id: int, actor) -> QSortRound:
 def qsort_submission_save(*, round_id: int, rater, placements: Sequence[qsort.Placement]) -> tuple[QSortSubmission, bool]:
     """Validate and store ``rater``'s sort; returns (submission, created).
 
-    Raises QSortNotInvited when the rater is not invited, QSortError when the round is not
-    open or the sort breaks a rule (errors keyed by pile / "placements").
+    Raises QSortNotInvited when the rater is not invited, QSortConflict when the round is not
+    open, QSortError when the sort breaks a rule (errors keyed by pile / "placements").
     """
     round = _locked(round_id)
     if not round.raters.filter(pk=rater.pk).exists():
         raise QSortNotInvited(_("You are not a rater of this Q-sort round."))
     if round.status != QSortRound.Status.OPEN:
-        raise QSortError(_("This Q-sort round is not open for sorting."))
+        raise QSortConflict(_("This Q-sort round is not open for sorting."))
     items = list(round.items.all())
     try:
         ranking = qsort.validate_sort(
@@ -157,10 +164,10 @@ def qsort_round_close(*, round_id: int, actor) -> QSortRound:
     """Close an open round and store the aggregated result. Needs at least one submission."""
     round = _locked(round_id)
     if round.status != QSortRound.Status.OPEN:
-        raise QSortError(_("Only an open round can be closed; this one is %(status)s.")
+        raise QSortConflict(_("Only an open round can be closed; this one is %(status)s.")
                          % {"status": round.get_status_display()})
     if not round.submissions.exists():
-        raise QSortError(_("No rater has submitted a sort yet; the round cannot be closed."))
+        raise QSortConflict(_("No rater has submitted a sort yet; the round cannot be closed."))
     round.result = _aggregate(round)
     round.status = QSortRound.Status.CLOSED
     round.closed_at = timezone.now()
@@ -180,7 +187,7 @@ def qsort_round_publish(*, round_id: int, actor) -> QSortRound:
     """
     round = _locked(round_id)
     if round.status != QSortRound.Status.CLOSED:
-        raise QSortError(_("Only a closed round can be published; this one is %(status)s.")
+        raise QSortConflict(_("Only a closed round can be published; this one is %(status)s.")
                          % {"status": round.get_status_display()})
     # Two rounds of the same position published at once must not interleave their writes.
     Position.objects.select_for_update().get(pk=round.position_id)

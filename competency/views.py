@@ -13,6 +13,7 @@ from accounts import roles
 from competency import charts, selectors, services
 from competency.forms import PILE_CHOICES, ItemFilterForm, QSortRoundCreateForm, QSortSortForm
 from competency.models import Position, QSortRound, QSortSubmission
+from config.errors import AppError, form_error, message_error
 
 PER_PAGE = 50
 
@@ -81,12 +82,8 @@ def round_sort(request, pk):
                 _sub, created = services.qsort_submission_save(
                     round_id=round.pk, rater=request.user, placements=form.placements()
                 )
-            except services.QSortNotInvited as exc:  # pragma: no cover - checked above
-                raise PermissionDenied from exc
-            except services.QSortError as exc:
-                for messages_ in exc.errors.values():
-                    for message in messages_:
-                        form.add_error(None, message)
+            except AppError as exc:
+                form_error(form, exc)
             else:
                 messages.success(request, _("Your sort has been saved.") if created else _("Your sort has been updated."))
                 return redirect("competency:round_sort", pk=round.pk)
@@ -114,10 +111,8 @@ def round_create(request):
                 unimportant_count=data["unimportant_count"], max_score=data["max_score"],
                 raters=data["raters"], created_by=request.user,
             )
-        except services.QSortError as exc:
-            for field, messages_ in exc.errors.items():
-                for message in messages_:
-                    form.add_error(field if field in form.fields else None, message)
+        except AppError as exc:
+            form_error(form, exc)
         else:
             messages.success(request, _("The round has been created as a draft. Open it when ready."))
             return redirect("competency:round_detail", pk=round.pk)
@@ -147,8 +142,8 @@ def _transition(request, pk, service, success_message):
     get_object_or_404(QSortRound, pk=pk)
     try:
         service(round_id=pk, actor=request.user)
-    except services.QSortError as exc:
-        messages.error(request, exc.message)
+    except AppError as exc:
+        message_error(request, exc)
     else:
         messages.success(request, success_message)
     return redirect("competency:round_detail", pk=pk)

@@ -1,11 +1,12 @@
 """Curriculum REST API (mounted under /api/curriculum/). Thin: validate, call one service
-or selector, serialize. Domain errors become 400 with the field they are about."""
+or selector, serialize. Domain errors are answered by the one API error handler
+(config.errors): 400 with the field they are about, 409 for what is already done."""
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,10 +31,6 @@ from curriculum.serializers import (
 
 CAN_STUDY = has_perm(roles.STUDY)
 CATALOGUE_READERS = has_perm(roles.STUDY) | has_perm(roles.MANAGE_TRAINING)
-
-
-def error_response(error: services.CurriculumError) -> Response:
-    return Response({error.field or "non_field_errors": [error.message]}, status=status.HTTP_400_BAD_REQUEST)
 
 
 class CourseFilter(filters.FilterSet):
@@ -87,14 +84,13 @@ class MyTrajectoryView(APIView):
 class EnrolmentCreateView(APIView):
     permission_classes = [CAN_STUDY]
 
-    @extend_schema(request=EnrolmentInputSerializer, responses={201: None})
+    @extend_schema(request=EnrolmentInputSerializer, responses={201: inline_serializer("EnrolmentCreated", {
+        "id": serializers.IntegerField(), "course": serializers.IntegerField(), "status": serializers.CharField(),
+        "run": serializers.IntegerField(allow_null=True)})})
     def post(self, request):
         data = EnrolmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            enrolment = services.enrolment_create(employee=request.user, **data.validated_data)
-        except services.CurriculumError as error:
-            return error_response(error)
+        enrolment = services.enrolment_create(employee=request.user, **data.validated_data)
         return Response({"id": enrolment.pk, "course": enrolment.course_id, "status": enrolment.status,
                          "run": enrolment.run_id}, status=status.HTTP_201_CREATED)
 
@@ -102,14 +98,13 @@ class EnrolmentCreateView(APIView):
 class SurveyCreateView(APIView):
     permission_classes = [CAN_STUDY]
 
-    @extend_schema(request=SurveyInputSerializer, responses={201: None})
+    @extend_schema(request=SurveyInputSerializer, responses={201: inline_serializer("SurveyCreated", {
+        "id": serializers.IntegerField(), "course": serializers.IntegerField(),
+        "run": serializers.IntegerField(allow_null=True)})})
     def post(self, request):
         data = SurveyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            response = services.survey_response_create(employee=request.user, **data.validated_data)
-        except services.CurriculumError as error:
-            return error_response(error)
+        response = services.survey_response_create(employee=request.user, **data.validated_data)
         return Response({"id": response.pk, "course": response.course_id, "run": response.run_id},
                         status=status.HTTP_201_CREATED)
 
@@ -123,10 +118,7 @@ class ExamStartView(APIView):
     def post(self, request):
         data = ExamStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            attempt = services.exam_attempt_start(employee=request.user, **data.validated_data)
-        except services.CurriculumError as error:
-            return error_response(error)
+        attempt = services.exam_attempt_start(employee=request.user, **data.validated_data)
         attempt = ExamAttempt.objects.prefetch_related("items__question__options").get(pk=attempt.pk)
         return Response(ExamAttemptOutSerializer(attempt).data, status=status.HTTP_201_CREATED)
 
@@ -140,10 +132,7 @@ class ExamSubmitView(APIView):
         data = ExamSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answers = {a["question"]: a["options"] for a in data.validated_data["answers"]}
-        try:
-            attempt = services.exam_attempt_submit(attempt=attempt, employee=request.user, answers=answers)
-        except services.CurriculumError as error:
-            return error_response(error)
+        attempt = services.exam_attempt_submit(attempt=attempt, employee=request.user, answers=answers)
         return Response(ExamResultSerializer(attempt).data)
 
 
@@ -154,8 +143,5 @@ class RatingCreateView(APIView):
     def post(self, request):
         data = RatingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            rating = services.behaviour_rating_create(rater=request.user, **data.validated_data)
-        except services.CurriculumError as error:
-            return error_response(error)
+        rating = services.behaviour_rating_create(rater=request.user, **data.validated_data)
         return Response(RatingOutSerializer(rating).data, status=status.HTTP_201_CREATED)

@@ -16,6 +16,13 @@ class CourseFilterForm(forms.Form):
                                        to_field_name="code")
 
 
+class PeopleSearchForm(forms.Form):
+    """The people page's search (a Django CharField refuses NUL characters, which PostgreSQL
+    cannot store or compare in text)."""
+
+    q = forms.CharField(label=_("Staff ID or name"), required=False, max_length=100)
+
+
 class SurveyForm(forms.Form):
     content_score = forms.TypedChoiceField(label=_("Content"), choices=SCORE_CHOICES, coerce=int,
                                            widget=forms.RadioSelect)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from competency.models import CompetencyItem, PositionCompetency
+from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from curriculum.models import (
     AttemptQuestion,
     BehaviourRating,
@@ -39,14 +40,18 @@ from curriculum.selectors import (
 )
 
 
-class CurriculumError(Exception):
-    """A broken curriculum rule; ``message`` is shown to the user as is, ``field`` names the
-    input it is about (None: the whole request)."""
+class CurriculumError(ValidationFailedError):
+    """A broken curriculum rule (HTTP 400); ``message`` is shown to the user as is, ``field``
+    names the input it is about (None: the whole request)."""
 
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+
+class CurriculumConflict(ConflictError):
+    """Already done: enrolled, completed, answered, an open or submitted attempt (HTTP 409);
+    ``field`` as for CurriculumError."""
+
+
+class CurriculumPermissionDenied(PermissionDeniedError):
+    """Somebody else's attempt (HTTP 403)."""
 
 
 def event_record(*, employee, kind: str, actor=None, course: Course | None = None, detail: dict | None = None) -> CurriculumEvent:
@@ -66,7 +71,7 @@ def enrolment_create(*, employee, course: Course, run: CourseRun | None = None, 
     if run is not None and run.course_id != course.pk:
         raise CurriculumError(_("The run belongs to another course."), field="run")
     if Enrolment.objects.filter(employee=employee, course=course).exists():
-        raise CurriculumError(_("You are already enrolled in this course."), field="course")
+        raise CurriculumConflict(_("You are already enrolled in this course."), field="course")
     reason = stage_lock_reason(employee=employee, course=course)
     if reason:
         raise CurriculumError(reason, field="course")
@@ -74,7 +79,7 @@ def enrolment_create(*, employee, course: Course, run: CourseRun | None = None, 
         with transaction.atomic():
             enrolment = Enrolment.objects.create(employee=employee, course=course, run=run or current_run_for(course))
     except IntegrityError as exc:  # a double click raced the check above
-        raise CurriculumError(_("You are already enrolled in this course."), field="course") from exc
+        raise CurriculumConflict(_("You are already enrolled in this course."), field="course") from exc
     event_record(employee=employee, kind=CurriculumEvent.Kind.ENROLLED, actor=actor or employee, course=course,
                  detail={"run": enrolment.run_id})
     return enrolment
@@ -87,7 +92,7 @@ def enrolment_complete(*, enrolment: Enrolment, actor, completed_by: str = Enrol
     course was the last one missing on a stage of the employee's map."""
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.is_completed:
-        raise CurriculumError(_("This enrolment is already completed."))
+        raise CurriculumConflict(_("This enrolment is already completed."))
     learning_map = learning_map_for_employee(enrolment.employee)
     complete_before = set()
     if learning_map is not None:
@@ -124,7 +129,7 @@ def survey_response_create(*, employee, course: Course, content_score: int, form
             raise CurriculumError(_("Give a score from 1 to 5."), field=name)
     duplicate = _("You have already answered the survey for this course run.")
     if SurveyResponse.objects.filter(employee=employee, course=course, run=enrolment.run).exists():
-        raise CurriculumError(duplicate, field="course")
+        raise CurriculumConflict(duplicate, field="course")
     try:
         with transaction.atomic():
             response = SurveyResponse.objects.create(
@@ -132,7 +137,7 @@ def survey_response_create(*, employee, course: Course, content_score: int, form
                 format_score=format_score, usefulness_score=usefulness_score, comment=comment.strip(),
             )
     except IntegrityError as exc:
-        raise CurriculumError(duplicate, field="course") from exc
+        raise CurriculumConflict(duplicate, field="course") from exc
     event_record(employee=employee, kind=CurriculumEvent.Kind.SURVEY_SUBMITTED, actor=employee, course=course,
                  detail={"run": enrolment.run_id, "average": str(response.average())})
     return response
@@ -153,7 +158,7 @@ def exam_attempt_start(*, employee, course: Course, rng: random.Random | None = 
         raise CurriculumError(_("Enrol in the course before taking its exam."), field="course")
     open_message = _("You already have an open attempt for this exam; submit it first.")
     if ExamAttempt.objects.filter(employee=employee, course=course, status=ExamAttempt.Status.OPEN).exists():
-        raise CurriculumError(open_message, field="course")
+        raise CurriculumConflict(open_message, field="course")
     question_ids = list(_exam_questions(course).values_list("id", flat=True))
     if not question_ids:
         raise CurriculumError(_("This course has no exam questions yet."), field="course")
@@ -163,7 +168,7 @@ def exam_attempt_start(*, employee, course: Course, rng: random.Random | None = 
             attempt = ExamAttempt.objects.create(employee=employee, course=course,
                                                  pass_mark_percent=course.pass_mark_percent)
     except IntegrityError as exc:
-        raise CurriculumError(open_message, field="course") from exc
+        raise CurriculumConflict(open_message, field="course") from exc
     AttemptQuestion.objects.bulk_create(
         AttemptQuestion(attempt=attempt, question_id=qid, order=i) for i, qid in enumerate(drawn, start=1)
     )
@@ -179,9 +184,9 @@ def exam_attempt_submit(*, attempt: ExamAttempt, employee, answers: dict[int, li
     Passing (score ≥ pass mark) completes the course enrolment."""
     attempt = ExamAttempt.objects.select_for_update().get(pk=attempt.pk)
     if attempt.employee_id != employee.pk:
-        raise CurriculumError(_("This is not your exam attempt."))
+        raise CurriculumPermissionDenied(_("This is not your exam attempt."))
     if attempt.status != ExamAttempt.Status.OPEN:
-        raise CurriculumError(_("This attempt has already been submitted."))
+        raise CurriculumConflict(_("This attempt has already been submitted."))
     items = list(attempt.items.select_related("question").prefetch_related("question__options"))
     by_question = {item.question_id: item for item in items}
     unknown = set(answers) - set(by_question)

@@ -16,8 +16,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
+from config.errors import AppError, form_error
 from curriculum import selectors, services
-from curriculum.forms import CourseFilterForm, PlanItemForm, RatingForm, SurveyForm
+from curriculum.forms import (
+    CourseFilterForm,
+    PeopleSearchForm,
+    PlanItemForm,
+    RatingForm,
+    SurveyForm,
+)
 from curriculum.models import Course, Enrolment, ExamAttempt, SurveyResponse
 
 PER_PAGE = 50
@@ -102,7 +109,7 @@ def course_enrol(request, pk: int):
     course = get_object_or_404(Course.objects.prefetch_related("competency_items", "call_steps", "topics"), pk=pk)
     try:
         services.enrolment_create(employee=request.user, course=course)
-    except services.CurriculumError as error:
+    except AppError as error:
         context = _course_detail_context(request, course) | {"enrol_error": error.message}
         return render(request, "curriculum/course_detail.html", context, status=400)
     messages.success(request, _("You are enrolled in %(course)s.") % {"course": course.title})
@@ -120,8 +127,8 @@ def course_survey(request, pk: int):
         if form.is_valid():
             try:
                 services.survey_response_create(employee=request.user, course=course, **form.cleaned_data)
-            except services.CurriculumError as error:
-                form.add_error(None, error.message)
+            except AppError as error:
+                form_error(form, error)
             else:
                 messages.success(request, _("Thank you for your feedback."))
                 return redirect("curriculum:course_detail", pk=course.pk)
@@ -138,7 +145,7 @@ def course_exam(request, pk: int):
     if request.method == "POST":
         try:
             attempt = services.exam_attempt_start(employee=request.user, course=course)
-        except services.CurriculumError as exc:
+        except AppError as exc:
             error = exc.message
         else:
             return redirect("curriculum:exam_attempt", pk=attempt.pk)
@@ -164,7 +171,7 @@ def exam_attempt(request, pk: int):
         if error is None:
             try:
                 services.exam_attempt_submit(attempt=attempt, employee=request.user, answers=answers)
-            except services.CurriculumError as exc:
+            except AppError as exc:
                 error = exc.message
             else:
                 return redirect("curriculum:exam_attempt", pk=attempt.pk)
@@ -261,8 +268,8 @@ def gaps(request, pk: int | None = None):
                 services.improvement_plan_item_create(employee=employee, created_by=request.user,
                                                       action=plan_form.cleaned_data["action"], course=course,
                                                       due_on=plan_form.cleaned_data["due_on"])
-            except services.CurriculumError as error:
-                plan_form.add_error("action", error.message)
+            except AppError as error:
+                form_error(plan_form, error)
             else:
                 messages.success(request, _("Added to the improvement plan."))
                 return redirect("curriculum:employee_gaps", pk=employee.pk)
@@ -277,12 +284,15 @@ def gaps(request, pk: int | None = None):
 @require_http_methods(["GET"])
 @require_any_perm(roles.MANAGE_TRAINING, roles.RATE_BEHAVIOUR)
 def people(request):
-    query = request.GET.get("q", "").strip()
-    page = Paginator(selectors.visible_employees(request.user, query=query), PER_PAGE).get_page(request.GET.get("page"))
+    form = PeopleSearchForm(request.GET)
+    valid = form.is_valid()
+    query = form.cleaned_data["q"].strip() if valid else ""
+    employees = selectors.visible_employees(request.user, query=query)
+    page = Paginator(employees if valid else employees.none(), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "curriculum/people.html", {
-        "page": page, "query": query, "querystring": _querystring(request),
+        "form": form, "page": page, "query": query, "querystring": _querystring(request),
         "can_rate": request.user.has_perm(roles.RATE_BEHAVIOUR),
-    })
+    }, status=200 if valid else 400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -298,8 +308,8 @@ def rate_employee(request, pk: int):
         if form.is_valid():
             try:
                 services.behaviour_rating_create(rater=request.user, employee=employee, **form.cleaned_data)
-            except services.CurriculumError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+            except AppError as error:
+                form_error(form, error)
             else:
                 messages.success(request, _("Rating saved."))
                 return redirect("curriculum:rate_employee", pk=employee.pk)

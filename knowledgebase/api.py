@@ -1,4 +1,6 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,32 +17,36 @@ from knowledgebase.serializers import (
     SearchHitSerializer,
 )
 
+MSG_UNKNOWN_CATEGORY = gettext_noop("Unknown category.")
+
 
 class SearchInput(serializers.Serializer):
-    q = serializers.CharField(max_length=100, allow_blank=True)
-    category = serializers.IntegerField(required=False, min_value=1)
+    q = serializers.CharField(max_length=100, allow_blank=True, help_text="The search text (required; may be empty).")
+    category = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
+                                        help_text="A KB category id: search it and its sub-categories.")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
+
+    def validate_category(self, value: int) -> list[int]:
+        category = Category.objects.filter(pk=value).first()
+        if category is None:
+            raise serializers.ValidationError(_(MSG_UNKNOWN_CATEGORY))
+        return category.descendant_ids()
 
 
 class SearchView(APIView):
-    """Knowledge-base search: best matches first, highlighted title and snippet."""
+    """Knowledge-base search: best matches first, highlighted title and snippet (at most
+    ``limit`` hits, no further pages)."""
 
     permission_classes = [has_perm(roles.STUDY)]
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str), OpenApiParameter("category", int), OpenApiParameter("limit", int)],
-        responses=SearchHitSerializer(many=True),
+        parameters=[SearchInput],
+        responses=inline_serializer("SearchResults", {"results": SearchHitSerializer(many=True)}),
     )
     def get(self, request):
         params = SearchInput(data=request.query_params)
         params.is_valid(raise_exception=True)
-        category_ids = None
-        if params.validated_data.get("category"):
-            category = Category.objects.filter(pk=params.validated_data["category"]).first()
-            if category is None:
-                raise serializers.ValidationError({"category": ["Unknown category."]})
-            category_ids = category.descendant_ids()
-        hits = search.search(params.validated_data["q"], category_ids=category_ids,
+        hits = search.search(params.validated_data["q"], category_ids=params.validated_data.get("category"),
                              limit=params.validated_data["limit"])
         return Response({"results": SearchHitSerializer(hits, many=True).data})
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from config.errors import ConflictError, ValidationFailedError
 from knowledgebase import search
 from knowledgebase.models import (
     Category,
@@ -30,8 +31,12 @@ KIND_REVISION = "kb_revision"
 KIND_NEW_ENTRY = "kb_new_entry"
 
 
-class QueryTestError(Exception):
+class QueryTestError(ValidationFailedError):
     """A rule of the query-time test refused the action (HTTP 400 / message)."""
+
+
+class QueryTestConflict(ConflictError):
+    """The test or the task is past the state the action needs: finished, answered (HTTP 409)."""
 
 
 # --- entries -------------------------------------------------------------------------
@@ -67,11 +72,11 @@ def entry_create(
 def _payload(*, title: str, body: str, keywords: str, category_id: int) -> dict:
     title, body, keywords = (title or "").strip(), (body or "").strip(), " ".join((keywords or "").split())
     if not title:
-        raise ReviewError(_("The title is required."))
+        raise ReviewError(_("The title is required."), field="title")
     if not body:
-        raise ReviewError(_("The answer script is required."))
+        raise ReviewError(_("The answer script is required."), field="body")
     if not Category.objects.filter(pk=category_id).exists():
-        raise ReviewError(_("Choose an existing category."))
+        raise ReviewError(_("Choose an existing category."), field="category_id")
     return {"title": title, "body": body, "keywords": keywords, "category_id": int(category_id)}
 
 
@@ -105,7 +110,8 @@ def kb_revision_propose(
             pk=rebased_from_id, proposer=proposer, status=Proposal.Status.STALE, kind=KIND_REVISION, target_id=entry.pk
         ).first()
         if rebased_from is None:
-            raise ReviewError(_("Only your own outdated proposals of this entry can be rebased."))
+            raise ReviewError(_("Only your own outdated proposals of this entry can be rebased."),
+                              field="rebased_from_id")
     return proposal_create(
         kind=KIND_REVISION, proposer=proposer, reason=reason, payload=payload, target=entry,
         base_version=entry.version, rebased_from=rebased_from,
@@ -239,16 +245,16 @@ def query_test_answer(*, session_id: int, employee, position: int, entry_id: int
     QueryTestSession.DoesNotExist for somebody else's session."""
     session = QueryTestSession.objects.select_for_update().get(pk=session_id, employee=employee)
     if session.is_finished:
-        raise QueryTestError(_("This test is already finished."))
+        raise QueryTestConflict(_("This test is already finished."))
     if session.is_overdue():
         _query_test_close(session, expired=True)
         return session
     answer = session.next_answer()
     if answer is None or answer.position != position:
-        raise QueryTestError(_("This task was already answered."))
+        raise QueryTestConflict(_("This task was already answered."))
     chosen = Entry.objects.filter(pk=entry_id).first()
     if chosen is None:
-        raise QueryTestError(_("Pick an entry from the search results."))
+        raise QueryTestError(_("Pick an entry from the search results."), field="entry")
     answer.chosen = chosen
     answer.is_correct = chosen.pk == answer.task.answer_id
     answer.answered_at = timezone.now()

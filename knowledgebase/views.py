@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
+from config.errors import AppError, form_error, message_error
 from knowledgebase import search, services
 from knowledgebase.diff import fields_diff_html
 from knowledgebase.forms import CalibrationForm, EntryProposalForm, RevisionProposalForm, SearchForm
@@ -33,9 +34,12 @@ from knowledgebase.selectors import (
 from review import registry
 from review.models import Proposal
 from review.selectors import proposals_of
-from review.services import OutdatedBaseVersion, ReviewError
+from review.services import OutdatedBaseVersion
 
 RESULTS_PER_PAGE = 20
+# Pages beyond this are empty anyway; the bound keeps a typed page number from overflowing the
+# database's OFFSET (a 500) — page=10**20 simply shows no results.
+MAX_RESULTS_PAGE = 1000
 PER_PAGE = 50
 
 
@@ -44,7 +48,7 @@ def _search_hits(request) -> tuple[SearchForm, list, int]:
     hits, page = [], 1
     if form.is_valid() and form.cleaned_data["q"]:
         try:
-            page = max(int(request.GET.get("page", 1)), 1)
+            page = min(max(int(request.GET.get("page", 1)), 1), MAX_RESULTS_PAGE)
         except ValueError:
             page = 1
         category_ids = None
@@ -106,11 +110,10 @@ def _proposal_form_page(request, *, form, entry, template_context, on_submit):
         else:
             try:
                 proposal = on_submit(data)
-            except OutdatedBaseVersion as exc:
-                form.add_error(None, str(exc))
-                template_context["outdated"] = True
-            except ReviewError as exc:
-                form.add_error(None, str(exc))
+            except AppError as exc:
+                form_error(form, exc)
+                if isinstance(exc, OutdatedBaseVersion):
+                    template_context["outdated"] = True
             else:
                 messages.success(request, _("Your proposal #%(id)s was sent to the review committee.") % {"id": proposal.pk})
                 return redirect("knowledgebase:my_proposals")
@@ -214,8 +217,8 @@ def query_test_home(request):
 def query_test_start_view(request):
     try:
         session = services.query_test_start(employee=request.user)
-    except services.QueryTestError as exc:
-        messages.error(request, str(exc))
+    except AppError as exc:
+        message_error(request, exc)
         return redirect("knowledgebase:query_test")
     return redirect("knowledgebase:query_test_task", pk=session.pk)
 
@@ -248,8 +251,8 @@ def query_test_answer_view(request, pk: int):
     try:
         session = services.query_test_answer(session_id=session.pk, employee=request.user, position=position,
                                              entry_id=entry_id)
-    except services.QueryTestError as exc:
-        messages.error(request, str(exc))
+    except AppError as exc:
+        message_error(request, exc)
     if session.expired:
         messages.error(request, _(services.MSG_TIME_UP))
     if session.is_finished:

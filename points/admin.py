@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from config.errors import AppError, form_error
 from points import services
 from points.forms import amount_field
 from points.models import (
-    AmountInvalid,
     PointRule,
     PointsEntry,
     PointsEvent,
@@ -94,10 +94,8 @@ class PointsEntryAdmin(ReadOnlyAdmin):
                 services.points_correct(employee=form.cleaned_data["employee"], amount=form.cleaned_data["amount"],
                                         by=request.user, reason=form.cleaned_data["reason"],
                                         token=form.cleaned_data["token"])
-            except AmountInvalid as exc:
-                form.add_error("amount", exc)
-            except ValidationError as exc:
-                form.add_error(None, exc)
+            except AppError as exc:
+                form_error(form, exc)
             else:
                 self.message_user(request, _("The correction was added to the ledger."), messages.SUCCESS)
                 return redirect("admin:points_pointsentry_changelist")
@@ -113,9 +111,8 @@ class PointsEntryAdmin(ReadOnlyAdmin):
                 services.points_reverse(entry_id=entry.pk, by=request.user,
                                         reason=str(_("Reversed in the admin by %(name)s")) % {"name": request.user.name})
                 done += 1
-            except (ValidationError, PermissionDenied) as exc:
-                self.message_user(request, f"{entry}: {' '.join(getattr(exc, 'messages', [str(exc)]))}",
-                                  messages.ERROR)
+            except AppError as exc:
+                self.message_user(request, f"{entry}: {exc.message}", messages.ERROR)
         if done:
             self.message_user(request, _("%(count)s entries reversed.") % {"count": done}, messages.SUCCESS)
 

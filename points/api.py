@@ -1,11 +1,12 @@
 """REST API of the points app (under /api/points/). Views parse, call one service or
-selector and serialize; domain errors become 400 with the service's exact message."""
+selector and serialize; domain errors are answered by the one API error handler
+(config.errors) with the service's exact message."""
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +15,7 @@ from accounts import roles
 from accounts.permissions import has_perm
 from points import roles as points_roles
 from points import selectors, services
-from points.models import AmountInvalid, PointRule, QCGroup, QCTopic, RationalisationProposal
+from points.models import QCGroup
 from points.serializers import (
     PointsCorrectionInput,
     PointsEntrySerializer,
@@ -30,19 +31,14 @@ from points.serializers import (
     VolunteerSheetImportInput,
 )
 
-
-def _error(exc: ValidationError) -> Response:
-    """400 {"detail": the messages}; a refused amount is also given on its field."""
-    body = {"detail": " ".join(exc.messages)}
-    if isinstance(exc, AmountInvalid):
-        body["amount"] = exc.messages
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+MSG_UNKNOWN_STAFF_ID = gettext_noop("Unknown staff ID.")
 
 
 class MyBalanceView(APIView):
     permission_classes = [has_perm(roles.STUDY)]
 
-    @extend_schema(responses={200: {"type": "object", "properties": {"balance": {"type": "integer"}}}})
+    @extend_schema(responses=inline_serializer("PointsBalance", {
+        "staff_id": serializers.CharField(), "balance": serializers.IntegerField()}))
     def get(self, request):
         return Response({"staff_id": request.user.staff_id, "balance": selectors.points_balance(request.user)})
 
@@ -54,22 +50,23 @@ class MyHistoryView(ListAPIView):
     serializer_class = PointsEntrySerializer
     filter_backends: list = []
 
+    @extend_schema(parameters=[PointsHistoryInput])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         params = PointsHistoryInput(data=self.request.query_params)
         params.is_valid(raise_exception=True)
-        rule = None
-        if params.validated_data.get("rule"):
-            rule = PointRule.objects.filter(code=params.validated_data["rule"]).first()
-            if rule is None:
-                raise serializers.ValidationError({"rule": ["Unknown rule."]})
-        return selectors.points_history(self.request.user, rule=rule, date_from=params.validated_data.get("date_from"),
+        return selectors.points_history(self.request.user, rule=params.validated_data.get("rule"),
+                                        date_from=params.validated_data.get("date_from"),
                                         date_to=params.validated_data.get("date_to"))
 
 
 class LeaderboardView(APIView):
     """Top employees of the caller's centre by points earned in ?period= (all/7d/30d/90d/365d)."""
 
-    @extend_schema(responses=PointsLeaderboardRowSerializer(many=True))
+    @extend_schema(parameters=[PointsLeaderboardInput], responses=inline_serializer(
+        "PointsLeaderboard", {"results": PointsLeaderboardRowSerializer(many=True)}))
     def get(self, request):
         params = PointsLeaderboardInput(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -84,7 +81,9 @@ class LeaderboardView(APIView):
 class RationalisationView(APIView):
     """GET: my proposals. POST: submit one."""
 
-    @extend_schema(responses=RationalisationSerializer(many=True))
+    @extend_schema(responses=inline_serializer(
+        "RationalisationProposals", {"results": RationalisationSerializer(many=True)},
+        help_text="my 100 most recent proposals"))
     def get(self, request):
         proposals = selectors.rationalisation_proposals_of(proposer=request.user)[:100]
         return Response({"results": RationalisationSerializer(proposals, many=True).data})
@@ -93,10 +92,7 @@ class RationalisationView(APIView):
     def post(self, request):
         data = RationalisationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            proposal = services.rationalisation_submit(proposer=request.user, **data.validated_data)
-        except ValidationError as exc:
-            return _error(exc)
+        proposal = services.rationalisation_submit(proposer=request.user, **data.validated_data)
         return Response(RationalisationSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
 
@@ -107,12 +103,7 @@ class RationalisationJudgeView(APIView):
     def post(self, request, pk: int):
         data = RationalisationJudgeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            proposal = services.rationalisation_judge(proposal_id=pk, judge=request.user, **data.validated_data)
-        except RationalisationProposal.DoesNotExist:
-            raise NotFound() from None
-        except ValidationError as exc:
-            return _error(exc)
+        proposal = services.rationalisation_judge(proposal_id=pk, judge=request.user, **data.validated_data)
         return Response(RationalisationSerializer(proposal).data)
 
 
@@ -128,13 +119,9 @@ class CorrectionView(APIView):
         data.is_valid(raise_exception=True)
         employee = get_user_model().objects.filter(staff_id=data.validated_data["staff_id"].strip().upper()).first()
         if employee is None:
-            raise serializers.ValidationError({"staff_id": ["Unknown staff ID."]})
-        try:
-            entry = services.points_correct(employee=employee, amount=data.validated_data["amount"], by=request.user,
-                                            reason=data.validated_data["reason"],
-                                            token=data.validated_data["token"] or None)
-        except ValidationError as exc:
-            return _error(exc)
+            raise serializers.ValidationError({"staff_id": [_(MSG_UNKNOWN_STAFF_ID)]})
+        entry = services.points_correct(employee=employee, amount=data.validated_data["amount"], by=request.user,
+                                        reason=data.validated_data["reason"], token=data.validated_data["token"] or None)
         return Response(PointsEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -153,13 +140,8 @@ class TopicClaimView(APIView):
     def post(self, request, pk: int):
         data = QCClaimInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            group = services.qc_group_claim(topic_id=pk, creator=request.user, name=data.validated_data["name"],
-                                            member_staff_ids=data.validated_data["members"])
-        except QCTopic.DoesNotExist:
-            raise NotFound() from None
-        except ValidationError as exc:
-            return _error(exc)
+        group = services.qc_group_claim(topic_id=pk, creator=request.user, name=data.validated_data["name"],
+                                        member_staff_ids=data.validated_data["members"])
         return Response(QCGroupSerializer(group).data, status=status.HTTP_201_CREATED)
 
 
@@ -168,35 +150,24 @@ class GroupCompleteView(APIView):
 
     @extend_schema(request=None, responses={200: QCGroupSerializer})
     def post(self, request, pk: int):
-        try:
-            services.qc_group_complete(group_id=pk, by=request.user)
-        except QCGroup.DoesNotExist:
-            raise NotFound() from None
-        except ValidationError as exc:
-            return _error(exc)
+        services.qc_group_complete(group_id=pk, by=request.user)
         return Response(QCGroupSerializer(QCGroup.objects.get(pk=pk)).data)
 
 
 class VolunteerImportView(APIView):
-    """Multipart upload of a weekly sheet. 400 with {"detail", "errors": [{"line", "message"}]}
-    when any row is bad (nothing imported)."""
+    """Multipart upload of a weekly sheet. 400 with each bad line's messages under
+    "fields": {"file.<line>": [...]} when any row is bad (nothing imported); 409 for a sheet
+    imported before."""
 
     permission_classes = [has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS)]
 
-    @extend_schema(request={"multipart/form-data": VolunteerSheetImportInput}, responses={201: None})
+    @extend_schema(request={"multipart/form-data": VolunteerSheetImportInput}, responses={201: inline_serializer(
+        "VolunteerSheetImported", {"id": serializers.IntegerField(), "rows": serializers.IntegerField(),
+                                   "points": serializers.IntegerField()})})
     def post(self, request):
         data = VolunteerSheetImportInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        try:
-            sheet = services.volunteer_sheet_import(file_name=upload.name, content=upload.read(),
-                                                    imported_by=request.user)
-        except services.VolunteerSheetRejected as exc:
-            return Response({
-                "detail": "The sheet has errors; nothing was imported.",
-                "errors": [{"line": line, "message": message} for line, message in exc.line_errors],
-            }, status=status.HTTP_400_BAD_REQUEST)
-        except ValidationError as exc:
-            return _error(exc)
+        sheet = services.volunteer_sheet_import(file_name=upload.name, content=upload.read(), imported_by=request.user)
         return Response({"id": sheet.pk, "rows": sheet.row_count, "points": sheet.total_points},
                         status=status.HTTP_201_CREATED)

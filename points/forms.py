@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from config.validators import filter_date
 from points.models import AMOUNT_LIMIT, PointRule, QCTopic, RationalisationProposal
 
 
@@ -28,8 +29,10 @@ PERIOD_CHOICES = [
 class HistoryFilterForm(forms.Form):
     rule = forms.ModelChoiceField(label=_("rule"), queryset=PointRule.objects.all(), required=False,
                                   empty_label=_("All rules"))
-    date_from = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                validators=[filter_date])
+    date_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                              validators=[filter_date])
 
 
 class LeaderboardFilterForm(forms.Form):

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from config.errors import ValidationFailedError
+
 # The hard bound of any one amount (a rule's bounds, a ledger row): far above every rule of
 # DOMAIN.md §5, far below the database integer (2,147,483,647), so a typed or uploaded number
 # is refused with a message long before it could overflow an INSERT.
@@ -27,9 +29,11 @@ def amount_validators() -> list:
     return [MinValueValidator(-AMOUNT_LIMIT), MaxValueValidator(AMOUNT_LIMIT)]
 
 
-class AmountInvalid(ValidationError):
+class AmountInvalid(ValidationFailedError):
     """A chosen amount was refused (not a whole number, zero, outside the rule's range):
     forms and the API show it on their amount field."""
+
+    field = "amount"
 
 
 class PointRule(models.Model):

@@ -1,6 +1,18 @@
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework import serializers
 
-from points.models import AMOUNT_LIMIT, PointsEntry, QCGroup, QCTopic, RationalisationProposal
+from config.validators import filter_date
+from points.models import (
+    AMOUNT_LIMIT,
+    PointRule,
+    PointsEntry,
+    QCGroup,
+    QCTopic,
+    RationalisationProposal,
+)
+
+MSG_UNKNOWN_RULE = gettext_noop("Unknown rule.")
 
 
 def amount_field(**kwargs) -> serializers.IntegerField:
@@ -12,7 +24,8 @@ def amount_field(**kwargs) -> serializers.IntegerField:
 class PointsEntrySerializer(serializers.ModelSerializer):
     rule = serializers.SlugRelatedField(slug_field="code", read_only=True)
     rule_name = serializers.CharField(source="rule.name", read_only=True)
-    granted_by = serializers.SlugRelatedField(slug_field="staff_id", read_only=True)
+    granted_by = serializers.SlugRelatedField(slug_field="staff_id", read_only=True, allow_null=True,
+                                              help_text="null for the system's own awards")
 
     class Meta:
         model = PointsEntry
@@ -20,9 +33,15 @@ class PointsEntrySerializer(serializers.ModelSerializer):
 
 
 class PointsHistoryInput(serializers.Serializer):
-    rule = serializers.CharField(required=False)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    rule = serializers.CharField(required=False, max_length=40, help_text="A point rule's code.")
+    date_from = serializers.DateField(required=False, validators=[filter_date])
+    date_to = serializers.DateField(required=False, validators=[filter_date])
+
+    def validate_rule(self, value: str) -> PointRule:
+        rule = PointRule.objects.filter(code=value).first()
+        if rule is None:
+            raise serializers.ValidationError(_(MSG_UNKNOWN_RULE))
+        return rule
 
 
 class PointsLeaderboardInput(serializers.Serializer):
@@ -58,7 +77,8 @@ class PointsCorrectionInput(serializers.Serializer):
 
 class RationalisationSerializer(serializers.ModelSerializer):
     proposer = serializers.SlugRelatedField(slug_field="staff_id", read_only=True)
-    judged_by = serializers.SlugRelatedField(slug_field="staff_id", read_only=True)
+    judged_by = serializers.SlugRelatedField(slug_field="staff_id", read_only=True, allow_null=True,
+                                             help_text="null until the proposal is judged")
 
     class Meta:
         model = RationalisationProposal

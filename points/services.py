@@ -6,14 +6,16 @@ import uuid
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from points import roles as points_roles
 from points.models import (
+    AmountInvalid,
     PointRule,
     PointsEntry,
     PointsEvent,
@@ -24,7 +26,14 @@ from points.models import (
     VolunteerSheet,
     VolunteerSheetRow,
 )
-from points.sheets import PointsBounds, SheetInvalid, parse_volunteer_sheet, sheet_fingerprint
+from points.sheets import (
+    MSG_SHEET_ERRORS,
+    PointsBounds,
+    SheetInvalid,
+    line_fields,
+    parse_volunteer_sheet,
+    sheet_fingerprint,
+)
 
 # Exact messages (tests and API clients assert them).
 MSG_UNKNOWN_RULE = gettext_noop("Unknown point rule “%(code)s”.")
@@ -52,6 +61,19 @@ MSG_SHEET_BUSY = gettext_noop("This sheet is being imported by somebody else rig
 MSG_SHEET_OWN_ROW = gettext_noop("%(staff_id)s is you: a row paying the importer is imported by another manager.")
 
 
+class PointsError(ValidationFailedError):
+    """A rule of the points app refused the input (HTTP 400)."""
+
+
+class PointsConflict(ConflictError):
+    """Already done or decided: reversed, judged, completed, imported, a source of somebody
+    else (HTTP 409)."""
+
+
+class PointsPermissionDenied(PermissionDeniedError):
+    """The user may not do this (HTTP 403)."""
+
+
 def points_event_record(*, kind: str, actor=None, data: dict[str, Any] | None = None) -> PointsEvent:
     return PointsEvent.objects.create(kind=kind, actor=actor, data=data or {})
 
@@ -59,7 +81,7 @@ def points_event_record(*, kind: str, actor=None, data: dict[str, Any] | None = 
 def _rule(code: str) -> PointRule:
     rule = PointRule.objects.filter(code=code).first()
     if rule is None:
-        raise ValidationError(_(MSG_UNKNOWN_RULE) % {"code": code})
+        raise PointsError(_(MSG_UNKNOWN_RULE) % {"code": code})
     return rule
 
 
@@ -78,16 +100,16 @@ def points_award(
 
     Idempotent on ``source``: when a row for it exists (a retried task, a double click, a
     concurrent request), that row is returned and nothing more is paid. ``amount`` None
-    means the rule's default. Raises ValidationError (exact messages) for an unknown or
-    inactive rule, an amount outside the rule's range, or a source already used for
-    somebody else.
+    means the rule's default. Raises PointsError (exact messages) for an unknown or inactive
+    rule, AmountInvalid for an amount outside the rule's range, PointsConflict for a source
+    already used for somebody else.
     """
     existing = PointsEntry.objects.filter(source=source).first()
     if existing is not None:
         return _same_employee(existing, employee)
     rule = _rule(rule_code)
     if not rule.active:
-        raise ValidationError(_(MSG_INACTIVE_RULE) % {"rule": rule.name})
+        raise PointsError(_(MSG_INACTIVE_RULE) % {"rule": rule.name})
     amount = rule.resolve_amount(amount)
     try:
         # The savepoint keeps the outer transaction usable when a concurrent request wrote
@@ -124,27 +146,27 @@ def points_award_if_active(
 
 def _same_employee(entry: PointsEntry, employee) -> PointsEntry:
     if entry.employee_id != employee.pk:
-        raise ValidationError(_(MSG_SOURCE_OTHER_EMPLOYEE) % {"source": entry.source})
+        raise PointsConflict(_(MSG_SOURCE_OTHER_EMPLOYEE) % {"source": entry.source})
     return entry
 
 
 @transaction.atomic
 def points_reverse(*, entry_id: int, by, reason: str) -> PointsEntry:
     """Write the row that cancels entry ``entry_id`` (same employee and rule, opposite amount,
-    source "reversal:<id>"). Raises PointsEntry.DoesNotExist, PermissionDenied (also for
-    one's own entry: nobody corrects their own points) or ValidationError (already reversed,
-    a reversal, no reason)."""
+    source "reversal:<id>"). Raises PointsEntry.DoesNotExist, PointsPermissionDenied (also for
+    one's own entry: nobody corrects their own points), PointsError (a reversal, no reason) or
+    PointsConflict (already reversed)."""
     if not by.has_perm(points_roles.CORRECT_ENTRIES):
-        raise PermissionDenied
+        raise PointsPermissionDenied
     if not (reason or "").strip():
-        raise ValidationError(_(MSG_REASON_REQUIRED))
+        raise PointsError(_(MSG_REASON_REQUIRED), field="reason")
     original = PointsEntry.objects.select_for_update().select_related("rule").get(pk=entry_id)
     if original.employee_id == by.pk:
-        raise PermissionDenied
+        raise PointsPermissionDenied
     if original.reverses_id is not None:
-        raise ValidationError(_(MSG_CANNOT_REVERSE_REVERSAL))
+        raise PointsError(_(MSG_CANNOT_REVERSE_REVERSAL))
     if PointsEntry.objects.filter(reverses=original).exists():
-        raise ValidationError(_(MSG_ALREADY_REVERSED))
+        raise PointsConflict(_(MSG_ALREADY_REVERSED))
     try:
         with transaction.atomic():
             reversal = PointsEntry.objects.create(
@@ -152,7 +174,7 @@ def points_reverse(*, entry_id: int, by, reason: str) -> PointsEntry:
                 source=f"reversal:{original.pk}", granted_by=by, note=reason.strip(), reverses=original,
             )
     except IntegrityError:
-        raise ValidationError(_(MSG_ALREADY_REVERSED)) from None
+        raise PointsConflict(_(MSG_ALREADY_REVERSED)) from None
     points_event_record(kind=PointsEvent.Kind.ENTRY_REVERSED, actor=by,
                         data={"entry": original.pk, "reversal": reversal.pk, "reason": reason.strip()})
     return reversal
@@ -163,13 +185,13 @@ def points_correct(*, employee, amount: int, by, reason: str, token: str | None 
     """A manual correction (a non-zero amount within the "manual_correction" rule's range,
     ±200 by default; AmountInvalid otherwise) by someone allowed to correct entries.
     ``token`` (from the form, e.g. a UUID rendered with it) makes a double submit pay once.
-    Nobody corrects their own points (a manager who is also a CSR): PermissionDenied."""
+    Nobody corrects their own points (a manager who is also a CSR): PointsPermissionDenied."""
     if not by.has_perm(points_roles.CORRECT_ENTRIES) or employee.pk == by.pk:
-        raise PermissionDenied
+        raise PointsPermissionDenied
     if not (reason or "").strip():
-        raise ValidationError(_(MSG_REASON_REQUIRED))
+        raise PointsError(_(MSG_REASON_REQUIRED), field="reason")
     if token is not None and len(token) > MAX_TOKEN_LENGTH:
-        raise ValidationError(_(MSG_TOKEN_TOO_LONG))
+        raise PointsError(_(MSG_TOKEN_TOO_LONG), field="token")
     source = f"manual:{token or uuid.uuid4().hex}"
     before = PointsEntry.objects.filter(source=source).exists()
     entry = points_award(employee=employee, rule_code=PointRule.MANUAL_CORRECTION, source=source, amount=amount,
@@ -186,7 +208,7 @@ def points_correct(*, employee, amount: int, by, reason: str, token: str | None 
 def rationalisation_submit(*, proposer, title: str, description: str) -> RationalisationProposal:
     title, description = (title or "").strip(), (description or "").strip()
     if not title or not description:
-        raise ValidationError(_("Give a title and a description."))
+        raise PointsError(_("Give a title and a description."))
     proposal = RationalisationProposal.objects.create(proposer=proposer, title=title, description=description)
     points_event_record(kind=PointsEvent.Kind.PROPOSAL_SUBMITTED, actor=proposer, data={"proposal": proposal.pk})
     return proposal
@@ -204,23 +226,23 @@ def rationalisation_judge(
 ) -> RationalisationProposal:
     """Judge a proposal rejected / reasonable / feasible. Reasonable and feasible pay the
     proposer ``amount`` (within the rule's range; the default when None) under source
-    "rationalisation:<id>". Raises RationalisationProposal.DoesNotExist, PermissionDenied or
-    ValidationError."""
+    "rationalisation:<id>". Raises RationalisationProposal.DoesNotExist,
+    PointsPermissionDenied, PointsConflict (already judged), PointsError or AmountInvalid."""
     if not judge.has_perm(points_roles.JUDGE_PROPOSALS):
-        raise PermissionDenied
+        raise PointsPermissionDenied
     proposal = RationalisationProposal.objects.select_for_update().select_related("proposer").get(pk=proposal_id)
     if proposal.status != RationalisationProposal.Status.SUBMITTED:
-        raise ValidationError(_(MSG_ALREADY_JUDGED))
+        raise PointsConflict(_(MSG_ALREADY_JUDGED), code="already_judged")
     if proposal.proposer_id == judge.pk:
-        raise PermissionDenied(_(MSG_OWN_PROPOSAL))
+        raise PointsPermissionDenied(_(MSG_OWN_PROPOSAL))
     if verdict not in RationalisationProposal.Status.values or verdict == RationalisationProposal.Status.SUBMITTED:
-        raise ValidationError(_("Choose rejected, reasonable or feasible."))
+        raise PointsError(_("Choose rejected, reasonable or feasible."), field="verdict")
     entry = None
     if verdict in VERDICT_RULES:
         entry = points_award(employee=proposal.proposer, rule_code=VERDICT_RULES[verdict], source=proposal.source_key,
                              amount=amount, granted_by=judge, note=proposal.title)
     elif not (comment or "").strip():
-        raise ValidationError(_("Say why you reject the proposal."))
+        raise PointsError(_("Say why you reject the proposal."), field="comment")
     proposal.status = verdict
     proposal.amount = entry.amount if entry else None
     proposal.entry = entry
@@ -241,17 +263,20 @@ def qc_topic_publish(
     min_group_size: int = 3, max_group_size: int = 5,
 ) -> QCTopic:
     """Publish a QC topic. ``points_per_member`` must lie within the "qc_topic_completed"
-    rule's range (ValidationError on the field otherwise), so completion can always pay it."""
+    rule's range (PointsError on the field otherwise), so completion can always pay it."""
     if not by.has_perm(points_roles.MANAGE_QC_TOPICS):
-        raise PermissionDenied
+        raise PointsPermissionDenied
     try:
         _rule(PointRule.QC_TOPIC_COMPLETED).resolve_amount(points_per_member)
-    except ValidationError as exc:
-        raise ValidationError({"points_per_member": exc.messages}) from None
+    except AmountInvalid as exc:
+        raise PointsError(fields={"points_per_member": exc.messages}) from None
     topic = QCTopic(title=(title or "").strip(), description=(description or "").strip(),
                     points_per_member=points_per_member, max_groups=max_groups, min_group_size=min_group_size,
                     max_group_size=max_group_size, published_by=by)
-    topic.full_clean()
+    try:
+        topic.full_clean()
+    except ValidationError as exc:  # the model's own field rules, as field messages
+        raise PointsError(fields=exc.message_dict) from None
     topic.save()
     points_event_record(kind=PointsEvent.Kind.TOPIC_PUBLISHED, actor=by, data={"topic": topic.pk})
     return topic
@@ -274,27 +299,27 @@ def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[
 
     The topic row is locked (SELECT … FOR UPDATE) while its groups are counted, so two
     last claims at the same moment cannot both get the last place. Raises
-    QCTopic.DoesNotExist or ValidationError (closed, full, group size, unknown staff ID,
-    somebody already in a group of this topic)."""
+    QCTopic.DoesNotExist, PointsConflict (closed, full) or PointsError (group size, unknown
+    staff ID, somebody already in a group of this topic)."""
     topic = QCTopic.objects.select_for_update().get(pk=topic_id)
     if topic.status != QCTopic.Status.OPEN:
-        raise ValidationError(_(MSG_TOPIC_CLOSED))
+        raise PointsConflict(_(MSG_TOPIC_CLOSED))
     if topic.groups.count() >= topic.max_groups:
-        raise ValidationError(_(MSG_TOPIC_FULL) % {"max": topic.max_groups})
+        raise PointsConflict(_(MSG_TOPIC_FULL) % {"max": topic.max_groups})
     staff_ids = _staff_ids(member_staff_ids)
     if creator.staff_id not in staff_ids:
         staff_ids.insert(0, creator.staff_id)
     if not topic.min_group_size <= len(staff_ids) <= topic.max_group_size:
-        raise ValidationError(_(MSG_GROUP_SIZE) % {"min": topic.min_group_size, "max": topic.max_group_size,
-                                                    "count": len(staff_ids)})
+        raise PointsError(_(MSG_GROUP_SIZE) % {"min": topic.min_group_size, "max": topic.max_group_size,
+                                                "count": len(staff_ids)}, field="members")
     users = {u.staff_id: u for u in get_user_model().objects.filter(staff_id__in=staff_ids, is_active=True)}
     unknown = [s for s in staff_ids if s not in users]
     if unknown:
-        raise ValidationError(_(MSG_UNKNOWN_STAFF) % {"ids": ", ".join(unknown)})
+        raise PointsError(_(MSG_UNKNOWN_STAFF) % {"ids": ", ".join(unknown)}, field="members")
     taken = list(QCGroupMember.objects.filter(topic=topic, employee__staff_id__in=staff_ids)
                  .values_list("employee__staff_id", flat=True))
     if taken:
-        raise ValidationError(_(MSG_ALREADY_IN_GROUP) % {"ids": ", ".join(sorted(taken))})
+        raise PointsError(_(MSG_ALREADY_IN_GROUP) % {"ids": ", ".join(sorted(taken))}, field="members")
     group = QCGroup.objects.create(topic=topic, name=(name or "").strip() or _("Group of %(name)s") % {
         "name": creator.name}, created_by=creator)
     QCGroupMember.objects.bulk_create([QCGroupMember(group=group, topic=topic, employee=users[s]) for s in staff_ids])
@@ -306,15 +331,15 @@ def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[
 @transaction.atomic
 def qc_group_complete(*, group_id: int, by) -> list[PointsEntry]:
     """Mark the group's topic completed and pay each member the topic's points (source
-    "qc:<group_id>:<employee_id>"). Raises QCGroup.DoesNotExist, PermissionDenied (also for a
-    member of the group: nobody pays themselves) or ValidationError (already completed)."""
+    "qc:<group_id>:<employee_id>"). Raises QCGroup.DoesNotExist, PointsPermissionDenied (also
+    for a member of the group: nobody pays themselves) or PointsConflict (already completed)."""
     if not by.has_perm(points_roles.MANAGE_QC_TOPICS):
-        raise PermissionDenied
+        raise PointsPermissionDenied
     group = QCGroup.objects.select_for_update().select_related("topic").get(pk=group_id)
     if group.members.filter(employee=by).exists():
-        raise PermissionDenied
+        raise PointsPermissionDenied
     if group.status == QCGroup.Status.COMPLETED:
-        raise ValidationError(_(MSG_GROUP_COMPLETED))
+        raise PointsConflict(_(MSG_GROUP_COMPLETED), code="already_completed")
     entries = [
         points_award(employee=member.employee, rule_code=PointRule.QC_TOPIC_COMPLETED,
                      source=group.source_key(member.employee_id), amount=group.topic.points_per_member,
@@ -332,12 +357,13 @@ def qc_group_complete(*, group_id: int, by) -> list[PointsEntry]:
 
 # --- volunteer sheets -----------------------------------------------------------------
 
-class VolunteerSheetRejected(ValidationError):
-    """The sheet has bad rows; ``line_errors`` lists (line, message); nothing was imported."""
+class VolunteerSheetRejected(PointsError):
+    """The sheet has bad rows; ``line_errors`` lists (line, message), the field messages of
+    "file.<line>"; nothing was imported."""
 
     def __init__(self, line_errors: list[tuple[int, str]]):
         self.line_errors = line_errors
-        super().__init__([f"{line}: {message}" for line, message in line_errors])
+        super().__init__(_(MSG_SHEET_ERRORS), fields=line_fields(line_errors))
 
 
 def volunteer_row_source(*, employee_id: int, day) -> str:
@@ -364,10 +390,10 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
     shifts) must be added up into one row by the canteen. A row paying the importer is a
     line error (MSG_SHEET_OWN_ROW): nobody pays themselves."""
     if not imported_by.has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS):
-        raise PermissionDenied
+        raise PointsPermissionDenied
     rule = _rule(PointRule.VOLUNTEER_SHEET)
     if not rule.active:
-        raise ValidationError(_(MSG_INACTIVE_RULE) % {"rule": rule.name})
+        raise PointsError(_(MSG_INACTIVE_RULE) % {"rule": rule.name})
     try:
         rows = parse_volunteer_sheet(file_name=file_name, content=content,
                                      bounds=PointsBounds(rule=rule.name, max=rule.max_amount, min=rule.min_amount))
@@ -376,7 +402,7 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
     fingerprint = sheet_fingerprint(rows)
     previous = VolunteerSheet.objects.filter(fingerprint=fingerprint).first()
     if previous is not None:
-        raise ValidationError(_(MSG_SHEET_DUPLICATE) % {
+        raise PointsConflict(_(MSG_SHEET_DUPLICATE) % {
             "id": previous.pk, "date": timezone.localtime(previous.imported_at).date().isoformat()})
     own = [(row.line, _(MSG_SHEET_OWN_ROW) % {"staff_id": row.staff_id}) for row in rows
            if row.employee.pk == imported_by.pk]
@@ -389,7 +415,7 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
                 file_name=file_name[:200], fingerprint=fingerprint, sha256=hashlib.sha256(content).hexdigest(),
                 imported_by=imported_by, row_count=len(rows), total_points=sum(r.points for r in rows))
     except IntegrityError:
-        raise ValidationError(_(MSG_SHEET_BUSY)) from None
+        raise PointsConflict(_(MSG_SHEET_BUSY)) from None
     for row in rows:
         entry = points_award(employee=row.employee, rule_code=PointRule.VOLUNTEER_SHEET,
                              source=volunteer_row_source(employee_id=row.employee.pk, day=row.date),
@@ -399,7 +425,7 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
                 VolunteerSheetRow.objects.create(sheet=sheet, line=row.line, employee=row.employee, hours=row.hours,
                                                  points=row.points, date=row.date, note=row.note, entry=entry)
         except IntegrityError:  # points_award returned the entry a concurrent import wrote
-            raise ValidationError(_(MSG_SHEET_ROW_PAID_MEANWHILE)) from None
+            raise PointsConflict(_(MSG_SHEET_ROW_PAID_MEANWHILE)) from None
     points_event_record(kind=PointsEvent.Kind.SHEET_IMPORTED, actor=imported_by,
                         data={"sheet": sheet.pk, "rows": len(rows), "points": sheet.total_points})
     return sheet

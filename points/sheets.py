@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from config.errors import ValidationFailedError
+
 MAX_ROWS = 5000
 MAX_HOURS = 24  # a row is one person's help on one day
 
@@ -30,6 +32,7 @@ MSG_POINTS_BELOW_MIN = gettext_noop("Points %(value)s are below the minimum of %
 MSG_HOURS_ABOVE_DAY = gettext_noop("Hours must not exceed %(max)s in a day.")
 MSG_DATE_MISSING = gettext_noop("The date is missing: each row is one person's help on one day.")
 MSG_DATE_IN_FUTURE = gettext_noop("The date %(date)s is in the future.")
+MSG_SHEET_ERRORS = gettext_noop("The sheet has errors; nothing was imported.")
 
 # Header names accepted for each column (compared case-insensitively, spaces ignored).
 COLUMNS = {
@@ -42,10 +45,20 @@ COLUMNS = {
 REQUIRED = ["staff_id", "date", "hours", "points"]
 
 
-class SheetInvalid(Exception):
+class SheetInvalid(ValidationFailedError):
+    """Bad rows; ``line_errors`` lists (line, message), the field messages of "file.<line>"."""
+
     def __init__(self, line_errors: list[tuple[int, str]]):
         self.line_errors = line_errors
-        super().__init__(line_errors)
+        super().__init__(_(MSG_SHEET_ERRORS), fields=line_fields(line_errors))
+
+
+def line_fields(line_errors: list[tuple[int, str]]) -> dict[str, list[str]]:
+    """(line, message) pairs as field messages {"file.<line>": [messages]} (the API's shape)."""
+    fields: dict[str, list[str]] = {}
+    for line, message in line_errors:
+        fields.setdefault(f"file.{line}", []).append(str(message))
+    return fields
 
 
 @dataclass

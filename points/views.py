@@ -2,13 +2,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
+from config.errors import AppError, form_error, message_error
 from points import roles as points_roles
 from points import selectors, services
 from points.charts import cumulative_svg
@@ -25,10 +26,6 @@ from points.models import PointRule, QCGroup, QCTopic, RationalisationProposal, 
 
 PER_PAGE = 50
 LEADERBOARD_SIZE = 50
-
-
-def _messages_of(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 @require_GET
@@ -82,8 +79,8 @@ def proposal_submit(request):
     if form.is_valid():
         try:
             proposal = services.rationalisation_submit(proposer=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, _messages_of(exc))
+        except AppError as exc:
+            message_error(request, exc)
         else:
             messages.success(request, _("Your proposal was submitted."))
             return redirect("points:proposal_detail", pk=proposal.pk)
@@ -122,8 +119,8 @@ def proposal_judge(request, pk: int):
         return redirect("points:proposal_detail", pk=proposal.pk)
     try:
         services.rationalisation_judge(proposal_id=proposal.pk, judge=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+    except AppError as exc:
+        message_error(request, exc)
     else:
         messages.success(request, _("The proposal was judged."))
     return redirect("points:proposal_detail", pk=proposal.pk)
@@ -136,8 +133,8 @@ def topic_new(request):
     if request.method == "POST" and form.is_valid():
         try:
             topic = services.qc_topic_publish(by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except AppError as exc:
+            form_error(form, exc)
         else:
             messages.success(request, _("The topic was published."))
             return redirect("points:topic_detail", pk=topic.pk)
@@ -168,8 +165,8 @@ def topic_claim(request, pk: int):
     try:
         services.qc_group_claim(topic_id=topic.pk, creator=request.user, name=form.cleaned_data["name"],
                                 member_staff_ids=form.cleaned_data["members"])
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+    except AppError as exc:
+        message_error(request, exc)
     else:
         messages.success(request, _("Your group claimed the topic."))
     return redirect("points:topic_detail", pk=topic.pk)
@@ -181,8 +178,8 @@ def group_complete(request, pk: int):
     group = get_object_or_404(QCGroup, pk=pk)
     try:
         services.qc_group_complete(group_id=group.pk, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+    except AppError as exc:
+        message_error(request, exc)
     else:
         messages.success(request, _("Completed: every member of the group was paid."))
     return redirect("points:topic_detail", pk=group.topic_id)
@@ -199,10 +196,10 @@ def volunteer_import(request):
         try:
             sheet = services.volunteer_sheet_import(file_name=upload.name, content=upload.read(),
                                                     imported_by=request.user)
-        except services.VolunteerSheetRejected as exc:
+        except services.VolunteerSheetRejected as exc:  # every line's error in a table
             line_errors, status = exc.line_errors, 400
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except AppError as exc:
+            form_error(form, exc)
             status = 400
         else:
             messages.success(request, _("Imported %(rows)s rows, %(points)s points.") % {

@@ -1,11 +1,14 @@
 """REST API of the promotion app (under /api/promotion/). Views parse, call one service or
-selector and serialize; domain errors become 400 with the service's exact message."""
+selector and serialize; domain errors are answered by the one API error handler
+(config.errors) with the service's exact message."""
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
@@ -29,19 +32,13 @@ from promotion.serializers import (
 )
 
 PAGE_SIZE = 50
-
-
-def _error(exc: ValidationError) -> Response:
-    body = {"detail": " ".join(exc.messages)}
-    if isinstance(exc, services.PromotionError):
-        body["missing"] = exc.missing
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+MSG_UNKNOWN_STAFF_ID = gettext_noop("Unknown staff ID.")
 
 
 def _employee(staff_id: str):
     user = get_user_model().objects.filter(staff_id=(staff_id or "").strip().upper(), is_active=True).first()
     if user is None:
-        raise NotFound("Unknown staff ID.")
+        raise NotFound(_(MSG_UNKNOWN_STAFF_ID))
     return user
 
 
@@ -86,10 +83,7 @@ class ExamStartView(APIView):
     def post(self, request):
         data = PromotionExamStartInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            attempt = services.exam_start(employee=request.user, level=data.validated_data["level"])
-        except ValidationError as exc:
-            return _error(exc)
+        attempt = services.exam_start(employee=request.user, level=data.validated_data["level"])
         return Response(PromotionExamAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
 
 
@@ -131,19 +125,14 @@ class ExamSubmitView(APIView):
     def post(self, request, pk: int):
         data = PromotionExamSubmitInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            attempt = services.exam_submit(attempt_id=pk, employee=request.user,
-                                           answers=data.validated_data["answers"])
-        except ExamAttempt.DoesNotExist:
-            raise NotFound from None
-        except ValidationError as exc:
-            return _error(exc)
+        attempt = services.exam_submit(attempt_id=pk, employee=request.user, answers=data.validated_data["answers"])
         return Response(PromotionExamAttemptSerializer(attempt).data)
 
 
 class PromoteView(APIView):
     """Request my promotion to the next level, or (managers) promote ``staff_id``. 400
-    lists the missing requirements."""
+    names the missing requirements (the checklist of /api/promotion/me/ lists them one by
+    one)."""
 
     @extend_schema(request=PromotionPromoteInput, responses=PromotionEventSerializer)
     def post(self, request):
@@ -158,31 +147,46 @@ class PromoteView(APIView):
             if not request.user.has_perm(roles.STUDY):
                 raise ApiPermissionDenied
             employee = request.user
-        try:
-            event = services.employee_promote(employee=employee, to_level=employee.level + 1,
-                                              decided_by=request.user)
-        except PermissionDenied:
-            raise ApiPermissionDenied from None
-        except ValidationError as exc:
-            return _error(exc)
+        event = services.employee_promote(employee=employee, to_level=employee.level + 1, decided_by=request.user)
         return Response(PromotionEventSerializer(event).data)
 
 
+ROSTER_KEYS = {event: rosters.roster_keys(event) for event in rosters.Event.CHOICES}
+
+
 class RosterView(APIView):
-    """HR rosters: ?event=promoted|demoted|due_retest|current_level&centre=&team=&date_from=
-    &date_to=&level=&page= ; rows are objects keyed by the column headers."""
+    """HR rosters, 50 rows a page. Each row is an object keyed by stable identifiers (the same
+    in every language; the CSV/XLSX exports carry the translated headers): """ + "; ".join(
+        f"{event}: {', '.join(keys)}" for event, keys in ROSTER_KEYS.items()) + "."
 
     permission_classes = [has_perm(roles.EXPORT_ROSTERS)]
 
-    @extend_schema(responses={200: {"type": "object"}})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("event", str, enum=rosters.Event.CHOICES, description="default: promoted"),
+            OpenApiParameter("centre", int, description="centre id"),
+            OpenApiParameter("team", int, description="team id"),
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description="from 2000-01-01"),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description="up to 2099-12-31"),
+            OpenApiParameter("level", int, enum=list(range(6))),
+            OpenApiParameter("page", int, description="page number (50 rows a page)"),
+        ],
+        responses=inline_serializer("Roster", {
+            "count": serializers.IntegerField(), "page": serializers.IntegerField(),
+            "pages": serializers.IntegerField(), "event": serializers.ChoiceField(choices=rosters.Event.CHOICES),
+            "results": serializers.ListField(child=serializers.DictField(
+                help_text="a row keyed by the event's column identifiers (see the description)")),
+        }),
+    )
     def get(self, request):
         form = RosterFilterForm(request.query_params)
         if not form.is_valid():
-            return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
+            raise serializers.ValidationError(
+                {("non_field_errors" if name == "__all__" else name): list(errors) for name, errors in form.errors.items()})
         filters = form.filters()
         page = Paginator(rosters.roster_queryset(filters), PAGE_SIZE).get_page(request.query_params.get("page"))
         titles = rosters.level_titles()
-        keys = rosters.roster_headers(filters.event)
+        keys = ROSTER_KEYS[filters.event]
         return Response({
             "count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages,
             "event": filters.event,
@@ -198,8 +202,5 @@ class MentorshipCreateView(APIView):
         data = PromotionMentorshipInput(data=request.data)
         data.is_valid(raise_exception=True)
         mentor, apprentice = _employee(data.validated_data["mentor"]), _employee(data.validated_data["apprentice"])
-        try:
-            mentorship = services.mentorship_create(mentor=mentor, apprentice=apprentice, by=request.user)
-        except ValidationError as exc:
-            return _error(exc)
+        mentorship = services.mentorship_create(mentor=mentor, apprentice=apprentice, by=request.user)
         return Response(PromotionMentorshipSerializer(mentorship).data, status=status.HTTP_201_CREATED)

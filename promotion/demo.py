@@ -74,7 +74,7 @@ def _exam(user: User) -> None:
         return
     try:
         attempt = services.exam_start(employee=user, level=user.level + 1)
-    except services.ExamError:
+    except (services.ExamError, services.PromotionConflict):
         return
     # Half right: a realistic failed first attempt.
     answers = {q["id"]: q["answer"] for n, q in enumerate(attempt.questions) if n % 2 == 0}

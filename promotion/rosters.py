@@ -89,13 +89,26 @@ def roster_queryset(f: RosterFilters) -> QuerySet:
     return qs.order_by("staff_id")
 
 
-def roster_headers(event: str) -> list[str]:
-    person = [_("Staff ID"), _("Name"), _("Centre"), _("Team")]
+def roster_columns(event: str) -> list[tuple[str, str]]:
+    """The roster's columns as (key, header): the key is a stable identifier (the API's row
+    keys, the same in every language), the header the translated label people read (page,
+    CSV, XLSX)."""
+    person = [("staff_id", _("Staff ID")), ("name", _("Name")), ("centre", _("Centre")), ("team", _("Team"))]
     if event in (Event.PROMOTED, Event.DEMOTED):
-        return person + [_("From level"), _("To level"), _("Title"), _("Date"), _("Decided by"), _("Reason")]
+        return person + [("from_level", _("From level")), ("to_level", _("To level")), ("title", _("Title")),
+                         ("date", _("Date")), ("decided_by", _("Decided by")), ("reason", _("Reason"))]
     if event == Event.DUE_RETEST:
-        return person + [_("Level"), _("Title"), _("Promoted on"), _("Re-test opens"), _("Due"), _("Status")]
-    return person + [_("Level"), _("Title"), _("Last level change")]
+        return person + [("level", _("Level")), ("title", _("Title")), ("promoted_on", _("Promoted on")),
+                         ("retest_opens_at", _("Re-test opens")), ("due_at", _("Due")), ("status", _("Status"))]
+    return person + [("level", _("Level")), ("title", _("Title")), ("last_level_change", _("Last level change"))]
+
+
+def roster_headers(event: str) -> list[str]:
+    return [header for _key, header in roster_columns(event)]
+
+
+def roster_keys(event: str) -> list[str]:
+    return [key for key, _header in roster_columns(event)]
 
 
 def _person(user) -> list:

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_noop
 from accounts import roles
 from casebase.selectors import exam_draw
 from casebase.services import case_record_exam_uses
+from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from points.models import PointRule
 from points.selectors import active_rule
 from points.services import points_award
@@ -64,16 +64,26 @@ MSG_ENDED = gettext_noop("This mentorship has already ended.")
 MSG_REASON = gettext_noop("Give a reason.")
 
 
-class PromotionError(ValidationError):
-    """A promotion or demotion that cannot happen; ``missing`` lists unmet requirements."""
+class PromotionError(ValidationFailedError):
+    """A promotion, demotion, mentorship or medal that cannot happen (HTTP 400); ``missing``
+    lists unmet requirements (the message names them too)."""
 
-    def __init__(self, message: str, missing: list[str] | None = None):
+    def __init__(self, message: str, missing: list[str] | None = None, **kwargs):
         self.missing = missing or []
-        super().__init__(message)
+        super().__init__(message, **kwargs)
 
 
-class ExamError(ValidationError):
-    pass
+class ExamError(ValidationFailedError):
+    """The exam policy refused a start (level, retake wait, attempts, window, pool) (HTTP 400)."""
+
+
+class PromotionConflict(ConflictError):
+    """Already done: an exam already submitted or another one open, a mentor already named,
+    a mentorship already ended (HTTP 409)."""
+
+
+class PromotionPermissionDenied(PermissionDeniedError):
+    """Only managers may do this to somebody else (HTTP 403)."""
 
 
 def _locked_employee(employee):
@@ -82,7 +92,7 @@ def _locked_employee(employee):
 
 def _check_manager(employee, decided_by) -> None:
     if decided_by is not None and decided_by.pk != employee.pk and not decided_by.has_perm(roles.MANAGE_OPERATIONS):
-        raise PermissionDenied
+        raise PromotionPermissionDenied
 
 
 def notification_send(*, recipient, kind: str, data: dict[str, Any] | None = None, key: str | None = None,
@@ -170,7 +180,7 @@ def employee_promote(*, employee, to_level: int, decided_by=None) -> PromotionEv
     employee.
 
     Raises PromotionError (not the next level, no requirements, requirements missing —
-    listed in ``missing``) or PermissionDenied (someone else who is not a manager)."""
+    listed in ``missing``) or PromotionPermissionDenied (someone else who is not a manager)."""
     _check_manager(employee, decided_by)
     locked = _locked_employee(employee)
     if to_level != locked.level + 1 or to_level > selectors.MAX_LEVEL:
@@ -210,13 +220,13 @@ def employee_demote(
     """Move ``employee`` down one level with the reason recorded (codes of
     REASON_MESSAGES in ``reasons``, or a manager's free text in ``reason``), close their
     running retention periods and notify them. Raises PromotionError (level 0, no reason)
-    or PermissionDenied (someone else who is not a manager)."""
+    or PromotionPermissionDenied (someone else who is not a manager)."""
     _check_manager(employee, decided_by)
     reasons = list(reasons or [])
     if (reason or "").strip():
         reasons.append({"code": "manual", "params": {"text": reason.strip()}})
     if not reasons:
-        raise PromotionError(_(MSG_REASON))
+        raise PromotionError(_(MSG_REASON), field="reason")
     locked = _locked_employee(employee)
     if locked.level == 0:
         raise PromotionError(_(MSG_LEVEL_ZERO))
@@ -330,7 +340,7 @@ def _exam_start(*, employee, level: int, rng: random.Random | None,
         elif running.level == level:
             return running
         else:
-            raise ExamError(_(MSG_OTHER_OPEN) % {"level": running.level})
+            raise PromotionConflict(_(MSG_OTHER_OPEN) % {"level": running.level}, code="other_exam_open")
     check = selectors.exam_check(locked, level, now=now, exclude_case_ids=exclude_case_ids)
     if not check.allowed:
         raise ExamError(check.refusal)
@@ -361,10 +371,10 @@ def exam_submit(*, attempt_id: int, employee, answers: dict[str, str]) -> ExamAt
     """Grade ``employee``'s open attempt on the server: score = correct / questions; passed
     when the score reaches the pass mark; a submission after the deadline is recorded as
     expired (failed). Raises ExamAttempt.DoesNotExist (somebody else's attempt) or
-    ExamError (submitted)."""
+    PromotionConflict (submitted)."""
     attempt = ExamAttempt.objects.select_for_update().get(pk=attempt_id, employee=employee)
     if attempt.status != ExamAttempt.Status.OPEN:
-        raise ExamError(_(MSG_SUBMITTED))
+        raise PromotionConflict(_(MSG_SUBMITTED), code="already_submitted")
     return _grade(attempt, answers, timezone.now())
 
 
@@ -376,38 +386,39 @@ def mentorship_create(*, mentor, apprentice, by) -> Mentorship:
     mentor is paid). The mentor's level must allow mentoring (Level.can_mentor) and be above
     the apprentice's; one active mentor per apprentice; at most
     PromotionSettings.max_active_apprentices per mentor (both rows locked, in pk order).
-    Raises PermissionDenied or ValidationError."""
+    Raises PromotionPermissionDenied, PromotionError or PromotionConflict (the apprentice
+    has a mentor, the mentor has as many apprentices as allowed)."""
     if not by.has_perm(roles.MANAGE_OPERATIONS) or by.pk in (mentor.pk, apprentice.pk):
-        raise PermissionDenied
+        raise PromotionPermissionDenied
     if mentor.pk == apprentice.pk:
-        raise ValidationError(_(MSG_MENTOR_SELF))
+        raise PromotionError(_(MSG_MENTOR_SELF), field="apprentice")
     level = Level.objects.filter(number=mentor.level).first()
     if level is None or not level.can_mentor:
-        raise ValidationError(_(MSG_CANNOT_MENTOR) % {"level": mentor.level})
+        raise PromotionError(_(MSG_CANNOT_MENTOR) % {"level": mentor.level}, field="mentor")
     if mentor.level <= apprentice.level:
-        raise ValidationError(_(MSG_MENTOR_LEVEL))
+        raise PromotionError(_(MSG_MENTOR_LEVEL), field="mentor")
     for person in sorted((mentor, apprentice), key=lambda employee: employee.pk):  # lock order: by pk
         _locked_employee(person)
     if Mentorship.objects.filter(apprentice=apprentice, ended_at__isnull=True).exists():
-        raise ValidationError(_(MSG_HAS_MENTOR) % {"name": apprentice.name})
+        raise PromotionConflict(_(MSG_HAS_MENTOR) % {"name": apprentice.name}, field="apprentice")
     limit = selectors.exam_settings().max_active_apprentices
     if Mentorship.objects.filter(mentor=mentor, ended_at__isnull=True).count() >= limit:
-        raise ValidationError(_(MSG_MENTOR_FULL) % {"name": mentor.name, "count": limit})
+        raise PromotionConflict(_(MSG_MENTOR_FULL) % {"name": mentor.name, "count": limit}, field="mentor")
     try:
         with transaction.atomic():
             return Mentorship.objects.create(mentor=mentor, apprentice=apprentice, from_level=apprentice.level,
                                              created_by=by)
     except IntegrityError:
-        raise ValidationError(_(MSG_HAS_MENTOR) % {"name": apprentice.name}) from None
+        raise PromotionConflict(_(MSG_HAS_MENTOR) % {"name": apprentice.name}, field="apprentice") from None
 
 
 @transaction.atomic
 def mentorship_end(*, mentorship_id: int, by) -> Mentorship:
     if not by.has_perm(roles.MANAGE_OPERATIONS):
-        raise PermissionDenied
+        raise PromotionPermissionDenied
     mentorship = Mentorship.objects.select_for_update().get(pk=mentorship_id)
     if mentorship.ended_at is not None:
-        raise ValidationError(_(MSG_ENDED))
+        raise PromotionConflict(_(MSG_ENDED))
     mentorship.ended_at = timezone.now()
     mentorship.save(update_fields=["ended_at"])
     return mentorship
@@ -419,9 +430,9 @@ def mentorship_end(*, mentorship_id: int, by) -> Mentorship:
 def medal_award(*, medal: Medal, employee, by, reason: str) -> MedalAward:
     """A manager awards a medal to an outstanding contributor (reason required)."""
     if not by.has_perm(AWARD_MEDALS):
-        raise PermissionDenied
+        raise PromotionPermissionDenied
     if not (reason or "").strip():
-        raise ValidationError(_(MSG_REASON))
+        raise PromotionError(_(MSG_REASON), field="reason")
     award = MedalAward.objects.create(medal=medal, employee=employee, awarded_by=by, reason=reason.strip())
     notification_send(recipient=employee, kind=Notification.Kind.MEDAL, data={"medal": medal.name},
                       key=f"medal:{award.pk}")

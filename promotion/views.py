@@ -2,7 +2,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
+from config.errors import AppError, message_error
 from promotion import rosters, selectors, services
 from promotion.forms import (
     ExamAttemptFilterForm,
@@ -23,10 +24,6 @@ from promotion.models import VIEW_EXAM_ANSWERS, ExamAttempt, MedalAward, Mentors
 from review.selectors import committee_eligibility
 
 PER_PAGE = 50
-
-
-def _messages_of(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 @require_GET
@@ -58,8 +55,8 @@ def promote_request(request):
     try:
         event = services.employee_promote(employee=request.user, to_level=request.user.level + 1,
                                           decided_by=request.user)
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+    except AppError as exc:
+        message_error(request, exc)
     else:
         messages.success(request, _("You were promoted to level %(level)s.") % {"level": event.to_level})
     return redirect("promotion:my_level")
@@ -96,8 +93,8 @@ def exam_start(request):
         return redirect("promotion:exam_home")
     try:
         attempt = services.exam_start(employee=request.user, level=level)
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+    except AppError as exc:
+        message_error(request, exc)
         return redirect("promotion:exam_home")
     return redirect("promotion:exam_take", pk=attempt.pk)
 
@@ -151,8 +148,8 @@ def exam_submit(request, pk: int):
     answers = {q["id"]: request.POST.get(q["id"], "") for q in attempt.questions}
     try:
         attempt = services.exam_submit(attempt_id=attempt.pk, employee=request.user, answers=answers)
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+    except AppError as exc:
+        message_error(request, exc)
     else:
         messages.success(request, _("Your exam was graded: %(score)s%% (%(status)s).")
                          % {"score": attempt.score_percent, "status": attempt.get_status_display()})
@@ -198,8 +195,8 @@ def mentorship_create(request):
         try:
             services.mentorship_create(mentor=form.cleaned_data["mentor"], apprentice=form.cleaned_data["apprentice"],
                                        by=request.user)
-        except ValidationError as exc:
-            messages.error(request, _messages_of(exc))
+        except AppError as exc:
+            message_error(request, exc)
         else:
             messages.success(request, _("The mentorship was created."))
     else:
@@ -213,8 +210,8 @@ def mentorship_end(request, pk: int):
     mentorship = get_object_or_404(Mentorship, pk=pk)
     try:
         services.mentorship_end(mentorship_id=mentorship.pk, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+    except AppError as exc:
+        message_error(request, exc)
     else:
         messages.success(request, _("The mentorship was ended."))
     return redirect("promotion:mentoring")
@@ -230,8 +227,8 @@ def manager_promote(request):
     employee = form.cleaned_data["employee"]
     try:
         event = services.employee_promote(employee=employee, to_level=employee.level + 1, decided_by=request.user)
-    except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+    except AppError as exc:
+        message_error(request, exc)
     else:
         messages.success(request, _("%(name)s was promoted to level %(level)s.")
                          % {"name": employee.name, "level": event.to_level})
@@ -259,6 +256,15 @@ def _roster_form(request) -> tuple[RosterFilterForm, rosters.RosterFilters]:
     return form, filters
 
 
+def _refused_export(form: RosterFilterForm) -> HttpResponse | None:
+    """An export of bad filters is refused (400 with the form's messages), not silently
+    widened to the default roster."""
+    if not form.is_bound or form.is_valid():
+        return None
+    text = "\n".join(f"{name}: {message}" for name, messages_ in form.errors.items() for message in messages_)
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+
+
 @require_GET
 @permission_required(roles.EXPORT_ROSTERS, raise_exception=True)
 def roster(request):
@@ -283,7 +289,9 @@ def _export_name(filters: rosters.RosterFilters, extension: str) -> str:
 @require_GET
 @permission_required(roles.EXPORT_ROSTERS, raise_exception=True)
 def roster_csv(request):
-    _form, filters = _roster_form(request)
+    form, filters = _roster_form(request)
+    if refused := _refused_export(form):
+        return refused
     response = HttpResponse(rosters.roster_csv(filters), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name(filters, "csv")}"'
     return response
@@ -292,7 +300,9 @@ def roster_csv(request):
 @require_GET
 @permission_required(roles.EXPORT_ROSTERS, raise_exception=True)
 def roster_xlsx(request):
-    _form, filters = _roster_form(request)
+    form, filters = _roster_form(request)
+    if refused := _refused_export(form):
+        return refused
     response = HttpResponse(rosters.roster_xlsx(filters),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{_export_name(filters, "xlsx")}"'
@@ -315,8 +325,8 @@ def medal_award(request):
         try:
             services.medal_award(medal=form.cleaned_data["medal"], employee=form.cleaned_data["employee"],
                                  by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            messages.error(request, _messages_of(exc))
+        except AppError as exc:
+            message_error(request, exc)
         else:
             messages.success(request, _("The medal was awarded."))
     else:

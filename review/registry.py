@@ -17,9 +17,14 @@ from typing import Any
 
 from django.utils.functional import Promise
 
+from config.errors import ConflictError
 
-class StaleBaseVersion(Exception):
-    """Raised by an applier when the target changed since the proposal's base version."""
+
+class StaleBaseVersion(ConflictError):
+    """Raised by an applier when the target changed since the proposal's base version (the
+    engine catches it and marks the proposal stale; it never reaches a user)."""
+
+    default_code = "stale_base_version"
 
 
 def describe_by_title(proposal) -> str:

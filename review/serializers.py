@@ -1,6 +1,50 @@
+from functools import cache
+
+from django.utils.translation import gettext_lazy, gettext_noop
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
+from review import registry
 from review.models import CommitteeApplication, Proposal, Vote
+
+MSG_UNKNOWN_KIND = gettext_noop("Unknown proposal kind.")
+
+
+def proposable_kinds(codes: tuple[str, ...] | None = None) -> dict[str, registry.ProposalKind]:
+    """The registered kinds that can be proposed through the API (``codes``: only these)."""
+    return {code: kind for code, kind in sorted(registry.kinds().items())
+            if kind.propose is not None and kind.input_serializer is not None and (codes is None or code in codes)}
+
+
+class ProposalKindInput(serializers.Serializer):
+    """The ``kind`` of a proposal body; the rest is validated by that kind's input serializer."""
+
+    kind = serializers.ChoiceField(choices=[], error_messages={"invalid_choice": gettext_lazy(MSG_UNKNOWN_KIND)})
+
+    def __init__(self, *args, codes: tuple[str, ...] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(proposable_kinds(codes))
+
+
+@cache
+def _documented_input(code: str, input_serializer: type) -> type:
+    """``input_serializer`` with its ``kind`` discriminator, for the OpenAPI schema only (the
+    view validates with the kind's own serializer)."""
+    name = "".join(part.title() for part in code.split("_")) + "ProposalInput"
+    return type(name, (input_serializer,), {
+        "__module__": __name__, "__doc__": input_serializer.__doc__,
+        "kind": serializers.ChoiceField(choices=[code]),
+    })
+
+
+def proposal_input_schema(component_name: str, codes: tuple[str, ...] | None = None) -> PolymorphicProxySerializer:
+    """The request body of a proposal endpoint: one of the registered kinds' inputs, chosen by
+    ``kind`` (resolved when the schema is generated, after every app registered its kinds)."""
+    return PolymorphicProxySerializer(
+        component_name=component_name, resource_type_field_name="kind",
+        serializers=lambda: {code: _documented_input(code, kind.input_serializer)
+                             for code, kind in proposable_kinds(codes).items()},
+    )
 
 
 class ProposalSerializer(serializers.ModelSerializer):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 
 from accounts import roles
 from accounts.roles import Role
+from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from review import registry
 from review.models import (
     CommitteeApplication,
@@ -25,27 +26,33 @@ from review.models import (
 from review.selectors import approvals, committee_eligibility, is_committee_member
 
 
-class ReviewError(Exception):
-    """A rule of the review engine refused the action (HTTP 400 / form error). ``field``
-    names the input field the message is about (the API answers {field: [message]}), or None."""
-
-    field: str | None = None
+class ReviewError(ValidationFailedError):
+    """A rule of the review engine refused the input (HTTP 400 / form error); ``field``
+    names the input field the message is about, or None."""
 
 
-class ReviewPermissionDenied(ReviewError):
+class ReviewPermissionDenied(PermissionDeniedError):
     """The user may not do this (HTTP 403)."""
 
 
-class OutdatedBaseVersion(ReviewError):
+class ReviewConflict(ConflictError):
+    """The proposal or membership is no longer in the state the action needs: closed,
+    already voted, already a member (HTTP 409)."""
+
+
+class OutdatedBaseVersion(ReviewConflict):
     """The proposal was written against an older version of its target (HTTP 409)."""
+
+    default_code = "outdated_base_version"
 
 
 class VoteExtraInvalid(ReviewError):
     """The approval fields of a vote (the kind's vote_form) were refused. ``errors`` maps each
-    field to its messages (API: 400 {"extra": errors}; web: the form shows them)."""
+    form field to its messages (the web form shows them); the API answers them under
+    "extra.<field>" (the vote's ``extra`` object)."""
 
     def __init__(self, errors: dict[str, list[str]], message: str):
-        super().__init__(message)
+        super().__init__(message, fields={f"extra.{name}": msgs for name, msgs in errors.items()})
         self.errors = errors
 
 
@@ -89,7 +96,7 @@ def proposal_create(
     the contributors of a case applying for a quality-case review)."""
     registry.get_kind(kind)  # KeyError for a kind nobody registered: a programming error
     if not (reason or "").strip():
-        raise ReviewError(_("Give a reason for the change."))
+        raise ReviewError(_("Give a reason for the change."), field="reason")
     proposal = Proposal.objects.create(
         kind=kind,
         proposer=proposer,
@@ -198,13 +205,13 @@ def proposal_vote(
     concurrent approvals are counted one after the other; the unique constraint on
     (proposal, reviewer) is the last line of defence against double votes.
     Raises Proposal.DoesNotExist, ReviewPermissionDenied (not a member, the proposer, a
-    recused employee) or ReviewError.
+    recused employee), ReviewConflict (closed, already voted) or ReviewError (bad input).
     """
     if decision not in Vote.Decision.values:
-        raise ReviewError(_("Choose approve or reject."))
+        raise ReviewError(_("Choose approve or reject."), field="decision")
     proposal = Proposal.objects.select_for_update(no_key=True).get(pk=proposal_id)
     if proposal.status != Proposal.Status.OPEN:
-        raise ReviewError(_(MSG_NOT_OPEN))
+        raise ReviewConflict(_(MSG_NOT_OPEN), code="proposal_closed")
     if not is_committee_member(reviewer):
         raise ReviewPermissionDenied(_(MSG_NOT_MEMBER))
     if reviewer.pk == proposal.proposer_id:
@@ -212,14 +219,14 @@ def proposal_vote(
     if Recusal.objects.filter(proposal=proposal, employee=reviewer).exists():
         raise ReviewPermissionDenied(_(MSG_RECUSED))
     if decision == Vote.Decision.REJECT and not (comment or "").strip():
-        raise ReviewError(_("Say why you reject the proposal."))
+        raise ReviewError(_("Say why you reject the proposal."), field="comment")
     cleaned_extra = _vote_extra(proposal, decision=decision, extra=extra)
     try:
         with transaction.atomic():
             vote = Vote.objects.create(proposal=proposal, reviewer=reviewer, decision=decision,
                                        comment=(comment or "").strip(), extra=cleaned_extra)
     except IntegrityError:
-        raise ReviewError(_(MSG_ALREADY_VOTED)) from None
+        raise ReviewConflict(_(MSG_ALREADY_VOTED), code="already_voted") from None
     event = review_event_record(
         kind=ReviewEvent.Kind.VOTED, actor=reviewer, proposal=proposal,
         data={"kind": proposal.kind, "decision": decision, **({"extra": cleaned_extra} if cleaned_extra else {})},
@@ -248,7 +255,7 @@ def proposal_withdraw(*, proposal_id: int, user) -> Proposal:
     if proposal.proposer_id != user.pk:
         raise ReviewPermissionDenied(_("Only the proposer may withdraw a proposal."))
     if proposal.status != Proposal.Status.OPEN:
-        raise ReviewError(_(MSG_NOT_OPEN))
+        raise ReviewConflict(_(MSG_NOT_OPEN), code="proposal_closed")
     proposal.status = Proposal.Status.WITHDRAWN
     proposal.decided_at = timezone.now()
     proposal.save(update_fields=["status", "decided_at"])
@@ -264,12 +271,14 @@ KIND_COMMITTEE_APPLICATION = "committee_application"
 
 def _add_membership(*, member, by, source: str) -> CommitteeMembership:
     if CommitteeMembership.objects.filter(member=member, active=True).exists():
-        raise ReviewError(_("%(name)s is already a committee member.") % {"name": member.name})
+        raise ReviewConflict(_("%(name)s is already a committee member.") % {"name": member.name},
+                             code="already_member")
     try:
         with transaction.atomic():
             membership = CommitteeMembership.objects.create(member=member, appointed_by=by, source=source)
     except IntegrityError:
-        raise ReviewError(_("%(name)s is already a committee member.") % {"name": member.name}) from None
+        raise ReviewConflict(_("%(name)s is already a committee member.") % {"name": member.name},
+                             code="already_member") from None
     member.groups.add(Group.objects.get(name=Role.REVIEWER))
     return membership
 
@@ -316,9 +325,9 @@ def committee_application_submit(*, applicant, statement: str = "") -> Committee
     on like any other (ReviewSettings.approvals_required approvals admit,
     rejections_to_close rejections decline)."""
     if CommitteeMembership.objects.filter(member=applicant, active=True).exists():
-        raise ReviewError(_(MSG_ALREADY_MEMBER))
+        raise ReviewConflict(_(MSG_ALREADY_MEMBER), code="already_member")
     if CommitteeApplication.objects.filter(applicant=applicant, status=CommitteeApplication.Status.PENDING).exists():
-        raise ReviewError(_(MSG_PENDING_APPLICATION))
+        raise ReviewConflict(_(MSG_PENDING_APPLICATION), code="application_pending")
     eligibility = committee_eligibility(applicant)
     if not eligibility.eligible:
         raise ReviewError(" ".join(eligibility.reasons))
@@ -330,7 +339,7 @@ def committee_application_submit(*, applicant, statement: str = "") -> Committee
                 pass_rate_snapshot=eligibility.pass_rate,
             )
     except IntegrityError:
-        raise ReviewError(_(MSG_PENDING_APPLICATION)) from None
+        raise ReviewConflict(_(MSG_PENDING_APPLICATION), code="application_pending") from None
     application.proposal = proposal_create(
         kind=KIND_COMMITTEE_APPLICATION, proposer=applicant, reason=statement or _(MSG_APPLICATION_REASON),
         target=application,

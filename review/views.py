@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
+from config.errors import AppError, message_error
 from review import registry, services
 from review.forms import ApplicationForm, AppointForm, VoteForm
 from review.models import CommitteeApplication, CommitteeMembership, Proposal, ReviewSettings
@@ -92,13 +93,11 @@ def proposal_vote_view(request, pk: int):
     try:
         services.proposal_vote(proposal_id=proposal.pk, reviewer=request.user, decision=form.cleaned_data["decision"],
                                comment=form.cleaned_data["comment"], extra=extra)
-    except services.ReviewPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from None
     except services.VoteExtraInvalid:
         return _detail_page(request, proposal, form=form, extra_form=kind.vote_form(data=extra, proposal=proposal),
                             status=400)
-    except services.ReviewError as exc:
-        messages.error(request, str(exc))
+    except AppError as exc:
+        message_error(request, exc)
         return redirect("review:proposal_detail", pk=proposal.pk)
     messages.success(request, _("Your vote was recorded."))
     return redirect("review:queue")
@@ -110,8 +109,8 @@ def proposal_withdraw_view(request, pk: int):
     proposal = get_object_or_404(Proposal, pk=pk, proposer=request.user)
     try:
         services.proposal_withdraw(proposal_id=proposal.pk, user=request.user)
-    except services.ReviewError as exc:
-        messages.error(request, str(exc))
+    except AppError as exc:
+        message_error(request, exc)
     else:
         messages.success(request, _("The proposal was withdrawn."))
     return redirect("review:proposal_detail", pk=proposal.pk)
@@ -146,8 +145,8 @@ def committee_apply(request):
     form.is_valid()
     try:
         services.committee_application_submit(applicant=request.user, statement=form.cleaned_data.get("statement", ""))
-    except services.ReviewError as exc:
-        messages.error(request, str(exc))
+    except AppError as exc:
+        message_error(request, exc)
     else:
         messages.success(request, _("Your application was sent to the committee."))
     return redirect("review:committee")
@@ -163,8 +162,8 @@ def committee_appoint(request):
         return redirect("review:committee")
     try:
         services.committee_member_appoint(member=form.cleaned_data["staff_id"], appointed_by=request.user)
-    except services.ReviewError as exc:
-        messages.error(request, str(exc))
+    except AppError as exc:
+        message_error(request, exc)
     else:
         messages.success(request, _("%(name)s joined the committee.") % {"name": form.cleaned_data["staff_id"].name})
     return redirect("review:committee")

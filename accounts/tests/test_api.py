@@ -43,15 +43,15 @@ def test_token_authentication_works(api, csr):
 
 
 def test_token_with_bad_password_is_a_400_with_a_message(api, csr):
-    response = api.post("/api/auth/token/", {"staff_id": "CSR001", "password": "nope"})
+    response = api.post("/api/auth/token/", {"staff_id": "CSR001", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert response.json() == {"detail": "The staff ID or the password is wrong."}
+    assert response.json() == {"detail": "The staff ID or the password is wrong.", "code": "login_refused"}
 
 
 def test_token_login_without_a_staff_id_is_a_400_with_a_field_message(api):
     response = api.post("/api/auth/token/", {"password": "x"}, format="json")
     assert response.status_code == 400
-    assert "staff_id" in response.json()
+    assert "staff_id" in response.json()["fields"]
 
 
 def test_schema_and_docs_are_served(api, csr):
@@ -81,7 +81,7 @@ def test_employee_list_api_rejects_out_of_range_level(api, hr):
     api.force_authenticate(hr)
     response = api.get("/api/employees/", {"level": 9})
     assert response.status_code == 400
-    assert "level" in response.json()
+    assert "level" in response.json()["fields"]
 
 
 def test_unknown_api_path_is_404(api, csr):

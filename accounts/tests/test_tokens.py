@@ -40,7 +40,8 @@ def test_a_locked_staff_id_gets_no_token_even_with_the_right_password(api, csr):
     response = token_for(api, "CSR001")
     # then
     assert response.status_code == 429
-    assert response.json() == {"detail": "Too many failed login attempts for this staff ID. Try again later."}
+    assert response.json() == {"detail": "Too many failed login attempts for this staff ID. Try again later.",
+                               "code": "login_locked"}
     assert "token" not in response.json()
 
 

@@ -148,7 +148,7 @@ def test_two_experts_confirming_at_once_never_take_a_library_below_its_cap(monke
     ])
     # then: one confirmed, the other refused with the exact message; the library is at its cap
     refused = [r for r in results if isinstance(r, Exception)]
-    assert len(refused) == 1 and isinstance(refused[0], services.CaseError)
+    assert len(refused) == 1 and isinstance(refused[0], services.CaseConflict)
     assert str(refused[0]) == ("This library (level 1, 情绪安抚) has 3 active cases and its cap is 3: confirming "
                                "would take it below the cap. Dismiss this retirement instead.")
     assert Case.objects.active().count() == 3
@@ -187,5 +187,5 @@ def test_two_first_ratings_through_the_api_give_201_and_409():
     # then
     assert sorted(r.status_code for r in responses) == [201, 409]
     conflict = next(r for r in responses if r.status_code == 409)
-    assert conflict.json() == {"detail": ALREADY_RATED}
+    assert conflict.json() == {"detail": ALREADY_RATED, "code": "already_rated"}
     assert CaseRating.objects.filter(case=case, employee=csr).count() == 1

@@ -39,7 +39,7 @@ def test_a_committee_member_named_as_participant_cannot_vote_on_the_new_case(api
     api.force_authenticate(member)
     response = api.post(reverse("api-review-votes", args=[proposal.pk]),
                         {"decision": "approve", "extra": extra}, format="json")
-    assert response.status_code == 403 and response.json() == {"detail": MSG_RECUSED}
+    assert response.status_code == 403 and response.json()["detail"] == MSG_RECUSED
     assert proposal not in review_queue(reviewer=member)
     assert not PointsEntry.objects.filter(employee=member).exists() and proposal.votes.count() == 0
 
@@ -131,7 +131,7 @@ def test_a_rejected_quality_case_application_cannot_be_sent_again_on_the_same_ve
     reject(services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好"), members)
     paid = PointsEntry.objects.filter(employee__in=members).count()
     # when: the same version again, through the service, the case page and the API
-    with pytest.raises(services.CaseError) as exc:
+    with pytest.raises(services.CaseConflict) as exc:
         services.quality_case_apply(applicant=author, case_id=case.pk, statement="再评一次")
     client.force_login(author)
     page = client.post(reverse("casebase:quality_apply", args=[case.pk]), {"statement": "再评一次"})
@@ -141,7 +141,7 @@ def test_a_rejected_quality_case_application_cannot_be_sent_again_on_the_same_ve
     # then: refused everywhere; nothing more for the members to vote on (or be paid for)
     assert str(exc.value) == services.MSG_QUALITY_JUDGED
     assert page.status_code == 400 and "already judged this version" in page.content.decode()
-    assert response.status_code == 400 and response.json() == {"detail": services.MSG_QUALITY_JUDGED}
+    assert response.status_code == 409 and response.json()["detail"] == services.MSG_QUALITY_JUDGED
     assert Proposal.objects.filter(kind="quality_case").count() == 1
     assert PointsEntry.objects.filter(employee__in=members).count() == paid == 2
 
@@ -154,7 +154,7 @@ def test_an_application_withdrawn_after_a_vote_counts_as_judged_but_one_withdraw
     voted = services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好")
     reject(voted, [committee_member()])
     proposal_withdraw(proposal_id=voted.pk, user=author)
-    with pytest.raises(services.CaseError, match="already judged this version"):
+    with pytest.raises(services.CaseConflict, match="already judged this version"):
         services.quality_case_apply(applicant=author, case_id=case.pk, statement="再评一次")
 
 

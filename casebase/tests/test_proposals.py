@@ -206,7 +206,8 @@ def test_api_voice_proposal_400_for_non_audio_and_201_for_wav(api, csr):
     bad = api.post(url, {**voice_form(SimpleUploadedFile("x.ogg", b"garbage")), "category_id": category().pk},
                    format="multipart")
     assert bad.status_code == 400
-    assert bad.json() == {"audio": ["The file is not a readable MP3, WAV, OGG or M4A recording."]}
+    assert bad.json() == {"detail": "The file is not a readable MP3, WAV, OGG or M4A recording.", "code": "invalid",
+                          "fields": {"audio": ["The file is not a readable MP3, WAV, OGG or M4A recording."]}}
     good = api.post(url, {**voice_form(wav_upload()), "category_id": category().pk}, format="multipart")
     assert good.status_code == 201 and good.json()["kind"] == "case_new"
 
@@ -231,10 +232,10 @@ def test_api_proposal_of_an_invalid_tree_is_400_with_field_messages(api, csr):
             "tree": {"role": "csr", "text": "您好", "rationales": ["礼貌"], "outcome": "x", "final_state": "y"}}
     response = api.post(reverse("api-cases-proposals"), body, format="json")
     assert response.status_code == 400
-    assert response.json() == {"tree": ["root: the first turn must be the customer's question."]}
+    assert response.json()["fields"] == {"tree": ["root: the first turn must be the customer's question."]}
     # the same kind through the review engine's generic endpoint
     generic = api.post(reverse("api-review-proposals"), body, format="json")
-    assert generic.status_code == 400 and "tree" in generic.json()
+    assert generic.status_code == 400 and "tree" in generic.json()["fields"]
 
 
 def test_api_creates_new_case_and_revision_proposals(api, csr, hr):
@@ -349,11 +350,11 @@ def test_the_api_answers_a_bad_participant_with_400_and_a_field_message(api, csr
             response = api.post(url, {**body, "participants": typed}, format="json")
             # then
             assert response.status_code == 400
-            assert response.json() == {"participants": [message]}
+            assert response.json() == {"detail": message, "code": "invalid", "fields": {"participants": [message]}}
         voice = api.post(reverse("api-cases-voice-proposals"),
                          {**voice_form(wav_upload()), "category_id": category().pk, "participants": typed},
                          format="multipart")
-        assert voice.status_code == 400 and voice.json() == {"participants": [message]}
+        assert voice.status_code == 400 and voice.json()["fields"] == {"participants": [message]}
     assert api.post(reverse("api-cases-proposals"), {**new, "participants": 5}, format="json").status_code == 400
     assert not Proposal.objects.exists()
     # a list of staff IDs is accepted too

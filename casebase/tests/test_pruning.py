@@ -155,7 +155,7 @@ def test_propose_mode_lists_candidates_once_and_a_reviewer_confirms(client, revi
     assert len(page.context["page"]) == 2
     assert client.post(reverse("casebase:retirement_decide", args=[candidate.pk]), {"confirm": "1"}).status_code == 302
     assert Case.objects.get(pk=candidate.case_id).status == "history"
-    with pytest.raises(services.CaseError, match="already been decided"):
+    with pytest.raises(services.CaseConflict, match="already been decided"):
         services.retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
     other = RetirementCandidate.objects.get(status="pending")
     services.retirement_decide(candidate_id=other.pk, user=reviewer, confirm=False)
@@ -173,7 +173,7 @@ def test_confirming_is_refused_once_the_library_is_back_at_its_cap(client, revie
     services._retire(other.pk, actor=reviewer, now=NOW, data={"by": "admin"})
     services.retirement_decide(candidate_id=first.pk, user=reviewer, confirm=True)
     # when: confirming the second would leave 2 of 3
-    with pytest.raises(services.CaseError) as exc:
+    with pytest.raises(services.CaseConflict) as exc:
         services.retirement_decide(candidate_id=second.pk, user=reviewer, confirm=True)
     # then
     assert str(exc.value) == ("This library (level 1, 情绪安抚) has 3 active cases and its cap is 3: confirming "
@@ -197,7 +197,7 @@ def test_confirming_counts_the_library_the_case_is_in_now(reviewer):
     candidate = RetirementCandidate.objects.get()
     Case.objects.filter(pk=candidate.case_id).update(level=2)
     # when / then
-    with pytest.raises(services.CaseError, match=r"^This library \(level 2, 情绪安抚\) has 1 active cases"):
+    with pytest.raises(services.CaseConflict, match=r"^This library \(level 2, 情绪安抚\) has 1 active cases"):
         services.retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
     assert Case.objects.get(pk=candidate.case_id).status == "active"
 
@@ -216,7 +216,7 @@ def test_a_case_regraded_while_the_expert_confirms_is_not_retired(reviewer, monk
 
     monkeypatch.setattr(services, "_lock_group", regraded_meanwhile)
     # when / then
-    with pytest.raises(services.CaseError) as exc:
+    with pytest.raises(services.CaseConflict) as exc:
         services.retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
     assert str(exc.value) == ("This case moved to another level or category after it was proposed; dismiss this "
                               "retirement and let the next pruning run decide.")

@@ -16,7 +16,7 @@ from points.models import PointsEntry
 from review import registry
 from review.models import CommitteeMembership, Proposal, ReviewSettings
 from review.selectors import approvals, review_queue
-from review.services import ReviewError, ReviewPermissionDenied, VoteExtraInvalid, proposal_vote
+from review.services import ReviewPermissionDenied, VoteExtraInvalid, proposal_vote
 from review.tests.factories import committee_member
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def test_only_a_contributor_may_apply():
     case, people, rejected_proposer, _ = contributed_case()
     # when / then: an outsider and the proposer of a rejected revision are refused
     for outsider in (csr(), rejected_proposer):
-        with pytest.raises(ReviewPermissionDenied, match="^Only the case's contributors"):
+        with pytest.raises(services.CasePermissionDenied, match="^Only the case's contributors"):
             apply(outsider, case)
     assert not Proposal.objects.filter(kind="quality_case").exists()
     # a named participant may apply
@@ -128,8 +128,8 @@ def test_a_contributor_applies_through_the_case_page_and_the_api(client):
     api.force_authenticate(people[1])
     again = api.post(reverse("api-review-proposals"), {"kind": "quality_case", "case_id": case.pk,
                                                        "statement": "再申请"}, format="json", **EN)
-    assert again.status_code == 400 and again.json() == {"detail": "This case already has an open quality-case "
-                                                                   "application."}
+    assert again.status_code == 409 and again.json() == {"detail": "This case already has an open quality-case "
+                                                                   "application.", "code": "quality_application_open"}
     for body in ({"kind": "quality_case", "case_id": case.pk}, {"kind": "quality_case", "case_id": "x", "statement": "s"},
                  {"kind": "quality_case", "case_id": 2**70, "statement": "s"}):
         assert api.post(reverse("api-review-proposals"), body, format="json").status_code == 400
@@ -260,7 +260,7 @@ def test_a_passed_case_may_apply_again_only_after_a_later_accepted_revision():
     for _ in range(3):
         vote_quality(proposal, committee_member(), 5, people[0])
     # when / then: no second application of the same version
-    with pytest.raises(ReviewError, match="already passed a quality-case review"):
+    with pytest.raises(services.CaseConflict, match="already passed a quality-case review"):
         apply(people[1], case)
     # an accepted revision later, with a new contributor
     newcomer = csr()
@@ -304,5 +304,5 @@ def test_a_rejected_application_pays_reviewers_only():
 
 def test_a_demo_or_admin_case_without_contributors_cannot_apply():
     case = CaseFactory()
-    with pytest.raises(ReviewPermissionDenied):
+    with pytest.raises(services.CasePermissionDenied):
         apply(csr(), case)

@@ -208,6 +208,7 @@ def test_api_marks_studied_and_rates(api, csr):
     for method in (api.post, api.put):
         again = method(url, {"value": "average"}, format="json")
         assert again.status_code == 409
-        assert again.json() == {"detail": "You have already rated this case; a rating cannot be changed."}
+        assert again.json() == {"detail": "You have already rated this case; a rating cannot be changed.",
+                                "code": "already_rated"}
     assert CaseRating.objects.get(case=case, employee=csr).value == "excellent"
     assert api.get(url).status_code == 405

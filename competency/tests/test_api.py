@@ -36,7 +36,7 @@ def test_items_list_filters_by_module_and_ksao(api, csr, django_assert_max_num_q
 def test_items_list_rejects_an_unknown_ksao_section(api, csr):
     api.force_authenticate(csr)
     response = api.get("/api/competency/items/", {"ksao": "O"})
-    assert response.status_code == 400 and "ksao" in response.json()
+    assert response.status_code == 400 and "ksao" in response.json()["fields"]
 
 
 def test_items_list_needs_authentication_and_is_read_only(api, csr):
@@ -92,7 +92,7 @@ def test_an_invalid_submission_is_a_400_with_field_messages(api, training_manage
     placements = mutate(body(placements_for(item_ids(round), (1, 2, 1)))["placements"])
     response = api.post(f"/api/competency/qsort/rounds/{round.pk}/submission/", {"placements": placements}, format="json")
     assert response.status_code == 400
-    assert any(message in m for m in response.json()[field])
+    assert any(message in m for m in response.json()["fields"][field])
     assert not QSortSubmission.objects.exists()
 
 
@@ -101,7 +101,8 @@ def test_a_malformed_submission_is_a_400(api, training_manager, csr):
     api.force_authenticate(csr)
     response = api.post(f"/api/competency/qsort/rounds/{round.pk}/submission/",
                         {"placements": [{"item": "x", "pile": "maybe", "rank": 0}]}, format="json")
-    assert response.status_code == 400 and "placements" in response.json()
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"placements.0.item", "placements.0.pile", "placements.0.rank"}
 
 
 def test_submission_is_403_for_a_user_who_is_not_invited_404_for_unknown_and_405_for_get(api, training_manager, csr):
@@ -115,15 +116,15 @@ def test_submission_is_403_for_a_user_who_is_not_invited_404_for_unknown_and_405
     assert api.get(url).status_code == 405
 
 
-def test_submission_to_a_closed_round_is_a_400(api, training_manager, csr):
+def test_submission_to_a_closed_round_is_a_409(api, training_manager, csr):
     round = make_round(manager=training_manager, raters=[csr])
     services.qsort_submission_save(round_id=round.pk, rater=csr, placements=placements_for(item_ids(round), (1, 2, 1)))
     services.qsort_round_close(round_id=round.pk, actor=training_manager)
     api.force_authenticate(csr)
     response = api.post(f"/api/competency/qsort/rounds/{round.pk}/submission/",
                         body(placements_for(item_ids(round), (1, 2, 1))), format="json")
-    assert response.status_code == 400
-    assert response.json()["non_field_errors"] == ["This Q-sort round is not open for sorting."]
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This Q-sort round is not open for sorting.", "code": "conflict"}
 
 
 def test_round_results_are_for_managers(api, training_manager, csr):

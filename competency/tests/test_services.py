@@ -62,7 +62,7 @@ def test_a_round_without_raters_cannot_be_opened(manager):
 
 def test_an_open_round_cannot_be_opened_again(manager):
     round = make_round(manager=manager)
-    with pytest.raises(services.QSortError) as exc:
+    with pytest.raises(services.QSortConflict) as exc:
         services.qsort_round_open(round_id=round.pk, actor=manager)
     assert exc.value.message == "Only a draft round can be opened; this one is Open."
 
@@ -81,7 +81,7 @@ def test_an_invited_rater_can_submit_and_resubmit_until_the_round_closes(manager
     assert created and not created_again
     assert QSortSubmission.objects.get().ranking == [d, c, b, a]
     services.qsort_round_close(round_id=round.pk, actor=manager)
-    with pytest.raises(services.QSortError) as exc:
+    with pytest.raises(services.QSortConflict) as exc:
         services.qsort_submission_save(round_id=round.pk, rater=rater, placements=placements_for([a, b, c, d], (1, 2, 1)))
     assert exc.value.message == "This Q-sort round is not open for sorting."
 
@@ -105,7 +105,7 @@ def test_an_invalid_sort_is_refused_with_field_messages_and_nothing_is_stored(ma
 
 def test_closing_without_any_sort_is_refused(manager):
     round = make_round(manager=manager)
-    with pytest.raises(services.QSortError) as exc:
+    with pytest.raises(services.QSortConflict) as exc:
         services.qsort_round_close(round_id=round.pk, actor=manager)
     assert exc.value.message == "No rater has submitted a sort yet; the round cannot be closed."
 
@@ -162,7 +162,7 @@ def test_publishing_writes_the_weights_into_the_position_model_and_an_audit_row(
 def test_only_a_closed_round_can_be_published(manager, status):
     round = make_round(manager=manager, open_=False)
     QSortRound.objects.filter(pk=round.pk).update(status=status)
-    with pytest.raises(services.QSortError) as exc:
+    with pytest.raises(services.QSortConflict) as exc:
         services.qsort_round_publish(round_id=round.pk, actor=manager)
     assert exc.value.message.startswith("Only a closed round can be published")
     assert not PositionCompetency.objects.exists()
@@ -172,7 +172,7 @@ def test_only_a_closed_round_can_be_published(manager, status):
 def test_only_an_open_round_can_be_closed(manager, status):
     round = make_round(manager=manager, open_=False)
     QSortRound.objects.filter(pk=round.pk).update(status=status)
-    with pytest.raises(services.QSortError):
+    with pytest.raises(services.QSortConflict):
         services.qsort_round_close(round_id=round.pk, actor=manager)
 
 
@@ -193,7 +193,7 @@ def test_two_managers_publishing_at_once_publish_exactly_once():
             barrier.wait()
             services.qsort_round_publish(round_id=round.pk, actor=actor)
             outcomes.append("ok")
-        except services.QSortError:
+        except services.QSortConflict:
             outcomes.append("refused")
         finally:
             connection.close()

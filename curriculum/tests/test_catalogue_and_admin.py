@@ -72,7 +72,7 @@ def test_catalogue_api_rejects_a_non_numeric_item_filter(csr):
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(csr)
     response = api.get("/api/curriculum/courses/", {"item": "abc"})
-    assert response.status_code == 400 and "item" in response.json()
+    assert response.status_code == 400 and "item" in response.json()["fields"]
 
 
 def test_catalogue_list_has_bounded_queries(client, csr, django_assert_max_num_queries):

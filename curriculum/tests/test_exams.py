@@ -77,7 +77,7 @@ def test_exam_needs_questions(csr):
 
 def test_only_one_open_attempt_at_a_time(enrolled, course):
     services.exam_attempt_start(employee=enrolled, course=course)
-    with pytest.raises(services.CurriculumError, match="You already have an open attempt for this exam; submit it first."):
+    with pytest.raises(services.CurriculumConflict, match="You already have an open attempt for this exam; submit it first."):
         services.exam_attempt_start(employee=enrolled, course=course)
     assert ExamAttempt.objects.filter(employee=enrolled, status="open").count() == 1
 
@@ -136,7 +136,7 @@ def test_options_of_another_question_are_refused(enrolled, course):
 def test_submitting_twice_is_refused(enrolled, course):
     attempt = services.exam_attempt_start(employee=enrolled, course=course)
     services.exam_attempt_submit(attempt=attempt, employee=enrolled, answers={})
-    with pytest.raises(services.CurriculumError, match="This attempt has already been submitted."):
+    with pytest.raises(services.CurriculumConflict, match="This attempt has already been submitted."):
         services.exam_attempt_submit(attempt=attempt, employee=enrolled, answers={})
 
 
@@ -182,7 +182,8 @@ def test_api_submit_rejects_questions_outside_the_attempt(enrolled, course):
     response = api.post(f"/api/curriculum/exams/{attempt_id}/submit/",
                         {"answers": [{"question": 999999, "options": []}]}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"answers": ["Answer only the questions of this attempt."]}
+    assert response.json() == {"detail": "Answer only the questions of this attempt.", "code": "invalid",
+                               "fields": {"answers": ["Answer only the questions of this attempt."]}}
 
 
 def test_api_submit_with_malformed_answers_is_400(enrolled, course):
@@ -191,16 +192,18 @@ def test_api_submit_with_malformed_answers_is_400(enrolled, course):
     attempt_id = api.post("/api/curriculum/exams/", {"course": course.pk}, format="json").json()["id"]
     response = api.post(f"/api/curriculum/exams/{attempt_id}/submit/", {"answers": "abc"}, format="json")
     assert response.status_code == 400
-    assert "answers" in response.json()
+    assert "answers" in response.json()["fields"]
 
 
-def test_api_second_open_attempt_is_400(enrolled, course):
+def test_api_second_open_attempt_is_a_409(enrolled, course):
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(enrolled)
     api.post("/api/curriculum/exams/", {"course": course.pk}, format="json")
     response = api.post("/api/curriculum/exams/", {"course": course.pk}, format="json")
-    assert response.status_code == 400
-    assert response.json() == {"course": ["You already have an open attempt for this exam; submit it first."]}
+    assert response.status_code == 409
+    assert response.json() == {"detail": "You already have an open attempt for this exam; submit it first.",
+                               "code": "conflict",
+                               "fields": {"course": ["You already have an open attempt for this exam; submit it first."]}}
 
 
 def test_another_employees_attempt_is_404(enrolled, course):

@@ -208,9 +208,9 @@ def test_api_rating_create_and_field_errors(model):
                "observed_on": "2026-01-05"}
     assert api.post("/api/curriculum/ratings/", payload, format="json").status_code == 201
     bad = api.post("/api/curriculum/ratings/", payload | {"score": 9, "phase": "during"}, format="json")
-    assert bad.status_code == 400 and set(bad.json()) == {"score", "phase"}
+    assert bad.status_code == 400 and set(bad.json()["fields"]) == {"score", "phase"}
     foreign = api.post("/api/curriculum/ratings/", payload | {"item": CompetencyItemFactory().pk}, format="json")
-    assert foreign.json() == {"item": ["This item is not in the employee's position competency model."]}
+    assert foreign.json()["fields"] == {"item": ["This item is not in the employee's position competency model."]}
 
 
 @pytest.mark.django_db

@@ -86,7 +86,7 @@ def test_courses_off_the_map_are_free_electives(learner, learning_map):
 
 def test_enrolling_twice_is_refused_with_a_message(learner, learning_map):
     services.enrolment_create(employee=learner, course=learning_map.courses["J1"])
-    with pytest.raises(services.CurriculumError, match="You are already enrolled in this course."):
+    with pytest.raises(services.CurriculumConflict, match="You are already enrolled in this course."):
         services.enrolment_create(employee=learner, course=learning_map.courses["J1"])
 
 
@@ -108,7 +108,7 @@ def test_completing_the_last_course_of_a_stage_records_a_stage_completion_event(
 def test_completing_twice_is_refused(learner, learning_map):
     complete(learner, learning_map.courses["J1"])
     enrolment = Enrolment.objects.get(employee=learner, course=learning_map.courses["J1"])
-    with pytest.raises(services.CurriculumError, match="This enrolment is already completed."):
+    with pytest.raises(services.CurriculumConflict, match="This enrolment is already completed."):
         services.enrolment_complete(enrolment=enrolment, actor=learner)
 
 
@@ -138,7 +138,7 @@ def test_api_enrolment_in_locked_stage_is_400_with_field_message(learner, learni
     api.force_authenticate(learner)
     response = api.post("/api/curriculum/enrolments/", {"course": learning_map.courses["S1"].pk})
     assert response.status_code == 400
-    assert response.json() == {"course": ["Complete stage 初级 first: 0 of 3 courses done."]}
+    assert response.json()["fields"] == {"course": ["Complete stage 初级 first: 0 of 3 courses done."]}
 
 
 def test_api_my_map_lists_stage_states(learner, learning_map):

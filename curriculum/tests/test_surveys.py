@@ -43,7 +43,7 @@ def test_only_one_survey_per_employee_and_run(csr, with_run):
     EnrolmentFactory(employee=csr, course=course, run=CourseRunFactory(course=course) if with_run else None)
     answer(csr, course)
     # when / then
-    with pytest.raises(services.CurriculumError, match="You have already answered the survey for this course run."):
+    with pytest.raises(services.CurriculumConflict, match="You have already answered the survey for this course run."):
         answer(csr, course)
     assert SurveyResponse.objects.filter(employee=csr).count() == 1
 
@@ -104,8 +104,8 @@ def test_api_survey_create_and_duplicate(csr):
     payload = {"course": course.pk, "content_score": 5, "format_score": 5, "usefulness_score": 4}
     assert api.post("/api/curriculum/surveys/", payload, format="json").status_code == 201
     again = api.post("/api/curriculum/surveys/", payload, format="json")
-    assert again.status_code == 400
-    assert again.json() == {"course": ["You have already answered the survey for this course run."]}
+    assert again.status_code == 409
+    assert again.json()["fields"] == {"course": ["You have already answered the survey for this course run."]}
 
 
 def test_api_survey_bad_input_gives_field_messages(csr):
@@ -113,7 +113,7 @@ def test_api_survey_bad_input_gives_field_messages(csr):
     api.force_authenticate(csr)
     response = api.post("/api/curriculum/surveys/", {"course": 999999, "content_score": 7}, format="json")
     assert response.status_code == 400
-    body = response.json()
+    body = response.json()["fields"]
     assert set(body) >= {"course", "content_score", "format_score", "usefulness_score"}
 
 

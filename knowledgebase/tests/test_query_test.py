@@ -122,9 +122,9 @@ def test_a_task_cannot_be_answered_twice_or_out_of_order(csr, ten_task_test):
     session = services.query_test_start(employee=csr)
     first = session.answers.get(position=1)
     services.query_test_answer(session_id=session.pk, employee=csr, position=1, entry_id=first.task.answer_id)
-    with pytest.raises(services.QueryTestError, match="already answered"):
+    with pytest.raises(services.QueryTestConflict, match="already answered"):
         services.query_test_answer(session_id=session.pk, employee=csr, position=1, entry_id=first.task.answer_id)
-    with pytest.raises(services.QueryTestError):
+    with pytest.raises(services.QueryTestConflict, match="already answered"):
         services.query_test_answer(session_id=session.pk, employee=csr, position=3, entry_id=first.task.answer_id)
 
 

@@ -203,7 +203,7 @@ def test_a_bad_window_is_a_400_with_a_field_message(api, training_manager, days,
     api.force_authenticate(training_manager)
     response = api.get(reverse("api-kb-query-calibration"), {"days": days})
     assert response.status_code == 400
-    assert response.json()["days"] == [message]
+    assert response.json()["fields"]["days"] == [message]
 
 
 def test_the_api_is_read_only(api, training_manager):

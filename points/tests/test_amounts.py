@@ -2,7 +2,6 @@
 (400 / form error / line error), never a 500, and never reaches an INSERT out of range."""
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -114,7 +113,7 @@ def test_a_manual_correction_within_the_range_is_written(csr, amount):
 
 
 def test_a_form_token_longer_than_the_source_allows_is_refused(csr):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(services.PointsError) as exc:
         services.points_correct(employee=csr, amount=5, by=corrector(), reason="更正", token="x" * 200)
     assert exc.value.messages == ["The form token is too long."]
     assert not PointsEntry.objects.exists()
@@ -138,9 +137,12 @@ def test_the_correction_api_answers_bad_numbers_with_400_field_messages(api, csr
     # when
     response = api.post(reverse("api-points-corrections"),
                         {"staff_id": csr.staff_id, "amount": 5, "reason": "更正", **body}, format="json")
-    # then
+    # then: the field messages, and the service's own message as the detail
     assert response.status_code == 400
-    assert response.json() == errors
+    body = response.json()
+    assert body["code"] == "invalid" and body["fields"] == {k: v for k, v in errors.items() if k != "detail"}
+    if "detail" in errors:
+        assert body["detail"] == errors["detail"]
     assert not PointsEntry.objects.exists()
 
 
@@ -203,8 +205,11 @@ def test_judging_with_a_bad_amount_is_a_400_through_the_api(api, training_manage
     # when
     response = api.post(reverse("api-points-rationalisation-judge", args=[proposal.pk]),
                         {"verdict": "reasonable", "amount": amount}, format="json")
-    # then
-    assert response.status_code == 400 and response.json() == errors
+    # then: the field messages, and the service's own message as the detail
+    body = response.json()
+    assert response.status_code == 400 and body["fields"] == {k: v for k, v in errors.items() if k != "detail"}
+    if "detail" in errors:
+        assert body["detail"] == errors["detail"]
     proposal.refresh_from_db()
     assert proposal.status == "submitted" and not PointsEntry.objects.exists()
 
@@ -234,9 +239,9 @@ def test_a_topic_pays_at_most_the_qc_rules_maximum_per_member(training_manager, 
     if ok:
         assert services.qc_topic_publish(by=training_manager, title="课题", points_per_member=points).pk
         return
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(services.PointsError) as exc:
         services.qc_topic_publish(by=training_manager, title="课题", points_per_member=points)
-    assert exc.value.message_dict == {"points_per_member": [
+    assert exc.value.fields == {"points_per_member": [
         f"The amount for “QC课题完成” must be within 1–200; {points} is outside."]}
     assert not QCTopic.objects.exists()
 

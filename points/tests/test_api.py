@@ -77,7 +77,8 @@ def test_rationalisation_create_and_judge(api, csr, training_manager):
     assert ok.status_code == 200 and ok.json()["amount"] == 80
     assert PointsEntry.objects.get(source=f"rationalisation:{pk}").amount == 80
     again = api.post(url, {"verdict": "reasonable", "amount": 80}, format="json")
-    assert again.status_code == 400 and again.json()["detail"] == "This proposal has already been judged."
+    assert again.status_code == 409 and again.json() == {"detail": "This proposal has already been judged.",
+                                                         "code": "already_judged"}
     assert api.post(reverse("api-points-rationalisation-judge", args=[999999]), {"verdict": "feasible"},
                     format="json").status_code == 404
     assert api.get(url).status_code == 405
@@ -94,6 +95,7 @@ def test_qc_topic_list_claim_and_complete(api, csr, training_manager):
     claim_url = reverse("api-points-qc-claim", args=[topic.pk])
     small = api.post(claim_url, {"members": [a.staff_id]}, format="json")
     assert small.status_code == 400 and small.json()["detail"] == "A group needs 3 to 5 members; you named 2."
+    assert small.json()["fields"] == {"members": ["A group needs 3 to 5 members; you named 2."]}
     claimed = api.post(claim_url, {"name": "A组", "members": [a.staff_id, b.staff_id]}, format="json")
     assert claimed.status_code == 201 and sorted(claimed.json()["members"]) == sorted([csr.staff_id, a.staff_id,
                                                                                       b.staff_id])
@@ -105,7 +107,7 @@ def test_qc_topic_list_claim_and_complete(api, csr, training_manager):
     # then
     assert done.status_code == 200 and done.json()["status"] == "completed"
     assert PointsEntry.objects.filter(source__startswith=f"qc:{group.pk}:").count() == 3
-    assert api.post(complete_url).status_code == 400
+    assert api.post(complete_url).status_code == 409
     assert api.post(reverse("api-points-qc-claim", args=[999999]), {"members": ["X"]}, format="json").status_code == 404
     assert api.post(reverse("api-points-qc-complete", args=[999999])).status_code == 404
     assert api.get(claim_url).status_code == 405
@@ -123,13 +125,13 @@ def test_volunteer_import_api(api, csr, ops_manager):
     api.force_authenticate(ops_manager)
     bad = upload(f"staff_id,date,hours,points\n{csr.staff_id},2026-03-02,1,5\n{csr.staff_id},2026-03-02,abc,5\n")
     assert bad.status_code == 400
-    assert bad.json()["errors"] == [{"line": 3, "message": "Hours “abc” is not a number."},
-                                    {"line": 3, "message": "Duplicate of line 2."}]
+    assert bad.json() == {"detail": "The sheet has errors; nothing was imported.", "code": "invalid",
+                          "fields": {"file.3": ["Hours “abc” is not a number.", "Duplicate of line 2."]}}
     assert not PointsEntry.objects.exists()
     good = upload(f"staff_id,date,hours,points\n{csr.staff_id},2026-03-02,1,5\n")
     assert good.status_code == 201 and good.json()["points"] == 5
     twice = upload(f"staff_id,date,hours,points\n{csr.staff_id},2026-03-02,1,5\n", name="again.csv")
-    assert twice.status_code == 400 and "already imported" in twice.json()["detail"]
+    assert twice.status_code == 409 and "already imported" in twice.json()["detail"]
     assert PointsEntry.objects.count() == 1
     assert api.get(reverse("api-points-volunteer-import")).status_code == 405
 

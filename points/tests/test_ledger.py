@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from accounts.tests.factories import UserFactory
 from points import selectors, services
-from points.models import PointRule, PointsEntry, PointsEvent
+from points.models import AmountInvalid, PointRule, PointsEntry, PointsEvent
 from points.tests.factories import PointsEntryFactory, rule
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_amount_inside_the_range_is_paid(csr, amount):
 @pytest.mark.parametrize("amount", [19, 51, -20])
 def test_amount_outside_the_range_is_refused_with_an_exact_message(csr, amount):
     # when / then
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(AmountInvalid) as exc:
         services.points_award(employee=csr, rule_code="case_created", source="c:1", amount=amount)
     assert exc.value.messages == [
         f"The amount for “创建案例被采纳” must be within 20–50; {amount} is outside."
@@ -68,21 +68,21 @@ def test_a_range_rule_accepts_exactly_the_amounts_between_its_bounds(amount):
     if 30 <= amount <= 100:
         assert reasonable.resolve_amount(amount) == amount
     else:
-        with pytest.raises(ValidationError):
+        with pytest.raises(AmountInvalid):
             reasonable.resolve_amount(amount)
 
 
 def test_unknown_and_inactive_rules_pay_nothing(csr):
-    with pytest.raises(ValidationError, match="Unknown point rule “nope”."):
+    with pytest.raises(services.PointsError, match="Unknown point rule “nope”."):
         services.points_award(employee=csr, rule_code="nope", source="x:1")
     PointRule.objects.filter(code="committee_kb_review").update(active=False)
-    with pytest.raises(ValidationError, match="is not active"):
+    with pytest.raises(services.PointsError, match="is not active"):
         services.points_award(employee=csr, rule_code="committee_kb_review", source="x:2")
     assert not PointsEntry.objects.exists()
 
 
 def test_rule_without_default_needs_an_amount(csr):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(AmountInvalid) as exc:
         services.points_award(employee=csr, rule_code="qc_topic_completed", source="qc:1:1")
     assert exc.value.messages == ["Choose an amount for “QC课题完成”."]
 
@@ -100,7 +100,7 @@ def test_the_same_source_pays_once_and_returns_the_existing_row(csr):
 def test_a_source_used_for_another_employee_is_refused(csr):
     services.points_award(employee=csr, rule_code="committee_kb_review", source="review:7:1")
     other = UserFactory()
-    with pytest.raises(ValidationError, match="already used for another employee"):
+    with pytest.raises(services.PointsConflict, match="already used for another employee"):
         services.points_award(employee=other, rule_code="committee_kb_review", source="review:7:1")
 
 
@@ -135,10 +135,10 @@ def test_reversal_is_a_new_opposite_row_and_cannot_happen_twice(csr, training_ma
     assert reversal.amount == -40 and reversal.source == f"reversal:{entry.pk}" and reversal.reverses == entry
     assert selectors.points_balance(csr) == 0 and PointsEntry.objects.count() == 2
     assert PointsEvent.objects.filter(kind="entry_reversed", actor=training_manager).count() == 1
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(services.PointsConflict) as exc:
         services.points_reverse(entry_id=entry.pk, by=training_manager, reason="again")
     assert exc.value.messages == ["This entry has already been reversed."]
-    with pytest.raises(ValidationError, match="A reversal cannot be reversed"):
+    with pytest.raises(services.PointsError, match="A reversal cannot be reversed"):
         services.points_reverse(entry_id=reversal.pk, by=training_manager, reason="again")
     assert PointsEntry.objects.count() == 2
 

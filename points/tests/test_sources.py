@@ -5,14 +5,16 @@ import threading
 from datetime import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import translation
 from openpyxl import Workbook
 
 from accounts.tests.factories import UserFactory
+from config.errors import AppError
 from points import selectors, services
 from points.models import (
+    AmountInvalid,
     PointsEntry,
     PointsEvent,
     QCGroup,
@@ -57,7 +59,7 @@ def test_judging_pays_the_proposer_the_chosen_amount(training_manager, verdict, 
 ])
 def test_amount_outside_the_verdicts_range_is_refused(ops_manager, verdict, amount, message):
     proposal = RationalisationProposalFactory()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(AmountInvalid) as exc:
         services.rationalisation_judge(proposal_id=proposal.pk, judge=ops_manager, verdict=verdict, amount=amount)
     assert exc.value.messages == [message]
     proposal.refresh_from_db()
@@ -66,11 +68,11 @@ def test_amount_outside_the_verdicts_range_is_refused(ops_manager, verdict, amou
 
 def test_rejection_pays_nothing_needs_a_reason_and_a_proposal_is_judged_once(training_manager):
     proposal = RationalisationProposalFactory()
-    with pytest.raises(ValidationError):
+    with pytest.raises(services.PointsError):
         services.rationalisation_judge(proposal_id=proposal.pk, judge=training_manager, verdict="rejected")
     services.rationalisation_judge(proposal_id=proposal.pk, judge=training_manager, verdict="rejected",
                                    comment="已有类似措施")
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(services.PointsConflict) as exc:
         services.rationalisation_judge(proposal_id=proposal.pk, judge=training_manager, verdict="feasible")
     assert exc.value.messages == ["This proposal has already been judged."]
     assert not PointsEntry.objects.exists()
@@ -113,7 +115,7 @@ def test_a_group_has_three_to_five_members_including_its_creator(size, ok):
         group = claim(topic, creator, others)
         assert group.members.count() == size
     else:
-        with pytest.raises(ValidationError) as exc:
+        with pytest.raises(services.PointsError) as exc:
             claim(topic, creator, others)
         assert exc.value.messages == [f"A group needs 3 to 5 members; you named {size}."]
 
@@ -126,7 +128,7 @@ def test_the_fourth_group_is_refused():
         claim(topic, creator, others)
     creator, *others = members(3)
     # when / then
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(services.PointsConflict) as exc:
         claim(topic, creator, others)
     assert exc.value.messages == ["This topic already has the maximum of 3 groups."]
     assert QCGroup.objects.filter(topic=topic).count() == 3
@@ -137,11 +139,11 @@ def test_unknown_staff_ids_and_members_of_another_group_are_refused():
     creator, *others = members(3)
     claim(topic, creator, others)
     second_creator, newcomer = members(2)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(services.PointsError) as exc:
         services.qc_group_claim(topic_id=topic.pk, creator=second_creator, name="",
                                 member_staff_ids=f"{newcomer.staff_id}, NOBODY")
     assert exc.value.messages == ["Unknown staff ID: NOBODY."]
-    with pytest.raises(ValidationError, match="Already in a group for this topic"):
+    with pytest.raises(services.PointsError, match="Already in a group for this topic"):
         claim(topic, second_creator, [newcomer, others[0]])
 
 
@@ -162,7 +164,7 @@ def test_two_simultaneous_last_claims_get_one_place():
                 barrier.wait()
                 claim(topic, team[0], team[1:])
                 outcomes.append("ok")
-        except ValidationError as exc:
+        except AppError as exc:
             outcomes.append(exc.messages[0])
         finally:
             connection.close()
@@ -190,7 +192,7 @@ def test_completion_pays_each_member_the_topics_points_once(training_manager):
     for user in [creator, *others]:
         assert PointsEntry.objects.get(source=f"qc:{group.pk}:{user.pk}").amount == 40
         assert selectors.points_balance(user) == 40
-    with pytest.raises(ValidationError, match="already completed"):
+    with pytest.raises(services.PointsConflict, match="already completed"):
         services.qc_group_complete(group_id=group.pk, by=training_manager)
     assert PointsEntry.objects.count() == 4
 
@@ -277,7 +279,7 @@ def test_the_same_file_imported_twice_pays_nothing_twice(training_manager):
     a = UserFactory()
     content = csv_bytes([f"{a.staff_id},2,10,2026-03-02,"])
     services.volunteer_sheet_import(file_name="w.csv", content=content, imported_by=training_manager)
-    with pytest.raises(ValidationError, match="already imported"):
+    with pytest.raises(services.PointsConflict, match="already imported"):
         services.volunteer_sheet_import(file_name="copy.csv", content=content, imported_by=training_manager)
     assert selectors.points_balance(a) == 10 and VolunteerSheet.objects.count() == 1
 

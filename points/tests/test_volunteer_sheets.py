@@ -8,13 +8,13 @@ from datetime import date, datetime
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from accounts.tests.factories import UserFactory
+from config.errors import AppError
 from points import selectors, services
 from points.models import PointsEntry, VolunteerSheet, VolunteerSheetRow
 
@@ -165,7 +165,7 @@ def test_the_same_sheet_saved_again_is_refused_and_nothing_is_paid_twice(variant
     paid = list(PointsEntry.objects.values_list("pk", flat=True))
     name, content = resaved(variant, ROWS)
     # when / then
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(services.PointsConflict) as exc:
         do_import(content, name)
     assert exc.value.messages == [
         f"This sheet was already imported as sheet #{first.pk} on {timezone.localdate(first.imported_at).isoformat()} "
@@ -216,7 +216,7 @@ def test_the_upload_page_and_the_api_refuse_the_resaved_sheet(client, api, ops_m
                       format="multipart")
     # then
     assert page.status_code == 400 and page.context["form"].non_field_errors() == [expected]
-    assert answer.status_code == 400 and answer.json() == {"detail": expected}
+    assert answer.status_code == 409 and answer.json() == {"detail": expected, "code": "conflict"}
     assert PointsEntry.objects.count() == 3
 
 
@@ -227,8 +227,8 @@ def test_the_api_reports_a_row_above_the_maximum_with_its_line(api, ops_manager)
     api.force_authenticate(ops_manager)
     response = api.post(reverse("api-points-volunteer-import"), {"file": f}, format="multipart")
     assert response.status_code == 400
-    assert response.json()["errors"] == [
-        {"line": 2, "message": "Points 3000000000 are above the maximum of 50 per row (rule “志愿服务”)."}]
+    assert response.json()["fields"] == {
+        "file.2": ["Points 3000000000 are above the maximum of 50 per row (rule “志愿服务”)."]}
     assert not PointsEntry.objects.exists()
 
 
@@ -265,7 +265,7 @@ def test_two_sheets_sharing_a_row_imported_at_once_pay_that_row_once(round_numbe
     imported = [r for r in results if isinstance(r, VolunteerSheet)]
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(imported) == 1 and len(refused) == 1
-    assert isinstance(refused[0], ValidationError), refused[0]
+    assert isinstance(refused[0], AppError), refused[0]
     if isinstance(refused[0], services.VolunteerSheetRejected):  # it started after the other had committed
         assert refused[0].line_errors == [
             (2, f"{a.staff_id} on 2026-03-02 was already paid by sheet #{imported[0].pk}, line 2.")]

@@ -36,7 +36,8 @@ def test_exam_start_hides_answers_and_submit_returns_the_score(api, csr, hr):
     assert (response.json()["status"], response.json()["score_percent"]) == ("passed", "100.0")
     assert response.json()["questions"] == []  # no test-case questions, options or keys after submission
     again = api.post(reverse("api-promotion-exam-submit", args=[attempt.pk]), {"answers": {}}, format="json")
-    assert again.status_code == 400 and again.json() == {"detail": "This exam was already submitted."}
+    assert again.status_code == 409 and again.json() == {"detail": "This exam was already submitted.",
+                                                         "code": "already_submitted"}
     assert api.get(reverse("api-promotion-exam-start")).status_code == 405
     assert api.get(reverse("api-promotion-exam-submit", args=[attempt.pk])).status_code == 405
     assert api.post(reverse("api-promotion-exam-submit", args=[attempt.pk + 9]), {"answers": {}},
@@ -55,11 +56,11 @@ def test_promote_request_lists_missing_requirements_then_promotes(api, csr, hr):
     api.force_authenticate(csr)
     response = api.post(reverse("api-promotion-promote"), {}, format="json")
     assert response.status_code == 400
-    assert response.json()["missing"] == [
-        "Points earned since your last level change (0 / 800 points)",
-        "Level-1 exam passed (Not passed yet (pass mark 80%))",
-        "Query-time result allows level 1 (No finished query-time test)",
-    ]
+    assert response.json() == {"code": "invalid", "detail": (
+        "Promotion to level 1 is not possible yet. Missing: "
+        "Points earned since your last level change (0 / 800 points); "
+        "Level-1 exam passed (Not passed yet (pass mark 80%)); "
+        "Query-time result allows level 1 (No finished query-time test).")}
     ready_for(csr, 1)
     response = api.post(reverse("api-promotion-promote"), {}, format="json")
     assert response.status_code == 200 and response.json()["to_level"] == 1
@@ -86,7 +87,7 @@ def test_rosters_api_for_hr(api, hr, csr, django_assert_max_num_queries):
     api.force_authenticate(hr)
     with django_assert_max_num_queries(6):
         body = api.get(reverse("api-promotion-rosters"), {"event": "promoted"}).json()
-    assert body["count"] == 1 and body["results"][0]["Staff ID"] == user.staff_id
+    assert body["count"] == 1 and body["results"][0]["staff_id"] == user.staff_id
     assert api.get(reverse("api-promotion-rosters"), {"event": "bad"}).status_code == 400
     assert api.get(reverse("api-promotion-rosters"), {"date_from": "nope"}).status_code == 400
     assert api.post(reverse("api-promotion-rosters")).status_code == 405
@@ -101,7 +102,7 @@ def test_mentorship_create_api_for_managers(api, csr, ops_manager, reviewer):
     response = api.post(url, {"mentor": mentor.staff_id, "apprentice": csr.staff_id}, format="json")
     assert response.status_code == 201 and response.json()["from_level"] == 0
     again = api.post(url, {"mentor": mentor.staff_id, "apprentice": csr.staff_id}, format="json")
-    assert again.status_code == 400 and again.json()["detail"] == f"{csr.name} already has a mentor."
+    assert again.status_code == 409 and again.json()["detail"] == f"{csr.name} already has a mentor."
     assert api.post(url, {"mentor": "NOBODY", "apprentice": csr.staff_id}, format="json").status_code == 404
     assert api.get(url).status_code == 405
     api.force_authenticate(reviewer)

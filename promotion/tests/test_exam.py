@@ -97,7 +97,7 @@ def test_an_overdue_open_attempt_is_closed_as_expired_when_a_new_one_starts(csr)
         old = services.exam_start(employee=csr, level=1)
         # an abandoned attempt is an attempt: the waiting period runs from its deadline
         clock.move_to(start + timedelta(hours=2))
-        with pytest.raises(ValidationError, match="You can start the next level-1 attempt from"):
+        with pytest.raises(services.ExamError, match="You can start the next level-1 attempt from"):
             services.exam_start(employee=csr, level=1)
         old.refresh_from_db()
         assert old.status == "expired"  # closed although the new start was refused
@@ -109,7 +109,7 @@ def test_an_overdue_open_attempt_is_closed_as_expired_when_a_new_one_starts(csr)
 def test_submitting_twice_or_someone_elses_attempt_is_refused(csr, reviewer):
     make_test_cases(1, 10)
     attempt = pass_exam(csr, 1)
-    with pytest.raises(ValidationError, match="This exam was already submitted."):
+    with pytest.raises(services.PromotionConflict, match="This exam was already submitted."):
         services.exam_submit(attempt_id=attempt.pk, employee=csr, answers={})
     with pytest.raises(ExamAttempt.DoesNotExist):
         services.exam_submit(attempt_id=attempt.pk, employee=reviewer, answers={})
@@ -118,14 +118,14 @@ def test_submitting_twice_or_someone_elses_attempt_is_refused(csr, reviewer):
 @pytest.mark.parametrize("level", [0, 2, 3])
 def test_only_the_next_level_exam_can_be_started(csr, level):
     make_test_cases(2, 10)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(services.ExamError) as exc:
         services.exam_start(employee=csr, level=level)
     assert exc.value.messages == [
         "You can sit the exam of your next level, or the re-test of your level while its window is open."]
 
 
 def test_a_level_without_test_cases_cannot_be_examined(csr):
-    with pytest.raises(ValidationError, match=(
+    with pytest.raises(services.ExamError, match=(
             "The level-1 exam is not available yet: it needs 10 test cases with questions and the level's "
             "test set has 0. Please try again later.")):
         services.exam_start(employee=csr, level=1)

@@ -30,7 +30,7 @@ WAIT_MESSAGE = ("You can start the next level-1 attempt from {when}: there is a 
 
 
 def refusal(employee, level: int = 1) -> list[str]:
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(services.ExamError) as exc:
         services.exam_start(employee=employee, level=level)
     return exc.value.messages
 
@@ -95,7 +95,7 @@ def test_the_page_and_the_api_refuse_a_retake_with_the_date(client, api, csr):
         # when: the API
         api.force_authenticate(csr)
         response = api.post(reverse("api-promotion-exam-start"), {"level": 1}, format="json")
-        assert response.status_code == 400 and response.json() == {"detail": expected}
+        assert response.status_code == 400 and response.json() == {"detail": expected, "code": "invalid"}
     assert ExamAttempt.objects.filter(employee=csr).count() == 1
 
 

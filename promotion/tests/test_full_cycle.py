@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
@@ -127,7 +126,7 @@ def test_a_new_csr_climbs_to_level_3_brings_up_apprentices_and_is_demoted_after_
     apprentices = [UserFactory(staff_id=f"APP00{n}", roles=["CSR"]) for n in range(3)]
     for apprentice in apprentices:
         pair(csr, apprentice, by=ops_manager, at=day(31))
-    with pytest.raises(ValidationError, match="already mentors 3 apprentices"):  # a fourth would be one too many
+    with pytest.raises(services.PromotionConflict, match="already mentors 3 apprentices"):  # a fourth: one too many
         pair(csr, UserFactory(roles=["CSR"]), by=ops_manager, at=day(31))
     for n, apprentice in enumerate(apprentices):
         with time_machine.travel(day(62 + n * 3), tick=False):

@@ -104,7 +104,7 @@ def test_only_ops_managers_appoint(reviewer):
 def test_appointing_a_member_twice_is_refused(ops_manager):
     csr = UserFactory()
     services.committee_member_appoint(member=csr, appointed_by=ops_manager)
-    with pytest.raises(services.ReviewError, match="already a committee member"):
+    with pytest.raises(services.ReviewConflict, match="already a committee member"):
         services.committee_member_appoint(member=csr, appointed_by=ops_manager)
 
 
@@ -282,6 +282,6 @@ def test_eligibility_has_one_home_the_review_settings(client, min_level, eligibl
 def test_one_pending_application_at_a_time():
     applicant = eligible_applicant()
     services.committee_application_submit(applicant=applicant)
-    with pytest.raises(services.ReviewError, match="already have a pending application"):
+    with pytest.raises(services.ReviewConflict, match="already have a pending application"):
         services.committee_application_submit(applicant=applicant)
     assert CommitteeApplication.objects.filter(applicant=applicant).count() == 1

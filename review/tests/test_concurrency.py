@@ -63,7 +63,7 @@ def test_six_reviewers_approving_at_the_same_moment_apply_the_change_exactly_onc
     assert entry.history.count() == 2
     assert ReviewEvent.objects.filter(proposal=proposal, kind=ReviewEvent.Kind.APPLIED).count() == 1
     assert len(refused) == 3
-    assert all(isinstance(r, services.ReviewError) and str(r) == "This proposal is no longer open." for r in refused)
+    assert all(isinstance(r, services.ReviewConflict) and str(r) == "This proposal is no longer open." for r in refused)
 
 
 def test_two_proposals_on_the_same_version_applied_at_once_never_overwrite_each_other():
@@ -114,7 +114,7 @@ def test_racing_approvals_on_a_committee_application_admit_the_applicant_once():
     assert CommitteeApplication.objects.get(pk=application.pk).status == "accepted"
     assert Vote.objects.filter(proposal_id=application.proposal_id).count() == 3
     assert ReviewEvent.objects.filter(kind="application_accepted", subject=applicant).count() == 1
-    assert sum(isinstance(r, services.ReviewError) for r in results) == 3
+    assert sum(isinstance(r, services.ReviewConflict) for r in results) == 3
 
 
 @pytest.mark.parametrize("round_number", range(3))

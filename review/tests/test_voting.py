@@ -77,7 +77,7 @@ def test_a_member_votes_only_once_per_proposal():
     member = committee_member()
     vote(proposal, member)
     # when / then
-    with pytest.raises(services.ReviewError, match="^You have already voted on this proposal.$"):
+    with pytest.raises(services.ReviewConflict, match="^You have already voted on this proposal.$"):
         vote(proposal, member, "reject", "changed my mind")
     assert proposal.votes.count() == 1
 
@@ -97,7 +97,7 @@ def test_approvals_of_the_same_member_do_not_add_up_to_three():
     a, b = committee_member(), committee_member()
     vote(proposal, a)
     vote(proposal, b)
-    with pytest.raises(services.ReviewError):
+    with pytest.raises(services.ReviewConflict):
         vote(proposal, a)
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.OPEN
@@ -117,7 +117,7 @@ def test_two_rejections_close_the_proposal_and_leave_the_entry_unchanged():
     # then
     assert proposal.status == Proposal.Status.REJECTED
     assert Entry.objects.get(pk=proposal.target_id).version == 1
-    with pytest.raises(services.ReviewError, match="^This proposal is no longer open.$"):
+    with pytest.raises(services.ReviewConflict, match="^This proposal is no longer open.$"):
         vote(proposal, committee_member())
 
 
@@ -164,7 +164,7 @@ def test_outdated_proposal_becomes_stale_instead_of_overwriting_a_newer_version(
     assert second.status == Proposal.Status.STALE
     assert entry.version == 2 and entry.body.endswith("（已修订）")
     assert ReviewEvent.objects.filter(proposal=second, kind=ReviewEvent.Kind.STALE).exists()
-    with pytest.raises(services.ReviewError, match="no longer open"):
+    with pytest.raises(services.ReviewConflict, match="no longer open"):
         vote(second, members[0])
 
 
@@ -231,7 +231,7 @@ def test_withdrawn_proposal_cannot_be_voted_on_and_only_the_proposer_withdraws()
     with pytest.raises(services.ReviewPermissionDenied):
         services.proposal_withdraw(proposal_id=proposal.pk, user=committee_member())
     services.proposal_withdraw(proposal_id=proposal.pk, user=proposal.proposer)
-    with pytest.raises(services.ReviewError, match="no longer open"):
+    with pytest.raises(services.ReviewConflict, match="no longer open"):
         vote(proposal, committee_member())
 
 

@@ -162,11 +162,12 @@ def test_api_proposal_errors(api, csr, hr):
     api.force_authenticate(csr)
     url = reverse("api-review-proposals")
     missing = api.post(url, {"kind": "kb_revision", "entry_id": entry.pk}, format="json", **EN)
-    assert missing.status_code == 400 and "body" in missing.json() and "reason" in missing.json()
+    assert missing.status_code == 400 and "body" in missing.json()["fields"] and "reason" in missing.json()["fields"]
     unknown_kind = api.post(url, {"kind": "nope"}, format="json", **EN)
-    assert unknown_kind.status_code == 400 and unknown_kind.json() == {"kind": ["Unknown proposal kind."]}
+    assert unknown_kind.status_code == 400 and unknown_kind.json() == {
+        "detail": "kind: Unknown proposal kind.", "code": "invalid", "fields": {"kind": ["Unknown proposal kind."]}}
     outdated = api.post(url, revision_body(entry, base_version=1), format="json", **EN)
-    assert outdated.status_code == 409
+    assert outdated.status_code == 409 and outdated.json()["code"] == "outdated_base_version"
     assert outdated.json()["detail"].endswith("Rebase your proposal on the current version.")
     assert api.post(url, revision_body(entry, entry_id=999999), format="json").status_code == 404
     assert api.get(url).status_code == 405
@@ -180,17 +181,20 @@ def test_api_vote_messages(api, csr):
     api.force_authenticate(csr)
     not_member = api.post(url, {"decision": "approve"}, format="json", **EN)
     assert not_member.status_code == 403
-    assert not_member.json() == {"detail": "Only active review committee members may vote."}
+    assert not_member.json() == {"detail": "Only active review committee members may vote.",
+                                 "code": "permission_denied"}
     api.force_authenticate(proposal.proposer)
     own = api.post(url, {"decision": "approve"}, format="json", **EN)
-    assert own.status_code == 403 and own.json() == {"detail": "You cannot vote on your own proposal."}
+    assert own.status_code == 403 and own.json() == {"detail": "You cannot vote on your own proposal.",
+                                                     "code": "permission_denied"}
     members = [committee_member() for _ in range(4)]
     for m in members[:3]:
         api.force_authenticate(m)
         assert api.post(url, {"decision": "approve", "extra": {"points": 3}}, format="json").status_code == 201
     api.force_authenticate(members[3])
     closed = api.post(url, {"decision": "approve", "extra": {"points": 3}}, format="json", **EN)
-    assert closed.status_code == 400 and closed.json() == {"detail": "This proposal is no longer open."}
+    assert closed.status_code == 409 and closed.json() == {"detail": "This proposal is no longer open.",
+                                                           "code": "proposal_closed"}
     assert api.post(url, {"decision": "maybe"}, format="json").status_code == 400
     assert api.post(reverse("api-review-votes", args=[999999]), {"decision": "approve"}, format="json").status_code == 404
     assert api.get(url).status_code == 405

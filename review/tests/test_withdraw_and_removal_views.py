@@ -30,7 +30,7 @@ def test_the_proposer_withdraws_an_open_proposal_from_its_page(client):
     again = client.post(url, follow=True)
     assert "This proposal is no longer open." in again.content.decode()
     assert ReviewEvent.objects.filter(kind="withdrawn", proposal=proposal).count() == 1
-    with pytest.raises(services.ReviewError):
+    with pytest.raises(services.ReviewConflict, match="no longer open"):
         services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
                                extra={"points": 3})
 
