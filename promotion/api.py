@@ -185,12 +185,12 @@ class RosterView(APIView):
                 {("non_field_errors" if name == "__all__" else name): list(errors) for name, errors in form.errors.items()})
         filters = form.filters()
         page = Paginator(rosters.roster_queryset(filters), PAGE_SIZE).get_page(request.query_params.get("page"))
-        titles = rosters.level_titles()
+        to_row = rosters.RosterRows(filters.event)
         keys = ROSTER_KEYS[filters.event]
         return Response({
             "count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages,
             "event": filters.event,
-            "results": [dict(zip(keys, rosters.roster_row(filters.event, obj, titles), strict=True)) for obj in page],
+            "results": [dict(zip(keys, to_row(values), strict=True)) for values in page],
         })
 
 

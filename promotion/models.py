@@ -361,6 +361,17 @@ REASON_MESSAGES = {
 }
 
 
+def reasons_text(reasons: list[dict], fallback: str = "") -> str:
+    """Reason codes (``[{"code": …, "params": {…}}]``, see REASON_MESSAGES) as one sentence
+    in the current language; ``fallback`` (a manager's free text) when none is known."""
+    parts = []
+    for item in reasons or ():
+        msgid = REASON_MESSAGES.get(item.get("code"))
+        if msgid:
+            parts.append(gettext(msgid) % item.get("params", {}))
+    return " ".join(parts) or fallback
+
+
 class PromotionEvent(models.Model):
     """Every level change: who, from, to, when, why and the evidence checked."""
 
@@ -405,12 +416,7 @@ class PromotionEvent(models.Model):
 
     def reason_display(self) -> str:
         """The demotion reason in the current language ("" for promotions without one)."""
-        parts = []
-        for item in self.reasons:
-            msgid = REASON_MESSAGES.get(item.get("code"))
-            if msgid:
-                parts.append(gettext(msgid) % item.get("params", {}))
-        return " ".join(parts) or self.reason
+        return reasons_text(self.reasons, self.reason)
 
 
 class RetentionPeriod(models.Model):

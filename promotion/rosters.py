@@ -1,7 +1,8 @@
 """HR promotion rosters: one row source for the page, the CSV and the XLSX export, so the
-three always show the same rows. Every roster is a single SELECT with select_related and
-annotations (no per-row queries), streamed with .iterator(chunk_size=…); level titles come
-from one extra query."""
+three always show the same rows. Every roster is a single SELECT of plain values (joins and
+annotations, no per-row queries, no model instances), streamed from a server-side cursor
+with .iterator(chunk_size=…); level titles come from one extra query. The CSV streams to
+the client; the XLSX is written row by row to a temporary file."""
 
 import csv
 import io
@@ -9,13 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import xlsxwriter
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
-from promotion.models import Level, PromotionEvent, RetentionPeriod
+from promotion.models import Level, PromotionEvent, RetentionPeriod, reasons_text
 
 CHUNK = 2000
 
@@ -42,10 +43,6 @@ def _start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _fmt(moment: datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
 def _people_filter(qs: QuerySet, f: RosterFilters, prefix: str) -> QuerySet:
     if f.centre_id:
         qs = qs.filter(**{f"{prefix}centre_id": f.centre_id})
@@ -54,24 +51,33 @@ def _people_filter(qs: QuerySet, f: RosterFilters, prefix: str) -> QuerySet:
     return qs
 
 
+def _person_fields(prefix: str) -> tuple[str, ...]:
+    return (f"{prefix}staff_id", f"{prefix}name", f"{prefix}centre__name", f"{prefix}team__name")
+
+
+# The values each roster reads, in row order after the leading primary key: the export
+# reads plain tuples (no model instances; a server-side cursor on PostgreSQL).
+_EVENT_FIELDS = ("pk", *_person_fields("employee__"), "from_level", "to_level", "at", "decided_by__staff_id",
+                 "reason", "reasons")
+_RETEST_FIELDS = ("pk", *_person_fields("employee__"), "level", "starts_at", "retest_opens_at", "due_at", "status")
+_CURRENT_FIELDS = ("pk", *_person_fields(""), "level", "last_change")
+
+
 def roster_queryset(f: RosterFilters) -> QuerySet:
-    """The rows of the roster ``f.event`` as a queryset (events, retention periods or
-    employees), filtered and ordered stably."""
+    """The rows of the roster ``f.event`` as tuples of plain values (leading primary key of
+    the event, retention period or employee), filtered and ordered stably; RosterRows turns
+    one into a row."""
     if f.event in (Event.PROMOTED, Event.DEMOTED):
-        qs = PromotionEvent.objects.filter(kind=f.event).select_related("employee", "employee__centre",
-                                                                         "employee__team", "decided_by")
-        qs = _people_filter(qs, f, "employee__")
+        qs = _people_filter(PromotionEvent.objects.filter(kind=f.event), f, "employee__")
         if f.date_from:
             qs = qs.filter(at__gte=_start(f.date_from))
         if f.date_to:
             qs = qs.filter(at__lt=_start(f.date_to + timedelta(days=1)))
         if f.level is not None:
             qs = qs.filter(to_level=f.level)
-        return qs.order_by("-at", "-pk")
+        return qs.order_by("-at", "-pk").values_list(*_EVENT_FIELDS)
     if f.event == Event.DUE_RETEST:
-        qs = RetentionPeriod.objects.filter(status__in=RetentionPeriod.OPEN_STATUSES).select_related(
-            "employee", "employee__centre", "employee__team")
-        qs = _people_filter(qs, f, "employee__")
+        qs = _people_filter(RetentionPeriod.objects.filter(status__in=RetentionPeriod.OPEN_STATUSES), f, "employee__")
         # Due for re-test in the period: the re-test window overlaps [from, to].
         if f.date_from:
             qs = qs.filter(due_at__gte=_start(f.date_from))
@@ -79,14 +85,13 @@ def roster_queryset(f: RosterFilters) -> QuerySet:
             qs = qs.filter(retest_opens_at__lt=_start(f.date_to + timedelta(days=1)))
         if f.level is not None:
             qs = qs.filter(level=f.level)
-        return qs.order_by("due_at", "pk")
+        return qs.order_by("due_at", "pk").values_list(*_RETEST_FIELDS)
     last_change = PromotionEvent.objects.filter(employee=OuterRef("pk")).order_by("-at", "-pk").values("at")[:1]
-    qs = (get_user_model().objects.filter(is_active=True).select_related("centre", "team")
-          .annotate(last_change=Subquery(last_change)))
-    qs = _people_filter(qs, f, "")
+    qs = _people_filter(get_user_model().objects.filter(is_active=True).annotate(last_change=Subquery(last_change)),
+                        f, "")
     if f.level is not None:
         qs = qs.filter(level=f.level)
-    return qs.order_by("staff_id")
+    return qs.order_by("staff_id").values_list(*_CURRENT_FIELDS)
 
 
 def roster_columns(event: str) -> list[tuple[str, str]]:
@@ -111,50 +116,94 @@ def roster_keys(event: str) -> list[str]:
     return [key for key, _header in roster_columns(event)]
 
 
-def _person(user) -> list:
-    return [user.staff_id, user.name, user.centre.name if user.centre_id else "",
-            user.team.name if user.team_id else ""]
+class RosterRows:
+    """Turns the tuples of roster_queryset into rows: strings and integer levels, dates as
+    "YYYY-MM-DD HH:MM" in the current time zone (page, API, CSV) or, with ``typed``, as
+    naive local datetimes (XLSX cells that are real dates). Level titles and status labels
+    are read once per export (one query), not per row."""
 
+    def __init__(self, event: str, *, typed: bool = False):
+        self.event = event
+        self.typed = typed
+        self.titles = level_titles()
+        self.statuses = {value: str(label) for value, label in RetentionPeriod.Status.choices}
+        self.tz = timezone.get_current_timezone()
 
-def roster_row(event: str, obj, titles: dict[int, str]) -> list:
-    """One roster row: strings and integer levels (the same values go to CSV and XLSX)."""
-    if event in (Event.PROMOTED, Event.DEMOTED):
-        return _person(obj.employee) + [obj.from_level, obj.to_level, titles.get(obj.to_level, ""), _fmt(obj.at),
-                                        obj.decided_by.staff_id if obj.decided_by_id else "", obj.reason]
-    if event == Event.DUE_RETEST:
-        return _person(obj.employee) + [obj.level, titles.get(obj.level, ""), _fmt(obj.starts_at),
-                                        _fmt(obj.retest_opens_at), _fmt(obj.due_at), str(obj.get_status_display())]
-    return _person(obj) + [obj.level, titles.get(obj.level, ""), _fmt(obj.last_change)]
+    def date(self, moment: datetime | None):
+        if moment is None:
+            return None if self.typed else ""
+        local = moment.astimezone(self.tz)
+        return local.replace(tzinfo=None, second=0, microsecond=0) if self.typed else local.strftime("%Y-%m-%d %H:%M")
+
+    def __call__(self, values: tuple) -> list:
+        """One row (without the leading primary key)."""
+        _pk, staff_id, name, centre, team, *rest = values
+        person = [staff_id, name, centre or "", team or ""]
+        if self.event in (Event.PROMOTED, Event.DEMOTED):
+            from_level, to_level, at, decided_by, reason, reasons = rest
+            return person + [from_level, to_level, self.titles.get(to_level, ""), self.date(at), decided_by or "",
+                             reasons_text(reasons, reason)]
+        if self.event == Event.DUE_RETEST:
+            level, starts_at, retest_opens_at, due_at, status = rest
+            return person + [level, self.titles.get(level, ""), self.date(starts_at), self.date(retest_opens_at),
+                             self.date(due_at), self.statuses.get(status, status)]
+        level, last_change = rest
+        return person + [level, self.titles.get(level, ""), self.date(last_change)]
 
 
 def level_titles() -> dict[int, str]:
     return dict(Level.objects.values_list("number", "title"))
 
 
-def roster_rows(f: RosterFilters) -> Iterator[list]:
-    """Every row of the roster (headers excluded), streamed in chunks: 2 queries in all."""
-    titles = level_titles()
-    for obj in roster_queryset(f).iterator(chunk_size=CHUNK):
-        yield roster_row(f.event, obj, titles)
+def roster_rows(f: RosterFilters, *, typed: bool = False) -> Iterator[list]:
+    """Every row of the roster (headers excluded), streamed from a server-side cursor in
+    chunks: 2 queries in all (titles, rows)."""
+    to_row = RosterRows(f.event, typed=typed)
+    for values in roster_queryset(f).iterator(chunk_size=CHUNK):
+        yield to_row(values)
+
+
+class _Echo:
+    """A file-like object whose write returns what it was given (csv.writer into a stream)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def roster_csv_chunks(f: RosterFilters) -> Iterator[bytes]:
+    """The roster as UTF-8 CSV with a BOM (so Excel opens Chinese names correctly), in
+    chunks of about CHUNK rows: a response streams it without holding the file."""
+    writer = csv.writer(_Echo())
+    yield ("\ufeff" + writer.writerow(roster_headers(f.event))).encode("utf-8")
+    batch: list[str] = []
+    for row in roster_rows(f):
+        batch.append(writer.writerow(row))
+        if len(batch) >= CHUNK:
+            yield "".join(batch).encode("utf-8")
+            batch = []
+    if batch:
+        yield "".join(batch).encode("utf-8")
 
 
 def roster_csv(f: RosterFilters) -> bytes:
-    """The roster as UTF-8 CSV with a BOM (so Excel opens Chinese names correctly)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(roster_headers(f.event))
-    for row in roster_rows(f):
-        writer.writerow(row)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The whole CSV at once (tests, small exports); the web export streams roster_csv_chunks."""
+    return b"".join(roster_csv_chunks(f))
+
+
+def roster_xlsx_write(f: RosterFilters, target) -> None:
+    """Write the roster as an XLSX workbook into ``target`` (a path or binary file) with
+    XlsxWriter in constant-memory mode: each row is flushed to a temporary file as it comes,
+    so memory stays flat however long the roster is (measured about twice as fast as
+    openpyxl's write-only mode; see bench_roster_export). Dates are real date cells."""
+    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "default_date_format": "yyyy-mm-dd hh:mm"})
+    sheet = workbook.add_worksheet(f.event[:31])
+    sheet.write_row(0, 0, roster_headers(f.event))
+    for number, row in enumerate(roster_rows(f, typed=True), start=1):
+        sheet.write_row(number, 0, row)
+    workbook.close()
 
 
 def roster_xlsx(f: RosterFilters) -> bytes:
-    """The roster as an XLSX workbook written in openpyxl's write-only (streaming) mode."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=f.event[:31])
-    sheet.append(roster_headers(f.event))
-    for row in roster_rows(f):
-        sheet.append(row)
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    roster_xlsx_write(f, buffer)
     return buffer.getvalue()

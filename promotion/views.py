@@ -1,10 +1,11 @@
+import tempfile
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -272,9 +273,9 @@ def roster(request):
     team, period and level; 50 rows per page; CSV and XLSX exports of the same rows."""
     form, filters = _roster_form(request)
     page = Paginator(rosters.roster_queryset(filters), PER_PAGE).get_page(request.GET.get("page"))
-    titles = rosters.level_titles()
+    to_row = rosters.RosterRows(filters.event)
     certificates = filters.event == rosters.Event.PROMOTED
-    rows = [(rosters.roster_row(filters.event, obj, titles), obj.pk if certificates else None) for obj in page]
+    rows = [(to_row(values), values[0] if certificates else None) for values in page]
     querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "promotion/roster.html", {
         "form": form, "page": page, "rows": rows, "headers": rosters.roster_headers(filters.event),
@@ -292,7 +293,7 @@ def roster_csv(request):
     form, filters = _roster_form(request)
     if refused := _refused_export(form):
         return refused
-    response = HttpResponse(rosters.roster_csv(filters), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(rosters.roster_csv_chunks(filters), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name(filters, "csv")}"'
     return response
 
@@ -303,10 +304,13 @@ def roster_xlsx(request):
     form, filters = _roster_form(request)
     if refused := _refused_export(form):
         return refused
-    response = HttpResponse(rosters.roster_xlsx(filters),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(filters, "xlsx")}"'
-    return response
+    # Written to a temporary file (on disk beyond 8 MB), then streamed from it: memory stays
+    # flat for any roster size.
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    rosters.roster_xlsx_write(filters, spool)
+    spool.seek(0)
+    return FileResponse(spool, as_attachment=True, filename=_export_name(filters, "xlsx"),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @require_GET

@@ -75,9 +75,12 @@ def test_csv_and_xlsx_exports_hold_identical_rows(event):
     # when
     csv_rows = list(csv.reader(io.StringIO(rosters.roster_csv(filters).decode("utf-8-sig"))))
     sheet = load_workbook(io.BytesIO(rosters.roster_xlsx(filters)), read_only=True).active
-    xlsx_rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    # then
+    xlsx_rows = [["" if v is None else v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else str(v)
+                  for v in row] for row in sheet.iter_rows(values_only=True)]
+    # then: the same rows; dates in the workbook are real date cells, not text
     assert len(csv_rows) == 8 and csv_rows == xlsx_rows
+    date_cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.is_date]
+    assert len(date_cells) == 7 * (3 if event == Event.DUE_RETEST else 1)
 
 
 @pytest.mark.parametrize("event", Event.CHOICES)
@@ -115,9 +118,16 @@ def test_roster_page_paginates_and_exports_for_hr(client, hr, csr, django_assert
     assert "Page 1 of 2" in response.content.decode()
     response = client.get(reverse("promotion:rosters_csv"), {"event": "promoted"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    assert response.content.decode("utf-8-sig").count("\n") == 61
+    assert response.streaming  # sent as it is read, never held whole in memory
+    body = b"".join(response.streaming_content)
+    assert body == rosters.roster_csv(RosterFilters(event=Event.PROMOTED)) and body.decode("utf-8-sig").count("\n") == 61
     response = client.get(reverse("promotion:rosters_xlsx"), {"event": "current_level"})
-    assert response.status_code == 200 and response.content[:2] == b"PK"
+    body = b"".join(response.streaming_content)
+    assert response.status_code == 200 and body[:2] == b"PK"
+    assert response["Content-Disposition"].startswith('attachment; filename="roster-current_level-')
+    sheet_rows = list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
+    csv_lines = rosters.roster_csv(RosterFilters(event=Event.CURRENT_LEVEL)).decode("utf-8-sig").count("\n")
+    assert len(sheet_rows) == csv_lines > 60
     assert client.post(reverse("promotion:rosters")).status_code == 405
     assert client.get(reverse("promotion:rosters"), {"event": "nonsense"}).status_code == 200  # falls back
     client.force_login(csr)
