@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -127,14 +128,23 @@ class CaseQuerySet(models.QuerySet):
 
     def with_indicators(self, config: "CaseLibrarySettings | None" = None):
         """Annotate studies_n, excellent_n, average_n, poor_n and ``classicness_score``
-        (the formula of Case.classicness, computed in the database)."""
+        (the formula of Case.classicness, computed in the database).
+
+        Each count is a correlated subquery on its own table (served by the case_id indexes),
+        not a JOIN of studies × ratings per case: joining both multiplies the rows of every
+        case (12 studies × 8 ratings = 96) and made pruning 20,000 cases take ~30 s."""
         config = config or CaseLibrarySettings.current()
-        studies = Count("studies", distinct=True)
+
+        def count(model, **conditions):
+            rows = (model.objects.filter(case=OuterRef("pk"), **conditions).order_by()
+                    .values("case").annotate(n=Count("pk")).values("n"))
+            return Coalesce(Subquery(rows, output_field=models.IntegerField()), 0)
+
         qs = self.annotate(
-            studies_n=studies,
-            excellent_n=Count("ratings", filter=Q(ratings__value=CaseRating.Value.EXCELLENT), distinct=True),
-            average_n=Count("ratings", filter=Q(ratings__value=CaseRating.Value.AVERAGE), distinct=True),
-            poor_n=Count("ratings", filter=Q(ratings__value=CaseRating.Value.POOR), distinct=True),
+            studies_n=count(CaseStudy),
+            excellent_n=count(CaseRating, value=CaseRating.Value.EXCELLENT),
+            average_n=count(CaseRating, value=CaseRating.Value.AVERAGE),
+            poor_n=count(CaseRating, value=CaseRating.Value.POOR),
         )
         return qs.annotate(classicness_score=(
             F("studies_n") * config.weight_study + F("exam_uses") * config.weight_exam_use

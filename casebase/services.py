@@ -7,7 +7,7 @@ import re
 import statistics
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import mutagen
@@ -119,6 +119,12 @@ class CaseTreeInvalid(CaseError):
 
 def case_event_record(*, kind: str, case: Case, actor=None, data: dict[str, Any] | None = None) -> CaseEvent:
     return CaseEvent.objects.create(kind=kind, case=case, actor=actor, data=data or {})
+
+
+def case_events_record(*, kind: str, events: list[tuple[int, dict[str, Any]]], actor=None) -> list[CaseEvent]:
+    """Many audit rows of one kind in one INSERT: ``events`` as (case id, data) pairs (the
+    pruning job's candidates and retirements)."""
+    return CaseEvent.objects.bulk_create(CaseEvent(kind=kind, case_id=pk, actor=actor, data=data) for pk, data in events)
 
 
 # --- trees and audio -------------------------------------------------------------------
@@ -569,10 +575,10 @@ def _retire(case_id: int, *, actor, now: datetime, data: dict) -> bool:
     return True
 
 
-def retirement_order(cases):
+def retirement_order(cases, config: CaseLibrarySettings | None = None):
     """Cases in the order they leave a full library: lowest classicness first, then the
     longest constant time (oldest latest change), then the oldest id."""
-    return cases.with_indicators().order_by(
+    return cases.with_indicators(config).order_by(
         "classicness_score", Coalesce("revised_at", "created_at").asc(), "pk"
     )
 
@@ -610,39 +616,47 @@ def case_library_prune(*, now: datetime | None = None) -> PruneResult:
     for group in groups:
         cap = caps.get((group["level"], group["category_id"]), config.default_cap)
         if group["n"] > cap:
-            _prune_group(level=group["level"], category_id=group["category_id"], cap=cap, mode=config.prune_mode,
+            _prune_group(level=group["level"], category_id=group["category_id"], cap=cap, config=config,
                          now=now, result=result)
     return result
 
 
 @transaction.atomic
-def _prune_group(*, level: int, category_id: int, cap: int, mode: str, now: datetime, result: PruneResult) -> None:
+def _prune_group(*, level: int, category_id: int, cap: int, config: CaseLibrarySettings, now: datetime,
+                 result: PruneResult) -> None:
+    """Decide one group over its cap in a constant number of statements, whatever its size:
+    the group lock, the pending candidates, the excess in retirement order (one ranked
+    SELECT), then one bulk write of the candidates or retirements and one of their events."""
     excess = len(_lock_group(level=level, category_id=category_id)) - cap
     if excess <= 0:  # another run got here first
         return
     result.groups_over_cap += 1
     in_group = Case.objects.active().filter(level=level, category_id=category_id)
-    if mode == CaseLibrarySettings.PruneMode.MOVE:
-        for case in retirement_order(in_group)[:excess]:
-            if _retire(case.pk, actor=None, now=now, data={"by": "prune", "cap": cap,
-                                                            "classicness": case.classicness_score}):
-                result.retired.append(case.pk)
+    fields = ("pk", "classicness_score", "revised_at", "created_at")
+    if config.prune_mode == CaseLibrarySettings.PruneMode.MOVE:
+        chosen = list(retirement_order(in_group, config).values_list(*fields)[:excess])
+        # Every case of the group is locked and active, so the update moves exactly these.
+        Case.objects.filter(pk__in=[row[0] for row in chosen]).update(status=Case.Status.HISTORY, retired_at=now)
+        case_events_record(kind=CaseEvent.Kind.RETIRED, events=[
+            (pk, {"by": "prune", "cap": cap, "classicness": score}) for pk, score, _r, _c in chosen])
+        result.retired.extend(row[0] for row in chosen)
         return
-    pending = RetirementCandidate.objects.filter(case__in=in_group, status=RetirementCandidate.Status.PENDING)
-    needed = excess - pending.count()
+    pending = list(RetirementCandidate.objects.filter(case__in=in_group, status=RetirementCandidate.Status.PENDING)
+                   .values_list("case_id", flat=True))
+    needed = excess - len(pending)
     if needed <= 0:
         return
-    for case in retirement_order(in_group.exclude(pk__in=pending.values("case_id")))[:needed]:
-        try:
-            with transaction.atomic():
-                candidate = RetirementCandidate.objects.create(
-                    case=case, classicness_snapshot=case.classicness_score,
-                    constant_days_snapshot=case.constant_time(now).days, created_at=now,
-                )
-        except IntegrityError:  # listed meanwhile (the group lock makes this a last line of defence)
-            continue
-        case_event_record(kind=CaseEvent.Kind.RETIREMENT_PROPOSED, case=case, data={"candidate": candidate.pk})
-        result.proposed.append(case.pk)
+    chosen = retirement_order(in_group.exclude(pk__in=pending), config).values_list(*fields)[:needed]
+    # No other writer lists candidates of this group while its lock is held; the unique
+    # constraint on pending candidates stays the last line of defence.
+    candidates = RetirementCandidate.objects.bulk_create(
+        RetirementCandidate(case_id=pk, classicness_snapshot=score, created_at=now,
+                            constant_days_snapshot=max(now - (revised_at or created_at), timedelta(0)).days)
+        for pk, score, revised_at, created_at in chosen
+    )
+    case_events_record(kind=CaseEvent.Kind.RETIREMENT_PROPOSED,
+                       events=[(c.case_id, {"candidate": c.pk}) for c in candidates])
+    result.proposed.extend(c.case_id for c in candidates)
 
 
 @transaction.atomic

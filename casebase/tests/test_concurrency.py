@@ -66,28 +66,28 @@ def bulk_cases(n: int, *, level: int = 1) -> list[Case]:
 
 class Interleaving:
     """Forces the interleaving that emptied libraries: run A pauses inside its transaction
-    right after its first retirement/proposal (so B counts while A is still open), and run B
+    right after writing its retirements/proposals (so B counts while A is still open), and run B
     pauses before choosing its cases until A has committed. With the group lock, B simply
     waits for A and recounts; without it, B acts on its stale count."""
 
     def __init__(self, monkeypatch):
         self.role = threading.local()
         self.paused = False
-        real_record, real_order = services.case_event_record, services.retirement_order
+        real_record, real_order = services.case_events_record, services.retirement_order
 
         def record(**kwargs):
-            event = real_record(**kwargs)
+            events = real_record(**kwargs)
             if getattr(self.role, "name", "") == "A" and not self.paused:
                 self.paused = True
                 time.sleep(0.5)
-            return event
+            return events
 
-        def order(cases):
+        def order(cases, config=None):
             if getattr(self.role, "name", "") == "B":
                 time.sleep(1.0)
-            return real_order(cases)
+            return real_order(cases, config)
 
-        monkeypatch.setattr(services, "case_event_record", record)
+        monkeypatch.setattr(services, "case_events_record", record)
         monkeypatch.setattr(services, "retirement_order", order)
 
     def run(self, name: str, fn):

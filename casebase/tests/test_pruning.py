@@ -4,6 +4,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -257,6 +259,29 @@ def test_classicness_formula_matches_in_python_and_in_the_database():
     assert Case.objects.with_indicators().get(pk=case.pk).classicness_score == expected
 
 
+@pytest.mark.parametrize("mode", ["propose", "move"])
+def test_pruning_takes_the_same_number_of_queries_for_any_excess(mode, django_assert_num_queries):
+    """Each group over its cap is decided in a constant number of statements (lock, pending,
+    one ranked SELECT, bulk writes): 5 cases over the cap cost what 60 do."""
+    CaseLibrarySettings.objects.filter(pk=1).update(prune_mode=mode)
+    small, large = category("small", "小"), category("large", "大")
+    LevelCap.objects.create(level=1, category=small, cap=5)
+    LevelCap.objects.create(level=1, category=large, cap=5)
+    bulk_cases(10, cat=small)
+    with CaptureQueriesContext(connection) as few:
+        first = services.case_library_prune(now=NOW)
+    Case.objects.filter(category=small).delete()
+    many_cases = bulk_cases(65, cat=large)
+    users = UserFactory.create_batch(2)
+    CaseStudy.objects.bulk_create(CaseStudy(case=c, employee=u) for c in many_cases[:5] for u in users)
+    with django_assert_num_queries(len(few)):
+        second = services.case_library_prune(now=NOW)
+    moved = first.retired + second.retired if mode == "move" else first.proposed + second.proposed
+    assert len(moved) == 5 + 60
+    # the five studied (more classic) cases are the ones that stay
+    assert set(moved[5:]) == {c.pk for c in many_cases[5:]}
+
+
 # --- real worker -------------------------------------------------------------------------
 
 needs_redis = pytest.mark.skipif(
@@ -276,3 +301,21 @@ def test_pruning_runs_through_a_real_worker(real_worker):
     # then
     assert len(result["retired"]) == 2
     assert Case.objects.filter(status="history").count() == 2
+
+
+def test_the_pruning_benchmark_refuses_a_database_without_bench_and_agrees_with_its_floor():
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="use a \\*bench\\* database or --force"):
+        call_command("bench_case_prune", cases=10)
+    out = io.StringIO()
+    call_command("bench_case_prune", cases=900, categories=1, force=True, stdout=out)
+    # 900 cases in the 5 levels of one category: groups over the cap of 120, and the job
+    # proposes exactly the cases the set-based statement finds
+    import re
+
+    over = int(re.search(r"groups over cap=(\d+)", out.getvalue()).group(1))
+    assert over >= 3 and "candidates=0 " not in out.getvalue() and "same cases: yes" in out.getvalue()
