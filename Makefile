@@ -12,7 +12,7 @@ TEST_REDIS_URL    ?= redis://127.0.0.1:6379/0
 DEV := env DEBUG=1
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL DEBUG=1
 
-.PHONY: install run demo test services lint check-migrations messages worker beat clean
+.PHONY: install run demo test services lint check-migrations messages worker beat clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ test: install services
 
 lint: install
 	$(BIN)/ruff check .
+
+## make bench: the benchmarks (rosters, pruning, KB search, page load with gunicorn + wrk), each beside
+## its baseline from the same run; reports in bench-reports/ (see README "Performance")
+bench: install services
+	bash scripts/bench.sh
 
 ## make check-migrations: fail when a model change has no migration
 check-migrations: install

@@ -1,0 +1,145 @@
+"""Load-test the pages a CSR uses, the way production serves them, beside /healthz.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_benchpages python manage.py migrate
+    DATABASE_URL=… python manage.py demo
+    DATABASE_URL=… python manage.py bench_pages [--workers 4] [--seconds 10] [--report bench-pages.json]
+
+Starts gunicorn (``--workers`` sync workers, DEBUG off, behind a pretend TLS proxy) on the
+bench database, logs the demo CSR HB0001 in, and drives each page with wrk (Debian's
+``wrk``; ``scripts/ensure-wrk.sh`` installs it) at 8 and 32 connections. Prints requests
+per second, p50 and p99 latency, the ratio of each page's throughput to /healthz in the same
+run, the queries each page makes, and writes everything to a JSON report. Absolute figures
+depend on the machine; the ratio to /healthz is what compares across machines.
+"""
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+
+CSR = "HB0001"
+
+
+def _pages() -> list[tuple[str, str]]:
+    from casebase.models import Case
+
+    case = Case.objects.training().order_by("pk").values_list("pk", flat=True).first()
+    pages = [("healthz", "/healthz"), ("CSR home", "/"), ("learning map", "/curriculum/my-map/"),
+             ("my points", "/points/"), ("KB page with a query", "/kb/?q=%E5%AE%BD%E5%B8%A6"),
+             ("KB search API", "/api/kb/search/?q=%E5%AE%BD%E5%B8%A6")]
+    if case:
+        pages.insert(3, ("case study page", f"/cases/{case}/"))
+    return pages
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(output: str) -> dict:
+    """requests/s, p50/p99 in ms and the count of non-2xx/3xx answers from ``wrk --latency``."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = {p: _ms(v, u) for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M)}
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return {"rps": rps, "p50_ms": latency.get("50"), "p99_ms": latency.get("99"),
+            "errors": int(errors.group(1)) if errors else 0}
+
+
+class Command(BaseCommand):
+    help = "Serve the app with gunicorn and load-test the CSR pages against /healthz with wrk."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--workers", type=int, default=4)
+        parser.add_argument("--worker-class", default="sync")
+        parser.add_argument("--threads", type=int, default=1)
+        parser.add_argument("--seconds", type=int, default=10)
+        parser.add_argument("--connections", default="8,32")
+        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--report", default="", help="write the figures to this JSON file")
+        parser.add_argument("--force", action="store_true", help="Run on a database whose name lacks 'bench'.")
+
+    def handle(self, *args, workers, worker_class, threads, seconds, connections, port, report, force, **options):
+        name = str(settings.DATABASES["default"]["NAME"])
+        if "bench" not in name and not force:
+            raise CommandError(f"Refusing to load-test {name!r}: use a *bench* database or --force.")
+        if not shutil.which("wrk"):
+            raise CommandError("wrk is not installed: run scripts/ensure-wrk.sh (Debian package wrk).")
+        user = User.objects.filter(staff_id=CSR).first()
+        if user is None:
+            raise CommandError(f"No demo CSR {CSR}: run `manage.py demo` on this database first.")
+        client = Client()
+        client.force_login(user)
+        cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        pages = _pages()
+        queries = {}
+        for label, url in pages:  # the query count of each page, measured once in-process
+            with CaptureQueriesContext(connection) as captured:
+                status = client.get(url, secure=True).status_code
+            if status != 200:
+                raise CommandError(f"{url} answered {status} in-process; fix that before timing it.")
+            queries[label] = len(captured)
+        server = self._serve(workers=workers, worker_class=worker_class, threads=threads, port=port)
+        results = []
+        try:
+            for c in [int(n) for n in connections.split(",")]:
+                for label, url in pages:
+                    command = ["wrk", "-t2", f"-c{c}", "--latency", "--timeout", "10s", "-H", f"Cookie: {cookie}",
+                               "-H", "X-Forwarded-Proto: https", f"http://127.0.0.1:{port}{url}"]
+                    # Warm-up, not counted: every worker's first request of a page loads what the
+                    # page needs once per process (templates, the jieba dictionary: ~3 s).
+                    subprocess.run([*command[:3], "-d2s", *command[3:]], capture_output=True, check=True)
+                    out = subprocess.run([*command[:3], f"-d{seconds}s", *command[3:]],
+                                         capture_output=True, text=True, check=True).stdout
+                    results.append({"page": label, "url": url, "connections": c, "queries": queries[label],
+                                    **parse_wrk(out)})
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        self._print(results)
+        if report:
+            Path(report).write_text(json.dumps({
+                "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": sys.version.split()[0]},
+                "server": {"workers": workers, "worker_class": worker_class, "threads": threads},
+                "seconds": seconds, "results": results}, indent=2), encoding="utf-8")
+            self.stdout.write(f"report written to {report}")
+
+    def _serve(self, *, workers: int, worker_class: str, threads: int, port: int) -> subprocess.Popen:
+        env = {**os.environ, "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1",
+               "BEHIND_TLS_PROXY": "1"}
+        static = Path(settings.STATIC_ROOT)
+        if not static.exists():
+            subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True)
+        server = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "-w", str(workers), "-k", worker_class,
+             "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning"], env=env)
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                    return server
+            except OSError:
+                time.sleep(0.2)
+        server.terminate()
+        raise CommandError("gunicorn did not answer /healthz within 20 s")
+
+    def _print(self, results: list[dict]) -> None:
+        base = {r["connections"]: r["rps"] for r in results if r["page"] == "healthz"}
+        self.stdout.write(f"{'page':<22} {'conn':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs healthz':>10} "
+                          f"{'queries':>7} errors")
+        for r in results:
+            ratio = r["rps"] / base[r["connections"]] if base.get(r["connections"]) else 0
+            self.stdout.write(f"{r['page']:<22} {r['connections']:>4} {r['rps']:>8.1f} {r['p50_ms'] or 0:>8.1f} "
+                              f"{r['p99_ms'] or 0:>8.1f} {ratio:>10.2f} {r['queries']:>7} {r['errors']}")

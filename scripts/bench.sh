@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark of the project on PostgreSQL, each beside its baseline from
+# the same run. Two databases (created when missing): BENCH_DATABASE_URL gets the generated
+# data sets (20,000 employees, a 20,000-case library, KB entries), BENCH_PAGES_DATABASE_URL
+# the demo data the page load test logs into. Reports go to bench-reports/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+SERVER=${BENCH_SERVER_URL:-postgres://postgres@127.0.0.1:5432}
+DATA_DB=${BENCH_DATABASE_URL:-$SERVER/cc_bench}
+PAGES_DB=${BENCH_PAGES_DATABASE_URL:-$SERVER/cc_bench_pages}
+export DEBUG=1 REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/5}
+mkdir -p bench-reports
+for url in "$DATA_DB" "$PAGES_DB"; do
+  name=${url##*/}
+  psql "${url%/*}/postgres" -tAc "select 1 from pg_database where datname='$name'" | grep -q 1 \
+    || psql "${url%/*}/postgres" -qc "create database $name"
+done
+bash scripts/ensure-wrk.sh
+DATABASE_URL=$DATA_DB $BIN/python manage.py migrate -v0
+DATABASE_URL=$DATA_DB $BIN/python manage.py bench_roster_export | tee bench-reports/rosters.txt
+DATABASE_URL=$DATA_DB $BIN/python manage.py bench_case_prune | tee bench-reports/pruning.txt
+DATABASE_URL=$DATA_DB $BIN/python manage.py bench_kb_search | tee bench-reports/kb-search.txt
+DATABASE_URL=$PAGES_DB $BIN/python manage.py migrate -v0
+if ! DATABASE_URL=$PAGES_DB $BIN/python manage.py shell -c "from accounts.models import User; import sys; sys.exit(0 if User.objects.filter(staff_id='HB0001').exists() else 1)"; then
+  DATABASE_URL=$PAGES_DB $BIN/python manage.py demo
+fi
+DATABASE_URL=$PAGES_DB $BIN/python manage.py bench_pages --report bench-reports/pages.json | tee bench-reports/pages.txt
