@@ -8,4 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from django.contrib.auth import get_user_model
+
         from accounts import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
+        from accounts.permission_cache import connect_signals
+
+        connect_signals(get_user_model())

@@ -1,0 +1,71 @@
+"""Permission sets kept in the cache, so a page does not ask the database for them.
+
+Django's ModelBackend reads an employee's permissions (their own and their groups') with
+two queries on every request: each request loads a fresh user object, and the backend only
+caches on that object. Roles change rarely (a committee appointment, an admin edit) while
+every page checks them — for the navigation alone ~20 times — so the set is kept in the
+cache (Redis in production, local memory in the embedded default) under a key that holds
+a global version. Any change of group membership, of a group's or a user's permissions, or
+the deletion of a group or permission bumps the version, so the next check reads the
+database again; there is no window in which a removed permission still counts, except on
+another process during the version bump itself.
+
+The signals below are the one place this happens: group membership is changed by services
+(committee appointment/removal), admin forms, migrations and role seeding alike, and a
+receiver is the only hook all of these share (ARCHITECTURE: signals only for cross-app
+clean-up that cannot be a call).
+"""
+
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete
+
+VERSION_KEY = "permissions:version"
+TIMEOUT = 3600
+
+
+def permissions_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, 1, timeout=None)
+        version = cache.get(VERSION_KEY) or 1
+    return version
+
+
+def permissions_changed(**_kwargs) -> None:
+    """Forget every cached permission set (now and again when the transaction commits, so a
+    reader in between cannot cache the old set for longer than the transaction lasts)."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet: nothing cached under one either
+        cache.add(VERSION_KEY, 1, timeout=None)
+
+
+class CachedPermissionsBackend(ModelBackend):
+    """ModelBackend whose permission set per active employee comes from the cache."""
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
+            return super().get_all_permissions(user_obj, obj)
+        if not hasattr(user_obj, "_perm_cache"):
+            key = f"permissions:{permissions_version()}:{user_obj.pk}"
+            cached = cache.get(key)
+            if cached is None:
+                cached = super().get_all_permissions(user_obj)
+                cache.set(key, cached, TIMEOUT)
+            user_obj._perm_cache = set(cached)
+        return user_obj._perm_cache
+
+
+def connect_signals(user_model) -> None:
+    for through in (user_model.groups.through, user_model.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(permissions_changed, sender=through, dispatch_uid=f"permissions:{through._meta.label}")
+    for model in (Group, Permission):
+        post_delete.connect(permissions_changed, sender=model, dispatch_uid=f"permissions:delete:{model._meta.label}")
