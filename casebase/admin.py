@@ -69,13 +69,16 @@ class CaseAdminForm(forms.ModelForm):
                 self.parsed_tree = parse_tree_text(data.get("tree_text", ""))
             except TreeError as exc:
                 self.add_error("tree_text", exc.messages)
-        elif data.get("kind") == Case.Kind.VOICE and data.get("audio") and hasattr(data["audio"], "content_type"):
+        if data.get("kind") in Case.Kind.values and "audio" in data:
+            # THE recording rule of the proposal forms (services.case_recording_check): a voice
+            # case has a validated recording, a text case none.
             try:
-                info = services.audio_validate(data["audio"])
+                info = services.case_recording_check(kind=data["kind"], audio=data.get("audio"))
             except services.AudioInvalid as exc:
-                self.add_error("audio", str(exc))
+                self.add_error("audio", exc.message)
             else:
-                data["duration_seconds"] = info.duration_seconds
+                if info is not None:
+                    data["duration_seconds"] = info.duration_seconds
         return data
 
 
