@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A recording upload above the size limit is refused by its Content-Length (413).
+    "casebase.middleware.UploadSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -310,7 +312,7 @@ else:
 # Request bodies: form fields above DATA_UPLOAD_MAX_MEMORY_SIZE are refused; uploaded files
 # above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file instead of memory. Recording
 # uploads bigger than CaseLibrarySettings.audio_max_bytes (+ 1 MB for the form) are refused
-# by their Content-Length before the body is read (config.middleware.UploadSizeLimitMiddleware).
+# by their Content-Length before the body is read (casebase.middleware.UploadSizeLimitMiddleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 10)
