@@ -15,7 +15,13 @@ from django_celery_beat.models import PeriodicTask
 
 from accounts.tests.factories import UserFactory
 from casebase import services
-from casebase.models import Case, CaseExposure, CaseLibrarySettings, RetirementCandidate, recordings_storage
+from casebase.models import (
+    Case,
+    CaseExposure,
+    CaseLibrarySettings,
+    RetirementCandidate,
+    recordings_storage,
+)
 from casebase.selectors import cases_known_to
 from casebase.tasks import recordings_orphan_sweep_task
 from casebase.tests.factories import (
