@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -65,11 +65,27 @@ def test_recordings_are_not_served_from_media(client, csr, settings):
     # given: a stored recording (DEBUG on, as in development)
     case = voice_case()
     client.force_login(csr)
-    # when / then: /media/ has no route; the checked view serves it
+    # when / then: /media/ has no route (not even with DEBUG); the checked view serves it
+    with pytest.raises(Resolver404):
+        resolve(f"/media/{case.audio.name}")
     assert client.get(f"/media/{case.audio.name}").status_code == 404
     response = client.get(reverse("casebase:recording", args=[case.pk]))
     assert response.status_code == 200 and body(response)[:4] == b"RIFF"
     assert response["Content-Type"] == "audio/x-wav" and "no-store" in response["Cache-Control"]
+
+
+def test_the_urlconf_has_no_media_route_even_in_debug_mode(settings):
+    import importlib
+
+    import config.urls
+
+    settings.DEBUG = True  # pytest-django runs tests with DEBUG off: build the URLconf as `make run` does
+    try:
+        patterns = [str(p.pattern) for p in importlib.reload(config.urls).urlpatterns]
+    finally:
+        settings.DEBUG = False
+        importlib.reload(config.urls)
+    assert not [p for p in patterns if "media" in p]
 
 
 def test_a_training_recording_is_for_employees_who_may_study_the_case(client, csr):
