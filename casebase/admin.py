@@ -40,6 +40,29 @@ class LevelCapAdmin(admin.ModelAdmin):
     list_editable = ["cap"]
 
 
+class _RecordingLink:
+    """The stored recording as ClearableFileInput shows it: its name, linked to the
+    permission-checked view instead of the storage's /media/ URL."""
+
+    def __init__(self, file, url: str):
+        self.file, self.url = file, url
+
+    def __str__(self) -> str:
+        return str(self.file)
+
+
+class RecordingInput(forms.ClearableFileInput):
+    recording_url = ""
+
+    def is_initial(self, value) -> bool:
+        return bool(value)
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return _RecordingLink(value, self.recording_url)
+        return None
+
+
 class CaseAdminForm(forms.ModelForm):
     """The tree is edited in the same structured text format as the web form, so admin
     goes through the same validation (casebase.tree)."""
@@ -58,6 +81,8 @@ class CaseAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["audio"].widget = RecordingInput()
+        self.fields["audio"].widget.recording_url = self.instance.recording_url() if self.instance.pk else ""
         if self.instance.pk and self.instance.is_text:
             self.fields["tree_text"].initial = tree_to_text(case_tree(self.instance))
 

@@ -321,6 +321,9 @@ def test_the_admin_applies_the_recording_rule_of_the_proposal_forms(client):
     assert errors(audio=wav_upload(seconds=2)) is None
     case = Case.objects.get()
     assert case.duration_seconds == 2 and case.audio.name.startswith("casebase/audio/")
+    # its change page links the checked view, never /media/
+    page = client.get(reverse("admin:casebase_case_change", args=[case.pk])).content.decode()
+    assert f'href="/cases/recordings/{case.pk}/"' in page and "/media/" not in page
 
 
 # --- the upload limit ----------------------------------------------------------------------
