@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -104,6 +106,9 @@ class CaseAdminForm(forms.ModelForm):
             else:
                 if info is not None:
                     data["duration_seconds"] = info.duration_seconds
+                    # stored under an opaque name, like proposal uploads (the original name may be
+                    # a customer's phone number)
+                    data["audio"].name = f"{uuid.uuid4().hex}.{info.extension}"
         return data
 
 

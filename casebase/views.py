@@ -1,4 +1,5 @@
 import mimetypes
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -324,7 +325,7 @@ def _serve_recording(name: str) -> HttpResponse:
         response = HttpResponseRedirect(storage.url(name, expire=settings.RECORDINGS_URL_SECONDS))
     elif settings.RECORDINGS_ACCEL_REDIRECT_PREFIX:
         response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = settings.RECORDINGS_ACCEL_REDIRECT_PREFIX.rstrip("/") + "/" + name
+        response["X-Accel-Redirect"] = settings.RECORDINGS_ACCEL_REDIRECT_PREFIX.rstrip("/") + "/" + quote(name)
     else:
         try:
             handle = storage.open(name, "rb")

@@ -318,9 +318,10 @@ def test_the_admin_applies_the_recording_rule_of_the_proposal_forms(client):
         "A text case has no recording; remove the file or make it a voice case."]
     assert not Case.objects.exists()
     # a valid recording: saved with its measured duration
-    assert errors(audio=wav_upload(seconds=2)) is None
+    assert errors(audio=wav_upload(name="13800138000 客户.wav", seconds=2)) is None
     case = Case.objects.get()
     assert case.duration_seconds == 2 and case.audio.name.startswith("casebase/audio/")
+    assert "13800138000" not in case.audio.name and case.audio.name.endswith(".wav")
     # its change page links the checked view, never /media/
     page = client.get(reverse("admin:casebase_case_change", args=[case.pk])).content.decode()
     assert f'href="/cases/recordings/{case.pk}/"' in page and "/media/" not in page
