@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +42,29 @@ class LevelCapAdmin(admin.ModelAdmin):
     list_editable = ["cap"]
 
 
+class _RecordingLink:
+    """The stored recording as ClearableFileInput shows it: its name, linked to the
+    permission-checked view instead of the storage's /media/ URL."""
+
+    def __init__(self, file, url: str):
+        self.file, self.url = file, url
+
+    def __str__(self) -> str:
+        return str(self.file)
+
+
+class RecordingInput(forms.ClearableFileInput):
+    recording_url = ""
+
+    def is_initial(self, value) -> bool:
+        return bool(value)
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return _RecordingLink(value, self.recording_url)
+        return None
+
+
 class CaseAdminForm(forms.ModelForm):
     """The tree is edited in the same structured text format as the web form, so admin
     goes through the same validation (casebase.tree)."""
@@ -58,6 +83,8 @@ class CaseAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["audio"].widget = RecordingInput()
+        self.fields["audio"].widget.recording_url = self.instance.recording_url() if self.instance.pk else ""
         if self.instance.pk and self.instance.is_text:
             self.fields["tree_text"].initial = tree_to_text(case_tree(self.instance))
 
@@ -69,13 +96,19 @@ class CaseAdminForm(forms.ModelForm):
                 self.parsed_tree = parse_tree_text(data.get("tree_text", ""))
             except TreeError as exc:
                 self.add_error("tree_text", exc.messages)
-        elif data.get("kind") == Case.Kind.VOICE and data.get("audio") and hasattr(data["audio"], "content_type"):
+        if data.get("kind") in Case.Kind.values and "audio" in data:
+            # THE recording rule of the proposal forms (services.case_recording_check): a voice
+            # case has a validated recording, a text case none.
             try:
-                info = services.audio_validate(data["audio"])
+                info = services.case_recording_check(kind=data["kind"], audio=data.get("audio"))
             except services.AudioInvalid as exc:
-                self.add_error("audio", str(exc))
+                self.add_error("audio", exc.message)
             else:
-                data["duration_seconds"] = info.duration_seconds
+                if info is not None:
+                    data["duration_seconds"] = info.duration_seconds
+                    # stored under an opaque name, like proposal uploads (the original name may be
+                    # a customer's phone number)
+                    data["audio"].name = f"{uuid.uuid4().hex}.{info.extension}"
         return data
 
 

@@ -10,11 +10,10 @@ import math
 import wave
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 
 from accounts.models import User
 from casebase import services
-from casebase.models import Case, CaseCategory, CaseRating, CaseStudy
+from casebase.models import Case, CaseCategory, CaseRating, CaseStudy, recordings_storage
 from review.models import Proposal
 
 CATEGORIES = [
@@ -583,8 +582,8 @@ def load(*, stdout) -> None:
         if Case.objects.filter(title=title).exists():
             continue
         name = f"casebase/audio/demo-{slug}.wav"
-        if not default_storage.exists(name):
-            name = default_storage.save(name, ContentFile(_wav(3, 440 if slug == "voice-defect" else 330)))
+        if not recordings_storage().exists(name):
+            name = recordings_storage().save(name, ContentFile(_wav(3, 440 if slug == "voice-defect" else 330)))
         services.case_create(kind=Case.Kind.VOICE, title=title, category=categories[cat], level=level,
                              split=Case.Split.TRAINING, audio_name=name, duration_seconds=3, premise=premise,
                              emotion_grade=grade, transcript=transcript, reason="demo")

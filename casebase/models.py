@@ -9,6 +9,7 @@ every version of the case and of its nodes.
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
@@ -26,6 +27,15 @@ VIEW_HISTORY = "casebase.view_history_library"
 # The library health page: training managers and review experts (granted by migration).
 VIEW_HEALTH = "casebase.view_library_health"
 LEVEL_CHOICES = [(n, str(n)) for n in range(MIN_LEVEL, MAX_LEVEL + 1)]
+# Where recordings live inside their storage (the orphan sweep looks only here).
+RECORDINGS_DIR = "casebase/audio/"
+
+
+def recordings_storage():
+    """The storage of case recordings: STORAGES["recordings"] (settings: the file system under
+    MEDIA_ROOT, or S3-compatible object storage with RECORDINGS_STORAGE=s3). Recordings are
+    never served from their storage's URL: casebase.views.recording checks who may hear one."""
+    return storages["recordings"]
 
 
 class CaseCategory(MP_Node):
@@ -181,7 +191,7 @@ class Case(models.Model):
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
     background = models.TextField(_("background"), blank=True, help_text=_("The customer's situation, shown first."))
     # voice cases
-    audio = models.FileField(_("recording"), upload_to="casebase/audio/", blank=True)
+    audio = models.FileField(_("recording"), upload_to=RECORDINGS_DIR, storage=recordings_storage, blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
     premise = models.CharField(_("premise"), max_length=16, choices=Premise.choices, blank=True)
     emotion_grade = models.PositiveSmallIntegerField(
@@ -222,6 +232,13 @@ class Case(models.Model):
     @property
     def is_text(self) -> bool:
         return self.kind == self.Kind.TEXT
+
+    def recording_url(self) -> str:
+        """Where the recording is heard: the permission-checked view (casebase.views.recording),
+        never the storage's URL; "" when the case has none."""
+        from django.urls import reverse
+
+        return reverse("casebase:recording", args=[self.pk]) if self.audio else ""
 
     def constant_since(self) -> datetime:
         """When the case last changed: its latest accepted revision, else its entry time."""
@@ -408,3 +425,35 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.case_id}"
+
+
+class CaseExposure(models.Model):
+    """``employee`` was shown a case in full outside an exam: a TEST case (or its recording)
+    on the history page or the recording view, or a case proposal's content on the proposal
+    pages (``proposal``; the case it becomes is its target). Written by
+    casebase.services.case_exposure_record; casebase.selectors.cases_known_to reads it, so an
+    exam never draws a case its examinee has seen in full."""
+
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_exposures",
+                                 verbose_name=_("employee"))
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="exposures",
+                             verbose_name=_("case"))
+    proposal = models.ForeignKey("review.Proposal", on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="case_exposures", verbose_name=_("proposal"))
+    first_seen_at = models.DateTimeField(_("first seen at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case exposure")
+        verbose_name_plural = _("case exposures")
+        ordering = ["-first_seen_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(case__isnull=False) | Q(proposal__isnull=False),
+                                   name="caseexposure_case_or_proposal"),
+            models.UniqueConstraint(fields=["employee", "case"], condition=Q(case__isnull=False),
+                                    name="caseexposure_one_per_case"),
+            models.UniqueConstraint(fields=["employee", "proposal"], condition=Q(proposal__isnull=False),
+                                    name="caseexposure_one_per_proposal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} saw case {self.case_id or '-'} / proposal {self.proposal_id or '-'}"

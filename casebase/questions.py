@@ -82,9 +82,20 @@ ORDER_SEPARATOR = " > "
 PRIVATE_KEYS = ("answer", "node_id")
 
 
+def with_recording_url(question: dict) -> dict:
+    """``question`` with its "audio_url" pointing at the permission-checked recording view
+    (questions stored before recordings were checked carry a /media/ URL)."""
+    if question.get("audio_url") and question.get("case_id"):
+        from django.urls import reverse
+
+        return dict(question, audio_url=reverse("casebase:recording", args=[question["case_id"]]))
+    return question
+
+
 def public_question(question: dict) -> dict:
-    """The question as the examinee may see it (no answer, no node reference)."""
-    return {k: v for k, v in question.items() if k not in PRIVATE_KEYS}
+    """The question as the examinee may see it (no answer, no node reference; the recording
+    through its permission-checked URL)."""
+    return {k: v for k, v in with_recording_url(question).items() if k not in PRIVATE_KEYS}
 
 
 # --- distractors ------------------------------------------------------------------------
@@ -189,7 +200,7 @@ def _distinct(correct: str, others: Iterable[str]) -> list[str]:
 def _case_fields(case: Case) -> dict:
     return {
         "case_id": case.pk, "case_title": case.title, "case_kind": case.kind, "category_id": case.category_id,
-        "background": case.background, "audio_url": case.audio.url if case.audio else "",
+        "background": case.background, "audio_url": case.recording_url(),
         "transcript": "" if case.audio else case.transcript,
     }
 

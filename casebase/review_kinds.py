@@ -30,6 +30,7 @@ def render_summary(proposal) -> str:
     from django.contrib.auth import get_user_model
 
     from casebase.models import Case, CaseCategory
+    from casebase.selectors import proposal_recording_url
     from casebase.tree import tree_to_text
 
     payload = proposal.payload
@@ -48,7 +49,7 @@ def render_summary(proposal) -> str:
     return render_to_string("casebase/_proposal_summary.html", {
         "p": payload, "category": category, "diff": diff, "tree": payload.get("tree"),
         "premise_label": dict(Case.Premise.choices).get(payload.get("premise"), ""),
-        "participants": participants,
+        "participants": participants, "recording_url": proposal_recording_url(proposal.pk),
     })
 
 
@@ -56,13 +57,14 @@ def render_quality_case(proposal) -> str:
     """HTML of a quality-case application for the review pages: the case as it stands (tree
     or recording) and its contributors with what each did (author, proposals)."""
     from casebase.models import Case
-    from casebase.selectors import case_contributors, case_tree
+    from casebase.selectors import case_contributors, case_tree, proposal_recording_url
 
     case = Case.objects.select_related("category").get(pk=proposal.target_id)
     applied = {c.employee.pk: c for c in case_contributors(case)}
     contributors = [applied[pk] for pk in proposal.payload.get("contributors") or [] if pk in applied]
     return render_to_string("casebase/_quality_case_summary.html", {
         "case": case, "contributors": contributors, "tree": case_tree(case) if case.is_text else None,
+        "recording_url": proposal_recording_url(proposal.pk),
     })
 
 
@@ -138,6 +140,23 @@ def on_quality_case_applied(proposal, approvals) -> None:
                                source=f"quality-case:{proposal.pk}:outstanding", note=note)
 
 
+def on_viewed(proposal, user) -> None:
+    """A case proposal's content (its tree or recording) was shown to ``user`` in full on the
+    proposal page: record the exposure, so once the case is accepted — possibly into the test
+    set — no exam draws it for them."""
+    from casebase.services import case_exposure_record
+
+    case_exposure_record(employee=user, proposal=proposal)
+
+
+def on_closed(proposal) -> None:
+    """A case proposal closed without being applied: delete its uploaded recording after
+    the commit (unless something else still refers to it)."""
+    from casebase.services import proposal_recording_cleanup
+
+    proposal_recording_cleanup(proposal)
+
+
 def _propose_quality(*, proposer, case_id: int, statement: str):
     from casebase.services import quality_case_apply
 
@@ -167,6 +186,7 @@ def register_kinds() -> None:
         render_diff=render_summary,
         propose=_propose_new, input_serializer=serializers.NewTextCaseInput,
         vote_form=forms.CaseGradingForm, on_voted=on_voted, on_applied=_pay_proposer(PointRule.CASE_CREATED),
+        on_closed=on_closed, on_viewed=on_viewed,
     ))
     register(ProposalKind(
         code=services.KIND_REVISION, label=_("Case revision"),
@@ -174,6 +194,7 @@ def register_kinds() -> None:
         render_diff=render_summary, rebase_url=_rebase_url,
         propose=_propose_revision, input_serializer=serializers.RevisionInput,
         vote_form=forms.CaseRevisionVoteForm, on_voted=on_voted, on_applied=_pay_proposer(PointRule.CASE_REVISED),
+        on_closed=on_closed, on_viewed=on_viewed,
     ))
     register(ProposalKind(
         code=services.KIND_QUALITY, label=_("Quality-case review"),
@@ -181,5 +202,6 @@ def register_kinds() -> None:
         render_diff=render_quality_case, rebase_url=_quality_rebase_url,
         propose=_propose_quality, input_serializer=serializers.QualityCaseApplicationInput,
         vote_form=forms.QualityCaseVoteForm, on_voted=on_voted, on_applied=on_quality_case_applied,
+        on_viewed=on_viewed,
         counts_for_pass_rate=False,
     ))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -20,6 +21,7 @@ from casebase.models import (
     MIN_LEVEL,
     Case,
     CaseCategory,
+    CaseExposure,
     CaseLibrarySettings,
     CaseNode,
     CaseRating,
@@ -179,16 +181,20 @@ def training_cases_studied(employee, level: int) -> QuerySet[Case]:
 
 
 def cases_known_to(employee) -> set[int]:
-    """Ids of the cases whose content ``employee`` has seen through their own work: the
-    cases they authored and the targets of case proposals (creation, revision, quality-case
-    application) they proposed, were recused from (a named participant, a contributor) or
-    voted on. An exam never asks an employee about these (promotion.selectors.exam_check
-    leaves them out of the pool). Two queries."""
+    """Ids of the cases whose content ``employee`` has seen through their own work or was
+    shown in full: the cases they authored, the targets of case proposals (creation,
+    revision, quality-case application) they proposed, were recused from (a named
+    participant, a contributor), voted on or viewed (a CaseExposure of the proposal), and
+    the cases with a CaseExposure of their own (a test case's history page or recording).
+    An exam never asks an employee about these (promotion.selectors.exam_check leaves them
+    out of the pool). Three queries."""
     proposals = (Proposal.objects.filter(kind__in=[KIND_NEW, KIND_REVISION, KIND_QUALITY],
                                          target_type=ContentType.objects.get_for_model(Case), target_id__isnull=False)
-                 .filter(Q(proposer=employee) | Q(votes__reviewer=employee) | Q(recusals__employee=employee)))
+                 .filter(Q(proposer=employee) | Q(votes__reviewer=employee) | Q(recusals__employee=employee)
+                         | Q(case_exposures__employee=employee)))
     return (set(proposals.values_list("target_id", flat=True).distinct())
-            | set(Case.objects.filter(author=employee).values_list("pk", flat=True)))
+            | set(Case.objects.filter(author=employee).values_list("pk", flat=True))
+            | set(CaseExposure.objects.filter(employee=employee, case__isnull=False).values_list("case_id", flat=True)))
 
 
 def exam_pool(level: int, *, exclude_ids: Collection[int] = ()) -> QuerySet[Case]:
@@ -261,6 +267,93 @@ def sees_test_content(user, level: int) -> bool:
     is above it, their retention re-test at it). The exam's full view
     (promotion.selectors.can_view_in_full) and the history library follow it."""
     return not user.has_perm(roles.STUDY) or level < user.level
+
+
+# --- recordings ----------------------------------------------------------------------------
+
+_exam_access_provider: Callable[[object, int], bool] | None = None
+
+
+def register_exam_access(provider: Callable[[object, int], bool] | None) -> None:
+    """Register the rule "``user`` is sitting an exam that contains case ``case_id`` right
+    now" (an open attempt before its server-side deadline). The promotion app registers it
+    at start-up, so casebase lets an examinee hear a drawn voice case without importing
+    promotion."""
+    global _exam_access_provider
+    _exam_access_provider = provider
+
+
+def in_running_exam(user, case_id: int) -> bool:
+    """True when ``user`` sits an exam containing ``case_id`` now (the registered rule);
+    False when none is registered."""
+    return bool(_exam_access_provider and _exam_access_provider(user, case_id))
+
+
+def recording_url(case_id: int) -> str:
+    """The URL where a case's recording is heard (the permission-checked view; never the
+    storage's own /media/ or bucket URL)."""
+    return reverse("casebase:recording", args=[case_id])
+
+
+def proposal_recording_url(proposal_id: int) -> str:
+    """The URL of the recording a case proposal carries (its payload's, or for a
+    quality-case application the case's)."""
+    return reverse("casebase:proposal_recording", args=[proposal_id])
+
+
+def case_recording_access(user, case: Case) -> str | None:
+    """Why ``user`` may hear ``case``'s recording, or None when they may not:
+
+    * "study" — an active TRAINING case in their study scope (study_cases), or any training
+      case for someone who sits no exams (a training manager, a reviewer without study);
+    * "full" — a TEST case (active, or in the history library: a case may come back) of a
+      level whose test content they may see (sees_test_content: nobody who can still be
+      examined on it), or a history case for a holder of the history-library permission
+      under the same rule; the viewing is recorded as a CaseExposure by the view;
+    * "exam" — the examinee of a running exam attempt that drew the case (before the
+      attempt's server-side deadline; in_running_exam).
+    """
+    from casebase.models import VIEW_HISTORY
+
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    if case.split == Case.Split.TRAINING:
+        if case.status == Case.Status.ACTIVE:
+            if not user.has_perm(roles.STUDY) or study_cases(user).filter(pk=case.pk).exists():
+                return "study"
+        elif user.has_perm(VIEW_HISTORY):
+            return "study"
+        return None
+    if sees_test_content(user, case.level) and (case.status == Case.Status.ACTIVE or user.has_perm(VIEW_HISTORY)):
+        return "full"
+    if case.status == Case.Status.ACTIVE and in_running_exam(user, case.pk):
+        return "exam"
+    return None
+
+
+def proposal_recording_access(user, proposal: Proposal) -> bool:
+    """True when ``user`` may hear the recording of a case proposal: its proposer, a
+    training manager, or a committee member who may vote on it (not recused); for a
+    quality-case application also its contributors (recused, but the case is theirs)."""
+    from review.selectors import is_committee_member, is_recused
+
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if proposal.proposer_id == user.pk or user.has_perm(roles.MANAGE_TRAINING):
+        return True
+    if is_recused(proposal, user):
+        return proposal.kind == KIND_QUALITY
+    return is_committee_member(user)
+
+
+def proposal_recording_name(proposal: Proposal) -> str:
+    """The storage name of the recording a case proposal shows: the payload's "audio"
+    (creation, revision), the target case's (quality-case application); "" for none."""
+    if proposal.kind == KIND_QUALITY:
+        return Case.objects.filter(pk=proposal.target_id).values_list("audio", flat=True).first() or ""
+    if proposal.kind in (KIND_NEW, KIND_REVISION):
+        return str((proposal.payload or {}).get("audio") or "")
+    return ""
 
 
 def history_cases() -> QuerySet[Case]:

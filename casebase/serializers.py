@@ -62,7 +62,7 @@ class CaseDetailSerializer(serializers.ModelSerializer):
         return case_tree_with_ids(case) if case.is_text else None
 
     def get_audio_url(self, case) -> str | None:
-        return case.audio.url if case.audio else None
+        return case.recording_url() or None
 
 
 class CaseRatingInput(serializers.Serializer):

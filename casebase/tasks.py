@@ -14,3 +14,17 @@ def prune_case_libraries_task(self) -> dict:
     except Exception as exc:  # a database hiccup: try again later
         raise self.retry(exc=exc) from exc
     return {"retired": result.retired, "proposed": result.proposed, "groups_over_cap": result.groups_over_cap}
+
+
+@shared_task(name="casebase.recordings_orphan_sweep_task", bind=True, max_retries=3, default_retry_delay=300)
+def recordings_orphan_sweep_task(self) -> dict:
+    """Daily (04:30 Asia/Shanghai, django-celery-beat): delete stored recordings that no
+    case and no open case proposal refers to, older than the grace period
+    (services.recordings_orphan_sweep). Safe to run twice or in overlap."""
+    from casebase.services import recordings_orphan_sweep
+
+    try:
+        result = recordings_orphan_sweep()
+    except Exception as exc:  # storage or database hiccup: try again later
+        raise self.retry(exc=exc) from exc
+    return {"deleted": len(result.deleted), "kept_recent": result.kept_recent, "kept_in_use": result.kept_in_use}

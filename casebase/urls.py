@@ -19,4 +19,6 @@ urlpatterns = [
     path("retirements/", views.retirements, name="retirements"),
     path("health/", views.library_health, name="health"),
     path("retirements/<int:pk>/decide/", views.retirement_decide, name="retirement_decide"),
+    path("recordings/<int:pk>/", views.recording, name="recording"),
+    path("recordings/proposal/<int:pk>/", views.proposal_recording, name="proposal_recording"),
 ]

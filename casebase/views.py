@@ -1,11 +1,16 @@
+import mimetypes
+from urllib.parse import quote
+
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
@@ -27,10 +32,12 @@ from casebase.models import (
     CaseRating,
     CaseStudy,
     RetirementCandidate,
+    recordings_storage,
 )
 from casebase.tree import tree_to_text
 from config.errors import AppError, PermissionDeniedError, form_error, message_error
 from review import registry
+from review.models import Proposal
 from review.selectors import proposals_of
 
 PER_PAGE = 50
@@ -267,6 +274,8 @@ def history_detail(request, pk: int):
     if (case.status == Case.Status.ACTIVE and case.split == Case.Split.TEST
             and not selectors.sees_test_content(request.user, case.level)):
         raise Http404
+    if case.split == Case.Split.TEST:  # shown in full: never drawn into this user's exams
+        services.case_exposure_record(employee=request.user, case=case)
     return render(request, "casebase/history_detail.html", {
         "case": case, "tree": selectors.case_tree(case) if case.is_text else None,
         "classicness": case.classicness(), "constant_days": case.constant_time().days,
@@ -301,3 +310,59 @@ def library_health(request):
     training and test cases against the targets and the cap, cases with no exam question and
     each level's exam pool against what an exam needs."""
     return render(request, "casebase/health.html", {"health": selectors.library_health()})
+
+
+# --- recordings ----------------------------------------------------------------------------
+
+def _serve_recording(name: str) -> HttpResponse:
+    """The response that plays the stored recording ``name``: with S3-compatible storage a
+    redirect to a presigned URL (RECORDINGS_URL_SECONDS); behind nginx an X-Accel-Redirect
+    to RECORDINGS_ACCEL_REDIRECT_PREFIX + name (an `internal` location serves the file, with
+    ranges); else (development) the file itself. Never cached by shared caches."""
+    storage = recordings_storage()
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if settings.RECORDINGS_STORAGE == "s3":
+        response = HttpResponseRedirect(storage.url(name, expire=settings.RECORDINGS_URL_SECONDS))
+    elif settings.RECORDINGS_ACCEL_REDIRECT_PREFIX:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.RECORDINGS_ACCEL_REDIRECT_PREFIX.rstrip("/") + "/" + quote(name)
+    else:
+        try:
+            handle = storage.open(name, "rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@login_required
+@never_cache
+def recording(request, pk: int):
+    """A case's recording, for those who may hear it (selectors.case_recording_access):
+    study scope for training cases, nobody who can still be examined on a test case — except
+    its examinee while a running exam contains it. 404 otherwise (a test case's existence is
+    not revealed). Hearing a test case outside an exam records the exposure."""
+    case = get_object_or_404(Case.objects.exclude(audio=""), pk=pk)
+    access = selectors.case_recording_access(request.user, case)
+    if access is None:
+        raise Http404
+    if access == "full":
+        services.case_exposure_record(employee=request.user, case=case)
+    return _serve_recording(case.audio.name)
+
+
+@require_GET
+@login_required
+@never_cache
+def proposal_recording(request, pk: int):
+    """The recording of a case proposal (its upload; a quality-case application's case) for
+    its proposer, training managers and the committee members who may vote on it (not
+    recused). 404 otherwise. Hearing it records the exposure, like the proposal page."""
+    proposal = get_object_or_404(Proposal, pk=pk)
+    name = selectors.proposal_recording_name(proposal)
+    if not name or not selectors.proposal_recording_access(request.user, proposal):
+        raise Http404
+    services.case_exposure_record(employee=request.user, proposal=proposal)
+    return _serve_recording(name)

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A recording upload above the size limit is refused by its Content-Length (413).
+    "casebase.middleware.UploadSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -274,8 +276,49 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Case recordings (casebase.models.recordings_storage): the file system under MEDIA_ROOT
+# (default), or S3-compatible object storage with RECORDINGS_STORAGE=s3 (django-storages,
+# installed with `pip install -e .[s3]`; AWS_* variables below). They are never served from
+# /media/: casebase.views.recording checks who may hear one and answers with an
+# X-Accel-Redirect to RECORDINGS_ACCEL_REDIRECT_PREFIX + the file's name (nginx serves an
+# `internal` location), a file response when the prefix is empty (development), or a redirect
+# to a presigned URL valid RECORDINGS_URL_SECONDS with S3.
+RECORDINGS_STORAGE = env_str("RECORDINGS_STORAGE", "filesystem")
+if RECORDINGS_STORAGE not in ("filesystem", "s3"):
+    raise ImproperlyConfigured("RECORDINGS_STORAGE must be 'filesystem' or 's3'.")
+RECORDINGS_ACCEL_REDIRECT_PREFIX = env_str("RECORDINGS_ACCEL_REDIRECT_PREFIX", "")
+RECORDINGS_URL_SECONDS = env_int("RECORDINGS_URL_SECONDS", 300)
+# The orphan sweep leaves files younger than this alone (an upload whose proposal is being written).
+RECORDINGS_ORPHAN_GRACE_HOURS = env_int("RECORDINGS_ORPHAN_GRACE_HOURS", 24)
+if RECORDINGS_STORAGE == "s3":
+    _recordings_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": RECORDINGS_URL_SECONDS,
+            "file_overwrite": False,
+        },
+    }
+    if not _recordings_storage["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("RECORDINGS_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+else:
+    _recordings_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Request bodies: form fields above DATA_UPLOAD_MAX_MEMORY_SIZE are refused; uploaded files
+# above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file instead of memory. Recording
+# uploads bigger than CaseLibrarySettings.audio_max_bytes (+ 1 MB for the form) are refused
+# by their Content-Length before the body is read (casebase.middleware.UploadSizeLimitMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 10)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "recordings": _recordings_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -1,6 +1,4 @@
 from allauth.account.decorators import secure_admin_login
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +42,5 @@ urlpatterns = [
 ]
 
 handler404 = "config.errors.page_not_found"
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, not even with DEBUG: the only stored uploads are case recordings, heard
+# through casebase.views.recording, which checks who may hear them (DOMAIN: test cases).

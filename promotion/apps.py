@@ -8,8 +8,10 @@ class PromotionConfig(AppConfig):
     verbose_name = _("Promotion")
 
     def ready(self):
-        from casebase.selectors import register_exam_needs
-        from promotion.selectors import exam_pool_needed_by_level
+        from casebase.selectors import register_exam_access, register_exam_needs
+        from promotion.selectors import exam_pool_needed_by_level, sits_exam_with_case
 
         # The library health page shows exam readiness with the promotion rule.
         register_exam_needs(exam_pool_needed_by_level)
+        # An examinee hears a drawn voice case's recording while the attempt runs.
+        register_exam_access(sits_exam_with_case)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from casebase.questions import public_question
+from casebase.questions import public_question, with_recording_url
 from config.models import SingletonSettings
 
 LEVEL_VALIDATORS = [MinValueValidator(0), MaxValueValidator(5)]
@@ -315,7 +315,7 @@ class ExamAttempt(models.Model):
         VIEW_EXAM_ANSWERS, never the examinee ([] while the attempt is open)."""
         if self.status == self.Status.OPEN:
             return []
-        return [dict(q, given=self.answers.get(q["id"]), correct=self.answers.get(q["id"]) == q["answer"])
+        return [dict(with_recording_url(q), given=self.answers.get(q["id"]), correct=self.answers.get(q["id"]) == q["answer"])
                 for q in self.questions]
 
 

@@ -236,6 +236,15 @@ def open_exam(employee) -> ExamAttempt | None:
     return ExamAttempt.objects.filter(employee=employee, status=ExamAttempt.Status.OPEN).first()
 
 
+def sits_exam_with_case(user, case_id: int, *, now: datetime | None = None) -> bool:
+    """True when ``user`` has an OPEN exam attempt before its server-side deadline that drew
+    case ``case_id`` (what lets an examinee hear a test case's recording). One query."""
+    case_ids = (ExamAttempt.objects.filter(employee_id=user.pk, status=ExamAttempt.Status.OPEN,
+                                           deadline__gt=now or timezone.now())
+                .values_list("case_ids", flat=True).first())
+    return case_ids is not None and case_id in case_ids
+
+
 def exam_attempts_of(employee) -> QuerySet[ExamAttempt]:
     return ExamAttempt.objects.filter(employee=employee).defer("questions", "answers").order_by("-started_at", "-pk")
 

@@ -71,6 +71,10 @@ class ProposalKind:
     # on_closed(proposal): after the proposal left "open" without being applied (rejected,
     # withdrawn or stale); proposal.status tells which.
     on_closed: Callable[[Any], None] | None = None
+    # on_viewed(proposal, user): the proposal's content (render_diff) was shown to ``user`` on
+    # its detail page — for kinds whose content must not be examined later (a case that
+    # becomes a test case: casebase records the exposure so no exam draws it for ``user``).
+    on_viewed: Callable[[Any, Any], None] | None = None
     # Whether the proposer's decided proposals of this kind count in their revision pass rate
     # (committee eligibility: "KB revisions and case creations/revisions"). Applications
     # (quality-case review, committee membership) do not.

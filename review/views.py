@@ -57,6 +57,8 @@ def _detail_page(request, proposal: Proposal, *, form=None, extra_form=None, sta
     may_vote = can_vote(proposal, request.user)
     if extra_form is None and kind and kind.vote_form and may_vote:
         extra_form = kind.vote_form(proposal=proposal)
+    if kind is not None and kind.on_viewed is not None:
+        kind.on_viewed(proposal, request.user)
     return render(request, "review/proposal_detail.html", {
         **_describe(proposal),
         "diff": kind.render_diff(proposal) if kind else "",

@@ -101,3 +101,33 @@ def seed_case(n: int, *, level: int = 1, split: str = "test", **tree_options) ->
     return services.case_create(kind=Case.Kind.TEXT, title=f"种子案例{n}", category=category(), level=level,
                                 split=split, background="客户家里宽带经常断。",
                                 tree=parse_tree_text(seed_tree_text(n, **tree_options)))
+
+
+# MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no padding: 417-byte frames of 1152 samples.
+MP3_FRAME_HEADER = b"\xff\xfb\x90\x00"
+MP3_FRAME_BYTES = 417
+MP3_FRAME_SECONDS = 1152 / 44100
+
+
+def mp3_bytes(frames: int, *, xing_frames: int | None = None) -> bytes:
+    """An MP3 of ``frames`` silent frames. With ``xing_frames`` the first frame is a Xing
+    header claiming that many frames (what mutagen believes), whatever follows it."""
+    frame = MP3_FRAME_HEADER + b"\x00" * (MP3_FRAME_BYTES - 4)
+    out = []
+    if xing_frames is not None:
+        # side information of an MPEG-1 stereo frame is 32 bytes; the Xing tag follows it
+        xing = b"Xing" + (1).to_bytes(4, "big") + xing_frames.to_bytes(4, "big")
+        out.append(MP3_FRAME_HEADER + b"\x00" * 32 + xing + b"\x00" * (MP3_FRAME_BYTES - 4 - 32 - len(xing)))
+    out.extend([frame] * frames)
+    return b"".join(out)
+
+
+def mp3_upload(name: str = "call.mp3", frames: int = 100, xing_frames: int | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, mp3_bytes(frames, xing_frames=xing_frames), content_type="audio/mpeg")
+
+
+def wav_with_hidden_samples(declared_seconds: float, real_seconds: float, rate: int = 8000) -> bytes:
+    """A WAV whose data chunk declares ``declared_seconds`` but whose file carries
+    ``real_seconds`` of samples after it (a player plays them all)."""
+    head = wav_bytes(declared_seconds, rate)
+    return head + b"\x01\x00" * int(rate * (real_seconds - declared_seconds))

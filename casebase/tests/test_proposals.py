@@ -221,7 +221,10 @@ def test_approved_voice_case_is_playable_on_the_study_page(client, csr):
     case = Case.objects.get()
     client.force_login(csr)
     page = client.get(reverse("casebase:case_detail", args=[case.pk])).content.decode()
-    assert f'<audio controls preload="metadata" src="{case.audio.url}"' in page
+    assert f'<audio controls preload="metadata" src="/cases/recordings/{case.pk}/"' in page
+    assert "/media/" not in page
+    heard = client.get(f"/cases/recordings/{case.pk}/")
+    assert heard.status_code == 200 and b"".join(heard.streaming_content)[:4] == b"RIFF"
 
 
 # --- API proposals ------------------------------------------------------------------------

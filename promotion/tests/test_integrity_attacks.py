@@ -348,3 +348,53 @@ def test_a_manager_who_is_a_csr_cannot_pair_themselves_as_a_mentor(csr, client, 
     # another manager may pair them
     other = UserFactory(roles=["Operations manager"])
     assert services.mentorship_create(mentor=manager, apprentice=csr, by=other).mentor == manager
+
+
+def test_a_member_below_level_5_who_viewed_a_test_cases_proposal_never_draws_it(client):
+    # given: a level-4 member opened a colleague's case proposal without voting on it; three
+    # others graded it into the level-5 test set, the least exposed of 11
+    viewer = committee_member(level=4)
+    proposal = case_services.case_new_propose(
+        proposer=UserFactory(roles=["CSR"]), kind="text", title="看过的案例", category_id=category().pk, reason="典型",
+        tree=sample_tree())
+    client.force_login(viewer)
+    assert client.get(reverse("review:proposal_detail", args=[proposal.pk])).status_code == 200
+    for voter in [committee_member() for _ in range(3)]:
+        proposal_vote(proposal_id=proposal.pk, reviewer=voter, decision="approve",
+                      extra={"points": 30, "level": 5, "split": "test"})
+    seen = Case.objects.get(pk=Proposal.objects.get(pk=proposal.pk).target_id)
+    Case.objects.filter(pk__in=[c.pk for c in make_test_cases(5, 10)]).update(exam_uses=5)
+    # when: the viewer sits the level-5 promotion exam
+    attempt = services.exam_start(employee=viewer, level=5)
+    # then: the ten others, never the case they were shown in full
+    assert seen.pk not in attempt.case_ids and len(attempt.case_ids) == 10
+    assert selectors.exam_check(viewer, 5).excluded == {seen.pk}
+
+
+def test_the_examinee_hears_a_drawn_voice_case_only_while_the_attempt_runs(client, csr):
+    # given: ten level-1 voice test cases and an eleventh not drawn
+    from django.core.files.base import ContentFile
+
+    from casebase.models import recordings_storage
+    from casebase.tests.factories import wav_bytes
+
+    cases = []
+    for n in range(11):
+        name = recordings_storage().save(f"casebase/audio/exam{n}.wav", ContentFile(wav_bytes(1)))
+        cases.append(case_services.case_create(kind="voice", title=f"语音{n}", category=category(), level=1,
+                                               split="test", audio_name=name, duration_seconds=1,
+                                               premise="emotion_turned", emotion_grade=4))
+    Case.objects.filter(pk=cases[-1].pk).update(exam_uses=9)
+    attempt = services.exam_start(employee=csr, level=1)
+    drawn = attempt.case_ids[0]
+    client.force_login(csr)
+    # when / then: a drawn case plays during the attempt (its URL is the one the exam shows)
+    page = client.get(reverse("promotion:exam_take", args=[attempt.pk])).content.decode()
+    assert f'src="/cases/recordings/{drawn}/"' in page and "/media/" not in page
+    assert client.get(f"/cases/recordings/{drawn}/").status_code == 200
+    assert client.get(f"/cases/recordings/{cases[-1].pk}/").status_code == 404  # not in this exam
+    # after the server-side deadline, and after submitting, it does not
+    with time_machine.travel(attempt.deadline + timedelta(seconds=1), tick=False):
+        assert client.get(f"/cases/recordings/{drawn}/").status_code == 404
+    services.exam_submit(attempt_id=attempt.pk, employee=csr, answers={})
+    assert client.get(f"/cases/recordings/{drawn}/").status_code == 404
