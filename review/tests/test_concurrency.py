@@ -1,15 +1,13 @@
 """Races against real PostgreSQL: real threads, each with its own connection."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
-from django.utils import translation
+from django.db import connection
 
 from knowledgebase.models import Entry
 from review import services
 from review.models import Proposal, ReviewEvent, Vote
 from review.tests.factories import RevisionProposalFactory, committee_member
+from tests.concurrency import Rendezvous, is_deadlock, run_at_once
 
 pytestmark = [
     # serialized_rollback: the flush between transactional tests would drop the role groups
@@ -18,28 +16,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
 
-
-def run_at_once(functions):
-    """Start every function at the same moment in its own thread; return results/exceptions."""
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def worker(i, fn):
-        try:
-            barrier.wait()
-            with translation.override("en"):  # threads do not inherit the test's language
-                results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 @pytest.mark.parametrize("round_number", range(5))
@@ -140,3 +116,74 @@ def test_quality_case_applications_at_the_same_moment_make_one(round_number):
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(refused) == 3
     assert {str(r) for r in refused} == {"This case already has an open quality-case application."}
+
+
+
+TRIALS = 10  # each trial: two deciding approvals meeting after their first lock
+
+
+def _deciding_approvals_race(monkeypatch, first, second, extra):
+    """Both proposals one approval short; their deciding approvals arrive at the same moment,
+    each transaction pausing (Rendezvous) after its first lock so both hold it before either
+    takes its second. Returns the two results."""
+    members = [committee_member() for _ in range(4)]
+    for proposal in (first, second):
+        for m in members[:2]:
+            services.proposal_vote(proposal_id=proposal.pk, reviewer=m, decision="approve", comment="", extra=extra)
+    meeting = Rendezvous(timeout=0.5)
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_vote_extra", meeting.before(services._vote_extra))
+        return run_at_once([
+            lambda: services.proposal_vote(proposal_id=first.pk, reviewer=members[2], decision="approve",
+                                           comment="", extra=extra),
+            lambda: services.proposal_vote(proposal_id=second.pk, reviewer=members[3], decision="approve",
+                                           comment="", extra=extra),
+        ])
+
+
+def _outcome(results, first, second) -> str:
+    """One trial in a word: "deadlock", "error: …", or the two statuses."""
+    if any(is_deadlock(r) for r in results):
+        return "deadlock"
+    unexpected = [r for r in results if not isinstance(r, (Vote, services.ReviewConflict))]
+    if unexpected:
+        return f"error: {unexpected[0]!r}"
+    first.refresh_from_db()
+    second.refresh_from_db()
+    return "+".join(sorted([first.status, second.status]))
+
+
+def test_deciding_approvals_of_two_revisions_of_one_entry_never_deadlock(monkeypatch):
+    outcomes = []
+    for _ in range(TRIALS):
+        # given: two revisions of one entry on its version 1
+        a = RevisionProposalFactory()
+        b = RevisionProposalFactory(target=a.target, payload={**a.payload, "body": "B 的写法"})
+        # when
+        results = _deciding_approvals_race(monkeypatch, a, b, {"points": 3})
+        outcomes.append(_outcome(results, a, b))
+        assert Entry.objects.get(pk=a.target_id).version == 2
+    # then: every trial applied one, marked the other stale and refused its late vote as closed
+    assert outcomes == ["applied+stale"] * TRIALS, outcomes
+
+
+def test_deciding_approvals_of_two_revisions_of_one_case_never_deadlock(monkeypatch):
+    from accounts.tests.factories import UserFactory
+    from casebase.models import Case
+    from casebase.services import case_revision_propose
+    from casebase.tests.factories import CaseFactory, sample_tree
+
+    outcomes = []
+    for _ in range(TRIALS):
+        # given: two revisions of one case on its version 1
+        case = CaseFactory(level=1)
+        proposer = UserFactory(roles=["CSR"])
+        a, b = (case_revision_propose(proposer=proposer, case_id=case.pk, base_version=1, reason="r", title=title,
+                                      category_id=case.category_id, background=case.background, tree=sample_tree())
+                for title in ("新标题一", "新标题二"))
+        # when
+        results = _deciding_approvals_race(monkeypatch, a, b, {"points": 10})
+        outcomes.append(_outcome(results, a, b))
+        assert Case.objects.get(pk=case.pk).version == 2
+    # then
+    assert outcomes == ["applied+stale"] * TRIALS, outcomes
