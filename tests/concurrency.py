@@ -49,8 +49,13 @@ class Rendezvous:
     def __init__(self, parties: int = 2, *, timeout: float = 1.0):
         self.barrier = threading.Barrier(parties, timeout=timeout)
         self.met = False
+        self._waited = threading.local()
 
     def wait(self) -> None:
+        """Wait for the other parties — once per thread: later calls return at once."""
+        if getattr(self._waited, "done", False):
+            return
+        self._waited.done = True
         try:
             self.barrier.wait()
             self.met = True
