@@ -1,5 +1,6 @@
 """Races against real PostgreSQL: real threads, each with its own connection."""
 
+import time
 from collections import Counter
 
 import pytest
@@ -189,3 +190,94 @@ def test_deciding_approvals_of_two_revisions_of_one_case_never_deadlock(monkeypa
         assert Case.objects.get(pk=case.pk).version == 2
     # then
     assert outcomes == ["applied+stale"] * TRIALS, Counter(outcomes)
+
+
+def _proposal_written_while_a_sibling_is_applied(monkeypatch, *, sibling, propose, creator_module, creator_step,
+                                                 current_version, extra) -> str:
+    """The deciding approval of ``sibling`` and a new proposal on the same target at the same
+    moment: each pauses after its first lock (the creator after reading the target's version,
+    then a little longer, so an approval that was not kept out by a lock commits meanwhile).
+    Returns what became of the new proposal."""
+    members = [committee_member() for _ in range(3)]
+    for m in members[:2]:
+        services.proposal_vote(proposal_id=sibling.pk, reviewer=m, decision="approve", comment="", extra=extra)
+    meeting = Rendezvous(timeout=0.5)
+    real_step = getattr(creator_module, creator_step)
+
+    def creator_pauses(*args, **kwargs):
+        meeting.wait()
+        time.sleep(0.3)
+        return real_step(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_vote_extra", meeting.before(services._vote_extra))
+        patch.setattr(creator_module, creator_step, creator_pauses)
+        vote, created = run_at_once([
+            lambda: services.proposal_vote(proposal_id=sibling.pk, reviewer=members[2], decision="approve",
+                                           comment="", extra=extra),
+            propose,
+        ])
+    if is_deadlock(vote) or is_deadlock(created):
+        return "deadlock"
+    if not isinstance(vote, Vote):
+        return f"error: {vote!r}"
+    if isinstance(created, services.OutdatedBaseVersion):
+        return "refused as outdated"
+    if not isinstance(created, Proposal):
+        return f"error: {created!r}"
+    created.refresh_from_db()
+    if created.status == Proposal.Status.STALE:
+        return "marked stale"
+    return "open on the current version" if created.base_version == current_version() else "open on an old version"
+
+
+def test_a_revision_proposed_while_a_sibling_is_applied_is_never_left_open_on_the_old_version(monkeypatch):
+    from knowledgebase import services as kb_services
+
+    outcomes = []
+    for _ in range(TRIALS):
+        # given: revision A of an entry one approval short; B is being written on version 1
+        a = RevisionProposalFactory()
+        entry = a.target
+        proposer = a.proposer
+
+        def propose(entry=entry, proposer=proposer):
+            return kb_services.kb_revision_propose(
+                proposer=proposer, entry_id=entry.pk, base_version=1, title=entry.title, body="B 的写法",
+                keywords=entry.keywords, category_id=entry.category_id, reason="更清楚")
+
+        # when / then
+        outcomes.append(_proposal_written_while_a_sibling_is_applied(
+            monkeypatch, sibling=a, propose=propose, creator_module=kb_services, creator_step="_payload",
+            current_version=lambda entry=entry: Entry.objects.get(pk=entry.pk).version, extra={"points": 3}))
+    assert {"deadlock", "open on an old version"}.isdisjoint(outcomes), Counter(outcomes)
+    assert not [o for o in outcomes if o.startswith("error")], Counter(outcomes)
+
+
+def test_a_case_revision_proposed_while_a_sibling_is_applied_is_never_left_open_on_the_old_version(monkeypatch):
+    from accounts.tests.factories import UserFactory
+    from casebase import services as case_services
+    from casebase.models import Case
+    from casebase.tests.factories import CaseFactory, sample_tree
+
+    outcomes = []
+    for _ in range(TRIALS):
+        # given
+        case = CaseFactory(level=1)
+        proposer = UserFactory(roles=["CSR"])
+        a = case_services.case_revision_propose(proposer=proposer, case_id=case.pk, base_version=1, reason="r",
+                                                title="新标题一", category_id=case.category_id,
+                                                background=case.background, tree=sample_tree())
+
+        def propose(case=case, proposer=proposer):
+            return case_services.case_revision_propose(
+                proposer=proposer, case_id=case.pk, base_version=1, reason="r", title="新标题二",
+                category_id=case.category_id, background=case.background, tree=sample_tree())
+
+        # when / then
+        outcomes.append(_proposal_written_while_a_sibling_is_applied(
+            monkeypatch, sibling=a, propose=propose, creator_module=case_services,
+            creator_step="participants_resolve",
+            current_version=lambda case=case: Case.objects.get(pk=case.pk).version, extra={"points": 10}))
+    assert {"deadlock", "open on an old version"}.isdisjoint(outcomes), Counter(outcomes)
+    assert not [o for o in outcomes if o.startswith("error")], Counter(outcomes)
