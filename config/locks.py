@@ -28,11 +28,36 @@ therefore takes its row locks (``select_for_update``, and the implicit lock of a
 5. **Rows that hang off those**: retirement candidates (after their case group), votes and
    events (inserted, unique constraints as the last line of defence).
 
-Other locks are single-row, or a parent before its children, and meet none of the above:
-competency rounds (round → its position), points (a points entry being reversed, a
-rationalisation proposal, a QC topic → its new group; a QC group), curriculum (an
-enrolment; an exam attempt → its enrolment), the review committee (a membership; pending
-committee-application targets → their proposals, as in 3 → 4).
+Other locks are single-row, or a parent before its children, and meet none of the above.
+
+Every ``select_for_update`` of the project (check a new one against this list and the order):
+
+- accounts/user rows (1): ``promotion.services._locked_employee`` (employee_promote,
+  employee_demote, _exam_start, mentorship_create — two employees by pk — and the retention
+  job's _retention_open/_retention_decide/_retention_remind, which lock the employee BEFORE
+  claiming the period with a conditional UPDATE); ``knowledgebase.services._query_test_start``.
+- promotion (2): ``_exam_start`` (the employee's open ExamAttempt, after the employee; then the
+  drawn cases' exam-use counters, 3); ``exam_expire_overdue``, ``exam_submit`` (one attempt,
+  nothing after it); ``mentorship_end`` (one mentorship). Retention periods are locked by the
+  UPDATEs of ``_close_open_periods`` and the retention steps, always after the employee.
+- knowledgebase: ``kb_revision_propose`` and ``apply_revision`` (the entry, 3);
+  ``query_test_answer``, ``query_test_expire_overdue`` (one session, skip_locked).
+- casebase: ``case_revision_propose``, ``quality_case_apply``, ``apply_revision``,
+  ``apply_quality_case`` (the case, 3); ``_lock_group`` (a library group's cases by pk, 3,
+  then its retirement candidates, 5: ``case_library_prune``, ``retirement_decide``);
+  ``case_record_exam_uses`` (the drawn cases by pk, 3).
+- review: ``_lock_targets`` / ``_lock_for_decision`` (the target, 3, then the proposal, 4:
+  ``proposal_vote``, ``proposal_withdraw``, ``proposal_create``); ``_apply`` (open siblings
+  by id, 4); ``committee_member_appoint`` (``_lock_open_proposals``: the pending
+  applications, 3, then their proposals, 4); ``committee_application_apply`` /
+  ``committee_application_closed`` (the application — the target already locked);
+  ``committee_member_remove`` (one membership).
+- points: ``points_reverse`` (one entry), ``rationalisation_judge`` (one proposal),
+  ``qc_group_claim`` (the topic, then its new group), ``qc_group_complete`` (one group).
+- curriculum: ``enrolment_complete`` (one enrolment); ``exam_attempt_submit`` (the attempt,
+  then its enrolment).
+- competency: ``_locked`` (a Q-sort round), ``qsort_round_publish`` (the round, then its
+  position).
 
 Where a cycle is still possible (rows the order cannot rank, serialisation failures), the
 OUTERMOST transaction of the service is wrapped in ``retry_on_deadlock``: it runs again a
