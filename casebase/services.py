@@ -549,14 +549,15 @@ def case_record_exam_uses(*, case_ids: list[int], exam_ref: str = "") -> int:
     """The promotion engine drew these cases into one exam (counted when the exam starts, so
     an abandoned or expired attempt counts too): +1 exam use each — the exposure that the
     draw balances (least exposed first) and that feeds classicness — and one "exam_use"
-    CaseEvent per case. Three queries whatever the number of cases; returns the cases counted."""
+    CaseEvent per case. Three queries whatever the number of cases (lock in pk order, update,
+    insert); returns the cases counted."""
     ids = sorted(set(case_ids))
     # Lock the rows in pk order first (config/locks.py): an UPDATE … WHERE pk IN (…) locks them
     # in whatever order the plan reads them, which can cross a library group's lock.
-    list(Case.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk", flat=True))
-    updated = Case.objects.filter(pk__in=ids).update(exam_uses=F("exam_uses") + 1)
+    existing = list(Case.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk", flat=True))
+    updated = Case.objects.filter(pk__in=existing).update(exam_uses=F("exam_uses") + 1)
     CaseEvent.objects.bulk_create([CaseEvent(kind=CaseEvent.Kind.EXAM_USE, case_id=pk, data={"exam": exam_ref})
-                                   for pk in Case.objects.filter(pk__in=ids).values_list("pk", flat=True)])
+                                   for pk in existing])
     return updated
 
 
