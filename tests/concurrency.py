@@ -78,3 +78,22 @@ def is_deadlock(exc: Any) -> bool:
             return True
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def record_retries(monkeypatch) -> list[BaseException]:
+    """Make ``config.locks.retry_on_deadlock`` report every deadlock / serialisation failure
+    it retries (into the returned list): a race test asserts the lock order prevented them,
+    not that the retry hid them."""
+    from config import locks
+
+    seen: list[BaseException] = []
+    real = locks.is_retryable
+
+    def recording(exc: BaseException) -> bool:
+        retryable = real(exc)
+        if retryable:
+            seen.append(exc)
+        return retryable
+
+    monkeypatch.setattr(locks, "is_retryable", recording)
+    return seen

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from promotion import selectors, services
 from promotion.models import PromotionEvent, RetentionPeriod
-from tests.concurrency import Rendezvous, is_deadlock, run_at_once
+from tests.concurrency import Rendezvous, is_deadlock, record_retries, run_at_once
 
 pytestmark = [
     # serialized_rollback: the flush between transactional tests would drop the seeded rows.
@@ -40,6 +40,7 @@ def test_the_retention_job_and_a_promotion_of_the_same_employee_never_deadlock(m
     # Every requirement of level 2 counts as met: the race, not the checklist, is under test.
     monkeypatch.setattr(selectors, "promotion_checklist", lambda employee, level=None: [
         selectors.ChecklistItem("points", True, "points", "ok", {})])
+    retries = record_retries(monkeypatch)
     outcomes = []
     for _ in range(TRIALS):
         # given: the job's step (opening the window / demoting) and the promotion each pause after
@@ -65,6 +66,9 @@ def test_the_retention_job_and_a_promotion_of_the_same_employee_never_deadlock(m
         employee.refresh_from_db()
         if is_deadlock(job) or is_deadlock(promotion):
             outcomes.append("deadlock")
+        elif retries:
+            retries.clear()
+            outcomes.append("deadlock, retried")
         elif isinstance(job, Exception) or not isinstance(promotion, (PromotionEvent, services.PromotionError)):
             outcomes.append(f"error: {job!r} {promotion!r}")
         elif isinstance(promotion, PromotionEvent):

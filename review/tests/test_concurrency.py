@@ -10,7 +10,7 @@ from knowledgebase.models import Entry
 from review import services
 from review.models import Proposal, ReviewEvent, Vote
 from review.tests.factories import RevisionProposalFactory, committee_member
-from tests.concurrency import Rendezvous, is_deadlock, run_at_once
+from tests.concurrency import Rendezvous, is_deadlock, record_retries, run_at_once
 
 pytestmark = [
     # serialized_rollback: the flush between transactional tests would drop the role groups
@@ -144,10 +144,13 @@ def _deciding_approvals_race(monkeypatch, first, second, extra):
         ])
 
 
-def _outcome(results, first, second) -> str:
-    """One trial in a word: "deadlock", "error: …", or the two statuses."""
+def _outcome(results, first, second, retries) -> str:
+    """One trial in a word: "deadlock", "deadlock, retried", "error: …", or the two statuses."""
     if any(is_deadlock(r) for r in results):
         return "deadlock"
+    if retries:
+        retries.clear()
+        return "deadlock, retried"
     unexpected = [r for r in results if not isinstance(r, (Vote, services.ReviewConflict))]
     if unexpected:
         return f"error: {unexpected[0]!r}"
@@ -157,6 +160,7 @@ def _outcome(results, first, second) -> str:
 
 
 def test_deciding_approvals_of_two_revisions_of_one_entry_never_deadlock(monkeypatch):
+    retries = record_retries(monkeypatch)
     outcomes = []
     for _ in range(TRIALS):
         # given: two revisions of one entry on its version 1
@@ -164,7 +168,7 @@ def test_deciding_approvals_of_two_revisions_of_one_entry_never_deadlock(monkeyp
         b = RevisionProposalFactory(target=a.target, payload={**a.payload, "body": "B 的写法"})
         # when
         results = _deciding_approvals_race(monkeypatch, a, b, {"points": 3})
-        outcomes.append(_outcome(results, a, b))
+        outcomes.append(_outcome(results, a, b, retries))
         assert Entry.objects.get(pk=a.target_id).version == 2
     # then: every trial applied one, marked the other stale and refused its late vote as closed
     assert outcomes == ["applied+stale"] * TRIALS, Counter(outcomes)
@@ -176,6 +180,7 @@ def test_deciding_approvals_of_two_revisions_of_one_case_never_deadlock(monkeypa
     from casebase.services import case_revision_propose
     from casebase.tests.factories import CaseFactory, sample_tree
 
+    retries = record_retries(monkeypatch)
     outcomes = []
     for _ in range(TRIALS):
         # given: two revisions of one case on its version 1
@@ -186,14 +191,14 @@ def test_deciding_approvals_of_two_revisions_of_one_case_never_deadlock(monkeypa
                 for title in ("新标题一", "新标题二"))
         # when
         results = _deciding_approvals_race(monkeypatch, a, b, {"points": 10})
-        outcomes.append(_outcome(results, a, b))
+        outcomes.append(_outcome(results, a, b, retries))
         assert Case.objects.get(pk=case.pk).version == 2
     # then
     assert outcomes == ["applied+stale"] * TRIALS, Counter(outcomes)
 
 
 def _proposal_written_while_a_sibling_is_applied(monkeypatch, *, sibling, propose, creator_module, creator_step,
-                                                 current_version, extra) -> str:
+                                                 current_version, extra, retries) -> str:
     """The deciding approval of ``sibling`` and a new proposal on the same target at the same
     moment: each pauses after its first lock (the creator after reading the target's version,
     then a little longer, so an approval that was not kept out by a lock commits meanwhile).
@@ -219,6 +224,9 @@ def _proposal_written_while_a_sibling_is_applied(monkeypatch, *, sibling, propos
         ])
     if is_deadlock(vote) or is_deadlock(created):
         return "deadlock"
+    if retries:
+        retries.clear()
+        return "deadlock, retried"
     if not isinstance(vote, Vote):
         return f"error: {vote!r}"
     if isinstance(created, services.OutdatedBaseVersion):
@@ -234,6 +242,7 @@ def _proposal_written_while_a_sibling_is_applied(monkeypatch, *, sibling, propos
 def test_a_revision_proposed_while_a_sibling_is_applied_is_never_left_open_on_the_old_version(monkeypatch):
     from knowledgebase import services as kb_services
 
+    retries = record_retries(monkeypatch)
     outcomes = []
     for _ in range(TRIALS):
         # given: revision A of an entry one approval short; B is being written on version 1
@@ -249,8 +258,9 @@ def test_a_revision_proposed_while_a_sibling_is_applied_is_never_left_open_on_th
         # when / then
         outcomes.append(_proposal_written_while_a_sibling_is_applied(
             monkeypatch, sibling=a, propose=propose, creator_module=kb_services, creator_step="_payload",
-            current_version=lambda entry=entry: Entry.objects.get(pk=entry.pk).version, extra={"points": 3}))
-    assert {"deadlock", "open on an old version"}.isdisjoint(outcomes), Counter(outcomes)
+            current_version=lambda entry=entry: Entry.objects.get(pk=entry.pk).version, extra={"points": 3},
+            retries=retries))
+    assert {"deadlock", "deadlock, retried", "open on an old version"}.isdisjoint(outcomes), Counter(outcomes)
     assert not [o for o in outcomes if o.startswith("error")], Counter(outcomes)
 
 
@@ -260,6 +270,7 @@ def test_a_case_revision_proposed_while_a_sibling_is_applied_is_never_left_open_
     from casebase.models import Case
     from casebase.tests.factories import CaseFactory, sample_tree
 
+    retries = record_retries(monkeypatch)
     outcomes = []
     for _ in range(TRIALS):
         # given
@@ -278,6 +289,7 @@ def test_a_case_revision_proposed_while_a_sibling_is_applied_is_never_left_open_
         outcomes.append(_proposal_written_while_a_sibling_is_applied(
             monkeypatch, sibling=a, propose=propose, creator_module=case_services,
             creator_step="participants_resolve",
-            current_version=lambda case=case: Case.objects.get(pk=case.pk).version, extra={"points": 10}))
-    assert {"deadlock", "open on an old version"}.isdisjoint(outcomes), Counter(outcomes)
+            current_version=lambda case=case: Case.objects.get(pk=case.pk).version, extra={"points": 10},
+            retries=retries))
+    assert {"deadlock", "deadlock, retried", "open on an old version"}.isdisjoint(outcomes), Counter(outcomes)
     assert not [o for o in outcomes if o.startswith("error")], Counter(outcomes)
