@@ -47,6 +47,7 @@ from casebase.selectors import (
 )
 from casebase.tree import TreeError, tree_to_text, validate_tree
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
+from config.locks import retry_on_deadlock
 from review.models import Proposal
 from review.registry import StaleBaseVersion
 from review.selectors import approval_extras
@@ -348,6 +349,7 @@ def outdated_message(version: int) -> str:
              "Start your revision again from the current version.") % {"version": version}
 
 
+@retry_on_deadlock
 @transaction.atomic
 def case_revision_propose(
     *, proposer, case_id: int, base_version: int, reason: str, title: str, category_id: int,
@@ -357,8 +359,12 @@ def case_revision_propose(
     """Propose a revision of an active case. ``visible_cases`` (a queryset) limits which
     cases the proposer may revise (CSRs: their study scope); Case.DoesNotExist otherwise.
     ``participants`` as for case_new_propose (ParticipantsInvalid).
-    OutdatedBaseVersion when ``base_version`` is not current; CaseError for no change."""
-    case = (visible_cases if visible_cases is not None else Case.objects.active()).get(pk=case_id)
+    OutdatedBaseVersion when ``base_version`` is not current (read under the case's lock);
+    CaseError for no change."""
+    (visible_cases if visible_cases is not None else Case.objects.active()).values("pk").get(pk=case_id)
+    # The version is read under the case's lock (target first, see config/locks.py): a revision
+    # being applied now either finished (this one is outdated) or marks this one stale.
+    case = Case.objects.active().select_for_update().get(pk=case_id)
     if base_version != case.version:
         raise OutdatedBaseVersion(outdated_message(case.version))
     before = case_payload(case)
@@ -474,6 +480,7 @@ def quality_case_check(*, case: Case, applicant, contributors: list | None = Non
         raise CaseConflict(_(MSG_QUALITY_JUDGED), code="quality_case_judged")
 
 
+@retry_on_deadlock
 @transaction.atomic
 def quality_case_apply(*, applicant, case_id: int, statement: str) -> Proposal:
     """``applicant`` applies for the quality-case review of the active case ``case_id``
@@ -597,11 +604,15 @@ def case_record_exam_uses(*, case_ids: list[int], exam_ref: str = "") -> int:
     """The promotion engine drew these cases into one exam (counted when the exam starts, so
     an abandoned or expired attempt counts too): +1 exam use each — the exposure that the
     draw balances (least exposed first) and that feeds classicness — and one "exam_use"
-    CaseEvent per case. Three queries whatever the number of cases; returns the cases counted."""
+    CaseEvent per case. Three queries whatever the number of cases (lock in pk order, update,
+    insert); returns the cases counted."""
     ids = sorted(set(case_ids))
-    updated = Case.objects.filter(pk__in=ids).update(exam_uses=F("exam_uses") + 1)
+    # Lock the rows in pk order first (config/locks.py): an UPDATE … WHERE pk IN (…) locks them
+    # in whatever order the plan reads them, which can cross a library group's lock.
+    existing = list(Case.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk", flat=True))
+    updated = Case.objects.filter(pk__in=existing).update(exam_uses=F("exam_uses") + 1)
     CaseEvent.objects.bulk_create([CaseEvent(kind=CaseEvent.Kind.EXAM_USE, case_id=pk, data={"exam": exam_ref})
-                                   for pk in Case.objects.filter(pk__in=ids).values_list("pk", flat=True)])
+                                   for pk in existing])
     return updated
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from config.errors import ConflictError, ValidationFailedError
+from config.locks import retry_on_deadlock
 from knowledgebase import search
 from knowledgebase.models import (
     Category,
@@ -91,14 +92,20 @@ def outdated_message(current_version: int) -> str:
     ) % {"version": current_version}
 
 
+@retry_on_deadlock
 @transaction.atomic
 def kb_revision_propose(
     *, proposer, entry_id: int, base_version: int, title: str, body: str, keywords: str, category_id: int,
     reason: str, rebased_from_id: int | None = None,
 ) -> Proposal:
     """Propose a revision of an entry. Raises Entry.DoesNotExist, OutdatedBaseVersion when
-    ``base_version`` is not the entry's current version, ReviewError otherwise."""
-    entry = Entry.objects.get(pk=entry_id)
+    ``base_version`` is not the entry's current version, ReviewError otherwise.
+
+    The entry's version is read under the entry's lock (the review engine's lock order:
+    target first), so a revision being applied at this moment either finished (and this
+    proposal is refused as outdated) or waits until this proposal is stored (and then marks
+    it stale): it is never left open on an old version."""
+    entry = Entry.objects.select_for_update().get(pk=entry_id)
     if base_version != entry.version:
         raise OutdatedBaseVersion(outdated_message(entry.version))
     payload = _payload(title=title, body=body, keywords=keywords, category_id=category_id)
@@ -204,7 +211,7 @@ def query_test_start(*, employee) -> QueryTestSession:
 
 @transaction.atomic
 def _query_test_start(*, employee) -> QueryTestSession:
-    get_user_model().objects.select_for_update().filter(pk=employee.pk).first()  # lock order: employee first
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=employee.pk).first()  # config/locks.py: employee first
     now = timezone.now()
     config = QueryTimeTest.current()
     running = QueryTestSession.objects.filter(employee=employee, finished_at__isnull=True).first()

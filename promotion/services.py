@@ -18,6 +18,7 @@ from accounts import roles
 from casebase.selectors import exam_draw
 from casebase.services import case_record_exam_uses
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
+from config.locks import retry_on_deadlock
 from points.models import PointRule
 from points.selectors import active_rule
 from points.services import points_award
@@ -87,7 +88,11 @@ class PromotionPermissionDenied(PermissionDeniedError):
 
 
 def _locked_employee(employee):
-    return get_user_model().objects.select_for_update().get(pk=employee.pk)
+    """The employee row, locked FOR NO KEY UPDATE: the first lock of every service here
+    (config/locks.py: employee before their retention periods, exam attempts and
+    mentorships). NO KEY, so writing rows that only reference the employee (points,
+    notifications) elsewhere does not wait for it."""
+    return get_user_model().objects.select_for_update(no_key=True).get(pk=employee.pk)
 
 
 def _check_manager(employee, decided_by) -> None:
@@ -171,6 +176,7 @@ def _pay_mentor(event: PromotionEvent, mentorship: Mentorship | None) -> None:
                       key=f"mentor-paid:{mentorship.pk}:{event.to_level}")
 
 
+@retry_on_deadlock
 @transaction.atomic
 def employee_promote(*, employee, to_level: int, decided_by=None) -> PromotionEvent:
     """Promote ``employee`` one level after checking every requirement on the locked
@@ -212,6 +218,7 @@ def employee_promote(*, employee, to_level: int, decided_by=None) -> PromotionEv
     return event
 
 
+@retry_on_deadlock
 @transaction.atomic
 def employee_demote(
     *, employee, reasons: list[dict] | None = None, reason: str = "", decided_by=None,
@@ -328,6 +335,7 @@ def exam_start(*, employee, level: int, rng: random.Random | None = None,
     return _exam_start(employee=employee, level=level, rng=rng, exclude_case_ids=exclude_case_ids)
 
 
+@retry_on_deadlock
 @transaction.atomic
 def _exam_start(*, employee, level: int, rng: random.Random | None,
                 exclude_case_ids: Collection[int]) -> ExamAttempt:
@@ -380,6 +388,7 @@ def exam_submit(*, attempt_id: int, employee, answers: dict[str, str]) -> ExamAt
 
 # --- mentoring -------------------------------------------------------------------------
 
+@retry_on_deadlock
 @transaction.atomic
 def mentorship_create(*, mentor, apprentice, by) -> Mentorship:
     """Pair ``mentor`` with ``apprentice`` (managers only, never in a pair of their own: the
@@ -481,42 +490,66 @@ def retention_run_daily(*, now: datetime | None = None) -> dict[str, int]:
     done = {"opened": 0, "kept": 0, "demoted": 0, "reminded": 0}
     for period in RetentionPeriod.objects.filter(status=RetentionPeriod.Status.ACTIVE,
                                                  retest_opens_at__lte=now).select_related("employee"):
-        with transaction.atomic():
-            if RetentionPeriod.objects.filter(pk=period.pk, status=RetentionPeriod.Status.ACTIVE).update(
-                    status=RetentionPeriod.Status.RETEST_OPEN, retest_opened_at=now) != 1:
-                continue
-            notification_send(recipient=period.employee, kind=Notification.Kind.RETEST_OPEN,
-                              data={"level": period.level, "due": timezone.localtime(period.due_at).date().isoformat()},
-                              key=f"retest-open:{period.pk}", at=now)
-            done["opened"] += 1
-
+        done["opened"] += _retention_open(period=period, now=now)
     for period in RetentionPeriod.objects.filter(status=RetentionPeriod.Status.RETEST_OPEN).select_related("employee"):
         verdict, reasons = _retention_verdict(period, now)
-        if verdict is None:
-            continue
-        with transaction.atomic():
-            new_status = RetentionPeriod.Status.KEPT if verdict == "kept" else RetentionPeriod.Status.FAILED
-            if RetentionPeriod.objects.filter(pk=period.pk, status=RetentionPeriod.Status.RETEST_OPEN).update(
-                    status=new_status, closed_at=now) != 1:
-                continue
-            if verdict == "kept":
-                notification_send(recipient=period.employee, kind=Notification.Kind.KEPT,
-                                  data={"level": period.level}, key=f"kept:{period.pk}", at=now)
-                done["kept"] += 1
-            elif period.employee.level == period.level:
-                employee_demote(employee=period.employee, reasons=reasons, retention_period=period)
-                done["demoted"] += 1
-
+        if verdict is not None:
+            outcome = _retention_decide(period=period, verdict=verdict, reasons=reasons, now=now)
+            if outcome:
+                done[outcome] += 1
     for period in RetentionPeriod.objects.filter(status=RetentionPeriod.Status.RETEST_OPEN, reminded_at__isnull=True,
                                                  remind_at__lte=now).select_related("employee"):
-        with transaction.atomic():
-            if RetentionPeriod.objects.filter(pk=period.pk, reminded_at__isnull=True).update(reminded_at=now) != 1:
-                continue
-            status = selectors.retention_status(period, now)
-            notification_send(recipient=period.employee, kind=Notification.Kind.RETEST_DUE_SOON, data={
-                "level": period.level, "due": timezone.localtime(period.due_at).date().isoformat(),
-                "earned": status.points_earned, "needed": period.points_task,
-                "passed": "✓" if status.retest_met else "✗",
-            }, key=f"retest-due:{period.pk}", at=now)
-            done["reminded"] += 1
+        done["reminded"] += _retention_remind(period=period, now=now)
     return done
+
+
+# Each step of the daily job is its own transaction that locks the EMPLOYEE first and only then
+# claims the period (config/locks.py): a promotion or demotion of the same employee at the same
+# moment takes the same two locks in the same order, so one waits for the other.
+
+@retry_on_deadlock
+@transaction.atomic
+def _retention_open(*, period: RetentionPeriod, now: datetime) -> int:
+    _locked_employee(period.employee)
+    if RetentionPeriod.objects.filter(pk=period.pk, status=RetentionPeriod.Status.ACTIVE).update(
+            status=RetentionPeriod.Status.RETEST_OPEN, retest_opened_at=now) != 1:
+        return 0
+    notification_send(recipient=period.employee, kind=Notification.Kind.RETEST_OPEN,
+                      data={"level": period.level, "due": timezone.localtime(period.due_at).date().isoformat()},
+                      key=f"retest-open:{period.pk}", at=now)
+    return 1
+
+
+@retry_on_deadlock
+@transaction.atomic
+def _retention_decide(*, period: RetentionPeriod, verdict: str, reasons: list[dict], now: datetime) -> str | None:
+    """Close the period as kept or failed (demoting the employee when they still hold its
+    level); returns "kept", "demoted" or None (decided meanwhile, or nothing to demote)."""
+    employee = _locked_employee(period.employee)
+    new_status = RetentionPeriod.Status.KEPT if verdict == "kept" else RetentionPeriod.Status.FAILED
+    if RetentionPeriod.objects.filter(pk=period.pk, status=RetentionPeriod.Status.RETEST_OPEN).update(
+            status=new_status, closed_at=now) != 1:
+        return None
+    if verdict == "kept":
+        notification_send(recipient=employee, kind=Notification.Kind.KEPT,
+                          data={"level": period.level}, key=f"kept:{period.pk}", at=now)
+        return "kept"
+    if employee.level == period.level:
+        employee_demote(employee=period.employee, reasons=reasons, retention_period=period)
+        return "demoted"
+    return None
+
+
+@retry_on_deadlock
+@transaction.atomic
+def _retention_remind(*, period: RetentionPeriod, now: datetime) -> int:
+    _locked_employee(period.employee)
+    if RetentionPeriod.objects.filter(pk=period.pk, reminded_at__isnull=True).update(reminded_at=now) != 1:
+        return 0
+    status = selectors.retention_status(period, now)
+    notification_send(recipient=period.employee, kind=Notification.Kind.RETEST_DUE_SOON, data={
+        "level": period.level, "due": timezone.localtime(period.due_at).date().isoformat(),
+        "earned": status.points_earned, "needed": period.points_task,
+        "passed": "✓" if status.retest_met else "✗",
+    }, key=f"retest-due:{period.pk}", at=now)
+    return 1

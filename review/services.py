@@ -1,4 +1,12 @@
-"""Writes of the review engine. Every state change writes a ReviewEvent through review_event_record."""
+"""Writes of the review engine. Every state change writes a ReviewEvent through review_event_record.
+
+Lock order (config/locks.py has the whole project's): a proposal's TARGET row (entry, case,
+committee application) first, then the proposal, then its open siblings by id. A decision
+finds the target without a lock (_lock_for_decision), so two deciding approvals of two
+revisions of one entry queue on the entry instead of each holding its own proposal while
+waiting for the other's. The services that take several locks retry a transaction that
+still deadlocks (config.locks.retry_on_deadlock) and answer 409 when it never gets through.
+"""
 
 from collections.abc import Iterable
 from typing import Any
@@ -12,7 +20,8 @@ from django.utils.translation import gettext_noop
 
 from accounts import roles
 from accounts.roles import Role
-from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
+from config.errors import MSG_CONFLICT, ConflictError, PermissionDeniedError, ValidationFailedError
+from config.locks import retry_on_deadlock
 from review import registry
 from review.models import (
     CommitteeApplication,
@@ -78,6 +87,39 @@ def review_event_record(
     return ReviewEvent.objects.create(kind=kind, actor=actor, proposal=proposal, subject=subject, data=data or {})
 
 
+def _lock_targets(pairs: Iterable[tuple[int | None, int | None]]) -> None:
+    """Lock the target rows named by (content type id, pk) pairs (FOR UPDATE, like the
+    kinds' appliers), by content type then pk; pairs without a target are skipped."""
+    by_type: dict[int, set[int]] = {}
+    for type_id, pk in pairs:
+        if type_id is not None and pk is not None:
+            by_type.setdefault(type_id, set()).add(pk)
+    for type_id in sorted(by_type):
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        if model is not None:
+            list(model._base_manager.filter(pk__in=by_type[type_id]).order_by("pk")
+                 .select_for_update().values_list("pk", flat=True))
+
+
+def _lock_for_decision(proposal_id: int) -> Proposal:
+    """The proposal, locked after its target (the documented order: target, then proposal).
+    The target is read without a lock first; it never changes while a proposal is open
+    (a new-entry proposal gets its target when it is applied, and is then closed).
+    Raises Proposal.DoesNotExist."""
+    target = Proposal.objects.filter(pk=proposal_id).values_list("target_type_id", "target_id").first()
+    if target is None:
+        raise Proposal.DoesNotExist("Proposal matching query does not exist.")
+    _lock_targets([target])
+    return Proposal.objects.select_for_update(no_key=True).get(pk=proposal_id)
+
+
+def _lock_open_proposals(proposals) -> list[Proposal]:
+    """Lock the open proposals of a queryset in the documented order: their targets first,
+    then the proposals by id. Returns them locked."""
+    _lock_targets(proposals.values_list("target_type_id", "target_id"))
+    return list(proposals.order_by("pk").select_for_update(no_key=True))
+
+
 @transaction.atomic
 def proposal_create(
     *,
@@ -93,11 +135,16 @@ def proposal_create(
     """Store a proposal of a registered kind (the owning app validated the payload).
 
     ``recused``: employees who may not vote on it besides the proposer (Recusal rows, e.g.
-    the contributors of a case applying for a quality-case review)."""
-    registry.get_kind(kind)  # KeyError for a kind nobody registered: a programming error
+    the contributors of a case applying for a quality-case review).
+
+    The target row is locked (the owning app's service normally locked it already, reading
+    the version under that lock) and its current version checked against ``base_version``:
+    a proposal is never stored open on a version a concurrent approval has just replaced
+    (OutdatedBaseVersion)."""
+    registry_kind = registry.get_kind(kind)  # KeyError for a kind nobody registered: a programming error
     if not (reason or "").strip():
         raise ReviewError(_("Give a reason for the change."), field="reason")
-    proposal = Proposal.objects.create(
+    proposal = Proposal(
         kind=kind,
         proposer=proposer,
         reason=reason.strip(),
@@ -107,6 +154,11 @@ def proposal_create(
         base_version=base_version,
         rebased_from=rebased_from,
     )
+    if target is not None:
+        _lock_targets([(proposal.target_type_id, proposal.target_id)])
+        if base_version is not None and registry_kind.current_version(proposal) not in (None, base_version):
+            raise OutdatedBaseVersion(_(MSG_CONFLICT))
+    proposal.save()
     recused_pks = sorted({user.pk for user in recused} - {proposer.pk})
     Recusal.objects.bulk_create([Recusal(proposal=proposal, employee_id=pk) for pk in recused_pks])
     review_event_record(
@@ -165,6 +217,7 @@ def _apply(proposal: Proposal) -> None:
             .filter(target_type_id=proposal.target_type_id, target_id=proposal.target_id)
             .exclude(pk=proposal.pk)
             .exclude(base_version=new_version)
+            .order_by("pk")  # the lock order: proposals by id (their target is locked already)
         )
         for sibling in siblings:
             _mark_stale(sibling, current_version=new_version)
@@ -188,6 +241,7 @@ def _vote_extra(proposal: Proposal, *, decision: str, extra: dict[str, Any] | No
     return {name: value for name, value in form.cleaned_data.items() if value is not None and value != ""}
 
 
+@retry_on_deadlock
 @transaction.atomic
 def proposal_vote(
     *, proposal_id: int, reviewer, decision: str, comment: str = "", extra: dict[str, Any] | None = None
@@ -201,15 +255,17 @@ def proposal_vote(
     recorded, its on_applied hook when this vote applies the proposal (both inside this
     transaction: rewards are paid with the decision or not at all).
 
-    The proposal row is locked (SELECT … FOR NO KEY UPDATE) for the whole decision, so
-    concurrent approvals are counted one after the other; the unique constraint on
-    (proposal, reviewer) is the last line of defence against double votes.
+    The proposal's target row and then the proposal row are locked (_lock_for_decision) for
+    the whole decision, so concurrent approvals — of this proposal or of a sibling on the
+    same target — are counted one after the other; the unique constraint on
+    (proposal, reviewer) is the last line of defence against double votes. A deadlock that
+    still happens is retried, then answered as a ConflictError (409).
     Raises Proposal.DoesNotExist, ReviewPermissionDenied (not a member, the proposer, a
     recused employee), ReviewConflict (closed, already voted) or ReviewError (bad input).
     """
     if decision not in Vote.Decision.values:
         raise ReviewError(_("Choose approve or reject."), field="decision")
-    proposal = Proposal.objects.select_for_update(no_key=True).get(pk=proposal_id)
+    proposal = _lock_for_decision(proposal_id)
     if proposal.status != Proposal.Status.OPEN:
         raise ReviewConflict(_(MSG_NOT_OPEN), code="proposal_closed")
     if not is_committee_member(reviewer):
@@ -249,9 +305,10 @@ def proposal_vote(
     return vote
 
 
+@retry_on_deadlock
 @transaction.atomic
 def proposal_withdraw(*, proposal_id: int, user) -> Proposal:
-    proposal = Proposal.objects.select_for_update(no_key=True).get(pk=proposal_id)
+    proposal = _lock_for_decision(proposal_id)
     if proposal.proposer_id != user.pk:
         raise ReviewPermissionDenied(_("Only the proposer may withdraw a proposal."))
     if proposal.status != Proposal.Status.OPEN:
@@ -283,6 +340,7 @@ def _add_membership(*, member, by, source: str) -> CommitteeMembership:
     return membership
 
 
+@retry_on_deadlock
 @transaction.atomic
 def committee_member_appoint(*, member, appointed_by) -> CommitteeMembership:
     """An operations manager appoints ``member`` (who joins the Reviewer group). A pending
@@ -294,8 +352,7 @@ def committee_member_appoint(*, member, appointed_by) -> CommitteeMembership:
     membership = _add_membership(member=member, by=appointed_by, source=CommitteeMembership.Source.APPOINTED)
     review_event_record(kind=ReviewEvent.Kind.MEMBER_APPOINTED, actor=appointed_by, subject=member,
                         data={"membership": membership.pk})
-    pending = (Proposal.objects.open().select_for_update(no_key=True)
-               .filter(kind=KIND_COMMITTEE_APPLICATION, proposer=member))
+    pending = _lock_open_proposals(Proposal.objects.open().filter(kind=KIND_COMMITTEE_APPLICATION, proposer=member))
     for proposal in pending:
         _mark_stale(proposal, current_version=None)
     return membership

@@ -6,9 +6,9 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
@@ -22,6 +22,7 @@ from casebase.models import (
     RetirementCandidate,
 )
 from casebase.tests.factories import CaseFactory, category
+from tests.concurrency import run_at_once
 
 pytestmark = [
     # serialized_rollback: the flush between transactional tests would drop the role groups
@@ -33,28 +34,6 @@ pytestmark = [
 NOW = timezone.datetime(2026, 6, 1, 12, tzinfo=timezone.get_current_timezone())
 ALREADY_RATED = "You have already rated this case; a rating cannot be changed."
 
-
-def run_at_once(functions):
-    """Start every function at the same moment in its own thread; return results/exceptions."""
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def worker(i, fn):
-        try:
-            barrier.wait()
-            with translation.override("en"):  # threads do not inherit the test's language
-                results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def bulk_cases(n: int, *, level: int = 1) -> list[Case]:

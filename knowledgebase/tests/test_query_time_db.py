@@ -1,18 +1,18 @@
 """Against real PostgreSQL: racing starts, and the migration to per-task bands."""
 
-import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from accounts.tests.factories import UserFactory
 from knowledgebase import services
 from knowledgebase.models import QueryTestSession, QueryTimeTest, QueryTimeThreshold
 from knowledgebase.tests.factories import QueryTaskFactory
+from tests.concurrency import run_at_once
 
 pytestmark = [
     # serialized_rollback: the flush between transactional tests would drop the seeded rows.
@@ -22,26 +22,6 @@ pytestmark = [
 BEFORE, AFTER = ("knowledgebase", "0002_search_index_and_defaults"), ("knowledgebase", "0003_query_time_per_task_and_retakes")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
-
-def run_at_once(functions):
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def worker(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 @pytest.mark.parametrize("round_number", range(2))

@@ -1,16 +1,15 @@
 """Two starts of the same exam at the same moment (a double click, two tabs): one attempt."""
 
-import threading
 
 import pytest
-from django.db import connection, connections
-from django.utils import translation
+from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from casebase.models import Case, CaseEvent
 from promotion import services
 from promotion.models import ExamAttempt
 from promotion.tests.factories import make_test_cases
+from tests.concurrency import run_at_once
 
 pytestmark = [
     # serialized_rollback: the flush between transactional tests would drop the role groups
@@ -19,27 +18,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
 
-
-def run_at_once(functions):
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def worker(i, fn):
-        try:
-            barrier.wait()
-            with translation.override("en"):
-                results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 @pytest.mark.parametrize("round_number", range(3))

@@ -1,15 +1,16 @@
 """Races against real PostgreSQL: real threads, each with its own connection."""
 
-import threading
+import time
+from collections import Counter
 
 import pytest
-from django.db import connection, connections
-from django.utils import translation
+from django.db import connection
 
 from knowledgebase.models import Entry
 from review import services
 from review.models import Proposal, ReviewEvent, Vote
 from review.tests.factories import RevisionProposalFactory, committee_member
+from tests.concurrency import Rendezvous, is_deadlock, record_retries, run_at_once
 
 pytestmark = [
     # serialized_rollback: the flush between transactional tests would drop the role groups
@@ -18,28 +19,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
 
-
-def run_at_once(functions):
-    """Start every function at the same moment in its own thread; return results/exceptions."""
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def worker(i, fn):
-        try:
-            barrier.wait()
-            with translation.override("en"):  # threads do not inherit the test's language
-                results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 @pytest.mark.parametrize("round_number", range(5))
@@ -140,3 +119,177 @@ def test_quality_case_applications_at_the_same_moment_make_one(round_number):
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(refused) == 3
     assert {str(r) for r in refused} == {"This case already has an open quality-case application."}
+
+
+
+TRIALS = 10  # each trial: two deciding approvals meeting after their first lock
+
+
+def _deciding_approvals_race(monkeypatch, first, second, extra):
+    """Both proposals one approval short; their deciding approvals arrive at the same moment,
+    each transaction pausing (Rendezvous) after its first lock so both hold it before either
+    takes its second. Returns the two results."""
+    members = [committee_member() for _ in range(4)]
+    for proposal in (first, second):
+        for m in members[:2]:
+            services.proposal_vote(proposal_id=proposal.pk, reviewer=m, decision="approve", comment="", extra=extra)
+    meeting = Rendezvous(timeout=0.5)
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_vote_extra", meeting.before(services._vote_extra))
+        return run_at_once([
+            lambda: services.proposal_vote(proposal_id=first.pk, reviewer=members[2], decision="approve",
+                                           comment="", extra=extra),
+            lambda: services.proposal_vote(proposal_id=second.pk, reviewer=members[3], decision="approve",
+                                           comment="", extra=extra),
+        ])
+
+
+def _outcome(results, first, second, retries) -> str:
+    """One trial in a word: "deadlock", "deadlock, retried", "error: …", or the two statuses."""
+    if any(is_deadlock(r) for r in results):
+        return "deadlock"
+    if retries:
+        retries.clear()
+        return "deadlock, retried"
+    unexpected = [r for r in results if not isinstance(r, (Vote, services.ReviewConflict))]
+    if unexpected:
+        return f"error: {unexpected[0]!r}"
+    first.refresh_from_db()
+    second.refresh_from_db()
+    return "+".join(sorted([first.status, second.status]))
+
+
+def test_deciding_approvals_of_two_revisions_of_one_entry_never_deadlock(monkeypatch):
+    retries = record_retries(monkeypatch)
+    outcomes = []
+    for _ in range(TRIALS):
+        # given: two revisions of one entry on its version 1
+        a = RevisionProposalFactory()
+        b = RevisionProposalFactory(target=a.target, payload={**a.payload, "body": "B 的写法"})
+        # when
+        results = _deciding_approvals_race(monkeypatch, a, b, {"points": 3})
+        outcomes.append(_outcome(results, a, b, retries))
+        assert Entry.objects.get(pk=a.target_id).version == 2
+    # then: every trial applied one, marked the other stale and refused its late vote as closed
+    assert outcomes == ["applied+stale"] * TRIALS, Counter(outcomes)
+
+
+def test_deciding_approvals_of_two_revisions_of_one_case_never_deadlock(monkeypatch):
+    from accounts.tests.factories import UserFactory
+    from casebase.models import Case
+    from casebase.services import case_revision_propose
+    from casebase.tests.factories import CaseFactory, sample_tree
+
+    retries = record_retries(monkeypatch)
+    outcomes = []
+    for _ in range(TRIALS):
+        # given: two revisions of one case on its version 1
+        case = CaseFactory(level=1)
+        proposer = UserFactory(roles=["CSR"])
+        a, b = (case_revision_propose(proposer=proposer, case_id=case.pk, base_version=1, reason="r", title=title,
+                                      category_id=case.category_id, background=case.background, tree=sample_tree())
+                for title in ("新标题一", "新标题二"))
+        # when
+        results = _deciding_approvals_race(monkeypatch, a, b, {"points": 10})
+        outcomes.append(_outcome(results, a, b, retries))
+        assert Case.objects.get(pk=case.pk).version == 2
+    # then
+    assert outcomes == ["applied+stale"] * TRIALS, Counter(outcomes)
+
+
+def _proposal_written_while_a_sibling_is_applied(monkeypatch, *, sibling, propose, creator_module, creator_step,
+                                                 current_version, extra, retries) -> str:
+    """The deciding approval of ``sibling`` and a new proposal on the same target at the same
+    moment: each pauses after its first lock (the creator after reading the target's version,
+    then a little longer, so an approval that was not kept out by a lock commits meanwhile).
+    Returns what became of the new proposal."""
+    members = [committee_member() for _ in range(3)]
+    for m in members[:2]:
+        services.proposal_vote(proposal_id=sibling.pk, reviewer=m, decision="approve", comment="", extra=extra)
+    meeting = Rendezvous(timeout=0.5)
+    real_step = getattr(creator_module, creator_step)
+
+    def creator_pauses(*args, **kwargs):
+        meeting.wait()
+        time.sleep(0.3)
+        return real_step(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_vote_extra", meeting.before(services._vote_extra))
+        patch.setattr(creator_module, creator_step, creator_pauses)
+        vote, created = run_at_once([
+            lambda: services.proposal_vote(proposal_id=sibling.pk, reviewer=members[2], decision="approve",
+                                           comment="", extra=extra),
+            propose,
+        ])
+    if is_deadlock(vote) or is_deadlock(created):
+        return "deadlock"
+    if retries:
+        retries.clear()
+        return "deadlock, retried"
+    if not isinstance(vote, Vote):
+        return f"error: {vote!r}"
+    if isinstance(created, services.OutdatedBaseVersion):
+        return "refused as outdated"
+    if not isinstance(created, Proposal):
+        return f"error: {created!r}"
+    created.refresh_from_db()
+    if created.status == Proposal.Status.STALE:
+        return "marked stale"
+    return "open on the current version" if created.base_version == current_version() else "open on an old version"
+
+
+def test_a_revision_proposed_while_a_sibling_is_applied_is_never_left_open_on_the_old_version(monkeypatch):
+    from knowledgebase import services as kb_services
+
+    retries = record_retries(monkeypatch)
+    outcomes = []
+    for _ in range(TRIALS):
+        # given: revision A of an entry one approval short; B is being written on version 1
+        a = RevisionProposalFactory()
+        entry = a.target
+        proposer = a.proposer
+
+        def propose(entry=entry, proposer=proposer):
+            return kb_services.kb_revision_propose(
+                proposer=proposer, entry_id=entry.pk, base_version=1, title=entry.title, body="B 的写法",
+                keywords=entry.keywords, category_id=entry.category_id, reason="更清楚")
+
+        # when / then
+        outcomes.append(_proposal_written_while_a_sibling_is_applied(
+            monkeypatch, sibling=a, propose=propose, creator_module=kb_services, creator_step="_payload",
+            current_version=lambda entry=entry: Entry.objects.get(pk=entry.pk).version, extra={"points": 3},
+            retries=retries))
+    assert {"deadlock", "deadlock, retried", "open on an old version"}.isdisjoint(outcomes), Counter(outcomes)
+    assert not [o for o in outcomes if o.startswith("error")], Counter(outcomes)
+
+
+def test_a_case_revision_proposed_while_a_sibling_is_applied_is_never_left_open_on_the_old_version(monkeypatch):
+    from accounts.tests.factories import UserFactory
+    from casebase import services as case_services
+    from casebase.models import Case
+    from casebase.tests.factories import CaseFactory, sample_tree
+
+    retries = record_retries(monkeypatch)
+    outcomes = []
+    for _ in range(TRIALS):
+        # given
+        case = CaseFactory(level=1)
+        proposer = UserFactory(roles=["CSR"])
+        a = case_services.case_revision_propose(proposer=proposer, case_id=case.pk, base_version=1, reason="r",
+                                                title="新标题一", category_id=case.category_id,
+                                                background=case.background, tree=sample_tree())
+
+        def propose(case=case, proposer=proposer):
+            return case_services.case_revision_propose(
+                proposer=proposer, case_id=case.pk, base_version=1, reason="r", title="新标题二",
+                category_id=case.category_id, background=case.background, tree=sample_tree())
+
+        # when / then
+        outcomes.append(_proposal_written_while_a_sibling_is_applied(
+            monkeypatch, sibling=a, propose=propose, creator_module=case_services,
+            creator_step="participants_resolve",
+            current_version=lambda case=case: Case.objects.get(pk=case.pk).version, extra={"points": 10},
+            retries=retries))
+    assert {"deadlock", "deadlock, retried", "open on an old version"}.isdisjoint(outcomes), Counter(outcomes)
+    assert not [o for o in outcomes if o.startswith("error")], Counter(outcomes)
