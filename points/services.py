@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
+from accounts import roles
 from points import roles as points_roles
 from points.models import (
     AmountInvalid,
@@ -49,6 +50,7 @@ MSG_TOPIC_FULL = gettext_noop("This topic already has the maximum of %(max)s gro
 MSG_GROUP_SIZE = gettext_noop("A group needs %(min)s to %(max)s members; you named %(count)s.")
 MSG_UNKNOWN_STAFF = gettext_noop("Unknown staff ID: %(ids)s.")
 MSG_ALREADY_IN_GROUP = gettext_noop("Already in a group for this topic: %(ids)s.")
+MSG_NOT_QC_ELIGIBLE = gettext_noop("Only front-line CSRs may join a QC group; these staff IDs may not: %(ids)s.")
 MSG_GROUP_COMPLETED = gettext_noop("This group's topic is already completed.")
 MSG_SHEET_DUPLICATE = gettext_noop("This sheet was already imported as sheet #%(id)s on %(date)s (the same rows); "
                                    "nothing was paid again.")
@@ -293,6 +295,17 @@ def _staff_ids(raw: list[str] | str) -> list[str]:
     return seen
 
 
+def qc_member_eligible(user) -> bool:
+    """True when ``user`` may claim a QC topic or be named in a group: a front-line employee
+    (the CSR role's study permission) who does not publish and complete QC topics: whoever
+    confirms completion and pays the groups is never in one (a manager who also works as a
+    CSR included; a superuser holds every permission, so never)."""
+    if not user.is_active:
+        return False
+    held = user.get_user_permissions() | user.get_group_permissions()
+    return roles.STUDY in held and points_roles.MANAGE_QC_TOPICS not in held
+
+
 @transaction.atomic
 def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[str] | str) -> QCGroup:
     """``creator`` forms a group (themselves plus the named staff IDs) and claims the topic.
@@ -300,7 +313,8 @@ def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[
     The topic row is locked (SELECT … FOR UPDATE) while its groups are counted, so two
     last claims at the same moment cannot both get the last place. Raises
     QCTopic.DoesNotExist, PointsConflict (closed, full) or PointsError (group size, unknown
-    staff ID, somebody already in a group of this topic)."""
+    staff ID, somebody who is not a front-line CSR — qc_member_eligible, the creator
+    included — or already in a group of this topic)."""
     topic = QCTopic.objects.select_for_update().get(pk=topic_id)
     if topic.status != QCTopic.Status.OPEN:
         raise PointsConflict(_(MSG_TOPIC_CLOSED))
@@ -316,6 +330,9 @@ def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[
     unknown = [s for s in staff_ids if s not in users]
     if unknown:
         raise PointsError(_(MSG_UNKNOWN_STAFF) % {"ids": ", ".join(unknown)}, field="members")
+    ineligible = [s for s in staff_ids if not qc_member_eligible(users[s])]
+    if ineligible:
+        raise PointsError(_(MSG_NOT_QC_ELIGIBLE) % {"ids": ", ".join(ineligible)}, field="members")
     taken = list(QCGroupMember.objects.filter(topic=topic, employee__staff_id__in=staff_ids)
                  .values_list("employee__staff_id", flat=True))
     if taken:

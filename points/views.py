@@ -149,7 +149,8 @@ def topic_detail(request, pk: int):
     in_a_group = any(m.employee_id == request.user.pk for g in groups for m in g.members.all())
     return render(request, "points/topic_detail.html", {
         "topic": topic, "groups": groups, "form": ClaimForm(),
-        "can_claim": topic.status == QCTopic.Status.OPEN and len(groups) < topic.max_groups and not in_a_group,
+        "can_claim": topic.status == QCTopic.Status.OPEN and len(groups) < topic.max_groups and not in_a_group
+        and services.qc_member_eligible(request.user),
         "can_manage": request.user.has_perm(points_roles.MANAGE_QC_TOPICS),
     })
 
