@@ -228,6 +228,7 @@ class PointsEvent(models.Model):
         SHEET_IMPORTED = "sheet_imported", _("Volunteer sheet imported")
         ENTRY_REVERSED = "entry_reversed", _("Entry reversed")
         MANUAL_CORRECTION = "manual_correction", _("Manual correction")
+        REVIEW_POINTS_CAPPED = "review_points_capped", _("Review points above the daily cap (not paid)")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
     actor = models.ForeignKey(

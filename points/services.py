@@ -3,17 +3,20 @@ other state change writes a PointsEvent through ``points_event_record``."""
 
 import hashlib
 import uuid
+from collections.abc import Callable
+from datetime import datetime, time
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from accounts import roles
+from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from points import roles as points_roles
 from points.models import (
     AmountInvalid,
@@ -202,6 +205,83 @@ def points_correct(*, employee, amount: int, by, reason: str, token: str | None 
         points_event_record(kind=PointsEvent.Kind.MANUAL_CORRECTION, actor=by,
                             data={"entry": entry.pk, "employee": employee.pk, "amount": amount})
     return entry
+
+
+# --- committee members' review points ------------------------------------------------
+
+# The rules paying committee members for reviewing (what the daily cap counts).
+REVIEW_RULES = (PointRule.COMMITTEE_KB_REVIEW, PointRule.COMMITTEE_CASE_REVIEW)
+
+
+def review_source(*, proposal_id: int, reviewer_id: int) -> str:
+    """The ledger source of a member's review points for one proposal (unique: paid once)."""
+    return f"review:{proposal_id}:{reviewer_id}"
+
+
+def review_points_paid_today(employee_ids) -> dict[int, int]:
+    """Review points (REVIEW_RULES, reversals not subtracted) paid to each of ``employee_ids``
+    since midnight Asia/Shanghai; employees paid none are missing from the dict."""
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    rows = (PointsEntry.objects.filter(employee_id__in=employee_ids, rule__code__in=REVIEW_RULES,
+                                       reverses__isnull=True, created_at__gte=midnight)
+            .values("employee_id").annotate(total=Sum("amount")).order_by())
+    return {row["employee_id"]: row["total"] for row in rows}
+
+
+@transaction.atomic
+def review_votes_pay(*, proposal, votes, rule_code: str, daily_cap: int) -> list[PointsEntry]:
+    """Pay the members who cast ``votes`` — the votes the committee's decision on
+    ``proposal`` followed (the approvals of an applied proposal, the rejections of a
+    rejected one) — the rule ``rule_code``'s default amount each, source
+    review_source(proposal, reviewer): exactly once per proposal and member.
+
+    A vote that would take its member's review points of the day (review_points_paid_today)
+    above ``daily_cap`` pays nothing, and a PointsEvent "review_points_capped" says so; an
+    inactive or missing rule pays nothing. The members' rows are locked (by id, after the
+    proposal the caller locked) while the day's points are counted, so two decisions at the
+    same moment cannot both fill the same member's last place. Returns the new entries."""
+    rule = PointRule.objects.filter(code=rule_code, active=True).first()
+    if rule is None or rule.default_amount is None or not votes:
+        return []
+    amount = rule.default_amount
+    reviewer_ids = sorted({vote.reviewer_id for vote in votes})
+    list(get_user_model().objects.select_for_update(no_key=True).filter(pk__in=reviewer_ids).order_by("pk")
+         .values_list("pk", flat=True))
+    paid = review_points_paid_today(reviewer_ids)
+    already = set(PointsEntry.objects.filter(
+        source__in=[review_source(proposal_id=proposal.pk, reviewer_id=pk) for pk in reviewer_ids])
+        .values_list("source", flat=True))
+    entries = []
+    for vote in votes:
+        source = review_source(proposal_id=proposal.pk, reviewer_id=vote.reviewer_id)
+        if source in already:
+            continue
+        already.add(source)
+        if paid.get(vote.reviewer_id, 0) + amount > daily_cap:
+            points_event_record(kind=PointsEvent.Kind.REVIEW_POINTS_CAPPED, actor=None, data={
+                "proposal": proposal.pk, "employee": vote.reviewer_id, "rule": rule.code, "amount": amount,
+                "paid_today": paid.get(vote.reviewer_id, 0), "daily_cap": daily_cap})
+            continue
+        entry = points_award(employee=vote.reviewer, rule_code=rule.code, source=source, amount=amount,
+                             note=f"#{proposal.pk} {proposal.kind}")
+        paid[vote.reviewer_id] = paid.get(vote.reviewer_id, 0) + entry.amount
+        entries.append(entry)
+    return entries
+
+
+def reviewer_reward(rule_code: str) -> Callable[[Any, list], None]:
+    """The on_decided hook of a review kind (review.registry.ProposalKind): the one place
+    that pays committee members for reviewing. A member is paid for a vote only when the
+    proposal was decided the way they voted, at the decision, within the daily cap of
+    ReviewSettings.review_points_daily_cap (review_votes_pay)."""
+
+    def on_decided(proposal, votes) -> None:
+        from review.models import ReviewSettings
+
+        review_votes_pay(proposal=proposal, votes=votes, rule_code=rule_code,
+                         daily_cap=ReviewSettings.current().review_points_daily_cap)
+
+    return on_decided
 
 
 # --- rationalisation proposals -------------------------------------------------------

@@ -23,7 +23,7 @@ from review.models import (
     ReviewSettings,
     Vote,
 )
-from review.selectors import approvals, committee_eligibility, is_committee_member
+from review.selectors import approvals, committee_eligibility, is_committee_member, rejections
 
 
 class ReviewError(ValidationFailedError):
@@ -156,6 +156,8 @@ def _apply(proposal: Proposal) -> None:
     )
     if kind.on_applied is not None:
         kind.on_applied(proposal, approving)
+    if kind.on_decided is not None:
+        kind.on_decided(proposal, approving)
     # Other open proposals on the same target were written against an older version now:
     # ask their proposers to rebase at once instead of letting reviewers vote on them.
     if proposal.target_id is not None:
@@ -198,8 +200,9 @@ def proposal_vote(
     ``extra``: for kinds with a ``vote_form``, the fields an approving member fills in; they
     are validated by that form (VoteExtraInvalid with its field messages) and stored on the
     vote (Vote.extra) and in its event. The kind's on_voted hook runs after the vote is
-    recorded, its on_applied hook when this vote applies the proposal (both inside this
-    transaction: rewards are paid with the decision or not at all).
+    recorded, its on_applied hook when this vote applies the proposal, its on_decided hook
+    with the votes the decision followed when this vote applies or rejects it (all inside
+    this transaction: rewards are paid with the decision or not at all).
 
     The proposal row is locked (SELECT … FOR NO KEY UPDATE) for the whole decision, so
     concurrent approvals are counted one after the other; the unique constraint on
@@ -246,6 +249,8 @@ def proposal_vote(
         review_event_record(kind=ReviewEvent.Kind.REJECTED, proposal=proposal, subject=proposal.proposer,
                             data={"rejections": counts["reject"]})
         _closed(proposal)
+        if kind is not None and kind.on_decided is not None:
+            kind.on_decided(proposal, rejections(proposal))
     return vote
 
 
