@@ -23,6 +23,7 @@ from points.models import (
     PointRule,
     PointsEntry,
     PointsEvent,
+    PointsSettings,
     QCGroup,
     QCGroupMember,
     QCTopic,
@@ -64,6 +65,13 @@ MSG_TOKEN_TOO_LONG = gettext_noop("The form token is too long.")
 MAX_TOKEN_LENGTH = 64  # "manual:<token>" must fit PointsEntry.source
 MSG_SHEET_BUSY = gettext_noop("This sheet is being imported by somebody else right now.")
 MSG_SHEET_OWN_ROW = gettext_noop("%(staff_id)s is you: a row paying the importer is imported by another manager.")
+MSG_SHEET_ROW_PENDING = gettext_noop("%(staff_id)s on %(date)s is already on sheet #%(sheet)s, line %(line)s, "
+                                     "which awaits a second manager's confirmation.")
+MSG_SHEET_NOT_PENDING = gettext_noop("This sheet was already confirmed or rejected.")
+MSG_SHEET_OWN_IMPORT = gettext_noop("You imported this sheet: another manager confirms it.")
+MSG_SHEET_PAYS_YOU = gettext_noop("This sheet pays you (line %(line)s): another manager confirms it.")
+MSG_SHEET_ROW_PAID_SINCE = gettext_noop("%(staff_id)s on %(date)s (line %(line)s) was paid by another sheet since "
+                                        "this one was imported: reject it and import a corrected sheet.")
 
 
 class PointsError(ValidationFailedError):
@@ -485,7 +493,12 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
     volunteer_row_source(employee, date), unique in the ledger, so even two imports racing
     cannot pay one person's day twice. Two genuine rows for one person on one day (two
     shifts) must be added up into one row by the canteen. A row paying the importer is a
-    line error (MSG_SHEET_OWN_ROW): nobody pays themselves."""
+    line error (MSG_SHEET_OWN_ROW): nobody pays themselves.
+
+    A sheet whose total is above PointsSettings.sheet_confirmation_threshold is stored
+    PENDING and pays nothing (its rows have no entry) until another manager confirms it
+    (volunteer_sheet_confirm) or rejects it (volunteer_sheet_reject); its people's days count
+    as taken meanwhile (MSG_SHEET_ROW_PENDING)."""
     if not imported_by.has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS):
         raise PointsPermissionDenied
     rule = _rule(PointRule.VOLUNTEER_SHEET)
@@ -506,41 +519,115 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
     if own:
         raise VolunteerSheetRejected(own)
     _refuse_paid_rows(rows)
+    total = sum(r.points for r in rows)
+    threshold = PointsSettings.current().sheet_confirmation_threshold
+    status = VolunteerSheet.Status.PENDING if total > threshold else VolunteerSheet.Status.PAID
     try:
         with transaction.atomic():
             sheet = VolunteerSheet.objects.create(
                 file_name=file_name[:200], fingerprint=fingerprint, sha256=hashlib.sha256(content).hexdigest(),
-                imported_by=imported_by, row_count=len(rows), total_points=sum(r.points for r in rows))
+                imported_by=imported_by, row_count=len(rows), total_points=total, status=status)
     except IntegrityError:
         raise PointsConflict(_(MSG_SHEET_BUSY)) from None
-    for row in rows:
-        entry = points_award(employee=row.employee, rule_code=PointRule.VOLUNTEER_SHEET,
-                             source=volunteer_row_source(employee_id=row.employee.pk, day=row.date),
-                             amount=row.points, granted_by=imported_by, note=row.note or file_name)
-        try:
-            with transaction.atomic():
-                VolunteerSheetRow.objects.create(sheet=sheet, line=row.line, employee=row.employee, hours=row.hours,
-                                                 points=row.points, date=row.date, note=row.note, entry=entry)
-        except IntegrityError:  # points_award returned the entry a concurrent import wrote
-            raise PointsConflict(_(MSG_SHEET_ROW_PAID_MEANWHILE)) from None
+    if status == VolunteerSheet.Status.PENDING:
+        VolunteerSheetRow.objects.bulk_create([
+            VolunteerSheetRow(sheet=sheet, line=row.line, employee=row.employee, hours=row.hours, points=row.points,
+                              date=row.date, note=row.note) for row in rows])
+    else:
+        for row in rows:
+            entry = points_award(employee=row.employee, rule_code=PointRule.VOLUNTEER_SHEET,
+                                 source=volunteer_row_source(employee_id=row.employee.pk, day=row.date),
+                                 amount=row.points, granted_by=imported_by, note=row.note or file_name)
+            try:
+                with transaction.atomic():
+                    VolunteerSheetRow.objects.create(sheet=sheet, line=row.line, employee=row.employee,
+                                                     hours=row.hours, points=row.points, date=row.date,
+                                                     note=row.note, entry=entry)
+            except IntegrityError:  # points_award returned the entry a concurrent import wrote
+                raise PointsConflict(_(MSG_SHEET_ROW_PAID_MEANWHILE)) from None
     points_event_record(kind=PointsEvent.Kind.SHEET_IMPORTED, actor=imported_by,
-                        data={"sheet": sheet.pk, "rows": len(rows), "points": sheet.total_points})
+                        data={"sheet": sheet.pk, "rows": len(rows), "points": sheet.total_points,
+                              "status": status, "threshold": threshold})
+    return sheet
+
+
+def _pending_sheet(*, sheet_id: int, by) -> VolunteerSheet:
+    """The sheet ``sheet_id`` locked (SELECT … FOR UPDATE: a second confirm or reject waits,
+    then finds it decided) and still pending. Raises PointsPermissionDenied,
+    VolunteerSheet.DoesNotExist or PointsConflict (already decided)."""
+    if not by.has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS):
+        raise PointsPermissionDenied
+    sheet = VolunteerSheet.objects.select_for_update().get(pk=sheet_id)
+    if sheet.status != VolunteerSheet.Status.PENDING:
+        raise PointsConflict(_(MSG_SHEET_NOT_PENDING), code="sheet_decided")
+    return sheet
+
+
+@transaction.atomic
+def volunteer_sheet_confirm(*, sheet_id: int, by) -> VolunteerSheet:
+    """A second manager confirms a pending sheet: each row is paid (source
+    volunteer_row_source, granted by ``by``) and the sheet becomes PAID, exactly once — the
+    sheet row is locked, so a double click or two managers at once pay it once (the second
+    gets PointsConflict). Nobody confirms a sheet they imported or that pays them
+    (PointsPermissionDenied with the message)."""
+    sheet = _pending_sheet(sheet_id=sheet_id, by=by)
+    if sheet.imported_by_id == by.pk:
+        raise PointsPermissionDenied(_(MSG_SHEET_OWN_IMPORT))
+    rows = list(sheet.rows.select_related("employee").order_by("line"))
+    own = next((row for row in rows if row.employee_id == by.pk), None)
+    if own is not None:
+        raise PointsPermissionDenied(_(MSG_SHEET_PAYS_YOU) % {"line": own.line})
+    for row in rows:
+        source = volunteer_row_source(employee_id=row.employee_id, day=row.date)
+        if PointsEntry.objects.filter(source=source).exists():  # two pending sheets raced at import
+            raise PointsConflict(_(MSG_SHEET_ROW_PAID_SINCE) % {
+                "staff_id": row.employee.staff_id, "date": row.date.isoformat(), "line": row.line})
+        row.entry = points_award(employee=row.employee, rule_code=PointRule.VOLUNTEER_SHEET, source=source,
+                                 amount=row.points, granted_by=by, note=row.note or sheet.file_name)
+        row.save(update_fields=["entry"])
+    sheet.status = VolunteerSheet.Status.PAID
+    sheet.decided_by = by
+    sheet.decided_at = timezone.now()
+    sheet.save(update_fields=["status", "decided_by", "decided_at"])
+    points_event_record(kind=PointsEvent.Kind.SHEET_CONFIRMED, actor=by, data={
+        "sheet": sheet.pk, "rows": len(rows), "points": sheet.total_points, "imported_by": sheet.imported_by_id,
+        "entries": [row.entry_id for row in rows]})
+    return sheet
+
+
+@transaction.atomic
+def volunteer_sheet_reject(*, sheet_id: int, by, reason: str) -> VolunteerSheet:
+    """A manager rejects a pending sheet (the importer may withdraw their own): nothing is
+    paid, ever; its people's days may come on a corrected sheet. A reason is required."""
+    if not (reason or "").strip():
+        raise PointsError(_(MSG_REASON_REQUIRED), field="reason")
+    sheet = _pending_sheet(sheet_id=sheet_id, by=by)
+    sheet.status = VolunteerSheet.Status.REJECTED
+    sheet.decided_by = by
+    sheet.decided_at = timezone.now()
+    sheet.decision_note = reason.strip()
+    sheet.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    points_event_record(kind=PointsEvent.Kind.SHEET_REJECTED, actor=by, data={
+        "sheet": sheet.pk, "points": sheet.total_points, "reason": sheet.decision_note})
     return sheet
 
 
 def _refuse_paid_rows(rows) -> None:
-    """VolunteerSheetRejected naming every row whose person and day an earlier sheet paid."""
+    """VolunteerSheetRejected naming every row whose person and day an earlier sheet paid
+    or is waiting to pay (rows of rejected sheets do not count)."""
     paid = {
         (row.employee_id, row.date): row
         for row in VolunteerSheetRow.objects.filter(
-            employee_id__in={r.employee.pk for r in rows}, date__in={r.date for r in rows}).only(
-            "employee_id", "date", "sheet_id", "line")
+            employee_id__in={r.employee.pk for r in rows}, date__in={r.date for r in rows})
+        .exclude(sheet__status=VolunteerSheet.Status.REJECTED)
+        .select_related("sheet").only("employee_id", "date", "sheet_id", "line", "sheet__status")
     }
     errors = []
     for row in rows:
         earlier = paid.get((row.employee.pk, row.date))
         if earlier is not None:
-            errors.append((row.line, _(MSG_SHEET_ROW_PAID) % {
+            message = MSG_SHEET_ROW_PENDING if earlier.sheet.status == VolunteerSheet.Status.PENDING else MSG_SHEET_ROW_PAID
+            errors.append((row.line, _(message) % {
                 "staff_id": row.staff_id, "date": row.date.isoformat(), "sheet": earlier.sheet_id,
                 "line": earlier.line}))
     if errors:

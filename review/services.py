@@ -65,6 +65,7 @@ MSG_RECUSED = gettext_noop("You cannot vote on this proposal: it rewards you or 
 MSG_ALREADY_MEMBER = gettext_noop("You are already a committee member.")
 MSG_PENDING_APPLICATION = gettext_noop("You already have a pending application.")
 MSG_APPLICATION_REASON = gettext_noop("Application to join the review committee.")
+MSG_APPOINT_SELF = gettext_noop("You cannot appoint yourself: another operations manager appoints you.")
 
 
 def review_event_record(
@@ -290,10 +291,14 @@ def _add_membership(*, member, by, source: str) -> CommitteeMembership:
 
 @transaction.atomic
 def committee_member_appoint(*, member, appointed_by) -> CommitteeMembership:
-    """An operations manager appoints ``member`` (who joins the Reviewer group). A pending
-    application of ``member`` lapses (its proposal is marked stale: nothing left to decide)."""
+    """An operations manager appoints ``member`` (who joins the Reviewer group) — never
+    themselves (committee members are paid for reviewing: ReviewPermissionDenied with
+    MSG_APPOINT_SELF). A pending application of ``member`` lapses (its proposal is marked
+    stale: nothing left to decide)."""
     if not appointed_by.has_perm(roles.MANAGE_OPERATIONS):
         raise ReviewPermissionDenied(_("Only operations managers may appoint committee members."))
+    if member.pk == appointed_by.pk:
+        raise ReviewPermissionDenied(_(MSG_APPOINT_SELF))
     if not member.is_active:
         raise ReviewError(_("Inactive employees cannot join the committee."))
     membership = _add_membership(member=member, by=appointed_by, source=CommitteeMembership.Source.APPOINTED)

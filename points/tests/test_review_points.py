@@ -15,7 +15,7 @@ from points import selectors
 from points.models import PointRule, PointsEntry, PointsEvent
 from review import registry
 from review import services as review_services
-from review.models import Proposal, ReviewEvent, ReviewSettings
+from review.models import Proposal, ReviewSettings
 from review.selectors import approvals, rejections
 from review.tests.factories import RevisionProposalFactory, committee_member
 
