@@ -2,9 +2,13 @@
 members chose (lower median, within the rule's current range) and reviewers for the votes the
 committee's decision followed, within a daily cap."""
 
+import threading
+
 import pytest
 import time_machine
+from django.db import connection, connections
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
@@ -413,3 +417,41 @@ def test_replaying_the_decision_hook_for_a_rejected_proposal_pays_nothing_more()
         vote(proposal, member, decision="reject", comment="不准确")
     registry.get_kind(proposal.kind).on_decided(proposal, rejections(proposal))
     assert PointsEntry.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_decisions_at_once_cannot_both_fill_a_members_last_place_under_the_cap():
+    # given: a member with 30 review points today (cap 50) who rejected two case proposals
+    member = committee_member()
+    PointsEntry.objects.create(employee=member, amount=30, rule=PointRule.objects.get(code="committee_case_review"),
+                               source="review:earlier:today")
+    proposals = [new_case(colleague()), new_case(colleague())]
+    for proposal in proposals:
+        vote(proposal, member, decision="reject", comment="不典型")
+    closers = [committee_member(), committee_member()]
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run(i):
+        try:
+            barrier.wait()
+            with translation.override("en"):
+                vote(proposals[i], closers[i], decision="reject", comment="不典型")
+        except Exception as exc:  # noqa: BLE001 - collected for the assertions
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    # when: the two closing rejections arrive at the same moment
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    # then: both proposals are rejected; the member is paid 20 once (30 + 20 = 50), never 70
+    assert errors == []
+    assert set(Proposal.objects.filter(pk__in=[p.pk for p in proposals]).values_list("status", flat=True)) == {
+        "rejected"}
+    assert selectors.points_balance(member) == 50
+    assert PointsEvent.objects.filter(kind="review_points_capped", data__employee=member.pk).count() == 1
