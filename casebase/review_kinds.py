@@ -76,17 +76,6 @@ def _quality_rebase_url(proposal) -> str | None:
 
 # --- rewards: the case libraries' points policy (DOMAIN.md §5), paid through points -------
 
-def on_voted(proposal, event) -> None:
-    """Every vote on a case proposal or quality-case application (approve or reject: the
-    member reviewed the case) pays the member the rule "committee_case_review" (20), once
-    per proposal and member."""
-    from points.models import PointRule
-    from points.services import points_award_if_active
-
-    points_award_if_active(employee=event.actor, rule_code=PointRule.COMMITTEE_CASE_REVIEW,
-                           source=f"review:{proposal.pk}:{event.actor_id}", note=f"#{proposal.pk} {proposal.kind}")
-
-
 def _pay_proposer(rule_code: str):
     def on_applied(proposal, approvals) -> None:
         """An applied case proposal pays its proposer the rule (new case 20–50, revision
@@ -179,13 +168,15 @@ def _propose_revision(*, proposer, **data):
 def register_kinds() -> None:
     from casebase import forms, serializers, services
     from points.models import PointRule
+    from points.services import reviewer_reward
 
     register(ProposalKind(
         code=services.KIND_NEW, label=_("New case"),
         apply=services.apply_new_case, current_version=services.current_version,
         render_diff=render_summary,
         propose=_propose_new, input_serializer=serializers.NewTextCaseInput,
-        vote_form=forms.CaseGradingForm, on_voted=on_voted, on_applied=_pay_proposer(PointRule.CASE_CREATED),
+        vote_form=forms.CaseGradingForm, on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
+        on_applied=_pay_proposer(PointRule.CASE_CREATED),
         on_closed=on_closed, on_viewed=on_viewed,
     ))
     register(ProposalKind(
@@ -193,7 +184,8 @@ def register_kinds() -> None:
         apply=services.apply_revision, current_version=services.current_version,
         render_diff=render_summary, rebase_url=_rebase_url,
         propose=_propose_revision, input_serializer=serializers.RevisionInput,
-        vote_form=forms.CaseRevisionVoteForm, on_voted=on_voted, on_applied=_pay_proposer(PointRule.CASE_REVISED),
+        vote_form=forms.CaseRevisionVoteForm, on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
+        on_applied=_pay_proposer(PointRule.CASE_REVISED),
         on_closed=on_closed, on_viewed=on_viewed,
     ))
     register(ProposalKind(
@@ -201,7 +193,8 @@ def register_kinds() -> None:
         apply=services.apply_quality_case, current_version=services.current_version,
         render_diff=render_quality_case, rebase_url=_quality_rebase_url,
         propose=_propose_quality, input_serializer=serializers.QualityCaseApplicationInput,
-        vote_form=forms.QualityCaseVoteForm, on_voted=on_voted, on_applied=on_quality_case_applied,
+        vote_form=forms.QualityCaseVoteForm, on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
+        on_applied=on_quality_case_applied,
         on_viewed=on_viewed,
         counts_for_pass_rate=False,
     ))

@@ -24,16 +24,6 @@ def _propose_new_entry(*, proposer, **data):
     return kb_entry_propose(proposer=proposer, **data)
 
 
-def on_voted(proposal, event) -> None:
-    """Every vote on a KB proposal (approve or reject: the member reviewed it) pays the
-    member the rule "committee_kb_review" (5), once per proposal and member."""
-    from points.models import PointRule
-    from points.services import points_award_if_active
-
-    points_award_if_active(employee=event.actor, rule_code=PointRule.COMMITTEE_KB_REVIEW,
-                           source=f"review:{proposal.pk}:{event.actor_id}", note=f"#{proposal.pk} {proposal.kind}")
-
-
 def on_applied(proposal, approvals) -> None:
     """An applied KB revision or new entry pays the proposer the rule "kb_revision_accepted"
     (2–5): the lower median of the approving members' ``points`` (the rule's default only
@@ -51,18 +41,20 @@ def on_applied(proposal, approvals) -> None:
 def register_kinds() -> None:
     from knowledgebase import forms, serializers, services
     from knowledgebase.selectors import proposal_diff_html
+    from points.models import PointRule
+    from points.services import reviewer_reward
 
     register(ProposalKind(
         code=services.KIND_REVISION, label=_("Knowledge-base revision"),
         apply=services.apply_revision, current_version=services.current_version,
         render_diff=proposal_diff_html, rebase_url=_rebase_url,
         propose=_propose_revision, input_serializer=serializers.RevisionProposalInput,
-        vote_form=forms.KBApprovalForm, on_voted=on_voted, on_applied=on_applied,
+        vote_form=forms.KBApprovalForm, on_decided=reviewer_reward(PointRule.COMMITTEE_KB_REVIEW), on_applied=on_applied,
     ))
     register(ProposalKind(
         code=services.KIND_NEW_ENTRY, label=_("New knowledge-base entry"),
         apply=services.apply_new_entry, current_version=services.current_version,
         render_diff=proposal_diff_html,
         propose=_propose_new_entry, input_serializer=serializers.NewEntryProposalInput,
-        vote_form=forms.KBApprovalForm, on_voted=on_voted, on_applied=on_applied,
+        vote_form=forms.KBApprovalForm, on_decided=reviewer_reward(PointRule.COMMITTEE_KB_REVIEW), on_applied=on_applied,
     ))

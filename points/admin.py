@@ -18,6 +18,7 @@ from points.models import (
     PointRule,
     PointsEntry,
     PointsEvent,
+    PointsSettings,
     QCGroup,
     QCGroupMember,
     QCTopic,
@@ -196,6 +197,23 @@ class VolunteerSheetRowInline(admin.TabularInline):
 
 @admin.register(VolunteerSheet)
 class VolunteerSheetAdmin(ReadOnlyAdmin):
-    list_display = ["file_name", "imported_by", "imported_at", "row_count", "total_points"]
+    """Read-only: a pending sheet is confirmed or rejected on the volunteer page (the service
+    pays it once and records the event)."""
+
+    list_display = ["file_name", "status", "imported_by", "imported_at", "row_count", "total_points", "decided_by",
+                    "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["imported_by", "decided_by"]
     search_fields = ["file_name", "fingerprint", "sha256"]
     inlines = [VolunteerSheetRowInline]
+
+
+@admin.register(PointsSettings)
+class PointsSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "sheet_confirmation_threshold"]
+
+    def has_add_permission(self, request):
+        return not PointsSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -29,6 +29,8 @@ from points.serializers import (
     RationalisationJudgeInput,
     RationalisationSerializer,
     VolunteerSheetImportInput,
+    VolunteerSheetRejectInput,
+    VolunteerSheetSerializer,
 )
 
 MSG_UNKNOWN_STAFF_ID = gettext_noop("Unknown staff ID.")
@@ -163,11 +165,52 @@ class VolunteerImportView(APIView):
 
     @extend_schema(request={"multipart/form-data": VolunteerSheetImportInput}, responses={201: inline_serializer(
         "VolunteerSheetImported", {"id": serializers.IntegerField(), "rows": serializers.IntegerField(),
-                                   "points": serializers.IntegerField()})})
+                                   "points": serializers.IntegerField(),
+                                   "status": serializers.ChoiceField(
+                                       choices=["paid", "pending"],
+                                       help_text="pending: above the confirmation threshold, nothing paid until "
+                                                 "another manager confirms it")})})
     def post(self, request):
         data = VolunteerSheetImportInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         sheet = services.volunteer_sheet_import(file_name=upload.name, content=upload.read(), imported_by=request.user)
-        return Response({"id": sheet.pk, "rows": sheet.row_count, "points": sheet.total_points},
-                        status=status.HTTP_201_CREATED)
+        return Response({"id": sheet.pk, "rows": sheet.row_count, "points": sheet.total_points,
+                         "status": sheet.status}, status=status.HTTP_201_CREATED)
+
+
+class VolunteerPendingView(APIView):
+    """Volunteer sheets awaiting a second manager's confirmation, oldest first."""
+
+    permission_classes = [has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS)]
+
+    @extend_schema(responses=inline_serializer("VolunteerSheetsPending",
+                                               {"results": VolunteerSheetSerializer(many=True)}))
+    def get(self, request):
+        return Response({"results": VolunteerSheetSerializer(selectors.volunteer_sheets_pending()[:100],
+                                                             many=True).data})
+
+
+class VolunteerConfirmView(APIView):
+    """Confirm a pending sheet: its rows are paid (403 for its importer or anyone it pays,
+    409 when it was already confirmed or rejected)."""
+
+    permission_classes = [has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS)]
+
+    @extend_schema(request=None, responses={200: VolunteerSheetSerializer})
+    def post(self, request, pk: int):
+        sheet = services.volunteer_sheet_confirm(sheet_id=pk, by=request.user)
+        return Response(VolunteerSheetSerializer(sheet).data)
+
+
+class VolunteerRejectView(APIView):
+    """Reject a pending sheet with a reason: nothing is paid (409 when already decided)."""
+
+    permission_classes = [has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS)]
+
+    @extend_schema(request=VolunteerSheetRejectInput, responses={200: VolunteerSheetSerializer})
+    def post(self, request, pk: int):
+        data = VolunteerSheetRejectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        sheet = services.volunteer_sheet_reject(sheet_id=pk, by=request.user, reason=data.validated_data["reason"])
+        return Response(VolunteerSheetSerializer(sheet).data)

@@ -14,4 +14,8 @@ urlpatterns = [
     path("qc/topics/<int:pk>/claim/", api.TopicClaimView.as_view(), name="api-points-qc-claim"),
     path("qc/groups/<int:pk>/complete/", api.GroupCompleteView.as_view(), name="api-points-qc-complete"),
     path("volunteer/import/", api.VolunteerImportView.as_view(), name="api-points-volunteer-import"),
+    path("volunteer/pending/", api.VolunteerPendingView.as_view(), name="api-points-volunteer-pending"),
+    path("volunteer/sheets/<int:pk>/confirm/", api.VolunteerConfirmView.as_view(),
+         name="api-points-volunteer-confirm"),
+    path("volunteer/sheets/<int:pk>/reject/", api.VolunteerRejectView.as_view(), name="api-points-volunteer-reject"),
 ]

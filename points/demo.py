@@ -1,6 +1,8 @@
 """Demo points: half a year of ledger history for the demo employees (so balances, the chart
 and the leaderboard look real), rationalisation proposals (one judged), a QC topic with a
-group, and one imported volunteer sheet. Safe to run again (unique sources and keys)."""
+group, one imported volunteer sheet and one sheet above the confirmation threshold waiting for a
+second manager (imported by HB9001; HB9201 may confirm it on /points/volunteer/). Safe to run
+again (unique sources and keys)."""
 
 import random
 from datetime import timedelta
@@ -22,6 +24,9 @@ PROPOSALS = [
     ("HB0104", "投诉回访话术统一", "投诉回访时使用统一的开场白和致歉话术。"),
 ]
 SHEET_NAME = "食堂志愿服务-上周.csv"
+PENDING_SHEET_NAME = "食堂志愿服务-上上周汇总.csv"
+# Six people on five days at 40 points: 1,200 points, above the default threshold of 1,000.
+PENDING_SHEET_PEOPLE = ["HB0001", "HB0002", "HB0003", "HB0004", "HB0104", "HB0105"]
 TOPIC = ("降低宽带报修重复来电率", "分析近三个月宽带报修的重复来电原因，提出并试行改进措施。", 80)
 
 
@@ -78,7 +83,15 @@ def load(*, stdout) -> None:
         f"{s},{(monday + timedelta(days=d)).isoformat()},{h},{p},食堂帮厨\n" for s, d, h, p in sheet_rows)).encode()
     if not VolunteerSheet.objects.filter(file_name=SHEET_NAME).exists():
         services.volunteer_sheet_import(file_name=SHEET_NAME, content=content, imported_by=manager)
+    # The week before: a big sheet that waits for a second manager (PointsSettings threshold).
+    earlier = monday - timedelta(days=7)
+    content = ("工号,日期,时长,积分,备注\n" + "".join(
+        f"{s},{(earlier + timedelta(days=d)).isoformat()},8,40,食堂帮厨（全天）\n"
+        for s in PENDING_SHEET_PEOPLE for d in range(5))).encode()
+    if not VolunteerSheet.objects.filter(file_name=PENDING_SHEET_NAME).exists():
+        services.volunteer_sheet_import(file_name=PENDING_SHEET_NAME, content=content, imported_by=manager)
 
     stdout.write(f"points: {PointsEntry.objects.count()} ledger entries ({created} new), "
                  f"{RationalisationProposal.objects.count()} proposals, {QCTopic.objects.count()} QC topic(s), "
-                 f"{VolunteerSheet.objects.count()} volunteer sheet(s)")
+                 f"{VolunteerSheet.objects.count()} volunteer sheet(s), "
+                 f"{VolunteerSheet.objects.filter(status=VolunteerSheet.Status.PENDING).count()} awaiting confirmation")

@@ -72,6 +72,11 @@ class VolunteerUploadForm(forms.Form):
     file = forms.FileField(label=_("sheet (CSV or XLSX)"))
 
 
+class DecisionReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=2000, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": _("Why reject it?")}))
+
+
 class RuleAmountField(forms.IntegerField):
     """The amount an approving committee member chooses for a reward, within the CURRENT
     range of the point rule ``rule_code``: the rule's row is read every time a form is built

@@ -17,6 +17,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import ValidationFailedError
+from config.models import SingletonSettings
 
 # The hard bound of any one amount (a rule's bounds, a ledger row): far above every rule of
 # DOMAIN.md §5, far below the database integer (2,147,483,647), so a typed or uploaded number
@@ -27,6 +28,26 @@ MSG_AMOUNT_BEYOND_LIMIT = gettext_noop("The amount must lie between -%(limit)s a
 
 def amount_validators() -> list:
     return [MinValueValidator(-AMOUNT_LIMIT), MaxValueValidator(AMOUNT_LIMIT)]
+
+
+class PointsSettings(SingletonSettings):
+    """Admin-editable numbers of the points app (one row, pk=1)."""
+
+    sheet_confirmation_threshold = models.PositiveIntegerField(
+        _("volunteer-sheet total needing a second manager"), default=1000,
+        validators=[MaxValueValidator(AMOUNT_LIMIT)],
+        help_text=_("Default 1,000, at most 100,000: a volunteer sheet whose total points are above this is "
+                    "stored as pending and pays nothing until a second manager — not the importer, not "
+                    "anyone the sheet pays — confirms it (or rejects it). 0: every sheet needs a second "
+                    "manager."),
+    )
+
+    class Meta:
+        verbose_name = _("points settings")
+        verbose_name_plural = _("points settings")
+
+    def __str__(self) -> str:
+        return str(_("Points settings"))
 
 
 class AmountInvalid(ValidationFailedError):
@@ -226,8 +247,11 @@ class PointsEvent(models.Model):
         GROUP_CLAIMED = "group_claimed", _("QC topic claimed")
         GROUP_COMPLETED = "group_completed", _("QC topic completed")
         SHEET_IMPORTED = "sheet_imported", _("Volunteer sheet imported")
+        SHEET_CONFIRMED = "sheet_confirmed", _("Volunteer sheet confirmed")
+        SHEET_REJECTED = "sheet_rejected", _("Volunteer sheet rejected")
         ENTRY_REVERSED = "entry_reversed", _("Entry reversed")
         MANUAL_CORRECTION = "manual_correction", _("Manual correction")
+        REVIEW_POINTS_CAPPED = "review_points_capped", _("Review points above the daily cap (not paid)")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
     actor = models.ForeignKey(
@@ -391,7 +415,16 @@ class VolunteerSheet(models.Model):
     SHA-256 of its normalised rows (points.sheets.sheet_fingerprint: staff ID, date, hours,
     points; order, CSV/XLSX, line endings, BOM and notes do not matter), so the same sheet
     re-saved or re-exported is refused. Each paid row is also unique on its own (one person,
-    one day: see points.services.volunteer_sheet_import)."""
+    one day: see points.services.volunteer_sheet_import).
+
+    A sheet whose total is above PointsSettings.sheet_confirmation_threshold is stored
+    PENDING (its rows without ledger entries) until a second manager confirms it (PAID) or
+    rejects it (REJECTED: nothing is ever paid; its people's days may come on another sheet)."""
+
+    class Status(models.TextChoices):
+        PAID = "paid", _("Paid")
+        PENDING = "pending", _("Awaiting a second manager")
+        REJECTED = "rejected", _("Rejected")
 
     file_name = models.CharField(_("file name"), max_length=200)
     fingerprint = models.CharField(
@@ -405,6 +438,14 @@ class VolunteerSheet(models.Model):
     imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     total_points = models.IntegerField(_("total points"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PAID,
+                              db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("confirmed or rejected by"), help_text=_("Empty for sheets paid at import."),
+    )
+    decided_at = models.DateTimeField(_("confirmed or rejected at"), null=True, blank=True)
+    decision_note = models.TextField(_("reason for rejecting"), blank=True)
 
     class Meta:
         verbose_name = _("volunteer sheet")
@@ -428,7 +469,10 @@ class VolunteerSheetRow(models.Model):
     # on rows imported before that.
     date = models.DateField(_("date"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    entry = models.OneToOneField(PointsEntry, on_delete=models.PROTECT, related_name="+", verbose_name=_("entry"))
+    # Empty while the sheet awaits a second manager's confirmation, and for ever when it was
+    # rejected.
+    entry = models.OneToOneField(PointsEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("entry"))
 
     class Meta:
         verbose_name = _("volunteer sheet row")

@@ -14,6 +14,8 @@ from points.models import (
     QCGroupMember,
     QCTopic,
     RationalisationProposal,
+    VolunteerSheet,
+    VolunteerSheetRow,
 )
 
 PERIODS = {"all": None, "7d": 7, "30d": 30, "90d": 90, "365d": 365}
@@ -108,6 +110,15 @@ def rationalisation_proposals_of(*, proposer) -> QuerySet[RationalisationProposa
 def rationalisation_pending() -> QuerySet[RationalisationProposal]:
     return (RationalisationProposal.objects.filter(status=RationalisationProposal.Status.SUBMITTED)
             .select_related("proposer").order_by("created_at", "pk"))
+
+
+def volunteer_sheets_pending() -> QuerySet[VolunteerSheet]:
+    """Volunteer sheets awaiting a second manager's confirmation, oldest first, with their
+    rows (employee loaded)."""
+    return (VolunteerSheet.objects.filter(status=VolunteerSheet.Status.PENDING)
+            .select_related("imported_by").prefetch_related(
+                Prefetch("rows", queryset=VolunteerSheetRow.objects.select_related("employee").order_by("line")))
+            .order_by("imported_at", "pk"))
 
 
 def qc_topics() -> QuerySet[QCTopic]:

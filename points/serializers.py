@@ -10,6 +10,8 @@ from points.models import (
     QCGroup,
     QCTopic,
     RationalisationProposal,
+    VolunteerSheet,
+    VolunteerSheetRow,
 )
 
 MSG_UNKNOWN_RULE = gettext_noop("Unknown rule.")
@@ -113,3 +115,28 @@ class QCGroupSerializer(serializers.ModelSerializer):
 
 class VolunteerSheetImportInput(serializers.Serializer):
     file = serializers.FileField()
+
+
+class VolunteerSheetRejectInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class VolunteerSheetRowSerializer(serializers.ModelSerializer):
+    employee = serializers.SlugRelatedField(slug_field="staff_id", read_only=True)
+
+    class Meta:
+        model = VolunteerSheetRow
+        fields = ["line", "employee", "date", "hours", "points", "note"]
+
+
+class VolunteerSheetSerializer(serializers.ModelSerializer):
+    imported_by = serializers.SlugRelatedField(slug_field="staff_id", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="staff_id", read_only=True, allow_null=True,
+                                              help_text="who confirmed or rejected it; null while pending or "
+                                                        "when it was paid at import")
+    rows = VolunteerSheetRowSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = VolunteerSheet
+        fields = ["id", "file_name", "status", "row_count", "total_points", "imported_by", "imported_at",
+                  "decided_by", "decided_at", "decision_note", "rows"]

@@ -3,15 +3,19 @@ other state change writes a PointsEvent through ``points_event_record``."""
 
 import hashlib
 import uuid
+from collections.abc import Callable
+from datetime import datetime, time
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts import roles
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from points import roles as points_roles
 from points.models import (
@@ -19,6 +23,7 @@ from points.models import (
     PointRule,
     PointsEntry,
     PointsEvent,
+    PointsSettings,
     QCGroup,
     QCGroupMember,
     QCTopic,
@@ -49,6 +54,7 @@ MSG_TOPIC_FULL = gettext_noop("This topic already has the maximum of %(max)s gro
 MSG_GROUP_SIZE = gettext_noop("A group needs %(min)s to %(max)s members; you named %(count)s.")
 MSG_UNKNOWN_STAFF = gettext_noop("Unknown staff ID: %(ids)s.")
 MSG_ALREADY_IN_GROUP = gettext_noop("Already in a group for this topic: %(ids)s.")
+MSG_NOT_QC_ELIGIBLE = gettext_noop("Only front-line CSRs may join a QC group; these staff IDs may not: %(ids)s.")
 MSG_GROUP_COMPLETED = gettext_noop("This group's topic is already completed.")
 MSG_SHEET_DUPLICATE = gettext_noop("This sheet was already imported as sheet #%(id)s on %(date)s (the same rows); "
                                    "nothing was paid again.")
@@ -59,6 +65,13 @@ MSG_TOKEN_TOO_LONG = gettext_noop("The form token is too long.")
 MAX_TOKEN_LENGTH = 64  # "manual:<token>" must fit PointsEntry.source
 MSG_SHEET_BUSY = gettext_noop("This sheet is being imported by somebody else right now.")
 MSG_SHEET_OWN_ROW = gettext_noop("%(staff_id)s is you: a row paying the importer is imported by another manager.")
+MSG_SHEET_ROW_PENDING = gettext_noop("%(staff_id)s on %(date)s is already on sheet #%(sheet)s, line %(line)s, "
+                                     "which awaits a second manager's confirmation.")
+MSG_SHEET_NOT_PENDING = gettext_noop("This sheet was already confirmed or rejected.")
+MSG_SHEET_OWN_IMPORT = gettext_noop("You imported this sheet: another manager confirms it.")
+MSG_SHEET_PAYS_YOU = gettext_noop("This sheet pays you (line %(line)s): another manager confirms it.")
+MSG_SHEET_ROW_PAID_SINCE = gettext_noop("%(staff_id)s on %(date)s (line %(line)s) was paid by another sheet since "
+                                        "this one was imported: reject it and import a corrected sheet.")
 
 
 class PointsError(ValidationFailedError):
@@ -202,6 +215,83 @@ def points_correct(*, employee, amount: int, by, reason: str, token: str | None 
     return entry
 
 
+# --- committee members' review points ------------------------------------------------
+
+# The rules paying committee members for reviewing (what the daily cap counts).
+REVIEW_RULES = (PointRule.COMMITTEE_KB_REVIEW, PointRule.COMMITTEE_CASE_REVIEW)
+
+
+def review_source(*, proposal_id: int, reviewer_id: int) -> str:
+    """The ledger source of a member's review points for one proposal (unique: paid once)."""
+    return f"review:{proposal_id}:{reviewer_id}"
+
+
+def review_points_paid_today(employee_ids) -> dict[int, int]:
+    """Review points (REVIEW_RULES, reversals not subtracted) paid to each of ``employee_ids``
+    since midnight Asia/Shanghai; employees paid none are missing from the dict."""
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    rows = (PointsEntry.objects.filter(employee_id__in=employee_ids, rule__code__in=REVIEW_RULES,
+                                       reverses__isnull=True, created_at__gte=midnight)
+            .values("employee_id").annotate(total=Sum("amount")).order_by())
+    return {row["employee_id"]: row["total"] for row in rows}
+
+
+@transaction.atomic
+def review_votes_pay(*, proposal, votes, rule_code: str, daily_cap: int) -> list[PointsEntry]:
+    """Pay the members who cast ``votes`` — the votes the committee's decision on
+    ``proposal`` followed (the approvals of an applied proposal, the rejections of a
+    rejected one) — the rule ``rule_code``'s default amount each, source
+    review_source(proposal, reviewer): exactly once per proposal and member.
+
+    A vote that would take its member's review points of the day (review_points_paid_today)
+    above ``daily_cap`` pays nothing, and a PointsEvent "review_points_capped" says so; an
+    inactive or missing rule pays nothing. The members' rows are locked (by id, after the
+    proposal the caller locked) while the day's points are counted, so two decisions at the
+    same moment cannot both fill the same member's last place. Returns the new entries."""
+    rule = PointRule.objects.filter(code=rule_code, active=True).first()
+    if rule is None or rule.default_amount is None or not votes:
+        return []
+    amount = rule.default_amount
+    reviewer_ids = sorted({vote.reviewer_id for vote in votes})
+    list(get_user_model().objects.select_for_update(no_key=True).filter(pk__in=reviewer_ids).order_by("pk")
+         .values_list("pk", flat=True))
+    paid = review_points_paid_today(reviewer_ids)
+    already = set(PointsEntry.objects.filter(
+        source__in=[review_source(proposal_id=proposal.pk, reviewer_id=pk) for pk in reviewer_ids])
+        .values_list("source", flat=True))
+    entries = []
+    for vote in votes:
+        source = review_source(proposal_id=proposal.pk, reviewer_id=vote.reviewer_id)
+        if source in already:
+            continue
+        already.add(source)
+        if paid.get(vote.reviewer_id, 0) + amount > daily_cap:
+            points_event_record(kind=PointsEvent.Kind.REVIEW_POINTS_CAPPED, actor=None, data={
+                "proposal": proposal.pk, "employee": vote.reviewer_id, "rule": rule.code, "amount": amount,
+                "paid_today": paid.get(vote.reviewer_id, 0), "daily_cap": daily_cap})
+            continue
+        entry = points_award(employee=vote.reviewer, rule_code=rule.code, source=source, amount=amount,
+                             note=f"#{proposal.pk} {proposal.kind}")
+        paid[vote.reviewer_id] = paid.get(vote.reviewer_id, 0) + entry.amount
+        entries.append(entry)
+    return entries
+
+
+def reviewer_reward(rule_code: str) -> Callable[[Any, list], None]:
+    """The on_decided hook of a review kind (review.registry.ProposalKind): the one place
+    that pays committee members for reviewing. A member is paid for a vote only when the
+    proposal was decided the way they voted, at the decision, within the daily cap of
+    ReviewSettings.review_points_daily_cap (review_votes_pay)."""
+
+    def on_decided(proposal, votes) -> None:
+        from review.models import ReviewSettings
+
+        review_votes_pay(proposal=proposal, votes=votes, rule_code=rule_code,
+                         daily_cap=ReviewSettings.current().review_points_daily_cap)
+
+    return on_decided
+
+
 # --- rationalisation proposals -------------------------------------------------------
 
 @transaction.atomic
@@ -293,6 +383,17 @@ def _staff_ids(raw: list[str] | str) -> list[str]:
     return seen
 
 
+def qc_member_eligible(user) -> bool:
+    """True when ``user`` may claim a QC topic or be named in a group: a front-line employee
+    (the CSR role's study permission) who does not publish and complete QC topics: whoever
+    confirms completion and pays the groups is never in one (a manager who also works as a
+    CSR included; a superuser holds every permission, so never)."""
+    if not user.is_active:
+        return False
+    held = user.get_user_permissions() | user.get_group_permissions()
+    return roles.STUDY in held and points_roles.MANAGE_QC_TOPICS not in held
+
+
 @transaction.atomic
 def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[str] | str) -> QCGroup:
     """``creator`` forms a group (themselves plus the named staff IDs) and claims the topic.
@@ -300,7 +401,8 @@ def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[
     The topic row is locked (SELECT … FOR UPDATE) while its groups are counted, so two
     last claims at the same moment cannot both get the last place. Raises
     QCTopic.DoesNotExist, PointsConflict (closed, full) or PointsError (group size, unknown
-    staff ID, somebody already in a group of this topic)."""
+    staff ID, somebody who is not a front-line CSR — qc_member_eligible, the creator
+    included — or already in a group of this topic)."""
     topic = QCTopic.objects.select_for_update().get(pk=topic_id)
     if topic.status != QCTopic.Status.OPEN:
         raise PointsConflict(_(MSG_TOPIC_CLOSED))
@@ -316,6 +418,9 @@ def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[
     unknown = [s for s in staff_ids if s not in users]
     if unknown:
         raise PointsError(_(MSG_UNKNOWN_STAFF) % {"ids": ", ".join(unknown)}, field="members")
+    ineligible = [s for s in staff_ids if not qc_member_eligible(users[s])]
+    if ineligible:
+        raise PointsError(_(MSG_NOT_QC_ELIGIBLE) % {"ids": ", ".join(ineligible)}, field="members")
     taken = list(QCGroupMember.objects.filter(topic=topic, employee__staff_id__in=staff_ids)
                  .values_list("employee__staff_id", flat=True))
     if taken:
@@ -388,7 +493,12 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
     volunteer_row_source(employee, date), unique in the ledger, so even two imports racing
     cannot pay one person's day twice. Two genuine rows for one person on one day (two
     shifts) must be added up into one row by the canteen. A row paying the importer is a
-    line error (MSG_SHEET_OWN_ROW): nobody pays themselves."""
+    line error (MSG_SHEET_OWN_ROW): nobody pays themselves.
+
+    A sheet whose total is above PointsSettings.sheet_confirmation_threshold is stored
+    PENDING and pays nothing (its rows have no entry) until another manager confirms it
+    (volunteer_sheet_confirm) or rejects it (volunteer_sheet_reject); its people's days count
+    as taken meanwhile (MSG_SHEET_ROW_PENDING)."""
     if not imported_by.has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS):
         raise PointsPermissionDenied
     rule = _rule(PointRule.VOLUNTEER_SHEET)
@@ -409,41 +519,115 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
     if own:
         raise VolunteerSheetRejected(own)
     _refuse_paid_rows(rows)
+    total = sum(r.points for r in rows)
+    threshold = PointsSettings.current().sheet_confirmation_threshold
+    status = VolunteerSheet.Status.PENDING if total > threshold else VolunteerSheet.Status.PAID
     try:
         with transaction.atomic():
             sheet = VolunteerSheet.objects.create(
                 file_name=file_name[:200], fingerprint=fingerprint, sha256=hashlib.sha256(content).hexdigest(),
-                imported_by=imported_by, row_count=len(rows), total_points=sum(r.points for r in rows))
+                imported_by=imported_by, row_count=len(rows), total_points=total, status=status)
     except IntegrityError:
         raise PointsConflict(_(MSG_SHEET_BUSY)) from None
-    for row in rows:
-        entry = points_award(employee=row.employee, rule_code=PointRule.VOLUNTEER_SHEET,
-                             source=volunteer_row_source(employee_id=row.employee.pk, day=row.date),
-                             amount=row.points, granted_by=imported_by, note=row.note or file_name)
-        try:
-            with transaction.atomic():
-                VolunteerSheetRow.objects.create(sheet=sheet, line=row.line, employee=row.employee, hours=row.hours,
-                                                 points=row.points, date=row.date, note=row.note, entry=entry)
-        except IntegrityError:  # points_award returned the entry a concurrent import wrote
-            raise PointsConflict(_(MSG_SHEET_ROW_PAID_MEANWHILE)) from None
+    if status == VolunteerSheet.Status.PENDING:
+        VolunteerSheetRow.objects.bulk_create([
+            VolunteerSheetRow(sheet=sheet, line=row.line, employee=row.employee, hours=row.hours, points=row.points,
+                              date=row.date, note=row.note) for row in rows])
+    else:
+        for row in rows:
+            entry = points_award(employee=row.employee, rule_code=PointRule.VOLUNTEER_SHEET,
+                                 source=volunteer_row_source(employee_id=row.employee.pk, day=row.date),
+                                 amount=row.points, granted_by=imported_by, note=row.note or file_name)
+            try:
+                with transaction.atomic():
+                    VolunteerSheetRow.objects.create(sheet=sheet, line=row.line, employee=row.employee,
+                                                     hours=row.hours, points=row.points, date=row.date,
+                                                     note=row.note, entry=entry)
+            except IntegrityError:  # points_award returned the entry a concurrent import wrote
+                raise PointsConflict(_(MSG_SHEET_ROW_PAID_MEANWHILE)) from None
     points_event_record(kind=PointsEvent.Kind.SHEET_IMPORTED, actor=imported_by,
-                        data={"sheet": sheet.pk, "rows": len(rows), "points": sheet.total_points})
+                        data={"sheet": sheet.pk, "rows": len(rows), "points": sheet.total_points,
+                              "status": status, "threshold": threshold})
+    return sheet
+
+
+def _pending_sheet(*, sheet_id: int, by) -> VolunteerSheet:
+    """The sheet ``sheet_id`` locked (SELECT … FOR UPDATE: a second confirm or reject waits,
+    then finds it decided) and still pending. Raises PointsPermissionDenied,
+    VolunteerSheet.DoesNotExist or PointsConflict (already decided)."""
+    if not by.has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS):
+        raise PointsPermissionDenied
+    sheet = VolunteerSheet.objects.select_for_update().get(pk=sheet_id)
+    if sheet.status != VolunteerSheet.Status.PENDING:
+        raise PointsConflict(_(MSG_SHEET_NOT_PENDING), code="sheet_decided")
+    return sheet
+
+
+@transaction.atomic
+def volunteer_sheet_confirm(*, sheet_id: int, by) -> VolunteerSheet:
+    """A second manager confirms a pending sheet: each row is paid (source
+    volunteer_row_source, granted by ``by``) and the sheet becomes PAID, exactly once — the
+    sheet row is locked, so a double click or two managers at once pay it once (the second
+    gets PointsConflict). Nobody confirms a sheet they imported or that pays them
+    (PointsPermissionDenied with the message)."""
+    sheet = _pending_sheet(sheet_id=sheet_id, by=by)
+    if sheet.imported_by_id == by.pk:
+        raise PointsPermissionDenied(_(MSG_SHEET_OWN_IMPORT))
+    rows = list(sheet.rows.select_related("employee").order_by("line"))
+    own = next((row for row in rows if row.employee_id == by.pk), None)
+    if own is not None:
+        raise PointsPermissionDenied(_(MSG_SHEET_PAYS_YOU) % {"line": own.line})
+    for row in rows:
+        source = volunteer_row_source(employee_id=row.employee_id, day=row.date)
+        if PointsEntry.objects.filter(source=source).exists():  # two pending sheets raced at import
+            raise PointsConflict(_(MSG_SHEET_ROW_PAID_SINCE) % {
+                "staff_id": row.employee.staff_id, "date": row.date.isoformat(), "line": row.line})
+        row.entry = points_award(employee=row.employee, rule_code=PointRule.VOLUNTEER_SHEET, source=source,
+                                 amount=row.points, granted_by=by, note=row.note or sheet.file_name)
+        row.save(update_fields=["entry"])
+    sheet.status = VolunteerSheet.Status.PAID
+    sheet.decided_by = by
+    sheet.decided_at = timezone.now()
+    sheet.save(update_fields=["status", "decided_by", "decided_at"])
+    points_event_record(kind=PointsEvent.Kind.SHEET_CONFIRMED, actor=by, data={
+        "sheet": sheet.pk, "rows": len(rows), "points": sheet.total_points, "imported_by": sheet.imported_by_id,
+        "entries": [row.entry_id for row in rows]})
+    return sheet
+
+
+@transaction.atomic
+def volunteer_sheet_reject(*, sheet_id: int, by, reason: str) -> VolunteerSheet:
+    """A manager rejects a pending sheet (the importer may withdraw their own): nothing is
+    paid, ever; its people's days may come on a corrected sheet. A reason is required."""
+    if not (reason or "").strip():
+        raise PointsError(_(MSG_REASON_REQUIRED), field="reason")
+    sheet = _pending_sheet(sheet_id=sheet_id, by=by)
+    sheet.status = VolunteerSheet.Status.REJECTED
+    sheet.decided_by = by
+    sheet.decided_at = timezone.now()
+    sheet.decision_note = reason.strip()
+    sheet.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    points_event_record(kind=PointsEvent.Kind.SHEET_REJECTED, actor=by, data={
+        "sheet": sheet.pk, "points": sheet.total_points, "reason": sheet.decision_note})
     return sheet
 
 
 def _refuse_paid_rows(rows) -> None:
-    """VolunteerSheetRejected naming every row whose person and day an earlier sheet paid."""
+    """VolunteerSheetRejected naming every row whose person and day an earlier sheet paid
+    or is waiting to pay (rows of rejected sheets do not count)."""
     paid = {
         (row.employee_id, row.date): row
         for row in VolunteerSheetRow.objects.filter(
-            employee_id__in={r.employee.pk for r in rows}, date__in={r.date for r in rows}).only(
-            "employee_id", "date", "sheet_id", "line")
+            employee_id__in={r.employee.pk for r in rows}, date__in={r.date for r in rows})
+        .exclude(sheet__status=VolunteerSheet.Status.REJECTED)
+        .select_related("sheet").only("employee_id", "date", "sheet_id", "line", "sheet__status")
     }
     errors = []
     for row in rows:
         earlier = paid.get((row.employee.pk, row.date))
         if earlier is not None:
-            errors.append((row.line, _(MSG_SHEET_ROW_PAID) % {
+            message = MSG_SHEET_ROW_PENDING if earlier.sheet.status == VolunteerSheet.Status.PENDING else MSG_SHEET_ROW_PAID
+            errors.append((row.line, _(message) % {
                 "staff_id": row.staff_id, "date": row.date.isoformat(), "sheet": earlier.sheet_id,
                 "line": earlier.line}))
     if errors:

@@ -16,4 +16,6 @@ urlpatterns = [
     path("qc/<int:pk>/claim/", views.topic_claim, name="topic_claim"),
     path("qc/groups/<int:pk>/complete/", views.group_complete, name="group_complete"),
     path("volunteer/", views.volunteer_import, name="volunteer_import"),
+    path("volunteer/<int:pk>/confirm/", views.volunteer_confirm, name="volunteer_confirm"),
+    path("volunteer/<int:pk>/reject/", views.volunteer_reject, name="volunteer_reject"),
 ]

@@ -15,6 +15,7 @@ from points import selectors, services
 from points.charts import cumulative_svg
 from points.forms import (
     ClaimForm,
+    DecisionReasonForm,
     HistoryFilterForm,
     JudgeForm,
     LeaderboardFilterForm,
@@ -22,7 +23,14 @@ from points.forms import (
     TopicForm,
     VolunteerUploadForm,
 )
-from points.models import PointRule, QCGroup, QCTopic, RationalisationProposal, VolunteerSheet
+from points.models import (
+    PointRule,
+    PointsSettings,
+    QCGroup,
+    QCTopic,
+    RationalisationProposal,
+    VolunteerSheet,
+)
 
 PER_PAGE = 50
 LEADERBOARD_SIZE = 50
@@ -149,7 +157,8 @@ def topic_detail(request, pk: int):
     in_a_group = any(m.employee_id == request.user.pk for g in groups for m in g.members.all())
     return render(request, "points/topic_detail.html", {
         "topic": topic, "groups": groups, "form": ClaimForm(),
-        "can_claim": topic.status == QCTopic.Status.OPEN and len(groups) < topic.max_groups and not in_a_group,
+        "can_claim": topic.status == QCTopic.Status.OPEN and len(groups) < topic.max_groups and not in_a_group
+        and services.qc_member_eligible(request.user),
         "can_manage": request.user.has_perm(points_roles.MANAGE_QC_TOPICS),
     })
 
@@ -202,13 +211,68 @@ def volunteer_import(request):
             form_error(form, exc)
             status = 400
         else:
-            messages.success(request, _("Imported %(rows)s rows, %(points)s points.") % {
-                "rows": sheet.row_count, "points": sheet.total_points})
+            if sheet.status == VolunteerSheet.Status.PENDING:
+                messages.warning(request, _(
+                    "Imported %(rows)s rows, %(points)s points: above %(threshold)s points in total, the sheet "
+                    "pays nothing until another manager confirms it.") % {
+                    "rows": sheet.row_count, "points": sheet.total_points,
+                    "threshold": PointsSettings.current().sheet_confirmation_threshold})
+            else:
+                messages.success(request, _("Imported %(rows)s rows, %(points)s points.") % {
+                    "rows": sheet.row_count, "points": sheet.total_points})
             return redirect("points:volunteer_import")
     elif request.method == "POST":
         status = 400
-    sheets = VolunteerSheet.objects.select_related("imported_by")[:PER_PAGE]
-    max_points = PointRule.objects.filter(code=PointRule.VOLUNTEER_SHEET).values_list("max_amount", flat=True).first()
-    return render(request, "points/volunteer_import.html",
-                  {"form": form, "line_errors": line_errors, "sheets": sheets, "max_points": max_points},
+    return render(request, "points/volunteer_import.html", _volunteer_context(request, form=form,
+                                                                            line_errors=line_errors),
                   status=status)
+
+
+def _confirm_refusal(sheet: VolunteerSheet, user) -> str:
+    """Why ``user`` may not confirm ``sheet`` (the service's message), "" when they may."""
+    if sheet.imported_by_id == user.pk:
+        return _(services.MSG_SHEET_OWN_IMPORT)
+    own = next((row for row in sheet.rows.all() if row.employee_id == user.pk), None)
+    return _(services.MSG_SHEET_PAYS_YOU) % {"line": own.line} if own else ""
+
+
+def _volunteer_context(request, **extra) -> dict:
+    max_points = PointRule.objects.filter(code=PointRule.VOLUNTEER_SHEET).values_list("max_amount", flat=True).first()
+    return {
+        "form": VolunteerUploadForm(), "line_errors": [], **extra,
+        "sheets": VolunteerSheet.objects.select_related("imported_by", "decided_by")[:PER_PAGE],
+        "pending": [(sheet, _confirm_refusal(sheet, request.user)) for sheet in selectors.volunteer_sheets_pending()],
+        "threshold": PointsSettings.current().sheet_confirmation_threshold,
+        "max_points": max_points, "reason_form": DecisionReasonForm(),
+    }
+
+
+@require_POST
+@permission_required(points_roles.IMPORT_VOLUNTEER_SHEETS, raise_exception=True)
+def volunteer_confirm(request, pk: int):
+    """A second manager confirms a pending sheet: its rows are paid."""
+    sheet = get_object_or_404(VolunteerSheet, pk=pk)
+    try:
+        services.volunteer_sheet_confirm(sheet_id=sheet.pk, by=request.user)
+    except AppError as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, _("Sheet #%(id)s confirmed: %(points)s points paid.") % {
+            "id": sheet.pk, "points": sheet.total_points})
+    return redirect("points:volunteer_import")
+
+
+@require_POST
+@permission_required(points_roles.IMPORT_VOLUNTEER_SHEETS, raise_exception=True)
+def volunteer_reject(request, pk: int):
+    """Reject a pending sheet with a reason: nothing is paid."""
+    sheet = get_object_or_404(VolunteerSheet, pk=pk)
+    form = DecisionReasonForm(request.POST)
+    try:
+        services.volunteer_sheet_reject(sheet_id=sheet.pk, by=request.user,
+                                        reason=form.data.get("reason", ""))
+    except AppError as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, _("Sheet #%(id)s rejected: nothing was paid.") % {"id": sheet.pk})
+    return redirect("points:volunteer_import")

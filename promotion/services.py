@@ -63,6 +63,7 @@ MSG_HAS_MENTOR = gettext_noop("%(name)s already has a mentor.")
 MSG_MENTOR_FULL = gettext_noop("%(name)s already mentors %(count)s apprentices, the most allowed at a time.")
 MSG_ENDED = gettext_noop("This mentorship has already ended.")
 MSG_REASON = gettext_noop("Give a reason.")
+MSG_MEDAL_SELF = gettext_noop("You cannot award a medal to yourself: another manager awards it.")
 
 
 class PromotionError(ValidationFailedError):
@@ -437,9 +438,12 @@ def mentorship_end(*, mentorship_id: int, by) -> Mentorship:
 
 @transaction.atomic
 def medal_award(*, medal: Medal, employee, by, reason: str) -> MedalAward:
-    """A manager awards a medal to an outstanding contributor (reason required)."""
+    """A manager awards a medal to an outstanding contributor (reason required) — never to
+    themselves (PromotionPermissionDenied with MSG_MEDAL_SELF)."""
     if not by.has_perm(AWARD_MEDALS):
         raise PromotionPermissionDenied
+    if employee.pk == by.pk:
+        raise PromotionPermissionDenied(_(MSG_MEDAL_SELF))
     if not (reason or "").strip():
         raise PromotionError(_(MSG_REASON), field="reason")
     award = MedalAward.objects.create(medal=medal, employee=employee, awarded_by=by, reason=reason.strip())

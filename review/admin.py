@@ -14,7 +14,7 @@ from review.models import (
 @admin.register(ReviewSettings)
 class ReviewSettingsAdmin(admin.ModelAdmin):
     list_display = ["__str__", "approvals_required", "rejections_to_close", "applicant_min_level",
-                    "applicant_min_pass_rate"]
+                    "applicant_min_pass_rate", "review_points_daily_cap"]
 
 
 class VoteInline(admin.TabularInline):

@@ -31,8 +31,9 @@ OPEN_NEW = ("HB0003", "5G消息介绍", "5G消息 富媒体短信",
 
 def load(*, stdout) -> None:
     users = {u.staff_id: u for u in User.objects.filter(staff_id__in=MEMBERS + ["HB0002", "HB0003", "HB0004"])}
-    appointer = users["HB9201"]
     for staff_id in MEMBERS:
+        # Nobody appoints themselves: HB9201 is appointed by HB9202, everyone else by HB9201.
+        appointer = users["HB9202" if staff_id == "HB9201" else "HB9201"]
         if not CommitteeMembership.objects.filter(member=users[staff_id], active=True).exists():
             committee_member_appoint(member=users[staff_id], appointed_by=appointer)
 

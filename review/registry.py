@@ -8,7 +8,8 @@ review itself "committee_application"):
                           apply=..., current_version=..., render_diff=..., ...))
 
 The review engine calls these hooks; it never imports the owning app's models, and it pays
-nobody: rewards are the owning app's policy (on_voted / on_applied).
+nobody: rewards are the owning app's policy (on_applied for the proposer, on_decided for the
+members whose votes the decision followed).
 """
 
 from collections.abc import Callable
@@ -63,7 +64,8 @@ class ProposalKind:
     # Hooks of the owning app, called by the engine INSIDE its transaction (the proposal row
     # is locked), so what they write commits or rolls back with the decision. Rewards live
     # here, never in the engine: the owning app pays through points.services.
-    # on_voted(proposal, vote_event): after every vote (approve or reject) was recorded.
+    # on_voted(proposal, vote_event): after every vote (approve or reject) was recorded. Not
+    # for rewards: a vote is paid only once the committee decided the way it went (on_decided).
     on_voted: Callable[[Any, Any], None] | None = None
     # on_applied(proposal, approvals): after the proposal was applied; ``approvals`` are its
     # approving Vote rows in voting order, each with its validated ``extra`` data.
@@ -75,6 +77,13 @@ class ProposalKind:
     # its detail page — for kinds whose content must not be examined later (a case that
     # becomes a test case: casebase records the exposure so no exam draws it for ``user``).
     on_viewed: Callable[[Any, Any], None] | None = None
+    # on_decided(proposal, votes): after the committee decided the proposal, with the votes
+    # the decision followed, in voting order — applied: the approvals (after on_applied);
+    # rejected by the rejection threshold: the rejections. Never called for a proposal
+    # withdrawn by its proposer or gone stale (nobody's judgement was followed). The
+    # reviewers' rewards live here (points.services.reviewer_reward), in the same
+    # transaction as the decision.
+    on_decided: Callable[[Any, list], None] | None = None
     # Whether the proposer's decided proposals of this kind count in their revision pass rate
     # (committee eligibility: "KB revisions and case creations/revisions"). Applications
     # (quality-case review, committee membership) do not.

@@ -63,6 +63,13 @@ def approvals(proposal: Proposal) -> list[Vote]:
                 .order_by("created_at", "pk"))
 
 
+def rejections(proposal: Proposal) -> list[Vote]:
+    """The rejecting votes on ``proposal`` in voting order (reviewer loaded): what
+    on_decided receives when the rejections closed it."""
+    return list(proposal.votes.filter(decision=Vote.Decision.REJECT).select_related("reviewer")
+                .order_by("created_at", "pk"))
+
+
 def approval_extras(proposal: Proposal) -> list[dict]:
     """The non-empty ``extra`` data of the approving votes on ``proposal`` (see
     ProposalKind.vote_form), in voting order; [] when the kind asks for none."""

@@ -32,7 +32,7 @@ from review.models import (
     ReviewSettings,
     Vote,
 )
-from review.selectors import approvals, committee_eligibility, is_committee_member
+from review.selectors import approvals, committee_eligibility, is_committee_member, rejections
 
 
 class ReviewError(ValidationFailedError):
@@ -74,6 +74,7 @@ MSG_RECUSED = gettext_noop("You cannot vote on this proposal: it rewards you or 
 MSG_ALREADY_MEMBER = gettext_noop("You are already a committee member.")
 MSG_PENDING_APPLICATION = gettext_noop("You already have a pending application.")
 MSG_APPLICATION_REASON = gettext_noop("Application to join the review committee.")
+MSG_APPOINT_SELF = gettext_noop("You cannot appoint yourself: another operations manager appoints you.")
 
 
 def review_event_record(
@@ -208,6 +209,8 @@ def _apply(proposal: Proposal) -> None:
     )
     if kind.on_applied is not None:
         kind.on_applied(proposal, approving)
+    if kind.on_decided is not None:
+        kind.on_decided(proposal, approving)
     # Other open proposals on the same target were written against an older version now:
     # ask their proposers to rebase at once instead of letting reviewers vote on them.
     if proposal.target_id is not None:
@@ -252,8 +255,9 @@ def proposal_vote(
     ``extra``: for kinds with a ``vote_form``, the fields an approving member fills in; they
     are validated by that form (VoteExtraInvalid with its field messages) and stored on the
     vote (Vote.extra) and in its event. The kind's on_voted hook runs after the vote is
-    recorded, its on_applied hook when this vote applies the proposal (both inside this
-    transaction: rewards are paid with the decision or not at all).
+    recorded, its on_applied hook when this vote applies the proposal, its on_decided hook
+    with the votes the decision followed when this vote applies or rejects it (all inside
+    this transaction: rewards are paid with the decision or not at all).
 
     The proposal's target row and then the proposal row are locked (_lock_for_decision) for
     the whole decision, so concurrent approvals — of this proposal or of a sibling on the
@@ -302,6 +306,8 @@ def proposal_vote(
         review_event_record(kind=ReviewEvent.Kind.REJECTED, proposal=proposal, subject=proposal.proposer,
                             data={"rejections": counts["reject"]})
         _closed(proposal)
+        if kind is not None and kind.on_decided is not None:
+            kind.on_decided(proposal, rejections(proposal))
     return vote
 
 
@@ -343,10 +349,14 @@ def _add_membership(*, member, by, source: str) -> CommitteeMembership:
 @retry_on_deadlock
 @transaction.atomic
 def committee_member_appoint(*, member, appointed_by) -> CommitteeMembership:
-    """An operations manager appoints ``member`` (who joins the Reviewer group). A pending
-    application of ``member`` lapses (its proposal is marked stale: nothing left to decide)."""
+    """An operations manager appoints ``member`` (who joins the Reviewer group) — never
+    themselves (committee members are paid for reviewing: ReviewPermissionDenied with
+    MSG_APPOINT_SELF). A pending application of ``member`` lapses (its proposal is marked
+    stale: nothing left to decide)."""
     if not appointed_by.has_perm(roles.MANAGE_OPERATIONS):
         raise ReviewPermissionDenied(_("Only operations managers may appoint committee members."))
+    if member.pk == appointed_by.pk:
+        raise ReviewPermissionDenied(_(MSG_APPOINT_SELF))
     if not member.is_active:
         raise ReviewError(_("Inactive employees cannot join the committee."))
     membership = _add_membership(member=member, by=appointed_by, source=CommitteeMembership.Source.APPOINTED)

@@ -87,7 +87,7 @@ def test_rationalisation_create_and_judge(api, csr, training_manager):
 def test_qc_topic_list_claim_and_complete(api, csr, training_manager):
     # given
     topic = QCTopicFactory(points_per_member=25)
-    a, b = UserFactory(), UserFactory()
+    a, b = UserFactory(roles=["CSR"]), UserFactory(roles=["CSR"])
     api.force_authenticate(csr)
     # when
     listed = api.get(reverse("api-points-qc-topics")).json()

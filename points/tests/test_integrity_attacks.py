@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from points import services
-from points.models import PointsEntry, VolunteerSheet
+from points.models import PointsEntry, QCGroup, QCGroupMember, VolunteerSheet
 from points.tests.factories import QCTopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,12 +68,13 @@ def test_a_manager_cannot_reverse_a_deduction_of_their_own():
 
 
 def test_a_manager_cannot_complete_a_qc_topic_of_a_group_they_are_in(api):
-    # given: a QC group with the manager among its members
+    # given: a QC group with a manager among its members (formed before only CSRs could join)
     manager = manager_who_is_a_csr()
     topic = QCTopicFactory(points_per_member=25)
     a, b = UserFactory(roles=["CSR"]), UserFactory(roles=["CSR"])
-    group = services.qc_group_claim(topic_id=topic.pk, creator=manager, name="A组", member_staff_ids=[a.staff_id,
-                                                                                                       b.staff_id])
+    group = QCGroup.objects.create(topic=topic, name="A组", created_by=a)
+    for member in (manager, a, b):
+        QCGroupMember.objects.create(group=group, topic=topic, employee=member)
     # when / then: the service and the API refuse; another manager completes it
     with pytest.raises(PermissionDenied):
         services.qc_group_complete(group_id=group.pk, by=manager)
@@ -81,3 +82,65 @@ def test_a_manager_cannot_complete_a_qc_topic_of_a_group_they_are_in(api):
     assert api.post(reverse("api-points-qc-complete", args=[group.pk])).status_code == 403
     assert not PointsEntry.objects.exists()
     assert len(services.qc_group_complete(group_id=group.pk, by=UserFactory(roles=["Training manager"]))) == 3
+
+
+# --- QC groups are for front-line CSRs ------------------------------------------------------
+
+def not_eligible_message(*people) -> str:
+    return ("Only front-line CSRs may join a QC group; these staff IDs may not: "
+            + ", ".join(p.staff_id for p in people) + ".")
+
+
+@pytest.mark.parametrize("roles", [["Operations manager"], ["CSR", "Operations manager"], ["Training manager"],
+                                   ["CSR", "Training manager"], ["HR"], ["Team leader"], []])
+def test_only_csrs_may_claim_a_qc_topic(roles):
+    # given
+    topic = QCTopicFactory()
+    claimer = UserFactory(roles=roles)
+    a, b = UserFactory(roles=["CSR"]), UserFactory(roles=["CSR"])
+    # when / then
+    with pytest.raises(services.PointsError) as exc:
+        services.qc_group_claim(topic_id=topic.pk, creator=claimer, name="", member_staff_ids=[a.staff_id, b.staff_id])
+    assert exc.value.fields == {"members": [not_eligible_message(claimer)]}
+    assert not QCGroup.objects.exists()
+
+
+def test_a_csr_cannot_name_managers_or_other_roles_as_members():
+    # given
+    topic = QCTopicFactory()
+    creator, colleague = UserFactory(roles=["CSR"]), UserFactory(roles=["CSR", "Reviewer"])
+    manager, hr = manager_who_is_a_csr(), UserFactory(roles=["HR"])
+    # when / then: the message names every staff ID that may not join, in the order given
+    with pytest.raises(services.PointsError) as exc:
+        services.qc_group_claim(topic_id=topic.pk, creator=creator, name="",
+                                member_staff_ids=[colleague.staff_id, manager.staff_id, hr.staff_id])
+    assert exc.value.fields == {"members": [not_eligible_message(manager, hr)]}
+    assert not QCGroup.objects.exists()
+    # and CSRs (a committee member among them) form the group
+    group = services.qc_group_claim(topic_id=topic.pk, creator=creator, name="",
+                                    member_staff_ids=[colleague.staff_id, UserFactory(roles=["CSR"]).staff_id])
+    assert group.members.count() == 3
+
+
+def test_the_claim_page_and_api_refuse_a_manager_with_the_field_message(client, api):
+    # given
+    topic = QCTopicFactory()
+    manager = manager_who_is_a_csr()
+    a, b = UserFactory(roles=["CSR"]), UserFactory(roles=["CSR"])
+    message = not_eligible_message(manager)
+    # when / then: the API answers 400 with the message on "members"
+    api.force_authenticate(manager)
+    response = api.post(reverse("api-points-qc-claim", args=[topic.pk]),
+                        {"members": [a.staff_id, b.staff_id]}, format="json")
+    assert response.status_code == 400 and response.json()["fields"] == {"members": [message]}
+    # the page shows no claim form to the manager and refuses a forged post with the message
+    client.force_login(manager)
+    page = client.get(reverse("points:topic_detail", args=[topic.pk])).content.decode()
+    assert 'id="claim-form"' not in page
+    response = client.post(reverse("points:topic_claim", args=[topic.pk]),
+                           {"name": "", "members": f"{a.staff_id} {b.staff_id}"}, follow=True)
+    assert message in response.content.decode()
+    assert not QCGroup.objects.exists()
+    # while a CSR sees the form
+    client.force_login(a)
+    assert 'id="claim-form"' in client.get(reverse("points:topic_detail", args=[topic.pk])).content.decode()

@@ -1,8 +1,14 @@
 """Rewards of the review kinds: the owning apps' hooks pay proposers the amount the approving
-members chose (lower median, within the rule's current range) and reviewers per vote."""
+members chose (lower median, within the rule's current range) and reviewers for the votes the
+committee's decision followed, within a daily cap."""
+
+import threading
 
 import pytest
+import time_machine
+from django.db import connection, connections
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
@@ -10,11 +16,11 @@ from casebase import services as case_services
 from casebase.tests.factories import CaseFactory, category, sample_tree
 from knowledgebase.models import Entry
 from points import selectors
-from points.models import PointRule, PointsEntry
+from points.models import PointRule, PointsEntry, PointsEvent
 from review import registry
 from review import services as review_services
-from review.models import Proposal, ReviewEvent, ReviewSettings
-from review.selectors import approvals
+from review.models import Proposal, ReviewSettings
+from review.selectors import approvals, rejections
 from review.tests.factories import RevisionProposalFactory, committee_member
 
 pytestmark = pytest.mark.django_db
@@ -169,9 +175,8 @@ def test_replaying_the_hooks_for_the_same_votes_pays_nothing_more():
     before = PointsEntry.objects.count()
     kind = registry.get_kind(proposal.kind)
     # when: every hook replayed (a retried task, a back-fill)
-    for event in ReviewEvent.objects.filter(proposal=proposal, kind="voted"):
-        kind.on_voted(proposal, event)
     kind.on_applied(proposal, approvals(proposal))
+    kind.on_decided(proposal, approvals(proposal))
     # then
     assert PointsEntry.objects.count() == before == 4
     assert selectors.points_balance(proposal.proposer) == 4
@@ -183,6 +188,8 @@ def test_a_second_vote_by_the_same_member_pays_nothing():
     vote(proposal, member)
     with pytest.raises(review_services.ReviewConflict):
         vote(proposal, member)
+    vote(proposal, committee_member())
+    vote(proposal, committee_member())
     assert selectors.points_balance(member) == 5
 
 
@@ -197,15 +204,14 @@ def test_rejected_proposal_pays_reviewers_but_not_the_proposer():
     assert [selectors.points_balance(m) for m in members] == [5, 5]
 
 
-def test_stale_proposal_pays_reviewers_but_not_the_proposer():
+def test_a_stale_proposal_pays_neither_the_reviewers_nor_the_proposer():
     proposal = RevisionProposalFactory()
     Entry.objects.filter(pk=proposal.target_id).update(version=5)
     for member in [committee_member() for _ in range(3)]:
         vote(proposal, member)
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.STALE
-    assert selectors.points_balance(proposal.proposer) == 0
-    assert PointsEntry.objects.count() == 3
+    assert not PointsEntry.objects.exists()
 
 
 def test_an_inactive_rule_pays_nothing_and_does_not_block_the_decision():
@@ -302,3 +308,150 @@ def test_voting_on_a_committee_application_pays_nobody():
     application.refresh_from_db()
     assert application.status == "accepted"
     assert not PointsEntry.objects.exists()
+
+
+# --- review points: only for votes the decision followed, within a daily cap ---------------
+
+def test_no_review_points_are_paid_while_the_proposal_is_open():
+    # given / when: two approvals and one rejection, not yet decided
+    proposal = RevisionProposalFactory()
+    for member in [committee_member(), committee_member()]:
+        vote(proposal, member)
+    vote(proposal, committee_member(), decision="reject", comment="不准确")
+    # then
+    assert Proposal.objects.get(pk=proposal.pk).status == Proposal.Status.OPEN
+    assert not PointsEntry.objects.exists()
+
+
+def test_an_applied_proposal_pays_its_approvers_and_not_the_member_who_rejected_it():
+    # given
+    proposal = RevisionProposalFactory()
+    dissenter, approvers = committee_member(), [committee_member() for _ in range(3)]
+    # when
+    vote(proposal, dissenter, decision="reject", comment="不准确")
+    for member in approvers:
+        vote(proposal, member)
+    # then
+    assert Proposal.objects.get(pk=proposal.pk).status == Proposal.Status.APPLIED
+    assert selectors.points_balance(dissenter) == 0
+    assert [selectors.points_balance(m) for m in approvers] == [5, 5, 5]
+
+
+def test_a_rejected_proposal_pays_its_rejecters_and_not_the_member_who_approved_it():
+    # given
+    proposal = RevisionProposalFactory()
+    approver, rejecters = committee_member(), [committee_member(), committee_member()]
+    # when
+    vote(proposal, approver)
+    for member in rejecters:
+        vote(proposal, member, decision="reject", comment="不准确")
+    # then
+    assert Proposal.objects.get(pk=proposal.pk).status == Proposal.Status.REJECTED
+    assert selectors.points_balance(approver) == 0
+    assert [selectors.points_balance(m) for m in rejecters] == [5, 5]
+    assert [e.source for e in PointsEntry.objects.order_by("pk")] == [
+        f"review:{proposal.pk}:{m.pk}" for m in rejecters]
+
+
+def test_votes_on_a_withdrawn_proposal_pay_nothing():
+    proposal = RevisionProposalFactory()
+    vote(proposal, committee_member())
+    vote(proposal, committee_member(), decision="reject", comment="不准确")
+    review_services.proposal_withdraw(proposal_id=proposal.pk, user=proposal.proposer)
+    assert not PointsEntry.objects.exists()
+
+
+def test_two_members_rejecting_each_others_junk_earn_at_most_the_daily_cap():
+    # given: the farming attack — members take turns proposing junk the others reject
+    members = [committee_member() for _ in range(3)]
+    assert ReviewSettings.current().review_points_daily_cap == 50
+    # when: 18 junk proposals a day, each rejected by the two other members (12 votes each)
+    with time_machine.travel("2026-05-06 09:00 +0800", tick=False):
+        for n in range(18):
+            proposer = members[n % 3]
+            proposal = RevisionProposalFactory(proposer=proposer)
+            for member in members:
+                if member != proposer:
+                    vote(proposal, member, decision="reject", comment="垃圾")
+    # then: each member got 10 rejections paid (50 points), the other 2 were recorded as capped
+    assert [selectors.points_balance(m) for m in members] == [50, 50, 50]
+    capped = PointsEvent.objects.filter(kind="review_points_capped")
+    assert capped.count() == 3 * 2
+    assert {e.data["daily_cap"] for e in capped} == {50}
+    # and the next day (Asia/Shanghai) pays again
+    with time_machine.travel("2026-05-07 00:01 +0800", tick=False):
+        proposal = RevisionProposalFactory(proposer=members[0])
+        for member in members[1:]:
+            vote(proposal, member, decision="reject", comment="垃圾")
+    assert [selectors.points_balance(m) for m in members] == [50, 55, 55]
+
+
+@pytest.mark.parametrize(("cap", "paid"), [(0, 0), (19, 0), (20, 20), (39, 20), (40, 40), (41, 40)])
+def test_the_daily_cap_is_read_from_the_review_settings(cap, paid):
+    # given: an admin set the cap; two case reviews (20 each) the same day
+    ReviewSettings.objects.filter(pk=1).update(review_points_daily_cap=cap)
+    member = committee_member()
+    # when
+    with time_machine.travel("2026-05-06 23:00 +0800", tick=False):
+        for _ in range(2):
+            proposal = new_case(colleague())
+            vote(proposal, member, decision="reject", comment="不典型")
+            vote(proposal, committee_member(), decision="reject", comment="不典型")
+    # then
+    assert selectors.points_balance(member) == paid
+
+
+def test_the_daily_cap_has_a_maximum_in_admin():
+    from django.core.exceptions import ValidationError
+
+    settings_row = ReviewSettings.current()
+    settings_row.review_points_daily_cap = 1001
+    with pytest.raises(ValidationError) as exc:
+        settings_row.full_clean()
+    assert list(exc.value.message_dict) == ["review_points_daily_cap"]
+
+
+def test_replaying_the_decision_hook_for_a_rejected_proposal_pays_nothing_more():
+    proposal = RevisionProposalFactory()
+    for member in [committee_member(), committee_member()]:
+        vote(proposal, member, decision="reject", comment="不准确")
+    registry.get_kind(proposal.kind).on_decided(proposal, rejections(proposal))
+    assert PointsEntry.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_decisions_at_once_cannot_both_fill_a_members_last_place_under_the_cap():
+    # given: a member with 30 review points today (cap 50) who rejected two case proposals
+    member = committee_member()
+    PointsEntry.objects.create(employee=member, amount=30, rule=PointRule.objects.get(code="committee_case_review"),
+                               source="review:earlier:today")
+    proposals = [new_case(colleague()), new_case(colleague())]
+    for proposal in proposals:
+        vote(proposal, member, decision="reject", comment="不典型")
+    closers = [committee_member(), committee_member()]
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run(i):
+        try:
+            barrier.wait()
+            with translation.override("en"):
+                vote(proposals[i], closers[i], decision="reject", comment="不典型")
+        except Exception as exc:  # noqa: BLE001 - collected for the assertions
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    # when: the two closing rejections arrive at the same moment
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    # then: both proposals are rejected; the member is paid 20 once (30 + 20 = 50), never 70
+    assert errors == []
+    assert set(Proposal.objects.filter(pk__in=[p.pk for p in proposals]).values_list("status", flat=True)) == {
+        "rejected"}
+    assert selectors.points_balance(member) == 50
+    assert PointsEvent.objects.filter(kind="review_points_capped", data__employee=member.pk).count() == 1

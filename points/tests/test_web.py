@@ -114,7 +114,7 @@ def test_other_employees_cannot_see_someone_elses_proposal(client, csr):
 def test_claim_and_complete_a_topic_through_the_pages(client, csr, training_manager):
     # given
     topic = QCTopicFactory(points_per_member=30)
-    a, b = UserFactory(), UserFactory()
+    a, b = UserFactory(roles=["CSR"]), UserFactory(roles=["CSR"])
     login(client, csr)
     # when
     client.post(reverse("points:topic_claim", args=[topic.pk]), {"name": "一组", "members": f"{a.staff_id} {b.staff_id}"})

@@ -207,6 +207,17 @@ def test_medals_are_awarded_by_managers_only(csr, ops_manager, reviewer):
     assert award.medal == medal and Notification.objects.filter(recipient=csr, kind="medal").exists()
 
 
+def test_a_manager_cannot_award_a_medal_to_themselves(ops_manager):
+    from promotion.models import Medal, MedalAward
+
+    medal = Medal.objects.get(code="best-mentor")
+    with pytest.raises(PermissionDenied) as exc:
+        services.medal_award(medal=medal, employee=ops_manager, by=ops_manager, reason="我很优秀")
+    assert str(exc.value) == "You cannot award a medal to yourself: another manager awards it."
+    assert not MedalAward.objects.exists()
+    assert not Notification.objects.filter(recipient=ops_manager).exists()
+
+
 def test_a_double_request_promotes_once(csr):
     ready_for(csr, 1)
     services.employee_promote(employee=csr, to_level=1)

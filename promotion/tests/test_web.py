@@ -181,13 +181,17 @@ def test_medals_page_for_managers(client, csr, ops_manager):
     assert client.get(reverse("promotion:medals")).status_code == 403
     login(client, ops_manager)
     assert client.get(reverse("promotion:medals")).status_code == 200
-    from promotion.models import Medal
+    from promotion.models import Medal, MedalAward
 
     response = client.post(reverse("promotion:medal_award"),
                            {"medal": Medal.objects.first().pk, "employee": csr.staff_id, "reason": "贡献突出"},
                            follow=True)
     assert "The medal was awarded." in response.content.decode()
     assert client.get(reverse("promotion:medal_award")).status_code == 405
+    own = client.post(reverse("promotion:medal_award"),
+                      {"medal": Medal.objects.first().pk, "employee": ops_manager.staff_id, "reason": "自评"})
+    assert own.status_code == 403
+    assert not MedalAward.objects.filter(employee=ops_manager).exists()
 
 
 def test_navigation_entries_follow_permissions(csr, hr):

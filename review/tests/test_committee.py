@@ -101,6 +101,20 @@ def test_only_ops_managers_appoint(reviewer):
         services.committee_member_appoint(member=UserFactory(), appointed_by=reviewer)
 
 
+def test_an_ops_manager_cannot_appoint_themselves(ops_manager, client):
+    # when / then: the service and the page refuse
+    with pytest.raises(services.ReviewPermissionDenied) as exc:
+        services.committee_member_appoint(member=ops_manager, appointed_by=ops_manager)
+    assert exc.value.messages == ["You cannot appoint yourself: another operations manager appoints you."]
+    client.force_login(ops_manager)
+    assert client.post(reverse("review:committee_appoint"), {"staff_id": ops_manager.staff_id}).status_code == 403
+    assert not CommitteeMembership.objects.filter(member=ops_manager).exists()
+    assert not is_committee_member(fresh(ops_manager))
+    # while another operations manager may appoint them
+    services.committee_member_appoint(member=ops_manager, appointed_by=UserFactory(roles=["Operations manager"]))
+    assert is_committee_member(fresh(ops_manager))
+
+
 def test_appointing_a_member_twice_is_refused(ops_manager):
     csr = UserFactory()
     services.committee_member_appoint(member=csr, appointed_by=ops_manager)
@@ -198,7 +212,7 @@ def test_a_single_member_or_manager_can_no_longer_accept_an_application(ops_mana
     # given: an operations manager who is also a committee member
     applicant = eligible_applicant()
     application = services.committee_application_submit(applicant=applicant)
-    services.committee_member_appoint(member=ops_manager, appointed_by=ops_manager)
+    services.committee_member_appoint(member=ops_manager, appointed_by=UserFactory(roles=["Operations manager"]))
     # when: their approval is one vote like any other
     approve(application.proposal_id, fresh(ops_manager))
     application.refresh_from_db()
