@@ -46,6 +46,7 @@ MSG_PERMISSION_DENIED = gettext_noop("You do not have permission to perform this
 MSG_INVALID = gettext_noop("The input is not valid.")
 MSG_CONFLICT = gettext_noop("This was changed or decided meanwhile; reload and try again.")
 MSG_THROTTLED = gettext_noop("Too many requests; try again later.")
+MSG_TOO_LARGE = gettext_noop("The request body is larger than %(kb)s KB.")
 
 
 class AppError(Exception):
@@ -111,6 +112,14 @@ class ConflictError(AppError):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
     default_message = MSG_CONFLICT
+
+
+class PayloadTooLargeError(AppError):
+    """The request body is larger than the server accepts (HTTP 413)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_message = MSG_TOO_LARGE
 
 
 class ThrottledError(AppError):

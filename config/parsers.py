@@ -1,18 +1,63 @@
-"""The API's JSON parser: every endpoint takes a JSON object, so a body that is a list, a
-string, a number or null is refused once, here, as a 400 in the one error shape — rather
-than reaching a view that expects named fields (where a list was a 500, and null quietly
-became an empty object)."""
+"""The API's body parsers.
 
+- Every endpoint takes a JSON object, so a body that is a list, a string, a number or null is
+  refused once, here, as a 400 in the one error shape — rather than reaching a view that
+  expects named fields (where a list was a 500, and null quietly became an empty object).
+- DRF's JSON and form parsers read the request stream directly, so Django's
+  DATA_UPLOAD_MAX_MEMORY_SIZE (enforced only by ``request.body`` and Django's multipart
+  parser) never applied to them: a 200 MB JSON body was read into memory whole. They read
+  at most that many bytes here and refuse a larger body with 413 (PayloadTooLargeError).
+  File uploads (multipart) keep Django's own limits and the recording upload middleware.
+"""
+
+import io
+
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser
 
 MSG_NOT_AN_OBJECT = _("The JSON body must be an object with named fields.")
 
 
+def _too_large(limit: int):
+    # Imported here: config.errors imports rest_framework.views, which imports these parsers.
+    from config.errors import MSG_TOO_LARGE, PayloadTooLargeError
+
+    return PayloadTooLargeError(gettext(MSG_TOO_LARGE) % {"kb": limit // 1024})
+
+
+def read_limited(stream) -> io.BytesIO:
+    """The body, at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (PayloadTooLargeError beyond)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    data = stream.read(limit + 1) if stream is not None else b""
+    if limit is not None and len(data) > limit:
+        raise _too_large(limit)
+    return io.BytesIO(data)
+
+
+def _refuse_by_length(parser_context) -> None:
+    request = (parser_context or {}).get("request")
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+    except ValueError:
+        length = 0
+    if limit is not None and length > limit:  # refused before reading a byte
+        raise _too_large(limit)
+
+
 class ObjectJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        _refuse_by_length(parser_context)
+        data = super().parse(read_limited(stream), media_type, parser_context)
         if not isinstance(data, dict):
             raise ParseError(MSG_NOT_AN_OBJECT)
         return data
+
+
+class LimitedFormParser(FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        _refuse_by_length(parser_context)
+        return super().parse(read_limited(stream), media_type, parser_context)

@@ -123,3 +123,25 @@ def test_a_kb_search_page_number_beyond_any_result_is_not_a_500(web, csr, page):
     response = web.get("/kb/", {"q": "退款", "page": page})
     # then the page answers
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
+@pytest.mark.parametrize("declared", [True, False])
+def test_an_api_body_above_the_upload_limit_is_a_413_not_read_whole(csr, settings, content_type, declared):
+    """DRF's parsers read the stream themselves, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE did
+    not apply: a 200 MB JSON body was read into memory whole."""
+    # given a CSR logged in on the web (session auth, as the pages' scripts call the API)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
+    client.force_login(csr)
+    body = ('{"kind": "kb_revision", "reason": "' + "x" * 5000 + '"}' if content_type == "application/json"
+            else "kind=kb_revision&reason=" + "x" * 5000)
+    extra = {} if declared else {"CONTENT_LENGTH": "10"}  # a body longer than it says is cut, not read
+    # when the body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = client.post("/api/review/proposals/", body, content_type=content_type, **extra)
+    # then it is refused in the one error shape, never parsed and never a 500
+    if declared:
+        assert response.status_code == 413, response.content[:200]
+        assert response.json() == {"detail": "The request body is larger than 0 KB.", "code": "too_large"}
+    else:
+        assert response.status_code == 400
