@@ -65,7 +65,7 @@ class MyMapView(APIView):
 
     @extend_schema(responses=MapProgressSerializer)
     def get(self, request):
-        learning_map = selectors.learning_map_for_employee(request.user)
+        learning_map = selectors.learning_map_for_employee(request.user, cached=True)
         if learning_map is None:
             raise NotFound(_("No learning map is set up for your position yet."))
         progress = selectors.map_progress(employee=request.user, learning_map=learning_map)

@@ -6,3 +6,8 @@ class CurriculumConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "curriculum"
     verbose_name = _("Curriculum")
+
+    def ready(self):
+        from curriculum.map_cache import connect_signals
+
+        connect_signals()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from competency.models import PositionCompetency
+from curriculum.map_cache import cached_tree
 from curriculum.models import (
     BehaviourRating,
     Course,
@@ -114,10 +115,17 @@ def learning_map_for_family(family_id: int | None) -> LearningMap | None:
     )
 
 
-def learning_map_for_employee(employee) -> LearningMap | None:
-    """The learning map of the employee's position family; None without position or map."""
-    position = employee.position
-    return learning_map_for_family(position.family_id if position else None)
+def learning_map_for_employee(employee, *, cached: bool = False) -> LearningMap | None:
+    """The learning map of the employee's position family; None without position or map.
+    ``cached``: from the page cache (curriculum.map_cache) — for showing the map, never for
+    deciding (enrolment reads the database)."""
+    def load():
+        position = employee.position
+        return learning_map_for_family(position.family_id if position else None)
+
+    if cached:
+        return cached_tree(employee.position_id, load)
+    return load()
 
 
 def _combine(states: list[str]) -> str:

@@ -188,7 +188,7 @@ def exam_attempt(request, pk: int):
 @login_required
 @permission_required(roles.STUDY, raise_exception=True)
 def my_map(request):
-    learning_map = selectors.learning_map_for_employee(request.user)
+    learning_map = selectors.learning_map_for_employee(request.user, cached=True)
     progress = selectors.map_progress(employee=request.user, learning_map=learning_map) if learning_map else None
     return render(request, "curriculum/my_map.html", {"progress": progress})
 

@@ -1,0 +1,62 @@
+"""The learning-map tree (map → stages → topics → courses) kept in the cache for the pages.
+
+Every CSR page of the map reads the same tree of their position family: four queries and
+~200 model instances per request for data that training managers change a few times a
+year. The pages read it from the cache (Redis in production, local memory in the embedded
+default) under a key holding a global version; saving or deleting any row of the tree, a
+course, a topic or a position bumps the version, so the next page reads the database again.
+Rules that decide something (enrolment's stage lock in curriculum.services) read the
+database, never this copy.
+
+The receivers below are the one hook that admin edits, services and imports share
+(ARCHITECTURE: signals only for clean-up that cannot be a call).
+"""
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+VERSION_KEY = "learning-map:version"
+TIMEOUT = 24 * 3600
+
+
+def map_cache_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, 1, timeout=None)
+        version = cache.get(VERSION_KEY) or 1
+    return version
+
+
+def learning_map_changed(**_kwargs) -> None:
+    """Forget the cached trees, now and again when the transaction commits."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.add(VERSION_KEY, 1, timeout=None)
+
+
+def cached_tree(position_id: int | None, load):
+    """``load()`` (the tree of the position's family, or None) through the cache."""
+    if not position_id:
+        return None
+    key = f"learning-map:{map_cache_version()}:position:{position_id}"
+    found = cache.get(key, default=cache)  # the cache object itself marks "not cached" (None is a value)
+    if found is cache:
+        found = load()
+        cache.set(key, found, TIMEOUT)
+    return found
+
+
+def connect_signals() -> None:
+    from competency.models import Position, PositionFamily
+    from curriculum.models import Course, LearningMap, MapCourse, MapStage, MapTopic, Topic
+
+    for model in (LearningMap, MapStage, MapTopic, MapCourse, Course, Topic, Position, PositionFamily):
+        for signal in (post_save, post_delete):
+            signal.connect(learning_map_changed, sender=model, dispatch_uid=f"learning-map:{signal}:{model._meta.label}")
