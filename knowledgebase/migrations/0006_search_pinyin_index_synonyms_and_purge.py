@@ -1,0 +1,120 @@
+"""GIN index on Entry.search_pinyin_vector, the pinyin keys of existing entries (in batches),
+a seeded telecom synonym set, the search-log settings row, the nightly purge of the search
+log, and the admin permissions on synonyms and the search log."""
+
+from django.db import migrations
+
+from accounts.migration_helpers import grant_permissions, revoke_permissions
+
+BATCH = 2000
+PURGE_TASK = "knowledgebase.search_log_purge_task"
+PURGE_TASK_NAME = "Purge the KB search log past its retention"
+GRANTS = {
+    "Training manager": ["knowledgebase.add_synonymgroup", "knowledgebase.change_synonymgroup",
+                         "knowledgebase.delete_synonymgroup", "knowledgebase.view_synonymgroup",
+                         "knowledgebase.change_searchsettings", "knowledgebase.view_searchsettings",
+                         "knowledgebase.view_searchlog"],
+    "Operations manager": ["knowledgebase.add_synonymgroup", "knowledgebase.change_synonymgroup",
+                           "knowledgebase.delete_synonymgroup", "knowledgebase.view_synonymgroup",
+                           "knowledgebase.change_searchsettings", "knowledgebase.view_searchsettings",
+                           "knowledgebase.view_searchlog"],
+}
+
+# Words customers and CSRs use for the same thing in a China Mobile-style contact centre.
+SYNONYMS = [
+    ("退款 退费 返还 退钱", "money back"),
+    ("宽带 家宽 光纤 网线", "home broadband"),
+    ("携号转网 转网 号码携带 携转", "number portability"),
+    ("推销电话 营销外呼 骚扰电话 营销电话", "sales calls"),
+    ("故障 坏了 用不了 连不上 报修", "fault"),
+    ("欠费 停机 没钱了 余额不足", "arrears"),
+    ("话费 费用 资费 账单", "charges"),
+    ("流量 上网 数据", "mobile data"),
+    ("套餐 资费套餐 套餐包", "plan"),
+    ("退订 取消 关闭 注销业务", "unsubscribe"),
+    ("办理 开通 订购", "subscribe"),
+    ("补卡 换卡 补办卡 号卡补换", "SIM replacement"),
+    ("实名认证 实名 实名登记", "real-name registration"),
+    ("国际漫游 出国 境外 漫游", "roaming"),
+    ("光猫 路由器 猫", "modem"),
+    ("网速慢 网卡 卡顿 网速", "slow internet"),
+    ("电子发票 发票 开票", "invoice"),
+    ("积分 积分兑换 积分商城", "loyalty points"),
+    ("副卡 主副卡 亲情号", "secondary SIM"),
+    ("停机保号 保号 停机留号", "keep the number"),
+    ("销户 注销 销号", "close the account"),
+    ("合约机 合约 购机", "contract phone"),
+    ("彩铃 视频彩铃 铃声", "ringback tone"),
+    ("5g 五g 5g网络", "5G"),
+    ("投诉 申诉 投诉处理", "complaint"),
+    ("信号差 没信号 信号不好 无信号", "no signal"),
+    ("充值 交话费 缴费 充话费", "top-up"),
+    ("固话 座机 固定电话", "landline"),
+]
+
+
+def fill_pinyin(apps, schema_editor):
+    from knowledgebase.search import pinyin_tokens
+
+    Entry = apps.get_model("knowledgebase", "Entry")
+    last = 0
+    while True:
+        rows = list(Entry.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "search_title", "search_text")[:BATCH])
+        if not rows:
+            break
+        Entry.objects.bulk_update(
+            [Entry(pk=pk, search_pinyin=f"{pinyin_tokens(title_tokens)} {pinyin_tokens(text_tokens)}")
+             for pk, title_tokens, text_tokens in rows],
+            ["search_pinyin"],
+        )
+        last = rows[-1][0]
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(
+                "UPDATE knowledgebase_entry SET search_pinyin_vector = to_tsvector('simple', search_pinyin) "
+                "WHERE id > %s AND id <= %s", [rows[0][0] - 1, last]
+            )
+
+
+def create_pinyin_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("CREATE INDEX IF NOT EXISTS kb_entry_search_pinyin_gin ON knowledgebase_entry "
+                              "USING gin (search_pinyin_vector)")
+
+
+def drop_pinyin_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS kb_entry_search_pinyin_gin")
+
+
+def seed(apps, schema_editor):
+    SynonymGroup = apps.get_model("knowledgebase", "SynonymGroup")
+    if not SynonymGroup.objects.exists():
+        SynonymGroup.objects.bulk_create([SynonymGroup(terms=terms, note=note) for terms, note in SYNONYMS])
+    apps.get_model("knowledgebase", "SearchSettings").objects.get_or_create(pk=1)
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute="40", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
+    )
+    PeriodicTask.objects.update_or_create(name=PURGE_TASK_NAME, defaults={"task": PURGE_TASK, "crontab": crontab,
+                                                                          "enabled": True})
+    grant_permissions(apps, GRANTS)
+
+
+def unseed(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=PURGE_TASK_NAME).delete()
+    revoke_permissions(apps, GRANTS)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("knowledgebase", "0005_search_synonyms_pinyin_log"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+        ("accounts", "0004_password_changed_at"),
+    ]
+
+    operations = [
+        migrations.RunPython(fill_pinyin, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(create_pinyin_index, drop_pinyin_index),
+        migrations.RunPython(seed, unseed),
+    ]
