@@ -465,6 +465,18 @@ class SynonymGroup(models.Model):
     def __str__(self) -> str:
         return " / ".join(self.term_list())
 
+    # The in-process synonym cache is invalidated through the version key on every write
+    # (admin and services go through save/delete; a bulk update() would not, nor would a data
+    # migration's historical model — but a deploy restarts the processes, which start with no cache).
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _bump_synonyms_version()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _bump_synonyms_version()
+        return result
+
     def term_list(self) -> list[str]:
         """The group's distinct terms, lower-cased, in the order typed."""
         out: list[str] = []
@@ -476,17 +488,6 @@ class SynonymGroup(models.Model):
     def clean(self):
         if len(self.term_list()) < 2:
             raise ValidationError({"terms": _("A synonym group needs at least two different terms.")})
-
-    # The in-process synonym cache is invalidated through the version key on every write
-    # (admin, services, data migrations go through save/delete; a bulk update() would not).
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        _bump_synonyms_version()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        _bump_synonyms_version()
-        return result
 
 
 class SearchSettings(SingletonSettings):
