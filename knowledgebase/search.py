@@ -124,6 +124,7 @@ _STOP = re.compile("|".join(STOP_WORDS))
 _TRAILING_PARTICLES = re.compile(rf"(?<=[{CJK}])[吗呢啊吧呀么]+$")
 MAX_TERMS = 12
 MAX_VARIANTS = 6
+MAX_WORDS = 8  # of the partial fallback: at most 28 pairs in "at least two of the words"
 
 
 def query_terms(query: str) -> list[str]:
@@ -219,12 +220,33 @@ def term_variants(term: str, synonyms: dict[str, list[str]]) -> list[str]:
     return variants[:MAX_VARIANTS]
 
 
-def term_words(term: str) -> list[str]:
-    """The words of a term for the partial fallback: jieba words of two or more characters
-    (the term itself when it has none)."""
+def term_words(term: str, synonyms: dict[str, list[str]] | None = None) -> list[str]:
+    """The words of a term for the partial fallback: jieba words of two or more characters,
+    the synonyms the term contains, and for characters jieba leaves alone the bigrams they
+    form with their neighbours (手机卡丢了 → 手机 机卡 卡丢 丢了), so a colloquial phrasing still
+    shares words with the entry."""
     if not _CJK_RUN.match(term) or len(term) <= 2:
         return [term]
-    words = [w for w in jieba_tokenizer().cut(term) if len(w) >= 2 and _CJK_RUN.match(w)]
+    pieces = list(jieba_tokenizer().cut(term))
+    words: list[str] = []
+
+    def add(word: str) -> None:
+        if word not in words:
+            words.append(word)
+
+    position = 0
+    for piece in pieces:
+        if len(piece) >= 2:
+            add(piece)
+        else:
+            if position > 0:
+                add(term[position - 1 : position + 1])
+            if position + 1 < len(term):
+                add(term[position : position + 2])
+        position += len(piece)
+    for word in synonyms or {}:
+        if len(word) >= 2 and word in term and word != term:
+            add(word)
     return words or [term]
 
 
@@ -362,12 +384,13 @@ class Interpretation:
                 strict &= _sqlite_contains(vs, pinyin=False)
                 typo &= _sqlite_contains(vs, pinyin=True)
             out += [(_Plan(strict), False), (_Plan(typo, pinyin=True), True)]
-        if len(self.words) >= 2:
+        if len(self.words) >= 2 or (self.words and self.words[0][0] not in self.terms):
             if postgres:
                 exact = [f"({_any_of([_term_piece(w) for w in ws])})" for ws in self.words]
                 sounds = [f"({_any_of([_pinyin_piece(w) for w in ws])})" for ws in self.words]
-                out += [(_Plan(_at_least_two(exact)), True), (_Plan(_at_least_two(sounds), pinyin=True), True),
-                        (_Plan(" | ".join(exact)), True), (_Plan(" | ".join(sounds), pinyin=True), True)]
+                if len(self.words) >= 2:
+                    out += [(_Plan(_at_least_two(exact)), True), (_Plan(_at_least_two(sounds), pinyin=True), True)]
+                out += [(_Plan(" | ".join(exact)), True), (_Plan(" | ".join(sounds), pinyin=True), True)]
             else:
                 anyword, anysound = Q(), Q()
                 for ws in self.words:
@@ -387,11 +410,11 @@ def interpret(query: str) -> Interpretation | None:
     words: list[list[str]] = []
     seen: set[str] = set()
     for term in terms:
-        for word in term_words(term):
+        for word in term_words(term, synonyms):
             if word not in seen:
                 seen.add(word)
                 words.append(term_variants(word, synonyms))
-    return Interpretation(terms=terms, variants=variants, words=words)
+    return Interpretation(terms=terms, variants=variants, words=words[:MAX_WORDS])
 
 
 @dataclass
