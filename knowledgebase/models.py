@@ -8,7 +8,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -87,18 +88,25 @@ class Entry(models.Model):
     search_title = models.TextField(editable=False, blank=True, default="")
     search_text = models.TextField(editable=False, blank=True, default="")
     search_vector = SearchVectorField(null=True, editable=False)
+    # The title's tokens alone: small, so ranking thousands of matches by their title is cheap
+    # (knowledgebase.search ranks on it; GIN-indexed on PostgreSQL, migration 0006).
+    search_title_vector = SearchVectorField(null=True, editable=False)
     # Toneless pinyin of the same tokens (宽带 → kuandai), position for position, so a
     # homophone typo of a pinyin input method (宽代) still finds the entry. Used only when the
     # strict query finds nothing (knowledgebase.search); GIN-indexed on PostgreSQL (migration 0005).
     search_pinyin = models.TextField(editable=False, blank=True, default="")
+    search_pinyin_title = models.TextField(editable=False, blank=True, default="")
     search_pinyin_vector = SearchVectorField(null=True, editable=False)
+    search_pinyin_title_vector = SearchVectorField(null=True, editable=False)
     # Clicks from search results (F() increments): popular entries first among equal matches,
     # and the stable order of the candidate cap for broad prefixes.
     click_count = models.PositiveIntegerField(_("clicks from search"), default=0, editable=False)
 
     objects = EntryQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["search_title", "search_text", "search_vector", "search_pinyin",
-                                                 "search_pinyin_vector", "click_count", "updated_at"])
+    history = HistoricalRecords(excluded_fields=[
+        "search_title", "search_text", "search_vector", "search_title_vector", "search_pinyin", "search_pinyin_title",
+        "search_pinyin_vector", "search_pinyin_title_vector", "click_count", "updated_at",
+    ])
 
     class Meta:
         verbose_name = _("knowledge-base entry")
@@ -110,7 +118,12 @@ class Entry(models.Model):
                 name="entry_effective_range",
             ),
         ]
-        indexes = [models.Index(fields=["-click_count", "-id"], name="kb_entry_popularity")]
+        indexes = [
+            models.Index(fields=["-click_count", "-id"], name="kb_entry_popularity"),
+            # The candidate order of a broad search (knowledgebase.search.CANDIDATE_CAP): short
+            # titles first — the ones the length-normalised rank puts first — then popular.
+            models.Index(Length("title"), F("click_count").desc(), F("id").desc(), name="kb_entry_title_length"),
+        ]
 
     def __str__(self) -> str:
         return self.title

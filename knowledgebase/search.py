@@ -26,6 +26,7 @@ from html import escape
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Length
 from django.utils.safestring import SafeString, mark_safe
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -99,8 +100,9 @@ def pinyin_tokens(token_text: str) -> str:
 def index_fields(*, title: str, body: str, keywords: str) -> dict[str, str]:
     """Values of Entry's search token columns for the given content."""
     search_title, search_text = tokens(title), tokens(f"{keywords} {body}")
-    return {"search_title": search_title, "search_text": search_text,
-            "search_pinyin": pinyin_tokens(search_title) + " " + pinyin_tokens(search_text)}
+    pinyin_title = pinyin_tokens(search_title)
+    return {"search_title": search_title, "search_text": search_text, "search_pinyin_title": pinyin_title,
+            "search_pinyin": pinyin_title + " " + pinyin_tokens(search_text)}
 
 
 def vector_expression():
@@ -111,9 +113,16 @@ def vector_expression():
 
 
 def pinyin_vector_expression():
-    """SQL expression computing Entry.search_pinyin_vector (unweighted: it only serves the
-    fallback, which ranks by how many words matched)."""
+    """SQL expression computing Entry.search_pinyin_vector (unweighted: ranking uses the
+    title vectors)."""
     return SearchVector("search_pinyin", config="simple")
+
+
+def vector_updates() -> dict:
+    """Entry's four search vectors as SQL expressions of its token columns, for update()."""
+    return {"search_vector": vector_expression(), "search_pinyin_vector": pinyin_vector_expression(),
+            "search_title_vector": SearchVector("search_title", config="simple"),
+            "search_pinyin_title_vector": SearchVector("search_pinyin_title", config="simple")}
 
 
 # Words that carry no topic in what CSRs type ("退款怎么办", "请问携号转网"): the query is split
@@ -158,7 +167,14 @@ def _term_piece(term: str) -> str:
             return f"{term}:*"
         phrase = " <-> ".join(_bigrams(term))
         longer = [w for w in jieba_tokenizer().cut_for_search(term) if len(w) > 2 and w == term]
-        return f"{phrase} | {longer[0]}" if longer else phrase
+        alternatives = [phrase] + longer[:1]
+        # A term typed without spaces (携号转网条件) also matches when its words are apart
+        # (携号转网办理条件) — only when every word has two or more characters, so no
+        # character of the term is dropped.
+        pieces = list(jieba_tokenizer().cut(term))
+        if len(pieces) >= 2 and all(len(p) >= 2 for p in pieces):
+            alternatives.append("(" + " & ".join(f"({' <-> '.join(_bigrams(p))})" for p in pieces) + ")")
+        return " | ".join(alternatives)
     return f"{term}:*"
 
 
@@ -244,9 +260,12 @@ def term_words(term: str, synonyms: dict[str, list[str]] | None = None) -> list[
             if position + 1 < len(term):
                 add(term[position : position + 2])
         position += len(piece)
-    for word in synonyms or {}:
-        if len(word) >= 2 and word in term and word != term:
-            add(word)
+    # A synonym inside the term replaces the words it covers (携号转网条件: 携号转网 and 条件,
+    # not 携号 and 转网 — two words of one synonym would always count as "two words matched").
+    for word in sorted(synonyms or {}, key=len, reverse=True):
+        if len(word) >= 2 and word in term and word != term and not any(word in w for w in words):
+            words = [w for w in words if w not in word]
+            words.append(word)
     return words or [term]
 
 
@@ -285,12 +304,22 @@ def snippet(text: str, terms: list[str], width: int = 90) -> SafeString:
     return mark_safe(prefix + highlight(piece, terms) + suffix)
 
 
-# Broad terms: a 1–2 character prefix such as 合约 matches a third of a large knowledge base, and
-# ranking every match costs ~200 ms at 100,000 entries. The matches are first capped to the
-# CANDIDATE_CAP most clicked (then newest) — PostgreSQL walks the kb_entry_popularity index and
-# stops after that many matches when a term is frequent, or reads the GIN index when it is rare —
-# and only those are ranked. A query that matches fewer rows is ranked completely.
-CANDIDATE_CAP = 500
+# Ranking without reading every match's full vector: a term like 合约 or a 1–2 character prefix
+# matches a third of a large knowledge base, and ts_rank over the body vectors of 36,000 rows
+# took ~200 ms. So ranking uses the small title vector only (stored inline, migration 0006):
+# first the entries whose TITLE holds the query, by ts_rank normalised by title length (a short
+# title that is mostly the query is the most specific entry), then popularity (clicks), then the
+# newest; then, to fill the page, entries matching only in keywords/body, by popularity.
+# The title matches ranked are capped (measured with manage.py bench_kb_search, README):
+# - a short query (one term of one or two characters: what "results as you type" sends first)
+#   takes the SHORT_QUERY_CAP most clicked matches — PostgreSQL walks the kb_entry_popularity
+#   index and stops after that many when the term is frequent, or reads the GIN index when rare;
+# - a longer query takes the CANDIDATE_CAP shortest titles (kb_entry_title_length), the ones
+#   the length-normalised rank favours, so the cap rarely changes the first page.
+# (RUM, which orders by rank inside the index, is not available on managed PostgreSQL.)
+CANDIDATE_CAP = 1000
+SHORT_QUERY_CAP = 200
+TITLE_LENGTH_NORMALISATION = 2  # ts_rank flag: divide by the title's token count
 
 
 @dataclass
@@ -299,19 +328,40 @@ class _Plan:
 
     condition: object  # a tsquery string (PostgreSQL) or a Q (SQLite)
     pinyin: bool = False
+    short: bool = False  # one term of one or two characters
 
 
-def _pg_ranked(entries: QuerySet, plan: _Plan) -> QuerySet:
-    column = "search_pinyin_vector" if plan.pinyin else "search_vector"
-    ts_query = SearchQuery(plan.condition, config="simple", search_type="raw")
-    candidates = entries.filter(**{column: ts_query}).order_by("-click_count", "-id").values("pk")[:CANDIDATE_CAP]
+def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[list[int], bool]:
+    """Ids of one page of matches best first, and whether anything matched at all."""
     from knowledgebase.models import Entry
 
-    return (
-        Entry.objects.filter(pk__in=candidates)
-        .annotate(rank=SearchRank(F(column), ts_query))
-        .order_by("-rank", "-click_count", "-id")
+    if plan.pinyin:
+        title_column, column = "search_pinyin_title_vector", "search_pinyin_vector"
+    else:
+        title_column, column = "search_title_vector", "search_vector"
+    ts_query = SearchQuery(plan.condition, config="simple", search_type="raw")
+    wanted = offset + limit
+    if plan.short:
+        candidates = entries.filter(**{title_column: ts_query}).order_by("-click_count", "-id")[:SHORT_QUERY_CAP]
+    else:
+        candidates = entries.filter(**{title_column: ts_query}).order_by(Length("title"), "-click_count",
+                                                                           "-id")[:CANDIDATE_CAP]
+    in_title = list(
+        Entry.objects.filter(pk__in=candidates.values("pk"))
+        .annotate(rank=SearchRank(F(title_column), ts_query, normalization=Value(TITLE_LENGTH_NORMALISATION)))
+        .order_by("-rank", "-click_count", "-id").values_list("pk", flat=True)[:wanted]
     )
+    ids = in_title
+    if len(in_title) < wanted:
+        # Reached only when every title match is on this page, so excluding them is exact.
+        # A short query walks the popularity index (its matches are many); a longer one, often
+        # an OR of the fallback's words, is ordered after a bitmap scan — walking the index
+        # for a rare OR would read every row's body vector.
+        order = ("-click_count", "-id") if plan.short else ((F("click_count") + 0).desc(), "-id")
+        elsewhere = (entries.filter(**{column: ts_query}).exclude(pk__in=in_title)
+                     .order_by(*order).values_list("pk", flat=True)[: wanted - len(in_title)])
+        ids = in_title + list(elsewhere)
+    return ids[offset:wanted], bool(ids)
 
 
 def _sqlite_ranked(entries: QuerySet, plan: _Plan, title_terms: list[str]) -> QuerySet:
@@ -373,11 +423,12 @@ class Interpretation:
         synonyms), then — only when that finds nothing — the same with homophone typos
         tolerated (pinyin), at least two of the words, then any word (exact, then pinyin)."""
         postgres = settings.IS_POSTGRES
+        short = len(self.terms) == 1 and len(self.terms[0]) <= 2
         out: list[tuple[_Plan, bool]] = []
         if postgres:
             strict = " & ".join(f"({_any_of([_term_piece(v) for v in vs])})" for vs in self.variants)
             typo = " & ".join(f"({_any_of([_pinyin_piece(v) for v in vs])})" for vs in self.variants)
-            out += [(_Plan(strict), False), (_Plan(typo, pinyin=True), True)]
+            out += [(_Plan(strict, short=short), False), (_Plan(typo, pinyin=True, short=short), True)]
         else:
             strict, typo = Q(), Q()
             for vs in self.variants:
@@ -424,12 +475,6 @@ class SearchOutcome:
     fallback: bool = False
 
 
-def _ranked(entries: QuerySet, plan: _Plan, interpretation: Interpretation) -> QuerySet:
-    if settings.IS_POSTGRES:
-        return _pg_ranked(entries, plan)
-    return _sqlite_ranked(entries, plan, [v for vs in interpretation.variants for v in vs])
-
-
 def search_outcome(query: str, *, category_ids: set[int] | None = None, limit: int = 20, offset: int = 0,
                    effective_only: bool = True) -> SearchOutcome:
     """Entries matching ``query`` best first, with the synonyms also searched and whether
@@ -446,17 +491,20 @@ def search_outcome(query: str, *, category_ids: set[int] | None = None, limit: i
         entries = entries.filter(category_id__in=category_ids)
     rows: list = []
     fallback = False
+    columns = ("pk", "title", "body", "keywords", "version", "category__name")
     for plan, is_fallback in interpretation.plans():
-        ranked = _ranked(entries, plan, interpretation)
-        rows = list(
-            ranked.select_related("category").only("pk", "title", "body", "keywords", "version", "category__name")[
-                offset : offset + limit
-            ]
-        )
+        if settings.IS_POSTGRES:
+            ids, matched = _pg_page(entries, plan, offset, limit)
+            by_id = {e.pk: e for e in Entry.objects.filter(pk__in=ids).select_related("category").only(*columns)}
+            rows = [by_id[i] for i in ids if i in by_id]
+        else:
+            ranked = _sqlite_ranked(entries, plan, [v for vs in interpretation.variants for v in vs])
+            rows = list(ranked.select_related("category").only(*columns)[offset : offset + limit])
+            matched = bool(rows) or (offset and ranked.exists())
         if rows:
             fallback = is_fallback
             break
-        if offset and ranked.exists():  # a page past the end of a query that does match
+        if matched:  # a page past the end of a query that does match
             break
     terms = interpretation.highlight_terms
     hits = [

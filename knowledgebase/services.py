@@ -51,7 +51,7 @@ def entry_reindex(*, entry_ids: list[int] | None = None) -> None:
     if not settings.IS_POSTGRES:
         return
     entries = Entry.objects.all() if entry_ids is None else Entry.objects.filter(pk__in=entry_ids)
-    entries.update(search_vector=search.vector_expression(), search_pinyin_vector=search.pinyin_vector_expression())
+    entries.update(**search.vector_updates())
 
 
 @transaction.atomic

@@ -124,8 +124,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = Entry.objects.bulk_create(rows)
             if settings.IS_POSTGRES:
-                Entry.objects.filter(pk__in=[e.pk for e in created]).update(
-                    search_vector=search.vector_expression(), search_pinyin_vector=search.pinyin_vector_expression())
+                Entry.objects.filter(pk__in=[e.pk for e in created]).update(**search.vector_updates())
 
     def _anchors(self, anchors) -> None:
         category, _ = Category.objects.get_or_create(code=ANCHOR_CATEGORY_CODE,
@@ -202,11 +201,12 @@ class Command(BaseCommand):
 
         latencies, render_times = [], []
         by_kind = collections.defaultdict(lambda: [0, 0, 0])
-        misses = []
+        misses, slowest_full = [], []
         request = RequestFactory().get("/kb/")
         for q in queries:
             times, outcome = self._timed(lambda q=q: search.search_outcome(q["q"], limit=20), repeat)
             latencies.extend(times)
+            slowest_full.append((statistics.median(times), q["q"]))
             ids = [h.entry_id for h in outcome.hits]
             target = expected[q["expected"]]
             stats = by_kind[q["kind"]]
@@ -228,6 +228,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  top-1 {top1}/{n} ({100 * top1 / n:.1f} %)   top-5 {top5}/{n} ({100 * top5 / n:.1f} %)")
         for kind, (count, k1, k5) in sorted(by_kind.items()):
             self.stdout.write(f"    {kind:<13} top-1 {k1:>2}/{count:<2}  top-5 {k5:>2}/{count:<2}")
+        slowest_full.sort(reverse=True)
+        self.stdout.write("  slowest: " + ", ".join(f"{p} {ms:.1f} ms" for ms, p in slowest_full[:5]))
         self.stdout.write(f"  rendering the result list:          {percentiles(render_times)}")
         if show_misses:
             for miss in misses:

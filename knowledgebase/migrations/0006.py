@@ -1,8 +1,8 @@
-"""GIN index on Entry.search_pinyin_vector, the pinyin keys of existing entries (in batches),
+"""GIN indexes on Entry's title and pinyin vectors, filled for existing entries (in batches),
 a seeded telecom synonym set, the search-log settings row, the nightly purge of the search
 log, and the admin permissions on synonyms and the search log."""
 
-from django.db import migrations
+from django.db import migrations, transaction
 
 from accounts.migration_helpers import grant_permissions, revoke_permissions
 
@@ -63,28 +63,42 @@ def fill_pinyin(apps, schema_editor):
         rows = list(Entry.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "search_title", "search_text")[:BATCH])
         if not rows:
             break
-        Entry.objects.bulk_update(
-            [Entry(pk=pk, search_pinyin=f"{pinyin_tokens(title_tokens)} {pinyin_tokens(text_tokens)}")
-             for pk, title_tokens, text_tokens in rows],
-            ["search_pinyin"],
-        )
+        with transaction.atomic(using=schema_editor.connection.alias):
+            _fill_batch(Entry, rows, pinyin_tokens, schema_editor)
         last = rows[-1][0]
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(
-                "UPDATE knowledgebase_entry SET search_pinyin_vector = to_tsvector('simple', search_pinyin) "
-                "WHERE id > %s AND id <= %s", [rows[0][0] - 1, last]
-            )
+
+
+def _fill_batch(Entry, rows, pinyin_tokens, schema_editor):
+    Entry.objects.bulk_update(
+        [Entry(pk=pk, search_pinyin_title=pinyin_tokens(title_tokens),
+               search_pinyin=f"{pinyin_tokens(title_tokens)} {pinyin_tokens(text_tokens)}")
+         for pk, title_tokens, text_tokens in rows],
+        ["search_pinyin", "search_pinyin_title"],
+    )
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "UPDATE knowledgebase_entry SET search_pinyin_vector = to_tsvector('simple', search_pinyin), "
+            "search_title_vector = to_tsvector('simple', search_title), "
+            "search_pinyin_title_vector = to_tsvector('simple', search_pinyin_title) "
+            "WHERE id >= %s AND id <= %s", [rows[0][0], rows[-1][0]]
+        )
+
+
+GIN_INDEXES = {"kb_entry_search_pinyin_gin": "search_pinyin_vector",
+               "kb_entry_search_title_gin": "search_title_vector",
+               "kb_entry_search_pinyin_title_gin": "search_pinyin_title_vector"}
 
 
 def create_pinyin_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("CREATE INDEX IF NOT EXISTS kb_entry_search_pinyin_gin ON knowledgebase_entry "
-                              "USING gin (search_pinyin_vector)")
+        for name, column in GIN_INDEXES.items():
+            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON knowledgebase_entry USING gin ({column})")
 
 
 def drop_pinyin_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS kb_entry_search_pinyin_gin")
+        for name in GIN_INDEXES:
+            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def seed(apps, schema_editor):
@@ -108,6 +122,9 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Batches commit one by one (a large knowledge base is not rewritten in one transaction),
+    # and PostgreSQL refuses CREATE INDEX after updates with pending trigger events in one.
+    atomic = False
     dependencies = [
         ("knowledgebase", "0005_search_synonyms_pinyin_log"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
