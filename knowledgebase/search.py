@@ -160,7 +160,7 @@ def normalise_query(query: str) -> str:
     return " ".join(runs)[:100]
 
 
-def _term_piece(term: str) -> str:
+def _term_piece(term: str, *, typed: bool = True) -> str:
     """tsquery of one term: a CJK phrase of its bigrams (or its jieba word), a prefix otherwise."""
     if _CJK_RUN.match(term):
         if len(term) == 1:
@@ -169,9 +169,9 @@ def _term_piece(term: str) -> str:
         longer = [w for w in jieba_tokenizer().cut_for_search(term) if len(w) > 2 and w == term]
         alternatives = [phrase] + longer[:1]
         # A term typed without spaces (携号转网条件) also matches when its words are apart
-        # (携号转网办理条件) — only when every word has two or more characters, so no
-        # character of the term is dropped.
-        pieces = list(jieba_tokenizer().cut(term))
+        # (携号转网办理条件) — only as typed (not for synonyms), and only when every word has
+        # two or more characters, so no character of the term is dropped.
+        pieces = list(jieba_tokenizer().cut(term)) if typed else []
         if len(pieces) >= 2 and all(len(p) >= 2 for p in pieces):
             alternatives.append("(" + " & ".join(f"({' <-> '.join(_bigrams(p))})" for p in pieces) + ")")
         return " | ".join(alternatives)
@@ -227,8 +227,11 @@ def term_variants(term: str, synonyms: dict[str, list[str]]) -> list[str]:
     """``term`` and what it becomes with a synonym in place of a synonym it contains
     (退款申请 → 退费申请, 返还申请), the term itself first, at most MAX_VARIANTS."""
     variants = [term]
+    matched: list[str] = []
     for word in sorted(synonyms, key=len, reverse=True):
-        if word in term:
+        # 携号转网 holds the synonym 转网 too; only the longest synonym is replaced.
+        if word in term and not any(word in longer for longer in matched):
+            matched.append(word)
             for other in synonyms[word]:
                 variant = term.replace(word, other)
                 if variant not in variants:
@@ -426,7 +429,9 @@ class Interpretation:
         short = len(self.terms) == 1 and len(self.terms[0]) <= 2
         out: list[tuple[_Plan, bool]] = []
         if postgres:
-            strict = " & ".join(f"({_any_of([_term_piece(v) for v in vs])})" for vs in self.variants)
+            # Synonyms are matched as phrases only: 号码携带 must not match 号码 … 携带 apart.
+            strict = " & ".join(f"({_any_of([_term_piece(v, typed=i == 0) for i, v in enumerate(vs)])})"
+                                for vs in self.variants)
             typo = " & ".join(f"({_any_of([_pinyin_piece(v) for v in vs])})" for vs in self.variants)
             out += [(_Plan(strict, short=short), False), (_Plan(typo, pinyin=True, short=short), True)]
         else:
@@ -437,7 +442,7 @@ class Interpretation:
             out += [(_Plan(strict), False), (_Plan(typo, pinyin=True), True)]
         if len(self.words) >= 2 or (self.words and self.words[0][0] not in self.terms):
             if postgres:
-                exact = [f"({_any_of([_term_piece(w) for w in ws])})" for ws in self.words]
+                exact = [f"({_any_of([_term_piece(w, typed=False) for w in ws])})" for ws in self.words]
                 sounds = [f"({_any_of([_pinyin_piece(w) for w in ws])})" for ws in self.words]
                 if len(self.words) >= 2:
                     out += [(_Plan(_at_least_two(exact)), True), (_Plan(_at_least_two(sounds), pinyin=True), True)]
