@@ -336,7 +336,6 @@ class _Plan:
 
 def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[list[int], bool]:
     """Ids of one page of matches best first, and whether anything matched at all."""
-    from knowledgebase.models import Entry
 
     if plan.pinyin:
         title_column, column = "search_pinyin_title_vector", "search_pinyin_vector"
@@ -344,16 +343,15 @@ def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[l
         title_column, column = "search_title_vector", "search_vector"
     ts_query = SearchQuery(plan.condition, config="simple", search_type="raw")
     wanted = offset + limit
+    rank = SearchRank(F(title_column), ts_query, normalization=Value(TITLE_LENGTH_NORMALISATION))
+    matches = entries.filter(**{title_column: ts_query}).annotate(rank=rank)
     if plan.short:
-        candidates = entries.filter(**{title_column: ts_query}).order_by("-click_count", "-id")[:SHORT_QUERY_CAP]
+        candidates = matches.order_by("-click_count", "-id")[:SHORT_QUERY_CAP]
     else:
-        candidates = entries.filter(**{title_column: ts_query}).order_by(Length("title"), "-click_count",
-                                                                           "-id")[:CANDIDATE_CAP]
-    in_title = list(
-        Entry.objects.filter(pk__in=candidates.values("pk"))
-        .annotate(rank=SearchRank(F(title_column), ts_query, normalization=Value(TITLE_LENGTH_NORMALISATION)))
-        .order_by("-rank", "-click_count", "-id").values_list("pk", flat=True)[:wanted]
-    )
+        candidates = matches.order_by(Length("title"), "-click_count", "-id")[:CANDIDATE_CAP]
+    # At most CANDIDATE_CAP small tuples: ordered here rather than joined back in SQL.
+    scored = sorted(candidates.values_list("pk", "rank", "click_count"), key=lambda r: (-r[1], -r[2], -r[0]))
+    in_title = [pk for pk, _rank, _clicks in scored[:wanted]]
     ids = in_title
     if len(in_title) < wanted:
         # Reached only when every title match is on this page, so excluding them is exact.
