@@ -81,12 +81,18 @@ def test_strict_matches_are_not_flagged_as_fallback(engine):
     assert search.search_outcome("夜间流量").fallback is False
 
 
-@pytest.mark.parametrize("typo, title", [("宽代故障", "宽带故障报修"), ("稀号转网", "携号转网办理条件"),
-                                         ("停机宝号", "停机保号办理")])
-def test_homophone_typos_of_a_pinyin_input_method_find_the_entry(engine, typo, title):
+@pytest.mark.parametrize("typo, title, same_other_word", [
+    ("宽代故障", "宽带故障报修", "电视故障处理"),
+    ("协号转网", "携号转网办理条件", "转网后积分清零规则"),
+    ("停机宝号", "停机保号办理", "停机原因查询"),
+])
+def test_homophone_typos_of_a_pinyin_input_method_find_the_entry(engine, typo, title, same_other_word):
+    # given an entry sharing the correctly typed word, which the word fallback alone would also find
     entry = EntryFactory(title=title, body="按流程处理。")
-    EntryFactory(title="话费查询", body="发短信查询。")
+    EntryFactory(title=same_other_word, body="按流程处理。")
+    # when
     outcome = search.search_outcome(typo)
+    # then only the homophone match is found
     assert [h.entry_id for h in outcome.hits] == [entry.pk]
     assert outcome.fallback is True
 
