@@ -11,6 +11,9 @@ from knowledgebase.models import (
     QueryTestSession,
     QueryTimeTest,
     QueryTimeThreshold,
+    SearchLog,
+    SearchSettings,
+    SynonymGroup,
 )
 
 
@@ -104,4 +107,40 @@ class QueryTestSessionAdmin(admin.ModelAdmin):
     inlines = [AnswerInline]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SynonymGroup)
+class SynonymGroupAdmin(admin.ModelAdmin):
+    """Words searched together (退款 退费 返还); a saved change applies to the next search in
+    every process (the synonym cache's version key is bumped on save and delete)."""
+
+    list_display = ["__str__", "note", "updated_at"]
+    search_fields = ["terms", "note"]
+    actions = None  # the bulk delete action bypasses delete() and so the cache invalidation
+
+
+@admin.register(SearchSettings)
+class SearchSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "log_retention_days"]
+
+    def has_add_permission(self, request):
+        return not SearchSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SearchLog)
+class SearchLogAdmin(admin.ModelAdmin):
+    list_display = ["query", "result_count", "fallback", "clicked_entry", "user", "created_at"]
+    list_filter = ["fallback", "created_at"]
+    search_fields = ["query"]
+    list_select_related = ["clicked_entry", "user"]
+    readonly_fields = [f.name for f in SearchLog._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -2,20 +2,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.permissions import has_perm
-from knowledgebase import search
+from knowledgebase import search, services
 from knowledgebase.models import Category, Entry
-from knowledgebase.selectors import query_time_calibration
+from knowledgebase.selectors import query_time_calibration, search_misses
 from knowledgebase.serializers import (
     CalibrationInput,
     CalibrationSerializer,
     EntrySerializer,
     SearchHitSerializer,
+    SearchMissSerializer,
 )
+from knowledgebase.views import MISSES_DAYS
 
 MSG_UNKNOWN_CATEGORY = gettext_noop("Unknown category.")
 
@@ -41,14 +44,42 @@ class SearchView(APIView):
 
     @extend_schema(
         parameters=[SearchInput],
-        responses=inline_serializer("SearchResults", {"results": SearchHitSerializer(many=True)}),
+        responses=inline_serializer("SearchResults", {
+            "results": SearchHitSerializer(many=True),
+            "also_searched": serializers.ListField(child=serializers.CharField(),
+                                                  help_text="Synonyms searched besides the typed words."),
+            "fallback": serializers.BooleanField(help_text="True when no entry holds all the words and these "
+                                                          "are the closest matches (some words, homophones)."),
+        }),
     )
     def get(self, request):
         params = SearchInput(data=request.query_params)
         params.is_valid(raise_exception=True)
-        hits = search.search(params.validated_data["q"], category_ids=params.validated_data.get("category"),
-                             limit=params.validated_data["limit"])
-        return Response({"results": SearchHitSerializer(hits, many=True).data})
+        outcome = search.search_outcome(params.validated_data["q"], category_ids=params.validated_data.get("category"),
+                                        limit=params.validated_data["limit"])
+        services.search_log_record(user=request.user, query=params.validated_data["q"],
+                                   result_count=len(outcome.hits), fallback=outcome.fallback)
+        return Response({"results": SearchHitSerializer(outcome.hits, many=True).data,
+                         "also_searched": outcome.also_searched, "fallback": outcome.fallback})
+
+
+class CanReviewMisses(BasePermission):
+    """Operations managers and committee members."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated
+                    and (request.user.has_perm(roles.MANAGE_OPERATIONS) or request.user.has_perm(roles.REVIEW)))
+
+
+class SearchMissesView(generics.ListAPIView):
+    """Searches whose words no entry contains (found nothing, or only the fallback's closest
+    matches) in the last 90 days, grouped by normalised query, most frequent first."""
+
+    permission_classes = [CanReviewMisses]
+    serializer_class = SearchMissSerializer
+
+    def get_queryset(self):
+        return search_misses(days=MISSES_DAYS)
 
 
 class EntryDetailView(generics.RetrieveAPIView):

@@ -16,6 +16,12 @@ class SearchForm(forms.Form):
         self.fields["category"].choices = [("", _("All categories"))] + category_choices()
 
 
+class SynonymFromMissForm(forms.Form):
+    query = forms.CharField(max_length=100, widget=forms.HiddenInput)
+    synonyms = forms.CharField(label=_("Same meaning as"), max_length=200,
+                               help_text=_("Words of the entries that should be found, separated by spaces."))
+
+
 class EntryProposalForm(forms.Form):
     category = forms.TypedChoiceField(label=_("Category"), coerce=int)
     title = forms.CharField(label=_("Title"), max_length=200)

@@ -8,7 +8,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -87,9 +88,25 @@ class Entry(models.Model):
     search_title = models.TextField(editable=False, blank=True, default="")
     search_text = models.TextField(editable=False, blank=True, default="")
     search_vector = SearchVectorField(null=True, editable=False)
+    # The title's tokens alone: small, so ranking thousands of matches by their title is cheap
+    # (knowledgebase.search ranks on it; GIN-indexed on PostgreSQL, migration 0006).
+    search_title_vector = SearchVectorField(null=True, editable=False)
+    # Toneless pinyin of the same tokens (宽带 → kuandai), position for position, so a
+    # homophone typo of a pinyin input method (宽代) still finds the entry. Used only when the
+    # strict query finds nothing (knowledgebase.search); GIN-indexed on PostgreSQL (migration 0005).
+    search_pinyin = models.TextField(editable=False, blank=True, default="")
+    search_pinyin_title = models.TextField(editable=False, blank=True, default="")
+    search_pinyin_vector = SearchVectorField(null=True, editable=False)
+    search_pinyin_title_vector = SearchVectorField(null=True, editable=False)
+    # Clicks from search results (F() increments): popular entries first among equal matches,
+    # and the stable order of the candidate cap for broad prefixes.
+    click_count = models.PositiveIntegerField(_("clicks from search"), default=0, editable=False)
 
     objects = EntryQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["search_title", "search_text", "search_vector", "updated_at"])
+    history = HistoricalRecords(excluded_fields=[
+        "search_title", "search_text", "search_vector", "search_title_vector", "search_pinyin", "search_pinyin_title",
+        "search_pinyin_vector", "search_pinyin_title_vector", "click_count", "updated_at",
+    ])
 
     class Meta:
         verbose_name = _("knowledge-base entry")
@@ -100,6 +117,12 @@ class Entry(models.Model):
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
                 name="entry_effective_range",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["-click_count", "-id"], name="kb_entry_popularity"),
+            # The candidate order of a broad search (knowledgebase.search.CANDIDATE_CAP): short
+            # titles first — the ones the length-normalised rank puts first — then popular.
+            models.Index(Length("title"), F("click_count").desc(), F("id").desc(), name="kb_entry_title_length"),
         ]
 
     def __str__(self) -> str:
@@ -417,3 +440,110 @@ class QueryTestAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}#{self.position}"
+
+
+# --- search: synonyms, settings, log --------------------------------------------------
+
+SYNONYMS_VERSION_KEY = "kb:synonyms:version"
+MAX_SEARCH_LOG_RETENTION_DAYS = 730
+
+
+def _bump_synonyms_version() -> None:
+    """Tell every process its cached synonym table is stale (knowledgebase.search)."""
+    from django.core.cache import cache
+
+    try:
+        cache.incr(SYNONYMS_VERSION_KEY)
+    except ValueError:
+        cache.set(SYNONYMS_VERSION_KEY, 1, timeout=None)
+
+
+class SynonymGroup(models.Model):
+    """Words customers and agents use for the same thing (退款 退费 返还). A search for any of
+    them also searches the others."""
+
+    terms = models.CharField(
+        _("terms"), max_length=300,
+        help_text=_("Two or more words with the same meaning, separated by spaces or commas, e.g. 退款 退费 返还."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("synonym group")
+        verbose_name_plural = _("synonym groups")
+        ordering = ["terms"]
+
+    def __str__(self) -> str:
+        return " / ".join(self.term_list())
+
+    # The in-process synonym cache is invalidated through the version key on every write
+    # (admin and services go through save/delete; a bulk update() would not, nor would a data
+    # migration's historical model — but a deploy restarts the processes, which start with no cache).
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _bump_synonyms_version()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _bump_synonyms_version()
+        return result
+
+    def term_list(self) -> list[str]:
+        """The group's distinct terms, lower-cased, in the order typed."""
+        out: list[str] = []
+        for term in self.terms.replace("，", ",").replace("、", ",").replace(",", " ").lower().split():
+            if term not in out:
+                out.append(term)
+        return out
+
+    def clean(self):
+        if len(self.term_list()) < 2:
+            raise ValidationError({"terms": _("A synonym group needs at least two different terms.")})
+
+
+class SearchSettings(SingletonSettings):
+    """Settings of the KB search log (one row, pk=1)."""
+
+    log_retention_days = models.PositiveSmallIntegerField(
+        _("keep the search log (days)"), default=180,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SEARCH_LOG_RETENTION_DAYS)],
+        help_text=_("Searches older than this are deleted every night. Default 180 days: two quarters of "
+                    "misses to review; at most 730. The log holds who searched what."),
+    )
+
+    class Meta:
+        verbose_name = _("search settings")
+        verbose_name_plural = _("search settings")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+class SearchLog(models.Model):
+    """One search as typed (results as you type update the same row while the query grows),
+    how many results the first page had, whether only the fallback found them, and the entry
+    the searcher opened from the results."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kb_searches",
+                             verbose_name=_("user"))
+    query = models.CharField(_("normalised query"), max_length=100)
+    result_count = models.PositiveSmallIntegerField(_("results"))
+    fallback = models.BooleanField(_("found only by the fallback"), default=False)
+    clicked_entry = models.ForeignKey(Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                      verbose_name=_("opened entry"))
+    created_at = models.DateTimeField(_("searched at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("search log entry")
+        verbose_name_plural = _("search log")
+        indexes = [models.Index(fields=["user", "-id"], name="kb_searchlog_user_recent")]
+
+    def __str__(self) -> str:
+        return self.query
+
+    @property
+    def is_miss(self) -> bool:
+        """True when the strict search found nothing (no result, or only the fallback's)."""
+        return self.result_count == 0 or self.fallback

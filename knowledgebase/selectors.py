@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from knowledgebase.diff import fields_diff_html
@@ -318,3 +318,22 @@ def query_time_calibration(*, days: int = CALIBRATION_DEFAULT_DAYS, now: datetim
         reference_months=config.reference_service_months, reference_hired_on_or_before=hired_by,
         reference_count=len(reference), reference=checks, suggestions=suggestions,
     )
+
+
+# --- search misses ----------------------------------------------------------------------
+
+def search_misses(*, days: int | None = None):
+    """Searches whose strict query found nothing (no result, or only the fallback's), grouped
+    by normalised query: ``query``, ``count``, ``zero_results`` (how many found nothing at
+    all) and ``last_seen``; most frequent first. ``days`` limits to recent searches."""
+    from django.db.models import Count, Max
+
+    from knowledgebase.models import SearchLog
+
+    logs = SearchLog.objects.filter(Q(result_count=0) | Q(fallback=True))
+    if days:
+        logs = logs.filter(created_at__gte=timezone.now() - timedelta(days=days))
+    return (logs.values("query")
+            .annotate(count=Count("id"), zero_results=Count("id", filter=Q(result_count=0)),
+                      last_seen=Max("created_at"))
+            .order_by("-count", "-last_seen", "query"))

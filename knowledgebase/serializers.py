@@ -13,6 +13,13 @@ class SearchHitSerializer(serializers.Serializer):
     snippet_html = serializers.CharField()
 
 
+class SearchMissSerializer(serializers.Serializer):
+    query = serializers.CharField(help_text="The normalised query.")
+    count = serializers.IntegerField(help_text="Searches without a strict match.")
+    zero_results = serializers.IntegerField(help_text="Of those, searches that found nothing at all.")
+    last_seen = serializers.DateTimeField()
+
+
 class EntrySerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")
     category_id = serializers.IntegerField()

@@ -7,6 +7,7 @@ from decimal import ROUND_CEILING, Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -22,6 +23,9 @@ from knowledgebase.models import (
     QueryTestSession,
     QueryTimeTest,
     QueryTimeThreshold,
+    SearchLog,
+    SearchSettings,
+    SynonymGroup,
 )
 from knowledgebase.selectors import query_test_next_start_at
 from review.models import Proposal
@@ -48,7 +52,7 @@ def entry_reindex(*, entry_ids: list[int] | None = None) -> None:
     if not settings.IS_POSTGRES:
         return
     entries = Entry.objects.all() if entry_ids is None else Entry.objects.filter(pk__in=entry_ids)
-    entries.update(search_vector=search.vector_expression())
+    entries.update(**search.vector_updates())
 
 
 @transaction.atomic
@@ -327,3 +331,61 @@ def query_test_result_backfill(
         elapsed_seconds=Decimal(elapsed_seconds), total_seconds=total,
         allowed_level=QueryTimeThreshold.level_for(total_seconds=total, task_count=task_count),
     )
+
+
+# --- search: synonyms, log, clicks -----------------------------------------------------
+
+MSG_SYNONYM_TOO_FEW = gettext_noop("A synonym group needs at least two different terms.")
+# Keystrokes of one search (results as you type) within this many seconds update one log row.
+SEARCH_LOG_COALESCE_SECONDS = 30
+
+
+@transaction.atomic
+def synonym_group_create(*, terms: str, note: str = "") -> SynonymGroup:
+    """A new synonym group (from admin or from a search miss); searches use it at once."""
+    group = SynonymGroup(terms=" ".join((terms or "").replace("，", " ").replace(",", " ").split())[:300],
+                         note=note[:200])
+    if len(group.term_list()) < 2:
+        raise ValidationFailedError(_(MSG_SYNONYM_TOO_FEW), field="terms")
+    group.save()
+    return group
+
+
+def search_log_record(*, user, query: str, result_count: int, fallback: bool, now=None) -> SearchLog | None:
+    """Log a search (None for an empty query). While the query grows or shrinks within
+    SEARCH_LOG_COALESCE_SECONDS (results as you type), the user's last row is updated instead
+    of adding one per keystroke, so the log holds what was finally searched."""
+    normalised = search.normalise_query(query)
+    if not normalised:
+        return None
+    result_count = min(result_count, 32767)
+    now = now or timezone.now()
+    last = (SearchLog.objects.filter(user=user, clicked_entry__isnull=True,
+                                     created_at__gte=now - timedelta(seconds=SEARCH_LOG_COALESCE_SECONDS))
+            .order_by("-id").first())
+    if last and (normalised.startswith(last.query) or last.query.startswith(normalised)):
+        last.query, last.result_count, last.fallback, last.created_at = normalised, result_count, fallback, now
+        last.save(update_fields=["query", "result_count", "fallback", "created_at"])
+        return last
+    return SearchLog.objects.create(user=user, query=normalised, result_count=result_count,
+                                    fallback=fallback, created_at=now)
+
+
+def search_log_click(*, log_id: int, user, entry_id: int) -> bool:
+    """Record that ``user`` opened ``entry_id`` from the results of their search ``log_id``
+    and count the click for the entry's popularity. Counted once per search and entry (a
+    reload of the link does not count again); False when nothing was counted."""
+    with transaction.atomic():
+        changed = (SearchLog.objects.filter(pk=log_id, user=user).exclude(clicked_entry_id=entry_id)
+                   .update(clicked_entry_id=entry_id))
+        if changed:
+            Entry.objects.filter(pk=entry_id).update(click_count=F("click_count") + 1)
+    return bool(changed)
+
+
+def search_log_purge(*, now=None) -> int:
+    """Delete searches older than the retention setting; returns how many. Safe to run twice."""
+    now = now or timezone.now()
+    days = SearchSettings.current().log_retention_days
+    deleted, _detail = SearchLog.objects.filter(created_at__lt=now - timedelta(days=days)).delete()
+    return deleted

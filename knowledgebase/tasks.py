@@ -12,3 +12,16 @@ def query_test_expire_overdue_task(self) -> dict:
     except Exception as exc:  # a database hiccup: try again shortly
         raise self.retry(exc=exc) from exc
     return {"closed": closed}
+
+
+@shared_task(name="knowledgebase.search_log_purge_task", bind=True, max_retries=3, default_retry_delay=300)
+def search_log_purge_task(self) -> dict:
+    """Nightly (django-celery-beat): delete KB searches older than the retention setting.
+    Idempotent: a second run finds nothing older to delete."""
+    from knowledgebase.services import search_log_purge
+
+    try:
+        deleted = search_log_purge()
+    except Exception as exc:  # a database hiccup: try again later
+        raise self.retry(exc=exc) from exc
+    return {"deleted": deleted}

@@ -6,6 +6,9 @@ app_name = "knowledgebase"
 
 urlpatterns = [
     path("", views.search_page, name="search"),
+    path("go/<int:log_id>/<int:entry_id>/", views.search_click, name="search_click"),
+    path("misses/", views.search_misses_page, name="search_misses"),
+    path("misses/synonym/", views.synonym_from_miss, name="synonym_from_miss"),
     path("entries/<int:pk>/", views.entry_detail, name="entry_detail"),
     path("entries/<int:pk>/diff/", views.entry_diff, name="entry_diff"),
     path("entries/<int:pk>/propose/", views.propose_revision, name="propose_revision"),

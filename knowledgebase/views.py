@@ -1,5 +1,6 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +12,13 @@ from accounts import roles
 from config.errors import AppError, form_error, message_error
 from knowledgebase import search, services
 from knowledgebase.diff import fields_diff_html
-from knowledgebase.forms import CalibrationForm, EntryProposalForm, RevisionProposalForm, SearchForm
+from knowledgebase.forms import (
+    CalibrationForm,
+    EntryProposalForm,
+    RevisionProposalForm,
+    SearchForm,
+    SynonymFromMissForm,
+)
 from knowledgebase.models import (
     Category,
     Entry,
@@ -30,6 +37,7 @@ from knowledgebase.selectors import (
     query_test_next_start_at,
     query_test_sessions_of,
     query_time_calibration,
+    search_misses,
 )
 from review import registry
 from review.models import Proposal
@@ -43,9 +51,11 @@ MAX_RESULTS_PAGE = 1000
 PER_PAGE = 50
 
 
-def _search_hits(request) -> tuple[SearchForm, list, int]:
+def _search_hits(request, *, log: bool = False) -> tuple[SearchForm, dict]:
+    """The search form and the template context of its results; ``log`` records the search
+    (the search page does, the query-time test does not: its tasks are not real misses)."""
     form = SearchForm(request.GET or None)
-    hits, page = [], 1
+    outcome, page, entry = search.SearchOutcome(), 1, None
     if form.is_valid() and form.cleaned_data["q"]:
         try:
             page = min(max(int(request.GET.get("page", 1)), 1), MAX_RESULTS_PAGE)
@@ -55,20 +65,77 @@ def _search_hits(request) -> tuple[SearchForm, list, int]:
         if form.cleaned_data["category"]:
             category = Category.objects.filter(pk=form.cleaned_data["category"]).first()
             category_ids = category.descendant_ids() if category else None
-        hits = search.search(form.cleaned_data["q"], category_ids=category_ids, limit=RESULTS_PER_PAGE,
-                             offset=(page - 1) * RESULTS_PER_PAGE)
-    return form, hits, page
+        outcome = search.search_outcome(form.cleaned_data["q"], category_ids=category_ids, limit=RESULTS_PER_PAGE,
+                                        offset=(page - 1) * RESULTS_PER_PAGE)
+        if log and page == 1:
+            entry = services.search_log_record(user=request.user, query=form.cleaned_data["q"],
+                                               result_count=len(outcome.hits), fallback=outcome.fallback)
+    context = {"form": form, "hits": outcome.hits, "also_searched": outcome.also_searched,
+               "fallback": outcome.fallback, "page_number": page, "search_log": entry,
+               "has_more": len(outcome.hits) == RESULTS_PER_PAGE}
+    return form, context
 
 
 @require_GET
 @permission_required(roles.STUDY, raise_exception=True)
 def search_page(request):
     """The CSR's search box; ?partial=1 returns only the result list (results as you type)."""
-    form, hits, page = _search_hits(request)
-    context = {"form": form, "hits": hits, "page_number": page, "has_more": len(hits) == RESULTS_PER_PAGE}
+    form, context = _search_hits(request, log=True)
     if request.GET.get("partial"):
         return render(request, "knowledgebase/_results.html", context)
     return render(request, "knowledgebase/search.html", context)
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def search_click(request, log_id: int, entry_id: int):
+    """A result link: records which entry the search led to (and counts the click for the
+    entry's popularity), then redirects to it. A plain link, no script (the CSP forbids inline JS)."""
+    entry = get_object_or_404(Entry.objects.only("pk"), pk=entry_id)
+    services.search_log_click(log_id=log_id, user=request.user, entry_id=entry.pk)
+    return redirect("knowledgebase:entry_detail", pk=entry.pk)
+
+
+def can_review_misses(user) -> bool:
+    """Operations managers and committee members see the search misses."""
+    return user.has_perm(roles.MANAGE_OPERATIONS) or user.has_perm(roles.REVIEW)
+
+
+MISSES_DAYS = 90
+
+
+@require_GET
+@login_required
+def search_misses_page(request):
+    """What CSRs searched and did not find, by normalised query, with one action to add a
+    synonym group and one to propose a new entry."""
+    if not can_review_misses(request.user):
+        raise PermissionDenied
+    paginator = Paginator(search_misses(days=MISSES_DAYS), PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "knowledgebase/search_misses.html", {"page": page, "days": MISSES_DAYS,
+                                                                 "form": SynonymFromMissForm()})
+
+
+@require_POST
+@login_required
+def synonym_from_miss(request):
+    if not can_review_misses(request.user):
+        raise PermissionDenied
+    form = SynonymFromMissForm(request.POST)
+    if form.is_valid():
+        try:
+            group = services.synonym_group_create(
+                terms=f"{form.cleaned_data['query']} {form.cleaned_data['synonyms']}",
+                note=_("from the search misses"),
+            )
+        except AppError as exc:
+            message_error(request, exc)
+        else:
+            messages.success(request, _("Synonym group saved: %(terms)s") % {"terms": group})
+    else:
+        messages.error(request, _("Type at least one word with the same meaning."))
+    return redirect("knowledgebase:search_misses")
 
 
 @require_GET
@@ -141,7 +208,8 @@ def propose_revision(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.STUDY, raise_exception=True)
 def propose_entry(request):
-    form = EntryProposalForm(request.POST or None)
+    # ?title= prefills the title (the search-miss list starts a proposal from a query).
+    form = EntryProposalForm(request.POST or None, initial={"title": request.GET.get("title", "")[:200]})
 
     def submit(data):
         return services.kb_entry_propose(
@@ -230,10 +298,10 @@ def query_test_task(request, pk: int):
     if session.is_finished:
         return redirect("knowledgebase:query_test_result", pk=session.pk)
     answer = session.next_answer()
-    form, hits, page = _search_hits(request)
+    form, context = _search_hits(request)
     form.fields["q"].widget.attrs["autofocus"] = True  # the clock runs: the cursor waits in the search box
-    context = {"session": session, "answer": answer, "form": form, "hits": hits, "page_number": page,
-               "has_more": False, "pick_url": request.path + "answer/", "pick_position": answer.position}
+    context.update({"session": session, "answer": answer, "has_more": False, "pick_url": request.path + "answer/",
+                    "pick_position": answer.position})
     if request.GET.get("partial"):
         return render(request, "knowledgebase/_results.html", context)
     return render(request, "knowledgebase/query_test_task.html", context)

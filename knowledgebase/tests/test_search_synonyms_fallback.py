@@ -1,0 +1,117 @@
+"""Synonyms, the fallback (some of the words, homophone typos) and the SQLite path of the KB search."""
+
+import pytest
+
+from config.errors import ValidationFailedError
+from knowledgebase import search, services
+from knowledgebase.models import SynonymGroup
+from knowledgebase.tests.factories import EntryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def engine(request, settings):
+    """Run on the full-text path and on the embedded default's plain-matching path (the
+    search code chooses by settings.IS_POSTGRES; icontains runs on PostgreSQL as well)."""
+    if request.param == "sqlite":
+        settings.IS_POSTGRES = False
+    return request.param
+
+
+def test_seeded_synonyms_find_the_other_word_and_say_so(engine):
+    # given an entry that says 退费, never 退款
+    refund = EntryFactory(title="宽带包年退费规则", body="按剩余月份折算。")
+    # when
+    outcome = search.search_outcome("退款")
+    # then
+    assert [h.entry_id for h in outcome.hits] == [refund.pk]
+    assert "退费" in outcome.also_searched
+    assert outcome.fallback is False
+
+
+def test_a_synonym_inside_a_longer_term_is_replaced(engine):
+    entry = EntryFactory(title="营销外呼投诉处理", body="登记免打扰。")
+    assert [h.entry_id for h in search.search("推销电话投诉")] == [entry.pk]
+
+
+def test_a_new_synonym_group_applies_to_the_next_search_without_a_restart(engine):
+    # given
+    entry = EntryFactory(title="家庭网成员添加", body="最多加十九人。")
+    assert search.search("亲情网") == []
+    # when
+    services.synonym_group_create(terms="亲情网 家庭网")
+    # then
+    assert [h.entry_id for h in search.search("亲情网")] == [entry.pk]
+
+
+def test_a_deleted_synonym_group_no_longer_applies(engine):
+    group = services.synonym_group_create(terms="亲情网 家庭网")
+    EntryFactory(title="家庭网成员添加", body="最多加十九人。")
+    assert search.search("亲情网")
+    group.delete()
+    assert search.search("亲情网") == []
+
+
+def test_a_synonym_group_needs_two_terms():
+    with pytest.raises(ValidationFailedError, match="at least two different terms"):
+        services.synonym_group_create(terms="退款 退款")
+    assert not SynonymGroup.objects.filter(terms="退款 退款").exists()
+
+
+def test_a_colloquial_query_finds_the_entry_through_filler_words_and_synonyms(engine):
+    repair = EntryFactory(title="宽带故障报修流程", body="先重启光猫，再登记工单。")
+    EntryFactory(title="宽带新装预约", body="预约上门时间。")
+    assert search.search("宽带坏了怎么办")[0].entry_id == repair.pk
+
+
+def test_fallback_ranks_entries_with_most_words_first_and_is_flagged(engine):
+    # given no entry holds all of 流量 套餐 夜间 国际
+    best = EntryFactory(title="夜间流量套餐说明", body="零点到七点。")
+    EntryFactory(title="国际长途资费", body="按分钟计费。")
+    # when
+    outcome = search.search_outcome("夜间流量 国际套餐优惠")
+    # then
+    assert outcome.fallback is True
+    assert outcome.hits[0].entry_id == best.pk
+
+
+def test_strict_matches_are_not_flagged_as_fallback(engine):
+    EntryFactory(title="夜间流量套餐说明", body="零点到七点。")
+    assert search.search_outcome("夜间流量").fallback is False
+
+
+@pytest.mark.parametrize("typo, title, same_other_word", [
+    ("宽代故障", "宽带故障报修", "电视故障处理"),
+    ("协号转网", "携号转网办理条件", "转网后积分清零规则"),
+    ("停机宝号", "停机保号办理", "停机原因查询"),
+])
+def test_homophone_typos_of_a_pinyin_input_method_find_the_entry(engine, typo, title, same_other_word):
+    # given an entry sharing the correctly typed word, which the word fallback alone would also find
+    entry = EntryFactory(title=title, body="按流程处理。")
+    EntryFactory(title=same_other_word, body="按流程处理。")
+    # when
+    outcome = search.search_outcome(typo)
+    # then only the homophone match is found
+    assert [h.entry_id for h in outcome.hits] == [entry.pk]
+    assert outcome.fallback is True
+
+
+def test_pinyin_is_not_used_while_the_strict_query_finds_something(engine):
+    exact = EntryFactory(title="宽带故障报修", body="重启光猫。")
+    EntryFactory(title="宽代故障说明", body="同音的另一个条目。")  # pinyin kuandai guzhang as well
+    outcome = search.search_outcome("宽带故障")
+    assert [h.entry_id for h in outcome.hits] == [exact.pk]
+
+
+def test_popular_entries_come_first_among_equal_matches(engine):
+    quiet = EntryFactory(title="合约机续约", body="到期前一个月办理。")
+    popular = EntryFactory(title="合约机续约", body="到期前一个月办理。")
+    type(popular).objects.filter(pk=popular.pk).update(click_count=5)
+    ids = [h.entry_id for h in search.search("合约机续约")]
+    assert ids == [popular.pk, quiet.pk]
+
+
+def test_index_fields_hold_toneless_pinyin_of_the_tokens():
+    fields = search.index_fields(title="宽带", body="", keywords="")
+    assert fields["search_pinyin"].split() == ["kuandai"]
