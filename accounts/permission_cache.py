@@ -55,7 +55,9 @@ class CachedPermissionsBackend(ModelBackend):
         if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
-            key = f"permissions:{permissions_version()}:{user_obj.pk}"
+            # The superuser flag is a field of the user row, not a membership: a superuser
+            # demoted in admin must not keep the cached all-permission set.
+            key = f"permissions:{permissions_version()}:{user_obj.pk}:{int(user_obj.is_superuser)}"
             cached = cache.get(key)
             if cached is None:
                 cached = super().get_all_permissions(user_obj)

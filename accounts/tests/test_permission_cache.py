@@ -58,3 +58,15 @@ def test_direct_user_permissions_and_deactivation_count_at_once():
     assert fresh(user).has_perm(roles.EXPORT_ROSTERS)
     User.objects.filter(pk=user.pk).update(is_active=False)
     assert not fresh(user).has_perm(roles.EXPORT_ROSTERS)
+
+
+def test_a_superuser_demoted_in_admin_loses_every_permission_at_once():
+    # given: a superuser whose (all-permission) set is cached
+    boss = UserFactory(roles=[], is_superuser=True)
+    assert roles.MANAGE_OPERATIONS in fresh(boss).get_all_permissions()  # e.g. GET /api/me/ lists them
+    # when: an admin clears "superuser status" (a field of the user row, no group change)
+    boss.is_superuser = False
+    boss.save(update_fields=["is_superuser"])
+    # then: the next request no longer has the superuser's permissions
+    assert not fresh(boss).has_perm(roles.MANAGE_OPERATIONS)
+    assert fresh(boss).get_all_permissions() == set()
