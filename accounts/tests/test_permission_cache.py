@@ -70,3 +70,22 @@ def test_a_superuser_demoted_in_admin_loses_every_permission_at_once():
     # then: the next request no longer has the superuser's permissions
     assert not fresh(boss).has_perm(roles.MANAGE_OPERATIONS)
     assert fresh(boss).get_all_permissions() == set()
+
+
+def test_a_permission_a_migration_revokes_counts_once_the_migrations_ran(reviewer):
+    # given: the reviewer's set is cached; a data migration revokes the permission with the
+    # historical models (accounts.migration_helpers.revoke_permissions), which send no signal
+    # the cache listens to
+    from django.apps import apps as global_apps
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db.migrations.state import ProjectState
+
+    from accounts.migration_helpers import revoke_permissions
+
+    assert fresh(reviewer).has_perm(roles.REVIEW)
+    historical = ProjectState.from_apps(global_apps).apps
+    revoke_permissions(historical, {roles.Role.REVIEWER: [roles.REVIEW]})
+    # when: `migrate` finishes (post_migrate)
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    # then: the next request no longer has it
+    assert not fresh(reviewer).has_perm(roles.REVIEW)
