@@ -132,3 +132,13 @@ def test_a_csr_enumerating_case_ids_hears_no_test_case_and_records_no_exposure(c
     assert client.get(reverse("casebase:recording", args=[history.pk + 1000])).status_code == 404
     assert not CaseExposure.objects.exists()
 
+
+
+def test_a_deactivated_employee_session_ends_at_the_next_request(client, csr):
+    # given: a logged-in CSR (cached_db session) whose account is then deactivated
+    client.force_login(csr)
+    assert client.get(reverse("casebase:library")).status_code == 200
+    User.objects.filter(pk=csr.pk).update(is_active=False)
+    # when / then: the cached session no longer authenticates
+    response = client.get(reverse("casebase:library"))
+    assert response.status_code == 403 and response.wsgi_request.user.is_anonymous
