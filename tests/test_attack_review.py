@@ -142,3 +142,21 @@ def test_a_deactivated_employee_session_ends_at_the_next_request(client, csr):
     # when / then: the cached session no longer authenticates
     response = client.get(reverse("casebase:library"))
     assert response.status_code == 403 and response.wsgi_request.user.is_anonymous
+
+
+# --- review points: the daily cap across kinds ------------------------------------------------
+
+def test_the_daily_review_points_cap_counts_kb_and_case_reviews_together():
+    from types import SimpleNamespace
+
+    from points.models import PointRule, PointsEntry
+    from points.services import review_votes_pay
+
+    member = committee_member()
+    vote = SimpleNamespace(reviewer_id=member.pk, reviewer=member)
+    pay = [(1, PointRule.COMMITTEE_CASE_REVIEW), (2, PointRule.COMMITTEE_CASE_REVIEW),  # 40
+           (3, PointRule.COMMITTEE_KB_REVIEW), (4, PointRule.COMMITTEE_KB_REVIEW),  # 50
+           (5, PointRule.COMMITTEE_KB_REVIEW), (6, PointRule.COMMITTEE_CASE_REVIEW)]  # capped
+    for pk, rule in pay:
+        review_votes_pay(proposal=SimpleNamespace(pk=pk, kind="x"), votes=[vote], rule_code=rule, daily_cap=50)
+    assert sum(PointsEntry.objects.filter(employee=member).values_list("amount", flat=True)) == 50
