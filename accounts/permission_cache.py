@@ -5,9 +5,9 @@ two queries on every request: each request loads a fresh user object, and the ba
 caches on that object. Roles change rarely (a committee appointment, an admin edit) while
 every page checks them — for the navigation alone ~20 times — so the set is kept in the
 cache (Redis in production, local memory in the embedded default) under a key that holds
-a global version. Any change of group membership, of a group's or a user's permissions, or
-the deletion of a group or permission bumps the version, so the next check reads the
-database again; there is no window in which a removed permission still counts, except on
+a global version. Any change of group membership, of a group's or a user's permissions,
+the deletion of a group or permission, and every `migrate` run bump the version, so the
+next check reads the database again; there is no window in which a removed permission still counts, except on
 another process during the version bump itself.
 
 The signals below are the one place this happens: group membership is changed by services
@@ -20,7 +20,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete
+from django.db.models.signals import m2m_changed, post_delete, post_migrate
 
 VERSION_KEY = "permissions:version"
 TIMEOUT = 3600
@@ -55,7 +55,9 @@ class CachedPermissionsBackend(ModelBackend):
         if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
-            key = f"permissions:{permissions_version()}:{user_obj.pk}"
+            # The superuser flag is a field of the user row, not a membership: a superuser
+            # demoted in admin must not keep the cached all-permission set.
+            key = f"permissions:{permissions_version()}:{user_obj.pk}:{int(user_obj.is_superuser)}"
             cached = cache.get(key)
             if cached is None:
                 cached = super().get_all_permissions(user_obj)
@@ -69,3 +71,7 @@ def connect_signals(user_model) -> None:
         m2m_changed.connect(permissions_changed, sender=through, dispatch_uid=f"permissions:{through._meta.label}")
     for model in (Group, Permission):
         post_delete.connect(permissions_changed, sender=model, dispatch_uid=f"permissions:delete:{model._meta.label}")
+    # Data migrations grant and revoke roles' permissions with historical models, whose
+    # m2m_changed has other senders: forget every cached set once `migrate` has run (the
+    # cache outlives a deploy).
+    post_migrate.connect(permissions_changed, dispatch_uid="permissions:migrate")

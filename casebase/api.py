@@ -1,6 +1,5 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,7 +17,7 @@ from casebase.serializers import (
     StudiedSerializer,
     StudyListInput,
 )
-from config.parsers import LimitedFormParser, ObjectJSONParser
+from config.parsers import LimitedFormParser, LimitedMultiPartParser, ObjectJSONParser
 from review import api as review_api
 from review.serializers import ProposalSerializer, proposal_input_schema
 
@@ -96,7 +95,7 @@ class VoiceProposalCreateView(APIView):
     """Propose a new voice case (multipart upload). 400 with field "audio" for a bad file."""
 
     permission_classes = [has_perm(roles.STUDY)]
-    parser_classes = [MultiPartParser, LimitedFormParser, ObjectJSONParser]
+    parser_classes = [LimitedMultiPartParser, LimitedFormParser, ObjectJSONParser]
 
     @extend_schema(request=NewVoiceCaseInput, responses={201: ProposalSerializer})
     def post(self, request):

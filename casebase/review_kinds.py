@@ -130,11 +130,18 @@ def on_quality_case_applied(proposal, approvals) -> None:
 
 
 def on_viewed(proposal, user) -> None:
-    """A case proposal's content (its tree or recording) was shown to ``user`` in full on the
-    proposal page: record the exposure, so once the case is accepted — possibly into the test
-    set — no exam draws it for them."""
+    """A case proposal's content (its tree or recording) is about to be shown to ``user`` in
+    full on the proposal page: record the exposure, so once the case is accepted — possibly
+    into the test set — no exam draws it for them. Http404 instead while ``user`` sits an
+    exam that drew the proposal's case (e.g. a quality-case application of a test case): the
+    page would show the answers of the running exam; it opens once the attempt is over."""
+    from django.http import Http404
+
+    from casebase.selectors import in_running_exam
     from casebase.services import case_exposure_record
 
+    if proposal.target_id and in_running_exam(user, proposal.target_id):
+        raise Http404
     case_exposure_record(employee=user, proposal=proposal)
 
 

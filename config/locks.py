@@ -35,7 +35,8 @@ Every ``select_for_update`` of the project (check a new one against this list an
 - accounts/user rows (1): ``promotion.services._locked_employee`` (employee_promote,
   employee_demote, _exam_start, mentorship_create — two employees by pk — and the retention
   job's _retention_open/_retention_decide/_retention_remind, which lock the employee BEFORE
-  claiming the period with a conditional UPDATE); ``knowledgebase.services._query_test_start``.
+  claiming the period with a conditional UPDATE); ``knowledgebase.services._query_test_start``;
+  ``points.services.volunteer_sheet_import`` (the importer, before anything else).
 - promotion (2): ``_exam_start`` (the employee's open ExamAttempt, after the employee; then the
   drawn cases' exam-use counters, 3); ``exam_expire_overdue``, ``exam_submit`` (one attempt,
   nothing after it); ``mentorship_end`` (one mentorship). Retention periods are locked by the

@@ -7,18 +7,23 @@
   DATA_UPLOAD_MAX_MEMORY_SIZE (enforced only by ``request.body`` and Django's multipart
   parser) never applied to them: a 200 MB JSON body was read into memory whole. They read
   at most that many bytes here and refuse a larger body with 413 (PayloadTooLargeError).
-  File uploads (multipart) keep Django's own limits and the recording upload middleware.
+  File uploads (multipart) keep Django's own limits and the recording upload middleware;
+  Django's multipart parser refuses what is over them with a SuspiciousOperation, which
+  reached API clients as Django's HTML 400 page: LimitedMultiPartParser answers in the one
+  error shape instead (413 for text fields above the limit, 400 for too many fields/files).
 """
 
 import io
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
 MSG_NOT_AN_OBJECT = _("The JSON body must be an object with named fields.")
+MSG_TOO_MANY_PARTS = _("The request has too many fields or files.")
 
 
 def _too_large(limit: int):
@@ -61,3 +66,13 @@ class LimitedFormParser(FormParser):
     def parse(self, stream, media_type=None, parser_context=None):
         _refuse_by_length(parser_context)
         return super().parse(read_limited(stream), media_type, parser_context)
+
+
+class LimitedMultiPartParser(MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RequestDataTooBig:
+            raise _too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) from None
+        except (TooManyFieldsSent, TooManyFilesSent):
+            raise ParseError(MSG_TOO_MANY_PARTS) from None

@@ -216,7 +216,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "config.parsers.ObjectJSONParser",
         "config.parsers.LimitedFormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "config.parsers.LimitedMultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -36,10 +36,11 @@ class PointsSettings(SingletonSettings):
     sheet_confirmation_threshold = models.PositiveIntegerField(
         _("volunteer-sheet total needing a second manager"), default=1000,
         validators=[MaxValueValidator(AMOUNT_LIMIT)],
-        help_text=_("Default 1,000, at most 100,000: a volunteer sheet whose total points are above this is "
-                    "stored as pending and pays nothing until a second manager — not the importer, not "
-                    "anyone the sheet pays — confirms it (or rejects it). 0: every sheet needs a second "
-                    "manager."),
+        help_text=_("Default 1,000, at most 100,000: a volunteer sheet whose total points, added to those of "
+                    "the importer's other sheets of the last 7 days that paid without a second manager, are "
+                    "above this is stored as pending and pays nothing until a second manager — not the "
+                    "importer, not anyone the sheet pays — confirms it (or rejects it). 0: every sheet needs "
+                    "a second manager."),
     )
 
     class Meta:

@@ -4,7 +4,7 @@ other state change writes a PointsEvent through ``points_event_record``."""
 import hashlib
 import uuid
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -495,12 +495,18 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
     shifts) must be added up into one row by the canteen. A row paying the importer is a
     line error (MSG_SHEET_OWN_ROW): nobody pays themselves.
 
-    A sheet whose total is above PointsSettings.sheet_confirmation_threshold is stored
-    PENDING and pays nothing (its rows have no entry) until another manager confirms it
-    (volunteer_sheet_confirm) or rejects it (volunteer_sheet_reject); its people's days count
-    as taken meanwhile (MSG_SHEET_ROW_PENDING)."""
+    A sheet whose total — added to the points of the sheets the same manager imported in the
+    last UNCONFIRMED_WINDOW that paid without a second manager (unconfirmed_sheet_points) —
+    is above PointsSettings.sheet_confirmation_threshold is stored PENDING and pays nothing
+    (its rows have no entry) until another manager confirms it (volunteer_sheet_confirm) or
+    rejects it (volunteer_sheet_reject); its people's days count as taken meanwhile
+    (MSG_SHEET_ROW_PENDING). So a big sheet split into sheets just below the threshold (or
+    back-dated days on many small sheets) still needs a second manager beyond the threshold
+    per importer and rolling week; the importer's row is locked (NO KEY, config/locks.py 1)
+    while that is counted, so two imports at once cannot both use the same allowance."""
     if not imported_by.has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS):
         raise PointsPermissionDenied
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=imported_by.pk).values_list("pk").first()
     rule = _rule(PointRule.VOLUNTEER_SHEET)
     if not rule.active:
         raise PointsError(_(MSG_INACTIVE_RULE) % {"rule": rule.name})
@@ -521,7 +527,8 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
     _refuse_paid_rows(rows)
     total = sum(r.points for r in rows)
     threshold = PointsSettings.current().sheet_confirmation_threshold
-    status = VolunteerSheet.Status.PENDING if total > threshold else VolunteerSheet.Status.PAID
+    unconfirmed = unconfirmed_sheet_points(importer=imported_by)
+    status = VolunteerSheet.Status.PENDING if unconfirmed + total > threshold else VolunteerSheet.Status.PAID
     try:
         with transaction.atomic():
             sheet = VolunteerSheet.objects.create(
@@ -549,6 +556,20 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
                         data={"sheet": sheet.pk, "rows": len(rows), "points": sheet.total_points,
                               "status": status, "threshold": threshold})
     return sheet
+
+
+# The window in which one manager's sheets paid without a second manager add up against the
+# confirmation threshold (a weekly sheet: one week).
+UNCONFIRMED_WINDOW = timedelta(days=7)
+
+
+def unconfirmed_sheet_points(*, importer) -> int:
+    """Points of the sheets ``importer`` imported in the last UNCONFIRMED_WINDOW that were
+    paid at import, without a second manager (PAID, no decided_by); 0 for none."""
+    return (VolunteerSheet.objects.filter(imported_by=importer, status=VolunteerSheet.Status.PAID,
+                                          decided_by__isnull=True,
+                                          imported_at__gt=timezone.now() - UNCONFIRMED_WINDOW)
+            .aggregate(total=Sum("total_points"))["total"] or 0)
 
 
 def _pending_sheet(*, sheet_id: int, by) -> VolunteerSheet:

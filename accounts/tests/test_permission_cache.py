@@ -58,3 +58,34 @@ def test_direct_user_permissions_and_deactivation_count_at_once():
     assert fresh(user).has_perm(roles.EXPORT_ROSTERS)
     User.objects.filter(pk=user.pk).update(is_active=False)
     assert not fresh(user).has_perm(roles.EXPORT_ROSTERS)
+
+
+def test_a_superuser_demoted_in_admin_loses_every_permission_at_once():
+    # given: a superuser whose (all-permission) set is cached
+    boss = UserFactory(roles=[], is_superuser=True)
+    assert roles.MANAGE_OPERATIONS in fresh(boss).get_all_permissions()  # e.g. GET /api/me/ lists them
+    # when: an admin clears "superuser status" (a field of the user row, no group change)
+    boss.is_superuser = False
+    boss.save(update_fields=["is_superuser"])
+    # then: the next request no longer has the superuser's permissions
+    assert not fresh(boss).has_perm(roles.MANAGE_OPERATIONS)
+    assert fresh(boss).get_all_permissions() == set()
+
+
+def test_a_permission_a_migration_revokes_counts_once_the_migrations_ran(reviewer):
+    # given: the reviewer's set is cached; a data migration revokes the permission with the
+    # historical models (accounts.migration_helpers.revoke_permissions), which send no signal
+    # the cache listens to
+    from django.apps import apps as global_apps
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db.migrations.state import ProjectState
+
+    from accounts.migration_helpers import revoke_permissions
+
+    assert fresh(reviewer).has_perm(roles.REVIEW)
+    historical = ProjectState.from_apps(global_apps).apps
+    revoke_permissions(historical, {roles.Role.REVIEWER: [roles.REVIEW]})
+    # when: `migrate` finishes (post_migrate)
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    # then: the next request no longer has it
+    assert not fresh(reviewer).has_perm(roles.REVIEW)

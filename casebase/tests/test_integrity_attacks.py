@@ -188,3 +188,35 @@ def test_the_best_reply_is_never_asked_next_to_its_own_rationales():
         if rationale_question:
             texts = {o["text"] for o in rationale_question["options"]}
             assert set(best.rationales) <= texts
+
+
+# --- reading a drawn case during one's own exam (issue 10, attack review) ------------------
+
+def test_an_examinee_cannot_open_a_proposal_of_a_case_their_running_exam_drew(client):
+    # given: a level-4 text test case written by a colleague, who applies for its quality-case
+    # review; a level-3 committee member has not opened that application (so the case may be
+    # drawn for them) and starts their level-4 exam, which draws it
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from casebase.models import CaseExposure
+    from promotion.models import ExamAttempt
+
+    author = UserFactory(roles=["CSR"], level=5)
+    case = services.case_create(kind="text", title="携号转网挽留", category=category(), level=4, split="test",
+                                tree=sample_tree(), author=author)
+    application = services.quality_case_apply(applicant=author, case_id=case.pk, statement="经典案例")
+    member = committee_member(level=3)
+    ExamAttempt.objects.create(employee=member, level=4, deadline=timezone.now() + timedelta(minutes=30),
+                               case_ids=[case.pk], pass_percent=80)
+    client.force_login(member)
+    # when: during the exam they open the application (the case's tree: the exam's answers)
+    response = client.get(reverse("review:proposal_detail", args=[application.pk]))
+    # then: not while the attempt runs
+    assert response.status_code == 404
+    assert not CaseExposure.objects.filter(employee=member).exists()
+    # once the attempt is over, the page opens (and the exposure is recorded)
+    ExamAttempt.objects.filter(employee=member).update(status="failed", submitted_at=timezone.now())
+    assert client.get(reverse("review:proposal_detail", args=[application.pk])).status_code == 200
+    assert CaseExposure.objects.filter(employee=member, proposal=application).exists()

@@ -144,3 +144,54 @@ def test_the_claim_page_and_api_refuse_a_manager_with_the_field_message(client, 
     # while a CSR sees the form
     client.force_login(a)
     assert 'id="claim-form"' in client.get(reverse("points:topic_detail", args=[topic.pk])).content.decode()
+
+
+# --- splitting a big sheet (issue 10, attack review) ------------------------------------
+
+def _sheet(rows) -> bytes:
+    """``rows``: (person, date, points)."""
+    body = "".join(f"{p.staff_id},{day.isoformat()},2,{points},\n" for p, day, points in rows)
+    return f"staff_id,date,hours,points,note\n{body}".encode()
+
+
+def test_a_big_sheet_split_into_sheets_below_the_threshold_still_needs_a_second_manager():
+    # given: a manager and a colluding colleague; the threshold is 1,000 and a row pays at most 50
+    import datetime
+
+    manager, colleague = UserFactory(roles=["Training manager"]), UserFactory(roles=["CSR"])
+    start = datetime.date(2025, 1, 1)
+    days = [start + datetime.timedelta(days=n) for n in range(60)]  # 60 back-dated days × 50 = 3,000
+    # when: the 3,000 points come as three sheets of 1,000 (each exactly at the threshold)
+    sheets = [services.volunteer_sheet_import(file_name=f"w{n}.csv", imported_by=manager,
+                                              content=_sheet([(colleague, day, 50) for day in days[n * 20:(n + 1) * 20]]))
+              for n in range(3)]
+    # then: only the first is paid at once; the others wait for a second manager
+    assert [s.status for s in sheets] == ["paid", "pending", "pending"]
+    assert sum(PointsEntry.objects.filter(employee=colleague).values_list("amount", flat=True)) == 1000
+    # a second manager's confirmation pays, and confirmed sheets do not count against the importer
+    other = UserFactory(roles=["Training manager"])
+    services.volunteer_sheet_confirm(sheet_id=sheets[1].pk, by=other)
+    assert services.volunteer_sheet_import(
+        file_name="w4.csv", imported_by=manager,
+        content=_sheet([(UserFactory(roles=["CSR"]), start, 10)])).status == "pending"  # still 1,000 + 10 unconfirmed
+
+
+def test_the_rolling_week_of_unconfirmed_sheets_is_per_importer_and_ends_after_7_days():
+    import datetime
+
+    import time_machine
+
+    manager, other_manager = UserFactory(roles=["Training manager"]), UserFactory(roles=["Training manager"])
+    people = [UserFactory(roles=["CSR"]) for _ in range(2)]
+    with time_machine.travel(datetime.datetime(2026, 3, 10, 9, tzinfo=datetime.UTC), tick=False):
+        assert services.volunteer_sheet_import(file_name="a.csv", imported_by=manager, content=_sheet(
+            [(people[0], datetime.date(2026, 3, d), 50) for d in range(1, 10)])).status == "paid"  # 450
+        # another importer has their own allowance
+        assert services.volunteer_sheet_import(file_name="b.csv", imported_by=other_manager, content=_sheet(
+            [(people[1], datetime.date(2026, 3, d), 50) for d in range(1, 10)])).status == "paid"
+    with time_machine.travel(datetime.datetime(2026, 3, 17, 8, tzinfo=datetime.UTC), tick=False):  # 6 days 23 h
+        assert services.volunteer_sheet_import(file_name="c.csv", imported_by=manager, content=_sheet(
+            [(people[0], datetime.date(2026, 2, d), 50) for d in range(1, 13)])).status == "pending"  # 450 + 600
+    with time_machine.travel(datetime.datetime(2026, 3, 17, 10, tzinfo=datetime.UTC), tick=False):  # 7 days 1 h
+        assert services.volunteer_sheet_import(file_name="d.csv", imported_by=manager, content=_sheet(
+            [(people[1], datetime.date(2026, 2, d), 50) for d in range(1, 13)])).status == "paid"

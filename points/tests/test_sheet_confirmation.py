@@ -173,8 +173,9 @@ def test_the_upload_page_says_a_big_sheet_waits_for_a_second_manager(client):
     client.force_login(manager())
     response = client.post(reverse("points:volunteer_import"),
                            {"file": SimpleUploadedFile("week10.csv", big_sheet(csrs(3)))}, follow=True)
-    assert ("Imported 21 rows, 1050 points: above 1000 points in total, the sheet pays nothing until another "
-            "manager confirms it.") in response.content.decode()
+    assert ("Imported 21 rows, 1050 points: with your sheets of the last 7 days that paid without a second "
+            "manager, above 1000 points in total, the sheet pays nothing until another manager confirms it."
+            ) in response.content.decode()
 
 
 def test_the_reject_page_needs_a_reason(client):
