@@ -56,6 +56,7 @@ MSG_UNKNOWN_STAFF = gettext_noop("Unknown staff ID: %(ids)s.")
 MSG_ALREADY_IN_GROUP = gettext_noop("Already in a group for this topic: %(ids)s.")
 MSG_NOT_QC_ELIGIBLE = gettext_noop("Only front-line CSRs may join a QC group; these staff IDs may not: %(ids)s.")
 MSG_GROUP_COMPLETED = gettext_noop("This group's topic is already completed.")
+MSG_OWN_TOPIC = gettext_noop("You published this topic: another manager confirms its groups' completion.")
 MSG_SHEET_DUPLICATE = gettext_noop("This sheet was already imported as sheet #%(id)s on %(date)s (the same rows); "
                                    "nothing was paid again.")
 MSG_SHEET_ROW_PAID = gettext_noop("%(staff_id)s on %(date)s was already paid by sheet #%(sheet)s, line %(line)s.")
@@ -437,12 +438,16 @@ def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[
 def qc_group_complete(*, group_id: int, by) -> list[PointsEntry]:
     """Mark the group's topic completed and pay each member the topic's points (source
     "qc:<group_id>:<employee_id>"). Raises QCGroup.DoesNotExist, PointsPermissionDenied (also
-    for a member of the group: nobody pays themselves) or PointsConflict (already completed)."""
+    for a member of the group — nobody pays themselves — and for the manager who published the
+    topic: a second manager confirms what the first one offered) or PointsConflict (already
+    completed)."""
     if not by.has_perm(points_roles.MANAGE_QC_TOPICS):
         raise PointsPermissionDenied
     group = QCGroup.objects.select_for_update().select_related("topic").get(pk=group_id)
     if group.members.filter(employee=by).exists():
         raise PointsPermissionDenied
+    if group.topic.published_by_id == by.pk:  # publishing and paying are two people's decisions
+        raise PointsPermissionDenied(_(MSG_OWN_TOPIC))
     if group.status == QCGroup.Status.COMPLETED:
         raise PointsConflict(_(MSG_GROUP_COMPLETED), code="already_completed")
     entries = [

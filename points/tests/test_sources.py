@@ -309,3 +309,20 @@ def test_a_failure_while_paying_leaves_nothing_half_imported(training_manager, m
 def test_only_importers_may_import(csr):
     with pytest.raises(PermissionDenied):
         services.volunteer_sheet_import(file_name="w.csv", content=b"x", imported_by=csr)
+
+
+def test_the_manager_who_published_a_topic_does_not_complete_its_groups(training_manager):
+    """Publishing a topic (its points) and confirming a group earned them are two managers'
+    decisions: otherwise one manager pays friends up to 200 points a topic, topic after topic."""
+    # given a topic published by this manager and a group that claimed it
+    topic = QCTopicFactory(points_per_member=40, published_by=training_manager)
+    creator, *others = members(3)
+    group = claim(topic, creator, others)
+    # when the publisher completes it: refused, nothing paid
+    with pytest.raises(services.PointsPermissionDenied, match="You published this topic"):
+        services.qc_group_complete(group_id=group.pk, by=training_manager)
+    assert PointsEntry.objects.count() == 0
+    # then another manager may
+    from accounts.tests.factories import UserFactory
+
+    assert len(services.qc_group_complete(group_id=group.pk, by=UserFactory(roles=["Training manager"]))) == 3
