@@ -496,26 +496,29 @@ def _retention_verdict(status: selectors.RetentionStatus, now: datetime) -> tupl
 def retention_run_daily(*, now: datetime | None = None) -> dict[str, int]:
     """The daily retention job (idempotent; every step claims its periods with a conditional
     update and acts only on the rows it changed). Set-based: the number of queries does not
-    grow with the number of periods, except for the periods decided today (one short
-    transaction each, which may demote):
+    grow with the number of periods, except for the periods failed today (one short
+    transaction each, which demotes):
 
     1. open the re-test window of periods whose opening day came (and notify);
     2. decide open windows (evidence of all of them at once, selectors.retention_statuses):
-       kept when points task, re-test exam and query time are met; failed → employee_demote
-       one level with the reasons when the due date passed with something unmet or every
-       re-test attempt failed;
+       kept when points task, re-test exam and query time are met (closed in bulk);
+       failed → employee_demote one level with the reasons when the due date passed with
+       something unmet or every re-test attempt failed (one transaction per demotion);
     3. remind employees whose due date is near (once per period).
     Returns counts of what was done."""
     now = now or timezone.now()
     done = {"opened": _retention_open_due(now=now), "kept": 0, "demoted": 0, "reminded": 0}
     statuses = selectors.retention_statuses(
         RetentionPeriod.objects.filter(status=RetentionPeriod.Status.RETEST_OPEN).select_related("employee"), now)
+    kept = []
     for status in statuses.values():
         verdict, reasons = _retention_verdict(status, now)
-        if verdict is not None:
-            outcome = _retention_decide(period=status.period, verdict=verdict, reasons=reasons, now=now)
-            if outcome:
-                done[outcome] += 1
+        if verdict == "kept":
+            kept.append(status.period.pk)
+        elif verdict is not None:
+            if _retention_decide(period=status.period, verdict=verdict, reasons=reasons, now=now):
+                done["demoted"] += 1
+    done["kept"] = _retention_keep(kept, now=now)
     done["reminded"] = _retention_remind_due(now=now)
     return done
 
@@ -556,6 +559,19 @@ def _retention_open_due(*, now: datetime) -> int:
         data={"level": period.level, "due": timezone.localtime(period.due_at).date().isoformat()})
         for period in opened)
     return len(opened)
+
+
+@retry_on_deadlock
+@transaction.atomic
+def _retention_keep(period_ids: list[int], *, now: datetime) -> int:
+    """Close the still-open periods among ``period_ids`` as kept, in bulk, and notify."""
+    if not period_ids:
+        return 0
+    kept = _claim(RetentionPeriod.objects.filter(pk__in=period_ids, status=RetentionPeriod.Status.RETEST_OPEN),
+                  status=RetentionPeriod.Status.KEPT, closed_at=now)
+    notifications_send(Notification(recipient=period.employee, kind=Notification.Kind.KEPT, data={"level": period.level},
+                                    key=f"kept:{period.pk}", created_at=now) for period in kept)
+    return len(kept)
 
 
 @retry_on_deadlock
