@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Case as SqlCase
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -232,7 +233,10 @@ def _with_retention_evidence(periods: QuerySet[RetentionPeriod]) -> QuerySet[Ret
                 .annotate(n=Count("pk")).values("n"))
     of_period = ExamAttempt.objects.filter(retention_period=OuterRef("pk"))
     return periods.annotate(
-        ev_points=Coalesce(Subquery(points), 0), ev_brought=Coalesce(Subquery(brought), 0),
+        ev_points=Coalesce(Subquery(points), 0),
+        # only periods with an apprentice task count apprentices (as retention_status always did)
+        ev_brought=SqlCase(When(apprentices_task__gt=0, apprentice_from_level__isnull=False,
+                             then=Coalesce(Subquery(brought), 0)), default=Value(0)),
         ev_attempts=Coalesce(Subquery(attempts), 0),
         ev_passed=Exists(of_period.filter(status=ExamAttempt.Status.PASSED)),
         ev_open=Exists(of_period.filter(status=ExamAttempt.Status.OPEN)),
