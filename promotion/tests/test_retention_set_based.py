@@ -128,3 +128,24 @@ def test_bench_retention_runs_on_a_tiny_set_and_rolls_the_job_back():
     finally:
         call_command("bench_retention", "--force", "--cleanup", stdout=StringIO())
     assert not User.objects.filter(staff_id__startswith="RBENCH").exists()
+
+
+def test_evidence_outside_the_period_s_bounds_does_not_count():
+    # given: points before the promotion and after the due date, a query-time result after the
+    # promotion but before the re-test window opened
+    period = _in_retention(days_ago=340, status=RetentionPeriod.Status.RETEST_OPEN)
+    rule = PointRule.objects.first()
+    for n, at in enumerate([period.starts_at - timedelta(seconds=1), period.due_at + timedelta(seconds=1)]):
+        PointsEntry.objects.create(employee=period.employee, amount=500, rule=rule, source=f"test:out:{n}",
+                                   created_at=at)
+    PointsEntry.objects.create(employee=period.employee, amount=7, rule=rule, source="test:in", created_at=period.due_at)
+    early = period.retest_opens_at - timedelta(minutes=10)
+    QueryTestSession.objects.create(employee=period.employee, started_at=early, finished_at=early + timedelta(minutes=3),
+                                    task_count=10, total_seconds=Decimal("14"), elapsed_seconds=Decimal("14"),
+                                    allowed_level=5)
+    # when
+    status = selectors.retention_statuses([period])[period.pk]
+    # then: only the entry at the due moment itself counts, and the early query-time result does not
+    assert status.points_earned == 7
+    assert not status.query_time_met
+    assert status == selectors.retention_status(period)
