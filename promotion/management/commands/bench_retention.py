@@ -33,7 +33,7 @@ from django.utils import timezone
 from accounts.models import Centre, Team, User
 from knowledgebase.models import QueryTestSession
 from points.models import PointRule, PointsEntry
-from promotion import services
+from promotion import selectors, services
 from promotion.models import ExamAttempt, Notification, PromotionEvent, RetentionPeriod
 
 PREFIX = "RBENCH"
@@ -183,12 +183,24 @@ class Command(BaseCommand):
             query_count = len(queries)
         finally:
             connection.queries_log = log
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as evidence_queries:
+            started = time.perf_counter()
+            selectors.retention_statuses(
+                RetentionPeriod.objects.filter(status=RetentionPeriod.Status.RETEST_OPEN).select_related("employee"),
+                now)
+            evidence = time.perf_counter() - started
         ratio = f"{elapsed / floor_seconds:.1f}x" if floor_seconds else "n/a"
         periods = RetentionPeriod.objects.filter(employee__staff_id__startswith=PREFIX).count()
         self.stdout.write(
             f"retention_run_daily periods={periods} open={floor_rows} opened={done['opened']} kept={done['kept']} "
             f"demoted={done['demoted']} reminded={done['reminded']} time={elapsed:.2f} s queries={query_count} "
             f"floor={floor_seconds:.3f} s (1 statement: points per open period) ratio={ratio}")
+        self.stdout.write(
+            f"  of which the evidence of all {floor_rows} open periods (selectors.retention_statuses): "
+            f"time={evidence:.2f} s queries={len(evidence_queries)} "
+            f"ratio={evidence / floor_seconds if floor_seconds else 0:.1f}x; the rest is one transaction per "
+            f"demotion ({done['demoted']})")
 
     @staticmethod
     def _floor() -> tuple[float, int]:
