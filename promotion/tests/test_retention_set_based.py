@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from knowledgebase.models import QueryTestSession
+from knowledgebase.models import QueryTestSession, QueryTimeTest
+from knowledgebase.selectors import counting_query_time_result
 from points.models import PointRule, PointsEntry
 from promotion import selectors, services
 from promotion.models import ExamAttempt, Notification, PromotionEvent, RetentionPeriod
@@ -149,3 +150,20 @@ def test_evidence_outside_the_period_s_bounds_does_not_count():
     assert status.points_earned == 7
     assert not status.query_time_met
     assert status == selectors.retention_status(period)
+
+
+@pytest.mark.parametrize("rule, met", [("latest", False), ("best_recent", True)])
+def test_the_counting_query_time_result_follows_the_configured_rule(rule, met):
+    # given: inside the window, a fast result allowing the level, then a slower one allowing nothing
+    QueryTimeTest.objects.filter(pk=1).update(counting_rule=rule, best_window_days=30)
+    period = _in_retention(days_ago=340, status=RetentionPeriod.Status.RETEST_OPEN)
+    for n, (seconds, level) in enumerate([("14", 5), ("40", None)]):
+        at = period.retest_opens_at + timedelta(days=n + 1)
+        QueryTestSession.objects.create(employee=period.employee, started_at=at, finished_at=at + timedelta(minutes=3),
+                                        task_count=10, total_seconds=Decimal(seconds), elapsed_seconds=Decimal(seconds),
+                                        allowed_level=level)
+    # when
+    status = selectors.retention_statuses([period])[period.pk]
+    # then: the same result as the per-employee selector picks
+    counting = counting_query_time_result(period.employee, since=period.retest_opens_at, until=period.due_at)
+    assert status.query_time_met is met is (counting.allowed_level == 5)
