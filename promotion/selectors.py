@@ -2,12 +2,15 @@
 (who may start which exam and when: exam_check), mentorships and notifications. Rosters
 live in promotion/rosters.py."""
 
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -16,7 +19,9 @@ from accounts import roles
 from casebase.models import Case, CaseCategory
 from casebase.questions import KIND_LABELS
 from casebase.selectors import cases_known_to, exam_pool, sees_test_content, training_cases_studied
-from knowledgebase.selectors import counting_query_time_result
+from knowledgebase.models import QueryTestSession, QueryTimeTest
+from knowledgebase.selectors import counting_query_time_result, pick_counting_result
+from points.models import PointsEntry
 from points.selectors import points_balance
 from promotion.models import (
     VIEW_EXAM_ANSWERS,
@@ -190,6 +195,7 @@ class RetentionStatus:
     attempts_left: int
     query_time_met: bool
     window_open: bool
+    exam_open: bool = False  # a re-test attempt of the period is still running
 
     @property
     def retest_met(self) -> bool:
@@ -205,22 +211,84 @@ def retention_status(period: RetentionPeriod, now: datetime | None = None) -> Re
     """Progress of a retention period: points earned and apprentices brought up between the
     promotion and the due date, the re-test exam (its attempts; an open one counts as used)
     and a query-time result allowing the level finished inside the re-test window. Anything
-    dated after due_at does not count, however late the daily job looks."""
-    now = now or timezone.now()
-    earned = points_balance(period.employee, since=period.starts_at, until=period.due_at)
-    brought = (apprentices_brought(period.employee, period.apprentice_from_level, since=period.starts_at,
-                                   until=period.due_at)
-               if period.apprentices_task and period.apprentice_from_level is not None else 0)
-    attempts = list(period.exam_attempts.values_list("status", flat=True))
-    passed = ExamAttempt.Status.PASSED in attempts
-    result = counting_query_time_result(period.employee, since=period.retest_opens_at, until=period.due_at)
-    query_ok = bool(result and result.allowed_level is not None and result.allowed_level >= period.level)
-    return RetentionStatus(
-        period=period, points_earned=earned, points_met=earned >= period.points_task,
-        apprentices_brought=brought, apprentices_met=brought >= period.apprentices_task, exam_passed=passed,
-        attempts_used=len(attempts), attempts_left=max(period.retest_attempts - len(attempts), 0),
-        query_time_met=query_ok, window_open=period.retest_window_open(now),
+    dated after due_at does not count, however late the daily job looks. The rules live in
+    retention_statuses (the daily job reads many periods with them)."""
+    return retention_statuses([period], now)[period.pk]
+
+
+def _with_retention_evidence(periods: QuerySet[RetentionPeriod]) -> QuerySet[RetentionPeriod]:
+    """``periods`` annotated with their evidence, one correlated subquery each, bounded like
+    the per-employee selectors: points as points_balance(since=starts_at, until=due_at),
+    apprentices as apprentices_brought(from_level, since=starts_at, until=due_at), and the
+    period's re-test attempts (all of them, passed ones, running ones)."""
+    points = (PointsEntry.objects.filter(employee=OuterRef("employee"), created_at__gte=OuterRef("starts_at"),
+                                         created_at__lte=OuterRef("due_at"))
+              .order_by().values("employee").annotate(total=Sum("amount")).values("total"))
+    brought = (PromotionEvent.objects.filter(kind=PromotionEvent.Kind.PROMOTED,
+                                             from_level=OuterRef("apprentice_from_level"),
+                                             mentorship__mentor=OuterRef("employee"), at__gte=OuterRef("starts_at"),
+                                             at__lte=OuterRef("due_at"))
+               .order_by().values("mentorship__mentor").annotate(n=Count("employee", distinct=True)).values("n"))
+    attempts = (ExamAttempt.objects.filter(retention_period=OuterRef("pk")).order_by().values("retention_period")
+                .annotate(n=Count("pk")).values("n"))
+    of_period = ExamAttempt.objects.filter(retention_period=OuterRef("pk"))
+    return periods.annotate(
+        ev_points=Coalesce(Subquery(points), 0),
+        # only periods with an apprentice task count apprentices (as retention_status always did)
+        ev_brought=SqlCase(When(apprentices_task__gt=0, apprentice_from_level__isnull=False,
+                             then=Coalesce(Subquery(brought), 0)), default=Value(0)),
+        ev_attempts=Coalesce(Subquery(attempts), 0),
+        ev_passed=Exists(of_period.filter(status=ExamAttempt.Status.PASSED)),
+        ev_open=Exists(of_period.filter(status=ExamAttempt.Status.OPEN)),
     )
+
+
+def retention_statuses(periods: Iterable[RetentionPeriod] | QuerySet[RetentionPeriod],
+                       now: datetime | None = None) -> dict[int, RetentionStatus]:
+    """retention_status of many periods in a constant number of queries, keyed by period
+    id: one query for points, apprentices and attempts (per-period subqueries), one for the
+    finished query-time tests inside the periods' re-test windows (the counting result is
+    picked per period in Python by pick_counting_result, the rule of
+    counting_query_time_result), one for the query-time settings. A QuerySet is read
+    (annotated) as it is; a list is matched by primary key and its own objects returned."""
+    now = now or timezone.now()
+    if isinstance(periods, QuerySet):
+        rows = list(_with_retention_evidence(periods))
+        evidence = {row.pk: row for row in rows}
+        periods = rows
+    else:
+        periods = list(periods)
+        if not periods:
+            return {}
+        evidence = {row.pk: row for row in _with_retention_evidence(
+            RetentionPeriod.objects.filter(pk__in=[period.pk for period in periods]))}
+    if not periods:
+        return {}
+    in_window = RetentionPeriod.objects.filter(
+        pk__in=[period.pk for period in periods], employee=OuterRef("employee"),
+        retest_opens_at__lte=OuterRef("finished_at"), due_at__gte=OuterRef("finished_at"))
+    sessions: dict[int, list[QueryTestSession]] = defaultdict(list)
+    for session in (QueryTestSession.objects.filter(Exists(in_window), finished_at__isnull=False)
+                    .order_by("-finished_at", "-pk")):
+        sessions[session.employee_id].append(session)
+    config = QueryTimeTest.current()
+    statuses = {}
+    for period in periods:
+        row = evidence[period.pk]
+        earned = row.ev_points
+        brought = (row.ev_brought if period.apprentices_task and period.apprentice_from_level is not None else 0)
+        result = pick_counting_result(
+            [s for s in sessions[period.employee_id] if period.retest_opens_at <= s.finished_at <= period.due_at],
+            config=config)
+        query_ok = bool(result and result.allowed_level is not None and result.allowed_level >= period.level)
+        statuses[period.pk] = RetentionStatus(
+            period=period, points_earned=earned, points_met=earned >= period.points_task,
+            apprentices_brought=brought, apprentices_met=brought >= period.apprentices_task,
+            exam_passed=row.ev_passed, attempts_used=row.ev_attempts,
+            attempts_left=max(period.retest_attempts - row.ev_attempts, 0),
+            query_time_met=query_ok, window_open=period.retest_window_open(now), exam_open=row.ev_open,
+        )
+    return statuses
 
 
 def last_demotion(employee) -> PromotionEvent | None:

@@ -4,12 +4,13 @@ promotion_history_backfill (demo history); each writes a PromotionEvent through
 promotion_event_record."""
 
 import random
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -113,6 +114,19 @@ def notification_send(*, recipient, kind: str, data: dict[str, Any] | None = Non
                                                created_at=at or timezone.now())
     except IntegrityError:
         return None
+
+
+def notifications_send(notifications: Iterable[Notification]) -> list[Notification]:
+    """notification_send for many unsaved notifications in two queries: those whose key was
+    already used are skipped (the keyed ones stay idempotent); returns the ones written."""
+    notifications = list(notifications)
+    keys = [n.key for n in notifications if n.key]
+    used = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True)) if keys else set()
+    fresh = [n for n in notifications if not n.key or n.key not in used]
+    if not fresh:
+        return []
+    with transaction.atomic():
+        return Notification.objects.bulk_create(fresh, ignore_conflicts=True)
 
 
 @transaction.atomic
@@ -454,15 +468,14 @@ def medal_award(*, medal: Medal, employee, by, reason: str) -> MedalAward:
 
 # --- retention (保级) -------------------------------------------------------------------
 
-def _retention_verdict(period: RetentionPeriod, now: datetime) -> tuple[str | None, list[dict]]:
+def _retention_verdict(status: selectors.RetentionStatus, now: datetime) -> tuple[str | None, list[dict]]:
     """("kept", []) when everything is met; ("failed", reasons) when the period failed
     (all re-test attempts used without a pass, or due date passed with something unmet);
     (None, []) while it is still undecided."""
-    status = selectors.retention_status(period, now)
+    period = status.period
     if status.all_met:
         return "kept", []
-    open_attempt = period.exam_attempts.filter(status=ExamAttempt.Status.OPEN).exists()
-    exhausted = not status.exam_passed and status.attempts_left == 0 and not open_attempt
+    exhausted = not status.exam_passed and status.attempts_left == 0 and not status.exam_open
     if now <= period.due_at and not exhausted:
         return None, []
     reasons = []
@@ -481,47 +494,84 @@ def _retention_verdict(period: RetentionPeriod, now: datetime) -> tuple[str | No
 
 
 def retention_run_daily(*, now: datetime | None = None) -> dict[str, int]:
-    """The daily retention job (idempotent; every step claims its period with a conditional
-    update and acts only when it changed the row):
+    """The daily retention job (idempotent; every step claims its periods with a conditional
+    update and acts only on the rows it changed). Set-based: the number of queries does not
+    grow with the number of periods, except for the periods failed today (one short
+    transaction each, which demotes):
 
     1. open the re-test window of periods whose opening day came (and notify);
-    2. decide open windows: kept when points task, re-test exam and query time are met;
+    2. decide open windows (evidence of all of them at once, selectors.retention_statuses):
+       kept when points task, re-test exam and query time are met (closed in bulk);
        failed → employee_demote one level with the reasons when the due date passed with
-       something unmet or every re-test attempt failed;
+       something unmet or every re-test attempt failed (one transaction per demotion);
     3. remind employees whose due date is near (once per period).
     Returns counts of what was done."""
     now = now or timezone.now()
-    done = {"opened": 0, "kept": 0, "demoted": 0, "reminded": 0}
-    for period in RetentionPeriod.objects.filter(status=RetentionPeriod.Status.ACTIVE,
-                                                 retest_opens_at__lte=now).select_related("employee"):
-        done["opened"] += _retention_open(period=period, now=now)
-    for period in RetentionPeriod.objects.filter(status=RetentionPeriod.Status.RETEST_OPEN).select_related("employee"):
-        verdict, reasons = _retention_verdict(period, now)
-        if verdict is not None:
-            outcome = _retention_decide(period=period, verdict=verdict, reasons=reasons, now=now)
-            if outcome:
-                done[outcome] += 1
-    for period in RetentionPeriod.objects.filter(status=RetentionPeriod.Status.RETEST_OPEN, reminded_at__isnull=True,
-                                                 remind_at__lte=now).select_related("employee"):
-        done["reminded"] += _retention_remind(period=period, now=now)
+    done = {"opened": _retention_open_due(now=now), "kept": 0, "demoted": 0, "reminded": 0}
+    statuses = selectors.retention_statuses(
+        RetentionPeriod.objects.filter(status=RetentionPeriod.Status.RETEST_OPEN).select_related("employee"), now)
+    kept = []
+    for status in statuses.values():
+        verdict, reasons = _retention_verdict(status, now)
+        if verdict == "kept":
+            kept.append(status.period.pk)
+        elif verdict is not None:
+            if _retention_decide(period=status.period, verdict=verdict, reasons=reasons, now=now):
+                done["demoted"] += 1
+    done["kept"] = _retention_keep(kept, now=now)
+    done["reminded"] = _retention_remind_due(now=now)
     return done
 
 
-# Each step of the daily job is its own transaction that locks the EMPLOYEE first and only then
-# claims the period (config/locks.py): a promotion or demotion of the same employee at the same
-# moment takes the same two locks in the same order, so one waits for the other.
+# Every step of the daily job locks the EMPLOYEES first (all of the step's employees in one
+# statement, by pk) and only then claims the periods with a conditional UPDATE
+# (config/locks.py): a promotion or demotion of the same employee at the same moment takes the
+# same two locks in the same order, so one waits for the other.
+
+def _lock_employees(employee_ids: Iterable[int]) -> None:
+    """Lock these employee rows FOR NO KEY UPDATE in one statement, ordered by pk."""
+    list(get_user_model().objects.select_for_update(no_key=True).filter(pk__in=employee_ids)
+         .order_by("pk").values_list("pk", flat=True))
+
+
+def _claim(candidates: QuerySet[RetentionPeriod], **changes) -> list[RetentionPeriod]:
+    """Find the candidates, lock their employees, then claim those candidates that still
+    match ``candidates``' conditions (re-checked under the periods' row locks) and apply
+    ``changes`` to them. Returns the claimed periods (with their employees), in pk order."""
+    found = list(candidates.values_list("pk", "employee_id"))
+    if not found:
+        return []
+    _lock_employees({employee_id for _pk, employee_id in found})
+    claimed = list(candidates.filter(pk__in=[pk for pk, _employee_id in found]).select_for_update(of=("self",))
+                   .select_related("employee").order_by("pk"))
+    if claimed:
+        RetentionPeriod.objects.filter(pk__in=[p.pk for p in claimed]).update(**changes)
+    return claimed
+
 
 @retry_on_deadlock
 @transaction.atomic
-def _retention_open(*, period: RetentionPeriod, now: datetime) -> int:
-    _locked_employee(period.employee)
-    if RetentionPeriod.objects.filter(pk=period.pk, status=RetentionPeriod.Status.ACTIVE).update(
-            status=RetentionPeriod.Status.RETEST_OPEN, retest_opened_at=now) != 1:
+def _retention_open_due(*, now: datetime) -> int:
+    opened = _claim(RetentionPeriod.objects.filter(status=RetentionPeriod.Status.ACTIVE, retest_opens_at__lte=now),
+                    status=RetentionPeriod.Status.RETEST_OPEN, retest_opened_at=now)
+    notifications_send(Notification(
+        recipient=period.employee, kind=Notification.Kind.RETEST_OPEN, key=f"retest-open:{period.pk}", created_at=now,
+        data={"level": period.level, "due": timezone.localtime(period.due_at).date().isoformat()})
+        for period in opened)
+    return len(opened)
+
+
+@retry_on_deadlock
+@transaction.atomic
+def _retention_keep(period_ids: list[int], *, now: datetime) -> int:
+    """Close the still-open periods among ``period_ids`` as kept, in bulk, and notify."""
+    if not period_ids:
         return 0
-    notification_send(recipient=period.employee, kind=Notification.Kind.RETEST_OPEN,
-                      data={"level": period.level, "due": timezone.localtime(period.due_at).date().isoformat()},
-                      key=f"retest-open:{period.pk}", at=now)
-    return 1
+    kept = _claim(RetentionPeriod.objects.filter(pk__in=period_ids, status=RetentionPeriod.Status.RETEST_OPEN),
+                  status=RetentionPeriod.Status.KEPT, closed_at=now)
+    notifications_send(Notification(recipient=period.employee, kind=Notification.Kind.KEPT, data={"level": period.level},
+                                    key=f"kept:{period.pk}", created_at=now) for period in kept)
+    return len(kept)
 
 
 @retry_on_deadlock
@@ -546,14 +596,16 @@ def _retention_decide(*, period: RetentionPeriod, verdict: str, reasons: list[di
 
 @retry_on_deadlock
 @transaction.atomic
-def _retention_remind(*, period: RetentionPeriod, now: datetime) -> int:
-    _locked_employee(period.employee)
-    if RetentionPeriod.objects.filter(pk=period.pk, reminded_at__isnull=True).update(reminded_at=now) != 1:
-        return 0
-    status = selectors.retention_status(period, now)
-    notification_send(recipient=period.employee, kind=Notification.Kind.RETEST_DUE_SOON, data={
-        "level": period.level, "due": timezone.localtime(period.due_at).date().isoformat(),
-        "earned": status.points_earned, "needed": period.points_task,
-        "passed": "✓" if status.retest_met else "✗",
-    }, key=f"retest-due:{period.pk}", at=now)
-    return 1
+def _retention_remind_due(*, now: datetime) -> int:
+    reminded = _claim(RetentionPeriod.objects.filter(status=RetentionPeriod.Status.RETEST_OPEN,
+                                                     reminded_at__isnull=True, remind_at__lte=now),
+                      reminded_at=now)
+    statuses = selectors.retention_statuses(reminded, now)
+    notifications_send(Notification(
+        recipient=period.employee, kind=Notification.Kind.RETEST_DUE_SOON, key=f"retest-due:{period.pk}",
+        created_at=now, data={
+            "level": period.level, "due": timezone.localtime(period.due_at).date().isoformat(),
+            "earned": statuses[period.pk].points_earned, "needed": period.points_task,
+            "passed": "✓" if statuses[period.pk].retest_met else "✗",
+        }) for period in reminded)
+    return len(reminded)

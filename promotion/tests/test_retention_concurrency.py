@@ -2,6 +2,7 @@
 real PostgreSQL: both lock the employee row first, then the retention periods
 (config/locks.py), so one waits for the other instead of deadlocking."""
 
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -41,25 +42,35 @@ def test_the_retention_job_and_a_promotion_of_the_same_employee_never_deadlock(m
     monkeypatch.setattr(selectors, "promotion_checklist", lambda employee, level=None: [
         selectors.ChecklistItem("points", True, "points", "ok", {})])
     retries = record_retries(monkeypatch)
-    outcomes = []
-    for _ in range(TRIALS):
+    outcomes, reached = [], []
+    for trial in range(TRIALS):
+        # Alternate who starts first (the other starts 0.2 s later), so both orders of the
+        # employee lock are run, not only the one the scheduler happens to favour.
+        job_delay, promotion_delay = (0.0, 0.2) if trial % 2 == 0 else (0.2, 0.0)
         # given: the job's step (opening the window / demoting) and the promotion each pause after
         # their first lock, so both hold it before either takes its second
         if scenario == "retest window opens":
             employee = _level_1_employee_in_retention(days_ago=340, retest_open=False)
-            step = "notification_send"
+            step = "notifications_send"  # the bulk step sends the window-open notices after its locks
         else:
             employee = _level_1_employee_in_retention(days_ago=400, retest_open=True)
             step = "employee_demote"
         meeting = Rendezvous(timeout=0.5)
         real_checklist = selectors.promotion_checklist
         with monkeypatch.context() as patch:
-            patch.setattr(services, step, meeting.before(getattr(services, step)))
+            paused = meeting.before(getattr(services, step))
+
+            def counted(*args, _paused=paused, _step=step, **kwargs):
+                reached.append(_step)
+                return _paused(*args, **kwargs)
+
+            patch.setattr(services, step, counted)
             patch.setattr(selectors, "promotion_checklist", meeting.before(real_checklist))
             # when
             job, promotion = run_at_once([
-                lambda: services.retention_run_daily(),
-                lambda employee=employee: services.employee_promote(employee=employee, to_level=2),
+                lambda d=job_delay: (time.sleep(d), services.retention_run_daily())[1],
+                lambda employee=employee, d=promotion_delay: (
+                    time.sleep(d), services.employee_promote(employee=employee, to_level=2))[1],
             ])
         # then: no deadlock and no error but the one the rules give (a demoted employee is no
         # longer promoted two levels up)
@@ -80,3 +91,4 @@ def test_the_retention_job_and_a_promotion_of_the_same_employee_never_deadlock(m
             assert employee.level == 0 and job["demoted"] == 1
             outcomes.append("ok")
     assert outcomes == ["ok"] * TRIALS, Counter(outcomes)
+    assert reached, f"the job never reached {step}: the race was not run"  # a pause point that moved
