@@ -46,9 +46,11 @@ def my_points(request):
                                        date_to=filters.get("date_to"))
     page = Paginator(history, PER_PAGE).get_page(request.GET.get("page"))
     querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    series = selectors.cumulative_series(request.user)
     return render(request, "points/my_points.html", {
-        "balance": selectors.points_balance(request.user), "form": form, "page": page, "querystring": querystring,
-        "chart": cumulative_svg(selectors.cumulative_series(request.user)),
+        # the balance is the series' last running total: one query for both
+        "balance": series[-1][1] if series else 0, "form": form, "page": page, "querystring": querystring,
+        "chart": cumulative_svg(series),
     })
 
 
