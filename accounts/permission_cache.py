@@ -19,33 +19,14 @@ clean-up that cannot be a call).
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate
 
-VERSION_KEY = "permissions:version"
+from config.cache_versions import CacheVersion
+
+PERMISSIONS_VERSION = CacheVersion("permissions:version")
 TIMEOUT = 3600
-
-
-def permissions_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY) or 1
-    return version
-
-
-def permissions_changed(**_kwargs) -> None:
-    """Forget every cached permission set (now and again when the transaction commits, so a
-    reader in between cannot cache the old set for longer than the transaction lasts)."""
-    _bump()
-    transaction.on_commit(_bump)
-
-
-def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet: nothing cached under one either
-        cache.add(VERSION_KEY, 1, timeout=None)
+# Forget every cached permission set (a signal receiver, see connect_signals).
+permissions_changed = PERMISSIONS_VERSION.bump
 
 
 class CachedPermissionsBackend(ModelBackend):
@@ -57,7 +38,7 @@ class CachedPermissionsBackend(ModelBackend):
         if not hasattr(user_obj, "_perm_cache"):
             # The superuser flag is a field of the user row, not a membership: a superuser
             # demoted in admin must not keep the cached all-permission set.
-            key = f"permissions:{permissions_version()}:{user_obj.pk}:{int(user_obj.is_superuser)}"
+            key = f"permissions:{PERMISSIONS_VERSION.current()}:{user_obj.pk}:{int(user_obj.is_superuser)}"
             cached = cache.get(key)
             if cached is None:
                 cached = super().get_all_permissions(user_obj)

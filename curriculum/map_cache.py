@@ -13,39 +13,21 @@ The receivers below are the one hook that admin edits, services and imports shar
 """
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-VERSION_KEY = "learning-map:version"
+from config.cache_versions import CacheVersion
+
+MAP_VERSION = CacheVersion("learning-map:version")
 TIMEOUT = 24 * 3600
-
-
-def map_cache_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY) or 1
-    return version
-
-
-def learning_map_changed(**_kwargs) -> None:
-    """Forget the cached trees, now and again when the transaction commits."""
-    _bump()
-    transaction.on_commit(_bump)
-
-
-def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.add(VERSION_KEY, 1, timeout=None)
+# Forget the cached trees (a signal receiver, see connect_signals).
+learning_map_changed = MAP_VERSION.bump
 
 
 def cached_tree(position_id: int | None, load):
     """``load()`` (the tree of the position's family, or None) through the cache."""
     if not position_id:
         return None
-    key = f"learning-map:{map_cache_version()}:position:{position_id}"
+    key = f"learning-map:{MAP_VERSION.current()}:position:{position_id}"
     found = cache.get(key, default=cache)  # the cache object itself marks "not cached" (None is a value)
     if found is cache:
         found = load()

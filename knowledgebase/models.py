@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
+from config.cache_versions import CacheVersion
 from config.models import SingletonSettings
 
 
@@ -444,18 +445,13 @@ class QueryTestAnswer(models.Model):
 
 # --- search: synonyms, settings, log --------------------------------------------------
 
-SYNONYMS_VERSION_KEY = "kb:synonyms:version"
+SYNONYMS_VERSION = CacheVersion("kb:synonyms:version")
 MAX_SEARCH_LOG_RETENTION_DAYS = 730
 
 
 def _bump_synonyms_version() -> None:
     """Tell every process its cached synonym table is stale (knowledgebase.search)."""
-    from django.core.cache import cache
-
-    try:
-        cache.incr(SYNONYMS_VERSION_KEY)
-    except ValueError:
-        cache.set(SYNONYMS_VERSION_KEY, 1, timeout=None)
+    SYNONYMS_VERSION.bump()
 
 
 class SynonymGroup(models.Model):

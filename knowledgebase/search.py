@@ -206,11 +206,9 @@ def synonym_map() -> dict[str, list[str]]:
     """term → the other terms of its synonym groups. Reloaded when the version key in the
     shared cache changes (SynonymGroup.save/delete bump it), so every process sees an edit at
     its next search."""
-    from django.core.cache import cache
+    from knowledgebase.models import SYNONYMS_VERSION, SynonymGroup
 
-    from knowledgebase.models import SYNONYMS_VERSION_KEY, SynonymGroup
-
-    version = cache.get(SYNONYMS_VERSION_KEY, 0)
+    version = SYNONYMS_VERSION.current()
     if _synonyms["version"] != version:
         with _synonyms_lock:
             mapping: dict[str, list[str]] = {}

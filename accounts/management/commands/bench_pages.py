@@ -30,6 +30,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from config.bench import require_bench_database
 
 CSR = "HB0001"
 
@@ -73,9 +74,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Run on a database whose name lacks 'bench'.")
 
     def handle(self, *args, workers, worker_class, threads, seconds, connections, port, report, force, **options):
-        name = str(settings.DATABASES["default"]["NAME"])
-        if "bench" not in name and not force:
-            raise CommandError(f"Refusing to load-test {name!r}: use a *bench* database or --force.")
+        require_bench_database(force=force, action="load-test")
         if not shutil.which("wrk"):
             raise CommandError("wrk is not installed: run scripts/ensure-wrk.sh (Debian package wrk).")
         user = User.objects.filter(staff_id=CSR).first()

@@ -17,8 +17,7 @@ import random
 import time
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -26,6 +25,7 @@ from django.utils import timezone
 from accounts.models import User
 from casebase import services
 from casebase.models import Case, CaseCategory, CaseLibrarySettings, CaseRating, CaseStudy, LevelCap
+from config.bench import require_bench_database
 
 PREFIX = "PRUNEBENCH"
 LEVELS = 5
@@ -73,9 +73,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Run on a database whose name lacks 'bench'.")
 
     def handle(self, *args, cases, categories, seed, cleanup, force, **options):
-        name = str(settings.DATABASES["default"]["NAME"])
-        if "bench" not in name and not force:
-            raise CommandError(f"Refusing to write {cases} cases into {name!r}: use a *bench* database or --force.")
+        require_bench_database(force=force, action=f"write {cases} cases into")
         if cleanup:
             self._cleanup()
             return

@@ -34,6 +34,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
+from config.bench import require_bench_database
 from knowledgebase import search
 from knowledgebase.models import Category, Entry
 
@@ -98,9 +99,7 @@ class Command(BaseCommand):
     def handle(self, *args, entries, repeat, batch, seed, no_baseline, cleanup, force, show_misses, cap, **options):
         if cap:
             search.CANDIDATE_CAP = cap
-        name = str(settings.DATABASES["default"]["NAME"])
-        if "bench" not in name and not force:
-            raise CommandError(f"Refusing to write {entries} rows into {name!r}: use a *bench* database or --force.")
+        require_bench_database(force=force, action=f"write {entries} rows into")
         if cleanup:
             deleted = Entry.objects.filter(category__code__in=[CATEGORY_CODE, ANCHOR_CATEGORY_CODE]).delete()[0]
             Category.objects.filter(code__in=[CATEGORY_CODE, ANCHOR_CATEGORY_CODE]).delete()

@@ -24,13 +24,13 @@ from collections import deque
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Centre, Team, User
+from config.bench import require_bench_database
 from knowledgebase.models import QueryTestSession
 from points.models import PointRule, PointsEntry
 from promotion import selectors, services
@@ -53,9 +53,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Run on a database whose name lacks 'bench'.")
 
     def handle(self, *args, employees, open_windows, batch, seed, regenerate, cleanup, force, **options):
-        name = str(settings.DATABASES["default"]["NAME"])
-        if "bench" not in name and not force:
-            raise CommandError(f"Refusing to write {employees} employees into {name!r}: use a *bench* database or --force.")
+        require_bench_database(force=force, action=f"write {employees} employees into")
         if cleanup:
             self.stdout.write(f"deleted {self._delete()} employees")
             return

@@ -18,13 +18,13 @@ import time
 import tracemalloc
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Centre, Team, User
+from config.bench import require_bench_database
 from promotion import rosters
 from promotion.models import PromotionEvent, RetentionPeriod
 from promotion.rosters import Event, RosterFilters
@@ -43,9 +43,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Run on a database whose name lacks 'bench'.")
 
     def handle(self, *args, employees, batch, seed, cleanup, force, **options):
-        name = str(settings.DATABASES["default"]["NAME"])
-        if "bench" not in name and not force:
-            raise CommandError(f"Refusing to write {employees} employees into {name!r}: use a *bench* database or --force.")
+        require_bench_database(force=force, action=f"write {employees} employees into")
         generated = User.objects.filter(staff_id__startswith=PREFIX)
         if cleanup:
             RetentionPeriod.objects.filter(employee__in=generated).delete()
