@@ -43,6 +43,14 @@ class PointsSettings(SingletonSettings):
                     "a second manager."),
     )
 
+    correction_limit_30_days = models.PositiveIntegerField(
+        _("one manager's corrections for one employee in 30 days"), default=400,
+        validators=[MaxValueValidator(AMOUNT_LIMIT)],
+        help_text=_("Default 400, at most 100,000: the positive manual corrections one manager makes for one "
+                    "employee add up to at most this many points in any 30 days; beyond it another manager "
+                    "decides. Each correction stays within the “manual correction” rule's range."),
+    )
+
     class Meta:
         verbose_name = _("points settings")
         verbose_name_plural = _("points settings")

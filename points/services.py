@@ -47,6 +47,8 @@ MSG_SOURCE_OTHER_EMPLOYEE = gettext_noop("The source %(source)s was already used
 MSG_ALREADY_REVERSED = gettext_noop("This entry has already been reversed.")
 MSG_CANNOT_REVERSE_REVERSAL = gettext_noop("A reversal cannot be reversed; add a manual correction instead.")
 MSG_REASON_REQUIRED = gettext_noop("Give a reason.")
+MSG_CORRECTION_LIMIT = gettext_noop("You already corrected this employee's points by +%(given)s in the last 30 days; "
+                                    "at most +%(limit)s: another manager decides beyond that.")
 MSG_ALREADY_JUDGED = gettext_noop("This proposal has already been judged.")
 MSG_OWN_PROPOSAL = gettext_noop("You cannot judge your own proposal.")
 MSG_TOPIC_CLOSED = gettext_noop("This topic is closed.")
@@ -208,12 +210,30 @@ def points_correct(*, employee, amount: int, by, reason: str, token: str | None 
         raise PointsError(_(MSG_TOKEN_TOO_LONG), field="token")
     source = f"manual:{token or uuid.uuid4().hex}"
     before = PointsEntry.objects.filter(source=source).exists()
+    if not before and isinstance(amount, int) and amount > 0:
+        _refuse_corrections_over_limit(employee=employee, amount=amount, by=by)
     entry = points_award(employee=employee, rule_code=PointRule.MANUAL_CORRECTION, source=source, amount=amount,
                          granted_by=by, note=reason)
     if not before:
         points_event_record(kind=PointsEvent.Kind.MANUAL_CORRECTION, actor=by,
                             data={"entry": entry.pk, "employee": employee.pk, "amount": amount})
     return entry
+
+
+def _refuse_corrections_over_limit(*, employee, amount: int, by) -> None:
+    """PointsError (on "amount") when ``by``'s positive corrections for ``employee`` in the
+    last 30 days plus ``amount`` exceed PointsSettings.correction_limit_30_days: ±200 a
+    correction, but not 200 every day for a colleague. The corrector's row is locked while
+    counting (config/locks.py: user rows first), so two corrections at once are counted one
+    after the other."""
+    _rule(PointRule.MANUAL_CORRECTION).resolve_amount(amount)  # the rule's range is said first (AmountInvalid)
+    limit = PointsSettings.current().correction_limit_30_days
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=by.pk).first()
+    given = (PointsEntry.objects.filter(rule__code=PointRule.MANUAL_CORRECTION, granted_by=by, employee=employee,
+                                        amount__gt=0, created_at__gte=timezone.now() - timedelta(days=30))
+             .aggregate(total=Sum("amount"))["total"] or 0)
+    if given + amount > limit:
+        raise PointsError(_(MSG_CORRECTION_LIMIT) % {"given": given, "limit": limit}, field="amount")
 
 
 # --- committee members' review points ------------------------------------------------
