@@ -2,13 +2,11 @@
 members chose (lower median, within the rule's current range) and reviewers for the votes the
 committee's decision followed, within a daily cap."""
 
-import threading
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
-from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
@@ -22,6 +20,7 @@ from review import services as review_services
 from review.models import Proposal, ReviewSettings
 from review.selectors import approvals, rejections
 from review.tests.factories import RevisionProposalFactory, committee_member
+from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -430,25 +429,10 @@ def test_two_decisions_at_once_cannot_both_fill_a_members_last_place_under_the_c
     for proposal in proposals:
         vote(proposal, member, decision="reject", comment="不典型")
     closers = [committee_member(), committee_member()]
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def run(i):
-        try:
-            barrier.wait()
-            with translation.override("en"):
-                vote(proposals[i], closers[i], decision="reject", comment="不典型")
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
     # when: the two closing rejections arrive at the same moment
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = run_at_once([lambda i=i: vote(proposals[i], closers[i], decision="reject", comment="不典型")
+                           for i in range(2)])
+    errors = [r for r in results if isinstance(r, Exception)]
     # then: both proposals are rejected; the member is paid 20 once (30 + 20 = 50), never 70
     assert errors == []
     assert set(Proposal.objects.filter(pk__in=[p.pk for p in proposals]).values_list("status", flat=True)) == {

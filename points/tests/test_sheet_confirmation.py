@@ -1,14 +1,12 @@
 """A volunteer sheet whose total is above the admin-set threshold pays nothing until a second
 manager — not the importer, not anyone the sheet pays — confirms it (or rejects it)."""
 
-import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.tests.factories import UserFactory
 from config.errors import AppError
@@ -20,6 +18,7 @@ from points.models import (
     VolunteerSheet,
     VolunteerSheetRow,
 )
+from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -243,24 +242,8 @@ def test_two_managers_confirming_at_once_pay_the_sheet_once():
     people = csrs(3)
     sheet = do_import(big_sheet(people), manager())
     confirmers = [manager(), manager()]
-    barrier = threading.Barrier(2)
-    results = [None, None]
-
-    def run(i):
-        try:
-            barrier.wait()
-            with translation.override("en"):
-                results[i] = services.volunteer_sheet_confirm(sheet_id=sheet.pk, by=confirmers[i])
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = run_at_once([lambda by=by: services.volunteer_sheet_confirm(sheet_id=sheet.pk, by=by)
+                           for by in confirmers])
     # then: one confirmed, the other refused with the message
     confirmed = [r for r in results if isinstance(r, VolunteerSheet)]
     refused = [r for r in results if isinstance(r, Exception)]

@@ -3,20 +3,20 @@ sheet recognised by its rows — never by its bytes — so nothing is paid twice
 
 import codecs
 import io
-import threading
 from datetime import date, datetime
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from openpyxl import Workbook
 
 from accounts.tests.factories import UserFactory
 from config.errors import AppError
 from points import selectors, services
 from points.models import PointsEntry, VolunteerSheet, VolunteerSheetRow
+from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -243,24 +243,7 @@ def test_two_sheets_sharing_a_row_imported_at_once_pay_that_row_once(round_numbe
     managers = [importer(), importer()]
     sheets = [csv_of([[a.staff_id, "2026-03-02", 2, 10, ""], [b.staff_id, "2026-03-02", 1, 5, ""]]),
               csv_of([[a.staff_id, "2026-03-02", 2, 10, ""], [c.staff_id, "2026-03-02", 1, 5, ""]])]
-    barrier = threading.Barrier(2)
-    results = [None, None]
-
-    def run(i):
-        try:
-            barrier.wait()
-            with translation.override("en"):
-                results[i] = do_import(sheets[i], f"w{i}.csv", managers[i])
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = run_at_once([lambda i=i: do_import(sheets[i], f"w{i}.csv", managers[i]) for i in range(2)])
     # then: one sheet imported, the other refused with a message (never an IntegrityError)
     imported = [r for r in results if isinstance(r, VolunteerSheet)]
     refused = [r for r in results if isinstance(r, Exception)]
