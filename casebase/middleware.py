@@ -6,6 +6,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from config.errors import error_body
+from config.parsers import content_length
 
 # The endpoints that take a recording upload (URL names, with their namespace).
 UPLOAD_URL_NAMES = frozenset({
@@ -39,10 +40,7 @@ class UploadSizeLimitMiddleware:
 
     def __call__(self, request):
         if request.method in ("POST", "PUT", "PATCH") and self._is_upload(request):
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
+            length = content_length(request)
             if length > FORM_MARGIN_BYTES:
                 limit = upload_limit_bytes()
                 if length > limit:

@@ -33,10 +33,21 @@ def _too_large(limit: int):
     return PayloadTooLargeError(gettext(MSG_TOO_LARGE) % {"kb": limit // 1024})
 
 
+def content_length(request) -> int:
+    """The request's declared Content-Length (0 when missing or not a number)."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def read_limited(stream) -> io.BytesIO:
-    """The body, at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (PayloadTooLargeError beyond)."""
+    """The body, at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (PayloadTooLargeError beyond;
+    no limit when the setting is None, as in Django)."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    data = stream.read(limit + 1) if stream is not None else b""
+    if stream is None:
+        return io.BytesIO(b"")
+    data = stream.read() if limit is None else stream.read(limit + 1)
     if limit is not None and len(data) > limit:
         raise _too_large(limit)
     return io.BytesIO(data)
@@ -45,12 +56,8 @@ def read_limited(stream) -> io.BytesIO:
 def _refuse_by_length(parser_context) -> None:
     request = (parser_context or {}).get("request")
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
-    except ValueError:
-        length = 0
-    if limit is not None and length > limit:  # refused before reading a byte
-        raise _too_large(limit)
+    if limit is not None and request is not None and content_length(request) > limit:
+        raise _too_large(limit)  # refused before reading a byte
 
 
 class ObjectJSONParser(JSONParser):
