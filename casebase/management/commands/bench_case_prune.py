@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -127,10 +128,8 @@ class Command(BaseCommand):
         connection.queries_log.clear()  # the generator's inserts filled the query log
         config = CaseLibrarySettings.current()
         caps = {(c.level, c.category_id): c.cap for c in LevelCap.objects.all()}
-        sizes = Case.objects.active().values_list("level", "category_id").order_by().distinct()
-        over = sum(1 for level, cat in sizes
-                   if Case.objects.active().filter(level=level, category_id=cat).count()
-                   > caps.get((level, cat), config.default_cap))
+        sizes = Case.objects.active().values_list("level", "category_id").order_by().annotate(n=Count("pk"))
+        over = sum(1 for level, cat, n in sizes if n > caps.get((level, cat), config.default_cap))
         params = {"w_study": config.weight_study, "w_exam": config.weight_exam_use,
                   "w_excellent": config.weight_excellent, "w_average": config.weight_average,
                   "w_poor": config.weight_poor, "default_cap": config.default_cap}
@@ -140,11 +139,12 @@ class Command(BaseCommand):
             floor_ids = {row[0] for row in cursor.fetchall()}
             floor = time.perf_counter() - started
         try:
-            with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+            with transaction.atomic():
                 CaseLibrarySettings.objects.filter(pk=config.pk).update(prune_mode=CaseLibrarySettings.PruneMode.PROPOSE)
-                started = time.perf_counter()
-                result = services.case_library_prune()
-                elapsed = time.perf_counter() - started
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
+                    result = services.case_library_prune()
+                    elapsed = time.perf_counter() - started
                 raise _Rollback
         except _Rollback:
             pass
