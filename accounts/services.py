@@ -1,8 +1,11 @@
 """Writes of the accounts app: issuing API tokens through the same login limiter as the web."""
 
+from collections.abc import Iterable
+
 from allauth.account.adapter import get_adapter
 from allauth.core import ratelimit
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -48,3 +51,12 @@ def api_token_issue(*, request: HttpRequest, staff_id: str, password: str) -> tu
         :settings.API_TOKENS_PER_USER]
     AuthToken.objects.filter(user=user).exclude(pk__in=list(keep)).delete()
     return issued
+
+
+def employees_lock(employee_ids: Iterable[int]) -> None:
+    """Lock these employee rows FOR NO KEY UPDATE in one statement, in pk order: the first
+    lock of every service that decides or counts something per employee (config/locks.py,
+    user rows first). NO KEY, so rows that only reference an employee (points entries,
+    notifications) can still be written meanwhile."""
+    list(get_user_model().objects.select_for_update(no_key=True).filter(pk__in=set(employee_ids))
+         .order_by("pk").values_list("pk", flat=True))

@@ -35,11 +35,13 @@ Every ``select_for_update`` of the project (check a new one against this list an
 - accounts/user rows (1): ``promotion.services._locked_employee`` (employee_promote,
   employee_demote, _exam_start, mentorship_create — two employees by pk — and the retention
   job's _retention_decide, which locks the employee BEFORE claiming the period with a
-  conditional UPDATE); ``promotion.services._lock_employees`` (the retention job's bulk steps
-  _retention_open_due/_retention_keep/_retention_remind_due: all of the step's employees in
-  one statement by pk, BEFORE their periods are locked and claimed);
-  ``knowledgebase.services._query_test_start``; ``points.services.volunteer_sheet_import``
-  (the importer, before anything else).
+  conditional UPDATE); ``accounts.services.employees_lock`` (many employees in one statement
+  by pk), used by the retention job's bulk steps
+  _retention_open_due/_retention_keep/_retention_remind_due (all of the step's employees,
+  BEFORE their periods are locked and claimed), ``points.services.volunteer_sheet_import``
+  (the importer, before anything else), ``points_correct`` (the corrector, while their
+  corrections are counted) and ``reviewer_reward`` (the paid members, while the day's review
+  points are counted); ``knowledgebase.services._query_test_start``.
 - promotion (2): ``_exam_start`` (the employee's open ExamAttempt, after the employee; then the
   drawn cases' exam-use counters, 3); ``exam_expire_overdue``, ``exam_submit`` (one attempt,
   nothing after it); ``mentorship_end`` (one mentorship). Retention periods are locked by the

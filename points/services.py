@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import roles
+from accounts.services import employees_lock
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from points import roles as points_roles
 from points.models import (
@@ -228,7 +229,7 @@ def _refuse_corrections_over_limit(*, employee, amount: int, by) -> None:
     after the other."""
     _rule(PointRule.MANUAL_CORRECTION).resolve_amount(amount)  # the rule's range is said first (AmountInvalid)
     limit = PointsSettings.current().correction_limit_30_days
-    get_user_model().objects.select_for_update(no_key=True).filter(pk=by.pk).first()
+    employees_lock([by.pk])
     given = (PointsEntry.objects.filter(rule__code=PointRule.MANUAL_CORRECTION, granted_by=by, employee=employee,
                                         amount__gt=0, created_at__gte=timezone.now() - timedelta(days=30))
              .aggregate(total=Sum("amount"))["total"] or 0)
@@ -274,8 +275,7 @@ def review_votes_pay(*, proposal, votes, rule_code: str, daily_cap: int) -> list
         return []
     amount = rule.default_amount
     reviewer_ids = sorted({vote.reviewer_id for vote in votes})
-    list(get_user_model().objects.select_for_update(no_key=True).filter(pk__in=reviewer_ids).order_by("pk")
-         .values_list("pk", flat=True))
+    employees_lock(reviewer_ids)
     paid = review_points_paid_today(reviewer_ids)
     already = set(PointsEntry.objects.filter(
         source__in=[review_source(proposal_id=proposal.pk, reviewer_id=pk) for pk in reviewer_ids])
@@ -531,7 +531,7 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
     while that is counted, so two imports at once cannot both use the same allowance."""
     if not imported_by.has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS):
         raise PointsPermissionDenied
-    get_user_model().objects.select_for_update(no_key=True).filter(pk=imported_by.pk).values_list("pk").first()
+    employees_lock([imported_by.pk])
     rule = _rule(PointRule.VOLUNTEER_SHEET)
     if not rule.active:
         raise PointsError(_(MSG_INACTIVE_RULE) % {"rule": rule.name})

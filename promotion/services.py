@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import roles
+from accounts.services import employees_lock
 from casebase.selectors import exam_draw
 from casebase.services import case_record_exam_uses
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
@@ -528,12 +529,6 @@ def retention_run_daily(*, now: datetime | None = None) -> dict[str, int]:
 # (config/locks.py): a promotion or demotion of the same employee at the same moment takes the
 # same two locks in the same order, so one waits for the other.
 
-def _lock_employees(employee_ids: Iterable[int]) -> None:
-    """Lock these employee rows FOR NO KEY UPDATE in one statement, ordered by pk."""
-    list(get_user_model().objects.select_for_update(no_key=True).filter(pk__in=employee_ids)
-         .order_by("pk").values_list("pk", flat=True))
-
-
 def _claim(candidates: QuerySet[RetentionPeriod], **changes) -> list[RetentionPeriod]:
     """Find the candidates, lock their employees, then claim those candidates that still
     match ``candidates``' conditions (re-checked under the periods' row locks) and apply
@@ -541,7 +536,7 @@ def _claim(candidates: QuerySet[RetentionPeriod], **changes) -> list[RetentionPe
     found = list(candidates.values_list("pk", "employee_id"))
     if not found:
         return []
-    _lock_employees({employee_id for _pk, employee_id in found})
+    employees_lock(employee_id for _pk, employee_id in found)
     claimed = list(candidates.filter(pk__in=[pk for pk, _employee_id in found]).select_for_update(of=("self",))
                    .select_related("employee").order_by("pk"))
     if claimed:
