@@ -38,15 +38,22 @@ def reviewers_amount(amounts) -> int | None:
     return chosen[(len(chosen) - 1) // 2]
 
 
-def points_balance(employee, *, since: datetime | None = None, until: datetime | None = None) -> int:
-    """Sum of ``employee``'s entries written from ``since`` up to and including ``until``
-    (each bound only when given); 0 without entries."""
+def entries_within(employee, *, since=None, until=None) -> QuerySet[PointsEntry]:
+    """``employee``'s entries written from ``since`` up to and including ``until`` (each
+    bound only when given). Arguments may be values or expressions such as OuterRef (the
+    retention job sums this per period in one query)."""
     entries = PointsEntry.objects.filter(employee=employee)
     if since is not None:
         entries = entries.filter(created_at__gte=since)
     if until is not None:
         entries = entries.filter(created_at__lte=until)
-    return entries.balance()
+    return entries
+
+
+def points_balance(employee, *, since: datetime | None = None, until: datetime | None = None) -> int:
+    """Sum of ``employee``'s entries written from ``since`` up to and including ``until``
+    (each bound only when given); 0 without entries."""
+    return entries_within(employee, since=since, until=until).balance()
 
 
 def _day_start(day: date) -> datetime:

@@ -21,8 +21,7 @@ from casebase.questions import KIND_LABELS
 from casebase.selectors import cases_known_to, exam_pool, sees_test_content, training_cases_studied
 from knowledgebase.models import QueryTestSession, QueryTimeTest
 from knowledgebase.selectors import counting_query_time_result, pick_counting_result
-from points.models import PointsEntry
-from points.selectors import points_balance
+from points.selectors import entries_within, points_balance
 from promotion.models import (
     VIEW_EXAM_ANSWERS,
     ExamAttempt,
@@ -95,18 +94,26 @@ def passed_promotion_exam(employee, level: int, *, since: datetime | None = None
     return attempts.order_by("-submitted_at", "-pk").first()
 
 
-def apprentices_brought(mentor, from_level: int, *, since: datetime | None = None,
-                        until: datetime | None = None) -> int:
-    """Distinct apprentices promoted from ``from_level`` to the next level while paired
-    with ``mentor`` (counted from PromotionEvent rows crediting one of their mentorships),
-    promoted from ``since`` up to and including ``until`` when given."""
+def apprentice_promotions(mentor, from_level, *, since=None, until=None) -> QuerySet[PromotionEvent]:
+    """Promotions from ``from_level`` to the next level that credited one of ``mentor``'s
+    mentorships, from ``since`` up to and including ``until`` when given. Arguments may be
+    values or expressions such as OuterRef (the retention job counts this per period in one
+    query)."""
     events = PromotionEvent.objects.filter(kind=PromotionEvent.Kind.PROMOTED, from_level=from_level,
                                            mentorship__mentor=mentor)
     if since is not None:
         events = events.filter(at__gte=since)
     if until is not None:
         events = events.filter(at__lte=until)
-    return events.values("employee").distinct().count()
+    return events
+
+
+def apprentices_brought(mentor, from_level: int, *, since: datetime | None = None,
+                        until: datetime | None = None) -> int:
+    """Distinct apprentices promoted from ``from_level`` to the next level while paired
+    with ``mentor`` (apprentice_promotions), promoted from ``since`` up to and including
+    ``until`` when given."""
+    return apprentice_promotions(mentor, from_level, since=since, until=until).values("employee").distinct().count()
 
 
 def promotion_checklist(employee, level: int | None = None) -> list[ChecklistItem]:
@@ -217,17 +224,15 @@ def retention_status(period: RetentionPeriod, now: datetime | None = None) -> Re
 
 
 def _with_retention_evidence(periods: QuerySet[RetentionPeriod]) -> QuerySet[RetentionPeriod]:
-    """``periods`` annotated with their evidence, one correlated subquery each, bounded like
-    the per-employee selectors: points as points_balance(since=starts_at, until=due_at),
-    apprentices as apprentices_brought(from_level, since=starts_at, until=due_at), and the
-    period's re-test attempts (all of them, passed ones, running ones)."""
-    points = (PointsEntry.objects.filter(employee=OuterRef("employee"), created_at__gte=OuterRef("starts_at"),
-                                         created_at__lte=OuterRef("due_at"))
+    """``periods`` annotated with their evidence, one correlated subquery each, built from the
+    same querysets as the per-employee selectors (so the windows cannot drift apart): points
+    as points_balance (entries_within since=starts_at, until=due_at), apprentices as
+    apprentices_brought (apprentice_promotions, same window), and the period's re-test
+    attempts (all of them, passed ones, running ones)."""
+    window = {"since": OuterRef("starts_at"), "until": OuterRef("due_at")}
+    points = (entries_within(OuterRef("employee"), **window)
               .order_by().values("employee").annotate(total=Sum("amount")).values("total"))
-    brought = (PromotionEvent.objects.filter(kind=PromotionEvent.Kind.PROMOTED,
-                                             from_level=OuterRef("apprentice_from_level"),
-                                             mentorship__mentor=OuterRef("employee"), at__gte=OuterRef("starts_at"),
-                                             at__lte=OuterRef("due_at"))
+    brought = (apprentice_promotions(OuterRef("employee"), OuterRef("apprentice_from_level"), **window)
                .order_by().values("mentorship__mentor").annotate(n=Count("employee", distinct=True)).values("n"))
     attempts = (ExamAttempt.objects.filter(retention_period=OuterRef("pk")).order_by().values("retention_period")
                 .annotate(n=Count("pk")).values("n"))
@@ -275,8 +280,7 @@ def retention_statuses(periods: Iterable[RetentionPeriod] | QuerySet[RetentionPe
     statuses = {}
     for period in periods:
         row = evidence[period.pk]
-        earned = row.ev_points
-        brought = (row.ev_brought if period.apprentices_task and period.apprentice_from_level is not None else 0)
+        earned, brought = row.ev_points, row.ev_brought  # ev_brought is 0 without an apprentice task
         result = pick_counting_result(
             [s for s in sessions[period.employee_id] if period.retest_opens_at <= s.finished_at <= period.due_at],
             config=config)
