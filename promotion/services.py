@@ -119,7 +119,9 @@ def notification_send(*, recipient, kind: str, data: dict[str, Any] | None = Non
 
 def notifications_send(notifications: Iterable[Notification]) -> list[Notification]:
     """notification_send for many unsaved notifications in two queries: those whose key was
-    already used are skipped (the keyed ones stay idempotent); returns the ones written."""
+    already used are skipped (the keyed ones stay idempotent); returns the ones sent to the
+    database (the unique key drops one that a concurrent call wrote meanwhile; bulk rows carry
+    no primary key)."""
     notifications = list(notifications)
     keys = [n.key for n in notifications if n.key]
     used = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True)) if keys else set()
