@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from competency.models import CompetencyItem
+from config.widgets import IsoDateInput
 from curriculum.models import BehaviourRating, CallStep
 
 SCORE_CHOICES = [(i, str(i)) for i in range(1, 6)]
@@ -38,7 +39,7 @@ class RatingForm(forms.Form):
     item = forms.ModelChoiceField(label=_("Competency item"), queryset=CompetencyItem.objects.none())
     phase = forms.ChoiceField(label=_("Phase"), choices=BehaviourRating.Phase.choices)
     score = forms.TypedChoiceField(label=_("Score"), choices=SCORE_CHOICES, coerce=int)
-    observed_on = forms.DateField(label=_("Observed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    observed_on = forms.DateField(label=_("Observed on"), widget=IsoDateInput())
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, employee, **kwargs):
@@ -52,4 +53,4 @@ class RatingForm(forms.Form):
 class PlanItemForm(forms.Form):
     action = forms.CharField(label=_("Action"), max_length=300)
     course = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    due_on = forms.DateField(label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("Due on"), required=False, widget=IsoDateInput())

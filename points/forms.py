@@ -3,6 +3,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from config.validators import filter_date
+from config.widgets import IsoDateInput
 from points.models import AMOUNT_LIMIT, PointRule, QCTopic, RationalisationProposal
 
 
@@ -29,9 +30,9 @@ PERIOD_CHOICES = [
 class HistoryFilterForm(forms.Form):
     rule = forms.ModelChoiceField(label=_("rule"), queryset=PointRule.objects.all(), required=False,
                                   empty_label=_("All rules"))
-    date_from = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_from = forms.DateField(label=_("from"), required=False, widget=IsoDateInput(),
                                 validators=[filter_date])
-    date_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_to = forms.DateField(label=_("to"), required=False, widget=IsoDateInput(),
                               validators=[filter_date])
 
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Centre, Team
 from config.validators import filter_date
+from config.widgets import IsoDateInput
 from promotion.models import Medal
 from promotion.rosters import Event, RosterFilters
 
@@ -45,9 +46,9 @@ class RosterFilterForm(forms.Form):
                                     empty_label=_("All centres"))
     team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.select_related("centre"), required=False,
                                   empty_label=_("All teams"))
-    date_from = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_from = forms.DateField(label=_("from"), required=False, widget=IsoDateInput(),
                                 validators=[filter_date])
-    date_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_to = forms.DateField(label=_("to"), required=False, widget=IsoDateInput(),
                               validators=[filter_date])
     level = forms.TypedChoiceField(label=_("level"), coerce=int, required=False, empty_value=None,
                                    choices=[("", _("All levels"))] + [(n, str(n)) for n in range(6)])
