@@ -25,6 +25,15 @@ def _english_outside_requests():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _clients_ask_for_a_language_by_header(settings):
+    """The suite's clients ask for English with Accept-Language (the fixtures below, the
+    browser's --lang); pages honour that header only with LANGUAGE_FOLLOWS_BROWSER, which is
+    off in production. Tests of the product's default language turn it off again
+    (tests/test_language_default.py)."""
+    settings.LANGUAGE_FOLLOWS_BROWSER = True
+
+
 @pytest.fixture
 def client():
     """The test client asks for English; tests of the Chinese default build Client() themselves."""

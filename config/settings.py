@@ -81,7 +81,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The product's language unless the person chose another (not the browser's): config/language.py
+    "config.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -263,8 +264,16 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- i18n -----------------------------------------------------------------------------
-LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+# The product's language; a person's choice in the language switch overrides it (cookie).
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}.")
+# Off: the browser's Accept-Language is ignored on pages (an agent's browser is often English
+# where the centre works in Chinese); the API honours it either way.
+LANGUAGE_FOLLOWS_BROWSER = env_bool("LANGUAGE_FOLLOWS_BROWSER", False)
+# A year: the choice outlives the session (Django's default cookie ends with the browser).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
