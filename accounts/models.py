@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Role
+
 MAX_LEVEL = 5
 
 
@@ -188,4 +190,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def role_names(self) -> list[str]:
+        """The role (group) names as stored: identifiers for the API."""
         return sorted(g.name for g in self.groups.all())
+
+    @property
+    def role_labels(self) -> list[str]:
+        """The roles in the current language (a group a site added itself keeps its name)."""
+        labels = {value: label for value, label in Role.choices}
+        return sorted(str(labels.get(name, name)) for name in self.role_names)

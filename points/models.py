@@ -7,6 +7,8 @@ row (a reversal or a manual correction). Every row has a unique ``source`` key, 
 the same thing twice is impossible even when a task is retried or a button double-clicked.
 """
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -192,6 +194,23 @@ class PointsEntryQuerySet(AppendOnlyQuerySet):
         return self.aggregate(total=models.Sum("amount"))["total"] or 0
 
 
+# Why the system paid an entry: a code stored on the row (note_code + note_params), rendered
+# in the reader's language by PointsEntry.note_display(). A person's own note stays in ``note``.
+NOTE_REVIEW_VOTE = "review_vote"
+NOTE_MESSAGES = {
+    NOTE_REVIEW_VOTE: gettext_noop("Review of proposal #%(proposal)s (%(kind)s)"),
+}
+# Rows written before the codes existed: "#6 kb_revision" (a reviewer's reward).
+_LEGACY_REVIEW_NOTE = re.compile(r"^#(?P<proposal>\d+) (?P<kind>[a-z_]+)$")
+
+
+def _proposal_kind_label(code: str) -> str:
+    from review.registry import kinds  # review owns the proposal kinds; points only names them
+
+    kind = kinds().get(code)
+    return str(kind.label) if kind else code
+
+
 class PointsEntry(models.Model):
     """One award or deduction. Never changed after it is written (save() refuses updates)."""
 
@@ -209,6 +228,9 @@ class PointsEntry(models.Model):
         verbose_name=_("granted by"), help_text=_("Empty for awards made by the system."),
     )
     note = models.TextField(_("note"), blank=True)
+    note_code = models.CharField(_("note code"), max_length=40, blank=True,
+                                 help_text=_("Why the system paid it; shown in the reader's language."))
+    note_params = models.JSONField(_("note parameters"), default=dict, blank=True)
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by",
         verbose_name=_("reverses"),
@@ -242,6 +264,24 @@ class PointsEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Points entries are append-only; write a reversing entry instead.")
+
+    def note_display(self) -> str:
+        """The note in the current language: the coded reason (NOTE_MESSAGES) when there is
+        one, a legacy "#6 kb_revision" note rendered the same way, else the note as written."""
+        code, params = self.note_code, dict(self.note_params or {})
+        if not code:
+            legacy = _LEGACY_REVIEW_NOTE.match(self.note or "")
+            if legacy:
+                code, params = NOTE_REVIEW_VOTE, {"proposal": legacy["proposal"], "kind": legacy["kind"]}
+        msgid = NOTE_MESSAGES.get(code)
+        if msgid is None:
+            return self.note
+        if code == NOTE_REVIEW_VOTE:
+            params["kind"] = _proposal_kind_label(params.get("kind", ""))
+        try:
+            return gettext(msgid) % params
+        except (KeyError, TypeError, ValueError):
+            return self.note
 
 
 class PointsEvent(models.Model):

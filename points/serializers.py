@@ -29,9 +29,12 @@ class PointsEntrySerializer(serializers.ModelSerializer):
     granted_by = serializers.SlugRelatedField(slug_field="staff_id", read_only=True, allow_null=True,
                                               help_text="null for the system's own awards")
 
+    note_text = serializers.CharField(source="note_display", read_only=True,
+                                      help_text="The note in the request's language (coded reasons rendered).")
+
     class Meta:
         model = PointsEntry
-        fields = ["id", "amount", "rule", "rule_name", "source", "note", "granted_by", "created_at"]
+        fields = ["id", "amount", "rule", "rule_name", "source", "note", "note_text", "granted_by", "created_at"]
 
 
 class PointsHistoryInput(serializers.Serializer):

@@ -20,6 +20,7 @@ from accounts.services import employees_lock
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from points import roles as points_roles
 from points.models import (
+    NOTE_REVIEW_VOTE,
     AmountInvalid,
     PointRule,
     PointsEntry,
@@ -111,6 +112,8 @@ def points_award(
     amount: int | None = None,
     granted_by=None,
     note: str = "",
+    note_code: str = "",
+    note_params: dict | None = None,
 ) -> PointsEntry:
     """Pay ``employee`` under the rule ``rule_code`` for ``source`` (a unique key such as
     "proposal:123:proposer") and return the ledger row.
@@ -133,7 +136,8 @@ def points_award(
         # the same source first: the unique constraint refuses ours, we return theirs.
         with transaction.atomic():
             return PointsEntry.objects.create(
-                employee=employee, amount=amount, rule=rule, source=source, granted_by=granted_by, note=note.strip()
+                employee=employee, amount=amount, rule=rule, source=source, granted_by=granted_by, note=note.strip(),
+                note_code=note_code, note_params=note_params or {},
             )
     except IntegrityError:
         existing = PointsEntry.objects.filter(source=source).first()
@@ -292,7 +296,7 @@ def review_votes_pay(*, proposal, votes, rule_code: str, daily_cap: int) -> list
                 "paid_today": paid.get(vote.reviewer_id, 0), "daily_cap": daily_cap})
             continue
         entry = points_award(employee=vote.reviewer, rule_code=rule.code, source=source, amount=amount,
-                             note=f"#{proposal.pk} {proposal.kind}")
+                             note_code=NOTE_REVIEW_VOTE, note_params={"proposal": proposal.pk, "kind": proposal.kind})
         paid[vote.reviewer_id] = paid.get(vote.reviewer_id, 0) + entry.amount
         entries.append(entry)
     return entries
