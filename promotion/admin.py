@@ -4,6 +4,7 @@ retention periods and notifications are records written by the services and read
 /promotion/exam/attempts/)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from promotion.models import (
     ExamAttempt,
@@ -75,6 +76,13 @@ class PromotionEventAdmin(ReadOnlyAdmin):
     search_fields = ["employee__staff_id", "employee__name", "reason"]
     list_select_related = ["employee", "decided_by"]
     date_hierarchy = "at"
+    # The reason in the reader's language, not the stored codes or an old row's English text.
+    exclude = ["reason", "reasons"]
+    readonly_fields = ["reason_in_words"]
+
+    @admin.display(description=_("reason"))
+    def reason_in_words(self, obj) -> str:
+        return obj.reason_display()
 
 
 @admin.register(RetentionPeriod)

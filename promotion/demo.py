@@ -103,7 +103,7 @@ def load(*, stdout) -> None:
     if demoted is not None:
         event = PromotionEvent.objects.filter(employee=demoted, kind="demoted").first()
         services.notification_send(recipient=demoted, kind=Notification.Kind.DEMOTED, key=f"demoted:{event.pk}",
-                                   data={"level": 1, "reason": event.reason}, at=event.at)
+                                   data={"level": 1, "reasons": event.reasons}, at=event.at)
     if users.get("HB0001"):
         _exam(users["HB0001"])
     services.retention_run_daily(now=now)  # opens HB0003's re-test window and notifies

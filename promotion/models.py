@@ -561,8 +561,11 @@ class Notification(models.Model):
     def text(self) -> str:
         """The message in the current language (the kind's label when data is incomplete)."""
         msgid = self.MESSAGES.get(self.kind)
+        data = self.data
+        if "reasons" in data:  # reason codes, rendered now in the reader's language
+            data = {**data, "reason": reasons_text(data["reasons"], data.get("reason", ""))}
         try:
-            return gettext(msgid) % self.data if msgid else self.get_kind_display()
+            return gettext(msgid) % data if msgid else self.get_kind_display()
         except (KeyError, TypeError, ValueError):
             return str(self.get_kind_display())
 

@@ -87,8 +87,9 @@ def roster_queryset(f: RosterFilters) -> QuerySet:
             qs = qs.filter(level=f.level)
         return qs.order_by("due_at", "pk").values_list(*_RETEST_FIELDS)
     last_change = PromotionEvent.objects.filter(employee=OuterRef("pk")).order_by("-at", "-pk").values("at")[:1]
-    qs = _people_filter(get_user_model().objects.filter(is_active=True).annotate(last_change=Subquery(last_change)),
-                        f, "")
+    # Employees only: a superuser is an administrator's account, not somebody on the ladder.
+    employees = get_user_model().objects.filter(is_active=True, is_superuser=False)
+    qs = _people_filter(employees.annotate(last_change=Subquery(last_change)), f, "")
     if f.level is not None:
         qs = qs.filter(level=f.level)
     return qs.order_by("staff_id").values_list(*_CURRENT_FIELDS)
@@ -100,12 +101,12 @@ def roster_columns(event: str) -> list[tuple[str, str]]:
     CSV, XLSX)."""
     person = [("staff_id", _("Staff ID")), ("name", _("Name")), ("centre", _("Centre")), ("team", _("Team"))]
     if event in (Event.PROMOTED, Event.DEMOTED):
-        return person + [("from_level", _("From level")), ("to_level", _("To level")), ("title", _("Title")),
+        return person + [("from_level", _("From level")), ("to_level", _("To level")), ("title", _("Level title")),
                          ("date", _("Date")), ("decided_by", _("Decided by")), ("reason", _("Reason"))]
     if event == Event.DUE_RETEST:
-        return person + [("level", _("Level")), ("title", _("Title")), ("promoted_on", _("Promoted on")),
+        return person + [("level", _("Level")), ("title", _("Level title")), ("promoted_on", _("Promoted on")),
                          ("retest_opens_at", _("Re-test opens")), ("due_at", _("Due")), ("status", _("Status"))]
-    return person + [("level", _("Level")), ("title", _("Title")), ("last_level_change", _("Last level change"))]
+    return person + [("level", _("Level")), ("title", _("Level title")), ("last_level_change", _("Last level change"))]
 
 
 def roster_headers(event: str) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -148,11 +148,14 @@ def promotion_event_record(
 ) -> PromotionEvent:
     """The audit row of one level change (the level itself is set by the caller)."""
     reasons = reasons or []
-    with translation.override("en"):
-        reason = " ".join(REASON_MESSAGES[r["code"]] % r.get("params", {}) for r in reasons)
+    unknown = [r.get("code") for r in reasons if r.get("code") not in REASON_MESSAGES]
+    if unknown:
+        raise ValueError(f"unknown demotion reason codes: {unknown}")
+    # The reasons are stored as codes and rendered in the reader's language
+    # (PromotionEvent.reason_display); ``reason`` only keeps free text of rows written before.
     return PromotionEvent.objects.create(
         employee=employee, kind=kind, from_level=from_level, to_level=to_level, at=at or timezone.now(),
-        decided_by=decided_by, mentorship=mentorship, evidence=evidence or {}, reasons=reasons, reason=reason,
+        decided_by=decided_by, mentorship=mentorship, evidence=evidence or {}, reasons=reasons, reason="",
         backfilled=backfilled,
     )
 
@@ -267,7 +270,7 @@ def employee_demote(
                   "decided_by": decided_by.staff_id if decided_by else None},
     )
     notification_send(recipient=locked, kind=Notification.Kind.DEMOTED,
-                      data={"level": from_level - 1, "reason": event.reason_display()}, key=f"demoted:{event.pk}")
+                      data={"level": from_level - 1, "reasons": event.reasons}, key=f"demoted:{event.pk}")
     return event
 
 

@@ -180,7 +180,7 @@ def test_demotion_records_the_reason_and_closes_retention(csr):
     event = services.employee_demote(employee=csr, reasons=[{"code": "retest_exam", "params": {"level": 1}}])
     csr.refresh_from_db()
     assert csr.level == 0 and event.kind == "demoted"
-    assert event.reason == "Re-test not passed: no passed level-1 re-test exam by the due date."
+    assert event.reason_display() == "Re-test not passed: no passed level-1 re-test exam by the due date."
     assert not RetentionPeriod.objects.filter(employee=csr, status__in=["active", "retest_open"]).exists()
     with pytest.raises(services.PromotionError, match="Level 0 is the lowest level."):
         services.employee_demote(employee=csr, reason="x")
