@@ -213,6 +213,14 @@ def can_view_employee(viewer, employee) -> bool:
     return bool(viewer.has_perm(roles.RATE_BEHAVIOUR) and viewer.team_id and viewer.team_id == employee.team_id)
 
 
+def may_rate_behaviour(rater, employee) -> bool:
+    """Whether ``rater`` may rate ``employee``'s observed behaviour: the permission, and a
+    colleague of the rater's own team (never oneself). A superuser without a team may not —
+    so no page offers them a rating link that answers 403."""
+    return bool(rater.has_perm(roles.RATE_BEHAVIOUR) and rater.team_id and rater.team_id == employee.team_id
+                and rater.pk != employee.pk)
+
+
 def visible_employees(viewer, *, query: str = ""):
     """Employees ``viewer`` may follow: everyone for training managers, the own team for
     team leaders, nobody otherwise."""

@@ -277,6 +277,7 @@ def gaps(request, pk: int | None = None):
     analysis = selectors.gap_analysis(employee=employee)
     return render(request, "curriculum/gaps.html",
                   {"employee": employee, "analysis": analysis, "plan_form": plan_form, "own": pk is None,
+                   "can_rate": selectors.may_rate_behaviour(request.user, employee),
                    "chart": _gap_chart(analysis.rows)},
                   status=status)
 
@@ -291,7 +292,8 @@ def people(request):
     page = Paginator(employees if valid else employees.none(), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "curriculum/people.html", {
         "form": form, "page": page, "query": query, "querystring": _querystring(request),
-        "can_rate": request.user.has_perm(roles.RATE_BEHAVIOUR),
+        # Rating links only where the rating page would open (selectors.may_rate_behaviour).
+        "can_rate": bool(request.user.has_perm(roles.RATE_BEHAVIOUR) and request.user.team_id),
     }, status=200 if valid else 400)
 
 
@@ -300,7 +302,7 @@ def people(request):
 @permission_required(roles.RATE_BEHAVIOUR, raise_exception=True)
 def rate_employee(request, pk: int):
     employee = get_object_or_404(User.objects.select_related("position", "team"), pk=pk)
-    if not (request.user.team_id and request.user.team_id == employee.team_id) or employee.pk == request.user.pk:
+    if not selectors.may_rate_behaviour(request.user, employee):
         raise PermissionDenied
     form = RatingForm(request.POST or None, employee=employee)
     status = 200
