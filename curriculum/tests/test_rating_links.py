@@ -45,3 +45,12 @@ def test_a_team_leader_sees_rating_links_for_the_own_team_and_they_open(client, 
 def test_the_rating_page_still_refuses_a_superuser_without_a_team(client, superuser, learner):
     client.force_login(superuser)
     assert client.get(reverse("curriculum:rate_employee", args=[learner.pk])).status_code == 403
+
+
+def test_two_people_without_a_team_are_not_each_others_team(client, superuser):
+    # a motivated admin would rate anybody who has no team, "same team" being None == None
+    teamless = UserFactory(team=None, centre=None)
+    client.force_login(superuser)
+    assert client.get(reverse("curriculum:rate_employee", args=[teamless.pk])).status_code == 403
+    gaps = client.get(reverse("curriculum:employee_gaps", args=[teamless.pk])).content.decode()
+    assert rate_links(gaps) == []
