@@ -9,6 +9,7 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
@@ -107,9 +108,10 @@ def exam_take(request, pk: int):
     its result: score, pass mark and feedback per question kind and category — never the
     test cases' questions, options or keys."""
     attempt = get_object_or_404(ExamAttempt, pk=pk, employee=request.user)
+    seconds_left = attempt.seconds_left()
     return render(request, "promotion/exam_take.html", {
         "attempt": attempt, "questions": attempt.public_questions(),
-        "feedback": selectors.exam_feedback(attempt), "seconds_left": attempt.seconds_left(),
+        "feedback": selectors.exam_feedback(attempt), "seconds_left": seconds_left, "time_left": clock(seconds_left),
     })
 
 
@@ -152,9 +154,25 @@ def exam_submit(request, pk: int):
     except AppError as exc:
         message_error(request, exc)
     else:
-        messages.success(request, _("Your exam was graded: %(score)s%% (%(status)s).")
-                         % {"score": attempt.score_percent, "status": attempt.get_status_display()})
+        # Green only for a pass: a failed or expired attempt is not a success.
+        report = messages.success if attempt.status == ExamAttempt.Status.PASSED else messages.warning
+        report(request, _("Your exam was graded: %(score)s%% (%(status)s).")
+               % {"score": attempt.score_percent, "status": attempt.get_status_display()})
+        unanswered = sum(1 for value in answers.values() if not value)
+        if unanswered:
+            messages.warning(request, ngettext("%(count)d question was left unanswered and counted as wrong.",
+                                               "%(count)d questions were left unanswered and counted as wrong.",
+                                               unanswered) % {"count": unanswered})
     return redirect("promotion:exam_take", pk=attempt.pk)
+
+
+def clock(seconds: int | None) -> str:
+    """Seconds as m:ss (the exam timer's own format, so the page does not jump when its
+    script starts); "" for None."""
+    if seconds is None:
+        return ""
+    seconds = max(int(seconds), 0)
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 @require_GET
