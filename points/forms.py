@@ -28,32 +28,32 @@ PERIOD_CHOICES = [
 
 
 class HistoryFilterForm(forms.Form):
-    rule = forms.ModelChoiceField(label=_("rule"), queryset=PointRule.objects.all(), required=False,
+    rule = forms.ModelChoiceField(label=_("Rule"), queryset=PointRule.objects.all(), required=False,
                                   empty_label=_("All rules"))
-    date_from = forms.DateField(label=_("from"), required=False, widget=IsoDateInput(),
+    date_from = forms.DateField(label=_("From"), required=False, widget=IsoDateInput(),
                                 validators=[filter_date])
-    date_to = forms.DateField(label=_("to"), required=False, widget=IsoDateInput(),
+    date_to = forms.DateField(label=_("To"), required=False, widget=IsoDateInput(),
                               validators=[filter_date])
 
 
 class LeaderboardFilterForm(forms.Form):
-    period = forms.ChoiceField(label=_("period"), choices=PERIOD_CHOICES, required=False)
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
 
 
 class RationalisationForm(forms.Form):
-    title = forms.CharField(label=_("title"), max_length=200)
-    description = forms.CharField(label=_("description"), widget=forms.Textarea(attrs={"rows": 4}))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class JudgeForm(forms.Form):
-    verdict = forms.ChoiceField(label=_("verdict"), choices=[
+    verdict = forms.ChoiceField(label=_("Verdict"), choices=[
         (RationalisationProposal.Status.REJECTED, _("Rejected")),
         (RationalisationProposal.Status.REASONABLE, _("Reasonable")),
         (RationalisationProposal.Status.FEASIBLE, _("Feasible")),
     ])
-    amount = amount_field(label=_("points"), required=False,
+    amount = amount_field(label=_("Points"), required=False,
                           help_text=_("Within the rule's range; empty for its default."))
-    comment = forms.CharField(label=_("comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class TopicForm(forms.ModelForm):
@@ -64,17 +64,17 @@ class TopicForm(forms.ModelForm):
 
 
 class ClaimForm(forms.Form):
-    name = forms.CharField(label=_("group name"), max_length=100, required=False)
-    members = forms.CharField(label=_("members' staff IDs"), max_length=200,
+    name = forms.CharField(label=_("Group name"), max_length=100, required=False)
+    members = forms.CharField(label=_("Members' staff IDs"), max_length=200,
                               help_text=_("Separated by spaces or commas; you are included automatically."))
 
 
 class VolunteerUploadForm(forms.Form):
-    file = forms.FileField(label=_("sheet (CSV or XLSX)"))
+    file = forms.FileField(label=_("Sheet (CSV or XLSX)"))
 
 
 class DecisionReasonForm(forms.Form):
-    reason = forms.CharField(label=_("reason"), max_length=2000, required=False,
+    reason = forms.CharField(label=_("Reason"), max_length=2000, required=False,
                              widget=forms.TextInput(attrs={"placeholder": _("Why reject it?")}))
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.errors import ValidationFailedError
 from config.models import SingletonSettings
+from config.template_filters import localized_value
 
 # The hard bound of any one amount (a rule's bounds, a ledger row): far above every rule of
 # DOMAIN.md §5, far below the database integer (2,147,483,647), so a typed or uploaded number
@@ -136,7 +137,7 @@ class PointRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return localized_value(self, "name")
 
     def clean(self):
         super().clean()

@@ -26,31 +26,31 @@ class StaffIdField(forms.CharField):
 
 
 class MentorshipForm(forms.Form):
-    mentor = StaffIdField(label=_("mentor's staff ID"), max_length=20)
-    apprentice = StaffIdField(label=_("apprentice's staff ID"), max_length=20)
+    mentor = StaffIdField(label=_("Mentor's staff ID"), max_length=20)
+    apprentice = StaffIdField(label=_("Apprentice's staff ID"), max_length=20)
 
 
 class PromoteForm(forms.Form):
-    employee = StaffIdField(label=_("staff ID"), max_length=20)
+    employee = StaffIdField(label=_("Staff ID"), max_length=20)
 
 
 class MedalAwardForm(forms.Form):
-    medal = forms.ModelChoiceField(label=_("medal"), queryset=Medal.objects.all())
-    employee = StaffIdField(label=_("staff ID"), max_length=20)
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    medal = forms.ModelChoiceField(label=_("Medal"), queryset=Medal.objects.all())
+    employee = StaffIdField(label=_("Staff ID"), max_length=20)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RosterFilterForm(forms.Form):
-    event = forms.ChoiceField(label=_("event"), choices=EVENT_CHOICES, required=False)
-    centre = forms.ModelChoiceField(label=_("centre"), queryset=Centre.objects.all(), required=False,
+    event = forms.ChoiceField(label=_("Event"), choices=EVENT_CHOICES, required=False)
+    centre = forms.ModelChoiceField(label=_("Centre"), queryset=Centre.objects.all(), required=False,
                                     empty_label=_("All centres"))
-    team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.select_related("centre"), required=False,
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.select_related("centre"), required=False,
                                   empty_label=_("All teams"))
-    date_from = forms.DateField(label=_("from"), required=False, widget=IsoDateInput(),
+    date_from = forms.DateField(label=_("From"), required=False, widget=IsoDateInput(),
                                 validators=[filter_date])
-    date_to = forms.DateField(label=_("to"), required=False, widget=IsoDateInput(),
+    date_to = forms.DateField(label=_("To"), required=False, widget=IsoDateInput(),
                               validators=[filter_date])
-    level = forms.TypedChoiceField(label=_("level"), coerce=int, required=False, empty_value=None,
+    level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
                                    choices=[("", _("All levels"))] + [(n, str(n)) for n in range(6)])
 
     def filters(self) -> RosterFilters:
@@ -65,6 +65,6 @@ class RosterFilterForm(forms.Form):
 
 
 class ExamAttemptFilterForm(forms.Form):
-    staff_id = forms.CharField(label=_("staff ID"), max_length=20, required=False)
-    level = forms.TypedChoiceField(label=_("level"), coerce=int, required=False, empty_value=None,
+    staff_id = forms.CharField(label=_("Staff ID"), max_length=20, required=False)
+    level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
                                    choices=[("", _("All levels"))] + [(n, str(n)) for n in range(1, 6)])

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casebase.questions import public_question, with_recording_url
 from config.models import SingletonSettings
+from config.template_filters import localized_value
 
 LEVEL_VALIDATORS = [MinValueValidator(0), MaxValueValidator(5)]
 EXAM_MIN_CASES, EXAM_MAX_CASES = 10, 20
@@ -46,7 +47,7 @@ class Level(models.Model):
         ordering = ["number"]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.title}"
+        return f"{self.number} {localized_value(self, 'title')}"
 
     def privilege_lines(self) -> list[str]:
         """The privileges text split into non-empty lines ([] when none are written)."""

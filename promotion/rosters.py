@@ -16,6 +16,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.template_filters import localized_value
 from promotion.models import Level, PromotionEvent, RetentionPeriod, reasons_text
 
 CHUNK = 2000
@@ -153,7 +154,9 @@ class RosterRows:
 
 
 def level_titles() -> dict[int, str]:
-    return dict(Level.objects.values_list("number", "title"))
+    """Level number → title in the current language (the English title when English is active
+    and one is written)."""
+    return {level.number: localized_value(level, "title") for level in Level.objects.only("number", "title", "title_en")}
 
 
 def roster_rows(f: RosterFilters, *, typed: bool = False) -> Iterator[list]:
