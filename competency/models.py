@@ -199,6 +199,28 @@ class QSortRound(models.Model):
     def __str__(self) -> str:
         return self.title or f"Q-sort #{self.pk} · {self.position}"
 
+    # Words of their own for the round's states: the catalogue's "Open" is a proposal under
+    # review (审核中), which an open Q-sort round is not. Not the choices' labels, so no
+    # migration; status values are unchanged.
+    STATUS_WORDS = {
+        Status.DRAFT: _("Draft"),
+        Status.OPEN: _("Open for sorting"),
+        Status.CLOSED: _("Closed, not yet published"),
+        Status.PUBLISHED: _("Published"),
+    }
+
+    def get_status_display(self) -> str:
+        return str(self.STATUS_WORDS.get(self.status, self.status))
+
+    def score_half_width(self, item_count: int) -> int:
+        """The k of the columns -k..+k the result uses (or will use) with ``item_count`` items:
+        the aggregation's own when closed, else max_score lowered until no column is empty."""
+        if self.result and "half_width" in self.result:
+            return self.result["half_width"]
+        from competency.qsort import effective_half_width
+
+        return effective_half_width(item_count, self.max_score)
+
     def pile_sizes(self) -> dict[str, int]:
         """The fixed pile sizes as {"important": n, "neutral": n, "unimportant": n}."""
         return {"important": self.important_count, "neutral": self.neutral_count, "unimportant": self.unimportant_count}
@@ -256,3 +278,14 @@ class QSortRoundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} · {self.get_action_display()}"
+
+    # "Created" alone is translated as 提交时间 (a proposal's submission time) in the catalogue.
+    ACTION_WORDS = {
+        Action.CREATED: _("Round created"),
+        Action.OPENED: _("Round opened"),
+        Action.CLOSED: _("Round closed"),
+        Action.PUBLISHED: _("Weights published"),
+    }
+
+    def get_action_display(self) -> str:
+        return str(self.ACTION_WORDS.get(self.action, self.action))

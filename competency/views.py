@@ -126,9 +126,11 @@ def round_detail(request, pk):
     submitted = set(round.submissions.values_list("rater_id", flat=True))
     raters = [(rater, rater.pk in submitted) for rater in round.raters.order_by("staff_id")]
     table = selectors.round_result_table(round)
+    items = list(round.items.select_related("module").order_by("module__order", "order", "code"))
     return render(request, "competency/round_detail.html", {
         "round": round,
-        "items": round.items.select_related("module").order_by("module__order", "order", "code"),
+        "items": items,
+        "half_width": round.score_half_width(len(items)),
         "raters": raters,
         "submitted_count": len(submitted),
         "table": table,
