@@ -215,8 +215,8 @@ def test_judging_with_a_bad_amount_is_a_400_through_the_api(api, training_manage
 
 
 @pytest.mark.parametrize(("amount", "message"), [
-    ("3000000000", f"points: {BEYOND_FIELD}"),
-    ("abc", "points: Enter a whole number."),
+    ("3000000000", f"Points: {BEYOND_FIELD}"),
+    ("abc", "Points: Enter a whole number."),
     ("-5", REASONABLE_OUTSIDE.format(amount=-5)),
 ])
 def test_judging_with_a_bad_amount_on_the_page_shows_a_message(client, training_manager, amount, message):

@@ -28,7 +28,7 @@ def test_demo_history_is_consistent_with_levels_and_loads_twice(client):
     window = RetentionPeriod.objects.get(employee__staff_id="HB0003", status="retest_open")
     assert Notification.objects.filter(recipient=window.employee, kind="retest_open").count() == 1
     demotion = PromotionEvent.objects.get(employee__staff_id="HB0002", kind="demoted")
-    assert demotion.reason.startswith("Points task not met: 120 of 200")
+    assert demotion.reason_display().startswith("Points task not met: 120 of 200")
     assert ExamAttempt.objects.filter(employee__staff_id="HB0001").exclude(status="open").count() == 1
     from promotion.selectors import apprentices_brought
 

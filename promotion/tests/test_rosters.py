@@ -60,7 +60,7 @@ def test_due_for_retest_and_current_level_rosters():
     assert [(r[0], r[4], r[7]) for r in rows] == [(due.staff_id, 1, "2026-12-11 09:00")]
     assert list(rosters.roster_rows(RosterFilters(event=Event.DUE_RETEST, date_to=date(2026, 11, 1)))) == []
     current = list(rosters.roster_rows(RosterFilters(event=Event.CURRENT_LEVEL, team_id=team.pk)))
-    assert [(r[0], r[4], r[5], r[6]) for r in current][0] == (due.staff_id, 1, "大学生", "2026-01-10 09:00")
+    assert [(r[0], r[4], r[5], r[6]) for r in current][0] == (due.staff_id, 1, "undergraduate", "2026-01-10 09:00")  # English is active
     assert len(current) == 2
 
 

@@ -26,7 +26,7 @@ def test_my_level_shows_badge_checklist_and_no_request_button_until_everything_i
         response = client.get(reverse("promotion:my_level"))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "L0 小学生" in html and 'id="checklist"' in html and "0 / 800 points" in html
+    assert "L0 pupil" in html and 'id="checklist"' in html and "0 / 800 points" in html
     assert 'id="request-promotion"' not in html
     ready_for(csr, 1)
     html = client.get(reverse("promotion:my_level")).content.decode()
