@@ -27,7 +27,7 @@
     e.preventDefault();
     warnedFor = key;
     var template = missing.length === 1 ? form.dataset.unansweredOne : form.dataset.unansweredMany;
-    warning.textContent = template.replace("%(numbers)s", missing.join(", "));
+    warning.textContent = template.replace("{numbers}", missing.join(", "));
     warning.hidden = false;
     warning.scrollIntoView({block: "center"});
   });
