@@ -1,6 +1,6 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
@@ -15,6 +15,18 @@ from promotion.styles import levels_stylesheet
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = _("Contact-centre training administration")
 admin.site.site_title = _("Training admin")
+
+_swagger = SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+
+
+def api_docs(request, *args, **kwargs):
+    """The API docs are a page for a person: logged out (no session, no token), they are sent to
+    the login page instead of a bare 403; a token in the Authorization header is checked by
+    the view itself."""
+    if not request.user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
+        return redirect_to_login(request.get_full_path())
+    return _swagger(request, *args, **kwargs)
+
 
 def favicon(request):
     # static() at request time: the production manifest (hashed names) is read when it exists.
@@ -49,7 +61,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file, as the CSP requires.
     # A person (not a program) opens the docs: logged out, they are sent to the login page.
-    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
 ]
 
 handler404 = "config.errors.page_not_found"

@@ -57,3 +57,15 @@ def test_the_api_docs_still_open_for_a_logged_in_person(client, csr):
 def test_the_shared_script_disables_submit_buttons_of_a_form_being_sent():
     script = open(finders.find("js/app.js"), encoding="utf-8").read()
     assert 'addEventListener("submit"' in script and "disabled = busy" in script
+
+
+
+def test_the_api_docs_open_with_an_api_token(csr):
+    # a program that logs in for a token is not sent to the login page
+    from accounts.tests.factories import PASSWORD
+
+    client = Client()
+    token = client.post(reverse("api-token"), {"staff_id": csr.staff_id, "password": PASSWORD},
+                        content_type="application/json").json()["token"]
+    response = client.get(reverse("api-docs"), HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 200

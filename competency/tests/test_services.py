@@ -64,7 +64,7 @@ def test_an_open_round_cannot_be_opened_again(manager):
     round = make_round(manager=manager)
     with pytest.raises(services.QSortConflict) as exc:
         services.qsort_round_open(round_id=round.pk, actor=manager)
-    assert exc.value.message == "Only a draft round can be opened; this one is Open."
+    assert exc.value.message == "Only a draft round can be opened; this one is Open for sorting."
 
 
 def test_an_invited_rater_can_submit_and_resubmit_until_the_round_closes(manager):
