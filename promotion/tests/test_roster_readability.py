@@ -88,3 +88,13 @@ def test_the_admin_shows_a_demotion_reason_in_words(training_manager, settings):
     content = client.get(reverse("admin:promotion_promotionevent_change", args=[event.pk])).content.decode()
     assert "Points task not met: 10 of 200" in content and "points_task" not in content
     assert PromotionEvent.objects.count() == 1
+
+
+def test_xlsx_dates_are_date_cells_in_chinese_too():
+    from openpyxl import load_workbook
+
+    services.employee_demote(employee=UserFactory(level=2), reasons=POINTS_TASK)
+    with translation.override("zh-hans"):
+        sheet = load_workbook(io.BytesIO(rosters.roster_xlsx(RosterFilters(event=Event.DEMOTED))), read_only=True).active
+    row = next(sheet.iter_rows(min_row=2))
+    assert [cell.is_date for cell in row].count(True) == 1  # the date column, not text
