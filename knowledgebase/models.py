@@ -93,20 +93,17 @@ class Entry(models.Model):
     # (knowledgebase.search ranks on it; GIN-indexed on PostgreSQL, migration 0006).
     search_title_vector = SearchVectorField(null=True, editable=False)
     # Toneless pinyin of the same tokens (宽带 → kuandai), position for position, so a
-    # homophone typo of a pinyin input method (宽代) still finds the entry. Used only when the
-    # strict query finds nothing (knowledgebase.search); GIN-indexed on PostgreSQL (migration 0005).
+    # homophone typo of a pinyin input method (宽代) still finds the entry on the embedded
+    # SQLite default (PostgreSQL corrects typos from the vocabulary instead: SearchToken).
     search_pinyin = models.TextField(editable=False, blank=True, default="")
-    search_pinyin_title = models.TextField(editable=False, blank=True, default="")
-    search_pinyin_vector = SearchVectorField(null=True, editable=False)
-    search_pinyin_title_vector = SearchVectorField(null=True, editable=False)
     # Clicks from search results (F() increments): popular entries first among equal matches,
     # and the stable order of the candidate cap for broad prefixes.
     click_count = models.PositiveIntegerField(_("clicks from search"), default=0, editable=False)
 
     objects = EntryQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=[
-        "search_title", "search_text", "search_vector", "search_title_vector", "search_pinyin", "search_pinyin_title",
-        "search_pinyin_vector", "search_pinyin_title_vector", "click_count", "updated_at",
+        "search_title", "search_text", "search_vector", "search_title_vector", "search_pinyin", "click_count",
+        "updated_at",
     ])
 
     class Meta:
@@ -497,6 +494,26 @@ class SynonymGroup(models.Model):
     def clean(self):
         if len(self.term_list()) < 2:
             raise ValidationError({"terms": _("A synonym group needs at least two different terms.")})
+
+
+class SearchToken(models.Model):
+    """The search vocabulary: every two-character CJK token of the entries with its toneless
+    pinyin (PostgreSQL only). A query's bigram the vocabulary lacks but whose pinyin it knows
+    is a homophone typo of a pinyin input method (宽代 → 宽带): knowledgebase.search corrects
+    it before searching. Tokens are added when an entry is indexed; the nightly rebuild
+    (knowledgebase.search.vocabulary_rebuild) drops tokens no entry holds any more and
+    recounts ``entries``."""
+
+    token = models.CharField(_("token"), max_length=2, primary_key=True)
+    pinyin = models.CharField(_("pinyin"), max_length=16, db_index=True)
+    entries = models.PositiveIntegerField(_("entries holding it"), default=1)
+
+    class Meta:
+        verbose_name = _("search vocabulary token")
+        verbose_name_plural = _("search vocabulary")
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class SearchSettings(SingletonSettings):

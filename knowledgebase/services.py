@@ -47,12 +47,17 @@ class QueryTestConflict(ConflictError):
 # --- entries -------------------------------------------------------------------------
 
 def entry_reindex(*, entry_ids: list[int] | None = None) -> None:
-    """Recompute search_vector from the token columns (PostgreSQL only; SQLite searches
-    with icontains). ``entry_ids`` None means every entry."""
+    """Recompute the search vectors from the token columns and add the entries' tokens to the
+    typo-correcting vocabulary (PostgreSQL only; SQLite searches with icontains).
+    ``entry_ids`` None means every entry (and rebuilds the vocabulary)."""
     if not settings.IS_POSTGRES:
         return
     entries = Entry.objects.all() if entry_ids is None else Entry.objects.filter(pk__in=entry_ids)
     entries.update(**search.vector_updates())
+    if entry_ids is None:
+        search.vocabulary_rebuild()
+    else:
+        search.vocabulary_add(text for pair in entries.values_list("search_title", "search_text") for text in pair)
 
 
 @transaction.atomic
