@@ -138,8 +138,8 @@ RULE_HOW: dict[str, Any] = {
                                              "extra points."),
     "quality_case_outstanding": gettext_lazy("In a passed quality-case review, the one outstanding contributor "
                                              "named by the committee gets these points."),
-    "kb_revision_accepted": gettext_lazy("Propose a revision of a knowledge-base entry (口径); when three committee "
-                                         "members approve it, they choose your points within the range."),
+    "kb_revision_accepted": gettext_lazy("Propose a revision of a knowledge-base entry (口径); when the committee "
+                                         "approves it, the approving members choose your points within the range."),
     "committee_kb_review": gettext_lazy("As a committee member, review a knowledge-base revision (paid when the "
                                         "committee decides the way you voted)."),
     "committee_case_review": gettext_lazy("As a committee member, review a case proposal (paid when the committee "
