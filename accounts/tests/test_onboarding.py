@@ -31,14 +31,15 @@ def case_category():
 
 def _real_rows() -> dict[str, int]:
     """Row counts of every table a real proposal, its review or its reward would write."""
-    from casebase.models import Case, CaseNode
+    from casebase.models import Case, CaseEvent, CaseExposure, CaseNode
     from knowledgebase.models import Entry
     from points.models import PointsEntry, PointsEvent
     from promotion.models import Notification
-    from review.models import Proposal, Vote
+    from review.models import Proposal, Recusal, ReviewEvent, Vote
 
-    return {model.__name__: model.objects.count()
-            for model in (Proposal, Vote, Entry, Case, CaseNode, PointsEntry, PointsEvent, Notification)}
+    models = (Proposal, Vote, Recusal, ReviewEvent, Entry, Entry.history.model, Case, CaseNode, CaseEvent,
+              CaseExposure, PointsEntry, PointsEvent, Notification)
+    return {model.__name__: model.objects.count() for model in models}
 
 
 def _kb_post(cat, **changes) -> dict:
@@ -203,13 +204,16 @@ def test_the_admin_cannot_edit_or_add_tour_progress(client, csr):
 
 # --- the sandbox ------------------------------------------------------------------------------
 
-def test_a_kb_practice_shows_the_committees_diff_and_writes_no_real_row(client, csr, kb_category):
+def test_a_kb_practice_shows_the_committees_diff_and_writes_no_real_row(client, csr, kb_category,
+                                                                       django_capture_on_commit_callbacks):
     # given
     client.force_login(csr)
     before = _real_rows()
     # when (even with the real form's "submit" button name)
-    response = client.post(reverse("accounts:sandbox_kb"),
-                           {**_kb_post(kb_category, body="客户要求退订流量包时：先核实身份，再说明次月生效。"), "submit": ""})
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(reverse("accounts:sandbox_kb"),
+                               {**_kb_post(kb_category, body="客户要求退订流量包时：先核实身份，再说明次月生效。"),
+                                "submit": ""})
     # then
     assert response.status_code == 200
     content = response.content.decode()
@@ -217,6 +221,7 @@ def test_a_kb_practice_shows_the_committees_diff_and_writes_no_real_row(client, 
     assert "<ins>" in content and "<del>" in content
     assert "If accepted, each approving member chooses your points within 2–5" in content
     assert _real_rows() == before
+    assert queued == []  # no task (notification, reindex, mail) was queued either
     assert OnboardingProgress.objects.get(user=csr).practised_kb_at is not None
 
 
