@@ -115,6 +115,21 @@ def test_getting_started_shows_each_levels_tasks_and_rights_from_the_level_rows(
         assert f'id="level-{number}"' in content
 
 
+def test_the_guide_reads_rules_and_levels_in_constant_queries(client, csr):
+    from points.models import PointRule
+
+    client.force_login(csr)
+    client.get(reverse("accounts:getting_started"))  # caches the permission set and the settings rows
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("accounts:getting_started"))
+    for n in range(5):
+        PointRule.objects.create(code=f"extra-{n}", name=f"额外{n}", min_amount=1, max_amount=10 + n)
+    with CaptureQueriesContext(connection) as more:
+        content = client.get(reverse("accounts:getting_started")).content.decode()
+    assert '<td class="amount">1–14</td>' in content  # a rule an admin adds is listed too
+    assert len(more.captured_queries) == len(few.captured_queries)
+
+
 def test_getting_started_is_only_for_employees_who_study(client, hr):
     client.force_login(hr)
     assert client.get(reverse("accounts:getting_started")).status_code == 403
@@ -148,8 +163,11 @@ def test_a_new_csr_sees_the_checklist_until_every_step_is_done(client, csr, kb_c
     assert 'id="panel-tour"' not in client.get(home).content.decode()
 
 
-def test_employees_already_on_the_ladder_see_no_checklist(client):
+def test_employees_already_on_the_ladder_or_not_studying_see_no_checklist(client, hr):
     client.force_login(UserFactory(level=2, roles=["CSR"]))
+    assert 'id="panel-tour"' not in client.get(reverse("home")).content.decode()
+    assert hr.level == 0
+    client.force_login(hr)
     assert 'id="panel-tour"' not in client.get(reverse("home")).content.decode()
 
 
@@ -219,6 +237,7 @@ def test_a_kb_practice_shows_the_committees_diff_and_writes_no_real_row(client, 
     content = response.content.decode()
     assert 'id="sandbox-preview"' in content
     assert "<ins>" in content and "<del>" in content
+    assert "更准确" in content.split('id="sandbox-preview"')[1]  # the reason, as on the review page
     assert "If accepted, each approving member chooses your points within 2–5" in content
     assert _real_rows() == before
     assert queued == []  # no task (notification, reindex, mail) was queued either
