@@ -273,6 +273,7 @@ def test_a_new_case_practice_is_checked_like_a_real_one_and_writes_no_real_row(c
     ({"body": "   "}, "body", "This field is required."),
     ({"category": "999999"}, "category", "Select a valid choice."),
     ({"category": "abc"}, "category", "Select a valid choice."),
+    ({"category": "99999999999999999999"}, "category", "Select a valid choice."),
     ({"base_version": "x"}, "base_version", "Enter a whole number."),
     ({"title": "退订\x00流量包"}, "title", "Null characters are not allowed."),
     ({}, "__all__", "The proposal changes nothing."),
@@ -295,6 +296,8 @@ def test_bad_kb_practice_input_gives_form_errors_not_a_500(client, csr, kb_categ
     ({"participants": "NOBODY99"}, "participants", "NOBODY99"),
     ({"participants": "CSR001"}, "participants", "CSR001"),
     ({"category": "0"}, "category", "Select a valid choice."),
+    ({"category": "99999999999999999999"}, "category", "Select a valid choice."),
+    ({"base_version": "99999999999999999999", "title": "改"}, "__all__", "it is now version 1"),
     ({}, "__all__", "The proposal changes nothing."),
 ])
 def test_bad_case_practice_input_gives_the_real_forms_errors_not_a_500(client, csr, case_category, changes, field,
