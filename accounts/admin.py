@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Centre, Team, User
+from accounts.models import Centre, OnboardingProgress, Team, User
 
 
 class TeamInline(admin.TabularInline):
@@ -60,3 +60,20 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("staff_id", "name", "password1", "password2")}),
     )
+
+
+@admin.register(OnboardingProgress)
+class OnboardingProgressAdmin(admin.ModelAdmin):
+    """Read-only: only the employee themself ticks steps (accounts.onboarding)."""
+
+    list_display = ("user", "read_guide_at", "practised_kb_at", "practised_case_at", "completed_at")
+    list_filter = (("completed_at", admin.EmptyFieldListFilter),)
+    search_fields = ("user__staff_id", "user__name")
+    list_select_related = ("user",)
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

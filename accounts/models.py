@@ -189,3 +189,27 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def role_names(self) -> list[str]:
         return sorted(g.name for g in self.groups.all())
+
+
+class OnboardingProgress(models.Model):
+    """How far one employee got through the first-day tour (accounts.onboarding): read the
+    getting-started page, practised a KB revision and a case in the sandbox. Each step keeps
+    the moment it was first done; ``completed_at`` is set once all three are done (the home
+    page checklist is hidden from then on). Written only by accounts.onboarding for the
+    employee themself."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="onboarding", verbose_name=_("employee"),
+    )
+    read_guide_at = models.DateTimeField(_("read getting started"), null=True, blank=True)
+    practised_kb_at = models.DateTimeField(_("practised a KB revision"), null=True, blank=True)
+    practised_case_at = models.DateTimeField(_("practised a case"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("tour completed"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("onboarding progress")
+        verbose_name_plural = _("onboarding progress")
+        ordering = ["user__staff_id"]
+
+    def __str__(self) -> str:
+        return str(self.user)

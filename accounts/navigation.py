@@ -32,6 +32,7 @@ NAV_GROUPS: dict[str, str | Promise] = {
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
+    NavItem(_("Getting started"), "accounts:getting_started", roles.STUDY, group="learning"),
     NavItem(_("My learning map"), "curriculum:my_map", roles.STUDY, group="learning"),
     NavItem(_("Case library"), "casebase:library", roles.STUDY, group="learning"),
     NavItem(_("Knowledge base"), "knowledgebase:search", roles.STUDY, group="learning"),

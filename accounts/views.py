@@ -1,8 +1,11 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import roles
+from accounts import onboarding, roles
 from accounts.forms import EmployeeFilterForm
 from accounts.selectors import employee_list
 
@@ -13,11 +16,13 @@ EMPLOYEES_PER_PAGE = 50
 def home(request):
     """Dashboard: one panel per role the employee holds."""
     user = request.user
+    can_study = user.has_perm(roles.STUDY)
     return render(
         request,
         "accounts/home.html",
         {
-            "can_study": user.has_perm(roles.STUDY),
+            "tour": onboarding.tour_checklist_for_home(user, can_study=can_study),
+            "can_study": can_study,
             "can_review": user.has_perm(roles.REVIEW),
             "can_manage_training": user.has_perm(roles.MANAGE_TRAINING),
             "can_view_employees": user.has_perm(roles.VIEW_EMPLOYEES),
@@ -64,3 +69,62 @@ def employee_directory(request):
         "accounts/employee_directory.html",
         {"form": form, "page": page, "querystring": querystring.urlencode()},
     )
+
+
+# --- first day: the getting-started guide and the sandbox (accounts.onboarding) ---------------
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def getting_started(request):
+    return render(request, "accounts/getting_started.html", {
+        **onboarding.getting_started(), "tour": onboarding.tour_state(request.user),
+    })
+
+
+@require_POST
+@permission_required(roles.STUDY, raise_exception=True)
+def getting_started_read(request):
+    """Tick "read getting started" for the logged-in employee (no one else: nothing in the
+    request names an employee)."""
+    onboarding.onboarding_step_done(user=request.user, step=onboarding.STEP_READ)
+    messages.success(request, _("Marked as read. Next: practise in the sandbox."))
+    return redirect("accounts:sandbox")
+
+
+@require_GET
+@permission_required(roles.STUDY, raise_exception=True)
+def sandbox(request):
+    return render(request, "accounts/sandbox.html", {
+        "tour": onboarding.tour_state(request.user),
+        "kinds": [(kind, _(label)) for kind, label in onboarding.SANDBOX_LABELS.items()],
+    })
+
+
+def _sandbox_page(request, kind: str):
+    if request.method == "POST":
+        attempt = onboarding.sandbox_try(user=request.user, kind=kind, data=request.POST)
+    else:
+        attempt = onboarding.SandboxAttempt(kind=kind, form=onboarding.sandbox_form(kind))
+    return render(request, "accounts/sandbox_form.html", {
+        "attempt": attempt, "kind": kind, "title": _(onboarding.SANDBOX_LABELS[kind]),
+        "entry": onboarding.simulated_entry() if kind == onboarding.SANDBOX_KB else None,
+        "simulated_case": onboarding.SIMULATED_CASE if kind == onboarding.SANDBOX_CASE_REVISION else None,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.STUDY, raise_exception=True)
+def sandbox_kb(request):
+    return _sandbox_page(request, onboarding.SANDBOX_KB)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.STUDY, raise_exception=True)
+def sandbox_case(request):
+    return _sandbox_page(request, onboarding.SANDBOX_CASE_REVISION)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.STUDY, raise_exception=True)
+def sandbox_case_new(request):
+    return _sandbox_page(request, onboarding.SANDBOX_CASE_NEW)
