@@ -21,7 +21,7 @@ import functools
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html import escape
 
@@ -496,9 +496,26 @@ class Interpretation:
 
     terms: list[str]
     variants: list[list[str]]  # per term, the term first
-    words: list[list[str]]  # per word of the fallback, the word, its synonyms and its correction
-    corrected: list[list[str]] = field(default_factory=list)  # per term: variants after correction; [] when none
+    words: list[list[str]]  # per word of the fallback, the word, its synonyms (and its correction, once made)
     spans: list[tuple[int, int, int]] = field(default_factory=list)  # per word: (term index, start, end)
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
+    corrected: list[list[str]] = field(default_factory=list)  # per term: variants after correction; [] when none
+
+    def correct_typos(self) -> None:
+        """Look the terms and words up in the vocabulary (one query) and add their corrected
+        forms: ``corrected`` per term, the corrected word to each word's group. Called only
+        when the strict query found nothing."""
+        corrector = TypoCorrector(self.terms + [ws[0] for ws in self.words])
+        corrected = []
+        for term in self.terms:
+            fixed = corrector.correct(term)
+            corrected.append(term_variants(fixed, self.synonyms) if fixed != term else [])
+        self.corrected = corrected if any(corrected) else []
+        for group in self.words:
+            fixed = corrector.correct(group[0])
+            if fixed != group[0]:
+                group.extend(v for v in term_variants(fixed, self.synonyms) if v not in group)
+                del group[MAX_VARIANTS:]
 
     @property
     def also_searched(self) -> list[str]:
@@ -513,14 +530,13 @@ class Interpretation:
         out = {v for vs in self.variants + self.corrected for v in vs} | {w for ws in self.words for w in ws}
         return sorted(out, key=len, reverse=True)
 
-    def plans(self) -> list[tuple[_Plan, bool]]:
+    def plans(self) -> Iterator[tuple[_Plan, bool]]:
         """The attempts in order, each with whether it is a fallback: strict (every term, with
-        synonyms), then — only while nothing was found — the same with homophone typos
-        corrected (PostgreSQL, from the vocabulary; SQLite compares pinyin), at least two of
-        the words, then any word."""
+        synonyms), then — only while nothing was found, so a generator — the same with
+        homophone typos corrected (PostgreSQL, from the vocabulary; SQLite compares pinyin),
+        at least two of the words, then any word."""
         postgres = settings.IS_POSTGRES
         short = len(self.terms) == 1 and len(self.terms[0]) <= 2
-        out: list[tuple[_Plan, bool]] = []
         if postgres:
             def all_terms(variant_lists: list[list[str]]) -> str:
                 # Synonyms are matched as phrases only: 号码携带 must not match 号码 … 携带 apart.
@@ -531,36 +547,38 @@ class Interpretation:
                 return " | ".join(f"({_any_of([_term_piece(v, typed=False) for v in vs])})" for vs in variant_lists)
 
             partial = any_term(self.variants) if len(self.terms) > 1 else ""
-            out.append((_Plan(all_terms(self.variants), short=short, partial=partial), False))
+            yield _Plan(all_terms(self.variants), short=short, partial=partial), False
+            self.correct_typos()
             if self.corrected:
                 fixed = [c or vs for c, vs in zip(self.corrected, self.variants, strict=True)]
                 partial = any_term(fixed) if len(self.terms) > 1 else ""
-                out.append((_Plan(all_terms(fixed), short=short, partial=partial), True))
+                yield _Plan(all_terms(fixed), short=short, partial=partial), True
         else:
             strict, typo = Q(), Q()
             for vs in self.variants:
                 strict &= _sqlite_contains(vs, pinyin=False)
                 typo &= _sqlite_contains(vs, pinyin=True)
-            out += [(_Plan(strict), False), (_Plan(typo), True)]
+            yield _Plan(strict), False
+            yield _Plan(typo), True
         if len(self.words) >= 2 or (self.words and self.words[0][0] not in self.terms):
             if postgres:
                 groups = [f"({_any_of([_term_piece(w, typed=False) for w in ws])})" for ws in self.words]
                 two = _at_least_two(groups, self.spans) if len(self.words) >= 2 else ""
                 if two:
-                    out.append((_Plan(two, partial=" | ".join(groups)), True))
-                out.append((_Plan(" | ".join(groups)), True))
+                    yield _Plan(two, partial=" | ".join(groups)), True
+                yield _Plan(" | ".join(groups)), True
             else:
                 anyword, anysound = Q(), Q()
                 for ws in self.words:
                     anyword |= _sqlite_contains(ws, pinyin=False)
                     anysound |= _sqlite_contains(ws, pinyin=True)
-                out += [(_Plan(anyword), True), (_Plan(anysound), True)]
-        return out
+                yield _Plan(anyword), True
+                yield _Plan(anysound), True
 
 
 def interpret(query: str) -> Interpretation | None:
-    """The terms, synonym variants, typo corrections and fallback words of ``query``; None
-    when nothing is searchable."""
+    """The terms, synonym variants and fallback words of ``query`` (typo corrections are looked
+    up by ``plans()`` when needed); None when nothing is searchable."""
     terms = query_terms(query)
     if not terms:
         return None
@@ -575,21 +593,8 @@ def interpret(query: str) -> Interpretation | None:
                 start = max(term.find(word), 0)
                 spans.append((index, start, start + len(word)))
     plain_words, spans = plain_words[:MAX_WORDS], spans[:MAX_WORDS]
-    corrector = TypoCorrector(terms + plain_words)
-    corrected: list[list[str]] = []
-    for term in terms:
-        fixed = corrector.correct(term)
-        corrected.append(term_variants(fixed, synonyms) if fixed != term else [])
-    if not any(corrected):
-        corrected = []
-    words: list[list[str]] = []
-    for word in plain_words:
-        group = term_variants(word, synonyms)
-        fixed = corrector.correct(word)
-        if fixed != word:
-            group += [v for v in term_variants(fixed, synonyms) if v not in group]
-        words.append(group[:MAX_VARIANTS])
-    return Interpretation(terms=terms, variants=variants, words=words, corrected=corrected, spans=spans)
+    words = [term_variants(word, synonyms) for word in plain_words]
+    return Interpretation(terms=terms, variants=variants, words=words, spans=spans, synonyms=synonyms)
 
 
 @dataclass

@@ -169,3 +169,17 @@ def test_a_title_holding_part_of_the_query_ranks_before_body_only_matches():
     type(popular).objects.filter(pk=popular.pk).update(click_count=50)
     ids = [h.entry_id for h in search.search("出国流量包")]
     assert ids[:2] == [titled.pk, popular.pk]
+
+
+def test_the_vocabulary_is_read_only_when_the_strict_query_finds_nothing():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    EntryFactory(title="宽带故障报修", body="按流程处理。")
+    search.synonym_map()  # the synonym table is cached per process; read it before counting
+    with CaptureQueriesContext(connection) as found:
+        assert search.search("宽带故障")
+    with CaptureQueriesContext(connection) as typo:
+        assert search.search("宽代故障")
+    assert not any("searchtoken" in q["sql"] for q in found.captured_queries)
+    assert any("searchtoken" in q["sql"] for q in typo.captured_queries)
