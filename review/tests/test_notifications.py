@@ -62,11 +62,14 @@ def test_notifications_store_parameters_and_render_in_the_readers_language():
     # given
     proposer = UserFactory(roles=["CSR"])
     proposal = revision(EntryFactory(title="套餐变更"), proposer)
-    for _ in range(3):
-        vote(proposal, committee_member())
+    members = [committee_member() for _ in range(3)]
+    # when: the deciding member works in Chinese
+    with translation.override("zh-hans"):
+        for member in members:
+            vote(proposal, member)
     applied = Notification.objects.get(recipient=proposer, kind="proposal_applied")
-    # then: the row holds no sentence; the text is made when read, in the reader's language
-    assert "accepted" not in str(applied.data)
+    # then: the row holds no sentence, only msgids and values; the text is made when read
+    assert "accepted" not in str(applied.data) and applied.data["what"] == "Knowledge-base revision"
     with translation.override("en"):
         assert applied.text() == ("Your proposal (Knowledge-base revision) “套餐变更 (v1)” was accepted by the "
                                   "committee.")
