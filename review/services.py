@@ -309,6 +309,25 @@ def _apply(proposal: Proposal) -> None:
             _mark_stale(sibling, current_version=new_version)
 
 
+@transaction.atomic
+def target_proposals_outdate(*, target: models.Model, current_version: int | None) -> list[Proposal]:
+    """Mark the open proposals on ``target`` stale after a change that did not go through
+    the committee (a manager's direct edit of an entry or case, with its history): they were
+    written against an older version, so their proposers rebase them — and are notified
+    like any outdated proposal. Proposals already based on ``current_version`` stay open.
+
+    Lock order (config/locks.py): the caller holds the target row (3) or it is locked here,
+    then the proposals by id (4). Returns the proposals marked stale."""
+    type_id = ContentType.objects.get_for_model(target).pk
+    _lock_targets([(type_id, target.pk)])
+    proposals = _lock_open_proposals(
+        Proposal.objects.open().filter(target_type_id=type_id, target_id=target.pk)
+        .exclude(base_version=current_version if current_version is not None else -1))
+    for proposal in proposals:
+        _mark_stale(proposal, current_version=current_version)
+    return proposals
+
+
 def _vote_extra(proposal: Proposal, *, decision: str, extra: dict[str, Any] | None) -> dict[str, Any]:
     """The kind's extra approval fields, validated by its vote_form ({} when it has none or
     the vote is a rejection). Raises VoteExtraInvalid with the form's field messages."""

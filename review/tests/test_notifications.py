@@ -197,3 +197,17 @@ def test_the_notifications_page_shows_the_new_kinds_linked_to_the_proposal(clien
     link = reverse("review:proposal_detail", args=[proposal.pk])
     assert f'<a href="{link}">Your proposal (Knowledge-base revision) “套餐变更 (v1)” was rejected' in english
     assert link in chinese and "知识库口径修订" in chinese
+
+
+def test_a_direct_change_of_the_target_outdates_its_open_proposals_and_notifies_their_proposers():
+    # given: two open revisions of an entry, one already based on the new version
+    entry = EntryFactory()
+    proposer = UserFactory(roles=["CSR"])
+    old = revision(entry, proposer)
+    # when: a manager edits the entry directly (version 2) and the owning app says so
+    type(entry).objects.filter(pk=entry.pk).update(version=2)
+    outdated = services.target_proposals_outdate(target=entry, current_version=2)
+    # then
+    old.refresh_from_db()
+    assert [p.pk for p in outdated] == [old.pk] and old.status == Proposal.Status.STALE
+    assert kinds_of(proposer) == ["proposal_stale"]
