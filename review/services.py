@@ -492,7 +492,8 @@ def expertise_remove(*, expertise_id: int, removed_by) -> None:
     managers only; the row is deleted and a ReviewEvent keeps who had it."""
     if not may_assign_experts(removed_by):
         raise ReviewPermissionDenied(_(MSG_ASSIGN_EXPERTS))
-    expertise = ReviewExpertise.objects.select_for_update().get(pk=expertise_id)
+    # No row lock (config/locks.py lists every one): deleting twice deletes once.
+    expertise = ReviewExpertise.objects.select_related("member").get(pk=expertise_id)
     review_event_record(kind=ReviewEvent.Kind.EXPERT_REMOVED, actor=removed_by, subject=expertise.member,
                         data={"kb_category": expertise.kb_category_id, "case_category": expertise.case_category_id})
     expertise.delete()
