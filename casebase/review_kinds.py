@@ -179,6 +179,7 @@ def register_kinds() -> None:
 
     register(ProposalKind(
         code=services.KIND_NEW, label=_("New case"),
+        category_model="casebase.CaseCategory",
         apply=services.apply_new_case, current_version=services.current_version,
         render_diff=render_summary,
         propose=_propose_new, input_serializer=serializers.NewTextCaseInput,
@@ -188,6 +189,7 @@ def register_kinds() -> None:
     ))
     register(ProposalKind(
         code=services.KIND_REVISION, label=_("Case revision"),
+        category_model="casebase.CaseCategory",
         apply=services.apply_revision, current_version=services.current_version,
         render_diff=render_summary, rebase_url=_rebase_url,
         propose=_propose_revision, input_serializer=serializers.RevisionInput,
@@ -197,6 +199,7 @@ def register_kinds() -> None:
     ))
     register(ProposalKind(
         code=services.KIND_QUALITY, label=_("Quality-case review"),
+        category_model="casebase.CaseCategory",
         apply=services.apply_quality_case, current_version=services.current_version,
         render_diff=render_quality_case, rebase_url=_quality_rebase_url,
         propose=_propose_quality, input_serializer=serializers.QualityCaseApplicationInput,
