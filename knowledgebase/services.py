@@ -148,13 +148,14 @@ def _outdate_open_proposals(entry: Entry) -> list[int]:
 @transaction.atomic
 def entry_create(
     *, category: Category, title: str, body: str, keywords: str = "", history_user=None, reason: str = "",
-    effective_from=None, via: str = EntryChange.Via.LOADER, proposal: Proposal | None = None,
+    effective_from=None, effective_to=None, via: str = EntryChange.Via.LOADER, proposal: Proposal | None = None,
 ) -> Entry:
     """Create an entry (demo loader, applied new-entry proposals, maintainers through
     entry_add): version 1 with its EntryChange row."""
     entry = Entry(category=category, title=title.strip(), body=body.strip(), keywords=keywords.strip(), version=1)
     if effective_from is not None:
         entry.effective_from = effective_from
+    entry.effective_to = effective_to
     _entry_save(entry, kind=EntryChange.Kind.CREATED, via=via, author=history_user, reason=reason,
                 proposal=proposal, created=True)
     return entry
@@ -164,15 +165,18 @@ def entry_create(
 @transaction.atomic
 def entry_add(
     *, author, title: str, body: str, keywords: str, category_id: int, reason: str,
-    via: str = EntryChange.Via.WEB, effective_from=None,
+    via: str = EntryChange.Via.WEB, effective_from=None, effective_to=None,
 ) -> EntryWrite:
     """A maintainer adds an entry directly. Raises EntryMaintainDenied, ValidationFailedError."""
     _require_maintainer(author)
     payload = _payload(title=title, body=body, keywords=keywords, category_id=category_id)
     reason = _reason(reason)
+    if effective_to is not None and effective_from is not None and effective_to < effective_from:
+        raise ValidationFailedError(_(MSG_EFFECTIVE_RANGE), field="effective_to")
     entry = entry_create(
         category=Category.objects.get(pk=payload["category_id"]), title=payload["title"], body=payload["body"],
         keywords=payload["keywords"], history_user=author, reason=reason, via=via, effective_from=effective_from,
+        effective_to=effective_to,
     )
     return EntryWrite(entry=entry, change=entry.changes.get(version=entry.version))
 
