@@ -501,3 +501,37 @@ def test_admin_staff_without_the_maintain_permission_cannot_edit_or_delete_entri
     assert client.post(reverse("admin:knowledgebase_entry_delete", args=[entry.pk]), {"post": "yes"}).status_code \
         == 403
     assert Entry.objects.filter(pk=entry.pk, body="充值一般实时到账。").exists()
+
+
+# --- migration ------------------------------------------------------------------------------
+
+def test_the_backfill_turns_old_history_sentences_into_change_rows(ops_manager):
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module(
+        "knowledgebase.migrations.0008_maintainers_permission_and_change_backfill").backfill
+    # given: versions written before EntryChange rows existed (reasons stored as sentences)
+    proposal = RevisionProposalFactory(reason="完整的提案理由，比一百个字符的历史字段更长。" * 5)
+    entry = proposal.target
+    entry._change_reason = "demo"
+    entry.save()  # a v1 record of the loader
+    entry.version, entry.body = 2, "委员会通过的版本"
+    entry._history_user = proposal.proposer
+    entry._change_reason = f"proposal #{proposal.pk}: {proposal.reason}"[:100]
+    entry.save()
+    entry.version, entry.body = 3, "管理员改的版本"
+    entry._history_user, entry._change_reason = ops_manager, None
+    entry.save()
+    # when
+    backfill(apps, None)
+    backfill(apps, None)  # safe to run twice
+    # then
+    rows = list(EntryChange.objects.filter(entry=entry).order_by("version")
+                .values_list("version", "kind", "via", "proposal_id", "reason", "author_id"))
+    assert rows == [
+        (1, "created", "loader", None, "", None),
+        (2, "revised", "committee", proposal.pk, proposal.reason, proposal.proposer_id),
+        (3, "revised", "admin", None, "", ops_manager.pk),
+    ]
