@@ -51,17 +51,22 @@ class EntryAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["base_version"].initial = self.instance.version
+        # The stored row, not the instance: the history's "revert" form edits an old version,
+        # and saving it makes a new version on top of the current one.
+        self.current = (Entry.objects.filter(pk=self.instance.pk).values("version", "retired_at").first()
+                        if self.instance.pk else None)
+        if self.current is not None:
+            self.fields["base_version"].initial = self.current["version"]
 
     def clean(self):
         cleaned = super().clean()
+        if self.current is None:
+            return cleaned
+        current = Entry.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
         base = cleaned.get("base_version")
-        if self.instance.pk and base is not None:
-            current = Entry.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
-            if current is not None and current != base:
-                raise forms.ValidationError(services.maintain_outdated_message(current))
-        if self.instance.pk and self.instance.is_retired:
+        if current is not None and base is not None and current != base:
+            raise forms.ValidationError(services.maintain_outdated_message(current))
+        if self.current["retired_at"] is not None:
             raise forms.ValidationError(_(services.MSG_RETIRED))
         return cleaned
 
@@ -92,6 +97,13 @@ class EntryAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def _unchanged(self, pk: int, data: dict) -> bool:
+        current = Entry.objects.get(pk=pk)
+        return all(
+            (current.category_id == data["category"].pk) if name == "category" else getattr(current, name) == data[name]
+            for name in self.CONTENT_FIELDS
+        )
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if not change:
@@ -100,7 +112,7 @@ class EntryAdmin(SimpleHistoryAdmin):
                 category_id=data["category"].pk, reason=data["change_reason"], via=EntryChange.Via.ADMIN,
                 effective_from=data["effective_from"], effective_to=data["effective_to"],
             )
-        elif not self.CONTENT_FIELDS & set(form.changed_data):
+        elif self._unchanged(obj.pk, data):  # compared with the stored row: a revert changes an old version's form
             messages.info(request, _(services.MSG_NOTHING_CHANGED))
             obj.refresh_from_db()
             return

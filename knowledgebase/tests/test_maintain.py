@@ -535,3 +535,21 @@ def test_the_backfill_turns_old_history_sentences_into_change_rows(ops_manager):
         (2, "revised", "committee", proposal.pk, proposal.reason, proposal.proposer_id),
         (3, "revised", "admin", None, "", ops_manager.pk),
     ]
+
+
+def test_reverting_in_the_admin_history_makes_a_new_version_through_the_service(client, ops_manager, entry):
+    # given: version 2 replaced the text of version 1
+    revise(entry, ops_manager, body="第二版")
+    first = entry.history.filter(version=1).order_by("history_id").last()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:knowledgebase_entry_simple_history", args=[entry.pk, first.history_id])
+    form = client.get(url).context["adminform"].form
+    assert form["base_version"].initial == 2  # the stored version, not the old one shown
+    # when: the old version is saved back with a reason
+    response = client.post(url, {**admin_form(entry, body="充值一般实时到账。"), "change_reason": "回退",
+                                 "base_version": 2})
+    # then: a third version with the old text, written by the service
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.version, entry.body) == (3, "充值一般实时到账。")
+    assert entry.changes.get(version=3).via == EntryChange.Via.ADMIN
