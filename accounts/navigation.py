@@ -60,6 +60,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Employees"), "accounts:employee_directory", roles.VIEW_EMPLOYEES, group="management"),
     NavItem(_("Rosters"), "promotion:rosters", roles.EXPORT_ROSTERS, group="management"),
     NavItem(_("Operations"), "accounts:operations_workspace", roles.MANAGE_OPERATIONS, group="management"),
+    NavItem(_("Maintain the knowledge base"), "knowledgebase:maintain", "knowledgebase.maintain_entries",
+            group="management"),
     NavItem(_("My profile"), "accounts:profile"),
 ]
 

@@ -613,7 +613,7 @@ def search_outcome(query: str, *, category_ids: set[int] | None = None, limit: i
     interpretation = interpret(query)
     if interpretation is None:
         return SearchOutcome()
-    entries = Entry.objects.all()
+    entries = Entry.objects.not_retired()  # a retired entry is never a search result
     if effective_only:
         entries = entries.effective()
     if category_ids:
