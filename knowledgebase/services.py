@@ -134,20 +134,12 @@ def _entry_save(entry: Entry, *, kind: str, via: str, author, reason: str, propo
 
 
 def _outdate_open_proposals(entry: Entry) -> list[int]:
-    """Mark the open proposals of ``entry`` outdated (stale: their proposers rebase), exactly
-    as the review engine does for the siblings of an applied proposal. The caller holds the
-    entry's lock (the engine's lock order: target first, then the proposals by id)."""
-    # review.services has no public "outdate the open proposals of a target" yet; its
-    # private helpers are the engine's one way of doing it (lock, status, STALE event,
-    # on_closed hook), so they are called rather than copied.
-    from review.services import _lock_open_proposals, _mark_stale
+    """Mark the open proposals of ``entry`` outdated (stale: their proposers rebase and are
+    notified), exactly as the review engine does for the siblings of an applied proposal.
+    The caller holds the entry's lock (target first, then the proposals by id)."""
+    from review.services import target_proposals_outdate
 
-    open_proposals = Proposal.objects.open().filter(
-        target_type=ContentType.objects.get_for_model(Entry), target_id=entry.pk)
-    locked = _lock_open_proposals(open_proposals)
-    for proposal in locked:
-        _mark_stale(proposal, current_version=entry.version)
-    return [proposal.pk for proposal in locked]
+    return [proposal.pk for proposal in target_proposals_outdate(target=entry, current_version=entry.version)]
 
 
 @transaction.atomic

@@ -38,7 +38,7 @@ def unschedule(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('knowledgebase', '0006_search_pinyin_index_synonyms_and_purge'),
+        ('knowledgebase', '0008_maintainers_permission_and_change_backfill'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]
 
