@@ -84,6 +84,10 @@ class CaseLibrarySettings(SingletonSettings):
     )
     audio_max_bytes = models.PositiveIntegerField(_("largest audio file (bytes)"), default=20 * 1024 * 1024)
     audio_max_seconds = models.PositiveIntegerField(_("longest recording (seconds)"), default=900)
+    max_pending_call_suggestions = models.PositiveSmallIntegerField(
+        _("pending suggested calls per employee"), default=5, validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("How many suggested calls one employee may have waiting for a maintainer's decision (1–50)."),
+    )
     weight_study = models.PositiveSmallIntegerField(_("classicness weight of a study"), default=1)
     weight_exam_use = models.PositiveSmallIntegerField(_("classicness weight of an exam use"), default=2)
     weight_excellent = models.SmallIntegerField(_("classicness weight of an 'excellent' rating"), default=3)

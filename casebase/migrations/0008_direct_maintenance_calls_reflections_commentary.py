@@ -4,6 +4,7 @@ import django.db.models.deletion
 import django.utils.timezone
 import simple_history.models
 from django.conf import settings
+import django.core.validators
 from django.db import migrations, models
 
 from accounts.migration_helpers import grant_permissions, revoke_permissions
@@ -108,6 +109,11 @@ class Migration(migrations.Migration):
                 'ordering': ['created_at', 'pk'],
                 'constraints': [models.UniqueConstraint(fields=('employee', 'case'), name='casereflection_one_per_employee')],
             },
+        ),
+        migrations.AddField(
+            model_name='caselibrarysettings',
+            name='max_pending_call_suggestions',
+            field=models.PositiveSmallIntegerField(default=5, help_text="How many suggested calls one employee may have waiting for a maintainer's decision (1–50).", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(50)], verbose_name='pending suggested calls per employee'),
         ),
         migrations.RunPython(grant, revoke),
     ]
