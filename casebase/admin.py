@@ -99,16 +99,17 @@ class CaseAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         self.parsed_tree = None
-        if data.get("kind") == Case.Kind.TEXT:
+        kind = data.get("kind") or (self.instance.kind if self.instance.pk else None)  # read-only once created
+        if kind == Case.Kind.TEXT:
             try:
                 self.parsed_tree = validate_tree(parse_tree_text(data.get("tree_text", "")))
             except TreeError as exc:
                 self.add_error("tree_text", exc.messages)
-        if data.get("kind") in Case.Kind.values and "audio" in data:
+        if kind in Case.Kind.values and "audio" in data:
             # THE recording rule of the proposal forms (services.case_recording_check): a voice
             # case has a validated recording, a text case none.
             try:
-                info = services.case_recording_check(kind=data["kind"], audio=data.get("audio"))
+                info = services.case_recording_check(kind=kind, audio=data.get("audio"))
             except services.AudioInvalid as exc:
                 self.add_error("audio", exc.message)
             else:

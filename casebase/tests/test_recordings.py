@@ -355,7 +355,7 @@ def test_an_api_upload_above_the_limit_is_refused_by_its_length_unread(api, csr)
 
 def test_a_page_upload_above_the_limit_shows_the_form_again_with_the_message(client, csr):
     CaseLibrarySettings.objects.filter(pk=1).update(audio_max_bytes=5 * 1024 * 1024)
-    client.force_login(csr)
+    client.force_login(grant_maintain(csr))
     url = reverse("casebase:propose_voice")
     response = client.generic("POST", url, **huge(url))
     assert response.status_code == 413
