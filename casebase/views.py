@@ -77,7 +77,6 @@ def _allowed(check):
 
 
 @require_GET
-@login_required
 def library(request):
     """Training cases of the CSR's next level (or a chosen level ≤ next), by category. Who
     studies no cases but may browse the whole library (operations and training managers,

@@ -319,8 +319,8 @@ def test_the_service_refuses_bad_participants_with_an_exact_message(csr):
 
 
 def test_the_web_forms_show_a_bad_participant_as_a_field_error(client, csr):
-    # given
-    client.force_login(csr)
+    # given: a CSR who may also upload recordings (a case maintainer)
+    client.force_login(grant_maintain(csr))
     case = CaseFactory(level=1)
     revision = {"base_version": 1, "title": "改后的标题", "category": case.category_id, "background": case.background,
                 "tree": SAMPLE_TREE_TEXT, "reason": "标题更准确"}
