@@ -177,7 +177,7 @@ class CatalogueView(generics.ListAPIView):
         data = MaintainTextInput(data=request.data)
         data.is_valid(raise_exception=True)
         case = services.case_maintain_create(user=request.user, kind=Case.Kind.TEXT, **data.validated_data)
-        return Response(CatalogueDetailSerializer(case).data, status=status.HTTP_201_CREATED)
+        return Response(CatalogueDetailSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class CatalogueVoiceView(APIView):
@@ -191,7 +191,7 @@ class CatalogueVoiceView(APIView):
         data = MaintainVoiceInput(data=request.data)
         data.is_valid(raise_exception=True)
         case = services.case_maintain_create(user=request.user, kind=Case.Kind.VOICE, **data.validated_data)
-        return Response(CatalogueDetailSerializer(case).data, status=status.HTTP_201_CREATED)
+        return Response(CatalogueDetailSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class CatalogueDetailView(generics.RetrieveAPIView):
@@ -225,7 +225,7 @@ class CatalogueReviseView(APIView):
         data.is_valid(raise_exception=True)
         case = services.case_maintain_revise(user=request.user, case_id=pk,
                                              scope=selectors.catalogue_cases(request.user), **data.validated_data)
-        return Response(CatalogueDetailSerializer(case).data)
+        return Response(CatalogueDetailSerializer(case, context={"request": request}).data)
 
 
 class CatalogueRetireView(APIView):
@@ -240,7 +240,7 @@ class CatalogueRetireView(APIView):
         data.is_valid(raise_exception=True)
         case = services.case_maintain_retire(user=request.user, case_id=pk,
                                              scope=selectors.catalogue_cases(request.user), **data.validated_data)
-        return Response(CatalogueDetailSerializer(case).data)
+        return Response(CatalogueDetailSerializer(case, context={"request": request}).data)
 
 
 class CommentaryView(APIView):

@@ -2,8 +2,9 @@
 cases, studies, ratings, library caps, the history library and its audit trail.
 
 Cases change only through applied review proposals (review engine, kinds "case_new" and
-"case_revision") or admin; each change raises ``version`` and django-simple-history keeps
-every version of the case and of its nodes.
+"case_revision") or directly by case maintainers (business managers, permission
+"maintain_cases"; the admin uses the same services); each change raises ``version`` and
+django-simple-history keeps every version of the case and of its nodes.
 """
 
 from datetime import datetime, timedelta

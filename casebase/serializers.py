@@ -57,11 +57,31 @@ class CaseDetailSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")
     tree = serializers.SerializerMethodField()
     audio_url = serializers.SerializerMethodField()
+    reflections = serializers.SerializerMethodField(help_text="Voice cases: employees' reflections the caller sees.")
+    commentary = serializers.SerializerMethodField(help_text="Voice cases: the trainer's current commentary.")
 
     class Meta:
         model = Case
         fields = ["id", "kind", "title", "category", "level", "version", "background", "tree", "audio_url",
-                  "duration_seconds", "premise", "emotion_grade", "transcript"]
+                  "duration_seconds", "premise", "emotion_grade", "transcript", "reflections", "commentary"]
+
+    @extend_schema_field({"type": "array", "items": {"type": "object"}, "nullable": True})
+    def get_reflections(self, case) -> list | None:
+        from casebase.selectors import visible_reflections
+
+        request = self.context.get("request")
+        if case.is_text or request is None:
+            return None
+        return ReflectionSerializer(visible_reflections(case, request.user), many=True).data
+
+    @extend_schema_field({"type": "object", "nullable": True})
+    def get_commentary(self, case) -> dict | None:
+        from casebase.selectors import case_commentary
+
+        if case.is_text:
+            return None
+        commentary = case_commentary(case)
+        return CommentarySerializer(commentary).data if commentary else None
 
     def get_tree(self, case) -> dict | None:
         from casebase.selectors import case_tree_with_ids

@@ -1,6 +1,8 @@
 """Writes of the case libraries. Cases enter and change through the review engine (kinds
-"case_new" and "case_revision", appliers below); every important change writes a CaseEvent
-through case_event_record."""
+"case_new" and "case_revision", appliers below) or directly by case maintainers
+(case_maintain_create / _revise / _retire, also used by the admin); both write a case's
+content through _write_content, and every important change writes a CaseEvent through
+case_event_record."""
 
 import io
 import logging
@@ -781,7 +783,9 @@ def call_suggest(*, user, call_ref: str, reason: str) -> CallSuggestion:
     reason = (reason or "").strip()
     if not reason:
         raise CaseError(_("Say why this call would make a good voice case."), field="reason")
-    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()  # one at a time per user
+    from accounts.services import employees_lock
+
+    employees_lock([user.pk])  # the count below stays true until this suggestion is stored
     limit = CaseLibrarySettings.current().max_pending_call_suggestions
     if CallSuggestion.objects.filter(suggested_by=user, status=CallSuggestion.Status.PENDING).count() >= limit:
         raise CaseConflict(_(MSG_CALL_TOO_MANY) % {"n": limit}, code="too_many_pending")

@@ -4,6 +4,8 @@ employees' reflections and a trainer's commentary."""
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.navigation import navigation_for
@@ -378,3 +380,39 @@ def test_the_trainer_writes_one_current_commentary_with_history(client, api, csr
     client.force_login(csr)
     page = client.get(reverse("casebase:case_detail", args=[case.pk])).content.decode()
     assert "第二版点评" in page and "第一版点评" not in page
+
+
+def test_the_study_api_shows_a_voice_case_with_its_reflections_and_commentary(api, csr, ops_manager,
+                                                                              training_manager):
+    case = voice_case()
+    CaseStudy.objects.create(employee=csr, case=case)
+    reflection = services.reflection_add(employee=csr, case_id=case.pk, text="先听完")
+    services.reflection_moderate(user=ops_manager, reflection_id=reflection.pk, approve=True)
+    services.commentary_set(user=training_manager, case_id=case.pk, text="倾听是关键")
+    api.force_authenticate(UserFactory(roles=["CSR"]))
+    body = api.get(reverse("api-cases-study-detail", args=[case.pk])).json()
+    assert [r["text"] for r in body["reflections"]] == ["先听完"] and body["commentary"]["text"] == "倾听是关键"
+
+
+def test_the_history_page_takes_the_same_queries_for_any_number_of_versions(client, csr, ops_manager,
+                                                                            django_assert_num_queries):
+    case = CaseFactory()
+    client.force_login(ops_manager)
+    url = reverse("casebase:catalogue_detail", args=[case.pk])
+
+    def revise(n):
+        current = Case.objects.get(pk=case.pk)
+        revision_proposal(csr, current)
+        services.case_maintain_revise(user=ops_manager, case_id=case.pk, base_version=current.version,
+                                      reason=f"第{n}次", title=f"标题{n}", category_id=case.category_id,
+                                      background="b", tree=sample_tree())
+
+    revise(1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(2, 6):
+        revise(n)
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = client.get(url)
+    assert page.content.decode().count('class="version"') == 6
