@@ -17,8 +17,14 @@ from accounts import roles
 class NavItem:
     label: str | Promise
     url_name: str
-    permission: str | None = None  # None: every logged-in employee
+    permission: str | tuple[str, ...] | None = None  # None: every logged-in employee; a tuple: any of them
     group: str | None = None  # a key of NAV_GROUPS; None: a top-level link
+
+    def visible_to(self, user) -> bool:
+        if not self.permission:
+            return True
+        perms = (self.permission,) if isinstance(self.permission, str) else self.permission
+        return any(user.has_perm(perm) for perm in perms)
 
 
 # Menus of the top bar, in display order; a group the user can see nothing of is hidden.
@@ -35,6 +41,13 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Getting started"), "accounts:getting_started", roles.STUDY, group="learning"),
     NavItem(_("My learning map"), "curriculum:my_map", roles.STUDY, group="learning"),
     NavItem(_("Case library"), "casebase:library", roles.STUDY, group="learning"),
+    NavItem(_("Suggest a call"), "casebase:call_suggest", roles.STUDY, group="learning"),
+    # the same rule as casebase.selectors.can_browse_catalogue
+    NavItem(_("Case catalogue"), "casebase:catalogue",
+            ("casebase.maintain_cases", roles.MANAGE_TRAINING, roles.MANAGE_OPERATIONS), group="review"),
+    NavItem(_("Suggested calls"), "casebase:calls", "casebase.maintain_cases", group="review"),
+    NavItem(_("Reflections to moderate"), "casebase:reflections", ("casebase.maintain_cases", roles.MANAGE_TRAINING),
+            group="review"),
     NavItem(_("Knowledge base"), "knowledgebase:search", roles.STUDY, group="learning"),
     NavItem(_("Query-time test"), "knowledgebase:query_test", roles.STUDY, group="learning"),
     NavItem(_("Competency model"), "competency:dictionary", group="learning"),
@@ -72,7 +85,7 @@ def navigation_for(user, current_path: str = "") -> list[dict]:
         return []
     items = []
     for item in NAV_ITEMS:
-        if item.permission and not user.has_perm(item.permission):
+        if not item.visible_to(user):
             continue
         url = reverse(item.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)
