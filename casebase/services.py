@@ -616,19 +616,13 @@ def _grade(level, split) -> tuple[int, str]:
 
 
 def _stale_open_proposals(case: Case, *, current_version: int) -> int:
-    """Mark every open proposal on ``case`` stale, exactly as the review engine does for the
-    siblings of an applied proposal (status, ReviewEvent, the kind's on_closed): they were
-    written on a version a direct change has just replaced. The case row is locked already
-    (target before proposals). Returns how many."""
-    from review.services import _mark_stale  # the engine's one "stale" step; see the report
+    """Mark every open proposal on ``case`` stale (and notify their proposers), exactly as the
+    review engine does for the siblings of an applied proposal: they were written on a
+    version a direct change has just replaced, or the case is retired. The case row is
+    locked already (target before proposals). Returns how many."""
+    from review.services import target_proposals_outdate
 
-    proposals = (Proposal.objects.open().select_for_update(no_key=True)
-                 .filter(target_type=ContentType.objects.get_for_model(Case), target_id=case.pk).order_by("pk"))
-    count = 0
-    for proposal in proposals:
-        _mark_stale(proposal, current_version=current_version)
-        count += 1
-    return count
+    return len(target_proposals_outdate(target=case, current_version=current_version, keep_current=False))
 
 
 def _maintained_case(user, case_id: int, scope) -> Case:

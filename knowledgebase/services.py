@@ -139,7 +139,8 @@ def _outdate_open_proposals(entry: Entry) -> list[int]:
     The caller holds the entry's lock (target first, then the proposals by id)."""
     from review.services import target_proposals_outdate
 
-    return [proposal.pk for proposal in target_proposals_outdate(target=entry, current_version=entry.version)]
+    outdated = target_proposals_outdate(target=entry, current_version=entry.version, keep_current=False)
+    return [proposal.pk for proposal in outdated]
 
 
 @transaction.atomic

@@ -310,19 +310,22 @@ def _apply(proposal: Proposal) -> None:
 
 
 @transaction.atomic
-def target_proposals_outdate(*, target: models.Model, current_version: int | None) -> list[Proposal]:
+def target_proposals_outdate(*, target: models.Model, current_version: int | None,
+                             keep_current: bool = True) -> list[Proposal]:
     """Mark the open proposals on ``target`` stale after a change that did not go through
     the committee (a manager's direct edit of an entry or case, with its history): they were
     written against an older version, so their proposers rebase them — and are notified
-    like any outdated proposal. Proposals already based on ``current_version`` stay open.
+    like any outdated proposal. Proposals already based on ``current_version`` stay open
+    unless ``keep_current`` is False (a retirement: nothing may be applied to the item).
 
     Lock order (config/locks.py): the caller holds the target row (3) or it is locked here,
     then the proposals by id (4). Returns the proposals marked stale."""
     type_id = ContentType.objects.get_for_model(target).pk
     _lock_targets([(type_id, target.pk)])
-    proposals = _lock_open_proposals(
-        Proposal.objects.open().filter(target_type_id=type_id, target_id=target.pk)
-        .exclude(base_version=current_version if current_version is not None else -1))
+    open_proposals = Proposal.objects.open().filter(target_type_id=type_id, target_id=target.pk)
+    if keep_current and current_version is not None:
+        open_proposals = open_proposals.exclude(base_version=current_version)
+    proposals = _lock_open_proposals(open_proposals)
     for proposal in proposals:
         _mark_stale(proposal, current_version=current_version)
     return proposals
