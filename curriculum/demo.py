@@ -203,6 +203,15 @@ def _complete(employee, course, *, days_ago: int, now):
     return enrolment
 
 
+def _attend_past_run(employee, course, today):
+    """Put the employee's enrolment on a run that has already ended: reaction surveys open
+    only when the run ends."""
+    run, _ = CourseRun.objects.get_or_create(
+        course=course, name="往期班", defaults={"starts_on": today - timedelta(days=100),
+                                               "ends_on": today - timedelta(days=70)})
+    Enrolment.objects.filter(employee=employee, course=course).update(run=run)
+
+
 def _exam(employee, course, *, right: int, seed: int):
     attempt = services.exam_attempt_start(employee=employee, course=course, rng=random.Random(seed))
     answers = {}
@@ -278,6 +287,7 @@ def load(*, stdout) -> None:
         (hb4, "C101", (4, 3, 4), "内容偏基础。"),
     ]:
         if employee and not SurveyResponse.objects.filter(employee=employee, course=courses[code]).exists():
+            _attend_past_run(employee, courses[code], today)
             services.survey_response_create(employee=employee, course=courses[code], content_score=scores[0],
                                             format_score=scores[1], usefulness_score=scores[2], comment=comment)
     ratings = 0

@@ -26,6 +26,7 @@ from curriculum.models import (
     MapCourse,
     MapStage,
     MapTopic,
+    StageCompletion,
     SurveyResponse,
 )
 
@@ -62,6 +63,9 @@ DONE = "done"
 IN_PROGRESS = "in_progress"
 NOT_STARTED = "not_started"
 LOCKED = "locked"
+# A course placed on a stage after the employee had finished that stage: open to take, but
+# it does not take the finished stage back (StageCompletion).
+NEW = "new"
 
 
 @dataclass
@@ -86,10 +90,17 @@ class StageProgress:
     total_count: int
     topics: list[TopicProgress] = field(default_factory=list)
     locked_reason: str = ""
+    finished_at: dt.datetime | None = None
 
     @property
     def is_complete(self) -> bool:
-        return self.done_count == self.total_count
+        """True when every course of the stage is done, or the stage was recorded as
+        finished (a course added afterwards does not undo it)."""
+        return self.finished_at is not None or self.done_count == self.total_count
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for t in self.topics for c in t.courses if c.state == NEW)
 
 
 @dataclass
@@ -140,15 +151,20 @@ def map_progress(*, employee, learning_map: LearningMap) -> MapProgress:
     """Progress of ``employee`` on ``learning_map`` (prefetched by learning_map_for_family).
 
     A course is done when its enrolment is completed, in progress when enrolled; a stage is
-    locked while any earlier stage still has a course not done (学习晋级: the previous
-    stage's training record must be complete). A stage without courses counts as done.
+    locked while any earlier stage is not complete (学习晋级: the previous stage's training
+    record must be complete). A stage without courses counts as done. A stage the employee
+    finished (StageCompletion) stays complete when a training manager adds a course to it
+    later: that course is NEW (open, not required for the next stage). Two queries.
     """
     enrolments = {e.course_id: e for e in Enrolment.objects.filter(employee=employee)}
+    finished = dict(StageCompletion.objects.filter(employee=employee, stage__learning_map=learning_map)
+                    .values_list("stage_id", "completed_at"))
     stages: list[StageProgress] = []
     blocker: StageProgress | None = None
     for stage in learning_map.stages.all():
         topics = []
         stage_course_ids: dict[int, str] = {}
+        finished_at = finished.get(stage.pk)
         for map_topic in stage.map_topics.all():
             course_rows = []
             for map_course in map_topic.map_courses.all():
@@ -157,15 +173,19 @@ def map_progress(*, employee, learning_map: LearningMap) -> MapProgress:
                     state = DONE
                 elif enrolment:
                     state = IN_PROGRESS
+                elif finished_at is not None:
+                    state = NEW
                 else:
                     state = NOT_STARTED
                 stage_course_ids[map_course.course_id] = state
                 course_rows.append(CourseProgress(course=map_course.course, state=state, enrolment=enrolment))
-            topics.append(TopicProgress(map_topic=map_topic, state=_combine([c.state for c in course_rows]),
+            topic_state = DONE if finished_at is not None else _combine([c.state for c in course_rows])
+            topics.append(TopicProgress(map_topic=map_topic, state=topic_state,
                                         courses=course_rows))
         done = sum(1 for s in stage_course_ids.values() if s == DONE)
-        progress = StageProgress(stage=stage, state=_combine(list(stage_course_ids.values())),
-                                 done_count=done, total_count=len(stage_course_ids), topics=topics)
+        state = DONE if finished_at is not None else _combine(list(stage_course_ids.values()))
+        progress = StageProgress(stage=stage, state=state, done_count=done, total_count=len(stage_course_ids),
+                                 topics=topics, finished_at=finished_at)
         if blocker is not None:
             progress.locked_reason = _(
                 "Complete stage %(stage)s first: %(done)s of %(total)s courses done."

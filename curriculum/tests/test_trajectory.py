@@ -25,7 +25,7 @@ def history(csr, team_leader):
     """A CSR with an enrolment, completion by exam, a survey, a rating and a plan item."""
     with time_machine.travel(dt.datetime(2026, 4, 1, 2, tzinfo=dt.UTC), tick=False):
         course = CourseFactory(title="投诉处理六步法", exam_question_count=1)
-        CourseRunFactory(course=course, starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 4, 30))
+        CourseRunFactory(course=course, starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 4, 20))
         question = QuestionFactory(course=course)
         services.enrolment_create(employee=csr, course=course)
     with time_machine.travel(dt.datetime(2026, 4, 20, 2, tzinfo=dt.UTC), tick=False):
