@@ -72,13 +72,17 @@ class MyMapView(APIView):
         return Response(MapProgressSerializer(progress).data)
 
 
-class MyTrajectoryView(APIView):
-    permission_classes = [CAN_STUDY]
+class MyTrajectoryView(generics.GenericAPIView):
+    """The logged-in employee's learning trajectory, newest first, paginated (?page=):
+    courses, exams, surveys, stages, ratings, plan items, case study, promotion exams,
+    re-tests, query-time tests, level changes and points."""
 
-    @extend_schema(responses=TrajectoryEntrySerializer(many=True))
+    permission_classes = [CAN_STUDY]
+    serializer_class = TrajectoryEntrySerializer
+
     def get(self, request):
-        entries = selectors.trajectory_entries(employee=request.user)
-        return Response(TrajectoryEntrySerializer(entries, many=True).data)
+        page = self.paginate_queryset(selectors.trajectory(employee=request.user))
+        return self.get_paginated_response(TrajectoryEntrySerializer(page, many=True).data)
 
 
 class EnrolmentCreateView(APIView):
