@@ -224,6 +224,31 @@ def stage_lock_reason(*, employee, course: Course) -> str | None:
     return None
 
 
+def survey_closed_reason(enrolment: Enrolment, *, today: dt.date | None = None) -> str | None:
+    """Why the reaction survey of ``enrolment`` cannot be answered yet, or None when it can.
+    It opens when the course has been delivered: on the last day of the enrolment's run, or
+    — self-paced, without a run — once the enrolment is completed."""
+    today = today or timezone.localdate()
+    if enrolment.run is not None:
+        opens = enrolment.run.survey_opens_on()
+        if today < opens:
+            return _("The survey opens when the course run ends, on %(date)s.") % {"date": opens.isoformat()}
+        return None
+    if not enrolment.is_completed:
+        return _("The survey opens when you have completed the course.")
+    return None
+
+
+def exam_closed_reason(enrolment: Enrolment, *, today: dt.date | None = None) -> str | None:
+    """Why the learning exam of ``enrolment`` cannot be started yet, or None when it can: a
+    run with a delay (exam_opens_after_days) opens it that many days after its last day."""
+    today = today or timezone.localdate()
+    opens = enrolment.run.exam_opens_on() if enrolment.run is not None else None
+    if opens is not None and today < opens:
+        return _("The exam of this course opens on %(date)s.") % {"date": opens.isoformat()}
+    return None
+
+
 # --- who may see whom -------------------------------------------------------------------------
 
 

@@ -87,6 +87,8 @@ def _course_detail_context(request, course):
         "lock_reason": None if enrolment else selectors.stage_lock_reason(employee=request.user, course=course),
         "has_survey": SurveyResponse.objects.filter(employee=request.user, course=course,
                                                     run=enrolment.run if enrolment else None).exists(),
+        "survey_closed": selectors.survey_closed_reason(enrolment) if enrolment else None,
+        "exam_closed": selectors.exam_closed_reason(enrolment) if enrolment else None,
         "attempts": ExamAttempt.objects.filter(employee=request.user, course=course).order_by("-started_at")[:10],
         "has_questions": course.questions.filter(is_active=True).exists(),
         "runs": course.runs.order_by("-starts_on")[:5],
