@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema
 from knox.views import LogoutAllView as KnoxLogoutAllView
 from knox.views import LogoutView as KnoxLogoutView
 from rest_framework import generics, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,7 +12,14 @@ from accounts import roles, services
 from accounts.auth import ApiTokenAuthentication
 from accounts.permissions import has_perm
 from accounts.selectors import employee_list, employee_search_q
-from accounts.serializers import EmployeeSerializer, MeSerializer, TokenInput, TokenOutput
+from accounts.serializers import (
+    EmployeeImportInput,
+    EmployeeImportReportSerializer,
+    EmployeeSerializer,
+    MeSerializer,
+    TokenInput,
+    TokenOutput,
+)
 
 
 class TokenLoginView(APIView):
@@ -80,3 +88,23 @@ class EmployeeListView(generics.ListAPIView):
 
     def get_queryset(self):
         return employee_list()
+
+
+class EmployeeImportView(APIView):
+    """Import employees from the HR system's CSV/XLSX (HR and training managers). With
+    dry_run (the default) every line is checked and the changes reported, nothing written;
+    without it the file is imported in one transaction — any line error imports nothing
+    (400, field messages "file.<line>")."""
+
+    permission_classes = [has_perm(roles.IMPORT_EMPLOYEES)]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": EmployeeImportInput},
+                   responses={200: EmployeeImportReportSerializer})
+    def post(self, request):
+        data = EmployeeImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        report = services.employees_import(file_name=upload.name, content=upload.read(), by=request.user,
+                                           dry_run=data.validated_data["dry_run"])
+        return Response(EmployeeImportReportSerializer(report).data)

@@ -193,3 +193,39 @@ def test_admin_import_needs_the_import_permission(client, org):
     staff_without.user_permissions.add(*Group.objects.get(name="Operations manager").permissions.all())
     client.force_login(staff_without)
     assert client.get(reverse("admin:accounts_user_import")).status_code == 403
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+def test_api_dry_run_then_import(api, hr, org):
+    api.force_authenticate(hr)
+    url = reverse("api-employees-import")
+    content = csv_bytes("HB1002,李四,湖北中心,服务一班,热线客服,2025-07-15,大专")
+    preview = api.post(url, {"file": upload(content)}, format="multipart")
+    assert preview.status_code == 200
+    assert (preview.json()["dry_run"], preview.json()["new"]) == (True, 1)
+    assert not User.objects.filter(staff_id="HB1002").exists()
+    done = api.post(url, {"file": upload(content), "dry_run": "false"}, format="multipart")
+    assert done.status_code == 200 and done.json()["new"] == 1
+    assert User.objects.filter(staff_id="HB1002").exists()
+
+
+def test_api_line_errors_are_400_with_field_messages(api, hr, org):
+    api.force_authenticate(hr)
+    response = api.post(reverse("api-employees-import"),
+                        {"file": upload(csv_bytes("HB1002,李四,火星中心,,,,")), "dry_run": "false"}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"file.2": ["centre: Unknown centre “火星中心”."]}
+
+
+def test_api_forbidden_column_is_400_and_csr_is_403(api, hr, csr):
+    api.force_authenticate(hr)
+    response = api.post(reverse("api-employees-import"),
+                        {"file": upload(b"staff_id,name,is_superuser\nHR001,x,1\n"), "dry_run": "false"},
+                        format="multipart")
+    assert response.status_code == 400 and "file" in response.json()["fields"]
+    api.force_authenticate(csr)
+    assert api.post(reverse("api-employees-import"), {"file": upload(b"a")}, format="multipart").status_code == 403
+    api.force_authenticate(hr)
+    assert api.get(reverse("api-employees-import")).status_code == 405
