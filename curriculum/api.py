@@ -72,17 +72,18 @@ class MyMapView(APIView):
         return Response(MapProgressSerializer(progress).data)
 
 
-class MyTrajectoryView(generics.GenericAPIView):
+class MyTrajectoryView(generics.ListAPIView):
     """The logged-in employee's learning trajectory, newest first, paginated (?page=):
     courses, exams, surveys, stages, ratings, plan items, case study, promotion exams,
     re-tests, query-time tests, level changes and points."""
 
     permission_classes = [CAN_STUDY]
     serializer_class = TrajectoryEntrySerializer
+    filter_backends: list = []
 
-    def get(self, request):
-        page = self.paginate_queryset(selectors.trajectory(employee=request.user))
-        return self.get_paginated_response(TrajectoryEntrySerializer(page, many=True).data)
+    def get_queryset(self):
+        # A lazy sequence (count + slices), not a QuerySet: the pagination reads one page.
+        return selectors.trajectory(employee=self.request.user)
 
 
 class EnrolmentCreateView(APIView):
