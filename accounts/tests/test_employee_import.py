@@ -193,6 +193,26 @@ def test_admin_import_needs_the_import_permission(client, org):
     staff_without.user_permissions.add(*Group.objects.get(name="Operations manager").permissions.all())
     client.force_login(staff_without)
     assert client.get(reverse("admin:accounts_user_import")).status_code == 403
+    manager = UserFactory(is_staff=True, roles=["Training manager"])
+    client.force_login(manager)
+    assert client.get(reverse("admin:accounts_user_import")).status_code == 200
+
+
+def test_admin_import_uses_the_same_refusals(client, training_manager, org):
+    # given: the admin's own import form (import-export) with a file that would grant rights
+    from import_export.formats.base_formats import CSV
+
+    from accounts.admin import UserAdmin
+
+    client.force_login(training_manager)
+    formats = UserAdmin(User, None).get_import_formats()
+    response = client.post(reverse("admin:accounts_user_import"), {
+        "resource": 0, "format": formats.index(CSV),
+        "import_file": upload(b"staff_id,name,is_superuser\nTM001,x,1\n")})
+    # then: the preview shows the refusal and nothing changed
+    assert "cannot be imported" in response.content.decode()
+    training_manager.refresh_from_db()
+    assert not training_manager.is_superuser and training_manager.name == "培训经理周"
 
 
 # --- the API ---------------------------------------------------------------------------------
