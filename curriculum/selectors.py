@@ -475,6 +475,22 @@ def _level_change_entry(row):
                            label, reasons_text(reasons, reason))
 
 
+def _retention_rows(employee):
+    from promotion.models import RetentionPeriod
+
+    return (RetentionPeriod.objects.filter(employee=employee, closed_at__isnull=False)
+            .order_by("-closed_at", "-pk").values_list("closed_at", "level", "status", "due_at"))
+
+
+def _retention_entry(row):
+    from promotion.models import RetentionPeriod
+
+    at, level, status, due_at = row
+    return TrajectoryEntry(at, _("Retention (保级)"), _("Level %(level)s") % {"level": level},
+                           _choices(RetentionPeriod.Status.choices).get(status, status),
+                           _("due %(date)s") % {"date": timezone.localtime(due_at).date()})
+
+
 def _points_rows(employee):
     from points.models import PointsEntry
 
@@ -499,6 +515,7 @@ TRAJECTORY_SOURCES: tuple[TrajectorySource, ...] = (
     TrajectorySource("ladder_exam", _ladder_exam_rows, _ladder_exam_entry),
     TrajectorySource("query_test", _query_test_rows, _query_test_entry),
     TrajectorySource("level_change", _level_change_rows, _level_change_entry),
+    TrajectorySource("retention", _retention_rows, _retention_entry),
     TrajectorySource("points", _points_rows, _points_entry),
 )
 

@@ -106,8 +106,8 @@ def test_trajectory_page_has_bounded_queries(client, csr, django_assert_max_num_
     for _ in range(20):
         services.enrolment_create(employee=csr, course=CourseFactory())
     client.force_login(csr)
-    # session + user, one count (UNION ALL) and one query per trajectory source (12)
-    with django_assert_max_num_queries(16):
+    # session + user, one count (UNION ALL) and one query per trajectory source (13)
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("curriculum:my_trajectory"))
     assert len(response.context["page"].object_list) == 20
 
@@ -209,3 +209,17 @@ def test_api_trajectory_is_paginated(api, csr):
     second = api.get("/api/curriculum/my/trajectory/?page=2").json()
     assert first["count"] == 62 and len(first["results"]) == 50 and len(second["results"]) == 12
     assert second["results"][-1]["kind"] == "Case studied"
+
+
+def test_trajectory_shows_how_a_retention_year_ended(csr):
+    from promotion.models import PromotionEvent, RetentionPeriod
+
+    def day(n):
+        return dt.datetime(2026, 5, n, 2, tzinfo=dt.UTC)
+
+    promotion = PromotionEvent.objects.create(employee=csr, kind="promoted", from_level=0, to_level=1, at=day(1))
+    RetentionPeriod.objects.create(employee=csr, promotion=promotion, level=1, starts_at=day(1), retest_opens_at=day(2),
+                                   due_at=day(3), remind_at=day(2), points_task=200, status="kept", closed_at=day(4))
+    entry = selectors.trajectory_entries(employee=csr)[0]
+    assert (entry.kind, entry.subject, entry.result, entry.detail) == (
+        "Retention (保级)", "Level 1", "Level kept", "due 2026-05-03")
