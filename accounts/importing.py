@@ -10,7 +10,8 @@ refused. New employees get an unusable password (they set one through the passwo
 staff ID) and the CSR role.
 
 Header names are accepted in English or Chinese (compared case-insensitively, spaces and
-underscores ignored); the first data row is line 2 of the spreadsheet.
+underscores ignored); the first data row is line 2 of the spreadsheet. A blank optional cell
+leaves the employee's current value.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ COLUMNS: dict[str, set[str]] = {
     "education": {"education", "学历"},
 }
 REQUIRED = ("staff_id", "name")
+OPTIONAL = ("centre", "team", "position", "hire_date", "education")
 # Columns that would change who may do what: refused, the whole file with them.
 FORBIDDEN: set[str] = {
     "password", "密码", "isstaff", "issuperuser", "superuser", "admin", "管理员", "groups", "group", "roles",
@@ -241,6 +243,10 @@ class EmployeeResource(resources.ModelResource):
             raise ValidationError({"staff_id": _("The staff ID is missing.")})
         if not _text(row.get("name")):
             raise ValidationError({"name": _("The name is missing.")})
+        # A blank optional cell means "not in the HR export", not "clear it": keep the value.
+        for key in OPTIONAL:
+            if key in row and not _text(row[key]):
+                del row[key]
 
     def after_init_instance(self, instance, new, row, **kwargs):
         if new:

@@ -249,3 +249,14 @@ def test_api_forbidden_column_is_400_and_csr_is_403(api, hr, csr):
     assert api.post(reverse("api-employees-import"), {"file": upload(b"a")}, format="multipart").status_code == 403
     api.force_authenticate(hr)
     assert api.get(reverse("api-employees-import")).status_code == 405
+
+
+def test_blank_optional_cells_keep_the_current_values(hr, org):
+    existing = UserFactory(staff_id="HB1001", name="张三", centre=org["centre"], team=org["team"],
+                           position=org["position"], hire_date=dt.date(2024, 3, 1), education="bachelor")
+    report = run(hr, csv_bytes("HB1001,张三丰,,,,,"))
+    existing.refresh_from_db()
+    assert report.updated == 1
+    assert (existing.name, existing.centre, existing.team, existing.position, existing.hire_date,
+            existing.education) == ("张三丰", org["centre"], org["team"], org["position"], dt.date(2024, 3, 1),
+                                    "bachelor")
