@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportMixin
+from import_export.formats import base_formats
 
+from accounts import roles
+from accounts.importing import EmployeeResource
 from accounts.models import Centre, OnboardingProgress, Team, User
 
 
@@ -39,7 +43,15 @@ class EmployeeChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ImportMixin, BaseUserAdmin):
+    # Bulk import from the HR system's file with import-export's dry-run preview; the same
+    # resource (and its refusals) as the HR page accounts:employee_import.
+    resource_classes = [EmployeeResource]
+    import_formats = [base_formats.CSV, base_formats.XLSX]
+
+    def has_import_permission(self, request):
+        return request.user.has_perm(roles.IMPORT_EMPLOYEES)
+
     form = EmployeeChangeForm
     add_form = EmployeeCreationForm
     list_display = ("staff_id", "name", "centre", "team", "position", "level", "is_active")

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema
 from knox.views import LogoutAllView as KnoxLogoutAllView
 from knox.views import LogoutView as KnoxLogoutView
 from rest_framework import generics, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,6 +13,8 @@ from accounts.auth import ApiTokenAuthentication
 from accounts.permissions import has_perm
 from accounts.selectors import employee_list, employee_search_q
 from accounts.serializers import (
+    EmployeeImportInput,
+    EmployeeImportReportSerializer,
     EmployeeSerializer,
     MeSerializer,
     SandboxInput,
@@ -128,3 +131,23 @@ class SandboxView(APIView):
             "kind": kind, "preview_html": str(attempt.preview), "approvals_required": attempt.approvals_required,
             "points_range": attempt.points_range, "tour": _tour_data(attempt.tour),
         }).data)
+
+
+class EmployeeImportView(APIView):
+    """Import employees from the HR system's CSV/XLSX (HR and training managers). With
+    dry_run (the default) every line is checked and the changes reported, nothing written;
+    without it the file is imported in one transaction — any line error imports nothing
+    (400, field messages "file.<line>")."""
+
+    permission_classes = [has_perm(roles.IMPORT_EMPLOYEES)]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": EmployeeImportInput},
+                   responses={200: EmployeeImportReportSerializer})
+    def post(self, request):
+        data = EmployeeImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        report = services.employees_import(file_name=upload.name, content=upload.read(), by=request.user,
+                                           dry_run=data.validated_data["dry_run"])
+        return Response(EmployeeImportReportSerializer(report).data)

@@ -2,6 +2,7 @@
 
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 from django.contrib.auth.models import Group
 
@@ -88,10 +89,29 @@ def load(*, stdout) -> None:
     if not User.objects.filter(staff_id="ADMIN").exists():
         User.objects.create_superuser("ADMIN", DEMO_PASSWORD, name="系统管理员")
 
-    stdout.write(f"accounts: {len(centres)} centres, {Team.objects.count()} teams, {User.objects.count()} employees")
+    imported = _import_new_hires()
+    stdout.write(f"accounts: {len(centres)} centres, {Team.objects.count()} teams, {User.objects.count()} employees"
+                 f" ({imported})")
     stdout.write("")
     stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
     for staff_id, name, role_names, level, _, _ in [*NAMED_ACCOUNTS, NEW_CSR]:
         stdout.write(f"  {staff_id:<7} {name:<4}  level {level}  {', '.join(str(r.label) for r in role_names)}")
     stdout.write(f"  {NEW_CSR[0]}: a new CSR on the first day, tour open (getting started, sandbox)")
     stdout.write("  ADMIN    superuser (admin site)")
+
+
+NEW_HIRES_FILE = Path(__file__).resolve().parent / "demo_files" / "hr_new_hires.csv"
+
+
+def _import_new_hires() -> str:
+    """This month's new hires arrive as HR imports them: the sample HR-system file
+    (demo_files/hr_new_hires.csv, also handy to try on the import page) imported by 吴人事
+    through the same service as the page. Repeatable: a second run finds them unchanged."""
+    from accounts.services import employees_import
+
+    hr = User.objects.filter(staff_id="HB9101").first()
+    if hr is None:
+        return "no HR user, new hires not imported"
+    report = employees_import(file_name=NEW_HIRES_FILE.name, content=NEW_HIRES_FILE.read_bytes(), by=hr,
+                              dry_run=False)
+    return f"HR import of new hires: {report.new} new, {report.updated} updated, {report.unchanged} unchanged"

@@ -151,6 +151,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("export_rosters", _("Can export promotion rosters")),
             ("manage_operations", _("Can manage operations and the review committee")),
             ("rate_behaviour", _("Can rate observed behaviour of team members (supervisor)")),
+            ("import_employees", _("Can import employees from the HR system's file")),
         ]
 
     def __str__(self) -> str:

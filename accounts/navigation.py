@@ -71,6 +71,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Behaviour ratings"), "curriculum:people", roles.RATE_BEHAVIOUR, group="management"),
     NavItem(_("Volunteer import"), "points:volunteer_import", "points.import_volunteer_sheets", group="management"),
     NavItem(_("Employees"), "accounts:employee_directory", roles.VIEW_EMPLOYEES, group="management"),
+    NavItem(_("Import employees"), "accounts:employee_import", roles.IMPORT_EMPLOYEES, group="management"),
     NavItem(_("Rosters"), "promotion:rosters", roles.EXPORT_ROSTERS, group="management"),
     NavItem(_("Operations"), "accounts:operations_workspace", roles.MANAGE_OPERATIONS, group="management"),
     NavItem(_("Maintain the knowledge base"), "knowledgebase:maintain", "knowledgebase.maintain_entries",

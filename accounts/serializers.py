@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.models import User
@@ -89,3 +90,34 @@ class SandboxOutput(serializers.Serializer):
     approvals_required = serializers.IntegerField()
     points_range = serializers.CharField()
     tour = TourSerializer()
+
+
+class EmployeeImportInput(serializers.Serializer):
+    file = serializers.FileField(help_text="The HR system's CSV or XLSX (at most 2 MB, 5,000 rows).")
+    dry_run = serializers.BooleanField(default=True, help_text="True (default): validate and report, write nothing.")
+
+    def validate_file(self, upload):
+        from accounts.importing import MAX_FILE_BYTES
+
+        if upload.size > MAX_FILE_BYTES:
+            raise serializers.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
+        return upload
+
+
+class EmployeeImportRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    type = serializers.ChoiceField(choices=["new", "update", "skip", "error", "invalid"])
+    employee = serializers.CharField()
+
+
+class EmployeeImportReportSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    new = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rows = EmployeeImportRowSerializer(many=True)
+    line_errors = serializers.SerializerMethodField()
+
+    def get_line_errors(self, report) -> list[dict]:
+        return [{"line": line, "message": message} for line, message in report.line_errors]

@@ -15,4 +15,5 @@ urlpatterns = [
     path("sandbox/kb/", views.sandbox_kb, name="sandbox_kb"),
     path("sandbox/case/", views.sandbox_case, name="sandbox_case"),
     path("sandbox/case/new/", views.sandbox_case_new, name="sandbox_case_new"),
+    path("employees/import/", views.employee_import, name="employee_import"),
 ]

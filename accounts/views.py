@@ -1,13 +1,17 @@
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import onboarding, roles
-from accounts.forms import EmployeeFilterForm
+from accounts import onboarding, roles, services
+from accounts.forms import EmployeeFilterForm, EmployeeImportForm
 from accounts.selectors import employee_list
+from config.errors import AppError
 
 EMPLOYEES_PER_PAGE = 50
 
@@ -128,3 +132,62 @@ def sandbox_case(request):
 @permission_required(roles.STUDY, raise_exception=True)
 def sandbox_case_new(request):
     return _sandbox_page(request, onboarding.SANDBOX_CASE_NEW)
+
+
+# --- bulk import of employees (HR) -------------------------------------------------------------
+
+IMPORT_TTL = 30 * 60  # seconds a previewed file waits for its confirmation
+
+
+def _import_key(token: str) -> str:
+    return f"employee-import:{token}"
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(roles.IMPORT_EMPLOYEES, raise_exception=True)
+def employee_import(request):
+    """Upload → dry-run preview (every line error, nothing written) → confirm (one
+    transaction). The previewed file waits in the cache under a random token bound to the
+    uploader; the confirmation imports exactly that file."""
+    form = EmployeeImportForm()
+    context = {"form": form}
+    status = 200
+    if request.method == "POST" and request.POST.get("token"):
+        stored = cache.get(_import_key(request.POST["token"]))
+        if not stored or stored["user"] != request.user.pk:
+            messages.error(request, _("The preview has expired; upload the file again."))
+            return redirect("accounts:employee_import")
+        try:
+            report = services.employees_import(file_name=stored["name"], content=stored["content"], by=request.user,
+                                               dry_run=False)
+        except AppError as error:
+            context["errors"] = getattr(error, "line_errors", [(0, error.message)])
+            return render(request, "accounts/employee_import.html", context, status=400)
+        cache.delete(_import_key(request.POST["token"]))
+        messages.success(request, _("Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged.") % {
+            "new": report.new, "updated": report.updated, "unchanged": report.unchanged})
+        return redirect("accounts:employee_import")
+    if request.method == "POST":
+        form = EmployeeImportForm(request.POST, request.FILES)
+        context["form"] = form
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            content = upload.read()
+            try:
+                report = services.employees_import(file_name=upload.name, content=content, by=request.user,
+                                                   dry_run=True)
+            except AppError as error:
+                context["errors"] = getattr(error, "line_errors", [(0, error.message)])
+            else:
+                context["report"] = report
+                if report.has_errors:
+                    context["errors"] = report.line_errors
+                else:
+                    token = secrets.token_urlsafe(24)
+                    cache.set(_import_key(token), {"user": request.user.pk, "name": upload.name, "content": content},
+                              IMPORT_TTL)
+                    context["token"] = token
+                    status = 200
+    return render(request, "accounts/employee_import.html", context, status=status)
