@@ -2,8 +2,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportMixin
+from import_export.formats import base_formats
 
-from accounts.models import Centre, Team, User
+from accounts import roles
+from accounts.importing import EmployeeResource
+from accounts.models import Centre, OnboardingProgress, Team, User
 
 
 class TeamInline(admin.TabularInline):
@@ -39,7 +43,15 @@ class EmployeeChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ImportMixin, BaseUserAdmin):
+    # Bulk import from the HR system's file with import-export's dry-run preview; the same
+    # resource (and its refusals) as the HR page accounts:employee_import.
+    resource_classes = [EmployeeResource]
+    import_formats = [base_formats.CSV, base_formats.XLSX]
+
+    def has_import_permission(self, request):
+        return request.user.has_perm(roles.IMPORT_EMPLOYEES)
+
     form = EmployeeChangeForm
     add_form = EmployeeCreationForm
     list_display = ("staff_id", "name", "centre", "team", "position", "level", "is_active")
@@ -60,3 +72,20 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("staff_id", "name", "password1", "password2")}),
     )
+
+
+@admin.register(OnboardingProgress)
+class OnboardingProgressAdmin(admin.ModelAdmin):
+    """Read-only: only the employee themself ticks steps (accounts.onboarding)."""
+
+    list_display = ("user", "read_guide_at", "practised_kb_at", "practised_case_at", "completed_at")
+    list_filter = (("completed_at", admin.EmptyFieldListFilter),)
+    search_fields = ("user__staff_id", "user__name")
+    list_select_related = ("user",)
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -3,15 +3,27 @@ from drf_spectacular.utils import extend_schema
 from knox.views import LogoutAllView as KnoxLogoutAllView
 from knox.views import LogoutView as KnoxLogoutView
 from rest_framework import generics, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import roles, services
+from accounts import onboarding, roles, services
 from accounts.auth import ApiTokenAuthentication
 from accounts.permissions import has_perm
 from accounts.selectors import employee_list, employee_search_q
-from accounts.serializers import EmployeeSerializer, MeSerializer, TokenInput, TokenOutput
+from accounts.serializers import (
+    EmployeeImportInput,
+    EmployeeImportReportSerializer,
+    EmployeeSerializer,
+    MeSerializer,
+    SandboxInput,
+    SandboxOutput,
+    TokenInput,
+    TokenOutput,
+    TourSerializer,
+)
+from config.errors import ValidationFailedError
 
 
 class TokenLoginView(APIView):
@@ -80,3 +92,62 @@ class EmployeeListView(generics.ListAPIView):
 
     def get_queryset(self):
         return employee_list()
+
+
+def _tour_data(state: onboarding.TourState) -> dict:
+    return {"steps": [vars(step) for step in state.steps], "completed": state.completed,
+            "completed_at": state.completed_at}
+
+
+class TourView(APIView):
+    """The logged-in employee's first-day tour: each step done or not (only one's own)."""
+
+    permission_classes = [has_perm(roles.STUDY)]
+
+    @extend_schema(responses=TourSerializer)
+    def get(self, request):
+        return Response(TourSerializer(_tour_data(onboarding.tour_state(request.user))).data)
+
+
+class SandboxView(APIView):
+    """Try a practice proposal on the simulated 口径 or case: the real form's checks (400 with
+    field messages), then the preview the committee would see. Nothing is proposed, notified
+    or paid; the caller's own tour step is ticked."""
+
+    permission_classes = [has_perm(roles.STUDY)]
+
+    @extend_schema(request=SandboxInput, responses={200: SandboxOutput})
+    def post(self, request):
+        data = SandboxInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = {k: ("" if v is None else v) for k, v in data.validated_data.items()}
+        kind = fields.pop("kind")
+        if kind == onboarding.SANDBOX_KB or kind == onboarding.SANDBOX_CASE_REVISION:
+            fields.setdefault("base_version", onboarding.SIMULATED_VERSION)
+        attempt = onboarding.sandbox_try(user=request.user, kind=kind, data=fields)
+        if not attempt.valid:
+            raise ValidationFailedError(fields=onboarding.sandbox_errors(attempt.form))
+        return Response(SandboxOutput({
+            "kind": kind, "preview_html": str(attempt.preview), "approvals_required": attempt.approvals_required,
+            "points_range": attempt.points_range, "tour": _tour_data(attempt.tour),
+        }).data)
+
+
+class EmployeeImportView(APIView):
+    """Import employees from the HR system's CSV/XLSX (HR and training managers). With
+    dry_run (the default) every line is checked and the changes reported, nothing written;
+    without it the file is imported in one transaction — any line error imports nothing
+    (400, field messages "file.<line>")."""
+
+    permission_classes = [has_perm(roles.IMPORT_EMPLOYEES)]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": EmployeeImportInput},
+                   responses={200: EmployeeImportReportSerializer})
+    def post(self, request):
+        data = EmployeeImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        report = services.employees_import(file_name=upload.name, content=upload.read(), by=request.user,
+                                           dry_run=data.validated_data["dry_run"])
+        return Response(EmployeeImportReportSerializer(report).data)

@@ -5,6 +5,9 @@ from accounts import api
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="api-me"),
     path("employees/", api.EmployeeListView.as_view(), name="api-employees"),
+    path("onboarding/", api.TourView.as_view(), name="api-onboarding"),
+    path("onboarding/sandbox/", api.SandboxView.as_view(), name="api-onboarding-sandbox"),
+    path("employees/import/", api.EmployeeImportView.as_view(), name="api-employees-import"),
     path("auth/token/", api.TokenLoginView.as_view(), name="api-token"),
     path("auth/logout/", api.TokenLogoutView.as_view(), name="api-token-logout"),
     path("auth/logout-all/", api.TokenLogoutAllView.as_view(), name="api-token-logout-all"),

@@ -2,10 +2,11 @@
 
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 from django.contrib.auth.models import Group
 
-from accounts.models import Centre, Team, User
+from accounts.models import Centre, OnboardingProgress, Team, User
 from accounts.roles import Role
 from competency.models import Position
 
@@ -35,6 +36,9 @@ NAMED_ACCOUNTS = [
     ("HB9202", "孙业务", [Role.OPERATIONS_MANAGER], 5, "team-leader", False),
     ("HB9203", "马经理", [Role.OPERATIONS_MANAGER, Role.REVIEWER], 5, "team-leader", False),
 ]
+# A CSR on the first day, with the tour open (accounts.onboarding): loaded after the generated
+# employees so their teams and levels stay as they were.
+NEW_CSR = ("HB0007", "赵新人", [Role.CSR], 0, "hotline-csr", False)
 GENERATED_CSRS = 40
 # How many generated CSRs sit at each level: a pyramid, most employees low on the ladder.
 LEVEL_WEIGHTS = [30, 25, 20, 13, 8, 4]
@@ -56,6 +60,7 @@ def load(*, stdout) -> None:
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         accounts.append((f"HB{100 + n:04d}", name, [Role.CSR], level,
                          rng.choice(["hotline-csr", "complaint-csr", "outbound-csr"]), False))
+    accounts.append(NEW_CSR)
 
     for index, (staff_id, name, role_names, level, position_code, admin_access) in enumerate(accounts):
         centre, teams = centres["wuhan-sub"] if index % 9 == 8 else (main_centre, main_teams)
@@ -77,13 +82,36 @@ def load(*, stdout) -> None:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         user.groups.set([groups[r] for r in role_names])
+        if staff_id == NEW_CSR[0]:
+            # The tour stays open on every reload of the demo.
+            OnboardingProgress.objects.filter(user=user).delete()
 
     if not User.objects.filter(staff_id="ADMIN").exists():
         User.objects.create_superuser("ADMIN", DEMO_PASSWORD, name="系统管理员")
 
-    stdout.write(f"accounts: {len(centres)} centres, {Team.objects.count()} teams, {User.objects.count()} employees")
+    imported = _import_new_hires()
+    stdout.write(f"accounts: {len(centres)} centres, {Team.objects.count()} teams, {User.objects.count()} employees"
+                 f" ({imported})")
     stdout.write("")
     stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
-    for staff_id, name, role_names, level, _, _ in NAMED_ACCOUNTS:
+    for staff_id, name, role_names, level, _, _ in [*NAMED_ACCOUNTS, NEW_CSR]:
         stdout.write(f"  {staff_id:<7} {name:<4}  level {level}  {', '.join(str(r.label) for r in role_names)}")
+    stdout.write(f"  {NEW_CSR[0]}: a new CSR on the first day, tour open (getting started, sandbox)")
     stdout.write("  ADMIN    superuser (admin site)")
+
+
+NEW_HIRES_FILE = Path(__file__).resolve().parent / "demo_files" / "hr_new_hires.csv"
+
+
+def _import_new_hires() -> str:
+    """This month's new hires arrive as HR imports them: the sample HR-system file
+    (demo_files/hr_new_hires.csv, also handy to try on the import page) imported by 吴人事
+    through the same service as the page. Repeatable: a second run finds them unchanged."""
+    from accounts.services import employees_import
+
+    hr = User.objects.filter(staff_id="HB9101").first()
+    if hr is None:
+        return "no HR user, new hires not imported"
+    report = employees_import(file_name=NEW_HIRES_FILE.name, content=NEW_HIRES_FILE.read_bytes(), by=hr,
+                              dry_run=False)
+    return f"HR import of new hires: {report.new} new, {report.updated} updated, {report.unchanged} unchanged"

@@ -53,3 +53,21 @@ class EmployeeFilterForm(forms.Form):
         empty_value=None,
         choices=[("", "—")] + [(n, str(n)) for n in range(MAX_LEVEL + 1)],
     )
+
+
+class EmployeeImportForm(forms.Form):
+    """The HR system's employee file; the size is checked before the file is read."""
+
+    file = forms.FileField(label=_("Employee file (CSV or XLSX)"),
+                           help_text=_("Columns: staff ID, name, centre, team, position, hire date, education "
+                                       "(English or Chinese headers). At most 2 MB and 5,000 rows."))
+
+    def clean_file(self):
+        from accounts.importing import MAX_FILE_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
+        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError(_("Upload a CSV or XLSX file."))
+        return upload

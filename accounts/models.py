@@ -153,6 +153,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("export_rosters", _("Can export promotion rosters")),
             ("manage_operations", _("Can manage operations and the review committee")),
             ("rate_behaviour", _("Can rate observed behaviour of team members (supervisor)")),
+            ("import_employees", _("Can import employees from the HR system's file")),
         ]
 
     def __str__(self) -> str:
@@ -198,3 +199,27 @@ class User(AbstractBaseUser, PermissionsMixin):
         """The roles in the current language (a group a site added itself keeps its name)."""
         labels = {value: label for value, label in Role.choices}
         return sorted(str(labels.get(name, name)) for name in self.role_names)
+
+
+class OnboardingProgress(models.Model):
+    """How far one employee got through the first-day tour (accounts.onboarding): read the
+    getting-started page, practised a KB revision and a case in the sandbox. Each step keeps
+    the moment it was first done; ``completed_at`` is set once all three are done (the home
+    page checklist is hidden from then on). Written only by accounts.onboarding for the
+    employee themself."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="onboarding", verbose_name=_("employee"),
+    )
+    read_guide_at = models.DateTimeField(_("read getting started"), null=True, blank=True)
+    practised_kb_at = models.DateTimeField(_("practised a KB revision"), null=True, blank=True)
+    practised_case_at = models.DateTimeField(_("practised a case"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("tour completed"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("onboarding progress")
+        verbose_name_plural = _("onboarding progress")
+        ordering = ["user__staff_id"]
+
+    def __str__(self) -> str:
+        return str(self.user)

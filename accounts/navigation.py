@@ -17,8 +17,14 @@ from accounts import roles
 class NavItem:
     label: str | Promise
     url_name: str
-    permission: str | None = None  # None: every logged-in employee
+    permission: str | tuple[str, ...] | None = None  # None: every logged-in employee; a tuple: any of them
     group: str | None = None  # a key of NAV_GROUPS; None: a top-level link
+
+    def visible_to(self, user) -> bool:
+        if not self.permission:
+            return True
+        perms = (self.permission,) if isinstance(self.permission, str) else self.permission
+        return any(user.has_perm(perm) for perm in perms)
 
 
 # Menus of the top bar, in display order; a group the user can see nothing of is hidden.
@@ -32,8 +38,16 @@ NAV_GROUPS: dict[str, str | Promise] = {
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
+    NavItem(_("Getting started"), "accounts:getting_started", roles.STUDY, group="learning"),
     NavItem(_("My learning map"), "curriculum:my_map", roles.STUDY, group="learning"),
     NavItem(_("Case library"), "casebase:library", roles.STUDY, group="learning"),
+    NavItem(_("Suggest a call"), "casebase:call_suggest", roles.STUDY, group="learning"),
+    # the same rule as casebase.selectors.can_browse_catalogue
+    NavItem(_("Case catalogue"), "casebase:catalogue",
+            ("casebase.maintain_cases", roles.MANAGE_TRAINING, roles.MANAGE_OPERATIONS), group="review"),
+    NavItem(_("Suggested calls"), "casebase:calls", "casebase.maintain_cases", group="review"),
+    NavItem(_("Reflections to moderate"), "casebase:reflections", ("casebase.maintain_cases", roles.MANAGE_TRAINING),
+            group="review"),
     NavItem(_("Knowledge base"), "knowledgebase:search", roles.STUDY, group="learning"),
     NavItem(_("Query-time test"), "knowledgebase:query_test", roles.STUDY, group="learning"),
     NavItem(_("Competency model"), "competency:dictionary", group="learning"),
@@ -42,8 +56,10 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Proposals & QC"), "points:hub", group="points"),
     NavItem(_("My level"), "promotion:my_level", roles.STUDY, group="points"),
     NavItem(_("Mentoring"), "promotion:mentoring", roles.STUDY, group="points"),
+    NavItem(_("My notifications"), "promotion:notifications", group="points"),
     NavItem(_("Review queue"), "review:queue", roles.REVIEW, group="review"),
     NavItem(_("Committee"), "review:committee", group="review"),
+    NavItem(_("Review experts"), "review:experts", roles.MANAGE_TRAINING, group="review"),
     NavItem(_("History library"), "casebase:history", "casebase.view_history_library", group="review"),
     NavItem(_("Library health"), "casebase:health", "casebase.view_library_health", group="review"),
     NavItem(_("Exam attempts"), "promotion:exam_attempts", "promotion.view_exam_answers", group="review"),
@@ -55,8 +71,11 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Behaviour ratings"), "curriculum:people", roles.RATE_BEHAVIOUR, group="management"),
     NavItem(_("Volunteer import"), "points:volunteer_import", "points.import_volunteer_sheets", group="management"),
     NavItem(_("Employees"), "accounts:employee_directory", roles.VIEW_EMPLOYEES, group="management"),
+    NavItem(_("Import employees"), "accounts:employee_import", roles.IMPORT_EMPLOYEES, group="management"),
     NavItem(_("Rosters"), "promotion:rosters", roles.EXPORT_ROSTERS, group="management"),
     NavItem(_("Operations"), "accounts:operations_workspace", roles.MANAGE_OPERATIONS, group="management"),
+    NavItem(_("Maintain the knowledge base"), "knowledgebase:maintain", "knowledgebase.maintain_entries",
+            group="management"),
     NavItem(_("My profile"), "accounts:profile"),
 ]
 
@@ -67,7 +86,7 @@ def navigation_for(user, current_path: str = "") -> list[dict]:
         return []
     items = []
     for item in NAV_ITEMS:
-        if item.permission and not user.has_perm(item.permission):
+        if not item.visible_to(user):
             continue
         url = reverse(item.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)

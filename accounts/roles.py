@@ -26,12 +26,13 @@ VIEW_EMPLOYEES = "accounts.view_employees"
 EXPORT_ROSTERS = "accounts.export_rosters"
 MANAGE_OPERATIONS = "accounts.manage_operations"
 RATE_BEHAVIOUR = "accounts.rate_behaviour"
+IMPORT_EMPLOYEES = "accounts.import_employees"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CSR: ["study"],
     Role.REVIEWER: ["review"],
-    Role.TRAINING_MANAGER: ["manage_training", "view_employees"],
-    Role.HR: ["export_rosters", "view_employees"],
+    Role.TRAINING_MANAGER: ["manage_training", "view_employees", "import_employees"],
+    Role.HR: ["export_rosters", "view_employees", "import_employees"],
     Role.OPERATIONS_MANAGER: ["manage_operations", "view_employees", "review"],
     Role.TEAM_LEADER: ["rate_behaviour", "view_employees"],
 }

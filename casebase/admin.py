@@ -9,18 +9,22 @@ from treebeard.forms import movenodeform_factory
 
 from casebase import services
 from casebase.models import (
+    MAINTAIN_CASES,
+    CallSuggestion,
     Case,
     CaseCategory,
+    CaseCommentary,
     CaseEvent,
     CaseLibrarySettings,
     CaseNode,
     CaseRating,
+    CaseReflection,
     CaseStudy,
     LevelCap,
     RetirementCandidate,
 )
 from casebase.selectors import case_tree
-from casebase.tree import TreeError, parse_tree_text, tree_to_text
+from casebase.tree import TreeError, parse_tree_text, tree_to_text, validate_tree
 
 
 @admin.register(CaseCategory)
@@ -67,7 +71,11 @@ class RecordingInput(forms.ClearableFileInput):
 
 class CaseAdminForm(forms.ModelForm):
     """The tree is edited in the same structured text format as the web form, so admin
-    goes through the same validation (casebase.tree)."""
+    goes through the same validation (casebase.tree); the case is then written by the
+    maintainers' services (CaseAdmin.save_model), never by the form."""
+
+    change_reason = forms.CharField(label=_("Reason for the change"), max_length=300,
+                                    help_text=_("Kept in the case's history with your name."))
 
     tree_text = forms.CharField(
         label=_("Dialogue tree"), required=False,
@@ -78,8 +86,8 @@ class CaseAdminForm(forms.ModelForm):
 
     class Meta:
         model = Case
-        fields = ["kind", "title", "category", "level", "split", "status", "background", "audio",
-                  "duration_seconds", "premise", "emotion_grade", "transcript", "author"]
+        fields = ["kind", "title", "category", "level", "split", "background", "audio",
+                  "premise", "emotion_grade", "transcript"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,21 +99,21 @@ class CaseAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         self.parsed_tree = None
-        if data.get("kind") == Case.Kind.TEXT:
+        kind = data.get("kind") or (self.instance.kind if self.instance.pk else None)  # read-only once created
+        if kind == Case.Kind.TEXT:
             try:
-                self.parsed_tree = parse_tree_text(data.get("tree_text", ""))
+                self.parsed_tree = validate_tree(parse_tree_text(data.get("tree_text", "")))
             except TreeError as exc:
                 self.add_error("tree_text", exc.messages)
-        if data.get("kind") in Case.Kind.values and "audio" in data:
+        if kind in Case.Kind.values and "audio" in data:
             # THE recording rule of the proposal forms (services.case_recording_check): a voice
             # case has a validated recording, a text case none.
             try:
-                info = services.case_recording_check(kind=data["kind"], audio=data.get("audio"))
+                info = services.case_recording_check(kind=kind, audio=data.get("audio"))
             except services.AudioInvalid as exc:
                 self.add_error("audio", exc.message)
             else:
                 if info is not None:
-                    data["duration_seconds"] = info.duration_seconds
                     # stored under an opaque name, like proposal uploads (the original name may be
                     # a customer's phone number)
                     data["audio"].name = f"{uuid.uuid4().hex}.{info.extension}"
@@ -126,40 +134,93 @@ class CaseNodeInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(SimpleHistoryAdmin):
+    """Cases are written here through the same services as the maintainers' web pages (one
+    writer per entity): case_maintain_create / case_maintain_revise / case_maintain_retire,
+    so an admin change is a new version with its reason in the history and marks the open
+    proposals on the case stale. Changing needs the maintain_cases permission; a case is
+    never deleted here (retire it: its history stays)."""
+
     form = CaseAdminForm
     list_display = ["title", "kind", "level", "category", "split", "status", "version", "exam_uses", "created_at",
                     "revised_at"]
     list_filter = ["kind", "level", "split", "status", "category"]
     search_fields = ["title", "background", "transcript"]
     list_select_related = ["category"]
-    readonly_fields = ["version", "exam_uses", "created_at", "revised_at", "retired_at"]
+    readonly_fields = ["status", "author", "duration_seconds", "version", "exam_uses", "created_at", "revised_at",
+                       "retired_at"]
     inlines = [CaseNodeInline]
     actions = ["move_to_history"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "kind"] if obj is not None else self.readonly_fields
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and request.user.has_perm(MAINTAIN_CASES)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and request.user.has_perm(MAINTAIN_CASES)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     def save_model(self, request, obj, form, change):
-        obj._history_user = request.user
-        super().save_model(request, obj, form, change)
-        if form.parsed_tree is not None:
-            services.case_tree_set(case=obj, tree=form.parsed_tree, actor=request.user, new_case=not change)
-        if not change:
-            services.case_event_record(kind="created", case=obj, actor=request.user, data={"via": "admin"})
+        data = form.cleaned_data
+        upload = data.get("audio") if hasattr(data.get("audio"), "content_type") else None
+        common = {"user": request.user, "title": data["title"], "category_id": data["category"].pk,
+                  "level": data["level"], "split": data["split"], "background": data.get("background") or "",
+                  "reason": data["change_reason"], "premise": data.get("premise") or "",
+                  "emotion_grade": data.get("emotion_grade"), "transcript": data.get("transcript") or "",
+                  "via": "admin"}
+        if change:
+            case = services.case_maintain_revise(
+                case_id=obj.pk, base_version=Case.objects.values_list("version", flat=True).get(pk=obj.pk),
+                tree=form.parsed_tree, audio=upload, scope=Case.objects.all(), **common)
+        else:
+            case = services.case_maintain_create(kind=data["kind"], tree=form.parsed_tree, audio=upload, **common)
+        obj.pk, obj._state.adding = case.pk, False
+        obj.refresh_from_db()
 
     @admin.action(description=_("Move to the history library"))
     def move_to_history(self, request, queryset):
-        from django.utils import timezone
-
-        moved = sum(services._retire(pk, actor=request.user, now=timezone.now(), data={"by": "admin"})
-                    for pk in queryset.values_list("pk", flat=True))
+        moved = 0
+        for pk in queryset.filter(status=Case.Status.ACTIVE).values_list("pk", flat=True):
+            services.case_maintain_retire(user=request.user, case_id=pk, scope=Case.objects.all(), via="admin",
+                                          reason=str(_("Moved to the history library in admin")))
+            moved += 1
         self.message_user(request, _("%(n)s cases moved to the history library.") % {"n": moved}, messages.SUCCESS)
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Listed and viewable only: rows written by the services (decisions on their pages)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CaseNode)
 class CaseNodeAdmin(SimpleHistoryAdmin):
+    """Read-only: a tree is changed as a whole on its case (its dialogue tree field), which
+    raises the case's version through the services."""
+
     list_display = ["case", "role", "text", "is_best", "outcome"]
     list_filter = ["role", "is_best"]
     search_fields = ["text", "case__title"]
     list_select_related = ["case"]
-    readonly_fields = ["case", "parent", "role"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CaseStudy)
@@ -192,12 +253,13 @@ class CaseRatingAdmin(admin.ModelAdmin):
 
 
 @admin.register(RetirementCandidate)
-class RetirementCandidateAdmin(admin.ModelAdmin):
+class RetirementCandidateAdmin(_ReadOnlyAdmin):
+    """Read-only: review experts decide on the retirements page (services.retirement_decide)."""
+
     list_display = ["case", "status", "classicness_snapshot", "constant_days_snapshot", "created_at", "decided_by"]
     list_filter = ["status"]
     search_fields = ["case__title"]
     list_select_related = ["case", "decided_by"]
-    raw_id_fields = ["case", "decided_by"]
 
 
 @admin.register(CaseEvent)
@@ -208,4 +270,42 @@ class CaseEventAdmin(admin.ModelAdmin):
     list_select_related = ["case", "actor"]
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CallSuggestion)
+class CallSuggestionAdmin(_ReadOnlyAdmin):
+    """Read-only: maintainers decide on the suggested-calls page."""
+
+    list_display = ["call_ref", "suggested_by", "status", "created_at", "decided_by", "case"]
+    list_filter = ["status"]
+    search_fields = ["call_ref", "suggested_by__staff_id"]
+    list_select_related = ["suggested_by", "decided_by", "case"]
+
+
+@admin.register(CaseReflection)
+class CaseReflectionAdmin(_ReadOnlyAdmin):
+    """Read-only: moderated on the reflections page."""
+
+    list_display = ["case", "employee", "status", "created_at", "moderated_by"]
+    list_filter = ["status"]
+    search_fields = ["case__title", "employee__staff_id"]
+    list_select_related = ["case", "employee", "moderated_by"]
+
+
+@admin.register(CaseCommentary)
+class CaseCommentaryAdmin(SimpleHistoryAdmin):
+    """Read-only here (with its history): written on the case's page."""
+
+    list_display = ["case", "author", "updated_at"]
+    list_select_related = ["case", "author"]
+    search_fields = ["case__title"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,21 +1,36 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.permissions import has_perm
 from casebase import selectors, services
-from casebase.models import VIEW_HEALTH, Case
+from casebase.models import MAINTAIN_CASES, VIEW_HEALTH, Case
 from casebase.serializers import (
+    CallDecisionInput,
+    CallSuggestionInput,
+    CallSuggestionSerializer,
     CaseDetailSerializer,
     CaseListSerializer,
     CaseRatingInput,
+    CatalogueCaseSerializer,
+    CatalogueDetailSerializer,
+    CatalogueListInput,
+    CommentarySerializer,
     LibraryHealthSerializer,
+    MaintainRevisionInput,
+    MaintainTextInput,
+    MaintainVoiceInput,
+    ModerationInput,
     NewVoiceCaseInput,
     RatingSerializer,
+    ReasonInput,
+    ReflectionSerializer,
     StudiedSerializer,
     StudyListInput,
+    TextInput,
 )
 from config.parsers import LimitedFormParser, LimitedMultiPartParser, ObjectJSONParser
 from review import api as review_api
@@ -115,3 +130,192 @@ class LibraryHealthView(APIView):
     @extend_schema(responses=LibraryHealthSerializer)
     def get(self, request):
         return Response(LibraryHealthSerializer(selectors.library_health()).data)
+
+
+# --- the catalogue and direct maintenance ---------------------------------------------------
+
+def _rule(check, name: str) -> type[BasePermission]:
+    """A DRF permission class from one of casebase.selectors' who-may rules."""
+
+    class _Rule(BasePermission):
+        message = "You do not have permission to perform this action."
+
+        def has_permission(self, request, view) -> bool:
+            return bool(request.user and request.user.is_authenticated and check(request.user))
+
+    _Rule.__name__ = name
+    return _Rule
+
+
+CanBrowse = _rule(selectors.can_browse_catalogue, "CanBrowseCatalogue")
+CanModerate = _rule(selectors.can_moderate_reflections, "CanModerateReflections")
+CanComment = _rule(selectors.can_write_commentary, "CanWriteCommentary")
+
+
+class CatalogueView(generics.ListAPIView):
+    """GET: the whole library for maintainers and managers (?level, category, split, kind,
+    status, q); test cases only of the levels the caller may see. POST (maintainers): enter
+    a text case directly (version 1, no committee)."""
+
+    serializer_class = CatalogueCaseSerializer
+    filter_backends = []
+
+    def get_permissions(self):
+        return [has_perm(MAINTAIN_CASES)()] if self.request.method == "POST" else [CanBrowse()]
+
+    @extend_schema(parameters=[CatalogueListInput])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = CatalogueListInput(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return selectors.catalogue_list(self.request.user, **params.validated_data)
+
+    @extend_schema(request=MaintainTextInput, responses={201: CatalogueDetailSerializer})
+    def post(self, request):
+        data = MaintainTextInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_maintain_create(user=request.user, kind=Case.Kind.TEXT, **data.validated_data)
+        return Response(CatalogueDetailSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class CatalogueVoiceView(APIView):
+    """Enter a voice case directly with its recording (maintainers only; multipart)."""
+
+    permission_classes = [has_perm(MAINTAIN_CASES)]
+    parser_classes = [LimitedMultiPartParser, LimitedFormParser, ObjectJSONParser]
+
+    @extend_schema(request=MaintainVoiceInput, responses={201: CatalogueDetailSerializer})
+    def post(self, request):
+        data = MaintainVoiceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_maintain_create(user=request.user, kind=Case.Kind.VOICE, **data.validated_data)
+        return Response(CatalogueDetailSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class CatalogueDetailView(generics.RetrieveAPIView):
+    """A case in full with its history (versions: who, when, why, diff). Reading a test case
+    records the caller's exposure (never drawn into their exams); 404 for a test case they
+    may still be examined on."""
+
+    permission_classes = [CanBrowse]
+    serializer_class = CatalogueDetailSerializer
+
+    def get_queryset(self):
+        return selectors.catalogue_cases(self.request.user).select_related("category")
+
+    def get_object(self):
+        case = super().get_object()
+        if case.split == Case.Split.TEST:
+            services.case_exposure_record(employee=self.request.user, case=case)
+        return case
+
+
+class CatalogueReviseView(APIView):
+    """Revise a case directly (maintainers): a new version; open proposals on it become
+    stale. 409 when ``base_version`` is not current, 400 for no change or a bad tree."""
+
+    permission_classes = [has_perm(MAINTAIN_CASES)]
+    parser_classes = [ObjectJSONParser, LimitedMultiPartParser, LimitedFormParser]
+
+    @extend_schema(request=MaintainRevisionInput, responses={200: CatalogueDetailSerializer})
+    def post(self, request, pk: int):
+        data = MaintainRevisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_maintain_revise(user=request.user, case_id=pk,
+                                             scope=selectors.catalogue_cases(request.user), **data.validated_data)
+        return Response(CatalogueDetailSerializer(case, context={"request": request}).data)
+
+
+class CatalogueRetireView(APIView):
+    """Move a case to the history library (maintainers): out of study and the exam draw, its
+    history kept. 409 when it is already there."""
+
+    permission_classes = [has_perm(MAINTAIN_CASES)]
+
+    @extend_schema(request=ReasonInput, responses={200: CatalogueDetailSerializer})
+    def post(self, request, pk: int):
+        data = ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_maintain_retire(user=request.user, case_id=pk,
+                                             scope=selectors.catalogue_cases(request.user), **data.validated_data)
+        return Response(CatalogueDetailSerializer(case, context={"request": request}).data)
+
+
+class CommentaryView(APIView):
+    """The trainer's commentary of a voice case: PUT writes the current text (training
+    managers, review experts); earlier texts stay in its history."""
+
+    permission_classes = [CanComment]
+
+    @extend_schema(request=TextInput, responses={200: CommentarySerializer})
+    def put(self, request, pk: int):
+        data = TextInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        commentary = services.commentary_set(user=request.user, case_id=pk, text=data.validated_data["text"])
+        return Response(CommentarySerializer(commentary).data)
+
+
+class CallSuggestionsView(generics.ListAPIView):
+    """GET (maintainers): the suggested calls waiting for a decision. POST (CSRs): suggest a
+    real call as a voice case by its reference."""
+
+    serializer_class = CallSuggestionSerializer
+    filter_backends = []
+
+    def get_permissions(self):
+        return [has_perm(roles.STUDY)()] if self.request.method == "POST" else [has_perm(MAINTAIN_CASES)()]
+
+    def get_queryset(self):
+        return selectors.call_suggestions()
+
+    @extend_schema(request=CallSuggestionInput, responses={201: CallSuggestionSerializer})
+    def post(self, request):
+        data = CallSuggestionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        suggestion = services.call_suggest(user=request.user, **data.validated_data)
+        return Response(CallSuggestionSerializer(suggestion).data, status=status.HTTP_201_CREATED)
+
+
+class CallDecisionView(APIView):
+    """A maintainer accepts or declines a suggested call (once: 409 afterwards)."""
+
+    permission_classes = [has_perm(MAINTAIN_CASES)]
+
+    @extend_schema(request=CallDecisionInput, responses={200: CallSuggestionSerializer})
+    def post(self, request, pk: int):
+        data = CallDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        suggestion = services.call_suggestion_decide(user=request.user, suggestion_id=pk, **data.validated_data)
+        return Response(CallSuggestionSerializer(suggestion).data)
+
+
+class ReflectionCreateView(APIView):
+    """A CSR who studied a voice case writes their reflection on it (hidden until a
+    moderator approves it)."""
+
+    permission_classes = [has_perm(roles.STUDY)]
+
+    @extend_schema(request=TextInput, responses={201: ReflectionSerializer})
+    def post(self, request, pk: int):
+        data = TextInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        reflection = services.reflection_add(employee=request.user, case_id=pk, text=data.validated_data["text"])
+        return Response(ReflectionSerializer(reflection).data, status=status.HTTP_201_CREATED)
+
+
+class ReflectionModerateView(APIView):
+    """A maintainer or training manager shows (approve=true) or hides a reflection."""
+
+    permission_classes = [CanModerate]
+
+    @extend_schema(request=ModerationInput, responses={200: ReflectionSerializer})
+    def post(self, request, pk: int):
+        data = ModerationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        reflection = services.reflection_moderate(user=request.user, reflection_id=pk, **data.validated_data)
+        return Response(ReflectionSerializer(reflection).data)
+
+
+

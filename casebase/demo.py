@@ -605,5 +605,74 @@ def load(*, stdout) -> None:
                                   category_id=categories["emotion"].pk, reason=reason,
                                   background="客户因欠费停机，错过了一个重要的面试电话。", tree=_tree(row),
                                   suggested_level=2)
+    _maintenance(categories)
     stdout.write(f"casebase: {CaseCategory.objects.count()} categories, {Case.objects.count()} cases "
                  f"({Case.objects.testing().count()} test)")
+
+
+MAINTAINED_TITLE = "运营录入：套餐变更后客户不认账"
+MAINTAINED_TREE = """\
+客户: 我根本没办过这个套餐，你们凭什么扣我钱？ | 情绪: 愤怒 | 想法: 怀疑被乱办业务
+  客服*: 非常理解您的心情，我先帮您查一下办理记录。 | 出发点: 先安抚情绪; 用事实说话
+    客户: 你查吧，反正我没办过。 | 情绪: 怀疑
+      客服: 记录显示是上月营业厅办理的，我帮您申请核实并退订。 | 出发点: 讲清来源; 给出方案 | 结果: 提交核实并退订 | 最终状态: 接受
+  客服: 系统显示是您本人办理的。 | 出发点: 陈述系统记录 | 结果: 客户要求投诉 | 最终状态: 更加不满
+"""
+
+
+def _maintenance(categories) -> None:
+    """The seed's business managers at work (DOMAIN §4): operations manager HB9201 enters a
+    case directly and revises it (outdating a CSR's open revision proposal); a voice case
+    with employees' reflections and the trainer's commentary; suggested calls."""
+    from casebase.models import CallSuggestion, CaseCommentary, CaseReflection
+    from casebase.selectors import study_cases
+    from casebase.tree import parse_tree_text
+
+    users = {u.staff_id: u for u in User.objects.filter(
+        staff_id__in=["HB9201", "HB9001", "HB0001", "HB0002", "HB0004"])}
+    manager = users.get("HB9201")
+    if manager is None:
+        return
+    case = Case.objects.filter(title=MAINTAINED_TITLE).first()
+    if case is None:
+        tree = parse_tree_text(MAINTAINED_TREE)
+        case = services.case_maintain_create(
+            user=manager, kind=Case.Kind.TEXT, title=MAINTAINED_TITLE, category_id=categories["complaint"].pk,
+            level=1, split=Case.Split.TRAINING, background="客户发现月租多了10元，称从未办理新套餐。", tree=tree,
+            reason="业务部门整理的典型争议来电")
+        csr = users.get("HB0002")
+        if csr is not None:  # a CSR proposes a revision of version 1 …
+            services.case_revision_propose(
+                proposer=csr, case_id=case.pk, base_version=1, reason="补充客户情绪变化",
+                title=case.title, category_id=case.category_id, background=case.background + "客户语气激动。",
+                tree=tree, visible_cases=study_cases(csr))
+        # … and the manager corrects the case directly: version 2, the proposal is outdated.
+        services.case_maintain_revise(
+            user=manager, case_id=case.pk, base_version=1, reason="更正：办理渠道为网上营业厅",
+            title=case.title, category_id=case.category_id, background=case.background, level=1,
+            split=Case.Split.TRAINING,
+            tree=parse_tree_text(MAINTAINED_TREE.replace("上月营业厅办理", "上月网上营业厅办理")))
+
+    voice = Case.objects.filter(title="录音：客服抢话导致投诉").first()
+    if voice is not None:
+        for staff_id, text, approved in [
+            ("HB0002", "听完才发现自己也常常抢话，以后先让客户说完再确认需求。", True),
+            ("HB0004", "客户第二次被打断时语气明显变了，这个节点就应该道歉。", False),
+        ]:
+            employee = users.get(staff_id)
+            if employee is None or CaseReflection.objects.filter(case=voice, employee=employee).exists():
+                continue
+            CaseStudy.objects.get_or_create(employee=employee, case=voice)
+            reflection = services.reflection_add(employee=employee, case_id=voice.pk, text=text)
+            if approved:
+                services.reflection_moderate(user=manager, reflection_id=reflection.pk, approve=True)
+        trainer = users.get("HB9001")
+        if trainer is not None and not CaseCommentary.objects.filter(case=voice).exists():
+            services.commentary_set(user=trainer, case_id=voice.pk, text=(
+                "本通录音的问题不在业务，而在倾听：客服三次打断客户，没有复述确认需求。"
+                "正确做法：让客户说完，用“您是想……对吗？”确认，再给方案。"))
+
+    suggester = users.get("HB0001")
+    if suggester is not None and not CallSuggestion.objects.filter(suggested_by=suggester).exists():
+        services.call_suggest(user=suggester, call_ref="CR-20261120-0815",
+                              reason="客户一开始要投诉，客服耐心解释后客户主动道谢，适合做情绪扭转的语音案例。")

@@ -164,3 +164,76 @@ class RatingForm(forms.Form):
 class StudyFilterForm(forms.Form):
     level = forms.TypedChoiceField(label=_("Level"), choices=LEVEL_CHOICES, coerce=int, required=False)
     category = category_field(required=False)
+
+
+# --- the catalogue and direct maintenance (case maintainers) --------------------------------
+
+class CatalogueFilterForm(forms.Form):
+    level = forms.TypedChoiceField(label=_("Level"), choices=[("", "—"), *LEVEL_CHOICES], coerce=int, required=False,
+                                   empty_value=None)
+    category = category_field(required=False)
+    split = forms.ChoiceField(label=_("Set"), choices=[("", "—"), *Case.Split.choices], required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *Case.Kind.choices], required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=Case.Status.choices, required=False)
+    q = forms.CharField(label=_("Title contains"), max_length=100, required=False)
+
+
+def _reason_field(label=None):
+    return forms.CharField(label=label or _("Reason for the change"), max_length=500,
+                           widget=forms.Textarea(attrs={"rows": 2, "cols": 100}),
+                           help_text=_("Kept in the case's history with your name."))
+
+
+class _Grading(forms.Form):
+    level = forms.TypedChoiceField(label=_("Level"), choices=LEVEL_CHOICES, coerce=int)
+    split = forms.ChoiceField(label=_("Set"), choices=Case.Split.choices)
+
+
+class MaintainTextForm(_Grading):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = category_field()
+    background = forms.CharField(label=_("Background"), widget=forms.Textarea(attrs={"rows": 3, "cols": 100}))
+    tree = TreeTextField(label=_("Dialogue tree"))
+    reason = _reason_field()
+
+
+class MaintainVoiceForm(_Grading):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = category_field()
+    audio = forms.FileField(label=_("Recording (MP3, WAV, OGG or M4A)"))
+    premise = forms.ChoiceField(label=_("Premise"), choices=Case.Premise.choices)
+    emotion_grade = forms.TypedChoiceField(label=_("Emotional-problem grade"), choices=LEVEL_CHOICES, coerce=int)
+    background = forms.CharField(label=_("Background"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 100}))
+    transcript = forms.CharField(label=_("Transcript and notes"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 8, "cols": 100}))
+    reason = _reason_field()
+
+
+class MaintainTextRevisionForm(MaintainTextForm):
+    base_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class MaintainVoiceRevisionForm(MaintainVoiceForm):
+    base_version = forms.IntegerField(widget=forms.HiddenInput)
+    audio = forms.FileField(label=_("New recording (optional)"), required=False)
+
+
+class RetireForm(forms.Form):
+    reason = _reason_field(_("Why retire it"))
+
+
+class CallSuggestionForm(forms.Form):
+    call_ref = forms.CharField(label=_("Call reference"), max_length=100,
+                               help_text=_("The call's reference in the call-recording system (never a customer's number)."))
+    reason = forms.CharField(label=_("Why this call would make a good voice case"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+
+
+class ReflectionForm(forms.Form):
+    text = forms.CharField(label=_("Your reflection"), max_length=3000, widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+                           help_text=_("What you took from this call. A moderator approves it before colleagues see it."))
+
+
+class CommentaryForm(forms.Form):
+    text = forms.CharField(label=_("Trainer's commentary"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 8, "cols": 100}))

@@ -12,6 +12,8 @@ from config.parsers import content_length
 UPLOAD_URL_NAMES = frozenset({
     "casebase:propose_voice", "casebase:revise", "api-cases-voice-proposals",
     "admin:casebase_case_add", "admin:casebase_case_change",
+    "casebase:maintain_new_voice", "casebase:maintain_edit", "api-cases-catalogue-voice",
+    "api-cases-catalogue-revise",
 })
 # Room for the form's other fields and the multipart framing around the file.
 FORM_MARGIN_BYTES = 1024 * 1024

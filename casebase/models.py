@@ -2,8 +2,9 @@
 cases, studies, ratings, library caps, the history library and its audit trail.
 
 Cases change only through applied review proposals (review engine, kinds "case_new" and
-"case_revision") or admin; each change raises ``version`` and django-simple-history keeps
-every version of the case and of its nodes.
+"case_revision") or directly by case maintainers (business managers, permission
+"maintain_cases"; the admin uses the same services); each change raises ``version`` and
+django-simple-history keeps every version of the case and of its nodes.
 """
 
 from datetime import datetime, timedelta
@@ -26,6 +27,10 @@ MIN_LEVEL, MAX_LEVEL = 1, 5
 VIEW_HISTORY = "casebase.view_history_library"
 # The library health page: training managers and review experts (granted by migration).
 VIEW_HEALTH = "casebase.view_library_health"
+# Creating, revising and retiring cases directly, uploading recordings, deciding suggested
+# calls and moderating reflections: business managers (granted by migration to operations
+# managers; DOMAIN.md §4 "at first the operations department … add, delete and revise").
+MAINTAIN_CASES = "casebase.maintain_cases"
 LEVEL_CHOICES = [(n, str(n)) for n in range(MIN_LEVEL, MAX_LEVEL + 1)]
 # Where recordings live inside their storage (the orphan sweep looks only here).
 RECORDINGS_DIR = "casebase/audio/"
@@ -80,6 +85,10 @@ class CaseLibrarySettings(SingletonSettings):
     )
     audio_max_bytes = models.PositiveIntegerField(_("largest audio file (bytes)"), default=20 * 1024 * 1024)
     audio_max_seconds = models.PositiveIntegerField(_("longest recording (seconds)"), default=900)
+    max_pending_call_suggestions = models.PositiveSmallIntegerField(
+        _("pending suggested calls per employee"), default=5, validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("How many suggested calls one employee may have waiting for a maintainer's decision (1–50)."),
+    )
     weight_study = models.PositiveSmallIntegerField(_("classicness weight of a study"), default=1)
     weight_exam_use = models.PositiveSmallIntegerField(_("classicness weight of an exam use"), default=2)
     weight_excellent = models.SmallIntegerField(_("classicness weight of an 'excellent' rating"), default=3)
@@ -224,7 +233,8 @@ class Case(models.Model):
         indexes = [models.Index(fields=["status", "split", "level"], name="case_status_split_level")]
         # Granted by migration to the Reviewer, Operations manager and Training manager groups.
         permissions = [("view_history_library", "Can read the history library"),
-                       ("view_library_health", "Can see the library health")]
+                       ("view_library_health", "Can see the library health"),
+                       ("maintain_cases", "Can create, revise and retire cases directly")]
 
     def __str__(self) -> str:
         return self.title
@@ -457,3 +467,89 @@ class CaseExposure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee_id} saw case {self.case_id or '-'} / proposal {self.proposal_id or '-'}"
+
+
+class CallSuggestion(models.Model):
+    """A CSR suggests a real call as a voice case by its reference (never the recording: only
+    maintainers upload recordings); a maintainer accepts or declines it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    call_ref = models.CharField(_("call reference"), max_length=100,
+                                help_text=_("The call's reference in the call-recording system (never a customer's number)."))
+    reason = models.TextField(_("why this call"), max_length=2000)
+    suggested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="call_suggestions",
+                                     verbose_name=_("suggested by"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("suggested at"), default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="call_suggestions",
+                             verbose_name=_("voice case made from it"))
+
+    class Meta:
+        verbose_name = _("suggested call")
+        verbose_name_plural = _("suggested calls")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["call_ref"], condition=Q(status="pending"),
+                                    name="callsuggestion_one_pending_per_call"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_ref} ({self.get_status_display()})"
+
+
+class CaseReflection(models.Model):
+    """员工体会: a CSR who studied a voice case writes what they took from it. Moderated
+    before anyone else sees it: pending until a maintainer or training manager approves it
+    (the text is about a real customer's call), or hidden by them."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting moderation")
+        APPROVED = "approved", _("Shown")
+        HIDDEN = "hidden", _("Hidden")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reflections", verbose_name=_("case"))
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_reflections",
+                                 verbose_name=_("employee"))
+    text = models.TextField(_("reflection"), max_length=3000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("moderated by"))
+    moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reflection")
+        verbose_name_plural = _("reflections")
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["employee", "case"], name="casereflection_one_per_employee")]
+
+    def __str__(self) -> str:
+        return f"{self.employee} – {self.case_id}"
+
+
+class CaseCommentary(models.Model):
+    """培训师点评: the one current trainer's commentary of a voice case, written by training
+    managers or review experts; django-simple-history keeps every earlier text."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="commentary", verbose_name=_("case"))
+    text = models.TextField(_("trainer's commentary"), max_length=5000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("written by"))
+    updated_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("trainer's commentary")
+        verbose_name_plural = _("trainer's commentaries")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.text[:40]}"

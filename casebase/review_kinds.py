@@ -24,6 +24,25 @@ def _line_diff(before: str, after: str) -> list[tuple[str, str]]:
     return rows
 
 
+def case_content_text(data: dict) -> str:
+    """A case's content (proposal-payload form) as lines to diff: title, background, level and
+    set when given, then the tree in the structured text format, or the voice fields."""
+    from casebase.tree import tree_to_text
+
+    head = [f"# {data.get('title', '')}", f"# {data.get('background', '')}"]
+    if data.get("level") is not None or data.get("split"):
+        head.append(f"# L{data.get('level', '')} / {data.get('split', '')}")
+    if data.get("tree"):
+        return "\n".join(head) + "\n" + tree_to_text(data["tree"])
+    return "\n".join(head + [f"# {data.get('premise', '')} / {data.get('emotion_grade', '')}",
+                             data.get("transcript", ""), data.get("audio", "")])
+
+
+def case_content_diff(before: dict, after: dict) -> list[tuple[str, str]]:
+    """The line diff of two versions of a case's content (the review pages, the history)."""
+    return _line_diff(case_content_text(before), case_content_text(after))
+
+
 def render_summary(proposal) -> str:
     """HTML of a case proposal for the review pages: the proposed case (tree or recording),
     the other participants named by the proposer and, for a revision, a line diff of its content against the version it was written on."""
@@ -31,7 +50,6 @@ def render_summary(proposal) -> str:
 
     from casebase.models import Case, CaseCategory
     from casebase.selectors import proposal_recording_url
-    from casebase.tree import tree_to_text
 
     payload = proposal.payload
     participants = list(get_user_model().objects.filter(pk__in=payload.get("participants") or []).order_by("staff_id"))
@@ -39,13 +57,7 @@ def render_summary(proposal) -> str:
     category = CaseCategory.objects.filter(pk=payload.get("category_id")).first()
     diff = None
     if proposal.kind == "case_revision":
-        def text_of(data):
-            head = [f"# {data.get('title', '')}", f"# {data.get('background', '')}"]
-            if data.get("tree"):
-                return "\n".join(head) + "\n" + tree_to_text(data["tree"])
-            return "\n".join(head + [f"# {data.get('premise', '')} / {data.get('emotion_grade', '')}",
-                                     data.get("transcript", ""), data.get("audio", "")])
-        diff = _line_diff(text_of(before), text_of(payload))
+        diff = case_content_diff(before, payload)
     return render_to_string("casebase/_proposal_summary.html", {
         "p": payload, "category": category, "diff": diff, "tree": payload.get("tree"),
         "premise_label": dict(Case.Premise.choices).get(payload.get("premise"), ""),
@@ -179,6 +191,7 @@ def register_kinds() -> None:
 
     register(ProposalKind(
         code=services.KIND_NEW, label=_("New case"),
+        category_model="casebase.CaseCategory",
         apply=services.apply_new_case, current_version=services.current_version,
         render_diff=render_summary,
         propose=_propose_new, input_serializer=serializers.NewTextCaseInput,
@@ -188,6 +201,7 @@ def register_kinds() -> None:
     ))
     register(ProposalKind(
         code=services.KIND_REVISION, label=_("Case revision"),
+        category_model="casebase.CaseCategory",
         apply=services.apply_revision, current_version=services.current_version,
         render_diff=render_summary, rebase_url=_rebase_url,
         propose=_propose_revision, input_serializer=serializers.RevisionInput,
@@ -197,6 +211,7 @@ def register_kinds() -> None:
     ))
     register(ProposalKind(
         code=services.KIND_QUALITY, label=_("Quality-case review"),
+        category_model="casebase.CaseCategory",
         apply=services.apply_quality_case, current_version=services.current_version,
         render_diff=render_quality_case, rebase_url=_quality_rebase_url,
         propose=_propose_quality, input_serializer=serializers.QualityCaseApplicationInput,

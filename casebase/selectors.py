@@ -17,14 +17,19 @@ from django.utils.translation import gettext_noop
 from accounts import roles
 from casebase import questions
 from casebase.models import (
+    MAINTAIN_CASES,
     MAX_LEVEL,
     MIN_LEVEL,
+    CallSuggestion,
     Case,
     CaseCategory,
+    CaseCommentary,
+    CaseEvent,
     CaseExposure,
     CaseLibrarySettings,
     CaseNode,
     CaseRating,
+    CaseReflection,
     CaseStudy,
     LevelCap,
     RetirementCandidate,
@@ -305,7 +310,8 @@ def case_recording_access(user, case: Case) -> str | None:
     """Why ``user`` may hear ``case``'s recording, or None when they may not:
 
     * "study" — an active TRAINING case in their study scope (study_cases), or any training
-      case for someone who sits no exams (a training manager, a reviewer without study);
+      case for someone who sits no exams (a training manager, a reviewer without study) or
+      who maintains the library;
     * "full" — a TEST case (active, or in the history library: a case may come back) of a
       level whose test content they may see (sees_test_content: nobody who can still be
       examined on it), or a history case for a holder of the history-library permission
@@ -319,7 +325,8 @@ def case_recording_access(user, case: Case) -> str | None:
         return None
     if case.split == Case.Split.TRAINING:
         if case.status == Case.Status.ACTIVE:
-            if not user.has_perm(roles.STUDY) or study_cases(user).filter(pk=case.pk).exists():
+            if (not user.has_perm(roles.STUDY) or user.has_perm(MAINTAIN_CASES)
+                    or study_cases(user).filter(pk=case.pk).exists()):
                 return "study"
         elif user.has_perm(VIEW_HISTORY):
             return "study"
@@ -578,3 +585,130 @@ def library_health(*, needs: dict[int, int] | None = None) -> LibraryHealth:
     missing = flagged.filter(has_questions=False).select_related("category").order_by("level", "split", "title", "pk")
     return LibraryHealth(levels=levels, no_question_cases=list(missing[:NO_QUESTION_LIST_LIMIT]),
                          no_question_total=sum(lv.no_questions for lv in levels), default_cap=config.default_cap)
+
+
+# --- the catalogue: browsing and maintaining the library ---------------------------------
+
+def can_browse_catalogue(user) -> bool:
+    """Who may browse and read the whole case library (the catalogue, /cases/manage/): case
+    maintainers, training managers and operations managers. What each sees is
+    catalogue_cases(user)."""
+    return bool(user and user.is_authenticated and user.is_active and (
+        user.has_perm(MAINTAIN_CASES) or user.has_perm(roles.MANAGE_TRAINING) or user.has_perm(roles.MANAGE_OPERATIONS)))
+
+
+def can_maintain(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(MAINTAIN_CASES))
+
+
+def catalogue_cases(user) -> QuerySet[Case]:
+    """The cases ``user`` may read in full in the catalogue (active and in the history
+    library): every training case, and the TEST cases of the levels whose test content they
+    may see (sees_test_content: anyone who sits no exams; an examinee only below their own
+    level). Opening a test case records a CaseExposure (the views and the services)."""
+    qs = Case.objects.all()
+    if user.has_perm(roles.STUDY):
+        qs = qs.filter(Q(split=Case.Split.TRAINING) | Q(level__lt=user.level or 0))
+    return qs
+
+
+def catalogue_list(user, *, level: int | None = None, category=None, split: str = "", kind: str = "",
+                   status: str = Case.Status.ACTIVE, query: str = "") -> QuerySet[Case]:
+    qs = catalogue_cases(user).filter(status=status or Case.Status.ACTIVE)
+    if level:
+        qs = qs.filter(level=level)
+    if category is not None:
+        qs = qs.filter(category__path__startswith=category.path)
+    if split:
+        qs = qs.filter(split=split)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if query:
+        qs = qs.filter(title__icontains=query)
+    return qs.select_related("category").order_by("level", "category__path", "title", "pk")
+
+
+@dataclass
+class CaseVersion:
+    """One entry of a case's history: who changed it, when, why, and the line diff of its
+    content against the version before (None for a creation or a retirement)."""
+
+    kind: str
+    label: str
+    actor: object
+    at: object
+    version: int | None
+    reason: str
+    via: str
+    proposal_id: int | None
+    diff: list[tuple[str, str]] | None
+
+
+def case_versions(case: Case) -> list[CaseVersion]:
+    """The history of ``case``, newest first: its creation, every revision (a committee-applied
+    proposal: reason and diff from the proposal; a direct change by a maintainer or an admin:
+    from its CaseEvent) and its retirement. Three queries."""
+    from casebase.review_kinds import case_content_diff
+
+    events = list(case.events.filter(kind__in=[CaseEvent.Kind.CREATED, CaseEvent.Kind.REVISED,
+                                               CaseEvent.Kind.RETIRED]).select_related("actor"))
+    proposal_ids = [e.data.get("proposal") for e in events if isinstance(e.data.get("proposal"), int)]
+    proposals = Proposal.objects.select_related("proposer").in_bulk(proposal_ids)
+    rows = []
+    for event in events:
+        data = event.data or {}
+        proposal = proposals.get(data.get("proposal"))
+        diff, reason = None, str(data.get("reason") or "")
+        if proposal is not None:
+            reason = proposal.reason
+            before = (proposal.payload or {}).get("before")
+            if before:
+                diff = case_content_diff(before, proposal.payload)
+        elif data.get("before") is not None and data.get("after") is not None:
+            diff = case_content_diff(data["before"], data["after"])
+        rows.append(CaseVersion(kind=event.kind, label=event.get_kind_display(), actor=event.actor,
+                                at=event.created_at, version=data.get("version"), reason=reason,
+                                via=str(data.get("via") or data.get("by") or ("committee" if proposal else "")),
+                                proposal_id=proposal.pk if proposal else None, diff=diff))
+    return rows
+
+
+def call_suggestions(*, status: str = CallSuggestion.Status.PENDING) -> QuerySet[CallSuggestion]:
+    qs = CallSuggestion.objects.select_related("suggested_by", "decided_by", "case")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("created_at", "pk") if status == CallSuggestion.Status.PENDING else qs
+
+
+def can_moderate_reflections(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active
+                and (user.has_perm(MAINTAIN_CASES) or user.has_perm(roles.MANAGE_TRAINING)))
+
+
+def can_write_commentary(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active
+                and (user.has_perm(roles.MANAGE_TRAINING) or user.has_perm(roles.REVIEW)))
+
+
+def visible_reflections(case: Case, user) -> list[CaseReflection]:
+    """The reflections on ``case`` that ``user`` sees: the approved ones, their own whatever
+    its status, and every one for a moderator (with its status)."""
+    qs = case.reflections.select_related("employee")
+    if not can_moderate_reflections(user):
+        qs = qs.filter(Q(status=CaseReflection.Status.APPROVED) | Q(employee=user))
+    return list(qs)
+
+
+def pending_reflections() -> QuerySet[CaseReflection]:
+    return (CaseReflection.objects.filter(status=CaseReflection.Status.PENDING)
+            .select_related("employee", "case").order_by("created_at", "pk"))
+
+
+def case_commentary(case: Case) -> CaseCommentary | None:
+    return CaseCommentary.objects.filter(case=case).select_related("author").first()
+
+
+def commentary_history(commentary: CaseCommentary | None) -> list:
+    if commentary is None:
+        return []
+    return list(commentary.history.select_related("history_user").order_by("-history_date", "-history_id"))

@@ -3,7 +3,14 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casebase.models import Case, CaseCategory, CaseRating
+from casebase.models import (
+    CallSuggestion,
+    Case,
+    CaseCategory,
+    CaseCommentary,
+    CaseRating,
+    CaseReflection,
+)
 from casebase.tree import TreeError, validate_tree
 
 MSG_LEVEL_NUMBER = gettext_noop("Give a level number.")
@@ -50,11 +57,31 @@ class CaseDetailSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")
     tree = serializers.SerializerMethodField()
     audio_url = serializers.SerializerMethodField()
+    reflections = serializers.SerializerMethodField(help_text="Voice cases: employees' reflections the caller sees.")
+    commentary = serializers.SerializerMethodField(help_text="Voice cases: the trainer's current commentary.")
 
     class Meta:
         model = Case
         fields = ["id", "kind", "title", "category", "level", "version", "background", "tree", "audio_url",
-                  "duration_seconds", "premise", "emotion_grade", "transcript"]
+                  "duration_seconds", "premise", "emotion_grade", "transcript", "reflections", "commentary"]
+
+    @extend_schema_field({"type": "array", "items": {"type": "object"}, "nullable": True})
+    def get_reflections(self, case) -> list | None:
+        from casebase.selectors import visible_reflections
+
+        request = self.context.get("request")
+        if case.is_text or request is None:
+            return None
+        return ReflectionSerializer(visible_reflections(case, request.user), many=True).data
+
+    @extend_schema_field({"type": "object", "nullable": True})
+    def get_commentary(self, case) -> dict | None:
+        from casebase.selectors import case_commentary
+
+        if case.is_text:
+            return None
+        commentary = case_commentary(case)
+        return CommentarySerializer(commentary).data if commentary else None
 
     def get_tree(self, case) -> dict | None:
         from casebase.selectors import case_tree_with_ids
@@ -203,3 +230,158 @@ class LibraryHealthSerializer(serializers.Serializer):
     levels = LevelHealthSerializer(many=True)
     no_question_total = serializers.IntegerField()
     no_question_cases = NoQuestionCaseSerializer(many=True)
+
+
+# --- the catalogue and direct maintenance ---------------------------------------------------
+
+class CatalogueListInput(serializers.Serializer):
+    level = serializers.IntegerField(required=False, min_value=1, max_value=5)
+    category = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    split = serializers.ChoiceField(choices=Case.Split.choices, required=False)
+    kind = serializers.CharField(required=False, allow_blank=True, default="", help_text="text or voice")
+    status = serializers.CharField(required=False, default=Case.Status.ACTIVE, help_text="active (default) or history")
+    q = serializers.CharField(required=False, max_length=100, allow_blank=True)
+
+    def validate_kind(self, value: str) -> str:
+        if value and value not in Case.Kind.values:
+            raise serializers.ValidationError(_("Choose text or voice."))
+        return value
+
+    def validate_status(self, value: str) -> str:
+        if value not in Case.Status.values:
+            raise serializers.ValidationError(_("Choose active or history."))
+        return value
+
+    def validate_category(self, value: int) -> CaseCategory:
+        category = CaseCategory.objects.filter(pk=value).first()
+        if category is None:
+            raise serializers.ValidationError(_(MSG_UNKNOWN_CATEGORY))
+        return category
+
+
+class CatalogueCaseSerializer(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.name")
+    kind = serializers.CharField(read_only=True, help_text="text or voice")
+    status = serializers.CharField(read_only=True, help_text="active or history")
+
+    class Meta:
+        model = Case
+        fields = ["id", "kind", "title", "category", "level", "split", "status", "version", "created_at",
+                  "revised_at", "retired_at"]
+
+
+class CaseVersionSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    version = serializers.IntegerField(allow_null=True)
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor.staff_id", allow_null=True, default=None)
+    reason = serializers.CharField()
+    via = serializers.CharField()
+    proposal_id = serializers.IntegerField(allow_null=True)
+    diff = serializers.ListField(child=serializers.ListField(child=serializers.CharField()), allow_null=True)
+
+
+class CatalogueDetailSerializer(CaseDetailSerializer):
+    status = serializers.CharField(read_only=True, help_text="active or history")
+    versions = serializers.SerializerMethodField()
+
+    class Meta(CaseDetailSerializer.Meta):
+        fields = [*CaseDetailSerializer.Meta.fields, "split", "status", "author", "versions"]
+
+    @extend_schema_field(CaseVersionSerializer(many=True))
+    def get_versions(self, case) -> list:
+        from casebase.selectors import case_versions
+
+        return CaseVersionSerializer(case_versions(case), many=True).data
+
+
+
+class MaintainTextInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    category_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
+    level = serializers.IntegerField(min_value=1, max_value=5)
+    split = serializers.ChoiceField(choices=Case.Split.choices)
+    background = serializers.CharField(allow_blank=True, default="")
+    tree = TreeField()
+    reason = serializers.CharField(max_length=500)
+
+
+class MaintainVoiceInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    category_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
+    level = serializers.IntegerField(min_value=1, max_value=5)
+    split = serializers.ChoiceField(choices=Case.Split.choices)
+    background = serializers.CharField(allow_blank=True, default="")
+    audio = serializers.FileField()
+    premise = serializers.ChoiceField(choices=Case.Premise.choices)
+    emotion_grade = serializers.IntegerField(min_value=1, max_value=5)
+    transcript = serializers.CharField(allow_blank=True, default="")
+    reason = serializers.CharField(max_length=500)
+
+
+class MaintainRevisionInput(serializers.Serializer):
+    """A direct revision: a text case's ``tree``, or a voice case's fields (and optionally a
+    new ``audio`` upload, multipart)."""
+
+    base_version = serializers.IntegerField(min_value=1)
+    title = serializers.CharField(max_length=200)
+    category_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
+    level = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    split = serializers.ChoiceField(choices=Case.Split.choices, required=False)
+    background = serializers.CharField(allow_blank=True, default="")
+    tree = TreeField(required=False, allow_null=True, default=None)
+    audio = serializers.FileField(required=False, allow_null=True, default=None)
+    premise = serializers.CharField(required=False, allow_blank=True, default="")
+    emotion_grade = serializers.IntegerField(required=False, allow_null=True, default=None)
+    transcript = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=500)
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class CallSuggestionInput(serializers.Serializer):
+    call_ref = serializers.CharField(max_length=100)
+    reason = serializers.CharField(max_length=2000)
+
+
+class CallSuggestionSerializer(serializers.ModelSerializer):
+    suggested_by = serializers.CharField(source="suggested_by.staff_id")
+    status = serializers.CharField(read_only=True, help_text="pending, accepted or declined")
+
+    class Meta:
+        model = CallSuggestion
+        fields = ["id", "call_ref", "reason", "suggested_by", "status", "created_at", "decided_at", "decision_note",
+                  "case"]
+
+
+class CallDecisionInput(serializers.Serializer):
+    accept = serializers.BooleanField()
+    note = serializers.CharField(max_length=300, allow_blank=True, default="")
+    case_id = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False, allow_null=True, default=None)
+
+
+class TextInput(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class ModerationInput(serializers.Serializer):
+    approve = serializers.BooleanField()
+
+
+class ReflectionSerializer(serializers.ModelSerializer):
+    employee = serializers.CharField(source="employee.name")
+    status = serializers.CharField(read_only=True, help_text="pending, approved or hidden")
+
+    class Meta:
+        model = CaseReflection
+        fields = ["id", "case", "employee", "text", "status", "created_at"]
+
+
+class CommentarySerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.name")
+
+    class Meta:
+        model = CaseCommentary
+        fields = ["case", "text", "author", "updated_at"]

@@ -1,6 +1,8 @@
 """Writes of the case libraries. Cases enter and change through the review engine (kinds
-"case_new" and "case_revision", appliers below); every important change writes a CaseEvent
-through case_event_record."""
+"case_new" and "case_revision", appliers below) or directly by case maintainers
+(case_maintain_create / _revise / _retire, also used by the admin); both write a case's
+content through _write_content, and every important change writes a CaseEvent through
+case_event_record."""
 
 import io
 import logging
@@ -24,14 +26,18 @@ from django.utils.translation import gettext_noop
 
 from casebase.audio import measured_seconds
 from casebase.models import (
+    MAINTAIN_CASES,
     RECORDINGS_DIR,
+    CallSuggestion,
     Case,
     CaseCategory,
+    CaseCommentary,
     CaseEvent,
     CaseExposure,
     CaseLibrarySettings,
     CaseNode,
     CaseRating,
+    CaseReflection,
     CaseStudy,
     LevelCap,
     RetirementCandidate,
@@ -41,8 +47,11 @@ from casebase.selectors import (
     KIND_NEW,
     KIND_QUALITY,
     KIND_REVISION,
+    can_moderate_reflections,
+    can_write_commentary,
     case_contributors,
     case_tree,
+    catalogue_cases,
     study_cases,
 )
 from casebase.tree import TreeError, tree_to_text, validate_tree
@@ -89,6 +98,26 @@ MSG_QUALITY_OPEN = gettext_noop("This case already has an open quality-case appl
 MSG_QUALITY_PASSED = gettext_noop(
     "This case already passed a quality-case review; it may apply again after a later accepted revision.")
 MSG_QUALITY_STATEMENT = gettext_noop("Say why the case is a quality case.")
+MSG_RECORDING_MAINTAINERS = gettext_noop(
+    "Only case maintainers upload recordings: voice cases are picked by the centre from real calls. Suggest the "
+    "call by its reference instead.")
+MSG_NOT_MAINTAINER = gettext_noop("Only case maintainers may create, revise or retire cases directly.")
+MSG_REASON_REQUIRED = gettext_noop("Give a reason for the change.")
+MSG_NOTHING_CHANGED = gettext_noop("The change changes nothing.")
+MSG_ALREADY_RETIRED = gettext_noop("This case is already in the history library.")
+MSG_CALL_REF = gettext_noop("Give the call's reference in the call-recording system (letters, digits, - _ / . :).")
+MSG_CALL_REF_PHONE = gettext_noop("That looks like a phone number; give the call's reference, never a customer's number.")
+MSG_CALL_PENDING = gettext_noop("This call was already suggested and waits for a decision.")
+MSG_CALL_TOO_MANY = gettext_noop("You already have %(n)s suggested calls waiting for a decision; wait until they are decided.")
+MSG_CALL_DECIDED = gettext_noop("This suggestion has already been decided.")
+MSG_CALL_CASE_NOT_VOICE = gettext_noop("Link a voice case.")
+MSG_REFLECTION_NOT_VOICE = gettext_noop("Reflections are written on voice cases.")
+MSG_REFLECTION_NOT_STUDIED = gettext_noop("Mark the case studied before writing your reflection on it.")
+MSG_REFLECTION_TWICE = gettext_noop("You already wrote your reflection on this case.")
+MSG_REFLECTION_EMPTY = gettext_noop("Write your reflection.")
+MSG_NOT_MODERATOR = gettext_noop("Only case maintainers and training managers moderate reflections.")
+MSG_NOT_COMMENTATOR = gettext_noop("Only training managers and review experts write the trainer's commentary.")
+MSG_COMMENTARY_EMPTY = gettext_noop("Write the commentary.")
 MSG_QUALITY_JUDGED = gettext_noop(
     "The committee already judged this version of the case in a quality-case review; it may apply again after a "
     "later accepted revision.")
@@ -284,6 +313,13 @@ def participants_resolve(*, proposer, staff_ids: list[str] | None) -> list[int]:
     return [found[staff_id] for staff_id in wanted]
 
 
+def _require_uploader(user) -> None:
+    """Recordings are uploaded only by case maintainers (the centre picks voice cases from real
+    calls); everyone else suggests a call by its reference (call_suggest)."""
+    if not user.has_perm(MAINTAIN_CASES):
+        raise CasePermissionDenied(_(MSG_RECORDING_MAINTAINERS), code="recording_maintainers_only")
+
+
 def _participants(pks: list[int]) -> list:
     """The named participants of a case proposal: co-authors, recused from voting on it."""
     return list(get_user_model().objects.filter(pk__in=pks))
@@ -320,6 +356,7 @@ def case_new_propose(
     if kind == Case.Kind.TEXT:
         payload["tree"] = _valid_tree(tree)
     elif kind == Case.Kind.VOICE:
+        _require_uploader(proposer)
         payload.update(_voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript))
         if audio is None:
             raise CaseError(_("Upload the recording."), field="audio")
@@ -379,6 +416,7 @@ def case_revision_propose(
     else:
         payload.update(_voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript))
         if audio is not None:
+            _require_uploader(proposer)
             info = audio_validate(audio)
             payload["audio"], payload["duration_seconds"] = _store_upload(audio, info), info.duration_seconds
         else:
@@ -421,14 +459,15 @@ def apply_new_case(proposal: Proposal) -> int:
     return case.version
 
 
-def apply_revision(proposal: Proposal) -> int:
-    """Write an approved revision into its case; returns the new version. Raises
-    StaleBaseVersion when the case moved on since the proposal was written."""
-    case = Case.objects.select_for_update().get(pk=proposal.target_id)
-    if case.version != proposal.base_version:
-        raise StaleBaseVersion()
-    data = proposal.payload
+def _write_content(case: Case, data: dict, *, actor, reason: str) -> None:
+    """Write a new version of ``case`` (locked by the caller) from ``data`` in proposal-payload
+    form (a validated tree, or the voice fields and recording): THE writer of a case's content,
+    for committee-applied revisions and direct changes by maintainers and admins alike.
+    Raises the version, resets the constant time and leaves a history record with
+    ``actor`` and ``reason``."""
     case.title, case.category_id, case.background = data["title"], data["category_id"], data.get("background", "")
+    if "level" in data:
+        case.level, case.split = data["level"], data["split"]
     if case.is_text:
         _write_tree(case, data["tree"])
     else:
@@ -436,9 +475,18 @@ def apply_revision(proposal: Proposal) -> int:
         case.transcript, case.audio.name, case.duration_seconds = data["transcript"], data["audio"], data["duration_seconds"]
     case.version += 1
     case.revised_at = timezone.now()
-    case._history_user = proposal.proposer
-    case._change_reason = f"proposal #{proposal.pk}"
+    case._history_user = actor
+    case._change_reason = reason[:100]
     case.save()
+
+
+def apply_revision(proposal: Proposal) -> int:
+    """Write an approved revision into its case; returns the new version. Raises
+    StaleBaseVersion when the case moved on since the proposal was written."""
+    case = Case.objects.select_for_update().get(pk=proposal.target_id)
+    if case.version != proposal.base_version:
+        raise StaleBaseVersion()
+    _write_content(case, proposal.payload, actor=proposal.proposer, reason=f"proposal #{proposal.pk}")
     case_event_record(kind=CaseEvent.Kind.REVISED, case=case, actor=proposal.proposer,
                       data={"proposal": proposal.pk, "version": case.version})
     return case.version
@@ -541,22 +589,282 @@ def case_create(
     return case
 
 
+# --- direct maintenance by business managers (DOMAIN.md §4) ------------------------------
+
+def _require_maintainer(user) -> None:
+    if not (user and user.is_authenticated and user.is_active and user.has_perm(MAINTAIN_CASES)):
+        raise CasePermissionDenied(_(MSG_NOT_MAINTAINER))
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseError(_(MSG_REASON_REQUIRED), field="reason")
+    return reason
+
+
+def _grade(level, split) -> tuple[int, str]:
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        level = 0
+    if not 1 <= level <= 5:
+        raise CaseError(_("Choose a level from 1 to 5."), field="level")
+    if split not in Case.Split.values:
+        raise CaseError(_("Choose the training or the test set."), field="split")
+    return level, split
+
+
+def _stale_open_proposals(case: Case, *, current_version: int) -> int:
+    """Mark every open proposal on ``case`` stale (and notify their proposers), exactly as the
+    review engine does for the siblings of an applied proposal: they were written on a
+    version a direct change has just replaced, or the case is retired. The case row is
+    locked already (target before proposals). Returns how many."""
+    from review.services import target_proposals_outdate
+
+    return len(target_proposals_outdate(target=case, current_version=current_version, keep_current=False))
+
+
+def _maintained_case(user, case_id: int, scope) -> Case:
+    """The case ``case_id`` locked for a direct change: within ``scope`` (default the
+    catalogue the user may read; Case.DoesNotExist otherwise, a 404)."""
+    (scope if scope is not None else catalogue_cases(user)).values("pk").get(pk=case_id)
+    return Case.objects.select_for_update().get(pk=case_id)
+
+
 @transaction.atomic
-def case_tree_set(*, case: Case, tree: dict, actor, new_case: bool = False) -> Case:
-    """Replace a text case's tree outside the committee (admin corrections): validated,
-    version raised (not for a case just created), an event recorded. Does not reset the
-    constant time."""
-    valid = _valid_tree(tree)
-    if valid == case_tree(case):
-        return case
-    _write_tree(case, valid)
-    if new_case:
-        return case
-    Case.objects.filter(pk=case.pk).update(version=F("version") + 1)
-    case.refresh_from_db(fields=["version"])
-    case_event_record(kind=CaseEvent.Kind.REVISED, case=case, actor=actor,
-                      data={"via": "admin", "version": case.version})
+def case_maintain_create(
+    *, user, kind: str, title: str, category_id: int, level: int, split: str, reason: str, background: str = "",
+    tree: dict | None = None, audio=None, premise: str = "", emotion_grade: int | None = None,
+    transcript: str = "", via: str = "maintainer",
+) -> Case:
+    """A maintainer enters a case directly (no committee): version 1 with ``user`` as author
+    and ``reason`` in its history. Raises CasePermissionDenied / CaseError /
+    CaseTreeInvalid / AudioInvalid."""
+    _require_maintainer(user)
+    title = (title or "").strip()
+    if not title:
+        raise CaseError(_("The title is required."), field="title")
+    category = _category(category_id)
+    level, split = _grade(level, split)
+    reason = _reason(reason)
+    fields: dict[str, Any] = {}
+    if kind == Case.Kind.TEXT:
+        fields["tree"] = _valid_tree(tree)
+    elif kind == Case.Kind.VOICE:
+        fields.update(_voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript))
+        if audio is None:
+            raise CaseError(_("Upload the recording."), field="audio")
+        if isinstance(audio, str):  # a stored name (admin)
+            fields["audio_name"] = audio
+        else:
+            info = audio_validate(audio)
+            fields["audio_name"], fields["duration_seconds"] = _store_upload(audio, info), info.duration_seconds
+    else:
+        raise CaseError(_("Choose a text or a voice case."), field="kind")
+    return case_create(kind=kind, title=title, category=category, level=level, split=split,
+                       background=background or "", author=user, reason=reason,
+                       event_data={"via": via, "reason": reason, "version": 1}, **fields)
+
+
+@retry_on_deadlock
+@transaction.atomic
+def case_maintain_revise(
+    *, user, case_id: int, base_version: int, reason: str, title: str, category_id: int,
+    level: int | None = None, split: str | None = None, background: str = "", tree: dict | None = None,
+    premise: str = "", emotion_grade: int | None = None, transcript: str = "", audio=None,
+    scope=None, via: str = "maintainer",
+) -> Case:
+    """A maintainer revises a case directly (active or in the history library): a new
+    version written by _write_content (the committee's writer) with ``reason`` and ``user``
+    in its history and a "revised" CaseEvent carrying the content before and after (the
+    history page's diff). Every open proposal on the case is marked stale, as when the
+    committee applies a revision. ``level``/``split`` regrade it (default unchanged).
+    ``scope``: the cases the caller may change (default catalogue_cases(user); the admin
+    passes all cases). Revising a TEST case shows it in full: recorded as a CaseExposure.
+    Raises CasePermissionDenied, Case.DoesNotExist, OutdatedBaseVersion, CaseError."""
+    _require_maintainer(user)
+    case = _maintained_case(user, case_id, scope)
+    if base_version != case.version:
+        raise OutdatedBaseVersion(outdated_message(case.version))
+    reason = _reason(reason)
+    title = (title or "").strip()
+    if not title:
+        raise CaseError(_("The title is required."), field="title")
+    level, split = _grade(case.level if level is None else level, split or case.split)
+    before = dict(case_payload(case), level=case.level, split=case.split)
+    after: dict[str, Any] = {"case_kind": case.kind, "title": title, "category_id": _category(category_id).pk,
+                             "background": (background or "").strip(), "level": level, "split": split}
+    if case.is_text:
+        after["tree"] = _valid_tree(tree)
+    else:
+        after.update(_voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript))
+        if audio is not None and not isinstance(audio, str):
+            info = audio_validate(audio)
+            after["audio"], after["duration_seconds"] = _store_upload(audio, info), info.duration_seconds
+        elif isinstance(audio, str) and audio:  # a stored name (admin)
+            after["audio"], after["duration_seconds"] = audio, case.duration_seconds
+        else:
+            after["audio"], after["duration_seconds"] = before["audio"], before["duration_seconds"]
+    if after == before:
+        raise CaseError(_(MSG_NOTHING_CHANGED))
+    _write_content(case, after, actor=user, reason=reason)
+    case_event_record(kind=CaseEvent.Kind.REVISED, case=case, actor=user,
+                      data={"via": via, "reason": reason, "version": case.version, "before": before, "after": after})
+    _stale_open_proposals(case, current_version=case.version)
+    if Case.Split.TEST in (before["split"], split):
+        case_exposure_record(employee=user, case=case)
     return case
+
+
+@retry_on_deadlock
+@transaction.atomic
+def case_maintain_retire(*, user, case_id: int, reason: str, scope=None, via: str = "maintainer") -> Case:
+    """A maintainer retires a case: it moves to the history library (out of study and of the
+    exam draw; its versions, events, studies and ratings are kept), with ``reason`` in its
+    history. Open proposals on it are marked stale, pending retirement candidates confirmed
+    by ``user``. Raises CasePermissionDenied, Case.DoesNotExist, CaseConflict (already
+    retired), CaseError (no reason)."""
+    _require_maintainer(user)
+    case = _maintained_case(user, case_id, scope)
+    reason = _reason(reason)
+    if case.status != Case.Status.ACTIVE:
+        raise CaseConflict(_(MSG_ALREADY_RETIRED), code="already_retired")
+    now = timezone.now()
+    case.status, case.retired_at = Case.Status.HISTORY, now
+    case._history_user = user
+    case._change_reason = reason[:100]
+    case.save(update_fields=["status", "retired_at"])
+    RetirementCandidate.objects.filter(case=case, status=RetirementCandidate.Status.PENDING).update(
+        status=RetirementCandidate.Status.CONFIRMED, decided_by=user, decided_at=now)
+    case_event_record(kind=CaseEvent.Kind.RETIRED, case=case, actor=user,
+                      data={"by": via, "reason": reason, "version": case.version})
+    _stale_open_proposals(case, current_version=case.version)
+    return case
+
+
+def case_admin_tree_set(*, case: Case, tree: dict, actor) -> Case:
+    """An admin corrected a text case's tree: a direct revision through case_maintain_revise
+    (new version, history, stale proposals); nothing happens when the tree is unchanged."""
+    if _valid_tree(tree) == case_tree(case):
+        return case
+    return case_maintain_revise(
+        user=actor, case_id=case.pk, base_version=case.version, reason=_("Corrected in admin"), title=case.title,
+        category_id=case.category_id, background=case.background, tree=tree, scope=Case.objects.all(), via="admin")
+
+
+# --- suggested calls, reflections and the trainer's commentary (voice cases) -------------
+
+CALL_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-/.:]{2,99}$")
+PHONE_RE = re.compile(r"^\+?(86)?1\d{10}$")
+
+
+@transaction.atomic
+def call_suggest(*, user, call_ref: str, reason: str) -> CallSuggestion:
+    """A CSR suggests a real call as a voice case by its reference in the call-recording
+    system (no upload). Refused: a reference that is a mobile number (a customer's), a call
+    already waiting for a decision, more than CaseLibrarySettings.max_pending_call_suggestions
+    of the employee's own waiting."""
+    from accounts import roles
+
+    if not user.has_perm(roles.STUDY) and not user.has_perm(MAINTAIN_CASES):
+        raise CasePermissionDenied()
+    call_ref = (call_ref or "").strip()
+    if PHONE_RE.match(call_ref.replace(" ", "").replace("-", "")):
+        raise CaseError(_(MSG_CALL_REF_PHONE), field="call_ref")
+    if not CALL_REF_RE.match(call_ref):
+        raise CaseError(_(MSG_CALL_REF), field="call_ref")
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseError(_("Say why this call would make a good voice case."), field="reason")
+    from accounts.services import employees_lock
+
+    employees_lock([user.pk])  # the count below stays true until this suggestion is stored
+    limit = CaseLibrarySettings.current().max_pending_call_suggestions
+    if CallSuggestion.objects.filter(suggested_by=user, status=CallSuggestion.Status.PENDING).count() >= limit:
+        raise CaseConflict(_(MSG_CALL_TOO_MANY) % {"n": limit}, code="too_many_pending")
+    try:
+        with transaction.atomic():
+            return CallSuggestion.objects.create(call_ref=call_ref, reason=reason[:2000], suggested_by=user)
+    except IntegrityError:
+        raise CaseConflict(_(MSG_CALL_PENDING), code="call_pending") from None
+
+
+@transaction.atomic
+def call_suggestion_decide(*, user, suggestion_id: int, accept: bool, note: str = "",
+                           case_id: int | None = None) -> CallSuggestion:
+    """A maintainer accepts (optionally naming the voice case made from it) or declines a
+    suggested call; decided once (CaseConflict afterwards)."""
+    _require_maintainer(user)
+    CallSuggestion.objects.values("pk").get(pk=suggestion_id)
+    if case_id and not Case.objects.filter(pk=case_id, kind=Case.Kind.VOICE).exists():
+        raise CaseError(_(MSG_CALL_CASE_NOT_VOICE), field="case_id")
+    status = CallSuggestion.Status.ACCEPTED if accept else CallSuggestion.Status.DECLINED
+    claimed = CallSuggestion.objects.filter(pk=suggestion_id, status=CallSuggestion.Status.PENDING).update(
+        status=status, decided_by=user, decided_at=timezone.now(), decision_note=(note or "").strip()[:300],
+        case_id=case_id if accept and case_id else None)
+    if not claimed:
+        raise CaseConflict(_(MSG_CALL_DECIDED), code="already_decided")
+    return CallSuggestion.objects.get(pk=suggestion_id)
+
+
+@transaction.atomic
+def reflection_add(*, employee, case_id: int, text: str) -> CaseReflection:
+    """员工体会: a CSR who marked a voice case of their study scope studied writes their
+    reflection (one per employee and case). It waits for a moderator (reflection_moderate)
+    before anyone else sees it. Case.DoesNotExist outside the study scope."""
+    case = study_cases(employee).get(pk=case_id)
+    if case.kind != Case.Kind.VOICE:
+        raise CaseError(_(MSG_REFLECTION_NOT_VOICE))
+    if not CaseStudy.objects.filter(case=case, employee=employee).exists():
+        raise CaseConflict(_(MSG_REFLECTION_NOT_STUDIED), code="not_studied")
+    text = (text or "").strip()
+    if not text:
+        raise CaseError(_(MSG_REFLECTION_EMPTY), field="text")
+    try:
+        with transaction.atomic():
+            return CaseReflection.objects.create(case=case, employee=employee, text=text[:3000])
+    except IntegrityError:
+        raise CaseConflict(_(MSG_REFLECTION_TWICE), code="already_reflected") from None
+
+
+@transaction.atomic
+def reflection_moderate(*, user, reflection_id: int, approve: bool) -> CaseReflection:
+    """A maintainer or training manager shows (approve) or hides a reflection; may be
+    changed later (an approved one hidden after a complaint)."""
+    if not can_moderate_reflections(user):
+        raise CasePermissionDenied(_(MSG_NOT_MODERATOR))
+    reflection = CaseReflection.objects.select_for_update().get(pk=reflection_id)
+    reflection.status = CaseReflection.Status.APPROVED if approve else CaseReflection.Status.HIDDEN
+    reflection.moderated_by, reflection.moderated_at = user, timezone.now()
+    reflection.save(update_fields=["status", "moderated_by", "moderated_at"])
+    return reflection
+
+
+@transaction.atomic
+def commentary_set(*, user, case_id: int, text: str) -> CaseCommentary:
+    """培训师点评: a training manager or review expert writes the current commentary of a
+    voice case they may read in full (catalogue_cases; a test case's reading is recorded as
+    an exposure). The earlier texts stay in its history."""
+    if not can_write_commentary(user):
+        raise CasePermissionDenied(_(MSG_NOT_COMMENTATOR))
+    case = catalogue_cases(user).get(pk=case_id)
+    if case.kind != Case.Kind.VOICE:
+        raise CaseError(_("The trainer's commentary belongs to voice cases."))
+    text = (text or "").strip()
+    if not text:
+        raise CaseError(_(MSG_COMMENTARY_EMPTY), field="text")
+    commentary = CaseCommentary.objects.select_for_update().filter(case=case).first()
+    if commentary is None:
+        commentary = CaseCommentary(case=case)
+    elif commentary.text == text:
+        return commentary
+    commentary.text, commentary.author, commentary.updated_at = text[:5000], user, timezone.now()
+    commentary._history_user = user
+    commentary.save()
+    if case.split == Case.Split.TEST:
+        case_exposure_record(employee=user, case=case)
+    return commentary
 
 
 # --- study, ratings, exams ------------------------------------------------------------

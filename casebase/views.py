@@ -1,4 +1,5 @@
 import mimetypes
+from functools import wraps
 from urllib.parse import quote
 
 from django.conf import settings
@@ -16,8 +17,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import roles
 from casebase import selectors, services
 from casebase.forms import (
+    CallSuggestionForm,
+    CatalogueFilterForm,
+    CommentaryForm,
+    MaintainTextForm,
+    MaintainTextRevisionForm,
+    MaintainVoiceForm,
+    MaintainVoiceRevisionForm,
     QualityCaseApplicationForm,
     RatingForm,
+    ReflectionForm,
+    RetireForm,
     StudyFilterForm,
     TextCaseForm,
     TextRevisionForm,
@@ -25,11 +35,14 @@ from casebase.forms import (
     VoiceRevisionForm,
 )
 from casebase.models import (
+    MAINTAIN_CASES,
     VIEW_HEALTH,
     VIEW_HISTORY,
+    CallSuggestion,
     Case,
     CaseLibrarySettings,
     CaseRating,
+    CaseReflection,
     CaseStudy,
     RetirementCandidate,
     recordings_storage,
@@ -49,10 +62,29 @@ def _study_case(request, pk: int) -> Case:
     return get_object_or_404(selectors.study_cases(request.user).select_related("category"), pk=pk)
 
 
+def _allowed(check):
+    """Login required; then ``check(user)`` or 403 (PermissionDenied), like
+    permission_required(raise_exception=True) for rules that are more than one permission."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+        return wrapped
+    return decorator
+
+
 @require_GET
-@permission_required(roles.STUDY, raise_exception=True)
 def library(request):
-    """Training cases of the CSR's next level (or a chosen level ≤ next), by category."""
+    """Training cases of the CSR's next level (or a chosen level ≤ next), by category. Who
+    studies no cases but may browse the whole library (operations and training managers,
+    maintainers) is taken to the catalogue."""
+    if not request.user.has_perm(roles.STUDY):
+        if selectors.can_browse_catalogue(request.user):
+            return redirect("casebase:catalogue")
+        raise PermissionDenied
     nxt = selectors.next_level(request.user)
     form = StudyFilterForm(request.GET or None)
     form.fields["level"].choices = [(n, str(n)) for n in range(1, nxt + 1)]
@@ -81,12 +113,24 @@ def case_detail(request, pk: int):
         if walk is None:
             raise Http404
     rating = CaseRating.objects.filter(case=case, employee=request.user).first()
+    studied = CaseStudy.objects.filter(case=case, employee=request.user).first()
     return render(request, "casebase/case_detail.html", {
         "case": case, "walk": walk, "quality": _quality_state(case, request.user),
-        "studied": CaseStudy.objects.filter(case=case, employee=request.user).first(),
-        "rating_form": None if rating else RatingForm(), "rating": rating,
+        "studied": studied, "rating_form": None if rating else RatingForm(), "rating": rating,
         "classicness": case.classicness(), "constant_days": case.constant_time().days,
+        **_voice_extras(case, request.user, studied=studied is not None),
     })
+
+
+def _voice_extras(case: Case, user, *, studied: bool) -> dict:
+    """Reflections (those ``user`` may see) and the trainer's commentary of a voice case; the
+    reflection form for a CSR who studied it and wrote none yet."""
+    if case.is_text:
+        return {}
+    reflections = selectors.visible_reflections(case, user)
+    mine = any(r.employee_id == user.pk for r in reflections)
+    return {"reflections": reflections, "commentary": selectors.case_commentary(case),
+            "reflection_form": ReflectionForm() if studied and not mine else None}
 
 
 def _quality_state(case: Case, user) -> dict | None:
@@ -183,6 +227,10 @@ def propose_text(request):
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.STUDY, raise_exception=True)
 def propose_voice(request):
+    """Only case maintainers upload recordings (voice cases are picked by the centre from real
+    calls); everyone else suggests a call by its reference (call_suggest)."""
+    if not request.user.has_perm(MAINTAIN_CASES):
+        raise PermissionDenied(_(services.MSG_RECORDING_MAINTAINERS))
     form = VoiceCaseForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -213,6 +261,8 @@ def revise(request, pk: int):
     else:
         initial.update({"premise": case.premise, "emotion_grade": case.emotion_grade, "transcript": case.transcript})
         form = VoiceRevisionForm(request.POST or None, request.FILES or None, initial=initial)
+        if not request.user.has_perm(MAINTAIN_CASES):  # only maintainers upload recordings
+            del form.fields["audio"]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         extra = ({"tree": data["tree"]} if case.is_text else
@@ -366,3 +416,251 @@ def proposal_recording(request, pk: int):
         raise Http404
     services.case_exposure_record(employee=request.user, proposal=proposal)
     return _serve_recording(name)
+
+
+# --- the catalogue and direct maintenance -----------------------------------------------------
+
+def _catalogue_case(request, pk: int) -> Case:
+    """A case of the user's catalogue (selectors.catalogue_cases); 404 for a test case they
+    may still be examined on, so its existence is not revealed."""
+    return get_object_or_404(selectors.catalogue_cases(request.user).select_related("category", "author"), pk=pk)
+
+
+@require_GET
+@_allowed(selectors.can_browse_catalogue)
+def catalogue(request):
+    """The whole library for maintainers and managers: active cases (or the history library)
+    by level, category, set and kind; test cases only of the levels the user may see."""
+    form = CatalogueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.catalogue_list(
+        request.user, level=filters.get("level"), category=filters.get("category"), split=filters.get("split") or "",
+        kind=filters.get("kind") or "", status=filters.get("status") or Case.Status.ACTIVE, query=filters.get("q") or "")
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    user = request.user
+    return render(request, "casebase/catalogue.html", {
+        "form": form, "page": page, "can_maintain": selectors.can_maintain(user),
+        "can_moderate": selectors.can_moderate_reflections(user),
+        "pending_calls": CallSuggestion.objects.filter(status=CallSuggestion.Status.PENDING).count()
+        if selectors.can_maintain(user) else None,
+    })
+
+
+@require_GET
+@_allowed(selectors.can_browse_catalogue)
+def catalogue_detail(request, pk: int):
+    """A case in full with its history (every version: who, when, why, and the diff). A test
+    case shown here is recorded as the viewer's exposure: never drawn into their exams."""
+    case = _catalogue_case(request, pk)
+    if case.split == Case.Split.TEST:
+        services.case_exposure_record(employee=request.user, case=case)
+    user = request.user
+    return render(request, "casebase/catalogue_detail.html", {
+        "case": case, "tree": selectors.case_tree(case) if case.is_text else None,
+        "versions": selectors.case_versions(case), "classicness": case.classicness(),
+        "constant_days": case.constant_time().days, "can_maintain": selectors.can_maintain(user),
+        "can_comment": selectors.can_write_commentary(user), "can_moderate": selectors.can_moderate_reflections(user),
+        "retire_form": RetireForm() if selectors.can_maintain(user) and case.status == Case.Status.ACTIVE else None,
+        **_voice_extras(case, user, studied=False),
+    })
+
+
+def _maintain_new(request, *, kind: str):
+    voice = kind == Case.Kind.VOICE
+    form_class = MaintainVoiceForm if voice else MaintainTextForm
+    form = form_class(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        extra = ({"audio": data["audio"], "premise": data["premise"], "emotion_grade": data["emotion_grade"],
+                  "transcript": data["transcript"]} if voice else {"tree": data["tree"]})
+        try:
+            case = services.case_maintain_create(
+                user=request.user, kind=kind, title=data["title"], category_id=data["category"].pk,
+                level=data["level"], split=data["split"], background=data["background"], reason=data["reason"],
+                **extra)
+        except AppError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The case was entered into the library (version 1)."))
+            return redirect("casebase:catalogue_detail", pk=case.pk)
+    return render(request, "casebase/maintain_form.html", {
+        "form": form, "mode": kind, "multipart": voice, "config": CaseLibrarySettings.current() if voice else None,
+    }, status=400 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(MAINTAIN_CASES, raise_exception=True)
+def maintain_new_text(request):
+    return _maintain_new(request, kind=Case.Kind.TEXT)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(MAINTAIN_CASES, raise_exception=True)
+def maintain_new_voice(request):
+    return _maintain_new(request, kind=Case.Kind.VOICE)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(MAINTAIN_CASES, raise_exception=True)
+def maintain_edit(request, pk: int):
+    """A maintainer revises a case directly: a new version with the reason in its history;
+    open proposals on it become stale (their proposers are asked to rebase)."""
+    case = _catalogue_case(request, pk)
+    if case.split == Case.Split.TEST:  # the form shows it in full
+        services.case_exposure_record(employee=request.user, case=case)
+    initial = {"base_version": case.version, "title": case.title, "category": case.category_id,
+               "background": case.background, "level": case.level, "split": case.split}
+    if case.is_text:
+        initial["tree"] = tree_to_text(selectors.case_tree(case))
+        form = MaintainTextRevisionForm(request.POST or None, initial=initial)
+    else:
+        initial.update({"premise": case.premise, "emotion_grade": case.emotion_grade, "transcript": case.transcript})
+        form = MaintainVoiceRevisionForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        extra = ({"tree": data["tree"]} if case.is_text else
+                 {"premise": data["premise"], "emotion_grade": data["emotion_grade"],
+                  "transcript": data["transcript"], "audio": data.get("audio")})
+        try:
+            case = services.case_maintain_revise(
+                user=request.user, case_id=case.pk, base_version=data["base_version"], reason=data["reason"],
+                title=data["title"], category_id=data["category"].pk, level=data["level"], split=data["split"],
+                background=data["background"], scope=selectors.catalogue_cases(request.user), **extra)
+        except AppError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The case is now version %(version)s.") % {"version": case.version})
+            return redirect("casebase:catalogue_detail", pk=case.pk)
+    return render(request, "casebase/maintain_form.html", {
+        "form": form, "mode": "revision", "case": case, "multipart": not case.is_text,
+    }, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@permission_required(MAINTAIN_CASES, raise_exception=True)
+def maintain_retire(request, pk: int):
+    case = _catalogue_case(request, pk)
+    form = RetireForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for the change."))
+        return redirect("casebase:catalogue_detail", pk=case.pk)
+    try:
+        services.case_maintain_retire(user=request.user, case_id=case.pk, reason=form.cleaned_data["reason"],
+                                      scope=selectors.catalogue_cases(request.user))
+    except AppError as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, _("The case was moved to the history library; its history is kept."))
+    return redirect("casebase:catalogue_detail", pk=case.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@_allowed(selectors.can_write_commentary)
+def commentary_edit(request, pk: int):
+    """培训师点评 of a voice case: training managers and review experts write the current
+    text; the earlier ones stay in its history (shown here)."""
+    case = get_object_or_404(selectors.catalogue_cases(request.user).filter(kind=Case.Kind.VOICE)
+                             .select_related("category"), pk=pk)
+    if case.split == Case.Split.TEST:
+        services.case_exposure_record(employee=request.user, case=case)
+    current = selectors.case_commentary(case)
+    form = CommentaryForm(request.POST or None, initial={"text": current.text if current else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.commentary_set(user=request.user, case_id=case.pk, text=form.cleaned_data["text"])
+        except AppError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The trainer's commentary was saved."))
+            return redirect("casebase:commentary_edit", pk=case.pk)
+    return render(request, "casebase/commentary_form.html", {
+        "case": case, "form": form, "current": current, "history": selectors.commentary_history(current),
+    }, status=400 if request.method == "POST" else 200)
+
+
+# --- suggested calls and reflections ----------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.STUDY, raise_exception=True)
+def call_suggest(request):
+    """A CSR suggests a real call as a voice case by its reference (maintainers upload the
+    recording if they accept it)."""
+    form = CallSuggestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.call_suggest(user=request.user, **form.cleaned_data)
+        except AppError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Thank you: the call was suggested to the case maintainers."))
+            return redirect("casebase:call_suggest")
+    mine = CallSuggestion.objects.filter(suggested_by=request.user).select_related("case")[:20]
+    return render(request, "casebase/call_suggest.html", {"form": form, "mine": mine},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_GET
+@permission_required(MAINTAIN_CASES, raise_exception=True)
+def calls(request):
+    status = request.GET.get("status", CallSuggestion.Status.PENDING)
+    if status not in CallSuggestion.Status.values:
+        status = CallSuggestion.Status.PENDING
+    page = Paginator(selectors.call_suggestions(status=status), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "casebase/calls.html", {"page": page, "status": status,
+                                                   "statuses": CallSuggestion.Status.choices})
+
+
+@require_POST
+@permission_required(MAINTAIN_CASES, raise_exception=True)
+def call_decide(request, pk: int):
+    suggestion = get_object_or_404(CallSuggestion, pk=pk)
+    raw_case = (request.POST.get("case_id") or "").strip()
+    try:
+        case_id = int(raw_case) if raw_case else None
+        services.call_suggestion_decide(user=request.user, suggestion_id=suggestion.pk,
+                                        accept=request.POST.get("accept") == "1",
+                                        note=request.POST.get("note", ""), case_id=case_id)
+    except ValueError:
+        messages.error(request, _("Link a voice case."))
+    except AppError as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, _("The suggestion was decided."))
+    return redirect("casebase:calls")
+
+
+@require_POST
+@permission_required(roles.STUDY, raise_exception=True)
+def reflection_add(request, pk: int):
+    form = ReflectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write your reflection."))
+        return redirect("casebase:case_detail", pk=pk)
+    try:
+        services.reflection_add(employee=request.user, case_id=pk, text=form.cleaned_data["text"])
+    except Case.DoesNotExist:
+        raise Http404 from None
+    except AppError as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, _("Your reflection was saved; colleagues see it once a moderator approves it."))
+    return redirect("casebase:case_detail", pk=pk)
+
+
+@require_GET
+@_allowed(selectors.can_moderate_reflections)
+def reflections(request):
+    page = Paginator(selectors.pending_reflections(), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "casebase/reflections.html", {"page": page})
+
+
+@require_POST
+@_allowed(selectors.can_moderate_reflections)
+def reflection_moderate(request, pk: int):
+    reflection = get_object_or_404(CaseReflection, pk=pk)
+    services.reflection_moderate(user=request.user, reflection_id=reflection.pk,
+                                 approve=request.POST.get("approve") == "1")
+    messages.success(request, _("The reflection was moderated."))
+    if request.POST.get("next") == "case":
+        return redirect("casebase:catalogue_detail", pk=reflection.case_id)
+    return redirect("casebase:reflections")

@@ -57,7 +57,10 @@ Every ``select_for_update`` of the project (check a new one against this list an
   by id, 4); ``committee_member_appoint`` (``_lock_open_proposals``: the pending
   applications, 3, then their proposals, 4); ``committee_application_apply`` /
   ``committee_application_closed`` (the application — the target already locked);
-  ``committee_member_remove`` (one membership).
+  ``committee_member_remove`` (one membership); ``target_proposals_outdate`` (a directly
+  edited entry or case, 3 — the caller may hold it already — then its open proposals by id,
+  4); and the search vocabulary's nightly rebuild takes a table lock on its own table only
+  (``knowledgebase.search.vocabulary_rebuild``: entries being indexed wait for its commit).
 - points: ``points_reverse`` (one entry), ``rationalisation_judge`` (one proposal),
   ``qc_group_claim`` (the topic, then its new group), ``qc_group_complete`` (one group).
 - curriculum: ``enrolment_complete`` (one enrolment); ``exam_attempt_submit`` (the attempt,

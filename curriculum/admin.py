@@ -18,6 +18,7 @@ from curriculum.models import (
     MapTopic,
     Option,
     Question,
+    StageCompletion,
     SurveyResponse,
     Topic,
 )
@@ -74,7 +75,7 @@ class CourseAdmin(admin.ModelAdmin):
 
 @admin.register(CourseRun)
 class CourseRunAdmin(admin.ModelAdmin):
-    list_display = ("course", "name", "starts_on", "ends_on")
+    list_display = ("course", "name", "starts_on", "ends_on", "exam_opens_after_days")
     list_filter = ("starts_on",)
     search_fields = ("course__code", "course__title", "name")
     autocomplete_fields = ("course",)
@@ -121,7 +122,8 @@ class MapStageAdmin(admin.ModelAdmin):
 class MapCourseInline(admin.TabularInline):
     model = MapCourse
     extra = 0
-    fields = ("order", "course")
+    fields = ("order", "course", "added_at")
+    readonly_fields = ("added_at",)
     autocomplete_fields = ("course",)
 
 
@@ -203,4 +205,20 @@ class CurriculumEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StageCompletion)
+class StageCompletionAdmin(admin.ModelAdmin):
+    """Read-only: written by curriculum.services when an employee finishes a stage."""
+
+    list_display = ("completed_at", "employee", "stage")
+    list_filter = ("stage__learning_map", "stage__level")
+    search_fields = ("employee__staff_id", "employee__name")
+    list_select_related = ("employee", "stage__learning_map")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -72,13 +72,18 @@ class MyMapView(APIView):
         return Response(MapProgressSerializer(progress).data)
 
 
-class MyTrajectoryView(APIView):
-    permission_classes = [CAN_STUDY]
+class MyTrajectoryView(generics.ListAPIView):
+    """The logged-in employee's learning trajectory, newest first, paginated (?page=):
+    courses, exams, surveys, stages, ratings, plan items, case study, promotion exams,
+    re-tests, query-time tests, level changes and points."""
 
-    @extend_schema(responses=TrajectoryEntrySerializer(many=True))
-    def get(self, request):
-        entries = selectors.trajectory_entries(employee=request.user)
-        return Response(TrajectoryEntrySerializer(entries, many=True).data)
+    permission_classes = [CAN_STUDY]
+    serializer_class = TrajectoryEntrySerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        # A lazy sequence (count + slices), not a QuerySet: the pagination reads one page.
+        return selectors.trajectory(employee=self.request.user)
 
 
 class EnrolmentCreateView(APIView):

@@ -203,6 +203,15 @@ def _complete(employee, course, *, days_ago: int, now):
     return enrolment
 
 
+def _attend_past_run(employee, course, today):
+    """Put the employee's enrolment on a run that has already ended: reaction surveys open
+    only when the run ends."""
+    run, _ = CourseRun.objects.get_or_create(
+        course=course, name="往期班", defaults={"starts_on": today - timedelta(days=100),
+                                               "ends_on": today - timedelta(days=70)})
+    Enrolment.objects.filter(employee=employee, course=course).update(run=run)
+
+
 def _exam(employee, course, *, right: int, seed: int):
     attempt = services.exam_attempt_start(employee=employee, course=course, rng=random.Random(seed))
     answers = {}
@@ -229,10 +238,44 @@ def _rate(leader, employee, today, plan) -> int:
     return len(model)
 
 
+ADDED_COURSE = ("C106", "5G 新业务速览", "5G services at a glance")
+
+
+def _switch_on_incentives() -> None:
+    """Training incentives (seeded switched off): the demo shows them at their small defaults
+    (priority course 5, finished stage 20 points, each paid once)."""
+    from points.models import PointRule
+
+    PointRule.objects.filter(code__in=[PointRule.PRIORITY_COURSE_COMPLETED, PointRule.MAP_STAGE_COMPLETED]).update(
+        active=True)
+
+
+def _show_ladder_rules(courses, today, now) -> None:
+    """A learning exam held two weeks after the run (C202's winter run), and a priority course
+    a training manager added to 初级 after HB0002–HB0004 had finished it: it shows as new for
+    them, 中级 stays open, and completing it pays the priority-course incentive once."""
+    CourseRun.objects.get_or_create(
+        course=courses["C202"], name="2026年冬季班",
+        defaults={"starts_on": today - timedelta(days=5), "ends_on": today + timedelta(days=10),
+                  "exam_opens_after_days": 14})
+    code, title, title_en = ADDED_COURSE
+    course, _ = Course.objects.get_or_create(
+        code=code, defaults={"title": title, "title_en": title_en, "is_priority": True,
+                             "description": "新上线的 5G 套餐与权益,培训经理在员工完成初级后补充进初级阶段。"})
+    learning_map = LearningMap.objects.filter(position_family__code=FAMILY).first()
+    if learning_map is None:
+        return
+    map_topic = MapTopic.objects.filter(stage__learning_map=learning_map, stage__level=StageLevel.JUNIOR,
+                                        topic__name=TOPICS["t-business"][0]).first()
+    if map_topic is not None:
+        MapCourse.objects.get_or_create(map_topic=map_topic, course=course, defaults={"order": 9})
+
+
 def load(*, stdout) -> None:
     now = timezone.now()
     today = timezone.localdate()
     courses = _load_catalogue(today)
+    _switch_on_incentives()
     staff = {u.staff_id: u for u in User.objects.filter(staff_id__in=["HB0001", "HB0002", "HB0003", "HB0004", "HB9301"])}
     leader = staff.get("HB9301")
     written = 0
@@ -278,8 +321,10 @@ def load(*, stdout) -> None:
         (hb4, "C101", (4, 3, 4), "内容偏基础。"),
     ]:
         if employee and not SurveyResponse.objects.filter(employee=employee, course=courses[code]).exists():
+            _attend_past_run(employee, courses[code], today)
             services.survey_response_create(employee=employee, course=courses[code], content_score=scores[0],
                                             format_score=scores[1], usefulness_score=scores[2], comment=comment)
+    _show_ladder_rules(courses, today, now)
     ratings = 0
     if leader is not None and leader.team_id:
         for employee, plan in [(hb1, [(2, None), (3, None)]), (hb2, [(2, 3), (3, 4), (2, 2)]),

@@ -5,6 +5,7 @@ improvement plans and the curriculum event log.
 Business rules that change state live in curriculum/services.py; reads in selectors.py.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+MAX_EXAM_DELAY_DAYS = 365
 
 
 class CallStep(models.Model):
@@ -150,15 +152,38 @@ class CourseRun(models.Model):
     name = models.CharField(_("name"), max_length=100, blank=True)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
+    exam_opens_after_days = models.PositiveSmallIntegerField(
+        _("exam opens (days after the run ends)"), null=True, blank=True,
+        validators=[MaxValueValidator(MAX_EXAM_DELAY_DAYS)],
+        help_text=_("Empty: the learning exam is open during the whole run. 0: it opens on the run's last day; "
+                    "N: N days after the last day (an exam some time after the course). At most 365."),
+    )
 
     class Meta:
         verbose_name = _("course run")
         verbose_name_plural = _("course runs")
         ordering = ["course", "-starts_on"]
-        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="course_run_dates_ordered")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="course_run_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(exam_opens_after_days__isnull=True) | Q(exam_opens_after_days__lte=MAX_EXAM_DELAY_DAYS),
+                name="course_run_exam_delay_at_most_a_year"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.course.title} · {self.starts_on:%Y-%m-%d}"
+
+    def survey_opens_on(self):
+        """The first day the reaction survey may be answered: the run's last day (the
+        course has been delivered), never before."""
+        return self.ends_on
+
+    def exam_opens_on(self):
+        """The first day the learning exam may be started: None when it is open during the
+        whole run (no delay set), else the last day + exam_opens_after_days."""
+        if self.exam_opens_after_days is None:
+            return None
+        return self.ends_on + dt.timedelta(days=self.exam_opens_after_days)
 
 
 class LearningMap(models.Model):
@@ -226,6 +251,11 @@ class MapCourse(models.Model):
     map_topic = models.ForeignKey(MapTopic, on_delete=models.CASCADE, related_name="map_courses", verbose_name=_("stage topic"))
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="map_placements", verbose_name=_("course"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    added_at = models.DateTimeField(
+        _("added at"), default=timezone.now, editable=False,
+        help_text=_("When the course was placed on the stage: employees who had finished the stage before "
+                    "see it as new; their stage stays finished."),
+    )
 
     class Meta:
         verbose_name = _("stage course")
@@ -235,6 +265,27 @@ class MapCourse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.map_topic} · {self.course.title}"
+
+
+class StageCompletion(models.Model):
+    """An employee finished a stage of their learning map (学习晋级 record). Written once by
+    curriculum.services when the stage's last course is completed; a course added to the
+    stage later never takes it back (the stage stays finished, the course shows as new)."""
+
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stage_completions", verbose_name=_("employee")
+    )
+    stage = models.ForeignKey(MapStage, on_delete=models.CASCADE, related_name="completions", verbose_name=_("stage"))
+    completed_at = models.DateTimeField(_("completed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("stage completion")
+        verbose_name_plural = _("stage completions")
+        ordering = ["-completed_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["employee", "stage"], name="stage_completion_once_per_employee")]
+
+    def __str__(self) -> str:
+        return f"{self.employee} · {self.stage}"
 
 
 class Enrolment(models.Model):

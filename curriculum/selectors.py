@@ -4,11 +4,15 @@ trajectory timeline, evaluation summaries, and the behaviour gap analysis."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import heapq
+import io
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +30,7 @@ from curriculum.models import (
     MapCourse,
     MapStage,
     MapTopic,
+    StageCompletion,
     SurveyResponse,
 )
 
@@ -62,6 +67,9 @@ DONE = "done"
 IN_PROGRESS = "in_progress"
 NOT_STARTED = "not_started"
 LOCKED = "locked"
+# A course placed on a stage after the employee had finished that stage: open to take, but
+# it does not take the finished stage back (StageCompletion).
+NEW = "new"
 
 
 @dataclass
@@ -86,10 +94,17 @@ class StageProgress:
     total_count: int
     topics: list[TopicProgress] = field(default_factory=list)
     locked_reason: str = ""
+    finished_at: dt.datetime | None = None
 
     @property
     def is_complete(self) -> bool:
-        return self.done_count == self.total_count
+        """True when every course of the stage is done, or the stage was recorded as
+        finished (a course added afterwards does not undo it)."""
+        return self.finished_at is not None or self.done_count == self.total_count
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for t in self.topics for c in t.courses if c.state == NEW)
 
 
 @dataclass
@@ -140,15 +155,20 @@ def map_progress(*, employee, learning_map: LearningMap) -> MapProgress:
     """Progress of ``employee`` on ``learning_map`` (prefetched by learning_map_for_family).
 
     A course is done when its enrolment is completed, in progress when enrolled; a stage is
-    locked while any earlier stage still has a course not done (学习晋级: the previous
-    stage's training record must be complete). A stage without courses counts as done.
+    locked while any earlier stage is not complete (学习晋级: the previous stage's training
+    record must be complete). A stage without courses counts as done. A stage the employee
+    finished (StageCompletion) stays complete when a training manager adds a course to it
+    later: that course is NEW (open, not required for the next stage). Two queries.
     """
     enrolments = {e.course_id: e for e in Enrolment.objects.filter(employee=employee)}
+    finished = dict(StageCompletion.objects.filter(employee=employee, stage__learning_map=learning_map)
+                    .values_list("stage_id", "completed_at"))
     stages: list[StageProgress] = []
     blocker: StageProgress | None = None
     for stage in learning_map.stages.all():
         topics = []
         stage_course_ids: dict[int, str] = {}
+        finished_at = finished.get(stage.pk)
         for map_topic in stage.map_topics.all():
             course_rows = []
             for map_course in map_topic.map_courses.all():
@@ -157,15 +177,19 @@ def map_progress(*, employee, learning_map: LearningMap) -> MapProgress:
                     state = DONE
                 elif enrolment:
                     state = IN_PROGRESS
+                elif finished_at is not None:
+                    state = NEW
                 else:
                     state = NOT_STARTED
                 stage_course_ids[map_course.course_id] = state
                 course_rows.append(CourseProgress(course=map_course.course, state=state, enrolment=enrolment))
-            topics.append(TopicProgress(map_topic=map_topic, state=_combine([c.state for c in course_rows]),
+            topic_state = DONE if finished_at is not None else _combine([c.state for c in course_rows])
+            topics.append(TopicProgress(map_topic=map_topic, state=topic_state,
                                         courses=course_rows))
         done = sum(1 for s in stage_course_ids.values() if s == DONE)
-        progress = StageProgress(stage=stage, state=_combine(list(stage_course_ids.values())),
-                                 done_count=done, total_count=len(stage_course_ids), topics=topics)
+        state = DONE if finished_at is not None else _combine(list(stage_course_ids.values()))
+        progress = StageProgress(stage=stage, state=state, done_count=done, total_count=len(stage_course_ids),
+                                 topics=topics, finished_at=finished_at)
         if blocker is not None:
             progress.locked_reason = _(
                 "Complete stage %(stage)s first: %(done)s of %(total)s courses done."
@@ -197,6 +221,31 @@ def stage_lock_reason(*, employee, course: Course) -> str | None:
     for stage in map_progress(employee=employee, learning_map=learning_map).stages:
         if any(c.course.pk == course.pk for t in stage.topics for c in t.courses):
             return stage.locked_reason or None
+    return None
+
+
+def survey_closed_reason(enrolment: Enrolment, *, today: dt.date | None = None) -> str | None:
+    """Why the reaction survey of ``enrolment`` cannot be answered yet, or None when it can.
+    It opens when the course has been delivered: on the last day of the enrolment's run, or
+    — self-paced, without a run — once the enrolment is completed."""
+    today = today or timezone.localdate()
+    if enrolment.run is not None:
+        opens = enrolment.run.survey_opens_on()
+        if today < opens:
+            return _("The survey opens when the course run ends, on %(date)s.") % {"date": opens.isoformat()}
+        return None
+    if not enrolment.is_completed:
+        return _("The survey opens when you have completed the course.")
+    return None
+
+
+def exam_closed_reason(enrolment: Enrolment, *, today: dt.date | None = None) -> str | None:
+    """Why the learning exam of ``enrolment`` cannot be started yet, or None when it can: a
+    run with a delay (exam_opens_after_days) opens it that many days after its last day."""
+    today = today or timezone.localdate()
+    opens = enrolment.run.exam_opens_on() if enrolment.run is not None else None
+    if opens is not None and today < opens:
+        return _("The exam of this course opens on %(date)s.") % {"date": opens.isoformat()}
     return None
 
 
@@ -237,6 +286,14 @@ def visible_employees(viewer, *, query: str = ""):
 
 
 # --- trajectory ---------------------------------------------------------------------------
+#
+# The learning trajectory (学习轨迹档案) joins every source of an employee's learning and
+# ladder history: courses (enrolled, completed, exams, surveys), stage completions,
+# behaviour ratings, improvement-plan items, case study, promotion exams, re-tests,
+# query-time tests, level changes and points. Each source is ONE query of plain values
+# ordered newest first; a page reads at most ``stop`` rows of each source and merges them in
+# Python (heapq.merge), the count is one UNION ALL query. Query count per page: one per
+# source plus the count, whatever the history's length.
 
 
 @dataclass(frozen=True)
@@ -256,48 +313,311 @@ def _as_datetime(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
 
 
+@dataclass(frozen=True)
+class TrajectorySource:
+    """One kind of history: ``rows(employee)`` is a values_list queryset whose first value is
+    the moment (a datetime, or a date for ratings), ordered newest first; ``entry`` turns
+    one row into a TrajectoryEntry."""
+
+    name: str
+    rows: Callable[[object], QuerySet]
+    entry: Callable[[tuple], TrajectoryEntry]
+
+
+def _choices(model_choices) -> dict:
+    return {value: str(label) for value, label in model_choices}
+
+
+def _enrolled_rows(employee):
+    return (Enrolment.objects.filter(employee=employee).order_by("-enrolled_at", "-pk")
+            .values_list("enrolled_at", "course__title", "course__code", "run__name", "run__starts_on"))
+
+
+def _enrolled_entry(row):
+    at, title, code, run_name, run_start = row
+    run = f" · {run_name or run_start}" if (run_name or run_start) else ""
+    return TrajectoryEntry(at, _("Enrolled"), title, "", f"{code}{run}")
+
+
+def _completed_rows(employee):
+    return (Enrolment.objects.filter(employee=employee, completed_at__isnull=False)
+            .order_by("-completed_at", "-pk").values_list("completed_at", "course__title", "course__code",
+                                                          "completed_by"))
+
+
+def _completed_entry(row):
+    at, title, code, completed_by = row
+    return TrajectoryEntry(at, _("Course completed"), title,
+                           _choices(Enrolment.CompletedBy.choices).get(completed_by, completed_by), code)
+
+
+def _course_exam_rows(employee):
+    return (ExamAttempt.objects.filter(employee=employee).annotate(at=Coalesce("submitted_at", "started_at"))
+            .order_by("-at", "-pk").values_list("at", "course__title", "status", "passed", "score_percent",
+                                                "pass_mark_percent"))
+
+
+def _course_exam_entry(row):
+    at, title, status, passed, score, mark = row
+    if status == ExamAttempt.Status.SUBMITTED:
+        result = (_("%(score)s%% · passed") if passed else _("%(score)s%% · not passed")) % {"score": score}
+        return TrajectoryEntry(at, _("Exam"), title, result, _("Pass mark %(mark)s%%") % {"mark": mark})
+    return TrajectoryEntry(at, _("Exam started"), title, _("Open"), "")
+
+
+def _survey_rows(employee):
+    return (SurveyResponse.objects.filter(employee=employee).order_by("-submitted_at", "-pk")
+            .values_list("submitted_at", "course__title", "content_score", "format_score", "usefulness_score",
+                         "comment"))
+
+
+def _survey_entry(row):
+    at, title, c, f, u, comment = row
+    return TrajectoryEntry(at, _("Survey"), title,
+                           _("content %(c)s · format %(f)s · usefulness %(u)s") % {"c": c, "f": f, "u": u}, comment)
+
+
+def _rating_rows(employee):
+    return (BehaviourRating.objects.filter(employee=employee).order_by("-observed_on", "-created_at", "-pk")
+            .values_list("observed_on", "item__name", "phase", "score", "rater__name", "note"))
+
+
+def _rating_entry(row):
+    day, item, phase, score, rater, note = row
+    return TrajectoryEntry(_as_datetime(day), _("Behaviour rating"), item,
+                           f"{_choices(BehaviourRating.Phase.choices).get(phase, phase)} · {score}/5",
+                           f"{rater}: {note}" if note else rater)
+
+
+def _plan_rows(employee):
+    return (ImprovementPlanItem.objects.filter(employee=employee).order_by("-created_at", "-pk")
+            .values_list("created_at", "item__name", "course__title", "status", "action", "due_on"))
+
+
+def _plan_entry(row):
+    at, item, course, status, action, due_on = row
+    due = _("due %(date)s") % {"date": due_on} if due_on else ""
+    return TrajectoryEntry(at, _("Improvement plan"), item or course or "",
+                           _choices(ImprovementPlanItem.Status.choices).get(status, status),
+                           " · ".join(x for x in [action, due] if x))
+
+
+def _stage_rows(employee):
+    return (StageCompletion.objects.filter(employee=employee).order_by("-completed_at", "-pk")
+            .values_list("completed_at", "stage__name", "stage__learning_map__name"))
+
+
+def _stage_entry(row):
+    at, stage, map_name = row
+    return TrajectoryEntry(at, _("Stage completed"), stage, _("Finished"), map_name)
+
+
+def _case_study_rows(employee):
+    from casebase.models import CaseStudy
+
+    return (CaseStudy.objects.filter(employee=employee).order_by("-studied_at", "-pk")
+            .values_list("studied_at", "case__title", "case__level", "case__kind"))
+
+
+def _case_study_entry(row):
+    from casebase.models import Case
+
+    at, title, level, kind = row
+    return TrajectoryEntry(at, _("Case studied"), title, _("Level %(level)s") % {"level": level},
+                           _choices(Case.Kind.choices).get(kind, kind))
+
+
+def _ladder_exam_rows(employee):
+    from promotion.models import ExamAttempt as LevelExam
+
+    return (LevelExam.objects.filter(employee=employee).annotate(at=Coalesce("submitted_at", "started_at"))
+            .order_by("-at", "-pk").values_list("at", "purpose", "level", "status", "score_percent",
+                                                "pass_percent", "correct_count"))
+
+
+def _ladder_exam_entry(row):
+    from promotion.models import ExamAttempt as LevelExam
+
+    at, purpose, level, status, score, mark, correct = row
+    kind = _("Re-test") if purpose == LevelExam.Purpose.RETENTION else _("Promotion exam")
+    status_text = _choices(LevelExam.Status.choices).get(status, status)
+    result = status_text if score is None else f"{score}% · {status_text}"
+    detail = _("%(correct)s right · pass mark %(mark)s%%") % {"correct": correct, "mark": mark}
+    return TrajectoryEntry(at, kind, _("Level %(level)s") % {"level": level}, result,
+                           detail if status != LevelExam.Status.OPEN else "")
+
+
+def _query_test_rows(employee):
+    from knowledgebase.models import QueryTestSession
+
+    return (QueryTestSession.objects.filter(employee=employee).annotate(at=Coalesce("finished_at", "started_at"))
+            .order_by("-at", "-pk").values_list("at", "finished_at", "task_count", "wrong_count", "total_seconds",
+                                                "allowed_level", "expired"))
+
+
+def _query_test_entry(row):
+    at, finished_at, tasks, wrong, total, allowed, expired = row
+    if finished_at is None:
+        result = _("Running")
+    elif expired:
+        result = _("Abandoned · level %(level)s") % {"level": allowed or 0}
+    else:
+        result = _("%(seconds)s s · up to level %(level)s") % {"seconds": total, "level": allowed}
+    return TrajectoryEntry(at, _("Query-time test"), _("%(count)s query tasks") % {"count": tasks}, result,
+                           _("%(wrong)s wrong") % {"wrong": wrong} if finished_at else "")
+
+
+def _level_change_rows(employee):
+    from promotion.models import PromotionEvent
+
+    return (PromotionEvent.objects.filter(employee=employee).order_by("-at", "-pk")
+            .values_list("at", "kind", "from_level", "to_level", "reason", "reasons"))
+
+
+def _level_change_entry(row):
+    from promotion.models import PromotionEvent, reasons_text
+
+    at, kind, from_level, to_level, reason, reasons = row
+    label = _("Promoted") if kind == PromotionEvent.Kind.PROMOTED else _("Demoted")
+    return TrajectoryEntry(at, _("Level change"), _("Level %(from)s → %(to)s") % {"from": from_level, "to": to_level},
+                           label, reasons_text(reasons, reason))
+
+
+def _retention_rows(employee):
+    from promotion.models import RetentionPeriod
+
+    return (RetentionPeriod.objects.filter(employee=employee, closed_at__isnull=False)
+            .order_by("-closed_at", "-pk").values_list("closed_at", "level", "status", "due_at"))
+
+
+def _retention_entry(row):
+    from promotion.models import RetentionPeriod
+
+    at, level, status, due_at = row
+    return TrajectoryEntry(at, _("Retention (保级)"), _("Level %(level)s") % {"level": level},
+                           _choices(RetentionPeriod.Status.choices).get(status, status),
+                           _("due %(date)s") % {"date": timezone.localtime(due_at).date()})
+
+
+def _points_rows(employee):
+    from points.models import PointsEntry
+
+    return (PointsEntry.objects.filter(employee=employee).order_by("-created_at", "-pk")
+            .values_list("created_at", "rule__name", "amount", "note"))
+
+
+def _points_entry(row):
+    at, rule, amount, note = row
+    return TrajectoryEntry(at, _("Points"), rule, f"{amount:+d}", note)
+
+
+TRAJECTORY_SOURCES: tuple[TrajectorySource, ...] = (
+    TrajectorySource("enrolled", _enrolled_rows, _enrolled_entry),
+    TrajectorySource("completed", _completed_rows, _completed_entry),
+    TrajectorySource("course_exam", _course_exam_rows, _course_exam_entry),
+    TrajectorySource("survey", _survey_rows, _survey_entry),
+    TrajectorySource("rating", _rating_rows, _rating_entry),
+    TrajectorySource("plan", _plan_rows, _plan_entry),
+    TrajectorySource("stage", _stage_rows, _stage_entry),
+    TrajectorySource("case_study", _case_study_rows, _case_study_entry),
+    TrajectorySource("ladder_exam", _ladder_exam_rows, _ladder_exam_entry),
+    TrajectorySource("query_test", _query_test_rows, _query_test_entry),
+    TrajectorySource("level_change", _level_change_rows, _level_change_entry),
+    TrajectorySource("retention", _retention_rows, _retention_entry),
+    TrajectorySource("points", _points_rows, _points_entry),
+)
+
+
+def _sort_key(entry: TrajectoryEntry):
+    return entry.when
+
+
+class Trajectory:
+    """An employee's trajectory as a lazy sequence, newest first: ``count()`` is one query,
+    a slice ``[start:stop]`` one query per source reading at most ``stop`` rows of each
+    (Django's Paginator and DRF's pagination use exactly these), iteration reads everything
+    (exports) with one query per source."""
+
+    def __init__(self, employee, sources: Sequence[TrajectorySource] = TRAJECTORY_SOURCES):
+        self.employee = employee
+        self.sources = tuple(sources)
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            parts = [source.rows(self.employee).order_by().values_list(Value(1)) for source in self.sources]
+            self._count = parts[0].union(*parts[1:], all=True).count() if parts else 0
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def _entries(self, limit: int | None) -> list[TrajectoryEntry]:
+        streams = []
+        for source in self.sources:
+            rows = source.rows(self.employee)
+            if limit is not None:
+                rows = rows[:limit]
+            streams.append([source.entry(row) for row in rows])
+        merged = heapq.merge(*streams, key=_sort_key, reverse=True)
+        return list(merged if limit is None else itertools.islice(merged, limit))
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            if key.step not in (None, 1) or (key.start or 0) < 0 or (key.stop is not None and key.stop < 0):
+                raise ValueError("Only forward slices are supported.")
+            return self._entries(key.stop)[key.start or 0:]
+        if not isinstance(key, int) or key < 0:
+            raise TypeError("Use a non-negative index or a slice.")
+        entries = self._entries(key + 1)
+        if len(entries) <= key:
+            raise IndexError(key)
+        return entries[key]
+
+    def __iter__(self):
+        return iter(self._entries(None))
+
+
+def trajectory(*, employee) -> Trajectory:
+    """The employee's learning trajectory (学习轨迹档案), newest first, as a lazy sequence
+    for Paginator / DRF pagination / exports."""
+    return Trajectory(employee)
+
+
 def trajectory_entries(*, employee) -> list[TrajectoryEntry]:
-    """The employee's learning trajectory (学习轨迹档案), newest first: enrolments,
-    completions, exam results, surveys, behaviour ratings and improvement-plan items."""
-    entries: list[TrajectoryEntry] = []
-    for e in Enrolment.objects.filter(employee=employee).select_related("course", "run"):
-        run = f" · {e.run.name or e.run.starts_on}" if e.run else ""
-        entries.append(TrajectoryEntry(e.enrolled_at, _("Enrolled"), e.course.title, "", f"{e.course.code}{run}"))
-        if e.completed_at:
-            entries.append(TrajectoryEntry(e.completed_at, _("Course completed"), e.course.title,
-                                           e.get_completed_by_display(), e.course.code))
-    for a in ExamAttempt.objects.filter(employee=employee).select_related("course"):
-        if a.status == ExamAttempt.Status.SUBMITTED:
-            result = _("%(score)s%% · passed") if a.passed else _("%(score)s%% · not passed")
-            entries.append(TrajectoryEntry(a.submitted_at, _("Exam"), a.course.title,
-                                           result % {"score": a.score_percent},
-                                           _("Pass mark %(mark)s%%") % {"mark": a.pass_mark_percent}))
-        else:
-            entries.append(TrajectoryEntry(a.started_at, _("Exam started"), a.course.title, _("Open"), ""))
-    for s in SurveyResponse.objects.filter(employee=employee).select_related("course"):
-        entries.append(TrajectoryEntry(
-            s.submitted_at, _("Survey"), s.course.title,
-            _("content %(c)s · format %(f)s · usefulness %(u)s") % {
-                "c": s.content_score, "f": s.format_score, "u": s.usefulness_score},
-            s.comment))
-    for r in BehaviourRating.objects.filter(employee=employee).select_related("item", "rater"):
-        entries.append(TrajectoryEntry(_as_datetime(r.observed_on), _("Behaviour rating"), r.item.name,
-                                       f"{r.get_phase_display()} · {r.score}/5",
-                                       f"{r.rater.name}: {r.note}" if r.note else r.rater.name))
-    for p in ImprovementPlanItem.objects.filter(employee=employee).select_related("item", "course"):
-        subject = p.item.name if p.item else (p.course.title if p.course else "")
-        due = _("due %(date)s") % {"date": p.due_on} if p.due_on else ""
-        entries.append(TrajectoryEntry(p.created_at, _("Improvement plan"), subject,
-                                       p.get_status_display(), " · ".join(x for x in [p.action, due] if x)))
-    entries.sort(key=lambda x: x.when, reverse=True)
-    return entries
+    """Every entry of the employee's trajectory, newest first (one query per source)."""
+    return list(Trajectory(employee))
+
+
+def trajectory_headers() -> list[str]:
+    return [_("Date"), _("Type"), _("Course or item"), _("Result"), _("Detail")]
+
+
+def trajectory_row(entry: TrajectoryEntry) -> list[str]:
+    return [entry.when_text, entry.kind, entry.subject, entry.result, entry.detail]
+
+
+def trajectory_csv_chunks(*, employee) -> Iterator[bytes]:
+    """The trajectory as streamed CSV (UTF-8 with a BOM), through the shared export helper."""
+    from promotion.rosters import csv_chunks
+
+    return csv_chunks(trajectory_headers(), (trajectory_row(e) for e in Trajectory(employee)))
+
+
+def trajectory_xlsx(*, employee) -> bytes:
+    """The trajectory as an XLSX workbook with the same rows as the CSV."""
+    from promotion.rosters import xlsx_write
+
+    buffer = io.BytesIO()
+    xlsx_write(buffer, sheet_name="trajectory", headers=trajectory_headers(),
+               rows=(trajectory_row(e) for e in Trajectory(employee)))
+    return buffer.getvalue()
 
 
 def trajectory_rows(*, employee) -> list[list[str]]:
     """The trajectory as export rows: a header row, then one row per entry (CSV and XLSX
     both write exactly these rows)."""
-    header = [_("Date"), _("Type"), _("Course or item"), _("Result"), _("Detail")]
-    return [header] + [[e.when_text, e.kind, e.subject, e.result, e.detail] for e in trajectory_entries(employee=employee)]
+    return [trajectory_headers()] + [trajectory_row(e) for e in Trajectory(employee)]
 
 
 # --- evaluation summaries -------------------------------------------------------------------

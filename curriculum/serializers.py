@@ -63,6 +63,8 @@ class MapStageSerializer(serializers.Serializer):
     done_count = serializers.IntegerField()
     total_count = serializers.IntegerField()
     locked_reason = serializers.CharField()
+    finished_at = serializers.DateTimeField(allow_null=True, help_text="When the stage was recorded as finished.")
+    new_count = serializers.IntegerField(help_text="Courses added after the stage was finished.")
     topics = MapTopicSerializer(many=True)
 
 

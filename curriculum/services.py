@@ -10,6 +10,7 @@ Failing an exam never un-completes a course.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -30,14 +31,20 @@ from curriculum.models import (
     ImprovementPlanItem,
     Option,
     Question,
+    StageCompletion,
     SurveyResponse,
 )
 from curriculum.selectors import (
     current_run_for,
+    exam_closed_reason,
     learning_map_for_employee,
     map_progress,
     stage_lock_reason,
+    survey_closed_reason,
 )
+from points.models import PointRule
+
+logger = logging.getLogger(__name__)
 
 
 class CurriculumError(ValidationFailedError):
@@ -85,30 +92,76 @@ def enrolment_create(*, employee, course: Course, run: CourseRun | None = None, 
     return enrolment
 
 
+def course_incentive_source(*, course_id: int, employee_id: int) -> str:
+    """The ledger source of the incentive for completing a priority course: one per
+    employee and course, so completing, un-completing and completing again pays once."""
+    return f"curriculum-course:{course_id}:employee:{employee_id}"
+
+
+def stage_incentive_source(*, stage_id: int, employee_id: int) -> str:
+    """The ledger source of the incentive for finishing a map stage (once per employee and stage)."""
+    return f"curriculum-stage:{stage_id}:employee:{employee_id}"
+
+
+def _pay_incentive(*, employee, rule_code: str, source: str, note: str):
+    """Pay a training incentive (培训激励) under ``rule_code`` when an admin has switched the
+    rule on; idempotent on ``source`` through the ledger's unique source key."""
+    from points.services import points_award_if_active
+
+    try:
+        with transaction.atomic():
+            return points_award_if_active(employee=employee, rule_code=rule_code, source=source, note=note)
+    except ValidationFailedError as error:
+        # A misconfigured rule (e.g. no default amount) must not block the completion itself.
+        logger.warning("Training incentive %s not paid for %s: %s", rule_code, source, error.message)
+        return None
+
+
+def _record_stage_completion(*, employee, stage, actor, course: Course, when: dt.datetime) -> StageCompletion | None:
+    """Record that ``employee`` finished ``stage`` (once: a unique constraint), write the
+    event and pay the stage incentive. None when it was already recorded."""
+    try:
+        with transaction.atomic():
+            completion = StageCompletion.objects.create(employee=employee, stage=stage, completed_at=when)
+    except IntegrityError:
+        return None
+    event_record(employee=employee, kind=CurriculumEvent.Kind.STAGE_COMPLETED, actor=actor, course=course,
+                 detail={"stage": stage.name, "stage_id": stage.pk})
+    _pay_incentive(employee=employee, rule_code=PointRule.MAP_STAGE_COMPLETED,
+                   source=stage_incentive_source(stage_id=stage.pk, employee_id=employee.pk),
+                   note=f"{stage.learning_map.name} · {stage.name}")
+    return completion
+
+
 @transaction.atomic
 def enrolment_complete(*, enrolment: Enrolment, actor, completed_by: str = Enrolment.CompletedBy.ATTENDANCE,
                        when: dt.datetime | None = None) -> Enrolment:
-    """Mark the enrolment completed and record it; also records a stage completion when this
-    course was the last one missing on a stage of the employee's map."""
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    """Mark the enrolment completed and record it. When this course was the last one
+    missing on a stage of the employee's map, record the stage as finished (StageCompletion;
+    it stays finished when courses are added later). Training incentives: a priority course
+    and a finished stage each pay under their point rule when it is switched on — once per
+    employee and course/stage whatever happens to the enrolment afterwards."""
+    enrolment = Enrolment.objects.select_for_update().select_related("course", "employee").get(pk=enrolment.pk)
     if enrolment.is_completed:
         raise CurriculumConflict(_("This enrolment is already completed."))
-    learning_map = learning_map_for_employee(enrolment.employee)
-    complete_before = set()
-    if learning_map is not None:
-        complete_before = {s.stage.pk for s in map_progress(employee=enrolment.employee, learning_map=learning_map).stages
-                           if s.is_complete}
     enrolment.status = Enrolment.Status.COMPLETED
     enrolment.completed_at = when or timezone.now()
     enrolment.completed_by = completed_by
     enrolment.save(update_fields=["status", "completed_at", "completed_by"])
-    event_record(employee=enrolment.employee, kind=CurriculumEvent.Kind.COMPLETED, actor=actor, course=enrolment.course,
+    employee, course = enrolment.employee, enrolment.course
+    event_record(employee=employee, kind=CurriculumEvent.Kind.COMPLETED, actor=actor, course=course,
                  detail={"completed_by": completed_by})
+    if course.is_priority:
+        _pay_incentive(employee=employee, rule_code=PointRule.PRIORITY_COURSE_COMPLETED,
+                       source=course_incentive_source(course_id=course.pk, employee_id=employee.pk),
+                       note=f"{course.code} {course.title}")
+    learning_map = learning_map_for_employee(employee)
     if learning_map is not None:
-        for stage in map_progress(employee=enrolment.employee, learning_map=learning_map).stages:
-            if stage.is_complete and stage.stage.pk not in complete_before:
-                event_record(employee=enrolment.employee, kind=CurriculumEvent.Kind.STAGE_COMPLETED, actor=actor,
-                             course=enrolment.course, detail={"stage": stage.stage.name, "stage_id": stage.stage.pk})
+        for stage in map_progress(employee=employee, learning_map=learning_map).stages:
+            holds_course = any(c.course.pk == course.pk for t in stage.topics for c in t.courses)
+            if holds_course and stage.finished_at is None and stage.done_count == stage.total_count:
+                _record_stage_completion(employee=employee, stage=stage.stage, actor=actor, course=course,
+                                         when=enrolment.completed_at)
     return enrolment
 
 
@@ -120,9 +173,12 @@ def survey_response_create(*, employee, course: Course, content_score: int, form
                            usefulness_score: int, comment: str = "") -> SurveyResponse:
     """Record the employee's reaction survey for the run they are enrolled in; one response
     per employee and run, and only after enrolment."""
-    enrolment = Enrolment.objects.filter(employee=employee, course=course).first()
+    enrolment = Enrolment.objects.filter(employee=employee, course=course).select_related("run").first()
     if enrolment is None:
         raise CurriculumError(_("Enrol in the course before answering its survey."), field="course")
+    closed = survey_closed_reason(enrolment)
+    if closed:
+        raise CurriculumError(closed, field="course")
     for name, value in (("content_score", content_score), ("format_score", format_score),
                         ("usefulness_score", usefulness_score)):
         if not isinstance(value, int) or not 1 <= value <= 5:
@@ -154,8 +210,12 @@ def _exam_questions(course: Course):
 def exam_attempt_start(*, employee, course: Course, rng: random.Random | None = None) -> ExamAttempt:
     """Open an attempt with ``course.exam_question_count`` questions drawn at random from the
     active bank (all of them when the bank is smaller). One open attempt per course."""
-    if not Enrolment.objects.filter(employee=employee, course=course).exists():
+    enrolment = Enrolment.objects.filter(employee=employee, course=course).select_related("run").first()
+    if enrolment is None:
         raise CurriculumError(_("Enrol in the course before taking its exam."), field="course")
+    closed = exam_closed_reason(enrolment)
+    if closed:
+        raise CurriculumError(closed, field="course")
     open_message = _("You already have an open attempt for this exam; submit it first.")
     if ExamAttempt.objects.filter(employee=employee, course=course, status=ExamAttempt.Status.OPEN).exists():
         raise CurriculumConflict(open_message, field="course")

@@ -1,7 +1,5 @@
 """Curriculum pages. Thin: parse, call one service or selector, render."""
 
-import csv
-import io
 from functools import wraps
 
 from django.contrib import messages
@@ -10,7 +8,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Avg, Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -89,6 +87,8 @@ def _course_detail_context(request, course):
         "lock_reason": None if enrolment else selectors.stage_lock_reason(employee=request.user, course=course),
         "has_survey": SurveyResponse.objects.filter(employee=request.user, course=course,
                                                     run=enrolment.run if enrolment else None).exists(),
+        "survey_closed": selectors.survey_closed_reason(enrolment) if enrolment else None,
+        "exam_closed": selectors.exam_closed_reason(enrolment) if enrolment else None,
         "attempts": ExamAttempt.objects.filter(employee=request.user, course=course).order_by("-started_at")[:10],
         "has_questions": course.questions.filter(is_active=True).exists(),
         "runs": course.runs.order_by("-starts_on")[:5],
@@ -202,8 +202,7 @@ def trajectory(request, pk: int | None = None):
     if pk is None and not request.user.has_perm(roles.STUDY):
         raise PermissionDenied
     employee = _employee_for(request, pk)
-    entries = selectors.trajectory_entries(employee=employee)
-    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.trajectory(employee=employee), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "curriculum/trajectory.html", {"employee": employee, "page": page, "own": pk is None})
 
 
@@ -215,25 +214,13 @@ def trajectory_export(request, fmt: str, pk: int | None = None):
     if pk is None and not request.user.has_perm(roles.STUDY):
         raise PermissionDenied
     employee = _employee_for(request, pk)
-    rows = selectors.trajectory_rows(employee=employee)
     filename = f"trajectory-{employee.staff_id}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # Excel opens UTF-8 Chinese correctly only with a BOM
-        csv.writer(buffer).writerows(rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(selectors.trajectory_csv_chunks(employee=employee),
+                                         content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "trajectory"
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    response = HttpResponse(out.getvalue(),
+    response = HttpResponse(selectors.trajectory_xlsx(employee=employee),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response

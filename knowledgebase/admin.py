@@ -1,11 +1,13 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from knowledgebase import search, services
+from knowledgebase import services
 from knowledgebase.models import (
     Category,
     Entry,
+    EntryChange,
     QueryTask,
     QueryTestAnswer,
     QueryTestSession,
@@ -33,26 +35,116 @@ class CategoryAdmin(admin.ModelAdmin):
     inlines = [ChildCategoryInline]
 
 
+class EntryAdminForm(forms.ModelForm):
+    """The admin's entry form, with the reason every version needs and the version the form
+    was opened on (so an admin cannot overwrite a change made meanwhile unseen)."""
+
+    change_reason = forms.CharField(
+        label=_("Reason for the change"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text=_("Shown in the entry's history with your name and the changes."),
+    )
+    base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Entry
+        fields = ["category", "title", "body", "keywords", "effective_from", "effective_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The stored row, not the instance: the history's "revert" form edits an old version,
+        # and saving it makes a new version on top of the current one.
+        self.current = (Entry.objects.filter(pk=self.instance.pk).values("version", "retired_at").first()
+                        if self.instance.pk else None)
+        if self.current is not None:
+            self.fields["base_version"].initial = self.current["version"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.current is None:
+            return cleaned
+        current = Entry.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+        base = cleaned.get("base_version")
+        if current is not None and base is not None and current != base:
+            raise forms.ValidationError(services.maintain_outdated_message(current))
+        if self.current["retired_at"] is not None:
+            raise forms.ValidationError(_(services.MSG_RETIRED))
+        return cleaned
+
+
 @admin.register(Entry)
 class EntryAdmin(SimpleHistoryAdmin):
-    """Editing here is an administrative correction (kept in the history); ordinary changes
-    go through revision proposals and the committee."""
+    """Admin edits go through the maintainers' services (knowledgebase.services.entry_add /
+    entry_revise): a new version with the admin's reason and an EntryChange row, re-indexed,
+    open proposals marked outdated. Needs the maintain_entries permission; entries are
+    retired, never deleted (their history and query-time tasks hang on them)."""
 
-    list_display = ["title", "category", "version", "effective_from", "effective_to", "updated_at"]
-    list_filter = ["category", "effective_from"]
+    form = EntryAdminForm
+    list_display = ["title", "category", "version", "effective_from", "effective_to", "retired_at", "updated_at"]
+    list_filter = ["category", "effective_from", ("retired_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "keywords"]
     list_select_related = ["category"]
-    readonly_fields = ["version", "created_at", "updated_at"]
-    fields = ["category", "title", "body", "keywords", "effective_from", "effective_to", "version",
-              "created_at", "updated_at"]
+    readonly_fields = ["version", "retired_at", "created_at", "updated_at"]
+    fields = ["category", "title", "body", "keywords", "effective_from", "effective_to", "change_reason",
+              "base_version", "version", "retired_at", "created_at", "updated_at"]
+    CONTENT_FIELDS = {"category", "title", "body", "keywords", "effective_from", "effective_to"}
+
+    def has_add_permission(self, request):
+        return services.can_maintain(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return services.can_maintain(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _unchanged(self, pk: int, data: dict) -> bool:
+        current = Entry.objects.get(pk=pk)
+        return all(
+            (current.category_id == data["category"].pk) if name == "category" else getattr(current, name) == data[name]
+            for name in self.CONTENT_FIELDS
+        )
 
     def save_model(self, request, obj, form, change):
-        for name, value in search.index_fields(title=obj.title, body=obj.body, keywords=obj.keywords).items():
-            setattr(obj, name, value)
-        if change and form.changed_data:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-        services.entry_reindex(entry_ids=[obj.pk])
+        data = form.cleaned_data
+        if not change:
+            write = services.entry_add(
+                author=request.user, title=data["title"], body=data["body"], keywords=data["keywords"],
+                category_id=data["category"].pk, reason=data["change_reason"], via=EntryChange.Via.ADMIN,
+                effective_from=data["effective_from"], effective_to=data["effective_to"],
+            )
+        elif self._unchanged(obj.pk, data):  # compared with the stored row: a revert changes an old version's form
+            messages.info(request, _(services.MSG_NOTHING_CHANGED))
+            obj.refresh_from_db()
+            return
+        else:
+            write = services.entry_revise(
+                author=request.user, entry_id=obj.pk, base_version=data["base_version"] or obj.version,
+                title=data["title"], body=data["body"], keywords=data["keywords"], category_id=data["category"].pk,
+                reason=data["change_reason"], via=EntryChange.Via.ADMIN,
+                effective=(data["effective_from"], data["effective_to"]),
+            )
+        obj.pk = write.entry.pk
+        obj.refresh_from_db()
+
+
+@admin.register(EntryChange)
+class EntryChangeAdmin(admin.ModelAdmin):
+    """The audit rows of entry versions: written by the services only."""
+
+    list_display = ["entry", "version", "kind", "via", "author", "proposal", "created_at"]
+    list_filter = ["kind", "via"]
+    search_fields = ["entry__title", "author__staff_id", "reason"]
+    list_select_related = ["entry", "author"]
+    raw_id_fields = ["entry", "author", "proposal"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(QueryTimeTest)

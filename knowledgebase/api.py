@@ -1,7 +1,8 @@
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, serializers
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,16 +10,21 @@ from rest_framework.views import APIView
 from accounts import roles
 from accounts.permissions import has_perm
 from knowledgebase import search, services
-from knowledgebase.models import Category, Entry
+from knowledgebase.models import Category, Entry, EntryChange
 from knowledgebase.selectors import query_time_calibration, search_misses
 from knowledgebase.serializers import (
     CalibrationInput,
     CalibrationSerializer,
+    EntryChangeSerializer,
+    EntryMaintainInput,
+    EntryRetireInput,
+    EntryReviseInput,
     EntrySerializer,
+    EntryWriteSerializer,
     SearchHitSerializer,
     SearchMissSerializer,
 )
-from knowledgebase.views import MISSES_DAYS
+from knowledgebase.views import MISSES_DAYS, can_read_kb
 
 MSG_UNKNOWN_CATEGORY = gettext_noop("Unknown category.")
 
@@ -36,11 +42,18 @@ class SearchInput(serializers.Serializer):
         return category.descendant_ids()
 
 
+class CanReadKB(BasePermission):
+    """CSRs (study) and maintainers (operations managers)."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and can_read_kb(request.user))
+
+
 class SearchView(APIView):
     """Knowledge-base search: best matches first, highlighted title and snippet (at most
     ``limit`` hits, no further pages)."""
 
-    permission_classes = [has_perm(roles.STUDY)]
+    permission_classes = [CanReadKB]
 
     @extend_schema(
         parameters=[SearchInput],
@@ -83,9 +96,83 @@ class SearchMissesView(generics.ListAPIView):
 
 
 class EntryDetailView(generics.RetrieveAPIView):
-    permission_classes = [has_perm(roles.STUDY)]
+    permission_classes = [CanReadKB]
     serializer_class = EntrySerializer
     queryset = Entry.objects.select_related("category")
+
+
+class EntryHistoryView(generics.ListAPIView):
+    """The versions of an entry, newest first: committee-applied and direct changes alike,
+    with kind, author, reason and the proposal applied."""
+
+    permission_classes = [CanReadKB]
+    serializer_class = EntryChangeSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no entry in the URL
+            return EntryChange.objects.none()
+        entry = get_object_or_404(Entry.objects.only("pk"), pk=self.kwargs["pk"])
+        return EntryChange.objects.filter(entry=entry).select_related("author").order_by("-version")
+
+
+def _written(write: services.EntryWrite, status_code: int = status.HTTP_200_OK) -> Response:
+    entry = Entry.objects.select_related("category").get(pk=write.entry.pk)
+    return Response(EntryWriteSerializer({"entry": entry, "change": write.change,
+                                          "outdated_proposals": write.outdated_proposals}).data, status=status_code)
+
+
+class EntryCreateView(APIView):
+    """Maintainers (knowledgebase.maintain_entries): add an entry at once (version 1). 400 with
+    field messages for bad input."""
+
+    permission_classes = [has_perm(services.MAINTAIN_ENTRIES)]
+
+    @extend_schema(request=EntryMaintainInput, responses={201: EntryWriteSerializer})
+    def post(self, request):
+        data = EntryMaintainInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        write = services.entry_add(author=request.user, via=EntryChange.Via.API, **data.validated_data)
+        return _written(write, status.HTTP_201_CREATED)
+
+
+class EntryReviseView(APIView):
+    """Maintainers: revise an entry at once (a new version with the reason in its history);
+    the entry's open proposals are marked outdated. 409 when ``base_version`` is not the
+    current version or the entry is retired; 400 when nothing changed."""
+
+    permission_classes = [has_perm(services.MAINTAIN_ENTRIES)]
+
+    @extend_schema(request=EntryReviseInput, responses={200: EntryWriteSerializer})
+    def post(self, request, pk: int):
+        data = EntryReviseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = get_object_or_404(Entry.objects.only("pk"), pk=pk)
+        write = services.entry_revise(author=request.user, entry_id=entry.pk, via=EntryChange.Via.API,
+                                      **data.validated_data)
+        return _written(write)
+
+
+class EntryRetireView(APIView):
+    """Maintainers: retire an entry (hidden from search, history kept). 409 when already
+    retired or ``base_version`` is outdated."""
+
+    permission_classes = [has_perm(services.MAINTAIN_ENTRIES)]
+    service = staticmethod(services.entry_retire)
+
+    @extend_schema(request=EntryRetireInput, responses={200: EntryWriteSerializer})
+    def post(self, request, pk: int):
+        data = EntryRetireInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = get_object_or_404(Entry.objects.only("pk"), pk=pk)
+        write = self.service(author=request.user, entry_id=entry.pk, via=EntryChange.Via.API, **data.validated_data)
+        return _written(write)
+
+
+class EntryRestoreView(EntryRetireView):
+    """Maintainers: bring a retired entry back into search. 409 when it is not retired or
+    ``base_version`` is outdated."""
+
+    service = staticmethod(services.entry_restore)
 
 
 class QueryTimeCalibrationView(APIView):

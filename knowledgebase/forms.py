@@ -41,6 +41,43 @@ class RevisionProposalForm(EntryProposalForm):
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+class EntryMaintainForm(EntryProposalForm):
+    """A maintainer's new entry: saved at once as version 1."""
+
+    reason = forms.CharField(
+        label=_("Reason for the change"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=_("Shown in the entry's history with your name and the changes."),
+    )
+
+
+class EntryReviseForm(EntryMaintainForm):
+    """A maintainer's revision: saved at once as a new version, on the version it was opened on."""
+
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class EntryRetireForm(forms.Form):
+    """Retire (or restore) an entry: the reason, on the version it was opened on."""
+
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=_("Shown in the entry's history with your name."),
+    )
+
+
+class MaintainFilterForm(forms.Form):
+    q = forms.CharField(label=_("Title or keyword"), max_length=100, required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[
+        ("current", _("In search")), ("retired", _("Retired")), ("all", _("All")),
+    ])
+    category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("All categories"))] + category_choices()
+
+
 class CalibrationForm(forms.Form):
     days = forms.IntegerField(
         label=_("Results finished in the last (days)"), required=False, min_value=1, max_value=CALIBRATION_MAX_DAYS,

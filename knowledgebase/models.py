@@ -66,10 +66,17 @@ class EntryQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         return self.filter(Q(effective_from__lte=on) & (Q(effective_to__isnull=True) | Q(effective_to__gte=on)))
 
+    def not_retired(self):
+        """Entries a maintainer has not retired (the only ones search shows)."""
+        return self.filter(retired_at__isnull=True)
+
 
 class Entry(models.Model):
-    """An official answer script (口径). Changes only through applied review proposals,
-    each raising ``version`` by one; django-simple-history keeps every version."""
+    """An official answer script (口径). Changes through applied review proposals and through
+    the direct changes of maintainers (operations managers: the ``maintain_entries``
+    permission, in the web UI, the API and admin), all written by knowledgebase.services,
+    each raising ``version`` by one with an EntryChange row; django-simple-history keeps
+    every version. A retired entry is hidden from search and keeps its history."""
 
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="entries", verbose_name=_("category"))
     title = models.CharField(_("title"), max_length=200)
@@ -93,26 +100,28 @@ class Entry(models.Model):
     # (knowledgebase.search ranks on it; GIN-indexed on PostgreSQL, migration 0006).
     search_title_vector = SearchVectorField(null=True, editable=False)
     # Toneless pinyin of the same tokens (宽带 → kuandai), position for position, so a
-    # homophone typo of a pinyin input method (宽代) still finds the entry. Used only when the
-    # strict query finds nothing (knowledgebase.search); GIN-indexed on PostgreSQL (migration 0005).
+    # homophone typo of a pinyin input method (宽代) still finds the entry on the embedded
+    # SQLite default (PostgreSQL corrects typos from the vocabulary instead: SearchToken).
     search_pinyin = models.TextField(editable=False, blank=True, default="")
-    search_pinyin_title = models.TextField(editable=False, blank=True, default="")
-    search_pinyin_vector = SearchVectorField(null=True, editable=False)
-    search_pinyin_title_vector = SearchVectorField(null=True, editable=False)
     # Clicks from search results (F() increments): popular entries first among equal matches,
     # and the stable order of the candidate cap for broad prefixes.
     click_count = models.PositiveIntegerField(_("clicks from search"), default=0, editable=False)
+    retired_at = models.DateTimeField(
+        _("retired at"), null=True, blank=True, editable=False,
+        help_text=_("Set when a maintainer retires the entry: it no longer appears in search; its history stays."),
+    )
 
     objects = EntryQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=[
-        "search_title", "search_text", "search_vector", "search_title_vector", "search_pinyin", "search_pinyin_title",
-        "search_pinyin_vector", "search_pinyin_title_vector", "click_count", "updated_at",
+        "search_title", "search_text", "search_vector", "search_title_vector", "search_pinyin", "click_count",
+        "updated_at",
     ])
 
     class Meta:
         verbose_name = _("knowledge-base entry")
         verbose_name_plural = _("knowledge-base entries")
         ordering = ["category__order", "title"]
+        permissions = [("maintain_entries", _("Can create, revise and retire entries directly"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
@@ -131,6 +140,53 @@ class Entry(models.Model):
 
     def keyword_list(self) -> list[str]:
         return [k for k in self.keywords.replace("，", ",").replace(",", " ").split() if k]
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+
+class EntryChange(models.Model):
+    """Why a version of an entry exists: one row per version, written with it by
+    knowledgebase.services (the audit row of every change: committee-applied, a
+    maintainer's direct change in the web UI or API, an admin correction). The reason is
+    what the author typed; what kind of change it was is ``kind``, rendered in the reader's
+    language."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        REVISED = "revised", _("Revised")
+        RETIRED = "retired", _("Retired")
+        RESTORED = "restored", _("Restored")
+
+    class Via(models.TextChoices):
+        COMMITTEE = "committee", _("Review committee")
+        WEB = "web", _("Maintainer (web)")
+        API = "api", _("Maintainer (API)")
+        ADMIN = "admin", _("Admin")
+        LOADER = "loader", _("Data loader")
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="changes", verbose_name=_("entry"))
+    version = models.PositiveIntegerField(_("version"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    via = models.CharField(_("made through"), max_length=20, choices=Via.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("author"))
+    reason = models.TextField(_("reason"), blank=True)
+    proposal = models.ForeignKey("review.Proposal", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("proposal"))
+    created_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("entry change")
+        verbose_name_plural = _("entry changes")
+        ordering = ["entry", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "version"], name="kb_entry_change_one_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} v{self.version} {self.kind}"
 
 
 # --- query-time test -----------------------------------------------------------------
@@ -497,6 +553,26 @@ class SynonymGroup(models.Model):
     def clean(self):
         if len(self.term_list()) < 2:
             raise ValidationError({"terms": _("A synonym group needs at least two different terms.")})
+
+
+class SearchToken(models.Model):
+    """The search vocabulary: every two-character CJK token of the entries with its toneless
+    pinyin (PostgreSQL only). A query's bigram the vocabulary lacks but whose pinyin it knows
+    is a homophone typo of a pinyin input method (宽代 → 宽带): knowledgebase.search corrects
+    it before searching. Tokens are added when an entry is indexed; the nightly rebuild
+    (knowledgebase.search.vocabulary_rebuild) drops tokens no entry holds any more and
+    recounts ``entries``."""
+
+    token = models.CharField(_("token"), max_length=2, primary_key=True)
+    pinyin = models.CharField(_("pinyin"), max_length=16, db_index=True)
+    entries = models.PositiveIntegerField(_("entries holding it"), default=1)
+
+    class Meta:
+        verbose_name = _("search vocabulary token")
+        verbose_name_plural = _("search vocabulary")
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class SearchSettings(SingletonSettings):

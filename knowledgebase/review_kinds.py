@@ -46,6 +46,7 @@ def register_kinds() -> None:
 
     register(ProposalKind(
         code=services.KIND_REVISION, label=_("Knowledge-base revision"),
+        category_model="knowledgebase.Category",
         apply=services.apply_revision, current_version=services.current_version,
         render_diff=proposal_diff_html, rebase_url=_rebase_url,
         propose=_propose_revision, input_serializer=serializers.RevisionProposalInput,
@@ -53,6 +54,7 @@ def register_kinds() -> None:
     ))
     register(ProposalKind(
         code=services.KIND_NEW_ENTRY, label=_("New knowledge-base entry"),
+        category_model="knowledgebase.Category",
         apply=services.apply_new_entry, current_version=services.current_version,
         render_diff=proposal_diff_html,
         propose=_propose_new_entry, input_serializer=serializers.NewEntryProposalInput,

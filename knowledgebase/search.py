@@ -8,9 +8,10 @@ stored space-separated in ``search_title``/``search_text`` and turned into a
 term becomes a phrase of its bigrams (``携号 <-> 号转 <-> 转网``) OR-ed with its jieba words,
 terms are AND-ed; a term is also OR-ed with its synonyms (SynonymGroup, admin-editable).
 Matches are capped to the CANDIDATE_CAP most clicked before ts_rank orders them (see there).
-When the strict query finds nothing, fallbacks follow: the same terms by toneless pinyin
-(``search_pinyin_vector``, a homophone typo 宽代 finds 宽带), then at least two of the words,
-then any word — flagged ``fallback``. Snippets are highlighted in Python on the few rows returned.
+When the strict query finds nothing, fallbacks follow: the same terms with homophone typos
+of a pinyin input method corrected from the vocabulary of the index (SearchToken: 宽代 → 宽带,
+one indexed lookup per query), then at least two of the words, then any word — flagged
+``fallback``. Snippets are highlighted in Python on the few rows returned.
 
 SQLite (embedded demo): a plain icontains AND over the terms and their synonyms, then the
 same fallbacks by icontains on the token columns.
@@ -20,11 +21,13 @@ import functools
 import logging
 import re
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html import escape
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Length
 from django.utils.safestring import SafeString, mark_safe
@@ -100,9 +103,8 @@ def pinyin_tokens(token_text: str) -> str:
 def index_fields(*, title: str, body: str, keywords: str) -> dict[str, str]:
     """Values of Entry's search token columns for the given content."""
     search_title, search_text = tokens(title), tokens(f"{keywords} {body}")
-    pinyin_title = pinyin_tokens(search_title)
-    return {"search_title": search_title, "search_text": search_text, "search_pinyin_title": pinyin_title,
-            "search_pinyin": pinyin_title + " " + pinyin_tokens(search_text)}
+    return {"search_title": search_title, "search_text": search_text,
+            "search_pinyin": pinyin_tokens(search_title) + " " + pinyin_tokens(search_text)}
 
 
 def vector_expression():
@@ -112,17 +114,10 @@ def vector_expression():
     )
 
 
-def pinyin_vector_expression():
-    """SQL expression computing Entry.search_pinyin_vector (unweighted: ranking uses the
-    title vectors)."""
-    return SearchVector("search_pinyin", config="simple")
-
-
 def vector_updates() -> dict:
-    """Entry's four search vectors as SQL expressions of its token columns, for update()."""
-    return {"search_vector": vector_expression(), "search_pinyin_vector": pinyin_vector_expression(),
-            "search_title_vector": SearchVector("search_title", config="simple"),
-            "search_pinyin_title_vector": SearchVector("search_pinyin_title", config="simple")}
+    """Entry's search vectors as SQL expressions of its token columns, for update()."""
+    return {"search_vector": vector_expression(),
+            "search_title_vector": SearchVector("search_title", config="simple")}
 
 
 # Words that carry no topic in what CSRs type ("退款怎么办", "请问携号转网"): the query is split
@@ -178,14 +173,6 @@ def _term_piece(term: str, *, typed: bool = True) -> str:
     return f"{term}:*"
 
 
-def _pinyin_piece(term: str) -> str:
-    if _CJK_RUN.match(term):
-        if len(term) == 1:
-            return f"{pinyin_of(term)}:*"
-        return " <-> ".join(pinyin_of(b) for b in _bigrams(term))
-    return f"{term}:*"
-
-
 def tsquery(query: str) -> str | None:
     """A to_tsquery('simple', …) string for ``query`` without synonyms; None when it has no
     searchable term. Tokens contain only CJK characters or [a-z0-9], so nothing needs quoting."""
@@ -194,6 +181,89 @@ def tsquery(query: str) -> str | None:
         piece = _term_piece(term)
         parts.append(piece if piece.endswith(":*") else f"({piece})")
     return " & ".join(parts) if parts else None
+
+
+# --- homophone typos: the search vocabulary ----------------------------------------------
+
+_CJK_BIGRAM = re.compile(rf"^[{CJK}]{{2}}$")
+
+
+def vocabulary_tokens(token_text: str) -> set[str]:
+    """The two-character CJK tokens of space-separated ``tokens()`` output."""
+    return {t for t in token_text.split() if _CJK_BIGRAM.match(t)}
+
+
+def vocabulary_add(token_texts: Iterable[str]) -> None:
+    """Add the bigrams of newly indexed text to the vocabulary (PostgreSQL only). Counts
+    stay as they are until the nightly rebuild: they only order corrections."""
+    from knowledgebase.models import SearchToken
+
+    if not settings.IS_POSTGRES:
+        return
+    found: set[str] = set()
+    for text in token_texts:
+        found |= vocabulary_tokens(text)
+    SearchToken.objects.bulk_create([SearchToken(token=t, pinyin=pinyin_of(t)) for t in sorted(found)],
+                                    ignore_conflicts=True, batch_size=2000)
+
+
+def vocabulary_rebuild() -> int:
+    """Rebuild the vocabulary from every entry's search vector with exact counts (PostgreSQL
+    only; ts_stat reads the vectors once: about a second per 100,000 entries). Returns the
+    number of tokens. Readers keep the old vocabulary until the transaction commits."""
+    from knowledgebase.models import SearchToken
+
+    if not settings.IS_POSTGRES:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM knowledgebase_entry')")
+        rows = [SearchToken(token=word, pinyin=pinyin_of(word), entries=count)
+                for word, count in cursor.fetchall() if _CJK_BIGRAM.match(word)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Two rebuilds at once run one after the other (the second would otherwise insert
+        # what the first committed); an entry being indexed meanwhile waits for the commit.
+        cursor.execute(f"LOCK TABLE {SearchToken._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        SearchToken.objects.all().delete()
+        SearchToken.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+class TypoCorrector:
+    """Corrects homophone typos of a pinyin input method with one vocabulary lookup for all
+    the strings of a query: a bigram the vocabulary lacks whose toneless pinyin belongs to a
+    known token is replaced by that token (宽代 → 宽带; of several, the one sharing a character
+    with the typed bigram, then the most frequent). A correction is only an extra variant:
+    what was typed is always searched too. Nothing is corrected on SQLite (no vocabulary;
+    the plain-matching path compares pinyin instead) or when the vocabulary is empty."""
+
+    def __init__(self, strings: Iterable[str]):
+        from knowledgebase.models import SearchToken
+
+        self.known: set[str] = set()
+        self.twins: dict[str, list[tuple[int, str]]] = {}
+        bigrams = {b for s in strings if _CJK_RUN.match(s) and len(s) >= 2 for b in _bigrams(s)}
+        if not bigrams or not settings.IS_POSTGRES:
+            return
+        rows = SearchToken.objects.filter(
+            Q(token__in=bigrams) | Q(pinyin__in={pinyin_of(b) for b in bigrams})
+        ).values_list("token", "pinyin", "entries")
+        for token, key, count in rows:
+            self.known.add(token)
+            self.twins.setdefault(key, []).append((count, token))
+
+    def correct(self, text: str) -> str:
+        """``text`` with its unknown bigrams replaced by known homophones (``text`` itself
+        when there is nothing to correct)."""
+        if not self.twins or not _CJK_RUN.match(text) or len(text) < 2:
+            return text
+        chars = list(text)
+        for i in range(len(chars) - 1):
+            typed = chars[i] + chars[i + 1]
+            candidates = [] if typed in self.known else self.twins.get(pinyin_of(typed), [])
+            if candidates:
+                _count, best = max(candidates, key=lambda c: (c[1][0] == typed[0] or c[1][1] == typed[1], c))
+                chars[i : i + 2] = list(best)
+        return "".join(chars)
 
 
 # --- synonyms (admin-editable data, cached in the process) --------------------------------
@@ -329,17 +399,21 @@ class _Plan:
     """One search attempt: how rows are filtered and ranked."""
 
     condition: object  # a tsquery string (PostgreSQL) or a Q (SQLite)
-    pinyin: bool = False
     short: bool = False  # one term of one or two characters
+    partial: str = ""  # PostgreSQL: any one of the terms or words, for "the title holds part of it"
+
+
+def _best_by_rank(candidates: QuerySet, count: int) -> list[int]:
+    """Ids of the ``count`` best of at most CANDIDATE_CAP annotated candidates: rank, then
+    clicks, then newest (small tuples, ordered here rather than joined back in SQL)."""
+    scored = sorted(candidates.values_list("pk", "rank", "click_count"), key=lambda r: (-r[1], -r[2], -r[0]))
+    return [pk for pk, _rank, _clicks in scored[:count]]
 
 
 def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[list[int], bool]:
     """Ids of one page of matches best first, and whether anything matched at all."""
 
-    if plan.pinyin:
-        title_column, column = "search_pinyin_title_vector", "search_pinyin_vector"
-    else:
-        title_column, column = "search_title_vector", "search_vector"
+    title_column, column = "search_title_vector", "search_vector"
     ts_query = SearchQuery(plan.condition, config="simple", search_type="raw")
     wanted = offset + limit
     rank = SearchRank(F(title_column), ts_query, normalization=Value(TITLE_LENGTH_NORMALISATION))
@@ -348,9 +422,15 @@ def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[l
         candidates = matches.order_by("-click_count", "-id")[:SHORT_QUERY_CAP]
     else:
         candidates = matches.order_by(Length("title"), "-click_count", "-id")[:CANDIDATE_CAP]
-    # At most CANDIDATE_CAP small tuples: ordered here rather than joined back in SQL.
-    scored = sorted(candidates.values_list("pk", "rank", "click_count"), key=lambda r: (-r[1], -r[2], -r[0]))
-    in_title = [pk for pk, _rank, _clicks in scored[:wanted]]
+    in_title = _best_by_rank(candidates, wanted)
+    if len(in_title) < wanted and plan.partial and not plan.short:
+        # Next, entries that match in full while their title holds part of the query (the
+        # title names 漫游, the keywords 出国 and 流量), ranked the same way on that part.
+        partial = SearchQuery(plan.partial, config="simple", search_type="raw")
+        part_rank = SearchRank(F(title_column), partial, normalization=Value(TITLE_LENGTH_NORMALISATION))
+        partly = (entries.filter(**{column: ts_query, title_column: partial}).exclude(pk__in=in_title)
+                  .annotate(rank=part_rank).order_by(Length("title"), "-click_count", "-id")[:CANDIDATE_CAP])
+        in_title += _best_by_rank(partly, wanted - len(in_title))
     ids = in_title
     if len(in_title) < wanted:
         # Reached only when every title match is on this page, so excluding them is exact.
@@ -386,9 +466,15 @@ def _any_of(pieces: list[str]) -> str:
     return " | ".join(f"({p})" for p in pieces)
 
 
-def _at_least_two(groups: list[str]) -> str:
-    """tsquery matching rows that contain at least two of the (already parenthesised) groups."""
-    pairs = [f"({a} & {b})" for i, a in enumerate(groups) for b in groups[i + 1 :]]
+def _at_least_two(groups: list[str], spans: list[tuple[int, int, int]]) -> str:
+    """tsquery matching rows that contain at least two of the (already parenthesised) groups
+    that do not overlap in the query: 吉祥 and 祥号 of 吉祥号 are one word, not two."""
+
+    def apart(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+        return a[0] != b[0] or a[2] <= b[1] or b[2] <= a[1]
+
+    pairs = [f"({groups[i]} & {groups[j]})" for i in range(len(groups)) for j in range(i + 1, len(groups))
+             if apart(spans[i], spans[j])]
     return " | ".join(pairs)
 
 
@@ -405,78 +491,110 @@ def _sqlite_contains(variants: list[str], pinyin: bool) -> Q:
 
 @dataclass
 class Interpretation:
-    """How a query is searched: its terms, each with its synonym variants, and the words of
-    the partial fallback."""
+    """How a query is searched: its terms, each with its synonym variants, the same with
+    homophone typos corrected, and the words of the partial fallback."""
 
     terms: list[str]
     variants: list[list[str]]  # per term, the term first
-    words: list[list[str]]  # per word of the fallback, the word and its synonyms
+    words: list[list[str]]  # per word of the fallback, the word, its synonyms (and its correction, once made)
+    spans: list[tuple[int, int, int]] = field(default_factory=list)  # per word: (term index, start, end)
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
+    corrected: list[list[str]] = field(default_factory=list)  # per term: variants after correction; [] when none
+
+    def correct_typos(self) -> None:
+        """Look the terms and words up in the vocabulary (one query) and add their corrected
+        forms: ``corrected`` per term, the corrected word to each word's group. Called only
+        when the strict query found nothing."""
+        corrector = TypoCorrector(self.terms + [ws[0] for ws in self.words])
+        corrected = []
+        for term in self.terms:
+            fixed = corrector.correct(term)
+            corrected.append(term_variants(fixed, self.synonyms) if fixed != term else [])
+        self.corrected = corrected if any(corrected) else []
+        for group in self.words:
+            fixed = corrector.correct(group[0])
+            if fixed != group[0]:
+                group.extend(v for v in term_variants(fixed, self.synonyms) if v not in group)
+                del group[MAX_VARIANTS:]
 
     @property
     def also_searched(self) -> list[str]:
-        """The synonyms searched besides what was typed ("also searched: 退费")."""
+        """The synonyms and corrections searched besides what was typed ("also searched: 退费")."""
         out: list[str] = []
-        for variants in self.variants:
-            out.extend(v for v in variants[1:] if v not in out)
+        for variants in self.variants + self.corrected:
+            out.extend(v for v in variants if v not in self.terms and v not in out)
         return out
 
     @property
     def highlight_terms(self) -> list[str]:
-        out = {v for vs in self.variants for v in vs} | {w for ws in self.words for w in ws}
+        out = {v for vs in self.variants + self.corrected for v in vs} | {w for ws in self.words for w in ws}
         return sorted(out, key=len, reverse=True)
 
-    def plans(self) -> list[tuple[_Plan, bool]]:
+    def plans(self) -> Iterator[tuple[_Plan, bool]]:
         """The attempts in order, each with whether it is a fallback: strict (every term, with
-        synonyms), then — only when that finds nothing — the same with homophone typos
-        tolerated (pinyin), at least two of the words, then any word — on PostgreSQL both by
-        pinyin, which matches every exact match as well; on SQLite exact, then by pinyin."""
+        synonyms), then — only while nothing was found, so a generator — the same with
+        homophone typos corrected (PostgreSQL, from the vocabulary; SQLite compares pinyin),
+        at least two of the words, then any word."""
         postgres = settings.IS_POSTGRES
         short = len(self.terms) == 1 and len(self.terms[0]) <= 2
-        out: list[tuple[_Plan, bool]] = []
         if postgres:
-            # Synonyms are matched as phrases only: 号码携带 must not match 号码 … 携带 apart.
-            strict = " & ".join(f"({_any_of([_term_piece(v, typed=i == 0) for i, v in enumerate(vs)])})"
-                                for vs in self.variants)
-            typo = " & ".join(f"({_any_of([_pinyin_piece(v) for v in vs])})" for vs in self.variants)
-            out += [(_Plan(strict, short=short), False), (_Plan(typo, pinyin=True, short=short), True)]
+            def all_terms(variant_lists: list[list[str]]) -> str:
+                # Synonyms are matched as phrases only: 号码携带 must not match 号码 … 携带 apart.
+                return " & ".join(f"({_any_of([_term_piece(v, typed=i == 0) for i, v in enumerate(vs)])})"
+                                  for vs in variant_lists)
+
+            def any_term(variant_lists: list[list[str]]) -> str:
+                return " | ".join(f"({_any_of([_term_piece(v, typed=False) for v in vs])})" for vs in variant_lists)
+
+            partial = any_term(self.variants) if len(self.terms) > 1 else ""
+            yield _Plan(all_terms(self.variants), short=short, partial=partial), False
+            self.correct_typos()
+            if self.corrected:
+                fixed = [c or vs for c, vs in zip(self.corrected, self.variants, strict=True)]
+                partial = any_term(fixed) if len(self.terms) > 1 else ""
+                yield _Plan(all_terms(fixed), short=short, partial=partial), True
         else:
             strict, typo = Q(), Q()
             for vs in self.variants:
                 strict &= _sqlite_contains(vs, pinyin=False)
                 typo &= _sqlite_contains(vs, pinyin=True)
-            out += [(_Plan(strict), False), (_Plan(typo, pinyin=True), True)]
+            yield _Plan(strict), False
+            yield _Plan(typo), True
         if len(self.words) >= 2 or (self.words and self.words[0][0] not in self.terms):
             if postgres:
-                sounds = [f"({_any_of([_pinyin_piece(w) for w in ws])})" for ws in self.words]
-                # The pinyin vector holds every exact match too (same tokens), so one pinyin
-                # query per stage covers both and halves the fallback's index queries.
-                if len(self.words) >= 2:
-                    out.append((_Plan(_at_least_two(sounds), pinyin=True), True))
-                out.append((_Plan(" | ".join(sounds), pinyin=True), True))
+                groups = [f"({_any_of([_term_piece(w, typed=False) for w in ws])})" for ws in self.words]
+                two = _at_least_two(groups, self.spans) if len(self.words) >= 2 else ""
+                if two:
+                    yield _Plan(two, partial=" | ".join(groups)), True
+                yield _Plan(" | ".join(groups)), True
             else:
                 anyword, anysound = Q(), Q()
                 for ws in self.words:
                     anyword |= _sqlite_contains(ws, pinyin=False)
                     anysound |= _sqlite_contains(ws, pinyin=True)
-                out += [(_Plan(anyword), True), (_Plan(anysound, pinyin=True), True)]
-        return out
+                yield _Plan(anyword), True
+                yield _Plan(anysound), True
 
 
 def interpret(query: str) -> Interpretation | None:
-    """The terms, synonym variants and fallback words of ``query``; None when nothing is searchable."""
+    """The terms, synonym variants and fallback words of ``query`` (typo corrections are looked
+    up by ``plans()`` when needed); None when nothing is searchable."""
     terms = query_terms(query)
     if not terms:
         return None
     synonyms = synonym_map()
     variants = [term_variants(t, synonyms) for t in terms]
-    words: list[list[str]] = []
-    seen: set[str] = set()
-    for term in terms:
+    plain_words: list[str] = []
+    spans: list[tuple[int, int, int]] = []
+    for index, term in enumerate(terms):
         for word in term_words(term, synonyms):
-            if word not in seen:
-                seen.add(word)
-                words.append(term_variants(word, synonyms))
-    return Interpretation(terms=terms, variants=variants, words=words[:MAX_WORDS])
+            if word not in plain_words:
+                plain_words.append(word)
+                start = max(term.find(word), 0)
+                spans.append((index, start, start + len(word)))
+    plain_words, spans = plain_words[:MAX_WORDS], spans[:MAX_WORDS]
+    words = [term_variants(word, synonyms) for word in plain_words]
+    return Interpretation(terms=terms, variants=variants, words=words, spans=spans, synonyms=synonyms)
 
 
 @dataclass
@@ -495,7 +613,7 @@ def search_outcome(query: str, *, category_ids: set[int] | None = None, limit: i
     interpretation = interpret(query)
     if interpretation is None:
         return SearchOutcome()
-    entries = Entry.objects.all()
+    entries = Entry.objects.not_retired()  # a retired entry is never a search result
     if effective_only:
         entries = entries.effective()
     if category_ids:

@@ -11,6 +11,7 @@ from knowledgebase.diff import fields_diff_html
 from knowledgebase.models import (
     Category,
     Entry,
+    EntryChange,
     QueryTestSession,
     QueryTimeTest,
     QueryTimeThreshold,
@@ -39,6 +40,61 @@ def category_choices() -> list[tuple[int, str]]:
 def entry_history(entry: Entry) -> QuerySet:
     """Historical versions of ``entry``, newest first, with the user who made each."""
     return entry.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One version of an entry on its history page: when, by whom, what kind of change
+    (``change``: its EntryChange row, None for versions written before those rows existed,
+    whose ``legacy_reason`` is the history's stored text) and why."""
+
+    version: int
+    date: datetime
+    author: object | None
+    change: EntryChange | None
+    legacy_reason: str = ""
+
+    @property
+    def reason(self) -> str:
+        return self.change.reason if self.change is not None else self.legacy_reason
+
+
+def entry_history_rows(entry: Entry, *, limit: int) -> list[HistoryRow]:
+    """The newest ``limit`` versions of ``entry``, newest first, each once: committee-applied
+    and direct changes alike, from the EntryChange rows (kind, via, author, reason, proposal)
+    with the history's record where a version has none. Two queries."""
+    records = list(entry_history(entry)[: limit * 2])
+    changes = {c.version: c for c in EntryChange.objects.filter(
+        entry=entry, version__in={r.version for r in records}).select_related("author", "proposal")}
+    rows: list[HistoryRow] = []
+    seen: set[int] = set()
+    for record in records:  # newest first: the first record of a version is the version as it stood
+        if record.version in seen:
+            continue
+        seen.add(record.version)
+        change = changes.get(record.version)
+        if change is not None:
+            rows.append(HistoryRow(version=change.version, date=change.created_at, author=change.author, change=change))
+        else:
+            rows.append(HistoryRow(version=record.version, date=record.history_date, author=record.history_user,
+                                   change=None, legacy_reason=record.history_change_reason or ""))
+    return rows[:limit]
+
+
+def maintainable_entries(*, query: str = "", status: str = "current", category_ids: set[int] | None = None) -> QuerySet:
+    """Entries for the maintainers' list: ``status`` "current" (not retired), "retired" or
+    "all"; ``query`` matches the title or keywords (icontains); newest change first."""
+    entries = Entry.objects.select_related("category").only(
+        "pk", "title", "version", "retired_at", "updated_at", "effective_from", "effective_to", "category__name")
+    if status == "current":
+        entries = entries.filter(retired_at__isnull=True)
+    elif status == "retired":
+        entries = entries.filter(retired_at__isnull=False)
+    if query:
+        entries = entries.filter(Q(title__icontains=query) | Q(keywords__icontains=query))
+    if category_ids:
+        entries = entries.filter(category_id__in=category_ids)
+    return entries.order_by("-updated_at", "-pk")
 
 
 def entry_version_fields(entry: Entry, version: int) -> dict[str, str] | None:

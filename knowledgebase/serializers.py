@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from knowledgebase.models import Entry
+from knowledgebase.models import Entry, EntryChange
 from knowledgebase.selectors import CALIBRATION_DEFAULT_DAYS, CALIBRATION_MAX_DAYS
 
 
@@ -28,7 +28,49 @@ class EntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = Entry
         fields = ["id", "title", "category", "category_id", "body", "keywords", "effective_from", "effective_to",
-                  "version", "updated_at"]
+                  "version", "updated_at", "retired_at"]
+
+
+class EntryChangeSerializer(serializers.Serializer):
+    """One version of an entry: what kind of change, made through what, by whom and why."""
+
+    version = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=EntryChange.Kind.choices)
+    via = serializers.ChoiceField(choices=EntryChange.Via.choices)
+    author = serializers.CharField(source="author.staff_id", allow_null=True, default=None,
+                                   help_text="Staff ID of the author; null for loaded data.")
+    reason = serializers.CharField(help_text="The author's reason, as typed.")
+    proposal = serializers.IntegerField(source="proposal_id", allow_null=True,
+                                        help_text="The committee proposal applied, if any.")
+    created_at = serializers.DateTimeField()
+
+
+class EntryMaintainInput(serializers.Serializer):
+    """A maintainer's new entry (saved at once, version 1)."""
+
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField()
+    keywords = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    category_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    reason = serializers.CharField(max_length=2000)
+
+
+class EntryReviseInput(EntryMaintainInput):
+    """A maintainer's revision, on ``base_version`` (409 when the entry moved on)."""
+
+    base_version = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class EntryRetireInput(serializers.Serializer):
+    base_version = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    reason = serializers.CharField(max_length=2000)
+
+
+class EntryWriteSerializer(serializers.Serializer):
+    entry = EntrySerializer()
+    change = EntryChangeSerializer()
+    outdated_proposals = serializers.ListField(child=serializers.IntegerField(),
+                                               help_text="Open proposals of the entry now marked outdated.")
 
 
 class NewEntryProposalInput(serializers.Serializer):

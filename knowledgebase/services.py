@@ -1,23 +1,27 @@
-"""Writes of the knowledge base: entries change only through applied review proposals."""
+"""Writes of the knowledge base: entries change through applied review proposals and the
+direct changes of maintainers, both written by _entry_save (one writer per entity)."""
 
 import random
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from config.errors import ConflictError, ValidationFailedError
+from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from config.locks import retry_on_deadlock
 from knowledgebase import search
 from knowledgebase.models import (
     Category,
     Entry,
+    EntryChange,
     QueryTask,
     QueryTestAnswer,
     QueryTestSession,
@@ -46,32 +50,211 @@ class QueryTestConflict(ConflictError):
 
 # --- entries -------------------------------------------------------------------------
 
+# The permission of maintainers (operations and sub-centre business managers, granted to the
+# operations managers group by migration 0008): create, revise, retire and restore entries
+# directly, without the committee.
+MAINTAIN_ENTRIES = "knowledgebase.maintain_entries"
+
+MSG_NOT_MAINTAINER = gettext_noop("Only knowledge-base maintainers may change entries directly.")
+MSG_REASON_REQUIRED = gettext_noop("Give a reason for the change.")
+MSG_NOTHING_CHANGED = gettext_noop("Nothing was changed.")
+MSG_RETIRED = gettext_noop("This entry is retired; restore it before changing it.")
+MSG_ALREADY_RETIRED = gettext_noop("This entry is already retired.")
+MSG_NOT_RETIRED = gettext_noop("This entry is not retired.")
+MSG_EFFECTIVE_RANGE = gettext_noop("The end date cannot be before the start date.")
+
+
+class EntryMaintainDenied(PermissionDeniedError):
+    """The user does not hold the maintain_entries permission (HTTP 403)."""
+
+
+class EntryRetired(ConflictError):
+    """The entry is retired (or, for a restore, is not): the action needs the other state (HTTP 409)."""
+
+    default_code = "entry_retired"
+
+
+@dataclass(frozen=True)
+class EntryWrite:
+    """What a maintainer's change did: the entry (new version), its audit row, and the open
+    proposals of the entry it marked outdated."""
+
+    entry: Entry
+    change: EntryChange
+    outdated_proposals: list[int] = field(default_factory=list)
+
+
+def can_maintain(user) -> bool:
+    """True when ``user`` may create, revise, retire and restore entries directly."""
+    return bool(user and user.is_authenticated and user.has_perm(MAINTAIN_ENTRIES))
+
+
+def _require_maintainer(user) -> None:
+    if not can_maintain(user):
+        raise EntryMaintainDenied(_(MSG_NOT_MAINTAINER))
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailedError(_(MSG_REASON_REQUIRED), field="reason")
+    return reason
+
+
 def entry_reindex(*, entry_ids: list[int] | None = None) -> None:
-    """Recompute search_vector from the token columns (PostgreSQL only; SQLite searches
-    with icontains). ``entry_ids`` None means every entry."""
+    """Recompute the search vectors from the token columns and add the entries' tokens to the
+    typo-correcting vocabulary (PostgreSQL only; SQLite searches with icontains).
+    ``entry_ids`` None means every entry (and rebuilds the vocabulary)."""
     if not settings.IS_POSTGRES:
         return
     entries = Entry.objects.all() if entry_ids is None else Entry.objects.filter(pk__in=entry_ids)
     entries.update(**search.vector_updates())
+    if entry_ids is None:
+        search.vocabulary_rebuild()
+    else:
+        search.vocabulary_add(text for pair in entries.values_list("search_title", "search_text") for text in pair)
+
+
+def _entry_save(entry: Entry, *, kind: str, via: str, author, reason: str, proposal: Proposal | None = None,
+                created: bool = False) -> EntryChange:
+    """The one writer of an entry's content: index the text, save (simple-history records
+    the version with ``author``), re-index and write the version's EntryChange row. The
+    caller holds the entry's row lock and has set the fields; a change (not a creation)
+    raises the version by one."""
+    if not created:
+        entry.version += 1
+    for name, value in search.index_fields(title=entry.title, body=entry.body, keywords=entry.keywords).items():
+        setattr(entry, name, value)
+    entry._history_user = author
+    entry._change_reason = reason[:100]  # the author's words; what kind of change it was is EntryChange.kind
+    entry.save()
+    entry_reindex(entry_ids=[entry.pk])
+    return EntryChange.objects.create(entry=entry, version=entry.version, kind=kind, via=via, author=author,
+                                      reason=reason, proposal=proposal)
+
+
+def _outdate_open_proposals(entry: Entry) -> list[int]:
+    """Mark the open proposals of ``entry`` outdated (stale: their proposers rebase and are
+    notified), exactly as the review engine does for the siblings of an applied proposal.
+    The caller holds the entry's lock (target first, then the proposals by id)."""
+    from review.services import target_proposals_outdate
+
+    outdated = target_proposals_outdate(target=entry, current_version=entry.version, keep_current=False)
+    return [proposal.pk for proposal in outdated]
 
 
 @transaction.atomic
 def entry_create(
     *, category: Category, title: str, body: str, keywords: str = "", history_user=None, reason: str = "",
-    effective_from=None,
+    effective_from=None, effective_to=None, via: str = EntryChange.Via.LOADER, proposal: Proposal | None = None,
 ) -> Entry:
-    """Create an entry directly (demo loader, applied new-entry proposals)."""
-    entry = Entry(
-        category=category, title=title.strip(), body=body.strip(), keywords=keywords.strip(), version=1,
-        **search.index_fields(title=title, body=body, keywords=keywords),
-    )
+    """Create an entry (demo loader, applied new-entry proposals, maintainers through
+    entry_add): version 1 with its EntryChange row."""
+    entry = Entry(category=category, title=title.strip(), body=body.strip(), keywords=keywords.strip(), version=1)
     if effective_from is not None:
         entry.effective_from = effective_from
-    entry._history_user = history_user
-    entry._change_reason = reason
-    entry.save()
-    entry_reindex(entry_ids=[entry.pk])
+    entry.effective_to = effective_to
+    _entry_save(entry, kind=EntryChange.Kind.CREATED, via=via, author=history_user, reason=reason,
+                proposal=proposal, created=True)
     return entry
+
+
+@retry_on_deadlock
+@transaction.atomic
+def entry_add(
+    *, author, title: str, body: str, keywords: str, category_id: int, reason: str,
+    via: str = EntryChange.Via.WEB, effective_from=None, effective_to=None,
+) -> EntryWrite:
+    """A maintainer adds an entry directly. Raises EntryMaintainDenied, ValidationFailedError."""
+    _require_maintainer(author)
+    payload = _payload(title=title, body=body, keywords=keywords, category_id=category_id)
+    reason = _reason(reason)
+    if effective_to is not None and effective_from is not None and effective_to < effective_from:
+        raise ValidationFailedError(_(MSG_EFFECTIVE_RANGE), field="effective_to")
+    entry = entry_create(
+        category=Category.objects.get(pk=payload["category_id"]), title=payload["title"], body=payload["body"],
+        keywords=payload["keywords"], history_user=author, reason=reason, via=via, effective_from=effective_from,
+        effective_to=effective_to,
+    )
+    return EntryWrite(entry=entry, change=entry.changes.get(version=entry.version))
+
+
+def _lock_current(*, entry_id: int, base_version: int) -> Entry:
+    """The entry, locked, when ``base_version`` is still its version (OutdatedBaseVersion
+    otherwise). Raises Entry.DoesNotExist."""
+    entry = Entry.objects.select_for_update().get(pk=entry_id)
+    if base_version != entry.version:
+        raise OutdatedBaseVersion(maintain_outdated_message(entry.version))
+    return entry
+
+
+@retry_on_deadlock
+@transaction.atomic
+def entry_revise(
+    *, author, entry_id: int, base_version: int, title: str, body: str, keywords: str, category_id: int,
+    reason: str, via: str = EntryChange.Via.WEB, effective: tuple | None = None,
+) -> EntryWrite:
+    """A maintainer revises an entry directly: a new version with ``reason`` and ``author``,
+    and the entry's open proposals marked outdated, as a committee-applied change does.
+    ``effective`` (admin): (effective_from, effective_to) to set as well; None keeps them.
+    Raises EntryMaintainDenied, Entry.DoesNotExist, OutdatedBaseVersion (``base_version``
+    is not the current version: somebody changed it meanwhile), EntryRetired,
+    ValidationFailedError (bad input, no change)."""
+    _require_maintainer(author)
+    entry = _lock_current(entry_id=entry_id, base_version=base_version)
+    if entry.is_retired:
+        raise EntryRetired(_(MSG_RETIRED))
+    payload = _payload(title=title, body=body, keywords=keywords, category_id=category_id)
+    reason = _reason(reason)
+    dates_changed = False
+    if effective is not None:
+        effective_from, effective_to = effective
+        if effective_to is not None and effective_from is not None and effective_to < effective_from:
+            raise ValidationFailedError(_(MSG_EFFECTIVE_RANGE), field="effective_to")
+        dates_changed = (effective_from, effective_to) != (entry.effective_from, entry.effective_to)
+        entry.effective_from, entry.effective_to = effective_from, effective_to
+    if payload == entry_payload(entry) and not dates_changed:
+        raise ValidationFailedError(_(MSG_NOTHING_CHANGED))
+    entry.title, entry.body, entry.keywords = payload["title"], payload["body"], payload["keywords"]
+    entry.category_id = payload["category_id"]
+    change = _entry_save(entry, kind=EntryChange.Kind.REVISED, via=via, author=author, reason=reason)
+    return EntryWrite(entry=entry, change=change, outdated_proposals=_outdate_open_proposals(entry))
+
+
+@retry_on_deadlock
+@transaction.atomic
+def entry_retire(*, author, entry_id: int, base_version: int, reason: str,
+                 via: str = EntryChange.Via.WEB) -> EntryWrite:
+    """A maintainer retires an entry: a new version that search no longer shows (the entry
+    and its history stay readable), its open proposals marked outdated and the query-time
+    tasks answered by it deactivated (a test must not ask for an entry nobody can find).
+    Raises EntryMaintainDenied, Entry.DoesNotExist, OutdatedBaseVersion, EntryRetired,
+    ValidationFailedError."""
+    _require_maintainer(author)
+    entry = _lock_current(entry_id=entry_id, base_version=base_version)
+    if entry.is_retired:
+        raise EntryRetired(_(MSG_ALREADY_RETIRED))
+    reason = _reason(reason)
+    entry.retired_at = timezone.now()
+    change = _entry_save(entry, kind=EntryChange.Kind.RETIRED, via=via, author=author, reason=reason)
+    QueryTask.objects.filter(answer=entry, active=True).update(active=False)
+    return EntryWrite(entry=entry, change=change, outdated_proposals=_outdate_open_proposals(entry))
+
+
+@retry_on_deadlock
+@transaction.atomic
+def entry_restore(*, author, entry_id: int, base_version: int, reason: str,
+                  via: str = EntryChange.Via.WEB) -> EntryWrite:
+    """A maintainer brings a retired entry back into search (a new version). Its query-time
+    tasks stay inactive until a training manager reactivates them. Raises as entry_retire."""
+    _require_maintainer(author)
+    entry = _lock_current(entry_id=entry_id, base_version=base_version)
+    if not entry.is_retired:
+        raise EntryRetired(_(MSG_NOT_RETIRED))
+    reason = _reason(reason)
+    entry.retired_at = None
+    change = _entry_save(entry, kind=EntryChange.Kind.RESTORED, via=via, author=author, reason=reason)
+    return EntryWrite(entry=entry, change=change, outdated_proposals=_outdate_open_proposals(entry))
 
 
 def _payload(*, title: str, body: str, keywords: str, category_id: int) -> dict:
@@ -89,11 +272,21 @@ def entry_payload(entry: Entry) -> dict:
     return {"title": entry.title, "body": entry.body, "keywords": entry.keywords, "category_id": entry.category_id}
 
 
+def maintain_outdated_message(current_version: int) -> str:
+    return _(
+        "This entry has changed since you opened it (it is now version %(version)s). "
+        "Reload it and make your change on the current version."
+    ) % {"version": current_version}
+
+
 def outdated_message(current_version: int) -> str:
     return _(
         "This entry has changed since you started (it is now version %(version)s). "
         "Rebase your proposal on the current version."
     ) % {"version": current_version}
+
+
+MSG_RETIRED_NO_PROPOSALS = gettext_noop("This entry is retired: it can no longer be revised.")
 
 
 @retry_on_deadlock
@@ -110,6 +303,8 @@ def kb_revision_propose(
     proposal is refused as outdated) or waits until this proposal is stored (and then marks
     it stale): it is never left open on an old version."""
     entry = Entry.objects.select_for_update().get(pk=entry_id)
+    if entry.is_retired:
+        raise EntryRetired(_(MSG_RETIRED_NO_PROPOSALS))
     if base_version != entry.version:
         raise OutdatedBaseVersion(outdated_message(entry.version))
     payload = _payload(title=title, body=body, keywords=keywords, category_id=category_id)
@@ -139,20 +334,17 @@ def kb_entry_propose(*, proposer, title: str, body: str, keywords: str, category
 # --- appliers (called by review.services inside its transaction) -----------------------
 
 def apply_revision(proposal: Proposal) -> int:
-    """Write an approved revision into its entry; returns the new version."""
+    """Write an approved revision into its entry; returns the new version. A retired entry
+    has moved on (retiring raised its version): the proposal goes stale. The engine marks
+    the other open proposals of the entry outdated after this returns."""
     entry = Entry.objects.select_for_update().get(pk=proposal.target_id)
-    if entry.version != proposal.base_version:
+    if entry.version != proposal.base_version or entry.is_retired:
         raise StaleBaseVersion()
     data = proposal.payload
     entry.title, entry.body, entry.keywords = data["title"], data["body"], data["keywords"]
     entry.category_id = data["category_id"]
-    entry.version += 1
-    for name, value in search.index_fields(title=entry.title, body=entry.body, keywords=entry.keywords).items():
-        setattr(entry, name, value)
-    entry._history_user = proposal.proposer
-    entry._change_reason = f"proposal #{proposal.pk}: {proposal.reason}"[:100]
-    entry.save()
-    entry_reindex(entry_ids=[entry.pk])
+    _entry_save(entry, kind=EntryChange.Kind.REVISED, via=EntryChange.Via.COMMITTEE, author=proposal.proposer,
+                reason=proposal.reason, proposal=proposal)
     return entry.version
 
 
@@ -160,11 +352,9 @@ def apply_new_entry(proposal: Proposal) -> int:
     data = proposal.payload
     entry = entry_create(
         category=Category.objects.get(pk=data["category_id"]), title=data["title"], body=data["body"],
-        keywords=data["keywords"], history_user=proposal.proposer,
-        reason=f"proposal #{proposal.pk}: {proposal.reason}"[:100],
+        keywords=data["keywords"], history_user=proposal.proposer, reason=proposal.reason,
+        via=EntryChange.Via.COMMITTEE, proposal=proposal,
     )
-    from django.contrib.contenttypes.models import ContentType
-
     proposal.target_type = ContentType.objects.get_for_model(Entry)
     proposal.target_id = entry.pk
     proposal.save(update_fields=["target_type", "target_id"])

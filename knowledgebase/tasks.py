@@ -25,3 +25,17 @@ def search_log_purge_task(self) -> dict:
     except Exception as exc:  # a database hiccup: try again later
         raise self.retry(exc=exc) from exc
     return {"deleted": deleted}
+
+
+@shared_task(name="knowledgebase.search_vocabulary_rebuild_task", bind=True, max_retries=3, default_retry_delay=300)
+def search_vocabulary_rebuild_task(self) -> dict:
+    """Nightly (django-celery-beat): rebuild the typo-correcting search vocabulary with exact
+    counts, dropping tokens no entry holds any more. Idempotent: the same entries give the
+    same vocabulary; two runs at once each replace it in one transaction."""
+    from knowledgebase.search import vocabulary_rebuild
+
+    try:
+        tokens = vocabulary_rebuild()
+    except Exception as exc:  # a database hiccup: try again later
+        raise self.retry(exc=exc) from exc
+    return {"tokens": tokens}

@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -14,7 +16,11 @@ from knowledgebase import search, services
 from knowledgebase.diff import fields_diff_html
 from knowledgebase.forms import (
     CalibrationForm,
+    EntryMaintainForm,
     EntryProposalForm,
+    EntryRetireForm,
+    EntryReviseForm,
+    MaintainFilterForm,
     RevisionProposalForm,
     SearchForm,
     SynonymFromMissForm,
@@ -22,6 +28,7 @@ from knowledgebase.forms import (
 from knowledgebase.models import (
     Category,
     Entry,
+    EntryChange,
     QueryTestSession,
     QueryTimeTest,
     QueryTimeThreshold,
@@ -31,8 +38,9 @@ from knowledgebase.selectors import (
     HISTOGRAM_BIN,
     counting_query_time_result,
     entry_fields,
-    entry_history,
+    entry_history_rows,
     entry_version_fields,
+    maintainable_entries,
     payload_diff_html,
     query_test_next_start_at,
     query_test_sessions_of,
@@ -43,6 +51,28 @@ from review import registry
 from review.models import Proposal
 from review.selectors import proposals_of
 from review.services import OutdatedBaseVersion
+
+
+def can_read_kb(user) -> bool:
+    """CSRs (study) and maintainers (operations managers) search and read the KB pages."""
+    return user.has_perm(roles.STUDY) or services.can_maintain(user)
+
+
+def kb_reader_required(view):
+    """The KB reading pages: 403 for anybody who neither studies nor maintains."""
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not can_read_kb(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+    return wrapped
+
+
+def maintainer_required(view):
+    """The maintainers' pages: 403 without knowledgebase.maintain_entries."""
+    return permission_required(services.MAINTAIN_ENTRIES, raise_exception=True)(view)
+
 
 RESULTS_PER_PAGE = 20
 # Pages beyond this are empty anyway; the bound keeps a typed page number from overflowing the
@@ -77,7 +107,7 @@ def _search_hits(request, *, log: bool = False) -> tuple[SearchForm, dict]:
 
 
 @require_GET
-@permission_required(roles.STUDY, raise_exception=True)
+@kb_reader_required
 def search_page(request):
     """The CSR's search box; ?partial=1 returns only the result list (results as you type)."""
     form, context = _search_hits(request, log=True)
@@ -87,7 +117,7 @@ def search_page(request):
 
 
 @require_GET
-@permission_required(roles.STUDY, raise_exception=True)
+@kb_reader_required
 def search_click(request, log_id: int, entry_id: int):
     """A result link: records which entry the search led to (and counts the click for the
     entry's popularity), then redirects to it. A plain link, no script (the CSP forbids inline JS)."""
@@ -139,15 +169,18 @@ def synonym_from_miss(request):
 
 
 @require_GET
-@permission_required(roles.STUDY, raise_exception=True)
+@kb_reader_required
 def entry_detail(request, pk: int):
     entry = get_object_or_404(Entry.objects.select_related("category"), pk=pk)
-    history = list(entry_history(entry)[:PER_PAGE])
-    return render(request, "knowledgebase/entry_detail.html", {"entry": entry, "history": history})
+    history = entry_history_rows(entry, limit=PER_PAGE)
+    return render(request, "knowledgebase/entry_detail.html", {
+        "entry": entry, "history": history, "can_maintain": services.can_maintain(request.user),
+        "can_propose": request.user.has_perm(roles.STUDY) and not entry.is_retired,
+    })
 
 
 @require_GET
-@permission_required(roles.STUDY, raise_exception=True)
+@kb_reader_required
 def entry_diff(request, pk: int):
     entry = get_object_or_404(Entry, pk=pk)
     try:
@@ -258,6 +291,116 @@ def my_proposals(request):
                      "target": kind.describe(proposal) if kind else "",
                      "rebase_url": kind.rebase_url(proposal) if kind else None})
     return render(request, "knowledgebase/my_proposals.html", {"page": page, "rows": rows})
+
+
+# --- maintainers: direct changes -----------------------------------------------------------
+
+@require_GET
+@maintainer_required
+def maintain_list(request):
+    """The maintainers' list: every entry (in search, retired, or all), newest change first,
+    with the actions of each."""
+    form = MaintainFilterForm(request.GET or None)
+    query, status, category_ids = "", "current", None
+    if form.is_valid():
+        query, status = form.cleaned_data["q"], form.cleaned_data["status"] or "current"
+        if form.cleaned_data["category"]:
+            category = Category.objects.filter(pk=form.cleaned_data["category"]).first()
+            category_ids = category.descendant_ids() if category else None
+    page = Paginator(maintainable_entries(query=query, status=status, category_ids=category_ids),
+                     PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "knowledgebase/maintain_list.html", {"form": form, "page": page})
+
+
+def _saved_message(request, write: services.EntryWrite) -> None:
+    messages.success(request, _("Saved as version %(version)s.") % {"version": write.entry.version})
+    if write.outdated_proposals:
+        messages.info(request, _("%(count)s open proposal(s) on this entry were marked outdated; their proposers "
+                                 "are asked to rebase them.") % {"count": len(write.outdated_proposals)})
+
+
+def _maintain_form_page(request, *, form, entry, mode: str, save):
+    """Shared flow of the maintainers' edit pages: "preview" shows the diff, "save" calls the service."""
+    diff, outdated = None, False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        payload = {"title": data["title"], "body": data["body"], "keywords": data["keywords"],
+                   "category_id": data["category"]}
+        if "preview" in request.POST:
+            diff = payload_diff_html(entry=entry, payload=payload)
+        else:
+            try:
+                write = save(data)
+            except AppError as exc:
+                form_error(form, exc)
+                outdated = isinstance(exc, OutdatedBaseVersion)
+            else:
+                _saved_message(request, write)
+                return redirect("knowledgebase:entry_detail", pk=write.entry.pk)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "knowledgebase/maintain_form.html",
+                  {"form": form, "entry": entry, "diff": diff, "mode": mode, "outdated": outdated}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@maintainer_required
+def maintain_add(request):
+    form = EntryMaintainForm(request.POST or None, initial={"title": request.GET.get("title", "")[:200]})
+
+    def save(data):
+        return services.entry_add(author=request.user, title=data["title"], body=data["body"],
+                                  keywords=data["keywords"], category_id=data["category"], reason=data["reason"],
+                                  via=EntryChange.Via.WEB)
+
+    return _maintain_form_page(request, form=form, entry=None, mode="new", save=save)
+
+
+@require_http_methods(["GET", "POST"])
+@maintainer_required
+def maintain_edit(request, pk: int):
+    entry = get_object_or_404(Entry.objects.select_related("category"), pk=pk)
+    initial = {"category": entry.category_id, "title": entry.title, "keywords": entry.keywords, "body": entry.body,
+               "base_version": entry.version}
+    form = EntryReviseForm(request.POST or None, initial=initial)
+
+    def save(data):
+        return services.entry_revise(
+            author=request.user, entry_id=entry.pk, base_version=data["base_version"], title=data["title"],
+            body=data["body"], keywords=data["keywords"], category_id=data["category"], reason=data["reason"],
+            via=EntryChange.Via.WEB,
+        )
+
+    return _maintain_form_page(request, form=form, entry=entry, mode="revise", save=save)
+
+
+def _retire_or_restore(request, pk: int, *, mode: str):
+    entry = get_object_or_404(Entry.objects.select_related("category"), pk=pk)
+    form = EntryRetireForm(request.POST or None, initial={"base_version": entry.version})
+    service = services.entry_retire if mode == "retire" else services.entry_restore
+    if request.method == "POST" and form.is_valid():
+        try:
+            write = service(author=request.user, entry_id=entry.pk, base_version=form.cleaned_data["base_version"],
+                            reason=form.cleaned_data["reason"], via=EntryChange.Via.WEB)
+        except AppError as exc:
+            form_error(form, exc)
+        else:
+            _saved_message(request, write)
+            return redirect("knowledgebase:entry_detail", pk=entry.pk)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "knowledgebase/maintain_retire.html", {"form": form, "entry": entry, "mode": mode},
+                  status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@maintainer_required
+def maintain_retire(request, pk: int):
+    return _retire_or_restore(request, pk, mode="retire")
+
+
+@require_http_methods(["GET", "POST"])
+@maintainer_required
+def maintain_restore(request, pk: int):
+    return _retire_or_restore(request, pk, mode="restore")
 
 
 # --- query-time test -------------------------------------------------------------------

@@ -92,6 +92,9 @@ class PointRule(models.Model):
     QC_TOPIC_COMPLETED = "qc_topic_completed"
     VOLUNTEER_SHEET = "volunteer_sheet"
     MANUAL_CORRECTION = "manual_correction"
+    # Training incentives (培训激励), seeded switched off by migration 0010.
+    PRIORITY_COURSE_COMPLETED = "priority_course_completed"
+    MAP_STAGE_COMPLETED = "map_stage_completed"
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)

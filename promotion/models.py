@@ -530,6 +530,18 @@ class Notification(models.Model):
         DEMOTED = "demoted", _("Demoted")
         MENTOR_PAID = "mentor_paid", _("Apprentice promoted")
         MEDAL = "medal", _("Medal awarded")
+        # Written by the review engine at its decision points (review.services._notify_decision).
+        PROPOSAL_APPLIED = "proposal_applied", _("Proposal accepted")
+        PROPOSAL_REJECTED = "proposal_rejected", _("Proposal rejected")
+        PROPOSAL_STALE = "proposal_stale", _("Proposal outdated")
+        APPLICATION_ACCEPTED = "application_accepted", _("Committee application accepted")
+        APPLICATION_DECLINED = "application_declined", _("Committee application declined")
+        APPLICATION_LAPSED = "application_lapsed", _("Committee application lapsed")
+        POINTS_RECEIVED = "points_received", _("Points received")
+
+    # Parameters whose stored value is an English msgid (a proposal kind's label, why points
+    # were paid): translated when the notification is read, like the message itself.
+    TRANSLATED_PARAMS = ("what", "reason")
 
     MESSAGES = {
         Kind.PROMOTED: gettext_noop("Congratulations: you were promoted to level %(level)s (%(title)s)."),
@@ -539,11 +551,22 @@ class Notification(models.Model):
         Kind.DEMOTED: gettext_noop("You were moved back to level %(level)s. Reason: %(reason)s"),
         Kind.MENTOR_PAID: gettext_noop("Your apprentice %(name)s was promoted to level %(level)s: %(points)s points for you."),
         Kind.MEDAL: gettext_noop("You were awarded the medal “%(medal)s”."),
+        Kind.PROPOSAL_APPLIED: gettext_noop("Your proposal (%(what)s) “%(title)s” was accepted by the committee."),
+        Kind.PROPOSAL_REJECTED: gettext_noop("Your proposal (%(what)s) “%(title)s” was rejected by the committee; "
+                                             "the reviewers' comments are on the proposal page."),
+        Kind.PROPOSAL_STALE: gettext_noop("Your proposal (%(what)s) “%(title)s” is outdated: its subject changed "
+                                          "meanwhile. Open it to write it again on the current version."),
+        Kind.APPLICATION_ACCEPTED: gettext_noop("Your application to join the review committee was accepted: you "
+                                                "are now a committee member."),
+        Kind.APPLICATION_DECLINED: gettext_noop("Your application to join the review committee was declined."),
+        Kind.APPLICATION_LAPSED: gettext_noop("Your application to join the review committee was closed without a "
+                                              "decision: you joined meanwhile or no longer meet the requirements."),
+        Kind.POINTS_RECEIVED: gettext_noop("You received %(points)s points %(reason)s: %(what)s “%(title)s”."),
     }
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     data = models.JSONField(_("data"), default=dict, blank=True)
     key = models.CharField(_("key"), max_length=80, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -562,13 +585,25 @@ class Notification(models.Model):
     def text(self) -> str:
         """The message in the current language (the kind's label when data is incomplete)."""
         msgid = self.MESSAGES.get(self.kind)
-        data = self.data
-        if "reasons" in data:  # reason codes, rendered now in the reader's language
-            data = {**data, "reason": reasons_text(data["reasons"], data.get("reason", ""))}
+        if not isinstance(self.data, dict):
+            return str(self.get_kind_display())
+        params = {name: gettext(value) if name in self.TRANSLATED_PARAMS and isinstance(value, str) and value
+                  else value for name, value in self.data.items()}
+        if "reasons" in params:  # reason codes, rendered now in the reader's language
+            params["reason"] = reasons_text(params["reasons"], params.get("reason", ""))
         try:
-            return gettext(msgid) % data if msgid else self.get_kind_display()
+            return gettext(msgid) % params if msgid else self.get_kind_display()
         except (KeyError, TypeError, ValueError):
             return str(self.get_kind_display())
+
+    def url(self) -> str | None:
+        """Where the notification leads: the proposal it is about (review pages), or None."""
+        from django.urls import reverse
+
+        proposal = self.data.get("proposal") if isinstance(self.data, dict) else None
+        if isinstance(proposal, int) and not isinstance(proposal, bool):
+            return reverse("review:proposal_detail", args=[proposal])
+        return None
 
 
 def score_percent(correct: int, total: int) -> Decimal:

@@ -1,11 +1,16 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
+from config.errors import AppError
+from review import services
 from review.models import (
     CommitteeApplication,
     CommitteeMembership,
     Proposal,
     Recusal,
     ReviewEvent,
+    ReviewExpertise,
     ReviewSettings,
     Vote,
 )
@@ -133,3 +138,68 @@ class RecusalAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReviewExpertiseForm(forms.ModelForm):
+    """Checks the assignment with the service's rules (a training manager or superuser, not
+    oneself, an active member, one category, not twice) so a refusal shows on the form."""
+
+    class Meta:
+        model = ReviewExpertise
+        fields = ["member", "kb_category", "case_category"]
+
+    def clean(self):
+        cleaned = super().clean()
+        kb, case = cleaned.get("kb_category"), cleaned.get("case_category")
+        if bool(kb) == bool(case):
+            raise ValidationError(services.MSG_NOT_A_CATEGORY)
+        if cleaned.get("member") is not None:
+            try:
+                services.expertise_check(member=cleaned["member"], category=kb or case,
+                                         assigned_by=self.request_user)
+            except AppError as exc:
+                raise ValidationError(exc.message) from None
+        return cleaned
+
+
+@admin.register(ReviewExpertise)
+class ReviewExpertiseAdmin(admin.ModelAdmin):
+    """Assign or remove review experts (written through review.services, with their event);
+    an assignment is never edited: remove it and assign another."""
+
+    form = ReviewExpertiseForm
+    list_display = ["member", "kb_category", "case_category", "assigned_by", "assigned_at"]
+    list_filter = ["kb_category", "case_category"]
+    search_fields = ["member__staff_id", "member__name"]
+    list_select_related = ["member", "kb_category", "case_category", "assigned_by"]
+    autocomplete_fields = ["member"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request_user = request.user
+        return form
+
+    def has_add_permission(self, request):
+        return services.may_assign_experts(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return services.may_assign_experts(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and (services.may_assign_experts(request.user)
+                                           or super().has_view_permission(request, obj))
+
+    def save_model(self, request, obj, form, change):
+        saved = services.expertise_assign(member=obj.member, category=obj.kb_category or obj.case_category,
+                                          assigned_by=request.user)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.expertise_remove(expertise_id=obj.pk, removed_by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for pk in queryset.order_by("pk").values_list("pk", flat=True):
+            services.expertise_remove(expertise_id=pk, removed_by=request.user)

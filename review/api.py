@@ -1,3 +1,4 @@
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -5,10 +6,13 @@ from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.permissions import has_perm
-from review import registry, services
+from review import registry, selectors, services
+from review.models import ReviewExpertise
 from review.serializers import (
     ApplicationInput,
     ApplicationSerializer,
+    ExpertiseInput,
+    ExpertiseSerializer,
     ProposalKindInput,
     ProposalSerializer,
     VoteInput,
@@ -48,7 +52,8 @@ class VoteCreateView(APIView):
     proposer within the point rule's current range (KB revision / new entry 2–5, new case
     20–50, case revision 5–20, quality-case contributors 5–10 by default), a new case's
     ``level`` and ``split``, a quality case's ``outstanding`` contributor (user id). Refused
-    fields answer 400 with {"fields": {"extra.points": ["…range…"]}}."""
+    fields answer 400 with {"fields": {"extra.points": ["…range…"]}}. Where the proposal's
+    category has enough review experts, only they vote (403 with code "not_expert")."""
 
     @extend_schema(request=VoteInput, responses={201: VoteSerializer})
     def post(self, request, pk: int):
@@ -57,6 +62,37 @@ class VoteCreateView(APIView):
         vote = services.proposal_vote(proposal_id=pk, reviewer=request.user, **data.validated_data)
         vote.proposal.refresh_from_db(fields=["status"])
         return Response(VoteSerializer(vote).data, status=status.HTTP_201_CREATED)
+
+
+class ExpertiseListCreateView(APIView):
+    """Review experts per category (training managers). GET lists every assignment; POST
+    assigns an active committee member to a KB or case category (403 for assigning
+    oneself, 400 for a non-member or an unknown category, 409 when already assigned)."""
+
+    permission_classes = [has_perm(roles.MANAGE_TRAINING)]
+
+    @extend_schema(responses={200: ExpertiseSerializer(many=True)})
+    def get(self, request):
+        return Response(ExpertiseSerializer(selectors.experts_list(), many=True).data)
+
+    @extend_schema(request=ExpertiseInput, responses={201: ExpertiseSerializer})
+    def post(self, request):
+        data = ExpertiseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        expertise = services.expertise_assign(assigned_by=request.user, **data.validated_data)
+        return Response(ExpertiseSerializer(expertise).data, status=status.HTTP_201_CREATED)
+
+
+class ExpertiseDeleteView(APIView):
+    """Remove one review-expert assignment (training managers; 404 when there is none)."""
+
+    permission_classes = [has_perm(roles.MANAGE_TRAINING)]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        expertise = get_object_or_404(ReviewExpertise, pk=pk)
+        services.expertise_remove(expertise_id=expertise.pk, removed_by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ApplicationCreateView(APIView):

@@ -5,5 +5,7 @@ from review import api
 urlpatterns = [
     path("proposals/", api.ProposalCreateView.as_view(), name="api-review-proposals"),
     path("proposals/<int:pk>/votes/", api.VoteCreateView.as_view(), name="api-review-votes"),
+    path("experts/", api.ExpertiseListCreateView.as_view(), name="api-review-experts"),
+    path("experts/<int:pk>/", api.ExpertiseDeleteView.as_view(), name="api-review-expert"),
     path("committee/applications/", api.ApplicationCreateView.as_view(), name="api-review-applications"),
 ]

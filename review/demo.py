@@ -1,17 +1,30 @@
 """Demo committee: operations managers appointed, two senior CSRs as members, one KB revision
 applied through three real votes (each approving member chose the proposer's points), a few
 open proposals, a case created with a named colleague and accepted, its open quality-case
-application, and an open committee application of a senior CSR."""
+application, and an open committee application of a senior CSR.
+
+Then the review experts 评审专家 per category, assigned by the training manager HB9001 (after
+the votes above, which members cast before there were experts): three experts each for the
+KB categories "套餐资费" and "号码业务" and the case category "投诉升级" (so only they decide
+proposals filed there, subcategories included — the open 携号转网 revision and the open
+quality-case application), one for "家庭宽带" and "情绪安抚" (too few: any member decides).
+The new CSR HB0001 has three decided KB revisions and so notifications: one accepted (with
+its points), one outdated by a colleague's revision of the same entry, one rejected."""
 
 from accounts.models import User
 from casebase.demo import demo_tree
 from casebase.models import Case, CaseCategory
 from casebase.services import case_new_propose, quality_case_apply
-from knowledgebase.models import Entry
+from knowledgebase.models import Category, Entry
 from knowledgebase.services import kb_entry_propose, kb_revision_propose
-from review.models import CommitteeApplication, CommitteeMembership, Proposal
+from review.models import CommitteeApplication, CommitteeMembership, Proposal, ReviewExpertise
 from review.selectors import committee_eligibility
-from review.services import committee_application_submit, committee_member_appoint, proposal_vote
+from review.services import (
+    committee_application_submit,
+    committee_member_appoint,
+    expertise_assign,
+    proposal_vote,
+)
 
 MEMBERS = ["HB9201", "HB9202", "HB9203", "HB0005", "HB0006"]
 
@@ -29,8 +42,29 @@ OPEN_NEW = ("HB0003", "5G消息介绍", "5G消息 富媒体短信",
             "客户问到5G消息时知识库里没有口径。")
 
 
+# (tree, category code, expert staff IDs): three experts (= approvals required) decide alone.
+EXPERTS = [
+    ("kb", "tariff", ["HB9201", "HB9202", "HB0005"]),
+    ("kb", "number", ["HB9203", "HB0006", "HB0005"]),
+    ("kb", "broadband", ["HB0006"]),
+    ("case", "complaint", ["HB9203", "HB0006", "HB9202"]),
+    ("case", "emotion", ["HB0005"]),
+]
+EXPERTS_ASSIGNED_BY = "HB9001"
+
+# HB0001's decided revisions: (entry title, reason, outcome)
+NEWCOMER = "HB0001"
+NEWCOMER_REVISIONS = [
+    ("话费余额查询", "演示：补充短信查询余额的指令。", "applied"),
+    ("副卡办理规则", "演示：写明副卡数量上限。", "stale"),
+    ("国际漫游开通方式", "演示：删掉过时的营业厅办理说明。", "rejected"),
+]
+NEWCOMER_OUTDATING_REASON = "演示：副卡资费说明更新。"
+
+
 def load(*, stdout) -> None:
-    users = {u.staff_id: u for u in User.objects.filter(staff_id__in=MEMBERS + ["HB0002", "HB0003", "HB0004"])}
+    users = {u.staff_id: u for u in User.objects.filter(
+        staff_id__in=MEMBERS + ["HB0002", "HB0003", "HB0004", NEWCOMER, EXPERTS_ASSIGNED_BY])}
     for staff_id in MEMBERS:
         # Nobody appoints themselves: HB9201 is appointed by HB9202, everyone else by HB9201.
         appointer = users["HB9202" if staff_id == "HB9201" else "HB9201"]
@@ -69,7 +103,10 @@ def load(*, stdout) -> None:
                          category_id=category_id, reason=reason)
     _quality_case(users)
     _committee_application(users)
+    _newcomer_decisions(users)
+    _experts(users)
     stdout.write(f"review: {CommitteeMembership.objects.filter(active=True).count()} committee members, "
+                 f"{ReviewExpertise.objects.count()} expert assignments, "
                  f"{Proposal.objects.count()} proposals ({Proposal.objects.open().count()} open)")
 
 
@@ -113,7 +150,7 @@ def _committee_application(users: dict) -> None:
                  .exclude(committee_memberships__active=True).order_by("staff_id").first())
     if applicant is None or CommitteeApplication.objects.filter(applicant=applicant).exists():
         return
-    busy = ["流量加油包办理", "携号转网办理条件", "宽带故障报修"]
+    busy = ["流量加油包办理", "携号转网办理条件", "宽带故障报修", *(title for title, *_rest in NEWCOMER_REVISIONS)]
     for reason, entry in zip(COMMITTEE_APPLICANT_REASONS, Entry.objects.exclude(title__in=busy).order_by("-pk"),
                              strict=False):
         if Proposal.objects.filter(reason=reason).exists():
@@ -128,3 +165,58 @@ def _committee_application(users: dict) -> None:
         application = committee_application_submit(applicant=applicant, statement=COMMITTEE_STATEMENT)
         proposal_vote(proposal_id=application.proposal_id, reviewer=users["HB0006"], decision="approve",
                       comment="业务扎实")
+
+
+def _revise(proposer, entry, *, body: str, reason: str):
+    entry.refresh_from_db()
+    return kb_revision_propose(proposer=proposer, entry_id=entry.pk, base_version=entry.version, title=entry.title,
+                               body=body, keywords=entry.keywords, category_id=entry.category_id, reason=reason)
+
+
+def _newcomer_decisions(users: dict) -> None:
+    """HB0001's three revisions, decided before any expert is assigned: accepted (3
+    approvals with points), outdated (HB0002's revision of the same entry is accepted
+    first), rejected (2 rejections). Each decision notifies HB0001 (and pays the members)."""
+    newcomer = users.get(NEWCOMER)
+    if newcomer is None:
+        return
+    approvers = [("HB9201", 3), ("HB9202", 4), ("HB9203", 3)]
+    for title, reason, outcome in NEWCOMER_REVISIONS:
+        if Proposal.objects.filter(reason=reason).exists():
+            continue
+        entry = Entry.objects.filter(title=title).first()
+        if entry is None:
+            continue
+        proposal = _revise(newcomer, entry, body=entry.body + "（演示修订）", reason=reason)
+        if outcome == "applied":
+            for staff_id, points in approvers:
+                proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision="approve",
+                              comment="同意", extra={"points": points})
+        elif outcome == "stale":
+            other = _revise(users["HB0002"], entry, body=entry.body + "（资费已更新）", reason=NEWCOMER_OUTDATING_REASON)
+            for staff_id, points in approvers:
+                proposal_vote(proposal_id=other.pk, reviewer=users[staff_id], decision="approve",
+                              comment="同意", extra={"points": points})
+        else:
+            for staff_id in ["HB0005", "HB0006"]:
+                proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision="reject",
+                              comment="营业厅办理仍然有效，不能删。")
+
+
+def _experts(users: dict) -> None:
+    """EXPERTS, assigned by the training manager (skipped when already assigned)."""
+    from casebase.models import CaseCategory
+
+    assigner = users.get(EXPERTS_ASSIGNED_BY)
+    if assigner is None:
+        return
+    for tree, code, staff_ids in EXPERTS:
+        model = Category if tree == "kb" else CaseCategory
+        category = model.objects.filter(code=code).first()
+        if category is None:
+            continue
+        field = "kb_category" if tree == "kb" else "case_category"
+        for staff_id in staff_ids:
+            member = users[staff_id]
+            if not ReviewExpertise.objects.filter(member=member, **{field: category}).exists():
+                expertise_assign(member=member, category=category, assigned_by=assigner)

@@ -39,3 +39,63 @@ class AppointForm(forms.Form):
         if user is None:
             raise forms.ValidationError(_("No active employee has this staff ID."))
         return user
+
+
+def category_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Both category trees as grouped choices ("kb:<pk>", "case:<pk>"), each category shown
+    with its path ("资费 › 套餐变更") so that subcategories are recognisable."""
+    from review.models import ReviewExpertise
+    from review.selectors import _parents
+
+    groups = []
+    for prefix, field_name, label in (("kb", "kb_category", _("Knowledge-base categories")),
+                                      ("case", "case_category", _("Case categories"))):
+        model = ReviewExpertise._meta.get_field(field_name).related_model
+        names = dict(model._base_manager.values_list("pk", "name"))
+        parents = _parents(model)
+
+        def path(pk, parents=parents, names=names):
+            chain, node = [], pk
+            while node is not None and node not in chain:
+                chain.append(node)
+                node = parents.get(node)
+            return " › ".join(names.get(n, "?") for n in reversed(chain))
+
+        groups.append((label, sorted(((f"{prefix}:{pk}", path(pk)) for pk in names), key=lambda c: c[1])))
+    return groups
+
+
+class ExpertiseForm(forms.Form):
+    """A training manager makes a committee member a review expert of a category."""
+
+    staff_id = forms.CharField(label=_("Staff ID"), max_length=20)
+    category = forms.ChoiceField(label=_("Category"), help_text=_("Expertise covers the category's subcategories."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "---------"), *category_choices()]
+
+    def clean_staff_id(self):
+        staff_id = self.cleaned_data["staff_id"].strip().upper()
+        user = User.objects.filter(staff_id=staff_id, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("No active employee has this staff ID."))
+        return user
+
+    def clean_category(self):
+        return category_from_choice(self.cleaned_data["category"])
+
+
+def category_from_choice(value: str):
+    """The KB or case category named "kb:<pk>" / "case:<pk>"; ValidationError otherwise."""
+    from review.models import ReviewExpertise
+
+    prefix, _sep, pk = (value or "").partition(":")
+    field_name = {"kb": "kb_category", "case": "case_category"}.get(prefix)
+    category = None
+    if field_name and pk.isdigit():
+        model = ReviewExpertise._meta.get_field(field_name).related_model
+        category = model._base_manager.filter(pk=int(pk)).first()
+    if category is None:
+        raise forms.ValidationError(_("Choose a knowledge-base or case category."))
+    return category

@@ -122,6 +122,15 @@ class Proposal(models.Model):
     )
     payload = models.JSONField(_("payload"), default=dict)
     applied_version = models.PositiveIntegerField(_("applied version"), null=True, blank=True)
+    category_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("category type"),
+    )
+    category_id = models.PositiveBigIntegerField(
+        _("category id"), null=True, blank=True,
+        help_text=_("The KB or case category whose review experts decide the proposal (the target's current "
+                    "category, or the new item's); empty: any committee member decides."),
+    )
     rebased_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rebased_into",
         verbose_name=_("rebased from"),
@@ -237,6 +246,58 @@ class CommitteeMembership(models.Model):
         return f"{self.member} ({self.get_source_display()})"
 
 
+class ReviewExpertise(models.Model):
+    """A committee member is a review expert 评审专家 of one KB category or one case category
+    — and of every category below it in that tree (expertise covers subcategories: the
+    experts of "资费" decide proposals filed under "资费 › 套餐变更" too).
+
+    Only training managers and operations managers (or the admin) assign experts, never to
+    themselves (review.services.expertise_assign). A row of a member whose membership ended
+    stays, inert: only active members count as experts (review.selectors.expert_index)."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_expertise",
+        verbose_name=_("member"),
+    )
+    kb_category = models.ForeignKey(
+        "knowledgebase.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("knowledge-base category"),
+    )
+    case_category = models.ForeignKey(
+        "casebase.CaseCategory", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("case category"),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("assigned by"),
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review expertise")
+        verbose_name_plural = _("review expertise")
+        ordering = ["member__staff_id", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kb_category__isnull=False, case_category__isnull=True)
+                           | Q(kb_category__isnull=True, case_category__isnull=False)),
+                name="expertise_one_category",
+            ),
+            models.UniqueConstraint(fields=["member", "kb_category"], condition=Q(kb_category__isnull=False),
+                                    name="expertise_once_per_kb_category"),
+            models.UniqueConstraint(fields=["member", "case_category"], condition=Q(case_category__isnull=False),
+                                    name="expertise_once_per_case_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} – {self.category}"
+
+    @property
+    def category(self):
+        """The KB or case category (exactly one is set)."""
+        return self.kb_category if self.kb_category_id else self.case_category
+
+
 class CommitteeApplication(models.Model):
     """An employee's request to join the committee, with the figures it was judged on.
 
@@ -307,6 +368,8 @@ class ReviewEvent(models.Model):
         APPLICATION_SUBMITTED = "application_submitted", _("Application submitted")
         APPLICATION_ACCEPTED = "application_accepted", _("Application accepted")
         APPLICATION_DECLINED = "application_declined", _("Application declined")
+        EXPERT_ASSIGNED = "expert_assigned", _("Review expert assigned")
+        EXPERT_REMOVED = "expert_removed", _("Review expert removed")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
     actor = models.ForeignKey(

@@ -88,6 +88,39 @@ class ProposalKind:
     # (committee eligibility: "KB revisions and case creations/revisions"). Applications
     # (quality-case review, committee membership) do not.
     counts_for_pass_rate: bool = True
+    # The category tree whose review experts decide this kind ("knowledgebase.Category",
+    # "casebase.CaseCategory"), or None: any committee member decides. The proposal's
+    # category is its target's current category, else the payload's "category_id" (a new
+    # item): see category_of. Stored on the proposal when it is created.
+    category_model: str | None = None
+
+
+def category_of(kind: ProposalKind, proposal) -> tuple[type, int] | None:
+    """(category model, category pk) of ``proposal`` for the expert rule, or None when the
+    kind names no category tree or the proposal has no category.
+
+    The TARGET's current category when the proposal changes an existing item (a revision
+    that moves an entry to another category is still decided by the experts of the category
+    the entry is in — moving content into a category with few experts must not escape its
+    current experts), else the payload's "category_id" (a new entry or case)."""
+    if not kind.category_model:
+        return None
+    from django.apps import apps
+
+    model = apps.get_model(kind.category_model)
+    category_id = None
+    if proposal.target_type_id and proposal.target_id:
+        from django.contrib.contenttypes.models import ContentType
+
+        target_model = ContentType.objects.get_for_id(proposal.target_type_id).model_class()
+        if target_model is not None and any(f.name == "category" for f in target_model._meta.fields):
+            category_id = (target_model._base_manager.filter(pk=proposal.target_id)
+                           .values_list("category_id", flat=True).first())
+    if category_id is None:
+        category_id = (proposal.payload or {}).get("category_id")
+    if not isinstance(category_id, int) or isinstance(category_id, bool):
+        return None
+    return model, category_id
 
 
 _KINDS: dict[str, ProposalKind] = {}

@@ -1,6 +1,8 @@
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts import roles
@@ -9,6 +11,7 @@ from review.models import (
     CommitteeMembership,
     Proposal,
     Recusal,
+    ReviewExpertise,
     ReviewSettings,
     Vote,
 )
@@ -33,16 +36,154 @@ def is_recused(proposal: Proposal, user) -> bool:
 
 def can_vote(proposal: Proposal, user) -> bool:
     """True when ``user`` may vote on ``proposal`` now: it is open, they are an active
-    committee member, not its proposer, not recused and have not voted yet. (The vote
-    service checks the same under the proposal's row lock.)"""
-    return (proposal.is_open and proposal.proposer_id != user.pk and is_committee_member(user)
-            and not is_recused(proposal, user) and not proposal.votes.filter(reviewer=user).exists())
+    committee member, not its proposer, not recused, have not voted yet and — when review
+    experts decide it (expert_panel) — are one of them. (The vote service checks the same
+    under the proposal's row lock.)"""
+    if not (proposal.is_open and proposal.proposer_id != user.pk and is_committee_member(user)
+            and not is_recused(proposal, user) and not proposal.votes.filter(reviewer=user).exists()):
+        return False
+    panel = expert_panel(proposal)
+    return panel is None or user.pk in panel.members
 
 
-def review_queue(*, reviewer) -> QuerySet[Proposal]:
+# --- review experts 评审专家 -----------------------------------------------------------
+
+CATEGORY_FIELDS = ("kb_category", "case_category")  # ReviewExpertise's category columns, one per tree
+
+
+def category_fields() -> dict[int, str]:
+    """{content type id of the category model: ReviewExpertise field} for both trees."""
+    return {ContentType.objects.get_for_model(ReviewExpertise._meta.get_field(name).related_model).pk: name
+            for name in CATEGORY_FIELDS}
+
+
+def _parents(model) -> dict[int, int | None]:
+    """{category pk: parent pk or None} of a whole category tree (tens to hundreds of rows):
+    a treebeard materialised-path tree (casebase) by path, a parent-link tree (knowledgebase)
+    by its parent column."""
+    steplen = getattr(model, "steplen", None)
+    if steplen and any(f.name == "path" for f in model._meta.fields):
+        by_path = dict(model._base_manager.values_list("path", "pk"))
+        return {pk: by_path.get(path[:-steplen]) for path, pk in by_path.items()}
+    return dict(model._base_manager.values_list("pk", "parent_id"))
+
+
+@dataclass
+class ExpertIndex:
+    """Who is a review expert of which category, subcategories included. Built once per
+    request or decision by expert_index(); ``experts_of`` answers without queries."""
+
+    # {content type id: {category pk: {member pk, ...}}}: the categories assigned directly.
+    assigned: dict[int, dict[int, set[int]]]
+    # {content type id: {category pk: parent pk or None}}
+    parents: dict[int, dict[int, int | None]]
+
+    def lineage(self, type_id: int, category_id: int) -> list[int]:
+        """The category and its ancestors, nearest first (cycle-safe)."""
+        parents, chain, node = self.parents.get(type_id, {}), [], category_id
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = parents.get(node)
+        return chain
+
+    def experts_of(self, type_id: int | None, category_id: int | None) -> frozenset[int]:
+        """Active committee members who are experts of the category or of an ancestor."""
+        if type_id is None or category_id is None:
+            return frozenset()
+        assigned = self.assigned.get(type_id, {})
+        return frozenset(pk for node in self.lineage(type_id, category_id) for pk in assigned.get(node, ()))
+
+    def covered(self, type_id: int, member_id: int) -> set[int]:
+        """The categories of one tree ``member_id`` is an expert of (subcategories included)."""
+        return {pk for pk in self.parents.get(type_id, {}) if member_id in self.experts_of(type_id, pk)}
+
+
+def expert_index() -> ExpertIndex:
+    """The expertise of the ACTIVE committee members, with both category trees (3 queries;
+    a tree nobody is an expert of is not read)."""
+    fields = category_fields()
+    assigned: dict[int, dict[int, set[int]]] = {type_id: {} for type_id in fields}
+    rows = (ReviewExpertise.objects
+            .filter(Exists(CommitteeMembership.objects.filter(member=OuterRef("member"), active=True)))
+            .values_list("member_id", *CATEGORY_FIELDS))
+    for member_id, *categories in rows:
+        for (type_id, _name), category_id in zip(fields.items(), categories, strict=True):
+            if category_id is not None:
+                assigned[type_id].setdefault(category_id, set()).add(member_id)
+    parents = {type_id: _parents(ContentType.objects.get_for_id(type_id).model_class())
+               for type_id in fields if assigned[type_id]}
+    return ExpertIndex(assigned=assigned, parents=parents)
+
+
+@dataclass(frozen=True)
+class ExpertPanel:
+    """The review experts who decide a proposal: ``members`` (user pks) may vote on it, no
+    other member may."""
+
+    category_type_id: int
+    category_id: int
+    members: frozenset[int]
+
+    @property
+    def category(self):
+        """The category model instance (one query), or None when it was deleted."""
+        model = ContentType.objects.get_for_id(self.category_type_id).model_class()
+        return model._base_manager.filter(pk=self.category_id).first() if model else None
+
+
+def panel_for(*, category_type_id: int | None, category_id: int | None, proposer_id: int,
+              recused: Iterable[int], voted: Iterable[int], index: ExpertIndex,
+              required: int) -> ExpertPanel | None:
+    """THE expert rule, without queries (the vote service, can_vote and the queue all call it).
+
+    The experts of the proposal's category (and of its ancestors: expertise covers
+    subcategories) who are active committee members, minus the proposer and the recused
+    employees. They alone decide the proposal when they are at least ``required``
+    (ReviewSettings.approvals_required) — enough to apply it on their own — and while one of
+    them has not voted yet. Returns None when any member may vote: no category, too few
+    experts, or every expert has voted without deciding it (the rest of the committee
+    finishes, so a proposal never stays open for want of voters)."""
+    if category_type_id is None or category_id is None:
+        return None
+    experts = index.experts_of(category_type_id, category_id) - {proposer_id} - set(recused)
+    if len(experts) < required or experts <= set(voted):
+        return None
+    return ExpertPanel(category_type_id=category_type_id, category_id=category_id, members=experts)
+
+
+def expert_panel(proposal: Proposal, *, index: ExpertIndex | None = None) -> ExpertPanel | None:
+    """panel_for one proposal (reads its recusals, votes, the settings and, unless given,
+    the expert index)."""
+    if proposal.category_type_id is None:
+        return None
+    return panel_for(
+        category_type_id=proposal.category_type_id, category_id=proposal.category_id,
+        proposer_id=proposal.proposer_id,
+        recused=Recusal.objects.filter(proposal=proposal).values_list("employee_id", flat=True),
+        voted=proposal.votes.values_list("reviewer_id", flat=True),
+        index=index or expert_index(), required=ReviewSettings.current().approvals_required,
+    )
+
+
+def expertise_of(member) -> QuerySet[ReviewExpertise]:
+    return ReviewExpertise.objects.filter(member=member).select_related("kb_category", "case_category")
+
+
+def experts_list() -> QuerySet[ReviewExpertise]:
+    """Every assignment, by member, with its categories and whether the member is active."""
+    return (ReviewExpertise.objects.select_related("member", "kb_category", "case_category", "assigned_by")
+            .annotate(active_member=Exists(CommitteeMembership.objects.filter(member=OuterRef("member"),
+                                                                               active=True)))
+            .order_by("member__staff_id", "pk"))
+
+
+def review_queue(*, reviewer) -> list[Proposal]:
     """Open proposals ``reviewer`` may still vote on (not theirs, not voted, not recused),
-    oldest first, with approve/reject counts annotated."""
-    return (
+    with approve/reject counts annotated: first those of the categories ``reviewer`` is a
+    review expert of (``proposal.yours`` True), then those any member decides, each group
+    oldest first. Proposals that other experts decide (expert_panel) are left out: the
+    reviewer may not vote on them. A constant number of queries, whatever the queue holds."""
+    candidates = list(
         Proposal.objects.open()
         .exclude(proposer=reviewer)
         .exclude(Exists(Vote.objects.filter(proposal=OuterRef("pk"), reviewer=reviewer)))
@@ -54,6 +195,31 @@ def review_queue(*, reviewer) -> QuerySet[Proposal]:
         )
         .order_by("created_at", "pk")
     )
+    categorised = [p.pk for p in candidates if p.category_type_id is not None]
+    if not categorised:
+        for proposal in candidates:
+            proposal.yours = False
+        return candidates
+    index, required = expert_index(), ReviewSettings.current().approvals_required
+    recused: dict[int, set[int]] = {}
+    for proposal_id, employee_id in Recusal.objects.filter(proposal_id__in=categorised).values_list(
+            "proposal_id", "employee_id"):
+        recused.setdefault(proposal_id, set()).add(employee_id)
+    voted: dict[int, set[int]] = {}
+    for proposal_id, reviewer_id in Vote.objects.filter(proposal_id__in=categorised).values_list(
+            "proposal_id", "reviewer_id"):
+        voted.setdefault(proposal_id, set()).add(reviewer_id)
+    yours, anyone = [], []
+    for proposal in candidates:
+        panel = panel_for(category_type_id=proposal.category_type_id, category_id=proposal.category_id,
+                          proposer_id=proposal.proposer_id, recused=recused.get(proposal.pk, ()),
+                          voted=voted.get(proposal.pk, ()), index=index, required=required)
+        proposal.yours = reviewer.pk in index.experts_of(proposal.category_type_id, proposal.category_id)
+        if proposal.yours:
+            yours.append(proposal)  # gated or not, the reviewer is an expert of its category
+        elif panel is None:
+            anyone.append(proposal)
+    return yours + anyone
 
 
 def approvals(proposal: Proposal) -> list[Vote]:

@@ -5,7 +5,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from review import registry
-from review.models import CommitteeApplication, Proposal, Vote
+from review.models import CommitteeApplication, Proposal, ReviewExpertise, Vote
 
 MSG_UNKNOWN_KIND = gettext_noop("Unknown proposal kind.")
 
@@ -86,3 +86,50 @@ class ApplicationSerializer(serializers.ModelSerializer):
         model = CommitteeApplication
         fields = ["id", "applicant", "level_snapshot", "pass_rate_snapshot", "status", "statement", "proposal",
                   "created_at"]
+
+
+class ExpertiseSerializer(serializers.ModelSerializer):
+    member = serializers.CharField(source="member.staff_id")
+    tree = serializers.SerializerMethodField()
+    category_id = serializers.SerializerMethodField()
+    category_name = serializers.SerializerMethodField()
+    assigned_by = serializers.CharField(source="assigned_by.staff_id", allow_null=True, default=None)
+
+    class Meta:
+        model = ReviewExpertise
+        fields = ["id", "member", "tree", "category_id", "category_name", "assigned_by", "assigned_at"]
+
+    def get_tree(self, obj) -> str:
+        """"kb" (knowledge-base category) or "case" (case category)."""
+        return "kb" if obj.kb_category_id else "case"
+
+    def get_category_id(self, obj) -> int:
+        return obj.kb_category_id or obj.case_category_id
+
+    def get_category_name(self, obj) -> str:
+        return str(obj.category)
+
+
+class ExpertiseInput(serializers.Serializer):
+    """Make an active committee member (``staff_id``) a review expert of a category of the
+    knowledge base (``tree`` "kb") or of the case libraries (``tree`` "case"), subcategories
+    included."""
+
+    staff_id = serializers.CharField(max_length=20)
+    tree = serializers.ChoiceField(choices=["kb", "case"])
+    category_id = serializers.IntegerField(min_value=1)
+
+    def validate(self, attrs):
+        from django import forms as django_forms
+
+        from accounts.models import User
+        from review.forms import category_from_choice
+
+        member = User.objects.filter(staff_id=attrs["staff_id"].strip().upper(), is_active=True).first()
+        if member is None:
+            raise serializers.ValidationError({"staff_id": [gettext_lazy("No active employee has this staff ID.")]})
+        try:
+            category = category_from_choice(f"{attrs['tree']}:{attrs['category_id']}")
+        except django_forms.ValidationError as exc:
+            raise serializers.ValidationError({"category_id": exc.messages}) from None
+        return {"member": member, "category": category}

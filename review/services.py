@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -29,10 +29,18 @@ from review.models import (
     Proposal,
     Recusal,
     ReviewEvent,
+    ReviewExpertise,
     ReviewSettings,
     Vote,
 )
-from review.selectors import approvals, committee_eligibility, is_committee_member, rejections
+from review.selectors import (
+    approvals,
+    category_fields,
+    committee_eligibility,
+    expert_panel,
+    is_committee_member,
+    rejections,
+)
 
 
 class ReviewError(ValidationFailedError):
@@ -75,6 +83,13 @@ MSG_ALREADY_MEMBER = gettext_noop("You are already a committee member.")
 MSG_PENDING_APPLICATION = gettext_noop("You already have a pending application.")
 MSG_APPLICATION_REASON = gettext_noop("Application to join the review committee.")
 MSG_APPOINT_SELF = gettext_noop("You cannot appoint yourself: another operations manager appoints you.")
+MSG_NOT_EXPERT = gettext_noop("Only the review experts of “%(category)s” decide this proposal, and you are not one "
+                              "of them: it is not in your categories.")
+MSG_ASSIGN_EXPERTS = gettext_noop("Only training managers and administrators may assign review experts.")
+MSG_ASSIGN_SELF = gettext_noop("You cannot make yourself a review expert: another manager assigns you.")
+MSG_EXPERT_NOT_MEMBER = gettext_noop("%(name)s is not an active committee member: only members can be review experts.")
+MSG_ALREADY_EXPERT = gettext_noop("%(name)s is already a review expert of “%(category)s”.")
+MSG_NOT_A_CATEGORY = gettext_noop("Choose a knowledge-base or case category.")
 
 
 def review_event_record(
@@ -155,6 +170,10 @@ def proposal_create(
         base_version=base_version,
         rebased_from=rebased_from,
     )
+    category = registry.category_of(registry_kind, proposal)
+    if category is not None:
+        proposal.category_type = ContentType.objects.get_for_model(category[0])
+        proposal.category_id = category[1]
     if target is not None:
         _lock_targets([(proposal.target_type_id, proposal.target_id)])
         if base_version is not None and registry_kind.current_version(proposal) not in (None, base_version):
@@ -186,6 +205,69 @@ def _mark_stale(proposal: Proposal, *, current_version: int | None) -> None:
         data={"base_version": proposal.base_version, "current_version": current_version},
     )
     _closed(proposal)
+    _notify_decision(proposal)
+
+
+# --- notifications of decisions --------------------------------------------------------
+
+# Ledger sources the kinds' hooks pay under for one proposal (points.services.review_source
+# "review:<proposal>:<member>", the proposer's "proposal:<proposal>:proposer", a quality
+# case's "quality-case:<proposal>:<employee|outstanding>"), each with why it was paid (a
+# msgid, translated when the notification is read).
+_POINTS_REASONS = (
+    ("review:{pk}:", gettext_noop("for your review")),
+    ("proposal:{pk}:", gettext_noop("for your accepted proposal")),
+    ("quality-case:{pk}:outstanding", gettext_noop("as its outstanding contributor")),
+    ("quality-case:{pk}:", gettext_noop("as one of its contributors")),
+)
+
+
+def _points_reason(source: str, pk: int) -> str:
+    return next(reason for prefix, reason in _POINTS_REASONS if source.startswith(prefix.format(pk=pk)))
+
+
+def _notify_decision(proposal: Proposal) -> None:
+    """Tell the people concerned that ``proposal`` was decided (inside the decision's
+    transaction: no notification of a decision that rolled back; keyed, so never twice).
+
+    - its proposer: applied, rejected or outdated (a committee application: accepted,
+      declined or lapsed);
+    - everyone the kinds' hooks paid for this decision (the proposer's reward, the members'
+      review points, a quality case's contributors): the points, one notification per entry.
+
+    Rows keep the notification kind and its parameters (the proposal's kind label as its
+    English msgid); promotion.models.Notification.text() renders them in the reader's
+    language."""
+    from points.models import PointsEntry
+    from promotion.models import Notification
+    from promotion.services import notifications_send
+
+    kind = registry.kinds().get(proposal.kind)
+    with translation.override("en"):
+        what = str(kind.label) if kind is not None else proposal.kind
+    params = {"proposal": proposal.pk, "what": what, "title": kind.describe(proposal) if kind else ""}
+    if proposal.kind == KIND_COMMITTEE_APPLICATION:
+        by_status = {Proposal.Status.APPLIED: Notification.Kind.APPLICATION_ACCEPTED,
+                     Proposal.Status.REJECTED: Notification.Kind.APPLICATION_DECLINED,
+                     Proposal.Status.STALE: Notification.Kind.APPLICATION_LAPSED}
+    else:
+        by_status = {Proposal.Status.APPLIED: Notification.Kind.PROPOSAL_APPLIED,
+                     Proposal.Status.REJECTED: Notification.Kind.PROPOSAL_REJECTED,
+                     Proposal.Status.STALE: Notification.Kind.PROPOSAL_STALE}
+    notifications = []
+    if proposal.status in by_status:
+        notifications.append(Notification(recipient_id=proposal.proposer_id, kind=by_status[proposal.status],
+                                          data=params, key=f"review:{proposal.pk}:{proposal.status}"))
+    prefixes = models.Q()
+    for prefix, _reason in _POINTS_REASONS:
+        prefixes |= models.Q(source__startswith=prefix.format(pk=proposal.pk))
+    for entry in PointsEntry.objects.filter(prefixes).order_by("pk"):
+        notifications.append(Notification(
+            recipient_id=entry.employee_id, kind=Notification.Kind.POINTS_RECEIVED,
+            data={**params, "points": entry.amount, "reason": _points_reason(entry.source, proposal.pk)},
+            key=f"points-entry:{entry.pk}",
+        ))
+    notifications_send(notifications)
 
 
 def _apply(proposal: Proposal) -> None:
@@ -211,6 +293,7 @@ def _apply(proposal: Proposal) -> None:
         kind.on_applied(proposal, approving)
     if kind.on_decided is not None:
         kind.on_decided(proposal, approving)
+    _notify_decision(proposal)
     # Other open proposals on the same target were written against an older version now:
     # ask their proposers to rebase at once instead of letting reviewers vote on them.
     if proposal.target_id is not None:
@@ -224,6 +307,28 @@ def _apply(proposal: Proposal) -> None:
         )
         for sibling in siblings:
             _mark_stale(sibling, current_version=new_version)
+
+
+@transaction.atomic
+def target_proposals_outdate(*, target: models.Model, current_version: int | None,
+                             keep_current: bool = True) -> list[Proposal]:
+    """Mark the open proposals on ``target`` stale after a change that did not go through
+    the committee (a manager's direct edit of an entry or case, with its history): they were
+    written against an older version, so their proposers rebase them — and are notified
+    like any outdated proposal. Proposals already based on ``current_version`` stay open
+    unless ``keep_current`` is False (a retirement: nothing may be applied to the item).
+
+    Lock order (config/locks.py): the caller holds the target row (3) or it is locked here,
+    then the proposals by id (4). Returns the proposals marked stale."""
+    type_id = ContentType.objects.get_for_model(target).pk
+    _lock_targets([(type_id, target.pk)])
+    open_proposals = Proposal.objects.open().filter(target_type_id=type_id, target_id=target.pk)
+    if keep_current and current_version is not None:
+        open_proposals = open_proposals.exclude(base_version=current_version)
+    proposals = _lock_open_proposals(open_proposals)
+    for proposal in proposals:
+        _mark_stale(proposal, current_version=current_version)
+    return proposals
 
 
 def _vote_extra(proposal: Proposal, *, decision: str, extra: dict[str, Any] | None) -> dict[str, Any]:
@@ -278,6 +383,9 @@ def proposal_vote(
         raise ReviewPermissionDenied(_(MSG_OWN_PROPOSAL))
     if Recusal.objects.filter(proposal=proposal, employee=reviewer).exists():
         raise ReviewPermissionDenied(_(MSG_RECUSED))
+    panel = expert_panel(proposal)  # read under the proposal's lock: the votes it counts cannot change
+    if panel is not None and reviewer.pk not in panel.members:
+        raise ReviewPermissionDenied(_(MSG_NOT_EXPERT) % {"category": panel.category}, code="not_expert")
     if decision == Vote.Decision.REJECT and not (comment or "").strip():
         raise ReviewError(_("Say why you reject the proposal."), field="comment")
     cleaned_extra = _vote_extra(proposal, decision=decision, extra=extra)
@@ -308,6 +416,7 @@ def proposal_vote(
         _closed(proposal)
         if kind is not None and kind.on_decided is not None:
             kind.on_decided(proposal, rejections(proposal))
+        _notify_decision(proposal)
     return vote
 
 
@@ -325,6 +434,72 @@ def proposal_withdraw(*, proposal_id: int, user) -> Proposal:
     review_event_record(kind=ReviewEvent.Kind.WITHDRAWN, actor=user, proposal=proposal)
     _closed(proposal)
     return proposal
+
+
+# --- review experts --------------------------------------------------------------------
+
+def may_assign_experts(user) -> bool:
+    """Training managers (accounts.manage_training) and superusers assign review experts."""
+    return bool(user and user.is_active and user.has_perm(roles.MANAGE_TRAINING))
+
+
+def _expertise_field(category) -> str:
+    """The ReviewExpertise column of ``category``'s tree; ReviewError for anything else."""
+    if category is None or category.pk is None:
+        raise ReviewError(_(MSG_NOT_A_CATEGORY), field="category")
+    field = category_fields().get(ContentType.objects.get_for_model(category).pk)
+    if field is None:
+        raise ReviewError(_(MSG_NOT_A_CATEGORY), field="category")
+    return field
+
+
+def expertise_check(*, member, category, assigned_by) -> str:
+    """The rules of an assignment (the service and the admin form call it); returns the
+    ReviewExpertise column. Raises ReviewPermissionDenied (not a training manager, or
+    assigning oneself), ReviewError (not a member, not a category) or ReviewConflict
+    (already an expert of that category)."""
+    if not may_assign_experts(assigned_by):
+        raise ReviewPermissionDenied(_(MSG_ASSIGN_EXPERTS))
+    if member.pk == assigned_by.pk:
+        raise ReviewPermissionDenied(_(MSG_ASSIGN_SELF))
+    field = _expertise_field(category)
+    if not CommitteeMembership.objects.filter(member=member, active=True).exists():
+        raise ReviewError(_(MSG_EXPERT_NOT_MEMBER) % {"name": member.name}, field="member")
+    if ReviewExpertise.objects.filter(member=member, **{field: category}).exists():
+        raise ReviewConflict(_(MSG_ALREADY_EXPERT) % {"name": member.name, "category": category},
+                             code="already_expert")
+    return field
+
+
+@transaction.atomic
+def expertise_assign(*, member, category, assigned_by) -> ReviewExpertise:
+    """Make an active committee member a review expert of a KB or case category (and so of
+    its subcategories): expertise_check's rules, then the row and a ReviewEvent. Open
+    proposals of that category are decided by its experts from the next vote on, once they
+    are enough (review.selectors.panel_for); votes already cast stand."""
+    field = expertise_check(member=member, category=category, assigned_by=assigned_by)
+    try:
+        with transaction.atomic():
+            expertise = ReviewExpertise.objects.create(member=member, assigned_by=assigned_by, **{field: category})
+    except IntegrityError:
+        raise ReviewConflict(_(MSG_ALREADY_EXPERT) % {"name": member.name, "category": category},
+                             code="already_expert") from None
+    review_event_record(kind=ReviewEvent.Kind.EXPERT_ASSIGNED, actor=assigned_by, subject=member,
+                        data={"expertise": expertise.pk, field: category.pk})
+    return expertise
+
+
+@transaction.atomic
+def expertise_remove(*, expertise_id: int, removed_by) -> None:
+    """End an expertise (ReviewExpertise.DoesNotExist when there is none): training
+    managers only; the row is deleted and a ReviewEvent keeps who had it."""
+    if not may_assign_experts(removed_by):
+        raise ReviewPermissionDenied(_(MSG_ASSIGN_EXPERTS))
+    # No row lock (config/locks.py lists every one): deleting twice deletes once.
+    expertise = ReviewExpertise.objects.select_related("member").get(pk=expertise_id)
+    review_event_record(kind=ReviewEvent.Kind.EXPERT_REMOVED, actor=removed_by, subject=expertise.member,
+                        data={"kb_category": expertise.kb_category_id, "case_category": expertise.case_category_id})
+    expertise.delete()
 
 
 # --- committee -----------------------------------------------------------------------

@@ -13,4 +13,7 @@ urlpatterns = [
     path("committee/apply/", views.committee_apply, name="committee_apply"),
     path("committee/appoint/", views.committee_appoint, name="committee_appoint"),
     path("committee/members/<int:pk>/remove/", views.committee_remove, name="committee_remove"),
+    path("experts/", views.experts, name="experts"),
+    path("experts/assign/", views.experts_assign, name="experts_assign"),
+    path("experts/<int:pk>/remove/", views.experts_remove, name="experts_remove"),
 ]

@@ -7,14 +7,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
-from config.errors import AppError, message_error
+from config.errors import AppError, form_error, message_error
 from review import registry, services
-from review.forms import ApplicationForm, AppointForm, VoteForm
-from review.models import CommitteeApplication, CommitteeMembership, Proposal, ReviewSettings
+from review.forms import ApplicationForm, AppointForm, ExpertiseForm, VoteForm
+from review.models import (
+    CommitteeApplication,
+    CommitteeMembership,
+    Proposal,
+    ReviewExpertise,
+    ReviewSettings,
+)
 from review.selectors import (
     active_members,
     can_vote,
     committee_eligibility,
+    expert_panel,
+    experts_list,
     is_committee_member,
     is_recused,
     pending_applications,
@@ -33,7 +41,8 @@ def _describe(proposal: Proposal) -> dict:
 @require_GET
 @permission_required(roles.REVIEW, raise_exception=True)
 def queue(request):
-    """Open proposals the committee member has not voted on yet, oldest first."""
+    """Open proposals the committee member may still vote on: those of their expert
+    categories first, then those any member decides (review.selectors.review_queue)."""
     page = Paginator(review_queue(reviewer=request.user), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "review/queue.html", {
         "page": page, "rows": [_describe(p) for p in page], "is_member": is_committee_member(request.user),
@@ -55,6 +64,7 @@ def _detail_page(request, proposal: Proposal, *, form=None, extra_form=None, sta
     kind = registry.kinds().get(proposal.kind)
     votes = list(proposal.votes.select_related("reviewer"))
     may_vote = can_vote(proposal, request.user)
+    panel = expert_panel(proposal) if proposal.is_open else None
     if extra_form is None and kind and kind.vote_form and may_vote:
         extra_form = kind.vote_form(proposal=proposal)
     if kind is not None and kind.on_viewed is not None:
@@ -66,6 +76,8 @@ def _detail_page(request, proposal: Proposal, *, form=None, extra_form=None, sta
         "votes": votes, "counts": proposal.vote_counts(), "config": ReviewSettings.current(),
         "form": form or VoteForm(), "can_vote": may_vote,
         "recused": proposal.is_open and is_recused(proposal, request.user),
+        "panel_category": panel.category if panel else None,
+        "not_expert": panel is not None and request.user.pk not in panel.members,
         "extra_form": extra_form if may_vote else None,
         "events": proposal.events.select_related("actor").order_by("created_at", "pk"),
     }, status=status)
@@ -98,6 +110,11 @@ def proposal_vote_view(request, pk: int):
     except services.VoteExtraInvalid:
         return _detail_page(request, proposal, form=form, extra_form=kind.vote_form(data=extra, proposal=proposal),
                             status=400)
+    except services.ReviewPermissionDenied as exc:
+        # The proposal page again, 403, with the reason (not a member, recused, not one of
+        # the category's review experts) instead of the bare permission page.
+        messages.error(request, exc.message)
+        return _detail_page(request, proposal, form=form, status=403)
     except AppError as exc:
         message_error(request, exc)
         return redirect("review:proposal_detail", pk=proposal.pk)
@@ -178,3 +195,50 @@ def committee_remove(request, pk: int):
     services.committee_member_remove(membership_id=membership.pk, removed_by=request.user)
     messages.success(request, _("%(name)s left the committee.") % {"name": membership.member.name})
     return redirect("review:committee")
+
+
+# --- review experts ----------------------------------------------------------------------
+
+@require_GET
+@permission_required(roles.MANAGE_TRAINING, raise_exception=True)
+def experts(request):
+    """Training managers: who is a review expert of which category, the assign form and a
+    remove button per assignment."""
+    return _experts_page(request, ExpertiseForm())
+
+
+def _experts_page(request, form, status: int = 200):
+    rows = Paginator(experts_list(), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "review/experts.html", {"form": form, "page": rows, "rows": rows,
+                                                   "config": ReviewSettings.current()}, status=status)
+
+
+@require_POST
+@permission_required(roles.MANAGE_TRAINING, raise_exception=True)
+def experts_assign(request):
+    form = ExpertiseForm(request.POST)
+    if not form.is_valid():
+        return _experts_page(request, form, status=400)
+    member, category = form.cleaned_data["staff_id"], form.cleaned_data["category"]
+    try:
+        services.expertise_assign(member=member, category=category, assigned_by=request.user)
+    except AppError as exc:
+        form_error(form, exc)
+        return _experts_page(request, form, status=exc.status_code)
+    messages.success(request, _("%(name)s is now a review expert of “%(category)s”.")
+                     % {"name": member.name, "category": category})
+    return redirect("review:experts")
+
+
+@require_POST
+@permission_required(roles.MANAGE_TRAINING, raise_exception=True)
+def experts_remove(request, pk: int):
+    expertise = get_object_or_404(ReviewExpertise.objects.select_related("member"), pk=pk)
+    try:
+        services.expertise_remove(expertise_id=expertise.pk, removed_by=request.user)
+    except AppError as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, _("%(name)s is no longer a review expert of “%(category)s”.")
+                         % {"name": expertise.member.name, "category": expertise.category})
+    return redirect("review:experts")

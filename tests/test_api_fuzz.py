@@ -54,6 +54,7 @@ def _real_ids(user) -> dict[str, list]:
     cases = ids(study_cases(user))
     rounds = ids(QSortRound.objects.all())
     attempts = ids(ExamAttempt.objects.all())
+    entries = ids(Entry.objects.all())
     return {
         "/api/cases/study/{id}/": cases, "/api/cases/study/{id}/studied/": cases,
         "/api/cases/study/{id}/rating/": cases,
@@ -61,7 +62,9 @@ def _real_ids(user) -> dict[str, list]:
         "/api/competency/qsort/rounds/{id}/results/": rounds, "/api/competency/qsort/rounds/{id}/submission/": rounds,
         "/api/curriculum/courses/{id}/": ids(Course.objects.all()),
         "/api/curriculum/exams/{id}/submit/": ids(CourseAttempt.objects.all()),
-        "/api/kb/entries/{id}/": ids(Entry.objects.all()),
+        "/api/kb/entries/{id}/": entries, "/api/kb/entries/{id}/history/": entries,
+        "/api/kb/entries/{id}/revise/": entries, "/api/kb/entries/{id}/retire/": entries,
+        "/api/kb/entries/{id}/restore/": entries,
         "/api/points/qc/groups/{id}/complete/": ids(QCGroup.objects.all()),
         "/api/points/qc/topics/{id}/claim/": ids(QCTopic.objects.all()),
         "/api/points/rationalisation/{id}/judge/": ids(RationalisationProposal.objects.all()),

@@ -131,3 +131,13 @@ def wav_with_hidden_samples(declared_seconds: float, real_seconds: float, rate: 
     ``real_seconds`` of samples after it (a player plays them all)."""
     head = wav_bytes(declared_seconds, rate)
     return head + b"\x01\x00" * int(rate * (real_seconds - declared_seconds))
+
+
+def grant_maintain(user):
+    """Give ``user`` the case maintainers' permission (uploading recordings, direct changes)
+    and return them with a fresh permission cache."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="maintain_cases", content_type__app_label="casebase"))
+    return get_user_model().objects.get(pk=user.pk)

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def case_form(**changes):
     return {"kind": "text", "title": "后台录入案例", "category": category().pk, "level": 2, "split": "training",
             "status": "active", "background": "背景", "transcript": "", "premise": "", "tree_text": SAMPLE_TREE_TEXT,
-            "nodes-TOTAL_FORMS": 0, "nodes-INITIAL_FORMS": 0, **changes}
+            "change_reason": "后台录入", "nodes-TOTAL_FORMS": 0, "nodes-INITIAL_FORMS": 0, **changes}
 
 
 def test_admin_validates_the_tree_with_the_same_rules(client):

@@ -9,6 +9,7 @@ from casebase.tests.factories import (
     SAMPLE_TREE_TEXT,
     CaseFactory,
     category,
+    grant_maintain,
     sample_tree,
     wav_upload,
 )
@@ -165,7 +166,7 @@ def voice_form(audio, **changes):
 
 
 def test_a_valid_wav_is_accepted_and_stored_under_media_root(client, csr, settings):
-    client.force_login(csr)
+    client.force_login(grant_maintain(csr))
     response = client.post(reverse("casebase:propose_voice"), voice_form(wav_upload(seconds=2)))
     assert response.status_code == 302
     payload = Proposal.objects.get().payload
@@ -178,7 +179,7 @@ def test_a_valid_wav_is_accepted_and_stored_under_media_root(client, csr, settin
     (SimpleUploadedFile("call.txt", b"hello"), "Upload an MP3, WAV, OGG or M4A file."),
 ])
 def test_a_bad_file_is_a_form_error_not_a_500(client, csr, upload, message):
-    client.force_login(csr)
+    client.force_login(grant_maintain(csr))
     response = client.post(reverse("casebase:propose_voice"), voice_form(upload))
     assert response.status_code == 200
     assert response.context["form"].errors["audio"] == [message]
@@ -201,7 +202,7 @@ def test_a_wav_renamed_to_mp3_is_refused():
 
 
 def test_api_voice_proposal_400_for_non_audio_and_201_for_wav(api, csr):
-    api.force_authenticate(csr)
+    api.force_authenticate(grant_maintain(csr))
     url = reverse("api-cases-voice-proposals")
     bad = api.post(url, {**voice_form(SimpleUploadedFile("x.ogg", b"garbage")), "category_id": category().pk},
                    format="multipart")
@@ -213,7 +214,8 @@ def test_api_voice_proposal_400_for_non_audio_and_201_for_wav(api, csr):
 
 
 def test_approved_voice_case_is_playable_on_the_study_page(client, csr):
-    proposal = services.case_new_propose(proposer=committee_member(), kind="voice", title="录音", category_id=category().pk,
+    proposal = services.case_new_propose(proposer=grant_maintain(committee_member()), kind="voice", title="录音",
+                                         category_id=category().pk,
                                          reason="r", audio=wav_upload(), premise="service_defect", emotion_grade=2,
                                          transcript="客服：您好")
     for _ in range(3):
@@ -317,8 +319,8 @@ def test_the_service_refuses_bad_participants_with_an_exact_message(csr):
 
 
 def test_the_web_forms_show_a_bad_participant_as_a_field_error(client, csr):
-    # given
-    client.force_login(csr)
+    # given: a CSR who may also upload recordings (a case maintainer)
+    client.force_login(grant_maintain(csr))
     case = CaseFactory(level=1)
     revision = {"base_version": 1, "title": "改后的标题", "category": case.category_id, "background": case.background,
                 "tree": SAMPLE_TREE_TEXT, "reason": "标题更准确"}

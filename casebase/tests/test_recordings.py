@@ -26,6 +26,7 @@ from casebase.selectors import cases_known_to
 from casebase.tasks import recordings_orphan_sweep_task
 from casebase.tests.factories import (
     category,
+    grant_maintain,
     mp3_upload,
     wav_bytes,
     wav_upload,
@@ -50,7 +51,7 @@ def voice_case(*, level: int = 1, split: str = "training", status: str = "active
 
 
 def voice_proposal(proposer, **kwargs) -> Proposal:
-    return services.case_new_propose(proposer=proposer, kind="voice", title="录音提案", category_id=category().pk,
+    return services.case_new_propose(proposer=grant_maintain(proposer), kind="voice", title="录音提案", category_id=category().pk,
                                      reason="典型", audio=kwargs.pop("audio", None) or wav_upload(),
                                      premise="service_defect", emotion_grade=2, transcript="客服：您好", **kwargs)
 
@@ -297,7 +298,7 @@ def test_the_sweep_is_scheduled_daily():
 def admin_form(**changes):
     return {"kind": "voice", "title": "后台录音案例", "category": category().pk, "level": 2, "split": "training",
             "status": "active", "background": "背景", "transcript": "……", "premise": "service_defect",
-            "emotion_grade": 2, "tree_text": "", "nodes-TOTAL_FORMS": 0, "nodes-INITIAL_FORMS": 0, **changes}
+            "emotion_grade": 2, "tree_text": "", "change_reason": "后台录入", "nodes-TOTAL_FORMS": 0, "nodes-INITIAL_FORMS": 0, **changes}
 
 
 def test_the_admin_applies_the_recording_rule_of_the_proposal_forms(client):
@@ -354,7 +355,7 @@ def test_an_api_upload_above_the_limit_is_refused_by_its_length_unread(api, csr)
 
 def test_a_page_upload_above_the_limit_shows_the_form_again_with_the_message(client, csr):
     CaseLibrarySettings.objects.filter(pk=1).update(audio_max_bytes=5 * 1024 * 1024)
-    client.force_login(csr)
+    client.force_login(grant_maintain(csr))
     url = reverse("casebase:propose_voice")
     response = client.generic("POST", url, **huge(url))
     assert response.status_code == 413

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -13,6 +15,9 @@ from curriculum.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+# A self-paced (run-less) enrolment's survey opens once the course is completed.
+DONE = {"status": "completed", "completed_at": dt.datetime(2026, 3, 31, 8, tzinfo=dt.UTC)}
 
 
 def answer(employee, course, **overrides):
@@ -40,7 +45,8 @@ def test_survey_needs_an_enrolment(csr):
 def test_only_one_survey_per_employee_and_run(csr, with_run):
     # given
     course = CourseFactory()
-    EnrolmentFactory(employee=csr, course=course, run=CourseRunFactory(course=course) if with_run else None)
+    EnrolmentFactory(employee=csr, course=course, run=CourseRunFactory(course=course) if with_run else None,
+                     **({} if with_run else DONE))
     answer(csr, course)
     # when / then
     with pytest.raises(services.CurriculumConflict, match="You have already answered the survey for this course run."):
@@ -70,14 +76,14 @@ def test_responses_for_different_runs_are_separate(csr):
 @pytest.mark.parametrize("score", [0, 6, -1])
 def test_scores_outside_1_to_5_are_refused(csr, score):
     course = CourseFactory()
-    EnrolmentFactory(employee=csr, course=course)
+    EnrolmentFactory(employee=csr, course=course, **DONE)
     with pytest.raises(services.CurriculumError, match="Give a score from 1 to 5."):
         answer(csr, course, format_score=score)
 
 
 def test_survey_page_saves_and_second_post_shows_friendly_error(client, csr):
     course = CourseFactory()
-    EnrolmentFactory(employee=csr, course=course)
+    EnrolmentFactory(employee=csr, course=course, **DONE)
     client.force_login(csr)
     url = reverse("curriculum:course_survey", args=[course.pk])
     data = {"content_score": 5, "format_score": 4, "usefulness_score": 5, "comment": "好"}
@@ -89,7 +95,7 @@ def test_survey_page_saves_and_second_post_shows_friendly_error(client, csr):
 
 def test_survey_page_rejects_missing_scores(client, csr):
     course = CourseFactory()
-    EnrolmentFactory(employee=csr, course=course)
+    EnrolmentFactory(employee=csr, course=course, **DONE)
     client.force_login(csr)
     response = client.post(reverse("curriculum:course_survey", args=[course.pk]), {"content_score": 9})
     assert response.status_code == 400
@@ -98,7 +104,7 @@ def test_survey_page_rejects_missing_scores(client, csr):
 
 def test_api_survey_create_and_duplicate(csr):
     course = CourseFactory()
-    EnrolmentFactory(employee=csr, course=course)
+    EnrolmentFactory(employee=csr, course=course, **DONE)
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(csr)
     payload = {"course": course.pk, "content_score": 5, "format_score": 5, "usefulness_score": 4}

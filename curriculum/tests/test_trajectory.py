@@ -25,7 +25,7 @@ def history(csr, team_leader):
     """A CSR with an enrolment, completion by exam, a survey, a rating and a plan item."""
     with time_machine.travel(dt.datetime(2026, 4, 1, 2, tzinfo=dt.UTC), tick=False):
         course = CourseFactory(title="投诉处理六步法", exam_question_count=1)
-        CourseRunFactory(course=course, starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 4, 30))
+        CourseRunFactory(course=course, starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 4, 20))
         question = QuestionFactory(course=course)
         services.enrolment_create(employee=csr, course=course)
     with time_machine.travel(dt.datetime(2026, 4, 20, 2, tzinfo=dt.UTC), tick=False):
@@ -64,7 +64,7 @@ def test_csv_and_xlsx_exports_hold_identical_rows(client, csr, history):
     xlsx_response = client.get(reverse("curriculum:my_trajectory_export", args=["xlsx"]))
     assert csv_response.status_code == xlsx_response.status_code == 200
     assert csv_response["Content-Disposition"] == 'attachment; filename="trajectory-CSR001.csv"'
-    csv_rows = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"))))
+    csv_rows = list(csv.reader(io.StringIO(b"".join(csv_response.streaming_content).decode("utf-8-sig"))))
     sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
     xlsx_rows = [[cell if cell is not None else "" for cell in row] for row in sheet.iter_rows(values_only=True)]
     assert csv_rows == xlsx_rows
@@ -98,14 +98,128 @@ def test_api_my_trajectory(csr, history):
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(csr)
     body = api.get("/api/curriculum/my/trajectory/").json()
-    assert len(body) == 6
-    assert body[-1]["kind"] == "Enrolled" and body[-1]["subject"] == "投诉处理六步法"
+    assert body["count"] == 6
+    assert body["results"][-1]["kind"] == "Enrolled" and body["results"][-1]["subject"] == "投诉处理六步法"
 
 
 def test_trajectory_page_has_bounded_queries(client, csr, django_assert_max_num_queries):
     for _ in range(20):
         services.enrolment_create(employee=csr, course=CourseFactory())
     client.force_login(csr)
-    with django_assert_max_num_queries(12):
+    # session + user, one count (UNION ALL) and one query per trajectory source (13)
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("curriculum:my_trajectory"))
     assert len(response.context["page"].object_list) == 20
+
+
+def _ladder_history(csr):
+    """One row of every ladder source, a day apart (2026-05-01 .. 05-07)."""
+    from decimal import Decimal
+
+    from casebase.models import CaseStudy
+    from casebase.tests.factories import CaseFactory
+    from knowledgebase.models import QueryTestSession
+    from points.tests.factories import PointsEntryFactory
+    from promotion.models import ExamAttempt as LevelExam
+    from promotion.models import PromotionEvent
+
+    def day(n):
+        return dt.datetime(2026, 5, n, 2, tzinfo=dt.UTC)
+
+    CaseStudy.objects.create(employee=csr, case=CaseFactory(title="话费争议案例A", level=1), studied_at=day(1))
+    QueryTestSession.objects.create(employee=csr, started_at=day(2), finished_at=day(2), task_count=100,
+                                    total_seconds=Decimal("135.0"), allowed_level=2)
+    LevelExam.objects.create(employee=csr, level=1, started_at=day(3), deadline=day(4), submitted_at=day(3),
+                             status=LevelExam.Status.PASSED, score_percent=Decimal("90.0"), pass_percent=60,
+                             correct_count=9)
+    PromotionEvent.objects.create(employee=csr, kind="promoted", from_level=0, to_level=1, at=day(4))
+    PointsEntryFactory(employee=csr, amount=25, note="纠正", created_at=day(5))
+    LevelExam.objects.create(employee=csr, level=1, purpose=LevelExam.Purpose.RETENTION, started_at=day(6),
+                             deadline=day(7), submitted_at=day(6), status=LevelExam.Status.FAILED,
+                             score_percent=Decimal("40.0"), pass_percent=60, correct_count=4)
+    PromotionEvent.objects.create(employee=csr, kind="demoted", from_level=1, to_level=0, at=day(7))
+
+
+def test_trajectory_includes_case_study_ladder_exams_query_tests_level_changes_and_points(csr):
+    # given
+    _ladder_history(csr)
+    # when
+    entries = selectors.trajectory_entries(employee=csr)
+    # then
+    assert [(e.kind, e.subject, e.result) for e in entries] == [
+        ("Level change", "Level 1 → 0", "Demoted"),
+        ("Re-test", "Level 1", "40.0% · Failed"),
+        ("Points", "人工更正", "+25"),
+        ("Level change", "Level 0 → 1", "Promoted"),
+        ("Promotion exam", "Level 1", "90.0% · Passed"),
+        ("Query-time test", "100 query tasks", "135.0 s · up to level 2"),
+        ("Case studied", "话费争议案例A", "Level 1"),
+    ]
+
+
+def test_trajectory_lists_finished_stages(learner, learning_map):
+    for code in ("J1", "J2", "J3"):
+        services.enrolment_complete(enrolment=services.enrolment_create(employee=learner,
+                                                                        course=learning_map.courses[code]),
+                                    actor=learner)
+    stage = next(e for e in selectors.trajectory_entries(employee=learner) if e.kind == "Stage completed")
+    assert (stage.subject, stage.result) == ("初级", "Finished")
+
+
+def test_trajectory_pages_merge_every_source_in_time_order(csr):
+    # given: 7 ladder rows and 7 course enrolments interleaved by day
+    _ladder_history(csr)
+    for n in range(1, 8):
+        with time_machine.travel(dt.datetime(2026, 5, n, 1, tzinfo=dt.UTC), tick=False):
+            services.enrolment_create(employee=csr, course=CourseFactory())
+    every = selectors.trajectory_entries(employee=csr)
+    trajectory = selectors.trajectory(employee=csr)
+    # then: the count and any page equal the full list's slice
+    assert trajectory.count() == len(every) == 14
+    assert trajectory[0:5] == every[0:5]
+    assert trajectory[5:10] == every[5:10]
+    assert trajectory[10:20] == every[10:14]
+    assert [e.when for e in every] == sorted((e.when for e in every), reverse=True)
+
+
+def test_trajectory_page_queries_do_not_grow_with_history(client, csr):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(csr)
+    _ladder_history(csr)
+    client.get(reverse("curriculum:my_trajectory"))  # warm up the session
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("curriculum:my_trajectory"))
+    for _ in range(60):
+        services.enrolment_create(employee=csr, course=CourseFactory())
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(reverse("curriculum:my_trajectory") + "?page=2")
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert response.context["page"].paginator.count == 67
+    assert len(response.context["page"].object_list) == 17
+
+
+def test_api_trajectory_is_paginated(api, csr):
+    _ladder_history(csr)
+    for _ in range(55):
+        services.enrolment_create(employee=csr, course=CourseFactory())
+    api.force_authenticate(csr)
+    first = api.get("/api/curriculum/my/trajectory/").json()
+    second = api.get("/api/curriculum/my/trajectory/?page=2").json()
+    assert first["count"] == 62 and len(first["results"]) == 50 and len(second["results"]) == 12
+    assert second["results"][-1]["kind"] == "Case studied"
+
+
+def test_trajectory_shows_how_a_retention_year_ended(csr):
+    from promotion.models import PromotionEvent, RetentionPeriod
+
+    def day(n):
+        return dt.datetime(2026, 5, n, 2, tzinfo=dt.UTC)
+
+    promotion = PromotionEvent.objects.create(employee=csr, kind="promoted", from_level=0, to_level=1, at=day(1))
+    RetentionPeriod.objects.create(employee=csr, promotion=promotion, level=1, starts_at=day(1), retest_opens_at=day(2),
+                                   due_at=day(3), remind_at=day(2), points_task=200, status="kept", closed_at=day(4))
+    entry = selectors.trajectory_entries(employee=csr)[0]
+    assert (entry.kind, entry.subject, entry.result, entry.detail) == (
+        "Retention (保级)", "Level 1", "Level kept", "due 2026-05-03")

@@ -23,7 +23,7 @@ def load_demo():
 def test_demo_loads_twice_with_a_searchable_kb_an_applied_revision_and_open_proposals():
     load_demo()
     load_demo()
-    assert Entry.objects.count() == 60
+    assert Entry.objects.count() == 61  # 60 loaded + one an operations manager added
     assert QueryTask.objects.count() >= QueryTimeTest.current().task_count == 10
     assert search("携号转网")[0].title == "携号转网办理条件"
     applied = Proposal.objects.get(status="applied", reason=review.demo.APPLIED[3])
@@ -54,3 +54,20 @@ def test_demo_query_time_results_give_the_calibration_page_numbers():
     assert all(c.observed_percent is not None for c in calibration.reference)
     assert all(s.suggested is not None for s in calibration.suggestions)
     assert sum(1 for b in calibration.bands if b.employees) >= 4  # results spread over the bands
+
+
+def test_demo_operations_managers_maintain_the_kb_directly():
+    from knowledgebase.demo import MAINTAINED, OUTDATED_PROPOSAL
+    from knowledgebase.models import EntryChange
+
+    load_demo()
+    load_demo()
+    # then: each direct change was made once, by its operations manager, with its reason
+    direct = EntryChange.objects.filter(via=EntryChange.Via.WEB)
+    assert direct.count() == len(MAINTAINED) + 1
+    assert set(direct.values_list("author__staff_id", flat=True)) == {"HB9201", "HB9202", "HB9203"}
+    retired = Entry.objects.get(title="4G老套餐停售说明")
+    assert retired.is_retired and retired.pk not in [hit.entry_id for hit in search("4G老套餐停售")]
+    # the CSR's open proposal on the entry HB9202 revised went stale
+    assert Proposal.objects.get(reason=OUTDATED_PROPOSAL[2]).status == Proposal.Status.STALE
+    assert search("eSIM一号双终端")[0].title == "eSIM一号双终端办理"

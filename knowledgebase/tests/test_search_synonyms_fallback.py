@@ -81,20 +81,52 @@ def test_strict_matches_are_not_flagged_as_fallback(engine):
     assert search.search_outcome("夜间流量").fallback is False
 
 
-@pytest.mark.parametrize("typo, title, same_other_word", [
-    ("宽代故障", "宽带故障报修", "电视故障处理"),
-    ("协号转网", "携号转网办理条件", "转网后积分清零规则"),
-    ("停机宝号", "停机保号办理", "停机原因查询"),
+@pytest.mark.parametrize("typo, correct, title, same_other_word", [
+    ("宽代故障", "宽带故障", "宽带故障报修", "电视故障处理"),
+    ("协号转网", "携号转网", "携号转网办理条件", "积分清零规则"),
+    ("停机宝号", "停机保号", "停机保号办理", "停机原因查询"),
 ])
-def test_homophone_typos_of_a_pinyin_input_method_find_the_entry(engine, typo, title, same_other_word):
+def test_homophone_typos_of_a_pinyin_input_method_find_the_entry(engine, typo, correct, title, same_other_word):
     # given an entry sharing the correctly typed word, which the word fallback alone would also find
     entry = EntryFactory(title=title, body="按流程处理。")
     EntryFactory(title=same_other_word, body="按流程处理。")
     # when
     outcome = search.search_outcome(typo)
-    # then only the homophone match is found
+    # then only the homophone match is found: what the correctly typed query finds, flagged
     assert [h.entry_id for h in outcome.hits] == [entry.pk]
+    assert [h.entry_id for h in search.search(correct)] == [entry.pk]
     assert outcome.fallback is True
+    if engine == "postgres":  # corrected from the vocabulary, and said so
+        assert correct in outcome.also_searched
+
+
+def test_a_corrected_typo_searches_the_synonyms_of_the_correct_word():
+    # 携号转网 and 转网 are one synonym group: the typo finds what the correct word finds
+    entry = EntryFactory(title="携号转网办理条件", body="按流程处理。")
+    other = EntryFactory(title="转网后积分清零规则", body="按流程处理。")
+    assert {h.entry_id for h in search.search("协号转网")} == {entry.pk, other.pk}
+
+
+def test_a_typo_is_corrected_only_from_tokens_the_entries_hold():
+    # given no entry holds 宽带: 宽代 has no known homophone, nothing is corrected
+    EntryFactory(title="电视故障处理", body="按流程处理。")
+    outcome = search.search_outcome("宽代")
+    assert outcome.hits == [] and outcome.also_searched == []
+    # when an entry with 宽带 is indexed, its tokens join the vocabulary at once
+    entry = EntryFactory(title="宽带故障报修", body="按流程处理。")
+    assert [h.entry_id for h in search.search("宽代")] == [entry.pk]
+
+
+def test_the_vocabulary_rebuild_drops_tokens_no_entry_holds_and_counts_entries():
+    from knowledgebase.models import Entry, SearchToken
+
+    EntryFactory(title="宽带故障报修", body="宽带")
+    gone = EntryFactory(title="停机保号办理", body="按流程处理。")
+    Entry.objects.filter(pk=gone.pk).delete()
+    assert search.vocabulary_rebuild() == SearchToken.objects.count()
+    assert SearchToken.objects.get(token="宽带").entries == 1 and SearchToken.objects.get(token="宽带").pinyin == "kuandai"
+    assert not SearchToken.objects.filter(token="保号").exists()
+    assert search.search("停机宝号") == []
 
 
 def test_pinyin_is_not_used_while_the_strict_query_finds_something(engine):
@@ -115,3 +147,39 @@ def test_popular_entries_come_first_among_equal_matches(engine):
 def test_index_fields_hold_toneless_pinyin_of_the_tokens():
     fields = search.index_fields(title="宽带", body="", keywords="")
     assert fields["search_pinyin"].split() == ["kuandai"]
+
+
+def test_overlapping_pieces_of_one_word_do_not_count_as_two_words(engine):
+    # given 吉祥号 (no synonym group) cut into 吉祥 + 祥号: one word, not "two of the words"
+    only_the_word = EntryFactory(title="吉祥号选号规则", body="按流程处理。")
+    two_words = EntryFactory(title="靓号协议消费规则", keywords="吉祥号", body="签订最低消费协议。")
+    outcome = search.search_outcome("吉祥号最低消费")
+    assert outcome.fallback is True
+    if engine == "postgres":  # SQLite's fallback is "any word", ranked by title hits
+        assert [h.entry_id for h in outcome.hits] == [two_words.pk]
+    else:
+        assert {h.entry_id for h in outcome.hits} == {two_words.pk, only_the_word.pk}
+
+
+def test_a_title_holding_part_of_the_query_ranks_before_body_only_matches():
+    # given both hold 出国 and 流量, one in its title (漫游, a synonym of 出国), the other only in
+    # its body but clicked more often
+    titled = EntryFactory(title="国际漫游日包办理说明", keywords="出国 境外流量", body="按自然日收费。")
+    popular = EntryFactory(title="夜间套餐说明", body="出国前可查询流量余额。")
+    type(popular).objects.filter(pk=popular.pk).update(click_count=50)
+    ids = [h.entry_id for h in search.search("出国流量包")]
+    assert ids[:2] == [titled.pk, popular.pk]
+
+
+def test_the_vocabulary_is_read_only_when_the_strict_query_finds_nothing():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    EntryFactory(title="宽带故障报修", body="按流程处理。")
+    search.synonym_map()  # the synonym table is cached per process; read it before counting
+    with CaptureQueriesContext(connection) as found:
+        assert search.search("宽带故障")
+    with CaptureQueriesContext(connection) as typo:
+        assert search.search("宽代故障")
+    assert not any("searchtoken" in q["sql"] for q in found.captured_queries)
+    assert any("searchtoken" in q["sql"] for q in typo.captured_queries)

@@ -28,3 +28,28 @@ def test_demo_queue_has_votes_with_amounts_an_open_quality_case_and_an_open_comm
     application = CommitteeApplication.objects.get()
     assert application.status == "pending" and application.proposal.status == "open"
     assert application.applicant.level >= 4
+
+
+def test_demo_has_experts_per_category_and_notifications_for_the_new_csr():
+    # given
+    import accounts.demo
+    import casebase.demo
+    import competency.demo
+    import knowledgebase.demo
+    import review.demo
+    from promotion.models import Notification
+    from review.models import ReviewExpertise
+    from review.selectors import expert_panel
+
+    for module in (competency.demo, accounts.demo, casebase.demo, knowledgebase.demo, review.demo):
+        module.load(stdout=io.StringIO())
+    # then: experts in both trees, assigned by the training manager
+    assert ReviewExpertise.objects.filter(kb_category__code="number").count() == 3
+    assert ReviewExpertise.objects.filter(case_category__code="complaint").count() == 3
+    assert set(ReviewExpertise.objects.values_list("assigned_by__staff_id", flat=True)) == {"HB9001"}
+    # the open 携号转网 revision (a subcategory of 号码业务) and the quality case are decided by experts
+    gated = [p.kind for p in Proposal.objects.open() if expert_panel(p) is not None]
+    assert sorted(gated) == ["kb_revision", "quality_case"]
+    # HB0001 sees an accepted revision with its points, an outdated one and a rejected one
+    kinds = set(Notification.objects.filter(recipient__staff_id="HB0001").values_list("kind", flat=True))
+    assert kinds == {"proposal_applied", "points_received", "proposal_stale", "proposal_rejected"}

@@ -1,5 +1,6 @@
 """What a person does in the browser: log in with a staff ID, use the menus, search the
-knowledge base as they type, and three committee members approving a revision."""
+knowledge base as they type, three committee members approving a revision, and an
+operations manager revising an entry directly that a CSR then finds."""
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -66,3 +67,36 @@ def test_three_committee_members_approve_a_revision_in_the_web_ui(browser, live_
     assert proposal.status == Proposal.Status.APPLIED
     assert entry.body.endswith("（已修订）")
     assert entry.version == 2
+
+
+def test_operations_manager_revises_an_entry_in_the_web_ui_and_a_csr_finds_the_new_text(browser, live_server):
+    # given: an operations manager, a CSR and an entry
+    UserFactory(staff_id="E2EOPS1", name="端到端运营", roles=["Operations manager"])
+    UserFactory(staff_id="E2ECSR2", name="端到端客服二", roles=["CSR"])
+    entry = EntryFactory(title="话费充值渠道", body="充值一般实时到账。")
+    # when: the manager opens the maintain page from the Management menu, the entry, and edits it
+    log_in(browser, live_server.url, "E2EOPS1")
+    browser.find_element(By.XPATH, "//nav//summary[normalize-space()='Management']").click()
+    browser.find_element(By.LINK_TEXT, "Maintain the knowledge base").click()
+    browser.find_element(By.LINK_TEXT, "话费充值渠道").click()
+    browser.find_element(By.ID, "edit-entry").click()
+    body = browser.find_element(By.ID, "id_body")
+    body.clear()
+    body.send_keys("充值一般实时到账，到账后发送短信通知。")
+    browser.find_element(By.ID, "id_reason").send_keys("补充到账短信通知")
+    browser.find_element(By.CSS_SELECTOR, "#maintain-form button[name=save]").click()
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"),
+                                                                      "Saved as version 2."))
+    # then: the history names the manager and the reason
+    history = browser.find_element(By.ID, "entry-history").text
+    assert "端到端运营" in history and "补充到账短信通知" in history
+    entry.refresh_from_db()
+    assert entry.version == 2
+
+    # when: a CSR searches for the new words
+    log_in(browser, live_server.url, "E2ECSR2")
+    browser.find_element(By.XPATH, "//nav//summary[normalize-space()='Learning']").click()
+    browser.find_element(By.LINK_TEXT, "Knowledge base").click()
+    browser.find_element(By.ID, "id_q").send_keys("短信通知")
+    # then: the revised entry is found
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "results"), "话费充值渠道"))

@@ -21,13 +21,19 @@ def test_csr_and_manager_pages_run_without_csp_violations(browser, live_server):
     # given
     UserFactory(staff_id="CSP001", roles=["CSR"])
     UserFactory(staff_id="CSPTM1", roles=["Training manager"], is_staff=True)
+    UserFactory(staff_id="CSPOM1", roles=["Operations manager"])
+    UserFactory(staff_id="CSPADM", is_staff=True, is_superuser=True)
     make_test_cases(1, 10)
     pages = {
         "CSP001": ["home", "knowledgebase:search", "promotion:my_level", "promotion:exam_home", "points:my_points",
                    "curriculum:my_map", "api-docs"],
         "CSPTM1": ["home", "competency:round_list", "competency:round_create", "admin:index",
                    "admin:promotion_levelrequirement_changelist", "admin:points_pointrule_changelist",
-                   "admin:knowledgebase_entry_add"],
+                   "admin:knowledgebase_querytask_add"],
+        # entries are changed by maintainers (knowledgebase.maintain_entries): operations managers
+        # in the web UI, superusers in admin
+        "CSPOM1": ["knowledgebase:search", "knowledgebase:maintain", "knowledgebase:maintain_add"],
+        "CSPADM": ["admin:knowledgebase_entry_add"],
     }
     for staff_id, names in pages.items():
         log_in(browser, live_server.url, staff_id)

@@ -113,6 +113,9 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         self._anchors(anchors)
         self._generate(generated, batch, rng)
+        started = time.perf_counter()
+        tokens = search.vocabulary_rebuild()
+        self.stdout.write(f"search vocabulary rebuilt: {tokens} tokens in {time.perf_counter() - started:.1f} s")
         keys = dict(Entry.objects.filter(category__code=ANCHOR_CATEGORY_CODE).values_list("title", "pk"))
         expected = {a["key"]: keys[a["title"]] for a in anchors}
         self._report(queries, expected, repeat, rng, not no_baseline, show_misses)

@@ -23,6 +23,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("promotion", "0006_mentoring_rules_and_maxima")]
+    dependencies = [("promotion", "0007_notification_review_kinds")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('points', '0009_correction_limit_30_days'),
+        ('points', '0010_training_incentive_rules'),
     ]
 
     operations = [
