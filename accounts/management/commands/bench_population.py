@@ -288,8 +288,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def _amount(rule: PointRule, rng: random.Random) -> int:
-        if rule.default_amount:
-            return rule.default_amount
+        """An award within the rule's range (committees and managers choose across it; a
+        fixed rule's minimum equals its maximum)."""
         low = max(1, rule.min_amount or 1)
         return rng.randint(low, max(low, rule.max_amount))
 
