@@ -21,8 +21,8 @@ a year of history:
   current stage partly done.
 
 The demo CSR the page test logs in as (``--login``, default HB0001) gets a typical history
-too: about ``--entries`` ledger entries and ``--studies`` studied cases (added once, kept on
-later runs). Everything is drawn from a seeded RNG and written with bulk_create in batches of
+too: generated ledger entries and studies of generated cases up to ``--entries`` and
+``--studies`` in all, counting its demo rows (added once, kept on later runs). Everything is drawn from a seeded RNG and written with bulk_create in batches of
 ``--batch``; progress and the time taken are printed.
 """
 
@@ -293,12 +293,15 @@ class Command(BaseCommand):
         low = max(1, rule.min_amount or 1)
         return rng.randint(low, max(low, rule.max_amount))
 
-    def _entries(self, user: User, rules, average: int, rng: random.Random, now):
-        """About ``average`` awards over the last year, each with its own source key."""
+    def _entries(self, user: User, rules, average: int, rng: random.Random, now, exactly: int | None = None):
+        """About ``average`` awards (``exactly`` that many if given) over the last year, each
+        with its own source key."""
         rule_list, weights = rules
-        if not rule_list or average <= 0:
+        count = exactly if exactly is not None else (
+            rng.randint(max(1, average * 3 // 5), average * 7 // 5) if average > 0 else 0)
+        if not rule_list:
             return
-        for k in range(rng.randint(max(1, average * 3 // 5), average * 7 // 5)):
+        for k in range(count):
             rule = rng.choices(rule_list, weights=weights)[0]
             yield PointsEntry(employee_id=user.pk, amount=self._amount(rule, rng), rule=rule,
                               source=f"{SOURCE}:{user.staff_id}:{k}", note="基准数据",
@@ -306,12 +309,13 @@ class Command(BaseCommand):
 
     @staticmethod
     def _studies(user: User, pools: dict[int, list[int]], average: int, rng: random.Random, now,
-                 exclude: frozenset = frozenset()):
-        """About ``average`` studies of training cases up to the level above the CSR's own,
-        a third of them rated."""
+                 exclude: frozenset = frozenset(), exactly: int | None = None):
+        """About ``average`` studies (``exactly`` that many if given, as far as the library
+        allows) of training cases up to the level above the CSR's own, a third of them rated."""
         pool = [pk for level in range(1, min(max(user.level + 1, 1), 5) + 1) for pk in pools[level]
                 if pk not in exclude]
-        count = min(len(pool), rng.randint(average // 2, average * 3 // 2)) if average > 0 else 0
+        count = exactly if exactly is not None else (rng.randint(average // 2, average * 3 // 2) if average > 0 else 0)
+        count = max(0, min(len(pool), count))
         studies, ratings = [], []
         for pk in rng.sample(pool, count):
             at = now - timedelta(seconds=rng.randint(3600, 365 * 86400))
@@ -358,7 +362,10 @@ class Command(BaseCommand):
         now = timezone.now()
         added_entries = 0
         if not PointsEntry.objects.filter(source__startswith=f"{SOURCE}:{user.staff_id}:").exists():
-            added_entries = self._write(PointsEntry, self._entries(user, self._rules(), entries, rng, now))
+            # As many as make ``entries`` with the ledger rows it already has (the demo's).
+            missing = entries - PointsEntry.objects.filter(employee=user).count()
+            added_entries = self._write(PointsEntry, self._entries(user, self._rules(), entries, rng, now,
+                                                                   exactly=max(0, missing)))
         added_studies = 0
         if not CaseStudy.objects.filter(employee=user, case__title__startswith=CASE_PREFIX).exists():
             pools: dict[int, list[int]] = {level: [] for level in range(1, 6)}
@@ -366,7 +373,8 @@ class Command(BaseCommand):
                 pools[level].append(pk)
             # The generated cases only: the demo's own studies and ratings of this CSR stay as they are.
             generated = frozenset(Case.objects.exclude(title__startswith=CASE_PREFIX).values_list("pk", flat=True))
-            rows_s, rows_r = self._studies(user, pools, studies, rng, now, exclude=generated)
+            missing = studies - CaseStudy.objects.filter(employee=user).count()
+            rows_s, rows_r = self._studies(user, pools, studies, rng, now, exclude=generated, exactly=max(0, missing))
             added_studies = self._write(CaseStudy, rows_s)
             self._write(CaseRating, rows_r)
         self.stdout.write(f"{user.staff_id}: {PointsEntry.objects.filter(employee=user).count()} points entries "
