@@ -2,7 +2,9 @@
 # `make bench`: every benchmark of the project on PostgreSQL, each beside its baseline from
 # the same run. Two databases (created when missing): BENCH_DATABASE_URL gets the generated
 # data sets (20,000 employees, a 20,000-case library, KB entries), BENCH_PAGES_DATABASE_URL
-# the demo data the page load test logs into. Reports go to bench-reports/.
+# the demo data plus a realistic population the page load test logs into (bench_population:
+# 5 centres × 1,700 CSRs with a year of history and several hundred training cases per level;
+# bench_kb_search: 100,000 KB entries). Both are built once and reused. Reports go to bench-reports/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -25,4 +27,7 @@ DATABASE_URL=$PAGES_DB $BIN/python manage.py migrate -v0
 if ! DATABASE_URL=$PAGES_DB $BIN/python manage.py shell -c "from accounts.models import User; import sys; sys.exit(0 if User.objects.filter(staff_id='HB0001').exists() else 1)"; then
   DATABASE_URL=$PAGES_DB $BIN/python manage.py demo
 fi
+DATABASE_URL=$PAGES_DB $BIN/python manage.py bench_population | tee bench-reports/population.txt
+DATABASE_URL=$PAGES_DB $BIN/python manage.py bench_kb_search --entries 100000 --repeat 1 --no-baseline \
+  | tee bench-reports/pages-kb.txt
 DATABASE_URL=$PAGES_DB $BIN/python manage.py bench_pages --report bench-reports/pages.json | tee bench-reports/pages.txt

@@ -2,10 +2,12 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_benchpages python manage.py migrate
     DATABASE_URL=… python manage.py demo
+    DATABASE_URL=… python manage.py bench_population      # 5 centres × 1,700 CSRs with history
+    DATABASE_URL=… python manage.py bench_kb_search --entries 100000 --repeat 1 --no-baseline
     DATABASE_URL=… python manage.py bench_pages [--workers 4] [--seconds 10] [--report bench-pages.json]
 
 Starts gunicorn (``--workers`` sync workers, DEBUG off, behind a pretend TLS proxy) on the
-bench database, logs the demo CSR HB0001 in, and drives each page with wrk (Debian's
+bench database, logs the demo CSR HB0001 in (``--login`` another), and drives each page with wrk (Debian's
 ``wrk``; ``scripts/ensure-wrk.sh`` installs it) at 8 and 32 connections. Prints requests
 per second, p50 and p99 latency, the ratio of each page's throughput to /healthz in the same
 run, the queries each page makes, and writes everything to a JSON report. Absolute figures
@@ -47,6 +49,17 @@ def _pages() -> list[tuple[str, str]]:
     return pages
 
 
+def _data_set() -> dict:
+    """The size of what the pages read, printed and kept in the report beside the figures."""
+    from casebase.models import Case, CaseStudy
+    from knowledgebase.models import Entry
+    from points.models import PointsEntry
+
+    return {"employees": User.objects.count(), "points_entries": PointsEntry.objects.count(),
+            "training_cases": Case.objects.training().count(), "case_studies": CaseStudy.objects.count(),
+            "kb_entries": Entry.objects.count()}
+
+
 def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
@@ -71,15 +84,19 @@ class Command(BaseCommand):
         parser.add_argument("--connections", default="8,32")
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--report", default="", help="write the figures to this JSON file")
+        parser.add_argument("--login", default=CSR,
+                            help=f"Staff ID of the CSR the pages are requested as (default the demo's {CSR}; "
+                                 "bench_population gives it a typical year of history).")
         parser.add_argument("--force", action="store_true", help="Run on a database whose name lacks 'bench'.")
 
-    def handle(self, *args, workers, worker_class, threads, seconds, connections, port, report, force, **options):
+    def handle(self, *args, workers, worker_class, threads, seconds, connections, port, report, login, force,
+               **options):
         require_bench_database(force=force, action="load-test")
         if not shutil.which("wrk"):
             raise CommandError("wrk is not installed: run scripts/ensure-wrk.sh (Debian package wrk).")
-        user = User.objects.filter(staff_id=CSR).first()
+        user = User.objects.filter(staff_id=login.strip().upper()).first()
         if user is None:
-            raise CommandError(f"No demo CSR {CSR}: run `manage.py demo` on this database first.")
+            raise CommandError(f"No CSR {login}: run `manage.py demo` (and bench_population) on this database first.")
         client = Client()
         client.force_login(user)
         cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
@@ -108,11 +125,15 @@ class Command(BaseCommand):
         finally:
             server.terminate()
             server.wait(timeout=30)
+        data_set = _data_set()
+        self.stdout.write("data set: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in data_set.items())
+                          + f"; logged in as {user.staff_id}")
         self._print(results)
         if report:
             Path(report).write_text(json.dumps({
                 "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": sys.version.split()[0]},
                 "server": {"workers": workers, "worker_class": worker_class, "threads": threads},
+                "login": user.staff_id, "data_set": data_set,
                 "seconds": seconds, "results": results}, indent=2), encoding="utf-8")
             self.stdout.write(f"report written to {report}")
 
