@@ -22,6 +22,7 @@ bash scripts/ensure-wrk.sh
 DATABASE_URL=$DATA_DB $BIN/python manage.py migrate -v0
 DATABASE_URL=$DATA_DB $BIN/python manage.py bench_roster_export | tee bench-reports/rosters.txt
 DATABASE_URL=$DATA_DB $BIN/python manage.py bench_case_prune | tee bench-reports/pruning.txt
+DATABASE_URL=$DATA_DB $BIN/python manage.py bench_retention | tee bench-reports/retention.txt
 DATABASE_URL=$DATA_DB $BIN/python manage.py bench_kb_search | tee bench-reports/kb-search.txt
 DATABASE_URL=$PAGES_DB $BIN/python manage.py migrate -v0
 if ! DATABASE_URL=$PAGES_DB $BIN/python manage.py shell -c "from accounts.models import User; import sys; sys.exit(0 if User.objects.filter(staff_id='HB0001').exists() else 1)"; then
