@@ -403,11 +403,12 @@ class _Plan:
     partial: str = ""  # PostgreSQL: any one of the terms or words, for "the title holds part of it"
 
 
-def _best_by_rank(candidates: QuerySet, count: int) -> list[int]:
+def _best_by_rank(candidates: QuerySet, count: int) -> tuple[list[int], int]:
     """Ids of the ``count`` best of at most CANDIDATE_CAP annotated candidates: rank, then
-    clicks, then newest (small tuples, ordered here rather than joined back in SQL)."""
+    clicks, then newest (small tuples, ordered here rather than joined back in SQL), and how
+    many candidates there were."""
     scored = sorted(candidates.values_list("pk", "rank", "click_count"), key=lambda r: (-r[1], -r[2], -r[0]))
-    return [pk for pk, _rank, _clicks in scored[:count]]
+    return [pk for pk, _rank, _clicks in scored[:count]], len(scored)
 
 
 def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[list[int], bool]:
@@ -422,7 +423,7 @@ def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[l
         candidates = matches.order_by("-click_count", "-id")[:SHORT_QUERY_CAP]
     else:
         candidates = matches.order_by(Length("title"), "-click_count", "-id")[:CANDIDATE_CAP]
-    in_title = _best_by_rank(candidates, wanted)
+    in_title, title_matches = _best_by_rank(candidates, wanted)
     if len(in_title) < wanted and plan.partial and not plan.short:
         # Next, entries that match in full while their title holds part of the query (the
         # title names 漫游, the keywords 出国 and 流量), ranked the same way on that part.
@@ -430,15 +431,16 @@ def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[l
         part_rank = SearchRank(F(title_column), partial, normalization=Value(TITLE_LENGTH_NORMALISATION))
         partly = (entries.filter(**{column: ts_query, title_column: partial}).exclude(pk__in=in_title)
                   .annotate(rank=part_rank).order_by(Length("title"), "-click_count", "-id")[:CANDIDATE_CAP])
-        in_title += _best_by_rank(partly, wanted - len(in_title))
+        in_title += _best_by_rank(partly, wanted - len(in_title))[0]
     ids = in_title
     if len(in_title) < wanted:
         # Reached only when every title match is on this page, so excluding them is exact.
-        # A short query walks the popularity index (its matches are many); a longer one, often
-        # an OR of the fallback's words, is ordered after a bitmap scan — walking the index
-        # for a rare OR would read every row's body vector.
+        # A short query whose title matches filled the cap is a broad term: walking the
+        # popularity index finds its most clicked body matches at once. Anything else —
+        # a rare short term (复机: at 1,000,000 entries the walk read every row, 3 s), a
+        # longer query, an OR of the fallback's words — is ordered after a bitmap scan.
         matching = entries.filter(**{column: ts_query}).exclude(pk__in=in_title)
-        if plan.short:
+        if plan.short and title_matches >= SHORT_QUERY_CAP:
             order = ("-click_count", "-id")
         else:
             order = ((F("click_count") + 0).desc(), "-id")
