@@ -25,6 +25,7 @@ from casebase.models import (
 )
 from casebase.selectors import case_tree
 from casebase.tree import TreeError, parse_tree_text, tree_to_text, validate_tree
+from config.admin import ReadOnlyAdmin
 
 
 @admin.register(CaseCategory)
@@ -190,19 +191,6 @@ class CaseAdmin(SimpleHistoryAdmin):
         self.message_user(request, _("%(n)s cases moved to the history library.") % {"n": moved}, messages.SUCCESS)
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Listed and viewable only: rows written by the services (decisions on their pages)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(CaseNode)
 class CaseNodeAdmin(SimpleHistoryAdmin):
     """Read-only: a tree is changed as a whole on its case (its dialogue tree field), which
@@ -253,7 +241,7 @@ class CaseRatingAdmin(admin.ModelAdmin):
 
 
 @admin.register(RetirementCandidate)
-class RetirementCandidateAdmin(_ReadOnlyAdmin):
+class RetirementCandidateAdmin(ReadOnlyAdmin):
     """Read-only: review experts decide on the retirements page (services.retirement_decide)."""
 
     list_display = ["case", "status", "classicness_snapshot", "constant_days_snapshot", "created_at", "decided_by"]
@@ -274,7 +262,7 @@ class CaseEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallSuggestion)
-class CallSuggestionAdmin(_ReadOnlyAdmin):
+class CallSuggestionAdmin(ReadOnlyAdmin):
     """Read-only: maintainers decide on the suggested-calls page."""
 
     list_display = ["call_ref", "suggested_by", "status", "created_at", "decided_by", "case"]
@@ -284,7 +272,7 @@ class CallSuggestionAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(CaseReflection)
-class CaseReflectionAdmin(_ReadOnlyAdmin):
+class CaseReflectionAdmin(ReadOnlyAdmin):
     """Read-only: moderated on the reflections page."""
 
     list_display = ["case", "employee", "status", "created_at", "moderated_by"]

@@ -625,7 +625,6 @@ def _maintenance(categories) -> None:
     case directly and revises it (outdating a CSR's open revision proposal); a voice case
     with employees' reflections and the trainer's commentary; suggested calls."""
     from casebase.models import CallSuggestion, CaseCommentary, CaseReflection
-    from casebase.selectors import study_cases
     from casebase.tree import parse_tree_text
 
     users = {u.staff_id: u for u in User.objects.filter(
@@ -645,7 +644,7 @@ def _maintenance(categories) -> None:
             services.case_revision_propose(
                 proposer=csr, case_id=case.pk, base_version=1, reason="补充客户情绪变化",
                 title=case.title, category_id=case.category_id, background=case.background + "客户语气激动。",
-                tree=tree, visible_cases=study_cases(csr))
+                tree=tree)
         # … and the manager corrects the case directly: version 2, the proposal is outdated.
         services.case_maintain_revise(
             user=manager, case_id=case.pk, base_version=1, reason="更正：办理渠道为网上营业厅",

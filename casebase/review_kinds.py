@@ -178,10 +178,9 @@ def _propose_new(*, proposer, **data):
 
 
 def _propose_revision(*, proposer, **data):
-    from casebase.selectors import study_cases
     from casebase.services import case_revision_propose
 
-    return case_revision_propose(proposer=proposer, visible_cases=study_cases(proposer), **data)
+    return case_revision_propose(proposer=proposer, **data)
 
 
 def register_kinds() -> None:

@@ -393,12 +393,14 @@ def case_revision_propose(
     background: str = "", tree: dict | None = None, premise: str = "", emotion_grade: int | None = None,
     transcript: str = "", audio=None, visible_cases=None, participants: list[str] | None = None,
 ) -> Proposal:
-    """Propose a revision of an active case. ``visible_cases`` (a queryset) limits which
-    cases the proposer may revise (CSRs: their study scope); Case.DoesNotExist otherwise.
+    """Propose a revision of an active case the proposer may study. ``visible_cases`` (a
+    queryset) replaces that scope only when a caller means to; left out, it is the proposer's
+    study scope (selectors.study_cases: never a test case), so forgetting it cannot leak one.
+    Case.DoesNotExist for a case outside the scope.
     ``participants`` as for case_new_propose (ParticipantsInvalid).
     OutdatedBaseVersion when ``base_version`` is not current (read under the case's lock);
     CaseError for no change."""
-    (visible_cases if visible_cases is not None else Case.objects.active()).values("pk").get(pk=case_id)
+    (visible_cases if visible_cases is not None else study_cases(proposer)).values("pk").get(pk=case_id)
     # The version is read under the case's lock (target first, see config/locks.py): a revision
     # being applied now either finished (this one is outdated) or marks this one stale.
     case = Case.objects.active().select_for_update().get(pk=case_id)

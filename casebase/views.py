@@ -272,7 +272,7 @@ def revise(request, pk: int):
             proposal = services.case_revision_propose(
                 proposer=request.user, case_id=case.pk, base_version=data["base_version"], reason=data["reason"],
                 title=data["title"], category_id=data["category"].pk, background=data["background"],
-                visible_cases=selectors.study_cases(request.user), participants=data["participants"], **extra,
+                participants=data["participants"], **extra,
             )
         except AppError as exc:
             form_error(form, exc)

@@ -93,7 +93,7 @@ class QuestionAdmin(admin.ModelAdmin):
 class MapStageInline(admin.TabularInline):
     model = MapStage
     extra = 0
-    fields = ("order", "level", "name")
+    fields = ("order", "level", "name", "name_en")
     show_change_link = True
 
 
@@ -114,7 +114,7 @@ class MapTopicInline(admin.TabularInline):
 
 @admin.register(MapStage)
 class MapStageAdmin(admin.ModelAdmin):
-    list_display = ("name", "learning_map", "level", "order")
+    list_display = ("name", "name_en", "learning_map", "level", "order")
     list_filter = ("learning_map", "level")
     inlines = [MapTopicInline]
 

@@ -186,7 +186,8 @@ def _load_catalogue(today) -> dict[str, Course]:
         )
         for order, (level, name, placements) in enumerate(MAP, start=1):
             stage, _ = MapStage.objects.update_or_create(learning_map=learning_map, level=level,
-                                                         defaults={"name": name, "order": order})
+                                                         defaults={"name": name, "name_en": level.title(),
+                                                                   "order": order})
             for t_order, (topic_key, codes) in enumerate(placements, start=1):
                 map_topic, _ = MapTopic.objects.update_or_create(stage=stage, topic=topics[topic_key],
                                                                  defaults={"order": t_order})

@@ -216,6 +216,8 @@ class MapStage(models.Model):
     learning_map = models.ForeignKey(LearningMap, on_delete=models.CASCADE, related_name="stages", verbose_name=_("learning map"))
     level = models.CharField(_("level"), max_length=20, choices=StageLevel.choices)
     name = models.CharField(_("name"), max_length=100, help_text=_("Shown to employees, e.g. 初级."))
+    name_en = models.CharField(_("English name"), max_length=100, blank=True,
+                               help_text=_("Shown on English pages, e.g. Junior; empty: the name above."))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:

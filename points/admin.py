@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ReadOnlyAdmin
 from config.errors import AppError, form_error
 from points import services
 from points.forms import amount_field
@@ -27,17 +28,6 @@ from points.models import (
     VolunteerSheetRow,
 )
 from points.roles import CORRECT_ENTRIES
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PointRule)

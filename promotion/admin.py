@@ -6,6 +6,7 @@ retention periods and notifications are records written by the services and read
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ReadOnlyAdmin
 from promotion.models import (
     ExamAttempt,
     Level,
@@ -18,17 +19,6 @@ from promotion.models import (
     PromotionSettings,
     RetentionPeriod,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PromotionSettings)

@@ -40,6 +40,8 @@ class Level(models.Model):
     )
     can_mentor = models.BooleanField(_("may take apprentices"), default=False)
     privileges = models.TextField(_("privileges"), blank=True, help_text=_("One privilege per line."))
+    privileges_en = models.TextField(_("English privileges"), blank=True,
+                                     help_text=_("One privilege per line, for English pages; empty: the lines above."))
 
     class Meta:
         verbose_name = _("level")
@@ -50,8 +52,9 @@ class Level(models.Model):
         return f"{self.number} {localized_value(self, 'title')}"
 
     def privilege_lines(self) -> list[str]:
-        """The privileges text split into non-empty lines ([] when none are written)."""
-        return [line.strip() for line in self.privileges.splitlines() if line.strip()]
+        """The privileges text in the current language (the English twin on English pages when
+        it is written) split into non-empty lines ([] when none are written)."""
+        return [line.strip() for line in localized_value(self, "privileges").splitlines() if line.strip()]
 
     def badge_text_colour(self) -> str:
         """Black or white, whichever reads better on the badge colour."""

@@ -53,3 +53,27 @@ def test_roster_level_titles_follow_the_language(csr):
     with translation.override("en"):
         rows = list(rosters.roster_rows(RosterFilters(event=Event.CURRENT_LEVEL)))
     assert [row[5] for row in rows if row[0] == csr.staff_id] == ["pupil"]  # the CSR is at level 0
+
+
+def test_level_privileges_have_an_english_twin_seeded_and_used_in_english_only():
+    level = Level.objects.get(number=2)
+    with translation.override("en"):
+        assert level.privilege_lines()[0] == "Mentor apprentices (employees below level 1)"
+    with translation.override("zh-hans"):
+        assert level.privilege_lines()[0] == "带徒弟（一级以下员工）"
+
+
+def test_my_level_page_lists_the_privileges_in_english(client, csr):
+    client.force_login(csr)
+    content = client.get(reverse("promotion:my_level")).content.decode()
+    assert "Study level-1 training cases" in content and "学习一级培训案例" not in content
+
+
+def test_map_stage_names_have_an_english_twin_on_the_map_page(client, csr):
+    from curriculum.models import MapStage
+
+    stage = MapStage(name="中级", name_en="Intermediate")
+    with translation.override("en"):
+        assert localized_value(stage, "name") == "Intermediate"
+    with translation.override("zh-hans"):
+        assert localized_value(stage, "name") == "中级"

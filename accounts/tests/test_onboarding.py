@@ -98,7 +98,7 @@ def test_getting_started_shows_each_levels_tasks_and_rights_from_the_level_rows(
 
     # given
     LevelRequirement.objects.filter(level__number=1).update(points_threshold=777)
-    Level.objects.filter(number=2).update(privileges="午休轮换优先\n参观学习名额")
+    Level.objects.filter(number=2).update(privileges="午休轮换优先\n参观学习名额", privileges_en="")
     ReviewSettings.objects.filter(pk=1).update(applicant_min_level=3)
     client.force_login(csr)
     # when

@@ -382,3 +382,21 @@ def test_the_review_page_lists_the_participants_and_asks_for_points_in_the_rules
     client.post(reverse("review:proposal_vote", args=[proposal.pk]),
                 {"decision": "approve", "level": "2", "split": "training", "points": "40", "outstanding": "on"})
     assert proposal.events.get(kind="voted").data["extra"] == {"level": 2, "split": "training", "points": 40}
+
+
+def test_the_service_refuses_a_test_case_when_the_caller_forgets_the_study_scope(csr):
+    # given a test case and a training case of the CSR's next level
+    exam_case = CaseFactory(level=1, split="test")
+    training_case = CaseFactory(level=1)
+    # when a caller leaves out visible_cases, the proposer's study scope still applies
+    with pytest.raises(Case.DoesNotExist):
+        services.case_revision_propose(proposer=csr, case_id=exam_case.pk, base_version=exam_case.version,
+                                       reason="更清楚", title="新标题", category_id=exam_case.category_id,
+                                       tree=sample_tree())
+    assert not Proposal.objects.filter(target_id=exam_case.pk).exists()
+    proposal = services.case_revision_propose(proposer=csr, case_id=training_case.pk,
+                                              base_version=training_case.version, reason="更清楚", title="新标题",
+                                              category_id=training_case.category_id,
+                                              tree=sample_tree())
+    assert proposal.target_id == training_case.pk
+
