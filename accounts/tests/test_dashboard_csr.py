@@ -202,3 +202,13 @@ def test_the_demo_csr_home_answers_with_the_panel(client):
     html = _home(client, User.objects.get(staff_id="HB0001"))
     assert 'id="panel-study"' in html and 'id="csr-progress"' in html
     assert reverse("promotion:my_level") in html
+
+
+def test_a_master_at_the_top_level_sees_no_bar_and_still_studies_level_5(client):
+    master = UserFactory(level=5, roles=["CSR"])
+    cases = make_training_cases(5, 1)
+    dashboard = csr_dashboard(master)
+    assert (dashboard.total, dashboard.percent, dashboard.next_level) == (0, 0, None)
+    assert [case.pk for case in dashboard.next_cases] == [cases[0].pk]
+    html = _home(client, master)
+    assert "You are at the top level." in html and 'id="csr-progress"' not in html
