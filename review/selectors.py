@@ -318,6 +318,7 @@ class CommitteeDashboard:
     yours_count: int
     oldest_at: datetime | None
     votes_this_month: int
+    is_member: bool = True  # False: the review pages are open to them but they may not vote
 
 
 def committee_dashboard(*, reviewer, now=None, shown: int = 5) -> CommitteeDashboard:
@@ -342,4 +343,5 @@ def committee_dashboard(*, reviewer, now=None, shown: int = 5) -> CommitteeDashb
         yours_count=sum(1 for p in queue if p.yours),
         oldest_at=min((p.created_at for p in queue), default=None),
         votes_this_month=Vote.objects.filter(reviewer=reviewer, created_at__gte=month_start).count(),
+        is_member=is_committee_member(reviewer),
     )

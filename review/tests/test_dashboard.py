@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from knowledgebase.tests.factories import CategoryFactory, EntryFactory
 from review import services
 from review.models import Proposal, Vote
@@ -14,8 +15,8 @@ from review.tests.factories import committee_member
 from review.tests.test_experts import approve, revision
 
 pytestmark = pytest.mark.django_db
-# the queue (candidates, expert index, recusals, votes on them) and the month's votes
-QUERIES = 6
+# the queue (candidates, expert index, recusals, votes on them), the month's votes, the membership
+QUERIES = 7
 
 
 def test_committee_dashboard_on_known_data(training_manager):
@@ -42,6 +43,17 @@ def test_committee_dashboard_on_known_data(training_manager):
     assert timezone.now() - dash.oldest_at >= timedelta(days=3)
     assert dash.votes_this_month == 1
     assert dash.waiting[0].kind_label
+    assert dash.is_member
+
+
+def test_committee_dashboard_tells_a_non_member_they_may_not_vote(client):
+    reader = UserFactory(roles=["CSR", "Reviewer"], level=4)  # the permission, no membership
+    revision(EntryFactory())
+    assert committee_dashboard(reviewer=reader).is_member is False
+    client.force_login(reader)
+    assert 'id="committee-not-member"' in client.get(reverse("home")).content.decode()
+    client.force_login(committee_member())
+    assert 'id="committee-not-member"' not in client.get(reverse("home")).content.decode()
 
 
 def test_committee_dashboard_when_nothing_waits():
