@@ -13,6 +13,10 @@ from accounts.dashboard_csr import csr_dashboard
 from accounts.forms import EmployeeFilterForm, EmployeeImportForm
 from accounts.selectors import employee_list
 from config.errors import AppError
+from curriculum.selectors import training_dashboard
+from points.selectors import operations_desk
+from promotion.selectors import hr_dashboard
+from review.selectors import committee_dashboard
 
 EMPLOYEES_PER_PAGE = 50
 
@@ -22,6 +26,10 @@ def home(request):
     """Dashboard: one panel per role the employee holds."""
     user = request.user
     can_study = user.has_perm(roles.STUDY)
+    can_review = user.has_perm(roles.REVIEW)
+    can_manage_training = user.has_perm(roles.MANAGE_TRAINING)
+    can_export_rosters = user.has_perm(roles.EXPORT_ROSTERS)
+    can_manage_operations = user.has_perm(roles.MANAGE_OPERATIONS)
     return render(
         request,
         "accounts/home.html",
@@ -29,12 +37,17 @@ def home(request):
             "tour": onboarding.tour_checklist_for_home(user, can_study=can_study),
             "can_study": can_study,
             "csr": csr_dashboard(user) if can_study else None,
-            "can_review": user.has_perm(roles.REVIEW),
-            "can_manage_training": user.has_perm(roles.MANAGE_TRAINING),
+            "can_review": can_review,
+            "can_manage_training": can_manage_training,
             "can_view_employees": user.has_perm(roles.VIEW_EMPLOYEES),
-            "can_export_rosters": user.has_perm(roles.EXPORT_ROSTERS),
-            "can_manage_operations": user.has_perm(roles.MANAGE_OPERATIONS),
+            "can_export_rosters": can_export_rosters,
+            "can_manage_operations": can_manage_operations,
             "can_rate_behaviour": user.has_perm(roles.RATE_BEHAVIOUR),
+            # One selector per role panel, in the app that owns the data (templates/accounts/home/).
+            "committee": committee_dashboard(reviewer=user) if can_review else None,
+            "hr": hr_dashboard() if can_export_rosters else None,
+            "desk": operations_desk(user) if can_manage_operations else None,
+            "training": training_dashboard() if can_manage_training else None,
         },
     )
 
@@ -51,7 +64,7 @@ def training_workspace(request):
 
 @permission_required(roles.MANAGE_OPERATIONS, raise_exception=True)
 def operations_workspace(request):
-    return render(request, "accounts/operations_workspace.html")
+    return render(request, "accounts/operations_workspace.html", {"desk": operations_desk(request.user)})
 
 
 @permission_required(roles.VIEW_EMPLOYEES, raise_exception=True)

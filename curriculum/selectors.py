@@ -754,3 +754,51 @@ def gap_analysis(*, employee) -> GapAnalysis:
     ratings = BehaviourRating.objects.filter(employee=employee)
     rows = gap_rows(competencies, ratings)
     return GapAnalysis(rows=rows, advice=learning_advice(rows, employee=employee))
+
+
+# --- the training manager's home panel ----------------------------------------------------
+
+@dataclass
+class TrainingDashboard:
+    """Library health in brief (levels whose exam pool is short, level × category cells over
+    their cap, active cases yielding no exam question), the Q-sort rounds open for sorting,
+    and this month's course surveys and failed course exams."""
+
+    levels_short: list
+    over_cap: int
+    no_questions: int
+    open_rounds: list
+    surveys_this_month: int
+    low_surveys_this_month: int
+    failed_exams_this_month: int
+
+
+LOW_SURVEY_SCORE = 2  # a survey with any score at or below this (of 5) asks for a look
+
+
+def training_dashboard(*, now: dt.datetime | None = None) -> TrainingDashboard:
+    """The training manager's home panel from casebase.selectors.library_health (the
+    /cases/health/ page's own numbers), the open Q-sort rounds (competency round_list) and
+    this local month's survey responses and failed course exams. A constant number of
+    queries, whatever the library, the rounds or the courses hold."""
+    from casebase.selectors import library_health
+    from competency.models import QSortRound
+    from competency.selectors import round_list
+
+    now = now or timezone.now()
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    health = library_health()
+    low = Q(content_score__lte=LOW_SURVEY_SCORE) | Q(format_score__lte=LOW_SURVEY_SCORE) | Q(
+        usefulness_score__lte=LOW_SURVEY_SCORE)
+    surveys = SurveyResponse.objects.filter(submitted_at__gte=month_start).aggregate(
+        total=Count("pk"), low=Count("pk", filter=low))
+    return TrainingDashboard(
+        levels_short=[lv for lv in health.levels if lv.ready is False],
+        over_cap=sum(1 for lv in health.levels for row in lv.rows if row.over_cap),
+        no_questions=health.no_question_total,
+        open_rounds=list(round_list().filter(status=QSortRound.Status.OPEN)),
+        surveys_this_month=surveys["total"],
+        low_surveys_this_month=surveys["low"],
+        failed_exams_this_month=ExamAttempt.objects.filter(
+            status=ExamAttempt.Status.SUBMITTED, passed=False, submitted_at__gte=month_start).count(),
+    )

@@ -1,5 +1,6 @@
 """Reads of the points app: balances are sums over the ledger."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
@@ -138,3 +139,57 @@ def qc_groups_of_topic(topic: QCTopic) -> QuerySet[QCGroup]:
     return topic.groups.select_related("created_by", "completed_by").prefetch_related(
         Prefetch("members", queryset=QCGroupMember.objects.select_related("employee"))
     )
+
+
+# --- the operations manager's desk (home panel and /people/operations/) -------------------
+
+@dataclass
+class DeskItem:
+    """One line of a manager's desk: what waits (``count``; None for a plain link) and the
+    page that deals with it."""
+
+    code: str
+    label: str
+    url: str
+    count: int | None = None
+
+
+def operations_desk(user) -> list[DeskItem]:
+    """What waits for an operations manager, as counts with links, limited to the pages
+    ``user`` may open: volunteer sheets awaiting a second manager, rationalisation proposals
+    to judge, QC topics, committee applications, suggested calls and case reflections to
+    moderate, and the knowledge-base and case maintenance pages. One COUNT per item: a
+    constant number of queries, whatever waits."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from accounts import roles
+    from casebase import selectors as cases
+    from casebase.models import MAINTAIN_CASES
+    from knowledgebase.services import can_maintain as can_maintain_kb
+    from points import roles as points_roles
+    from review.selectors import pending_applications
+
+    items: list[DeskItem] = []
+    if user.has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS):
+        items.append(DeskItem("volunteer", _("Volunteer sheets awaiting confirmation"),
+                              reverse("points:volunteer_import"), volunteer_sheets_pending().count()))
+    if user.has_perm(points_roles.JUDGE_PROPOSALS):
+        items.append(DeskItem("rationalisation", _("Rationalisation proposals to judge"),
+                              reverse("points:hub"), rationalisation_pending().count()))
+    if user.has_perm(points_roles.MANAGE_QC_TOPICS):
+        items.append(DeskItem("qc", _("Open QC topics"), reverse("points:hub"), QCTopic.objects.filter(status=QCTopic.Status.OPEN).count()))
+    if user.has_perm(roles.REVIEW) or user.has_perm(roles.MANAGE_OPERATIONS):
+        items.append(DeskItem("applications", _("Committee applications waiting"),
+                              reverse("review:committee"), pending_applications().count()))
+    if user.has_perm(MAINTAIN_CASES):
+        items.append(DeskItem("calls", _("Suggested calls to decide"), reverse("casebase:calls"),
+                              cases.call_suggestions().count()))
+    if cases.can_moderate_reflections(user):
+        items.append(DeskItem("reflections", _("Case reflections to moderate"), reverse("casebase:reflections"),
+                              cases.pending_reflections().count()))
+    if cases.can_browse_catalogue(user):
+        items.append(DeskItem("catalogue", _("Case catalogue"), reverse("casebase:catalogue")))
+    if can_maintain_kb(user):
+        items.append(DeskItem("kb", _("Maintain the knowledge base"), reverse("knowledgebase:maintain")))
+    return items

@@ -590,3 +590,45 @@ def attempts_viewable_in_full(user, *, staff_id: str = "", level: int | None = N
     if level is not None:
         qs = qs.filter(level=level)
     return qs
+
+
+# --- HR's home panel --------------------------------------------------------------------
+
+@dataclass
+class RosterCount:
+    """One roster of this month: its event (promotion.rosters.Event), how many rows it
+    holds and the roster page's query string that lists exactly those rows."""
+
+    event: str
+    count: int
+    query: str
+
+
+@dataclass
+class HRDashboard:
+    month_start: Any  # date
+    month_end: Any  # date
+    promoted: RosterCount
+    demoted: RosterCount
+    due_retest: RosterCount
+
+
+def hr_dashboard(*, today=None) -> HRDashboard:
+    """This (local) month's promotions, demotions and re-tests due, counted with the very
+    filters the roster page applies (promotion.rosters.roster_queryset), so each number is
+    the length of the roster its link opens. One COUNT per roster: three queries."""
+    from calendar import monthrange
+    from urllib.parse import urlencode
+
+    from promotion.rosters import Event, RosterFilters, roster_queryset
+
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    last = today.replace(day=monthrange(today.year, today.month)[1])
+    rows = {}
+    for event in (Event.PROMOTED, Event.DEMOTED, Event.DUE_RETEST):
+        filters = RosterFilters(event=event, date_from=first, date_to=last)
+        rows[event] = RosterCount(event=event, count=roster_queryset(filters).count(), query=urlencode(
+            {"event": event, "date_from": first.isoformat(), "date_to": last.isoformat()}))
+    return HRDashboard(month_start=first, month_end=last, promoted=rows[Event.PROMOTED],
+                       demoted=rows[Event.DEMOTED], due_retest=rows[Event.DUE_RETEST])

@@ -1,5 +1,6 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
@@ -302,3 +303,45 @@ def committee_eligibility(user) -> Eligibility:
             _("Your revision pass rate must be above %(rate)s%%.") % {"rate": config.applicant_min_pass_rate}
         )
     return result
+
+
+# --- the committee member's home panel -------------------------------------------------
+
+@dataclass
+class CommitteeDashboard:
+    """What waits for one committee member: the first ``shown`` proposals of their queue
+    (their expert categories first, see review_queue), how many wait in all and how many of
+    those are of their categories, since when the oldest waits, and their votes this month."""
+
+    waiting: list[Proposal]
+    waiting_count: int
+    yours_count: int
+    oldest_at: datetime | None
+    votes_this_month: int
+    is_member: bool = True  # False: the review pages are open to them but they may not vote
+
+
+def committee_dashboard(*, reviewer, now=None, shown: int = 5) -> CommitteeDashboard:
+    """The committee member's home panel, from review_queue (so the panel and the queue
+    page always agree) plus one count of the member's votes since the start of the local
+    month. A constant number of queries, whatever the queue holds."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    from review import registry
+
+    queue = review_queue(reviewer=reviewer)
+    labels = registry.kinds()
+    for proposal in queue[:shown]:
+        kind = labels.get(proposal.kind)
+        proposal.kind_label = kind.label if kind else proposal.kind
+    local = timezone.localtime(now)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return CommitteeDashboard(
+        waiting=queue[:shown],
+        waiting_count=len(queue),
+        yours_count=sum(1 for p in queue if p.yours),
+        oldest_at=min((p.created_at for p in queue), default=None),
+        votes_this_month=Vote.objects.filter(reviewer=reviewer, created_at__gte=month_start).count(),
+        is_member=is_committee_member(reviewer),
+    )

@@ -1,0 +1,91 @@
+"""The training manager's home panel (curriculum.selectors.training_dashboard)."""
+
+import itertools
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from casebase.models import LevelCap
+from casebase.tests.factories import seed_case
+from competency.tests.factories import make_round
+from curriculum.models import ExamAttempt
+from curriculum.selectors import training_dashboard
+from curriculum.tests.factories import CourseFactory, SurveyResponseFactory
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.make_aware(datetime(2026, 6, 15, 12))
+LAST_MONTH = NOW - timedelta(days=20)
+# library health (its own bounded queries), the open rounds, the surveys, the failed exams
+QUERIES = 9
+
+
+def attempt(*, passed: bool, at: datetime, course=None):
+    return ExamAttempt.objects.create(
+        employee=UserFactory(roles=["CSR"]), course=course or CourseFactory(), status=ExamAttempt.Status.SUBMITTED,
+        submitted_at=at, pass_mark_percent=60, correct_count=1, score_percent=Decimal("50" if not passed else "90"),
+        passed=passed)
+
+
+_serial = itertools.count(100)
+
+
+def month_of_rows(n: int = 1):
+    for _ in range(n):
+        SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=NOW)
+        SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=NOW, usefulness_score=2)
+        SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=LAST_MONTH, content_score=1)
+        attempt(passed=False, at=NOW)
+        attempt(passed=True, at=NOW)
+        attempt(passed=False, at=LAST_MONTH)
+        make_round()
+        make_round(open_=False)
+        seed_case(next(_serial), level=2)
+
+
+def test_training_dashboard_on_known_data():
+    # given: one level-2 test case in a category capped at 1 at level 2, and a second one over the cap
+    first = seed_case(1, level=2)
+    LevelCap.objects.create(level=2, category=first.category, cap=1)
+    seed_case(2, level=2)
+    SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=NOW)
+    SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=NOW, format_score=2)
+    SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=LAST_MONTH, content_score=1)
+    attempt(passed=False, at=NOW)
+    attempt(passed=True, at=NOW)
+    attempt(passed=False, at=LAST_MONTH)
+    opened = make_round()
+    make_round(open_=False)
+    # when
+    dash = training_dashboard(now=NOW)
+    # then
+    assert dash.over_cap == 1
+    assert [r.pk for r in dash.open_rounds] == [opened.pk]
+    assert (dash.surveys_this_month, dash.low_surveys_this_month, dash.failed_exams_this_month) == (2, 1, 1)
+
+
+def test_training_dashboard_reports_levels_whose_exam_pool_is_short():
+    dash = training_dashboard(now=NOW)  # an empty library: no level can hold an exam
+    assert dash.levels_short and all(lv.pool == 0 and lv.pool_short > 0 for lv in dash.levels_short)
+
+
+def test_training_dashboard_queries_are_constant(django_assert_num_queries):
+    month_of_rows()
+    training_dashboard(now=NOW)  # warms the cached settings rows
+    with django_assert_num_queries(QUERIES):
+        training_dashboard(now=NOW)
+    month_of_rows(4)
+    with django_assert_num_queries(QUERIES):
+        dash = training_dashboard(now=NOW)
+    assert len(dash.open_rounds) == 5 and dash.failed_exams_this_month == 5
+
+
+def test_home_shows_the_training_panel(client, training_manager):
+    make_round()
+    client.force_login(training_manager)
+    html = client.get(reverse("home")).content.decode()
+    assert 'id="panel-training"' in html and 'id="training-rounds"' in html
+    assert reverse("casebase:health") in html
