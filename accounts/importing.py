@@ -34,6 +34,8 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 
 MSG_ADMIN_ACCOUNT = gettext_noop("%(staff_id)s has admin rights; change this account in the admin, not by import.")
+MSG_OWN_ACCOUNT = gettext_noop("%(staff_id)s is your own account; another HR user or an admin changes it.")
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # an XLSX whose parts unpack to more is refused (zip bomb)
 MSG_FORBIDDEN_COLUMN = gettext_noop(
     "The column “%(column)s” cannot be imported: passwords, roles, admin rights, levels and the active "
     "flag are never changed by an import.")
@@ -253,6 +255,9 @@ class EmployeeResource(resources.ModelResource):
             instance.set_unusable_password()
         elif instance.is_staff or instance.is_superuser:
             raise ValidationError({"staff_id": _(MSG_ADMIN_ACCOUNT) % {"staff_id": instance.staff_id}})
+        elif kwargs.get("user") is not None and instance.pk == kwargs["user"].pk:
+            # Nobody moves themselves (a team or centre decides whom a team leader rates).
+            raise ValidationError({"staff_id": _(MSG_OWN_ACCOUNT) % {"staff_id": instance.staff_id}})
 
     def after_save_instance(self, instance, row, **kwargs):
         if getattr(instance, "_imported_as_new", False):
@@ -305,8 +310,18 @@ def _rows_from_csv(content: bytes) -> list[list]:
 
 
 def _rows_from_xlsx(content: bytes) -> list[list]:
+    import zipfile
+
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ValidationError(_("The XLSX file cannot be read.")) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError(_("The XLSX file unpacks to more than %(mb)s MB.") % {
+            "mb": MAX_UNPACKED_BYTES // (1024 * 1024)})
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
