@@ -699,8 +699,15 @@ def visible_reflections(case: Case, user) -> list[CaseReflection]:
     return list(qs)
 
 
-def pending_reflections() -> QuerySet[CaseReflection]:
-    return (CaseReflection.objects.filter(status=CaseReflection.Status.PENDING)
+def moderatable_reflections(user) -> QuerySet[CaseReflection]:
+    """The reflections ``user`` may read and moderate: those on the cases of their catalogue
+    (catalogue_cases) — a reflection tells what a case holds, so a moderator who sits exams
+    never reads those of a TEST case they may still be examined on."""
+    return CaseReflection.objects.filter(case__in=catalogue_cases(user))
+
+
+def pending_reflections(user) -> QuerySet[CaseReflection]:
+    return (moderatable_reflections(user).filter(status=CaseReflection.Status.PENDING)
             .select_related("employee", "case").order_by("created_at", "pk"))
 
 
