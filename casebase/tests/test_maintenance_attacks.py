@@ -49,3 +49,26 @@ def test_a_moderator_who_sits_no_exams_still_moderates_it(client, ops_manager, r
     services.reflection_moderate(user=ops_manager, reflection_id=reflection.pk, approve=True)
     reflection.refresh_from_db()
     assert reflection.status == CaseReflection.Status.APPROVED
+
+
+def test_a_csr_cannot_reflect_on_a_test_case_through_the_api(api):
+    case = voice_case(level=1, split="test")
+    csr = UserFactory(roles=["CSR"], level=1)
+    CaseStudy.objects.create(employee=csr, case=case)  # even with a forged study row
+    api.force_authenticate(csr)
+    answer = api.post(reverse("api-cases-reflections", args=[case.pk]), {"text": "体会"}, format="json")
+    assert answer.status_code == 404
+    assert not CaseReflection.objects.exists()
+
+
+def test_reflection_text_is_escaped_on_the_pages(client, ops_manager):
+    case = voice_case()
+    csr = UserFactory(roles=["CSR"], level=1)
+    CaseStudy.objects.create(employee=csr, case=case)
+    reflection = services.reflection_add(employee=csr, case_id=case.pk, text="<script>alert(1)</script>")
+    services.reflection_moderate(user=ops_manager, reflection_id=reflection.pk, approve=True)
+    for user, url in [(csr, reverse("casebase:case_detail", args=[case.pk])),
+                      (ops_manager, reverse("casebase:catalogue_detail", args=[case.pk]))]:
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
