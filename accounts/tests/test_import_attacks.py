@@ -73,3 +73,29 @@ def test_an_xlsx_zip_bomb_is_refused_before_it_is_unpacked(hr):
     with pytest.raises(services.EmployeeImportInvalid) as error:
         services.employees_import(file_name="bomb.xlsx", content=content, by=hr, dry_run=True)
     assert "unpacks to more than" in error.value.line_errors[0][1]
+
+
+@pytest.mark.parametrize("staff_id", ["ＨＢ1001", "HB 1001", "HB1001\u200b", "HB١٠٠١"])
+def test_a_lookalike_staff_id_is_refused_not_created_beside_the_real_one(hr, staff_id):
+    UserFactory(staff_id="HB1001", name="真员工")
+    content = (HEADER + f"{staff_id},冒名\n").encode()
+    with pytest.raises(services.EmployeeImportInvalid):
+        services.employees_import(file_name="x.csv", content=content, by=hr, dry_run=False)
+    from accounts.models import User
+
+    assert not User.objects.filter(name="冒名").exists()
+
+
+def test_the_api_confirms_nothing_without_the_file_itself(api, hr, db):
+    # the API has no preview token to steal: every call carries its file, dry run by default
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.models import User
+
+    api.force_authenticate(hr)
+    from django.urls import reverse
+
+    url = reverse("api-employees-import")
+    answer = api.post(url, {"file": SimpleUploadedFile("x.csv", (HEADER + "HB2001,新人\n").encode())},
+                      format="multipart")
+    assert answer.status_code == 200 and not User.objects.filter(staff_id="HB2001").exists()
