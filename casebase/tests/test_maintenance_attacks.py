@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from casebase import services
-from casebase.models import Case, CaseExposure, CaseReflection, CaseStudy
-from casebase.tests.factories import grant_maintain
+from casebase.models import Case, CaseCommentary, CaseExposure, CaseReflection, CaseStudy
+from casebase.tests.factories import grant_maintain, sample_tree
 from casebase.tests.test_maintenance import voice_case
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +72,33 @@ def test_reflection_text_is_escaped_on_the_pages(client, ops_manager):
         client.force_login(user)
         page = client.get(url).content.decode()
         assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_maintainer_who_sits_exams_cannot_reach_a_test_case_of_their_level_by_any_door(client, api):
+    case = voice_case(level=2, split="test", title="考题：抢话")
+    examinee = grant_maintain(UserFactory(roles=["CSR", "Operations manager"], level=2))
+    client.force_login(examinee)
+    for name in ("catalogue_detail", "maintain_edit", "maintain_retire", "commentary_edit", "recording", "history_detail"):
+        answer = client.get(reverse(f"casebase:{name}", args=[case.pk]))
+        assert answer.status_code in (403, 404, 405) and "考题" not in answer.content.decode(), name
+    assert "考题" not in client.get(reverse("casebase:catalogue") + "?split=test&level=2").content.decode()
+    api.force_authenticate(examinee)
+    assert api.get(reverse("api-cases-catalogue-detail", args=[case.pk])).status_code == 404
+    assert "考题" not in api.get(reverse("api-cases-catalogue") + "?level=2").content.decode()
+    for name, body in (("api-cases-catalogue-revise", {"base_version": 1, "reason": "x", "title": "改",
+                                                       "category_id": case.category_id}),
+                       ("api-cases-catalogue-retire", {"reason": "x"}),
+                       ("api-cases-commentary", {"text": "点评"})):
+        method = api.put if name == "api-cases-commentary" else api.post
+        answer = method(reverse(name, args=[case.pk]), body, format="json")
+        assert answer.status_code in (400, 403, 404) and "考题" not in answer.content.decode(), name
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACTIVE and case.version == 1
+    assert not CaseCommentary.objects.exists()
+    # and a case they did create or revise is never drawn for them (CaseExposure / authorship)
+    from casebase.selectors import cases_known_to
+
+    own = services.case_maintain_create(user=examinee, kind="text", title="我出的题", category_id=case.category_id,
+                                        level=3, split="test", reason="新增",
+                                        tree=sample_tree())
+    assert own.pk in cases_known_to(examinee)
