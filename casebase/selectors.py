@@ -673,8 +673,12 @@ def case_versions(case: Case) -> list[CaseVersion]:
     return rows
 
 
-def call_suggestions(*, status: str = CallSuggestion.Status.PENDING) -> QuerySet[CallSuggestion]:
+def call_suggestions(*, status: str = CallSuggestion.Status.PENDING, user=None) -> QuerySet[CallSuggestion]:
+    """Suggested calls by status. For ``user``: without the ones made into a case outside
+    their catalogue (a suggestion's reason describes the call: a TEST case's content)."""
     qs = CallSuggestion.objects.select_related("suggested_by", "decided_by", "case")
+    if user is not None:
+        qs = qs.exclude(Q(case__isnull=False) & ~Q(case__in=catalogue_cases(user)))
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "pk") if status == CallSuggestion.Status.PENDING else qs

@@ -796,11 +796,11 @@ def call_suggest(*, user, call_ref: str, reason: str) -> CallSuggestion:
 @transaction.atomic
 def call_suggestion_decide(*, user, suggestion_id: int, accept: bool, note: str = "",
                            case_id: int | None = None) -> CallSuggestion:
-    """A maintainer accepts (optionally naming the voice case made from it) or declines a
-    suggested call; decided once (CaseConflict afterwards)."""
+    """A maintainer accepts (optionally naming the voice case made from it, one of their
+    catalogue) or declines a suggested call; decided once (CaseConflict afterwards)."""
     _require_maintainer(user)
     CallSuggestion.objects.values("pk").get(pk=suggestion_id)
-    if case_id and not Case.objects.filter(pk=case_id, kind=Case.Kind.VOICE).exists():
+    if case_id and not catalogue_cases(user).filter(pk=case_id, kind=Case.Kind.VOICE).exists():
         raise CaseError(_(MSG_CALL_CASE_NOT_VOICE), field="case_id")
     status = CallSuggestion.Status.ACCEPTED if accept else CallSuggestion.Status.DECLINED
     claimed = CallSuggestion.objects.filter(pk=suggestion_id, status=CallSuggestion.Status.PENDING).update(

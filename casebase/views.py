@@ -604,7 +604,7 @@ def calls(request):
     status = request.GET.get("status", CallSuggestion.Status.PENDING)
     if status not in CallSuggestion.Status.values:
         status = CallSuggestion.Status.PENDING
-    page = Paginator(selectors.call_suggestions(status=status), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.call_suggestions(status=status, user=request.user), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "casebase/calls.html", {"page": page, "status": status,
                                                    "statuses": CallSuggestion.Status.choices})
 

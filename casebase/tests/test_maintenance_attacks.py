@@ -102,3 +102,20 @@ def test_a_maintainer_who_sits_exams_cannot_reach_a_test_case_of_their_level_by_
                                         level=3, split="test", reason="新增",
                                         tree=sample_tree())
     assert own.pk in cases_known_to(examinee)
+
+
+def test_a_suggested_call_made_into_a_test_case_is_hidden_from_a_maintainer_examined_on_it(client, ops_manager):
+    case = voice_case(level=2, split="test", title="考题：抢话")
+    suggestion = services.call_suggest(user=UserFactory(roles=["CSR"]), call_ref="CALL-20261128-001",
+                                       reason="客户反复被打断，最后投诉")
+    services.call_suggestion_decide(user=ops_manager, suggestion_id=suggestion.pk, accept=True, case_id=case.pk)
+    examinee = grant_maintain(UserFactory(roles=["CSR", "Operations manager"], level=2))
+    client.force_login(examinee)
+    page = client.get(reverse("casebase:calls") + "?status=accepted").content.decode()
+    assert "考题" not in page and "反复被打断" not in page
+    client.force_login(ops_manager)
+    assert "考题" in client.get(reverse("casebase:calls") + "?status=accepted").content.decode()
+    # nor can they name a test case of their level when accepting a call (its title would show)
+    other = services.call_suggest(user=UserFactory(roles=["CSR"]), call_ref="CALL-20261128-002", reason="好例子")
+    with pytest.raises(services.CaseError):
+        services.call_suggestion_decide(user=examinee, suggestion_id=other.pk, accept=True, case_id=case.pk)
