@@ -2,6 +2,7 @@
 points by direct edits, escaping the experts by moving the target under an open proposal."""
 
 import pytest
+from django.urls import reverse
 
 from knowledgebase import services
 from knowledgebase.tests.factories import CategoryFactory, EntryFactory
@@ -53,3 +54,18 @@ def test_moving_the_target_under_an_open_proposal_outdates_it(ops_manager, csr):
                           body=entry.body, keywords=entry.keywords, category_id=CategoryFactory().pk, reason="归类")
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.STALE
+
+
+def test_script_in_a_direct_edit_is_escaped_on_the_entry_diff_and_search_pages(client, ops_manager, csr):
+    entry = EntryFactory(title="话费充值", body="充值实时到账。")
+    services.entry_revise(author=ops_manager, entry_id=entry.pk, base_version=entry.version, title=entry.title,
+                          body="充值<script>alert(1)</script>实时到账。", keywords=entry.keywords,
+                          category_id=entry.category_id, reason="<img src=x onerror=alert(2)>")
+    client.force_login(csr)
+    for url, params in ((reverse("knowledgebase:entry_detail", args=[entry.pk]), {}),
+                        (reverse("knowledgebase:entry_diff", args=[entry.pk]), {}),
+                        (reverse("knowledgebase:search"), {"q": "充值"})):
+        answer = client.get(url, params)
+        page = answer.content.decode()
+        assert answer.status_code == 200 and "&lt;script&gt;" in page, url
+        assert "<script>alert(1)</script>" not in page and "<img src=x" not in page, url
