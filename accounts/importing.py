@@ -32,6 +32,7 @@ from accounts.roles import Role
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_COLUMNS = 64  # a header wider than this is refused (every row is padded to its width)
 
 MSG_ADMIN_ACCOUNT = gettext_noop("%(staff_id)s has admin rights; change this account in the admin, not by import.")
 MSG_OWN_ACCOUNT = gettext_noop("%(staff_id)s is your own account; another HR user or an admin changes it.")
@@ -284,6 +285,10 @@ def read_employee_file(*, file_name: str, content: bytes) -> tablib.Dataset:
     if not rows:
         raise ValidationError(_("The file is empty."))
     header, data = rows[0], rows[1:]
+    while header and not _text(header[-1]):
+        header = header[:-1]
+    if len(header) > MAX_COLUMNS:
+        raise ValidationError(_("At most %(max)s columns per file.") % {"max": MAX_COLUMNS})
     if len(data) > MAX_ROWS:
         raise ValidationError(_("At most %(max)s rows per file.") % {"max": MAX_ROWS})
     width = len(header)
@@ -326,7 +331,7 @@ def _rows_from_xlsx(content: bytes) -> list[list]:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         rows = []
-        for row in sheet.iter_rows(values_only=True):
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
             rows.append(list(row))
             if len(rows) > MAX_ROWS + 1:
                 break

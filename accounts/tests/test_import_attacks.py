@@ -99,3 +99,19 @@ def test_the_api_confirms_nothing_without_the_file_itself(api, hr, db):
     answer = api.post(url, {"file": SimpleUploadedFile("x.csv", (HEADER + "HB2001,新人\n").encode())},
                       format="multipart")
     assert answer.status_code == 200 and not User.objects.filter(staff_id="HB2001").exists()
+
+
+def test_a_header_a_million_columns_wide_is_refused_before_rows_are_padded(hr):
+    # 1 MB of commas in the header, then 5,000 short rows: padding each row to the header's
+    # width would build billions of cells
+    content = ("工号,姓名" + "," * 1_000_000 + "x\n" + "HB1,名\n" * 5000).encode()
+    assert len(content) < 2 * 1024 * 1024
+    with pytest.raises(services.EmployeeImportInvalid) as error:
+        services.employees_import(file_name="wide.csv", content=content, by=hr, dry_run=True)
+    assert "At most 64 columns" in error.value.line_errors[0][1]
+
+
+def test_trailing_empty_header_cells_are_not_columns(hr, db):
+    content = ("工号,姓名" + "," * 200 + "\nHB7001,新人\n").encode()
+    report = services.employees_import(file_name="x.csv", content=content, by=hr, dry_run=True)
+    assert report.new == 1 and not report.has_errors
