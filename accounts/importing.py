@@ -32,8 +32,11 @@ from accounts.roles import Role
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_COLUMNS = 64  # a header wider than this is refused (every row is padded to its width)
 
 MSG_ADMIN_ACCOUNT = gettext_noop("%(staff_id)s has admin rights; change this account in the admin, not by import.")
+MSG_OWN_ACCOUNT = gettext_noop("%(staff_id)s is your own account; another HR user or an admin changes it.")
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # an XLSX whose parts unpack to more is refused (zip bomb)
 MSG_FORBIDDEN_COLUMN = gettext_noop(
     "The column “%(column)s” cannot be imported: passwords, roles, admin rights, levels and the active "
     "flag are never changed by an import.")
@@ -253,6 +256,9 @@ class EmployeeResource(resources.ModelResource):
             instance.set_unusable_password()
         elif instance.is_staff or instance.is_superuser:
             raise ValidationError({"staff_id": _(MSG_ADMIN_ACCOUNT) % {"staff_id": instance.staff_id}})
+        elif kwargs.get("user") is not None and instance.pk == kwargs["user"].pk:
+            # Nobody moves themselves (a team or centre decides whom a team leader rates).
+            raise ValidationError({"staff_id": _(MSG_OWN_ACCOUNT) % {"staff_id": instance.staff_id}})
 
     def after_save_instance(self, instance, row, **kwargs):
         if getattr(instance, "_imported_as_new", False):
@@ -279,6 +285,10 @@ def read_employee_file(*, file_name: str, content: bytes) -> tablib.Dataset:
     if not rows:
         raise ValidationError(_("The file is empty."))
     header, data = rows[0], rows[1:]
+    while header and not _text(header[-1]):
+        header = header[:-1]
+    if len(header) > MAX_COLUMNS:
+        raise ValidationError(_("At most %(max)s columns per file.") % {"max": MAX_COLUMNS})
     if len(data) > MAX_ROWS:
         raise ValidationError(_("At most %(max)s rows per file.") % {"max": MAX_ROWS})
     width = len(header)
@@ -305,13 +315,23 @@ def _rows_from_csv(content: bytes) -> list[list]:
 
 
 def _rows_from_xlsx(content: bytes) -> list[list]:
+    import zipfile
+
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ValidationError(_("The XLSX file cannot be read.")) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError(_("The XLSX file unpacks to more than %(mb)s MB.") % {
+            "mb": MAX_UNPACKED_BYTES // (1024 * 1024)})
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         rows = []
-        for row in sheet.iter_rows(values_only=True):
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
             rows.append(list(row))
             if len(rows) > MAX_ROWS + 1:
                 break

@@ -131,7 +131,7 @@ def employees_import(*, file_name: str, content: bytes, by, dry_run: bool) -> Em
     report = EmployeeImportReport(dry_run=dry_run)
     with transaction.atomic():
         result = EmployeeResource().import_data(dataset, dry_run=dry_run, raise_errors=False, use_transactions=True,
-                                                rollback_on_validation_errors=True)
+                                                rollback_on_validation_errors=True, user=by)
         for error in result.base_errors:
             report.line_errors.append((0, str(error.error)))
         for error_row in result.error_rows:

@@ -268,7 +268,7 @@ class CallSuggestionsView(generics.ListAPIView):
         return [has_perm(roles.STUDY)()] if self.request.method == "POST" else [has_perm(MAINTAIN_CASES)()]
 
     def get_queryset(self):
-        return selectors.call_suggestions()
+        return selectors.call_suggestions(user=self.request.user)
 
     @extend_schema(request=CallSuggestionInput, responses={201: CallSuggestionSerializer})
     def post(self, request):

@@ -673,8 +673,12 @@ def case_versions(case: Case) -> list[CaseVersion]:
     return rows
 
 
-def call_suggestions(*, status: str = CallSuggestion.Status.PENDING) -> QuerySet[CallSuggestion]:
+def call_suggestions(*, status: str = CallSuggestion.Status.PENDING, user=None) -> QuerySet[CallSuggestion]:
+    """Suggested calls by status. For ``user``: without the ones made into a case outside
+    their catalogue (a suggestion's reason describes the call: a TEST case's content)."""
     qs = CallSuggestion.objects.select_related("suggested_by", "decided_by", "case")
+    if user is not None:
+        qs = qs.exclude(Q(case__isnull=False) & ~Q(case__in=catalogue_cases(user)))
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "pk") if status == CallSuggestion.Status.PENDING else qs
@@ -699,8 +703,15 @@ def visible_reflections(case: Case, user) -> list[CaseReflection]:
     return list(qs)
 
 
-def pending_reflections() -> QuerySet[CaseReflection]:
-    return (CaseReflection.objects.filter(status=CaseReflection.Status.PENDING)
+def moderatable_reflections(user) -> QuerySet[CaseReflection]:
+    """The reflections ``user`` may read and moderate: those on the cases of their catalogue
+    (catalogue_cases) — a reflection tells what a case holds, so a moderator who sits exams
+    never reads those of a TEST case they may still be examined on."""
+    return CaseReflection.objects.filter(case__in=catalogue_cases(user))
+
+
+def pending_reflections(user) -> QuerySet[CaseReflection]:
+    return (moderatable_reflections(user).filter(status=CaseReflection.Status.PENDING)
             .select_related("employee", "case").order_by("created_at", "pk"))
 
 

@@ -52,6 +52,7 @@ from casebase.selectors import (
     case_contributors,
     case_tree,
     catalogue_cases,
+    moderatable_reflections,
     study_cases,
 )
 from casebase.tree import TreeError, tree_to_text, validate_tree
@@ -795,11 +796,11 @@ def call_suggest(*, user, call_ref: str, reason: str) -> CallSuggestion:
 @transaction.atomic
 def call_suggestion_decide(*, user, suggestion_id: int, accept: bool, note: str = "",
                            case_id: int | None = None) -> CallSuggestion:
-    """A maintainer accepts (optionally naming the voice case made from it) or declines a
-    suggested call; decided once (CaseConflict afterwards)."""
+    """A maintainer accepts (optionally naming the voice case made from it, one of their
+    catalogue) or declines a suggested call; decided once (CaseConflict afterwards)."""
     _require_maintainer(user)
     CallSuggestion.objects.values("pk").get(pk=suggestion_id)
-    if case_id and not Case.objects.filter(pk=case_id, kind=Case.Kind.VOICE).exists():
+    if case_id and not catalogue_cases(user).filter(pk=case_id, kind=Case.Kind.VOICE).exists():
         raise CaseError(_(MSG_CALL_CASE_NOT_VOICE), field="case_id")
     status = CallSuggestion.Status.ACCEPTED if accept else CallSuggestion.Status.DECLINED
     claimed = CallSuggestion.objects.filter(pk=suggestion_id, status=CallSuggestion.Status.PENDING).update(
@@ -833,10 +834,12 @@ def reflection_add(*, employee, case_id: int, text: str) -> CaseReflection:
 @transaction.atomic
 def reflection_moderate(*, user, reflection_id: int, approve: bool) -> CaseReflection:
     """A maintainer or training manager shows (approve) or hides a reflection; may be
-    changed later (an approved one hidden after a complaint)."""
+    changed later (an approved one hidden after a complaint). CaseReflection.DoesNotExist (a
+    404) for a reflection outside moderatable_reflections(user): one on a TEST case the
+    moderator may still be examined on."""
     if not can_moderate_reflections(user):
         raise CasePermissionDenied(_(MSG_NOT_MODERATOR))
-    reflection = CaseReflection.objects.select_for_update().get(pk=reflection_id)
+    reflection = moderatable_reflections(user).select_for_update().get(pk=reflection_id)
     reflection.status = CaseReflection.Status.APPROVED if approve else CaseReflection.Status.HIDDEN
     reflection.moderated_by, reflection.moderated_at = user, timezone.now()
     reflection.save(update_fields=["status", "moderated_by", "moderated_at"])

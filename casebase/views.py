@@ -42,7 +42,6 @@ from casebase.models import (
     Case,
     CaseLibrarySettings,
     CaseRating,
-    CaseReflection,
     CaseStudy,
     RetirementCandidate,
     recordings_storage,
@@ -605,7 +604,7 @@ def calls(request):
     status = request.GET.get("status", CallSuggestion.Status.PENDING)
     if status not in CallSuggestion.Status.values:
         status = CallSuggestion.Status.PENDING
-    page = Paginator(selectors.call_suggestions(status=status), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.call_suggestions(status=status, user=request.user), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "casebase/calls.html", {"page": page, "status": status,
                                                    "statuses": CallSuggestion.Status.choices})
 
@@ -650,14 +649,14 @@ def reflection_add(request, pk: int):
 @require_GET
 @_allowed(selectors.can_moderate_reflections)
 def reflections(request):
-    page = Paginator(selectors.pending_reflections(), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.pending_reflections(request.user), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "casebase/reflections.html", {"page": page})
 
 
 @require_POST
 @_allowed(selectors.can_moderate_reflections)
 def reflection_moderate(request, pk: int):
-    reflection = get_object_or_404(CaseReflection, pk=pk)
+    reflection = get_object_or_404(selectors.moderatable_reflections(request.user), pk=pk)
     services.reflection_moderate(user=request.user, reflection_id=reflection.pk,
                                  approve=request.POST.get("approve") == "1")
     messages.success(request, _("The reflection was moderated."))

@@ -174,6 +174,17 @@ class _Echo:
         return value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    """A text cell that a spreadsheet would run as a formula (a name typed as '=HYPERLINK(...)'
+    in the HR file) gets a leading apostrophe: Excel shows it as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_chunks(headers: list[str], rows: Iterable[list]) -> Iterator[bytes]:
     """``headers`` then ``rows`` as UTF-8 CSV with a BOM (so Excel opens Chinese names
     correctly), in chunks of about CHUNK rows: a response streams it without holding the
@@ -182,7 +193,7 @@ def csv_chunks(headers: list[str], rows: Iterable[list]) -> Iterator[bytes]:
     yield ("\ufeff" + writer.writerow(headers)).encode("utf-8")
     batch: list[str] = []
     for row in rows:
-        batch.append(writer.writerow(row))
+        batch.append(writer.writerow([_inert(value) for value in row]))
         if len(batch) >= CHUNK:
             yield "".join(batch).encode("utf-8")
             batch = []
@@ -194,8 +205,10 @@ def xlsx_write(target, *, sheet_name: str, headers: list[str], rows: Iterable[li
     """Write ``headers`` then ``rows`` as an XLSX workbook into ``target`` (a path or binary
     file) with XlsxWriter in constant-memory mode: each row is flushed to a temporary file as
     it comes, so memory stays flat however long the export is (measured about twice as fast
-    as openpyxl's write-only mode; see bench_roster_export). Datetimes become date cells."""
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "default_date_format": "yyyy-mm-dd hh:mm"})
+    as openpyxl's write-only mode; see bench_roster_export). Datetimes become date cells; text
+    is always a text cell, never a formula or a URL (names come from HR files)."""
+    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "default_date_format": "yyyy-mm-dd hh:mm",
+                                            "strings_to_formulas": False, "strings_to_urls": False})
     sheet = workbook.add_worksheet(sheet_name[:31])
     sheet.write_row(0, 0, headers)
     for number, row in enumerate(rows, start=1):
