@@ -184,10 +184,10 @@ def operations_desk(user) -> list[DeskItem]:
                               reverse("review:committee"), pending_applications().count()))
     if user.has_perm(MAINTAIN_CASES):
         items.append(DeskItem("calls", _("Suggested calls to decide"), reverse("casebase:calls"),
-                              cases.call_suggestions().count()))
+                              cases.call_suggestions(user=user).count()))
     if cases.can_moderate_reflections(user):
         items.append(DeskItem("reflections", _("Case reflections to moderate"), reverse("casebase:reflections"),
-                              cases.pending_reflections().count()))
+                              cases.pending_reflections(user).count()))
     if cases.can_browse_catalogue(user):
         items.append(DeskItem("catalogue", _("Case catalogue"), reverse("casebase:catalogue")))
     if can_maintain_kb(user):
