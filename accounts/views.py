@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import onboarding, roles, services
-from accounts.dashboard_csr import csr_dashboard
+from accounts.dashboard_csr import csr_dashboard_cached
 from accounts.forms import EmployeeFilterForm, EmployeeImportForm
 from accounts.selectors import employee_list
 from config.errors import AppError
@@ -36,7 +36,7 @@ def home(request):
         {
             "tour": onboarding.tour_checklist_for_home(user, can_study=can_study),
             "can_study": can_study,
-            "csr": csr_dashboard(user) if can_study else None,
+            "csr": csr_dashboard_cached(user) if can_study else None,
             "can_review": can_review,
             "can_manage_training": can_manage_training,
             "can_view_employees": user.has_perm(roles.VIEW_EMPLOYEES),

@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A write by the employee makes their cached home panel stale (accounts/dashboard_csr.py).
+    "accounts.dashboard_csr.OwnWritesMiddleware",
     # A recording upload above the size limit is refused by its Content-Length (413).
     "casebase.middleware.UploadSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -5,10 +5,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.dashboard_csr import csr_dashboard
+from accounts.dashboard_csr import csr_dashboard, note_own_write
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from casebase.services import case_mark_studied
@@ -127,6 +129,7 @@ def test_retention_shows_its_status_only_when_the_retest_window_is_near(client):
     RetentionPeriod.objects.filter(pk=period.pk).update(retest_opens_at=timezone.now() + timedelta(days=10))
     dashboard = csr_dashboard(csr)
     assert dashboard.retention_near and dashboard.retention.points_earned == 0
+    note_own_write(csr.pk)  # the cached panel goes stale (as after DASHBOARD_TTL)
     html = _home(client, csr)
     assert 'id="csr-retention"' in html and "0 / 200" in html
 
@@ -212,3 +215,21 @@ def test_a_master_at_the_top_level_sees_no_bar_and_still_studies_level_5(client)
     assert [case.pk for case in dashboard.next_cases] == [cases[0].pk]
     html = _home(client, master)
     assert "You are at the top level." in html and 'id="csr-progress"' not in html
+
+
+def test_the_panel_is_reused_until_the_employee_writes_and_then_shows_what_they_did(client, csr):
+    # given a CSR whose home panel lists two unstudied cases
+    first, second = make_training_cases(1, 2)
+    client.force_login(csr)
+    client.get(reverse("home"))  # computes and caches the panel (and the settings rows)
+    with CaptureQueriesContext(connection) as cached:
+        html = client.get(reverse("home")).content.decode()
+    assert reverse("casebase:case_detail", args=[first.pk]) in html
+    assert not any("casebase_case" in q["sql"] for q in cached.captured_queries)  # reused, not recomputed
+    # when the CSR marks one studied (a POST of their own)
+    assert client.post(reverse("casebase:case_studied", args=[first.pk])).status_code == 302
+    # then their next home visit recomputes the panel: the case is no longer "study next"
+    html = client.get(reverse("home")).content.decode()
+    assert reverse("casebase:case_detail", args=[first.pk]) not in html
+    assert reverse("casebase:case_detail", args=[second.pk]) in html
+
