@@ -75,6 +75,16 @@ def log_in(browser, base_url, staff_id, language):
     WebDriverWait(browser, 10).until(lambda b: "/accounts/login/" not in b.current_url)
 
 
+def english_msgids() -> list[str]:
+    """The project's own msgids of two words or more (a single word such as "Level" may also
+    be data): on a Chinese page none of them may show in English."""
+    import polib
+
+    catalogue = polib.pofile(str(settings.BASE_DIR / "locale/zh_Hans/LC_MESSAGES/django.po"))
+    return [entry.msgid for entry in catalogue
+            if " " in entry.msgid and "%" not in entry.msgid and "{" not in entry.msgid and len(entry.msgid) >= 8]
+
+
 def test_every_demo_roles_home_page_in_both_languages(logged_browser, live_server):
     # given: the demo data set, as `manage.py demo` builds it
     call_command("demo", force=True, stdout=io.StringIO())  # the test runner turns DEBUG off
@@ -94,5 +104,8 @@ def test_every_demo_roles_home_page_in_both_languages(logged_browser, live_serve
                 failures.append(f"{where}: the home page is not in {language}")
             if not logged_browser.find_elements(By.ID, panel):
                 failures.append(f"{where}: no #{panel}")
+            if language == "zh-hans":
+                text = logged_browser.find_element(By.TAG_NAME, "body").text
+                failures += [f"{where}: untranslated {msgid!r}" for msgid in english_msgids() if msgid in text]
     assert failures == []
     assert len(list(ARTIFACTS.glob("*.png"))) >= len(DEMO_ROLES) * len(HEADINGS)
