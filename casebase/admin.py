@@ -25,7 +25,7 @@ from casebase.models import (
 )
 from casebase.selectors import case_tree
 from casebase.tree import TreeError, parse_tree_text, tree_to_text, validate_tree
-from config.admin import ReadOnlyAdmin
+from config.admin import ReadOnlyAdmin, ReadOnlyMixin
 
 
 @admin.register(CaseCategory)
@@ -192,7 +192,7 @@ class CaseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CaseNode)
-class CaseNodeAdmin(SimpleHistoryAdmin):
+class CaseNodeAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     """Read-only: a tree is changed as a whole on its case (its dialogue tree field), which
     raises the case's version through the services."""
 
@@ -200,15 +200,6 @@ class CaseNodeAdmin(SimpleHistoryAdmin):
     list_filter = ["role", "is_best"]
     search_fields = ["text", "case__title"]
     list_select_related = ["case"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CaseStudy)
@@ -221,7 +212,7 @@ class CaseStudyAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseRating)
-class CaseRatingAdmin(admin.ModelAdmin):
+class CaseRatingAdmin(ReadOnlyAdmin):
     """Read-only: each employee rates a case once on the study page and nobody changes it."""
 
     list_display = ["employee", "case", "value", "rated_at"]
@@ -229,15 +220,6 @@ class CaseRatingAdmin(admin.ModelAdmin):
     search_fields = ["employee__staff_id", "case__title"]
     list_select_related = ["employee", "case"]
     readonly_fields = ["employee", "case", "value", "rated_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RetirementCandidate)
@@ -282,18 +264,9 @@ class CaseReflectionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CaseCommentary)
-class CaseCommentaryAdmin(SimpleHistoryAdmin):
+class CaseCommentaryAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     """Read-only here (with its history): written on the case's page."""
 
     list_display = ["case", "author", "updated_at"]
     list_select_related = ["case", "author"]
     search_fields = ["case__title"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,9 +3,10 @@
 from django.contrib import admin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyMixin:
     """Listed and viewable only: the rows are written by the services (ledgers, events,
-    decisions taken on their own pages), never by hand in admin."""
+    decisions taken on their own pages), never by hand in admin. A mixin, so an admin with
+    another base (SimpleHistoryAdmin) can be read-only too."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -15,3 +16,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    pass

@@ -7,7 +7,7 @@ stored space-separated in ``search_title``/``search_text`` and turned into a
 ``tsvector('simple')`` (title weight A, body/keywords weight B) with a GIN index. A query
 term becomes a phrase of its bigrams (``携号 <-> 号转 <-> 转网``) OR-ed with its jieba words,
 terms are AND-ed; a term is also OR-ed with its synonyms (SynonymGroup, admin-editable).
-Matches are capped to the CANDIDATE_CAP most clicked before ts_rank orders them (see there).
+Title matches are capped before ts_rank orders them (CANDIDATE_CAP, SHORT_QUERY_CAP: see there).
 When the strict query finds nothing, fallbacks follow: the same terms with homophone typos
 of a pinyin input method corrected from the vocabulary of the index (SearchToken: 宽代 → 宽带,
 one indexed lookup per query), then at least two of the words, then any word — flagged
