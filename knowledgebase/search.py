@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Length
+from django.db.models.functions import Length, Lower
 from django.utils.safestring import SafeString, mark_safe
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -378,18 +378,25 @@ def snippet(text: str, terms: list[str], width: int = 90) -> SafeString:
 # Ranking without reading every match's full vector: a term like 合约 or a 1–2 character prefix
 # matches a third of a large knowledge base, and ts_rank over the body vectors of 36,000 rows
 # took ~200 ms. So ranking uses the small title vector only (stored inline, migration 0006):
-# first the entries whose TITLE holds the query, by ts_rank normalised by title length (a short
-# title that is mostly the query is the most specific entry), then popularity (clicks), then the
-# newest; then, to fill the page, entries matching only in keywords/body, by popularity.
+# first the entries whose TITLE holds the query — those whose title opens with it (or with a
+# synonym or correction of its first term) before the others: a title names its subject first,
+# and one that names it after a qualifier (a region, a plan tier: 成都亲情网188元档续约) is a
+# variant of the subject (亲情网成员添加与删除) — then by ts_rank normalised by title length (a
+# short title that is mostly the query is the most specific entry), then popularity (clicks),
+# then the newest; then, to fill the page, entries matching only in keywords/body, by popularity.
 # The title matches ranked are capped (measured with manage.py bench_kb_search, README):
 # - a short query (one term of one or two characters: what "results as you type" sends first)
 #   takes the SHORT_QUERY_CAP most clicked matches — PostgreSQL walks the kb_entry_popularity
 #   index and stops after that many when the term is frequent, or reads the GIN index when rare;
 # - a longer query takes the CANDIDATE_CAP shortest titles (kb_entry_title_length), the ones
-#   the length-normalised rank favours, so the cap rarely changes the first page.
+#   the length-normalised rank favours, so the cap rarely changes the first page;
+# - the titles that open with the query are a candidate set of their own (kb_entry_title_prefix,
+#   a pattern index on lower(title)), LEADING_CAP of them, so an entry nobody has clicked yet
+#   is not lost behind hundreds of popular titles that only contain the term.
 # (RUM, which orders by rank inside the index, is not available on managed PostgreSQL.)
 CANDIDATE_CAP = 1000
 SHORT_QUERY_CAP = 200
+LEADING_CAP = 50  # titles opening with the query considered (the most clicked, or the shortest)
 ELSEWHERE_CAP = 300  # body-only matches considered for the rest of a page (see _pg_page)
 TITLE_LENGTH_NORMALISATION = 2  # ts_rank flag: divide by the title's token count
 
@@ -401,6 +408,16 @@ class _Plan:
     condition: object  # a tsquery string (PostgreSQL) or a Q (SQLite)
     short: bool = False  # one term of one or two characters
     partial: str = ""  # PostgreSQL: any one of the terms or words, for "the title holds part of it"
+    leading: list[str] = field(default_factory=list)  # titles opening with one of these rank first
+    single_term: bool = False  # the query is one term (its variants are ``leading``)
+
+
+def _opens_with(leading: list[str]) -> Q:
+    """Rows whose lower-cased title (annotation ``title_lower``) opens with one of ``leading``."""
+    condition = Q()
+    for variant in leading:
+        condition |= Q(title_lower__startswith=variant)
+    return condition
 
 
 def _best_by_rank(candidates: QuerySet, count: int) -> tuple[list[int], int]:
@@ -409,6 +426,17 @@ def _best_by_rank(candidates: QuerySet, count: int) -> tuple[list[int], int]:
     many candidates there were."""
     scored = sorted(candidates.values_list("pk", "rank", "click_count"), key=lambda r: (-r[1], -r[2], -r[0]))
     return [pk for pk, _rank, _clicks in scored[:count]], len(scored)
+
+
+def _leading_first(leading: QuerySet | None, candidates: QuerySet, count: int) -> tuple[list[int], int]:
+    """``_best_by_rank`` over both candidate sets, the titles that open with the query first;
+    the count is that of ``candidates`` (what the broad-term decision below looks at)."""
+    if leading is None:
+        return _best_by_rank(candidates, count)
+    first = _best_by_rank(leading, count)[0]
+    seen = set(first)
+    rest, total = _best_by_rank(candidates, count + len(first))
+    return (first + [pk for pk in rest if pk not in seen])[:count], total
 
 
 def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[list[int], bool]:
@@ -421,9 +449,20 @@ def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[l
     matches = entries.filter(**{title_column: ts_query}).annotate(rank=rank)
     if plan.short:
         candidates = matches.order_by("-click_count", "-id")[:SHORT_QUERY_CAP]
+        leading_order = ("-click_count", "-id")
     else:
         candidates = matches.order_by(Length("title"), "-click_count", "-id")[:CANDIDATE_CAP]
-    in_title, title_matches = _best_by_rank(candidates, wanted)
+        leading_order = (Length("title"), "-click_count", "-id")
+    leading = None
+    if plan.leading:
+        # With one term, a title that opens with it holds it: the text condition is left out,
+        # so the planner estimates the prefix alone (from the index's statistics) and walks
+        # the popularity index for a broad prefix instead of fetching every title that opens
+        # with it (仙桃: 3,300 rows at 100,000 entries).
+        pool = (entries.annotate(rank=rank) if plan.single_term else matches)
+        leading = (pool.annotate(title_lower=Lower("title")).filter(_opens_with(plan.leading))
+                   .order_by(*leading_order)[:LEADING_CAP])
+    in_title, title_matches = _leading_first(leading, candidates, wanted)
     if len(in_title) < wanted and plan.partial and not plan.short:
         # Next, entries that match in full while their title holds part of the query (the
         # title names 漫游, the keywords 出国 and 流量), ranked the same way on that part.
@@ -457,10 +496,14 @@ def _sqlite_ranked(entries: QuerySet, plan: _Plan, title_terms: list[str]) -> Qu
     title_hit = Q()
     for term in title_terms:
         title_hit |= Q(title__icontains=term)
+    opens = _opens_with(plan.leading)
     return (
         entries.filter(plan.condition)
-        .annotate(rank=Case(When(title_hit, then=Value(1)), default=Value(0), output_field=IntegerField()))
-        .order_by("-rank", "-click_count", "title", "pk")
+        .annotate(title_lower=Lower("title"))
+        .annotate(rank=Case(When(title_hit, then=Value(1)), default=Value(0), output_field=IntegerField()),
+                  leads=Case(When(opens, then=Value(1)), default=Value(0), output_field=IntegerField())
+                  if opens else Value(0, output_field=IntegerField()))
+        .order_by("-leads", "-rank", "-click_count", "title", "pk")
     )
 
 
@@ -549,18 +592,20 @@ class Interpretation:
                 return " | ".join(f"({_any_of([_term_piece(v, typed=False) for v in vs])})" for vs in variant_lists)
 
             partial = any_term(self.variants) if len(self.terms) > 1 else ""
-            yield _Plan(all_terms(self.variants), short=short, partial=partial), False
+            yield _Plan(all_terms(self.variants), short=short, partial=partial, leading=self.variants[0],
+                        single_term=len(self.terms) == 1), False
             self.correct_typos()
             if self.corrected:
                 fixed = [c or vs for c, vs in zip(self.corrected, self.variants, strict=True)]
                 partial = any_term(fixed) if len(self.terms) > 1 else ""
-                yield _Plan(all_terms(fixed), short=short, partial=partial), True
+                yield _Plan(all_terms(fixed), short=short, partial=partial, leading=fixed[0],
+                            single_term=len(self.terms) == 1), True
         else:
             strict, typo = Q(), Q()
             for vs in self.variants:
                 strict &= _sqlite_contains(vs, pinyin=False)
                 typo &= _sqlite_contains(vs, pinyin=True)
-            yield _Plan(strict), False
+            yield _Plan(strict, leading=self.variants[0]), False
             yield _Plan(typo), True
         if len(self.words) >= 2 or (self.words and self.words[0][0] not in self.terms):
             if postgres:

@@ -183,3 +183,37 @@ def test_the_vocabulary_is_read_only_when_the_strict_query_finds_nothing():
         assert search.search("宽代故障")
     assert not any("searchtoken" in q["sql"] for q in found.captured_queries)
     assert any("searchtoken" in q["sql"] for q in typo.captured_queries)
+
+
+def test_a_title_that_opens_with_the_query_ranks_before_titles_naming_it_after_a_qualifier(engine):
+    # given regional variants clicked often, and the general entry nobody has clicked yet
+    general = EntryFactory(title="亲情网成员添加与删除", body="最多十九名成员。")
+    regional = [EntryFactory(title=f"{city}亲情网88元档续约", body="按档位收费。") for city in ("成都", "重庆", "咸宁")]
+    type(general).objects.filter(pk__in=[r.pk for r in regional]).update(click_count=40)
+    ids = [h.entry_id for h in search.search("亲情网")]
+    assert ids[0] == general.pk
+    assert set(ids[1:]) == {r.pk for r in regional}
+
+
+def test_a_title_opening_with_a_synonym_counts_and_a_typo_correction_keeps_the_order():
+    # given 电子发票 / 发票 / 开票 are one seeded synonym group
+    general = EntryFactory(title="电子发票开具与下载", body="次月五日后开具。")
+    regional = EntryFactory(title="鄂州电子发票88元档退费", body="按档位退费。")
+    type(general).objects.filter(pk=regional.pk).update(click_count=40)
+    assert [h.entry_id for h in search.search("开票")] == [general.pk, regional.pk]
+    family = EntryFactory(title="亲情网成员添加与删除", body="最多十九名成员。")
+    other = EntryFactory(title="成都亲情网188元档续约", body="按档位收费。")
+    type(family).objects.filter(pk=other.pk).update(click_count=40)
+    search.vocabulary_rebuild()
+    outcome = search.search_outcome("亲情往")  # the homophone typo of 亲情网
+    assert [h.entry_id for h in outcome.hits] == [family.pk, other.pk]
+    assert outcome.fallback is True
+
+
+def test_an_unclicked_title_opening_with_a_broad_term_is_found_past_the_popularity_cap(monkeypatch):
+    # given more popular titles holding the term than the short-query cap ranks
+    monkeypatch.setattr(search, "SHORT_QUERY_CAP", 5)
+    popular = [EntryFactory(title=f"城市{i}开票88元档退费", body="按档位退费。") for i in range(8)]
+    type(popular[0]).objects.filter(pk__in=[p.pk for p in popular]).update(click_count=30)
+    general = EntryFactory(title="开票与报销说明", body="月结发票次月开具。")
+    assert search.search("开票")[0].entry_id == general.pk
