@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -147,17 +147,22 @@ def promotion_event_record(
     backfilled: bool = False,
 ) -> PromotionEvent:
     """The audit row of one level change (the level itself is set by the caller)."""
+    return PromotionEvent.objects.create(
+        employee=employee, kind=kind, from_level=from_level, to_level=to_level, at=at or timezone.now(),
+        decided_by=decided_by, mentorship=mentorship, evidence=evidence or {}, reasons=_known_reasons(reasons),
+        reason="", backfilled=backfilled,
+    )
+
+
+def _known_reasons(reasons: list[dict] | None) -> list[dict]:
+    """The reasons of a level change, stored as codes and rendered in the reader's language
+    (PromotionEvent.reason_display; ``reason`` only keeps free text of rows written before).
+    An unknown code is a programming error."""
     reasons = reasons or []
     unknown = [r.get("code") for r in reasons if r.get("code") not in REASON_MESSAGES]
     if unknown:
         raise ValueError(f"unknown demotion reason codes: {unknown}")
-    # The reasons are stored as codes and rendered in the reader's language
-    # (PromotionEvent.reason_display); ``reason`` only keeps free text of rows written before.
-    return PromotionEvent.objects.create(
-        employee=employee, kind=kind, from_level=from_level, to_level=to_level, at=at or timezone.now(),
-        decided_by=decided_by, mentorship=mentorship, evidence=evidence or {}, reasons=reasons, reason="",
-        backfilled=backfilled,
-    )
+    return reasons
 
 
 def _set_level(employee, level: int) -> None:
@@ -258,20 +263,38 @@ def employee_demote(
     locked = _locked_employee(employee)
     if locked.level == 0:
         raise PromotionError(_(MSG_LEVEL_ZERO))
-    now = timezone.now()
-    from_level = locked.level
-    _set_level(locked, from_level - 1)
-    employee.level = from_level - 1
-    _close_open_periods(locked, now)
-    event = promotion_event_record(
-        employee=locked, kind=PromotionEvent.Kind.DEMOTED, from_level=from_level, to_level=from_level - 1, at=now,
-        decided_by=decided_by, reasons=reasons,
-        evidence={"retention_period": retention_period.pk if retention_period else None,
-                  "decided_by": decided_by.staff_id if decided_by else None},
-    )
-    notification_send(recipient=locked, kind=Notification.Kind.DEMOTED,
-                      data={"level": from_level - 1, "reasons": event.reasons}, key=f"demoted:{event.pk}")
+    [event] = _demote_locked([(locked, reasons, retention_period)], now=timezone.now(), decided_by=decided_by)
+    employee.level = locked.level
     return event
+
+
+def _demote_locked(demotions: list[tuple[Any, list[dict], RetentionPeriod | None]], *, now: datetime,
+                   decided_by=None) -> list[PromotionEvent]:
+    """THE demotion record, for one employee (employee_demote) or many (the retention job):
+    each (employee, reasons, retention period or None) — the employee row already locked by
+    the caller, its level above 0 — moves down one level; their open retention periods are
+    closed; a PromotionEvent with the reasons and a notification are written per employee.
+    A fixed number of statements whatever the number of employees."""
+    if not demotions:
+        return []
+    employees = [employee for employee, _reasons, _period in demotions]
+    ids = [employee.pk for employee in employees]
+    get_user_model().objects.filter(pk__in=ids).update(level=F("level") - 1)
+    RetentionPeriod.objects.filter(employee_id__in=ids, status__in=RetentionPeriod.OPEN_STATUSES).update(
+        status=RetentionPeriod.Status.CLOSED, closed_at=now)
+    events = PromotionEvent.objects.bulk_create([
+        PromotionEvent(employee=employee, kind=PromotionEvent.Kind.DEMOTED, from_level=employee.level,
+                       to_level=employee.level - 1, at=now, decided_by=decided_by, reasons=_known_reasons(reasons),
+                       reason="", evidence={"retention_period": period.pk if period else None,
+                                            "decided_by": decided_by.staff_id if decided_by else None})
+        for employee, reasons, period in demotions])
+    for employee in employees:
+        employee.level -= 1
+    notifications_send(Notification(recipient=employee, kind=Notification.Kind.DEMOTED, created_at=now,
+                                    data={"level": employee.level, "reasons": event.reasons},
+                                    key=f"demoted:{event.pk}")
+                       for employee, event in zip(employees, events, strict=True))
+    return events
 
 
 @transaction.atomic
@@ -516,15 +539,18 @@ def retention_run_daily(*, now: datetime | None = None) -> dict[str, int]:
     done = {"opened": _retention_open_due(now=now), "kept": 0, "demoted": 0, "reminded": 0}
     statuses = selectors.retention_statuses(
         RetentionPeriod.objects.filter(status=RetentionPeriod.Status.RETEST_OPEN).select_related("employee"), now)
-    kept = []
+    kept, failed = [], {}
     for status in statuses.values():
         verdict, reasons = _retention_verdict(status, now)
         if verdict == "kept":
             kept.append(status.period.pk)
         elif verdict is not None:
-            if _retention_decide(period=status.period, verdict=verdict, reasons=reasons, now=now):
-                done["demoted"] += 1
+            failed[status.period.pk] = reasons
     done["kept"] = _retention_keep(kept, now=now)
+    ids = sorted(failed)
+    for start in range(0, len(ids), RETENTION_FAIL_BATCH):
+        done["demoted"] += _retention_fail({pk: failed[pk] for pk in ids[start : start + RETENTION_FAIL_BATCH]},
+                                           now=now)
     done["reminded"] = _retention_remind_due(now=now)
     return done
 
@@ -574,24 +600,26 @@ def _retention_keep(period_ids: list[int], *, now: datetime) -> int:
     return len(kept)
 
 
+# Failed periods are closed and their employees demoted in batches of this many: one short
+# transaction per batch (employees locked first, then the periods claimed), a fixed number of
+# statements per batch.
+RETENTION_FAIL_BATCH = 500
+
+
 @retry_on_deadlock
 @transaction.atomic
-def _retention_decide(*, period: RetentionPeriod, verdict: str, reasons: list[dict], now: datetime) -> str | None:
-    """Close the period as kept or failed (demoting the employee when they still hold its
-    level); returns "kept", "demoted" or None (decided meanwhile, or nothing to demote)."""
-    employee = _locked_employee(period.employee)
-    new_status = RetentionPeriod.Status.KEPT if verdict == "kept" else RetentionPeriod.Status.FAILED
-    if RetentionPeriod.objects.filter(pk=period.pk, status=RetentionPeriod.Status.RETEST_OPEN).update(
-            status=new_status, closed_at=now) != 1:
-        return None
-    if verdict == "kept":
-        notification_send(recipient=employee, kind=Notification.Kind.KEPT,
-                          data={"level": period.level}, key=f"kept:{period.pk}", at=now)
-        return "kept"
-    if employee.level == period.level:
-        employee_demote(employee=period.employee, reasons=reasons, retention_period=period)
-        return "demoted"
-    return None
+def _retention_fail(failures: dict[int, list[dict]], *, now: datetime) -> int:
+    """Close the still-open periods among ``failures`` (period pk → reasons) as failed and
+    demote, with those reasons, each employee who still holds the period's level (one who
+    was demoted or promoted meanwhile keeps their level). Returns how many were demoted."""
+    failed = _claim(RetentionPeriod.objects.filter(pk__in=list(failures), status=RetentionPeriod.Status.RETEST_OPEN),
+                    status=RetentionPeriod.Status.FAILED, closed_at=now)
+    demotions, seen = [], set()
+    for period in failed:  # the employees were locked by _claim before their rows were read
+        if period.employee.level == period.level and period.level > 0 and period.employee_id not in seen:
+            seen.add(period.employee_id)
+            demotions.append((period.employee, failures[period.pk], period))
+    return len(_demote_locked(demotions, now=now))
 
 
 @retry_on_deadlock

@@ -54,7 +54,7 @@ def test_the_retention_job_and_a_promotion_of_the_same_employee_never_deadlock(m
             step = "notifications_send"  # the bulk step sends the window-open notices after its locks
         else:
             employee = _level_1_employee_in_retention(days_ago=400, retest_open=True)
-            step = "employee_demote"
+            step = "_demote_locked"  # the bulk step demotes after its locks
         meeting = Rendezvous(timeout=0.5)
         real_checklist = selectors.promotion_checklist
         with monkeypatch.context() as patch:
