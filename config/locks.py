@@ -33,11 +33,10 @@ Other locks are single-row, or a parent before its children, and meet none of th
 Every ``select_for_update`` of the project (check a new one against this list and the order):
 
 - accounts/user rows (1): ``promotion.services._locked_employee`` (employee_promote,
-  employee_demote, _exam_start, mentorship_create — two employees by pk — and the retention
-  job's _retention_decide, which locks the employee BEFORE claiming the period with a
-  conditional UPDATE); ``accounts.services.employees_lock`` (many employees in one statement
-  by pk), used by the retention job's bulk steps
-  _retention_open_due/_retention_keep/_retention_remind_due (all of the step's employees,
+  employee_demote, _exam_start, mentorship_create — two employees by pk);
+  ``accounts.services.employees_lock`` (many employees in one statement by pk), used by the
+  retention job's bulk steps _retention_open_due/_retention_keep/_retention_fail (which
+  demotes through _demote_locked)/_retention_remind_due (all of the step's employees,
   BEFORE their periods are locked and claimed), ``points.services.volunteer_sheet_import``
   (the importer, before anything else), ``points_correct`` (the corrector, while their
   corrections are counted) and ``reviewer_reward`` (the paid members, while the day's review

@@ -525,14 +525,13 @@ def _retention_verdict(status: selectors.RetentionStatus, now: datetime) -> tupl
 def retention_run_daily(*, now: datetime | None = None) -> dict[str, int]:
     """The daily retention job (idempotent; every step claims its periods with a conditional
     update and acts only on the rows it changed). Set-based: the number of queries does not
-    grow with the number of periods, except for the periods failed today (one short
-    transaction each, which demotes):
+    grow with the number of periods (failed periods go in batches of RETENTION_FAIL_BATCH):
 
     1. open the re-test window of periods whose opening day came (and notify);
     2. decide open windows (evidence of all of them at once, selectors.retention_statuses):
        kept when points task, re-test exam and query time are met (closed in bulk);
-       failed → employee_demote one level with the reasons when the due date passed with
-       something unmet or every re-test attempt failed (one transaction per demotion);
+       failed → demoted one level with the reasons (_demote_locked, as employee_demote) when
+       the due date passed with something unmet or every re-test attempt failed;
     3. remind employees whose due date is near (once per period).
     Returns counts of what was done."""
     now = now or timezone.now()

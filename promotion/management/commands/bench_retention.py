@@ -197,8 +197,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  of which the evidence of all {floor_rows} open periods (selectors.retention_statuses): "
             f"time={evidence:.2f} s queries={len(evidence_queries)} "
-            f"ratio={evidence / floor_seconds if floor_seconds else 0:.1f}x; the rest is one transaction per "
-            f"demotion ({done['demoted']})")
+            f"ratio={evidence / floor_seconds if floor_seconds else 0:.1f}x; the rest: the bulk steps "
+            f"(demotions in batches of {services.RETENTION_FAIL_BATCH})")
 
     @staticmethod
     def _floor() -> tuple[float, int]:
