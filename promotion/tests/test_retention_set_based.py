@@ -1,6 +1,5 @@
 """The daily retention job is set-based: its query count does not grow with the number of
-periods it opens, reads, keeps or reminds (only a failed period costs its own demotion
-transaction), and the many-period evidence (selectors.retention_statuses) agrees with the
+periods it opens, reads, keeps, fails (demoting in batches) or reminds, and the many-period evidence (selectors.retention_statuses) agrees with the
 single-period page (selectors.retention_status). The benchmark command runs on a tiny set."""
 
 from datetime import timedelta
@@ -53,6 +52,7 @@ def _met_everything(period: RetentionPeriod) -> None:
 
 def _add_periods(n: int) -> None:
     for _ in range(n):
+        _in_retention(days_ago=400, status=RetentionPeriod.Status.RETEST_OPEN)  # failed: demoted today
         _in_retention(days_ago=336)  # its window opens today
         _in_retention(days_ago=340, status=RetentionPeriod.Status.RETEST_OPEN)  # undecided
         _in_retention(days_ago=355, status=RetentionPeriod.Status.RETEST_OPEN)  # undecided, reminder due
@@ -69,25 +69,39 @@ def _job_queries() -> tuple[int, dict]:
 
 
 def test_the_job_s_query_count_does_not_grow_with_the_number_of_periods():
-    # given: three periods failed today (one demotion transaction each, in both runs) and
-    # three of each other kind: opening today, undecided, reminder due, kept
-    for _ in range(3):
-        _in_retention(days_ago=400, status=RetentionPeriod.Status.RETEST_OPEN)
+    # given three periods of each kind: failed today, opening today, undecided, reminder due, kept
     _add_periods(3)
     _job_queries()  # warm-up: settings rows are read once, then come from the cache
     few, done_few = _job_queries()
-    # when: five times as many periods of every kind but the failed ones
+    # when: five times as many periods of every kind
     _add_periods(12)
     many, done_many = _job_queries()
     # then
     assert done_few == {"opened": 3, "kept": 3, "demoted": 3, "reminded": 3}
-    assert done_many == {"opened": 15, "kept": 15, "demoted": 3, "reminded": 15}
+    assert done_many == {"opened": 15, "kept": 15, "demoted": 15, "reminded": 15}
     assert many == few
 
 
+def test_a_batch_of_failed_periods_demotes_each_employee_once_with_the_reasons(monkeypatch):
+    # given five failed periods, demoted in batches of two, one of whose employees was demoted
+    # by a manager meanwhile (no longer at the period's level)
+    monkeypatch.setattr(services, "RETENTION_FAIL_BATCH", 2)
+    periods = [_in_retention(days_ago=400, status=RetentionPeriod.Status.RETEST_OPEN) for _ in range(5)]
+    User.objects.filter(pk=periods[0].employee_id).update(level=0)
+    # when
+    done = services.retention_run_daily()
+    # then
+    assert done["demoted"] == 4
+    assert set(User.objects.filter(pk__in=[p.employee_id for p in periods]).values_list("level", flat=True)) == {0}
+    events = PromotionEvent.objects.filter(kind=PromotionEvent.Kind.DEMOTED, backfilled=False)
+    assert sorted(events.values_list("employee_id", flat=True)) == sorted(p.employee_id for p in periods[1:])
+    assert all(e.reasons and e.evidence["retention_period"] for e in events)
+    assert set(RetentionPeriod.objects.filter(pk__in=[p.pk for p in periods]).values_list("status", flat=True)) == {
+        RetentionPeriod.Status.FAILED}
+    assert Notification.objects.filter(kind=Notification.Kind.DEMOTED).count() == 4
+
+
 def test_a_second_run_claims_nothing_again():
-    for _ in range(2):
-        _in_retention(days_ago=400, status=RetentionPeriod.Status.RETEST_OPEN)
     _add_periods(2)
     assert services.retention_run_daily() == {"opened": 2, "kept": 2, "demoted": 2, "reminded": 2}
     assert services.retention_run_daily() == {"opened": 0, "kept": 0, "demoted": 0, "reminded": 0}
