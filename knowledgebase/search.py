@@ -350,11 +350,17 @@ class SearchHit:
     snippet_html: SafeString
 
 
+@functools.lru_cache(maxsize=512)
+def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern:
+    """One alternation of the terms, longest first (built once per set of terms, not per hit)."""
+    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+
+
 def highlight(text: str, terms: list[str]) -> SafeString:
     """``text`` escaped, with every occurrence of a term wrapped in <mark>."""
     if not terms:
         return mark_safe(escape(text))
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    pattern = _terms_pattern(tuple(terms))
     out, last = [], 0
     for m in pattern.finditer(text):
         out.append(escape(text[last : m.start()]))
@@ -421,11 +427,16 @@ def _opens_with(leading: list[str]) -> Q:
 
 
 def _best_by_rank(candidates: QuerySet, count: int) -> tuple[list[int], int]:
-    """Ids of the ``count`` best of at most CANDIDATE_CAP annotated candidates: rank, then
-    clicks, then newest (small tuples, ordered here rather than joined back in SQL), and how
-    many candidates there were."""
-    scored = sorted(candidates.values_list("pk", "rank", "click_count"), key=lambda r: (-r[1], -r[2], -r[0]))
-    return [pk for pk, _rank, _clicks in scored[:count]], len(scored)
+    """Ids of the ``count`` best of the (capped) annotated candidates — rank, then clicks,
+    then newest — and how many candidates there were. One statement: the capped candidate
+    query as a subquery, ordered and counted around it, so only ``count`` ids reach Python
+    (fetching and sorting 1,000 candidate rows here cost ~2 ms of CPU per search)."""
+    sql, params = candidates.values("pk", "rank", "click_count").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT c.pk, count(*) OVER () FROM ({sql}) AS c "  # noqa: S608 - Django-compiled SQL
+                       "ORDER BY c.rank DESC, c.click_count DESC, c.pk DESC LIMIT %s", (*params, count))
+        rows = cursor.fetchall()
+    return [pk for pk, _total in rows], rows[0][1] if rows else 0
 
 
 def _leading_first(leading: QuerySet | None, candidates: QuerySet, count: int) -> tuple[list[int], int]:
