@@ -4,3 +4,8 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_asgi_application()
+
+# As config/wsgi.py: the search tokenizers are loaded at start, not in a request.
+from knowledgebase.search import warm_up  # noqa: E402 (needs the settings configured above)
+
+warm_up()

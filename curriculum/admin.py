@@ -9,6 +9,7 @@ from curriculum.models import (
     Course,
     CourseRun,
     CurriculumEvent,
+    CurriculumSettings,
     Enrolment,
     ExamAttempt,
     ImprovementPlanItem,
@@ -22,6 +23,19 @@ from curriculum.models import (
     SurveyResponse,
     Topic,
 )
+
+
+@admin.register(CurriculumSettings)
+class CurriculumSettingsAdmin(admin.ModelAdmin):
+    """The one row of curriculum settings; each field's help text gives its default."""
+
+    list_display = ["__str__", "low_survey_score"]
+
+    def has_add_permission(self, request):
+        return not CurriculumSettings.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CallStep)

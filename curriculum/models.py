@@ -15,8 +15,31 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.models import SingletonSettings
+
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 MAX_EXAM_DELAY_DAYS = 365
+
+
+class CurriculumSettings(SingletonSettings):
+    """Admin-editable numbers of the curriculum (one row, pk=1, seeded by migration)."""
+
+    low_survey_score = models.PositiveSmallIntegerField(
+        _("low survey score"), default=2, validators=SCORE_VALIDATORS,
+        help_text=_("A course survey with any score (content, format or usefulness, of 5) at or below this asks "
+                    "for a look: the training manager's home counts them (1–5, default 2)."),
+    )
+
+    class Meta:
+        verbose_name = _("curriculum settings")
+        verbose_name_plural = _("curriculum settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(low_survey_score__gte=1) & Q(low_survey_score__lte=5),
+                                   name="curriculum_settings_low_survey_score_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Curriculum settings"))
 
 
 class CallStep(models.Model):

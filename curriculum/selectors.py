@@ -23,6 +23,7 @@ from curriculum.models import (
     BehaviourRating,
     Course,
     CourseRun,
+    CurriculumSettings,
     Enrolment,
     ExamAttempt,
     ImprovementPlanItem,
@@ -773,14 +774,12 @@ class TrainingDashboard:
     failed_exams_this_month: int
 
 
-LOW_SURVEY_SCORE = 2  # a survey with any score at or below this (of 5) asks for a look
-
-
 def training_dashboard(*, now: dt.datetime | None = None) -> TrainingDashboard:
     """The training manager's home panel from casebase.selectors.library_health (the
     /cases/health/ page's own numbers), the open Q-sort rounds (competency round_list) and
-    this local month's survey responses and failed course exams. A constant number of
-    queries, whatever the library, the rounds or the courses hold."""
+    this local month's survey responses (those with a score at or below
+    CurriculumSettings.low_survey_score counted apart) and failed course exams. A constant
+    number of queries, whatever the library, the rounds or the courses hold."""
     from casebase.selectors import library_health
     from competency.models import QSortRound
     from competency.selectors import round_list
@@ -788,8 +787,8 @@ def training_dashboard(*, now: dt.datetime | None = None) -> TrainingDashboard:
     now = now or timezone.now()
     month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     health = library_health()
-    low = Q(content_score__lte=LOW_SURVEY_SCORE) | Q(format_score__lte=LOW_SURVEY_SCORE) | Q(
-        usefulness_score__lte=LOW_SURVEY_SCORE)
+    low_score = CurriculumSettings.current().low_survey_score  # a survey with any score at or below it asks for a look
+    low = Q(content_score__lte=low_score) | Q(format_score__lte=low_score) | Q(usefulness_score__lte=low_score)
     surveys = SurveyResponse.objects.filter(submitted_at__gte=month_start).aggregate(
         total=Count("pk"), low=Count("pk", filter=low))
     return TrainingDashboard(

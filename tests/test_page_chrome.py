@@ -54,9 +54,12 @@ def test_the_api_docs_still_open_for_a_logged_in_person(client, csr):
     assert client.get(reverse("api-docs")).status_code == 200
 
 
-def test_the_shared_script_disables_submit_buttons_of_a_form_being_sent():
-    script = open(finders.find("js/app.js"), encoding="utf-8").read()
-    assert 'addEventListener("submit"' in script and "disabled = busy" in script
+def test_the_shared_script_disables_submit_buttons_of_a_form_being_sent(client):
+    script = open(finders.find("js/submitting.js"), encoding="utf-8").read()
+    assert 'addEventListener("submit"' in script and "disabled = busy" in script and '"pageshow"' in script
+    # every page loads it, with the button's label in the page's language
+    html = client.get(reverse("account_login")).content.decode()
+    assert 'src="/static/js/submitting.js" data-label="Submitting…" defer' in html
 
 
 

@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,7 +14,7 @@ from accounts.tests.factories import UserFactory
 from casebase.models import LevelCap
 from casebase.tests.factories import seed_case
 from competency.tests.factories import make_round
-from curriculum.models import ExamAttempt
+from curriculum.models import CurriculumSettings, ExamAttempt
 from curriculum.selectors import training_dashboard
 from curriculum.tests.factories import CourseFactory, SurveyResponseFactory
 
@@ -65,6 +67,39 @@ def test_training_dashboard_on_known_data():
     assert dash.over_cap == 1
     assert [r.pk for r in dash.open_rounds] == [opened.pk]
     assert (dash.surveys_this_month, dash.low_surveys_this_month, dash.failed_exams_this_month) == (2, 1, 1)
+
+
+@pytest.mark.parametrize(("setting", "flagged"), [(1, [1]), (2, [1, 2]), (3, [1, 2, 3]), (5, [1, 2, 3, 4, 5])])
+def test_the_low_survey_score_setting_decides_which_surveys_are_flagged(setting, flagged):
+    # given: this month, one survey whose lowest score is 1, one whose lowest is 2, … up to 5
+    for lowest in range(1, 6):
+        SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=NOW, content_score=5,
+                              format_score=5, usefulness_score=lowest)
+    # when the training manager's admin sets the threshold
+    CurriculumSettings.objects.filter(pk=1).update(low_survey_score=setting)
+    dash = training_dashboard(now=NOW)
+    # then the surveys with a score at or below it are the low ones
+    assert (dash.surveys_this_month, dash.low_surveys_this_month) == (5, len(flagged))
+
+
+def test_the_low_survey_score_defaults_to_2_and_stays_within_1_to_5():
+    row = CurriculumSettings.current()
+    assert row.pk == 1 and row.low_survey_score == 2  # seeded by the migration
+    for bad in (0, 6):
+        row.low_survey_score = bad
+        with pytest.raises(ValidationError, match="low_survey_score"):
+            row.full_clean()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            CurriculumSettings.objects.filter(pk=1).update(low_survey_score=bad)
+
+
+def test_an_admin_changes_the_low_survey_score(admin_client):
+    url = reverse("admin:curriculum_curriculumsettings_change", args=[1])
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.post(url, {"low_survey_score": 6}).status_code == 200  # the form refuses it
+    assert CurriculumSettings.current().low_survey_score == 2
+    assert admin_client.post(url, {"low_survey_score": 3}).status_code == 302
+    assert CurriculumSettings.current().low_survey_score == 3
 
 
 def test_training_dashboard_reports_levels_whose_exam_pool_is_short():

@@ -66,3 +66,40 @@ def test_a_post_forms_buttons_are_disabled_while_it_is_sent(browser, live_server
     time.sleep(0.2)
     button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
     assert button.get_property("disabled") is True and button.get_attribute("aria-busy") == "true"
+    assert button.text == "Submitting…"
+    assert browser.find_element(By.CSS_SELECTOR, "main form").get_attribute("aria-busy") == "true"
+
+
+def test_a_sent_forms_buttons_come_back_when_the_page_is_shown_again(browser, live_server):
+    browser.get(live_server.url + "/accounts/login/")
+    button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
+    before = button.text
+    browser.execute_script(
+        "document.querySelector('main form').dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}));")
+    WebDriverWait(browser, 5).until(lambda b: button.get_property("disabled"))
+    # when the browser shows the page again from its back/forward cache (Back after sending)
+    browser.execute_script("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}));")
+    # then the button is usable and reads as before
+    assert button.get_property("disabled") is False and button.get_attribute("aria-busy") is None
+    assert button.text == before != "Submitting…"
+    assert browser.find_element(By.CSS_SELECTOR, "main form").get_attribute("aria-busy") is None
+
+
+def test_a_cancelled_submit_and_an_htmx_form_are_left_alone(browser, live_server):
+    browser.get(live_server.url + "/accounts/login/")
+    # a handler that cancels the submit (as the exam's unanswered-question check does)
+    browser.execute_script(
+        "var f = document.querySelector('main form');"
+        "f.addEventListener('submit', function (e) { e.preventDefault(); });"
+        "f.dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}));")
+    time.sleep(0.2)
+    button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
+    assert button.get_property("disabled") is False and button.get_attribute("aria-busy") is None
+    # an htmx form disables its own elements (hx-disabled-elt): this script does not touch it
+    browser.get(live_server.url + "/accounts/login/")
+    browser.execute_script(
+        "var f = document.querySelector('main form'); f.setAttribute('hx-post', f.action);"
+        "f.dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}));")
+    time.sleep(0.2)
+    button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
+    assert button.get_property("disabled") is False and button.text != "Submitting…"
