@@ -9,7 +9,7 @@ from decimal import ROUND_CEILING, Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -548,8 +548,19 @@ def search_log_record(*, user, query: str, result_count: int, fallback: bool, no
     normalised = search.normalise_query(query)
     if not normalised:
         return None
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:  # ours, the outermost
+            # The log is telemetry: its commit need not wait for the disk. A crash of the
+            # database loses at most the last fraction of a second of searches (3 ×
+            # wal_writer_delay), never a half-written row, and the search answers sooner.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        return _search_log_write(user=user, normalised=normalised, result_count=result_count, fallback=fallback,
+                                 now=now or timezone.now())
+
+
+def _search_log_write(*, user, normalised: str, result_count: int, fallback: bool, now) -> SearchLog:
     result_count = min(result_count, 32767)
-    now = now or timezone.now()
     last = (SearchLog.objects.filter(user=user, clicked_entry__isnull=True,
                                      created_at__gte=now - timedelta(seconds=SEARCH_LOG_COALESCE_SECONDS))
             .order_by("-id").first())

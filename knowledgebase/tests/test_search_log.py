@@ -222,3 +222,22 @@ def test_the_query_time_test_uses_the_same_search_with_synonyms(client, csr):
     response = client.get(reverse("knowledgebase:query_test_task", args=[session.pk]), {"q": "退款"})
     assert [h.entry_id for h in response.context["hits"]] == [refund.pk]
     assert not SearchLog.objects.exists()  # test tasks are not real misses
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_log_alone_commits_without_waiting_for_the_disk_and_never_loosens_an_outer_transaction(csr):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    # when the log is written on its own (a search request), its transaction skips the flush
+    with CaptureQueriesContext(connection) as alone:
+        services.search_log_record(user=csr, query="宽带", result_count=3, fallback=False)
+    assert any("synchronous_commit TO OFF" in q["sql"] for q in alone.captured_queries)
+    # when it is written inside somebody else's transaction, that transaction keeps its setting
+    with transaction.atomic(), CaptureQueriesContext(connection) as inside:
+        services.search_log_record(user=csr, query="携号转网", result_count=1, fallback=False)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+    assert not any("TO OFF" in q["sql"] for q in inside.captured_queries)
+    assert SearchLog.objects.count() == 2
