@@ -48,7 +48,7 @@ def test_search_page_shows_highlighted_results_and_a_partial_for_live_search(cli
     response = client.get(reverse("knowledgebase:search"), {"q": "携号转网"})
     page = response.content.decode()
     assert "<mark>携号转网</mark>" in page and "<html" in page
-    assert 'hx-get="/kb/"' in page and 'hx-push-url="true"' in page and 'aria-live="polite"' in page
+    assert 'hx-get="/kb/"' in page and 'hx-replace-url="true"' in page and 'aria-live="polite"' in page
     assert 'value="携号转网"' in page  # the query stays in the box
     assert "HX-Request" in response["Vary"]
     # the same URL asked by htmx (results as you type): only the result list

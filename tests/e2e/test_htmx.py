@@ -71,6 +71,7 @@ def test_a_csr_marks_a_case_studied_and_rates_it_in_place(browser, live_server):
     assert same_page(browser)
     assert CaseStudy.objects.filter(employee=csr, case=case).exists()
     assert list(CaseRating.objects.filter(case=case).values_list("value", flat=True)) == ["excellent"]
+    assert csp_violations(browser) == []  # htmx runs without eval or inline styles
 
 
 def test_a_rating_refused_on_the_server_shows_its_reason_in_place(browser, live_server):
