@@ -170,13 +170,32 @@ def quality_apply(request, pk: int):
     }, status=400 if request.method == "POST" else 200)
 
 
+def _study_answer(request, case_id: int, *, box: str, flash: tuple[str, str] | None = None, status: int = 200,
+                  **context):
+    """The htmx answer to "Mark as studied" / "Save rating": the updated widget (the studied
+    line, the rating, or the rating form with its error as an alert) and the success
+    feedback for the page's live region (emptied on a refusal); refusals keep their 4xx
+    status."""
+    case = _study_case(request, case_id)
+    studied = CaseStudy.objects.filter(case=case, employee=request.user).first()
+    rating = CaseRating.objects.filter(case=case, employee=request.user).first()
+    context = {"case": case, "studied": studied, "rating": rating, "box": box, "flash": [flash] if flash else [],
+               "rating_form": None if rating else RatingForm(), **context}
+    if box == "studied" and studied is not None and not case.is_text:  # the reflection form appears
+        context.update(_voice_extras(case, request.user, studied=True), voice_oob=True)
+    return render(request, "casebase/_study_answer.html", context, status=status)
+
+
 @require_POST
 @permission_required(roles.STUDY, raise_exception=True)
 def case_studied(request, pk: int):
+    """Mark a case as studied: back to the case page (PRG), or with htmx the updated widget."""
     try:
         services.case_mark_studied(employee=request.user, case_id=pk)
     except Case.DoesNotExist:
         raise Http404 from None
+    if request.htmx:
+        return _study_answer(request, pk, box="studied", flash=("success", _("Marked as studied.")))
     messages.success(request, _("Marked as studied."))
     return redirect("casebase:case_detail", pk=pk)
 
@@ -184,17 +203,26 @@ def case_studied(request, pk: int):
 @require_POST
 @permission_required(roles.STUDY, raise_exception=True)
 def case_rate_view(request, pk: int):
+    """Rate a case once: back to the case page (PRG), or with htmx the rating widget; a
+    refusal (no value, rated before) is the widget with its message and a 4xx status."""
     form = RatingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose excellent, average or poor."))
+        message = _("Choose excellent, average or poor.")
+        if request.htmx:
+            return _study_answer(request, pk, box="rating", rating_error=message, status=400)
+        messages.error(request, message)
         return redirect("casebase:case_detail", pk=pk)
     try:
         services.case_rate(employee=request.user, case_id=pk, value=form.cleaned_data["value"])
     except Case.DoesNotExist:
         raise Http404 from None
     except AppError as exc:
+        if request.htmx and not isinstance(exc, Http404 | PermissionDenied):
+            return _study_answer(request, pk, box="rating", rating_error=exc.message, status=exc.status_code)
         message_error(request, exc)
         return redirect("casebase:case_detail", pk=pk)
+    if request.htmx:
+        return _study_answer(request, pk, box="rating", flash=("success", _("Your rating was saved.")))
     messages.success(request, _("Your rating was saved."))
     return redirect("casebase:case_detail", pk=pk)
 

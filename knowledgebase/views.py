@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from accounts import roles
 from config.errors import AppError, form_error, message_error
@@ -106,12 +107,21 @@ def _search_hits(request, *, log: bool = False) -> tuple[SearchForm, dict]:
     return form, context
 
 
+def results_only(request) -> bool:
+    """An htmx request from the search form (results as you type) gets only the result list;
+    a plain GET, a reload and htmx's history restore (Back after the cache lost the page) get
+    the whole page for the same URL."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
 @require_GET
 @kb_reader_required
+@vary_on_headers("HX-Request")
 def search_page(request):
-    """The CSR's search box; ?partial=1 returns only the result list (results as you type)."""
+    """The CSR's search box; the query is in the URL (?q=&category=); an htmx request gets only
+    the result list (results as you type)."""
     form, context = _search_hits(request, log=True)
-    if request.GET.get("partial"):
+    if results_only(request):
         return render(request, "knowledgebase/_results.html", context)
     return render(request, "knowledgebase/search.html", context)
 
@@ -436,6 +446,7 @@ def query_test_start_view(request):
 
 @require_GET
 @permission_required(roles.STUDY, raise_exception=True)
+@vary_on_headers("HX-Request")
 def query_test_task(request, pk: int):
     session = _own_session(request, pk)
     if session.is_finished:
@@ -445,7 +456,7 @@ def query_test_task(request, pk: int):
     form.fields["q"].widget.attrs["autofocus"] = True  # the clock runs: the cursor waits in the search box
     context.update({"session": session, "answer": answer, "has_more": False, "pick_url": request.path + "answer/",
                     "pick_position": answer.position})
-    if request.GET.get("partial"):
+    if results_only(request):
         return render(request, "knowledgebase/_results.html", context)
     return render(request, "knowledgebase/query_test_task.html", context)
 

@@ -58,6 +58,7 @@ MSG_MISSING = gettext_noop("Promotion to level %(level)s is not possible yet. Mi
 MSG_LEVEL_ZERO = gettext_noop("Level 0 is the lowest level.")
 MSG_OTHER_OPEN = gettext_noop("Finish your open level-%(level)s exam first.")
 MSG_SUBMITTED = gettext_noop("This exam was already submitted.")
+MSG_TIME_UP = gettext_noop("The time limit has passed: answers are no longer saved. Submit the exam.")
 MSG_CANNOT_MENTOR = gettext_noop("Level %(level)s employees cannot take apprentices.")
 MSG_MENTOR_SELF = gettext_noop("An employee cannot mentor themselves.")
 MSG_MENTOR_LEVEL = gettext_noop("The mentor's level must be above the apprentice's.")
@@ -428,6 +429,27 @@ def exam_submit(*, attempt_id: int, employee, answers: dict[str, str]) -> ExamAt
     if attempt.status != ExamAttempt.Status.OPEN:
         raise PromotionConflict(_(MSG_SUBMITTED), code="already_submitted")
     return _grade(attempt, answers, timezone.now())
+
+
+@transaction.atomic
+def exam_answers_save(*, attempt_id: int, employee, answers: dict[str, str]) -> ExamAttempt:
+    """Save answers of ``employee``'s open attempt before it is submitted (the exam page saves
+    each choice as it is made, so a reload or leaving the page loses nothing; an attempt that
+    expires is graded with them). Only this attempt's questions and their option keys are
+    kept; an empty value leaves a saved answer alone. Nothing about right or wrong is
+    answered. Raises ExamAttempt.DoesNotExist (somebody else's attempt) or PromotionConflict
+    (submitted, or the server-side deadline has passed)."""
+    attempt = ExamAttempt.objects.select_for_update().get(pk=attempt_id, employee=employee)
+    if attempt.status != ExamAttempt.Status.OPEN:
+        raise PromotionConflict(_(MSG_SUBMITTED), code="already_submitted")
+    if attempt.is_overdue(timezone.now()):
+        raise PromotionConflict(_(MSG_TIME_UP), code="time_up")
+    options = {q["id"]: {str(o["key"]) for o in q.get("options", [])} for q in attempt.questions}
+    given = {str(k): str(v) for k, v in (answers or {}).items() if str(v) in options.get(str(k), ())}
+    if given:
+        attempt.answers = {**attempt.answers, **given}
+        attempt.save(update_fields=["answers"])
+    return attempt
 
 
 # --- mentoring -------------------------------------------------------------------------

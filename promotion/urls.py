@@ -11,6 +11,7 @@ urlpatterns = [
     path("exam/start/", views.exam_start, name="exam_start"),
     path("exam/<int:pk>/", views.exam_take, name="exam_take"),
     path("exam/<int:pk>/submit/", views.exam_submit, name="exam_submit"),
+    path("exam/<int:pk>/answers/", views.exam_answers_save, name="exam_answers_save"),
     path("exam/attempts/", views.exam_attempts, name="exam_attempts"),
     path("exam/attempts/<int:pk>/", views.exam_attempt_full, name="exam_attempt_full"),
     path("certificates/<int:pk>/", views.certificate, name="certificate"),

@@ -110,9 +110,46 @@ def exam_take(request, pk: int):
     attempt = get_object_or_404(ExamAttempt, pk=pk, employee=request.user)
     seconds_left = attempt.seconds_left()
     return render(request, "promotion/exam_take.html", {
-        "attempt": attempt, "questions": attempt.public_questions(),
+        "attempt": attempt, "questions": _with_given(attempt), **_progress(attempt),
         "feedback": selectors.exam_feedback(attempt), "seconds_left": seconds_left, "time_left": clock(seconds_left),
     })
+
+
+def _with_given(attempt: ExamAttempt) -> list[dict]:
+    """The open attempt's public questions (no answers) with the examinee's own saved choice."""
+    return [dict(q, given=attempt.answers.get(q["id"])) for q in attempt.public_questions()]
+
+
+def _progress(attempt: ExamAttempt) -> dict:
+    """The question list of the exam page: which questions have a saved answer (never whether
+    it is right)."""
+    numbers = [{"number": n, "answered": bool(attempt.answers.get(q["id"]))}
+               for n, q in enumerate(attempt.questions, start=1)] if attempt.status == ExamAttempt.Status.OPEN else []
+    return {"progress": numbers, "answered_count": sum(1 for q in numbers if q["answered"])}
+
+
+@require_POST
+@permission_required(roles.STUDY, raise_exception=True)
+def exam_answers_save(request, pk: int):
+    """Save the choices made so far on the exam page (htmx, on every change): answers the
+    question list with what is saved; after the deadline or once submitted a 409 fragment
+    says why. Without htmx: back to the exam page."""
+    attempt = get_object_or_404(ExamAttempt, pk=pk, employee=request.user)
+    answers = {q["id"]: request.POST.get(q["id"], "") for q in attempt.questions}
+    error, status = "", 200
+    try:
+        attempt = services.exam_answers_save(attempt_id=attempt.pk, employee=request.user, answers=answers)
+    except AppError as exc:
+        if not request.htmx:
+            message_error(request, exc)
+            return redirect("promotion:exam_take", pk=attempt.pk)
+        error, status = exc.message, exc.status_code
+    if not request.htmx:
+        messages.success(request, _("Your answers were saved."))
+        return redirect("promotion:exam_take", pk=attempt.pk)
+    return render(request, "promotion/_exam_progress.html", {
+        "attempt": attempt, **_progress(attempt), "saved": status == 200, "progress_error": error,
+    }, status=status)
 
 
 @require_GET
@@ -148,7 +185,8 @@ def exam_attempt_full(request, pk: int):
 @permission_required(roles.STUDY, raise_exception=True)
 def exam_submit(request, pk: int):
     attempt = get_object_or_404(ExamAttempt, pk=pk, employee=request.user)
-    answers = {q["id"]: request.POST.get(q["id"], "") for q in attempt.questions}
+    # A choice saved while answering counts when the form did not send that question.
+    answers = {q["id"]: request.POST.get(q["id"], "") or attempt.answers.get(q["id"], "") for q in attempt.questions}
     try:
         attempt = services.exam_submit(attempt_id=attempt.pk, employee=request.user, answers=answers)
     except AppError as exc:

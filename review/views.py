@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -60,26 +61,46 @@ def _visible_proposal(request, pk: int) -> Proposal:
     return proposal
 
 
-def _detail_page(request, proposal: Proposal, *, form=None, extra_form=None, status: int = 200):
+def _detail_context(request, proposal: Proposal, *, form=None, extra_form=None, viewed: bool = True) -> dict:
     kind = registry.kinds().get(proposal.kind)
     votes = list(proposal.votes.select_related("reviewer"))
     may_vote = can_vote(proposal, request.user)
     panel = expert_panel(proposal) if proposal.is_open else None
     if extra_form is None and kind and kind.vote_form and may_vote:
         extra_form = kind.vote_form(proposal=proposal)
-    if kind is not None and kind.on_viewed is not None:
+    if viewed and kind is not None and kind.on_viewed is not None:
         kind.on_viewed(proposal, request.user)
-    return render(request, "review/proposal_detail.html", {
+    return {
         **_describe(proposal),
-        "diff": kind.render_diff(proposal) if kind else "",
-        "rebase_url": kind.rebase_url(proposal) if kind and proposal.proposer_id == request.user.pk else None,
         "votes": votes, "counts": proposal.vote_counts(), "config": ReviewSettings.current(),
         "form": form or VoteForm(), "can_vote": may_vote,
+        "my_vote": next((v for v in votes if v.reviewer_id == request.user.pk), None),
         "recused": proposal.is_open and is_recused(proposal, request.user),
         "panel_category": panel.category if panel else None,
         "not_expert": panel is not None and request.user.pk not in panel.members,
         "extra_form": extra_form if may_vote else None,
+    }
+
+
+def _detail_page(request, proposal: Proposal, *, form=None, extra_form=None, status: int = 200):
+    kind = registry.kinds().get(proposal.kind)
+    return render(request, "review/proposal_detail.html", {
+        **_detail_context(request, proposal, form=form, extra_form=extra_form),
+        "diff": kind.render_diff(proposal) if kind else "",
+        "rebase_url": kind.rebase_url(proposal) if kind and proposal.proposer_id == request.user.pk else None,
         "events": proposal.events.select_related("actor").order_by("created_at", "pk"),
+    }, status=status)
+
+
+def _vote_answer(request, proposal: Proposal, *, form=None, extra_form=None, status: int = 200,
+                 flash: tuple[str, str] | None = None, error: str = ""):
+    """The htmx answer to a vote: the vote box (the form again with its errors, the refusal,
+    or the vote just cast), the feedback for the page's live region and the proposal's
+    status, count and votes; a refusal keeps its 4xx status."""
+    proposal.refresh_from_db()
+    return render(request, "review/_vote_answer.html", {
+        **_detail_context(request, proposal, form=form, extra_form=extra_form, viewed=False),
+        "flash": [flash] if flash else [], "vote_error": error,
     }, status=status)
 
 
@@ -93,10 +114,13 @@ def proposal_detail(request, pk: int):
 @login_required
 def proposal_vote_view(request, pk: int):
     """Record the vote; refused approval fields (e.g. points outside the rule's range) show
-    as errors on the form, re-rendered with what the member typed."""
+    as errors on the form, re-rendered with what the member typed. Without JavaScript the
+    member goes back to the queue (PRG); with htmx the vote box is updated in place."""
     proposal = _visible_proposal(request, pk)
     form = VoteForm(request.POST)
     if not form.is_valid():
+        if request.htmx:
+            return _vote_answer(request, proposal, form=form, status=400, error=_("Choose approve or reject."))
         messages.error(request, _("Choose approve or reject."))
         return redirect("review:proposal_detail", pk=proposal.pk)
     kind = registry.kinds().get(proposal.kind)
@@ -108,16 +132,24 @@ def proposal_vote_view(request, pk: int):
         services.proposal_vote(proposal_id=proposal.pk, reviewer=request.user, decision=form.cleaned_data["decision"],
                                comment=form.cleaned_data["comment"], extra=extra)
     except services.VoteExtraInvalid:
-        return _detail_page(request, proposal, form=form, extra_form=kind.vote_form(data=extra, proposal=proposal),
-                            status=400)
+        extra_form = kind.vote_form(data=extra, proposal=proposal)
+        if request.htmx:
+            return _vote_answer(request, proposal, form=form, extra_form=extra_form, status=400)
+        return _detail_page(request, proposal, form=form, extra_form=extra_form, status=400)
     except services.ReviewPermissionDenied as exc:
         # The proposal page again, 403, with the reason (not a member, recused, not one of
         # the category's review experts) instead of the bare permission page.
+        if request.htmx:
+            return _vote_answer(request, proposal, form=form, status=403, error=exc.message)
         messages.error(request, exc.message)
         return _detail_page(request, proposal, form=form, status=403)
     except AppError as exc:
+        if request.htmx and not isinstance(exc, Http404 | PermissionDenied):
+            return _vote_answer(request, proposal, form=form, status=exc.status_code, error=exc.message)
         message_error(request, exc)
         return redirect("review:proposal_detail", pk=proposal.pk)
+    if request.htmx:
+        return _vote_answer(request, proposal, flash=("success", _("Your vote was recorded.")))
     messages.success(request, _("Your vote was recorded."))
     return redirect("review:queue")
 

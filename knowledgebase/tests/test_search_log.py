@@ -31,7 +31,7 @@ def test_results_as_you_type_update_one_log_row_with_the_final_query(client, csr
     EntryFactory(title="携号转网办理条件")
     client.force_login(csr)
     for typed in ["携", "携号", "携号转网"]:
-        client.get(SEARCH, {"q": typed, "partial": "1"})
+        client.get(SEARCH, {"q": typed}, headers={"HX-Request": "true"})
     assert list(SearchLog.objects.values_list("query", "result_count")) == [("携号转网", 1)]
 
 

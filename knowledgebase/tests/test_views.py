@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from knowledgebase.models import QueryTimeTest
-from knowledgebase.tests.factories import EntryFactory, QueryTaskFactory
+from knowledgebase.tests.factories import CategoryFactory, EntryFactory, QueryTaskFactory
 from review.models import Proposal
 from review.tests.factories import RevisionProposalFactory
 
@@ -44,10 +44,39 @@ def test_search_page_rejects_post_with_405(client, csr):
 
 def test_search_page_shows_highlighted_results_and_a_partial_for_live_search(client, csr, entry):
     client.force_login(csr)
-    page = client.get(reverse("knowledgebase:search"), {"q": "携号转网"}).content.decode()
-    assert "<mark>携号转网</mark>" in page and 'data-live-search="results"' in page
-    partial = client.get(reverse("knowledgebase:search"), {"q": "携号转网", "partial": "1"}).content.decode()
-    assert "<mark>携号转网</mark>" in partial and "<html" not in partial
+    # a plain GET (no JavaScript, a reload, a shared link): the whole page, results included
+    response = client.get(reverse("knowledgebase:search"), {"q": "携号转网"})
+    page = response.content.decode()
+    assert "<mark>携号转网</mark>" in page and "<html" in page
+    assert 'hx-get="/kb/"' in page and 'hx-replace-url="true"' in page and 'aria-live="polite"' in page
+    assert 'value="携号转网"' in page  # the query stays in the box
+    assert "HX-Request" in response["Vary"]
+    # the same URL asked by htmx (results as you type): only the result list
+    partial = client.get(reverse("knowledgebase:search"), {"q": "携号转网"}, headers={"HX-Request": "true"})
+    assert partial.status_code == 200
+    assert "<mark>携号转网</mark>" in partial.content.decode() and "<html" not in partial.content.decode()
+    assert "HX-Request" in partial["Vary"]
+
+
+def test_htmx_history_restore_of_a_search_gets_the_whole_page(client, csr, entry):
+    client.force_login(csr)
+    response = client.get(reverse("knowledgebase:search"), {"q": "携号转网"},
+                          headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in response.content.decode() and "<mark>携号转网</mark>" in response.content.decode()
+
+
+def test_live_search_partial_honours_the_category_in_the_url(client, csr):
+    # given: two entries with the same word in different categories
+    inside, outside = CategoryFactory(name="国际业务"), CategoryFactory(name="宽带")
+    EntryFactory(title="漫游流量包", category=inside)
+    EntryFactory(title="漫游说明宽带版", category=outside)
+    client.force_login(csr)
+    # when
+    partial = client.get(reverse("knowledgebase:search"), {"q": "漫游", "category": inside.pk},
+                         headers={"HX-Request": "true"}).content.decode()
+    # then
+    assert "漫游流量包" in partial.replace("<mark>", "").replace("</mark>", "")
+    assert "宽带版" not in partial
 
 
 def test_search_page_query_count_is_bounded(client, csr, django_assert_max_num_queries):

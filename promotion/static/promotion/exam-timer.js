@@ -16,6 +16,7 @@
   // First press with unanswered questions: say which, and stay. A second press with the same
   // questions unanswered submits (leaving a question blank is allowed; it counts as wrong).
   form.addEventListener("submit", function (e) {
+    if (e.submitter && e.submitter.hasAttribute("data-save-only")) return;  // saving is not submitting
     var missing = [];
     form.querySelectorAll("fieldset").forEach(function (fieldset, index) {
       if (fieldset.querySelector("input[type=radio]") && !fieldset.querySelector("input[type=radio]:checked")) {
