@@ -28,6 +28,7 @@ from promotion import selectors
 from promotion.models import (
     REASON_MESSAGES,
     ExamAttempt,
+    ExamItemResponse,
     Level,
     Medal,
     MedalAward,
@@ -35,6 +36,7 @@ from promotion.models import (
     Notification,
     PromotionEvent,
     RetentionPeriod,
+    question_key,
     retention_dates,
     score_percent,
 )
@@ -325,7 +327,18 @@ def _grade(attempt: ExamAttempt, answers: dict, now: datetime) -> ExamAttempt:
     else:
         attempt.status = ExamAttempt.Status.FAILED
     attempt.save(update_fields=["answers", "correct_count", "score_percent", "submitted_at", "status"])
+    exam_item_responses_record(attempt=attempt)
     return attempt
+
+
+def exam_item_responses_record(*, attempt: ExamAttempt) -> int:
+    """Write one ExamItemResponse per question of the graded ``attempt`` (an unanswered
+    question counts as not correct), the rows the item statistics aggregate. One insert;
+    running it again for the same attempt writes nothing new. Returns the number of questions."""
+    rows = [ExamItemResponse(attempt=attempt, case_id=q["case_id"], question_key=question_key(q),
+                             kind=str(q.get("kind", ""))[:24], correct=attempt.answers.get(q["id"]) == q["answer"])
+            for q in attempt.questions if isinstance(q.get("case_id"), int)]
+    return len(ExamItemResponse.objects.bulk_create(rows, ignore_conflicts=True))
 
 
 @transaction.atomic
@@ -348,7 +361,8 @@ def exam_start(*, employee, level: int, rng: random.Random | None = None,
     retake policy, exam pool — and a refusal raises ExamError with its exact message, with
     nothing drawn and no attempt written. Otherwise the level's exam_case_count cases are
     drawn from the pool (least exposed first, random among equals; without
-    ``exclude_case_ids`` nor the cases the employee knows from their own work), their
+    ``exclude_case_ids``, the cases the employee knows from their own work, nor the cases
+    drawn as often as the exposure cap allows), their
     questions (with answers) are stored on the attempt, and each drawn case's exposure (exam
     use) is counted. A retention re-test ends at the period's due date at the latest.
     Raises ExamError."""
@@ -375,7 +389,8 @@ def _exam_start(*, employee, level: int, rng: random.Random | None,
         raise ExamError(check.refusal)
     req = check.requirement
     draw = exam_draw(level, req.exam_case_count, rng or random.SystemRandom(), exclude_ids=check.excluded,
-                     max_per_case=check.config.max_questions_per_case)
+                     max_per_case=check.config.max_questions_per_case,
+                     max_exposure=check.config.exam_exposure_cap or None)
     if len(draw.cases) < req.exam_case_count:  # cases that yield nothing after all: never a short exam
         raise ExamError(_(MSG_POOL_SHORT) % {"level": level, "needed": check.needed, "available": len(draw.cases)})
     deadline = now + timedelta(minutes=req.exam_time_limit_minutes)
