@@ -4,7 +4,7 @@ promotion_history_backfill (demo history); each writes a PromotionEvent through
 promotion_event_record."""
 
 import random
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 
 from accounts import roles
 from accounts.services import employees_lock
-from casebase.selectors import exam_draw
+from casebase.selectors import cases_known_to, exam_draw
 from casebase.services import case_record_exam_uses
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from config.locks import retry_on_deadlock
@@ -408,6 +408,32 @@ def _exam_start(*, employee, level: int, rng: random.Random | None,
         return ExamAttempt.objects.get(employee=locked, status=ExamAttempt.Status.OPEN)
     case_record_exam_uses(case_ids=attempt.case_ids, exam_ref=f"promotion-exam:{attempt.pk}")
     return attempt
+
+
+@transaction.atomic
+def exam_history_backfill(*, employee, level: int, at: datetime, rng: random.Random,
+                          answer: Callable[[dict], bool]) -> ExamAttempt | None:
+    """DEMO/IMPORT ONLY: a past promotion-exam attempt of ``level`` started at ``at``,
+    written as history without the policy checks of exam_start: drawn like an exam (the
+    least exposed test cases first, without the cases the employee knows; the exposure is
+    counted), answered right where ``answer(question)`` says so, graded (passed or failed,
+    with its item responses) 20 minutes later. None when the pool cannot fill an exam."""
+    req = selectors.requirement_for(level)
+    if req is None:
+        return None
+    config = selectors.exam_settings()
+    draw = exam_draw(level, req.exam_case_count, rng, exclude_ids=cases_known_to(employee),
+                     max_per_case=config.max_questions_per_case, max_exposure=config.exam_exposure_cap or None)
+    if len(draw.cases) < req.exam_case_count:
+        return None
+    attempt = ExamAttempt.objects.create(
+        employee=employee, level=level, purpose=ExamAttempt.Purpose.PROMOTION, started_at=at,
+        deadline=at + timedelta(minutes=req.exam_time_limit_minutes), case_ids=sorted(c.pk for c in draw.cases),
+        questions=draw.questions, pass_percent=req.exam_pass_percent, status=ExamAttempt.Status.FAILED)
+    case_record_exam_uses(case_ids=attempt.case_ids, exam_ref=f"promotion-exam:{attempt.pk}")
+    answers = {q["id"]: q["answer"] if answer(q) else next((o["key"] for o in q["options"] if o["key"] != q["answer"]),
+                                                             "") for q in attempt.questions}
+    return _grade(attempt, answers, at + timedelta(minutes=20))
 
 
 @transaction.atomic
