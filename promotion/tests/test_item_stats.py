@@ -447,3 +447,29 @@ def test_the_proposal_of_an_unknown_case_is_404(client, training_manager):
     client.force_login(training_manager)
     assert client.post(reverse("promotion:exam_item_propose", args=[999999]), {"action": "retire"}).status_code == 404
     assert client.get(reverse("promotion:exam_item_propose", args=[1])).status_code == 405
+
+
+def test_the_committee_sees_the_move_with_its_evidence_on_the_proposal_page(client, training_manager):
+    case = flagged_case()
+    proposal = case_item_move_propose(proposer=training_manager, case_id=case.pk, action="training", reason="r",
+                                      evidence=item_stats.item_row(training_manager, case.pk).evidence())
+    member = committee_member()
+    client.force_login(member)
+    html = client.get(reverse("review:proposal_detail", args=[proposal.pk])).content.decode()
+    assert "Exam statistics when proposed" in html and "Low discrimination" in html and case.title in html
+    assert "level 2, Training set" in html
+
+
+@pytest.mark.parametrize(("field", "value"), [("item_discrimination_floor", "0.51"), ("item_min_responses", "1"),
+                                              ("exam_exposure_cap", "-1")])
+def test_the_item_settings_are_bounded_in_admin(client, training_manager, field, value):
+    client.force_login(training_manager)
+    url = reverse("admin:promotion_promotionsettings_change", args=[1])
+    assert "Default 0.10" in client.get(url).content.decode()
+    data = {"retake_wait_hours": 72, "max_attempts_per_period": 3, "attempt_period_days": 30, "min_test_pool": 10,
+            "max_questions_per_case": 3, "mentorship_min_days": 30, "max_active_apprentices": 3,
+            "exam_exposure_cap": 0, "item_min_responses": 20, "item_discrimination_floor": "0.10"}
+    assert client.post(url, dict(data, exam_exposure_cap=50)).status_code == 302
+    assert PromotionSettings.current().exam_exposure_cap == 50
+    response = client.post(url, dict(data, **{field: value}))
+    assert response.status_code == 200 and PromotionSettings.current().exam_exposure_cap == 50
