@@ -113,6 +113,8 @@ def test_per_question_rows_split_a_case_by_question_and_the_case_row_pools_them(
         by_hand_point_biserial(SCORES, [1, 0, 1, 0, 1]))
     assert questions["customer_emotion:12"].kind_label == "Reading the customer's emotion"
     assert (whole.responses, whole.correct, whole.attempts) == (10, 6, 5)
+    assert whole.difficulty == pytest.approx(0.6)  # per answer, not per attempt
+    assert questions["customer_emotion:12"].difficulty == pytest.approx(0.6)
     assert whole.discrimination == pytest.approx(
         by_hand_point_biserial(SCORES * 2, [1, 1, 1, 0, 0, 1, 0, 1, 0, 1]))
 
