@@ -145,9 +145,9 @@ def test_grading_an_attempt_writes_one_response_per_question(csr):
 
 # --- flags -----------------------------------------------------------------------------------
 
-def graded_case(level: int, share: float, sittings: list[ExamAttempt]) -> Case:
+def graded_case(level: int, share: float, sittings: list[ExamAttempt], **fields) -> Case:
     """A test case answered right in the best ``share`` of ``sittings`` (sorted by score)."""
-    case = CaseFactory(level=level, split="test")
+    case = CaseFactory(level=level, split="test", **fields)
     right = round(share * len(sittings))
     answer(case, sittings, [1] * right + [0] * (len(sittings) - right))
     return case
@@ -225,8 +225,9 @@ def test_overexposed_cases_are_flagged_only_when_a_cap_is_set(training_manager):
 
 
 def test_the_table_sorts_flagged_cases_first_and_filters(training_manager, ladder):
-    easy = graded_case(2, 1.0, ladder)
-    plain = graded_case(2, 0.6, ladder)
+    # the plain case comes first by title and by id: only the flag puts the easy one first
+    plain = graded_case(2, 0.6, ladder, title="A plain case")
+    easy = graded_case(2, 1.0, ladder, title="B easy case")
     report = item_stats.item_report(training_manager, level=2)
     assert [r.case_id for r in report.rows] == [easy.pk, plain.pk]
     assert [r.case_id for r in item_stats.item_report(training_manager, level=2, flagged_only=True).rows] == [easy.pk]
