@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from casebase.models import Case, CaseEvent
+from casebase.selectors import exam_draw
 from casebase.services import CaseConflict, CaseError, CasePermissionDenied, case_item_move_propose
 from casebase.tests.factories import CaseFactory
 from promotion import item_stats, services
@@ -288,6 +289,9 @@ def test_the_exposure_cap_keeps_overexposed_cases_out_of_the_draw(csr):
     attempt = services.exam_start(employee=csr, level=1, rng=random.Random(2))
     # then
     assert set(attempt.case_ids) == {c.pk for c in ok}
+    # and a draw asked for more than the capped pool holds stops short of the capped cases
+    drawn = exam_draw(1, 12, random.Random(3), max_exposure=5).cases
+    assert {c.pk for c in drawn} == {c.pk for c in ok}
 
 
 def test_an_exam_is_refused_rather_than_shortened_when_the_cap_leaves_too_few_cases(csr):
