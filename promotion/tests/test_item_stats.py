@@ -16,8 +16,14 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from casebase.models import Case, CaseEvent
-from casebase.selectors import exam_draw
-from casebase.services import CaseConflict, CaseError, CasePermissionDenied, case_item_move_propose
+from casebase.selectors import case_tree, exam_draw
+from casebase.services import (
+    CaseConflict,
+    CaseError,
+    CasePermissionDenied,
+    case_item_move_propose,
+    case_revision_propose,
+)
 from casebase.tests.factories import CaseFactory
 from promotion import item_stats, services
 from promotion.models import ExamAttempt, ExamItemResponse, PromotionSettings
@@ -337,13 +343,22 @@ def test_a_training_manager_proposes_a_move_in_one_click_and_three_approvals_app
     assert CaseEvent.objects.get(case=case, kind="regraded").data["to_level"] == 1
 
 
-def test_a_retirement_applied_moves_the_case_to_the_history_library(training_manager):
+def test_a_retirement_applied_moves_the_case_to_the_history_library_and_outdates_its_proposals(training_manager):
+    # given: a flagged case with an open revision proposal besides the retirement
     case = flagged_case()
+    revision = case_revision_propose(proposer=committee_member(), case_id=case.pk, base_version=case.version,
+                                     reason="更清楚", title=case.title + "（修订）", category_id=case.category_id,
+                                     background=case.background, tree=case_tree(case),
+                                     visible_cases=Case.objects.all())
     proposal = case_item_move_propose(proposer=training_manager, case_id=case.pk, action="retire", reason="r")
+    # when
     for _ in range(3):
         proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve", comment="")
+    # then
     case.refresh_from_db()
+    revision.refresh_from_db()
     assert case.status == "history" and CaseEvent.objects.filter(case=case, kind="retired").exists()
+    assert revision.status == "stale"
 
 
 def test_a_move_goes_stale_when_the_case_was_regraded_meanwhile(training_manager, reviewer):
