@@ -294,8 +294,8 @@ def item_row(user, case_id: int) -> ItemStats | None:
 def scatter_chart(rows: Iterable[ItemStats], config: PromotionSettings, *, width: int = 560,
                   height: int = 320) -> dict:
     """Coordinates of the server-rendered scatter (template promotion/_item_scatter.html):
-    difficulty (share correct, 0–1) across, discrimination (−1–1) up, one dot per row with
-    a discrimination, coloured by level (the badge colours of /styles/levels.css), flagged
+    difficulty (share correct, 0–1) across, discrimination (−1–1) up, one dot per row (case
+    or question) with a discrimination, coloured by level (the badge colours of /styles/levels.css), flagged
     rows ringed; the discrimination floor as a dashed line."""
     left, right, top, bottom = 44, 12, 12, 34
     plot_w, plot_h = width - left - right, height - top - bottom

@@ -381,7 +381,7 @@ def exam_items(request):
     querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "promotion/exam_items.html", {
         "form": form, "report": report, "page": page, "querystring": querystring, "by": filters["by"],
-        "chart": item_stats.scatter_chart(report.rows if filters["by"] == "case" else [], report.config),
+        "chart": item_stats.scatter_chart(report.rows, report.config),
         "medians": sorted(report.medians.items()),
     })
 

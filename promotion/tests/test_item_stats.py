@@ -495,3 +495,17 @@ def test_the_item_settings_are_bounded_in_admin(client, training_manager, field,
     assert PromotionSettings.current().exam_exposure_cap == 50
     response = client.post(url, dict(data, **{field: value}))
     assert response.status_code == 200 and PromotionSettings.current().exam_exposure_cap == 50
+
+
+def test_the_page_lists_questions_per_case_on_request(client, reviewer):
+    # given: a level-1 case (below the level-4 member's own level) with two questions
+    case = CaseFactory(level=1, split="test")
+    sittings = attempts(SCORES)
+    answer(case, sittings, [1, 1, 1, 0, 0], key="best_reply:11")
+    answer(case, sittings, [1, 0, 1, 0, 1], key="customer_emotion:12")
+    client.force_login(reviewer)
+    # when
+    html = client.get(reverse("promotion:exam_items"), {"by": "question", "sort": "discrimination"}).content.decode()
+    # then: a row per question, the lower discrimination first, both plotted
+    assert html.index("Reading the customer&#x27;s emotion") < html.index("Choosing the best reply")
+    assert html.count('class="level-dot level-1') == 2
