@@ -291,13 +291,12 @@ def test_the_exposure_cap_keeps_overexposed_cases_out_of_the_draw(csr):
     capped = make_test_cases(1, 2)
     Case.objects.filter(pk__in=[c.pk for c in ok]).update(exam_uses=4)
     Case.objects.filter(pk__in=[c.pk for c in capped]).update(exam_uses=5)
-    # when
-    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(2))
-    # then
-    assert set(attempt.case_ids) == {c.pk for c in ok}
-    # and a draw asked for more than the capped pool holds stops short of the capped cases
+    # when: a draw asked for more than the capped pool holds, then an exam
     drawn = exam_draw(1, 12, random.Random(3), max_exposure=5).cases
+    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(2))
+    # then: both stop short of the capped cases
     assert {c.pk for c in drawn} == {c.pk for c in ok}
+    assert set(attempt.case_ids) == {c.pk for c in ok}
 
 
 def test_an_exam_is_refused_rather_than_shortened_when_the_cap_leaves_too_few_cases(csr):
