@@ -63,6 +63,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("History library"), "casebase:history", "casebase.view_history_library", group="review"),
     NavItem(_("Library health"), "casebase:health", "casebase.view_library_health", group="review"),
     NavItem(_("Exam attempts"), "promotion:exam_attempts", "promotion.view_exam_answers", group="review"),
+    # the same rule as promotion.item_stats.can_view_item_stats
+    NavItem(_("Exam item statistics"), "promotion:exam_items", (roles.MANAGE_TRAINING, roles.REVIEW), group="review"),
     NavItem(_("Training management"), "accounts:training_workspace", roles.MANAGE_TRAINING, group="management"),
     NavItem(_("Q-sort rounds"), "competency:round_list", roles.MANAGE_TRAINING, group="management"),
     NavItem(_("Course evaluations"), "curriculum:evaluations", roles.MANAGE_TRAINING, group="management"),

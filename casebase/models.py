@@ -418,6 +418,7 @@ class CaseEvent(models.Model):
         RETIREMENT_PROPOSED = "retirement_proposed", _("Retirement proposed")
         RETIREMENT_DISMISSED = "retirement_dismissed", _("Retirement dismissed")
         EXAM_USE = "exam_use", _("Used in an exam")
+        REGRADED = "regraded", _("Level or set changed")
 
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices, db_index=True)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))

@@ -80,6 +80,21 @@ def render_quality_case(proposal) -> str:
     })
 
 
+def render_item_move(proposal) -> str:
+    """HTML of a move proposed from the exam item statistics: the case's title, its current
+    and proposed level and set, and the statistics that suggested the move. No content of
+    the case (the title is what the statistics page shows)."""
+    from casebase.models import Case, CaseCategory
+
+    payload = proposal.payload
+    splits = dict(Case.Split.choices)
+    return render_to_string("casebase/_item_move_summary.html", {
+        "p": payload, "evidence": payload.get("evidence") or {},
+        "category": CaseCategory.objects.filter(pk=payload.get("category_id")).first(),
+        "from_split": splits.get(payload.get("from_split"), ""), "to_split": splits.get(payload.get("to_split"), ""),
+    })
+
+
 def _quality_rebase_url(proposal) -> str | None:
     if proposal.kind == "quality_case" and proposal.status == "stale":
         return reverse("casebase:quality_apply", args=[proposal.target_id])
@@ -183,6 +198,12 @@ def _propose_revision(*, proposer, **data):
     return case_revision_propose(proposer=proposer, **data)
 
 
+def _propose_item_move(*, proposer, case_id: int, action: str, reason: str):
+    from casebase.services import case_item_move_propose
+
+    return case_item_move_propose(proposer=proposer, case_id=case_id, action=action, reason=reason)
+
+
 def register_kinds() -> None:
     from casebase import forms, serializers, services
     from points.models import PointRule
@@ -217,5 +238,15 @@ def register_kinds() -> None:
         vote_form=forms.QualityCaseVoteForm, on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
         on_applied=on_quality_case_applied,
         on_viewed=on_viewed,
+        counts_for_pass_rate=False,
+    ))
+    register(ProposalKind(
+        code=services.KIND_ITEM_MOVE, label=_("Test case move (item statistics)"),
+        category_model="casebase.CaseCategory",
+        apply=services.apply_item_move, current_version=services.current_version,
+        render_diff=render_item_move,
+        propose=_propose_item_move, input_serializer=serializers.ItemMoveInput,
+        on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
+        on_applied=services.on_item_move_applied,
         counts_for_pass_rate=False,
     ))

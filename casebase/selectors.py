@@ -41,6 +41,7 @@ from review.models import Proposal
 KIND_NEW = "case_new"
 KIND_REVISION = "case_revision"
 KIND_QUALITY = "quality_case"
+KIND_ITEM_MOVE = "case_item_move"
 
 
 def next_level(user) -> int:
@@ -202,20 +203,26 @@ def cases_known_to(employee) -> set[int]:
             | set(CaseExposure.objects.filter(employee=employee, case__isnull=False).values_list("case_id", flat=True)))
 
 
-def exam_pool(level: int, *, exclude_ids: Collection[int] = ()) -> QuerySet[Case]:
+def exam_pool(level: int, *, exclude_ids: Collection[int] = (), max_exposure: int | None = None) -> QuerySet[Case]:
     """The exam pool of ``level``: active TEST cases that yield questions
-    (questions.with_question_flag), without the cases in ``exclude_ids``."""
-    return (with_question_flag(Case.objects.testing().filter(level=level)).filter(has_questions=True)
+    (questions.with_question_flag), without the cases in ``exclude_ids`` and, when
+    ``max_exposure`` is given (a positive cap), without the cases already drawn into that
+    many exams (overexposed: their questions are known around the floor)."""
+    pool = (with_question_flag(Case.objects.testing().filter(level=level)).filter(has_questions=True)
             .exclude(pk__in=list(exclude_ids)))
+    if max_exposure:
+        pool = pool.filter(exam_uses__lt=max_exposure)
+    return pool
 
 
 def exam_candidates(level: int, rng: random.Random | None = None, *,
-                    exclude_ids: Collection[int] = ()) -> list[Case]:
-    """The whole exam pool of ``level`` in draw order: least exposed first (fewest exam
-    uses, i.e. times drawn into an exam), in random order (``rng``, default a SystemRandom)
-    among cases drawn equally often. One query."""
+                    exclude_ids: Collection[int] = (), max_exposure: int | None = None) -> list[Case]:
+    """The whole exam pool of ``level`` (exam_pool, with its exposure cap) in draw order:
+    least exposed first (fewest exam uses, i.e. times drawn into an exam), in random order
+    (``rng``, default a SystemRandom) among cases drawn equally often. One query."""
     rng = rng or random.SystemRandom()
-    cases = list(exam_pool(level, exclude_ids=exclude_ids).select_related("category").order_by("pk"))
+    cases = list(exam_pool(level, exclude_ids=exclude_ids, max_exposure=max_exposure)
+                 .select_related("category").order_by("pk"))
     rng.shuffle(cases)
     cases.sort(key=lambda case: case.exam_uses)  # stable: the shuffle decides among equals
     return cases
@@ -238,12 +245,12 @@ class ExamDraw:
 
 
 def exam_draw(level: int, count: int, rng: random.Random | None = None, *, exclude_ids: Collection[int] = (),
-              max_per_case: int = questions.DEFAULT_MAX_PER_CASE) -> ExamDraw:
+              max_per_case: int = questions.DEFAULT_MAX_PER_CASE, max_exposure: int | None = None) -> ExamDraw:
     """Draw ``count`` cases of the exam pool in exam_candidates order, skipping any case
     that yields no question after all; fewer cases when the pool runs out (the caller
     refuses a short exam). Distractors come from the level's other test cases."""
     rng = rng or random.SystemRandom()
-    candidates = exam_candidates(level, rng, exclude_ids=exclude_ids)
+    candidates = exam_candidates(level, rng, exclude_ids=exclude_ids, max_exposure=max_exposure)
     distractors = questions.distractors_for_level(level)
     avoid = {c.pk for c in candidates[:count]}  # distractors from cases outside the exam first
     chosen: list[Case] = []

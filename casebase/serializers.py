@@ -166,6 +166,17 @@ class QualityCaseApplicationInput(serializers.Serializer):
     statement = serializers.CharField(max_length=2000)
 
 
+class ItemMoveInput(serializers.Serializer):
+    """Propose moving a test case flagged by the exam item statistics: POST
+    /api/review/proposals/ with {"kind": "case_item_move", "case_id": …, "action": "level_down" |
+    "level_up" | "training" | "retire", "reason": "…"} (training managers and committee
+    members: otherwise 403)."""
+
+    case_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    action = serializers.ChoiceField(choices=["level_down", "level_up", "training", "retire"])
+    reason = serializers.CharField(max_length=2000)
+
+
 class NewVoiceCaseInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     category_id = serializers.IntegerField()

@@ -11,13 +11,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.permissions import has_perm
-from promotion import rosters, selectors, services
-from promotion.forms import RosterFilterForm
+from promotion import item_stats, rosters, selectors, services
+from promotion.forms import ItemStatsFilterForm, RosterFilterForm
 from promotion.models import VIEW_EXAM_ANSWERS, ExamAttempt
 from promotion.serializers import (
     PromotionChecklistItemSerializer,
@@ -204,3 +205,72 @@ class MentorshipCreateView(APIView):
         mentor, apprentice = _employee(data.validated_data["mentor"]), _employee(data.validated_data["apprentice"])
         mentorship = services.mentorship_create(mentor=mentor, apprentice=apprentice, by=request.user)
         return Response(PromotionMentorshipSerializer(mentorship).data, status=status.HTTP_201_CREATED)
+
+
+class CanViewItemStats(BasePermission):
+    """Training managers and review committee members (promotion.item_stats.can_view_item_stats)."""
+
+    message = "You do not have permission to perform this action."
+
+    def has_permission(self, request, view) -> bool:
+        return item_stats.can_view_item_stats(request.user)
+
+
+class ItemStatsRowSerializer(serializers.Serializer):
+    case_id = serializers.IntegerField()
+    title = serializers.CharField()
+    level = serializers.IntegerField()
+    question_key = serializers.CharField(help_text='"" for a per-case row; the question kind and turn otherwise')
+    kind = serializers.CharField(help_text='the question kind ("" for a per-case row)')
+    exposure = serializers.IntegerField(help_text="times the case was drawn into an exam")
+    responses = serializers.IntegerField(help_text="answers in submitted attempts")
+    attempts = serializers.IntegerField(help_text="submitted attempts that asked it")
+    correct = serializers.IntegerField()
+    difficulty = serializers.FloatField(allow_null=True, help_text="share of the answers that were correct")
+    discrimination = serializers.FloatField(
+        allow_null=True, help_text="point-biserial correlation of a correct answer with the attempt's score (%)")
+    flags = serializers.ListField(child=serializers.ChoiceField(choices=list(item_stats.FLAG_LABELS)))
+    open_proposal = serializers.IntegerField(allow_null=True, help_text="an open move proposal of the case")
+
+
+class ItemStatsView(APIView):
+    """Exam item statistics of the active test cases the caller may see (training managers
+    and review committee members; a member who sits exams sees only the levels below their
+    own), 50 rows a page, per case or per question. The definitions (difficulty,
+    point-biserial discrimination, flags) are those of the web page."""
+
+    permission_classes = [CanViewItemStats]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("level", int, enum=list(range(1, 6))),
+            OpenApiParameter("by", str, enum=["case", "question"], description="default: case"),
+            OpenApiParameter("flagged", bool, description="only flagged rows"),
+            OpenApiParameter("sort", str, enum=list(item_stats.SORTS), description="default: flags (most first)"),
+            OpenApiParameter("page", int, description="page number (50 rows a page)"),
+        ],
+        responses=inline_serializer("ExamItemStats", {
+            "count": serializers.IntegerField(), "page": serializers.IntegerField(),
+            "pages": serializers.IntegerField(),
+            "min_responses": serializers.IntegerField(), "discrimination_floor": serializers.FloatField(),
+            "exposure_cap": serializers.IntegerField(help_text="0: no cap"),
+            "level_medians": serializers.DictField(child=serializers.FloatField(),
+                                                   help_text="median share correct per level"),
+            "results": ItemStatsRowSerializer(many=True),
+        }),
+    )
+    def get(self, request):
+        form = ItemStatsFilterForm(request.query_params)
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {("non_field_errors" if name == "__all__" else name): list(errors) for name, errors in form.errors.items()})
+        report = item_stats.item_report(request.user, **form.filters())
+        page = Paginator(report.rows, PAGE_SIZE).get_page(request.query_params.get("page"))
+        return Response({
+            "count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages,
+            "min_responses": report.config.item_min_responses,
+            "discrimination_floor": float(report.config.item_discrimination_floor),
+            "exposure_cap": report.config.exam_exposure_cap,
+            "level_medians": {str(level): round(median, 4) for level, median in sorted(report.medians.items())},
+            "results": ItemStatsRowSerializer(page.object_list, many=True).data,
+        })

@@ -8,6 +8,7 @@ urlpatterns = [
     path("exam/<int:pk>/", api.ExamDetailView.as_view(), name="api-promotion-exam"),
     path("exam/<int:pk>/submit/", api.ExamSubmitView.as_view(), name="api-promotion-exam-submit"),
     path("exam/attempts/<int:pk>/full/", api.ExamFullView.as_view(), name="api-promotion-exam-full"),
+    path("exam/items/", api.ItemStatsView.as_view(), name="api-promotion-exam-items"),
     path("promote/", api.PromoteView.as_view(), name="api-promotion-promote"),
     path("rosters/", api.RosterView.as_view(), name="api-promotion-rosters"),
     path("mentorships/", api.MentorshipCreateView.as_view(), name="api-promotion-mentorships"),

@@ -3,14 +3,20 @@ consistent with the demo employees' levels (backdated PromotionEvents through th
 promotion_history_backfill, never the checking service), past and running mentorships
 (HB0005 → HB0001, HB0006 → HB0002), one open retention re-test window with its
 notification (HB0003), one demotion with its reason (HB0002), a finished exam attempt
-(HB0001, a week old: the retake waiting period is over) and a medal. Safe to run again."""
+(HB0001, a week old: the retake waiting period is over), a medal, and past exam attempts of
+levels 1–3 (over a year old, by employees at or above the level) whose answers make the
+exam item statistics show numbers and flags: one level-2 case far easier than its level,
+one that weak examinees answer better than strong ones. Safe to run again."""
 
+import math
+import random
 from datetime import timedelta
 
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from casebase.models import Case
 from promotion import services
 from promotion.models import (
     ExamAttempt,
@@ -86,6 +92,44 @@ def _exam(user: User) -> None:
                                                      submitted_at=F("submitted_at") - week)
 
 
+HISTORY_EXAMS_PER_LEVEL = 30
+HISTORY_DAYS = 420  # the past attempts start this long ago: no retake rule of today sees them
+
+
+def _exam_history(users: dict[str, User], now) -> int:
+    """Past level 1–3 exam attempts with answers from a simple ability model: an examinee of
+    ability a gets a question of a case of easiness b right with probability 1/(1+e^−(a+b)),
+    each level's cases one step harder than the level below;
+    the level-2 test case with the lowest id is made very easy, the next one rewards the
+    weak (so the statistics page has a flag of each kind to show). Skipped when present."""
+    if ExamAttempt.objects.filter(started_at__lt=now - timedelta(days=HISTORY_DAYS - 1)).exists():
+        return 0
+    rng = random.Random(20261128)
+    written = 0
+    for level in (1, 2, 3):
+        examinees = [u for u in users.values() if u.level >= level]
+        odd = list(Case.objects.testing().filter(level=level).order_by("pk").values_list("pk", flat=True)[:2])
+        for n in range(HISTORY_EXAMS_PER_LEVEL):
+            if not examinees:
+                break
+            ability = rng.uniform(-1.5, 2.5)
+
+            def answer(question, ability=ability, level=level, odd=odd):
+                case_id = question["case_id"]
+                easiness = (case_id * 37 % 11) / 10 - 0.5 + (2 - level)  # ±0.5 per case; a level harder: −1
+                if level == 2 and odd and case_id == odd[0]:
+                    return rng.random() < 0.97
+                if level == 2 and len(odd) > 1 and case_id == odd[1]:
+                    return rng.random() < 1 / (1 + math.exp(ability - 0.5))
+                return rng.random() < 1 / (1 + math.exp(-(ability + easiness)))
+
+            at = now - timedelta(days=HISTORY_DAYS + n, hours=level)
+            if services.exam_history_backfill(employee=examinees[n % len(examinees)], level=level, at=at, rng=rng,
+                                              answer=answer):
+                written += 1
+    return written
+
+
 def load(*, stdout) -> None:
     now = timezone.now()
     users = {u.staff_id: u for u in User.objects.filter(is_active=True, groups__name="CSR").distinct()
@@ -106,6 +150,7 @@ def load(*, stdout) -> None:
                                    data={"level": 1, "reasons": event.reasons}, at=event.at)
     if users.get("HB0001"):
         _exam(users["HB0001"])
+    _exam_history(users, now)
     services.retention_run_daily(now=now)  # opens HB0003's re-test window and notifies
     medal = Medal.objects.filter(code="best-mentor").first()
     if medal and manager and users.get("HB0006") and not MedalAward.objects.filter(employee=users["HB0006"]).exists():

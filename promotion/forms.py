@@ -68,3 +68,25 @@ class ExamAttemptFilterForm(forms.Form):
     staff_id = forms.CharField(label=_("Staff ID"), max_length=20, required=False)
     level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
                                    choices=[("", _("All levels"))] + [(n, str(n)) for n in range(1, 6)])
+
+
+class ItemStatsFilterForm(forms.Form):
+    """Filters of the item statistics page and API (bad values: a field error, never a 500)."""
+
+    level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
+                                   choices=[("", _("All levels"))] + [(n, str(n)) for n in range(1, 6)])
+    by = forms.ChoiceField(label=_("Rows"), required=False,
+                           choices=[("case", _("per test case")), ("question", _("per question"))])
+    flagged = forms.BooleanField(label=_("Flagged only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
+        ("flags", _("flags")), ("level", _("level")), ("difficulty", _("difficulty")),
+        ("discrimination", _("discrimination")), ("exposure", _("exposure")), ("responses", _("answers"))])
+
+    def filters(self) -> dict:
+        data = self.cleaned_data
+        return {"level": data.get("level"), "by": data.get("by") or "case",
+                "flagged_only": bool(data.get("flagged")), "sort": data.get("sort") or "flags"}
+
+
+class ItemMoveForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a, a) for a in ("level_down", "level_up", "training", "retire")])

@@ -201,6 +201,26 @@ class PromotionSettings(SingletonSettings):
                     "an exam. Default 3. 1–6."),
     )
 
+    exam_exposure_cap = models.PositiveIntegerField(
+        _("exam draws per test case (at most)"), default=0, validators=[MaxValueValidator(100_000)],
+        help_text=_("A test case already drawn into this many exams is no longer drawn (it stays in the library "
+                    "and on the item statistics page, flagged as overexposed, for review experts to retire or "
+                    "move to training); the pool an exam needs is counted without such cases. 0 = no cap: the draw "
+                    "still takes the least drawn cases first. 0–100000."),
+    )
+    item_min_responses = models.PositiveSmallIntegerField(
+        _("answers before an item is judged"), default=20, validators=[MinValueValidator(2), MaxValueValidator(1000)],
+        help_text=_("Item statistics flag a test case (or question) only after at least this many answers to its "
+                    "questions in submitted exams; fewer answers say too little. Default 20. 2–1000."),
+    )
+    item_discrimination_floor = models.DecimalField(
+        _("lowest acceptable discrimination"), max_digits=3, decimal_places=2, default=Decimal("0.10"),
+        validators=[MinValueValidator(Decimal("0.00")), MaxValueValidator(Decimal("0.50"))],
+        help_text=_("A test case whose point-biserial discrimination (correlation of a correct answer with the "
+                    "attempt's score) is below this value is flagged: strong examinees do no better on it than weak "
+                    "ones. Default 0.10. 0.00–0.50."),
+    )
+
     class Meta:
         verbose_name = _("exam settings")
         verbose_name_plural = _("exam settings")
@@ -218,6 +238,11 @@ class PromotionSettings(SingletonSettings):
             models.CheckConstraint(condition=Q(mentorship_min_days__lte=365), name="promotionsettings_mentoring_days"),
             models.CheckConstraint(condition=Q(max_active_apprentices__gte=1, max_active_apprentices__lte=20),
                                    name="promotionsettings_apprentices_range"),
+            models.CheckConstraint(condition=Q(item_min_responses__gte=2, item_min_responses__lte=1000),
+                                   name="promotionsettings_item_min_responses_range"),
+            models.CheckConstraint(condition=Q(item_discrimination_floor__gte=0, item_discrimination_floor__lte=Decimal("0.5")),
+                                   name="promotionsettings_discrimination_floor_range"),
+            models.CheckConstraint(condition=Q(exam_exposure_cap__lte=100_000), name="promotionsettings_exposure_cap_range"),
         ]
 
     def __str__(self) -> str:
@@ -321,6 +346,37 @@ class ExamAttempt(models.Model):
             return []
         return [dict(with_recording_url(q), given=self.answers.get(q["id"]), correct=self.answers.get(q["id"]) == q["answer"])
                 for q in self.questions]
+
+
+class ExamItemResponse(models.Model):
+    """One answer of a graded exam attempt, per question (written when the attempt is graded,
+    promotion.services._grade): the item statistics (promotion.item_stats) aggregate these
+    rows in the database. ``question_key`` identifies the question across attempts: its kind
+    and the case turn it was made from ("best_reply:17"; the kind alone for voice cases)."""
+
+    attempt = models.ForeignKey(ExamAttempt, on_delete=models.CASCADE, related_name="item_responses",
+                                verbose_name=_("exam attempt"))
+    case = models.ForeignKey("casebase.Case", on_delete=models.CASCADE, related_name="exam_responses",
+                             verbose_name=_("case"))
+    question_key = models.CharField(_("question"), max_length=60)
+    kind = models.CharField(_("question kind"), max_length=24)
+    correct = models.BooleanField(_("answered correctly"))
+
+    class Meta:
+        verbose_name = _("exam answer")
+        verbose_name_plural = _("exam answers")
+        constraints = [models.UniqueConstraint(fields=["attempt", "case", "question_key"],
+                                               name="examitemresponse_once_per_attempt")]
+        indexes = [models.Index(fields=["case", "question_key"], name="examitemresponse_case_question")]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} {self.case_id} {self.question_key}"
+
+
+def question_key(question: dict) -> str:
+    """The stable identity of an exam question across attempts (see ExamItemResponse)."""
+    node = question.get("node_id")
+    return f"{question.get('kind', '')}:{node}" if node is not None else str(question.get("kind", ""))
 
 
 class Mentorship(models.Model):

@@ -481,7 +481,8 @@ def exam_check(employee, level: int, *, now: datetime | None = None,
     4. the exam pool: at least exam_pool_needed active test cases of the level that yield
        questions, without ``exclude_case_ids`` and the cases the employee knows from their
        own work (casebase.selectors.cases_known_to: authored, proposed, named on or voted
-       on) — otherwise refused, never a short exam.
+       on) and the overexposed cases (PromotionSettings.exam_exposure_cap) — otherwise
+       refused, never a short exam.
 
     An open attempt is not considered here (exam_start resumes it)."""
     now = now or timezone.now()
@@ -527,7 +528,8 @@ def exam_check(employee, level: int, *, now: datetime | None = None,
         return check
     check.needed = exam_pool_needed(check.requirement, check.config)
     check.excluded = frozenset(exclude_case_ids) | cases_known_to(employee)
-    check.available = exam_pool(level, exclude_ids=check.excluded).count()
+    check.available = exam_pool(level, exclude_ids=check.excluded,
+                                max_exposure=check.config.exam_exposure_cap or None).count()
     if check.available < check.needed:
         check.refusal = _(MSG_POOL_SHORT) % {"level": level, "needed": check.needed, "available": check.available}
     return check

@@ -4,7 +4,7 @@ promotion_history_backfill (demo history); each writes a PromotionEvent through
 promotion_event_record."""
 
 import random
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 
 from accounts import roles
 from accounts.services import employees_lock
-from casebase.selectors import exam_draw
+from casebase.selectors import cases_known_to, exam_draw
 from casebase.services import case_record_exam_uses
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from config.locks import retry_on_deadlock
@@ -28,6 +28,7 @@ from promotion import selectors
 from promotion.models import (
     REASON_MESSAGES,
     ExamAttempt,
+    ExamItemResponse,
     Level,
     Medal,
     MedalAward,
@@ -35,6 +36,7 @@ from promotion.models import (
     Notification,
     PromotionEvent,
     RetentionPeriod,
+    question_key,
     retention_dates,
     score_percent,
 )
@@ -349,7 +351,18 @@ def _grade(attempt: ExamAttempt, answers: dict, now: datetime) -> ExamAttempt:
     else:
         attempt.status = ExamAttempt.Status.FAILED
     attempt.save(update_fields=["answers", "correct_count", "score_percent", "submitted_at", "status"])
+    exam_item_responses_record(attempt=attempt)
     return attempt
+
+
+def exam_item_responses_record(*, attempt: ExamAttempt) -> int:
+    """Write one ExamItemResponse per question of the graded ``attempt`` (an unanswered
+    question counts as not correct), the rows the item statistics aggregate. One insert;
+    running it again for the same attempt writes nothing new. Returns the number of questions."""
+    rows = [ExamItemResponse(attempt=attempt, case_id=q["case_id"], question_key=question_key(q),
+                             kind=str(q.get("kind", ""))[:24], correct=attempt.answers.get(q["id"]) == q["answer"])
+            for q in attempt.questions if isinstance(q.get("case_id"), int)]
+    return len(ExamItemResponse.objects.bulk_create(rows, ignore_conflicts=True))
 
 
 @transaction.atomic
@@ -372,7 +385,8 @@ def exam_start(*, employee, level: int, rng: random.Random | None = None,
     retake policy, exam pool — and a refusal raises ExamError with its exact message, with
     nothing drawn and no attempt written. Otherwise the level's exam_case_count cases are
     drawn from the pool (least exposed first, random among equals; without
-    ``exclude_case_ids`` nor the cases the employee knows from their own work), their
+    ``exclude_case_ids``, the cases the employee knows from their own work, nor the cases
+    drawn as often as the exposure cap allows), their
     questions (with answers) are stored on the attempt, and each drawn case's exposure (exam
     use) is counted. A retention re-test ends at the period's due date at the latest.
     Raises ExamError."""
@@ -399,7 +413,8 @@ def _exam_start(*, employee, level: int, rng: random.Random | None,
         raise ExamError(check.refusal)
     req = check.requirement
     draw = exam_draw(level, req.exam_case_count, rng or random.SystemRandom(), exclude_ids=check.excluded,
-                     max_per_case=check.config.max_questions_per_case)
+                     max_per_case=check.config.max_questions_per_case,
+                     max_exposure=check.config.exam_exposure_cap or None)
     if len(draw.cases) < req.exam_case_count:  # cases that yield nothing after all: never a short exam
         raise ExamError(_(MSG_POOL_SHORT) % {"level": level, "needed": check.needed, "available": len(draw.cases)})
     deadline = now + timedelta(minutes=req.exam_time_limit_minutes)
@@ -417,6 +432,32 @@ def _exam_start(*, employee, level: int, rng: random.Random | None,
         return ExamAttempt.objects.get(employee=locked, status=ExamAttempt.Status.OPEN)
     case_record_exam_uses(case_ids=attempt.case_ids, exam_ref=f"promotion-exam:{attempt.pk}")
     return attempt
+
+
+@transaction.atomic
+def exam_history_backfill(*, employee, level: int, at: datetime, rng: random.Random,
+                          answer: Callable[[dict], bool]) -> ExamAttempt | None:
+    """DEMO/IMPORT ONLY: a past promotion-exam attempt of ``level`` started at ``at``,
+    written as history without the policy checks of exam_start: drawn like an exam (the
+    least exposed test cases first, without the cases the employee knows; the exposure is
+    counted), answered right where ``answer(question)`` says so, graded (passed or failed,
+    with its item responses) 20 minutes later. None when the pool cannot fill an exam."""
+    req = selectors.requirement_for(level)
+    if req is None:
+        return None
+    config = selectors.exam_settings()
+    draw = exam_draw(level, req.exam_case_count, rng, exclude_ids=cases_known_to(employee),
+                     max_per_case=config.max_questions_per_case, max_exposure=config.exam_exposure_cap or None)
+    if len(draw.cases) < req.exam_case_count:
+        return None
+    attempt = ExamAttempt.objects.create(
+        employee=employee, level=level, purpose=ExamAttempt.Purpose.PROMOTION, started_at=at,
+        deadline=at + timedelta(minutes=req.exam_time_limit_minutes), case_ids=sorted(c.pk for c in draw.cases),
+        questions=draw.questions, pass_percent=req.exam_pass_percent, status=ExamAttempt.Status.FAILED)
+    case_record_exam_uses(case_ids=attempt.case_ids, exam_ref=f"promotion-exam:{attempt.pk}")
+    answers = {q["id"]: q["answer"] if answer(q) else next((o["key"] for o in q["options"] if o["key"] != q["answer"]),
+                                                             "") for q in attempt.questions}
+    return _grade(attempt, answers, at + timedelta(minutes=20))
 
 
 @transaction.atomic

@@ -13,13 +13,15 @@ COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")  # the models' validator; rows written
 
 
 def levels_css() -> str:
-    """CSS rules for every level's badge and certificate border and every medal's colour."""
+    """CSS rules for every level's badge, certificate border and chart dots (the item
+    statistics scatter) and every medal's colour."""
     rules = []
     for level in Level.objects.order_by("number"):
         if COLOUR.match(level.badge_colour or ""):
             rules.append(f".level-badge.level-{level.number} {{ background:{level.badge_colour}; "
                          f"color:{level.badge_text_colour()}; }}")
             rules.append(f".certificate.level-{level.number} {{ border-color:{level.badge_colour}; }}")
+            rules.append(f".level-dot.level-{level.number} {{ fill:{level.badge_colour}; }}")
     for medal in Medal.objects.order_by("pk"):
         if COLOUR.match(medal.colour or ""):
             rules.append(f".medal-{medal.pk} {{ color:{medal.colour}; }}")

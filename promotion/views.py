@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,10 +13,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
+from casebase.models import Case
+from casebase.services import case_item_move_propose
 from config.errors import AppError, message_error
-from promotion import rosters, selectors, services
+from promotion import item_stats, rosters, selectors, services
 from promotion.forms import (
     ExamAttemptFilterForm,
+    ItemMoveForm,
+    ItemStatsFilterForm,
     MedalAwardForm,
     MentorshipForm,
     PromoteForm,
@@ -392,3 +396,58 @@ def medal_award(request):
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("promotion:medals")
+
+
+# --- exam item statistics ------------------------------------------------------------------
+
+def _require_item_stats(user) -> None:
+    if not item_stats.can_view_item_stats(user):
+        raise PermissionDenied
+
+
+@require_GET
+@login_required
+def exam_items(request):
+    """The exam item statistics of the test cases (training managers, review committee):
+    a table sortable by flag, the scatter of difficulty against discrimination, and one-click
+    move proposals for the flagged cases."""
+    _require_item_stats(request.user)
+    form = ItemStatsFilterForm(request.GET or None)
+    filters = form.filters() if form.is_valid() else item_stats.DEFAULT_FILTERS
+    report = item_stats.item_report(request.user, **filters)
+    page = Paginator(report.rows, PER_PAGE).get_page(request.GET.get("page"))
+    querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(request, "promotion/exam_items.html", {
+        "form": form, "report": report, "page": page, "querystring": querystring, "by": filters["by"],
+        "chart": item_stats.scatter_chart(report.rows, report.config),
+        "medians": sorted(report.medians.items()),
+    })
+
+
+@require_POST
+@login_required
+def exam_item_propose(request, pk: int):
+    """One click from the statistics page: propose the move (a "case_item_move" proposal the
+    case category's review experts decide), with the statistics as its evidence."""
+    _require_item_stats(request.user)
+    form = ItemMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a move: one level down, one level up, to the training set or retire."))
+        return redirect("promotion:exam_items")
+    row = item_stats.item_row(request.user, pk)
+    if row is None:
+        raise Http404
+    reason = _("Exam item statistics: %(flags)s (answers %(n)s, share correct %(p)s, discrimination %(r)s).") % {
+        "flags": "; ".join(row.flag_labels) or "—", "n": row.responses,
+        "p": "—" if row.difficulty is None else f"{row.difficulty:.2f}",
+        "r": "—" if row.discrimination is None else f"{row.discrimination:.2f}"}
+    try:
+        proposal = case_item_move_propose(proposer=request.user, case_id=pk, action=form.cleaned_data["action"],
+                                          reason=reason, evidence=row.evidence())
+    except Case.DoesNotExist:
+        raise Http404 from None
+    except AppError as exc:
+        message_error(request, exc)
+        return redirect("promotion:exam_items")
+    messages.success(request, _("Proposal #%(pk)s was sent to the review experts.") % {"pk": proposal.pk})
+    return redirect("review:proposal_detail", proposal.pk)
