@@ -68,3 +68,13 @@ class ExamAttemptFilterForm(forms.Form):
     staff_id = forms.CharField(label=_("Staff ID"), max_length=20, required=False)
     level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
                                    choices=[("", _("All levels"))] + [(n, str(n)) for n in range(1, 6)])
+
+
+class WorkforceFilterForm(forms.Form):
+    """The workforce page's scope: a centre or a team (checked against the viewer's scope by
+    promotion.forecast.narrow)."""
+
+    centre = forms.ModelChoiceField(label=_("Centre"), queryset=Centre.objects.all(), required=False,
+                                    empty_label=_("All centres"))
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.select_related("centre"), required=False,
+                                  empty_label=_("All teams"))

@@ -14,13 +14,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from config.errors import AppError, message_error
-from promotion import rosters, selectors, services
+from promotion import charts, forecast, rosters, selectors, services
 from promotion.forms import (
     ExamAttemptFilterForm,
     MedalAwardForm,
     MentorshipForm,
     PromoteForm,
     RosterFilterForm,
+    WorkforceFilterForm,
 )
 from promotion.models import VIEW_EXAM_ANSWERS, ExamAttempt, MedalAward, Mentorship, PromotionEvent
 from review.selectors import committee_eligibility
@@ -48,6 +49,8 @@ def my_level(request):
         "mentor": selectors.mentor_of(user),
         # The one home of the committee rule (level and pass rate from ReviewSettings).
         "committee": committee_eligibility(user),
+        "forecast": forecast.forecast_of(user),
+        "risk": forecast.own_risk(user),
     })
 
 
@@ -293,7 +296,7 @@ def roster(request):
     page = Paginator(rosters.roster_queryset(filters), PER_PAGE).get_page(request.GET.get("page"))
     to_row = rosters.RosterRows(filters.event)
     certificates = filters.event == rosters.Event.PROMOTED
-    rows = [(to_row(values), values[0] if certificates else None) for values in page]
+    rows = [(row, values[0] if certificates else None) for row, values in zip(to_row.rows(page), page, strict=True)]
     querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "promotion/roster.html", {
         "form": form, "page": page, "rows": rows, "headers": rosters.roster_headers(filters.event),
@@ -354,3 +357,39 @@ def medal_award(request):
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("promotion:medals")
+
+
+FORECASTS_PER_PAGE = 50
+
+
+@require_GET
+@login_required
+def workforce(request):
+    """HR (every centre), a centre's operations manager (the centre) and a team leader (the
+    team): level distribution and promotions/demotions per month as charts, re-tests due soon,
+    retention risks with their remedial plans, and each employee's promotion forecast (50 a
+    page). Bad filters: 400; a centre or team outside the viewer's scope: 403."""
+    scope = forecast.workforce_scope(request.user)
+    if scope is None:
+        raise PermissionDenied
+    form = WorkforceFilterForm(request.GET or None)
+    status = 200
+    narrowed = scope
+    if form.is_bound:
+        if form.is_valid():
+            data = form.cleaned_data
+            narrowed = forecast.narrow(scope, centre_id=data["centre"].pk if data.get("centre") else None,
+                                       team_id=data["team"].pk if data.get("team") else None)
+            if narrowed is None:
+                raise PermissionDenied
+        else:
+            status = 400
+    numbers = forecast.workforce(narrowed)
+    page = Paginator(forecast.employees_in(narrowed), FORECASTS_PER_PAGE).get_page(request.GET.get("page"))
+    colours = {number: level.badge_colour for number, level in selectors.levels().items()}
+    querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(request, "promotion/workforce.html", {
+        "form": form, "numbers": numbers, "page": page, "forecasts": forecast.forecasts(page.object_list),
+        "levels_chart": charts.level_columns(numbers.levels, colours), "moves_chart": charts.move_columns(numbers.moves),
+        "querystring": querystring,
+    }, status=status)
