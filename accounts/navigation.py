@@ -58,6 +58,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Mentoring"), "promotion:mentoring", roles.STUDY, group="points"),
     NavItem(_("My notifications"), "promotion:notifications", group="points"),
     NavItem(_("Review queue"), "review:queue", roles.REVIEW, group="review"),
+    # the rule of knowledgebase.views.can_review_misses
+    NavItem(_("Knowledge work"), "knowledgebase:knowledge_work", (roles.REVIEW, roles.MANAGE_OPERATIONS),
+            group="review"),
     NavItem(_("Committee"), "review:committee", group="review"),
     NavItem(_("Review experts"), "review:experts", roles.MANAGE_TRAINING, group="review"),
     NavItem(_("History library"), "casebase:history", "casebase.view_history_library", group="review"),

@@ -13,6 +13,7 @@ from casebase.models import (
     CallSuggestion,
     Case,
     CaseCategory,
+    CaseCitation,
     CaseCommentary,
     CaseEvent,
     CaseLibrarySettings,
@@ -133,6 +134,32 @@ class CaseNodeInline(admin.TabularInline):
         return False
 
 
+class CaseCitationInline(admin.TabularInline):
+    """The KB entries the case cites (a change of one flags the case for its review experts):
+    kept by case maintainers, like the case itself."""
+
+    model = CaseCitation
+    fields = ["entry", "created_at"]
+    readonly_fields = ["created_at"]
+    raw_id_fields = ["entry"]
+    extra = 0
+
+    def _may(self, request) -> bool:
+        return request.user.has_perm(MAINTAIN_CASES)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request) or super().has_view_permission(request, obj)
+
+
 @admin.register(Case)
 class CaseAdmin(SimpleHistoryAdmin):
     """Cases are written here through the same services as the maintainers' web pages (one
@@ -149,7 +176,7 @@ class CaseAdmin(SimpleHistoryAdmin):
     list_select_related = ["category"]
     readonly_fields = ["status", "author", "duration_seconds", "version", "exam_uses", "created_at", "revised_at",
                        "retired_at"]
-    inlines = [CaseNodeInline]
+    inlines = [CaseNodeInline, CaseCitationInline]
     actions = ["move_to_history"]
 
     def get_readonly_fields(self, request, obj=None):

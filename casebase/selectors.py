@@ -740,3 +740,21 @@ def commentary_history(commentary: CaseCommentary | None) -> list:
     if commentary is None:
         return []
     return list(commentary.history.select_related("history_user").order_by("-history_date", "-history_id"))
+
+
+# --- cited KB entries ---------------------------------------------------------------------
+
+def cases_citing(entry_id: int) -> set[int]:
+    """Ids of the active cases citing the KB entry ``entry_id`` (CaseCitation; a case in the
+    history library is not studied or examined any more, so it is not flagged). One query."""
+    from casebase.models import CaseCitation
+
+    return set(CaseCitation.objects.filter(entry_id=entry_id, case__status=Case.Status.ACTIVE)
+               .values_list("case_id", flat=True))
+
+
+def cited_entries(case: Case) -> QuerySet:
+    """The KB entries ``case`` cites, by id (with their category)."""
+    from knowledgebase.models import Entry
+
+    return Entry.objects.filter(case_citations__case=case).select_related("category").order_by("pk")
