@@ -175,7 +175,8 @@ def stale_flag_resolve(*, user, flag_id: int, resolution: str) -> StaleFlag:
     (404), PermissionDeniedError, ConflictError (already resolved) or ValidationFailedError."""
     from knowledgebase.selectors import may_resolve_flag
 
-    flag = StaleFlag.objects.select_for_update().select_related("case", "query_task__answer").get(pk=flag_id)
+    flag = StaleFlag.objects.select_for_update(of=("self",)).select_related("case", "query_task__answer").get(
+        pk=flag_id)
     if not may_resolve_flag(user, flag):
         raise PermissionDeniedError(_(MSG_FLAG_NOT_YOURS))
     if flag.status != StaleFlag.Status.OPEN:
