@@ -249,10 +249,10 @@ class MonthMoves:
 def level_distribution(scope: Scope, *, months: int = MONTHS, now: datetime | None = None) -> list[MonthLevels]:
     """Employees per level at the end of each of the last ``months`` local months (the
     current month: now), rebuilt from today's levels by undoing later level changes; an
-    employee counts from the month they joined. Two queries."""
+    employee counts from the month of their hire date (always, without one). Two queries."""
     now = now or timezone.now()
     starts = _month_starts(timezone.localdate(now), months)
-    people = list(employees_in(scope).values_list("pk", "level", "date_joined"))
+    people = list(employees_in(scope).values_list("pk", "level", "hire_date"))
     events: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     for employee, at, kind in (PromotionEvent.objects.filter(_people(scope, "employee__"), at__gte=_aware(starts[0]),
                                                              employee__is_active=True, employee__is_superuser=False)
@@ -262,8 +262,9 @@ def level_distribution(scope: Scope, *, months: int = MONTHS, now: datetime | No
     for index, start in enumerate(starts):
         end = _aware(starts[index + 1]) if index + 1 < len(starts) else now
         counts = [0] * 6
-        for pk, level, joined in people:
-            if joined and joined >= end:
+        last_day = timezone.localdate(end) if index + 1 == len(starts) else starts[index + 1] - timedelta(days=1)
+        for pk, level, hired in people:
+            if hired and hired > last_day:
                 continue
             at_end = level - sum(delta for at, delta in events.get(pk, ()) if at >= end)
             counts[min(max(at_end, 0), 5)] += 1

@@ -204,9 +204,9 @@ def test_queue_queries_do_not_grow_with_the_items(client, world, ops_manager):
     client.get(reverse("knowledgebase:knowledge_work"))
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("knowledgebase:knowledge_work"))
-    for n in range(5):
+    for _ in range(5):
         CaseCitation.objects.create(case=CaseFactory(level=1, split="training"), entry=world.b)
-    revise(world.b, ops_manager, body=f"改{n}")
+    revise(world.b, ops_manager, body="48小时内上门。")
     assert StaleFlag.objects.filter(status="open").count() == 8
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("knowledgebase:knowledge_work"))

@@ -250,12 +250,12 @@ def test_due_retest_roster_carries_the_plan_with_bounded_queries():
 
 @pytest.mark.django_db
 def test_level_distribution_and_moves_per_month():
-    # given: one team; A promoted 0→1 in May; B promoted 1→2 in April and demoted 2→1 in June
+    # given: one team; A promoted 0→1 in May; B promoted 1→2 in April and demoted 2→1 in
+    # June; C hired in May at level 0
     team = TeamFactory()
-    a = UserFactory(roles=["CSR"], team=team, centre=team.centre, level=1,
-                    date_joined=NOW - dt.timedelta(days=400))
-    b = UserFactory(roles=["CSR"], team=team, centre=team.centre, level=1,
-                    date_joined=NOW - dt.timedelta(days=400))
+    a = UserFactory(roles=["CSR"], team=team, centre=team.centre, level=1, hire_date=dt.date(2025, 1, 1))
+    b = UserFactory(roles=["CSR"], team=team, centre=team.centre, level=1)
+    UserFactory(roles=["CSR"], team=team, centre=team.centre, level=0, hire_date=dt.date(2026, 5, 20))
     at = lambda y, m, d: timezone.make_aware(dt.datetime(y, m, d, 10))  # noqa: E731
     PromotionEvent.objects.create(employee=a, kind="promoted", from_level=0, to_level=1, at=at(2026, 5, 3))
     PromotionEvent.objects.create(employee=b, kind="promoted", from_level=1, to_level=2, at=at(2026, 4, 3))
@@ -266,7 +266,7 @@ def test_level_distribution_and_moves_per_month():
     moves = {m.month: (m.promoted, m.demoted) for m in forecast.monthly_moves(scope, months=4, now=NOW)}
     # then
     assert levels == {dt.date(2026, 3, 1): [1, 1, 0, 0, 0, 0], dt.date(2026, 4, 1): [1, 0, 1, 0, 0, 0],
-                      dt.date(2026, 5, 1): [0, 1, 1, 0, 0, 0], dt.date(2026, 6, 1): [0, 2, 0, 0, 0, 0]}
+                      dt.date(2026, 5, 1): [1, 1, 1, 0, 0, 0], dt.date(2026, 6, 1): [1, 2, 0, 0, 0, 0]}
     assert moves == {dt.date(2026, 3, 1): (0, 0), dt.date(2026, 4, 1): (1, 0), dt.date(2026, 5, 1): (1, 0),
                      dt.date(2026, 6, 1): (0, 1)}
 
