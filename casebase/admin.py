@@ -134,15 +134,16 @@ class CaseNodeInline(admin.TabularInline):
         return False
 
 
-class CaseCitationInline(admin.TabularInline):
-    """The KB entries the case cites (a change of one flags the case for its review experts):
-    kept by case maintainers, like the case itself."""
+@admin.register(CaseCitation)
+class CaseCitationAdmin(admin.ModelAdmin):
+    """The KB entries cases cite (a change of one flags the case for its review experts):
+    kept by case maintainers, like the cases themselves (and on the case's edit page)."""
 
-    model = CaseCitation
-    fields = ["entry", "created_at"]
+    list_display = ["case", "entry", "created_at"]
+    list_select_related = ["case", "entry"]
+    search_fields = ["case__title", "entry__title"]
+    raw_id_fields = ["case", "entry"]
     readonly_fields = ["created_at"]
-    raw_id_fields = ["entry"]
-    extra = 0
 
     def _may(self, request) -> bool:
         return request.user.has_perm(MAINTAIN_CASES)
@@ -158,6 +159,9 @@ class CaseCitationInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return self._may(request) or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request):
+        return self._may(request) or super().has_module_permission(request)
 
 
 @admin.register(Case)
@@ -176,7 +180,7 @@ class CaseAdmin(SimpleHistoryAdmin):
     list_select_related = ["category"]
     readonly_fields = ["status", "author", "duration_seconds", "version", "exam_uses", "created_at", "revised_at",
                        "retired_at"]
-    inlines = [CaseNodeInline, CaseCitationInline]
+    inlines = [CaseNodeInline]
     actions = ["move_to_history"]
 
     def get_readonly_fields(self, request, obj=None):

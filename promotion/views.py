@@ -36,7 +36,10 @@ def my_level(request):
     status, the latest demotion reason, history, medals and unread notifications."""
     user = request.user
     levels = selectors.levels()
-    checklist = selectors.promotion_checklist(user)
+    # The forecast reads the next promotion's checklist (the same rule as promotion_checklist)
+    # and adds the pace; the page shows both without reading the checklist twice.
+    projection = forecast.forecast_of(user)
+    checklist = projection.items
     period = selectors.current_retention(user)
     return render(request, "promotion/my_level.html", {
         "level": levels.get(user.level), "next_level": levels.get(user.level + 1),
@@ -49,8 +52,8 @@ def my_level(request):
         "mentor": selectors.mentor_of(user),
         # The one home of the committee rule (level and pass rate from ReviewSettings).
         "committee": committee_eligibility(user),
-        "forecast": forecast.forecast_of(user),
-        "risk": forecast.own_risk(user),
+        "forecast": projection,
+        "risk": forecast.own_risk(user) if period else None,
     })
 
 

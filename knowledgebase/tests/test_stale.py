@@ -234,3 +234,15 @@ def test_stale_api(api, world, ops_manager, csr):
                     format="json").status_code == 403
     api.force_authenticate(csr)
     assert api.get(reverse("api-kb-stale")).status_code == 403
+
+
+def test_citations_are_kept_in_admin_by_case_maintainers(client, world, csr):
+    maintainer = grant_maintain(UserFactory(roles=["CSR"], is_staff=True))
+    client.force_login(maintainer)
+    url = reverse("admin:casebase_casecitation_add")
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"case": world.case2.pk, "entry": world.a.pk})
+    assert response.status_code == 302
+    assert CaseCitation.objects.filter(case=world.case2, entry=world.a).exists()
+    client.force_login(UserFactory(roles=["CSR"], is_staff=True))
+    assert client.get(url).status_code == 403
