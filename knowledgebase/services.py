@@ -165,6 +165,8 @@ MSG_FLAG_NOT_YOURS = gettext_noop("Only the review experts of the item's categor
 MSG_FLAG_RESOLVED = gettext_noop("This item was already resolved.")
 MSG_FLAG_NO_REVISION = gettext_noop("Only a case can get a revision proposal; mark a query task reviewed "
                                     "(or correct it in admin).")
+MSG_FLAG_CANNOT_REVISE = gettext_noop("You cannot propose a revision of this case (a test case, or above your "
+                                      "study level): mark it reviewed or ask a case maintainer.")
 
 
 @transaction.atomic
@@ -183,8 +185,13 @@ def stale_flag_resolve(*, user, flag_id: int, resolution: str) -> StaleFlag:
         raise ConflictError(_(MSG_FLAG_RESOLVED))
     if resolution not in (StaleFlag.Status.REVIEWED, StaleFlag.Status.REVISION):
         raise ValidationFailedError(_("Choose how the item was resolved."), field="resolution")
-    if resolution == StaleFlag.Status.REVISION and flag.case_id is None:
-        raise ValidationFailedError(_(MSG_FLAG_NO_REVISION), field="resolution")
+    if resolution == StaleFlag.Status.REVISION:
+        from knowledgebase.selectors import revisable_cases
+
+        if flag.case_id is None:
+            raise ValidationFailedError(_(MSG_FLAG_NO_REVISION), field="resolution")
+        if not revisable_cases(user, [flag.case_id]):
+            raise ValidationFailedError(_(MSG_FLAG_CANNOT_REVISE), field="resolution")
     flag.status, flag.resolved_by, flag.resolved_at = resolution, user, timezone.now()
     flag.save(update_fields=["status", "resolved_by", "resolved_at"])
     return flag

@@ -47,6 +47,7 @@ from knowledgebase.selectors import (
     query_test_next_start_at,
     query_test_sessions_of,
     query_time_calibration,
+    revisable_cases,
     search_misses,
     stale_flags_for,
 )
@@ -546,8 +547,9 @@ def knowledge_work(request):
         raise PermissionDenied
     page = Paginator(stale_flags_for(request.user), STALE_PER_PAGE).get_page(request.GET.get("page"))
     diffs = flag_diffs(page.object_list)
+    revisable = revisable_cases(request.user, [flag.case_id for flag in page.object_list])
     return render(request, "knowledgebase/knowledge_work.html", {
-        "page": page, "items": [(flag, diffs[flag.pk]) for flag in page.object_list],
+        "page": page, "items": [(flag, diffs[flag.pk], flag.case_id in revisable) for flag in page.object_list],
         "misses": list(search_misses(days=MISSES_DAYS)[:TOP_MISSES]), "days": MISSES_DAYS,
     })
 
@@ -570,6 +572,8 @@ def stale_resolve(request, pk: int):
         message_error(request, exc)
         return redirect("knowledgebase:knowledge_work")
     if flag.status == StaleFlag.Status.REVISION:
-        return redirect("casebase:revise", pk=flag.case_id)
+        from casebase.selectors import can_maintain
+
+        return redirect("casebase:maintain_edit" if can_maintain(request.user) else "casebase:revise", pk=flag.case_id)
     messages.success(request, _("Marked reviewed."))
     return redirect("knowledgebase:knowledge_work")

@@ -246,3 +246,15 @@ def test_citations_are_kept_in_admin_by_case_maintainers(client, world, csr):
     assert CaseCitation.objects.filter(case=world.case2, entry=world.a).exists()
     client.force_login(UserFactory(roles=["CSR"], is_staff=True))
     assert client.get(url).status_code == 403
+
+
+def test_a_test_case_is_revised_by_a_maintainer_not_through_a_proposal(world, ops_manager):
+    exam_case = CaseFactory(category=world.billing, level=2, split="test")
+    CaseCitation.objects.create(case=exam_case, entry=world.a)
+    revise(world.a, ops_manager, body="次月生效。")
+    flag = StaleFlag.objects.get(case=exam_case)
+    with pytest.raises(ValidationFailedError):
+        services.stale_flag_resolve(user=world.case_expert, flag_id=flag.pk, resolution="revision")
+    grant_maintain(world.case_expert)
+    expert = UserFactory._meta.model.objects.get(pk=world.case_expert.pk)
+    assert services.stale_flag_resolve(user=expert, flag_id=flag.pk, resolution="revision").status == "revision"
