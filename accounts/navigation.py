@@ -58,6 +58,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Mentoring"), "promotion:mentoring", roles.STUDY, group="points"),
     NavItem(_("My notifications"), "promotion:notifications", group="points"),
     NavItem(_("Review queue"), "review:queue", roles.REVIEW, group="review"),
+    # the rule of knowledgebase.views.can_review_misses
+    NavItem(_("Knowledge work"), "knowledgebase:knowledge_work", (roles.REVIEW, roles.MANAGE_OPERATIONS),
+            group="review"),
     NavItem(_("Committee"), "review:committee", group="review"),
     NavItem(_("Review experts"), "review:experts", roles.MANAGE_TRAINING, group="review"),
     NavItem(_("History library"), "casebase:history", "casebase.view_history_library", group="review"),
@@ -75,6 +78,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Employees"), "accounts:employee_directory", roles.VIEW_EMPLOYEES, group="management"),
     NavItem(_("Import employees"), "accounts:employee_import", roles.IMPORT_EMPLOYEES, group="management"),
     NavItem(_("Rosters"), "promotion:rosters", roles.EXPORT_ROSTERS, group="management"),
+    # the roles of promotion.forecast.workforce_scope (the page answers 403 to one without a centre or team)
+    NavItem(_("Workforce"), "promotion:workforce",
+            (roles.EXPORT_ROSTERS, roles.MANAGE_OPERATIONS, roles.RATE_BEHAVIOUR), group="management"),
     NavItem(_("Operations"), "accounts:operations_workspace", roles.MANAGE_OPERATIONS, group="management"),
     NavItem(_("Maintain the knowledge base"), "knowledgebase:maintain", "knowledgebase.maintain_entries",
             group="management"),

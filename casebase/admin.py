@@ -13,6 +13,7 @@ from casebase.models import (
     CallSuggestion,
     Case,
     CaseCategory,
+    CaseCitation,
     CaseCommentary,
     CaseEvent,
     CaseLibrarySettings,
@@ -131,6 +132,36 @@ class CaseNodeInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CaseCitation)
+class CaseCitationAdmin(admin.ModelAdmin):
+    """The KB entries cases cite (a change of one flags the case for its review experts):
+    kept by case maintainers, like the cases themselves (and on the case's edit page)."""
+
+    list_display = ["case", "entry", "created_at"]
+    list_select_related = ["case", "entry"]
+    search_fields = ["case__title", "entry__title"]
+    raw_id_fields = ["case", "entry"]
+    readonly_fields = ["created_at"]
+
+    def _may(self, request) -> bool:
+        return request.user.has_perm(MAINTAIN_CASES)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request) or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request):
+        return self._may(request) or super().has_module_permission(request)
 
 
 @admin.register(Case)

@@ -237,3 +237,17 @@ class ReflectionForm(forms.Form):
 class CommentaryForm(forms.Form):
     text = forms.CharField(label=_("Trainer's commentary"), max_length=5000,
                            widget=forms.Textarea(attrs={"rows": 8, "cols": 100}))
+
+
+class CitationsForm(forms.Form):
+    """The KB entries a case cites, as entry ids separated by spaces or commas (empty: none)."""
+
+    entries = forms.CharField(label=_("Cited knowledge-base entries"), required=False, max_length=1000,
+                              help_text=_("Entry ids separated by spaces or commas (the number in the entry's "
+                                          "address). When a cited entry changes, the case is flagged for review."))
+
+    def clean_entries(self) -> list[int]:
+        words = self.cleaned_data["entries"].replace("，", ",").replace(",", " ").split()
+        if not all(word.isdigit() and len(word) <= 10 for word in words):
+            raise forms.ValidationError(_("Use entry ids (whole numbers) only."))
+        return sorted({int(word) for word in words})

@@ -554,3 +554,24 @@ class CaseCommentary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.text[:40]}"
+
+
+class CaseCitation(models.Model):
+    """A case cites a knowledge-base entry: its replies rest on that answer script. When the
+    entry changes (knowledgebase.services, EntryChange), the case is flagged for the review
+    experts of its category (knowledgebase.models.StaleFlag). Kept in admin and on the case's
+    edit page (casebase.services.case_citations_set)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="citations", verbose_name=_("case"))
+    entry = models.ForeignKey("knowledgebase.Entry", on_delete=models.CASCADE, related_name="case_citations",
+                              verbose_name=_("knowledge-base entry"))
+    created_at = models.DateTimeField(_("cited since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cited entry")
+        verbose_name_plural = _("cited entries")
+        ordering = ["case", "entry"]
+        constraints = [models.UniqueConstraint(fields=["case", "entry"], name="casecitation_once_per_entry")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.entry_id}"

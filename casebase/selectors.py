@@ -6,6 +6,7 @@ register_exam_needs, so casebase never imports promotion)."""
 import random
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -184,6 +185,22 @@ def training_cases_studied(employee, level: int) -> QuerySet[Case]:
     """Active training cases of ``level`` that ``employee`` marked studied (a case moved to
     the history library no longer counts)."""
     return Case.objects.training().filter(level=level, studies__employee=employee).distinct()
+
+
+def training_studied_counts(employee_ids: Collection[int], *, since: datetime | None = None) -> dict[tuple[int, int], int]:
+    """{(employee pk, level): active training cases of that level the employee studied} —
+    training_cases_studied counted for many employees in one query; ``since`` counts only
+    the studies marked from then on (a pace)."""
+    cases = Case.objects.training().filter(studies__employee__in=list(employee_ids))
+    if since is not None:
+        cases = cases.filter(studies__studied_at__gte=since)
+    return {(row["studies__employee"], row["level"]): row["n"]
+            for row in cases.order_by().values("studies__employee", "level").annotate(n=Count("pk", distinct=True))}
+
+
+def training_totals() -> dict[int, int]:
+    """{level: active training cases of that level} (one query)."""
+    return dict(Case.objects.training().order_by().values("level").annotate(n=Count("pk")).values_list("level", "n"))
 
 
 def cases_known_to(employee) -> set[int]:
@@ -730,3 +747,21 @@ def commentary_history(commentary: CaseCommentary | None) -> list:
     if commentary is None:
         return []
     return list(commentary.history.select_related("history_user").order_by("-history_date", "-history_id"))
+
+
+# --- cited KB entries ---------------------------------------------------------------------
+
+def cases_citing(entry_id: int) -> set[int]:
+    """Ids of the active cases citing the KB entry ``entry_id`` (CaseCitation; a case in the
+    history library is not studied or examined any more, so it is not flagged). One query."""
+    from casebase.models import CaseCitation
+
+    return set(CaseCitation.objects.filter(entry_id=entry_id, case__status=Case.Status.ACTIVE)
+               .values_list("case_id", flat=True))
+
+
+def cited_entries(case: Case) -> QuerySet:
+    """The KB entries ``case`` cites, by id (with their category)."""
+    from knowledgebase.models import Entry
+
+    return Entry.objects.filter(case_citations__case=case).select_related("category").order_by("pk")

@@ -1285,3 +1285,24 @@ def on_item_move_applied(proposal: Proposal, approvals) -> None:
     if proposal.payload.get("action") == ItemMove.RETIRE:
         case = Case.objects.get(pk=proposal.target_id)
         _stale_open_proposals(case, current_version=case.version)
+MSG_UNKNOWN_ENTRIES = gettext_noop("No knowledge-base entry has the id(s) %(ids)s.")
+
+
+@transaction.atomic
+def case_citations_set(*, user, case_id: int, entry_ids: list[int], scope=None) -> list[int]:
+    """A maintainer sets the KB entries ``case_id`` cites (CaseCitation): rows for new ids
+    are added, rows for ids no longer listed removed. Every id must be an existing entry
+    (CaseError on the field "entries" otherwise). Returns the cited ids, sorted."""
+    from casebase.models import CaseCitation
+    from knowledgebase.models import Entry
+
+    _require_maintainer(user)
+    case = _maintained_case(user, case_id, scope)
+    wanted = set(entry_ids)
+    known = set(Entry.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    if unknown := sorted(wanted - known):
+        raise CaseError(_(MSG_UNKNOWN_ENTRIES) % {"ids": ", ".join(map(str, unknown))}, field="entries")
+    current = set(CaseCitation.objects.filter(case=case).values_list("entry_id", flat=True))
+    CaseCitation.objects.filter(case=case, entry_id__in=current - wanted).delete()
+    CaseCitation.objects.bulk_create([CaseCitation(case=case, entry_id=pk) for pk in sorted(wanted - current)])
+    return sorted(wanted)

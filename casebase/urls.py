@@ -25,6 +25,7 @@ urlpatterns = [
     path("manage/new/voice/", views.maintain_new_voice, name="maintain_new_voice"),
     path("manage/<int:pk>/", views.catalogue_detail, name="catalogue_detail"),
     path("manage/<int:pk>/edit/", views.maintain_edit, name="maintain_edit"),
+    path("manage/<int:pk>/citations/", views.case_citations, name="case_citations"),
     path("manage/<int:pk>/retire/", views.maintain_retire, name="maintain_retire"),
     path("manage/<int:pk>/commentary/", views.commentary_edit, name="commentary_edit"),
     path("calls/", views.calls, name="calls"),

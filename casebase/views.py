@@ -19,6 +19,7 @@ from casebase import selectors, services
 from casebase.forms import (
     CallSuggestionForm,
     CatalogueFilterForm,
+    CitationsForm,
     CommentaryForm,
     MaintainTextForm,
     MaintainTextRevisionForm,
@@ -560,7 +561,29 @@ def maintain_edit(request, pk: int):
             return redirect("casebase:catalogue_detail", pk=case.pk)
     return render(request, "casebase/maintain_form.html", {
         "form": form, "mode": "revision", "case": case, "multipart": not case.is_text,
+        "citations_form": CitationsForm(initial={"entries": " ".join(
+            str(pk) for pk in selectors.cited_entries(case).values_list("pk", flat=True))}),
+        "cited": selectors.cited_entries(case),
     }, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@permission_required(MAINTAIN_CASES, raise_exception=True)
+def case_citations(request, pk: int):
+    """A maintainer sets the KB entries the case cites (from the case's edit page)."""
+    case = _catalogue_case(request, pk)
+    form = CitationsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_citations_set(user=request.user, case_id=case.pk, entry_ids=form.cleaned_data["entries"],
+                                        scope=selectors.catalogue_cases(request.user))
+        except AppError as exc:
+            message_error(request, exc)
+        else:
+            messages.success(request, _("Cited entries saved."))
+    else:
+        messages.error(request, " ".join(form.errors["entries"]))
+    return redirect("casebase:maintain_edit", pk=case.pk)
 
 
 @require_POST

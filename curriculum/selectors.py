@@ -724,26 +724,50 @@ class GapAnalysis:
     advice: list[Advice]
 
 
-def learning_advice(rows: Sequence[GapRow], *, employee, top_items: int = 3) -> list[Advice]:
-    """Courses targeting the ``top_items`` items with the largest positive weighted gaps,
-    ordered by the rank of the item they address (then priority courses first), without
-    courses the employee already completed or inactive courses."""
-    targets = [row for row in rows if row.weighted_gap][:top_items]
-    if not targets:
+TOP_GAP_ITEMS = 3
+
+
+def _advice_targets(rows: Sequence[GapRow], top_items: int) -> dict[int, int]:
+    """{item pk: rank} of the ``top_items`` items with the largest positive weighted gaps."""
+    return {row.item.pk: i for i, row in enumerate([row for row in rows if row.weighted_gap][:top_items])}
+
+
+def _advice_courses(item_ids: Iterable[int]) -> list[Course]:
+    return list(Course.objects.filter(is_active=True, competency_items__in=list(item_ids))
+                .distinct().prefetch_related("competency_items"))
+
+
+def advice_from(rows: Sequence[GapRow], *, courses: Iterable[Course], enrolments: dict[int, Enrolment],
+                top_items: int = TOP_GAP_ITEMS) -> list[Advice]:
+    """THE advice rule, without queries: of ``courses`` (active, competency items
+    prefetched), those targeting the ``top_items`` items with the largest positive weighted
+    gaps, ordered by the rank of the item they address (then priority courses first),
+    without courses the employee completed (``enrolments``: course pk → their enrolment)."""
+    rank = _advice_targets(rows, top_items)
+    if not rank:
         return []
-    rank = {row.item.pk: i for i, row in enumerate(targets)}
-    enrolments = {e.course_id: e for e in Enrolment.objects.filter(employee=employee)}
-    courses = (Course.objects.filter(is_active=True, competency_items__in=list(rank))
-               .distinct().prefetch_related("competency_items"))
     advice = []
     for course in courses:
+        items = sorted((i for i in course.competency_items.all() if i.pk in rank), key=lambda i: rank[i.pk])
+        if not items:
+            continue
         enrolment = enrolments.get(course.pk)
         if enrolment and enrolment.is_completed:
             continue
-        items = sorted((i for i in course.competency_items.all() if i.pk in rank), key=lambda i: rank[i.pk])
         advice.append(Advice(course=course, items=items, enrolment=enrolment))
     advice.sort(key=lambda a: (rank[a.items[0].pk], not a.course.is_priority, a.course.code))
     return advice
+
+
+def learning_advice(rows: Sequence[GapRow], *, employee, top_items: int = TOP_GAP_ITEMS) -> list[Advice]:
+    """Courses targeting the ``top_items`` items with the largest positive weighted gaps,
+    ordered by the rank of the item they address (then priority courses first), without
+    courses the employee already completed or inactive courses (advice_from)."""
+    rank = _advice_targets(rows, top_items)
+    if not rank:
+        return []
+    enrolments = {e.course_id: e for e in Enrolment.objects.filter(employee=employee)}
+    return advice_from(rows, courses=_advice_courses(rank), enrolments=enrolments, top_items=top_items)
 
 
 def gap_analysis(*, employee) -> GapAnalysis:
@@ -755,6 +779,35 @@ def gap_analysis(*, employee) -> GapAnalysis:
     ratings = BehaviourRating.objects.filter(employee=employee)
     rows = gap_rows(competencies, ratings)
     return GapAnalysis(rows=rows, advice=learning_advice(rows, employee=employee))
+
+
+def gap_analyses(employees: Sequence) -> dict[int, GapAnalysis]:
+    """gap_analysis of many employees (each with ``position_id``) in five queries whatever
+    their number: the position models, the ratings, the courses with their items and the
+    enrolments, read once; gap_rows and advice_from decide per employee."""
+    employees = list(employees)
+    positions = {e.position_id for e in employees if e.position_id}
+    if not positions:
+        return {e.pk: GapAnalysis(rows=[], advice=[]) for e in employees}
+    by_position: dict[int, list] = {}
+    for pc in PositionCompetency.objects.filter(position_id__in=positions).select_related("item"):
+        by_position.setdefault(pc.position_id, []).append(pc)
+    ids = [e.pk for e in employees if e.position_id]
+    ratings: dict[int, list] = {}
+    for rating in BehaviourRating.objects.filter(employee_id__in=ids):
+        ratings.setdefault(rating.employee_id, []).append(rating)
+    rows_of = {e.pk: gap_rows(by_position.get(e.position_id, []), ratings.get(e.pk, []))
+               for e in employees if e.position_id}
+    wanted = {pk for rows in rows_of.values() for pk in _advice_targets(rows, TOP_GAP_ITEMS)}
+    courses = _advice_courses(wanted) if wanted else []
+    enrolments: dict[int, dict[int, Enrolment]] = {}
+    if courses:
+        for enrolment in Enrolment.objects.filter(employee_id__in=ids, course__in=courses):
+            enrolments.setdefault(enrolment.employee_id, {})[enrolment.course_id] = enrolment
+    return {e.pk: (GapAnalysis(rows=rows_of[e.pk], advice=advice_from(rows_of[e.pk], courses=courses,
+                                                                      enrolments=enrolments.get(e.pk, {})))
+                   if e.position_id else GapAnalysis(rows=[], advice=[]))
+            for e in employees}
 
 
 # --- the training manager's home panel ----------------------------------------------------

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin import ReadOnlyAdmin
 from knowledgebase import services
 from knowledgebase.models import (
     Category,
@@ -15,6 +16,7 @@ from knowledgebase.models import (
     QueryTimeThreshold,
     SearchLog,
     SearchSettings,
+    StaleFlag,
     SynonymGroup,
 )
 
@@ -236,3 +238,13 @@ class SearchLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StaleFlag)
+class StaleFlagAdmin(ReadOnlyAdmin):
+    """Stale items are opened by the entry changes and resolved on the knowledge-work page."""
+
+    list_display = ["pk", "entry", "base_version", "case", "query_task", "status", "created_at", "resolved_by"]
+    list_filter = ["status"]
+    list_select_related = ["entry", "case", "query_task", "resolved_by"]
+    raw_id_fields = ["entry", "change", "case", "query_task", "resolved_by"]

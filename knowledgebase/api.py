@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,7 +12,12 @@ from accounts import roles
 from accounts.permissions import has_perm
 from knowledgebase import search, services
 from knowledgebase.models import Category, Entry, EntryChange
-from knowledgebase.selectors import query_time_calibration, search_misses
+from knowledgebase.selectors import (
+    flag_diffs,
+    query_time_calibration,
+    search_misses,
+    stale_flags_for,
+)
 from knowledgebase.serializers import (
     CalibrationInput,
     CalibrationSerializer,
@@ -23,6 +29,9 @@ from knowledgebase.serializers import (
     EntryWriteSerializer,
     SearchHitSerializer,
     SearchMissSerializer,
+    StaleFlagSerializer,
+    StaleResolvedSerializer,
+    StaleResolveInput,
 )
 from knowledgebase.views import MISSES_DAYS, can_read_kb
 
@@ -187,3 +196,41 @@ class QueryTimeCalibrationView(APIView):
         params.is_valid(raise_exception=True)
         calibration = query_time_calibration(days=params.validated_data["days"])
         return Response(CalibrationSerializer(calibration).data)
+
+
+class StaleListView(generics.ListAPIView):
+    """The knowledge-work queue: open stale items (cases and query-time-test tasks citing an
+    entry that changed since they were last reviewed) that the caller may resolve — all for
+    operations managers, their categories' for review experts — oldest first, each with the
+    entry's diff. The search misses are at search-misses/."""
+
+    permission_classes = [CanReviewMisses]
+    serializer_class = StaleFlagSerializer
+
+    def get_queryset(self):
+        return stale_flags_for(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        serializer = self.get_serializer(page, many=True, context={"diffs": flag_diffs(page)})
+        return self.get_paginated_response(serializer.data)
+
+
+class StaleResolveView(APIView):
+    """Resolve a stale item: "reviewed" (still correct) or "revision" (a case revision
+    proposal follows; cases only). 403 outside the caller's categories, 409 when resolved."""
+
+    permission_classes = [CanReviewMisses]
+
+    @extend_schema(request=StaleResolveInput, responses={200: StaleResolvedSerializer})
+    def post(self, request, pk: int):
+        from knowledgebase.models import StaleFlag
+
+        data = StaleResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            flag = services.stale_flag_resolve(user=request.user, flag_id=pk,
+                                               resolution=data.validated_data["resolution"])
+        except StaleFlag.DoesNotExist:
+            raise NotFound() from None
+        return Response(StaleResolvedSerializer(flag).data)

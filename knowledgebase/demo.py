@@ -19,6 +19,7 @@ from knowledgebase.models import (
     QueryTask,
     QueryTestSession,
     QueryTimeTest,
+    StaleFlag,
 )
 
 CATEGORIES = [
@@ -154,10 +155,12 @@ def load(*, stdout) -> None:
     config.task_count = 10
     config.save(update_fields=["task_count"])
     results = _query_results(task_count=config.task_count)
-    maintained = maintain_demo()
+    cited = _case_citations()
+    maintained = maintain_demo()  # the changes flag the cases cited above and the tasks they answer
     stdout.write(f"knowledge base: {Category.objects.count()} categories, {Entry.objects.count()} entries "
                  f"({created} new), {QueryTask.objects.count()} query tasks, demo test N=10, "
-                 f"{results} query-time results, {maintained} direct changes by operations managers")
+                 f"{results} query-time results, {maintained} direct changes by operations managers, "
+                 f"{cited} case citations, {StaleFlag.objects.filter(status='open').count()} stale items")
 
 
 # Direct changes of the operations managers: (staff ID, action, entry title, reason, new body or None).
@@ -175,6 +178,27 @@ MAINTAINED_NEW = ("HB9201", "tariff-plan", "eSIM一号双终端办理", "eSIM �
                   "副设备需支持eSIM。", "新业务上线，客户已开始咨询。")
 # An open proposal a CSR made before HB9202's direct change of the same entry: it goes stale.
 OUTDATED_PROPOSAL = ("HB0002", "积分查询方式", "补充积分到账时间。")
+
+
+# Cases (made by casebase.demo, which runs first) citing the entries the operations managers
+# change below: (entry title, how many active cases of the library, first by id).
+CITATIONS = [("话费充值渠道", 2), ("积分查询方式", 1)]
+
+
+def _case_citations() -> int:
+    """The demo cases cite entries (each once), so the direct changes flag them as stale."""
+    from casebase.models import Case, CaseCitation
+
+    made = 0
+    cases = list(Case.objects.filter(status=Case.Status.ACTIVE).order_by("pk").values_list("pk", flat=True)[:3])
+    start = 0
+    for title, count in CITATIONS:
+        entry = Entry.objects.filter(title=title).first()
+        for case_id in cases[start:start + count]:
+            if entry is not None:
+                made += CaseCitation.objects.get_or_create(case_id=case_id, entry=entry)[1]
+        start += count
+    return made
 
 
 def maintain_demo() -> int:

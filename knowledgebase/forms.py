@@ -90,3 +90,8 @@ class KBApprovalForm(ApprovalForm):
     vote_form): the points for the proposer within the rule "kb_revision_accepted" (2–5)."""
 
     points = RuleAmountField(rule_code=PointRule.KB_REVISION_ACCEPTED)
+
+
+class StaleResolveForm(forms.Form):
+    resolution = forms.ChoiceField(label=_("Resolution"), choices=[("reviewed", _("Reviewed, still correct")),
+                                                                  ("revision", _("Propose a revision"))])

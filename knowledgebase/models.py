@@ -619,3 +619,50 @@ class SearchLog(models.Model):
     def is_miss(self) -> bool:
         """True when the strict search found nothing (no result, or only the fallback's)."""
         return self.result_count == 0 or self.fallback
+
+
+class StaleFlag(models.Model):
+    """A case (casebase.CaseCitation) or a query-time-test task (its answer entry) rests on a
+    KB entry that changed since it was last reviewed: it waits for the review experts of its
+    category (or an operations manager). One open flag per item and entry: a later change of
+    the entry moves ``change`` on and keeps ``base_version``, so the diff shown spans every
+    unreviewed change. Written by knowledgebase.services.stale_flags_raise with each change."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for review")
+        REVIEWED = "reviewed", _("Reviewed, still correct")
+        REVISION = "revision", _("Revision proposed")
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="stale_flags", verbose_name=_("entry"))
+    base_version = models.PositiveIntegerField(_("entry version last reviewed"))
+    change = models.ForeignKey(EntryChange, on_delete=models.CASCADE, related_name="stale_flags",
+                               verbose_name=_("latest change"))
+    case = models.ForeignKey("casebase.Case", on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="stale_flags", verbose_name=_("case"))
+    query_task = models.ForeignKey(QueryTask, on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="stale_flags", verbose_name=_("query task"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("flagged at"), default=timezone.now)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("resolved by"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stale item")
+        verbose_name_plural = _("stale items")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="kb_staleflag_status")]
+        constraints = [
+            models.CheckConstraint(condition=(Q(case__isnull=False, query_task__isnull=True)
+                                              | Q(case__isnull=True, query_task__isnull=False)),
+                                   name="kb_staleflag_one_item"),
+            models.UniqueConstraint(fields=["entry", "case"], condition=Q(status="open", case__isnull=False),
+                                    name="kb_staleflag_one_open_per_case"),
+            models.UniqueConstraint(fields=["entry", "query_task"],
+                                    condition=Q(status="open", query_task__isnull=False),
+                                    name="kb_staleflag_one_open_per_task"),
+        ]
+
+    def __str__(self) -> str:
+        item = f"case {self.case_id}" if self.case_id else f"task {self.query_task_id}"
+        return f"{item} ← entry {self.entry_id} v{self.base_version}"

@@ -7,6 +7,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts import roles
 from knowledgebase.diff import fields_diff_html
 from knowledgebase.models import (
     Category,
@@ -393,3 +394,99 @@ def search_misses(*, days: int | None = None):
             .annotate(count=Count("id"), zero_results=Count("id", filter=Q(result_count=0)),
                       last_seen=Max("created_at"))
             .order_by("-count", "-last_seen", "query"))
+
+
+# --- knowledge that went stale ------------------------------------------------------------
+
+def _flag_category(flag) -> tuple[str, int | None]:
+    """(tree, category pk) deciding who reviews ``flag``: the case's case category, or the
+    KB category of the query task's answer entry."""
+    if flag.case_id:
+        return "case_category", flag.case.category_id
+    return "kb_category", flag.query_task.answer.category_id
+
+
+def _type_ids() -> dict[str, int]:
+    from review.selectors import category_fields
+
+    return {name: type_id for type_id, name in category_fields().items()}
+
+
+def may_resolve_flag(user, flag, *, index=None) -> bool:
+    """True when ``user`` may resolve ``flag``: an operations manager, or an active committee
+    member who is a review expert of the item's category or of an ancestor (the expert index
+    of review.selectors, the rule the review queue decides experts with)."""
+    from review.selectors import expert_index
+
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.has_perm(roles.MANAGE_OPERATIONS):
+        return True
+    if not user.has_perm(roles.REVIEW):
+        return False
+    tree, category_id = _flag_category(flag)
+    index = index or expert_index()
+    return user.pk in index.experts_of(_type_ids()[tree], category_id)
+
+
+def revisable_cases(user, case_ids) -> set[int]:
+    """Of ``case_ids``, the cases ``user`` can answer with a revision: all for a case
+    maintainer (the case's edit page), else those of their study scope (the revision
+    proposal page opens only those). At most one query."""
+    from casebase.selectors import can_maintain, study_cases
+
+    case_ids = {pk for pk in case_ids if pk}
+    if not case_ids or can_maintain(user):
+        return case_ids
+    return set(study_cases(user).filter(pk__in=case_ids).values_list("pk", flat=True))
+
+
+def stale_flags_for(user) -> QuerySet:
+    """The open stale flags ``user`` may resolve, oldest first: all of them for an operations
+    manager; for a review expert, those whose case category or query task's KB category is
+    one of theirs (subcategories included); none otherwise."""
+    from knowledgebase.models import StaleFlag
+    from review.selectors import expert_index
+
+    flags = (StaleFlag.objects.filter(status=StaleFlag.Status.OPEN)
+             .select_related("entry", "change", "change__author", "case", "case__category",
+                             "query_task", "query_task__answer", "query_task__answer__category")
+             .order_by("created_at", "pk"))
+    if user.has_perm(roles.MANAGE_OPERATIONS):
+        return flags
+    if not user.has_perm(roles.REVIEW):
+        return flags.none()
+    index, types = expert_index(), _type_ids()
+    cases = index.covered(types["case_category"], user.pk)
+    kb = index.covered(types["kb_category"], user.pk)
+    if not (cases or kb):
+        return flags.none()
+    return flags.filter(Q(case__category_id__in=cases) | Q(query_task__answer__category_id__in=kb))
+
+
+def flag_diffs(flags) -> dict[int, str]:
+    """{flag pk: HTML diff of its entry from ``base_version`` to its latest change}, rendered
+    by knowledgebase.diff.fields_diff_html like every entry diff. Two queries for any number
+    of flags (the versions from the history, the category names)."""
+    flags = list(flags)
+    if not flags:
+        return {}
+    wanted = {(f.entry_id, f.base_version) for f in flags} | {(f.entry_id, f.change.version) for f in flags}
+    condition = Q()
+    for entry_id, version in wanted:
+        condition |= Q(id=entry_id, version=version)
+    versions: dict[tuple[int, int], object] = {}
+    for record in Entry.history.filter(condition).order_by("history_date", "history_id"):
+        versions[record.id, record.version] = record  # the latest record of a version wins
+    names = dict(Category.objects.filter(pk__in={r.category_id for r in versions.values()})
+                 .values_list("pk", "name"))
+
+    def fields(key):
+        record = versions.get(key)
+        if record is None:
+            return {"title": "", "category": "", "keywords": "", "body": ""}
+        return {"title": record.title, "category": names.get(record.category_id, ""), "keywords": record.keywords,
+                "body": record.body}
+
+    return {f.pk: fields_diff_html(fields((f.entry_id, f.base_version)), fields((f.entry_id, f.change.version)))
+            for f in flags}

@@ -136,3 +136,41 @@ class CalibrationSerializer(serializers.Serializer):
     reference_count = serializers.IntegerField()
     reference = ReferenceCheckSerializer(many=True)
     suggestions = SuggestedBandSerializer(many=True)
+
+
+class StaleFlagSerializer(serializers.Serializer):
+    """One stale item: a case or a query-time-test task whose cited entry changed from
+    ``base_version`` to ``version`` since it was last reviewed; ``diff`` is that change as
+    HTML (del/ins)."""
+
+    id = serializers.IntegerField()
+    item = serializers.SerializerMethodField()
+    case = serializers.IntegerField(source="case_id", allow_null=True)
+    query_task = serializers.IntegerField(source="query_task_id", allow_null=True)
+    title = serializers.SerializerMethodField()
+    entry = serializers.IntegerField(source="entry_id")
+    entry_title = serializers.CharField(source="entry.title")
+    base_version = serializers.IntegerField()
+    version = serializers.IntegerField(source="change.version")
+    changed_at = serializers.DateTimeField(source="change.created_at")
+    flagged_at = serializers.DateTimeField(source="created_at")
+    diff = serializers.SerializerMethodField()
+
+    def get_item(self, obj) -> str:
+        return "case" if obj.case_id else "query_task"
+
+    def get_title(self, obj) -> str:
+        return obj.case.title if obj.case_id else obj.query_task.question
+
+    def get_diff(self, obj) -> str:
+        return str(self.context.get("diffs", {}).get(obj.pk, ""))
+
+
+class StaleResolveInput(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=["reviewed", "revision"])
+
+
+class StaleResolvedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    resolved_at = serializers.DateTimeField()

@@ -29,6 +29,7 @@ from knowledgebase.models import (
     QueryTimeThreshold,
     SearchLog,
     SearchSettings,
+    StaleFlag,
     SynonymGroup,
 )
 from knowledgebase.selectors import query_test_next_start_at
@@ -129,8 +130,71 @@ def _entry_save(entry: Entry, *, kind: str, via: str, author, reason: str, propo
     entry._change_reason = reason[:100]  # the author's words; what kind of change it was is EntryChange.kind
     entry.save()
     entry_reindex(entry_ids=[entry.pk])
-    return EntryChange.objects.create(entry=entry, version=entry.version, kind=kind, via=via, author=author,
-                                      reason=reason, proposal=proposal)
+    change = EntryChange.objects.create(entry=entry, version=entry.version, kind=kind, via=via, author=author,
+                                        reason=reason, proposal=proposal)
+    if not created:
+        stale_flags_raise(change=change)
+    return change
+
+
+def stale_flags_raise(*, change: EntryChange) -> int:
+    """The entry of ``change`` changed (revised, retired or restored, by the committee or a
+    maintainer): flag the active cases citing it (casebase.selectors.cases_citing) and the
+    active query-time-test tasks it answers for their review experts. An item already
+    flagged for this entry keeps its one open flag, moved on to ``change`` (its diff then
+    spans every unreviewed change). Set-based: a constant number of queries whatever the
+    number of items. Returns how many flags were opened."""
+    from casebase.selectors import cases_citing
+
+    entry_id = change.entry_id
+    open_flags = StaleFlag.objects.filter(entry_id=entry_id, status=StaleFlag.Status.OPEN)
+    open_flags.update(change=change)
+    flagged = set(open_flags.values_list("case_id", "query_task_id"))
+    cases = cases_citing(entry_id) - {case for case, _task in flagged if case}
+    tasks = (set(QueryTask.objects.filter(answer_id=entry_id, active=True).values_list("pk", flat=True))
+             - {task for _case, task in flagged if task})
+    base = change.version - 1
+    StaleFlag.objects.bulk_create(
+        [StaleFlag(entry_id=entry_id, base_version=base, change=change, case_id=pk) for pk in sorted(cases)]
+        + [StaleFlag(entry_id=entry_id, base_version=base, change=change, query_task_id=pk) for pk in sorted(tasks)])
+    return len(cases) + len(tasks)
+
+
+MSG_FLAG_NOT_YOURS = gettext_noop("Only the review experts of the item's category or an operations manager may "
+                                  "resolve it.")
+MSG_FLAG_RESOLVED = gettext_noop("This item was already resolved.")
+MSG_FLAG_NO_REVISION = gettext_noop("Only a case can get a revision proposal; mark a query task reviewed "
+                                    "(or correct it in admin).")
+MSG_FLAG_CANNOT_REVISE = gettext_noop("You cannot propose a revision of this case (a test case, or above your "
+                                      "study level): mark it reviewed or ask a case maintainer.")
+
+
+@transaction.atomic
+def stale_flag_resolve(*, user, flag_id: int, resolution: str) -> StaleFlag:
+    """Close an open stale flag: ``resolution`` "reviewed" (still correct) or "revision" (a
+    case revision proposal follows; cases only). Only the item's review experts or an
+    operations manager (knowledgebase.selectors.may_resolve_flag). Raises StaleFlag.DoesNotExist
+    (404), PermissionDeniedError, ConflictError (already resolved) or ValidationFailedError."""
+    from knowledgebase.selectors import may_resolve_flag
+
+    flag = StaleFlag.objects.select_for_update(of=("self",)).select_related("case", "query_task__answer").get(
+        pk=flag_id)
+    if not may_resolve_flag(user, flag):
+        raise PermissionDeniedError(_(MSG_FLAG_NOT_YOURS))
+    if flag.status != StaleFlag.Status.OPEN:
+        raise ConflictError(_(MSG_FLAG_RESOLVED))
+    if resolution not in (StaleFlag.Status.REVIEWED, StaleFlag.Status.REVISION):
+        raise ValidationFailedError(_("Choose how the item was resolved."), field="resolution")
+    if resolution == StaleFlag.Status.REVISION:
+        from knowledgebase.selectors import revisable_cases
+
+        if flag.case_id is None:
+            raise ValidationFailedError(_(MSG_FLAG_NO_REVISION), field="resolution")
+        if not revisable_cases(user, [flag.case_id]):
+            raise ValidationFailedError(_(MSG_FLAG_CANNOT_REVISE), field="resolution")
+    flag.status, flag.resolved_by, flag.resolved_at = resolution, user, timezone.now()
+    flag.save(update_fields=["status", "resolved_by", "resolved_at"])
+    return flag
 
 
 def _outdate_open_proposals(entry: Entry) -> list[int]:

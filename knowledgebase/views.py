@@ -24,6 +24,7 @@ from knowledgebase.forms import (
     MaintainFilterForm,
     RevisionProposalForm,
     SearchForm,
+    StaleResolveForm,
     SynonymFromMissForm,
 )
 from knowledgebase.models import (
@@ -41,12 +42,15 @@ from knowledgebase.selectors import (
     entry_fields,
     entry_history_rows,
     entry_version_fields,
+    flag_diffs,
     maintainable_entries,
     payload_diff_html,
     query_test_next_start_at,
     query_test_sessions_of,
     query_time_calibration,
+    revisable_cases,
     search_misses,
+    stale_flags_for,
 )
 from review import registry
 from review.models import Proposal
@@ -537,3 +541,50 @@ def query_time_calibration_page(request):
     return render(request, "knowledgebase/query_time_calibration.html", {
         "form": form, "calibration": calibration, "chart": _histogram_chart(calibration),
     }, status=status)
+
+
+STALE_PER_PAGE = 20
+TOP_MISSES = 10
+
+
+@require_GET
+@login_required
+def knowledge_work(request):
+    """The knowledge-work queue of review experts and operations managers: cases and
+    query-time-test tasks whose cited entry changed since they were last reviewed (each with
+    the diff of the entry, to mark reviewed or to answer with a case revision proposal), and
+    the most frequent search misses."""
+    if not can_review_misses(request.user):
+        raise PermissionDenied
+    page = Paginator(stale_flags_for(request.user), STALE_PER_PAGE).get_page(request.GET.get("page"))
+    diffs = flag_diffs(page.object_list)
+    revisable = revisable_cases(request.user, [flag.case_id for flag in page.object_list])
+    return render(request, "knowledgebase/knowledge_work.html", {
+        "page": page, "items": [(flag, diffs[flag.pk], flag.case_id in revisable) for flag in page.object_list],
+        "misses": list(search_misses(days=MISSES_DAYS)[:TOP_MISSES]), "days": MISSES_DAYS,
+    })
+
+
+@require_POST
+@login_required
+def stale_resolve(request, pk: int):
+    """Resolve one stale item: "reviewed", or "revision" (then the case's revision form)."""
+    from knowledgebase.models import StaleFlag
+
+    form = StaleResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose how the item was resolved."))
+        return redirect("knowledgebase:knowledge_work")
+    try:
+        flag = services.stale_flag_resolve(user=request.user, flag_id=pk, resolution=form.cleaned_data["resolution"])
+    except StaleFlag.DoesNotExist:
+        raise Http404 from None
+    except AppError as exc:
+        message_error(request, exc)
+        return redirect("knowledgebase:knowledge_work")
+    if flag.status == StaleFlag.Status.REVISION:
+        from casebase.selectors import can_maintain
+
+        return redirect("casebase:maintain_edit" if can_maintain(request.user) else "casebase:revise", pk=flag.case_id)
+    messages.success(request, _("Marked reviewed."))
+    return redirect("knowledgebase:knowledge_work")

@@ -11,14 +11,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.permissions import has_perm
-from promotion import item_stats, rosters, selectors, services
-from promotion.forms import ItemStatsFilterForm, RosterFilterForm
+from promotion import forecast, item_stats, rosters, selectors, services
+from promotion.forms import ItemStatsFilterForm, RosterFilterForm, WorkforceFilterForm
 from promotion.models import VIEW_EXAM_ANSWERS, ExamAttempt
 from promotion.serializers import (
     PromotionChecklistItemSerializer,
@@ -27,9 +27,11 @@ from promotion.serializers import (
     PromotionExamAttemptSerializer,
     PromotionExamStartInput,
     PromotionExamSubmitInput,
+    PromotionForecastSerializer,
     PromotionMentorshipInput,
     PromotionMentorshipSerializer,
     PromotionPromoteInput,
+    PromotionWorkforceSerializer,
 )
 
 PAGE_SIZE = 50
@@ -191,7 +193,7 @@ class RosterView(APIView):
         return Response({
             "count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages,
             "event": filters.event,
-            "results": [dict(zip(keys, to_row(values), strict=True)) for values in page],
+            "results": [dict(zip(keys, row, strict=True)) for row in to_row.rows(page)],
         })
 
 
@@ -274,3 +276,40 @@ class ItemStatsView(APIView):
             "level_medians": {str(level): round(median, 4) for level, median in sorted(report.medians.items())},
             "results": ItemStatsRowSerializer(page.object_list, many=True).data,
         })
+class ForecastMeView(APIView):
+    """My promotion forecast: the next level's checklist, my pace over the last days, the
+    requirement holding me back and the estimated date (null: not at this pace)."""
+
+    permission_classes = [has_perm(roles.STUDY)]
+
+    @extend_schema(responses={200: PromotionForecastSerializer})
+    def get(self, request):
+        return Response(PromotionForecastSerializer(forecast.forecast_of(request.user)).data)
+
+
+class WorkforceView(APIView):
+    """The workforce numbers of the viewer's scope (HR: everyone, narrowed by ``centre`` or
+    ``team``; a centre's operations manager: the centre; a team leader: the team): employees
+    per level per month, promotions and demotions per month, re-tests due soon and the
+    retention risks with their remedial plans."""
+
+    permission_classes = [IsAuthenticated]  # the scope (forecast.workforce_scope) decides
+
+    @extend_schema(
+        parameters=[OpenApiParameter("centre", int, description="centre id"),
+                    OpenApiParameter("team", int, description="team id")],
+        responses={200: PromotionWorkforceSerializer},
+    )
+    def get(self, request):
+        scope = forecast.workforce_scope(request.user)
+        if scope is None:
+            raise ApiPermissionDenied()
+        form = WorkforceFilterForm(request.query_params)
+        if not form.is_valid():
+            raise serializers.ValidationError({name: list(errors) for name, errors in form.errors.items()})
+        data = form.cleaned_data
+        narrowed = forecast.narrow(scope, centre_id=data["centre"].pk if data.get("centre") else None,
+                                   team_id=data["team"].pk if data.get("team") else None)
+        if narrowed is None:
+            raise ApiPermissionDenied()
+        return Response(PromotionWorkforceSerializer(forecast.workforce(narrowed)).data)

@@ -11,5 +11,7 @@ urlpatterns = [
     path("exam/items/", api.ItemStatsView.as_view(), name="api-promotion-exam-items"),
     path("promote/", api.PromoteView.as_view(), name="api-promotion-promote"),
     path("rosters/", api.RosterView.as_view(), name="api-promotion-rosters"),
+    path("forecast/me/", api.ForecastMeView.as_view(), name="api-promotion-forecast-me"),
+    path("workforce/", api.WorkforceView.as_view(), name="api-promotion-workforce"),
     path("mentorships/", api.MentorshipCreateView.as_view(), name="api-promotion-mentorships"),
 ]

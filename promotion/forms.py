@@ -90,3 +90,11 @@ class ItemStatsFilterForm(forms.Form):
 
 class ItemMoveForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in ("level_down", "level_up", "training", "retire")])
+class WorkforceFilterForm(forms.Form):
+    """The workforce page's scope: a centre or a team (checked against the viewer's scope by
+    promotion.forecast.narrow)."""
+
+    centre = forms.ModelChoiceField(label=_("Centre"), queryset=Centre.objects.all(), required=False,
+                                    empty_label=_("All centres"))
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.select_related("centre"), required=False,
+                                  empty_label=_("All teams"))

@@ -220,6 +220,22 @@ class PromotionSettings(SingletonSettings):
                     "attempt's score) is below this value is flagged: strong examinees do no better on it than weak "
                     "ones. Default 0.10. 0.00–0.50."),
     )
+    pace_days = models.PositiveSmallIntegerField(
+        _("forecast pace window (days)"), default=90, validators=[MinValueValidator(14), MaxValueValidator(365)],
+        help_text=_("The promotion forecast projects the pace of the last this many days (points, training "
+                    "cases and apprentices per week). Default 90. 14–365."),
+    )
+    retest_horizon_days = models.PositiveSmallIntegerField(
+        _("re-tests due within (days)"), default=60, validators=[MinValueValidator(7), MaxValueValidator(365)],
+        help_text=_("The workforce page lists re-tests whose window is open or opens within this many days. "
+                    "Default 60. 7–365."),
+    )
+    risk_days_left = models.PositiveSmallIntegerField(
+        _("retention risk: days left"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("A running retention period is at risk when fewer than this many days are left before its "
+                    "due date and its points task, apprentice task or query-time result is still missing. "
+                    "Default 30. 1–365."),
+    )
 
     class Meta:
         verbose_name = _("exam settings")
@@ -243,6 +259,12 @@ class PromotionSettings(SingletonSettings):
             models.CheckConstraint(condition=Q(item_discrimination_floor__gte=0, item_discrimination_floor__lte=Decimal("0.5")),
                                    name="promotionsettings_discrimination_floor_range"),
             models.CheckConstraint(condition=Q(exam_exposure_cap__lte=100_000), name="promotionsettings_exposure_cap_range"),
+            models.CheckConstraint(condition=Q(pace_days__gte=14, pace_days__lte=365),
+                                   name="promotionsettings_pace_range"),
+            models.CheckConstraint(condition=Q(retest_horizon_days__gte=7, retest_horizon_days__lte=365),
+                                   name="promotionsettings_horizon_range"),
+            models.CheckConstraint(condition=Q(risk_days_left__gte=1, risk_days_left__lte=365),
+                                   name="promotionsettings_risk_range"),
         ]
 
     def __str__(self) -> str:

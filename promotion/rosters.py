@@ -1,6 +1,7 @@
 """HR promotion rosters: one row source for the page, the CSV and the XLSX export, so the
 three always show the same rows. Every roster is a single SELECT of plain values (joins and
-annotations, no per-row queries, no model instances), streamed from a server-side cursor
+annotations, no per-row queries, no model instances; the re-test roster adds its remedial
+plans, read per chunk of rows), streamed from a server-side cursor
 with .iterator(chunk_size=…); level titles come from one extra query. The CSV streams to
 the client; the XLSX is written row by row to a temporary file."""
 
@@ -9,6 +10,8 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import islice
+from types import SimpleNamespace
 
 import xlsxwriter
 from django.contrib.auth import get_user_model
@@ -60,7 +63,8 @@ def _person_fields(prefix: str) -> tuple[str, ...]:
 # reads plain tuples (no model instances; a server-side cursor on PostgreSQL).
 _EVENT_FIELDS = ("pk", *_person_fields("employee__"), "from_level", "to_level", "at", "decided_by__staff_id",
                  "reason", "reasons")
-_RETEST_FIELDS = ("pk", *_person_fields("employee__"), "level", "starts_at", "retest_opens_at", "due_at", "status")
+_RETEST_FIELDS = ("pk", *_person_fields("employee__"), "level", "starts_at", "retest_opens_at", "due_at", "status",
+                  "employee_id", "employee__position_id")
 _CURRENT_FIELDS = ("pk", *_person_fields(""), "level", "last_change")
 
 
@@ -106,7 +110,8 @@ def roster_columns(event: str) -> list[tuple[str, str]]:
                          ("date", _("Date")), ("decided_by", _("Decided by")), ("reason", _("Reason"))]
     if event == Event.DUE_RETEST:
         return person + [("level", _("Level")), ("title", _("Level title")), ("promoted_on", _("Promoted on")),
-                         ("retest_opens_at", _("Re-test opens")), ("due_at", _("Due")), ("status", _("Status"))]
+                         ("retest_opens_at", _("Re-test opens")), ("due_at", _("Due")), ("status", _("Status")),
+                         ("remedial_plan", _("Remedial plan"))]
     return person + [("level", _("Level")), ("title", _("Level title")), ("last_level_change", _("Last level change"))]
 
 
@@ -137,7 +142,22 @@ class RosterRows:
         local = moment.astimezone(self.tz)
         return local.replace(tzinfo=None, second=0, microsecond=0) if self.typed else local.strftime("%Y-%m-%d %H:%M")
 
-    def __call__(self, values: tuple) -> list:
+    def rows(self, values: Iterable[tuple]) -> Iterator[list]:
+        """The rows of ``values`` in order. The re-test roster reads its remedial plans for
+        CHUNK rows at a time (promotion.forecast.remedial_plans: a constant number of queries
+        per chunk), so an export still streams and its query count grows with chunks, not rows."""
+        if self.event != Event.DUE_RETEST:
+            for one in values:
+                yield self(one)
+            return
+        from promotion.forecast import remedial_plans
+
+        for chunk in batched(values, CHUNK):
+            plans = remedial_plans((SimpleNamespace(pk=one[-2], position_id=one[-1]), one[5]) for one in chunk)
+            for one in chunk:
+                yield self(one, plans.get(one[-2]))
+
+    def __call__(self, values: tuple, plan=None) -> list:
         """One row (without the leading primary key)."""
         _pk, staff_id, name, centre, team, *rest = values
         person = [staff_id, name, centre or "", team or ""]
@@ -146,11 +166,18 @@ class RosterRows:
             return person + [from_level, to_level, self.titles.get(to_level, ""), self.date(at), decided_by or "",
                              reasons_text(reasons, reason)]
         if self.event == Event.DUE_RETEST:
-            level, starts_at, retest_opens_at, due_at, status = rest
+            level, starts_at, retest_opens_at, due_at, status, _employee, _position = rest
             return person + [level, self.titles.get(level, ""), self.date(starts_at), self.date(retest_opens_at),
-                             self.date(due_at), self.statuses.get(status, status)]
+                             self.date(due_at), self.statuses.get(status, status), plan.text() if plan else ""]
         level, last_change = rest
         return person + [level, self.titles.get(level, ""), self.date(last_change)]
+
+
+def batched(values: Iterable, size: int) -> Iterator[list]:
+    """``values`` in lists of at most ``size`` (itertools.batched arrives with Python 3.12)."""
+    iterator = iter(values)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def level_titles() -> dict[int, str]:
@@ -161,10 +188,9 @@ def level_titles() -> dict[int, str]:
 
 def roster_rows(f: RosterFilters, *, typed: bool = False) -> Iterator[list]:
     """Every row of the roster (headers excluded), streamed from a server-side cursor in
-    chunks: 2 queries in all (titles, rows)."""
-    to_row = RosterRows(f.event, typed=typed)
-    for values in roster_queryset(f).iterator(chunk_size=CHUNK):
-        yield to_row(values)
+    chunks: 2 queries in all (titles, rows), plus the remedial plans' few per chunk on the
+    re-test roster."""
+    yield from RosterRows(f.event, typed=typed).rows(roster_queryset(f).iterator(chunk_size=CHUNK))
 
 
 class _Echo:

@@ -116,37 +116,43 @@ def apprentices_brought(mentor, from_level: int, *, since: datetime | None = Non
     return apprentice_promotions(mentor, from_level, since=since, until=until).values("employee").distinct().count()
 
 
-def promotion_checklist(employee, level: int | None = None) -> list[ChecklistItem]:
-    """The requirements of promotion to ``level`` (default: the employee's next level), each
-    met or not; [] at the top level or when the level has no requirement row. Points, the
-    exam and the query-time result count only from the last level change."""
-    level = employee.level + 1 if level is None else level
-    if level > MAX_LEVEL or level < 1:
-        return []
-    req = requirement_for(level)
-    if req is None:
-        return []
-    since = last_level_change_at(employee)
-    items = []
+@dataclass
+class ChecklistEvidence:
+    """What the checklist of one promotion is decided on: points earned since the last level
+    change, level-n training cases studied (and, when the requirement says "all of them", how
+    many there are), the passed exam and the counting query-time result since the last level
+    change (or None) and the apprentices brought. Gathered one employee at a time by
+    promotion_checklist, for many at once by promotion_checklists."""
 
-    earned = points_balance(employee, since=since)
+    since: datetime | None
+    earned: int
+    studied: int
+    training_total: int | None
+    attempt: ExamAttempt | None
+    result: QueryTestSession | None
+    brought: int
+
+
+def checklist_items(req: LevelRequirement, level: int, ev: ChecklistEvidence) -> list[ChecklistItem]:
+    """THE promotion rule: the requirements of promotion to ``level`` under ``req``, each met
+    or not on the evidence ``ev`` (no queries)."""
+    items = []
     items.append(ChecklistItem(
-        "points", earned >= req.points_threshold, _("Points earned since your last level change"),
-        _("%(earned)s / %(needed)s points") % {"earned": earned, "needed": req.points_threshold},
-        {"points": earned, "needed": req.points_threshold, "since": since.isoformat() if since else None},
+        "points", ev.earned >= req.points_threshold, _("Points earned since your last level change"),
+        _("%(earned)s / %(needed)s points") % {"earned": ev.earned, "needed": req.points_threshold},
+        {"points": ev.earned, "needed": req.points_threshold, "since": ev.since.isoformat() if ev.since else None},
     ))
 
-    studied = training_cases_studied(employee, level).count()
     needed = req.training_cases_required
     if needed is None:
-        needed = Case.objects.training().filter(level=level).count()
+        needed = ev.training_total or 0
     items.append(ChecklistItem(
-        "training_cases", studied >= needed, _("Level-%(level)s training cases studied") % {"level": level},
-        _("%(studied)s / %(needed)s cases") % {"studied": studied, "needed": needed},
-        {"studied": studied, "needed": needed},
+        "training_cases", ev.studied >= needed, _("Level-%(level)s training cases studied") % {"level": level},
+        _("%(studied)s / %(needed)s cases") % {"studied": ev.studied, "needed": needed},
+        {"studied": ev.studied, "needed": needed},
     ))
 
-    attempt = passed_promotion_exam(employee, level, since=since)
+    attempt = ev.attempt
     items.append(ChecklistItem(
         "exam", attempt is not None, _("Level-%(level)s exam passed") % {"level": level},
         (_("Passed with %(score)s%% on %(date)s") % {"score": attempt.score_percent,
@@ -157,7 +163,7 @@ def promotion_checklist(employee, level: int | None = None) -> list[ChecklistIte
 
     if req.query_time_required:
         # Like points and the exam: a result from before the last level change is stale.
-        result = counting_query_time_result(employee, since=since)
+        result = ev.result
         allowed = result.allowed_level if result else None
         items.append(ChecklistItem(
             "query_time", allowed is not None and allowed >= level,
@@ -170,15 +176,98 @@ def promotion_checklist(employee, level: int | None = None) -> list[ChecklistIte
         ))
 
     if req.apprentices_required:
-        brought = apprentices_brought(employee, req.apprentice_from_level)
         items.append(ChecklistItem(
-            "apprentices", brought >= req.apprentices_required,
+            "apprentices", ev.brought >= req.apprentices_required,
             _("Apprentices brought from level %(from)s to %(to)s")
             % {"from": req.apprentice_from_level, "to": req.apprentice_from_level + 1},
-            _("%(brought)s / %(needed)s apprentices") % {"brought": brought, "needed": req.apprentices_required},
-            {"apprentices": brought, "needed": req.apprentices_required},
+            _("%(brought)s / %(needed)s apprentices") % {"brought": ev.brought, "needed": req.apprentices_required},
+            {"apprentices": ev.brought, "needed": req.apprentices_required},
         ))
     return items
+
+
+def promotion_checklist(employee, level: int | None = None) -> list[ChecklistItem]:
+    """The requirements of promotion to ``level`` (default: the employee's next level), each
+    met or not (checklist_items); [] at the top level or when the level has no requirement
+    row. Points, the exam and the query-time result count only from the last level change."""
+    level = employee.level + 1 if level is None else level
+    if level > MAX_LEVEL or level < 1:
+        return []
+    req = requirement_for(level)
+    if req is None:
+        return []
+    since = last_level_change_at(employee)
+    return checklist_items(req, level, ChecklistEvidence(
+        since=since,
+        earned=points_balance(employee, since=since),
+        studied=training_cases_studied(employee, level).count(),
+        training_total=(Case.objects.training().filter(level=level).count()
+                        if req.training_cases_required is None else None),
+        attempt=passed_promotion_exam(employee, level, since=since),
+        result=counting_query_time_result(employee, since=since) if req.query_time_required else None,
+        brought=apprentices_brought(employee, req.apprentice_from_level) if req.apprentices_required else 0,
+    ))
+
+
+def promotion_checklists(employees: Iterable) -> dict[int, list[ChecklistItem]]:
+    """promotion_checklist (the next level) of many employees, keyed by employee pk, in a
+    constant number of queries whatever their number (requirements, an annotated read of the
+    employees with their last level change and points, training cases studied and their
+    totals, passed exams, finished query-time tests and the query-time settings, apprentices
+    brought): the evidence is gathered set-based, the rule is checklist_items."""
+    from django.contrib.auth import get_user_model
+
+    from casebase.selectors import training_studied_counts, training_totals
+
+    employees = list(employees)
+    checklists: dict[int, list[ChecklistItem]] = {e.pk: [] for e in employees}
+    reqs = {req.level.number: req for req in LevelRequirement.objects.select_related("level")}
+    targets = {e.pk: e.level + 1 for e in employees if 1 <= e.level + 1 <= MAX_LEVEL and e.level + 1 in reqs}
+    if not targets:
+        return checklists
+    ids = list(targets)
+    last_change = PromotionEvent.objects.filter(employee=OuterRef("pk")).order_by("-at", "-pk").values("at")[:1]
+
+    def total(entries):
+        return Coalesce(Subquery(entries.order_by().values("employee").annotate(t=Sum("amount")).values("t")), 0)
+
+    people = {pk: (since, since_total if since else all_total) for pk, since, since_total, all_total in
+              get_user_model().objects.filter(pk__in=ids).annotate(since_at=Subquery(last_change)).annotate(
+                  since_total=total(entries_within(OuterRef("pk"), since=OuterRef("since_at"))),
+                  all_total=total(entries_within(OuterRef("pk")))).values_list(
+                  "pk", "since_at", "since_total", "all_total")}
+    studied = training_studied_counts(ids)
+    totals = training_totals() if any(reqs[lv].training_cases_required is None for lv in targets.values()) else {}
+    attempts: dict[int, list[ExamAttempt]] = defaultdict(list)
+    for attempt in (ExamAttempt.objects.filter(employee_id__in=ids, purpose=ExamAttempt.Purpose.PROMOTION,
+                                               status=ExamAttempt.Status.PASSED)
+                    .order_by("-submitted_at", "-pk")):
+        attempts[attempt.employee_id].append(attempt)
+    sessions: dict[int, list[QueryTestSession]] = defaultdict(list)
+    config = None
+    if any(reqs[lv].query_time_required for lv in targets.values()):
+        config = QueryTimeTest.current()
+        for session in (QueryTestSession.objects.filter(employee_id__in=ids, finished_at__isnull=False)
+                        .order_by("-finished_at", "-pk")):
+            sessions[session.employee_id].append(session)
+    brought = defaultdict(set)
+    for mentor, from_level, apprentice in (PromotionEvent.objects.filter(
+            kind=PromotionEvent.Kind.PROMOTED, mentorship__mentor__in=ids)
+            .values_list("mentorship__mentor", "from_level", "employee")):
+        brought[mentor, from_level].add(apprentice)
+    for pk, level in targets.items():
+        req = reqs[level]
+        since, earned = people[pk]
+        attempt = next((a for a in attempts[pk] if a.level == level and (since is None or a.submitted_at >= since)),
+                       None)
+        result = (pick_counting_result([s for s in sessions[pk] if since is None or s.finished_at >= since],
+                                       config=config) if config is not None and req.query_time_required else None)
+        checklists[pk] = checklist_items(req, level, ChecklistEvidence(
+            since=since, earned=earned, studied=studied.get((pk, level), 0), training_total=totals.get(level, 0),
+            attempt=attempt, result=result,
+            brought=len(brought[pk, req.apprentice_from_level]) if req.apprentices_required else 0,
+        ))
+    return checklists
 
 
 def current_retention(employee) -> RetentionPeriod | None:

@@ -105,3 +105,60 @@ class PromotionMentorshipSerializer(serializers.ModelSerializer):
     class Meta:
         model = Mentorship
         fields = ["id", "mentor", "apprentice", "from_level", "started_at", "ended_at"]
+
+
+class PromotionPaceSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    points = serializers.DecimalField(max_digits=10, decimal_places=2)
+    training_cases = serializers.DecimalField(max_digits=10, decimal_places=2)
+    apprentices = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+
+class PromotionForecastSerializer(serializers.Serializer):
+    """One employee's forecast: ``bottleneck`` is a checklist item code (null when all is met
+    or there is no next level); ``estimated_on`` null means "not at this pace"."""
+
+    staff_id = serializers.CharField(source="employee.staff_id")
+    name = serializers.CharField(source="employee.name")
+    level = serializers.IntegerField(source="employee.level")
+    next_level = serializers.IntegerField(allow_null=True)
+    bottleneck = serializers.SerializerMethodField()
+    estimated_on = serializers.DateField(allow_null=True)
+    pace = PromotionPaceSerializer()
+    checklist = PromotionChecklistItemSerializer(source="items", many=True)
+
+    def get_bottleneck(self, obj) -> str | None:
+        return obj.bottleneck.code if obj.bottleneck else None
+
+
+class PromotionRiskSerializer(serializers.Serializer):
+    staff_id = serializers.CharField(source="period.employee.staff_id")
+    level = serializers.IntegerField(source="period.level")
+    due_at = serializers.DateTimeField(source="period.due_at")
+    days_left = serializers.IntegerField()
+    missing = serializers.ListField(child=serializers.CharField())
+    plan = serializers.SerializerMethodField()
+
+    def get_plan(self, obj) -> str:
+        return obj.plan.text()
+
+
+class PromotionMonthLevelsSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    counts = serializers.ListField(child=serializers.IntegerField(), help_text="employees at level 0..5")
+
+
+class PromotionMonthMovesSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    promoted = serializers.IntegerField()
+    demoted = serializers.IntegerField()
+
+
+class PromotionWorkforceSerializer(serializers.Serializer):
+    headcount = serializers.IntegerField()
+    levels = PromotionMonthLevelsSerializer(many=True)
+    moves = PromotionMonthMovesSerializer(many=True)
+    retest_count = serializers.IntegerField()
+    horizon_days = serializers.IntegerField()
+    risk_days = serializers.IntegerField()
+    risks = PromotionRiskSerializer(many=True)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("rosters/", views.roster, name="rosters"),
     path("rosters/export.csv", views.roster_csv, name="rosters_csv"),
     path("rosters/export.xlsx", views.roster_xlsx, name="rosters_xlsx"),
+    path("workforce/", views.workforce, name="workforce"),
     path("medals/", views.medals, name="medals"),
     path("medals/award/", views.medal_award, name="medal_award"),
 ]

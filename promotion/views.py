@@ -16,7 +16,7 @@ from accounts import roles
 from casebase.models import Case
 from casebase.services import case_item_move_propose
 from config.errors import AppError, message_error
-from promotion import item_stats, rosters, selectors, services
+from promotion import charts, forecast, item_stats, rosters, selectors, services
 from promotion.forms import (
     ExamAttemptFilterForm,
     ItemMoveForm,
@@ -25,6 +25,7 @@ from promotion.forms import (
     MentorshipForm,
     PromoteForm,
     RosterFilterForm,
+    WorkforceFilterForm,
 )
 from promotion.models import VIEW_EXAM_ANSWERS, ExamAttempt, MedalAward, Mentorship, PromotionEvent
 from review.selectors import committee_eligibility
@@ -39,7 +40,10 @@ def my_level(request):
     status, the latest demotion reason, history, medals and unread notifications."""
     user = request.user
     levels = selectors.levels()
-    checklist = selectors.promotion_checklist(user)
+    # The forecast reads the next promotion's checklist (the same rule as promotion_checklist)
+    # and adds the pace; the page shows both without reading the checklist twice.
+    projection = forecast.forecast_of(user)
+    checklist = projection.items
     period = selectors.current_retention(user)
     return render(request, "promotion/my_level.html", {
         "level": levels.get(user.level), "next_level": levels.get(user.level + 1),
@@ -52,6 +56,8 @@ def my_level(request):
         "mentor": selectors.mentor_of(user),
         # The one home of the committee rule (level and pass rate from ReviewSettings).
         "committee": committee_eligibility(user),
+        "forecast": projection,
+        "risk": forecast.own_risk(user) if period else None,
     })
 
 
@@ -335,7 +341,7 @@ def roster(request):
     page = Paginator(rosters.roster_queryset(filters), PER_PAGE).get_page(request.GET.get("page"))
     to_row = rosters.RosterRows(filters.event)
     certificates = filters.event == rosters.Event.PROMOTED
-    rows = [(to_row(values), values[0] if certificates else None) for values in page]
+    rows = [(row, values[0] if certificates else None) for row, values in zip(to_row.rows(page), page, strict=True)]
     querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "promotion/roster.html", {
         "form": form, "page": page, "rows": rows, "headers": rosters.roster_headers(filters.event),
@@ -403,6 +409,7 @@ def medal_award(request):
 def _require_item_stats(user) -> None:
     if not item_stats.can_view_item_stats(user):
         raise PermissionDenied
+FORECASTS_PER_PAGE = 50
 
 
 @require_GET
@@ -451,3 +458,36 @@ def exam_item_propose(request, pk: int):
         return redirect("promotion:exam_items")
     messages.success(request, _("Proposal #%(pk)s was sent to the review experts.") % {"pk": proposal.pk})
     return redirect("review:proposal_detail", proposal.pk)
+
+
+@require_GET
+@login_required
+def workforce(request):
+    """HR (every centre), a centre's operations manager (the centre) and a team leader (the
+    team): level distribution and promotions/demotions per month as charts, re-tests due soon,
+    retention risks with their remedial plans, and each employee's promotion forecast (50 a
+    page). Bad filters: 400; a centre or team outside the viewer's scope: 403."""
+    scope = forecast.workforce_scope(request.user)
+    if scope is None:
+        raise PermissionDenied
+    form = WorkforceFilterForm(request.GET or None)
+    status = 200
+    narrowed = scope
+    if form.is_bound:
+        if form.is_valid():
+            data = form.cleaned_data
+            narrowed = forecast.narrow(scope, centre_id=data["centre"].pk if data.get("centre") else None,
+                                       team_id=data["team"].pk if data.get("team") else None)
+            if narrowed is None:
+                raise PermissionDenied
+        else:
+            status = 400
+    numbers = forecast.workforce(narrowed)
+    page = Paginator(forecast.employees_in(narrowed), FORECASTS_PER_PAGE).get_page(request.GET.get("page"))
+    colours = {number: level.badge_colour for number, level in selectors.levels().items()}
+    querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(request, "promotion/workforce.html", {
+        "form": form, "numbers": numbers, "page": page, "forecasts": forecast.forecasts(page.object_list),
+        "levels_chart": charts.level_columns(numbers.levels, colours), "moves_chart": charts.move_columns(numbers.moves),
+        "querystring": querystring,
+    }, status=status)

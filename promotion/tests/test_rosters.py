@@ -93,11 +93,12 @@ def test_the_export_runs_in_a_constant_number_of_queries(event):
         rosters.roster_csv(filters)
         rosters.roster_xlsx(filters)
     people(16, team)
-    # when / then: same count for 20 employees as for 4 (2 per export: titles + rows)
+    # when / then: same count for 20 employees as for 4 (2 per export: titles + rows; the
+    # re-test roster reads its remedial plans too, a constant number per chunk of rows)
     with CaptureQueriesContext(connection) as large:
         rosters.roster_csv(filters)
         rosters.roster_xlsx(filters)
-    assert len(small) == len(large) == 4
+    assert len(small) == len(large) == (8 if event == Event.DUE_RETEST else 4)
 
 
 def test_export_of_many_rows_uses_two_queries(django_assert_num_queries):
