@@ -8,12 +8,13 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Avg, Count, Q
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
+from config import exports
 from config.errors import AppError, form_error
 from curriculum import selectors, services
 from curriculum.forms import (
@@ -216,14 +217,9 @@ def trajectory_export(request, fmt: str, pk: int | None = None):
     employee = _employee_for(request, pk)
     filename = f"trajectory-{employee.staff_id}"
     if fmt == "csv":
-        response = StreamingHttpResponse(selectors.trajectory_csv_chunks(employee=employee),
-                                         content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return response
-    response = HttpResponse(selectors.trajectory_xlsx(employee=employee),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
+        return exports.csv_response(selectors.trajectory_csv_chunks(employee=employee), filename=f"{filename}.csv")
+    return exports.xlsx_response(lambda target: selectors.trajectory_xlsx_write(employee=employee, target=target),
+                                 filename=f"{filename}.xlsx")
 
 
 # --- gaps, ratings, people ---------------------------------------------------------------------
