@@ -1,11 +1,10 @@
 """The case libraries' proposal kinds, registered with the review engine at start-up."""
 
-import difflib
-
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from config.diffs import line_diff
 from review.registry import ProposalKind, register
 
 
@@ -13,15 +12,6 @@ def _rebase_url(proposal) -> str | None:
     if proposal.kind == "case_revision" and proposal.status == "stale":
         return reverse("casebase:revise", args=[proposal.target_id])
     return None
-
-
-def _line_diff(before: str, after: str) -> list[tuple[str, str]]:
-    """(op, line) pairs: op is " " (unchanged), "-" (removed) or "+" (added)."""
-    rows = []
-    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
-        if line[:1] in (" ", "-", "+"):
-            rows.append((line[:1], line[2:]))
-    return rows
 
 
 def case_content_text(data: dict) -> str:
@@ -40,7 +30,7 @@ def case_content_text(data: dict) -> str:
 
 def case_content_diff(before: dict, after: dict) -> list[tuple[str, str]]:
     """The line diff of two versions of a case's content (the review pages, the history)."""
-    return _line_diff(case_content_text(before), case_content_text(after))
+    return line_diff(case_content_text(before), case_content_text(after))
 
 
 def render_summary(proposal) -> str:
