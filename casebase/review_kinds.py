@@ -9,7 +9,10 @@ from review.registry import ProposalKind, register
 
 
 def _rebase_url(proposal) -> str | None:
-    if proposal.kind == "case_revision" and proposal.status == "stale":
+    from casebase.selectors import KIND_REVISION
+    from review.models import Proposal
+
+    if proposal.kind == KIND_REVISION and proposal.status == Proposal.Status.STALE:
         return reverse("casebase:revise", args=[proposal.target_id])
     return None
 
@@ -39,14 +42,14 @@ def render_summary(proposal) -> str:
     from django.contrib.auth import get_user_model
 
     from casebase.models import Case, CaseCategory
-    from casebase.selectors import proposal_recording_url
+    from casebase.selectors import KIND_REVISION, proposal_recording_url
 
     payload = proposal.payload
     participants = list(get_user_model().objects.filter(pk__in=payload.get("participants") or []).order_by("staff_id"))
     before = payload.get("before") or {}
     category = CaseCategory.objects.filter(pk=payload.get("category_id")).first()
     diff = None
-    if proposal.kind == "case_revision":
+    if proposal.kind == KIND_REVISION:
         diff = case_content_diff(before, payload)
     return render_to_string("casebase/_proposal_summary.html", {
         "p": payload, "category": category, "diff": diff, "tree": payload.get("tree"),
@@ -71,7 +74,10 @@ def render_quality_case(proposal) -> str:
 
 
 def _quality_rebase_url(proposal) -> str | None:
-    if proposal.kind == "quality_case" and proposal.status == "stale":
+    from casebase.selectors import KIND_QUALITY
+    from review.models import Proposal
+
+    if proposal.kind == KIND_QUALITY and proposal.status == Proposal.Status.STALE:
         return reverse("casebase:quality_apply", args=[proposal.target_id])
     return None
 

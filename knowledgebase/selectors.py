@@ -20,6 +20,10 @@ from knowledgebase.models import (
 )
 from review.models import Proposal
 
+# The knowledge base's proposal kinds (registered in knowledgebase.review_kinds).
+KIND_REVISION = "kb_revision"
+KIND_NEW_ENTRY = "kb_new_entry"
+
 
 def category_choices() -> list[tuple[int, str]]:
     """(id, "parent / child" label) for every category, tree order."""
@@ -146,13 +150,13 @@ def proposal_diff_html(proposal: Proposal):
     version it produced; otherwise the current entry against the proposed content."""
     entry = Entry.objects.select_related("category").filter(pk=proposal.target_id).first() if proposal.target_id else None
     if proposal.status == Proposal.Status.APPLIED and entry is not None:
-        if proposal.kind == "kb_new_entry":
+        if proposal.kind == KIND_NEW_ENTRY:
             return payload_diff_html(entry=None, payload=proposal.payload)
         before = entry_version_fields(entry, proposal.base_version)
         after = entry_version_fields(entry, proposal.applied_version)
         if before is not None and after is not None:
             return entry_fields_diff_html(before, after)
-    return payload_diff_html(entry=entry if proposal.kind == "kb_revision" else None, payload=proposal.payload)
+    return payload_diff_html(entry=entry if proposal.kind == KIND_REVISION else None, payload=proposal.payload)
 
 
 def _sort_best(session: QueryTestSession) -> tuple:
