@@ -36,21 +36,11 @@ from curriculum.models import (
 # --- catalogue ---------------------------------------------------------------------------
 
 
-def course_list(*, priority: bool | None = None, item_id: int | None = None, call_step: str | None = None,
-                query: str = "", active_only: bool = True) -> QuerySet[Course]:
-    """Catalogue courses with their items and call steps prefetched."""
-    qs = Course.objects.prefetch_related("competency_items", "call_steps", "topics")
-    if active_only:
-        qs = qs.filter(is_active=True)
-    if priority is not None:
-        qs = qs.filter(is_priority=priority)
-    if item_id:
-        qs = qs.filter(competency_items__id=item_id)
-    if call_step:
-        qs = qs.filter(call_steps__code=call_step)
-    if query:
-        qs = qs.filter(Q(title__icontains=query) | Q(code__icontains=query) | Q(title_en__icontains=query))
-    return qs.distinct().order_by("code")
+def course_list() -> QuerySet[Course]:
+    """Active catalogue courses with their items and call steps prefetched, by code (the
+    catalogue page and API filter them through curriculum.filters.CourseFilter)."""
+    return (Course.objects.prefetch_related("competency_items", "call_steps", "topics").filter(is_active=True)
+            .distinct().order_by("code"))
 
 
 def current_run_for(course: Course, *, on: dt.date | None = None) -> CourseRun | None:

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import roles
 from config import exports
 from config.errors import AppError, form_error
+from config.filtering import filter_list
 from curriculum import selectors, services
+from curriculum.filters import CourseFilter
 from curriculum.forms import (
-    CourseFilterForm,
     PeopleSearchForm,
     PlanItemForm,
     RatingForm,
@@ -68,16 +69,10 @@ def _employee_for(request, pk: int | None):
 @require_http_methods(["GET"])
 @require_any_perm(roles.STUDY, roles.MANAGE_TRAINING)
 def course_list(request):
-    form = CourseFilterForm(request.GET or None)
-    filters = {}
-    if form.is_valid():
-        d = form.cleaned_data
-        filters = {"priority": True if d["priority"] else None, "item_id": d["item"].pk if d["item"] else None,
-                   "call_step": d["call_step"].code if d["call_step"] else None, "query": d["q"]}
-    courses = selectors.course_list(**filters) if not form.errors else Course.objects.none()
+    filterset, courses = filter_list(CourseFilter, request, selectors.course_list())
     page = Paginator(courses, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "curriculum/course_list.html",
-                  {"form": form, "page": page, "querystring": _querystring(request)})
+                  {"form": filterset.form, "page": page, "querystring": _querystring(request)})
 
 
 def _course_detail_context(request, course):

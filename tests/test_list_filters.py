@@ -1,0 +1,90 @@
+"""Each list with a web page and an API list filters through one FilterSet: the same query
+string gives the same rows on both, and bad filter input is a form error on the page and a
+400 naming the field in the API (never a 500)."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import CentreFactory, UserFactory
+from competency.tests.factories import CompetencyItemFactory
+from curriculum.tests.factories import CourseFactory, call_step
+
+pytestmark = pytest.mark.django_db
+
+
+def _web(client, url_name, params):
+    response = client.get(reverse(url_name), params, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    return response
+
+
+def test_employee_directory_and_api_give_the_same_rows_for_a_centre(client, api, hr):
+    north, south = CentreFactory(name="北区"), CentreFactory(name="南区")
+    UserFactory(staff_id="N1", centre=north, level=2)
+    UserFactory(staff_id="N2", centre=north, level=3)
+    UserFactory(staff_id="S1", centre=south, level=2)
+    client.force_login(hr)
+    api.force_authenticate(hr)
+    for params in ({"centre": north.pk}, {"centre": north.pk, "level": 2}, {"level": 2}):
+        web = [e.staff_id for e in _web(client, "accounts:employee_directory", params).context["page"]]
+        api_rows = [e["staff_id"] for e in api.get("/api/employees/", params).json()["results"]]
+        assert web == api_rows
+    assert api_rows == ["N1", "S1"]
+
+
+@pytest.mark.parametrize("params, field", [({"centre": "abc"}, "centre"), ({"centre": 999999}, "centre"),
+                                           ({"team": "x"}, "team"), ({"level": "-1"}, "level")])
+def test_bad_employee_filter_is_a_form_error_and_a_400(client, api, hr, params, field):
+    client.force_login(hr)
+    page = _web(client, "accounts:employee_directory", params)
+    assert page.context["form"].errors[field] and page.context["page"].paginator.count == 0
+    api.force_authenticate(hr)
+    response = api.get("/api/employees/", params)
+    assert response.status_code == 400 and field in response.json()["fields"]
+
+
+def test_course_catalogue_page_and_api_give_the_same_rows(client, api, csr):
+    item = CompetencyItemFactory()
+    a = CourseFactory(code="A1", is_priority=True, items=[item])
+    a.call_steps.add(call_step("greeting"))
+    CourseFactory(code="B1", title="另一门")
+    client.force_login(csr)
+    api.force_authenticate(csr)
+    for params, expected in (({"priority": "true"}, ["A1"]), ({"item": item.pk}, ["A1"]),
+                             ({"call_step": "greeting"}, ["A1"]), ({"q": "B1"}, ["B1"]), ({}, ["A1", "B1"])):
+        web = [c.code for c in _web(client, "curriculum:course_list", params).context["page"]]
+        api_rows = [c["code"] for c in api.get("/api/curriculum/courses/", params).json()["results"]]
+        assert web == api_rows == expected, params
+    # the page's tick box sends "true"; unticked, the filter is off
+    page = _web(client, "curriculum:course_list", {}).content.decode()
+    assert 'name="priority" value="true"' in page
+
+
+@pytest.mark.parametrize("params, field", [({"item": "abc"}, "item"), ({"call_step": "no-such-step"}, "call_step")])
+def test_bad_course_filter_is_a_form_error_and_a_400(client, api, csr, params, field):
+    CourseFactory(code="A1")
+    client.force_login(csr)
+    page = _web(client, "curriculum:course_list", params)
+    assert page.context["form"].errors[field] and page.context["page"].paginator.count == 0
+    api.force_authenticate(csr)
+    response = api.get("/api/curriculum/courses/", params)
+    assert response.status_code == 400 and field in response.json()["fields"]
+
+
+def test_competency_dictionary_page_and_api_give_the_same_rows(client, api, csr):
+    client.force_login(csr)
+    api.force_authenticate(csr)
+    params = {"module": "service", "ksao": "A"}
+    web = [i.code for i in _web(client, "competency:dictionary", params).context["page"]]
+    api_rows = [i["code"] for i in api.get("/api/competency/items/", params).json()["results"]]
+    assert web == api_rows == ["service-cognition", "stress-resistance", "customer-orientation"]
+
+
+@pytest.mark.parametrize("params, field", [({"ksao": "O"}, "ksao"), ({"module": "no-such-module"}, "module")])
+def test_bad_dictionary_filter_is_a_form_error_and_a_400(client, api, csr, params, field):
+    client.force_login(csr)
+    page = _web(client, "competency:dictionary", params)
+    assert page.context["form"].errors[field] and page.context["page"].paginator.count == 0
+    api.force_authenticate(csr)
+    response = api.get("/api/competency/items/", params)
+    assert response.status_code == 400 and field in response.json()["fields"]
