@@ -88,3 +88,30 @@ def test_bad_dictionary_filter_is_a_form_error_and_a_400(client, api, csr, param
     api.force_authenticate(csr)
     response = api.get("/api/competency/items/", params)
     assert response.status_code == 400 and field in response.json()["fields"]
+
+
+def test_points_history_page_and_api_give_the_same_rows(client, api, csr):
+    from points import services
+    from points.tests.factories import PointsEntryFactory
+
+    PointsEntryFactory(employee=csr, amount=7)
+    services.points_award(employee=csr, rule_code="committee_kb_review", source="r:1")
+    client.force_login(csr)
+    api.force_authenticate(csr)
+    for params, count in (({"rule": "committee_kb_review"}, 1), ({"date_from": "2000-01-01"}, 2),
+                          ({"date_to": "2000-01-01"}, 0)):
+        web = [e.pk for e in _web(client, "points:my_points", params).context["page"]]
+        api_rows = [e["id"] for e in api.get("/api/points/me/history/", params).json()["results"]]
+        assert web == api_rows and len(web) == count, params
+
+
+@pytest.mark.parametrize("params, field, message", [
+    ({"rule": "nope"}, "rule", "Unknown rule."), ({"date_from": "not-a-date"}, "date_from", "Enter a valid date."),
+    ({"date_to": "9999-12-31"}, "date_to", "Choose a date between 2000-01-01 and 2099-12-31.")])
+def test_bad_points_history_filter_is_a_form_error_and_a_400(client, api, csr, params, field, message):
+    client.force_login(csr)
+    page = _web(client, "points:my_points", params)
+    assert page.context["form"].errors[field] == [message] and page.context["page"].paginator.count == 0
+    api.force_authenticate(csr)
+    response = api.get("/api/points/me/history/", params)
+    assert response.status_code == 400 and response.json()["fields"][field] == [message]
