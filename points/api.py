@@ -16,7 +16,7 @@ from accounts.permissions import has_perm
 from points import roles as points_roles
 from points import selectors, services
 from points.filters import PointsHistoryFilter
-from points.models import QCGroup
+from points.models import PointsEntry, QCGroup
 from points.serializers import (
     PointsCorrectionInput,
     PointsEntrySerializer,
@@ -51,6 +51,7 @@ class MyHistoryView(ListAPIView):
     permission_classes = [has_perm(roles.STUDY)]
     serializer_class = PointsEntrySerializer
     filterset_class = PointsHistoryFilter
+    queryset = PointsEntry.objects.none()  # the schema's model; get_queryset gives the rows
 
     def get_queryset(self):
         return selectors.points_history(self.request.user)
