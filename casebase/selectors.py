@@ -612,20 +612,10 @@ def catalogue_cases(user) -> QuerySet[Case]:
     return qs
 
 
-def catalogue_list(user, *, level: int | None = None, category=None, split: str = "", kind: str = "",
-                   status: str = Case.Status.ACTIVE, query: str = "") -> QuerySet[Case]:
-    qs = catalogue_cases(user).filter(status=status or Case.Status.ACTIVE)
-    if level:
-        qs = qs.filter(level=level)
-    if category is not None:
-        qs = qs.filter(category__path__startswith=category.path)
-    if split:
-        qs = qs.filter(split=split)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if query:
-        qs = qs.filter(title__icontains=query)
-    return qs.select_related("category").order_by("level", "category__path", "title", "pk")
+def catalogue_list(user) -> QuerySet[Case]:
+    """The catalogue's rows for ``user`` (catalogue_cases) in catalogue order; the page and
+    the API filter them through casebase.filters.CatalogueFilter."""
+    return catalogue_cases(user).select_related("category").order_by("level", "category__path", "title", "pk")
 
 
 @dataclass

@@ -234,31 +234,6 @@ class LibraryHealthSerializer(serializers.Serializer):
 
 # --- the catalogue and direct maintenance ---------------------------------------------------
 
-class CatalogueListInput(serializers.Serializer):
-    level = serializers.IntegerField(required=False, min_value=1, max_value=5)
-    category = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
-    split = serializers.ChoiceField(choices=Case.Split.choices, required=False)
-    kind = serializers.CharField(required=False, allow_blank=True, default="", help_text="text or voice")
-    status = serializers.CharField(required=False, default=Case.Status.ACTIVE, help_text="active (default) or history")
-    q = serializers.CharField(required=False, max_length=100, allow_blank=True)
-
-    def validate_kind(self, value: str) -> str:
-        if value and value not in Case.Kind.values:
-            raise serializers.ValidationError(_("Choose text or voice."))
-        return value
-
-    def validate_status(self, value: str) -> str:
-        if value not in Case.Status.values:
-            raise serializers.ValidationError(_("Choose active or history."))
-        return value
-
-    def validate_category(self, value: int) -> CaseCategory:
-        category = CaseCategory.objects.filter(pk=value).first()
-        if category is None:
-            raise serializers.ValidationError(_(MSG_UNKNOWN_CATEGORY))
-        return category
-
-
 class CatalogueCaseSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")
     kind = serializers.CharField(read_only=True, help_text="text or voice")

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import roles
 from casebase import selectors, services
+from casebase.filters import CatalogueFilter
 from casebase.forms import (
     CallSuggestionForm,
-    CatalogueFilterForm,
     CommentaryForm,
     MaintainTextForm,
     MaintainTextRevisionForm,
@@ -48,6 +48,7 @@ from casebase.models import (
 )
 from casebase.tree import tree_to_text
 from config.errors import AppError, PermissionDeniedError, form_error, message_error
+from config.filtering import filter_list
 from review import registry
 from review.models import Proposal
 from review.selectors import proposals_of
@@ -430,15 +431,11 @@ def _catalogue_case(request, pk: int) -> Case:
 def catalogue(request):
     """The whole library for maintainers and managers: active cases (or the history library)
     by level, category, set and kind; test cases only of the levels the user may see."""
-    form = CatalogueFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.catalogue_list(
-        request.user, level=filters.get("level"), category=filters.get("category"), split=filters.get("split") or "",
-        kind=filters.get("kind") or "", status=filters.get("status") or Case.Status.ACTIVE, query=filters.get("q") or "")
+    filterset, qs = filter_list(CatalogueFilter, request, selectors.catalogue_list(request.user))
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     user = request.user
     return render(request, "casebase/catalogue.html", {
-        "form": form, "page": page, "can_maintain": selectors.can_maintain(user),
+        "form": filterset.form, "page": page, "can_maintain": selectors.can_maintain(user),
         "can_moderate": selectors.can_moderate_reflections(user),
         "pending_calls": CallSuggestion.objects.filter(status=CallSuggestion.Status.PENDING).count()
         if selectors.can_maintain(user) else None,

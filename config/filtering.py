@@ -11,10 +11,11 @@ from django.db.models import QuerySet
 
 def filter_list(filterset_class, request, queryset: QuerySet, **kwargs):
     """(filterset, rows) for a web list: ``queryset`` filtered by the query string through
-    ``filterset_class``; unfiltered when the query string is empty, no rows when it is
-    invalid (``filterset.form`` then carries the field errors)."""
-    filterset = filterset_class(request.GET or None, queryset=queryset, request=request, **kwargs)
-    if filterset.is_bound and not filterset.is_valid():
+    ``filterset_class`` exactly as the API's backend does (always bound, so a FilterSet's
+    defaults apply to an empty query string too); no rows when the input is invalid
+    (``filterset.form`` then carries the field errors)."""
+    filterset = filterset_class(request.GET, queryset=queryset, request=request, **kwargs)
+    if not filterset.is_valid():
         return filterset, queryset.none()
     return filterset, filterset.qs
 

@@ -115,3 +115,37 @@ def test_bad_points_history_filter_is_a_form_error_and_a_400(client, api, csr, p
     api.force_authenticate(csr)
     response = api.get("/api/points/me/history/", params)
     assert response.status_code == 400 and response.json()["fields"][field] == [message]
+
+
+def test_case_catalogue_page_and_api_give_the_same_rows(client, api, ops_manager):
+    from casebase.models import Case
+    from casebase.tests.factories import CaseFactory, category
+
+    emotion = category()
+    billing = category(code="billing", name="话费")
+    sub = category(code="billing-roam", name="漫游", parent=billing)
+    one = CaseFactory(title="甲", category=emotion, level=1)
+    two = CaseFactory(title="乙", category=sub, level=2)
+    retired = CaseFactory(title="丙", category=billing, level=2)
+    Case.objects.filter(pk=retired.pk).update(status=Case.Status.HISTORY)
+    client.force_login(ops_manager)
+    api.force_authenticate(ops_manager)
+    for params, expected in (({}, [one, two]), ({"level": 2}, [two]), ({"category": billing.pk}, [two]),
+                             ({"status": "history"}, [retired]), ({"q": "甲"}, [one]), ({"kind": "voice"}, [])):
+        web = [c.pk for c in _web(client, "casebase:catalogue", params).context["page"]]
+        api_rows = [c["id"] for c in api.get("/api/cases/catalogue/", params).json()["results"]]
+        assert web == api_rows == [c.pk for c in expected], params
+
+
+@pytest.mark.parametrize("params, field", [({"category": 999999}, "category"), ({"category": "x"}, "category"),
+                                           ({"level": 9}, "level"), ({"kind": "video"}, "kind"),
+                                           ({"status": "gone"}, "status"), ({"split": "exam"}, "split")])
+def test_bad_catalogue_filter_is_a_form_error_and_a_400(client, api, ops_manager, params, field):
+    client.force_login(ops_manager)
+    page = _web(client, "casebase:catalogue", params)
+    assert page.context["form"].errors[field] and page.context["page"].paginator.count == 0
+    api.force_authenticate(ops_manager)
+    response = api.get("/api/cases/catalogue/", params)
+    assert response.status_code == 400 and field in response.json()["fields"]
+    if params == {"category": 999999}:
+        assert response.json()["fields"] == {"category": ["Unknown category."]}

@@ -1,0 +1,43 @@
+"""The case lists' filters: one FilterSet per list for its web page and its API list."""
+
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from casebase.forms import CategoryChoiceField
+from casebase.models import LEVEL_CHOICES, Case, CaseCategory
+from casebase.serializers import MSG_UNKNOWN_CATEGORY
+
+
+class CategoryFilter(filters.ModelChoiceFilter):
+    """A case category (its id) with its sub-categories, shown as the indented tree."""
+
+    field_class = CategoryChoiceField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Category"))
+        kwargs.setdefault("queryset", CaseCategory.get_tree())
+        kwargs.setdefault("error_messages", {"invalid_choice": _(MSG_UNKNOWN_CATEGORY)})
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        return qs.filter(category__path__startswith=value.path) if value else qs
+
+
+class CatalogueFilter(filters.FilterSet):
+    """The catalogue (the case page and /api/cases/catalogue/): active cases unless the
+    status asks for the history library."""
+
+    level = filters.ChoiceFilter(label=_("Level"), choices=LEVEL_CHOICES, empty_label="—")
+    category = CategoryFilter()
+    split = filters.ChoiceFilter(label=_("Set"), choices=Case.Split.choices, empty_label="—")
+    kind = filters.ChoiceFilter(label=_("Kind"), choices=Case.Kind.choices, empty_label="—")
+    status = filters.ChoiceFilter(label=_("Status"), choices=Case.Status.choices, empty_label=None,
+                                  method="filter_status")
+    q = filters.CharFilter(label=_("Title contains"), field_name="title", lookup_expr="icontains", max_length=100)
+
+    def filter_queryset(self, queryset):
+        status = self.form.cleaned_data.get("status") or Case.Status.ACTIVE
+        return super().filter_queryset(queryset.filter(status=status))
+
+    def filter_status(self, queryset, name, value):
+        return queryset  # applied by filter_queryset, with its default (active)
