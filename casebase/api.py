@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from accounts import roles
 from accounts.permissions import has_perm
 from casebase import selectors, services
-from casebase.filters import CatalogueFilter
+from casebase.filters import CatalogueFilter, StudyFilter
 from casebase.models import MAINTAIN_CASES, VIEW_HEALTH, Case
 from casebase.serializers import (
     CallDecisionInput,
@@ -29,7 +29,6 @@ from casebase.serializers import (
     ReasonInput,
     ReflectionSerializer,
     StudiedSerializer,
-    StudyListInput,
     TextInput,
 )
 from config.parsers import LimitedFormParser, LimitedMultiPartParser, ObjectJSONParser
@@ -43,16 +42,11 @@ class StudyListView(generics.ListAPIView):
 
     permission_classes = [has_perm(roles.STUDY)]
     serializer_class = CaseListSerializer
-    filter_backends = []
-
-    @extend_schema(parameters=[StudyListInput])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filterset_class = StudyFilter
+    queryset = Case.objects.none()  # the schema's model; get_queryset gives the rows
 
     def get_queryset(self):
-        params = StudyListInput(data=self.request.query_params, context={"user": self.request.user})
-        params.is_valid(raise_exception=True)
-        return selectors.study_list(self.request.user, **params.validated_data)
+        return selectors.study_rows(self.request.user)
 
 
 class StudyDetailView(generics.RetrieveAPIView):

@@ -5,7 +5,7 @@ from django_filters import rest_framework as filters
 
 from casebase.forms import CategoryChoiceField
 from casebase.models import LEVEL_CHOICES, Case, CaseCategory
-from casebase.serializers import MSG_UNKNOWN_CATEGORY
+from casebase.serializers import MSG_LEVEL_RANGE, MSG_UNKNOWN_CATEGORY
 
 
 class CategoryFilter(filters.ModelChoiceFilter):
@@ -21,6 +21,26 @@ class CategoryFilter(filters.ModelChoiceFilter):
 
     def filter(self, qs, value):
         return qs.filter(category__path__startswith=value.path) if value else qs
+
+
+class StudyFilter(filters.FilterSet):
+    """The study list (the library page and /api/cases/study/): the caller's next level, or
+    a level they choose from 1 to next; a category with its sub-categories."""
+
+    level = filters.ChoiceFilter(label=_("Level"), choices=LEVEL_CHOICES, empty_label=None)
+    category = CategoryFilter()
+
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        from casebase.selectors import next_level
+
+        self.next_level = next_level(request.user)
+        data = data.copy() if data is not None else {}
+        if not data.get("level"):
+            data["level"] = str(self.next_level)  # shown selected on the page, and applied
+        super().__init__(data, *args, request=request, **kwargs)
+        level = self.filters["level"]
+        level.extra["choices"] = [(n, str(n)) for n in range(1, self.next_level + 1)]
+        level.extra["error_messages"] = {"invalid_choice": _(MSG_LEVEL_RANGE) % {"max": self.next_level}}
 
 
 class CatalogueFilter(filters.FilterSet):

@@ -161,11 +161,6 @@ class RatingForm(forms.Form):
     value = forms.ChoiceField(label=_("Your rating"), choices=CaseRating.Value.choices, widget=forms.RadioSelect)
 
 
-class StudyFilterForm(forms.Form):
-    level = forms.TypedChoiceField(label=_("Level"), choices=LEVEL_CHOICES, coerce=int, required=False)
-    category = category_field(required=False)
-
-
 # --- the catalogue and direct maintenance (case maintainers) --------------------------------
 
 def _reason_field(label=None):

@@ -55,21 +55,23 @@ def study_cases(user) -> QuerySet[Case]:
     return Case.objects.training().filter(level__lte=next_level(user))
 
 
-def study_list(user, *, level: int | None = None, category=None) -> QuerySet[Case]:
-    """The study list: the next level by default (``level`` may pick any level ≤ next),
-    optionally one category and its sub-categories; annotated with ``studied`` and
-    ``my_rating`` for ``user``."""
-    qs = study_cases(user).filter(level=level or next_level(user))
-    if category is not None:
-        qs = qs.filter(category__path__startswith=category.path)
+def study_rows(user) -> QuerySet[Case]:
+    """The cases ``user`` may study (study_cases) at every level, annotated with ``studied``
+    and ``my_rating`` for ``user``, in list order; the study page and API filter them through
+    casebase.filters.StudyFilter (the next level unless another level ≤ next is chosen)."""
     return (
-        qs.select_related("category")
+        study_cases(user).select_related("category")
         .annotate(
             studied=Exists(CaseStudy.objects.filter(case=OuterRef("pk"), employee=user)),
             my_rating=Subquery(CaseRating.objects.filter(case=OuterRef("pk"), employee=user).values("value")[:1]),
         )
         .order_by("category__path", "title", "pk")
     )
+
+
+def study_list(user) -> QuerySet[Case]:
+    """The study list of ``user``'s next level (study_rows)."""
+    return study_rows(user).filter(level=next_level(user))
 
 
 def case_tree(case: Case) -> dict | None:

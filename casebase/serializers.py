@@ -1,44 +1,19 @@
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casebase.models import (
     CallSuggestion,
     Case,
-    CaseCategory,
     CaseCommentary,
     CaseRating,
     CaseReflection,
 )
 from casebase.tree import TreeError, validate_tree
 
-MSG_LEVEL_NUMBER = gettext_noop("Give a level number.")
 MSG_LEVEL_RANGE = gettext_noop("Choose a level from 1 to %(max)s.")
 MSG_UNKNOWN_CATEGORY = gettext_noop("Unknown category.")
 ID_MAX = 2**63 - 1  # a primary key (bigint): anything larger is no id
-
-
-class StudyListInput(serializers.Serializer):
-    """The study list's query: ``level`` (1 … the caller's next level; default the next
-    level) and ``category`` (a case category id; its sub-categories are included)."""
-
-    level = serializers.IntegerField(required=False, error_messages={"invalid": gettext_lazy(MSG_LEVEL_NUMBER)})
-    category = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
-
-    def validate_level(self, value: int) -> int:
-        from casebase.selectors import next_level
-
-        highest = next_level(self.context["user"])
-        if not 1 <= value <= highest:
-            raise serializers.ValidationError(_(MSG_LEVEL_RANGE) % {"max": highest})
-        return value
-
-    def validate_category(self, value: int) -> CaseCategory:
-        category = CaseCategory.objects.filter(pk=value).first()
-        if category is None:
-            raise serializers.ValidationError(_(MSG_UNKNOWN_CATEGORY))
-        return category
 
 
 class CaseListSerializer(serializers.ModelSerializer):

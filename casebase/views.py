@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import roles
 from casebase import selectors, services
-from casebase.filters import CatalogueFilter
+from casebase.filters import CatalogueFilter, StudyFilter
 from casebase.forms import (
     CallSuggestionForm,
     CommentaryForm,
@@ -28,7 +28,6 @@ from casebase.forms import (
     RatingForm,
     ReflectionForm,
     RetireForm,
-    StudyFilterForm,
     TextCaseForm,
     TextRevisionForm,
     VoiceCaseForm,
@@ -85,16 +84,12 @@ def library(request):
         if selectors.can_browse_catalogue(request.user):
             return redirect("casebase:catalogue")
         raise PermissionDenied
-    nxt = selectors.next_level(request.user)
-    form = StudyFilterForm(request.GET or None)
-    form.fields["level"].choices = [(n, str(n)) for n in range(1, nxt + 1)]
-    level, category = nxt, None
-    if form.is_valid():
-        level = form.cleaned_data["level"] or nxt
-        category = form.cleaned_data["category"]
-    page = Paginator(selectors.study_list(request.user, level=level, category=category), PER_PAGE).get_page(
-        request.GET.get("page"))
-    return render(request, "casebase/library.html", {"form": form, "page": page, "level": level, "next_level": nxt})
+    filterset, cases = filter_list(StudyFilter, request, selectors.study_rows(request.user))
+    nxt = filterset.next_level
+    level = int(filterset.form.cleaned_data["level"]) if filterset.is_valid() else nxt
+    page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "casebase/library.html",
+                  {"form": filterset.form, "page": page, "level": level, "next_level": nxt})
 
 
 @require_GET

@@ -149,3 +149,33 @@ def test_bad_catalogue_filter_is_a_form_error_and_a_400(client, api, ops_manager
     assert response.status_code == 400 and field in response.json()["fields"]
     if params == {"category": 999999}:
         assert response.json()["fields"] == {"category": ["Unknown category."]}
+
+
+def test_study_page_and_api_give_the_same_rows(client, api):
+    from casebase.tests.factories import CaseFactory, category
+
+    user = UserFactory(level=2, roles=["CSR"])
+    billing = category(code="billing", name="话费")
+    one = CaseFactory(title="一级", level=1, category=billing)
+    three = CaseFactory(title="三级", level=3, category=category(code="roam", name="漫游", parent=billing))
+    other = CaseFactory(title="三级别类", level=3, category=category())
+    client.force_login(user)
+    api.force_authenticate(user)
+    for params, expected in (({}, [three, other]), ({"level": 1}, [one]), ({"category": billing.pk}, [three])):
+        web = [c.pk for c in _web(client, "casebase:library", params).context["page"]]
+        api_rows = [c["id"] for c in api.get("/api/cases/study/", params).json()["results"]]
+        assert web == api_rows == [c.pk for c in expected], params
+
+
+@pytest.mark.parametrize("params, field, message", [({"level": 4}, "level", "Choose a level from 1 to 3."),
+                                                    ({"level": "x"}, "level", "Choose a level from 1 to 3."),
+                                                    ({"category": 999999}, "category", "Unknown category.")])
+def test_bad_study_filter_is_a_form_error_and_a_400(client, api, params, field, message):
+    user = UserFactory(level=2, roles=["CSR"])
+    client.force_login(user)
+    page = _web(client, "casebase:library", params)
+    assert page.context["form"].errors[field] == [message] and page.context["page"].paginator.count == 0
+    assert message in page.content.decode()
+    api.force_authenticate(user)
+    response = api.get("/api/cases/study/", params)
+    assert response.status_code == 400 and response.json()["fields"] == {field: [message]}
