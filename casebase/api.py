@@ -7,8 +7,8 @@ from rest_framework.views import APIView
 from accounts import roles
 from accounts.permissions import has_perm
 from casebase import selectors, services
-from casebase.filters import CatalogueFilter, StudyFilter
-from casebase.models import MAINTAIN_CASES, VIEW_HEALTH, Case
+from casebase.filters import CallSuggestionFilter, CatalogueFilter, StudyFilter
+from casebase.models import MAINTAIN_CASES, VIEW_HEALTH, CallSuggestion, Case
 from casebase.serializers import (
     CallDecisionInput,
     CallSuggestionInput,
@@ -247,17 +247,19 @@ class CommentaryView(APIView):
 
 
 class CallSuggestionsView(generics.ListAPIView):
-    """GET (maintainers): the suggested calls waiting for a decision. POST (CSRs): suggest a
-    real call as a voice case by its reference."""
+    """GET (maintainers): the suggested calls waiting for a decision (?status=accepted or
+    declined for the decided ones). POST (CSRs): suggest a real call as a voice case by its
+    reference."""
 
     serializer_class = CallSuggestionSerializer
-    filter_backends = []
+    filterset_class = CallSuggestionFilter
+    queryset = CallSuggestion.objects.none()  # the schema's model; get_queryset gives the rows
 
     def get_permissions(self):
         return [has_perm(roles.STUDY)()] if self.request.method == "POST" else [has_perm(MAINTAIN_CASES)()]
 
     def get_queryset(self):
-        return selectors.call_suggestions(user=self.request.user)
+        return selectors.call_suggestions_visible(self.request.user)
 
     @extend_schema(request=CallSuggestionInput, responses={201: CallSuggestionSerializer})
     def post(self, request):

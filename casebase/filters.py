@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from casebase.forms import CategoryChoiceField
-from casebase.models import LEVEL_CHOICES, Case, CaseCategory
+from casebase.models import LEVEL_CHOICES, CallSuggestion, Case, CaseCategory
 from casebase.serializers import MSG_LEVEL_RANGE, MSG_UNKNOWN_CATEGORY
 
 
@@ -61,3 +61,20 @@ class CatalogueFilter(filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset  # applied by filter_queryset, with its default (active)
+
+
+class CallSuggestionFilter(filters.FilterSet):
+    """Suggested calls (the maintainers' page and /api/cases/calls/): pending unless the
+    status asks for accepted or declined ones."""
+
+    status = filters.ChoiceFilter(label=_("Status"), choices=CallSuggestion.Status.choices, empty_label=None,
+                                  method="filter_status")
+
+    def filter_queryset(self, queryset):
+        from casebase.selectors import call_suggestions_of_status
+
+        status = self.form.cleaned_data.get("status") or CallSuggestion.Status.PENDING
+        return super().filter_queryset(call_suggestions_of_status(queryset, status))
+
+    def filter_status(self, queryset, name, value):
+        return queryset  # applied by filter_queryset, with its default (pending)

@@ -665,15 +665,25 @@ def case_versions(case: Case) -> list[CaseVersion]:
     return rows
 
 
-def call_suggestions(*, status: str = CallSuggestion.Status.PENDING, user=None) -> QuerySet[CallSuggestion]:
-    """Suggested calls by status. For ``user``: without the ones made into a case outside
-    their catalogue (a suggestion's reason describes the call: a TEST case's content)."""
+def call_suggestions_visible(user=None) -> QuerySet[CallSuggestion]:
+    """Suggested calls of every status. For ``user``: without the ones made into a case
+    outside their catalogue (a suggestion's reason describes the call: a TEST case's content)."""
     qs = CallSuggestion.objects.select_related("suggested_by", "decided_by", "case")
     if user is not None:
         qs = qs.exclude(Q(case__isnull=False) & ~Q(case__in=catalogue_cases(user)))
+    return qs
+
+
+def call_suggestions_of_status(qs: QuerySet[CallSuggestion], status: str) -> QuerySet[CallSuggestion]:
+    """``qs`` limited to ``status`` (all when empty); pending ones oldest first (a queue)."""
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "pk") if status == CallSuggestion.Status.PENDING else qs
+
+
+def call_suggestions(*, status: str = CallSuggestion.Status.PENDING, user=None) -> QuerySet[CallSuggestion]:
+    """Suggested calls by status (call_suggestions_visible, call_suggestions_of_status)."""
+    return call_suggestions_of_status(call_suggestions_visible(user), status)
 
 
 def can_moderate_reflections(user) -> bool:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import roles
 from casebase import selectors, services
-from casebase.filters import CatalogueFilter, StudyFilter
+from casebase.filters import CallSuggestionFilter, CatalogueFilter, StudyFilter
 from casebase.forms import (
     CallSuggestionForm,
     CommentaryForm,
@@ -593,11 +593,11 @@ def call_suggest(request):
 @require_GET
 @permission_required(MAINTAIN_CASES, raise_exception=True)
 def calls(request):
-    status = request.GET.get("status", CallSuggestion.Status.PENDING)
-    if status not in CallSuggestion.Status.values:
-        status = CallSuggestion.Status.PENDING
-    page = Paginator(selectors.call_suggestions(status=status, user=request.user), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "casebase/calls.html", {"page": page, "status": status,
+    filterset, suggestions = filter_list(CallSuggestionFilter, request,
+                                         selectors.call_suggestions_visible(request.user))
+    status = (filterset.is_valid() and filterset.form.cleaned_data["status"]) or CallSuggestion.Status.PENDING
+    page = Paginator(suggestions, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "casebase/calls.html", {"page": page, "status": status, "form": filterset.form,
                                                    "statuses": CallSuggestion.Status.choices})
 
 

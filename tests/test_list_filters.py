@@ -179,3 +179,29 @@ def test_bad_study_filter_is_a_form_error_and_a_400(client, api, params, field, 
     api.force_authenticate(user)
     response = api.get("/api/cases/study/", params)
     assert response.status_code == 400 and response.json()["fields"] == {field: [message]}
+
+
+def test_suggested_calls_page_and_api_give_the_same_rows(client, api, csr, ops_manager):
+    from casebase.models import CallSuggestion
+
+    first = CallSuggestion.objects.create(call_ref="CR-1", reason="r", suggested_by=csr)
+    second = CallSuggestion.objects.create(call_ref="CR-2", reason="r", suggested_by=csr)
+    declined = CallSuggestion.objects.create(call_ref="CR-3", reason="r", suggested_by=csr,
+                                             status=CallSuggestion.Status.DECLINED)
+    client.force_login(ops_manager)
+    api.force_authenticate(ops_manager)
+    for params, expected in (({}, [first, second]), ({"status": "declined"}, [declined]),
+                             ({"status": "accepted"}, [])):
+        web = [s.pk for s in _web(client, "casebase:calls", params).context["page"]]
+        api_rows = [s["id"] for s in api.get("/api/cases/calls/", params).json()["results"]]
+        assert web == api_rows == [s.pk for s in expected], params
+
+
+def test_bad_suggested_calls_status_is_a_form_error_and_a_400(client, api, ops_manager):
+    client.force_login(ops_manager)
+    page = _web(client, "casebase:calls", {"status": "gone"})
+    assert page.context["form"].errors["status"] and page.context["page"].paginator.count == 0
+    assert "Select a valid choice" in page.content.decode()
+    api.force_authenticate(ops_manager)
+    response = api.get("/api/cases/calls/", {"status": "gone"})
+    assert response.status_code == 400 and "status" in response.json()["fields"]
