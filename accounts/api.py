@@ -1,4 +1,3 @@
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from knox.views import LogoutAllView as KnoxLogoutAllView
 from knox.views import LogoutView as KnoxLogoutView
@@ -10,8 +9,9 @@ from rest_framework.views import APIView
 
 from accounts import onboarding, roles, services
 from accounts.auth import ApiTokenAuthentication
+from accounts.filters import EmployeeFilter
 from accounts.permissions import has_perm
-from accounts.selectors import employee_list, employee_search_q
+from accounts.selectors import employee_list
 from accounts.serializers import (
     EmployeeImportInput,
     EmployeeImportReportSerializer,
@@ -71,16 +71,6 @@ class MeView(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request):
         return Response(MeSerializer(request.user).data)
-
-
-class EmployeeFilter(filters.FilterSet):
-    centre = filters.NumberFilter(field_name="centre_id")
-    team = filters.NumberFilter(field_name="team_id")
-    level = filters.NumberFilter(field_name="level", min_value=0, max_value=5)
-    q = filters.CharFilter(method="filter_q")
-
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(employee_search_q(value))
 
 
 class EmployeeListView(generics.ListAPIView):

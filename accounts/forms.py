@@ -4,8 +4,6 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import MAX_LEVEL, Centre, Team
-
 
 class StaffLoginForm(LoginForm):
     """allauth's login form with the login field presented as the staff ID (工号)."""
@@ -40,19 +38,6 @@ class StaffPasswordResetForm(ResetPasswordForm):
             request_password_reset(request, user.email, self.users,
                                    kwargs.get("token_generator", default_token_generator))
         return self.cleaned_data["email"]
-
-
-class EmployeeFilterForm(forms.Form):
-    q = forms.CharField(label=_("Staff ID or name"), required=False, max_length=64)
-    centre = forms.ModelChoiceField(label=_("Centre"), queryset=Centre.objects.all(), required=False)
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.select_related("centre"), required=False)
-    level = forms.TypedChoiceField(
-        label=_("Level"),
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", "—")] + [(n, str(n)) for n in range(MAX_LEVEL + 1)],
-    )
 
 
 class EmployeeImportForm(forms.Form):

@@ -3,19 +3,10 @@ from django.db.models import Q, QuerySet
 from accounts.models import User
 
 
-def employee_list(*, centre_id: int | None = None, team_id: int | None = None,
-                  level: int | None = None, query: str = "") -> QuerySet[User]:
-    """Active employees with centre, team and position joined, filtered as given."""
-    qs = User.objects.filter(is_active=True).select_related("centre", "team", "position")
-    if centre_id:
-        qs = qs.filter(centre_id=centre_id)
-    if team_id:
-        qs = qs.filter(team_id=team_id)
-    if level is not None:
-        qs = qs.filter(level=level)
-    if query:
-        qs = qs.filter(employee_search_q(query))
-    return qs.order_by("staff_id")
+def employee_list() -> QuerySet[User]:
+    """Active employees with centre, team and position joined, by staff ID (the directory
+    page and API filter them through accounts.filters.EmployeeFilter)."""
+    return User.objects.filter(is_active=True).select_related("centre", "team", "position").order_by("staff_id")
 
 
 def employee_search_q(query: str) -> Q:

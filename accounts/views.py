@@ -10,9 +10,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import onboarding, roles, services
 from accounts.dashboard_csr import csr_dashboard_cached
-from accounts.forms import EmployeeFilterForm, EmployeeImportForm
+from accounts.filters import EmployeeFilter
+from accounts.forms import EmployeeImportForm
 from accounts.selectors import employee_list
 from config.errors import AppError
+from config.filtering import filter_list
 from curriculum.selectors import training_dashboard
 from points.selectors import operations_desk
 from promotion.selectors import hr_dashboard
@@ -69,24 +71,14 @@ def operations_workspace(request):
 
 @permission_required(roles.VIEW_EMPLOYEES, raise_exception=True)
 def employee_directory(request):
-    form = EmployeeFilterForm(request.GET or None)
-    filters = {}
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = {
-            "centre_id": data["centre"].pk if data["centre"] else None,
-            "team_id": data["team"].pk if data["team"] else None,
-            "level": data["level"],
-            "query": data["q"],
-        }
-    employees = employee_list(**filters) if not form.errors else employee_list().none()
+    filterset, employees = filter_list(EmployeeFilter, request, employee_list())
     page = Paginator(employees, EMPLOYEES_PER_PAGE).get_page(request.GET.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
     return render(
         request,
         "accounts/employee_directory.html",
-        {"form": form, "page": page, "querystring": querystring.urlencode()},
+        {"form": filterset.form, "page": page, "querystring": querystring.urlencode()},
     )
 
 

@@ -7,7 +7,8 @@ from rest_framework.views import APIView
 from accounts import roles
 from accounts.permissions import has_perm
 from casebase import selectors, services
-from casebase.models import MAINTAIN_CASES, VIEW_HEALTH, Case
+from casebase.filters import CallSuggestionFilter, CatalogueFilter, StudyFilter
+from casebase.models import MAINTAIN_CASES, VIEW_HEALTH, CallSuggestion, Case
 from casebase.serializers import (
     CallDecisionInput,
     CallSuggestionInput,
@@ -17,7 +18,6 @@ from casebase.serializers import (
     CaseRatingInput,
     CatalogueCaseSerializer,
     CatalogueDetailSerializer,
-    CatalogueListInput,
     CommentarySerializer,
     LibraryHealthSerializer,
     MaintainRevisionInput,
@@ -29,7 +29,6 @@ from casebase.serializers import (
     ReasonInput,
     ReflectionSerializer,
     StudiedSerializer,
-    StudyListInput,
     TextInput,
 )
 from config.parsers import LimitedFormParser, LimitedMultiPartParser, ObjectJSONParser
@@ -43,16 +42,11 @@ class StudyListView(generics.ListAPIView):
 
     permission_classes = [has_perm(roles.STUDY)]
     serializer_class = CaseListSerializer
-    filter_backends = []
-
-    @extend_schema(parameters=[StudyListInput])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filterset_class = StudyFilter
+    queryset = Case.objects.none()  # the schema's model; get_queryset gives the rows
 
     def get_queryset(self):
-        params = StudyListInput(data=self.request.query_params, context={"user": self.request.user})
-        params.is_valid(raise_exception=True)
-        return selectors.study_list(self.request.user, **params.validated_data)
+        return selectors.study_rows(self.request.user)
 
 
 class StudyDetailView(generics.RetrieveAPIView):
@@ -158,19 +152,14 @@ class CatalogueView(generics.ListAPIView):
     a text case directly (version 1, no committee)."""
 
     serializer_class = CatalogueCaseSerializer
-    filter_backends = []
+    filterset_class = CatalogueFilter
+    queryset = Case.objects.none()  # the schema's model; get_queryset gives the rows
 
     def get_permissions(self):
         return [has_perm(MAINTAIN_CASES)()] if self.request.method == "POST" else [CanBrowse()]
 
-    @extend_schema(parameters=[CatalogueListInput])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
     def get_queryset(self):
-        params = CatalogueListInput(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return selectors.catalogue_list(self.request.user, **params.validated_data)
+        return selectors.catalogue_list(self.request.user)
 
     @extend_schema(request=MaintainTextInput, responses={201: CatalogueDetailSerializer})
     def post(self, request):
@@ -258,17 +247,19 @@ class CommentaryView(APIView):
 
 
 class CallSuggestionsView(generics.ListAPIView):
-    """GET (maintainers): the suggested calls waiting for a decision. POST (CSRs): suggest a
-    real call as a voice case by its reference."""
+    """GET (maintainers): the suggested calls waiting for a decision (?status=accepted or
+    declined for the decided ones). POST (CSRs): suggest a real call as a voice case by its
+    reference."""
 
     serializer_class = CallSuggestionSerializer
-    filter_backends = []
+    filterset_class = CallSuggestionFilter
+    queryset = CallSuggestion.objects.none()  # the schema's model; get_queryset gives the rows
 
     def get_permissions(self):
         return [has_perm(roles.STUDY)()] if self.request.method == "POST" else [has_perm(MAINTAIN_CASES)()]
 
     def get_queryset(self):
-        return selectors.call_suggestions(user=self.request.user)
+        return selectors.call_suggestions_visible(self.request.user)
 
     @extend_schema(request=CallSuggestionInput, responses={201: CallSuggestionSerializer})
     def post(self, request):

@@ -592,7 +592,7 @@ def load(*, stdout) -> None:
         user = User.objects.filter(staff_id=staff_id).first()
         if user is None:
             continue
-        for case, value in zip(Case.objects.training().filter(level=level, kind="text"), values, strict=False):
+        for case, value in zip(Case.objects.training().filter(level=level, kind=Case.Kind.TEXT), values, strict=False):
             CaseStudy.objects.get_or_create(employee=user, case=case)
             CaseRating.objects.get_or_create(employee=user, case=case, defaults={"value": value})
 

@@ -161,22 +161,7 @@ class RatingForm(forms.Form):
     value = forms.ChoiceField(label=_("Your rating"), choices=CaseRating.Value.choices, widget=forms.RadioSelect)
 
 
-class StudyFilterForm(forms.Form):
-    level = forms.TypedChoiceField(label=_("Level"), choices=LEVEL_CHOICES, coerce=int, required=False)
-    category = category_field(required=False)
-
-
 # --- the catalogue and direct maintenance (case maintainers) --------------------------------
-
-class CatalogueFilterForm(forms.Form):
-    level = forms.TypedChoiceField(label=_("Level"), choices=[("", "—"), *LEVEL_CHOICES], coerce=int, required=False,
-                                   empty_value=None)
-    category = category_field(required=False)
-    split = forms.ChoiceField(label=_("Set"), choices=[("", "—"), *Case.Split.choices], required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *Case.Kind.choices], required=False)
-    status = forms.ChoiceField(label=_("Status"), choices=Case.Status.choices, required=False)
-    q = forms.CharField(label=_("Title contains"), max_length=100, required=False)
-
 
 def _reason_field(label=None):
     return forms.CharField(label=label or _("Reason for the change"), max_length=500,

@@ -1,27 +1,20 @@
 """The case libraries' proposal kinds, registered with the review engine at start-up."""
 
-import difflib
-
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from config.diffs import line_diff
 from review.registry import ProposalKind, register
 
 
 def _rebase_url(proposal) -> str | None:
-    if proposal.kind == "case_revision" and proposal.status == "stale":
+    from casebase.selectors import KIND_REVISION
+    from review.models import Proposal
+
+    if proposal.kind == KIND_REVISION and proposal.status == Proposal.Status.STALE:
         return reverse("casebase:revise", args=[proposal.target_id])
     return None
-
-
-def _line_diff(before: str, after: str) -> list[tuple[str, str]]:
-    """(op, line) pairs: op is " " (unchanged), "-" (removed) or "+" (added)."""
-    rows = []
-    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
-        if line[:1] in (" ", "-", "+"):
-            rows.append((line[:1], line[2:]))
-    return rows
 
 
 def case_content_text(data: dict) -> str:
@@ -40,7 +33,7 @@ def case_content_text(data: dict) -> str:
 
 def case_content_diff(before: dict, after: dict) -> list[tuple[str, str]]:
     """The line diff of two versions of a case's content (the review pages, the history)."""
-    return _line_diff(case_content_text(before), case_content_text(after))
+    return line_diff(case_content_text(before), case_content_text(after))
 
 
 def render_summary(proposal) -> str:
@@ -49,14 +42,14 @@ def render_summary(proposal) -> str:
     from django.contrib.auth import get_user_model
 
     from casebase.models import Case, CaseCategory
-    from casebase.selectors import proposal_recording_url
+    from casebase.selectors import KIND_REVISION, proposal_recording_url
 
     payload = proposal.payload
     participants = list(get_user_model().objects.filter(pk__in=payload.get("participants") or []).order_by("staff_id"))
     before = payload.get("before") or {}
     category = CaseCategory.objects.filter(pk=payload.get("category_id")).first()
     diff = None
-    if proposal.kind == "case_revision":
+    if proposal.kind == KIND_REVISION:
         diff = case_content_diff(before, payload)
     return render_to_string("casebase/_proposal_summary.html", {
         "p": payload, "category": category, "diff": diff, "tree": payload.get("tree"),
@@ -96,7 +89,10 @@ def render_item_move(proposal) -> str:
 
 
 def _quality_rebase_url(proposal) -> str | None:
-    if proposal.kind == "quality_case" and proposal.status == "stale":
+    from casebase.selectors import KIND_QUALITY
+    from review.models import Proposal
+
+    if proposal.kind == KIND_QUALITY and proposal.status == Proposal.Status.STALE:
         return reverse("casebase:quality_apply", args=[proposal.target_id])
     return None
 

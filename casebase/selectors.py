@@ -57,21 +57,23 @@ def study_cases(user) -> QuerySet[Case]:
     return Case.objects.training().filter(level__lte=next_level(user))
 
 
-def study_list(user, *, level: int | None = None, category=None) -> QuerySet[Case]:
-    """The study list: the next level by default (``level`` may pick any level ≤ next),
-    optionally one category and its sub-categories; annotated with ``studied`` and
-    ``my_rating`` for ``user``."""
-    qs = study_cases(user).filter(level=level or next_level(user))
-    if category is not None:
-        qs = qs.filter(category__path__startswith=category.path)
+def study_rows(user) -> QuerySet[Case]:
+    """The cases ``user`` may study (study_cases) at every level, annotated with ``studied``
+    and ``my_rating`` for ``user``, in list order; the study page and API filter them through
+    casebase.filters.StudyFilter (the next level unless another level ≤ next is chosen)."""
     return (
-        qs.select_related("category")
+        study_cases(user).select_related("category")
         .annotate(
             studied=Exists(CaseStudy.objects.filter(case=OuterRef("pk"), employee=user)),
             my_rating=Subquery(CaseRating.objects.filter(case=OuterRef("pk"), employee=user).values("value")[:1]),
         )
         .order_by("category__path", "title", "pk")
     )
+
+
+def study_list(user) -> QuerySet[Case]:
+    """The study list of ``user``'s next level (study_rows)."""
+    return study_rows(user).filter(level=next_level(user))
 
 
 def case_tree(case: Case) -> dict | None:
@@ -636,20 +638,10 @@ def catalogue_cases(user) -> QuerySet[Case]:
     return qs
 
 
-def catalogue_list(user, *, level: int | None = None, category=None, split: str = "", kind: str = "",
-                   status: str = Case.Status.ACTIVE, query: str = "") -> QuerySet[Case]:
-    qs = catalogue_cases(user).filter(status=status or Case.Status.ACTIVE)
-    if level:
-        qs = qs.filter(level=level)
-    if category is not None:
-        qs = qs.filter(category__path__startswith=category.path)
-    if split:
-        qs = qs.filter(split=split)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if query:
-        qs = qs.filter(title__icontains=query)
-    return qs.select_related("category").order_by("level", "category__path", "title", "pk")
+def catalogue_list(user) -> QuerySet[Case]:
+    """The catalogue's rows for ``user`` (catalogue_cases) in catalogue order; the page and
+    the API filter them through casebase.filters.CatalogueFilter."""
+    return catalogue_cases(user).select_related("category").order_by("level", "category__path", "title", "pk")
 
 
 @dataclass
@@ -697,15 +689,25 @@ def case_versions(case: Case) -> list[CaseVersion]:
     return rows
 
 
-def call_suggestions(*, status: str = CallSuggestion.Status.PENDING, user=None) -> QuerySet[CallSuggestion]:
-    """Suggested calls by status. For ``user``: without the ones made into a case outside
-    their catalogue (a suggestion's reason describes the call: a TEST case's content)."""
+def call_suggestions_visible(user=None) -> QuerySet[CallSuggestion]:
+    """Suggested calls of every status. For ``user``: without the ones made into a case
+    outside their catalogue (a suggestion's reason describes the call: a TEST case's content)."""
     qs = CallSuggestion.objects.select_related("suggested_by", "decided_by", "case")
     if user is not None:
         qs = qs.exclude(Q(case__isnull=False) & ~Q(case__in=catalogue_cases(user)))
+    return qs
+
+
+def call_suggestions_of_status(qs: QuerySet[CallSuggestion], status: str) -> QuerySet[CallSuggestion]:
+    """``qs`` limited to ``status`` (all when empty); pending ones oldest first (a queue)."""
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "pk") if status == CallSuggestion.Status.PENDING else qs
+
+
+def call_suggestions(*, status: str = CallSuggestion.Status.PENDING, user=None) -> QuerySet[CallSuggestion]:
+    """Suggested calls by status (call_suggestions_visible, call_suggestions_of_status)."""
+    return call_suggestions_of_status(call_suggestions_visible(user), status)
 
 
 def can_moderate_reflections(user) -> bool:

@@ -1,44 +1,19 @@
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casebase.models import (
     CallSuggestion,
     Case,
-    CaseCategory,
     CaseCommentary,
     CaseRating,
     CaseReflection,
 )
 from casebase.tree import TreeError, validate_tree
 
-MSG_LEVEL_NUMBER = gettext_noop("Give a level number.")
 MSG_LEVEL_RANGE = gettext_noop("Choose a level from 1 to %(max)s.")
 MSG_UNKNOWN_CATEGORY = gettext_noop("Unknown category.")
 ID_MAX = 2**63 - 1  # a primary key (bigint): anything larger is no id
-
-
-class StudyListInput(serializers.Serializer):
-    """The study list's query: ``level`` (1 … the caller's next level; default the next
-    level) and ``category`` (a case category id; its sub-categories are included)."""
-
-    level = serializers.IntegerField(required=False, error_messages={"invalid": gettext_lazy(MSG_LEVEL_NUMBER)})
-    category = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
-
-    def validate_level(self, value: int) -> int:
-        from casebase.selectors import next_level
-
-        highest = next_level(self.context["user"])
-        if not 1 <= value <= highest:
-            raise serializers.ValidationError(_(MSG_LEVEL_RANGE) % {"max": highest})
-        return value
-
-    def validate_category(self, value: int) -> CaseCategory:
-        category = CaseCategory.objects.filter(pk=value).first()
-        if category is None:
-            raise serializers.ValidationError(_(MSG_UNKNOWN_CATEGORY))
-        return category
 
 
 class CaseListSerializer(serializers.ModelSerializer):
@@ -244,31 +219,6 @@ class LibraryHealthSerializer(serializers.Serializer):
 
 
 # --- the catalogue and direct maintenance ---------------------------------------------------
-
-class CatalogueListInput(serializers.Serializer):
-    level = serializers.IntegerField(required=False, min_value=1, max_value=5)
-    category = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
-    split = serializers.ChoiceField(choices=Case.Split.choices, required=False)
-    kind = serializers.CharField(required=False, allow_blank=True, default="", help_text="text or voice")
-    status = serializers.CharField(required=False, default=Case.Status.ACTIVE, help_text="active (default) or history")
-    q = serializers.CharField(required=False, max_length=100, allow_blank=True)
-
-    def validate_kind(self, value: str) -> str:
-        if value and value not in Case.Kind.values:
-            raise serializers.ValidationError(_("Choose text or voice."))
-        return value
-
-    def validate_status(self, value: str) -> str:
-        if value not in Case.Status.values:
-            raise serializers.ValidationError(_("Choose active or history."))
-        return value
-
-    def validate_category(self, value: int) -> CaseCategory:
-        category = CaseCategory.objects.filter(pk=value).first()
-        if category is None:
-            raise serializers.ValidationError(_(MSG_UNKNOWN_CATEGORY))
-        return category
-
 
 class CatalogueCaseSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")

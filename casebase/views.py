@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import roles
 from casebase import selectors, services
+from casebase.filters import CallSuggestionFilter, CatalogueFilter, StudyFilter
 from casebase.forms import (
     CallSuggestionForm,
-    CatalogueFilterForm,
     CitationsForm,
     CommentaryForm,
     MaintainTextForm,
@@ -29,7 +29,6 @@ from casebase.forms import (
     RatingForm,
     ReflectionForm,
     RetireForm,
-    StudyFilterForm,
     TextCaseForm,
     TextRevisionForm,
     VoiceCaseForm,
@@ -49,6 +48,7 @@ from casebase.models import (
 )
 from casebase.tree import tree_to_text
 from config.errors import AppError, PermissionDeniedError, form_error, message_error
+from config.filtering import filter_list
 from review import registry
 from review.models import Proposal
 from review.selectors import proposals_of
@@ -85,16 +85,12 @@ def library(request):
         if selectors.can_browse_catalogue(request.user):
             return redirect("casebase:catalogue")
         raise PermissionDenied
-    nxt = selectors.next_level(request.user)
-    form = StudyFilterForm(request.GET or None)
-    form.fields["level"].choices = [(n, str(n)) for n in range(1, nxt + 1)]
-    level, category = nxt, None
-    if form.is_valid():
-        level = form.cleaned_data["level"] or nxt
-        category = form.cleaned_data["category"]
-    page = Paginator(selectors.study_list(request.user, level=level, category=category), PER_PAGE).get_page(
-        request.GET.get("page"))
-    return render(request, "casebase/library.html", {"form": form, "page": page, "level": level, "next_level": nxt})
+    filterset, cases = filter_list(StudyFilter, request, selectors.study_rows(request.user))
+    nxt = filterset.next_level
+    level = int(filterset.form.cleaned_data["level"]) if filterset.is_valid() else nxt
+    page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "casebase/library.html",
+                  {"form": filterset.form, "page": page, "level": level, "next_level": nxt})
 
 
 @require_GET
@@ -459,15 +455,11 @@ def _catalogue_case(request, pk: int) -> Case:
 def catalogue(request):
     """The whole library for maintainers and managers: active cases (or the history library)
     by level, category, set and kind; test cases only of the levels the user may see."""
-    form = CatalogueFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.catalogue_list(
-        request.user, level=filters.get("level"), category=filters.get("category"), split=filters.get("split") or "",
-        kind=filters.get("kind") or "", status=filters.get("status") or Case.Status.ACTIVE, query=filters.get("q") or "")
+    filterset, qs = filter_list(CatalogueFilter, request, selectors.catalogue_list(request.user))
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     user = request.user
     return render(request, "casebase/catalogue.html", {
-        "form": form, "page": page, "can_maintain": selectors.can_maintain(user),
+        "form": filterset.form, "page": page, "can_maintain": selectors.can_maintain(user),
         "can_moderate": selectors.can_moderate_reflections(user),
         "pending_calls": CallSuggestion.objects.filter(status=CallSuggestion.Status.PENDING).count()
         if selectors.can_maintain(user) else None,
@@ -652,11 +644,11 @@ def call_suggest(request):
 @require_GET
 @permission_required(MAINTAIN_CASES, raise_exception=True)
 def calls(request):
-    status = request.GET.get("status", CallSuggestion.Status.PENDING)
-    if status not in CallSuggestion.Status.values:
-        status = CallSuggestion.Status.PENDING
-    page = Paginator(selectors.call_suggestions(status=status, user=request.user), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "casebase/calls.html", {"page": page, "status": status,
+    filterset, suggestions = filter_list(CallSuggestionFilter, request,
+                                         selectors.call_suggestions_visible(request.user))
+    status = (filterset.is_valid() and filterset.form.cleaned_data["status"]) or CallSuggestion.Status.PENDING
+    page = Paginator(suggestions, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "casebase/calls.html", {"page": page, "status": status, "form": filterset.form,
                                                    "statuses": CallSuggestion.Status.choices})
 
 

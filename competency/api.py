@@ -1,6 +1,5 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -10,7 +9,8 @@ from rest_framework.views import APIView
 from accounts import roles
 from accounts.permissions import has_perm
 from competency import selectors, services
-from competency.models import KSAO, Position, QSortRound
+from competency.filters import ItemFilter
+from competency.models import Position, QSortRound
 from competency.serializers import (
     CompetencyItemSerializer,
     PositionModelSerializer,
@@ -18,11 +18,6 @@ from competency.serializers import (
     SubmissionInputSerializer,
     SubmissionOutputSerializer,
 )
-
-
-class ItemFilter(filters.FilterSet):
-    module = filters.CharFilter(field_name="module__code")
-    ksao = filters.ChoiceFilter(choices=KSAO.choices)
 
 
 class ItemListView(generics.ListAPIView):

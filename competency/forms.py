@@ -5,21 +5,13 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from competency import qsort
-from competency.models import KSAO, CompetencyItem, CompetencyModule, Position, QSortRound
+from competency.models import CompetencyItem, Position, QSortRound
 
 PILE_CHOICES = [
     (qsort.IMPORTANT, _("Important")),
     (qsort.NEUTRAL, _("Neutral")),
     (qsort.UNIMPORTANT, _("Unimportant")),
 ]
-
-
-class ItemFilterForm(forms.Form):
-    module = forms.ModelChoiceField(
-        label=_("Module"), queryset=CompetencyModule.objects.all(), to_field_name="code", required=False,
-        empty_label=_("All modules"),
-    )
-    ksao = forms.ChoiceField(label=_("KSAO section"), choices=[("", _("All sections")), *KSAO.choices], required=False)
 
 
 class QSortRoundCreateForm(forms.Form):

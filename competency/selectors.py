@@ -14,14 +14,10 @@ from competency.models import (
 )
 
 
-def item_list(*, module: str | None = None, ksao: str | None = None) -> QuerySet[CompetencyItem]:
-    """Dictionary items in dictionary order, optionally of one module (code) / KSAO section."""
-    qs = CompetencyItem.objects.select_related("module")
-    if module:
-        qs = qs.filter(module__code=module)
-    if ksao:
-        qs = qs.filter(ksao=ksao)
-    return qs
+def item_list() -> QuerySet[CompetencyItem]:
+    """Dictionary items in dictionary order (the dictionary page and API filter them through
+    competency.filters.ItemFilter)."""
+    return CompetencyItem.objects.select_related("module")
 
 
 def module_list() -> QuerySet[CompetencyModule]:

@@ -11,9 +11,11 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from competency import charts, selectors, services
-from competency.forms import PILE_CHOICES, ItemFilterForm, QSortRoundCreateForm, QSortSortForm
+from competency.filters import ItemFilter
+from competency.forms import PILE_CHOICES, QSortRoundCreateForm, QSortSortForm
 from competency.models import Position, QSortRound, QSortSubmission
 from config.errors import AppError, form_error, message_error
+from config.filtering import filter_list
 
 PER_PAGE = 50
 
@@ -28,15 +30,10 @@ def _page(request, queryset):
 @login_required
 def dictionary(request):
     """The competency dictionary (KSAO items by module), positions, and my Q-sort invitations."""
-    form = ItemFilterForm(request.GET or None)
-    filters = {}
-    if form.is_valid():
-        module = form.cleaned_data["module"]
-        filters = {"module": module.code if module else None, "ksao": form.cleaned_data["ksao"] or None}
-    items = selectors.item_list(**filters) if not form.errors else selectors.item_list().none()
+    filterset, items = filter_list(ItemFilter, request, selectors.item_list())
     page, querystring = _page(request, items)
     return render(request, "competency/dictionary.html", {
-        "form": form, "page": page, "querystring": querystring,
+        "form": filterset.form, "page": page, "querystring": querystring,
         "modules": selectors.module_list(),
         "positions": selectors.position_list(),
         "invitations": selectors.invitations_for(request.user).filter(status=QSortRound.Status.OPEN),

@@ -115,7 +115,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
             ],
-            "libraries": {"choices": "config.template_filters"},
+            "libraries": {"choices": "config.template_filters", "diffs": "config.diffs"},
         },
     },
 ]

@@ -4,7 +4,6 @@ or selector, serialize. Domain errors are answered by the one API error handler
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
@@ -14,6 +13,7 @@ from rest_framework.views import APIView
 from accounts import roles
 from accounts.permissions import has_perm
 from curriculum import selectors, services
+from curriculum.filters import CourseFilter
 from curriculum.models import ExamAttempt
 from curriculum.serializers import (
     CourseSerializer,
@@ -31,12 +31,6 @@ from curriculum.serializers import (
 
 CAN_STUDY = has_perm(roles.STUDY)
 CATALOGUE_READERS = has_perm(roles.STUDY) | has_perm(roles.MANAGE_TRAINING)
-
-
-class CourseFilter(filters.FilterSet):
-    priority = filters.BooleanFilter(field_name="is_priority")
-    item = filters.NumberFilter(field_name="competency_items__id", distinct=True)
-    call_step = filters.CharFilter(field_name="call_steps__code", distinct=True)
 
 
 class CourseListView(generics.ListAPIView):

@@ -4,17 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from competency.models import CompetencyItem
 from config.widgets import IsoDateInput
-from curriculum.models import BehaviourRating, CallStep
+from curriculum.models import BehaviourRating
 
 SCORE_CHOICES = [(i, str(i)) for i in range(1, 6)]
-
-
-class CourseFilterForm(forms.Form):
-    q = forms.CharField(label=_("Title or code"), required=False)
-    priority = forms.BooleanField(label=_("Priority courses only"), required=False)
-    item = forms.ModelChoiceField(label=_("Competency item"), queryset=CompetencyItem.objects.all(), required=False)
-    call_step = forms.ModelChoiceField(label=_("Call step"), queryset=CallStep.objects.all(), required=False,
-                                       to_field_name="code")
 
 
 class PeopleSearchForm(forms.Form):

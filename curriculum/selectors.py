@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-import io
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -38,21 +37,11 @@ from curriculum.models import (
 # --- catalogue ---------------------------------------------------------------------------
 
 
-def course_list(*, priority: bool | None = None, item_id: int | None = None, call_step: str | None = None,
-                query: str = "", active_only: bool = True) -> QuerySet[Course]:
-    """Catalogue courses with their items and call steps prefetched."""
-    qs = Course.objects.prefetch_related("competency_items", "call_steps", "topics")
-    if active_only:
-        qs = qs.filter(is_active=True)
-    if priority is not None:
-        qs = qs.filter(is_priority=priority)
-    if item_id:
-        qs = qs.filter(competency_items__id=item_id)
-    if call_step:
-        qs = qs.filter(call_steps__code=call_step)
-    if query:
-        qs = qs.filter(Q(title__icontains=query) | Q(code__icontains=query) | Q(title_en__icontains=query))
-    return qs.distinct().order_by("code")
+def course_list() -> QuerySet[Course]:
+    """Active catalogue courses with their items and call steps prefetched, by code (the
+    catalogue page and API filter them through curriculum.filters.CourseFilter)."""
+    return (Course.objects.prefetch_related("competency_items", "call_steps", "topics").filter(is_active=True)
+            .distinct().order_by("code"))
 
 
 def current_run_for(course: Course, *, on: dt.date | None = None) -> CourseRun | None:
@@ -578,6 +567,17 @@ class Trajectory:
     def __iter__(self):
         return iter(self._entries(None))
 
+    def stream(self) -> Iterator[TrajectoryEntry]:
+        """Every entry, newest first, without holding the history: each source is read from
+        a server-side cursor in chunks and the sources are merged as they come (exports)."""
+        from config.exports import CHUNK
+
+        def entries(source: TrajectorySource) -> Iterator[TrajectoryEntry]:
+            for row in source.rows(self.employee).iterator(chunk_size=CHUNK):
+                yield source.entry(row)
+
+        return heapq.merge(*(entries(source) for source in self.sources), key=_sort_key, reverse=True)
+
 
 def trajectory(*, employee) -> Trajectory:
     """The employee's learning trajectory (学习轨迹档案), newest first, as a lazy sequence
@@ -594,31 +594,27 @@ def trajectory_headers() -> list[str]:
     return [_("Date"), _("Type"), _("Course or item"), _("Result"), _("Detail")]
 
 
-def trajectory_row(entry: TrajectoryEntry) -> list[str]:
-    return [entry.when_text, entry.kind, entry.subject, entry.result, entry.detail]
+def trajectory_row(entry: TrajectoryEntry, *, typed: bool = False) -> list:
+    """One export row; the date as "YYYY-MM-DD HH:MM" in the current time zone (page, CSV)
+    or, with ``typed``, as a naive local datetime (an XLSX date cell)."""
+    when = timezone.localtime(entry.when).replace(tzinfo=None, second=0, microsecond=0) if typed else entry.when_text
+    return [when, entry.kind, entry.subject, entry.result, entry.detail]
 
 
 def trajectory_csv_chunks(*, employee) -> Iterator[bytes]:
     """The trajectory as streamed CSV (UTF-8 with a BOM), through the shared export helper."""
-    from promotion.rosters import csv_chunks
+    from config.exports import csv_chunks
 
-    return csv_chunks(trajectory_headers(), (trajectory_row(e) for e in Trajectory(employee)))
-
-
-def trajectory_xlsx(*, employee) -> bytes:
-    """The trajectory as an XLSX workbook with the same rows as the CSV."""
-    from promotion.rosters import xlsx_write
-
-    buffer = io.BytesIO()
-    xlsx_write(buffer, sheet_name="trajectory", headers=trajectory_headers(),
-               rows=(trajectory_row(e) for e in Trajectory(employee)))
-    return buffer.getvalue()
+    return csv_chunks(trajectory_headers(), (trajectory_row(e) for e in Trajectory(employee).stream()))
 
 
-def trajectory_rows(*, employee) -> list[list[str]]:
-    """The trajectory as export rows: a header row, then one row per entry (CSV and XLSX
-    both write exactly these rows)."""
-    return [trajectory_headers()] + [trajectory_row(e) for e in Trajectory(employee)]
+def trajectory_xlsx_write(*, employee, target) -> None:
+    """The trajectory as an XLSX workbook written into ``target`` in constant memory, with the
+    same rows as the CSV; dates are real date cells."""
+    from config.exports import xlsx_write
+
+    xlsx_write(target, sheet_name="trajectory", headers=trajectory_headers(),
+               rows=(trajectory_row(e, typed=True) for e in Trajectory(employee).stream()))
 
 
 # --- evaluation summaries -------------------------------------------------------------------

@@ -8,16 +8,18 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Avg, Count, Q
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
+from config import exports
 from config.errors import AppError, form_error
+from config.filtering import filter_list
 from curriculum import selectors, services
+from curriculum.filters import CourseFilter
 from curriculum.forms import (
-    CourseFilterForm,
     PeopleSearchForm,
     PlanItemForm,
     RatingForm,
@@ -67,16 +69,10 @@ def _employee_for(request, pk: int | None):
 @require_http_methods(["GET"])
 @require_any_perm(roles.STUDY, roles.MANAGE_TRAINING)
 def course_list(request):
-    form = CourseFilterForm(request.GET or None)
-    filters = {}
-    if form.is_valid():
-        d = form.cleaned_data
-        filters = {"priority": True if d["priority"] else None, "item_id": d["item"].pk if d["item"] else None,
-                   "call_step": d["call_step"].code if d["call_step"] else None, "query": d["q"]}
-    courses = selectors.course_list(**filters) if not form.errors else Course.objects.none()
+    filterset, courses = filter_list(CourseFilter, request, selectors.course_list())
     page = Paginator(courses, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "curriculum/course_list.html",
-                  {"form": form, "page": page, "querystring": _querystring(request)})
+                  {"form": filterset.form, "page": page, "querystring": _querystring(request)})
 
 
 def _course_detail_context(request, course):
@@ -216,14 +212,9 @@ def trajectory_export(request, fmt: str, pk: int | None = None):
     employee = _employee_for(request, pk)
     filename = f"trajectory-{employee.staff_id}"
     if fmt == "csv":
-        response = StreamingHttpResponse(selectors.trajectory_csv_chunks(employee=employee),
-                                         content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return response
-    response = HttpResponse(selectors.trajectory_xlsx(employee=employee),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
+        return exports.csv_response(selectors.trajectory_csv_chunks(employee=employee), filename=f"{filename}.csv")
+    return exports.xlsx_response(lambda target: selectors.trajectory_xlsx_write(employee=employee, target=target),
+                                 filename=f"{filename}.xlsx")
 
 
 # --- gaps, ratings, people ---------------------------------------------------------------------

@@ -7,7 +7,10 @@ from review.registry import ProposalKind, register
 
 
 def _rebase_url(proposal) -> str | None:
-    if proposal.kind == "kb_revision" and proposal.status == "stale":
+    from knowledgebase.selectors import KIND_REVISION
+    from review.models import Proposal
+
+    if proposal.kind == KIND_REVISION and proposal.status == Proposal.Status.STALE:
         return reverse("knowledgebase:proposal_rebase", args=[proposal.pk])
     return None
 

@@ -6,9 +6,11 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts import roles
-from knowledgebase.diff import fields_diff_html
+from config.diffs import fields_diff_html
 from knowledgebase.models import (
     Category,
     Entry,
@@ -18,6 +20,10 @@ from knowledgebase.models import (
     QueryTimeThreshold,
 )
 from review.models import Proposal
+
+# The knowledge base's proposal kinds (registered in knowledgebase.review_kinds).
+KIND_REVISION = "kb_revision"
+KIND_NEW_ENTRY = "kb_new_entry"
 
 
 def category_choices() -> list[tuple[int, str]]:
@@ -118,10 +124,26 @@ def entry_fields(entry: Entry) -> dict[str, str]:
     return {"title": entry.title, "category": entry.category.name, "keywords": entry.keywords, "body": entry.body}
 
 
+# An entry's content as people compare it, in this order.
+ENTRY_DIFF_FIELDS = [
+    ("title", gettext_noop("Title")),
+    ("category", gettext_noop("Category")),
+    ("keywords", gettext_noop("Keywords and aliases")),
+    ("body", gettext_noop("Answer script")),
+]
+
+
+def entry_fields_diff_html(old: dict[str, str], new: dict[str, str]):
+    """The diff (config.diffs.fields_diff_html) of two entry contents as entry_fields gives
+    them: one row per field that exists in either dict."""
+    return fields_diff_html((_(label), str(old.get(key) or ""), str(new.get(key) or ""))
+                            for key, label in ENTRY_DIFF_FIELDS if key in old or key in new)
+
+
 def payload_diff_html(*, entry: Entry | None, payload: dict):
     """Diff of ``payload`` against ``entry``'s current content (against nothing for a new entry)."""
     before = entry_fields(entry) if entry is not None else {"title": "", "category": "", "keywords": "", "body": ""}
-    return fields_diff_html(before, _fields(payload))
+    return entry_fields_diff_html(before, _fields(payload))
 
 
 def proposal_diff_html(proposal: Proposal):
@@ -129,13 +151,13 @@ def proposal_diff_html(proposal: Proposal):
     version it produced; otherwise the current entry against the proposed content."""
     entry = Entry.objects.select_related("category").filter(pk=proposal.target_id).first() if proposal.target_id else None
     if proposal.status == Proposal.Status.APPLIED and entry is not None:
-        if proposal.kind == "kb_new_entry":
+        if proposal.kind == KIND_NEW_ENTRY:
             return payload_diff_html(entry=None, payload=proposal.payload)
         before = entry_version_fields(entry, proposal.base_version)
         after = entry_version_fields(entry, proposal.applied_version)
         if before is not None and after is not None:
-            return fields_diff_html(before, after)
-    return payload_diff_html(entry=entry if proposal.kind == "kb_revision" else None, payload=proposal.payload)
+            return entry_fields_diff_html(before, after)
+    return payload_diff_html(entry=entry if proposal.kind == KIND_REVISION else None, payload=proposal.payload)
 
 
 def _sort_best(session: QueryTestSession) -> tuple:

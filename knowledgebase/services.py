@@ -32,13 +32,10 @@ from knowledgebase.models import (
     StaleFlag,
     SynonymGroup,
 )
-from knowledgebase.selectors import query_test_next_start_at
+from knowledgebase.selectors import KIND_NEW_ENTRY, KIND_REVISION, query_test_next_start_at
 from review.models import Proposal
 from review.registry import StaleBaseVersion
 from review.services import OutdatedBaseVersion, ReviewError, proposal_create
-
-KIND_REVISION = "kb_revision"
-KIND_NEW_ENTRY = "kb_new_entry"
 
 
 class QueryTestError(ValidationFailedError):

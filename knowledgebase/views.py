@@ -14,7 +14,6 @@ from django.views.decorators.vary import vary_on_headers
 from accounts import roles
 from config.errors import AppError, form_error, message_error
 from knowledgebase import search, services
-from knowledgebase.diff import fields_diff_html
 from knowledgebase.forms import (
     CalibrationForm,
     EntryMaintainForm,
@@ -40,6 +39,7 @@ from knowledgebase.selectors import (
     HISTOGRAM_BIN,
     counting_query_time_result,
     entry_fields,
+    entry_fields_diff_html,
     entry_history_rows,
     entry_version_fields,
     flag_diffs,
@@ -208,7 +208,7 @@ def entry_diff(request, pk: int):
     versions = sorted(set(entry.history.values_list("version", flat=True)))
     return render(request, "knowledgebase/entry_diff.html", {
         "entry": entry, "old_version": old_version, "new_version": new_version, "versions": versions,
-        "diff": fields_diff_html(old, new),
+        "diff": entry_fields_diff_html(old, new),
     })
 
 
@@ -280,7 +280,7 @@ def proposal_rebase(request, pk: int):
                "base_version": entry.version, "reason": proposal.reason}
     form = RevisionProposalForm(request.POST or None, initial=initial)
     base_fields = entry_version_fields(entry, proposal.base_version)
-    changed_meanwhile = fields_diff_html(base_fields, entry_fields(entry)) if base_fields else None
+    changed_meanwhile = entry_fields_diff_html(base_fields, entry_fields(entry)) if base_fields else None
 
     def submit(data):
         return services.kb_revision_propose(

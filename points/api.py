@@ -15,11 +15,11 @@ from accounts import roles
 from accounts.permissions import has_perm
 from points import roles as points_roles
 from points import selectors, services
-from points.models import QCGroup
+from points.filters import PointsHistoryFilter
+from points.models import PointsEntry, QCGroup
 from points.serializers import (
     PointsCorrectionInput,
     PointsEntrySerializer,
-    PointsHistoryInput,
     PointsLeaderboardInput,
     PointsLeaderboardRowSerializer,
     QCClaimInput,
@@ -50,18 +50,11 @@ class MyHistoryView(ListAPIView):
 
     permission_classes = [has_perm(roles.STUDY)]
     serializer_class = PointsEntrySerializer
-    filter_backends: list = []
-
-    @extend_schema(parameters=[PointsHistoryInput])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filterset_class = PointsHistoryFilter
+    queryset = PointsEntry.objects.none()  # the schema's model; get_queryset gives the rows
 
     def get_queryset(self):
-        params = PointsHistoryInput(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return selectors.points_history(self.request.user, rule=params.validated_data.get("rule"),
-                                        date_from=params.validated_data.get("date_from"),
-                                        date_to=params.validated_data.get("date_to"))
+        return selectors.points_history(self.request.user)
 
 
 class LeaderboardView(APIView):

@@ -63,7 +63,7 @@ def load(*, stdout) -> None:
         proposer = people.get(staff_id)
         if proposer and not RationalisationProposal.objects.filter(title=title).exists():
             services.rationalisation_submit(proposer=proposer, title=title, description=description)
-    first = RationalisationProposal.objects.filter(title=PROPOSALS[0][1], status="submitted").first()
+    first = RationalisationProposal.objects.filter(title=PROPOSALS[0][1], status=RationalisationProposal.Status.SUBMITTED).first()
     if first is not None:
         services.rationalisation_judge(proposal_id=first.pk, judge=manager, verdict="feasible", amount=120,
                                        comment="已在服务一班试行，效果明显。")

@@ -2,8 +2,6 @@ from django import forms
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from config.validators import filter_date
-from config.widgets import IsoDateInput
 from points.models import AMOUNT_LIMIT, PointRule, QCTopic, RationalisationProposal
 
 
@@ -25,15 +23,6 @@ PERIOD_CHOICES = [
     ("all", _("All time")), ("7d", _("Last 7 days")), ("30d", _("Last 30 days")), ("90d", _("Last 90 days")),
     ("365d", _("Last 12 months")),
 ]
-
-
-class HistoryFilterForm(forms.Form):
-    rule = forms.ModelChoiceField(label=_("Rule"), queryset=PointRule.objects.all(), required=False,
-                                  empty_label=_("All rules"))
-    date_from = forms.DateField(label=_("From"), required=False, widget=IsoDateInput(),
-                                validators=[filter_date])
-    date_to = forms.DateField(label=_("To"), required=False, widget=IsoDateInput(),
-                              validators=[filter_date])
 
 
 class LeaderboardFilterForm(forms.Form):

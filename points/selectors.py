@@ -57,22 +57,14 @@ def points_balance(employee, *, since: datetime | None = None, until: datetime |
     return entries_within(employee, since=since, until=until).balance()
 
 
-def _day_start(day: date) -> datetime:
+def day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def points_history(
-    employee, *, rule: PointRule | None = None, date_from: date | None = None, date_to: date | None = None
-) -> QuerySet[PointsEntry]:
-    """``employee``'s entries, newest first, filtered by rule and local dates (inclusive)."""
-    entries = PointsEntry.objects.filter(employee=employee).select_related("rule", "granted_by")
-    if rule is not None:
-        entries = entries.filter(rule=rule)
-    if date_from is not None:
-        entries = entries.filter(created_at__gte=_day_start(date_from))
-    if date_to is not None:
-        entries = entries.filter(created_at__lt=_day_start(date_to + timedelta(days=1)))
-    return entries.order_by("-created_at", "-pk")
+def points_history(employee) -> QuerySet[PointsEntry]:
+    """``employee``'s entries, newest first ("My points" and the API filter them through
+    points.filters.PointsHistoryFilter)."""
+    return PointsEntry.objects.filter(employee=employee).select_related("rule", "granted_by").order_by("-created_at", "-pk")
 
 
 def period_start(period: str) -> datetime | None:

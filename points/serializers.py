@@ -1,11 +1,8 @@
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from rest_framework import serializers
 
-from config.validators import filter_date
 from points.models import (
     AMOUNT_LIMIT,
-    PointRule,
     PointsEntry,
     QCGroup,
     QCTopic,
@@ -35,18 +32,6 @@ class PointsEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = PointsEntry
         fields = ["id", "amount", "rule", "rule_name", "source", "note", "note_text", "granted_by", "created_at"]
-
-
-class PointsHistoryInput(serializers.Serializer):
-    rule = serializers.CharField(required=False, max_length=40, help_text="A point rule's code.")
-    date_from = serializers.DateField(required=False, validators=[filter_date])
-    date_to = serializers.DateField(required=False, validators=[filter_date])
-
-    def validate_rule(self, value: str) -> PointRule:
-        rule = PointRule.objects.filter(code=value).first()
-        if rule is None:
-            raise serializers.ValidationError(_(MSG_UNKNOWN_RULE))
-        return rule
 
 
 class PointsLeaderboardInput(serializers.Serializer):

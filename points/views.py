@@ -10,13 +10,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import roles
 from config.errors import AppError, form_error, message_error
+from config.filtering import filter_list
 from points import roles as points_roles
 from points import selectors, services
 from points.charts import cumulative_svg
+from points.filters import PointsHistoryFilter
 from points.forms import (
     ClaimForm,
     DecisionReasonForm,
-    HistoryFilterForm,
     JudgeForm,
     LeaderboardFilterForm,
     RationalisationForm,
@@ -40,16 +41,13 @@ LEADERBOARD_SIZE = 50
 @permission_required(roles.STUDY, raise_exception=True)
 def my_points(request):
     """Balance, filtered and paginated history, and the balance-over-time chart."""
-    form = HistoryFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    history = selectors.points_history(request.user, rule=filters.get("rule"), date_from=filters.get("date_from"),
-                                       date_to=filters.get("date_to"))
+    filterset, history = filter_list(PointsHistoryFilter, request, selectors.points_history(request.user))
     page = Paginator(history, PER_PAGE).get_page(request.GET.get("page"))
     querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     series = selectors.cumulative_series(request.user)
     return render(request, "points/my_points.html", {
         # the balance is the series' last running total: one query for both
-        "balance": series[-1][1] if series else 0, "form": form, "page": page, "querystring": querystring,
+        "balance": series[-1][1] if series else 0, "form": filterset.form, "page": page, "querystring": querystring,
         "chart": cumulative_svg(series),
     })
 

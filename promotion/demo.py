@@ -58,25 +58,25 @@ def _past_mentorships(users: dict[str, User], now) -> dict[tuple[int, int], obje
 def _history(user: User, now, credited: dict) -> None:
     offset = int(user.staff_id[-2:]) % 30
     if user.staff_id == DEMOTED:
-        services.promotion_history_backfill(employee=user, kind="promoted", from_level=0, to_level=1,
+        services.promotion_history_backfill(employee=user, kind=PromotionEvent.Kind.PROMOTED, from_level=0, to_level=1,
                                             at=now - timedelta(days=760), mentorship=credited.get((user.pk, 0)))
-        services.promotion_history_backfill(employee=user, kind="promoted", from_level=1, to_level=2,
+        services.promotion_history_backfill(employee=user, kind=PromotionEvent.Kind.PROMOTED, from_level=1, to_level=2,
                                             at=now - timedelta(days=400), with_retention=True)
         services.promotion_history_backfill(
-            employee=user, kind="demoted", from_level=2, to_level=1, at=now - timedelta(days=34),
+            employee=user, kind=PromotionEvent.Kind.DEMOTED, from_level=2, to_level=1, at=now - timedelta(days=34),
             reasons=[{"code": "points_task", "params": {"earned": 120, "needed": 200}},
                      {"code": "retest_exam", "params": {"level": 2}}])
         return
     last_days = 340 if user.staff_id == OPEN_WINDOW else 40 + offset * 5
     for to_level in range(1, user.level + 1):
         at = now - timedelta(days=last_days + (user.level - to_level) * STEP_DAYS)
-        services.promotion_history_backfill(employee=user, kind="promoted", from_level=to_level - 1,
+        services.promotion_history_backfill(employee=user, kind=PromotionEvent.Kind.PROMOTED, from_level=to_level - 1,
                                             to_level=to_level, at=at, with_retention=to_level == user.level,
                                             mentorship=credited.get((user.pk, to_level - 1)))
 
 
 def _exam(user: User) -> None:
-    if ExamAttempt.objects.filter(employee=user).exclude(status="open").exists():
+    if ExamAttempt.objects.filter(employee=user).exclude(status=ExamAttempt.Status.OPEN).exists():
         return
     try:
         attempt = services.exam_start(employee=user, level=user.level + 1)
@@ -145,7 +145,7 @@ def load(*, stdout) -> None:
                                                  started_at=now - timedelta(days=20))
     demoted = users.get(DEMOTED)
     if demoted is not None:
-        event = PromotionEvent.objects.filter(employee=demoted, kind="demoted").first()
+        event = PromotionEvent.objects.filter(employee=demoted, kind=PromotionEvent.Kind.DEMOTED).first()
         services.notification_send(recipient=demoted, kind=Notification.Kind.DEMOTED, key=f"demoted:{event.pk}",
                                    data={"level": 1, "reasons": event.reasons}, at=event.at)
     if users.get("HB0001"):

@@ -2,10 +2,10 @@
 three always show the same rows. Every roster is a single SELECT of plain values (joins and
 annotations, no per-row queries, no model instances; the re-test roster adds its remedial
 plans, read per chunk of rows), streamed from a server-side cursor
-with .iterator(chunk_size=…); level titles come from one extra query. The CSV streams to
-the client; the XLSX is written row by row to a temporary file."""
+with .iterator(chunk_size=…); level titles come from one extra query. The files are written
+by the shared export helpers (config.exports): the CSV streams to the client, the XLSX is
+written row by row to a temporary file."""
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -13,16 +13,14 @@ from datetime import date, datetime, time, timedelta
 from itertools import islice
 from types import SimpleNamespace
 
-import xlsxwriter
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.exports import CHUNK, csv_chunks, xlsx_write
 from config.template_filters import localized_value
 from promotion.models import Level, PromotionEvent, RetentionPeriod, reasons_text
-
-CHUNK = 2000
 
 
 class Event:
@@ -191,55 +189,6 @@ def roster_rows(f: RosterFilters, *, typed: bool = False) -> Iterator[list]:
     chunks: 2 queries in all (titles, rows), plus the remedial plans' few per chunk on the
     re-test roster."""
     yield from RosterRows(f.event, typed=typed).rows(roster_queryset(f).iterator(chunk_size=CHUNK))
-
-
-class _Echo:
-    """A file-like object whose write returns what it was given (csv.writer into a stream)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert(value):
-    """A text cell that a spreadsheet would run as a formula (a name typed as '=HYPERLINK(...)'
-    in the HR file) gets a leading apostrophe: Excel shows it as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_chunks(headers: list[str], rows: Iterable[list]) -> Iterator[bytes]:
-    """``headers`` then ``rows`` as UTF-8 CSV with a BOM (so Excel opens Chinese names
-    correctly), in chunks of about CHUNK rows: a response streams it without holding the
-    file. Shared by every CSV export (rosters, learning trajectories)."""
-    writer = csv.writer(_Echo())
-    yield ("\ufeff" + writer.writerow(headers)).encode("utf-8")
-    batch: list[str] = []
-    for row in rows:
-        batch.append(writer.writerow([_inert(value) for value in row]))
-        if len(batch) >= CHUNK:
-            yield "".join(batch).encode("utf-8")
-            batch = []
-    if batch:
-        yield "".join(batch).encode("utf-8")
-
-
-def xlsx_write(target, *, sheet_name: str, headers: list[str], rows: Iterable[list]) -> None:
-    """Write ``headers`` then ``rows`` as an XLSX workbook into ``target`` (a path or binary
-    file) with XlsxWriter in constant-memory mode: each row is flushed to a temporary file as
-    it comes, so memory stays flat however long the export is (measured about twice as fast
-    as openpyxl's write-only mode; see bench_roster_export). Datetimes become date cells; text
-    is always a text cell, never a formula or a URL (names come from HR files)."""
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "default_date_format": "yyyy-mm-dd hh:mm",
-                                            "strings_to_formulas": False, "strings_to_urls": False})
-    sheet = workbook.add_worksheet(sheet_name[:31])
-    sheet.write_row(0, 0, headers)
-    for number, row in enumerate(rows, start=1):
-        sheet.write_row(number, 0, row)
-    workbook.close()
 
 
 def roster_csv_chunks(f: RosterFilters) -> Iterator[bytes]:

@@ -1,11 +1,10 @@
-import tempfile
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import roles
 from casebase.models import Case
 from casebase.services import case_item_move_propose
+from config import exports
 from config.errors import AppError, message_error
 from promotion import charts, forecast, item_stats, rosters, selectors, services
 from promotion.forms import (
@@ -359,9 +359,7 @@ def roster_csv(request):
     form, filters = _roster_form(request)
     if refused := _refused_export(form):
         return refused
-    response = StreamingHttpResponse(rosters.roster_csv_chunks(filters), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(filters, "csv")}"'
-    return response
+    return exports.csv_response(rosters.roster_csv_chunks(filters), filename=_export_name(filters, "csv"))
 
 
 @require_GET
@@ -370,13 +368,8 @@ def roster_xlsx(request):
     form, filters = _roster_form(request)
     if refused := _refused_export(form):
         return refused
-    # Written to a temporary file (on disk beyond 8 MB), then streamed from it: memory stays
-    # flat for any roster size.
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    rosters.roster_xlsx_write(filters, spool)
-    spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename=_export_name(filters, "xlsx"),
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return exports.xlsx_response(lambda target: rosters.roster_xlsx_write(filters, target),
+                                 filename=_export_name(filters, "xlsx"))
 
 
 @require_GET

@@ -14,10 +14,10 @@ its points), one outdated by a colleague's revision of the same entry, one rejec
 from accounts.models import User
 from casebase.demo import demo_tree
 from casebase.models import Case, CaseCategory
-from casebase.services import case_new_propose, quality_case_apply
+from casebase.services import KIND_QUALITY, case_new_propose, quality_case_apply
 from knowledgebase.models import Category, Entry
 from knowledgebase.services import kb_entry_propose, kb_revision_propose
-from review.models import CommitteeApplication, CommitteeMembership, Proposal, ReviewExpertise
+from review.models import CommitteeApplication, CommitteeMembership, Proposal, ReviewExpertise, Vote
 from review.selectors import committee_eligibility
 from review.services import (
     committee_application_submit,
@@ -40,6 +40,8 @@ OPEN_REVISIONS = [
 OPEN_NEW = ("HB0003", "5G消息介绍", "5G消息 富媒体短信",
             "5G消息是基于原生短信入口的富媒体消息，支持图片、视频和卡片，手机需支持5G消息功能，使用产生的流量按套餐计费。",
             "客户问到5G消息时知识库里没有口径。")
+
+APPROVE, REJECT = Vote.Decision.APPROVE, Vote.Decision.REJECT
 
 
 # (tree, category code, expert staff IDs): three experts (= approvals required) decide alone.
@@ -78,7 +80,7 @@ def load(*, stdout) -> None:
                                        title=entry.title, body=body, keywords=entry.keywords,
                                        category_id=entry.category_id, reason=reason)
         for staff_id, points in voters:
-            proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision="approve", comment="同意",
+            proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision=APPROVE, comment="同意",
                           extra={"points": points})
 
     for proposer, title, extra_keywords, reason in OPEN_REVISIONS:
@@ -93,7 +95,7 @@ def load(*, stdout) -> None:
         proposal = kb_revision_propose(proposer=users[proposer], entry_id=entry.pk, base_version=entry.version,
                                        title=entry.title, body=body, keywords=keywords,
                                        category_id=entry.category_id, reason=reason)
-        proposal_vote(proposal_id=proposal.pk, reviewer=users["HB0006"], decision="approve", comment="表述更清楚",
+        proposal_vote(proposal_id=proposal.pk, reviewer=users["HB0006"], decision=APPROVE, comment="表述更清楚",
                       extra={"points": 3})
 
     proposer, title, keywords, body, reason = OPEN_NEW
@@ -134,12 +136,12 @@ def _quality_case(users: dict) -> None:
             suggested_level=2, participants=participants,
         )
         for staff_id, points in approvals:
-            proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision="approve", comment="典型",
+            proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision=APPROVE, comment="典型",
                           extra={"level": 2, "split": "training", "points": points})
         proposal.refresh_from_db()
-    if not Proposal.objects.filter(kind="quality_case", reason=statement).exists() and proposal.target_id:
+    if not Proposal.objects.filter(kind=KIND_QUALITY, reason=statement).exists() and proposal.target_id:
         application = quality_case_apply(applicant=users[proposer], case_id=proposal.target_id, statement=statement)
-        proposal_vote(proposal_id=application.pk, reviewer=users["HB9203"], decision="approve", comment="示范性强",
+        proposal_vote(proposal_id=application.pk, reviewer=users["HB9203"], decision=APPROVE, comment="示范性强",
                       extra={"points": 8, "outstanding": users[proposer].pk})
 
 
@@ -159,11 +161,11 @@ def _committee_application(users: dict) -> None:
                                        title=entry.title, body=entry.body + "（已补充）", keywords=entry.keywords,
                                        category_id=entry.category_id, reason=reason)
         for staff_id, points in [("HB9201", 3), ("HB9202", 4), ("HB9203", 3)]:
-            proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision="approve", comment="同意",
+            proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision=APPROVE, comment="同意",
                           extra={"points": points})
     if committee_eligibility(applicant).eligible:
         application = committee_application_submit(applicant=applicant, statement=COMMITTEE_STATEMENT)
-        proposal_vote(proposal_id=application.proposal_id, reviewer=users["HB0006"], decision="approve",
+        proposal_vote(proposal_id=application.proposal_id, reviewer=users["HB0006"], decision=APPROVE,
                       comment="业务扎实")
 
 
@@ -190,16 +192,16 @@ def _newcomer_decisions(users: dict) -> None:
         proposal = _revise(newcomer, entry, body=entry.body + "（演示修订）", reason=reason)
         if outcome == "applied":
             for staff_id, points in approvers:
-                proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision="approve",
+                proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision=APPROVE,
                               comment="同意", extra={"points": points})
         elif outcome == "stale":
             other = _revise(users["HB0002"], entry, body=entry.body + "（资费已更新）", reason=NEWCOMER_OUTDATING_REASON)
             for staff_id, points in approvers:
-                proposal_vote(proposal_id=other.pk, reviewer=users[staff_id], decision="approve",
+                proposal_vote(proposal_id=other.pk, reviewer=users[staff_id], decision=APPROVE,
                               comment="同意", extra={"points": points})
         else:
             for staff_id in ["HB0005", "HB0006"]:
-                proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision="reject",
+                proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision=REJECT,
                               comment="营业厅办理仍然有效，不能删。")
 
 

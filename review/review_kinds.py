@@ -21,7 +21,9 @@ def render_application(proposal) -> str:
 
 
 def _rebase_url(proposal) -> str | None:
-    if proposal.status == "stale":
+    from review.models import Proposal
+
+    if proposal.status == Proposal.Status.STALE:
         return reverse("review:committee")
     return None
 

@@ -1,4 +1,4 @@
-"""Attacks tried after issue 10 ("Hardening") that the rules withstood: kept so they keep
+"""Attacks tried in the hardening review that the rules withstood: kept so they keep
 withstanding them. (The attacks that found holes live beside the rule they broke:
 points/tests/test_integrity_attacks.py, casebase/tests/test_integrity_attacks.py,
 accounts/tests/test_permission_cache.py.)"""

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from accounts import services
 from accounts.tests.factories import CentreFactory, TeamFactory, UserFactory
-from promotion.rosters import csv_chunks, xlsx_write
+from config.exports import csv_chunks, xlsx_write
 
 pytestmark = pytest.mark.django_db
 

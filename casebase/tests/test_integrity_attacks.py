@@ -190,7 +190,7 @@ def test_the_best_reply_is_never_asked_next_to_its_own_rationales():
             assert set(best.rationales) <= texts
 
 
-# --- reading a drawn case during one's own exam (issue 10, attack review) ------------------
+# --- reading a drawn case during one's own exam (attack review) ------------------
 
 def test_an_examinee_cannot_open_a_proposal_of_a_case_their_running_exam_drew(client):
     # given: a level-4 text test case written by a colleague, who applies for its quality-case

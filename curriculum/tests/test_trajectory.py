@@ -65,8 +65,14 @@ def test_csv_and_xlsx_exports_hold_identical_rows(client, csr, history):
     assert csv_response.status_code == xlsx_response.status_code == 200
     assert csv_response["Content-Disposition"] == 'attachment; filename="trajectory-CSR001.csv"'
     csv_rows = list(csv.reader(io.StringIO(b"".join(csv_response.streaming_content).decode("utf-8-sig"))))
-    sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
-    xlsx_rows = [[cell if cell is not None else "" for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert xlsx_response["Content-Disposition"] == 'attachment; filename="trajectory-CSR001.xlsx"'
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx_response.streaming_content))).active
+    cells = list(sheet.iter_rows(values_only=True))
+    # the XLSX dates are real date cells (local time), the CSV the same moment as text
+    assert all(isinstance(row[0], dt.datetime) for row in cells[1:])
+    assert cells[-1][0] == dt.datetime(2026, 4, 1, 10, 0)
+    xlsx_rows = [[cell.strftime("%Y-%m-%d %H:%M") if isinstance(cell, dt.datetime) else "" if cell is None else cell
+                  for cell in row] for row in cells]
     assert csv_rows == xlsx_rows
     assert len(csv_rows) == 1 + 6
     assert csv_rows[0] == ["Date", "Type", "Course or item", "Result", "Detail"]

@@ -1,7 +1,7 @@
 import pytest
 
+from config.diffs import text_diff_html
 from knowledgebase import services
-from knowledgebase.diff import text_diff_html
 from knowledgebase.models import Entry
 from knowledgebase.selectors import proposal_diff_html
 from knowledgebase.tests.factories import CategoryFactory, EntryFactory

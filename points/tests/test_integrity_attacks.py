@@ -146,7 +146,7 @@ def test_the_claim_page_and_api_refuse_a_manager_with_the_field_message(client, 
     assert 'id="claim-form"' in client.get(reverse("points:topic_detail", args=[topic.pk])).content.decode()
 
 
-# --- splitting a big sheet (issue 10, attack review) ------------------------------------
+# --- splitting a big sheet (attack review) ------------------------------------
 
 def _sheet(rows) -> bytes:
     """``rows``: (person, date, points)."""

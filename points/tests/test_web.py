@@ -39,8 +39,8 @@ def test_my_points_shows_balance_filtered_history_and_chart(client, csr, django_
     assert "<svg" in html and "<polyline" in html
     assert "Page 1 of 2" in html
     # when: filtered by rule
-    rule_id = PointsEntry.objects.get(source="r:1").rule_id
-    response = client.get(reverse("points:my_points"), {"rule": rule_id})
+    rule_code = PointsEntry.objects.get(source="r:1").rule.code
+    response = client.get(reverse("points:my_points"), {"rule": rule_code})
     assert response.context["page"].paginator.count == 1
 
 

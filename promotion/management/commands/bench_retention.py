@@ -96,7 +96,7 @@ class Command(BaseCommand):
                 for n in numbers])
             plans = [(n, user, self._plan(n, open_count, rng)) for n, user in zip(numbers, users, strict=True)]
             events = PromotionEvent.objects.bulk_create(
-                PromotionEvent(employee=user, kind="promoted", from_level=user.level - 1, to_level=user.level,
+                PromotionEvent(employee=user, kind=PromotionEvent.Kind.PROMOTED, from_level=user.level - 1, to_level=user.level,
                                backfilled=True, evidence={"bench": True}, at=now - plan["age"])
                 for _n, user, plan in plans)
             periods = RetentionPeriod.objects.bulk_create(

@@ -77,7 +77,7 @@ class Command(BaseCommand):
             events = []
             for user in users:
                 for to_level in range(1, user.level + 1):
-                    events.append(PromotionEvent(employee=user, kind="promoted", from_level=to_level - 1,
+                    events.append(PromotionEvent(employee=user, kind=PromotionEvent.Kind.PROMOTED, from_level=to_level - 1,
                                                  to_level=to_level, backfilled=True, evidence={"bench": True},
                                                  at=now - timedelta(days=(user.level - to_level) * 380
                                                                     + rng.randint(1, 360))))
