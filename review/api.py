@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.permissions import has_perm
-from review import registry, selectors, services
+from review import calibration, registry, selectors, services
 from review.models import ReviewExpertise
 from review.serializers import (
     ApplicationInput,
@@ -59,6 +59,11 @@ class VoteCreateView(APIView):
     def post(self, request, pk: int):
         data = VoteInput(data=request.data)
         data.is_valid(raise_exception=True)
+        item = calibration.pending_item(proposal_id=pk, member=request.user)
+        if item is not None:  # a known-answer item (review.calibration): nothing but the item changes
+            answered = calibration.calibration_answer(assignment_id=item.pk, member=request.user,
+                                                      **data.validated_data)
+            return Response(VoteSerializer(calibration.as_vote(answered)).data, status=status.HTTP_201_CREATED)
         vote = services.proposal_vote(proposal_id=pk, reviewer=request.user, **data.validated_data)
         vote.proposal.refresh_from_db(fields=["status"])
         return Response(VoteSerializer(vote).data, status=status.HTTP_201_CREATED)

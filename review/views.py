@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from config.errors import AppError, form_error, message_error
-from review import registry, services
+from review import calibration, registry, services
 from review.forms import ApplicationForm, AppointForm, ExpertiseForm, VoteForm
 from review.models import (
     CommitteeApplication,
@@ -60,7 +60,25 @@ def _visible_proposal(request, pk: int) -> Proposal:
     return proposal
 
 
+def _calibration_page(request, proposal: Proposal, item, *, form=None, extra_form=None, status: int = 200):
+    """A calibration item (review.calibration) on the same page as any open proposal: no
+    votes, the vote form, the decided proposal's own diff; nothing reveals the item."""
+    kind = registry.kinds().get(proposal.kind)
+    shown = calibration.page_context(item)
+    if extra_form is None and kind and kind.vote_form:
+        extra_form = kind.vote_form(proposal=shown["proposal"])
+    return render(request, "review/proposal_detail.html", {
+        **_describe(shown["proposal"]), **shown,
+        "diff": kind.render_diff(proposal) if kind else "", "rebase_url": None,
+        "config": ReviewSettings.current(), "form": form or VoteForm(), "can_vote": True, "recused": False,
+        "panel_category": None, "not_expert": False, "extra_form": extra_form,
+    }, status=status)
+
+
 def _detail_page(request, proposal: Proposal, *, form=None, extra_form=None, status: int = 200):
+    item = calibration.pending_item(proposal_id=proposal.pk, member=request.user)
+    if item is not None:
+        return _calibration_page(request, proposal, item, form=form, extra_form=extra_form, status=status)
     kind = registry.kinds().get(proposal.kind)
     votes = list(proposal.votes.select_related("reviewer"))
     may_vote = can_vote(proposal, request.user)
@@ -104,9 +122,16 @@ def proposal_vote_view(request, pk: int):
     if kind is not None and kind.vote_form is not None:
         fields = kind.vote_form(proposal=proposal).fields
         extra = {name: request.POST.get(name) for name in fields if name in request.POST}
+    item = calibration.pending_item(proposal_id=proposal.pk, member=request.user)
     try:
-        services.proposal_vote(proposal_id=proposal.pk, reviewer=request.user, decision=form.cleaned_data["decision"],
-                               comment=form.cleaned_data["comment"], extra=extra)
+        if item is not None:  # a known-answer item: recorded on the item, nothing else changes
+            calibration.calibration_answer(assignment_id=item.pk, member=request.user,
+                                           decision=form.cleaned_data["decision"],
+                                           comment=form.cleaned_data["comment"], extra=extra)
+        else:
+            services.proposal_vote(proposal_id=proposal.pk, reviewer=request.user,
+                                   decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"],
+                                   extra=extra)
     except services.VoteExtraInvalid:
         return _detail_page(request, proposal, form=form, extra_form=kind.vote_form(data=extra, proposal=proposal),
                             status=400)
