@@ -46,9 +46,8 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Window,
 )
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -142,13 +141,7 @@ def member_figures(*, since: datetime | None = None, member_ids=None) -> list[Me
             waits.setdefault(reviewer_id, []).append(voted - submitted)
         for reviewer_id, row in rows.items():
             row["median"] = median(sorted(waits[reviewer_id]))
-    top = (votes.values("reviewer_id", "proposal__proposer_id").order_by()
-           .annotate(n=Count("pk"), rank=Window(RowNumber(), partition_by=[F("reviewer_id")],
-                                                order_by=[Count("pk").desc(), F("proposal__proposer_id").asc()]))
-           .filter(rank__lte=TOP_PROPOSERS))
-    top_votes: dict[int, int] = {}
-    for row in top:
-        top_votes[row["reviewer_id"]] = top_votes.get(row["reviewer_id"], 0) + row["n"]
+    top_votes = _top_proposer_votes(since=since, member_ids=member_ids)
     active = set(memberships.values_list("member_id", flat=True))
     calibration = {row["member_id"]: row for row in (
         CalibrationAssignment.objects.filter(answered_at__isnull=False, member_id__in=set(rows) | active)
@@ -168,6 +161,32 @@ def member_figures(*, since: datetime | None = None, member_ids=None) -> list[Me
             calibration_answered=cal["answered"], calibration_matched=cal["matched"], active=user.pk in active,
         ))
     return result
+
+
+def _top_proposer_votes(*, since: datetime | None, member_ids) -> dict[int, int]:
+    """{member pk: votes on the TOP_PROPOSERS proposers they voted on most} in one query (a
+    window over the per-proposer counts; ties broken by the proposer's id)."""
+    where, params = ["1 = 1"], []
+    if since is not None:
+        where.append("v.created_at >= %s")
+        params.append(since)
+    if member_ids is not None:
+        ids = [int(pk) for pk in member_ids]
+        if not ids:
+            return {}
+        where.append(f"v.reviewer_id IN ({', '.join(['%s'] * len(ids))})")
+        params.extend(ids)
+    sql = (
+        "SELECT reviewer_id, SUM(n) FROM ("
+        " SELECT v.reviewer_id AS reviewer_id, COUNT(*) AS n, ROW_NUMBER() OVER ("
+        "  PARTITION BY v.reviewer_id ORDER BY COUNT(*) DESC, p.proposer_id) AS rank"
+        f" FROM {Vote._meta.db_table} v JOIN {Proposal._meta.db_table} p ON p.id = v.proposal_id"
+        f" WHERE {' AND '.join(where)} GROUP BY v.reviewer_id, p.proposer_id"
+        ") ranked WHERE rank <= %s GROUP BY reviewer_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, TOP_PROPOSERS])
+        return {reviewer_id: int(total) for reviewer_id, total in cursor.fetchall()}
 
 
 def base_approval_rate(*, since: datetime | None = None) -> tuple[int, int]:
