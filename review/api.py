@@ -66,7 +66,7 @@ class VoteCreateView(APIView):
     def post(self, request, pk: int):
         data = VoteInput(data=request.data)
         data.is_valid(raise_exception=True)
-        item = calibration.pending_item(proposal_id=pk, member=request.user)
+        item = calibration.item_for(proposal_id=pk, member=request.user)
         if item is not None:  # a known-answer item (review.calibration): nothing but the item changes
             answered = calibration.calibration_answer(assignment_id=item.pk, member=request.user,
                                                       **data.validated_data)

@@ -6,8 +6,8 @@ like any open proposal (no votes yet, shown since the round began, the same page
 vote form and the same messages). Their answer is stored on their CalibrationAssignment —
 never as a Vote — so the real engine's rules are untouched: the proposal stays decided,
 nothing is applied, nobody is paid or notified, and proposal_vote's exactly-once counting
-never sees these answers. The web and API vote entry points ask pending_item() first and
-route an answer here (calibration_answer).
+never sees these answers. The web and API vote entry points ask item_for() first and
+route an answer here (item_for, calibration_answer).
 
 The calibration page shows managers who matched the committee's original decision; a member
 sees only their own answered items (pending ones are never listed: that would give them away).
@@ -105,12 +105,14 @@ def calibration_round_create(*, proposal_id: int, members, created_by, note: str
     return calibration
 
 
-def pending_item(*, proposal_id: int, member) -> CalibrationAssignment | None:
-    """``member``'s unanswered calibration item on ``proposal_id`` (one query), or None."""
+def item_for(*, proposal_id: int, member) -> CalibrationAssignment | None:
+    """``member``'s calibration item on ``proposal_id``, answered or not (one query), or
+    None. For them the proposal stays the calibration copy even once answered: a second
+    answer is "already voted", never the real proposal's "no longer open"."""
     if not (member and member.is_authenticated):
         return None
-    return (CalibrationAssignment.objects.filter(proposal_id=proposal_id, member=member, answered_at__isnull=True)
-            .select_related("round").first())
+    return (CalibrationAssignment.objects.filter(proposal_id=proposal_id, member=member)
+            .select_related("round", "member").first())
 
 
 def _refuse_save(*args, **kwargs):
@@ -141,11 +143,19 @@ def queue_items(*, reviewer) -> list[Proposal]:
 
 def page_context(assignment: CalibrationAssignment) -> dict[str, Any]:
     """What the proposal page shows for a calibration item: an open proposal with no votes
-    and only its "created" event (unsaved rows, dated when the item was given)."""
+    but the member's own once answered, and its "created" (and "voted") events — unsaved
+    rows, dated when the item was given and answered."""
     shown = as_open(assignment)
     created = ReviewEvent(kind=ReviewEvent.Kind.CREATED, actor=shown.proposer, proposal=shown)
     created.created_at = assignment.created_at
-    return {"proposal": shown, "votes": [], "counts": {"approve": 0, "reject": 0}, "events": [created]}
+    context = {"proposal": shown, "votes": [], "counts": {"approve": 0, "reject": 0}, "events": [created],
+               "can_vote": assignment.answered_at is None}
+    if assignment.answered_at is not None:
+        voted = ReviewEvent(kind=ReviewEvent.Kind.VOTED, actor=assignment.member, proposal=shown)
+        voted.created_at = assignment.answered_at
+        context["votes"], context["events"] = [as_vote(assignment)], [created, voted]
+        context["counts"][assignment.decision] = 1
+    return context
 
 
 def _clean_extra(proposal: Proposal, *, decision: str, extra) -> dict[str, Any]:

@@ -65,18 +65,18 @@ def _calibration_page(request, proposal: Proposal, item, *, form=None, extra_for
     votes, the vote form, the decided proposal's own diff; nothing reveals the item."""
     kind = registry.kinds().get(proposal.kind)
     shown = calibration.page_context(item)
-    if extra_form is None and kind and kind.vote_form:
+    if extra_form is None and kind and kind.vote_form and shown["can_vote"]:
         extra_form = kind.vote_form(proposal=shown["proposal"])
     return render(request, "review/proposal_detail.html", {
         **_describe(shown["proposal"]), **shown,
         "diff": kind.render_diff(proposal) if kind else "", "rebase_url": None,
-        "config": ReviewSettings.current(), "form": form or VoteForm(), "can_vote": True, "recused": False,
-        "panel_category": None, "not_expert": False, "extra_form": extra_form,
+        "config": ReviewSettings.current(), "form": form or VoteForm(), "recused": False,
+        "panel_category": None, "not_expert": False, "extra_form": extra_form if shown["can_vote"] else None,
     }, status=status)
 
 
 def _detail_page(request, proposal: Proposal, *, form=None, extra_form=None, status: int = 200):
-    item = calibration.pending_item(proposal_id=proposal.pk, member=request.user)
+    item = calibration.item_for(proposal_id=proposal.pk, member=request.user)
     if item is not None:
         return _calibration_page(request, proposal, item, form=form, extra_form=extra_form, status=status)
     kind = registry.kinds().get(proposal.kind)
@@ -122,7 +122,7 @@ def proposal_vote_view(request, pk: int):
     if kind is not None and kind.vote_form is not None:
         fields = kind.vote_form(proposal=proposal).fields
         extra = {name: request.POST.get(name) for name in fields if name in request.POST}
-    item = calibration.pending_item(proposal_id=proposal.pk, member=request.user)
+    item = calibration.item_for(proposal_id=proposal.pk, member=request.user)
     try:
         if item is not None:  # a known-answer item: recorded on the item, nothing else changes
             calibration.calibration_answer(assignment_id=item.pk, member=request.user,
