@@ -50,13 +50,30 @@ def may_manage(user) -> bool:
                 and (user.has_perm(roles.MANAGE_TRAINING) or user.has_perm(roles.MANAGE_OPERATIONS)))
 
 
+def expert_panel_as_new(proposal: Proposal):
+    """The review experts who would decide ``proposal`` were it submitted now with no votes
+    (review.selectors.panel_for), or None when any member would."""
+    from review.models import ReviewSettings
+    from review.selectors import expert_index, panel_for
+
+    if proposal.category_type_id is None:
+        return None
+    return panel_for(category_type_id=proposal.category_type_id, category_id=proposal.category_id,
+                     proposer_id=proposal.proposer_id,
+                     recused=Recusal.objects.filter(proposal=proposal).values_list("employee_id", flat=True),
+                     voted=(), index=expert_index(), required=ReviewSettings.current().approvals_required)
+
+
 def eligible_members(proposal: Proposal, *, created_by) -> QuerySet:
     """Active committee members who may take ``proposal`` as a calibration item: not its
     proposer, not one of its voters, not recused from it, not the manager creating the round,
-    not given it before (one query when evaluated)."""
+    not given it before, and — when review experts would decide it (expert_panel_as_new) —
+    one of them: a member never sees in their queue a proposal they could not vote on."""
     from django.contrib.auth import get_user_model
 
-    return (get_user_model().objects
+    panel = expert_panel_as_new(proposal)
+    users = get_user_model().objects.filter(pk__in=panel.members) if panel else get_user_model().objects
+    return (users
             .filter(Exists(CommitteeMembership.objects.filter(member=OuterRef("pk"), active=True)), is_active=True)
             .exclude(pk__in=[proposal.proposer_id, created_by.pk])
             .exclude(Exists(Vote.objects.filter(proposal=proposal, reviewer=OuterRef("pk"))))
@@ -148,8 +165,9 @@ def page_context(assignment: CalibrationAssignment) -> dict[str, Any]:
     shown = as_open(assignment)
     created = ReviewEvent(kind=ReviewEvent.Kind.CREATED, actor=shown.proposer, proposal=shown)
     created.created_at = assignment.created_at
+    panel = expert_panel_as_new(assignment.proposal)
     context = {"proposal": shown, "votes": [], "counts": {"approve": 0, "reject": 0}, "events": [created],
-               "can_vote": assignment.answered_at is None}
+               "can_vote": assignment.answered_at is None, "panel_category": panel.category if panel else None}
     if assignment.answered_at is not None:
         voted = ReviewEvent(kind=ReviewEvent.Kind.VOTED, actor=assignment.member, proposal=shown)
         voted.created_at = assignment.answered_at

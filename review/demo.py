@@ -13,8 +13,8 @@ its points), one outdated by a colleague's revision of the same entry, one rejec
 
 For the reviewer insights: the members HB0005 and HB0006 approved three KB revisions of each
 other that the rest of the committee rejected (a reciprocal pair: low agreement, flagged
-under the default settings), and a calibration round on the applied 流量加油包 revision for
-HB9202 (answered, matching the committee) and HB9203 (pending in their queue)."""
+under the default settings), and calibration rounds: HB9202 answered one (matching the
+committee), HB9203's item waits in their queue."""
 
 from accounts.models import User
 from casebase.demo import demo_tree
@@ -256,17 +256,33 @@ def _reciprocal_pair(users: dict) -> None:
 
 
 def _calibration(users: dict) -> None:
-    """A calibration round on the applied APPLIED revision for two members who did not vote
-    on it: HB9202 answered (approve: matches), HB9203's item waits in their queue."""
-    from review.calibration import calibration_answer, calibration_round_create
+    """A calibration round on the applied APPLIED revision for HB9202, who did not vote on it
+    (answered: approve, matching the committee), and one on the first decided proposal HB9203
+    may take (pending in their queue). Skipped for a member who already has an item."""
+    from review.calibration import (
+        calibration_answer,
+        calibration_round_create,
+        decided_proposals,
+        eligible_members,
+    )
     from review.models import CalibrationAssignment
 
-    proposal = Proposal.objects.filter(reason=APPLIED[3], status=Proposal.Status.APPLIED).first()
     manager = users.get(EXPERTS_ASSIGNED_BY)
-    if proposal is None or manager is None or CalibrationAssignment.objects.filter(proposal=proposal).exists():
+    applied = Proposal.objects.filter(reason=APPLIED[3], status=Proposal.Status.APPLIED).first()
+    if manager is None or applied is None:
         return
-    calibration_round_create(proposal_id=proposal.pk, members=[users["HB9202"], users["HB9203"]],
-                             created_by=manager, note="演示：已通过的加油包修订")
-    item = CalibrationAssignment.objects.get(proposal=proposal, member=users["HB9202"])
-    calibration_answer(assignment_id=item.pk, member=users["HB9202"], decision="approve", comment="同意",
-                       extra={"points": 4})
+    for staff_id, answer in (("HB9202", True), ("HB9203", False)):
+        member = users[staff_id]
+        if CalibrationAssignment.objects.filter(member=member).exists():
+            continue
+        proposal = next((p for p in [applied, *decided_proposals()[:30]]
+                         if eligible_members(p, created_by=manager).filter(pk=member.pk).exists()), None)
+        if proposal is None:
+            continue
+        calibration_round_create(proposal_id=proposal.pk, members=[member], created_by=manager,
+                                 note="演示：已决提议的校准题")
+        if answer:
+            item = CalibrationAssignment.objects.get(proposal=proposal, member=member)
+            calibration_answer(assignment_id=item.pk, member=member, decision=item.round.expected,
+                               comment="同意" if item.round.expected == "approve" else "依据不足",
+                               extra={"points": 4})

@@ -71,7 +71,7 @@ def _calibration_page(request, proposal: Proposal, item, *, form=None, extra_for
         **_describe(shown["proposal"]), **shown,
         "diff": kind.render_diff(proposal) if kind else "", "rebase_url": None,
         "config": ReviewSettings.current(), "form": form or VoteForm(), "recused": False,
-        "panel_category": None, "not_expert": False, "extra_form": extra_form if shown["can_vote"] else None,
+        "not_expert": False, "extra_form": extra_form if shown["can_vote"] else None,
     }, status=status)
 
 

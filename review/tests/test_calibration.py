@@ -228,3 +228,30 @@ def test_queue_queries_stay_constant_with_calibration_items(applied, training_ma
         calibration.calibration_round_create(proposal_id=other.pk, members=[member], created_by=training_manager)
     with django_assert_num_queries(2):
         assert len(review_queue(reviewer=member)) == 4
+
+
+def test_where_experts_decide_only_an_expert_takes_the_item(client, training_manager):
+    """A member never finds in their queue a proposal they could not vote on: on a category
+    that review experts decide, only an expert who did not vote takes the item, and their
+    page names the experts like a real proposal's."""
+    from knowledgebase.tests.factories import CategoryFactory, EntryFactory
+    from review.services import ReviewError
+    from review.tests.test_experts import approve, make_experts, revision
+
+    category = CategoryFactory()
+    experts = make_experts(category, 4, by=training_manager)
+    proposal = revision(EntryFactory(category=category))
+    for expert in experts[:3]:
+        approve(proposal, expert)
+    proposal.refresh_from_db()
+    assert proposal.status == Proposal.Status.APPLIED
+    outsider = committee_member()
+    with pytest.raises(ReviewError):
+        calibration.calibration_round_create(proposal_id=proposal.pk, members=[outsider],
+                                             created_by=training_manager)
+    calibration.calibration_round_create(proposal_id=proposal.pk, members=[experts[3]], created_by=training_manager)
+    queue = review_queue(reviewer=experts[3])
+    assert [p.pk for p in queue] == [proposal.pk] and queue[0].yours
+    client.force_login(experts[3])
+    page = client.get(reverse("review:proposal_detail", args=[proposal.pk])).content.decode()
+    assert 'id="expert-panel"' in page and 'id="vote-form"' in page
