@@ -180,6 +180,8 @@ def operations_desk(user) -> list[DeskItem]:
     if cases.can_moderate_reflections(user):
         items.append(DeskItem("reflections", _("Case reflections to moderate"), reverse("casebase:reflections"),
                               cases.pending_reflections(user).count()))
+    if user.has_perm(roles.MANAGE_OPERATIONS):  # a link only: the flags take a few queries of their own
+        items.append(DeskItem("review_flags", _("Reviewer insights and flags"), reverse("review:insights")))
     if cases.can_browse_catalogue(user):
         items.append(DeskItem("catalogue", _("Case catalogue"), reverse("casebase:catalogue")))
     if can_maintain_kb(user):

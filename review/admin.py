@@ -2,9 +2,12 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from config.admin import ReadOnlyAdmin
 from config.errors import AppError
 from review import services
 from review.models import (
+    CalibrationAssignment,
+    CalibrationRound,
     CommitteeApplication,
     CommitteeMembership,
     Proposal,
@@ -19,7 +22,27 @@ from review.models import (
 @admin.register(ReviewSettings)
 class ReviewSettingsAdmin(admin.ModelAdmin):
     list_display = ["__str__", "approvals_required", "rejections_to_close", "applicant_min_level",
-                    "applicant_min_pass_rate", "review_points_daily_cap"]
+                    "applicant_min_pass_rate", "review_points_daily_cap", "reciprocal_min_approvals",
+                    "reciprocal_rate_factor", "serial_votes_per_day"]
+
+
+class CalibrationAssignmentInline(admin.TabularInline):
+    model = CalibrationAssignment
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["member", "decision", "comment", "created_at", "answered_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CalibrationRound)
+class CalibrationRoundAdmin(ReadOnlyAdmin):
+    """Rounds are started on /review/calibration/ (review.calibration); listed here only."""
+
+    list_display = ["pk", "proposal", "expected", "created_by", "created_at"]
+    list_select_related = ["proposal", "created_by"]
+    inlines = [CalibrationAssignmentInline]
 
 
 class VoteInline(admin.TabularInline):

@@ -6,13 +6,20 @@ from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.permissions import has_perm
-from review import registry, selectors, services
+from points.serializers import PointsEntrySerializer
+from review import calibration, insights, registry, selectors, services
 from review.models import ReviewExpertise
 from review.serializers import (
     ApplicationInput,
     ApplicationSerializer,
+    CalibrationItemSerializer,
+    CalibrationRoundInput,
+    CalibrationRoundSerializer,
     ExpertiseInput,
     ExpertiseSerializer,
+    FlagReversalInput,
+    FlagsSerializer,
+    MemberFiguresSerializer,
     ProposalKindInput,
     ProposalSerializer,
     VoteInput,
@@ -59,6 +66,11 @@ class VoteCreateView(APIView):
     def post(self, request, pk: int):
         data = VoteInput(data=request.data)
         data.is_valid(raise_exception=True)
+        item = calibration.item_for(proposal_id=pk, member=request.user)
+        if item is not None:  # a known-answer item (review.calibration): nothing but the item changes
+            answered = calibration.calibration_answer(assignment_id=item.pk, member=request.user,
+                                                      **data.validated_data)
+            return Response(VoteSerializer(calibration.as_vote(answered)).data, status=status.HTTP_201_CREATED)
         vote = services.proposal_vote(proposal_id=pk, reviewer=request.user, **data.validated_data)
         vote.proposal.refresh_from_db(fields=["status"])
         return Response(VoteSerializer(vote).data, status=status.HTTP_201_CREATED)
@@ -105,3 +117,80 @@ class ApplicationCreateView(APIView):
         data.is_valid(raise_exception=True)
         application = services.committee_application_submit(applicant=request.user, **data.validated_data)
         return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
+
+
+# --- reviewer insights and calibration ---------------------------------------------------
+
+class InsightsMembersView(APIView):
+    """Every committee member's figures (operations managers): agreement with the final
+    decision, approval rate, median time to vote, top-3 proposers' share, calibration."""
+
+    permission_classes = [has_perm(roles.MANAGE_OPERATIONS)]
+
+    @extend_schema(responses={200: MemberFiguresSerializer(many=True)})
+    def get(self, request):
+        return Response(MemberFiguresSerializer(insights.member_figures(), many=True).data)
+
+
+class InsightsFlagsView(APIView):
+    """The flags raised now (operations managers): reciprocal approvals and serial voting,
+    under ReviewSettings' k, m and s. Nothing is reversed automatically."""
+
+    permission_classes = [has_perm(roles.MANAGE_OPERATIONS)]
+
+    @extend_schema(responses={200: FlagsSerializer})
+    def get(self, request):
+        return Response(FlagsSerializer({"reciprocal": insights.reciprocal_flags(),
+                                         "serial": insights.serial_flags()}).data)
+
+
+class FlagReversalView(APIView):
+    """Record the reversal of a points entry paid for a review decision (operations managers,
+    a reason is mandatory): the ledger's own reversal (403 for one's own entry, 409 when
+    already reversed, 400 for an entry not paid by a review decision)."""
+
+    permission_classes = [has_perm(roles.MANAGE_OPERATIONS)]
+
+    @extend_schema(request=FlagReversalInput, responses={201: PointsEntrySerializer})
+    def post(self, request):
+        from points.models import PointsEntry
+
+        data = FlagReversalInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        get_object_or_404(PointsEntry, pk=data.validated_data["entry"])
+        reversal = insights.flag_points_reverse(entry_id=data.validated_data["entry"], by=request.user,
+                                                reason=data.validated_data["reason"])
+        return Response(PointsEntrySerializer(reversal).data, status=status.HTTP_201_CREATED)
+
+
+class CalibrationRoundsView(APIView):
+    """Calibration rounds (training and operations managers). GET lists every round with its
+    items; POST starts one on an applied or rejected proposal for chosen active members."""
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        if not calibration.may_manage(request.user):
+            self.permission_denied(request)
+
+    @extend_schema(responses={200: CalibrationRoundSerializer(many=True)})
+    def get(self, request):
+        return Response(CalibrationRoundSerializer(calibration.rounds_with_items(), many=True).data)
+
+    @extend_schema(request=CalibrationRoundInput, responses={201: CalibrationRoundSerializer})
+    def post(self, request):
+        data = CalibrationRoundInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = calibration.calibration_round_create(
+            proposal_id=data.validated_data["proposal"], members=data.validated_data["members"],
+            created_by=request.user, note=data.validated_data["note"])
+        created = calibration.rounds_with_items().get(pk=created.pk)
+        return Response(CalibrationRoundSerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class MyCalibrationView(APIView):
+    """The caller's ANSWERED calibration items with the committee's decision (pending ones
+    are never listed)."""
+
+    @extend_schema(responses={200: CalibrationItemSerializer(many=True)})
+    def get(self, request):
+        return Response(CalibrationItemSerializer(calibration.my_answers(request.user), many=True).data)

@@ -9,7 +9,12 @@ KB categories "套餐资费" and "号码业务" and the case category "投诉升
 proposals filed there, subcategories included — the open 携号转网 revision and the open
 quality-case application), one for "家庭宽带" and "情绪安抚" (too few: any member decides).
 The new CSR HB0001 has three decided KB revisions and so notifications: one accepted (with
-its points), one outdated by a colleague's revision of the same entry, one rejected."""
+its points), one outdated by a colleague's revision of the same entry, one rejected.
+
+For the reviewer insights: the members HB0005 and HB0006 approved three KB revisions of each
+other that the rest of the committee rejected (a reciprocal pair: low agreement, flagged
+under the default settings), and calibration rounds: HB9202 answered one (matching the
+committee), HB9203's item waits in their queue."""
 
 from accounts.models import User
 from casebase.demo import demo_tree
@@ -106,7 +111,9 @@ def load(*, stdout) -> None:
     _quality_case(users)
     _committee_application(users)
     _newcomer_decisions(users)
+    _reciprocal_pair(users)
     _experts(users)
+    _calibration(users)
     stdout.write(f"review: {CommitteeMembership.objects.filter(active=True).count()} committee members, "
                  f"{ReviewExpertise.objects.count()} expert assignments, "
                  f"{Proposal.objects.count()} proposals ({Proposal.objects.open().count()} open)")
@@ -222,3 +229,62 @@ def _experts(users: dict) -> None:
             member = users[staff_id]
             if not ReviewExpertise.objects.filter(member=member, **{field: category}).exists():
                 expertise_assign(member=member, category=category, assigned_by=assigner)
+
+
+# (proposer, the friend who approves, the two members who reject): three revisions each.
+RECIPROCAL = [("HB0005", "HB0006", ["HB9201", "HB9202"]), ("HB0006", "HB0005", ["HB9202", "HB9203"])]
+RECIPROCAL_REASON = "演示：互评——{proposer} 的第 {n} 条修订。"
+
+
+def _reciprocal_pair(users: dict) -> None:
+    """HB0005 and HB0006 each propose three KB revisions; the other approves every one, two
+    other members reject them (so they are rejected). Decided before experts are assigned."""
+    if Proposal.objects.filter(reason__startswith="演示：互评").exists():
+        return
+    busy = ["流量加油包办理", "携号转网办理条件", "宽带故障报修", *(title for title, *_rest in NEWCOMER_REVISIONS)]
+    entries = iter(Entry.objects.not_retired().exclude(title__in=busy).order_by("pk"))
+    for proposer, friend, rejecters in RECIPROCAL:
+        for n in range(1, 4):
+            entry = next(entries, None)
+            if entry is None:
+                return
+            proposal = _revise(users[proposer], entry, body=entry.body + "（互评修订）",
+                               reason=RECIPROCAL_REASON.format(proposer=proposer, n=n))
+            proposal_vote(proposal_id=proposal.pk, reviewer=users[friend], decision="approve", comment="同意",
+                          extra={"points": 5})
+            for staff_id in rejecters:
+                proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision="reject",
+                              comment="改动没有依据，原口径正确。")
+
+
+def _calibration(users: dict) -> None:
+    """A calibration round on the applied APPLIED revision for HB9202, who did not vote on it
+    (answered: approve, matching the committee), and one on the first decided proposal HB9203
+    may take (pending in their queue). Skipped for a member who already has an item."""
+    from review.calibration import (
+        calibration_answer,
+        calibration_round_create,
+        decided_proposals,
+        eligible_members,
+    )
+    from review.models import CalibrationAssignment
+
+    manager = users.get(EXPERTS_ASSIGNED_BY)
+    applied = Proposal.objects.filter(reason=APPLIED[3], status=Proposal.Status.APPLIED).first()
+    if manager is None or applied is None:
+        return
+    for staff_id, answer in (("HB9202", True), ("HB9203", False)):
+        member = users[staff_id]
+        if CalibrationAssignment.objects.filter(member=member).exists():
+            continue
+        proposal = next((p for p in [applied, *decided_proposals()[:30]]
+                         if eligible_members(p, created_by=manager).filter(pk=member.pk).exists()), None)
+        if proposal is None:
+            continue
+        calibration_round_create(proposal_id=proposal.pk, members=[member], created_by=manager,
+                                 note="演示：已决提议的校准题")
+        if answer:
+            item = CalibrationAssignment.objects.get(proposal=proposal, member=member)
+            calibration_answer(assignment_id=item.pk, member=member, decision=item.round.expected,
+                               comment="同意" if item.round.expected == "approve" else "依据不足",
+                               extra={"points": 4})

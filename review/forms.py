@@ -99,3 +99,30 @@ def category_from_choice(value: str):
     if category is None:
         raise forms.ValidationError(_("Choose a knowledge-base or case category."))
     return category
+
+
+class CalibrationRoundForm(forms.Form):
+    """A training or operations manager starts a calibration round (review.calibration)."""
+
+    proposal = forms.IntegerField(label=_("Decided proposal (number)"), min_value=1)
+    members = forms.CharField(label=_("Committee members (staff IDs)"), max_length=2000,
+                              help_text=_("Separated by spaces or commas."))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def clean_members(self):
+        ids = sorted({part.strip().upper() for part in self.cleaned_data["members"].replace("，", ",")
+                      .replace(",", " ").split() if part.strip()})
+        if not ids:
+            raise forms.ValidationError(_("Choose at least one committee member."))
+        users = list(User.objects.filter(staff_id__in=ids, is_active=True))
+        unknown = sorted(set(ids) - {u.staff_id for u in users})
+        if unknown:
+            raise forms.ValidationError(_("Unknown staff ID: %(ids)s.") % {"ids": ", ".join(unknown)})
+        return users
+
+
+class FlagReversalForm(forms.Form):
+    """Record the reversal of one ledger entry behind a review flag (a reason is mandatory)."""
+
+    entry = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), max_length=500)

@@ -22,6 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from config.models import SingletonSettings
 
 MAX_REVIEW_POINTS_DAILY_CAP = 1000
+MAX_RECIPROCAL_MIN_APPROVALS = 50
+MAX_RECIPROCAL_RATE_FACTOR = Decimal("5.00")
+MAX_SERIAL_VOTES_PER_DAY = 100
 
 
 class ReviewSettings(SingletonSettings):
@@ -55,6 +58,28 @@ class ReviewSettings(SingletonSettings):
         help_text=_("Default 50, at most 1,000: a committee member's review points (KB review 5, case review 20, "
                     "paid only when the proposal was decided the way the member voted) stop for the day "
                     "(Asia/Shanghai) once a vote would take them above this; 0 pays no review points."),
+    )
+
+    reciprocal_min_approvals = models.PositiveSmallIntegerField(
+        _("reciprocal approvals: minimum each way"), default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RECIPROCAL_MIN_APPROVALS)],
+        help_text=_("Default 3, 1 to 50 (k): two employees are flagged for reciprocal approvals only when each "
+                    "approved at least this many of the other's proposals."),
+    )
+    reciprocal_rate_factor = models.DecimalField(
+        _("reciprocal approvals: factor over the base rate"), max_digits=4, decimal_places=2,
+        default=Decimal("1.25"),
+        validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(MAX_RECIPROCAL_RATE_FACTOR)],
+        help_text=_("Default 1.25, 1.00 to 5.00 (m): …and when their mutual approval rate (approvals between "
+                    "the two ÷ votes between the two) is at least this many times the committee's approval "
+                    "rate (approvals ÷ votes of all members). When m × the base rate exceeds 100 % nothing "
+                    "can be flagged."),
+    )
+    serial_votes_per_day = models.PositiveSmallIntegerField(
+        _("serial voting: votes on one proposer per day"), default=5,
+        validators=[MinValueValidator(2), MaxValueValidator(MAX_SERIAL_VOTES_PER_DAY)],
+        help_text=_("Default 5, 2 to 100 (s): a member is flagged for serial voting when they voted on at "
+                    "least this many proposals of one proposer on one day (Asia/Shanghai)."),
     )
 
     class Meta:
@@ -393,3 +418,67 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.proposal_id or ''}"
+
+
+class CalibrationRound(models.Model):
+    """A known-answer item: a training or operations manager picks a DECIDED proposal (applied
+    or rejected) and shows it to chosen committee members as a normal item of their queue.
+
+    Their answers are stored on CalibrationAssignment rows, never as Votes: the proposal was
+    decided long ago and nothing about it changes (no apply, no points, no notification).
+    ``expected`` is the committee's original decision (applied → approve, rejected → reject)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="calibration_rounds",
+                                 verbose_name=_("proposal"))
+    expected = models.CharField(_("committee's decision"), max_length=10, choices=Vote.Decision.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("created by"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calibration round")
+        verbose_name_plural = _("calibration rounds")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} · #{self.proposal_id}"
+
+
+class CalibrationAssignment(models.Model):
+    """One member's calibration item and, once answered, their decision. A member gets one
+    proposal as a calibration item at most once (constraint), so the queue and the vote
+    route find the one pending item without ambiguity."""
+
+    round = models.ForeignKey(CalibrationRound, on_delete=models.CASCADE, related_name="assignments",
+                              verbose_name=_("calibration round"))
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposal"))
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calibration_items",
+                               verbose_name=_("member"))
+    decision = models.CharField(_("decision"), max_length=10, choices=Vote.Decision.choices, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    extra = models.JSONField(_("approval details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("shown since"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calibration item")
+        verbose_name_plural = _("calibration items")
+        ordering = ["round", "member__staff_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "member"], name="calibration_once_per_member"),
+            models.CheckConstraint(condition=Q(answered_at__isnull=True, decision="")
+                                   | Q(answered_at__isnull=False, decision__in=["approve", "reject"]),
+                                   name="calibration_answer_complete"),
+        ]
+        indexes = [models.Index(fields=["member", "answered_at"], name="calibration_member_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.member} #{self.proposal_id}"
+
+    @property
+    def matched(self) -> bool | None:
+        """True/False once answered: the member's decision equals the committee's."""
+        if not self.answered_at:
+            return None
+        return self.decision == self.round.expected

@@ -196,11 +196,14 @@ def review_queue(*, reviewer) -> list[Proposal]:
         )
         .order_by("created_at", "pk")
     )
+    from review.calibration import queue_items
+
+    calibration = queue_items(reviewer=reviewer)  # known-answer items: listed like the rest (review.calibration)
     categorised = [p.pk for p in candidates if p.category_type_id is not None]
-    if not categorised:
-        for proposal in candidates:
+    if not categorised and not any(p.category_type_id is not None for p in calibration):
+        for proposal in candidates + calibration:
             proposal.yours = False
-        return candidates
+        return _oldest_first(candidates + calibration) if calibration else candidates
     index, required = expert_index(), ReviewSettings.current().approvals_required
     recused: dict[int, set[int]] = {}
     for proposal_id, employee_id in Recusal.objects.filter(proposal_id__in=categorised).values_list(
@@ -220,7 +223,16 @@ def review_queue(*, reviewer) -> list[Proposal]:
             yours.append(proposal)  # gated or not, the reviewer is an expert of its category
         elif panel is None:
             anyone.append(proposal)
+    for proposal in calibration:
+        proposal.yours = reviewer.pk in index.experts_of(proposal.category_type_id, proposal.category_id)
+        (yours if proposal.yours else anyone).append(proposal)
+    if calibration:
+        yours, anyone = _oldest_first(yours), _oldest_first(anyone)
     return yours + anyone
+
+
+def _oldest_first(proposals: list[Proposal]) -> list[Proposal]:
+    return sorted(proposals, key=lambda p: (p.created_at, p.pk))
 
 
 def approvals(proposal: Proposal) -> list[Vote]:

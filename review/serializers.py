@@ -1,7 +1,7 @@
 from functools import cache
 
 from django.utils.translation import gettext_lazy, gettext_noop
-from drf_spectacular.utils import PolymorphicProxySerializer
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from review import registry
@@ -133,3 +133,94 @@ class ExpertiseInput(serializers.Serializer):
         except django_forms.ValidationError as exc:
             raise serializers.ValidationError({"category_id": exc.messages}) from None
         return {"member": member, "category": category}
+
+
+# --- reviewer insights and calibration ----------------------------------------------------
+
+class MemberFiguresSerializer(serializers.Serializer):
+    """One member's figures (review.insights): percentages with one decimal, null when the
+    member has no vote to compute them from."""
+
+    staff_id = serializers.CharField(source="member.staff_id")
+    name = serializers.CharField(source="member.name")
+    active = serializers.BooleanField()
+    votes = serializers.IntegerField()
+    approvals = serializers.IntegerField()
+    decided_votes = serializers.IntegerField(help_text="Votes on applied or rejected proposals.")
+    agreed = serializers.IntegerField(help_text="Of those, the votes that match the committee's decision.")
+    agreement = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    approval_rate = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    median_hours_to_vote = serializers.DecimalField(source="median_hours", max_digits=10, decimal_places=1,
+                                                    allow_null=True)
+    top_proposers_share = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True,
+                                                   help_text="Share of the votes on the 3 proposers voted on most.")
+    calibration_answered = serializers.IntegerField()
+    calibration_matched = serializers.IntegerField()
+
+
+class ReciprocalFlagSerializer(serializers.Serializer):
+    first = serializers.CharField(source="first.staff_id")
+    second = serializers.CharField(source="second.staff_id")
+    first_approved = serializers.IntegerField(help_text="Approvals of first on second's proposals.")
+    second_approved = serializers.IntegerField()
+    votes_between = serializers.IntegerField()
+    mutual_rate = serializers.DecimalField(max_digits=4, decimal_places=1)
+    base_rate = serializers.DecimalField(max_digits=4, decimal_places=1)
+
+
+class SerialFlagSerializer(serializers.Serializer):
+    member = serializers.CharField(source="member.staff_id")
+    proposer = serializers.CharField(source="proposer.staff_id")
+    day = serializers.DateField()
+    votes = serializers.IntegerField()
+
+
+class FlagsSerializer(serializers.Serializer):
+    reciprocal = ReciprocalFlagSerializer(many=True)
+    serial = SerialFlagSerializer(many=True)
+
+
+class FlagReversalInput(serializers.Serializer):
+    entry = serializers.IntegerField(min_value=1, help_text="A points entry paid for a review decision.")
+    reason = serializers.CharField(max_length=500)
+
+
+class CalibrationItemSerializer(serializers.Serializer):
+    member = serializers.CharField(source="member.staff_id")
+    proposal = serializers.IntegerField(source="proposal_id")
+    decision = serializers.CharField(help_text='"approve", "reject", or "" while unanswered.')
+    expected = serializers.CharField(source="round.expected")
+    matched = serializers.BooleanField(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class CalibrationRoundSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    proposal = serializers.IntegerField(source="proposal_id")
+    expected = serializers.CharField(help_text="The committee's decision: approve (applied) or reject.")
+    note = serializers.CharField()
+    created_by = serializers.CharField(source="created_by.staff_id")
+    created_at = serializers.DateTimeField()
+    items = serializers.SerializerMethodField()
+
+    @extend_schema_field(CalibrationItemSerializer(many=True))
+    def get_items(self, obj):
+        items = sorted(obj.assignments.all(), key=lambda a: a.member.staff_id)  # prefetched with members
+        return CalibrationItemSerializer(items, many=True).data
+
+
+class CalibrationRoundInput(serializers.Serializer):
+    proposal = serializers.IntegerField(min_value=1, help_text="An applied or rejected proposal.")
+    members = serializers.ListField(child=serializers.CharField(max_length=20), allow_empty=False,
+                                    help_text="Staff IDs of active committee members.")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate_members(self, value):
+        from accounts.models import User
+
+        ids = sorted({v.strip().upper() for v in value if v.strip()})
+        users = list(User.objects.filter(staff_id__in=ids, is_active=True))
+        unknown = sorted(set(ids) - {u.staff_id for u in users})
+        if unknown:
+            raise serializers.ValidationError(gettext_lazy("Unknown staff ID: %(ids)s.") % {"ids": ", ".join(unknown)})
+        return users

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from review import views
+from review import insight_views, views
 
 app_name = "review"
 
@@ -16,4 +16,10 @@ urlpatterns = [
     path("experts/", views.experts, name="experts"),
     path("experts/assign/", views.experts_assign, name="experts_assign"),
     path("experts/<int:pk>/remove/", views.experts_remove, name="experts_remove"),
+    path("insights/", insight_views.insights_page, name="insights"),
+    path("insights/pairs/<int:first>/<int:second>/", insight_views.pair_flag, name="insights_pair"),
+    path("insights/serial/<int:member>/<int:proposer>/<str:day>/", insight_views.serial_flag,
+         name="insights_serial"),
+    path("calibration/", insight_views.calibration_page, name="calibration"),
+    path("calibration/<int:pk>/", insight_views.calibration_round, name="calibration_round"),
 ]

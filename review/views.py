@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from config.errors import AppError, form_error, message_error
-from review import registry, services
+from review import calibration, registry, services
 from review.forms import ApplicationForm, AppointForm, ExpertiseForm, VoteForm
 from review.models import (
     CommitteeApplication,
@@ -61,7 +61,29 @@ def _visible_proposal(request, pk: int) -> Proposal:
     return proposal
 
 
+def _calibration_context(request, proposal: Proposal, item, *, form=None, extra_form=None) -> dict:
+    """A calibration item (review.calibration) as any open proposal looks: no votes but the
+    member's own once answered, the vote form, the decided proposal's own diff; nothing
+    reveals the item."""
+    kind = registry.kinds().get(proposal.kind)
+    shown = calibration.page_context(item)
+    if extra_form is None and kind and kind.vote_form and shown["can_vote"]:
+        extra_form = kind.vote_form(proposal=shown["proposal"])
+    return {
+        **_describe(shown["proposal"]), **shown,
+        "diff": kind.render_diff(proposal) if kind else "", "rebase_url": None,
+        "config": ReviewSettings.current(), "form": form or VoteForm(), "recused": False,
+        "my_vote": shown["votes"][0] if shown["votes"] else None,
+        "not_expert": False, "extra_form": extra_form if shown["can_vote"] else None,
+    }
+
+
 def _detail_context(request, proposal: Proposal, *, form=None, extra_form=None, viewed: bool = True) -> dict:
+    """What the proposal page and the htmx vote answer show; a member's calibration item
+    on this proposal shows as the calibration copy (_calibration_context)."""
+    item = calibration.item_for(proposal_id=proposal.pk, member=request.user)
+    if item is not None:
+        return _calibration_context(request, proposal, item, form=form, extra_form=extra_form)
     kind = registry.kinds().get(proposal.kind)
     votes = list(proposal.votes.select_related("reviewer"))
     may_vote = can_vote(proposal, request.user)
@@ -79,17 +101,15 @@ def _detail_context(request, proposal: Proposal, *, form=None, extra_form=None, 
         "panel_category": panel.category if panel else None,
         "not_expert": panel is not None and request.user.pk not in panel.members,
         "extra_form": extra_form if may_vote else None,
+        "diff": kind.render_diff(proposal) if kind else "",
+        "rebase_url": kind.rebase_url(proposal) if kind and proposal.proposer_id == request.user.pk else None,
+        "events": proposal.events.select_related("actor").order_by("created_at", "pk"),
     }
 
 
 def _detail_page(request, proposal: Proposal, *, form=None, extra_form=None, status: int = 200):
-    kind = registry.kinds().get(proposal.kind)
-    return render(request, "review/proposal_detail.html", {
-        **_detail_context(request, proposal, form=form, extra_form=extra_form),
-        "diff": kind.render_diff(proposal) if kind else "",
-        "rebase_url": kind.rebase_url(proposal) if kind and proposal.proposer_id == request.user.pk else None,
-        "events": proposal.events.select_related("actor").order_by("created_at", "pk"),
-    }, status=status)
+    return render(request, "review/proposal_detail.html",
+                  _detail_context(request, proposal, form=form, extra_form=extra_form), status=status)
 
 
 def _vote_answer(request, proposal: Proposal, *, form=None, extra_form=None, status: int = 200,
@@ -128,9 +148,16 @@ def proposal_vote_view(request, pk: int):
     if kind is not None and kind.vote_form is not None:
         fields = kind.vote_form(proposal=proposal).fields
         extra = {name: request.POST.get(name) for name in fields if name in request.POST}
+    item = calibration.item_for(proposal_id=proposal.pk, member=request.user)
     try:
-        services.proposal_vote(proposal_id=proposal.pk, reviewer=request.user, decision=form.cleaned_data["decision"],
-                               comment=form.cleaned_data["comment"], extra=extra)
+        if item is not None:  # a known-answer item: recorded on the item, nothing else changes
+            calibration.calibration_answer(assignment_id=item.pk, member=request.user,
+                                           decision=form.cleaned_data["decision"],
+                                           comment=form.cleaned_data["comment"], extra=extra)
+        else:
+            services.proposal_vote(proposal_id=proposal.pk, reviewer=request.user,
+                                   decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"],
+                                   extra=extra)
     except services.VoteExtraInvalid:
         extra_form = kind.vote_form(data=extra, proposal=proposal)
         if request.htmx:

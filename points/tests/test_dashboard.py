@@ -50,7 +50,7 @@ def test_operations_desk_counts_what_waits(ops_manager):
     waiting_rows(2)
     desk = counts(operations_desk(ops_manager))
     assert desk == {"volunteer": 2, "rationalisation": 2, "qc": 2, "applications": 2, "calls": 2,
-                    "reflections": 2, "catalogue": None, "kb": None}
+                    "reflections": 2, "review_flags": None, "catalogue": None, "kb": None}
 
 
 def test_operations_desk_lists_only_pages_the_user_may_open(hr, csr):

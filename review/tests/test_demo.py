@@ -53,3 +53,30 @@ def test_demo_has_experts_per_category_and_notifications_for_the_new_csr():
     # HB0001 sees an accepted revision with its points, an outdated one and a rejected one
     kinds = set(Notification.objects.filter(recipient__staff_id="HB0001").values_list("kind", flat=True))
     assert kinds == {"proposal_applied", "points_received", "proposal_stale", "proposal_rejected"}
+
+
+def test_demo_shows_reviewer_insights_a_reciprocal_pair_and_a_calibration_round():
+    # given
+    import accounts.demo
+    import casebase.demo
+    import competency.demo
+    import knowledgebase.demo
+    import review.demo
+    from review import insights
+    from review.models import CalibrationAssignment
+    from review.selectors import review_queue
+
+    for _ in range(2):  # idempotent
+        for module in (competency.demo, accounts.demo, casebase.demo, knowledgebase.demo, review.demo):
+            module.load(stdout=io.StringIO())
+    # then: the default settings flag HB0005 ⇄ HB0006, whose agreement is visibly low
+    flags = insights.reciprocal_flags()
+    assert [(f.first.staff_id, f.second.staff_id, f.first_approved, f.second_approved) for f in flags] == [
+        ("HB0005", "HB0006", 3, 3)]
+    figures = {f.member.staff_id: f for f in insights.member_figures()}
+    assert figures["HB0006"].agreement < figures["HB9201"].agreement
+    assert all(figures[s].votes for s in ("HB9201", "HB9202", "HB9203", "HB0005", "HB0006"))
+    # one calibration round: HB9202 matched, HB9203's item waits in their queue
+    items = {a.member.staff_id: a for a in CalibrationAssignment.objects.select_related("member", "round")}
+    assert set(items) == {"HB9202", "HB9203"} and items["HB9202"].matched is True
+    assert items["HB9203"].proposal_id in [p.pk for p in review_queue(reviewer=items["HB9203"].member)]

@@ -1,0 +1,364 @@
+"""Reviewer calibration and anti-gaming figures (read only): per committee member how often
+they agree with the committee's final decision, how often they approve, how fast they vote
+and how concentrated their votes are on a few proposers; and two flags for operations
+managers — reciprocal approvals and serial voting. Nothing here changes a vote or a point:
+an operations manager who judges a flag real records a reversal of the points concerned
+through the points ledger (review.insights.flag_points_reverse → points.services.points_reverse).
+
+Every function reads with a bounded number of set-based queries, whatever the number of
+votes (the tests count them).
+
+Definitions (what the pages and the API say):
+
+- a *decided* proposal is one the committee applied or rejected (withdrawn and outdated
+  proposals have no outcome to agree with);
+- *agreement*: the share of a member's votes on decided proposals that match the outcome
+  (approve on an applied proposal, reject on a rejected one);
+- *approval rate*: the share of a member's votes that approve;
+- *median time to vote*: the median of (vote time − proposal submission time) over the
+  member's votes;
+- *top-3 proposers' share*: the share of a member's votes cast on the proposals of the three
+  proposers they voted on most;
+- *reciprocal approvals*: employees A and B where A approved at least k of B's proposals and
+  B at least k of A's (k = ReviewSettings.reciprocal_min_approvals), and the pair's mutual
+  approval rate — (approvals A→B + approvals B→A) ÷ (votes A→B + votes B→A) — is at least m
+  times the committee's base approval rate (all approvals ÷ all votes; m =
+  ReviewSettings.reciprocal_rate_factor);
+- *serial voting*: a member who voted on at least s proposals of one proposer on one local
+  day (Asia/Shanghai; s = ReviewSettings.serial_votes_per_day).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from statistics import median
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncDate
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from accounts import roles
+from review.models import CalibrationAssignment, CommitteeMembership, Proposal, ReviewSettings, Vote
+
+DECIDED = (Proposal.Status.APPLIED, Proposal.Status.REJECTED)
+TOP_PROPOSERS = 3
+
+MSG_NOT_REVIEW_ENTRY = gettext_noop("Only points paid for a review decision (a member's review points or a "
+                                    "proposer's reward) are reversed here.")
+MSG_OPERATIONS_ONLY = gettext_noop("Only operations managers may record a reversal for a review flag.")
+
+
+def may_see_insights(user) -> bool:
+    """Operations managers (accounts.manage_operations) see every member's figures and the flags."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(roles.MANAGE_OPERATIONS))
+
+
+def _agreed() -> Q:
+    return (Q(decision=Vote.Decision.APPROVE, proposal__status=Proposal.Status.APPLIED)
+            | Q(decision=Vote.Decision.REJECT, proposal__status=Proposal.Status.REJECTED))
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    """part ÷ whole as a percentage with one decimal (None when whole is 0)."""
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+class _Median(Aggregate):
+    """PostgreSQL's percentile_cont(0.5) of an interval."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def _votes(since: datetime | None = None) -> QuerySet[Vote]:
+    votes = Vote.objects.all()
+    return votes.filter(created_at__gte=since) if since is not None else votes
+
+
+@dataclass
+class MemberFigures:
+    member: object  # the User
+    votes: int
+    approvals: int
+    decided_votes: int
+    agreed: int
+    approval_rate: Decimal | None
+    agreement: Decimal | None
+    median_time: timedelta | None
+    top_proposers_votes: int
+    top_proposers_share: Decimal | None
+    calibration_answered: int = 0
+    calibration_matched: int = 0
+    active: bool = True
+
+    @property
+    def calibration_rate(self) -> Decimal | None:
+        return _share(self.calibration_matched, self.calibration_answered)
+
+    @property
+    def median_hours(self) -> Decimal | None:
+        if self.median_time is None:
+            return None
+        return (Decimal(self.median_time.total_seconds()) / 3600).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def member_figures(*, since: datetime | None = None, member_ids=None) -> list[MemberFigures]:
+    """The figures of every employee who voted (since ``since``) and of every active member,
+    by staff ID; ``member_ids`` limits them to those employees. Five queries."""
+    votes = _votes(since)
+    memberships = CommitteeMembership.objects.filter(active=True)
+    if member_ids is not None:
+        votes, memberships = votes.filter(reviewer_id__in=member_ids), memberships.filter(member_id__in=member_ids)
+    postgres = connection.vendor == "postgresql"
+    per_member = votes.values("reviewer_id").order_by().annotate(
+        n=Count("pk"),
+        approvals=Count("pk", filter=Q(decision=Vote.Decision.APPROVE)),
+        decided=Count("pk", filter=Q(proposal__status__in=DECIDED)),
+        agreed=Count("pk", filter=_agreed()),
+        **({"median": _Median(F("created_at") - F("proposal__created_at"))} if postgres else {}),
+    )
+    rows = {row["reviewer_id"]: row for row in per_member}
+    if not postgres:  # the embedded demo database: the same median, computed here
+        waits: dict[int, list[timedelta]] = {}
+        for reviewer_id, voted, submitted in votes.values_list("reviewer_id", "created_at", "proposal__created_at"):
+            waits.setdefault(reviewer_id, []).append(voted - submitted)
+        for reviewer_id, row in rows.items():
+            row["median"] = median(sorted(waits[reviewer_id]))
+    top_votes = _top_proposer_votes(since=since, member_ids=member_ids)
+    active = set(memberships.values_list("member_id", flat=True))
+    calibration = {row["member_id"]: row for row in (
+        CalibrationAssignment.objects.filter(answered_at__isnull=False, member_id__in=set(rows) | active)
+        .values("member_id").order_by()
+        .annotate(answered=Count("pk"), matched=Count("pk", filter=Q(decision=F("round__expected")))))}
+    users = get_user_model().objects.filter(pk__in=set(rows) | active).order_by("staff_id")
+    result = []
+    for user in users:
+        row = rows.get(user.pk, {"n": 0, "approvals": 0, "decided": 0, "agreed": 0, "median": None})
+        cal = calibration.get(user.pk, {"answered": 0, "matched": 0})
+        result.append(MemberFigures(
+            member=user, votes=row["n"], approvals=row["approvals"], decided_votes=row["decided"],
+            agreed=row["agreed"], approval_rate=_share(row["approvals"], row["n"]),
+            agreement=_share(row["agreed"], row["decided"]), median_time=row["median"],
+            top_proposers_votes=top_votes.get(user.pk, 0),
+            top_proposers_share=_share(top_votes.get(user.pk, 0), row["n"]),
+            calibration_answered=cal["answered"], calibration_matched=cal["matched"], active=user.pk in active,
+        ))
+    return result
+
+
+def _top_proposer_votes(*, since: datetime | None, member_ids) -> dict[int, int]:
+    """{member pk: votes on the TOP_PROPOSERS proposers they voted on most} in one query (a
+    window over the per-proposer counts; ties broken by the proposer's id)."""
+    where, params = ["1 = 1"], []
+    if since is not None:
+        where.append("v.created_at >= %s")
+        params.append(since)
+    if member_ids is not None:
+        ids = [int(pk) for pk in member_ids]
+        if not ids:
+            return {}
+        where.append(f"v.reviewer_id IN ({', '.join(['%s'] * len(ids))})")
+        params.extend(ids)
+    sql = (
+        "SELECT reviewer_id, SUM(n) FROM ("
+        " SELECT v.reviewer_id AS reviewer_id, COUNT(*) AS n, ROW_NUMBER() OVER ("
+        "  PARTITION BY v.reviewer_id ORDER BY COUNT(*) DESC, p.proposer_id) AS rank"
+        f" FROM {Vote._meta.db_table} v JOIN {Proposal._meta.db_table} p ON p.id = v.proposal_id"
+        f" WHERE {' AND '.join(where)} GROUP BY v.reviewer_id, p.proposer_id"
+        ") ranked WHERE rank <= %s GROUP BY reviewer_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, TOP_PROPOSERS])
+        return {reviewer_id: int(total) for reviewer_id, total in cursor.fetchall()}
+
+
+def base_approval_rate(*, since: datetime | None = None) -> tuple[int, int]:
+    """(approvals, votes) of the whole committee (one query)."""
+    counts = _votes(since).aggregate(n=Count("pk"), approvals=Count("pk", filter=Q(decision=Vote.Decision.APPROVE)))
+    return counts["approvals"], counts["n"]
+
+
+@dataclass
+class ReciprocalFlag:
+    first: object  # User, the lower pk
+    second: object
+    first_approved: int  # approvals of first on second's proposals
+    second_approved: int
+    votes_between: int
+    mutual_rate: Decimal
+    base_rate: Decimal
+    factor: Decimal
+
+    @property
+    def approvals_between(self) -> int:
+        return self.first_approved + self.second_approved
+
+
+def reciprocal_flags(*, since: datetime | None = None, config: ReviewSettings | None = None) -> list[ReciprocalFlag]:
+    """The pairs flagged for reciprocal approvals (module docstring), strongest first.
+    Three queries: the base rate, the (reviewer, proposer) pairs with at least k approvals,
+    the employees of the flagged pairs."""
+    config = config or ReviewSettings.current()
+    k, m = config.reciprocal_min_approvals, config.reciprocal_rate_factor
+    approvals, total = base_approval_rate(since=since)
+    if not total:
+        return []
+    base = Decimal(approvals) / total
+    pairs = {(row["reviewer_id"], row["proposal__proposer_id"]): (row["approvals"], row["n"]) for row in (
+        _votes(since).values("reviewer_id", "proposal__proposer_id").order_by()
+        .annotate(n=Count("pk"), approvals=Count("pk", filter=Q(decision=Vote.Decision.APPROVE)))
+        .filter(approvals__gte=k))}
+    found = []
+    for (a, b), (a_approved, a_votes) in pairs.items():
+        if a >= b or (b, a) not in pairs:
+            continue
+        b_approved, b_votes = pairs[(b, a)]
+        rate = Decimal(a_approved + b_approved) / (a_votes + b_votes)
+        if rate >= m * base:
+            found.append((a, b, a_approved, b_approved, a_votes + b_votes, rate))
+    if not found:
+        return []
+    users = get_user_model().objects.in_bulk({pk for a, b, *_rest in found for pk in (a, b)})
+    flags = [ReciprocalFlag(first=users[a], second=users[b], first_approved=ab, second_approved=ba,
+                            votes_between=n, mutual_rate=(rate * 100).quantize(Decimal("0.1")),
+                            base_rate=(base * 100).quantize(Decimal("0.1")), factor=m)
+             for a, b, ab, ba, n, rate in found]
+    return sorted(flags, key=lambda f: (-f.approvals_between, f.first.staff_id, f.second.staff_id))
+
+
+@dataclass
+class SerialFlag:
+    member: object
+    proposer: object
+    day: date
+    votes: int
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def serial_flags(*, since: datetime | None = None, config: ReviewSettings | None = None) -> list[SerialFlag]:
+    """Members who voted on at least s proposals of one proposer on one local day, newest
+    day first. Two queries."""
+    config = config or ReviewSettings.current()
+    rows = list(_votes(since).annotate(day=TruncDate("created_at", tzinfo=local_zone()))
+                .values("reviewer_id", "proposal__proposer_id", "day").order_by()
+                .annotate(n=Count("pk")).filter(n__gte=config.serial_votes_per_day))
+    if not rows:
+        return []
+    users = get_user_model().objects.in_bulk({pk for r in rows for pk in (r["reviewer_id"], r["proposal__proposer_id"])})
+    flags = [SerialFlag(member=users[r["reviewer_id"]], proposer=users[r["proposal__proposer_id"]], day=r["day"],
+                        votes=r["n"]) for r in rows]
+    return sorted(flags, key=lambda f: (-f.day.toordinal(), -f.votes, f.member.staff_id))
+
+
+def flag_count(*, since: datetime | None = None) -> int:
+    """How many flags are raised now (the operations desk's figure): five queries at most."""
+    return len(reciprocal_flags(since=since)) + len(serial_flags(since=since))
+
+
+# --- the votes and ledger entries behind one flag ---------------------------------------
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, datetime.min.time(), tzinfo=local_zone())
+    return start, start + timedelta(days=1)
+
+
+def pair_votes(*, first_id: int, second_id: int) -> QuerySet[Vote]:
+    """Every vote either of the two cast on the other's proposals, oldest first."""
+    return (Vote.objects.filter(Q(reviewer_id=first_id, proposal__proposer_id=second_id)
+                                | Q(reviewer_id=second_id, proposal__proposer_id=first_id))
+            .select_related("reviewer", "proposal__proposer").order_by("created_at", "pk"))
+
+
+def serial_votes(*, member_id: int, proposer_id: int, day: date) -> QuerySet[Vote]:
+    """The member's votes on the proposer's proposals on that local day, oldest first."""
+    start, end = _day_bounds(day)
+    return (Vote.objects.filter(reviewer_id=member_id, proposal__proposer_id=proposer_id,
+                                created_at__gte=start, created_at__lt=end)
+            .select_related("reviewer", "proposal__proposer").order_by("created_at", "pk"))
+
+
+def review_entry_sources(votes) -> list[str]:
+    """The ledger sources the review engine's kinds pay for these votes: the voter's review
+    points (points.services.review_source) and the proposer's reward ("proposal:<pk>:proposer")."""
+    from points.services import review_source
+
+    sources = []
+    for vote in votes:
+        sources.append(review_source(proposal_id=vote.proposal_id, reviewer_id=vote.reviewer_id))
+        sources.append(f"proposal:{vote.proposal_id}:proposer")
+    return sources
+
+
+def flag_entries(votes):
+    """The points entries paid for ``votes`` (review points and proposer rewards), each
+    annotated ``reversed`` (a reversal row exists). One query."""
+    from points.models import PointsEntry
+
+    return (PointsEntry.objects.filter(source__in=review_entry_sources(votes))
+            .select_related("employee", "rule")
+            .annotate(reversed=Exists(PointsEntry.objects.filter(reverses=OuterRef("pk"))))
+            .order_by("created_at", "pk"))
+
+
+def _is_review_entry(source: str) -> bool:
+    return source.startswith("review:") or (source.startswith("proposal:") and source.endswith(":proposer"))
+
+
+@transaction.atomic
+def flag_points_reverse(*, entry_id: int, by, reason: str):
+    """An operations manager records the reversal of one entry paid for a review decision
+    (a member's review points or a proposer's reward), with a mandatory reason, through the
+    points ledger's own reversal (points.services.points_reverse: its permission, its
+    no-own-entry rule, once per entry). Nothing is reversed automatically. Raises
+    PointsEntry.DoesNotExist, ReviewPermissionDenied, ReviewError or the ledger's errors."""
+    from points.models import PointsEntry
+    from points.services import points_reverse
+    from review.services import ReviewError, ReviewPermissionDenied
+
+    if not may_see_insights(by):
+        raise ReviewPermissionDenied(_(MSG_OPERATIONS_ONLY))
+    entry = PointsEntry.objects.get(pk=entry_id)
+    if not _is_review_entry(entry.source):
+        raise ReviewError(_(MSG_NOT_REVIEW_ENTRY), field="entry")
+    return points_reverse(entry_id=entry.pk, by=by, reason=reason)
+
+
+# --- the chart --------------------------------------------------------------------------
+
+def agreement_chart(figures: list[MemberFigures], *, size: int = 320) -> dict:
+    """Coordinates of the scatter chart "agreement vs approval rate" (template-rendered SVG,
+    like curriculum's gap chart): one dot per member with both figures; axes 0–100 %."""
+    left, top, plot = 44, 12, size - 64
+    dots = []
+    for f in figures:
+        if f.agreement is None or f.approval_rate is None:
+            continue
+        dots.append({"label": f"{f.member.name} ({f.member.staff_id})", "agreement": f.agreement,
+                     "approval": f.approval_rate,
+                     "x": round(left + plot * float(f.approval_rate) / 100, 1),
+                     "y": round(top + plot * (100 - float(f.agreement)) / 100, 1)})
+    ticks = [{"value": v, "x": round(left + plot * v / 100, 1), "y": round(top + plot * (100 - v) / 100, 1)}
+             for v in (0, 50, 100)]
+    return {"dots": dots, "ticks": ticks, "left": left, "top": top, "right": left + plot, "bottom": top + plot,
+            "width": size, "height": size, "label_y": size - 6, "label_x": 12, "mid": round(left + plot / 2, 1),
+            "mid_y": round(top + plot / 2, 1)}
