@@ -255,3 +255,21 @@ def test_where_experts_decide_only_an_expert_takes_the_item(client, training_man
     client.force_login(experts[3])
     page = client.get(reverse("review:proposal_detail", args=[proposal.pk])).content.decode()
     assert 'id="expert-panel"' in page and 'id="vote-form"' in page
+
+
+def test_an_htmx_answer_shows_the_calibration_copy_not_the_real_votes(client, applied, training_manager):
+    member = committee_member()
+    calibration.calibration_round_create(proposal_id=applied.pk, members=[member], created_by=training_manager)
+    before = snapshot(applied)
+    client.force_login(member)
+    # when the member answers through htmx (the vote box updated in place)
+    response = client.post(reverse("review:proposal_vote", args=[applied.pk]),
+                           {"decision": "approve", "comment": "", "points": "4"}, HTTP_HX_REQUEST="true")
+    # then the fragment shows an open proposal with the member's own vote only
+    fragment = response.content.decode()
+    assert response.status_code == 200
+    assert ">Open<" in fragment and "Applied" not in fragment
+    assert all(v.reviewer.name not in fragment for v in applied.votes.select_related("reviewer"))
+    assert "1 of 3 approvals, 0 rejections" in fragment
+    assert snapshot(applied) == before
+    assert CalibrationAssignment.objects.get(member=member).decision == "approve"
