@@ -4,7 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import MAX_LEVEL, Centre, Team
+from accounts.levels import level_choices
+from accounts.models import Centre, Team
 
 
 class StaffLoginForm(LoginForm):
@@ -51,7 +52,7 @@ class EmployeeFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", "—")] + [(n, str(n)) for n in range(MAX_LEVEL + 1)],
+        choices=[("", "—"), *level_choices()],
     )
 
 

@@ -15,11 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import roles
+from accounts.levels import CASE_LEVELS, MAX_LEVEL, MIN_CASE_LEVEL
 from casebase import questions
 from casebase.models import (
     MAINTAIN_CASES,
-    MAX_LEVEL,
-    MIN_LEVEL,
     CallSuggestion,
     Case,
     CaseCategory,
@@ -46,7 +45,7 @@ KIND_QUALITY = "quality_case"
 def next_level(user) -> int:
     """The level whose training cases the employee studies now: their level + 1, within 1–5
     (a level-5 master keeps studying level 5)."""
-    return max(MIN_LEVEL, min((user.level or 0) + 1, MAX_LEVEL))
+    return max(MIN_CASE_LEVEL, min((user.level or 0) + 1, MAX_LEVEL))
 
 
 def study_cases(user) -> QuerySet[Case]:
@@ -473,7 +472,7 @@ def split_counts(config: CaseLibrarySettings | None = None) -> dict[int, SplitCo
               for row in Case.objects.active().values("level", "split").annotate(n=Count("pk")).order_by()}
     return {level: SplitCounts(level, counts.get((level, Case.Split.TRAINING), 0), counts.get((level, Case.Split.TEST), 0),
                                config.training_target(), config.test_target())
-            for level in range(MIN_LEVEL, MAX_LEVEL + 1)}
+            for level in CASE_LEVELS}
 
 
 MSG_LEVEL_SHORT = gettext_noop("Level %(level)s is short of its %(set)s set (training %(training)s/%(training_target)s, "
@@ -573,7 +572,7 @@ def library_health(*, needs: dict[int, int] | None = None) -> LibraryHealth:
         for row in flagged.values("level", "split", "has_questions").annotate(n=Count("pk")).order_by()
     }
     levels = []
-    for level in range(MIN_LEVEL, MAX_LEVEL + 1):
+    for level in CASE_LEVELS:
         rows = [HealthRow(category, cells.get((level, category.pk, Case.Split.TRAINING), 0),
                           cells.get((level, category.pk, Case.Split.TEST), 0),
                           caps.get((level, category.pk), config.default_cap)) for category in categories]

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.levels import CASE_LEVELS
 from casebase.audio import measured_seconds
 from casebase.models import (
     MAINTAIN_CASES,
@@ -611,7 +612,7 @@ def _grade(level, split) -> tuple[int, str]:
         level = int(level)
     except (TypeError, ValueError):
         level = 0
-    if not 1 <= level <= 5:
+    if level not in CASE_LEVELS:
         raise CaseError(_("Choose a level from 1 to 5."), field="level")
     if split not in Case.Split.values:
         raise CaseError(_("Choose the training or the test set."), field="split")

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import roles
+from accounts.levels import LEVELS
 from accounts.permissions import has_perm
 from promotion import rosters, selectors, services
 from promotion.forms import RosterFilterForm
@@ -168,7 +169,7 @@ class RosterView(APIView):
             OpenApiParameter("team", int, description="team id"),
             OpenApiParameter("date_from", OpenApiTypes.DATE, description="from 2000-01-01"),
             OpenApiParameter("date_to", OpenApiTypes.DATE, description="up to 2099-12-31"),
-            OpenApiParameter("level", int, enum=list(range(6))),
+            OpenApiParameter("level", int, enum=list(LEVELS)),
             OpenApiParameter("page", int, description="page number (50 rows a page)"),
         ],
         responses=inline_serializer("Roster", {

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from accounts.levels import level_choices
 from accounts.models import Centre, Team
 from config.validators import filter_date
 from config.widgets import IsoDateInput
@@ -51,7 +52,7 @@ class RosterFilterForm(forms.Form):
     date_to = forms.DateField(label=_("To"), required=False, widget=IsoDateInput(),
                               validators=[filter_date])
     level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
-                                   choices=[("", _("All levels"))] + [(n, str(n)) for n in range(6)])
+                                   choices=[("", _("All levels"))] + level_choices())
 
     def filters(self) -> RosterFilters:
         """The cleaned filters (call after is_valid(); the promoted roster by default)."""

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import roles
+from accounts.levels import MAX_LEVEL
 from casebase.models import Case, CaseCategory
 from casebase.questions import KIND_LABELS
 from casebase.selectors import cases_known_to, exam_pool, sees_test_content, training_cases_studied
@@ -34,8 +35,6 @@ from promotion.models import (
     RetentionPeriod,
     attempt_ended_at,
 )
-
-MAX_LEVEL = 5
 
 # Exact messages of a refused exam start (tests and API clients assert them).
 MSG_EXAM_LEVEL = gettext_noop("You can sit the exam of your next level, or the re-test of your level while its window is open.")

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
+from accounts.levels import MAX_LEVEL
 from config.errors import AppError, message_error
 from promotion import rosters, selectors, services
 from promotion.forms import (
@@ -72,7 +73,7 @@ def exam_home(request):
     user = request.user
     period = selectors.current_retention(user)
     retention = selectors.retention_status(period) if period else None
-    next_level = user.level + 1 if user.level < selectors.MAX_LEVEL else None
+    next_level = user.level + 1 if user.level < MAX_LEVEL else None
     requirement = selectors.requirement_for(next_level) if next_level else None
     page = Paginator(selectors.exam_attempts_of(user), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "promotion/exam_home.html", {

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.levels import MAX_LEVEL
 from config.models import SingletonSettings
 
 MAX_REVIEW_POINTS_DAILY_CAP = 1000
@@ -39,7 +40,7 @@ class ReviewSettings(SingletonSettings):
                     "as soon as this many committee members rejected it."),
     )
     applicant_min_level = models.PositiveSmallIntegerField(
-        _("minimum level to apply"), default=4, validators=[MaxValueValidator(5)],
+        _("minimum level to apply"), default=4, validators=[MaxValueValidator(MAX_LEVEL)],
         help_text=_("Default 4 (points ≥ 3,200): employees of at least this level may apply to join the "
                     "committee. The only place of this rule: the committee page, the level page and the "
                     "application service all read it here."),
