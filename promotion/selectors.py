@@ -74,6 +74,13 @@ def level_of(number: int) -> Level | None:
     return Level.objects.filter(number=number).first()
 
 
+def mentoring_levels() -> list[int]:
+    """The levels whose Level row allows taking apprentices (Level.can_mentor), lowest
+    first; [] when no level does. One query. What the mentoring page says about who may
+    mentor comes from here, never from a number written into the page."""
+    return list(Level.objects.filter(can_mentor=True).order_by("number").values_list("number", flat=True))
+
+
 def requirement_for(level: int) -> LevelRequirement | None:
     """The requirements of promotion to ``level``; None for level 0 or a missing row."""
     return LevelRequirement.objects.select_related("level").filter(level__number=level).first()

@@ -65,6 +65,12 @@ class ReviewSettings(SingletonSettings):
     def __str__(self) -> str:
         return str(_("Review settings"))
 
+    def level_may_apply(self, level: int) -> bool:
+        """True when an employee of ``level`` is senior enough to apply to the committee
+        (level ≥ applicant_min_level). The one home of the level half of the application
+        rule: review.selectors.committee_eligibility decides with it (adding the pass rate),
+        and the getting-started guide's "may apply" right reads it per level."""
+        return level >= self.applicant_min_level
 
 
 class ProposalQuerySet(models.QuerySet):

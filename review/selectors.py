@@ -294,7 +294,7 @@ def committee_eligibility(user) -> Eligibility:
         min_level=config.applicant_min_level,
         min_pass_rate=config.applicant_min_pass_rate,
     )
-    if user.level < config.applicant_min_level:
+    if not config.level_may_apply(user.level):
         result.reasons.append(_("Level %(level)s or above is required.") % {"level": config.applicant_min_level})
     if result.pass_rate is None:
         result.reasons.append(_("You have no decided revision proposals yet."))
