@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts import onboarding, roles, services
 from accounts.auth import ApiTokenAuthentication
+from accounts.levels import MAX_LEVEL, MIN_LEVEL
 from accounts.permissions import has_perm
 from accounts.selectors import employee_list, employee_search_q
 from accounts.serializers import (
@@ -76,7 +77,7 @@ class MeView(APIView):
 class EmployeeFilter(filters.FilterSet):
     centre = filters.NumberFilter(field_name="centre_id")
     team = filters.NumberFilter(field_name="team_id")
-    level = filters.NumberFilter(field_name="level", min_value=0, max_value=5)
+    level = filters.NumberFilter(field_name="level", min_value=MIN_LEVEL, max_value=MAX_LEVEL)
     q = filters.CharFilter(method="filter_q")
 
     def filter_q(self, queryset, name, value):

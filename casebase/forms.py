@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.levels import MAX_LEVEL, MIN_CASE_LEVEL
+from accounts.staff_ids import staff_ids_parse
 from casebase.models import LEVEL_CHOICES, Case, CaseCategory, CaseRating
 from casebase.tree import TreeError, parse_tree_text
 from points.forms import RuleAmountField
@@ -83,9 +84,7 @@ class ParticipantsField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value):
-        from casebase.services import staff_ids_split
-
-        return staff_ids_split(super().clean(value))
+        return staff_ids_parse(super().clean(value))
 
 
 class CategoryChoiceField(forms.ModelChoiceField):

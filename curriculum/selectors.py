@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.selectors import employee_search_q
 from competency.models import PositionCompetency
 from curriculum.map_cache import cached_tree
 from curriculum.models import (
@@ -281,7 +282,7 @@ def visible_employees(viewer, *, query: str = ""):
             return qs.none()
         qs = qs.filter(team_id=viewer.team_id).exclude(pk=viewer.pk)
     if query:
-        qs = qs.filter(Q(staff_id__icontains=query) | Q(name__icontains=query))
+        qs = qs.filter(employee_search_q(query))
     return qs.order_by("staff_id")
 
 
