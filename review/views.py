@@ -7,8 +7,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
+from accounts.rules import allowed
 from config.errors import AppError, form_error, message_error
 from review import registry, services
+from review import rules as review_rules
 from review.forms import ApplicationForm, AppointForm, ExpertiseForm, VoteForm
 from review.models import (
     CommitteeApplication,
@@ -25,6 +27,7 @@ from review.selectors import (
     experts_list,
     is_committee_member,
     is_recused,
+    panel_admits,
     pending_applications,
     review_queue,
 )
@@ -54,8 +57,7 @@ def _visible_proposal(request, pk: int) -> Proposal:
     """The proposal for its proposer, committee pages (accounts.review) and the employees
     recused from it (e.g. the contributors a quality-case application would reward)."""
     proposal = get_object_or_404(Proposal.objects.select_related("proposer"), pk=pk)
-    if (proposal.proposer_id != request.user.pk and not request.user.has_perm(roles.REVIEW)
-            and not is_recused(proposal, request.user)):
+    if not allowed(review_rules.VIEW_PROPOSAL, request.user, proposal):
         raise PermissionDenied
     return proposal
 
@@ -72,12 +74,12 @@ def _detail_page(request, proposal: Proposal, *, form=None, extra_form=None, sta
     return render(request, "review/proposal_detail.html", {
         **_describe(proposal),
         "diff": kind.render_diff(proposal) if kind else "",
-        "rebase_url": kind.rebase_url(proposal) if kind and proposal.proposer_id == request.user.pk else None,
+        "rebase_url": kind.rebase_url(proposal) if kind and review_rules.is_proposer.test(request.user, proposal) else None,
         "votes": votes, "counts": proposal.vote_counts(), "config": ReviewSettings.current(),
         "form": form or VoteForm(), "can_vote": may_vote,
         "recused": proposal.is_open and is_recused(proposal, request.user),
         "panel_category": panel.category if panel else None,
-        "not_expert": panel is not None and request.user.pk not in panel.members,
+        "not_expert": not panel_admits(panel, request.user),
         "extra_form": extra_form if may_vote else None,
         "events": proposal.events.select_related("actor").order_by("created_at", "pk"),
     }, status=status)
