@@ -15,11 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts import roles
 from accounts.levels import MAX_LEVEL
 from casebase.models import Case, CaseCategory
 from casebase.questions import KIND_LABELS
-from casebase.selectors import cases_known_to, exam_pool, sees_test_content, training_cases_studied
+from casebase.selectors import (
+    cases_known_to,
+    exam_pool,
+    sees_test_content,
+    test_content_levels_q,
+    training_cases_studied,
+)
 from knowledgebase.models import QueryTestSession, QueryTimeTest
 from knowledgebase.selectors import counting_query_time_result, pick_counting_result
 from points.selectors import entries_within, points_balance
@@ -589,8 +594,9 @@ def attempts_viewable_in_full(user, *, staff_id: str = "", level: int | None = N
         return ExamAttempt.objects.none()
     qs = (ExamAttempt.objects.exclude(status=ExamAttempt.Status.OPEN).exclude(employee=user)
           .select_related("employee").defer("questions", "answers").order_by("-started_at", "-pk"))
-    if user.has_perm(roles.STUDY):
-        qs = qs.filter(level__lt=user.level)
+    test_levels = test_content_levels_q(user)
+    if test_levels is not None:
+        qs = qs.filter(test_levels)
     if staff_id:
         qs = qs.filter(employee__staff_id=staff_id.strip().upper())
     if level is not None:
