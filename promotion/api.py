@@ -16,10 +16,11 @@ from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.levels import LEVELS
-from accounts.permissions import has_perm
+from accounts.permissions import has_perm, object_rule
 from promotion import rosters, selectors, services
 from promotion.forms import RosterFilterForm
 from promotion.models import VIEW_EXAM_ANSWERS, ExamAttempt
+from promotion.rules import VIEW_ATTEMPT_IN_FULL
 from promotion.serializers import (
     PromotionChecklistItemSerializer,
     PromotionEventSerializer,
@@ -107,15 +108,14 @@ class ExamFullView(APIView):
     the review committee: promotion.view_exam_answers). 403 for one's own attempt, an open
     attempt, or — for a committee member who sits exams — an attempt at or above their level."""
 
-    permission_classes = [has_perm(VIEW_EXAM_ANSWERS)]
+    permission_classes = [has_perm(VIEW_EXAM_ANSWERS), object_rule(VIEW_ATTEMPT_IN_FULL)]
 
     @extend_schema(responses=PromotionExamAttemptFullSerializer)
     def get(self, request, pk: int):
         attempt = ExamAttempt.objects.select_related("employee").filter(pk=pk).first()
         if attempt is None:
             raise NotFound
-        if not selectors.can_view_in_full(request.user, attempt):
-            raise ApiPermissionDenied
+        self.check_object_permissions(request, attempt)
         return Response(PromotionExamAttemptFullSerializer(attempt).data)
 
 

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.levels import MAX_LEVEL
+from accounts.rules import allowed
 from casebase.models import Case, CaseCategory
 from casebase.questions import KIND_LABELS
 from casebase.selectors import (
     cases_known_to,
     exam_pool,
-    sees_test_content,
     test_content_levels_q,
     training_cases_studied,
 )
@@ -579,12 +579,11 @@ def can_view_in_full(user, attempt: ExamAttempt) -> bool:
     """True when ``user`` may see ``attempt`` with its answers: they hold VIEW_EXAM_ANSWERS,
     the attempt is submitted (or expired), it is not their own and, when they can sit exams themselves (a CSR on the
     committee), it is of a level below their own — a level they will never be examined on
-    again (their promotion exam is above it, their retention re-test at it)."""
-    if not user.has_perm(VIEW_EXAM_ANSWERS) or attempt.employee_id == user.pk:
-        return False
-    if attempt.status == ExamAttempt.Status.OPEN:  # answers of a running exam could be passed on
-        return False
-    return sees_test_content(user, attempt.level)
+    again (their promotion exam is above it, their retention re-test at it). The named rule
+    promotion.view_attempt_in_full (promotion/rules.py)."""
+    from promotion.rules import VIEW_ATTEMPT_IN_FULL
+
+    return allowed(VIEW_ATTEMPT_IN_FULL, user, attempt)
 
 
 def attempts_viewable_in_full(user, *, staff_id: str = "", level: int | None = None) -> QuerySet[ExamAttempt]:
