@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import Group
 
+from accounts.levels import LEVELS
 from accounts.models import Centre, OnboardingProgress, Team, User
 from accounts.roles import Role
 from competency.models import Position
@@ -56,7 +57,7 @@ def load(*, stdout) -> None:
     main_centre, main_teams = centres["hubei-10086"]
     accounts = list(NAMED_ACCOUNTS)
     for n in range(GENERATED_CSRS):
-        level = rng.choices(range(6), weights=LEVEL_WEIGHTS)[0]
+        level = rng.choices(LEVELS, weights=LEVEL_WEIGHTS)[0]
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         accounts.append((f"HB{100 + n:04d}", name, [Role.CSR], level,
                          rng.choice(["hotline-csr", "complaint-csr", "outbound-csr"]), False))

@@ -3,7 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from accounts.models import MAX_LEVEL, Centre, Team
+from accounts.levels import level_choices
+from accounts.models import Centre, Team
 from accounts.selectors import employee_search_q
 
 
@@ -13,7 +14,7 @@ class EmployeeFilter(filters.FilterSet):
     team = filters.ModelChoiceFilter(label=_("Team"), queryset=Team.objects.select_related("centre"),
                                      field_name="team")
     level = filters.ChoiceFilter(label=_("Level"), field_name="level", empty_label="—",
-                                 choices=[(n, str(n)) for n in range(MAX_LEVEL + 1)])
+                                 choices=level_choices())
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(employee_search_q(value)) if value else queryset

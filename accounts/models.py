@@ -8,9 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.levels import MAX_LEVEL, MIN_LEVEL
 from accounts.roles import Role
-
-MAX_LEVEL = 5
 
 
 class Centre(models.Model):
@@ -143,7 +142,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("employees")
         ordering = ["staff_id"]
         constraints = [
-            models.CheckConstraint(condition=Q(level__gte=0) & Q(level__lte=MAX_LEVEL), name="user_level_0_to_5"),
+            models.CheckConstraint(condition=Q(level__gte=MIN_LEVEL) & Q(level__lte=MAX_LEVEL), name="user_level_0_to_5"),
         ]
         permissions = [
             ("study", _("Can study, search the knowledge base and sit exams")),

@@ -245,7 +245,7 @@ def level_lines() -> list[LevelLine]:
         if level.can_mentor:
             line.rights.append(_("May take up to %(count)s apprentices at a time.")
                                % {"count": promotion.max_active_apprentices})
-        if level.number >= review.applicant_min_level:
+        if review.level_may_apply(level.number):
             line.rights.append(_("May apply to the review committee (pass rate on own proposals above %(rate)s%%).")
                                % {"rate": review.applicant_min_pass_rate.normalize()})
         out.append(line)

@@ -10,6 +10,7 @@ def employee_list() -> QuerySet[User]:
 
 
 def employee_search_q(query: str) -> Q:
-    """Match a staff ID or a name fragment."""
+    """Match a staff ID or a name fragment (case-insensitive, the query stripped): the one
+    employee search of every page and API that finds employees by what a person types."""
     query = query.strip()
     return Q(staff_id__icontains=query) | Q(name__icontains=query)

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from accounts.levels import MAX_LEVEL, MIN_CASE_LEVEL
 from accounts.models import User
 
 
@@ -80,7 +81,7 @@ class SandboxInput(serializers.Serializer):
     base_version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     background = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     tree = serializers.CharField(required=False, allow_blank=True, max_length=50000)
-    suggested_level = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
+    suggested_level = serializers.IntegerField(required=False, allow_null=True, min_value=MIN_CASE_LEVEL, max_value=MAX_LEVEL)
     participants = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 

@@ -2,7 +2,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from casebase.models import LEVEL_CHOICES, MAX_LEVEL, MIN_LEVEL, Case, CaseCategory, CaseRating
+from accounts.levels import MAX_LEVEL, MIN_CASE_LEVEL
+from accounts.staff_ids import staff_ids_parse
+from casebase.models import LEVEL_CHOICES, Case, CaseCategory, CaseRating
 from casebase.tree import TreeError, parse_tree_text
 from points.forms import RuleAmountField
 from points.models import PointRule
@@ -27,10 +29,10 @@ class CaseGradingForm(ApprovalForm):
         counts = split_counts()
         self.fields["split"].help_text = split_shortfall_text(counts)
         try:
-            level = int((self.proposal.payload if self.proposal else {}).get("suggested_level") or MIN_LEVEL)
+            level = int((self.proposal.payload if self.proposal else {}).get("suggested_level") or MIN_CASE_LEVEL)
         except (TypeError, ValueError):
-            level = MIN_LEVEL
-        level = min(max(level, MIN_LEVEL), MAX_LEVEL)
+            level = MIN_CASE_LEVEL
+        level = min(max(level, MIN_CASE_LEVEL), MAX_LEVEL)
         self.initial.setdefault("level", level)
         self.initial.setdefault("split", counts[level].suggested_split)
 
@@ -82,9 +84,7 @@ class ParticipantsField(forms.CharField):
         super().__init__(**kwargs)
 
     def clean(self, value):
-        from casebase.services import staff_ids_split
-
-        return staff_ids_split(super().clean(value))
+        return staff_ids_parse(super().clean(value))
 
 
 class CategoryChoiceField(forms.ModelChoiceField):

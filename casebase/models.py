@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
+from accounts.levels import CASE_LEVELS
 from config.models import SingletonSettings
 
-MIN_LEVEL, MAX_LEVEL = 1, 5
 # Reading the history library: review experts and training managers (granted by migration).
 VIEW_HISTORY = "casebase.view_history_library"
 # The library health page: training managers and review experts (granted by migration).
@@ -31,7 +31,7 @@ VIEW_HEALTH = "casebase.view_library_health"
 # calls and moderating reflections: business managers (granted by migration to operations
 # managers; DOMAIN.md §4 "at first the operations department … add, delete and revise").
 MAINTAIN_CASES = "casebase.maintain_cases"
-LEVEL_CHOICES = [(n, str(n)) for n in range(MIN_LEVEL, MAX_LEVEL + 1)]
+LEVEL_CHOICES = [(n, str(n)) for n in CASE_LEVELS]
 # Where recordings live inside their storage (the orphan sweep looks only here).
 RECORDINGS_DIR = "casebase/audio/"
 

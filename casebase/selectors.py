@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import roles
+from accounts.levels import CASE_LEVELS, MAX_LEVEL, MIN_CASE_LEVEL
+from accounts.rules import allowed
 from casebase import questions
 from casebase.models import (
     MAINTAIN_CASES,
-    MAX_LEVEL,
-    MIN_LEVEL,
     CallSuggestion,
     Case,
     CaseCategory,
@@ -36,6 +36,7 @@ from casebase.models import (
     RetirementCandidate,
 )
 from casebase.questions import with_question_flag
+from casebase.rules import SEE_TEST_CONTENT, sits_exams
 from review.models import Proposal
 
 # The case libraries' proposal kinds (registered in casebase.review_kinds).
@@ -48,7 +49,7 @@ KIND_ITEM_MOVE = "case_item_move"
 def next_level(user) -> int:
     """The level whose training cases the employee studies now: their level + 1, within 1–5
     (a level-5 master keeps studying level 5)."""
-    return max(MIN_LEVEL, min((user.level or 0) + 1, MAX_LEVEL))
+    return max(MIN_CASE_LEVEL, min((user.level or 0) + 1, MAX_LEVEL))
 
 
 def study_cases(user) -> QuerySet[Case]:
@@ -292,12 +293,18 @@ def exam_draw(level: int, count: int, rng: random.Random | None = None, *, exclu
 
 
 def sees_test_content(user, level: int) -> bool:
-    """True when ``user`` may see what level-``level`` TEST cases hold (an exam's keys):
-    anyone who sits no exams (no accounts.study permission), and an examinee only below
-    their own level — a level they will never be examined on again (their promotion exam
-    is above it, their retention re-test at it). The exam's full view
-    (promotion.selectors.can_view_in_full) and the history library follow it."""
-    return not user.has_perm(roles.STUDY) or level < user.level
+    """True when ``user`` may see what level-``level`` TEST cases hold: the named rule
+    casebase.see_test_content (casebase/rules.py), which the exam's full view
+    (promotion.selectors.can_view_in_full), the history library and the catalogue follow."""
+    return allowed(SEE_TEST_CONTENT, user, level)
+
+
+def test_content_levels_q(user, field: str = "level") -> Q | None:
+    """casebase.see_test_content as a filter on the level column ``field``: None when ``user``
+    sees every level's test content (sits no exams), else ``field`` below their own level."""
+    if not sits_exams.test(user):
+        return None
+    return Q(**{f"{field}__lt": user.level or 0})
 
 
 # --- recordings ----------------------------------------------------------------------------
@@ -499,7 +506,7 @@ def split_counts(config: CaseLibrarySettings | None = None) -> dict[int, SplitCo
               for row in Case.objects.active().values("level", "split").annotate(n=Count("pk")).order_by()}
     return {level: SplitCounts(level, counts.get((level, Case.Split.TRAINING), 0), counts.get((level, Case.Split.TEST), 0),
                                config.training_target(), config.test_target())
-            for level in range(MIN_LEVEL, MAX_LEVEL + 1)}
+            for level in CASE_LEVELS}
 
 
 MSG_LEVEL_SHORT = gettext_noop("Level %(level)s is short of its %(set)s set (training %(training)s/%(training_target)s, "
@@ -599,7 +606,7 @@ def library_health(*, needs: dict[int, int] | None = None) -> LibraryHealth:
         for row in flagged.values("level", "split", "has_questions").annotate(n=Count("pk")).order_by()
     }
     levels = []
-    for level in range(MIN_LEVEL, MAX_LEVEL + 1):
+    for level in CASE_LEVELS:
         rows = [HealthRow(category, cells.get((level, category.pk, Case.Split.TRAINING), 0),
                           cells.get((level, category.pk, Case.Split.TEST), 0),
                           caps.get((level, category.pk), config.default_cap)) for category in categories]
@@ -633,8 +640,9 @@ def catalogue_cases(user) -> QuerySet[Case]:
     may see (sees_test_content: anyone who sits no exams; an examinee only below their own
     level). Opening a test case records a CaseExposure (the views and the services)."""
     qs = Case.objects.all()
-    if user.has_perm(roles.STUDY):
-        qs = qs.filter(Q(split=Case.Split.TRAINING) | Q(level__lt=user.level or 0))
+    test_levels = test_content_levels_q(user)
+    if test_levels is not None:
+        qs = qs.filter(Q(split=Case.Split.TRAINING) | test_levels)
     return qs
 
 

@@ -2,6 +2,8 @@ from django.utils.translation import gettext_noop
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.levels import MAX_LEVEL, MIN_CASE_LEVEL
+from accounts.staff_ids import staff_ids_parse
 from casebase.models import (
     CallSuggestion,
     Case,
@@ -90,12 +92,8 @@ class ParticipantsField(serializers.Field):
     casebase.services.participants_resolve (400 {"participants": [...]})."""
 
     def to_internal_value(self, data):
-        from casebase.services import staff_ids_split
-
-        if isinstance(data, str):
-            return staff_ids_split(data)
-        if isinstance(data, list) and all(isinstance(item, str) for item in data):
-            return [item.strip() for item in data if item.strip()]
+        if isinstance(data, str) or (isinstance(data, list) and all(isinstance(item, str) for item in data)):
+            return staff_ids_parse(data)
         raise serializers.ValidationError("Give staff IDs as a list or a comma-separated string.")
 
     def to_representation(self, value):
@@ -109,7 +107,7 @@ def participants_field() -> ParticipantsField:
 class NewTextCaseInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     category_id = serializers.IntegerField()
-    suggested_level = serializers.IntegerField(min_value=1, max_value=5)
+    suggested_level = serializers.IntegerField(min_value=MIN_CASE_LEVEL, max_value=MAX_LEVEL)
     background = serializers.CharField(allow_blank=True, default="")
     tree = TreeField()
     reason = serializers.CharField()
@@ -155,7 +153,7 @@ class ItemMoveInput(serializers.Serializer):
 class NewVoiceCaseInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     category_id = serializers.IntegerField()
-    suggested_level = serializers.IntegerField(min_value=1, max_value=5)
+    suggested_level = serializers.IntegerField(min_value=MIN_CASE_LEVEL, max_value=MAX_LEVEL)
     background = serializers.CharField(allow_blank=True, default="")
     audio = serializers.FileField()
     premise = serializers.ChoiceField(choices=Case.Premise.choices)
@@ -260,7 +258,7 @@ class CatalogueDetailSerializer(CaseDetailSerializer):
 class MaintainTextInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     category_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
-    level = serializers.IntegerField(min_value=1, max_value=5)
+    level = serializers.IntegerField(min_value=MIN_CASE_LEVEL, max_value=MAX_LEVEL)
     split = serializers.ChoiceField(choices=Case.Split.choices)
     background = serializers.CharField(allow_blank=True, default="")
     tree = TreeField()
@@ -270,7 +268,7 @@ class MaintainTextInput(serializers.Serializer):
 class MaintainVoiceInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     category_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
-    level = serializers.IntegerField(min_value=1, max_value=5)
+    level = serializers.IntegerField(min_value=MIN_CASE_LEVEL, max_value=MAX_LEVEL)
     split = serializers.ChoiceField(choices=Case.Split.choices)
     background = serializers.CharField(allow_blank=True, default="")
     audio = serializers.FileField()
@@ -287,7 +285,7 @@ class MaintainRevisionInput(serializers.Serializer):
     base_version = serializers.IntegerField(min_value=1)
     title = serializers.CharField(max_length=200)
     category_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
-    level = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    level = serializers.IntegerField(min_value=MIN_CASE_LEVEL, max_value=MAX_LEVEL, required=False)
     split = serializers.ChoiceField(choices=Case.Split.choices, required=False)
     background = serializers.CharField(allow_blank=True, default="")
     tree = TreeField(required=False, allow_null=True, default=None)

@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import roles
+from accounts.levels import CASE_LEVELS, MAX_LEVEL, MIN_CASE_LEVEL
+from accounts.staff_ids import staff_ids_check, staff_ids_parse
 from casebase.audio import measured_seconds
 from casebase.models import (
     MAINTAIN_CASES,
-    MAX_LEVEL,
-    MIN_LEVEL,
     RECORDINGS_DIR,
     CallSuggestion,
     Case,
@@ -87,7 +87,6 @@ logger = logging.getLogger(__name__)
 MAX_OTHER_PARTICIPANTS = 4
 MSG_PARTICIPANT_UNKNOWN = gettext_noop("No active employee has the staff ID %(staff_id)s.")
 MSG_PARTICIPANT_SELF = gettext_noop("%(staff_id)s is your own staff ID; name only the colleagues who worked with you.")
-MSG_PARTICIPANT_TWICE = gettext_noop("%(staff_id)s is named twice.")
 MSG_PARTICIPANT_TOO_MANY = gettext_noop("Name at most %(max)s other participants; %(staff_id)s is one too many.")
 MSG_ALREADY_RATED = gettext_noop("You have already rated this case; a rating cannot be changed.")
 MSG_RETIREMENT_NOT_OVER_CAP = gettext_noop(
@@ -286,37 +285,25 @@ def _category(category_id: int) -> CaseCategory:
     return category
 
 
-def staff_ids_split(text: str | None) -> list[str]:
-    """The staff IDs in ``text``, separated by commas (also "，" and "、"), spaces or new
-    lines, in the order written; [] for empty input."""
-    return [part for part in re.split(r"[\s,，、;；]+", text or "") if part]
-
-
 def participants_resolve(*, proposer, staff_ids: list[str] | None) -> list[int]:
     """The user pks of the other participants named on a case proposal (THE check for web and
     API): each an existing active employee (staff IDs compared case-insensitively), not the
     proposer, named once, at most MAX_OTHER_PARTICIPANTS. Raises ParticipantsInvalid with an
     exact message naming the first bad staff ID; [] when nobody is named."""
-    if isinstance(staff_ids, str):
-        staff_ids = staff_ids_split(staff_ids)
-    wanted: list[str] = []
-    for raw in staff_ids or []:
-        staff_id = str(raw or "").strip().upper()
-        if not staff_id:
-            continue
+    named = staff_ids_parse(staff_ids)
+    distinct: set[str] = set()
+    for staff_id in named:
         if staff_id == (proposer.staff_id or "").upper():
             raise ParticipantsInvalid(_(MSG_PARTICIPANT_SELF) % {"staff_id": staff_id})
-        if staff_id in wanted:
-            raise ParticipantsInvalid(_(MSG_PARTICIPANT_TWICE) % {"staff_id": staff_id})
-        if len(wanted) == MAX_OTHER_PARTICIPANTS:
+        if staff_id in distinct:
+            break  # named twice: staff_ids_check names it
+        if len(distinct) == MAX_OTHER_PARTICIPANTS:
             raise ParticipantsInvalid(_(MSG_PARTICIPANT_TOO_MANY) % {"max": MAX_OTHER_PARTICIPANTS,
                                                                      "staff_id": staff_id})
-        wanted.append(staff_id)
-    found = dict(get_user_model().objects.filter(staff_id__in=wanted, is_active=True).values_list("staff_id", "pk"))
-    for staff_id in wanted:
-        if staff_id not in found:
-            raise ParticipantsInvalid(_(MSG_PARTICIPANT_UNKNOWN) % {"staff_id": staff_id})
-    return [found[staff_id] for staff_id in wanted]
+        distinct.add(staff_id)
+    users = staff_ids_check(named, field=ParticipantsInvalid.field, error=ParticipantsInvalid,
+                            unknown_message=MSG_PARTICIPANT_UNKNOWN)
+    return [user.pk for user in users.values()]
 
 
 def _require_uploader(user) -> None:
@@ -616,7 +603,7 @@ def _grade(level, split) -> tuple[int, str]:
         level = int(level)
     except (TypeError, ValueError):
         level = 0
-    if not 1 <= level <= 5:
+    if level not in CASE_LEVELS:
         raise CaseError(_("Choose a level from 1 to 5."), field="level")
     if split not in Case.Split.values:
         raise CaseError(_("Choose the training or the test set."), field="split")
@@ -1236,7 +1223,7 @@ def case_item_move_propose(*, proposer, case_id: int, action: str, reason: str,
     if case.status != Case.Status.ACTIVE or case.split != Case.Split.TEST:
         raise CaseError(_(MSG_ITEM_MOVE_NOT_TEST))
     target = item_move_target(case, action)
-    if target is not None and not MIN_LEVEL <= target[0] <= MAX_LEVEL:
+    if target is not None and not MIN_CASE_LEVEL <= target[0] <= MAX_LEVEL:
         raise CaseError(_(MSG_ITEM_MOVE_EDGE) % {"level": case.level, "direction": _("down") if target[0] < case.level
                                                  else _("up")}, field="action")
     if _case_proposals(case, KIND_ITEM_MOVE).filter(status=Proposal.Status.OPEN).exists():

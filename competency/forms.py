@@ -1,9 +1,8 @@
-import re
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from accounts.staff_ids import StaffIdsInvalid, staff_ids_check, staff_ids_parse
 from competency import qsort
 from competency.models import CompetencyItem, Position, QSortRound
 
@@ -47,16 +46,14 @@ class QSortRoundCreateForm(forms.Form):
             self.initial.setdefault("unimportant_count", suggested[qsort.UNIMPORTANT])
 
     def clean_raters(self):
-        staff_ids = list(dict.fromkeys(s.upper() for s in re.split(r"[\s,;，；]+", self.cleaned_data["raters"]) if s))
-        users = {u.staff_id: u for u in get_user_model().objects.filter(staff_id__in=staff_ids, is_active=True)}
-        unknown = [s for s in staff_ids if s not in users]
-        if unknown:
-            raise forms.ValidationError(
-                _("Unknown or inactive staff IDs: %(ids)s."), params={"ids": ", ".join(unknown)}, code="unknown"
-            )
-        if not users:
+        staff_ids = staff_ids_parse(self.cleaned_data["raters"])
+        if not staff_ids:
             raise forms.ValidationError(_("Invite at least one rater."), code="required")
-        return [users[s] for s in staff_ids]
+        try:
+            users = staff_ids_check(staff_ids, field="raters")
+        except StaffIdsInvalid as error:
+            raise forms.ValidationError(error.message, code="invalid") from None
+        return list(users.values())
 
     def clean(self):
         data = super().clean()

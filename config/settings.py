@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_htmx",
     "csp",
+    "rules.apps.AutodiscoverRulesConfig",  # imports each app's rules.py (object-level rules)
     # project
     "accounts",
     "competency",

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.rules import same_team
 from competency.models import CompetencyItem, PositionCompetency, PositionFamily
 from curriculum import services
 from curriculum.models import (
@@ -330,7 +331,7 @@ def load(*, stdout) -> None:
     if leader is not None and leader.team_id:
         for employee, plan in [(hb1, [(2, None), (3, None)]), (hb2, [(2, 3), (3, 4), (2, 2)]),
                                (hb4, [(3, 4), (2, 4), (3, 3)])]:
-            if employee and employee.position_id and employee.team_id == leader.team_id:
+            if employee and employee.position_id and same_team.test(leader, employee):
                 ratings += _rate(leader, employee, today, plan)
         if hb4 and not ImprovementPlanItem.objects.filter(employee=hb4).exists():
             services.improvement_plan_item_create(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.selectors import employee_search_q
 from competency.models import PositionCompetency
 from curriculum.map_cache import cached_tree
 from curriculum.models import (
@@ -242,27 +243,14 @@ def exam_closed_reason(enrolment: Enrolment, *, today: dt.date | None = None) ->
 # --- who may see whom -------------------------------------------------------------------------
 
 
-def can_view_employee(viewer, employee) -> bool:
-    """True when ``viewer`` may see ``employee``'s trajectory and gaps: themselves, a
-    training manager, or a team leader of the same team."""
-    if viewer.pk == employee.pk:
-        return True
-    if viewer.has_perm(roles.MANAGE_TRAINING):
-        return True
-    return bool(viewer.has_perm(roles.RATE_BEHAVIOUR) and viewer.team_id and viewer.team_id == employee.team_id)
-
-
-def may_rate_behaviour(rater, employee) -> bool:
-    """Whether ``rater`` may rate ``employee``'s observed behaviour: the permission, and a
-    colleague of the rater's own team (never oneself). A superuser without a team may not —
-    so no page offers them a rating link that answers 403."""
-    return bool(rater.has_perm(roles.RATE_BEHAVIOUR) and rater.team_id and rater.team_id == employee.team_id
-                and rater.pk != employee.pk)
+# Who may see and rate one employee: the named rules curriculum.view_employee and
+# curriculum.rate_employee (curriculum/rules.py). visible_employees is the same rule as a
+# query, for lists.
 
 
 def visible_employees(viewer, *, query: str = ""):
     """Employees ``viewer`` may follow: everyone for training managers, the own team for
-    team leaders, nobody otherwise."""
+    team leaders, nobody otherwise (curriculum.view_employee as a query)."""
     from accounts.models import User
 
     qs = User.objects.filter(is_active=True).select_related("position", "team")
@@ -271,7 +259,7 @@ def visible_employees(viewer, *, query: str = ""):
             return qs.none()
         qs = qs.filter(team_id=viewer.team_id).exclude(pk=viewer.pk)
     if query:
-        qs = qs.filter(Q(staff_id__icontains=query) | Q(name__icontains=query))
+        qs = qs.filter(employee_search_q(query))
     return qs.order_by("staff_id")
 
 

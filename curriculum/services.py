@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.rules import is_self, same_team
 from competency.models import CompetencyItem, PositionCompetency
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from curriculum.models import (
@@ -289,9 +290,9 @@ def behaviour_rating_create(*, rater, employee, item: CompetencyItem, phase: str
                             observed_on: dt.date, note: str = "") -> BehaviourRating:
     """Record a team leader's observation of ``employee`` on ``item`` (an item of the
     employee's position model), before or after training."""
-    if rater.pk == employee.pk:
+    if is_self.test(rater, employee):
         raise CurriculumError(_("You cannot rate yourself."), field="employee")
-    if not (rater.team_id and rater.team_id == employee.team_id):
+    if not same_team.test(rater, employee):
         raise CurriculumError(_("You can rate only members of your own team."), field="employee")
     if not PositionCompetency.objects.filter(position_id=employee.position_id, item=item).exists():
         raise CurriculumError(_("This item is not in the employee's position competency model."), field="item")

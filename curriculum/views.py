@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
+from accounts.rules import allowed
 from config import exports
 from config.errors import AppError, form_error
 from config.filtering import filter_list
@@ -26,6 +27,7 @@ from curriculum.forms import (
     SurveyForm,
 )
 from curriculum.models import Course, Enrolment, ExamAttempt, SurveyResponse
+from curriculum.rules import RATE_EMPLOYEE, VIEW_EMPLOYEE
 
 PER_PAGE = 50
 User = get_user_model()
@@ -58,7 +60,7 @@ def _employee_for(request, pk: int | None):
     if pk is None:
         return request.user
     employee = get_object_or_404(User.objects.select_related("position", "team"), pk=pk)
-    if not selectors.can_view_employee(request.user, employee):
+    if not allowed(VIEW_EMPLOYEE, request.user, employee):
         raise PermissionDenied
     return employee
 
@@ -255,7 +257,7 @@ def gaps(request, pk: int | None = None):
     analysis = selectors.gap_analysis(employee=employee)
     return render(request, "curriculum/gaps.html",
                   {"employee": employee, "analysis": analysis, "plan_form": plan_form, "own": pk is None,
-                   "can_rate": selectors.may_rate_behaviour(request.user, employee),
+                   "can_rate": allowed(RATE_EMPLOYEE, request.user, employee),
                    "chart": _gap_chart(analysis.rows)},
                   status=status)
 
@@ -270,8 +272,7 @@ def people(request):
     page = Paginator(employees if valid else employees.none(), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "curriculum/people.html", {
         "form": form, "page": page, "query": query, "querystring": _querystring(request),
-        # Rating links only where the rating page would open (selectors.may_rate_behaviour).
-        "can_rate": bool(request.user.has_perm(roles.RATE_BEHAVIOUR) and request.user.team_id),
+        # Rating links per row only where the rating page would open (curriculum.rate_employee).
     }, status=200 if valid else 400)
 
 
@@ -280,7 +281,7 @@ def people(request):
 @permission_required(roles.RATE_BEHAVIOUR, raise_exception=True)
 def rate_employee(request, pk: int):
     employee = get_object_or_404(User.objects.select_related("position", "team"), pk=pk)
-    if not selectors.may_rate_behaviour(request.user, employee):
+    if not allowed(RATE_EMPLOYEE, request.user, employee):
         raise PermissionDenied
     form = RatingForm(request.POST or None, employee=employee)
     status = 200

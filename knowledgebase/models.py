@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
+from accounts.levels import MAX_LEVEL, MIN_CASE_LEVEL
 from config.cache_versions import CacheVersion
 from config.models import SingletonSettings
 
@@ -344,7 +345,7 @@ class QueryTimeThreshold(models.Model):
         ),
     )
     allowed_level = models.PositiveSmallIntegerField(
-        _("highest level allowed"), validators=[MinValueValidator(1), MaxValueValidator(5)],
+        _("highest level allowed"), validators=[MinValueValidator(MIN_CASE_LEVEL), MaxValueValidator(MAX_LEVEL)],
         help_text=_("1 to 5; slower results than every band allow level 0."),
     )
 
@@ -360,7 +361,7 @@ class QueryTimeThreshold(models.Model):
                 name="query_threshold_seconds_range",
             ),
             models.CheckConstraint(
-                condition=Q(allowed_level__gte=1) & Q(allowed_level__lte=5), name="query_threshold_level_1_to_5"
+                condition=Q(allowed_level__gte=MIN_CASE_LEVEL) & Q(allowed_level__lte=MAX_LEVEL), name="query_threshold_level_1_to_5"
             ),
         ]
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from accounts import roles
 from accounts.services import employees_lock
+from accounts.staff_ids import staff_ids_check, staff_ids_parse
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from points import roles as points_roles
 from points.models import (
@@ -397,17 +397,6 @@ def qc_topic_publish(
     return topic
 
 
-def _staff_ids(raw: list[str] | str) -> list[str]:
-    if isinstance(raw, str):
-        raw = raw.replace(",", " ").replace("，", " ").replace(";", " ").split()
-    seen: list[str] = []
-    for value in raw:
-        value = str(value).strip().upper()
-        if value and value not in seen:
-            seen.append(value)
-    return seen
-
-
 def qc_member_eligible(user) -> bool:
     """True when ``user`` may claim a QC topic or be named in a group: a front-line employee
     (the CSR role's study permission) who does not publish and complete QC topics: whoever
@@ -433,16 +422,13 @@ def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[
         raise PointsConflict(_(MSG_TOPIC_CLOSED))
     if topic.groups.count() >= topic.max_groups:
         raise PointsConflict(_(MSG_TOPIC_FULL) % {"max": topic.max_groups})
-    staff_ids = _staff_ids(member_staff_ids)
+    staff_ids = staff_ids_parse(member_staff_ids)
     if creator.staff_id not in staff_ids:
         staff_ids.insert(0, creator.staff_id)
-    if not topic.min_group_size <= len(staff_ids) <= topic.max_group_size:
+    if not topic.min_group_size <= len(set(staff_ids)) <= topic.max_group_size:
         raise PointsError(_(MSG_GROUP_SIZE) % {"min": topic.min_group_size, "max": topic.max_group_size,
-                                                "count": len(staff_ids)}, field="members")
-    users = {u.staff_id: u for u in get_user_model().objects.filter(staff_id__in=staff_ids, is_active=True)}
-    unknown = [s for s in staff_ids if s not in users]
-    if unknown:
-        raise PointsError(_(MSG_UNKNOWN_STAFF) % {"ids": ", ".join(unknown)}, field="members")
+                                                "count": len(set(staff_ids))}, field="members")
+    users = staff_ids_check(staff_ids, field="members", error=PointsError, unknown_message=MSG_UNKNOWN_STAFF)
     ineligible = [s for s in staff_ids if not qc_member_eligible(users[s])]
     if ineligible:
         raise PointsError(_(MSG_NOT_QC_ELIGIBLE) % {"ids": ", ".join(ineligible)}, field="members")

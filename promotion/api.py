@@ -16,10 +16,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import roles
-from accounts.permissions import has_perm
+from accounts.levels import CASE_LEVELS, LEVELS
+from accounts.permissions import has_perm, object_rule
 from promotion import forecast, item_stats, rosters, selectors, services
 from promotion.forms import ItemStatsFilterForm, RosterFilterForm, WorkforceFilterForm
 from promotion.models import VIEW_EXAM_ANSWERS, ExamAttempt
+from promotion.rules import VIEW_ATTEMPT_IN_FULL
 from promotion.serializers import (
     PromotionChecklistItemSerializer,
     PromotionEventSerializer,
@@ -109,15 +111,14 @@ class ExamFullView(APIView):
     the review committee: promotion.view_exam_answers). 403 for one's own attempt, an open
     attempt, or — for a committee member who sits exams — an attempt at or above their level."""
 
-    permission_classes = [has_perm(VIEW_EXAM_ANSWERS)]
+    permission_classes = [has_perm(VIEW_EXAM_ANSWERS), object_rule(VIEW_ATTEMPT_IN_FULL)]
 
     @extend_schema(responses=PromotionExamAttemptFullSerializer)
     def get(self, request, pk: int):
         attempt = ExamAttempt.objects.select_related("employee").filter(pk=pk).first()
         if attempt is None:
             raise NotFound
-        if not selectors.can_view_in_full(request.user, attempt):
-            raise ApiPermissionDenied
+        self.check_object_permissions(request, attempt)
         return Response(PromotionExamAttemptFullSerializer(attempt).data)
 
 
@@ -171,7 +172,7 @@ class RosterView(APIView):
             OpenApiParameter("team", int, description="team id"),
             OpenApiParameter("date_from", OpenApiTypes.DATE, description="from 2000-01-01"),
             OpenApiParameter("date_to", OpenApiTypes.DATE, description="up to 2099-12-31"),
-            OpenApiParameter("level", int, enum=list(range(6))),
+            OpenApiParameter("level", int, enum=list(LEVELS)),
             OpenApiParameter("page", int, description="page number (50 rows a page)"),
         ],
         responses=inline_serializer("Roster", {
@@ -245,7 +246,7 @@ class ItemStatsView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("level", int, enum=list(range(1, 6))),
+            OpenApiParameter("level", int, enum=list(CASE_LEVELS)),
             OpenApiParameter("by", str, enum=["case", "question"], description="default: case"),
             OpenApiParameter("flagged", bool, description="only flagged rows"),
             OpenApiParameter("sort", str, enum=list(item_stats.SORTS), description="default: flags (most first)"),

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from accounts.levels import CASE_LEVELS, level_choices
 from accounts.models import Centre, Team
 from config.validators import filter_date
 from config.widgets import IsoDateInput
@@ -51,7 +52,7 @@ class RosterFilterForm(forms.Form):
     date_to = forms.DateField(label=_("To"), required=False, widget=IsoDateInput(),
                               validators=[filter_date])
     level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
-                                   choices=[("", _("All levels"))] + [(n, str(n)) for n in range(6)])
+                                   choices=[("", _("All levels"))] + level_choices())
 
     def filters(self) -> RosterFilters:
         """The cleaned filters (call after is_valid(); the promoted roster by default)."""
@@ -67,14 +68,14 @@ class RosterFilterForm(forms.Form):
 class ExamAttemptFilterForm(forms.Form):
     staff_id = forms.CharField(label=_("Staff ID"), max_length=20, required=False)
     level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
-                                   choices=[("", _("All levels"))] + [(n, str(n)) for n in range(1, 6)])
+                                   choices=[("", _("All levels"))] + [(n, str(n)) for n in CASE_LEVELS])
 
 
 class ItemStatsFilterForm(forms.Form):
     """Filters of the item statistics page and API (bad values: a field error, never a 500)."""
 
     level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
-                                   choices=[("", _("All levels"))] + [(n, str(n)) for n in range(1, 6)])
+                                   choices=[("", _("All levels"))] + [(n, str(n)) for n in CASE_LEVELS])
     by = forms.ChoiceField(label=_("Rows"), required=False,
                            choices=[("case", _("per test case")), ("question", _("per question"))])
     flagged = forms.BooleanField(label=_("Flagged only"), required=False)

@@ -48,7 +48,8 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
-from casebase.models import MAX_LEVEL, MIN_LEVEL, Case
+from accounts.levels import CASE_LEVELS, MAX_LEVEL, MIN_CASE_LEVEL
+from casebase.models import Case
 from casebase.questions import KIND_LABELS
 from casebase.selectors import KIND_ITEM_MOVE, sees_test_content
 from promotion.models import ExamAttempt, ExamItemResponse, PromotionSettings
@@ -93,7 +94,7 @@ def can_view_item_stats(user) -> bool:
 def visible_levels(user) -> list[int]:
     """The levels whose test cases ``user`` may see listed (casebase.selectors.sees_test_content:
     an examinee never sees the test cases of a level they will still be examined on)."""
-    return [level for level in range(MIN_LEVEL, MAX_LEVEL + 1) if sees_test_content(user, level)]
+    return [level for level in CASE_LEVELS if sees_test_content(user, level)]
 
 
 @dataclass
@@ -129,7 +130,7 @@ class ItemStats:
         seen: list[str] = []
         for flag in self.flags:
             for move in FLAG_MOVES[flag]:
-                if move not in seen and not (move == "level_down" and self.level <= MIN_LEVEL) \
+                if move not in seen and not (move == "level_down" and self.level <= MIN_CASE_LEVEL) \
                         and not (move == "level_up" and self.level >= MAX_LEVEL):
                     seen.append(move)
         return [(move, str(MOVE_LABELS[move])) for move in seen]

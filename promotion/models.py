@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from accounts.levels import LEVEL_VALIDATORS
 from casebase.questions import public_question, with_recording_url
 from config.models import SingletonSettings
 from config.template_filters import localized_value
 
-LEVEL_VALIDATORS = [MinValueValidator(0), MaxValueValidator(5)]
 EXAM_MIN_CASES, EXAM_MAX_CASES = 10, 20
 # Seeing exam attempts in full, with the answers (training managers, review committee).
 VIEW_EXAM_ANSWERS = "promotion.view_exam_answers"

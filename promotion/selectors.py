@@ -15,10 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts import roles
+from accounts.levels import MAX_LEVEL
+from accounts.rules import allowed
 from casebase.models import Case, CaseCategory
 from casebase.questions import KIND_LABELS
-from casebase.selectors import cases_known_to, exam_pool, sees_test_content, training_cases_studied
+from casebase.selectors import (
+    cases_known_to,
+    exam_pool,
+    test_content_levels_q,
+    training_cases_studied,
+)
 from knowledgebase.models import QueryTestSession, QueryTimeTest
 from knowledgebase.selectors import counting_query_time_result, pick_counting_result
 from points.selectors import entries_within, points_balance
@@ -34,8 +40,6 @@ from promotion.models import (
     RetentionPeriod,
     attempt_ended_at,
 )
-
-MAX_LEVEL = 5
 
 # Exact messages of a refused exam start (tests and API clients assert them).
 MSG_EXAM_LEVEL = gettext_noop("You can sit the exam of your next level, or the re-test of your level while its window is open.")
@@ -73,6 +77,13 @@ def levels() -> dict[int, Level]:
 
 def level_of(number: int) -> Level | None:
     return Level.objects.filter(number=number).first()
+
+
+def mentoring_levels() -> list[int]:
+    """The levels whose Level row allows taking apprentices (Level.can_mentor), lowest
+    first; [] when no level does. One query. What the mentoring page says about who may
+    mentor comes from here, never from a number written into the page."""
+    return list(Level.objects.filter(can_mentor=True).order_by("number").values_list("number", flat=True))
 
 
 def requirement_for(level: int) -> LevelRequirement | None:
@@ -659,12 +670,11 @@ def can_view_in_full(user, attempt: ExamAttempt) -> bool:
     """True when ``user`` may see ``attempt`` with its answers: they hold VIEW_EXAM_ANSWERS,
     the attempt is submitted (or expired), it is not their own and, when they can sit exams themselves (a CSR on the
     committee), it is of a level below their own — a level they will never be examined on
-    again (their promotion exam is above it, their retention re-test at it)."""
-    if not user.has_perm(VIEW_EXAM_ANSWERS) or attempt.employee_id == user.pk:
-        return False
-    if attempt.status == ExamAttempt.Status.OPEN:  # answers of a running exam could be passed on
-        return False
-    return sees_test_content(user, attempt.level)
+    again (their promotion exam is above it, their retention re-test at it). The named rule
+    promotion.view_attempt_in_full (promotion/rules.py)."""
+    from promotion.rules import VIEW_ATTEMPT_IN_FULL
+
+    return allowed(VIEW_ATTEMPT_IN_FULL, user, attempt)
 
 
 def attempts_viewable_in_full(user, *, staff_id: str = "", level: int | None = None) -> QuerySet[ExamAttempt]:
@@ -674,8 +684,9 @@ def attempts_viewable_in_full(user, *, staff_id: str = "", level: int | None = N
         return ExamAttempt.objects.none()
     qs = (ExamAttempt.objects.exclude(status=ExamAttempt.Status.OPEN).exclude(employee=user)
           .select_related("employee").defer("questions", "answers").order_by("-started_at", "-pk"))
-    if user.has_perm(roles.STUDY):
-        qs = qs.filter(level__lt=user.level)
+    test_levels = test_content_levels_q(user)
+    if test_levels is not None:
+        qs = qs.filter(test_levels)
     if staff_id:
         qs = qs.filter(employee__staff_id=staff_id.strip().upper())
     if level is not None:

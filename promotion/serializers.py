@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.levels import MAX_LEVEL, MIN_LEVEL
 from promotion.models import ExamAttempt, Mentorship, PromotionEvent
 from promotion.selectors import exam_feedback
 
@@ -82,7 +83,7 @@ class PromotionExamAttemptFullSerializer(serializers.ModelSerializer):
 
 
 class PromotionExamStartInput(serializers.Serializer):
-    level = serializers.IntegerField(min_value=0, max_value=5)
+    level = serializers.IntegerField(min_value=MIN_LEVEL, max_value=MAX_LEVEL)
 
 
 class PromotionExamSubmitInput(serializers.Serializer):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import roles
+from accounts.levels import MAX_LEVEL
 from accounts.services import employees_lock
 from casebase.selectors import cases_known_to, exam_draw
 from casebase.services import case_record_exam_uses
@@ -218,7 +219,7 @@ def employee_promote(*, employee, to_level: int, decided_by=None) -> PromotionEv
     listed in ``missing``) or PromotionPermissionDenied (someone else who is not a manager)."""
     _check_manager(employee, decided_by)
     locked = _locked_employee(employee)
-    if to_level != locked.level + 1 or to_level > selectors.MAX_LEVEL:
+    if to_level != locked.level + 1 or to_level > MAX_LEVEL:
         raise PromotionError(_(MSG_NOT_NEXT_LEVEL) % {"level": to_level})
     items = selectors.promotion_checklist(locked, to_level)
     if not items:

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
+from accounts.levels import MAX_LEVEL
 from casebase.models import Case
 from casebase.services import case_item_move_propose
 from config import exports
@@ -82,7 +83,7 @@ def exam_home(request):
     user = request.user
     period = selectors.current_retention(user)
     retention = selectors.retention_status(period) if period else None
-    next_level = user.level + 1 if user.level < selectors.MAX_LEVEL else None
+    next_level = user.level + 1 if user.level < MAX_LEVEL else None
     requirement = selectors.requirement_for(next_level) if next_level else None
     page = Paginator(selectors.exam_attempts_of(user), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "promotion/exam_home.html", {
@@ -243,12 +244,15 @@ def mentoring(request):
     is_manager = user.has_perm(roles.MANAGE_OPERATIONS)
     if not (user.has_perm(roles.STUDY) or is_manager):
         raise PermissionDenied
-    level = selectors.level_of(user.level)
+    mentor_levels = selectors.mentoring_levels()
     active = None
     if is_manager:
         active = Paginator(selectors.active_mentorships(), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "promotion/mentoring.html", {
-        "apprentices": selectors.apprentices_of(user)[:PER_PAGE], "can_mentor": bool(level and level.can_mentor),
+        "apprentices": selectors.apprentices_of(user)[:PER_PAGE], "can_mentor": user.level in mentor_levels,
+        "mentor_levels": mentor_levels,
+        # "level n and above" only when the mentoring levels are exactly n..the top.
+        "mentor_from": mentor_levels[0] if mentor_levels and mentor_levels == list(range(mentor_levels[0], MAX_LEVEL + 1)) else None,
         "is_manager": is_manager, "page": active, "pair_form": MentorshipForm(), "promote_form": PromoteForm(),
         "mentor": selectors.mentor_of(user), "can_award": user.has_perm(services.AWARD_MEDALS),
     })

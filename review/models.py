@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.levels import MAX_LEVEL
 from config.models import SingletonSettings
 
 MAX_REVIEW_POINTS_DAILY_CAP = 1000
@@ -42,7 +43,7 @@ class ReviewSettings(SingletonSettings):
                     "as soon as this many committee members rejected it."),
     )
     applicant_min_level = models.PositiveSmallIntegerField(
-        _("minimum level to apply"), default=4, validators=[MaxValueValidator(5)],
+        _("minimum level to apply"), default=4, validators=[MaxValueValidator(MAX_LEVEL)],
         help_text=_("Default 4 (points ≥ 3,200): employees of at least this level may apply to join the "
                     "committee. The only place of this rule: the committee page, the level page and the "
                     "application service all read it here."),
@@ -89,6 +90,12 @@ class ReviewSettings(SingletonSettings):
     def __str__(self) -> str:
         return str(_("Review settings"))
 
+    def level_may_apply(self, level: int) -> bool:
+        """True when an employee of ``level`` is senior enough to apply to the committee
+        (level ≥ applicant_min_level). The one home of the level half of the application
+        rule: review.selectors.committee_eligibility decides with it (adding the pass rate),
+        and the getting-started guide's "may apply" right reads it per level."""
+        return level >= self.applicant_min_level
 
 
 class ProposalQuerySet(models.QuerySet):

@@ -39,11 +39,16 @@ def can_vote(proposal: Proposal, user) -> bool:
     """True when ``user`` may vote on ``proposal`` now: it is open, they are an active
     committee member, not its proposer, not recused, have not voted yet and — when review
     experts decide it (expert_panel) — are one of them. (The vote service checks the same
-    under the proposal's row lock.)"""
-    if not (proposal.is_open and proposal.proposer_id != user.pk and is_committee_member(user)
-            and not is_recused(proposal, user) and not proposal.votes.filter(reviewer=user).exists()):
-        return False
-    panel = expert_panel(proposal)
+    under the proposal's row lock.) The named rule review.vote (review/rules.py)."""
+    from accounts.rules import allowed
+    from review.rules import VOTE
+
+    return allowed(VOTE, user, proposal)
+
+
+def panel_admits(panel: "ExpertPanel | None", user) -> bool:
+    """THE review-expertise gate of one voter: True when no expert panel decides the proposal
+    (``panel`` None, see expert_panel) or ``user`` is one of its experts."""
     return panel is None or user.pk in panel.members
 
 
@@ -221,7 +226,7 @@ def review_queue(*, reviewer) -> list[Proposal]:
         proposal.yours = reviewer.pk in index.experts_of(proposal.category_type_id, proposal.category_id)
         if proposal.yours:
             yours.append(proposal)  # gated or not, the reviewer is an expert of its category
-        elif panel is None:
+        elif panel_admits(panel, reviewer):
             anyone.append(proposal)
     for proposal in calibration:
         proposal.yours = reviewer.pk in index.experts_of(proposal.category_type_id, proposal.category_id)
@@ -306,7 +311,7 @@ def committee_eligibility(user) -> Eligibility:
         min_level=config.applicant_min_level,
         min_pass_rate=config.applicant_min_pass_rate,
     )
-    if user.level < config.applicant_min_level:
+    if not config.level_may_apply(user.level):
         result.reasons.append(_("Level %(level)s or above is required.") % {"level": config.applicant_min_level})
     if result.pass_rate is None:
         result.reasons.append(_("You have no decided revision proposals yet."))

@@ -23,6 +23,7 @@ from accounts.roles import Role
 from config.errors import MSG_CONFLICT, ConflictError, PermissionDeniedError, ValidationFailedError
 from config.locks import retry_on_deadlock
 from review import registry
+from review import rules as review_rules
 from review.models import (
     CommitteeApplication,
     CommitteeMembership,
@@ -39,6 +40,7 @@ from review.selectors import (
     committee_eligibility,
     expert_panel,
     is_committee_member,
+    panel_admits,
     rejections,
 )
 
@@ -379,12 +381,13 @@ def proposal_vote(
         raise ReviewConflict(_(MSG_NOT_OPEN), code="proposal_closed")
     if not is_committee_member(reviewer):
         raise ReviewPermissionDenied(_(MSG_NOT_MEMBER))
-    if reviewer.pk == proposal.proposer_id:
+    # The conditions of the rule review.vote (review/rules.py), one by one with their messages.
+    if review_rules.is_proposer.test(reviewer, proposal):
         raise ReviewPermissionDenied(_(MSG_OWN_PROPOSAL))
-    if Recusal.objects.filter(proposal=proposal, employee=reviewer).exists():
+    if review_rules.is_recused.test(reviewer, proposal):
         raise ReviewPermissionDenied(_(MSG_RECUSED))
     panel = expert_panel(proposal)  # read under the proposal's lock: the votes it counts cannot change
-    if panel is not None and reviewer.pk not in panel.members:
+    if not panel_admits(panel, reviewer):
         raise ReviewPermissionDenied(_(MSG_NOT_EXPERT) % {"category": panel.category}, code="not_expert")
     if decision == Vote.Decision.REJECT and not (comment or "").strip():
         raise ReviewError(_("Say why you reject the proposal."), field="comment")
@@ -424,7 +427,7 @@ def proposal_vote(
 @transaction.atomic
 def proposal_withdraw(*, proposal_id: int, user) -> Proposal:
     proposal = _lock_for_decision(proposal_id)
-    if proposal.proposer_id != user.pk:
+    if not review_rules.is_proposer.test(user, proposal):
         raise ReviewPermissionDenied(_("Only the proposer may withdraw a proposal."))
     if proposal.status != Proposal.Status.OPEN:
         raise ReviewConflict(_(MSG_NOT_OPEN), code="proposal_closed")

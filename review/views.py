@@ -8,8 +8,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
+from accounts.rules import allowed
 from config.errors import AppError, form_error, message_error
 from review import calibration, registry, services
+from review import rules as review_rules
 from review.forms import ApplicationForm, AppointForm, ExpertiseForm, VoteForm
 from review.models import (
     CommitteeApplication,
@@ -26,6 +28,7 @@ from review.selectors import (
     experts_list,
     is_committee_member,
     is_recused,
+    panel_admits,
     pending_applications,
     review_queue,
 )
@@ -55,8 +58,7 @@ def _visible_proposal(request, pk: int) -> Proposal:
     """The proposal for its proposer, committee pages (accounts.review) and the employees
     recused from it (e.g. the contributors a quality-case application would reward)."""
     proposal = get_object_or_404(Proposal.objects.select_related("proposer"), pk=pk)
-    if (proposal.proposer_id != request.user.pk and not request.user.has_perm(roles.REVIEW)
-            and not is_recused(proposal, request.user)):
+    if not allowed(review_rules.VIEW_PROPOSAL, request.user, proposal):
         raise PermissionDenied
     return proposal
 
@@ -99,10 +101,10 @@ def _detail_context(request, proposal: Proposal, *, form=None, extra_form=None, 
         "my_vote": next((v for v in votes if v.reviewer_id == request.user.pk), None),
         "recused": proposal.is_open and is_recused(proposal, request.user),
         "panel_category": panel.category if panel else None,
-        "not_expert": panel is not None and request.user.pk not in panel.members,
+        "not_expert": not panel_admits(panel, request.user),
         "extra_form": extra_form if may_vote else None,
         "diff": kind.render_diff(proposal) if kind else "",
-        "rebase_url": kind.rebase_url(proposal) if kind and proposal.proposer_id == request.user.pk else None,
+        "rebase_url": kind.rebase_url(proposal) if kind and review_rules.is_proposer.test(request.user, proposal) else None,
         "events": proposal.events.select_related("actor").order_by("created_at", "pk"),
     }
 

@@ -2,6 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.staff_ids import staff_ids_parse
 from accounts.tests.factories import UserFactory
 from casebase import services
 from casebase.models import Case, CaseEvent
@@ -300,7 +301,7 @@ def test_named_participants_are_stored_as_user_pks_in_any_separator_and_case(csr
     # when
     proposal = services.case_new_propose(
         proposer=csr, kind="text", title="t", category_id=category().pk, reason="r", tree=sample_tree(),
-        participants=services.staff_ids_split(f"{a.staff_id.lower()}，{b.staff_id}\n {c.staff_id}"))
+        participants=staff_ids_parse(f"{a.staff_id.lower()}，{b.staff_id}\n {c.staff_id}"))
     # then
     assert proposal.payload["participants"] == [a.pk, b.pk, c.pk]
 
@@ -309,7 +310,7 @@ def test_the_service_refuses_bad_participants_with_an_exact_message(csr):
     for typed, message in bad_participants(csr):
         with pytest.raises(services.ParticipantsInvalid) as caught:
             services.case_new_propose(proposer=csr, kind="text", title="t", category_id=category().pk, reason="r",
-                                      tree=sample_tree(), participants=services.staff_ids_split(typed))
+                                      tree=sample_tree(), participants=staff_ids_parse(typed))
         assert str(caught.value) == message
     case = CaseFactory(level=1)
     with pytest.raises(services.ParticipantsInvalid, match="No active employee has the staff ID NOBODY9."):

@@ -151,3 +151,20 @@ def test_the_exam_admin_never_shows_questions_or_answers(client, training_manage
     client.force_login(training_manager)
     html = client.get(reverse("admin:promotion_examattempt_change", args=[attempt.pk])).content.decode()
     assert leaked(attempt, html) == []
+
+
+def test_nobody_sees_their_own_or_a_running_attempt_in_full(client, api, training_manager):
+    # given: a training manager (sits no exams: every level visible) with an attempt of their own,
+    # a colleague's submitted attempt and a colleague's running one
+    make_test_cases(1, 10)
+    own = fail_exam(training_manager, 1)
+    other = fail_exam(UserFactory(roles=["CSR"]), 1)
+    running = services.exam_start(employee=UserFactory(roles=["CSR"]), level=1)
+    client.force_login(training_manager)
+    api.force_authenticate(training_manager)
+    # then: the page and the API ask the same rule
+    assert client.get(reverse("promotion:exam_attempt_full", args=[other.pk])).status_code == 200
+    assert api.get(reverse("api-promotion-exam-full", args=[other.pk])).status_code == 200
+    for attempt in (own, running):
+        assert client.get(reverse("promotion:exam_attempt_full", args=[attempt.pk])).status_code == 403
+        assert api.get(reverse("api-promotion-exam-full", args=[attempt.pk])).status_code == 403

@@ -36,6 +36,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.levels import LEVELS
 from accounts.models import Centre, Team, User
 from accounts.roles import Role
 from casebase.models import Case, CaseCategory, CaseNode, CaseRating, CaseStudy
@@ -232,7 +233,7 @@ class Command(BaseCommand):
                      for t in range(max(1, -(-csrs // team_size)))]
             made = []
             for n in range(csrs):
-                level = rng.choices(range(6), weights=LEVEL_WEIGHTS)[0]
+                level = rng.choices(LEVELS, weights=LEVEL_WEIGHTS)[0]
                 made.append(User(
                     staff_id=f"{PREFIX}{c:02d}{n:05d}", name=rng.choice(SURNAMES) + rng.choice(GIVEN),
                     centre=centre, team=teams[n // team_size], level=level,
