@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts import levels
-from accounts.forms import EmployeeFilterForm
+from accounts.filters import EmployeeFilter
 
 
 def test_the_ladder_runs_from_0_to_5():
@@ -34,5 +34,5 @@ def test_level_choices_everywhere_are_the_ladder():
     from promotion.forms import RosterFilterForm
 
     assert [n for n, _ in LEVEL_CHOICES] == [1, 2, 3, 4, 5]
-    for form in (RosterFilterForm(), EmployeeFilterForm()):
-        assert [n for n, _ in form.fields["level"].choices if n != ""] == [0, 1, 2, 3, 4, 5]
+    for form in (RosterFilterForm(), EmployeeFilter().form):
+        assert [int(n) for n, _ in form.fields["level"].choices if n != ""] == [0, 1, 2, 3, 4, 5]
