@@ -337,7 +337,7 @@ class SandboxAttempt:
 def _kb_category():
     from knowledgebase.models import Category
 
-    return Category.objects.order_by("parent_id", "pk").first()
+    return Category.get_first_root_node()
 
 
 def _case_category():

@@ -7,6 +7,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from config.trees import path_labels
 from knowledgebase.diff import fields_diff_html
 from knowledgebase.models import (
     Category,
@@ -20,21 +21,8 @@ from review.models import Proposal
 
 
 def category_choices() -> list[tuple[int, str]]:
-    """(id, "parent / child" label) for every category, tree order."""
-    categories = list(Category.objects.all())
-    by_parent: dict[int | None, list[Category]] = {}
-    for c in categories:
-        by_parent.setdefault(c.parent_id, []).append(c)
-    out: list[tuple[int, str]] = []
-
-    def walk(parent_id, prefix):
-        for c in by_parent.get(parent_id, []):
-            label = f"{prefix}{c.name}"
-            out.append((c.pk, label))
-            walk(c.pk, label + " / ")
-
-    walk(None, "")
-    return out
+    """(id, "parent / child" label) for every category, tree order (one query)."""
+    return path_labels(Category, " / ")
 
 
 def entry_history(entry: Entry) -> QuerySet:
