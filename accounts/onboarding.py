@@ -337,13 +337,13 @@ class SandboxAttempt:
 def _kb_category():
     from knowledgebase.models import Category
 
-    return Category.get_first_root_node()
+    return Category.objects.get_first_root_node()
 
 
 def _case_category():
     from casebase.models import CaseCategory
 
-    return CaseCategory.get_tree().first()
+    return CaseCategory.objects.get_tree().first()
 
 
 def simulated_entry():

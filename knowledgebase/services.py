@@ -152,16 +152,17 @@ def category_put(*, code: str, name: str, name_en: str = "", order: int = 0,
     category = Category.objects.filter(code=code).first()
     if category is None:
         fields = {"code": code, "name": name, "name_en": name_en, "order": order}
-        return parent.add_child(**fields) if parent is not None else Category.add_root(**fields)
+        return (Category.objects.add_child(parent, create_kwargs=fields) if parent is not None
+                else Category.objects.add_root(create_kwargs=fields))
     same_place = category.order == order and (
-        category.get_parent() == parent if parent is not None else category.is_root())
+        Category.objects.get_parent(category) == parent if parent is not None else category.is_root())
     category.name, category.name_en, category.order = name, name_en, order
     category.save(update_fields=["name", "name_en", "order"])
     if not same_place:
         if parent is not None:
-            category.move(parent, pos="sorted-child")
+            Category.objects.move(category, parent, pos="sorted-child")
         else:
-            category.move(Category.get_first_root_node(), pos="sorted-sibling")
+            Category.objects.move(category, Category.objects.get_first_root_node(), pos="sorted-sibling")
         category.refresh_from_db()
     return category
 

@@ -17,7 +17,9 @@ class CategoryFactory(factory.django.DjangoModelFactory):
         existing = model_class.objects.filter(code=kwargs["code"]).first()
         if existing is not None:
             return existing
-        return parent.add_child(**kwargs) if parent is not None else model_class.add_root(**kwargs)
+        if parent is not None:
+            return model_class.objects.add_child(parent, create_kwargs=kwargs)
+        return model_class.objects.add_root(create_kwargs=kwargs)
 
 
 class EntryFactory(factory.django.DjangoModelFactory):

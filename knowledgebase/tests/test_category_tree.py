@@ -55,20 +55,21 @@ def test_migration_keeps_ids_parents_sibling_order_and_every_reference():
                                         query.pk: billing.pk, a_late.pk: billing.pk, a_early.pk: billing.pk,
                                         deep.pk: pay.pk}
         # siblings in order then code, as before; depths and child counts right
-        assert [c.pk for c in Category.get_root_nodes()] == [tariff.pk, billing.pk]
-        assert [c.pk for c in Category.objects.get(pk=billing.pk).get_children()] == [
+        assert [c.pk for c in Category.objects.get_root_nodes()] == [tariff.pk, billing.pk]
+        assert [c.pk for c in Category.objects.get_children(Category.objects.get(pk=billing.pk))] == [
             query.pk, a_early.pk, a_late.pk, pay.pk]
         assert Category.objects.get(pk=deep.pk).depth == 3
         assert Category.objects.get(pk=billing.pk).numchild == 4
-        assert Category.find_problems() == ([], [], [], [], [])
+        assert Category.objects.find_problems() == ([], [], [], [], [])
         # references untouched
         assert Entry.objects.get(pk=entry.pk).category.code == "billing-pay-card"
         from review.models import ReviewExpertise
 
         assert ReviewExpertise.objects.get(pk=expertise.pk).kb_category.code == "billing-pay"
         # and a new child lands in its sorted place
-        Category.objects.get(pk=billing.pk).add_child(code="billing-aa", name="新", order=3)
-        assert [c.code for c in Category.objects.get(pk=billing.pk).get_children()] == [
+        Category.objects.add_child(Category.objects.get(pk=billing.pk),
+                                 create_kwargs={"code": "billing-aa", "name": "新", "order": 3})
+        assert [c.code for c in Category.objects.get_children(Category.objects.get(pk=billing.pk))] == [
             "billing-query", "a-same", "b-same", "billing-aa", "billing-pay"]
 
         # backwards: the parent column comes back from the paths
