@@ -306,13 +306,11 @@ def reviewer_reward(rule_code: str) -> Callable[[Any, list], None]:
     """The on_decided hook of a review kind (review.registry.ProposalKind): the one place
     that pays committee members for reviewing. A member is paid for a vote only when the
     proposal was decided the way they voted, at the decision, within the daily cap of
-    ReviewSettings.review_points_daily_cap (review_votes_pay)."""
+    PointsSettings.review_points_daily_cap (review_votes_pay)."""
 
     def on_decided(proposal, votes) -> None:
-        from review.models import ReviewSettings
-
         review_votes_pay(proposal=proposal, votes=votes, rule_code=rule_code,
-                         daily_cap=ReviewSettings.current().review_points_daily_cap)
+                         daily_cap=PointsSettings.current().review_points_daily_cap)
 
     return on_decided
 

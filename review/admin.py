@@ -19,7 +19,7 @@ from review.models import (
 @admin.register(ReviewSettings)
 class ReviewSettingsAdmin(admin.ModelAdmin):
     list_display = ["__str__", "approvals_required", "rejections_to_close", "applicant_min_level",
-                    "applicant_min_pass_rate", "review_points_daily_cap"]
+                    "applicant_min_pass_rate"]
 
 
 class VoteInline(admin.TabularInline):

@@ -21,8 +21,6 @@ from django.utils.translation import gettext_lazy as _
 
 from config.models import SingletonSettings
 
-MAX_REVIEW_POINTS_DAILY_CAP = 1000
-
 
 class ReviewSettings(SingletonSettings):
     """Admin-editable numbers of the review rules (one row, pk=1, seeded by migration)."""
@@ -50,13 +48,6 @@ class ReviewSettings(SingletonSettings):
         help_text=_("Default 85: applicants' pass rate on their own KB revisions and case "
                     "creations/revisions must be strictly greater than this percentage."),
     )
-    review_points_daily_cap = models.PositiveIntegerField(
-        _("review points per member per day"), default=50, validators=[MaxValueValidator(MAX_REVIEW_POINTS_DAILY_CAP)],
-        help_text=_("Default 50, at most 1,000: a committee member's review points (KB review 5, case review 20, "
-                    "paid only when the proposal was decided the way the member voted) stop for the day "
-                    "(Asia/Shanghai) once a vote would take them above this; 0 pays no review points."),
-    )
-
     class Meta:
         verbose_name = _("review settings")
         verbose_name_plural = _("review settings")
