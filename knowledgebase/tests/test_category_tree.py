@@ -94,3 +94,51 @@ def test_subtree_is_the_node_and_everything_below_it_and_labels_show_the_path():
     assert category_choices() == [(billing.pk, "话费"), (pay.pk, "话费 / 缴费"), (card.pk, "话费 / 缴费 / 充值卡"),
                                   (other.pk, "宽带")]
     assert path_labels(Category, " › ")[2] == (card.pk, "话费 › 缴费 › 充值卡")
+
+
+@pytest.mark.django_db
+def test_admin_places_a_new_category_under_its_parent_and_reorders_siblings_by_order(client):
+    from django.urls import reverse
+
+    from accounts.tests.factories import UserFactory
+
+    billing = CategoryFactory(code="billing", name="话费")
+    CategoryFactory(code="billing-query", name="查询", parent=billing, order=2)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get(reverse("admin:knowledgebase_category_changelist")).status_code == 200
+    # when: a child added in admin with a lower order
+    response = client.post(reverse("admin:knowledgebase_category_add"), {
+        "code": "billing-pay", "name": "缴费", "name_en": "", "order": 1,
+        "treebeard_position": "sorted-child", "treebeard_ref_node": billing.pk,
+    })
+    # then: under its parent, before its sibling
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    pay = Category.objects.get(code="billing-pay")
+    assert parent_map(Category)[pay.pk] == billing.pk
+    assert [c.code for c in Category.objects.get_children(Category.objects.get(pk=billing.pk))] == [
+        "billing-pay", "billing-query"]
+    # and a changed order re-places it among its siblings
+    response = client.post(reverse("admin:knowledgebase_category_change", args=[pay.pk]), {
+        "code": "billing-pay", "name": "缴费", "name_en": "", "order": 3,
+        "treebeard_position": "sorted-child", "treebeard_ref_node": billing.pk,
+    })
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert [c.code for c in Category.objects.get_children(Category.objects.get(pk=billing.pk))] == [
+        "billing-query", "billing-pay"]
+
+
+@pytest.mark.django_db
+def test_the_loaders_writer_moves_a_category_to_its_new_parent_and_place():
+    from knowledgebase import services
+
+    tariff = services.category_put(code="tariff", name="资费", order=1)
+    billing = services.category_put(code="billing", name="话费", order=2)
+    services.category_put(code="data", name="流量", parent=tariff, order=1)
+    # when: run again with another parent and order
+    moved = services.category_put(code="data", name="流量包", parent=billing, order=0)
+    services.category_put(code="tariff", name="资费", order=3)
+    # then
+    assert parent_map(Category)[moved.pk] == billing.pk
+    assert Category.objects.get(pk=moved.pk).name == "流量包"
+    assert [c.code for c in Category.objects.get_root_nodes()] == ["billing", "tariff"]
+    assert Category.objects.find_problems() == ([], [], [], [], [])
