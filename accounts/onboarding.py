@@ -254,7 +254,7 @@ def level_lines() -> list[LevelLine]:
 
 def getting_started() -> dict[str, Any]:
     """Everything the guide shows, read from the rule data (see the module docstring)."""
-    from points.models import PointRule
+    from points.models import PointRule, PointsSettings
     from promotion.models import PromotionSettings
     from review.models import ReviewSettings
 
@@ -264,6 +264,7 @@ def getting_started() -> dict[str, Any]:
         "levels": level_lines(),
         "rules": rules,
         "review": ReviewSettings.current(),
+        "points_settings": PointsSettings.current(),
         "promotion": PromotionSettings.current(),
         "kb_rule": by_code.get(PointRule.KB_REVISION_ACCEPTED),
         "case_created_rule": by_code.get(PointRule.CASE_CREATED),
@@ -337,13 +338,13 @@ class SandboxAttempt:
 def _kb_category():
     from knowledgebase.models import Category
 
-    return Category.objects.order_by("parent_id", "pk").first()
+    return Category.objects.get_first_root_node()
 
 
 def _case_category():
     from casebase.models import CaseCategory
 
-    return CaseCategory.get_tree().first()
+    return CaseCategory.objects.get_tree().first()
 
 
 def simulated_entry():

@@ -560,7 +560,8 @@ def load(*, stdout) -> None:
         category = CaseCategory.objects.filter(code=code).first()
         if category is None:
             data = {"code": code, "name": name, "name_en": name_en}
-            category = categories[parent].add_child(**data) if parent else CaseCategory.add_root(**data)
+            category = (CaseCategory.objects.add_child(categories[parent], create_kwargs=data) if parent
+                        else CaseCategory.objects.add_root(create_kwargs=data))
         categories[code] = category
 
     per_level: dict[int, int] = {}

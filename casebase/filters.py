@@ -15,7 +15,7 @@ class CategoryFilter(filters.ModelChoiceFilter):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Category"))
-        kwargs.setdefault("queryset", CaseCategory.get_tree())
+        kwargs.setdefault("queryset", CaseCategory.objects.get_tree())
         kwargs.setdefault("error_messages", {"invalid_choice": _(MSG_UNKNOWN_CATEGORY)})
         super().__init__(**kwargs)
 

@@ -93,7 +93,7 @@ class CategoryChoiceField(forms.ModelChoiceField):
 
 
 def category_field(**kwargs) -> CategoryChoiceField:
-    return CategoryChoiceField(label=_("Category"), queryset=CaseCategory.get_tree(), **kwargs)
+    return CategoryChoiceField(label=_("Category"), queryset=CaseCategory.objects.get_tree(), **kwargs)
 
 
 class TreeTextField(forms.CharField):

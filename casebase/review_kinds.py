@@ -3,6 +3,7 @@
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from config.diffs import line_diff
 from review.registry import ProposalKind, register
@@ -152,6 +153,14 @@ def on_quality_case_applied(proposal, approvals) -> None:
                                source=f"quality-case:{proposal.pk}:outstanding", note=note)
 
 
+# Why the quality-case awards were paid (before the review points and proposer rewards of
+# every kind: the outstanding contributor's source first, it shares the contributors' prefix).
+QUALITY_CASE_REWARD_REASONS = (
+    ("quality-case:{pk}:outstanding", gettext_noop("as its outstanding contributor")),
+    ("quality-case:{pk}:", gettext_noop("as one of its contributors")),
+)
+
+
 def on_viewed(proposal, user) -> None:
     """A case proposal's content (its tree or recording) is about to be shown to ``user`` in
     full on the proposal page: record the exposure, so once the case is accepted — possibly
@@ -203,7 +212,7 @@ def _propose_item_move(*, proposer, case_id: int, action: str, reason: str):
 def register_kinds() -> None:
     from casebase import forms, serializers, services
     from points.models import PointRule
-    from points.services import reviewer_reward
+    from points.services import PROPOSAL_REWARD_REASONS, proposal_rewards, reviewer_reward
 
     register(ProposalKind(
         code=services.KIND_NEW, label=_("New case"),
@@ -212,7 +221,7 @@ def register_kinds() -> None:
         render_diff=render_summary,
         propose=_propose_new, input_serializer=serializers.NewTextCaseInput,
         vote_form=forms.CaseGradingForm, on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
-        on_applied=_pay_proposer(PointRule.CASE_CREATED),
+        on_applied=_pay_proposer(PointRule.CASE_CREATED), rewards=proposal_rewards(),
         on_closed=on_closed, on_viewed=on_viewed,
     ))
     register(ProposalKind(
@@ -222,7 +231,7 @@ def register_kinds() -> None:
         render_diff=render_summary, rebase_url=_rebase_url,
         propose=_propose_revision, input_serializer=serializers.RevisionInput,
         vote_form=forms.CaseRevisionVoteForm, on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
-        on_applied=_pay_proposer(PointRule.CASE_REVISED),
+        on_applied=_pay_proposer(PointRule.CASE_REVISED), rewards=proposal_rewards(),
         on_closed=on_closed, on_viewed=on_viewed,
     ))
     register(ProposalKind(
@@ -233,6 +242,7 @@ def register_kinds() -> None:
         propose=_propose_quality, input_serializer=serializers.QualityCaseApplicationInput,
         vote_form=forms.QualityCaseVoteForm, on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
         on_applied=on_quality_case_applied,
+        rewards=proposal_rewards(QUALITY_CASE_REWARD_REASONS + PROPOSAL_REWARD_REASONS),
         on_viewed=on_viewed,
         counts_for_pass_rate=False,
     ))

@@ -594,7 +594,7 @@ def library_health(*, needs: dict[int, int] | None = None) -> LibraryHealth:
     whatever the library's size."""
     config = CaseLibrarySettings.current()
     needs = exam_needs() if needs is None else needs
-    categories = list(CaseCategory.get_tree())
+    categories = list(CaseCategory.objects.get_tree())
     caps = {(cap.level, cap.category_id): cap.cap for cap in LevelCap.objects.all()}
     cells: dict[tuple[int, int, str], int] = {
         (row["level"], row["category_id"], row["split"]): row["n"]

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from treebeard.admin import TreeAdmin
+from treebeard.forms import movenodeform_factory
 
 from config.admin import ReadOnlyAdmin
 from knowledgebase import services
@@ -21,20 +23,14 @@ from knowledgebase.models import (
 )
 
 
-class ChildCategoryInline(admin.TabularInline):
-    model = Category
-    fk_name = "parent"
-    extra = 0
-    fields = ["code", "name", "name_en", "order"]
-
-
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_en", "code", "parent", "order"]
-    list_filter = ["parent"]
+class CategoryAdmin(TreeAdmin):
+    """The tree as the case categories' admin shows it (treebeard): a node is placed under its
+    parent, among its siblings by order then code."""
+
+    form = movenodeform_factory(Category)
+    list_display = ["name", "name_en", "code", "order"]
     search_fields = ["name", "name_en", "code"]
-    list_select_related = ["parent"]
-    inlines = [ChildCategoryInline]
 
 
 class EntryAdminForm(forms.ModelForm):

@@ -138,9 +138,8 @@ TASKS = [
 def load(*, stdout) -> None:
     categories: dict[str, Category] = {}
     for order, (code, name, name_en, parent) in enumerate(CATEGORIES):
-        categories[code], _ = Category.objects.update_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "parent": categories.get(parent), "order": order}
-        )
+        categories[code] = services.category_put(code=code, name=name, name_en=name_en, order=order,
+                                                 parent=categories.get(parent))
     created = 0
     for category_code, title, keywords, body in ENTRIES:
         if Entry.objects.filter(title=title).exists():

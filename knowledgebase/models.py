@@ -14,51 +14,36 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node
 
 from accounts.levels import MAX_LEVEL, MIN_CASE_LEVEL
 from config.cache_versions import CacheVersion
 from config.models import SingletonSettings
+from config.trees import subtree_ids
 
 
-class Category(models.Model):
-    """A node of the category tree (a simple parent link: the tree has tens of nodes)."""
+class Category(MP_Node):
+    """A node of the category tree (django-treebeard materialised path, like the case
+    library's CaseCategory): siblings in ``order`` then ``code``; a subtree is one indexed
+    ``path`` prefix query (config.trees)."""
 
-    parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
-    )
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    node_order_by = ["order", "code"]
+
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-        ordering = ["order", "code"]
 
     def __str__(self) -> str:
         return self.name
 
-    def clean(self):
-        node, seen = self.parent, {self.pk}
-        while node is not None:
-            if node.pk in seen:
-                raise ValidationError({"parent": _("A category cannot be its own ancestor.")})
-            seen.add(node.pk)
-            node = node.parent
-
     def descendant_ids(self) -> set[int]:
-        """Ids of this category and every category below it."""
-        children: dict[int | None, list[int]] = {}
-        for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
-            children.setdefault(parent_id, []).append(pk)
-        found, stack = set(), [self.pk]
-        while stack:
-            pk = stack.pop()
-            if pk not in found:
-                found.add(pk)
-                stack.extend(children.get(pk, []))
-        return found
+        """Ids of this category and every category below it (one path-prefix query)."""
+        return subtree_ids(self)
 
 
 class EntryQuerySet(models.QuerySet):

@@ -45,7 +45,7 @@ def register_kinds() -> None:
     from knowledgebase import forms, serializers, services
     from knowledgebase.selectors import proposal_diff_html
     from points.models import PointRule
-    from points.services import reviewer_reward
+    from points.services import proposal_rewards, reviewer_reward
 
     register(ProposalKind(
         code=services.KIND_REVISION, label=_("Knowledge-base revision"),
@@ -54,6 +54,7 @@ def register_kinds() -> None:
         render_diff=proposal_diff_html, rebase_url=_rebase_url,
         propose=_propose_revision, input_serializer=serializers.RevisionProposalInput,
         vote_form=forms.KBApprovalForm, on_decided=reviewer_reward(PointRule.COMMITTEE_KB_REVIEW), on_applied=on_applied,
+        rewards=proposal_rewards(),
     ))
     register(ProposalKind(
         code=services.KIND_NEW_ENTRY, label=_("New knowledge-base entry"),
@@ -62,4 +63,5 @@ def register_kinds() -> None:
         render_diff=proposal_diff_html,
         propose=_propose_new_entry, input_serializer=serializers.NewEntryProposalInput,
         vote_form=forms.KBApprovalForm, on_decided=reviewer_reward(PointRule.COMMITTEE_KB_REVIEW), on_applied=on_applied,
+        rewards=proposal_rewards(),
     ))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 
 from accounts import roles
 from config.diffs import fields_diff_html
+from config.trees import path_labels
 from knowledgebase.models import (
     Category,
     Entry,
@@ -27,21 +28,8 @@ KIND_NEW_ENTRY = "kb_new_entry"
 
 
 def category_choices() -> list[tuple[int, str]]:
-    """(id, "parent / child" label) for every category, tree order."""
-    categories = list(Category.objects.all())
-    by_parent: dict[int | None, list[Category]] = {}
-    for c in categories:
-        by_parent.setdefault(c.parent_id, []).append(c)
-    out: list[tuple[int, str]] = []
-
-    def walk(parent_id, prefix):
-        for c in by_parent.get(parent_id, []):
-            label = f"{prefix}{c.name}"
-            out.append((c.pk, label))
-            walk(c.pk, label + " / ")
-
-    walk(None, "")
-    return out
+    """(id, "parent / child" label) for every category, tree order (one query)."""
+    return path_labels(Category, " / ")
 
 
 def entry_history(entry: Entry) -> QuerySet:

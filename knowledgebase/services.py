@@ -205,6 +205,30 @@ def _outdate_open_proposals(entry: Entry) -> list[int]:
 
 
 @transaction.atomic
+def category_put(*, code: str, name: str, name_en: str = "", order: int = 0,
+                 parent: Category | None = None) -> Category:
+    """The category ``code`` with these fields under ``parent`` (None: a root), created or
+    updated (and re-placed among its siblings, which stand in order then code): the loaders'
+    writer of the tree (demo, bench). Admin places nodes with treebeard's move form."""
+    category = Category.objects.filter(code=code).first()
+    if category is None:
+        fields = {"code": code, "name": name, "name_en": name_en, "order": order}
+        return (Category.objects.add_child(parent, create_kwargs=fields) if parent is not None
+                else Category.objects.add_root(create_kwargs=fields))
+    same_place = category.order == order and (
+        Category.objects.get_parent(category) == parent if parent is not None else category.is_root())
+    category.name, category.name_en, category.order = name, name_en, order
+    category.save(update_fields=["name", "name_en", "order"])
+    if not same_place:
+        if parent is not None:
+            Category.objects.move(category, parent, pos="sorted-child")
+        else:
+            Category.objects.move(category, Category.objects.get_first_root_node(), pos="sorted-sibling")
+        category.refresh_from_db()
+    return category
+
+
+@transaction.atomic
 def entry_create(
     *, category: Category, title: str, body: str, keywords: str = "", history_user=None, reason: str = "",
     effective_from=None, effective_to=None, via: str = EntryChange.Via.LOADER, proposal: Proposal | None = None,

@@ -200,7 +200,7 @@ class VolunteerSheetAdmin(ReadOnlyAdmin):
 
 @admin.register(PointsSettings)
 class PointsSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "sheet_confirmation_threshold"]
+    list_display = ["__str__", "sheet_confirmation_threshold", "correction_limit_30_days", "review_points_daily_cap"]
 
     def has_add_permission(self, request):
         return not PointsSettings.objects.exists()

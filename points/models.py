@@ -26,6 +26,7 @@ from config.template_filters import localized_value
 # DOMAIN.md §5, far below the database integer (2,147,483,647), so a typed or uploaded number
 # is refused with a message long before it could overflow an INSERT.
 AMOUNT_LIMIT = 100_000
+MAX_REVIEW_POINTS_DAILY_CAP = 1000
 MSG_AMOUNT_BEYOND_LIMIT = gettext_noop("The amount must lie between -%(limit)s and %(limit)s.")
 
 
@@ -52,6 +53,13 @@ class PointsSettings(SingletonSettings):
         help_text=_("Default 400, at most 100,000: the positive manual corrections one manager makes for one "
                     "employee add up to at most this many points in any 30 days; beyond it another manager "
                     "decides. Each correction stays within the “manual correction” rule's range."),
+    )
+
+    review_points_daily_cap = models.PositiveIntegerField(
+        _("review points per member per day"), default=50, validators=[MaxValueValidator(MAX_REVIEW_POINTS_DAILY_CAP)],
+        help_text=_("Default 50, at most 1,000: a committee member's review points (KB review 5, case review 20, "
+                    "paid only when the proposal was decided the way the member voted) stop for the day "
+                    "(Asia/Shanghai) once a vote would take them above this; 0 pays no review points."),
     )
 
     class Meta:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -306,15 +306,41 @@ def reviewer_reward(rule_code: str) -> Callable[[Any, list], None]:
     """The on_decided hook of a review kind (review.registry.ProposalKind): the one place
     that pays committee members for reviewing. A member is paid for a vote only when the
     proposal was decided the way they voted, at the decision, within the daily cap of
-    ReviewSettings.review_points_daily_cap (review_votes_pay)."""
+    PointsSettings.review_points_daily_cap (review_votes_pay)."""
 
     def on_decided(proposal, votes) -> None:
-        from review.models import ReviewSettings
-
         review_votes_pay(proposal=proposal, votes=votes, rule_code=rule_code,
-                         daily_cap=ReviewSettings.current().review_points_daily_cap)
+                         daily_cap=PointsSettings.current().review_points_daily_cap)
 
     return on_decided
+
+
+# Why a ledger row paid for a proposal was paid, by its source (msgids, translated when the
+# notification is read): the members' review points (review_source) and the proposer's
+# reward ("proposal:<proposal>:proposer", the kinds' on_applied hooks).
+PROPOSAL_REWARD_REASONS = (
+    ("review:{pk}:", gettext_noop("for your review")),
+    ("proposal:{pk}:", gettext_noop("for your accepted proposal")),
+)
+
+
+def proposal_rewards(reasons=PROPOSAL_REWARD_REASONS) -> Callable[[Any], list]:
+    """The ``rewards`` hook of a review kind (review.registry.ProposalKind): the ledger rows
+    paid for the proposal under the sources of ``reasons`` ((source prefix with "{pk}",
+    msgid), the first matching prefix gives the reason), oldest first."""
+
+    def rewards(proposal) -> list:
+        from review.registry import Reward
+
+        prefixes = [(prefix.format(pk=proposal.pk), reason) for prefix, reason in reasons]
+        matching = Q()
+        for prefix, _reason in prefixes:
+            matching |= Q(source__startswith=prefix)
+        return [Reward(employee_id=entry.employee_id, amount=entry.amount, key=f"points-entry:{entry.pk}",
+                       reason=next(reason for prefix, reason in prefixes if entry.source.startswith(prefix)))
+                for entry in PointsEntry.objects.filter(matching).order_by("pk")]
+
+    return rewards
 
 
 # --- rationalisation proposals -------------------------------------------------------

@@ -22,7 +22,7 @@ from review.models import (
 @admin.register(ReviewSettings)
 class ReviewSettingsAdmin(admin.ModelAdmin):
     list_display = ["__str__", "approvals_required", "rejections_to_close", "applicant_min_level",
-                    "applicant_min_pass_rate", "review_points_daily_cap", "reciprocal_min_approvals",
+                    "applicant_min_pass_rate", "reciprocal_min_approvals",
                     "reciprocal_rate_factor", "serial_votes_per_day"]
 
 

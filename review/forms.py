@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from config.trees import path_labels
 from review.models import Vote
 
 
@@ -45,23 +46,13 @@ def category_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Both category trees as grouped choices ("kb:<pk>", "case:<pk>"), each category shown
     with its path ("资费 › 套餐变更") so that subcategories are recognisable."""
     from review.models import ReviewExpertise
-    from review.selectors import _parents
 
     groups = []
     for prefix, field_name, label in (("kb", "kb_category", _("Knowledge-base categories")),
                                       ("case", "case_category", _("Case categories"))):
         model = ReviewExpertise._meta.get_field(field_name).related_model
-        names = dict(model._base_manager.values_list("pk", "name"))
-        parents = _parents(model)
-
-        def path(pk, parents=parents, names=names):
-            chain, node = [], pk
-            while node is not None and node not in chain:
-                chain.append(node)
-                node = parents.get(node)
-            return " › ".join(names.get(n, "?") for n in reversed(chain))
-
-        groups.append((label, sorted(((f"{prefix}:{pk}", path(pk)) for pk in names), key=lambda c: c[1])))
+        choices = [(f"{prefix}:{pk}", path) for pk, path in path_labels(model, " › ")]
+        groups.append((label, sorted(choices, key=lambda c: c[1])))
     return groups
 
 

@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.levels import MAX_LEVEL
 from config.models import SingletonSettings
 
-MAX_REVIEW_POINTS_DAILY_CAP = 1000
 MAX_RECIPROCAL_MIN_APPROVALS = 50
 MAX_RECIPROCAL_RATE_FACTOR = Decimal("5.00")
 MAX_SERIAL_VOTES_PER_DAY = 100
@@ -54,13 +53,6 @@ class ReviewSettings(SingletonSettings):
         help_text=_("Default 85: applicants' pass rate on their own KB revisions and case "
                     "creations/revisions must be strictly greater than this percentage."),
     )
-    review_points_daily_cap = models.PositiveIntegerField(
-        _("review points per member per day"), default=50, validators=[MaxValueValidator(MAX_REVIEW_POINTS_DAILY_CAP)],
-        help_text=_("Default 50, at most 1,000: a committee member's review points (KB review 5, case review 20, "
-                    "paid only when the proposal was decided the way the member voted) stop for the day "
-                    "(Asia/Shanghai) once a vote would take them above this; 0 pays no review points."),
-    )
-
     reciprocal_min_approvals = models.PositiveSmallIntegerField(
         _("reciprocal approvals: minimum each way"), default=3,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_RECIPROCAL_MIN_APPROVALS)],

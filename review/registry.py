@@ -36,6 +36,18 @@ def describe_by_title(proposal) -> str:
 
 
 @dataclass(frozen=True)
+class Reward:
+    """Points a kind's hooks paid for one decision, for its notification: to whom, how many,
+    why (a msgid, translated when the notification is read) and a key that is unique to the
+    payment (so a notification is never sent twice)."""
+
+    employee_id: int
+    amount: int
+    reason: str
+    key: str
+
+
+@dataclass(frozen=True)
 class ProposalKind:
     code: str
     label: str | Promise
@@ -77,6 +89,10 @@ class ProposalKind:
     # its detail page — for kinds whose content must not be examined later (a case that
     # becomes a test case: casebase records the exposure so no exam draws it for ``user``).
     on_viewed: Callable[[Any, Any], None] | None = None
+    # rewards(proposal): what the hooks above paid for this decision, as Reward rows, read
+    # by the decision's notifications (one "points received" notification each). The owning
+    # app says where its rewards are (points.services.proposal_rewards); None: it pays none.
+    rewards: Callable[[Any], list["Reward"]] | None = None
     # on_decided(proposal, votes): after the committee decided the proposal, with the votes
     # the decision followed, in voting order — applied: the approvals (after on_applied);
     # rejected by the rejection threshold: the rejections. Never called for a proposal

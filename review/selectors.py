@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts import roles
+from config.trees import parent_map
 from review.models import (
     CommitteeApplication,
     CommitteeMembership,
@@ -63,17 +64,6 @@ def category_fields() -> dict[int, str]:
             for name in CATEGORY_FIELDS}
 
 
-def _parents(model) -> dict[int, int | None]:
-    """{category pk: parent pk or None} of a whole category tree (tens to hundreds of rows):
-    a treebeard materialised-path tree (casebase) by path, a parent-link tree (knowledgebase)
-    by its parent column."""
-    steplen = getattr(model, "steplen", None)
-    if steplen and any(f.name == "path" for f in model._meta.fields):
-        by_path = dict(model._base_manager.values_list("path", "pk"))
-        return {pk: by_path.get(path[:-steplen]) for path, pk in by_path.items()}
-    return dict(model._base_manager.values_list("pk", "parent_id"))
-
-
 @dataclass
 class ExpertIndex:
     """Who is a review expert of which category, subcategories included. Built once per
@@ -116,7 +106,7 @@ def expert_index() -> ExpertIndex:
         for (type_id, _name), category_id in zip(fields.items(), categories, strict=True):
             if category_id is not None:
                 assigned[type_id].setdefault(category_id, set()).add(member_id)
-    parents = {type_id: _parents(ContentType.objects.get_for_id(type_id).model_class())
+    parents = {type_id: parent_map(ContentType.objects.get_for_id(type_id).model_class())
                for type_id in fields if assigned[type_id]}
     return ExpertIndex(assigned=assigned, parents=parents)
 

@@ -212,35 +212,19 @@ def _mark_stale(proposal: Proposal, *, current_version: int | None) -> None:
 
 # --- notifications of decisions --------------------------------------------------------
 
-# Ledger sources the kinds' hooks pay under for one proposal (points.services.review_source
-# "review:<proposal>:<member>", the proposer's "proposal:<proposal>:proposer", a quality
-# case's "quality-case:<proposal>:<employee|outstanding>"), each with why it was paid (a
-# msgid, translated when the notification is read).
-_POINTS_REASONS = (
-    ("review:{pk}:", gettext_noop("for your review")),
-    ("proposal:{pk}:", gettext_noop("for your accepted proposal")),
-    ("quality-case:{pk}:outstanding", gettext_noop("as its outstanding contributor")),
-    ("quality-case:{pk}:", gettext_noop("as one of its contributors")),
-)
-
-
-def _points_reason(source: str, pk: int) -> str:
-    return next(reason for prefix, reason in _POINTS_REASONS if source.startswith(prefix.format(pk=pk)))
-
-
 def _notify_decision(proposal: Proposal) -> None:
     """Tell the people concerned that ``proposal`` was decided (inside the decision's
     transaction: no notification of a decision that rolled back; keyed, so never twice).
 
     - its proposer: applied, rejected or outdated (a committee application: accepted,
       declined or lapsed);
-    - everyone the kinds' hooks paid for this decision (the proposer's reward, the members'
-      review points, a quality case's contributors): the points, one notification per entry.
+    - everyone the kind's hooks paid for this decision (the proposer's reward, the members'
+      review points, a quality case's contributors: the kind's ``rewards``), one
+      notification per payment.
 
     Rows keep the notification kind and its parameters (the proposal's kind label as its
     English msgid); promotion.models.Notification.text() renders them in the reader's
     language."""
-    from points.models import PointsEntry
     from promotion.models import Notification
     from promotion.services import notifications_send
 
@@ -260,14 +244,10 @@ def _notify_decision(proposal: Proposal) -> None:
     if proposal.status in by_status:
         notifications.append(Notification(recipient_id=proposal.proposer_id, kind=by_status[proposal.status],
                                           data=params, key=f"review:{proposal.pk}:{proposal.status}"))
-    prefixes = models.Q()
-    for prefix, _reason in _POINTS_REASONS:
-        prefixes |= models.Q(source__startswith=prefix.format(pk=proposal.pk))
-    for entry in PointsEntry.objects.filter(prefixes).order_by("pk"):
+    for reward in (kind.rewards(proposal) if kind is not None and kind.rewards is not None else []):
         notifications.append(Notification(
-            recipient_id=entry.employee_id, kind=Notification.Kind.POINTS_RECEIVED,
-            data={**params, "points": entry.amount, "reason": _points_reason(entry.source, proposal.pk)},
-            key=f"points-entry:{entry.pk}",
+            recipient_id=reward.employee_id, kind=Notification.Kind.POINTS_RECEIVED,
+            data={**params, "points": reward.amount, "reason": reward.reason}, key=reward.key,
         ))
     notifications_send(notifications)
 

@@ -44,8 +44,8 @@ def category(code: str = "emotion", name: str = "情绪安抚", parent: CaseCate
     if existing:
         return existing
     if parent is not None:
-        return parent.add_child(code=code, name=name)
-    return CaseCategory.add_root(code=code, name=name)
+        return CaseCategory.objects.add_child(parent, create_kwargs={"code": code, "name": name})
+    return CaseCategory.objects.add_root(create_kwargs={"code": code, "name": name})
 
 
 class CaseFactory(factory.Factory):

@@ -7,10 +7,19 @@ from knowledgebase.models import Category, Entry, QueryTask
 class CategoryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Category
-        django_get_or_create = ("code",)
 
     code = factory.Sequence(lambda n: f"cat-{n}")
     name = factory.Sequence(lambda n: f"分类{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, **kwargs):
+        """A treebeard node: under ``parent`` when given, else a root."""
+        existing = model_class.objects.filter(code=kwargs["code"]).first()
+        if existing is not None:
+            return existing
+        if parent is not None:
+            return model_class.objects.add_child(parent, create_kwargs=kwargs)
+        return model_class.objects.add_root(create_kwargs=kwargs)
 
 
 class EntryFactory(factory.django.DjangoModelFactory):

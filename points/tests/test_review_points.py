@@ -14,7 +14,7 @@ from casebase import services as case_services
 from casebase.tests.factories import CaseFactory, category, sample_tree
 from knowledgebase.models import Entry
 from points import selectors
-from points.models import PointRule, PointsEntry, PointsEvent
+from points.models import PointRule, PointsEntry, PointsEvent, PointsSettings
 from review import registry
 from review import services as review_services
 from review.models import Proposal, ReviewSettings
@@ -363,7 +363,7 @@ def test_votes_on_a_withdrawn_proposal_pay_nothing():
 def test_two_members_rejecting_each_others_junk_earn_at_most_the_daily_cap():
     # given: the farming attack — members take turns proposing junk the others reject
     members = [committee_member() for _ in range(3)]
-    assert ReviewSettings.current().review_points_daily_cap == 50
+    assert PointsSettings.current().review_points_daily_cap == 50
     # when: 18 junk proposals a day, each rejected by the two other members (12 votes each)
     with time_machine.travel("2026-05-06 09:00 +0800", tick=False):
         for n in range(18):
@@ -386,9 +386,9 @@ def test_two_members_rejecting_each_others_junk_earn_at_most_the_daily_cap():
 
 
 @pytest.mark.parametrize(("cap", "paid"), [(0, 0), (19, 0), (20, 20), (39, 20), (40, 40), (41, 40)])
-def test_the_daily_cap_is_read_from_the_review_settings(cap, paid):
+def test_the_daily_cap_is_read_from_the_points_settings(cap, paid):
     # given: an admin set the cap; two case reviews (20 each) the same day
-    ReviewSettings.objects.filter(pk=1).update(review_points_daily_cap=cap)
+    PointsSettings.objects.filter(pk=1).update(review_points_daily_cap=cap)
     member = committee_member()
     # when
     with time_machine.travel("2026-05-06 23:00 +0800", tick=False):
@@ -403,7 +403,7 @@ def test_the_daily_cap_is_read_from_the_review_settings(cap, paid):
 def test_the_daily_cap_has_a_maximum_in_admin():
     from django.core.exceptions import ValidationError
 
-    settings_row = ReviewSettings.current()
+    settings_row = PointsSettings.current()
     settings_row.review_points_daily_cap = 1001
     with pytest.raises(ValidationError) as exc:
         settings_row.full_clean()

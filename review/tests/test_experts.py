@@ -166,7 +166,7 @@ def test_expertise_of_a_kb_category_covers_its_subcategories(training_manager):
 def test_expertise_of_a_case_category_covers_its_subcategories(training_manager):
     # given: the case tree (materialised path): experts of "complaint", a case in its child
     root = case_category(code="complaint-x", name="投诉")
-    child = root.add_child(code="complaint-x-escalate", name="投诉升级")
+    child = case_category(code="complaint-x-escalate", name="投诉升级", parent=root)
     make_experts(root, 3, by=training_manager)
     proposal = case_services.case_new_propose(
         proposer=UserFactory(roles=["CSR"]), kind="text", title="升级投诉", category_id=child.pk, reason="典型",

@@ -192,7 +192,7 @@ class Command(BaseCommand):
         existing categories; the ids of every active training case per level 1–5."""
         categories = list(CaseCategory.objects.all())
         if not categories:
-            categories = [CaseCategory.add_root(code="pop-general", name="综合")]
+            categories = [CaseCategory.objects.add_root(create_kwargs={"code": "pop-general", "name": "综合"})]
         cases = []
         for level in range(1, 6):
             for n in range(per_level):

@@ -99,7 +99,7 @@ class Command(BaseCommand):
         for n in range(category_count):
             code = f"prunebench-{n}"
             found = CaseCategory.objects.filter(code=code).first()
-            categories.append(found or CaseCategory.add_root(code=code, name=f"基准类别{n}"))
+            categories.append(found or CaseCategory.objects.add_root(create_kwargs={"code": code, "name": f"基准类别{n}"}))
         people = User.objects.bulk_create(
             User(staff_id=f"{PREFIX}{n:04d}", name=f"基准{n}", password="!") for n in range(300))
         groups = [(level, cat) for level in range(1, LEVELS + 1) for cat in categories]

@@ -135,15 +135,16 @@ class Command(BaseCommand):
                 Entry.objects.filter(pk__in=[e.pk for e in created]).update(**search.vector_updates())
 
     def _anchors(self, anchors) -> None:
-        category, _ = Category.objects.get_or_create(code=ANCHOR_CATEGORY_CODE,
-                                                     defaults={"name": "基准测试目标", "order": 998})
+        category = Category.objects.filter(code=ANCHOR_CATEGORY_CODE).first() or Category.objects.add_root(
+            create_kwargs={"code": ANCHOR_CATEGORY_CODE, "name": "基准测试目标", "order": 998})
         Entry.objects.filter(category=category).delete()
         self._insert([Entry(category=category, title=a["title"], body=a["body"], keywords=a["keywords"], version=1,
                             **search.index_fields(title=a["title"], body=a["body"], keywords=a["keywords"]))
                       for a in anchors])
 
     def _generate(self, count, batch, rng) -> None:
-        category, _ = Category.objects.get_or_create(code=CATEGORY_CODE, defaults={"name": "基准测试", "order": 999})
+        category = Category.objects.filter(code=CATEGORY_CODE).first() or Category.objects.add_root(
+            create_kwargs={"code": CATEGORY_CODE, "name": "基准测试", "order": 999})
         existing = Entry.objects.filter(category=category).count()
         if existing == count:
             self.stdout.write(f"reusing {existing} generated entries")
