@@ -65,6 +65,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Exam attempts"), "promotion:exam_attempts", "promotion.view_exam_answers", group="review"),
     NavItem(_("Training management"), "accounts:training_workspace", roles.MANAGE_TRAINING, group="management"),
     NavItem(_("Q-sort rounds"), "competency:round_list", roles.MANAGE_TRAINING, group="management"),
+    NavItem(_("Exam blueprint"), "promotion:exam_blueprint", roles.MANAGE_TRAINING, group="management"),
     NavItem(_("Course evaluations"), "curriculum:evaluations", roles.MANAGE_TRAINING, group="management"),
     NavItem(_("Query-time calibration"), "knowledgebase:query_time_calibration", roles.MANAGE_TRAINING,
             group="management"),

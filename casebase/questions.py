@@ -79,7 +79,7 @@ DEFAULT_MAX_PER_CASE = 3
 MAX_DISTRACTORS = 3  # at most four options
 ORDER_SEPARATOR = " > "
 # Never sent to the examinee (the answer, and the turn it was made from).
-PRIVATE_KEYS = ("answer", "node_id")
+PRIVATE_KEYS = ("answer", "node_id", "competency_ids")
 
 
 def with_recording_url(question: dict) -> dict:

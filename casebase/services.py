@@ -10,6 +10,7 @@ import os
 import re
 import statistics
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -717,6 +718,27 @@ def case_maintain_revise(
     _stale_open_proposals(case, current_version=case.version)
     if Case.Split.TEST in (before["split"], split):
         case_exposure_record(employee=user, case=case)
+    return case
+
+
+MSG_UNKNOWN_COMPETENCY = gettext_noop("Choose competency items of the competency dictionary.")
+
+
+@transaction.atomic
+def case_competencies_set(*, user, case_id: int, item_ids: Collection[int], scope=None) -> Case:
+    """A maintainer tags a case with the competency items it tests (the exam blueprint:
+    promotion.selectors.exam_plan). Tags are not part of the case's content: no new version.
+    Exams already drawn keep the tags of their draw. ``scope`` as for case_maintain_revise.
+    Raises CasePermissionDenied, Case.DoesNotExist, CaseError (an unknown item)."""
+    from competency.models import CompetencyItem
+
+    _require_maintainer(user)
+    case = _maintained_case(user, case_id, scope)
+    wanted = set(item_ids)
+    items = list(CompetencyItem.objects.filter(pk__in=wanted))
+    if len(items) != len(wanted):
+        raise CaseError(_(MSG_UNKNOWN_COMPETENCY), field="competencies")
+    case.competencies.set(items)
     return case
 
 

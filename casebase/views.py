@@ -20,6 +20,7 @@ from casebase.forms import (
     CallSuggestionForm,
     CatalogueFilterForm,
     CommentaryForm,
+    CompetencyTagsForm,
     MaintainTextForm,
     MaintainTextRevisionForm,
     MaintainVoiceForm,
@@ -532,7 +533,28 @@ def maintain_edit(request, pk: int):
             return redirect("casebase:catalogue_detail", pk=case.pk)
     return render(request, "casebase/maintain_form.html", {
         "form": form, "mode": "revision", "case": case, "multipart": not case.is_text,
+        "tags_form": CompetencyTagsForm(initial={"competencies": list(case.competencies.values_list("pk", flat=True))}),
     }, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@permission_required(MAINTAIN_CASES, raise_exception=True)
+def maintain_competencies(request, pk: int):
+    """A maintainer sets the competency items a case tests (no new version of its content)."""
+    case = _catalogue_case(request, pk)
+    form = CompetencyTagsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_competencies_set(user=request.user, case_id=case.pk,
+                                           item_ids=[item.pk for item in form.cleaned_data["competencies"]],
+                                           scope=selectors.catalogue_cases(request.user))
+        except AppError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The case's competency items were saved."))
+            return redirect("casebase:maintain_edit", pk=case.pk)
+    messages.error(request, _("Choose competency items of the competency dictionary."))
+    return redirect("casebase:maintain_edit", pk=case.pk)
 
 
 @require_POST

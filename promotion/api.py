@@ -17,9 +17,10 @@ from rest_framework.views import APIView
 from accounts import roles
 from accounts.permissions import has_perm
 from promotion import rosters, selectors, services
-from promotion.forms import RosterFilterForm
+from promotion.forms import BlueprintFilterForm, RosterFilterForm
 from promotion.models import VIEW_EXAM_ANSWERS, ExamAttempt
 from promotion.serializers import (
+    PromotionBlueprintSerializer,
     PromotionChecklistItemSerializer,
     PromotionEventSerializer,
     PromotionExamAttemptFullSerializer,
@@ -204,3 +205,20 @@ class MentorshipCreateView(APIView):
         mentor, apprentice = _employee(data.validated_data["mentor"]), _employee(data.validated_data["apprentice"])
         mentorship = services.mentorship_create(mentor=mentor, apprentice=apprentice, by=request.user)
         return Response(PromotionMentorshipSerializer(mentorship).data, status=status.HTTP_201_CREATED)
+
+
+class BlueprintView(APIView):
+    """The exam blueprint of a position (training managers): per competency item its Q-sort
+    weight, the cases each level's exam plans for it and the level's test cases tagged with
+    it. Counts only — no test-case content, no answer keys."""
+
+    permission_classes = [has_perm(roles.MANAGE_TRAINING)]
+
+    @extend_schema(parameters=[OpenApiParameter("position", int, description="position id; default: the first "
+                                                                             "position with weights")],
+                   responses=PromotionBlueprintSerializer)
+    def get(self, request):
+        form = BlueprintFilterForm(request.query_params)
+        if not form.is_valid():
+            raise serializers.ValidationError({name: list(errors) for name, errors in form.errors.items()})
+        return Response(PromotionBlueprintSerializer(selectors.exam_blueprint(form.chosen_position())).data)

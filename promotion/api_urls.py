@@ -9,6 +9,7 @@ urlpatterns = [
     path("exam/<int:pk>/submit/", api.ExamSubmitView.as_view(), name="api-promotion-exam-submit"),
     path("exam/attempts/<int:pk>/full/", api.ExamFullView.as_view(), name="api-promotion-exam-full"),
     path("promote/", api.PromoteView.as_view(), name="api-promotion-promote"),
+    path("blueprint/", api.BlueprintView.as_view(), name="api-promotion-blueprint"),
     path("rosters/", api.RosterView.as_view(), name="api-promotion-rosters"),
     path("mentorships/", api.MentorshipCreateView.as_view(), name="api-promotion-mentorships"),
 ]

@@ -68,3 +68,23 @@ class ExamAttemptFilterForm(forms.Form):
     staff_id = forms.CharField(label=_("Staff ID"), max_length=20, required=False)
     level = forms.TypedChoiceField(label=_("Level"), coerce=int, required=False, empty_value=None,
                                    choices=[("", _("All levels"))] + [(n, str(n)) for n in range(1, 6)])
+
+
+class BlueprintFilterForm(forms.Form):
+    """Which position's exam blueprint to show (default: the first with weights)."""
+
+    position = forms.ModelChoiceField(label=_("Position"), queryset=None, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from competency.models import Position
+
+        super().__init__(*args, **kwargs)
+        self.fields["position"].queryset = Position.objects.select_related("family")
+
+    def chosen_position(self):
+        """The chosen position, else the first position with competency weights, else None."""
+        from competency.models import Position
+
+        chosen = self.cleaned_data.get("position") if self.is_valid() else None
+        return chosen or Position.objects.filter(competencies__weight__gt=0).distinct().order_by(
+            "family__code", "code").first()

@@ -201,6 +201,13 @@ class PromotionSettings(SingletonSettings):
                     "an exam. Default 3. 1–6."),
     )
 
+    blueprint_floor_percent = models.PositiveSmallIntegerField(
+        _("blueprint weight floor (%)"), default=5, validators=[MaxValueValidator(50)],
+        help_text=_("An exam asks about every competency item of the candidate's position whose Q-sort weight is "
+                    "above this share (at least one case each, where tagged test cases exist); lighter items get "
+                    "cases only by their proportional share. Default 5 %. 0–50."),
+    )
+
     class Meta:
         verbose_name = _("exam settings")
         verbose_name_plural = _("exam settings")
@@ -218,6 +225,8 @@ class PromotionSettings(SingletonSettings):
             models.CheckConstraint(condition=Q(mentorship_min_days__lte=365), name="promotionsettings_mentoring_days"),
             models.CheckConstraint(condition=Q(max_active_apprentices__gte=1, max_active_apprentices__lte=20),
                                    name="promotionsettings_apprentices_range"),
+            models.CheckConstraint(condition=Q(blueprint_floor_percent__lte=50),
+                                   name="promotionsettings_blueprint_floor_range"),
         ]
 
     def __str__(self) -> str:
