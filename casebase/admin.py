@@ -152,8 +152,6 @@ class CaseAdmin(SimpleHistoryAdmin):
     inlines = [CaseNodeInline]
     actions = ["move_to_history"]
     filter_horizontal = ["competencies"]
-    # changing only these writes no new version of the content (tags: services.case_competencies_set)
-    NOT_CONTENT = {"competencies", "change_reason"}
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "kind"] if obj is not None else self.readonly_fields
@@ -175,12 +173,16 @@ class CaseAdmin(SimpleHistoryAdmin):
                   "reason": data["change_reason"], "premise": data.get("premise") or "",
                   "emotion_grade": data.get("emotion_grade"), "transcript": data.get("transcript") or "",
                   "via": "admin"}
-        if change and set(form.changed_data) <= self.NOT_CONTENT:
-            return  # only the tags changed: save_related writes them
         if change:
-            case = services.case_maintain_revise(
-                case_id=obj.pk, base_version=Case.objects.values_list("version", flat=True).get(pk=obj.pk),
-                tree=form.parsed_tree, audio=upload, scope=Case.objects.all(), **common)
+            try:
+                case = services.case_maintain_revise(
+                    case_id=obj.pk, base_version=Case.objects.values_list("version", flat=True).get(pk=obj.pk),
+                    tree=form.parsed_tree, audio=upload, scope=Case.objects.all(), **common)
+            except services.CaseError as exc:
+                # only the competency tags changed: no new version, save_related writes them
+                if exc.code != services.NOTHING_CHANGED or "competencies" not in form.changed_data:
+                    raise
+                return
         else:
             case = services.case_maintain_create(kind=data["kind"], tree=form.parsed_tree, audio=upload, **common)
         obj.pk, obj._state.adding = case.pk, False

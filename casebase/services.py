@@ -106,6 +106,7 @@ MSG_RECORDING_MAINTAINERS = gettext_noop(
 MSG_NOT_MAINTAINER = gettext_noop("Only case maintainers may create, revise or retire cases directly.")
 MSG_REASON_REQUIRED = gettext_noop("Give a reason for the change.")
 MSG_NOTHING_CHANGED = gettext_noop("The change changes nothing.")
+NOTHING_CHANGED = "nothing_changed"  # the code of that refusal
 MSG_ALREADY_RETIRED = gettext_noop("This case is already in the history library.")
 MSG_CALL_REF = gettext_noop("Give the call's reference in the call-recording system (letters, digits, - _ / . :).")
 MSG_CALL_REF_PHONE = gettext_noop("That looks like a phone number; give the call's reference, never a customer's number.")
@@ -711,7 +712,7 @@ def case_maintain_revise(
         else:
             after["audio"], after["duration_seconds"] = before["audio"], before["duration_seconds"]
     if after == before:
-        raise CaseError(_(MSG_NOTHING_CHANGED))
+        raise CaseError(_(MSG_NOTHING_CHANGED), code=NOTHING_CHANGED)
     _write_content(case, after, actor=user, reason=reason)
     case_event_record(kind=CaseEvent.Kind.REVISED, case=case, actor=user,
                       data={"via": via, "reason": reason, "version": case.version, "before": before, "after": after})
