@@ -233,7 +233,8 @@ def test_exam_settings_are_seeded_with_the_defaults_and_editable_in_admin(client
     assert page.status_code == 200 and "Default 72 (3 days)" in page.content.decode()
     assert client.get(reverse("admin:promotion_promotionsettings_add")).status_code == 403
     data = {"retake_wait_hours": 48, "max_attempts_per_period": 2, "attempt_period_days": 14, "min_test_pool": 20,
-            "max_questions_per_case": 2, "mentorship_min_days": 30, "max_active_apprentices": 3}
+            "max_questions_per_case": 2, "mentorship_min_days": 30, "max_active_apprentices": 3,
+            "blueprint_floor_percent": 5}
     assert client.post(reverse("admin:promotion_promotionsettings_change", args=[1]), data).status_code == 302
     assert PromotionSettings.current().min_test_pool == 20
     bad = dict(data, retake_wait_hours=0)
