@@ -72,6 +72,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Exam item statistics"), "promotion:exam_items", (roles.MANAGE_TRAINING, roles.REVIEW), group="review"),
     NavItem(_("Training management"), "accounts:training_workspace", roles.MANAGE_TRAINING, group="management"),
     NavItem(_("Q-sort rounds"), "competency:round_list", roles.MANAGE_TRAINING, group="management"),
+    NavItem(_("Exam blueprint"), "promotion:exam_blueprint", roles.MANAGE_TRAINING, group="management"),
     NavItem(_("Course evaluations"), "curriculum:evaluations", roles.MANAGE_TRAINING, group="management"),
     NavItem(_("Query-time calibration"), "knowledgebase:query_time_calibration", roles.MANAGE_TRAINING,
             group="management"),

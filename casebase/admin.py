@@ -89,7 +89,7 @@ class CaseAdminForm(forms.ModelForm):
     class Meta:
         model = Case
         fields = ["kind", "title", "category", "level", "split", "background", "audio",
-                  "premise", "emotion_grade", "transcript"]
+                  "premise", "emotion_grade", "transcript", "competencies"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,6 +182,7 @@ class CaseAdmin(SimpleHistoryAdmin):
                        "retired_at"]
     inlines = [CaseNodeInline]
     actions = ["move_to_history"]
+    filter_horizontal = ["competencies"]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "kind"] if obj is not None else self.readonly_fields
@@ -204,13 +205,27 @@ class CaseAdmin(SimpleHistoryAdmin):
                   "emotion_grade": data.get("emotion_grade"), "transcript": data.get("transcript") or "",
                   "via": "admin"}
         if change:
-            case = services.case_maintain_revise(
-                case_id=obj.pk, base_version=Case.objects.values_list("version", flat=True).get(pk=obj.pk),
-                tree=form.parsed_tree, audio=upload, scope=Case.objects.all(), **common)
+            try:
+                case = services.case_maintain_revise(
+                    case_id=obj.pk, base_version=Case.objects.values_list("version", flat=True).get(pk=obj.pk),
+                    tree=form.parsed_tree, audio=upload, scope=Case.objects.all(), **common)
+            except services.CaseError as exc:
+                # only the competency tags changed: no new version, save_related writes them
+                if exc.code != services.NOTHING_CHANGED or "competencies" not in form.changed_data:
+                    raise
+                return
         else:
             case = services.case_maintain_create(kind=data["kind"], tree=form.parsed_tree, audio=upload, **common)
         obj.pk, obj._state.adding = case.pk, False
         obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        """The competency tags through their service (never form.save_m2m); the node inline
+        is read-only."""
+        services.case_competencies_set(user=request.user, case_id=form.instance.pk, scope=Case.objects.all(),
+                                       item_ids=[item.pk for item in form.cleaned_data.get("competencies") or ()])
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     @admin.action(description=_("Move to the history library"))
     def move_to_history(self, request, queryset):

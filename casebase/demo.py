@@ -607,8 +607,38 @@ def load(*, stdout) -> None:
                                   background="客户因欠费停机，错过了一个重要的面试电话。", tree=_tree(row),
                                   suggested_level=2)
     _maintenance(categories)
+    tagged = _tag_test_cases()
     stdout.write(f"casebase: {CaseCategory.objects.count()} categories, {Case.objects.count()} cases "
-                 f"({Case.objects.testing().count()} test)")
+                 f"({Case.objects.testing().count()} test, {tagged} tagged with competency items)")
+
+
+# The competency items a demo test case of each category tests (the exam blueprint page
+# shows them against the hotline position's Q-sort weights); every third case also tests
+# product knowledge.
+CATEGORY_COMPETENCIES = {
+    "emotion": ["communication", "customer-orientation"],
+    "complaint": ["complaint-handling", "stress-resistance"],
+    "communication": ["expression", "communication"],
+    "special": ["adaptability", "service-cognition"],
+    "elderly": ["service-cognition", "expression"],
+    "repeat": ["adaptability", "complaint-handling"],
+}
+
+
+def _tag_test_cases() -> int:
+    """Tag the untagged active test cases by their category (demo data, written directly like
+    the cases themselves); returns how many test cases carry tags."""
+    from competency.models import CompetencyItem
+
+    items = {item.code: item for item in CompetencyItem.objects.filter(
+        code__in={code for codes in CATEGORY_COMPETENCIES.values() for code in codes} | {"product-knowledge"})}
+    if items:
+        untagged = Case.objects.testing().filter(competencies__isnull=True).select_related("category").order_by("pk")
+        for index, case in enumerate(untagged):
+            codes = [*CATEGORY_COMPETENCIES.get(case.category.code, ()), *(["product-knowledge"] if index % 3 == 0
+                                                                          else [])]
+            case.competencies.add(*[items[code] for code in codes if code in items])
+    return Case.objects.testing().filter(competencies__isnull=False).distinct().count()
 
 
 MAINTAINED_TITLE = "运营录入：套餐变更后客户不认账"

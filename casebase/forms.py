@@ -203,6 +203,23 @@ class MaintainVoiceRevisionForm(MaintainVoiceForm):
     audio = forms.FileField(label=_("New recording (optional)"), required=False)
 
 
+class CompetencyTagsForm(forms.Form):
+    """The competency items a case tests (the exam blueprint)."""
+
+    competencies = forms.ModelMultipleChoiceField(
+        label=_("Competency items this case tests"), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=None,
+        help_text=_("Exams share their cases among the items of the candidate's position by its Q-sort weights; "
+                    "these tags say which items this case counts for."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from competency.models import CompetencyItem
+
+        super().__init__(*args, **kwargs)
+        self.fields["competencies"].queryset = CompetencyItem.objects.select_related("module")
+
+
 class RetireForm(forms.Form):
     reason = _reason_field(_("Why retire it"))
 

@@ -208,6 +208,12 @@ class Case(models.Model):
         help_text=_("1 = mild, 5 = severe."),
     )
     transcript = models.TextField(_("transcript and notes"), blank=True)
+    # exam blueprint: which competency items the case tests (promotion.blueprint)
+    competencies = models.ManyToManyField(
+        "competency.CompetencyItem", blank=True, related_name="cases", verbose_name=_("competency items"),
+        help_text=_("The competency items this case tests. Exams follow the candidate's position weights over "
+                    "these tags; an untagged case fills the remaining places."),
+    )
     # bookkeeping
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="authored_cases",

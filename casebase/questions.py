@@ -2,7 +2,8 @@
 
 Every question is self-contained JSON: what the examinee sees (case title, background,
 context, prompt, options keyed a, b, c, …) plus, server-side only, its ``answer`` key and the
-``node_id`` it was made from (PRIVATE_KEYS; see public_question()).
+``node_id`` it was made from, and the case's ``competency_ids`` when it is tagged (PRIVATE_KEYS;
+see public_question()).
 
 Text cases — candidates, by customer turn C (a turn of the dialogue tree):
 
@@ -78,8 +79,9 @@ KIND_PRIORITY = [BEST_REPLY, RATIONALE_ORDER, CUSTOMER_EMOTION, SHOWN_REPLY, MAI
 DEFAULT_MAX_PER_CASE = 3
 MAX_DISTRACTORS = 3  # at most four options
 ORDER_SEPARATOR = " > "
-# Never sent to the examinee (the answer, and the turn it was made from).
-PRIVATE_KEYS = ("answer", "node_id")
+# Never sent to the examinee (the answer, the turn it was made from, and the competency items of
+# the case: the result per item is shown only after submission).
+PRIVATE_KEYS = ("answer", "node_id", "competency_ids")
 
 
 def with_recording_url(question: dict) -> dict:

@@ -4,7 +4,7 @@ exam_draw) and the library health (library_health, split_counts; exam readiness 
 register_exam_needs, so casebase never imports promotion)."""
 
 import random
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -264,13 +264,55 @@ class ExamDraw:
     questions: list[dict]
 
 
+def case_competency_tags(case_ids: Collection[int]) -> dict[int, list[int]]:
+    """{case id: sorted competency item ids it is tagged with} for the tagged ones among
+    ``case_ids``. One query."""
+    tags: dict[int, list[int]] = {}
+    rows = (Case.competencies.through.objects.filter(case_id__in=list(case_ids))
+            .order_by("case_id", "competencyitem_id").values_list("case_id", "competencyitem_id"))
+    for case_id, item_id in rows:
+        tags.setdefault(case_id, []).append(item_id)
+    return tags
+
+
+def blueprint_order(candidates: list[Case], plan: Mapping[int, int], tags: Mapping[int, Collection[int]]) -> list[Case]:
+    """``candidates`` (in draw order) rearranged to follow an exam blueprint: for each
+    competency item of ``plan`` (item id → places, in the plan's order) its first
+    ``places`` candidates tagged with it — so least exposed first within the item —, each
+    case used once; then every other candidate in its original order (untagged cases,
+    cases of items without places, the surplus of each item): the places an item cannot
+    fill with its own cases are filled by the ordinary draw."""
+    picked: list[Case] = []
+    taken: set[int] = set()
+    for item_id, places in plan.items():
+        if places <= 0:
+            continue
+        found = 0
+        for case in candidates:
+            if found == places:
+                break
+            if case.pk not in taken and item_id in tags.get(case.pk, ()):
+                picked.append(case)
+                taken.add(case.pk)
+                found += 1
+    return picked + [case for case in candidates if case.pk not in taken]
+
+
 def exam_draw(level: int, count: int, rng: random.Random | None = None, *, exclude_ids: Collection[int] = (),
-              max_per_case: int = questions.DEFAULT_MAX_PER_CASE, max_exposure: int | None = None) -> ExamDraw:
+              max_per_case: int = questions.DEFAULT_MAX_PER_CASE, max_exposure: int | None = None,
+              plan: Mapping[int, int] | None = None) -> ExamDraw:
     """Draw ``count`` cases of the exam pool in exam_candidates order, skipping any case
     that yields no question after all; fewer cases when the pool runs out (the caller
-    refuses a short exam). Distractors come from the level's other test cases."""
+    refuses a short exam). Distractors come from the level's other test cases. With a
+    blueprint ``plan`` (competency item id → places) the candidates are first arranged by
+    blueprint_order. Each question of a tagged case carries the case's competency item ids
+    (``competency_ids``) as they are at draw time, so later re-tagging never changes a
+    past result."""
     rng = rng or random.SystemRandom()
     candidates = exam_candidates(level, rng, exclude_ids=exclude_ids, max_exposure=max_exposure)
+    tags = case_competency_tags([c.pk for c in candidates])
+    if plan:
+        candidates = blueprint_order(candidates, plan, tags)
     distractors = questions.distractors_for_level(level)
     avoid = {c.pk for c in candidates[:count]}  # distractors from cases outside the exam first
     chosen: list[Case] = []
@@ -288,6 +330,9 @@ def exam_draw(level: int, count: int, rng: random.Random | None = None, *, exclu
                                              max_per_case=max_per_case, avoid=avoid)
             if asked:
                 chosen.append(case)
+                if tags.get(case.pk):
+                    for question in asked:
+                        question["competency_ids"] = list(tags[case.pk])
                 made.extend(asked)
     return ExamDraw(cases=chosen, questions=questions.number_questions(made))
 

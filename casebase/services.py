@@ -10,6 +10,7 @@ import os
 import re
 import statistics
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -109,6 +110,7 @@ MSG_RECORDING_MAINTAINERS = gettext_noop(
 MSG_NOT_MAINTAINER = gettext_noop("Only case maintainers may create, revise or retire cases directly.")
 MSG_REASON_REQUIRED = gettext_noop("Give a reason for the change.")
 MSG_NOTHING_CHANGED = gettext_noop("The change changes nothing.")
+NOTHING_CHANGED = "nothing_changed"  # the code of that refusal
 MSG_ALREADY_RETIRED = gettext_noop("This case is already in the history library.")
 MSG_CALL_REF = gettext_noop("Give the call's reference in the call-recording system (letters, digits, - _ / . :).")
 MSG_CALL_REF_PHONE = gettext_noop("That looks like a phone number; give the call's reference, never a customer's number.")
@@ -702,13 +704,34 @@ def case_maintain_revise(
         else:
             after["audio"], after["duration_seconds"] = before["audio"], before["duration_seconds"]
     if after == before:
-        raise CaseError(_(MSG_NOTHING_CHANGED))
+        raise CaseError(_(MSG_NOTHING_CHANGED), code=NOTHING_CHANGED)
     _write_content(case, after, actor=user, reason=reason)
     case_event_record(kind=CaseEvent.Kind.REVISED, case=case, actor=user,
                       data={"via": via, "reason": reason, "version": case.version, "before": before, "after": after})
     _stale_open_proposals(case, current_version=case.version)
     if Case.Split.TEST in (before["split"], split):
         case_exposure_record(employee=user, case=case)
+    return case
+
+
+MSG_UNKNOWN_COMPETENCY = gettext_noop("Choose competency items of the competency dictionary.")
+
+
+@transaction.atomic
+def case_competencies_set(*, user, case_id: int, item_ids: Collection[int], scope=None) -> Case:
+    """A maintainer tags a case with the competency items it tests (the exam blueprint:
+    promotion.selectors.exam_plan). Tags are not part of the case's content: no new version.
+    Exams already drawn keep the tags of their draw. ``scope`` as for case_maintain_revise.
+    Raises CasePermissionDenied, Case.DoesNotExist, CaseError (an unknown item)."""
+    from competency.models import CompetencyItem
+
+    _require_maintainer(user)
+    case = _maintained_case(user, case_id, scope)
+    wanted = set(item_ids)
+    items = list(CompetencyItem.objects.filter(pk__in=wanted))
+    if len(items) != len(wanted):
+        raise CaseError(_(MSG_UNKNOWN_COMPETENCY), field="competencies")
+    case.competencies.set(items)
     return case
 
 

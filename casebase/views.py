@@ -21,6 +21,7 @@ from casebase.forms import (
     CallSuggestionForm,
     CitationsForm,
     CommentaryForm,
+    CompetencyTagsForm,
     MaintainTextForm,
     MaintainTextRevisionForm,
     MaintainVoiceForm,
@@ -556,6 +557,7 @@ def maintain_edit(request, pk: int):
         "citations_form": CitationsForm(initial={"entries": " ".join(
             str(pk) for pk in selectors.cited_entries(case).values_list("pk", flat=True))}),
         "cited": selectors.cited_entries(case),
+        "tags_form": CompetencyTagsForm(initial={"competencies": list(case.competencies.values_list("pk", flat=True))}),
     }, status=400 if request.method == "POST" else 200)
 
 
@@ -575,6 +577,26 @@ def case_citations(request, pk: int):
             messages.success(request, _("Cited entries saved."))
     else:
         messages.error(request, " ".join(form.errors["entries"]))
+    return redirect("casebase:maintain_edit", pk=case.pk)
+
+
+@require_POST
+@permission_required(MAINTAIN_CASES, raise_exception=True)
+def maintain_competencies(request, pk: int):
+    """A maintainer sets the competency items a case tests (no new version of its content)."""
+    case = _catalogue_case(request, pk)
+    form = CompetencyTagsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_competencies_set(user=request.user, case_id=case.pk,
+                                           item_ids=[item.pk for item in form.cleaned_data["competencies"]],
+                                           scope=selectors.catalogue_cases(request.user))
+        except AppError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The case's competency items were saved."))
+            return redirect("casebase:maintain_edit", pk=case.pk)
+    messages.error(request, _("Choose competency items of the competency dictionary."))
     return redirect("casebase:maintain_edit", pk=case.pk)
 
 

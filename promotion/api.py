@@ -19,10 +19,16 @@ from accounts import roles
 from accounts.levels import CASE_LEVELS, LEVELS
 from accounts.permissions import has_perm, object_rule
 from promotion import forecast, item_stats, rosters, selectors, services
-from promotion.forms import ItemStatsFilterForm, RosterFilterForm, WorkforceFilterForm
+from promotion.forms import (
+    BlueprintFilterForm,
+    ItemStatsFilterForm,
+    RosterFilterForm,
+    WorkforceFilterForm,
+)
 from promotion.models import VIEW_EXAM_ANSWERS, ExamAttempt
 from promotion.rules import VIEW_ATTEMPT_IN_FULL
 from promotion.serializers import (
+    PromotionBlueprintSerializer,
     PromotionChecklistItemSerializer,
     PromotionEventSerializer,
     PromotionExamAttemptFullSerializer,
@@ -277,6 +283,8 @@ class ItemStatsView(APIView):
             "level_medians": {str(level): round(median, 4) for level, median in sorted(report.medians.items())},
             "results": ItemStatsRowSerializer(page.object_list, many=True).data,
         })
+
+
 class ForecastMeView(APIView):
     """My promotion forecast: the next level's checklist, my pace over the last days, the
     requirement holding me back and the estimated date (null: not at this pace)."""
@@ -314,3 +322,20 @@ class WorkforceView(APIView):
         if narrowed is None:
             raise ApiPermissionDenied()
         return Response(PromotionWorkforceSerializer(forecast.workforce(narrowed)).data)
+
+
+class BlueprintView(APIView):
+    """The exam blueprint of a position (training managers): per competency item its Q-sort
+    weight, the cases each level's exam plans for it and the level's test cases tagged with
+    it. Counts only — no test-case content, no answer keys."""
+
+    permission_classes = [has_perm(roles.MANAGE_TRAINING)]
+
+    @extend_schema(parameters=[OpenApiParameter("position", int, description="position id; default: the first "
+                                                                             "position with weights")],
+                   responses=PromotionBlueprintSerializer)
+    def get(self, request):
+        form = BlueprintFilterForm(request.query_params)
+        if not form.is_valid():
+            raise serializers.ValidationError({name: list(errors) for name, errors in form.errors.items()})
+        return Response(PromotionBlueprintSerializer(selectors.exam_blueprint(form.chosen_position())).data)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("exam/attempts/<int:pk>/full/", api.ExamFullView.as_view(), name="api-promotion-exam-full"),
     path("exam/items/", api.ItemStatsView.as_view(), name="api-promotion-exam-items"),
     path("promote/", api.PromoteView.as_view(), name="api-promotion-promote"),
+    path("blueprint/", api.BlueprintView.as_view(), name="api-promotion-blueprint"),
     path("rosters/", api.RosterView.as_view(), name="api-promotion-rosters"),
     path("forecast/me/", api.ForecastMeView.as_view(), name="api-promotion-forecast-me"),
     path("workforce/", api.WorkforceView.as_view(), name="api-promotion-workforce"),

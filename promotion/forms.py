@@ -91,6 +91,8 @@ class ItemStatsFilterForm(forms.Form):
 
 class ItemMoveForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in ("level_down", "level_up", "training", "retire")])
+
+
 class WorkforceFilterForm(forms.Form):
     """The workforce page's scope: a centre or a team (checked against the viewer's scope by
     promotion.forecast.narrow)."""
@@ -99,3 +101,23 @@ class WorkforceFilterForm(forms.Form):
                                     empty_label=_("All centres"))
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.select_related("centre"), required=False,
                                   empty_label=_("All teams"))
+
+
+class BlueprintFilterForm(forms.Form):
+    """Which position's exam blueprint to show (default: the first with weights)."""
+
+    position = forms.ModelChoiceField(label=_("Position"), queryset=None, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from competency.models import Position
+
+        super().__init__(*args, **kwargs)
+        self.fields["position"].queryset = Position.objects.select_related("family")
+
+    def chosen_position(self):
+        """The chosen position, else the first position with competency weights, else None."""
+        from competency.models import Position
+
+        chosen = self.cleaned_data.get("position") if self.is_valid() else None
+        return chosen or Position.objects.filter(competencies__weight__gt=0).distinct().order_by(
+            "family__code", "code").first()

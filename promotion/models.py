@@ -236,6 +236,12 @@ class PromotionSettings(SingletonSettings):
                     "due date and its points task, apprentice task or query-time result is still missing. "
                     "Default 30. 1–365."),
     )
+    blueprint_floor_percent = models.PositiveSmallIntegerField(
+        _("blueprint weight floor (%)"), default=5, validators=[MaxValueValidator(50)],
+        help_text=_("An exam asks about every competency item of the candidate's position whose Q-sort weight is "
+                    "above this share (at least one case each, where tagged test cases exist); lighter items get "
+                    "cases only by their proportional share. Default 5 %. 0–50."),
+    )
 
     class Meta:
         verbose_name = _("exam settings")
@@ -265,6 +271,8 @@ class PromotionSettings(SingletonSettings):
                                    name="promotionsettings_horizon_range"),
             models.CheckConstraint(condition=Q(risk_days_left__gte=1, risk_days_left__lte=365),
                                    name="promotionsettings_risk_range"),
+            models.CheckConstraint(condition=Q(blueprint_floor_percent__lte=50),
+                                   name="promotionsettings_blueprint_floor_range"),
         ]
 
     def __str__(self) -> str:

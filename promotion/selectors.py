@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case as SqlCase
@@ -39,6 +40,7 @@ from promotion.models import (
     PromotionSettings,
     RetentionPeriod,
     attempt_ended_at,
+    score_percent,
 )
 
 # Exact messages of a refused exam start (tests and API clients assert them).
@@ -734,3 +736,129 @@ def hr_dashboard(*, today=None) -> HRDashboard:
             {"event": event, "date_from": first.isoformat(), "date_to": last.isoformat()}))
     return HRDashboard(month_start=first, month_end=last, promoted=rows[Event.PROMOTED],
                        demoted=rows[Event.DEMOTED], due_retest=rows[Event.DUE_RETEST])
+
+
+# --- exam blueprint ----------------------------------------------------------------------
+
+@dataclass
+class BlueprintLevel:
+    """One level's column of the blueprint: how many cases its exam draws, the places
+    planned per item (item id → places), the exam pool's cases per item and untagged."""
+
+    level: int
+    case_count: int
+    planned: dict[int, int]
+    available: dict[int, int]
+    untagged: int
+
+
+@dataclass
+class BlueprintRow:
+    item: Any  # competency.models.CompetencyItem
+    weight: Any  # Decimal, the position's published Q-sort weight
+    by_level: list[dict[str, int]]  # [{"level", "planned", "available"}] in level order
+
+
+@dataclass
+class ExamBlueprint:
+    position: Any  # competency.models.Position | None
+    floor_percent: int
+    levels: list[BlueprintLevel]
+    rows: list[BlueprintRow]
+
+
+def position_weights(position_id: int | None) -> dict[int, Any]:
+    """{competency item id: weight} of the position's competency model (the weights its
+    published Q-sort round wrote into PositionCompetency), heaviest first, weight > 0 only;
+    {} for no position. One query."""
+    if position_id is None:
+        return {}
+    from competency.models import PositionCompetency
+
+    rows = (PositionCompetency.objects.filter(position_id=position_id, weight__gt=0)
+            .order_by("-weight", "item__order", "item__code").values_list("item_id", "weight"))
+    return dict(rows)
+
+
+def exam_plan(position_id: int | None, case_count: int, config: PromotionSettings | None = None) -> dict[int, int]:
+    """The blueprint of one exam: {competency item id: cases to draw}, heaviest item first,
+    items with no place left out — promotion.blueprint.apportion of ``case_count`` over the
+    position's weights with the settings' floor. {} when the employee has no position or
+    the position no weights (the exam then draws as before)."""
+    from promotion.blueprint import apportion
+
+    weights = position_weights(position_id)
+    if not weights:
+        return {}
+    config = config or PromotionSettings.current()
+    counts = apportion(case_count, weights, Decimal(config.blueprint_floor_percent) / 100)
+    return {item_id: n for item_id, n in counts.items() if n > 0}
+
+
+def exam_blueprint(position) -> ExamBlueprint:
+    """The blueprint of ``position`` for every level with requirements: per competency item
+    its weight, the cases planned for each level's exam and the exam pool's test cases
+    tagged with it (what the draw can use), plus each level's untagged pool. Training cases
+    never count. A fixed number of queries."""
+    from casebase.selectors import case_competency_tags
+    from competency.models import CompetencyItem
+    from promotion.blueprint import apportion
+
+    config = PromotionSettings.current()
+    floor = Decimal(config.blueprint_floor_percent) / 100
+    requirements = list(LevelRequirement.objects.select_related("level").order_by("level__number"))
+    weights = position_weights(position.pk if position else None)
+    pool = list(exam_pool_all_levels().values_list("pk", "level"))
+    tags = case_competency_tags([pk for pk, _level in pool])
+    levels = []
+    for req in requirements:
+        number = req.level.number
+        available: dict[int, int] = defaultdict(int)
+        untagged = 0
+        for pk, level in pool:
+            if level != number:
+                continue
+            if not tags.get(pk):
+                untagged += 1
+            for item_id in tags.get(pk, ()):
+                available[item_id] += 1
+        planned = apportion(req.exam_case_count, weights, floor) if weights else {}
+        levels.append(BlueprintLevel(level=number, case_count=req.exam_case_count, planned=planned,
+                                     available=dict(available), untagged=untagged))
+    items = CompetencyItem.objects.in_bulk(list(weights))
+    rows = [BlueprintRow(item=items[item_id], weight=weight,
+                         by_level=[{"level": lv.level, "planned": lv.planned.get(item_id, 0),
+                                    "available": lv.available.get(item_id, 0)} for lv in levels])
+            for item_id, weight in weights.items()]
+    return ExamBlueprint(position=position, floor_percent=config.blueprint_floor_percent, levels=levels, rows=rows)
+
+
+def exam_pool_all_levels() -> QuerySet[Case]:
+    """The exam pools of all levels at once (active test cases that yield questions)."""
+    from casebase.questions import with_question_flag
+
+    return with_question_flag(Case.objects.testing()).filter(has_questions=True)
+
+
+def competency_scores(attempt: ExamAttempt) -> list[dict]:
+    """The submitted attempt's result per competency item: correct / total over the
+    questions drawn from cases tagged with it (the tags stored on the questions at draw
+    time; a question of a case with several tags counts for each). [] while the attempt is
+    open, or when none of its cases was tagged. One query (item names)."""
+    if attempt.status == ExamAttempt.Status.OPEN:
+        return []
+    from competency.models import CompetencyItem
+
+    tally: dict[int, list[int]] = {}
+    for question in attempt.questions:
+        right = int(attempt.answers.get(question["id"]) == question["answer"])
+        for item_id in question.get("competency_ids") or ():
+            tally.setdefault(item_id, [0, 0])
+            tally[item_id][0] += right
+            tally[item_id][1] += 1
+    items = CompetencyItem.objects.select_related("module").in_bulk(list(tally))
+    rows = [{"item": items[pk].name if pk in items else "–", "code": items[pk].code if pk in items else "",
+             "correct": n[0], "total": n[1], "percent": float(score_percent(n[0], n[1]))}
+            for pk, n in tally.items()]
+    order = {pk: (item.module.order, item.order, item.code) for pk, item in items.items()}
+    return [row for _pk, row in sorted(zip(tally, rows, strict=True), key=lambda pair: order.get(pair[0], (0, 0, "")))]

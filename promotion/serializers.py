@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from accounts.levels import MAX_LEVEL, MIN_LEVEL
 from promotion.models import ExamAttempt, Mentorship, PromotionEvent
-from promotion.selectors import exam_feedback
+from promotion.selectors import competency_scores, exam_feedback
 
 
 class PromotionChecklistItemSerializer(serializers.Serializer):
@@ -35,6 +35,14 @@ class PromotionExamFeedbackSerializer(serializers.Serializer):
     by_category = PromotionExamFeedbackItemSerializer(many=True)
 
 
+class PromotionCompetencyScoreSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    code = serializers.CharField()
+    correct = serializers.IntegerField()
+    total = serializers.IntegerField()
+    percent = serializers.FloatField()
+
+
 class PromotionExamAttemptSerializer(serializers.ModelSerializer):
     """The examinee's attempt: ``questions`` (without answers) only while it is open;
     afterwards the score, the pass mark and ``feedback`` (correct / total per question kind
@@ -42,12 +50,16 @@ class PromotionExamAttemptSerializer(serializers.ModelSerializer):
 
     questions = serializers.SerializerMethodField()
     feedback = serializers.SerializerMethodField()
+    competency_scores = serializers.SerializerMethodField(
+        help_text="Correct / total per competency item of the drawn cases (their tags at draw time); "
+                  "empty while the attempt is open.")
     question_count = serializers.IntegerField()
 
     class Meta:
         model = ExamAttempt
         fields = ["id", "level", "purpose", "status", "started_at", "deadline", "submitted_at", "question_count",
-                  "correct_count", "score_percent", "pass_percent", "passed", "questions", "feedback"]
+                  "correct_count", "score_percent", "pass_percent", "passed", "questions", "feedback",
+                  "competency_scores"]
 
     def get_questions(self, attempt: ExamAttempt) -> list[dict]:
         return attempt.public_questions()
@@ -55,6 +67,10 @@ class PromotionExamAttemptSerializer(serializers.ModelSerializer):
     @extend_schema_field(PromotionExamFeedbackSerializer)
     def get_feedback(self, attempt: ExamAttempt) -> dict:
         return exam_feedback(attempt)
+
+    @extend_schema_field(PromotionCompetencyScoreSerializer(many=True))
+    def get_competency_scores(self, attempt: ExamAttempt) -> list[dict]:
+        return competency_scores(attempt)
 
 
 class PromotionExamAttemptFullSerializer(serializers.ModelSerializer):
@@ -66,13 +82,16 @@ class PromotionExamAttemptFullSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text="passed, failed or expired")
     questions = serializers.SerializerMethodField()
     feedback = serializers.SerializerMethodField()
+    competency_scores = serializers.SerializerMethodField(
+        help_text="Correct / total per competency item of the drawn cases (their tags at draw time); "
+                  "empty while the attempt is open.")
     question_count = serializers.IntegerField()
 
     class Meta:
         model = ExamAttempt
         fields = ["id", "staff_id", "name", "level", "purpose", "status", "started_at", "deadline", "submitted_at",
                   "question_count", "correct_count", "score_percent", "pass_percent", "passed", "case_ids",
-                  "questions", "feedback"]
+                  "questions", "feedback", "competency_scores"]
 
     def get_questions(self, attempt: ExamAttempt) -> list[dict]:
         return attempt.graded_questions()
@@ -80,6 +99,10 @@ class PromotionExamAttemptFullSerializer(serializers.ModelSerializer):
     @extend_schema_field(PromotionExamFeedbackSerializer)
     def get_feedback(self, attempt: ExamAttempt) -> dict:
         return exam_feedback(attempt)
+
+    @extend_schema_field(PromotionCompetencyScoreSerializer(many=True))
+    def get_competency_scores(self, attempt: ExamAttempt) -> list[dict]:
+        return competency_scores(attempt)
 
 
 class PromotionExamStartInput(serializers.Serializer):
@@ -163,3 +186,31 @@ class PromotionWorkforceSerializer(serializers.Serializer):
     horizon_days = serializers.IntegerField()
     risk_days = serializers.IntegerField()
     risks = PromotionRiskSerializer(many=True)
+
+
+class PromotionBlueprintLevelSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    planned = serializers.IntegerField(help_text="Cases the level's exam draws for the item.")
+    available = serializers.IntegerField(help_text="Active test cases of the level with questions tagged with it.")
+
+
+class PromotionBlueprintItemSerializer(serializers.Serializer):
+    code = serializers.CharField(source="item.code")
+    name = serializers.CharField(source="item.name")
+    weight = serializers.DecimalField(max_digits=7, decimal_places=5)
+    levels = PromotionBlueprintLevelSerializer(source="by_level", many=True)
+
+
+class PromotionBlueprintExamSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    case_count = serializers.IntegerField()
+    untagged = serializers.IntegerField(help_text="Active test cases of the level without competency items.")
+
+
+class PromotionBlueprintSerializer(serializers.Serializer):
+    """A position's exam blueprint (no test-case content, no keys)."""
+
+    position = serializers.CharField(source="position.code", allow_null=True)
+    floor_percent = serializers.IntegerField()
+    exams = PromotionBlueprintExamSerializer(source="levels", many=True)
+    items = PromotionBlueprintItemSerializer(source="rows", many=True)

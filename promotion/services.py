@@ -413,9 +413,11 @@ def _exam_start(*, employee, level: int, rng: random.Random | None,
     if not check.allowed:
         raise ExamError(check.refusal)
     req = check.requirement
+    # the exam blueprint: the candidate's position weights share the cases among competency items
+    plan = selectors.exam_plan(locked.position_id, req.exam_case_count, check.config)
     draw = exam_draw(level, req.exam_case_count, rng or random.SystemRandom(), exclude_ids=check.excluded,
                      max_per_case=check.config.max_questions_per_case,
-                     max_exposure=check.config.exam_exposure_cap or None)
+                     max_exposure=check.config.exam_exposure_cap or None, plan=plan)
     if len(draw.cases) < req.exam_case_count:  # cases that yield nothing after all: never a short exam
         raise ExamError(_(MSG_POOL_SHORT) % {"level": level, "needed": check.needed, "available": len(draw.cases)})
     deadline = now + timedelta(minutes=req.exam_time_limit_minutes)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("mentoring/promote/", views.manager_promote, name="manager_promote"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("exam/blueprint/", views.exam_blueprint, name="exam_blueprint"),
     path("rosters/", views.roster, name="rosters"),
     path("rosters/export.csv", views.roster_csv, name="rosters_csv"),
     path("rosters/export.xlsx", views.roster_xlsx, name="rosters_xlsx"),

@@ -15,10 +15,12 @@ from accounts import roles
 from accounts.levels import MAX_LEVEL
 from casebase.models import Case
 from casebase.services import case_item_move_propose
+from competency.charts import weight_bars_svg
 from config import exports
 from config.errors import AppError, message_error
 from promotion import charts, forecast, item_stats, rosters, selectors, services
 from promotion.forms import (
+    BlueprintFilterForm,
     ExamAttemptFilterForm,
     ItemMoveForm,
     ItemStatsFilterForm,
@@ -123,6 +125,7 @@ def exam_take(request, pk: int):
     return render(request, "promotion/exam_take.html", {
         "attempt": attempt, "questions": _with_given(attempt), **_progress(attempt),
         "feedback": selectors.exam_feedback(attempt), "seconds_left": seconds_left, "time_left": clock(seconds_left),
+        "competency_scores": selectors.competency_scores(attempt),
     })
 
 
@@ -189,7 +192,21 @@ def exam_attempt_full(request, pk: int):
         raise PermissionDenied
     return render(request, "promotion/exam_attempt_full.html", {
         "attempt": attempt, "graded": attempt.graded_questions(), "feedback": selectors.exam_feedback(attempt),
+        "competency_scores": selectors.competency_scores(attempt),
     })
+
+
+@require_GET
+@permission_required(roles.MANAGE_TRAINING, raise_exception=True)
+def exam_blueprint(request):
+    """The exam blueprint of a position: per competency item its Q-sort weight, the cases
+    each level's exam plans for it and the test cases tagged with it (counts only)."""
+    form = BlueprintFilterForm(request.GET or None)
+    blueprint = selectors.exam_blueprint(form.chosen_position())
+    return render(request, "promotion/exam_blueprint.html", {
+        "form": form, "blueprint": blueprint,
+        "chart": weight_bars_svg([(row.item.name, float(row.weight)) for row in blueprint.rows]),
+    }, status=400 if form.is_bound and not form.is_valid() else 200)
 
 
 @require_POST

@@ -235,7 +235,8 @@ def test_exam_settings_are_seeded_with_the_defaults_and_editable_in_admin(client
     data = {"retake_wait_hours": 48, "max_attempts_per_period": 2, "attempt_period_days": 14, "min_test_pool": 20,
             "max_questions_per_case": 2, "mentorship_min_days": 30, "max_active_apprentices": 3,
             "exam_exposure_cap": 0, "item_min_responses": 20, "item_discrimination_floor": "0.10",
-            "pace_days": 90, "retest_horizon_days": 60, "risk_days_left": 30}
+            "pace_days": 90, "retest_horizon_days": 60, "risk_days_left": 30,
+            "blueprint_floor_percent": 5}
     assert client.post(reverse("admin:promotion_promotionsettings_change", args=[1]), data).status_code == 302
     assert PromotionSettings.current().min_test_pool == 20
     bad = dict(data, retake_wait_hours=0)

@@ -490,7 +490,7 @@ def test_the_item_settings_are_bounded_in_admin(client, training_manager, field,
     data = {"retake_wait_hours": 72, "max_attempts_per_period": 3, "attempt_period_days": 30, "min_test_pool": 10,
             "max_questions_per_case": 3, "mentorship_min_days": 30, "max_active_apprentices": 3,
             "exam_exposure_cap": 0, "item_min_responses": 20, "item_discrimination_floor": "0.10",
-            "pace_days": 90, "retest_horizon_days": 60, "risk_days_left": 30}
+            "pace_days": 90, "retest_horizon_days": 60, "risk_days_left": 30, "blueprint_floor_percent": 5}
     assert client.post(url, dict(data, exam_exposure_cap=50)).status_code == 302
     assert PromotionSettings.current().exam_exposure_cap == 50
     response = client.post(url, dict(data, **{field: value}))
