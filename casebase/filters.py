@@ -38,9 +38,14 @@ class StudyFilter(filters.FilterSet):
         if not data.get("level"):
             data["level"] = str(self.next_level)  # shown selected on the page, and applied
         super().__init__(data, *args, request=request, **kwargs)
-        level = self.filters["level"]
-        level.extra["choices"] = [(n, str(n)) for n in range(1, self.next_level + 1)]
-        level.extra["error_messages"] = {"invalid_choice": _(MSG_LEVEL_RANGE) % {"max": self.next_level}}
+        # A filter of this caller's own: editing the copied filter's options is not enough once
+        # its form field was built (the schema generator builds it on the class's filter, and
+        # the copy carries that field along), and then any level 1–5 would pass.
+        level = filters.ChoiceFilter(field_name="level", label=_("Level"), empty_label=None,
+                                     choices=[(n, str(n)) for n in range(1, self.next_level + 1)],
+                                     error_messages={"invalid_choice": _(MSG_LEVEL_RANGE) % {"max": self.next_level}})
+        level.parent, level.model = self, self.filters["level"].model
+        self.filters["level"] = level
 
 
 class CatalogueFilter(filters.FilterSet):

@@ -476,7 +476,7 @@ def stale_flags_for(user) -> QuerySet:
 
 def flag_diffs(flags) -> dict[int, str]:
     """{flag pk: HTML diff of its entry from ``base_version`` to its latest change}, rendered
-    by knowledgebase.diff.fields_diff_html like every entry diff. Two queries for any number
+    by entry_fields_diff_html like every entry diff. Two queries for any number
     of flags (the versions from the history, the category names)."""
     flags = list(flags)
     if not flags:
@@ -498,5 +498,5 @@ def flag_diffs(flags) -> dict[int, str]:
         return {"title": record.title, "category": names.get(record.category_id, ""), "keywords": record.keywords,
                 "body": record.body}
 
-    return {f.pk: fields_diff_html(fields((f.entry_id, f.base_version)), fields((f.entry_id, f.change.version)))
+    return {f.pk: entry_fields_diff_html(fields((f.entry_id, f.base_version)), fields((f.entry_id, f.change.version)))
             for f in flags}

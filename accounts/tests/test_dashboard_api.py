@@ -112,7 +112,7 @@ def test_the_operations_panel_on_known_data(api, ops_manager):
     data = get(api, ops_manager, OPERATIONS)
     assert {item["code"]: item["count"] for item in data["items"]} == {
         "volunteer": 2, "rationalisation": 2, "qc": 2, "applications": 2, "calls": 2, "reflections": 2,
-        "catalogue": None, "kb": None}
+        "catalogue": None, "kb": None, "review_flags": None}
     assert next(item for item in data["items"] if item["code"] == "calls")["url"] == reverse("casebase:calls")
 
 

@@ -30,9 +30,10 @@ def test_every_level_field_accepts_exactly_the_ladder(value, ok):
 
 
 def test_level_choices_everywhere_are_the_ladder():
+    from accounts.models import User
     from casebase.models import LEVEL_CHOICES
     from promotion.forms import RosterFilterForm
 
     assert [n for n, _ in LEVEL_CHOICES] == [1, 2, 3, 4, 5]
-    for form in (RosterFilterForm(), EmployeeFilter().form):
+    for form in (RosterFilterForm(), EmployeeFilter(queryset=User.objects.none()).form):
         assert [int(n) for n, _ in form.fields["level"].choices if n != ""] == [0, 1, 2, 3, 4, 5]

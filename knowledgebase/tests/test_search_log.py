@@ -224,7 +224,7 @@ def test_the_query_time_test_uses_the_same_search_with_synonyms(client, csr):
     assert not SearchLog.objects.exists()  # test tasks are not real misses
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_log_alone_commits_without_waiting_for_the_disk_and_never_loosens_an_outer_transaction(csr):
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
