@@ -436,27 +436,25 @@ def _opens_with(leading: list[str]) -> Q:
 
 
 def _best_by_rank(candidates: QuerySet, count: int) -> tuple[list[int], int]:
-    """Ids of the ``count`` best of the (capped) annotated candidates — rank, then clicks,
-    then newest — and how many candidates there were. One statement: the capped candidate
-    query as a subquery, ordered and counted around it, so only ``count`` ids reach Python
-    (fetching and sorting 1,000 candidate rows here cost ~2 ms of CPU per search)."""
-    sql, params = candidates.values("pk", "rank", "click_count").query.sql_with_params()
+    """Ids of the ``count`` best of the (capped) annotated candidates — a title that opens
+    with the query first (``leads``), then rank, then clicks, then newest — and how many
+    candidates there were. One statement: the capped candidate query as a subquery, ordered
+    and counted around it, so only ``count`` ids reach Python."""
+    sql, params = candidates.values("pk", "leads", "rank", "click_count").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT c.pk, count(*) OVER () FROM ({sql}) AS c "  # noqa: S608 - Django-compiled SQL
-                       "ORDER BY c.rank DESC, c.click_count DESC, c.pk DESC LIMIT %s", (*params, count))
+                       "ORDER BY c.leads DESC, c.rank DESC, c.click_count DESC, c.pk DESC LIMIT %s",
+                       (*params, count))
         rows = cursor.fetchall()
     return [pk for pk, _total in rows], rows[0][1] if rows else 0
 
 
-def _leading_first(leading: QuerySet | None, candidates: QuerySet, count: int) -> tuple[list[int], int]:
-    """``_best_by_rank`` over both candidate sets, the titles that open with the query first;
-    the count is that of ``candidates`` (what the broad-term decision below looks at)."""
-    if leading is None:
-        return _best_by_rank(candidates, count)
-    first = _best_by_rank(leading, count)[0]
-    seen = set(first)
-    rest, total = _best_by_rank(candidates, count + len(first))
-    return (first + [pk for pk in rest if pk not in seen])[:count], total
+def _with_leads(rows: QuerySet, leading: list[str]) -> QuerySet:
+    """``rows`` annotated with ``leads``: 1 when the title opens with one of ``leading``."""
+    if not leading:
+        return rows.annotate(leads=Value(0, output_field=IntegerField()))
+    return rows.annotate(title_lower=Lower("title")).annotate(
+        leads=Case(When(_opens_with(leading), then=Value(1)), default=Value(0), output_field=IntegerField()))
 
 
 def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[list[int], bool]:
@@ -466,30 +464,31 @@ def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[l
     ts_query = SearchQuery(plan.condition, config="simple", search_type="raw")
     wanted = offset + limit
     rank = SearchRank(F(title_column), ts_query, normalization=Value(TITLE_LENGTH_NORMALISATION))
-    matches = entries.filter(**{title_column: ts_query}).annotate(rank=rank)
+    matches = _with_leads(entries.filter(**{title_column: ts_query}).annotate(rank=rank), plan.leading)
     if plan.short:
-        candidates = matches.order_by("-click_count", "-id")[:SHORT_QUERY_CAP]
-        leading_order = ("-click_count", "-id")
+        cap, order = SHORT_QUERY_CAP, ("-click_count", "-id")
     else:
-        candidates = matches.order_by(Length("title"), "-click_count", "-id")[:CANDIDATE_CAP]
-        leading_order = (Length("title"), "-click_count", "-id")
-    leading = None
-    if plan.leading:
-        # With one term, a title that opens with it holds it: the text condition is left out,
-        # so the planner estimates the prefix alone (from the index's statistics) and walks
-        # the popularity index for a broad prefix instead of fetching every title that opens
-        # with it (仙桃: 3,300 rows at 100,000 entries).
-        pool = (entries.annotate(rank=rank) if plan.single_term else matches)
-        leading = (pool.annotate(title_lower=Lower("title")).filter(_opens_with(plan.leading))
-                   .order_by(*leading_order)[:LEADING_CAP])
-    in_title, title_matches = _leading_first(leading, candidates, wanted)
+        cap, order = CANDIDATE_CAP, (Length("title"), "-click_count", "-id")
+    in_title, title_matches = _best_by_rank(matches.order_by(*order)[:cap], wanted)
+    if plan.leading and title_matches >= cap:
+        # The cap cut the title matches: titles that open with the query may lie beyond it.
+        # They are a candidate set of their own (LEADING_CAP of them, same order). With one
+        # term, a title that opens with it holds it, so the text condition is left out and the
+        # planner estimates the prefix alone (from the index's statistics): it walks the
+        # popularity index for a broad prefix instead of fetching every title that opens with
+        # it (仙桃: 3,300 rows at 100,000 entries).
+        pool = (_with_leads(entries.annotate(rank=rank), plan.leading) if plan.single_term else matches)
+        first = _best_by_rank(pool.filter(_opens_with(plan.leading)).order_by(*order)[:LEADING_CAP], wanted)[0]
+        seen = set(first)
+        in_title = (first + [pk for pk in in_title if pk not in seen])[:wanted]
     if len(in_title) < wanted and plan.partial and not plan.short:
         # Next, entries that match in full while their title holds part of the query (the
         # title names 漫游, the keywords 出国 and 流量), ranked the same way on that part.
         partial = SearchQuery(plan.partial, config="simple", search_type="raw")
         part_rank = SearchRank(F(title_column), partial, normalization=Value(TITLE_LENGTH_NORMALISATION))
         partly = (entries.filter(**{column: ts_query, title_column: partial}).exclude(pk__in=in_title)
-                  .annotate(rank=part_rank).order_by(Length("title"), "-click_count", "-id")[:CANDIDATE_CAP])
+                  .annotate(rank=part_rank, leads=Value(0, output_field=IntegerField()))
+                  .order_by(Length("title"), "-click_count", "-id")[:CANDIDATE_CAP])
         in_title += _best_by_rank(partly, wanted - len(in_title))[0]
     ids = in_title
     if len(in_title) < wanted:
