@@ -49,6 +49,7 @@ test: install services
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## make bench: the benchmarks (rosters, pruning, KB search, page load with gunicorn + wrk), each beside
 ## its baseline from the same run; reports in bench-reports/ (see README "Performance")

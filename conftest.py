@@ -83,7 +83,9 @@ def reviewer(db):
 def training_manager(db):
     from accounts.tests.factories import UserFactory
 
-    return UserFactory(staff_id="TM001", name="培训经理周", roles=["Training manager"], is_staff=True)
+    return UserFactory(
+        staff_id="TM001", name="培训经理周", roles=["Training manager"], is_staff=True
+    )
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ class StaffAccountAdapter(DefaultAccountAdapter):
 
     error_messages = {
         **DefaultAccountAdapter.error_messages,
-        "username_password_mismatch": _("The staff ID and/or password you specified are not correct."),
+        "username_password_mismatch": _(
+            "The staff ID and/or password you specified are not correct."
+        ),
     }
 
     def is_open_for_signup(self, request) -> bool:
@@ -31,8 +33,11 @@ class StaffAccountAdapter(DefaultAccountAdapter):
                 raise
             minutes = max(1, math.ceil(self.login_lockout_seconds(request, **credentials) / 60))
             raise ValidationError(
-                ngettext("Too many failed login attempts. Try again in %(minutes)d minute.",
-                         "Too many failed login attempts. Try again in %(minutes)d minutes.", minutes)
+                ngettext(
+                    "Too many failed login attempts. Try again in %(minutes)d minute.",
+                    "Too many failed login attempts. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
                 % {"minutes": minutes},
                 code=LOCKED_OUT,
             ) from error
@@ -48,7 +53,8 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         for rate in rates:
             try:
                 cache_key = allauth_ratelimit.get_cache_key(
-                    request, app="allauth.account", action="login_failed", rate=rate, key=key)
+                    request, app="allauth.account", action="login_failed", rate=rate, key=key
+                )
             except Exception:  # a rate per user on an anonymous request: not a lock-out cause
                 continue
             history = [t for t in cache.get(cache_key, []) if t > now - rate.duration]

@@ -64,9 +64,15 @@ class UserAdmin(ImportMixin, BaseUserAdmin):
     readonly_fields = ("level", "last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("staff_id", "password")}),
-        (_("Employee"), {"fields": ("name", "email", "centre", "team", "position", "hire_date", "level")}),
+        (
+            _("Employee"),
+            {"fields": ("name", "email", "centre", "team", "position", "hire_date", "level")},
+        ),
         (_("Other characteristics (KSAO)"), {"fields": ("education", "performance_rating")}),
-        (_("Roles and permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            _("Roles and permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (

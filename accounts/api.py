@@ -85,8 +85,11 @@ class EmployeeListView(generics.ListAPIView):
 
 
 def _tour_data(state: onboarding.TourState) -> dict:
-    return {"steps": [vars(step) for step in state.steps], "completed": state.completed,
-            "completed_at": state.completed_at}
+    return {
+        "steps": [vars(step) for step in state.steps],
+        "completed": state.completed,
+        "completed_at": state.completed_at,
+    }
 
 
 class TourView(APIView):
@@ -117,10 +120,17 @@ class SandboxView(APIView):
         attempt = onboarding.sandbox_try(user=request.user, kind=kind, data=fields)
         if not attempt.valid:
             raise ValidationFailedError(fields=onboarding.sandbox_errors(attempt.form))
-        return Response(SandboxOutput({
-            "kind": kind, "preview_html": str(attempt.preview), "approvals_required": attempt.approvals_required,
-            "points_range": attempt.points_range, "tour": _tour_data(attempt.tour),
-        }).data)
+        return Response(
+            SandboxOutput(
+                {
+                    "kind": kind,
+                    "preview_html": str(attempt.preview),
+                    "approvals_required": attempt.approvals_required,
+                    "points_range": attempt.points_range,
+                    "tour": _tour_data(attempt.tour),
+                }
+            ).data
+        )
 
 
 class EmployeeImportView(APIView):
@@ -132,12 +142,18 @@ class EmployeeImportView(APIView):
     permission_classes = [has_perm(roles.IMPORT_EMPLOYEES)]
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": EmployeeImportInput},
-                   responses={200: EmployeeImportReportSerializer})
+    @extend_schema(
+        request={"multipart/form-data": EmployeeImportInput},
+        responses={200: EmployeeImportReportSerializer},
+    )
     def post(self, request):
         data = EmployeeImportInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        report = services.employees_import(file_name=upload.name, content=upload.read(), by=request.user,
-                                           dry_run=data.validated_data["dry_run"])
+        report = services.employees_import(
+            file_name=upload.name,
+            content=upload.read(),
+            by=request.user,
+            dry_run=data.validated_data["dry_run"],
+        )
         return Response(EmployeeImportReportSerializer(report).data)

@@ -12,8 +12,20 @@ urlpatterns = [
     path("auth/logout/", api.TokenLogoutView.as_view(), name="api-token-logout"),
     path("auth/logout-all/", api.TokenLogoutAllView.as_view(), name="api-token-logout-all"),
     path("dashboard/csr/", dashboard_api.CsrDashboardView.as_view(), name="api-dashboard-csr"),
-    path("dashboard/committee/", dashboard_api.CommitteeDashboardView.as_view(), name="api-dashboard-committee"),
-    path("dashboard/training/", dashboard_api.TrainingDashboardView.as_view(), name="api-dashboard-training"),
+    path(
+        "dashboard/committee/",
+        dashboard_api.CommitteeDashboardView.as_view(),
+        name="api-dashboard-committee",
+    ),
+    path(
+        "dashboard/training/",
+        dashboard_api.TrainingDashboardView.as_view(),
+        name="api-dashboard-training",
+    ),
     path("dashboard/hr/", dashboard_api.HRDashboardView.as_view(), name="api-dashboard-hr"),
-    path("dashboard/operations/", dashboard_api.OperationsDashboardView.as_view(), name="api-dashboard-operations"),
+    path(
+        "dashboard/operations/",
+        dashboard_api.OperationsDashboardView.as_view(),
+        name="api-dashboard-operations",
+    ),
 ]

@@ -19,5 +19,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         user = auth_token.user
         if user.password_changed_at is not None and auth_token.created < user.password_changed_at:
             auth_token.delete()
-            raise exceptions.AuthenticationFailed(_("The password changed since this token was issued."))
+            raise exceptions.AuthenticationFailed(
+                _("The password changed since this token was issued.")
+            )
         return super().validate_user(auth_token)

@@ -44,7 +44,9 @@ class CommitteeDashboardView(APIView):
 
     @extend_schema(responses=CommitteeDashboardSerializer)
     def get(self, request):
-        return Response(CommitteeDashboardSerializer(committee_dashboard(reviewer=request.user)).data)
+        return Response(
+            CommitteeDashboardSerializer(committee_dashboard(reviewer=request.user)).data
+        )
 
 
 class TrainingDashboardView(APIView):
@@ -77,4 +79,6 @@ class OperationsDashboardView(APIView):
 
     @extend_schema(responses=OperationsDashboardSerializer)
     def get(self, request):
-        return Response(OperationsDashboardSerializer({"items": operations_desk(request.user)}).data)
+        return Response(
+            OperationsDashboardSerializer({"items": operations_desk(request.user)}).data
+        )

@@ -31,8 +31,11 @@ OPEN_PROPOSALS = 5  # open proposals shown
 # Proposals still waiting on someone: the committee (open) or the proposer (outdated, rebase).
 PENDING_STATES = (Proposal.Status.OPEN, Proposal.Status.STALE)
 # Numeric checklist items: item code → (evidence key of the progress, evidence key of the need).
-_NUMERIC = {"points": ("points", "needed"), "training_cases": ("studied", "needed"),
-            "apprentices": ("apprentices", "needed")}
+_NUMERIC = {
+    "points": ("points", "needed"),
+    "training_cases": ("studied", "needed"),
+    "apprentices": ("apprentices", "needed"),
+}
 
 
 @dataclass
@@ -116,21 +119,34 @@ def csr_dashboard(user, *, now: datetime | None = None) -> CsrDashboard:
     checklist = promotion_selectors.promotion_checklist(user)
     period = promotion_selectors.current_retention(user)
     near = bool(period) and retention_near(period, now)
-    cases = list(study_list(user).filter(studied=False)[:NEXT_CASES + 1])
+    cases = list(study_list(user).filter(studied=False)[: NEXT_CASES + 1])
     registered = kinds()
     proposals = [
-        {"proposal": proposal, "label": registered[proposal.kind].label if proposal.kind in registered else proposal.kind}
-        for proposal in proposals_of(proposer=user).filter(status__in=PENDING_STATES)[:OPEN_PROPOSALS]
+        {
+            "proposal": proposal,
+            "label": registered[proposal.kind].label
+            if proposal.kind in registered
+            else proposal.kind,
+        }
+        for proposal in proposals_of(proposer=user).filter(status__in=PENDING_STATES)[
+            :OPEN_PROPOSALS
+        ]
     ]
     return CsrDashboard(
-        level=levels.get(user.level), next_level=levels.get(user.level + 1),
+        level=levels.get(user.level),
+        next_level=levels.get(user.level + 1),
         bars=[ChecklistBar(item, _percent(item)) for item in checklist],
-        met=sum(1 for item in checklist if item.met), total=len(checklist),
+        met=sum(1 for item in checklist if item.met),
+        total=len(checklist),
         retention_period=period,
-        retention=promotion_selectors.retention_status(period, now) if near else None, retention_near=near,
-        next_cases=cases[:NEXT_CASES], more_cases=len(cases) > NEXT_CASES, study_level=next_level(user),
+        retention=promotion_selectors.retention_status(period, now) if near else None,
+        retention_near=near,
+        next_cases=cases[:NEXT_CASES],
+        more_cases=len(cases) > NEXT_CASES,
+        study_level=next_level(user),
         next_course=next_course(user),
-        points=list(points_history(user)[:RECENT_POINTS]), balance=points_balance(user),
+        points=list(points_history(user)[:RECENT_POINTS]),
+        balance=points_balance(user),
         proposals=proposals,
     )
 

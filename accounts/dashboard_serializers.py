@@ -14,6 +14,7 @@ from config.template_filters import localized_value
 
 # --- CSR ------------------------------------------------------------------------------
 
+
 class DashboardLevelSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     title = serializers.SerializerMethodField()
@@ -29,7 +30,9 @@ class DashboardChecklistBarSerializer(serializers.Serializer):
     met = serializers.BooleanField(source="item.met")
     label = serializers.CharField(source="item.label")
     detail = serializers.CharField(source="item.detail", help_text="e.g. “620 / 800 points”.")
-    percent = serializers.IntegerField(min_value=0, max_value=100, help_text="Share done, for a bar (0–100).")
+    percent = serializers.IntegerField(
+        min_value=0, max_value=100, help_text="Share done, for a bar (0–100)."
+    )
 
 
 class DashboardRetentionPeriodSerializer(serializers.Serializer):
@@ -61,7 +64,9 @@ class DashboardCaseSerializer(serializers.Serializer):
 class DashboardCourseSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="course.pk")
     title = serializers.SerializerMethodField()
-    state = serializers.CharField(help_text="in_progress, not_started or new (never done or locked).")
+    state = serializers.CharField(
+        help_text="in_progress, not_started or new (never done or locked)."
+    )
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_title(self, progress) -> str:
@@ -84,7 +89,9 @@ class DashboardProposalSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="proposal.pk")
     kind = serializers.CharField(source="proposal.kind")
     kind_label = serializers.CharField(source="label")
-    status = serializers.CharField(source="proposal.status", help_text="open, or stale (rebase it).")
+    status = serializers.CharField(
+        source="proposal.status", help_text="open, or stale (rebase it)."
+    )
     approvals = serializers.IntegerField(source="proposal.approvals")
     rejections = serializers.IntegerField(source="proposal.rejections")
 
@@ -95,23 +102,38 @@ class CsrDashboardSerializer(serializers.Serializer):
     level = DashboardLevelSerializer(allow_null=True)
     next_level = DashboardLevelSerializer(allow_null=True, help_text="null at the top level.")
     met = serializers.IntegerField(help_text="Requirements of the next promotion met.")
-    total = serializers.IntegerField(help_text="Requirements of the next promotion (0: none to meet).")
+    total = serializers.IntegerField(
+        help_text="Requirements of the next promotion (0: none to meet)."
+    )
     percent = serializers.IntegerField(min_value=0, max_value=100)
     all_met = serializers.BooleanField(help_text="True: the employee may request their promotion.")
     checklist = DashboardChecklistBarSerializer(source="bars", many=True)
-    retention_period = DashboardRetentionPeriodSerializer(allow_null=True, help_text="The running one, near or not.")
+    retention_period = DashboardRetentionPeriodSerializer(
+        allow_null=True, help_text="The running one, near or not."
+    )
     retention_near = serializers.BooleanField(help_text="Its re-test window is open or opens soon.")
-    retention = DashboardRetentionSerializer(allow_null=True, help_text="Its progress, only when near.")
-    next_cases = DashboardCaseSerializer(many=True, help_text="Training cases of study_level to study next.")
+    retention = DashboardRetentionSerializer(
+        allow_null=True, help_text="Its progress, only when near."
+    )
+    next_cases = DashboardCaseSerializer(
+        many=True, help_text="Training cases of study_level to study next."
+    )
     more_cases = serializers.BooleanField()
     study_level = serializers.IntegerField()
-    next_course = DashboardCourseSerializer(allow_null=True, help_text="Next on the learning map; null when none.")
-    points = DashboardPointsEntrySerializer(many=True, help_text="The latest entries, newest first.")
+    next_course = DashboardCourseSerializer(
+        allow_null=True, help_text="Next on the learning map; null when none."
+    )
+    points = DashboardPointsEntrySerializer(
+        many=True, help_text="The latest entries, newest first."
+    )
     balance = serializers.IntegerField()
-    proposals = DashboardProposalSerializer(many=True, help_text="Own proposals waiting, newest first.")
+    proposals = DashboardProposalSerializer(
+        many=True, help_text="Own proposals waiting, newest first."
+    )
 
 
 # --- committee member ------------------------------------------------------------------
+
 
 class DashboardWaitingProposalSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
@@ -128,7 +150,9 @@ class CommitteeDashboardSerializer(serializers.Serializer):
     """review.selectors.committee_dashboard: the committee member's home panel."""
 
     is_member = serializers.BooleanField(help_text="False: may read proposals but not vote.")
-    waiting = DashboardWaitingProposalSerializer(many=True, help_text="The first of the member's queue.")
+    waiting = DashboardWaitingProposalSerializer(
+        many=True, help_text="The first of the member's queue."
+    )
     waiting_count = serializers.IntegerField()
     yours_count = serializers.IntegerField()
     oldest_at = serializers.DateTimeField(allow_null=True)
@@ -137,16 +161,21 @@ class CommitteeDashboardSerializer(serializers.Serializer):
 
 # --- training manager ------------------------------------------------------------------
 
+
 class DashboardLevelShortSerializer(serializers.Serializer):
     level = serializers.IntegerField()
     pool = serializers.IntegerField(help_text="Active test cases that yield exam questions.")
-    pool_needed = serializers.IntegerField(allow_null=True, help_text="What an exam of the level needs.")
+    pool_needed = serializers.IntegerField(
+        allow_null=True, help_text="What an exam of the level needs."
+    )
 
 
 class DashboardRoundSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
-    position = serializers.SerializerMethodField(help_text="The position whose competency weights are sorted.")
+    position = serializers.SerializerMethodField(
+        help_text="The position whose competency weights are sorted."
+    )
     rater_count = serializers.IntegerField()
     submission_count = serializers.IntegerField()
 
@@ -158,17 +187,21 @@ class DashboardRoundSerializer(serializers.Serializer):
 class TrainingDashboardSerializer(serializers.Serializer):
     """curriculum.selectors.training_dashboard: the training manager's home panel."""
 
-    levels_short = DashboardLevelShortSerializer(many=True, help_text="Levels whose exam pool is short.")
+    levels_short = DashboardLevelShortSerializer(
+        many=True, help_text="Levels whose exam pool is short."
+    )
     over_cap = serializers.IntegerField(help_text="Level × category cells over their cap.")
     no_questions = serializers.IntegerField(help_text="Active cases yielding no exam question.")
     open_rounds = DashboardRoundSerializer(many=True, help_text="Q-sort rounds open for sorting.")
     surveys_this_month = serializers.IntegerField()
     low_surveys_this_month = serializers.IntegerField(
-        help_text="Of them, those with a score at or below the curriculum settings' low survey score.")
+        help_text="Of them, those with a score at or below the curriculum settings' low survey score."
+    )
     failed_exams_this_month = serializers.IntegerField()
 
 
 # --- HR --------------------------------------------------------------------------------
+
 
 class DashboardRosterSerializer(serializers.Serializer):
     event = serializers.CharField()
@@ -192,11 +225,14 @@ class HRDashboardSerializer(serializers.Serializer):
 
 # --- operations manager ----------------------------------------------------------------
 
+
 class DashboardDeskItemSerializer(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()
     url = serializers.CharField()
-    count = serializers.IntegerField(allow_null=True, help_text="What waits; null for a plain link.")
+    count = serializers.IntegerField(
+        allow_null=True, help_text="What waits; null for a plain link."
+    )
 
 
 class OperationsDashboardSerializer(serializers.Serializer):

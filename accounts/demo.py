@@ -14,8 +14,36 @@ from competency.models import Position
 DEMO_PASSWORD = "demo-pass-2026"
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
-GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟",
-         "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "晓燕", "思远", "子涵", "雨欣", "浩然"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "洋",
+    "艳",
+    "勇",
+    "军",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "晓燕",
+    "思远",
+    "子涵",
+    "雨欣",
+    "浩然",
+]
 
 CENTRES = [
     ("hubei-10086", "湖北10086客服中心", ["服务一班", "服务二班", "投诉处理班", "外呼营销班"]),
@@ -50,7 +78,10 @@ def load(*, stdout) -> None:
     centres = {}
     for code, name, team_names in CENTRES:
         centre, _ = Centre.objects.update_or_create(code=code, defaults={"name": name})
-        centres[code] = (centre, [Team.objects.get_or_create(centre=centre, name=t)[0] for t in team_names])
+        centres[code] = (
+            centre,
+            [Team.objects.get_or_create(centre=centre, name=t)[0] for t in team_names],
+        )
     groups = {g.name: g for g in Group.objects.all()}
     positions = {p.code: p for p in Position.objects.all()}
 
@@ -59,11 +90,21 @@ def load(*, stdout) -> None:
     for n in range(GENERATED_CSRS):
         level = rng.choices(LEVELS, weights=LEVEL_WEIGHTS)[0]
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
-        accounts.append((f"HB{100 + n:04d}", name, [Role.CSR], level,
-                         rng.choice(["hotline-csr", "complaint-csr", "outbound-csr"]), False))
+        accounts.append(
+            (
+                f"HB{100 + n:04d}",
+                name,
+                [Role.CSR],
+                level,
+                rng.choice(["hotline-csr", "complaint-csr", "outbound-csr"]),
+                False,
+            )
+        )
     accounts.append(NEW_CSR)
 
-    for index, (staff_id, name, role_names, level, position_code, admin_access) in enumerate(accounts):
+    for index, (staff_id, name, role_names, level, position_code, admin_access) in enumerate(
+        accounts
+    ):
         centre, teams = centres["wuhan-sub"] if index % 9 == 8 else (main_centre, main_teams)
         user, created = User.objects.update_or_create(
             staff_id=staff_id,
@@ -73,7 +114,8 @@ def load(*, stdout) -> None:
                 "team": teams[index % len(teams)],
                 "position": positions.get(position_code),
                 "level": level,
-                "hire_date": date(2026, 11, 1) - timedelta(days=90 + 180 * level + rng.randint(0, 300)),
+                "hire_date": date(2026, 11, 1)
+                - timedelta(days=90 + 180 * level + rng.randint(0, 300)),
                 "education": rng.choice(list(User.Education.values)),
                 "performance_rating": rng.choice(list(User.PerformanceRating.values)),
                 "is_staff": admin_access,
@@ -91,13 +133,19 @@ def load(*, stdout) -> None:
         User.objects.create_superuser("ADMIN", DEMO_PASSWORD, name="系统管理员")
 
     imported = _import_new_hires()
-    stdout.write(f"accounts: {len(centres)} centres, {Team.objects.count()} teams, {User.objects.count()} employees"
-                 f" ({imported})")
+    stdout.write(
+        f"accounts: {len(centres)} centres, {Team.objects.count()} teams, {User.objects.count()} employees"
+        f" ({imported})"
+    )
     stdout.write("")
     stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
     for staff_id, name, role_names, level, _, _ in [*NAMED_ACCOUNTS, NEW_CSR]:
-        stdout.write(f"  {staff_id:<7} {name:<4}  level {level}  {', '.join(str(r.label) for r in role_names)}")
-    stdout.write(f"  {NEW_CSR[0]}: a new CSR on the first day, tour open (getting started, sandbox)")
+        stdout.write(
+            f"  {staff_id:<7} {name:<4}  level {level}  {', '.join(str(r.label) for r in role_names)}"
+        )
+    stdout.write(
+        f"  {NEW_CSR[0]}: a new CSR on the first day, tour open (getting started, sandbox)"
+    )
     stdout.write("  ADMIN    superuser (admin site)")
 
 
@@ -113,6 +161,7 @@ def _import_new_hires() -> str:
     hr = User.objects.filter(staff_id="HB9101").first()
     if hr is None:
         return "no HR user, new hires not imported"
-    report = employees_import(file_name=NEW_HIRES_FILE.name, content=NEW_HIRES_FILE.read_bytes(), by=hr,
-                              dry_run=False)
+    report = employees_import(
+        file_name=NEW_HIRES_FILE.name, content=NEW_HIRES_FILE.read_bytes(), by=hr, dry_run=False
+    )
     return f"HR import of new hires: {report.new} new, {report.updated} updated, {report.unchanged} unchanged"

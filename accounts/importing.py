@@ -34,12 +34,17 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 64  # a header wider than this is refused (every row is padded to its width)
 
-MSG_ADMIN_ACCOUNT = gettext_noop("%(staff_id)s has admin rights; change this account in the admin, not by import.")
-MSG_OWN_ACCOUNT = gettext_noop("%(staff_id)s is your own account; another HR user or an admin changes it.")
+MSG_ADMIN_ACCOUNT = gettext_noop(
+    "%(staff_id)s has admin rights; change this account in the admin, not by import."
+)
+MSG_OWN_ACCOUNT = gettext_noop(
+    "%(staff_id)s is your own account; another HR user or an admin changes it."
+)
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # an XLSX whose parts unpack to more is refused (zip bomb)
 MSG_FORBIDDEN_COLUMN = gettext_noop(
     "The column “%(column)s” cannot be imported: passwords, roles, admin rights, levels and the active "
-    "flag are never changed by an import.")
+    "flag are never changed by an import."
+)
 
 # Canonical column → accepted header spellings (normalised: lower case, no spaces/underscores).
 COLUMNS: dict[str, set[str]] = {
@@ -55,13 +60,40 @@ REQUIRED = ("staff_id", "name")
 OPTIONAL = ("centre", "team", "position", "hire_date", "education")
 # Columns that would change who may do what: refused, the whole file with them.
 FORBIDDEN: set[str] = {
-    "password", "密码", "isstaff", "issuperuser", "superuser", "admin", "管理员", "groups", "group", "roles",
-    "role", "角色", "userpermissions", "permissions", "权限", "level", "等级", "级别", "isactive", "active",
-    "lastlogin", "datejoined", "passwordchangedat",
+    "password",
+    "密码",
+    "isstaff",
+    "issuperuser",
+    "superuser",
+    "admin",
+    "管理员",
+    "groups",
+    "group",
+    "roles",
+    "role",
+    "角色",
+    "userpermissions",
+    "permissions",
+    "权限",
+    "level",
+    "等级",
+    "级别",
+    "isactive",
+    "active",
+    "lastlogin",
+    "datejoined",
+    "passwordchangedat",
 }
 
 EDUCATION_ALIASES = {
-    User.Education.HIGH_SCHOOL: {"high_school", "high school", "高中", "中专", "职高", "高中及以下"},
+    User.Education.HIGH_SCHOOL: {
+        "high_school",
+        "high school",
+        "高中",
+        "中专",
+        "职高",
+        "高中及以下",
+    },
     User.Education.JUNIOR_COLLEGE: {"junior_college", "junior college", "大专", "专科"},
     User.Education.BACHELOR: {"bachelor", "本科", "学士"},
     User.Education.MASTER: {"master", "master or above", "硕士", "研究生", "博士", "硕士及以上"},
@@ -76,7 +108,9 @@ def canonical_headers(headers: list) -> list[str]:
     """Map the file's headers onto the resource's columns; raises ValidationError for a
     forbidden column, a missing required one or a duplicate. Unknown columns are kept under
     their own name and ignored by the resource."""
-    lookup = {alias: key for key, aliases in COLUMNS.items() for alias in aliases | {key.replace("_", "")}}
+    lookup = {
+        alias: key for key, aliases in COLUMNS.items() for alias in aliases | {key.replace("_", "")}
+    }
     result, seen, problems = [], set(), []
     for raw in headers:
         norm = normalise_header(raw)
@@ -86,7 +120,9 @@ def canonical_headers(headers: list) -> list[str]:
             continue
         key = lookup.get(norm, f"ignored:{str(raw).strip()}")
         if key in seen and not key.startswith("ignored:"):
-            problems.append(_("The column “%(column)s” appears twice.") % {"column": str(raw).strip()})
+            problems.append(
+                _("The column “%(column)s” appears twice.") % {"column": str(raw).strip()}
+            )
         seen.add(key)
         result.append(key)
     for key in REQUIRED:
@@ -115,7 +151,10 @@ class CentreWidget(widgets.ForeignKeyWidget):
         value = _text(value)
         if not value:
             return None
-        centre = Centre.objects.filter(code__iexact=value).first() or Centre.objects.filter(name=value).first()
+        centre = (
+            Centre.objects.filter(code__iexact=value).first()
+            or Centre.objects.filter(name=value).first()
+        )
         if centre is None:
             raise ValueError(_("Unknown centre “%(value)s”.") % {"value": value})
         return centre
@@ -139,7 +178,10 @@ class TeamWidget(widgets.ForeignKeyWidget):
             raise ValueError(_("Give the centre of team “%(value)s”.") % {"value": value})
         team = Team.objects.filter(centre=centre, name=value).first()
         if team is None:
-            raise ValueError(_("Unknown team “%(team)s” in centre %(centre)s.") % {"team": value, "centre": centre.name})
+            raise ValueError(
+                _("Unknown team “%(team)s” in centre %(centre)s.")
+                % {"team": value, "centre": centre.name}
+            )
         return team
 
     def render(self, value, obj=None, **kwargs):
@@ -158,8 +200,10 @@ class PositionWidget(widgets.ForeignKeyWidget):
         value = _text(value)
         if not value:
             return None
-        position = (self.model.objects.filter(code__iexact=value).first()
-                    or self.model.objects.filter(name=value).first())
+        position = (
+            self.model.objects.filter(code__iexact=value).first()
+            or self.model.objects.filter(name=value).first()
+        )
         if position is None:
             raise ValueError(_("Unknown position “%(value)s”.") % {"value": value})
         return position
@@ -203,9 +247,13 @@ class HireDateWidget(widgets.DateWidget):
                 except ValueError:
                     continue
             else:
-                raise ValueError(_("The hire date “%(value)s” is not a date (use YYYY-MM-DD).") % {"value": text})
+                raise ValueError(
+                    _("The hire date “%(value)s” is not a date (use YYYY-MM-DD).") % {"value": text}
+                )
         if day > dt.date.today() + dt.timedelta(days=366):
-            raise ValueError(_("The hire date %(date)s is too far in the future.") % {"date": day.isoformat()})
+            raise ValueError(
+                _("The hire date %(date)s is too far in the future.") % {"date": day.isoformat()}
+            )
         return day
 
 
@@ -222,8 +270,12 @@ class EmployeeResource(resources.ModelResource):
     centre = fields.Field(attribute="centre", column_name="centre", widget=CentreWidget())
     team = fields.Field(attribute="team", column_name="team", widget=TeamWidget())
     position = fields.Field(attribute="position", column_name="position", widget=PositionWidget())
-    hire_date = fields.Field(attribute="hire_date", column_name="hire_date", widget=HireDateWidget())
-    education = fields.Field(attribute="education", column_name="education", widget=EducationWidget())
+    hire_date = fields.Field(
+        attribute="hire_date", column_name="hire_date", widget=HireDateWidget()
+    )
+    education = fields.Field(
+        attribute="education", column_name="education", widget=EducationWidget()
+    )
 
     class Meta:
         model = User
@@ -255,10 +307,14 @@ class EmployeeResource(resources.ModelResource):
         if new:
             instance.set_unusable_password()
         elif instance.is_staff or instance.is_superuser:
-            raise ValidationError({"staff_id": _(MSG_ADMIN_ACCOUNT) % {"staff_id": instance.staff_id}})
+            raise ValidationError(
+                {"staff_id": _(MSG_ADMIN_ACCOUNT) % {"staff_id": instance.staff_id}}
+            )
         elif kwargs.get("user") is not None and instance.pk == kwargs["user"].pk:
             # Nobody moves themselves (a team or centre decides whom a team leader rates).
-            raise ValidationError({"staff_id": _(MSG_OWN_ACCOUNT) % {"staff_id": instance.staff_id}})
+            raise ValidationError(
+                {"staff_id": _(MSG_OWN_ACCOUNT) % {"staff_id": instance.staff_id}}
+            )
 
     def after_save_instance(self, instance, row, **kwargs):
         if getattr(instance, "_imported_as_new", False):
@@ -275,7 +331,9 @@ def read_employee_file(*, file_name: str, content: bytes) -> tablib.Dataset:
     """The uploaded file as a Dataset (headers as in the file). Raises ValidationError for
     a file that is too large, of another type, or unreadable."""
     if len(content) > MAX_FILE_BYTES:
-        raise ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
+        raise ValidationError(
+            _("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+        )
     name = (file_name or "").lower()
     is_xlsx = name.endswith(".xlsx") or content[:2] == b"PK"
     if not is_xlsx and not name.endswith((".csv", ".txt")):
@@ -311,7 +369,9 @@ def _rows_from_csv(content: bytes) -> list[list]:
     try:
         return [list(r) for r in csv.reader(io.StringIO(text))]
     except csv.Error as exc:
-        raise ValidationError(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from None
+        raise ValidationError(
+            _("The CSV file cannot be read: %(error)s") % {"error": exc}
+        ) from None
 
 
 def _rows_from_xlsx(content: bytes) -> list[list]:
@@ -325,8 +385,10 @@ def _rows_from_xlsx(content: bytes) -> list[list]:
     except (zipfile.BadZipFile, ValueError, OSError):
         raise ValidationError(_("The XLSX file cannot be read.")) from None
     if unpacked > MAX_UNPACKED_BYTES:
-        raise ValidationError(_("The XLSX file unpacks to more than %(mb)s MB.") % {
-            "mb": MAX_UNPACKED_BYTES // (1024 * 1024)})
+        raise ValidationError(
+            _("The XLSX file unpacks to more than %(mb)s MB.")
+            % {"mb": MAX_UNPACKED_BYTES // (1024 * 1024)}
+        )
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]

@@ -30,14 +30,18 @@ class Centre(models.Model):
 class Team(models.Model):
     """A team (班组) inside one centre."""
 
-    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="teams", verbose_name=_("centre"))
+    centre = models.ForeignKey(
+        Centre, on_delete=models.PROTECT, related_name="teams", verbose_name=_("centre")
+    )
     name = models.CharField(_("name"), max_length=100)
 
     class Meta:
         verbose_name = _("team")
         verbose_name_plural = _("teams")
         ordering = ["centre__code", "name"]
-        constraints = [models.UniqueConstraint(fields=["centre", "name"], name="team_unique_name_per_centre")]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "name"], name="team_unique_name_per_centre")
+        ]
 
     def __str__(self) -> str:
         return f"{self.centre.name} / {self.name}"
@@ -100,10 +104,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField(_("name"), max_length=64)
     email = models.EmailField(_("e-mail"), blank=True)
     centre = models.ForeignKey(
-        Centre, on_delete=models.PROTECT, null=True, blank=True, related_name="employees", verbose_name=_("centre")
+        Centre,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="employees",
+        verbose_name=_("centre"),
     )
     team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("team")
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("team"),
     )
     position = models.ForeignKey(
         "competency.Position",
@@ -117,7 +131,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     level = models.PositiveSmallIntegerField(
         _("level"), default=0, validators=[MaxValueValidator(MAX_LEVEL)], db_index=True
     )
-    education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, blank=True
+    )
     performance_rating = models.CharField(
         _("performance rating"), max_length=1, choices=PerformanceRating.choices, blank=True
     )
@@ -127,7 +143,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     password_changed_at = models.DateTimeField(
-        _("password changed at"), null=True, blank=True, editable=False,
+        _("password changed at"),
+        null=True,
+        blank=True,
+        editable=False,
         help_text=_("API tokens issued before this moment are refused (accounts.auth)."),
     )
 
@@ -142,7 +161,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("employees")
         ordering = ["staff_id"]
         constraints = [
-            models.CheckConstraint(condition=Q(level__gte=MIN_LEVEL) & Q(level__lte=MAX_LEVEL), name="user_level_0_to_5"),
+            models.CheckConstraint(
+                condition=Q(level__gte=MIN_LEVEL) & Q(level__lte=MAX_LEVEL),
+                name="user_level_0_to_5",
+            ),
         ]
         permissions = [
             ("study", _("Can study, search the knowledge base and sit exams")),
@@ -208,7 +230,10 @@ class OnboardingProgress(models.Model):
     employee themself."""
 
     user = models.OneToOneField(
-        User, on_delete=models.CASCADE, related_name="onboarding", verbose_name=_("employee"),
+        User,
+        on_delete=models.CASCADE,
+        related_name="onboarding",
+        verbose_name=_("employee"),
     )
     read_guide_at = models.DateTimeField(_("read getting started"), null=True, blank=True)
     practised_kb_at = models.DateTimeField(_("practised a KB revision"), null=True, blank=True)

@@ -17,7 +17,9 @@ from accounts import roles
 class NavItem:
     label: str | Promise
     url_name: str
-    permission: str | tuple[str, ...] | None = None  # None: every logged-in employee; a tuple: any of them
+    permission: str | tuple[str, ...] | None = (
+        None  # None: every logged-in employee; a tuple: any of them
+    )
     group: str | None = None  # a key of NAV_GROUPS; None: a top-level link
 
     def visible_to(self, user) -> bool:
@@ -43,11 +45,19 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Case library"), "casebase:library", roles.STUDY, group="learning"),
     NavItem(_("Suggest a call"), "casebase:call_suggest", roles.STUDY, group="learning"),
     # the same rule as casebase.selectors.can_browse_catalogue
-    NavItem(_("Case catalogue"), "casebase:catalogue",
-            ("casebase.maintain_cases", roles.MANAGE_TRAINING, roles.MANAGE_OPERATIONS), group="review"),
+    NavItem(
+        _("Case catalogue"),
+        "casebase:catalogue",
+        ("casebase.maintain_cases", roles.MANAGE_TRAINING, roles.MANAGE_OPERATIONS),
+        group="review",
+    ),
     NavItem(_("Suggested calls"), "casebase:calls", "casebase.maintain_cases", group="review"),
-    NavItem(_("Reflections to moderate"), "casebase:reflections", ("casebase.maintain_cases", roles.MANAGE_TRAINING),
-            group="review"),
+    NavItem(
+        _("Reflections to moderate"),
+        "casebase:reflections",
+        ("casebase.maintain_cases", roles.MANAGE_TRAINING),
+        group="review",
+    ),
     NavItem(_("Knowledge base"), "knowledgebase:search", roles.STUDY, group="learning"),
     NavItem(_("Query-time test"), "knowledgebase:query_test", roles.STUDY, group="learning"),
     NavItem(_("Competency model"), "competency:dictionary", group="learning"),
@@ -59,34 +69,90 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("My notifications"), "promotion:notifications", group="points"),
     NavItem(_("Review queue"), "review:queue", roles.REVIEW, group="review"),
     # the rule of knowledgebase.views.can_review_misses
-    NavItem(_("Knowledge work"), "knowledgebase:knowledge_work", (roles.REVIEW, roles.MANAGE_OPERATIONS),
-            group="review"),
+    NavItem(
+        _("Knowledge work"),
+        "knowledgebase:knowledge_work",
+        (roles.REVIEW, roles.MANAGE_OPERATIONS),
+        group="review",
+    ),
     NavItem(_("Committee"), "review:committee", group="review"),
     NavItem(_("Review experts"), "review:experts", roles.MANAGE_TRAINING, group="review"),
     NavItem(_("Reviewer insights"), "review:insights", roles.MANAGE_OPERATIONS, group="review"),
-    NavItem(_("Calibration"), "review:calibration", (roles.REVIEW, roles.MANAGE_TRAINING), group="review"),
-    NavItem(_("History library"), "casebase:history", "casebase.view_history_library", group="review"),
+    NavItem(
+        _("Calibration"),
+        "review:calibration",
+        (roles.REVIEW, roles.MANAGE_TRAINING),
+        group="review",
+    ),
+    NavItem(
+        _("History library"), "casebase:history", "casebase.view_history_library", group="review"
+    ),
     NavItem(_("Library health"), "casebase:health", "casebase.view_library_health", group="review"),
-    NavItem(_("Exam attempts"), "promotion:exam_attempts", "promotion.view_exam_answers", group="review"),
+    NavItem(
+        _("Exam attempts"), "promotion:exam_attempts", "promotion.view_exam_answers", group="review"
+    ),
     # the same rule as promotion.item_stats.can_view_item_stats
-    NavItem(_("Exam item statistics"), "promotion:exam_items", (roles.MANAGE_TRAINING, roles.REVIEW), group="review"),
-    NavItem(_("Training management"), "accounts:training_workspace", roles.MANAGE_TRAINING, group="management"),
+    NavItem(
+        _("Exam item statistics"),
+        "promotion:exam_items",
+        (roles.MANAGE_TRAINING, roles.REVIEW),
+        group="review",
+    ),
+    NavItem(
+        _("Training management"),
+        "accounts:training_workspace",
+        roles.MANAGE_TRAINING,
+        group="management",
+    ),
     NavItem(_("Q-sort rounds"), "competency:round_list", roles.MANAGE_TRAINING, group="management"),
-    NavItem(_("Exam blueprint"), "promotion:exam_blueprint", roles.MANAGE_TRAINING, group="management"),
-    NavItem(_("Course evaluations"), "curriculum:evaluations", roles.MANAGE_TRAINING, group="management"),
-    NavItem(_("Query-time calibration"), "knowledgebase:query_time_calibration", roles.MANAGE_TRAINING,
-            group="management"),
+    NavItem(
+        _("Exam blueprint"), "promotion:exam_blueprint", roles.MANAGE_TRAINING, group="management"
+    ),
+    NavItem(
+        _("Course evaluations"), "curriculum:evaluations", roles.MANAGE_TRAINING, group="management"
+    ),
+    NavItem(
+        _("Query-time calibration"),
+        "knowledgebase:query_time_calibration",
+        roles.MANAGE_TRAINING,
+        group="management",
+    ),
     NavItem(_("Behaviour ratings"), "curriculum:people", roles.RATE_BEHAVIOUR, group="management"),
-    NavItem(_("Volunteer import"), "points:volunteer_import", "points.import_volunteer_sheets", group="management"),
-    NavItem(_("Employees"), "accounts:employee_directory", roles.VIEW_EMPLOYEES, group="management"),
-    NavItem(_("Import employees"), "accounts:employee_import", roles.IMPORT_EMPLOYEES, group="management"),
+    NavItem(
+        _("Volunteer import"),
+        "points:volunteer_import",
+        "points.import_volunteer_sheets",
+        group="management",
+    ),
+    NavItem(
+        _("Employees"), "accounts:employee_directory", roles.VIEW_EMPLOYEES, group="management"
+    ),
+    NavItem(
+        _("Import employees"),
+        "accounts:employee_import",
+        roles.IMPORT_EMPLOYEES,
+        group="management",
+    ),
     NavItem(_("Rosters"), "promotion:rosters", roles.EXPORT_ROSTERS, group="management"),
     # the roles of promotion.forecast.workforce_scope (the page answers 403 to one without a centre or team)
-    NavItem(_("Workforce"), "promotion:workforce",
-            (roles.EXPORT_ROSTERS, roles.MANAGE_OPERATIONS, roles.RATE_BEHAVIOUR), group="management"),
-    NavItem(_("Operations"), "accounts:operations_workspace", roles.MANAGE_OPERATIONS, group="management"),
-    NavItem(_("Maintain the knowledge base"), "knowledgebase:maintain", "knowledgebase.maintain_entries",
-            group="management"),
+    NavItem(
+        _("Workforce"),
+        "promotion:workforce",
+        (roles.EXPORT_ROSTERS, roles.MANAGE_OPERATIONS, roles.RATE_BEHAVIOUR),
+        group="management",
+    ),
+    NavItem(
+        _("Operations"),
+        "accounts:operations_workspace",
+        roles.MANAGE_OPERATIONS,
+        group="management",
+    ),
+    NavItem(
+        _("Maintain the knowledge base"),
+        "knowledgebase:maintain",
+        "knowledgebase.maintain_entries",
+        group="management",
+    ),
     NavItem(_("My profile"), "accounts:profile"),
 ]
 

@@ -46,10 +46,24 @@ class Step:
 
 
 STEPS: list[Step] = [
-    Step(STEP_READ, gettext_lazy("Read “Getting started”"), "read_guide_at", "accounts:getting_started"),
-    Step(STEP_KB, gettext_lazy("Practise a knowledge-base revision in the sandbox"), "practised_kb_at",
-         "accounts:sandbox_kb"),
-    Step(STEP_CASE, gettext_lazy("Practise a case in the sandbox"), "practised_case_at", "accounts:sandbox_case"),
+    Step(
+        STEP_READ,
+        gettext_lazy("Read “Getting started”"),
+        "read_guide_at",
+        "accounts:getting_started",
+    ),
+    Step(
+        STEP_KB,
+        gettext_lazy("Practise a knowledge-base revision in the sandbox"),
+        "practised_kb_at",
+        "accounts:sandbox_kb",
+    ),
+    Step(
+        STEP_CASE,
+        gettext_lazy("Practise a case in the sandbox"),
+        "practised_case_at",
+        "accounts:sandbox_case",
+    ),
 ]
 STEP_BY_CODE = {step.code: step for step in STEPS}
 
@@ -89,8 +103,12 @@ def tour_state(user, progress: OnboardingProgress | None = None) -> TourState:
     steps = []
     for step in STEPS:
         done_at = getattr(progress, step.field) if progress is not None else None
-        steps.append(StepState(step.code, step.label, reverse(step.url_name), done_at is not None, done_at))
-    return TourState(steps=steps, completed_at=progress.completed_at if progress is not None else None)
+        steps.append(
+            StepState(step.code, step.label, reverse(step.url_name), done_at is not None, done_at)
+        )
+    return TourState(
+        steps=steps, completed_at=progress.completed_at if progress is not None else None
+    )
 
 
 def tour_checklist_for_home(user, *, can_study: bool) -> TourState | None:
@@ -129,27 +147,48 @@ def onboarding_step_done(*, user, step: str) -> TourState:
 # How each rule is earned, in words; the amounts come from the PointRule rows. A rule added
 # by an admin without an entry here is still listed, with its name only.
 RULE_HOW: dict[str, Any] = {
-    "case_created": gettext_lazy("Create a case; when the committee accepts it and grades it into the library, "
-                                 "the approving members choose your points within the range."),
-    "case_revised": gettext_lazy("Revise a case; when the committee accepts the revision, the approving members "
-                                 "choose your points within the range."),
-    "quality_case_participant": gettext_lazy("Apply for a quality-case review of a case you created or revised; "
-                                             "when it passes, each participant in the case's edits gets these "
-                                             "extra points."),
-    "quality_case_outstanding": gettext_lazy("In a passed quality-case review, the one outstanding contributor "
-                                             "named by the committee gets these points."),
-    "kb_revision_accepted": gettext_lazy("Propose a revision of a knowledge-base entry (口径); when the committee "
-                                         "approves it, the approving members choose your points within the range."),
-    "committee_kb_review": gettext_lazy("As a committee member, review a knowledge-base revision (paid when the "
-                                        "committee decides the way you voted)."),
-    "committee_case_review": gettext_lazy("As a committee member, review a case proposal (paid when the committee "
-                                          "decides the way you voted)."),
+    "case_created": gettext_lazy(
+        "Create a case; when the committee accepts it and grades it into the library, "
+        "the approving members choose your points within the range."
+    ),
+    "case_revised": gettext_lazy(
+        "Revise a case; when the committee accepts the revision, the approving members "
+        "choose your points within the range."
+    ),
+    "quality_case_participant": gettext_lazy(
+        "Apply for a quality-case review of a case you created or revised; "
+        "when it passes, each participant in the case's edits gets these "
+        "extra points."
+    ),
+    "quality_case_outstanding": gettext_lazy(
+        "In a passed quality-case review, the one outstanding contributor "
+        "named by the committee gets these points."
+    ),
+    "kb_revision_accepted": gettext_lazy(
+        "Propose a revision of a knowledge-base entry (口径); when the committee "
+        "approves it, the approving members choose your points within the range."
+    ),
+    "committee_kb_review": gettext_lazy(
+        "As a committee member, review a knowledge-base revision (paid when the "
+        "committee decides the way you voted)."
+    ),
+    "committee_case_review": gettext_lazy(
+        "As a committee member, review a case proposal (paid when the committee "
+        "decides the way you voted)."
+    ),
     "mentor_level_up": gettext_lazy("As a mentor, bring an apprentice up one level."),
-    "rationalisation_reasonable": gettext_lazy("Submit a rationalisation proposal that a manager judges reasonable "
-                                               "(first proposer)."),
-    "rationalisation_feasible": gettext_lazy("Submit a rationalisation proposal that a manager judges feasible."),
-    "qc_topic_completed": gettext_lazy("Complete a QC topic with a group of colleagues; each member is paid."),
-    "volunteer_sheet": gettext_lazy("Volunteer work (e.g. canteen help), paid from the weekly sheet."),
+    "rationalisation_reasonable": gettext_lazy(
+        "Submit a rationalisation proposal that a manager judges reasonable (first proposer)."
+    ),
+    "rationalisation_feasible": gettext_lazy(
+        "Submit a rationalisation proposal that a manager judges feasible."
+    ),
+    "qc_topic_completed": gettext_lazy(
+        "Complete a QC topic with a group of colleagues; each member is paid."
+    ),
+    "volunteer_sheet": gettext_lazy(
+        "Volunteer work (e.g. canteen help), paid from the weekly sheet."
+    ),
 }
 # Not a way to earn: managers' corrections of mistakes.
 NOT_EARNED = {"manual_correction"}
@@ -187,13 +226,23 @@ def point_rule_lines() -> list[RuleLine]:
     from points.models import PointRule
 
     lines = []
-    for rule in PointRule.objects.filter(active=True).exclude(code__in=NOT_EARNED).order_by("-max_amount", "code"):
+    for rule in (
+        PointRule.objects.filter(active=True)
+        .exclude(code__in=NOT_EARNED)
+        .order_by("-max_amount", "code")
+    ):
         name = rule.name_en if _english() and rule.name_en else rule.name
-        lines.append(RuleLine(
-            code=rule.code, name=name, how=RULE_HOW.get(rule.code, ""), amount=rule.range_display(),
-            default=rule.default_amount, chosen_by_reviewers=rule.min_amount is not None
-            and rule.min_amount != rule.max_amount,
-        ))
+        lines.append(
+            RuleLine(
+                code=rule.code,
+                name=name,
+                how=RULE_HOW.get(rule.code, ""),
+                amount=rule.range_display(),
+                default=rule.default_amount,
+                chosen_by_reviewers=rule.min_amount is not None
+                and rule.min_amount != rule.max_amount,
+            )
+        )
     return lines
 
 
@@ -210,44 +259,82 @@ def level_lines() -> list[LevelLine]:
     for level in Level.objects.select_related("requirement").order_by("number"):
         requirement = getattr(level, "requirement", None) if level.number else None
         line = LevelLine(
-            number=level.number, title=level.title_en if _english() and level.title_en else level.title,
-            badge_colour=level.badge_colour, badge_text_colour=level.badge_text_colour(), requirement=requirement,
+            number=level.number,
+            title=level.title_en if _english() and level.title_en else level.title,
+            badge_colour=level.badge_colour,
+            badge_text_colour=level.badge_text_colour(),
+            requirement=requirement,
         )
         if level.number == 0:
-            line.tasks.append(_("Every new CSR starts here: log in with your staff ID and take this tour."))
+            line.tasks.append(
+                _("Every new CSR starts here: log in with your staff ID and take this tour.")
+            )
         elif requirement is not None:
             r = requirement
             if r.training_cases_required is None:
-                line.tasks.append(_("Study all level-%(level)s training cases.") % {"level": level.number})
+                line.tasks.append(
+                    _("Study all level-%(level)s training cases.") % {"level": level.number}
+                )
             elif r.training_cases_required:
-                line.tasks.append(_("Study %(count)s level-%(level)s training cases.")
-                                  % {"count": r.training_cases_required, "level": level.number})
-            line.tasks.append(_("Earn %(points)s points since your last level change.") % {"points": r.points_threshold})
+                line.tasks.append(
+                    _("Study %(count)s level-%(level)s training cases.")
+                    % {"count": r.training_cases_required, "level": level.number}
+                )
             line.tasks.append(
-                _("Pass the exam: %(count)s test cases drawn at random, pass mark %(percent)s%%, "
-                  "%(minutes)s minutes.")
-                % {"count": r.exam_case_count, "percent": r.exam_pass_percent, "minutes": r.exam_time_limit_minutes})
+                _("Earn %(points)s points since your last level change.")
+                % {"points": r.points_threshold}
+            )
+            line.tasks.append(
+                _(
+                    "Pass the exam: %(count)s test cases drawn at random, pass mark %(percent)s%%, "
+                    "%(minutes)s minutes."
+                )
+                % {
+                    "count": r.exam_case_count,
+                    "percent": r.exam_pass_percent,
+                    "minutes": r.exam_time_limit_minutes,
+                }
+            )
             if r.query_time_required:
                 line.tasks.append(_("Have a query-time test result that allows this level."))
             if r.apprentices_required:
-                line.tasks.append(_("Bring %(count)s apprentices from level %(from)s to level %(to)s.")
-                                  % {"count": r.apprentices_required, "from": r.apprentice_from_level,
-                                     "to": (r.apprentice_from_level or 0) + 1})
-            line.retention.append(_("Within %(days)s days: earn %(points)s points.")
-                                  % {"days": r.retention_days, "points": r.retention_points})
+                line.tasks.append(
+                    _("Bring %(count)s apprentices from level %(from)s to level %(to)s.")
+                    % {
+                        "count": r.apprentices_required,
+                        "from": r.apprentice_from_level,
+                        "to": (r.apprentice_from_level or 0) + 1,
+                    }
+                )
+            line.retention.append(
+                _("Within %(days)s days: earn %(points)s points.")
+                % {"days": r.retention_days, "points": r.retention_points}
+            )
             if r.retention_apprentices:
-                line.retention.append(_("Within %(days)s days: bring %(count)s apprentice(s) up one level.")
-                                      % {"days": r.retention_days, "count": r.retention_apprentices})
-            line.retention.append(_("Pass the re-test (exam and query time) after %(days)s days; "
-                                    "%(attempts)s attempts.")
-                                  % {"days": r.retest_opens_after_days, "attempts": r.retest_attempts})
+                line.retention.append(
+                    _("Within %(days)s days: bring %(count)s apprentice(s) up one level.")
+                    % {"days": r.retention_days, "count": r.retention_apprentices}
+                )
+            line.retention.append(
+                _(
+                    "Pass the re-test (exam and query time) after %(days)s days; "
+                    "%(attempts)s attempts."
+                )
+                % {"days": r.retest_opens_after_days, "attempts": r.retest_attempts}
+            )
         line.rights.extend(level.privilege_lines())
         if level.can_mentor:
-            line.rights.append(_("May take up to %(count)s apprentices at a time.")
-                               % {"count": promotion.max_active_apprentices})
+            line.rights.append(
+                _("May take up to %(count)s apprentices at a time.")
+                % {"count": promotion.max_active_apprentices}
+            )
         if review.level_may_apply(level.number):
-            line.rights.append(_("May apply to the review committee (pass rate on own proposals above %(rate)s%%).")
-                               % {"rate": review.applicant_min_pass_rate.normalize()})
+            line.rights.append(
+                _(
+                    "May apply to the review committee (pass rate on own proposals above %(rate)s%%)."
+                )
+                % {"rate": review.applicant_min_pass_rate.normalize()}
+            )
         out.append(line)
     return out
 
@@ -292,19 +379,23 @@ SIMULATED_VERSION = 1
 SIMULATED_ENTRY = {
     "title": "【练习】流量包退订口径",
     "keywords": "流量包 退订 取消",
-    "body": ("客户要求退订流量包时：\n"
-             "1. 核实客户身份。\n"
-             "2. 告知客户流量包次月生效退订。\n"
-             "3. 办理退订并提醒客户查看短信。"),
+    "body": (
+        "客户要求退订流量包时：\n"
+        "1. 核实客户身份。\n"
+        "2. 告知客户流量包次月生效退订。\n"
+        "3. 办理退订并提醒客户查看短信。"
+    ),
 }
 SIMULATED_CASE = {
     "title": "【练习】话费多扣的客户",
     "background": "客户发现本月话费比平时多了50元，来电情绪激动。",
-    "tree": ("客户: 我的话费怎么多扣了50元？ | 情绪: 愤怒 | 想法: 觉得被乱扣费\n"
-             "  客服*: 非常理解您的心情，我马上帮您查。 | 出发点: 先安抚情绪; 表明立即行动\n"
-             "    客户: 好吧，你查吧。 | 情绪: 稍缓和\n"
-             "      客服: 查到是视频会员自动续费。 | 出发点: 讲清原因 | 结果: 退订并退费 | 最终状态: 满意\n"
-             "  客服: 系统扣费不会错的。 | 出发点: 维护公司 | 结果: 客户投诉升级 | 最终状态: 更愤怒\n"),
+    "tree": (
+        "客户: 我的话费怎么多扣了50元？ | 情绪: 愤怒 | 想法: 觉得被乱扣费\n"
+        "  客服*: 非常理解您的心情，我马上帮您查。 | 出发点: 先安抚情绪; 表明立即行动\n"
+        "    客户: 好吧，你查吧。 | 情绪: 稍缓和\n"
+        "      客服: 查到是视频会员自动续费。 | 出发点: 讲清原因 | 结果: 退订并退费 | 最终状态: 满意\n"
+        "  客服: 系统扣费不会错的。 | 出发点: 维护公司 | 结果: 客户投诉升级 | 最终状态: 更愤怒\n"
+    ),
 }
 
 
@@ -361,8 +452,13 @@ def simulated_case_payload(category_id: int | None) -> dict:
     for a real case), its tree validated by the real rules."""
     from casebase.tree import parse_tree_text
 
-    return {"case_kind": "text", "title": SIMULATED_CASE["title"], "category_id": category_id,
-            "background": SIMULATED_CASE["background"], "tree": parse_tree_text(SIMULATED_CASE["tree"])}
+    return {
+        "case_kind": "text",
+        "title": SIMULATED_CASE["title"],
+        "category_id": category_id,
+        "background": SIMULATED_CASE["background"],
+        "tree": parse_tree_text(SIMULATED_CASE["tree"]),
+    }
 
 
 def sandbox_form(kind: str, data=None):
@@ -373,17 +469,28 @@ def sandbox_form(kind: str, data=None):
 
     if kind == SANDBOX_KB:
         entry = simulated_entry()
-        initial = {"category": entry.category.pk, "title": entry.title, "keywords": entry.keywords,
-                   "body": entry.body, "base_version": SIMULATED_VERSION}
+        initial = {
+            "category": entry.category.pk,
+            "title": entry.title,
+            "keywords": entry.keywords,
+            "body": entry.body,
+            "base_version": SIMULATED_VERSION,
+        }
         return RevisionProposalForm(data, initial=initial)
     if kind == SANDBOX_CASE_REVISION:
         category = _case_category()
-        initial = {"base_version": SIMULATED_VERSION, "title": SIMULATED_CASE["title"],
-                   "category": category.pk if category else None, "background": SIMULATED_CASE["background"],
-                   "tree": SIMULATED_CASE["tree"]}
+        initial = {
+            "base_version": SIMULATED_VERSION,
+            "title": SIMULATED_CASE["title"],
+            "category": category.pk if category else None,
+            "background": SIMULATED_CASE["background"],
+            "tree": SIMULATED_CASE["tree"],
+        }
         return TextRevisionForm(data, initial=initial)
     if kind == SANDBOX_CASE_NEW:
-        return TextCaseForm(data, initial={"tree": "客户: \n  客服: | 出发点:  | 结果:  | 最终状态: \n"})
+        return TextCaseForm(
+            data, initial={"tree": "客户: \n  客服: | 出发点:  | 结果:  | 最终状态: \n"}
+        )
     raise ValidationFailedError(_("Choose what to practise."), field="kind")
 
 
@@ -408,8 +515,12 @@ def _kb_preview(data: dict) -> SafeString:
 
     entry = simulated_entry()
     _refuse_outdated(data["base_version"])
-    payload = {"title": data["title"], "body": data["body"], "keywords": " ".join((data["keywords"] or "").split()),
-               "category_id": data["category"]}
+    payload = {
+        "title": data["title"],
+        "body": data["body"],
+        "keywords": " ".join((data["keywords"] or "").split()),
+        "category_id": data["category"],
+    }
     before = {**entry_payload(entry), "category_id": entry.category.pk}
     _refuse_unchanged(payload, before)
     # What the review page shows for an open revision (knowledgebase.selectors.proposal_diff_html).
@@ -421,8 +532,13 @@ def _case_preview(kind: str, data: dict, user) -> SafeString:
     from review import registry
 
     participants = participants_resolve(proposer=user, staff_ids=data["participants"])
-    payload: dict[str, Any] = {"case_kind": "text", "title": data["title"], "category_id": data["category"].pk,
-                               "background": (data["background"] or "").strip(), "tree": data["tree"]}
+    payload: dict[str, Any] = {
+        "case_kind": "text",
+        "title": data["title"],
+        "category_id": data["category"].pk,
+        "background": (data["background"] or "").strip(),
+        "tree": data["tree"],
+    }
     if kind == SANDBOX_CASE_REVISION:
         _refuse_outdated(data["base_version"])
         category = _case_category()
@@ -433,7 +549,9 @@ def _case_preview(kind: str, data: dict, user) -> SafeString:
         payload["suggested_level"] = data["suggested_level"]
     payload["participants"] = participants
     # The summary the review page shows for this kind (casebase.review_kinds.render_summary).
-    return SafeString(registry.get_kind(kind).render_diff(SandboxProposal(kind=kind, payload=payload)))
+    return SafeString(
+        registry.get_kind(kind).render_diff(SandboxProposal(kind=kind, payload=payload))
+    )
 
 
 def sandbox_try(*, user, kind: str, data) -> SandboxAttempt:
@@ -445,16 +563,26 @@ def sandbox_try(*, user, kind: str, data) -> SandboxAttempt:
     from review.models import ReviewSettings
 
     form = sandbox_form(kind, data)
-    rule_code = {SANDBOX_KB: PointRule.KB_REVISION_ACCEPTED, SANDBOX_CASE_REVISION: PointRule.CASE_REVISED,
-                 SANDBOX_CASE_NEW: PointRule.CASE_CREATED}[kind]
+    rule_code = {
+        SANDBOX_KB: PointRule.KB_REVISION_ACCEPTED,
+        SANDBOX_CASE_REVISION: PointRule.CASE_REVISED,
+        SANDBOX_CASE_NEW: PointRule.CASE_CREATED,
+    }[kind]
     rule = PointRule.objects.filter(code=rule_code).first()
-    attempt = SandboxAttempt(kind=kind, form=form, approvals_required=ReviewSettings.current().approvals_required,
-                             points_range=rule.range_display() if rule else "")
+    attempt = SandboxAttempt(
+        kind=kind,
+        form=form,
+        approvals_required=ReviewSettings.current().approvals_required,
+        points_range=rule.range_display() if rule else "",
+    )
     if not form.is_valid():
         return attempt
     try:
-        attempt.preview = (_kb_preview(form.cleaned_data) if kind == SANDBOX_KB
-                           else _case_preview(kind, form.cleaned_data, user))
+        attempt.preview = (
+            _kb_preview(form.cleaned_data)
+            if kind == SANDBOX_KB
+            else _case_preview(kind, form.cleaned_data, user)
+        )
     except AppError as exc:
         form_error(form, exc)
         return attempt
@@ -465,4 +593,3 @@ def sandbox_try(*, user, kind: str, data) -> SandboxAttempt:
 def sandbox_errors(form) -> dict[str, list[str]]:
     """The form's messages in the API's field shape ("__all__" becomes non_field_errors)."""
     return {name: [str(m) for m in msgs] for name, msgs in form.errors.items()}
-

@@ -48,10 +48,20 @@ class CachedPermissionsBackend(ModelBackend):
 
 
 def connect_signals(user_model) -> None:
-    for through in (user_model.groups.through, user_model.user_permissions.through, Group.permissions.through):
-        m2m_changed.connect(permissions_changed, sender=through, dispatch_uid=f"permissions:{through._meta.label}")
+    for through in (
+        user_model.groups.through,
+        user_model.user_permissions.through,
+        Group.permissions.through,
+    ):
+        m2m_changed.connect(
+            permissions_changed, sender=through, dispatch_uid=f"permissions:{through._meta.label}"
+        )
     for model in (Group, Permission):
-        post_delete.connect(permissions_changed, sender=model, dispatch_uid=f"permissions:delete:{model._meta.label}")
+        post_delete.connect(
+            permissions_changed,
+            sender=model,
+            dispatch_uid=f"permissions:delete:{model._meta.label}",
+        )
     # Data migrations grant and revoke roles' permissions with historical models, whose
     # m2m_changed has other senders: forget every cached set once `migrate` has run (the
     # cache outlives a deploy).

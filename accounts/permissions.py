@@ -10,7 +10,9 @@ def has_perm(perm: str) -> type[BasePermission]:
         message = "You do not have permission to perform this action."
 
         def has_permission(self, request, view) -> bool:
-            return bool(request.user and request.user.is_authenticated and request.user.has_perm(perm))
+            return bool(
+                request.user and request.user.is_authenticated and request.user.has_perm(perm)
+            )
 
     _HasPerm.__name__ = f"HasPerm[{perm}]"
     return _HasPerm
@@ -24,7 +26,9 @@ def object_rule(name: str) -> type[BasePermission]:
         message = "You do not have permission to perform this action."
 
         def has_object_permission(self, request, view, obj) -> bool:
-            return bool(request.user and request.user.is_authenticated and allowed(name, request.user, obj))
+            return bool(
+                request.user and request.user.is_authenticated and allowed(name, request.user, obj)
+            )
 
     _ObjectRule.__name__ = f"ObjectRule[{name}]"
     return _ObjectRule

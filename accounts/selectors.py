@@ -6,7 +6,11 @@ from accounts.models import User
 def employee_list() -> QuerySet[User]:
     """Active employees with centre, team and position joined, by staff ID (the directory
     page and API filter them through accounts.filters.EmployeeFilter)."""
-    return User.objects.filter(is_active=True).select_related("centre", "team", "position").order_by("staff_id")
+    return (
+        User.objects.filter(is_active=True)
+        .select_related("centre", "team", "position")
+        .order_by("staff_id")
+    )
 
 
 def employee_search_q(query: str) -> Q:

@@ -6,9 +6,13 @@ from accounts.models import User
 
 
 class EmployeeSerializer(serializers.ModelSerializer):
-    centre = serializers.CharField(source="centre.name", default=None, read_only=True, allow_null=True)
+    centre = serializers.CharField(
+        source="centre.name", default=None, read_only=True, allow_null=True
+    )
     team = serializers.CharField(source="team.name", default=None, read_only=True, allow_null=True)
-    position = serializers.CharField(source="position.name", default=None, read_only=True, allow_null=True)
+    position = serializers.CharField(
+        source="position.name", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = User
@@ -18,14 +22,21 @@ class EmployeeSerializer(serializers.ModelSerializer):
 
 class MeSerializer(EmployeeSerializer):
     # Not an EmailField: many employees have none on file, and "" is no e-mail address.
-    email = serializers.CharField(read_only=True, help_text='an e-mail address, or "" when none is on file')
+    email = serializers.CharField(
+        read_only=True, help_text='an e-mail address, or "" when none is on file'
+    )
     roles = serializers.SerializerMethodField()
     permissions = serializers.SerializerMethodField()
     years_of_service = serializers.SerializerMethodField()
 
     class Meta(EmployeeSerializer.Meta):
         fields = EmployeeSerializer.Meta.fields + [
-            "email", "education", "performance_rating", "years_of_service", "roles", "permissions",
+            "email",
+            "education",
+            "performance_rating",
+            "years_of_service",
+            "roles",
+            "permissions",
         ]
         read_only_fields = fields
 
@@ -41,7 +52,9 @@ class MeSerializer(EmployeeSerializer):
 
 class TokenInput(serializers.Serializer):
     staff_id = serializers.CharField(max_length=20)
-    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, style={"input_type": "password"}
+    )
 
 
 class TokenOutput(serializers.Serializer):
@@ -50,6 +63,7 @@ class TokenOutput(serializers.Serializer):
 
 
 # --- first day (accounts.onboarding) -------------------------------------------------------
+
 
 class TourStepSerializer(serializers.Serializer):
     code = serializers.CharField()
@@ -74,35 +88,46 @@ class SandboxInput(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=["kb_revision", "case_revision", "case_new"])
     title = serializers.CharField(required=False, allow_blank=True, max_length=1000)
-    category = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+    category = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**31 - 1
+    )
     keywords = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     body = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     base_version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     background = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     tree = serializers.CharField(required=False, allow_blank=True, max_length=50000)
-    suggested_level = serializers.IntegerField(required=False, allow_null=True, min_value=MIN_CASE_LEVEL, max_value=MAX_LEVEL)
+    suggested_level = serializers.IntegerField(
+        required=False, allow_null=True, min_value=MIN_CASE_LEVEL, max_value=MAX_LEVEL
+    )
     participants = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
 class SandboxOutput(serializers.Serializer):
     kind = serializers.CharField()
-    preview_html = serializers.CharField(help_text="The diff or summary as the review committee would see it.")
+    preview_html = serializers.CharField(
+        help_text="The diff or summary as the review committee would see it."
+    )
     approvals_required = serializers.IntegerField()
     points_range = serializers.CharField()
     tour = TourSerializer()
 
 
 class EmployeeImportInput(serializers.Serializer):
-    file = serializers.FileField(help_text="The HR system's CSV or XLSX (at most 2 MB, 5,000 rows).")
-    dry_run = serializers.BooleanField(default=True, help_text="True (default): validate and report, write nothing.")
+    file = serializers.FileField(
+        help_text="The HR system's CSV or XLSX (at most 2 MB, 5,000 rows)."
+    )
+    dry_run = serializers.BooleanField(
+        default=True, help_text="True (default): validate and report, write nothing."
+    )
 
     def validate_file(self, upload):
         from accounts.importing import MAX_FILE_BYTES
 
         if upload.size > MAX_FILE_BYTES:
             raise serializers.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
+                _("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+            )
         return upload
 
 

@@ -42,15 +42,20 @@ def api_token_issue(*, request: HttpRequest, staff_id: str, password: str) -> tu
         raise LoginLocked(_(MSG_LOCKED))
     adapter = get_adapter(request)
     try:
-        user = adapter.authenticate(request, username=(staff_id or "").strip(), password=password or "")
+        user = adapter.authenticate(
+            request, username=(staff_id or "").strip(), password=password or ""
+        )
     except ValidationError:  # allauth's "too_many_login_attempts"
         raise LoginLocked(_(MSG_LOCKED)) from None
     if user is None:  # also for inactive accounts: the backends refuse them
         raise LoginRefused(_(MSG_BAD_CREDENTIALS))
     issued = AuthToken.objects.create(user)
     # One token per device, but not without bound: the oldest beyond the limit are revoked.
-    keep = AuthToken.objects.filter(user=user).order_by("-created").values_list("pk", flat=True)[
-        :settings.API_TOKENS_PER_USER]
+    keep = (
+        AuthToken.objects.filter(user=user)
+        .order_by("-created")
+        .values_list("pk", flat=True)[: settings.API_TOKENS_PER_USER]
+    )
     AuthToken.objects.filter(user=user).exclude(pk__in=list(keep)).delete()
     return issued
 
@@ -60,8 +65,13 @@ def employees_lock(employee_ids: Iterable[int]) -> None:
     lock of every service that decides or counts something per employee (config/locks.py,
     user rows first). NO KEY, so rows that only reference an employee (points entries,
     notifications) can still be written meanwhile."""
-    list(get_user_model().objects.select_for_update(no_key=True).filter(pk__in=set(employee_ids))
-         .order_by("pk").values_list("pk", flat=True))
+    list(
+        get_user_model()
+        .objects.select_for_update(no_key=True)
+        .filter(pk__in=set(employee_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 # --- bulk import of employees (HR) -------------------------------------------------------------
@@ -105,8 +115,11 @@ class EmployeeImportReport:
 def _messages(error) -> list[str]:
     if isinstance(error, ValidationError):
         if hasattr(error, "error_dict"):
-            return [f"{name}: {m}" if name != NON_FIELD_ERRORS else str(m)
-                    for name, msgs in error.message_dict.items() for m in msgs]
+            return [
+                f"{name}: {m}" if name != NON_FIELD_ERRORS else str(m)
+                for name, msgs in error.message_dict.items()
+                for m in msgs
+            ]
         return [str(m) for m in error.messages]
     return [str(error)]
 
@@ -127,11 +140,19 @@ def employees_import(*, file_name: str, content: bytes, by, dry_run: bool) -> Em
         dataset = read_employee_file(file_name=file_name, content=content)
         canonical_headers(list(dataset.headers))
     except ValidationError as error:
-        raise EmployeeImportInvalid(_("The file cannot be imported."), [(0, m) for m in _messages(error)]) from None
+        raise EmployeeImportInvalid(
+            _("The file cannot be imported."), [(0, m) for m in _messages(error)]
+        ) from None
     report = EmployeeImportReport(dry_run=dry_run)
     with transaction.atomic():
-        result = EmployeeResource().import_data(dataset, dry_run=dry_run, raise_errors=False, use_transactions=True,
-                                                rollback_on_validation_errors=True, user=by)
+        result = EmployeeResource().import_data(
+            dataset,
+            dry_run=dry_run,
+            raise_errors=False,
+            use_transactions=True,
+            rollback_on_validation_errors=True,
+            user=by,
+        )
         for error in result.base_errors:
             report.line_errors.append((0, str(error.error)))
         for error_row in result.error_rows:
@@ -141,8 +162,13 @@ def employees_import(*, file_name: str, content: bytes, by, dry_run: bool) -> Em
             report.line_errors.extend((invalid.number + 1, m) for m in _messages(invalid.error))
         report.line_errors.sort(key=lambda pair: pair[0])
         for number, row_result in enumerate(result.rows, start=1):
-            report.rows.append({"line": number + 1, "type": row_result.import_type,
-                                "employee": row_result.object_repr or ""})
+            report.rows.append(
+                {
+                    "line": number + 1,
+                    "type": row_result.import_type,
+                    "employee": row_result.object_repr or "",
+                }
+            )
         totals = result.totals
         report.new = totals.get("new", 0)
         report.updated = totals.get("update", 0)
@@ -150,5 +176,7 @@ def employees_import(*, file_name: str, content: bytes, by, dry_run: bool) -> Em
         if report.has_errors and not dry_run:
             transaction.set_rollback(True)
     if report.has_errors and not dry_run:
-        raise EmployeeImportInvalid(_("The file has errors; nothing was imported."), report.line_errors)
+        raise EmployeeImportInvalid(
+            _("The file has errors; nothing was imported."), report.line_errors
+        )
     return report

@@ -37,8 +37,13 @@ def staff_ids_parse(raw: str | Iterable[str] | None) -> list[str]:
     return [item.strip().upper() for item in items if item.strip()]
 
 
-def staff_ids_check(staff_ids: list[str], *, field: str, error: type[AppError] = StaffIdsInvalid,
-                    unknown_message: str = MSG_UNKNOWN) -> dict:
+def staff_ids_check(
+    staff_ids: list[str],
+    *,
+    field: str,
+    error: type[AppError] = StaffIdsInvalid,
+    unknown_message: str = MSG_UNKNOWN,
+) -> dict:
     """{staff ID: active User} for ``staff_ids`` (as staff_ids_parse returns them), in their
     order. Raises ``error`` on ``field``: the first staff ID named twice, else every staff ID
     of no active employee (``unknown_message``, an untranslated msgid with %(ids)s or

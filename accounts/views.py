@@ -66,7 +66,9 @@ def training_workspace(request):
 
 @permission_required(roles.MANAGE_OPERATIONS, raise_exception=True)
 def operations_workspace(request):
-    return render(request, "accounts/operations_workspace.html", {"desk": operations_desk(request.user)})
+    return render(
+        request, "accounts/operations_workspace.html", {"desk": operations_desk(request.user)}
+    )
 
 
 @permission_required(roles.VIEW_EMPLOYEES, raise_exception=True)
@@ -84,12 +86,18 @@ def employee_directory(request):
 
 # --- first day: the getting-started guide and the sandbox (accounts.onboarding) ---------------
 
+
 @require_GET
 @permission_required(roles.STUDY, raise_exception=True)
 def getting_started(request):
-    return render(request, "accounts/getting_started.html", {
-        **onboarding.getting_started(), "tour": onboarding.tour_state(request.user),
-    })
+    return render(
+        request,
+        "accounts/getting_started.html",
+        {
+            **onboarding.getting_started(),
+            "tour": onboarding.tour_state(request.user),
+        },
+    )
 
 
 @require_POST
@@ -105,10 +113,14 @@ def getting_started_read(request):
 @require_GET
 @permission_required(roles.STUDY, raise_exception=True)
 def sandbox(request):
-    return render(request, "accounts/sandbox.html", {
-        "tour": onboarding.tour_state(request.user),
-        "kinds": [(kind, _(label)) for kind, label in onboarding.SANDBOX_LABELS.items()],
-    })
+    return render(
+        request,
+        "accounts/sandbox.html",
+        {
+            "tour": onboarding.tour_state(request.user),
+            "kinds": [(kind, _(label)) for kind, label in onboarding.SANDBOX_LABELS.items()],
+        },
+    )
 
 
 def _sandbox_page(request, kind: str):
@@ -116,11 +128,19 @@ def _sandbox_page(request, kind: str):
         attempt = onboarding.sandbox_try(user=request.user, kind=kind, data=request.POST)
     else:
         attempt = onboarding.SandboxAttempt(kind=kind, form=onboarding.sandbox_form(kind))
-    return render(request, "accounts/sandbox_form.html", {
-        "attempt": attempt, "kind": kind, "title": _(onboarding.SANDBOX_LABELS[kind]),
-        "entry": onboarding.simulated_entry() if kind == onboarding.SANDBOX_KB else None,
-        "simulated_case": onboarding.SIMULATED_CASE if kind == onboarding.SANDBOX_CASE_REVISION else None,
-    })
+    return render(
+        request,
+        "accounts/sandbox_form.html",
+        {
+            "attempt": attempt,
+            "kind": kind,
+            "title": _(onboarding.SANDBOX_LABELS[kind]),
+            "entry": onboarding.simulated_entry() if kind == onboarding.SANDBOX_KB else None,
+            "simulated_case": onboarding.SIMULATED_CASE
+            if kind == onboarding.SANDBOX_CASE_REVISION
+            else None,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -166,14 +186,18 @@ def employee_import(request):
             messages.error(request, _("The preview has expired; upload the file again."))
             return redirect("accounts:employee_import")
         try:
-            report = services.employees_import(file_name=stored["name"], content=stored["content"], by=request.user,
-                                               dry_run=False)
+            report = services.employees_import(
+                file_name=stored["name"], content=stored["content"], by=request.user, dry_run=False
+            )
         except AppError as error:
             context["errors"] = getattr(error, "line_errors", [(0, error.message)])
             return render(request, "accounts/employee_import.html", context, status=400)
         cache.delete(_import_key(request.POST["token"]))
-        messages.success(request, _("Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged.") % {
-            "new": report.new, "updated": report.updated, "unchanged": report.unchanged})
+        messages.success(
+            request,
+            _("Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged.")
+            % {"new": report.new, "updated": report.updated, "unchanged": report.unchanged},
+        )
         return redirect("accounts:employee_import")
     if request.method == "POST":
         form = EmployeeImportForm(request.POST, request.FILES)
@@ -183,8 +207,9 @@ def employee_import(request):
             upload = form.cleaned_data["file"]
             content = upload.read()
             try:
-                report = services.employees_import(file_name=upload.name, content=content, by=request.user,
-                                                   dry_run=True)
+                report = services.employees_import(
+                    file_name=upload.name, content=content, by=request.user, dry_run=True
+                )
             except AppError as error:
                 context["errors"] = getattr(error, "line_errors", [(0, error.message)])
             else:
@@ -193,8 +218,11 @@ def employee_import(request):
                     context["errors"] = report.line_errors
                 else:
                     token = secrets.token_urlsafe(24)
-                    cache.set(_import_key(token), {"user": request.user.pk, "name": upload.name, "content": content},
-                              IMPORT_TTL)
+                    cache.set(
+                        _import_key(token),
+                        {"user": request.user.pk, "name": upload.name, "content": content},
+                        IMPORT_TTL,
+                    )
                     context["token"] = token
                     status = 200
     return render(request, "accounts/employee_import.html", context, status=status)

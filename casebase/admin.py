@@ -38,7 +38,14 @@ class CaseCategoryAdmin(TreeAdmin):
 
 @admin.register(CaseLibrarySettings)
 class CaseLibrarySettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "default_cap", "target_per_level", "prune_mode", "audio_max_bytes", "audio_max_seconds"]
+    list_display = [
+        "__str__",
+        "default_cap",
+        "target_per_level",
+        "prune_mode",
+        "audio_max_bytes",
+        "audio_max_seconds",
+    ]
 
 
 @admin.register(LevelCap)
@@ -76,32 +83,53 @@ class CaseAdminForm(forms.ModelForm):
     goes through the same validation (casebase.tree); the case is then written by the
     maintainers' services (CaseAdmin.save_model), never by the form."""
 
-    change_reason = forms.CharField(label=_("Reason for the change"), max_length=300,
-                                    help_text=_("Kept in the case's history with your name."))
+    change_reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=300,
+        help_text=_("Kept in the case's history with your name."),
+    )
 
     tree_text = forms.CharField(
-        label=_("Dialogue tree"), required=False,
+        label=_("Dialogue tree"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 20, "cols": 110, "spellcheck": "false"}),
-        help_text=_("Text cases: one turn per line, two spaces per level; 客户: customer, 客服: reply, "
-                    "客服*: the best reply; attributes after | (情绪, 想法, 出发点 a; b, 结果, 最终状态)."),
+        help_text=_(
+            "Text cases: one turn per line, two spaces per level; 客户: customer, 客服: reply, "
+            "客服*: the best reply; attributes after | (情绪, 想法, 出发点 a; b, 结果, 最终状态)."
+        ),
     )
 
     class Meta:
         model = Case
-        fields = ["kind", "title", "category", "level", "split", "background", "audio",
-                  "premise", "emotion_grade", "transcript", "competencies"]
+        fields = [
+            "kind",
+            "title",
+            "category",
+            "level",
+            "split",
+            "background",
+            "audio",
+            "premise",
+            "emotion_grade",
+            "transcript",
+            "competencies",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["audio"].widget = RecordingInput()
-        self.fields["audio"].widget.recording_url = self.instance.recording_url() if self.instance.pk else ""
+        self.fields["audio"].widget.recording_url = (
+            self.instance.recording_url() if self.instance.pk else ""
+        )
         if self.instance.pk and self.instance.is_text:
             self.fields["tree_text"].initial = tree_to_text(case_tree(self.instance))
 
     def clean(self):
         data = super().clean()
         self.parsed_tree = None
-        kind = data.get("kind") or (self.instance.kind if self.instance.pk else None)  # read-only once created
+        kind = data.get("kind") or (
+            self.instance.kind if self.instance.pk else None
+        )  # read-only once created
         if kind == Case.Kind.TEXT:
             try:
                 self.parsed_tree = validate_tree(parse_tree_text(data.get("tree_text", "")))
@@ -124,7 +152,16 @@ class CaseAdminForm(forms.ModelForm):
 
 class CaseNodeInline(admin.TabularInline):
     model = CaseNode
-    fields = ["parent", "role", "text", "emotion", "rationales", "is_best", "outcome", "final_state"]
+    fields = [
+        "parent",
+        "role",
+        "text",
+        "emotion",
+        "rationales",
+        "is_best",
+        "outcome",
+        "final_state",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -173,13 +210,31 @@ class CaseAdmin(SimpleHistoryAdmin):
     never deleted here (retire it: its history stays)."""
 
     form = CaseAdminForm
-    list_display = ["title", "kind", "level", "category", "split", "status", "version", "exam_uses", "created_at",
-                    "revised_at"]
+    list_display = [
+        "title",
+        "kind",
+        "level",
+        "category",
+        "split",
+        "status",
+        "version",
+        "exam_uses",
+        "created_at",
+        "revised_at",
+    ]
     list_filter = ["kind", "level", "split", "status", "category"]
     search_fields = ["title", "background", "transcript"]
     list_select_related = ["category"]
-    readonly_fields = ["status", "author", "duration_seconds", "version", "exam_uses", "created_at", "revised_at",
-                       "retired_at"]
+    readonly_fields = [
+        "status",
+        "author",
+        "duration_seconds",
+        "version",
+        "exam_uses",
+        "created_at",
+        "revised_at",
+        "retired_at",
+    ]
     inlines = [CaseNodeInline]
     actions = ["move_to_history"]
     filter_horizontal = ["competencies"]
@@ -199,31 +254,50 @@ class CaseAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         upload = data.get("audio") if hasattr(data.get("audio"), "content_type") else None
-        common = {"user": request.user, "title": data["title"], "category_id": data["category"].pk,
-                  "level": data["level"], "split": data["split"], "background": data.get("background") or "",
-                  "reason": data["change_reason"], "premise": data.get("premise") or "",
-                  "emotion_grade": data.get("emotion_grade"), "transcript": data.get("transcript") or "",
-                  "via": "admin"}
+        common = {
+            "user": request.user,
+            "title": data["title"],
+            "category_id": data["category"].pk,
+            "level": data["level"],
+            "split": data["split"],
+            "background": data.get("background") or "",
+            "reason": data["change_reason"],
+            "premise": data.get("premise") or "",
+            "emotion_grade": data.get("emotion_grade"),
+            "transcript": data.get("transcript") or "",
+            "via": "admin",
+        }
         if change:
             try:
                 case = services.case_maintain_revise(
-                    case_id=obj.pk, base_version=Case.objects.values_list("version", flat=True).get(pk=obj.pk),
-                    tree=form.parsed_tree, audio=upload, scope=Case.objects.all(), **common)
+                    case_id=obj.pk,
+                    base_version=Case.objects.values_list("version", flat=True).get(pk=obj.pk),
+                    tree=form.parsed_tree,
+                    audio=upload,
+                    scope=Case.objects.all(),
+                    **common,
+                )
             except services.CaseError as exc:
                 # only the competency tags changed: no new version, save_related writes them
                 if exc.code != services.NOTHING_CHANGED or "competencies" not in form.changed_data:
                     raise
                 return
         else:
-            case = services.case_maintain_create(kind=data["kind"], tree=form.parsed_tree, audio=upload, **common)
+            case = services.case_maintain_create(
+                kind=data["kind"], tree=form.parsed_tree, audio=upload, **common
+            )
         obj.pk, obj._state.adding = case.pk, False
         obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
         """The competency tags through their service (never form.save_m2m); the node inline
         is read-only."""
-        services.case_competencies_set(user=request.user, case_id=form.instance.pk, scope=Case.objects.all(),
-                                       item_ids=[item.pk for item in form.cleaned_data.get("competencies") or ()])
+        services.case_competencies_set(
+            user=request.user,
+            case_id=form.instance.pk,
+            scope=Case.objects.all(),
+            item_ids=[item.pk for item in form.cleaned_data.get("competencies") or ()],
+        )
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
@@ -231,10 +305,17 @@ class CaseAdmin(SimpleHistoryAdmin):
     def move_to_history(self, request, queryset):
         moved = 0
         for pk in queryset.filter(status=Case.Status.ACTIVE).values_list("pk", flat=True):
-            services.case_maintain_retire(user=request.user, case_id=pk, scope=Case.objects.all(), via="admin",
-                                          reason=str(_("Moved to the history library in admin")))
+            services.case_maintain_retire(
+                user=request.user,
+                case_id=pk,
+                scope=Case.objects.all(),
+                via="admin",
+                reason=str(_("Moved to the history library in admin")),
+            )
             moved += 1
-        self.message_user(request, _("%(n)s cases moved to the history library.") % {"n": moved}, messages.SUCCESS)
+        self.message_user(
+            request, _("%(n)s cases moved to the history library.") % {"n": moved}, messages.SUCCESS
+        )
 
 
 @admin.register(CaseNode)
@@ -272,7 +353,14 @@ class CaseRatingAdmin(ReadOnlyAdmin):
 class RetirementCandidateAdmin(ReadOnlyAdmin):
     """Read-only: review experts decide on the retirements page (services.retirement_decide)."""
 
-    list_display = ["case", "status", "classicness_snapshot", "constant_days_snapshot", "created_at", "decided_by"]
+    list_display = [
+        "case",
+        "status",
+        "classicness_snapshot",
+        "constant_days_snapshot",
+        "created_at",
+        "decided_by",
+    ]
     list_filter = ["status"]
     search_fields = ["case__title"]
     list_select_related = ["case", "decided_by"]

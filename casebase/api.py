@@ -67,7 +67,10 @@ class StudiedView(APIView):
     @extend_schema(request=None, responses={201: StudiedSerializer, 200: StudiedSerializer})
     def post(self, request, pk: int):
         study, created = services.case_mark_studied(employee=request.user, case_id=pk)
-        return Response(StudiedSerializer(study).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            StudiedSerializer(study).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class RatingView(APIView):
@@ -80,7 +83,9 @@ class RatingView(APIView):
     def put(self, request, pk: int):
         data = CaseRatingInput(data=request.data)
         data.is_valid(raise_exception=True)
-        rating = services.case_rate(employee=request.user, case_id=pk, value=data.validated_data["value"])
+        rating = services.case_rate(
+            employee=request.user, case_id=pk, value=data.validated_data["value"]
+        )
         return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CaseRatingInput, responses={201: RatingSerializer})
@@ -95,7 +100,10 @@ class ProposalCreateView(review_api.ProposalCreateView):
 
     codes = (services.KIND_NEW, services.KIND_REVISION)
 
-    @extend_schema(request=proposal_input_schema("CaseProposalInput", codes), responses={201: ProposalSerializer})
+    @extend_schema(
+        request=proposal_input_schema("CaseProposalInput", codes),
+        responses={201: ProposalSerializer},
+    )
     def post(self, request):
         return self.create(request)
 
@@ -110,7 +118,9 @@ class VoiceProposalCreateView(APIView):
     def post(self, request):
         data = NewVoiceCaseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal = services.case_new_propose(proposer=request.user, kind=Case.Kind.VOICE, **data.validated_data)
+        proposal = services.case_new_propose(
+            proposer=request.user, kind=Case.Kind.VOICE, **data.validated_data
+        )
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
 
@@ -127,6 +137,7 @@ class LibraryHealthView(APIView):
 
 
 # --- the catalogue and direct maintenance ---------------------------------------------------
+
 
 def _rule(check, name: str) -> type[BasePermission]:
     """A DRF permission class from one of casebase.selectors' who-may rules."""
@@ -165,8 +176,13 @@ class CatalogueView(generics.ListAPIView):
     def post(self, request):
         data = MaintainTextInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_maintain_create(user=request.user, kind=Case.Kind.TEXT, **data.validated_data)
-        return Response(CatalogueDetailSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        case = services.case_maintain_create(
+            user=request.user, kind=Case.Kind.TEXT, **data.validated_data
+        )
+        return Response(
+            CatalogueDetailSerializer(case, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class CatalogueVoiceView(APIView):
@@ -179,8 +195,13 @@ class CatalogueVoiceView(APIView):
     def post(self, request):
         data = MaintainVoiceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_maintain_create(user=request.user, kind=Case.Kind.VOICE, **data.validated_data)
-        return Response(CatalogueDetailSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        case = services.case_maintain_create(
+            user=request.user, kind=Case.Kind.VOICE, **data.validated_data
+        )
+        return Response(
+            CatalogueDetailSerializer(case, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class CatalogueDetailView(generics.RetrieveAPIView):
@@ -212,8 +233,12 @@ class CatalogueReviseView(APIView):
     def post(self, request, pk: int):
         data = MaintainRevisionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_maintain_revise(user=request.user, case_id=pk,
-                                             scope=selectors.catalogue_cases(request.user), **data.validated_data)
+        case = services.case_maintain_revise(
+            user=request.user,
+            case_id=pk,
+            scope=selectors.catalogue_cases(request.user),
+            **data.validated_data,
+        )
         return Response(CatalogueDetailSerializer(case, context={"request": request}).data)
 
 
@@ -227,8 +252,12 @@ class CatalogueRetireView(APIView):
     def post(self, request, pk: int):
         data = ReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_maintain_retire(user=request.user, case_id=pk,
-                                             scope=selectors.catalogue_cases(request.user), **data.validated_data)
+        case = services.case_maintain_retire(
+            user=request.user,
+            case_id=pk,
+            scope=selectors.catalogue_cases(request.user),
+            **data.validated_data,
+        )
         return Response(CatalogueDetailSerializer(case, context={"request": request}).data)
 
 
@@ -242,7 +271,9 @@ class CommentaryView(APIView):
     def put(self, request, pk: int):
         data = TextInput(data=request.data)
         data.is_valid(raise_exception=True)
-        commentary = services.commentary_set(user=request.user, case_id=pk, text=data.validated_data["text"])
+        commentary = services.commentary_set(
+            user=request.user, case_id=pk, text=data.validated_data["text"]
+        )
         return Response(CommentarySerializer(commentary).data)
 
 
@@ -256,7 +287,11 @@ class CallSuggestionsView(generics.ListAPIView):
     queryset = CallSuggestion.objects.none()  # the schema's model; get_queryset gives the rows
 
     def get_permissions(self):
-        return [has_perm(roles.STUDY)()] if self.request.method == "POST" else [has_perm(MAINTAIN_CASES)()]
+        return (
+            [has_perm(roles.STUDY)()]
+            if self.request.method == "POST"
+            else [has_perm(MAINTAIN_CASES)()]
+        )
 
     def get_queryset(self):
         return selectors.call_suggestions_visible(self.request.user)
@@ -278,7 +313,9 @@ class CallDecisionView(APIView):
     def post(self, request, pk: int):
         data = CallDecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        suggestion = services.call_suggestion_decide(user=request.user, suggestion_id=pk, **data.validated_data)
+        suggestion = services.call_suggestion_decide(
+            user=request.user, suggestion_id=pk, **data.validated_data
+        )
         return Response(CallSuggestionSerializer(suggestion).data)
 
 
@@ -292,7 +329,9 @@ class ReflectionCreateView(APIView):
     def post(self, request, pk: int):
         data = TextInput(data=request.data)
         data.is_valid(raise_exception=True)
-        reflection = services.reflection_add(employee=request.user, case_id=pk, text=data.validated_data["text"])
+        reflection = services.reflection_add(
+            employee=request.user, case_id=pk, text=data.validated_data["text"]
+        )
         return Response(ReflectionSerializer(reflection).data, status=status.HTTP_201_CREATED)
 
 
@@ -305,8 +344,7 @@ class ReflectionModerateView(APIView):
     def post(self, request, pk: int):
         data = ModerationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        reflection = services.reflection_moderate(user=request.user, reflection_id=pk, **data.validated_data)
+        reflection = services.reflection_moderate(
+            user=request.user, reflection_id=pk, **data.validated_data
+        )
         return Response(ReflectionSerializer(reflection).data)
-
-
-

@@ -52,17 +52,19 @@ def mp3_frame(data: bytes, pos: int) -> tuple[int, int, int] | None:
 def _id3v2_end(data: bytes) -> int:
     if data[:3] != b"ID3" or len(data) < 10:
         return 0
-    size = (data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F)
+    size = (
+        (data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F)
+    )
     return 10 + size + (10 if data[5] & 0x10 else 0)
 
 
 def _audio_end(data: bytes) -> int:
     """Where the audio ends: before an ID3v1 tag ("TAG", 128 bytes) and an APEv2 footer."""
     end = len(data)
-    if end >= 128 and data[end - 128:end - 125] == b"TAG":
+    if end >= 128 and data[end - 128 : end - 125] == b"TAG":
         end -= 128
-    if end >= 32 and data[end - 32:end - 24] == b"APETAGEX":
-        size = struct.unpack("<I", data[end - 20:end - 16])[0]
+    if end >= 32 and data[end - 32 : end - 24] == b"APETAGEX":
+        size = struct.unpack("<I", data[end - 20 : end - 16])[0]
         end = max(0, end - size - (32 if data[end - 9] & 0x80 else 0))
     return end
 
@@ -117,14 +119,16 @@ def wav_measured_seconds(data: bytes) -> float | None:
         return None
     pos, byte_rate, sample_bytes, seen_data = 12, 0, 0, False
     while pos + 8 <= len(data):
-        chunk, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        chunk, size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
         body = pos + 8
         if chunk == b"fmt " and size >= 16:
-            byte_rate = struct.unpack("<I", data[body + 8:body + 12])[0]
+            byte_rate = struct.unpack("<I", data[body + 8 : body + 12])[0]
         elif chunk == b"data" and not seen_data:
             seen_data = True
             sample_bytes = min(size, len(data) - body)
-        elif seen_data and not (chunk.isascii() and chunk.decode("ascii").isprintable() and body + size <= len(data)):
+        elif seen_data and not (
+            chunk.isascii() and chunk.decode("ascii").isprintable() and body + size <= len(data)
+        ):
             sample_bytes += len(data) - pos  # no chunk: a player plays these bytes too
             break
         pos = body + size + (size & 1)

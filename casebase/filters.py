@@ -41,9 +41,13 @@ class StudyFilter(filters.FilterSet):
         # A filter of this caller's own: editing the copied filter's options is not enough once
         # its form field was built (the schema generator builds it on the class's filter, and
         # the copy carries that field along), and then any level 1–5 would pass.
-        level = filters.ChoiceFilter(field_name="level", label=_("Level"), empty_label=None,
-                                     choices=[(n, str(n)) for n in range(1, self.next_level + 1)],
-                                     error_messages={"invalid_choice": _(MSG_LEVEL_RANGE) % {"max": self.next_level}})
+        level = filters.ChoiceFilter(
+            field_name="level",
+            label=_("Level"),
+            empty_label=None,
+            choices=[(n, str(n)) for n in range(1, self.next_level + 1)],
+            error_messages={"invalid_choice": _(MSG_LEVEL_RANGE) % {"max": self.next_level}},
+        )
         level.parent, level.model = self, self.filters["level"].model
         self.filters["level"] = level
 
@@ -56,9 +60,12 @@ class CatalogueFilter(filters.FilterSet):
     category = CategoryFilter()
     split = filters.ChoiceFilter(label=_("Set"), choices=Case.Split.choices, empty_label="—")
     kind = filters.ChoiceFilter(label=_("Kind"), choices=Case.Kind.choices, empty_label="—")
-    status = filters.ChoiceFilter(label=_("Status"), choices=Case.Status.choices, empty_label=None,
-                                  method="filter_status")
-    q = filters.CharFilter(label=_("Title contains"), field_name="title", lookup_expr="icontains", max_length=100)
+    status = filters.ChoiceFilter(
+        label=_("Status"), choices=Case.Status.choices, empty_label=None, method="filter_status"
+    )
+    q = filters.CharFilter(
+        label=_("Title contains"), field_name="title", lookup_expr="icontains", max_length=100
+    )
 
     def filter_queryset(self, queryset):
         status = self.form.cleaned_data.get("status") or Case.Status.ACTIVE
@@ -72,8 +79,12 @@ class CallSuggestionFilter(filters.FilterSet):
     """Suggested calls (the maintainers' page and /api/cases/calls/): pending unless the
     status asks for accepted or declined ones."""
 
-    status = filters.ChoiceFilter(label=_("Status"), choices=CallSuggestion.Status.choices, empty_label=None,
-                                  method="filter_status")
+    status = filters.ChoiceFilter(
+        label=_("Status"),
+        choices=CallSuggestion.Status.choices,
+        empty_label=None,
+        method="filter_status",
+    )
 
     def filter_queryset(self, queryset):
         from casebase.selectors import call_suggestions_of_status

@@ -9,15 +9,24 @@ from config.errors import error_body
 from config.parsers import content_length
 
 # The endpoints that take a recording upload (URL names, with their namespace).
-UPLOAD_URL_NAMES = frozenset({
-    "casebase:propose_voice", "casebase:revise", "api-cases-voice-proposals",
-    "admin:casebase_case_add", "admin:casebase_case_change",
-    "casebase:maintain_new_voice", "casebase:maintain_edit", "api-cases-catalogue-voice",
-    "api-cases-catalogue-revise",
-})
+UPLOAD_URL_NAMES = frozenset(
+    {
+        "casebase:propose_voice",
+        "casebase:revise",
+        "api-cases-voice-proposals",
+        "admin:casebase_case_add",
+        "admin:casebase_case_change",
+        "casebase:maintain_new_voice",
+        "casebase:maintain_edit",
+        "api-cases-catalogue-voice",
+        "api-cases-catalogue-revise",
+    }
+)
 # Room for the form's other fields and the multipart framing around the file.
 FORM_MARGIN_BYTES = 1024 * 1024
-MSG_TOO_LARGE = "The recording is larger than %(mb).1f MB."  # casebase.services.audio_validate's msgid
+MSG_TOO_LARGE = (
+    "The recording is larger than %(mb).1f MB."  # casebase.services.audio_validate's msgid
+)
 
 
 def upload_limit_bytes() -> int:
@@ -62,7 +71,10 @@ class UploadSizeLimitMiddleware:
     def _refuse(self, request, max_bytes: int):
         message = _(MSG_TOO_LARGE) % {"mb": max_bytes / 1024 / 1024}
         if request.path_info.startswith("/api/"):
-            return JsonResponse(error_body(detail=message, code="too_large", fields={"audio": [message]}), status=413)
+            return JsonResponse(
+                error_body(detail=message, code="too_large", fields={"audio": [message]}),
+                status=413,
+            )
         # The page again, as for a GET (the body, CSRF token included, is never read), with the
         # message: nothing is changed by this request.
         request.method = "GET"

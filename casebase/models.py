@@ -68,31 +68,55 @@ class CaseLibrarySettings(SingletonSettings):
         PROPOSE = "propose", _("Propose retirements for review experts to confirm")
 
     default_cap = models.PositiveIntegerField(
-        _("default cap per level and category"), default=120, validators=[MinValueValidator(1)],
-        help_text=_("Active cases allowed per level and category unless a level cap row says otherwise."),
+        _("default cap per level and category"),
+        default=120,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Active cases allowed per level and category unless a level cap row says otherwise."
+        ),
     )
     target_per_level = models.PositiveIntegerField(
-        _("target cases per level"), default=100,
-        help_text=_("Planned size of each level, split evenly into training and test cases (default 100: 50 and "
-                    "50). The library health page shows each set against its half; approvers grading a new case "
-                    "are steered to the set further below it."),
+        _("target cases per level"),
+        default=100,
+        help_text=_(
+            "Planned size of each level, split evenly into training and test cases (default 100: 50 and "
+            "50). The library health page shows each set against its half; approvers grading a new case "
+            "are steered to the set further below it."
+        ),
     )
     prune_mode = models.CharField(
-        _("pruning"), max_length=10, choices=PruneMode.choices, default=PruneMode.PROPOSE,
-        help_text=_("Default “propose”: the daily job lists the cases over each cap as retirement candidates and "
-                    "review experts decide (DOMAIN §3). “Move” is the explicit automatic option: the job moves "
-                    "them to the history library itself."),
+        _("pruning"),
+        max_length=10,
+        choices=PruneMode.choices,
+        default=PruneMode.PROPOSE,
+        help_text=_(
+            "Default “propose”: the daily job lists the cases over each cap as retirement candidates and "
+            "review experts decide (DOMAIN §3). “Move” is the explicit automatic option: the job moves "
+            "them to the history library itself."
+        ),
     )
-    audio_max_bytes = models.PositiveIntegerField(_("largest audio file (bytes)"), default=20 * 1024 * 1024)
+    audio_max_bytes = models.PositiveIntegerField(
+        _("largest audio file (bytes)"), default=20 * 1024 * 1024
+    )
     audio_max_seconds = models.PositiveIntegerField(_("longest recording (seconds)"), default=900)
     max_pending_call_suggestions = models.PositiveSmallIntegerField(
-        _("pending suggested calls per employee"), default=5, validators=[MinValueValidator(1), MaxValueValidator(50)],
-        help_text=_("How many suggested calls one employee may have waiting for a maintainer's decision (1–50)."),
+        _("pending suggested calls per employee"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_(
+            "How many suggested calls one employee may have waiting for a maintainer's decision (1–50)."
+        ),
     )
     weight_study = models.PositiveSmallIntegerField(_("classicness weight of a study"), default=1)
-    weight_exam_use = models.PositiveSmallIntegerField(_("classicness weight of an exam use"), default=2)
-    weight_excellent = models.SmallIntegerField(_("classicness weight of an 'excellent' rating"), default=3)
-    weight_average = models.SmallIntegerField(_("classicness weight of an 'average' rating"), default=1)
+    weight_exam_use = models.PositiveSmallIntegerField(
+        _("classicness weight of an exam use"), default=2
+    )
+    weight_excellent = models.SmallIntegerField(
+        _("classicness weight of an 'excellent' rating"), default=3
+    )
+    weight_average = models.SmallIntegerField(
+        _("classicness weight of an 'average' rating"), default=1
+    )
     weight_poor = models.SmallIntegerField(_("classicness weight of a 'poor' rating"), default=-2)
 
     class Meta:
@@ -101,7 +125,6 @@ class CaseLibrarySettings(SingletonSettings):
 
     def __str__(self) -> str:
         return str(_("Case library settings"))
-
 
     def training_target(self) -> int:
         """Planned training cases per level: half of target_per_level (rounded up)."""
@@ -116,14 +139,18 @@ class LevelCap(models.Model):
     """A cap for one level and category that differs from the default cap."""
 
     level = models.PositiveSmallIntegerField(_("level"), choices=LEVEL_CHOICES)
-    category = models.ForeignKey(CaseCategory, on_delete=models.CASCADE, related_name="caps", verbose_name=_("category"))
+    category = models.ForeignKey(
+        CaseCategory, on_delete=models.CASCADE, related_name="caps", verbose_name=_("category")
+    )
     cap = models.PositiveIntegerField(_("cap"), validators=[MinValueValidator(1)])
 
     class Meta:
         verbose_name = _("level cap")
         verbose_name_plural = _("level caps")
         ordering = ["level", "category__path"]
-        constraints = [models.UniqueConstraint(fields=["level", "category"], name="levelcap_one_per_group")]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "category"], name="levelcap_one_per_group")
+        ]
 
     def __str__(self) -> str:
         return f"L{self.level} {self.category}: {self.cap}"
@@ -131,7 +158,11 @@ class LevelCap(models.Model):
     @staticmethod
     def cap_for(level: int, category_id: int) -> int:
         """The cap of (level, category): its LevelCap row, else the settings' default cap."""
-        row = LevelCap.objects.filter(level=level, category_id=category_id).values_list("cap", flat=True).first()
+        row = (
+            LevelCap.objects.filter(level=level, category_id=category_id)
+            .values_list("cap", flat=True)
+            .first()
+        )
         return row if row is not None else CaseLibrarySettings.current().default_cap
 
 
@@ -155,8 +186,13 @@ class CaseQuerySet(models.QuerySet):
         config = config or CaseLibrarySettings.current()
 
         def count(model, **conditions):
-            rows = (model.objects.filter(case=OuterRef("pk"), **conditions).order_by()
-                    .values("case").annotate(n=Count("pk")).values("n"))
+            rows = (
+                model.objects.filter(case=OuterRef("pk"), **conditions)
+                .order_by()
+                .values("case")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
             return Coalesce(Subquery(rows, output_field=models.IntegerField()), 0)
 
         qs = self.annotate(
@@ -165,11 +201,15 @@ class CaseQuerySet(models.QuerySet):
             average_n=count(CaseRating, value=CaseRating.Value.AVERAGE),
             poor_n=count(CaseRating, value=CaseRating.Value.POOR),
         )
-        return qs.annotate(classicness_score=(
-            F("studies_n") * config.weight_study + F("exam_uses") * config.weight_exam_use
-            + F("excellent_n") * config.weight_excellent + F("average_n") * config.weight_average
-            + F("poor_n") * config.weight_poor
-        ))
+        return qs.annotate(
+            classicness_score=(
+                F("studies_n") * config.weight_study
+                + F("exam_uses") * config.weight_exam_use
+                + F("excellent_n") * config.weight_excellent
+                + F("average_n") * config.weight_average
+                + F("poor_n") * config.weight_poor
+            )
+        )
 
 
 class Case(models.Model):
@@ -194,36 +234,60 @@ class Case(models.Model):
 
     kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices, default=Kind.TEXT)
     title = models.CharField(_("title"), max_length=200)
-    category = models.ForeignKey(CaseCategory, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category"))
+    category = models.ForeignKey(
+        CaseCategory, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category")
+    )
     level = models.PositiveSmallIntegerField(_("level"), choices=LEVEL_CHOICES, db_index=True)
     split = models.CharField(_("set"), max_length=8, choices=Split.choices, default=Split.TRAINING)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
-    background = models.TextField(_("background"), blank=True, help_text=_("The customer's situation, shown first."))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
+    )
+    background = models.TextField(
+        _("background"), blank=True, help_text=_("The customer's situation, shown first.")
+    )
     # voice cases
-    audio = models.FileField(_("recording"), upload_to=RECORDINGS_DIR, storage=recordings_storage, blank=True)
+    audio = models.FileField(
+        _("recording"), upload_to=RECORDINGS_DIR, storage=recordings_storage, blank=True
+    )
     duration_seconds = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
     premise = models.CharField(_("premise"), max_length=16, choices=Premise.choices, blank=True)
     emotion_grade = models.PositiveSmallIntegerField(
-        _("emotional-problem grade"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)],
+        _("emotional-problem grade"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text=_("1 = mild, 5 = severe."),
     )
     transcript = models.TextField(_("transcript and notes"), blank=True)
     # exam blueprint: which competency items the case tests (promotion.blueprint)
     competencies = models.ManyToManyField(
-        "competency.CompetencyItem", blank=True, related_name="cases", verbose_name=_("competency items"),
-        help_text=_("The competency items this case tests. Exams follow the candidate's position weights over "
-                    "these tags; an untagged case fills the remaining places."),
+        "competency.CompetencyItem",
+        blank=True,
+        related_name="cases",
+        verbose_name=_("competency items"),
+        help_text=_(
+            "The competency items this case tests. Exams follow the candidate's position weights over "
+            "these tags; an untagged case fills the remaining places."
+        ),
     )
     # bookkeeping
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="authored_cases",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="authored_cases",
         verbose_name=_("author"),
     )
     version = models.PositiveIntegerField(_("version"), default=1)
     exam_uses = models.PositiveIntegerField(
-        _("exam uses"), default=0, editable=False,
-        help_text=_("Times the case was drawn into an exam (counted when the exam starts); exams draw the "
-                    "least-drawn test cases first."),
+        _("exam uses"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Times the case was drawn into an exam (counted when the exam starts); exams draw the "
+            "least-drawn test cases first."
+        ),
     )
     created_at = models.DateTimeField(_("entered at"), default=timezone.now)
     revised_at = models.DateTimeField(_("latest accepted revision"), null=True, blank=True)
@@ -236,11 +300,15 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["level", "category__path", "title", "pk"]
-        indexes = [models.Index(fields=["status", "split", "level"], name="case_status_split_level")]
+        indexes = [
+            models.Index(fields=["status", "split", "level"], name="case_status_split_level")
+        ]
         # Granted by migration to the Reviewer, Operations manager and Training manager groups.
-        permissions = [("view_history_library", "Can read the history library"),
-                       ("view_library_health", "Can see the library health"),
-                       ("maintain_cases", "Can create, revise and retire cases directly")]
+        permissions = [
+            ("view_history_library", "Can read the history library"),
+            ("view_library_health", "Can see the library health"),
+            ("maintain_cases", "Can create, revise and retire cases directly"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -282,7 +350,8 @@ class Case(models.Model):
         config = config or CaseLibrarySettings.current()
         ratings = dict(self.ratings.values_list("value").annotate(n=Count("pk")))
         return (
-            self.studies.count() * config.weight_study + self.exam_uses * config.weight_exam_use
+            self.studies.count() * config.weight_study
+            + self.exam_uses * config.weight_exam_use
             + ratings.get(CaseRating.Value.EXCELLENT, 0) * config.weight_excellent
             + ratings.get(CaseRating.Value.AVERAGE, 0) * config.weight_average
             + ratings.get(CaseRating.Value.POOR, 0) * config.weight_poor
@@ -299,9 +368,16 @@ class CaseNode(models.Model):
         CUSTOMER = "customer", _("Customer")
         CSR = "csr", _("CSR reply")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("case")
+    )
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     role = models.CharField(_("role"), max_length=8, choices=Role.choices)
@@ -309,7 +385,9 @@ class CaseNode(models.Model):
     emotion = models.CharField(_("customer emotion"), max_length=100, blank=True)
     thinking = models.CharField(_("customer thinking"), max_length=300, blank=True)
     rationales = models.JSONField(
-        _("rationales"), default=list, blank=True,
+        _("rationales"),
+        default=list,
+        blank=True,
         help_text=_("The reply's rationales (出发点/考虑因素), most important first."),
     )
     is_best = models.BooleanField(_("best reply"), default=False)
@@ -334,9 +412,14 @@ class CaseNode(models.Model):
 class CaseStudy(models.Model):
     """An employee marked a case as studied (once per employee and case)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="studies", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="studies", verbose_name=_("case")
+    )
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_studies", verbose_name=_("employee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="case_studies",
+        verbose_name=_("employee"),
     )
     studied_at = models.DateTimeField(_("studied at"), default=timezone.now)
 
@@ -344,7 +427,9 @@ class CaseStudy(models.Model):
         verbose_name = _("case study")
         verbose_name_plural = _("case studies")
         ordering = ["-studied_at"]
-        constraints = [models.UniqueConstraint(fields=["employee", "case"], name="casestudy_one_per_employee")]
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "case"], name="casestudy_one_per_employee")
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee} – {self.case}"
@@ -360,9 +445,14 @@ class CaseRating(models.Model):
         AVERAGE = "average", _("Average")
         POOR = "poor", _("Poor")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("case")
+    )
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_ratings", verbose_name=_("employee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="case_ratings",
+        verbose_name=_("employee"),
     )
     value = models.CharField(_("rating"), max_length=10, choices=Value.choices)
     rated_at = models.DateTimeField(_("rated at"), default=timezone.now, editable=False)
@@ -371,7 +461,9 @@ class CaseRating(models.Model):
         verbose_name = _("case rating")
         verbose_name_plural = _("case ratings")
         ordering = ["-rated_at"]
-        constraints = [models.UniqueConstraint(fields=["employee", "case"], name="caserating_one_per_employee")]
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "case"], name="caserating_one_per_employee")
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee} – {self.case}: {self.get_value_display()}"
@@ -391,13 +483,21 @@ class RetirementCandidate(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         DISMISSED = "dismissed", _("Dismissed")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="retirement_candidates", verbose_name=_("case"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="retirement_candidates", verbose_name=_("case")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     classicness_snapshot = models.IntegerField(_("classicness when proposed"))
     constant_days_snapshot = models.PositiveIntegerField(_("constant time when proposed (days)"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -407,7 +507,9 @@ class RetirementCandidate(models.Model):
         verbose_name_plural = _("retirement candidates")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["case"], condition=Q(status="pending"), name="retirement_one_pending"),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="retirement_one_pending"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -427,9 +529,15 @@ class CaseEvent(models.Model):
         REGRADED = "regraded", _("Level or set changed")
 
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices, db_index=True)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case")
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("actor"),
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
@@ -451,12 +559,28 @@ class CaseExposure(models.Model):
     casebase.services.case_exposure_record; casebase.selectors.cases_known_to reads it, so an
     exam never draws a case its examinee has seen in full."""
 
-    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_exposures",
-                                 verbose_name=_("employee"))
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="exposures",
-                             verbose_name=_("case"))
-    proposal = models.ForeignKey("review.Proposal", on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="case_exposures", verbose_name=_("proposal"))
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="case_exposures",
+        verbose_name=_("employee"),
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="exposures",
+        verbose_name=_("case"),
+    )
+    proposal = models.ForeignKey(
+        "review.Proposal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="case_exposures",
+        verbose_name=_("proposal"),
+    )
     first_seen_at = models.DateTimeField(_("first seen at"), default=timezone.now)
 
     class Meta:
@@ -464,12 +588,20 @@ class CaseExposure(models.Model):
         verbose_name_plural = _("case exposures")
         ordering = ["-first_seen_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(case__isnull=False) | Q(proposal__isnull=False),
-                                   name="caseexposure_case_or_proposal"),
-            models.UniqueConstraint(fields=["employee", "case"], condition=Q(case__isnull=False),
-                                    name="caseexposure_one_per_case"),
-            models.UniqueConstraint(fields=["employee", "proposal"], condition=Q(proposal__isnull=False),
-                                    name="caseexposure_one_per_proposal"),
+            models.CheckConstraint(
+                condition=Q(case__isnull=False) | Q(proposal__isnull=False),
+                name="caseexposure_case_or_proposal",
+            ),
+            models.UniqueConstraint(
+                fields=["employee", "case"],
+                condition=Q(case__isnull=False),
+                name="caseexposure_one_per_case",
+            ),
+            models.UniqueConstraint(
+                fields=["employee", "proposal"],
+                condition=Q(proposal__isnull=False),
+                name="caseexposure_one_per_proposal",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -485,27 +617,53 @@ class CallSuggestion(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
 
-    call_ref = models.CharField(_("call reference"), max_length=100,
-                                help_text=_("The call's reference in the call-recording system (never a customer's number)."))
+    call_ref = models.CharField(
+        _("call reference"),
+        max_length=100,
+        help_text=_(
+            "The call's reference in the call-recording system (never a customer's number)."
+        ),
+    )
     reason = models.TextField(_("why this call"), max_length=2000)
-    suggested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="call_suggestions",
-                                     verbose_name=_("suggested by"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    suggested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="call_suggestions",
+        verbose_name=_("suggested by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     created_at = models.DateTimeField(_("suggested at"), default=timezone.now)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("decided by"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
-    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="call_suggestions",
-                             verbose_name=_("voice case made from it"))
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="call_suggestions",
+        verbose_name=_("voice case made from it"),
+    )
 
     class Meta:
         verbose_name = _("suggested call")
         verbose_name_plural = _("suggested calls")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["call_ref"], condition=Q(status="pending"),
-                                    name="callsuggestion_one_pending_per_call"),
+            models.UniqueConstraint(
+                fields=["call_ref"],
+                condition=Q(status="pending"),
+                name="callsuggestion_one_pending_per_call",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -522,21 +680,39 @@ class CaseReflection(models.Model):
         APPROVED = "approved", _("Shown")
         HIDDEN = "hidden", _("Hidden")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reflections", verbose_name=_("case"))
-    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_reflections",
-                                 verbose_name=_("employee"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="reflections", verbose_name=_("case")
+    )
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="case_reflections",
+        verbose_name=_("employee"),
+    )
     text = models.TextField(_("reflection"), max_length=3000)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
-    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("moderated by"))
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moderated by"),
+    )
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reflection")
         verbose_name_plural = _("reflections")
         ordering = ["created_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["employee", "case"], name="casereflection_one_per_employee")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "case"], name="casereflection_one_per_employee"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee} – {self.case_id}"
@@ -546,10 +722,16 @@ class CaseCommentary(models.Model):
     """培训师点评: the one current trainer's commentary of a voice case, written by training
     managers or review experts; django-simple-history keeps every earlier text."""
 
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="commentary", verbose_name=_("case"))
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="commentary", verbose_name=_("case")
+    )
     text = models.TextField(_("trainer's commentary"), max_length=5000)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("written by"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
     updated_at = models.DateTimeField(_("written at"), default=timezone.now)
 
     history = HistoricalRecords()
@@ -568,16 +750,24 @@ class CaseCitation(models.Model):
     experts of its category (knowledgebase.models.StaleFlag). Kept in admin and on the case's
     edit page (casebase.services.case_citations_set)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="citations", verbose_name=_("case"))
-    entry = models.ForeignKey("knowledgebase.Entry", on_delete=models.CASCADE, related_name="case_citations",
-                              verbose_name=_("knowledge-base entry"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="citations", verbose_name=_("case")
+    )
+    entry = models.ForeignKey(
+        "knowledgebase.Entry",
+        on_delete=models.CASCADE,
+        related_name="case_citations",
+        verbose_name=_("knowledge-base entry"),
+    )
     created_at = models.DateTimeField(_("cited since"), default=timezone.now)
 
     class Meta:
         verbose_name = _("cited entry")
         verbose_name_plural = _("cited entries")
         ordering = ["case", "entry"]
-        constraints = [models.UniqueConstraint(fields=["case", "entry"], name="casecitation_once_per_entry")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "entry"], name="casecitation_once_per_entry")
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} → {self.entry_id}"

@@ -74,8 +74,16 @@ KIND_LABELS = {
     PREMISE: gettext_lazy("Premise of a call"),
     EMOTION_GRADE: gettext_lazy("Grading an emotional problem"),
 }
-KIND_PRIORITY = [BEST_REPLY, RATIONALE_ORDER, CUSTOMER_EMOTION, SHOWN_REPLY, MAIN_RATIONALE, CUSTOMER_THINKING,
-                 PREMISE, EMOTION_GRADE]
+KIND_PRIORITY = [
+    BEST_REPLY,
+    RATIONALE_ORDER,
+    CUSTOMER_EMOTION,
+    SHOWN_REPLY,
+    MAIN_RATIONALE,
+    CUSTOMER_THINKING,
+    PREMISE,
+    EMOTION_GRADE,
+]
 DEFAULT_MAX_PER_CASE = 3
 MAX_DISTRACTORS = 3  # at most four options
 ORDER_SEPARATOR = " > "
@@ -102,6 +110,7 @@ def public_question(question: dict) -> dict:
 
 # --- distractors ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Distractors:
     """Texts of other cases to mix into options: (case id, text) pairs in a stable order."""
@@ -110,8 +119,17 @@ class Distractors:
     emotions: tuple[tuple[int, str], ...] = ()
     thinkings: tuple[tuple[int, str], ...] = ()
 
-    def pick(self, pool: str, *, case_id: int, correct: str, rng: random.Random, n: int = MAX_DISTRACTORS,
-             avoid: Collection[int] = (), loose: bool = False) -> list[str]:
+    def pick(
+        self,
+        pool: str,
+        *,
+        case_id: int,
+        correct: str,
+        rng: random.Random,
+        n: int = MAX_DISTRACTORS,
+        avoid: Collection[int] = (),
+        loose: bool = False,
+    ) -> list[str]:
         """Up to ``n`` distinct texts of ``pool`` from cases other than ``case_id``, none equal
         to ``correct`` (with ``loose``, none containing it or contained in it either: "愤怒"
         is no distractor for "更加愤怒"); texts of cases outside ``avoid`` (e.g. the other cases
@@ -134,8 +152,13 @@ class Distractors:
 def distractors_for_level(level: int) -> Distractors:
     """The distractor source of ``level``: replies, emotions and thinking of its active TEST
     text cases (one query)."""
-    rows = (CaseNode.objects.filter(case__in=Case.objects.testing().filter(level=level, kind=Case.Kind.TEXT))
-            .order_by("case_id", "order", "pk").values_list("case_id", "role", "text", "emotion", "thinking"))
+    rows = (
+        CaseNode.objects.filter(
+            case__in=Case.objects.testing().filter(level=level, kind=Case.Kind.TEXT)
+        )
+        .order_by("case_id", "order", "pk")
+        .values_list("case_id", "role", "text", "emotion", "thinking")
+    )
     replies, emotions, thinkings = [], [], []
     for case_id, role, text, emotion, thinking in rows:
         if role == CaseNode.Role.CSR:
@@ -150,6 +173,7 @@ def distractors_for_level(level: int) -> Distractors:
 
 # --- which cases yield questions ---------------------------------------------------------
 
+
 def with_question_flag(qs: QuerySet[Case]) -> QuerySet[Case]:
     """``qs`` annotated with ``has_questions`` (computed in the database, no query per case):
 
@@ -161,23 +185,35 @@ def with_question_flag(qs: QuerySet[Case]) -> QuerySet[Case]:
     Degenerate trees (e.g. every distractor identical to the answer) may still yield nothing:
     the exam draw skips such a case and refuses a short exam."""
     reply = CaseNode.objects.filter(case=OuterRef("pk"), role=CaseNode.Role.CSR)
-    other_text = (Case.objects.testing().filter(level=OuterRef("level"), kind=Case.Kind.TEXT,
-                                                nodes__role=CaseNode.Role.CSR)
-                  .exclude(pk=OuterRef("pk")))
+    other_text = (
+        Case.objects.testing()
+        .filter(level=OuterRef("level"), kind=Case.Kind.TEXT, nodes__role=CaseNode.Role.CSR)
+        .exclude(pk=OuterRef("pk"))
+    )
     ranked = reply.filter(is_best=True, rationales__1__isnull=False)  # a second rationale exists
-    text_ok = Q(kind=Case.Kind.TEXT) & Exists(reply) & (
-        Exists(reply.filter(is_best=False)) | Exists(ranked) | Exists(other_text)
+    text_ok = (
+        Q(kind=Case.Kind.TEXT)
+        & Exists(reply)
+        & (Exists(reply.filter(is_best=False)) | Exists(ranked) | Exists(other_text))
     )
     voice_ok = Q(kind=Case.Kind.VOICE) & (~Q(premise="") | Q(emotion_grade__isnull=False))
-    return qs.annotate(has_questions=ExpressionWrapper(text_ok | voice_ok, output_field=BooleanField()))
+    return qs.annotate(
+        has_questions=ExpressionWrapper(text_ok | voice_ok, output_field=BooleanField())
+    )
 
 
 def case_has_questions(case: Case) -> bool:
     """True when ``case`` yields at least one exam question (see with_question_flag)."""
-    return with_question_flag(Case.objects.filter(pk=case.pk)).values_list("has_questions", flat=True).first() or False
+    return (
+        with_question_flag(Case.objects.filter(pk=case.pk))
+        .values_list("has_questions", flat=True)
+        .first()
+        or False
+    )
 
 
 # --- building ----------------------------------------------------------------------------
+
 
 def _options(texts: list[str], correct_index: int, rng: random.Random) -> tuple[list[dict], str]:
     order = list(range(len(texts)))
@@ -201,8 +237,12 @@ def _distinct(correct: str, others: Iterable[str]) -> list[str]:
 
 def _case_fields(case: Case) -> dict:
     return {
-        "case_id": case.pk, "case_title": case.title, "case_kind": case.kind, "category_id": case.category_id,
-        "background": case.background, "audio_url": case.recording_url(),
+        "case_id": case.pk,
+        "case_title": case.title,
+        "case_kind": case.kind,
+        "category_id": case.category_id,
+        "background": case.background,
+        "audio_url": case.recording_url(),
         "transcript": "" if case.audio else case.transcript,
     }
 
@@ -249,16 +289,32 @@ class _Tree:
         return list(reversed(path))
 
 
-def _text_candidates(case: Case, tree: _Tree, distractors: Distractors, rng: random.Random,
-                     avoid: Collection[int]) -> list[_Candidate]:
+def _text_candidates(
+    case: Case, tree: _Tree, distractors: Distractors, rng: random.Random, avoid: Collection[int]
+) -> list[_Candidate]:
     base = _case_fields(case)
     candidates: list[_Candidate] = []
 
-    def at(turn: CaseNode, kind: str, prompt: str, options: list[dict], answer: str, node_id: int,
-           hidden: set[int]) -> dict:
-        return dict(base, kind=kind, prompt=prompt, options=options, answer=answer, node_id=node_id,
-                    context=tree.context(turn), customer=turn.text,
-                    emotion="" if turn.pk in hidden else turn.emotion)
+    def at(
+        turn: CaseNode,
+        kind: str,
+        prompt: str,
+        options: list[dict],
+        answer: str,
+        node_id: int,
+        hidden: set[int],
+    ) -> dict:
+        return dict(
+            base,
+            kind=kind,
+            prompt=prompt,
+            options=options,
+            answer=answer,
+            node_id=node_id,
+            context=tree.context(turn),
+            customer=turn.text,
+            emotion="" if turn.pk in hidden else turn.emotion,
+        )
 
     for turn in tree.walk():
         if turn.role != CaseNode.Role.CUSTOMER:
@@ -269,50 +325,137 @@ def _text_candidates(case: Case, tree: _Tree, distractors: Distractors, rng: ran
             texts = _distinct(best.text, (r.text for r in replies if r is not best))
             if len(texts) > 1:
                 options, answer = _options(texts, 0, rng)
-                candidates.append(_Candidate(BEST_REPLY, turn.pk, reply_question=True, make=(
-                    lambda hidden, t=turn, o=options, a=answer: at(
-                        t, BEST_REPLY, _("Choose the best reply."), o, a, t.pk, hidden))))
+                candidates.append(
+                    _Candidate(
+                        BEST_REPLY,
+                        turn.pk,
+                        reply_question=True,
+                        make=(
+                            lambda hidden, t=turn, o=options, a=answer: at(
+                                t, BEST_REPLY, _("Choose the best reply."), o, a, t.pk, hidden
+                            )
+                        ),
+                    )
+                )
             main = best.main_rationale()
             if main:
-                texts = _distinct(main, list(best.rationales[1:])
-                                  + [r.main_rationale() for r in replies if r is not best])
+                texts = _distinct(
+                    main,
+                    list(best.rationales[1:])
+                    + [r.main_rationale() for r in replies if r is not best],
+                )
                 if len(texts) > 1:
                     options, answer = _options(texts, 0, rng)
-                    candidates.append(_Candidate(MAIN_RATIONALE, turn.pk, reply_question=True, make=(
-                        lambda hidden, t=turn, o=options, a=answer: at(
-                            t, MAIN_RATIONALE, _("Choose the main rationale of the best reply."), o, a, t.pk,
-                            hidden))))
+                    candidates.append(
+                        _Candidate(
+                            MAIN_RATIONALE,
+                            turn.pk,
+                            reply_question=True,
+                            make=(
+                                lambda hidden, t=turn, o=options, a=answer: at(
+                                    t,
+                                    MAIN_RATIONALE,
+                                    _("Choose the main rationale of the best reply."),
+                                    o,
+                                    a,
+                                    t.pk,
+                                    hidden,
+                                )
+                            ),
+                        )
+                    )
         elif len(replies) == 1:
             reply = replies[0]
-            texts = _distinct(reply.text, distractors.pick("replies", case_id=case.pk, correct=reply.text, rng=rng,
-                                                           avoid=avoid))
+            texts = _distinct(
+                reply.text,
+                distractors.pick(
+                    "replies", case_id=case.pk, correct=reply.text, rng=rng, avoid=avoid
+                ),
+            )
             if len(texts) > 1:
                 options, answer = _options(texts, 0, rng)
-                candidates.append(_Candidate(SHOWN_REPLY, turn.pk, reply_question=True, make=(
-                    lambda hidden, t=turn, o=options, a=answer, r=reply: at(
-                        t, SHOWN_REPLY, _("Which reply does the case show at this point?"), o, a, r.pk, hidden))))
+                candidates.append(
+                    _Candidate(
+                        SHOWN_REPLY,
+                        turn.pk,
+                        reply_question=True,
+                        make=(
+                            lambda hidden, t=turn, o=options, a=answer, r=reply: at(
+                                t,
+                                SHOWN_REPLY,
+                                _("Which reply does the case show at this point?"),
+                                o,
+                                a,
+                                r.pk,
+                                hidden,
+                            )
+                        ),
+                    )
+                )
         if best is not None:  # the reply the case recommends (the only one, or the best)
             ranked = list(dict.fromkeys(r for r in best.rationales if r))
             if len(ranked) >= 2:
                 correct = ORDER_SEPARATOR.join(ranked)
-                texts = _distinct(correct, (ORDER_SEPARATOR.join(p) for p in _other_orders(ranked, rng)))
+                texts = _distinct(
+                    correct, (ORDER_SEPARATOR.join(p) for p in _other_orders(ranked, rng))
+                )
                 options, answer = _options(texts, 0, rng)
-                candidates.append(_Candidate(RATIONALE_ORDER, turn.pk, reply_question=True, make=(
-                    lambda hidden, t=turn, o=options, a=answer, r=best: at(
-                        t, RATIONALE_ORDER, _("Put the rationales of the reply the case recommends at this point in "
-                                              "order of importance (most important first)."), o, a, r.pk, hidden))))
+                candidates.append(
+                    _Candidate(
+                        RATIONALE_ORDER,
+                        turn.pk,
+                        reply_question=True,
+                        make=(
+                            lambda hidden, t=turn, o=options, a=answer, r=best: at(
+                                t,
+                                RATIONALE_ORDER,
+                                _(
+                                    "Put the rationales of the reply the case recommends at this point in "
+                                    "order of importance (most important first)."
+                                ),
+                                o,
+                                a,
+                                r.pk,
+                                hidden,
+                            )
+                        ),
+                    )
+                )
         for kind, value, pool, prompt in (
-            (CUSTOMER_EMOTION, turn.emotion, "emotions", _("How does the customer feel at this point?")),
-            (CUSTOMER_THINKING, turn.thinking, "thinkings", _("What is the customer thinking at this point?")),
+            (
+                CUSTOMER_EMOTION,
+                turn.emotion,
+                "emotions",
+                _("How does the customer feel at this point?"),
+            ),
+            (
+                CUSTOMER_THINKING,
+                turn.thinking,
+                "thinkings",
+                _("What is the customer thinking at this point?"),
+            ),
         ):
             if not value:
                 continue
-            texts = _distinct(value, distractors.pick(pool, case_id=case.pk, correct=value, rng=rng, avoid=avoid,
-                                                      loose=True))
+            texts = _distinct(
+                value,
+                distractors.pick(
+                    pool, case_id=case.pk, correct=value, rng=rng, avoid=avoid, loose=True
+                ),
+            )
             if len(texts) > 1:
                 options, answer = _options(texts, 0, rng)
-                candidates.append(_Candidate(kind, turn.pk, make=(
-                    lambda hidden, t=turn, o=options, a=answer, k=kind, p=prompt: at(t, k, p, o, a, t.pk, hidden))))
+                candidates.append(
+                    _Candidate(
+                        kind,
+                        turn.pk,
+                        make=(
+                            lambda hidden, t=turn, o=options, a=answer, k=kind, p=prompt: at(
+                                t, k, p, o, a, t.pk, hidden
+                            )
+                        ),
+                    )
+                )
     return candidates
 
 
@@ -340,28 +483,60 @@ def _voice_candidates(case: Case, rng: random.Random) -> list[_Candidate]:
         values = list(Case.Premise.values)
         labels = [str(label) for label in Case.Premise.labels]
         options, answer = _options(labels, values.index(case.premise), rng)
-        candidates.append(_Candidate(PREMISE, None, make=lambda hidden, o=options, a=answer: dict(
-            base, kind=PREMISE, prompt=_("What is the premise of this call?"), options=o, answer=a)))
+        candidates.append(
+            _Candidate(
+                PREMISE,
+                None,
+                make=lambda hidden, o=options, a=answer: dict(
+                    base,
+                    kind=PREMISE,
+                    prompt=_("What is the premise of this call?"),
+                    options=o,
+                    answer=a,
+                ),
+            )
+        )
     if case.emotion_grade and 1 <= case.emotion_grade <= 5:
         # Grades keep their natural order: shuffling a scale only confuses.
-        options = [{"key": key, "text": str(n)} for key, n in zip(string.ascii_lowercase, range(1, 6), strict=False)]
+        options = [
+            {"key": key, "text": str(n)}
+            for key, n in zip(string.ascii_lowercase, range(1, 6), strict=False)
+        ]
         answer = string.ascii_lowercase[case.emotion_grade - 1]
-        candidates.append(_Candidate(EMOTION_GRADE, None, make=lambda hidden, o=options, a=answer: dict(
-            base, kind=EMOTION_GRADE, prompt=_("How severe is the customer's emotional problem (1 = mild, 5 = severe)?"),
-            options=o, answer=a)))
+        candidates.append(
+            _Candidate(
+                EMOTION_GRADE,
+                None,
+                make=lambda hidden, o=options, a=answer: dict(
+                    base,
+                    kind=EMOTION_GRADE,
+                    prompt=_(
+                        "How severe is the customer's emotional problem (1 = mild, 5 = severe)?"
+                    ),
+                    options=o,
+                    answer=a,
+                ),
+            )
+        )
     return candidates
 
 
 def _compatible(candidate: _Candidate, chosen: list[_Candidate]) -> bool:
     for other in chosen:
-        if other.kind == candidate.kind and other.turn == candidate.turn and candidate.turn is not None:
+        if (
+            other.kind == candidate.kind
+            and other.turn == candidate.turn
+            and candidate.turn is not None
+        ):
             return False
         if candidate.reply_question and other.reply_question and other.turn == candidate.turn:
             return False
     return True
 
 
-def _select(candidates: list[_Candidate], max_per_case: int, rng: random.Random) -> list[_Candidate]:
+def _select(
+    candidates: list[_Candidate], max_per_case: int, rng: random.Random
+) -> list[_Candidate]:
     """Round-robin over KIND_PRIORITY, one compatible candidate (chosen at random) per kind and
     round, until ``max_per_case`` are chosen or nothing fits. Returned in tree order."""
     for index, candidate in enumerate(candidates):
@@ -381,9 +556,15 @@ def _select(candidates: list[_Candidate], max_per_case: int, rng: random.Random)
     return sorted(chosen, key=lambda c: c.order)
 
 
-def case_questions(case: Case, nodes: Sequence[CaseNode], rng: random.Random, *,
-                   distractors: Distractors | None = None, max_per_case: int = DEFAULT_MAX_PER_CASE,
-                   avoid: Collection[int] = ()) -> list[dict]:
+def case_questions(
+    case: Case,
+    nodes: Sequence[CaseNode],
+    rng: random.Random,
+    *,
+    distractors: Distractors | None = None,
+    max_per_case: int = DEFAULT_MAX_PER_CASE,
+    avoid: Collection[int] = (),
+) -> list[dict]:
     """The questions of one case (without ids), at most ``max_per_case``; [] when it yields
     none. ``nodes`` are the case's turns (ignored for voice cases); distractors come from
     cases outside ``avoid`` (the exam's other cases) first."""
@@ -397,8 +578,13 @@ def case_questions(case: Case, nodes: Sequence[CaseNode], rng: random.Random, *,
     return [c.make(hidden) for c in chosen]
 
 
-def build_questions(cases: Sequence[Case], rng: random.Random, *, distractors: Distractors | None = None,
-                    max_per_case: int = DEFAULT_MAX_PER_CASE) -> list[dict]:
+def build_questions(
+    cases: Sequence[Case],
+    rng: random.Random,
+    *,
+    distractors: Distractors | None = None,
+    max_per_case: int = DEFAULT_MAX_PER_CASE,
+) -> list[dict]:
     """The questions of ``cases`` in draw order, numbered q1, q2, …; [] when none yields a
     question. Loads the cases' turns in one query; ``distractors`` defaults to the source of
     the first case's level."""
@@ -412,8 +598,16 @@ def build_questions(cases: Sequence[Case], rng: random.Random, *, distractors: D
     questions = []
     drawn = {c.pk for c in cases}
     for case in cases:
-        questions.extend(case_questions(case, nodes.get(case.pk, []), rng, distractors=distractors,
-                                        max_per_case=max_per_case, avoid=drawn))
+        questions.extend(
+            case_questions(
+                case,
+                nodes.get(case.pk, []),
+                rng,
+                distractors=distractors,
+                max_per_case=max_per_case,
+                avoid=drawn,
+            )
+        )
     return number_questions(questions)
 
 

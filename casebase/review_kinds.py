@@ -28,8 +28,14 @@ def case_content_text(data: dict) -> str:
         head.append(f"# L{data.get('level', '')} / {data.get('split', '')}")
     if data.get("tree"):
         return "\n".join(head) + "\n" + tree_to_text(data["tree"])
-    return "\n".join(head + [f"# {data.get('premise', '')} / {data.get('emotion_grade', '')}",
-                             data.get("transcript", ""), data.get("audio", "")])
+    return "\n".join(
+        head
+        + [
+            f"# {data.get('premise', '')} / {data.get('emotion_grade', '')}",
+            data.get("transcript", ""),
+            data.get("audio", ""),
+        ]
+    )
 
 
 def case_content_diff(before: dict, after: dict) -> list[tuple[str, str]]:
@@ -46,17 +52,28 @@ def render_summary(proposal) -> str:
     from casebase.selectors import KIND_REVISION, proposal_recording_url
 
     payload = proposal.payload
-    participants = list(get_user_model().objects.filter(pk__in=payload.get("participants") or []).order_by("staff_id"))
+    participants = list(
+        get_user_model()
+        .objects.filter(pk__in=payload.get("participants") or [])
+        .order_by("staff_id")
+    )
     before = payload.get("before") or {}
     category = CaseCategory.objects.filter(pk=payload.get("category_id")).first()
     diff = None
     if proposal.kind == KIND_REVISION:
         diff = case_content_diff(before, payload)
-    return render_to_string("casebase/_proposal_summary.html", {
-        "p": payload, "category": category, "diff": diff, "tree": payload.get("tree"),
-        "premise_label": dict(Case.Premise.choices).get(payload.get("premise"), ""),
-        "participants": participants, "recording_url": proposal_recording_url(proposal.pk),
-    })
+    return render_to_string(
+        "casebase/_proposal_summary.html",
+        {
+            "p": payload,
+            "category": category,
+            "diff": diff,
+            "tree": payload.get("tree"),
+            "premise_label": dict(Case.Premise.choices).get(payload.get("premise"), ""),
+            "participants": participants,
+            "recording_url": proposal_recording_url(proposal.pk),
+        },
+    )
 
 
 def render_quality_case(proposal) -> str:
@@ -67,11 +84,18 @@ def render_quality_case(proposal) -> str:
 
     case = Case.objects.select_related("category").get(pk=proposal.target_id)
     applied = {c.employee.pk: c for c in case_contributors(case)}
-    contributors = [applied[pk] for pk in proposal.payload.get("contributors") or [] if pk in applied]
-    return render_to_string("casebase/_quality_case_summary.html", {
-        "case": case, "contributors": contributors, "tree": case_tree(case) if case.is_text else None,
-        "recording_url": proposal_recording_url(proposal.pk),
-    })
+    contributors = [
+        applied[pk] for pk in proposal.payload.get("contributors") or [] if pk in applied
+    ]
+    return render_to_string(
+        "casebase/_quality_case_summary.html",
+        {
+            "case": case,
+            "contributors": contributors,
+            "tree": case_tree(case) if case.is_text else None,
+            "recording_url": proposal_recording_url(proposal.pk),
+        },
+    )
 
 
 def render_item_move(proposal) -> str:
@@ -82,11 +106,16 @@ def render_item_move(proposal) -> str:
 
     payload = proposal.payload
     splits = dict(Case.Split.choices)
-    return render_to_string("casebase/_item_move_summary.html", {
-        "p": payload, "evidence": payload.get("evidence") or {},
-        "category": CaseCategory.objects.filter(pk=payload.get("category_id")).first(),
-        "from_split": splits.get(payload.get("from_split"), ""), "to_split": splits.get(payload.get("to_split"), ""),
-    })
+    return render_to_string(
+        "casebase/_item_move_summary.html",
+        {
+            "p": payload,
+            "evidence": payload.get("evidence") or {},
+            "category": CaseCategory.objects.filter(pk=payload.get("category_id")).first(),
+            "from_split": splits.get(payload.get("from_split"), ""),
+            "to_split": splits.get(payload.get("to_split"), ""),
+        },
+    )
 
 
 def _quality_rebase_url(proposal) -> str | None:
@@ -100,6 +129,7 @@ def _quality_rebase_url(proposal) -> str | None:
 
 # --- rewards: the case libraries' points policy (DOMAIN.md §5), paid through points -------
 
+
 def _pay_proposer(rule_code: str):
     def on_applied(proposal, approvals) -> None:
         """An applied case proposal pays its proposer the rule (new case 20–50, revision
@@ -108,10 +138,14 @@ def _pay_proposer(rule_code: str):
         from points.selectors import reviewers_amount
         from points.services import points_award_if_active
 
-        points_award_if_active(employee=proposal.proposer, rule_code=rule_code,
-                               source=f"proposal:{proposal.pk}:proposer",
-                               amount=reviewers_amount(vote.extra.get("points") for vote in approvals),
-                               note=f"#{proposal.pk} {proposal.kind}")
+        points_award_if_active(
+            employee=proposal.proposer,
+            rule_code=rule_code,
+            source=f"proposal:{proposal.pk}:proposer",
+            amount=reviewers_amount(vote.extra.get("points") for vote in approvals),
+            note=f"#{proposal.pk} {proposal.kind}",
+        )
+
     return on_applied
 
 
@@ -145,12 +179,21 @@ def on_quality_case_applied(proposal, approvals) -> None:
     note = f"#{proposal.pk} {proposal.payload.get('title', '')}"
     for pk in proposal.payload.get("contributors") or []:
         if pk in contributors:
-            points_award_if_active(employee=contributors[pk], rule_code=PointRule.QUALITY_CASE_PARTICIPANT,
-                                   source=f"quality-case:{proposal.pk}:{pk}", amount=amount, note=note)
+            points_award_if_active(
+                employee=contributors[pk],
+                rule_code=PointRule.QUALITY_CASE_PARTICIPANT,
+                source=f"quality-case:{proposal.pk}:{pk}",
+                amount=amount,
+                note=note,
+            )
     outstanding = outstanding_contributor(approvals)
     if outstanding in contributors:
-        points_award_if_active(employee=contributors[outstanding], rule_code=PointRule.QUALITY_CASE_OUTSTANDING,
-                               source=f"quality-case:{proposal.pk}:outstanding", note=note)
+        points_award_if_active(
+            employee=contributors[outstanding],
+            rule_code=PointRule.QUALITY_CASE_OUTSTANDING,
+            source=f"quality-case:{proposal.pk}:outstanding",
+            note=note,
+        )
 
 
 # Why the quality-case awards were paid (before the review points and proposer rewards of
@@ -214,45 +257,74 @@ def register_kinds() -> None:
     from points.models import PointRule
     from points.services import PROPOSAL_REWARD_REASONS, proposal_rewards, reviewer_reward
 
-    register(ProposalKind(
-        code=services.KIND_NEW, label=_("New case"),
-        category_model="casebase.CaseCategory",
-        apply=services.apply_new_case, current_version=services.current_version,
-        render_diff=render_summary,
-        propose=_propose_new, input_serializer=serializers.NewTextCaseInput,
-        vote_form=forms.CaseGradingForm, on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
-        on_applied=_pay_proposer(PointRule.CASE_CREATED), rewards=proposal_rewards(),
-        on_closed=on_closed, on_viewed=on_viewed,
-    ))
-    register(ProposalKind(
-        code=services.KIND_REVISION, label=_("Case revision"),
-        category_model="casebase.CaseCategory",
-        apply=services.apply_revision, current_version=services.current_version,
-        render_diff=render_summary, rebase_url=_rebase_url,
-        propose=_propose_revision, input_serializer=serializers.RevisionInput,
-        vote_form=forms.CaseRevisionVoteForm, on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
-        on_applied=_pay_proposer(PointRule.CASE_REVISED), rewards=proposal_rewards(),
-        on_closed=on_closed, on_viewed=on_viewed,
-    ))
-    register(ProposalKind(
-        code=services.KIND_QUALITY, label=_("Quality-case review"),
-        category_model="casebase.CaseCategory",
-        apply=services.apply_quality_case, current_version=services.current_version,
-        render_diff=render_quality_case, rebase_url=_quality_rebase_url,
-        propose=_propose_quality, input_serializer=serializers.QualityCaseApplicationInput,
-        vote_form=forms.QualityCaseVoteForm, on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
-        on_applied=on_quality_case_applied,
-        rewards=proposal_rewards(QUALITY_CASE_REWARD_REASONS + PROPOSAL_REWARD_REASONS),
-        on_viewed=on_viewed,
-        counts_for_pass_rate=False,
-    ))
-    register(ProposalKind(
-        code=services.KIND_ITEM_MOVE, label=_("Test case move (item statistics)"),
-        category_model="casebase.CaseCategory",
-        apply=services.apply_item_move, current_version=services.current_version,
-        render_diff=render_item_move,
-        propose=_propose_item_move, input_serializer=serializers.ItemMoveInput,
-        on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
-        on_applied=services.on_item_move_applied,
-        counts_for_pass_rate=False,
-    ))
+    register(
+        ProposalKind(
+            code=services.KIND_NEW,
+            label=_("New case"),
+            category_model="casebase.CaseCategory",
+            apply=services.apply_new_case,
+            current_version=services.current_version,
+            render_diff=render_summary,
+            propose=_propose_new,
+            input_serializer=serializers.NewTextCaseInput,
+            vote_form=forms.CaseGradingForm,
+            on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
+            on_applied=_pay_proposer(PointRule.CASE_CREATED),
+            rewards=proposal_rewards(),
+            on_closed=on_closed,
+            on_viewed=on_viewed,
+        )
+    )
+    register(
+        ProposalKind(
+            code=services.KIND_REVISION,
+            label=_("Case revision"),
+            category_model="casebase.CaseCategory",
+            apply=services.apply_revision,
+            current_version=services.current_version,
+            render_diff=render_summary,
+            rebase_url=_rebase_url,
+            propose=_propose_revision,
+            input_serializer=serializers.RevisionInput,
+            vote_form=forms.CaseRevisionVoteForm,
+            on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
+            on_applied=_pay_proposer(PointRule.CASE_REVISED),
+            rewards=proposal_rewards(),
+            on_closed=on_closed,
+            on_viewed=on_viewed,
+        )
+    )
+    register(
+        ProposalKind(
+            code=services.KIND_QUALITY,
+            label=_("Quality-case review"),
+            category_model="casebase.CaseCategory",
+            apply=services.apply_quality_case,
+            current_version=services.current_version,
+            render_diff=render_quality_case,
+            rebase_url=_quality_rebase_url,
+            propose=_propose_quality,
+            input_serializer=serializers.QualityCaseApplicationInput,
+            vote_form=forms.QualityCaseVoteForm,
+            on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
+            on_applied=on_quality_case_applied,
+            rewards=proposal_rewards(QUALITY_CASE_REWARD_REASONS + PROPOSAL_REWARD_REASONS),
+            on_viewed=on_viewed,
+            counts_for_pass_rate=False,
+        )
+    )
+    register(
+        ProposalKind(
+            code=services.KIND_ITEM_MOVE,
+            label=_("Test case move (item statistics)"),
+            category_model="casebase.CaseCategory",
+            apply=services.apply_item_move,
+            current_version=services.current_version,
+            render_diff=render_item_move,
+            propose=_propose_item_move,
+            input_serializer=serializers.ItemMoveInput,
+            on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
+            on_applied=services.on_item_move_applied,
+            counts_for_pass_rate=False,
+        )
+    )

@@ -63,10 +63,13 @@ def study_rows(user) -> QuerySet[Case]:
     and ``my_rating`` for ``user``, in list order; the study page and API filter them through
     casebase.filters.StudyFilter (the next level unless another level ≤ next is chosen)."""
     return (
-        study_cases(user).select_related("category")
+        study_cases(user)
+        .select_related("category")
         .annotate(
             studied=Exists(CaseStudy.objects.filter(case=OuterRef("pk"), employee=user)),
-            my_rating=Subquery(CaseRating.objects.filter(case=OuterRef("pk"), employee=user).values("value")[:1]),
+            my_rating=Subquery(
+                CaseRating.objects.filter(case=OuterRef("pk"), employee=user).values("value")[:1]
+            ),
         )
         .order_by("category__path", "title", "pk")
     )
@@ -86,9 +89,16 @@ def case_tree(case: Case) -> dict | None:
         children.setdefault(node.parent_id, []).append(node)
 
     def build(node: CaseNode) -> dict:
-        data = {"role": node.role, "text": node.text, "emotion": node.emotion, "thinking": node.thinking,
-                "rationales": list(node.rationales), "is_best": node.is_best, "outcome": node.outcome,
-                "final_state": node.final_state}
+        data = {
+            "role": node.role,
+            "text": node.text,
+            "emotion": node.emotion,
+            "thinking": node.thinking,
+            "rationales": list(node.rationales),
+            "is_best": node.is_best,
+            "outcome": node.outcome,
+            "final_state": node.final_state,
+        }
         data["children"] = [build(c) for c in children.get(node.pk, [])]
         return data
 
@@ -104,10 +114,18 @@ def case_tree_with_ids(case: Case) -> dict | None:
         children.setdefault(node.parent_id, []).append(node)
 
     def build(node: CaseNode) -> dict:
-        return {"id": node.pk, "role": node.role, "text": node.text, "emotion": node.emotion,
-                "thinking": node.thinking, "rationales": list(node.rationales), "is_best": node.is_best,
-                "outcome": node.outcome, "final_state": node.final_state,
-                "children": [build(c) for c in children.get(node.pk, [])]}
+        return {
+            "id": node.pk,
+            "role": node.role,
+            "text": node.text,
+            "emotion": node.emotion,
+            "thinking": node.thinking,
+            "rationales": list(node.rationales),
+            "is_best": node.is_best,
+            "outcome": node.outcome,
+            "final_state": node.final_state,
+            "children": [build(c) for c in children.get(node.pk, [])],
+        }
 
     roots = children.get(None, [])
     return build(roots[0]) if roots else None
@@ -152,8 +170,12 @@ def case_walk(case: Case, node_id: int | None) -> Walk | None:
         cursor = nodes[cursor].parent_id
     path.reverse()
     replies = sorted(children.get(current.pk, []), key=lambda n: (not n.is_best, n.order, n.pk))
-    return Walk(path=path, current=current, replies=replies,
-                branches={r.pk: children.get(r.pk, []) for r in replies})
+    return Walk(
+        path=path,
+        current=current,
+        replies=replies,
+        branches={r.pk: children.get(r.pk, []) for r in replies},
+    )
 
 
 @dataclass
@@ -190,20 +212,32 @@ def training_cases_studied(employee, level: int) -> QuerySet[Case]:
     return Case.objects.training().filter(level=level, studies__employee=employee).distinct()
 
 
-def training_studied_counts(employee_ids: Collection[int], *, since: datetime | None = None) -> dict[tuple[int, int], int]:
+def training_studied_counts(
+    employee_ids: Collection[int], *, since: datetime | None = None
+) -> dict[tuple[int, int], int]:
     """{(employee pk, level): active training cases of that level the employee studied} —
     training_cases_studied counted for many employees in one query; ``since`` counts only
     the studies marked from then on (a pace)."""
     cases = Case.objects.training().filter(studies__employee__in=list(employee_ids))
     if since is not None:
         cases = cases.filter(studies__studied_at__gte=since)
-    return {(row["studies__employee"], row["level"]): row["n"]
-            for row in cases.order_by().values("studies__employee", "level").annotate(n=Count("pk", distinct=True))}
+    return {
+        (row["studies__employee"], row["level"]): row["n"]
+        for row in cases.order_by()
+        .values("studies__employee", "level")
+        .annotate(n=Count("pk", distinct=True))
+    }
 
 
 def training_totals() -> dict[int, int]:
     """{level: active training cases of that level} (one query)."""
-    return dict(Case.objects.training().order_by().values("level").annotate(n=Count("pk")).values_list("level", "n"))
+    return dict(
+        Case.objects.training()
+        .order_by()
+        .values("level")
+        .annotate(n=Count("pk"))
+        .values_list("level", "n")
+    )
 
 
 def cases_known_to(employee) -> set[int]:
@@ -214,42 +248,68 @@ def cases_known_to(employee) -> set[int]:
     the cases with a CaseExposure of their own (a test case's history page or recording).
     An exam never asks an employee about these (promotion.selectors.exam_check leaves them
     out of the pool). Three queries."""
-    proposals = (Proposal.objects.filter(kind__in=[KIND_NEW, KIND_REVISION, KIND_QUALITY],
-                                         target_type=ContentType.objects.get_for_model(Case), target_id__isnull=False)
-                 .filter(Q(proposer=employee) | Q(votes__reviewer=employee) | Q(recusals__employee=employee)
-                         | Q(case_exposures__employee=employee)))
-    return (set(proposals.values_list("target_id", flat=True).distinct())
-            | set(Case.objects.filter(author=employee).values_list("pk", flat=True))
-            | set(CaseExposure.objects.filter(employee=employee, case__isnull=False).values_list("case_id", flat=True)))
+    proposals = Proposal.objects.filter(
+        kind__in=[KIND_NEW, KIND_REVISION, KIND_QUALITY],
+        target_type=ContentType.objects.get_for_model(Case),
+        target_id__isnull=False,
+    ).filter(
+        Q(proposer=employee)
+        | Q(votes__reviewer=employee)
+        | Q(recusals__employee=employee)
+        | Q(case_exposures__employee=employee)
+    )
+    return (
+        set(proposals.values_list("target_id", flat=True).distinct())
+        | set(Case.objects.filter(author=employee).values_list("pk", flat=True))
+        | set(
+            CaseExposure.objects.filter(employee=employee, case__isnull=False).values_list(
+                "case_id", flat=True
+            )
+        )
+    )
 
 
-def exam_pool(level: int, *, exclude_ids: Collection[int] = (), max_exposure: int | None = None) -> QuerySet[Case]:
+def exam_pool(
+    level: int, *, exclude_ids: Collection[int] = (), max_exposure: int | None = None
+) -> QuerySet[Case]:
     """The exam pool of ``level``: active TEST cases that yield questions
     (questions.with_question_flag), without the cases in ``exclude_ids`` and, when
     ``max_exposure`` is given (a positive cap), without the cases already drawn into that
     many exams (overexposed: their questions are known around the floor)."""
-    pool = (with_question_flag(Case.objects.testing().filter(level=level)).filter(has_questions=True)
-            .exclude(pk__in=list(exclude_ids)))
+    pool = (
+        with_question_flag(Case.objects.testing().filter(level=level))
+        .filter(has_questions=True)
+        .exclude(pk__in=list(exclude_ids))
+    )
     if max_exposure:
         pool = pool.filter(exam_uses__lt=max_exposure)
     return pool
 
 
-def exam_candidates(level: int, rng: random.Random | None = None, *,
-                    exclude_ids: Collection[int] = (), max_exposure: int | None = None) -> list[Case]:
+def exam_candidates(
+    level: int,
+    rng: random.Random | None = None,
+    *,
+    exclude_ids: Collection[int] = (),
+    max_exposure: int | None = None,
+) -> list[Case]:
     """The whole exam pool of ``level`` (exam_pool, with its exposure cap) in draw order:
     least exposed first (fewest exam uses, i.e. times drawn into an exam), in random order
     (``rng``, default a SystemRandom) among cases drawn equally often. One query."""
     rng = rng or random.SystemRandom()
-    cases = list(exam_pool(level, exclude_ids=exclude_ids, max_exposure=max_exposure)
-                 .select_related("category").order_by("pk"))
+    cases = list(
+        exam_pool(level, exclude_ids=exclude_ids, max_exposure=max_exposure)
+        .select_related("category")
+        .order_by("pk")
+    )
     rng.shuffle(cases)
     cases.sort(key=lambda case: case.exam_uses)  # stable: the shuffle decides among equals
     return cases
 
 
-def test_cases_for_exam(level: int, count: int, rng: random.Random | None = None, *,
-                        exclude_ids: Collection[int] = ()) -> list[Case]:
+def test_cases_for_exam(
+    level: int, count: int, rng: random.Random | None = None, *, exclude_ids: Collection[int] = ()
+) -> list[Case]:
     """The first ``count`` cases of exam_candidates (fewer when the pool is smaller, [] when
     it is empty). Drawing does not count as an exam use: call
     services.case_record_exam_uses for that."""
@@ -268,14 +328,19 @@ def case_competency_tags(case_ids: Collection[int]) -> dict[int, list[int]]:
     """{case id: sorted competency item ids it is tagged with} for the tagged ones among
     ``case_ids``. One query."""
     tags: dict[int, list[int]] = {}
-    rows = (Case.competencies.through.objects.filter(case_id__in=list(case_ids))
-            .order_by("case_id", "competencyitem_id").values_list("case_id", "competencyitem_id"))
+    rows = (
+        Case.competencies.through.objects.filter(case_id__in=list(case_ids))
+        .order_by("case_id", "competencyitem_id")
+        .values_list("case_id", "competencyitem_id")
+    )
     for case_id, item_id in rows:
         tags.setdefault(case_id, []).append(item_id)
     return tags
 
 
-def blueprint_order(candidates: list[Case], plan: Mapping[int, int], tags: Mapping[int, Collection[int]]) -> list[Case]:
+def blueprint_order(
+    candidates: list[Case], plan: Mapping[int, int], tags: Mapping[int, Collection[int]]
+) -> list[Case]:
     """``candidates`` (in draw order) rearranged to follow an exam blueprint: for each
     competency item of ``plan`` (item id → places, in the plan's order) its first
     ``places`` candidates tagged with it — so least exposed first within the item —, each
@@ -298,9 +363,16 @@ def blueprint_order(candidates: list[Case], plan: Mapping[int, int], tags: Mappi
     return picked + [case for case in candidates if case.pk not in taken]
 
 
-def exam_draw(level: int, count: int, rng: random.Random | None = None, *, exclude_ids: Collection[int] = (),
-              max_per_case: int = questions.DEFAULT_MAX_PER_CASE, max_exposure: int | None = None,
-              plan: Mapping[int, int] | None = None) -> ExamDraw:
+def exam_draw(
+    level: int,
+    count: int,
+    rng: random.Random | None = None,
+    *,
+    exclude_ids: Collection[int] = (),
+    max_per_case: int = questions.DEFAULT_MAX_PER_CASE,
+    max_exposure: int | None = None,
+    plan: Mapping[int, int] | None = None,
+) -> ExamDraw:
     """Draw ``count`` cases of the exam pool in exam_candidates order, skipping any case
     that yields no question after all; fewer cases when the pool runs out (the caller
     refuses a short exam). Distractors come from the level's other test cases. With a
@@ -319,15 +391,23 @@ def exam_draw(level: int, count: int, rng: random.Random | None = None, *, exclu
     made: list[dict] = []
     position = 0
     while len(chosen) < count and position < len(candidates):
-        batch = candidates[position:position + count - len(chosen)]
+        batch = candidates[position : position + count - len(chosen)]
         position += len(batch)
         avoid |= {c.pk for c in batch}
         nodes: dict[int, list[CaseNode]] = {}
-        for node in CaseNode.objects.filter(case_id__in=[c.pk for c in batch]).order_by("order", "pk"):
+        for node in CaseNode.objects.filter(case_id__in=[c.pk for c in batch]).order_by(
+            "order", "pk"
+        ):
             nodes.setdefault(node.case_id, []).append(node)
         for case in batch:
-            asked = questions.case_questions(case, nodes.get(case.pk, []), rng, distractors=distractors,
-                                             max_per_case=max_per_case, avoid=avoid)
+            asked = questions.case_questions(
+                case,
+                nodes.get(case.pk, []),
+                rng,
+                distractors=distractors,
+                max_per_case=max_per_case,
+                avoid=avoid,
+            )
             if asked:
                 chosen.append(case)
                 if tags.get(case.pk):
@@ -403,13 +483,18 @@ def case_recording_access(user, case: Case) -> str | None:
         return None
     if case.split == Case.Split.TRAINING:
         if case.status == Case.Status.ACTIVE:
-            if (not user.has_perm(roles.STUDY) or user.has_perm(MAINTAIN_CASES)
-                    or study_cases(user).filter(pk=case.pk).exists()):
+            if (
+                not user.has_perm(roles.STUDY)
+                or user.has_perm(MAINTAIN_CASES)
+                or study_cases(user).filter(pk=case.pk).exists()
+            ):
                 return "study"
         elif user.has_perm(VIEW_HISTORY):
             return "study"
         return None
-    if sees_test_content(user, case.level) and (case.status == Case.Status.ACTIVE or user.has_perm(VIEW_HISTORY)):
+    if sees_test_content(user, case.level) and (
+        case.status == Case.Status.ACTIVE or user.has_perm(VIEW_HISTORY)
+    ):
         return "full"
     if case.status == Case.Status.ACTIVE and in_running_exam(user, case.pk):
         return "exam"
@@ -435,20 +520,29 @@ def proposal_recording_name(proposal: Proposal) -> str:
     """The storage name of the recording a case proposal shows: the payload's "audio"
     (creation, revision), the target case's (quality-case application); "" for none."""
     if proposal.kind == KIND_QUALITY:
-        return Case.objects.filter(pk=proposal.target_id).values_list("audio", flat=True).first() or ""
+        return (
+            Case.objects.filter(pk=proposal.target_id).values_list("audio", flat=True).first() or ""
+        )
     if proposal.kind in (KIND_NEW, KIND_REVISION):
         return str((proposal.payload or {}).get("audio") or "")
     return ""
 
 
 def history_cases() -> QuerySet[Case]:
-    return (Case.objects.filter(status=Case.Status.HISTORY).with_indicators()
-            .select_related("category").order_by("-retired_at", "-pk"))
+    return (
+        Case.objects.filter(status=Case.Status.HISTORY)
+        .with_indicators()
+        .select_related("category")
+        .order_by("-retired_at", "-pk")
+    )
 
 
 def pending_retirements() -> QuerySet[RetirementCandidate]:
-    return (RetirementCandidate.objects.filter(status=RetirementCandidate.Status.PENDING)
-            .select_related("case", "case__category").order_by("case__level", "created_at", "pk"))
+    return (
+        RetirementCandidate.objects.filter(status=RetirementCandidate.Status.PENDING)
+        .select_related("case", "case__category")
+        .order_by("case__level", "created_at", "pk")
+    )
 
 
 @dataclass
@@ -477,9 +571,16 @@ def case_contributors(case: Case) -> list[Contributor]:
 
     if case.author_id:
         add(case.author_id, authored=True)
-    proposals = (Proposal.objects.filter(kind__in=[KIND_NEW, KIND_REVISION], status=Proposal.Status.APPLIED,
-                                         target_type=ContentType.objects.get_for_model(Case), target_id=case.pk)
-                 .order_by("decided_at", "pk").values_list("pk", "proposer_id", "payload"))
+    proposals = (
+        Proposal.objects.filter(
+            kind__in=[KIND_NEW, KIND_REVISION],
+            status=Proposal.Status.APPLIED,
+            target_type=ContentType.objects.get_for_model(Case),
+            target_id=case.pk,
+        )
+        .order_by("decided_at", "pk")
+        .values_list("pk", "proposer_id", "payload")
+    )
     for pk, proposer_id, payload in proposals:
         for person in [proposer_id, *((payload or {}).get("participants") or [])]:
             add(person, proposal=pk)
@@ -547,17 +648,30 @@ class SplitCounts:
 def split_counts(config: CaseLibrarySettings | None = None) -> dict[int, SplitCounts]:
     """{level: SplitCounts} for levels 1–5 (two queries)."""
     config = config or CaseLibrarySettings.current()
-    counts = {(row["level"], row["split"]): row["n"]
-              for row in Case.objects.active().values("level", "split").annotate(n=Count("pk")).order_by()}
-    return {level: SplitCounts(level, counts.get((level, Case.Split.TRAINING), 0), counts.get((level, Case.Split.TEST), 0),
-                               config.training_target(), config.test_target())
-            for level in CASE_LEVELS}
+    counts = {
+        (row["level"], row["split"]): row["n"]
+        for row in Case.objects.active().values("level", "split").annotate(n=Count("pk")).order_by()
+    }
+    return {
+        level: SplitCounts(
+            level,
+            counts.get((level, Case.Split.TRAINING), 0),
+            counts.get((level, Case.Split.TEST), 0),
+            config.training_target(),
+            config.test_target(),
+        )
+        for level in CASE_LEVELS
+    }
 
 
-MSG_LEVEL_SHORT = gettext_noop("Level %(level)s is short of its %(set)s set (training %(training)s/%(training_target)s, "
-                               "test %(test)s/%(test_target)s).")
-MSG_LEVEL_FULL = gettext_noop("Level %(level)s has both sets at their targets (training %(training)s/"
-                              "%(training_target)s, test %(test)s/%(test_target)s).")
+MSG_LEVEL_SHORT = gettext_noop(
+    "Level %(level)s is short of its %(set)s set (training %(training)s/%(training_target)s, "
+    "test %(test)s/%(test_target)s)."
+)
+MSG_LEVEL_FULL = gettext_noop(
+    "Level %(level)s has both sets at their targets (training %(training)s/"
+    "%(training_target)s, test %(test)s/%(test_target)s)."
+)
 MSG_SPLIT_DEFAULT = gettext_noop("The default is the set the suggested level is further short of.")
 
 
@@ -568,8 +682,13 @@ def split_shortfall_text(counts: dict[int, SplitCounts] | None = None) -> str:
     sets = {Case.Split.TRAINING: _("training"), Case.Split.TEST: _("test")}
     lines = []
     for level, c in sorted(counts.items()):
-        values = {"level": level, "training": c.training, "training_target": c.training_target, "test": c.test,
-                  "test_target": c.test_target}
+        values = {
+            "level": level,
+            "training": c.training,
+            "training_target": c.training_target,
+            "test": c.test,
+            "test_target": c.test_target,
+        }
         if c.short_of:
             lines.append(_(MSG_LEVEL_SHORT) % dict(values, set=sets[c.short_of]))
         else:
@@ -643,36 +762,76 @@ def library_health(*, needs: dict[int, int] | None = None) -> LibraryHealth:
     caps = {(cap.level, cap.category_id): cap.cap for cap in LevelCap.objects.all()}
     cells: dict[tuple[int, int, str], int] = {
         (row["level"], row["category_id"], row["split"]): row["n"]
-        for row in Case.objects.active().values("level", "category_id", "split").annotate(n=Count("pk")).order_by()
+        for row in Case.objects.active()
+        .values("level", "category_id", "split")
+        .annotate(n=Count("pk"))
+        .order_by()
     }
     flagged = with_question_flag(Case.objects.active())
     flags: dict[tuple[int, str, bool], int] = {
         (row["level"], row["split"], row["has_questions"]): row["n"]
-        for row in flagged.values("level", "split", "has_questions").annotate(n=Count("pk")).order_by()
+        for row in flagged.values("level", "split", "has_questions")
+        .annotate(n=Count("pk"))
+        .order_by()
     }
     levels = []
     for level in CASE_LEVELS:
-        rows = [HealthRow(category, cells.get((level, category.pk, Case.Split.TRAINING), 0),
-                          cells.get((level, category.pk, Case.Split.TEST), 0),
-                          caps.get((level, category.pk), config.default_cap)) for category in categories]
-        counts = SplitCounts(level, sum(r.training for r in rows), sum(r.test for r in rows),
-                             config.training_target(), config.test_target())
+        rows = [
+            HealthRow(
+                category,
+                cells.get((level, category.pk, Case.Split.TRAINING), 0),
+                cells.get((level, category.pk, Case.Split.TEST), 0),
+                caps.get((level, category.pk), config.default_cap),
+            )
+            for category in categories
+        ]
+        counts = SplitCounts(
+            level,
+            sum(r.training for r in rows),
+            sum(r.test for r in rows),
+            config.training_target(),
+            config.test_target(),
+        )
         no_questions = sum(n for (lv, _split, ok), n in flags.items() if lv == level and not ok)
-        levels.append(LevelHealth(counts=counts, rows=rows, no_questions=no_questions,
-                                  pool=flags.get((level, Case.Split.TEST, True), 0), pool_needed=needs.get(level)))
-    missing = flagged.filter(has_questions=False).select_related("category").order_by("level", "split", "title", "pk")
-    return LibraryHealth(levels=levels, no_question_cases=list(missing[:NO_QUESTION_LIST_LIMIT]),
-                         no_question_total=sum(lv.no_questions for lv in levels), default_cap=config.default_cap)
+        levels.append(
+            LevelHealth(
+                counts=counts,
+                rows=rows,
+                no_questions=no_questions,
+                pool=flags.get((level, Case.Split.TEST, True), 0),
+                pool_needed=needs.get(level),
+            )
+        )
+    missing = (
+        flagged.filter(has_questions=False)
+        .select_related("category")
+        .order_by("level", "split", "title", "pk")
+    )
+    return LibraryHealth(
+        levels=levels,
+        no_question_cases=list(missing[:NO_QUESTION_LIST_LIMIT]),
+        no_question_total=sum(lv.no_questions for lv in levels),
+        default_cap=config.default_cap,
+    )
 
 
 # --- the catalogue: browsing and maintaining the library ---------------------------------
+
 
 def can_browse_catalogue(user) -> bool:
     """Who may browse and read the whole case library (the catalogue, /cases/manage/): case
     maintainers, training managers and operations managers. What each sees is
     catalogue_cases(user)."""
-    return bool(user and user.is_authenticated and user.is_active and (
-        user.has_perm(MAINTAIN_CASES) or user.has_perm(roles.MANAGE_TRAINING) or user.has_perm(roles.MANAGE_OPERATIONS)))
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and (
+            user.has_perm(MAINTAIN_CASES)
+            or user.has_perm(roles.MANAGE_TRAINING)
+            or user.has_perm(roles.MANAGE_OPERATIONS)
+        )
+    )
 
 
 def can_maintain(user) -> bool:
@@ -694,7 +853,11 @@ def catalogue_cases(user) -> QuerySet[Case]:
 def catalogue_list(user) -> QuerySet[Case]:
     """The catalogue's rows for ``user`` (catalogue_cases) in catalogue order; the page and
     the API filter them through casebase.filters.CatalogueFilter."""
-    return catalogue_cases(user).select_related("category").order_by("level", "category__path", "title", "pk")
+    return (
+        catalogue_cases(user)
+        .select_related("category")
+        .order_by("level", "category__path", "title", "pk")
+    )
 
 
 @dataclass
@@ -719,9 +882,14 @@ def case_versions(case: Case) -> list[CaseVersion]:
     from its CaseEvent) and its retirement. Three queries."""
     from casebase.review_kinds import case_content_diff
 
-    events = list(case.events.filter(kind__in=[CaseEvent.Kind.CREATED, CaseEvent.Kind.REVISED,
-                                               CaseEvent.Kind.RETIRED]).select_related("actor"))
-    proposal_ids = [e.data.get("proposal") for e in events if isinstance(e.data.get("proposal"), int)]
+    events = list(
+        case.events.filter(
+            kind__in=[CaseEvent.Kind.CREATED, CaseEvent.Kind.REVISED, CaseEvent.Kind.RETIRED]
+        ).select_related("actor")
+    )
+    proposal_ids = [
+        e.data.get("proposal") for e in events if isinstance(e.data.get("proposal"), int)
+    ]
     proposals = Proposal.objects.select_related("proposer").in_bulk(proposal_ids)
     rows = []
     for event in events:
@@ -735,10 +903,19 @@ def case_versions(case: Case) -> list[CaseVersion]:
                 diff = case_content_diff(before, proposal.payload)
         elif data.get("before") is not None and data.get("after") is not None:
             diff = case_content_diff(data["before"], data["after"])
-        rows.append(CaseVersion(kind=event.kind, label=event.get_kind_display(), actor=event.actor,
-                                at=event.created_at, version=data.get("version"), reason=reason,
-                                via=str(data.get("via") or data.get("by") or ("committee" if proposal else "")),
-                                proposal_id=proposal.pk if proposal else None, diff=diff))
+        rows.append(
+            CaseVersion(
+                kind=event.kind,
+                label=event.get_kind_display(),
+                actor=event.actor,
+                at=event.created_at,
+                version=data.get("version"),
+                reason=reason,
+                via=str(data.get("via") or data.get("by") or ("committee" if proposal else "")),
+                proposal_id=proposal.pk if proposal else None,
+                diff=diff,
+            )
+        )
     return rows
 
 
@@ -751,26 +928,38 @@ def call_suggestions_visible(user=None) -> QuerySet[CallSuggestion]:
     return qs
 
 
-def call_suggestions_of_status(qs: QuerySet[CallSuggestion], status: str) -> QuerySet[CallSuggestion]:
+def call_suggestions_of_status(
+    qs: QuerySet[CallSuggestion], status: str
+) -> QuerySet[CallSuggestion]:
     """``qs`` limited to ``status`` (all when empty); pending ones oldest first (a queue)."""
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("created_at", "pk") if status == CallSuggestion.Status.PENDING else qs
 
 
-def call_suggestions(*, status: str = CallSuggestion.Status.PENDING, user=None) -> QuerySet[CallSuggestion]:
+def call_suggestions(
+    *, status: str = CallSuggestion.Status.PENDING, user=None
+) -> QuerySet[CallSuggestion]:
     """Suggested calls by status (call_suggestions_visible, call_suggestions_of_status)."""
     return call_suggestions_of_status(call_suggestions_visible(user), status)
 
 
 def can_moderate_reflections(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active
-                and (user.has_perm(MAINTAIN_CASES) or user.has_perm(roles.MANAGE_TRAINING)))
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and (user.has_perm(MAINTAIN_CASES) or user.has_perm(roles.MANAGE_TRAINING))
+    )
 
 
 def can_write_commentary(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active
-                and (user.has_perm(roles.MANAGE_TRAINING) or user.has_perm(roles.REVIEW)))
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and (user.has_perm(roles.MANAGE_TRAINING) or user.has_perm(roles.REVIEW))
+    )
 
 
 def visible_reflections(case: Case, user) -> list[CaseReflection]:
@@ -790,8 +979,12 @@ def moderatable_reflections(user) -> QuerySet[CaseReflection]:
 
 
 def pending_reflections(user) -> QuerySet[CaseReflection]:
-    return (moderatable_reflections(user).filter(status=CaseReflection.Status.PENDING)
-            .select_related("employee", "case").order_by("created_at", "pk"))
+    return (
+        moderatable_reflections(user)
+        .filter(status=CaseReflection.Status.PENDING)
+        .select_related("employee", "case")
+        .order_by("created_at", "pk")
+    )
 
 
 def case_commentary(case: Case) -> CaseCommentary | None:
@@ -801,18 +994,24 @@ def case_commentary(case: Case) -> CaseCommentary | None:
 def commentary_history(commentary: CaseCommentary | None) -> list:
     if commentary is None:
         return []
-    return list(commentary.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    return list(
+        commentary.history.select_related("history_user").order_by("-history_date", "-history_id")
+    )
 
 
 # --- cited KB entries ---------------------------------------------------------------------
+
 
 def cases_citing(entry_id: int) -> set[int]:
     """Ids of the active cases citing the KB entry ``entry_id`` (CaseCitation; a case in the
     history library is not studied or examined any more, so it is not flagged). One query."""
     from casebase.models import CaseCitation
 
-    return set(CaseCitation.objects.filter(entry_id=entry_id, case__status=Case.Status.ACTIVE)
-               .values_list("case_id", flat=True))
+    return set(
+        CaseCitation.objects.filter(entry_id=entry_id, case__status=Case.Status.ACTIVE).values_list(
+            "case_id", flat=True
+        )
+    )
 
 
 def cited_entries(case: Case) -> QuerySet:

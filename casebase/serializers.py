@@ -34,13 +34,32 @@ class CaseDetailSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")
     tree = serializers.SerializerMethodField()
     audio_url = serializers.SerializerMethodField()
-    reflections = serializers.SerializerMethodField(help_text="Voice cases: employees' reflections the caller sees.")
-    commentary = serializers.SerializerMethodField(help_text="Voice cases: the trainer's current commentary.")
+    reflections = serializers.SerializerMethodField(
+        help_text="Voice cases: employees' reflections the caller sees."
+    )
+    commentary = serializers.SerializerMethodField(
+        help_text="Voice cases: the trainer's current commentary."
+    )
 
     class Meta:
         model = Case
-        fields = ["id", "kind", "title", "category", "level", "version", "background", "tree", "audio_url",
-                  "duration_seconds", "premise", "emotion_grade", "transcript", "reflections", "commentary"]
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "category",
+            "level",
+            "version",
+            "background",
+            "tree",
+            "audio_url",
+            "duration_seconds",
+            "premise",
+            "emotion_grade",
+            "transcript",
+            "reflections",
+            "commentary",
+        ]
 
     @extend_schema_field({"type": "array", "items": {"type": "object"}, "nullable": True})
     def get_reflections(self, case) -> list | None:
@@ -84,15 +103,21 @@ class TreeField(serializers.JSONField):
             raise serializers.ValidationError(exc.messages) from None
 
 
-@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-                     "description": "Staff IDs of the other participants (at most 4)."})
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        "description": "Staff IDs of the other participants (at most 4).",
+    }
+)
 class ParticipantsField(serializers.Field):
     """Staff IDs of the colleagues who worked on the case with the proposer: a list of
     strings or one string separated by commas, spaces or new lines. Checked by
     casebase.services.participants_resolve (400 {"participants": [...]})."""
 
     def to_internal_value(self, data):
-        if isinstance(data, str) or (isinstance(data, list) and all(isinstance(item, str) for item in data)):
+        if isinstance(data, str) or (
+            isinstance(data, list) and all(isinstance(item, str) for item in data)
+        ):
             return staff_ids_parse(data)
         raise serializers.ValidationError("Give staff IDs as a list or a comma-separated string.")
 
@@ -192,10 +217,17 @@ class LevelHealthSerializer(serializers.Serializer):
     test_target = serializers.IntegerField(source="counts.test_target")
     training_short = serializers.IntegerField(source="counts.training_short")
     test_short = serializers.IntegerField(source="counts.test_short")
-    short_of = serializers.CharField(source="counts.short_of", allow_null=True,
-                                     help_text="training, test, or null when both sets reach their targets")
-    no_questions = serializers.IntegerField(help_text="active cases of the level that yield no exam question")
-    exam_pool = serializers.IntegerField(source="pool", help_text="active test cases that yield questions")
+    short_of = serializers.CharField(
+        source="counts.short_of",
+        allow_null=True,
+        help_text="training, test, or null when both sets reach their targets",
+    )
+    no_questions = serializers.IntegerField(
+        help_text="active cases of the level that yield no exam question"
+    )
+    exam_pool = serializers.IntegerField(
+        source="pool", help_text="active test cases that yield questions"
+    )
     exam_pool_needed = serializers.IntegerField(source="pool_needed", allow_null=True)
     exam_ready = serializers.BooleanField(source="ready", allow_null=True)
     categories = HealthRowSerializer(source="rows", many=True)
@@ -218,6 +250,7 @@ class LibraryHealthSerializer(serializers.Serializer):
 
 # --- the catalogue and direct maintenance ---------------------------------------------------
 
+
 class CatalogueCaseSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")
     kind = serializers.CharField(read_only=True, help_text="text or voice")
@@ -225,8 +258,19 @@ class CatalogueCaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["id", "kind", "title", "category", "level", "split", "status", "version", "created_at",
-                  "revised_at", "retired_at"]
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "category",
+            "level",
+            "split",
+            "status",
+            "version",
+            "created_at",
+            "revised_at",
+            "retired_at",
+        ]
 
 
 class CaseVersionSerializer(serializers.Serializer):
@@ -237,7 +281,9 @@ class CaseVersionSerializer(serializers.Serializer):
     reason = serializers.CharField()
     via = serializers.CharField()
     proposal_id = serializers.IntegerField(allow_null=True)
-    diff = serializers.ListField(child=serializers.ListField(child=serializers.CharField()), allow_null=True)
+    diff = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()), allow_null=True
+    )
 
 
 class CatalogueDetailSerializer(CaseDetailSerializer):
@@ -252,7 +298,6 @@ class CatalogueDetailSerializer(CaseDetailSerializer):
         from casebase.selectors import case_versions
 
         return CaseVersionSerializer(case_versions(case), many=True).data
-
 
 
 class MaintainTextInput(serializers.Serializer):
@@ -311,14 +356,25 @@ class CallSuggestionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CallSuggestion
-        fields = ["id", "call_ref", "reason", "suggested_by", "status", "created_at", "decided_at", "decision_note",
-                  "case"]
+        fields = [
+            "id",
+            "call_ref",
+            "reason",
+            "suggested_by",
+            "status",
+            "created_at",
+            "decided_at",
+            "decision_note",
+            "case",
+        ]
 
 
 class CallDecisionInput(serializers.Serializer):
     accept = serializers.BooleanField()
     note = serializers.CharField(max_length=300, allow_blank=True, default="")
-    case_id = serializers.IntegerField(min_value=1, max_value=ID_MAX, required=False, allow_null=True, default=None)
+    case_id = serializers.IntegerField(
+        min_value=1, max_value=ID_MAX, required=False, allow_null=True, default=None
+    )
 
 
 class TextInput(serializers.Serializer):

@@ -75,9 +75,12 @@ AUDIO_TYPES = {"mp3": "MP3", "wav": "WAVE", "ogg": "Ogg", "m4a": "MP4"}
 MSG_NOT_AUDIO = gettext_noop("The file is not a readable MP3, WAV, OGG or M4A recording.")
 MSG_LENGTH_MISMATCH = gettext_noop(
     "The recording's header says it lasts %(header)s seconds but its content lasts %(measured)s seconds; "
-    "export the recording again.")
+    "export the recording again."
+)
 MSG_RECORDING_REQUIRED = gettext_noop("A voice case needs a recording.")
-MSG_RECORDING_ON_TEXT = gettext_noop("A text case has no recording; remove the file or make it a voice case.")
+MSG_RECORDING_ON_TEXT = gettext_noop(
+    "A text case has no recording; remove the file or make it a voice case."
+)
 # Types whose length casebase.audio measures from the content, and how far the header may be off.
 MEASURED_TYPES = {"mp3", "wav"}
 AUDIO_LENGTH_TOLERANCE = (2.0, 0.10)  # seconds, share of the length: whichever is larger
@@ -87,47 +90,71 @@ logger = logging.getLogger(__name__)
 # Other participants a proposer may name (with the proposer: a QC-style group of at most 5).
 MAX_OTHER_PARTICIPANTS = 4
 MSG_PARTICIPANT_UNKNOWN = gettext_noop("No active employee has the staff ID %(staff_id)s.")
-MSG_PARTICIPANT_SELF = gettext_noop("%(staff_id)s is your own staff ID; name only the colleagues who worked with you.")
-MSG_PARTICIPANT_TOO_MANY = gettext_noop("Name at most %(max)s other participants; %(staff_id)s is one too many.")
+MSG_PARTICIPANT_SELF = gettext_noop(
+    "%(staff_id)s is your own staff ID; name only the colleagues who worked with you."
+)
+MSG_PARTICIPANT_TOO_MANY = gettext_noop(
+    "Name at most %(max)s other participants; %(staff_id)s is one too many."
+)
 MSG_ALREADY_RATED = gettext_noop("You have already rated this case; a rating cannot be changed.")
 MSG_RETIREMENT_NOT_OVER_CAP = gettext_noop(
     "This library (level %(level)s, %(category)s) has %(count)s active cases and its cap is %(cap)s: "
-    "confirming would take it below the cap. Dismiss this retirement instead.")
+    "confirming would take it below the cap. Dismiss this retirement instead."
+)
 MSG_RETIREMENT_CASE_MOVED = gettext_noop(
     "This case moved to another level or category after it was proposed; dismiss this retirement and let the "
-    "next pruning run decide.")
+    "next pruning run decide."
+)
 # Quality-case review applications.
 MSG_QUALITY_NOT_CONTRIBUTOR = gettext_noop(
     "Only the case's contributors (its author, or the proposer or a named participant of an accepted "
-    "creation or revision of it) may apply for its quality-case review.")
+    "creation or revision of it) may apply for its quality-case review."
+)
 MSG_QUALITY_OPEN = gettext_noop("This case already has an open quality-case application.")
 MSG_QUALITY_PASSED = gettext_noop(
-    "This case already passed a quality-case review; it may apply again after a later accepted revision.")
+    "This case already passed a quality-case review; it may apply again after a later accepted revision."
+)
 MSG_QUALITY_STATEMENT = gettext_noop("Say why the case is a quality case.")
 MSG_RECORDING_MAINTAINERS = gettext_noop(
     "Only case maintainers upload recordings: voice cases are picked by the centre from real calls. Suggest the "
-    "call by its reference instead.")
-MSG_NOT_MAINTAINER = gettext_noop("Only case maintainers may create, revise or retire cases directly.")
+    "call by its reference instead."
+)
+MSG_NOT_MAINTAINER = gettext_noop(
+    "Only case maintainers may create, revise or retire cases directly."
+)
 MSG_REASON_REQUIRED = gettext_noop("Give a reason for the change.")
 MSG_NOTHING_CHANGED = gettext_noop("The change changes nothing.")
 NOTHING_CHANGED = "nothing_changed"  # the code of that refusal
 MSG_ALREADY_RETIRED = gettext_noop("This case is already in the history library.")
-MSG_CALL_REF = gettext_noop("Give the call's reference in the call-recording system (letters, digits, - _ / . :).")
-MSG_CALL_REF_PHONE = gettext_noop("That looks like a phone number; give the call's reference, never a customer's number.")
+MSG_CALL_REF = gettext_noop(
+    "Give the call's reference in the call-recording system (letters, digits, - _ / . :)."
+)
+MSG_CALL_REF_PHONE = gettext_noop(
+    "That looks like a phone number; give the call's reference, never a customer's number."
+)
 MSG_CALL_PENDING = gettext_noop("This call was already suggested and waits for a decision.")
-MSG_CALL_TOO_MANY = gettext_noop("You already have %(n)s suggested calls waiting for a decision; wait until they are decided.")
+MSG_CALL_TOO_MANY = gettext_noop(
+    "You already have %(n)s suggested calls waiting for a decision; wait until they are decided."
+)
 MSG_CALL_DECIDED = gettext_noop("This suggestion has already been decided.")
 MSG_CALL_CASE_NOT_VOICE = gettext_noop("Link a voice case.")
 MSG_REFLECTION_NOT_VOICE = gettext_noop("Reflections are written on voice cases.")
-MSG_REFLECTION_NOT_STUDIED = gettext_noop("Mark the case studied before writing your reflection on it.")
+MSG_REFLECTION_NOT_STUDIED = gettext_noop(
+    "Mark the case studied before writing your reflection on it."
+)
 MSG_REFLECTION_TWICE = gettext_noop("You already wrote your reflection on this case.")
 MSG_REFLECTION_EMPTY = gettext_noop("Write your reflection.")
-MSG_NOT_MODERATOR = gettext_noop("Only case maintainers and training managers moderate reflections.")
-MSG_NOT_COMMENTATOR = gettext_noop("Only training managers and review experts write the trainer's commentary.")
+MSG_NOT_MODERATOR = gettext_noop(
+    "Only case maintainers and training managers moderate reflections."
+)
+MSG_NOT_COMMENTATOR = gettext_noop(
+    "Only training managers and review experts write the trainer's commentary."
+)
 MSG_COMMENTARY_EMPTY = gettext_noop("Write the commentary.")
 MSG_QUALITY_JUDGED = gettext_noop(
     "The committee already judged this version of the case in a quality-case review; it may apply again after a "
-    "later accepted revision.")
+    "later accepted revision."
+)
 
 
 class CaseError(ValidationFailedError):
@@ -169,17 +196,24 @@ class CaseTreeInvalid(CaseError):
         super().__init__(" ".join(messages), fields={"tree": messages})
 
 
-def case_event_record(*, kind: str, case: Case, actor=None, data: dict[str, Any] | None = None) -> CaseEvent:
+def case_event_record(
+    *, kind: str, case: Case, actor=None, data: dict[str, Any] | None = None
+) -> CaseEvent:
     return CaseEvent.objects.create(kind=kind, case=case, actor=actor, data=data or {})
 
 
-def case_events_record(*, kind: str, events: list[tuple[int, dict[str, Any]]], actor=None) -> list[CaseEvent]:
+def case_events_record(
+    *, kind: str, events: list[tuple[int, dict[str, Any]]], actor=None
+) -> list[CaseEvent]:
     """Many audit rows of one kind in one INSERT: ``events`` as (case id, data) pairs (the
     pruning job's candidates and retirements)."""
-    return CaseEvent.objects.bulk_create(CaseEvent(kind=kind, case_id=pk, actor=actor, data=data) for pk, data in events)
+    return CaseEvent.objects.bulk_create(
+        CaseEvent(kind=kind, case_id=pk, actor=actor, data=data) for pk, data in events
+    )
 
 
 # --- trees and audio -------------------------------------------------------------------
+
 
 def _valid_tree(tree: Any) -> dict:
     try:
@@ -196,10 +230,17 @@ def _write_tree(case: Case, tree: dict) -> None:
 
     def create(data: dict, parent: CaseNode | None, order: int) -> None:
         node = CaseNode.objects.create(
-            case=case, parent=parent, order=order, role=data["role"], text=data["text"],
-            emotion=data.get("emotion", ""), thinking=data.get("thinking", ""),
-            rationales=data.get("rationales", []), is_best=data.get("is_best", False),
-            outcome=data.get("outcome", ""), final_state=data.get("final_state", ""),
+            case=case,
+            parent=parent,
+            order=order,
+            role=data["role"],
+            text=data["text"],
+            emotion=data.get("emotion", ""),
+            thinking=data.get("thinking", ""),
+            rationales=data.get("rationales", []),
+            is_best=data.get("is_best", False),
+            outcome=data.get("outcome", ""),
+            final_state=data.get("final_state", ""),
         )
         for index, child in enumerate(data.get("children", [])):
             create(child, node, index)
@@ -222,7 +263,10 @@ def audio_validate(upload, *, config: CaseLibrarySettings | None = None) -> Audi
     if extension not in AUDIO_TYPES:
         raise AudioInvalid(_("Upload an MP3, WAV, OGG or M4A file."))
     if upload.size > config.audio_max_bytes:
-        raise AudioInvalid(_("The recording is larger than %(mb).1f MB.") % {"mb": config.audio_max_bytes / 1024 / 1024})
+        raise AudioInvalid(
+            _("The recording is larger than %(mb).1f MB.")
+            % {"mb": config.audio_max_bytes / 1024 / 1024}
+        )
     try:
         upload.seek(0)
         content = upload.read(config.audio_max_bytes + 1)
@@ -231,13 +275,21 @@ def audio_validate(upload, *, config: CaseLibrarySettings | None = None) -> Audi
         audio = None
     finally:
         upload.seek(0)
-    if audio is None or getattr(audio, "info", None) is None or not getattr(audio.info, "length", 0):
+    if (
+        audio is None
+        or getattr(audio, "info", None) is None
+        or not getattr(audio.info, "length", 0)
+    ):
         raise AudioInvalid(_(MSG_NOT_AUDIO))
     if not type(audio).__name__.startswith(AUDIO_TYPES[extension]):
-        raise AudioInvalid(_("The file's content does not match its .%(ext)s extension.") % {"ext": extension})
+        raise AudioInvalid(
+            _("The file's content does not match its .%(ext)s extension.") % {"ext": extension}
+        )
     length = audio_length_checked(extension, content, header_seconds=audio.info.length)
     if length > config.audio_max_seconds:
-        raise AudioInvalid(_("The recording is longer than %(s)s seconds.") % {"s": config.audio_max_seconds})
+        raise AudioInvalid(
+            _("The recording is longer than %(s)s seconds.") % {"s": config.audio_max_seconds}
+        )
     return AudioInfo(extension=extension, duration_seconds=max(1, round(length)))
 
 
@@ -253,7 +305,9 @@ def audio_length_checked(extension: str, content: bytes, *, header_seconds: floa
         raise AudioInvalid(_(MSG_NOT_AUDIO))
     seconds, share = AUDIO_LENGTH_TOLERANCE
     if abs(measured - header_seconds) > max(seconds, share * max(measured, header_seconds)):
-        raise AudioInvalid(_(MSG_LENGTH_MISMATCH) % {"header": round(header_seconds), "measured": round(measured)})
+        raise AudioInvalid(
+            _(MSG_LENGTH_MISMATCH) % {"header": round(header_seconds), "measured": round(measured)}
+        )
     return measured
 
 
@@ -262,7 +316,9 @@ def _store_upload(upload, info: AudioInfo) -> str:
     return recordings_storage().save(f"{RECORDINGS_DIR}{uuid.uuid4().hex}.{info.extension}", upload)
 
 
-def case_recording_check(*, kind: str, audio, config: CaseLibrarySettings | None = None) -> AudioInfo | None:
+def case_recording_check(
+    *, kind: str, audio, config: CaseLibrarySettings | None = None
+) -> AudioInfo | None:
     """THE recording rule of a case written outside the proposal forms (admin): a voice case
     has a recording, a text case none; a newly uploaded file (one with a content type, not a
     stored name) passes audio_validate. Returns the new file's AudioInfo, None when no new
@@ -279,6 +335,7 @@ def case_recording_check(*, kind: str, audio, config: CaseLibrarySettings | None
 
 
 # --- proposals -------------------------------------------------------------------------
+
 
 def _category(category_id: int) -> CaseCategory:
     category = CaseCategory.objects.filter(pk=category_id).first()
@@ -300,11 +357,16 @@ def participants_resolve(*, proposer, staff_ids: list[str] | None) -> list[int]:
         if staff_id in distinct:
             break  # named twice: staff_ids_check names it
         if len(distinct) == MAX_OTHER_PARTICIPANTS:
-            raise ParticipantsInvalid(_(MSG_PARTICIPANT_TOO_MANY) % {"max": MAX_OTHER_PARTICIPANTS,
-                                                                     "staff_id": staff_id})
+            raise ParticipantsInvalid(
+                _(MSG_PARTICIPANT_TOO_MANY) % {"max": MAX_OTHER_PARTICIPANTS, "staff_id": staff_id}
+            )
         distinct.add(staff_id)
-    users = staff_ids_check(named, field=ParticipantsInvalid.field, error=ParticipantsInvalid,
-                            unknown_message=MSG_PARTICIPANT_UNKNOWN)
+    users = staff_ids_check(
+        named,
+        field=ParticipantsInvalid.field,
+        error=ParticipantsInvalid,
+        unknown_message=MSG_PARTICIPANT_UNKNOWN,
+    )
     return [user.pk for user in users.values()]
 
 
@@ -325,14 +387,29 @@ def _voice_fields(*, premise: str, emotion_grade: int | None, transcript: str) -
         raise CaseError(_("Choose the premise of the voice case."), field="premise")
     if emotion_grade is None or not 1 <= int(emotion_grade) <= 5:
         raise CaseError(_("Give the emotional-problem grade (1–5)."), field="emotion_grade")
-    return {"premise": premise, "emotion_grade": int(emotion_grade), "transcript": (transcript or "").strip()}
+    return {
+        "premise": premise,
+        "emotion_grade": int(emotion_grade),
+        "transcript": (transcript or "").strip(),
+    }
 
 
 @transaction.atomic
 def case_new_propose(
-    *, proposer, kind: str, title: str, category_id: int, reason: str, background: str = "",
-    tree: dict | None = None, suggested_level: int | None = None, audio=None, premise: str = "",
-    emotion_grade: int | None = None, transcript: str = "", participants: list[str] | None = None,
+    *,
+    proposer,
+    kind: str,
+    title: str,
+    category_id: int,
+    reason: str,
+    background: str = "",
+    tree: dict | None = None,
+    suggested_level: int | None = None,
+    audio=None,
+    premise: str = "",
+    emotion_grade: int | None = None,
+    transcript: str = "",
+    participants: list[str] | None = None,
 ) -> Proposal:
     """Propose a new text case (``tree``) or voice case (``audio`` upload + premise, grade,
     transcript). ``participants``: staff IDs of colleagues who worked on the case with the
@@ -344,15 +421,21 @@ def case_new_propose(
         raise CaseError(_("The title is required."), field="title")
     category = _category(category_id)
     participant_pks = participants_resolve(proposer=proposer, staff_ids=participants)
-    payload: dict[str, Any] = {"case_kind": kind, "title": title, "category_id": category.pk,
-                               "background": (background or "").strip(),
-                               "suggested_level": int(suggested_level) if suggested_level else None,
-                               "participants": participant_pks}
+    payload: dict[str, Any] = {
+        "case_kind": kind,
+        "title": title,
+        "category_id": category.pk,
+        "background": (background or "").strip(),
+        "suggested_level": int(suggested_level) if suggested_level else None,
+        "participants": participant_pks,
+    }
     if kind == Case.Kind.TEXT:
         payload["tree"] = _valid_tree(tree)
     elif kind == Case.Kind.VOICE:
         _require_uploader(proposer)
-        payload.update(_voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript))
+        payload.update(
+            _voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript)
+        )
         if audio is None:
             raise CaseError(_("Upload the recording."), field="audio")
         info = audio_validate(audio)
@@ -360,33 +443,63 @@ def case_new_propose(
         payload["duration_seconds"] = info.duration_seconds
     else:
         raise CaseError(_("Choose a text or a voice case."))
-    return proposal_create(kind=KIND_NEW, proposer=proposer, reason=reason, payload=payload,
-                           recused=_participants(participant_pks))
+    return proposal_create(
+        kind=KIND_NEW,
+        proposer=proposer,
+        reason=reason,
+        payload=payload,
+        recused=_participants(participant_pks),
+    )
 
 
 def case_payload(case: Case) -> dict:
     """The editable content of a case, in proposal-payload form."""
-    data: dict[str, Any] = {"case_kind": case.kind, "title": case.title, "category_id": case.category_id,
-                            "background": case.background}
+    data: dict[str, Any] = {
+        "case_kind": case.kind,
+        "title": case.title,
+        "category_id": case.category_id,
+        "background": case.background,
+    }
     if case.is_text:
         data["tree"] = case_tree(case)
     else:
-        data.update({"premise": case.premise, "emotion_grade": case.emotion_grade, "transcript": case.transcript,
-                     "audio": case.audio.name, "duration_seconds": case.duration_seconds})
+        data.update(
+            {
+                "premise": case.premise,
+                "emotion_grade": case.emotion_grade,
+                "transcript": case.transcript,
+                "audio": case.audio.name,
+                "duration_seconds": case.duration_seconds,
+            }
+        )
     return data
 
 
 def outdated_message(version: int) -> str:
-    return _("This case has changed since you started (it is now version %(version)s). "
-             "Start your revision again from the current version.") % {"version": version}
+    return _(
+        "This case has changed since you started (it is now version %(version)s). "
+        "Start your revision again from the current version."
+    ) % {"version": version}
 
 
 @retry_on_deadlock
 @transaction.atomic
 def case_revision_propose(
-    *, proposer, case_id: int, base_version: int, reason: str, title: str, category_id: int,
-    background: str = "", tree: dict | None = None, premise: str = "", emotion_grade: int | None = None,
-    transcript: str = "", audio=None, visible_cases=None, participants: list[str] | None = None,
+    *,
+    proposer,
+    case_id: int,
+    base_version: int,
+    reason: str,
+    title: str,
+    category_id: int,
+    background: str = "",
+    tree: dict | None = None,
+    premise: str = "",
+    emotion_grade: int | None = None,
+    transcript: str = "",
+    audio=None,
+    visible_cases=None,
+    participants: list[str] | None = None,
 ) -> Proposal:
     """Propose a revision of an active case the proposer may study. ``visible_cases`` (a
     queryset) replaces that scope only when a caller means to; left out, it is the proposer's
@@ -395,7 +508,9 @@ def case_revision_propose(
     ``participants`` as for case_new_propose (ParticipantsInvalid).
     OutdatedBaseVersion when ``base_version`` is not current (read under the case's lock);
     CaseError for no change."""
-    (visible_cases if visible_cases is not None else study_cases(proposer)).values("pk").get(pk=case_id)
+    (visible_cases if visible_cases is not None else study_cases(proposer)).values("pk").get(
+        pk=case_id
+    )
     # The version is read under the case's lock (target first, see config/locks.py): a revision
     # being applied now either finished (this one is outdated) or marks this one stale.
     case = Case.objects.active().select_for_update().get(pk=case_id)
@@ -405,25 +520,44 @@ def case_revision_propose(
     title = (title or "").strip()
     if not title:
         raise CaseError(_("The title is required."), field="title")
-    payload: dict[str, Any] = {"case_kind": case.kind, "title": title, "category_id": _category(category_id).pk,
-                               "background": (background or "").strip()}
+    payload: dict[str, Any] = {
+        "case_kind": case.kind,
+        "title": title,
+        "category_id": _category(category_id).pk,
+        "background": (background or "").strip(),
+    }
     participant_pks = participants_resolve(proposer=proposer, staff_ids=participants)
     if case.is_text:
         payload["tree"] = _valid_tree(tree)
     else:
-        payload.update(_voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript))
+        payload.update(
+            _voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript)
+        )
         if audio is not None:
             _require_uploader(proposer)
             info = audio_validate(audio)
-            payload["audio"], payload["duration_seconds"] = _store_upload(audio, info), info.duration_seconds
+            payload["audio"], payload["duration_seconds"] = (
+                _store_upload(audio, info),
+                info.duration_seconds,
+            )
         else:
-            payload["audio"], payload["duration_seconds"] = before["audio"], before["duration_seconds"]
+            payload["audio"], payload["duration_seconds"] = (
+                before["audio"],
+                before["duration_seconds"],
+            )
     if payload == before:
         raise CaseError(_("The proposal changes nothing."))
     payload["before"] = before
     payload["participants"] = participant_pks
-    return proposal_create(kind=KIND_REVISION, proposer=proposer, reason=reason, payload=payload, target=case,
-                           base_version=case.version, recused=_participants(participant_pks))
+    return proposal_create(
+        kind=KIND_REVISION,
+        proposer=proposer,
+        reason=reason,
+        payload=payload,
+        target=case,
+        base_version=case.version,
+        recused=_participants(participant_pks),
+    )
 
 
 def _grading(proposal: Proposal) -> tuple[int, str]:
@@ -443,12 +577,21 @@ def apply_new_case(proposal: Proposal) -> int:
     data = proposal.payload
     level, split = _grading(proposal)
     case = case_create(
-        kind=data["case_kind"], title=data["title"], category=CaseCategory.objects.get(pk=data["category_id"]),
-        level=level, split=split, background=data.get("background", ""), tree=data.get("tree"),
-        audio_name=data.get("audio", ""), duration_seconds=data.get("duration_seconds"),
-        premise=data.get("premise", ""), emotion_grade=data.get("emotion_grade"),
-        transcript=data.get("transcript", ""), author=proposal.proposer,
-        reason=f"proposal #{proposal.pk}", event_data={"proposal": proposal.pk},
+        kind=data["case_kind"],
+        title=data["title"],
+        category=CaseCategory.objects.get(pk=data["category_id"]),
+        level=level,
+        split=split,
+        background=data.get("background", ""),
+        tree=data.get("tree"),
+        audio_name=data.get("audio", ""),
+        duration_seconds=data.get("duration_seconds"),
+        premise=data.get("premise", ""),
+        emotion_grade=data.get("emotion_grade"),
+        transcript=data.get("transcript", ""),
+        author=proposal.proposer,
+        reason=f"proposal #{proposal.pk}",
+        event_data={"proposal": proposal.pk},
     )
     proposal.target_type = ContentType.objects.get_for_model(Case)
     proposal.target_id = case.pk
@@ -462,14 +605,22 @@ def _write_content(case: Case, data: dict, *, actor, reason: str) -> None:
     for committee-applied revisions and direct changes by maintainers and admins alike.
     Raises the version, resets the constant time and leaves a history record with
     ``actor`` and ``reason``."""
-    case.title, case.category_id, case.background = data["title"], data["category_id"], data.get("background", "")
+    case.title, case.category_id, case.background = (
+        data["title"],
+        data["category_id"],
+        data.get("background", ""),
+    )
     if "level" in data:
         case.level, case.split = data["level"], data["split"]
     if case.is_text:
         _write_tree(case, data["tree"])
     else:
         case.premise, case.emotion_grade = data["premise"], data["emotion_grade"]
-        case.transcript, case.audio.name, case.duration_seconds = data["transcript"], data["audio"], data["duration_seconds"]
+        case.transcript, case.audio.name, case.duration_seconds = (
+            data["transcript"],
+            data["audio"],
+            data["duration_seconds"],
+        )
     case.version += 1
     case.revised_at = timezone.now()
     case._history_user = actor
@@ -483,9 +634,15 @@ def apply_revision(proposal: Proposal) -> int:
     case = Case.objects.select_for_update().get(pk=proposal.target_id)
     if case.version != proposal.base_version:
         raise StaleBaseVersion()
-    _write_content(case, proposal.payload, actor=proposal.proposer, reason=f"proposal #{proposal.pk}")
-    case_event_record(kind=CaseEvent.Kind.REVISED, case=case, actor=proposal.proposer,
-                      data={"proposal": proposal.pk, "version": case.version})
+    _write_content(
+        case, proposal.payload, actor=proposal.proposer, reason=f"proposal #{proposal.pk}"
+    )
+    case_event_record(
+        kind=CaseEvent.Kind.REVISED,
+        case=case,
+        actor=proposal.proposer,
+        data={"proposal": proposal.pk, "version": case.version},
+    )
     return case.version
 
 
@@ -497,8 +654,11 @@ def current_version(proposal: Proposal) -> int | None:
 
 # --- quality-case review ------------------------------------------------------------------
 
+
 def _case_proposals(case: Case, kind: str):
-    return Proposal.objects.filter(kind=kind, target_type=ContentType.objects.get_for_model(Case), target_id=case.pk)
+    return Proposal.objects.filter(
+        kind=kind, target_type=ContentType.objects.get_for_model(Case), target_id=case.pk
+    )
 
 
 def quality_case_check(*, case: Case, applicant, contributors: list | None = None) -> None:
@@ -515,13 +675,26 @@ def quality_case_check(*, case: Case, applicant, contributors: list | None = Non
         raise CasePermissionDenied(_(MSG_QUALITY_NOT_CONTRIBUTOR))
     if _case_proposals(case, KIND_QUALITY).filter(status=Proposal.Status.OPEN).exists():
         raise CaseConflict(_(MSG_QUALITY_OPEN), code="quality_application_open")
-    passed = (_case_proposals(case, KIND_QUALITY).filter(status=Proposal.Status.APPLIED)
-              .order_by("-decided_at").values_list("decided_at", flat=True).first())
-    if passed is not None and not _case_proposals(case, KIND_REVISION).filter(
-            status=Proposal.Status.APPLIED, decided_at__gt=passed).exists():
+    passed = (
+        _case_proposals(case, KIND_QUALITY)
+        .filter(status=Proposal.Status.APPLIED)
+        .order_by("-decided_at")
+        .values_list("decided_at", flat=True)
+        .first()
+    )
+    if (
+        passed is not None
+        and not _case_proposals(case, KIND_REVISION)
+        .filter(status=Proposal.Status.APPLIED, decided_at__gt=passed)
+        .exists()
+    ):
         raise CaseConflict(_(MSG_QUALITY_PASSED), code="quality_case_passed")
-    if (_case_proposals(case, KIND_QUALITY).filter(base_version=case.version)
-            .filter(Q(status=Proposal.Status.REJECTED) | Q(votes__isnull=False)).exists()):
+    if (
+        _case_proposals(case, KIND_QUALITY)
+        .filter(base_version=case.version)
+        .filter(Q(status=Proposal.Status.REJECTED) | Q(votes__isnull=False))
+        .exists()
+    ):
         raise CaseConflict(_(MSG_QUALITY_JUDGED), code="quality_case_judged")
 
 
@@ -544,7 +717,11 @@ def quality_case_apply(*, applicant, case_id: int, statement: str) -> Proposal:
     if not statement:
         raise CaseError(_(MSG_QUALITY_STATEMENT), field="statement")
     return proposal_create(
-        kind=KIND_QUALITY, proposer=applicant, reason=statement, target=case, base_version=case.version,
+        kind=KIND_QUALITY,
+        proposer=applicant,
+        reason=statement,
+        target=case,
+        base_version=case.version,
         payload={"title": case.title, "contributors": [c.employee.pk for c in contributors]},
         recused=[c.employee for c in contributors],
     )
@@ -563,20 +740,45 @@ def apply_quality_case(proposal: Proposal) -> int:
 
 # --- direct writes (demo, admin, appliers) ----------------------------------------------
 
+
 @transaction.atomic
 def case_create(
-    *, kind: str, title: str, category: CaseCategory, level: int, split: str, background: str = "",
-    tree: dict | None = None, audio_name: str = "", duration_seconds: int | None = None, premise: str = "",
-    emotion_grade: int | None = None, transcript: str = "", author=None, reason: str = "",
-    event_data: dict | None = None, created_at: datetime | None = None,
+    *,
+    kind: str,
+    title: str,
+    category: CaseCategory,
+    level: int,
+    split: str,
+    background: str = "",
+    tree: dict | None = None,
+    audio_name: str = "",
+    duration_seconds: int | None = None,
+    premise: str = "",
+    emotion_grade: int | None = None,
+    transcript: str = "",
+    author=None,
+    reason: str = "",
+    event_data: dict | None = None,
+    created_at: datetime | None = None,
 ) -> Case:
     """Create a case directly (applied proposals, demo, admin). A text case's ``tree`` is
     validated (CaseTreeInvalid)."""
     valid_tree = _valid_tree(tree) if kind == Case.Kind.TEXT else None
-    case = Case(kind=kind, title=title.strip(), category=category, level=level, split=split,
-                background=background.strip(), audio=audio_name or "", duration_seconds=duration_seconds,
-                premise=premise, emotion_grade=emotion_grade, transcript=transcript, author=author,
-                created_at=created_at or timezone.now())
+    case = Case(
+        kind=kind,
+        title=title.strip(),
+        category=category,
+        level=level,
+        split=split,
+        background=background.strip(),
+        audio=audio_name or "",
+        duration_seconds=duration_seconds,
+        premise=premise,
+        emotion_grade=emotion_grade,
+        transcript=transcript,
+        author=author,
+        created_at=created_at or timezone.now(),
+    )
     case._history_user = author
     case._change_reason = reason[:100]
     case.save()
@@ -587,6 +789,7 @@ def case_create(
 
 
 # --- direct maintenance by business managers (DOMAIN.md §4) ------------------------------
+
 
 def _require_maintainer(user) -> None:
     if not (user and user.is_authenticated and user.is_active and user.has_perm(MAINTAIN_CASES)):
@@ -619,7 +822,9 @@ def _stale_open_proposals(case: Case, *, current_version: int) -> int:
     locked already (target before proposals). Returns how many."""
     from review.services import target_proposals_outdate
 
-    return len(target_proposals_outdate(target=case, current_version=current_version, keep_current=False))
+    return len(
+        target_proposals_outdate(target=case, current_version=current_version, keep_current=False)
+    )
 
 
 def _maintained_case(user, case_id: int, scope) -> Case:
@@ -631,9 +836,21 @@ def _maintained_case(user, case_id: int, scope) -> Case:
 
 @transaction.atomic
 def case_maintain_create(
-    *, user, kind: str, title: str, category_id: int, level: int, split: str, reason: str, background: str = "",
-    tree: dict | None = None, audio=None, premise: str = "", emotion_grade: int | None = None,
-    transcript: str = "", via: str = "maintainer",
+    *,
+    user,
+    kind: str,
+    title: str,
+    category_id: int,
+    level: int,
+    split: str,
+    reason: str,
+    background: str = "",
+    tree: dict | None = None,
+    audio=None,
+    premise: str = "",
+    emotion_grade: int | None = None,
+    transcript: str = "",
+    via: str = "maintainer",
 ) -> Case:
     """A maintainer enters a case directly (no committee): version 1 with ``user`` as author
     and ``reason`` in its history. Raises CasePermissionDenied / CaseError /
@@ -649,28 +866,55 @@ def case_maintain_create(
     if kind == Case.Kind.TEXT:
         fields["tree"] = _valid_tree(tree)
     elif kind == Case.Kind.VOICE:
-        fields.update(_voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript))
+        fields.update(
+            _voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript)
+        )
         if audio is None:
             raise CaseError(_("Upload the recording."), field="audio")
         if isinstance(audio, str):  # a stored name (admin)
             fields["audio_name"] = audio
         else:
             info = audio_validate(audio)
-            fields["audio_name"], fields["duration_seconds"] = _store_upload(audio, info), info.duration_seconds
+            fields["audio_name"], fields["duration_seconds"] = (
+                _store_upload(audio, info),
+                info.duration_seconds,
+            )
     else:
         raise CaseError(_("Choose a text or a voice case."), field="kind")
-    return case_create(kind=kind, title=title, category=category, level=level, split=split,
-                       background=background or "", author=user, reason=reason,
-                       event_data={"via": via, "reason": reason, "version": 1}, **fields)
+    return case_create(
+        kind=kind,
+        title=title,
+        category=category,
+        level=level,
+        split=split,
+        background=background or "",
+        author=user,
+        reason=reason,
+        event_data={"via": via, "reason": reason, "version": 1},
+        **fields,
+    )
 
 
 @retry_on_deadlock
 @transaction.atomic
 def case_maintain_revise(
-    *, user, case_id: int, base_version: int, reason: str, title: str, category_id: int,
-    level: int | None = None, split: str | None = None, background: str = "", tree: dict | None = None,
-    premise: str = "", emotion_grade: int | None = None, transcript: str = "", audio=None,
-    scope=None, via: str = "maintainer",
+    *,
+    user,
+    case_id: int,
+    base_version: int,
+    reason: str,
+    title: str,
+    category_id: int,
+    level: int | None = None,
+    split: str | None = None,
+    background: str = "",
+    tree: dict | None = None,
+    premise: str = "",
+    emotion_grade: int | None = None,
+    transcript: str = "",
+    audio=None,
+    scope=None,
+    via: str = "maintainer",
 ) -> Case:
     """A maintainer revises a case directly (active or in the history library): a new
     version written by _write_content (the committee's writer) with ``reason`` and ``user``
@@ -690,15 +934,26 @@ def case_maintain_revise(
         raise CaseError(_("The title is required."), field="title")
     level, split = _grade(case.level if level is None else level, split or case.split)
     before = dict(case_payload(case), level=case.level, split=case.split)
-    after: dict[str, Any] = {"case_kind": case.kind, "title": title, "category_id": _category(category_id).pk,
-                             "background": (background or "").strip(), "level": level, "split": split}
+    after: dict[str, Any] = {
+        "case_kind": case.kind,
+        "title": title,
+        "category_id": _category(category_id).pk,
+        "background": (background or "").strip(),
+        "level": level,
+        "split": split,
+    }
     if case.is_text:
         after["tree"] = _valid_tree(tree)
     else:
-        after.update(_voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript))
+        after.update(
+            _voice_fields(premise=premise, emotion_grade=emotion_grade, transcript=transcript)
+        )
         if audio is not None and not isinstance(audio, str):
             info = audio_validate(audio)
-            after["audio"], after["duration_seconds"] = _store_upload(audio, info), info.duration_seconds
+            after["audio"], after["duration_seconds"] = (
+                _store_upload(audio, info),
+                info.duration_seconds,
+            )
         elif isinstance(audio, str) and audio:  # a stored name (admin)
             after["audio"], after["duration_seconds"] = audio, case.duration_seconds
         else:
@@ -706,8 +961,18 @@ def case_maintain_revise(
     if after == before:
         raise CaseError(_(MSG_NOTHING_CHANGED), code=NOTHING_CHANGED)
     _write_content(case, after, actor=user, reason=reason)
-    case_event_record(kind=CaseEvent.Kind.REVISED, case=case, actor=user,
-                      data={"via": via, "reason": reason, "version": case.version, "before": before, "after": after})
+    case_event_record(
+        kind=CaseEvent.Kind.REVISED,
+        case=case,
+        actor=user,
+        data={
+            "via": via,
+            "reason": reason,
+            "version": case.version,
+            "before": before,
+            "after": after,
+        },
+    )
     _stale_open_proposals(case, current_version=case.version)
     if Case.Split.TEST in (before["split"], split):
         case_exposure_record(employee=user, case=case)
@@ -737,7 +1002,9 @@ def case_competencies_set(*, user, case_id: int, item_ids: Collection[int], scop
 
 @retry_on_deadlock
 @transaction.atomic
-def case_maintain_retire(*, user, case_id: int, reason: str, scope=None, via: str = "maintainer") -> Case:
+def case_maintain_retire(
+    *, user, case_id: int, reason: str, scope=None, via: str = "maintainer"
+) -> Case:
     """A maintainer retires a case: it moves to the history library (out of study and of the
     exam draw; its versions, events, studies and ratings are kept), with ``reason`` in its
     history. Open proposals on it are marked stale, pending retirement candidates confirmed
@@ -754,9 +1021,14 @@ def case_maintain_retire(*, user, case_id: int, reason: str, scope=None, via: st
     case._change_reason = reason[:100]
     case.save(update_fields=["status", "retired_at"])
     RetirementCandidate.objects.filter(case=case, status=RetirementCandidate.Status.PENDING).update(
-        status=RetirementCandidate.Status.CONFIRMED, decided_by=user, decided_at=now)
-    case_event_record(kind=CaseEvent.Kind.RETIRED, case=case, actor=user,
-                      data={"by": via, "reason": reason, "version": case.version})
+        status=RetirementCandidate.Status.CONFIRMED, decided_by=user, decided_at=now
+    )
+    case_event_record(
+        kind=CaseEvent.Kind.RETIRED,
+        case=case,
+        actor=user,
+        data={"by": via, "reason": reason, "version": case.version},
+    )
     _stale_open_proposals(case, current_version=case.version)
     return case
 
@@ -767,8 +1039,17 @@ def case_admin_tree_set(*, case: Case, tree: dict, actor) -> Case:
     if _valid_tree(tree) == case_tree(case):
         return case
     return case_maintain_revise(
-        user=actor, case_id=case.pk, base_version=case.version, reason=_("Corrected in admin"), title=case.title,
-        category_id=case.category_id, background=case.background, tree=tree, scope=Case.objects.all(), via="admin")
+        user=actor,
+        case_id=case.pk,
+        base_version=case.version,
+        reason=_("Corrected in admin"),
+        title=case.title,
+        category_id=case.category_id,
+        background=case.background,
+        tree=tree,
+        scope=Case.objects.all(),
+        via="admin",
+    )
 
 
 # --- suggested calls, reflections and the trainer's commentary (voice cases) -------------
@@ -798,18 +1079,26 @@ def call_suggest(*, user, call_ref: str, reason: str) -> CallSuggestion:
 
     employees_lock([user.pk])  # the count below stays true until this suggestion is stored
     limit = CaseLibrarySettings.current().max_pending_call_suggestions
-    if CallSuggestion.objects.filter(suggested_by=user, status=CallSuggestion.Status.PENDING).count() >= limit:
+    if (
+        CallSuggestion.objects.filter(
+            suggested_by=user, status=CallSuggestion.Status.PENDING
+        ).count()
+        >= limit
+    ):
         raise CaseConflict(_(MSG_CALL_TOO_MANY) % {"n": limit}, code="too_many_pending")
     try:
         with transaction.atomic():
-            return CallSuggestion.objects.create(call_ref=call_ref, reason=reason[:2000], suggested_by=user)
+            return CallSuggestion.objects.create(
+                call_ref=call_ref, reason=reason[:2000], suggested_by=user
+            )
     except IntegrityError:
         raise CaseConflict(_(MSG_CALL_PENDING), code="call_pending") from None
 
 
 @transaction.atomic
-def call_suggestion_decide(*, user, suggestion_id: int, accept: bool, note: str = "",
-                           case_id: int | None = None) -> CallSuggestion:
+def call_suggestion_decide(
+    *, user, suggestion_id: int, accept: bool, note: str = "", case_id: int | None = None
+) -> CallSuggestion:
     """A maintainer accepts (optionally naming the voice case made from it, one of their
     catalogue) or declines a suggested call; decided once (CaseConflict afterwards)."""
     _require_maintainer(user)
@@ -817,9 +1106,15 @@ def call_suggestion_decide(*, user, suggestion_id: int, accept: bool, note: str 
     if case_id and not catalogue_cases(user).filter(pk=case_id, kind=Case.Kind.VOICE).exists():
         raise CaseError(_(MSG_CALL_CASE_NOT_VOICE), field="case_id")
     status = CallSuggestion.Status.ACCEPTED if accept else CallSuggestion.Status.DECLINED
-    claimed = CallSuggestion.objects.filter(pk=suggestion_id, status=CallSuggestion.Status.PENDING).update(
-        status=status, decided_by=user, decided_at=timezone.now(), decision_note=(note or "").strip()[:300],
-        case_id=case_id if accept and case_id else None)
+    claimed = CallSuggestion.objects.filter(
+        pk=suggestion_id, status=CallSuggestion.Status.PENDING
+    ).update(
+        status=status,
+        decided_by=user,
+        decided_at=timezone.now(),
+        decision_note=(note or "").strip()[:300],
+        case_id=case_id if accept and case_id else None,
+    )
     if not claimed:
         raise CaseConflict(_(MSG_CALL_DECIDED), code="already_decided")
     return CallSuggestion.objects.get(pk=suggestion_id)
@@ -888,6 +1183,7 @@ def commentary_set(*, user, case_id: int, text: str) -> CaseCommentary:
 
 # --- study, ratings, exams ------------------------------------------------------------
 
+
 @transaction.atomic
 def case_mark_studied(*, employee, case_id: int) -> tuple[CaseStudy, bool]:
     """Record that ``employee`` studied a case of their study scope (Case.DoesNotExist for
@@ -936,14 +1232,24 @@ def case_record_exam_uses(*, case_ids: list[int], exam_ref: str = "") -> int:
     ids = sorted(set(case_ids))
     # Lock the rows in pk order first (config/locks.py): an UPDATE … WHERE pk IN (…) locks them
     # in whatever order the plan reads them, which can cross a library group's lock.
-    existing = list(Case.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk", flat=True))
+    existing = list(
+        Case.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
     updated = Case.objects.filter(pk__in=existing).update(exam_uses=F("exam_uses") + 1)
-    CaseEvent.objects.bulk_create([CaseEvent(kind=CaseEvent.Kind.EXAM_USE, case_id=pk, data={"exam": exam_ref})
-                                   for pk in existing])
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(kind=CaseEvent.Kind.EXAM_USE, case_id=pk, data={"exam": exam_ref})
+            for pk in existing
+        ]
+    )
     return updated
 
 
 # --- pruning and the history library -----------------------------------------------------
+
 
 @dataclass
 class PruneResult:
@@ -955,7 +1261,9 @@ class PruneResult:
 def _retire(case_id: int, *, actor, now: datetime, data: dict) -> bool:
     """Move one case to the history library with a conditional update (True when this call
     did it; False when somebody else already had)."""
-    if not Case.objects.filter(pk=case_id, status=Case.Status.ACTIVE).update(status=Case.Status.HISTORY, retired_at=now):
+    if not Case.objects.filter(pk=case_id, status=Case.Status.ACTIVE).update(
+        status=Case.Status.HISTORY, retired_at=now
+    ):
         return False
     case = Case.objects.get(pk=case_id)
     case_event_record(kind=CaseEvent.Kind.RETIRED, case=case, actor=actor, data=data)
@@ -979,7 +1287,9 @@ def _lock_group(*, level: int, category_id: int) -> list[int]:
     retirement candidates. SQLite ignores FOR UPDATE; it serialises writing transactions."""
     return list(
         Case.objects.filter(level=level, category_id=category_id, status=Case.Status.ACTIVE)
-        .order_by("pk").select_for_update().values_list("pk", flat=True)
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", flat=True)
     )
 
 
@@ -998,19 +1308,36 @@ def case_library_prune(*, now: datetime | None = None) -> PruneResult:
     caps = {(c.level, c.category_id): c.cap for c in LevelCap.objects.all()}
     result = PruneResult()
     # A first look without locks, only to skip the groups within their caps.
-    groups = (Case.objects.active().values("level", "category_id").order_by("level", "category_id")
-              .annotate(n=Count("pk")))
+    groups = (
+        Case.objects.active()
+        .values("level", "category_id")
+        .order_by("level", "category_id")
+        .annotate(n=Count("pk"))
+    )
     for group in groups:
         cap = caps.get((group["level"], group["category_id"]), config.default_cap)
         if group["n"] > cap:
-            _prune_group(level=group["level"], category_id=group["category_id"], cap=cap, config=config,
-                         now=now, result=result)
+            _prune_group(
+                level=group["level"],
+                category_id=group["category_id"],
+                cap=cap,
+                config=config,
+                now=now,
+                result=result,
+            )
     return result
 
 
 @transaction.atomic
-def _prune_group(*, level: int, category_id: int, cap: int, config: CaseLibrarySettings, now: datetime,
-                 result: PruneResult) -> None:
+def _prune_group(
+    *,
+    level: int,
+    category_id: int,
+    cap: int,
+    config: CaseLibrarySettings,
+    now: datetime,
+    result: PruneResult,
+) -> None:
     """Decide one group over its cap in a constant number of statements, whatever its size:
     the group lock, the pending candidates, the excess in retirement order (one ranked
     SELECT), then one bulk write of the candidates or retirements and one of their events."""
@@ -1023,26 +1350,44 @@ def _prune_group(*, level: int, category_id: int, cap: int, config: CaseLibraryS
     if config.prune_mode == CaseLibrarySettings.PruneMode.MOVE:
         chosen = list(retirement_order(in_group, config).values_list(*fields)[:excess])
         # Every case of the group is locked and active, so the update moves exactly these.
-        Case.objects.filter(pk__in=[row[0] for row in chosen]).update(status=Case.Status.HISTORY, retired_at=now)
-        case_events_record(kind=CaseEvent.Kind.RETIRED, events=[
-            (pk, {"by": "prune", "cap": cap, "classicness": score}) for pk, score, _r, _c in chosen])
+        Case.objects.filter(pk__in=[row[0] for row in chosen]).update(
+            status=Case.Status.HISTORY, retired_at=now
+        )
+        case_events_record(
+            kind=CaseEvent.Kind.RETIRED,
+            events=[
+                (pk, {"by": "prune", "cap": cap, "classicness": score})
+                for pk, score, _r, _c in chosen
+            ],
+        )
         result.retired.extend(row[0] for row in chosen)
         return
-    pending = list(RetirementCandidate.objects.filter(case__in=in_group, status=RetirementCandidate.Status.PENDING)
-                   .values_list("case_id", flat=True))
+    pending = list(
+        RetirementCandidate.objects.filter(
+            case__in=in_group, status=RetirementCandidate.Status.PENDING
+        ).values_list("case_id", flat=True)
+    )
     needed = excess - len(pending)
     if needed <= 0:
         return
-    chosen = retirement_order(in_group.exclude(pk__in=pending), config).values_list(*fields)[:needed]
+    chosen = retirement_order(in_group.exclude(pk__in=pending), config).values_list(*fields)[
+        :needed
+    ]
     # No other writer lists candidates of this group while its lock is held; the unique
     # constraint on pending candidates stays the last line of defence.
     candidates = RetirementCandidate.objects.bulk_create(
-        RetirementCandidate(case_id=pk, classicness_snapshot=score, created_at=now,
-                            constant_days_snapshot=max(now - (revised_at or created_at), timedelta(0)).days)
+        RetirementCandidate(
+            case_id=pk,
+            classicness_snapshot=score,
+            created_at=now,
+            constant_days_snapshot=max(now - (revised_at or created_at), timedelta(0)).days,
+        )
         for pk, score, revised_at, created_at in chosen
     )
-    case_events_record(kind=CaseEvent.Kind.RETIREMENT_PROPOSED,
-                       events=[(c.case_id, {"candidate": c.pk}) for c in candidates])
+    case_events_record(
+        kind=CaseEvent.Kind.RETIREMENT_PROPOSED,
+        events=[(c.case_id, {"candidate": c.pk}) for c in candidates],
+    )
     result.proposed.extend(c.case_id for c in candidates)
 
 
@@ -1060,25 +1405,41 @@ def retirement_decide(*, candidate_id: int, user, confirm: bool) -> RetirementCa
 
     if not user.has_perm(roles.REVIEW):
         raise CasePermissionDenied(_("Only review experts may decide retirements."))
-    candidate = RetirementCandidate.objects.select_related("case", "case__category").get(pk=candidate_id)
+    candidate = RetirementCandidate.objects.select_related("case", "case__category").get(
+        pk=candidate_id
+    )
     case = candidate.case
     active = _lock_group(level=case.level, category_id=case.category_id)
     now = timezone.now()
-    new_status = RetirementCandidate.Status.CONFIRMED if confirm else RetirementCandidate.Status.DISMISSED
-    claimed = RetirementCandidate.objects.filter(pk=candidate_id, status=RetirementCandidate.Status.PENDING).update(
-        status=new_status, decided_by=user, decided_at=now)
+    new_status = (
+        RetirementCandidate.Status.CONFIRMED if confirm else RetirementCandidate.Status.DISMISSED
+    )
+    claimed = RetirementCandidate.objects.filter(
+        pk=candidate_id, status=RetirementCandidate.Status.PENDING
+    ).update(status=new_status, decided_by=user, decided_at=now)
     if not claimed:
         raise CaseConflict(_("This retirement has already been decided."), code="already_decided")
     candidate.refresh_from_db(fields=["status", "decided_by", "decided_at"])
     if not confirm:
-        case_event_record(kind=CaseEvent.Kind.RETIREMENT_DISMISSED, case=case, actor=user,
-                          data={"candidate": candidate.pk})
+        case_event_record(
+            kind=CaseEvent.Kind.RETIREMENT_DISMISSED,
+            case=case,
+            actor=user,
+            data={"candidate": candidate.pk},
+        )
         return candidate
     if case.pk in active:
         cap = LevelCap.cap_for(case.level, case.category_id)
         if len(active) <= cap:
-            raise CaseConflict(_(MSG_RETIREMENT_NOT_OVER_CAP) % {
-                "level": case.level, "category": case.category.name, "count": len(active), "cap": cap})
+            raise CaseConflict(
+                _(MSG_RETIREMENT_NOT_OVER_CAP)
+                % {
+                    "level": case.level,
+                    "category": case.category.name,
+                    "count": len(active),
+                    "cap": cap,
+                }
+            )
     elif Case.objects.filter(pk=case.pk, status=Case.Status.ACTIVE).exists():
         raise CaseConflict(_(MSG_RETIREMENT_CASE_MOVED))
     _retire(case.pk, actor=user, now=now, data={"by": "review", "candidate": candidate.pk})
@@ -1091,7 +1452,10 @@ def tree_text_of(case: Case) -> str:
 
 # --- "shown in full" and recordings -------------------------------------------------------
 
-def case_exposure_record(*, employee, case: Case | None = None, proposal: Proposal | None = None) -> bool:
+
+def case_exposure_record(
+    *, employee, case: Case | None = None, proposal: Proposal | None = None
+) -> bool:
     """Record that ``employee`` was shown ``case`` (a test case: history page, recording)
     or ``proposal`` (a case proposal's content: proposal pages, its recording) in full, so
     an exam never draws it for them (casebase.selectors.cases_known_to). Only the first
@@ -1121,9 +1485,17 @@ def recordings_in_use(*, names: list[str] | None = None) -> set[str]:
     if names is not None:
         cases = cases.filter(audio__in=names)
     used = set(cases.values_list("audio", flat=True))
-    for payload in Proposal.objects.open().filter(kind__in=CASE_PROPOSAL_KINDS).values_list("payload", flat=True):
+    for payload in (
+        Proposal.objects.open()
+        .filter(kind__in=CASE_PROPOSAL_KINDS)
+        .values_list("payload", flat=True)
+    ):
         payload = payload or {}
-        used.update(str(name) for name in (payload.get("audio"), (payload.get("before") or {}).get("audio")) if name)
+        used.update(
+            str(name)
+            for name in (payload.get("audio"), (payload.get("before") or {}).get("audio"))
+            if name
+        )
     return used if names is None else used & set(names)
 
 
@@ -1160,7 +1532,9 @@ class SweepResult:
     kept_in_use: int = 0
 
 
-def recordings_orphan_sweep(*, now: datetime | None = None, grace_hours: int | None = None) -> SweepResult:
+def recordings_orphan_sweep(
+    *, now: datetime | None = None, grace_hours: int | None = None
+) -> SweepResult:
     """Delete the files under RECORDINGS_DIR that no case and no open case proposal refers
     to and that are older than ``grace_hours`` (default the RECORDINGS_ORPHAN_GRACE_HOURS
     setting, 24 h), so an upload whose proposal is still being written is left alone.
@@ -1169,7 +1543,9 @@ def recordings_orphan_sweep(*, now: datetime | None = None, grace_hours: int | N
     from django.conf import settings
 
     now = now or timezone.now()
-    grace = timedelta(hours=settings.RECORDINGS_ORPHAN_GRACE_HOURS if grace_hours is None else grace_hours)
+    grace = timedelta(
+        hours=settings.RECORDINGS_ORPHAN_GRACE_HOURS if grace_hours is None else grace_hours
+    )
     storage = recordings_storage()
     result = SweepResult()
     try:
@@ -1196,6 +1572,7 @@ def recordings_orphan_sweep(*, now: datetime | None = None, grace_hours: int | N
 
 # --- moves suggested by the exam item statistics -----------------------------------------
 
+
 class ItemMove:
     """What a review of a test case's exam statistics may decide (case_item_move_propose)."""
 
@@ -1207,11 +1584,17 @@ class ItemMove:
 
 
 ITEM_MOVE_PERMISSIONS = (roles.MANAGE_TRAINING, roles.REVIEW)
-MSG_ITEM_MOVE_FORBIDDEN = gettext_noop("Only training managers and review committee members propose moves of test cases.")
-MSG_ITEM_MOVE_ACTION = gettext_noop("Choose a move: one level down, one level up, to the training set or retire.")
+MSG_ITEM_MOVE_FORBIDDEN = gettext_noop(
+    "Only training managers and review committee members propose moves of test cases."
+)
+MSG_ITEM_MOVE_ACTION = gettext_noop(
+    "Choose a move: one level down, one level up, to the training set or retire."
+)
 MSG_ITEM_MOVE_NOT_TEST = gettext_noop("Only active test cases are moved from the item statistics.")
 MSG_ITEM_MOVE_EDGE = gettext_noop("A level-%(level)s case cannot move one level %(direction)s.")
-MSG_ITEM_MOVE_OPEN = gettext_noop("This case already has an open move proposal; vote on it instead.")
+MSG_ITEM_MOVE_OPEN = gettext_noop(
+    "This case already has an open move proposal; vote on it instead."
+)
 
 
 def item_move_target(case: Case, action: str) -> tuple[int, str] | None:
@@ -1227,38 +1610,58 @@ def item_move_target(case: Case, action: str) -> tuple[int, str] | None:
 
 @retry_on_deadlock
 @transaction.atomic
-def case_item_move_propose(*, proposer, case_id: int, action: str, reason: str,
-                           evidence: dict[str, Any] | None = None) -> Proposal:
+def case_item_move_propose(
+    *, proposer, case_id: int, action: str, reason: str, evidence: dict[str, Any] | None = None
+) -> Proposal:
     """A training manager or committee member proposes, from the exam item statistics, to
     move an active TEST case one level down or up, into the training set, or to the history
     library. The review experts of the case's category decide it (the "case_item_move"
     kind). ``evidence`` (the statistics shown when proposing) is kept in the payload.
     Raises CasePermissionDenied, Case.DoesNotExist, CaseError (action, not a test case,
     level edge, no reason), CaseConflict (an open move proposal exists)."""
-    if not (proposer and proposer.is_authenticated and proposer.is_active
-            and any(proposer.has_perm(perm) for perm in ITEM_MOVE_PERMISSIONS)):
+    if not (
+        proposer
+        and proposer.is_authenticated
+        and proposer.is_active
+        and any(proposer.has_perm(perm) for perm in ITEM_MOVE_PERMISSIONS)
+    ):
         raise CasePermissionDenied(_(MSG_ITEM_MOVE_FORBIDDEN))
     if action not in ItemMove.CHOICES:
         raise CaseError(_(MSG_ITEM_MOVE_ACTION), field="action")
     case = Case.objects.select_for_update().get(pk=case_id)
-    if not sees_test_content(proposer, case.level):  # a level they are still examined on: not theirs to see
+    if not sees_test_content(
+        proposer, case.level
+    ):  # a level they are still examined on: not theirs to see
         raise Case.DoesNotExist
     if case.status != Case.Status.ACTIVE or case.split != Case.Split.TEST:
         raise CaseError(_(MSG_ITEM_MOVE_NOT_TEST))
     target = item_move_target(case, action)
     if target is not None and not MIN_CASE_LEVEL <= target[0] <= MAX_LEVEL:
-        raise CaseError(_(MSG_ITEM_MOVE_EDGE) % {"level": case.level, "direction": _("down") if target[0] < case.level
-                                                 else _("up")}, field="action")
+        raise CaseError(
+            _(MSG_ITEM_MOVE_EDGE)
+            % {"level": case.level, "direction": _("down") if target[0] < case.level else _("up")},
+            field="action",
+        )
     if _case_proposals(case, KIND_ITEM_MOVE).filter(status=Proposal.Status.OPEN).exists():
         raise CaseConflict(_(MSG_ITEM_MOVE_OPEN), code="item_move_open")
     payload: dict[str, Any] = {
-        "title": case.title, "category_id": case.category_id, "action": action,
-        "from_level": case.level, "from_split": case.split,
-        "to_level": target[0] if target else None, "to_split": target[1] if target else None,
+        "title": case.title,
+        "category_id": case.category_id,
+        "action": action,
+        "from_level": case.level,
+        "from_split": case.split,
+        "to_level": target[0] if target else None,
+        "to_split": target[1] if target else None,
         "evidence": evidence or {},
     }
-    return proposal_create(kind=KIND_ITEM_MOVE, proposer=proposer, reason=reason, payload=payload, target=case,
-                           base_version=case.version)
+    return proposal_create(
+        kind=KIND_ITEM_MOVE,
+        proposer=proposer,
+        reason=reason,
+        payload=payload,
+        target=case,
+        base_version=case.version,
+    )
 
 
 def apply_item_move(proposal: Proposal) -> int:
@@ -1268,24 +1671,42 @@ def apply_item_move(proposal: Proposal) -> int:
     set or status). Returns the case's version."""
     data = proposal.payload
     case = Case.objects.select_for_update().get(pk=proposal.target_id)
-    if (case.version != proposal.base_version or case.status != Case.Status.ACTIVE
-            or case.level != data["from_level"] or case.split != data["from_split"]):
+    if (
+        case.version != proposal.base_version
+        or case.status != Case.Status.ACTIVE
+        or case.level != data["from_level"]
+        or case.split != data["from_split"]
+    ):
         raise StaleBaseVersion()
     case._history_user = proposal.proposer
     case._change_reason = f"proposal #{proposal.pk}"
     if data["action"] == ItemMove.RETIRE:
         case.status, case.retired_at = Case.Status.HISTORY, timezone.now()
         case.save(update_fields=["status", "retired_at"])
-        RetirementCandidate.objects.filter(case=case, status=RetirementCandidate.Status.PENDING).update(
-            status=RetirementCandidate.Status.CONFIRMED, decided_at=case.retired_at)
-        case_event_record(kind=CaseEvent.Kind.RETIRED, case=case, actor=proposal.proposer,
-                          data={"by": "committee", "proposal": proposal.pk, "version": case.version})
+        RetirementCandidate.objects.filter(
+            case=case, status=RetirementCandidate.Status.PENDING
+        ).update(status=RetirementCandidate.Status.CONFIRMED, decided_at=case.retired_at)
+        case_event_record(
+            kind=CaseEvent.Kind.RETIRED,
+            case=case,
+            actor=proposal.proposer,
+            data={"by": "committee", "proposal": proposal.pk, "version": case.version},
+        )
     else:
         case.level, case.split = data["to_level"], data["to_split"]
         case.save(update_fields=["level", "split"])
-        case_event_record(kind=CaseEvent.Kind.REGRADED, case=case, actor=proposal.proposer,
-                          data={"proposal": proposal.pk, "from_level": data["from_level"], "to_level": case.level,
-                                "from_split": data["from_split"], "to_split": case.split})
+        case_event_record(
+            kind=CaseEvent.Kind.REGRADED,
+            case=case,
+            actor=proposal.proposer,
+            data={
+                "proposal": proposal.pk,
+                "from_level": data["from_level"],
+                "to_level": case.level,
+                "from_split": data["from_split"],
+                "to_split": case.split,
+            },
+        )
     return case.version
 
 
@@ -1295,6 +1716,8 @@ def on_item_move_applied(proposal: Proposal, approvals) -> None:
     if proposal.payload.get("action") == ItemMove.RETIRE:
         case = Case.objects.get(pk=proposal.target_id)
         _stale_open_proposals(case, current_version=case.version)
+
+
 MSG_UNKNOWN_ENTRIES = gettext_noop("No knowledge-base entry has the id(s) %(ids)s.")
 
 
@@ -1311,8 +1734,12 @@ def case_citations_set(*, user, case_id: int, entry_ids: list[int], scope=None) 
     wanted = set(entry_ids)
     known = set(Entry.objects.filter(pk__in=wanted).values_list("pk", flat=True))
     if unknown := sorted(wanted - known):
-        raise CaseError(_(MSG_UNKNOWN_ENTRIES) % {"ids": ", ".join(map(str, unknown))}, field="entries")
+        raise CaseError(
+            _(MSG_UNKNOWN_ENTRIES) % {"ids": ", ".join(map(str, unknown))}, field="entries"
+        )
     current = set(CaseCitation.objects.filter(case=case).values_list("entry_id", flat=True))
     CaseCitation.objects.filter(case=case, entry_id__in=current - wanted).delete()
-    CaseCitation.objects.bulk_create([CaseCitation(case=case, entry_id=pk) for pk in sorted(wanted - current)])
+    CaseCitation.objects.bulk_create(
+        [CaseCitation(case=case, entry_id=pk) for pk in sorted(wanted - current)]
+    )
     return sorted(wanted)

@@ -1,7 +1,9 @@
 from celery import shared_task
 
 
-@shared_task(name="casebase.prune_case_libraries_task", bind=True, max_retries=3, default_retry_delay=300)
+@shared_task(
+    name="casebase.prune_case_libraries_task", bind=True, max_retries=3, default_retry_delay=300
+)
 def prune_case_libraries_task(self) -> dict:
     """Daily (03:00 Asia/Shanghai, django-celery-beat): propose retiring the cases over each
     level + category cap for review experts (or, in the explicit "move" mode, retire them).
@@ -13,10 +15,16 @@ def prune_case_libraries_task(self) -> dict:
         result = case_library_prune()
     except Exception as exc:  # a database hiccup: try again later
         raise self.retry(exc=exc) from exc
-    return {"retired": result.retired, "proposed": result.proposed, "groups_over_cap": result.groups_over_cap}
+    return {
+        "retired": result.retired,
+        "proposed": result.proposed,
+        "groups_over_cap": result.groups_over_cap,
+    }
 
 
-@shared_task(name="casebase.recordings_orphan_sweep_task", bind=True, max_retries=3, default_retry_delay=300)
+@shared_task(
+    name="casebase.recordings_orphan_sweep_task", bind=True, max_retries=3, default_retry_delay=300
+)
 def recordings_orphan_sweep_task(self) -> dict:
     """Daily (04:30 Asia/Shanghai, django-celery-beat): delete stored recordings that no
     case and no open case proposal refers to, older than the grace period
@@ -27,4 +35,8 @@ def recordings_orphan_sweep_task(self) -> dict:
         result = recordings_orphan_sweep()
     except Exception as exc:  # storage or database hiccup: try again later
         raise self.retry(exc=exc) from exc
-    return {"deleted": len(result.deleted), "kept_recent": result.kept_recent, "kept_in_use": result.kept_in_use}
+    return {
+        "deleted": len(result.deleted),
+        "kept_recent": result.kept_recent,
+        "kept_in_use": result.kept_in_use,
+    }

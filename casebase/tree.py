@@ -30,13 +30,28 @@ MAX_NODES = 200
 MAX_DEPTH = 40
 CUSTOMER, CSR = "customer", "csr"
 
-ROLE_MARKERS = {"客户": CUSTOMER, "c": CUSTOMER, "customer": CUSTOMER, "客服": CSR, "r": CSR, "csr": CSR}
+ROLE_MARKERS = {
+    "客户": CUSTOMER,
+    "c": CUSTOMER,
+    "customer": CUSTOMER,
+    "客服": CSR,
+    "r": CSR,
+    "csr": CSR,
+}
 KEY_ALIASES = {
-    "情绪": "emotion", "emotion": "emotion",
-    "想法": "thinking", "thinking": "thinking",
-    "出发点": "rationales", "考虑因素": "rationales", "why": "rationales", "rationales": "rationales",
-    "结果": "outcome", "outcome": "outcome",
-    "最终状态": "final_state", "final": "final_state", "final_state": "final_state",
+    "情绪": "emotion",
+    "emotion": "emotion",
+    "想法": "thinking",
+    "thinking": "thinking",
+    "出发点": "rationales",
+    "考虑因素": "rationales",
+    "why": "rationales",
+    "rationales": "rationales",
+    "结果": "outcome",
+    "outcome": "outcome",
+    "最终状态": "final_state",
+    "final": "final_state",
+    "final_state": "final_state",
 }
 TEXT_FIELDS = ("text", "emotion", "thinking", "outcome", "final_state")
 
@@ -58,7 +73,11 @@ def _clean_node(raw: Any, ref: str, errors: list[str]) -> dict | None:
     rationales = raw.get("rationales") or []
     if isinstance(rationales, str):
         rationales = [rationales]
-    node["rationales"] = [str(r).strip() for r in rationales if str(r).strip()] if isinstance(rationales, list) else []
+    node["rationales"] = (
+        [str(r).strip() for r in rationales if str(r).strip()]
+        if isinstance(rationales, list)
+        else []
+    )
     node["is_best"] = bool(raw.get("is_best"))
     children = raw.get("children") or []
     node["children"] = children if isinstance(children, list) else []
@@ -89,7 +108,9 @@ def validate_tree(tree: Any) -> dict:
         if not node["text"]:
             errors.append(_("%(ref)s: the text is empty.") % {"ref": ref})
         if parent_role is None and node["role"] != CUSTOMER:
-            errors.append(_("%(ref)s: the first turn must be the customer's question.") % {"ref": ref})
+            errors.append(
+                _("%(ref)s: the first turn must be the customer's question.") % {"ref": ref}
+            )
         elif parent_role == CSR and node["role"] == CSR:
             errors.append(_("%(ref)s: a CSR reply cannot follow a CSR reply.") % {"ref": ref})
         elif parent_role == CUSTOMER and node["role"] == CUSTOMER:
@@ -99,7 +120,10 @@ def validate_tree(tree: Any) -> dict:
         if node["role"] == CUSTOMER:
             node["rationales"], node["is_best"] = [], False
         if depth > MAX_DEPTH:
-            errors.append(_("%(ref)s: the conversation is deeper than %(max)s turns.") % {"ref": ref, "max": MAX_DEPTH})
+            errors.append(
+                _("%(ref)s: the conversation is deeper than %(max)s turns.")
+                % {"ref": ref, "max": MAX_DEPTH}
+            )
             return node
         children = []
         for index, child in enumerate(node["children"]):
@@ -112,18 +136,24 @@ def validate_tree(tree: Any) -> dict:
         node["children"] = children
         if not children:
             if node["role"] == CUSTOMER:
-                errors.append(_("%(ref)s: the conversation cannot end on a customer turn; add the CSR reply.")
-                              % {"ref": ref})
+                errors.append(
+                    _("%(ref)s: the conversation cannot end on a customer turn; add the CSR reply.")
+                    % {"ref": ref}
+                )
             elif not node["outcome"] or not node["final_state"]:
-                errors.append(_("%(ref)s: a leaf must record the outcome and the customer's final state.")
-                              % {"ref": ref})
+                errors.append(
+                    _("%(ref)s: a leaf must record the outcome and the customer's final state.")
+                    % {"ref": ref}
+                )
         elif node["role"] == CUSTOMER:
             replies = [c for c in children if c["role"] == CSR]
             if len(replies) == 1:
                 replies[0]["is_best"] = True
             elif len(replies) > 1 and sum(1 for c in replies if c["is_best"]) != 1:
-                errors.append(_("%(ref)s: mark exactly one of the replies to this customer turn as the best.")
-                              % {"ref": ref})
+                errors.append(
+                    _("%(ref)s: mark exactly one of the replies to this customer turn as the best.")
+                    % {"ref": ref}
+                )
         return node
 
     root = walk(tree, "root", None, 1)
@@ -134,8 +164,10 @@ def validate_tree(tree: Any) -> dict:
 
 def strip_refs(node: dict) -> dict:
     """The tree without the internal "_ref" labels (what is stored)."""
-    return {**{k: v for k, v in node.items() if k not in ("_ref", "children")},
-            "children": [strip_refs(c) for c in node.get("children", [])]}
+    return {
+        **{k: v for k, v in node.items() if k not in ("_ref", "children")},
+        "children": [strip_refs(c) for c in node.get("children", [])],
+    }
 
 
 def parse_tree_text(text: str) -> dict:
@@ -160,25 +192,40 @@ def parse_tree_text(text: str) -> dict:
         best = marker.endswith("*")
         role = ROLE_MARKERS.get(marker.rstrip("*").strip().lower())
         if not sep or role is None:
-            errors.append(_("%(ref)s: start the line with “客户:” (customer) or “客服:” (CSR reply).") % {"ref": ref})
+            errors.append(
+                _("%(ref)s: start the line with “客户:” (customer) or “客服:” (CSR reply).")
+                % {"ref": ref}
+            )
             continue
-        node: dict[str, Any] = {"role": role, "text": body.strip(), "is_best": best, "children": [], "_ref": ref}
+        node: dict[str, Any] = {
+            "role": role,
+            "text": body.strip(),
+            "is_best": best,
+            "children": [],
+            "_ref": ref,
+        }
         for part in parts[1:]:
             key, ksep, value = part.replace("：", ":").partition(":")
             field = KEY_ALIASES.get(key.strip().lower())
             if not ksep or field is None:
-                errors.append(_("%(ref)s: unknown attribute “%(key)s”.") % {"ref": ref, "key": key.strip()})
+                errors.append(
+                    _("%(ref)s: unknown attribute “%(key)s”.") % {"ref": ref, "key": key.strip()}
+                )
                 continue
             if field == "rationales":
-                node["rationales"] = [r.strip() for r in value.replace("；", ";").split(";") if r.strip()]
+                node["rationales"] = [
+                    r.strip() for r in value.replace("；", ";").split(";") if r.strip()
+                ]
             else:
                 node[field] = value.strip()
         while stack and stack[-1][0] >= depth:
             stack.pop()
         if depth == 0:
             if root is not None:
-                errors.append(_("%(ref)s: a case has one first question; indent this turn under a reply.")
-                              % {"ref": ref})
+                errors.append(
+                    _("%(ref)s: a case has one first question; indent this turn under a reply.")
+                    % {"ref": ref}
+                )
                 continue
             root = node
         elif not stack or stack[-1][0] != depth - 1:
@@ -199,7 +246,9 @@ def tree_to_text(tree: dict | None) -> str:
     lines: list[str] = []
 
     def emit(node: dict, depth: int) -> None:
-        marker = "客户" if node["role"] == CUSTOMER else ("客服*" if node.get("is_best") else "客服")
+        marker = (
+            "客户" if node["role"] == CUSTOMER else ("客服*" if node.get("is_best") else "客服")
+        )
         parts = [f"{'  ' * depth}{marker}: {node['text']}"]
         for key, field in (("情绪", "emotion"), ("想法", "thinking")):
             if node.get(field):

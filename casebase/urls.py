@@ -27,7 +27,9 @@ urlpatterns = [
     path("manage/<int:pk>/edit/", views.maintain_edit, name="maintain_edit"),
     path("manage/<int:pk>/citations/", views.case_citations, name="case_citations"),
     path("manage/<int:pk>/retire/", views.maintain_retire, name="maintain_retire"),
-    path("manage/<int:pk>/competencies/", views.maintain_competencies, name="maintain_competencies"),
+    path(
+        "manage/<int:pk>/competencies/", views.maintain_competencies, name="maintain_competencies"
+    ),
     path("manage/<int:pk>/commentary/", views.commentary_edit, name="commentary_edit"),
     path("calls/", views.calls, name="calls"),
     path("calls/suggest/", views.call_suggest, name="call_suggest"),

@@ -66,6 +66,7 @@ def _study_case(request, pk: int) -> Case:
 def _allowed(check):
     """Login required; then ``check(user)`` or 403 (PermissionDenied), like
     permission_required(raise_exception=True) for rules that are more than one permission."""
+
     def decorator(view):
         @wraps(view)
         @login_required
@@ -73,7 +74,9 @@ def _allowed(check):
             if not check(request.user):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
+
         return wrapped
+
     return decorator
 
 
@@ -90,8 +93,11 @@ def library(request):
     nxt = filterset.next_level
     level = int(filterset.form.cleaned_data["level"]) if filterset.is_valid() else nxt
     page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "casebase/library.html",
-                  {"form": filterset.form, "page": page, "level": level, "next_level": nxt})
+    return render(
+        request,
+        "casebase/library.html",
+        {"form": filterset.form, "page": page, "level": level, "next_level": nxt},
+    )
 
 
 @require_GET
@@ -111,12 +117,21 @@ def case_detail(request, pk: int):
             raise Http404
     rating = CaseRating.objects.filter(case=case, employee=request.user).first()
     studied = CaseStudy.objects.filter(case=case, employee=request.user).first()
-    return render(request, "casebase/case_detail.html", {
-        "case": case, "walk": walk, "quality": _quality_state(case, request.user),
-        "studied": studied, "rating_form": None if rating else RatingForm(), "rating": rating,
-        "classicness": case.classicness(), "constant_days": case.constant_time().days,
-        **_voice_extras(case, request.user, studied=studied is not None),
-    })
+    return render(
+        request,
+        "casebase/case_detail.html",
+        {
+            "case": case,
+            "walk": walk,
+            "quality": _quality_state(case, request.user),
+            "studied": studied,
+            "rating_form": None if rating else RatingForm(),
+            "rating": rating,
+            "classicness": case.classicness(),
+            "constant_days": case.constant_time().days,
+            **_voice_extras(case, request.user, studied=studied is not None),
+        },
+    )
 
 
 def _voice_extras(case: Case, user, *, studied: bool) -> dict:
@@ -126,8 +141,11 @@ def _voice_extras(case: Case, user, *, studied: bool) -> dict:
         return {}
     reflections = selectors.visible_reflections(case, user)
     mine = any(r.employee_id == user.pk for r in reflections)
-    return {"reflections": reflections, "commentary": selectors.case_commentary(case),
-            "reflection_form": ReflectionForm() if studied and not mine else None}
+    return {
+        "reflections": reflections,
+        "commentary": selectors.case_commentary(case),
+        "reflection_form": ReflectionForm() if studied and not mine else None,
+    }
 
 
 def _quality_state(case: Case, user) -> dict | None:
@@ -154,22 +172,40 @@ def quality_apply(request, pk: int):
     form = QualityCaseApplicationForm(request.POST or None)
     if request.method == "POST" and state["refusal"] is None and form.is_valid():
         try:
-            proposal = services.quality_case_apply(applicant=request.user, case_id=case.pk,
-                                                   statement=form.cleaned_data["statement"])
+            proposal = services.quality_case_apply(
+                applicant=request.user, case_id=case.pk, statement=form.cleaned_data["statement"]
+            )
         except AppError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, _("Your quality-case application #%(id)s was sent to the review committee.")
-                             % {"id": proposal.pk})
+            messages.success(
+                request,
+                _("Your quality-case application #%(id)s was sent to the review committee.")
+                % {"id": proposal.pk},
+            )
             return redirect("review:proposal_detail", pk=proposal.pk)
-    return render(request, "casebase/quality_apply.html", {
-        "case": case, "form": form, "refusal": state["refusal"],
-        "contributors": selectors.case_contributors(case),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "casebase/quality_apply.html",
+        {
+            "case": case,
+            "form": form,
+            "refusal": state["refusal"],
+            "contributors": selectors.case_contributors(case),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
-def _study_answer(request, case_id: int, *, box: str, flash: tuple[str, str] | None = None, status: int = 200,
-                  **context):
+def _study_answer(
+    request,
+    case_id: int,
+    *,
+    box: str,
+    flash: tuple[str, str] | None = None,
+    status: int = 200,
+    **context,
+):
     """The htmx answer to "Mark as studied" / "Save rating": the updated widget (the studied
     line, the rating, or the rating form with its error as an alert) and the success
     feedback for the page's live region (emptied on a refusal); refusals keep their 4xx
@@ -177,8 +213,15 @@ def _study_answer(request, case_id: int, *, box: str, flash: tuple[str, str] | N
     case = _study_case(request, case_id)
     studied = CaseStudy.objects.filter(case=case, employee=request.user).first()
     rating = CaseRating.objects.filter(case=case, employee=request.user).first()
-    context = {"case": case, "studied": studied, "rating": rating, "box": box, "flash": [flash] if flash else [],
-               "rating_form": None if rating else RatingForm(), **context}
+    context = {
+        "case": case,
+        "studied": studied,
+        "rating": rating,
+        "box": box,
+        "flash": [flash] if flash else [],
+        "rating_form": None if rating else RatingForm(),
+        **context,
+    }
     if box == "studied" and studied is not None and not case.is_text:  # the reflection form appears
         context.update(_voice_extras(case, request.user, studied=True), voice_oob=True)
     return render(request, "casebase/_study_answer.html", context, status=status)
@@ -216,17 +259,23 @@ def case_rate_view(request, pk: int):
         raise Http404 from None
     except AppError as exc:
         if request.htmx and not isinstance(exc, Http404 | PermissionDenied):
-            return _study_answer(request, pk, box="rating", rating_error=exc.message, status=exc.status_code)
+            return _study_answer(
+                request, pk, box="rating", rating_error=exc.message, status=exc.status_code
+            )
         message_error(request, exc)
         return redirect("casebase:case_detail", pk=pk)
     if request.htmx:
-        return _study_answer(request, pk, box="rating", flash=("success", _("Your rating was saved.")))
+        return _study_answer(
+            request, pk, box="rating", flash=("success", _("Your rating was saved."))
+        )
     messages.success(request, _("Your rating was saved."))
     return redirect("casebase:case_detail", pk=pk)
 
 
 def _submitted(request, proposal):
-    messages.success(request, _("Your proposal #%(id)s was sent to the review committee.") % {"id": proposal.pk})
+    messages.success(
+        request, _("Your proposal #%(id)s was sent to the review committee.") % {"id": proposal.pk}
+    )
     return redirect("casebase:my_proposals")
 
 
@@ -238,9 +287,15 @@ def propose_text(request):
         data = form.cleaned_data
         try:
             proposal = services.case_new_propose(
-                proposer=request.user, kind=Case.Kind.TEXT, title=data["title"], category_id=data["category"].pk,
-                reason=data["reason"], background=data["background"], tree=data["tree"],
-                suggested_level=data["suggested_level"], participants=data["participants"],
+                proposer=request.user,
+                kind=Case.Kind.TEXT,
+                title=data["title"],
+                category_id=data["category"].pk,
+                reason=data["reason"],
+                background=data["background"],
+                tree=data["tree"],
+                suggested_level=data["suggested_level"],
+                participants=data["participants"],
             )
         except AppError as exc:
             form_error(form, exc)
@@ -261,68 +316,117 @@ def propose_voice(request):
         data = form.cleaned_data
         try:
             proposal = services.case_new_propose(
-                proposer=request.user, kind=Case.Kind.VOICE, title=data["title"], category_id=data["category"].pk,
-                reason=data["reason"], background=data["background"], audio=data["audio"], premise=data["premise"],
-                emotion_grade=data["emotion_grade"], transcript=data["transcript"],
-                suggested_level=data["suggested_level"], participants=data["participants"],
+                proposer=request.user,
+                kind=Case.Kind.VOICE,
+                title=data["title"],
+                category_id=data["category"].pk,
+                reason=data["reason"],
+                background=data["background"],
+                audio=data["audio"],
+                premise=data["premise"],
+                emotion_grade=data["emotion_grade"],
+                transcript=data["transcript"],
+                suggested_level=data["suggested_level"],
+                participants=data["participants"],
             )
         except AppError as exc:
             form_error(form, exc)
         else:
             return _submitted(request, proposal)
-    return render(request, "casebase/propose.html", {"form": form, "mode": "voice", "multipart": True,
-                                                     "config": CaseLibrarySettings.current()})
+    return render(
+        request,
+        "casebase/propose.html",
+        {"form": form, "mode": "voice", "multipart": True, "config": CaseLibrarySettings.current()},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.STUDY, raise_exception=True)
 def revise(request, pk: int):
     case = _study_case(request, pk)
-    initial = {"base_version": case.version, "title": case.title, "category": case.category_id,
-               "background": case.background}
+    initial = {
+        "base_version": case.version,
+        "title": case.title,
+        "category": case.category_id,
+        "background": case.background,
+    }
     if case.is_text:
         initial["tree"] = tree_to_text(selectors.case_tree(case))
         form = TextRevisionForm(request.POST or None, initial=initial)
     else:
-        initial.update({"premise": case.premise, "emotion_grade": case.emotion_grade, "transcript": case.transcript})
+        initial.update(
+            {
+                "premise": case.premise,
+                "emotion_grade": case.emotion_grade,
+                "transcript": case.transcript,
+            }
+        )
         form = VoiceRevisionForm(request.POST or None, request.FILES or None, initial=initial)
         if not request.user.has_perm(MAINTAIN_CASES):  # only maintainers upload recordings
             del form.fields["audio"]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        extra = ({"tree": data["tree"]} if case.is_text else
-                 {"premise": data["premise"], "emotion_grade": data["emotion_grade"],
-                  "transcript": data["transcript"], "audio": data.get("audio")})
+        extra = (
+            {"tree": data["tree"]}
+            if case.is_text
+            else {
+                "premise": data["premise"],
+                "emotion_grade": data["emotion_grade"],
+                "transcript": data["transcript"],
+                "audio": data.get("audio"),
+            }
+        )
         try:
             proposal = services.case_revision_propose(
-                proposer=request.user, case_id=case.pk, base_version=data["base_version"], reason=data["reason"],
-                title=data["title"], category_id=data["category"].pk, background=data["background"],
-                participants=data["participants"], **extra,
+                proposer=request.user,
+                case_id=case.pk,
+                base_version=data["base_version"],
+                reason=data["reason"],
+                title=data["title"],
+                category_id=data["category"].pk,
+                background=data["background"],
+                participants=data["participants"],
+                **extra,
             )
         except AppError as exc:
             form_error(form, exc)
         else:
             return _submitted(request, proposal)
-    return render(request, "casebase/propose.html", {"form": form, "mode": "revision", "case": case,
-                                                     "multipart": not case.is_text})
+    return render(
+        request,
+        "casebase/propose.html",
+        {"form": form, "mode": "revision", "case": case, "multipart": not case.is_text},
+    )
 
 
 @require_GET
 @permission_required(roles.STUDY, raise_exception=True)
 def my_proposals(request):
     qs = proposals_of(proposer=request.user).filter(
-        kind__in=[services.KIND_NEW, services.KIND_REVISION, services.KIND_QUALITY])
+        kind__in=[services.KIND_NEW, services.KIND_REVISION, services.KIND_QUALITY]
+    )
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     rows = []
     for proposal in page:
         kind = registry.kinds().get(proposal.kind)
         # An accepted case (even a test case the proposer cannot open in study) can apply
         # for its quality-case review from here; the apply page checks the rule.
-        quality_url = (reverse("casebase:quality_apply", args=[proposal.target_id])
-                       if proposal.kind != services.KIND_QUALITY and proposal.status == proposal.Status.APPLIED
-                       and proposal.target_id else None)
-        rows.append({"proposal": proposal, "label": kind.label, "target": kind.describe(proposal),
-                     "rebase_url": kind.rebase_url(proposal), "quality_url": quality_url})
+        quality_url = (
+            reverse("casebase:quality_apply", args=[proposal.target_id])
+            if proposal.kind != services.KIND_QUALITY
+            and proposal.status == proposal.Status.APPLIED
+            and proposal.target_id
+            else None
+        )
+        rows.append(
+            {
+                "proposal": proposal,
+                "label": kind.label,
+                "target": kind.describe(proposal),
+                "rebase_url": kind.rebase_url(proposal),
+                "quality_url": quality_url,
+            }
+        )
     return render(request, "casebase/my_proposals.html", {"page": page, "rows": rows})
 
 
@@ -330,10 +434,15 @@ def my_proposals(request):
 @permission_required(VIEW_HISTORY, raise_exception=True)
 def history_list(request):
     page = Paginator(selectors.history_cases(), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "casebase/history_list.html", {
-        "page": page, "pending": selectors.pending_retirements().count(),
-        "can_decide": request.user.has_perm(roles.REVIEW),
-    })
+    return render(
+        request,
+        "casebase/history_list.html",
+        {
+            "page": page,
+            "pending": selectors.pending_retirements().count(),
+            "can_decide": request.user.has_perm(roles.REVIEW),
+        },
+    )
 
 
 @require_GET
@@ -343,18 +452,31 @@ def history_detail(request, pk: int):
     active test case only for those who may see its level's test cases — it is still drawn
     into exams)."""
     case = get_object_or_404(Case.objects.select_related("category"), pk=pk)
-    if case.status != Case.Status.HISTORY and not case.retirement_candidates.filter(
-            status=RetirementCandidate.Status.PENDING).exists():
+    if (
+        case.status != Case.Status.HISTORY
+        and not case.retirement_candidates.filter(
+            status=RetirementCandidate.Status.PENDING
+        ).exists()
+    ):
         raise Http404
-    if (case.status == Case.Status.ACTIVE and case.split == Case.Split.TEST
-            and not selectors.sees_test_content(request.user, case.level)):
+    if (
+        case.status == Case.Status.ACTIVE
+        and case.split == Case.Split.TEST
+        and not selectors.sees_test_content(request.user, case.level)
+    ):
         raise Http404
     if case.split == Case.Split.TEST:  # shown in full: never drawn into this user's exams
         services.case_exposure_record(employee=request.user, case=case)
-    return render(request, "casebase/history_detail.html", {
-        "case": case, "tree": selectors.case_tree(case) if case.is_text else None,
-        "classicness": case.classicness(), "constant_days": case.constant_time().days,
-    })
+    return render(
+        request,
+        "casebase/history_detail.html",
+        {
+            "case": case,
+            "tree": selectors.case_tree(case) if case.is_text else None,
+            "classicness": case.classicness(),
+            "constant_days": case.constant_time().days,
+        },
+    )
 
 
 @require_GET
@@ -369,8 +491,9 @@ def retirements(request):
 def retirement_decide(request, pk: int):
     candidate = get_object_or_404(RetirementCandidate, pk=pk)
     try:
-        services.retirement_decide(candidate_id=candidate.pk, user=request.user,
-                                   confirm=request.POST.get("confirm") == "1")
+        services.retirement_decide(
+            candidate_id=candidate.pk, user=request.user, confirm=request.POST.get("confirm") == "1"
+        )
     except AppError as exc:
         message_error(request, exc)
     else:
@@ -389,6 +512,7 @@ def library_health(request):
 
 # --- recordings ----------------------------------------------------------------------------
 
+
 def _serve_recording(name: str) -> HttpResponse:
     """The response that plays the stored recording ``name``: with S3-compatible storage a
     redirect to a presigned URL (RECORDINGS_URL_SECONDS); behind nginx an X-Accel-Redirect
@@ -400,7 +524,9 @@ def _serve_recording(name: str) -> HttpResponse:
         response = HttpResponseRedirect(storage.url(name, expire=settings.RECORDINGS_URL_SECONDS))
     elif settings.RECORDINGS_ACCEL_REDIRECT_PREFIX:
         response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = settings.RECORDINGS_ACCEL_REDIRECT_PREFIX.rstrip("/") + "/" + quote(name)
+        response["X-Accel-Redirect"] = (
+            settings.RECORDINGS_ACCEL_REDIRECT_PREFIX.rstrip("/") + "/" + quote(name)
+        )
     else:
         try:
             handle = storage.open(name, "rb")
@@ -445,10 +571,13 @@ def proposal_recording(request, pk: int):
 
 # --- the catalogue and direct maintenance -----------------------------------------------------
 
+
 def _catalogue_case(request, pk: int) -> Case:
     """A case of the user's catalogue (selectors.catalogue_cases); 404 for a test case they
     may still be examined on, so its existence is not revealed."""
-    return get_object_or_404(selectors.catalogue_cases(request.user).select_related("category", "author"), pk=pk)
+    return get_object_or_404(
+        selectors.catalogue_cases(request.user).select_related("category", "author"), pk=pk
+    )
 
 
 @require_GET
@@ -459,12 +588,21 @@ def catalogue(request):
     filterset, qs = filter_list(CatalogueFilter, request, selectors.catalogue_list(request.user))
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     user = request.user
-    return render(request, "casebase/catalogue.html", {
-        "form": filterset.form, "page": page, "can_maintain": selectors.can_maintain(user),
-        "can_moderate": selectors.can_moderate_reflections(user),
-        "pending_calls": CallSuggestion.objects.filter(status=CallSuggestion.Status.PENDING).count()
-        if selectors.can_maintain(user) else None,
-    })
+    return render(
+        request,
+        "casebase/catalogue.html",
+        {
+            "form": filterset.form,
+            "page": page,
+            "can_maintain": selectors.can_maintain(user),
+            "can_moderate": selectors.can_moderate_reflections(user),
+            "pending_calls": CallSuggestion.objects.filter(
+                status=CallSuggestion.Status.PENDING
+            ).count()
+            if selectors.can_maintain(user)
+            else None,
+        },
+    )
 
 
 @require_GET
@@ -476,14 +614,24 @@ def catalogue_detail(request, pk: int):
     if case.split == Case.Split.TEST:
         services.case_exposure_record(employee=request.user, case=case)
     user = request.user
-    return render(request, "casebase/catalogue_detail.html", {
-        "case": case, "tree": selectors.case_tree(case) if case.is_text else None,
-        "versions": selectors.case_versions(case), "classicness": case.classicness(),
-        "constant_days": case.constant_time().days, "can_maintain": selectors.can_maintain(user),
-        "can_comment": selectors.can_write_commentary(user), "can_moderate": selectors.can_moderate_reflections(user),
-        "retire_form": RetireForm() if selectors.can_maintain(user) and case.status == Case.Status.ACTIVE else None,
-        **_voice_extras(case, user, studied=False),
-    })
+    return render(
+        request,
+        "casebase/catalogue_detail.html",
+        {
+            "case": case,
+            "tree": selectors.case_tree(case) if case.is_text else None,
+            "versions": selectors.case_versions(case),
+            "classicness": case.classicness(),
+            "constant_days": case.constant_time().days,
+            "can_maintain": selectors.can_maintain(user),
+            "can_comment": selectors.can_write_commentary(user),
+            "can_moderate": selectors.can_moderate_reflections(user),
+            "retire_form": RetireForm()
+            if selectors.can_maintain(user) and case.status == Case.Status.ACTIVE
+            else None,
+            **_voice_extras(case, user, studied=False),
+        },
+    )
 
 
 def _maintain_new(request, *, kind: str):
@@ -492,21 +640,44 @@ def _maintain_new(request, *, kind: str):
     form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        extra = ({"audio": data["audio"], "premise": data["premise"], "emotion_grade": data["emotion_grade"],
-                  "transcript": data["transcript"]} if voice else {"tree": data["tree"]})
+        extra = (
+            {
+                "audio": data["audio"],
+                "premise": data["premise"],
+                "emotion_grade": data["emotion_grade"],
+                "transcript": data["transcript"],
+            }
+            if voice
+            else {"tree": data["tree"]}
+        )
         try:
             case = services.case_maintain_create(
-                user=request.user, kind=kind, title=data["title"], category_id=data["category"].pk,
-                level=data["level"], split=data["split"], background=data["background"], reason=data["reason"],
-                **extra)
+                user=request.user,
+                kind=kind,
+                title=data["title"],
+                category_id=data["category"].pk,
+                level=data["level"],
+                split=data["split"],
+                background=data["background"],
+                reason=data["reason"],
+                **extra,
+            )
         except AppError as exc:
             form_error(form, exc)
         else:
             messages.success(request, _("The case was entered into the library (version 1)."))
             return redirect("casebase:catalogue_detail", pk=case.pk)
-    return render(request, "casebase/maintain_form.html", {
-        "form": form, "mode": kind, "multipart": voice, "config": CaseLibrarySettings.current() if voice else None,
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "casebase/maintain_form.html",
+        {
+            "form": form,
+            "mode": kind,
+            "multipart": voice,
+            "config": CaseLibrarySettings.current() if voice else None,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -529,36 +700,83 @@ def maintain_edit(request, pk: int):
     case = _catalogue_case(request, pk)
     if case.split == Case.Split.TEST:  # the form shows it in full
         services.case_exposure_record(employee=request.user, case=case)
-    initial = {"base_version": case.version, "title": case.title, "category": case.category_id,
-               "background": case.background, "level": case.level, "split": case.split}
+    initial = {
+        "base_version": case.version,
+        "title": case.title,
+        "category": case.category_id,
+        "background": case.background,
+        "level": case.level,
+        "split": case.split,
+    }
     if case.is_text:
         initial["tree"] = tree_to_text(selectors.case_tree(case))
         form = MaintainTextRevisionForm(request.POST or None, initial=initial)
     else:
-        initial.update({"premise": case.premise, "emotion_grade": case.emotion_grade, "transcript": case.transcript})
-        form = MaintainVoiceRevisionForm(request.POST or None, request.FILES or None, initial=initial)
+        initial.update(
+            {
+                "premise": case.premise,
+                "emotion_grade": case.emotion_grade,
+                "transcript": case.transcript,
+            }
+        )
+        form = MaintainVoiceRevisionForm(
+            request.POST or None, request.FILES or None, initial=initial
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        extra = ({"tree": data["tree"]} if case.is_text else
-                 {"premise": data["premise"], "emotion_grade": data["emotion_grade"],
-                  "transcript": data["transcript"], "audio": data.get("audio")})
+        extra = (
+            {"tree": data["tree"]}
+            if case.is_text
+            else {
+                "premise": data["premise"],
+                "emotion_grade": data["emotion_grade"],
+                "transcript": data["transcript"],
+                "audio": data.get("audio"),
+            }
+        )
         try:
             case = services.case_maintain_revise(
-                user=request.user, case_id=case.pk, base_version=data["base_version"], reason=data["reason"],
-                title=data["title"], category_id=data["category"].pk, level=data["level"], split=data["split"],
-                background=data["background"], scope=selectors.catalogue_cases(request.user), **extra)
+                user=request.user,
+                case_id=case.pk,
+                base_version=data["base_version"],
+                reason=data["reason"],
+                title=data["title"],
+                category_id=data["category"].pk,
+                level=data["level"],
+                split=data["split"],
+                background=data["background"],
+                scope=selectors.catalogue_cases(request.user),
+                **extra,
+            )
         except AppError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, _("The case is now version %(version)s.") % {"version": case.version})
+            messages.success(
+                request, _("The case is now version %(version)s.") % {"version": case.version}
+            )
             return redirect("casebase:catalogue_detail", pk=case.pk)
-    return render(request, "casebase/maintain_form.html", {
-        "form": form, "mode": "revision", "case": case, "multipart": not case.is_text,
-        "citations_form": CitationsForm(initial={"entries": " ".join(
-            str(pk) for pk in selectors.cited_entries(case).values_list("pk", flat=True))}),
-        "cited": selectors.cited_entries(case),
-        "tags_form": CompetencyTagsForm(initial={"competencies": list(case.competencies.values_list("pk", flat=True))}),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "casebase/maintain_form.html",
+        {
+            "form": form,
+            "mode": "revision",
+            "case": case,
+            "multipart": not case.is_text,
+            "citations_form": CitationsForm(
+                initial={
+                    "entries": " ".join(
+                        str(pk) for pk in selectors.cited_entries(case).values_list("pk", flat=True)
+                    )
+                }
+            ),
+            "cited": selectors.cited_entries(case),
+            "tags_form": CompetencyTagsForm(
+                initial={"competencies": list(case.competencies.values_list("pk", flat=True))}
+            ),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_POST
@@ -569,8 +787,12 @@ def case_citations(request, pk: int):
     form = CitationsForm(request.POST)
     if form.is_valid():
         try:
-            services.case_citations_set(user=request.user, case_id=case.pk, entry_ids=form.cleaned_data["entries"],
-                                        scope=selectors.catalogue_cases(request.user))
+            services.case_citations_set(
+                user=request.user,
+                case_id=case.pk,
+                entry_ids=form.cleaned_data["entries"],
+                scope=selectors.catalogue_cases(request.user),
+            )
         except AppError as exc:
             message_error(request, exc)
         else:
@@ -588,9 +810,12 @@ def maintain_competencies(request, pk: int):
     form = CompetencyTagsForm(request.POST)
     if form.is_valid():
         try:
-            services.case_competencies_set(user=request.user, case_id=case.pk,
-                                           item_ids=[item.pk for item in form.cleaned_data["competencies"]],
-                                           scope=selectors.catalogue_cases(request.user))
+            services.case_competencies_set(
+                user=request.user,
+                case_id=case.pk,
+                item_ids=[item.pk for item in form.cleaned_data["competencies"]],
+                scope=selectors.catalogue_cases(request.user),
+            )
         except AppError as exc:
             form_error(form, exc)
         else:
@@ -609,12 +834,18 @@ def maintain_retire(request, pk: int):
         messages.error(request, _("Give a reason for the change."))
         return redirect("casebase:catalogue_detail", pk=case.pk)
     try:
-        services.case_maintain_retire(user=request.user, case_id=case.pk, reason=form.cleaned_data["reason"],
-                                      scope=selectors.catalogue_cases(request.user))
+        services.case_maintain_retire(
+            user=request.user,
+            case_id=case.pk,
+            reason=form.cleaned_data["reason"],
+            scope=selectors.catalogue_cases(request.user),
+        )
     except AppError as exc:
         message_error(request, exc)
     else:
-        messages.success(request, _("The case was moved to the history library; its history is kept."))
+        messages.success(
+            request, _("The case was moved to the history library; its history is kept.")
+        )
     return redirect("casebase:catalogue_detail", pk=case.pk)
 
 
@@ -623,26 +854,41 @@ def maintain_retire(request, pk: int):
 def commentary_edit(request, pk: int):
     """培训师点评 of a voice case: training managers and review experts write the current
     text; the earlier ones stay in its history (shown here)."""
-    case = get_object_or_404(selectors.catalogue_cases(request.user).filter(kind=Case.Kind.VOICE)
-                             .select_related("category"), pk=pk)
+    case = get_object_or_404(
+        selectors.catalogue_cases(request.user)
+        .filter(kind=Case.Kind.VOICE)
+        .select_related("category"),
+        pk=pk,
+    )
     if case.split == Case.Split.TEST:
         services.case_exposure_record(employee=request.user, case=case)
     current = selectors.case_commentary(case)
     form = CommentaryForm(request.POST or None, initial={"text": current.text if current else ""})
     if request.method == "POST" and form.is_valid():
         try:
-            services.commentary_set(user=request.user, case_id=case.pk, text=form.cleaned_data["text"])
+            services.commentary_set(
+                user=request.user, case_id=case.pk, text=form.cleaned_data["text"]
+            )
         except AppError as exc:
             form_error(form, exc)
         else:
             messages.success(request, _("The trainer's commentary was saved."))
             return redirect("casebase:commentary_edit", pk=case.pk)
-    return render(request, "casebase/commentary_form.html", {
-        "case": case, "form": form, "current": current, "history": selectors.commentary_history(current),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "casebase/commentary_form.html",
+        {
+            "case": case,
+            "form": form,
+            "current": current,
+            "history": selectors.commentary_history(current),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 # --- suggested calls and reflections ----------------------------------------------------------
+
 
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.STUDY, raise_exception=True)
@@ -656,22 +902,39 @@ def call_suggest(request):
         except AppError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, _("Thank you: the call was suggested to the case maintainers."))
+            messages.success(
+                request, _("Thank you: the call was suggested to the case maintainers.")
+            )
             return redirect("casebase:call_suggest")
     mine = CallSuggestion.objects.filter(suggested_by=request.user).select_related("case")[:20]
-    return render(request, "casebase/call_suggest.html", {"form": form, "mine": mine},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "casebase/call_suggest.html",
+        {"form": form, "mine": mine},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_GET
 @permission_required(MAINTAIN_CASES, raise_exception=True)
 def calls(request):
-    filterset, suggestions = filter_list(CallSuggestionFilter, request,
-                                         selectors.call_suggestions_visible(request.user))
-    status = (filterset.is_valid() and filterset.form.cleaned_data["status"]) or CallSuggestion.Status.PENDING
+    filterset, suggestions = filter_list(
+        CallSuggestionFilter, request, selectors.call_suggestions_visible(request.user)
+    )
+    status = (
+        filterset.is_valid() and filterset.form.cleaned_data["status"]
+    ) or CallSuggestion.Status.PENDING
     page = Paginator(suggestions, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "casebase/calls.html", {"page": page, "status": status, "form": filterset.form,
-                                                   "statuses": CallSuggestion.Status.choices})
+    return render(
+        request,
+        "casebase/calls.html",
+        {
+            "page": page,
+            "status": status,
+            "form": filterset.form,
+            "statuses": CallSuggestion.Status.choices,
+        },
+    )
 
 
 @require_POST
@@ -681,9 +944,13 @@ def call_decide(request, pk: int):
     raw_case = (request.POST.get("case_id") or "").strip()
     try:
         case_id = int(raw_case) if raw_case else None
-        services.call_suggestion_decide(user=request.user, suggestion_id=suggestion.pk,
-                                        accept=request.POST.get("accept") == "1",
-                                        note=request.POST.get("note", ""), case_id=case_id)
+        services.call_suggestion_decide(
+            user=request.user,
+            suggestion_id=suggestion.pk,
+            accept=request.POST.get("accept") == "1",
+            note=request.POST.get("note", ""),
+            case_id=case_id,
+        )
     except ValueError:
         messages.error(request, _("Link a voice case."))
     except AppError as exc:
@@ -707,14 +974,18 @@ def reflection_add(request, pk: int):
     except AppError as exc:
         message_error(request, exc)
     else:
-        messages.success(request, _("Your reflection was saved; colleagues see it once a moderator approves it."))
+        messages.success(
+            request, _("Your reflection was saved; colleagues see it once a moderator approves it.")
+        )
     return redirect("casebase:case_detail", pk=pk)
 
 
 @require_GET
 @_allowed(selectors.can_moderate_reflections)
 def reflections(request):
-    page = Paginator(selectors.pending_reflections(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.pending_reflections(request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "casebase/reflections.html", {"page": page})
 
 
@@ -722,8 +993,9 @@ def reflections(request):
 @_allowed(selectors.can_moderate_reflections)
 def reflection_moderate(request, pk: int):
     reflection = get_object_or_404(selectors.moderatable_reflections(request.user), pk=pk)
-    services.reflection_moderate(user=request.user, reflection_id=reflection.pk,
-                                 approve=request.POST.get("approve") == "1")
+    services.reflection_moderate(
+        user=request.user, reflection_id=reflection.pk, approve=request.POST.get("approve") == "1"
+    )
     messages.success(request, _("The reflection was moderated."))
     if request.POST.get("next") == "case":
         return redirect("casebase:catalogue_detail", pk=reflection.case_id)

@@ -110,7 +110,15 @@ class QSortRoundAdmin(admin.ModelAdmin):
     list_select_related = ("position", "created_by")
     filter_horizontal = ("items",)
     autocomplete_fields = ("raters",)
-    readonly_fields = ("status", "created_by", "created_at", "opened_at", "closed_at", "published_at", "result")
+    readonly_fields = (
+        "status",
+        "created_by",
+        "created_at",
+        "opened_at",
+        "closed_at",
+        "published_at",
+        "result",
+    )
     inlines = [QSortSubmissionInline, QSortRoundEventInline]
 
     def has_add_permission(self, request):
@@ -134,4 +142,3 @@ class QSortRoundEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-

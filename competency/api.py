@@ -52,7 +52,8 @@ class SubmissionView(APIView):
             round_id=pk, rater=request.user, placements=serializer.placements_list()
         )
         return Response(
-            SubmissionOutputSerializer(submission).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            SubmissionOutputSerializer(submission).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
 
@@ -61,21 +62,35 @@ class RoundResultsView(APIView):
 
     permission_classes = [has_perm(roles.MANAGE_TRAINING)]
 
-    @extend_schema(responses=inline_serializer("QSortRoundResult", {
-        "round": serializers.IntegerField(), "position": serializers.CharField(), "status": serializers.CharField(),
-        "raters": serializers.IntegerField(),
-        "columns": serializers.ListField(child=serializers.IntegerField(),
-                                         help_text="the forced distribution: items per score column, from -k to +k"),
-        "rows": ResultRowSerializer(many=True)}))
+    @extend_schema(
+        responses=inline_serializer(
+            "QSortRoundResult",
+            {
+                "round": serializers.IntegerField(),
+                "position": serializers.CharField(),
+                "status": serializers.CharField(),
+                "raters": serializers.IntegerField(),
+                "columns": serializers.ListField(
+                    child=serializers.IntegerField(),
+                    help_text="the forced distribution: items per score column, from -k to +k",
+                ),
+                "rows": ResultRowSerializer(many=True),
+            },
+        )
+    )
     def get(self, request, pk):
         round = get_object_or_404(QSortRound.objects.select_related("position"), pk=pk)
         if round.result is None:
-            raise ValidationError({"non_field_errors": [_("The round has no result until it is closed.")]})
-        return Response({
-            "round": round.pk,
-            "position": round.position.code,
-            "status": round.status,
-            "raters": round.result["raters"],
-            "columns": round.result["columns"],
-            "rows": ResultRowSerializer(selectors.round_result_table(round), many=True).data,
-        })
+            raise ValidationError(
+                {"non_field_errors": [_("The round has no result until it is closed.")]}
+            )
+        return Response(
+            {
+                "round": round.pk,
+                "position": round.position.code,
+                "status": round.status,
+                "raters": round.result["raters"],
+                "columns": round.result["columns"],
+                "rows": ResultRowSerializer(selectors.round_result_table(round), many=True).data,
+            }
+        )

@@ -18,6 +18,8 @@ def weights_label() -> str:
 
 def distribution_label() -> str:
     return _("Forced quasi-normal distribution")
+
+
 AXIS = "#5b6575"
 
 
@@ -42,7 +44,9 @@ def weight_bars_svg(rows: Sequence[tuple[str, float]], *, width: int = 640) -> S
             f"<title>{escape(label)}: {weight:.2%}</title></rect>"
             f'<text x="{label_w + length + 4:.1f}" y="{y + 15}" font-size="12" fill="{AXIS}">{weight:.1%}</text>'
         )
-    parts.append(f'<line x1="{label_w}" y1="0" x2="{label_w}" y2="{height}" stroke="{AXIS}"/></svg>')
+    parts.append(
+        f'<line x1="{label_w}" y1="0" x2="{label_w}" y2="{height}" stroke="{AXIS}"/></svg>'
+    )
     return mark_safe("".join(parts))
 
 
@@ -69,5 +73,7 @@ def distribution_svg(columns: Sequence[int], *, width: int = 360, height: int = 
             f'<text x="{x + col_w / 2:.1f}" y="{pad + plot_h - h - 3:.1f}" text-anchor="middle" font-size="11">{size}</text>'
             f'<text x="{x + col_w / 2:.1f}" y="{height - 12}" text-anchor="middle" font-size="12" fill="{AXIS}">{score:+d}</text>'
         )
-    parts.append(f'<line x1="10" y1="{pad + plot_h}" x2="{width - 10}" y2="{pad + plot_h}" stroke="{AXIS}"/></svg>')
+    parts.append(
+        f'<line x1="10" y1="{pad + plot_h}" x2="{width - 10}" y2="{pad + plot_h}" stroke="{AXIS}"/></svg>'
+    )
     return mark_safe("".join(parts))

@@ -17,10 +17,23 @@ RATERS = ["HB0005", "HB0006", "HB9001"]
 
 # The benchmark order of the hotline CSR position, most important first.
 BASE_ORDER = [
-    "service-cognition", "communication", "product-knowledge", "customer-orientation",
-    "complaint-handling", "expression", "stress-resistance", "adaptability", "key-moment",
-    "cross-selling-awareness", "key-phrase", "key-information", "marketing-process",
-    "cross-selling-habit", "marketing-tools", "sales-breadth-volume", "task-management",
+    "service-cognition",
+    "communication",
+    "product-knowledge",
+    "customer-orientation",
+    "complaint-handling",
+    "expression",
+    "stress-resistance",
+    "adaptability",
+    "key-moment",
+    "cross-selling-awareness",
+    "key-phrase",
+    "key-information",
+    "marketing-process",
+    "cross-selling-habit",
+    "marketing-tools",
+    "sales-breadth-volume",
+    "task-management",
     "people-management",
 ]
 # Each rater's view differs a little from the benchmark: pairs of positions swapped (0-based).
@@ -31,11 +44,25 @@ RATER_SWAPS = {
 }
 
 INDICATORS = {
-    "service-cognition": ["把解决客户问题视为本职工作,不推诿、不敷衍", "通话全程保持耐心、礼貌的服务态度"],
-    "communication": ["先完整倾听再回应,不打断客户", "用提问和复述确认客户的真实需求", "结束前确认客户已理解处理结果"],
+    "service-cognition": [
+        "把解决客户问题视为本职工作,不推诿、不敷衍",
+        "通话全程保持耐心、礼貌的服务态度",
+    ],
+    "communication": [
+        "先完整倾听再回应,不打断客户",
+        "用提问和复述确认客户的真实需求",
+        "结束前确认客户已理解处理结果",
+    ],
     "product-knowledge": ["准确说明资费、套餐和业务规则", "10 秒内在知识库中找到正确口径"],
-    "customer-orientation": ["主动发现客户未说出的需求并提供帮助", "为客户选择最合适而非最贵的方案"],
-    "complaint-handling": ["先安抚情绪再处理事实", "给出明确的处理时限并按时回访", "需要时及时升级,避免重复投诉"],
+    "customer-orientation": [
+        "主动发现客户未说出的需求并提供帮助",
+        "为客户选择最合适而非最贵的方案",
+    ],
+    "complaint-handling": [
+        "先安抚情绪再处理事实",
+        "给出明确的处理时限并按时回访",
+        "需要时及时升级,避免重复投诉",
+    ],
     "expression": ["语言简洁清晰,避免专业术语", "语速、语调与客户情绪相适应"],
     "stress-resistance": ["面对激动客户保持情绪稳定", "高峰时段仍保持服务质量"],
     "adaptability": ["遇到系统异常时能给出替代方案", "处理非常规诉求时灵活而不违规"],
@@ -71,19 +98,30 @@ def load(*, stdout) -> None:
         benchmark = [items[code] for code in BASE_ORDER]
         sizes = qsort.suggest_pile_sizes(len(benchmark))
         round = services.qsort_round_create(
-            position=position, title=TITLE, items=benchmark, raters=[users[s] for s in RATERS],
-            important_count=sizes[qsort.IMPORTANT], neutral_count=sizes[qsort.NEUTRAL],
-            unimportant_count=sizes[qsort.UNIMPORTANT], created_by=manager,
+            position=position,
+            title=TITLE,
+            items=benchmark,
+            raters=[users[s] for s in RATERS],
+            important_count=sizes[qsort.IMPORTANT],
+            neutral_count=sizes[qsort.NEUTRAL],
+            unimportant_count=sizes[qsort.UNIMPORTANT],
+            created_by=manager,
         )
         services.qsort_round_open(round_id=round.pk, actor=manager)
         for staff_id in RATERS:
             order = [items[code].pk for code in BASE_ORDER]
             for a, b in RATER_SWAPS[staff_id]:
                 order[a], order[b] = order[b], order[a]
-            services.qsort_submission_save(round_id=round.pk, rater=users[staff_id], placements=_placements(order, sizes))
+            services.qsort_submission_save(
+                round_id=round.pk, rater=users[staff_id], placements=_placements(order, sizes)
+            )
         services.qsort_round_close(round_id=round.pk, actor=manager)
         services.qsort_round_publish(round_id=round.pk, actor=manager)
         round.refresh_from_db()
     for code, lines in INDICATORS.items():
-        services.position_competency_set_indicators(position=position, item=items[code], indicators="\n".join(lines))
-    stdout.write(f"competency: Q-sort round “{round}” ({round.get_status_display()}) for {position}")
+        services.position_competency_set_indicators(
+            position=position, item=items[code], indicators="\n".join(lines)
+        )
+    stdout.write(
+        f"competency: Q-sort round “{round}” ({round.get_status_display()}) for {position}"
+    )

@@ -7,6 +7,13 @@ from competency.models import KSAO, CompetencyModule
 
 
 class ItemFilter(filters.FilterSet):
-    module = filters.ModelChoiceFilter(label=_("Module"), queryset=CompetencyModule.objects.all(),
-                                       field_name="module", to_field_name="code", empty_label=_("All modules"))
-    ksao = filters.ChoiceFilter(label=_("KSAO section"), choices=KSAO.choices, empty_label=_("All sections"))
+    module = filters.ModelChoiceFilter(
+        label=_("Module"),
+        queryset=CompetencyModule.objects.all(),
+        field_name="module",
+        to_field_name="code",
+        empty_label=_("All modules"),
+    )
+    ksao = filters.ChoiceFilter(
+        label=_("KSAO section"), choices=KSAO.choices, empty_label=_("All sections")
+    )

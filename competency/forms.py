@@ -1,4 +1,3 @@
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +13,9 @@ PILE_CHOICES = [
 
 
 class QSortRoundCreateForm(forms.Form):
-    position = forms.ModelChoiceField(label=_("Position"), queryset=Position.objects.select_related("family"))
+    position = forms.ModelChoiceField(
+        label=_("Position"), queryset=Position.objects.select_related("family")
+    )
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     items = forms.ModelMultipleChoiceField(
         label=_("Benchmark items"),
@@ -26,7 +27,10 @@ class QSortRoundCreateForm(forms.Form):
     neutral_count = forms.IntegerField(label=_("Neutral pile size"), min_value=0)
     unimportant_count = forms.IntegerField(label=_("Unimportant pile size"), min_value=0)
     max_score = forms.IntegerField(
-        label=_("Maximum column score"), min_value=1, max_value=6, initial=3,
+        label=_("Maximum column score"),
+        min_value=1,
+        max_value=6,
+        initial=3,
         help_text=_("Scores of the forced distribution run from -k to +k."),
     )
     raters = forms.CharField(
@@ -62,7 +66,11 @@ class QSortRoundCreateForm(forms.Form):
             try:
                 qsort.validate_pile_sizes(
                     len(data["items"]),
-                    {qsort.IMPORTANT: counts[0], qsort.NEUTRAL: counts[1], qsort.UNIMPORTANT: counts[2]},
+                    {
+                        qsort.IMPORTANT: counts[0],
+                        qsort.NEUTRAL: counts[1],
+                        qsort.UNIMPORTANT: counts[2],
+                    },
                 )
             except qsort.SortInvalid as exc:
                 for field, messages in exc.errors.items():
@@ -85,7 +93,9 @@ class QSortSortForm(forms.Form):
                 label=item.name, choices=[("", "—"), *PILE_CHOICES], initial=prev.get("pile", "")
             )
             self.fields[f"rank_{item.pk}"] = forms.IntegerField(
-                label=_("Rank of %(item)s") % {"item": item.name}, min_value=1, max_value=len(self.items),
+                label=_("Rank of %(item)s") % {"item": item.name},
+                min_value=1,
+                max_value=len(self.items),
                 initial=prev.get("rank"),
             )
 
@@ -95,6 +105,10 @@ class QSortSortForm(forms.Form):
 
     def placements(self) -> list[qsort.Placement]:
         return [
-            qsort.Placement(item=item.pk, pile=self.cleaned_data[f"pile_{item.pk}"], rank=self.cleaned_data[f"rank_{item.pk}"])
+            qsort.Placement(
+                item=item.pk,
+                pile=self.cleaned_data[f"pile_{item.pk}"],
+                rank=self.cleaned_data[f"rank_{item.pk}"],
+            )
             for item in self.items
         ]

@@ -110,17 +110,24 @@ class PositionCompetency(models.Model):
         Position, on_delete=models.CASCADE, related_name="competencies", verbose_name=_("position")
     )
     item = models.ForeignKey(
-        CompetencyItem, on_delete=models.PROTECT, related_name="position_models", verbose_name=_("competency item")
+        CompetencyItem,
+        on_delete=models.PROTECT,
+        related_name="position_models",
+        verbose_name=_("competency item"),
     )
     behavioural_indicators = models.TextField(
-        _("behavioural indicators"), blank=True, help_text=_("Observable behaviours in this position's context, one per line.")
+        _("behavioural indicators"),
+        blank=True,
+        help_text=_("Observable behaviours in this position's context, one per line."),
     )
     weight = models.DecimalField(_("weight"), max_digits=7, decimal_places=5, default=0)
     target_score = models.PositiveSmallIntegerField(
         _("target score"),
         default=4,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
-        help_text=_("Behaviour-scale score (1-5) the position expects; gaps are measured against it."),
+        help_text=_(
+            "Behaviour-scale score (1-5) the position expects; gaps are measured against it."
+        ),
     )
     source_round = models.ForeignKey(
         "QSortRound",
@@ -137,9 +144,12 @@ class PositionCompetency(models.Model):
         verbose_name_plural = _("position competency model")
         ordering = ["position", "-weight", "item__code"]
         constraints = [
-            models.UniqueConstraint(fields=["position", "item"], name="position_competency_unique_item"),
+            models.UniqueConstraint(
+                fields=["position", "item"], name="position_competency_unique_item"
+            ),
             models.CheckConstraint(
-                condition=models.Q(weight__gte=0) & models.Q(weight__lte=1), name="position_competency_weight_0_1"
+                condition=models.Q(weight__gte=0) & models.Q(weight__lte=1),
+                name="position_competency_weight_0_1",
             ),
         ]
 
@@ -166,11 +176,16 @@ class QSortRound(models.Model):
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
     items = models.ManyToManyField(
-        CompetencyItem, related_name="qsort_rounds", verbose_name=_("benchmark items"),
+        CompetencyItem,
+        related_name="qsort_rounds",
+        verbose_name=_("benchmark items"),
         help_text=_("The benchmark draft: the competency items the raters sort."),
     )
     raters = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="qsort_invitations", blank=True, verbose_name=_("raters")
+        settings.AUTH_USER_MODEL,
+        related_name="qsort_invitations",
+        blank=True,
+        verbose_name=_("raters"),
     )
     important_count = models.PositiveSmallIntegerField(_("important pile size"))
     neutral_count = models.PositiveSmallIntegerField(_("neutral pile size"))
@@ -179,12 +194,19 @@ class QSortRound(models.Model):
         _("maximum column score"),
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(6)],
-        help_text=_("The forced distribution uses columns -k..+k; k is lowered when a column would stay empty."),
+        help_text=_(
+            "The forced distribution uses columns -k..+k; k is lowered when a column would stay empty."
+        ),
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
     result = models.JSONField(_("result"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
@@ -223,7 +245,11 @@ class QSortRound(models.Model):
 
     def pile_sizes(self) -> dict[str, int]:
         """The fixed pile sizes as {"important": n, "neutral": n, "unimportant": n}."""
-        return {"important": self.important_count, "neutral": self.neutral_count, "unimportant": self.unimportant_count}
+        return {
+            "important": self.important_count,
+            "neutral": self.neutral_count,
+            "unimportant": self.unimportant_count,
+        }
 
     def result_rows(self) -> list[dict]:
         """The aggregated rows stored at close (combined order), [] before the round is closed."""
@@ -235,9 +261,14 @@ class QSortSubmission(models.Model):
     ``ranking`` the resulting full order of item ids (most important first). Saved only after
     competency.qsort.validate_sort accepted it; a rater may resubmit until the round closes."""
 
-    round = models.ForeignKey(QSortRound, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("round"))
+    round = models.ForeignKey(
+        QSortRound, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("round")
+    )
     rater = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="qsort_submissions", verbose_name=_("rater")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="qsort_submissions",
+        verbose_name=_("rater"),
     )
     placements = models.JSONField(_("placements"))
     ranking = models.JSONField(_("ranking"))
@@ -248,7 +279,11 @@ class QSortSubmission(models.Model):
         verbose_name = _("Q-sort submission")
         verbose_name_plural = _("Q-sort submissions")
         ordering = ["round", "rater__staff_id"]
-        constraints = [models.UniqueConstraint(fields=["round", "rater"], name="qsort_submission_one_per_rater")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "rater"], name="qsort_submission_one_per_rater"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.round} · {self.rater}"
@@ -263,10 +298,15 @@ class QSortRoundEvent(models.Model):
         CLOSED = "closed", _("Closed")
         PUBLISHED = "published", _("Published")
 
-    round = models.ForeignKey(QSortRound, on_delete=models.CASCADE, related_name="events", verbose_name=_("round"))
+    round = models.ForeignKey(
+        QSortRound, on_delete=models.CASCADE, related_name="events", verbose_name=_("round")
+    )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
     details = models.JSONField(_("details"), default=dict, blank=True)

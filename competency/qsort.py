@@ -55,7 +55,9 @@ class SortInvalid(ValidationFailedError):
 
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
-        super().__init__("; ".join(m for messages in errors.values() for m in messages), fields=errors)
+        super().__init__(
+            "; ".join(m for messages in errors.values() for m in messages), fields=errors
+        )
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,11 @@ def suggest_pile_sizes(n: int) -> dict[str, int]:
     if n <= 0:
         return {IMPORTANT: 0, NEUTRAL: 0, UNIMPORTANT: 0}
     if n < 3:
-        return {IMPORTANT: 1, NEUTRAL: n - 1, UNIMPORTANT: 0} if n == 2 else {IMPORTANT: 1, NEUTRAL: 0, UNIMPORTANT: 0}
+        return (
+            {IMPORTANT: 1, NEUTRAL: n - 1, UNIMPORTANT: 0}
+            if n == 2
+            else {IMPORTANT: 1, NEUTRAL: 0, UNIMPORTANT: 0}
+        )
     side = max(1, round(n / 4))
     return {IMPORTANT: side, NEUTRAL: n - 2 * side, UNIMPORTANT: side}
 
@@ -106,7 +112,9 @@ def validate_pile_sizes(n: int, sizes: Mapping[str, int]) -> None:
             errors.setdefault(f"{pile}_count", []).append(_("A pile size must be zero or more."))
     if not errors and sum(sizes[p] for p in PILES) != n:
         errors.setdefault("__all__", []).append(
-            _("The pile sizes add up to %(total)d but the round has %(n)d items; they must be equal.")
+            _(
+                "The pile sizes add up to %(total)d but the round has %(n)d items; they must be equal."
+            )
             % {"total": sum(sizes[p] for p in PILES), "n": n}
         )
     if errors:
@@ -151,7 +159,8 @@ def validate_sort(
             seen[placement.item] = placement
         if placement.pile not in PILES:
             errors.setdefault("placements", []).append(
-                _("“%(pile)s” is not a pile; use important, neutral or unimportant.") % {"pile": placement.pile}
+                _("“%(pile)s” is not a pile; use important, neutral or unimportant.")
+                % {"pile": placement.pile}
             )
     for item in items:
         if item not in seen:

@@ -26,8 +26,10 @@ def module_list() -> QuerySet[CompetencyModule]:
 
 def position_list() -> QuerySet[Position]:
     """Positions with the number of items in their competency model."""
-    return Position.objects.select_related("family").annotate(model_size=Count("competencies")).order_by(
-        "family__code", "code"
+    return (
+        Position.objects.select_related("family")
+        .annotate(model_size=Count("competencies"))
+        .order_by("family__code", "code")
     )
 
 
@@ -41,11 +43,15 @@ def position_model(position: Position) -> QuerySet[PositionCompetency]:
 
 
 def round_list() -> QuerySet[QSortRound]:
-    return QSortRound.objects.select_related("position", "created_by").annotate(
-        item_count=Count("items", distinct=True),
-        rater_count=Count("raters", distinct=True),
-        submission_count=Count("submissions", distinct=True),
-    ).order_by("-created_at", "-id")
+    return (
+        QSortRound.objects.select_related("position", "created_by")
+        .annotate(
+            item_count=Count("items", distinct=True),
+            rater_count=Count("raters", distinct=True),
+            submission_count=Count("submissions", distinct=True),
+        )
+        .order_by("-created_at", "-id")
+    )
 
 
 def invitations_for(user) -> QuerySet[QSortRound]:
@@ -55,7 +61,9 @@ def invitations_for(user) -> QuerySet[QSortRound]:
         QSortRound.objects.filter(raters=user)
         .exclude(status=QSortRound.Status.DRAFT)
         .select_related("position")
-        .annotate(submitted=Exists(QSortSubmission.objects.filter(round=OuterRef("pk"), rater=user)))
+        .annotate(
+            submitted=Exists(QSortSubmission.objects.filter(round=OuterRef("pk"), rater=user))
+        )
         .order_by("-created_at", "-id")
     )
 

@@ -10,7 +10,17 @@ class CompetencyItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CompetencyItem
-        fields = ["id", "code", "name", "name_en", "description", "module", "module_name", "ksao", "kind"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "name_en",
+            "description",
+            "module",
+            "module_name",
+            "ksao",
+            "kind",
+        ]
 
 
 class PositionCompetencySerializer(serializers.ModelSerializer):

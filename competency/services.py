@@ -32,8 +32,9 @@ class QSortError(ValidationFailedError):
 
     def __init__(self, message: str | None = None, *, errors: dict[str, list[str]] | None = None):
         self.errors = errors or {"__all__": [message or ""]}
-        super().__init__(message or "; ".join(m for ms in self.errors.values() for m in ms),
-                         fields=self.errors)
+        super().__init__(
+            message or "; ".join(m for ms in self.errors.values() for m in ms), fields=self.errors
+        )
 
 
 class QSortConflict(ConflictError):
@@ -45,13 +46,21 @@ class QSortNotInvited(PermissionDeniedError):
     """The user is not a rater of the round (HTTP 403)."""
 
 
-def _event(*, round: QSortRound, action: str, actor, details: dict | None = None) -> QSortRoundEvent:
-    return QSortRoundEvent.objects.create(round=round, action=action, actor=actor, details=details or {})
+def _event(
+    *, round: QSortRound, action: str, actor, details: dict | None = None
+) -> QSortRoundEvent:
+    return QSortRoundEvent.objects.create(
+        round=round, action=action, actor=actor, details=details or {}
+    )
 
 
 def _locked(round_id: int) -> QSortRound:
     # no_key: the lock only has to serialise status changes, not block rows referencing the round.
-    return QSortRound.objects.select_for_update(no_key=True).select_related("position").get(pk=round_id)
+    return (
+        QSortRound.objects.select_for_update(no_key=True)
+        .select_related("position")
+        .get(pk=round_id)
+    )
 
 
 @transaction.atomic
@@ -69,7 +78,11 @@ def qsort_round_create(
 ) -> QSortRound:
     """Create a draft round over the benchmark ``items`` with fixed pile sizes and invited raters."""
     items = list(items)
-    sizes = {qsort.IMPORTANT: important_count, qsort.NEUTRAL: neutral_count, qsort.UNIMPORTANT: unimportant_count}
+    sizes = {
+        qsort.IMPORTANT: important_count,
+        qsort.NEUTRAL: neutral_count,
+        qsort.UNIMPORTANT: unimportant_count,
+    }
     try:
         qsort.validate_pile_sizes(len(items), sizes)
     except qsort.SortInvalid as exc:
@@ -85,8 +98,12 @@ def qsort_round_create(
     )
     round.items.set(items)
     round.raters.set(list(raters))
-    _event(round=round, action=QSortRoundEvent.Action.CREATED, actor=created_by,
-           details={"items": len(items), "pile_sizes": sizes})
+    _event(
+        round=round,
+        action=QSortRoundEvent.Action.CREATED,
+        actor=created_by,
+        details={"items": len(items), "pile_sizes": sizes},
+    )
     return round
 
 
@@ -95,8 +112,10 @@ def qsort_round_open(*, round_id: int, actor) -> QSortRound:
     """Open a draft round to its raters. Needs ≥ 1 rater and pile sizes matching the items."""
     round = _locked(round_id)
     if round.status != QSortRound.Status.DRAFT:
-        raise QSortConflict(_("Only a draft round can be opened; this one is %(status)s.")
-                         % {"status": round.get_status_display()})
+        raise QSortConflict(
+            _("Only a draft round can be opened; this one is %(status)s.")
+            % {"status": round.get_status_display()}
+        )
     if not round.raters.exists():
         raise QSortError(_("Invite at least one rater before opening the round."))
     try:
@@ -111,7 +130,9 @@ def qsort_round_open(*, round_id: int, actor) -> QSortRound:
 
 
 @transaction.atomic
-def qsort_submission_save(*, round_id: int, rater, placements: Sequence[qsort.Placement]) -> tuple[QSortSubmission, bool]:
+def qsort_submission_save(
+    *, round_id: int, rater, placements: Sequence[qsort.Placement]
+) -> tuple[QSortSubmission, bool]:
     """Validate and store ``rater``'s sort; returns (submission, created).
 
     Raises QSortNotInvited when the rater is not invited, QSortConflict when the round is not
@@ -135,8 +156,15 @@ def qsort_submission_save(*, round_id: int, rater, placements: Sequence[qsort.Pl
     data = [{"item": p.item, "pile": p.pile, "rank": p.rank} for p in placements]
     now = timezone.now()
     submission, created = QSortSubmission.objects.update_or_create(
-        round=round, rater=rater, defaults={"placements": data, "ranking": ranking, "updated_at": now},
-        create_defaults={"placements": data, "ranking": ranking, "submitted_at": now, "updated_at": now},
+        round=round,
+        rater=rater,
+        defaults={"placements": data, "ranking": ranking, "updated_at": now},
+        create_defaults={
+            "placements": data,
+            "ranking": ranking,
+            "submitted_at": now,
+            "updated_at": now,
+        },
     )
     return submission, created
 
@@ -144,7 +172,9 @@ def qsort_submission_save(*, round_id: int, rater, placements: Sequence[qsort.Pl
 def _aggregate(round: QSortRound) -> dict:
     items = list(round.items.order_by("module__order", "order", "code"))
     rankings = [s.ranking for s in round.submissions.all()]
-    rows = qsort.aggregate_rankings(items=[i.pk for i in items], rankings=rankings, half_width=round.max_score)
+    rows = qsort.aggregate_rankings(
+        items=[i.pk for i in items], rankings=rankings, half_width=round.max_score
+    )
     k = qsort.effective_half_width(len(items), round.max_score)
     decimals = qsort.round_weights([r.weight for r in rows])
     return {
@@ -152,8 +182,14 @@ def _aggregate(round: QSortRound) -> dict:
         "half_width": k,
         "columns": qsort.forced_distribution(len(items), k),
         "rows": [
-            {"item": r.item, "mean_rank": r.mean_rank, "position": r.position, "score": r.score,
-             "weight": str(d), "ranks": r.ranks}
+            {
+                "item": r.item,
+                "mean_rank": r.mean_rank,
+                "position": r.position,
+                "score": r.score,
+                "weight": str(d),
+                "ranks": r.ranks,
+            }
             for r, d in zip(rows, decimals, strict=True)
         ],
     }
@@ -164,16 +200,22 @@ def qsort_round_close(*, round_id: int, actor) -> QSortRound:
     """Close an open round and store the aggregated result. Needs at least one submission."""
     round = _locked(round_id)
     if round.status != QSortRound.Status.OPEN:
-        raise QSortConflict(_("Only an open round can be closed; this one is %(status)s.")
-                         % {"status": round.get_status_display()})
+        raise QSortConflict(
+            _("Only an open round can be closed; this one is %(status)s.")
+            % {"status": round.get_status_display()}
+        )
     if not round.submissions.exists():
         raise QSortConflict(_("No rater has submitted a sort yet; the round cannot be closed."))
     round.result = _aggregate(round)
     round.status = QSortRound.Status.CLOSED
     round.closed_at = timezone.now()
     round.save(update_fields=["result", "status", "closed_at"])
-    _event(round=round, action=QSortRoundEvent.Action.CLOSED, actor=actor,
-           details={"raters": round.result["raters"]})
+    _event(
+        round=round,
+        action=QSortRoundEvent.Action.CLOSED,
+        actor=actor,
+        details={"raters": round.result["raters"]},
+    )
     return round
 
 
@@ -187,12 +229,16 @@ def qsort_round_publish(*, round_id: int, actor) -> QSortRound:
     """
     round = _locked(round_id)
     if round.status != QSortRound.Status.CLOSED:
-        raise QSortConflict(_("Only a closed round can be published; this one is %(status)s.")
-                         % {"status": round.get_status_display()})
+        raise QSortConflict(
+            _("Only a closed round can be published; this one is %(status)s.")
+            % {"status": round.get_status_display()}
+        )
     # Two rounds of the same position published at once must not interleave their writes.
     Position.objects.select_for_update().get(pk=round.position_id)
     weights = {row["item"]: Decimal(row["weight"]) for row in round.result_rows()}
-    existing = {pc.item_id: pc for pc in PositionCompetency.objects.filter(position_id=round.position_id)}
+    existing = {
+        pc.item_id: pc for pc in PositionCompetency.objects.filter(position_id=round.position_id)
+    }
     for item_id, weight in weights.items():
         pc = existing.get(item_id)
         if pc is None:
@@ -203,19 +249,28 @@ def qsort_round_publish(*, round_id: int, actor) -> QSortRound:
             pc.weight = weight
             pc.source_round = round
             pc.save(update_fields=["weight", "source_round"])
-    PositionCompetency.objects.filter(position_id=round.position_id).exclude(item_id__in=weights).update(
-        weight=0, source_round=round
-    )
+    PositionCompetency.objects.filter(position_id=round.position_id).exclude(
+        item_id__in=weights
+    ).update(weight=0, source_round=round)
     round.status = QSortRound.Status.PUBLISHED
     round.published_at = timezone.now()
     round.save(update_fields=["status", "published_at"])
-    _event(round=round, action=QSortRoundEvent.Action.PUBLISHED, actor=actor,
-           details={"position": round.position.code, "weights": {str(k): str(v) for k, v in weights.items()}})
+    _event(
+        round=round,
+        action=QSortRoundEvent.Action.PUBLISHED,
+        actor=actor,
+        details={
+            "position": round.position.code,
+            "weights": {str(k): str(v) for k, v in weights.items()},
+        },
+    )
     return round
 
 
 @transaction.atomic
-def position_competency_set_indicators(*, position: Position, item: CompetencyItem, indicators: str) -> PositionCompetency:
+def position_competency_set_indicators(
+    *, position: Position, item: CompetencyItem, indicators: str
+) -> PositionCompetency:
     """Set the behavioural indicators of ``item`` in ``position``'s model (row created with weight 0)."""
     pc, _created = PositionCompetency.objects.get_or_create(position=position, item=item)
     pc.behavioural_indicators = indicators

@@ -32,12 +32,20 @@ def dictionary(request):
     """The competency dictionary (KSAO items by module), positions, and my Q-sort invitations."""
     filterset, items = filter_list(ItemFilter, request, selectors.item_list())
     page, querystring = _page(request, items)
-    return render(request, "competency/dictionary.html", {
-        "form": filterset.form, "page": page, "querystring": querystring,
-        "modules": selectors.module_list(),
-        "positions": selectors.position_list(),
-        "invitations": selectors.invitations_for(request.user).filter(status=QSortRound.Status.OPEN),
-    })
+    return render(
+        request,
+        "competency/dictionary.html",
+        {
+            "form": filterset.form,
+            "page": page,
+            "querystring": querystring,
+            "modules": selectors.module_list(),
+            "positions": selectors.position_list(),
+            "invitations": selectors.invitations_for(request.user).filter(
+                status=QSortRound.Status.OPEN
+            ),
+        },
+    )
 
 
 @login_required
@@ -45,20 +53,32 @@ def position_model(request, code):
     """A position's competency model: items, behavioural indicators, weights and their chart."""
     position = get_object_or_404(Position.objects.select_related("family"), code=code)
     rows = list(selectors.position_model(position))
-    published = position.qsort_rounds.filter(status=QSortRound.Status.PUBLISHED).order_by("-published_at").first()
-    return render(request, "competency/position_model.html", {
-        "position": position,
-        "rows": rows,
-        "total_weight": sum((r.weight for r in rows), Decimal(0)),
-        "chart": charts.weight_bars_svg([(r.item.name, float(r.weight)) for r in rows if r.weight > 0]),
-        "published_round": published,
-    })
+    published = (
+        position.qsort_rounds.filter(status=QSortRound.Status.PUBLISHED)
+        .order_by("-published_at")
+        .first()
+    )
+    return render(
+        request,
+        "competency/position_model.html",
+        {
+            "position": position,
+            "rows": rows,
+            "total_weight": sum((r.weight for r in rows), Decimal(0)),
+            "chart": charts.weight_bars_svg(
+                [(r.item.name, float(r.weight)) for r in rows if r.weight > 0]
+            ),
+            "published_round": published,
+        },
+    )
 
 
 @login_required
 def my_invitations(request):
     page, querystring = _page(request, selectors.invitations_for(request.user))
-    return render(request, "competency/my_invitations.html", {"page": page, "querystring": querystring})
+    return render(
+        request, "competency/my_invitations.html", {"page": page, "querystring": querystring}
+    )
 
 
 @login_required
@@ -82,12 +102,23 @@ def round_sort(request, pk):
             except AppError as exc:
                 form_error(form, exc)
             else:
-                messages.success(request, _("Your sort has been saved.") if created else _("Your sort has been updated."))
+                messages.success(
+                    request,
+                    _("Your sort has been saved.") if created else _("Your sort has been updated."),
+                )
                 return redirect("competency:round_sort", pk=round.pk)
-    return render(request, "competency/round_sort.html", {
-        "round": round, "form": form, "submission": submission, "piles": PILE_CHOICES,
-        "sizes": round.pile_sizes(), "is_open": round.status == QSortRound.Status.OPEN,
-    })
+    return render(
+        request,
+        "competency/round_sort.html",
+        {
+            "round": round,
+            "form": form,
+            "submission": submission,
+            "piles": PILE_CHOICES,
+            "sizes": round.pile_sizes(),
+            "is_open": round.status == QSortRound.Status.OPEN,
+        },
+    )
 
 
 @permission_required(roles.MANAGE_TRAINING, raise_exception=True)
@@ -103,15 +134,22 @@ def round_create(request):
         data = form.cleaned_data
         try:
             round = services.qsort_round_create(
-                position=data["position"], title=data["title"], items=data["items"],
-                important_count=data["important_count"], neutral_count=data["neutral_count"],
-                unimportant_count=data["unimportant_count"], max_score=data["max_score"],
-                raters=data["raters"], created_by=request.user,
+                position=data["position"],
+                title=data["title"],
+                items=data["items"],
+                important_count=data["important_count"],
+                neutral_count=data["neutral_count"],
+                unimportant_count=data["unimportant_count"],
+                max_score=data["max_score"],
+                raters=data["raters"],
+                created_by=request.user,
             )
         except AppError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, _("The round has been created as a draft. Open it when ready."))
+            messages.success(
+                request, _("The round has been created as a draft. Open it when ready.")
+            )
             return redirect("competency:round_detail", pk=round.pk)
     return render(request, "competency/round_form.html", {"form": form})
 
@@ -124,17 +162,23 @@ def round_detail(request, pk):
     raters = [(rater, rater.pk in submitted) for rater in round.raters.order_by("staff_id")]
     table = selectors.round_result_table(round)
     items = list(round.items.select_related("module").order_by("module__order", "order", "code"))
-    return render(request, "competency/round_detail.html", {
-        "round": round,
-        "items": items,
-        "half_width": round.score_half_width(len(items)),
-        "raters": raters,
-        "submitted_count": len(submitted),
-        "table": table,
-        "weights_chart": charts.weight_bars_svg([(r["item"].name, float(r["weight"])) for r in table]),
-        "distribution_chart": charts.distribution_svg((round.result or {}).get("columns", [])),
-        "events": round.events.select_related("actor"),
-    })
+    return render(
+        request,
+        "competency/round_detail.html",
+        {
+            "round": round,
+            "items": items,
+            "half_width": round.score_half_width(len(items)),
+            "raters": raters,
+            "submitted_count": len(submitted),
+            "table": table,
+            "weights_chart": charts.weight_bars_svg(
+                [(r["item"].name, float(r["weight"])) for r in table]
+            ),
+            "distribution_chart": charts.distribution_svg((round.result or {}).get("columns", [])),
+            "events": round.events.select_related("actor"),
+        },
+    )
 
 
 def _transition(request, pk, service, success_message):
@@ -151,17 +195,28 @@ def _transition(request, pk, service, success_message):
 @permission_required(roles.MANAGE_TRAINING, raise_exception=True)
 @require_POST
 def round_open(request, pk):
-    return _transition(request, pk, services.qsort_round_open, _("The round is open; the raters can sort now."))
+    return _transition(
+        request, pk, services.qsort_round_open, _("The round is open; the raters can sort now.")
+    )
 
 
 @permission_required(roles.MANAGE_TRAINING, raise_exception=True)
 @require_POST
 def round_close(request, pk):
-    return _transition(request, pk, services.qsort_round_close, _("The round is closed and the rankings aggregated."))
+    return _transition(
+        request,
+        pk,
+        services.qsort_round_close,
+        _("The round is closed and the rankings aggregated."),
+    )
 
 
 @permission_required(roles.MANAGE_TRAINING, raise_exception=True)
 @require_POST
 def round_publish(request, pk):
-    return _transition(request, pk, services.qsort_round_publish,
-                       _("The weights have been published to the position competency model."))
+    return _transition(
+        request,
+        pk,
+        services.qsort_round_publish,
+        _("The weights have been published to the position competency model."),
+    )

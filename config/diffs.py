@@ -43,7 +43,7 @@ def fields_diff_html(rows: Iterable[tuple[str, str, str]]) -> SafeString:
         changed = before != after
         body = text_diff_html(before, after) if changed else escape(after)
         note = "" if changed else f' <span class="muted">({escape(_("unchanged"))})</span>'
-        out.append(f"<dt>{escape(label)}{note}</dt><dd class=\"diff\">{body}</dd>")
+        out.append(f'<dt>{escape(label)}{note}</dt><dd class="diff">{body}</dd>')
     return mark_safe('<dl class="record diff-list">' + "".join(out) + "</dl>")
 
 
@@ -66,6 +66,8 @@ def line_diff_html(pairs: Iterable[tuple[str, str]] | None) -> SafeString:
     lines marked by class and by a leading "+ " / "- "; "" for no pairs."""
     if not pairs:
         return mark_safe("")
-    lines = "".join(f'<p class="diff-line{_LINE_CLASS.get(op, "")}">{_LINE_MARK.get(op, "&nbsp; ")}{escape(line)}</p>'
-                    for op, line in pairs)
+    lines = "".join(
+        f'<p class="diff-line{_LINE_CLASS.get(op, "")}">{_LINE_MARK.get(op, "&nbsp; ")}{escape(line)}</p>'
+        for op, line in pairs
+    )
     return mark_safe(f'<div class="diff">{lines}</div>')

@@ -64,18 +64,30 @@ class AppError(Exception):
     default_message: str = MSG_INVALID  # a msgid: shown when the error was raised without a message
     field: str | None = None
 
-    def __init__(self, message: Any = "", *, field: str | None = None,
-                 fields: Mapping[str, list[Any]] | None = None, code: str | None = None):
+    def __init__(
+        self,
+        message: Any = "",
+        *,
+        field: str | None = None,
+        fields: Mapping[str, list[Any]] | None = None,
+        code: str | None = None,
+    ):
         if field is not None:
             self.field = field
         # Django's "__all__" (messages about the whole input) is DRF's "non_field_errors".
-        field_messages = {(NON_FIELD if name == "__all__" else str(name)): [force_str(m) for m in msgs]
-                          for name, msgs in (fields or {}).items() if msgs}
+        field_messages = {
+            (NON_FIELD if name == "__all__" else str(name)): [force_str(m) for m in msgs]
+            for name, msgs in (fields or {}).items()
+            if msgs
+        }
         if not field_messages and self.field and message:
             field_messages = {self.field: [force_str(message)]}
         self.fields: dict[str, list[str]] = field_messages
-        self.message: str = (force_str(message) or " ".join(m for msgs in field_messages.values() for m in msgs)
-                             or _(self.default_message))
+        self.message: str = (
+            force_str(message)
+            or " ".join(m for msgs in field_messages.values() for m in msgs)
+            or _(self.default_message)
+        )
         self.code: str = code or self.default_code
         super().__init__(self.message)
 
@@ -148,7 +160,9 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
                 out.setdefault(prefix or NON_FIELD, []).extend(force_str(item) for item in detail)
         else:
             for index, item in enumerate(detail):
-                for path, msgs in _flatten(item, f"{prefix}.{index}" if prefix else str(index)).items():
+                for path, msgs in _flatten(
+                    item, f"{prefix}.{index}" if prefix else str(index)
+                ).items():
                     out.setdefault(path, []).extend(msgs)
     elif detail is not None:
         out.setdefault(prefix or NON_FIELD, []).append(force_str(detail))
@@ -157,11 +171,17 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def _summary(fields: dict[str, list[str]]) -> str:
     """One sentence for a set of field messages (the ``detail`` of a 400)."""
-    parts = [msg if name == NON_FIELD else f"{name}: {msg}" for name, msgs in fields.items() for msg in msgs]
+    parts = [
+        msg if name == NON_FIELD else f"{name}: {msg}"
+        for name, msgs in fields.items()
+        for msg in msgs
+    ]
     return " ".join(parts) or _(MSG_INVALID)
 
 
-def error_body(*, detail: str, code: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def error_body(
+    *, detail: str, code: str, fields: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     """The one JSON error shape (the ``Error`` schema component)."""
     body: dict[str, Any] = {"detail": detail, "code": code}
     if fields:
@@ -171,7 +191,10 @@ def error_body(*, detail: str, code: str, fields: dict[str, list[str]] | None = 
 
 def _django_validation_error(exc: DjangoValidationError) -> tuple[str, dict[str, list[str]]]:
     if hasattr(exc, "error_dict"):
-        fields = {(NON_FIELD if name == "__all__" else name): msgs for name, msgs in exc.message_dict.items()}
+        fields = {
+            (NON_FIELD if name == "__all__" else name): msgs
+            for name, msgs in exc.message_dict.items()
+        }
         return _summary(fields), fields
     return " ".join(exc.messages), {}
 
@@ -181,7 +204,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     {"detail", "code", "fields"?}. Anything else (a programming error) stays a 500."""
     headers: dict[str, str] = {}
     if isinstance(exc, AppError):
-        code_status, body = exc.status_code, error_body(detail=exc.message, code=exc.code, fields=exc.fields)
+        code_status, body = (
+            exc.status_code,
+            error_body(detail=exc.message, code=exc.code, fields=exc.fields),
+        )
     elif isinstance(exc, drf_exceptions.ValidationError):
         fields = _flatten(exc.detail)
         code_status = exc.status_code
@@ -197,14 +223,23 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
     elif isinstance(exc, Http404 | ObjectDoesNotExist):
-        code_status, body = status.HTTP_404_NOT_FOUND, error_body(detail=_(MSG_NOT_FOUND), code="not_found")
+        code_status, body = (
+            status.HTTP_404_NOT_FOUND,
+            error_body(detail=_(MSG_NOT_FOUND), code="not_found"),
+        )
     elif isinstance(exc, DjangoPermissionDenied):
         message = force_str(exc.args[0]) if exc.args and exc.args[0] else _(MSG_PERMISSION_DENIED)
-        code_status, body = status.HTTP_403_FORBIDDEN, error_body(detail=message, code="permission_denied")
+        code_status, body = (
+            status.HTTP_403_FORBIDDEN,
+            error_body(detail=message, code="permission_denied"),
+        )
     elif isinstance(exc, DjangoValidationError):
         # Model/form validation reached an API view (e.g. a model's clean()): still bad input.
         detail, fields = _django_validation_error(exc)
-        code_status, body = status.HTTP_400_BAD_REQUEST, error_body(detail=detail, code="invalid", fields=fields)
+        code_status, body = (
+            status.HTTP_400_BAD_REQUEST,
+            error_body(detail=detail, code="invalid", fields=fields),
+        )
     else:
         return None
     set_rollback()
@@ -214,14 +249,23 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "Every error answer of the API: one human sentence, a stable code and, for bad "
-                   "input, the messages per input field (nested inputs as dotted paths, e.g. "
-                   "\"answers.0.option\"; messages about the whole input under \"non_field_errors\").",
+    "input, the messages per input field (nested inputs as dotted paths, e.g. "
+    '"answers.0.option"; messages about the whole input under "non_field_errors").',
     "properties": {
-        "detail": {"type": "string", "description": "One sentence for a person, in the request's language."},
-        "code": {"type": "string", "description": "Stable machine-readable code, e.g. \"invalid\", "
-                 "\"not_found\", \"permission_denied\", \"conflict\", \"not_authenticated\", \"throttled\"."},
-        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                   "description": "Messages per input field; only present when there are any."},
+        "detail": {
+            "type": "string",
+            "description": "One sentence for a person, in the request's language.",
+        },
+        "code": {
+            "type": "string",
+            "description": 'Stable machine-readable code, e.g. "invalid", '
+            '"not_found", "permission_denied", "conflict", "not_authenticated", "throttled".',
+        },
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "Messages per input field; only present when there are any.",
+        },
     },
     "required": ["detail", "code"],
     "additionalProperties": False,
@@ -229,7 +273,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 
 # The 4xx answers any operation may give (its own declared responses win).
 ERROR_STATUSES: dict[str, str] = {
-    "400": "Bad input (field messages in \"fields\") or a rule refused the request.",
+    "400": 'Bad input (field messages in "fields") or a rule refused the request.',
     "401": "No valid API token or session (WWW-Authenticate: Token).",
     "403": "The user's role or relation to the object does not allow this.",
     "404": "Not found, or not visible to the user.",
@@ -253,12 +297,18 @@ def error_responses_hook(result: dict, generator, request, public) -> dict:
             responses = operation.setdefault("responses", {})
             anonymous = not operation.get("security") or {} in operation["security"]
             for code, description in ERROR_STATUSES.items():
-                if (anonymous and code in {"401", "403"}) or (code == "409" and method == "get") or (
-                        code == "415" and "requestBody" not in operation):
+                if (
+                    (anonymous and code in {"401", "403"})
+                    or (code == "409" and method == "get")
+                    or (code == "415" and "requestBody" not in operation)
+                ):
                     continue
                 existing = responses.get(code)
                 if existing is None or not existing.get("content"):
-                    responses[code] = {"description": description, "content": {"application/json": {"schema": ref}}}
+                    responses[code] = {
+                        "description": description,
+                        "content": {"application/json": {"schema": ref}},
+                    }
     return result
 
 
@@ -266,7 +316,9 @@ def page_not_found(request, exception):
     """handler404: a URL under /api/ that matches no route (e.g. /api/cases/study/abc/) answers
     in the API's error shape; pages keep the 404 page."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body(detail=_(MSG_NOT_FOUND), code="not_found"), status=status.HTTP_404_NOT_FOUND)
+        return JsonResponse(
+            error_body(detail=_(MSG_NOT_FOUND), code="not_found"), status=status.HTTP_404_NOT_FOUND
+        )
     return defaults.page_not_found(request, exception)
 
 
@@ -312,7 +364,13 @@ class AppErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, AppError) or isinstance(exception, Http404 | DjangoPermissionDenied):
+        if not isinstance(exception, AppError) or isinstance(
+            exception, Http404 | DjangoPermissionDenied
+        ):
             return None
-        return render(request, "error.html", {"message": exception.message, "error": exception},
-                      status=exception.status_code)
+        return render(
+            request,
+            "error.html",
+            {"message": exception.message, "error": exception},
+            status=exception.status_code,
+        )

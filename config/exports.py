@@ -61,8 +61,15 @@ def csv_chunks(headers: list[str], rows: Iterable[list]) -> Iterator[bytes]:
 def xlsx_write(target, *, sheet_name: str, headers: list[str], rows: Iterable[list]) -> None:
     """Write ``headers`` then ``rows`` as an XLSX workbook into ``target`` (a path or binary
     file) in constant memory. Datetimes (naive, local) become date cells."""
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "default_date_format": "yyyy-mm-dd hh:mm",
-                                            "strings_to_formulas": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "default_date_format": "yyyy-mm-dd hh:mm",
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     sheet = workbook.add_worksheet(sheet_name[:31])
     sheet.write_row(0, 0, headers)
     for number, row in enumerate(rows, start=1):
@@ -84,4 +91,6 @@ def xlsx_response(write: Callable[[object], None], *, filename: str) -> FileResp
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)
     write(spool)
     spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    return FileResponse(
+        spool, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+    )

@@ -23,7 +23,9 @@ def language_for(request) -> str:
             return translation.get_supported_language_variant(chosen)
         except LookupError:
             pass
-    if getattr(settings, "LANGUAGE_FOLLOWS_BROWSER", False) or request.path_info.startswith("/api/"):
+    if getattr(settings, "LANGUAGE_FOLLOWS_BROWSER", False) or request.path_info.startswith(
+        "/api/"
+    ):
         return translation.get_language_from_request(request)
     return trans_real.get_supported_language_variant(settings.LANGUAGE_CODE)
 

@@ -115,8 +115,13 @@ def is_retryable(exc: BaseException) -> bool:
     return False
 
 
-def retry_on_deadlock(func: F | None = None, *, attempts: int = 3, using: str = DEFAULT_DB_ALIAS,
-                      backoff: float = 0.05) -> Any:
+def retry_on_deadlock(
+    func: F | None = None,
+    *,
+    attempts: int = 3,
+    using: str = DEFAULT_DB_ALIAS,
+    backoff: float = 0.05,
+) -> Any:
     """Run the decorated function — the OUTERMOST atomic block of a service, so put this
     decorator above ``@transaction.atomic`` — again when its transaction fails with a
     deadlock or a serialisation failure, up to ``attempts`` runs in all with a short random
@@ -138,10 +143,17 @@ def retry_on_deadlock(func: F | None = None, *, attempts: int = 3, using: str = 
                     if not is_retryable(exc):
                         raise
                     if attempt == attempts:
-                        log.warning("%s lost a race %s times; answering 409", fn.__qualname__, attempts)
+                        log.warning(
+                            "%s lost a race %s times; answering 409", fn.__qualname__, attempts
+                        )
                         raise TransactionConflict(_(MSG_CONFLICT)) from exc
-                    log.info("%s: %s, retry %s of %s", fn.__qualname__, exc.__class__.__name__, attempt,
-                             attempts - 1)
+                    log.info(
+                        "%s: %s, retry %s of %s",
+                        fn.__qualname__,
+                        exc.__class__.__name__,
+                        attempt,
+                        attempts - 1,
+                    )
                     time.sleep(random.uniform(0, backoff * attempt))  # noqa: S311 - jitter, not security
             raise AssertionError("unreachable")  # pragma: no cover
 

@@ -5,7 +5,9 @@ from typing import Self
 from django.core.cache import cache
 from django.db import models, transaction
 
-SETTINGS_CACHE_SECONDS = 300  # a safety net only: every write through the ORM forgets the copy at once
+SETTINGS_CACHE_SECONDS = (
+    300  # a safety net only: every write through the ORM forgets the copy at once
+)
 
 
 class SingletonSettingsQuerySet(models.QuerySet):

@@ -36,8 +36,12 @@ def _development_secret_key(path: Path) -> str:
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for development).")
-    SECRET_KEY = _development_secret_key(Path(env_str("DEV_SECRET_KEY_FILE", str(BASE_DIR / ".dev-secret-key"))))
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for development)."
+        )
+    SECRET_KEY = _development_secret_key(
+        Path(env_str("DEV_SECRET_KEY_FILE", str(BASE_DIR / ".dev-secret-key")))
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -13,7 +13,9 @@ from django.db.models import Model, Q
 
 def subtree_ids(node: Model) -> set[int]:
     """Ids of ``node`` and of every node below it (one path-prefix query)."""
-    return set(type(node)._base_manager.filter(path__startswith=node.path).values_list("pk", flat=True))
+    return set(
+        type(node)._base_manager.filter(path__startswith=node.path).values_list("pk", flat=True)
+    )
 
 
 def subtree_q(node: Model, field: str = "category") -> Q:
@@ -35,6 +37,8 @@ def path_labels(model: type[Model], sep: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     for pk, path, name in model._base_manager.order_by("path").values_list("pk", "path", "name"):
         names[path] = name
-        ancestors = [names.get(path[:end], "?") for end in range(model.steplen, len(path), model.steplen)]
+        ancestors = [
+            names.get(path[:end], "?") for end in range(model.steplen, len(path), model.steplen)
+        ]
         out.append((pk, sep.join([*ancestors, name])))
     return out

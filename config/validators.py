@@ -17,5 +17,7 @@ MSG_DATE_RANGE = gettext_noop("Choose a date between %(min)s and %(max)s.")
 def filter_date(value: date) -> None:
     """Validator of a date filter (forms and serializers): DATE_MIN … DATE_MAX."""
     if value is not None and not DATE_MIN <= value <= DATE_MAX:
-        raise ValidationError(_(MSG_DATE_RANGE) % {"min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()},
-                              code="date_range")
+        raise ValidationError(
+            _(MSG_DATE_RANGE) % {"min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()},
+            code="date_range",
+        )

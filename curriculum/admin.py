@@ -80,7 +80,15 @@ class OptionInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ("code", "title", "is_priority", "duration_hours", "exam_question_count", "pass_mark_percent", "is_active")
+    list_display = (
+        "code",
+        "title",
+        "is_priority",
+        "duration_hours",
+        "exam_question_count",
+        "pass_mark_percent",
+        "is_active",
+    )
     list_filter = ("is_priority", "is_active", "call_steps", "competency_items__module")
     search_fields = ("code", "title", "title_en")
     filter_horizontal = ("competency_items", "call_steps", "topics")
@@ -155,12 +163,22 @@ def complete_enrolments(modeladmin, request, queryset):
     for enrolment in queryset.filter(status=Enrolment.Status.ENROLLED):
         services.enrolment_complete(enrolment=enrolment, actor=request.user)
         done += 1
-    modeladmin.message_user(request, _("%(count)d enrolment(s) completed.") % {"count": done}, messages.SUCCESS)
+    modeladmin.message_user(
+        request, _("%(count)d enrolment(s) completed.") % {"count": done}, messages.SUCCESS
+    )
 
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(admin.ModelAdmin):
-    list_display = ("employee", "course", "run", "status", "enrolled_at", "completed_at", "completed_by")
+    list_display = (
+        "employee",
+        "course",
+        "run",
+        "status",
+        "enrolled_at",
+        "completed_at",
+        "completed_by",
+    )
     list_filter = ("status", "completed_by", "course")
     search_fields = ("employee__staff_id", "employee__name", "course__code", "course__title")
     list_select_related = ("employee", "course", "run")
@@ -171,7 +189,15 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 @admin.register(SurveyResponse)
 class SurveyResponseAdmin(admin.ModelAdmin):
-    list_display = ("employee", "course", "run", "content_score", "format_score", "usefulness_score", "submitted_at")
+    list_display = (
+        "employee",
+        "course",
+        "run",
+        "content_score",
+        "format_score",
+        "usefulness_score",
+        "submitted_at",
+    )
     list_filter = ("course",)
     search_fields = ("employee__staff_id", "employee__name", "comment")
     list_select_related = ("employee", "course", "run")
@@ -180,7 +206,15 @@ class SurveyResponseAdmin(admin.ModelAdmin):
 
 @admin.register(ExamAttempt)
 class ExamAttemptAdmin(admin.ModelAdmin):
-    list_display = ("employee", "course", "status", "score_percent", "passed", "started_at", "submitted_at")
+    list_display = (
+        "employee",
+        "course",
+        "status",
+        "score_percent",
+        "passed",
+        "started_at",
+        "submitted_at",
+    )
     list_filter = ("status", "passed", "course")
     search_fields = ("employee__staff_id", "employee__name", "course__code")
     list_select_related = ("employee", "course")

@@ -83,29 +83,59 @@ class MyTrajectoryView(generics.ListAPIView):
 class EnrolmentCreateView(APIView):
     permission_classes = [CAN_STUDY]
 
-    @extend_schema(request=EnrolmentInputSerializer, responses={201: inline_serializer("EnrolmentCreated", {
-        "id": serializers.IntegerField(), "course": serializers.IntegerField(), "status": serializers.CharField(),
-        "run": serializers.IntegerField(allow_null=True)})})
+    @extend_schema(
+        request=EnrolmentInputSerializer,
+        responses={
+            201: inline_serializer(
+                "EnrolmentCreated",
+                {
+                    "id": serializers.IntegerField(),
+                    "course": serializers.IntegerField(),
+                    "status": serializers.CharField(),
+                    "run": serializers.IntegerField(allow_null=True),
+                },
+            )
+        },
+    )
     def post(self, request):
         data = EnrolmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         enrolment = services.enrolment_create(employee=request.user, **data.validated_data)
-        return Response({"id": enrolment.pk, "course": enrolment.course_id, "status": enrolment.status,
-                         "run": enrolment.run_id}, status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "id": enrolment.pk,
+                "course": enrolment.course_id,
+                "status": enrolment.status,
+                "run": enrolment.run_id,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class SurveyCreateView(APIView):
     permission_classes = [CAN_STUDY]
 
-    @extend_schema(request=SurveyInputSerializer, responses={201: inline_serializer("SurveyCreated", {
-        "id": serializers.IntegerField(), "course": serializers.IntegerField(),
-        "run": serializers.IntegerField(allow_null=True)})})
+    @extend_schema(
+        request=SurveyInputSerializer,
+        responses={
+            201: inline_serializer(
+                "SurveyCreated",
+                {
+                    "id": serializers.IntegerField(),
+                    "course": serializers.IntegerField(),
+                    "run": serializers.IntegerField(allow_null=True),
+                },
+            )
+        },
+    )
     def post(self, request):
         data = SurveyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         response = services.survey_response_create(employee=request.user, **data.validated_data)
-        return Response({"id": response.pk, "course": response.course_id, "run": response.run_id},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {"id": response.pk, "course": response.course_id, "run": response.run_id},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ExamStartView(APIView):
@@ -118,7 +148,9 @@ class ExamStartView(APIView):
         data = ExamStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         attempt = services.exam_attempt_start(employee=request.user, **data.validated_data)
-        attempt = ExamAttempt.objects.prefetch_related("items__question__options").get(pk=attempt.pk)
+        attempt = ExamAttempt.objects.prefetch_related("items__question__options").get(
+            pk=attempt.pk
+        )
         return Response(ExamAttemptOutSerializer(attempt).data, status=status.HTTP_201_CREATED)
 
 
@@ -131,7 +163,9 @@ class ExamSubmitView(APIView):
         data = ExamSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answers = {a["question"]: a["options"] for a in data.validated_data["answers"]}
-        attempt = services.exam_attempt_submit(attempt=attempt, employee=request.user, answers=answers)
+        attempt = services.exam_attempt_submit(
+            attempt=attempt, employee=request.user, answers=answers
+        )
         return Response(ExamResultSerializer(attempt).data)
 
 

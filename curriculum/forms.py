@@ -17,22 +17,33 @@ class PeopleSearchForm(forms.Form):
 
 
 class SurveyForm(forms.Form):
-    content_score = forms.TypedChoiceField(label=_("Content"), choices=SCORE_CHOICES, coerce=int,
-                                           widget=forms.RadioSelect)
-    format_score = forms.TypedChoiceField(label=_("Format"), choices=SCORE_CHOICES, coerce=int,
-                                          widget=forms.RadioSelect)
-    usefulness_score = forms.TypedChoiceField(label=_("Usefulness"), choices=SCORE_CHOICES, coerce=int,
-                                              widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    content_score = forms.TypedChoiceField(
+        label=_("Content"), choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect
+    )
+    format_score = forms.TypedChoiceField(
+        label=_("Format"), choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect
+    )
+    usefulness_score = forms.TypedChoiceField(
+        label=_("Usefulness"), choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class RatingForm(forms.Form):
-    item = forms.ModelChoiceField(label=_("Competency item"), queryset=CompetencyItem.objects.none())
+    item = forms.ModelChoiceField(
+        label=_("Competency item"), queryset=CompetencyItem.objects.none()
+    )
     phase = forms.ChoiceField(label=_("Phase"), choices=BehaviourRating.Phase.choices)
     score = forms.TypedChoiceField(label=_("Score"), choices=SCORE_CHOICES, coerce=int)
     observed_on = forms.DateField(label=_("Observed on"), widget=IsoDateInput())
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, employee, **kwargs):
         super().__init__(*args, **kwargs)

@@ -28,7 +28,9 @@ def cached_tree(position_id: int | None, load):
     if not position_id:
         return None
     key = f"learning-map:{MAP_VERSION.current()}:position:{position_id}"
-    found = cache.get(key, default=cache)  # the cache object itself marks "not cached" (None is a value)
+    found = cache.get(
+        key, default=cache
+    )  # the cache object itself marks "not cached" (None is a value)
     if found is cache:
         found = load()
         cache.set(key, found, TIMEOUT)
@@ -39,6 +41,19 @@ def connect_signals() -> None:
     from competency.models import Position, PositionFamily
     from curriculum.models import Course, LearningMap, MapCourse, MapStage, MapTopic, Topic
 
-    for model in (LearningMap, MapStage, MapTopic, MapCourse, Course, Topic, Position, PositionFamily):
+    for model in (
+        LearningMap,
+        MapStage,
+        MapTopic,
+        MapCourse,
+        Course,
+        Topic,
+        Position,
+        PositionFamily,
+    ):
         for signal in (post_save, post_delete):
-            signal.connect(learning_map_changed, sender=model, dispatch_uid=f"learning-map:{signal}:{model._meta.label}")
+            signal.connect(
+                learning_map_changed,
+                sender=model,
+                dispatch_uid=f"learning-map:{signal}:{model._meta.label}",
+            )

@@ -25,17 +25,23 @@ class CurriculumSettings(SingletonSettings):
     """Admin-editable numbers of the curriculum (one row, pk=1, seeded by migration)."""
 
     low_survey_score = models.PositiveSmallIntegerField(
-        _("low survey score"), default=2, validators=SCORE_VALIDATORS,
-        help_text=_("A course survey with any score (content, format or usefulness, of 5) at or below this asks "
-                    "for a look: the training manager's home counts them (1–5, default 2)."),
+        _("low survey score"),
+        default=2,
+        validators=SCORE_VALIDATORS,
+        help_text=_(
+            "A course survey with any score (content, format or usefulness, of 5) at or below this asks "
+            "for a look: the training manager's home counts them (1–5, default 2)."
+        ),
     )
 
     class Meta:
         verbose_name = _("curriculum settings")
         verbose_name_plural = _("curriculum settings")
         constraints = [
-            models.CheckConstraint(condition=Q(low_survey_score__gte=1) & Q(low_survey_score__lte=5),
-                                   name="curriculum_settings_low_survey_score_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(low_survey_score__gte=1) & Q(low_survey_score__lte=5),
+                name="curriculum_settings_low_survey_score_1_to_5",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -68,9 +74,14 @@ class AbilityElement(models.Model):
         SPECIFIC = "specific", _("Position-specific")
 
     call_step = models.ForeignKey(
-        CallStep, on_delete=models.PROTECT, related_name="ability_elements", verbose_name=_("call step")
+        CallStep,
+        on_delete=models.PROTECT,
+        related_name="ability_elements",
+        verbose_name=_("call step"),
     )
-    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.GENERAL)
+    scope = models.CharField(
+        _("scope"), max_length=10, choices=Scope.choices, default=Scope.GENERAL
+    )
     position_family = models.ForeignKey(
         "competency.PositionFamily",
         on_delete=models.PROTECT,
@@ -134,19 +145,33 @@ class Course(models.Model):
     title_en = models.CharField(_("English title"), max_length=150, blank=True)
     description = models.TextField(_("description"), blank=True)
     competency_items = models.ManyToManyField(
-        "competency.CompetencyItem", blank=True, related_name="courses", verbose_name=_("competency items")
+        "competency.CompetencyItem",
+        blank=True,
+        related_name="courses",
+        verbose_name=_("competency items"),
     )
-    call_steps = models.ManyToManyField(CallStep, blank=True, related_name="courses", verbose_name=_("call steps"))
-    topics = models.ManyToManyField(Topic, blank=True, related_name="courses", verbose_name=_("topics"))
+    call_steps = models.ManyToManyField(
+        CallStep, blank=True, related_name="courses", verbose_name=_("call steps")
+    )
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="courses", verbose_name=_("topics")
+    )
     is_priority = models.BooleanField(
-        _("priority course (精品)"), default=False, help_text=_("Flag courses that address current shortcomings.")
+        _("priority course (精品)"),
+        default=False,
+        help_text=_("Flag courses that address current shortcomings."),
     )
     duration_hours = models.DecimalField(
-        _("duration (hours)"), max_digits=5, decimal_places=1, default=Decimal("2.0"),
+        _("duration (hours)"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("2.0"),
         validators=[MinValueValidator(Decimal("0.1"))],
     )
     exam_question_count = models.PositiveSmallIntegerField(
-        _("questions per exam"), default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
+        _("questions per exam"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     pass_mark_percent = models.PositiveSmallIntegerField(
         _("pass mark (%)"), default=60, validators=[MinValueValidator(1), MaxValueValidator(100)]
@@ -159,9 +184,12 @@ class Course(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(pass_mark_percent__gte=1) & Q(pass_mark_percent__lte=100), name="course_pass_mark_1_100"
+                condition=Q(pass_mark_percent__gte=1) & Q(pass_mark_percent__lte=100),
+                name="course_pass_mark_1_100",
             ),
-            models.CheckConstraint(condition=Q(exam_question_count__gte=1), name="course_exam_question_count_positive"),
+            models.CheckConstraint(
+                condition=Q(exam_question_count__gte=1), name="course_exam_question_count_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -171,15 +199,21 @@ class Course(models.Model):
 class CourseRun(models.Model):
     """One delivery of a course (班次) with its dates; surveys are answered per run."""
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="runs", verbose_name=_("course"))
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="runs", verbose_name=_("course")
+    )
     name = models.CharField(_("name"), max_length=100, blank=True)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     exam_opens_after_days = models.PositiveSmallIntegerField(
-        _("exam opens (days after the run ends)"), null=True, blank=True,
+        _("exam opens (days after the run ends)"),
+        null=True,
+        blank=True,
         validators=[MaxValueValidator(MAX_EXAM_DELAY_DAYS)],
-        help_text=_("Empty: the learning exam is open during the whole run. 0: it opens on the run's last day; "
-                    "N: N days after the last day (an exam some time after the course). At most 365."),
+        help_text=_(
+            "Empty: the learning exam is open during the whole run. 0: it opens on the run's last day; "
+            "N: N days after the last day (an exam some time after the course). At most 365."
+        ),
     )
 
     class Meta:
@@ -187,10 +221,14 @@ class CourseRun(models.Model):
         verbose_name_plural = _("course runs")
         ordering = ["course", "-starts_on"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="course_run_dates_ordered"),
             models.CheckConstraint(
-                condition=Q(exam_opens_after_days__isnull=True) | Q(exam_opens_after_days__lte=MAX_EXAM_DELAY_DAYS),
-                name="course_run_exam_delay_at_most_a_year"),
+                condition=Q(ends_on__gte=models.F("starts_on")), name="course_run_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(exam_opens_after_days__isnull=True)
+                | Q(exam_opens_after_days__lte=MAX_EXAM_DELAY_DAYS),
+                name="course_run_exam_delay_at_most_a_year",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -213,7 +251,10 @@ class LearningMap(models.Model):
     """The learning map (学习地图) of one position family."""
 
     position_family = models.OneToOneField(
-        "competency.PositionFamily", on_delete=models.CASCADE, related_name="learning_map", verbose_name=_("position family")
+        "competency.PositionFamily",
+        on_delete=models.CASCADE,
+        related_name="learning_map",
+        verbose_name=_("position family"),
     )
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
@@ -236,18 +277,28 @@ class StageLevel(models.TextChoices):
 class MapStage(models.Model):
     """A stage of a learning map; stages are taken in ``order``."""
 
-    learning_map = models.ForeignKey(LearningMap, on_delete=models.CASCADE, related_name="stages", verbose_name=_("learning map"))
+    learning_map = models.ForeignKey(
+        LearningMap, on_delete=models.CASCADE, related_name="stages", verbose_name=_("learning map")
+    )
     level = models.CharField(_("level"), max_length=20, choices=StageLevel.choices)
-    name = models.CharField(_("name"), max_length=100, help_text=_("Shown to employees, e.g. 初级."))
-    name_en = models.CharField(_("English name"), max_length=100, blank=True,
-                               help_text=_("Shown on English pages, e.g. Junior; empty: the name above."))
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("Shown to employees, e.g. 初级.")
+    )
+    name_en = models.CharField(
+        _("English name"),
+        max_length=100,
+        blank=True,
+        help_text=_("Shown on English pages, e.g. Junior; empty: the name above."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("map stage")
         verbose_name_plural = _("map stages")
         ordering = ["learning_map", "order", "id"]
-        constraints = [models.UniqueConstraint(fields=["learning_map", "level"], name="map_stage_unique_level")]
+        constraints = [
+            models.UniqueConstraint(fields=["learning_map", "level"], name="map_stage_unique_level")
+        ]
 
     def __str__(self) -> str:
         return f"{self.learning_map} · {self.name}"
@@ -256,15 +307,21 @@ class MapStage(models.Model):
 class MapTopic(models.Model):
     """A topic placed on a stage, in order."""
 
-    stage = models.ForeignKey(MapStage, on_delete=models.CASCADE, related_name="map_topics", verbose_name=_("stage"))
-    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="map_placements", verbose_name=_("topic"))
+    stage = models.ForeignKey(
+        MapStage, on_delete=models.CASCADE, related_name="map_topics", verbose_name=_("stage")
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.PROTECT, related_name="map_placements", verbose_name=_("topic")
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("stage topic")
         verbose_name_plural = _("stage topics")
         ordering = ["stage", "order", "id"]
-        constraints = [models.UniqueConstraint(fields=["stage", "topic"], name="map_topic_unique_per_stage")]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "topic"], name="map_topic_unique_per_stage")
+        ]
 
     def __str__(self) -> str:
         return f"{self.stage} · {self.topic}"
@@ -273,20 +330,35 @@ class MapTopic(models.Model):
 class MapCourse(models.Model):
     """A course placed under a topic of a stage, in order."""
 
-    map_topic = models.ForeignKey(MapTopic, on_delete=models.CASCADE, related_name="map_courses", verbose_name=_("stage topic"))
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="map_placements", verbose_name=_("course"))
+    map_topic = models.ForeignKey(
+        MapTopic,
+        on_delete=models.CASCADE,
+        related_name="map_courses",
+        verbose_name=_("stage topic"),
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="map_placements", verbose_name=_("course")
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     added_at = models.DateTimeField(
-        _("added at"), default=timezone.now, editable=False,
-        help_text=_("When the course was placed on the stage: employees who had finished the stage before "
-                    "see it as new; their stage stays finished."),
+        _("added at"),
+        default=timezone.now,
+        editable=False,
+        help_text=_(
+            "When the course was placed on the stage: employees who had finished the stage before "
+            "see it as new; their stage stays finished."
+        ),
     )
 
     class Meta:
         verbose_name = _("stage course")
         verbose_name_plural = _("stage courses")
         ordering = ["map_topic", "order", "id"]
-        constraints = [models.UniqueConstraint(fields=["map_topic", "course"], name="map_course_unique_per_topic")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["map_topic", "course"], name="map_course_unique_per_topic"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.map_topic} · {self.course.title}"
@@ -298,16 +370,25 @@ class StageCompletion(models.Model):
     stage later never takes it back (the stage stays finished, the course shows as new)."""
 
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stage_completions", verbose_name=_("employee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="stage_completions",
+        verbose_name=_("employee"),
     )
-    stage = models.ForeignKey(MapStage, on_delete=models.CASCADE, related_name="completions", verbose_name=_("stage"))
+    stage = models.ForeignKey(
+        MapStage, on_delete=models.CASCADE, related_name="completions", verbose_name=_("stage")
+    )
     completed_at = models.DateTimeField(_("completed at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("stage completion")
         verbose_name_plural = _("stage completions")
         ordering = ["-completed_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["employee", "stage"], name="stage_completion_once_per_employee")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "stage"], name="stage_completion_once_per_employee"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee} · {self.stage}"
@@ -325,23 +406,39 @@ class Enrolment(models.Model):
         EXAM = "exam", _("Exam passed")
 
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("employee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+        verbose_name=_("employee"),
     )
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("course"))
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("course")
+    )
     run = models.ForeignKey(
-        CourseRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolments", verbose_name=_("course run")
+        CourseRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+        verbose_name=_("course run"),
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ENROLLED, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ENROLLED, db_index=True
+    )
     enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
-    completed_by = models.CharField(_("completed by"), max_length=12, choices=CompletedBy.choices, blank=True)
+    completed_by = models.CharField(
+        _("completed by"), max_length=12, choices=CompletedBy.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
         ordering = ["-enrolled_at"]
         constraints = [
-            models.UniqueConstraint(fields=["employee", "course"], name="enrolment_unique_course_per_employee"),
+            models.UniqueConstraint(
+                fields=["employee", "course"], name="enrolment_unique_course_per_employee"
+            ),
             models.CheckConstraint(
                 condition=(Q(status="completed") & Q(completed_at__isnull=False))
                 | (Q(status="enrolled") & Q(completed_at__isnull=True)),
@@ -364,15 +461,27 @@ class SurveyResponse(models.Model):
     """
 
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="survey_responses", verbose_name=_("employee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+        verbose_name=_("employee"),
     )
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="survey_responses", verbose_name=_("course"))
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="survey_responses", verbose_name=_("course")
+    )
     run = models.ForeignKey(
-        CourseRun, on_delete=models.CASCADE, null=True, blank=True, related_name="survey_responses", verbose_name=_("course run")
+        CourseRun,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="survey_responses",
+        verbose_name=_("course run"),
     )
     content_score = models.PositiveSmallIntegerField(_("content"), validators=SCORE_VALIDATORS)
     format_score = models.PositiveSmallIntegerField(_("format"), validators=SCORE_VALIDATORS)
-    usefulness_score = models.PositiveSmallIntegerField(_("usefulness"), validators=SCORE_VALIDATORS)
+    usefulness_score = models.PositiveSmallIntegerField(
+        _("usefulness"), validators=SCORE_VALIDATORS
+    )
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
 
@@ -382,17 +491,24 @@ class SurveyResponse(models.Model):
         ordering = ["-submitted_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["employee", "course", "run"], condition=Q(run__isnull=False), name="survey_one_response_per_run"
+                fields=["employee", "course", "run"],
+                condition=Q(run__isnull=False),
+                name="survey_one_response_per_run",
             ),
             # A run-less (self-paced) enrolment counts as one run; partial index instead of
             # NULLS NOT DISTINCT so SQLite (the embedded default) enforces it too.
             models.UniqueConstraint(
-                fields=["employee", "course"], condition=Q(run__isnull=True), name="survey_one_response_without_run"
+                fields=["employee", "course"],
+                condition=Q(run__isnull=True),
+                name="survey_one_response_without_run",
             ),
             models.CheckConstraint(
-                condition=Q(content_score__gte=1) & Q(content_score__lte=5)
-                & Q(format_score__gte=1) & Q(format_score__lte=5)
-                & Q(usefulness_score__gte=1) & Q(usefulness_score__lte=5),
+                condition=Q(content_score__gte=1)
+                & Q(content_score__lte=5)
+                & Q(format_score__gte=1)
+                & Q(format_score__lte=5)
+                & Q(usefulness_score__gte=1)
+                & Q(usefulness_score__lte=5),
                 name="survey_scores_1_to_5",
             ),
         ]
@@ -402,7 +518,9 @@ class SurveyResponse(models.Model):
 
     def average(self) -> Decimal:
         """Mean of the three scores, rounded to 2 places."""
-        return (Decimal(self.content_score + self.format_score + self.usefulness_score) / 3).quantize(Decimal("0.01"))
+        return (
+            Decimal(self.content_score + self.format_score + self.usefulness_score) / 3
+        ).quantize(Decimal("0.01"))
 
 
 class Question(models.Model):
@@ -412,7 +530,9 @@ class Question(models.Model):
         SINGLE = "single", _("Single choice")
         MULTIPLE = "multiple", _("Multiple choice")
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="questions", verbose_name=_("course"))
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="questions", verbose_name=_("course")
+    )
     text = models.TextField(_("question"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SINGLE)
     is_active = models.BooleanField(_("in use"), default=True)
@@ -427,7 +547,9 @@ class Question(models.Model):
 
 
 class Option(models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options", verbose_name=_("question"))
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="options", verbose_name=_("question")
+    )
     text = models.CharField(_("option"), max_length=300)
     is_correct = models.BooleanField(_("correct"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -449,15 +571,24 @@ class ExamAttempt(models.Model):
         SUBMITTED = "submitted", _("Submitted")
 
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exam_attempts", verbose_name=_("employee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="exam_attempts",
+        verbose_name=_("employee"),
     )
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="exam_attempts", verbose_name=_("course"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="exam_attempts", verbose_name=_("course")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     pass_mark_percent = models.PositiveSmallIntegerField(_("pass mark (%)"))
     correct_count = models.PositiveSmallIntegerField(_("correct answers"), null=True, blank=True)
-    score_percent = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    score_percent = models.DecimalField(
+        _("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     passed = models.BooleanField(_("passed"), null=True, blank=True)
 
     class Meta:
@@ -466,7 +597,9 @@ class ExamAttempt(models.Model):
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["employee", "course"], condition=Q(status="open"), name="exam_one_open_attempt_per_course"
+                fields=["employee", "course"],
+                condition=Q(status="open"),
+                name="exam_one_open_attempt_per_course",
             )
         ]
 
@@ -477,17 +610,25 @@ class ExamAttempt(models.Model):
 class AttemptQuestion(models.Model):
     """A question drawn for an attempt, the options chosen and whether it was right."""
 
-    attempt = models.ForeignKey(ExamAttempt, on_delete=models.CASCADE, related_name="items", verbose_name=_("attempt"))
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+", verbose_name=_("question"))
+    attempt = models.ForeignKey(
+        ExamAttempt, on_delete=models.CASCADE, related_name="items", verbose_name=_("attempt")
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="+", verbose_name=_("question")
+    )
     order = models.PositiveSmallIntegerField(_("order"))
-    selected_options = models.ManyToManyField(Option, blank=True, related_name="+", verbose_name=_("selected options"))
+    selected_options = models.ManyToManyField(
+        Option, blank=True, related_name="+", verbose_name=_("selected options")
+    )
     is_correct = models.BooleanField(_("correct"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("attempt question")
         verbose_name_plural = _("attempt questions")
         ordering = ["attempt", "order"]
-        constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="attempt_question_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="attempt_question_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.attempt} · {self.order}"
@@ -502,13 +643,22 @@ class BehaviourRating(models.Model):
         AFTER = "after", _("After training")
 
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="behaviour_ratings", verbose_name=_("employee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="behaviour_ratings",
+        verbose_name=_("employee"),
     )
     item = models.ForeignKey(
-        "competency.CompetencyItem", on_delete=models.PROTECT, related_name="behaviour_ratings", verbose_name=_("competency item")
+        "competency.CompetencyItem",
+        on_delete=models.PROTECT,
+        related_name="behaviour_ratings",
+        verbose_name=_("competency item"),
     )
     rater = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="behaviour_ratings_given", verbose_name=_("rater")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="behaviour_ratings_given",
+        verbose_name=_("rater"),
     )
     phase = models.CharField(_("phase"), max_length=10, choices=Phase.choices)
     score = models.PositiveSmallIntegerField(_("score"), validators=SCORE_VALIDATORS)
@@ -520,7 +670,11 @@ class BehaviourRating(models.Model):
         verbose_name = _("behaviour rating")
         verbose_name_plural = _("behaviour ratings")
         ordering = ["-observed_on", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5), name="behaviour_rating_score_1_to_5")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=1) & Q(score__lte=5), name="behaviour_rating_score_1_to_5"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee} · {self.item} · {self.get_phase_display()} {self.score}"
@@ -534,17 +688,37 @@ class ImprovementPlanItem(models.Model):
         DONE = "done", _("Done")
 
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="improvement_plan_items", verbose_name=_("employee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="improvement_plan_items",
+        verbose_name=_("employee"),
     )
     item = models.ForeignKey(
-        "competency.CompetencyItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("competency item")
+        "competency.CompetencyItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("competency item"),
     )
-    course = models.ForeignKey(Course, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("course"))
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("course"),
+    )
     action = models.CharField(_("planned action"), max_length=300)
     due_on = models.DateField(_("due on"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -572,13 +746,28 @@ class CurriculumEvent(models.Model):
         PLAN_ITEM_ADDED = "plan_item_added", _("Improvement plan item added")
 
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="curriculum_events", verbose_name=_("employee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="curriculum_events",
+        verbose_name=_("employee"),
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("actor")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    course = models.ForeignKey(Course, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("course"))
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("course"),
+    )
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 

@@ -41,8 +41,12 @@ from curriculum.models import (
 def course_list() -> QuerySet[Course]:
     """Active catalogue courses with their items and call steps prefetched, by code (the
     catalogue page and API filter them through curriculum.filters.CourseFilter)."""
-    return (Course.objects.prefetch_related("competency_items", "call_steps", "topics").filter(is_active=True)
-            .distinct().order_by("code"))
+    return (
+        Course.objects.prefetch_related("competency_items", "call_steps", "topics")
+        .filter(is_active=True)
+        .distinct()
+        .order_by("code")
+    )
 
 
 def current_run_for(course: Course, *, on: dt.date | None = None) -> CourseRun | None:
@@ -109,10 +113,14 @@ def learning_map_for_family(family_id: int | None) -> LearningMap | None:
     if not family_id:
         return None
     courses = MapCourse.objects.select_related("course").order_by("order", "id")
-    topics = MapTopic.objects.select_related("topic").order_by("order", "id").prefetch_related(
-        Prefetch("map_courses", queryset=courses)
+    topics = (
+        MapTopic.objects.select_related("topic")
+        .order_by("order", "id")
+        .prefetch_related(Prefetch("map_courses", queryset=courses))
     )
-    stages = MapStage.objects.order_by("order", "id").prefetch_related(Prefetch("map_topics", queryset=topics))
+    stages = MapStage.objects.order_by("order", "id").prefetch_related(
+        Prefetch("map_topics", queryset=topics)
+    )
     return (
         LearningMap.objects.select_related("position_family")
         .prefetch_related(Prefetch("stages", queryset=stages))
@@ -125,6 +133,7 @@ def learning_map_for_employee(employee, *, cached: bool = False) -> LearningMap 
     """The learning map of the employee's position family; None without position or map.
     ``cached``: from the page cache (curriculum.map_cache) — for showing the map, never for
     deciding (enrolment reads the database)."""
+
     def load():
         position = employee.position
         return learning_map_for_family(position.family_id if position else None)
@@ -152,8 +161,11 @@ def map_progress(*, employee, learning_map: LearningMap) -> MapProgress:
     later: that course is NEW (open, not required for the next stage). Two queries.
     """
     enrolments = {e.course_id: e for e in Enrolment.objects.filter(employee=employee)}
-    finished = dict(StageCompletion.objects.filter(employee=employee, stage__learning_map=learning_map)
-                    .values_list("stage_id", "completed_at"))
+    finished = dict(
+        StageCompletion.objects.filter(
+            employee=employee, stage__learning_map=learning_map
+        ).values_list("stage_id", "completed_at")
+    )
     stages: list[StageProgress] = []
     blocker: StageProgress | None = None
     for stage in learning_map.stages.all():
@@ -173,18 +185,33 @@ def map_progress(*, employee, learning_map: LearningMap) -> MapProgress:
                 else:
                     state = NOT_STARTED
                 stage_course_ids[map_course.course_id] = state
-                course_rows.append(CourseProgress(course=map_course.course, state=state, enrolment=enrolment))
-            topic_state = DONE if finished_at is not None else _combine([c.state for c in course_rows])
-            topics.append(TopicProgress(map_topic=map_topic, state=topic_state,
-                                        courses=course_rows))
+                course_rows.append(
+                    CourseProgress(course=map_course.course, state=state, enrolment=enrolment)
+                )
+            topic_state = (
+                DONE if finished_at is not None else _combine([c.state for c in course_rows])
+            )
+            topics.append(
+                TopicProgress(map_topic=map_topic, state=topic_state, courses=course_rows)
+            )
         done = sum(1 for s in stage_course_ids.values() if s == DONE)
         state = DONE if finished_at is not None else _combine(list(stage_course_ids.values()))
-        progress = StageProgress(stage=stage, state=state, done_count=done, total_count=len(stage_course_ids),
-                                 topics=topics, finished_at=finished_at)
+        progress = StageProgress(
+            stage=stage,
+            state=state,
+            done_count=done,
+            total_count=len(stage_course_ids),
+            topics=topics,
+            finished_at=finished_at,
+        )
         if blocker is not None:
             progress.locked_reason = _(
                 "Complete stage %(stage)s first: %(done)s of %(total)s courses done."
-            ) % {"stage": blocker.stage.name, "done": blocker.done_count, "total": blocker.total_count}
+            ) % {
+                "stage": blocker.stage.name,
+                "done": blocker.done_count,
+                "total": blocker.total_count,
+            }
             if progress.state != DONE:
                 progress.state = LOCKED
                 for topic in topics:
@@ -223,7 +250,9 @@ def survey_closed_reason(enrolment: Enrolment, *, today: dt.date | None = None) 
     if enrolment.run is not None:
         opens = enrolment.run.survey_opens_on()
         if today < opens:
-            return _("The survey opens when the course run ends, on %(date)s.") % {"date": opens.isoformat()}
+            return _("The survey opens when the course run ends, on %(date)s.") % {
+                "date": opens.isoformat()
+            }
         return None
     if not enrolment.is_completed:
         return _("The survey opens when you have completed the course.")
@@ -307,8 +336,11 @@ def _choices(model_choices) -> dict:
 
 
 def _enrolled_rows(employee):
-    return (Enrolment.objects.filter(employee=employee).order_by("-enrolled_at", "-pk")
-            .values_list("enrolled_at", "course__title", "course__code", "run__name", "run__starts_on"))
+    return (
+        Enrolment.objects.filter(employee=employee)
+        .order_by("-enrolled_at", "-pk")
+        .values_list("enrolled_at", "course__title", "course__code", "run__name", "run__starts_on")
+    )
 
 
 def _enrolled_entry(row):
@@ -318,71 +350,118 @@ def _enrolled_entry(row):
 
 
 def _completed_rows(employee):
-    return (Enrolment.objects.filter(employee=employee, completed_at__isnull=False)
-            .order_by("-completed_at", "-pk").values_list("completed_at", "course__title", "course__code",
-                                                          "completed_by"))
+    return (
+        Enrolment.objects.filter(employee=employee, completed_at__isnull=False)
+        .order_by("-completed_at", "-pk")
+        .values_list("completed_at", "course__title", "course__code", "completed_by")
+    )
 
 
 def _completed_entry(row):
     at, title, code, completed_by = row
-    return TrajectoryEntry(at, _("Course completed"), title,
-                           _choices(Enrolment.CompletedBy.choices).get(completed_by, completed_by), code)
+    return TrajectoryEntry(
+        at,
+        _("Course completed"),
+        title,
+        _choices(Enrolment.CompletedBy.choices).get(completed_by, completed_by),
+        code,
+    )
 
 
 def _course_exam_rows(employee):
-    return (ExamAttempt.objects.filter(employee=employee).annotate(at=Coalesce("submitted_at", "started_at"))
-            .order_by("-at", "-pk").values_list("at", "course__title", "status", "passed", "score_percent",
-                                                "pass_mark_percent"))
+    return (
+        ExamAttempt.objects.filter(employee=employee)
+        .annotate(at=Coalesce("submitted_at", "started_at"))
+        .order_by("-at", "-pk")
+        .values_list(
+            "at", "course__title", "status", "passed", "score_percent", "pass_mark_percent"
+        )
+    )
 
 
 def _course_exam_entry(row):
     at, title, status, passed, score, mark = row
     if status == ExamAttempt.Status.SUBMITTED:
-        result = (_("%(score)s%% · passed") if passed else _("%(score)s%% · not passed")) % {"score": score}
-        return TrajectoryEntry(at, _("Exam"), title, result, _("Pass mark %(mark)s%%") % {"mark": mark})
+        result = (_("%(score)s%% · passed") if passed else _("%(score)s%% · not passed")) % {
+            "score": score
+        }
+        return TrajectoryEntry(
+            at, _("Exam"), title, result, _("Pass mark %(mark)s%%") % {"mark": mark}
+        )
     return TrajectoryEntry(at, _("Exam started"), title, _("Open"), "")
 
 
 def _survey_rows(employee):
-    return (SurveyResponse.objects.filter(employee=employee).order_by("-submitted_at", "-pk")
-            .values_list("submitted_at", "course__title", "content_score", "format_score", "usefulness_score",
-                         "comment"))
+    return (
+        SurveyResponse.objects.filter(employee=employee)
+        .order_by("-submitted_at", "-pk")
+        .values_list(
+            "submitted_at",
+            "course__title",
+            "content_score",
+            "format_score",
+            "usefulness_score",
+            "comment",
+        )
+    )
 
 
 def _survey_entry(row):
     at, title, c, f, u, comment = row
-    return TrajectoryEntry(at, _("Survey"), title,
-                           _("content %(c)s · format %(f)s · usefulness %(u)s") % {"c": c, "f": f, "u": u}, comment)
+    return TrajectoryEntry(
+        at,
+        _("Survey"),
+        title,
+        _("content %(c)s · format %(f)s · usefulness %(u)s") % {"c": c, "f": f, "u": u},
+        comment,
+    )
 
 
 def _rating_rows(employee):
-    return (BehaviourRating.objects.filter(employee=employee).order_by("-observed_on", "-created_at", "-pk")
-            .values_list("observed_on", "item__name", "phase", "score", "rater__name", "note"))
+    return (
+        BehaviourRating.objects.filter(employee=employee)
+        .order_by("-observed_on", "-created_at", "-pk")
+        .values_list("observed_on", "item__name", "phase", "score", "rater__name", "note")
+    )
 
 
 def _rating_entry(row):
     day, item, phase, score, rater, note = row
-    return TrajectoryEntry(_as_datetime(day), _("Behaviour rating"), item,
-                           f"{_choices(BehaviourRating.Phase.choices).get(phase, phase)} · {score}/5",
-                           f"{rater}: {note}" if note else rater)
+    return TrajectoryEntry(
+        _as_datetime(day),
+        _("Behaviour rating"),
+        item,
+        f"{_choices(BehaviourRating.Phase.choices).get(phase, phase)} · {score}/5",
+        f"{rater}: {note}" if note else rater,
+    )
 
 
 def _plan_rows(employee):
-    return (ImprovementPlanItem.objects.filter(employee=employee).order_by("-created_at", "-pk")
-            .values_list("created_at", "item__name", "course__title", "status", "action", "due_on"))
+    return (
+        ImprovementPlanItem.objects.filter(employee=employee)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", "item__name", "course__title", "status", "action", "due_on")
+    )
 
 
 def _plan_entry(row):
     at, item, course, status, action, due_on = row
     due = _("due %(date)s") % {"date": due_on} if due_on else ""
-    return TrajectoryEntry(at, _("Improvement plan"), item or course or "",
-                           _choices(ImprovementPlanItem.Status.choices).get(status, status),
-                           " · ".join(x for x in [action, due] if x))
+    return TrajectoryEntry(
+        at,
+        _("Improvement plan"),
+        item or course or "",
+        _choices(ImprovementPlanItem.Status.choices).get(status, status),
+        " · ".join(x for x in [action, due] if x),
+    )
 
 
 def _stage_rows(employee):
-    return (StageCompletion.objects.filter(employee=employee).order_by("-completed_at", "-pk")
-            .values_list("completed_at", "stage__name", "stage__learning_map__name"))
+    return (
+        StageCompletion.objects.filter(employee=employee)
+        .order_by("-completed_at", "-pk")
+        .values_list("completed_at", "stage__name", "stage__learning_map__name")
+    )
 
 
 def _stage_entry(row):
@@ -393,24 +472,37 @@ def _stage_entry(row):
 def _case_study_rows(employee):
     from casebase.models import CaseStudy
 
-    return (CaseStudy.objects.filter(employee=employee).order_by("-studied_at", "-pk")
-            .values_list("studied_at", "case__title", "case__level", "case__kind"))
+    return (
+        CaseStudy.objects.filter(employee=employee)
+        .order_by("-studied_at", "-pk")
+        .values_list("studied_at", "case__title", "case__level", "case__kind")
+    )
 
 
 def _case_study_entry(row):
     from casebase.models import Case
 
     at, title, level, kind = row
-    return TrajectoryEntry(at, _("Case studied"), title, _("Level %(level)s") % {"level": level},
-                           _choices(Case.Kind.choices).get(kind, kind))
+    return TrajectoryEntry(
+        at,
+        _("Case studied"),
+        title,
+        _("Level %(level)s") % {"level": level},
+        _choices(Case.Kind.choices).get(kind, kind),
+    )
 
 
 def _ladder_exam_rows(employee):
     from promotion.models import ExamAttempt as LevelExam
 
-    return (LevelExam.objects.filter(employee=employee).annotate(at=Coalesce("submitted_at", "started_at"))
-            .order_by("-at", "-pk").values_list("at", "purpose", "level", "status", "score_percent",
-                                                "pass_percent", "correct_count"))
+    return (
+        LevelExam.objects.filter(employee=employee)
+        .annotate(at=Coalesce("submitted_at", "started_at"))
+        .order_by("-at", "-pk")
+        .values_list(
+            "at", "purpose", "level", "status", "score_percent", "pass_percent", "correct_count"
+        )
+    )
 
 
 def _ladder_exam_entry(row):
@@ -421,16 +513,32 @@ def _ladder_exam_entry(row):
     status_text = _choices(LevelExam.Status.choices).get(status, status)
     result = status_text if score is None else f"{score}% · {status_text}"
     detail = _("%(correct)s right · pass mark %(mark)s%%") % {"correct": correct, "mark": mark}
-    return TrajectoryEntry(at, kind, _("Level %(level)s") % {"level": level}, result,
-                           detail if status != LevelExam.Status.OPEN else "")
+    return TrajectoryEntry(
+        at,
+        kind,
+        _("Level %(level)s") % {"level": level},
+        result,
+        detail if status != LevelExam.Status.OPEN else "",
+    )
 
 
 def _query_test_rows(employee):
     from knowledgebase.models import QueryTestSession
 
-    return (QueryTestSession.objects.filter(employee=employee).annotate(at=Coalesce("finished_at", "started_at"))
-            .order_by("-at", "-pk").values_list("at", "finished_at", "task_count", "wrong_count", "total_seconds",
-                                                "allowed_level", "expired"))
+    return (
+        QueryTestSession.objects.filter(employee=employee)
+        .annotate(at=Coalesce("finished_at", "started_at"))
+        .order_by("-at", "-pk")
+        .values_list(
+            "at",
+            "finished_at",
+            "task_count",
+            "wrong_count",
+            "total_seconds",
+            "allowed_level",
+            "expired",
+        )
+    )
 
 
 def _query_test_entry(row):
@@ -441,15 +549,23 @@ def _query_test_entry(row):
         result = _("Abandoned · level %(level)s") % {"level": allowed or 0}
     else:
         result = _("%(seconds)s s · up to level %(level)s") % {"seconds": total, "level": allowed}
-    return TrajectoryEntry(at, _("Query-time test"), _("%(count)s query tasks") % {"count": tasks}, result,
-                           _("%(wrong)s wrong") % {"wrong": wrong} if finished_at else "")
+    return TrajectoryEntry(
+        at,
+        _("Query-time test"),
+        _("%(count)s query tasks") % {"count": tasks},
+        result,
+        _("%(wrong)s wrong") % {"wrong": wrong} if finished_at else "",
+    )
 
 
 def _level_change_rows(employee):
     from promotion.models import PromotionEvent
 
-    return (PromotionEvent.objects.filter(employee=employee).order_by("-at", "-pk")
-            .values_list("at", "kind", "from_level", "to_level", "reason", "reasons"))
+    return (
+        PromotionEvent.objects.filter(employee=employee)
+        .order_by("-at", "-pk")
+        .values_list("at", "kind", "from_level", "to_level", "reason", "reasons")
+    )
 
 
 def _level_change_entry(row):
@@ -457,31 +573,46 @@ def _level_change_entry(row):
 
     at, kind, from_level, to_level, reason, reasons = row
     label = _("Promoted") if kind == PromotionEvent.Kind.PROMOTED else _("Demoted")
-    return TrajectoryEntry(at, _("Level change"), _("Level %(from)s → %(to)s") % {"from": from_level, "to": to_level},
-                           label, reasons_text(reasons, reason))
+    return TrajectoryEntry(
+        at,
+        _("Level change"),
+        _("Level %(from)s → %(to)s") % {"from": from_level, "to": to_level},
+        label,
+        reasons_text(reasons, reason),
+    )
 
 
 def _retention_rows(employee):
     from promotion.models import RetentionPeriod
 
-    return (RetentionPeriod.objects.filter(employee=employee, closed_at__isnull=False)
-            .order_by("-closed_at", "-pk").values_list("closed_at", "level", "status", "due_at"))
+    return (
+        RetentionPeriod.objects.filter(employee=employee, closed_at__isnull=False)
+        .order_by("-closed_at", "-pk")
+        .values_list("closed_at", "level", "status", "due_at")
+    )
 
 
 def _retention_entry(row):
     from promotion.models import RetentionPeriod
 
     at, level, status, due_at = row
-    return TrajectoryEntry(at, _("Retention (保级)"), _("Level %(level)s") % {"level": level},
-                           _choices(RetentionPeriod.Status.choices).get(status, status),
-                           _("due %(date)s") % {"date": timezone.localtime(due_at).date()})
+    return TrajectoryEntry(
+        at,
+        _("Retention (保级)"),
+        _("Level %(level)s") % {"level": level},
+        _choices(RetentionPeriod.Status.choices).get(status, status),
+        _("due %(date)s") % {"date": timezone.localtime(due_at).date()},
+    )
 
 
 def _points_rows(employee):
     from points.models import PointsEntry
 
-    return (PointsEntry.objects.filter(employee=employee).order_by("-created_at", "-pk")
-            .values_list("created_at", "rule__name", "amount", "note"))
+    return (
+        PointsEntry.objects.filter(employee=employee)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", "rule__name", "amount", "note")
+    )
 
 
 def _points_entry(row):
@@ -523,7 +654,10 @@ class Trajectory:
 
     def count(self) -> int:
         if self._count is None:
-            parts = [source.rows(self.employee).order_by().values_list(Value(1)) for source in self.sources]
+            parts = [
+                source.rows(self.employee).order_by().values_list(Value(1))
+                for source in self.sources
+            ]
             self._count = parts[0].union(*parts[1:], all=True).count() if parts else 0
         return self._count
 
@@ -542,9 +676,13 @@ class Trajectory:
 
     def __getitem__(self, key):
         if isinstance(key, slice):
-            if key.step not in (None, 1) or (key.start or 0) < 0 or (key.stop is not None and key.stop < 0):
+            if (
+                key.step not in (None, 1)
+                or (key.start or 0) < 0
+                or (key.stop is not None and key.stop < 0)
+            ):
                 raise ValueError("Only forward slices are supported.")
-            return self._entries(key.stop)[key.start or 0:]
+            return self._entries(key.stop)[key.start or 0 :]
         if not isinstance(key, int) or key < 0:
             raise TypeError("Use a non-negative index or a slice.")
         entries = self._entries(key + 1)
@@ -564,7 +702,9 @@ class Trajectory:
             for row in source.rows(self.employee).iterator(chunk_size=CHUNK):
                 yield source.entry(row)
 
-        return heapq.merge(*(entries(source) for source in self.sources), key=_sort_key, reverse=True)
+        return heapq.merge(
+            *(entries(source) for source in self.sources), key=_sort_key, reverse=True
+        )
 
 
 def trajectory(*, employee) -> Trajectory:
@@ -585,7 +725,11 @@ def trajectory_headers() -> list[str]:
 def trajectory_row(entry: TrajectoryEntry, *, typed: bool = False) -> list:
     """One export row; the date as "YYYY-MM-DD HH:MM" in the current time zone (page, CSV)
     or, with ``typed``, as a naive local datetime (an XLSX date cell)."""
-    when = timezone.localtime(entry.when).replace(tzinfo=None, second=0, microsecond=0) if typed else entry.when_text
+    when = (
+        timezone.localtime(entry.when).replace(tzinfo=None, second=0, microsecond=0)
+        if typed
+        else entry.when_text
+    )
     return [when, entry.kind, entry.subject, entry.result, entry.detail]
 
 
@@ -593,7 +737,9 @@ def trajectory_csv_chunks(*, employee) -> Iterator[bytes]:
     """The trajectory as streamed CSV (UTF-8 with a BOM), through the shared export helper."""
     from config.exports import csv_chunks
 
-    return csv_chunks(trajectory_headers(), (trajectory_row(e) for e in Trajectory(employee).stream()))
+    return csv_chunks(
+        trajectory_headers(), (trajectory_row(e) for e in Trajectory(employee).stream())
+    )
 
 
 def trajectory_xlsx_write(*, employee, target) -> None:
@@ -601,8 +747,12 @@ def trajectory_xlsx_write(*, employee, target) -> None:
     same rows as the CSV; dates are real date cells."""
     from config.exports import xlsx_write
 
-    xlsx_write(target, sheet_name="trajectory", headers=trajectory_headers(),
-               rows=(trajectory_row(e, typed=True) for e in Trajectory(employee).stream()))
+    xlsx_write(
+        target,
+        sheet_name="trajectory",
+        headers=trajectory_headers(),
+        rows=(trajectory_row(e, typed=True) for e in Trajectory(employee).stream()),
+    )
 
 
 # --- evaluation summaries -------------------------------------------------------------------
@@ -616,18 +766,28 @@ def course_evaluation_summaries() -> QuerySet[Course]:
         avg_format=Avg("survey_responses__format_score"),
         avg_usefulness=Avg("survey_responses__usefulness_score"),
         enrolment_count=Count("enrolments", distinct=True),
-        completed_count=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.COMPLETED), distinct=True),
+        completed_count=Count(
+            "enrolments", filter=Q(enrolments__status=Enrolment.Status.COMPLETED), distinct=True
+        ),
     ).order_by("code")
 
 
 def course_exam_stats(course: Course) -> dict:
     """Submitted attempts, passes and the average score (None without attempts)."""
     qs = ExamAttempt.objects.filter(course=course, status=ExamAttempt.Status.SUBMITTED)
-    return qs.aggregate(attempts=Count("id"), passes=Count("id", filter=Q(passed=True)), avg_score=Avg("score_percent"))
+    return qs.aggregate(
+        attempts=Count("id"),
+        passes=Count("id", filter=Q(passed=True)),
+        avg_score=Avg("score_percent"),
+    )
 
 
 def course_survey_responses(course: Course) -> QuerySet[SurveyResponse]:
-    return SurveyResponse.objects.filter(course=course).select_related("employee", "run").order_by("-submitted_at", "-id")
+    return (
+        SurveyResponse.objects.filter(course=course)
+        .select_related("employee", "run")
+        .order_by("-submitted_at", "-id")
+    )
 
 
 # --- behaviour gap analysis ----------------------------------------------------------------
@@ -685,13 +845,24 @@ def gap_rows(competencies: Iterable, ratings: Iterable) -> list[GapRow]:
     rows = []
     for pc in competencies:
         rs = by_item.get(pc.item_id, [])
-        rows.append(GapRow(
-            item=pc.item, weight=Decimal(pc.weight), target=pc.target_score,
-            before=_latest([r for r in rs if r.phase == BehaviourRating.Phase.BEFORE]),
-            after=_latest([r for r in rs if r.phase == BehaviourRating.Phase.AFTER]),
-            latest=_latest(rs),
-        ))
-    rows.sort(key=lambda row: (row.weighted_gap is None, -(row.weighted_gap or 0), -row.weight, row.item.code))
+        rows.append(
+            GapRow(
+                item=pc.item,
+                weight=Decimal(pc.weight),
+                target=pc.target_score,
+                before=_latest([r for r in rs if r.phase == BehaviourRating.Phase.BEFORE]),
+                after=_latest([r for r in rs if r.phase == BehaviourRating.Phase.AFTER]),
+                latest=_latest(rs),
+            )
+        )
+    rows.sort(
+        key=lambda row: (
+            row.weighted_gap is None,
+            -(row.weighted_gap or 0),
+            -row.weight,
+            row.item.code,
+        )
+    )
     return rows
 
 
@@ -713,16 +884,27 @@ TOP_GAP_ITEMS = 3
 
 def _advice_targets(rows: Sequence[GapRow], top_items: int) -> dict[int, int]:
     """{item pk: rank} of the ``top_items`` items with the largest positive weighted gaps."""
-    return {row.item.pk: i for i, row in enumerate([row for row in rows if row.weighted_gap][:top_items])}
+    return {
+        row.item.pk: i
+        for i, row in enumerate([row for row in rows if row.weighted_gap][:top_items])
+    }
 
 
 def _advice_courses(item_ids: Iterable[int]) -> list[Course]:
-    return list(Course.objects.filter(is_active=True, competency_items__in=list(item_ids))
-                .distinct().prefetch_related("competency_items"))
+    return list(
+        Course.objects.filter(is_active=True, competency_items__in=list(item_ids))
+        .distinct()
+        .prefetch_related("competency_items")
+    )
 
 
-def advice_from(rows: Sequence[GapRow], *, courses: Iterable[Course], enrolments: dict[int, Enrolment],
-                top_items: int = TOP_GAP_ITEMS) -> list[Advice]:
+def advice_from(
+    rows: Sequence[GapRow],
+    *,
+    courses: Iterable[Course],
+    enrolments: dict[int, Enrolment],
+    top_items: int = TOP_GAP_ITEMS,
+) -> list[Advice]:
     """THE advice rule, without queries: of ``courses`` (active, competency items
     prefetched), those targeting the ``top_items`` items with the largest positive weighted
     gaps, ordered by the rank of the item they address (then priority courses first),
@@ -732,7 +914,9 @@ def advice_from(rows: Sequence[GapRow], *, courses: Iterable[Course], enrolments
         return []
     advice = []
     for course in courses:
-        items = sorted((i for i in course.competency_items.all() if i.pk in rank), key=lambda i: rank[i.pk])
+        items = sorted(
+            (i for i in course.competency_items.all() if i.pk in rank), key=lambda i: rank[i.pk]
+        )
         if not items:
             continue
         enrolment = enrolments.get(course.pk)
@@ -743,7 +927,9 @@ def advice_from(rows: Sequence[GapRow], *, courses: Iterable[Course], enrolments
     return advice
 
 
-def learning_advice(rows: Sequence[GapRow], *, employee, top_items: int = TOP_GAP_ITEMS) -> list[Advice]:
+def learning_advice(
+    rows: Sequence[GapRow], *, employee, top_items: int = TOP_GAP_ITEMS
+) -> list[Advice]:
     """Courses targeting the ``top_items`` items with the largest positive weighted gaps,
     ordered by the rank of the item they address (then priority courses first), without
     courses the employee already completed or inactive courses (advice_from)."""
@@ -751,7 +937,9 @@ def learning_advice(rows: Sequence[GapRow], *, employee, top_items: int = TOP_GA
     if not rank:
         return []
     enrolments = {e.course_id: e for e in Enrolment.objects.filter(employee=employee)}
-    return advice_from(rows, courses=_advice_courses(rank), enrolments=enrolments, top_items=top_items)
+    return advice_from(
+        rows, courses=_advice_courses(rank), enrolments=enrolments, top_items=top_items
+    )
 
 
 def gap_analysis(*, employee) -> GapAnalysis:
@@ -759,7 +947,9 @@ def gap_analysis(*, employee) -> GapAnalysis:
     position), with learning advice."""
     if not employee.position_id:
         return GapAnalysis(rows=[], advice=[])
-    competencies = PositionCompetency.objects.filter(position_id=employee.position_id).select_related("item")
+    competencies = PositionCompetency.objects.filter(
+        position_id=employee.position_id
+    ).select_related("item")
     ratings = BehaviourRating.objects.filter(employee=employee)
     rows = gap_rows(competencies, ratings)
     return GapAnalysis(rows=rows, advice=learning_advice(rows, employee=employee))
@@ -780,21 +970,34 @@ def gap_analyses(employees: Sequence) -> dict[int, GapAnalysis]:
     ratings: dict[int, list] = {}
     for rating in BehaviourRating.objects.filter(employee_id__in=ids):
         ratings.setdefault(rating.employee_id, []).append(rating)
-    rows_of = {e.pk: gap_rows(by_position.get(e.position_id, []), ratings.get(e.pk, []))
-               for e in employees if e.position_id}
+    rows_of = {
+        e.pk: gap_rows(by_position.get(e.position_id, []), ratings.get(e.pk, []))
+        for e in employees
+        if e.position_id
+    }
     wanted = {pk for rows in rows_of.values() for pk in _advice_targets(rows, TOP_GAP_ITEMS)}
     courses = _advice_courses(wanted) if wanted else []
     enrolments: dict[int, dict[int, Enrolment]] = {}
     if courses:
         for enrolment in Enrolment.objects.filter(employee_id__in=ids, course__in=courses):
             enrolments.setdefault(enrolment.employee_id, {})[enrolment.course_id] = enrolment
-    return {e.pk: (GapAnalysis(rows=rows_of[e.pk], advice=advice_from(rows_of[e.pk], courses=courses,
-                                                                      enrolments=enrolments.get(e.pk, {})))
-                   if e.position_id else GapAnalysis(rows=[], advice=[]))
-            for e in employees}
+    return {
+        e.pk: (
+            GapAnalysis(
+                rows=rows_of[e.pk],
+                advice=advice_from(
+                    rows_of[e.pk], courses=courses, enrolments=enrolments.get(e.pk, {})
+                ),
+            )
+            if e.position_id
+            else GapAnalysis(rows=[], advice=[])
+        )
+        for e in employees
+    }
 
 
 # --- the training manager's home panel ----------------------------------------------------
+
 
 @dataclass
 class TrainingDashboard:
@@ -824,10 +1027,17 @@ def training_dashboard(*, now: dt.datetime | None = None) -> TrainingDashboard:
     now = now or timezone.now()
     month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     health = library_health()
-    low_score = CurriculumSettings.current().low_survey_score  # a survey with any score at or below it asks for a look
-    low = Q(content_score__lte=low_score) | Q(format_score__lte=low_score) | Q(usefulness_score__lte=low_score)
+    low_score = (
+        CurriculumSettings.current().low_survey_score
+    )  # a survey with any score at or below it asks for a look
+    low = (
+        Q(content_score__lte=low_score)
+        | Q(format_score__lte=low_score)
+        | Q(usefulness_score__lte=low_score)
+    )
     surveys = SurveyResponse.objects.filter(submitted_at__gte=month_start).aggregate(
-        total=Count("pk"), low=Count("pk", filter=low))
+        total=Count("pk"), low=Count("pk", filter=low)
+    )
     return TrainingDashboard(
         levels_short=[lv for lv in health.levels if lv.ready is False],
         over_cap=sum(1 for lv in health.levels for row in lv.rows if row.over_cap),
@@ -836,5 +1046,6 @@ def training_dashboard(*, now: dt.datetime | None = None) -> TrainingDashboard:
         surveys_this_month=surveys["total"],
         low_surveys_this_month=surveys["low"],
         failed_exams_this_month=ExamAttempt.objects.filter(
-            status=ExamAttempt.Status.SUBMITTED, passed=False, submitted_at__gte=month_start).count(),
+            status=ExamAttempt.Status.SUBMITTED, passed=False, submitted_at__gte=month_start
+        ).count(),
     )

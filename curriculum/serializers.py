@@ -34,8 +34,20 @@ class CourseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Course
-        fields = ["id", "code", "title", "title_en", "description", "is_priority", "duration_hours",
-                  "exam_question_count", "pass_mark_percent", "competency_items", "call_steps", "topics"]
+        fields = [
+            "id",
+            "code",
+            "title",
+            "title_en",
+            "description",
+            "is_priority",
+            "duration_hours",
+            "exam_question_count",
+            "pass_mark_percent",
+            "competency_items",
+            "call_steps",
+            "topics",
+        ]
         read_only_fields = fields
 
 
@@ -63,7 +75,9 @@ class MapStageSerializer(serializers.Serializer):
     done_count = serializers.IntegerField()
     total_count = serializers.IntegerField()
     locked_reason = serializers.CharField()
-    finished_at = serializers.DateTimeField(allow_null=True, help_text="When the stage was recorded as finished.")
+    finished_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the stage was recorded as finished."
+    )
     new_count = serializers.IntegerField(help_text="Courses added after the stage was finished.")
     topics = MapTopicSerializer(many=True)
 
@@ -143,15 +157,26 @@ class ExamResultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ExamAttempt
-        fields = ["id", "course", "status", "correct_count", "total", "score_percent", "pass_mark_percent", "passed",
-                  "submitted_at"]
+        fields = [
+            "id",
+            "course",
+            "status",
+            "correct_count",
+            "total",
+            "score_percent",
+            "pass_mark_percent",
+            "passed",
+            "submitted_at",
+        ]
 
     def get_total(self, attempt) -> int:
         return attempt.items.count()
 
 
 class RatingInputSerializer(serializers.Serializer):
-    employee = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True))
+    employee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True)
+    )
     item = serializers.PrimaryKeyRelatedField(queryset=CompetencyItem.objects.all())
     phase = serializers.ChoiceField(choices=BehaviourRating.Phase.choices)
     score = serializers.IntegerField(min_value=1, max_value=5)

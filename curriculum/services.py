@@ -62,16 +62,22 @@ class CurriculumPermissionDenied(PermissionDeniedError):
     """Somebody else's attempt (HTTP 403)."""
 
 
-def event_record(*, employee, kind: str, actor=None, course: Course | None = None, detail: dict | None = None) -> CurriculumEvent:
+def event_record(
+    *, employee, kind: str, actor=None, course: Course | None = None, detail: dict | None = None
+) -> CurriculumEvent:
     """Write one audit row for a curriculum state change."""
-    return CurriculumEvent.objects.create(employee=employee, actor=actor, kind=kind, course=course, detail=detail or {})
+    return CurriculumEvent.objects.create(
+        employee=employee, actor=actor, kind=kind, course=course, detail=detail or {}
+    )
 
 
 # --- enrolment -------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def enrolment_create(*, employee, course: Course, run: CourseRun | None = None, actor=None) -> Enrolment:
+def enrolment_create(
+    *, employee, course: Course, run: CourseRun | None = None, actor=None
+) -> Enrolment:
     """Enrol ``employee`` in ``course`` (joining ``run`` or the current run), enforcing stage
     progression on the employee's learning map."""
     if not course.is_active:
@@ -85,11 +91,20 @@ def enrolment_create(*, employee, course: Course, run: CourseRun | None = None, 
         raise CurriculumError(reason, field="course")
     try:
         with transaction.atomic():
-            enrolment = Enrolment.objects.create(employee=employee, course=course, run=run or current_run_for(course))
+            enrolment = Enrolment.objects.create(
+                employee=employee, course=course, run=run or current_run_for(course)
+            )
     except IntegrityError as exc:  # a double click raced the check above
-        raise CurriculumConflict(_("You are already enrolled in this course."), field="course") from exc
-    event_record(employee=employee, kind=CurriculumEvent.Kind.ENROLLED, actor=actor or employee, course=course,
-                 detail={"run": enrolment.run_id})
+        raise CurriculumConflict(
+            _("You are already enrolled in this course."), field="course"
+        ) from exc
+    event_record(
+        employee=employee,
+        kind=CurriculumEvent.Kind.ENROLLED,
+        actor=actor or employee,
+        course=course,
+        detail={"run": enrolment.run_id},
+    )
     return enrolment
 
 
@@ -111,38 +126,63 @@ def _pay_incentive(*, employee, rule_code: str, source: str, note: str):
 
     try:
         with transaction.atomic():
-            return points_award_if_active(employee=employee, rule_code=rule_code, source=source, note=note)
+            return points_award_if_active(
+                employee=employee, rule_code=rule_code, source=source, note=note
+            )
     except ValidationFailedError as error:
         # A misconfigured rule (e.g. no default amount) must not block the completion itself.
-        logger.warning("Training incentive %s not paid for %s: %s", rule_code, source, error.message)
+        logger.warning(
+            "Training incentive %s not paid for %s: %s", rule_code, source, error.message
+        )
         return None
 
 
-def _record_stage_completion(*, employee, stage, actor, course: Course, when: dt.datetime) -> StageCompletion | None:
+def _record_stage_completion(
+    *, employee, stage, actor, course: Course, when: dt.datetime
+) -> StageCompletion | None:
     """Record that ``employee`` finished ``stage`` (once: a unique constraint), write the
     event and pay the stage incentive. None when it was already recorded."""
     try:
         with transaction.atomic():
-            completion = StageCompletion.objects.create(employee=employee, stage=stage, completed_at=when)
+            completion = StageCompletion.objects.create(
+                employee=employee, stage=stage, completed_at=when
+            )
     except IntegrityError:
         return None
-    event_record(employee=employee, kind=CurriculumEvent.Kind.STAGE_COMPLETED, actor=actor, course=course,
-                 detail={"stage": stage.name, "stage_id": stage.pk})
-    _pay_incentive(employee=employee, rule_code=PointRule.MAP_STAGE_COMPLETED,
-                   source=stage_incentive_source(stage_id=stage.pk, employee_id=employee.pk),
-                   note=f"{stage.learning_map.name} · {stage.name}")
+    event_record(
+        employee=employee,
+        kind=CurriculumEvent.Kind.STAGE_COMPLETED,
+        actor=actor,
+        course=course,
+        detail={"stage": stage.name, "stage_id": stage.pk},
+    )
+    _pay_incentive(
+        employee=employee,
+        rule_code=PointRule.MAP_STAGE_COMPLETED,
+        source=stage_incentive_source(stage_id=stage.pk, employee_id=employee.pk),
+        note=f"{stage.learning_map.name} · {stage.name}",
+    )
     return completion
 
 
 @transaction.atomic
-def enrolment_complete(*, enrolment: Enrolment, actor, completed_by: str = Enrolment.CompletedBy.ATTENDANCE,
-                       when: dt.datetime | None = None) -> Enrolment:
+def enrolment_complete(
+    *,
+    enrolment: Enrolment,
+    actor,
+    completed_by: str = Enrolment.CompletedBy.ATTENDANCE,
+    when: dt.datetime | None = None,
+) -> Enrolment:
     """Mark the enrolment completed and record it. When this course was the last one
     missing on a stage of the employee's map, record the stage as finished (StageCompletion;
     it stays finished when courses are added later). Training incentives: a priority course
     and a finished stage each pay under their point rule when it is switched on — once per
     employee and course/stage whatever happens to the enrolment afterwards."""
-    enrolment = Enrolment.objects.select_for_update().select_related("course", "employee").get(pk=enrolment.pk)
+    enrolment = (
+        Enrolment.objects.select_for_update()
+        .select_related("course", "employee")
+        .get(pk=enrolment.pk)
+    )
     if enrolment.is_completed:
         raise CurriculumConflict(_("This enrolment is already completed."))
     enrolment.status = Enrolment.Status.COMPLETED
@@ -150,19 +190,32 @@ def enrolment_complete(*, enrolment: Enrolment, actor, completed_by: str = Enrol
     enrolment.completed_by = completed_by
     enrolment.save(update_fields=["status", "completed_at", "completed_by"])
     employee, course = enrolment.employee, enrolment.course
-    event_record(employee=employee, kind=CurriculumEvent.Kind.COMPLETED, actor=actor, course=course,
-                 detail={"completed_by": completed_by})
+    event_record(
+        employee=employee,
+        kind=CurriculumEvent.Kind.COMPLETED,
+        actor=actor,
+        course=course,
+        detail={"completed_by": completed_by},
+    )
     if course.is_priority:
-        _pay_incentive(employee=employee, rule_code=PointRule.PRIORITY_COURSE_COMPLETED,
-                       source=course_incentive_source(course_id=course.pk, employee_id=employee.pk),
-                       note=f"{course.code} {course.title}")
+        _pay_incentive(
+            employee=employee,
+            rule_code=PointRule.PRIORITY_COURSE_COMPLETED,
+            source=course_incentive_source(course_id=course.pk, employee_id=employee.pk),
+            note=f"{course.code} {course.title}",
+        )
     learning_map = learning_map_for_employee(employee)
     if learning_map is not None:
         for stage in map_progress(employee=employee, learning_map=learning_map).stages:
             holds_course = any(c.course.pk == course.pk for t in stage.topics for c in t.courses)
             if holds_course and stage.finished_at is None and stage.done_count == stage.total_count:
-                _record_stage_completion(employee=employee, stage=stage.stage, actor=actor, course=course,
-                                         when=enrolment.completed_at)
+                _record_stage_completion(
+                    employee=employee,
+                    stage=stage.stage,
+                    actor=actor,
+                    course=course,
+                    when=enrolment.completed_at,
+                )
     return enrolment
 
 
@@ -170,18 +223,30 @@ def enrolment_complete(*, enrolment: Enrolment, actor, completed_by: str = Enrol
 
 
 @transaction.atomic
-def survey_response_create(*, employee, course: Course, content_score: int, format_score: int,
-                           usefulness_score: int, comment: str = "") -> SurveyResponse:
+def survey_response_create(
+    *,
+    employee,
+    course: Course,
+    content_score: int,
+    format_score: int,
+    usefulness_score: int,
+    comment: str = "",
+) -> SurveyResponse:
     """Record the employee's reaction survey for the run they are enrolled in; one response
     per employee and run, and only after enrolment."""
-    enrolment = Enrolment.objects.filter(employee=employee, course=course).select_related("run").first()
+    enrolment = (
+        Enrolment.objects.filter(employee=employee, course=course).select_related("run").first()
+    )
     if enrolment is None:
         raise CurriculumError(_("Enrol in the course before answering its survey."), field="course")
     closed = survey_closed_reason(enrolment)
     if closed:
         raise CurriculumError(closed, field="course")
-    for name, value in (("content_score", content_score), ("format_score", format_score),
-                        ("usefulness_score", usefulness_score)):
+    for name, value in (
+        ("content_score", content_score),
+        ("format_score", format_score),
+        ("usefulness_score", usefulness_score),
+    ):
         if not isinstance(value, int) or not 1 <= value <= 5:
             raise CurriculumError(_("Give a score from 1 to 5."), field=name)
     duplicate = _("You have already answered the survey for this course run.")
@@ -190,13 +255,23 @@ def survey_response_create(*, employee, course: Course, content_score: int, form
     try:
         with transaction.atomic():
             response = SurveyResponse.objects.create(
-                employee=employee, course=course, run=enrolment.run, content_score=content_score,
-                format_score=format_score, usefulness_score=usefulness_score, comment=comment.strip(),
+                employee=employee,
+                course=course,
+                run=enrolment.run,
+                content_score=content_score,
+                format_score=format_score,
+                usefulness_score=usefulness_score,
+                comment=comment.strip(),
             )
     except IntegrityError as exc:
         raise CurriculumConflict(duplicate, field="course") from exc
-    event_record(employee=employee, kind=CurriculumEvent.Kind.SURVEY_SUBMITTED, actor=employee, course=course,
-                 detail={"run": enrolment.run_id, "average": str(response.average())})
+    event_record(
+        employee=employee,
+        kind=CurriculumEvent.Kind.SURVEY_SUBMITTED,
+        actor=employee,
+        course=course,
+        detail={"run": enrolment.run_id, "average": str(response.average())},
+    )
     return response
 
 
@@ -204,42 +279,61 @@ def survey_response_create(*, employee, course: Course, content_score: int, form
 
 
 def _exam_questions(course: Course):
-    return Question.objects.filter(course=course, is_active=True, options__is_correct=True).distinct()
+    return Question.objects.filter(
+        course=course, is_active=True, options__is_correct=True
+    ).distinct()
 
 
 @transaction.atomic
-def exam_attempt_start(*, employee, course: Course, rng: random.Random | None = None) -> ExamAttempt:
+def exam_attempt_start(
+    *, employee, course: Course, rng: random.Random | None = None
+) -> ExamAttempt:
     """Open an attempt with ``course.exam_question_count`` questions drawn at random from the
     active bank (all of them when the bank is smaller). One open attempt per course."""
-    enrolment = Enrolment.objects.filter(employee=employee, course=course).select_related("run").first()
+    enrolment = (
+        Enrolment.objects.filter(employee=employee, course=course).select_related("run").first()
+    )
     if enrolment is None:
         raise CurriculumError(_("Enrol in the course before taking its exam."), field="course")
     closed = exam_closed_reason(enrolment)
     if closed:
         raise CurriculumError(closed, field="course")
     open_message = _("You already have an open attempt for this exam; submit it first.")
-    if ExamAttempt.objects.filter(employee=employee, course=course, status=ExamAttempt.Status.OPEN).exists():
+    if ExamAttempt.objects.filter(
+        employee=employee, course=course, status=ExamAttempt.Status.OPEN
+    ).exists():
         raise CurriculumConflict(open_message, field="course")
     question_ids = list(_exam_questions(course).values_list("id", flat=True))
     if not question_ids:
         raise CurriculumError(_("This course has no exam questions yet."), field="course")
-    drawn = (rng or random.SystemRandom()).sample(question_ids, min(course.exam_question_count, len(question_ids)))
+    drawn = (rng or random.SystemRandom()).sample(
+        question_ids, min(course.exam_question_count, len(question_ids))
+    )
     try:
         with transaction.atomic():
-            attempt = ExamAttempt.objects.create(employee=employee, course=course,
-                                                 pass_mark_percent=course.pass_mark_percent)
+            attempt = ExamAttempt.objects.create(
+                employee=employee, course=course, pass_mark_percent=course.pass_mark_percent
+            )
     except IntegrityError as exc:
         raise CurriculumConflict(open_message, field="course") from exc
     AttemptQuestion.objects.bulk_create(
-        AttemptQuestion(attempt=attempt, question_id=qid, order=i) for i, qid in enumerate(drawn, start=1)
+        AttemptQuestion(attempt=attempt, question_id=qid, order=i)
+        for i, qid in enumerate(drawn, start=1)
     )
-    event_record(employee=employee, kind=CurriculumEvent.Kind.EXAM_STARTED, actor=employee, course=course,
-                 detail={"attempt": attempt.pk, "questions": len(drawn)})
+    event_record(
+        employee=employee,
+        kind=CurriculumEvent.Kind.EXAM_STARTED,
+        actor=employee,
+        course=course,
+        detail={"attempt": attempt.pk, "questions": len(drawn)},
+    )
     return attempt
 
 
 @transaction.atomic
-def exam_attempt_submit(*, attempt: ExamAttempt, employee, answers: dict[int, list[int]]) -> ExamAttempt:
+def exam_attempt_submit(
+    *, attempt: ExamAttempt, employee, answers: dict[int, list[int]]
+) -> ExamAttempt:
     """Grade the attempt. ``answers`` maps question id → chosen option ids; a question is
     right when the chosen set equals the set of correct options (unanswered = wrong).
     Passing (score ≥ pass mark) completes the course enrolment."""
@@ -260,7 +354,9 @@ def exam_attempt_submit(*, attempt: ExamAttempt, employee, answers: dict[int, li
         if chosen - set(options):
             raise CurriculumError(_("An option does not belong to its question."), field="answers")
         if item.question.kind == Question.Kind.SINGLE and len(chosen) > 1:
-            raise CurriculumError(_("Choose one option for a single-choice question."), field="answers")
+            raise CurriculumError(
+                _("Choose one option for a single-choice question."), field="answers"
+            )
         right = {pk for pk, o in options.items() if o.is_correct}
         item.is_correct = bool(chosen) and chosen == right
         correct += item.is_correct
@@ -268,17 +364,30 @@ def exam_attempt_submit(*, attempt: ExamAttempt, employee, answers: dict[int, li
         item.selected_options.set(Option.objects.filter(pk__in=chosen))
     total = len(items)
     attempt.correct_count = correct
-    attempt.score_percent = (Decimal(correct * 100) / total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    attempt.score_percent = (Decimal(correct * 100) / total).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
     attempt.passed = attempt.score_percent >= attempt.pass_mark_percent
     attempt.status = ExamAttempt.Status.SUBMITTED
     attempt.submitted_at = timezone.now()
     attempt.save()
-    event_record(employee=employee, kind=CurriculumEvent.Kind.EXAM_SUBMITTED, actor=employee, course=attempt.course,
-                 detail={"attempt": attempt.pk, "score": str(attempt.score_percent), "passed": attempt.passed})
+    event_record(
+        employee=employee,
+        kind=CurriculumEvent.Kind.EXAM_SUBMITTED,
+        actor=employee,
+        course=attempt.course,
+        detail={
+            "attempt": attempt.pk,
+            "score": str(attempt.score_percent),
+            "passed": attempt.passed,
+        },
+    )
     if attempt.passed:
         enrolment = Enrolment.objects.filter(employee=employee, course=attempt.course).first()
         if enrolment and not enrolment.is_completed:
-            enrolment_complete(enrolment=enrolment, actor=employee, completed_by=Enrolment.CompletedBy.EXAM)
+            enrolment_complete(
+                enrolment=enrolment, actor=employee, completed_by=Enrolment.CompletedBy.EXAM
+            )
     return attempt
 
 
@@ -286,8 +395,16 @@ def exam_attempt_submit(*, attempt: ExamAttempt, employee, answers: dict[int, li
 
 
 @transaction.atomic
-def behaviour_rating_create(*, rater, employee, item: CompetencyItem, phase: str, score: int,
-                            observed_on: dt.date, note: str = "") -> BehaviourRating:
+def behaviour_rating_create(
+    *,
+    rater,
+    employee,
+    item: CompetencyItem,
+    phase: str,
+    score: int,
+    observed_on: dt.date,
+    note: str = "",
+) -> BehaviourRating:
     """Record a team leader's observation of ``employee`` on ``item`` (an item of the
     employee's position model), before or after training."""
     if is_self.test(rater, employee):
@@ -295,29 +412,62 @@ def behaviour_rating_create(*, rater, employee, item: CompetencyItem, phase: str
     if not same_team.test(rater, employee):
         raise CurriculumError(_("You can rate only members of your own team."), field="employee")
     if not PositionCompetency.objects.filter(position_id=employee.position_id, item=item).exists():
-        raise CurriculumError(_("This item is not in the employee's position competency model."), field="item")
+        raise CurriculumError(
+            _("This item is not in the employee's position competency model."), field="item"
+        )
     if phase not in BehaviourRating.Phase.values:
         raise CurriculumError(_("Choose before or after training."), field="phase")
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise CurriculumError(_("Give a score from 1 to 5."), field="score")
     if observed_on > timezone.localdate():
-        raise CurriculumError(_("The observation date cannot be in the future."), field="observed_on")
-    rating = BehaviourRating.objects.create(employee=employee, item=item, rater=rater, phase=phase, score=score,
-                                            observed_on=observed_on, note=note.strip())
-    event_record(employee=employee, kind=CurriculumEvent.Kind.RATING_RECORDED, actor=rater,
-                 detail={"rating": rating.pk, "item": item.code, "phase": phase, "score": score})
+        raise CurriculumError(
+            _("The observation date cannot be in the future."), field="observed_on"
+        )
+    rating = BehaviourRating.objects.create(
+        employee=employee,
+        item=item,
+        rater=rater,
+        phase=phase,
+        score=score,
+        observed_on=observed_on,
+        note=note.strip(),
+    )
+    event_record(
+        employee=employee,
+        kind=CurriculumEvent.Kind.RATING_RECORDED,
+        actor=rater,
+        detail={"rating": rating.pk, "item": item.code, "phase": phase, "score": score},
+    )
     return rating
 
 
 @transaction.atomic
-def improvement_plan_item_create(*, employee, created_by, action: str, item: CompetencyItem | None = None,
-                                 course: Course | None = None, due_on: dt.date | None = None) -> ImprovementPlanItem:
+def improvement_plan_item_create(
+    *,
+    employee,
+    created_by,
+    action: str,
+    item: CompetencyItem | None = None,
+    course: Course | None = None,
+    due_on: dt.date | None = None,
+) -> ImprovementPlanItem:
     """Add a line to the employee's ability-improvement plan."""
     action = (action or "").strip()
     if not action:
         raise CurriculumError(_("Describe the action."), field="action")
-    plan_item = ImprovementPlanItem.objects.create(employee=employee, created_by=created_by, action=action,
-                                                   item=item, course=course, due_on=due_on)
-    event_record(employee=employee, kind=CurriculumEvent.Kind.PLAN_ITEM_ADDED, actor=created_by, course=course,
-                 detail={"plan_item": plan_item.pk})
+    plan_item = ImprovementPlanItem.objects.create(
+        employee=employee,
+        created_by=created_by,
+        action=action,
+        item=item,
+        course=course,
+        due_on=due_on,
+    )
+    event_record(
+        employee=employee,
+        kind=CurriculumEvent.Kind.PLAN_ITEM_ADDED,
+        actor=created_by,
+        course=course,
+        detail={"plan_item": plan_item.pk},
+    )
     return plan_item

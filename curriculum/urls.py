@@ -17,7 +17,11 @@ urlpatterns = [
     path("my-gaps/", views.gaps, name="my_gaps"),
     path("people/", views.people, name="people"),
     path("people/<int:pk>/trajectory/", views.trajectory, name="employee_trajectory"),
-    path("people/<int:pk>/trajectory/export.<fmt>", views.trajectory_export, name="employee_trajectory_export"),
+    path(
+        "people/<int:pk>/trajectory/export.<fmt>",
+        views.trajectory_export,
+        name="employee_trajectory_export",
+    ),
     path("people/<int:pk>/gaps/", views.gaps, name="employee_gaps"),
     path("people/<int:pk>/rate/", views.rate_employee, name="rate_employee"),
     path("evaluations/", views.evaluations, name="evaluations"),

@@ -73,21 +73,31 @@ def _employee_for(request, pk: int | None):
 def course_list(request):
     filterset, courses = filter_list(CourseFilter, request, selectors.course_list())
     page = Paginator(courses, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "curriculum/course_list.html",
-                  {"form": filterset.form, "page": page, "querystring": _querystring(request)})
+    return render(
+        request,
+        "curriculum/course_list.html",
+        {"form": filterset.form, "page": page, "querystring": _querystring(request)},
+    )
 
 
 def _course_detail_context(request, course):
-    enrolment = Enrolment.objects.filter(employee=request.user, course=course).select_related("run").first()
+    enrolment = (
+        Enrolment.objects.filter(employee=request.user, course=course).select_related("run").first()
+    )
     return {
         "course": course,
         "enrolment": enrolment,
-        "lock_reason": None if enrolment else selectors.stage_lock_reason(employee=request.user, course=course),
-        "has_survey": SurveyResponse.objects.filter(employee=request.user, course=course,
-                                                    run=enrolment.run if enrolment else None).exists(),
+        "lock_reason": None
+        if enrolment
+        else selectors.stage_lock_reason(employee=request.user, course=course),
+        "has_survey": SurveyResponse.objects.filter(
+            employee=request.user, course=course, run=enrolment.run if enrolment else None
+        ).exists(),
         "survey_closed": selectors.survey_closed_reason(enrolment) if enrolment else None,
         "exam_closed": selectors.exam_closed_reason(enrolment) if enrolment else None,
-        "attempts": ExamAttempt.objects.filter(employee=request.user, course=course).order_by("-started_at")[:10],
+        "attempts": ExamAttempt.objects.filter(employee=request.user, course=course).order_by(
+            "-started_at"
+        )[:10],
         "has_questions": course.questions.filter(is_active=True).exists(),
         "runs": course.runs.order_by("-starts_on")[:5],
     }
@@ -96,7 +106,9 @@ def _course_detail_context(request, course):
 @require_http_methods(["GET"])
 @require_any_perm(roles.STUDY, roles.MANAGE_TRAINING)
 def course_detail(request, pk: int):
-    course = get_object_or_404(Course.objects.prefetch_related("competency_items", "call_steps", "topics"), pk=pk)
+    course = get_object_or_404(
+        Course.objects.prefetch_related("competency_items", "call_steps", "topics"), pk=pk
+    )
     return render(request, "curriculum/course_detail.html", _course_detail_context(request, course))
 
 
@@ -104,7 +116,9 @@ def course_detail(request, pk: int):
 @login_required
 @permission_required(roles.STUDY, raise_exception=True)
 def course_enrol(request, pk: int):
-    course = get_object_or_404(Course.objects.prefetch_related("competency_items", "call_steps", "topics"), pk=pk)
+    course = get_object_or_404(
+        Course.objects.prefetch_related("competency_items", "call_steps", "topics"), pk=pk
+    )
     try:
         services.enrolment_create(employee=request.user, course=course)
     except AppError as error:
@@ -124,14 +138,18 @@ def course_survey(request, pk: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.survey_response_create(employee=request.user, course=course, **form.cleaned_data)
+                services.survey_response_create(
+                    employee=request.user, course=course, **form.cleaned_data
+                )
             except AppError as error:
                 form_error(form, error)
             else:
                 messages.success(request, _("Thank you for your feedback."))
                 return redirect("curriculum:course_detail", pk=course.pk)
         status = 400
-    return render(request, "curriculum/survey.html", {"course": course, "form": form}, status=status)
+    return render(
+        request, "curriculum/survey.html", {"course": course, "form": form}, status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -147,16 +165,24 @@ def course_exam(request, pk: int):
             error = exc.message
         else:
             return redirect("curriculum:exam_attempt", pk=attempt.pk)
-    attempts = ExamAttempt.objects.filter(employee=request.user, course=course).order_by("-started_at")
-    return render(request, "curriculum/exam.html", {"course": course, "attempts": attempts, "error": error},
-                  status=400 if error else 200)
+    attempts = ExamAttempt.objects.filter(employee=request.user, course=course).order_by(
+        "-started_at"
+    )
+    return render(
+        request,
+        "curriculum/exam.html",
+        {"course": course, "attempts": attempts, "error": error},
+        status=400 if error else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required(roles.STUDY, raise_exception=True)
 def exam_attempt(request, pk: int):
-    attempt = get_object_or_404(ExamAttempt.objects.select_related("course"), pk=pk, employee=request.user)
+    attempt = get_object_or_404(
+        ExamAttempt.objects.select_related("course"), pk=pk, employee=request.user
+    )
     error = None
     if request.method == "POST":
         answers = {}
@@ -168,15 +194,23 @@ def exam_attempt(request, pk: int):
                 error = _("An option does not belong to its question.")
         if error is None:
             try:
-                services.exam_attempt_submit(attempt=attempt, employee=request.user, answers=answers)
+                services.exam_attempt_submit(
+                    attempt=attempt, employee=request.user, answers=answers
+                )
             except AppError as exc:
                 error = exc.message
             else:
                 return redirect("curriculum:exam_attempt", pk=attempt.pk)
         attempt.refresh_from_db()
-    items = attempt.items.select_related("question").prefetch_related("question__options", "selected_options")
-    return render(request, "curriculum/exam_attempt.html", {"attempt": attempt, "items": items, "error": error},
-                  status=400 if error else 200)
+    items = attempt.items.select_related("question").prefetch_related(
+        "question__options", "selected_options"
+    )
+    return render(
+        request,
+        "curriculum/exam_attempt.html",
+        {"attempt": attempt, "items": items, "error": error},
+        status=400 if error else 200,
+    )
 
 
 # --- learning map ---------------------------------------------------------------------------
@@ -187,7 +221,11 @@ def exam_attempt(request, pk: int):
 @permission_required(roles.STUDY, raise_exception=True)
 def my_map(request):
     learning_map = selectors.learning_map_for_employee(request.user, cached=True)
-    progress = selectors.map_progress(employee=request.user, learning_map=learning_map) if learning_map else None
+    progress = (
+        selectors.map_progress(employee=request.user, learning_map=learning_map)
+        if learning_map
+        else None
+    )
     return render(request, "curriculum/my_map.html", {"progress": progress})
 
 
@@ -200,8 +238,14 @@ def trajectory(request, pk: int | None = None):
     if pk is None and not request.user.has_perm(roles.STUDY):
         raise PermissionDenied
     employee = _employee_for(request, pk)
-    page = Paginator(selectors.trajectory(employee=employee), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "curriculum/trajectory.html", {"employee": employee, "page": page, "own": pk is None})
+    page = Paginator(selectors.trajectory(employee=employee), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "curriculum/trajectory.html",
+        {"employee": employee, "page": page, "own": pk is None},
+    )
 
 
 @require_http_methods(["GET"])
@@ -214,9 +258,13 @@ def trajectory_export(request, fmt: str, pk: int | None = None):
     employee = _employee_for(request, pk)
     filename = f"trajectory-{employee.staff_id}"
     if fmt == "csv":
-        return exports.csv_response(selectors.trajectory_csv_chunks(employee=employee), filename=f"{filename}.csv")
-    return exports.xlsx_response(lambda target: selectors.trajectory_xlsx_write(employee=employee, target=target),
-                                 filename=f"{filename}.xlsx")
+        return exports.csv_response(
+            selectors.trajectory_csv_chunks(employee=employee), filename=f"{filename}.csv"
+        )
+    return exports.xlsx_response(
+        lambda target: selectors.trajectory_xlsx_write(employee=employee, target=target),
+        filename=f"{filename}.xlsx",
+    )
 
 
 # --- gaps, ratings, people ---------------------------------------------------------------------
@@ -225,9 +273,23 @@ def trajectory_export(request, fmt: str, pk: int | None = None):
 def _gap_chart(rows) -> dict:
     """Coordinates for the server-rendered SVG bar chart (latest rating vs target)."""
     left, unit, row_height = 170, 80, 22
-    bars = [{"label": row.item.name, "latest": row.latest, "y": 8 + i * row_height, "text_y": 18 + i * row_height,
-             "width": (row.latest or 0) * unit, "target_x": left + row.target * unit} for i, row in enumerate(rows)]
-    return {"bars": bars, "left": left, "width": left + 5 * unit + 20, "height": 16 + len(rows) * row_height}
+    bars = [
+        {
+            "label": row.item.name,
+            "latest": row.latest,
+            "y": 8 + i * row_height,
+            "text_y": 18 + i * row_height,
+            "width": (row.latest or 0) * unit,
+            "target_x": left + row.target * unit,
+        }
+        for i, row in enumerate(rows)
+    ]
+    return {
+        "bars": bars,
+        "left": left,
+        "width": left + 5 * unit + 20,
+        "height": 16 + len(rows) * row_height,
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -236,7 +298,9 @@ def gaps(request, pk: int | None = None):
     if pk is None and not request.user.has_perm(roles.STUDY):
         raise PermissionDenied
     employee = _employee_for(request, pk)
-    can_plan = pk is not None and (request.user.has_perm(roles.RATE_BEHAVIOUR) or request.user.has_perm(roles.MANAGE_TRAINING))
+    can_plan = pk is not None and (
+        request.user.has_perm(roles.RATE_BEHAVIOUR) or request.user.has_perm(roles.MANAGE_TRAINING)
+    )
     plan_form = PlanItemForm(request.POST or None) if can_plan else None
     status = 200
     if request.method == "POST":
@@ -245,9 +309,13 @@ def gaps(request, pk: int | None = None):
         if plan_form.is_valid():
             course = Course.objects.filter(pk=plan_form.cleaned_data["course"]).first()
             try:
-                services.improvement_plan_item_create(employee=employee, created_by=request.user,
-                                                      action=plan_form.cleaned_data["action"], course=course,
-                                                      due_on=plan_form.cleaned_data["due_on"])
+                services.improvement_plan_item_create(
+                    employee=employee,
+                    created_by=request.user,
+                    action=plan_form.cleaned_data["action"],
+                    course=course,
+                    due_on=plan_form.cleaned_data["due_on"],
+                )
             except AppError as error:
                 form_error(plan_form, error)
             else:
@@ -255,11 +323,19 @@ def gaps(request, pk: int | None = None):
                 return redirect("curriculum:employee_gaps", pk=employee.pk)
         status = 400
     analysis = selectors.gap_analysis(employee=employee)
-    return render(request, "curriculum/gaps.html",
-                  {"employee": employee, "analysis": analysis, "plan_form": plan_form, "own": pk is None,
-                   "can_rate": allowed(RATE_EMPLOYEE, request.user, employee),
-                   "chart": _gap_chart(analysis.rows)},
-                  status=status)
+    return render(
+        request,
+        "curriculum/gaps.html",
+        {
+            "employee": employee,
+            "analysis": analysis,
+            "plan_form": plan_form,
+            "own": pk is None,
+            "can_rate": allowed(RATE_EMPLOYEE, request.user, employee),
+            "chart": _gap_chart(analysis.rows),
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET"])
@@ -269,11 +345,21 @@ def people(request):
     valid = form.is_valid()
     query = form.cleaned_data["q"].strip() if valid else ""
     employees = selectors.visible_employees(request.user, query=query)
-    page = Paginator(employees if valid else employees.none(), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "curriculum/people.html", {
-        "form": form, "page": page, "query": query, "querystring": _querystring(request),
-        # Rating links per row only where the rating page would open (curriculum.rate_employee).
-    }, status=200 if valid else 400)
+    page = Paginator(employees if valid else employees.none(), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "curriculum/people.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "querystring": _querystring(request),
+            # Rating links per row only where the rating page would open (curriculum.rate_employee).
+        },
+        status=200 if valid else 400,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -288,16 +374,24 @@ def rate_employee(request, pk: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.behaviour_rating_create(rater=request.user, employee=employee, **form.cleaned_data)
+                services.behaviour_rating_create(
+                    rater=request.user, employee=employee, **form.cleaned_data
+                )
             except AppError as error:
                 form_error(form, error)
             else:
                 messages.success(request, _("Rating saved."))
                 return redirect("curriculum:rate_employee", pk=employee.pk)
         status = 400
-    recent = employee.behaviour_ratings.select_related("item", "rater").order_by("-observed_on", "-id")[:20]
-    return render(request, "curriculum/rate.html", {"employee": employee, "form": form, "recent": recent},
-                  status=status)
+    recent = employee.behaviour_ratings.select_related("item", "rater").order_by(
+        "-observed_on", "-id"
+    )[:20]
+    return render(
+        request,
+        "curriculum/rate.html",
+        {"employee": employee, "form": form, "recent": recent},
+        status=status,
+    )
 
 
 # --- training manager: evaluations ---------------------------------------------------------------
@@ -307,8 +401,12 @@ def rate_employee(request, pk: int):
 @login_required
 @permission_required(roles.MANAGE_TRAINING, raise_exception=True)
 def evaluations(request):
-    page = Paginator(selectors.course_evaluation_summaries(), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "curriculum/evaluations.html", {"page": page, "querystring": _querystring(request)})
+    page = Paginator(selectors.course_evaluation_summaries(), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "curriculum/evaluations.html", {"page": page, "querystring": _querystring(request)}
+    )
 
 
 @require_http_methods(["GET"])
@@ -317,13 +415,25 @@ def evaluations(request):
 def evaluation_detail(request, pk: int):
     course = get_object_or_404(Course, pk=pk)
     responses = selectors.course_survey_responses(course)
-    averages = responses.aggregate(count=Count("id"), content=Avg("content_score"), format=Avg("format_score"),
-                                   usefulness=Avg("usefulness_score"))
+    averages = responses.aggregate(
+        count=Count("id"),
+        content=Avg("content_score"),
+        format=Avg("format_score"),
+        usefulness=Avg("usefulness_score"),
+    )
     with_comments = responses.exclude(comment="")
     page = Paginator(with_comments, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "curriculum/evaluation_detail.html", {
-        "course": course, "averages": averages, "page": page, "exam": selectors.course_exam_stats(course),
-        "querystring": _querystring(request),
-        "by_run": course.runs.annotate(responses=Count("survey_responses")).filter(~Q(responses=0)),
-    })
-
+    return render(
+        request,
+        "curriculum/evaluation_detail.html",
+        {
+            "course": course,
+            "averages": averages,
+            "page": page,
+            "exam": selectors.course_exam_stats(course),
+            "querystring": _querystring(request),
+            "by_run": course.runs.annotate(responses=Count("survey_responses")).filter(
+                ~Q(responses=0)
+            ),
+        },
+    )

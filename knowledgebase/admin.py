@@ -38,7 +38,9 @@ class EntryAdminForm(forms.ModelForm):
     was opened on (so an admin cannot overwrite a change made meanwhile unseen)."""
 
     change_reason = forms.CharField(
-        label=_("Reason for the change"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        label=_("Reason for the change"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
         help_text=_("Shown in the entry's history with your name and the changes."),
     )
     base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -51,8 +53,11 @@ class EntryAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The stored row, not the instance: the history's "revert" form edits an old version,
         # and saving it makes a new version on top of the current one.
-        self.current = (Entry.objects.filter(pk=self.instance.pk).values("version", "retired_at").first()
-                        if self.instance.pk else None)
+        self.current = (
+            Entry.objects.filter(pk=self.instance.pk).values("version", "retired_at").first()
+            if self.instance.pk
+            else None
+        )
         if self.current is not None:
             self.fields["base_version"].initial = self.current["version"]
 
@@ -60,7 +65,9 @@ class EntryAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if self.current is None:
             return cleaned
-        current = Entry.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+        current = (
+            Entry.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+        )
         base = cleaned.get("base_version")
         if current is not None and base is not None and current != base:
             raise forms.ValidationError(services.maintain_outdated_message(current))
@@ -77,13 +84,33 @@ class EntryAdmin(SimpleHistoryAdmin):
     retired, never deleted (their history and query-time tasks hang on them)."""
 
     form = EntryAdminForm
-    list_display = ["title", "category", "version", "effective_from", "effective_to", "retired_at", "updated_at"]
+    list_display = [
+        "title",
+        "category",
+        "version",
+        "effective_from",
+        "effective_to",
+        "retired_at",
+        "updated_at",
+    ]
     list_filter = ["category", "effective_from", ("retired_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "keywords"]
     list_select_related = ["category"]
     readonly_fields = ["version", "retired_at", "created_at", "updated_at"]
-    fields = ["category", "title", "body", "keywords", "effective_from", "effective_to", "change_reason",
-              "base_version", "version", "retired_at", "created_at", "updated_at"]
+    fields = [
+        "category",
+        "title",
+        "body",
+        "keywords",
+        "effective_from",
+        "effective_to",
+        "change_reason",
+        "base_version",
+        "version",
+        "retired_at",
+        "created_at",
+        "updated_at",
+    ]
     CONTENT_FIELDS = {"category", "title", "body", "keywords", "effective_from", "effective_to"}
 
     def has_add_permission(self, request):
@@ -98,7 +125,9 @@ class EntryAdmin(SimpleHistoryAdmin):
     def _unchanged(self, pk: int, data: dict) -> bool:
         current = Entry.objects.get(pk=pk)
         return all(
-            (current.category_id == data["category"].pk) if name == "category" else getattr(current, name) == data[name]
+            (current.category_id == data["category"].pk)
+            if name == "category"
+            else getattr(current, name) == data[name]
             for name in self.CONTENT_FIELDS
         )
 
@@ -106,19 +135,33 @@ class EntryAdmin(SimpleHistoryAdmin):
         data = form.cleaned_data
         if not change:
             write = services.entry_add(
-                author=request.user, title=data["title"], body=data["body"], keywords=data["keywords"],
-                category_id=data["category"].pk, reason=data["change_reason"], via=EntryChange.Via.ADMIN,
-                effective_from=data["effective_from"], effective_to=data["effective_to"],
+                author=request.user,
+                title=data["title"],
+                body=data["body"],
+                keywords=data["keywords"],
+                category_id=data["category"].pk,
+                reason=data["change_reason"],
+                via=EntryChange.Via.ADMIN,
+                effective_from=data["effective_from"],
+                effective_to=data["effective_to"],
             )
-        elif self._unchanged(obj.pk, data):  # compared with the stored row: a revert changes an old version's form
+        elif self._unchanged(
+            obj.pk, data
+        ):  # compared with the stored row: a revert changes an old version's form
             messages.info(request, _(services.MSG_NOTHING_CHANGED))
             obj.refresh_from_db()
             return
         else:
             write = services.entry_revise(
-                author=request.user, entry_id=obj.pk, base_version=data["base_version"] or obj.version,
-                title=data["title"], body=data["body"], keywords=data["keywords"], category_id=data["category"].pk,
-                reason=data["change_reason"], via=EntryChange.Via.ADMIN,
+                author=request.user,
+                entry_id=obj.pk,
+                base_version=data["base_version"] or obj.version,
+                title=data["title"],
+                body=data["body"],
+                keywords=data["keywords"],
+                category_id=data["category"].pk,
+                reason=data["change_reason"],
+                via=EntryChange.Via.ADMIN,
                 effective=(data["effective_from"], data["effective_to"]),
             )
         obj.pk = write.entry.pk
@@ -149,13 +192,37 @@ class EntryChangeAdmin(admin.ModelAdmin):
 class QueryTimeTestAdmin(admin.ModelAdmin):
     """The test's settings; every field's help text gives its default and the reason for it."""
 
-    list_display = ["__str__", "task_count", "wrong_answer_penalty_seconds", "retake_wait_hours",
-                    "time_limit_seconds_per_task", "counting_rule", "best_window_days"]
+    list_display = [
+        "__str__",
+        "task_count",
+        "wrong_answer_penalty_seconds",
+        "retake_wait_hours",
+        "time_limit_seconds_per_task",
+        "counting_rule",
+        "best_window_days",
+    ]
     fieldsets = [
-        (_("Test"), {"fields": ["task_count", "wrong_answer_penalty_seconds", "time_limit_seconds_per_task"]}),
+        (
+            _("Test"),
+            {
+                "fields": [
+                    "task_count",
+                    "wrong_answer_penalty_seconds",
+                    "time_limit_seconds_per_task",
+                ]
+            },
+        ),
         (_("Retakes"), {"fields": ["retake_wait_hours", "counting_rule", "best_window_days"]}),
-        (_("Calibration reference"), {"fields": ["reference_service_months", "reference_level1_percent",
-                                                 "reference_level5_percent"]}),
+        (
+            _("Calibration reference"),
+            {
+                "fields": [
+                    "reference_service_months",
+                    "reference_level1_percent",
+                    "reference_level5_percent",
+                ]
+            },
+        ),
     ]
 
 
@@ -188,8 +255,16 @@ class AnswerInline(admin.TabularInline):
 
 @admin.register(QueryTestSession)
 class QueryTestSessionAdmin(admin.ModelAdmin):
-    list_display = ["employee", "started_at", "finished_at", "task_count", "wrong_count", "total_seconds",
-                    "allowed_level", "expired"]
+    list_display = [
+        "employee",
+        "started_at",
+        "finished_at",
+        "task_count",
+        "wrong_count",
+        "total_seconds",
+        "allowed_level",
+        "expired",
+    ]
     list_filter = ["allowed_level", "expired"]
     search_fields = ["employee__staff_id", "employee__name"]
     list_select_related = ["employee"]
@@ -240,7 +315,16 @@ class SearchLogAdmin(admin.ModelAdmin):
 class StaleFlagAdmin(ReadOnlyAdmin):
     """Stale items are opened by the entry changes and resolved on the knowledge-work page."""
 
-    list_display = ["pk", "entry", "base_version", "case", "query_task", "status", "created_at", "resolved_by"]
+    list_display = [
+        "pk",
+        "entry",
+        "base_version",
+        "case",
+        "query_task",
+        "status",
+        "created_at",
+        "resolved_by",
+    ]
     list_filter = ["status"]
     list_select_related = ["entry", "case", "query_task", "resolved_by"]
     raw_id_fields = ["entry", "change", "case", "query_task", "resolved_by"]

@@ -39,9 +39,15 @@ MSG_UNKNOWN_CATEGORY = gettext_noop("Unknown category.")
 
 
 class SearchInput(serializers.Serializer):
-    q = serializers.CharField(max_length=100, allow_blank=True, help_text="The search text (required; may be empty).")
-    category = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
-                                        help_text="A KB category id: search it and its sub-categories.")
+    q = serializers.CharField(
+        max_length=100, allow_blank=True, help_text="The search text (required; may be empty)."
+    )
+    category = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="A KB category id: search it and its sub-categories.",
+    )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
 
     def validate_category(self, value: int) -> list[int]:
@@ -66,31 +72,56 @@ class SearchView(APIView):
 
     @extend_schema(
         parameters=[SearchInput],
-        responses=inline_serializer("SearchResults", {
-            "results": SearchHitSerializer(many=True),
-            "also_searched": serializers.ListField(child=serializers.CharField(),
-                                                  help_text="Synonyms searched besides the typed words."),
-            "fallback": serializers.BooleanField(help_text="True when no entry holds all the words and these "
-                                                          "are the closest matches (some words, homophones)."),
-        }),
+        responses=inline_serializer(
+            "SearchResults",
+            {
+                "results": SearchHitSerializer(many=True),
+                "also_searched": serializers.ListField(
+                    child=serializers.CharField(),
+                    help_text="Synonyms searched besides the typed words.",
+                ),
+                "fallback": serializers.BooleanField(
+                    help_text="True when no entry holds all the words and these "
+                    "are the closest matches (some words, homophones)."
+                ),
+            },
+        ),
     )
     def get(self, request):
         params = SearchInput(data=request.query_params)
         params.is_valid(raise_exception=True)
-        outcome = search.search_outcome(params.validated_data["q"], category_ids=params.validated_data.get("category"),
-                                        limit=params.validated_data["limit"])
-        services.search_log_record(user=request.user, query=params.validated_data["q"],
-                                   result_count=len(outcome.hits), fallback=outcome.fallback)
-        return Response({"results": SearchHitSerializer(outcome.hits, many=True).data,
-                         "also_searched": outcome.also_searched, "fallback": outcome.fallback})
+        outcome = search.search_outcome(
+            params.validated_data["q"],
+            category_ids=params.validated_data.get("category"),
+            limit=params.validated_data["limit"],
+        )
+        services.search_log_record(
+            user=request.user,
+            query=params.validated_data["q"],
+            result_count=len(outcome.hits),
+            fallback=outcome.fallback,
+        )
+        return Response(
+            {
+                "results": SearchHitSerializer(outcome.hits, many=True).data,
+                "also_searched": outcome.also_searched,
+                "fallback": outcome.fallback,
+            }
+        )
 
 
 class CanReviewMisses(BasePermission):
     """Operations managers and committee members."""
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated
-                    and (request.user.has_perm(roles.MANAGE_OPERATIONS) or request.user.has_perm(roles.REVIEW)))
+        return bool(
+            request.user
+            and request.user.is_authenticated
+            and (
+                request.user.has_perm(roles.MANAGE_OPERATIONS)
+                or request.user.has_perm(roles.REVIEW)
+            )
+        )
 
 
 class SearchMissesView(generics.ListAPIView):
@@ -126,8 +157,12 @@ class EntryHistoryView(generics.ListAPIView):
 
 def _written(write: services.EntryWrite, status_code: int = status.HTTP_200_OK) -> Response:
     entry = Entry.objects.select_related("category").get(pk=write.entry.pk)
-    return Response(EntryWriteSerializer({"entry": entry, "change": write.change,
-                                          "outdated_proposals": write.outdated_proposals}).data, status=status_code)
+    return Response(
+        EntryWriteSerializer(
+            {"entry": entry, "change": write.change, "outdated_proposals": write.outdated_proposals}
+        ).data,
+        status=status_code,
+    )
 
 
 class EntryCreateView(APIView):
@@ -140,7 +175,9 @@ class EntryCreateView(APIView):
     def post(self, request):
         data = EntryMaintainInput(data=request.data)
         data.is_valid(raise_exception=True)
-        write = services.entry_add(author=request.user, via=EntryChange.Via.API, **data.validated_data)
+        write = services.entry_add(
+            author=request.user, via=EntryChange.Via.API, **data.validated_data
+        )
         return _written(write, status.HTTP_201_CREATED)
 
 
@@ -156,8 +193,9 @@ class EntryReviseView(APIView):
         data = EntryReviseInput(data=request.data)
         data.is_valid(raise_exception=True)
         entry = get_object_or_404(Entry.objects.only("pk"), pk=pk)
-        write = services.entry_revise(author=request.user, entry_id=entry.pk, via=EntryChange.Via.API,
-                                      **data.validated_data)
+        write = services.entry_revise(
+            author=request.user, entry_id=entry.pk, via=EntryChange.Via.API, **data.validated_data
+        )
         return _written(write)
 
 
@@ -173,7 +211,9 @@ class EntryRetireView(APIView):
         data = EntryRetireInput(data=request.data)
         data.is_valid(raise_exception=True)
         entry = get_object_or_404(Entry.objects.only("pk"), pk=pk)
-        write = self.service(author=request.user, entry_id=entry.pk, via=EntryChange.Via.API, **data.validated_data)
+        write = self.service(
+            author=request.user, entry_id=entry.pk, via=EntryChange.Via.API, **data.validated_data
+        )
         return _written(write)
 
 
@@ -229,8 +269,9 @@ class StaleResolveView(APIView):
         data = StaleResolveInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            flag = services.stale_flag_resolve(user=request.user, flag_id=pk,
-                                               resolution=data.validated_data["resolution"])
+            flag = services.stale_flag_resolve(
+                user=request.user, flag_id=pk, resolution=data.validated_data["resolution"]
+            )
         except StaleFlag.DoesNotExist:
             raise NotFound() from None
         return Response(StaleResolvedSerializer(flag).data)

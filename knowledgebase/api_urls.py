@@ -13,5 +13,9 @@ urlpatterns = [
     path("entries/<int:pk>/revise/", api.EntryReviseView.as_view(), name="api-kb-entry-revise"),
     path("entries/<int:pk>/retire/", api.EntryRetireView.as_view(), name="api-kb-entry-retire"),
     path("entries/<int:pk>/restore/", api.EntryRestoreView.as_view(), name="api-kb-entry-restore"),
-    path("query-test/calibration/", api.QueryTimeCalibrationView.as_view(), name="api-kb-query-calibration"),
+    path(
+        "query-test/calibration/",
+        api.QueryTimeCalibrationView.as_view(),
+        name="api-kb-query-calibration",
+    ),
 ]

@@ -50,7 +50,9 @@ class EntryQuerySet(models.QuerySet):
     def effective(self, on: date | None = None):
         """Entries in force on ``on`` (default today in Asia/Shanghai)."""
         on = on or timezone.localdate()
-        return self.filter(Q(effective_from__lte=on) & (Q(effective_to__isnull=True) | Q(effective_to__gte=on)))
+        return self.filter(
+            Q(effective_from__lte=on) & (Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+        )
 
     def not_retired(self):
         """Entries a maintainer has not retired (the only ones search shows)."""
@@ -64,12 +66,18 @@ class Entry(models.Model):
     each raising ``version`` by one with an EntryChange row; django-simple-history keeps
     every version. A retired entry is hidden from search and keeps its history."""
 
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="entries", verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="entries", verbose_name=_("category")
+    )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("answer script"))
     keywords = models.CharField(
-        _("keywords and aliases"), max_length=500, blank=True,
-        help_text=_("Other words customers and agents use for this topic, separated by spaces or commas."),
+        _("keywords and aliases"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Other words customers and agents use for this topic, separated by spaces or commas."
+        ),
     )
     effective_from = models.DateField(_("effective from"), default=date.today)
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
@@ -93,15 +101,27 @@ class Entry(models.Model):
     # and the stable order of the candidate cap for broad prefixes.
     click_count = models.PositiveIntegerField(_("clicks from search"), default=0, editable=False)
     retired_at = models.DateTimeField(
-        _("retired at"), null=True, blank=True, editable=False,
-        help_text=_("Set when a maintainer retires the entry: it no longer appears in search; its history stays."),
+        _("retired at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Set when a maintainer retires the entry: it no longer appears in search; its history stays."
+        ),
     )
 
     objects = EntryQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=[
-        "search_title", "search_text", "search_vector", "search_title_vector", "search_pinyin", "click_count",
-        "updated_at",
-    ])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "search_title",
+            "search_text",
+            "search_vector",
+            "search_title_vector",
+            "search_pinyin",
+            "click_count",
+            "updated_at",
+        ]
+    )
 
     class Meta:
         verbose_name = _("knowledge-base entry")
@@ -110,7 +130,8 @@ class Entry(models.Model):
         permissions = [("maintain_entries", _("Can create, revise and retire entries directly"))]
         constraints = [
             models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                condition=Q(effective_to__isnull=True)
+                | Q(effective_to__gte=models.F("effective_from")),
                 name="entry_effective_range",
             ),
         ]
@@ -118,7 +139,12 @@ class Entry(models.Model):
             models.Index(fields=["-click_count", "-id"], name="kb_entry_popularity"),
             # The candidate order of a broad search (knowledgebase.search.CANDIDATE_CAP): short
             # titles first — the ones the length-normalised rank puts first — then popular.
-            models.Index(Length("title"), F("click_count").desc(), F("id").desc(), name="kb_entry_title_length"),
+            models.Index(
+                Length("title"),
+                F("click_count").desc(),
+                F("id").desc(),
+                name="kb_entry_title_length",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -152,15 +178,29 @@ class EntryChange(models.Model):
         ADMIN = "admin", _("Admin")
         LOADER = "loader", _("Data loader")
 
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="changes", verbose_name=_("entry"))
+    entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, related_name="changes", verbose_name=_("entry")
+    )
     version = models.PositiveIntegerField(_("version"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     via = models.CharField(_("made through"), max_length=20, choices=Via.choices)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="+", verbose_name=_("author"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
     reason = models.TextField(_("reason"), blank=True)
-    proposal = models.ForeignKey("review.Proposal", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+", verbose_name=_("proposal"))
+    proposal = models.ForeignKey(
+        "review.Proposal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposal"),
+    )
     created_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:
@@ -168,7 +208,9 @@ class EntryChange(models.Model):
         verbose_name_plural = _("entry changes")
         ordering = ["entry", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["entry", "version"], name="kb_entry_change_one_per_version"),
+            models.UniqueConstraint(
+                fields=["entry", "version"], name="kb_entry_change_one_per_version"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -192,7 +234,8 @@ class QueryTimeTest(SingletonSettings):
         BEST_RECENT = "best_recent", _("Best result within N days before the latest one")
 
     task_count = models.PositiveSmallIntegerField(
-        _("tasks per test (N)"), default=100,
+        _("tasks per test (N)"),
+        default=100,
         validators=[MinValueValidator(MIN_TASK_COUNT), MaxValueValidator(MAX_TASK_COUNT)],
         help_text=_(
             "Default 100 (DOMAIN.md §4). At least 10: the result is the average time per task, and with fewer "
@@ -201,7 +244,9 @@ class QueryTimeTest(SingletonSettings):
         ),
     )
     task_pool_multiple = models.PositiveSmallIntegerField(
-        _("task pool (times N)"), default=2, validators=[MinValueValidator(2), MaxValueValidator(20)],
+        _("task pool (times N)"),
+        default=2,
+        validators=[MinValueValidator(2), MaxValueValidator(20)],
         help_text=_(
             "A test starts only when there are at least this many times N active tasks. Default 2: a retake "
             "then shares on average half its tasks with the last one, so knowing the answers of a past test "
@@ -209,13 +254,20 @@ class QueryTimeTest(SingletonSettings):
         ),
     )
     wrong_answer_penalty_seconds = models.DecimalField(
-        _("penalty per wrong answer (s)"), max_digits=6, decimal_places=1, default=Decimal("10.0"),
+        _("penalty per wrong answer (s)"),
+        max_digits=6,
+        decimal_places=1,
+        default=Decimal("10.0"),
         validators=[MinValueValidator(0), MaxValueValidator(60)],
-        help_text=_("Each wrong answer adds this many seconds to the total time that decides the level. "
-                    "Default 10 s, at most 60 s: picking any entry fast must cost more than searching."),
+        help_text=_(
+            "Each wrong answer adds this many seconds to the total time that decides the level. "
+            "Default 10 s, at most 60 s: picking any entry fast must cost more than searching."
+        ),
     )
     retake_wait_hours = models.PositiveSmallIntegerField(
-        _("waiting period between starts (hours)"), default=24, validators=[MinValueValidator(1), MaxValueValidator(720)],
+        _("waiting period between starts (hours)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
         help_text=_(
             "Default 24 h: one attempt per working day is enough to recover from a bad day, but too few for a "
             "series of quick retakes hoping for one lucky fast run. Every start counts, also a test that was "
@@ -223,7 +275,10 @@ class QueryTimeTest(SingletonSettings):
         ),
     )
     time_limit_seconds_per_task = models.DecimalField(
-        _("time limit per task (s)"), max_digits=5, decimal_places=2, default=Decimal("6.00"),
+        _("time limit per task (s)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("6.00"),
         validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("60.00"))],
         help_text=_(
             "A test not finished within N × this time is closed as abandoned: it counts as a result that "
@@ -232,7 +287,10 @@ class QueryTimeTest(SingletonSettings):
         ),
     )
     counting_rule = models.CharField(
-        _("result that counts"), max_length=20, choices=CountingRule.choices, default=CountingRule.LATEST,
+        _("result that counts"),
+        max_length=20,
+        choices=CountingRule.choices,
+        default=CountingRule.LATEST,
         help_text=_(
             "Which finished result decides the level the employee may hold. Default “latest”: every retake "
             "replaces the previous result, so retaking hoping for a lucky run is a gamble, not a free try. "
@@ -241,25 +299,36 @@ class QueryTimeTest(SingletonSettings):
         ),
     )
     best_window_days = models.PositiveSmallIntegerField(
-        _("N days for “best within N days”"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        _("N days for “best within N days”"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text=_("Used only by the “best within N days” rule. Default 30 days, 1 to 365."),
     )
     reference_service_months = models.PositiveSmallIntegerField(
-        _("calibration: months of service of the reference group"), default=3,
+        _("calibration: months of service of the reference group"),
+        default=3,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
-        help_text=_("The calibration page compares employees with at least this many months of service "
-                    "(hire date) against the reference shares below. Default 3 months (DOMAIN.md §4)."),
+        help_text=_(
+            "The calibration page compares employees with at least this many months of service "
+            "(hire date) against the reference shares below. Default 3 months (DOMAIN.md §4)."
+        ),
     )
     reference_level1_percent = models.PositiveSmallIntegerField(
-        _("calibration: share within the level-1 band (%)"), default=70,
+        _("calibration: share within the level-1 band (%)"),
+        default=70,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
-        help_text=_("Default 70 %: the share of the reference group that finishes within the level-1 time."),
+        help_text=_(
+            "Default 70 %: the share of the reference group that finishes within the level-1 time."
+        ),
     )
     reference_level5_percent = models.PositiveSmallIntegerField(
-        _("calibration: share within the level-5 band (%)"), default=15,
+        _("calibration: share within the level-5 band (%)"),
+        default=15,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
-        help_text=_("Default 15 %: the share of the reference group that finishes within the level-5 time. "
-                    "Must be smaller than the level-1 share."),
+        help_text=_(
+            "Default 15 %: the share of the reference group that finishes within the level-5 time. "
+            "Must be smaller than the level-1 share."
+        ),
     )
 
     class Meta:
@@ -270,9 +339,13 @@ class QueryTimeTest(SingletonSettings):
                 condition=Q(task_count__gte=MIN_TASK_COUNT) & Q(task_count__lte=MAX_TASK_COUNT),
                 name="query_test_task_count_range",
             ),
-            models.CheckConstraint(condition=Q(retake_wait_hours__gte=1), name="query_test_wait_at_least_1h"),
-            models.CheckConstraint(condition=Q(task_pool_multiple__gte=2, task_pool_multiple__lte=20),
-                                   name="query_test_task_pool_multiple_range"),
+            models.CheckConstraint(
+                condition=Q(retake_wait_hours__gte=1), name="query_test_wait_at_least_1h"
+            ),
+            models.CheckConstraint(
+                condition=Q(task_pool_multiple__gte=2, task_pool_multiple__lte=20),
+                name="query_test_task_pool_multiple_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -280,12 +353,18 @@ class QueryTimeTest(SingletonSettings):
 
     def clean(self):
         errors = {}
-        if self.reference_level5_percent is not None and self.reference_level1_percent is not None \
-                and self.reference_level5_percent >= self.reference_level1_percent:
+        if (
+            self.reference_level5_percent is not None
+            and self.reference_level1_percent is not None
+            and self.reference_level5_percent >= self.reference_level1_percent
+        ):
             errors["reference_level5_percent"] = _(MSG_REFERENCE_ORDER)
         slowest = QueryTimeThreshold.objects.aggregate(m=models.Max("seconds_per_task"))["m"]
-        if slowest is not None and self.time_limit_seconds_per_task is not None \
-                and self.time_limit_seconds_per_task <= slowest:
+        if (
+            slowest is not None
+            and self.time_limit_seconds_per_task is not None
+            and self.time_limit_seconds_per_task <= slowest
+        ):
             errors["time_limit_seconds_per_task"] = _(MSG_LIMIT_TOO_SHORT) % {"slowest": slowest}
         if errors:
             raise ValidationError(errors)
@@ -320,7 +399,10 @@ class QueryTimeThreshold(models.Model):
     a faster band never allows a lower level (checked in clean())."""
 
     seconds_per_task = models.DecimalField(
-        _("time per task at most (s)"), max_digits=4, decimal_places=2, unique=True,
+        _("time per task at most (s)"),
+        max_digits=4,
+        decimal_places=2,
+        unique=True,
         validators=[validate_seconds_per_task],
         help_text=_(
             "Seconds per task; a test of N tasks is within the band when its total time (with the wrong-answer "
@@ -330,7 +412,8 @@ class QueryTimeThreshold(models.Model):
         ),
     )
     allowed_level = models.PositiveSmallIntegerField(
-        _("highest level allowed"), validators=[MinValueValidator(MIN_CASE_LEVEL), MaxValueValidator(MAX_LEVEL)],
+        _("highest level allowed"),
+        validators=[MinValueValidator(MIN_CASE_LEVEL), MaxValueValidator(MAX_LEVEL)],
         help_text=_("1 to 5; slower results than every band allow level 0."),
     )
 
@@ -346,7 +429,8 @@ class QueryTimeThreshold(models.Model):
                 name="query_threshold_seconds_range",
             ),
             models.CheckConstraint(
-                condition=Q(allowed_level__gte=MIN_CASE_LEVEL) & Q(allowed_level__lte=MAX_LEVEL), name="query_threshold_level_1_to_5"
+                condition=Q(allowed_level__gte=MIN_CASE_LEVEL) & Q(allowed_level__lte=MAX_LEVEL),
+                name="query_threshold_level_1_to_5",
             ),
         ]
 
@@ -358,18 +442,31 @@ class QueryTimeThreshold(models.Model):
         if self.seconds_per_task is None or self.allowed_level is None:
             return
         others = QueryTimeThreshold.objects.exclude(pk=self.pk)
-        for other in sorted(others, key=lambda o: abs(o.seconds_per_task - self.seconds_per_task)):  # nearest first
+        for other in sorted(
+            others, key=lambda o: abs(o.seconds_per_task - self.seconds_per_task)
+        ):  # nearest first
             if other.seconds_per_task == self.seconds_per_task:
                 continue  # the unique check reports it
-            faster, slower = (other, self) if other.seconds_per_task < self.seconds_per_task else (self, other)
+            faster, slower = (
+                (other, self) if other.seconds_per_task < self.seconds_per_task else (self, other)
+            )
             if faster.allowed_level < slower.allowed_level:
-                raise ValidationError({"allowed_level": _(MSG_BANDS_NOT_MONOTONIC) % {
-                    "faster": faster.seconds_per_task, "faster_level": faster.allowed_level,
-                    "slower": slower.seconds_per_task, "slower_level": slower.allowed_level,
-                }})
+                raise ValidationError(
+                    {
+                        "allowed_level": _(MSG_BANDS_NOT_MONOTONIC)
+                        % {
+                            "faster": faster.seconds_per_task,
+                            "faster_level": faster.allowed_level,
+                            "slower": slower.seconds_per_task,
+                            "slower_level": slower.allowed_level,
+                        }
+                    }
+                )
 
     @staticmethod
-    def level_in(bands: list["QueryTimeThreshold"], *, total_seconds: Decimal, task_count: int) -> int:
+    def level_in(
+        bands: list["QueryTimeThreshold"], *, total_seconds: Decimal, task_count: int
+    ) -> int:
         """Highest level ``bands`` (fastest first) allow for ``total_seconds`` over
         ``task_count`` tasks: the first band with total ≤ seconds_per_task × task_count;
         0 when the result is slower than every band."""
@@ -389,7 +486,9 @@ class QueryTask(models.Model):
     """A question whose answer is one KB entry."""
 
     question = models.TextField(_("question"))
-    answer = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="query_tasks", verbose_name=_("answer entry"))
+    answer = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, related_name="query_tasks", verbose_name=_("answer entry")
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -405,24 +504,39 @@ class QueryTestSession(models.Model):
     """One sitting of the query-time test. Times are taken on the server only."""
 
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="query_test_sessions",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="query_test_sessions",
         verbose_name=_("employee"),
     )
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     task_count = models.PositiveSmallIntegerField(_("tasks"))
     wrong_count = models.PositiveSmallIntegerField(_("wrong answers"), default=0)
-    penalty_seconds = models.DecimalField(_("penalty (s)"), max_digits=7, decimal_places=1, default=Decimal("0"))
-    elapsed_seconds = models.DecimalField(_("elapsed (s)"), max_digits=9, decimal_places=1, null=True, blank=True)
-    total_seconds = models.DecimalField(_("total time (s)"), max_digits=9, decimal_places=1, null=True, blank=True)
-    allowed_level = models.PositiveSmallIntegerField(_("highest level allowed"), null=True, blank=True)
+    penalty_seconds = models.DecimalField(
+        _("penalty (s)"), max_digits=7, decimal_places=1, default=Decimal("0")
+    )
+    elapsed_seconds = models.DecimalField(
+        _("elapsed (s)"), max_digits=9, decimal_places=1, null=True, blank=True
+    )
+    total_seconds = models.DecimalField(
+        _("total time (s)"), max_digits=9, decimal_places=1, null=True, blank=True
+    )
+    allowed_level = models.PositiveSmallIntegerField(
+        _("highest level allowed"), null=True, blank=True
+    )
     deadline_at = models.DateTimeField(
-        _("deadline"), null=True, blank=True,
+        _("deadline"),
+        null=True,
+        blank=True,
         help_text=_("Start + task count × the time limit per task, fixed when the test starts."),
     )
     expired = models.BooleanField(
-        _("abandoned"), default=False,
-        help_text=_("Not finished by its deadline: closed then, unanswered tasks counted as wrong, level 0."),
+        _("abandoned"),
+        default=False,
+        help_text=_(
+            "Not finished by its deadline: closed then, unanswered tasks counted as wrong, level 0."
+        ),
     )
 
     class Meta:
@@ -431,7 +545,9 @@ class QueryTestSession(models.Model):
         ordering = ["-started_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["employee"], condition=Q(finished_at__isnull=True), name="query_session_one_running"
+                fields=["employee"],
+                condition=Q(finished_at__isnull=True),
+                name="query_session_one_running",
             ),
         ]
 
@@ -457,17 +573,32 @@ class QueryTestSession(models.Model):
 
     def next_answer(self) -> "QueryTestAnswer | None":
         """The first unanswered task of this session, or None when all are answered."""
-        return self.answers.filter(answered_at__isnull=True).select_related("task").order_by("position").first()
+        return (
+            self.answers.filter(answered_at__isnull=True)
+            .select_related("task")
+            .order_by("position")
+            .first()
+        )
 
 
 class QueryTestAnswer(models.Model):
     session = models.ForeignKey(
-        QueryTestSession, on_delete=models.CASCADE, related_name="answers", verbose_name=_("session")
+        QueryTestSession,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        verbose_name=_("session"),
     )
     position = models.PositiveSmallIntegerField(_("position"))
-    task = models.ForeignKey(QueryTask, on_delete=models.PROTECT, related_name="+", verbose_name=_("task"))
+    task = models.ForeignKey(
+        QueryTask, on_delete=models.PROTECT, related_name="+", verbose_name=_("task")
+    )
     chosen = models.ForeignKey(
-        Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("chosen entry")
+        Entry,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chosen entry"),
     )
     is_correct = models.BooleanField(_("correct"), null=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
@@ -477,7 +608,9 @@ class QueryTestAnswer(models.Model):
         verbose_name_plural = _("query-time test answers")
         ordering = ["session", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "position"], name="query_answer_unique_position"),
+            models.UniqueConstraint(
+                fields=["session", "position"], name="query_answer_unique_position"
+            ),
             models.UniqueConstraint(fields=["session", "task"], name="query_answer_unique_task"),
         ]
 
@@ -501,8 +634,11 @@ class SynonymGroup(models.Model):
     them also searches the others."""
 
     terms = models.CharField(
-        _("terms"), max_length=300,
-        help_text=_("Two or more words with the same meaning, separated by spaces or commas, e.g. 退款 退费 返还."),
+        _("terms"),
+        max_length=300,
+        help_text=_(
+            "Two or more words with the same meaning, separated by spaces or commas, e.g. 退款 退费 返还."
+        ),
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -531,14 +667,18 @@ class SynonymGroup(models.Model):
     def term_list(self) -> list[str]:
         """The group's distinct terms, lower-cased, in the order typed."""
         out: list[str] = []
-        for term in self.terms.replace("，", ",").replace("、", ",").replace(",", " ").lower().split():
+        for term in (
+            self.terms.replace("，", ",").replace("、", ",").replace(",", " ").lower().split()
+        ):
             if term not in out:
                 out.append(term)
         return out
 
     def clean(self):
         if len(self.term_list()) < 2:
-            raise ValidationError({"terms": _("A synonym group needs at least two different terms.")})
+            raise ValidationError(
+                {"terms": _("A synonym group needs at least two different terms.")}
+            )
 
 
 class SearchToken(models.Model):
@@ -565,10 +705,13 @@ class SearchSettings(SingletonSettings):
     """Settings of the KB search log (one row, pk=1)."""
 
     log_retention_days = models.PositiveSmallIntegerField(
-        _("keep the search log (days)"), default=180,
+        _("keep the search log (days)"),
+        default=180,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_SEARCH_LOG_RETENTION_DAYS)],
-        help_text=_("Searches older than this are deleted every night. Default 180 days: two quarters of "
-                    "misses to review; at most 730. The log holds who searched what."),
+        help_text=_(
+            "Searches older than this are deleted every night. Default 180 days: two quarters of "
+            "misses to review; at most 730. The log holds who searched what."
+        ),
     )
 
     class Meta:
@@ -584,13 +727,23 @@ class SearchLog(models.Model):
     how many results the first page had, whether only the fallback found them, and the entry
     the searcher opened from the results."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kb_searches",
-                             verbose_name=_("user"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="kb_searches",
+        verbose_name=_("user"),
+    )
     query = models.CharField(_("normalised query"), max_length=100)
     result_count = models.PositiveSmallIntegerField(_("results"))
     fallback = models.BooleanField(_("found only by the fallback"), default=False)
-    clicked_entry = models.ForeignKey(Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                      verbose_name=_("opened entry"))
+    clicked_entry = models.ForeignKey(
+        Entry,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened entry"),
+    )
     created_at = models.DateTimeField(_("searched at"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -619,18 +772,44 @@ class StaleFlag(models.Model):
         REVIEWED = "reviewed", _("Reviewed, still correct")
         REVISION = "revision", _("Revision proposed")
 
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="stale_flags", verbose_name=_("entry"))
+    entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, related_name="stale_flags", verbose_name=_("entry")
+    )
     base_version = models.PositiveIntegerField(_("entry version last reviewed"))
-    change = models.ForeignKey(EntryChange, on_delete=models.CASCADE, related_name="stale_flags",
-                               verbose_name=_("latest change"))
-    case = models.ForeignKey("casebase.Case", on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="stale_flags", verbose_name=_("case"))
-    query_task = models.ForeignKey(QueryTask, on_delete=models.CASCADE, null=True, blank=True,
-                                   related_name="stale_flags", verbose_name=_("query task"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    change = models.ForeignKey(
+        EntryChange,
+        on_delete=models.CASCADE,
+        related_name="stale_flags",
+        verbose_name=_("latest change"),
+    )
+    case = models.ForeignKey(
+        "casebase.Case",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="stale_flags",
+        verbose_name=_("case"),
+    )
+    query_task = models.ForeignKey(
+        QueryTask,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="stale_flags",
+        verbose_name=_("query task"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     created_at = models.DateTimeField(_("flagged at"), default=timezone.now)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("resolved by"))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:
@@ -639,14 +818,23 @@ class StaleFlag(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["status", "created_at"], name="kb_staleflag_status")]
         constraints = [
-            models.CheckConstraint(condition=(Q(case__isnull=False, query_task__isnull=True)
-                                              | Q(case__isnull=True, query_task__isnull=False)),
-                                   name="kb_staleflag_one_item"),
-            models.UniqueConstraint(fields=["entry", "case"], condition=Q(status="open", case__isnull=False),
-                                    name="kb_staleflag_one_open_per_case"),
-            models.UniqueConstraint(fields=["entry", "query_task"],
-                                    condition=Q(status="open", query_task__isnull=False),
-                                    name="kb_staleflag_one_open_per_task"),
+            models.CheckConstraint(
+                condition=(
+                    Q(case__isnull=False, query_task__isnull=True)
+                    | Q(case__isnull=True, query_task__isnull=False)
+                ),
+                name="kb_staleflag_one_item",
+            ),
+            models.UniqueConstraint(
+                fields=["entry", "case"],
+                condition=Q(status="open", case__isnull=False),
+                name="kb_staleflag_one_open_per_case",
+            ),
+            models.UniqueConstraint(
+                fields=["entry", "query_task"],
+                condition=Q(status="open", query_task__isnull=False),
+                name="kb_staleflag_one_open_per_task",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,10 +35,13 @@ def on_applied(proposal, approvals) -> None:
     from points.selectors import reviewers_amount
     from points.services import points_award_if_active
 
-    points_award_if_active(employee=proposal.proposer, rule_code=PointRule.KB_REVISION_ACCEPTED,
-                           source=f"proposal:{proposal.pk}:proposer",
-                           amount=reviewers_amount(vote.extra.get("points") for vote in approvals),
-                           note=f"#{proposal.pk} {proposal.kind}")
+    points_award_if_active(
+        employee=proposal.proposer,
+        rule_code=PointRule.KB_REVISION_ACCEPTED,
+        source=f"proposal:{proposal.pk}:proposer",
+        amount=reviewers_amount(vote.extra.get("points") for vote in approvals),
+        note=f"#{proposal.pk} {proposal.kind}",
+    )
 
 
 def register_kinds() -> None:
@@ -47,21 +50,36 @@ def register_kinds() -> None:
     from points.models import PointRule
     from points.services import proposal_rewards, reviewer_reward
 
-    register(ProposalKind(
-        code=services.KIND_REVISION, label=_("Knowledge-base revision"),
-        category_model="knowledgebase.Category",
-        apply=services.apply_revision, current_version=services.current_version,
-        render_diff=proposal_diff_html, rebase_url=_rebase_url,
-        propose=_propose_revision, input_serializer=serializers.RevisionProposalInput,
-        vote_form=forms.KBApprovalForm, on_decided=reviewer_reward(PointRule.COMMITTEE_KB_REVIEW), on_applied=on_applied,
-        rewards=proposal_rewards(),
-    ))
-    register(ProposalKind(
-        code=services.KIND_NEW_ENTRY, label=_("New knowledge-base entry"),
-        category_model="knowledgebase.Category",
-        apply=services.apply_new_entry, current_version=services.current_version,
-        render_diff=proposal_diff_html,
-        propose=_propose_new_entry, input_serializer=serializers.NewEntryProposalInput,
-        vote_form=forms.KBApprovalForm, on_decided=reviewer_reward(PointRule.COMMITTEE_KB_REVIEW), on_applied=on_applied,
-        rewards=proposal_rewards(),
-    ))
+    register(
+        ProposalKind(
+            code=services.KIND_REVISION,
+            label=_("Knowledge-base revision"),
+            category_model="knowledgebase.Category",
+            apply=services.apply_revision,
+            current_version=services.current_version,
+            render_diff=proposal_diff_html,
+            rebase_url=_rebase_url,
+            propose=_propose_revision,
+            input_serializer=serializers.RevisionProposalInput,
+            vote_form=forms.KBApprovalForm,
+            on_decided=reviewer_reward(PointRule.COMMITTEE_KB_REVIEW),
+            on_applied=on_applied,
+            rewards=proposal_rewards(),
+        )
+    )
+    register(
+        ProposalKind(
+            code=services.KIND_NEW_ENTRY,
+            label=_("New knowledge-base entry"),
+            category_model="knowledgebase.Category",
+            apply=services.apply_new_entry,
+            current_version=services.current_version,
+            render_diff=proposal_diff_html,
+            propose=_propose_new_entry,
+            input_serializer=serializers.NewEntryProposalInput,
+            vote_form=forms.KBApprovalForm,
+            on_decided=reviewer_reward(PointRule.COMMITTEE_KB_REVIEW),
+            on_applied=on_applied,
+            rewards=proposal_rewards(),
+        )
+    )

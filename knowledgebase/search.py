@@ -82,7 +82,11 @@ def tokens(text: str) -> str:
         if _CJK_RUN.match(run):
             out.extend(_bigrams(run))
             if len(run) > 2:
-                words.extend(w for w in jieba_tokenizer().cut_for_search(run) if len(w) > 2 and _CJK_RUN.match(w))
+                words.extend(
+                    w
+                    for w in jieba_tokenizer().cut_for_search(run)
+                    if len(w) > 2 and _CJK_RUN.match(w)
+                )
         else:
             out.append(run)
     return " ".join(out + words)
@@ -112,8 +116,11 @@ def pinyin_tokens(token_text: str) -> str:
 def index_fields(*, title: str, body: str, keywords: str) -> dict[str, str]:
     """Values of Entry's search token columns for the given content."""
     search_title, search_text = tokens(title), tokens(f"{keywords} {body}")
-    return {"search_title": search_title, "search_text": search_text,
-            "search_pinyin": pinyin_tokens(search_title) + " " + pinyin_tokens(search_text)}
+    return {
+        "search_title": search_title,
+        "search_text": search_text,
+        "search_pinyin": pinyin_tokens(search_title) + " " + pinyin_tokens(search_text),
+    }
 
 
 def vector_expression():
@@ -125,14 +132,34 @@ def vector_expression():
 
 def vector_updates() -> dict:
     """Entry's search vectors as SQL expressions of its token columns, for update()."""
-    return {"search_vector": vector_expression(),
-            "search_title_vector": SearchVector("search_title", config="simple")}
+    return {
+        "search_vector": vector_expression(),
+        "search_title_vector": SearchVector("search_title", config="simple"),
+    }
 
 
 # Words that carry no topic in what CSRs type ("退款怎么办", "请问携号转网"): the query is split
 # at them, so they need not occur in an entry.
-STOP_WORDS = ["怎么办", "怎么样", "怎么", "如何", "为什么", "什么", "能不能", "可不可以", "可以吗", "是不是", "请问",
-              "一下", "我想", "我要", "帮我", "客户说", "客户要", "客户"]
+STOP_WORDS = [
+    "怎么办",
+    "怎么样",
+    "怎么",
+    "如何",
+    "为什么",
+    "什么",
+    "能不能",
+    "可不可以",
+    "可以吗",
+    "是不是",
+    "请问",
+    "一下",
+    "我想",
+    "我要",
+    "帮我",
+    "客户说",
+    "客户要",
+    "客户",
+]
 _STOP = re.compile("|".join(STOP_WORDS))
 _TRAILING_PARTICLES = re.compile(rf"(?<=[{CJK}])[吗呢啊吧呀么]+$")
 MAX_TERMS = 12
@@ -177,7 +204,9 @@ def _term_piece(term: str, *, typed: bool = True) -> str:
         # two or more characters, so no character of the term is dropped.
         pieces = list(jieba_tokenizer().cut(term)) if typed else []
         if len(pieces) >= 2 and all(len(p) >= 2 for p in pieces):
-            alternatives.append("(" + " & ".join(f"({' <-> '.join(_bigrams(p))})" for p in pieces) + ")")
+            alternatives.append(
+                "(" + " & ".join(f"({' <-> '.join(_bigrams(p))})" for p in pieces) + ")"
+            )
         return " | ".join(alternatives)
     return f"{term}:*"
 
@@ -212,8 +241,11 @@ def vocabulary_add(token_texts: Iterable[str]) -> None:
     found: set[str] = set()
     for text in token_texts:
         found |= vocabulary_tokens(text)
-    SearchToken.objects.bulk_create([SearchToken(token=t, pinyin=pinyin_of(t)) for t in sorted(found)],
-                                    ignore_conflicts=True, batch_size=2000)
+    SearchToken.objects.bulk_create(
+        [SearchToken(token=t, pinyin=pinyin_of(t)) for t in sorted(found)],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
 
 
 def vocabulary_rebuild() -> int:
@@ -225,9 +257,14 @@ def vocabulary_rebuild() -> int:
     if not settings.IS_POSTGRES:
         return 0
     with connection.cursor() as cursor:
-        cursor.execute("SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM knowledgebase_entry')")
-        rows = [SearchToken(token=word, pinyin=pinyin_of(word), entries=count)
-                for word, count in cursor.fetchall() if _CJK_BIGRAM.match(word)]
+        cursor.execute(
+            "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM knowledgebase_entry')"
+        )
+        rows = [
+            SearchToken(token=word, pinyin=pinyin_of(word), entries=count)
+            for word, count in cursor.fetchall()
+            if _CJK_BIGRAM.match(word)
+        ]
     with transaction.atomic(), connection.cursor() as cursor:
         # Two rebuilds at once run one after the other (the second would otherwise insert
         # what the first committed); an entry being indexed meanwhile waits for the commit.
@@ -270,7 +307,9 @@ class TypoCorrector:
             typed = chars[i] + chars[i + 1]
             candidates = [] if typed in self.known else self.twins.get(pinyin_of(typed), [])
             if candidates:
-                _count, best = max(candidates, key=lambda c: (c[1][0] == typed[0] or c[1][1] == typed[1], c))
+                _count, best = max(
+                    candidates, key=lambda c: (c[1][0] == typed[0] or c[1][1] == typed[1], c)
+                )
                 chars[i : i + 2] = list(best)
         return "".join(chars)
 
@@ -362,7 +401,9 @@ class SearchHit:
 @functools.lru_cache(maxsize=512)
 def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern:
     """One alternation of the terms, longest first (built once per set of terms, not per hit)."""
-    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    return re.compile(
+        "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE
+    )
 
 
 def highlight(text: str, terms: list[str]) -> SafeString:
@@ -442,9 +483,11 @@ def _best_by_rank(candidates: QuerySet, count: int) -> tuple[list[int], int]:
     and counted around it, so only ``count`` ids reach Python."""
     sql, params = candidates.values("pk", "leads", "rank", "click_count").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT c.pk, count(*) OVER () FROM ({sql}) AS c "  # noqa: S608 - Django-compiled SQL
-                       "ORDER BY c.leads DESC, c.rank DESC, c.click_count DESC, c.pk DESC LIMIT %s",
-                       (*params, count))
+        cursor.execute(
+            f"SELECT c.pk, count(*) OVER () FROM ({sql}) AS c "  # noqa: S608 - Django-compiled SQL
+            "ORDER BY c.leads DESC, c.rank DESC, c.click_count DESC, c.pk DESC LIMIT %s",
+            (*params, count),
+        )
         rows = cursor.fetchall()
     return [pk for pk, _total in rows], rows[0][1] if rows else 0
 
@@ -454,7 +497,10 @@ def _with_leads(rows: QuerySet, leading: list[str]) -> QuerySet:
     if not leading:
         return rows.annotate(leads=Value(0, output_field=IntegerField()))
     return rows.annotate(title_lower=Lower("title")).annotate(
-        leads=Case(When(_opens_with(leading), then=Value(1)), default=Value(0), output_field=IntegerField()))
+        leads=Case(
+            When(_opens_with(leading), then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
+    )
 
 
 def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[list[int], bool]:
@@ -464,7 +510,9 @@ def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[l
     ts_query = SearchQuery(plan.condition, config="simple", search_type="raw")
     wanted = offset + limit
     rank = SearchRank(F(title_column), ts_query, normalization=Value(TITLE_LENGTH_NORMALISATION))
-    matches = _with_leads(entries.filter(**{title_column: ts_query}).annotate(rank=rank), plan.leading)
+    matches = _with_leads(
+        entries.filter(**{title_column: ts_query}).annotate(rank=rank), plan.leading
+    )
     if plan.short:
         cap, order = SHORT_QUERY_CAP, ("-click_count", "-id")
     else:
@@ -477,18 +525,27 @@ def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[l
         # planner estimates the prefix alone (from the index's statistics): it walks the
         # popularity index for a broad prefix instead of fetching every title that opens with
         # it (仙桃: 3,300 rows at 100,000 entries).
-        pool = (_with_leads(entries.annotate(rank=rank), plan.leading) if plan.single_term else matches)
-        first = _best_by_rank(pool.filter(_opens_with(plan.leading)).order_by(*order)[:LEADING_CAP], wanted)[0]
+        pool = (
+            _with_leads(entries.annotate(rank=rank), plan.leading) if plan.single_term else matches
+        )
+        first = _best_by_rank(
+            pool.filter(_opens_with(plan.leading)).order_by(*order)[:LEADING_CAP], wanted
+        )[0]
         seen = set(first)
         in_title = (first + [pk for pk in in_title if pk not in seen])[:wanted]
     if len(in_title) < wanted and plan.partial and not plan.short:
         # Next, entries that match in full while their title holds part of the query (the
         # title names 漫游, the keywords 出国 and 流量), ranked the same way on that part.
         partial = SearchQuery(plan.partial, config="simple", search_type="raw")
-        part_rank = SearchRank(F(title_column), partial, normalization=Value(TITLE_LENGTH_NORMALISATION))
-        partly = (entries.filter(**{column: ts_query, title_column: partial}).exclude(pk__in=in_title)
-                  .annotate(rank=part_rank, leads=Value(0, output_field=IntegerField()))
-                  .order_by(Length("title"), "-click_count", "-id")[:CANDIDATE_CAP])
+        part_rank = SearchRank(
+            F(title_column), partial, normalization=Value(TITLE_LENGTH_NORMALISATION)
+        )
+        partly = (
+            entries.filter(**{column: ts_query, title_column: partial})
+            .exclude(pk__in=in_title)
+            .annotate(rank=part_rank, leads=Value(0, output_field=IntegerField()))
+            .order_by(Length("title"), "-click_count", "-id")[:CANDIDATE_CAP]
+        )
         in_title += _best_by_rank(partly, wanted - len(in_title))[0]
     ids = in_title
     if len(in_title) < wanted:
@@ -505,7 +562,9 @@ def _pg_page(entries: QuerySet, plan: _Plan, offset: int, limit: int) -> tuple[l
             # Body-only matches of a broad OR (the fallback's words) can be thousands; sorting
             # them all by popularity visited every matching row (~9 ms for 3,000). The page's
             # tail is filled from the first ELSEWHERE_CAP matches instead, by popularity.
-            matching = entries.filter(pk__in=Subquery(matching.order_by().values("pk")[:ELSEWHERE_CAP]))
+            matching = entries.filter(
+                pk__in=Subquery(matching.order_by().values("pk")[:ELSEWHERE_CAP])
+            )
         elsewhere = matching.order_by(*order).values_list("pk", flat=True)[: wanted - len(in_title)]
         ids = in_title + list(elsewhere)
     return ids[offset:wanted], bool(ids)
@@ -519,9 +578,14 @@ def _sqlite_ranked(entries: QuerySet, plan: _Plan, title_terms: list[str]) -> Qu
     return (
         entries.filter(plan.condition)
         .annotate(title_lower=Lower("title"))
-        .annotate(rank=Case(When(title_hit, then=Value(1)), default=Value(0), output_field=IntegerField()),
-                  leads=Case(When(opens, then=Value(1)), default=Value(0), output_field=IntegerField())
-                  if opens else Value(0, output_field=IntegerField()))
+        .annotate(
+            rank=Case(
+                When(title_hit, then=Value(1)), default=Value(0), output_field=IntegerField()
+            ),
+            leads=Case(When(opens, then=Value(1)), default=Value(0), output_field=IntegerField())
+            if opens
+            else Value(0, output_field=IntegerField()),
+        )
         .order_by("-leads", "-rank", "-click_count", "title", "pk")
     )
 
@@ -537,8 +601,12 @@ def _at_least_two(groups: list[str], spans: list[tuple[int, int, int]]) -> str:
     def apart(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
         return a[0] != b[0] or a[2] <= b[1] or b[2] <= a[1]
 
-    pairs = [f"({groups[i]} & {groups[j]})" for i in range(len(groups)) for j in range(i + 1, len(groups))
-             if apart(spans[i], spans[j])]
+    pairs = [
+        f"({groups[i]} & {groups[j]})"
+        for i in range(len(groups))
+        for j in range(i + 1, len(groups))
+        if apart(spans[i], spans[j])
+    ]
     return " | ".join(pairs)
 
 
@@ -560,10 +628,16 @@ class Interpretation:
 
     terms: list[str]
     variants: list[list[str]]  # per term, the term first
-    words: list[list[str]]  # per word of the fallback, the word, its synonyms (and its correction, once made)
-    spans: list[tuple[int, int, int]] = field(default_factory=list)  # per word: (term index, start, end)
+    words: list[
+        list[str]
+    ]  # per word of the fallback, the word, its synonyms (and its correction, once made)
+    spans: list[tuple[int, int, int]] = field(
+        default_factory=list
+    )  # per word: (term index, start, end)
     synonyms: dict[str, list[str]] = field(default_factory=dict)
-    corrected: list[list[str]] = field(default_factory=list)  # per term: variants after correction; [] when none
+    corrected: list[list[str]] = field(
+        default_factory=list
+    )  # per term: variants after correction; [] when none
 
     def correct_typos(self) -> None:
         """Look the terms and words up in the vocabulary (one query) and add their corrected
@@ -591,7 +665,9 @@ class Interpretation:
 
     @property
     def highlight_terms(self) -> list[str]:
-        out = {v for vs in self.variants + self.corrected for v in vs} | {w for ws in self.words for w in ws}
+        out = {v for vs in self.variants + self.corrected for v in vs} | {
+            w for ws in self.words for w in ws
+        }
         return sorted(out, key=len, reverse=True)
 
     def plans(self) -> Iterator[tuple[_Plan, bool]]:
@@ -602,23 +678,45 @@ class Interpretation:
         postgres = settings.IS_POSTGRES
         short = len(self.terms) == 1 and len(self.terms[0]) <= 2
         if postgres:
+
             def all_terms(variant_lists: list[list[str]]) -> str:
                 # Synonyms are matched as phrases only: 号码携带 must not match 号码 … 携带 apart.
-                return " & ".join(f"({_any_of([_term_piece(v, typed=i == 0) for i, v in enumerate(vs)])})"
-                                  for vs in variant_lists)
+                return " & ".join(
+                    f"({_any_of([_term_piece(v, typed=i == 0) for i, v in enumerate(vs)])})"
+                    for vs in variant_lists
+                )
 
             def any_term(variant_lists: list[list[str]]) -> str:
-                return " | ".join(f"({_any_of([_term_piece(v, typed=False) for v in vs])})" for vs in variant_lists)
+                return " | ".join(
+                    f"({_any_of([_term_piece(v, typed=False) for v in vs])})"
+                    for vs in variant_lists
+                )
 
             partial = any_term(self.variants) if len(self.terms) > 1 else ""
-            yield _Plan(all_terms(self.variants), short=short, partial=partial, leading=self.variants[0],
-                        single_term=len(self.terms) == 1), False
+            yield (
+                _Plan(
+                    all_terms(self.variants),
+                    short=short,
+                    partial=partial,
+                    leading=self.variants[0],
+                    single_term=len(self.terms) == 1,
+                ),
+                False,
+            )
             self.correct_typos()
             if self.corrected:
                 fixed = [c or vs for c, vs in zip(self.corrected, self.variants, strict=True)]
                 partial = any_term(fixed) if len(self.terms) > 1 else ""
-                yield _Plan(all_terms(fixed), short=short, partial=partial, leading=fixed[0],
-                            single_term=len(self.terms) == 1), True
+                yield (
+                    _Plan(
+                        all_terms(fixed),
+                        short=short,
+                        partial=partial,
+                        leading=fixed[0],
+                        single_term=len(self.terms) == 1,
+                    ),
+                    True,
+                )
         else:
             strict, typo = Q(), Q()
             for vs in self.variants:
@@ -628,7 +726,9 @@ class Interpretation:
             yield _Plan(typo), True
         if len(self.words) >= 2 or (self.words and self.words[0][0] not in self.terms):
             if postgres:
-                groups = [f"({_any_of([_term_piece(w, typed=False) for w in ws])})" for ws in self.words]
+                groups = [
+                    f"({_any_of([_term_piece(w, typed=False) for w in ws])})" for ws in self.words
+                ]
                 two = _at_least_two(groups, self.spans) if len(self.words) >= 2 else ""
                 if two:
                     yield _Plan(two, partial=" | ".join(groups)), True
@@ -660,7 +760,9 @@ def interpret(query: str) -> Interpretation | None:
                 spans.append((index, start, start + len(word)))
     plain_words, spans = plain_words[:MAX_WORDS], spans[:MAX_WORDS]
     words = [term_variants(word, synonyms) for word in plain_words]
-    return Interpretation(terms=terms, variants=variants, words=words, spans=spans, synonyms=synonyms)
+    return Interpretation(
+        terms=terms, variants=variants, words=words, spans=spans, synonyms=synonyms
+    )
 
 
 @dataclass
@@ -670,8 +772,14 @@ class SearchOutcome:
     fallback: bool = False
 
 
-def search_outcome(query: str, *, category_ids: set[int] | None = None, limit: int = 20, offset: int = 0,
-                   effective_only: bool = True) -> SearchOutcome:
+def search_outcome(
+    query: str,
+    *,
+    category_ids: set[int] | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    effective_only: bool = True,
+) -> SearchOutcome:
     """Entries matching ``query`` best first, with the synonyms also searched and whether
     only the fallback (typos, some of the words) found them."""
     from knowledgebase.models import Entry
@@ -690,10 +798,15 @@ def search_outcome(query: str, *, category_ids: set[int] | None = None, limit: i
     for plan, is_fallback in interpretation.plans():
         if settings.IS_POSTGRES:
             ids, matched = _pg_page(entries, plan, offset, limit)
-            by_id = {e.pk: e for e in Entry.objects.filter(pk__in=ids).select_related("category").only(*columns)}
+            by_id = {
+                e.pk: e
+                for e in Entry.objects.filter(pk__in=ids).select_related("category").only(*columns)
+            }
             rows = [by_id[i] for i in ids if i in by_id]
         else:
-            ranked = _sqlite_ranked(entries, plan, [v for vs in interpretation.variants for v in vs])
+            ranked = _sqlite_ranked(
+                entries, plan, [v for vs in interpretation.variants for v in vs]
+            )
             rows = list(ranked.select_related("category").only(*columns)[offset : offset + limit])
             matched = bool(rows) or (offset and ranked.exists())
         if rows:
@@ -716,8 +829,15 @@ def search_outcome(query: str, *, category_ids: set[int] | None = None, limit: i
     return SearchOutcome(hits=hits, also_searched=interpretation.also_searched, fallback=fallback)
 
 
-def search(query: str, *, category_ids: set[int] | None = None, limit: int = 20, offset: int = 0,
-           effective_only: bool = True) -> list[SearchHit]:
+def search(
+    query: str,
+    *,
+    category_ids: set[int] | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    effective_only: bool = True,
+) -> list[SearchHit]:
     """Entries matching ``query`` best first, as hits with highlighted title and snippet."""
-    return search_outcome(query, category_ids=category_ids, limit=limit, offset=offset,
-                          effective_only=effective_only).hits
+    return search_outcome(
+        query, category_ids=category_ids, limit=limit, offset=offset, effective_only=effective_only
+    ).hits

@@ -59,8 +59,12 @@ def entry_history_rows(entry: Entry, *, limit: int) -> list[HistoryRow]:
     and direct changes alike, from the EntryChange rows (kind, via, author, reason, proposal)
     with the history's record where a version has none. Two queries."""
     records = list(entry_history(entry)[: limit * 2])
-    changes = {c.version: c for c in EntryChange.objects.filter(
-        entry=entry, version__in={r.version for r in records}).select_related("author", "proposal")}
+    changes = {
+        c.version: c
+        for c in EntryChange.objects.filter(
+            entry=entry, version__in={r.version for r in records}
+        ).select_related("author", "proposal")
+    }
     rows: list[HistoryRow] = []
     seen: set[int] = set()
     for record in records:  # newest first: the first record of a version is the version as it stood
@@ -69,18 +73,42 @@ def entry_history_rows(entry: Entry, *, limit: int) -> list[HistoryRow]:
         seen.add(record.version)
         change = changes.get(record.version)
         if change is not None:
-            rows.append(HistoryRow(version=change.version, date=change.created_at, author=change.author, change=change))
+            rows.append(
+                HistoryRow(
+                    version=change.version,
+                    date=change.created_at,
+                    author=change.author,
+                    change=change,
+                )
+            )
         else:
-            rows.append(HistoryRow(version=record.version, date=record.history_date, author=record.history_user,
-                                   change=None, legacy_reason=record.history_change_reason or ""))
+            rows.append(
+                HistoryRow(
+                    version=record.version,
+                    date=record.history_date,
+                    author=record.history_user,
+                    change=None,
+                    legacy_reason=record.history_change_reason or "",
+                )
+            )
     return rows[:limit]
 
 
-def maintainable_entries(*, query: str = "", status: str = "current", category_ids: set[int] | None = None) -> QuerySet:
+def maintainable_entries(
+    *, query: str = "", status: str = "current", category_ids: set[int] | None = None
+) -> QuerySet:
     """Entries for the maintainers' list: ``status`` "current" (not retired), "retired" or
     "all"; ``query`` matches the title or keywords (icontains); newest change first."""
     entries = Entry.objects.select_related("category").only(
-        "pk", "title", "version", "retired_at", "updated_at", "effective_from", "effective_to", "category__name")
+        "pk",
+        "title",
+        "version",
+        "retired_at",
+        "updated_at",
+        "effective_from",
+        "effective_to",
+        "category__name",
+    )
     if status == "current":
         entries = entries.filter(retired_at__isnull=True)
     elif status == "retired":
@@ -98,18 +126,39 @@ def entry_version_fields(entry: Entry, version: int) -> dict[str, str] | None:
     record = entry.history.filter(version=version).order_by("-history_date", "-history_id").first()
     if record is None:
         return None
-    category = Category.objects.filter(pk=record.category_id).values_list("name", flat=True).first() or ""
-    return {"title": record.title, "category": category, "keywords": record.keywords, "body": record.body}
+    category = (
+        Category.objects.filter(pk=record.category_id).values_list("name", flat=True).first() or ""
+    )
+    return {
+        "title": record.title,
+        "category": category,
+        "keywords": record.keywords,
+        "body": record.body,
+    }
 
 
 def _fields(payload: dict) -> dict[str, str]:
-    category = Category.objects.filter(pk=payload.get("category_id")).values_list("name", flat=True).first() or ""
-    return {"title": payload.get("title", ""), "category": category, "keywords": payload.get("keywords", ""),
-            "body": payload.get("body", "")}
+    category = (
+        Category.objects.filter(pk=payload.get("category_id"))
+        .values_list("name", flat=True)
+        .first()
+        or ""
+    )
+    return {
+        "title": payload.get("title", ""),
+        "category": category,
+        "keywords": payload.get("keywords", ""),
+        "body": payload.get("body", ""),
+    }
 
 
 def entry_fields(entry: Entry) -> dict[str, str]:
-    return {"title": entry.title, "category": entry.category.name, "keywords": entry.keywords, "body": entry.body}
+    return {
+        "title": entry.title,
+        "category": entry.category.name,
+        "keywords": entry.keywords,
+        "body": entry.body,
+    }
 
 
 # An entry's content as people compare it, in this order.
@@ -124,20 +173,31 @@ ENTRY_DIFF_FIELDS = [
 def entry_fields_diff_html(old: dict[str, str], new: dict[str, str]):
     """The diff (config.diffs.fields_diff_html) of two entry contents as entry_fields gives
     them: one row per field that exists in either dict."""
-    return fields_diff_html((_(label), str(old.get(key) or ""), str(new.get(key) or ""))
-                            for key, label in ENTRY_DIFF_FIELDS if key in old or key in new)
+    return fields_diff_html(
+        (_(label), str(old.get(key) or ""), str(new.get(key) or ""))
+        for key, label in ENTRY_DIFF_FIELDS
+        if key in old or key in new
+    )
 
 
 def payload_diff_html(*, entry: Entry | None, payload: dict):
     """Diff of ``payload`` against ``entry``'s current content (against nothing for a new entry)."""
-    before = entry_fields(entry) if entry is not None else {"title": "", "category": "", "keywords": "", "body": ""}
+    before = (
+        entry_fields(entry)
+        if entry is not None
+        else {"title": "", "category": "", "keywords": "", "body": ""}
+    )
     return entry_fields_diff_html(before, _fields(payload))
 
 
 def proposal_diff_html(proposal: Proposal):
     """What the proposal changes: for an applied revision, its base version against the
     version it produced; otherwise the current entry against the proposed content."""
-    entry = Entry.objects.select_related("category").filter(pk=proposal.target_id).first() if proposal.target_id else None
+    entry = (
+        Entry.objects.select_related("category").filter(pk=proposal.target_id).first()
+        if proposal.target_id
+        else None
+    )
     if proposal.status == Proposal.Status.APPLIED and entry is not None:
         if proposal.kind == KIND_NEW_ENTRY:
             return payload_diff_html(entry=None, payload=proposal.payload)
@@ -145,16 +205,25 @@ def proposal_diff_html(proposal: Proposal):
         after = entry_version_fields(entry, proposal.applied_version)
         if before is not None and after is not None:
             return entry_fields_diff_html(before, after)
-    return payload_diff_html(entry=entry if proposal.kind == KIND_REVISION else None, payload=proposal.payload)
+    return payload_diff_html(
+        entry=entry if proposal.kind == KIND_REVISION else None, payload=proposal.payload
+    )
 
 
 def _sort_best(session: QueryTestSession) -> tuple:
     # Highest level first, then the fastest time per task, then the newest.
     level = session.allowed_level if session.allowed_level is not None else -1
-    return (-level, session.total_seconds / session.task_count, -session.finished_at.timestamp(), -session.pk)
+    return (
+        -level,
+        session.total_seconds / session.task_count,
+        -session.finished_at.timestamp(),
+        -session.pk,
+    )
 
 
-def pick_counting_result(results: Sequence[QueryTestSession], *, config: QueryTimeTest) -> QueryTestSession | None:
+def pick_counting_result(
+    results: Sequence[QueryTestSession], *, config: QueryTimeTest
+) -> QueryTestSession | None:
     """The result that counts among one employee's finished ``results`` (newest first) under
     the configured rule: the latest one, or the best of those finished within N days before
     the latest one. None for no results. The one place the rule lives: the per-employee
@@ -192,7 +261,9 @@ def counting_query_time_result(
     latest = finished.first()
     if latest is None or config.counting_rule != QueryTimeTest.CountingRule.BEST_RECENT:
         return latest
-    window = list(finished.filter(finished_at__gte=best_window_start(latest.finished_at, config=config)))
+    window = list(
+        finished.filter(finished_at__gte=best_window_start(latest.finished_at, config=config))
+    )
     return pick_counting_result(window, config=config)
 
 
@@ -200,8 +271,12 @@ def query_test_next_start_at(employee, *, config: QueryTimeTest | None = None) -
     """The first moment the employee may start a new query-time test: their latest start
     (finished, abandoned or running) + the waiting period; None when they never started one."""
     config = config or QueryTimeTest.current()
-    last_start = (QueryTestSession.objects.filter(employee=employee).order_by("-started_at")
-                  .values_list("started_at", flat=True).first())
+    last_start = (
+        QueryTestSession.objects.filter(employee=employee)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
     return None if last_start is None else last_start + timedelta(hours=config.retake_wait_hours)
 
 
@@ -297,12 +372,16 @@ def nearest_rank(sorted_values: Sequence[Decimal], percent: int) -> Decimal:
 def _histogram(values: Sequence[Decimal]) -> list[HistogramBin]:
     if not values:
         return []
-    lowest = (min(values) / HISTOGRAM_BIN).to_integral_value(rounding=ROUND_CEILING) * HISTOGRAM_BIN - HISTOGRAM_BIN
+    lowest = (min(values) / HISTOGRAM_BIN).to_integral_value(
+        rounding=ROUND_CEILING
+    ) * HISTOGRAM_BIN - HISTOGRAM_BIN
     needed = int(((max(values) - lowest) / HISTOGRAM_BIN).to_integral_value(rounding=ROUND_CEILING))
     bins = max(min(needed, HISTOGRAM_MAX_BINS), 1)
     counts = [0] * bins
     for value in values:
-        index = int(((value - lowest) / HISTOGRAM_BIN).to_integral_value(rounding=ROUND_CEILING)) - 1
+        index = (
+            int(((value - lowest) / HISTOGRAM_BIN).to_integral_value(rounding=ROUND_CEILING)) - 1
+        )
         counts[min(max(index, 0), bins - 1)] += 1
     out = []
     for i, count in enumerate(counts):
@@ -312,7 +391,9 @@ def _histogram(values: Sequence[Decimal]) -> list[HistogramBin]:
     return out
 
 
-def query_time_calibration(*, days: int = CALIBRATION_DEFAULT_DAYS, now: datetime | None = None) -> QueryTimeCalibration:
+def query_time_calibration(
+    *, days: int = CALIBRATION_DEFAULT_DAYS, now: datetime | None = None
+) -> QueryTimeCalibration:
     """What the query-time results finished in the last ``days`` days say about the bands:
     the per-task distribution of every result, the share of employees (by their counting
     result within the window) in each current band, the reference group (at least
@@ -325,10 +406,19 @@ def query_time_calibration(*, days: int = CALIBRATION_DEFAULT_DAYS, now: datetim
     config = QueryTimeTest.current()
     bands = QueryTimeThreshold.objects.bands()
     results = list(
-        QueryTestSession.objects.filter(finished_at__isnull=False, finished_at__gte=since, finished_at__lte=until)
-        .select_related("employee").only(
-            "pk", "employee_id", "employee__hire_date", "finished_at", "task_count", "total_seconds",
-            "allowed_level", "expired",
+        QueryTestSession.objects.filter(
+            finished_at__isnull=False, finished_at__gte=since, finished_at__lte=until
+        )
+        .select_related("employee")
+        .only(
+            "pk",
+            "employee_id",
+            "employee__hire_date",
+            "finished_at",
+            "task_count",
+            "total_seconds",
+            "allowed_level",
+            "expired",
         )
         .order_by("employee_id", "-finished_at", "-pk")
     )
@@ -349,22 +439,48 @@ def query_time_calibration(*, days: int = CALIBRATION_DEFAULT_DAYS, now: datetim
     for result in counting:
         in_band[band_index(result)] += 1
     shares = [
-        BandShare(allowed_level=band.allowed_level, slower_than=bands[i - 1].seconds_per_task if i else None,
-                  at_most=band.seconds_per_task, employees=in_band[i], percent=_percent(in_band[i], len(counting)))
+        BandShare(
+            allowed_level=band.allowed_level,
+            slower_than=bands[i - 1].seconds_per_task if i else None,
+            at_most=band.seconds_per_task,
+            employees=in_band[i],
+            percent=_percent(in_band[i], len(counting)),
+        )
         for i, band in enumerate(bands)
     ]
-    shares.append(BandShare(allowed_level=0, slower_than=bands[-1].seconds_per_task if bands else None, at_most=None,
-                            employees=in_band[-1], percent=_percent(in_band[-1], len(counting))))
+    shares.append(
+        BandShare(
+            allowed_level=0,
+            slower_than=bands[-1].seconds_per_task if bands else None,
+            at_most=None,
+            employees=in_band[-1],
+            percent=_percent(in_band[-1], len(counting)),
+        )
+    )
 
     hired_by = _months_before(timezone.localtime(until).date(), config.reference_service_months)
-    reference = [r for r in counting if r.employee.hire_date is not None and r.employee.hire_date <= hired_by]
-    reference_levels = [0 if band_index(r) == len(bands) else bands[band_index(r)].allowed_level for r in reference]
+    reference = [
+        r for r in counting if r.employee.hire_date is not None and r.employee.hire_date <= hired_by
+    ]
+    reference_levels = [
+        0 if band_index(r) == len(bands) else bands[band_index(r)].allowed_level for r in reference
+    ]
     checks = []
-    for level, target in ((1, config.reference_level1_percent), (5, config.reference_level5_percent)):
+    for level, target in (
+        (1, config.reference_level1_percent),
+        (5, config.reference_level5_percent),
+    ):
         allowing = [b.seconds_per_task for b in bands if b.allowed_level >= level]
         within = sum(1 for lv in reference_levels if lv >= level)
-        checks.append(ReferenceCheck(level=level, limit=max(allowing) if allowing else None, target_percent=target,
-                                     within=within, observed_percent=_percent(within, len(reference))))
+        checks.append(
+            ReferenceCheck(
+                level=level,
+                limit=max(allowing) if allowing else None,
+                target_percent=target,
+                within=within,
+                observed_percent=_percent(within, len(reference)),
+            )
+        )
 
     current = {}
     for band in bands:  # the slowest band allowing each level is its threshold
@@ -372,22 +488,41 @@ def query_time_calibration(*, days: int = CALIBRATION_DEFAULT_DAYS, now: datetim
     suggested: dict[int, Decimal | None] = dict.fromkeys((5, 4, 2, 1))
     if reference:
         per_task = sorted(r.total_seconds / r.task_count for r in reference)
-        level1 = nearest_rank(per_task, config.reference_level1_percent).quantize(CENT, rounding=ROUND_CEILING)
-        level5 = nearest_rank(per_task, config.reference_level5_percent).quantize(CENT, rounding=ROUND_CEILING)
+        level1 = nearest_rank(per_task, config.reference_level1_percent).quantize(
+            CENT, rounding=ROUND_CEILING
+        )
+        level5 = nearest_rank(per_task, config.reference_level5_percent).quantize(
+            CENT, rounding=ROUND_CEILING
+        )
         step = (level1 - level5) / 3
-        suggested = {5: level5, 4: (level5 + step).quantize(CENT, rounding=ROUND_HALF_UP),
-                     2: (level1 - step).quantize(CENT, rounding=ROUND_HALF_UP), 1: level1}
-    suggestions = [SuggestedBand(allowed_level=level, current=current.get(level), suggested=value)
-                   for level, value in suggested.items()]
+        suggested = {
+            5: level5,
+            4: (level5 + step).quantize(CENT, rounding=ROUND_HALF_UP),
+            2: (level1 - step).quantize(CENT, rounding=ROUND_HALF_UP),
+            1: level1,
+        }
+    suggestions = [
+        SuggestedBand(allowed_level=level, current=current.get(level), suggested=value)
+        for level, value in suggested.items()
+    ]
     return QueryTimeCalibration(
-        days=days, since=since, until=until, result_count=len(results), employee_count=len(counting),
-        histogram=_histogram([r.total_seconds / r.task_count for r in results]), bands=shares,
-        reference_months=config.reference_service_months, reference_hired_on_or_before=hired_by,
-        reference_count=len(reference), reference=checks, suggestions=suggestions,
+        days=days,
+        since=since,
+        until=until,
+        result_count=len(results),
+        employee_count=len(counting),
+        histogram=_histogram([r.total_seconds / r.task_count for r in results]),
+        bands=shares,
+        reference_months=config.reference_service_months,
+        reference_hired_on_or_before=hired_by,
+        reference_count=len(reference),
+        reference=checks,
+        suggestions=suggestions,
     )
 
 
 # --- search misses ----------------------------------------------------------------------
+
 
 def search_misses(*, days: int | None = None):
     """Searches whose strict query found nothing (no result, or only the fallback's), grouped
@@ -400,13 +535,19 @@ def search_misses(*, days: int | None = None):
     logs = SearchLog.objects.filter(Q(result_count=0) | Q(fallback=True))
     if days:
         logs = logs.filter(created_at__gte=timezone.now() - timedelta(days=days))
-    return (logs.values("query")
-            .annotate(count=Count("id"), zero_results=Count("id", filter=Q(result_count=0)),
-                      last_seen=Max("created_at"))
-            .order_by("-count", "-last_seen", "query"))
+    return (
+        logs.values("query")
+        .annotate(
+            count=Count("id"),
+            zero_results=Count("id", filter=Q(result_count=0)),
+            last_seen=Max("created_at"),
+        )
+        .order_by("-count", "-last_seen", "query")
+    )
 
 
 # --- knowledge that went stale ------------------------------------------------------------
+
 
 def _flag_category(flag) -> tuple[str, int | None]:
     """(tree, category pk) deciding who reviews ``flag``: the case's case category, or the
@@ -458,10 +599,20 @@ def stale_flags_for(user) -> QuerySet:
     from knowledgebase.models import StaleFlag
     from review.selectors import expert_index
 
-    flags = (StaleFlag.objects.filter(status=StaleFlag.Status.OPEN)
-             .select_related("entry", "change", "change__author", "case", "case__category",
-                             "query_task", "query_task__answer", "query_task__answer__category")
-             .order_by("created_at", "pk"))
+    flags = (
+        StaleFlag.objects.filter(status=StaleFlag.Status.OPEN)
+        .select_related(
+            "entry",
+            "change",
+            "change__author",
+            "case",
+            "case__category",
+            "query_task",
+            "query_task__answer",
+            "query_task__answer__category",
+        )
+        .order_by("created_at", "pk")
+    )
     if user.has_perm(roles.MANAGE_OPERATIONS):
         return flags
     if not user.has_perm(roles.REVIEW):
@@ -481,22 +632,35 @@ def flag_diffs(flags) -> dict[int, str]:
     flags = list(flags)
     if not flags:
         return {}
-    wanted = {(f.entry_id, f.base_version) for f in flags} | {(f.entry_id, f.change.version) for f in flags}
+    wanted = {(f.entry_id, f.base_version) for f in flags} | {
+        (f.entry_id, f.change.version) for f in flags
+    }
     condition = Q()
     for entry_id, version in wanted:
         condition |= Q(id=entry_id, version=version)
     versions: dict[tuple[int, int], object] = {}
     for record in Entry.history.filter(condition).order_by("history_date", "history_id"):
         versions[record.id, record.version] = record  # the latest record of a version wins
-    names = dict(Category.objects.filter(pk__in={r.category_id for r in versions.values()})
-                 .values_list("pk", "name"))
+    names = dict(
+        Category.objects.filter(pk__in={r.category_id for r in versions.values()}).values_list(
+            "pk", "name"
+        )
+    )
 
     def fields(key):
         record = versions.get(key)
         if record is None:
             return {"title": "", "category": "", "keywords": "", "body": ""}
-        return {"title": record.title, "category": names.get(record.category_id, ""), "keywords": record.keywords,
-                "body": record.body}
+        return {
+            "title": record.title,
+            "category": names.get(record.category_id, ""),
+            "keywords": record.keywords,
+            "body": record.body,
+        }
 
-    return {f.pk: entry_fields_diff_html(fields((f.entry_id, f.base_version)), fields((f.entry_id, f.change.version)))
-            for f in flags}
+    return {
+        f.pk: entry_fields_diff_html(
+            fields((f.entry_id, f.base_version)), fields((f.entry_id, f.change.version))
+        )
+        for f in flags
+    }

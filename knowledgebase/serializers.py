@@ -16,7 +16,9 @@ class SearchHitSerializer(serializers.Serializer):
 class SearchMissSerializer(serializers.Serializer):
     query = serializers.CharField(help_text="The normalised query.")
     count = serializers.IntegerField(help_text="Searches without a strict match.")
-    zero_results = serializers.IntegerField(help_text="Of those, searches that found nothing at all.")
+    zero_results = serializers.IntegerField(
+        help_text="Of those, searches that found nothing at all."
+    )
     last_seen = serializers.DateTimeField()
 
 
@@ -27,8 +29,19 @@ class EntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Entry
-        fields = ["id", "title", "category", "category_id", "body", "keywords", "effective_from", "effective_to",
-                  "version", "updated_at", "retired_at"]
+        fields = [
+            "id",
+            "title",
+            "category",
+            "category_id",
+            "body",
+            "keywords",
+            "effective_from",
+            "effective_to",
+            "version",
+            "updated_at",
+            "retired_at",
+        ]
 
 
 class EntryChangeSerializer(serializers.Serializer):
@@ -37,11 +50,16 @@ class EntryChangeSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=EntryChange.Kind.choices)
     via = serializers.ChoiceField(choices=EntryChange.Via.choices)
-    author = serializers.CharField(source="author.staff_id", allow_null=True, default=None,
-                                   help_text="Staff ID of the author; null for loaded data.")
+    author = serializers.CharField(
+        source="author.staff_id",
+        allow_null=True,
+        default=None,
+        help_text="Staff ID of the author; null for loaded data.",
+    )
     reason = serializers.CharField(help_text="The author's reason, as typed.")
-    proposal = serializers.IntegerField(source="proposal_id", allow_null=True,
-                                        help_text="The committee proposal applied, if any.")
+    proposal = serializers.IntegerField(
+        source="proposal_id", allow_null=True, help_text="The committee proposal applied, if any."
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -69,8 +87,10 @@ class EntryRetireInput(serializers.Serializer):
 class EntryWriteSerializer(serializers.Serializer):
     entry = EntrySerializer()
     change = EntryChangeSerializer()
-    outdated_proposals = serializers.ListField(child=serializers.IntegerField(),
-                                               help_text="Open proposals of the entry now marked outdated.")
+    outdated_proposals = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Open proposals of the entry now marked outdated.",
+    )
 
 
 class NewEntryProposalInput(serializers.Serializer):
@@ -88,23 +108,38 @@ class RevisionProposalInput(NewEntryProposalInput):
 
 # --- query-time calibration ------------------------------------------------------------
 
+
 class CalibrationInput(serializers.Serializer):
-    days = serializers.IntegerField(required=False, min_value=1, max_value=CALIBRATION_MAX_DAYS,
-                                    default=CALIBRATION_DEFAULT_DAYS)
+    days = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=CALIBRATION_MAX_DAYS,
+        default=CALIBRATION_DEFAULT_DAYS,
+    )
 
 
 class HistogramBinSerializer(serializers.Serializer):
-    lower = serializers.DecimalField(max_digits=6, decimal_places=1, help_text="Seconds per task (exclusive).")
-    upper = serializers.DecimalField(max_digits=6, decimal_places=1, allow_null=True,
-                                     help_text="Seconds per task (inclusive); null: every slower result.")
+    lower = serializers.DecimalField(
+        max_digits=6, decimal_places=1, help_text="Seconds per task (exclusive)."
+    )
+    upper = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=1,
+        allow_null=True,
+        help_text="Seconds per task (inclusive); null: every slower result.",
+    )
     count = serializers.IntegerField()
 
 
 class BandShareSerializer(serializers.Serializer):
     allowed_level = serializers.IntegerField()
     slower_than = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True)
-    at_most = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True,
-                                       help_text="Null: slower than every band (level 0).")
+    at_most = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Null: slower than every band (level 0).",
+    )
     employees = serializers.IntegerField()
     percent = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
 

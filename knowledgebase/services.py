@@ -110,25 +110,46 @@ def entry_reindex(*, entry_ids: list[int] | None = None) -> None:
     if entry_ids is None:
         search.vocabulary_rebuild()
     else:
-        search.vocabulary_add(text for pair in entries.values_list("search_title", "search_text") for text in pair)
+        search.vocabulary_add(
+            text for pair in entries.values_list("search_title", "search_text") for text in pair
+        )
 
 
-def _entry_save(entry: Entry, *, kind: str, via: str, author, reason: str, proposal: Proposal | None = None,
-                created: bool = False) -> EntryChange:
+def _entry_save(
+    entry: Entry,
+    *,
+    kind: str,
+    via: str,
+    author,
+    reason: str,
+    proposal: Proposal | None = None,
+    created: bool = False,
+) -> EntryChange:
     """The one writer of an entry's content: index the text, save (simple-history records
     the version with ``author``), re-index and write the version's EntryChange row. The
     caller holds the entry's row lock and has set the fields; a change (not a creation)
     raises the version by one."""
     if not created:
         entry.version += 1
-    for name, value in search.index_fields(title=entry.title, body=entry.body, keywords=entry.keywords).items():
+    for name, value in search.index_fields(
+        title=entry.title, body=entry.body, keywords=entry.keywords
+    ).items():
         setattr(entry, name, value)
     entry._history_user = author
-    entry._change_reason = reason[:100]  # the author's words; what kind of change it was is EntryChange.kind
+    entry._change_reason = reason[
+        :100
+    ]  # the author's words; what kind of change it was is EntryChange.kind
     entry.save()
     entry_reindex(entry_ids=[entry.pk])
-    change = EntryChange.objects.create(entry=entry, version=entry.version, kind=kind, via=via, author=author,
-                                        reason=reason, proposal=proposal)
+    change = EntryChange.objects.create(
+        entry=entry,
+        version=entry.version,
+        kind=kind,
+        via=via,
+        author=author,
+        reason=reason,
+        proposal=proposal,
+    )
     if not created:
         stale_flags_raise(change=change)
     return change
@@ -148,22 +169,34 @@ def stale_flags_raise(*, change: EntryChange) -> int:
     open_flags.update(change=change)
     flagged = set(open_flags.values_list("case_id", "query_task_id"))
     cases = cases_citing(entry_id) - {case for case, _task in flagged if case}
-    tasks = (set(QueryTask.objects.filter(answer_id=entry_id, active=True).values_list("pk", flat=True))
-             - {task for _case, task in flagged if task})
+    tasks = set(
+        QueryTask.objects.filter(answer_id=entry_id, active=True).values_list("pk", flat=True)
+    ) - {task for _case, task in flagged if task}
     base = change.version - 1
     StaleFlag.objects.bulk_create(
-        [StaleFlag(entry_id=entry_id, base_version=base, change=change, case_id=pk) for pk in sorted(cases)]
-        + [StaleFlag(entry_id=entry_id, base_version=base, change=change, query_task_id=pk) for pk in sorted(tasks)])
+        [
+            StaleFlag(entry_id=entry_id, base_version=base, change=change, case_id=pk)
+            for pk in sorted(cases)
+        ]
+        + [
+            StaleFlag(entry_id=entry_id, base_version=base, change=change, query_task_id=pk)
+            for pk in sorted(tasks)
+        ]
+    )
     return len(cases) + len(tasks)
 
 
-MSG_FLAG_NOT_YOURS = gettext_noop("Only the review experts of the item's category or an operations manager may "
-                                  "resolve it.")
+MSG_FLAG_NOT_YOURS = gettext_noop(
+    "Only the review experts of the item's category or an operations manager may resolve it."
+)
 MSG_FLAG_RESOLVED = gettext_noop("This item was already resolved.")
-MSG_FLAG_NO_REVISION = gettext_noop("Only a case can get a revision proposal; mark a query task reviewed "
-                                    "(or correct it in admin).")
-MSG_FLAG_CANNOT_REVISE = gettext_noop("You cannot propose a revision of this case (a test case, or above your "
-                                      "study level): mark it reviewed or ask a case maintainer.")
+MSG_FLAG_NO_REVISION = gettext_noop(
+    "Only a case can get a revision proposal; mark a query task reviewed (or correct it in admin)."
+)
+MSG_FLAG_CANNOT_REVISE = gettext_noop(
+    "You cannot propose a revision of this case (a test case, or above your "
+    "study level): mark it reviewed or ask a case maintainer."
+)
 
 
 @transaction.atomic
@@ -174,8 +207,11 @@ def stale_flag_resolve(*, user, flag_id: int, resolution: str) -> StaleFlag:
     (404), PermissionDeniedError, ConflictError (already resolved) or ValidationFailedError."""
     from knowledgebase.selectors import may_resolve_flag
 
-    flag = StaleFlag.objects.select_for_update(of=("self",)).select_related("case", "query_task__answer").get(
-        pk=flag_id)
+    flag = (
+        StaleFlag.objects.select_for_update(of=("self",))
+        .select_related("case", "query_task__answer")
+        .get(pk=flag_id)
+    )
     if not may_resolve_flag(user, flag):
         raise PermissionDeniedError(_(MSG_FLAG_NOT_YOURS))
     if flag.status != StaleFlag.Status.OPEN:
@@ -200,55 +236,96 @@ def _outdate_open_proposals(entry: Entry) -> list[int]:
     The caller holds the entry's lock (target first, then the proposals by id)."""
     from review.services import target_proposals_outdate
 
-    outdated = target_proposals_outdate(target=entry, current_version=entry.version, keep_current=False)
+    outdated = target_proposals_outdate(
+        target=entry, current_version=entry.version, keep_current=False
+    )
     return [proposal.pk for proposal in outdated]
 
 
 @transaction.atomic
-def category_put(*, code: str, name: str, name_en: str = "", order: int = 0,
-                 parent: Category | None = None) -> Category:
+def category_put(
+    *, code: str, name: str, name_en: str = "", order: int = 0, parent: Category | None = None
+) -> Category:
     """The category ``code`` with these fields under ``parent`` (None: a root), created or
     updated (and re-placed among its siblings, which stand in order then code): the loaders'
     writer of the tree (demo, bench). Admin places nodes with treebeard's move form."""
     category = Category.objects.filter(code=code).first()
     if category is None:
         fields = {"code": code, "name": name, "name_en": name_en, "order": order}
-        return (Category.objects.add_child(parent, create_kwargs=fields) if parent is not None
-                else Category.objects.add_root(create_kwargs=fields))
+        return (
+            Category.objects.add_child(parent, create_kwargs=fields)
+            if parent is not None
+            else Category.objects.add_root(create_kwargs=fields)
+        )
     same_place = category.order == order and (
-        Category.objects.get_parent(category) == parent if parent is not None else category.is_root())
+        Category.objects.get_parent(category) == parent
+        if parent is not None
+        else category.is_root()
+    )
     category.name, category.name_en, category.order = name, name_en, order
     category.save(update_fields=["name", "name_en", "order"])
     if not same_place:
         if parent is not None:
             Category.objects.move(category, parent, pos="sorted-child")
         else:
-            Category.objects.move(category, Category.objects.get_first_root_node(), pos="sorted-sibling")
+            Category.objects.move(
+                category, Category.objects.get_first_root_node(), pos="sorted-sibling"
+            )
         category.refresh_from_db()
     return category
 
 
 @transaction.atomic
 def entry_create(
-    *, category: Category, title: str, body: str, keywords: str = "", history_user=None, reason: str = "",
-    effective_from=None, effective_to=None, via: str = EntryChange.Via.LOADER, proposal: Proposal | None = None,
+    *,
+    category: Category,
+    title: str,
+    body: str,
+    keywords: str = "",
+    history_user=None,
+    reason: str = "",
+    effective_from=None,
+    effective_to=None,
+    via: str = EntryChange.Via.LOADER,
+    proposal: Proposal | None = None,
 ) -> Entry:
     """Create an entry (demo loader, applied new-entry proposals, maintainers through
     entry_add): version 1 with its EntryChange row."""
-    entry = Entry(category=category, title=title.strip(), body=body.strip(), keywords=keywords.strip(), version=1)
+    entry = Entry(
+        category=category,
+        title=title.strip(),
+        body=body.strip(),
+        keywords=keywords.strip(),
+        version=1,
+    )
     if effective_from is not None:
         entry.effective_from = effective_from
     entry.effective_to = effective_to
-    _entry_save(entry, kind=EntryChange.Kind.CREATED, via=via, author=history_user, reason=reason,
-                proposal=proposal, created=True)
+    _entry_save(
+        entry,
+        kind=EntryChange.Kind.CREATED,
+        via=via,
+        author=history_user,
+        reason=reason,
+        proposal=proposal,
+        created=True,
+    )
     return entry
 
 
 @retry_on_deadlock
 @transaction.atomic
 def entry_add(
-    *, author, title: str, body: str, keywords: str, category_id: int, reason: str,
-    via: str = EntryChange.Via.WEB, effective_from=None, effective_to=None,
+    *,
+    author,
+    title: str,
+    body: str,
+    keywords: str,
+    category_id: int,
+    reason: str,
+    via: str = EntryChange.Via.WEB,
+    effective_from=None,
+    effective_to=None,
 ) -> EntryWrite:
     """A maintainer adds an entry directly. Raises EntryMaintainDenied, ValidationFailedError."""
     _require_maintainer(author)
@@ -257,8 +334,14 @@ def entry_add(
     if effective_to is not None and effective_from is not None and effective_to < effective_from:
         raise ValidationFailedError(_(MSG_EFFECTIVE_RANGE), field="effective_to")
     entry = entry_create(
-        category=Category.objects.get(pk=payload["category_id"]), title=payload["title"], body=payload["body"],
-        keywords=payload["keywords"], history_user=author, reason=reason, via=via, effective_from=effective_from,
+        category=Category.objects.get(pk=payload["category_id"]),
+        title=payload["title"],
+        body=payload["body"],
+        keywords=payload["keywords"],
+        history_user=author,
+        reason=reason,
+        via=via,
+        effective_from=effective_from,
         effective_to=effective_to,
     )
     return EntryWrite(entry=entry, change=entry.changes.get(version=entry.version))
@@ -276,8 +359,17 @@ def _lock_current(*, entry_id: int, base_version: int) -> Entry:
 @retry_on_deadlock
 @transaction.atomic
 def entry_revise(
-    *, author, entry_id: int, base_version: int, title: str, body: str, keywords: str, category_id: int,
-    reason: str, via: str = EntryChange.Via.WEB, effective: tuple | None = None,
+    *,
+    author,
+    entry_id: int,
+    base_version: int,
+    title: str,
+    body: str,
+    keywords: str,
+    category_id: int,
+    reason: str,
+    via: str = EntryChange.Via.WEB,
+    effective: tuple | None = None,
 ) -> EntryWrite:
     """A maintainer revises an entry directly: a new version with ``reason`` and ``author``,
     and the entry's open proposals marked outdated, as a committee-applied change does.
@@ -294,7 +386,11 @@ def entry_revise(
     dates_changed = False
     if effective is not None:
         effective_from, effective_to = effective
-        if effective_to is not None and effective_from is not None and effective_to < effective_from:
+        if (
+            effective_to is not None
+            and effective_from is not None
+            and effective_to < effective_from
+        ):
             raise ValidationFailedError(_(MSG_EFFECTIVE_RANGE), field="effective_to")
         dates_changed = (effective_from, effective_to) != (entry.effective_from, entry.effective_to)
         entry.effective_from, entry.effective_to = effective_from, effective_to
@@ -302,14 +398,17 @@ def entry_revise(
         raise ValidationFailedError(_(MSG_NOTHING_CHANGED))
     entry.title, entry.body, entry.keywords = payload["title"], payload["body"], payload["keywords"]
     entry.category_id = payload["category_id"]
-    change = _entry_save(entry, kind=EntryChange.Kind.REVISED, via=via, author=author, reason=reason)
+    change = _entry_save(
+        entry, kind=EntryChange.Kind.REVISED, via=via, author=author, reason=reason
+    )
     return EntryWrite(entry=entry, change=change, outdated_proposals=_outdate_open_proposals(entry))
 
 
 @retry_on_deadlock
 @transaction.atomic
-def entry_retire(*, author, entry_id: int, base_version: int, reason: str,
-                 via: str = EntryChange.Via.WEB) -> EntryWrite:
+def entry_retire(
+    *, author, entry_id: int, base_version: int, reason: str, via: str = EntryChange.Via.WEB
+) -> EntryWrite:
     """A maintainer retires an entry: a new version that search no longer shows (the entry
     and its history stay readable), its open proposals marked outdated and the query-time
     tasks answered by it deactivated (a test must not ask for an entry nobody can find).
@@ -321,15 +420,18 @@ def entry_retire(*, author, entry_id: int, base_version: int, reason: str,
         raise EntryRetired(_(MSG_ALREADY_RETIRED))
     reason = _reason(reason)
     entry.retired_at = timezone.now()
-    change = _entry_save(entry, kind=EntryChange.Kind.RETIRED, via=via, author=author, reason=reason)
+    change = _entry_save(
+        entry, kind=EntryChange.Kind.RETIRED, via=via, author=author, reason=reason
+    )
     QueryTask.objects.filter(answer=entry, active=True).update(active=False)
     return EntryWrite(entry=entry, change=change, outdated_proposals=_outdate_open_proposals(entry))
 
 
 @retry_on_deadlock
 @transaction.atomic
-def entry_restore(*, author, entry_id: int, base_version: int, reason: str,
-                  via: str = EntryChange.Via.WEB) -> EntryWrite:
+def entry_restore(
+    *, author, entry_id: int, base_version: int, reason: str, via: str = EntryChange.Via.WEB
+) -> EntryWrite:
     """A maintainer brings a retired entry back into search (a new version). Its query-time
     tasks stay inactive until a training manager reactivates them. Raises as entry_retire."""
     _require_maintainer(author)
@@ -338,12 +440,18 @@ def entry_restore(*, author, entry_id: int, base_version: int, reason: str,
         raise EntryRetired(_(MSG_NOT_RETIRED))
     reason = _reason(reason)
     entry.retired_at = None
-    change = _entry_save(entry, kind=EntryChange.Kind.RESTORED, via=via, author=author, reason=reason)
+    change = _entry_save(
+        entry, kind=EntryChange.Kind.RESTORED, via=via, author=author, reason=reason
+    )
     return EntryWrite(entry=entry, change=change, outdated_proposals=_outdate_open_proposals(entry))
 
 
 def _payload(*, title: str, body: str, keywords: str, category_id: int) -> dict:
-    title, body, keywords = (title or "").strip(), (body or "").strip(), " ".join((keywords or "").split())
+    title, body, keywords = (
+        (title or "").strip(),
+        (body or "").strip(),
+        " ".join((keywords or "").split()),
+    )
     if not title:
         raise ReviewError(_("The title is required."), field="title")
     if not body:
@@ -354,7 +462,12 @@ def _payload(*, title: str, body: str, keywords: str, category_id: int) -> dict:
 
 
 def entry_payload(entry: Entry) -> dict:
-    return {"title": entry.title, "body": entry.body, "keywords": entry.keywords, "category_id": entry.category_id}
+    return {
+        "title": entry.title,
+        "body": entry.body,
+        "keywords": entry.keywords,
+        "category_id": entry.category_id,
+    }
 
 
 def maintain_outdated_message(current_version: int) -> str:
@@ -377,8 +490,16 @@ MSG_RETIRED_NO_PROPOSALS = gettext_noop("This entry is retired: it can no longer
 @retry_on_deadlock
 @transaction.atomic
 def kb_revision_propose(
-    *, proposer, entry_id: int, base_version: int, title: str, body: str, keywords: str, category_id: int,
-    reason: str, rebased_from_id: int | None = None,
+    *,
+    proposer,
+    entry_id: int,
+    base_version: int,
+    title: str,
+    body: str,
+    keywords: str,
+    category_id: int,
+    reason: str,
+    rebased_from_id: int | None = None,
 ) -> Proposal:
     """Propose a revision of an entry. Raises Entry.DoesNotExist, OutdatedBaseVersion when
     ``base_version`` is not the entry's current version, ReviewError otherwise.
@@ -398,25 +519,39 @@ def kb_revision_propose(
     rebased_from = None
     if rebased_from_id is not None:
         rebased_from = Proposal.objects.filter(
-            pk=rebased_from_id, proposer=proposer, status=Proposal.Status.STALE, kind=KIND_REVISION, target_id=entry.pk
+            pk=rebased_from_id,
+            proposer=proposer,
+            status=Proposal.Status.STALE,
+            kind=KIND_REVISION,
+            target_id=entry.pk,
         ).first()
         if rebased_from is None:
-            raise ReviewError(_("Only your own outdated proposals of this entry can be rebased."),
-                              field="rebased_from_id")
+            raise ReviewError(
+                _("Only your own outdated proposals of this entry can be rebased."),
+                field="rebased_from_id",
+            )
     return proposal_create(
-        kind=KIND_REVISION, proposer=proposer, reason=reason, payload=payload, target=entry,
-        base_version=entry.version, rebased_from=rebased_from,
+        kind=KIND_REVISION,
+        proposer=proposer,
+        reason=reason,
+        payload=payload,
+        target=entry,
+        base_version=entry.version,
+        rebased_from=rebased_from,
     )
 
 
 @transaction.atomic
-def kb_entry_propose(*, proposer, title: str, body: str, keywords: str, category_id: int, reason: str) -> Proposal:
+def kb_entry_propose(
+    *, proposer, title: str, body: str, keywords: str, category_id: int, reason: str
+) -> Proposal:
     """Propose a new entry."""
     payload = _payload(title=title, body=body, keywords=keywords, category_id=category_id)
     return proposal_create(kind=KIND_NEW_ENTRY, proposer=proposer, reason=reason, payload=payload)
 
 
 # --- appliers (called by review.services inside its transaction) -----------------------
+
 
 def apply_revision(proposal: Proposal) -> int:
     """Write an approved revision into its entry; returns the new version. A retired entry
@@ -428,17 +563,28 @@ def apply_revision(proposal: Proposal) -> int:
     data = proposal.payload
     entry.title, entry.body, entry.keywords = data["title"], data["body"], data["keywords"]
     entry.category_id = data["category_id"]
-    _entry_save(entry, kind=EntryChange.Kind.REVISED, via=EntryChange.Via.COMMITTEE, author=proposal.proposer,
-                reason=proposal.reason, proposal=proposal)
+    _entry_save(
+        entry,
+        kind=EntryChange.Kind.REVISED,
+        via=EntryChange.Via.COMMITTEE,
+        author=proposal.proposer,
+        reason=proposal.reason,
+        proposal=proposal,
+    )
     return entry.version
 
 
 def apply_new_entry(proposal: Proposal) -> int:
     data = proposal.payload
     entry = entry_create(
-        category=Category.objects.get(pk=data["category_id"]), title=data["title"], body=data["body"],
-        keywords=data["keywords"], history_user=proposal.proposer, reason=proposal.reason,
-        via=EntryChange.Via.COMMITTEE, proposal=proposal,
+        category=Category.objects.get(pk=data["category_id"]),
+        title=data["title"],
+        body=data["body"],
+        keywords=data["keywords"],
+        history_user=proposal.proposer,
+        reason=proposal.reason,
+        via=EntryChange.Via.COMMITTEE,
+        proposal=proposal,
     )
     proposal.target_type = ContentType.objects.get_for_model(Entry)
     proposal.target_id = entry.pk
@@ -490,7 +636,9 @@ def query_test_start(*, employee) -> QueryTestSession:
 
 @transaction.atomic
 def _query_test_start(*, employee) -> QueryTestSession:
-    get_user_model().objects.select_for_update(no_key=True).filter(pk=employee.pk).first()  # config/locks.py: employee first
+    get_user_model().objects.select_for_update(no_key=True).filter(
+        pk=employee.pk
+    ).first()  # config/locks.py: employee first
     now = timezone.now()
     config = QueryTimeTest.current()
     running = QueryTestSession.objects.filter(employee=employee, finished_at__isnull=True).first()
@@ -499,8 +647,10 @@ def _query_test_start(*, employee) -> QueryTestSession:
     next_allowed_at = query_test_next_start_at(employee, config=config)
     if next_allowed_at is not None and now < next_allowed_at:
         when = timezone.localtime(next_allowed_at).strftime("%Y-%m-%d %H:%M")
-        raise RetakeTooSoon(_(MSG_RETAKE_TOO_SOON) % {"when": when, "hours": config.retake_wait_hours},
-                            next_allowed_at=next_allowed_at)
+        raise RetakeTooSoon(
+            _(MSG_RETAKE_TOO_SOON) % {"when": when, "hours": config.retake_wait_hours},
+            next_allowed_at=next_allowed_at,
+        )
     task_ids = list(QueryTask.objects.filter(active=True).values_list("pk", flat=True))
     needed = config.task_count * config.task_pool_multiple  # a retake must not be a memory test
     if len(task_ids) < needed:
@@ -509,22 +659,30 @@ def _query_test_start(*, employee) -> QueryTestSession:
             % {"needed": needed, "available": len(task_ids)}
         )
     drawn = random.SystemRandom().sample(task_ids, config.task_count)
-    deadline = now + timedelta(seconds=float(config.time_limit_seconds_per_task * config.task_count))
+    deadline = now + timedelta(
+        seconds=float(config.time_limit_seconds_per_task * config.task_count)
+    )
     try:
         with transaction.atomic():
             session = QueryTestSession.objects.create(
-                employee=employee, started_at=now, task_count=config.task_count, deadline_at=deadline
+                employee=employee,
+                started_at=now,
+                task_count=config.task_count,
+                deadline_at=deadline,
             )
     except IntegrityError:  # a double click started one a moment ago
         return QueryTestSession.objects.get(employee=employee, finished_at__isnull=True)
     QueryTestAnswer.objects.bulk_create(
-        QueryTestAnswer(session=session, position=i + 1, task_id=task_id) for i, task_id in enumerate(drawn)
+        QueryTestAnswer(session=session, position=i + 1, task_id=task_id)
+        for i, task_id in enumerate(drawn)
     )
     return session
 
 
 @transaction.atomic
-def query_test_answer(*, session_id: int, employee, position: int, entry_id: int) -> QueryTestSession:
+def query_test_answer(
+    *, session_id: int, employee, position: int, entry_id: int
+) -> QueryTestSession:
     """Record the entry picked for the task at ``position`` (must be the next open task).
     Finishes the test after the last task. Past the deadline the answer is not recorded and
     the test is closed as abandoned (the returned session has ``expired`` set). Raises
@@ -562,8 +720,11 @@ def query_test_expire_overdue(*, now=None, employee=None) -> int:
         overdue = overdue.filter(employee=employee)
     for pk in list(overdue.values_list("pk", flat=True)):
         with transaction.atomic():
-            session = QueryTestSession.objects.select_for_update(skip_locked=True).filter(
-                pk=pk, finished_at__isnull=True).first()
+            session = (
+                QueryTestSession.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, finished_at__isnull=True)
+                .first()
+            )
             if session is not None and session.is_overdue(now):
                 _query_test_close(session, expired=True)
                 closed += 1
@@ -580,18 +741,39 @@ def _query_test_close(session: QueryTestSession, *, expired: bool) -> None:
     session.finished_at = session.deadline_at if expired else timezone.now()
     session.expired = expired
     session.wrong_count = session.answers.exclude(is_correct=True).count()
-    session.elapsed_seconds = _ceil_tenth((session.finished_at - session.started_at).total_seconds())
+    session.elapsed_seconds = _ceil_tenth(
+        (session.finished_at - session.started_at).total_seconds()
+    )
     session.penalty_seconds = config.wrong_answer_penalty_seconds * session.wrong_count
     session.total_seconds = session.elapsed_seconds + session.penalty_seconds
-    session.allowed_level = 0 if expired else QueryTimeThreshold.level_for(
-        total_seconds=session.total_seconds, task_count=session.task_count)
-    session.save(update_fields=["finished_at", "expired", "wrong_count", "elapsed_seconds", "penalty_seconds",
-                                "total_seconds", "allowed_level"])
+    session.allowed_level = (
+        0
+        if expired
+        else QueryTimeThreshold.level_for(
+            total_seconds=session.total_seconds, task_count=session.task_count
+        )
+    )
+    session.save(
+        update_fields=[
+            "finished_at",
+            "expired",
+            "wrong_count",
+            "elapsed_seconds",
+            "penalty_seconds",
+            "total_seconds",
+            "allowed_level",
+        ]
+    )
 
 
 @transaction.atomic
 def query_test_result_backfill(
-    *, employee, finished_at, task_count: int, elapsed_seconds: Decimal, wrong_count: int = 0,
+    *,
+    employee,
+    finished_at,
+    task_count: int,
+    elapsed_seconds: Decimal,
+    wrong_count: int = 0,
 ) -> QueryTestSession:
     """Demo-only: record a past finished result without sitting it (no answers are stored).
     The level is decided by the same bands as a real test, with the current penalty."""
@@ -600,10 +782,16 @@ def query_test_result_backfill(
     total = Decimal(elapsed_seconds) + penalty
     started_at = finished_at - timedelta(seconds=float(elapsed_seconds))
     return QueryTestSession.objects.create(
-        employee=employee, started_at=started_at, finished_at=finished_at,
-        deadline_at=started_at + timedelta(seconds=float(config.time_limit_seconds_per_task * task_count)),
-        task_count=task_count, wrong_count=wrong_count, penalty_seconds=penalty,
-        elapsed_seconds=Decimal(elapsed_seconds), total_seconds=total,
+        employee=employee,
+        started_at=started_at,
+        finished_at=finished_at,
+        deadline_at=started_at
+        + timedelta(seconds=float(config.time_limit_seconds_per_task * task_count)),
+        task_count=task_count,
+        wrong_count=wrong_count,
+        penalty_seconds=penalty,
+        elapsed_seconds=Decimal(elapsed_seconds),
+        total_seconds=total,
         allowed_level=QueryTimeThreshold.level_for(total_seconds=total, task_count=task_count),
     )
 
@@ -618,15 +806,19 @@ SEARCH_LOG_COALESCE_SECONDS = 30
 @transaction.atomic
 def synonym_group_create(*, terms: str, note: str = "") -> SynonymGroup:
     """A new synonym group (from admin or from a search miss); searches use it at once."""
-    group = SynonymGroup(terms=" ".join((terms or "").replace("，", " ").replace(",", " ").split())[:300],
-                         note=note[:200])
+    group = SynonymGroup(
+        terms=" ".join((terms or "").replace("，", " ").replace(",", " ").split())[:300],
+        note=note[:200],
+    )
     if len(group.term_list()) < 2:
         raise ValidationFailedError(_(MSG_SYNONYM_TOO_FEW), field="terms")
     group.save()
     return group
 
 
-def search_log_record(*, user, query: str, result_count: int, fallback: bool, now=None) -> SearchLog | None:
+def search_log_record(
+    *, user, query: str, result_count: int, fallback: bool, now=None
+) -> SearchLog | None:
     """Log a search (None for an empty query). While the query grows or shrinks within
     SEARCH_LOG_COALESCE_SECONDS (results as you type), the user's last row is updated instead
     of adding one per keystroke, so the log holds what was finally searched."""
@@ -634,27 +826,48 @@ def search_log_record(*, user, query: str, result_count: int, fallback: bool, no
     if not normalised:
         return None
     with transaction.atomic():
-        if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:  # ours, the outermost
+        if (
+            connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1
+        ):  # ours, the outermost
             # The log is telemetry: its commit need not wait for the disk. A crash of the
             # database loses at most the last fraction of a second of searches (3 ×
             # wal_writer_delay), never a half-written row, and the search answers sooner.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        return _search_log_write(user=user, normalised=normalised, result_count=result_count, fallback=fallback,
-                                 now=now or timezone.now())
+        return _search_log_write(
+            user=user,
+            normalised=normalised,
+            result_count=result_count,
+            fallback=fallback,
+            now=now or timezone.now(),
+        )
 
 
-def _search_log_write(*, user, normalised: str, result_count: int, fallback: bool, now) -> SearchLog:
+def _search_log_write(
+    *, user, normalised: str, result_count: int, fallback: bool, now
+) -> SearchLog:
     result_count = min(result_count, 32767)
-    last = (SearchLog.objects.filter(user=user, clicked_entry__isnull=True,
-                                     created_at__gte=now - timedelta(seconds=SEARCH_LOG_COALESCE_SECONDS))
-            .order_by("-id").first())
+    last = (
+        SearchLog.objects.filter(
+            user=user,
+            clicked_entry__isnull=True,
+            created_at__gte=now - timedelta(seconds=SEARCH_LOG_COALESCE_SECONDS),
+        )
+        .order_by("-id")
+        .first()
+    )
     if last and (normalised.startswith(last.query) or last.query.startswith(normalised)):
-        last.query, last.result_count, last.fallback, last.created_at = normalised, result_count, fallback, now
+        last.query, last.result_count, last.fallback, last.created_at = (
+            normalised,
+            result_count,
+            fallback,
+            now,
+        )
         last.save(update_fields=["query", "result_count", "fallback", "created_at"])
         return last
-    return SearchLog.objects.create(user=user, query=normalised, result_count=result_count,
-                                    fallback=fallback, created_at=now)
+    return SearchLog.objects.create(
+        user=user, query=normalised, result_count=result_count, fallback=fallback, created_at=now
+    )
 
 
 def search_log_click(*, log_id: int, user, entry_id: int) -> bool:
@@ -662,8 +875,11 @@ def search_log_click(*, log_id: int, user, entry_id: int) -> bool:
     and count the click for the entry's popularity. Counted once per search and entry (a
     reload of the link does not count again); False when nothing was counted."""
     with transaction.atomic():
-        changed = (SearchLog.objects.filter(pk=log_id, user=user).exclude(clicked_entry_id=entry_id)
-                   .update(clicked_entry_id=entry_id))
+        changed = (
+            SearchLog.objects.filter(pk=log_id, user=user)
+            .exclude(clicked_entry_id=entry_id)
+            .update(clicked_entry_id=entry_id)
+        )
         if changed:
             Entry.objects.filter(pk=entry_id).update(click_count=F("click_count") + 1)
     return bool(changed)

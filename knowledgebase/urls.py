@@ -27,5 +27,7 @@ urlpatterns = [
     path("query-test/<int:pk>/", views.query_test_task, name="query_test_task"),
     path("query-test/<int:pk>/answer/", views.query_test_answer_view, name="query_test_answer"),
     path("query-test/<int:pk>/result/", views.query_test_result, name="query_test_result"),
-    path("query-test/calibration/", views.query_time_calibration_page, name="query_time_calibration"),
+    path(
+        "query-test/calibration/", views.query_time_calibration_page, name="query_time_calibration"
+    ),
 ]

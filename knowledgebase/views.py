@@ -65,12 +65,14 @@ def can_read_kb(user) -> bool:
 
 def kb_reader_required(view):
     """The KB reading pages: 403 for anybody who neither studies nor maintains."""
+
     @wraps(view)
     @login_required
     def wrapped(request, *args, **kwargs):
         if not can_read_kb(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
+
     return wrapped
 
 
@@ -100,14 +102,28 @@ def _search_hits(request, *, log: bool = False) -> tuple[SearchForm, dict]:
         if form.cleaned_data["category"]:
             category = Category.objects.filter(pk=form.cleaned_data["category"]).first()
             category_ids = category.descendant_ids() if category else None
-        outcome = search.search_outcome(form.cleaned_data["q"], category_ids=category_ids, limit=RESULTS_PER_PAGE,
-                                        offset=(page - 1) * RESULTS_PER_PAGE)
+        outcome = search.search_outcome(
+            form.cleaned_data["q"],
+            category_ids=category_ids,
+            limit=RESULTS_PER_PAGE,
+            offset=(page - 1) * RESULTS_PER_PAGE,
+        )
         if log and page == 1:
-            entry = services.search_log_record(user=request.user, query=form.cleaned_data["q"],
-                                               result_count=len(outcome.hits), fallback=outcome.fallback)
-    context = {"form": form, "hits": outcome.hits, "also_searched": outcome.also_searched,
-               "fallback": outcome.fallback, "page_number": page, "search_log": entry,
-               "has_more": len(outcome.hits) == RESULTS_PER_PAGE}
+            entry = services.search_log_record(
+                user=request.user,
+                query=form.cleaned_data["q"],
+                result_count=len(outcome.hits),
+                fallback=outcome.fallback,
+            )
+    context = {
+        "form": form,
+        "hits": outcome.hits,
+        "also_searched": outcome.also_searched,
+        "fallback": outcome.fallback,
+        "page_number": page,
+        "search_log": entry,
+        "has_more": len(outcome.hits) == RESULTS_PER_PAGE,
+    }
     return form, context
 
 
@@ -157,8 +173,11 @@ def search_misses_page(request):
         raise PermissionDenied
     paginator = Paginator(search_misses(days=MISSES_DAYS), PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "knowledgebase/search_misses.html", {"page": page, "days": MISSES_DAYS,
-                                                                 "form": SynonymFromMissForm()})
+    return render(
+        request,
+        "knowledgebase/search_misses.html",
+        {"page": page, "days": MISSES_DAYS, "form": SynonymFromMissForm()},
+    )
 
 
 @require_POST
@@ -187,10 +206,16 @@ def synonym_from_miss(request):
 def entry_detail(request, pk: int):
     entry = get_object_or_404(Entry.objects.select_related("category"), pk=pk)
     history = entry_history_rows(entry, limit=PER_PAGE)
-    return render(request, "knowledgebase/entry_detail.html", {
-        "entry": entry, "history": history, "can_maintain": services.can_maintain(request.user),
-        "can_propose": request.user.has_perm(roles.STUDY) and not entry.is_retired,
-    })
+    return render(
+        request,
+        "knowledgebase/entry_detail.html",
+        {
+            "entry": entry,
+            "history": history,
+            "can_maintain": services.can_maintain(request.user),
+            "can_propose": request.user.has_perm(roles.STUDY) and not entry.is_retired,
+        },
+    )
 
 
 @require_GET
@@ -206,10 +231,17 @@ def entry_diff(request, pk: int):
     if old is None or new is None:
         raise Http404
     versions = sorted(set(entry.history.values_list("version", flat=True)))
-    return render(request, "knowledgebase/entry_diff.html", {
-        "entry": entry, "old_version": old_version, "new_version": new_version, "versions": versions,
-        "diff": entry_fields_diff_html(old, new),
-    })
+    return render(
+        request,
+        "knowledgebase/entry_diff.html",
+        {
+            "entry": entry,
+            "old_version": old_version,
+            "new_version": new_version,
+            "versions": versions,
+            "diff": entry_fields_diff_html(old, new),
+        },
+    )
 
 
 def _proposal_form_page(request, *, form, entry, template_context, on_submit):
@@ -217,8 +249,12 @@ def _proposal_form_page(request, *, form, entry, template_context, on_submit):
     diff = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        payload = {"title": data["title"], "body": data["body"], "keywords": data["keywords"],
-                   "category_id": data["category"]}
+        payload = {
+            "title": data["title"],
+            "body": data["body"],
+            "keywords": data["keywords"],
+            "category_id": data["category"],
+        }
         if "preview" in request.POST:
             diff = payload_diff_html(entry=entry, payload=payload)
         else:
@@ -229,42 +265,70 @@ def _proposal_form_page(request, *, form, entry, template_context, on_submit):
                 if isinstance(exc, OutdatedBaseVersion):
                     template_context["outdated"] = True
             else:
-                messages.success(request, _("Your proposal #%(id)s was sent to the review committee.") % {"id": proposal.pk})
+                messages.success(
+                    request,
+                    _("Your proposal #%(id)s was sent to the review committee.")
+                    % {"id": proposal.pk},
+                )
                 return redirect("knowledgebase:my_proposals")
-    return render(request, "knowledgebase/propose.html", {"form": form, "entry": entry, "diff": diff, **template_context})
+    return render(
+        request,
+        "knowledgebase/propose.html",
+        {"form": form, "entry": entry, "diff": diff, **template_context},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.STUDY, raise_exception=True)
 def propose_revision(request, pk: int):
     entry = get_object_or_404(Entry.objects.select_related("category"), pk=pk)
-    initial = {"category": entry.category_id, "title": entry.title, "keywords": entry.keywords, "body": entry.body,
-               "base_version": entry.version}
+    initial = {
+        "category": entry.category_id,
+        "title": entry.title,
+        "keywords": entry.keywords,
+        "body": entry.body,
+        "base_version": entry.version,
+    }
     form = RevisionProposalForm(request.POST or None, initial=initial)
 
     def submit(data):
         return services.kb_revision_propose(
-            proposer=request.user, entry_id=entry.pk, base_version=data["base_version"], title=data["title"],
-            body=data["body"], keywords=data["keywords"], category_id=data["category"], reason=data["reason"],
+            proposer=request.user,
+            entry_id=entry.pk,
+            base_version=data["base_version"],
+            title=data["title"],
+            body=data["body"],
+            keywords=data["keywords"],
+            category_id=data["category"],
+            reason=data["reason"],
         )
 
-    return _proposal_form_page(request, form=form, entry=entry, template_context={"mode": "revision"},
-                               on_submit=submit)
+    return _proposal_form_page(
+        request, form=form, entry=entry, template_context={"mode": "revision"}, on_submit=submit
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.STUDY, raise_exception=True)
 def propose_entry(request):
     # ?title= prefills the title (the search-miss list starts a proposal from a query).
-    form = EntryProposalForm(request.POST or None, initial={"title": request.GET.get("title", "")[:200]})
+    form = EntryProposalForm(
+        request.POST or None, initial={"title": request.GET.get("title", "")[:200]}
+    )
 
     def submit(data):
         return services.kb_entry_propose(
-            proposer=request.user, title=data["title"], body=data["body"], keywords=data["keywords"],
-            category_id=data["category"], reason=data["reason"],
+            proposer=request.user,
+            title=data["title"],
+            body=data["body"],
+            keywords=data["keywords"],
+            category_id=data["category"],
+            reason=data["reason"],
         )
 
-    return _proposal_form_page(request, form=form, entry=None, template_context={"mode": "new"}, on_submit=submit)
+    return _proposal_form_page(
+        request, form=form, entry=None, template_context={"mode": "new"}, on_submit=submit
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -272,42 +336,73 @@ def propose_entry(request):
 def proposal_rebase(request, pk: int):
     """Re-create one's own outdated proposal on the entry's current version."""
     proposal = get_object_or_404(
-        Proposal, pk=pk, proposer=request.user, kind=services.KIND_REVISION, status=Proposal.Status.STALE
+        Proposal,
+        pk=pk,
+        proposer=request.user,
+        kind=services.KIND_REVISION,
+        status=Proposal.Status.STALE,
     )
     entry = get_object_or_404(Entry.objects.select_related("category"), pk=proposal.target_id)
-    initial = {"category": proposal.payload["category_id"], "title": proposal.payload["title"],
-               "keywords": proposal.payload["keywords"], "body": proposal.payload["body"],
-               "base_version": entry.version, "reason": proposal.reason}
+    initial = {
+        "category": proposal.payload["category_id"],
+        "title": proposal.payload["title"],
+        "keywords": proposal.payload["keywords"],
+        "body": proposal.payload["body"],
+        "base_version": entry.version,
+        "reason": proposal.reason,
+    }
     form = RevisionProposalForm(request.POST or None, initial=initial)
     base_fields = entry_version_fields(entry, proposal.base_version)
-    changed_meanwhile = entry_fields_diff_html(base_fields, entry_fields(entry)) if base_fields else None
+    changed_meanwhile = (
+        entry_fields_diff_html(base_fields, entry_fields(entry)) if base_fields else None
+    )
 
     def submit(data):
         return services.kb_revision_propose(
-            proposer=request.user, entry_id=entry.pk, base_version=data["base_version"], title=data["title"],
-            body=data["body"], keywords=data["keywords"], category_id=data["category"], reason=data["reason"],
+            proposer=request.user,
+            entry_id=entry.pk,
+            base_version=data["base_version"],
+            title=data["title"],
+            body=data["body"],
+            keywords=data["keywords"],
+            category_id=data["category"],
+            reason=data["reason"],
             rebased_from_id=proposal.pk,
         )
 
-    context = {"mode": "rebase", "stale": proposal, "changed_meanwhile": changed_meanwhile,
-               "your_change": payload_diff_html(entry=entry, payload=proposal.payload)}
-    return _proposal_form_page(request, form=form, entry=entry, template_context=context, on_submit=submit)
+    context = {
+        "mode": "rebase",
+        "stale": proposal,
+        "changed_meanwhile": changed_meanwhile,
+        "your_change": payload_diff_html(entry=entry, payload=proposal.payload),
+    }
+    return _proposal_form_page(
+        request, form=form, entry=entry, template_context=context, on_submit=submit
+    )
 
 
 @require_GET
 @permission_required(roles.STUDY, raise_exception=True)
 def my_proposals(request):
-    page = Paginator(proposals_of(proposer=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(proposals_of(proposer=request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     rows = []
     for proposal in page:
         kind = registry.kinds().get(proposal.kind)
-        rows.append({"proposal": proposal, "label": kind.label if kind else proposal.kind,
-                     "target": kind.describe(proposal) if kind else "",
-                     "rebase_url": kind.rebase_url(proposal) if kind else None})
+        rows.append(
+            {
+                "proposal": proposal,
+                "label": kind.label if kind else proposal.kind,
+                "target": kind.describe(proposal) if kind else "",
+                "rebase_url": kind.rebase_url(proposal) if kind else None,
+            }
+        )
     return render(request, "knowledgebase/my_proposals.html", {"page": page, "rows": rows})
 
 
 # --- maintainers: direct changes -----------------------------------------------------------
+
 
 @require_GET
 @maintainer_required
@@ -321,16 +416,23 @@ def maintain_list(request):
         if form.cleaned_data["category"]:
             category = Category.objects.filter(pk=form.cleaned_data["category"]).first()
             category_ids = category.descendant_ids() if category else None
-    page = Paginator(maintainable_entries(query=query, status=status, category_ids=category_ids),
-                     PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(
+        maintainable_entries(query=query, status=status, category_ids=category_ids), PER_PAGE
+    ).get_page(request.GET.get("page"))
     return render(request, "knowledgebase/maintain_list.html", {"form": form, "page": page})
 
 
 def _saved_message(request, write: services.EntryWrite) -> None:
     messages.success(request, _("Saved as version %(version)s.") % {"version": write.entry.version})
     if write.outdated_proposals:
-        messages.info(request, _("%(count)s open proposal(s) on this entry were marked outdated; their proposers "
-                                 "are asked to rebase them.") % {"count": len(write.outdated_proposals)})
+        messages.info(
+            request,
+            _(
+                "%(count)s open proposal(s) on this entry were marked outdated; their proposers "
+                "are asked to rebase them."
+            )
+            % {"count": len(write.outdated_proposals)},
+        )
 
 
 def _maintain_form_page(request, *, form, entry, mode: str, save):
@@ -338,8 +440,12 @@ def _maintain_form_page(request, *, form, entry, mode: str, save):
     diff, outdated = None, False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        payload = {"title": data["title"], "body": data["body"], "keywords": data["keywords"],
-                   "category_id": data["category"]}
+        payload = {
+            "title": data["title"],
+            "body": data["body"],
+            "keywords": data["keywords"],
+            "category_id": data["category"],
+        }
         if "preview" in request.POST:
             diff = payload_diff_html(entry=entry, payload=payload)
         else:
@@ -352,19 +458,31 @@ def _maintain_form_page(request, *, form, entry, mode: str, save):
                 _saved_message(request, write)
                 return redirect("knowledgebase:entry_detail", pk=write.entry.pk)
     status = 400 if request.method == "POST" and form.errors else 200
-    return render(request, "knowledgebase/maintain_form.html",
-                  {"form": form, "entry": entry, "diff": diff, "mode": mode, "outdated": outdated}, status=status)
+    return render(
+        request,
+        "knowledgebase/maintain_form.html",
+        {"form": form, "entry": entry, "diff": diff, "mode": mode, "outdated": outdated},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @maintainer_required
 def maintain_add(request):
-    form = EntryMaintainForm(request.POST or None, initial={"title": request.GET.get("title", "")[:200]})
+    form = EntryMaintainForm(
+        request.POST or None, initial={"title": request.GET.get("title", "")[:200]}
+    )
 
     def save(data):
-        return services.entry_add(author=request.user, title=data["title"], body=data["body"],
-                                  keywords=data["keywords"], category_id=data["category"], reason=data["reason"],
-                                  via=EntryChange.Via.WEB)
+        return services.entry_add(
+            author=request.user,
+            title=data["title"],
+            body=data["body"],
+            keywords=data["keywords"],
+            category_id=data["category"],
+            reason=data["reason"],
+            via=EntryChange.Via.WEB,
+        )
 
     return _maintain_form_page(request, form=form, entry=None, mode="new", save=save)
 
@@ -373,14 +491,25 @@ def maintain_add(request):
 @maintainer_required
 def maintain_edit(request, pk: int):
     entry = get_object_or_404(Entry.objects.select_related("category"), pk=pk)
-    initial = {"category": entry.category_id, "title": entry.title, "keywords": entry.keywords, "body": entry.body,
-               "base_version": entry.version}
+    initial = {
+        "category": entry.category_id,
+        "title": entry.title,
+        "keywords": entry.keywords,
+        "body": entry.body,
+        "base_version": entry.version,
+    }
     form = EntryReviseForm(request.POST or None, initial=initial)
 
     def save(data):
         return services.entry_revise(
-            author=request.user, entry_id=entry.pk, base_version=data["base_version"], title=data["title"],
-            body=data["body"], keywords=data["keywords"], category_id=data["category"], reason=data["reason"],
+            author=request.user,
+            entry_id=entry.pk,
+            base_version=data["base_version"],
+            title=data["title"],
+            body=data["body"],
+            keywords=data["keywords"],
+            category_id=data["category"],
+            reason=data["reason"],
             via=EntryChange.Via.WEB,
         )
 
@@ -393,16 +522,25 @@ def _retire_or_restore(request, pk: int, *, mode: str):
     service = services.entry_retire if mode == "retire" else services.entry_restore
     if request.method == "POST" and form.is_valid():
         try:
-            write = service(author=request.user, entry_id=entry.pk, base_version=form.cleaned_data["base_version"],
-                            reason=form.cleaned_data["reason"], via=EntryChange.Via.WEB)
+            write = service(
+                author=request.user,
+                entry_id=entry.pk,
+                base_version=form.cleaned_data["base_version"],
+                reason=form.cleaned_data["reason"],
+                via=EntryChange.Via.WEB,
+            )
         except AppError as exc:
             form_error(form, exc)
         else:
             _saved_message(request, write)
             return redirect("knowledgebase:entry_detail", pk=entry.pk)
     status = 400 if request.method == "POST" and form.errors else 200
-    return render(request, "knowledgebase/maintain_retire.html", {"form": form, "entry": entry, "mode": mode},
-                  status=status)
+    return render(
+        request,
+        "knowledgebase/maintain_retire.html",
+        {"form": form, "entry": entry, "mode": mode},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -419,6 +557,7 @@ def maintain_restore(request, pk: int):
 
 # --- query-time test -------------------------------------------------------------------
 
+
 def _own_session(request, pk: int) -> QueryTestSession:
     return get_object_or_404(QueryTestSession, pk=pk, employee=request.user)
 
@@ -427,14 +566,27 @@ def _own_session(request, pk: int) -> QueryTestSession:
 @permission_required(roles.STUDY, raise_exception=True)
 def query_test_home(request):
     config = QueryTimeTest.current()
-    page = Paginator(query_test_sessions_of(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(query_test_sessions_of(request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     next_start_at = query_test_next_start_at(request.user, config=config)
-    bands = [{"band": band, "total": band.seconds_per_task * config.task_count}
-             for band in QueryTimeThreshold.objects.bands()]
-    return render(request, "knowledgebase/query_test_home.html", {
-        "config": config, "bands": bands, "page": page, "counting": counting_query_time_result(request.user),
-        "next_start_at": next_start_at if next_start_at and next_start_at > timezone.now() else None,
-    })
+    bands = [
+        {"band": band, "total": band.seconds_per_task * config.task_count}
+        for band in QueryTimeThreshold.objects.bands()
+    ]
+    return render(
+        request,
+        "knowledgebase/query_test_home.html",
+        {
+            "config": config,
+            "bands": bands,
+            "page": page,
+            "counting": counting_query_time_result(request.user),
+            "next_start_at": next_start_at
+            if next_start_at and next_start_at > timezone.now()
+            else None,
+        },
+    )
 
 
 @require_POST
@@ -457,9 +609,18 @@ def query_test_task(request, pk: int):
         return redirect("knowledgebase:query_test_result", pk=session.pk)
     answer = session.next_answer()
     form, context = _search_hits(request)
-    form.fields["q"].widget.attrs["autofocus"] = True  # the clock runs: the cursor waits in the search box
-    context.update({"session": session, "answer": answer, "has_more": False, "pick_url": request.path + "answer/",
-                    "pick_position": answer.position})
+    form.fields["q"].widget.attrs["autofocus"] = (
+        True  # the clock runs: the cursor waits in the search box
+    )
+    context.update(
+        {
+            "session": session,
+            "answer": answer,
+            "has_more": False,
+            "pick_url": request.path + "answer/",
+            "pick_position": answer.position,
+        }
+    )
     if results_only(request):
         return render(request, "knowledgebase/_results.html", context)
     return render(request, "knowledgebase/query_test_task.html", context)
@@ -470,13 +631,17 @@ def query_test_task(request, pk: int):
 def query_test_answer_view(request, pk: int):
     session = _own_session(request, pk)
     try:
-        position, entry_id = int(request.POST.get("position", "")), int(request.POST.get("entry", ""))
+        position, entry_id = (
+            int(request.POST.get("position", "")),
+            int(request.POST.get("entry", "")),
+        )
     except ValueError:
         messages.error(request, _("Pick an entry from the search results."))
         return redirect("knowledgebase:query_test_task", pk=session.pk)
     try:
-        session = services.query_test_answer(session_id=session.pk, employee=request.user, position=position,
-                                             entry_id=entry_id)
+        session = services.query_test_answer(
+            session_id=session.pk, employee=request.user, position=position, entry_id=entry_id
+        )
     except AppError as exc:
         message_error(request, exc)
     if session.expired:
@@ -493,10 +658,13 @@ def query_test_result(request, pk: int):
     if not session.is_finished:
         return redirect("knowledgebase:query_test_task", pk=session.pk)
     answers = session.answers.select_related("task__answer", "chosen").order_by("position")
-    return render(request, "knowledgebase/query_test_result.html", {"session": session, "answers": answers})
+    return render(
+        request, "knowledgebase/query_test_result.html", {"session": session, "answers": answers}
+    )
 
 
 # --- calibration (training managers) ------------------------------------------------------
+
 
 def _histogram_chart(calibration) -> dict:
     """Coordinates for the server-rendered SVG histogram (per-task seconds), with a marker at
@@ -507,8 +675,18 @@ def _histogram_chart(calibration) -> dict:
     bars = []
     for i, b in enumerate(bins):
         height = round(plot_h * b.count / tallest)
-        bars.append({"x": left + i * bar_w, "y": top + plot_h - height, "width": bar_w - 2, "height": height,
-                     "count": b.count, "lower": b.lower, "upper": b.upper, "label_x": left + i * bar_w + bar_w // 2})
+        bars.append(
+            {
+                "x": left + i * bar_w,
+                "y": top + plot_h - height,
+                "width": bar_w - 2,
+                "height": height,
+                "count": b.count,
+                "lower": b.lower,
+                "upper": b.upper,
+                "label_x": left + i * bar_w + bar_w // 2,
+            }
+        )
     markers = []
     if bins:
         low = bins[0].lower
@@ -517,16 +695,33 @@ def _histogram_chart(calibration) -> dict:
                 continue
             position = (share.at_most - low) / HISTOGRAM_BIN
             if 0 <= position <= len(bins):
-                markers.append({"x": round(left + float(position) * bar_w, 1), "label": share.at_most,
-                                "level": share.allowed_level})
-    return {"bars": bars, "markers": markers, "left": left, "top": top, "plot_h": plot_h,
-            "baseline": top + plot_h, "width": left + max(len(bins), 1) * bar_w + 20, "height": top + plot_h + 40,
-            "tallest": tallest}
+                markers.append(
+                    {
+                        "x": round(left + float(position) * bar_w, 1),
+                        "label": share.at_most,
+                        "level": share.allowed_level,
+                    }
+                )
+    return {
+        "bars": bars,
+        "markers": markers,
+        "left": left,
+        "top": top,
+        "plot_h": plot_h,
+        "baseline": top + plot_h,
+        "width": left + max(len(bins), 1) * bar_w + 20,
+        "height": top + plot_h + 40,
+        "tallest": tallest,
+    }
 
 
 def _calibration_days(request) -> tuple[CalibrationForm, int]:
     form = CalibrationForm(request.GET or None)
-    days = form.cleaned_data["days"] if form.is_valid() and form.cleaned_data.get("days") else CALIBRATION_DEFAULT_DAYS
+    days = (
+        form.cleaned_data["days"]
+        if form.is_valid() and form.cleaned_data.get("days")
+        else CALIBRATION_DEFAULT_DAYS
+    )
     return form, days
 
 
@@ -538,9 +733,16 @@ def query_time_calibration_page(request):
     form, days = _calibration_days(request)
     status = 400 if form.is_bound and not form.is_valid() else 200
     calibration = query_time_calibration(days=days)
-    return render(request, "knowledgebase/query_time_calibration.html", {
-        "form": form, "calibration": calibration, "chart": _histogram_chart(calibration),
-    }, status=status)
+    return render(
+        request,
+        "knowledgebase/query_time_calibration.html",
+        {
+            "form": form,
+            "calibration": calibration,
+            "chart": _histogram_chart(calibration),
+        },
+        status=status,
+    )
 
 
 STALE_PER_PAGE = 20
@@ -556,13 +758,23 @@ def knowledge_work(request):
     the most frequent search misses."""
     if not can_review_misses(request.user):
         raise PermissionDenied
-    page = Paginator(stale_flags_for(request.user), STALE_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(stale_flags_for(request.user), STALE_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     diffs = flag_diffs(page.object_list)
     revisable = revisable_cases(request.user, [flag.case_id for flag in page.object_list])
-    return render(request, "knowledgebase/knowledge_work.html", {
-        "page": page, "items": [(flag, diffs[flag.pk], flag.case_id in revisable) for flag in page.object_list],
-        "misses": list(search_misses(days=MISSES_DAYS)[:TOP_MISSES]), "days": MISSES_DAYS,
-    })
+    return render(
+        request,
+        "knowledgebase/knowledge_work.html",
+        {
+            "page": page,
+            "items": [
+                (flag, diffs[flag.pk], flag.case_id in revisable) for flag in page.object_list
+            ],
+            "misses": list(search_misses(days=MISSES_DAYS)[:TOP_MISSES]),
+            "days": MISSES_DAYS,
+        },
+    )
 
 
 @require_POST
@@ -576,7 +788,9 @@ def stale_resolve(request, pk: int):
         messages.error(request, _("Choose how the item was resolved."))
         return redirect("knowledgebase:knowledge_work")
     try:
-        flag = services.stale_flag_resolve(user=request.user, flag_id=pk, resolution=form.cleaned_data["resolution"])
+        flag = services.stale_flag_resolve(
+            user=request.user, flag_id=pk, resolution=form.cleaned_data["resolution"]
+        )
     except StaleFlag.DoesNotExist:
         raise Http404 from None
     except AppError as exc:
@@ -585,6 +799,9 @@ def stale_resolve(request, pk: int):
     if flag.status == StaleFlag.Status.REVISION:
         from casebase.selectors import can_maintain
 
-        return redirect("casebase:maintain_edit" if can_maintain(request.user) else "casebase:revise", pk=flag.case_id)
+        return redirect(
+            "casebase:maintain_edit" if can_maintain(request.user) else "casebase:revise",
+            pk=flag.case_id,
+        )
     messages.success(request, _("Marked reviewed."))
     return redirect("knowledgebase:knowledge_work")

@@ -32,7 +32,15 @@ from points.roles import CORRECT_ENTRIES
 
 @admin.register(PointRule)
 class PointRuleAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "name_en", "min_amount", "max_amount", "default_amount", "active"]
+    list_display = [
+        "code",
+        "name",
+        "name_en",
+        "min_amount",
+        "max_amount",
+        "default_amount",
+        "active",
+    ]
     list_filter = ["active"]
     search_fields = ["code", "name", "name_en"]
     list_editable = ["min_amount", "max_amount", "default_amount", "active"]
@@ -47,8 +55,10 @@ class PointRuleAdmin(admin.ModelAdmin):
 
 class CorrectionForm(forms.Form):
     employee = forms.CharField(label=_("staff ID"), max_length=20)
-    amount = amount_field(label=_("amount"), help_text=_("Negative to deduct; within the manual-correction "
-                                                         "rule's range."))
+    amount = amount_field(
+        label=_("amount"),
+        help_text=_("Negative to deduct; within the manual-correction rule's range."),
+    )
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
     token = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
@@ -72,7 +82,11 @@ class PointsEntryAdmin(ReadOnlyAdmin):
 
     def get_urls(self):
         return [
-            path("correction/", self.admin_site.admin_view(self.correction_view), name="points_pointsentry_correction"),
+            path(
+                "correction/",
+                self.admin_site.admin_view(self.correction_view),
+                name="points_pointsentry_correction",
+            ),
             *super().get_urls(),
         ]
 
@@ -82,16 +96,26 @@ class PointsEntryAdmin(ReadOnlyAdmin):
         form = CorrectionForm(request.POST or None, initial={"token": uuid.uuid4().hex})
         if request.method == "POST" and form.is_valid():
             try:
-                services.points_correct(employee=form.cleaned_data["employee"], amount=form.cleaned_data["amount"],
-                                        by=request.user, reason=form.cleaned_data["reason"],
-                                        token=form.cleaned_data["token"])
+                services.points_correct(
+                    employee=form.cleaned_data["employee"],
+                    amount=form.cleaned_data["amount"],
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    token=form.cleaned_data["token"],
+                )
             except AppError as exc:
                 form_error(form, exc)
             else:
-                self.message_user(request, _("The correction was added to the ledger."), messages.SUCCESS)
+                self.message_user(
+                    request, _("The correction was added to the ledger."), messages.SUCCESS
+                )
                 return redirect("admin:points_pointsentry_changelist")
-        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
-                   "title": _("Add a correction")}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.model._meta,
+            "title": _("Add a correction"),
+        }
         return render(request, "admin/points/pointsentry/correction.html", context)
 
     @admin.action(description=_("Reverse the selected entries"))
@@ -99,13 +123,19 @@ class PointsEntryAdmin(ReadOnlyAdmin):
         done = 0
         for entry in queryset:
             try:
-                services.points_reverse(entry_id=entry.pk, by=request.user,
-                                        reason=str(_("Reversed in the admin by %(name)s")) % {"name": request.user.name})
+                services.points_reverse(
+                    entry_id=entry.pk,
+                    by=request.user,
+                    reason=str(_("Reversed in the admin by %(name)s"))
+                    % {"name": request.user.name},
+                )
                 done += 1
             except AppError as exc:
                 self.message_user(request, f"{entry}: {exc.message}", messages.ERROR)
         if done:
-            self.message_user(request, _("%(count)s entries reversed.") % {"count": done}, messages.SUCCESS)
+            self.message_user(
+                request, _("%(count)s entries reversed.") % {"count": done}, messages.SUCCESS
+            )
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -153,8 +183,16 @@ class QCGroupInline(admin.TabularInline):
 
 @admin.register(QCTopic)
 class QCTopicAdmin(admin.ModelAdmin):
-    list_display = ["title", "points_per_member", "max_groups", "min_group_size", "max_group_size", "status",
-                    "published_by", "created_at"]
+    list_display = [
+        "title",
+        "points_per_member",
+        "max_groups",
+        "min_group_size",
+        "max_group_size",
+        "status",
+        "published_by",
+        "created_at",
+    ]
     list_filter = ["status"]
     search_fields = ["title"]
     readonly_fields = ["published_by", "created_at"]
@@ -190,8 +228,16 @@ class VolunteerSheetAdmin(ReadOnlyAdmin):
     """Read-only: a pending sheet is confirmed or rejected on the volunteer page (the service
     pays it once and records the event)."""
 
-    list_display = ["file_name", "status", "imported_by", "imported_at", "row_count", "total_points", "decided_by",
-                    "decided_at"]
+    list_display = [
+        "file_name",
+        "status",
+        "imported_by",
+        "imported_at",
+        "row_count",
+        "total_points",
+        "decided_by",
+        "decided_at",
+    ]
     list_filter = ["status"]
     list_select_related = ["imported_by", "decided_by"]
     search_fields = ["file_name", "fingerprint", "sha256"]
@@ -200,7 +246,12 @@ class VolunteerSheetAdmin(ReadOnlyAdmin):
 
 @admin.register(PointsSettings)
 class PointsSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "sheet_confirmation_threshold", "correction_limit_30_days", "review_points_daily_cap"]
+    list_display = [
+        "__str__",
+        "sheet_confirmation_threshold",
+        "correction_limit_30_days",
+        "review_points_daily_cap",
+    ]
 
     def has_add_permission(self, request):
         return not PointsSettings.objects.exists()

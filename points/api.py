@@ -39,10 +39,16 @@ MSG_UNKNOWN_STAFF_ID = gettext_noop("Unknown staff ID.")
 class MyBalanceView(APIView):
     permission_classes = [has_perm(roles.STUDY)]
 
-    @extend_schema(responses=inline_serializer("PointsBalance", {
-        "staff_id": serializers.CharField(), "balance": serializers.IntegerField()}))
+    @extend_schema(
+        responses=inline_serializer(
+            "PointsBalance",
+            {"staff_id": serializers.CharField(), "balance": serializers.IntegerField()},
+        )
+    )
     def get(self, request):
-        return Response({"staff_id": request.user.staff_id, "balance": selectors.points_balance(request.user)})
+        return Response(
+            {"staff_id": request.user.staff_id, "balance": selectors.points_balance(request.user)}
+        )
 
 
 class MyHistoryView(ListAPIView):
@@ -60,25 +66,35 @@ class MyHistoryView(ListAPIView):
 class LeaderboardView(APIView):
     """Top employees of the caller's centre by points earned in ?period= (all/7d/30d/90d/365d)."""
 
-    @extend_schema(parameters=[PointsLeaderboardInput], responses=inline_serializer(
-        "PointsLeaderboard", {"results": PointsLeaderboardRowSerializer(many=True)}))
+    @extend_schema(
+        parameters=[PointsLeaderboardInput],
+        responses=inline_serializer(
+            "PointsLeaderboard", {"results": PointsLeaderboardRowSerializer(many=True)}
+        ),
+    )
     def get(self, request):
         params = PointsLeaderboardInput(data=request.query_params)
         params.is_valid(raise_exception=True)
         if request.user.centre_id is None:
             return Response({"results": []})
-        rows = selectors.leaderboard(centre=request.user.centre,
-                                     since=selectors.period_start(params.validated_data["period"]),
-                                     limit=params.validated_data["limit"])
+        rows = selectors.leaderboard(
+            centre=request.user.centre,
+            since=selectors.period_start(params.validated_data["period"]),
+            limit=params.validated_data["limit"],
+        )
         return Response({"results": PointsLeaderboardRowSerializer(rows, many=True).data})
 
 
 class RationalisationView(APIView):
     """GET: my proposals. POST: submit one."""
 
-    @extend_schema(responses=inline_serializer(
-        "RationalisationProposals", {"results": RationalisationSerializer(many=True)},
-        help_text="my 100 most recent proposals"))
+    @extend_schema(
+        responses=inline_serializer(
+            "RationalisationProposals",
+            {"results": RationalisationSerializer(many=True)},
+            help_text="my 100 most recent proposals",
+        )
+    )
     def get(self, request):
         proposals = selectors.rationalisation_proposals_of(proposer=request.user)[:100]
         return Response({"results": RationalisationSerializer(proposals, many=True).data})
@@ -98,7 +114,9 @@ class RationalisationJudgeView(APIView):
     def post(self, request, pk: int):
         data = RationalisationJudgeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal = services.rationalisation_judge(proposal_id=pk, judge=request.user, **data.validated_data)
+        proposal = services.rationalisation_judge(
+            proposal_id=pk, judge=request.user, **data.validated_data
+        )
         return Response(RationalisationSerializer(proposal).data)
 
 
@@ -112,11 +130,20 @@ class CorrectionView(APIView):
     def post(self, request):
         data = PointsCorrectionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        employee = get_user_model().objects.filter(staff_id=data.validated_data["staff_id"].strip().upper()).first()
+        employee = (
+            get_user_model()
+            .objects.filter(staff_id=data.validated_data["staff_id"].strip().upper())
+            .first()
+        )
         if employee is None:
             raise serializers.ValidationError({"staff_id": [_(MSG_UNKNOWN_STAFF_ID)]})
-        entry = services.points_correct(employee=employee, amount=data.validated_data["amount"], by=request.user,
-                                        reason=data.validated_data["reason"], token=data.validated_data["token"] or None)
+        entry = services.points_correct(
+            employee=employee,
+            amount=data.validated_data["amount"],
+            by=request.user,
+            reason=data.validated_data["reason"],
+            token=data.validated_data["token"] or None,
+        )
         return Response(PointsEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -135,8 +162,12 @@ class TopicClaimView(APIView):
     def post(self, request, pk: int):
         data = QCClaimInput(data=request.data)
         data.is_valid(raise_exception=True)
-        group = services.qc_group_claim(topic_id=pk, creator=request.user, name=data.validated_data["name"],
-                                        member_staff_ids=data.validated_data["members"])
+        group = services.qc_group_claim(
+            topic_id=pk,
+            creator=request.user,
+            name=data.validated_data["name"],
+            member_staff_ids=data.validated_data["members"],
+        )
         return Response(QCGroupSerializer(group).data, status=status.HTTP_201_CREATED)
 
 
@@ -156,20 +187,40 @@ class VolunteerImportView(APIView):
 
     permission_classes = [has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS)]
 
-    @extend_schema(request={"multipart/form-data": VolunteerSheetImportInput}, responses={201: inline_serializer(
-        "VolunteerSheetImported", {"id": serializers.IntegerField(), "rows": serializers.IntegerField(),
-                                   "points": serializers.IntegerField(),
-                                   "status": serializers.ChoiceField(
-                                       choices=["paid", "pending"],
-                                       help_text="pending: above the confirmation threshold, nothing paid until "
-                                                 "another manager confirms it")})})
+    @extend_schema(
+        request={"multipart/form-data": VolunteerSheetImportInput},
+        responses={
+            201: inline_serializer(
+                "VolunteerSheetImported",
+                {
+                    "id": serializers.IntegerField(),
+                    "rows": serializers.IntegerField(),
+                    "points": serializers.IntegerField(),
+                    "status": serializers.ChoiceField(
+                        choices=["paid", "pending"],
+                        help_text="pending: above the confirmation threshold, nothing paid until "
+                        "another manager confirms it",
+                    ),
+                },
+            )
+        },
+    )
     def post(self, request):
         data = VolunteerSheetImportInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        sheet = services.volunteer_sheet_import(file_name=upload.name, content=upload.read(), imported_by=request.user)
-        return Response({"id": sheet.pk, "rows": sheet.row_count, "points": sheet.total_points,
-                         "status": sheet.status}, status=status.HTTP_201_CREATED)
+        sheet = services.volunteer_sheet_import(
+            file_name=upload.name, content=upload.read(), imported_by=request.user
+        )
+        return Response(
+            {
+                "id": sheet.pk,
+                "rows": sheet.row_count,
+                "points": sheet.total_points,
+                "status": sheet.status,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class VolunteerPendingView(APIView):
@@ -177,11 +228,19 @@ class VolunteerPendingView(APIView):
 
     permission_classes = [has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS)]
 
-    @extend_schema(responses=inline_serializer("VolunteerSheetsPending",
-                                               {"results": VolunteerSheetSerializer(many=True)}))
+    @extend_schema(
+        responses=inline_serializer(
+            "VolunteerSheetsPending", {"results": VolunteerSheetSerializer(many=True)}
+        )
+    )
     def get(self, request):
-        return Response({"results": VolunteerSheetSerializer(selectors.volunteer_sheets_pending()[:100],
-                                                             many=True).data})
+        return Response(
+            {
+                "results": VolunteerSheetSerializer(
+                    selectors.volunteer_sheets_pending()[:100], many=True
+                ).data
+            }
+        )
 
 
 class VolunteerConfirmView(APIView):
@@ -205,5 +264,7 @@ class VolunteerRejectView(APIView):
     def post(self, request, pk: int):
         data = VolunteerSheetRejectInput(data=request.data)
         data.is_valid(raise_exception=True)
-        sheet = services.volunteer_sheet_reject(sheet_id=pk, by=request.user, reason=data.validated_data["reason"])
+        sheet = services.volunteer_sheet_reject(
+            sheet_id=pk, by=request.user, reason=data.validated_data["reason"]
+        )
         return Response(VolunteerSheetSerializer(sheet).data)

@@ -15,7 +15,9 @@ def balance_chart_label() -> str:
     return _("Points balance over time")
 
 
-def cumulative_svg(series: Sequence[tuple[date, int]], *, width: int = 640, height: int = 220) -> SafeString:
+def cumulative_svg(
+    series: Sequence[tuple[date, int]], *, width: int = 640, height: int = 220
+) -> SafeString:
     """A step line of the balance at the end of each day with entries; "" for no entries."""
     if not series:
         return mark_safe("")
@@ -53,9 +55,13 @@ def cumulative_svg(series: Sequence[tuple[date, int]], *, width: int = 640, heig
         f"{last.isoformat()}</text>",
     ]
     if len(series) > 1:
-        parts.append(f'<polyline fill="none" stroke="{LINE}" stroke-width="2" points="{" ".join(points)}"/>')
+        parts.append(
+            f'<polyline fill="none" stroke="{LINE}" stroke-width="2" points="{" ".join(points)}"/>'
+        )
     for day, value in series:
-        parts.append(f'<circle cx="{x(day):.1f}" cy="{y(value):.1f}" r="3" fill="{LINE}">'
-                     f"<title>{day.isoformat()}: {value}</title></circle>")
+        parts.append(
+            f'<circle cx="{x(day):.1f}" cy="{y(value):.1f}" r="3" fill="{LINE}">'
+            f"<title>{day.isoformat()}: {value}</title></circle>"
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))

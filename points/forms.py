@@ -10,17 +10,25 @@ def amount_field(**kwargs) -> forms.IntegerField:
     checked by the service."""
     return forms.IntegerField(min_value=-AMOUNT_LIMIT, max_value=AMOUNT_LIMIT, **kwargs)
 
+
 # Exact messages of RuleAmountField (tests and API clients assert them).
 MSG_AMOUNT_REQUIRED = gettext_noop("Choose the points: %(min)s to %(max)s.")
-MSG_AMOUNT_OUTSIDE = gettext_noop("Choose the points from %(min)s to %(max)s; %(amount)s is outside the range of “%(rule)s”.")
-MSG_AMOUNT_HELP = gettext_noop("%(min)s to %(max)s points (point rule “%(rule)s”). The award is the lower median "
-                               "of the approving members' choices.")
+MSG_AMOUNT_OUTSIDE = gettext_noop(
+    "Choose the points from %(min)s to %(max)s; %(amount)s is outside the range of “%(rule)s”."
+)
+MSG_AMOUNT_HELP = gettext_noop(
+    "%(min)s to %(max)s points (point rule “%(rule)s”). The award is the lower median "
+    "of the approving members' choices."
+)
 MSG_RULE_OFF = gettext_noop("The point rule “%(rule)s” is switched off: nothing is paid.")
 # Upper bound when a rule has none: a typo must not pay millions.
 MAX_CHOSEN_AMOUNT = 10_000
 
 PERIOD_CHOICES = [
-    ("all", _("All time")), ("7d", _("Last 7 days")), ("30d", _("Last 30 days")), ("90d", _("Last 90 days")),
+    ("all", _("All time")),
+    ("7d", _("Last 7 days")),
+    ("30d", _("Last 30 days")),
+    ("90d", _("Last 90 days")),
     ("365d", _("Last 12 months")),
 ]
 
@@ -35,27 +43,45 @@ class RationalisationForm(forms.Form):
 
 
 class JudgeForm(forms.Form):
-    verdict = forms.ChoiceField(label=_("Verdict"), choices=[
-        (RationalisationProposal.Status.REJECTED, _("Rejected")),
-        (RationalisationProposal.Status.REASONABLE, _("Reasonable")),
-        (RationalisationProposal.Status.FEASIBLE, _("Feasible")),
-    ])
-    amount = amount_field(label=_("Points"), required=False,
-                          help_text=_("Within the rule's range; empty for its default."))
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    verdict = forms.ChoiceField(
+        label=_("Verdict"),
+        choices=[
+            (RationalisationProposal.Status.REJECTED, _("Rejected")),
+            (RationalisationProposal.Status.REASONABLE, _("Reasonable")),
+            (RationalisationProposal.Status.FEASIBLE, _("Feasible")),
+        ],
+    )
+    amount = amount_field(
+        label=_("Points"),
+        required=False,
+        help_text=_("Within the rule's range; empty for its default."),
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class TopicForm(forms.ModelForm):
     class Meta:
         model = QCTopic
-        fields = ["title", "description", "points_per_member", "max_groups", "min_group_size", "max_group_size"]
+        fields = [
+            "title",
+            "description",
+            "points_per_member",
+            "max_groups",
+            "min_group_size",
+            "max_group_size",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
 class ClaimForm(forms.Form):
     name = forms.CharField(label=_("Group name"), max_length=100, required=False)
-    members = forms.CharField(label=_("Members' staff IDs"), max_length=200,
-                              help_text=_("Separated by spaces or commas; you are included automatically."))
+    members = forms.CharField(
+        label=_("Members' staff IDs"),
+        max_length=200,
+        help_text=_("Separated by spaces or commas; you are included automatically."),
+    )
 
 
 class VolunteerUploadForm(forms.Form):
@@ -63,8 +89,12 @@ class VolunteerUploadForm(forms.Form):
 
 
 class DecisionReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=2000, required=False,
-                             widget=forms.TextInput(attrs={"placeholder": _("Why reject it?")}))
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Why reject it?")}),
+    )
 
 
 class RuleAmountField(forms.IntegerField):
@@ -97,15 +127,23 @@ class RuleAmountField(forms.IntegerField):
         self.rule = PointRule.objects.filter(code=self.rule_code).first()
         if self.rule is None or not self.rule.active:
             self.required, self.bounds = False, None
-            self.help_text = gettext(MSG_RULE_OFF) % {"rule": self.rule.name if self.rule else self.rule_code}
+            self.help_text = gettext(MSG_RULE_OFF) % {
+                "rule": self.rule.name if self.rule else self.rule_code
+            }
             return
         low = self.rule.min_amount if self.rule.min_amount is not None else 1
         high = self.rule.max_amount if self.rule.max_amount is not None else MAX_CHOSEN_AMOUNT
         self.required, self.bounds = True, (low, high)
-        self.error_messages = {**self.error_messages,
-                               "required": gettext(MSG_AMOUNT_REQUIRED) % {"min": low, "max": high}}
+        self.error_messages = {
+            **self.error_messages,
+            "required": gettext(MSG_AMOUNT_REQUIRED) % {"min": low, "max": high},
+        }
         self.widget.attrs.update({"min": low, "max": high})
-        self.help_text = gettext(MSG_AMOUNT_HELP) % {"min": low, "max": high, "rule": self.rule.name}
+        self.help_text = gettext(MSG_AMOUNT_HELP) % {
+            "min": low,
+            "max": high,
+            "rule": self.rule.name,
+        }
 
     def clean(self, value):
         if self.bounds is None:
@@ -113,6 +151,9 @@ class RuleAmountField(forms.IntegerField):
         amount = super().clean(value)
         low, high = self.bounds
         if not low <= amount <= high:
-            raise forms.ValidationError(gettext(MSG_AMOUNT_OUTSIDE) % {
-                "min": low, "max": high, "amount": amount, "rule": self.rule.name}, code="outside")
+            raise forms.ValidationError(
+                gettext(MSG_AMOUNT_OUTSIDE)
+                % {"min": low, "max": high, "amount": amount, "rule": self.rule.name},
+                code="outside",
+            )
         return amount

@@ -38,28 +38,38 @@ class PointsSettings(SingletonSettings):
     """Admin-editable numbers of the points app (one row, pk=1)."""
 
     sheet_confirmation_threshold = models.PositiveIntegerField(
-        _("volunteer-sheet total needing a second manager"), default=1000,
+        _("volunteer-sheet total needing a second manager"),
+        default=1000,
         validators=[MaxValueValidator(AMOUNT_LIMIT)],
-        help_text=_("Default 1,000, at most 100,000: a volunteer sheet whose total points, added to those of "
-                    "the importer's other sheets of the last 7 days that paid without a second manager, are "
-                    "above this is stored as pending and pays nothing until a second manager — not the "
-                    "importer, not anyone the sheet pays — confirms it (or rejects it). 0: every sheet needs "
-                    "a second manager."),
+        help_text=_(
+            "Default 1,000, at most 100,000: a volunteer sheet whose total points, added to those of "
+            "the importer's other sheets of the last 7 days that paid without a second manager, are "
+            "above this is stored as pending and pays nothing until a second manager — not the "
+            "importer, not anyone the sheet pays — confirms it (or rejects it). 0: every sheet needs "
+            "a second manager."
+        ),
     )
 
     correction_limit_30_days = models.PositiveIntegerField(
-        _("one manager's corrections for one employee in 30 days"), default=400,
+        _("one manager's corrections for one employee in 30 days"),
+        default=400,
         validators=[MaxValueValidator(AMOUNT_LIMIT)],
-        help_text=_("Default 400, at most 100,000: the positive manual corrections one manager makes for one "
-                    "employee add up to at most this many points in any 30 days; beyond it another manager "
-                    "decides. Each correction stays within the “manual correction” rule's range."),
+        help_text=_(
+            "Default 400, at most 100,000: the positive manual corrections one manager makes for one "
+            "employee add up to at most this many points in any 30 days; beyond it another manager "
+            "decides. Each correction stays within the “manual correction” rule's range."
+        ),
     )
 
     review_points_daily_cap = models.PositiveIntegerField(
-        _("review points per member per day"), default=50, validators=[MaxValueValidator(MAX_REVIEW_POINTS_DAILY_CAP)],
-        help_text=_("Default 50, at most 1,000: a committee member's review points (KB review 5, case review 20, "
-                    "paid only when the proposal was decided the way the member voted) stop for the day "
-                    "(Asia/Shanghai) once a vote would take them above this; 0 pays no review points."),
+        _("review points per member per day"),
+        default=50,
+        validators=[MaxValueValidator(MAX_REVIEW_POINTS_DAILY_CAP)],
+        help_text=_(
+            "Default 50, at most 1,000: a committee member's review points (KB review 5, case review 20, "
+            "paid only when the proposal was decided the way the member voted) stop for the day "
+            "(Asia/Shanghai) once a vote would take them above this; 0 pays no review points."
+        ),
     )
 
     class Meta:
@@ -108,43 +118,64 @@ class PointRule(models.Model):
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     min_amount = models.IntegerField(
-        _("minimum amount"), null=True, blank=True, validators=amount_validators(),
-        help_text=_("Empty: no minimum of its own (manual corrections may deduct). Where committee members "
-                    "choose the amount (defaults: KB revision 2–5, new case 20–50, case revision 5–20, "
-                    "quality-case contributor 5–10), each approving member must give one within "
-                    "minimum–maximum; the award is the lower median of their choices."),
+        _("minimum amount"),
+        null=True,
+        blank=True,
+        validators=amount_validators(),
+        help_text=_(
+            "Empty: no minimum of its own (manual corrections may deduct). Where committee members "
+            "choose the amount (defaults: KB revision 2–5, new case 20–50, case revision 5–20, "
+            "quality-case contributor 5–10), each approving member must give one within "
+            "minimum–maximum; the award is the lower median of their choices."
+        ),
     )
     max_amount = models.IntegerField(
-        _("maximum amount"), validators=amount_validators(),
-        help_text=_("Required: no single payment under this rule may exceed it. Defaults: DOMAIN §5's upper "
-                    "bounds; 200 per member for a QC topic and ±200 for a manual correction (the largest "
-                    "single award in §5, a mentor's or a feasible proposal's); 50 per volunteer-sheet row (one "
-                    "person's help on one day is worth at most an accepted new case). Never above 100,000."),
+        _("maximum amount"),
+        validators=amount_validators(),
+        help_text=_(
+            "Required: no single payment under this rule may exceed it. Defaults: DOMAIN §5's upper "
+            "bounds; 200 per member for a QC topic and ±200 for a manual correction (the largest "
+            "single award in §5, a mentor's or a feasible proposal's); 50 per volunteer-sheet row (one "
+            "person's help on one day is worth at most an accepted new case). Never above 100,000."
+        ),
     )
     default_amount = models.IntegerField(
-        _("default amount"), null=True, blank=True, validators=amount_validators(),
-        help_text=_("Paid when nobody chose an amount (fixed rules such as committee reviews 5/20 and the "
-                    "one outstanding quality-case contributor 60, or votes cast before amounts were "
-                    "required); empty when an amount must always be given."),
+        _("default amount"),
+        null=True,
+        blank=True,
+        validators=amount_validators(),
+        help_text=_(
+            "Paid when nobody chose an amount (fixed rules such as committee reviews 5/20 and the "
+            "one outstanding quality-case contributor 60, or votes cast before amounts were "
+            "required); empty when an amount must always be given."
+        ),
     )
-    active = models.BooleanField(_("rule in use"), default=True, help_text=_("Inactive rules pay nothing."))
+    active = models.BooleanField(
+        _("rule in use"), default=True, help_text=_("Inactive rules pay nothing.")
+    )
 
     class Meta:
         verbose_name = _("point rule")
         verbose_name_plural = _("point rules")
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(max_amount__gte=-AMOUNT_LIMIT, max_amount__lte=AMOUNT_LIMIT),
-                                   name="pointrule_max_within_limit"),
             models.CheckConstraint(
-                condition=Q(min_amount__isnull=True) | Q(min_amount__gte=-AMOUNT_LIMIT,
-                                                         min_amount__lte=F("max_amount")),
-                name="pointrule_min_within_limit"),
+                condition=Q(max_amount__gte=-AMOUNT_LIMIT, max_amount__lte=AMOUNT_LIMIT),
+                name="pointrule_max_within_limit",
+            ),
             models.CheckConstraint(
-                condition=Q(default_amount__isnull=True) | (
+                condition=Q(min_amount__isnull=True)
+                | Q(min_amount__gte=-AMOUNT_LIMIT, min_amount__lte=F("max_amount")),
+                name="pointrule_min_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(default_amount__isnull=True)
+                | (
                     Q(default_amount__gte=-AMOUNT_LIMIT, default_amount__lte=F("max_amount"))
-                    & (Q(min_amount__isnull=True) | Q(default_amount__gte=F("min_amount")))),
-                name="pointrule_default_within_range"),
+                    & (Q(min_amount__isnull=True) | Q(default_amount__gte=F("min_amount")))
+                ),
+                name="pointrule_default_within_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -152,10 +183,16 @@ class PointRule(models.Model):
 
     def clean(self):
         super().clean()
-        if self.min_amount is not None and self.max_amount is not None and self.min_amount > self.max_amount:
+        if (
+            self.min_amount is not None
+            and self.max_amount is not None
+            and self.min_amount > self.max_amount
+        ):
             raise ValidationError({"max_amount": _("The maximum must not be below the minimum.")})
         if self.default_amount is not None and not self.allows(self.default_amount):
-            raise ValidationError({"default_amount": _("The default amount must lie within the range.")})
+            raise ValidationError(
+                {"default_amount": _("The default amount must lie within the range.")}
+            )
 
     def allows(self, amount: int) -> bool:
         """True when ``amount`` lies within min..max (an empty minimum means -AMOUNT_LIMIT)."""
@@ -164,7 +201,7 @@ class PointRule(models.Model):
         return low <= amount <= high
 
     def range_display(self) -> str:
-        """"20–50", "5" or "≤ 200" (no minimum of its own) for lists and error messages."""
+        """ "20–50", "5" or "≤ 200" (no minimum of its own) for lists and error messages."""
         lo, hi = self.min_amount, self.max_amount
         if lo is None:
             return f"≤ {hi}"
@@ -184,7 +221,9 @@ class PointRule(models.Model):
             raise AmountInvalid(gettext("The amount must not be zero."))
         if not self.allows(amount):
             raise AmountInvalid(
-                gettext("The amount for “%(rule)s” must be within %(range)s; %(amount)s is outside.")
+                gettext(
+                    "The amount for “%(rule)s” must be within %(range)s; %(amount)s is outside."
+                )
                 % {"rule": self.name, "range": self.range_display(), "amount": amount}
             )
         return amount
@@ -227,24 +266,43 @@ class PointsEntry(models.Model):
     """One award or deduction. Never changed after it is written (save() refuses updates)."""
 
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="points_entries", verbose_name=_("employee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="points_entries",
+        verbose_name=_("employee"),
     )
     amount = models.IntegerField(_("amount"))
-    rule = models.ForeignKey(PointRule, on_delete=models.PROTECT, related_name="entries", verbose_name=_("rule"))
+    rule = models.ForeignKey(
+        PointRule, on_delete=models.PROTECT, related_name="entries", verbose_name=_("rule")
+    )
     source = models.CharField(
-        _("source"), max_length=120,
+        _("source"),
+        max_length=120,
         help_text=_("Unique key of what was paid for, e.g. kb-revision:123:proposer."),
     )
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("granted by"), help_text=_("Empty for awards made by the system."),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+        help_text=_("Empty for awards made by the system."),
     )
     note = models.TextField(_("note"), blank=True)
-    note_code = models.CharField(_("note code"), max_length=40, blank=True,
-                                 help_text=_("Why the system paid it; shown in the reader's language."))
+    note_code = models.CharField(
+        _("note code"),
+        max_length=40,
+        blank=True,
+        help_text=_("Why the system paid it; shown in the reader's language."),
+    )
     note_params = models.JSONField(_("note parameters"), default=dict, blank=True)
     reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
         verbose_name=_("reverses"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
@@ -270,7 +328,11 @@ class PointsEntry(models.Model):
             raise TypeError("Points entries are append-only; write a reversing entry instead.")
         # The last check before the INSERT (services check the rule's range first). Not a
         # database constraint: rows written before the limit existed cannot be changed.
-        if isinstance(self.amount, bool) or not isinstance(self.amount, int) or abs(self.amount) > AMOUNT_LIMIT:
+        if (
+            isinstance(self.amount, bool)
+            or not isinstance(self.amount, int)
+            or abs(self.amount) > AMOUNT_LIMIT
+        ):
             raise AmountInvalid(gettext(MSG_AMOUNT_BEYOND_LIMIT) % {"limit": AMOUNT_LIMIT})
         super().save(*args, **kwargs)
 
@@ -284,7 +346,10 @@ class PointsEntry(models.Model):
         if not code:
             legacy = _LEGACY_REVIEW_NOTE.match(self.note or "")
             if legacy:
-                code, params = NOTE_REVIEW_VOTE, {"proposal": legacy["proposal"], "kind": legacy["kind"]}
+                code, params = (
+                    NOTE_REVIEW_VOTE,
+                    {"proposal": legacy["proposal"], "kind": legacy["kind"]},
+                )
         msgid = NOTE_MESSAGES.get(code)
         if msgid is None:
             return self.note
@@ -312,11 +377,18 @@ class PointsEvent(models.Model):
         SHEET_REJECTED = "sheet_rejected", _("Volunteer sheet rejected")
         ENTRY_REVERSED = "entry_reversed", _("Entry reversed")
         MANUAL_CORRECTION = "manual_correction", _("Manual correction")
-        REVIEW_POINTS_CAPPED = "review_points_capped", _("Review points above the daily cap (not paid)")
+        REVIEW_POINTS_CAPPED = (
+            "review_points_capped",
+            _("Review points above the daily cap (not paid)"),
+        )
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("actor"),
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
@@ -341,22 +413,34 @@ class RationalisationProposal(models.Model):
         FEASIBLE = "feasible", _("Feasible")
 
     proposer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rationalisation_proposals",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="rationalisation_proposals",
         verbose_name=_("proposer"),
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED,
-                              db_index=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
     amount = models.IntegerField(_("points awarded"), null=True, blank=True)
     judged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("judged by"),
     )
     judge_comment = models.TextField(_("judge's comment"), blank=True)
     judged_at = models.DateTimeField(_("judged at"), null=True, blank=True)
     entry = models.OneToOneField(
-        PointsEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("points entry")
+        PointsEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("points entry"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -384,17 +468,27 @@ class QCTopic(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     points_per_member = models.PositiveIntegerField(
-        _("points per member"), validators=[MinValueValidator(1), MaxValueValidator(AMOUNT_LIMIT)],
+        _("points per member"),
+        validators=[MinValueValidator(1), MaxValueValidator(AMOUNT_LIMIT)],
         help_text=_("Within the range of the point rule “QC topic completed”."),
     )
-    max_groups = models.PositiveSmallIntegerField(_("maximum groups"), default=3, validators=[MinValueValidator(1)])
-    min_group_size = models.PositiveSmallIntegerField(_("minimum group size"), default=3,
-                                                      validators=[MinValueValidator(1)])
-    max_group_size = models.PositiveSmallIntegerField(_("maximum group size"), default=5,
-                                                      validators=[MinValueValidator(1)])
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    max_groups = models.PositiveSmallIntegerField(
+        _("maximum groups"), default=3, validators=[MinValueValidator(1)]
+    )
+    min_group_size = models.PositiveSmallIntegerField(
+        _("minimum group size"), default=3, validators=[MinValueValidator(1)]
+    )
+    max_group_size = models.PositiveSmallIntegerField(
+        _("maximum group size"), default=5, validators=[MinValueValidator(1)]
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("published by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("published by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -404,8 +498,10 @@ class QCTopic(models.Model):
         ordering = ["-created_at", "-pk"]
         permissions = [("manage_qc_topics", _("Can publish QC topics and mark them completed"))]
         constraints = [
-            models.CheckConstraint(condition=Q(min_group_size__lte=models.F("max_group_size")),
-                                   name="qctopic_group_size_range"),
+            models.CheckConstraint(
+                condition=Q(min_group_size__lte=models.F("max_group_size")),
+                name="qctopic_group_size_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -413,8 +509,14 @@ class QCTopic(models.Model):
 
     def clean(self):
         super().clean()
-        if self.min_group_size and self.max_group_size and self.min_group_size > self.max_group_size:
-            raise ValidationError({"max_group_size": _("The maximum group size must not be below the minimum.")})
+        if (
+            self.min_group_size
+            and self.max_group_size
+            and self.min_group_size > self.max_group_size
+        ):
+            raise ValidationError(
+                {"max_group_size": _("The maximum group size must not be below the minimum.")}
+            )
 
 
 class QCGroup(models.Model):
@@ -424,14 +526,25 @@ class QCGroup(models.Model):
         CLAIMED = "claimed", _("Working on it")
         COMPLETED = "completed", _("Completed")
 
-    topic = models.ForeignKey(QCTopic, on_delete=models.PROTECT, related_name="groups", verbose_name=_("QC topic"))
+    topic = models.ForeignKey(
+        QCTopic, on_delete=models.PROTECT, related_name="groups", verbose_name=_("QC topic")
+    )
     name = models.CharField(_("group name"), max_length=100)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CLAIMED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.CLAIMED
+    )
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("completion confirmed by"),
     )
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
@@ -450,11 +563,18 @@ class QCGroup(models.Model):
 
 
 class QCGroupMember(models.Model):
-    group = models.ForeignKey(QCGroup, on_delete=models.CASCADE, related_name="members", verbose_name=_("group"))
+    group = models.ForeignKey(
+        QCGroup, on_delete=models.CASCADE, related_name="members", verbose_name=_("group")
+    )
     # Denormalised so the database refuses one employee in two groups of the same topic.
-    topic = models.ForeignKey(QCTopic, on_delete=models.PROTECT, related_name="+", verbose_name=_("QC topic"))
+    topic = models.ForeignKey(
+        QCTopic, on_delete=models.PROTECT, related_name="+", verbose_name=_("QC topic")
+    )
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="qc_memberships", verbose_name=_("employee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="qc_memberships",
+        verbose_name=_("employee"),
     )
 
     class Meta:
@@ -462,7 +582,9 @@ class QCGroupMember(models.Model):
         verbose_name_plural = _("QC group members")
         ordering = ["group", "employee__staff_id"]
         constraints = [
-            models.UniqueConstraint(fields=["topic", "employee"], name="qcmember_one_group_per_topic"),
+            models.UniqueConstraint(
+                fields=["topic", "employee"], name="qcmember_one_group_per_topic"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -489,21 +611,34 @@ class VolunteerSheet(models.Model):
 
     file_name = models.CharField(_("file name"), max_length=200)
     fingerprint = models.CharField(
-        _("rows fingerprint"), max_length=64, unique=True,
-        help_text=_("SHA-256 of the sheet's normalised rows; the same rows are never imported twice."),
+        _("rows fingerprint"),
+        max_length=64,
+        unique=True,
+        help_text=_(
+            "SHA-256 of the sheet's normalised rows; the same rows are never imported twice."
+        ),
     )
     sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, db_index=True)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("imported by"),
     )
     imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     total_points = models.IntegerField(_("total points"), default=0)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PAID,
-                              db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PAID, db_index=True
+    )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("confirmed or rejected by"), help_text=_("Empty for sheets paid at import."),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed or rejected by"),
+        help_text=_("Empty for sheets paid at import."),
     )
     decided_at = models.DateTimeField(_("confirmed or rejected at"), null=True, blank=True)
     decision_note = models.TextField(_("reason for rejecting"), blank=True)
@@ -519,10 +654,15 @@ class VolunteerSheet(models.Model):
 
 
 class VolunteerSheetRow(models.Model):
-    sheet = models.ForeignKey(VolunteerSheet, on_delete=models.PROTECT, related_name="rows", verbose_name=_("sheet"))
+    sheet = models.ForeignKey(
+        VolunteerSheet, on_delete=models.PROTECT, related_name="rows", verbose_name=_("sheet")
+    )
     line = models.PositiveIntegerField(_("line"))
     employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("employee")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("employee"),
     )
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
     points = models.PositiveIntegerField(_("points"))
@@ -532,14 +672,22 @@ class VolunteerSheetRow(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True)
     # Empty while the sheet awaits a second manager's confirmation, and for ever when it was
     # rejected.
-    entry = models.OneToOneField(PointsEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                 verbose_name=_("entry"))
+    entry = models.OneToOneField(
+        PointsEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entry"),
+    )
 
     class Meta:
         verbose_name = _("volunteer sheet row")
         verbose_name_plural = _("volunteer sheet rows")
         ordering = ["sheet", "line"]
-        constraints = [models.UniqueConstraint(fields=["sheet", "line"], name="volunteer_row_unique_line")]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "line"], name="volunteer_row_unique_line")
+        ]
 
     def __str__(self) -> str:
         return f"{self.sheet} #{self.line}"

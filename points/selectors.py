@@ -51,7 +51,9 @@ def entries_within(employee, *, since=None, until=None) -> QuerySet[PointsEntry]
     return entries
 
 
-def points_balance(employee, *, since: datetime | None = None, until: datetime | None = None) -> int:
+def points_balance(
+    employee, *, since: datetime | None = None, until: datetime | None = None
+) -> int:
     """Sum of ``employee``'s entries written from ``since`` up to and including ``until``
     (each bound only when given); 0 without entries."""
     return entries_within(employee, since=since, until=until).balance()
@@ -64,7 +66,11 @@ def day_start(day: date) -> datetime:
 def points_history(employee) -> QuerySet[PointsEntry]:
     """``employee``'s entries, newest first ("My points" and the API filter them through
     points.filters.PointsHistoryFilter)."""
-    return PointsEntry.objects.filter(employee=employee).select_related("rule", "granted_by").order_by("-created_at", "-pk")
+    return (
+        PointsEntry.objects.filter(employee=employee)
+        .select_related("rule", "granted_by")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def period_start(period: str) -> datetime | None:
@@ -94,7 +100,9 @@ def cumulative_series(employee) -> list[tuple[date, int]]:
     rows = (
         PointsEntry.objects.filter(employee=employee)
         .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
-        .values("day").annotate(total=Sum("amount")).order_by("day")
+        .values("day")
+        .annotate(total=Sum("amount"))
+        .order_by("day")
     )
     series, running = [], 0
     for row in rows:
@@ -108,23 +116,36 @@ def rationalisation_proposals_of(*, proposer) -> QuerySet[RationalisationProposa
 
 
 def rationalisation_pending() -> QuerySet[RationalisationProposal]:
-    return (RationalisationProposal.objects.filter(status=RationalisationProposal.Status.SUBMITTED)
-            .select_related("proposer").order_by("created_at", "pk"))
+    return (
+        RationalisationProposal.objects.filter(status=RationalisationProposal.Status.SUBMITTED)
+        .select_related("proposer")
+        .order_by("created_at", "pk")
+    )
 
 
 def volunteer_sheets_pending() -> QuerySet[VolunteerSheet]:
     """Volunteer sheets awaiting a second manager's confirmation, oldest first, with their
     rows (employee loaded)."""
-    return (VolunteerSheet.objects.filter(status=VolunteerSheet.Status.PENDING)
-            .select_related("imported_by").prefetch_related(
-                Prefetch("rows", queryset=VolunteerSheetRow.objects.select_related("employee").order_by("line")))
-            .order_by("imported_at", "pk"))
+    return (
+        VolunteerSheet.objects.filter(status=VolunteerSheet.Status.PENDING)
+        .select_related("imported_by")
+        .prefetch_related(
+            Prefetch(
+                "rows",
+                queryset=VolunteerSheetRow.objects.select_related("employee").order_by("line"),
+            )
+        )
+        .order_by("imported_at", "pk")
+    )
 
 
 def qc_topics() -> QuerySet[QCTopic]:
     """Topics newest first, annotated with ``group_count``."""
-    return (QCTopic.objects.annotate(group_count=Count("groups")).select_related("published_by")
-            .order_by("-created_at", "-pk"))
+    return (
+        QCTopic.objects.annotate(group_count=Count("groups"))
+        .select_related("published_by")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def qc_groups_of_topic(topic: QCTopic) -> QuerySet[QCGroup]:
@@ -134,6 +155,7 @@ def qc_groups_of_topic(topic: QCTopic) -> QuerySet[QCGroup]:
 
 
 # --- the operations manager's desk (home panel and /people/operations/) -------------------
+
 
 @dataclass
 class DeskItem:
@@ -164,26 +186,69 @@ def operations_desk(user) -> list[DeskItem]:
 
     items: list[DeskItem] = []
     if user.has_perm(points_roles.IMPORT_VOLUNTEER_SHEETS):
-        items.append(DeskItem("volunteer", _("Volunteer sheets awaiting confirmation"),
-                              reverse("points:volunteer_import"), volunteer_sheets_pending().count()))
+        items.append(
+            DeskItem(
+                "volunteer",
+                _("Volunteer sheets awaiting confirmation"),
+                reverse("points:volunteer_import"),
+                volunteer_sheets_pending().count(),
+            )
+        )
     if user.has_perm(points_roles.JUDGE_PROPOSALS):
-        items.append(DeskItem("rationalisation", _("Rationalisation proposals to judge"),
-                              reverse("points:hub"), rationalisation_pending().count()))
+        items.append(
+            DeskItem(
+                "rationalisation",
+                _("Rationalisation proposals to judge"),
+                reverse("points:hub"),
+                rationalisation_pending().count(),
+            )
+        )
     if user.has_perm(points_roles.MANAGE_QC_TOPICS):
-        items.append(DeskItem("qc", _("Open QC topics"), reverse("points:hub"), QCTopic.objects.filter(status=QCTopic.Status.OPEN).count()))
+        items.append(
+            DeskItem(
+                "qc",
+                _("Open QC topics"),
+                reverse("points:hub"),
+                QCTopic.objects.filter(status=QCTopic.Status.OPEN).count(),
+            )
+        )
     if user.has_perm(roles.REVIEW) or user.has_perm(roles.MANAGE_OPERATIONS):
-        items.append(DeskItem("applications", _("Committee applications waiting"),
-                              reverse("review:committee"), pending_applications().count()))
+        items.append(
+            DeskItem(
+                "applications",
+                _("Committee applications waiting"),
+                reverse("review:committee"),
+                pending_applications().count(),
+            )
+        )
     if user.has_perm(MAINTAIN_CASES):
-        items.append(DeskItem("calls", _("Suggested calls to decide"), reverse("casebase:calls"),
-                              cases.call_suggestions(user=user).count()))
+        items.append(
+            DeskItem(
+                "calls",
+                _("Suggested calls to decide"),
+                reverse("casebase:calls"),
+                cases.call_suggestions(user=user).count(),
+            )
+        )
     if cases.can_moderate_reflections(user):
-        items.append(DeskItem("reflections", _("Case reflections to moderate"), reverse("casebase:reflections"),
-                              cases.pending_reflections(user).count()))
-    if user.has_perm(roles.MANAGE_OPERATIONS):  # a link only: the flags take a few queries of their own
-        items.append(DeskItem("review_flags", _("Reviewer insights and flags"), reverse("review:insights")))
+        items.append(
+            DeskItem(
+                "reflections",
+                _("Case reflections to moderate"),
+                reverse("casebase:reflections"),
+                cases.pending_reflections(user).count(),
+            )
+        )
+    if user.has_perm(
+        roles.MANAGE_OPERATIONS
+    ):  # a link only: the flags take a few queries of their own
+        items.append(
+            DeskItem("review_flags", _("Reviewer insights and flags"), reverse("review:insights"))
+        )
     if cases.can_browse_catalogue(user):
         items.append(DeskItem("catalogue", _("Case catalogue"), reverse("casebase:catalogue")))
     if can_maintain_kb(user):
-        items.append(DeskItem("kb", _("Maintain the knowledge base"), reverse("knowledgebase:maintain")))
+        items.append(
+            DeskItem("kb", _("Maintain the knowledge base"), reverse("knowledgebase:maintain"))
+        )
     return items

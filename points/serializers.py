@@ -23,19 +23,38 @@ def amount_field(**kwargs) -> serializers.IntegerField:
 class PointsEntrySerializer(serializers.ModelSerializer):
     rule = serializers.SlugRelatedField(slug_field="code", read_only=True)
     rule_name = serializers.CharField(source="rule.name", read_only=True)
-    granted_by = serializers.SlugRelatedField(slug_field="staff_id", read_only=True, allow_null=True,
-                                              help_text="null for the system's own awards")
+    granted_by = serializers.SlugRelatedField(
+        slug_field="staff_id",
+        read_only=True,
+        allow_null=True,
+        help_text="null for the system's own awards",
+    )
 
-    note_text = serializers.CharField(source="note_display", read_only=True,
-                                      help_text="The note in the request's language (coded reasons rendered).")
+    note_text = serializers.CharField(
+        source="note_display",
+        read_only=True,
+        help_text="The note in the request's language (coded reasons rendered).",
+    )
 
     class Meta:
         model = PointsEntry
-        fields = ["id", "amount", "rule", "rule_name", "source", "note", "note_text", "granted_by", "created_at"]
+        fields = [
+            "id",
+            "amount",
+            "rule",
+            "rule_name",
+            "source",
+            "note",
+            "note_text",
+            "granted_by",
+            "created_at",
+        ]
 
 
 class PointsLeaderboardInput(serializers.Serializer):
-    period = serializers.ChoiceField(choices=["all", "7d", "30d", "90d", "365d"], required=False, default="all")
+    period = serializers.ChoiceField(
+        choices=["all", "7d", "30d", "90d", "365d"], required=False, default="all"
+    )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
 
 
@@ -59,21 +78,42 @@ class RationalisationJudgeInput(serializers.Serializer):
 
 class PointsCorrectionInput(serializers.Serializer):
     staff_id = serializers.CharField(max_length=20)
-    amount = amount_field(help_text="Negative to deduct; within the manual-correction rule's range.")
+    amount = amount_field(
+        help_text="Negative to deduct; within the manual-correction rule's range."
+    )
     reason = serializers.CharField(max_length=2000)
-    token = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
-                                 help_text="Any unique string: resending the same token pays once.")
+    token = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Any unique string: resending the same token pays once.",
+    )
 
 
 class RationalisationSerializer(serializers.ModelSerializer):
     proposer = serializers.SlugRelatedField(slug_field="staff_id", read_only=True)
-    judged_by = serializers.SlugRelatedField(slug_field="staff_id", read_only=True, allow_null=True,
-                                             help_text="null until the proposal is judged")
+    judged_by = serializers.SlugRelatedField(
+        slug_field="staff_id",
+        read_only=True,
+        allow_null=True,
+        help_text="null until the proposal is judged",
+    )
 
     class Meta:
         model = RationalisationProposal
-        fields = ["id", "title", "description", "status", "amount", "proposer", "judged_by", "judge_comment",
-                  "judged_at", "created_at"]
+        fields = [
+            "id",
+            "title",
+            "description",
+            "status",
+            "amount",
+            "proposer",
+            "judged_by",
+            "judge_comment",
+            "judged_at",
+            "created_at",
+        ]
 
 
 class QCTopicSerializer(serializers.ModelSerializer):
@@ -81,13 +121,25 @@ class QCTopicSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = QCTopic
-        fields = ["id", "title", "description", "points_per_member", "max_groups", "min_group_size",
-                  "max_group_size", "status", "group_count", "created_at"]
+        fields = [
+            "id",
+            "title",
+            "description",
+            "points_per_member",
+            "max_groups",
+            "min_group_size",
+            "max_group_size",
+            "status",
+            "group_count",
+            "created_at",
+        ]
 
 
 class QCClaimInput(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    members = serializers.ListField(child=serializers.CharField(max_length=20), min_length=1, max_length=20)
+    members = serializers.ListField(
+        child=serializers.CharField(max_length=20), min_length=1, max_length=20
+    )
 
 
 class QCGroupSerializer(serializers.ModelSerializer):
@@ -119,12 +171,26 @@ class VolunteerSheetRowSerializer(serializers.ModelSerializer):
 
 class VolunteerSheetSerializer(serializers.ModelSerializer):
     imported_by = serializers.SlugRelatedField(slug_field="staff_id", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="staff_id", read_only=True, allow_null=True,
-                                              help_text="who confirmed or rejected it; null while pending or "
-                                                        "when it was paid at import")
+    decided_by = serializers.SlugRelatedField(
+        slug_field="staff_id",
+        read_only=True,
+        allow_null=True,
+        help_text="who confirmed or rejected it; null while pending or when it was paid at import",
+    )
     rows = VolunteerSheetRowSerializer(many=True, read_only=True)
 
     class Meta:
         model = VolunteerSheet
-        fields = ["id", "file_name", "status", "row_count", "total_points", "imported_by", "imported_at",
-                  "decided_by", "decided_at", "decision_note", "rows"]
+        fields = [
+            "id",
+            "file_name",
+            "status",
+            "row_count",
+            "total_points",
+            "imported_by",
+            "imported_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "rows",
+        ]

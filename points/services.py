@@ -45,12 +45,18 @@ from points.sheets import (
 # Exact messages (tests and API clients assert them).
 MSG_UNKNOWN_RULE = gettext_noop("Unknown point rule “%(code)s”.")
 MSG_INACTIVE_RULE = gettext_noop("The point rule “%(rule)s” is not active.")
-MSG_SOURCE_OTHER_EMPLOYEE = gettext_noop("The source %(source)s was already used for another employee.")
+MSG_SOURCE_OTHER_EMPLOYEE = gettext_noop(
+    "The source %(source)s was already used for another employee."
+)
 MSG_ALREADY_REVERSED = gettext_noop("This entry has already been reversed.")
-MSG_CANNOT_REVERSE_REVERSAL = gettext_noop("A reversal cannot be reversed; add a manual correction instead.")
+MSG_CANNOT_REVERSE_REVERSAL = gettext_noop(
+    "A reversal cannot be reversed; add a manual correction instead."
+)
 MSG_REASON_REQUIRED = gettext_noop("Give a reason.")
-MSG_CORRECTION_LIMIT = gettext_noop("You already corrected this employee's points by +%(given)s in the last 30 days; "
-                                    "at most +%(limit)s: another manager decides beyond that.")
+MSG_CORRECTION_LIMIT = gettext_noop(
+    "You already corrected this employee's points by +%(given)s in the last 30 days; "
+    "at most +%(limit)s: another manager decides beyond that."
+)
 MSG_ALREADY_JUDGED = gettext_noop("This proposal has already been judged.")
 MSG_OWN_PROPOSAL = gettext_noop("You cannot judge your own proposal.")
 MSG_TOPIC_CLOSED = gettext_noop("This topic is closed.")
@@ -58,25 +64,43 @@ MSG_TOPIC_FULL = gettext_noop("This topic already has the maximum of %(max)s gro
 MSG_GROUP_SIZE = gettext_noop("A group needs %(min)s to %(max)s members; you named %(count)s.")
 MSG_UNKNOWN_STAFF = gettext_noop("Unknown staff ID: %(ids)s.")
 MSG_ALREADY_IN_GROUP = gettext_noop("Already in a group for this topic: %(ids)s.")
-MSG_NOT_QC_ELIGIBLE = gettext_noop("Only front-line CSRs may join a QC group; these staff IDs may not: %(ids)s.")
+MSG_NOT_QC_ELIGIBLE = gettext_noop(
+    "Only front-line CSRs may join a QC group; these staff IDs may not: %(ids)s."
+)
 MSG_GROUP_COMPLETED = gettext_noop("This group's topic is already completed.")
-MSG_OWN_TOPIC = gettext_noop("You published this topic: another manager confirms its groups' completion.")
-MSG_SHEET_DUPLICATE = gettext_noop("This sheet was already imported as sheet #%(id)s on %(date)s (the same rows); "
-                                   "nothing was paid again.")
-MSG_SHEET_ROW_PAID = gettext_noop("%(staff_id)s on %(date)s was already paid by sheet #%(sheet)s, line %(line)s.")
-MSG_SHEET_ROW_PAID_MEANWHILE = gettext_noop("Another import paid a row of this sheet a moment ago; nothing was "
-                                            "imported. Upload the sheet again to see which lines.")
+MSG_OWN_TOPIC = gettext_noop(
+    "You published this topic: another manager confirms its groups' completion."
+)
+MSG_SHEET_DUPLICATE = gettext_noop(
+    "This sheet was already imported as sheet #%(id)s on %(date)s (the same rows); "
+    "nothing was paid again."
+)
+MSG_SHEET_ROW_PAID = gettext_noop(
+    "%(staff_id)s on %(date)s was already paid by sheet #%(sheet)s, line %(line)s."
+)
+MSG_SHEET_ROW_PAID_MEANWHILE = gettext_noop(
+    "Another import paid a row of this sheet a moment ago; nothing was "
+    "imported. Upload the sheet again to see which lines."
+)
 MSG_TOKEN_TOO_LONG = gettext_noop("The form token is too long.")
 MAX_TOKEN_LENGTH = 64  # "manual:<token>" must fit PointsEntry.source
 MSG_SHEET_BUSY = gettext_noop("This sheet is being imported by somebody else right now.")
-MSG_SHEET_OWN_ROW = gettext_noop("%(staff_id)s is you: a row paying the importer is imported by another manager.")
-MSG_SHEET_ROW_PENDING = gettext_noop("%(staff_id)s on %(date)s is already on sheet #%(sheet)s, line %(line)s, "
-                                     "which awaits a second manager's confirmation.")
+MSG_SHEET_OWN_ROW = gettext_noop(
+    "%(staff_id)s is you: a row paying the importer is imported by another manager."
+)
+MSG_SHEET_ROW_PENDING = gettext_noop(
+    "%(staff_id)s on %(date)s is already on sheet #%(sheet)s, line %(line)s, "
+    "which awaits a second manager's confirmation."
+)
 MSG_SHEET_NOT_PENDING = gettext_noop("This sheet was already confirmed or rejected.")
 MSG_SHEET_OWN_IMPORT = gettext_noop("You imported this sheet: another manager confirms it.")
-MSG_SHEET_PAYS_YOU = gettext_noop("This sheet pays you (line %(line)s): another manager confirms it.")
-MSG_SHEET_ROW_PAID_SINCE = gettext_noop("%(staff_id)s on %(date)s (line %(line)s) was paid by another sheet since "
-                                        "this one was imported: reject it and import a corrected sheet.")
+MSG_SHEET_PAYS_YOU = gettext_noop(
+    "This sheet pays you (line %(line)s): another manager confirms it."
+)
+MSG_SHEET_ROW_PAID_SINCE = gettext_noop(
+    "%(staff_id)s on %(date)s (line %(line)s) was paid by another sheet since "
+    "this one was imported: reject it and import a corrected sheet."
+)
 
 
 class PointsError(ValidationFailedError):
@@ -92,7 +116,9 @@ class PointsPermissionDenied(PermissionDeniedError):
     """The user may not do this (HTTP 403)."""
 
 
-def points_event_record(*, kind: str, actor=None, data: dict[str, Any] | None = None) -> PointsEvent:
+def points_event_record(
+    *, kind: str, actor=None, data: dict[str, Any] | None = None
+) -> PointsEvent:
     return PointsEvent.objects.create(kind=kind, actor=actor, data=data or {})
 
 
@@ -136,8 +162,14 @@ def points_award(
         # the same source first: the unique constraint refuses ours, we return theirs.
         with transaction.atomic():
             return PointsEntry.objects.create(
-                employee=employee, amount=amount, rule=rule, source=source, granted_by=granted_by, note=note.strip(),
-                note_code=note_code, note_params=note_params or {},
+                employee=employee,
+                amount=amount,
+                rule=rule,
+                source=source,
+                granted_by=granted_by,
+                note=note.strip(),
+                note_code=note_code,
+                note_params=note_params or {},
             )
     except IntegrityError:
         existing = PointsEntry.objects.filter(source=source).first()
@@ -162,7 +194,9 @@ def points_award_if_active(
             amount = max(amount, rule.min_amount)
         if rule.max_amount is not None:
             amount = min(amount, rule.max_amount)
-    return points_award(employee=employee, rule_code=rule_code, source=source, amount=amount, note=note)
+    return points_award(
+        employee=employee, rule_code=rule_code, source=source, amount=amount, note=note
+    )
 
 
 def _same_employee(entry: PointsEntry, employee) -> PointsEntry:
@@ -191,18 +225,28 @@ def points_reverse(*, entry_id: int, by, reason: str) -> PointsEntry:
     try:
         with transaction.atomic():
             reversal = PointsEntry.objects.create(
-                employee_id=original.employee_id, amount=-original.amount, rule=original.rule,
-                source=f"reversal:{original.pk}", granted_by=by, note=reason.strip(), reverses=original,
+                employee_id=original.employee_id,
+                amount=-original.amount,
+                rule=original.rule,
+                source=f"reversal:{original.pk}",
+                granted_by=by,
+                note=reason.strip(),
+                reverses=original,
             )
     except IntegrityError:
         raise PointsConflict(_(MSG_ALREADY_REVERSED)) from None
-    points_event_record(kind=PointsEvent.Kind.ENTRY_REVERSED, actor=by,
-                        data={"entry": original.pk, "reversal": reversal.pk, "reason": reason.strip()})
+    points_event_record(
+        kind=PointsEvent.Kind.ENTRY_REVERSED,
+        actor=by,
+        data={"entry": original.pk, "reversal": reversal.pk, "reason": reason.strip()},
+    )
     return reversal
 
 
 @transaction.atomic
-def points_correct(*, employee, amount: int, by, reason: str, token: str | None = None) -> PointsEntry:
+def points_correct(
+    *, employee, amount: int, by, reason: str, token: str | None = None
+) -> PointsEntry:
     """A manual correction (a non-zero amount within the "manual_correction" rule's range,
     ±200 by default; AmountInvalid otherwise) by someone allowed to correct entries.
     ``token`` (from the form, e.g. a UUID rendered with it) makes a double submit pay once.
@@ -217,11 +261,20 @@ def points_correct(*, employee, amount: int, by, reason: str, token: str | None 
     before = PointsEntry.objects.filter(source=source).exists()
     if not before and isinstance(amount, int) and amount > 0:
         _refuse_corrections_over_limit(employee=employee, amount=amount, by=by)
-    entry = points_award(employee=employee, rule_code=PointRule.MANUAL_CORRECTION, source=source, amount=amount,
-                         granted_by=by, note=reason)
+    entry = points_award(
+        employee=employee,
+        rule_code=PointRule.MANUAL_CORRECTION,
+        source=source,
+        amount=amount,
+        granted_by=by,
+        note=reason,
+    )
     if not before:
-        points_event_record(kind=PointsEvent.Kind.MANUAL_CORRECTION, actor=by,
-                            data={"entry": entry.pk, "employee": employee.pk, "amount": amount})
+        points_event_record(
+            kind=PointsEvent.Kind.MANUAL_CORRECTION,
+            actor=by,
+            data={"entry": entry.pk, "employee": employee.pk, "amount": amount},
+        )
     return entry
 
 
@@ -231,14 +284,25 @@ def _refuse_corrections_over_limit(*, employee, amount: int, by) -> None:
     correction, but not 200 every day for a colleague. The corrector's row is locked while
     counting (config/locks.py: user rows first), so two corrections at once are counted one
     after the other."""
-    _rule(PointRule.MANUAL_CORRECTION).resolve_amount(amount)  # the rule's range is said first (AmountInvalid)
+    _rule(PointRule.MANUAL_CORRECTION).resolve_amount(
+        amount
+    )  # the rule's range is said first (AmountInvalid)
     limit = PointsSettings.current().correction_limit_30_days
     employees_lock([by.pk])
-    given = (PointsEntry.objects.filter(rule__code=PointRule.MANUAL_CORRECTION, granted_by=by, employee=employee,
-                                        amount__gt=0, created_at__gte=timezone.now() - timedelta(days=30))
-             .aggregate(total=Sum("amount"))["total"] or 0)
+    given = (
+        PointsEntry.objects.filter(
+            rule__code=PointRule.MANUAL_CORRECTION,
+            granted_by=by,
+            employee=employee,
+            amount__gt=0,
+            created_at__gte=timezone.now() - timedelta(days=30),
+        ).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
     if given + amount > limit:
-        raise PointsError(_(MSG_CORRECTION_LIMIT) % {"given": given, "limit": limit}, field="amount")
+        raise PointsError(
+            _(MSG_CORRECTION_LIMIT) % {"given": given, "limit": limit}, field="amount"
+        )
 
 
 # --- committee members' review points ------------------------------------------------
@@ -256,9 +320,17 @@ def review_points_paid_today(employee_ids) -> dict[int, int]:
     """Review points (REVIEW_RULES, reversals not subtracted) paid to each of ``employee_ids``
     since midnight Asia/Shanghai; employees paid none are missing from the dict."""
     midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
-    rows = (PointsEntry.objects.filter(employee_id__in=employee_ids, rule__code__in=REVIEW_RULES,
-                                       reverses__isnull=True, created_at__gte=midnight)
-            .values("employee_id").annotate(total=Sum("amount")).order_by())
+    rows = (
+        PointsEntry.objects.filter(
+            employee_id__in=employee_ids,
+            rule__code__in=REVIEW_RULES,
+            reverses__isnull=True,
+            created_at__gte=midnight,
+        )
+        .values("employee_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
     return {row["employee_id"]: row["total"] for row in rows}
 
 
@@ -281,9 +353,13 @@ def review_votes_pay(*, proposal, votes, rule_code: str, daily_cap: int) -> list
     reviewer_ids = sorted({vote.reviewer_id for vote in votes})
     employees_lock(reviewer_ids)
     paid = review_points_paid_today(reviewer_ids)
-    already = set(PointsEntry.objects.filter(
-        source__in=[review_source(proposal_id=proposal.pk, reviewer_id=pk) for pk in reviewer_ids])
-        .values_list("source", flat=True))
+    already = set(
+        PointsEntry.objects.filter(
+            source__in=[
+                review_source(proposal_id=proposal.pk, reviewer_id=pk) for pk in reviewer_ids
+            ]
+        ).values_list("source", flat=True)
+    )
     entries = []
     for vote in votes:
         source = review_source(proposal_id=proposal.pk, reviewer_id=vote.reviewer_id)
@@ -291,12 +367,27 @@ def review_votes_pay(*, proposal, votes, rule_code: str, daily_cap: int) -> list
             continue
         already.add(source)
         if paid.get(vote.reviewer_id, 0) + amount > daily_cap:
-            points_event_record(kind=PointsEvent.Kind.REVIEW_POINTS_CAPPED, actor=None, data={
-                "proposal": proposal.pk, "employee": vote.reviewer_id, "rule": rule.code, "amount": amount,
-                "paid_today": paid.get(vote.reviewer_id, 0), "daily_cap": daily_cap})
+            points_event_record(
+                kind=PointsEvent.Kind.REVIEW_POINTS_CAPPED,
+                actor=None,
+                data={
+                    "proposal": proposal.pk,
+                    "employee": vote.reviewer_id,
+                    "rule": rule.code,
+                    "amount": amount,
+                    "paid_today": paid.get(vote.reviewer_id, 0),
+                    "daily_cap": daily_cap,
+                },
+            )
             continue
-        entry = points_award(employee=vote.reviewer, rule_code=rule.code, source=source, amount=amount,
-                             note_code=NOTE_REVIEW_VOTE, note_params={"proposal": proposal.pk, "kind": proposal.kind})
+        entry = points_award(
+            employee=vote.reviewer,
+            rule_code=rule.code,
+            source=source,
+            amount=amount,
+            note_code=NOTE_REVIEW_VOTE,
+            note_params={"proposal": proposal.pk, "kind": proposal.kind},
+        )
         paid[vote.reviewer_id] = paid.get(vote.reviewer_id, 0) + entry.amount
         entries.append(entry)
     return entries
@@ -309,8 +400,12 @@ def reviewer_reward(rule_code: str) -> Callable[[Any, list], None]:
     PointsSettings.review_points_daily_cap (review_votes_pay)."""
 
     def on_decided(proposal, votes) -> None:
-        review_votes_pay(proposal=proposal, votes=votes, rule_code=rule_code,
-                         daily_cap=PointsSettings.current().review_points_daily_cap)
+        review_votes_pay(
+            proposal=proposal,
+            votes=votes,
+            rule_code=rule_code,
+            daily_cap=PointsSettings.current().review_points_daily_cap,
+        )
 
     return on_decided
 
@@ -336,22 +431,35 @@ def proposal_rewards(reasons=PROPOSAL_REWARD_REASONS) -> Callable[[Any], list]:
         matching = Q()
         for prefix, _reason in prefixes:
             matching |= Q(source__startswith=prefix)
-        return [Reward(employee_id=entry.employee_id, amount=entry.amount, key=f"points-entry:{entry.pk}",
-                       reason=next(reason for prefix, reason in prefixes if entry.source.startswith(prefix)))
-                for entry in PointsEntry.objects.filter(matching).order_by("pk")]
+        return [
+            Reward(
+                employee_id=entry.employee_id,
+                amount=entry.amount,
+                key=f"points-entry:{entry.pk}",
+                reason=next(
+                    reason for prefix, reason in prefixes if entry.source.startswith(prefix)
+                ),
+            )
+            for entry in PointsEntry.objects.filter(matching).order_by("pk")
+        ]
 
     return rewards
 
 
 # --- rationalisation proposals -------------------------------------------------------
 
+
 @transaction.atomic
 def rationalisation_submit(*, proposer, title: str, description: str) -> RationalisationProposal:
     title, description = (title or "").strip(), (description or "").strip()
     if not title or not description:
         raise PointsError(_("Give a title and a description."))
-    proposal = RationalisationProposal.objects.create(proposer=proposer, title=title, description=description)
-    points_event_record(kind=PointsEvent.Kind.PROPOSAL_SUBMITTED, actor=proposer, data={"proposal": proposal.pk})
+    proposal = RationalisationProposal.objects.create(
+        proposer=proposer, title=title, description=description
+    )
+    points_event_record(
+        kind=PointsEvent.Kind.PROPOSAL_SUBMITTED, actor=proposer, data={"proposal": proposal.pk}
+    )
     return proposal
 
 
@@ -371,17 +479,30 @@ def rationalisation_judge(
     PointsPermissionDenied, PointsConflict (already judged), PointsError or AmountInvalid."""
     if not judge.has_perm(points_roles.JUDGE_PROPOSALS):
         raise PointsPermissionDenied
-    proposal = RationalisationProposal.objects.select_for_update().select_related("proposer").get(pk=proposal_id)
+    proposal = (
+        RationalisationProposal.objects.select_for_update()
+        .select_related("proposer")
+        .get(pk=proposal_id)
+    )
     if proposal.status != RationalisationProposal.Status.SUBMITTED:
         raise PointsConflict(_(MSG_ALREADY_JUDGED), code="already_judged")
     if proposal.proposer_id == judge.pk:
         raise PointsPermissionDenied(_(MSG_OWN_PROPOSAL))
-    if verdict not in RationalisationProposal.Status.values or verdict == RationalisationProposal.Status.SUBMITTED:
+    if (
+        verdict not in RationalisationProposal.Status.values
+        or verdict == RationalisationProposal.Status.SUBMITTED
+    ):
         raise PointsError(_("Choose rejected, reasonable or feasible."), field="verdict")
     entry = None
     if verdict in VERDICT_RULES:
-        entry = points_award(employee=proposal.proposer, rule_code=VERDICT_RULES[verdict], source=proposal.source_key,
-                             amount=amount, granted_by=judge, note=proposal.title)
+        entry = points_award(
+            employee=proposal.proposer,
+            rule_code=VERDICT_RULES[verdict],
+            source=proposal.source_key,
+            amount=amount,
+            granted_by=judge,
+            note=proposal.title,
+        )
     elif not (comment or "").strip():
         raise PointsError(_("Say why you reject the proposal."), field="comment")
     proposal.status = verdict
@@ -390,18 +511,30 @@ def rationalisation_judge(
     proposal.judged_by = judge
     proposal.judged_at = timezone.now()
     proposal.judge_comment = (comment or "").strip()
-    proposal.save(update_fields=["status", "amount", "entry", "judged_by", "judged_at", "judge_comment"])
-    points_event_record(kind=PointsEvent.Kind.PROPOSAL_JUDGED, actor=judge,
-                        data={"proposal": proposal.pk, "verdict": verdict, "amount": proposal.amount})
+    proposal.save(
+        update_fields=["status", "amount", "entry", "judged_by", "judged_at", "judge_comment"]
+    )
+    points_event_record(
+        kind=PointsEvent.Kind.PROPOSAL_JUDGED,
+        actor=judge,
+        data={"proposal": proposal.pk, "verdict": verdict, "amount": proposal.amount},
+    )
     return proposal
 
 
 # --- QC topics -------------------------------------------------------------------------
 
+
 @transaction.atomic
 def qc_topic_publish(
-    *, by, title: str, description: str = "", points_per_member: int, max_groups: int = 3,
-    min_group_size: int = 3, max_group_size: int = 5,
+    *,
+    by,
+    title: str,
+    description: str = "",
+    points_per_member: int,
+    max_groups: int = 3,
+    min_group_size: int = 3,
+    max_group_size: int = 5,
 ) -> QCTopic:
     """Publish a QC topic. ``points_per_member`` must lie within the "qc_topic_completed"
     rule's range (PointsError on the field otherwise), so completion can always pay it."""
@@ -411,9 +544,15 @@ def qc_topic_publish(
         _rule(PointRule.QC_TOPIC_COMPLETED).resolve_amount(points_per_member)
     except AmountInvalid as exc:
         raise PointsError(fields={"points_per_member": exc.messages}) from None
-    topic = QCTopic(title=(title or "").strip(), description=(description or "").strip(),
-                    points_per_member=points_per_member, max_groups=max_groups, min_group_size=min_group_size,
-                    max_group_size=max_group_size, published_by=by)
+    topic = QCTopic(
+        title=(title or "").strip(),
+        description=(description or "").strip(),
+        points_per_member=points_per_member,
+        max_groups=max_groups,
+        min_group_size=min_group_size,
+        max_group_size=max_group_size,
+        published_by=by,
+    )
     try:
         topic.full_clean()
     except ValidationError as exc:  # the model's own field rules, as field messages
@@ -435,7 +574,9 @@ def qc_member_eligible(user) -> bool:
 
 
 @transaction.atomic
-def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[str] | str) -> QCGroup:
+def qc_group_claim(
+    *, topic_id: int, creator, name: str, member_staff_ids: list[str] | str
+) -> QCGroup:
     """``creator`` forms a group (themselves plus the named staff IDs) and claims the topic.
 
     The topic row is locked (SELECT … FOR UPDATE) while its groups are counted, so two
@@ -452,21 +593,43 @@ def qc_group_claim(*, topic_id: int, creator, name: str, member_staff_ids: list[
     if creator.staff_id not in staff_ids:
         staff_ids.insert(0, creator.staff_id)
     if not topic.min_group_size <= len(set(staff_ids)) <= topic.max_group_size:
-        raise PointsError(_(MSG_GROUP_SIZE) % {"min": topic.min_group_size, "max": topic.max_group_size,
-                                                "count": len(set(staff_ids))}, field="members")
-    users = staff_ids_check(staff_ids, field="members", error=PointsError, unknown_message=MSG_UNKNOWN_STAFF)
+        raise PointsError(
+            _(MSG_GROUP_SIZE)
+            % {
+                "min": topic.min_group_size,
+                "max": topic.max_group_size,
+                "count": len(set(staff_ids)),
+            },
+            field="members",
+        )
+    users = staff_ids_check(
+        staff_ids, field="members", error=PointsError, unknown_message=MSG_UNKNOWN_STAFF
+    )
     ineligible = [s for s in staff_ids if not qc_member_eligible(users[s])]
     if ineligible:
         raise PointsError(_(MSG_NOT_QC_ELIGIBLE) % {"ids": ", ".join(ineligible)}, field="members")
-    taken = list(QCGroupMember.objects.filter(topic=topic, employee__staff_id__in=staff_ids)
-                 .values_list("employee__staff_id", flat=True))
+    taken = list(
+        QCGroupMember.objects.filter(topic=topic, employee__staff_id__in=staff_ids).values_list(
+            "employee__staff_id", flat=True
+        )
+    )
     if taken:
-        raise PointsError(_(MSG_ALREADY_IN_GROUP) % {"ids": ", ".join(sorted(taken))}, field="members")
-    group = QCGroup.objects.create(topic=topic, name=(name or "").strip() or _("Group of %(name)s") % {
-        "name": creator.name}, created_by=creator)
-    QCGroupMember.objects.bulk_create([QCGroupMember(group=group, topic=topic, employee=users[s]) for s in staff_ids])
-    points_event_record(kind=PointsEvent.Kind.GROUP_CLAIMED, actor=creator,
-                        data={"topic": topic.pk, "group": group.pk, "members": staff_ids})
+        raise PointsError(
+            _(MSG_ALREADY_IN_GROUP) % {"ids": ", ".join(sorted(taken))}, field="members"
+        )
+    group = QCGroup.objects.create(
+        topic=topic,
+        name=(name or "").strip() or _("Group of %(name)s") % {"name": creator.name},
+        created_by=creator,
+    )
+    QCGroupMember.objects.bulk_create(
+        [QCGroupMember(group=group, topic=topic, employee=users[s]) for s in staff_ids]
+    )
+    points_event_record(
+        kind=PointsEvent.Kind.GROUP_CLAIMED,
+        actor=creator,
+        data={"topic": topic.pk, "group": group.pk, "members": staff_ids},
+    )
     return group
 
 
@@ -487,21 +650,30 @@ def qc_group_complete(*, group_id: int, by) -> list[PointsEntry]:
     if group.status == QCGroup.Status.COMPLETED:
         raise PointsConflict(_(MSG_GROUP_COMPLETED), code="already_completed")
     entries = [
-        points_award(employee=member.employee, rule_code=PointRule.QC_TOPIC_COMPLETED,
-                     source=group.source_key(member.employee_id), amount=group.topic.points_per_member,
-                     granted_by=by, note=group.topic.title)
+        points_award(
+            employee=member.employee,
+            rule_code=PointRule.QC_TOPIC_COMPLETED,
+            source=group.source_key(member.employee_id),
+            amount=group.topic.points_per_member,
+            granted_by=by,
+            note=group.topic.title,
+        )
         for member in group.members.select_related("employee")
     ]
     group.status = QCGroup.Status.COMPLETED
     group.completed_by = by
     group.completed_at = timezone.now()
     group.save(update_fields=["status", "completed_by", "completed_at"])
-    points_event_record(kind=PointsEvent.Kind.GROUP_COMPLETED, actor=by,
-                        data={"group": group.pk, "topic": group.topic_id, "entries": [e.pk for e in entries]})
+    points_event_record(
+        kind=PointsEvent.Kind.GROUP_COMPLETED,
+        actor=by,
+        data={"group": group.pk, "topic": group.topic_id, "entries": [e.pk for e in entries]},
+    )
     return entries
 
 
 # --- volunteer sheets -----------------------------------------------------------------
+
 
 class VolunteerSheetRejected(PointsError):
     """The sheet has bad rows; ``line_errors`` lists (line, message), the field messages of
@@ -552,50 +724,102 @@ def volunteer_sheet_import(*, file_name: str, content: bytes, imported_by) -> Vo
     if not rule.active:
         raise PointsError(_(MSG_INACTIVE_RULE) % {"rule": rule.name})
     try:
-        rows = parse_volunteer_sheet(file_name=file_name, content=content,
-                                     bounds=PointsBounds(rule=rule.name, max=rule.max_amount, min=rule.min_amount))
+        rows = parse_volunteer_sheet(
+            file_name=file_name,
+            content=content,
+            bounds=PointsBounds(rule=rule.name, max=rule.max_amount, min=rule.min_amount),
+        )
     except SheetInvalid as exc:
         raise VolunteerSheetRejected(exc.line_errors) from None
     fingerprint = sheet_fingerprint(rows)
     previous = VolunteerSheet.objects.filter(fingerprint=fingerprint).first()
     if previous is not None:
-        raise PointsConflict(_(MSG_SHEET_DUPLICATE) % {
-            "id": previous.pk, "date": timezone.localtime(previous.imported_at).date().isoformat()})
-    own = [(row.line, _(MSG_SHEET_OWN_ROW) % {"staff_id": row.staff_id}) for row in rows
-           if row.employee.pk == imported_by.pk]
+        raise PointsConflict(
+            _(MSG_SHEET_DUPLICATE)
+            % {
+                "id": previous.pk,
+                "date": timezone.localtime(previous.imported_at).date().isoformat(),
+            }
+        )
+    own = [
+        (row.line, _(MSG_SHEET_OWN_ROW) % {"staff_id": row.staff_id})
+        for row in rows
+        if row.employee.pk == imported_by.pk
+    ]
     if own:
         raise VolunteerSheetRejected(own)
     _refuse_paid_rows(rows)
     total = sum(r.points for r in rows)
     threshold = PointsSettings.current().sheet_confirmation_threshold
     unconfirmed = unconfirmed_sheet_points(importer=imported_by)
-    status = VolunteerSheet.Status.PENDING if unconfirmed + total > threshold else VolunteerSheet.Status.PAID
+    status = (
+        VolunteerSheet.Status.PENDING
+        if unconfirmed + total > threshold
+        else VolunteerSheet.Status.PAID
+    )
     try:
         with transaction.atomic():
             sheet = VolunteerSheet.objects.create(
-                file_name=file_name[:200], fingerprint=fingerprint, sha256=hashlib.sha256(content).hexdigest(),
-                imported_by=imported_by, row_count=len(rows), total_points=total, status=status)
+                file_name=file_name[:200],
+                fingerprint=fingerprint,
+                sha256=hashlib.sha256(content).hexdigest(),
+                imported_by=imported_by,
+                row_count=len(rows),
+                total_points=total,
+                status=status,
+            )
     except IntegrityError:
         raise PointsConflict(_(MSG_SHEET_BUSY)) from None
     if status == VolunteerSheet.Status.PENDING:
-        VolunteerSheetRow.objects.bulk_create([
-            VolunteerSheetRow(sheet=sheet, line=row.line, employee=row.employee, hours=row.hours, points=row.points,
-                              date=row.date, note=row.note) for row in rows])
+        VolunteerSheetRow.objects.bulk_create(
+            [
+                VolunteerSheetRow(
+                    sheet=sheet,
+                    line=row.line,
+                    employee=row.employee,
+                    hours=row.hours,
+                    points=row.points,
+                    date=row.date,
+                    note=row.note,
+                )
+                for row in rows
+            ]
+        )
     else:
         for row in rows:
-            entry = points_award(employee=row.employee, rule_code=PointRule.VOLUNTEER_SHEET,
-                                 source=volunteer_row_source(employee_id=row.employee.pk, day=row.date),
-                                 amount=row.points, granted_by=imported_by, note=row.note or file_name)
+            entry = points_award(
+                employee=row.employee,
+                rule_code=PointRule.VOLUNTEER_SHEET,
+                source=volunteer_row_source(employee_id=row.employee.pk, day=row.date),
+                amount=row.points,
+                granted_by=imported_by,
+                note=row.note or file_name,
+            )
             try:
                 with transaction.atomic():
-                    VolunteerSheetRow.objects.create(sheet=sheet, line=row.line, employee=row.employee,
-                                                     hours=row.hours, points=row.points, date=row.date,
-                                                     note=row.note, entry=entry)
+                    VolunteerSheetRow.objects.create(
+                        sheet=sheet,
+                        line=row.line,
+                        employee=row.employee,
+                        hours=row.hours,
+                        points=row.points,
+                        date=row.date,
+                        note=row.note,
+                        entry=entry,
+                    )
             except IntegrityError:  # points_award returned the entry a concurrent import wrote
                 raise PointsConflict(_(MSG_SHEET_ROW_PAID_MEANWHILE)) from None
-    points_event_record(kind=PointsEvent.Kind.SHEET_IMPORTED, actor=imported_by,
-                        data={"sheet": sheet.pk, "rows": len(rows), "points": sheet.total_points,
-                              "status": status, "threshold": threshold})
+    points_event_record(
+        kind=PointsEvent.Kind.SHEET_IMPORTED,
+        actor=imported_by,
+        data={
+            "sheet": sheet.pk,
+            "rows": len(rows),
+            "points": sheet.total_points,
+            "status": status,
+            "threshold": threshold,
+        },
+    )
     return sheet
 
 
@@ -607,10 +831,15 @@ UNCONFIRMED_WINDOW = timedelta(days=7)
 def unconfirmed_sheet_points(*, importer) -> int:
     """Points of the sheets ``importer`` imported in the last UNCONFIRMED_WINDOW that were
     paid at import, without a second manager (PAID, no decided_by); 0 for none."""
-    return (VolunteerSheet.objects.filter(imported_by=importer, status=VolunteerSheet.Status.PAID,
-                                          decided_by__isnull=True,
-                                          imported_at__gt=timezone.now() - UNCONFIRMED_WINDOW)
-            .aggregate(total=Sum("total_points"))["total"] or 0)
+    return (
+        VolunteerSheet.objects.filter(
+            imported_by=importer,
+            status=VolunteerSheet.Status.PAID,
+            decided_by__isnull=True,
+            imported_at__gt=timezone.now() - UNCONFIRMED_WINDOW,
+        ).aggregate(total=Sum("total_points"))["total"]
+        or 0
+    )
 
 
 def _pending_sheet(*, sheet_id: int, by) -> VolunteerSheet:
@@ -642,18 +871,38 @@ def volunteer_sheet_confirm(*, sheet_id: int, by) -> VolunteerSheet:
     for row in rows:
         source = volunteer_row_source(employee_id=row.employee_id, day=row.date)
         if PointsEntry.objects.filter(source=source).exists():  # two pending sheets raced at import
-            raise PointsConflict(_(MSG_SHEET_ROW_PAID_SINCE) % {
-                "staff_id": row.employee.staff_id, "date": row.date.isoformat(), "line": row.line})
-        row.entry = points_award(employee=row.employee, rule_code=PointRule.VOLUNTEER_SHEET, source=source,
-                                 amount=row.points, granted_by=by, note=row.note or sheet.file_name)
+            raise PointsConflict(
+                _(MSG_SHEET_ROW_PAID_SINCE)
+                % {
+                    "staff_id": row.employee.staff_id,
+                    "date": row.date.isoformat(),
+                    "line": row.line,
+                }
+            )
+        row.entry = points_award(
+            employee=row.employee,
+            rule_code=PointRule.VOLUNTEER_SHEET,
+            source=source,
+            amount=row.points,
+            granted_by=by,
+            note=row.note or sheet.file_name,
+        )
         row.save(update_fields=["entry"])
     sheet.status = VolunteerSheet.Status.PAID
     sheet.decided_by = by
     sheet.decided_at = timezone.now()
     sheet.save(update_fields=["status", "decided_by", "decided_at"])
-    points_event_record(kind=PointsEvent.Kind.SHEET_CONFIRMED, actor=by, data={
-        "sheet": sheet.pk, "rows": len(rows), "points": sheet.total_points, "imported_by": sheet.imported_by_id,
-        "entries": [row.entry_id for row in rows]})
+    points_event_record(
+        kind=PointsEvent.Kind.SHEET_CONFIRMED,
+        actor=by,
+        data={
+            "sheet": sheet.pk,
+            "rows": len(rows),
+            "points": sheet.total_points,
+            "imported_by": sheet.imported_by_id,
+            "entries": [row.entry_id for row in rows],
+        },
+    )
     return sheet
 
 
@@ -669,8 +918,11 @@ def volunteer_sheet_reject(*, sheet_id: int, by, reason: str) -> VolunteerSheet:
     sheet.decided_at = timezone.now()
     sheet.decision_note = reason.strip()
     sheet.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    points_event_record(kind=PointsEvent.Kind.SHEET_REJECTED, actor=by, data={
-        "sheet": sheet.pk, "points": sheet.total_points, "reason": sheet.decision_note})
+    points_event_record(
+        kind=PointsEvent.Kind.SHEET_REJECTED,
+        actor=by,
+        data={"sheet": sheet.pk, "points": sheet.total_points, "reason": sheet.decision_note},
+    )
     return sheet
 
 
@@ -680,17 +932,32 @@ def _refuse_paid_rows(rows) -> None:
     paid = {
         (row.employee_id, row.date): row
         for row in VolunteerSheetRow.objects.filter(
-            employee_id__in={r.employee.pk for r in rows}, date__in={r.date for r in rows})
+            employee_id__in={r.employee.pk for r in rows}, date__in={r.date for r in rows}
+        )
         .exclude(sheet__status=VolunteerSheet.Status.REJECTED)
-        .select_related("sheet").only("employee_id", "date", "sheet_id", "line", "sheet__status")
+        .select_related("sheet")
+        .only("employee_id", "date", "sheet_id", "line", "sheet__status")
     }
     errors = []
     for row in rows:
         earlier = paid.get((row.employee.pk, row.date))
         if earlier is not None:
-            message = MSG_SHEET_ROW_PENDING if earlier.sheet.status == VolunteerSheet.Status.PENDING else MSG_SHEET_ROW_PAID
-            errors.append((row.line, _(message) % {
-                "staff_id": row.staff_id, "date": row.date.isoformat(), "sheet": earlier.sheet_id,
-                "line": earlier.line}))
+            message = (
+                MSG_SHEET_ROW_PENDING
+                if earlier.sheet.status == VolunteerSheet.Status.PENDING
+                else MSG_SHEET_ROW_PAID
+            )
+            errors.append(
+                (
+                    row.line,
+                    _(message)
+                    % {
+                        "staff_id": row.staff_id,
+                        "date": row.date.isoformat(),
+                        "sheet": earlier.sheet_id,
+                        "line": earlier.line,
+                    },
+                )
+            )
     if errors:
         raise VolunteerSheetRejected(errors)

@@ -27,8 +27,12 @@ from config.errors import ValidationFailedError
 MAX_ROWS = 5000
 MAX_HOURS = 24  # a row is one person's help on one day
 
-MSG_POINTS_ABOVE_MAX = gettext_noop("Points %(value)s are above the maximum of %(max)s per row (rule “%(rule)s”).")
-MSG_POINTS_BELOW_MIN = gettext_noop("Points %(value)s are below the minimum of %(min)s per row (rule “%(rule)s”).")
+MSG_POINTS_ABOVE_MAX = gettext_noop(
+    "Points %(value)s are above the maximum of %(max)s per row (rule “%(rule)s”)."
+)
+MSG_POINTS_BELOW_MIN = gettext_noop(
+    "Points %(value)s are below the minimum of %(min)s per row (rule “%(rule)s”)."
+)
 MSG_HOURS_ABOVE_DAY = gettext_noop("Hours must not exceed %(max)s in a day.")
 MSG_DATE_MISSING = gettext_noop("The date is missing: each row is one person's help on one day.")
 MSG_DATE_IN_FUTURE = gettext_noop("The date %(date)s is in the future.")
@@ -167,13 +171,19 @@ def _points(raw: str, bounds: PointsBounds) -> tuple[int | None, list[str]]:
     if number == 0:
         return None, [_("Points must be greater than zero.")]
     if number > bounds.max:
-        return None, [_(MSG_POINTS_ABOVE_MAX) % {"value": raw, "max": bounds.max, "rule": bounds.rule}]
+        return None, [
+            _(MSG_POINTS_ABOVE_MAX) % {"value": raw, "max": bounds.max, "rule": bounds.rule}
+        ]
     if bounds.min is not None and number < bounds.min:
-        return None, [_(MSG_POINTS_BELOW_MIN) % {"value": raw, "min": bounds.min, "rule": bounds.rule}]
+        return None, [
+            _(MSG_POINTS_BELOW_MIN) % {"value": raw, "min": bounds.min, "rule": bounds.rule}
+        ]
     return int(number), []
 
 
-def parse_volunteer_sheet(*, file_name: str, content: bytes, bounds: PointsBounds) -> list[SheetRow]:
+def parse_volunteer_sheet(
+    *, file_name: str, content: bytes, bounds: PointsBounds
+) -> list[SheetRow]:
     """Validated rows of the sheet, points within ``bounds`` (the volunteer rule's range);
     raises SheetInvalid with every (line, message) otherwise."""
     is_xlsx = file_name.lower().endswith(".xlsx") or content[:2] == b"PK"
@@ -184,8 +194,12 @@ def parse_volunteer_sheet(*, file_name: str, content: bytes, bounds: PointsBound
         raise SheetInvalid([(1, _("The file is empty."))])
     columns, missing = _header_map(cells[0])
     if missing:
-        raise SheetInvalid([(1, _("Missing column: %(column)s.") % {"column": name}) for name in missing])
-    data = [(line, row) for line, row in enumerate(cells[1:], start=2) if any(_text(c) for c in row)]
+        raise SheetInvalid(
+            [(1, _("Missing column: %(column)s.") % {"column": name}) for name in missing]
+        )
+    data = [
+        (line, row) for line, row in enumerate(cells[1:], start=2) if any(_text(c) for c in row)
+    ]
     if not data:
         raise SheetInvalid([(1, _("The file has no data rows."))])
     if len(data) > MAX_ROWS:
@@ -196,7 +210,10 @@ def parse_volunteer_sheet(*, file_name: str, content: bytes, bounds: PointsBound
         return row[index] if index is not None and index < len(row) else None
 
     staff_ids = {_text(cell(row, "staff_id")).upper() for _, row in data}
-    users = {u.staff_id: u for u in get_user_model().objects.filter(staff_id__in=staff_ids, is_active=True)}
+    users = {
+        u.staff_id: u
+        for u in get_user_model().objects.filter(staff_id__in=staff_ids, is_active=True)
+    }
 
     today = timezone.localdate()
     errors: list[tuple[int, str]] = []
@@ -228,7 +245,9 @@ def parse_volunteer_sheet(*, file_name: str, content: bytes, bounds: PointsBound
             day = _parse_date(cell(row, "date"))
         except ValueError as exc:
             day = None
-            line_errors.append(_("Date “%(value)s” is not a date (use YYYY-MM-DD).") % {"value": exc.args[0]})
+            line_errors.append(
+                _("Date “%(value)s” is not a date (use YYYY-MM-DD).") % {"value": exc.args[0]}
+            )
         else:
             if day is None:
                 line_errors.append(_(MSG_DATE_MISSING))
@@ -242,8 +261,17 @@ def parse_volunteer_sheet(*, file_name: str, content: bytes, bounds: PointsBound
         if line_errors:
             errors.extend((line, message) for message in line_errors)
             continue
-        rows.append(SheetRow(line=line, staff_id=staff_id, employee=employee, hours=hours, points=points, date=day,
-                             note=_text(cell(row, "note"))[:200]))
+        rows.append(
+            SheetRow(
+                line=line,
+                staff_id=staff_id,
+                employee=employee,
+                hours=hours,
+                points=points,
+                date=day,
+                note=_text(cell(row, "note"))[:200],
+            )
+        )
     if errors:
         raise SheetInvalid(errors)
     return rows

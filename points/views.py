@@ -41,15 +41,24 @@ LEADERBOARD_SIZE = 50
 @permission_required(roles.STUDY, raise_exception=True)
 def my_points(request):
     """Balance, filtered and paginated history, and the balance-over-time chart."""
-    filterset, history = filter_list(PointsHistoryFilter, request, selectors.points_history(request.user))
+    filterset, history = filter_list(
+        PointsHistoryFilter, request, selectors.points_history(request.user)
+    )
     page = Paginator(history, PER_PAGE).get_page(request.GET.get("page"))
     querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     series = selectors.cumulative_series(request.user)
-    return render(request, "points/my_points.html", {
-        # the balance is the series' last running total: one query for both
-        "balance": series[-1][1] if series else 0, "form": filterset.form, "page": page, "querystring": querystring,
-        "chart": cumulative_svg(series),
-    })
+    return render(
+        request,
+        "points/my_points.html",
+        {
+            # the balance is the series' last running total: one query for both
+            "balance": series[-1][1] if series else 0,
+            "form": filterset.form,
+            "page": page,
+            "querystring": querystring,
+            "chart": cumulative_svg(series),
+        },
+    )
 
 
 @require_GET
@@ -58,10 +67,22 @@ def leaderboard(request):
     """Top employees of the viewer's centre by points earned in the chosen period."""
     form = LeaderboardFilterForm(request.GET or None)
     period = (form.cleaned_data.get("period") or "all") if form.is_valid() else "all"
-    rows = list(selectors.leaderboard(centre=request.user.centre, since=selectors.period_start(period),
-                                      limit=LEADERBOARD_SIZE)) if request.user.centre_id else []
-    return render(request, "points/leaderboard.html", {"form": form, "rows": rows, "centre": request.user.centre,
-                                                       "period": period})
+    rows = (
+        list(
+            selectors.leaderboard(
+                centre=request.user.centre,
+                since=selectors.period_start(period),
+                limit=LEADERBOARD_SIZE,
+            )
+        )
+        if request.user.centre_id
+        else []
+    )
+    return render(
+        request,
+        "points/leaderboard.html",
+        {"form": form, "rows": rows, "centre": request.user.centre, "period": period},
+    )
 
 
 @require_GET
@@ -70,14 +91,18 @@ def hub(request):
     """Proposals & QC: submit a proposal, see one's own, browse topics; managers see the
     proposals waiting for judgement and can publish topics."""
     can_judge = request.user.has_perm(points_roles.JUDGE_PROPOSALS)
-    return render(request, "points/hub.html", {
-        "form": RationalisationForm(),
-        "mine": selectors.rationalisation_proposals_of(proposer=request.user)[:PER_PAGE],
-        "topics": selectors.qc_topics()[:PER_PAGE],
-        "pending": selectors.rationalisation_pending()[:PER_PAGE] if can_judge else None,
-        "can_judge": can_judge,
-        "can_manage_topics": request.user.has_perm(points_roles.MANAGE_QC_TOPICS),
-    })
+    return render(
+        request,
+        "points/hub.html",
+        {
+            "form": RationalisationForm(),
+            "mine": selectors.rationalisation_proposals_of(proposer=request.user)[:PER_PAGE],
+            "topics": selectors.qc_topics()[:PER_PAGE],
+            "pending": selectors.rationalisation_pending()[:PER_PAGE] if can_judge else None,
+            "can_judge": can_judge,
+            "can_manage_topics": request.user.has_perm(points_roles.MANAGE_QC_TOPICS),
+        },
+    )
 
 
 @require_POST
@@ -100,18 +125,30 @@ def proposal_submit(request):
 @require_GET
 @login_required
 def proposal_detail(request, pk: int):
-    proposal = get_object_or_404(RationalisationProposal.objects.select_related("proposer", "judged_by"), pk=pk)
+    proposal = get_object_or_404(
+        RationalisationProposal.objects.select_related("proposer", "judged_by"), pk=pk
+    )
     can_judge = request.user.has_perm(points_roles.JUDGE_PROPOSALS)
     if proposal.proposer_id != request.user.pk and not can_judge:
         raise PermissionDenied
-    rules = {r.code: r for r in PointRule.objects.filter(code__in=[PointRule.RATIONALISATION_REASONABLE,
-                                                                   PointRule.RATIONALISATION_FEASIBLE])}
-    return render(request, "points/proposal_detail.html", {
-        "proposal": proposal, "form": JudgeForm(),
-        "can_judge": can_judge and proposal.status == RationalisationProposal.Status.SUBMITTED
-        and proposal.proposer_id != request.user.pk,
-        "rules": rules.values(),
-    })
+    rules = {
+        r.code: r
+        for r in PointRule.objects.filter(
+            code__in=[PointRule.RATIONALISATION_REASONABLE, PointRule.RATIONALISATION_FEASIBLE]
+        )
+    }
+    return render(
+        request,
+        "points/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "form": JudgeForm(),
+            "can_judge": can_judge
+            and proposal.status == RationalisationProposal.Status.SUBMITTED
+            and proposal.proposer_id != request.user.pk,
+            "rules": rules.values(),
+        },
+    )
 
 
 @require_POST
@@ -126,7 +163,9 @@ def proposal_judge(request, pk: int):
                 messages.error(request, f"{label}: {error}" if label else error)
         return redirect("points:proposal_detail", pk=proposal.pk)
     try:
-        services.rationalisation_judge(proposal_id=proposal.pk, judge=request.user, **form.cleaned_data)
+        services.rationalisation_judge(
+            proposal_id=proposal.pk, judge=request.user, **form.cleaned_data
+        )
     except AppError as exc:
         message_error(request, exc)
     else:
@@ -137,7 +176,9 @@ def proposal_judge(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @permission_required(points_roles.MANAGE_QC_TOPICS, raise_exception=True)
 def topic_new(request):
-    form = TopicForm(request.POST or None, initial={"max_groups": 3, "min_group_size": 3, "max_group_size": 5})
+    form = TopicForm(
+        request.POST or None, initial={"max_groups": 3, "min_group_size": 3, "max_group_size": 5}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             topic = services.qc_topic_publish(by=request.user, **form.cleaned_data)
@@ -155,12 +196,20 @@ def topic_detail(request, pk: int):
     topic = get_object_or_404(selectors.qc_topics(), pk=pk)
     groups = list(selectors.qc_groups_of_topic(topic))
     in_a_group = any(m.employee_id == request.user.pk for g in groups for m in g.members.all())
-    return render(request, "points/topic_detail.html", {
-        "topic": topic, "groups": groups, "form": ClaimForm(),
-        "can_claim": topic.status == QCTopic.Status.OPEN and len(groups) < topic.max_groups and not in_a_group
-        and services.qc_member_eligible(request.user),
-        "can_manage": request.user.has_perm(points_roles.MANAGE_QC_TOPICS),
-    })
+    return render(
+        request,
+        "points/topic_detail.html",
+        {
+            "topic": topic,
+            "groups": groups,
+            "form": ClaimForm(),
+            "can_claim": topic.status == QCTopic.Status.OPEN
+            and len(groups) < topic.max_groups
+            and not in_a_group
+            and services.qc_member_eligible(request.user),
+            "can_manage": request.user.has_perm(points_roles.MANAGE_QC_TOPICS),
+        },
+    )
 
 
 @require_POST
@@ -172,8 +221,12 @@ def topic_claim(request, pk: int):
         messages.error(request, _("Name the members of your group by staff ID."))
         return redirect("points:topic_detail", pk=topic.pk)
     try:
-        services.qc_group_claim(topic_id=topic.pk, creator=request.user, name=form.cleaned_data["name"],
-                                member_staff_ids=form.cleaned_data["members"])
+        services.qc_group_claim(
+            topic_id=topic.pk,
+            creator=request.user,
+            name=form.cleaned_data["name"],
+            member_staff_ids=form.cleaned_data["members"],
+        )
     except AppError as exc:
         message_error(request, exc)
     else:
@@ -203,8 +256,9 @@ def volunteer_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            sheet = services.volunteer_sheet_import(file_name=upload.name, content=upload.read(),
-                                                    imported_by=request.user)
+            sheet = services.volunteer_sheet_import(
+                file_name=upload.name, content=upload.read(), imported_by=request.user
+            )
         except services.VolunteerSheetRejected as exc:  # every line's error in a table
             line_errors, status = exc.line_errors, 400
         except AppError as exc:
@@ -212,21 +266,34 @@ def volunteer_import(request):
             status = 400
         else:
             if sheet.status == VolunteerSheet.Status.PENDING:
-                messages.warning(request, _(
-                    "Imported %(rows)s rows, %(points)s points: with your sheets of the last 7 days that paid "
-                    "without a second manager, above %(threshold)s points in total, the sheet pays nothing until "
-                    "another manager confirms it.") % {
-                    "rows": sheet.row_count, "points": sheet.total_points,
-                    "threshold": PointsSettings.current().sheet_confirmation_threshold})
+                messages.warning(
+                    request,
+                    _(
+                        "Imported %(rows)s rows, %(points)s points: with your sheets of the last 7 days that paid "
+                        "without a second manager, above %(threshold)s points in total, the sheet pays nothing until "
+                        "another manager confirms it."
+                    )
+                    % {
+                        "rows": sheet.row_count,
+                        "points": sheet.total_points,
+                        "threshold": PointsSettings.current().sheet_confirmation_threshold,
+                    },
+                )
             else:
-                messages.success(request, _("Imported %(rows)s rows, %(points)s points.") % {
-                    "rows": sheet.row_count, "points": sheet.total_points})
+                messages.success(
+                    request,
+                    _("Imported %(rows)s rows, %(points)s points.")
+                    % {"rows": sheet.row_count, "points": sheet.total_points},
+                )
             return redirect("points:volunteer_import")
     elif request.method == "POST":
         status = 400
-    return render(request, "points/volunteer_import.html", _volunteer_context(request, form=form,
-                                                                            line_errors=line_errors),
-                  status=status)
+    return render(
+        request,
+        "points/volunteer_import.html",
+        _volunteer_context(request, form=form, line_errors=line_errors),
+        status=status,
+    )
 
 
 def _confirm_refusal(sheet: VolunteerSheet, user) -> str:
@@ -238,13 +305,23 @@ def _confirm_refusal(sheet: VolunteerSheet, user) -> str:
 
 
 def _volunteer_context(request, **extra) -> dict:
-    max_points = PointRule.objects.filter(code=PointRule.VOLUNTEER_SHEET).values_list("max_amount", flat=True).first()
+    max_points = (
+        PointRule.objects.filter(code=PointRule.VOLUNTEER_SHEET)
+        .values_list("max_amount", flat=True)
+        .first()
+    )
     return {
-        "form": VolunteerUploadForm(), "line_errors": [], **extra,
+        "form": VolunteerUploadForm(),
+        "line_errors": [],
+        **extra,
         "sheets": VolunteerSheet.objects.select_related("imported_by", "decided_by")[:PER_PAGE],
-        "pending": [(sheet, _confirm_refusal(sheet, request.user)) for sheet in selectors.volunteer_sheets_pending()],
+        "pending": [
+            (sheet, _confirm_refusal(sheet, request.user))
+            for sheet in selectors.volunteer_sheets_pending()
+        ],
         "threshold": PointsSettings.current().sheet_confirmation_threshold,
-        "max_points": max_points, "reason_form": DecisionReasonForm(),
+        "max_points": max_points,
+        "reason_form": DecisionReasonForm(),
     }
 
 
@@ -258,8 +335,11 @@ def volunteer_confirm(request, pk: int):
     except AppError as exc:
         message_error(request, exc)
     else:
-        messages.success(request, _("Sheet #%(id)s confirmed: %(points)s points paid.") % {
-            "id": sheet.pk, "points": sheet.total_points})
+        messages.success(
+            request,
+            _("Sheet #%(id)s confirmed: %(points)s points paid.")
+            % {"id": sheet.pk, "points": sheet.total_points},
+        )
     return redirect("points:volunteer_import")
 
 
@@ -270,8 +350,9 @@ def volunteer_reject(request, pk: int):
     sheet = get_object_or_404(VolunteerSheet, pk=pk)
     form = DecisionReasonForm(request.POST)
     try:
-        services.volunteer_sheet_reject(sheet_id=sheet.pk, by=request.user,
-                                        reason=form.data.get("reason", ""))
+        services.volunteer_sheet_reject(
+            sheet_id=sheet.pk, by=request.user, reason=form.data.get("reason", "")
+        )
     except AppError as exc:
         message_error(request, exc)
     else:

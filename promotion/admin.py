@@ -26,8 +26,14 @@ class PromotionSettingsAdmin(admin.ModelAdmin):
     """The one row of exam settings (retake policy, minimum test pool); each field's help
     text gives its default and why."""
 
-    list_display = ["__str__", "retake_wait_hours", "max_attempts_per_period", "attempt_period_days", "min_test_pool",
-                    "max_questions_per_case"]
+    list_display = [
+        "__str__",
+        "retake_wait_hours",
+        "max_attempts_per_period",
+        "attempt_period_days",
+        "min_test_pool",
+        "max_questions_per_case",
+    ]
 
     def has_add_permission(self, request):
         return not PromotionSettings.objects.exists() and super().has_add_permission(request)
@@ -52,9 +58,18 @@ class LevelAdmin(admin.ModelAdmin):
 
 @admin.register(LevelRequirement)
 class LevelRequirementAdmin(admin.ModelAdmin):
-    list_display = ["level", "points_threshold", "training_cases_required", "exam_case_count", "exam_pass_percent",
-                    "exam_time_limit_minutes", "query_time_required", "apprentices_required", "retention_points",
-                    "retention_apprentices"]
+    list_display = [
+        "level",
+        "points_threshold",
+        "training_cases_required",
+        "exam_case_count",
+        "exam_pass_percent",
+        "exam_time_limit_minutes",
+        "query_time_required",
+        "apprentices_required",
+        "retention_points",
+        "retention_apprentices",
+    ]
     list_select_related = ["level"]
     list_filter = ["query_time_required"]
 
@@ -77,8 +92,16 @@ class PromotionEventAdmin(ReadOnlyAdmin):
 
 @admin.register(RetentionPeriod)
 class RetentionPeriodAdmin(ReadOnlyAdmin):
-    list_display = ["employee", "level", "starts_at", "retest_opens_at", "due_at", "points_task", "apprentices_task",
-                    "status"]
+    list_display = [
+        "employee",
+        "level",
+        "starts_at",
+        "retest_opens_at",
+        "due_at",
+        "points_task",
+        "apprentices_task",
+        "status",
+    ]
     list_filter = ["status", "level"]
     search_fields = ["employee__staff_id", "employee__name"]
     list_select_related = ["employee"]
@@ -86,7 +109,15 @@ class RetentionPeriodAdmin(ReadOnlyAdmin):
 
 @admin.register(ExamAttempt)
 class ExamAttemptAdmin(ReadOnlyAdmin):
-    list_display = ["employee", "level", "purpose", "status", "score_percent", "started_at", "submitted_at"]
+    list_display = [
+        "employee",
+        "level",
+        "purpose",
+        "status",
+        "score_percent",
+        "started_at",
+        "submitted_at",
+    ]
     list_filter = ["purpose", "status", "level"]
     search_fields = ["employee__staff_id", "employee__name"]
     list_select_related = ["employee"]

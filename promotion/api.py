@@ -47,7 +47,11 @@ MSG_UNKNOWN_STAFF_ID = gettext_noop("Unknown staff ID.")
 
 
 def _employee(staff_id: str):
-    user = get_user_model().objects.filter(staff_id=(staff_id or "").strip().upper(), is_active=True).first()
+    user = (
+        get_user_model()
+        .objects.filter(staff_id=(staff_id or "").strip().upper(), is_active=True)
+        .first()
+    )
     if user is None:
         raise NotFound(_(MSG_UNKNOWN_STAFF_ID))
     return user
@@ -66,23 +70,35 @@ class MyLevelView(APIView):
         period = selectors.current_retention(user)
         retention = selectors.retention_status(period) if period else None
         demotion = selectors.last_demotion(user)
-        return Response({
-            "staff_id": user.staff_id, "level": user.level, "title": level.title if level else "",
-            "title_en": level.title_en if level else "", "badge_colour": level.badge_colour if level else "",
-            "can_mentor": bool(level and level.can_mentor), "next_level": user.level + 1 if checklist else None,
-            "checklist": PromotionChecklistItemSerializer(checklist, many=True).data,
-            "all_met": bool(checklist) and all(item.met for item in checklist),
-            "retention": {
-                "level": retention.period.level, "status": retention.period.status,
-                "retest_opens_at": retention.period.retest_opens_at, "due_at": retention.period.due_at,
-                "points_earned": retention.points_earned, "points_task": retention.period.points_task,
-                "apprentices_brought": retention.apprentices_brought,
-                "apprentices_task": retention.period.apprentices_task,
-                "exam_passed": retention.exam_passed, "attempts_left": retention.attempts_left,
-                "query_time_met": retention.query_time_met,
-            } if retention else None,
-            "last_demotion": PromotionEventSerializer(demotion).data if demotion else None,
-        })
+        return Response(
+            {
+                "staff_id": user.staff_id,
+                "level": user.level,
+                "title": level.title if level else "",
+                "title_en": level.title_en if level else "",
+                "badge_colour": level.badge_colour if level else "",
+                "can_mentor": bool(level and level.can_mentor),
+                "next_level": user.level + 1 if checklist else None,
+                "checklist": PromotionChecklistItemSerializer(checklist, many=True).data,
+                "all_met": bool(checklist) and all(item.met for item in checklist),
+                "retention": {
+                    "level": retention.period.level,
+                    "status": retention.period.status,
+                    "retest_opens_at": retention.period.retest_opens_at,
+                    "due_at": retention.period.due_at,
+                    "points_earned": retention.points_earned,
+                    "points_task": retention.period.points_task,
+                    "apprentices_brought": retention.apprentices_brought,
+                    "apprentices_task": retention.period.apprentices_task,
+                    "exam_passed": retention.exam_passed,
+                    "attempts_left": retention.attempts_left,
+                    "query_time_met": retention.query_time_met,
+                }
+                if retention
+                else None,
+                "last_demotion": PromotionEventSerializer(demotion).data if demotion else None,
+            }
+        )
 
 
 class ExamStartView(APIView):
@@ -95,7 +111,9 @@ class ExamStartView(APIView):
         data = PromotionExamStartInput(data=request.data)
         data.is_valid(raise_exception=True)
         attempt = services.exam_start(employee=request.user, level=data.validated_data["level"])
-        return Response(PromotionExamAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
+        return Response(
+            PromotionExamAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED
+        )
 
 
 class ExamDetailView(APIView):
@@ -135,7 +153,9 @@ class ExamSubmitView(APIView):
     def post(self, request, pk: int):
         data = PromotionExamSubmitInput(data=request.data)
         data.is_valid(raise_exception=True)
-        attempt = services.exam_submit(attempt_id=pk, employee=request.user, answers=data.validated_data["answers"])
+        attempt = services.exam_submit(
+            attempt_id=pk, employee=request.user, answers=data.validated_data["answers"]
+        )
         return Response(PromotionExamAttemptSerializer(attempt).data)
 
 
@@ -157,7 +177,9 @@ class PromoteView(APIView):
             if not request.user.has_perm(roles.STUDY):
                 raise ApiPermissionDenied
             employee = request.user
-        event = services.employee_promote(employee=employee, to_level=employee.level + 1, decided_by=request.user)
+        event = services.employee_promote(
+            employee=employee, to_level=employee.level + 1, decided_by=request.user
+        )
         return Response(PromotionEventSerializer(event).data)
 
 
@@ -165,15 +187,20 @@ ROSTER_KEYS = {event: rosters.roster_keys(event) for event in rosters.Event.CHOI
 
 
 class RosterView(APIView):
-    """HR rosters, 50 rows a page. Each row is an object keyed by stable identifiers (the same
-    in every language; the CSV/XLSX exports carry the translated headers): """ + "; ".join(
-        f"{event}: {', '.join(keys)}" for event, keys in ROSTER_KEYS.items()) + "."
+    (
+        """HR rosters, 50 rows a page. Each row is an object keyed by stable identifiers (the same
+    in every language; the CSV/XLSX exports carry the translated headers): """
+        + "; ".join(f"{event}: {', '.join(keys)}" for event, keys in ROSTER_KEYS.items())
+        + "."
+    )
 
     permission_classes = [has_perm(roles.EXPORT_ROSTERS)]
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("event", str, enum=rosters.Event.CHOICES, description="default: promoted"),
+            OpenApiParameter(
+                "event", str, enum=rosters.Event.CHOICES, description="default: promoted"
+            ),
             OpenApiParameter("centre", int, description="centre id"),
             OpenApiParameter("team", int, description="team id"),
             OpenApiParameter("date_from", OpenApiTypes.DATE, description="from 2000-01-01"),
@@ -181,27 +208,45 @@ class RosterView(APIView):
             OpenApiParameter("level", int, enum=list(LEVELS)),
             OpenApiParameter("page", int, description="page number (50 rows a page)"),
         ],
-        responses=inline_serializer("Roster", {
-            "count": serializers.IntegerField(), "page": serializers.IntegerField(),
-            "pages": serializers.IntegerField(), "event": serializers.ChoiceField(choices=rosters.Event.CHOICES),
-            "results": serializers.ListField(child=serializers.DictField(
-                help_text="a row keyed by the event's column identifiers (see the description)")),
-        }),
+        responses=inline_serializer(
+            "Roster",
+            {
+                "count": serializers.IntegerField(),
+                "page": serializers.IntegerField(),
+                "pages": serializers.IntegerField(),
+                "event": serializers.ChoiceField(choices=rosters.Event.CHOICES),
+                "results": serializers.ListField(
+                    child=serializers.DictField(
+                        help_text="a row keyed by the event's column identifiers (see the description)"
+                    )
+                ),
+            },
+        ),
     )
     def get(self, request):
         form = RosterFilterForm(request.query_params)
         if not form.is_valid():
             raise serializers.ValidationError(
-                {("non_field_errors" if name == "__all__" else name): list(errors) for name, errors in form.errors.items()})
+                {
+                    ("non_field_errors" if name == "__all__" else name): list(errors)
+                    for name, errors in form.errors.items()
+                }
+            )
         filters = form.filters()
-        page = Paginator(rosters.roster_queryset(filters), PAGE_SIZE).get_page(request.query_params.get("page"))
+        page = Paginator(rosters.roster_queryset(filters), PAGE_SIZE).get_page(
+            request.query_params.get("page")
+        )
         to_row = rosters.RosterRows(filters.event)
         keys = ROSTER_KEYS[filters.event]
-        return Response({
-            "count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages,
-            "event": filters.event,
-            "results": [dict(zip(keys, row, strict=True)) for row in to_row.rows(page)],
-        })
+        return Response(
+            {
+                "count": page.paginator.count,
+                "page": page.number,
+                "pages": page.paginator.num_pages,
+                "event": filters.event,
+                "results": [dict(zip(keys, row, strict=True)) for row in to_row.rows(page)],
+            }
+        )
 
 
 class MentorshipCreateView(APIView):
@@ -211,9 +256,16 @@ class MentorshipCreateView(APIView):
     def post(self, request):
         data = PromotionMentorshipInput(data=request.data)
         data.is_valid(raise_exception=True)
-        mentor, apprentice = _employee(data.validated_data["mentor"]), _employee(data.validated_data["apprentice"])
-        mentorship = services.mentorship_create(mentor=mentor, apprentice=apprentice, by=request.user)
-        return Response(PromotionMentorshipSerializer(mentorship).data, status=status.HTTP_201_CREATED)
+        mentor, apprentice = (
+            _employee(data.validated_data["mentor"]),
+            _employee(data.validated_data["apprentice"]),
+        )
+        mentorship = services.mentorship_create(
+            mentor=mentor, apprentice=apprentice, by=request.user
+        )
+        return Response(
+            PromotionMentorshipSerializer(mentorship).data, status=status.HTTP_201_CREATED
+        )
 
 
 class CanViewItemStats(BasePermission):
@@ -229,17 +281,27 @@ class ItemStatsRowSerializer(serializers.Serializer):
     case_id = serializers.IntegerField()
     title = serializers.CharField()
     level = serializers.IntegerField()
-    question_key = serializers.CharField(help_text='"" for a per-case row; the question kind and turn otherwise')
+    question_key = serializers.CharField(
+        help_text='"" for a per-case row; the question kind and turn otherwise'
+    )
     kind = serializers.CharField(help_text='the question kind ("" for a per-case row)')
     exposure = serializers.IntegerField(help_text="times the case was drawn into an exam")
     responses = serializers.IntegerField(help_text="answers in submitted attempts")
     attempts = serializers.IntegerField(help_text="submitted attempts that asked it")
     correct = serializers.IntegerField()
-    difficulty = serializers.FloatField(allow_null=True, help_text="share of the answers that were correct")
+    difficulty = serializers.FloatField(
+        allow_null=True, help_text="share of the answers that were correct"
+    )
     discrimination = serializers.FloatField(
-        allow_null=True, help_text="point-biserial correlation of a correct answer with the attempt's score (%)")
-    flags = serializers.ListField(child=serializers.ChoiceField(choices=list(item_stats.FLAG_LABELS)))
-    open_proposal = serializers.IntegerField(allow_null=True, help_text="an open move proposal of the case")
+        allow_null=True,
+        help_text="point-biserial correlation of a correct answer with the attempt's score (%)",
+    )
+    flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(item_stats.FLAG_LABELS))
+    )
+    open_proposal = serializers.IntegerField(
+        allow_null=True, help_text="an open move proposal of the case"
+    )
 
 
 class ItemStatsView(APIView):
@@ -255,34 +317,52 @@ class ItemStatsView(APIView):
             OpenApiParameter("level", int, enum=list(CASE_LEVELS)),
             OpenApiParameter("by", str, enum=["case", "question"], description="default: case"),
             OpenApiParameter("flagged", bool, description="only flagged rows"),
-            OpenApiParameter("sort", str, enum=list(item_stats.SORTS), description="default: flags (most first)"),
+            OpenApiParameter(
+                "sort", str, enum=list(item_stats.SORTS), description="default: flags (most first)"
+            ),
             OpenApiParameter("page", int, description="page number (50 rows a page)"),
         ],
-        responses=inline_serializer("ExamItemStats", {
-            "count": serializers.IntegerField(), "page": serializers.IntegerField(),
-            "pages": serializers.IntegerField(),
-            "min_responses": serializers.IntegerField(), "discrimination_floor": serializers.FloatField(),
-            "exposure_cap": serializers.IntegerField(help_text="0: no cap"),
-            "level_medians": serializers.DictField(child=serializers.FloatField(),
-                                                   help_text="median share correct per level"),
-            "results": ItemStatsRowSerializer(many=True),
-        }),
+        responses=inline_serializer(
+            "ExamItemStats",
+            {
+                "count": serializers.IntegerField(),
+                "page": serializers.IntegerField(),
+                "pages": serializers.IntegerField(),
+                "min_responses": serializers.IntegerField(),
+                "discrimination_floor": serializers.FloatField(),
+                "exposure_cap": serializers.IntegerField(help_text="0: no cap"),
+                "level_medians": serializers.DictField(
+                    child=serializers.FloatField(), help_text="median share correct per level"
+                ),
+                "results": ItemStatsRowSerializer(many=True),
+            },
+        ),
     )
     def get(self, request):
         form = ItemStatsFilterForm(request.query_params)
         if not form.is_valid():
             raise serializers.ValidationError(
-                {("non_field_errors" if name == "__all__" else name): list(errors) for name, errors in form.errors.items()})
+                {
+                    ("non_field_errors" if name == "__all__" else name): list(errors)
+                    for name, errors in form.errors.items()
+                }
+            )
         report = item_stats.item_report(request.user, **form.filters())
         page = Paginator(report.rows, PAGE_SIZE).get_page(request.query_params.get("page"))
-        return Response({
-            "count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages,
-            "min_responses": report.config.item_min_responses,
-            "discrimination_floor": float(report.config.item_discrimination_floor),
-            "exposure_cap": report.config.exam_exposure_cap,
-            "level_medians": {str(level): round(median, 4) for level, median in sorted(report.medians.items())},
-            "results": ItemStatsRowSerializer(page.object_list, many=True).data,
-        })
+        return Response(
+            {
+                "count": page.paginator.count,
+                "page": page.number,
+                "pages": page.paginator.num_pages,
+                "min_responses": report.config.item_min_responses,
+                "discrimination_floor": float(report.config.item_discrimination_floor),
+                "exposure_cap": report.config.exam_exposure_cap,
+                "level_medians": {
+                    str(level): round(median, 4) for level, median in sorted(report.medians.items())
+                },
+                "results": ItemStatsRowSerializer(page.object_list, many=True).data,
+            }
+        )
 
 
 class ForecastMeView(APIView):
@@ -305,8 +385,10 @@ class WorkforceView(APIView):
     permission_classes = [IsAuthenticated]  # the scope (forecast.workforce_scope) decides
 
     @extend_schema(
-        parameters=[OpenApiParameter("centre", int, description="centre id"),
-                    OpenApiParameter("team", int, description="team id")],
+        parameters=[
+            OpenApiParameter("centre", int, description="centre id"),
+            OpenApiParameter("team", int, description="team id"),
+        ],
         responses={200: PromotionWorkforceSerializer},
     )
     def get(self, request):
@@ -315,10 +397,15 @@ class WorkforceView(APIView):
             raise ApiPermissionDenied()
         form = WorkforceFilterForm(request.query_params)
         if not form.is_valid():
-            raise serializers.ValidationError({name: list(errors) for name, errors in form.errors.items()})
+            raise serializers.ValidationError(
+                {name: list(errors) for name, errors in form.errors.items()}
+            )
         data = form.cleaned_data
-        narrowed = forecast.narrow(scope, centre_id=data["centre"].pk if data.get("centre") else None,
-                                   team_id=data["team"].pk if data.get("team") else None)
+        narrowed = forecast.narrow(
+            scope,
+            centre_id=data["centre"].pk if data.get("centre") else None,
+            team_id=data["team"].pk if data.get("team") else None,
+        )
         if narrowed is None:
             raise ApiPermissionDenied()
         return Response(PromotionWorkforceSerializer(forecast.workforce(narrowed)).data)
@@ -331,11 +418,20 @@ class BlueprintView(APIView):
 
     permission_classes = [has_perm(roles.MANAGE_TRAINING)]
 
-    @extend_schema(parameters=[OpenApiParameter("position", int, description="position id; default: the first "
-                                                                             "position with weights")],
-                   responses=PromotionBlueprintSerializer)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "position", int, description="position id; default: the first position with weights"
+            )
+        ],
+        responses=PromotionBlueprintSerializer,
+    )
     def get(self, request):
         form = BlueprintFilterForm(request.query_params)
         if not form.is_valid():
-            raise serializers.ValidationError({name: list(errors) for name, errors in form.errors.items()})
-        return Response(PromotionBlueprintSerializer(selectors.exam_blueprint(form.chosen_position())).data)
+            raise serializers.ValidationError(
+                {name: list(errors) for name, errors in form.errors.items()}
+            )
+        return Response(
+            PromotionBlueprintSerializer(selectors.exam_blueprint(form.chosen_position())).data
+        )

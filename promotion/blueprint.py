@@ -10,7 +10,9 @@ from typing import TypeVar
 K = TypeVar("K", bound=Hashable)
 
 
-def apportion(total: int, weights: Mapping[K, Decimal | float | int], floor: Decimal | float | int = 0) -> dict[K, int]:
+def apportion(
+    total: int, weights: Mapping[K, Decimal | float | int], floor: Decimal | float | int = 0
+) -> dict[K, int]:
     """Share ``total`` places among the keys of ``weights`` in proportion to their weights
     (largest-remainder method, Hamilton): each key gets the whole part of its quota
     ``total·w/Σw``, the places left go to the largest fractional parts (ties: the heavier
@@ -22,7 +24,10 @@ def apportion(total: int, weights: Mapping[K, Decimal | float | int], floor: Dec
     has a positive weight (all 0) or ``total`` ≤ 0. When more keys are above the floor than
     there are places, the heaviest ``total`` of them get one each."""
     order = {key: i for i, key in enumerate(weights)}
-    exact = {key: Fraction(str(w)) if not isinstance(w, int) else Fraction(w) for key, w in weights.items()}
+    exact = {
+        key: Fraction(str(w)) if not isinstance(w, int) else Fraction(w)
+        for key, w in weights.items()
+    }
     counts = dict.fromkeys(weights, 0)
     positive = [key for key in weights if exact[key] > 0]
     if total <= 0 or not positive:
@@ -55,7 +60,9 @@ def apportion(total: int, weights: Mapping[K, Decimal | float | int], floor: Dec
     for key in free:
         counts[key] += int(quotas[key])  # floor: quotas are non-negative
     left = total - sum(counts.values())
-    by_remainder = sorted(free, key=lambda key: (-(quotas[key] - int(quotas[key])), -exact[key], order[key]))
+    by_remainder = sorted(
+        free, key=lambda key: (-(quotas[key] - int(quotas[key])), -exact[key], order[key])
+    )
     for key in by_remainder[:left]:
         counts[key] += 1
     return counts

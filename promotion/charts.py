@@ -28,13 +28,35 @@ def level_columns(months: Sequence, colours: dict[int, str]) -> dict:
                 continue
             h = round(plot * count / tallest, 1)
             y = round(y - h, 1)
-            segments.append({"level": level, "count": count, "y": y, "height": h,
-                             "colour": colours.get(level, "#999999")})
-        columns.append({"x": _x(i), "label_x": _x(i) + COLUMN // 2, "month": month.month,
-                        "total": sum(month.counts), "segments": segments})
-    return {"columns": columns, "width": _x(len(months)) + GAP, "height": HEIGHT, "baseline": TOP + plot,
-            "left": LEFT, "column": COLUMN, "tallest": tallest, "top": TOP,
-            "legend": [{"level": level, "colour": colour} for level, colour in sorted(colours.items())]}
+            segments.append(
+                {
+                    "level": level,
+                    "count": count,
+                    "y": y,
+                    "height": h,
+                    "colour": colours.get(level, "#999999"),
+                }
+            )
+        columns.append(
+            {
+                "x": _x(i),
+                "label_x": _x(i) + COLUMN // 2,
+                "month": month.month,
+                "total": sum(month.counts),
+                "segments": segments,
+            }
+        )
+    return {
+        "columns": columns,
+        "width": _x(len(months)) + GAP,
+        "height": HEIGHT,
+        "baseline": TOP + plot,
+        "left": LEFT,
+        "column": COLUMN,
+        "tallest": tallest,
+        "top": TOP,
+        "legend": [{"level": level, "colour": colour} for level, colour in sorted(colours.items())],
+    }
 
 
 def move_columns(months: Sequence) -> dict:
@@ -44,10 +66,31 @@ def move_columns(months: Sequence) -> dict:
     half = COLUMN // 2
     columns = []
     for i, month in enumerate(months):
-        up, down = round(plot * month.promoted / tallest, 1), round(plot * month.demoted / tallest, 1)
-        columns.append({"x": _x(i), "x2": _x(i) + half, "label_x": _x(i) + half, "month": month.month,
-                        "promoted": month.promoted, "demoted": month.demoted,
-                        "up_y": round(TOP + plot - up, 1), "up_h": up, "down_y": round(TOP + plot - down, 1),
-                        "down_h": down})
-    return {"columns": columns, "width": _x(len(months)) + GAP, "height": HEIGHT, "baseline": TOP + plot,
-            "left": LEFT, "half": half - 2, "tallest": tallest, "top": TOP}
+        up, down = (
+            round(plot * month.promoted / tallest, 1),
+            round(plot * month.demoted / tallest, 1),
+        )
+        columns.append(
+            {
+                "x": _x(i),
+                "x2": _x(i) + half,
+                "label_x": _x(i) + half,
+                "month": month.month,
+                "promoted": month.promoted,
+                "demoted": month.demoted,
+                "up_y": round(TOP + plot - up, 1),
+                "up_h": up,
+                "down_y": round(TOP + plot - down, 1),
+                "down_h": down,
+            }
+        )
+    return {
+        "columns": columns,
+        "width": _x(len(months)) + GAP,
+        "height": HEIGHT,
+        "baseline": TOP + plot,
+        "left": LEFT,
+        "half": half - 2,
+        "tallest": tallest,
+        "top": TOP,
+    }

@@ -45,12 +45,18 @@ def _past_mentorships(users: dict[str, User], now) -> dict[tuple[int, int], obje
         if mentor is None:
             continue
         for from_level, wanted in ((0, zero_to_one), (1, one_to_two)):
-            candidates = [u for u in pool if u.level > from_level and (u.pk, from_level) not in credited]
+            candidates = [
+                u for u in pool if u.level > from_level and (u.pk, from_level) not in credited
+            ]
             for apprentice in candidates[:wanted]:
                 credited[(apprentice.pk, from_level)] = services.mentorship_history_backfill(
-                    mentor=mentor, apprentice=apprentice, from_level=from_level,
-                    started_at=now - timedelta(days=STEP_DAYS * (apprentice.level - from_level) + 200),
-                    ended_at=now - timedelta(days=STEP_DAYS * (apprentice.level - from_level - 1) + 70),
+                    mentor=mentor,
+                    apprentice=apprentice,
+                    from_level=from_level,
+                    started_at=now
+                    - timedelta(days=STEP_DAYS * (apprentice.level - from_level) + 200),
+                    ended_at=now
+                    - timedelta(days=STEP_DAYS * (apprentice.level - from_level - 1) + 70),
                 )
     return credited
 
@@ -58,21 +64,46 @@ def _past_mentorships(users: dict[str, User], now) -> dict[tuple[int, int], obje
 def _history(user: User, now, credited: dict) -> None:
     offset = int(user.staff_id[-2:]) % 30
     if user.staff_id == DEMOTED:
-        services.promotion_history_backfill(employee=user, kind=PromotionEvent.Kind.PROMOTED, from_level=0, to_level=1,
-                                            at=now - timedelta(days=760), mentorship=credited.get((user.pk, 0)))
-        services.promotion_history_backfill(employee=user, kind=PromotionEvent.Kind.PROMOTED, from_level=1, to_level=2,
-                                            at=now - timedelta(days=400), with_retention=True)
         services.promotion_history_backfill(
-            employee=user, kind=PromotionEvent.Kind.DEMOTED, from_level=2, to_level=1, at=now - timedelta(days=34),
-            reasons=[{"code": "points_task", "params": {"earned": 120, "needed": 200}},
-                     {"code": "retest_exam", "params": {"level": 2}}])
+            employee=user,
+            kind=PromotionEvent.Kind.PROMOTED,
+            from_level=0,
+            to_level=1,
+            at=now - timedelta(days=760),
+            mentorship=credited.get((user.pk, 0)),
+        )
+        services.promotion_history_backfill(
+            employee=user,
+            kind=PromotionEvent.Kind.PROMOTED,
+            from_level=1,
+            to_level=2,
+            at=now - timedelta(days=400),
+            with_retention=True,
+        )
+        services.promotion_history_backfill(
+            employee=user,
+            kind=PromotionEvent.Kind.DEMOTED,
+            from_level=2,
+            to_level=1,
+            at=now - timedelta(days=34),
+            reasons=[
+                {"code": "points_task", "params": {"earned": 120, "needed": 200}},
+                {"code": "retest_exam", "params": {"level": 2}},
+            ],
+        )
         return
     last_days = 340 if user.staff_id == OPEN_WINDOW else 40 + offset * 5
     for to_level in range(1, user.level + 1):
         at = now - timedelta(days=last_days + (user.level - to_level) * STEP_DAYS)
-        services.promotion_history_backfill(employee=user, kind=PromotionEvent.Kind.PROMOTED, from_level=to_level - 1,
-                                            to_level=to_level, at=at, with_retention=to_level == user.level,
-                                            mentorship=credited.get((user.pk, to_level - 1)))
+        services.promotion_history_backfill(
+            employee=user,
+            kind=PromotionEvent.Kind.PROMOTED,
+            from_level=to_level - 1,
+            to_level=to_level,
+            at=at,
+            with_retention=to_level == user.level,
+            mentorship=credited.get((user.pk, to_level - 1)),
+        )
 
 
 def _exam(user: User) -> None:
@@ -88,8 +119,11 @@ def _exam(user: User) -> None:
     # Demo history only: the attempt was a week ago, so the waiting period is over and the
     # demo CSR can sit the exam again today.
     week = timedelta(days=7)
-    ExamAttempt.objects.filter(pk=attempt.pk).update(started_at=F("started_at") - week, deadline=F("deadline") - week,
-                                                     submitted_at=F("submitted_at") - week)
+    ExamAttempt.objects.filter(pk=attempt.pk).update(
+        started_at=F("started_at") - week,
+        deadline=F("deadline") - week,
+        submitted_at=F("submitted_at") - week,
+    )
 
 
 HISTORY_EXAMS_PER_LEVEL = 30
@@ -108,7 +142,12 @@ def _exam_history(users: dict[str, User], now) -> int:
     written = 0
     for level in (1, 2, 3):
         examinees = [u for u in users.values() if u.level >= level]
-        odd = list(Case.objects.testing().filter(level=level).order_by("pk").values_list("pk", flat=True)[:2])
+        odd = list(
+            Case.objects.testing()
+            .filter(level=level)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:2]
+        )
         for n in range(HISTORY_EXAMS_PER_LEVEL):
             if not examinees:
                 break
@@ -116,7 +155,9 @@ def _exam_history(users: dict[str, User], now) -> int:
 
             def answer(question, ability=ability, level=level, odd=odd):
                 case_id = question["case_id"]
-                easiness = (case_id * 37 % 11) / 10 - 0.5 + (2 - level)  # ±0.5 per case; a level harder: −1
+                easiness = (
+                    (case_id * 37 % 11) / 10 - 0.5 + (2 - level)
+                )  # ±0.5 per case; a level harder: −1
                 if level == 2 and odd and case_id == odd[0]:
                     return rng.random() < 0.97
                 if level == 2 and len(odd) > 1 and case_id == odd[1]:
@@ -124,37 +165,66 @@ def _exam_history(users: dict[str, User], now) -> int:
                 return rng.random() < 1 / (1 + math.exp(-(ability + easiness)))
 
             at = now - timedelta(days=HISTORY_DAYS + n, hours=level)
-            if services.exam_history_backfill(employee=examinees[n % len(examinees)], level=level, at=at, rng=rng,
-                                              answer=answer):
+            if services.exam_history_backfill(
+                employee=examinees[n % len(examinees)], level=level, at=at, rng=rng, answer=answer
+            ):
                 written += 1
     return written
 
 
 def load(*, stdout) -> None:
     now = timezone.now()
-    users = {u.staff_id: u for u in User.objects.filter(is_active=True, groups__name="CSR").distinct()
-             .order_by("staff_id")}
+    users = {
+        u.staff_id: u
+        for u in User.objects.filter(is_active=True, groups__name="CSR")
+        .distinct()
+        .order_by("staff_id")
+    }
     manager = User.objects.filter(staff_id="HB9201").first()
     credited = _past_mentorships(users, now)
     for user in users.values():
         _history(user, now, credited)
     for mentor_id, apprentice_id in ACTIVE_PAIRS:
         mentor, apprentice = users.get(mentor_id), users.get(apprentice_id)
-        if mentor and apprentice and not Mentorship.objects.filter(apprentice=apprentice, ended_at__isnull=True).exists():
-            services.mentorship_history_backfill(mentor=mentor, apprentice=apprentice, from_level=apprentice.level,
-                                                 started_at=now - timedelta(days=20))
+        if (
+            mentor
+            and apprentice
+            and not Mentorship.objects.filter(apprentice=apprentice, ended_at__isnull=True).exists()
+        ):
+            services.mentorship_history_backfill(
+                mentor=mentor,
+                apprentice=apprentice,
+                from_level=apprentice.level,
+                started_at=now - timedelta(days=20),
+            )
     demoted = users.get(DEMOTED)
     if demoted is not None:
-        event = PromotionEvent.objects.filter(employee=demoted, kind=PromotionEvent.Kind.DEMOTED).first()
-        services.notification_send(recipient=demoted, kind=Notification.Kind.DEMOTED, key=f"demoted:{event.pk}",
-                                   data={"level": 1, "reasons": event.reasons}, at=event.at)
+        event = PromotionEvent.objects.filter(
+            employee=demoted, kind=PromotionEvent.Kind.DEMOTED
+        ).first()
+        services.notification_send(
+            recipient=demoted,
+            kind=Notification.Kind.DEMOTED,
+            key=f"demoted:{event.pk}",
+            data={"level": 1, "reasons": event.reasons},
+            at=event.at,
+        )
     if users.get("HB0001"):
         _exam(users["HB0001"])
     _exam_history(users, now)
     services.retention_run_daily(now=now)  # opens HB0003's re-test window and notifies
     medal = Medal.objects.filter(code="best-mentor").first()
-    if medal and manager and users.get("HB0006") and not MedalAward.objects.filter(employee=users["HB0006"]).exists():
-        services.medal_award(medal=medal, employee=users["HB0006"], by=manager, reason="三年带出六名徒弟")
-    stdout.write(f"promotion: {PromotionEvent.objects.count()} level changes, "
-                 f"{Mentorship.objects.count()} mentorships, {ExamAttempt.objects.count()} exam attempts, "
-                 f"{Notification.objects.count()} notifications")
+    if (
+        medal
+        and manager
+        and users.get("HB0006")
+        and not MedalAward.objects.filter(employee=users["HB0006"]).exists()
+    ):
+        services.medal_award(
+            medal=medal, employee=users["HB0006"], by=manager, reason="三年带出六名徒弟"
+        )
+    stdout.write(
+        f"promotion: {PromotionEvent.objects.count()} level changes, "
+        f"{Mentorship.objects.count()} mentorships, {ExamAttempt.objects.count()} exam attempts, "
+        f"{Notification.objects.count()} notifications"
+    )

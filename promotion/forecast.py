@@ -32,8 +32,11 @@ from promotion.models import PromotionEvent, PromotionSettings, RetentionPeriod
 from promotion.selectors import ChecklistItem, promotion_checklists, retention_statuses
 
 # Checklist items with a count the pace can project: item code → evidence keys (done, needed).
-NUMERIC = {"points": ("points", "needed"), "training_cases": ("studied", "needed"),
-           "apprentices": ("apprentices", "needed")}
+NUMERIC = {
+    "points": ("points", "needed"),
+    "training_cases": ("studied", "needed"),
+    "apprentices": ("apprentices", "needed"),
+}
 MONTHS = 12  # months of history on the workforce charts
 PLAN_COURSES = 3  # courses named in a remedial plan
 
@@ -62,7 +65,9 @@ class Forecast:
     pace: Pace
     bottleneck: ChecklistItem | None
     estimated_on: date | None
-    weeks: dict[str, Decimal | None] = field(default_factory=dict)  # unmet numeric item → weeks left, None: never
+    weeks: dict[str, Decimal | None] = field(
+        default_factory=dict
+    )  # unmet numeric item → weeks left, None: never
 
     @property
     def all_met(self) -> bool:
@@ -77,8 +82,9 @@ def _rate(count: int | Decimal, days: int) -> Decimal:
     return (Decimal(count) * 7 / Decimal(days)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def estimate(items: Sequence[ChecklistItem], pace: Pace, today: date) -> tuple[ChecklistItem | None, date | None,
-                                                                               dict[str, Decimal | None]]:
+def estimate(
+    items: Sequence[ChecklistItem], pace: Pace, today: date
+) -> tuple[ChecklistItem | None, date | None, dict[str, Decimal | None]]:
     """THE forecast rule, without queries: (bottleneck, estimated date, weeks per unmet
     numeric item). Each unmet numeric requirement (points, training cases, apprentices)
     needs (needed − done) ÷ its weekly pace weeks, rounded up to whole days; none at a pace
@@ -122,17 +128,35 @@ def paces(employees: Sequence, *, days: int, now: datetime) -> dict[int, Pace]:
 
     ids = [e.pk for e in employees]
     since = _window_start(days, now)
-    points = dict(PointsEntry.objects.filter(employee_id__in=ids, created_at__gte=since, created_at__lte=now)
-                  .order_by().values("employee").annotate(t=Sum("amount")).values_list("employee", "t"))
+    points = dict(
+        PointsEntry.objects.filter(employee_id__in=ids, created_at__gte=since, created_at__lte=now)
+        .order_by()
+        .values("employee")
+        .annotate(t=Sum("amount"))
+        .values_list("employee", "t")
+    )
     studied = training_studied_counts(ids, since=since)
-    brought = dict(PromotionEvent.objects.filter(kind=PromotionEvent.Kind.PROMOTED, mentorship__mentor__in=ids,
-                                                 at__gte=since, at__lte=now)
-                   .order_by().values("mentorship__mentor").annotate(n=Count("employee", distinct=True))
-                   .values_list("mentorship__mentor", "n"))
-    return {e.pk: Pace(days=days, points=_rate(max(points.get(e.pk) or 0, 0), days),
-                       training_cases=_rate(studied.get((e.pk, e.level + 1), 0), days),
-                       apprentices=_rate(brought.get(e.pk, 0), days))
-            for e in employees}
+    brought = dict(
+        PromotionEvent.objects.filter(
+            kind=PromotionEvent.Kind.PROMOTED,
+            mentorship__mentor__in=ids,
+            at__gte=since,
+            at__lte=now,
+        )
+        .order_by()
+        .values("mentorship__mentor")
+        .annotate(n=Count("employee", distinct=True))
+        .values_list("mentorship__mentor", "n")
+    )
+    return {
+        e.pk: Pace(
+            days=days,
+            points=_rate(max(points.get(e.pk) or 0, 0), days),
+            training_cases=_rate(studied.get((e.pk, e.level + 1), 0), days),
+            apprentices=_rate(brought.get(e.pk, 0), days),
+        )
+        for e in employees
+    }
 
 
 def forecasts(employees: Iterable, *, now: datetime | None = None) -> list[Forecast]:
@@ -148,9 +172,20 @@ def forecasts(employees: Iterable, *, now: datetime | None = None) -> list[Forec
     result = []
     for employee in employees:
         items = checklists[employee.pk]
-        bottleneck, when, weeks = estimate(items, pace_of[employee.pk], today) if items else (None, None, {})
-        result.append(Forecast(employee=employee, next_level=employee.level + 1 if items else None, items=items,
-                               pace=pace_of[employee.pk], bottleneck=bottleneck, estimated_on=when, weeks=weeks))
+        bottleneck, when, weeks = (
+            estimate(items, pace_of[employee.pk], today) if items else (None, None, {})
+        )
+        result.append(
+            Forecast(
+                employee=employee,
+                next_level=employee.level + 1 if items else None,
+                items=items,
+                pace=pace_of[employee.pk],
+                bottleneck=bottleneck,
+                estimated_on=when,
+                weeks=weeks,
+            )
+        )
     return result
 
 
@@ -159,6 +194,7 @@ def forecast_of(employee, *, now: datetime | None = None) -> Forecast:
 
 
 # --- who sees which part of the workforce ---------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -183,7 +219,9 @@ def workforce_scope(user) -> Scope | None:
     return None
 
 
-def narrow(scope: Scope, *, centre_id: int | None = None, team_id: int | None = None) -> Scope | None:
+def narrow(
+    scope: Scope, *, centre_id: int | None = None, team_id: int | None = None
+) -> Scope | None:
     """``scope`` narrowed to a requested centre or team; None when the request reaches outside
     it (a team leader asking for another team)."""
     from accounts.models import Team
@@ -192,7 +230,11 @@ def narrow(scope: Scope, *, centre_id: int | None = None, team_id: int | None = 
         team = Team.objects.filter(pk=team_id).values_list("centre_id", flat=True).first()
         if team is None:
             return None
-        if scope.everyone or scope.team_id == team_id or (scope.centre_id and scope.centre_id == team):
+        if (
+            scope.everyone
+            or scope.team_id == team_id
+            or (scope.centre_id and scope.centre_id == team)
+        ):
             return Scope(team_id=team_id)
         return None
     if centre_id:
@@ -214,11 +256,16 @@ def _people(scope: Scope, prefix: str = "") -> Q:
 
 def employees_in(scope: Scope) -> QuerySet:
     """Active employees (not administrators' accounts) in ``scope``, by staff ID."""
-    return (get_user_model().objects.filter(_people(scope), is_active=True, is_superuser=False)
-            .select_related("team", "centre").order_by("staff_id"))
+    return (
+        get_user_model()
+        .objects.filter(_people(scope), is_active=True, is_superuser=False)
+        .select_related("team", "centre")
+        .order_by("staff_id")
+    )
 
 
 # --- per team / centre ------------------------------------------------------------------
+
 
 def _month_starts(today: date, months: int) -> list[date]:
     first = today.replace(day=1)
@@ -246,7 +293,9 @@ class MonthMoves:
     demoted: int
 
 
-def level_distribution(scope: Scope, *, months: int = MONTHS, now: datetime | None = None) -> list[MonthLevels]:
+def level_distribution(
+    scope: Scope, *, months: int = MONTHS, now: datetime | None = None
+) -> list[MonthLevels]:
     """Employees per level at the end of each of the last ``months`` local months (the
     current month: now), rebuilt from today's levels by undoing later level changes; an
     employee counts from the month of their hire date (always, without one). Two queries."""
@@ -254,15 +303,22 @@ def level_distribution(scope: Scope, *, months: int = MONTHS, now: datetime | No
     starts = _month_starts(timezone.localdate(now), months)
     people = list(employees_in(scope).values_list("pk", "level", "hire_date"))
     events: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    for employee, at, kind in (PromotionEvent.objects.filter(_people(scope, "employee__"), at__gte=_aware(starts[0]),
-                                                             employee__is_active=True, employee__is_superuser=False)
-                               .values_list("employee", "at", "kind")):
+    for employee, at, kind in PromotionEvent.objects.filter(
+        _people(scope, "employee__"),
+        at__gte=_aware(starts[0]),
+        employee__is_active=True,
+        employee__is_superuser=False,
+    ).values_list("employee", "at", "kind"):
         events[employee].append((at, 1 if kind == PromotionEvent.Kind.PROMOTED else -1))
     result = []
     for index, start in enumerate(starts):
         end = _aware(starts[index + 1]) if index + 1 < len(starts) else now
         counts = [0] * 6
-        last_day = timezone.localdate(end) if index + 1 == len(starts) else starts[index + 1] - timedelta(days=1)
+        last_day = (
+            timezone.localdate(end)
+            if index + 1 == len(starts)
+            else starts[index + 1] - timedelta(days=1)
+        )
         for pk, level, hired in people:
             if hired and hired > last_day:
                 continue
@@ -272,29 +328,55 @@ def level_distribution(scope: Scope, *, months: int = MONTHS, now: datetime | No
     return result
 
 
-def monthly_moves(scope: Scope, *, months: int = MONTHS, now: datetime | None = None) -> list[MonthMoves]:
+def monthly_moves(
+    scope: Scope, *, months: int = MONTHS, now: datetime | None = None
+) -> list[MonthMoves]:
     """Promotions and demotions per local month over the last ``months`` months (one query)."""
     now = now or timezone.now()
     starts = _month_starts(timezone.localdate(now), months)
-    rows = (PromotionEvent.objects.filter(_people(scope, "employee__"), at__gte=_aware(starts[0]))
-            .annotate(month=TruncMonth("at", tzinfo=timezone.get_current_timezone()))
-            .order_by().values("month")
-            .annotate(up=Count("pk", filter=Q(kind=PromotionEvent.Kind.PROMOTED)),
-                      down=Count("pk", filter=Q(kind=PromotionEvent.Kind.DEMOTED))))
-    by_month = {timezone.localtime(row["month"]).date() if isinstance(row["month"], datetime) else row["month"]:
-                row for row in rows}
-    return [MonthMoves(month=start, promoted=by_month.get(start, {}).get("up", 0),
-                       demoted=by_month.get(start, {}).get("down", 0)) for start in starts]
+    rows = (
+        PromotionEvent.objects.filter(_people(scope, "employee__"), at__gte=_aware(starts[0]))
+        .annotate(month=TruncMonth("at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values("month")
+        .annotate(
+            up=Count("pk", filter=Q(kind=PromotionEvent.Kind.PROMOTED)),
+            down=Count("pk", filter=Q(kind=PromotionEvent.Kind.DEMOTED)),
+        )
+    )
+    by_month = {
+        timezone.localtime(row["month"]).date()
+        if isinstance(row["month"], datetime)
+        else row["month"]: row
+        for row in rows
+    }
+    return [
+        MonthMoves(
+            month=start,
+            promoted=by_month.get(start, {}).get("up", 0),
+            demoted=by_month.get(start, {}).get("down", 0),
+        )
+        for start in starts
+    ]
 
 
-def retests_due(scope: Scope, *, now: datetime | None = None, days: int | None = None) -> QuerySet[RetentionPeriod]:
+def retests_due(
+    scope: Scope, *, now: datetime | None = None, days: int | None = None
+) -> QuerySet[RetentionPeriod]:
     """Running retention periods in ``scope`` whose re-test window is open or opens within
     ``days`` (PromotionSettings.retest_horizon_days), soonest due first."""
     now = now or timezone.now()
     days = days if days is not None else PromotionSettings.current().retest_horizon_days
-    return (RetentionPeriod.objects.filter(_people(scope, "employee__"), status__in=RetentionPeriod.OPEN_STATUSES,
-                                           due_at__gte=now, retest_opens_at__lte=now + timedelta(days=days))
-            .select_related("employee", "employee__team").order_by("due_at", "pk"))
+    return (
+        RetentionPeriod.objects.filter(
+            _people(scope, "employee__"),
+            status__in=RetentionPeriod.OPEN_STATUSES,
+            due_at__gte=now,
+            retest_opens_at__lte=now + timedelta(days=days),
+        )
+        .select_related("employee", "employee__team")
+        .order_by("due_at", "pk")
+    )
 
 
 @dataclass
@@ -309,11 +391,18 @@ class RemedialPlan:
     def text(self) -> str:
         parts = []
         if self.cases_left:
-            parts.append(ngettext("study %(n)s level-%(level)s training case not studied yet",
-                                  "study %(n)s level-%(level)s training cases not studied yet", self.cases_left)
-                         % {"n": self.cases_left, "level": self.level})
+            parts.append(
+                ngettext(
+                    "study %(n)s level-%(level)s training case not studied yet",
+                    "study %(n)s level-%(level)s training cases not studied yet",
+                    self.cases_left,
+                )
+                % {"n": self.cases_left, "level": self.level}
+            )
         if self.courses:
-            parts.append(_("courses: %(names)s") % {"names": "、".join(c.title for c in self.courses)})
+            parts.append(
+                _("courses: %(names)s") % {"names": "、".join(c.title for c in self.courses)}
+            )
         return "; ".join(parts) if parts else _("review the level's training cases")
 
 
@@ -332,10 +421,14 @@ def remedial_plans(pairs: Iterable[tuple[object, int]]) -> dict[int, RemedialPla
     totals = training_totals()
     studied = training_studied_counts([e.pk for e in employees])
     analyses = gap_analyses(employees)
-    return {employee.pk: RemedialPlan(
-        level=level, cases_left=max(totals.get(level, 0) - studied.get((employee.pk, level), 0), 0),
-        courses=[advice.course for advice in analyses[employee.pk].advice[:PLAN_COURSES]])
-        for employee, level in pairs}
+    return {
+        employee.pk: RemedialPlan(
+            level=level,
+            cases_left=max(totals.get(level, 0) - studied.get((employee.pk, level), 0), 0),
+            courses=[advice.course for advice in analyses[employee.pk].advice[:PLAN_COURSES]],
+        )
+        for employee, level in pairs
+    }
 
 
 @dataclass
@@ -353,26 +446,44 @@ def retention_risks(scope: Scope, *, now: datetime | None = None) -> list[RiskRo
     each with its remedial plan. A constant number of queries."""
     now = now or timezone.now()
     left = PromotionSettings.current().risk_days_left
-    periods = (RetentionPeriod.objects.filter(_people(scope, "employee__"), status__in=RetentionPeriod.OPEN_STATUSES,
-                                              due_at__gte=now, due_at__lt=now + timedelta(days=left))
-               .select_related("employee", "employee__team").order_by("due_at", "pk"))
+    periods = (
+        RetentionPeriod.objects.filter(
+            _people(scope, "employee__"),
+            status__in=RetentionPeriod.OPEN_STATUSES,
+            due_at__gte=now,
+            due_at__lt=now + timedelta(days=left),
+        )
+        .select_related("employee", "employee__team")
+        .order_by("due_at", "pk")
+    )
     statuses = retention_statuses(periods, now)
     rows = []
     for status in statuses.values():
         missing = []
         if not status.points_met:
-            missing.append(_("points %(earned)s / %(needed)s") % {"earned": status.points_earned,
-                                                                  "needed": status.period.points_task})
+            missing.append(
+                _("points %(earned)s / %(needed)s")
+                % {"earned": status.points_earned, "needed": status.period.points_task}
+            )
         if not status.apprentices_met:
-            missing.append(_("apprentices %(brought)s / %(needed)s") % {"brought": status.apprentices_brought,
-                                                                        "needed": status.period.apprentices_task})
+            missing.append(
+                _("apprentices %(brought)s / %(needed)s")
+                % {"brought": status.apprentices_brought, "needed": status.period.apprentices_task}
+            )
         if not status.query_time_met:
             missing.append(_("query-time result"))
         if missing:
             rows.append((status.period, missing))
     plans = remedial_plans((period.employee, period.level) for period, _missing in rows)
-    return [RiskRow(period=period, days_left=max((period.due_at - now).days, 0), missing=missing,
-                    plan=plans[period.employee_id]) for period, missing in rows]
+    return [
+        RiskRow(
+            period=period,
+            days_left=max((period.due_at - now).days, 0),
+            missing=missing,
+            plan=plans[period.employee_id],
+        )
+        for period, missing in rows
+    ]
 
 
 def own_risk(employee, *, now: datetime | None = None) -> RiskRow | None:
@@ -404,8 +515,13 @@ def workforce(scope: Scope, *, now: datetime | None = None) -> Workforce:
     config = PromotionSettings.current()
     due = retests_due(scope, now=now, days=config.retest_horizon_days)
     return Workforce(
-        scope=scope, headcount=employees_in(scope).count(), levels=level_distribution(scope, now=now),
-        moves=monthly_moves(scope, now=now), retests=list(due[:RETEST_LIST]), retest_count=due.count(),
-        risks=retention_risks(scope, now=now), horizon_days=config.retest_horizon_days,
+        scope=scope,
+        headcount=employees_in(scope).count(),
+        levels=level_distribution(scope, now=now),
+        moves=monthly_moves(scope, now=now),
+        retests=list(due[:RETEST_LIST]),
+        retest_count=due.count(),
+        risks=retention_risks(scope, now=now),
+        horizon_days=config.retest_horizon_days,
         risk_days=config.risk_days_left,
     )

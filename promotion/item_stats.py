@@ -88,7 +88,9 @@ COUNTED_STATUSES = (ExamAttempt.Status.PASSED, ExamAttempt.Status.FAILED)
 
 def can_view_item_stats(user) -> bool:
     """Training managers and review committee members (the page, the API, the proposals)."""
-    return bool(user and user.is_authenticated and any(user.has_perm(p) for p in ITEM_STATS_PERMISSIONS))
+    return bool(
+        user and user.is_authenticated and any(user.has_perm(p) for p in ITEM_STATS_PERMISSIONS)
+    )
 
 
 def visible_levels(user) -> list[int]:
@@ -130,23 +132,34 @@ class ItemStats:
         seen: list[str] = []
         for flag in self.flags:
             for move in FLAG_MOVES[flag]:
-                if move not in seen and not (move == "level_down" and self.level <= MIN_CASE_LEVEL) \
-                        and not (move == "level_up" and self.level >= MAX_LEVEL):
+                if (
+                    move not in seen
+                    and not (move == "level_down" and self.level <= MIN_CASE_LEVEL)
+                    and not (move == "level_up" and self.level >= MAX_LEVEL)
+                ):
                     seen.append(move)
         return [(move, str(MOVE_LABELS[move])) for move in seen]
 
     def evidence(self) -> dict:
         """The numbers kept on a move proposal (what the proposer saw)."""
-        return {"exposure": self.exposure, "responses": self.responses, "attempts": self.attempts,
-                "difficulty": _rounded(self.difficulty), "discrimination": _rounded(self.discrimination),
-                "flags": list(self.flags), "flag_text": "; ".join(self.flag_labels)}
+        return {
+            "exposure": self.exposure,
+            "responses": self.responses,
+            "attempts": self.attempts,
+            "difficulty": _rounded(self.difficulty),
+            "discrimination": _rounded(self.discrimination),
+            "flags": list(self.flags),
+            "flag_text": "; ".join(self.flag_labels),
+        }
 
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def point_biserial(n: int, sum_c: float, sum_x: float, sum_xx: float, sum_cx: float) -> float | None:
+def point_biserial(
+    n: int, sum_c: float, sum_x: float, sum_xx: float, sum_cx: float
+) -> float | None:
     """The Pearson correlation of a 0/1 variable c with x from the sums over n pairs — the
     point-biserial coefficient; None when either variable does not vary."""
     var_c = n * sum_c - sum_c * sum_c  # c² = c
@@ -161,22 +174,38 @@ def _aggregates(case_ids: Iterable[int] | None, *, by_question: bool) -> list[di
     the attempt score (x), x² and c·x per case (and question)."""
     score = Cast("attempt__score_percent", FloatField())
     right = When_(When(correct=True, then=Value(1)), default=Value(0), output_field=IntegerField())
-    qs = ExamItemResponse.objects.filter(attempt__status__in=COUNTED_STATUSES, attempt__score_percent__isnull=False)
+    qs = ExamItemResponse.objects.filter(
+        attempt__status__in=COUNTED_STATUSES, attempt__score_percent__isnull=False
+    )
     if case_ids is not None:
         qs = qs.filter(case_id__in=list(case_ids))
     keys = ["case_id", "question_key", "kind"] if by_question else ["case_id"]
-    return list(qs.values(*keys).order_by().annotate(
-        n=Count("pk"), right=Sum(right), attempts=Count("attempt_id", distinct=True),
-        sum_x=Sum(score), sum_xx=Sum(score * score),
-        sum_cx=Sum(When_(When(correct=True, then=score), default=Value(0.0), output_field=FloatField())),
-    ))
+    return list(
+        qs.values(*keys)
+        .order_by()
+        .annotate(
+            n=Count("pk"),
+            right=Sum(right),
+            attempts=Count("attempt_id", distinct=True),
+            sum_x=Sum(score),
+            sum_xx=Sum(score * score),
+            sum_cx=Sum(
+                When_(When(correct=True, then=score), default=Value(0.0), output_field=FloatField())
+            ),
+        )
+    )
 
 
 def _row_stats(row: ItemStats, agg: dict) -> None:
     row.responses, row.correct, row.attempts = agg["n"], agg["right"] or 0, agg["attempts"]
     row.difficulty = row.correct / row.responses if row.responses else None
-    row.discrimination = point_biserial(row.responses, float(row.correct), agg["sum_x"] or 0.0,
-                                        agg["sum_xx"] or 0.0, agg["sum_cx"] or 0.0)
+    row.discrimination = point_biserial(
+        row.responses,
+        float(row.correct),
+        agg["sum_x"] or 0.0,
+        agg["sum_xx"] or 0.0,
+        agg["sum_cx"] or 0.0,
+    )
 
 
 def level_medians(rows: Iterable[ItemStats], min_responses: int) -> dict[int, float]:
@@ -189,7 +218,9 @@ def level_medians(rows: Iterable[ItemStats], min_responses: int) -> dict[int, fl
     return {level: statistics.median(values) for level, values in by_level.items()}
 
 
-def flag(row: ItemStats, *, medians: dict[int, float], config: PromotionSettings, per_case: bool = True) -> list[str]:
+def flag(
+    row: ItemStats, *, medians: dict[int, float], config: PromotionSettings, per_case: bool = True
+) -> list[str]:
     """The flags of ``row`` (see the module docstring); level moves only per case."""
     flags = []
     judged = row.responses >= config.item_min_responses and row.difficulty is not None
@@ -199,7 +230,11 @@ def flag(row: ItemStats, *, medians: dict[int, float], config: PromotionSettings
             flags.append(EASIER)
         if above is not None and row.difficulty < above:
             flags.append(HARDER)
-    if judged and row.discrimination is not None and row.discrimination < float(config.item_discrimination_floor):
+    if (
+        judged
+        and row.discrimination is not None
+        and row.discrimination < float(config.item_discrimination_floor)
+    ):
         flags.append(LOW_DISCRIMINATION)
     if per_case and config.exam_exposure_cap and row.exposure >= config.exam_exposure_cap:
         flags.append(OVEREXPOSED)
@@ -235,17 +270,29 @@ def _sort_key(sort: str):
     return lambda r: (-len(r.flags), sorted(r.flags), r.level, r.title, r.case_id, r.question_key)
 
 
-def item_report(user, *, level: int | None = None, by: str = "case", flagged_only: bool = False,
-                sort: str = "flags") -> ItemReport:
+def item_report(
+    user,
+    *,
+    level: int | None = None,
+    by: str = "case",
+    flagged_only: bool = False,
+    sort: str = "flags",
+) -> ItemReport:
     """The item statistics of the active test cases ``user`` may see (visible_levels), per
     case or (``by="question"``) per question, optionally of one ``level`` and only the
     flagged rows, sorted by ``sort`` (SORTS; "flags": most flags first). Level medians use
     every level's cases, visible or not. Four queries at most, whatever the number of cases."""
     config = PromotionSettings.current()
     levels = [lv for lv in visible_levels(user) if level is None or lv == level]
-    cases = list(Case.objects.testing().order_by("level", "pk").values("pk", "title", "level", "exam_uses"))
-    per_case = {c["pk"]: ItemStats(case_id=c["pk"], title=c["title"], level=c["level"], exposure=c["exam_uses"])
-                for c in cases}
+    cases = list(
+        Case.objects.testing().order_by("level", "pk").values("pk", "title", "level", "exam_uses")
+    )
+    per_case = {
+        c["pk"]: ItemStats(
+            case_id=c["pk"], title=c["title"], level=c["level"], exposure=c["exam_uses"]
+        )
+        for c in cases
+    }
     for agg in _aggregates(None, by_question=False):
         if agg["case_id"] in per_case:
             _row_stats(per_case[agg["case_id"]], agg)
@@ -257,8 +304,14 @@ def item_report(user, *, level: int | None = None, by: str = "case", flagged_onl
         rows = []
         for agg in _aggregates([row.case_id for row in shown], by_question=True):
             base = per_case[agg["case_id"]]
-            row = ItemStats(case_id=base.case_id, title=base.title, level=base.level, exposure=base.exposure,
-                            question_key=agg["question_key"], kind=agg["kind"])
+            row = ItemStats(
+                case_id=base.case_id,
+                title=base.title,
+                level=base.level,
+                exposure=base.exposure,
+                question_key=agg["question_key"],
+                kind=agg["kind"],
+            )
             _row_stats(row, agg)
             row.flags = flag(row, medians=medians, config=config, per_case=False)
             rows.append(row)
@@ -277,10 +330,12 @@ def _attach_open_proposals(rows: list[ItemStats]) -> None:
     wanted = {row.case_id: row for row in rows if row.flags}
     if not wanted:
         return
-    proposals = (Proposal.objects.filter(kind=KIND_ITEM_MOVE, status=Proposal.Status.OPEN,
-                                         target_type=ContentType.objects.get_for_model(Case),
-                                         target_id__in=list(wanted))
-                 .values_list("target_id", "pk"))
+    proposals = Proposal.objects.filter(
+        kind=KIND_ITEM_MOVE,
+        status=Proposal.Status.OPEN,
+        target_type=ContentType.objects.get_for_model(Case),
+        target_id__in=list(wanted),
+    ).values_list("target_id", "pk")
     for target_id, pk in proposals:
         wanted[target_id].open_proposal = pk
 
@@ -292,8 +347,10 @@ def item_row(user, case_id: int) -> ItemStats | None:
 
 # --- the chart ----------------------------------------------------------------------------
 
-def scatter_chart(rows: Iterable[ItemStats], config: PromotionSettings, *, width: int = 560,
-                  height: int = 320) -> dict:
+
+def scatter_chart(
+    rows: Iterable[ItemStats], config: PromotionSettings, *, width: int = 560, height: int = 320
+) -> dict:
     """Coordinates of the server-rendered scatter (template promotion/_item_scatter.html):
     difficulty (share correct, 0–1) across, discrimination (−1–1) up, one dot per row (case
     or question) with a discrimination, coloured by level (the badge colours of /styles/levels.css), flagged
@@ -307,15 +364,30 @@ def scatter_chart(rows: Iterable[ItemStats], config: PromotionSettings, *, width
     def y(r: float) -> float:
         return round(top + plot_h * (1 - r) / 2, 1)
 
-    dots = [{"x": x(row.difficulty), "y": y(row.discrimination), "level": row.level, "flagged": bool(row.flags),
-             "label": f"L{row.level} {row.title}: p={row.difficulty:.2f}, r={row.discrimination:.2f}"}
-            for row in rows if row.difficulty is not None and row.discrimination is not None]
+    dots = [
+        {
+            "x": x(row.difficulty),
+            "y": y(row.discrimination),
+            "level": row.level,
+            "flagged": bool(row.flags),
+            "label": f"L{row.level} {row.title}: p={row.difficulty:.2f}, r={row.discrimination:.2f}",
+        }
+        for row in rows
+        if row.difficulty is not None and row.discrimination is not None
+    ]
     floor = float(config.item_discrimination_floor)
     return {
-        "width": width, "height": height, "left": left, "right": width - right, "top": top,
-        "bottom": top + plot_h, "zero_y": y(0), "floor_y": y(floor), "floor": f"{floor:.2f}",
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "top": top,
+        "bottom": top + plot_h,
+        "zero_y": y(0),
+        "floor_y": y(floor),
+        "floor": f"{floor:.2f}",
         "x_ticks": [{"x": x(p / 4), "label": f"{p / 4:.2f}"} for p in range(5)],
         "y_ticks": [{"y": y(r), "label": f"{r:g}"} for r in (1, 0.5, 0, -0.5, -1)],
-        "label_y": height - 6, "dots": dots,
+        "label_y": height - 6,
+        "dots": dots,
     }
-

@@ -59,10 +59,27 @@ def _person_fields(prefix: str) -> tuple[str, ...]:
 
 # The values each roster reads, in row order after the leading primary key: the export
 # reads plain tuples (no model instances; a server-side cursor on PostgreSQL).
-_EVENT_FIELDS = ("pk", *_person_fields("employee__"), "from_level", "to_level", "at", "decided_by__staff_id",
-                 "reason", "reasons")
-_RETEST_FIELDS = ("pk", *_person_fields("employee__"), "level", "starts_at", "retest_opens_at", "due_at", "status",
-                  "employee_id", "employee__position_id")
+_EVENT_FIELDS = (
+    "pk",
+    *_person_fields("employee__"),
+    "from_level",
+    "to_level",
+    "at",
+    "decided_by__staff_id",
+    "reason",
+    "reasons",
+)
+_RETEST_FIELDS = (
+    "pk",
+    *_person_fields("employee__"),
+    "level",
+    "starts_at",
+    "retest_opens_at",
+    "due_at",
+    "status",
+    "employee_id",
+    "employee__position_id",
+)
 _CURRENT_FIELDS = ("pk", *_person_fields(""), "level", "last_change")
 
 
@@ -80,7 +97,11 @@ def roster_queryset(f: RosterFilters) -> QuerySet:
             qs = qs.filter(to_level=f.level)
         return qs.order_by("-at", "-pk").values_list(*_EVENT_FIELDS)
     if f.event == Event.DUE_RETEST:
-        qs = _people_filter(RetentionPeriod.objects.filter(status__in=RetentionPeriod.OPEN_STATUSES), f, "employee__")
+        qs = _people_filter(
+            RetentionPeriod.objects.filter(status__in=RetentionPeriod.OPEN_STATUSES),
+            f,
+            "employee__",
+        )
         # Due for re-test in the period: the re-test window overlaps [from, to].
         if f.date_from:
             qs = qs.filter(due_at__gte=_start(f.date_from))
@@ -89,7 +110,11 @@ def roster_queryset(f: RosterFilters) -> QuerySet:
         if f.level is not None:
             qs = qs.filter(level=f.level)
         return qs.order_by("due_at", "pk").values_list(*_RETEST_FIELDS)
-    last_change = PromotionEvent.objects.filter(employee=OuterRef("pk")).order_by("-at", "-pk").values("at")[:1]
+    last_change = (
+        PromotionEvent.objects.filter(employee=OuterRef("pk"))
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
     # Employees only: a superuser is an administrator's account, not somebody on the ladder.
     employees = get_user_model().objects.filter(is_active=True, is_superuser=False)
     qs = _people_filter(employees.annotate(last_change=Subquery(last_change)), f, "")
@@ -102,15 +127,36 @@ def roster_columns(event: str) -> list[tuple[str, str]]:
     """The roster's columns as (key, header): the key is a stable identifier (the API's row
     keys, the same in every language), the header the translated label people read (page,
     CSV, XLSX)."""
-    person = [("staff_id", _("Staff ID")), ("name", _("Name")), ("centre", _("Centre")), ("team", _("Team"))]
+    person = [
+        ("staff_id", _("Staff ID")),
+        ("name", _("Name")),
+        ("centre", _("Centre")),
+        ("team", _("Team")),
+    ]
     if event in (Event.PROMOTED, Event.DEMOTED):
-        return person + [("from_level", _("From level")), ("to_level", _("To level")), ("title", _("Level title")),
-                         ("date", _("Date")), ("decided_by", _("Decided by")), ("reason", _("Reason"))]
+        return person + [
+            ("from_level", _("From level")),
+            ("to_level", _("To level")),
+            ("title", _("Level title")),
+            ("date", _("Date")),
+            ("decided_by", _("Decided by")),
+            ("reason", _("Reason")),
+        ]
     if event == Event.DUE_RETEST:
-        return person + [("level", _("Level")), ("title", _("Level title")), ("promoted_on", _("Promoted on")),
-                         ("retest_opens_at", _("Re-test opens")), ("due_at", _("Due")), ("status", _("Status")),
-                         ("remedial_plan", _("Remedial plan"))]
-    return person + [("level", _("Level")), ("title", _("Level title")), ("last_level_change", _("Last level change"))]
+        return person + [
+            ("level", _("Level")),
+            ("title", _("Level title")),
+            ("promoted_on", _("Promoted on")),
+            ("retest_opens_at", _("Re-test opens")),
+            ("due_at", _("Due")),
+            ("status", _("Status")),
+            ("remedial_plan", _("Remedial plan")),
+        ]
+    return person + [
+        ("level", _("Level")),
+        ("title", _("Level title")),
+        ("last_level_change", _("Last level change")),
+    ]
 
 
 def roster_headers(event: str) -> list[str]:
@@ -138,7 +184,11 @@ class RosterRows:
         if moment is None:
             return None if self.typed else ""
         local = moment.astimezone(self.tz)
-        return local.replace(tzinfo=None, second=0, microsecond=0) if self.typed else local.strftime("%Y-%m-%d %H:%M")
+        return (
+            local.replace(tzinfo=None, second=0, microsecond=0)
+            if self.typed
+            else local.strftime("%Y-%m-%d %H:%M")
+        )
 
     def rows(self, values: Iterable[tuple]) -> Iterator[list]:
         """The rows of ``values`` in order. The re-test roster reads its remedial plans for
@@ -151,7 +201,9 @@ class RosterRows:
         from promotion.forecast import remedial_plans
 
         for chunk in batched(values, CHUNK):
-            plans = remedial_plans((SimpleNamespace(pk=one[-2], position_id=one[-1]), one[5]) for one in chunk)
+            plans = remedial_plans(
+                (SimpleNamespace(pk=one[-2], position_id=one[-1]), one[5]) for one in chunk
+            )
             for one in chunk:
                 yield self(one, plans.get(one[-2]))
 
@@ -161,12 +213,25 @@ class RosterRows:
         person = [staff_id, name, centre or "", team or ""]
         if self.event in (Event.PROMOTED, Event.DEMOTED):
             from_level, to_level, at, decided_by, reason, reasons = rest
-            return person + [from_level, to_level, self.titles.get(to_level, ""), self.date(at), decided_by or "",
-                             reasons_text(reasons, reason)]
+            return person + [
+                from_level,
+                to_level,
+                self.titles.get(to_level, ""),
+                self.date(at),
+                decided_by or "",
+                reasons_text(reasons, reason),
+            ]
         if self.event == Event.DUE_RETEST:
             level, starts_at, retest_opens_at, due_at, status, _employee, _position = rest
-            return person + [level, self.titles.get(level, ""), self.date(starts_at), self.date(retest_opens_at),
-                             self.date(due_at), self.statuses.get(status, status), plan.text() if plan else ""]
+            return person + [
+                level,
+                self.titles.get(level, ""),
+                self.date(starts_at),
+                self.date(retest_opens_at),
+                self.date(due_at),
+                self.statuses.get(status, status),
+                plan.text() if plan else "",
+            ]
         level, last_change = rest
         return person + [level, self.titles.get(level, ""), self.date(last_change)]
 
@@ -181,7 +246,10 @@ def batched(values: Iterable, size: int) -> Iterator[list]:
 def level_titles() -> dict[int, str]:
     """Level number → title in the current language (the English title when English is active
     and one is written)."""
-    return {level.number: localized_value(level, "title") for level in Level.objects.only("number", "title", "title_en")}
+    return {
+        level.number: localized_value(level, "title")
+        for level in Level.objects.only("number", "title", "title_en")
+    }
 
 
 def roster_rows(f: RosterFilters, *, typed: bool = False) -> Iterator[list]:
@@ -203,7 +271,9 @@ def roster_csv(f: RosterFilters) -> bytes:
 
 def roster_xlsx_write(f: RosterFilters, target) -> None:
     """Write the roster as an XLSX workbook into ``target`` (xlsx_write); dates are real date cells."""
-    xlsx_write(target, sheet_name=f.event, headers=roster_headers(f.event), rows=roster_rows(f, typed=True))
+    xlsx_write(
+        target, sheet_name=f.event, headers=roster_headers(f.event), rows=roster_rows(f, typed=True)
+    )
 
 
 def roster_xlsx(f: RosterFilters) -> bytes:

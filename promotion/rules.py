@@ -28,4 +28,7 @@ def sees_attempt_level(user, attempt) -> bool:
     return allowed(SEE_TEST_CONTENT, user, attempt.level)
 
 
-register(VIEW_ATTEMPT_IN_FULL, holds(VIEW_EXAM_ANSWERS) & ~is_own_attempt & ~is_running & sees_attempt_level)
+register(
+    VIEW_ATTEMPT_IN_FULL,
+    holds(VIEW_EXAM_ANSWERS) & ~is_own_attempt & ~is_running & sees_attempt_level,
+)

@@ -44,7 +44,9 @@ from promotion.models import (
 )
 
 # Exact messages of a refused exam start (tests and API clients assert them).
-MSG_EXAM_LEVEL = gettext_noop("You can sit the exam of your next level, or the re-test of your level while its window is open.")
+MSG_EXAM_LEVEL = gettext_noop(
+    "You can sit the exam of your next level, or the re-test of your level while its window is open."
+)
 MSG_NO_WINDOW = gettext_noop("Your level-%(level)s re-test window is not open.")
 MSG_NO_ATTEMPTS = gettext_noop("All %(attempts)s re-test attempts were used.")
 MSG_RETEST_PASSED = gettext_noop("You already passed this re-test.")
@@ -52,13 +54,16 @@ MSG_EXAM_PASSED = gettext_noop("You already passed the level-%(level)s exam.")
 MSG_NO_REQUIREMENT = gettext_noop("Level %(level)s has no requirements configured.")
 MSG_RETAKE_WAIT = gettext_noop(
     "You can start the next level-%(level)s attempt from %(when)s: there is a waiting period of %(hours)s hours "
-    "after each attempt.")
+    "after each attempt."
+)
 MSG_RETAKE_MAX = gettext_noop(
     "You have used the %(max)s level-%(level)s attempts allowed in %(days)s days; the next attempt is allowed "
-    "from %(when)s.")
+    "from %(when)s."
+)
 MSG_POOL_SHORT = gettext_noop(
     "The level-%(level)s exam is not available yet: it needs %(needed)s test cases with questions and the "
-    "level's test set has %(available)s. Please try again later.")
+    "level's test set has %(available)s. Please try again later."
+)
 
 
 @dataclass
@@ -85,7 +90,9 @@ def mentoring_levels() -> list[int]:
     """The levels whose Level row allows taking apprentices (Level.can_mentor), lowest
     first; [] when no level does. One query. What the mentoring page says about who may
     mentor comes from here, never from a number written into the page."""
-    return list(Level.objects.filter(can_mentor=True).order_by("number").values_list("number", flat=True))
+    return list(
+        Level.objects.filter(can_mentor=True).order_by("number").values_list("number", flat=True)
+    )
 
 
 def requirement_for(level: int) -> LevelRequirement | None:
@@ -95,25 +102,39 @@ def requirement_for(level: int) -> LevelRequirement | None:
 
 def last_level_change_at(employee) -> datetime | None:
     """When the employee's level last changed (latest promotion or demotion); None if never."""
-    return PromotionEvent.objects.filter(employee=employee).order_by("-at", "-pk").values_list("at", flat=True).first()
+    return (
+        PromotionEvent.objects.filter(employee=employee)
+        .order_by("-at", "-pk")
+        .values_list("at", flat=True)
+        .first()
+    )
 
 
-def passed_promotion_exam(employee, level: int, *, since: datetime | None = None) -> ExamAttempt | None:
+def passed_promotion_exam(
+    employee, level: int, *, since: datetime | None = None
+) -> ExamAttempt | None:
     """The latest passed promotion exam of ``level`` submitted after ``since`` (None: ever)."""
-    attempts = ExamAttempt.objects.filter(employee=employee, level=level, purpose=ExamAttempt.Purpose.PROMOTION,
-                                          status=ExamAttempt.Status.PASSED)
+    attempts = ExamAttempt.objects.filter(
+        employee=employee,
+        level=level,
+        purpose=ExamAttempt.Purpose.PROMOTION,
+        status=ExamAttempt.Status.PASSED,
+    )
     if since is not None:
         attempts = attempts.filter(submitted_at__gte=since)
     return attempts.order_by("-submitted_at", "-pk").first()
 
 
-def apprentice_promotions(mentor, from_level, *, since=None, until=None) -> QuerySet[PromotionEvent]:
+def apprentice_promotions(
+    mentor, from_level, *, since=None, until=None
+) -> QuerySet[PromotionEvent]:
     """Promotions from ``from_level`` to the next level that credited one of ``mentor``'s
     mentorships, from ``since`` up to and including ``until`` when given. Arguments may be
     values or expressions such as OuterRef (the retention job counts this per period in one
     query)."""
-    events = PromotionEvent.objects.filter(kind=PromotionEvent.Kind.PROMOTED, from_level=from_level,
-                                           mentorship__mentor=mentor)
+    events = PromotionEvent.objects.filter(
+        kind=PromotionEvent.Kind.PROMOTED, from_level=from_level, mentorship__mentor=mentor
+    )
     if since is not None:
         events = events.filter(at__gte=since)
     if until is not None:
@@ -121,12 +142,18 @@ def apprentice_promotions(mentor, from_level, *, since=None, until=None) -> Quer
     return events
 
 
-def apprentices_brought(mentor, from_level: int, *, since: datetime | None = None,
-                        until: datetime | None = None) -> int:
+def apprentices_brought(
+    mentor, from_level: int, *, since: datetime | None = None, until: datetime | None = None
+) -> int:
     """Distinct apprentices promoted from ``from_level`` to the next level while paired
     with ``mentor`` (apprentice_promotions), promoted from ``since`` up to and including
     ``until`` when given."""
-    return apprentice_promotions(mentor, from_level, since=since, until=until).values("employee").distinct().count()
+    return (
+        apprentice_promotions(mentor, from_level, since=since, until=until)
+        .values("employee")
+        .distinct()
+        .count()
+    )
 
 
 @dataclass
@@ -146,56 +173,94 @@ class ChecklistEvidence:
     brought: int
 
 
-def checklist_items(req: LevelRequirement, level: int, ev: ChecklistEvidence) -> list[ChecklistItem]:
+def checklist_items(
+    req: LevelRequirement, level: int, ev: ChecklistEvidence
+) -> list[ChecklistItem]:
     """THE promotion rule: the requirements of promotion to ``level`` under ``req``, each met
     or not on the evidence ``ev`` (no queries)."""
     items = []
-    items.append(ChecklistItem(
-        "points", ev.earned >= req.points_threshold, _("Points earned since your last level change"),
-        _("%(earned)s / %(needed)s points") % {"earned": ev.earned, "needed": req.points_threshold},
-        {"points": ev.earned, "needed": req.points_threshold, "since": ev.since.isoformat() if ev.since else None},
-    ))
+    items.append(
+        ChecklistItem(
+            "points",
+            ev.earned >= req.points_threshold,
+            _("Points earned since your last level change"),
+            _("%(earned)s / %(needed)s points")
+            % {"earned": ev.earned, "needed": req.points_threshold},
+            {
+                "points": ev.earned,
+                "needed": req.points_threshold,
+                "since": ev.since.isoformat() if ev.since else None,
+            },
+        )
+    )
 
     needed = req.training_cases_required
     if needed is None:
         needed = ev.training_total or 0
-    items.append(ChecklistItem(
-        "training_cases", ev.studied >= needed, _("Level-%(level)s training cases studied") % {"level": level},
-        _("%(studied)s / %(needed)s cases") % {"studied": ev.studied, "needed": needed},
-        {"studied": ev.studied, "needed": needed},
-    ))
+    items.append(
+        ChecklistItem(
+            "training_cases",
+            ev.studied >= needed,
+            _("Level-%(level)s training cases studied") % {"level": level},
+            _("%(studied)s / %(needed)s cases") % {"studied": ev.studied, "needed": needed},
+            {"studied": ev.studied, "needed": needed},
+        )
+    )
 
     attempt = ev.attempt
-    items.append(ChecklistItem(
-        "exam", attempt is not None, _("Level-%(level)s exam passed") % {"level": level},
-        (_("Passed with %(score)s%% on %(date)s") % {"score": attempt.score_percent,
-                                                      "date": timezone.localtime(attempt.submitted_at).date()}
-         if attempt else _("Not passed yet (pass mark %(mark)s%%)") % {"mark": req.exam_pass_percent}),
-        {"exam_attempt": attempt.pk if attempt else None},
-    ))
+    items.append(
+        ChecklistItem(
+            "exam",
+            attempt is not None,
+            _("Level-%(level)s exam passed") % {"level": level},
+            (
+                _("Passed with %(score)s%% on %(date)s")
+                % {
+                    "score": attempt.score_percent,
+                    "date": timezone.localtime(attempt.submitted_at).date(),
+                }
+                if attempt
+                else _("Not passed yet (pass mark %(mark)s%%)") % {"mark": req.exam_pass_percent}
+            ),
+            {"exam_attempt": attempt.pk if attempt else None},
+        )
+    )
 
     if req.query_time_required:
         # Like points and the exam: a result from before the last level change is stale.
         result = ev.result
         allowed = result.allowed_level if result else None
-        items.append(ChecklistItem(
-            "query_time", allowed is not None and allowed >= level,
-            _("Query-time result allows level %(level)s") % {"level": level},
-            (_("Counting result: %(seconds)s s for %(tasks)s tasks allows level %(allowed)s")
-             % {"seconds": result.total_seconds, "tasks": result.task_count,
-                "allowed": allowed if allowed is not None else "–"}
-             if result else _("No finished query-time test")),
-            {"query_result": result.pk if result else None, "allowed_level": allowed},
-        ))
+        items.append(
+            ChecklistItem(
+                "query_time",
+                allowed is not None and allowed >= level,
+                _("Query-time result allows level %(level)s") % {"level": level},
+                (
+                    _("Counting result: %(seconds)s s for %(tasks)s tasks allows level %(allowed)s")
+                    % {
+                        "seconds": result.total_seconds,
+                        "tasks": result.task_count,
+                        "allowed": allowed if allowed is not None else "–",
+                    }
+                    if result
+                    else _("No finished query-time test")
+                ),
+                {"query_result": result.pk if result else None, "allowed_level": allowed},
+            )
+        )
 
     if req.apprentices_required:
-        items.append(ChecklistItem(
-            "apprentices", ev.brought >= req.apprentices_required,
-            _("Apprentices brought from level %(from)s to %(to)s")
-            % {"from": req.apprentice_from_level, "to": req.apprentice_from_level + 1},
-            _("%(brought)s / %(needed)s apprentices") % {"brought": ev.brought, "needed": req.apprentices_required},
-            {"apprentices": ev.brought, "needed": req.apprentices_required},
-        ))
+        items.append(
+            ChecklistItem(
+                "apprentices",
+                ev.brought >= req.apprentices_required,
+                _("Apprentices brought from level %(from)s to %(to)s")
+                % {"from": req.apprentice_from_level, "to": req.apprentice_from_level + 1},
+                _("%(brought)s / %(needed)s apprentices")
+                % {"brought": ev.brought, "needed": req.apprentices_required},
+                {"apprentices": ev.brought, "needed": req.apprentices_required},
+            )
+        )
     return items
 
 
@@ -210,16 +275,27 @@ def promotion_checklist(employee, level: int | None = None) -> list[ChecklistIte
     if req is None:
         return []
     since = last_level_change_at(employee)
-    return checklist_items(req, level, ChecklistEvidence(
-        since=since,
-        earned=points_balance(employee, since=since),
-        studied=training_cases_studied(employee, level).count(),
-        training_total=(Case.objects.training().filter(level=level).count()
-                        if req.training_cases_required is None else None),
-        attempt=passed_promotion_exam(employee, level, since=since),
-        result=counting_query_time_result(employee, since=since) if req.query_time_required else None,
-        brought=apprentices_brought(employee, req.apprentice_from_level) if req.apprentices_required else 0,
-    ))
+    return checklist_items(
+        req,
+        level,
+        ChecklistEvidence(
+            since=since,
+            earned=points_balance(employee, since=since),
+            studied=training_cases_studied(employee, level).count(),
+            training_total=(
+                Case.objects.training().filter(level=level).count()
+                if req.training_cases_required is None
+                else None
+            ),
+            attempt=passed_promotion_exam(employee, level, since=since),
+            result=counting_query_time_result(employee, since=since)
+            if req.query_time_required
+            else None,
+            brought=apprentices_brought(employee, req.apprentice_from_level)
+            if req.apprentices_required
+            else 0,
+        ),
+    )
 
 
 def promotion_checklists(employees: Iterable) -> dict[int, list[ChecklistItem]]:
@@ -235,58 +311,103 @@ def promotion_checklists(employees: Iterable) -> dict[int, list[ChecklistItem]]:
     employees = list(employees)
     checklists: dict[int, list[ChecklistItem]] = {e.pk: [] for e in employees}
     reqs = {req.level.number: req for req in LevelRequirement.objects.select_related("level")}
-    targets = {e.pk: e.level + 1 for e in employees if 1 <= e.level + 1 <= MAX_LEVEL and e.level + 1 in reqs}
+    targets = {
+        e.pk: e.level + 1
+        for e in employees
+        if 1 <= e.level + 1 <= MAX_LEVEL and e.level + 1 in reqs
+    }
     if not targets:
         return checklists
     ids = list(targets)
-    last_change = PromotionEvent.objects.filter(employee=OuterRef("pk")).order_by("-at", "-pk").values("at")[:1]
+    last_change = (
+        PromotionEvent.objects.filter(employee=OuterRef("pk"))
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
 
     def total(entries):
-        return Coalesce(Subquery(entries.order_by().values("employee").annotate(t=Sum("amount")).values("t")), 0)
+        return Coalesce(
+            Subquery(entries.order_by().values("employee").annotate(t=Sum("amount")).values("t")), 0
+        )
 
-    people = {pk: (since, since_total if since else all_total) for pk, since, since_total, all_total in
-              get_user_model().objects.filter(pk__in=ids).annotate(since_at=Subquery(last_change)).annotate(
-                  since_total=total(entries_within(OuterRef("pk"), since=OuterRef("since_at"))),
-                  all_total=total(entries_within(OuterRef("pk")))).values_list(
-                  "pk", "since_at", "since_total", "all_total")}
+    people = {
+        pk: (since, since_total if since else all_total)
+        for pk, since, since_total, all_total in get_user_model()
+        .objects.filter(pk__in=ids)
+        .annotate(since_at=Subquery(last_change))
+        .annotate(
+            since_total=total(entries_within(OuterRef("pk"), since=OuterRef("since_at"))),
+            all_total=total(entries_within(OuterRef("pk"))),
+        )
+        .values_list("pk", "since_at", "since_total", "all_total")
+    }
     studied = training_studied_counts(ids)
-    totals = training_totals() if any(reqs[lv].training_cases_required is None for lv in targets.values()) else {}
+    totals = (
+        training_totals()
+        if any(reqs[lv].training_cases_required is None for lv in targets.values())
+        else {}
+    )
     attempts: dict[int, list[ExamAttempt]] = defaultdict(list)
-    for attempt in (ExamAttempt.objects.filter(employee_id__in=ids, purpose=ExamAttempt.Purpose.PROMOTION,
-                                               status=ExamAttempt.Status.PASSED)
-                    .order_by("-submitted_at", "-pk")):
+    for attempt in ExamAttempt.objects.filter(
+        employee_id__in=ids, purpose=ExamAttempt.Purpose.PROMOTION, status=ExamAttempt.Status.PASSED
+    ).order_by("-submitted_at", "-pk"):
         attempts[attempt.employee_id].append(attempt)
     sessions: dict[int, list[QueryTestSession]] = defaultdict(list)
     config = None
     if any(reqs[lv].query_time_required for lv in targets.values()):
         config = QueryTimeTest.current()
-        for session in (QueryTestSession.objects.filter(employee_id__in=ids, finished_at__isnull=False)
-                        .order_by("-finished_at", "-pk")):
+        for session in QueryTestSession.objects.filter(
+            employee_id__in=ids, finished_at__isnull=False
+        ).order_by("-finished_at", "-pk"):
             sessions[session.employee_id].append(session)
     brought = defaultdict(set)
-    for mentor, from_level, apprentice in (PromotionEvent.objects.filter(
-            kind=PromotionEvent.Kind.PROMOTED, mentorship__mentor__in=ids)
-            .values_list("mentorship__mentor", "from_level", "employee")):
+    for mentor, from_level, apprentice in PromotionEvent.objects.filter(
+        kind=PromotionEvent.Kind.PROMOTED, mentorship__mentor__in=ids
+    ).values_list("mentorship__mentor", "from_level", "employee"):
         brought[mentor, from_level].add(apprentice)
     for pk, level in targets.items():
         req = reqs[level]
         since, earned = people[pk]
-        attempt = next((a for a in attempts[pk] if a.level == level and (since is None or a.submitted_at >= since)),
-                       None)
-        result = (pick_counting_result([s for s in sessions[pk] if since is None or s.finished_at >= since],
-                                       config=config) if config is not None and req.query_time_required else None)
-        checklists[pk] = checklist_items(req, level, ChecklistEvidence(
-            since=since, earned=earned, studied=studied.get((pk, level), 0), training_total=totals.get(level, 0),
-            attempt=attempt, result=result,
-            brought=len(brought[pk, req.apprentice_from_level]) if req.apprentices_required else 0,
-        ))
+        attempt = next(
+            (
+                a
+                for a in attempts[pk]
+                if a.level == level and (since is None or a.submitted_at >= since)
+            ),
+            None,
+        )
+        result = (
+            pick_counting_result(
+                [s for s in sessions[pk] if since is None or s.finished_at >= since], config=config
+            )
+            if config is not None and req.query_time_required
+            else None
+        )
+        checklists[pk] = checklist_items(
+            req,
+            level,
+            ChecklistEvidence(
+                since=since,
+                earned=earned,
+                studied=studied.get((pk, level), 0),
+                training_total=totals.get(level, 0),
+                attempt=attempt,
+                result=result,
+                brought=len(brought[pk, req.apprentice_from_level])
+                if req.apprentices_required
+                else 0,
+            ),
+        )
     return checklists
 
 
 def current_retention(employee) -> RetentionPeriod | None:
     """The employee's running retention period (the latest open one), else None."""
-    return (RetentionPeriod.objects.filter(employee=employee, status__in=RetentionPeriod.OPEN_STATUSES)
-            .order_by("-starts_at", "-pk").first())
+    return (
+        RetentionPeriod.objects.filter(employee=employee, status__in=RetentionPeriod.OPEN_STATUSES)
+        .order_by("-starts_at", "-pk")
+        .first()
+    )
 
 
 @dataclass
@@ -332,26 +453,48 @@ def _with_retention_evidence(periods: QuerySet[RetentionPeriod]) -> QuerySet[Ret
     apprentices_brought (apprentice_promotions, same window), and the period's re-test
     attempts (all of them, passed ones, running ones)."""
     window = {"since": OuterRef("starts_at"), "until": OuterRef("due_at")}
-    points = (entries_within(OuterRef("employee"), **window)
-              .order_by().values("employee").annotate(total=Sum("amount")).values("total"))
-    brought = (apprentice_promotions(OuterRef("employee"), OuterRef("apprentice_from_level"), **window)
-               .order_by().values("mentorship__mentor").annotate(n=Count("employee", distinct=True)).values("n"))
-    attempts = (ExamAttempt.objects.filter(retention_period=OuterRef("pk")).order_by().values("retention_period")
-                .annotate(n=Count("pk")).values("n"))
+    points = (
+        entries_within(OuterRef("employee"), **window)
+        .order_by()
+        .values("employee")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    brought = (
+        apprentice_promotions(OuterRef("employee"), OuterRef("apprentice_from_level"), **window)
+        .order_by()
+        .values("mentorship__mentor")
+        .annotate(n=Count("employee", distinct=True))
+        .values("n")
+    )
+    attempts = (
+        ExamAttempt.objects.filter(retention_period=OuterRef("pk"))
+        .order_by()
+        .values("retention_period")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     of_period = ExamAttempt.objects.filter(retention_period=OuterRef("pk"))
     return periods.annotate(
         ev_points=Coalesce(Subquery(points), 0),
         # only periods with an apprentice task count apprentices (as retention_status always did)
-        ev_brought=SqlCase(When(apprentices_task__gt=0, apprentice_from_level__isnull=False,
-                             then=Coalesce(Subquery(brought), 0)), default=Value(0)),
+        ev_brought=SqlCase(
+            When(
+                apprentices_task__gt=0,
+                apprentice_from_level__isnull=False,
+                then=Coalesce(Subquery(brought), 0),
+            ),
+            default=Value(0),
+        ),
         ev_attempts=Coalesce(Subquery(attempts), 0),
         ev_passed=Exists(of_period.filter(status=ExamAttempt.Status.PASSED)),
         ev_open=Exists(of_period.filter(status=ExamAttempt.Status.OPEN)),
     )
 
 
-def retention_statuses(periods: Iterable[RetentionPeriod] | QuerySet[RetentionPeriod],
-                       now: datetime | None = None) -> dict[int, RetentionStatus]:
+def retention_statuses(
+    periods: Iterable[RetentionPeriod] | QuerySet[RetentionPeriod], now: datetime | None = None
+) -> dict[int, RetentionStatus]:
     """retention_status of many periods in a constant number of queries, keyed by period
     id: one query for points, apprentices and attempts (per-period subqueries), one for the
     finished query-time tests inside the periods' re-test windows (the counting result is
@@ -367,43 +510,74 @@ def retention_statuses(periods: Iterable[RetentionPeriod] | QuerySet[RetentionPe
         periods = list(periods)
         if not periods:
             return {}
-        evidence = {row.pk: row for row in _with_retention_evidence(
-            RetentionPeriod.objects.filter(pk__in=[period.pk for period in periods]))}
+        evidence = {
+            row.pk: row
+            for row in _with_retention_evidence(
+                RetentionPeriod.objects.filter(pk__in=[period.pk for period in periods])
+            )
+        }
     if not periods:
         return {}
     in_window = RetentionPeriod.objects.filter(
-        pk__in=[period.pk for period in periods], employee=OuterRef("employee"),
-        retest_opens_at__lte=OuterRef("finished_at"), due_at__gte=OuterRef("finished_at"))
+        pk__in=[period.pk for period in periods],
+        employee=OuterRef("employee"),
+        retest_opens_at__lte=OuterRef("finished_at"),
+        due_at__gte=OuterRef("finished_at"),
+    )
     sessions: dict[int, list[QueryTestSession]] = defaultdict(list)
-    for session in (QueryTestSession.objects.filter(Exists(in_window), finished_at__isnull=False)
-                    .order_by("-finished_at", "-pk")):
+    for session in QueryTestSession.objects.filter(
+        Exists(in_window), finished_at__isnull=False
+    ).order_by("-finished_at", "-pk"):
         sessions[session.employee_id].append(session)
     config = QueryTimeTest.current()
     statuses = {}
     for period in periods:
         row = evidence[period.pk]
-        earned, brought = row.ev_points, row.ev_brought  # ev_brought is 0 without an apprentice task
+        earned, brought = (
+            row.ev_points,
+            row.ev_brought,
+        )  # ev_brought is 0 without an apprentice task
         result = pick_counting_result(
-            [s for s in sessions[period.employee_id] if period.retest_opens_at <= s.finished_at <= period.due_at],
-            config=config)
-        query_ok = bool(result and result.allowed_level is not None and result.allowed_level >= period.level)
+            [
+                s
+                for s in sessions[period.employee_id]
+                if period.retest_opens_at <= s.finished_at <= period.due_at
+            ],
+            config=config,
+        )
+        query_ok = bool(
+            result and result.allowed_level is not None and result.allowed_level >= period.level
+        )
         statuses[period.pk] = RetentionStatus(
-            period=period, points_earned=earned, points_met=earned >= period.points_task,
-            apprentices_brought=brought, apprentices_met=brought >= period.apprentices_task,
-            exam_passed=row.ev_passed, attempts_used=row.ev_attempts,
+            period=period,
+            points_earned=earned,
+            points_met=earned >= period.points_task,
+            apprentices_brought=brought,
+            apprentices_met=brought >= period.apprentices_task,
+            exam_passed=row.ev_passed,
+            attempts_used=row.ev_attempts,
             attempts_left=max(period.retest_attempts - row.ev_attempts, 0),
-            query_time_met=query_ok, window_open=period.retest_window_open(now), exam_open=row.ev_open,
+            query_time_met=query_ok,
+            window_open=period.retest_window_open(now),
+            exam_open=row.ev_open,
         )
     return statuses
 
 
 def last_demotion(employee) -> PromotionEvent | None:
-    return (PromotionEvent.objects.filter(employee=employee, kind=PromotionEvent.Kind.DEMOTED)
-            .order_by("-at", "-pk").first())
+    return (
+        PromotionEvent.objects.filter(employee=employee, kind=PromotionEvent.Kind.DEMOTED)
+        .order_by("-at", "-pk")
+        .first()
+    )
 
 
 def promotion_history(employee) -> QuerySet[PromotionEvent]:
-    return PromotionEvent.objects.filter(employee=employee).select_related("decided_by").order_by("-at", "-pk")
+    return (
+        PromotionEvent.objects.filter(employee=employee)
+        .select_related("decided_by")
+        .order_by("-at", "-pk")
+    )
 
 
 def open_exam(employee) -> ExamAttempt | None:
@@ -413,28 +587,46 @@ def open_exam(employee) -> ExamAttempt | None:
 def sits_exam_with_case(user, case_id: int, *, now: datetime | None = None) -> bool:
     """True when ``user`` has an OPEN exam attempt before its server-side deadline that drew
     case ``case_id`` (what lets an examinee hear a test case's recording). One query."""
-    case_ids = (ExamAttempt.objects.filter(employee_id=user.pk, status=ExamAttempt.Status.OPEN,
-                                           deadline__gt=now or timezone.now())
-                .values_list("case_ids", flat=True).first())
+    case_ids = (
+        ExamAttempt.objects.filter(
+            employee_id=user.pk, status=ExamAttempt.Status.OPEN, deadline__gt=now or timezone.now()
+        )
+        .values_list("case_ids", flat=True)
+        .first()
+    )
     return case_ids is not None and case_id in case_ids
 
 
 def exam_attempts_of(employee) -> QuerySet[ExamAttempt]:
-    return ExamAttempt.objects.filter(employee=employee).defer("questions", "answers").order_by("-started_at", "-pk")
+    return (
+        ExamAttempt.objects.filter(employee=employee)
+        .defer("questions", "answers")
+        .order_by("-started_at", "-pk")
+    )
 
 
 def apprentices_of(mentor) -> QuerySet[Mentorship]:
-    return (Mentorship.objects.filter(mentor=mentor).select_related("apprentice", "apprentice__team")
-            .order_by("ended_at", "-started_at"))
+    return (
+        Mentorship.objects.filter(mentor=mentor)
+        .select_related("apprentice", "apprentice__team")
+        .order_by("ended_at", "-started_at")
+    )
 
 
 def active_mentorships() -> QuerySet[Mentorship]:
-    return (Mentorship.objects.filter(ended_at__isnull=True).select_related("mentor", "apprentice", "created_by")
-            .order_by("-started_at", "-pk"))
+    return (
+        Mentorship.objects.filter(ended_at__isnull=True)
+        .select_related("mentor", "apprentice", "created_by")
+        .order_by("-started_at", "-pk")
+    )
 
 
 def mentor_of(apprentice) -> Mentorship | None:
-    return Mentorship.objects.filter(apprentice=apprentice, ended_at__isnull=True).select_related("mentor").first()
+    return (
+        Mentorship.objects.filter(apprentice=apprentice, ended_at__isnull=True)
+        .select_related("mentor")
+        .first()
+    )
 
 
 def creditable_mentorship(apprentice, to_level: int) -> Mentorship | None:
@@ -454,8 +646,9 @@ def creditable_mentorship(apprentice, to_level: int) -> Mentorship | None:
     level = level_of(mentor.level)
     if level is None or not level.can_mentor or mentor.level <= to_level - 1:
         return None
-    if PromotionEvent.objects.filter(employee=apprentice, kind=PromotionEvent.Kind.PROMOTED,
-                                     to_level=to_level).exists():
+    if PromotionEvent.objects.filter(
+        employee=apprentice, kind=PromotionEvent.Kind.PROMOTED, to_level=to_level
+    ).exists():
         return None
     return mentorship
 
@@ -469,6 +662,7 @@ def unread_count(employee) -> int:
 
 
 # --- exam policy ---------------------------------------------------------------------------
+
 
 def exam_settings() -> PromotionSettings:
     return PromotionSettings.current()
@@ -485,8 +679,10 @@ def exam_pool_needed_by_level() -> dict[int, int]:
     """{level: test cases with questions its exam needs} for every level with requirements
     (registered with casebase for the library health page; two queries)."""
     config = exam_settings()
-    return {req.level.number: exam_pool_needed(req, config)
-            for req in LevelRequirement.objects.select_related("level")}
+    return {
+        req.level.number: exam_pool_needed(req, config)
+        for req in LevelRequirement.objects.select_related("level")
+    }
 
 
 def local_minute(moment: datetime) -> str:
@@ -508,9 +704,16 @@ class RetakeVerdict:
     reason: str | None = None
 
 
-def retake_verdict(employee, *, level: int, purpose: str, retention_period: RetentionPeriod | None = None,
-                   requirement: LevelRequirement | None = None, config: PromotionSettings | None = None,
-                   now: datetime | None = None) -> RetakeVerdict:
+def retake_verdict(
+    employee,
+    *,
+    level: int,
+    purpose: str,
+    retention_period: RetentionPeriod | None = None,
+    requirement: LevelRequirement | None = None,
+    config: PromotionSettings | None = None,
+    now: datetime | None = None,
+) -> RetakeVerdict:
     """The retake policy (PromotionSettings) for ``employee``'s next attempt of ``level``:
 
     * waiting period: ``retake_wait_hours`` after the end of the latest attempt of the same
@@ -529,20 +732,36 @@ def retake_verdict(employee, *, level: int, purpose: str, retention_period: Rete
     attempts = ExamAttempt.objects.filter(employee=employee, level=level)
     if retention_period is not None:
         attempts = attempts.filter(retention_period=retention_period)
-    rows = list(attempts.exclude(status=ExamAttempt.Status.OPEN, deadline__gt=now)
-                .values_list("started_at", "submitted_at", "deadline", "purpose"))
+    rows = list(
+        attempts.exclude(status=ExamAttempt.Status.OPEN, deadline__gt=now).values_list(
+            "started_at", "submitted_at", "deadline", "purpose"
+        )
+    )
     if not rows:
         return RetakeVerdict(None)
-    last_end = max(attempt_ended_at(submitted, deadline) for _started, submitted, deadline, _purpose in rows)
+    last_end = max(
+        attempt_ended_at(submitted, deadline) for _started, submitted, deadline, _purpose in rows
+    )
     wait_until = last_end + config.retake_wait
     if retention_period is not None and requirement is not None:
-        wait_until = min(wait_until, retention_period.due_at - timedelta(minutes=requirement.exam_time_limit_minutes))
+        wait_until = min(
+            wait_until,
+            retention_period.due_at - timedelta(minutes=requirement.exam_time_limit_minutes),
+        )
     candidates = [(wait_until, "wait")]
     if purpose == ExamAttempt.Purpose.PROMOTION:
-        recent = sorted(started for started, _submitted, _deadline, kind in rows
-                        if kind == ExamAttempt.Purpose.PROMOTION and started > now - config.attempt_period)
+        recent = sorted(
+            started
+            for started, _submitted, _deadline, kind in rows
+            if kind == ExamAttempt.Purpose.PROMOTION and started > now - config.attempt_period
+        )
         if len(recent) >= config.max_attempts_per_period:
-            candidates.append((recent[len(recent) - config.max_attempts_per_period] + config.attempt_period, "max"))
+            candidates.append(
+                (
+                    recent[len(recent) - config.max_attempts_per_period] + config.attempt_period,
+                    "max",
+                )
+            )
     allowed_at, reason = max(candidates, key=lambda item: (item[0], item[1] == "max"))
     if allowed_at <= now:
         return RetakeVerdict(None)
@@ -570,8 +789,9 @@ class ExamCheck:
         return self.refusal is None
 
 
-def exam_check(employee, level: int, *, now: datetime | None = None,
-               exclude_case_ids: Collection[int] = ()) -> ExamCheck:
+def exam_check(
+    employee, level: int, *, now: datetime | None = None, exclude_case_ids: Collection[int] = ()
+) -> ExamCheck:
     """THE rule of who may start which exam, when (used by services.exam_start and the exam
     page), checked in this order:
 
@@ -607,8 +827,10 @@ def exam_check(employee, level: int, *, now: datetime | None = None,
     else:
         check.refusal = _(MSG_EXAM_LEVEL)
         return check
-    if (check.purpose == ExamAttempt.Purpose.PROMOTION
-            and passed_promotion_exam(employee, level, since=last_level_change_at(employee)) is not None):
+    if (
+        check.purpose == ExamAttempt.Purpose.PROMOTION
+        and passed_promotion_exam(employee, level, since=last_level_change_at(employee)) is not None
+    ):
         check.refusal = _(MSG_EXAM_PASSED) % {"level": level}
         return check
     check.requirement = requirement_for(level)
@@ -616,28 +838,47 @@ def exam_check(employee, level: int, *, now: datetime | None = None,
         check.refusal = _(MSG_NO_REQUIREMENT) % {"level": level}
         return check
     check.config = exam_settings()
-    verdict = retake_verdict(employee, level=level, purpose=check.purpose, retention_period=check.retention_period,
-                             requirement=check.requirement, config=check.config, now=now)
+    verdict = retake_verdict(
+        employee,
+        level=level,
+        purpose=check.purpose,
+        retention_period=check.retention_period,
+        requirement=check.requirement,
+        config=check.config,
+        now=now,
+    )
     if verdict.allowed_at is not None:
         check.next_allowed_at = verdict.allowed_at
         if verdict.reason == "max":
-            check.refusal = _(MSG_RETAKE_MAX) % {"max": check.config.max_attempts_per_period, "level": level,
-                                                 "days": check.config.attempt_period_days,
-                                                 "when": local_minute(verdict.allowed_at)}
+            check.refusal = _(MSG_RETAKE_MAX) % {
+                "max": check.config.max_attempts_per_period,
+                "level": level,
+                "days": check.config.attempt_period_days,
+                "when": local_minute(verdict.allowed_at),
+            }
         else:
-            check.refusal = _(MSG_RETAKE_WAIT) % {"level": level, "when": local_minute(verdict.allowed_at),
-                                                  "hours": check.config.retake_wait_hours}
+            check.refusal = _(MSG_RETAKE_WAIT) % {
+                "level": level,
+                "when": local_minute(verdict.allowed_at),
+                "hours": check.config.retake_wait_hours,
+            }
         return check
     check.needed = exam_pool_needed(check.requirement, check.config)
     check.excluded = frozenset(exclude_case_ids) | cases_known_to(employee)
-    check.available = exam_pool(level, exclude_ids=check.excluded,
-                                max_exposure=check.config.exam_exposure_cap or None).count()
+    check.available = exam_pool(
+        level, exclude_ids=check.excluded, max_exposure=check.config.exam_exposure_cap or None
+    ).count()
     if check.available < check.needed:
-        check.refusal = _(MSG_POOL_SHORT) % {"level": level, "needed": check.needed, "available": check.available}
+        check.refusal = _(MSG_POOL_SHORT) % {
+            "level": level,
+            "needed": check.needed,
+            "available": check.available,
+        }
     return check
 
 
 # --- results and the full view -------------------------------------------------------------
+
 
 def exam_feedback(attempt: ExamAttempt) -> dict[str, list[dict]]:
     """What the examinee learns after submitting: correct / total per question kind (and per
@@ -659,12 +900,25 @@ def exam_feedback(attempt: ExamAttempt) -> dict[str, list[dict]]:
     names = {c.pk: c for c in CaseCategory.objects.filter(pk__in=list(by_category))}
     order = list(KIND_LABELS)
     return {
-        "by_kind": [{"kind": kind, "label": str(KIND_LABELS.get(kind, kind)), "correct": n[0], "total": n[1]}
-                    for kind, n in sorted(by_kind.items(), key=lambda item: order.index(item[0])
-                                          if item[0] in order else len(order))],
-        "by_category": [{"category": names[pk].name if pk in names else "–", "correct": n[0], "total": n[1]}
-                        for pk, n in sorted(by_category.items(), key=lambda item: names[item[0]].path
-                                            if item[0] in names else "")],
+        "by_kind": [
+            {
+                "kind": kind,
+                "label": str(KIND_LABELS.get(kind, kind)),
+                "correct": n[0],
+                "total": n[1],
+            }
+            for kind, n in sorted(
+                by_kind.items(),
+                key=lambda item: order.index(item[0]) if item[0] in order else len(order),
+            )
+        ],
+        "by_category": [
+            {"category": names[pk].name if pk in names else "–", "correct": n[0], "total": n[1]}
+            for pk, n in sorted(
+                by_category.items(),
+                key=lambda item: names[item[0]].path if item[0] in names else "",
+            )
+        ],
     }
 
 
@@ -679,13 +933,20 @@ def can_view_in_full(user, attempt: ExamAttempt) -> bool:
     return allowed(VIEW_ATTEMPT_IN_FULL, user, attempt)
 
 
-def attempts_viewable_in_full(user, *, staff_id: str = "", level: int | None = None) -> QuerySet[ExamAttempt]:
+def attempts_viewable_in_full(
+    user, *, staff_id: str = "", level: int | None = None
+) -> QuerySet[ExamAttempt]:
     """The submitted attempts ``user`` may see in full (see can_view_in_full), newest first,
     optionally of one employee (staff ID) and level; none without VIEW_EXAM_ANSWERS."""
     if not user.has_perm(VIEW_EXAM_ANSWERS):
         return ExamAttempt.objects.none()
-    qs = (ExamAttempt.objects.exclude(status=ExamAttempt.Status.OPEN).exclude(employee=user)
-          .select_related("employee").defer("questions", "answers").order_by("-started_at", "-pk"))
+    qs = (
+        ExamAttempt.objects.exclude(status=ExamAttempt.Status.OPEN)
+        .exclude(employee=user)
+        .select_related("employee")
+        .defer("questions", "answers")
+        .order_by("-started_at", "-pk")
+    )
     test_levels = test_content_levels_q(user)
     if test_levels is not None:
         qs = qs.filter(test_levels)
@@ -697,6 +958,7 @@ def attempts_viewable_in_full(user, *, staff_id: str = "", level: int | None = N
 
 
 # --- HR's home panel --------------------------------------------------------------------
+
 
 @dataclass
 class RosterCount:
@@ -732,13 +994,24 @@ def hr_dashboard(*, today=None) -> HRDashboard:
     rows = {}
     for event in (Event.PROMOTED, Event.DEMOTED, Event.DUE_RETEST):
         filters = RosterFilters(event=event, date_from=first, date_to=last)
-        rows[event] = RosterCount(event=event, count=roster_queryset(filters).count(), query=urlencode(
-            {"event": event, "date_from": first.isoformat(), "date_to": last.isoformat()}))
-    return HRDashboard(month_start=first, month_end=last, promoted=rows[Event.PROMOTED],
-                       demoted=rows[Event.DEMOTED], due_retest=rows[Event.DUE_RETEST])
+        rows[event] = RosterCount(
+            event=event,
+            count=roster_queryset(filters).count(),
+            query=urlencode(
+                {"event": event, "date_from": first.isoformat(), "date_to": last.isoformat()}
+            ),
+        )
+    return HRDashboard(
+        month_start=first,
+        month_end=last,
+        promoted=rows[Event.PROMOTED],
+        demoted=rows[Event.DEMOTED],
+        due_retest=rows[Event.DUE_RETEST],
+    )
 
 
 # --- exam blueprint ----------------------------------------------------------------------
+
 
 @dataclass
 class BlueprintLevel:
@@ -775,12 +1048,17 @@ def position_weights(position_id: int | None) -> dict[int, Any]:
         return {}
     from competency.models import PositionCompetency
 
-    rows = (PositionCompetency.objects.filter(position_id=position_id, weight__gt=0)
-            .order_by("-weight", "item__order", "item__code").values_list("item_id", "weight"))
+    rows = (
+        PositionCompetency.objects.filter(position_id=position_id, weight__gt=0)
+        .order_by("-weight", "item__order", "item__code")
+        .values_list("item_id", "weight")
+    )
     return dict(rows)
 
 
-def exam_plan(position_id: int | None, case_count: int, config: PromotionSettings | None = None) -> dict[int, int]:
+def exam_plan(
+    position_id: int | None, case_count: int, config: PromotionSettings | None = None
+) -> dict[int, int]:
     """The blueprint of one exam: {competency item id: cases to draw}, heaviest item first,
     items with no place left out — promotion.blueprint.apportion of ``case_count`` over the
     position's weights with the settings' floor. {} when the employee has no position or
@@ -823,14 +1101,34 @@ def exam_blueprint(position) -> ExamBlueprint:
             for item_id in tags.get(pk, ()):
                 available[item_id] += 1
         planned = apportion(req.exam_case_count, weights, floor) if weights else {}
-        levels.append(BlueprintLevel(level=number, case_count=req.exam_case_count, planned=planned,
-                                     available=dict(available), untagged=untagged))
+        levels.append(
+            BlueprintLevel(
+                level=number,
+                case_count=req.exam_case_count,
+                planned=planned,
+                available=dict(available),
+                untagged=untagged,
+            )
+        )
     items = CompetencyItem.objects.in_bulk(list(weights))
-    rows = [BlueprintRow(item=items[item_id], weight=weight,
-                         by_level=[{"level": lv.level, "planned": lv.planned.get(item_id, 0),
-                                    "available": lv.available.get(item_id, 0)} for lv in levels])
-            for item_id, weight in weights.items()]
-    return ExamBlueprint(position=position, floor_percent=config.blueprint_floor_percent, levels=levels, rows=rows)
+    rows = [
+        BlueprintRow(
+            item=items[item_id],
+            weight=weight,
+            by_level=[
+                {
+                    "level": lv.level,
+                    "planned": lv.planned.get(item_id, 0),
+                    "available": lv.available.get(item_id, 0),
+                }
+                for lv in levels
+            ],
+        )
+        for item_id, weight in weights.items()
+    ]
+    return ExamBlueprint(
+        position=position, floor_percent=config.blueprint_floor_percent, levels=levels, rows=rows
+    )
 
 
 def exam_pool_all_levels() -> QuerySet[Case]:
@@ -857,8 +1155,20 @@ def competency_scores(attempt: ExamAttempt) -> list[dict]:
             tally[item_id][0] += right
             tally[item_id][1] += 1
     items = CompetencyItem.objects.select_related("module").in_bulk(list(tally))
-    rows = [{"item": items[pk].name if pk in items else "–", "code": items[pk].code if pk in items else "",
-             "correct": n[0], "total": n[1], "percent": float(score_percent(n[0], n[1]))}
-            for pk, n in tally.items()]
+    rows = [
+        {
+            "item": items[pk].name if pk in items else "–",
+            "code": items[pk].code if pk in items else "",
+            "correct": n[0],
+            "total": n[1],
+            "percent": float(score_percent(n[0], n[1])),
+        }
+        for pk, n in tally.items()
+    ]
     order = {pk: (item.module.order, item.order, item.code) for pk, item in items.items()}
-    return [row for _pk, row in sorted(zip(tally, rows, strict=True), key=lambda pair: order.get(pair[0], (0, 0, "")))]
+    return [
+        row
+        for _pk, row in sorted(
+            zip(tally, rows, strict=True), key=lambda pair: order.get(pair[0], (0, 0, ""))
+        )
+    ]

@@ -52,14 +52,29 @@ class PromotionExamAttemptSerializer(serializers.ModelSerializer):
     feedback = serializers.SerializerMethodField()
     competency_scores = serializers.SerializerMethodField(
         help_text="Correct / total per competency item of the drawn cases (their tags at draw time); "
-                  "empty while the attempt is open.")
+        "empty while the attempt is open."
+    )
     question_count = serializers.IntegerField()
 
     class Meta:
         model = ExamAttempt
-        fields = ["id", "level", "purpose", "status", "started_at", "deadline", "submitted_at", "question_count",
-                  "correct_count", "score_percent", "pass_percent", "passed", "questions", "feedback",
-                  "competency_scores"]
+        fields = [
+            "id",
+            "level",
+            "purpose",
+            "status",
+            "started_at",
+            "deadline",
+            "submitted_at",
+            "question_count",
+            "correct_count",
+            "score_percent",
+            "pass_percent",
+            "passed",
+            "questions",
+            "feedback",
+            "competency_scores",
+        ]
 
     def get_questions(self, attempt: ExamAttempt) -> list[dict]:
         return attempt.public_questions()
@@ -84,14 +99,32 @@ class PromotionExamAttemptFullSerializer(serializers.ModelSerializer):
     feedback = serializers.SerializerMethodField()
     competency_scores = serializers.SerializerMethodField(
         help_text="Correct / total per competency item of the drawn cases (their tags at draw time); "
-                  "empty while the attempt is open.")
+        "empty while the attempt is open."
+    )
     question_count = serializers.IntegerField()
 
     class Meta:
         model = ExamAttempt
-        fields = ["id", "staff_id", "name", "level", "purpose", "status", "started_at", "deadline", "submitted_at",
-                  "question_count", "correct_count", "score_percent", "pass_percent", "passed", "case_ids",
-                  "questions", "feedback", "competency_scores"]
+        fields = [
+            "id",
+            "staff_id",
+            "name",
+            "level",
+            "purpose",
+            "status",
+            "started_at",
+            "deadline",
+            "submitted_at",
+            "question_count",
+            "correct_count",
+            "score_percent",
+            "pass_percent",
+            "passed",
+            "case_ids",
+            "questions",
+            "feedback",
+            "competency_scores",
+        ]
 
     def get_questions(self, attempt: ExamAttempt) -> list[dict]:
         return attempt.graded_questions()
@@ -169,7 +202,9 @@ class PromotionRiskSerializer(serializers.Serializer):
 
 class PromotionMonthLevelsSerializer(serializers.Serializer):
     month = serializers.DateField()
-    counts = serializers.ListField(child=serializers.IntegerField(), help_text="employees at level 0..5")
+    counts = serializers.ListField(
+        child=serializers.IntegerField(), help_text="employees at level 0..5"
+    )
 
 
 class PromotionMonthMovesSerializer(serializers.Serializer):
@@ -191,7 +226,9 @@ class PromotionWorkforceSerializer(serializers.Serializer):
 class PromotionBlueprintLevelSerializer(serializers.Serializer):
     level = serializers.IntegerField()
     planned = serializers.IntegerField(help_text="Cases the level's exam draws for the item.")
-    available = serializers.IntegerField(help_text="Active test cases of the level with questions tagged with it.")
+    available = serializers.IntegerField(
+        help_text="Active test cases of the level with questions tagged with it."
+    )
 
 
 class PromotionBlueprintItemSerializer(serializers.Serializer):
@@ -204,7 +241,9 @@ class PromotionBlueprintItemSerializer(serializers.Serializer):
 class PromotionBlueprintExamSerializer(serializers.Serializer):
     level = serializers.IntegerField()
     case_count = serializers.IntegerField()
-    untagged = serializers.IntegerField(help_text="Active test cases of the level without competency items.")
+    untagged = serializers.IntegerField(
+        help_text="Active test cases of the level without competency items."
+    )
 
 
 class PromotionBlueprintSerializer(serializers.Serializer):

@@ -9,7 +9,9 @@ from django.views.decorators.http import require_GET
 
 from promotion.models import Level, Medal
 
-COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")  # the models' validator; rows written around it are skipped
+COLOUR = re.compile(
+    r"^#[0-9a-fA-F]{6}$"
+)  # the models' validator; rows written around it are skipped
 
 
 def levels_css() -> str:
@@ -18,9 +20,13 @@ def levels_css() -> str:
     rules = []
     for level in Level.objects.order_by("number"):
         if COLOUR.match(level.badge_colour or ""):
-            rules.append(f".level-badge.level-{level.number} {{ background:{level.badge_colour}; "
-                         f"color:{level.badge_text_colour()}; }}")
-            rules.append(f".certificate.level-{level.number} {{ border-color:{level.badge_colour}; }}")
+            rules.append(
+                f".level-badge.level-{level.number} {{ background:{level.badge_colour}; "
+                f"color:{level.badge_text_colour()}; }}"
+            )
+            rules.append(
+                f".certificate.level-{level.number} {{ border-color:{level.badge_colour}; }}"
+            )
             rules.append(f".level-dot.level-{level.number} {{ fill:{level.badge_colour}; }}")
     for medal in Medal.objects.order_by("pk"):
         if COLOUR.match(medal.colour or ""):

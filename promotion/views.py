@@ -48,32 +48,41 @@ def my_level(request):
     projection = forecast.forecast_of(user)
     checklist = projection.items
     period = selectors.current_retention(user)
-    return render(request, "promotion/my_level.html", {
-        "level": levels.get(user.level), "next_level": levels.get(user.level + 1),
-        "checklist": checklist, "all_met": bool(checklist) and all(item.met for item in checklist),
-        "retention": selectors.retention_status(period) if period else None,
-        "demotion": selectors.last_demotion(user),
-        "history": selectors.promotion_history(user)[:20],
-        "medals": MedalAward.objects.filter(employee=user).select_related("medal")[:20],
-        "unread": selectors.unread_count(user),
-        "mentor": selectors.mentor_of(user),
-        # The one home of the committee rule (level and pass rate from ReviewSettings).
-        "committee": committee_eligibility(user),
-        "forecast": projection,
-        "risk": forecast.own_risk(user) if period else None,
-    })
+    return render(
+        request,
+        "promotion/my_level.html",
+        {
+            "level": levels.get(user.level),
+            "next_level": levels.get(user.level + 1),
+            "checklist": checklist,
+            "all_met": bool(checklist) and all(item.met for item in checklist),
+            "retention": selectors.retention_status(period) if period else None,
+            "demotion": selectors.last_demotion(user),
+            "history": selectors.promotion_history(user)[:20],
+            "medals": MedalAward.objects.filter(employee=user).select_related("medal")[:20],
+            "unread": selectors.unread_count(user),
+            "mentor": selectors.mentor_of(user),
+            # The one home of the committee rule (level and pass rate from ReviewSettings).
+            "committee": committee_eligibility(user),
+            "forecast": projection,
+            "risk": forecast.own_risk(user) if period else None,
+        },
+    )
 
 
 @require_POST
 @permission_required(roles.STUDY, raise_exception=True)
 def promote_request(request):
     try:
-        event = services.employee_promote(employee=request.user, to_level=request.user.level + 1,
-                                          decided_by=request.user)
+        event = services.employee_promote(
+            employee=request.user, to_level=request.user.level + 1, decided_by=request.user
+        )
     except AppError as exc:
         message_error(request, exc)
     else:
-        messages.success(request, _("You were promoted to level %(level)s.") % {"level": event.to_level})
+        messages.success(
+            request, _("You were promoted to level %(level)s.") % {"level": event.to_level}
+        )
     return redirect("promotion:my_level")
 
 
@@ -88,14 +97,23 @@ def exam_home(request):
     next_level = user.level + 1 if user.level < MAX_LEVEL else None
     requirement = selectors.requirement_for(next_level) if next_level else None
     page = Paginator(selectors.exam_attempts_of(user), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "promotion/exam_home.html", {
-        "next_level": next_level, "requirement": requirement,
-        "next_check": selectors.exam_check(user, next_level) if requirement else None,
-        "retention": retention,
-        "retest_check": (selectors.exam_check(user, period.level)
-                         if retention and retention.window_open and not retention.exam_passed else None),
-        "open_exam": selectors.open_exam(user), "page": page,
-    })
+    return render(
+        request,
+        "promotion/exam_home.html",
+        {
+            "next_level": next_level,
+            "requirement": requirement,
+            "next_check": selectors.exam_check(user, next_level) if requirement else None,
+            "retention": retention,
+            "retest_check": (
+                selectors.exam_check(user, period.level)
+                if retention and retention.window_open and not retention.exam_passed
+                else None
+            ),
+            "open_exam": selectors.open_exam(user),
+            "page": page,
+        },
+    )
 
 
 @require_POST
@@ -122,11 +140,19 @@ def exam_take(request, pk: int):
     test cases' questions, options or keys."""
     attempt = get_object_or_404(ExamAttempt, pk=pk, employee=request.user)
     seconds_left = attempt.seconds_left()
-    return render(request, "promotion/exam_take.html", {
-        "attempt": attempt, "questions": _with_given(attempt), **_progress(attempt),
-        "feedback": selectors.exam_feedback(attempt), "seconds_left": seconds_left, "time_left": clock(seconds_left),
-        "competency_scores": selectors.competency_scores(attempt),
-    })
+    return render(
+        request,
+        "promotion/exam_take.html",
+        {
+            "attempt": attempt,
+            "questions": _with_given(attempt),
+            **_progress(attempt),
+            "feedback": selectors.exam_feedback(attempt),
+            "seconds_left": seconds_left,
+            "time_left": clock(seconds_left),
+            "competency_scores": selectors.competency_scores(attempt),
+        },
+    )
 
 
 def _with_given(attempt: ExamAttempt) -> list[dict]:
@@ -137,8 +163,14 @@ def _with_given(attempt: ExamAttempt) -> list[dict]:
 def _progress(attempt: ExamAttempt) -> dict:
     """The question list of the exam page: which questions have a saved answer (never whether
     it is right)."""
-    numbers = [{"number": n, "answered": bool(attempt.answers.get(q["id"]))}
-               for n, q in enumerate(attempt.questions, start=1)] if attempt.status == ExamAttempt.Status.OPEN else []
+    numbers = (
+        [
+            {"number": n, "answered": bool(attempt.answers.get(q["id"]))}
+            for n, q in enumerate(attempt.questions, start=1)
+        ]
+        if attempt.status == ExamAttempt.Status.OPEN
+        else []
+    )
     return {"progress": numbers, "answered_count": sum(1 for q in numbers if q["answered"])}
 
 
@@ -152,7 +184,9 @@ def exam_answers_save(request, pk: int):
     answers = {q["id"]: request.POST.get(q["id"], "") for q in attempt.questions}
     error, status = "", 200
     try:
-        attempt = services.exam_answers_save(attempt_id=attempt.pk, employee=request.user, answers=answers)
+        attempt = services.exam_answers_save(
+            attempt_id=attempt.pk, employee=request.user, answers=answers
+        )
     except AppError as exc:
         if not request.htmx:
             message_error(request, exc)
@@ -161,9 +195,17 @@ def exam_answers_save(request, pk: int):
     if not request.htmx:
         messages.success(request, _("Your answers were saved."))
         return redirect("promotion:exam_take", pk=attempt.pk)
-    return render(request, "promotion/_exam_progress.html", {
-        "attempt": attempt, **_progress(attempt), "saved": status == 200, "progress_error": error,
-    }, status=status)
+    return render(
+        request,
+        "promotion/_exam_progress.html",
+        {
+            "attempt": attempt,
+            **_progress(attempt),
+            "saved": status == 200,
+            "progress_error": error,
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -173,12 +215,16 @@ def exam_attempts(request):
     committee), filtered by staff ID and level."""
     form = ExamAttemptFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.attempts_viewable_in_full(request.user, staff_id=data.get("staff_id") or "",
-                                             level=data.get("level"))
+    qs = selectors.attempts_viewable_in_full(
+        request.user, staff_id=data.get("staff_id") or "", level=data.get("level")
+    )
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
-    return render(request, "promotion/exam_attempts.html", {"form": form, "page": page,
-                                                            "querystring": querystring})
+    return render(
+        request,
+        "promotion/exam_attempts.html",
+        {"form": form, "page": page, "querystring": querystring},
+    )
 
 
 @require_GET
@@ -190,10 +236,16 @@ def exam_attempt_full(request, pk: int):
     attempt = get_object_or_404(ExamAttempt.objects.select_related("employee"), pk=pk)
     if not selectors.can_view_in_full(request.user, attempt):
         raise PermissionDenied
-    return render(request, "promotion/exam_attempt_full.html", {
-        "attempt": attempt, "graded": attempt.graded_questions(), "feedback": selectors.exam_feedback(attempt),
-        "competency_scores": selectors.competency_scores(attempt),
-    })
+    return render(
+        request,
+        "promotion/exam_attempt_full.html",
+        {
+            "attempt": attempt,
+            "graded": attempt.graded_questions(),
+            "feedback": selectors.exam_feedback(attempt),
+            "competency_scores": selectors.competency_scores(attempt),
+        },
+    )
 
 
 @require_GET
@@ -203,10 +255,18 @@ def exam_blueprint(request):
     each level's exam plans for it and the test cases tagged with it (counts only)."""
     form = BlueprintFilterForm(request.GET or None)
     blueprint = selectors.exam_blueprint(form.chosen_position())
-    return render(request, "promotion/exam_blueprint.html", {
-        "form": form, "blueprint": blueprint,
-        "chart": weight_bars_svg([(row.item.name, float(row.weight)) for row in blueprint.rows]),
-    }, status=400 if form.is_bound and not form.is_valid() else 200)
+    return render(
+        request,
+        "promotion/exam_blueprint.html",
+        {
+            "form": form,
+            "blueprint": blueprint,
+            "chart": weight_bars_svg(
+                [(row.item.name, float(row.weight)) for row in blueprint.rows]
+            ),
+        },
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
 
 
 @require_POST
@@ -214,21 +274,37 @@ def exam_blueprint(request):
 def exam_submit(request, pk: int):
     attempt = get_object_or_404(ExamAttempt, pk=pk, employee=request.user)
     # A choice saved while answering counts when the form did not send that question.
-    answers = {q["id"]: request.POST.get(q["id"], "") or attempt.answers.get(q["id"], "") for q in attempt.questions}
+    answers = {
+        q["id"]: request.POST.get(q["id"], "") or attempt.answers.get(q["id"], "")
+        for q in attempt.questions
+    }
     try:
-        attempt = services.exam_submit(attempt_id=attempt.pk, employee=request.user, answers=answers)
+        attempt = services.exam_submit(
+            attempt_id=attempt.pk, employee=request.user, answers=answers
+        )
     except AppError as exc:
         message_error(request, exc)
     else:
         # Green only for a pass: a failed or expired attempt is not a success.
-        report = messages.success if attempt.status == ExamAttempt.Status.PASSED else messages.warning
-        report(request, _("Your exam was graded: %(score)s%% (%(status)s).")
-               % {"score": attempt.score_percent, "status": attempt.get_status_display()})
+        report = (
+            messages.success if attempt.status == ExamAttempt.Status.PASSED else messages.warning
+        )
+        report(
+            request,
+            _("Your exam was graded: %(score)s%% (%(status)s).")
+            % {"score": attempt.score_percent, "status": attempt.get_status_display()},
+        )
         unanswered = sum(1 for value in answers.values() if not value)
         if unanswered:
-            messages.warning(request, ngettext("%(count)d question was left unanswered and counted as wrong.",
-                                               "%(count)d questions were left unanswered and counted as wrong.",
-                                               unanswered) % {"count": unanswered})
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d question was left unanswered and counted as wrong.",
+                    "%(count)d questions were left unanswered and counted as wrong.",
+                    unanswered,
+                )
+                % {"count": unanswered},
+            )
     return redirect("promotion:exam_take", pk=attempt.pk)
 
 
@@ -245,11 +321,18 @@ def clock(seconds: int | None) -> str:
 @login_required
 def certificate(request, pk: int):
     """A printable certificate of one promotion, for the employee and HR."""
-    event = get_object_or_404(PromotionEvent.objects.select_related("employee", "employee__centre"), pk=pk,
-                              kind=PromotionEvent.Kind.PROMOTED)
+    event = get_object_or_404(
+        PromotionEvent.objects.select_related("employee", "employee__centre"),
+        pk=pk,
+        kind=PromotionEvent.Kind.PROMOTED,
+    )
     if event.employee_id != request.user.pk and not request.user.has_perm(roles.EXPORT_ROSTERS):
         raise PermissionDenied
-    return render(request, "promotion/certificate.html", {"event": event, "level": selectors.level_of(event.to_level)})
+    return render(
+        request,
+        "promotion/certificate.html",
+        {"event": event, "level": selectors.level_of(event.to_level)},
+    )
 
 
 @require_GET
@@ -264,15 +347,28 @@ def mentoring(request):
     mentor_levels = selectors.mentoring_levels()
     active = None
     if is_manager:
-        active = Paginator(selectors.active_mentorships(), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "promotion/mentoring.html", {
-        "apprentices": selectors.apprentices_of(user)[:PER_PAGE], "can_mentor": user.level in mentor_levels,
-        "mentor_levels": mentor_levels,
-        # "level n and above" only when the mentoring levels are exactly n..the top.
-        "mentor_from": mentor_levels[0] if mentor_levels and mentor_levels == list(range(mentor_levels[0], MAX_LEVEL + 1)) else None,
-        "is_manager": is_manager, "page": active, "pair_form": MentorshipForm(), "promote_form": PromoteForm(),
-        "mentor": selectors.mentor_of(user), "can_award": user.has_perm(services.AWARD_MEDALS),
-    })
+        active = Paginator(selectors.active_mentorships(), PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+    return render(
+        request,
+        "promotion/mentoring.html",
+        {
+            "apprentices": selectors.apprentices_of(user)[:PER_PAGE],
+            "can_mentor": user.level in mentor_levels,
+            "mentor_levels": mentor_levels,
+            # "level n and above" only when the mentoring levels are exactly n..the top.
+            "mentor_from": mentor_levels[0]
+            if mentor_levels and mentor_levels == list(range(mentor_levels[0], MAX_LEVEL + 1))
+            else None,
+            "is_manager": is_manager,
+            "page": active,
+            "pair_form": MentorshipForm(),
+            "promote_form": PromoteForm(),
+            "mentor": selectors.mentor_of(user),
+            "can_award": user.has_perm(services.AWARD_MEDALS),
+        },
+    )
 
 
 @require_POST
@@ -281,8 +377,11 @@ def mentorship_create(request):
     form = MentorshipForm(request.POST)
     if form.is_valid():
         try:
-            services.mentorship_create(mentor=form.cleaned_data["mentor"], apprentice=form.cleaned_data["apprentice"],
-                                       by=request.user)
+            services.mentorship_create(
+                mentor=form.cleaned_data["mentor"],
+                apprentice=form.cleaned_data["apprentice"],
+                by=request.user,
+            )
         except AppError as exc:
             message_error(request, exc)
         else:
@@ -314,21 +413,31 @@ def manager_promote(request):
         return redirect("promotion:mentoring")
     employee = form.cleaned_data["employee"]
     try:
-        event = services.employee_promote(employee=employee, to_level=employee.level + 1, decided_by=request.user)
+        event = services.employee_promote(
+            employee=employee, to_level=employee.level + 1, decided_by=request.user
+        )
     except AppError as exc:
         message_error(request, exc)
     else:
-        messages.success(request, _("%(name)s was promoted to level %(level)s.")
-                         % {"name": employee.name, "level": event.to_level})
+        messages.success(
+            request,
+            _("%(name)s was promoted to level %(level)s.")
+            % {"name": employee.name, "level": event.to_level},
+        )
     return redirect("promotion:mentoring")
 
 
 @require_GET
 @login_required
 def notifications(request):
-    page = Paginator(selectors.notifications_of(request.user), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "promotion/notifications.html", {"page": page,
-                                                            "unread": selectors.unread_count(request.user)})
+    page = Paginator(selectors.notifications_of(request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "promotion/notifications.html",
+        {"page": page, "unread": selectors.unread_count(request.user)},
+    )
 
 
 @require_POST
@@ -349,7 +458,9 @@ def _refused_export(form: RosterFilterForm) -> HttpResponse | None:
     widened to the default roster."""
     if not form.is_bound or form.is_valid():
         return None
-    text = "\n".join(f"{name}: {message}" for name, messages_ in form.errors.items() for message in messages_)
+    text = "\n".join(
+        f"{name}: {message}" for name, messages_ in form.errors.items() for message in messages_
+    )
     return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
 
 
@@ -362,12 +473,23 @@ def roster(request):
     page = Paginator(rosters.roster_queryset(filters), PER_PAGE).get_page(request.GET.get("page"))
     to_row = rosters.RosterRows(filters.event)
     certificates = filters.event == rosters.Event.PROMOTED
-    rows = [(row, values[0] if certificates else None) for row, values in zip(to_row.rows(page), page, strict=True)]
+    rows = [
+        (row, values[0] if certificates else None)
+        for row, values in zip(to_row.rows(page), page, strict=True)
+    ]
     querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
-    return render(request, "promotion/roster.html", {
-        "form": form, "page": page, "rows": rows, "headers": rosters.roster_headers(filters.event),
-        "querystring": querystring, "event": filters.event,
-    })
+    return render(
+        request,
+        "promotion/roster.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "headers": rosters.roster_headers(filters.event),
+            "querystring": querystring,
+            "event": filters.event,
+        },
+    )
 
 
 def _export_name(filters: rosters.RosterFilters, extension: str) -> str:
@@ -380,7 +502,9 @@ def roster_csv(request):
     form, filters = _roster_form(request)
     if refused := _refused_export(form):
         return refused
-    return exports.csv_response(rosters.roster_csv_chunks(filters), filename=_export_name(filters, "csv"))
+    return exports.csv_response(
+        rosters.roster_csv_chunks(filters), filename=_export_name(filters, "csv")
+    )
 
 
 @require_GET
@@ -389,15 +513,18 @@ def roster_xlsx(request):
     form, filters = _roster_form(request)
     if refused := _refused_export(form):
         return refused
-    return exports.xlsx_response(lambda target: rosters.roster_xlsx_write(filters, target),
-                                 filename=_export_name(filters, "xlsx"))
+    return exports.xlsx_response(
+        lambda target: rosters.roster_xlsx_write(filters, target),
+        filename=_export_name(filters, "xlsx"),
+    )
 
 
 @require_GET
 @permission_required(services.AWARD_MEDALS, raise_exception=True)
 def medals(request):
-    page = Paginator(MedalAward.objects.select_related("medal", "employee", "awarded_by"), PER_PAGE).get_page(
-        request.GET.get("page"))
+    page = Paginator(
+        MedalAward.objects.select_related("medal", "employee", "awarded_by"), PER_PAGE
+    ).get_page(request.GET.get("page"))
     return render(request, "promotion/medals.html", {"form": MedalAwardForm(), "page": page})
 
 
@@ -407,8 +534,12 @@ def medal_award(request):
     form = MedalAwardForm(request.POST)
     if form.is_valid():
         try:
-            services.medal_award(medal=form.cleaned_data["medal"], employee=form.cleaned_data["employee"],
-                                 by=request.user, reason=form.cleaned_data["reason"])
+            services.medal_award(
+                medal=form.cleaned_data["medal"],
+                employee=form.cleaned_data["employee"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
         except AppError as exc:
             message_error(request, exc)
         else:
@@ -420,9 +551,12 @@ def medal_award(request):
 
 # --- exam item statistics ------------------------------------------------------------------
 
+
 def _require_item_stats(user) -> None:
     if not item_stats.can_view_item_stats(user):
         raise PermissionDenied
+
+
 FORECASTS_PER_PAGE = 50
 
 
@@ -438,11 +572,19 @@ def exam_items(request):
     report = item_stats.item_report(request.user, **filters)
     page = Paginator(report.rows, PER_PAGE).get_page(request.GET.get("page"))
     querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
-    return render(request, "promotion/exam_items.html", {
-        "form": form, "report": report, "page": page, "querystring": querystring, "by": filters["by"],
-        "chart": item_stats.scatter_chart(report.rows, report.config),
-        "medians": sorted(report.medians.items()),
-    })
+    return render(
+        request,
+        "promotion/exam_items.html",
+        {
+            "form": form,
+            "report": report,
+            "page": page,
+            "querystring": querystring,
+            "by": filters["by"],
+            "chart": item_stats.scatter_chart(report.rows, report.config),
+            "medians": sorted(report.medians.items()),
+        },
+    )
 
 
 @require_POST
@@ -453,24 +595,38 @@ def exam_item_propose(request, pk: int):
     _require_item_stats(request.user)
     form = ItemMoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a move: one level down, one level up, to the training set or retire."))
+        messages.error(
+            request,
+            _("Choose a move: one level down, one level up, to the training set or retire."),
+        )
         return redirect("promotion:exam_items")
     row = item_stats.item_row(request.user, pk)
     if row is None:
         raise Http404
-    reason = _("Exam item statistics: %(flags)s (answers %(n)s, share correct %(p)s, discrimination %(r)s).") % {
-        "flags": "; ".join(row.flag_labels) or "—", "n": row.responses,
+    reason = _(
+        "Exam item statistics: %(flags)s (answers %(n)s, share correct %(p)s, discrimination %(r)s)."
+    ) % {
+        "flags": "; ".join(row.flag_labels) or "—",
+        "n": row.responses,
         "p": "—" if row.difficulty is None else f"{row.difficulty:.2f}",
-        "r": "—" if row.discrimination is None else f"{row.discrimination:.2f}"}
+        "r": "—" if row.discrimination is None else f"{row.discrimination:.2f}",
+    }
     try:
-        proposal = case_item_move_propose(proposer=request.user, case_id=pk, action=form.cleaned_data["action"],
-                                          reason=reason, evidence=row.evidence())
+        proposal = case_item_move_propose(
+            proposer=request.user,
+            case_id=pk,
+            action=form.cleaned_data["action"],
+            reason=reason,
+            evidence=row.evidence(),
+        )
     except Case.DoesNotExist:
         raise Http404 from None
     except AppError as exc:
         message_error(request, exc)
         return redirect("promotion:exam_items")
-    messages.success(request, _("Proposal #%(pk)s was sent to the review experts.") % {"pk": proposal.pk})
+    messages.success(
+        request, _("Proposal #%(pk)s was sent to the review experts.") % {"pk": proposal.pk}
+    )
     return redirect("review:proposal_detail", proposal.pk)
 
 
@@ -490,18 +646,32 @@ def workforce(request):
     if form.is_bound:
         if form.is_valid():
             data = form.cleaned_data
-            narrowed = forecast.narrow(scope, centre_id=data["centre"].pk if data.get("centre") else None,
-                                       team_id=data["team"].pk if data.get("team") else None)
+            narrowed = forecast.narrow(
+                scope,
+                centre_id=data["centre"].pk if data.get("centre") else None,
+                team_id=data["team"].pk if data.get("team") else None,
+            )
             if narrowed is None:
                 raise PermissionDenied
         else:
             status = 400
     numbers = forecast.workforce(narrowed)
-    page = Paginator(forecast.employees_in(narrowed), FORECASTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(forecast.employees_in(narrowed), FORECASTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     colours = {number: level.badge_colour for number, level in selectors.levels().items()}
     querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
-    return render(request, "promotion/workforce.html", {
-        "form": form, "numbers": numbers, "page": page, "forecasts": forecast.forecasts(page.object_list),
-        "levels_chart": charts.level_columns(numbers.levels, colours), "moves_chart": charts.move_columns(numbers.moves),
-        "querystring": querystring,
-    }, status=status)
+    return render(
+        request,
+        "promotion/workforce.html",
+        {
+            "form": form,
+            "numbers": numbers,
+            "page": page,
+            "forecasts": forecast.forecasts(page.object_list),
+            "levels_chart": charts.level_columns(numbers.levels, colours),
+            "moves_chart": charts.move_columns(numbers.moves),
+            "querystring": querystring,
+        },
+        status=status,
+    )

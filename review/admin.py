@@ -21,9 +21,16 @@ from review.models import (
 
 @admin.register(ReviewSettings)
 class ReviewSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "approvals_required", "rejections_to_close", "applicant_min_level",
-                    "applicant_min_pass_rate", "reciprocal_min_approvals",
-                    "reciprocal_rate_factor", "serial_votes_per_day"]
+    list_display = [
+        "__str__",
+        "approvals_required",
+        "rejections_to_close",
+        "applicant_min_level",
+        "applicant_min_pass_rate",
+        "reciprocal_min_approvals",
+        "reciprocal_rate_factor",
+        "serial_votes_per_day",
+    ]
 
 
 class CalibrationAssignmentInline(admin.TabularInline):
@@ -82,7 +89,16 @@ class EventInline(admin.TabularInline):
 class ProposalAdmin(admin.ModelAdmin):
     """Read-only: proposals change state only through the review services (votes)."""
 
-    list_display = ["pk", "kind", "proposer", "status", "base_version", "applied_version", "created_at", "decided_at"]
+    list_display = [
+        "pk",
+        "kind",
+        "proposer",
+        "status",
+        "base_version",
+        "applied_version",
+        "created_at",
+        "decided_at",
+    ]
     list_filter = ["kind", "status"]
     search_fields = ["proposer__staff_id", "proposer__name", "reason"]
     date_hierarchy = "created_at"
@@ -120,8 +136,15 @@ class CommitteeMembershipAdmin(admin.ModelAdmin):
 
 @admin.register(CommitteeApplication)
 class CommitteeApplicationAdmin(admin.ModelAdmin):
-    list_display = ["applicant", "level_snapshot", "pass_rate_snapshot", "status", "proposal", "created_at",
-                    "decided_at"]
+    list_display = [
+        "applicant",
+        "level_snapshot",
+        "pass_rate_snapshot",
+        "status",
+        "proposal",
+        "created_at",
+        "decided_at",
+    ]
     list_filter = ["status"]
     search_fields = ["applicant__staff_id", "applicant__name"]
     list_select_related = ["applicant", "proposal"]
@@ -178,8 +201,9 @@ class ReviewExpertiseForm(forms.ModelForm):
             raise ValidationError(services.MSG_NOT_A_CATEGORY)
         if cleaned.get("member") is not None:
             try:
-                services.expertise_check(member=cleaned["member"], category=kb or case,
-                                         assigned_by=self.request_user)
+                services.expertise_check(
+                    member=cleaned["member"], category=kb or case, assigned_by=self.request_user
+                )
             except AppError as exc:
                 raise ValidationError(exc.message) from None
         return cleaned
@@ -212,12 +236,16 @@ class ReviewExpertiseAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and (services.may_assign_experts(request.user)
-                                           or super().has_view_permission(request, obj))
+        return request.user.is_active and (
+            services.may_assign_experts(request.user) or super().has_view_permission(request, obj)
+        )
 
     def save_model(self, request, obj, form, change):
-        saved = services.expertise_assign(member=obj.member, category=obj.kb_category or obj.case_category,
-                                          assigned_by=request.user)
+        saved = services.expertise_assign(
+            member=obj.member,
+            category=obj.kb_category or obj.case_category,
+            assigned_by=request.user,
+        )
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):

@@ -37,7 +37,9 @@ class ProposalCreateView(APIView):
     permission_classes = [has_perm(roles.STUDY)]
     codes: tuple[str, ...] | None = None  # the kinds this endpoint accepts (None: every kind)
 
-    @extend_schema(request=proposal_input_schema("ProposalInput"), responses={201: ProposalSerializer})
+    @extend_schema(
+        request=proposal_input_schema("ProposalInput"), responses={201: ProposalSerializer}
+    )
     def post(self, request):
         return self.create(request)
 
@@ -67,10 +69,15 @@ class VoteCreateView(APIView):
         data = VoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         item = calibration.item_for(proposal_id=pk, member=request.user)
-        if item is not None:  # a known-answer item (review.calibration): nothing but the item changes
-            answered = calibration.calibration_answer(assignment_id=item.pk, member=request.user,
-                                                      **data.validated_data)
-            return Response(VoteSerializer(calibration.as_vote(answered)).data, status=status.HTTP_201_CREATED)
+        if (
+            item is not None
+        ):  # a known-answer item (review.calibration): nothing but the item changes
+            answered = calibration.calibration_answer(
+                assignment_id=item.pk, member=request.user, **data.validated_data
+            )
+            return Response(
+                VoteSerializer(calibration.as_vote(answered)).data, status=status.HTTP_201_CREATED
+            )
         vote = services.proposal_vote(proposal_id=pk, reviewer=request.user, **data.validated_data)
         vote.proposal.refresh_from_db(fields=["status"])
         return Response(VoteSerializer(vote).data, status=status.HTTP_201_CREATED)
@@ -115,11 +122,14 @@ class ApplicationCreateView(APIView):
     def post(self, request):
         data = ApplicationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        application = services.committee_application_submit(applicant=request.user, **data.validated_data)
+        application = services.committee_application_submit(
+            applicant=request.user, **data.validated_data
+        )
         return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
 
 
 # --- reviewer insights and calibration ---------------------------------------------------
+
 
 class InsightsMembersView(APIView):
     """Every committee member's figures (operations managers): agreement with the final
@@ -140,8 +150,11 @@ class InsightsFlagsView(APIView):
 
     @extend_schema(responses={200: FlagsSerializer})
     def get(self, request):
-        return Response(FlagsSerializer({"reciprocal": insights.reciprocal_flags(),
-                                         "serial": insights.serial_flags()}).data)
+        return Response(
+            FlagsSerializer(
+                {"reciprocal": insights.reciprocal_flags(), "serial": insights.serial_flags()}
+            ).data
+        )
 
 
 class FlagReversalView(APIView):
@@ -158,8 +171,11 @@ class FlagReversalView(APIView):
         data = FlagReversalInput(data=request.data)
         data.is_valid(raise_exception=True)
         get_object_or_404(PointsEntry, pk=data.validated_data["entry"])
-        reversal = insights.flag_points_reverse(entry_id=data.validated_data["entry"], by=request.user,
-                                                reason=data.validated_data["reason"])
+        reversal = insights.flag_points_reverse(
+            entry_id=data.validated_data["entry"],
+            by=request.user,
+            reason=data.validated_data["reason"],
+        )
         return Response(PointsEntrySerializer(reversal).data, status=status.HTTP_201_CREATED)
 
 
@@ -181,8 +197,11 @@ class CalibrationRoundsView(APIView):
         data = CalibrationRoundInput(data=request.data)
         data.is_valid(raise_exception=True)
         created = calibration.calibration_round_create(
-            proposal_id=data.validated_data["proposal"], members=data.validated_data["members"],
-            created_by=request.user, note=data.validated_data["note"])
+            proposal_id=data.validated_data["proposal"],
+            members=data.validated_data["members"],
+            created_by=request.user,
+            note=data.validated_data["note"],
+        )
         created = calibration.rounds_with_items().get(pk=created.pk)
         return Response(CalibrationRoundSerializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -193,4 +212,6 @@ class MyCalibrationView(APIView):
 
     @extend_schema(responses={200: CalibrationItemSerializer(many=True)})
     def get(self, request):
-        return Response(CalibrationItemSerializer(calibration.my_answers(request.user), many=True).data)
+        return Response(
+            CalibrationItemSerializer(calibration.my_answers(request.user), many=True).data
+        )

@@ -33,18 +33,28 @@ from review.services import (
 
 MEMBERS = ["HB9201", "HB9202", "HB9203", "HB0005", "HB0006"]
 
-APPLIED = ("HB0003", "流量加油包办理", (
-    "流量加油包分为日包、月包两类：日包1GB 3元，当日24点前有效；月包10GB 30元，当月有效。"
-    "加油包优先于套餐内流量使用，不可转赠，不可结转至次月。"
-), "补充日包的具体截止时间，客户经常问到几点失效。", [("HB0005", 4), ("HB0006", 5), ("HB9201", 3)])
+APPLIED = (
+    "HB0003",
+    "流量加油包办理",
+    (
+        "流量加油包分为日包、月包两类：日包1GB 3元，当日24点前有效；月包10GB 30元，当月有效。"
+        "加油包优先于套餐内流量使用，不可转赠，不可结转至次月。"
+    ),
+    "补充日包的具体截止时间，客户经常问到几点失效。",
+    [("HB0005", 4), ("HB0006", 5), ("HB9201", 3)],
+)
 
 OPEN_REVISIONS = [
     ("HB0004", "携号转网办理条件", None, "把“入网满120天”放到第一条，客户最常卡在这里。"),
     ("HB0002", "宽带故障报修", "光猫 红灯", "增加关键词“光猫 红灯”，客户常这样描述。"),
 ]
-OPEN_NEW = ("HB0003", "5G消息介绍", "5G消息 富媒体短信",
-            "5G消息是基于原生短信入口的富媒体消息，支持图片、视频和卡片，手机需支持5G消息功能，使用产生的流量按套餐计费。",
-            "客户问到5G消息时知识库里没有口径。")
+OPEN_NEW = (
+    "HB0003",
+    "5G消息介绍",
+    "5G消息 富媒体短信",
+    "5G消息是基于原生短信入口的富媒体消息，支持图片、视频和卡片，手机需支持5G消息功能，使用产生的流量按套餐计费。",
+    "客户问到5G消息时知识库里没有口径。",
+)
 
 APPROVE, REJECT = Vote.Decision.APPROVE, Vote.Decision.REJECT
 
@@ -70,8 +80,12 @@ NEWCOMER_OUTDATING_REASON = "演示：副卡资费说明更新。"
 
 
 def load(*, stdout) -> None:
-    users = {u.staff_id: u for u in User.objects.filter(
-        staff_id__in=MEMBERS + ["HB0002", "HB0003", "HB0004", NEWCOMER, EXPERTS_ASSIGNED_BY])}
+    users = {
+        u.staff_id: u
+        for u in User.objects.filter(
+            staff_id__in=MEMBERS + ["HB0002", "HB0003", "HB0004", NEWCOMER, EXPERTS_ASSIGNED_BY]
+        )
+    }
     for staff_id in MEMBERS:
         # Nobody appoints themselves: HB9201 is appointed by HB9202, everyone else by HB9201.
         appointer = users["HB9202" if staff_id == "HB9201" else "HB9201"]
@@ -81,12 +95,24 @@ def load(*, stdout) -> None:
     proposer, title, body, reason, voters = APPLIED
     if not Proposal.objects.filter(reason=reason).exists():
         entry = Entry.objects.get(title=title)
-        proposal = kb_revision_propose(proposer=users[proposer], entry_id=entry.pk, base_version=entry.version,
-                                       title=entry.title, body=body, keywords=entry.keywords,
-                                       category_id=entry.category_id, reason=reason)
+        proposal = kb_revision_propose(
+            proposer=users[proposer],
+            entry_id=entry.pk,
+            base_version=entry.version,
+            title=entry.title,
+            body=body,
+            keywords=entry.keywords,
+            category_id=entry.category_id,
+            reason=reason,
+        )
         for staff_id, points in voters:
-            proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision=APPROVE, comment="同意",
-                          extra={"points": points})
+            proposal_vote(
+                proposal_id=proposal.pk,
+                reviewer=users[staff_id],
+                decision=APPROVE,
+                comment="同意",
+                extra={"points": points},
+            )
 
     for proposer, title, extra_keywords, reason in OPEN_REVISIONS:
         if Proposal.objects.filter(reason=reason).exists():
@@ -94,34 +120,61 @@ def load(*, stdout) -> None:
         entry = Entry.objects.get(title=title)
         body = entry.body
         if "120天" in reason:
-            body = "携号转网需满足：入网满120天、号码为实名登记、无欠费、不在合约期内、未办理担保或融合业务限制。" \
-                   "客户可发送“CXXZ#姓名#证件号码”至10086查询是否符合条件。"
+            body = (
+                "携号转网需满足：入网满120天、号码为实名登记、无欠费、不在合约期内、未办理担保或融合业务限制。"
+                "客户可发送“CXXZ#姓名#证件号码”至10086查询是否符合条件。"
+            )
         keywords = f"{entry.keywords} {extra_keywords}" if extra_keywords else entry.keywords
-        proposal = kb_revision_propose(proposer=users[proposer], entry_id=entry.pk, base_version=entry.version,
-                                       title=entry.title, body=body, keywords=keywords,
-                                       category_id=entry.category_id, reason=reason)
-        proposal_vote(proposal_id=proposal.pk, reviewer=users["HB0006"], decision=APPROVE, comment="表述更清楚",
-                      extra={"points": 3})
+        proposal = kb_revision_propose(
+            proposer=users[proposer],
+            entry_id=entry.pk,
+            base_version=entry.version,
+            title=entry.title,
+            body=body,
+            keywords=keywords,
+            category_id=entry.category_id,
+            reason=reason,
+        )
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=users["HB0006"],
+            decision=APPROVE,
+            comment="表述更清楚",
+            extra={"points": 3},
+        )
 
     proposer, title, keywords, body, reason = OPEN_NEW
     if not Proposal.objects.filter(reason=reason).exists():
         category_id = Entry.objects.get(title="视频彩铃办理与退订").category_id
-        kb_entry_propose(proposer=users[proposer], title=title, body=body, keywords=keywords,
-                         category_id=category_id, reason=reason)
+        kb_entry_propose(
+            proposer=users[proposer],
+            title=title,
+            body=body,
+            keywords=keywords,
+            category_id=category_id,
+            reason=reason,
+        )
     _quality_case(users)
     _committee_application(users)
     _newcomer_decisions(users)
     _reciprocal_pair(users)
     _experts(users)
     _calibration(users)
-    stdout.write(f"review: {CommitteeMembership.objects.filter(active=True).count()} committee members, "
-                 f"{ReviewExpertise.objects.count()} expert assignments, "
-                 f"{Proposal.objects.count()} proposals ({Proposal.objects.open().count()} open)")
+    stdout.write(
+        f"review: {CommitteeMembership.objects.filter(active=True).count()} committee members, "
+        f"{ReviewExpertise.objects.count()} expert assignments, "
+        f"{Proposal.objects.count()} proposals ({Proposal.objects.open().count()} open)"
+    )
 
 
-QUALITY_CASE = ("HB0004", ["HB0002"], "宽带报修三次未修好的客户", "演示：宽带反复报修客户的安抚与升级处理",
-                [("HB9201", 40), ("HB9202", 35), ("HB0006", 30)],
-                "这个案例把“先认错、再给确定时间、最后主动回访”讲得很完整，李思远补充了回访那一段。")
+QUALITY_CASE = (
+    "HB0004",
+    ["HB0002"],
+    "宽带报修三次未修好的客户",
+    "演示：宽带反复报修客户的安抚与升级处理",
+    [("HB9201", 40), ("HB9202", 35), ("HB0006", 30)],
+    "这个案例把“先认错、再给确定时间、最后主动回访”讲得很完整，李思远补充了回访那一段。",
+)
 COMMITTEE_APPLICANT_REASONS = ["演示：补充宽带移机所需材料。", "演示：写明电子发票的开具时限。"]
 COMMITTEE_STATEMENT = "做了五年投诉处理，熟悉资费和宽带口径，希望参与评审。"
 
@@ -137,49 +190,107 @@ def _quality_case(users: dict) -> None:
         return  # the case-library demo was not loaded
     if proposal is None:
         proposal = case_new_propose(
-            proposer=users[proposer], kind=Case.Kind.TEXT, title=title,
-            category_id=category.pk, reason=reason,
-            background="客户宽带一周内报修三次，每次都说修好了但晚上又断网。", tree=demo_tree(5, title),
-            suggested_level=2, participants=participants,
+            proposer=users[proposer],
+            kind=Case.Kind.TEXT,
+            title=title,
+            category_id=category.pk,
+            reason=reason,
+            background="客户宽带一周内报修三次，每次都说修好了但晚上又断网。",
+            tree=demo_tree(5, title),
+            suggested_level=2,
+            participants=participants,
         )
         for staff_id, points in approvals:
-            proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision=APPROVE, comment="典型",
-                          extra={"level": 2, "split": "training", "points": points})
+            proposal_vote(
+                proposal_id=proposal.pk,
+                reviewer=users[staff_id],
+                decision=APPROVE,
+                comment="典型",
+                extra={"level": 2, "split": "training", "points": points},
+            )
         proposal.refresh_from_db()
-    if not Proposal.objects.filter(kind=KIND_QUALITY, reason=statement).exists() and proposal.target_id:
-        application = quality_case_apply(applicant=users[proposer], case_id=proposal.target_id, statement=statement)
-        proposal_vote(proposal_id=application.pk, reviewer=users["HB9203"], decision=APPROVE, comment="示范性强",
-                      extra={"points": 8, "outstanding": users[proposer].pk})
+    if (
+        not Proposal.objects.filter(kind=KIND_QUALITY, reason=statement).exists()
+        and proposal.target_id
+    ):
+        application = quality_case_apply(
+            applicant=users[proposer], case_id=proposal.target_id, statement=statement
+        )
+        proposal_vote(
+            proposal_id=application.pk,
+            reviewer=users["HB9203"],
+            decision=APPROVE,
+            comment="示范性强",
+            extra={"points": 8, "outstanding": users[proposer].pk},
+        )
 
 
 def _committee_application(users: dict) -> None:
     """The first generated senior CSR (level ≥ 4, not a member) gets two KB revisions
     accepted (pass rate 100 %) and applies to join the committee; one member approved."""
-    applicant = (User.objects.filter(staff_id__startswith="HB01", level__gte=4, is_active=True)
-                 .exclude(committee_memberships__active=True).order_by("staff_id").first())
+    applicant = (
+        User.objects.filter(staff_id__startswith="HB01", level__gte=4, is_active=True)
+        .exclude(committee_memberships__active=True)
+        .order_by("staff_id")
+        .first()
+    )
     if applicant is None or CommitteeApplication.objects.filter(applicant=applicant).exists():
         return
-    busy = ["流量加油包办理", "携号转网办理条件", "宽带故障报修", *(title for title, *_rest in NEWCOMER_REVISIONS)]
-    for reason, entry in zip(COMMITTEE_APPLICANT_REASONS, Entry.objects.exclude(title__in=busy).order_by("-pk"),
-                             strict=False):
+    busy = [
+        "流量加油包办理",
+        "携号转网办理条件",
+        "宽带故障报修",
+        *(title for title, *_rest in NEWCOMER_REVISIONS),
+    ]
+    for reason, entry in zip(
+        COMMITTEE_APPLICANT_REASONS,
+        Entry.objects.exclude(title__in=busy).order_by("-pk"),
+        strict=False,
+    ):
         if Proposal.objects.filter(reason=reason).exists():
             continue
-        proposal = kb_revision_propose(proposer=applicant, entry_id=entry.pk, base_version=entry.version,
-                                       title=entry.title, body=entry.body + "（已补充）", keywords=entry.keywords,
-                                       category_id=entry.category_id, reason=reason)
+        proposal = kb_revision_propose(
+            proposer=applicant,
+            entry_id=entry.pk,
+            base_version=entry.version,
+            title=entry.title,
+            body=entry.body + "（已补充）",
+            keywords=entry.keywords,
+            category_id=entry.category_id,
+            reason=reason,
+        )
         for staff_id, points in [("HB9201", 3), ("HB9202", 4), ("HB9203", 3)]:
-            proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision=APPROVE, comment="同意",
-                          extra={"points": points})
+            proposal_vote(
+                proposal_id=proposal.pk,
+                reviewer=users[staff_id],
+                decision=APPROVE,
+                comment="同意",
+                extra={"points": points},
+            )
     if committee_eligibility(applicant).eligible:
-        application = committee_application_submit(applicant=applicant, statement=COMMITTEE_STATEMENT)
-        proposal_vote(proposal_id=application.proposal_id, reviewer=users["HB0006"], decision=APPROVE,
-                      comment="业务扎实")
+        application = committee_application_submit(
+            applicant=applicant, statement=COMMITTEE_STATEMENT
+        )
+        proposal_vote(
+            proposal_id=application.proposal_id,
+            reviewer=users["HB0006"],
+            decision=APPROVE,
+            comment="业务扎实",
+        )
 
 
 def _revise(proposer, entry, *, body: str, reason: str):
     entry.refresh_from_db()
-    return kb_revision_propose(proposer=proposer, entry_id=entry.pk, base_version=entry.version, title=entry.title,
-                               body=body, keywords=entry.keywords, category_id=entry.category_id, reason=reason)
+    return kb_revision_propose(
+        proposer=proposer,
+        entry_id=entry.pk,
+        base_version=entry.version,
+        title=entry.title,
+        body=body,
+        keywords=entry.keywords,
+        category_id=entry.category_id,
+        reason=reason,
+    )
 
 
 def _newcomer_decisions(users: dict) -> None:
@@ -199,17 +310,36 @@ def _newcomer_decisions(users: dict) -> None:
         proposal = _revise(newcomer, entry, body=entry.body + "（演示修订）", reason=reason)
         if outcome == "applied":
             for staff_id, points in approvers:
-                proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision=APPROVE,
-                              comment="同意", extra={"points": points})
+                proposal_vote(
+                    proposal_id=proposal.pk,
+                    reviewer=users[staff_id],
+                    decision=APPROVE,
+                    comment="同意",
+                    extra={"points": points},
+                )
         elif outcome == "stale":
-            other = _revise(users["HB0002"], entry, body=entry.body + "（资费已更新）", reason=NEWCOMER_OUTDATING_REASON)
+            other = _revise(
+                users["HB0002"],
+                entry,
+                body=entry.body + "（资费已更新）",
+                reason=NEWCOMER_OUTDATING_REASON,
+            )
             for staff_id, points in approvers:
-                proposal_vote(proposal_id=other.pk, reviewer=users[staff_id], decision=APPROVE,
-                              comment="同意", extra={"points": points})
+                proposal_vote(
+                    proposal_id=other.pk,
+                    reviewer=users[staff_id],
+                    decision=APPROVE,
+                    comment="同意",
+                    extra={"points": points},
+                )
         else:
             for staff_id in ["HB0005", "HB0006"]:
-                proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision=REJECT,
-                              comment="营业厅办理仍然有效，不能删。")
+                proposal_vote(
+                    proposal_id=proposal.pk,
+                    reviewer=users[staff_id],
+                    decision=REJECT,
+                    comment="营业厅办理仍然有效，不能删。",
+                )
 
 
 def _experts(users: dict) -> None:
@@ -232,7 +362,10 @@ def _experts(users: dict) -> None:
 
 
 # (proposer, the friend who approves, the two members who reject): three revisions each.
-RECIPROCAL = [("HB0005", "HB0006", ["HB9201", "HB9202"]), ("HB0006", "HB0005", ["HB9202", "HB9203"])]
+RECIPROCAL = [
+    ("HB0005", "HB0006", ["HB9201", "HB9202"]),
+    ("HB0006", "HB0005", ["HB9202", "HB9203"]),
+]
 RECIPROCAL_REASON = "演示：互评——{proposer} 的第 {n} 条修订。"
 
 
@@ -241,20 +374,38 @@ def _reciprocal_pair(users: dict) -> None:
     other members reject them (so they are rejected). Decided before experts are assigned."""
     if Proposal.objects.filter(reason__startswith="演示：互评").exists():
         return
-    busy = ["流量加油包办理", "携号转网办理条件", "宽带故障报修", *(title for title, *_rest in NEWCOMER_REVISIONS)]
+    busy = [
+        "流量加油包办理",
+        "携号转网办理条件",
+        "宽带故障报修",
+        *(title for title, *_rest in NEWCOMER_REVISIONS),
+    ]
     entries = iter(Entry.objects.not_retired().exclude(title__in=busy).order_by("pk"))
     for proposer, friend, rejecters in RECIPROCAL:
         for n in range(1, 4):
             entry = next(entries, None)
             if entry is None:
                 return
-            proposal = _revise(users[proposer], entry, body=entry.body + "（互评修订）",
-                               reason=RECIPROCAL_REASON.format(proposer=proposer, n=n))
-            proposal_vote(proposal_id=proposal.pk, reviewer=users[friend], decision="approve", comment="同意",
-                          extra={"points": 5})
+            proposal = _revise(
+                users[proposer],
+                entry,
+                body=entry.body + "（互评修订）",
+                reason=RECIPROCAL_REASON.format(proposer=proposer, n=n),
+            )
+            proposal_vote(
+                proposal_id=proposal.pk,
+                reviewer=users[friend],
+                decision="approve",
+                comment="同意",
+                extra={"points": 5},
+            )
             for staff_id in rejecters:
-                proposal_vote(proposal_id=proposal.pk, reviewer=users[staff_id], decision="reject",
-                              comment="改动没有依据，原口径正确。")
+                proposal_vote(
+                    proposal_id=proposal.pk,
+                    reviewer=users[staff_id],
+                    decision="reject",
+                    comment="改动没有依据，原口径正确。",
+                )
 
 
 def _calibration(users: dict) -> None:
@@ -277,14 +428,28 @@ def _calibration(users: dict) -> None:
         member = users[staff_id]
         if CalibrationAssignment.objects.filter(member=member).exists():
             continue
-        proposal = next((p for p in [applied, *decided_proposals()[:30]]
-                         if eligible_members(p, created_by=manager).filter(pk=member.pk).exists()), None)
+        proposal = next(
+            (
+                p
+                for p in [applied, *decided_proposals()[:30]]
+                if eligible_members(p, created_by=manager).filter(pk=member.pk).exists()
+            ),
+            None,
+        )
         if proposal is None:
             continue
-        calibration_round_create(proposal_id=proposal.pk, members=[member], created_by=manager,
-                                 note="演示：已决提议的校准题")
+        calibration_round_create(
+            proposal_id=proposal.pk,
+            members=[member],
+            created_by=manager,
+            note="演示：已决提议的校准题",
+        )
         if answer:
             item = CalibrationAssignment.objects.get(proposal=proposal, member=member)
-            calibration_answer(assignment_id=item.pk, member=member, decision=item.round.expected,
-                               comment="同意" if item.round.expected == "approve" else "依据不足",
-                               extra={"points": 4})
+            calibration_answer(
+                assignment_id=item.pk,
+                member=member,
+                decision=item.round.expected,
+                comment="同意" if item.round.expected == "approve" else "依据不足",
+                extra={"points": 4},
+            )

@@ -21,13 +21,19 @@ class ApprovalForm(forms.Form):
 
 
 class VoteForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=Vote.Decision.choices, widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=Vote.Decision.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
 
 
 class ApplicationForm(forms.Form):
     statement = forms.CharField(
-        label=_("Why do you want to join?"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+        label=_("Why do you want to join?"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
     )
 
 
@@ -48,8 +54,10 @@ def category_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     from review.models import ReviewExpertise
 
     groups = []
-    for prefix, field_name, label in (("kb", "kb_category", _("Knowledge-base categories")),
-                                      ("case", "case_category", _("Case categories"))):
+    for prefix, field_name, label in (
+        ("kb", "kb_category", _("Knowledge-base categories")),
+        ("case", "case_category", _("Case categories")),
+    ):
         model = ReviewExpertise._meta.get_field(field_name).related_model
         choices = [(f"{prefix}:{pk}", path) for pk, path in path_labels(model, " › ")]
         groups.append((label, sorted(choices, key=lambda c: c[1])))
@@ -60,7 +68,9 @@ class ExpertiseForm(forms.Form):
     """A training manager makes a committee member a review expert of a category."""
 
     staff_id = forms.CharField(label=_("Staff ID"), max_length=20)
-    category = forms.ChoiceField(label=_("Category"), help_text=_("Expertise covers the category's subcategories."))
+    category = forms.ChoiceField(
+        label=_("Category"), help_text=_("Expertise covers the category's subcategories.")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,19 +106,32 @@ class CalibrationRoundForm(forms.Form):
     """A training or operations manager starts a calibration round (review.calibration)."""
 
     proposal = forms.IntegerField(label=_("Decided proposal (number)"), min_value=1)
-    members = forms.CharField(label=_("Committee members (staff IDs)"), max_length=2000,
-                              help_text=_("Separated by spaces or commas."))
+    members = forms.CharField(
+        label=_("Committee members (staff IDs)"),
+        max_length=2000,
+        help_text=_("Separated by spaces or commas."),
+    )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def clean_members(self):
-        ids = sorted({part.strip().upper() for part in self.cleaned_data["members"].replace("，", ",")
-                      .replace(",", " ").split() if part.strip()})
+        ids = sorted(
+            {
+                part.strip().upper()
+                for part in self.cleaned_data["members"]
+                .replace("，", ",")
+                .replace(",", " ")
+                .split()
+                if part.strip()
+            }
+        )
         if not ids:
             raise forms.ValidationError(_("Choose at least one committee member."))
         users = list(User.objects.filter(staff_id__in=ids, is_active=True))
         unknown = sorted(set(ids) - {u.staff_id for u in users})
         if unknown:
-            raise forms.ValidationError(_("Unknown staff ID: %(ids)s.") % {"ids": ", ".join(unknown)})
+            raise forms.ValidationError(
+                _("Unknown staff ID: %(ids)s.") % {"ids": ", ".join(unknown)}
+            )
         return users
 
 

@@ -33,18 +33,33 @@ def insights_page(request):
     _require_insights(request)
     config = ReviewSettings.current()
     figures = insights.member_figures()
-    return render(request, "review/insights.html", {
-        "figures": figures, "chart": insights.agreement_chart(figures), "config": config,
-        "reciprocal": insights.reciprocal_flags(config=config), "serial": insights.serial_flags(config=config),
-    })
+    return render(
+        request,
+        "review/insights.html",
+        {
+            "figures": figures,
+            "chart": insights.agreement_chart(figures),
+            "config": config,
+            "reciprocal": insights.reciprocal_flags(config=config),
+            "serial": insights.serial_flags(config=config),
+        },
+    )
 
 
 def _flag_page(request, *, votes, title: str, flagged: bool, status: int = 200, form=None):
     votes = list(votes)
-    return render(request, "review/insight_flag.html", {
-        "title": title, "votes": votes, "entries": insights.flag_entries(votes), "flagged": flagged,
-        "form": form or FlagReversalForm(),
-    }, status=status)
+    return render(
+        request,
+        "review/insight_flag.html",
+        {
+            "title": title,
+            "votes": votes,
+            "entries": insights.flag_entries(votes),
+            "flagged": flagged,
+            "form": form or FlagReversalForm(),
+        },
+        status=status,
+    )
 
 
 def _reverse(request, *, votes, render_page):
@@ -57,8 +72,9 @@ def _reverse(request, *, votes, render_page):
         form.add_error("entry", _("This entry is not one of this flag's."))
         return render_page(form=form, status=400)
     try:
-        insights.flag_points_reverse(entry_id=form.cleaned_data["entry"], by=request.user,
-                                     reason=form.cleaned_data["reason"])
+        insights.flag_points_reverse(
+            entry_id=form.cleaned_data["entry"], by=request.user, reason=form.cleaned_data["reason"]
+        )
     except AppError as exc:
         form_error(form, exc)
         return render_page(form=form, status=exc.status_code)
@@ -76,10 +92,15 @@ def pair_flag(request, first: int, second: int):
         raise Http404
     votes = insights.pair_votes(first_id=first, second_id=second)
     flagged = any({f.first.pk, f.second.pk} == {first, second} for f in insights.reciprocal_flags())
-    title = _("Reciprocal approvals: %(a)s and %(b)s") % {"a": users[first].name, "b": users[second].name}
+    title = _("Reciprocal approvals: %(a)s and %(b)s") % {
+        "a": users[first].name,
+        "b": users[second].name,
+    }
 
     def page(form=None, status=200):
-        return _flag_page(request, votes=votes, title=title, flagged=flagged, form=form, status=status)
+        return _flag_page(
+            request, votes=votes, title=title, flagged=flagged, form=form, status=status
+        )
 
     if request.method == "POST":
         response = _reverse(request, votes=votes, render_page=page)
@@ -100,25 +121,39 @@ def serial_flag(request, member: int, proposer: int, day: str):
     if len(users) != 2:
         raise Http404
     votes = insights.serial_votes(member_id=member, proposer_id=proposer, day=day_value)
-    flagged = any(f.member.pk == member and f.proposer.pk == proposer and f.day == day_value
-                  for f in insights.serial_flags())
+    flagged = any(
+        f.member.pk == member and f.proposer.pk == proposer and f.day == day_value
+        for f in insights.serial_flags()
+    )
     title = _("Serial voting: %(member)s on %(proposer)s's proposals, %(day)s") % {
-        "member": users[member].name, "proposer": users[proposer].name, "day": day_value.isoformat()}
+        "member": users[member].name,
+        "proposer": users[proposer].name,
+        "day": day_value.isoformat(),
+    }
 
     def page(form=None, status=200):
-        return _flag_page(request, votes=votes, title=title, flagged=flagged, form=form, status=status)
+        return _flag_page(
+            request, votes=votes, title=title, flagged=flagged, form=form, status=status
+        )
 
     if request.method == "POST":
         response = _reverse(request, votes=votes, render_page=page)
-        return response or redirect("review:insights_serial", member=member, proposer=proposer, day=day)
+        return response or redirect(
+            "review:insights_serial", member=member, proposer=proposer, day=day
+        )
     return page()
 
 
 # --- calibration ------------------------------------------------------------------------
 
+
 def _calibration_page(request, form, status: int = 200):
     manager = calibration.may_manage(request.user)
-    context = {"manager": manager, "form": form, "mine": calibration.my_answers(request.user)[:PER_PAGE]}
+    context = {
+        "manager": manager,
+        "form": form,
+        "mine": calibration.my_answers(request.user)[:PER_PAGE],
+    }
     if manager:
         page = Paginator(calibration.rounds(), PER_PAGE).get_page(request.GET.get("page"))
         context.update(page=page, rounds=page, decided=calibration.decided_proposals()[:20])
@@ -140,8 +175,11 @@ def calibration_page(request):
         return _calibration_page(request, form, status=400)
     try:
         created = calibration.calibration_round_create(
-            proposal_id=form.cleaned_data["proposal"], members=form.cleaned_data["members"],
-            created_by=request.user, note=form.cleaned_data["note"])
+            proposal_id=form.cleaned_data["proposal"],
+            members=form.cleaned_data["members"],
+            created_by=request.user,
+            note=form.cleaned_data["note"],
+        )
     except AppError as exc:
         form_error(form, exc)
         return _calibration_page(request, form, status=exc.status_code)
@@ -155,5 +193,8 @@ def calibration_round(request, pk: int):
     if not calibration.may_manage(request.user):
         raise PermissionDenied
     item = get_object_or_404(calibration.rounds(), pk=pk)
-    return render(request, "review/calibration_round.html", {"round": item,
-                                                              "items": calibration.round_items(item)})
+    return render(
+        request,
+        "review/calibration_round.html",
+        {"round": item, "items": calibration.round_items(item)},
+    )

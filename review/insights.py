@@ -57,19 +57,26 @@ from review.models import CalibrationAssignment, CommitteeMembership, Proposal, 
 DECIDED = (Proposal.Status.APPLIED, Proposal.Status.REJECTED)
 TOP_PROPOSERS = 3
 
-MSG_NOT_REVIEW_ENTRY = gettext_noop("Only points paid for a review decision (a member's review points or a "
-                                    "proposer's reward) are reversed here.")
-MSG_OPERATIONS_ONLY = gettext_noop("Only operations managers may record a reversal for a review flag.")
+MSG_NOT_REVIEW_ENTRY = gettext_noop(
+    "Only points paid for a review decision (a member's review points or a "
+    "proposer's reward) are reversed here."
+)
+MSG_OPERATIONS_ONLY = gettext_noop(
+    "Only operations managers may record a reversal for a review flag."
+)
 
 
 def may_see_insights(user) -> bool:
     """Operations managers (accounts.manage_operations) see every member's figures and the flags."""
-    return bool(user and user.is_authenticated and user.is_active and user.has_perm(roles.MANAGE_OPERATIONS))
+    return bool(
+        user and user.is_authenticated and user.is_active and user.has_perm(roles.MANAGE_OPERATIONS)
+    )
 
 
 def _agreed() -> Q:
-    return (Q(decision=Vote.Decision.APPROVE, proposal__status=Proposal.Status.APPLIED)
-            | Q(decision=Vote.Decision.REJECT, proposal__status=Proposal.Status.REJECTED))
+    return Q(decision=Vote.Decision.APPROVE, proposal__status=Proposal.Status.APPLIED) | Q(
+        decision=Vote.Decision.REJECT, proposal__status=Proposal.Status.REJECTED
+    )
 
 
 def _share(part: int, whole: int) -> Decimal | None:
@@ -116,7 +123,9 @@ class MemberFigures:
     def median_hours(self) -> Decimal | None:
         if self.median_time is None:
             return None
-        return (Decimal(self.median_time.total_seconds()) / 3600).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return (Decimal(self.median_time.total_seconds()) / 3600).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
 
 
 def member_figures(*, since: datetime | None = None, member_ids=None) -> list[MemberFigures]:
@@ -125,41 +134,70 @@ def member_figures(*, since: datetime | None = None, member_ids=None) -> list[Me
     votes = _votes(since)
     memberships = CommitteeMembership.objects.filter(active=True)
     if member_ids is not None:
-        votes, memberships = votes.filter(reviewer_id__in=member_ids), memberships.filter(member_id__in=member_ids)
+        votes, memberships = (
+            votes.filter(reviewer_id__in=member_ids),
+            memberships.filter(member_id__in=member_ids),
+        )
     postgres = connection.vendor == "postgresql"
-    per_member = votes.values("reviewer_id").order_by().annotate(
-        n=Count("pk"),
-        approvals=Count("pk", filter=Q(decision=Vote.Decision.APPROVE)),
-        decided=Count("pk", filter=Q(proposal__status__in=DECIDED)),
-        agreed=Count("pk", filter=_agreed()),
-        **({"median": _Median(F("created_at") - F("proposal__created_at"))} if postgres else {}),
+    per_member = (
+        votes.values("reviewer_id")
+        .order_by()
+        .annotate(
+            n=Count("pk"),
+            approvals=Count("pk", filter=Q(decision=Vote.Decision.APPROVE)),
+            decided=Count("pk", filter=Q(proposal__status__in=DECIDED)),
+            agreed=Count("pk", filter=_agreed()),
+            **(
+                {"median": _Median(F("created_at") - F("proposal__created_at"))} if postgres else {}
+            ),
+        )
     )
     rows = {row["reviewer_id"]: row for row in per_member}
     if not postgres:  # the embedded demo database: the same median, computed here
         waits: dict[int, list[timedelta]] = {}
-        for reviewer_id, voted, submitted in votes.values_list("reviewer_id", "created_at", "proposal__created_at"):
+        for reviewer_id, voted, submitted in votes.values_list(
+            "reviewer_id", "created_at", "proposal__created_at"
+        ):
             waits.setdefault(reviewer_id, []).append(voted - submitted)
         for reviewer_id, row in rows.items():
             row["median"] = median(sorted(waits[reviewer_id]))
     top_votes = _top_proposer_votes(since=since, member_ids=member_ids)
     active = set(memberships.values_list("member_id", flat=True))
-    calibration = {row["member_id"]: row for row in (
-        CalibrationAssignment.objects.filter(answered_at__isnull=False, member_id__in=set(rows) | active)
-        .values("member_id").order_by()
-        .annotate(answered=Count("pk"), matched=Count("pk", filter=Q(decision=F("round__expected")))))}
+    calibration = {
+        row["member_id"]: row
+        for row in (
+            CalibrationAssignment.objects.filter(
+                answered_at__isnull=False, member_id__in=set(rows) | active
+            )
+            .values("member_id")
+            .order_by()
+            .annotate(
+                answered=Count("pk"), matched=Count("pk", filter=Q(decision=F("round__expected")))
+            )
+        )
+    }
     users = get_user_model().objects.filter(pk__in=set(rows) | active).order_by("staff_id")
     result = []
     for user in users:
         row = rows.get(user.pk, {"n": 0, "approvals": 0, "decided": 0, "agreed": 0, "median": None})
         cal = calibration.get(user.pk, {"answered": 0, "matched": 0})
-        result.append(MemberFigures(
-            member=user, votes=row["n"], approvals=row["approvals"], decided_votes=row["decided"],
-            agreed=row["agreed"], approval_rate=_share(row["approvals"], row["n"]),
-            agreement=_share(row["agreed"], row["decided"]), median_time=row["median"],
-            top_proposers_votes=top_votes.get(user.pk, 0),
-            top_proposers_share=_share(top_votes.get(user.pk, 0), row["n"]),
-            calibration_answered=cal["answered"], calibration_matched=cal["matched"], active=user.pk in active,
-        ))
+        result.append(
+            MemberFigures(
+                member=user,
+                votes=row["n"],
+                approvals=row["approvals"],
+                decided_votes=row["decided"],
+                agreed=row["agreed"],
+                approval_rate=_share(row["approvals"], row["n"]),
+                agreement=_share(row["agreed"], row["decided"]),
+                median_time=row["median"],
+                top_proposers_votes=top_votes.get(user.pk, 0),
+                top_proposers_share=_share(top_votes.get(user.pk, 0), row["n"]),
+                calibration_answered=cal["answered"],
+                calibration_matched=cal["matched"],
+                active=user.pk in active,
+            )
+        )
     return result
 
 
@@ -191,7 +229,9 @@ def _top_proposer_votes(*, since: datetime | None, member_ids) -> dict[int, int]
 
 def base_approval_rate(*, since: datetime | None = None) -> tuple[int, int]:
     """(approvals, votes) of the whole committee (one query)."""
-    counts = _votes(since).aggregate(n=Count("pk"), approvals=Count("pk", filter=Q(decision=Vote.Decision.APPROVE)))
+    counts = _votes(since).aggregate(
+        n=Count("pk"), approvals=Count("pk", filter=Q(decision=Vote.Decision.APPROVE))
+    )
     return counts["approvals"], counts["n"]
 
 
@@ -211,7 +251,9 @@ class ReciprocalFlag:
         return self.first_approved + self.second_approved
 
 
-def reciprocal_flags(*, since: datetime | None = None, config: ReviewSettings | None = None) -> list[ReciprocalFlag]:
+def reciprocal_flags(
+    *, since: datetime | None = None, config: ReviewSettings | None = None
+) -> list[ReciprocalFlag]:
     """The pairs flagged for reciprocal approvals (module docstring), strongest first.
     Three queries: the base rate, the (reviewer, proposer) pairs with at least k approvals,
     the employees of the flagged pairs."""
@@ -221,10 +263,18 @@ def reciprocal_flags(*, since: datetime | None = None, config: ReviewSettings | 
     if not total:
         return []
     base = Decimal(approvals) / total
-    pairs = {(row["reviewer_id"], row["proposal__proposer_id"]): (row["approvals"], row["n"]) for row in (
-        _votes(since).values("reviewer_id", "proposal__proposer_id").order_by()
-        .annotate(n=Count("pk"), approvals=Count("pk", filter=Q(decision=Vote.Decision.APPROVE)))
-        .filter(approvals__gte=k))}
+    pairs = {
+        (row["reviewer_id"], row["proposal__proposer_id"]): (row["approvals"], row["n"])
+        for row in (
+            _votes(since)
+            .values("reviewer_id", "proposal__proposer_id")
+            .order_by()
+            .annotate(
+                n=Count("pk"), approvals=Count("pk", filter=Q(decision=Vote.Decision.APPROVE))
+            )
+            .filter(approvals__gte=k)
+        )
+    }
     found = []
     for (a, b), (a_approved, a_votes) in pairs.items():
         if a >= b or (b, a) not in pairs:
@@ -236,10 +286,19 @@ def reciprocal_flags(*, since: datetime | None = None, config: ReviewSettings | 
     if not found:
         return []
     users = get_user_model().objects.in_bulk({pk for a, b, *_rest in found for pk in (a, b)})
-    flags = [ReciprocalFlag(first=users[a], second=users[b], first_approved=ab, second_approved=ba,
-                            votes_between=n, mutual_rate=(rate * 100).quantize(Decimal("0.1")),
-                            base_rate=(base * 100).quantize(Decimal("0.1")), factor=m)
-             for a, b, ab, ba, n, rate in found]
+    flags = [
+        ReciprocalFlag(
+            first=users[a],
+            second=users[b],
+            first_approved=ab,
+            second_approved=ba,
+            votes_between=n,
+            mutual_rate=(rate * 100).quantize(Decimal("0.1")),
+            base_rate=(base * 100).quantize(Decimal("0.1")),
+            factor=m,
+        )
+        for a, b, ab, ba, n, rate in found
+    ]
     return sorted(flags, key=lambda f: (-f.approvals_between, f.first.staff_id, f.second.staff_id))
 
 
@@ -255,18 +314,34 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
-def serial_flags(*, since: datetime | None = None, config: ReviewSettings | None = None) -> list[SerialFlag]:
+def serial_flags(
+    *, since: datetime | None = None, config: ReviewSettings | None = None
+) -> list[SerialFlag]:
     """Members who voted on at least s proposals of one proposer on one local day, newest
     day first. Two queries."""
     config = config or ReviewSettings.current()
-    rows = list(_votes(since).annotate(day=TruncDate("created_at", tzinfo=local_zone()))
-                .values("reviewer_id", "proposal__proposer_id", "day").order_by()
-                .annotate(n=Count("pk")).filter(n__gte=config.serial_votes_per_day))
+    rows = list(
+        _votes(since)
+        .annotate(day=TruncDate("created_at", tzinfo=local_zone()))
+        .values("reviewer_id", "proposal__proposer_id", "day")
+        .order_by()
+        .annotate(n=Count("pk"))
+        .filter(n__gte=config.serial_votes_per_day)
+    )
     if not rows:
         return []
-    users = get_user_model().objects.in_bulk({pk for r in rows for pk in (r["reviewer_id"], r["proposal__proposer_id"])})
-    flags = [SerialFlag(member=users[r["reviewer_id"]], proposer=users[r["proposal__proposer_id"]], day=r["day"],
-                        votes=r["n"]) for r in rows]
+    users = get_user_model().objects.in_bulk(
+        {pk for r in rows for pk in (r["reviewer_id"], r["proposal__proposer_id"])}
+    )
+    flags = [
+        SerialFlag(
+            member=users[r["reviewer_id"]],
+            proposer=users[r["proposal__proposer_id"]],
+            day=r["day"],
+            votes=r["n"],
+        )
+        for r in rows
+    ]
     return sorted(flags, key=lambda f: (-f.day.toordinal(), -f.votes, f.member.staff_id))
 
 
@@ -277,6 +352,7 @@ def flag_count(*, since: datetime | None = None) -> int:
 
 # --- the votes and ledger entries behind one flag ---------------------------------------
 
+
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, datetime.min.time(), tzinfo=local_zone())
     return start, start + timedelta(days=1)
@@ -284,17 +360,29 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def pair_votes(*, first_id: int, second_id: int) -> QuerySet[Vote]:
     """Every vote either of the two cast on the other's proposals, oldest first."""
-    return (Vote.objects.filter(Q(reviewer_id=first_id, proposal__proposer_id=second_id)
-                                | Q(reviewer_id=second_id, proposal__proposer_id=first_id))
-            .select_related("reviewer", "proposal__proposer").order_by("created_at", "pk"))
+    return (
+        Vote.objects.filter(
+            Q(reviewer_id=first_id, proposal__proposer_id=second_id)
+            | Q(reviewer_id=second_id, proposal__proposer_id=first_id)
+        )
+        .select_related("reviewer", "proposal__proposer")
+        .order_by("created_at", "pk")
+    )
 
 
 def serial_votes(*, member_id: int, proposer_id: int, day: date) -> QuerySet[Vote]:
     """The member's votes on the proposer's proposals on that local day, oldest first."""
     start, end = _day_bounds(day)
-    return (Vote.objects.filter(reviewer_id=member_id, proposal__proposer_id=proposer_id,
-                                created_at__gte=start, created_at__lt=end)
-            .select_related("reviewer", "proposal__proposer").order_by("created_at", "pk"))
+    return (
+        Vote.objects.filter(
+            reviewer_id=member_id,
+            proposal__proposer_id=proposer_id,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .select_related("reviewer", "proposal__proposer")
+        .order_by("created_at", "pk")
+    )
 
 
 def review_entry_sources(votes) -> list[str]:
@@ -314,14 +402,18 @@ def flag_entries(votes):
     annotated ``reversed`` (a reversal row exists). One query."""
     from points.models import PointsEntry
 
-    return (PointsEntry.objects.filter(source__in=review_entry_sources(votes))
-            .select_related("employee", "rule")
-            .annotate(reversed=Exists(PointsEntry.objects.filter(reverses=OuterRef("pk"))))
-            .order_by("created_at", "pk"))
+    return (
+        PointsEntry.objects.filter(source__in=review_entry_sources(votes))
+        .select_related("employee", "rule")
+        .annotate(reversed=Exists(PointsEntry.objects.filter(reverses=OuterRef("pk"))))
+        .order_by("created_at", "pk")
+    )
 
 
 def _is_review_entry(source: str) -> bool:
-    return source.startswith("review:") or (source.startswith("proposal:") and source.endswith(":proposer"))
+    return source.startswith("review:") or (
+        source.startswith("proposal:") and source.endswith(":proposer")
+    )
 
 
 @transaction.atomic
@@ -345,6 +437,7 @@ def flag_points_reverse(*, entry_id: int, by, reason: str):
 
 # --- the chart --------------------------------------------------------------------------
 
+
 def agreement_chart(figures: list[MemberFigures], *, size: int = 320) -> dict:
     """Coordinates of the scatter chart "agreement vs approval rate" (template-rendered SVG,
     like curriculum's gap chart): one dot per member with both figures; axes 0–100 %."""
@@ -353,12 +446,34 @@ def agreement_chart(figures: list[MemberFigures], *, size: int = 320) -> dict:
     for f in figures:
         if f.agreement is None or f.approval_rate is None:
             continue
-        dots.append({"label": f"{f.member.name} ({f.member.staff_id})", "agreement": f.agreement,
-                     "approval": f.approval_rate,
-                     "x": round(left + plot * float(f.approval_rate) / 100, 1),
-                     "y": round(top + plot * (100 - float(f.agreement)) / 100, 1)})
-    ticks = [{"value": v, "x": round(left + plot * v / 100, 1), "y": round(top + plot * (100 - v) / 100, 1)}
-             for v in (0, 50, 100)]
-    return {"dots": dots, "ticks": ticks, "left": left, "top": top, "right": left + plot, "bottom": top + plot,
-            "width": size, "height": size, "label_y": size - 6, "label_x": 12, "mid": round(left + plot / 2, 1),
-            "mid_y": round(top + plot / 2, 1)}
+        dots.append(
+            {
+                "label": f"{f.member.name} ({f.member.staff_id})",
+                "agreement": f.agreement,
+                "approval": f.approval_rate,
+                "x": round(left + plot * float(f.approval_rate) / 100, 1),
+                "y": round(top + plot * (100 - float(f.agreement)) / 100, 1),
+            }
+        )
+    ticks = [
+        {
+            "value": v,
+            "x": round(left + plot * v / 100, 1),
+            "y": round(top + plot * (100 - v) / 100, 1),
+        }
+        for v in (0, 50, 100)
+    ]
+    return {
+        "dots": dots,
+        "ticks": ticks,
+        "left": left,
+        "top": top,
+        "right": left + plot,
+        "bottom": top + plot,
+        "width": size,
+        "height": size,
+        "label_y": size - 6,
+        "label_x": 12,
+        "mid": round(left + plot / 2, 1),
+        "mid_y": round(top + plot / 2, 1),
+    }

@@ -31,48 +31,78 @@ class ReviewSettings(SingletonSettings):
     """Admin-editable numbers of the review rules (one row, pk=1, seeded by migration)."""
 
     approvals_required = models.PositiveSmallIntegerField(
-        _("approvals required"), default=3, validators=[MinValueValidator(1), MaxValueValidator(20)],
-        help_text=_("Default 3 (DOMAIN §4): a proposal — a KB or case change, a quality-case application or "
-                    "a committee application — is applied when this many distinct committee members "
-                    "approved it (never its proposer)."),
+        _("approvals required"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_(
+            "Default 3 (DOMAIN §4): a proposal — a KB or case change, a quality-case application or "
+            "a committee application — is applied when this many distinct committee members "
+            "approved it (never its proposer)."
+        ),
     )
     rejections_to_close = models.PositiveSmallIntegerField(
-        _("rejections that close a proposal"), default=2, validators=[MinValueValidator(1), MaxValueValidator(20)],
-        help_text=_("Default 2: a proposal (including a committee or quality-case application) is declined "
-                    "as soon as this many committee members rejected it."),
+        _("rejections that close a proposal"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_(
+            "Default 2: a proposal (including a committee or quality-case application) is declined "
+            "as soon as this many committee members rejected it."
+        ),
     )
     applicant_min_level = models.PositiveSmallIntegerField(
-        _("minimum level to apply"), default=4, validators=[MaxValueValidator(MAX_LEVEL)],
-        help_text=_("Default 4 (points ≥ 3,200): employees of at least this level may apply to join the "
-                    "committee. The only place of this rule: the committee page, the level page and the "
-                    "application service all read it here."),
+        _("minimum level to apply"),
+        default=4,
+        validators=[MaxValueValidator(MAX_LEVEL)],
+        help_text=_(
+            "Default 4 (points ≥ 3,200): employees of at least this level may apply to join the "
+            "committee. The only place of this rule: the committee page, the level page and the "
+            "application service all read it here."
+        ),
     )
     applicant_min_pass_rate = models.DecimalField(
-        _("pass rate to exceed (%)"), max_digits=5, decimal_places=2, default=Decimal("85.00"),
+        _("pass rate to exceed (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("85.00"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text=_("Default 85: applicants' pass rate on their own KB revisions and case "
-                    "creations/revisions must be strictly greater than this percentage."),
+        help_text=_(
+            "Default 85: applicants' pass rate on their own KB revisions and case "
+            "creations/revisions must be strictly greater than this percentage."
+        ),
     )
     reciprocal_min_approvals = models.PositiveSmallIntegerField(
-        _("reciprocal approvals: minimum each way"), default=3,
+        _("reciprocal approvals: minimum each way"),
+        default=3,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_RECIPROCAL_MIN_APPROVALS)],
-        help_text=_("Default 3, 1 to 50 (k): two employees are flagged for reciprocal approvals only when each "
-                    "approved at least this many of the other's proposals."),
+        help_text=_(
+            "Default 3, 1 to 50 (k): two employees are flagged for reciprocal approvals only when each "
+            "approved at least this many of the other's proposals."
+        ),
     )
     reciprocal_rate_factor = models.DecimalField(
-        _("reciprocal approvals: factor over the base rate"), max_digits=4, decimal_places=2,
+        _("reciprocal approvals: factor over the base rate"),
+        max_digits=4,
+        decimal_places=2,
         default=Decimal("1.25"),
-        validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(MAX_RECIPROCAL_RATE_FACTOR)],
-        help_text=_("Default 1.25, 1.00 to 5.00 (m): …and when their mutual approval rate (approvals between "
-                    "the two ÷ votes between the two) is at least this many times the committee's approval "
-                    "rate (approvals ÷ votes of all members). When m × the base rate exceeds 100 % nothing "
-                    "can be flagged."),
+        validators=[
+            MinValueValidator(Decimal("1.00")),
+            MaxValueValidator(MAX_RECIPROCAL_RATE_FACTOR),
+        ],
+        help_text=_(
+            "Default 1.25, 1.00 to 5.00 (m): …and when their mutual approval rate (approvals between "
+            "the two ÷ votes between the two) is at least this many times the committee's approval "
+            "rate (approvals ÷ votes of all members). When m × the base rate exceeds 100 % nothing "
+            "can be flagged."
+        ),
     )
     serial_votes_per_day = models.PositiveSmallIntegerField(
-        _("serial voting: votes on one proposer per day"), default=5,
+        _("serial voting: votes on one proposer per day"),
+        default=5,
         validators=[MinValueValidator(2), MaxValueValidator(MAX_SERIAL_VOTES_PER_DAY)],
-        help_text=_("Default 5, 2 to 100 (s): a member is flagged for serial voting when they voted on at "
-                    "least this many proposals of one proposer on one day (Asia/Shanghai)."),
+        help_text=_(
+            "Default 5, 2 to 100 (s): a member is flagged for serial voting when they voted on at "
+            "least this many proposals of one proposer on one day (Asia/Shanghai)."
+        ),
     )
 
     class Meta:
@@ -107,12 +137,20 @@ class ProposalQuerySet(models.QuerySet):
         """
         from review import registry
 
-        rejected_once = Exists(Vote.objects.filter(proposal=OuterRef("pk"), decision=Vote.Decision.REJECT))
-        counts = self.filter(proposer=user, kind__in=registry.pass_rate_kinds()).annotate(
-            rejected_once=rejected_once).aggregate(
-            applied=Count("pk", filter=Q(status=Proposal.Status.APPLIED)),
-            decided=Count("pk", filter=Q(status__in=[Proposal.Status.APPLIED, Proposal.Status.REJECTED])
-                          | Q(status=Proposal.Status.WITHDRAWN, rejected_once=True)),
+        rejected_once = Exists(
+            Vote.objects.filter(proposal=OuterRef("pk"), decision=Vote.Decision.REJECT)
+        )
+        counts = (
+            self.filter(proposer=user, kind__in=registry.pass_rate_kinds())
+            .annotate(rejected_once=rejected_once)
+            .aggregate(
+                applied=Count("pk", filter=Q(status=Proposal.Status.APPLIED)),
+                decided=Count(
+                    "pk",
+                    filter=Q(status__in=[Proposal.Status.APPLIED, Proposal.Status.REJECTED])
+                    | Q(status=Proposal.Status.WITHDRAWN, rejected_once=True),
+                ),
+            )
         )
         if not counts["decided"]:
             return None
@@ -131,9 +169,14 @@ class Proposal(models.Model):
 
     kind = models.CharField(_("kind"), max_length=40, db_index=True)
     proposer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("proposer")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        verbose_name=_("proposer"),
     )
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
+    )
     reason = models.TextField(_("reason"))
     target_type = models.ForeignKey(
         ContentType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("target type")
@@ -141,22 +184,36 @@ class Proposal(models.Model):
     target_id = models.PositiveBigIntegerField(_("target id"), null=True, blank=True)
     target = GenericForeignKey("target_type", "target_id")
     base_version = models.PositiveIntegerField(
-        _("base version"), null=True, blank=True,
+        _("base version"),
+        null=True,
+        blank=True,
         help_text=_("Version of the target the proposal was written against; empty for new items."),
     )
     payload = models.JSONField(_("payload"), default=dict)
     applied_version = models.PositiveIntegerField(_("applied version"), null=True, blank=True)
     category_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("category type"),
     )
     category_id = models.PositiveBigIntegerField(
-        _("category id"), null=True, blank=True,
-        help_text=_("The KB or case category whose review experts decide the proposal (the target's current "
-                    "category, or the new item's); empty: any committee member decides."),
+        _("category id"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The KB or case category whose review experts decide the proposal (the target's current "
+            "category, or the new item's); empty: any committee member decides."
+        ),
     )
     rebased_from = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rebased_into",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rebased_into",
         verbose_name=_("rebased from"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -170,7 +227,9 @@ class Proposal(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "created_at"], name="proposal_status_created"),
-            models.Index(fields=["target_type", "target_id", "status"], name="proposal_target_status"),
+            models.Index(
+                fields=["target_type", "target_id", "status"], name="proposal_target_status"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -195,16 +254,25 @@ class Vote(models.Model):
         APPROVE = "approve", _("Approve")
         REJECT = "reject", _("Reject")
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="votes", verbose_name=_("proposal"))
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="votes", verbose_name=_("proposal")
+    )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_votes", verbose_name=_("reviewer")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="review_votes",
+        verbose_name=_("reviewer"),
     )
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     comment = models.TextField(_("comment"), blank=True)
     extra = models.JSONField(
-        _("approval details"), default=dict, blank=True,
-        help_text=_("What an approving member decided besides the vote, validated by the kind's vote form "
-                    "(e.g. the points for the proposer, a case's level and set)."),
+        _("approval details"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "What an approving member decided besides the vote, validated by the kind's vote form "
+            "(e.g. the points for the proposer, a case's level and set)."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -212,7 +280,9 @@ class Vote(models.Model):
         verbose_name = _("vote")
         verbose_name_plural = _("votes")
         ordering = ["created_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["proposal", "reviewer"], name="vote_one_per_reviewer")]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "reviewer"], name="vote_one_per_reviewer")
+        ]
 
     def __str__(self) -> str:
         return f"{self.reviewer} – {self.get_decision_display()} #{self.proposal_id}"
@@ -224,15 +294,24 @@ class Recusal(models.Model):
     applying for a quality-case review — a vote on one's own reward is a conflict of
     interest). The proposer never votes anyway."""
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="recusals",
-                                 verbose_name=_("proposal"))
-    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("employee"))
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="recusals", verbose_name=_("proposal")
+    )
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("employee"),
+    )
 
     class Meta:
         verbose_name = _("recusal")
         verbose_name_plural = _("recusals")
-        constraints = [models.UniqueConstraint(fields=["proposal", "employee"], name="recusal_once_per_employee")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "employee"], name="recusal_once_per_employee"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee} #{self.proposal_id}"
@@ -246,12 +325,18 @@ class CommitteeMembership(models.Model):
         APPLICATION = "application", _("Accepted application")
 
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="committee_memberships",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="committee_memberships",
         verbose_name=_("member"),
     )
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
     appointed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("appointed or accepted by"),
     )
     active = models.BooleanField(_("active"), default=True)
@@ -263,7 +348,9 @@ class CommitteeMembership(models.Model):
         verbose_name_plural = _("committee memberships")
         ordering = ["-active", "member__staff_id"]
         constraints = [
-            models.UniqueConstraint(fields=["member"], condition=Q(active=True), name="membership_one_active"),
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(active=True), name="membership_one_active"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -280,19 +367,33 @@ class ReviewExpertise(models.Model):
     stays, inert: only active members count as experts (review.selectors.expert_index)."""
 
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_expertise",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="review_expertise",
         verbose_name=_("member"),
     )
     kb_category = models.ForeignKey(
-        "knowledgebase.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        "knowledgebase.Category",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("knowledge-base category"),
     )
     case_category = models.ForeignKey(
-        "casebase.CaseCategory", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        "casebase.CaseCategory",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("case category"),
     )
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("assigned by"),
     )
     assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
@@ -303,14 +404,22 @@ class ReviewExpertise(models.Model):
         ordering = ["member__staff_id", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kb_category__isnull=False, case_category__isnull=True)
-                           | Q(kb_category__isnull=True, case_category__isnull=False)),
+                condition=(
+                    Q(kb_category__isnull=False, case_category__isnull=True)
+                    | Q(kb_category__isnull=True, case_category__isnull=False)
+                ),
                 name="expertise_one_category",
             ),
-            models.UniqueConstraint(fields=["member", "kb_category"], condition=Q(kb_category__isnull=False),
-                                    name="expertise_once_per_kb_category"),
-            models.UniqueConstraint(fields=["member", "case_category"], condition=Q(case_category__isnull=False),
-                                    name="expertise_once_per_case_category"),
+            models.UniqueConstraint(
+                fields=["member", "kb_category"],
+                condition=Q(kb_category__isnull=False),
+                name="expertise_once_per_kb_category",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "case_category"],
+                condition=Q(case_category__isnull=False),
+                name="expertise_once_per_case_category",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -337,7 +446,9 @@ class CommitteeApplication(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn or lapsed")
 
     applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="committee_applications",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="committee_applications",
         verbose_name=_("applicant"),
     )
     statement = models.TextField(_("statement"), blank=True)
@@ -345,13 +456,24 @@ class CommitteeApplication(models.Model):
     pass_rate_snapshot = models.DecimalField(
         _("pass rate when applying (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     proposal = models.OneToOneField(
-        Proposal, on_delete=models.PROTECT, null=True, blank=True, related_name="committee_application",
-        verbose_name=_("proposal"), help_text=_("The committee votes on the application through this proposal."),
+        Proposal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="committee_application",
+        verbose_name=_("proposal"),
+        help_text=_("The committee votes on the application through this proposal."),
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("decided by"),
     )
     decision_comment = models.TextField(_("decision comment"), blank=True)
@@ -397,14 +519,27 @@ class ReviewEvent(models.Model):
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("actor"),
     )
     proposal = models.ForeignKey(
-        Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="events", verbose_name=_("proposal")
+        Proposal,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("proposal"),
     )
     subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("employee concerned"),
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
@@ -427,11 +562,21 @@ class CalibrationRound(models.Model):
     decided long ago and nothing about it changes (no apply, no points, no notification).
     ``expected`` is the committee's original decision (applied → approve, rejected → reject)."""
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="calibration_rounds",
-                                 verbose_name=_("proposal"))
-    expected = models.CharField(_("committee's decision"), max_length=10, choices=Vote.Decision.choices)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("created by"))
+    proposal = models.ForeignKey(
+        Proposal,
+        on_delete=models.PROTECT,
+        related_name="calibration_rounds",
+        verbose_name=_("proposal"),
+    )
+    expected = models.CharField(
+        _("committee's decision"), max_length=10, choices=Vote.Decision.choices
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -449,12 +594,24 @@ class CalibrationAssignment(models.Model):
     proposal as a calibration item at most once (constraint), so the queue and the vote
     route find the one pending item without ambiguity."""
 
-    round = models.ForeignKey(CalibrationRound, on_delete=models.CASCADE, related_name="assignments",
-                              verbose_name=_("calibration round"))
-    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposal"))
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calibration_items",
-                               verbose_name=_("member"))
-    decision = models.CharField(_("decision"), max_length=10, choices=Vote.Decision.choices, blank=True)
+    round = models.ForeignKey(
+        CalibrationRound,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("calibration round"),
+    )
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposal")
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="calibration_items",
+        verbose_name=_("member"),
+    )
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Vote.Decision.choices, blank=True
+    )
     comment = models.TextField(_("comment"), blank=True)
     extra = models.JSONField(_("approval details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("shown since"), auto_now_add=True)
@@ -465,12 +622,18 @@ class CalibrationAssignment(models.Model):
         verbose_name_plural = _("calibration items")
         ordering = ["round", "member__staff_id"]
         constraints = [
-            models.UniqueConstraint(fields=["proposal", "member"], name="calibration_once_per_member"),
-            models.CheckConstraint(condition=Q(answered_at__isnull=True, decision="")
-                                   | Q(answered_at__isnull=False, decision__in=["approve", "reject"]),
-                                   name="calibration_answer_complete"),
+            models.UniqueConstraint(
+                fields=["proposal", "member"], name="calibration_once_per_member"
+            ),
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True, decision="")
+                | Q(answered_at__isnull=False, decision__in=["approve", "reject"]),
+                name="calibration_answer_complete",
+            ),
         ]
-        indexes = [models.Index(fields=["member", "answered_at"], name="calibration_member_pending")]
+        indexes = [
+            models.Index(fields=["member", "answered_at"], name="calibration_member_pending")
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} #{self.proposal_id}"

@@ -129,9 +129,14 @@ def category_of(kind: ProposalKind, proposal) -> tuple[type, int] | None:
         from django.contrib.contenttypes.models import ContentType
 
         target_model = ContentType.objects.get_for_id(proposal.target_type_id).model_class()
-        if target_model is not None and any(f.name == "category" for f in target_model._meta.fields):
-            category_id = (target_model._base_manager.filter(pk=proposal.target_id)
-                           .values_list("category_id", flat=True).first())
+        if target_model is not None and any(
+            f.name == "category" for f in target_model._meta.fields
+        ):
+            category_id = (
+                target_model._base_manager.filter(pk=proposal.target_id)
+                .values_list("category_id", flat=True)
+                .first()
+            )
     if category_id is None:
         category_id = (proposal.payload or {}).get("category_id")
     if not isinstance(category_id, int) or isinstance(category_id, bool):

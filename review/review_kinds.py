@@ -15,9 +15,13 @@ def render_application(proposal) -> str:
     from review.selectors import committee_eligibility
 
     application = CommitteeApplication.objects.select_related("applicant").get(proposal=proposal)
-    return render_to_string("review/_application_summary.html", {
-        "application": application, "now": committee_eligibility(application.applicant),
-    })
+    return render_to_string(
+        "review/_application_summary.html",
+        {
+            "application": application,
+            "now": committee_eligibility(application.applicant),
+        },
+    )
 
 
 def _rebase_url(proposal) -> str | None:
@@ -31,11 +35,17 @@ def _rebase_url(proposal) -> str | None:
 def register_kinds() -> None:
     from review import services
 
-    register(ProposalKind(
-        code=services.KIND_COMMITTEE_APPLICATION, label=_("Committee application"),
-        apply=services.committee_application_apply, current_version=lambda proposal: None,
-        render_diff=render_application, rebase_url=_rebase_url,
-        on_closed=services.committee_application_closed,
-        # Voting on a colleague's admission is not a content review: no reviewer points.
-        on_voted=None, counts_for_pass_rate=False,
-    ))
+    register(
+        ProposalKind(
+            code=services.KIND_COMMITTEE_APPLICATION,
+            label=_("Committee application"),
+            apply=services.committee_application_apply,
+            current_version=lambda proposal: None,
+            render_diff=render_application,
+            rebase_url=_rebase_url,
+            on_closed=services.committee_application_closed,
+            # Voting on a colleague's admission is not a content review: no reviewer points.
+            on_voted=None,
+            counts_for_pass_rate=False,
+        )
+    )

@@ -51,4 +51,7 @@ register(VIEW_PROPOSAL, is_proposer | holds(roles.REVIEW) | is_recused)
 register(WITHDRAW_PROPOSAL, is_open & is_proposer)
 # Cheapest first: the proposal's own fields, then the membership, the recusal, the vote and
 # the expert panel (one query or a few each).
-register(VOTE, is_open & ~is_proposer & is_committee_member & ~is_recused & ~has_voted & admitted_by_expertise)
+register(
+    VOTE,
+    is_open & ~is_proposer & is_committee_member & ~is_recused & ~has_voted & admitted_by_expertise,
+)

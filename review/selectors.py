@@ -55,13 +55,20 @@ def panel_admits(panel: "ExpertPanel | None", user) -> bool:
 
 # --- review experts 评审专家 -----------------------------------------------------------
 
-CATEGORY_FIELDS = ("kb_category", "case_category")  # ReviewExpertise's category columns, one per tree
+CATEGORY_FIELDS = (
+    "kb_category",
+    "case_category",
+)  # ReviewExpertise's category columns, one per tree
 
 
 def category_fields() -> dict[int, str]:
     """{content type id of the category model: ReviewExpertise field} for both trees."""
-    return {ContentType.objects.get_for_model(ReviewExpertise._meta.get_field(name).related_model).pk: name
-            for name in CATEGORY_FIELDS}
+    return {
+        ContentType.objects.get_for_model(
+            ReviewExpertise._meta.get_field(name).related_model
+        ).pk: name
+        for name in CATEGORY_FIELDS
+    }
 
 
 @dataclass
@@ -87,11 +94,15 @@ class ExpertIndex:
         if type_id is None or category_id is None:
             return frozenset()
         assigned = self.assigned.get(type_id, {})
-        return frozenset(pk for node in self.lineage(type_id, category_id) for pk in assigned.get(node, ()))
+        return frozenset(
+            pk for node in self.lineage(type_id, category_id) for pk in assigned.get(node, ())
+        )
 
     def covered(self, type_id: int, member_id: int) -> set[int]:
         """The categories of one tree ``member_id`` is an expert of (subcategories included)."""
-        return {pk for pk in self.parents.get(type_id, {}) if member_id in self.experts_of(type_id, pk)}
+        return {
+            pk for pk in self.parents.get(type_id, {}) if member_id in self.experts_of(type_id, pk)
+        }
 
 
 def expert_index() -> ExpertIndex:
@@ -99,15 +110,18 @@ def expert_index() -> ExpertIndex:
     a tree nobody is an expert of is not read)."""
     fields = category_fields()
     assigned: dict[int, dict[int, set[int]]] = {type_id: {} for type_id in fields}
-    rows = (ReviewExpertise.objects
-            .filter(Exists(CommitteeMembership.objects.filter(member=OuterRef("member"), active=True)))
-            .values_list("member_id", *CATEGORY_FIELDS))
+    rows = ReviewExpertise.objects.filter(
+        Exists(CommitteeMembership.objects.filter(member=OuterRef("member"), active=True))
+    ).values_list("member_id", *CATEGORY_FIELDS)
     for member_id, *categories in rows:
         for (type_id, _name), category_id in zip(fields.items(), categories, strict=True):
             if category_id is not None:
                 assigned[type_id].setdefault(category_id, set()).add(member_id)
-    parents = {type_id: parent_map(ContentType.objects.get_for_id(type_id).model_class())
-               for type_id in fields if assigned[type_id]}
+    parents = {
+        type_id: parent_map(ContentType.objects.get_for_id(type_id).model_class())
+        for type_id in fields
+        if assigned[type_id]
+    }
     return ExpertIndex(assigned=assigned, parents=parents)
 
 
@@ -127,9 +141,16 @@ class ExpertPanel:
         return model._base_manager.filter(pk=self.category_id).first() if model else None
 
 
-def panel_for(*, category_type_id: int | None, category_id: int | None, proposer_id: int,
-              recused: Iterable[int], voted: Iterable[int], index: ExpertIndex,
-              required: int) -> ExpertPanel | None:
+def panel_for(
+    *,
+    category_type_id: int | None,
+    category_id: int | None,
+    proposer_id: int,
+    recused: Iterable[int],
+    voted: Iterable[int],
+    index: ExpertIndex,
+    required: int,
+) -> ExpertPanel | None:
     """THE expert rule, without queries (the vote service, can_vote and the queue all call it).
 
     The experts of the proposal's category (and of its ancestors: expertise covers
@@ -153,24 +174,35 @@ def expert_panel(proposal: Proposal, *, index: ExpertIndex | None = None) -> Exp
     if proposal.category_type_id is None:
         return None
     return panel_for(
-        category_type_id=proposal.category_type_id, category_id=proposal.category_id,
+        category_type_id=proposal.category_type_id,
+        category_id=proposal.category_id,
         proposer_id=proposal.proposer_id,
         recused=Recusal.objects.filter(proposal=proposal).values_list("employee_id", flat=True),
         voted=proposal.votes.values_list("reviewer_id", flat=True),
-        index=index or expert_index(), required=ReviewSettings.current().approvals_required,
+        index=index or expert_index(),
+        required=ReviewSettings.current().approvals_required,
     )
 
 
 def expertise_of(member) -> QuerySet[ReviewExpertise]:
-    return ReviewExpertise.objects.filter(member=member).select_related("kb_category", "case_category")
+    return ReviewExpertise.objects.filter(member=member).select_related(
+        "kb_category", "case_category"
+    )
 
 
 def experts_list() -> QuerySet[ReviewExpertise]:
     """Every assignment, by member, with its categories and whether the member is active."""
-    return (ReviewExpertise.objects.select_related("member", "kb_category", "case_category", "assigned_by")
-            .annotate(active_member=Exists(CommitteeMembership.objects.filter(member=OuterRef("member"),
-                                                                               active=True)))
-            .order_by("member__staff_id", "pk"))
+    return (
+        ReviewExpertise.objects.select_related(
+            "member", "kb_category", "case_category", "assigned_by"
+        )
+        .annotate(
+            active_member=Exists(
+                CommitteeMembership.objects.filter(member=OuterRef("member"), active=True)
+            )
+        )
+        .order_by("member__staff_id", "pk")
+    )
 
 
 def review_queue(*, reviewer) -> list[Proposal]:
@@ -193,7 +225,9 @@ def review_queue(*, reviewer) -> list[Proposal]:
     )
     from review.calibration import queue_items
 
-    calibration = queue_items(reviewer=reviewer)  # known-answer items: listed like the rest (review.calibration)
+    calibration = queue_items(
+        reviewer=reviewer
+    )  # known-answer items: listed like the rest (review.calibration)
     categorised = [p.pk for p in candidates if p.category_type_id is not None]
     if not categorised and not any(p.category_type_id is not None for p in calibration):
         for proposal in candidates + calibration:
@@ -202,24 +236,36 @@ def review_queue(*, reviewer) -> list[Proposal]:
     index, required = expert_index(), ReviewSettings.current().approvals_required
     recused: dict[int, set[int]] = {}
     for proposal_id, employee_id in Recusal.objects.filter(proposal_id__in=categorised).values_list(
-            "proposal_id", "employee_id"):
+        "proposal_id", "employee_id"
+    ):
         recused.setdefault(proposal_id, set()).add(employee_id)
     voted: dict[int, set[int]] = {}
     for proposal_id, reviewer_id in Vote.objects.filter(proposal_id__in=categorised).values_list(
-            "proposal_id", "reviewer_id"):
+        "proposal_id", "reviewer_id"
+    ):
         voted.setdefault(proposal_id, set()).add(reviewer_id)
     yours, anyone = [], []
     for proposal in candidates:
-        panel = panel_for(category_type_id=proposal.category_type_id, category_id=proposal.category_id,
-                          proposer_id=proposal.proposer_id, recused=recused.get(proposal.pk, ()),
-                          voted=voted.get(proposal.pk, ()), index=index, required=required)
-        proposal.yours = reviewer.pk in index.experts_of(proposal.category_type_id, proposal.category_id)
+        panel = panel_for(
+            category_type_id=proposal.category_type_id,
+            category_id=proposal.category_id,
+            proposer_id=proposal.proposer_id,
+            recused=recused.get(proposal.pk, ()),
+            voted=voted.get(proposal.pk, ()),
+            index=index,
+            required=required,
+        )
+        proposal.yours = reviewer.pk in index.experts_of(
+            proposal.category_type_id, proposal.category_id
+        )
         if proposal.yours:
             yours.append(proposal)  # gated or not, the reviewer is an expert of its category
         elif panel_admits(panel, reviewer):
             anyone.append(proposal)
     for proposal in calibration:
-        proposal.yours = reviewer.pk in index.experts_of(proposal.category_type_id, proposal.category_id)
+        proposal.yours = reviewer.pk in index.experts_of(
+            proposal.category_type_id, proposal.category_id
+        )
         (yours if proposal.yours else anyone).append(proposal)
     if calibration:
         yours, anyone = _oldest_first(yours), _oldest_first(anyone)
@@ -233,15 +279,21 @@ def _oldest_first(proposals: list[Proposal]) -> list[Proposal]:
 def approvals(proposal: Proposal) -> list[Vote]:
     """The approving votes on ``proposal`` in voting order (reviewer loaded), each with its
     validated ``extra`` data ({} when the kind asks for none). What on_applied receives."""
-    return list(proposal.votes.filter(decision=Vote.Decision.APPROVE).select_related("reviewer")
-                .order_by("created_at", "pk"))
+    return list(
+        proposal.votes.filter(decision=Vote.Decision.APPROVE)
+        .select_related("reviewer")
+        .order_by("created_at", "pk")
+    )
 
 
 def rejections(proposal: Proposal) -> list[Vote]:
     """The rejecting votes on ``proposal`` in voting order (reviewer loaded): what
     on_decided receives when the rejections closed it."""
-    return list(proposal.votes.filter(decision=Vote.Decision.REJECT).select_related("reviewer")
-                .order_by("created_at", "pk"))
+    return list(
+        proposal.votes.filter(decision=Vote.Decision.REJECT)
+        .select_related("reviewer")
+        .order_by("created_at", "pk")
+    )
 
 
 def approval_extras(proposal: Proposal) -> list[dict]:
@@ -268,8 +320,11 @@ def active_members() -> QuerySet[CommitteeMembership]:
 
 def pending_applications() -> QuerySet[CommitteeApplication]:
     """Applications the committee has not decided yet, oldest first, with their proposal."""
-    return (CommitteeApplication.objects.filter(status=CommitteeApplication.Status.PENDING)
-            .select_related("applicant", "proposal").order_by("created_at", "pk"))
+    return (
+        CommitteeApplication.objects.filter(status=CommitteeApplication.Status.PENDING)
+        .select_related("applicant", "proposal")
+        .order_by("created_at", "pk")
+    )
 
 
 @dataclass
@@ -302,17 +357,21 @@ def committee_eligibility(user) -> Eligibility:
         min_pass_rate=config.applicant_min_pass_rate,
     )
     if not config.level_may_apply(user.level):
-        result.reasons.append(_("Level %(level)s or above is required.") % {"level": config.applicant_min_level})
+        result.reasons.append(
+            _("Level %(level)s or above is required.") % {"level": config.applicant_min_level}
+        )
     if result.pass_rate is None:
         result.reasons.append(_("You have no decided revision proposals yet."))
     elif result.pass_rate <= config.applicant_min_pass_rate:
         result.reasons.append(
-            _("Your revision pass rate must be above %(rate)s%%.") % {"rate": config.applicant_min_pass_rate}
+            _("Your revision pass rate must be above %(rate)s%%.")
+            % {"rate": config.applicant_min_pass_rate}
         )
     return result
 
 
 # --- the committee member's home panel -------------------------------------------------
+
 
 @dataclass
 class CommitteeDashboard:
@@ -349,6 +408,8 @@ def committee_dashboard(*, reviewer, now=None, shown: int = 5) -> CommitteeDashb
         waiting_count=len(queue),
         yours_count=sum(1 for p in queue if p.yours),
         oldest_at=min((p.created_at for p in queue), default=None),
-        votes_this_month=Vote.objects.filter(reviewer=reviewer, created_at__gte=month_start).count(),
+        votes_this_month=Vote.objects.filter(
+            reviewer=reviewer, created_at__gte=month_start
+        ).count(),
         is_member=is_committee_member(reviewer),
     )

@@ -12,14 +12,21 @@ MSG_UNKNOWN_KIND = gettext_noop("Unknown proposal kind.")
 
 def proposable_kinds(codes: tuple[str, ...] | None = None) -> dict[str, registry.ProposalKind]:
     """The registered kinds that can be proposed through the API (``codes``: only these)."""
-    return {code: kind for code, kind in sorted(registry.kinds().items())
-            if kind.propose is not None and kind.input_serializer is not None and (codes is None or code in codes)}
+    return {
+        code: kind
+        for code, kind in sorted(registry.kinds().items())
+        if kind.propose is not None
+        and kind.input_serializer is not None
+        and (codes is None or code in codes)
+    }
 
 
 class ProposalKindInput(serializers.Serializer):
     """The ``kind`` of a proposal body; the rest is validated by that kind's input serializer."""
 
-    kind = serializers.ChoiceField(choices=[], error_messages={"invalid_choice": gettext_lazy(MSG_UNKNOWN_KIND)})
+    kind = serializers.ChoiceField(
+        choices=[], error_messages={"invalid_choice": gettext_lazy(MSG_UNKNOWN_KIND)}
+    )
 
     def __init__(self, *args, codes: tuple[str, ...] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,19 +38,29 @@ def _documented_input(code: str, input_serializer: type) -> type:
     """``input_serializer`` with its ``kind`` discriminator, for the OpenAPI schema only (the
     view validates with the kind's own serializer)."""
     name = "".join(part.title() for part in code.split("_")) + "ProposalInput"
-    return type(name, (input_serializer,), {
-        "__module__": __name__, "__doc__": input_serializer.__doc__,
-        "kind": serializers.ChoiceField(choices=[code]),
-    })
+    return type(
+        name,
+        (input_serializer,),
+        {
+            "__module__": __name__,
+            "__doc__": input_serializer.__doc__,
+            "kind": serializers.ChoiceField(choices=[code]),
+        },
+    )
 
 
-def proposal_input_schema(component_name: str, codes: tuple[str, ...] | None = None) -> PolymorphicProxySerializer:
+def proposal_input_schema(
+    component_name: str, codes: tuple[str, ...] | None = None
+) -> PolymorphicProxySerializer:
     """The request body of a proposal endpoint: one of the registered kinds' inputs, chosen by
     ``kind`` (resolved when the schema is generated, after every app registered its kinds)."""
     return PolymorphicProxySerializer(
-        component_name=component_name, resource_type_field_name="kind",
-        serializers=lambda: {code: _documented_input(code, kind.input_serializer)
-                             for code, kind in proposable_kinds(codes).items()},
+        component_name=component_name,
+        resource_type_field_name="kind",
+        serializers=lambda: {
+            code: _documented_input(code, kind.input_serializer)
+            for code, kind in proposable_kinds(codes).items()
+        },
     )
 
 
@@ -52,17 +69,29 @@ class ProposalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Proposal
-        fields = ["id", "kind", "proposer", "status", "reason", "target_id", "base_version", "payload",
-                  "applied_version", "created_at", "decided_at"]
+        fields = [
+            "id",
+            "kind",
+            "proposer",
+            "status",
+            "reason",
+            "target_id",
+            "base_version",
+            "payload",
+            "applied_version",
+            "created_at",
+            "decided_at",
+        ]
 
 
 class VoteInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Vote.Decision.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     extra = serializers.DictField(
-        required=False, default=dict,
+        required=False,
+        default=dict,
         help_text="Approval fields some kinds require when approving: points (within the point rule's "
-                  "current range), level and split of a new case, outstanding (user id) of a quality case.",
+        "current range), level and split of a new case, outstanding (user id) of a quality case.",
     )
 
 
@@ -72,7 +101,16 @@ class VoteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Vote
-        fields = ["id", "proposal", "reviewer", "decision", "comment", "extra", "created_at", "proposal_status"]
+        fields = [
+            "id",
+            "proposal",
+            "reviewer",
+            "decision",
+            "comment",
+            "extra",
+            "created_at",
+            "proposal_status",
+        ]
 
 
 class ApplicationInput(serializers.Serializer):
@@ -84,8 +122,16 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CommitteeApplication
-        fields = ["id", "applicant", "level_snapshot", "pass_rate_snapshot", "status", "statement", "proposal",
-                  "created_at"]
+        fields = [
+            "id",
+            "applicant",
+            "level_snapshot",
+            "pass_rate_snapshot",
+            "status",
+            "statement",
+            "proposal",
+            "created_at",
+        ]
 
 
 class ExpertiseSerializer(serializers.ModelSerializer):
@@ -93,14 +139,24 @@ class ExpertiseSerializer(serializers.ModelSerializer):
     tree = serializers.SerializerMethodField()
     category_id = serializers.SerializerMethodField()
     category_name = serializers.SerializerMethodField()
-    assigned_by = serializers.CharField(source="assigned_by.staff_id", allow_null=True, default=None)
+    assigned_by = serializers.CharField(
+        source="assigned_by.staff_id", allow_null=True, default=None
+    )
 
     class Meta:
         model = ReviewExpertise
-        fields = ["id", "member", "tree", "category_id", "category_name", "assigned_by", "assigned_at"]
+        fields = [
+            "id",
+            "member",
+            "tree",
+            "category_id",
+            "category_name",
+            "assigned_by",
+            "assigned_at",
+        ]
 
     def get_tree(self, obj) -> str:
-        """"kb" (knowledge-base category) or "case" (case category)."""
+        """ "kb" (knowledge-base category) or "case" (case category)."""
         return "kb" if obj.kb_category_id else "case"
 
     def get_category_id(self, obj) -> int:
@@ -125,9 +181,13 @@ class ExpertiseInput(serializers.Serializer):
         from accounts.models import User
         from review.forms import category_from_choice
 
-        member = User.objects.filter(staff_id=attrs["staff_id"].strip().upper(), is_active=True).first()
+        member = User.objects.filter(
+            staff_id=attrs["staff_id"].strip().upper(), is_active=True
+        ).first()
         if member is None:
-            raise serializers.ValidationError({"staff_id": [gettext_lazy("No active employee has this staff ID.")]})
+            raise serializers.ValidationError(
+                {"staff_id": [gettext_lazy("No active employee has this staff ID.")]}
+            )
         try:
             category = category_from_choice(f"{attrs['tree']}:{attrs['category_id']}")
         except django_forms.ValidationError as exc:
@@ -136,6 +196,7 @@ class ExpertiseInput(serializers.Serializer):
 
 
 # --- reviewer insights and calibration ----------------------------------------------------
+
 
 class MemberFiguresSerializer(serializers.Serializer):
     """One member's figures (review.insights): percentages with one decimal, null when the
@@ -147,13 +208,20 @@ class MemberFiguresSerializer(serializers.Serializer):
     votes = serializers.IntegerField()
     approvals = serializers.IntegerField()
     decided_votes = serializers.IntegerField(help_text="Votes on applied or rejected proposals.")
-    agreed = serializers.IntegerField(help_text="Of those, the votes that match the committee's decision.")
+    agreed = serializers.IntegerField(
+        help_text="Of those, the votes that match the committee's decision."
+    )
     agreement = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
     approval_rate = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
-    median_hours_to_vote = serializers.DecimalField(source="median_hours", max_digits=10, decimal_places=1,
-                                                    allow_null=True)
-    top_proposers_share = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True,
-                                                   help_text="Share of the votes on the 3 proposers voted on most.")
+    median_hours_to_vote = serializers.DecimalField(
+        source="median_hours", max_digits=10, decimal_places=1, allow_null=True
+    )
+    top_proposers_share = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        allow_null=True,
+        help_text="Share of the votes on the 3 proposers voted on most.",
+    )
     calibration_answered = serializers.IntegerField()
     calibration_matched = serializers.IntegerField()
 
@@ -181,7 +249,9 @@ class FlagsSerializer(serializers.Serializer):
 
 
 class FlagReversalInput(serializers.Serializer):
-    entry = serializers.IntegerField(min_value=1, help_text="A points entry paid for a review decision.")
+    entry = serializers.IntegerField(
+        min_value=1, help_text="A points entry paid for a review decision."
+    )
     reason = serializers.CharField(max_length=500)
 
 
@@ -197,7 +267,9 @@ class CalibrationItemSerializer(serializers.Serializer):
 class CalibrationRoundSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     proposal = serializers.IntegerField(source="proposal_id")
-    expected = serializers.CharField(help_text="The committee's decision: approve (applied) or reject.")
+    expected = serializers.CharField(
+        help_text="The committee's decision: approve (applied) or reject."
+    )
     note = serializers.CharField()
     created_by = serializers.CharField(source="created_by.staff_id")
     created_at = serializers.DateTimeField()
@@ -205,14 +277,19 @@ class CalibrationRoundSerializer(serializers.Serializer):
 
     @extend_schema_field(CalibrationItemSerializer(many=True))
     def get_items(self, obj):
-        items = sorted(obj.assignments.all(), key=lambda a: a.member.staff_id)  # prefetched with members
+        items = sorted(
+            obj.assignments.all(), key=lambda a: a.member.staff_id
+        )  # prefetched with members
         return CalibrationItemSerializer(items, many=True).data
 
 
 class CalibrationRoundInput(serializers.Serializer):
     proposal = serializers.IntegerField(min_value=1, help_text="An applied or rejected proposal.")
-    members = serializers.ListField(child=serializers.CharField(max_length=20), allow_empty=False,
-                                    help_text="Staff IDs of active committee members.")
+    members = serializers.ListField(
+        child=serializers.CharField(max_length=20),
+        allow_empty=False,
+        help_text="Staff IDs of active committee members.",
+    )
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
     def validate_members(self, value):
@@ -222,5 +299,7 @@ class CalibrationRoundInput(serializers.Serializer):
         users = list(User.objects.filter(staff_id__in=ids, is_active=True))
         unknown = sorted(set(ids) - {u.staff_id for u in users})
         if unknown:
-            raise serializers.ValidationError(gettext_lazy("Unknown staff ID: %(ids)s.") % {"ids": ", ".join(unknown)})
+            raise serializers.ValidationError(
+                gettext_lazy("Unknown staff ID: %(ids)s.") % {"ids": ", ".join(unknown)}
+            )
         return users

@@ -80,16 +80,28 @@ MSG_NOT_OPEN = gettext_noop("This proposal is no longer open.")
 MSG_NOT_MEMBER = gettext_noop("Only active review committee members may vote.")
 MSG_OWN_PROPOSAL = gettext_noop("You cannot vote on your own proposal.")
 MSG_ALREADY_VOTED = gettext_noop("You have already voted on this proposal.")
-MSG_RECUSED = gettext_noop("You cannot vote on this proposal: it rewards you or your own work (conflict of interest).")
+MSG_RECUSED = gettext_noop(
+    "You cannot vote on this proposal: it rewards you or your own work (conflict of interest)."
+)
 MSG_ALREADY_MEMBER = gettext_noop("You are already a committee member.")
 MSG_PENDING_APPLICATION = gettext_noop("You already have a pending application.")
 MSG_APPLICATION_REASON = gettext_noop("Application to join the review committee.")
-MSG_APPOINT_SELF = gettext_noop("You cannot appoint yourself: another operations manager appoints you.")
-MSG_NOT_EXPERT = gettext_noop("Only the review experts of “%(category)s” decide this proposal, and you are not one "
-                              "of them: it is not in your categories.")
-MSG_ASSIGN_EXPERTS = gettext_noop("Only training managers and administrators may assign review experts.")
-MSG_ASSIGN_SELF = gettext_noop("You cannot make yourself a review expert: another manager assigns you.")
-MSG_EXPERT_NOT_MEMBER = gettext_noop("%(name)s is not an active committee member: only members can be review experts.")
+MSG_APPOINT_SELF = gettext_noop(
+    "You cannot appoint yourself: another operations manager appoints you."
+)
+MSG_NOT_EXPERT = gettext_noop(
+    "Only the review experts of “%(category)s” decide this proposal, and you are not one "
+    "of them: it is not in your categories."
+)
+MSG_ASSIGN_EXPERTS = gettext_noop(
+    "Only training managers and administrators may assign review experts."
+)
+MSG_ASSIGN_SELF = gettext_noop(
+    "You cannot make yourself a review expert: another manager assigns you."
+)
+MSG_EXPERT_NOT_MEMBER = gettext_noop(
+    "%(name)s is not an active committee member: only members can be review experts."
+)
 MSG_ALREADY_EXPERT = gettext_noop("%(name)s is already a review expert of “%(category)s”.")
 MSG_NOT_A_CATEGORY = gettext_noop("Choose a knowledge-base or case category.")
 
@@ -102,7 +114,9 @@ def review_event_record(
     subject=None,
     data: dict[str, Any] | None = None,
 ) -> ReviewEvent:
-    return ReviewEvent.objects.create(kind=kind, actor=actor, proposal=proposal, subject=subject, data=data or {})
+    return ReviewEvent.objects.create(
+        kind=kind, actor=actor, proposal=proposal, subject=subject, data=data or {}
+    )
 
 
 def _lock_targets(pairs: Iterable[tuple[int | None, int | None]]) -> None:
@@ -115,8 +129,12 @@ def _lock_targets(pairs: Iterable[tuple[int | None, int | None]]) -> None:
     for type_id in sorted(by_type):
         model = ContentType.objects.get_for_id(type_id).model_class()
         if model is not None:
-            list(model._base_manager.filter(pk__in=by_type[type_id]).order_by("pk")
-                 .select_for_update().values_list("pk", flat=True))
+            list(
+                model._base_manager.filter(pk__in=by_type[type_id])
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", flat=True)
+            )
 
 
 def _lock_for_decision(proposal_id: int) -> Proposal:
@@ -124,7 +142,9 @@ def _lock_for_decision(proposal_id: int) -> Proposal:
     The target is read without a lock first; it never changes while a proposal is open
     (a new-entry proposal gets its target when it is applied, and is then closed).
     Raises Proposal.DoesNotExist."""
-    target = Proposal.objects.filter(pk=proposal_id).values_list("target_type_id", "target_id").first()
+    target = (
+        Proposal.objects.filter(pk=proposal_id).values_list("target_type_id", "target_id").first()
+    )
     if target is None:
         raise Proposal.DoesNotExist("Proposal matching query does not exist.")
     _lock_targets([target])
@@ -159,7 +179,9 @@ def proposal_create(
     the version under that lock) and its current version checked against ``base_version``:
     a proposal is never stored open on a version a concurrent approval has just replaced
     (OutdatedBaseVersion)."""
-    registry_kind = registry.get_kind(kind)  # KeyError for a kind nobody registered: a programming error
+    registry_kind = registry.get_kind(
+        kind
+    )  # KeyError for a kind nobody registered: a programming error
     if not (reason or "").strip():
         raise ReviewError(_("Give a reason for the change."), field="reason")
     proposal = Proposal(
@@ -178,15 +200,24 @@ def proposal_create(
         proposal.category_id = category[1]
     if target is not None:
         _lock_targets([(proposal.target_type_id, proposal.target_id)])
-        if base_version is not None and registry_kind.current_version(proposal) not in (None, base_version):
+        if base_version is not None and registry_kind.current_version(proposal) not in (
+            None,
+            base_version,
+        ):
             raise OutdatedBaseVersion(_(MSG_CONFLICT))
     proposal.save()
     recused_pks = sorted({user.pk for user in recused} - {proposer.pk})
     Recusal.objects.bulk_create([Recusal(proposal=proposal, employee_id=pk) for pk in recused_pks])
     review_event_record(
-        kind=ReviewEvent.Kind.CREATED, actor=proposer, proposal=proposal,
-        data={"kind": kind, "base_version": base_version, "rebased_from": rebased_from.pk if rebased_from else None,
-              **({"recused": recused_pks} if recused_pks else {})},
+        kind=ReviewEvent.Kind.CREATED,
+        actor=proposer,
+        proposal=proposal,
+        data={
+            "kind": kind,
+            "base_version": base_version,
+            "rebased_from": rebased_from.pk if rebased_from else None,
+            **({"recused": recused_pks} if recused_pks else {}),
+        },
     )
     return proposal
 
@@ -203,7 +234,9 @@ def _mark_stale(proposal: Proposal, *, current_version: int | None) -> None:
     proposal.decided_at = timezone.now()
     proposal.save(update_fields=["status", "decided_at"])
     review_event_record(
-        kind=ReviewEvent.Kind.STALE, proposal=proposal, subject=proposal.proposer,
+        kind=ReviewEvent.Kind.STALE,
+        proposal=proposal,
+        subject=proposal.proposer,
         data={"base_version": proposal.base_version, "current_version": current_version},
     )
     _closed(proposal)
@@ -211,6 +244,7 @@ def _mark_stale(proposal: Proposal, *, current_version: int | None) -> None:
 
 
 # --- notifications of decisions --------------------------------------------------------
+
 
 def _notify_decision(proposal: Proposal) -> None:
     """Tell the people concerned that ``proposal`` was decided (inside the decision's
@@ -231,24 +265,42 @@ def _notify_decision(proposal: Proposal) -> None:
     kind = registry.kinds().get(proposal.kind)
     with translation.override("en"):
         what = str(kind.label) if kind is not None else proposal.kind
-    params = {"proposal": proposal.pk, "what": what, "title": kind.describe(proposal) if kind else ""}
+    params = {
+        "proposal": proposal.pk,
+        "what": what,
+        "title": kind.describe(proposal) if kind else "",
+    }
     if proposal.kind == KIND_COMMITTEE_APPLICATION:
-        by_status = {Proposal.Status.APPLIED: Notification.Kind.APPLICATION_ACCEPTED,
-                     Proposal.Status.REJECTED: Notification.Kind.APPLICATION_DECLINED,
-                     Proposal.Status.STALE: Notification.Kind.APPLICATION_LAPSED}
+        by_status = {
+            Proposal.Status.APPLIED: Notification.Kind.APPLICATION_ACCEPTED,
+            Proposal.Status.REJECTED: Notification.Kind.APPLICATION_DECLINED,
+            Proposal.Status.STALE: Notification.Kind.APPLICATION_LAPSED,
+        }
     else:
-        by_status = {Proposal.Status.APPLIED: Notification.Kind.PROPOSAL_APPLIED,
-                     Proposal.Status.REJECTED: Notification.Kind.PROPOSAL_REJECTED,
-                     Proposal.Status.STALE: Notification.Kind.PROPOSAL_STALE}
+        by_status = {
+            Proposal.Status.APPLIED: Notification.Kind.PROPOSAL_APPLIED,
+            Proposal.Status.REJECTED: Notification.Kind.PROPOSAL_REJECTED,
+            Proposal.Status.STALE: Notification.Kind.PROPOSAL_STALE,
+        }
     notifications = []
     if proposal.status in by_status:
-        notifications.append(Notification(recipient_id=proposal.proposer_id, kind=by_status[proposal.status],
-                                          data=params, key=f"review:{proposal.pk}:{proposal.status}"))
-    for reward in (kind.rewards(proposal) if kind is not None and kind.rewards is not None else []):
-        notifications.append(Notification(
-            recipient_id=reward.employee_id, kind=Notification.Kind.POINTS_RECEIVED,
-            data={**params, "points": reward.amount, "reason": reward.reason}, key=reward.key,
-        ))
+        notifications.append(
+            Notification(
+                recipient_id=proposal.proposer_id,
+                kind=by_status[proposal.status],
+                data=params,
+                key=f"review:{proposal.pk}:{proposal.status}",
+            )
+        )
+    for reward in kind.rewards(proposal) if kind is not None and kind.rewards is not None else []:
+        notifications.append(
+            Notification(
+                recipient_id=reward.employee_id,
+                kind=Notification.Kind.POINTS_RECEIVED,
+                data={**params, "points": reward.amount, "reason": reward.reason},
+                key=reward.key,
+            )
+        )
     notifications_send(notifications)
 
 
@@ -267,9 +319,14 @@ def _apply(proposal: Proposal) -> None:
     proposal.save(update_fields=["status", "applied_version", "decided_at"])
     approving = approvals(proposal)
     review_event_record(
-        kind=ReviewEvent.Kind.APPLIED, proposal=proposal, subject=proposal.proposer,
-        data={"kind": proposal.kind, "applied_version": new_version,
-              "approvers": [vote.reviewer_id for vote in approving]},
+        kind=ReviewEvent.Kind.APPLIED,
+        proposal=proposal,
+        subject=proposal.proposer,
+        data={
+            "kind": proposal.kind,
+            "applied_version": new_version,
+            "approvers": [vote.reviewer_id for vote in approving],
+        },
     )
     if kind.on_applied is not None:
         kind.on_applied(proposal, approving)
@@ -292,8 +349,9 @@ def _apply(proposal: Proposal) -> None:
 
 
 @transaction.atomic
-def target_proposals_outdate(*, target: models.Model, current_version: int | None,
-                             keep_current: bool = True) -> list[Proposal]:
+def target_proposals_outdate(
+    *, target: models.Model, current_version: int | None, keep_current: bool = True
+) -> list[Proposal]:
     """Mark the open proposals on ``target`` stale after a change that did not go through
     the committee (a manager's direct edit of an entry or case, with its history): they were
     written against an older version, so their proposers rebase them — and are notified
@@ -313,7 +371,9 @@ def target_proposals_outdate(*, target: models.Model, current_version: int | Non
     return proposals
 
 
-def _vote_extra(proposal: Proposal, *, decision: str, extra: dict[str, Any] | None) -> dict[str, Any]:
+def _vote_extra(
+    proposal: Proposal, *, decision: str, extra: dict[str, Any] | None
+) -> dict[str, Any]:
     """The kind's extra approval fields, validated by its vote_form ({} when it has none or
     the vote is a rejection). Raises VoteExtraInvalid with the form's field messages."""
     kind = registry.kinds().get(proposal.kind)
@@ -324,17 +384,30 @@ def _vote_extra(proposal: Proposal, *, decision: str, extra: dict[str, Any] | No
     form = kind.vote_form(data=extra, proposal=proposal)
     if not form.is_valid():
         errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
-        raise VoteExtraInvalid(errors, " ".join(
-            f"{form.fields[name].label}: {message}" if name in form.fields else message
-            for name, messages in errors.items() for message in messages
-        ))
-    return {name: value for name, value in form.cleaned_data.items() if value is not None and value != ""}
+        raise VoteExtraInvalid(
+            errors,
+            " ".join(
+                f"{form.fields[name].label}: {message}" if name in form.fields else message
+                for name, messages in errors.items()
+                for message in messages
+            ),
+        )
+    return {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if value is not None and value != ""
+    }
 
 
 @retry_on_deadlock
 @transaction.atomic
 def proposal_vote(
-    *, proposal_id: int, reviewer, decision: str, comment: str = "", extra: dict[str, Any] | None = None
+    *,
+    proposal_id: int,
+    reviewer,
+    decision: str,
+    comment: str = "",
+    extra: dict[str, Any] | None = None,
 ) -> Vote:
     """Record ``reviewer``'s vote; apply the proposal exactly when the required number of
     distinct approvals is reached, reject it when the rejection threshold is reached.
@@ -366,21 +439,36 @@ def proposal_vote(
         raise ReviewPermissionDenied(_(MSG_OWN_PROPOSAL))
     if review_rules.is_recused.test(reviewer, proposal):
         raise ReviewPermissionDenied(_(MSG_RECUSED))
-    panel = expert_panel(proposal)  # read under the proposal's lock: the votes it counts cannot change
+    panel = expert_panel(
+        proposal
+    )  # read under the proposal's lock: the votes it counts cannot change
     if not panel_admits(panel, reviewer):
-        raise ReviewPermissionDenied(_(MSG_NOT_EXPERT) % {"category": panel.category}, code="not_expert")
+        raise ReviewPermissionDenied(
+            _(MSG_NOT_EXPERT) % {"category": panel.category}, code="not_expert"
+        )
     if decision == Vote.Decision.REJECT and not (comment or "").strip():
         raise ReviewError(_("Say why you reject the proposal."), field="comment")
     cleaned_extra = _vote_extra(proposal, decision=decision, extra=extra)
     try:
         with transaction.atomic():
-            vote = Vote.objects.create(proposal=proposal, reviewer=reviewer, decision=decision,
-                                       comment=(comment or "").strip(), extra=cleaned_extra)
+            vote = Vote.objects.create(
+                proposal=proposal,
+                reviewer=reviewer,
+                decision=decision,
+                comment=(comment or "").strip(),
+                extra=cleaned_extra,
+            )
     except IntegrityError:
         raise ReviewConflict(_(MSG_ALREADY_VOTED), code="already_voted") from None
     event = review_event_record(
-        kind=ReviewEvent.Kind.VOTED, actor=reviewer, proposal=proposal,
-        data={"kind": proposal.kind, "decision": decision, **({"extra": cleaned_extra} if cleaned_extra else {})},
+        kind=ReviewEvent.Kind.VOTED,
+        actor=reviewer,
+        proposal=proposal,
+        data={
+            "kind": proposal.kind,
+            "decision": decision,
+            **({"extra": cleaned_extra} if cleaned_extra else {}),
+        },
     )
     kind = registry.kinds().get(proposal.kind)
     if kind is not None and kind.on_voted is not None:
@@ -394,8 +482,12 @@ def proposal_vote(
         proposal.status = Proposal.Status.REJECTED
         proposal.decided_at = timezone.now()
         proposal.save(update_fields=["status", "decided_at"])
-        review_event_record(kind=ReviewEvent.Kind.REJECTED, proposal=proposal, subject=proposal.proposer,
-                            data={"rejections": counts["reject"]})
+        review_event_record(
+            kind=ReviewEvent.Kind.REJECTED,
+            proposal=proposal,
+            subject=proposal.proposer,
+            data={"rejections": counts["reject"]},
+        )
         _closed(proposal)
         if kind is not None and kind.on_decided is not None:
             kind.on_decided(proposal, rejections(proposal))
@@ -420,6 +512,7 @@ def proposal_withdraw(*, proposal_id: int, user) -> Proposal:
 
 
 # --- review experts --------------------------------------------------------------------
+
 
 def may_assign_experts(user) -> bool:
     """Training managers (accounts.manage_training) and superusers assign review experts."""
@@ -449,8 +542,10 @@ def expertise_check(*, member, category, assigned_by) -> str:
     if not CommitteeMembership.objects.filter(member=member, active=True).exists():
         raise ReviewError(_(MSG_EXPERT_NOT_MEMBER) % {"name": member.name}, field="member")
     if ReviewExpertise.objects.filter(member=member, **{field: category}).exists():
-        raise ReviewConflict(_(MSG_ALREADY_EXPERT) % {"name": member.name, "category": category},
-                             code="already_expert")
+        raise ReviewConflict(
+            _(MSG_ALREADY_EXPERT) % {"name": member.name, "category": category},
+            code="already_expert",
+        )
     return field
 
 
@@ -463,12 +558,20 @@ def expertise_assign(*, member, category, assigned_by) -> ReviewExpertise:
     field = expertise_check(member=member, category=category, assigned_by=assigned_by)
     try:
         with transaction.atomic():
-            expertise = ReviewExpertise.objects.create(member=member, assigned_by=assigned_by, **{field: category})
+            expertise = ReviewExpertise.objects.create(
+                member=member, assigned_by=assigned_by, **{field: category}
+            )
     except IntegrityError:
-        raise ReviewConflict(_(MSG_ALREADY_EXPERT) % {"name": member.name, "category": category},
-                             code="already_expert") from None
-    review_event_record(kind=ReviewEvent.Kind.EXPERT_ASSIGNED, actor=assigned_by, subject=member,
-                        data={"expertise": expertise.pk, field: category.pk})
+        raise ReviewConflict(
+            _(MSG_ALREADY_EXPERT) % {"name": member.name, "category": category},
+            code="already_expert",
+        ) from None
+    review_event_record(
+        kind=ReviewEvent.Kind.EXPERT_ASSIGNED,
+        actor=assigned_by,
+        subject=member,
+        data={"expertise": expertise.pk, field: category.pk},
+    )
     return expertise
 
 
@@ -480,8 +583,12 @@ def expertise_remove(*, expertise_id: int, removed_by) -> None:
         raise ReviewPermissionDenied(_(MSG_ASSIGN_EXPERTS))
     # No row lock (config/locks.py lists every one): deleting twice deletes once.
     expertise = ReviewExpertise.objects.select_related("member").get(pk=expertise_id)
-    review_event_record(kind=ReviewEvent.Kind.EXPERT_REMOVED, actor=removed_by, subject=expertise.member,
-                        data={"kb_category": expertise.kb_category_id, "case_category": expertise.case_category_id})
+    review_event_record(
+        kind=ReviewEvent.Kind.EXPERT_REMOVED,
+        actor=removed_by,
+        subject=expertise.member,
+        data={"kb_category": expertise.kb_category_id, "case_category": expertise.case_category_id},
+    )
     expertise.delete()
 
 
@@ -492,14 +599,20 @@ KIND_COMMITTEE_APPLICATION = "committee_application"
 
 def _add_membership(*, member, by, source: str) -> CommitteeMembership:
     if CommitteeMembership.objects.filter(member=member, active=True).exists():
-        raise ReviewConflict(_("%(name)s is already a committee member.") % {"name": member.name},
-                             code="already_member")
+        raise ReviewConflict(
+            _("%(name)s is already a committee member.") % {"name": member.name},
+            code="already_member",
+        )
     try:
         with transaction.atomic():
-            membership = CommitteeMembership.objects.create(member=member, appointed_by=by, source=source)
+            membership = CommitteeMembership.objects.create(
+                member=member, appointed_by=by, source=source
+            )
     except IntegrityError:
-        raise ReviewConflict(_("%(name)s is already a committee member.") % {"name": member.name},
-                             code="already_member") from None
+        raise ReviewConflict(
+            _("%(name)s is already a committee member.") % {"name": member.name},
+            code="already_member",
+        ) from None
     member.groups.add(Group.objects.get(name=Role.REVIEWER))
     return membership
 
@@ -517,10 +630,18 @@ def committee_member_appoint(*, member, appointed_by) -> CommitteeMembership:
         raise ReviewPermissionDenied(_(MSG_APPOINT_SELF))
     if not member.is_active:
         raise ReviewError(_("Inactive employees cannot join the committee."))
-    membership = _add_membership(member=member, by=appointed_by, source=CommitteeMembership.Source.APPOINTED)
-    review_event_record(kind=ReviewEvent.Kind.MEMBER_APPOINTED, actor=appointed_by, subject=member,
-                        data={"membership": membership.pk})
-    pending = _lock_open_proposals(Proposal.objects.open().filter(kind=KIND_COMMITTEE_APPLICATION, proposer=member))
+    membership = _add_membership(
+        member=member, by=appointed_by, source=CommitteeMembership.Source.APPOINTED
+    )
+    review_event_record(
+        kind=ReviewEvent.Kind.MEMBER_APPOINTED,
+        actor=appointed_by,
+        subject=member,
+        data={"membership": membership.pk},
+    )
+    pending = _lock_open_proposals(
+        Proposal.objects.open().filter(kind=KIND_COMMITTEE_APPLICATION, proposer=member)
+    )
     for proposal in pending:
         _mark_stale(proposal, current_version=None)
     return membership
@@ -537,8 +658,12 @@ def committee_member_remove(*, membership_id: int, removed_by) -> CommitteeMembe
     membership.ended_at = timezone.now()
     membership.save(update_fields=["active", "ended_at"])
     membership.member.groups.remove(Group.objects.get(name=Role.REVIEWER))
-    review_event_record(kind=ReviewEvent.Kind.MEMBER_REMOVED, actor=removed_by, subject=membership.member,
-                        data={"membership": membership.pk})
+    review_event_record(
+        kind=ReviewEvent.Kind.MEMBER_REMOVED,
+        actor=removed_by,
+        subject=membership.member,
+        data={"membership": membership.pk},
+    )
     return membership
 
 
@@ -551,7 +676,9 @@ def committee_application_submit(*, applicant, statement: str = "") -> Committee
     rejections_to_close rejections decline)."""
     if CommitteeMembership.objects.filter(member=applicant, active=True).exists():
         raise ReviewConflict(_(MSG_ALREADY_MEMBER), code="already_member")
-    if CommitteeApplication.objects.filter(applicant=applicant, status=CommitteeApplication.Status.PENDING).exists():
+    if CommitteeApplication.objects.filter(
+        applicant=applicant, status=CommitteeApplication.Status.PENDING
+    ).exists():
         raise ReviewConflict(_(MSG_PENDING_APPLICATION), code="application_pending")
     eligibility = committee_eligibility(applicant)
     if not eligibility.eligible:
@@ -560,22 +687,37 @@ def committee_application_submit(*, applicant, statement: str = "") -> Committee
     try:
         with transaction.atomic():
             application = CommitteeApplication.objects.create(
-                applicant=applicant, statement=statement, level_snapshot=applicant.level,
+                applicant=applicant,
+                statement=statement,
+                level_snapshot=applicant.level,
                 pass_rate_snapshot=eligibility.pass_rate,
             )
     except IntegrityError:
         raise ReviewConflict(_(MSG_PENDING_APPLICATION), code="application_pending") from None
     application.proposal = proposal_create(
-        kind=KIND_COMMITTEE_APPLICATION, proposer=applicant, reason=statement or _(MSG_APPLICATION_REASON),
+        kind=KIND_COMMITTEE_APPLICATION,
+        proposer=applicant,
+        reason=statement or _(MSG_APPLICATION_REASON),
         target=application,
-        payload={"title": f"{applicant.name} ({applicant.staff_id})", "application": application.pk,
-                 "level": applicant.level, "pass_rate": str(eligibility.pass_rate)},
+        payload={
+            "title": f"{applicant.name} ({applicant.staff_id})",
+            "application": application.pk,
+            "level": applicant.level,
+            "pass_rate": str(eligibility.pass_rate),
+        },
     )
     application.save(update_fields=["proposal"])
-    review_event_record(kind=ReviewEvent.Kind.APPLICATION_SUBMITTED, actor=applicant, subject=applicant,
-                        proposal=application.proposal,
-                        data={"application": application.pk, "level": applicant.level,
-                              "pass_rate": str(eligibility.pass_rate)})
+    review_event_record(
+        kind=ReviewEvent.Kind.APPLICATION_SUBMITTED,
+        actor=applicant,
+        subject=applicant,
+        proposal=application.proposal,
+        data={
+            "application": application.pk,
+            "level": applicant.level,
+            "pass_rate": str(eligibility.pass_rate),
+        },
+    )
     return application
 
 
@@ -585,18 +727,30 @@ def committee_application_apply(proposal: Proposal) -> int:
     accepted. Raises StaleBaseVersion (the application lapses) when the applicant became a
     member meanwhile, left, or no longer meets committee_eligibility. Returns 1 (an
     application has no versions)."""
-    application = (CommitteeApplication.objects.select_for_update().select_related("applicant")
-                   .get(proposal=proposal))
+    application = (
+        CommitteeApplication.objects.select_for_update()
+        .select_related("applicant")
+        .get(proposal=proposal)
+    )
     applicant = application.applicant
-    if (not applicant.is_active or CommitteeMembership.objects.filter(member=applicant, active=True).exists()
-            or not committee_eligibility(applicant).eligible):
+    if (
+        not applicant.is_active
+        or CommitteeMembership.objects.filter(member=applicant, active=True).exists()
+        or not committee_eligibility(applicant).eligible
+    ):
         raise registry.StaleBaseVersion()
-    membership = _add_membership(member=applicant, by=None, source=CommitteeMembership.Source.APPLICATION)
+    membership = _add_membership(
+        member=applicant, by=None, source=CommitteeMembership.Source.APPLICATION
+    )
     application.status = CommitteeApplication.Status.ACCEPTED
     application.decided_at = timezone.now()
     application.save(update_fields=["status", "decided_at"])
-    review_event_record(kind=ReviewEvent.Kind.APPLICATION_ACCEPTED, subject=applicant, proposal=proposal,
-                        data={"application": application.pk, "membership": membership.pk})
+    review_event_record(
+        kind=ReviewEvent.Kind.APPLICATION_ACCEPTED,
+        subject=applicant,
+        proposal=proposal,
+        data={"application": application.pk, "membership": membership.pk},
+    )
     return 1
 
 
@@ -617,5 +771,9 @@ def committee_application_closed(proposal: Proposal) -> None:
     application.decided_at = timezone.now()
     application.save(update_fields=["status", "decided_at"])
     if application.status == CommitteeApplication.Status.DECLINED:
-        review_event_record(kind=ReviewEvent.Kind.APPLICATION_DECLINED, subject=application.applicant,
-                            proposal=proposal, data={"application": application.pk})
+        review_event_record(
+            kind=ReviewEvent.Kind.APPLICATION_DECLINED,
+            subject=application.applicant,
+            proposal=proposal,
+            data={"application": application.pk},
+        )

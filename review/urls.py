@@ -18,8 +18,11 @@ urlpatterns = [
     path("experts/<int:pk>/remove/", views.experts_remove, name="experts_remove"),
     path("insights/", insight_views.insights_page, name="insights"),
     path("insights/pairs/<int:first>/<int:second>/", insight_views.pair_flag, name="insights_pair"),
-    path("insights/serial/<int:member>/<int:proposer>/<str:day>/", insight_views.serial_flag,
-         name="insights_serial"),
+    path(
+        "insights/serial/<int:member>/<int:proposer>/<str:day>/",
+        insight_views.serial_flag,
+        name="insights_serial",
+    ),
     path("calibration/", insight_views.calibration_page, name="calibration"),
     path("calibration/<int:pk>/", insight_views.calibration_round, name="calibration_round"),
 ]

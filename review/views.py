@@ -38,8 +38,11 @@ PER_PAGE = 50
 
 def _describe(proposal: Proposal) -> dict:
     kind = registry.kinds().get(proposal.kind)
-    return {"proposal": proposal, "label": kind.label if kind else proposal.kind,
-            "target": kind.describe(proposal) if kind else ""}
+    return {
+        "proposal": proposal,
+        "label": kind.label if kind else proposal.kind,
+        "target": kind.describe(proposal) if kind else "",
+    }
 
 
 @require_GET
@@ -47,11 +50,19 @@ def _describe(proposal: Proposal) -> dict:
 def queue(request):
     """Open proposals the committee member may still vote on: those of their expert
     categories first, then those any member decides (review.selectors.review_queue)."""
-    page = Paginator(review_queue(reviewer=request.user), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "review/queue.html", {
-        "page": page, "rows": [_describe(p) for p in page], "is_member": is_committee_member(request.user),
-        "config": ReviewSettings.current(),
-    })
+    page = Paginator(review_queue(reviewer=request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "page": page,
+            "rows": [_describe(p) for p in page],
+            "is_member": is_committee_member(request.user),
+            "config": ReviewSettings.current(),
+        },
+    )
 
 
 def _visible_proposal(request, pk: int) -> Proposal:
@@ -72,15 +83,22 @@ def _calibration_context(request, proposal: Proposal, item, *, form=None, extra_
     if extra_form is None and kind and kind.vote_form and shown["can_vote"]:
         extra_form = kind.vote_form(proposal=shown["proposal"])
     return {
-        **_describe(shown["proposal"]), **shown,
-        "diff": kind.render_diff(proposal) if kind else "", "rebase_url": None,
-        "config": ReviewSettings.current(), "form": form or VoteForm(), "recused": False,
+        **_describe(shown["proposal"]),
+        **shown,
+        "diff": kind.render_diff(proposal) if kind else "",
+        "rebase_url": None,
+        "config": ReviewSettings.current(),
+        "form": form or VoteForm(),
+        "recused": False,
         "my_vote": shown["votes"][0] if shown["votes"] else None,
-        "not_expert": False, "extra_form": extra_form if shown["can_vote"] else None,
+        "not_expert": False,
+        "extra_form": extra_form if shown["can_vote"] else None,
     }
 
 
-def _detail_context(request, proposal: Proposal, *, form=None, extra_form=None, viewed: bool = True) -> dict:
+def _detail_context(
+    request, proposal: Proposal, *, form=None, extra_form=None, viewed: bool = True
+) -> dict:
     """What the proposal page and the htmx vote answer show; a member's calibration item
     on this proposal shows as the calibration copy (_calibration_context)."""
     item = calibration.item_for(proposal_id=proposal.pk, member=request.user)
@@ -96,34 +114,57 @@ def _detail_context(request, proposal: Proposal, *, form=None, extra_form=None, 
         kind.on_viewed(proposal, request.user)
     return {
         **_describe(proposal),
-        "votes": votes, "counts": proposal.vote_counts(), "config": ReviewSettings.current(),
-        "form": form or VoteForm(), "can_vote": may_vote,
+        "votes": votes,
+        "counts": proposal.vote_counts(),
+        "config": ReviewSettings.current(),
+        "form": form or VoteForm(),
+        "can_vote": may_vote,
         "my_vote": next((v for v in votes if v.reviewer_id == request.user.pk), None),
         "recused": proposal.is_open and is_recused(proposal, request.user),
         "panel_category": panel.category if panel else None,
         "not_expert": not panel_admits(panel, request.user),
         "extra_form": extra_form if may_vote else None,
         "diff": kind.render_diff(proposal) if kind else "",
-        "rebase_url": kind.rebase_url(proposal) if kind and review_rules.is_proposer.test(request.user, proposal) else None,
+        "rebase_url": kind.rebase_url(proposal)
+        if kind and review_rules.is_proposer.test(request.user, proposal)
+        else None,
         "events": proposal.events.select_related("actor").order_by("created_at", "pk"),
     }
 
 
 def _detail_page(request, proposal: Proposal, *, form=None, extra_form=None, status: int = 200):
-    return render(request, "review/proposal_detail.html",
-                  _detail_context(request, proposal, form=form, extra_form=extra_form), status=status)
+    return render(
+        request,
+        "review/proposal_detail.html",
+        _detail_context(request, proposal, form=form, extra_form=extra_form),
+        status=status,
+    )
 
 
-def _vote_answer(request, proposal: Proposal, *, form=None, extra_form=None, status: int = 200,
-                 flash: tuple[str, str] | None = None, error: str = ""):
+def _vote_answer(
+    request,
+    proposal: Proposal,
+    *,
+    form=None,
+    extra_form=None,
+    status: int = 200,
+    flash: tuple[str, str] | None = None,
+    error: str = "",
+):
     """The htmx answer to a vote: the vote box (the form again with its errors, the refusal,
     or the vote just cast), the feedback for the page's live region and the proposal's
     status, count and votes; a refusal keeps its 4xx status."""
     proposal.refresh_from_db()
-    return render(request, "review/_vote_answer.html", {
-        **_detail_context(request, proposal, form=form, extra_form=extra_form, viewed=False),
-        "flash": [flash] if flash else [], "vote_error": error,
-    }, status=status)
+    return render(
+        request,
+        "review/_vote_answer.html",
+        {
+            **_detail_context(request, proposal, form=form, extra_form=extra_form, viewed=False),
+            "flash": [flash] if flash else [],
+            "vote_error": error,
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -142,7 +183,9 @@ def proposal_vote_view(request, pk: int):
     form = VoteForm(request.POST)
     if not form.is_valid():
         if request.htmx:
-            return _vote_answer(request, proposal, form=form, status=400, error=_("Choose approve or reject."))
+            return _vote_answer(
+                request, proposal, form=form, status=400, error=_("Choose approve or reject.")
+            )
         messages.error(request, _("Choose approve or reject."))
         return redirect("review:proposal_detail", pk=proposal.pk)
     kind = registry.kinds().get(proposal.kind)
@@ -153,13 +196,21 @@ def proposal_vote_view(request, pk: int):
     item = calibration.item_for(proposal_id=proposal.pk, member=request.user)
     try:
         if item is not None:  # a known-answer item: recorded on the item, nothing else changes
-            calibration.calibration_answer(assignment_id=item.pk, member=request.user,
-                                           decision=form.cleaned_data["decision"],
-                                           comment=form.cleaned_data["comment"], extra=extra)
+            calibration.calibration_answer(
+                assignment_id=item.pk,
+                member=request.user,
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+                extra=extra,
+            )
         else:
-            services.proposal_vote(proposal_id=proposal.pk, reviewer=request.user,
-                                   decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"],
-                                   extra=extra)
+            services.proposal_vote(
+                proposal_id=proposal.pk,
+                reviewer=request.user,
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+                extra=extra,
+            )
     except services.VoteExtraInvalid:
         extra_form = kind.vote_form(data=extra, proposal=proposal)
         if request.htmx:
@@ -174,7 +225,9 @@ def proposal_vote_view(request, pk: int):
         return _detail_page(request, proposal, form=form, status=403)
     except AppError as exc:
         if request.htmx and not isinstance(exc, Http404 | PermissionDenied):
-            return _vote_answer(request, proposal, form=form, status=exc.status_code, error=exc.message)
+            return _vote_answer(
+                request, proposal, form=form, status=exc.status_code, error=exc.message
+            )
         message_error(request, exc)
         return redirect("review:proposal_detail", pk=proposal.pk)
     if request.htmx:
@@ -206,16 +259,29 @@ def committee(request):
     eligibility = committee_eligibility(user)
     members = Paginator(active_members(), PER_PAGE).get_page(request.GET.get("page"))
     sees_applications = user.has_perm(roles.REVIEW)
-    return render(request, "review/committee.html", {
-        "members": members, "page": members,
-        "eligibility": eligibility,
-        "is_member": CommitteeMembership.objects.filter(member=user, active=True).exists(),
-        "my_pending": (CommitteeApplication.objects.filter(applicant=user, status=CommitteeApplication.Status.PENDING)
-                       .select_related("proposal").first()),
-        "applications": list(pending_applications()[:PER_PAGE]) if sees_applications else [],
-        "sees_applications": sees_applications, "config": ReviewSettings.current(), "can_appoint": user.has_perm(roles.MANAGE_OPERATIONS),
-        "apply_form": ApplicationForm(), "appoint_form": AppointForm(),
-    })
+    return render(
+        request,
+        "review/committee.html",
+        {
+            "members": members,
+            "page": members,
+            "eligibility": eligibility,
+            "is_member": CommitteeMembership.objects.filter(member=user, active=True).exists(),
+            "my_pending": (
+                CommitteeApplication.objects.filter(
+                    applicant=user, status=CommitteeApplication.Status.PENDING
+                )
+                .select_related("proposal")
+                .first()
+            ),
+            "applications": list(pending_applications()[:PER_PAGE]) if sees_applications else [],
+            "sees_applications": sees_applications,
+            "config": ReviewSettings.current(),
+            "can_appoint": user.has_perm(roles.MANAGE_OPERATIONS),
+            "apply_form": ApplicationForm(),
+            "appoint_form": AppointForm(),
+        },
+    )
 
 
 @require_POST
@@ -224,7 +290,9 @@ def committee_apply(request):
     form = ApplicationForm(request.POST)
     form.is_valid()
     try:
-        services.committee_application_submit(applicant=request.user, statement=form.cleaned_data.get("statement", ""))
+        services.committee_application_submit(
+            applicant=request.user, statement=form.cleaned_data.get("statement", "")
+        )
     except AppError as exc:
         message_error(request, exc)
     else:
@@ -241,11 +309,16 @@ def committee_appoint(request):
             messages.error(request, error)
         return redirect("review:committee")
     try:
-        services.committee_member_appoint(member=form.cleaned_data["staff_id"], appointed_by=request.user)
+        services.committee_member_appoint(
+            member=form.cleaned_data["staff_id"], appointed_by=request.user
+        )
     except AppError as exc:
         message_error(request, exc)
     else:
-        messages.success(request, _("%(name)s joined the committee.") % {"name": form.cleaned_data["staff_id"].name})
+        messages.success(
+            request,
+            _("%(name)s joined the committee.") % {"name": form.cleaned_data["staff_id"].name},
+        )
     return redirect("review:committee")
 
 
@@ -260,6 +333,7 @@ def committee_remove(request, pk: int):
 
 # --- review experts ----------------------------------------------------------------------
 
+
 @require_GET
 @permission_required(roles.MANAGE_TRAINING, raise_exception=True)
 def experts(request):
@@ -270,8 +344,12 @@ def experts(request):
 
 def _experts_page(request, form, status: int = 200):
     rows = Paginator(experts_list(), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "review/experts.html", {"form": form, "page": rows, "rows": rows,
-                                                   "config": ReviewSettings.current()}, status=status)
+    return render(
+        request,
+        "review/experts.html",
+        {"form": form, "page": rows, "rows": rows, "config": ReviewSettings.current()},
+        status=status,
+    )
 
 
 @require_POST
@@ -286,8 +364,11 @@ def experts_assign(request):
     except AppError as exc:
         form_error(form, exc)
         return _experts_page(request, form, status=exc.status_code)
-    messages.success(request, _("%(name)s is now a review expert of “%(category)s”.")
-                     % {"name": member.name, "category": category})
+    messages.success(
+        request,
+        _("%(name)s is now a review expert of “%(category)s”.")
+        % {"name": member.name, "category": category},
+    )
     return redirect("review:experts")
 
 
@@ -300,6 +381,9 @@ def experts_remove(request, pk: int):
     except AppError as exc:
         message_error(request, exc)
     else:
-        messages.success(request, _("%(name)s is no longer a review expert of “%(category)s”.")
-                         % {"name": expertise.member.name, "category": expertise.category})
+        messages.success(
+            request,
+            _("%(name)s is no longer a review expert of “%(category)s”.")
+            % {"name": expertise.member.name, "category": expertise.category},
+        )
     return redirect("review:experts")

@@ -64,9 +64,11 @@ class Rendezvous:
 
     def before(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """``fn`` preceded by a wait at this rendezvous (for monkeypatching a step)."""
+
         def wrapped(*args, **kwargs):
             self.wait()
             return fn(*args, **kwargs)
+
         return wrapped
 
 

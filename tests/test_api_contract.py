@@ -19,6 +19,7 @@ def schema():
 
 # --- the API answers ---------------------------------------------------------------------------
 
+
 def test_an_unknown_api_url_answers_in_the_error_shape(api, csr):
     api.force_authenticate(csr)
     response = api.get("/api/cases/study/abc/")
@@ -29,10 +30,14 @@ def test_an_unknown_api_url_answers_in_the_error_shape(api, csr):
 def test_a_missing_token_is_a_401_in_the_error_shape(api):
     response = api.get("/api/me/")
     assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
-    assert response.json() == {"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}
+    assert response.json() == {
+        "detail": "Authentication credentials were not provided.",
+        "code": "not_authenticated",
+    }
 
 
 # --- the schema ---------------------------------------------------------------------------------
+
 
 def test_the_error_shape_is_a_schema_component_on_every_operations_4xx_answers(schema):
     error = schema["components"]["schemas"]["Error"]
@@ -42,9 +47,13 @@ def test_the_error_shape_is_a_schema_component_on_every_operations_4xx_answers(s
         for method, operation in item.items():
             for code in ("400", "404", "429"):
                 assert operation["responses"][code]["content"]["application/json"]["schema"] == {
-                    "$ref": "#/components/schemas/Error"}, (method, path, code)
+                    "$ref": "#/components/schemas/Error"
+                }, (method, path, code)
             if operation.get("security"):
-                assert "401" in operation["responses"] and "403" in operation["responses"], (method, path)
+                assert "401" in operation["responses"] and "403" in operation["responses"], (
+                    method,
+                    path,
+                )
 
 
 def test_the_token_login_documents_no_401(schema):
@@ -52,18 +61,29 @@ def test_the_token_login_documents_no_401(schema):
 
 
 def _response_schema(schema, path, method="get", code="200"):
-    ref = schema["paths"][path][method]["responses"][code]["content"]["application/json"]["schema"]["$ref"]
+    ref = schema["paths"][path][method]["responses"][code]["content"]["application/json"]["schema"][
+        "$ref"
+    ]
     return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
 
 
-@pytest.mark.parametrize("path", ["/api/kb/search/", "/api/points/leaderboard/", "/api/points/rationalisation/"])
+@pytest.mark.parametrize(
+    "path", ["/api/kb/search/", "/api/points/leaderboard/", "/api/points/rationalisation/"]
+)
 def test_lists_in_a_results_envelope_are_documented_as_such(schema, path):
     body = _response_schema(schema, path)
     assert body["type"] == "object" and body["properties"]["results"]["type"] == "array"
 
 
-@pytest.mark.parametrize(("component", "field"), [("PointsEntry", "granted_by"), ("Rationalisation", "judged_by"),
-                                                  ("Employee", "centre"), ("Me", "centre")])
+@pytest.mark.parametrize(
+    ("component", "field"),
+    [
+        ("PointsEntry", "granted_by"),
+        ("Rationalisation", "judged_by"),
+        ("Employee", "centre"),
+        ("Me", "centre"),
+    ],
+)
 def test_fields_that_can_be_null_are_marked_nullable(schema, component, field):
     assert schema["components"]["schemas"][component]["properties"][field]["nullable"] is True
 
@@ -77,19 +97,28 @@ def test_the_search_text_is_a_documented_required_parameter(schema, api, csr):
     assert q["required"] is True and q["in"] == "query"
     api.force_authenticate(csr)
     missing = api.get("/api/kb/search/", HTTP_ACCEPT_LANGUAGE="en")
-    assert missing.status_code == 400 and missing.json()["fields"] == {"q": ["This field is required."]}
+    assert missing.status_code == 400 and missing.json()["fields"] == {
+        "q": ["This field is required."]
+    }
     nul = api.get("/api/kb/search/", {"q": "退\x00款"}, HTTP_ACCEPT_LANGUAGE="en")
-    assert nul.status_code == 400 and nul.json()["fields"] == {"q": ["Null characters are not allowed."]}
+    assert nul.status_code == 400 and nul.json()["fields"] == {
+        "q": ["Null characters are not allowed."]
+    }
 
 
 def test_every_proposal_kind_documents_its_body(schema):
     from review.serializers import proposable_kinds
 
-    body = schema["paths"]["/api/review/proposals/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    body = schema["paths"]["/api/review/proposals/"]["post"]["requestBody"]["content"][
+        "application/json"
+    ]["schema"]
     proposal_input = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
     mapping = proposal_input["discriminator"]["mapping"]
-    assert set(mapping) == set(proposable_kinds()) >= {"kb_revision", "kb_new_entry", "case_new", "case_revision",
-                                                       "quality_case"}
+    assert (
+        set(mapping)
+        == set(proposable_kinds())
+        >= {"kb_revision", "kb_new_entry", "case_new", "case_revision", "quality_case"}
+    )
     for kind, ref in mapping.items():
         component = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
         kind_schema = component["properties"]["kind"]
@@ -99,7 +128,9 @@ def test_every_proposal_kind_documents_its_body(schema):
 
 
 def test_the_case_proposal_endpoint_documents_the_revision_body(schema):
-    body = schema["paths"]["/api/cases/proposals/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    body = schema["paths"]["/api/cases/proposals/"]["post"]["requestBody"]["content"][
+        "application/json"
+    ]["schema"]
     component = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
     assert set(component["discriminator"]["mapping"]) == {"case_new", "case_revision"}
     revision = schema["components"]["schemas"]["CaseRevisionProposalInput"]
@@ -112,10 +143,17 @@ def test_roster_rows_are_keyed_by_identifiers_whatever_the_language(hr, event):
 
     # given one row of every roster: a promotion with its running retention period, a demotion
     promoted, demoted = UserFactory(level=1), UserFactory(level=0)
-    services.promotion_history_backfill(employee=promoted, kind="promoted", from_level=0, to_level=1,
-                                        at=promoted.date_joined, with_retention=True)
-    services.promotion_history_backfill(employee=demoted, kind="demoted", from_level=1, to_level=0,
-                                        at=demoted.date_joined)
+    services.promotion_history_backfill(
+        employee=promoted,
+        kind="promoted",
+        from_level=0,
+        to_level=1,
+        at=promoted.date_joined,
+        with_retention=True,
+    )
+    services.promotion_history_backfill(
+        employee=demoted, kind="demoted", from_level=1, to_level=0, at=demoted.date_joined
+    )
     keys = {}
     for language in ("zh-hans", "en"):
         client = Client(HTTP_ACCEPT_LANGUAGE=language)

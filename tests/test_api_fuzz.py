@@ -33,7 +33,12 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 ROLES = {"csr": "HB0002", "reviewer": "HB0006", "hr": "HB9101"}
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 def _real_ids(user) -> dict[str, list]:
@@ -56,19 +61,24 @@ def _real_ids(user) -> dict[str, list]:
     attempts = ids(ExamAttempt.objects.all())
     entries = ids(Entry.objects.all())
     return {
-        "/api/cases/study/{id}/": cases, "/api/cases/study/{id}/studied/": cases,
+        "/api/cases/study/{id}/": cases,
+        "/api/cases/study/{id}/studied/": cases,
         "/api/cases/study/{id}/rating/": cases,
         "/api/competency/positions/{code}/model/": ids(Position.objects.all(), "code"),
-        "/api/competency/qsort/rounds/{id}/results/": rounds, "/api/competency/qsort/rounds/{id}/submission/": rounds,
+        "/api/competency/qsort/rounds/{id}/results/": rounds,
+        "/api/competency/qsort/rounds/{id}/submission/": rounds,
         "/api/curriculum/courses/{id}/": ids(Course.objects.all()),
         "/api/curriculum/exams/{id}/submit/": ids(CourseAttempt.objects.all()),
-        "/api/kb/entries/{id}/": entries, "/api/kb/entries/{id}/history/": entries,
-        "/api/kb/entries/{id}/revise/": entries, "/api/kb/entries/{id}/retire/": entries,
+        "/api/kb/entries/{id}/": entries,
+        "/api/kb/entries/{id}/history/": entries,
+        "/api/kb/entries/{id}/revise/": entries,
+        "/api/kb/entries/{id}/retire/": entries,
         "/api/kb/entries/{id}/restore/": entries,
         "/api/points/qc/groups/{id}/complete/": ids(QCGroup.objects.all()),
         "/api/points/qc/topics/{id}/claim/": ids(QCTopic.objects.all()),
         "/api/points/rationalisation/{id}/judge/": ids(RationalisationProposal.objects.all()),
-        "/api/promotion/exam/{id}/": attempts, "/api/promotion/exam/{id}/submit/": attempts,
+        "/api/promotion/exam/{id}/": attempts,
+        "/api/promotion/exam/{id}/submit/": attempts,
         "/api/promotion/exam/attempts/{id}/full/": attempts,
         "/api/review/proposals/{id}/votes/": ids(Proposal.objects.open()),
     }
@@ -109,9 +119,12 @@ def api_schema(fuzz_user, token, monkeypatch, _keep_the_test_connection):
     from config.wsgi import application
 
     # The run sends far more than API_USER_RATE (600/min) requests: throttling is not under test.
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "1000000/min", "anon": "1000000/min"})
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application,
-                                            headers={"Authorization": f"Token {token}"})
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"user": "1000000/min", "anon": "1000000/min"}
+    )
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/?format=json", application, headers={"Authorization": f"Token {token}"}
+    )
     # The coverage phase's requests with methods the schema does not list (TRACE, QUERY …) only
     # meet DRF's 405; they would double the run time.
     schema.config.phases.coverage.unexpected_methods = set()
@@ -123,8 +136,10 @@ def api_schema(fuzz_user, token, monkeypatch, _keep_the_test_connection):
         if not found:
             return st.just(path_parameters)
         name = "code" if "{code}" in context.operation.path else "id"
-        return st.one_of(st.just(path_parameters),
-                         st.sampled_from(found).map(lambda value: {**path_parameters, name: value}))
+        return st.one_of(
+            st.just(path_parameters),
+            st.sampled_from(found).map(lambda value: {**path_parameters, name: value}),
+        )
 
     return schema
 
@@ -134,12 +149,21 @@ schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex=r"^/a
 
 
 @schema.parametrize()
-@settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None,
-          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_the_api_never_answers_5xx_and_matches_its_schema(case, token):
     # REMOTE_ADDR: the login limiter (allauth) refuses a request without a client address, as
     # a real server never sends one.
-    r = case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS,
-                           environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    r = case.call_and_validate(
+        headers={"Authorization": f"Token {token}"},
+        checks=CHECKS,
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
     with open("/tmp/fuzz_statuses.txt", "a") as f:
         f.write(f"{case.method} {case.path} {case.path_parameters} {case.query} {r.status_code}\n")

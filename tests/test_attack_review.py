@@ -22,12 +22,16 @@ pytestmark = pytest.mark.django_db
 
 # --- body limits -----------------------------------------------------------------------------
 
+
 def test_a_multipart_body_with_a_huge_text_field_is_413_in_the_one_error_shape(api, csr):
     # given: a 3 MB non-file field (DATA_UPLOAD_MAX_MEMORY_SIZE 2.5 MB) on an API endpoint
     api.force_authenticate(csr)
     # when
-    response = api.post(reverse("api-review-proposals"), {"kind": "kb_revision", "reason": "x" * 3_000_000},
-                        format="multipart")
+    response = api.post(
+        reverse("api-review-proposals"),
+        {"kind": "kb_revision", "reason": "x" * 3_000_000},
+        format="multipart",
+    )
     # then: 413 as JSON (it was Django's HTML 400 page), like a JSON body of that size
     assert response.status_code == 413
     assert response.json()["detail"] == "The request body is larger than 2560 KB."
@@ -48,7 +52,9 @@ def test_a_chunked_body_without_content_length_is_read_as_empty(csr):
     from review.api import ProposalCreateView
 
     payload = json.dumps({"kind": "kb_revision", "reason": "x" * 3_000_000}).encode()
-    request = RequestFactory().generic("POST", "/api/review/proposals/", b"", content_type="application/json")
+    request = RequestFactory().generic(
+        "POST", "/api/review/proposals/", b"", content_type="application/json"
+    )
     request.META.pop("CONTENT_LENGTH", None)
     request.META["HTTP_TRANSFER_ENCODING"] = "chunked"
     request.META["wsgi.input"] = io.BytesIO(payload)
@@ -62,18 +68,23 @@ def test_a_chunked_body_without_content_length_is_read_as_empty(csr):
 
 # --- committee: removal and the cached permission --------------------------------------------
 
+
 def test_a_removed_member_cannot_vote_even_with_a_cached_review_permission(api):
     # given: a member whose REVIEW permission is cached, removed by an operations manager
     member = committee_member()
     assert User.objects.get(pk=member.pk).has_perm(roles.REVIEW)
     from review.services import committee_member_remove
 
-    committee_member_remove(membership_id=CommitteeMembership.objects.get(member=member).pk,
-                            removed_by=UserFactory(roles=["Operations manager"]))
+    committee_member_remove(
+        membership_id=CommitteeMembership.objects.get(member=member).pk,
+        removed_by=UserFactory(roles=["Operations manager"]),
+    )
     proposal = RevisionProposalFactory()
     api.force_authenticate(User.objects.get(pk=member.pk))
     # when
-    response = api.post(reverse("api-review-votes", args=[proposal.pk]), {"decision": "reject"}, format="json")
+    response = api.post(
+        reverse("api-review-votes", args=[proposal.pk]), {"decision": "reject"}, format="json"
+    )
     # then
     assert response.status_code == 403
     assert not Vote.objects.exists()
@@ -81,12 +92,17 @@ def test_a_removed_member_cannot_vote_even_with_a_cached_review_permission(api):
 
 def test_an_operations_manager_keeping_the_review_permission_cannot_vote_once_removed(api):
     boss = UserFactory(roles=["Operations manager"])
-    membership = CommitteeMembership.objects.create(member=boss, source=CommitteeMembership.Source.APPOINTED)
+    membership = CommitteeMembership.objects.create(
+        member=boss, source=CommitteeMembership.Source.APPOINTED
+    )
     membership.active = False
     membership.save()
     api.force_authenticate(boss)
-    response = api.post(reverse("api-review-votes", args=[RevisionProposalFactory().pk]), {"decision": "reject"},
-                        format="json")
+    response = api.post(
+        reverse("api-review-votes", args=[RevisionProposalFactory().pk]),
+        {"decision": "reject"},
+        format="json",
+    )
     assert response.status_code == 403
 
 
@@ -95,14 +111,27 @@ def test_a_staff_manager_cannot_appoint_themselves_through_admin(client, trainin
     client.force_login(training_manager)
     reviewer_group = Group.objects.get(name=roles.Role.REVIEWER)
     # when: they post their own user form with the Reviewer group, and try to add a membership
-    change = client.post(reverse("admin:accounts_user_change", args=[training_manager.pk]), {
-        "staff_id": training_manager.staff_id, "name": training_manager.name, "groups": [reviewer_group.pk],
-        "is_active": "on", "is_staff": "on", "is_superuser": "on"})
-    add = client.post(reverse("admin:review_committeemembership_add"), {"member": training_manager.pk})
+    change = client.post(
+        reverse("admin:accounts_user_change", args=[training_manager.pk]),
+        {
+            "staff_id": training_manager.staff_id,
+            "name": training_manager.name,
+            "groups": [reviewer_group.pk],
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+        },
+    )
+    add = client.post(
+        reverse("admin:review_committeemembership_add"), {"member": training_manager.pk}
+    )
     # then
     assert change.status_code == 403 and add.status_code == 403
     training_manager.refresh_from_db()
-    assert not training_manager.is_superuser and not training_manager.groups.filter(pk=reviewer_group.pk).exists()
+    assert (
+        not training_manager.is_superuser
+        and not training_manager.groups.filter(pk=reviewer_group.pk).exists()
+    )
     assert not CommitteeMembership.objects.exists()
 
 
@@ -118,6 +147,7 @@ def test_a_deactivated_employee_token_is_refused(api, csr):
 
 # --- recordings ------------------------------------------------------------------------------
 
+
 def test_a_csr_enumerating_case_ids_hears_no_test_case_and_records_no_exposure(client, csr):
     from casebase.models import CaseExposure
     from casebase.tests.test_recordings import voice_case
@@ -128,10 +158,12 @@ def test_a_csr_enumerating_case_ids_hears_no_test_case_and_records_no_exposure(c
     for case in [*tests, history]:
         assert client.get(reverse("casebase:recording", args=[case.pk])).status_code == 404
         assert client.get(reverse("casebase:case_detail", args=[case.pk])).status_code == 404
-        assert client.get(reverse("casebase:history_detail", args=[case.pk])).status_code in (403, 404)
+        assert client.get(reverse("casebase:history_detail", args=[case.pk])).status_code in (
+            403,
+            404,
+        )
     assert client.get(reverse("casebase:recording", args=[history.pk + 1000])).status_code == 404
     assert not CaseExposure.objects.exists()
-
 
 
 def test_a_deactivated_employee_session_ends_at_the_next_request(client, csr):
@@ -146,6 +178,7 @@ def test_a_deactivated_employee_session_ends_at_the_next_request(client, csr):
 
 # --- review points: the daily cap across kinds ------------------------------------------------
 
+
 def test_the_daily_review_points_cap_counts_kb_and_case_reviews_together():
     from types import SimpleNamespace
 
@@ -154,9 +187,16 @@ def test_the_daily_review_points_cap_counts_kb_and_case_reviews_together():
 
     member = committee_member()
     vote = SimpleNamespace(reviewer_id=member.pk, reviewer=member)
-    pay = [(1, PointRule.COMMITTEE_CASE_REVIEW), (2, PointRule.COMMITTEE_CASE_REVIEW),  # 40
-           (3, PointRule.COMMITTEE_KB_REVIEW), (4, PointRule.COMMITTEE_KB_REVIEW),  # 50
-           (5, PointRule.COMMITTEE_KB_REVIEW), (6, PointRule.COMMITTEE_CASE_REVIEW)]  # capped
+    pay = [
+        (1, PointRule.COMMITTEE_CASE_REVIEW),
+        (2, PointRule.COMMITTEE_CASE_REVIEW),  # 40
+        (3, PointRule.COMMITTEE_KB_REVIEW),
+        (4, PointRule.COMMITTEE_KB_REVIEW),  # 50
+        (5, PointRule.COMMITTEE_KB_REVIEW),
+        (6, PointRule.COMMITTEE_CASE_REVIEW),
+    ]  # capped
     for pk, rule in pay:
-        review_votes_pay(proposal=SimpleNamespace(pk=pk, kind="x"), votes=[vote], rule_code=rule, daily_cap=50)
+        review_votes_pay(
+            proposal=SimpleNamespace(pk=pk, kind="x"), votes=[vote], rule_code=rule, daily_cap=50
+        )
     assert sum(PointsEntry.objects.filter(employee=member).values_list("amount", flat=True)) == 50

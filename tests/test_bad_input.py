@@ -21,8 +21,10 @@ def test_a_proposal_body_that_is_not_a_json_object_is_a_400(api, csr, url, body)
     response = api.post(url, body, content_type="application/json")
     # then it is refused by the API's JSON parser with one message, in the one error shape
     assert response.status_code == 400
-    assert response.json() == {"detail": "The JSON body must be an object with named fields.",
-                                "code": "parse_error"}
+    assert response.json() == {
+        "detail": "The JSON body must be an object with named fields.",
+        "code": "parse_error",
+    }
 
 
 @pytest.mark.parametrize("value", ["abc", "1.5", "-1", "0", "99999999999999999999", "\x00"])
@@ -39,11 +41,17 @@ def test_a_study_category_that_is_not_a_category_id_is_a_400(api, csr, value):
 def test_an_unknown_study_category_is_a_400_with_its_message(api, csr):
     api.force_authenticate(csr)
     response = api.get("/api/cases/study/", {"category": 999999})
-    assert response.status_code == 400 and response.json()["fields"] == {"category": ["Unknown category."]}
+    assert response.status_code == 400 and response.json()["fields"] == {
+        "category": ["Unknown category."]
+    }
 
 
-FAR_DATES = [{"date_to": "9999-12-31"}, {"date_from": "9999-12-31"}, {"date_from": "0001-01-01"},
-             {"date_to": "0001-01-01"}]
+FAR_DATES = [
+    {"date_to": "9999-12-31"},
+    {"date_from": "9999-12-31"},
+    {"date_from": "0001-01-01"},
+    {"date_to": "0001-01-01"},
+]
 
 
 @pytest.mark.parametrize("params", FAR_DATES)
@@ -55,12 +63,16 @@ def test_a_roster_api_date_beyond_the_calendar_is_a_400_with_a_field_message(api
     # then the date field says which dates are allowed
     assert response.status_code == 400
     (field,) = params
-    assert response.json()["fields"] == {field: ["Choose a date between 2000-01-01 and 2099-12-31."]}
+    assert response.json()["fields"] == {
+        field: ["Choose a date between 2000-01-01 and 2099-12-31."]
+    }
 
 
 @pytest.mark.parametrize("params", FAR_DATES)
-@pytest.mark.parametrize("path", ["/promotion/rosters/", "/promotion/rosters/export.csv",
-                                  "/promotion/rosters/export.xlsx"])
+@pytest.mark.parametrize(
+    "path",
+    ["/promotion/rosters/", "/promotion/rosters/export.csv", "/promotion/rosters/export.xlsx"],
+)
 def test_a_roster_page_or_export_with_a_far_date_is_not_a_500(web, hr, path, params):
     # given HR on the roster page or its exports
     web.force_login(hr)
@@ -81,7 +93,9 @@ def test_a_points_history_date_beyond_the_calendar_is_a_400(api, csr, params):
     response = api.get("/api/points/me/history/", params)
     assert response.status_code == 400
     (field,) = params
-    assert response.json()["fields"] == {field: ["Choose a date between 2000-01-01 and 2099-12-31."]}
+    assert response.json()["fields"] == {
+        field: ["Choose a date between 2000-01-01 and 2099-12-31."]
+    }
 
 
 @pytest.mark.parametrize("params", FAR_DATES)
@@ -127,21 +141,31 @@ def test_a_kb_search_page_number_beyond_any_result_is_not_a_500(web, csr, page):
 
 @pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
 @pytest.mark.parametrize("declared", [True, False])
-def test_an_api_body_above_the_upload_limit_is_a_413_not_read_whole(csr, settings, content_type, declared):
+def test_an_api_body_above_the_upload_limit_is_a_413_not_read_whole(
+    csr, settings, content_type, declared
+):
     """DRF's parsers read the stream themselves, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE did
     not apply: a 200 MB JSON body was read into memory whole."""
     # given a CSR logged in on the web (session auth, as the pages' scripts call the API)
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     client = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
     client.force_login(csr)
-    body = ('{"kind": "kb_revision", "reason": "' + "x" * 5000 + '"}' if content_type == "application/json"
-            else "kind=kb_revision&reason=" + "x" * 5000)
-    extra = {} if declared else {"CONTENT_LENGTH": "10"}  # a body longer than it says is cut, not read
+    body = (
+        '{"kind": "kb_revision", "reason": "' + "x" * 5000 + '"}'
+        if content_type == "application/json"
+        else "kind=kb_revision&reason=" + "x" * 5000
+    )
+    extra = (
+        {} if declared else {"CONTENT_LENGTH": "10"}
+    )  # a body longer than it says is cut, not read
     # when the body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE
     response = client.post("/api/review/proposals/", body, content_type=content_type, **extra)
     # then it is refused in the one error shape, never parsed and never a 500
     if declared:
         assert response.status_code == 413, response.content[:200]
-        assert response.json() == {"detail": "The request body is larger than 0 KB.", "code": "too_large"}
+        assert response.json() == {
+            "detail": "The request body is larger than 0 KB.",
+            "code": "too_large",
+        }
     else:
         assert response.status_code == 400

@@ -13,7 +13,10 @@ from accounts.navigation import navigation_for
 pytestmark = pytest.mark.django_db
 
 INLINE = [
-    (re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I), "inline <script>"),
+    (
+        re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I),
+        "inline <script>",
+    ),
     (re.compile(r"<style[\s>]", re.I), "<style> element"),
     (re.compile(r"\sstyle=[\"']", re.I), "style attribute"),
     (re.compile(r"\son[a-z]+=[\"']", re.I), "inline event handler"),
@@ -22,7 +25,9 @@ INLINE = [
 
 
 def inline_code(html: str) -> list[str]:
-    return [f"{label}: {m.group(0)[:80]}" for pattern, label in INLINE for m in pattern.finditer(html)]
+    return [
+        f"{label}: {m.group(0)[:80]}" for pattern, label in INLINE for m in pattern.finditer(html)
+    ]
 
 
 def test_every_response_carries_a_strict_policy(client, csr):
@@ -34,7 +39,9 @@ def test_every_response_carries_a_strict_policy(client, csr):
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
 
 
-@pytest.mark.parametrize("role", ["csr", "reviewer", "training_manager", "hr", "ops_manager", "team_leader"])
+@pytest.mark.parametrize(
+    "role", ["csr", "reviewer", "training_manager", "hr", "ops_manager", "team_leader"]
+)
 def test_no_page_in_a_roles_navigation_has_inline_code(role, request):
     user = request.getfixturevalue(role)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -58,7 +65,11 @@ def test_pages_with_their_own_behaviour_have_no_inline_code(client, csr, trainin
     client.force_login(csr)
     client.post(reverse("promotion:exam_start"), {"level": 1})
     attempt = csr.promotion_exam_attempts.get()
-    pages = [reverse("promotion:exam_take", args=[attempt.pk]), reverse("api-docs"), reverse("promotion:my_level")]
+    pages = [
+        reverse("promotion:exam_take", args=[attempt.pk]),
+        reverse("api-docs"),
+        reverse("promotion:my_level"),
+    ]
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -78,7 +89,9 @@ def test_the_level_stylesheet_gives_badges_their_colours(client):
     Level.objects.filter(number=3).update(badge_colour="#123456")
     response = client.get(reverse("theme_css"))
     assert response["Content-Type"].startswith("text/css")
-    assert ".level-badge.level-3 { background:#123456; color:#ffffff; }" in response.content.decode()
+    assert (
+        ".level-badge.level-3 { background:#123456; color:#ffffff; }" in response.content.decode()
+    )
     assert client.get(reverse("theme_css"), HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
 
 

@@ -61,12 +61,17 @@ def _date_fields() -> list[tuple[str, forms.Field]]:
 
 def test_the_scan_finds_the_date_fields_it_is_meant_to_check():
     names = {label for label, _field in _date_fields()}
-    assert {"curriculum.forms.RatingForm.observed_on", "points.filters.PointsHistoryFilter.date_from",
-            "promotion.forms.RosterFilterForm.date_to"} <= names
+    assert {
+        "curriculum.forms.RatingForm.observed_on",
+        "points.filters.PointsHistoryFilter.date_from",
+        "promotion.forms.RosterFilterForm.date_to",
+    } <= names
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-@pytest.mark.parametrize("label,field", _date_fields(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "label,field", _date_fields(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_every_date_field_renders_an_iso_value_for_the_browser_date_picker(label, field, language):
     # given a date field with a value, in a language whose date format is not ISO
     with translation.override(language):

@@ -57,10 +57,14 @@ def vote_request(monkeypatch):
     def send(*, pgcode: str, times: int):
         step = FailingStep(services._vote_extra, database_error(pgcode), times)
         monkeypatch.setattr(services, "_vote_extra", step)
-        response = api.post(reverse("api-review-votes", args=[proposal.pk]),
-                            {"decision": "approve", "extra": {"points": 3}}, format="json",
-                            HTTP_ACCEPT_LANGUAGE="en")
+        response = api.post(
+            reverse("api-review-votes", args=[proposal.pk]),
+            {"decision": "approve", "extra": {"points": 3}},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
         return response, step
+
     send.proposal = proposal
     return send
 

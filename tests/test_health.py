@@ -24,9 +24,13 @@ def test_healthz_is_503_when_redis_does_not_answer(client, settings, training_ma
     assert response.json()["checks"]["redis"].startswith("error")
 
 
-@pytest.mark.parametrize("redis_url, status, body", [(None, 200, {"status": "ok"}),
-                                                     ("redis://127.0.0.1:1/0", 503, {"status": "error"})])
-def test_healthz_tells_anonymous_callers_only_ok_or_not(client, settings, csr, redis_url, status, body):
+@pytest.mark.parametrize(
+    "redis_url, status, body",
+    [(None, 200, {"status": "ok"}), ("redis://127.0.0.1:1/0", 503, {"status": "error"})],
+)
+def test_healthz_tells_anonymous_callers_only_ok_or_not(
+    client, settings, csr, redis_url, status, body
+):
     if redis_url:
         settings.REDIS_URL = redis_url
     for who in (None, csr):  # anonymous, and a logged-in employee without staff access

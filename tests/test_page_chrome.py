@@ -56,11 +56,14 @@ def test_the_api_docs_still_open_for_a_logged_in_person(client, csr):
 
 def test_the_shared_script_disables_submit_buttons_of_a_form_being_sent(client):
     script = open(finders.find("js/submitting.js"), encoding="utf-8").read()
-    assert 'addEventListener("submit"' in script and "disabled = busy" in script and '"pageshow"' in script
+    assert (
+        'addEventListener("submit"' in script
+        and "disabled = busy" in script
+        and '"pageshow"' in script
+    )
     # every page loads it, with the button's label in the page's language
     html = client.get(reverse("account_login")).content.decode()
     assert 'src="/static/js/submitting.js" data-label="Submitting…" defer' in html
-
 
 
 def test_the_api_docs_open_with_an_api_token(csr):
@@ -68,7 +71,10 @@ def test_the_api_docs_open_with_an_api_token(csr):
     from accounts.tests.factories import PASSWORD
 
     client = Client()
-    token = client.post(reverse("api-token"), {"staff_id": csr.staff_id, "password": PASSWORD},
-                        content_type="application/json").json()["token"]
+    token = client.post(
+        reverse("api-token"),
+        {"staff_id": csr.staff_id, "password": PASSWORD},
+        content_type="application/json",
+    ).json()["token"]
     response = client.get(reverse("api-docs"), HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200

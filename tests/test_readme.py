@@ -20,7 +20,11 @@ def test_every_relative_link_of_the_readme_is_inside_the_repository():
 
 def test_the_readme_links_the_rule_book_in_docs():
     assert "(docs/DOMAIN.md)" in readme()
-    assert (settings.BASE_DIR / "docs/DOMAIN.md").read_text(encoding="utf-8").startswith("# Domain rules")
+    assert (
+        (settings.BASE_DIR / "docs/DOMAIN.md")
+        .read_text(encoding="utf-8")
+        .startswith("# Domain rules")
+    )
 
 
 def test_the_readme_says_how_to_choose_host_and_port_and_how_long_the_first_run_takes():

@@ -23,7 +23,11 @@ def test_celery_reliability_settings_reach_the_celery_app():
     assert conf.task_soft_time_limit < conf.task_time_limit
     assert conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
     # redelivery after a killed worker: soon, but never while the task may still be running
-    assert conf.task_time_limit < conf.broker_transport_options["visibility_timeout"] <= conf.task_time_limit + 600
+    assert (
+        conf.task_time_limit
+        < conf.broker_transport_options["visibility_timeout"]
+        <= conf.task_time_limit + 600
+    )
     celery_app.loader.import_default_modules()  # what a worker does at start: autodiscovery
     assert "accounts.celery_ping_task" in celery_app.tasks
 
@@ -68,18 +72,27 @@ def test_env_helpers_fail_loudly_on_bad_values(monkeypatch):
 
 
 def _manage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+    }
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_check_deploy_passes_with_production_like_environment():
     result = _manage(
         ["check", "--deploy", "--fail-level", "WARNING"],
-        {"DEBUG": "0", "SECRET_KEY": "x" * 20 + "-production-like-secret-key-for-the-check-0123456789",
-         "ALLOWED_HOSTS": "training.example.com"},
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 20 + "-production-like-secret-key-for-the-check-0123456789",
+            "ALLOWED_HOSTS": "training.example.com",
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -109,7 +122,9 @@ def test_development_processes_share_one_generated_secret_key(tmp_path):
     assert (tmp_path / "dev-key").read_text() == first
 
 
-@pytest.mark.parametrize("behind_proxy, expected", [(None, "None"), ("1", "('HTTP_X_FORWARDED_PROTO', 'https')")])
+@pytest.mark.parametrize(
+    "behind_proxy, expected", [(None, "None"), ("1", "('HTTP_X_FORWARDED_PROTO', 'https')")]
+)
 def test_x_forwarded_proto_is_trusted_only_behind_a_declared_tls_proxy(behind_proxy, expected):
     env = {"DEBUG": "0", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "training.example.com"}
     if behind_proxy:

@@ -17,8 +17,12 @@ CHECK = (
 @pytest.mark.parametrize("module", ["config.wsgi", "config.asgi"])
 def test_starting_the_web_application_loads_the_search_tokenizers(module):
     # when: a fresh interpreter imports the application as gunicorn (or an ASGI server) does
-    done = subprocess.run([sys.executable, "-c", CHECK.format(module=module)], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK.format(module=module)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     # then: jieba's dictionary and pypinyin are loaded before any request
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True"]
@@ -26,9 +30,17 @@ def test_starting_the_web_application_loads_the_search_tokenizers(module):
 
 def test_importing_the_settings_alone_does_not_load_the_tokenizers():
     # Management commands, Celery and the test suite do not pay for them unless they index.
-    done = subprocess.run([sys.executable, "-c", "import django; django.setup(); import sys; "
-                           "from knowledgebase import search; print(search._jieba is None, 'jieba' in sys.modules)"],
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); import sys; "
+            "from knowledgebase import search; print(search._jieba is None, 'jieba' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "False"]

@@ -41,9 +41,15 @@ def test_the_api_keeps_role_identifiers(api, team_leader):
 def test_no_project_string_reuses_django_admins_change_with_another_meaning():
     # The project's catalogue wins over Django's own: "Change" translated as 变动 (a level
     # change) turned every admin "Change" link into 变动. Pages that mean a level change say so.
-    tables = {path.name: json.loads(path.read_text(encoding="utf-8"))
-              for path in (settings.BASE_DIR / "locale/translations").glob("*.json")}
+    tables = {
+        path.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in (settings.BASE_DIR / "locale/translations").glob("*.json")
+    }
     changes = {name: table["Change"] for name, table in tables.items() if "Change" in table}
     assert changes and set(changes.values()) == {"修改"}, changes
-    my_level = (settings.BASE_DIR / "promotion/templates/promotion/my_level.html").read_text(encoding="utf-8")
-    assert '{% translate "Level change" %}' in my_level and '{% translate "Change" %}' not in my_level
+    my_level = (settings.BASE_DIR / "promotion/templates/promotion/my_level.html").read_text(
+        encoding="utf-8"
+    )
+    assert (
+        '{% translate "Level change" %}' in my_level and '{% translate "Change" %}' not in my_level
+    )

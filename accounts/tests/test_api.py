@@ -43,9 +43,14 @@ def test_token_authentication_works(api, csr):
 
 
 def test_token_with_bad_password_is_a_400_with_a_message(api, csr):
-    response = api.post("/api/auth/token/", {"staff_id": "CSR001", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="en")
+    response = api.post(
+        "/api/auth/token/", {"staff_id": "CSR001", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
-    assert response.json() == {"detail": "The staff ID or the password is wrong.", "code": "login_refused"}
+    assert response.json() == {
+        "detail": "The staff ID or the password is wrong.",
+        "code": "login_refused",
+    }
 
 
 def test_token_login_without_a_staff_id_is_a_400_with_a_field_message(api):
@@ -63,8 +68,10 @@ def test_schema_and_docs_are_served(api, csr):
     assert api.get("/api/docs/").status_code == 200
 
 
-@pytest.mark.parametrize("role_fixture, expected", [("csr", 403), ("reviewer", 403), ("hr", 200),
-                                                     ("training_manager", 200), ("ops_manager", 200)])
+@pytest.mark.parametrize(
+    "role_fixture, expected",
+    [("csr", 403), ("reviewer", 403), ("hr", 200), ("training_manager", 200), ("ops_manager", 200)],
+)
 def test_employee_list_api_is_for_managers_and_hr(api, request, role_fixture, expected):
     api.force_authenticate(request.getfixturevalue(role_fixture))
     assert api.get("/api/employees/").status_code == expected
@@ -74,8 +81,12 @@ def test_employee_list_api_filters_by_level_and_query(api, hr):
     UserFactory(name="张三", level=3)
     UserFactory(name="李四", level=1)
     api.force_authenticate(hr)
-    assert [e["name"] for e in api.get("/api/employees/", {"level": 3}).json()["results"]] == ["张三"]
-    assert [e["name"] for e in api.get("/api/employees/", {"q": "李"}).json()["results"]] == ["李四"]
+    assert [e["name"] for e in api.get("/api/employees/", {"level": 3}).json()["results"]] == [
+        "张三"
+    ]
+    assert [e["name"] for e in api.get("/api/employees/", {"q": "李"}).json()["results"]] == [
+        "李四"
+    ]
 
 
 def test_employee_list_api_rejects_out_of_range_level(api, hr):

@@ -29,6 +29,8 @@ def test_wrk_figures_are_read_with_their_units():
 @pytest.mark.django_db
 def test_the_page_benchmark_refuses_a_database_without_bench_in_its_name(monkeypatch):
     # The name is pinned: a developer's own test database may well contain "bench".
-    monkeypatch.setattr("config.bench.settings", SimpleNamespace(DATABASES={"default": {"NAME": "cc_production"}}))
+    monkeypatch.setattr(
+        "config.bench.settings", SimpleNamespace(DATABASES={"default": {"NAME": "cc_production"}})
+    )
     with pytest.raises(CommandError, match="use a \\*bench\\* database or --force"):
         call_command("bench_pages")

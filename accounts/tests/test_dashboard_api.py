@@ -26,8 +26,9 @@ from review.tests.factories import committee_member
 from review.tests.test_experts import approve, revision
 
 pytestmark = pytest.mark.django_db
-CSR, COMMITTEE, TRAINING, HR, OPERATIONS = (f"/api/dashboard/{name}/" for name in
-                                            ("csr", "committee", "training", "hr", "operations"))
+CSR, COMMITTEE, TRAINING, HR, OPERATIONS = (
+    f"/api/dashboard/{name}/" for name in ("csr", "committee", "training", "hr", "operations")
+)
 ALL = [CSR, COMMITTEE, TRAINING, HR, OPERATIONS]
 # Frozen in the middle of the month the row helpers of the selectors' own tests fill.
 JUNE_15 = datetime(2026, 6, 15, 12, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -42,6 +43,7 @@ def get(api, user, url):
 
 # --- known data ------------------------------------------------------------------------
 
+
 def test_the_csr_panel_on_known_data(api, csr):
     # given: a level-0 CSR, three level-1 training cases (one studied), 60 points, a proposal
     studied, *unstudied = make_training_cases(1, 3)
@@ -54,15 +56,29 @@ def test_the_csr_panel_on_known_data(api, csr):
     assert data["level"]["number"] == 0 and data["next_level"]["number"] == 1
     codes = [item["code"] for item in data["checklist"]]
     assert {"points", "training_cases", "exam"} <= set(codes)
-    assert data["met"] == sum(item["met"] for item in data["checklist"]) and data["total"] == len(codes)
+    assert data["met"] == sum(item["met"] for item in data["checklist"]) and data["total"] == len(
+        codes
+    )
     assert next(item for item in data["checklist"] if item["code"] == "exam")["percent"] == 0
     assert {case["id"] for case in data["next_cases"]} == {case.pk for case in unstudied}
     assert data["study_level"] == 1 and data["more_cases"] is False
     assert data["balance"] == 60
     assert [(p["amount"], p["rule"]) for p in data["points"]] == [(20, "committee_case_review")] * 3
-    assert data["proposals"] == [{"id": waiting.pk, "kind": "kb_revision", "kind_label": "Knowledge-base revision",
-                                  "status": "open", "approvals": 0, "rejections": 0}]
-    assert data["retention_period"] is None and data["retention"] is None and data["retention_near"] is False
+    assert data["proposals"] == [
+        {
+            "id": waiting.pk,
+            "kind": "kb_revision",
+            "kind_label": "Knowledge-base revision",
+            "status": "open",
+            "approvals": 0,
+            "rejections": 0,
+        }
+    ]
+    assert (
+        data["retention_period"] is None
+        and data["retention"] is None
+        and data["retention_near"] is False
+    )
 
 
 def test_the_committee_panel_on_known_data(api, training_manager):
@@ -70,7 +86,11 @@ def test_the_committee_panel_on_known_data(api, training_manager):
     member = committee_member()
     category = CategoryFactory()
     review_services.expertise_assign(member=member, category=category, assigned_by=training_manager)
-    oldest, newer, mine = revision(EntryFactory()), revision(EntryFactory()), revision(EntryFactory(category=category))
+    oldest, newer, mine = (
+        revision(EntryFactory()),
+        revision(EntryFactory()),
+        revision(EntryFactory(category=category)),
+    )
     Proposal.objects.filter(pk=oldest.pk).update(created_at=timezone.now() - timedelta(days=3))
     approve(revision(EntryFactory()), member)
     # when
@@ -79,7 +99,9 @@ def test_the_committee_panel_on_known_data(api, training_manager):
     assert [p["id"] for p in data["waiting"]] == [mine.pk, oldest.pk, newer.pk]
     assert [p["yours"] for p in data["waiting"]] == [True, False, False]
     assert (data["waiting_count"], data["yours_count"], data["votes_this_month"]) == (3, 1, 1)
-    assert data["is_member"] is True and data["waiting"][0]["kind_label"] == "Knowledge-base revision"
+    assert (
+        data["is_member"] is True and data["waiting"][0]["kind_label"] == "Knowledge-base revision"
+    )
     oldest.refresh_from_db()
     assert datetime.fromisoformat(data["oldest_at"]) == oldest.created_at
 
@@ -87,14 +109,22 @@ def test_the_committee_panel_on_known_data(api, training_manager):
 def test_the_training_panel_on_known_data(api, training_manager):
     # given: this month two surveys (one with a 2) and last month one; one failed exam of three
     training_rows.month_of_rows()
-    SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=JUNE_15, content_score=3)
+    SurveyResponseFactory(
+        employee=UserFactory(roles=["CSR"]), submitted_at=JUNE_15, content_score=3
+    )
     # when
     with time_machine.travel(JUNE_15, tick=False):
         data = get(api, training_manager, TRAINING)
     # then
-    assert (data["surveys_this_month"], data["low_surveys_this_month"], data["failed_exams_this_month"]) == (3, 1, 1)
+    assert (
+        data["surveys_this_month"],
+        data["low_surveys_this_month"],
+        data["failed_exams_this_month"],
+    ) == (3, 1, 1)
     assert len(data["open_rounds"]) == 1 and data["open_rounds"][0]["position"]
-    assert data["levels_short"] and all(level["pool"] < level["pool_needed"] for level in data["levels_short"])
+    assert data["levels_short"] and all(
+        level["pool"] < level["pool_needed"] for level in data["levels_short"]
+    )
 
 
 def test_the_hr_panel_on_known_data(api, hr):
@@ -103,36 +133,53 @@ def test_the_hr_panel_on_known_data(api, hr):
         data = get(api, hr, HR)
     assert (data["month_start"], data["month_end"]) == ("2026-06-01", "2026-06-30")
     assert [data[key]["count"] for key in ("promoted", "demoted", "due_retest")] == [2, 2, 2]
-    assert data["demoted"]["url"] == (reverse("promotion:rosters")
-                                      + "?event=demoted&date_from=2026-06-01&date_to=2026-06-30")
+    assert data["demoted"]["url"] == (
+        reverse("promotion:rosters") + "?event=demoted&date_from=2026-06-01&date_to=2026-06-30"
+    )
 
 
 def test_the_operations_panel_on_known_data(api, ops_manager):
     operations_rows.waiting_rows(2)
     data = get(api, ops_manager, OPERATIONS)
     assert {item["code"]: item["count"] for item in data["items"]} == {
-        "volunteer": 2, "rationalisation": 2, "qc": 2, "applications": 2, "calls": 2, "reflections": 2,
-        "catalogue": None, "kb": None, "review_flags": None}
-    assert next(item for item in data["items"] if item["code"] == "calls")["url"] == reverse("casebase:calls")
+        "volunteer": 2,
+        "rationalisation": 2,
+        "qc": 2,
+        "applications": 2,
+        "calls": 2,
+        "reflections": 2,
+        "catalogue": None,
+        "kb": None,
+        "review_flags": None,
+    }
+    assert next(item for item in data["items"] if item["code"] == "calls")["url"] == reverse(
+        "casebase:calls"
+    )
 
 
 # --- roles -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("url", "allowed", "refused"), [
-    (CSR, "csr", ["hr", "ops_manager"]),
-    (COMMITTEE, "reviewer", ["csr", "hr"]),
-    (TRAINING, "training_manager", ["csr", "hr", "ops_manager"]),
-    (HR, "hr", ["csr", "reviewer", "ops_manager"]),
-    (OPERATIONS, "ops_manager", ["csr", "reviewer", "hr"]),
-])
+
+@pytest.mark.parametrize(
+    ("url", "allowed", "refused"),
+    [
+        (CSR, "csr", ["hr", "ops_manager"]),
+        (COMMITTEE, "reviewer", ["csr", "hr"]),
+        (TRAINING, "training_manager", ["csr", "hr", "ops_manager"]),
+        (HR, "hr", ["csr", "reviewer", "ops_manager"]),
+        (OPERATIONS, "ops_manager", ["csr", "reviewer", "hr"]),
+    ],
+)
 def test_each_panel_answers_its_role_only(api, request, url, allowed, refused):
     get(api, request.getfixturevalue(allowed), url)
     for name in refused:
         api.force_authenticate(request.getfixturevalue(name))
         response = api.get(url)
         assert response.status_code == 403, (url, name)
-        assert response.json() == {"detail": "You do not have permission to perform this action.",
-                                   "code": "permission_denied"}
+        assert response.json() == {
+            "detail": "You do not have permission to perform this action.",
+            "code": "permission_denied",
+        }
 
 
 @pytest.mark.parametrize("url", ALL)
@@ -154,6 +201,7 @@ def test_the_panels_are_documented_in_the_schema(api, csr):
 
 # --- queries -----------------------------------------------------------------------------
 
+
 def _rows(n: int, member) -> None:
     for _ in range(n):
         revision(EntryFactory())
@@ -165,7 +213,9 @@ def _rows(n: int, member) -> None:
 
 
 def _measure(api, url, admin) -> None:
-    if url == CSR:  # the panel is cached per employee: an own write makes this call compute it again
+    if (
+        url == CSR
+    ):  # the panel is cached per employee: an own write makes this call compute it again
         note_own_write(admin.pk)
     return api.get(url)
 

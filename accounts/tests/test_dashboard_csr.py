@@ -110,12 +110,24 @@ def test_recent_points_are_the_last_five_and_the_balance_counts_all(csr):
 
 def _retention(employee, *, opens_in: timedelta, reminder_days: int = 14) -> RetentionPeriod:
     now = timezone.now()
-    event = PromotionEvent.objects.create(employee=employee, kind=PromotionEvent.Kind.PROMOTED, from_level=0,
-                                          to_level=1, at=now - timedelta(days=200))
+    event = PromotionEvent.objects.create(
+        employee=employee,
+        kind=PromotionEvent.Kind.PROMOTED,
+        from_level=0,
+        to_level=1,
+        at=now - timedelta(days=200),
+    )
     due = now + opens_in + timedelta(days=30)
-    return RetentionPeriod.objects.create(employee=employee, promotion=event, level=1, starts_at=event.at,
-                                          retest_opens_at=now + opens_in, due_at=due, points_task=200,
-                                          remind_at=due - timedelta(days=reminder_days))
+    return RetentionPeriod.objects.create(
+        employee=employee,
+        promotion=event,
+        level=1,
+        starts_at=event.at,
+        retest_opens_at=now + opens_in,
+        due_at=due,
+        points_task=200,
+        remind_at=due - timedelta(days=reminder_days),
+    )
 
 
 def test_retention_shows_its_status_only_when_the_retest_window_is_near(client):
@@ -126,7 +138,9 @@ def test_retention_shows_its_status_only_when_the_retest_window_is_near(client):
     html = _home(client, csr)
     assert 'id="csr-retention-later"' in html and 'id="csr-retention"' not in html
     # the window opens within the reminder lead time (14 days)
-    RetentionPeriod.objects.filter(pk=period.pk).update(retest_opens_at=timezone.now() + timedelta(days=10))
+    RetentionPeriod.objects.filter(pk=period.pk).update(
+        retest_opens_at=timezone.now() + timedelta(days=10)
+    )
     dashboard = csr_dashboard(csr)
     assert dashboard.retention_near and dashboard.retention.points_earned == 0
     note_own_write(csr.pk)  # the cached panel goes stale (as after DASHBOARD_TTL)
@@ -154,10 +168,14 @@ def _on_a_map(employee, courses: int = 2) -> list:
 def test_the_next_course_is_the_first_open_one_on_the_learning_map(client, csr):
     first, second = _on_a_map(csr)
     assert csr_dashboard(csr).next_course.course == first
-    EnrolmentFactory(employee=csr, course=first, status=Enrolment.Status.COMPLETED, completed_at=timezone.now())
+    EnrolmentFactory(
+        employee=csr, course=first, status=Enrolment.Status.COMPLETED, completed_at=timezone.now()
+    )
     assert csr_dashboard(csr).next_course.course == second
     assert reverse("curriculum:course_detail", args=[second.pk]) in _home(client, csr)
-    EnrolmentFactory(employee=csr, course=second, status=Enrolment.Status.COMPLETED, completed_at=timezone.now())
+    EnrolmentFactory(
+        employee=csr, course=second, status=Enrolment.Status.COMPLETED, completed_at=timezone.now()
+    )
     assert csr_dashboard(csr).next_course is None
 
 
@@ -169,11 +187,14 @@ def _history(csr, n: int) -> None:
     RevisionProposalFactory.create_batch(n, proposer=csr)
 
 
-DASHBOARD_QUERIES = 15  # levels, checklist (7), retention, study next, proposals, map (2), points (2)
+DASHBOARD_QUERIES = (
+    15  # levels, checklist (7), retention, study next, proposals, map (2), points (2)
+)
 
 
 def test_the_dashboard_reads_a_constant_number_of_queries_whatever_the_history(
-        client, csr, django_assert_num_queries):
+    client, csr, django_assert_num_queries
+):
     # given a CSR on a learning map with one study, points entry and proposal
     _on_a_map(csr)
     _history(csr, 1)
@@ -225,11 +246,12 @@ def test_the_panel_is_reused_until_the_employee_writes_and_then_shows_what_they_
     with CaptureQueriesContext(connection) as cached:
         html = client.get(reverse("home")).content.decode()
     assert reverse("casebase:case_detail", args=[first.pk]) in html
-    assert not any("casebase_case" in q["sql"] for q in cached.captured_queries)  # reused, not recomputed
+    assert not any(
+        "casebase_case" in q["sql"] for q in cached.captured_queries
+    )  # reused, not recomputed
     # when the CSR marks one studied (a POST of their own)
     assert client.post(reverse("casebase:case_studied", args=[first.pk])).status_code == 302
     # then their next home visit recomputes the panel: the case is no longer "study next"
     html = client.get(reverse("home")).content.decode()
     assert reverse("casebase:case_detail", args=[first.pk]) not in html
     assert reverse("casebase:case_detail", args=[second.pk]) in html
-

@@ -19,8 +19,13 @@ HEADER = "工号,姓名,中心,班组\n"
 def test_an_hr_team_leader_cannot_move_themselves_into_another_team_by_file(db):
     # given: an HR user who also leads team A (and so rates team A's behaviour)
     centre = CentreFactory(code="hb", name="湖北中心")
-    team_a, team_b = TeamFactory(centre=centre, name="一班"), TeamFactory(centre=centre, name="二班")
-    hr = UserFactory(staff_id="HR009", name="人事兼组长", roles=["HR", "Team leader"], centre=centre, team=team_a)
+    team_a, team_b = (
+        TeamFactory(centre=centre, name="一班"),
+        TeamFactory(centre=centre, name="二班"),
+    )
+    hr = UserFactory(
+        staff_id="HR009", name="人事兼组长", roles=["HR", "Team leader"], centre=centre, team=team_a
+    )
     content = (HEADER + "HR009,人事兼组长,湖北中心,二班\n").encode()
     # when: the file moves their own row into team B / then: refused, nothing changed
     with pytest.raises(services.EmployeeImportInvalid) as error:
@@ -36,7 +41,7 @@ def test_an_hr_team_leader_cannot_move_themselves_into_another_team_by_file(db):
 
 
 def test_formula_cells_are_exported_as_text():
-    evil = "=HYPERLINK(\"http://evil.example\",\"点我\")"
+    evil = '=HYPERLINK("http://evil.example","点我")'
     rows = [["HB1001", evil, "+cmd|' /C calc'!A0", 5]]
     text = b"".join(csv_chunks(["工号", "姓名", "x", "n"], rows)).decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "'+cmd" in text and ",5" in text
@@ -57,8 +62,10 @@ def _zip_bomb() -> bytes:
     source = io.BytesIO()
     book.save(source)
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(source.getvalue())) as original, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with (
+        zipfile.ZipFile(io.BytesIO(source.getvalue())) as original,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
         for info in original.infolist():
             data = original.read(info.filename)
             if info.filename == "xl/worksheets/sheet1.xml":
@@ -96,8 +103,11 @@ def test_the_api_confirms_nothing_without_the_file_itself(api, hr, db):
     from django.urls import reverse
 
     url = reverse("api-employees-import")
-    answer = api.post(url, {"file": SimpleUploadedFile("x.csv", (HEADER + "HB2001,新人\n").encode())},
-                      format="multipart")
+    answer = api.post(
+        url,
+        {"file": SimpleUploadedFile("x.csv", (HEADER + "HB2001,新人\n").encode())},
+        format="multipart",
+    )
     assert answer.status_code == 200 and not User.objects.filter(staff_id="HB2001").exists()
 
 

@@ -19,8 +19,12 @@ def test_every_level_field_accepts_exactly_the_ladder(value, ok):
     from promotion.models import Level, LevelRequirement
     from review.models import ReviewSettings
 
-    fields = [Level._meta.get_field("number"), LevelRequirement._meta.get_field("apprentice_from_level"),
-              User._meta.get_field("level"), ReviewSettings._meta.get_field("applicant_min_level")]
+    fields = [
+        Level._meta.get_field("number"),
+        LevelRequirement._meta.get_field("apprentice_from_level"),
+        User._meta.get_field("level"),
+        ReviewSettings._meta.get_field("applicant_min_level"),
+    ]
     for field in fields:
         if ok:
             field.run_validators(value)

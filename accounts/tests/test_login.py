@@ -57,7 +57,9 @@ def test_login_is_rate_limited_per_staff_id(en_client, csr):
     assert "Too many failed login attempts" in response.content.decode()
 
 
-def test_rate_limit_on_one_staff_id_does_not_lock_out_colleagues_on_the_same_ip(en_client, csr, reviewer):
+def test_rate_limit_on_one_staff_id_does_not_lock_out_colleagues_on_the_same_ip(
+    en_client, csr, reviewer
+):
     for _ in range(6):
         en_client.post(LOGIN_URL, {"login": "CSR001", "password": "wrong"})
     response = en_client.post(LOGIN_URL, {"login": "REV001", "password": PASSWORD})

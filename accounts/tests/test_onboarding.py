@@ -37,30 +37,57 @@ def _real_rows() -> dict[str, int]:
     from promotion.models import Notification
     from review.models import Proposal, Recusal, ReviewEvent, Vote
 
-    models = (Proposal, Vote, Recusal, ReviewEvent, Entry, Entry.history.model, Case, CaseNode, CaseEvent,
-              CaseExposure, PointsEntry, PointsEvent, Notification)
+    models = (
+        Proposal,
+        Vote,
+        Recusal,
+        ReviewEvent,
+        Entry,
+        Entry.history.model,
+        Case,
+        CaseNode,
+        CaseEvent,
+        CaseExposure,
+        PointsEntry,
+        PointsEvent,
+        Notification,
+    )
     return {model.__name__: model.objects.count() for model in models}
 
 
 def _kb_post(cat, **changes) -> dict:
-    data = {"category": cat.pk, "title": onboarding.SIMULATED_ENTRY["title"],
-            "keywords": onboarding.SIMULATED_ENTRY["keywords"], "body": onboarding.SIMULATED_ENTRY["body"],
-            "base_version": onboarding.SIMULATED_VERSION, "reason": "更准确"}
+    data = {
+        "category": cat.pk,
+        "title": onboarding.SIMULATED_ENTRY["title"],
+        "keywords": onboarding.SIMULATED_ENTRY["keywords"],
+        "body": onboarding.SIMULATED_ENTRY["body"],
+        "base_version": onboarding.SIMULATED_VERSION,
+        "reason": "更准确",
+    }
     return {**data, **changes}
 
 
 def _case_post(cat, **changes) -> dict:
-    data = {"base_version": onboarding.SIMULATED_VERSION, "title": onboarding.SIMULATED_CASE["title"],
-            "category": cat.pk, "background": onboarding.SIMULATED_CASE["background"],
-            "tree": onboarding.SIMULATED_CASE["tree"], "reason": "补充分支", "participants": ""}
+    data = {
+        "base_version": onboarding.SIMULATED_VERSION,
+        "title": onboarding.SIMULATED_CASE["title"],
+        "category": cat.pk,
+        "background": onboarding.SIMULATED_CASE["background"],
+        "tree": onboarding.SIMULATED_CASE["tree"],
+        "reason": "补充分支",
+        "participants": "",
+    }
     return {**data, **changes}
 
 
-NEW_TREE = ("客户: 我要投诉！ | 情绪: 生气\n"
-            "  客服: 非常抱歉给您带来不便，请您具体说说。 | 出发点: 先倾听 | 结果: 客户说明情况 | 最终状态: 平静\n")
+NEW_TREE = (
+    "客户: 我要投诉！ | 情绪: 生气\n"
+    "  客服: 非常抱歉给您带来不便，请您具体说说。 | 出发点: 先倾听 | 结果: 客户说明情况 | 最终状态: 平静\n"
+)
 
 
 # --- the guide ------------------------------------------------------------------------------
+
 
 def test_getting_started_lists_every_way_to_earn_points_from_the_rule_rows(client, csr):
     from points.models import PointRule
@@ -83,7 +110,9 @@ def test_changing_a_rule_amount_changes_the_guide(client, csr):
     before = row_of(client.get(reverse("accounts:getting_started")).content.decode())
     assert '<td class="amount">2–5</td>' in before
     # when an admin changes the rule
-    PointRule.objects.filter(code=PointRule.KB_REVISION_ACCEPTED).update(min_amount=3, max_amount=8, default_amount=None)
+    PointRule.objects.filter(code=PointRule.KB_REVISION_ACCEPTED).update(
+        min_amount=3, max_amount=8, default_amount=None
+    )
     PointRule.objects.filter(code=PointRule.MENTOR_LEVEL_UP).update(active=False)
     # then
     content = client.get(reverse("accounts:getting_started")).content.decode()
@@ -119,11 +148,15 @@ def test_the_guide_reads_rules_and_levels_in_constant_queries(client, csr):
     from points.models import PointRule
 
     client.force_login(csr)
-    client.get(reverse("accounts:getting_started"))  # caches the permission set and the settings rows
+    client.get(
+        reverse("accounts:getting_started")
+    )  # caches the permission set and the settings rows
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("accounts:getting_started"))
     for n in range(5):
-        PointRule.objects.create(code=f"extra-{n}", name=f"额外{n}", min_amount=1, max_amount=10 + n)
+        PointRule.objects.create(
+            code=f"extra-{n}", name=f"额外{n}", min_amount=1, max_amount=10 + n
+        )
     with CaptureQueriesContext(connection) as more:
         content = client.get(reverse("accounts:getting_started")).content.decode()
     assert '<td class="amount">1–14</td>' in content  # a rule an admin adds is listed too
@@ -145,7 +178,10 @@ def test_marking_read_is_post_only(client, csr):
 
 # --- the checklist on the home page -----------------------------------------------------------
 
-def test_a_new_csr_sees_the_checklist_until_every_step_is_done(client, csr, kb_category, case_category):
+
+def test_a_new_csr_sees_the_checklist_until_every_step_is_done(
+    client, csr, kb_category, case_category
+):
     client.force_login(csr)
     home = reverse("home")
     assert 'id="panel-tour"' in client.get(home).content.decode()
@@ -153,10 +189,19 @@ def test_a_new_csr_sees_the_checklist_until_every_step_is_done(client, csr, kb_c
 
     client.post(reverse("accounts:getting_started_read"))
     content = client.get(home).content.decode()
-    assert 'class="met" id="tour-read_guide"' in content and 'class="missing" id="tour-practised_kb"' in content
+    assert (
+        'class="met" id="tour-read_guide"' in content
+        and 'class="missing" id="tour-practised_kb"' in content
+    )
 
-    client.post(reverse("accounts:sandbox_kb"), _kb_post(kb_category, body="客户要求退订流量包时：先核实身份。"))
-    client.post(reverse("accounts:sandbox_case"), _case_post(case_category, title="【练习】话费多扣（修订）"))
+    client.post(
+        reverse("accounts:sandbox_kb"),
+        _kb_post(kb_category, body="客户要求退订流量包时：先核实身份。"),
+    )
+    client.post(
+        reverse("accounts:sandbox_case"),
+        _case_post(case_category, title="【练习】话费多扣（修订）"),
+    )
 
     progress = OnboardingProgress.objects.get(user=csr)
     assert progress.completed_at is not None
@@ -192,12 +237,20 @@ def test_nobody_can_tick_someone_elses_tour(client, api, csr, kb_category):
     other = UserFactory(staff_id="NEW002", roles=["CSR"])
     client.force_login(csr)
     # when the first one names the other in every way a form or API body could
-    for extra in ({"user": other.pk}, {"user_id": other.pk}, {"staff_id": other.staff_id}, {"employee": other.pk}):
+    for extra in (
+        {"user": other.pk},
+        {"user_id": other.pk},
+        {"staff_id": other.staff_id},
+        {"employee": other.pk},
+    ):
         client.post(reverse("accounts:getting_started_read"), extra)
         client.post(reverse("accounts:sandbox_kb"), {**_kb_post(kb_category, body="改了"), **extra})
         api.force_authenticate(csr)
-        api.post(reverse("api-onboarding-sandbox"), {"kind": "kb_revision", **_kb_post(kb_category, body="改"), **extra},
-                 format="json")
+        api.post(
+            reverse("api-onboarding-sandbox"),
+            {"kind": "kb_revision", **_kb_post(kb_category, body="改"), **extra},
+            format="json",
+        )
     # then only their own tour moved
     assert not OnboardingProgress.objects.filter(user=other).exists()
     mine = OnboardingProgress.objects.get(user=csr)
@@ -222,16 +275,22 @@ def test_the_admin_cannot_edit_or_add_tour_progress(client, csr):
 
 # --- the sandbox ------------------------------------------------------------------------------
 
-def test_a_kb_practice_shows_the_committees_diff_and_writes_no_real_row(client, csr, kb_category,
-                                                                       django_capture_on_commit_callbacks):
+
+def test_a_kb_practice_shows_the_committees_diff_and_writes_no_real_row(
+    client, csr, kb_category, django_capture_on_commit_callbacks
+):
     # given
     client.force_login(csr)
     before = _real_rows()
     # when (even with the real form's "submit" button name)
     with django_capture_on_commit_callbacks() as queued:
-        response = client.post(reverse("accounts:sandbox_kb"),
-                               {**_kb_post(kb_category, body="客户要求退订流量包时：先核实身份，再说明次月生效。"),
-                                "submit": ""})
+        response = client.post(
+            reverse("accounts:sandbox_kb"),
+            {
+                **_kb_post(kb_category, body="客户要求退订流量包时：先核实身份，再说明次月生效。"),
+                "submit": "",
+            },
+        )
     # then
     assert response.status_code == 200
     content = response.content.decode()
@@ -244,42 +303,62 @@ def test_a_kb_practice_shows_the_committees_diff_and_writes_no_real_row(client, 
     assert OnboardingProgress.objects.get(user=csr).practised_kb_at is not None
 
 
-def test_a_case_revision_practice_shows_the_committees_summary_and_writes_no_real_row(client, csr, case_category):
+def test_a_case_revision_practice_shows_the_committees_summary_and_writes_no_real_row(
+    client, csr, case_category
+):
     client.force_login(csr)
     before = _real_rows()
     tree = onboarding.SIMULATED_CASE["tree"].replace("系统扣费不会错的。", "我先帮您核实一下。")
     response = client.post(reverse("accounts:sandbox_case"), _case_post(case_category, tree=tree))
     content = response.content.decode()
     assert response.status_code == 200 and 'id="sandbox-preview"' in content
-    assert "Changes against the version it was written on" in content  # the review page's case summary
+    assert (
+        "Changes against the version it was written on" in content
+    )  # the review page's case summary
     assert 'class="diff-line add"' in content and "我先帮您核实一下。" in content
     assert _real_rows() == before
     assert OnboardingProgress.objects.get(user=csr).practised_case_at is not None
 
 
-def test_a_new_case_practice_is_checked_like_a_real_one_and_writes_no_real_row(client, csr, case_category):
+def test_a_new_case_practice_is_checked_like_a_real_one_and_writes_no_real_row(
+    client, csr, case_category
+):
     client.force_login(csr)
     before = _real_rows()
-    response = client.post(reverse("accounts:sandbox_case_new"), {
-        "title": "投诉客户", "category": case_category.pk, "suggested_level": 1, "background": "客户来电投诉",
-        "tree": NEW_TREE, "reason": "常见场景", "participants": ""})
+    response = client.post(
+        reverse("accounts:sandbox_case_new"),
+        {
+            "title": "投诉客户",
+            "category": case_category.pk,
+            "suggested_level": 1,
+            "background": "客户来电投诉",
+            "tree": NEW_TREE,
+            "reason": "常见场景",
+            "participants": "",
+        },
+    )
     assert 'id="sandbox-preview"' in response.content.decode()
     assert "我要投诉" in response.content.decode()
     assert _real_rows() == before
 
 
-@pytest.mark.parametrize("changes, field, message", [
-    ({"title": ""}, "title", "This field is required."),
-    ({"body": "   "}, "body", "This field is required."),
-    ({"category": "999999"}, "category", "Select a valid choice."),
-    ({"category": "abc"}, "category", "Select a valid choice."),
-    ({"category": "99999999999999999999"}, "category", "Select a valid choice."),
-    ({"base_version": "x"}, "base_version", "Enter a whole number."),
-    ({"title": "退订\x00流量包"}, "title", "Null characters are not allowed."),
-    ({}, "__all__", "The proposal changes nothing."),
-    ({"base_version": "7", "body": "改了"}, "__all__", "it is now version 1"),
-])
-def test_bad_kb_practice_input_gives_form_errors_not_a_500(client, csr, kb_category, changes, field, message):
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"title": ""}, "title", "This field is required."),
+        ({"body": "   "}, "body", "This field is required."),
+        ({"category": "999999"}, "category", "Select a valid choice."),
+        ({"category": "abc"}, "category", "Select a valid choice."),
+        ({"category": "99999999999999999999"}, "category", "Select a valid choice."),
+        ({"base_version": "x"}, "base_version", "Enter a whole number."),
+        ({"title": "退订\x00流量包"}, "title", "Null characters are not allowed."),
+        ({}, "__all__", "The proposal changes nothing."),
+        ({"base_version": "7", "body": "改了"}, "__all__", "it is now version 1"),
+    ],
+)
+def test_bad_kb_practice_input_gives_form_errors_not_a_500(
+    client, csr, kb_category, changes, field, message
+):
     client.force_login(csr)
     response = client.post(reverse("accounts:sandbox_kb"), _kb_post(kb_category, **changes))
     assert response.status_code == 200
@@ -289,19 +368,31 @@ def test_bad_kb_practice_input_gives_form_errors_not_a_500(client, csr, kb_categ
     assert not OnboardingProgress.objects.filter(user=csr, practised_kb_at__isnull=False).exists()
 
 
-@pytest.mark.parametrize("changes, field, message", [
-    ({"tree": "客服: 您好 | 出发点: 礼貌 | 结果: 好 | 最终状态: 满意"}, "tree", "the first turn must be the customer's question"),
-    ({"tree": "客户: 我要退费\n  客服: 好的 | 结果: 退费 | 最终状态: 满意"}, "tree", "give at least one rationale"),
-    ({"tree": "客户: 你好\n   客服: 缩进错"}, "tree", "indent with two spaces"),
-    ({"participants": "NOBODY99"}, "participants", "NOBODY99"),
-    ({"participants": "CSR001"}, "participants", "CSR001"),
-    ({"category": "0"}, "category", "Select a valid choice."),
-    ({"category": "99999999999999999999"}, "category", "Select a valid choice."),
-    ({"base_version": "99999999999999999999", "title": "改"}, "__all__", "it is now version 1"),
-    ({}, "__all__", "The proposal changes nothing."),
-])
-def test_bad_case_practice_input_gives_the_real_forms_errors_not_a_500(client, csr, case_category, changes, field,
-                                                                       message):
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        (
+            {"tree": "客服: 您好 | 出发点: 礼貌 | 结果: 好 | 最终状态: 满意"},
+            "tree",
+            "the first turn must be the customer's question",
+        ),
+        (
+            {"tree": "客户: 我要退费\n  客服: 好的 | 结果: 退费 | 最终状态: 满意"},
+            "tree",
+            "give at least one rationale",
+        ),
+        ({"tree": "客户: 你好\n   客服: 缩进错"}, "tree", "indent with two spaces"),
+        ({"participants": "NOBODY99"}, "participants", "NOBODY99"),
+        ({"participants": "CSR001"}, "participants", "CSR001"),
+        ({"category": "0"}, "category", "Select a valid choice."),
+        ({"category": "99999999999999999999"}, "category", "Select a valid choice."),
+        ({"base_version": "99999999999999999999", "title": "改"}, "__all__", "it is now version 1"),
+        ({}, "__all__", "The proposal changes nothing."),
+    ],
+)
+def test_bad_case_practice_input_gives_the_real_forms_errors_not_a_500(
+    client, csr, case_category, changes, field, message
+):
     client.force_login(csr)
     response = client.post(reverse("accounts:sandbox_case"), _case_post(case_category, **changes))
     assert response.status_code == 200
@@ -330,6 +421,7 @@ def test_the_sandbox_pages_open_with_the_simulated_content(client, csr, kb_categ
 
 # --- API --------------------------------------------------------------------------------------
 
+
 def test_api_tour_state_is_the_callers_own(api, csr):
     api.force_authenticate(csr)
     body = api.get(reverse("api-onboarding")).json()
@@ -342,9 +434,18 @@ def test_api_tour_state_is_the_callers_own(api, csr):
 def test_api_sandbox_previews_without_writing_real_rows(api, csr, kb_category):
     api.force_authenticate(csr)
     before = _real_rows()
-    response = api.post(reverse("api-onboarding-sandbox"),
-                        {"kind": "kb_revision", "category": kb_category.pk, "title": "流量包退订口径（练习）",
-                         "keywords": "流量包", "body": "先核实身份。", "reason": "更清楚"}, format="json")
+    response = api.post(
+        reverse("api-onboarding-sandbox"),
+        {
+            "kind": "kb_revision",
+            "category": kb_category.pk,
+            "title": "流量包退订口径（练习）",
+            "keywords": "流量包",
+            "body": "先核实身份。",
+            "reason": "更清楚",
+        },
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert "<ins>" in body["preview_html"] and body["points_range"] == "2–5"
@@ -354,19 +455,32 @@ def test_api_sandbox_previews_without_writing_real_rows(api, csr, kb_category):
 
 def test_api_sandbox_accepts_a_case_tree_in_the_text_format(api, csr, case_category):
     api.force_authenticate(csr)
-    response = api.post(reverse("api-onboarding-sandbox"),
-                        {"kind": "case_new", "title": "投诉", "category": case_category.pk, "suggested_level": 2,
-                         "background": "客户来电", "tree": NEW_TREE, "reason": "练习"}, format="json")
+    response = api.post(
+        reverse("api-onboarding-sandbox"),
+        {
+            "kind": "case_new",
+            "title": "投诉",
+            "category": case_category.pk,
+            "suggested_level": 2,
+            "background": "客户来电",
+            "tree": NEW_TREE,
+            "reason": "练习",
+        },
+        format="json",
+    )
     assert response.status_code == 200, response.json()
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"kind": "kb_revision", "title": ""}, "title"),
-    ({"kind": "case_new", "tree": "客户: 只有问题"}, "tree"),
-    ({"kind": "nothing"}, "kind"),
-    ({}, "kind"),
-    ({"kind": "kb_revision", "category": "x"}, "category"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"kind": "kb_revision", "title": ""}, "title"),
+        ({"kind": "case_new", "tree": "客户: 只有问题"}, "tree"),
+        ({"kind": "nothing"}, "kind"),
+        ({}, "kind"),
+        ({"kind": "kb_revision", "category": "x"}, "category"),
+    ],
+)
 def test_api_sandbox_bad_input_is_a_400_with_field_messages(api, csr, kb_category, body, field):
     api.force_authenticate(csr)
     response = api.post(reverse("api-onboarding-sandbox"), body, format="json")
@@ -378,13 +492,19 @@ def test_api_onboarding_permissions_and_methods(api, hr, csr):
     assert api.get(reverse("api-onboarding")).status_code == 401
     api.force_authenticate(hr)
     assert api.get(reverse("api-onboarding")).status_code == 403
-    assert api.post(reverse("api-onboarding-sandbox"), {"kind": "kb_revision"}, format="json").status_code == 403
+    assert (
+        api.post(
+            reverse("api-onboarding-sandbox"), {"kind": "kb_revision"}, format="json"
+        ).status_code
+        == 403
+    )
     api.force_authenticate(csr)
     assert api.put(reverse("api-onboarding"), {}, format="json").status_code == 405
     assert api.get(reverse("api-onboarding-sandbox")).status_code == 405
 
 
 # --- demo -------------------------------------------------------------------------------------
+
 
 def test_the_demo_has_a_new_csr_with_the_tour_open(client):
     call_command("demo", force=True, stdout=io.StringIO())

@@ -54,7 +54,9 @@ def test_direct_user_permissions_and_deactivation_count_at_once():
     user = UserFactory()
     app_label, codename = roles.EXPORT_ROSTERS.split(".")
     assert not fresh(user).has_perm(roles.EXPORT_ROSTERS)
-    user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    )
     assert fresh(user).has_perm(roles.EXPORT_ROSTERS)
     User.objects.filter(pk=user.pk).update(is_active=False)
     assert not fresh(user).has_perm(roles.EXPORT_ROSTERS)
@@ -63,7 +65,9 @@ def test_direct_user_permissions_and_deactivation_count_at_once():
 def test_a_superuser_demoted_in_admin_loses_every_permission_at_once():
     # given: a superuser whose (all-permission) set is cached
     boss = UserFactory(roles=[], is_superuser=True)
-    assert roles.MANAGE_OPERATIONS in fresh(boss).get_all_permissions()  # e.g. GET /api/me/ lists them
+    assert (
+        roles.MANAGE_OPERATIONS in fresh(boss).get_all_permissions()
+    )  # e.g. GET /api/me/ lists them
     # when: an admin clears "superuser status" (a field of the user row, no group change)
     boss.is_superuser = False
     boss.save(update_fields=["is_superuser"])

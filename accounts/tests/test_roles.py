@@ -48,8 +48,14 @@ def test_navigation_shows_only_what_the_role_may_use(client, request, role_fixtu
 
 @pytest.mark.parametrize(
     "role_fixture, panel",
-    [("csr", "panel-study"), ("reviewer", "panel-review"), ("training_manager", "panel-training"),
-     ("hr", "panel-rosters"), ("ops_manager", "panel-operations"), ("team_leader", "panel-team")],
+    [
+        ("csr", "panel-study"),
+        ("reviewer", "panel-review"),
+        ("training_manager", "panel-training"),
+        ("hr", "panel-rosters"),
+        ("ops_manager", "panel-operations"),
+        ("team_leader", "panel-team"),
+    ],
 )
 def test_home_page_has_a_panel_for_each_role(client, request, role_fixture, panel):
     client.force_login(request.getfixturevalue(role_fixture))
@@ -87,7 +93,9 @@ def test_employee_directory_query_count_does_not_grow_with_rows(client, hr):
 
     client.force_login(hr)
     UserFactory.create_batch(3, centre=hr.centre, team=hr.team)
-    client.get(reverse("accounts:employee_directory"))  # the first request caches the permission set
+    client.get(
+        reverse("accounts:employee_directory")
+    )  # the first request caches the permission set
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("accounts:employee_directory"))
     UserFactory.create_batch(40, centre=hr.centre, team=hr.team)
@@ -98,7 +106,9 @@ def test_employee_directory_query_count_does_not_grow_with_rows(client, hr):
 
 def test_employee_directory_rejects_bad_filter_with_a_form_error(client, hr):
     client.force_login(hr)
-    response = client.get(reverse("accounts:employee_directory"), {"level": "9"}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(
+        reverse("accounts:employee_directory"), {"level": "9"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["level"]
     assert "Select a valid choice" in response.content.decode()
@@ -117,7 +127,9 @@ def test_navigation_groups_entries_into_menus_and_hides_empty_menus(client, csr,
     menus = client.get(reverse("accounts:employee_directory")).context["nav_menus"]
     management = next(m for m in menus if m.get("label") == NAV_GROUPS["management"])
     assert management["active"] is True  # the current page is inside this menu
-    learning_urls = {i["url"] for m in menus if m.get("label") == NAV_GROUPS["learning"] for i in m["entries"]}
+    learning_urls = {
+        i["url"] for m in menus if m.get("label") == NAV_GROUPS["learning"] for i in m["entries"]
+    }
     assert reverse("curriculum:my_map") not in learning_urls  # HR does not study
 
 
@@ -126,7 +138,9 @@ def test_top_level_links_render_as_plain_links_not_menus(client, csr):
     html = client.get(reverse("home")).content.decode()
     home_link = f'<li><a href="{reverse("home")}" aria-current="page">'
     assert home_link in html
-    assert html.count("<details>") == len([m for m in client.get(reverse("home")).context["nav_menus"] if "entries" in m])
+    assert html.count("<details>") == len(
+        [m for m in client.get(reverse("home")).context["nav_menus"] if "entries" in m]
+    )
 
 
 def test_an_employee_without_roles_is_told_to_ask_for_one(client):

@@ -11,16 +11,22 @@ from accounts.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("typed, parsed", [
-    ("hb1 HB2", ["HB1", "HB2"]),
-    ("hb1,HB2，hb3;hb4；hb5、hb6\nhb7\t hb8", ["HB1", "HB2", "HB3", "HB4", "HB5", "HB6", "HB7", "HB8"]),
-    (" , ;", []),
-    ("", []),
-    (None, []),
-    (["hb1 ", " hb2"], ["HB1", "HB2"]),
-    (["hb1 hb2"], ["HB1 HB2"]),  # a list item is one staff ID, never split
-    ("hb1 hb1", ["HB1", "HB1"]),  # repeats are kept for the check to name
-])
+@pytest.mark.parametrize(
+    "typed, parsed",
+    [
+        ("hb1 HB2", ["HB1", "HB2"]),
+        (
+            "hb1,HB2，hb3;hb4；hb5、hb6\nhb7\t hb8",
+            ["HB1", "HB2", "HB3", "HB4", "HB5", "HB6", "HB7", "HB8"],
+        ),
+        (" , ;", []),
+        ("", []),
+        (None, []),
+        (["hb1 ", " hb2"], ["HB1", "HB2"]),
+        (["hb1 hb2"], ["HB1 HB2"]),  # a list item is one staff ID, never split
+        ("hb1 hb1", ["HB1", "HB1"]),  # repeats are kept for the check to name
+    ],
+)
 def test_parse_reads_every_separator_and_case(typed, parsed):
     assert staff_ids_parse(typed) == parsed
 
@@ -41,10 +47,13 @@ def test_check_names_every_unknown_or_inactive_staff_id_at_once():
     gone = UserFactory(is_active=False)
     with pytest.raises(StaffIdsInvalid) as exc:
         staff_ids_check(["NOBODY1", gone.staff_id, "NOBODY2"], field="members")
-    assert exc.value.fields == {"members": [f"Unknown or inactive staff IDs: NOBODY1, {gone.staff_id}, NOBODY2."]}
+    assert exc.value.fields == {
+        "members": [f"Unknown or inactive staff IDs: NOBODY1, {gone.staff_id}, NOBODY2."]
+    }
 
 
 # --- the callers: the same reading, each with its own field ---------------------------------
+
 
 def test_qsort_raters_refuse_a_repeated_rater(training_manager, csr):
     from competency.forms import QSortRoundCreateForm
@@ -64,12 +73,20 @@ def test_a_qc_group_refuses_a_repeated_member_and_reads_every_separator():
     topic = QCTopicFactory()
     creator, a, b = (UserFactory(roles=["CSR"]) for _ in range(3))
     with pytest.raises(services.PointsError) as exc:
-        services.qc_group_claim(topic_id=topic.pk, creator=creator, name="",
-                                member_staff_ids=f"{a.staff_id}、{b.staff_id}；{a.staff_id.lower()}")
+        services.qc_group_claim(
+            topic_id=topic.pk,
+            creator=creator,
+            name="",
+            member_staff_ids=f"{a.staff_id}、{b.staff_id}；{a.staff_id.lower()}",
+        )
     assert exc.value.fields == {"members": [f"{a.staff_id} is named twice."]}
     # the creator may name themselves: that is not a repeat
-    group = services.qc_group_claim(topic_id=topic.pk, creator=creator, name="",
-                                    member_staff_ids=f"{creator.staff_id}、{a.staff_id.lower()}；{b.staff_id}")
+    group = services.qc_group_claim(
+        topic_id=topic.pk,
+        creator=creator,
+        name="",
+        member_staff_ids=f"{creator.staff_id}、{a.staff_id.lower()}；{b.staff_id}",
+    )
     assert group.members.count() == 3
 
 
@@ -78,4 +95,6 @@ def test_case_participants_name_every_unknown_staff_id(csr):
 
     with pytest.raises(ParticipantsInvalid) as exc:
         participants_resolve(proposer=csr, staff_ids="nobody1、nobody2")
-    assert exc.value.fields == {"participants": ["No active employee has the staff ID NOBODY1, NOBODY2."]}
+    assert exc.value.fields == {
+        "participants": ["No active employee has the staff ID NOBODY1, NOBODY2."]
+    }

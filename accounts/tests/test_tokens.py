@@ -40,21 +40,27 @@ def test_a_locked_staff_id_gets_no_token_even_with_the_right_password(api, csr):
     response = token_for(api, "CSR001")
     # then
     assert response.status_code == 429
-    assert response.json() == {"detail": "Too many failed login attempts for this staff ID. Try again later.",
-                               "code": "login_locked"}
+    assert response.json() == {
+        "detail": "Too many failed login attempts for this staff ID. Try again later.",
+        "code": "login_locked",
+    }
     assert "token" not in response.json()
 
 
 def test_failures_on_the_api_lock_the_web_login_too(api, csr):
     for _ in range(5):
         token_for(api, "csr001", "wrong")
-    response = Client(HTTP_ACCEPT_LANGUAGE="en").post("/accounts/login/", {"login": "CSR001", "password": PASSWORD})
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/accounts/login/", {"login": "CSR001", "password": PASSWORD}
+    )
     assert response.status_code == 200
     assert "Too many failed login attempts" in response.content.decode()
 
 
 def test_failures_across_staff_ids_from_one_address_hit_the_per_ip_limit(api, csr, reviewer):
-    with override_settings(ACCOUNT_RATE_LIMITS={"login_failed": "3/m/ip,5/5m/key", "login": "300/m/ip"}):
+    with override_settings(
+        ACCOUNT_RATE_LIMITS={"login_failed": "3/m/ip,5/5m/key", "login": "300/m/ip"}
+    ):
         for staff_id in ("AAA1", "AAA2", "AAA3"):
             assert token_for(api, staff_id, "wrong").status_code == 400
         assert token_for(api, "REV001").status_code == 429
@@ -94,11 +100,15 @@ def test_a_password_reset_through_the_web_revokes_earlier_tokens(api, csr, mailo
     token = token_for(api, "CSR001").json()["token"]
     web = Client(HTTP_ACCEPT_LANGUAGE="en")
     web.post("/accounts/password/reset/", {"login": "CSR001"})
-    link = next(line for line in mailoutbox[0].body.splitlines() if "/accounts/password/reset/key/" in line).strip()
-    path = link[link.index("/accounts/"):]
+    link = next(
+        line for line in mailoutbox[0].body.splitlines() if "/accounts/password/reset/key/" in line
+    ).strip()
+    path = link[link.index("/accounts/") :]
     with time_machine.travel(timezone.now() + timedelta(seconds=1)):
         form_url = web.get(path, follow=True).redirect_chain[-1][0]
-        response = web.post(form_url, {"password1": "Fresh-pass-2027!", "password2": "Fresh-pass-2027!"})
+        response = web.post(
+            form_url, {"password1": "Fresh-pass-2027!", "password2": "Fresh-pass-2027!"}
+        )
         assert response.status_code == 302
         api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         assert api.get("/api/me/").status_code == 401
@@ -159,9 +169,12 @@ def test_password_reset_goes_to_the_one_account_of_the_staff_id(mailoutbox, aske
 
 @pytest.mark.parametrize("staff_id", ["NOBODY", "NOMAIL"])
 def test_password_reset_for_an_unknown_staff_id_or_one_without_address_looks_the_same_and_sends_nothing(
-        staff_id, mailoutbox):
+    staff_id, mailoutbox
+):
     UserFactory(staff_id="NOMAIL", email="")
-    response = Client(HTTP_ACCEPT_LANGUAGE="en").post("/accounts/password/reset/", {"login": staff_id})
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/accounts/password/reset/", {"login": staff_id}
+    )
     assert response.status_code == 302
     assert mailoutbox == []
 

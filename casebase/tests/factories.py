@@ -39,7 +39,9 @@ def wav_upload(name: str = "call.wav", seconds: float = 1.0) -> SimpleUploadedFi
     return SimpleUploadedFile(name, wav_bytes(seconds), content_type="audio/wav")
 
 
-def category(code: str = "emotion", name: str = "情绪安抚", parent: CaseCategory | None = None) -> CaseCategory:
+def category(
+    code: str = "emotion", name: str = "情绪安抚", parent: CaseCategory | None = None
+) -> CaseCategory:
     existing = CaseCategory.objects.filter(code=code).first()
     if existing:
         return existing
@@ -71,8 +73,14 @@ class CaseFactory(factory.Factory):
         raise NotImplementedError
 
 
-def seed_tree_text(n: int, *, rationales: int = 3, emotion: bool = True, thinking: bool = True,
-                   same_texts: bool = False) -> str:
+def seed_tree_text(
+    n: int,
+    *,
+    rationales: int = 3,
+    emotion: bool = True,
+    thinking: bool = True,
+    same_texts: bool = False,
+) -> str:
     """A seed-style tree (no alternative replies): question → reply → follow-up → final reply,
     its texts numbered ``n`` (identical for every n with ``same_texts``)."""
     tag = "" if same_texts else f"#{n}"
@@ -86,21 +94,32 @@ def seed_tree_text(n: int, *, rationales: int = 3, emotion: bool = True, thinkin
             parts.append(f"想法: {idea}{tag}")
         return " | ".join(parts)
 
-    return "\n".join([
-        turn("我的宽带又断了", "恼火", "觉得总出问题"),
-        f"  客服: 给您添麻烦了，我马上查线路{tag} | 出发点: {why}",
-        "    " + turn("那你快点", "着急", "赶时间"),
-        f"      客服: 已派师傅两小时内上门{tag} | 出发点: {why} | 结果: 派单{tag} | 最终状态: 接受{tag}",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                turn("我的宽带又断了", "恼火", "觉得总出问题"),
+                f"  客服: 给您添麻烦了，我马上查线路{tag} | 出发点: {why}",
+                "    " + turn("那你快点", "着急", "赶时间"),
+                f"      客服: 已派师傅两小时内上门{tag} | 出发点: {why} | 结果: 派单{tag} | 最终状态: 接受{tag}",
+            ]
+        )
+        + "\n"
+    )
 
 
 def seed_case(n: int, *, level: int = 1, split: str = "test", **tree_options) -> Case:
     """A seed-style text case created through services.case_create."""
     from casebase.tree import parse_tree_text
 
-    return services.case_create(kind=Case.Kind.TEXT, title=f"种子案例{n}", category=category(), level=level,
-                                split=split, background="客户家里宽带经常断。",
-                                tree=parse_tree_text(seed_tree_text(n, **tree_options)))
+    return services.case_create(
+        kind=Case.Kind.TEXT,
+        title=f"种子案例{n}",
+        category=category(),
+        level=level,
+        split=split,
+        background="客户家里宽带经常断。",
+        tree=parse_tree_text(seed_tree_text(n, **tree_options)),
+    )
 
 
 # MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no padding: 417-byte frames of 1152 samples.
@@ -117,16 +136,27 @@ def mp3_bytes(frames: int, *, xing_frames: int | None = None) -> bytes:
     if xing_frames is not None:
         # side information of an MPEG-1 stereo frame is 32 bytes; the Xing tag follows it
         xing = b"Xing" + (1).to_bytes(4, "big") + xing_frames.to_bytes(4, "big")
-        out.append(MP3_FRAME_HEADER + b"\x00" * 32 + xing + b"\x00" * (MP3_FRAME_BYTES - 4 - 32 - len(xing)))
+        out.append(
+            MP3_FRAME_HEADER
+            + b"\x00" * 32
+            + xing
+            + b"\x00" * (MP3_FRAME_BYTES - 4 - 32 - len(xing))
+        )
     out.extend([frame] * frames)
     return b"".join(out)
 
 
-def mp3_upload(name: str = "call.mp3", frames: int = 100, xing_frames: int | None = None) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, mp3_bytes(frames, xing_frames=xing_frames), content_type="audio/mpeg")
+def mp3_upload(
+    name: str = "call.mp3", frames: int = 100, xing_frames: int | None = None
+) -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        name, mp3_bytes(frames, xing_frames=xing_frames), content_type="audio/mpeg"
+    )
 
 
-def wav_with_hidden_samples(declared_seconds: float, real_seconds: float, rate: int = 8000) -> bytes:
+def wav_with_hidden_samples(
+    declared_seconds: float, real_seconds: float, rate: int = 8000
+) -> bytes:
     """A WAV whose data chunk declares ``declared_seconds`` but whose file carries
     ``real_seconds`` of samples after it (a player plays them all)."""
     head = wav_bytes(declared_seconds, rate)
@@ -139,5 +169,7 @@ def grant_maintain(user):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
 
-    user.user_permissions.add(Permission.objects.get(codename="maintain_cases", content_type__app_label="casebase"))
+    user.user_permissions.add(
+        Permission.objects.get(codename="maintain_cases", content_type__app_label="casebase")
+    )
     return get_user_model().objects.get(pk=user.pk)

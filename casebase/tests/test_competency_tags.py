@@ -20,8 +20,9 @@ def test_a_maintainer_tags_a_case_on_its_edit_page_without_a_new_version(client,
     client.force_login(ops_manager)
     page = client.get(reverse("casebase:maintain_edit", args=[case.pk])).content.decode()
     assert 'id="competency-tags-form"' in page and "倾听" in page
-    response = client.post(reverse("casebase:maintain_competencies", args=[case.pk]),
-                           {"competencies": [a.pk, b.pk]})
+    response = client.post(
+        reverse("casebase:maintain_competencies", args=[case.pk]), {"competencies": [a.pk, b.pk]}
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert set(case.competencies.values_list("pk", flat=True)) == {a.pk, b.pk} and case.version == 1
@@ -33,8 +34,12 @@ def test_csrs_cannot_tag_cases(client, csr):
     case = CaseFactory()
     item = CompetencyItemFactory()
     client.force_login(csr)
-    assert client.post(reverse("casebase:maintain_competencies", args=[case.pk]),
-                       {"competencies": [item.pk]}).status_code == 403
+    assert (
+        client.post(
+            reverse("casebase:maintain_competencies", args=[case.pk]), {"competencies": [item.pk]}
+        ).status_code
+        == 403
+    )
     assert not case.competencies.exists()
     with pytest.raises(AppError):
         services.case_competencies_set(user=csr, case_id=case.pk, item_ids=[item.pk])
@@ -54,9 +59,19 @@ def test_the_admin_sets_the_tags_through_the_service_without_a_new_version(clien
     client.force_login(admin_user)
     url = reverse("admin:casebase_case_change", args=[case.pk])
     form = client.get(url).context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None and name != "audio"}
-    data.update({"tree_text": form.fields["tree_text"].initial, "category": case.category_id, "competencies": [item.pk], "change_reason": "打标签",
-                 "nodes-TOTAL_FORMS": 0, "nodes-INITIAL_FORMS": 0})
+    data = {
+        name: value for name, value in form.initial.items() if value is not None and name != "audio"
+    }
+    data.update(
+        {
+            "tree_text": form.fields["tree_text"].initial,
+            "category": case.category_id,
+            "competencies": [item.pk],
+            "change_reason": "打标签",
+            "nodes-TOTAL_FORMS": 0,
+            "nodes-INITIAL_FORMS": 0,
+        }
+    )
     response = client.post(url, data)
     assert response.status_code == 302, response.status_code
     case = Case.objects.get(pk=case.pk)

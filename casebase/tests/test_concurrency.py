@@ -35,11 +35,11 @@ NOW = timezone.datetime(2026, 6, 1, 12, tzinfo=timezone.get_current_timezone())
 ALREADY_RATED = "You have already rated this case; a rating cannot be changed."
 
 
-
 def bulk_cases(n: int, *, level: int = 1) -> list[Case]:
     cat = category()
     return Case.objects.bulk_create(
-        Case(title=f"案例{i}", category=cat, level=level, created_at=NOW - timedelta(days=100 + i)) for i in range(n)
+        Case(title=f"案例{i}", category=cat, level=level, created_at=NOW - timedelta(days=100 + i))
+        for i in range(n)
     )
 
 
@@ -73,6 +73,7 @@ class Interleaving:
         def call():
             self.role.name = name
             return fn()
+
         return call
 
 
@@ -84,8 +85,12 @@ def test_two_pruning_runs_at_once_act_on_exactly_the_excess(monkeypatch, mode):
     bulk_cases(3, level=2)  # a library within its cap stays untouched
     race = Interleaving(monkeypatch)
     # when: a second run (another beat, a manual run, a redelivered message) overlaps the first
-    results = run_at_once([race.run("A", lambda: services.case_library_prune(now=NOW)),
-                           race.run("B", lambda: services.case_library_prune(now=NOW))])
+    results = run_at_once(
+        [
+            race.run("A", lambda: services.case_library_prune(now=NOW)),
+            race.run("B", lambda: services.case_library_prune(now=NOW)),
+        ]
+    )
     # then: together they retired (or proposed) exactly the 5 over the cap, once each
     assert not [r for r in results if isinstance(r, Exception)], results
     acted = sorted(pk for r in results for pk in (r.retired if mode == "move" else r.proposed))
@@ -121,17 +126,28 @@ def test_two_experts_confirming_at_once_never_take_a_library_below_its_cap(monke
 
     monkeypatch.setattr(services, "_retire", slow_retire)
     # when
-    results = run_at_once([
-        lambda: services.retirement_decide(candidate_id=first.pk, user=experts[0], confirm=True),
-        lambda: services.retirement_decide(candidate_id=second.pk, user=experts[1], confirm=True),
-    ])
+    results = run_at_once(
+        [
+            lambda: services.retirement_decide(
+                candidate_id=first.pk, user=experts[0], confirm=True
+            ),
+            lambda: services.retirement_decide(
+                candidate_id=second.pk, user=experts[1], confirm=True
+            ),
+        ]
+    )
     # then: one confirmed, the other refused with the exact message; the library is at its cap
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(refused) == 1 and isinstance(refused[0], services.CaseConflict)
-    assert str(refused[0]) == ("This library (level 1, 情绪安抚) has 3 active cases and its cap is 3: confirming "
-                               "would take it below the cap. Dismiss this retirement instead.")
+    assert str(refused[0]) == (
+        "This library (level 1, 情绪安抚) has 3 active cases and its cap is 3: confirming "
+        "would take it below the cap. Dismiss this retirement instead."
+    )
     assert Case.objects.active().count() == 3
-    assert sorted(RetirementCandidate.objects.values_list("status", flat=True)) == ["confirmed", "pending"]
+    assert sorted(RetirementCandidate.objects.values_list("status", flat=True)) == [
+        "confirmed",
+        "pending",
+    ]
 
 
 @pytest.mark.parametrize("round_number", range(3))
@@ -140,10 +156,12 @@ def test_two_first_ratings_at_once_keep_one_row_and_refuse_the_other(round_numbe
     case = CaseFactory(level=1)
     csr = UserFactory(roles=["CSR"])
     # when: a double click sends two first ratings at the same moment
-    results = run_at_once([
-        lambda: services.case_rate(employee=csr, case_id=case.pk, value="excellent"),
-        lambda: services.case_rate(employee=csr, case_id=case.pk, value="poor"),
-    ])
+    results = run_at_once(
+        [
+            lambda: services.case_rate(employee=csr, case_id=case.pk, value="excellent"),
+            lambda: services.case_rate(employee=csr, case_id=case.pk, value="poor"),
+        ]
+    )
     # then: one row; the other request gets the refusal, never an IntegrityError
     refused = [r for r in results if isinstance(r, Exception)]
     saved = [r for r in results if isinstance(r, CaseRating)]
@@ -161,8 +179,12 @@ def test_two_first_ratings_through_the_api_give_201_and_409():
         c.force_authenticate(csr)
     url = reverse("api-cases-rating", args=[case.pk])
     # when
-    responses = run_at_once([lambda c=c, v=v: c.post(url, {"value": v}, format="json")
-                             for c, v in zip(clients, ["excellent", "average"], strict=True)])
+    responses = run_at_once(
+        [
+            lambda c=c, v=v: c.post(url, {"value": v}, format="json")
+            for c, v in zip(clients, ["excellent", "average"], strict=True)
+        ]
+    )
     # then
     assert sorted(r.status_code for r in responses) == [201, 409]
     conflict = next(r for r in responses if r.status_code == 409)

@@ -18,7 +18,9 @@ def test_exam_draw_uses_only_active_test_cases_of_the_level():
     Case.objects.filter(pk=retired.pk).update(status="history")
     drawn = selectors.test_cases_for_exam(2, 3, random.Random(7))
     assert len(drawn) == 3 and {c.pk for c in drawn} <= {c.pk for c in tests}
-    assert selectors.test_cases_for_exam(2, 3, random.Random(7)) == drawn  # reproducible with a seeded rng
+    assert (
+        selectors.test_cases_for_exam(2, 3, random.Random(7)) == drawn
+    )  # reproducible with a seeded rng
     assert len(selectors.test_cases_for_exam(2, 20)) == 4
     assert selectors.test_cases_for_exam(5, 10) == []
 

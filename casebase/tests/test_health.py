@@ -29,7 +29,9 @@ def library():
     CaseFactory.create_batch(3, level=1, split="training", category=emotion)
     CaseFactory.create_batch(2, level=1, split="test", category=emotion)
     CaseFactory(level=1, split="test", category=elderly)
-    mute = Case.objects.create(kind="voice", title="无标注录音", category=elderly, level=1, split="test")
+    mute = Case.objects.create(
+        kind="voice", title="无标注录音", category=elderly, level=1, split="test"
+    )
     retired = CaseFactory(level=1, split="test", category=emotion)
     Case.objects.filter(pk=retired.pk).update(status="history")
     LevelCap.objects.create(level=1, category=emotion, cap=4)
@@ -46,9 +48,20 @@ def test_health_counts_each_level_and_category_against_targets_and_caps(library)
     assert rows["emotion"].over_cap and rows["emotion"].room == -1
     assert (rows["elderly"].training, rows["elderly"].test, rows["elderly"].cap) == (0, 2, 120)
     # per level: targets (100 → 50/50), shortfalls, no-question cases and the exam pool
-    assert (one.counts.training, one.counts.test, one.counts.training_target, one.counts.test_target) == (3, 4, 50, 50)
-    assert (one.counts.training_short, one.counts.test_short, one.counts.short_of) == (47, 46, "training")
-    assert one.no_questions == 1 and [c.pk for c in health.no_question_cases] == [library["mute"].pk]
+    assert (
+        one.counts.training,
+        one.counts.test,
+        one.counts.training_target,
+        one.counts.test_target,
+    ) == (3, 4, 50, 50)
+    assert (one.counts.training_short, one.counts.test_short, one.counts.short_of) == (
+        47,
+        46,
+        "training",
+    )
+    assert one.no_questions == 1 and [c.pk for c in health.no_question_cases] == [
+        library["mute"].pk
+    ]
     assert (one.pool, one.pool_needed, one.ready, one.pool_short) == (3, 10, False, 7)
     assert level_of(health, 2).counts.short_of == "training" and level_of(health, 2).pool == 0
 
@@ -56,15 +69,22 @@ def test_health_counts_each_level_and_category_against_targets_and_caps(library)
 def test_the_set_a_level_is_short_of_follows_the_targets(library):
     CaseLibrarySettings.objects.filter(pk=1).update(target_per_level=7)  # 4 training, 3 test
     counts = selectors.split_counts()[1]
-    assert (counts.training_short, counts.test_short, counts.short_of, counts.suggested_split) == (1, 0, "training",
-                                                                                                 "training")
+    assert (counts.training_short, counts.test_short, counts.short_of, counts.suggested_split) == (
+        1,
+        0,
+        "training",
+        "training",
+    )
     CaseLibrarySettings.objects.filter(pk=1).update(target_per_level=20)  # 10 and 10
     counts = selectors.split_counts()[1]
     assert (counts.training_short, counts.test_short, counts.short_of) == (7, 6, "training")
     CaseFactory.create_batch(2, level=1, split="training")
     assert selectors.split_counts()[1].short_of == "test"
     CaseLibrarySettings.objects.filter(pk=1).update(target_per_level=4)
-    assert selectors.split_counts()[1].short_of is None and selectors.split_counts()[1].suggested_split == "training"
+    assert (
+        selectors.split_counts()[1].short_of is None
+        and selectors.split_counts()[1].suggested_split == "training"
+    )
 
 
 @pytest.mark.parametrize("min_pool, exam_cases, needed", [(10, 10, 10), (12, 10, 12), (10, 15, 15)])
@@ -75,7 +95,9 @@ def test_exam_readiness_uses_the_promotion_rule(library, min_pool, exam_cases, n
         seed_case(n)
     one = level_of(selectors.library_health(), 1)
     assert (one.pool, one.pool_needed, one.ready) == (needed, needed, True)
-    Case.objects.filter(pk=Case.objects.testing().filter(level=1).first().pk).update(status="history")
+    Case.objects.filter(pk=Case.objects.testing().filter(level=1).first().pk).update(
+        status="history"
+    )
     one = level_of(selectors.library_health(), 1)
     assert (one.pool, one.ready, one.pool_short) == (needed - 1, False, 1)
 
@@ -95,7 +117,8 @@ def test_health_takes_a_bounded_number_of_queries(library, django_assert_max_num
 
 
 def test_the_health_page_shows_the_shortfall_to_training_managers_and_review_experts(
-        client, library, training_manager, reviewer, ops_manager):
+    client, library, training_manager, reviewer, ops_manager
+):
     for user in (training_manager, reviewer, ops_manager):
         client.force_login(user)
         response = client.get(reverse("casebase:health"))
@@ -103,7 +126,9 @@ def test_the_health_page_shows_the_shortfall_to_training_managers_and_review_exp
         assert response.status_code == 200
         assert "7 test cases with questions missing" in html and "over the cap" in html
         assert "无标注录音" in html and "1 active case yields no exam question" in html
-        assert reverse("casebase:health") in client.get(reverse("home")).content.decode()  # in the navigation
+        assert (
+            reverse("casebase:health") in client.get(reverse("home")).content.decode()
+        )  # in the navigation
 
 
 def test_the_health_page_and_api_are_403_for_csrs_and_hr(client, api, csr, hr):
@@ -119,10 +144,23 @@ def test_the_health_api(api, library, training_manager):
     api.force_authenticate(training_manager)
     body = api.get(reverse("api-cases-health")).json()
     one = body["levels"][0]
-    assert (one["level"], one["training"], one["test"], one["short_of"], one["exam_pool"], one["exam_pool_needed"],
-            one["exam_ready"], one["no_questions"]) == (1, 3, 4, "training", 3, 10, False, 1)
+    assert (
+        one["level"],
+        one["training"],
+        one["test"],
+        one["short_of"],
+        one["exam_pool"],
+        one["exam_pool_needed"],
+        one["exam_ready"],
+        one["no_questions"],
+    ) == (1, 3, 4, "training", 3, 10, False, 1)
     emotion = next(row for row in one["categories"] if row["category"] == "情绪安抚")
-    assert (emotion["training"], emotion["test"], emotion["cap"], emotion["over_cap"]) == (3, 2, 4, True)
+    assert (emotion["training"], emotion["test"], emotion["cap"], emotion["over_cap"]) == (
+        3,
+        2,
+        4,
+        True,
+    )
     assert body["no_question_cases"][0]["title"] == "无标注录音"
     assert api.post(reverse("api-cases-health")).status_code == 405
 
@@ -130,8 +168,15 @@ def test_the_health_api(api, library, training_manager):
 def test_approvers_see_the_shortfall_and_the_default_set_follows_it(client, csr):
     # given: level 2 has 3 training and no test cases (targets 50/50: test is further short)
     CaseFactory.create_batch(3, level=2, split="training")
-    proposal = services.case_new_propose(proposer=csr, kind="text", title="停机投诉", category_id=category().pk,
-                                         reason="r", tree=sample_tree(), suggested_level=2)
+    proposal = services.case_new_propose(
+        proposer=csr,
+        kind="text",
+        title="停机投诉",
+        category_id=category().pk,
+        reason="r",
+        tree=sample_tree(),
+        suggested_level=2,
+    )
     member = committee_member()
     client.force_login(member)
     # when

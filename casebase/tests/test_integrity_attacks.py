@@ -21,11 +21,19 @@ pytestmark = pytest.mark.django_db
 
 def new_case_naming(participant, proposer=None):
     proposer = proposer or UserFactory(roles=["CSR"])
-    return services.case_new_propose(proposer=proposer, kind="text", title="停机投诉", category_id=category().pk,
-                                     reason="典型", tree=sample_tree(), participants=[participant.staff_id])
+    return services.case_new_propose(
+        proposer=proposer,
+        kind="text",
+        title="停机投诉",
+        category_id=category().pk,
+        reason="典型",
+        tree=sample_tree(),
+        participants=[participant.staff_id],
+    )
 
 
 # --- a named participant is a co-author: no vote on it -------------------------------------
+
 
 def test_a_committee_member_named_as_participant_cannot_vote_on_the_new_case(api):
     # given: a member named as a participant of a colleague's new case
@@ -37,8 +45,11 @@ def test_a_committee_member_named_as_participant_cannot_vote_on_the_new_case(api
         proposal_vote(proposal_id=proposal.pk, reviewer=member, decision="approve", extra=extra)
     assert str(exc.value) == MSG_RECUSED
     api.force_authenticate(member)
-    response = api.post(reverse("api-review-votes", args=[proposal.pk]),
-                        {"decision": "approve", "extra": extra}, format="json")
+    response = api.post(
+        reverse("api-review-votes", args=[proposal.pk]),
+        {"decision": "approve", "extra": extra},
+        format="json",
+    )
     assert response.status_code == 403 and response.json()["detail"] == MSG_RECUSED
     assert proposal not in review_queue(reviewer=member)
     assert not PointsEntry.objects.filter(employee=member).exists() and proposal.votes.count() == 0
@@ -48,12 +59,20 @@ def test_a_committee_member_named_on_a_revision_cannot_vote_on_it(client):
     member = committee_member()
     case = CaseFactory(level=1)
     proposal = services.case_revision_propose(
-        proposer=UserFactory(roles=["CSR"]), case_id=case.pk, base_version=case.version, reason="更清楚",
-        title="停机投诉（修订）", category_id=case.category_id, background=case.background, tree=sample_tree(),
-        participants=[member.staff_id])
+        proposer=UserFactory(roles=["CSR"]),
+        case_id=case.pk,
+        base_version=case.version,
+        reason="更清楚",
+        title="停机投诉（修订）",
+        category_id=case.category_id,
+        background=case.background,
+        tree=sample_tree(),
+        participants=[member.staff_id],
+    )
     client.force_login(member)
-    response = client.post(reverse("review:proposal_vote", args=[proposal.pk]),
-                           {"decision": "approve", "points": 20})
+    response = client.post(
+        reverse("review:proposal_vote", args=[proposal.pk]), {"decision": "approve", "points": 20}
+    )
     assert response.status_code == 403
     assert proposal.votes.count() == 0
 
@@ -62,19 +81,28 @@ def test_other_members_still_decide_a_case_naming_a_member():
     named = committee_member()
     proposal = new_case_naming(named)
     for _ in range(3):
-        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
-                      extra={"points": 30, "level": 1, "split": "training"})
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            extra={"points": 30, "level": 1, "split": "training"},
+        )
     assert Proposal.objects.get(pk=proposal.pk).status == "applied"
 
 
 # --- the history library never shows an active test case to its examinees ------------------------
 
+
 def pending_retirement(case: Case) -> None:
-    RetirementCandidate.objects.create(case=case, classicness_snapshot=0, constant_days_snapshot=400)
+    RetirementCandidate.objects.create(
+        case=case, classicness_snapshot=0, constant_days_snapshot=400
+    )
 
 
 @pytest.mark.parametrize("case_level, visible", [(3, True), (4, False), (5, False)])
-def test_a_reviewer_sees_a_test_case_proposed_for_retirement_only_below_their_level(client, case_level, visible):
+def test_a_reviewer_sees_a_test_case_proposed_for_retirement_only_below_their_level(
+    client, case_level, visible
+):
     # given: a level-4 review expert and an active test case the pruning job proposed to retire
     member = committee_member(level=4)
     case = CaseFactory(level=case_level, split="test")
@@ -109,12 +137,23 @@ def test_a_training_case_proposed_for_retirement_and_a_retired_test_case_stay_re
 
 # --- a quality-case application is judged once per case version ---------------------------------
 
+
 def accepted_case_of(author):
-    proposal = services.case_new_propose(proposer=author, kind="text", title="停机投诉", category_id=category().pk,
-                                         reason="典型", tree=sample_tree())
+    proposal = services.case_new_propose(
+        proposer=author,
+        kind="text",
+        title="停机投诉",
+        category_id=category().pk,
+        reason="典型",
+        tree=sample_tree(),
+    )
     for _ in range(3):
-        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
-                      extra={"points": 30, "level": 1, "split": "training"})
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            extra={"points": 30, "level": 1, "split": "training"},
+        )
     return Case.objects.get(pk=Proposal.objects.get(pk=proposal.pk).target_id)
 
 
@@ -128,7 +167,9 @@ def test_a_rejected_quality_case_application_cannot_be_sent_again_on_the_same_ve
     author = UserFactory(roles=["CSR"])
     case = accepted_case_of(author)
     members = [committee_member(), committee_member()]
-    reject(services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好"), members)
+    reject(
+        services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好"), members
+    )
     paid = PointsEntry.objects.filter(employee__in=members).count()
     # when: the same version again, through the service, the case page and the API
     with pytest.raises(services.CaseConflict) as exc:
@@ -136,8 +177,11 @@ def test_a_rejected_quality_case_application_cannot_be_sent_again_on_the_same_ve
     client.force_login(author)
     page = client.post(reverse("casebase:quality_apply", args=[case.pk]), {"statement": "再评一次"})
     api.force_authenticate(author)
-    response = api.post(reverse("api-review-proposals"),
-                        {"kind": "quality_case", "case_id": case.pk, "statement": "再评一次"}, format="json")
+    response = api.post(
+        reverse("api-review-proposals"),
+        {"kind": "quality_case", "case_id": case.pk, "statement": "再评一次"},
+        format="json",
+    )
     # then: refused everywhere; nothing more for the members to vote on (or be paid for)
     assert str(exc.value) == services.MSG_QUALITY_JUDGED
     assert page.status_code == 400 and "already judged this version" in page.content.decode()
@@ -161,17 +205,37 @@ def test_an_application_withdrawn_after_a_vote_counts_as_judged_but_one_withdraw
 def test_after_an_accepted_revision_the_new_version_may_apply():
     author = UserFactory(roles=["CSR"])
     case = accepted_case_of(author)
-    reject(services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好"),
-           [committee_member(), committee_member()])
+    reject(
+        services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好"),
+        [committee_member(), committee_member()],
+    )
     revision = services.case_revision_propose(
-        proposer=author, case_id=case.pk, base_version=case.version, reason="补充回访", title="停机投诉（修订）",
-        category_id=case.category_id, background=case.background, tree=sample_tree())
+        proposer=author,
+        case_id=case.pk,
+        base_version=case.version,
+        reason="补充回访",
+        title="停机投诉（修订）",
+        category_id=case.category_id,
+        background=case.background,
+        tree=sample_tree(),
+    )
     for _ in range(3):
-        proposal_vote(proposal_id=revision.pk, reviewer=committee_member(), decision="approve", extra={"points": 10})
-    assert services.quality_case_apply(applicant=author, case_id=case.pk, statement="新版本").base_version == 2
+        proposal_vote(
+            proposal_id=revision.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            extra={"points": 10},
+        )
+    assert (
+        services.quality_case_apply(
+            applicant=author, case_id=case.pk, statement="新版本"
+        ).base_version
+        == 2
+    )
 
 
 # --- one exam question gives no other away ---------------------------------------------------
+
 
 def test_the_best_reply_is_never_asked_next_to_its_own_rationales():
     # given: a decision point whose best reply has two rationales and whose alternative has one
@@ -192,6 +256,7 @@ def test_the_best_reply_is_never_asked_next_to_its_own_rationales():
 
 # --- reading a drawn case during one's own exam (attack review) ------------------
 
+
 def test_an_examinee_cannot_open_a_proposal_of_a_case_their_running_exam_drew(client):
     # given: a level-4 text test case written by a colleague, who applies for its quality-case
     # review; a level-3 committee member has not opened that application (so the case may be
@@ -204,12 +269,26 @@ def test_an_examinee_cannot_open_a_proposal_of_a_case_their_running_exam_drew(cl
     from promotion.models import ExamAttempt
 
     author = UserFactory(roles=["CSR"], level=5)
-    case = services.case_create(kind="text", title="携号转网挽留", category=category(), level=4, split="test",
-                                tree=sample_tree(), author=author)
-    application = services.quality_case_apply(applicant=author, case_id=case.pk, statement="经典案例")
+    case = services.case_create(
+        kind="text",
+        title="携号转网挽留",
+        category=category(),
+        level=4,
+        split="test",
+        tree=sample_tree(),
+        author=author,
+    )
+    application = services.quality_case_apply(
+        applicant=author, case_id=case.pk, statement="经典案例"
+    )
     member = committee_member(level=3)
-    ExamAttempt.objects.create(employee=member, level=4, deadline=timezone.now() + timedelta(minutes=30),
-                               case_ids=[case.pk], pass_percent=80)
+    ExamAttempt.objects.create(
+        employee=member,
+        level=4,
+        deadline=timezone.now() + timedelta(minutes=30),
+        case_ids=[case.pk],
+        pass_percent=80,
+    )
     client.force_login(member)
     # when: during the exam they open the application (the case's tree: the exam's answers)
     response = client.get(reverse("review:proposal_detail", args=[application.pk]))

@@ -20,23 +20,34 @@ def regraded(db):
     case = voice_case(level=2)
     writer = UserFactory(roles=["CSR"], level=2)
     CaseStudy.objects.create(employee=writer, case=case)
-    reflection = services.reflection_add(employee=writer, case_id=case.pk, text="秘诀：先安抚再核实")
+    reflection = services.reflection_add(
+        employee=writer, case_id=case.pk, text="秘诀：先安抚再核实"
+    )
     Case.objects.filter(pk=case.pk).update(split=Case.Split.TEST)
     examinee = grant_maintain(UserFactory(roles=["CSR", "Operations manager"], level=2))
     return case, reflection, examinee
 
 
-def test_a_maintainer_who_sits_exams_does_not_see_reflections_of_their_own_test_cases(client, api, regraded):
+def test_a_maintainer_who_sits_exams_does_not_see_reflections_of_their_own_test_cases(
+    client, api, regraded
+):
     case, reflection, examinee = regraded
     client.force_login(examinee)
     page = client.get(reverse("casebase:reflections"))
     assert page.status_code == 200 and "秘诀" not in page.content.decode()
     api.force_authenticate(examinee)
-    answer = api.post(reverse("api-cases-reflection-moderate", args=[reflection.pk]), {"approve": True},
-                      format="json")
+    answer = api.post(
+        reverse("api-cases-reflection-moderate", args=[reflection.pk]),
+        {"approve": True},
+        format="json",
+    )
     assert answer.status_code == 404 and "秘诀" not in answer.content.decode()
-    assert client.post(reverse("casebase:reflection_moderate", args=[reflection.pk]),
-                       {"approve": "1"}).status_code == 404
+    assert (
+        client.post(
+            reverse("casebase:reflection_moderate", args=[reflection.pk]), {"approve": "1"}
+        ).status_code
+        == 404
+    )
     reflection.refresh_from_db()
     assert reflection.status == CaseReflection.Status.PENDING
     assert not CaseExposure.objects.filter(employee=examinee).exists()
@@ -56,7 +67,9 @@ def test_a_csr_cannot_reflect_on_a_test_case_through_the_api(api):
     csr = UserFactory(roles=["CSR"], level=1)
     CaseStudy.objects.create(employee=csr, case=case)  # even with a forged study row
     api.force_authenticate(csr)
-    answer = api.post(reverse("api-cases-reflections", args=[case.pk]), {"text": "体会"}, format="json")
+    answer = api.post(
+        reverse("api-cases-reflections", args=[case.pk]), {"text": "体会"}, format="json"
+    )
     assert answer.status_code == 404
     assert not CaseReflection.objects.exists()
 
@@ -65,30 +78,53 @@ def test_reflection_text_is_escaped_on_the_pages(client, ops_manager):
     case = voice_case()
     csr = UserFactory(roles=["CSR"], level=1)
     CaseStudy.objects.create(employee=csr, case=case)
-    reflection = services.reflection_add(employee=csr, case_id=case.pk, text="<script>alert(1)</script>")
+    reflection = services.reflection_add(
+        employee=csr, case_id=case.pk, text="<script>alert(1)</script>"
+    )
     services.reflection_moderate(user=ops_manager, reflection_id=reflection.pk, approve=True)
-    for user, url in [(csr, reverse("casebase:case_detail", args=[case.pk])),
-                      (ops_manager, reverse("casebase:catalogue_detail", args=[case.pk]))]:
+    for user, url in [
+        (csr, reverse("casebase:case_detail", args=[case.pk])),
+        (ops_manager, reverse("casebase:catalogue_detail", args=[case.pk])),
+    ]:
         client.force_login(user)
         page = client.get(url).content.decode()
-        assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert (
+            "<script>alert(1)</script>" not in page
+            and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        )
 
 
-def test_a_maintainer_who_sits_exams_cannot_reach_a_test_case_of_their_level_by_any_door(client, api):
+def test_a_maintainer_who_sits_exams_cannot_reach_a_test_case_of_their_level_by_any_door(
+    client, api
+):
     case = voice_case(level=2, split="test", title="考题：抢话")
     examinee = grant_maintain(UserFactory(roles=["CSR", "Operations manager"], level=2))
     client.force_login(examinee)
-    for name in ("catalogue_detail", "maintain_edit", "maintain_retire", "commentary_edit", "recording", "history_detail"):
+    for name in (
+        "catalogue_detail",
+        "maintain_edit",
+        "maintain_retire",
+        "commentary_edit",
+        "recording",
+        "history_detail",
+    ):
         answer = client.get(reverse(f"casebase:{name}", args=[case.pk]))
         assert answer.status_code in (403, 404, 405) and "考题" not in answer.content.decode(), name
-    assert "考题" not in client.get(reverse("casebase:catalogue") + "?split=test&level=2").content.decode()
+    assert (
+        "考题"
+        not in client.get(reverse("casebase:catalogue") + "?split=test&level=2").content.decode()
+    )
     api.force_authenticate(examinee)
     assert api.get(reverse("api-cases-catalogue-detail", args=[case.pk])).status_code == 404
     assert "考题" not in api.get(reverse("api-cases-catalogue") + "?level=2").content.decode()
-    for name, body in (("api-cases-catalogue-revise", {"base_version": 1, "reason": "x", "title": "改",
-                                                       "category_id": case.category_id}),
-                       ("api-cases-catalogue-retire", {"reason": "x"}),
-                       ("api-cases-commentary", {"text": "点评"})):
+    for name, body in (
+        (
+            "api-cases-catalogue-revise",
+            {"base_version": 1, "reason": "x", "title": "改", "category_id": case.category_id},
+        ),
+        ("api-cases-catalogue-retire", {"reason": "x"}),
+        ("api-cases-commentary", {"text": "点评"}),
+    ):
         method = api.put if name == "api-cases-commentary" else api.post
         answer = method(reverse(name, args=[case.pk]), body, format="json")
         assert answer.status_code in (400, 403, 404) and "考题" not in answer.content.decode(), name
@@ -98,17 +134,31 @@ def test_a_maintainer_who_sits_exams_cannot_reach_a_test_case_of_their_level_by_
     # and a case they did create or revise is never drawn for them (CaseExposure / authorship)
     from casebase.selectors import cases_known_to
 
-    own = services.case_maintain_create(user=examinee, kind="text", title="我出的题", category_id=case.category_id,
-                                        level=3, split="test", reason="新增",
-                                        tree=sample_tree())
+    own = services.case_maintain_create(
+        user=examinee,
+        kind="text",
+        title="我出的题",
+        category_id=case.category_id,
+        level=3,
+        split="test",
+        reason="新增",
+        tree=sample_tree(),
+    )
     assert own.pk in cases_known_to(examinee)
 
 
-def test_a_suggested_call_made_into_a_test_case_is_hidden_from_a_maintainer_examined_on_it(client, ops_manager):
+def test_a_suggested_call_made_into_a_test_case_is_hidden_from_a_maintainer_examined_on_it(
+    client, ops_manager
+):
     case = voice_case(level=2, split="test", title="考题：抢话")
-    suggestion = services.call_suggest(user=UserFactory(roles=["CSR"]), call_ref="CALL-20261128-001",
-                                       reason="客户反复被打断，最后投诉")
-    services.call_suggestion_decide(user=ops_manager, suggestion_id=suggestion.pk, accept=True, case_id=case.pk)
+    suggestion = services.call_suggest(
+        user=UserFactory(roles=["CSR"]),
+        call_ref="CALL-20261128-001",
+        reason="客户反复被打断，最后投诉",
+    )
+    services.call_suggestion_decide(
+        user=ops_manager, suggestion_id=suggestion.pk, accept=True, case_id=case.pk
+    )
     examinee = grant_maintain(UserFactory(roles=["CSR", "Operations manager"], level=2))
     client.force_login(examinee)
     page = client.get(reverse("casebase:calls") + "?status=accepted").content.decode()
@@ -116,6 +166,10 @@ def test_a_suggested_call_made_into_a_test_case_is_hidden_from_a_maintainer_exam
     client.force_login(ops_manager)
     assert "考题" in client.get(reverse("casebase:calls") + "?status=accepted").content.decode()
     # nor can they name a test case of their level when accepting a call (its title would show)
-    other = services.call_suggest(user=UserFactory(roles=["CSR"]), call_ref="CALL-20261128-002", reason="好例子")
+    other = services.call_suggest(
+        user=UserFactory(roles=["CSR"]), call_ref="CALL-20261128-002", reason="好例子"
+    )
     with pytest.raises(services.CaseError):
-        services.call_suggestion_decide(user=examinee, suggestion_id=other.pk, accept=True, case_id=case.pk)
+        services.call_suggestion_decide(
+            user=examinee, suggestion_id=other.pk, accept=True, case_id=case.pk
+        )

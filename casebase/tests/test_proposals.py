@@ -22,15 +22,24 @@ pytestmark = pytest.mark.django_db
 
 
 def text_form(**changes):
-    return {"title": "停机投诉安抚", "category": category().pk, "suggested_level": 2,
-            "background": "客户因欠费停机，正在出差。", "tree": SAMPLE_TREE_TEXT, "reason": "典型案例", **changes}
+    return {
+        "title": "停机投诉安抚",
+        "category": category().pk,
+        "suggested_level": 2,
+        "background": "客户因欠费停机，正在出差。",
+        "tree": SAMPLE_TREE_TEXT,
+        "reason": "典型案例",
+        **changes,
+    }
 
 
 def approve(proposal, member, level=None, split=None, points=None):
     """An approval with the member's points for the proposer (and a new case's grading)."""
     extra = {"level": level, "split": split} if level else {}
     extra["points"] = points or (30 if proposal.kind == "case_new" else 10)
-    return proposal_vote(proposal_id=proposal.pk, reviewer=member, decision="approve", comment="", extra=extra)
+    return proposal_vote(
+        proposal_id=proposal.pk, reviewer=member, decision="approve", comment="", extra=extra
+    )
 
 
 def test_web_proposal_of_a_text_case_is_graded_by_three_reviewers(client, csr):
@@ -56,37 +65,66 @@ def test_web_proposal_of_a_text_case_is_graded_by_three_reviewers(client, csr):
 
 
 def test_an_approval_of_a_new_case_needs_level_and_set(csr):
-    proposal = services.case_new_propose(proposer=csr, kind="text", title="t", category_id=category().pk,
-                                         reason="r", tree=sample_tree())
+    proposal = services.case_new_propose(
+        proposer=csr,
+        kind="text",
+        title="t",
+        category_id=category().pk,
+        reason="r",
+        tree=sample_tree(),
+    )
     with pytest.raises(ReviewError, match="Level: This field is required."):
         approve(proposal, committee_member())
     with pytest.raises(ReviewError, match="Set: Select a valid choice"):
-        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
-                      extra={"level": 2, "split": "exam", "points": 30})
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            extra={"level": 2, "split": "exam", "points": 30},
+        )
     # a rejection needs no grading
-    proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="reject", comment="不典型")
+    proposal_vote(
+        proposal_id=proposal.pk, reviewer=committee_member(), decision="reject", comment="不典型"
+    )
 
 
 def test_the_proposer_cannot_grade_their_own_case():
     member = committee_member()
-    proposal = services.case_new_propose(proposer=member, kind="text", title="t", category_id=category().pk,
-                                         reason="r", tree=sample_tree())
+    proposal = services.case_new_propose(
+        proposer=member,
+        kind="text",
+        title="t",
+        category_id=category().pk,
+        reason="r",
+        tree=sample_tree(),
+    )
     with pytest.raises(ReviewPermissionDenied):
         approve(proposal, member, 2, "training")
 
 
 def test_web_form_shows_line_numbered_tree_errors(client, csr):
     client.force_login(csr)
-    bad = "客户: 问题\n  客服: 回复 | 出发点: a\n    客服: 再回复 | 出发点: b | 结果: x | 最终状态: y"
+    bad = (
+        "客户: 问题\n  客服: 回复 | 出发点: a\n    客服: 再回复 | 出发点: b | 结果: x | 最终状态: y"
+    )
     response = client.post(reverse("casebase:propose_text"), text_form(tree=bad))
     assert response.status_code == 200
-    assert "line 3: a CSR reply cannot follow a CSR reply." in response.context["form"].errors["tree"]
+    assert (
+        "line 3: a CSR reply cannot follow a CSR reply." in response.context["form"].errors["tree"]
+    )
     assert not Proposal.objects.exists()
 
 
 def test_review_pages_show_a_case_proposal_with_its_tree_and_the_grading_fields(client, csr):
-    proposal = services.case_new_propose(proposer=csr, kind="text", title="停机投诉", category_id=category().pk,
-                                         reason="r", tree=sample_tree(), suggested_level=2)
+    proposal = services.case_new_propose(
+        proposer=csr,
+        kind="text",
+        title="停机投诉",
+        category_id=category().pk,
+        reason="r",
+        tree=sample_tree(),
+        suggested_level=2,
+    )
     member = committee_member()
     client.force_login(member)
     queue = client.get(reverse("review:queue")).content.decode()
@@ -96,25 +134,41 @@ def test_review_pages_show_a_case_proposal_with_its_tree_and_the_grading_fields(
     assert "我的话费怎么多扣了50元？" in html and "先安抚情绪" in html
     assert page.context["extra_form"] is not None and 'name="split"' in html
     # when: the member approves through the web with the grading fields
-    response = client.post(reverse("review:proposal_vote", args=[proposal.pk]),
-                           {"decision": "approve", "level": "2", "split": "training", "points": "35"})
+    response = client.post(
+        reverse("review:proposal_vote", args=[proposal.pk]),
+        {"decision": "approve", "level": "2", "split": "training", "points": "35"},
+    )
     assert response.status_code == 302
-    assert proposal.events.get(kind="voted").data["extra"] == {"level": 2, "split": "training", "points": 35}
+    assert proposal.events.get(kind="voted").data["extra"] == {
+        "level": 2,
+        "split": "training",
+        "points": 35,
+    }
 
 
 def test_revision_is_applied_after_three_approvals_and_resets_constant_time(csr):
     case = CaseFactory(level=1)
     tree = sample_tree()
     tree["children"][0]["text"] = "您别着急，我这就帮您查明细。"
-    proposal = services.case_revision_propose(proposer=csr, case_id=case.pk, base_version=1, reason="更自然",
-                                              title=case.title, category_id=case.category_id,
-                                              background=case.background, tree=tree)
+    proposal = services.case_revision_propose(
+        proposer=csr,
+        case_id=case.pk,
+        base_version=1,
+        reason="更自然",
+        title=case.title,
+        category_id=case.category_id,
+        background=case.background,
+        tree=tree,
+    )
     for _ in range(3):
         approve(proposal, committee_member())
     case.refresh_from_db()
     proposal.refresh_from_db()
     assert proposal.status == "applied" and case.version == 2 and case.revised_at is not None
-    assert case.nodes.get(parent__isnull=True).children.get(is_best=True).text == "您别着急，我这就帮您查明细。"
+    assert (
+        case.nodes.get(parent__isnull=True).children.get(is_best=True).text
+        == "您别着急，我这就帮您查明细。"
+    )
     assert case.history.count() == 2
     assert case.nodes.first().history.exists()
 
@@ -123,9 +177,16 @@ def test_a_second_revision_on_the_same_version_goes_stale(csr):
     case = CaseFactory(level=1)
 
     def propose(title):
-        return services.case_revision_propose(proposer=csr, case_id=case.pk, base_version=1, reason="r",
-                                              title=title, category_id=case.category_id,
-                                              background=case.background, tree=sample_tree())
+        return services.case_revision_propose(
+            proposer=csr,
+            case_id=case.pk,
+            base_version=1,
+            reason="r",
+            title=title,
+            category_id=case.category_id,
+            background=case.background,
+            tree=sample_tree(),
+        )
 
     first, second = propose("新标题一"), propose("新标题二")
     for _ in range(3):
@@ -139,8 +200,16 @@ def test_a_second_revision_on_the_same_version_goes_stale(csr):
 def test_a_revision_that_changes_nothing_is_refused(csr):
     case = CaseFactory(level=1)
     with pytest.raises(services.CaseError, match="The proposal changes nothing."):
-        services.case_revision_propose(proposer=csr, case_id=case.pk, base_version=1, reason="r", title=case.title,
-                                       category_id=case.category_id, background=case.background, tree=sample_tree())
+        services.case_revision_propose(
+            proposer=csr,
+            case_id=case.pk,
+            base_version=1,
+            reason="r",
+            title=case.title,
+            category_id=case.category_id,
+            background=case.background,
+            tree=sample_tree(),
+        )
 
 
 def test_revision_page_is_prefilled_and_404_for_a_test_case(client, csr):
@@ -150,9 +219,17 @@ def test_revision_page_is_prefilled_and_404_for_a_test_case(client, csr):
     page = client.get(reverse("casebase:revise", args=[case.pk]))
     assert "客服*: 非常理解您着急" in page.content.decode()
     assert client.get(reverse("casebase:revise", args=[exam_case.pk])).status_code == 404
-    response = client.post(reverse("casebase:revise", args=[case.pk]), {
-        "base_version": 1, "title": "改后的标题", "category": case.category_id, "background": case.background,
-        "tree": SAMPLE_TREE_TEXT, "reason": "标题更准确"})
+    response = client.post(
+        reverse("casebase:revise", args=[case.pk]),
+        {
+            "base_version": 1,
+            "title": "改后的标题",
+            "category": case.category_id,
+            "background": case.background,
+            "tree": SAMPLE_TREE_TEXT,
+            "reason": "标题更准确",
+        },
+    )
     assert response.status_code == 302
     assert Proposal.objects.get(kind="case_revision").payload["title"] == "改后的标题"
     mine = client.get(reverse("casebase:my_proposals"))
@@ -161,9 +238,19 @@ def test_revision_page_is_prefilled_and_404_for_a_test_case(client, csr):
 
 # --- voice ----------------------------------------------------------------------------
 
+
 def voice_form(audio, **changes):
-    return {"title": "情绪扭转录音", "category": category().pk, "suggested_level": 3, "audio": audio,
-            "premise": "emotion_turned", "emotion_grade": 4, "transcript": "客户：……", "reason": "好案例", **changes}
+    return {
+        "title": "情绪扭转录音",
+        "category": category().pk,
+        "suggested_level": 3,
+        "audio": audio,
+        "premise": "emotion_turned",
+        "emotion_grade": 4,
+        "transcript": "客户：……",
+        "reason": "好案例",
+        **changes,
+    }
 
 
 def test_a_valid_wav_is_accepted_and_stored_under_media_root(client, csr, settings):
@@ -175,10 +262,16 @@ def test_a_valid_wav_is_accepted_and_stored_under_media_root(client, csr, settin
     assert (settings.MEDIA_ROOT / payload["audio"]).exists()
 
 
-@pytest.mark.parametrize(("upload", "message"), [
-    (SimpleUploadedFile("call.wav", b"this is not audio at all" * 10), "The file is not a readable MP3, WAV, OGG or M4A recording."),
-    (SimpleUploadedFile("call.txt", b"hello"), "Upload an MP3, WAV, OGG or M4A file."),
-])
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (
+            SimpleUploadedFile("call.wav", b"this is not audio at all" * 10),
+            "The file is not a readable MP3, WAV, OGG or M4A recording.",
+        ),
+        (SimpleUploadedFile("call.txt", b"hello"), "Upload an MP3, WAV, OGG or M4A file."),
+    ],
+)
 def test_a_bad_file_is_a_form_error_not_a_500(client, csr, upload, message):
     client.force_login(grant_maintain(csr))
     response = client.post(reverse("casebase:propose_voice"), voice_form(upload))
@@ -205,20 +298,35 @@ def test_a_wav_renamed_to_mp3_is_refused():
 def test_api_voice_proposal_400_for_non_audio_and_201_for_wav(api, csr):
     api.force_authenticate(grant_maintain(csr))
     url = reverse("api-cases-voice-proposals")
-    bad = api.post(url, {**voice_form(SimpleUploadedFile("x.ogg", b"garbage")), "category_id": category().pk},
-                   format="multipart")
+    bad = api.post(
+        url,
+        {**voice_form(SimpleUploadedFile("x.ogg", b"garbage")), "category_id": category().pk},
+        format="multipart",
+    )
     assert bad.status_code == 400
-    assert bad.json() == {"detail": "The file is not a readable MP3, WAV, OGG or M4A recording.", "code": "invalid",
-                          "fields": {"audio": ["The file is not a readable MP3, WAV, OGG or M4A recording."]}}
-    good = api.post(url, {**voice_form(wav_upload()), "category_id": category().pk}, format="multipart")
+    assert bad.json() == {
+        "detail": "The file is not a readable MP3, WAV, OGG or M4A recording.",
+        "code": "invalid",
+        "fields": {"audio": ["The file is not a readable MP3, WAV, OGG or M4A recording."]},
+    }
+    good = api.post(
+        url, {**voice_form(wav_upload()), "category_id": category().pk}, format="multipart"
+    )
     assert good.status_code == 201 and good.json()["kind"] == "case_new"
 
 
 def test_approved_voice_case_is_playable_on_the_study_page(client, csr):
-    proposal = services.case_new_propose(proposer=grant_maintain(committee_member()), kind="voice", title="录音",
-                                         category_id=category().pk,
-                                         reason="r", audio=wav_upload(), premise="service_defect", emotion_grade=2,
-                                         transcript="客服：您好")
+    proposal = services.case_new_propose(
+        proposer=grant_maintain(committee_member()),
+        kind="voice",
+        title="录音",
+        category_id=category().pk,
+        reason="r",
+        audio=wav_upload(),
+        premise="service_defect",
+        emotion_grade=2,
+        transcript="客服：您好",
+    )
     for _ in range(3):
         approve(proposal, committee_member(), 1, "training")
     case = Case.objects.get()
@@ -232,13 +340,28 @@ def test_approved_voice_case_is_playable_on_the_study_page(client, csr):
 
 # --- API proposals ------------------------------------------------------------------------
 
+
 def test_api_proposal_of_an_invalid_tree_is_400_with_field_messages(api, csr):
     api.force_authenticate(csr)
-    body = {"kind": "case_new", "title": "t", "category_id": category().pk, "suggested_level": 1, "reason": "r",
-            "tree": {"role": "csr", "text": "您好", "rationales": ["礼貌"], "outcome": "x", "final_state": "y"}}
+    body = {
+        "kind": "case_new",
+        "title": "t",
+        "category_id": category().pk,
+        "suggested_level": 1,
+        "reason": "r",
+        "tree": {
+            "role": "csr",
+            "text": "您好",
+            "rationales": ["礼貌"],
+            "outcome": "x",
+            "final_state": "y",
+        },
+    }
     response = api.post(reverse("api-cases-proposals"), body, format="json")
     assert response.status_code == 400
-    assert response.json()["fields"] == {"tree": ["root: the first turn must be the customer's question."]}
+    assert response.json()["fields"] == {
+        "tree": ["root: the first turn must be the customer's question."]
+    }
     # the same kind through the review engine's generic endpoint
     generic = api.post(reverse("api-review-proposals"), body, format="json")
     assert generic.status_code == 400 and "tree" in generic.json()["fields"]
@@ -248,11 +371,28 @@ def test_api_creates_new_case_and_revision_proposals(api, csr, hr):
     case = CaseFactory(level=1)
     api.force_authenticate(csr)
     url = reverse("api-cases-proposals")
-    new = api.post(url, {"kind": "case_new", "title": "新案例", "category_id": category().pk, "suggested_level": 1,
-                         "reason": "r", "tree": sample_tree()}, format="json")
+    new = api.post(
+        url,
+        {
+            "kind": "case_new",
+            "title": "新案例",
+            "category_id": category().pk,
+            "suggested_level": 1,
+            "reason": "r",
+            "tree": sample_tree(),
+        },
+        format="json",
+    )
     assert new.status_code == 201
-    revision = {"kind": "case_revision", "case_id": case.pk, "base_version": 1, "title": "改", "reason": "r",
-                "category_id": case.category_id, "tree": sample_tree()}
+    revision = {
+        "kind": "case_revision",
+        "case_id": case.pk,
+        "base_version": 1,
+        "title": "改",
+        "reason": "r",
+        "category_id": case.category_id,
+        "tree": sample_tree(),
+    }
     assert api.post(url, revision, format="json").status_code == 201
     assert api.post(url, {**revision, "base_version": 0}, format="json").status_code == 409
     assert api.post(url, {**revision, "case_id": 999999}, format="json").status_code == 404
@@ -263,20 +403,48 @@ def test_api_creates_new_case_and_revision_proposals(api, csr, hr):
 
 
 def test_reviewers_must_choose_the_proposers_points_when_approving(csr):
-    proposal = services.case_new_propose(proposer=csr, kind="text", title="t", category_id=category().pk,
-                                         reason="r", tree=sample_tree())
-    proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
-                  extra={"level": 2, "split": "training", "points": 30})
-    assert proposal.events.get(kind="voted").data["extra"] == {"level": 2, "split": "training", "points": 30}
-    with pytest.raises(ReviewError, match="^Points for the proposer: Choose the points from 20 to 50; -1 is outside"):
-        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
-                      extra={"level": 2, "split": "training", "points": -1})
-    with pytest.raises(ReviewError, match="^Points for the proposer: Choose the points: 20 to 50.$"):
-        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
-                      extra={"level": 2, "split": "training"})
+    proposal = services.case_new_propose(
+        proposer=csr,
+        kind="text",
+        title="t",
+        category_id=category().pk,
+        reason="r",
+        tree=sample_tree(),
+    )
+    proposal_vote(
+        proposal_id=proposal.pk,
+        reviewer=committee_member(),
+        decision="approve",
+        extra={"level": 2, "split": "training", "points": 30},
+    )
+    assert proposal.events.get(kind="voted").data["extra"] == {
+        "level": 2,
+        "split": "training",
+        "points": 30,
+    }
+    with pytest.raises(
+        ReviewError,
+        match="^Points for the proposer: Choose the points from 20 to 50; -1 is outside",
+    ):
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            extra={"level": 2, "split": "training", "points": -1},
+        )
+    with pytest.raises(
+        ReviewError, match="^Points for the proposer: Choose the points: 20 to 50.$"
+    ):
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            extra={"level": 2, "split": "training"},
+        )
 
 
 # --- other participants -------------------------------------------------------------------
+
 
 def colleagues(n):
     return [UserFactory(roles=["CSR"]) for _ in range(n)]
@@ -289,7 +457,10 @@ def bad_participants(csr):
     return [
         ("NOBODY9", "No active employee has the staff ID NOBODY9."),
         ("gone01", "No active employee has the staff ID GONE01."),
-        (csr.staff_id.lower(), f"{csr.staff_id} is your own staff ID; name only the colleagues who worked with you."),
+        (
+            csr.staff_id.lower(),
+            f"{csr.staff_id} is your own staff ID; name only the colleagues who worked with you.",
+        ),
         (f"{five[0]}, {five[0].lower()}", f"{five[0]} is named twice."),
         (" ".join(five), f"Name at most 4 other participants; {five[4]} is one too many."),
     ]
@@ -300,8 +471,14 @@ def test_named_participants_are_stored_as_user_pks_in_any_separator_and_case(csr
     a, b, c = colleagues(3)
     # when
     proposal = services.case_new_propose(
-        proposer=csr, kind="text", title="t", category_id=category().pk, reason="r", tree=sample_tree(),
-        participants=staff_ids_parse(f"{a.staff_id.lower()}，{b.staff_id}\n {c.staff_id}"))
+        proposer=csr,
+        kind="text",
+        title="t",
+        category_id=category().pk,
+        reason="r",
+        tree=sample_tree(),
+        participants=staff_ids_parse(f"{a.staff_id.lower()}，{b.staff_id}\n {c.staff_id}"),
+    )
     # then
     assert proposal.payload["participants"] == [a.pk, b.pk, c.pk]
 
@@ -309,13 +486,30 @@ def test_named_participants_are_stored_as_user_pks_in_any_separator_and_case(csr
 def test_the_service_refuses_bad_participants_with_an_exact_message(csr):
     for typed, message in bad_participants(csr):
         with pytest.raises(services.ParticipantsInvalid) as caught:
-            services.case_new_propose(proposer=csr, kind="text", title="t", category_id=category().pk, reason="r",
-                                      tree=sample_tree(), participants=staff_ids_parse(typed))
+            services.case_new_propose(
+                proposer=csr,
+                kind="text",
+                title="t",
+                category_id=category().pk,
+                reason="r",
+                tree=sample_tree(),
+                participants=staff_ids_parse(typed),
+            )
         assert str(caught.value) == message
     case = CaseFactory(level=1)
-    with pytest.raises(services.ParticipantsInvalid, match="No active employee has the staff ID NOBODY9."):
-        services.case_revision_propose(proposer=csr, case_id=case.pk, base_version=1, reason="r", title="新",
-                                       category_id=case.category_id, tree=sample_tree(), participants=["nobody9"])
+    with pytest.raises(
+        services.ParticipantsInvalid, match="No active employee has the staff ID NOBODY9."
+    ):
+        services.case_revision_propose(
+            proposer=csr,
+            case_id=case.pk,
+            base_version=1,
+            reason="r",
+            title="新",
+            category_id=case.category_id,
+            tree=sample_tree(),
+            participants=["nobody9"],
+        )
     assert not Proposal.objects.exists()
 
 
@@ -323,13 +517,23 @@ def test_the_web_forms_show_a_bad_participant_as_a_field_error(client, csr):
     # given: a CSR who may also upload recordings (a case maintainer)
     client.force_login(grant_maintain(csr))
     case = CaseFactory(level=1)
-    revision = {"base_version": 1, "title": "改后的标题", "category": case.category_id, "background": case.background,
-                "tree": SAMPLE_TREE_TEXT, "reason": "标题更准确"}
+    revision = {
+        "base_version": 1,
+        "title": "改后的标题",
+        "category": case.category_id,
+        "background": case.background,
+        "tree": SAMPLE_TREE_TEXT,
+        "reason": "标题更准确",
+    }
     for typed, message in bad_participants(csr):
         # when
         new = client.post(reverse("casebase:propose_text"), text_form(participants=typed))
-        revised = client.post(reverse("casebase:revise", args=[case.pk]), {**revision, "participants": typed})
-        voice = client.post(reverse("casebase:propose_voice"), voice_form(wav_upload(), participants=typed))
+        revised = client.post(
+            reverse("casebase:revise", args=[case.pk]), {**revision, "participants": typed}
+        )
+        voice = client.post(
+            reverse("casebase:propose_voice"), voice_form(wav_upload(), participants=typed)
+        )
         # then
         for response in (new, revised, voice):
             assert response.status_code == 200
@@ -337,7 +541,12 @@ def test_the_web_forms_show_a_bad_participant_as_a_field_error(client, csr):
     assert not Proposal.objects.exists()
     # a valid list goes through
     other = colleagues(1)[0]
-    assert client.post(reverse("casebase:propose_text"), text_form(participants=other.staff_id)).status_code == 302
+    assert (
+        client.post(
+            reverse("casebase:propose_text"), text_form(participants=other.staff_id)
+        ).status_code
+        == 302
+    )
     assert Proposal.objects.get().payload["participants"] == [other.pk]
 
 
@@ -345,44 +554,103 @@ def test_the_api_answers_a_bad_participant_with_400_and_a_field_message(api, csr
     # given
     api.force_authenticate(csr)
     case = CaseFactory(level=1)
-    new = {"kind": "case_new", "title": "新案例", "category_id": category().pk, "suggested_level": 1, "reason": "r",
-           "tree": sample_tree()}
-    revision = {"kind": "case_revision", "case_id": case.pk, "base_version": 1, "title": "改", "reason": "r",
-                "category_id": case.category_id, "tree": sample_tree()}
+    new = {
+        "kind": "case_new",
+        "title": "新案例",
+        "category_id": category().pk,
+        "suggested_level": 1,
+        "reason": "r",
+        "tree": sample_tree(),
+    }
+    revision = {
+        "kind": "case_revision",
+        "case_id": case.pk,
+        "base_version": 1,
+        "title": "改",
+        "reason": "r",
+        "category_id": case.category_id,
+        "tree": sample_tree(),
+    }
     for typed, message in bad_participants(csr):
-        for url, body in [(reverse("api-cases-proposals"), new), (reverse("api-cases-proposals"), revision),
-                          (reverse("api-review-proposals"), new), (reverse("api-review-proposals"), revision)]:
+        for url, body in [
+            (reverse("api-cases-proposals"), new),
+            (reverse("api-cases-proposals"), revision),
+            (reverse("api-review-proposals"), new),
+            (reverse("api-review-proposals"), revision),
+        ]:
             # when
             response = api.post(url, {**body, "participants": typed}, format="json")
             # then
             assert response.status_code == 400
-            assert response.json() == {"detail": message, "code": "invalid", "fields": {"participants": [message]}}
-        voice = api.post(reverse("api-cases-voice-proposals"),
-                         {**voice_form(wav_upload()), "category_id": category().pk, "participants": typed},
-                         format="multipart")
+            assert response.json() == {
+                "detail": message,
+                "code": "invalid",
+                "fields": {"participants": [message]},
+            }
+        voice = api.post(
+            reverse("api-cases-voice-proposals"),
+            {**voice_form(wav_upload()), "category_id": category().pk, "participants": typed},
+            format="multipart",
+        )
         assert voice.status_code == 400 and voice.json()["fields"] == {"participants": [message]}
-    assert api.post(reverse("api-cases-proposals"), {**new, "participants": 5}, format="json").status_code == 400
+    assert (
+        api.post(
+            reverse("api-cases-proposals"), {**new, "participants": 5}, format="json"
+        ).status_code
+        == 400
+    )
     assert not Proposal.objects.exists()
     # a list of staff IDs is accepted too
     other = colleagues(1)[0]
-    created = api.post(reverse("api-cases-proposals"), {**new, "participants": [other.staff_id.lower()]}, format="json")
+    created = api.post(
+        reverse("api-cases-proposals"),
+        {**new, "participants": [other.staff_id.lower()]},
+        format="json",
+    )
     assert created.status_code == 201
     assert Proposal.objects.get().payload["participants"] == [other.pk]
 
 
 def test_the_review_page_lists_the_participants_and_asks_for_points_in_the_rules_range_not_an_outstanding_flag(
-        client, csr):
+    client, csr
+):
     other = colleagues(1)[0]
-    proposal = services.case_new_propose(proposer=csr, kind="text", title="t", category_id=category().pk, reason="r",
-                                         tree=sample_tree(), participants=[other.staff_id])
+    proposal = services.case_new_propose(
+        proposer=csr,
+        kind="text",
+        title="t",
+        category_id=category().pk,
+        reason="r",
+        tree=sample_tree(),
+        participants=[other.staff_id],
+    )
     client.force_login(committee_member())
-    html = client.get(reverse("review:proposal_detail", args=[proposal.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get(
+        reverse("review:proposal_detail", args=[proposal.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert f"{other.name} ({other.staff_id})" in html
     assert 'name="outstanding"' not in html  # quality-case review is a separate application now
-    assert 'name="points"' in html and 'min="20"' in html and 'max="50"' in html and "20 to 50 points" in html
-    client.post(reverse("review:proposal_vote", args=[proposal.pk]),
-                {"decision": "approve", "level": "2", "split": "training", "points": "40", "outstanding": "on"})
-    assert proposal.events.get(kind="voted").data["extra"] == {"level": 2, "split": "training", "points": 40}
+    assert (
+        'name="points"' in html
+        and 'min="20"' in html
+        and 'max="50"' in html
+        and "20 to 50 points" in html
+    )
+    client.post(
+        reverse("review:proposal_vote", args=[proposal.pk]),
+        {
+            "decision": "approve",
+            "level": "2",
+            "split": "training",
+            "points": "40",
+            "outstanding": "on",
+        },
+    )
+    assert proposal.events.get(kind="voted").data["extra"] == {
+        "level": 2,
+        "split": "training",
+        "points": 40,
+    }
 
 
 def test_the_service_refuses_a_test_case_when_the_caller_forgets_the_study_scope(csr):
@@ -391,13 +659,23 @@ def test_the_service_refuses_a_test_case_when_the_caller_forgets_the_study_scope
     training_case = CaseFactory(level=1)
     # when a caller leaves out visible_cases, the proposer's study scope still applies
     with pytest.raises(Case.DoesNotExist):
-        services.case_revision_propose(proposer=csr, case_id=exam_case.pk, base_version=exam_case.version,
-                                       reason="更清楚", title="新标题", category_id=exam_case.category_id,
-                                       tree=sample_tree())
+        services.case_revision_propose(
+            proposer=csr,
+            case_id=exam_case.pk,
+            base_version=exam_case.version,
+            reason="更清楚",
+            title="新标题",
+            category_id=exam_case.category_id,
+            tree=sample_tree(),
+        )
     assert not Proposal.objects.filter(target_id=exam_case.pk).exists()
-    proposal = services.case_revision_propose(proposer=csr, case_id=training_case.pk,
-                                              base_version=training_case.version, reason="更清楚", title="新标题",
-                                              category_id=training_case.category_id,
-                                              tree=sample_tree())
+    proposal = services.case_revision_propose(
+        proposer=csr,
+        case_id=training_case.pk,
+        base_version=training_case.version,
+        reason="更清楚",
+        title="新标题",
+        category_id=training_case.category_id,
+        tree=sample_tree(),
+    )
     assert proposal.target_id == training_case.pk
-

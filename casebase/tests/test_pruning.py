@@ -27,8 +27,19 @@ from casebase.tests.factories import category
 pytestmark = pytest.mark.django_db
 
 NOW = timezone.datetime(2026, 6, 1, 12, tzinfo=timezone.get_current_timezone())
-SIMPLE_TREE = {"role": "customer", "text": "问", "children": [
-    {"role": "csr", "text": "答", "rationales": ["安抚"], "outcome": "解决", "final_state": "满意"}]}
+SIMPLE_TREE = {
+    "role": "customer",
+    "text": "问",
+    "children": [
+        {
+            "role": "csr",
+            "text": "答",
+            "rationales": ["安抚"],
+            "outcome": "解决",
+            "final_state": "满意",
+        }
+    ],
+}
 
 
 def bulk_cases(n: int, *, level=1, cat=None, days_old=100) -> list[Case]:
@@ -112,14 +123,18 @@ def test_caps_are_per_level_and_category():
     assert Case.objects.filter(level=1, status="active").count() == 4
 
 
-def test_retired_cases_leave_study_and_exams_but_stay_readable_for_reviewers(client, csr, reviewer, hr):
+def test_retired_cases_leave_study_and_exams_but_stay_readable_for_reviewers(
+    client, csr, reviewer, hr
+):
     from casebase.selectors import study_cases, test_cases_for_exam
 
     move_mode()
     LevelCap.objects.create(level=1, category=category(), cap=1)
     keep, gone = bulk_cases(2)
     Case.objects.filter(pk=keep.pk).update(exam_uses=3)
-    Case.objects.update(split="test", kind="voice", premise="service_defect")  # cases that yield exam questions
+    Case.objects.update(
+        split="test", kind="voice", premise="service_defect"
+    )  # cases that yield exam questions
     services.case_library_prune(now=NOW)
     assert [c.pk for c in test_cases_for_exam(1, 10)] == [keep.pk]
     assert not study_cases(csr).filter(pk=gone.pk).exists()
@@ -132,7 +147,9 @@ def test_retired_cases_leave_study_and_exams_but_stay_readable_for_reviewers(cli
     assert client.get(reverse("casebase:history")).status_code == 403
 
 
-def test_training_managers_read_the_history_library(client, training_manager, django_assert_max_num_queries):
+def test_training_managers_read_the_history_library(
+    client, training_manager, django_assert_max_num_queries
+):
     bulk_cases(3)
     Case.objects.update(status="history", retired_at=NOW)
     client.force_login(training_manager)
@@ -151,18 +168,33 @@ def test_propose_mode_lists_candidates_once_and_a_reviewer_confirms(client, revi
     assert Case.objects.active().count() == 5
     candidate = RetirementCandidate.objects.first()
     client.force_login(csr)
-    assert client.post(reverse("casebase:retirement_decide", args=[candidate.pk]), {"confirm": "1"}).status_code == 403
+    assert (
+        client.post(
+            reverse("casebase:retirement_decide", args=[candidate.pk]), {"confirm": "1"}
+        ).status_code
+        == 403
+    )
     client.force_login(reviewer)
     page = client.get(reverse("casebase:retirements"))
     assert len(page.context["page"]) == 2
-    assert client.post(reverse("casebase:retirement_decide", args=[candidate.pk]), {"confirm": "1"}).status_code == 302
+    assert (
+        client.post(
+            reverse("casebase:retirement_decide", args=[candidate.pk]), {"confirm": "1"}
+        ).status_code
+        == 302
+    )
     assert Case.objects.get(pk=candidate.case_id).status == "history"
     with pytest.raises(services.CaseConflict, match="already been decided"):
         services.retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
     other = RetirementCandidate.objects.get(status="pending")
     services.retirement_decide(candidate_id=other.pk, user=reviewer, confirm=False)
     assert Case.objects.get(pk=other.case_id).status == "active"
-    assert client.post(reverse("casebase:retirement_decide", args=[999999]), {"confirm": "1"}).status_code == 404
+    assert (
+        client.post(
+            reverse("casebase:retirement_decide", args=[999999]), {"confirm": "1"}
+        ).status_code
+        == 404
+    )
 
 
 def test_confirming_is_refused_once_the_library_is_back_at_its_cap(client, reviewer):
@@ -178,14 +210,18 @@ def test_confirming_is_refused_once_the_library_is_back_at_its_cap(client, revie
     with pytest.raises(services.CaseConflict) as exc:
         services.retirement_decide(candidate_id=second.pk, user=reviewer, confirm=True)
     # then
-    assert str(exc.value) == ("This library (level 1, 情绪安抚) has 3 active cases and its cap is 3: confirming "
-                              "would take it below the cap. Dismiss this retirement instead.")
+    assert str(exc.value) == (
+        "This library (level 1, 情绪安抚) has 3 active cases and its cap is 3: confirming "
+        "would take it below the cap. Dismiss this retirement instead."
+    )
     assert Case.objects.active().count() == 3
     second.refresh_from_db()
     assert second.status == "pending" and second.decided_by is None
     # the page shows the same message; dismissing still works
     client.force_login(reviewer)
-    response = client.post(reverse("casebase:retirement_decide", args=[second.pk]), {"confirm": "1"}, follow=True)
+    response = client.post(
+        reverse("casebase:retirement_decide", args=[second.pk]), {"confirm": "1"}, follow=True
+    )
     assert str(exc.value) in [str(m) for m in response.context["messages"]]
     services.retirement_decide(candidate_id=second.pk, user=reviewer, confirm=False)
     assert Case.objects.active().count() == 3
@@ -199,7 +235,9 @@ def test_confirming_counts_the_library_the_case_is_in_now(reviewer):
     candidate = RetirementCandidate.objects.get()
     Case.objects.filter(pk=candidate.case_id).update(level=2)
     # when / then
-    with pytest.raises(services.CaseConflict, match=r"^This library \(level 2, 情绪安抚\) has 1 active cases"):
+    with pytest.raises(
+        services.CaseConflict, match=r"^This library \(level 2, 情绪安抚\) has 1 active cases"
+    ):
         services.retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
     assert Case.objects.get(pk=candidate.case_id).status == "active"
 
@@ -220,8 +258,10 @@ def test_a_case_regraded_while_the_expert_confirms_is_not_retired(reviewer, monk
     # when / then
     with pytest.raises(services.CaseConflict) as exc:
         services.retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
-    assert str(exc.value) == ("This case moved to another level or category after it was proposed; dismiss this "
-                              "retirement and let the next pruning run decide.")
+    assert str(exc.value) == (
+        "This case moved to another level or category after it was proposed; dismiss this "
+        "retirement and let the next pruning run decide."
+    )
     assert Case.objects.get(pk=candidate.case_id).status == "active"
 
 
@@ -230,11 +270,16 @@ def test_the_task_calls_the_service_and_a_daily_schedule_is_registered():
     bulk_cases(121)
     assert prune_case_libraries_task.apply().get()["retired"].__len__() == 1
     task = PeriodicTask.objects.get(task="casebase.prune_case_libraries_task")
-    assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == ("3", "0", "Asia/Shanghai")
+    assert (task.crontab.hour, task.crontab.minute, str(task.crontab.timezone)) == (
+        "3",
+        "0",
+        "Asia/Shanghai",
+    )
     assert task.enabled
 
 
 # --- indicators -----------------------------------------------------------------------
+
 
 def test_constant_time_counts_from_entry_or_the_latest_revision():
     case = bulk_cases(1, days_old=0)[0]
@@ -254,7 +299,9 @@ def test_classicness_formula_matches_in_python_and_in_the_database():
     for user, value in zip(users, ["excellent", "excellent", "average", "poor"], strict=True):
         CaseRating.objects.create(case=case, employee=user, value=value)
     case.refresh_from_db()
-    expected = 3 * 1 + 2 * 2 + 2 * 3 + 1 * 1 + 1 * -2  # studies, exam uses, excellent, average, poor
+    expected = (
+        3 * 1 + 2 * 2 + 2 * 3 + 1 * 1 + 1 * -2
+    )  # studies, exam uses, excellent, average, poor
     assert case.classicness() == expected
     assert Case.objects.with_indicators().get(pk=case.pk).classicness_score == expected
 
@@ -274,7 +321,9 @@ def test_pruning_takes_the_same_number_of_queries_for_any_excess(mode, django_as
     Case.objects.filter(category=small).delete()
     many_cases = bulk_cases(65, cat=large)
     users = UserFactory.create_batch(2)
-    CaseStudy.objects.bulk_create(CaseStudy(case=c, employee=u) for c in many_cases[:5] for u in users)
+    CaseStudy.objects.bulk_create(
+        CaseStudy(case=c, employee=u) for c in many_cases[:5] for u in users
+    )
     with django_assert_num_queries(len(few)):
         second = services.case_library_prune(now=NOW)
     moved = first.retired + second.retired if mode == "move" else first.proposed + second.proposed
@@ -286,7 +335,8 @@ def test_pruning_takes_the_same_number_of_queries_for_any_excess(mode, django_as
 # --- real worker -------------------------------------------------------------------------
 
 needs_redis = pytest.mark.skipif(
-    not django_settings.REDIS_URL and not os.environ.get("CI"), reason="REDIS_URL is not set (allowed outside CI only)"
+    not django_settings.REDIS_URL and not os.environ.get("CI"),
+    reason="REDIS_URL is not set (allowed outside CI only)",
 )
 
 
@@ -319,4 +369,6 @@ def test_the_pruning_benchmark_refuses_a_database_without_bench_and_agrees_with_
     import re
 
     over = int(re.search(r"groups over cap=(\d+)", out.getvalue()).group(1))
-    assert over >= 3 and "candidates=0 " not in out.getvalue() and "same cases: yes" in out.getvalue()
+    assert (
+        over >= 3 and "candidates=0 " not in out.getvalue() and "same cases: yes" in out.getvalue()
+    )

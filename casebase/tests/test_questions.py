@@ -26,8 +26,13 @@ SEED_KINDS = {"rationale_order", "shown_reply", "customer_emotion", "customer_th
 def asked(case: Case, *, seed: int = 1, max_per_case: int = 6) -> list[dict]:
     """The questions of ``case`` with its level's distractors (as the exam builds them)."""
     nodes = list(CaseNode.objects.filter(case=case).order_by("order", "pk"))
-    return case_questions(case, nodes, random.Random(seed), distractors=distractors_for_level(case.level),
-                          max_per_case=max_per_case)
+    return case_questions(
+        case,
+        nodes,
+        random.Random(seed),
+        distractors=distractors_for_level(case.level),
+        max_per_case=max_per_case,
+    )
 
 
 def option_text(question: dict) -> str:
@@ -45,8 +50,12 @@ def test_a_seed_style_case_without_alternatives_yields_questions_of_every_seed_k
     reply = root.children.get()
     for q in made:
         node = CaseNode.objects.get(pk=q["node_id"])
-        expected = {"rationale_order": ORDER_SEPARATOR.join(node.rationales), "shown_reply": node.text,
-                    "customer_emotion": node.emotion, "customer_thinking": node.thinking}[q["kind"]]
+        expected = {
+            "rationale_order": ORDER_SEPARATOR.join(node.rationales),
+            "shown_reply": node.text,
+            "customer_emotion": node.emotion,
+            "customer_thinking": node.thinking,
+        }[q["kind"]]
         assert option_text(q) == expected
     order = next(q for q in made if q["kind"] == "rationale_order" and q["node_id"] == reply.pk)
     assert option_text(order) == "考虑#0-1 > 考虑#0-2 > 考虑#0-3" and len(order["options"]) == 4
@@ -79,19 +88,29 @@ def test_no_question_shows_a_reply_or_the_emotion_another_question_asks_for():
         made = asked(case, seed=seed, max_per_case=6)
         # then: customer turns only outside the options
         for q in made:
-            shown = json.dumps({k: q[k] for k in ("context", "customer", "emotion", "prompt", "background")},
-                               ensure_ascii=False)
+            shown = json.dumps(
+                {k: q[k] for k in ("context", "customer", "emotion", "prompt", "background")},
+                ensure_ascii=False,
+            )
             assert not any(text in shown for text in replies)
         # at most one question about the reply to one customer turn
-        per_turn = Counter(q["customer"] for q in made
-                           if q["kind"] in ("best_reply", "main_rationale", "shown_reply", "rationale_order"))
+        per_turn = Counter(
+            q["customer"]
+            for q in made
+            if q["kind"] in ("best_reply", "main_rationale", "shown_reply", "rationale_order")
+        )
         for turn, count in per_turn.items():
-            kinds = {q["kind"] for q in made if q["customer"] == turn} - {"customer_emotion", "customer_thinking"}
+            kinds = {q["kind"] for q in made if q["customer"] == turn} - {
+                "customer_emotion",
+                "customer_thinking",
+            }
             assert count == 1, kinds
         # an emotion that is asked is shown nowhere else
         for q in made:
             if q["kind"] == "customer_emotion":
-                assert all(not other["emotion"] for other in made if other["customer"] == q["customer"])
+                assert all(
+                    not other["emotion"] for other in made if other["customer"] == q["customer"]
+                )
 
 
 @pytest.mark.parametrize("bound", [1, 2, 3, 6])
@@ -111,7 +130,9 @@ def test_questions_are_deterministic_for_a_seeded_generator():
     first = build_questions(cases, random.Random(5))
     assert build_questions(cases, random.Random(5)) == first
     assert [q["id"] for q in first] == [f"q{n}" for n in range(1, len(first) + 1)]
-    assert all("answer" not in public_question(q) and "node_id" not in public_question(q) for q in first)
+    assert all(
+        "answer" not in public_question(q) and "node_id" not in public_question(q) for q in first
+    )
 
 
 def test_distractors_come_only_from_other_active_test_cases_of_the_level():
@@ -133,16 +154,19 @@ def _bare_text_case(**fields) -> Case:
     return Case.objects.create(title="空树", category=category(), level=1, split="test", **fields)
 
 
-@pytest.mark.parametrize("setup, expected", [
-    ("voice with premise", True),
-    ("voice with a grade only", True),
-    ("voice without premise or grade", False),
-    ("text without a tree", False),
-    ("lone seed case, one rationale per reply", False),
-    ("seed case, one rationale, another test case in the level", True),
-    ("lone seed case with ranked rationales", True),
-    ("lone case with alternatives", True),
-])
+@pytest.mark.parametrize(
+    "setup, expected",
+    [
+        ("voice with premise", True),
+        ("voice with a grade only", True),
+        ("voice without premise or grade", False),
+        ("text without a tree", False),
+        ("lone seed case, one rationale per reply", False),
+        ("seed case, one rationale, another test case in the level", True),
+        ("lone seed case with ranked rationales", True),
+        ("lone case with alternatives", True),
+    ],
+)
 def test_the_cheap_flag_says_whether_a_case_yields_questions(setup, expected):
     # given
     if setup == "voice with premise":
@@ -177,7 +201,9 @@ def test_the_draw_takes_the_least_exposed_cases_first_and_random_among_equals():
     draws = [selectors.test_cases_for_exam(1, 11, random.Random(seed)) for seed in range(6)]
     # then: the ten never drawn first, then the least drawn of the others
     for drawn in draws:
-        assert {c.pk for c in drawn[:10]} == {c.pk for c in cases[4:]} and drawn[10].pk == cases[0].pk
+        assert {c.pk for c in drawn[:10]} == {c.pk for c in cases[4:]} and drawn[10].pk == cases[
+            0
+        ].pk
     assert len({tuple(c.pk for c in drawn[:10]) for drawn in draws}) > 1  # ties broken at random
 
 
@@ -193,10 +219,13 @@ def test_the_draw_leaves_out_excluded_cases():
 def test_the_draw_skips_a_case_that_yields_nothing_after_all():
     # given: identical single-rationale cases without emotions: flagged (other cases exist) but
     # every distractor equals the answer, so none yields a question — and one voice case
-    tree = parse_tree_text("客户: 宽带断了\n  客服: 马上派人 | 出发点: 尽快恢复 | 结果: 派单 | 最终状态: 接受\n")
+    tree = parse_tree_text(
+        "客户: 宽带断了\n  客服: 马上派人 | 出发点: 尽快恢复 | 结果: 派单 | 最终状态: 接受\n"
+    )
     for n in range(3):
-        services.case_create(kind="text", title=f"同一案例{n}", category=category(), level=1, split="test",
-                             tree=tree)
+        services.case_create(
+            kind="text", title=f"同一案例{n}", category=category(), level=1, split="test", tree=tree
+        )
     real = _bare_text_case(kind="voice", premise="emotion_turned")
     # when
     drawn = selectors.exam_draw(1, 3, random.Random(1))
@@ -208,8 +237,9 @@ def test_the_draw_skips_a_case_that_yields_nothing_after_all():
 def test_exam_uses_are_recorded_for_all_drawn_cases_in_a_few_queries(django_assert_max_num_queries):
     cases = [seed_case(n) for n in range(10)]
     with django_assert_max_num_queries(5):  # savepoint, update, select, insert, release
-        counted = services.case_record_exam_uses(case_ids=[c.pk for c in cases] + [cases[0].pk],
-                                                 exam_ref="promotion-exam:7")
+        counted = services.case_record_exam_uses(
+            case_ids=[c.pk for c in cases] + [cases[0].pk], exam_ref="promotion-exam:7"
+        )
     assert counted == 10
     assert set(Case.objects.values_list("exam_uses", flat=True)) == {1}
     assert CaseEvent.objects.filter(kind="exam_use", data__exam="promotion-exam:7").count() == 10

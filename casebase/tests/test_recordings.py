@@ -41,9 +41,18 @@ pytestmark = pytest.mark.django_db
 
 def voice_case(*, level: int = 1, split: str = "training", status: str = "active") -> Case:
     name = recordings_storage().save("casebase/audio/case.wav", io.BytesIO(wav_bytes(1)))
-    case = services.case_create(kind="voice", title=f"录音{level}{split}", category=category(), level=level,
-                                split=split, audio_name=name, duration_seconds=1, premise="service_defect",
-                                emotion_grade=2, transcript="……")
+    case = services.case_create(
+        kind="voice",
+        title=f"录音{level}{split}",
+        category=category(),
+        level=level,
+        split=split,
+        audio_name=name,
+        duration_seconds=1,
+        premise="service_defect",
+        emotion_grade=2,
+        transcript="……",
+    )
     if status != "active":
         Case.objects.filter(pk=case.pk).update(status=status)
         case.refresh_from_db()
@@ -51,9 +60,18 @@ def voice_case(*, level: int = 1, split: str = "training", status: str = "active
 
 
 def voice_proposal(proposer, **kwargs) -> Proposal:
-    return services.case_new_propose(proposer=grant_maintain(proposer), kind="voice", title="录音提案", category_id=category().pk,
-                                     reason="典型", audio=kwargs.pop("audio", None) or wav_upload(),
-                                     premise="service_defect", emotion_grade=2, transcript="客服：您好", **kwargs)
+    return services.case_new_propose(
+        proposer=grant_maintain(proposer),
+        kind="voice",
+        title="录音提案",
+        category_id=category().pk,
+        reason="典型",
+        audio=kwargs.pop("audio", None) or wav_upload(),
+        premise="service_defect",
+        emotion_grade=2,
+        transcript="客服：您好",
+        **kwargs,
+    )
 
 
 def body(response) -> bytes:
@@ -61,6 +79,7 @@ def body(response) -> bytes:
 
 
 # --- who may hear a recording ----------------------------------------------------------------
+
 
 def test_recordings_are_not_served_from_media(client, csr, settings):
     # given: a stored recording (DEBUG on, as in development)
@@ -80,7 +99,9 @@ def test_the_urlconf_has_no_media_route_even_in_debug_mode(settings):
 
     import config.urls
 
-    settings.DEBUG = True  # pytest-django runs tests with DEBUG off: build the URLconf as `make run` does
+    settings.DEBUG = (
+        True  # pytest-django runs tests with DEBUG off: build the URLconf as `make run` does
+    )
     try:
         patterns = [str(p.pattern) for p in importlib.reload(config.urls).urlpatterns]
     finally:
@@ -102,7 +123,9 @@ def test_a_training_recording_is_for_employees_who_may_study_the_case(client, cs
     assert client.get(reverse("casebase:recording", args=[999999])).status_code == 404
 
 
-def test_a_test_recording_is_only_for_people_who_can_no_longer_be_examined_on_it(client, csr, training_manager):
+def test_a_test_recording_is_only_for_people_who_can_no_longer_be_examined_on_it(
+    client, csr, training_manager
+):
     # given: a level-2 test case
     case = voice_case(level=2, split="test")
     url = reverse("casebase:recording", args=[case.pk])
@@ -137,15 +160,24 @@ class PresigningStorage(FileSystemStorage):
         return f"https://bucket.example.test/{name}?X-Amz-Expires={expire}"
 
 
-def test_with_object_storage_the_view_redirects_to_a_short_lived_presigned_url(client, csr, settings):
-    settings.STORAGES = {**settings.STORAGES, "recordings": {
-        "BACKEND": f"{__name__}.PresigningStorage", "OPTIONS": {"location": str(settings.MEDIA_ROOT)}}}
+def test_with_object_storage_the_view_redirects_to_a_short_lived_presigned_url(
+    client, csr, settings
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "recordings": {
+            "BACKEND": f"{__name__}.PresigningStorage",
+            "OPTIONS": {"location": str(settings.MEDIA_ROOT)},
+        },
+    }
     settings.RECORDINGS_STORAGE, settings.RECORDINGS_URL_SECONDS = "s3", 120
     case = voice_case()
     client.force_login(csr)
     response = client.get(reverse("casebase:recording", args=[case.pk]))
     assert response.status_code == 302
-    assert response["Location"] == f"https://bucket.example.test/{case.audio.name}?X-Amz-Expires=120"
+    assert (
+        response["Location"] == f"https://bucket.example.test/{case.audio.name}?X-Amz-Expires=120"
+    )
 
 
 def test_the_study_api_gives_the_checked_url_never_a_media_url(api, csr):
@@ -156,7 +188,8 @@ def test_the_study_api_gives_the_checked_url_never_a_media_url(api, csr):
 
 
 def test_a_proposal_recording_is_for_its_proposer_the_voting_committee_and_training_managers(
-        client, csr, training_manager):
+    client, csr, training_manager
+):
     # given: a voice proposal naming a participant (recused)
     participant = UserFactory(roles=["CSR"], staff_id="CSR777")
     proposal = voice_proposal(csr, participants=[participant.staff_id])
@@ -177,12 +210,19 @@ def test_a_proposal_recording_is_for_its_proposer_the_voting_committee_and_train
 
 # --- "shown in full" -------------------------------------------------------------------------
 
+
 def test_viewing_a_case_proposal_records_the_exposure_and_the_accepted_case_is_known(client, csr):
     # given: a text proposal; a level-3 member opens it without voting
     from casebase.tests.factories import sample_tree
 
-    proposal = services.case_new_propose(proposer=csr, kind="text", title="新案例", category_id=category().pk,
-                                         reason="典型", tree=sample_tree())
+    proposal = services.case_new_propose(
+        proposer=csr,
+        kind="text",
+        title="新案例",
+        category_id=category().pk,
+        reason="典型",
+        tree=sample_tree(),
+    )
     viewer = committee_member(level=3)
     client.force_login(viewer)
     assert client.get(reverse("review:proposal_detail", args=[proposal.pk])).status_code == 200
@@ -191,8 +231,12 @@ def test_viewing_a_case_proposal_records_the_exposure_and_the_accepted_case_is_k
     assert CaseExposure.objects.filter(employee=viewer).count() == 1  # the first showing only
     # when: three others grade it into the level-4 test set
     for _ in range(3):
-        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
-                      extra={"points": 30, "level": 4, "split": "test"})
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            extra={"points": 30, "level": 4, "split": "test"},
+        )
     # then
     case = Case.objects.get(pk=Proposal.objects.get(pk=proposal.pk).target_id)
     assert case.pk in cases_known_to(viewer)
@@ -210,13 +254,16 @@ def test_the_history_page_of_a_test_case_records_the_exposure(client, reviewer):
 
 # --- length measured from the content ---------------------------------------------------------
 
+
 def test_an_mp3_whose_header_hides_most_of_its_frames_is_refused():
     # given: 3 000 frames (78 s) behind a Xing header claiming 1 000 (26 s); cap 60 s
     CaseLibrarySettings.objects.filter(pk=1).update(audio_max_seconds=60)
     with pytest.raises(services.AudioInvalid) as exc:
         services.audio_validate(mp3_upload(frames=3000, xing_frames=1000))
-    assert exc.value.message == ("The recording's header says it lasts 26 seconds but its content lasts 78 seconds; "
-                                 "export the recording again.")
+    assert exc.value.message == (
+        "The recording's header says it lasts 26 seconds but its content lasts 78 seconds; "
+        "export the recording again."
+    )
 
 
 def test_an_honest_mp3_is_measured_from_its_frames_and_capped():
@@ -227,21 +274,28 @@ def test_an_honest_mp3_is_measured_from_its_frames_and_capped():
 
 
 def test_a_wav_with_samples_beyond_its_data_chunk_is_refused():
-    upload = SimpleUploadedFile("call.wav", wav_with_hidden_samples(1, 100), content_type="audio/wav")
+    upload = SimpleUploadedFile(
+        "call.wav", wav_with_hidden_samples(1, 100), content_type="audio/wav"
+    )
     with pytest.raises(services.AudioInvalid) as exc:
         services.audio_validate(upload)
-    assert exc.value.message.startswith("The recording's header says it lasts 1 seconds but its content lasts 100")
+    assert exc.value.message.startswith(
+        "The recording's header says it lasts 1 seconds but its content lasts 100"
+    )
     assert services.audio_validate(wav_upload(seconds=3)).duration_seconds == 3
 
 
 # --- clean-up -------------------------------------------------------------------------------
+
 
 def stored(name: str) -> bool:
     return recordings_storage().exists(name)
 
 
 @pytest.mark.parametrize("close", ["withdraw", "reject"])
-def test_a_closed_voice_proposal_loses_its_recording_after_the_commit(csr, close, django_capture_on_commit_callbacks):
+def test_a_closed_voice_proposal_loses_its_recording_after_the_commit(
+    csr, close, django_capture_on_commit_callbacks
+):
     proposal = voice_proposal(csr)
     name = proposal.payload["audio"]
     assert stored(name)
@@ -250,17 +304,32 @@ def test_a_closed_voice_proposal_loses_its_recording_after_the_commit(csr, close
             proposal_withdraw(proposal_id=proposal.pk, user=csr)
         else:
             while Proposal.objects.get(pk=proposal.pk).is_open:
-                proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="reject", comment="不典型")
+                proposal_vote(
+                    proposal_id=proposal.pk,
+                    reviewer=committee_member(),
+                    decision="reject",
+                    comment="不典型",
+                )
     assert Proposal.objects.get(pk=proposal.pk).status in ("withdrawn", "rejected")
     assert not stored(name)
 
 
-def test_a_withdrawn_revision_keeps_the_recording_its_case_still_uses(csr, django_capture_on_commit_callbacks):
+def test_a_withdrawn_revision_keeps_the_recording_its_case_still_uses(
+    csr, django_capture_on_commit_callbacks
+):
     # given: a revision of a voice case that keeps the case's recording
     case = voice_case()
-    proposal = services.case_revision_propose(proposer=csr, case_id=case.pk, base_version=1, reason="改标题",
-                                              title="新标题", category_id=case.category_id, premise=case.premise,
-                                              emotion_grade=case.emotion_grade, transcript=case.transcript)
+    proposal = services.case_revision_propose(
+        proposer=csr,
+        case_id=case.pk,
+        base_version=1,
+        reason="改标题",
+        title="新标题",
+        category_id=case.category_id,
+        premise=case.premise,
+        emotion_grade=case.emotion_grade,
+        transcript=case.transcript,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         proposal_withdraw(proposal_id=proposal.pk, user=csr)
     assert stored(case.audio.name)
@@ -284,8 +353,9 @@ def test_the_sweep_deletes_old_files_nothing_refers_to(csr, settings):
     assert all(stored(n) for n in (case.audio.name, proposal.payload["audio"], new_orphan))
     # a second run changes nothing; an explicit grace of 0 takes the fresh orphan
     assert recordings_orphan_sweep_task.delay().get()["deleted"] == 0
-    assert services.recordings_orphan_sweep(grace_hours=0, now=timezone.now() + timedelta(seconds=1)).deleted == [
-        new_orphan]
+    assert services.recordings_orphan_sweep(
+        grace_hours=0, now=timezone.now() + timedelta(seconds=1)
+    ).deleted == [new_orphan]
 
 
 def test_the_sweep_is_scheduled_daily():
@@ -295,10 +365,25 @@ def test_the_sweep_is_scheduled_daily():
 
 # --- one recording rule in the admin ---------------------------------------------------------
 
+
 def admin_form(**changes):
-    return {"kind": "voice", "title": "后台录音案例", "category": category().pk, "level": 2, "split": "training",
-            "status": "active", "background": "背景", "transcript": "……", "premise": "service_defect",
-            "emotion_grade": 2, "tree_text": "", "change_reason": "后台录入", "nodes-TOTAL_FORMS": 0, "nodes-INITIAL_FORMS": 0, **changes}
+    return {
+        "kind": "voice",
+        "title": "后台录音案例",
+        "category": category().pk,
+        "level": 2,
+        "split": "training",
+        "status": "active",
+        "background": "背景",
+        "transcript": "……",
+        "premise": "service_defect",
+        "emotion_grade": 2,
+        "tree_text": "",
+        "change_reason": "后台录入",
+        "nodes-TOTAL_FORMS": 0,
+        "nodes-INITIAL_FORMS": 0,
+        **changes,
+    }
 
 
 def test_the_admin_applies_the_recording_rule_of_the_proposal_forms(client):
@@ -307,16 +392,22 @@ def test_the_admin_applies_the_recording_rule_of_the_proposal_forms(client):
 
     def errors(**changes):
         response = client.post(url, admin_form(**changes))
-        return response.context["adminform"].form.errors.get("audio") if response.status_code == 200 else None
+        return (
+            response.context["adminform"].form.errors.get("audio")
+            if response.status_code == 200
+            else None
+        )
 
     # a voice case without a recording, a non-audio file, a text case with a file: refused
     assert errors() == ["A voice case needs a recording."]
     assert errors(audio=SimpleUploadedFile("x.wav", b"not audio" * 20)) == [
-        "The file is not a readable MP3, WAV, OGG or M4A recording."]
+        "The file is not a readable MP3, WAV, OGG or M4A recording."
+    ]
     from casebase.tests.factories import SAMPLE_TREE_TEXT
 
-    assert errors(kind="text", tree_text=SAMPLE_TREE_TEXT, premise="", emotion_grade="", audio=wav_upload()) == [
-        "A text case has no recording; remove the file or make it a voice case."]
+    assert errors(
+        kind="text", tree_text=SAMPLE_TREE_TEXT, premise="", emotion_grade="", audio=wav_upload()
+    ) == ["A text case has no recording; remove the file or make it a voice case."]
     assert not Case.objects.exists()
     # a valid recording: saved with its measured duration
     assert errors(audio=wav_upload(name="13800138000 客户.wav", seconds=2)) is None
@@ -330,6 +421,7 @@ def test_the_admin_applies_the_recording_rule_of_the_proposal_forms(client):
 
 # --- the upload limit ----------------------------------------------------------------------
 
+
 class Unreadable(io.RawIOBase):
     """A request body that fails the test if anybody reads it."""
 
@@ -340,16 +432,26 @@ class Unreadable(io.RawIOBase):
 
 
 def huge(path: str, **extra):
-    return {"PATH_INFO": path, "CONTENT_LENGTH": str(200 * 1024 * 1024), "wsgi.input": Unreadable(),
-            "CONTENT_TYPE": "multipart/form-data; boundary=xyz", **extra}
+    return {
+        "PATH_INFO": path,
+        "CONTENT_LENGTH": str(200 * 1024 * 1024),
+        "wsgi.input": Unreadable(),
+        "CONTENT_TYPE": "multipart/form-data; boundary=xyz",
+        **extra,
+    }
 
 
 def test_an_api_upload_above_the_limit_is_refused_by_its_length_unread(api, csr):
     api.force_authenticate(csr)
-    response = api.generic("POST", reverse("api-cases-voice-proposals"), **huge("/api/cases/proposals/voice/"))
+    response = api.generic(
+        "POST", reverse("api-cases-voice-proposals"), **huge("/api/cases/proposals/voice/")
+    )
     assert response.status_code == 413
-    assert response.json() == {"detail": "The recording is larger than 20.0 MB.", "code": "too_large",
-                               "fields": {"audio": ["The recording is larger than 20.0 MB."]}}
+    assert response.json() == {
+        "detail": "The recording is larger than 20.0 MB.",
+        "code": "too_large",
+        "fields": {"audio": ["The recording is larger than 20.0 MB."]},
+    }
     assert not Proposal.objects.exists()
 
 

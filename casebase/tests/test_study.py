@@ -16,7 +16,9 @@ def test_next_level_is_one_above_the_employee_capped_at_five(level, expected):
     assert next_level(UserFactory.build(level=level)) == expected
 
 
-def test_library_lists_training_cases_of_the_next_level_only(client, csr, django_assert_max_num_queries):
+def test_library_lists_training_cases_of_the_next_level_only(
+    client, csr, django_assert_max_num_queries
+):
     # given: csr is level 0, so the next level is 1
     training = CaseFactory.create_batch(3, level=1)
     CaseFactory(level=1, split=Case.Split.TEST, title="考试案例")
@@ -70,23 +72,43 @@ def test_study_page_walks_a_text_case_branch_by_branch(client, csr):
     # then: the path so far and the reply to that branch with its outcome are shown
     assert step.context["walk"].current == branches[1]
     assert "24小时内到账" in step.content.decode() and "接受" in step.content.decode()
-    assert client.get(reverse("casebase:case_detail", args=[case.pk]), {"node": best.pk}).status_code == 404
-    assert client.get(reverse("casebase:case_detail", args=[case.pk]), {"node": "x"}).status_code == 404
+    assert (
+        client.get(reverse("casebase:case_detail", args=[case.pk]), {"node": best.pk}).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("casebase:case_detail", args=[case.pk]), {"node": "x"}).status_code
+        == 404
+    )
 
 
-@pytest.mark.parametrize("change", [{"split": Case.Split.TEST}, {"status": Case.Status.HISTORY}, {"level": 3}])
-def test_test_history_and_too_high_cases_are_404_on_the_web_and_in_the_api(client, api, csr, change):
+@pytest.mark.parametrize(
+    "change", [{"split": Case.Split.TEST}, {"status": Case.Status.HISTORY}, {"level": 3}]
+)
+def test_test_history_and_too_high_cases_are_404_on_the_web_and_in_the_api(
+    client, api, csr, change
+):
     case = CaseFactory(level=1)
     Case.objects.filter(pk=case.pk).update(**change)
     client.force_login(csr)
     api.force_authenticate(csr)
     assert client.get(reverse("casebase:case_detail", args=[case.pk])).status_code == 404
     assert client.post(reverse("casebase:case_studied", args=[case.pk])).status_code == 404
-    assert client.post(reverse("casebase:case_rate", args=[case.pk]), {"value": "poor"}).status_code == 404
+    assert (
+        client.post(reverse("casebase:case_rate", args=[case.pk]), {"value": "poor"}).status_code
+        == 404
+    )
     assert api.get(reverse("api-cases-study-detail", args=[case.pk])).status_code == 404
     assert api.post(reverse("api-cases-studied", args=[case.pk])).status_code == 404
-    assert api.put(reverse("api-cases-rating", args=[case.pk]), {"value": "poor"}, format="json").status_code == 404
-    assert case.pk not in [row["id"] for row in api.get(reverse("api-cases-study"), {"level": 1}).json()["results"]]
+    assert (
+        api.put(
+            reverse("api-cases-rating", args=[case.pk]), {"value": "poor"}, format="json"
+        ).status_code
+        == 404
+    )
+    assert case.pk not in [
+        row["id"] for row in api.get(reverse("api-cases-study"), {"level": 1}).json()["results"]
+    ]
 
 
 def test_marking_studied_twice_keeps_one_row_and_the_first_timestamp(client, csr):
@@ -113,9 +135,11 @@ def test_a_csr_rates_a_case_once_and_a_second_rating_changes_nothing(client, csr
     response = client.post(url, {"value": "poor"}, follow=True)
     # then: refused with the exact message, nothing changed
     assert [str(m) for m in response.context["messages"]] == [
-        "You have already rated this case; a rating cannot be changed."]
-    assert list(CaseRating.objects.filter(case=case).values_list("employee_id", "value", "rated_at")) == [
-        (csr.pk, "excellent", first.rated_at)]
+        "You have already rated this case; a rating cannot be changed."
+    ]
+    assert list(
+        CaseRating.objects.filter(case=case).values_list("employee_id", "value", "rated_at")
+    ) == [(csr.pk, "excellent", first.rated_at)]
 
 
 def test_the_study_page_shows_the_rating_instead_of_the_form_once_rated(client, csr):
@@ -175,6 +199,7 @@ def test_a_bad_rating_value_is_refused(csr):
 
 # --- API --------------------------------------------------------------------------------
 
+
 def test_api_study_list_and_nested_detail(api, csr, hr, django_assert_max_num_queries):
     case = CaseFactory(level=1)
     CaseFactory(level=1, split=Case.Split.TEST)
@@ -208,7 +233,9 @@ def test_api_marks_studied_and_rates(api, csr):
     for method in (api.post, api.put):
         again = method(url, {"value": "average"}, format="json")
         assert again.status_code == 409
-        assert again.json() == {"detail": "You have already rated this case; a rating cannot be changed.",
-                                "code": "already_rated"}
+        assert again.json() == {
+            "detail": "You have already rated this case; a rating cannot be changed.",
+            "code": "already_rated",
+        }
     assert CaseRating.objects.get(case=case, employee=csr).value == "excellent"
     assert api.get(url).status_code == 405

@@ -15,7 +15,10 @@ def test_the_study_page_wires_both_widgets_to_htmx_with_a_plain_form_fallback(cl
     case = CaseFactory(level=1)
     client.force_login(csr)
     page = client.get(reverse("casebase:case_detail", args=[case.pk])).content.decode()
-    studied_url, rate_url = reverse("casebase:case_studied", args=[case.pk]), reverse("casebase:case_rate", args=[case.pk])
+    studied_url, rate_url = (
+        reverse("casebase:case_studied", args=[case.pk]),
+        reverse("casebase:case_rate", args=[case.pk]),
+    )
     assert f'action="{studied_url}"' in page and f'hx-post="{studied_url}"' in page
     assert f'action="{rate_url}"' in page and f'hx-post="{rate_url}"' in page
     assert 'id="flash"' in page and 'aria-live="polite"' in page
@@ -35,33 +38,46 @@ def test_marking_studied_with_htmx_returns_the_studied_line_and_feedback(client,
     assert 'hx-swap-oob="innerHTML"' in body and "Marked as studied." in body
     assert CaseStudy.objects.filter(case=case, employee=csr).count() == 1
     # and the flash does not come back on the next page load (it was shown in place)
-    assert "Marked as studied." not in client.get(reverse("casebase:case_detail", args=[case.pk])).content.decode()
+    assert (
+        "Marked as studied."
+        not in client.get(reverse("casebase:case_detail", args=[case.pk])).content.decode()
+    )
 
 
 def test_marking_studied_without_htmx_still_redirects_to_the_case(client, csr):
     case = CaseFactory(level=1)
     client.force_login(csr)
     response = client.post(reverse("casebase:case_studied", args=[case.pk]))
-    assert response.status_code == 302 and response["Location"] == reverse("casebase:case_detail", args=[case.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "casebase:case_detail", args=[case.pk]
+    )
 
 
 def test_studying_a_voice_case_with_htmx_brings_the_reflection_form(client, csr):
     case = CaseFactory(level=1)
     Case.objects.filter(pk=case.pk).update(kind=Case.Kind.VOICE)
     client.force_login(csr)
-    body = client.post(reverse("casebase:case_studied", args=[case.pk]), headers=HTMX).content.decode()
+    body = client.post(
+        reverse("casebase:case_studied", args=[case.pk]), headers=HTMX
+    ).content.decode()
     assert 'id="reflections" hx-swap-oob="true"' in body and 'id="reflection-form"' in body
 
 
 def test_rating_with_htmx_returns_the_rating_and_feedback(client, csr):
     case = CaseFactory(level=1)
     client.force_login(csr)
-    response = client.post(reverse("casebase:case_rate", args=[case.pk]), {"value": "excellent"}, headers=HTMX)
+    response = client.post(
+        reverse("casebase:case_rate", args=[case.pk]), {"value": "excellent"}, headers=HTMX
+    )
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body
-    assert 'id="my-rating"' in body and "You rated: Excellent" in body and 'name="value"' not in body
+    assert (
+        'id="my-rating"' in body and "You rated: Excellent" in body and 'name="value"' not in body
+    )
     assert "Your rating was saved." in body
-    assert list(CaseRating.objects.filter(case=case).values_list("employee_id", "value")) == [(csr.pk, "excellent")]
+    assert list(CaseRating.objects.filter(case=case).values_list("employee_id", "value")) == [
+        (csr.pk, "excellent")
+    ]
 
 
 def test_rating_twice_with_htmx_is_a_409_fragment_with_the_reason_and_changes_nothing(client, csr):
@@ -79,16 +95,24 @@ def test_rating_twice_with_htmx_is_a_409_fragment_with_the_reason_and_changes_no
     assert "You have already rated this case; a rating cannot be changed." in body
     assert "You rated: Excellent" in body  # the rating that stands
     assert "Your rating was saved." not in body
-    assert list(CaseRating.objects.filter(case=case).values_list("value", flat=True)) == ["excellent"]
+    assert list(CaseRating.objects.filter(case=case).values_list("value", flat=True)) == [
+        "excellent"
+    ]
 
 
 def test_rating_without_a_value_with_htmx_is_a_400_fragment_with_the_form(client, csr):
     case = CaseFactory(level=1)
     client.force_login(csr)
-    response = client.post(reverse("casebase:case_rate", args=[case.pk]), {"value": "best"}, headers=HTMX)
+    response = client.post(
+        reverse("casebase:case_rate", args=[case.pk]), {"value": "best"}, headers=HTMX
+    )
     body = response.content.decode()
     assert response.status_code == 400
-    assert "Choose excellent, average or poor." in body and 'name="value"' in body and "<html" not in body
+    assert (
+        "Choose excellent, average or poor." in body
+        and 'name="value"' in body
+        and "<html" not in body
+    )
     assert not CaseRating.objects.exists()
 
 
@@ -99,7 +123,13 @@ def test_htmx_posts_keep_the_permission_checks(client, csr, hr, view):
     training = CaseFactory(level=1)
     client.force_login(csr)
     # then: 404 for a test case, 403 for another role, htmx or not
-    assert client.post(reverse(view, args=[test_case.pk]), {"value": "poor"}, headers=HTMX).status_code == 404
+    assert (
+        client.post(reverse(view, args=[test_case.pk]), {"value": "poor"}, headers=HTMX).status_code
+        == 404
+    )
     client.force_login(hr)
-    assert client.post(reverse(view, args=[training.pk]), {"value": "poor"}, headers=HTMX).status_code == 403
+    assert (
+        client.post(reverse(view, args=[training.pk]), {"value": "poor"}, headers=HTMX).status_code
+        == 403
+    )
     assert not CaseRating.objects.exists() and not CaseStudy.objects.exists()

@@ -13,8 +13,16 @@ from casebase.tests.factories import seed_case
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("roles, level", [(["CSR"], 0), (["CSR", "Reviewer"], 3), (["CSR"], 5),
-                                          (["Training manager"], 0), (["Operations manager"], 2)])
+@pytest.mark.parametrize(
+    "roles, level",
+    [
+        (["CSR"], 0),
+        (["CSR", "Reviewer"], 3),
+        (["CSR"], 5),
+        (["Training manager"], 0),
+        (["Operations manager"], 2),
+    ],
+)
 def test_the_rule_and_the_catalogue_agree_on_every_level(roles, level):
     # given one test case per case level and a user of ``level``
     for n in range(1, 6):

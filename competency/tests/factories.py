@@ -63,7 +63,9 @@ class PositionCompetencyFactory(factory.django.DjangoModelFactory):
     target_score = 4
 
 
-def make_round(*, n_items=4, sizes=(1, 2, 1), raters=None, manager=None, position=None, open_=True, items=None):
+def make_round(
+    *, n_items=4, sizes=(1, 2, 1), raters=None, manager=None, position=None, open_=True, items=None
+):
     """A Q-sort round over fresh items (or ``items``) with the given pile sizes; opened by default."""
     manager = manager or UserFactory(roles=["Training manager"])
     items = items if items is not None else CompetencyItemFactory.create_batch(n_items)
@@ -87,7 +89,10 @@ def placements_for(order, sizes) -> list[qsort.Placement]:
     """Placements putting ``order`` (item ids, most important first) into piles of ``sizes``."""
     result, start = [], 0
     for pile, size in zip(qsort.PILES, sizes, strict=True):
-        result += [qsort.Placement(item=i, pile=pile, rank=r) for r, i in enumerate(order[start:start + size], start=1)]
+        result += [
+            qsort.Placement(item=i, pile=pile, rank=r)
+            for r, i in enumerate(order[start : start + size], start=1)
+        ]
         start += size
     return result
 

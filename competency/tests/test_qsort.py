@@ -14,8 +14,12 @@ ITEMS = ["a", "b", "c", "d"]
 
 
 def valid_placements():
-    return [Placement("a", IMPORTANT, 1), Placement("b", NEUTRAL, 2), Placement("c", NEUTRAL, 1),
-            Placement("d", UNIMPORTANT, 1)]
+    return [
+        Placement("a", IMPORTANT, 1),
+        Placement("b", NEUTRAL, 2),
+        Placement("c", NEUTRAL, 1),
+        Placement("d", UNIMPORTANT, 1),
+    ]
 
 
 # --- validate_sort ------------------------------------------------------------------------------
@@ -35,14 +39,20 @@ def test_a_pile_with_the_wrong_number_of_items_is_rejected_with_the_sizes_in_the
     with pytest.raises(qsort.SortInvalid) as exc:
         qsort.validate_sort(items=ITEMS, pile_sizes=SIZES, placements=placements)
     # then
-    assert exc.value.errors[IMPORTANT] == ["The important pile must hold exactly 1 items; it holds 2."]
-    assert exc.value.errors[UNIMPORTANT] == ["The unimportant pile must hold exactly 1 items; it holds 0."]
+    assert exc.value.errors[IMPORTANT] == [
+        "The important pile must hold exactly 1 items; it holds 2."
+    ]
+    assert exc.value.errors[UNIMPORTANT] == [
+        "The unimportant pile must hold exactly 1 items; it holds 0."
+    ]
 
 
 def test_an_item_placed_twice_is_rejected():
     placements = valid_placements() + [Placement("a", NEUTRAL, 3)]
     with pytest.raises(qsort.SortInvalid) as exc:
-        qsort.validate_sort(items=ITEMS, pile_sizes=SIZES, placements=placements, labels={"a": "服务认知"})
+        qsort.validate_sort(
+            items=ITEMS, pile_sizes=SIZES, placements=placements, labels={"a": "服务认知"}
+        )
     assert "“服务认知” is placed more than once." in exc.value.errors["placements"]
 
 
@@ -58,25 +68,46 @@ def test_an_unknown_item_and_an_unknown_pile_are_rejected():
     with pytest.raises(qsort.SortInvalid) as exc:
         qsort.validate_sort(items=ITEMS, pile_sizes=SIZES, placements=placements)
     assert "“zz” is not an item of this round." in exc.value.errors["placements"]
-    assert "“maybe” is not a pile; use important, neutral or unimportant." in exc.value.errors["placements"]
+    assert (
+        "“maybe” is not a pile; use important, neutral or unimportant."
+        in exc.value.errors["placements"]
+    )
 
 
-@pytest.mark.parametrize("ranks", [(1, 1), (2, 3), (0, 1), (1, 3)], ids=["tie", "no-1", "zero", "gap"])
+@pytest.mark.parametrize(
+    "ranks", [(1, 1), (2, 3), (0, 1), (1, 3)], ids=["tie", "no-1", "zero", "gap"]
+)
 def test_a_pile_that_is_not_strictly_ordered_one_to_n_is_rejected(ranks):
     # given: the neutral pile ranked with a tie / gap / wrong start
-    placements = [Placement("a", IMPORTANT, 1), Placement("b", NEUTRAL, ranks[0]),
-                  Placement("c", NEUTRAL, ranks[1]), Placement("d", UNIMPORTANT, 1)]
+    placements = [
+        Placement("a", IMPORTANT, 1),
+        Placement("b", NEUTRAL, ranks[0]),
+        Placement("c", NEUTRAL, ranks[1]),
+        Placement("d", UNIMPORTANT, 1),
+    ]
     # when / then
     with pytest.raises(qsort.SortInvalid) as exc:
         qsort.validate_sort(items=ITEMS, pile_sizes=SIZES, placements=placements)
-    assert exc.value.errors == {NEUTRAL: ["Order the neutral pile strictly: ranks must be 1 to 2, each used once."]}
+    assert exc.value.errors == {
+        NEUTRAL: ["Order the neutral pile strictly: ranks must be 1 to 2, each used once."]
+    }
 
 
 # --- pile sizes ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n, expected", [(1, (1, 0, 0)), (2, (1, 1, 0)), (3, (1, 1, 1)), (4, (1, 2, 1)),
-                                         (18, (4, 10, 4)), (20, (5, 10, 5)), (100, (25, 50, 25))])
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        (1, (1, 0, 0)),
+        (2, (1, 1, 0)),
+        (3, (1, 1, 1)),
+        (4, (1, 2, 1)),
+        (18, (4, 10, 4)),
+        (20, (5, 10, 5)),
+        (100, (25, 50, 25)),
+    ],
+)
 def test_suggested_pile_sizes_are_about_a_quarter_a_half_and_a_quarter(n, expected):
     sizes = qsort.suggest_pile_sizes(n)
     assert (sizes[IMPORTANT], sizes[NEUTRAL], sizes[UNIMPORTANT]) == expected
@@ -108,8 +139,10 @@ def test_negative_pile_sizes_and_no_items_are_rejected():
 # --- forced distribution ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n, k, expected", [(1, 0, [1]), (4, 1, [1, 2, 1]), (16, 2, [1, 4, 6, 4, 1]),
-                                            (100, 3, [2, 9, 23, 32, 23, 9, 2])])
+@pytest.mark.parametrize(
+    "n, k, expected",
+    [(1, 0, [1]), (4, 1, [1, 2, 1]), (16, 2, [1, 4, 6, 4, 1]), (100, 3, [2, 9, 23, 32, 23, 9, 2])],
+)
 def test_forced_distribution_follows_the_binomial_shape(n, k, expected):
     assert qsort.forced_distribution(n, k) == expected
 
@@ -158,7 +191,9 @@ def test_many_raters_are_combined_by_mean_rank():
 
 def test_tied_items_share_one_score_and_weight_and_keep_dictionary_order():
     # given: a and b swap places between two raters, so their mean ranks are equal
-    rows = qsort.aggregate_rankings(items=list("abcd"), rankings=[list("abcd"), list("bacd")], half_width=1)
+    rows = qsort.aggregate_rankings(
+        items=list("abcd"), rankings=[list("abcd"), list("bacd")], half_width=1
+    )
     # then: columns [1, 2, 1]; the tie spans scores +1 and 0 → both get 0.5
     assert [r.item for r in rows] == list("abcd")
     assert rows[0].score == rows[1].score == 0.5
@@ -168,7 +203,9 @@ def test_tied_items_share_one_score_and_weight_and_keep_dictionary_order():
 
 
 def test_a_complete_tie_gives_equal_weights():
-    rows = qsort.aggregate_rankings(items=list("abc"), rankings=[list("abc"), list("bca"), list("cab")])
+    rows = qsort.aggregate_rankings(
+        items=list("abc"), rankings=[list("abc"), list("bca"), list("cab")]
+    )
     assert [r.weight for r in rows] == [pytest.approx(1 / 3)] * 3
     assert len({r.weight for r in rows}) == 1
 

@@ -41,7 +41,9 @@ def test_creating_a_round_makes_a_draft_with_an_audit_row(manager):
 def test_creating_a_round_with_pile_sizes_that_do_not_add_up_fails(manager):
     with pytest.raises(services.QSortError) as exc:
         make_round(manager=manager, sizes=(2, 2, 1), open_=False)
-    assert exc.value.errors["__all__"] == ["The pile sizes add up to 5 but the round has 4 items; they must be equal."]
+    assert exc.value.errors["__all__"] == [
+        "The pile sizes add up to 5 but the round has 4 items; they must be equal."
+    ]
     assert not QSortRound.objects.exists()
 
 
@@ -73,16 +75,20 @@ def test_an_invited_rater_can_submit_and_resubmit_until_the_round_closes(manager
     round = make_round(manager=manager, raters=[rater])
     a, b, c, d = ids(round)
     # when
-    first, created = services.qsort_submission_save(round_id=round.pk, rater=rater,
-                                                    placements=placements_for([a, b, c, d], (1, 2, 1)))
-    second, created_again = services.qsort_submission_save(round_id=round.pk, rater=rater,
-                                                           placements=placements_for([d, c, b, a], (1, 2, 1)))
+    first, created = services.qsort_submission_save(
+        round_id=round.pk, rater=rater, placements=placements_for([a, b, c, d], (1, 2, 1))
+    )
+    second, created_again = services.qsort_submission_save(
+        round_id=round.pk, rater=rater, placements=placements_for([d, c, b, a], (1, 2, 1))
+    )
     # then
     assert created and not created_again
     assert QSortSubmission.objects.get().ranking == [d, c, b, a]
     services.qsort_round_close(round_id=round.pk, actor=manager)
     with pytest.raises(services.QSortConflict) as exc:
-        services.qsort_submission_save(round_id=round.pk, rater=rater, placements=placements_for([a, b, c, d], (1, 2, 1)))
+        services.qsort_submission_save(
+            round_id=round.pk, rater=rater, placements=placements_for([a, b, c, d], (1, 2, 1))
+        )
     assert exc.value.message == "This Q-sort round is not open for sorting."
 
 
@@ -96,10 +102,17 @@ def test_an_invalid_sort_is_refused_with_field_messages_and_nothing_is_stored(ma
     rater = UserFactory()
     round = make_round(manager=manager, raters=[rater])
     a, b, c, d = ids(round)
-    placements = [Placement(a, IMPORTANT, 1), Placement(b, IMPORTANT, 2), Placement(c, NEUTRAL, 1), Placement(d, NEUTRAL, 2)]
+    placements = [
+        Placement(a, IMPORTANT, 1),
+        Placement(b, IMPORTANT, 2),
+        Placement(c, NEUTRAL, 1),
+        Placement(d, NEUTRAL, 2),
+    ]
     with pytest.raises(services.QSortError) as exc:
         services.qsort_submission_save(round_id=round.pk, rater=rater, placements=placements)
-    assert exc.value.errors["important"] == ["The important pile must hold exactly 1 items; it holds 2."]
+    assert exc.value.errors["important"] == [
+        "The important pile must hold exactly 1 items; it holds 2."
+    ]
     assert not QSortSubmission.objects.exists()
 
 
@@ -115,15 +128,24 @@ def test_closing_aggregates_every_raters_sort_into_weights_summing_to_one(manage
     r1, r2 = UserFactory(), UserFactory()
     round = make_round(manager=manager, raters=[r1, r2], n_items=4)
     a, b, c, d = ids(round)
-    services.qsort_submission_save(round_id=round.pk, rater=r1, placements=placements_for([a, b, c, d], (1, 2, 1)))
-    services.qsort_submission_save(round_id=round.pk, rater=r2, placements=placements_for([a, c, b, d], (1, 2, 1)))
+    services.qsort_submission_save(
+        round_id=round.pk, rater=r1, placements=placements_for([a, b, c, d], (1, 2, 1))
+    )
+    services.qsort_submission_save(
+        round_id=round.pk, rater=r2, placements=placements_for([a, c, b, d], (1, 2, 1))
+    )
     # when
     services.qsort_round_close(round_id=round.pk, actor=manager)
     # then
     round.refresh_from_db()
     rows = round.result_rows()
     assert round.status == QSortRound.Status.CLOSED and round.result["raters"] == 2
-    assert [r["item"] for r in rows] == [a, b, c, d]  # b and c tie; dictionary (pk) order inside the tie
+    assert [r["item"] for r in rows] == [
+        a,
+        b,
+        c,
+        d,
+    ]  # b and c tie; dictionary (pk) order inside the tie
     assert rows[1]["weight"] == rows[2]["weight"]
     assert sum(Decimal(r["weight"]) for r in rows) == 1
     assert round.events.filter(action="closed").count() == 1
@@ -134,12 +156,16 @@ def test_publishing_writes_the_weights_into_the_position_model_and_an_audit_row(
     position = PositionFactory()
     items = CompetencyItemFactory.create_batch(4)
     outside = CompetencyItemFactory()
-    PositionCompetency.objects.create(position=position, item=items[0], behavioural_indicators="先倾听", weight=Decimal("0.5"))
+    PositionCompetency.objects.create(
+        position=position, item=items[0], behavioural_indicators="先倾听", weight=Decimal("0.5")
+    )
     PositionCompetency.objects.create(position=position, item=outside, weight=Decimal("0.5"))
     rater = UserFactory()
     round = make_round(manager=manager, raters=[rater], items=items, position=position)
     a, b, c, d = [i.pk for i in items]
-    services.qsort_submission_save(round_id=round.pk, rater=rater, placements=placements_for([a, b, c, d], (1, 2, 1)))
+    services.qsort_submission_save(
+        round_id=round.pk, rater=rater, placements=placements_for([a, b, c, d], (1, 2, 1))
+    )
     services.qsort_round_close(round_id=round.pk, actor=manager)
     # when
     services.qsort_round_publish(round_id=round.pk, actor=manager)
@@ -180,10 +206,15 @@ def test_only_an_open_round_can_be_closed(manager, status):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_managers_publishing_at_once_publish_exactly_once():
     # given
-    manager, other = UserFactory(roles=["Training manager"]), UserFactory(roles=["Training manager"])
+    manager, other = (
+        UserFactory(roles=["Training manager"]),
+        UserFactory(roles=["Training manager"]),
+    )
     rater = UserFactory()
     round = make_round(manager=manager, raters=[rater])
-    services.qsort_submission_save(round_id=round.pk, rater=rater, placements=placements_for(ids(round), (1, 2, 1)))
+    services.qsort_submission_save(
+        round_id=round.pk, rater=rater, placements=placements_for(ids(round), (1, 2, 1))
+    )
     services.qsort_round_close(round_id=round.pk, actor=manager)
     outcomes = []
     barrier = threading.Barrier(2)

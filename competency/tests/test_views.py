@@ -27,7 +27,9 @@ def item_ids(round):
 def published_round(training_manager):
     rater = UserFactory()
     round = make_round(manager=training_manager, raters=[rater])
-    services.qsort_submission_save(round_id=round.pk, rater=rater, placements=placements_for(item_ids(round), (1, 2, 1)))
+    services.qsort_submission_save(
+        round_id=round.pk, rater=rater, placements=placements_for(item_ids(round), (1, 2, 1))
+    )
     services.qsort_round_close(round_id=round.pk, actor=training_manager)
     services.qsort_round_publish(round_id=round.pk, actor=training_manager)
     return round
@@ -41,7 +43,15 @@ def test_the_dictionary_lists_the_seeded_items_for_any_employee(client, csr):
     response = client.get(reverse("competency:dictionary"))
     assert response.status_code == 200
     content = response.content.decode()
-    for name in ["服务认知", "客户导向", "关键时刻", "关键话术", "关键信息", "人员管理", "任务管理"]:
+    for name in [
+        "服务认知",
+        "客户导向",
+        "关键时刻",
+        "关键话术",
+        "关键信息",
+        "人员管理",
+        "任务管理",
+    ]:
         assert name in content
 
 
@@ -57,7 +67,9 @@ def test_the_dictionary_needs_a_login(client):
     assert response.status_code == 302
 
 
-def test_the_dictionary_query_count_does_not_grow_with_items(client, csr, django_assert_max_num_queries):
+def test_the_dictionary_query_count_does_not_grow_with_items(
+    client, csr, django_assert_max_num_queries
+):
     client.force_login(csr)
     CompetencyItemFactory.create_batch(20)
     with django_assert_max_num_queries(12):
@@ -65,9 +77,13 @@ def test_the_dictionary_query_count_does_not_grow_with_items(client, csr, django
 
 
 def test_the_position_model_page_shows_weights_indicators_and_a_chart(client, csr, published_round):
-    PositionCompetency.objects.filter(position=published_round.position).update(behavioural_indicators="主动倾听")
+    PositionCompetency.objects.filter(position=published_round.position).update(
+        behavioural_indicators="主动倾听"
+    )
     client.force_login(csr)
-    response = client.get(reverse("competency:position_model", args=[published_round.position.code]))
+    response = client.get(
+        reverse("competency:position_model", args=[published_round.position.code])
+    )
     assert response.status_code == 200
     content = response.content.decode()
     assert "<svg" in content and "主动倾听" in content
@@ -83,16 +99,25 @@ def test_an_unknown_position_is_a_404(client, csr):
 # --- manager pages -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role_fixture, expected", [("csr", 403), ("reviewer", 403), ("hr", 403), ("training_manager", 200)])
+@pytest.mark.parametrize(
+    "role_fixture, expected",
+    [("csr", 403), ("reviewer", 403), ("hr", 403), ("training_manager", 200)],
+)
 @pytest.mark.parametrize("url_name", MANAGER_PAGES)
-def test_round_management_pages_are_for_training_managers(client, request, role_fixture, expected, url_name):
+def test_round_management_pages_are_for_training_managers(
+    client, request, role_fixture, expected, url_name
+):
     client.force_login(request.getfixturevalue(role_fixture))
     assert client.get(reverse(url_name)).status_code == expected
 
 
-def test_round_detail_is_403_for_a_csr_and_404_for_an_unknown_round(client, csr, training_manager, published_round):
+def test_round_detail_is_403_for_a_csr_and_404_for_an_unknown_round(
+    client, csr, training_manager, published_round
+):
     client.force_login(csr)
-    assert client.get(reverse("competency:round_detail", args=[published_round.pk])).status_code == 403
+    assert (
+        client.get(reverse("competency:round_detail", args=[published_round.pk])).status_code == 403
+    )
     client.force_login(training_manager)
     assert client.get(reverse("competency:round_detail", args=[99999])).status_code == 404
 
@@ -106,41 +131,74 @@ def test_round_list_query_count_is_bounded(client, training_manager, django_asse
     assert response.status_code == 200 and len(response.context["page"]) == 5
 
 
-def test_the_create_form_suggests_all_items_and_quarter_half_quarter_piles(client, training_manager):
+def test_the_create_form_suggests_all_items_and_quarter_half_quarter_piles(
+    client, training_manager
+):
     client.force_login(training_manager)
     form = client.get(reverse("competency:round_create")).context["form"]
     assert len(form.initial["items"]) == CompetencyItem.objects.count() == 18
-    assert (form.initial["important_count"], form.initial["neutral_count"], form.initial["unimportant_count"]) == (4, 10, 4)
+    assert (
+        form.initial["important_count"],
+        form.initial["neutral_count"],
+        form.initial["unimportant_count"],
+    ) == (4, 10, 4)
 
 
-def test_a_manager_creates_a_draft_round_with_raters_by_staff_id(client, training_manager, csr, reviewer):
+def test_a_manager_creates_a_draft_round_with_raters_by_staff_id(
+    client, training_manager, csr, reviewer
+):
     # given
     position = PositionFactory()
     items = CompetencyItem.objects.filter(module__code="service")[:4]
     client.force_login(training_manager)
     # when
-    response = client.post(reverse("competency:round_create"), {
-        "position": position.pk, "title": "热线", "items": [i.pk for i in items],
-        "important_count": 1, "neutral_count": 2, "unimportant_count": 1, "max_score": 3,
-        "raters": "csr001, REV001",
-    })
+    response = client.post(
+        reverse("competency:round_create"),
+        {
+            "position": position.pk,
+            "title": "热线",
+            "items": [i.pk for i in items],
+            "important_count": 1,
+            "neutral_count": 2,
+            "unimportant_count": 1,
+            "max_score": 3,
+            "raters": "csr001, REV001",
+        },
+    )
     # then
     round = QSortRound.objects.get()
-    assert response.status_code == 302 and response.url == reverse("competency:round_detail", args=[round.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "competency:round_detail", args=[round.pk]
+    )
     assert round.status == "draft" and set(round.raters.all()) == {csr, reviewer}
 
 
-@pytest.mark.parametrize("counts, raters, message", [
-    ((2, 2, 1), "CSR001", "The pile sizes add up to 5 but the round has 4 items; they must be equal."),
-    ((1, 2, 1), "CSR001 NOBODY", "Unknown or inactive staff IDs: NOBODY."),
-])
+@pytest.mark.parametrize(
+    "counts, raters, message",
+    [
+        (
+            (2, 2, 1),
+            "CSR001",
+            "The pile sizes add up to 5 but the round has 4 items; they must be equal.",
+        ),
+        ((1, 2, 1), "CSR001 NOBODY", "Unknown or inactive staff IDs: NOBODY."),
+    ],
+)
 def test_the_create_form_shows_clear_errors(client, training_manager, csr, counts, raters, message):
     client.force_login(training_manager)
     items = CompetencyItem.objects.all()[:4]
-    response = client.post(reverse("competency:round_create"), {
-        "position": PositionFactory().pk, "items": [i.pk for i in items], "important_count": counts[0],
-        "neutral_count": counts[1], "unimportant_count": counts[2], "max_score": 3, "raters": raters,
-    })
+    response = client.post(
+        reverse("competency:round_create"),
+        {
+            "position": PositionFactory().pk,
+            "items": [i.pk for i in items],
+            "important_count": counts[0],
+            "neutral_count": counts[1],
+            "unimportant_count": counts[2],
+            "max_score": 3,
+            "raters": raters,
+        },
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not QSortRound.objects.exists()
@@ -153,7 +211,9 @@ def test_the_manager_opens_closes_and_publishes_from_the_detail_page(client, tra
     client.force_login(training_manager)
     # when / then
     assert client.post(reverse("competency:round_open", args=[round.pk])).status_code == 302
-    services.qsort_submission_save(round_id=round.pk, rater=rater, placements=placements_for(item_ids(round), (1, 2, 1)))
+    services.qsort_submission_save(
+        round_id=round.pk, rater=rater, placements=placements_for(item_ids(round), (1, 2, 1))
+    )
     client.post(reverse("competency:round_close", args=[round.pk]))
     detail = client.get(reverse("competency:round_detail", args=[round.pk]))
     assert detail.status_code == 200 and 'id="round-result"' in detail.content.decode()
@@ -168,7 +228,10 @@ def test_a_refused_transition_is_shown_as_an_error_message(client, training_mana
     round = make_round(manager=training_manager)
     client.force_login(training_manager)
     response = client.post(reverse("competency:round_close", args=[round.pk]), follow=True)
-    assert "No rater has submitted a sort yet; the round cannot be closed." in response.content.decode()
+    assert (
+        "No rater has submitted a sort yet; the round cannot be closed."
+        in response.content.decode()
+    )
 
 
 @pytest.mark.parametrize("action", ["round_open", "round_close", "round_publish"])
@@ -199,7 +262,10 @@ def test_a_rater_submits_a_valid_sort_through_the_page(client, training_manager,
     round = make_round(manager=training_manager, raters=[csr])
     order = item_ids(round)[::-1]
     client.force_login(csr)
-    response = client.post(reverse("competency:round_sort", args=[round.pk]), as_post_data(placements_for(order, (1, 2, 1))))
+    response = client.post(
+        reverse("competency:round_sort", args=[round.pk]),
+        as_post_data(placements_for(order, (1, 2, 1))),
+    )
     assert response.status_code == 302
     assert QSortSubmission.objects.get(rater=csr).ranking == order
 
@@ -208,9 +274,14 @@ def test_an_invalid_sort_on_the_page_is_shown_as_form_errors(client, training_ma
     round = make_round(manager=training_manager, raters=[csr])
     placements = placements_for(item_ids(round), (2, 1, 1))  # two items in the important pile
     client.force_login(csr)
-    response = client.post(reverse("competency:round_sort", args=[round.pk]), as_post_data(placements))
+    response = client.post(
+        reverse("competency:round_sort", args=[round.pk]), as_post_data(placements)
+    )
     assert response.status_code == 200
-    assert "The important pile must hold exactly 1 items; it holds 2." in response.context["form"].non_field_errors()
+    assert (
+        "The important pile must hold exactly 1 items; it holds 2."
+        in response.context["form"].non_field_errors()
+    )
     assert not QSortSubmission.objects.exists()
 
 
@@ -235,7 +306,9 @@ def test_a_closed_round_shows_no_form(client, training_manager, csr, published_r
     assert response.status_code == 200 and 'id="qsort-form"' not in response.content.decode()
 
 
-def test_navigation_shows_the_competency_model_to_everyone_and_rounds_to_managers(client, csr, training_manager):
+def test_navigation_shows_the_competency_model_to_everyone_and_rounds_to_managers(
+    client, csr, training_manager
+):
     client.force_login(csr)
     urls = {i["url"] for i in client.get(reverse("home")).context["nav_items"]}
     assert reverse("competency:dictionary") in urls and reverse("competency:round_list") not in urls

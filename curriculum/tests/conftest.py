@@ -39,13 +39,19 @@ def learning_map(db):
 @pytest.fixture
 def learner(db, learning_map):
     """A CSR whose position's family has ``learning_map``."""
-    return UserFactory(staff_id="CSR100", name="学员小李", roles=["CSR"], position=learning_map.position)
+    return UserFactory(
+        staff_id="CSR100", name="学员小李", roles=["CSR"], position=learning_map.position
+    )
 
 
 @pytest.fixture
 def leader_of(db):
     def make(employee):
-        return UserFactory(staff_id=f"TL{employee.pk}", roles=["Team leader", "CSR"], centre=employee.centre,
-                           team=employee.team)
+        return UserFactory(
+            staff_id=f"TL{employee.pk}",
+            roles=["Team leader", "CSR"],
+            centre=employee.centre,
+            team=employee.team,
+        )
 
     return make

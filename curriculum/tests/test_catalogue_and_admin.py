@@ -20,24 +20,51 @@ pytestmark = pytest.mark.django_db
 
 def test_six_call_steps_are_seeded_in_order():
     assert list(CallStep.objects.values_list("code", "name")) == [
-        ("greeting", "问候"), ("listening", "倾听/识别需求"), ("confirming", "确认"), ("solving", "解决"),
-        ("recommending", "推荐"), ("closing", "结束"),
+        ("greeting", "问候"),
+        ("listening", "倾听/识别需求"),
+        ("confirming", "确认"),
+        ("solving", "解决"),
+        ("recommending", "推荐"),
+        ("closing", "结束"),
     ]
     assert CallStep.objects.get(code="greeting").name_en == "Greeting"
 
 
 def test_training_manager_group_holds_every_curriculum_permission():
     group = Group.objects.get(name="Training manager")
-    codenames = set(group.permissions.filter(content_type__app_label="curriculum").values_list("codename", flat=True))
-    for model in ("course", "learningmap", "mapstage", "maptopic", "mapcourse", "question", "callstep"):
+    codenames = set(
+        group.permissions.filter(content_type__app_label="curriculum").values_list(
+            "codename", flat=True
+        )
+    )
+    for model in (
+        "course",
+        "learningmap",
+        "mapstage",
+        "maptopic",
+        "mapcourse",
+        "question",
+        "callstep",
+    ):
         assert {f"add_{model}", f"change_{model}", f"delete_{model}", f"view_{model}"} <= codenames
 
 
-@pytest.mark.parametrize("scope, with_family, ok", [("general", False, True), ("general", True, False),
-                                                     ("specific", True, True), ("specific", False, False)])
+@pytest.mark.parametrize(
+    "scope, with_family, ok",
+    [
+        ("general", False, True),
+        ("general", True, False),
+        ("specific", True, True),
+        ("specific", False, False),
+    ],
+)
 def test_ability_element_has_a_family_exactly_when_position_specific(scope, with_family, ok):
-    kwargs = {"call_step": call_step("solving"), "scope": scope, "name": "元素",
-              "position_family": PositionFamilyFactory() if with_family else None}
+    kwargs = {
+        "call_step": call_step("solving"),
+        "scope": scope,
+        "name": "元素",
+        "position_family": PositionFamilyFactory() if with_family else None,
+    }
     if ok:
         AbilityElement.objects.create(**kwargs)
     else:
@@ -58,7 +85,10 @@ def test_catalogue_api_filters_by_priority_item_and_call_step(csr):
     CourseFactory(code="B1")
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(csr)
-    codes = lambda params: [c["code"] for c in api.get("/api/curriculum/courses/", params).json()["results"]]  # noqa: E731
+
+    def codes(params):
+        return [c["code"] for c in api.get("/api/curriculum/courses/", params).json()["results"]]
+
     assert codes({"priority": "true"}) == ["A1"]
     assert codes({"item": item.pk}) == ["A1"]
     assert codes({"call_step": "greeting"}) == ["A1"]
@@ -111,10 +141,29 @@ def test_my_map_page_has_bounded_queries(client, learner, django_assert_max_num_
         assert client.get(reverse("curriculum:my_map")).status_code == 200
 
 
-@pytest.mark.parametrize("model", ["learningmap", "mapstage", "maptopic", "course", "question", "enrolment",
-                                   "surveyresponse", "examattempt", "behaviourrating", "improvementplanitem",
-                                   "curriculumevent", "callstep", "abilityelement", "topic", "courserun"])
-def test_admin_changelists_open_for_training_managers(client, training_manager, learning_map, model):
+@pytest.mark.parametrize(
+    "model",
+    [
+        "learningmap",
+        "mapstage",
+        "maptopic",
+        "course",
+        "question",
+        "enrolment",
+        "surveyresponse",
+        "examattempt",
+        "behaviourrating",
+        "improvementplanitem",
+        "curriculumevent",
+        "callstep",
+        "abilityelement",
+        "topic",
+        "courserun",
+    ],
+)
+def test_admin_changelists_open_for_training_managers(
+    client, training_manager, learning_map, model
+):
     client.force_login(training_manager)
     assert client.get(reverse(f"admin:curriculum_{model}_changelist")).status_code == 200
 
@@ -122,9 +171,13 @@ def test_admin_changelists_open_for_training_managers(client, training_manager, 
 def test_admin_stage_page_edits_topic_order_inline(client, training_manager, learning_map):
     client.force_login(training_manager)
     stage = learning_map.stage_by_level["junior"]
-    assert client.get(reverse("admin:curriculum_mapstage_change", args=[stage.pk])).status_code == 200
+    assert (
+        client.get(reverse("admin:curriculum_mapstage_change", args=[stage.pk])).status_code == 200
+    )
     topic = stage.map_topics.first()
-    assert client.get(reverse("admin:curriculum_maptopic_change", args=[topic.pk])).status_code == 200
+    assert (
+        client.get(reverse("admin:curriculum_maptopic_change", args=[topic.pk])).status_code == 200
+    )
 
 
 def test_demo_loads_a_map_with_twelve_courses_over_three_stages_and_is_repeatable():

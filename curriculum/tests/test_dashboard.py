@@ -27,9 +27,15 @@ QUERIES = 9
 
 def attempt(*, passed: bool, at: datetime, course=None):
     return ExamAttempt.objects.create(
-        employee=UserFactory(roles=["CSR"]), course=course or CourseFactory(), status=ExamAttempt.Status.SUBMITTED,
-        submitted_at=at, pass_mark_percent=60, correct_count=1, score_percent=Decimal("50" if not passed else "90"),
-        passed=passed)
+        employee=UserFactory(roles=["CSR"]),
+        course=course or CourseFactory(),
+        status=ExamAttempt.Status.SUBMITTED,
+        submitted_at=at,
+        pass_mark_percent=60,
+        correct_count=1,
+        score_percent=Decimal("50" if not passed else "90"),
+        passed=passed,
+    )
 
 
 _serial = itertools.count(100)
@@ -38,8 +44,12 @@ _serial = itertools.count(100)
 def month_of_rows(n: int = 1):
     for _ in range(n):
         SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=NOW)
-        SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=NOW, usefulness_score=2)
-        SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=LAST_MONTH, content_score=1)
+        SurveyResponseFactory(
+            employee=UserFactory(roles=["CSR"]), submitted_at=NOW, usefulness_score=2
+        )
+        SurveyResponseFactory(
+            employee=UserFactory(roles=["CSR"]), submitted_at=LAST_MONTH, content_score=1
+        )
         attempt(passed=False, at=NOW)
         attempt(passed=True, at=NOW)
         attempt(passed=False, at=LAST_MONTH)
@@ -55,7 +65,9 @@ def test_training_dashboard_on_known_data():
     seed_case(2, level=2)
     SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=NOW)
     SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=NOW, format_score=2)
-    SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=LAST_MONTH, content_score=1)
+    SurveyResponseFactory(
+        employee=UserFactory(roles=["CSR"]), submitted_at=LAST_MONTH, content_score=1
+    )
     attempt(passed=False, at=NOW)
     attempt(passed=True, at=NOW)
     attempt(passed=False, at=LAST_MONTH)
@@ -66,15 +78,26 @@ def test_training_dashboard_on_known_data():
     # then
     assert dash.over_cap == 1
     assert [r.pk for r in dash.open_rounds] == [opened.pk]
-    assert (dash.surveys_this_month, dash.low_surveys_this_month, dash.failed_exams_this_month) == (2, 1, 1)
+    assert (dash.surveys_this_month, dash.low_surveys_this_month, dash.failed_exams_this_month) == (
+        2,
+        1,
+        1,
+    )
 
 
-@pytest.mark.parametrize(("setting", "flagged"), [(1, [1]), (2, [1, 2]), (3, [1, 2, 3]), (5, [1, 2, 3, 4, 5])])
+@pytest.mark.parametrize(
+    ("setting", "flagged"), [(1, [1]), (2, [1, 2]), (3, [1, 2, 3]), (5, [1, 2, 3, 4, 5])]
+)
 def test_the_low_survey_score_setting_decides_which_surveys_are_flagged(setting, flagged):
     # given: this month, one survey whose lowest score is 1, one whose lowest is 2, … up to 5
     for lowest in range(1, 6):
-        SurveyResponseFactory(employee=UserFactory(roles=["CSR"]), submitted_at=NOW, content_score=5,
-                              format_score=5, usefulness_score=lowest)
+        SurveyResponseFactory(
+            employee=UserFactory(roles=["CSR"]),
+            submitted_at=NOW,
+            content_score=5,
+            format_score=5,
+            usefulness_score=lowest,
+        )
     # when the training manager's admin sets the threshold
     CurriculumSettings.objects.filter(pk=1).update(low_survey_score=setting)
     dash = training_dashboard(now=NOW)

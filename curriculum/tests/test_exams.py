@@ -18,8 +18,12 @@ def course(db):
     course = CourseFactory(exam_question_count=5, pass_mark_percent=60)
     for i in range(8):
         QuestionFactory(course=course, text=f"单选题{i}")
-    QuestionFactory(course=course, text="多选题", kind=Question.Kind.MULTIPLE,
-                    options=[("甲", True), ("乙", True), ("丙", False)])
+    QuestionFactory(
+        course=course,
+        text="多选题",
+        kind=Question.Kind.MULTIPLE,
+        options=[("甲", True), ("乙", True), ("丙", False)],
+    )
     return course
 
 
@@ -51,7 +55,9 @@ def test_draws_differ_between_seeds(enrolled, course):
     a = services.exam_attempt_start(employee=enrolled, course=course, rng=random.Random(1))
     services.exam_attempt_submit(attempt=a, employee=enrolled, answers={})
     b = services.exam_attempt_start(employee=enrolled, course=course, rng=random.Random(99))
-    assert set(a.items.values_list("question_id", flat=True)) != set(b.items.values_list("question_id", flat=True))
+    assert set(a.items.values_list("question_id", flat=True)) != set(
+        b.items.values_list("question_id", flat=True)
+    )
 
 
 def test_small_bank_gives_all_its_questions(enrolled):
@@ -64,7 +70,9 @@ def test_small_bank_gives_all_its_questions(enrolled):
 
 
 def test_exam_needs_enrolment(csr, course):
-    with pytest.raises(services.CurriculumError, match="Enrol in the course before taking its exam."):
+    with pytest.raises(
+        services.CurriculumError, match="Enrol in the course before taking its exam."
+    ):
         services.exam_attempt_start(employee=csr, course=course)
 
 
@@ -77,17 +85,28 @@ def test_exam_needs_questions(csr):
 
 def test_only_one_open_attempt_at_a_time(enrolled, course):
     services.exam_attempt_start(employee=enrolled, course=course)
-    with pytest.raises(services.CurriculumConflict, match="You already have an open attempt for this exam; submit it first."):
+    with pytest.raises(
+        services.CurriculumConflict,
+        match="You already have an open attempt for this exam; submit it first.",
+    ):
         services.exam_attempt_start(employee=enrolled, course=course)
     assert ExamAttempt.objects.filter(employee=enrolled, status="open").count() == 1
 
 
-@pytest.mark.parametrize("right, score, passed", [(0, "0.00", False), (2, "40.00", False), (3, "60.00", True),
-                                                  (5, "100.00", True)])
+@pytest.mark.parametrize(
+    "right, score, passed",
+    [(0, "0.00", False), (2, "40.00", False), (3, "60.00", True), (5, "100.00", True)],
+)
 def test_grading_scores_and_applies_the_pass_mark(enrolled, course, right, score, passed):
     attempt = services.exam_attempt_start(employee=enrolled, course=course, rng=random.Random(5))
-    attempt = services.exam_attempt_submit(attempt=attempt, employee=enrolled, answers=correct_answers(attempt, right))
-    assert (attempt.score_percent, attempt.passed, attempt.correct_count) == (Decimal(score), passed, right)
+    attempt = services.exam_attempt_submit(
+        attempt=attempt, employee=enrolled, answers=correct_answers(attempt, right)
+    )
+    assert (attempt.score_percent, attempt.passed, attempt.correct_count) == (
+        Decimal(score),
+        passed,
+        right,
+    )
     assert Enrolment.objects.get(employee=enrolled, course=course).is_completed is passed
 
 
@@ -95,19 +114,26 @@ def test_pass_mark_edge_is_inclusive_and_one_below_fails(enrolled, course):
     course.pass_mark_percent = 61
     course.save()
     attempt = services.exam_attempt_start(employee=enrolled, course=course, rng=random.Random(5))
-    attempt = services.exam_attempt_submit(attempt=attempt, employee=enrolled, answers=correct_answers(attempt, 3))
+    attempt = services.exam_attempt_submit(
+        attempt=attempt, employee=enrolled, answers=correct_answers(attempt, 3)
+    )
     assert attempt.score_percent == Decimal("60.00") and attempt.passed is False
 
 
 def test_multiple_choice_needs_exactly_the_correct_set(enrolled):
     course = CourseFactory(exam_question_count=1)
     EnrolmentFactory(employee=enrolled, course=course)
-    question = QuestionFactory(course=course, kind=Question.Kind.MULTIPLE,
-                               options=[("甲", True), ("乙", True), ("丙", False)])
+    question = QuestionFactory(
+        course=course,
+        kind=Question.Kind.MULTIPLE,
+        options=[("甲", True), ("乙", True), ("丙", False)],
+    )
     a, b, c = question.options.order_by("order")
     for chosen, expected in [([a.pk], False), ([a.pk, b.pk, c.pk], False), ([a.pk, b.pk], True)]:
         attempt = services.exam_attempt_start(employee=enrolled, course=course)
-        attempt = services.exam_attempt_submit(attempt=attempt, employee=enrolled, answers={question.pk: chosen})
+        attempt = services.exam_attempt_submit(
+            attempt=attempt, employee=enrolled, answers={question.pk: chosen}
+        )
         assert attempt.passed is expected, chosen
 
 
@@ -121,22 +147,32 @@ def test_single_choice_with_two_options_is_refused(enrolled, course):
     attempt = services.exam_attempt_start(employee=enrolled, course=course)
     item = attempt.items.filter(question__kind="single").first()
     two = list(item.question.options.values_list("id", flat=True)[:2])
-    with pytest.raises(services.CurriculumError, match="Choose one option for a single-choice question."):
-        services.exam_attempt_submit(attempt=attempt, employee=enrolled, answers={item.question_id: two})
+    with pytest.raises(
+        services.CurriculumError, match="Choose one option for a single-choice question."
+    ):
+        services.exam_attempt_submit(
+            attempt=attempt, employee=enrolled, answers={item.question_id: two}
+        )
 
 
 def test_options_of_another_question_are_refused(enrolled, course):
     attempt = services.exam_attempt_start(employee=enrolled, course=course)
     first, second = attempt.items.all()[:2]
     foreign = second.question.options.first().pk
-    with pytest.raises(services.CurriculumError, match="An option does not belong to its question."):
-        services.exam_attempt_submit(attempt=attempt, employee=enrolled, answers={first.question_id: [foreign]})
+    with pytest.raises(
+        services.CurriculumError, match="An option does not belong to its question."
+    ):
+        services.exam_attempt_submit(
+            attempt=attempt, employee=enrolled, answers={first.question_id: [foreign]}
+        )
 
 
 def test_submitting_twice_is_refused(enrolled, course):
     attempt = services.exam_attempt_start(employee=enrolled, course=course)
     services.exam_attempt_submit(attempt=attempt, employee=enrolled, answers={})
-    with pytest.raises(services.CurriculumConflict, match="This attempt has already been submitted."):
+    with pytest.raises(
+        services.CurriculumConflict, match="This attempt has already been submitted."
+    ):
         services.exam_attempt_submit(attempt=attempt, employee=enrolled, answers={})
 
 
@@ -164,33 +200,56 @@ def test_api_start_never_sends_correct_flags(enrolled, course):
 def test_api_submit_returns_the_score(enrolled, course):
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(enrolled)
-    attempt_id = api.post("/api/curriculum/exams/", {"course": course.pk}, format="json").json()["id"]
+    attempt_id = api.post("/api/curriculum/exams/", {"course": course.pk}, format="json").json()[
+        "id"
+    ]
     attempt = ExamAttempt.objects.get(pk=attempt_id)
     answers = [{"question": q, "options": o} for q, o in correct_answers(attempt, 4).items()]
-    response = api.post(f"/api/curriculum/exams/{attempt_id}/submit/", {"answers": answers}, format="json")
+    response = api.post(
+        f"/api/curriculum/exams/{attempt_id}/submit/", {"answers": answers}, format="json"
+    )
     assert response.status_code == 200
     assert response.json() | {"submitted_at": None} == {
-        "id": attempt_id, "course": course.pk, "status": "submitted", "correct_count": 4, "total": 5,
-        "score_percent": "80.00", "pass_mark_percent": 60, "passed": True, "submitted_at": None,
+        "id": attempt_id,
+        "course": course.pk,
+        "status": "submitted",
+        "correct_count": 4,
+        "total": 5,
+        "score_percent": "80.00",
+        "pass_mark_percent": 60,
+        "passed": True,
+        "submitted_at": None,
     }
 
 
 def test_api_submit_rejects_questions_outside_the_attempt(enrolled, course):
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(enrolled)
-    attempt_id = api.post("/api/curriculum/exams/", {"course": course.pk}, format="json").json()["id"]
-    response = api.post(f"/api/curriculum/exams/{attempt_id}/submit/",
-                        {"answers": [{"question": 999999, "options": []}]}, format="json")
+    attempt_id = api.post("/api/curriculum/exams/", {"course": course.pk}, format="json").json()[
+        "id"
+    ]
+    response = api.post(
+        f"/api/curriculum/exams/{attempt_id}/submit/",
+        {"answers": [{"question": 999999, "options": []}]},
+        format="json",
+    )
     assert response.status_code == 400
-    assert response.json() == {"detail": "Answer only the questions of this attempt.", "code": "invalid",
-                               "fields": {"answers": ["Answer only the questions of this attempt."]}}
+    assert response.json() == {
+        "detail": "Answer only the questions of this attempt.",
+        "code": "invalid",
+        "fields": {"answers": ["Answer only the questions of this attempt."]},
+    }
 
 
 def test_api_submit_with_malformed_answers_is_400(enrolled, course):
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(enrolled)
-    attempt_id = api.post("/api/curriculum/exams/", {"course": course.pk}, format="json").json()["id"]
-    response = api.post(f"/api/curriculum/exams/{attempt_id}/submit/", {"answers": "abc"}, format="json")
+    attempt_id = api.post("/api/curriculum/exams/", {"course": course.pk}, format="json").json()[
+        "id"
+    ]
+    response = api.post(
+        f"/api/curriculum/exams/{attempt_id}/submit/", {"answers": "abc"}, format="json"
+    )
     assert response.status_code == 400
     assert "answers" in response.json()["fields"]
 
@@ -201,9 +260,11 @@ def test_api_second_open_attempt_is_a_409(enrolled, course):
     api.post("/api/curriculum/exams/", {"course": course.pk}, format="json")
     response = api.post("/api/curriculum/exams/", {"course": course.pk}, format="json")
     assert response.status_code == 409
-    assert response.json() == {"detail": "You already have an open attempt for this exam; submit it first.",
-                               "code": "conflict",
-                               "fields": {"course": ["You already have an open attempt for this exam; submit it first."]}}
+    assert response.json() == {
+        "detail": "You already have an open attempt for this exam; submit it first.",
+        "code": "conflict",
+        "fields": {"course": ["You already have an open attempt for this exam; submit it first."]},
+    }
 
 
 def test_another_employees_attempt_is_404(enrolled, course):
@@ -211,7 +272,12 @@ def test_another_employees_attempt_is_404(enrolled, course):
     other = UserFactory(roles=["CSR"])
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(other)
-    assert api.post(f"/api/curriculum/exams/{attempt.pk}/submit/", {"answers": []}, format="json").status_code == 404
+    assert (
+        api.post(
+            f"/api/curriculum/exams/{attempt.pk}/submit/", {"answers": []}, format="json"
+        ).status_code
+        == 404
+    )
 
 
 def test_exam_page_does_not_leak_answers_and_grades_a_web_submission(client, enrolled, course):

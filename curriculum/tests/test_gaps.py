@@ -31,8 +31,14 @@ def pc(code, weight, target=4):
 
 
 def rating(code, phase, score, day, pk=1):
-    return SimpleNamespace(item_id=code, phase=phase, score=score, observed_on=day,
-                           created_at=dt.datetime(2026, 1, 1), pk=pk)
+    return SimpleNamespace(
+        item_id=code,
+        phase=phase,
+        score=score,
+        observed_on=day,
+        created_at=dt.datetime(2026, 1, 1),
+        pk=pk,
+    )
 
 
 # --- pure calculation ------------------------------------------------------------------------
@@ -41,33 +47,54 @@ def rating(code, phase, score, day, pk=1):
 def test_gap_rows_weight_the_gap_and_sort_largest_first():
     rows = gap_rows(
         [pc("a", "0.10"), pc("b", "0.40"), pc("c", "0.20", target=5)],
-        [rating("a", "before", 1, D(2026, 1, 1)), rating("b", "before", 3, D(2026, 1, 1)),
-         rating("c", "before", 2, D(2026, 1, 1))],
+        [
+            rating("a", "before", 1, D(2026, 1, 1)),
+            rating("b", "before", 3, D(2026, 1, 1)),
+            rating("c", "before", 2, D(2026, 1, 1)),
+        ],
     )
     assert [(r.item.code, r.gap, r.weighted_gap) for r in rows] == [
-        ("c", 3, Decimal("0.6000")), ("b", 1, Decimal("0.4000")), ("a", 3, Decimal("0.3000")),
+        ("c", 3, Decimal("0.6000")),
+        ("b", 1, Decimal("0.4000")),
+        ("a", 3, Decimal("0.3000")),
     ]
 
 
 def test_before_after_improvement_and_gap_from_the_latest_rating():
-    rows = gap_rows([pc("a", "0.5")], [rating("a", "before", 2, D(2026, 1, 1), 1),
-                                       rating("a", "after", 4, D(2026, 3, 1), 2),
-                                       rating("a", "before", 1, D(2025, 6, 1), 3)])
+    rows = gap_rows(
+        [pc("a", "0.5")],
+        [
+            rating("a", "before", 2, D(2026, 1, 1), 1),
+            rating("a", "after", 4, D(2026, 3, 1), 2),
+            rating("a", "before", 1, D(2025, 6, 1), 3),
+        ],
+    )
     row = rows[0]
     assert (row.before, row.after, row.improvement, row.latest, row.gap) == (2, 4, 2, 4, 0)
 
 
 def test_a_newer_before_rating_for_the_next_training_becomes_the_latest():
-    rows = gap_rows([pc("a", "0.5")], [rating("a", "after", 4, D(2026, 3, 1)), rating("a", "before", 3, D(2026, 5, 1))])
+    rows = gap_rows(
+        [pc("a", "0.5")],
+        [rating("a", "after", 4, D(2026, 3, 1)), rating("a", "before", 3, D(2026, 5, 1))],
+    )
     assert rows[0].latest == 3 and rows[0].gap == 1 and rows[0].improvement == 1
 
 
 def test_missing_ratings_give_no_gap_and_sort_last():
-    rows = gap_rows([pc("unrated", "0.9"), pc("rated", "0.1")], [rating("rated", "before", 3, D(2026, 1, 1))])
+    rows = gap_rows(
+        [pc("unrated", "0.9"), pc("rated", "0.1")], [rating("rated", "before", 3, D(2026, 1, 1))]
+    )
     assert [r.item.code for r in rows] == ["rated", "unrated"]
     unrated = rows[1]
-    assert (unrated.before, unrated.after, unrated.latest, unrated.gap, unrated.weighted_gap, unrated.improvement) == (
-        None, None, None, None, None, None)
+    assert (
+        unrated.before,
+        unrated.after,
+        unrated.latest,
+        unrated.gap,
+        unrated.weighted_gap,
+        unrated.improvement,
+    ) == (None, None, None, None, None, None)
 
 
 def test_only_before_rating_has_no_improvement():
@@ -82,16 +109,26 @@ def test_gap_is_never_negative(score, target, gap):
     assert row.weighted_gap == Decimal("0.25") * gap
 
 
-@given(weight=st.decimals(min_value=0, max_value=1, places=5), target=st.integers(1, 5), score=st.integers(1, 5))
+@given(
+    weight=st.decimals(min_value=0, max_value=1, places=5),
+    target=st.integers(1, 5),
+    score=st.integers(1, 5),
+)
 def test_weighted_gap_stays_within_weight_times_four(weight, target, score):
     row = gap_rows([pc("a", weight, target)], [rating("a", "before", score, D(2026, 1, 1))])[0]
     assert 0 <= row.gap <= 4
-    assert Decimal(0) <= row.weighted_gap <= (weight * 4).quantize(Decimal("0.0001")) + Decimal("0.0001")
+    assert (
+        Decimal(0)
+        <= row.weighted_gap
+        <= (weight * 4).quantize(Decimal("0.0001")) + Decimal("0.0001")
+    )
 
 
 def test_zero_weight_items_sort_after_weighted_gaps():
-    rows = gap_rows([pc("zero", "0", 5), pc("small", "0.01", 4)],
-                    [rating("zero", "before", 1, D(2026, 1, 1)), rating("small", "before", 3, D(2026, 1, 1))])
+    rows = gap_rows(
+        [pc("zero", "0", 5), pc("small", "0.01", 4)],
+        [rating("zero", "before", 1, D(2026, 1, 1)), rating("small", "before", 3, D(2026, 1, 1))],
+    )
     assert [r.item.code for r in rows] == ["small", "zero"]
     assert rows[1].weighted_gap == 0
 
@@ -103,39 +140,56 @@ def test_zero_weight_items_sort_after_weighted_gaps():
 def model(db):
     """An employee with a 3-item position model and a team leader of their team."""
     position = PositionFactory()
-    items = {code: CompetencyItemFactory(code=code, name=code) for code in ("empathy", "products", "selling")}
-    PositionCompetencyFactory(position=position, item=items["empathy"], weight=Decimal("0.5"), target_score=5)
-    PositionCompetencyFactory(position=position, item=items["products"], weight=Decimal("0.3"), target_score=4)
-    PositionCompetencyFactory(position=position, item=items["selling"], weight=Decimal("0.2"), target_score=4)
+    items = {
+        code: CompetencyItemFactory(code=code, name=code)
+        for code in ("empathy", "products", "selling")
+    }
+    PositionCompetencyFactory(
+        position=position, item=items["empathy"], weight=Decimal("0.5"), target_score=5
+    )
+    PositionCompetencyFactory(
+        position=position, item=items["products"], weight=Decimal("0.3"), target_score=4
+    )
+    PositionCompetencyFactory(
+        position=position, item=items["selling"], weight=Decimal("0.2"), target_score=4
+    )
     employee = UserFactory(roles=["CSR"], position=position)
     leader = UserFactory(roles=["Team leader", "CSR"], centre=employee.centre, team=employee.team)
     return SimpleNamespace(employee=employee, leader=leader, items=items)
-
-
 
 
 @pytest.mark.django_db
 def test_learning_advice_targets_largest_weighted_gaps_and_skips_completed_courses(model):
     # given: empathy gap 3 × 0.5 = 1.5, products gap 1 × 0.3 = 0.3, selling gap 0
     for code, score in [("empathy", 2), ("products", 3), ("selling", 4)]:
-        BehaviourRatingFactory(employee=model.employee, rater=model.leader, item=model.items[code], score=score)
+        BehaviourRatingFactory(
+            employee=model.employee, rater=model.leader, item=model.items[code], score=score
+        )
     empathy_course = CourseFactory(code="EMP", items=[model.items["empathy"]])
     priority_empathy = CourseFactory(code="EMP2", is_priority=True, items=[model.items["empathy"]])
     products_course = CourseFactory(code="PRD", items=[model.items["products"]])
     CourseFactory(code="SEL", items=[model.items["selling"]])
     done = CourseFactory(code="DONE", items=[model.items["empathy"]])
-    services.enrolment_complete(enrolment=EnrolmentFactory(employee=model.employee, course=done), actor=model.leader)
+    services.enrolment_complete(
+        enrolment=EnrolmentFactory(employee=model.employee, course=done), actor=model.leader
+    )
     # when
     analysis = selectors.gap_analysis(employee=model.employee)
     # then
     assert [r.item.code for r in analysis.rows] == ["empathy", "products", "selling"]
-    assert [a.course for a in analysis.advice] == [priority_empathy, empathy_course, products_course]
+    assert [a.course for a in analysis.advice] == [
+        priority_empathy,
+        empathy_course,
+        products_course,
+    ]
 
 
 @pytest.mark.django_db
 def test_no_advice_when_every_gap_is_zero(model):
     for code in model.items:
-        BehaviourRatingFactory(employee=model.employee, rater=model.leader, item=model.items[code], score=5)
+        BehaviourRatingFactory(
+            employee=model.employee, rater=model.leader, item=model.items[code], score=5
+        )
     CourseFactory(items=list(model.items.values()))
     assert selectors.gap_analysis(employee=model.employee).advice == []
 
@@ -149,23 +203,39 @@ def test_employee_without_position_has_an_empty_analysis(csr):
 @pytest.mark.django_db
 @time_machine.travel(dt.datetime(2026, 5, 10, 9, tzinfo=dt.UTC), tick=False)
 def test_team_leader_rates_a_team_member(model):
-    rating = services.behaviour_rating_create(rater=model.leader, employee=model.employee, item=model.items["empathy"],
-                                              phase="before", score=2, observed_on=D(2026, 5, 10), note="语气生硬")
+    rating = services.behaviour_rating_create(
+        rater=model.leader,
+        employee=model.employee,
+        item=model.items["empathy"],
+        phase="before",
+        score=2,
+        observed_on=D(2026, 5, 10),
+        note="语气生硬",
+    )
     assert (rating.score, rating.phase, rating.rater) == (2, "before", model.leader)
 
 
 @pytest.mark.django_db
 @time_machine.travel(dt.datetime(2026, 5, 10, 9, tzinfo=dt.UTC), tick=False)
-@pytest.mark.parametrize("change, message", [
-    ("other_team", "You can rate only members of your own team."),
-    ("self", "You cannot rate yourself."),
-    ("foreign_item", "This item is not in the employee's position competency model."),
-    ("future", "The observation date cannot be in the future."),
-    ("score", "Give a score from 1 to 5."),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ("other_team", "You can rate only members of your own team."),
+        ("self", "You cannot rate yourself."),
+        ("foreign_item", "This item is not in the employee's position competency model."),
+        ("future", "The observation date cannot be in the future."),
+        ("score", "Give a score from 1 to 5."),
+    ],
+)
 def test_rating_rules(model, change, message):
-    kwargs = {"rater": model.leader, "employee": model.employee, "item": model.items["empathy"], "phase": "before",
-              "score": 3, "observed_on": D(2026, 5, 10)}
+    kwargs = {
+        "rater": model.leader,
+        "employee": model.employee,
+        "item": model.items["empathy"],
+        "phase": "before",
+        "score": 3,
+        "observed_on": D(2026, 5, 10),
+    }
     if change == "other_team":
         kwargs["employee"] = UserFactory(roles=["CSR"], position=model.employee.position)
     elif change == "self":
@@ -185,9 +255,25 @@ def test_rating_rules(model, change, message):
 def test_rate_page_saves_a_rating_and_shows_form_errors(client, model):
     client.force_login(model.leader)
     url = reverse("curriculum:rate_employee", args=[model.employee.pk])
-    ok = client.post(url, {"item": model.items["selling"].pk, "phase": "after", "score": 4, "observed_on": "2026-01-05"})
+    ok = client.post(
+        url,
+        {
+            "item": model.items["selling"].pk,
+            "phase": "after",
+            "score": 4,
+            "observed_on": "2026-01-05",
+        },
+    )
     assert ok.status_code == 302
-    bad = client.post(url, {"item": model.items["selling"].pk, "phase": "after", "score": 4, "observed_on": "2999-01-05"})
+    bad = client.post(
+        url,
+        {
+            "item": model.items["selling"].pk,
+            "phase": "after",
+            "score": 4,
+            "observed_on": "2999-01-05",
+        },
+    )
     assert bad.status_code == 400
     assert "The observation date cannot be in the future." in bad.content.decode()
     assert BehaviourRating.objects.count() == 1
@@ -204,18 +290,31 @@ def test_rate_page_is_403_for_a_member_of_another_team(client, model):
 def test_api_rating_create_and_field_errors(model):
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(model.leader)
-    payload = {"employee": model.employee.pk, "item": model.items["products"].pk, "phase": "before", "score": 3,
-               "observed_on": "2026-01-05"}
+    payload = {
+        "employee": model.employee.pk,
+        "item": model.items["products"].pk,
+        "phase": "before",
+        "score": 3,
+        "observed_on": "2026-01-05",
+    }
     assert api.post("/api/curriculum/ratings/", payload, format="json").status_code == 201
-    bad = api.post("/api/curriculum/ratings/", payload | {"score": 9, "phase": "during"}, format="json")
+    bad = api.post(
+        "/api/curriculum/ratings/", payload | {"score": 9, "phase": "during"}, format="json"
+    )
     assert bad.status_code == 400 and set(bad.json()["fields"]) == {"score", "phase"}
-    foreign = api.post("/api/curriculum/ratings/", payload | {"item": CompetencyItemFactory().pk}, format="json")
-    assert foreign.json()["fields"] == {"item": ["This item is not in the employee's position competency model."]}
+    foreign = api.post(
+        "/api/curriculum/ratings/", payload | {"item": CompetencyItemFactory().pk}, format="json"
+    )
+    assert foreign.json()["fields"] == {
+        "item": ["This item is not in the employee's position competency model."]
+    }
 
 
 @pytest.mark.django_db
 def test_gap_page_shows_the_table_and_team_leader_adds_plan_item(client, model):
-    BehaviourRatingFactory(employee=model.employee, rater=model.leader, item=model.items["empathy"], score=2)
+    BehaviourRatingFactory(
+        employee=model.employee, rater=model.leader, item=model.items["empathy"], score=2
+    )
     course = CourseFactory(title="同理心课程", items=[model.items["empathy"]])
     client.force_login(model.leader)
     url = reverse("curriculum:employee_gaps", args=[model.employee.pk])

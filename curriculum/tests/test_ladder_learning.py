@@ -33,7 +33,9 @@ def complete(employee, *courses):
 
 
 def progress_of(employee):
-    return selectors.map_progress(employee=employee, learning_map=selectors.learning_map_for_employee(employee))
+    return selectors.map_progress(
+        employee=employee, learning_map=selectors.learning_map_for_employee(employee)
+    )
 
 
 def switch_on(code, **amounts):
@@ -50,7 +52,9 @@ def test_adding_a_course_to_a_finished_stage_does_not_relock_the_next_stage(lear
     services.enrolment_create(employee=learner, course=c["I1"])
     # when: a training manager adds a course to 初级
     added = CourseFactory(code="J4")
-    MapCourseFactory(map_topic=learning_map.stage_by_level["junior"].map_topics.first(), course=added)
+    MapCourseFactory(
+        map_topic=learning_map.stage_by_level["junior"].map_topics.first(), course=added
+    )
     # then
     progress = progress_of(learner)
     junior, intermediate = progress.stages[0], progress.stages[1]
@@ -58,7 +62,10 @@ def test_adding_a_course_to_a_finished_stage_does_not_relock_the_next_stage(lear
     assert intermediate.state == "in_progress" and intermediate.locked_reason == ""
     assert [c.state for t in junior.topics for c in t.courses if c.course == added] == ["new"]
     # the second 中级 course is still open for enrolment
-    assert services.enrolment_create(employee=learner, course=c["I2"]).status == Enrolment.Status.ENROLLED
+    assert (
+        services.enrolment_create(employee=learner, course=c["I2"]).status
+        == Enrolment.Status.ENROLLED
+    )
     # and the new course itself can be taken
     assert services.enrolment_create(employee=learner, course=added).course == added
 
@@ -68,12 +75,16 @@ def test_an_unfinished_stage_still_needs_a_course_added_to_it(learner, learning_
     c = learning_map.courses
     complete(learner, c["J1"], c["J2"])
     added = CourseFactory(code="J4")
-    MapCourseFactory(map_topic=learning_map.stage_by_level["junior"].map_topics.first(), course=added)
+    MapCourseFactory(
+        map_topic=learning_map.stage_by_level["junior"].map_topics.first(), course=added
+    )
     # when
     complete(learner, c["J3"])
     # then: the added course is a normal requirement, the stage is not finished
     assert StageCompletion.objects.filter(employee=learner).count() == 0
-    with pytest.raises(services.CurriculumError, match="Complete stage 初级 first: 3 of 4 courses done."):
+    with pytest.raises(
+        services.CurriculumError, match="Complete stage 初级 first: 3 of 4 courses done."
+    ):
         services.enrolment_create(employee=learner, course=c["I1"])
 
 
@@ -88,8 +99,10 @@ def test_stage_completion_is_recorded_once(learner, learning_map):
 def test_map_page_shows_the_new_course(client, learner, learning_map):
     c = learning_map.courses
     complete(learner, c["J1"], c["J2"], c["J3"])
-    MapCourseFactory(map_topic=learning_map.stage_by_level["junior"].map_topics.first(),
-                     course=CourseFactory(code="J4", title="新增课程"))
+    MapCourseFactory(
+        map_topic=learning_map.stage_by_level["junior"].map_topics.first(),
+        course=CourseFactory(code="J4", title="新增课程"),
+    )
     client.force_login(learner)
     body = client.get(reverse("curriculum:my_map")).content.decode()
     assert 'state-new">New' in body
@@ -99,12 +112,15 @@ def test_map_page_shows_the_new_course(client, learner, learning_map):
 
 
 def answer(employee, course):
-    return services.survey_response_create(employee=employee, course=course, content_score=4, format_score=4,
-                                           usefulness_score=4)
+    return services.survey_response_create(
+        employee=employee, course=course, content_score=4, format_score=4, usefulness_score=4
+    )
 
 
-@pytest.mark.parametrize(("today", "opens"), [(dt.date(2026, 5, 30), False), (dt.date(2026, 5, 31), True),
-                                              (dt.date(2026, 6, 1), True)])
+@pytest.mark.parametrize(
+    ("today", "opens"),
+    [(dt.date(2026, 5, 30), False), (dt.date(2026, 5, 31), True), (dt.date(2026, 6, 1), True)],
+)
 def test_survey_opens_on_the_last_day_of_the_run_not_before(csr, today, opens):
     # given
     run = CourseRunFactory(starts_on=dt.date(2026, 5, 1), ends_on=dt.date(2026, 5, 31))
@@ -114,14 +130,19 @@ def test_survey_opens_on_the_last_day_of_the_run_not_before(csr, today, opens):
         if opens:
             assert answer(csr, run.course).run == run
         else:
-            with pytest.raises(services.CurriculumError, match="The survey opens when the course run ends, on 2026-05-31."):
+            with pytest.raises(
+                services.CurriculumError,
+                match="The survey opens when the course run ends, on 2026-05-31.",
+            ):
                 answer(csr, run.course)
 
 
 def test_self_paced_survey_opens_only_after_completion(csr):
     course = CourseFactory()
     enrolment = EnrolmentFactory(employee=csr, course=course)
-    with pytest.raises(services.CurriculumError, match="The survey opens when you have completed the course."):
+    with pytest.raises(
+        services.CurriculumError, match="The survey opens when you have completed the course."
+    ):
         answer(csr, course)
     services.enrolment_complete(enrolment=enrolment, actor=csr)
     assert answer(csr, course).run is None
@@ -132,24 +153,34 @@ def test_api_refuses_an_early_survey_with_a_field_message(api, csr):
     EnrolmentFactory(employee=csr, course=run.course, run=run)
     api.force_authenticate(csr)
     with time_machine.travel(dt.datetime(2026, 5, 10, 4, tzinfo=dt.UTC), tick=False):
-        response = api.post("/api/curriculum/surveys/", {"course": run.course.pk, "content_score": 5,
-                                                         "format_score": 5, "usefulness_score": 5}, format="json")
+        response = api.post(
+            "/api/curriculum/surveys/",
+            {"course": run.course.pk, "content_score": 5, "format_score": 5, "usefulness_score": 5},
+            format="json",
+        )
     assert response.status_code == 400
-    assert response.json()["fields"] == {"course": ["The survey opens when the course run ends, on 2026-05-31."]}
+    assert response.json()["fields"] == {
+        "course": ["The survey opens when the course run ends, on 2026-05-31."]
+    }
 
 
 # --- learning exam some time after the course -------------------------------------------------
 
 
-@pytest.mark.parametrize(("delay", "today", "opens"), [
-    (None, dt.date(2026, 5, 2), True),       # no delay: open during the run
-    (0, dt.date(2026, 5, 30), False),        # at the end: not before the last day
-    (0, dt.date(2026, 5, 31), True),
-    (14, dt.date(2026, 6, 13), False),       # 14 days later
-    (14, dt.date(2026, 6, 14), True),
-])
+@pytest.mark.parametrize(
+    ("delay", "today", "opens"),
+    [
+        (None, dt.date(2026, 5, 2), True),  # no delay: open during the run
+        (0, dt.date(2026, 5, 30), False),  # at the end: not before the last day
+        (0, dt.date(2026, 5, 31), True),
+        (14, dt.date(2026, 6, 13), False),  # 14 days later
+        (14, dt.date(2026, 6, 14), True),
+    ],
+)
 def test_exam_opens_the_set_number_of_days_after_the_run(csr, delay, today, opens):
-    run = CourseRunFactory(starts_on=dt.date(2026, 5, 1), ends_on=dt.date(2026, 5, 31), exam_opens_after_days=delay)
+    run = CourseRunFactory(
+        starts_on=dt.date(2026, 5, 1), ends_on=dt.date(2026, 5, 31), exam_opens_after_days=delay
+    )
     QuestionFactory(course=run.course)
     EnrolmentFactory(employee=csr, course=run.course, run=run)
     with time_machine.travel(dt.datetime.combine(today, dt.time(4), tzinfo=dt.UTC), tick=False):
@@ -157,12 +188,16 @@ def test_exam_opens_the_set_number_of_days_after_the_run(csr, delay, today, open
             assert services.exam_attempt_start(employee=csr, course=run.course).pk
         else:
             expected = run.exam_opens_on().isoformat()
-            with pytest.raises(services.CurriculumError, match=f"The exam of this course opens on {expected}."):
+            with pytest.raises(
+                services.CurriculumError, match=f"The exam of this course opens on {expected}."
+            ):
                 services.exam_attempt_start(employee=csr, course=run.course)
 
 
 def test_exam_page_refuses_an_early_start_with_the_date(client, csr):
-    run = CourseRunFactory(starts_on=dt.date(2026, 5, 1), ends_on=dt.date(2026, 5, 31), exam_opens_after_days=7)
+    run = CourseRunFactory(
+        starts_on=dt.date(2026, 5, 1), ends_on=dt.date(2026, 5, 31), exam_opens_after_days=7
+    )
     QuestionFactory(course=run.course)
     EnrolmentFactory(employee=csr, course=run.course, run=run)
     client.force_login(csr)
@@ -176,9 +211,16 @@ def test_exam_page_refuses_an_early_start_with_the_date(client, csr):
 
 
 def test_incentive_rules_are_seeded_switched_off_with_a_maximum():
-    rules = {r.code: r for r in PointRule.objects.filter(code__in=["priority_course_completed", "map_stage_completed"])}
+    rules = {
+        r.code: r
+        for r in PointRule.objects.filter(
+            code__in=["priority_course_completed", "map_stage_completed"]
+        )
+    }
     assert {code: (r.active, r.max_amount) for code, r in rules.items()} == {
-        "priority_course_completed": (False, 20), "map_stage_completed": (False, 50)}
+        "priority_course_completed": (False, 20),
+        "map_stage_completed": (False, 50),
+    }
 
 
 def test_switched_off_incentives_pay_nothing(learner, learning_map):
@@ -213,8 +255,9 @@ def test_completing_again_after_an_undo_or_a_new_enrolment_pays_nothing_more(lea
     complete(learner, c["J1"], c["J2"], c["J3"])
     paid = PointsEntry.objects.filter(employee=learner).balance()
     # when: the completion is undone (a manager's fix) and recorded again
-    Enrolment.objects.filter(employee=learner, course=c["J1"]).update(status="enrolled", completed_at=None,
-                                                                       completed_by="")
+    Enrolment.objects.filter(employee=learner, course=c["J1"]).update(
+        status="enrolled", completed_at=None, completed_by=""
+    )
     complete(learner, c["J1"])
     # and: the enrolment is deleted, the stage record too, and everything is done once more
     Enrolment.objects.filter(employee=learner, course=c["J1"]).delete()

@@ -48,33 +48,39 @@ def test_pages_are_open_only_to_their_roles(client, request, world, role, url_na
     assert response.status_code == (200 if role in allowed else 403)
 
 
-@pytest.mark.parametrize("url_name, args, role", [
-    ("curriculum:course_detail", ["course"], "csr"),
-    ("curriculum:course_survey", ["course"], "csr"),
-    ("curriculum:course_exam", ["course"], "csr"),
-    ("curriculum:course_enrol", ["course"], "csr"),
-    ("curriculum:exam_attempt", ["course"], "csr"),
-    ("curriculum:employee_trajectory", ["member"], "training_manager"),
-    ("curriculum:employee_gaps", ["member"], "training_manager"),
-    ("curriculum:rate_employee", ["member"], "team_leader"),
-    ("curriculum:evaluation_detail", ["course"], "training_manager"),
-])
+@pytest.mark.parametrize(
+    "url_name, args, role",
+    [
+        ("curriculum:course_detail", ["course"], "csr"),
+        ("curriculum:course_survey", ["course"], "csr"),
+        ("curriculum:course_exam", ["course"], "csr"),
+        ("curriculum:course_enrol", ["course"], "csr"),
+        ("curriculum:exam_attempt", ["course"], "csr"),
+        ("curriculum:employee_trajectory", ["member"], "training_manager"),
+        ("curriculum:employee_gaps", ["member"], "training_manager"),
+        ("curriculum:rate_employee", ["member"], "team_leader"),
+        ("curriculum:evaluation_detail", ["course"], "training_manager"),
+    ],
+)
 def test_missing_objects_are_404(client, request, world, url_name, args, role):
     client.force_login(request.getfixturevalue(role))
     method = client.post if url_name == "curriculum:course_enrol" else client.get
     assert method(reverse(url_name, args=[987654 for _ in args])).status_code == 404
 
 
-@pytest.mark.parametrize("url_name, args, method, role", [
-    ("curriculum:course_enrol", ["course"], "get", "csr"),
-    ("curriculum:course_list", [], "post", "csr"),
-    ("curriculum:course_detail", ["course"], "post", "csr"),
-    ("curriculum:my_map", [], "post", "csr"),
-    ("curriculum:my_trajectory", [], "post", "csr"),
-    ("curriculum:evaluations", [], "post", "training_manager"),
-    ("curriculum:people", [], "post", "team_leader"),
-    ("curriculum:course_survey", ["course"], "delete", "csr"),
-])
+@pytest.mark.parametrize(
+    "url_name, args, method, role",
+    [
+        ("curriculum:course_enrol", ["course"], "get", "csr"),
+        ("curriculum:course_list", [], "post", "csr"),
+        ("curriculum:course_detail", ["course"], "post", "csr"),
+        ("curriculum:my_map", [], "post", "csr"),
+        ("curriculum:my_trajectory", [], "post", "csr"),
+        ("curriculum:evaluations", [], "post", "training_manager"),
+        ("curriculum:people", [], "post", "team_leader"),
+        ("curriculum:course_survey", ["course"], "delete", "csr"),
+    ],
+)
 def test_wrong_methods_are_405(client, request, world, url_name, args, method, role):
     client.force_login(request.getfixturevalue(role))
     response = getattr(client, method)(reverse(url_name, args=[world[a] for a in args]))
@@ -83,7 +89,9 @@ def test_wrong_methods_are_405(client, request, world, url_name, args, method, r
 
 def test_enrol_is_403_for_roles_that_do_not_study(client, world, training_manager):
     client.force_login(training_manager)
-    assert client.post(reverse("curriculum:course_enrol", args=[world["course"]])).status_code == 403
+    assert (
+        client.post(reverse("curriculum:course_enrol", args=[world["course"]])).status_code == 403
+    )
 
 
 def test_pages_redirect_anonymous_users_to_login(client, world):
@@ -95,7 +103,9 @@ def test_exam_attempt_of_someone_else_is_404(client, world, csr):
     from curriculum import services
     from curriculum.models import Course
 
-    attempt = services.exam_attempt_start(employee=csr, course=Course.objects.get(pk=world["course"]))
+    attempt = services.exam_attempt_start(
+        employee=csr, course=Course.objects.get(pk=world["course"])
+    )
     other = UserFactory(roles=["CSR"])
     client.force_login(other)
     assert client.get(reverse("curriculum:exam_attempt", args=[attempt.pk])).status_code == 404
@@ -156,17 +166,20 @@ def test_api_missing_course_is_404(csr):
     assert api.get("/api/curriculum/courses/987654/").status_code == 404
 
 
-@pytest.mark.parametrize("url, method", [
-    ("/api/curriculum/courses/", "post"),
-    ("/api/curriculum/courses/{course}/", "delete"),
-    ("/api/curriculum/my/map/", "post"),
-    ("/api/curriculum/my/trajectory/", "post"),
-    ("/api/curriculum/enrolments/", "get"),
-    ("/api/curriculum/surveys/", "get"),
-    ("/api/curriculum/exams/", "get"),
-    ("/api/curriculum/exams/1/submit/", "get"),
-    ("/api/curriculum/ratings/", "get"),
-])
+@pytest.mark.parametrize(
+    "url, method",
+    [
+        ("/api/curriculum/courses/", "post"),
+        ("/api/curriculum/courses/{course}/", "delete"),
+        ("/api/curriculum/my/map/", "post"),
+        ("/api/curriculum/my/trajectory/", "post"),
+        ("/api/curriculum/enrolments/", "get"),
+        ("/api/curriculum/surveys/", "get"),
+        ("/api/curriculum/exams/", "get"),
+        ("/api/curriculum/exams/1/submit/", "get"),
+        ("/api/curriculum/ratings/", "get"),
+    ],
+)
 def test_api_wrong_methods_are_405(world, team_leader, url, method):
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(team_leader)
@@ -174,7 +187,10 @@ def test_api_wrong_methods_are_405(world, team_leader, url, method):
 
 
 def test_api_requires_authentication(world):
-    assert APIClient(HTTP_ACCEPT_LANGUAGE="en").get("/api/curriculum/courses/").status_code in (401, 403)
+    assert APIClient(HTTP_ACCEPT_LANGUAGE="en").get("/api/curriculum/courses/").status_code in (
+        401,
+        403,
+    )
 
 
 def test_navigation_entries_follow_permissions(client, csr, training_manager, team_leader, hr):
@@ -186,5 +202,9 @@ def test_navigation_entries_follow_permissions(client, csr, training_manager, te
     }
     for user, urls in expected.items():
         client.force_login(user)
-        nav = {i["url"] for i in client.get(reverse("home")).context["nav_items"] if i["url"].startswith("/curriculum/")}
+        nav = {
+            i["url"]
+            for i in client.get(reverse("home")).context["nav_items"]
+            if i["url"].startswith("/curriculum/")
+        }
         assert nav == urls, user

@@ -20,9 +20,13 @@ def states(progress):
     return {s.stage.name: s.state for s in progress.stages}
 
 
-def test_new_learner_sees_first_stage_open_and_later_stages_locked_with_reason(learner, learning_map):
+def test_new_learner_sees_first_stage_open_and_later_stages_locked_with_reason(
+    learner, learning_map
+):
     # when
-    progress = selectors.map_progress(employee=learner, learning_map=selectors.learning_map_for_employee(learner))
+    progress = selectors.map_progress(
+        employee=learner, learning_map=selectors.learning_map_for_employee(learner)
+    )
     # then
     assert states(progress) == {"初级": "not_started", "中级": "locked", "高级": "locked"}
     assert progress.stages[1].locked_reason == "Complete stage 初级 first: 0 of 3 courses done."
@@ -36,7 +40,9 @@ def test_progress_marks_done_in_progress_and_reason_counts_done_courses(learner,
     complete(learner, c["J1"], c["J2"])
     EnrolmentFactory(employee=learner, course=c["J3"])
     # when
-    progress = selectors.map_progress(employee=learner, learning_map=selectors.learning_map_for_employee(learner))
+    progress = selectors.map_progress(
+        employee=learner, learning_map=selectors.learning_map_for_employee(learner)
+    )
     # then
     junior = progress.stages[0]
     assert junior.state == "in_progress"
@@ -48,7 +54,9 @@ def test_progress_marks_done_in_progress_and_reason_counts_done_courses(learner,
 def test_completing_a_stage_unlocks_the_next_one_only(learner, learning_map):
     c = learning_map.courses
     complete(learner, c["J1"], c["J2"], c["J3"])
-    progress = selectors.map_progress(employee=learner, learning_map=selectors.learning_map_for_employee(learner))
+    progress = selectors.map_progress(
+        employee=learner, learning_map=selectors.learning_map_for_employee(learner)
+    )
     assert states(progress) == {"初级": "done", "中级": "not_started", "高级": "locked"}
     assert progress.stages[2].locked_reason == "Complete stage 中级 first: 0 of 2 courses done."
 
@@ -62,12 +70,16 @@ def test_enrolment_in_a_locked_stage_is_refused_by_the_service(learner, learning
     assert not Enrolment.objects.filter(employee=learner, course=c["I1"]).exists()
 
 
-def test_enrolment_in_the_next_stage_is_allowed_once_the_previous_is_complete(learner, learning_map):
+def test_enrolment_in_the_next_stage_is_allowed_once_the_previous_is_complete(
+    learner, learning_map
+):
     c = learning_map.courses
     complete(learner, c["J1"], c["J2"], c["J3"])
     enrolment = services.enrolment_create(employee=learner, course=c["I1"])
     assert enrolment.status == Enrolment.Status.ENROLLED
-    assert CurriculumEvent.objects.filter(employee=learner, kind="enrolled", course=c["I1"]).exists()
+    assert CurriculumEvent.objects.filter(
+        employee=learner, kind="enrolled", course=c["I1"]
+    ).exists()
 
 
 def test_senior_stage_needs_every_earlier_stage_not_just_the_previous(learner, learning_map):
@@ -75,7 +87,9 @@ def test_senior_stage_needs_every_earlier_stage_not_just_the_previous(learner, l
     c = learning_map.courses
     complete(learner, c["J1"], c["J2"], c["I1"], c["I2"])
     # then
-    with pytest.raises(services.CurriculumError, match="Complete stage 初级 first: 2 of 3 courses done."):
+    with pytest.raises(
+        services.CurriculumError, match="Complete stage 初级 first: 2 of 3 courses done."
+    ):
         services.enrolment_create(employee=learner, course=c["S1"])
 
 
@@ -86,7 +100,9 @@ def test_courses_off_the_map_are_free_electives(learner, learning_map):
 
 def test_enrolling_twice_is_refused_with_a_message(learner, learning_map):
     services.enrolment_create(employee=learner, course=learning_map.courses["J1"])
-    with pytest.raises(services.CurriculumConflict, match="You are already enrolled in this course."):
+    with pytest.raises(
+        services.CurriculumConflict, match="You are already enrolled in this course."
+    ):
         services.enrolment_create(employee=learner, course=learning_map.courses["J1"])
 
 
@@ -96,7 +112,9 @@ def test_inactive_course_is_not_open_for_enrolment(learner):
         services.enrolment_create(employee=learner, course=course)
 
 
-def test_completing_the_last_course_of_a_stage_records_a_stage_completion_event(learner, learning_map):
+def test_completing_the_last_course_of_a_stage_records_a_stage_completion_event(
+    learner, learning_map
+):
     c = learning_map.courses
     complete(learner, c["J1"], c["J2"])
     assert not CurriculumEvent.objects.filter(kind="stage_completed").exists()
@@ -138,7 +156,9 @@ def test_api_enrolment_in_locked_stage_is_400_with_field_message(learner, learni
     api.force_authenticate(learner)
     response = api.post("/api/curriculum/enrolments/", {"course": learning_map.courses["S1"].pk})
     assert response.status_code == 400
-    assert response.json()["fields"] == {"course": ["Complete stage 初级 first: 0 of 3 courses done."]}
+    assert response.json()["fields"] == {
+        "course": ["Complete stage 初级 first: 0 of 3 courses done."]
+    }
 
 
 def test_api_my_map_lists_stage_states(learner, learning_map):
@@ -148,6 +168,11 @@ def test_api_my_map_lists_stage_states(learner, learning_map):
     body = api.get("/api/curriculum/my/map/").json()
     assert [s["state"] for s in body["stages"]] == ["in_progress", "locked", "locked"]
     assert body["stages"][0]["topics"][0]["courses"][0] == {
-        "course": {"id": learning_map.courses["J1"].pk, "code": "J1", "title": "课程J1", "is_priority": False},
+        "course": {
+            "id": learning_map.courses["J1"].pk,
+            "code": "J1",
+            "title": "课程J1",
+            "is_priority": False,
+        },
         "state": "done",
     }

@@ -11,7 +11,6 @@ from accounts.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-
 def rate_links(content: str) -> list[str]:
     return re.findall(r'href="([^"]*/rate/[^"]*)"', content)
 
@@ -25,8 +24,11 @@ def test_every_rating_link_a_superuser_is_shown_opens(client, superuser, learner
     # given employees with and without a team, like the superuser's own missing team
     teamless = UserFactory(team=None, centre=None)
     client.force_login(superuser)
-    pages = [reverse("curriculum:people"), reverse("curriculum:employee_gaps", args=[learner.pk]),
-             reverse("curriculum:employee_gaps", args=[teamless.pk])]
+    pages = [
+        reverse("curriculum:people"),
+        reverse("curriculum:employee_gaps", args=[learner.pk]),
+        reverse("curriculum:employee_gaps", args=[teamless.pk]),
+    ]
     links = [link for page in pages for link in rate_links(client.get(page).content.decode())]
     # then no link leads to a 403
     assert [link for link in links if client.get(link).status_code != 200] == []

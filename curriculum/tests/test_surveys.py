@@ -21,7 +21,12 @@ DONE = {"status": "completed", "completed_at": dt.datetime(2026, 3, 31, 8, tzinf
 
 
 def answer(employee, course, **overrides):
-    scores = {"content_score": 4, "format_score": 3, "usefulness_score": 5, "comment": "很实用"} | overrides
+    scores = {
+        "content_score": 4,
+        "format_score": 3,
+        "usefulness_score": 5,
+        "comment": "很实用",
+    } | overrides
     return services.survey_response_create(employee=employee, course=course, **scores)
 
 
@@ -32,12 +37,19 @@ def test_survey_is_recorded_for_the_run_of_the_enrolment(csr):
     # when
     response = answer(csr, run.course)
     # then
-    assert (response.run, response.content_score, response.format_score, response.usefulness_score) == (run, 4, 3, 5)
+    assert (
+        response.run,
+        response.content_score,
+        response.format_score,
+        response.usefulness_score,
+    ) == (run, 4, 3, 5)
     assert str(response.average()) == "4.00"
 
 
 def test_survey_needs_an_enrolment(csr):
-    with pytest.raises(services.CurriculumError, match="Enrol in the course before answering its survey."):
+    with pytest.raises(
+        services.CurriculumError, match="Enrol in the course before answering its survey."
+    ):
         answer(csr, CourseFactory())
 
 
@@ -45,11 +57,18 @@ def test_survey_needs_an_enrolment(csr):
 def test_only_one_survey_per_employee_and_run(csr, with_run):
     # given
     course = CourseFactory()
-    EnrolmentFactory(employee=csr, course=course, run=CourseRunFactory(course=course) if with_run else None,
-                     **({} if with_run else DONE))
+    EnrolmentFactory(
+        employee=csr,
+        course=course,
+        run=CourseRunFactory(course=course) if with_run else None,
+        **({} if with_run else DONE),
+    )
     answer(csr, course)
     # when / then
-    with pytest.raises(services.CurriculumConflict, match="You have already answered the survey for this course run."):
+    with pytest.raises(
+        services.CurriculumConflict,
+        match="You have already answered the survey for this course run.",
+    ):
         answer(csr, course)
     assert SurveyResponse.objects.filter(employee=csr).count() == 1
 
@@ -97,7 +116,9 @@ def test_survey_page_rejects_missing_scores(client, csr):
     course = CourseFactory()
     EnrolmentFactory(employee=csr, course=course, **DONE)
     client.force_login(csr)
-    response = client.post(reverse("curriculum:course_survey", args=[course.pk]), {"content_score": 9})
+    response = client.post(
+        reverse("curriculum:course_survey", args=[course.pk]), {"content_score": 9}
+    )
     assert response.status_code == 400
     assert SurveyResponse.objects.count() == 0
 
@@ -111,13 +132,17 @@ def test_api_survey_create_and_duplicate(csr):
     assert api.post("/api/curriculum/surveys/", payload, format="json").status_code == 201
     again = api.post("/api/curriculum/surveys/", payload, format="json")
     assert again.status_code == 409
-    assert again.json()["fields"] == {"course": ["You have already answered the survey for this course run."]}
+    assert again.json()["fields"] == {
+        "course": ["You have already answered the survey for this course run."]
+    }
 
 
 def test_api_survey_bad_input_gives_field_messages(csr):
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(csr)
-    response = api.post("/api/curriculum/surveys/", {"course": 999999, "content_score": 7}, format="json")
+    response = api.post(
+        "/api/curriculum/surveys/", {"course": 999999, "content_score": 7}, format="json"
+    )
     assert response.status_code == 400
     body = response.json()["fields"]
     assert set(body) >= {"course", "content_score", "format_score", "usefulness_score"}
@@ -127,18 +152,31 @@ def test_course_summary_page_shows_averages_and_comments(client, training_manage
     # given
     course = CourseFactory()
     for scores, comment in [((5, 4, 3), "讲得好"), ((3, 4, 5), ""), ((4, 4, 4), "希望多些案例")]:
-        SurveyResponseFactory(employee=UserFactory(), course=course, content_score=scores[0],
-                              format_score=scores[1], usefulness_score=scores[2], comment=comment)
+        SurveyResponseFactory(
+            employee=UserFactory(),
+            course=course,
+            content_score=scores[0],
+            format_score=scores[1],
+            usefulness_score=scores[2],
+            comment=comment,
+        )
     client.force_login(training_manager)
     # when
     response = client.get(reverse("curriculum:evaluation_detail", args=[course.pk]))
     # then
     assert response.status_code == 200
-    assert response.context["averages"] == {"count": 3, "content": 4.0, "format": 4.0, "usefulness": 4.0}
+    assert response.context["averages"] == {
+        "count": 3,
+        "content": 4.0,
+        "format": 4.0,
+        "usefulness": 4.0,
+    }
     assert [r.comment for r in response.context["page"]] == ["希望多些案例", "讲得好"]
 
 
-def test_course_summary_list_has_bounded_queries(client, training_manager, django_assert_max_num_queries):
+def test_course_summary_list_has_bounded_queries(
+    client, training_manager, django_assert_max_num_queries
+):
     for _ in range(30):
         course = CourseFactory()
         SurveyResponseFactory(employee=UserFactory(), course=course, content_score=5)

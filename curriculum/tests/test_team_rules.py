@@ -1,4 +1,4 @@
-""""A team leader follows and rates only their own team" is one named rule
+""" "A team leader follows and rates only their own team" is one named rule
 (curriculum.rate_employee / curriculum.view_employee over accounts.rules.same_team): the
 pages, the people list's rows and the rating service all ask it."""
 
@@ -18,9 +18,13 @@ def rate_links(content: str) -> list[str]:
     return re.findall(r'href="([^"]*/rate/[^"]*)"', content)
 
 
-def test_a_leader_who_also_manages_training_gets_rating_links_only_for_the_own_team(client, learner):
+def test_a_leader_who_also_manages_training_gets_rating_links_only_for_the_own_team(
+    client, learner
+):
     # given: a training manager (sees everybody) who also leads the learner's team
-    boss = UserFactory(roles=["Training manager", "Team leader"], team=learner.team, centre=learner.centre)
+    boss = UserFactory(
+        roles=["Training manager", "Team leader"], team=learner.team, centre=learner.centre
+    )
     stranger = UserFactory(roles=["CSR"])  # another team
     client.force_login(boss)
     # when
@@ -39,10 +43,17 @@ def test_a_team_leader_cannot_open_another_teams_pages(client, learner, leader_o
         assert client.get(reverse(name, args=[stranger.pk])).status_code == 403
 
 
-@pytest.mark.parametrize("who, view, rate", [
-    ("self", True, False), ("leader", True, True), ("other_leader", False, False),
-    ("manager", True, False), ("teamless_superuser", True, False), ("colleague", False, False),
-])
+@pytest.mark.parametrize(
+    "who, view, rate",
+    [
+        ("self", True, False),
+        ("leader", True, True),
+        ("other_leader", False, False),
+        ("manager", True, False),
+        ("teamless_superuser", True, False),
+        ("colleague", False, False),
+    ],
+)
 def test_the_named_rules(learner, leader_of, who, view, rate):
     viewer = {
         "self": lambda: learner,
@@ -72,5 +83,7 @@ def test_the_rule_per_row_adds_no_query_per_row(client, learner, leader_of):
     few = queries()
     for _ in range(8):
         UserFactory(roles=["CSR"], team=learner.team, centre=learner.centre)
-    client.get(reverse("curriculum:people"))  # new group members made the cached permission sets stale
+    client.get(
+        reverse("curriculum:people")
+    )  # new group members made the cached permission sets stale
     assert queries() == few

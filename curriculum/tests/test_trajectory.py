@@ -32,25 +32,51 @@ def history(csr, team_leader):
         attempt = services.exam_attempt_start(employee=csr, course=course)
         right = question.options.get(is_correct=True).pk
         services.exam_attempt_submit(attempt=attempt, employee=csr, answers={question.pk: [right]})
-        services.survey_response_create(employee=csr, course=course, content_score=5, format_score=4,
-                                        usefulness_score=5, comment="实用")
+        services.survey_response_create(
+            employee=csr,
+            course=course,
+            content_score=5,
+            format_score=4,
+            usefulness_score=5,
+            comment="实用",
+        )
     csr.position = PositionCompetencyFactory().position
     csr.team = team_leader.team
     csr.save()
-    BehaviourRatingFactory(employee=csr, rater=team_leader, item=csr.position.competencies.get().item,
-                           score=3, observed_on=dt.date(2026, 4, 25), phase="after")
+    BehaviourRatingFactory(
+        employee=csr,
+        rater=team_leader,
+        item=csr.position.competencies.get().item,
+        score=3,
+        observed_on=dt.date(2026, 4, 25),
+        phase="after",
+    )
     with time_machine.travel(dt.datetime(2026, 4, 26, 2, tzinfo=dt.UTC), tick=False):
-        services.improvement_plan_item_create(employee=csr, created_by=team_leader, action="复盘三通录音",
-                                              due_on=dt.date(2026, 5, 31))
+        services.improvement_plan_item_create(
+            employee=csr, created_by=team_leader, action="复盘三通录音", due_on=dt.date(2026, 5, 31)
+        )
     return course
 
 
 def test_trajectory_lists_every_kind_newest_first(csr, history):
     entries = selectors.trajectory_entries(employee=csr)
-    assert [e.kind for e in entries] == ["Improvement plan", "Behaviour rating", "Course completed", "Exam",
-                                         "Survey", "Enrolled"]
+    assert [e.kind for e in entries] == [
+        "Improvement plan",
+        "Behaviour rating",
+        "Course completed",
+        "Exam",
+        "Survey",
+        "Enrolled",
+    ]
     kinds = {e.kind for e in entries}
-    assert kinds == {"Enrolled", "Course completed", "Exam", "Survey", "Behaviour rating", "Improvement plan"}
+    assert kinds == {
+        "Enrolled",
+        "Course completed",
+        "Exam",
+        "Survey",
+        "Behaviour rating",
+        "Improvement plan",
+    }
     exam = next(e for e in entries if e.kind == "Exam")
     assert exam.result == "100.00% · passed"
     assert entries[0].detail == "复盘三通录音 · due 2026-05-31"
@@ -64,15 +90,26 @@ def test_csv_and_xlsx_exports_hold_identical_rows(client, csr, history):
     xlsx_response = client.get(reverse("curriculum:my_trajectory_export", args=["xlsx"]))
     assert csv_response.status_code == xlsx_response.status_code == 200
     assert csv_response["Content-Disposition"] == 'attachment; filename="trajectory-CSR001.csv"'
-    csv_rows = list(csv.reader(io.StringIO(b"".join(csv_response.streaming_content).decode("utf-8-sig"))))
+    csv_rows = list(
+        csv.reader(io.StringIO(b"".join(csv_response.streaming_content).decode("utf-8-sig")))
+    )
     assert xlsx_response["Content-Disposition"] == 'attachment; filename="trajectory-CSR001.xlsx"'
     sheet = load_workbook(io.BytesIO(b"".join(xlsx_response.streaming_content))).active
     cells = list(sheet.iter_rows(values_only=True))
     # the XLSX dates are real date cells (local time), the CSV the same moment as text
     assert all(isinstance(row[0], dt.datetime) for row in cells[1:])
     assert cells[-1][0] == dt.datetime(2026, 4, 1, 10, 0)
-    xlsx_rows = [[cell.strftime("%Y-%m-%d %H:%M") if isinstance(cell, dt.datetime) else "" if cell is None else cell
-                  for cell in row] for row in cells]
+    xlsx_rows = [
+        [
+            cell.strftime("%Y-%m-%d %H:%M")
+            if isinstance(cell, dt.datetime)
+            else ""
+            if cell is None
+            else cell
+            for cell in row
+        ]
+        for row in cells
+    ]
     assert csv_rows == xlsx_rows
     assert len(csv_rows) == 1 + 6
     assert csv_rows[0] == ["Date", "Type", "Course or item", "Result", "Detail"]
@@ -89,8 +126,15 @@ def test_team_leader_sees_team_members_trajectory_but_not_others(client, csr, hi
     client.force_login(team_leader)
     assert client.get(reverse("curriculum:employee_trajectory", args=[csr.pk])).status_code == 200
     stranger = UserFactory(roles=["CSR"])
-    assert client.get(reverse("curriculum:employee_trajectory", args=[stranger.pk])).status_code == 403
-    assert client.get(reverse("curriculum:employee_trajectory_export", args=[stranger.pk, "csv"])).status_code == 403
+    assert (
+        client.get(reverse("curriculum:employee_trajectory", args=[stranger.pk])).status_code == 403
+    )
+    assert (
+        client.get(
+            reverse("curriculum:employee_trajectory_export", args=[stranger.pk, "csv"])
+        ).status_code
+        == 403
+    )
 
 
 def test_training_manager_sees_any_trajectory(client, csr, history, training_manager):
@@ -105,7 +149,10 @@ def test_api_my_trajectory(csr, history):
     api.force_authenticate(csr)
     body = api.get("/api/curriculum/my/trajectory/").json()
     assert body["count"] == 6
-    assert body["results"][-1]["kind"] == "Enrolled" and body["results"][-1]["subject"] == "投诉处理六步法"
+    assert (
+        body["results"][-1]["kind"] == "Enrolled"
+        and body["results"][-1]["subject"] == "投诉处理六步法"
+    )
 
 
 def test_trajectory_page_has_bounded_queries(client, csr, django_assert_max_num_queries):
@@ -132,17 +179,44 @@ def _ladder_history(csr):
     def day(n):
         return dt.datetime(2026, 5, n, 2, tzinfo=dt.UTC)
 
-    CaseStudy.objects.create(employee=csr, case=CaseFactory(title="话费争议案例A", level=1), studied_at=day(1))
-    QueryTestSession.objects.create(employee=csr, started_at=day(2), finished_at=day(2), task_count=100,
-                                    total_seconds=Decimal("135.0"), allowed_level=2)
-    LevelExam.objects.create(employee=csr, level=1, started_at=day(3), deadline=day(4), submitted_at=day(3),
-                             status=LevelExam.Status.PASSED, score_percent=Decimal("90.0"), pass_percent=60,
-                             correct_count=9)
-    PromotionEvent.objects.create(employee=csr, kind="promoted", from_level=0, to_level=1, at=day(4))
+    CaseStudy.objects.create(
+        employee=csr, case=CaseFactory(title="话费争议案例A", level=1), studied_at=day(1)
+    )
+    QueryTestSession.objects.create(
+        employee=csr,
+        started_at=day(2),
+        finished_at=day(2),
+        task_count=100,
+        total_seconds=Decimal("135.0"),
+        allowed_level=2,
+    )
+    LevelExam.objects.create(
+        employee=csr,
+        level=1,
+        started_at=day(3),
+        deadline=day(4),
+        submitted_at=day(3),
+        status=LevelExam.Status.PASSED,
+        score_percent=Decimal("90.0"),
+        pass_percent=60,
+        correct_count=9,
+    )
+    PromotionEvent.objects.create(
+        employee=csr, kind="promoted", from_level=0, to_level=1, at=day(4)
+    )
     PointsEntryFactory(employee=csr, amount=25, note="纠正", created_at=day(5))
-    LevelExam.objects.create(employee=csr, level=1, purpose=LevelExam.Purpose.RETENTION, started_at=day(6),
-                             deadline=day(7), submitted_at=day(6), status=LevelExam.Status.FAILED,
-                             score_percent=Decimal("40.0"), pass_percent=60, correct_count=4)
+    LevelExam.objects.create(
+        employee=csr,
+        level=1,
+        purpose=LevelExam.Purpose.RETENTION,
+        started_at=day(6),
+        deadline=day(7),
+        submitted_at=day(6),
+        status=LevelExam.Status.FAILED,
+        score_percent=Decimal("40.0"),
+        pass_percent=60,
+        correct_count=4,
+    )
     PromotionEvent.objects.create(employee=csr, kind="demoted", from_level=1, to_level=0, at=day(7))
 
 
@@ -165,10 +239,15 @@ def test_trajectory_includes_case_study_ladder_exams_query_tests_level_changes_a
 
 def test_trajectory_lists_finished_stages(learner, learning_map):
     for code in ("J1", "J2", "J3"):
-        services.enrolment_complete(enrolment=services.enrolment_create(employee=learner,
-                                                                        course=learning_map.courses[code]),
-                                    actor=learner)
-    stage = next(e for e in selectors.trajectory_entries(employee=learner) if e.kind == "Stage completed")
+        services.enrolment_complete(
+            enrolment=services.enrolment_create(
+                employee=learner, course=learning_map.courses[code]
+            ),
+            actor=learner,
+        )
+    stage = next(
+        e for e in selectors.trajectory_entries(employee=learner) if e.kind == "Stage completed"
+    )
     assert (stage.subject, stage.result) == ("初级", "Finished")
 
 
@@ -223,9 +302,25 @@ def test_trajectory_shows_how_a_retention_year_ended(csr):
     def day(n):
         return dt.datetime(2026, 5, n, 2, tzinfo=dt.UTC)
 
-    promotion = PromotionEvent.objects.create(employee=csr, kind="promoted", from_level=0, to_level=1, at=day(1))
-    RetentionPeriod.objects.create(employee=csr, promotion=promotion, level=1, starts_at=day(1), retest_opens_at=day(2),
-                                   due_at=day(3), remind_at=day(2), points_task=200, status="kept", closed_at=day(4))
+    promotion = PromotionEvent.objects.create(
+        employee=csr, kind="promoted", from_level=0, to_level=1, at=day(1)
+    )
+    RetentionPeriod.objects.create(
+        employee=csr,
+        promotion=promotion,
+        level=1,
+        starts_at=day(1),
+        retest_opens_at=day(2),
+        due_at=day(3),
+        remind_at=day(2),
+        points_task=200,
+        status="kept",
+        closed_at=day(4),
+    )
     entry = selectors.trajectory_entries(employee=csr)[0]
     assert (entry.kind, entry.subject, entry.result, entry.detail) == (
-        "Retention (保级)", "Level 1", "Level kept", "due 2026-05-03")
+        "Retention (保级)",
+        "Level 1",
+        "Level kept",
+        "due 2026-05-03",
+    )

@@ -37,7 +37,11 @@ class EntryFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        kwargs.update(search.index_fields(title=kwargs["title"], body=kwargs["body"], keywords=kwargs["keywords"]))
+        kwargs.update(
+            search.index_fields(
+                title=kwargs["title"], body=kwargs["body"], keywords=kwargs["keywords"]
+            )
+        )
         entry = super()._create(model_class, *args, **kwargs)
         from knowledgebase.services import entry_reindex
 

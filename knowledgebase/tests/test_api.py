@@ -19,7 +19,9 @@ def test_search_api_returns_ranked_highlighted_hits(api, csr):
     response = api.get(reverse("api-kb-search"), {"q": "漫游"})
     assert response.status_code == 200
     assert [h["id"] for h in response.json()["results"]] == [entry.pk]
-    assert "漫游</mark>" in response.json()["results"][0]["title_html"]  # 国际漫游: a seeded synonym
+    assert (
+        "漫游</mark>" in response.json()["results"][0]["title_html"]
+    )  # 国际漫游: a seeded synonym
 
 
 def test_search_api_filters_by_category_and_validates_it(api, csr):
@@ -27,8 +29,12 @@ def test_search_api_filters_by_category_and_validates_it(api, csr):
     inside = EntryFactory(title="积分兑换", category=cat)
     EntryFactory(title="积分查询")
     api.force_authenticate(csr)
-    assert [h["id"] for h in api.get(reverse("api-kb-search"), {"q": "积分", "category": cat.pk}).json()["results"]] \
-        == [inside.pk]
+    assert [
+        h["id"]
+        for h in api.get(reverse("api-kb-search"), {"q": "积分", "category": cat.pk}).json()[
+            "results"
+        ]
+    ] == [inside.pk]
     assert api.get(reverse("api-kb-search"), {"q": "积分", "category": 999999}).status_code == 400
     assert api.get(reverse("api-kb-search"), {"q": "积分", "category": "x"}).status_code == 400
 

@@ -34,8 +34,9 @@ def test_demo_loads_twice_with_a_searchable_kb_an_applied_revision_and_open_prop
     # three KB proposals and the senior CSR's committee application are open
     assert Proposal.objects.open().filter(kind__startswith="kb_").count() == 3
     assert Proposal.objects.open().filter(kind="committee_application").count() == 1
-    assert set(CommitteeMembership.objects.filter(active=True).values_list("member__staff_id", flat=True)) == {
-        "HB9201", "HB9202", "HB9203", "HB0005", "HB0006"}
+    assert set(
+        CommitteeMembership.objects.filter(active=True).values_list("member__staff_id", flat=True)
+    ) == {"HB9201", "HB9202", "HB9203", "HB0005", "HB0006"}
 
 
 def test_demo_query_time_results_give_the_calibration_page_numbers():

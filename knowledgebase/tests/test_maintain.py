@@ -25,11 +25,26 @@ def entry():
     return EntryFactory(title="话费充值渠道", body="充值一般实时到账。", keywords="充值 交话费")
 
 
-def revise(entry, author, *, body, reason="更正到账时间", base_version=None, via=EntryChange.Via.WEB, **changes):
+def revise(
+    entry,
+    author,
+    *,
+    body,
+    reason="更正到账时间",
+    base_version=None,
+    via=EntryChange.Via.WEB,
+    **changes,
+):
     return services.entry_revise(
-        author=author, entry_id=entry.pk, base_version=entry.version if base_version is None else base_version,
-        title=changes.get("title", entry.title), body=body, keywords=changes.get("keywords", entry.keywords),
-        category_id=changes.get("category_id", entry.category_id), reason=reason, via=via,
+        author=author,
+        entry_id=entry.pk,
+        base_version=entry.version if base_version is None else base_version,
+        title=changes.get("title", entry.title),
+        body=body,
+        keywords=changes.get("keywords", entry.keywords),
+        category_id=changes.get("category_id", entry.category_id),
+        reason=reason,
+        via=via,
     )
 
 
@@ -39,10 +54,15 @@ def hit_ids(query):
 
 # --- permission ------------------------------------------------------------------------------
 
+
 def test_operations_managers_group_holds_maintain_entries_from_the_migration():
     group = Group.objects.get(name="Operations manager")
-    assert group.permissions.filter(content_type__app_label="knowledgebase", codename="maintain_entries").exists()
-    assert not Group.objects.get(name="CSR").permissions.filter(codename="maintain_entries").exists()
+    assert group.permissions.filter(
+        content_type__app_label="knowledgebase", codename="maintain_entries"
+    ).exists()
+    assert (
+        not Group.objects.get(name="CSR").permissions.filter(codename="maintain_entries").exists()
+    )
 
 
 def test_ops_manager_may_maintain_and_a_csr_or_reviewer_may_not(ops_manager, csr, reviewer):
@@ -53,15 +73,23 @@ def test_ops_manager_may_maintain_and_a_csr_or_reviewer_may_not(ops_manager, csr
 
 # --- services --------------------------------------------------------------------------------
 
+
 def test_direct_revision_is_a_new_version_with_reason_author_and_history(ops_manager, entry):
     # when
-    write = revise(entry, ops_manager, body="充值一般实时到账，到账后短信通知。", reason="补充短信通知")
+    write = revise(
+        entry, ops_manager, body="充值一般实时到账，到账后短信通知。", reason="补充短信通知"
+    )
     # then
     entry.refresh_from_db()
     assert entry.version == 2 and entry.body == "充值一般实时到账，到账后短信通知。"
     change = EntryChange.objects.get(entry=entry, version=2)
     assert (change.kind, change.via, change.author, change.reason, change.proposal) == (
-        EntryChange.Kind.REVISED, EntryChange.Via.WEB, ops_manager, "补充短信通知", None)
+        EntryChange.Kind.REVISED,
+        EntryChange.Via.WEB,
+        ops_manager,
+        "补充短信通知",
+        None,
+    )
     assert write.change == change
     record = entry.history.filter(version=2).first()
     assert record.history_user == ops_manager
@@ -88,15 +116,25 @@ def test_csr_cannot_change_entries_directly_through_the_services(csr, entry):
     with pytest.raises(PermissionDeniedError):
         revise(entry, csr, body="CSR 自己改的口径")
     with pytest.raises(PermissionDeniedError):
-        services.entry_retire(author=csr, entry_id=entry.pk, base_version=entry.version, reason="不要了")
+        services.entry_retire(
+            author=csr, entry_id=entry.pk, base_version=entry.version, reason="不要了"
+        )
     with pytest.raises(PermissionDeniedError):
-        services.entry_add(author=csr, title="新口径", body="内容", keywords="", category_id=entry.category_id,
-                           reason="新增")
+        services.entry_add(
+            author=csr,
+            title="新口径",
+            body="内容",
+            keywords="",
+            category_id=entry.category_id,
+            reason="新增",
+        )
     entry.refresh_from_db()
     assert entry.version == 1 and not EntryChange.objects.exists()
 
 
-def test_a_revision_on_an_outdated_version_is_refused_so_nobody_overwrites_a_change_unseen(ops_manager, entry):
+def test_a_revision_on_an_outdated_version_is_refused_so_nobody_overwrites_a_change_unseen(
+    ops_manager, entry
+):
     # given: a colleague saved version 2 meanwhile
     revise(entry, ops_manager, body="第二版")
     colleague = UserFactory(roles=["Operations manager"])
@@ -122,11 +160,20 @@ def test_a_direct_change_that_changes_nothing_is_refused(ops_manager, entry):
 
 def test_maintainer_adds_an_entry_that_search_finds_at_once(ops_manager):
     category = CategoryFactory()
-    write = services.entry_add(author=ops_manager, title="eSIM一号双终端", body="手表共用号码。", keywords="eSIM",
-                               category_id=category.pk, reason="新业务上线")
+    write = services.entry_add(
+        author=ops_manager,
+        title="eSIM一号双终端",
+        body="手表共用号码。",
+        keywords="eSIM",
+        category_id=category.pk,
+        reason="新业务上线",
+    )
     assert write.entry.version == 1
     assert (write.change.kind, write.change.author, write.change.reason) == (
-        EntryChange.Kind.CREATED, ops_manager, "新业务上线")
+        EntryChange.Kind.CREATED,
+        ops_manager,
+        "新业务上线",
+    )
     assert hit_ids("一号双终端") == [write.entry.pk]
 
 
@@ -134,13 +181,18 @@ def test_retired_entry_is_hidden_from_search_and_keeps_its_history(ops_manager, 
     revise(entry, ops_manager, body="充值一般实时到账，最长24小时。")
     assert hit_ids("充值") == [entry.pk]
     # when
-    write = services.entry_retire(author=ops_manager, entry_id=entry.pk, base_version=2, reason="渠道下线")
+    write = services.entry_retire(
+        author=ops_manager, entry_id=entry.pk, base_version=2, reason="渠道下线"
+    )
     # then
     entry.refresh_from_db()
     assert entry.is_retired and entry.version == 3 and write.change.kind == EntryChange.Kind.RETIRED
     assert hit_ids("充值") == []
     assert sorted(entry.history.values_list("version", flat=True).distinct()) == [1, 2, 3]
-    assert list(entry.changes.order_by("version").values_list("kind", flat=True)) == ["revised", "retired"]
+    assert list(entry.changes.order_by("version").values_list("kind", flat=True)) == [
+        "revised",
+        "retired",
+    ]
 
 
 def test_restoring_brings_a_retired_entry_back_into_search(ops_manager, entry):
@@ -163,8 +215,16 @@ def test_retiring_deactivates_the_query_tasks_it_answers(ops_manager, entry):
 def test_a_retired_entry_takes_no_new_proposals_and_no_direct_revision(ops_manager, csr, entry):
     services.entry_retire(author=ops_manager, entry_id=entry.pk, base_version=1, reason="下线")
     with pytest.raises(ConflictError):
-        services.kb_revision_propose(proposer=csr, entry_id=entry.pk, base_version=2, title=entry.title,
-                                     body="复活它", keywords="", category_id=entry.category_id, reason="想用")
+        services.kb_revision_propose(
+            proposer=csr,
+            entry_id=entry.pk,
+            base_version=2,
+            title=entry.title,
+            body="复活它",
+            keywords="",
+            category_id=entry.category_id,
+            reason="想用",
+        )
     with pytest.raises(ConflictError):
         revise(entry, ops_manager, body="改一改", base_version=2)
 
@@ -177,7 +237,12 @@ def test_the_committee_cannot_bring_back_a_retired_entry_by_approving_a_proposal
     proposal = RevisionProposalFactory(target=entry, base_version=entry.version)
     # when: three members approve
     for _n in range(3):
-        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve", extra={"points": 3})
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            extra={"points": 3},
+        )
     # then: it goes stale, the entry is unchanged and still retired
     proposal.refresh_from_db()
     entry.refresh_from_db()
@@ -188,15 +253,27 @@ def test_the_committee_cannot_bring_back_a_retired_entry_by_approving_a_proposal
 def test_a_committee_applied_revision_writes_its_change_row_with_the_proposal(reviewer):
     proposal = RevisionProposalFactory()
     for _n in range(3):
-        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve", extra={"points": 3})
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            extra={"points": 3},
+        )
     change = EntryChange.objects.get(entry_id=proposal.target_id, version=2)
     assert (change.via, change.proposal_id, change.author, change.reason) == (
-        EntryChange.Via.COMMITTEE, proposal.pk, proposal.proposer, proposal.reason)
+        EntryChange.Via.COMMITTEE,
+        proposal.pk,
+        proposal.proposer,
+        proposal.reason,
+    )
 
 
 # --- web pages --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url_name", ["knowledgebase:search", "knowledgebase:entry_detail", "knowledgebase:entry_diff"])
+
+@pytest.mark.parametrize(
+    "url_name", ["knowledgebase:search", "knowledgebase:entry_detail", "knowledgebase:entry_diff"]
+)
 def test_operations_managers_can_use_the_kb_reading_pages(client, ops_manager, hr, entry, url_name):
     revise(entry, ops_manager, body="第二版")
     url = reverse(url_name, args=[] if url_name == "knowledgebase:search" else [entry.pk])
@@ -206,11 +283,19 @@ def test_operations_managers_can_use_the_kb_reading_pages(client, ops_manager, h
     assert client.get(url).status_code == 403
 
 
-@pytest.mark.parametrize("url_name, needs_entry", [
-    ("knowledgebase:maintain", False), ("knowledgebase:maintain_add", False), ("knowledgebase:maintain_edit", True),
-    ("knowledgebase:maintain_retire", True), ("knowledgebase:maintain_restore", True),
-])
-def test_maintain_pages_are_open_to_maintainers_only(client, ops_manager, csr, reviewer, entry, url_name, needs_entry):
+@pytest.mark.parametrize(
+    "url_name, needs_entry",
+    [
+        ("knowledgebase:maintain", False),
+        ("knowledgebase:maintain_add", False),
+        ("knowledgebase:maintain_edit", True),
+        ("knowledgebase:maintain_retire", True),
+        ("knowledgebase:maintain_restore", True),
+    ],
+)
+def test_maintain_pages_are_open_to_maintainers_only(
+    client, ops_manager, csr, reviewer, entry, url_name, needs_entry
+):
     url = reverse(url_name, args=[entry.pk] if needs_entry else [])
     client.force_login(ops_manager)
     assert client.get(url).status_code == 200
@@ -227,25 +312,45 @@ def test_maintain_pages_are_open_to_maintainers_only(client, ops_manager, csr, r
 
 def test_csr_posting_the_edit_form_changes_nothing(client, csr, entry):
     client.force_login(csr)
-    response = client.post(reverse("knowledgebase:maintain_edit", args=[entry.pk]), {
-        "category": entry.category_id, "title": entry.title, "keywords": "", "body": "绕过委员会", "reason": "试试",
-        "base_version": 1, "save": "1"})
+    response = client.post(
+        reverse("knowledgebase:maintain_edit", args=[entry.pk]),
+        {
+            "category": entry.category_id,
+            "title": entry.title,
+            "keywords": "",
+            "body": "绕过委员会",
+            "reason": "试试",
+            "base_version": 1,
+            "save": "1",
+        },
+    )
     assert response.status_code == 403
     assert Entry.objects.get(pk=entry.pk).body == "充值一般实时到账。"
 
 
-def test_ops_manager_revises_in_the_web_ui_and_a_csr_finds_the_new_text(client, ops_manager, csr, entry):
+def test_ops_manager_revises_in_the_web_ui_and_a_csr_finds_the_new_text(
+    client, ops_manager, csr, entry
+):
     # given: an open proposal on the entry
     proposal = RevisionProposalFactory(target=entry)
     client.force_login(ops_manager)
-    form = {"category": entry.category_id, "title": entry.title, "keywords": entry.keywords,
-            "body": "充值一般实时到账，到账后发送短信通知。", "reason": "补充短信通知", "base_version": 1}
+    form = {
+        "category": entry.category_id,
+        "title": entry.title,
+        "keywords": entry.keywords,
+        "body": "充值一般实时到账，到账后发送短信通知。",
+        "reason": "补充短信通知",
+        "base_version": 1,
+    }
     # when: preview, then save
-    preview = client.post(reverse("knowledgebase:maintain_edit", args=[entry.pk]), {**form, "preview": "1"})
+    preview = client.post(
+        reverse("knowledgebase:maintain_edit", args=[entry.pk]), {**form, "preview": "1"}
+    )
     assert preview.status_code == 200 and "<ins>" in preview.content.decode()
     assert Entry.objects.get(pk=entry.pk).version == 1
-    response = client.post(reverse("knowledgebase:maintain_edit", args=[entry.pk]), {**form, "save": "1"},
-                           follow=True)
+    response = client.post(
+        reverse("knowledgebase:maintain_edit", args=[entry.pk]), {**form, "save": "1"}, follow=True
+    )
     # then
     assert response.redirect_chain[-1][0] == reverse("knowledgebase:entry_detail", args=[entry.pk])
     page = response.content.decode()
@@ -258,23 +363,43 @@ def test_ops_manager_revises_in_the_web_ui_and_a_csr_finds_the_new_text(client, 
     assert "话费充值渠道" in results
 
 
-def test_the_edit_form_opened_on_an_old_version_answers_400_with_the_reason(client, ops_manager, entry):
+def test_the_edit_form_opened_on_an_old_version_answers_400_with_the_reason(
+    client, ops_manager, entry
+):
     revise(entry, ops_manager, body="第二版")
     client.force_login(ops_manager)
-    response = client.post(reverse("knowledgebase:maintain_edit", args=[entry.pk]), {
-        "category": entry.category_id, "title": entry.title, "keywords": "", "body": "旧表单", "reason": "改",
-        "base_version": 1, "save": "1"})
+    response = client.post(
+        reverse("knowledgebase:maintain_edit", args=[entry.pk]),
+        {
+            "category": entry.category_id,
+            "title": entry.title,
+            "keywords": "",
+            "body": "旧表单",
+            "reason": "改",
+            "base_version": 1,
+            "save": "1",
+        },
+    )
     assert response.status_code == 400
     assert "it is now version 2" in response.content.decode()
     assert Entry.objects.get(pk=entry.pk).body == "第二版"
 
 
-@pytest.mark.parametrize("field, value", [("reason", ""), ("category", "999999"), ("base_version", "x"),
-                                          ("title", "")])
+@pytest.mark.parametrize(
+    "field, value", [("reason", ""), ("category", "999999"), ("base_version", "x"), ("title", "")]
+)
 def test_bad_input_on_the_edit_form_is_a_400_form_error(client, ops_manager, entry, field, value):
     client.force_login(ops_manager)
-    data = {"category": entry.category_id, "title": entry.title, "keywords": "", "body": "新", "reason": "改",
-            "base_version": 1, "save": "1", field: value}
+    data = {
+        "category": entry.category_id,
+        "title": entry.title,
+        "keywords": "",
+        "body": "新",
+        "reason": "改",
+        "base_version": 1,
+        "save": "1",
+        field: value,
+    }
     response = client.post(reverse("knowledgebase:maintain_edit", args=[entry.pk]), data)
     assert response.status_code == 400
     assert Entry.objects.get(pk=entry.pk).version == 1
@@ -285,16 +410,21 @@ def test_retire_and_restore_in_the_web_ui(client, ops_manager, csr, entry):
     client.force_login(csr)
     assert found in client.get(reverse("knowledgebase:search"), {"q": "充值"}).content.decode()
     client.force_login(ops_manager)
-    response = client.post(reverse("knowledgebase:maintain_retire", args=[entry.pk]),
-                           {"reason": "渠道下线", "base_version": 1}, follow=True)
+    response = client.post(
+        reverse("knowledgebase:maintain_retire", args=[entry.pk]),
+        {"reason": "渠道下线", "base_version": 1},
+        follow=True,
+    )
     assert "Retired on" in response.content.decode()
     client.force_login(csr)
     assert found not in client.get(reverse("knowledgebase:search"), {"q": "充值"}).content.decode()
     detail = client.get(reverse("knowledgebase:entry_detail", args=[entry.pk])).content.decode()
     assert "渠道下线" in detail and "Propose a revision" not in detail  # readable, history kept
     client.force_login(ops_manager)
-    response = client.post(reverse("knowledgebase:maintain_restore", args=[entry.pk]),
-                           {"reason": "恢复", "base_version": 2})
+    response = client.post(
+        reverse("knowledgebase:maintain_restore", args=[entry.pk]),
+        {"reason": "恢复", "base_version": 2},
+    )
     assert response.status_code == 302, response.content.decode()
     client.force_login(csr)
     assert found in client.get(reverse("knowledgebase:search"), {"q": "充值"}).content.decode()
@@ -313,15 +443,26 @@ def test_maintain_list_shows_retired_entries_under_their_filter(client, ops_mana
 def test_history_shows_direct_and_committee_changes_alike(client, ops_manager, csr):
     proposal = RevisionProposalFactory(reason="委员会通过的理由")
     for _n in range(3):
-        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve", extra={"points": 3})
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            extra={"points": 3},
+        )
     entry = Entry.objects.get(pk=proposal.target_id)
     revise(entry, ops_manager, body=entry.body + "运营补充", reason="运营直接修改的理由")
     client.force_login(csr)
     page = client.get(reverse("knowledgebase:entry_detail", args=[entry.pk])).content.decode()
-    assert "委员会通过的理由" in page and "Review committee" in page and f"proposal #{proposal.pk}" in page
+    assert (
+        "委员会通过的理由" in page
+        and "Review committee" in page
+        and f"proposal #{proposal.pk}" in page
+    )
     assert "运营直接修改的理由" in page and ops_manager.name in page and "Maintainer (web)" in page
     assert "?from=2&amp;to=3" in page and "?from=1&amp;to=2" in page
-    diff = client.get(reverse("knowledgebase:entry_diff", args=[entry.pk]), {"from": 2, "to": 3}).content.decode()
+    diff = client.get(
+        reverse("knowledgebase:entry_diff", args=[entry.pk]), {"from": 2, "to": 3}
+    ).content.decode()
     assert "<ins>运营补充</ins>" in diff
 
 
@@ -330,17 +471,28 @@ def test_history_rows_store_codes_and_the_authors_words_not_sentences(ops_manage
     revise(entry, ops_manager, body="第二版", reason="更正")
     proposal = RevisionProposalFactory(target=entry, base_version=2, reason="委员会理由")
     for _n in range(3):
-        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve", extra={"points": 3})
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            extra={"points": 3},
+        )
     # then: what kind of change it was is a code (rendered in the reader's language by the
     # page), the reason is exactly what the author typed, with no English prefix
-    rows = list(EntryChange.objects.filter(entry=entry).order_by("version").values_list("kind", "via", "reason"))
+    rows = list(
+        EntryChange.objects.filter(entry=entry)
+        .order_by("version")
+        .values_list("kind", "via", "reason")
+    )
     assert rows == [("revised", "web", "更正"), ("revised", "committee", "委员会理由")]
-    assert list(entry.history.order_by("version").values_list("history_change_reason", flat=True))[-2:] == [
-        "更正", "委员会理由"]
+    assert list(entry.history.order_by("version").values_list("history_change_reason", flat=True))[
+        -2:
+    ] == ["更正", "委员会理由"]
 
 
-def test_entry_page_query_count_does_not_grow_with_the_history(client, ops_manager, entry,
-                                                               django_assert_max_num_queries):
+def test_entry_page_query_count_does_not_grow_with_the_history(
+    client, ops_manager, entry, django_assert_max_num_queries
+):
     client.force_login(ops_manager)
     url = reverse("knowledgebase:entry_detail", args=[entry.pk])
     revise(entry, ops_manager, body="第二版")
@@ -356,6 +508,7 @@ def test_entry_page_query_count_does_not_grow_with_the_history(client, ops_manag
 
 # --- navigation -----------------------------------------------------------------------------
 
+
 def test_the_maintain_page_is_in_the_operations_managers_navigation_only(ops_manager, csr):
     maintain = reverse("knowledgebase:maintain")
     assert maintain in [item["url"] for item in navigation_for(ops_manager)]
@@ -364,63 +517,129 @@ def test_the_maintain_page_is_in_the_operations_managers_navigation_only(ops_man
 
 # --- API --------------------------------------------------------------------------------------
 
+
 def test_api_maintainer_revises_retires_and_restores(api, ops_manager, entry):
     proposal = RevisionProposalFactory(target=entry)
     api.force_authenticate(ops_manager)
-    response = api.post(reverse("api-kb-entry-revise", args=[entry.pk]), {
-        "title": entry.title, "body": "接口修改的口径", "keywords": "", "category_id": entry.category_id,
-        "reason": "接口更正", "base_version": 1}, format="json")
+    response = api.post(
+        reverse("api-kb-entry-revise", args=[entry.pk]),
+        {
+            "title": entry.title,
+            "body": "接口修改的口径",
+            "keywords": "",
+            "category_id": entry.category_id,
+            "reason": "接口更正",
+            "base_version": 1,
+        },
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["entry"]["version"] == 2 and body["entry"]["body"] == "接口修改的口径"
     assert body["change"]["via"] == "api" and body["change"]["author"] == ops_manager.staff_id
     assert body["outdated_proposals"] == [proposal.pk]
-    response = api.post(reverse("api-kb-entry-retire", args=[entry.pk]), {"reason": "下线", "base_version": 2},
-                        format="json")
+    response = api.post(
+        reverse("api-kb-entry-retire", args=[entry.pk]),
+        {"reason": "下线", "base_version": 2},
+        format="json",
+    )
     assert response.status_code == 200 and response.json()["entry"]["retired_at"]
-    response = api.post(reverse("api-kb-entry-retire", args=[entry.pk]), {"reason": "再下线", "base_version": 3},
-                        format="json")
+    response = api.post(
+        reverse("api-kb-entry-retire", args=[entry.pk]),
+        {"reason": "再下线", "base_version": 3},
+        format="json",
+    )
     assert response.status_code == 409 and response.json()["code"] == "entry_retired"
-    response = api.post(reverse("api-kb-entry-restore", args=[entry.pk]), {"reason": "恢复", "base_version": 3},
-                        format="json")
+    response = api.post(
+        reverse("api-kb-entry-restore", args=[entry.pk]),
+        {"reason": "恢复", "base_version": 3},
+        format="json",
+    )
     assert response.status_code == 200 and response.json()["entry"]["retired_at"] is None
     history = api.get(reverse("api-kb-entry-history", args=[entry.pk])).json()
     assert [(row["version"], row["kind"]) for row in history["results"]] == [
-        (4, "restored"), (3, "retired"), (2, "revised")]
+        (4, "restored"),
+        (3, "retired"),
+        (2, "revised"),
+    ]
 
 
 def test_api_maintainer_adds_an_entry(api, ops_manager):
     category = CategoryFactory()
     api.force_authenticate(ops_manager)
-    response = api.post(reverse("api-kb-entry-create"), {
-        "title": "5G消息介绍", "body": "富媒体消息。", "category_id": category.pk, "reason": "新增"}, format="json")
+    response = api.post(
+        reverse("api-kb-entry-create"),
+        {
+            "title": "5G消息介绍",
+            "body": "富媒体消息。",
+            "category_id": category.pk,
+            "reason": "新增",
+        },
+        format="json",
+    )
     assert response.status_code == 201
-    assert response.json()["entry"]["version"] == 1 and response.json()["change"]["kind"] == "created"
+    assert (
+        response.json()["entry"]["version"] == 1 and response.json()["change"]["kind"] == "created"
+    )
 
 
 def test_api_direct_changes_are_forbidden_to_csrs_and_reviewers(api, csr, reviewer, entry):
     for user in (csr, reviewer):
         api.force_authenticate(user)
-        assert api.post(reverse("api-kb-entry-revise", args=[entry.pk]), {
-            "title": entry.title, "body": "绕过", "category_id": entry.category_id, "reason": "x",
-            "base_version": 1}, format="json").status_code == 403
-        assert api.post(reverse("api-kb-entry-retire", args=[entry.pk]), {"reason": "x", "base_version": 1},
-                        format="json").status_code == 403
-        assert api.post(reverse("api-kb-entry-create"), {"title": "t", "body": "b", "category_id": entry.category_id,
-                                                         "reason": "x"}, format="json").status_code == 403
+        assert (
+            api.post(
+                reverse("api-kb-entry-revise", args=[entry.pk]),
+                {
+                    "title": entry.title,
+                    "body": "绕过",
+                    "category_id": entry.category_id,
+                    "reason": "x",
+                    "base_version": 1,
+                },
+                format="json",
+            ).status_code
+            == 403
+        )
+        assert (
+            api.post(
+                reverse("api-kb-entry-retire", args=[entry.pk]),
+                {"reason": "x", "base_version": 1},
+                format="json",
+            ).status_code
+            == 403
+        )
+        assert (
+            api.post(
+                reverse("api-kb-entry-create"),
+                {"title": "t", "body": "b", "category_id": entry.category_id, "reason": "x"},
+                format="json",
+            ).status_code
+            == 403
+        )
     assert Entry.objects.get(pk=entry.pk).version == 1
 
 
 def test_api_errors_of_direct_changes(api, ops_manager, entry):
     api.force_authenticate(ops_manager)
     url = reverse("api-kb-entry-revise", args=[entry.pk])
-    data = {"title": entry.title, "body": "新", "category_id": entry.category_id, "reason": "改", "base_version": 1}
+    data = {
+        "title": entry.title,
+        "body": "新",
+        "category_id": entry.category_id,
+        "reason": "改",
+        "base_version": 1,
+    }
     assert api.get(url).status_code == 405
-    assert api.post(reverse("api-kb-entry-revise", args=[999999]), data, format="json").status_code == 404
+    assert (
+        api.post(reverse("api-kb-entry-revise", args=[999999]), data, format="json").status_code
+        == 404
+    )
     bad = api.post(url, {**data, "reason": ""}, format="json")
     assert bad.status_code == 400 and "reason" in bad.json()["fields"]
     bad = api.post(url, {**data, "category_id": 999999}, format="json")
-    assert bad.status_code == 400 and bad.json()["fields"] == {"category_id": ["Choose an existing category."]}
+    assert bad.status_code == 400 and bad.json()["fields"] == {
+        "category_id": ["Choose an existing category."]
+    }
     assert api.post(url, {**data, "base_version": 2**40}, format="json").status_code == 400
     assert api.post(url, data, format="json").status_code == 200
     stale = api.post(url, {**data, "body": "又改"}, format="json")
@@ -445,10 +664,19 @@ def test_api_search_never_returns_a_retired_entry(api, ops_manager, csr, entry):
 
 # --- admin ------------------------------------------------------------------------------------
 
+
 def admin_form(entry, **changes):
-    return {"category": entry.category_id, "title": entry.title, "body": entry.body, "keywords": entry.keywords,
-            "effective_from": entry.effective_from.isoformat(), "effective_to": "",
-            "change_reason": "管理员更正", "base_version": entry.version, **changes}
+    return {
+        "category": entry.category_id,
+        "title": entry.title,
+        "body": entry.body,
+        "keywords": entry.keywords,
+        "effective_from": entry.effective_from.isoformat(),
+        "effective_to": "",
+        "change_reason": "管理员更正",
+        "base_version": entry.version,
+        **changes,
+    }
 
 
 def test_an_admin_edit_goes_through_the_same_service(client, entry):
@@ -457,14 +685,20 @@ def test_an_admin_edit_goes_through_the_same_service(client, entry):
     admin_user = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(admin_user)
     # when
-    response = client.post(reverse("admin:knowledgebase_entry_change", args=[entry.pk]),
-                           admin_form(entry, body="管理员改过的口径"))
+    response = client.post(
+        reverse("admin:knowledgebase_entry_change", args=[entry.pk]),
+        admin_form(entry, body="管理员改过的口径"),
+    )
     # then: a new version with an audit row, re-indexed, the proposal outdated
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.version == 2 and entry.body == "管理员改过的口径"
     change = EntryChange.objects.get(entry=entry, version=2)
-    assert (change.via, change.author, change.reason) == (EntryChange.Via.ADMIN, admin_user, "管理员更正")
+    assert (change.via, change.author, change.reason) == (
+        EntryChange.Via.ADMIN,
+        admin_user,
+        "管理员更正",
+    )
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.STALE
     assert hit_ids("管理员改过") == [entry.pk]
@@ -473,9 +707,18 @@ def test_an_admin_edit_goes_through_the_same_service(client, entry):
 def test_an_admin_add_goes_through_the_same_service(client):
     category = CategoryFactory()
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    response = client.post(reverse("admin:knowledgebase_entry_add"), {
-        "category": category.pk, "title": "管理员新增", "body": "内容", "keywords": "", "effective_from": "2026-01-01",
-        "effective_to": "", "change_reason": "补录"})
+    response = client.post(
+        reverse("admin:knowledgebase_entry_add"),
+        {
+            "category": category.pk,
+            "title": "管理员新增",
+            "body": "内容",
+            "keywords": "",
+            "effective_from": "2026-01-01",
+            "effective_to": "",
+            "change_reason": "补录",
+        },
+    )
     assert response.status_code == 302
     entry = Entry.objects.get(title="管理员新增")
     assert entry.changes.get().via == EntryChange.Via.ADMIN
@@ -491,19 +734,31 @@ def test_an_admin_form_opened_on_an_old_version_cannot_overwrite(client, ops_man
     assert Entry.objects.get(pk=entry.pk).body == "运营第二版"
 
 
-def test_admin_staff_without_the_maintain_permission_cannot_edit_or_delete_entries(client, training_manager, entry):
+def test_admin_staff_without_the_maintain_permission_cannot_edit_or_delete_entries(
+    client, training_manager, entry
+):
     client.force_login(training_manager)
-    assert client.post(reverse("admin:knowledgebase_entry_change", args=[entry.pk]),
-                       admin_form(entry, body="培训经理改")).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:knowledgebase_entry_change", args=[entry.pk]),
+            admin_form(entry, body="培训经理改"),
+        ).status_code
+        == 403
+    )
     assert client.get(reverse("admin:knowledgebase_entry_add")).status_code == 403
     superuser = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(superuser)
-    assert client.post(reverse("admin:knowledgebase_entry_delete", args=[entry.pk]), {"post": "yes"}).status_code \
+    assert (
+        client.post(
+            reverse("admin:knowledgebase_entry_delete", args=[entry.pk]), {"post": "yes"}
+        ).status_code
         == 403
+    )
     assert Entry.objects.filter(pk=entry.pk, body="充值一般实时到账。").exists()
 
 
 # --- migration ------------------------------------------------------------------------------
+
 
 def test_the_backfill_turns_old_history_sentences_into_change_rows(ops_manager):
     import importlib
@@ -511,7 +766,8 @@ def test_the_backfill_turns_old_history_sentences_into_change_rows(ops_manager):
     from django.apps import apps
 
     backfill = importlib.import_module(
-        "knowledgebase.migrations.0008_maintainers_permission_and_change_backfill").backfill
+        "knowledgebase.migrations.0008_maintainers_permission_and_change_backfill"
+    ).backfill
     # given: versions written before EntryChange rows existed (reasons stored as sentences)
     proposal = RevisionProposalFactory(reason="完整的提案理由，比一百个字符的历史字段更长。" * 5)
     entry = proposal.target
@@ -528,8 +784,11 @@ def test_the_backfill_turns_old_history_sentences_into_change_rows(ops_manager):
     backfill(apps, None)
     backfill(apps, None)  # safe to run twice
     # then
-    rows = list(EntryChange.objects.filter(entry=entry).order_by("version")
-                .values_list("version", "kind", "via", "proposal_id", "reason", "author_id"))
+    rows = list(
+        EntryChange.objects.filter(entry=entry)
+        .order_by("version")
+        .values_list("version", "kind", "via", "proposal_id", "reason", "author_id")
+    )
     assert rows == [
         (1, "created", "loader", None, "", None),
         (2, "revised", "committee", proposal.pk, proposal.reason, proposal.proposer_id),
@@ -537,7 +796,9 @@ def test_the_backfill_turns_old_history_sentences_into_change_rows(ops_manager):
     ]
 
 
-def test_reverting_in_the_admin_history_makes_a_new_version_through_the_service(client, ops_manager, entry):
+def test_reverting_in_the_admin_history_makes_a_new_version_through_the_service(
+    client, ops_manager, entry
+):
     # given: version 2 replaced the text of version 1
     revise(entry, ops_manager, body="第二版")
     first = entry.history.filter(version=1).order_by("history_id").last()
@@ -546,8 +807,14 @@ def test_reverting_in_the_admin_history_makes_a_new_version_through_the_service(
     form = client.get(url).context["adminform"].form
     assert form["base_version"].initial == 2  # the stored version, not the old one shown
     # when: the old version is saved back with a reason
-    response = client.post(url, {**admin_form(entry, body="充值一般实时到账。"), "change_reason": "回退",
-                                 "base_version": 2})
+    response = client.post(
+        url,
+        {
+            **admin_form(entry, body="充值一般实时到账。"),
+            "change_reason": "回退",
+            "base_version": 2,
+        },
+    )
     # then: a third version with the old text, written by the service
     assert response.status_code == 302
     entry.refresh_from_db()

@@ -13,15 +13,27 @@ pytestmark = pytest.mark.django_db
 
 
 def propose(entry, user, **changes):
-    data = {"title": entry.title, "body": entry.body, "keywords": entry.keywords, "category_id": entry.category_id,
-            "reason": "更准确", "base_version": entry.version, **changes}
+    data = {
+        "title": entry.title,
+        "body": entry.body,
+        "keywords": entry.keywords,
+        "category_id": entry.category_id,
+        "reason": "更准确",
+        "base_version": entry.version,
+        **changes,
+    }
     return services.kb_revision_propose(proposer=user, entry_id=entry.pk, **data)
 
 
 def approve_by_three(proposal):
     for _ in range(3):
-        review_services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
-                                      comment="", extra={"points": 3})
+        review_services.proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            comment="",
+            extra={"points": 3},
+        )
 
 
 def test_any_employee_proposes_a_revision_against_the_current_version(csr):
@@ -33,7 +45,10 @@ def test_any_employee_proposes_a_revision_against_the_current_version(csr):
 
 def test_proposal_on_an_outdated_version_is_refused_with_a_rebase_message(csr):
     entry = EntryFactory(version=3)
-    with pytest.raises(review_services.OutdatedBaseVersion, match=r"now version 3\)\. Rebase your proposal on the current version\.$"):
+    with pytest.raises(
+        review_services.OutdatedBaseVersion,
+        match=r"now version 3\)\. Rebase your proposal on the current version\.$",
+    ):
         propose(entry, csr, base_version=2, body="改了")
 
 
@@ -59,18 +74,30 @@ def test_applied_revision_is_searchable_and_kept_in_history(csr):
     entry.refresh_from_db()
     assert entry.version == 2
     assert [h.entry_id for h in search("不可撤销")] == [entry.pk]
-    versions = list(entry.history.order_by("history_date").values_list("version", "history_user_id"))
+    versions = list(
+        entry.history.order_by("history_date").values_list("version", "history_user_id")
+    )
     assert versions == [(1, None), (2, csr.pk)]
 
 
 def test_new_entry_proposal_creates_the_entry_when_applied(csr):
     category = CategoryFactory()
-    proposal = services.kb_entry_propose(proposer=csr, title="5G消息介绍", body="5G消息是富媒体消息。", keywords="",
-                                         category_id=category.pk, reason="缺少口径")
+    proposal = services.kb_entry_propose(
+        proposer=csr,
+        title="5G消息介绍",
+        body="5G消息是富媒体消息。",
+        keywords="",
+        category_id=category.pk,
+        reason="缺少口径",
+    )
     approve_by_three(proposal)
     proposal.refresh_from_db()
     entry = Entry.objects.get(title="5G消息介绍")
-    assert proposal.status == Proposal.Status.APPLIED and proposal.target_id == entry.pk and entry.version == 1
+    assert (
+        proposal.status == Proposal.Status.APPLIED
+        and proposal.target_id == entry.pk
+        and entry.version == 1
+    )
 
 
 def test_stale_proposal_is_rebased_onto_the_current_version(csr):
@@ -84,8 +111,15 @@ def test_stale_proposal_is_rebased_onto_the_current_version(csr):
     # when
     entry.refresh_from_db()
     rebased = services.kb_revision_propose(
-        proposer=csr, entry_id=entry.pk, base_version=entry.version, title=entry.title, body="B 在 A 之上的改法。",
-        keywords="", category_id=entry.category_id, reason="rebase", rebased_from_id=b.pk,
+        proposer=csr,
+        entry_id=entry.pk,
+        base_version=entry.version,
+        title=entry.title,
+        body="B 在 A 之上的改法。",
+        keywords="",
+        category_id=entry.category_id,
+        reason="rebase",
+        rebased_from_id=b.pk,
     )
     # then
     assert rebased.base_version == 2 and rebased.rebased_from == b and rebased.is_open

@@ -19,29 +19,55 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 @pytest.mark.parametrize(
     "task_count, total, level",
-    [(100, "0", 5), (100, "120.0", 5), (100, "120.1", 4), (100, "130.0", 4), (100, "130.1", 2), (100, "140.0", 2),
-     (100, "140.1", 1), (100, "150.0", 1), (100, "150.1", 0), (100, "600", 0),
-     (10, "12.0", 5), (10, "12.1", 4), (10, "15.0", 1), (10, "15.1", 0), (10, "34.6", 0)],
+    [
+        (100, "0", 5),
+        (100, "120.0", 5),
+        (100, "120.1", 4),
+        (100, "130.0", 4),
+        (100, "130.1", 2),
+        (100, "140.0", 2),
+        (100, "140.1", 1),
+        (100, "150.0", 1),
+        (100, "150.1", 0),
+        (100, "600", 0),
+        (10, "12.0", 5),
+        (10, "12.1", 4),
+        (10, "15.0", 1),
+        (10, "15.1", 0),
+        (10, "34.6", 0),
+    ],
 )
 def test_bands_allow_the_level_of_seconds_per_task_times_the_task_count(task_count, total, level):
-    assert QueryTimeThreshold.level_for(total_seconds=Decimal(total), task_count=task_count) == level
+    assert (
+        QueryTimeThreshold.level_for(total_seconds=Decimal(total), task_count=task_count) == level
+    )
 
 
 def test_seeded_bands_are_the_domain_defaults_in_seconds_per_task():
     assert list(QueryTimeThreshold.objects.values_list("seconds_per_task", "allowed_level")) == [
-        (Decimal("1.20"), 5), (Decimal("1.30"), 4), (Decimal("1.40"), 2), (Decimal("1.50"), 1)]
+        (Decimal("1.20"), 5),
+        (Decimal("1.30"), 4),
+        (Decimal("1.40"), 2),
+        (Decimal("1.50"), 1),
+    ]
 
 
 @settings(max_examples=50, deadline=None)
-@given(a=st.decimals(min_value=0, max_value=300, places=1), b=st.decimals(min_value=0, max_value=300, places=1),
-       n=st.integers(min_value=10, max_value=500))
+@given(
+    a=st.decimals(min_value=0, max_value=300, places=1),
+    b=st.decimals(min_value=0, max_value=300, places=1),
+    n=st.integers(min_value=10, max_value=500),
+)
 def test_a_faster_time_never_allows_a_lower_level(a, b, n):
     fast, slow = min(a, b), max(a, b)
-    assert (QueryTimeThreshold.level_for(total_seconds=fast, task_count=n)
-            >= QueryTimeThreshold.level_for(total_seconds=slow, task_count=n))
+    assert QueryTimeThreshold.level_for(
+        total_seconds=fast, task_count=n
+    ) >= QueryTimeThreshold.level_for(total_seconds=slow, task_count=n)
 
 
-def sit_test(employee, *, answers_after: list[float], wrong: set[int] = frozenset(), start: datetime = START):
+def sit_test(
+    employee, *, answers_after: list[float], wrong: set[int] = frozenset(), start: datetime = START
+):
     """Start at ``start`` and answer task i after answers_after[i] seconds (server clock)."""
     with time_machine.travel(start, tick=False) as clock:
         session = services.query_test_start(employee=employee)
@@ -49,8 +75,9 @@ def sit_test(employee, *, answers_after: list[float], wrong: set[int] = frozense
             clock.move_to(start + timedelta(seconds=at))
             answer = session.answers.get(position=i)
             entry_id = answer.task.answer_id if i not in wrong else EntryFactory().pk
-            session = services.query_test_answer(session_id=session.pk, employee=employee, position=i,
-                                                 entry_id=entry_id)
+            session = services.query_test_answer(
+                session_id=session.pk, employee=employee, position=i, entry_id=entry_id
+            )
     session.refresh_from_db()
     return session
 
@@ -62,7 +89,9 @@ def finish_after(seconds: float, n: int = 10) -> list[float]:
 
 @pytest.fixture
 def ten_task_test():
-    QueryTimeTest.objects.filter(pk=1).update(task_count=10, wrong_answer_penalty_seconds=Decimal("10"))
+    QueryTimeTest.objects.filter(pk=1).update(
+        task_count=10, wrong_answer_penalty_seconds=Decimal("10")
+    )
     QueryTaskFactory.create_batch(22)  # the pool: 2 × N by default
 
 
@@ -70,26 +99,41 @@ def test_a_10_task_test_finished_in_34_6_s_no_longer_allows_level_5(csr, ten_tas
     # when: the time that allowed level 5 against the 100-task totals (34.6 s < 120 s)
     session = sit_test(csr, answers_after=finish_after(34.6))
     # then: 3.46 s per task is slower than every band
-    assert (session.task_count, session.total_seconds, session.allowed_level) == (10, Decimal("34.6"), 0)
+    assert (session.task_count, session.total_seconds, session.allowed_level) == (
+        10,
+        Decimal("34.6"),
+        0,
+    )
 
 
 def test_a_10_task_test_at_the_per_task_pace_of_level_5_allows_level_5(csr, ten_task_test):
     session = sit_test(csr, answers_after=finish_after(12.0))
     assert (session.total_seconds, session.seconds_per_task, session.allowed_level) == (
-        Decimal("12.0"), Decimal("1.200"), 5)
+        Decimal("12.0"),
+        Decimal("1.200"),
+        5,
+    )
 
 
-@pytest.mark.parametrize("finish_at, level", [(11.0, 5), (12.0, 5), (12.01, 4), (13.0, 4), (14.0, 2), (15.0, 1),
-                                              (15.01, 0)])
-def test_server_measured_time_is_rounded_up_and_decides_the_allowed_level(csr, ten_task_test, finish_at, level):
+@pytest.mark.parametrize(
+    "finish_at, level",
+    [(11.0, 5), (12.0, 5), (12.01, 4), (13.0, 4), (14.0, 2), (15.0, 1), (15.01, 0)],
+)
+def test_server_measured_time_is_rounded_up_and_decides_the_allowed_level(
+    csr, ten_task_test, finish_at, level
+):
     session = sit_test(csr, answers_after=finish_after(finish_at))
-    assert session.elapsed_seconds == Decimal(str(finish_at)).quantize(Decimal("0.1"), rounding="ROUND_CEILING")
+    assert session.elapsed_seconds == Decimal(str(finish_at)).quantize(
+        Decimal("0.1"), rounding="ROUND_CEILING"
+    )
     assert session.allowed_level == level
     assert session.wrong_count == 0
 
 
 @pytest.mark.parametrize("wrong, level", [(set(), 5), ({3}, 4), ({1, 3}, 2)])
-def test_each_wrong_answer_adds_the_configured_penalty_before_the_bands_apply(csr, ten_task_test, wrong, level):
+def test_each_wrong_answer_adds_the_configured_penalty_before_the_bands_apply(
+    csr, ten_task_test, wrong, level
+):
     # given: 0.8 s per wrong answer; 11.5 s measured = 1.15 s per task
     QueryTimeTest.objects.filter(pk=1).update(wrong_answer_penalty_seconds=Decimal("0.8"))
     # when
@@ -111,21 +155,35 @@ def test_a_finished_test_keeps_the_task_count_it_was_taken_with(csr, ten_task_te
     # when: it is finished at 24.0 s
     with time_machine.travel(START + timedelta(seconds=24), tick=False):
         for answer in session.answers.order_by("position"):
-            services.query_test_answer(session_id=session.pk, employee=csr, position=answer.position,
-                                       entry_id=answer.task.answer_id)
+            services.query_test_answer(
+                session_id=session.pk,
+                employee=csr,
+                position=answer.position,
+                entry_id=answer.task.answer_id,
+            )
     # then: judged over its own 20 tasks (1.2 s per task), not 10 (2.4 s per task)
     session.refresh_from_db()
-    assert (session.task_count, session.seconds_per_task, session.allowed_level) == (20, Decimal("1.200"), 5)
+    assert (session.task_count, session.seconds_per_task, session.allowed_level) == (
+        20,
+        Decimal("1.200"),
+        5,
+    )
 
 
 def test_a_task_cannot_be_answered_twice_or_out_of_order(csr, ten_task_test):
     session = services.query_test_start(employee=csr)
     first = session.answers.get(position=1)
-    services.query_test_answer(session_id=session.pk, employee=csr, position=1, entry_id=first.task.answer_id)
+    services.query_test_answer(
+        session_id=session.pk, employee=csr, position=1, entry_id=first.task.answer_id
+    )
     with pytest.raises(services.QueryTestConflict, match="already answered"):
-        services.query_test_answer(session_id=session.pk, employee=csr, position=1, entry_id=first.task.answer_id)
+        services.query_test_answer(
+            session_id=session.pk, employee=csr, position=1, entry_id=first.task.answer_id
+        )
     with pytest.raises(services.QueryTestConflict, match="already answered"):
-        services.query_test_answer(session_id=session.pk, employee=csr, position=3, entry_id=first.task.answer_id)
+        services.query_test_answer(
+            session_id=session.pk, employee=csr, position=3, entry_id=first.task.answer_id
+        )
 
 
 def test_somebody_elses_session_cannot_be_answered(csr, reviewer, ten_task_test):
@@ -173,10 +231,16 @@ def test_the_result_page_does_not_show_the_right_entries(client, csr, ten_task_t
         wrong_entry = EntryFactory(title="一个错误的口径")
         for answer in session.answers.order_by("position"):
             clock.shift(1)
-            services.query_test_answer(session_id=session.pk, employee=csr, position=answer.position,
-                                       entry_id=wrong_entry.pk)
+            services.query_test_answer(
+                session_id=session.pk,
+                employee=csr,
+                position=answer.position,
+                entry_id=wrong_entry.pk,
+            )
         client.force_login(csr)
-        html = client.get(reverse("knowledgebase:query_test_result", args=[session.pk])).content.decode()
+        html = client.get(
+            reverse("knowledgebase:query_test_result", args=[session.pk])
+        ).content.decode()
     assert "一个错误的口径" in html and "✘" in html
     for answer in session.answers.select_related("task__answer"):
         assert answer.task.answer.title not in html
@@ -184,15 +248,22 @@ def test_the_result_page_does_not_show_the_right_entries(client, csr, ten_task_t
 
 def test_default_test_has_100_tasks_a_24_hour_wait_and_the_latest_result_counts():
     config = QueryTimeTest.current()
-    assert (config.task_count, config.retake_wait_hours, config.counting_rule, config.best_window_days) == (
-        100, 24, "latest", 30)
+    assert (
+        config.task_count,
+        config.retake_wait_hours,
+        config.counting_rule,
+        config.best_window_days,
+    ) == (100, 24, "latest", 30)
     assert config.time_limit_seconds_per_task == Decimal("6.00")
 
 
 # --- waiting period ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("after, allowed", [(timedelta(hours=24) - timedelta(seconds=1), False),
-                                            (timedelta(hours=24), True)])
+
+@pytest.mark.parametrize(
+    "after, allowed",
+    [(timedelta(hours=24) - timedelta(seconds=1), False), (timedelta(hours=24), True)],
+)
 def test_a_new_start_waits_24_hours_after_the_previous_start(csr, ten_task_test, after, allowed):
     # given: a test started (and finished) at 09:00 Shanghai time
     start = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -205,13 +276,17 @@ def test_a_new_start_waits_24_hours_after_the_previous_start(csr, ten_task_test,
         with pytest.raises(services.RetakeTooSoon) as refused:
             services.query_test_start(employee=csr)
     # then: the message gives the local date and time of the next allowed start
-    assert str(refused.value) == ("You can start the next query-time test from 2026-03-03 09:00 (one start every "
-                                  "24 hours; an abandoned test counts as a start).")
+    assert str(refused.value) == (
+        "You can start the next query-time test from 2026-03-03 09:00 (one start every "
+        "24 hours; an abandoned test counts as a start)."
+    )
     assert refused.value.next_allowed_at == start + timedelta(hours=24)
     assert QueryTestSession.objects.filter(employee=csr).count() == 1
 
 
-def test_the_start_page_refuses_a_quick_retake_with_the_date_and_shows_it(client, csr, ten_task_test):
+def test_the_start_page_refuses_a_quick_retake_with_the_date_and_shows_it(
+    client, csr, ten_task_test
+):
     # given
     sit_test(csr, answers_after=finish_after(14.0))
     client.force_login(csr)
@@ -222,7 +297,8 @@ def test_the_start_page_refuses_a_quick_retake_with_the_date_and_shows_it(client
     assert response.redirect_chain[-1][0] == reverse("knowledgebase:query_test")
     assert [str(m) for m in response.context["messages"]] == [
         "You can start the next query-time test from 2026-03-03 09:00 (one start every 24 hours; "
-        "an abandoned test counts as a start)."]
+        "an abandoned test counts as a start)."
+    ]
     assert "Next test from 2026-03-03 09:00." in response.content.decode()
     assert QueryTestSession.objects.filter(employee=csr).count() == 1
 
@@ -238,6 +314,7 @@ def test_many_quick_retakes_leave_one_result(csr, ten_task_test):
 
 # --- abandoned tests -------------------------------------------------------------------------
 
+
 def test_an_abandoned_test_is_closed_at_its_deadline_as_a_level_0_result(csr, ten_task_test):
     # given: a good result, then a new test where one task is answered and the rest left
     sit_test(csr, answers_after=finish_after(11.0))
@@ -251,8 +328,12 @@ def test_an_abandoned_test_is_closed_at_its_deadline_as_a_level_0_result(csr, te
     # then: closed at the deadline, 9 unanswered tasks wrong, level 0, and it is the result that counts
     session.refresh_from_db()
     assert session.expired and session.finished_at == session.deadline_at
-    assert (session.wrong_count, session.elapsed_seconds, session.total_seconds, session.allowed_level) == (
-        9, Decimal("60.0"), Decimal("150.0"), 0)
+    assert (
+        session.wrong_count,
+        session.elapsed_seconds,
+        session.total_seconds,
+        session.allowed_level,
+    ) == (9, Decimal("60.0"), Decimal("150.0"), 0)
     assert counting_query_time_result(csr) == session
 
 
@@ -276,11 +357,16 @@ def test_answering_after_the_deadline_closes_the_test_instead(client, csr, ten_t
     answer = session.answers.get(position=1)
     client.force_login(csr)
     with time_machine.travel(START + timedelta(seconds=61), tick=False):
-        response = client.post(reverse("knowledgebase:query_test_answer", args=[session.pk]),
-                               {"position": 1, "entry": answer.task.answer_id}, follow=True)
+        response = client.post(
+            reverse("knowledgebase:query_test_answer", args=[session.pk]),
+            {"position": 1, "entry": answer.task.answer_id},
+            follow=True,
+        )
     answer.refresh_from_db()
     assert answer.answered_at is None
-    assert response.redirect_chain[-1][0] == reverse("knowledgebase:query_test_result", args=[session.pk])
+    assert response.redirect_chain[-1][0] == reverse(
+        "knowledgebase:query_test_result", args=[session.pk]
+    )
     assert [str(m) for m in response.context["messages"]] == [services.MSG_TIME_UP]
     assert response.context["session"].expired and response.context["session"].allowed_level == 0
     assert 'id="abandoned"' in response.content.decode()
@@ -301,9 +387,12 @@ def test_the_expiry_job_is_scheduled_with_beat_and_calls_the_service(csr, ten_ta
 
 # --- which result counts --------------------------------------------------------------------
 
+
 def result_at(employee, days: int, seconds: float):
     """A 10-task result finished ``days`` after START (through the real services)."""
-    return sit_test(employee, answers_after=finish_after(seconds), start=START + timedelta(days=days))
+    return sit_test(
+        employee, answers_after=finish_after(seconds), start=START + timedelta(days=days)
+    )
 
 
 def test_latest_finished_result_counts_by_default_even_when_worse(csr, ten_task_test):
@@ -341,7 +430,9 @@ def test_counting_result_only_considers_results_finished_within_since_and_until(
 
 
 @pytest.mark.parametrize("rule", ["latest", "best_recent"])
-def test_counting_result_needs_at_most_three_queries(csr, ten_task_test, rule, django_assert_max_num_queries):
+def test_counting_result_needs_at_most_three_queries(
+    csr, ten_task_test, rule, django_assert_max_num_queries
+):
     QueryTimeTest.objects.filter(pk=1).update(counting_rule=rule)
     for day in range(0, 12, 2):
         result_at(csr, day, 12.0 + day / 10)
@@ -364,7 +455,9 @@ def test_the_promotion_checklist_follows_the_counting_rule(csr, ten_task_test):
     assert query_item().met and query_item().evidence["query_result"] == good.pk
 
 
-def test_an_abandoned_test_allows_level_0_even_if_the_bands_were_loosened_meanwhile(csr, ten_task_test):
+def test_an_abandoned_test_allows_level_0_even_if_the_bands_were_loosened_meanwhile(
+    csr, ten_task_test
+):
     # given: no penalty; a test started, then the level-1 band loosened past the time limit (bypassing admin)
     QueryTimeTest.objects.filter(pk=1).update(wrong_answer_penalty_seconds=0)
     with time_machine.travel(START, tick=False):

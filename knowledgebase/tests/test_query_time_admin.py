@@ -20,13 +20,18 @@ def field_errors(response, field: str) -> list[str]:
     return list(response.context["adminform"].form.errors.get(field, []))
 
 
-@pytest.mark.parametrize("seconds, message", [
-    ("-1.20", "Enter a time per task above 0 and at most 10.00 s."),
-    ("0", "Enter a time per task above 0 and at most 10.00 s."),
-    ("10.01", "Enter a time per task above 0 and at most 10.00 s."),
-    ("99.99", "Enter a time per task above 0 and at most 10.00 s."),
-])
-def test_a_negative_zero_or_absurd_threshold_is_a_form_error(client, training_manager, seconds, message):
+@pytest.mark.parametrize(
+    "seconds, message",
+    [
+        ("-1.20", "Enter a time per task above 0 and at most 10.00 s."),
+        ("0", "Enter a time per task above 0 and at most 10.00 s."),
+        ("10.01", "Enter a time per task above 0 and at most 10.00 s."),
+        ("99.99", "Enter a time per task above 0 and at most 10.00 s."),
+    ],
+)
+def test_a_negative_zero_or_absurd_threshold_is_a_form_error(
+    client, training_manager, seconds, message
+):
     # given
     client.force_login(training_manager)
     band = QueryTimeThreshold.objects.get(allowed_level=5)
@@ -39,15 +44,28 @@ def test_a_negative_zero_or_absurd_threshold_is_a_form_error(client, training_ma
     assert band.seconds_per_task == Decimal("1.20")
 
 
-@pytest.mark.parametrize("seconds, level, message", [
-    # faster than the level-4 band (1.30) but allowing only level 2
-    ("1.25", 2, "A faster band must never allow a lower level: 1.25 s per task allows level 2, "
-                "1.30 s per task allows level 4."),
-    # slower than the level-1 band (1.50) but allowing level 3
-    ("1.60", 3, "A faster band must never allow a lower level: 1.50 s per task allows level 1, "
-                "1.60 s per task allows level 3."),
-])
-def test_a_band_breaking_the_level_order_is_a_form_error(client, training_manager, seconds, level, message):
+@pytest.mark.parametrize(
+    "seconds, level, message",
+    [
+        # faster than the level-4 band (1.30) but allowing only level 2
+        (
+            "1.25",
+            2,
+            "A faster band must never allow a lower level: 1.25 s per task allows level 2, "
+            "1.30 s per task allows level 4.",
+        ),
+        # slower than the level-1 band (1.50) but allowing level 3
+        (
+            "1.60",
+            3,
+            "A faster band must never allow a lower level: 1.50 s per task allows level 1, "
+            "1.60 s per task allows level 3.",
+        ),
+    ],
+)
+def test_a_band_breaking_the_level_order_is_a_form_error(
+    client, training_manager, seconds, level, message
+):
     client.force_login(training_manager)
     response = client.post(band_url(), {"seconds_per_task": seconds, "allowed_level": level})
     assert response.status_code == 200
@@ -74,27 +92,51 @@ def test_tightening_a_band_within_the_order_is_saved(client, training_manager):
 
 def settings_form(**changes) -> dict:
     config = QueryTimeTest.current()
-    data = {name: getattr(config, name) for name in (
-        "task_count", "wrong_answer_penalty_seconds", "time_limit_seconds_per_task", "retake_wait_hours",
-        "counting_rule", "best_window_days", "reference_service_months", "reference_level1_percent",
-        "reference_level5_percent")}
+    data = {
+        name: getattr(config, name)
+        for name in (
+            "task_count",
+            "wrong_answer_penalty_seconds",
+            "time_limit_seconds_per_task",
+            "retake_wait_hours",
+            "counting_rule",
+            "best_window_days",
+            "reference_service_months",
+            "reference_level1_percent",
+            "reference_level5_percent",
+        )
+    }
     data.update(changes)
     return data
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("task_count", 1, "Ensure this value is greater than or equal to 10."),
-    ("task_count", 9, "Ensure this value is greater than or equal to 10."),
-    ("task_count", 501, "Ensure this value is less than or equal to 500."),
-    ("retake_wait_hours", 0, "Ensure this value is greater than or equal to 1."),
-    ("retake_wait_hours", 10000, "Ensure this value is less than or equal to 720."),
-    ("wrong_answer_penalty_seconds", "-5", "Ensure this value is greater than or equal to 0."),
-    ("time_limit_seconds_per_task", "1.50",
-     "The time limit must be slower than every band (the slowest band is 1.50 s per task)."),
-    ("best_window_days", 0, "Ensure this value is greater than or equal to 1."),
-    ("counting_rule", "best_ever", "Select a valid choice. best_ever is not one of the available choices."),
-    ("reference_level5_percent", 70, "The level-5 share must be smaller than the level-1 share."),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("task_count", 1, "Ensure this value is greater than or equal to 10."),
+        ("task_count", 9, "Ensure this value is greater than or equal to 10."),
+        ("task_count", 501, "Ensure this value is less than or equal to 500."),
+        ("retake_wait_hours", 0, "Ensure this value is greater than or equal to 1."),
+        ("retake_wait_hours", 10000, "Ensure this value is less than or equal to 720."),
+        ("wrong_answer_penalty_seconds", "-5", "Ensure this value is greater than or equal to 0."),
+        (
+            "time_limit_seconds_per_task",
+            "1.50",
+            "The time limit must be slower than every band (the slowest band is 1.50 s per task).",
+        ),
+        ("best_window_days", 0, "Ensure this value is greater than or equal to 1."),
+        (
+            "counting_rule",
+            "best_ever",
+            "Select a valid choice. best_ever is not one of the available choices.",
+        ),
+        (
+            "reference_level5_percent",
+            70,
+            "The level-5 share must be smaller than the level-1 share.",
+        ),
+    ],
+)
 def test_bad_test_settings_are_form_errors(client, training_manager, field, value, message):
     client.force_login(training_manager)
     url = reverse("admin:knowledgebase_querytimetest_change", args=[1])
@@ -107,10 +149,16 @@ def test_bad_test_settings_are_form_errors(client, training_manager, field, valu
 def test_valid_test_settings_are_saved(client, training_manager):
     client.force_login(training_manager)
     url = reverse("admin:knowledgebase_querytimetest_change", args=[1])
-    response = client.post(url, settings_form(task_count=10, retake_wait_hours=48, counting_rule="best_recent"))
+    response = client.post(
+        url, settings_form(task_count=10, retake_wait_hours=48, counting_rule="best_recent")
+    )
     assert response.status_code == 302
     config = QueryTimeTest.current()
-    assert (config.task_count, config.retake_wait_hours, config.counting_rule) == (10, 48, "best_recent")
+    assert (config.task_count, config.retake_wait_hours, config.counting_rule) == (
+        10,
+        48,
+        "best_recent",
+    )
 
 
 def test_the_database_refuses_a_test_shorter_than_the_minimum():

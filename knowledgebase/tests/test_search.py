@@ -70,7 +70,11 @@ def test_category_filter_includes_subcategories():
 
 def test_entries_out_of_their_effective_period_are_not_found():
     today = date.today()
-    EntryFactory(title="已过期的活动口径", effective_from=today - timedelta(days=30), effective_to=today - timedelta(days=1))
+    EntryFactory(
+        title="已过期的活动口径",
+        effective_from=today - timedelta(days=30),
+        effective_to=today - timedelta(days=1),
+    )
     EntryFactory(title="未来的活动口径", effective_from=today + timedelta(days=1))
     current = EntryFactory(title="当前的活动口径", effective_from=today - timedelta(days=1))
     assert [h.entry_id for h in search.search("活动口径")] == [current.pk]

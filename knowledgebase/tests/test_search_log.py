@@ -38,8 +38,13 @@ def test_results_as_you_type_update_one_log_row_with_the_final_query(client, csr
 def test_a_new_query_after_the_coalescing_window_is_a_new_row(csr):
     now = timezone.now()
     services.search_log_record(user=csr, query="携号", result_count=1, fallback=False, now=now)
-    services.search_log_record(user=csr, query="携号转网", result_count=1, fallback=False,
-                               now=now + timedelta(seconds=services.SEARCH_LOG_COALESCE_SECONDS + 1))
+    services.search_log_record(
+        user=csr,
+        query="携号转网",
+        result_count=1,
+        fallback=False,
+        now=now + timedelta(seconds=services.SEARCH_LOG_COALESCE_SECONDS + 1),
+    )
     assert SearchLog.objects.count() == 2
 
 
@@ -55,7 +60,9 @@ def test_a_result_link_records_the_click_counts_it_once_and_redirects(client, cs
     first = client.get(click_url)
     client.get(click_url)  # a reload
     # then
-    assert first.status_code == 302 and first["Location"] == reverse("knowledgebase:entry_detail", args=[entry.pk])
+    assert first.status_code == 302 and first["Location"] == reverse(
+        "knowledgebase:entry_detail", args=[entry.pk]
+    )
     log.refresh_from_db()
     entry.refresh_from_db()
     assert log.clicked_entry == entry
@@ -64,9 +71,14 @@ def test_a_result_link_records_the_click_counts_it_once_and_redirects(client, cs
 
 def test_a_click_on_somebody_elses_search_is_not_recorded(client, csr, reviewer):
     entry = EntryFactory(title="携号转网办理条件")
-    log = services.search_log_record(user=reviewer, query="携号转网", result_count=1, fallback=False)
+    log = services.search_log_record(
+        user=reviewer, query="携号转网", result_count=1, fallback=False
+    )
     client.force_login(csr)
-    assert client.get(reverse("knowledgebase:search_click", args=[log.pk, entry.pk])).status_code == 302
+    assert (
+        client.get(reverse("knowledgebase:search_click", args=[log.pk, entry.pk])).status_code
+        == 302
+    )
     assert Entry.objects.get(pk=entry.pk).click_count == 0
     assert SearchLog.objects.get(pk=log.pk).clicked_entry is None
 
@@ -94,8 +106,13 @@ def test_the_purge_deletes_searches_past_the_retention_setting(csr, age_days, ke
     # given the default retention of 180 days
     assert SearchSettings.current().log_retention_days == 180
     now = timezone.now()
-    services.search_log_record(user=csr, query="携号转网", result_count=0, fallback=False,
-                               now=now - timedelta(days=age_days))
+    services.search_log_record(
+        user=csr,
+        query="携号转网",
+        result_count=0,
+        fallback=False,
+        now=now - timedelta(days=age_days),
+    )
     # when
     from knowledgebase.tasks import search_log_purge_task
 
@@ -109,8 +126,13 @@ def test_the_retention_is_the_admin_setting(csr):
     settings_row = SearchSettings.current()
     settings_row.log_retention_days = 7
     settings_row.save()
-    services.search_log_record(user=csr, query="宽带", result_count=0, fallback=False,
-                               now=timezone.now() - timedelta(days=8))
+    services.search_log_record(
+        user=csr,
+        query="宽带",
+        result_count=0,
+        fallback=False,
+        now=timezone.now() - timedelta(days=8),
+    )
     assert services.search_log_purge() == 1
 
 
@@ -120,20 +142,27 @@ def test_the_purge_is_scheduled_nightly():
     assert PeriodicTask.objects.get(task="knowledgebase.search_log_purge_task").enabled
 
 
-def test_miss_page_groups_misses_by_query_for_operations_and_committee(client, csr, ops_manager, reviewer, hr):
+def test_miss_page_groups_misses_by_query_for_operations_and_committee(
+    client, csr, ops_manager, reviewer, hr
+):
     # given
     with time_machine.travel(timezone.now() - timedelta(minutes=5)):
         services.search_log_record(user=csr, query="靓号 回收", result_count=0, fallback=False)
     services.search_log_record(user=reviewer, query="靓号回收", result_count=0, fallback=False)
     services.search_log_record(user=ops_manager, query="靓号  回收", result_count=3, fallback=True)
-    services.search_log_record(user=hr, query="携号转网", result_count=2, fallback=False)  # found: no miss
+    services.search_log_record(
+        user=hr, query="携号转网", result_count=2, fallback=False
+    )  # found: no miss
     # when / then
     for user in (ops_manager, reviewer):
         client.force_login(user)
         response = client.get(MISSES)
         assert response.status_code == 200
         rows = list(response.context["page"].object_list)
-        assert [(r["query"], r["count"], r["zero_results"]) for r in rows] == [("靓号 回收", 2, 1), ("靓号回收", 1, 1)]
+        assert [(r["query"], r["count"], r["zero_results"]) for r in rows] == [
+            ("靓号 回收", 2, 1),
+            ("靓号回收", 1, 1),
+        ]
     client.force_login(csr)
     assert client.get(MISSES).status_code == 403
     client.force_login(hr)
@@ -144,7 +173,9 @@ def test_miss_page_groups_misses_by_query_for_operations_and_committee(client, c
 def test_miss_page_creates_a_synonym_group_from_a_miss(client, ops_manager):
     EntryFactory(title="吉祥号回收规则")
     client.force_login(ops_manager)
-    response = client.post(reverse("knowledgebase:synonym_from_miss"), {"query": "靓号", "synonyms": "吉祥号"})
+    response = client.post(
+        reverse("knowledgebase:synonym_from_miss"), {"query": "靓号", "synonyms": "吉祥号"}
+    )
     assert response.status_code == 302
     assert SynonymGroup.objects.filter(terms="靓号 吉祥号").exists()
     assert search.search("靓号回收")
@@ -152,7 +183,12 @@ def test_miss_page_creates_a_synonym_group_from_a_miss(client, ops_manager):
 
 def test_synonym_from_a_miss_is_refused_to_csrs_and_without_a_word(client, csr, ops_manager):
     client.force_login(csr)
-    assert client.post(reverse("knowledgebase:synonym_from_miss"), {"query": "靓号", "synonyms": "x"}).status_code == 403
+    assert (
+        client.post(
+            reverse("knowledgebase:synonym_from_miss"), {"query": "靓号", "synonyms": "x"}
+        ).status_code
+        == 403
+    )
     client.force_login(ops_manager)
     client.post(reverse("knowledgebase:synonym_from_miss"), {"query": "靓号", "synonyms": "靓号"})
     assert not SynonymGroup.objects.filter(terms__startswith="靓号").exists()
@@ -176,7 +212,9 @@ def test_miss_list_api_for_operations_and_committee_only(api, csr, ops_manager):
     api.force_authenticate(ops_manager)
     response = api.get(url)
     assert response.status_code == 200
-    assert [(r["query"], r["count"], r["zero_results"]) for r in response.json()["results"]] == [("靓号回收", 1, 1)]
+    assert [(r["query"], r["count"], r["zero_results"]) for r in response.json()["results"]] == [
+        ("靓号回收", 1, 1)
+    ]
     assert api.post(url).status_code == 405
 
 
@@ -201,7 +239,9 @@ def test_api_search_reports_synonyms_and_fallback_and_logs(api, csr):
     EntryFactory(title="宽带包年退费规则")
     api.force_authenticate(csr)
     body = api.get(reverse("api-kb-search"), {"q": "退款"}).json()
-    assert "退费" in body["also_searched"] and body["fallback"] is False and len(body["results"]) == 1
+    assert (
+        "退费" in body["also_searched"] and body["fallback"] is False and len(body["results"]) == 1
+    )
     assert SearchLog.objects.get().query == "退款"
 
 
@@ -219,13 +259,17 @@ def test_the_query_time_test_uses_the_same_search_with_synonyms(client, csr):
     from knowledgebase.models import QueryTestSession
 
     session = QueryTestSession.objects.get(employee=csr)
-    response = client.get(reverse("knowledgebase:query_test_task", args=[session.pk]), {"q": "退款"})
+    response = client.get(
+        reverse("knowledgebase:query_test_task", args=[session.pk]), {"q": "退款"}
+    )
     assert [h.entry_id for h in response.context["hits"]] == [refund.pk]
     assert not SearchLog.objects.exists()  # test tasks are not real misses
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_log_alone_commits_without_waiting_for_the_disk_and_never_loosens_an_outer_transaction(csr):
+def test_the_log_alone_commits_without_waiting_for_the_disk_and_never_loosens_an_outer_transaction(
+    csr,
+):
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 

@@ -81,12 +81,17 @@ def test_strict_matches_are_not_flagged_as_fallback(engine):
     assert search.search_outcome("夜间流量").fallback is False
 
 
-@pytest.mark.parametrize("typo, correct, title, same_other_word", [
-    ("宽代故障", "宽带故障", "宽带故障报修", "电视故障处理"),
-    ("协号转网", "携号转网", "携号转网办理条件", "积分清零规则"),
-    ("停机宝号", "停机保号", "停机保号办理", "停机原因查询"),
-])
-def test_homophone_typos_of_a_pinyin_input_method_find_the_entry(engine, typo, correct, title, same_other_word):
+@pytest.mark.parametrize(
+    "typo, correct, title, same_other_word",
+    [
+        ("宽代故障", "宽带故障", "宽带故障报修", "电视故障处理"),
+        ("协号转网", "携号转网", "携号转网办理条件", "积分清零规则"),
+        ("停机宝号", "停机保号", "停机保号办理", "停机原因查询"),
+    ],
+)
+def test_homophone_typos_of_a_pinyin_input_method_find_the_entry(
+    engine, typo, correct, title, same_other_word
+):
     # given an entry sharing the correctly typed word, which the word fallback alone would also find
     entry = EntryFactory(title=title, body="按流程处理。")
     EntryFactory(title=same_other_word, body="按流程处理。")
@@ -124,7 +129,10 @@ def test_the_vocabulary_rebuild_drops_tokens_no_entry_holds_and_counts_entries()
     gone = EntryFactory(title="停机保号办理", body="按流程处理。")
     Entry.objects.filter(pk=gone.pk).delete()
     assert search.vocabulary_rebuild() == SearchToken.objects.count()
-    assert SearchToken.objects.get(token="宽带").entries == 1 and SearchToken.objects.get(token="宽带").pinyin == "kuandai"
+    assert (
+        SearchToken.objects.get(token="宽带").entries == 1
+        and SearchToken.objects.get(token="宽带").pinyin == "kuandai"
+    )
     assert not SearchToken.objects.filter(token="保号").exists()
     assert search.search("停机宝号") == []
 
@@ -164,7 +172,9 @@ def test_overlapping_pieces_of_one_word_do_not_count_as_two_words(engine):
 def test_a_title_holding_part_of_the_query_ranks_before_body_only_matches():
     # given both hold 出国 and 流量, one in its title (漫游, a synonym of 出国), the other only in
     # its body but clicked more often
-    titled = EntryFactory(title="国际漫游日包办理说明", keywords="出国 境外流量", body="按自然日收费。")
+    titled = EntryFactory(
+        title="国际漫游日包办理说明", keywords="出国 境外流量", body="按自然日收费。"
+    )
     popular = EntryFactory(title="夜间套餐说明", body="出国前可查询流量余额。")
     type(popular).objects.filter(pk=popular.pk).update(click_count=50)
     ids = [h.entry_id for h in search.search("出国流量包")]
@@ -188,7 +198,10 @@ def test_the_vocabulary_is_read_only_when_the_strict_query_finds_nothing():
 def test_a_title_that_opens_with_the_query_ranks_before_titles_naming_it_after_a_qualifier(engine):
     # given regional variants clicked often, and the general entry nobody has clicked yet
     general = EntryFactory(title="亲情网成员添加与删除", body="最多十九名成员。")
-    regional = [EntryFactory(title=f"{city}亲情网88元档续约", body="按档位收费。") for city in ("成都", "重庆", "咸宁")]
+    regional = [
+        EntryFactory(title=f"{city}亲情网88元档续约", body="按档位收费。")
+        for city in ("成都", "重庆", "咸宁")
+    ]
     type(general).objects.filter(pk__in=[r.pk for r in regional]).update(click_count=40)
     ids = [h.entry_id for h in search.search("亲情网")]
     assert ids[0] == general.pk

@@ -24,10 +24,16 @@ pytestmark = pytest.mark.django_db
 
 def revise(entry, author, **changes):
     entry.refresh_from_db()
-    data = {"title": entry.title, "body": entry.body, "keywords": entry.keywords, "category_id": entry.category_id,
-            **changes}
-    return services.entry_revise(author=author, entry_id=entry.pk, base_version=entry.version, reason="政策调整",
-                                 **data)
+    data = {
+        "title": entry.title,
+        "body": entry.body,
+        "keywords": entry.keywords,
+        "category_id": entry.category_id,
+        **changes,
+    }
+    return services.entry_revise(
+        author=author, entry_id=entry.pk, base_version=entry.version, reason="政策调整", **data
+    )
 
 
 @pytest.fixture
@@ -46,12 +52,27 @@ def world(db):
     case_expert, kb_expert, outsider = committee_member(), committee_member(), committee_member()
     ReviewExpertise.objects.create(member=case_expert, case_category=billing)
     ReviewExpertise.objects.create(member=kb_expert, kb_category=kb_fees)
-    return type("World", (), dict(a=a, b=b, case1=case1, case2=case2, task=task, case_expert=case_expert,
-                                  kb_expert=kb_expert, outsider=outsider, billing=billing))
+    return type(
+        "World",
+        (),
+        dict(
+            a=a,
+            b=b,
+            case1=case1,
+            case2=case2,
+            task=task,
+            case_expert=case_expert,
+            kb_expert=kb_expert,
+            outsider=outsider,
+            billing=billing,
+        ),
+    )
 
 
 def open_items():
-    return {(f.case_id, f.query_task_id) for f in StaleFlag.objects.filter(status=StaleFlag.Status.OPEN)}
+    return {
+        (f.case_id, f.query_task_id) for f in StaleFlag.objects.filter(status=StaleFlag.Status.OPEN)
+    }
 
 
 def test_a_direct_change_flags_the_citing_case_and_the_task_it_answers(world, ops_manager):
@@ -76,7 +97,9 @@ def test_a_committee_applied_revision_flags_too(world, csr):
 
 
 def test_retiring_an_entry_flags_its_citing_items(world, ops_manager):
-    services.entry_retire(author=ops_manager, entry_id=world.a.pk, base_version=1, reason="业务下线")
+    services.entry_retire(
+        author=ops_manager, entry_id=world.a.pk, base_version=1, reason="业务下线"
+    )
     assert (world.case1.pk, None) in open_items()
 
 
@@ -127,7 +150,9 @@ def test_only_experts_and_operations_managers_resolve(world, ops_manager, csr):
     assert not may_resolve_flag(world.kb_expert, flag) and not may_resolve_flag(csr, flag)
     with pytest.raises(PermissionDeniedError):
         services.stale_flag_resolve(user=world.outsider, flag_id=flag.pk, resolution="reviewed")
-    resolved = services.stale_flag_resolve(user=world.case_expert, flag_id=flag.pk, resolution="reviewed")
+    resolved = services.stale_flag_resolve(
+        user=world.case_expert, flag_id=flag.pk, resolution="reviewed"
+    )
     assert resolved.status == "reviewed" and resolved.resolved_by == world.case_expert
     with pytest.raises(ConflictError):
         services.stale_flag_resolve(user=ops_manager, flag_id=flag.pk, resolution="reviewed")
@@ -142,15 +167,20 @@ def test_a_query_task_cannot_get_a_case_revision(world, ops_manager):
 
 # --- citations ------------------------------------------------------------------------------
 
+
 def test_maintainer_sets_the_cited_entries(world):
     maintainer = grant_maintain(UserFactory(roles=["CSR"]))
     other = EntryFactory()
-    assert case_services.case_citations_set(user=maintainer, case_id=world.case1.pk,
-                                            entry_ids=[other.pk, world.b.pk]) == sorted([other.pk, world.b.pk])
-    assert set(CaseCitation.objects.filter(case=world.case1).values_list("entry_id", flat=True)) == {other.pk,
-                                                                                                    world.b.pk}
+    assert case_services.case_citations_set(
+        user=maintainer, case_id=world.case1.pk, entry_ids=[other.pk, world.b.pk]
+    ) == sorted([other.pk, world.b.pk])
+    assert set(
+        CaseCitation.objects.filter(case=world.case1).values_list("entry_id", flat=True)
+    ) == {other.pk, world.b.pk}
     with pytest.raises(ValidationFailedError) as error:
-        case_services.case_citations_set(user=maintainer, case_id=world.case1.pk, entry_ids=[999999])
+        case_services.case_citations_set(
+            user=maintainer, case_id=world.case1.pk, entry_ids=[999999]
+        )
     assert error.value.field == "entries"
 
 
@@ -161,14 +191,19 @@ def test_citations_on_the_case_edit_page(client, world, csr):
     assert page.status_code == 200 and b"citations-form" in page.content
     url = reverse("casebase:case_citations", args=[world.case1.pk])
     assert client.post(url, {"entries": f"{world.b.pk}"}).status_code == 302
-    assert list(CaseCitation.objects.filter(case=world.case1).values_list("entry_id", flat=True)) == [world.b.pk]
+    assert list(
+        CaseCitation.objects.filter(case=world.case1).values_list("entry_id", flat=True)
+    ) == [world.b.pk]
     client.post(url, {"entries": "abc"})
-    assert list(CaseCitation.objects.filter(case=world.case1).values_list("entry_id", flat=True)) == [world.b.pk]
+    assert list(
+        CaseCitation.objects.filter(case=world.case1).values_list("entry_id", flat=True)
+    ) == [world.b.pk]
     client.force_login(csr)
     assert client.post(url, {"entries": ""}).status_code == 403
 
 
 # --- the queue page and API -------------------------------------------------------------------
+
 
 def test_knowledge_work_page(client, world, ops_manager, csr):
     revise(world.a, ops_manager, body="次月生效。")
@@ -189,12 +224,20 @@ def test_resolving_from_the_page(client, world, ops_manager):
     flag.refresh_from_db()
     assert flag.status == "open"
     client.force_login(world.case_expert)
-    response = client.post(reverse("knowledgebase:stale_resolve", args=[flag.pk]), {"resolution": "revision"})
-    assert response.status_code == 302 and response["Location"] == reverse("casebase:revise", args=[world.case1.pk])
+    response = client.post(
+        reverse("knowledgebase:stale_resolve", args=[flag.pk]), {"resolution": "revision"}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "casebase:revise", args=[world.case1.pk]
+    )
     flag.refresh_from_db()
     assert flag.status == "revision"
-    assert client.post(reverse("knowledgebase:stale_resolve", args=[99999]),
-                       {"resolution": "reviewed"}).status_code == 404
+    assert (
+        client.post(
+            reverse("knowledgebase:stale_resolve", args=[99999]), {"resolution": "reviewed"}
+        ).status_code
+        == 404
+    )
     assert client.get(reverse("knowledgebase:stale_resolve", args=[flag.pk])).status_code == 405
 
 
@@ -227,11 +270,21 @@ def test_stale_api(api, world, ops_manager, csr):
     assert api.get(url).status_code == 405
     assert api.post(url, {"resolution": "reviewed"}, format="json").json()["status"] == "reviewed"
     assert api.post(url, {"resolution": "reviewed"}, format="json").status_code == 409
-    assert api.post(reverse("api-kb-stale-resolve", args=[99999]), {"resolution": "reviewed"},
-                    format="json").status_code == 404
+    assert (
+        api.post(
+            reverse("api-kb-stale-resolve", args=[99999]), {"resolution": "reviewed"}, format="json"
+        ).status_code
+        == 404
+    )
     case_flag = StaleFlag.objects.get(case=world.case1)
-    assert api.post(reverse("api-kb-stale-resolve", args=[case_flag.pk]), {"resolution": "reviewed"},
-                    format="json").status_code == 403
+    assert (
+        api.post(
+            reverse("api-kb-stale-resolve", args=[case_flag.pk]),
+            {"resolution": "reviewed"},
+            format="json",
+        ).status_code
+        == 403
+    )
     api.force_authenticate(csr)
     assert api.get(reverse("api-kb-stale")).status_code == 403
 
@@ -257,4 +310,7 @@ def test_a_test_case_is_revised_by_a_maintainer_not_through_a_proposal(world, op
         services.stale_flag_resolve(user=world.case_expert, flag_id=flag.pk, resolution="revision")
     grant_maintain(world.case_expert)
     expert = UserFactory._meta.model.objects.get(pk=world.case_expert.pk)
-    assert services.stale_flag_resolve(user=expert, flag_id=flag.pk, resolution="revision").status == "revision"
+    assert (
+        services.stale_flag_resolve(user=expert, flag_id=flag.pk, resolution="revision").status
+        == "revision"
+    )

@@ -18,9 +18,14 @@ def entry():
 
 @pytest.mark.parametrize(
     "url_name, args",
-    [("knowledgebase:search", []), ("knowledgebase:entry_detail", ["entry"]),
-     ("knowledgebase:propose_revision", ["entry"]), ("knowledgebase:propose_entry", []),
-     ("knowledgebase:my_proposals", []), ("knowledgebase:query_test", [])],
+    [
+        ("knowledgebase:search", []),
+        ("knowledgebase:entry_detail", ["entry"]),
+        ("knowledgebase:propose_revision", ["entry"]),
+        ("knowledgebase:propose_entry", []),
+        ("knowledgebase:my_proposals", []),
+        ("knowledgebase:query_test", []),
+    ],
 )
 def test_pages_are_open_to_csrs_and_closed_to_other_roles(client, csr, hr, entry, url_name, args):
     url = reverse(url_name, args=[entry.pk if a == "entry" else a for a in args])
@@ -48,21 +53,34 @@ def test_search_page_shows_highlighted_results_and_a_partial_for_live_search(cli
     response = client.get(reverse("knowledgebase:search"), {"q": "携号转网"})
     page = response.content.decode()
     assert "<mark>携号转网</mark>" in page and "<html" in page
-    assert 'hx-get="/kb/"' in page and 'hx-replace-url="true"' in page and 'aria-live="polite"' in page
+    assert (
+        'hx-get="/kb/"' in page and 'hx-replace-url="true"' in page and 'aria-live="polite"' in page
+    )
     assert 'value="携号转网"' in page  # the query stays in the box
     assert "HX-Request" in response["Vary"]
     # the same URL asked by htmx (results as you type): only the result list
-    partial = client.get(reverse("knowledgebase:search"), {"q": "携号转网"}, headers={"HX-Request": "true"})
+    partial = client.get(
+        reverse("knowledgebase:search"), {"q": "携号转网"}, headers={"HX-Request": "true"}
+    )
     assert partial.status_code == 200
-    assert "<mark>携号转网</mark>" in partial.content.decode() and "<html" not in partial.content.decode()
+    assert (
+        "<mark>携号转网</mark>" in partial.content.decode()
+        and "<html" not in partial.content.decode()
+    )
     assert "HX-Request" in partial["Vary"]
 
 
 def test_htmx_history_restore_of_a_search_gets_the_whole_page(client, csr, entry):
     client.force_login(csr)
-    response = client.get(reverse("knowledgebase:search"), {"q": "携号转网"},
-                          headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
-    assert "<html" in response.content.decode() and "<mark>携号转网</mark>" in response.content.decode()
+    response = client.get(
+        reverse("knowledgebase:search"),
+        {"q": "携号转网"},
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert (
+        "<html" in response.content.decode()
+        and "<mark>携号转网</mark>" in response.content.decode()
+    )
 
 
 def test_live_search_partial_honours_the_category_in_the_url(client, csr):
@@ -72,8 +90,11 @@ def test_live_search_partial_honours_the_category_in_the_url(client, csr):
     EntryFactory(title="漫游说明宽带版", category=outside)
     client.force_login(csr)
     # when
-    partial = client.get(reverse("knowledgebase:search"), {"q": "漫游", "category": inside.pk},
-                         headers={"HX-Request": "true"}).content.decode()
+    partial = client.get(
+        reverse("knowledgebase:search"),
+        {"q": "漫游", "category": inside.pk},
+        headers={"HX-Request": "true"},
+    ).content.decode()
     # then
     assert "漫游流量包" in partial.replace("<mark>", "").replace("</mark>", "")
     assert "宽带版" not in partial
@@ -92,8 +113,15 @@ def test_search_page_query_count_is_bounded(client, csr, django_assert_max_num_q
 
 def test_propose_preview_shows_the_diff_without_saving(client, csr, entry):
     client.force_login(csr)
-    data = {"category": entry.category_id, "title": entry.title, "keywords": "", "body": "入网满120天且无欠费。",
-            "reason": "更完整", "base_version": 1, "preview": "1"}
+    data = {
+        "category": entry.category_id,
+        "title": entry.title,
+        "keywords": "",
+        "body": "入网满120天且无欠费。",
+        "reason": "更完整",
+        "base_version": 1,
+        "preview": "1",
+    }
     response = client.post(reverse("knowledgebase:propose_revision", args=[entry.pk]), data)
     assert response.status_code == 200
     assert "<ins>且无欠费</ins>" in response.content.decode()
@@ -106,8 +134,14 @@ def test_propose_preview_shows_the_diff_without_saving(client, csr, entry):
 
 def test_propose_on_an_outdated_version_shows_the_rebase_message(client, csr, entry):
     client.force_login(csr)
-    data = {"category": entry.category_id, "title": entry.title, "keywords": "", "body": "改",
-            "reason": "r", "base_version": 1}
+    data = {
+        "category": entry.category_id,
+        "title": entry.title,
+        "keywords": "",
+        "body": "改",
+        "reason": "r",
+        "base_version": 1,
+    }
     entry.version = 2
     entry.save()
     response = client.post(reverse("knowledgebase:propose_revision", args=[entry.pk]), data, **EN)
@@ -115,7 +149,9 @@ def test_propose_on_an_outdated_version_shows_the_rebase_message(client, csr, en
     assert "Rebase your proposal on the current version." in response.content.decode()
 
 
-def test_my_proposals_lists_only_mine_with_a_rebase_link_for_stale_ones(client, csr, django_assert_max_num_queries):
+def test_my_proposals_lists_only_mine_with_a_rebase_link_for_stale_ones(
+    client, csr, django_assert_max_num_queries
+):
     stale = RevisionProposalFactory(proposer=csr, status=Proposal.Status.STALE)
     for _ in range(5):
         RevisionProposalFactory(proposer=csr)
@@ -142,7 +178,9 @@ def test_entry_diff_between_two_versions(client, csr, entry):
     entry.version = 2
     entry.save()
     client.force_login(csr)
-    response = client.get(reverse("knowledgebase:entry_diff", args=[entry.pk]), {"from": 1, "to": 2})
+    response = client.get(
+        reverse("knowledgebase:entry_diff", args=[entry.pk]), {"from": 1, "to": 2}
+    )
     assert response.status_code == 200
     assert "<ins>，无欠费</ins>" in response.content.decode()
 
@@ -156,7 +194,9 @@ def test_query_test_flow_through_the_pages(client, csr):
     for _ in range(10):
         page = client.get(session_url)
         answer = page.context["answer"]
-        response = client.post(session_url + "answer/", {"position": answer.position, "entry": answer.task.answer_id})
+        response = client.post(
+            session_url + "answer/", {"position": answer.position, "entry": answer.task.answer_id}
+        )
     assert response.status_code == 302 and response.url.endswith("/result/")
     result = client.get(response.url)
     assert result.context["session"].wrong_count == 0

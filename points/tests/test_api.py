@@ -49,7 +49,9 @@ def test_leaderboard_api(api, csr, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         response = api.get(reverse("api-points-leaderboard"), {"period": "7d"})
     assert response.status_code == 200
-    assert response.json()["results"] == [{"staff_id": csr.staff_id, "name": csr.name, "level": 0, "balance": 30}]
+    assert response.json()["results"] == [
+        {"staff_id": csr.staff_id, "name": csr.name, "level": 0, "balance": 30}
+    ]
     assert api.get(reverse("api-points-leaderboard"), {"period": "forever"}).status_code == 400
     assert api.post(reverse("api-points-leaderboard")).status_code == 405
     api.force_authenticate(None)
@@ -59,11 +61,18 @@ def test_leaderboard_api(api, csr, django_assert_max_num_queries):
 def test_rationalisation_create_and_judge(api, csr, training_manager):
     # given
     api.force_authenticate(csr)
-    created = api.post(reverse("api-points-rationalisation"), {"title": "建议", "description": "说明"}, format="json")
+    created = api.post(
+        reverse("api-points-rationalisation"),
+        {"title": "建议", "description": "说明"},
+        format="json",
+    )
     assert created.status_code == 201
     pk = created.json()["id"]
     assert api.get(reverse("api-points-rationalisation")).json()["results"][0]["id"] == pk
-    assert api.post(reverse("api-points-rationalisation"), {"title": ""}, format="json").status_code == 400
+    assert (
+        api.post(reverse("api-points-rationalisation"), {"title": ""}, format="json").status_code
+        == 400
+    )
     # then: a CSR may not judge
     url = reverse("api-points-rationalisation-judge", args=[pk])
     assert api.post(url, {"verdict": "feasible"}, format="json").status_code == 403
@@ -71,16 +80,27 @@ def test_rationalisation_create_and_judge(api, csr, training_manager):
     api.force_authenticate(training_manager)
     bad = api.post(url, {"verdict": "reasonable", "amount": 10}, format="json")
     assert bad.status_code == 400
-    assert bad.json()["detail"] == "The amount for “合理化建议（合理）” must be within 30–100; 10 is outside."
+    assert (
+        bad.json()["detail"]
+        == "The amount for “合理化建议（合理）” must be within 30–100; 10 is outside."
+    )
     ok = api.post(url, {"verdict": "reasonable", "amount": 80}, format="json")
     # then
     assert ok.status_code == 200 and ok.json()["amount"] == 80
     assert PointsEntry.objects.get(source=f"rationalisation:{pk}").amount == 80
     again = api.post(url, {"verdict": "reasonable", "amount": 80}, format="json")
-    assert again.status_code == 409 and again.json() == {"detail": "This proposal has already been judged.",
-                                                         "code": "already_judged"}
-    assert api.post(reverse("api-points-rationalisation-judge", args=[999999]), {"verdict": "feasible"},
-                    format="json").status_code == 404
+    assert again.status_code == 409 and again.json() == {
+        "detail": "This proposal has already been judged.",
+        "code": "already_judged",
+    }
+    assert (
+        api.post(
+            reverse("api-points-rationalisation-judge", args=[999999]),
+            {"verdict": "feasible"},
+            format="json",
+        ).status_code
+        == 404
+    )
     assert api.get(url).status_code == 405
 
 
@@ -94,11 +114,17 @@ def test_qc_topic_list_claim_and_complete(api, csr, training_manager):
     assert listed["results"][0]["id"] == topic.pk and listed["results"][0]["group_count"] == 0
     claim_url = reverse("api-points-qc-claim", args=[topic.pk])
     small = api.post(claim_url, {"members": [a.staff_id]}, format="json")
-    assert small.status_code == 400 and small.json()["detail"] == "A group needs 3 to 5 members; you named 2."
+    assert (
+        small.status_code == 400
+        and small.json()["detail"] == "A group needs 3 to 5 members; you named 2."
+    )
     assert small.json()["fields"] == {"members": ["A group needs 3 to 5 members; you named 2."]}
-    claimed = api.post(claim_url, {"name": "A组", "members": [a.staff_id, b.staff_id]}, format="json")
-    assert claimed.status_code == 201 and sorted(claimed.json()["members"]) == sorted([csr.staff_id, a.staff_id,
-                                                                                      b.staff_id])
+    claimed = api.post(
+        claim_url, {"name": "A组", "members": [a.staff_id, b.staff_id]}, format="json"
+    )
+    assert claimed.status_code == 201 and sorted(claimed.json()["members"]) == sorted(
+        [csr.staff_id, a.staff_id, b.staff_id]
+    )
     group = QCGroup.objects.get()
     complete_url = reverse("api-points-qc-complete", args=[group.pk])
     assert api.post(complete_url).status_code == 403
@@ -108,7 +134,12 @@ def test_qc_topic_list_claim_and_complete(api, csr, training_manager):
     assert done.status_code == 200 and done.json()["status"] == "completed"
     assert PointsEntry.objects.filter(source__startswith=f"qc:{group.pk}:").count() == 3
     assert api.post(complete_url).status_code == 409
-    assert api.post(reverse("api-points-qc-claim", args=[999999]), {"members": ["X"]}, format="json").status_code == 404
+    assert (
+        api.post(
+            reverse("api-points-qc-claim", args=[999999]), {"members": ["X"]}, format="json"
+        ).status_code
+        == 404
+    )
     assert api.post(reverse("api-points-qc-complete", args=[999999])).status_code == 404
     assert api.get(claim_url).status_code == 405
     assert api.post(reverse("api-points-qc-topics")).status_code == 405
@@ -123,10 +154,15 @@ def test_volunteer_import_api(api, csr, ops_manager):
     api.force_authenticate(csr)
     assert upload("staff_id,date,hours,points\n").status_code == 403
     api.force_authenticate(ops_manager)
-    bad = upload(f"staff_id,date,hours,points\n{csr.staff_id},2026-03-02,1,5\n{csr.staff_id},2026-03-02,abc,5\n")
+    bad = upload(
+        f"staff_id,date,hours,points\n{csr.staff_id},2026-03-02,1,5\n{csr.staff_id},2026-03-02,abc,5\n"
+    )
     assert bad.status_code == 400
-    assert bad.json() == {"detail": "The sheet has errors; nothing was imported.", "code": "invalid",
-                          "fields": {"file.3": ["Hours “abc” is not a number.", "Duplicate of line 2."]}}
+    assert bad.json() == {
+        "detail": "The sheet has errors; nothing was imported.",
+        "code": "invalid",
+        "fields": {"file.3": ["Hours “abc” is not a number.", "Duplicate of line 2."]},
+    }
     assert not PointsEntry.objects.exists()
     good = upload(f"staff_id,date,hours,points\n{csr.staff_id},2026-03-02,1,5\n")
     assert good.status_code == 201 and good.json()["points"] == 5
@@ -140,5 +176,11 @@ def test_rationalisation_proposal_of_unknown_id_is_404_for_judges(api, training_
     RationalisationProposalFactory()
     api.force_authenticate(training_manager)
     assert RationalisationProposal.objects.count() == 1
-    assert api.post(reverse("api-points-rationalisation-judge", args=[0]), {"verdict": "feasible"},
-                    format="json").status_code == 404
+    assert (
+        api.post(
+            reverse("api-points-rationalisation-judge", args=[0]),
+            {"verdict": "feasible"},
+            format="json",
+        ).status_code
+        == 404
+    )

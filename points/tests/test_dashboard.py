@@ -24,22 +24,39 @@ def waiting_rows(n: int = 1) -> None:
     case = seed_case(next(_serial))
     for _ in range(n):
         i = next(_serial)
-        VolunteerSheet.objects.create(file_name=f"v{i}.xlsx", fingerprint=f"{i:064d}", sha256="0" * 64,
-                                      imported_by=UserFactory(roles=["Operations manager"]),
-                                      status=VolunteerSheet.Status.PENDING)
+        VolunteerSheet.objects.create(
+            file_name=f"v{i}.xlsx",
+            fingerprint=f"{i:064d}",
+            sha256="0" * 64,
+            imported_by=UserFactory(roles=["Operations manager"]),
+            status=VolunteerSheet.Status.PENDING,
+        )
         RationalisationProposalFactory()
         QCTopicFactory()
-        CommitteeApplication.objects.create(applicant=UserFactory(roles=["CSR"], level=4), level_snapshot=4)
+        CommitteeApplication.objects.create(
+            applicant=UserFactory(roles=["CSR"], level=4), level_snapshot=4
+        )
         CallSuggestion.objects.create(call_ref=f"CALL-{i}", reason="典型", suggested_by=csr)
         CaseReflection.objects.create(case=case, employee=UserFactory(roles=["CSR"]), text="学到了")
     # decided ones are not waiting
-    VolunteerSheet.objects.create(file_name="done.xlsx", fingerprint=f"d{next(_serial):063d}", sha256="1" * 64,
-                                  imported_by=csr, status=VolunteerSheet.Status.PAID)
+    VolunteerSheet.objects.create(
+        file_name="done.xlsx",
+        fingerprint=f"d{next(_serial):063d}",
+        sha256="1" * 64,
+        imported_by=csr,
+        status=VolunteerSheet.Status.PAID,
+    )
     RationalisationProposalFactory(status=RationalisationProposal.Status.REJECTED)
     QCTopicFactory(status=QCTopic.Status.CLOSED)
-    CallSuggestion.objects.create(call_ref="CALL-done", reason="x", suggested_by=csr,
-                                  status=CallSuggestion.Status.DECLINED)
-    CaseReflection.objects.create(case=case, employee=UserFactory(roles=["CSR"]), text="x", status=CaseReflection.Status.APPROVED)
+    CallSuggestion.objects.create(
+        call_ref="CALL-done", reason="x", suggested_by=csr, status=CallSuggestion.Status.DECLINED
+    )
+    CaseReflection.objects.create(
+        case=case,
+        employee=UserFactory(roles=["CSR"]),
+        text="x",
+        status=CaseReflection.Status.APPROVED,
+    )
 
 
 def counts(items) -> dict:
@@ -49,8 +66,17 @@ def counts(items) -> dict:
 def test_operations_desk_counts_what_waits(ops_manager):
     waiting_rows(2)
     desk = counts(operations_desk(ops_manager))
-    assert desk == {"volunteer": 2, "rationalisation": 2, "qc": 2, "applications": 2, "calls": 2,
-                    "reflections": 2, "review_flags": None, "catalogue": None, "kb": None}
+    assert desk == {
+        "volunteer": 2,
+        "rationalisation": 2,
+        "qc": 2,
+        "applications": 2,
+        "calls": 2,
+        "reflections": 2,
+        "review_flags": None,
+        "catalogue": None,
+        "kb": None,
+    }
 
 
 def test_operations_desk_lists_only_pages_the_user_may_open(hr, csr):

@@ -33,5 +33,7 @@ def test_demo_loads_twice_with_differing_balances_a_judged_proposal_a_group_and_
     assert pending.total_points == 1200 and not pending.rows.filter(entry__isnull=False).exists()
     from accounts.models import Centre
 
-    board = [u.balance for u in selectors.leaderboard(centre=Centre.objects.get(code="hubei-10086"))]
+    board = [
+        u.balance for u in selectors.leaderboard(centre=Centre.objects.get(code="hubei-10086"))
+    ]
     assert len(board) >= 10 and len(set(board)) > 5

@@ -18,22 +18,37 @@ def test_a_reviewers_reward_stores_a_code_and_shows_the_proposal_and_its_kind_in
     proposal = RevisionProposalFactory()
     members = [committee_member() for _ in range(3)]
     for member in members:
-        review_services.proposal_vote(proposal_id=proposal.pk, reviewer=member, decision="approve",
-                                      comment="ok", extra={"points": 3})
+        review_services.proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=member,
+            decision="approve",
+            comment="ok",
+            extra={"points": 3},
+        )
     # when a reviewer's ledger row is read
     entry = PointsEntry.objects.get(employee=members[0])
     # then it holds a code, not text, and reads as words in the reader's language
     assert (entry.note, entry.note_code) == ("", NOTE_REVIEW_VOTE)
     assert entry.note_params == {"proposal": proposal.pk, "kind": proposal.kind}
     with translation.override("en"):
-        assert entry.note_display() == f"Review of proposal #{proposal.pk} (Knowledge-base revision)"
+        assert (
+            entry.note_display() == f"Review of proposal #{proposal.pk} (Knowledge-base revision)"
+        )
     with translation.override("zh-hans"):
-        assert "kb_revision" not in entry.note_display() and "Knowledge-base revision" not in entry.note_display()
+        assert (
+            "kb_revision" not in entry.note_display()
+            and "Knowledge-base revision" not in entry.note_display()
+        )
 
 
 def test_a_row_written_before_the_codes_is_rendered_the_same_way():
-    entry = PointsEntry(employee=UserFactory.build(), amount=5, rule=rule("committee_kb_review"),
-                        source="review:6:1", note="#6 kb_revision")
+    entry = PointsEntry(
+        employee=UserFactory.build(),
+        amount=5,
+        rule=rule("committee_kb_review"),
+        source="review:6:1",
+        note="#6 kb_revision",
+    )
     with translation.override("en"):
         assert entry.note_display() == "Review of proposal #6 (Knowledge-base revision)"
 
@@ -44,8 +59,13 @@ def test_a_persons_own_note_is_shown_as_written():
 
 
 def test_the_points_page_shows_the_rendered_note(client, csr):
-    PointsEntry.objects.create(employee=csr, amount=5, rule=rule("committee_kb_review"), source="review:6:x",
-                               note="#6 kb_revision")
+    PointsEntry.objects.create(
+        employee=csr,
+        amount=5,
+        rule=rule("committee_kb_review"),
+        source="review:6:x",
+        note="#6 kb_revision",
+    )
     client.force_login(csr)
     content = client.get("/points/").content.decode()
     assert "#6 kb_revision" not in content and "Review of proposal #6" in content

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def test_rules_are_seeded_with_the_domain_defaults():
     # given / when
-    rules = {r.code: (r.min_amount, r.max_amount, r.default_amount) for r in PointRule.objects.all()}
+    rules = {
+        r.code: (r.min_amount, r.max_amount, r.default_amount) for r in PointRule.objects.all()
+    }
     # then
     assert rules["case_created"] == (20, 50, 30)
     assert rules["case_revised"] == (5, 20, 10)
@@ -36,15 +38,21 @@ def test_rules_are_seeded_with_the_domain_defaults():
 
 def test_award_without_amount_pays_the_rules_default(csr):
     # when
-    entry = services.points_award(employee=csr, rule_code="kb_revision_accepted", source="kb-revision:1:proposer")
+    entry = services.points_award(
+        employee=csr, rule_code="kb_revision_accepted", source="kb-revision:1:proposer"
+    )
     # then
-    assert entry.amount == 3 and entry.rule.code == "kb_revision_accepted" and entry.granted_by is None
+    assert (
+        entry.amount == 3 and entry.rule.code == "kb_revision_accepted" and entry.granted_by is None
+    )
     assert selectors.points_balance(csr) == 3
 
 
 @pytest.mark.parametrize("amount", [20, 21, 49, 50])
 def test_amount_inside_the_range_is_paid(csr, amount):
-    entry = services.points_award(employee=csr, rule_code="case_created", source="c:1", amount=amount)
+    entry = services.points_award(
+        employee=csr, rule_code="case_created", source="c:1", amount=amount
+    )
     assert entry.amount == amount
 
 
@@ -59,7 +67,9 @@ def test_amount_outside_the_range_is_refused_with_an_exact_message(csr, amount):
     assert not PointsEntry.objects.exists()
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(
+    max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
+)
 @given(amount=st.integers(min_value=-500, max_value=500))
 def test_a_range_rule_accepts_exactly_the_amounts_between_its_bounds(amount):
     # given
@@ -89,9 +99,13 @@ def test_rule_without_default_needs_an_amount(csr):
 
 def test_the_same_source_pays_once_and_returns_the_existing_row(csr):
     # given
-    first = services.points_award(employee=csr, rule_code="committee_kb_review", source="review:7:1")
+    first = services.points_award(
+        employee=csr, rule_code="committee_kb_review", source="review:7:1"
+    )
     # when: a retried task / double click
-    second = services.points_award(employee=csr, rule_code="committee_kb_review", source="review:7:1")
+    second = services.points_award(
+        employee=csr, rule_code="committee_kb_review", source="review:7:1"
+    )
     # then
     assert second.pk == first.pk
     assert PointsEntry.objects.count() == 1 and selectors.points_balance(csr) == 5
@@ -132,7 +146,11 @@ def test_reversal_is_a_new_opposite_row_and_cannot_happen_twice(csr, training_ma
     # when
     reversal = services.points_reverse(entry_id=entry.pk, by=training_manager, reason="重复计分")
     # then
-    assert reversal.amount == -40 and reversal.source == f"reversal:{entry.pk}" and reversal.reverses == entry
+    assert (
+        reversal.amount == -40
+        and reversal.source == f"reversal:{entry.pk}"
+        and reversal.reverses == entry
+    )
     assert selectors.points_balance(csr) == 0 and PointsEntry.objects.count() == 2
     assert PointsEvent.objects.filter(kind="entry_reversed", actor=training_manager).count() == 1
     with pytest.raises(services.PointsConflict) as exc:
@@ -152,8 +170,12 @@ def test_only_correctors_may_reverse_or_correct(csr):
 
 
 def test_manual_correction_with_the_same_form_token_pays_once(csr, ops_manager):
-    first = services.points_correct(employee=csr, amount=-15, by=ops_manager, reason="扣分", token="abc")
-    second = services.points_correct(employee=csr, amount=-15, by=ops_manager, reason="扣分", token="abc")
+    first = services.points_correct(
+        employee=csr, amount=-15, by=ops_manager, reason="扣分", token="abc"
+    )
+    second = services.points_correct(
+        employee=csr, amount=-15, by=ops_manager, reason="扣分", token="abc"
+    )
     assert first.pk == second.pk and selectors.points_balance(csr) == -15
     assert PointsEvent.objects.filter(kind="manual_correction").count() == 1
 
@@ -211,8 +233,11 @@ def test_concurrent_awards_for_the_same_source_pay_exactly_once():
         try:
             with translation.override("en"):
                 barrier.wait()
-                results.append(services.points_award(employee=employee, rule_code="committee_case_review",
-                                                     source="review:99:1").pk)
+                results.append(
+                    services.points_award(
+                        employee=employee, rule_code="committee_case_review", source="review:99:1"
+                    ).pk
+                )
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:

@@ -2,7 +2,6 @@
 members chose (lower median, within the rule's current range) and reviewers for the votes the
 committee's decision followed, within a daily cap."""
 
-
 import pytest
 import time_machine
 from django.db import connection
@@ -28,8 +27,9 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 def vote(proposal, user, decision="approve", comment="ok", points=3, **extra):
     data = {"points": points, **extra} if decision == "approve" else None
-    return review_services.proposal_vote(proposal_id=proposal.pk, reviewer=user, decision=decision, comment=comment,
-                                         extra=data)
+    return review_services.proposal_vote(
+        proposal_id=proposal.pk, reviewer=user, decision=decision, comment=comment, extra=data
+    )
 
 
 def proposer_entry(proposal):
@@ -47,19 +47,29 @@ def test_a_kb_revision_approved_with_2_5_and_4_pays_the_proposer_4_and_each_revi
     # then
     assert proposal.status == Proposal.Status.APPLIED
     entry = proposer_entry(proposal)
-    assert (entry.employee, entry.rule.code, entry.amount) == (proposal.proposer, "kb_revision_accepted", 4)
+    assert (entry.employee, entry.rule.code, entry.amount) == (
+        proposal.proposer,
+        "kb_revision_accepted",
+        4,
+    )
     for member in members:
         entry = PointsEntry.objects.get(employee=member)
-        assert (entry.amount, entry.rule.code, entry.source) == (5, "committee_kb_review",
-                                                                 f"review:{proposal.pk}:{member.pk}")
+        assert (entry.amount, entry.rule.code, entry.source) == (
+            5,
+            "committee_kb_review",
+            f"review:{proposal.pk}:{member.pk}",
+        )
     assert PointsEntry.objects.count() == 4
 
 
-@pytest.mark.parametrize(("amounts", "paid"), [
-    ([2, 3, 4, 5], 3),  # even count: the lower of the two middle values
-    ([5, 5, 2, 2], 2),
-    ([4, 4, 4, 5], 4),
-])
+@pytest.mark.parametrize(
+    ("amounts", "paid"),
+    [
+        ([2, 3, 4, 5], 3),  # even count: the lower of the two middle values
+        ([5, 5, 2, 2], 2),
+        ([4, 4, 4, 5], 4),
+    ],
+)
 def test_an_even_number_of_approvals_pays_the_lower_median(amounts, paid):
     ReviewSettings.objects.filter(pk=1).update(approvals_required=4)
     proposal = RevisionProposalFactory()
@@ -72,22 +82,31 @@ def test_a_new_kb_entry_pays_the_median_too(csr):
     from knowledgebase.services import kb_entry_propose
     from knowledgebase.tests.factories import EntryFactory
 
-    proposal = kb_entry_propose(proposer=csr, title="新口径", body="正文", keywords="", reason="缺少",
-                                category_id=EntryFactory().category_id)
+    proposal = kb_entry_propose(
+        proposer=csr,
+        title="新口径",
+        body="正文",
+        keywords="",
+        reason="缺少",
+        category_id=EntryFactory().category_id,
+    )
     for points in (5, 5, 2):
         vote(proposal, committee_member(), points=points)
     assert proposer_entry(proposal).amount == 5
 
 
-@pytest.mark.parametrize("points", [6, 1, 0, -5, 3000000000, 10**30, "abc", "", None, [4], {"a": 4}, 4.5, "4,5"])
+@pytest.mark.parametrize(
+    "points", [6, 1, 0, -5, 3000000000, 10**30, "abc", "", None, [4], {"a": 4}, 4.5, "4,5"]
+)
 def test_an_amount_outside_the_rules_range_or_not_a_whole_number_is_refused(points):
     # given
     proposal = RevisionProposalFactory()
     member = committee_member()
     # when / then
     with pytest.raises(review_services.VoteExtraInvalid) as refused:
-        review_services.proposal_vote(proposal_id=proposal.pk, reviewer=member, decision="approve",
-                                      extra={"points": points})
+        review_services.proposal_vote(
+            proposal_id=proposal.pk, reviewer=member, decision="approve", extra={"points": points}
+        )
     assert list(refused.value.errors) == ["points"]
     assert not proposal.votes.exists() and not PointsEntry.objects.exists()
 
@@ -95,7 +114,9 @@ def test_an_amount_outside_the_rules_range_or_not_a_whole_number_is_refused(poin
 def test_an_approval_without_an_amount_is_refused_with_the_rules_range():
     proposal = RevisionProposalFactory()
     with pytest.raises(review_services.VoteExtraInvalid) as refused:
-        review_services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve")
+        review_services.proposal_vote(
+            proposal_id=proposal.pk, reviewer=committee_member(), decision="approve"
+        )
     assert refused.value.errors == {"points": ["Choose the points: 2 to 5."]}
 
 
@@ -130,14 +151,23 @@ def test_the_web_vote_form_shows_an_amount_outside_the_range_as_a_form_error(cli
     proposal = RevisionProposalFactory()
     client.force_login(committee_member())
     page = client.get(reverse("review:proposal_detail", args=[proposal.pk]), **EN).content.decode()
-    assert 'name="points"' in page and 'min="2"' in page and 'max="5"' in page and "2 to 5 points" in page
+    assert (
+        'name="points"' in page
+        and 'min="2"' in page
+        and 'max="5"' in page
+        and "2 to 5 points" in page
+    )
     # when
-    response = client.post(reverse("review:proposal_vote", args=[proposal.pk]),
-                           {"decision": "approve", "points": str(points)}, **EN)
+    response = client.post(
+        reverse("review:proposal_vote", args=[proposal.pk]),
+        {"decision": "approve", "points": str(points)},
+        **EN,
+    )
     # then
     assert response.status_code == 400
     assert response.context["extra_form"].errors["points"] == [
-        f"Choose the points from 2 to 5; {points} is outside the range of “知识库修订被采纳”."]
+        f"Choose the points from 2 to 5; {points} is outside the range of “知识库修订被采纳”."
+    ]
     assert f'value="{points}"' in response.content.decode()  # what the member typed is kept
     assert not proposal.votes.exists()
 
@@ -150,15 +180,23 @@ def test_the_api_answers_400_with_a_field_message_for_bad_amounts_and_bodies():
     url = reverse("api-review-votes", args=[proposal.pk])
     # when / then
     for points in (6, 1, -5, 3000000000, "abc", [4]):
-        response = api.post(url, {"decision": "approve", "extra": {"points": points}}, format="json", **EN)
+        response = api.post(
+            url, {"decision": "approve", "extra": {"points": points}}, format="json", **EN
+        )
         assert response.status_code == 400, points
         assert list(response.json()["fields"]) == ["extra.points"]
     outside = api.post(url, {"decision": "approve", "extra": {"points": 6}}, format="json", **EN)
-    assert outside.json()["fields"] == {"extra.points": ["Choose the points from 2 to 5; 6 is outside the range of "
-                                                         "“知识库修订被采纳”."]}
+    assert outside.json()["fields"] == {
+        "extra.points": [
+            "Choose the points from 2 to 5; 6 is outside the range of “知识库修订被采纳”."
+        ]
+    }
     missing = api.post(url, {"decision": "approve"}, format="json", **EN)
     assert missing.json()["fields"] == {"extra.points": ["Choose the points: 2 to 5."]}
-    assert api.post(url, [{"decision": "approve", "extra": {"points": 4}}], format="json").status_code == 400
+    assert (
+        api.post(url, [{"decision": "approve", "extra": {"points": 4}}], format="json").status_code
+        == 400
+    )
     assert api.post(url, {"decision": "approve", "extra": [4]}, format="json").status_code == 400
     assert not proposal.votes.exists()
     # and a good amount is recorded
@@ -220,14 +258,18 @@ def test_an_inactive_rule_pays_nothing_and_does_not_block_the_decision():
         vote(proposal, member)
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.APPLIED
-    assert list(PointsEntry.objects.values_list("rule__code", flat=True)) == ["kb_revision_accepted"]
+    assert list(PointsEntry.objects.values_list("rule__code", flat=True)) == [
+        "kb_revision_accepted"
+    ]
 
 
 def test_a_switched_off_proposer_rule_needs_no_amount_and_pays_nothing():
     PointRule.objects.filter(code="kb_revision_accepted").update(active=False)
     proposal = RevisionProposalFactory()
     for _ in range(3):
-        review_services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve")
+        review_services.proposal_vote(
+            proposal_id=proposal.pk, reviewer=committee_member(), decision="approve"
+        )
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.APPLIED
     assert not PointsEntry.objects.filter(employee=proposal.proposer).exists()
@@ -235,17 +277,26 @@ def test_a_switched_off_proposer_rule_needs_no_amount_and_pays_nothing():
 
 # --- case proposals -----------------------------------------------------------------------
 
+
 def colleague():
     return UserFactory(roles=["CSR"])
 
 
 def new_case(proposer, participants=()):
     return case_services.case_new_propose(
-        proposer=proposer, kind="text", title="停机投诉", category_id=category().pk, reason="典型", tree=sample_tree(),
-        participants=[p.staff_id for p in participants])
+        proposer=proposer,
+        kind="text",
+        title="停机投诉",
+        category_id=category().pk,
+        reason="典型",
+        tree=sample_tree(),
+        participants=[p.staff_id for p in participants],
+    )
 
 
-@pytest.mark.parametrize(("amounts", "paid"), [([20, 50, 30], 30), ([25, 45, 40], 40), ([50, 20, 21], 21)])
+@pytest.mark.parametrize(
+    ("amounts", "paid"), [([20, 50, 30], 30), ([25, 45, 40], 40), ([50, 20, 21], 21)]
+)
 def test_a_case_creation_pays_the_median_of_the_approvers_amounts(amounts, paid):
     # given
     proposal = new_case(colleague())
@@ -262,15 +313,24 @@ def test_a_case_creation_pays_the_median_of_the_approvers_amounts(amounts, paid)
 @pytest.mark.parametrize("points", [19, 51, 0])
 def test_a_case_creation_amount_outside_20_to_50_is_refused(points):
     proposal = new_case(colleague())
-    with pytest.raises(review_services.VoteExtraInvalid, match=f"from 20 to 50; {points} is outside"):
+    with pytest.raises(
+        review_services.VoteExtraInvalid, match=f"from 20 to 50; {points} is outside"
+    ):
         vote(proposal, committee_member(), points=points, level=2, split="training")
 
 
 def test_a_case_revision_pays_the_median_within_5_to_20():
     case = CaseFactory(level=1)
     proposal = case_services.case_revision_propose(
-        proposer=colleague(), case_id=case.pk, base_version=1, reason="更清楚", title="新标题",
-        category_id=case.category_id, background=case.background, tree=sample_tree())
+        proposer=colleague(),
+        case_id=case.pk,
+        base_version=1,
+        reason="更清楚",
+        title="新标题",
+        category_id=case.category_id,
+        background=case.background,
+        tree=sample_tree(),
+    )
     with pytest.raises(review_services.VoteExtraInvalid, match="from 5 to 20; 21 is outside"):
         vote(proposal, committee_member(), points=21)
     for points in (5, 20, 12):
@@ -289,12 +349,14 @@ def test_an_accepted_case_without_a_quality_case_application_pays_no_quality_cas
     proposal.refresh_from_db()
     # then: the proposer's creation points only; nobody gets quality-case points
     assert proposal.status == Proposal.Status.APPLIED
-    assert not PointsEntry.objects.filter(rule__code__in=["quality_case_participant",
-                                                          "quality_case_outstanding"]).exists()
+    assert not PointsEntry.objects.filter(
+        rule__code__in=["quality_case_participant", "quality_case_outstanding"]
+    ).exists()
     assert [selectors.points_balance(p) for p in [proposer, *others]] == [40, 0, 0]
 
 
 # --- committee applications -----------------------------------------------------------------
+
 
 def test_voting_on_a_committee_application_pays_nobody():
     applicant = UserFactory(level=4, roles=["CSR"])
@@ -302,14 +364,16 @@ def test_voting_on_a_committee_application_pays_nobody():
         RevisionProposalFactory(proposer=applicant, status="applied")
     application = review_services.committee_application_submit(applicant=applicant)
     for _ in range(3):
-        review_services.proposal_vote(proposal_id=application.proposal_id, reviewer=committee_member(),
-                                      decision="approve")
+        review_services.proposal_vote(
+            proposal_id=application.proposal_id, reviewer=committee_member(), decision="approve"
+        )
     application.refresh_from_db()
     assert application.status == "accepted"
     assert not PointsEntry.objects.exists()
 
 
 # --- review points: only for votes the decision followed, within a daily cap ---------------
+
 
 def test_no_review_points_are_paid_while_the_proposal_is_open():
     # given / when: two approvals and one rejection, not yet decided
@@ -349,7 +413,8 @@ def test_a_rejected_proposal_pays_its_rejecters_and_not_the_member_who_approved_
     assert selectors.points_balance(approver) == 0
     assert [selectors.points_balance(m) for m in rejecters] == [5, 5]
     assert [e.source for e in PointsEntry.objects.order_by("pk")] == [
-        f"review:{proposal.pk}:{m.pk}" for m in rejecters]
+        f"review:{proposal.pk}:{m.pk}" for m in rejecters
+    ]
 
 
 def test_votes_on_a_withdrawn_proposal_pay_nothing():
@@ -423,19 +488,31 @@ def test_replaying_the_decision_hook_for_a_rejected_proposal_pays_nothing_more()
 def test_two_decisions_at_once_cannot_both_fill_a_members_last_place_under_the_cap():
     # given: a member with 30 review points today (cap 50) who rejected two case proposals
     member = committee_member()
-    PointsEntry.objects.create(employee=member, amount=30, rule=PointRule.objects.get(code="committee_case_review"),
-                               source="review:earlier:today")
+    PointsEntry.objects.create(
+        employee=member,
+        amount=30,
+        rule=PointRule.objects.get(code="committee_case_review"),
+        source="review:earlier:today",
+    )
     proposals = [new_case(colleague()), new_case(colleague())]
     for proposal in proposals:
         vote(proposal, member, decision="reject", comment="不典型")
     closers = [committee_member(), committee_member()]
     # when: the two closing rejections arrive at the same moment
-    results = run_at_once([lambda i=i: vote(proposals[i], closers[i], decision="reject", comment="不典型")
-                           for i in range(2)])
+    results = run_at_once(
+        [
+            lambda i=i: vote(proposals[i], closers[i], decision="reject", comment="不典型")
+            for i in range(2)
+        ]
+    )
     errors = [r for r in results if isinstance(r, Exception)]
     # then: both proposals are rejected; the member is paid 20 once (30 + 20 = 50), never 70
     assert errors == []
-    assert set(Proposal.objects.filter(pk__in=[p.pk for p in proposals]).values_list("status", flat=True)) == {
-        "rejected"}
+    assert set(
+        Proposal.objects.filter(pk__in=[p.pk for p in proposals]).values_list("status", flat=True)
+    ) == {"rejected"}
     assert selectors.points_balance(member) == 50
-    assert PointsEvent.objects.filter(kind="review_points_capped", data__employee=member.pk).count() == 1
+    assert (
+        PointsEvent.objects.filter(kind="review_points_capped", data__employee=member.pk).count()
+        == 1
+    )

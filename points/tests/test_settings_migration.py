@@ -5,9 +5,14 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("points", "0011_entry_note_code"), ("review", "0005_review_experts_and_proposal_category")]
-AFTER = [("points", "0012_review_points_daily_cap_moved_from_review"),
-         ("review", "0007_review_points_daily_cap_moved_to_points")]
+BEFORE = [
+    ("points", "0011_entry_note_code"),
+    ("review", "0005_review_experts_and_proposal_category"),
+]
+AFTER = [
+    ("points", "0012_review_points_daily_cap_moved_from_review"),
+    ("review", "0007_review_points_daily_cap_moved_to_points"),
+]
 
 
 def migrate_to(targets):
@@ -28,17 +33,27 @@ def test_the_cap_an_admin_set_moves_to_the_points_settings_and_back():
     try:
         # given: an admin set the cap to 120 in the review settings
         old = migrate_to(BEFORE)
-        old.get_model("review", "ReviewSettings").objects.update_or_create(pk=1, defaults={
-            "review_points_daily_cap": 120})
+        old.get_model("review", "ReviewSettings").objects.update_or_create(
+            pk=1, defaults={"review_points_daily_cap": 120}
+        )
         # when
         new = migrate_to(AFTER)
         # then: the points settings hold it, the review settings no longer have the column
-        assert new.get_model("points", "PointsSettings").objects.get(pk=1).review_points_daily_cap == 120
+        assert (
+            new.get_model("points", "PointsSettings").objects.get(pk=1).review_points_daily_cap
+            == 120
+        )
         assert "review_points_daily_cap" not in {
-            f.name for f in new.get_model("review", "ReviewSettings")._meta.get_fields()}
+            f.name for f in new.get_model("review", "ReviewSettings")._meta.get_fields()
+        }
         # and back
-        new.get_model("points", "PointsSettings").objects.filter(pk=1).update(review_points_daily_cap=75)
+        new.get_model("points", "PointsSettings").objects.filter(pk=1).update(
+            review_points_daily_cap=75
+        )
         old = migrate_to(BEFORE)
-        assert old.get_model("review", "ReviewSettings").objects.get(pk=1).review_points_daily_cap == 75
+        assert (
+            old.get_model("review", "ReviewSettings").objects.get(pk=1).review_points_daily_cap
+            == 75
+        )
     finally:
         migrate_to_latest()

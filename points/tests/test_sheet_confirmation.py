@@ -1,7 +1,6 @@
 """A volunteer sheet whose total is above the admin-set threshold pays nothing until a second
 manager — not the importer, not anyone the sheet pays — confirms it (or rejects it)."""
 
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -46,10 +45,14 @@ def csrs(n):
     return [UserFactory(roles=["CSR"]) for _ in range(n)]
 
 
-@pytest.mark.parametrize(("threshold", "status"), [(1049, "pending"), (1050, "paid"), (1051, "paid")])
+@pytest.mark.parametrize(
+    ("threshold", "status"), [(1049, "pending"), (1050, "paid"), (1051, "paid")]
+)
 def test_a_sheet_above_the_threshold_is_pending_and_pays_nothing(threshold, status):
     # given: a 1,050-point sheet
-    PointsSettings.objects.update_or_create(pk=1, defaults={"sheet_confirmation_threshold": threshold})
+    PointsSettings.objects.update_or_create(
+        pk=1, defaults={"sheet_confirmation_threshold": threshold}
+    )
     people = csrs(3)
     # when
     sheet = do_import(big_sheet(people), manager())
@@ -82,9 +85,15 @@ def test_a_second_manager_confirms_and_every_row_is_paid_once():
     assert not VolunteerSheetRow.objects.filter(sheet=sheet, entry__isnull=True).exists()
     assert set(PointsEntry.objects.values_list("granted_by", flat=True)) == {second.pk}
     event = PointsEvent.objects.get(kind="sheet_confirmed")
-    assert (event.actor, event.data["imported_by"], len(event.data["entries"])) == (second, importer.pk, 21)
+    assert (event.actor, event.data["imported_by"], len(event.data["entries"])) == (
+        second,
+        importer.pk,
+        21,
+    )
     # and a second confirmation (a double click, another manager) pays nothing more
-    with pytest.raises(services.PointsConflict, match="^This sheet was already confirmed or rejected.$"):
+    with pytest.raises(
+        services.PointsConflict, match="^This sheet was already confirmed or rejected.$"
+    ):
         services.volunteer_sheet_confirm(sheet_id=sheet.pk, by=manager())
     assert PointsEntry.objects.count() == 21
 
@@ -123,7 +132,9 @@ def test_a_rejected_sheet_pays_nothing_and_its_days_may_come_on_a_corrected_shee
     # when: no reason, then a reason
     with pytest.raises(services.PointsError, match="^Give a reason.$"):
         services.volunteer_sheet_reject(sheet_id=sheet.pk, by=manager(), reason=" ")
-    rejected = services.volunteer_sheet_reject(sheet_id=sheet.pk, by=importer, reason="食堂重复登记")
+    rejected = services.volunteer_sheet_reject(
+        sheet_id=sheet.pk, by=importer, reason="食堂重复登记"
+    )
     # then
     assert (rejected.status, rejected.decision_note) == ("rejected", "食堂重复登记")
     assert PointsEvent.objects.get(kind="sheet_rejected").data["reason"] == "食堂重复登记"
@@ -140,8 +151,13 @@ def test_a_day_on_a_pending_sheet_is_a_line_error_on_another_sheet():
     sheet = do_import(big_sheet(people), manager())
     with pytest.raises(services.VolunteerSheetRejected) as exc:
         do_import(sheet_of([(people[0], 2, 10)]), manager())
-    assert exc.value.line_errors == [(2, f"{people[0].staff_id} on 2026-03-02 is already on sheet #{sheet.pk}, "
-                                         "line 2, which awaits a second manager's confirmation.")]
+    assert exc.value.line_errors == [
+        (
+            2,
+            f"{people[0].staff_id} on 2026-03-02 is already on sheet #{sheet.pk}, "
+            "line 2, which awaits a second manager's confirmation.",
+        )
+    ]
 
 
 def test_the_volunteer_page_lists_pending_sheets_with_confirm_and_reject(client):
@@ -158,8 +174,10 @@ def test_the_volunteer_page_lists_pending_sheets_with_confirm_and_reject(client)
     assert not PointsEntry.objects.exists()
     # then the second manager confirms it through the page
     client.force_login(second)
-    assert reverse("points:volunteer_confirm", args=[sheet.pk]) in client.get(
-        reverse("points:volunteer_import")).content.decode()
+    assert (
+        reverse("points:volunteer_confirm", args=[sheet.pk])
+        in client.get(reverse("points:volunteer_import")).content.decode()
+    )
     done = client.post(reverse("points:volunteer_confirm", args=[sheet.pk]), follow=True)
     assert f"Sheet #{sheet.pk} confirmed: 1050 points paid." in done.content.decode()
     assert PointsEntry.objects.count() == 21
@@ -170,11 +188,15 @@ def test_the_volunteer_page_lists_pending_sheets_with_confirm_and_reject(client)
 
 def test_the_upload_page_says_a_big_sheet_waits_for_a_second_manager(client):
     client.force_login(manager())
-    response = client.post(reverse("points:volunteer_import"),
-                           {"file": SimpleUploadedFile("week10.csv", big_sheet(csrs(3)))}, follow=True)
-    assert ("Imported 21 rows, 1050 points: with your sheets of the last 7 days that paid without a second "
-            "manager, above 1000 points in total, the sheet pays nothing until another manager confirms it."
-            ) in response.content.decode()
+    response = client.post(
+        reverse("points:volunteer_import"),
+        {"file": SimpleUploadedFile("week10.csv", big_sheet(csrs(3)))},
+        follow=True,
+    )
+    assert (
+        "Imported 21 rows, 1050 points: with your sheets of the last 7 days that paid without a second "
+        "manager, above 1000 points in total, the sheet pays nothing until another manager confirms it."
+    ) in response.content.decode()
 
 
 def test_the_reject_page_needs_a_reason(client):
@@ -191,7 +213,12 @@ def test_the_pages_refuse_the_wrong_role_unknown_sheets_and_get(client):
     sheet = do_import(big_sheet(csrs(3)), manager())
     client.force_login(UserFactory(roles=["CSR"]))
     assert client.post(reverse("points:volunteer_confirm", args=[sheet.pk])).status_code == 403
-    assert client.post(reverse("points:volunteer_reject", args=[sheet.pk]), {"reason": "x"}).status_code == 403
+    assert (
+        client.post(
+            reverse("points:volunteer_reject", args=[sheet.pk]), {"reason": "x"}
+        ).status_code
+        == 403
+    )
     client.force_login(manager())
     assert client.post(reverse("points:volunteer_confirm", args=[999999])).status_code == 404
     assert client.get(reverse("points:volunteer_confirm", args=[sheet.pk])).status_code == 405
@@ -202,8 +229,10 @@ def test_the_api_lists_confirms_and_rejects_pending_sheets(api):
     # given
     people, importer = csrs(3), manager()
     upload = api.force_authenticate(importer) or api.post(
-        reverse("api-points-volunteer-import"), {"file": SimpleUploadedFile("week10.csv", big_sheet(people))},
-        format="multipart")
+        reverse("api-points-volunteer-import"),
+        {"file": SimpleUploadedFile("week10.csv", big_sheet(people))},
+        format="multipart",
+    )
     assert upload.status_code == 201 and upload.json()["status"] == "pending"
     sheet_id = upload.json()["id"]
     pending = api.get(reverse("api-points-volunteer-pending")).json()["results"]
@@ -211,7 +240,10 @@ def test_the_api_lists_confirms_and_rejects_pending_sheets(api):
     confirm_url = reverse("api-points-volunteer-confirm", args=[sheet_id])
     # when / then: the importer 403, a CSR 403, unknown 404, GET 405
     own = api.post(confirm_url)
-    assert own.status_code == 403 and own.json()["detail"] == "You imported this sheet: another manager confirms it."
+    assert (
+        own.status_code == 403
+        and own.json()["detail"] == "You imported this sheet: another manager confirms it."
+    )
     api.force_authenticate(people[0])
     assert api.post(confirm_url).status_code == 403
     assert api.get(reverse("api-points-volunteer-pending")).status_code == 403
@@ -221,7 +253,12 @@ def test_the_api_lists_confirms_and_rejects_pending_sheets(api):
     done = api.post(confirm_url)
     assert done.status_code == 200 and done.json()["status"] == "paid"
     assert api.post(confirm_url).status_code == 409
-    assert api.post(reverse("api-points-volunteer-reject", args=[sheet_id]), {"reason": "x"}).status_code == 409
+    assert (
+        api.post(
+            reverse("api-points-volunteer-reject", args=[sheet_id]), {"reason": "x"}
+        ).status_code
+        == 409
+    )
     assert PointsEntry.objects.count() == 21
 
 
@@ -231,7 +268,11 @@ def test_the_api_rejects_with_a_reason(api):
     url = reverse("api-points-volunteer-reject", args=[sheet.pk])
     assert api.post(url, {}).status_code == 400
     done = api.post(url, {"reason": "重复"})
-    assert done.status_code == 200 and done.json()["status"] == "rejected" and done.json()["decision_note"] == "重复"
+    assert (
+        done.status_code == 200
+        and done.json()["status"] == "rejected"
+        and done.json()["decision_note"] == "重复"
+    )
     assert not PointsEntry.objects.exists()
 
 
@@ -242,13 +283,18 @@ def test_two_managers_confirming_at_once_pay_the_sheet_once():
     people = csrs(3)
     sheet = do_import(big_sheet(people), manager())
     confirmers = [manager(), manager()]
-    results = run_at_once([lambda by=by: services.volunteer_sheet_confirm(sheet_id=sheet.pk, by=by)
-                           for by in confirmers])
+    results = run_at_once(
+        [
+            lambda by=by: services.volunteer_sheet_confirm(sheet_id=sheet.pk, by=by)
+            for by in confirmers
+        ]
+    )
     # then: one confirmed, the other refused with the message
     confirmed = [r for r in results if isinstance(r, VolunteerSheet)]
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(confirmed) == 1 and len(refused) == 1
     assert isinstance(refused[0], AppError) and refused[0].messages == [
-        "This sheet was already confirmed or rejected."]
+        "This sheet was already confirmed or rejected."
+    ]
     assert PointsEntry.objects.count() == 21
     assert PointsEvent.objects.filter(kind="sheet_confirmed").count() == 1

@@ -29,38 +29,81 @@ pytestmark = pytest.mark.django_db
 
 # --- rationalisation ---------------------------------------------------------------------
 
+
 def test_submitted_proposal_waits_for_judgement_and_records_an_event(csr):
-    proposal = services.rationalisation_submit(proposer=csr, title=" 快捷短语 ", description="减少打字时间")
-    assert proposal.status == RationalisationProposal.Status.SUBMITTED and proposal.title == "快捷短语"
+    proposal = services.rationalisation_submit(
+        proposer=csr, title=" 快捷短语 ", description="减少打字时间"
+    )
+    assert (
+        proposal.status == RationalisationProposal.Status.SUBMITTED and proposal.title == "快捷短语"
+    )
     assert PointsEvent.objects.filter(kind="proposal_submitted", actor=csr).exists()
 
 
-@pytest.mark.parametrize(("verdict", "amount", "paid"), [
-    ("reasonable", 30, 30), ("reasonable", 100, 100), ("reasonable", None, 50),
-    ("feasible", 60, 60), ("feasible", 200, 200), ("feasible", None, 100),
-])
+@pytest.mark.parametrize(
+    ("verdict", "amount", "paid"),
+    [
+        ("reasonable", 30, 30),
+        ("reasonable", 100, 100),
+        ("reasonable", None, 50),
+        ("feasible", 60, 60),
+        ("feasible", 200, 200),
+        ("feasible", None, 100),
+    ],
+)
 def test_judging_pays_the_proposer_the_chosen_amount(training_manager, verdict, amount, paid):
     # given
     proposal = RationalisationProposalFactory()
     # when
-    services.rationalisation_judge(proposal_id=proposal.pk, judge=training_manager, verdict=verdict, amount=amount)
+    services.rationalisation_judge(
+        proposal_id=proposal.pk, judge=training_manager, verdict=verdict, amount=amount
+    )
     # then
     proposal.refresh_from_db()
-    assert (proposal.status, proposal.amount, proposal.judged_by) == (verdict, paid, training_manager)
+    assert (proposal.status, proposal.amount, proposal.judged_by) == (
+        verdict,
+        paid,
+        training_manager,
+    )
     entry = PointsEntry.objects.get(source=f"rationalisation:{proposal.pk}")
-    assert entry.employee == proposal.proposer and entry.amount == paid and entry.granted_by == training_manager
+    assert (
+        entry.employee == proposal.proposer
+        and entry.amount == paid
+        and entry.granted_by == training_manager
+    )
 
 
-@pytest.mark.parametrize(("verdict", "amount", "message"), [
-    ("reasonable", 29, "The amount for “合理化建议（合理）” must be within 30–100; 29 is outside."),
-    ("reasonable", 101, "The amount for “合理化建议（合理）” must be within 30–100; 101 is outside."),
-    ("feasible", 59, "The amount for “合理化建议（可行）” must be within 60–200; 59 is outside."),
-    ("feasible", 201, "The amount for “合理化建议（可行）” must be within 60–200; 201 is outside."),
-])
+@pytest.mark.parametrize(
+    ("verdict", "amount", "message"),
+    [
+        (
+            "reasonable",
+            29,
+            "The amount for “合理化建议（合理）” must be within 30–100; 29 is outside.",
+        ),
+        (
+            "reasonable",
+            101,
+            "The amount for “合理化建议（合理）” must be within 30–100; 101 is outside.",
+        ),
+        (
+            "feasible",
+            59,
+            "The amount for “合理化建议（可行）” must be within 60–200; 59 is outside.",
+        ),
+        (
+            "feasible",
+            201,
+            "The amount for “合理化建议（可行）” must be within 60–200; 201 is outside.",
+        ),
+    ],
+)
 def test_amount_outside_the_verdicts_range_is_refused(ops_manager, verdict, amount, message):
     proposal = RationalisationProposalFactory()
     with pytest.raises(AmountInvalid) as exc:
-        services.rationalisation_judge(proposal_id=proposal.pk, judge=ops_manager, verdict=verdict, amount=amount)
+        services.rationalisation_judge(
+            proposal_id=proposal.pk, judge=ops_manager, verdict=verdict, amount=amount
+        )
     assert exc.value.messages == [message]
     proposal.refresh_from_db()
     assert proposal.status == "submitted" and not PointsEntry.objects.exists()
@@ -69,11 +112,16 @@ def test_amount_outside_the_verdicts_range_is_refused(ops_manager, verdict, amou
 def test_rejection_pays_nothing_needs_a_reason_and_a_proposal_is_judged_once(training_manager):
     proposal = RationalisationProposalFactory()
     with pytest.raises(services.PointsError):
-        services.rationalisation_judge(proposal_id=proposal.pk, judge=training_manager, verdict="rejected")
-    services.rationalisation_judge(proposal_id=proposal.pk, judge=training_manager, verdict="rejected",
-                                   comment="已有类似措施")
+        services.rationalisation_judge(
+            proposal_id=proposal.pk, judge=training_manager, verdict="rejected"
+        )
+    services.rationalisation_judge(
+        proposal_id=proposal.pk, judge=training_manager, verdict="rejected", comment="已有类似措施"
+    )
     with pytest.raises(services.PointsConflict) as exc:
-        services.rationalisation_judge(proposal_id=proposal.pk, judge=training_manager, verdict="feasible")
+        services.rationalisation_judge(
+            proposal_id=proposal.pk, judge=training_manager, verdict="feasible"
+        )
     assert exc.value.messages == ["This proposal has already been judged."]
     assert not PointsEntry.objects.exists()
 
@@ -84,22 +132,28 @@ def test_only_judges_may_judge_and_never_their_own_proposal(csr, training_manage
         services.rationalisation_judge(proposal_id=proposal.pk, judge=csr, verdict="feasible")
     own = RationalisationProposalFactory(proposer=training_manager)
     with pytest.raises(PermissionDenied):
-        services.rationalisation_judge(proposal_id=own.pk, judge=training_manager, verdict="feasible")
+        services.rationalisation_judge(
+            proposal_id=own.pk, judge=training_manager, verdict="feasible"
+        )
 
 
 # --- QC topics ----------------------------------------------------------------------------
+
 
 def members(n):
     return [UserFactory(roles=["CSR"]) for _ in range(n)]
 
 
 def claim(topic, creator, others, name="质量改进组"):
-    return services.qc_group_claim(topic_id=topic.pk, creator=creator, name=name,
-                                   member_staff_ids=[u.staff_id for u in others])
+    return services.qc_group_claim(
+        topic_id=topic.pk, creator=creator, name=name, member_staff_ids=[u.staff_id for u in others]
+    )
 
 
 def test_manager_publishes_a_topic_with_the_default_limits(training_manager, csr):
-    topic = services.qc_topic_publish(by=training_manager, title="降低重复来电", points_per_member=50)
+    topic = services.qc_topic_publish(
+        by=training_manager, title="降低重复来电", points_per_member=50
+    )
     assert (topic.max_groups, topic.min_group_size, topic.max_group_size) == (3, 3, 5)
     with pytest.raises(PermissionDenied):
         services.qc_topic_publish(by=csr, title="x", points_per_member=5)
@@ -140,8 +194,12 @@ def test_unknown_staff_ids_and_members_of_another_group_are_refused():
     claim(topic, creator, others)
     second_creator, newcomer = members(2)
     with pytest.raises(services.PointsError) as exc:
-        services.qc_group_claim(topic_id=topic.pk, creator=second_creator, name="",
-                                member_staff_ids=f"{newcomer.staff_id}, NOBODY")
+        services.qc_group_claim(
+            topic_id=topic.pk,
+            creator=second_creator,
+            name="",
+            member_staff_ids=f"{newcomer.staff_id}, NOBODY",
+        )
     assert exc.value.messages == ["Unknown staff ID: NOBODY."]
     with pytest.raises(services.PointsError, match="Already in a group for this topic"):
         claim(topic, second_creator, [newcomer, others[0]])
@@ -207,6 +265,7 @@ def test_only_topic_managers_complete(csr):
 
 # --- volunteer sheets --------------------------------------------------------------------
 
+
 def csv_bytes(rows, header="staff_id,hours,points,date,note"):
     return ("\n".join([header, *rows]) + "\n").encode()
 
@@ -224,9 +283,13 @@ def xlsx_bytes(rows):
 def test_a_good_csv_sheet_pays_each_row(training_manager):
     # given
     a, b = members(2)
-    content = csv_bytes([f"{a.staff_id},2.5,10,2026-03-02,食堂帮厨", f"{b.staff_id.lower()},4,20,2026-03-03,"])
+    content = csv_bytes(
+        [f"{a.staff_id},2.5,10,2026-03-02,食堂帮厨", f"{b.staff_id.lower()},4,20,2026-03-03,"]
+    )
     # when
-    sheet = services.volunteer_sheet_import(file_name="week10.csv", content=content, imported_by=training_manager)
+    sheet = services.volunteer_sheet_import(
+        file_name="week10.csv", content=content, imported_by=training_manager
+    )
     # then
     assert (sheet.row_count, sheet.total_points) == (2, 30)
     assert selectors.points_balance(a) == 10 and selectors.points_balance(b) == 20
@@ -237,25 +300,36 @@ def test_a_good_csv_sheet_pays_each_row(training_manager):
 
 def test_an_xlsx_sheet_with_chinese_headers_is_imported(ops_manager):
     a = UserFactory()
-    content = xlsx_bytes([["工号", "日期", "时长", "积分", "备注"], [a.staff_id, datetime(2026, 3, 2), 3, 15, "洗碗"]])
-    sheet = services.volunteer_sheet_import(file_name="第10周.xlsx", content=content, imported_by=ops_manager)
+    content = xlsx_bytes(
+        [
+            ["工号", "日期", "时长", "积分", "备注"],
+            [a.staff_id, datetime(2026, 3, 2), 3, 15, "洗碗"],
+        ]
+    )
+    sheet = services.volunteer_sheet_import(
+        file_name="第10周.xlsx", content=content, imported_by=ops_manager
+    )
     assert sheet.total_points == 15 and selectors.points_balance(a) == 15
 
 
 def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported(training_manager):
     # given
     a, b = members(2)
-    content = csv_bytes([
-        f"{a.staff_id},2,10,2026-03-02,",     # line 2: fine
-        "NOBODY,2,10,2026-03-02,",            # line 3: unknown staff ID
-        f"{b.staff_id},two,10,2026-03-02,",   # line 4: hours not a number
-        f"{b.staff_id},2,-5,2026-03-03,",     # line 5: negative points
-        f"{a.staff_id},1,5,2026-03-02,",      # line 6: duplicate of line 2
-        f"{b.staff_id},-1,x,2026-03-04,",     # line 7: two problems
-    ])
+    content = csv_bytes(
+        [
+            f"{a.staff_id},2,10,2026-03-02,",  # line 2: fine
+            "NOBODY,2,10,2026-03-02,",  # line 3: unknown staff ID
+            f"{b.staff_id},two,10,2026-03-02,",  # line 4: hours not a number
+            f"{b.staff_id},2,-5,2026-03-03,",  # line 5: negative points
+            f"{a.staff_id},1,5,2026-03-02,",  # line 6: duplicate of line 2
+            f"{b.staff_id},-1,x,2026-03-04,",  # line 7: two problems
+        ]
+    )
     # when
     with pytest.raises(services.VolunteerSheetRejected) as exc:
-        services.volunteer_sheet_import(file_name="w.csv", content=content, imported_by=training_manager)
+        services.volunteer_sheet_import(
+            file_name="w.csv", content=content, imported_by=training_manager
+        )
     # then
     assert exc.value.line_errors == [
         (3, "Unknown staff ID NOBODY."),
@@ -271,16 +345,22 @@ def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported(trainin
 def test_a_missing_column_is_reported_on_line_one(training_manager):
     content = csv_bytes(["A,2026-03-02,1"], header="staff_id,date,hours")
     with pytest.raises(services.VolunteerSheetRejected) as exc:
-        services.volunteer_sheet_import(file_name="w.csv", content=content, imported_by=training_manager)
+        services.volunteer_sheet_import(
+            file_name="w.csv", content=content, imported_by=training_manager
+        )
     assert exc.value.line_errors == [(1, "Missing column: points.")]
 
 
 def test_the_same_file_imported_twice_pays_nothing_twice(training_manager):
     a = UserFactory()
     content = csv_bytes([f"{a.staff_id},2,10,2026-03-02,"])
-    services.volunteer_sheet_import(file_name="w.csv", content=content, imported_by=training_manager)
+    services.volunteer_sheet_import(
+        file_name="w.csv", content=content, imported_by=training_manager
+    )
     with pytest.raises(services.PointsConflict, match="already imported"):
-        services.volunteer_sheet_import(file_name="copy.csv", content=content, imported_by=training_manager)
+        services.volunteer_sheet_import(
+            file_name="copy.csv", content=content, imported_by=training_manager
+        )
     assert selectors.points_balance(a) == 10 and VolunteerSheet.objects.count() == 1
 
 
@@ -299,9 +379,11 @@ def test_a_failure_while_paying_leaves_nothing_half_imported(training_manager, m
     monkeypatch.setattr(services, "points_award", flaky_award)
     # when
     with pytest.raises(RuntimeError):
-        services.volunteer_sheet_import(file_name="w.csv", content=csv_bytes([f"{a.staff_id},1,5,2026-03-02,",
-                                                                              f"{b.staff_id},1,5,2026-03-02,"]),
-                                        imported_by=training_manager)
+        services.volunteer_sheet_import(
+            file_name="w.csv",
+            content=csv_bytes([f"{a.staff_id},1,5,2026-03-02,", f"{b.staff_id},1,5,2026-03-02,"]),
+            imported_by=training_manager,
+        )
     # then
     assert not PointsEntry.objects.exists() and not VolunteerSheet.objects.exists()
 
@@ -325,4 +407,11 @@ def test_the_manager_who_published_a_topic_does_not_complete_its_groups(training
     # then another manager may
     from accounts.tests.factories import UserFactory
 
-    assert len(services.qc_group_complete(group_id=group.pk, by=UserFactory(roles=["Training manager"]))) == 3
+    assert (
+        len(
+            services.qc_group_complete(
+                group_id=group.pk, by=UserFactory(roles=["Training manager"])
+            )
+        )
+        == 3
+    )

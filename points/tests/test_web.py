@@ -23,7 +23,9 @@ def login(client, user):
     return client
 
 
-def test_my_points_shows_balance_filtered_history_and_chart(client, csr, django_assert_max_num_queries):
+def test_my_points_shows_balance_filtered_history_and_chart(
+    client, csr, django_assert_max_num_queries
+):
     # given
     for n in range(60):
         PointsEntryFactory(employee=csr, amount=2, created_at=timezone.now() - timedelta(days=n))
@@ -67,7 +69,10 @@ def test_leaderboard_shows_the_viewers_centre_only(client, csr, django_assert_ma
         response = client.get(reverse("points:leaderboard"), {"period": "30d"})
     # then
     assert response.status_code == 200
-    assert [(r.staff_id, r.balance) for r in response.context["rows"]] == [(colleague.staff_id, 90), (csr.staff_id, 30)]
+    assert [(r.staff_id, r.balance) for r in response.context["rows"]] == [
+        (colleague.staff_id, 90),
+        (csr.staff_id, 30),
+    ]
     assert "外中心乙" not in response.content.decode()
     assert client.post(reverse("points:leaderboard")).status_code == 405
 
@@ -85,18 +90,30 @@ def test_hub_shows_manager_actions_only_with_permission(client, csr, training_ma
 def test_submit_and_judge_a_proposal_through_the_pages(client, csr, training_manager):
     # given
     login(client, csr)
-    response = client.post(reverse("points:proposal_submit"), {"title": "简化开场白", "description": "缩短通话"})
+    response = client.post(
+        reverse("points:proposal_submit"), {"title": "简化开场白", "description": "缩短通话"}
+    )
     proposal = RationalisationProposal.objects.get()
     assert response.status_code == 302 and proposal.proposer == csr
     # when: the proposer may not judge
-    assert client.post(reverse("points:proposal_judge", args=[proposal.pk]),
-                       {"verdict": "feasible"}).status_code == 403
+    assert (
+        client.post(
+            reverse("points:proposal_judge", args=[proposal.pk]), {"verdict": "feasible"}
+        ).status_code
+        == 403
+    )
     # when: a manager judges outside the range, then within
     login(client, training_manager)
-    response = client.post(reverse("points:proposal_judge", args=[proposal.pk]),
-                           {"verdict": "feasible", "amount": "250"}, follow=True)
+    response = client.post(
+        reverse("points:proposal_judge", args=[proposal.pk]),
+        {"verdict": "feasible", "amount": "250"},
+        follow=True,
+    )
     assert "must be within 60–200; 250 is outside." in response.content.decode()
-    client.post(reverse("points:proposal_judge", args=[proposal.pk]), {"verdict": "feasible", "amount": "150"})
+    client.post(
+        reverse("points:proposal_judge", args=[proposal.pk]),
+        {"verdict": "feasible", "amount": "150"},
+    )
     # then
     proposal.refresh_from_db()
     assert proposal.status == "feasible" and proposal.amount == 150
@@ -117,7 +134,10 @@ def test_claim_and_complete_a_topic_through_the_pages(client, csr, training_mana
     a, b = UserFactory(roles=["CSR"]), UserFactory(roles=["CSR"])
     login(client, csr)
     # when
-    client.post(reverse("points:topic_claim", args=[topic.pk]), {"name": "一组", "members": f"{a.staff_id} {b.staff_id}"})
+    client.post(
+        reverse("points:topic_claim", args=[topic.pk]),
+        {"name": "一组", "members": f"{a.staff_id} {b.staff_id}"},
+    )
     group = QCGroup.objects.get()
     assert client.post(reverse("points:group_complete", args=[group.pk])).status_code == 403
     login(client, training_manager)
@@ -136,12 +156,23 @@ def test_topic_publishing_page_is_for_topic_managers(client, csr, ops_manager):
     assert client.get(reverse("points:topic_new")).status_code == 403
     login(client, ops_manager)
     assert client.get(reverse("points:topic_new")).status_code == 200
-    response = client.post(reverse("points:topic_new"), {"title": "缩短话后处理", "description": "", "points_per_member": 60,
-                                                         "max_groups": 3, "min_group_size": 3, "max_group_size": 5})
+    response = client.post(
+        reverse("points:topic_new"),
+        {
+            "title": "缩短话后处理",
+            "description": "",
+            "points_per_member": 60,
+            "max_groups": 3,
+            "min_group_size": 3,
+            "max_group_size": 5,
+        },
+    )
     assert response.status_code == 302
 
 
-def test_volunteer_upload_page_shows_the_errors_table_and_imports_nothing(client, csr, training_manager):
+def test_volunteer_upload_page_shows_the_errors_table_and_imports_nothing(
+    client, csr, training_manager
+):
     # given
     login(client, csr)
     assert client.get(reverse("points:volunteer_import")).status_code == 403
@@ -153,7 +184,9 @@ def test_volunteer_upload_page_shows_the_errors_table_and_imports_nothing(client
     # then
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'id="line-errors"' in html and "<td>2</td>" in html and "Unknown staff ID NOBODY." in html
+    assert (
+        'id="line-errors"' in html and "<td>2</td>" in html and "Unknown staff ID NOBODY." in html
+    )
     assert not PointsEntry.objects.exists()
     good = io.BytesIO(f"staff_id,date,hours,points\n{csr.staff_id},2026-03-02,1,5\n".encode())
     good.name = "w.csv"
@@ -182,15 +215,28 @@ def test_admin_ledger_is_read_only_and_corrections_go_through_the_service(client
     # then: no add/change/delete pages
     assert client.get(reverse("admin:points_pointsentry_add")).status_code == 403
     assert client.get(reverse("admin:points_pointsentry_changelist")).status_code == 200
-    assert client.post(reverse("admin:points_pointsentry_change", args=[entry.pk]), {"amount": 99}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:points_pointsentry_change", args=[entry.pk]), {"amount": 99}
+        ).status_code
+        == 403
+    )
     # when: a correction
-    response = client.post(reverse("admin:points_pointsentry_correction"),
-                           {"employee": entry.employee.staff_id.lower(), "amount": "-4", "reason": "更正",
-                            "token": "t1"})
+    response = client.post(
+        reverse("admin:points_pointsentry_correction"),
+        {
+            "employee": entry.employee.staff_id.lower(),
+            "amount": "-4",
+            "reason": "更正",
+            "token": "t1",
+        },
+    )
     assert response.status_code == 302
     # when: the reverse action
-    client.post(reverse("admin:points_pointsentry_changelist"),
-                {"action": "reverse_entries", "_selected_action": [entry.pk]})
+    client.post(
+        reverse("admin:points_pointsentry_changelist"),
+        {"action": "reverse_entries", "_selected_action": [entry.pk]},
+    )
     # then
     assert sorted(PointsEntry.objects.values_list("amount", flat=True)) == [-10, -4, 10]
     assert Permission.objects.filter(codename="correct_entries").exists()

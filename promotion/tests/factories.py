@@ -64,7 +64,9 @@ def correct_answers(attempt: ExamAttempt) -> dict[str, str]:
 
 def pass_exam(employee, level: int) -> ExamAttempt:
     attempt = services.exam_start(employee=employee, level=level)
-    return services.exam_submit(attempt_id=attempt.pk, employee=employee, answers=correct_answers(attempt))
+    return services.exam_submit(
+        attempt_id=attempt.pk, employee=employee, answers=correct_answers(attempt)
+    )
 
 
 def fail_exam(employee, level: int) -> ExamAttempt:
@@ -74,7 +76,9 @@ def fail_exam(employee, level: int) -> ExamAttempt:
 
 def small_query_test() -> None:
     """Ten tasks per query-time test, the smallest allowed (the per-task bands stay the seeded defaults)."""
-    QueryTimeTest.objects.filter(pk=1).update(task_count=10, wrong_answer_penalty_seconds=Decimal("10"))
+    QueryTimeTest.objects.filter(pk=1).update(
+        task_count=10, wrong_answer_penalty_seconds=Decimal("10")
+    )
     missing = 20 - QueryTask.objects.filter(active=True).count()  # the pool: 2 × N by default
     if missing > 0:
         QueryTaskFactory.create_batch(missing)
@@ -92,8 +96,12 @@ def sit_query_test(employee, *, total_seconds: float, start: datetime | None = N
         for position in range(1, session.task_count + 1):
             clock.move_to(start + timedelta(seconds=finish * position / session.task_count))
             answer = session.answers.get(position=position)
-            session = kb_services.query_test_answer(session_id=session.pk, employee=employee, position=position,
-                                                    entry_id=answer.task.answer_id)
+            session = kb_services.query_test_answer(
+                session_id=session.pk,
+                employee=employee,
+                position=position,
+                entry_id=answer.task.answer_id,
+            )
     session.refresh_from_db()
     return session
 
@@ -102,10 +110,18 @@ def earn_points(employee, amount: int, key: str) -> None:
     """Real rules: committee case reviews (20 each) and one volunteer row for the rest."""
     reviews, rest = divmod(amount, 20)
     for n in range(reviews):
-        points_award(employee=employee, rule_code="committee_case_review", source=f"test:{key}:{employee.pk}:{n}")
+        points_award(
+            employee=employee,
+            rule_code="committee_case_review",
+            source=f"test:{key}:{employee.pk}:{n}",
+        )
     if rest:
-        points_award(employee=employee, rule_code="volunteer_sheet", source=f"test:{key}:{employee.pk}:rest",
-                     amount=rest)
+        points_award(
+            employee=employee,
+            rule_code="volunteer_sheet",
+            source=f"test:{key}:{employee.pk}:rest",
+            amount=rest,
+        )
 
 
 def study_all(employee, level: int) -> None:
@@ -123,5 +139,9 @@ def ready_for(employee, level: int, *, query_seconds: float | None = None) -> No
     earn_points(employee, 800, f"ready{level}")
     study_all(employee, level)
     assert pass_exam(employee, level).passed
-    seconds = query_seconds if query_seconds is not None else {1: 145, 2: 135, 3: 125, 4: 125, 5: 110}[level]
+    seconds = (
+        query_seconds
+        if query_seconds is not None
+        else {1: 145, 2: 135, 3: 125, 4: 125, 5: 110}[level]
+    )
     sit_query_test(employee, total_seconds=seconds)

@@ -24,15 +24,24 @@ D = Decimal
 
 # --- apportionment (pure) -------------------------------------------------------------------
 
+
 def test_apportion_whole_quotas_are_given_exactly():
     assert apportion(10, {"a": D("0.5"), "b": D("0.3"), "c": D("0.2")}) == {"a": 5, "b": 3, "c": 2}
 
 
 def test_apportion_gives_the_places_left_to_the_largest_remainders_ties_to_the_heavier_item():
     # quotas 4.4, 3.5, 2.1 → 4, 3, 2 and one place left: the largest remainder (b, .5)
-    assert apportion(10, {"a": D("0.44"), "b": D("0.35"), "c": D("0.21")}) == {"a": 4, "b": 4, "c": 2}
+    assert apportion(10, {"a": D("0.44"), "b": D("0.35"), "c": D("0.21")}) == {
+        "a": 4,
+        "b": 4,
+        "c": 2,
+    }
     # quotas 3.5, 3.5, 3 → one place left, equal remainders: the heavier, then the first listed
-    assert apportion(10, {"a": D("0.35"), "b": D("0.35"), "c": D("0.30")}) == {"a": 4, "b": 3, "c": 3}
+    assert apportion(10, {"a": D("0.35"), "b": D("0.35"), "c": D("0.30")}) == {
+        "a": 4,
+        "b": 3,
+        "c": 3,
+    }
 
 
 def test_apportion_gives_one_place_to_every_item_above_the_floor_and_none_below_its_share():
@@ -44,7 +53,11 @@ def test_apportion_gives_one_place_to_every_item_above_the_floor_and_none_below_
 
 
 def test_apportion_with_more_items_above_the_floor_than_places_gives_the_heaviest_one_each():
-    assert apportion(2, {"a": D("0.3"), "b": D("0.4"), "c": D("0.3")}, D("0.05")) == {"a": 1, "b": 1, "c": 0}
+    assert apportion(2, {"a": D("0.3"), "b": D("0.4"), "c": D("0.3")}, D("0.05")) == {
+        "a": 1,
+        "b": 1,
+        "c": 0,
+    }
 
 
 def test_apportion_without_weights_or_places_gives_nothing():
@@ -76,6 +89,7 @@ def test_apportion_always_sums_to_the_total_and_follows_the_weights(seed):
 
 
 # --- the draw ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def model(csr):
@@ -114,7 +128,11 @@ def test_the_draw_follows_the_position_weights(csr, model, seed):
     # when: the 10-case exam starts
     attempt = services.exam_start(employee=csr, level=1, rng=random.Random(seed))
     # then: 6 / 3 / 1 cases (10 × 0.6 / 0.3 / 0.1), no untagged one
-    assert selectors.exam_plan(csr.position_id, 10) == {items["A"].pk: 6, items["B"].pk: 3, items["C"].pk: 1}
+    assert selectors.exam_plan(csr.position_id, 10) == {
+        items["A"].pk: 6,
+        items["B"].pk: 3,
+        items["C"].pk: 1,
+    }
     assert drawn_per_item(attempt, items) == {"A": 6, "B": 3, "C": 1}
     assert len(attempt.case_ids) == 10 == len(set(attempt.case_ids))
 
@@ -161,6 +179,7 @@ def test_without_a_position_the_draw_is_the_ordinary_one(csr):
 
 # --- the per-competency result ------------------------------------------------------------------
 
+
 def test_the_result_per_competency_item_uses_the_tags_of_the_draw(csr, model):
     _position, items = model
     tag(make_test_cases(1, 7), items["A"])
@@ -172,9 +191,13 @@ def test_the_result_per_competency_item_uses_the_tags_of_the_draw(csr, model):
     assert all("competency_ids" not in public_question(q) for q in attempt.questions)
     # when: only the questions about A are answered right
     right = correct_answers(attempt)
-    answers = {q["id"]: right[q["id"]] for q in attempt.questions if items["A"].pk in q["competency_ids"]}
+    answers = {
+        q["id"]: right[q["id"]] for q in attempt.questions if items["A"].pk in q["competency_ids"]
+    }
     attempt = services.exam_submit(attempt_id=attempt.pk, employee=csr, answers=answers)
-    scores = {row["item"]: (row["correct"], row["total"]) for row in selectors.competency_scores(attempt)}
+    scores = {
+        row["item"]: (row["correct"], row["total"]) for row in selectors.competency_scores(attempt)
+    }
     # then: A 21/21 (its 6 places and C's, which the ordinary draw fills with the 7th A case:
     # 7 cases × 3 questions), B 0/9 (3 cases)
     assert scores == {"能力A": (21, 21), "能力B": (0, 9)}
@@ -182,10 +205,14 @@ def test_the_result_per_competency_item_uses_the_tags_of_the_draw(csr, model):
     for case in Case.objects.filter(pk__in=attempt.case_ids):
         case.competencies.set([items["C"]])
     attempt.refresh_from_db()
-    assert {row["item"]: (row["correct"], row["total"]) for row in selectors.competency_scores(attempt)} == scores
+    assert {
+        row["item"]: (row["correct"], row["total"]) for row in selectors.competency_scores(attempt)
+    } == scores
 
 
-def test_the_result_page_and_api_show_the_per_item_score_only_after_submission(client, api, csr, model):
+def test_the_result_page_and_api_show_the_per_item_score_only_after_submission(
+    client, api, csr, model
+):
     _position, items = model
     tag(make_test_cases(1, 10), items["A"])
     attempt = services.exam_start(employee=csr, level=1, rng=random.Random(4))
@@ -194,20 +221,27 @@ def test_the_result_page_and_api_show_the_per_item_score_only_after_submission(c
     page = client.get(reverse("promotion:exam_take", args=[attempt.pk])).content.decode()
     assert 'id="competency-scores"' not in page and "competency_ids" not in page
     body = api.get(reverse("api-promotion-exam", args=[attempt.pk])).json()
-    assert body["competency_scores"] == [] and '"answer"' not in str(body) and "competency_ids" not in str(body)
+    assert (
+        body["competency_scores"] == []
+        and '"answer"' not in str(body)
+        and "competency_ids" not in str(body)
+    )
     services.exam_submit(attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt))
     page = client.get(reverse("promotion:exam_take", args=[attempt.pk])).content.decode()
     assert 'id="competency-scores"' in page and "能力A" in page and "30 / 30" in page
     body = api.get(reverse("api-promotion-exam", args=[attempt.pk])).json()
-    assert body["competency_scores"] == [{"item": "能力A", "code": items["A"].code, "correct": 30, "total": 30,
-                                          "percent": 100.0}]
+    assert body["competency_scores"] == [
+        {"item": "能力A", "code": items["A"].code, "correct": 30, "total": 30, "percent": 100.0}
+    ]
     assert "answer" not in str(body["questions"])
 
 
 # --- the blueprint page and API ---------------------------------------------------------------------
 
-def test_training_managers_see_the_blueprint_with_planned_and_available_counts(client, api, training_manager,
-                                                                             model):
+
+def test_training_managers_see_the_blueprint_with_planned_and_available_counts(
+    client, api, training_manager, model
+):
     position, items = model
     tag(make_test_cases(1, 4), items["A"])
     tag(make_test_cases(2, 2), items["B"])
@@ -218,17 +252,30 @@ def test_training_managers_see_the_blueprint_with_planned_and_available_counts(c
     assert body["position"] == position.code and body["floor_percent"] == 5
     rows = {row["name"]: row for row in body["items"]}
     assert [row["name"] for row in body["items"]] == ["能力A", "能力B", "能力C"]
-    level1 = {name: next(cell for cell in row["levels"] if cell["level"] == 1) for name, row in rows.items()}
+    level1 = {
+        name: next(cell for cell in row["levels"] if cell["level"] == 1)
+        for name, row in rows.items()
+    }
     assert {name: (cell["planned"], cell["available"]) for name, cell in level1.items()} == {
-        "能力A": (6, 4), "能力B": (3, 0), "能力C": (1, 0)}
+        "能力A": (6, 4),
+        "能力B": (3, 0),
+        "能力C": (1, 0),
+    }
     assert next(cell for cell in rows["能力B"]["levels"] if cell["level"] == 2)["available"] == 2
-    assert next(exam for exam in body["exams"] if exam["level"] == 1) == {"level": 1, "case_count": 10, "untagged": 3}
+    assert next(exam for exam in body["exams"] if exam["level"] == 1) == {
+        "level": 1,
+        "case_count": 10,
+        "untagged": 3,
+    }
     client.force_login(training_manager)
     page = client.get(reverse("promotion:exam_blueprint"), {"position": position.pk})
     assert page.status_code == 200
     html = page.content.decode()
     assert "<svg" in html and 'id="blueprint"' in html and "能力A" in html
-    assert any(entry["url"] == reverse("promotion:exam_blueprint") for entry in navigation_for(training_manager))
+    assert any(
+        entry["url"] == reverse("promotion:exam_blueprint")
+        for entry in navigation_for(training_manager)
+    )
 
 
 def test_csrs_may_not_see_the_blueprint(client, api, csr, model):
@@ -236,7 +283,9 @@ def test_csrs_may_not_see_the_blueprint(client, api, csr, model):
     api.force_authenticate(csr)
     assert client.get(reverse("promotion:exam_blueprint")).status_code == 403
     assert api.get(reverse("api-promotion-blueprint")).status_code == 403
-    assert not any(entry["url"] == reverse("promotion:exam_blueprint") for entry in navigation_for(csr))
+    assert not any(
+        entry["url"] == reverse("promotion:exam_blueprint") for entry in navigation_for(csr)
+    )
 
 
 def test_a_bad_position_is_a_400_with_a_field_message(client, api, training_manager):

@@ -19,8 +19,14 @@ QUERIES = 3  # one COUNT per roster
 
 
 def event(user, kind, from_level, to_level, at, *, retention=False):
-    services.promotion_history_backfill(employee=user, kind=kind, from_level=from_level, to_level=to_level, at=at,
-                                        with_retention=retention)
+    services.promotion_history_backfill(
+        employee=user,
+        kind=kind,
+        from_level=from_level,
+        to_level=to_level,
+        at=at,
+        with_retention=retention,
+    )
 
 
 def month_of_rows(n: int = 1):
@@ -28,7 +34,9 @@ def month_of_rows(n: int = 1):
     for _ in range(n):
         promoted = UserFactory(centre=team.centre, team=team, level=2)
         event(promoted, "promoted", 1, 2, datetime(2026, 6, 3, 9, tzinfo=TZ))
-        event(promoted, "promoted", 0, 1, datetime(2026, 5, 31, 9, tzinfo=TZ))  # last month: not counted
+        event(
+            promoted, "promoted", 0, 1, datetime(2026, 5, 31, 9, tzinfo=TZ)
+        )  # last month: not counted
         demoted = UserFactory(centre=team.centre, team=team, level=1)
         event(demoted, "demoted", 2, 1, datetime(2026, 6, 30, 23, tzinfo=TZ))
         due = UserFactory(centre=team.centre, team=team, level=1)
@@ -40,8 +48,11 @@ def test_hr_dashboard_counts_this_months_rosters():
     dash = hr_dashboard(today=JUNE)
     assert (dash.month_start, dash.month_end) == (date(2026, 6, 1), date(2026, 6, 30))
     assert (dash.promoted.count, dash.demoted.count, dash.due_retest.count) == (1, 1, 1)
-    assert parse_qs(dash.demoted.query) == {"event": [Event.DEMOTED], "date_from": ["2026-06-01"],
-                                            "date_to": ["2026-06-30"]}
+    assert parse_qs(dash.demoted.query) == {
+        "event": [Event.DEMOTED],
+        "date_from": ["2026-06-01"],
+        "date_to": ["2026-06-30"],
+    }
 
 
 def test_hr_dashboard_links_open_the_roster_with_the_same_rows(client, hr):

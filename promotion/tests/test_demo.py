@@ -14,22 +14,35 @@ pytestmark = pytest.mark.django_db
 def test_demo_history_is_consistent_with_levels_and_loads_twice(client):
     # when
     call_command("demo", force=True, stdout=io.StringIO())
-    counts = (PromotionEvent.objects.count(), Mentorship.objects.count(), Notification.objects.count())
+    counts = (
+        PromotionEvent.objects.count(),
+        Mentorship.objects.count(),
+        Notification.objects.count(),
+    )
     call_command("demo", force=True, stdout=io.StringIO())
     # then: idempotent
-    assert (PromotionEvent.objects.count(), Mentorship.objects.count(), Notification.objects.count()) == counts
+    assert (
+        PromotionEvent.objects.count(),
+        Mentorship.objects.count(),
+        Notification.objects.count(),
+    ) == counts
     # every CSR's net history ends at their current level
     for user in User.objects.filter(groups__name="CSR").distinct():
         events = list(PromotionEvent.objects.filter(employee=user).order_by("at", "pk"))
         assert (events[-1].to_level if events else 0) == user.level, user.staff_id
-    pairs = set(Mentorship.objects.filter(ended_at__isnull=True).values_list("mentor__staff_id",
-                                                                             "apprentice__staff_id"))
+    pairs = set(
+        Mentorship.objects.filter(ended_at__isnull=True).values_list(
+            "mentor__staff_id", "apprentice__staff_id"
+        )
+    )
     assert pairs == {("HB0005", "HB0001"), ("HB0006", "HB0002")}
     window = RetentionPeriod.objects.get(employee__staff_id="HB0003", status="retest_open")
     assert Notification.objects.filter(recipient=window.employee, kind="retest_open").count() == 1
     demotion = PromotionEvent.objects.get(employee__staff_id="HB0002", kind="demoted")
     assert demotion.reason_display().startswith("Points task not met: 120 of 200")
-    assert ExamAttempt.objects.filter(employee__staff_id="HB0001").exclude(status="open").count() == 1
+    assert (
+        ExamAttempt.objects.filter(employee__staff_id="HB0001").exclude(status="open").count() == 1
+    )
     from promotion.selectors import apprentices_brought
 
     assert apprentices_brought(User.objects.get(staff_id="HB0005"), 1) == 3
@@ -38,13 +51,16 @@ def test_demo_history_is_consistent_with_levels_and_loads_twice(client):
     from promotion import services
 
     assert [(lv.level, lv.ready, lv.no_questions) for lv in library_health().levels] == [
-        (level, True, 0) for level in range(1, 6)]
+        (level, True, 0) for level in range(1, 6)
+    ]
     for level in range(1, 6):
         examinee = UserFactory(roles=["CSR"], level=level - 1)
         attempt = services.exam_start(employee=examinee, level=level)
         assert len(attempt.case_ids) == 10 and attempt.question_count >= 20
     # HB0001's failed attempt is a week old: the demo CSR may sit the exam again today
-    assert services.exam_start(employee=User.objects.get(staff_id="HB0001"), level=1).status == "open"
+    assert (
+        services.exam_start(employee=User.objects.get(staff_id="HB0001"), level=1).status == "open"
+    )
     # the demo pages render
     client.force_login(User.objects.get(staff_id="HB0002"))
     assert "Points task not met" in client.get(reverse("promotion:my_level")).content.decode()

@@ -17,7 +17,9 @@ from promotion.tests.factories import correct_answers, make_test_cases, pass_exa
 pytestmark = pytest.mark.django_db
 
 
-def test_exam_draws_the_configured_number_of_level_test_cases_and_asks_at_most_three_questions_per_case(csr):
+def test_exam_draws_the_configured_number_of_level_test_cases_and_asks_at_most_three_questions_per_case(
+    csr,
+):
     # given: 12 level-1 test cases, a training case and a level-2 test case
     cases = make_test_cases(1, 12)
     make_test_cases(2, 1)
@@ -29,7 +31,11 @@ def test_exam_draws_the_configured_number_of_level_test_cases_and_asks_at_most_t
     assert attempt.question_count == 30
     per_case = Counter(q["case_id"] for q in attempt.questions)
     assert set(per_case.values()) == {3}
-    assert {q["kind"] for q in attempt.questions} == {"best_reply", "rationale_order", "customer_emotion"}
+    assert {q["kind"] for q in attempt.questions} == {
+        "best_reply",
+        "rationale_order",
+        "customer_emotion",
+    }
     assert attempt.deadline == attempt.started_at + timedelta(minutes=40)
     assert attempt.purpose == "promotion" and attempt.pass_percent == 80
 
@@ -49,11 +55,18 @@ def test_correct_answers_pass_and_exam_uses_are_counted_when_the_exam_starts(csr
     attempt = services.exam_start(employee=csr, level=1)
     # then: every drawn case counts one exam use at once (an abandoned attempt counts too)
     assert Case.objects.filter(pk__in=attempt.case_ids, exam_uses=1).count() == 10
-    assert CaseEvent.objects.filter(kind="exam_use", data__exam=f"promotion-exam:{attempt.pk}").count() == 10
+    assert (
+        CaseEvent.objects.filter(kind="exam_use", data__exam=f"promotion-exam:{attempt.pk}").count()
+        == 10
+    )
     # when: all answers right
-    attempt = services.exam_submit(attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt))
+    attempt = services.exam_submit(
+        attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt)
+    )
     # then: passed, and grading counts nothing more
-    assert attempt.status == "passed" and attempt.score_percent == 100 and attempt.correct_count == 30
+    assert (
+        attempt.status == "passed" and attempt.score_percent == 100 and attempt.correct_count == 30
+    )
     assert Case.objects.filter(pk__in=attempt.case_ids, exam_uses=1).count() == 10
 
 
@@ -85,7 +98,9 @@ def test_the_time_limit_is_checked_on_the_server(csr, minutes, status):
     with time_machine.travel(start, tick=False) as clock:
         attempt = services.exam_start(employee=csr, level=1)
         clock.move_to(start + timedelta(minutes=minutes))
-        attempt = services.exam_submit(attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt))
+        attempt = services.exam_submit(
+            attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt)
+        )
     assert attempt.status == status
     assert attempt.passed is (status == "passed")
 
@@ -121,13 +136,18 @@ def test_only_the_next_level_exam_can_be_started(csr, level):
     with pytest.raises(services.ExamError) as exc:
         services.exam_start(employee=csr, level=level)
     assert exc.value.messages == [
-        "You can sit the exam of your next level, or the re-test of your level while its window is open."]
+        "You can sit the exam of your next level, or the re-test of your level while its window is open."
+    ]
 
 
 def test_a_level_without_test_cases_cannot_be_examined(csr):
-    with pytest.raises(services.ExamError, match=(
+    with pytest.raises(
+        services.ExamError,
+        match=(
             "The level-1 exam is not available yet: it needs 10 test cases with questions and the level's "
-            "test set has 0. Please try again later.")):
+            "test set has 0. Please try again later."
+        ),
+    ):
         services.exam_start(employee=csr, level=1)
 
 
@@ -137,19 +157,35 @@ def test_voice_cases_ask_premise_and_emotion_grade(csr):
 
     for n in range(10):
         name = default_storage.save(f"casebase/audio/t{n}.wav", wav_upload())
-        case_create(kind="voice", title=f"语音{n}", category=category(), level=1, split="test", audio_name=name,
-                    duration_seconds=1, premise="emotion_turned", emotion_grade=4, transcript="……")
+        case_create(
+            kind="voice",
+            title=f"语音{n}",
+            category=category(),
+            level=1,
+            split="test",
+            audio_name=name,
+            duration_seconds=1,
+            premise="emotion_turned",
+            emotion_grade=4,
+            transcript="……",
+        )
     # when
     attempt = services.exam_start(employee=csr, level=1)
     # then
     assert [q["kind"] for q in attempt.questions[:2]] == ["premise", "emotion_grade"]
     assert attempt.question_count == 20
-    assert attempt.questions[0]["audio_url"] == f"/cases/recordings/{attempt.questions[0]['case_id']}/"
-    attempt = services.exam_submit(attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt))
+    assert (
+        attempt.questions[0]["audio_url"] == f"/cases/recordings/{attempt.questions[0]['case_id']}/"
+    )
+    attempt = services.exam_submit(
+        attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt)
+    )
     assert attempt.status == "passed"
 
 
-@pytest.mark.parametrize("count, valid", [(9, False), (10, True), (15, True), (20, True), (21, False)])
+@pytest.mark.parametrize(
+    "count, valid", [(9, False), (10, True), (15, True), (20, True), (21, False)]
+)
 def test_exam_case_count_must_be_10_to_20(count, valid):
     requirement = LevelRequirement.objects.get(level__number=1)
     requirement.exam_case_count = count

@@ -1,6 +1,5 @@
 """Two starts of the same exam at the same moment (a double click, two tabs): one attempt."""
 
-
 import pytest
 from django.db import connection
 
@@ -17,7 +16,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
-
 
 
 @pytest.mark.parametrize("round_number", range(3))

@@ -36,7 +36,9 @@ def test_the_exam_page_saves_choices_with_htmx_and_lists_the_questions(client, c
     attempt = start(client, csr)
     html = client.get(reverse("promotion:exam_take", args=[attempt.pk])).content.decode()
     assert f'hx-post="{save_url(attempt)}"' in html and 'hx-trigger="change"' in html
-    assert f'action="{reverse("promotion:exam_submit", args=[attempt.pk])}"' in html  # the plain submit stays
+    assert (
+        f'action="{reverse("promotion:exam_submit", args=[attempt.pk])}"' in html
+    )  # the plain submit stays
     assert 'id="exam-progress"' in html and 'href="#q-1"' in html and 'id="q-1"' in html
     assert f"0 of {attempt.question_count} questions answered." in html
     assert 'id="timer"' in html and 'id="unanswered-warning"' in html
@@ -52,7 +54,9 @@ def test_a_saved_choice_is_kept_and_shown_checked_when_the_page_comes_back(clien
     # then: the question list, not a page; the answer is stored
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body
-    assert f"1 of {attempt.question_count} questions answered." in body and 'class="answered"' in body
+    assert (
+        f"1 of {attempt.question_count} questions answered." in body and 'class="answered"' in body
+    )
     attempt.refresh_from_db()
     assert attempt.answers == {first["id"]: choice}
     # and a reload shows it checked
@@ -89,7 +93,10 @@ def test_saved_choices_count_when_the_exam_is_submitted(client, csr):
     client.post(reverse("promotion:exam_submit", args=[attempt.pk]), {})
     # then
     attempt.refresh_from_db()
-    assert attempt.status == ExamAttempt.Status.PASSED and attempt.correct_count == attempt.question_count
+    assert (
+        attempt.status == ExamAttempt.Status.PASSED
+        and attempt.correct_count == attempt.question_count
+    )
 
 
 def test_saving_after_the_deadline_is_a_409_fragment_and_saves_nothing(client, csr):
@@ -112,10 +119,15 @@ def test_saving_a_submitted_exam_is_refused(client, csr):
     client.post(reverse("promotion:exam_submit", args=[attempt.pk]), {})
     first = attempt.questions[0]
     response = client.post(save_url(attempt), {first["id"]: first["answer"]}, headers=HTMX)
-    assert response.status_code == 409 and "This exam was already submitted." in response.content.decode()
+    assert (
+        response.status_code == 409
+        and "This exam was already submitted." in response.content.decode()
+    )
     assert ExamAttempt.objects.get(pk=attempt.pk).answers == {}
     with pytest.raises(services.PromotionConflict):
-        services.exam_answers_save(attempt_id=attempt.pk, employee=csr, answers={first["id"]: first["answer"]})
+        services.exam_answers_save(
+            attempt_id=attempt.pk, employee=csr, answers={first["id"]: first["answer"]}
+        )
 
 
 def test_somebody_elses_attempt_is_404_and_other_methods_405(client, csr):
@@ -123,7 +135,10 @@ def test_somebody_elses_attempt_is_404_and_other_methods_405(client, csr):
     other = UserFactory(roles=["CSR"])
     client.force_login(other)
     first = attempt.questions[0]
-    assert client.post(save_url(attempt), {first["id"]: first["answer"]}, headers=HTMX).status_code == 404
+    assert (
+        client.post(save_url(attempt), {first["id"]: first["answer"]}, headers=HTMX).status_code
+        == 404
+    )
     assert client.get(save_url(attempt)).status_code == 405
     assert ExamAttempt.objects.get(pk=attempt.pk).answers == {}
 
@@ -132,5 +147,7 @@ def test_without_htmx_save_answers_goes_back_to_the_exam_page(client, csr):
     attempt = start(client, csr)
     first = attempt.questions[0]
     response = client.post(save_url(attempt), {first["id"]: wrong_key(first)})
-    assert response.status_code == 302 and response["Location"] == reverse("promotion:exam_take", args=[attempt.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "promotion:exam_take", args=[attempt.pk]
+    )
     assert ExamAttempt.objects.get(pk=attempt.pk).answers == {first["id"]: wrong_key(first)}

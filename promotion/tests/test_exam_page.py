@@ -13,8 +13,10 @@ from promotion.views import clock
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("seconds", "shown"), [(2399, "39:59"), (2400, "40:00"), (59, "0:59"), (0, "0:00"),
-                                               (-3, "0:00"), (None, "")])
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(2399, "39:59"), (2400, "40:00"), (59, "0:59"), (0, "0:00"), (-3, "0:00"), (None, "")],
+)
 def test_the_clock_shows_minutes_and_seconds(seconds, shown):
     assert clock(seconds) == shown
 
@@ -30,15 +32,20 @@ def test_the_timer_starts_as_minutes_and_seconds(client, csr):
     attempt = start(client, csr)
     html = client.get(reverse("promotion:exam_take", args=[attempt.pk])).content.decode()
     seconds = attempt.seconds_left()
-    assert f'data-seconds="{seconds}">{clock(seconds)}</strong>' in html or \
-        f'data-seconds="{seconds + 1}">{clock(seconds + 1)}</strong>' in html
+    assert (
+        f'data-seconds="{seconds}">{clock(seconds)}</strong>' in html
+        or f'data-seconds="{seconds + 1}">{clock(seconds + 1)}</strong>' in html
+    )
     assert " s</strong>" not in html
     assert 'id="unanswered-warning"' in html and "data-unanswered-many=" in html
 
 
 def test_a_failed_result_is_a_warning_not_a_success(client, csr):
     attempt = start(client, csr)
-    wrong = {q["id"]: next(o["key"] for o in q["options"] if o["key"] != q["answer"]) for q in attempt.questions}
+    wrong = {
+        q["id"]: next(o["key"] for o in q["options"] if o["key"] != q["answer"])
+        for q in attempt.questions
+    }
     response = client.post(reverse("promotion:exam_submit", args=[attempt.pk]), wrong, follow=True)
     levels = [m.level for m in response.context["messages"]]
     assert constants.SUCCESS not in levels and constants.WARNING in levels
@@ -49,7 +56,9 @@ def test_a_failed_result_is_a_warning_not_a_success(client, csr):
 def test_a_passed_result_is_a_success(client, csr):
     attempt = start(client, csr)
     answers = {q["id"]: q["answer"] for q in attempt.questions}
-    response = client.post(reverse("promotion:exam_submit", args=[attempt.pk]), answers, follow=True)
+    response = client.post(
+        reverse("promotion:exam_submit", args=[attempt.pk]), answers, follow=True
+    )
     assert [m.level for m in response.context["messages"]] == [constants.SUCCESS]
     assert 'class="result-passed"' in response.content.decode()
 
@@ -57,5 +66,7 @@ def test_a_passed_result_is_a_success(client, csr):
 def test_unanswered_questions_are_counted_in_the_result(client, csr):
     attempt = start(client, csr)
     answers = {q["id"]: q["answer"] for q in attempt.questions[:-2]}
-    response = client.post(reverse("promotion:exam_submit", args=[attempt.pk]), answers, follow=True)
+    response = client.post(
+        reverse("promotion:exam_submit", args=[attempt.pk]), answers, follow=True
+    )
     assert "2 questions were left unanswered and counted as wrong." in response.content.decode()

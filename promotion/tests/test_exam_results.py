@@ -25,7 +25,13 @@ def secrets_of(attempt: ExamAttempt) -> list[str]:
     """Texts of the test cases that must not reach the examinee after the exam."""
     texts = []
     for q in attempt.questions:
-        texts += [q["prompt"], q["case_title"], q["customer"], *q["context"], *(o["text"] for o in q["options"])]
+        texts += [
+            q["prompt"],
+            q["case_title"],
+            q["customer"],
+            *q["context"],
+            *(o["text"] for o in q["options"]),
+        ]
         if q["background"]:
             texts.append(q["background"])
     return [t for t in set(texts) if t]
@@ -46,8 +52,12 @@ def test_the_result_page_shows_score_and_feedback_but_nothing_of_the_test_cases(
     client.force_login(csr)
     html = client.get(reverse("promotion:exam_take", args=[attempt.pk])).content.decode()
     # then: score, pass mark, pass/fail and per-kind feedback
-    assert f"{attempt.score_percent}% ({attempt.correct_count} / 30)" in html and "pass mark" in html
-    assert "Failed" in html and "Result by question type" in html and "Choosing the best reply" in html
+    assert (
+        f"{attempt.score_percent}% ({attempt.correct_count} / 30)" in html and "pass mark" in html
+    )
+    assert (
+        "Failed" in html and "Result by question type" in html and "Choosing the best reply" in html
+    )
     assert "Result by case category" in html
     # no prompts, options, keys, context or case titles
     assert leaked(attempt, html) == []
@@ -62,8 +72,9 @@ def test_the_result_api_shows_score_and_feedback_but_nothing_of_the_test_cases(a
     assert body["questions"] == [] and body["passed"] is False and body["pass_percent"] == 80
     assert sum(row["total"] for row in body["feedback"]["by_kind"]) == 30
     assert sum(row["correct"] for row in body["feedback"]["by_kind"]) == attempt.correct_count
-    assert body["feedback"]["by_category"] == [{"category": "情绪安抚", "correct": attempt.correct_count,
-                                                "total": 30}]
+    assert body["feedback"]["by_category"] == [
+        {"category": "情绪安抚", "correct": attempt.correct_count, "total": 30}
+    ]
     raw = json.dumps(body, ensure_ascii=False)
     assert leaked(attempt, raw) == [] and '"answer"' not in raw
 
@@ -106,7 +117,9 @@ def test_csrs_and_other_roles_get_403_from_the_full_view(client, api, csr, hr, o
     attempt = fail_exam(csr, 1)
     for user in (csr, hr, ops_manager):
         client.force_login(user)
-        assert client.get(reverse("promotion:exam_attempt_full", args=[attempt.pk])).status_code == 403
+        assert (
+            client.get(reverse("promotion:exam_attempt_full", args=[attempt.pk])).status_code == 403
+        )
         assert client.get(reverse("promotion:exam_attempts")).status_code == 403
         api.force_authenticate(user)
         assert api.get(reverse("api-promotion-exam-full", args=[attempt.pk])).status_code == 403
@@ -124,7 +137,9 @@ def test_a_committee_member_sees_in_full_only_attempts_below_their_level(client,
     # then
     assert client.get(reverse("promotion:exam_attempt_full", args=[low.pk])).status_code == 200
     for attempt in (same, own):
-        assert client.get(reverse("promotion:exam_attempt_full", args=[attempt.pk])).status_code == 403
+        assert (
+            client.get(reverse("promotion:exam_attempt_full", args=[attempt.pk])).status_code == 403
+        )
         assert api.get(reverse("api-promotion-exam-full", args=[attempt.pk])).status_code == 403
     listing = client.get(reverse("promotion:exam_attempts"))
     assert [a.pk for a in listing.context["page"]] == [low.pk]
@@ -135,7 +150,9 @@ def test_a_running_attempt_is_never_shown_in_full(client, training_manager, csr)
     attempt = services.exam_start(employee=csr, level=1)
     client.force_login(training_manager)
     assert client.get(reverse("promotion:exam_attempt_full", args=[attempt.pk])).status_code == 403
-    assert attempt.pk not in [a.pk for a in client.get(reverse("promotion:exam_attempts")).context["page"]]
+    assert attempt.pk not in [
+        a.pk for a in client.get(reverse("promotion:exam_attempts")).context["page"]
+    ]
 
 
 def test_the_full_view_is_in_the_navigation_of_staff_only(client, training_manager, reviewer, csr):
@@ -149,7 +166,9 @@ def test_the_exam_admin_never_shows_questions_or_answers(client, training_manage
     make_test_cases(1, 10)
     attempt = half_right(csr)
     client.force_login(training_manager)
-    html = client.get(reverse("admin:promotion_examattempt_change", args=[attempt.pk])).content.decode()
+    html = client.get(
+        reverse("admin:promotion_examattempt_change", args=[attempt.pk])
+    ).content.decode()
     assert leaked(attempt, html) == []
 
 
@@ -166,5 +185,7 @@ def test_nobody_sees_their_own_or_a_running_attempt_in_full(client, api, trainin
     assert client.get(reverse("promotion:exam_attempt_full", args=[other.pk])).status_code == 200
     assert api.get(reverse("api-promotion-exam-full", args=[other.pk])).status_code == 200
     for attempt in (own, running):
-        assert client.get(reverse("promotion:exam_attempt_full", args=[attempt.pk])).status_code == 403
+        assert (
+            client.get(reverse("promotion:exam_attempt_full", args=[attempt.pk])).status_code == 403
+        )
         assert api.get(reverse("api-promotion-exam-full", args=[attempt.pk])).status_code == 403

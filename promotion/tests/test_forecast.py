@@ -37,6 +37,7 @@ def item(code, done, needed, met=False):
 
 # --- the rule, without the database ----------------------------------------------------------
 
+
 def test_pace_gives_the_date_of_the_slowest_requirement():
     # given: 400 of 800 points at 50 a week (8 weeks), 2 of 10 cases at 4 a week (2 weeks)
     items = [item("points", 400, 800), item("training_cases", 2, 10), item("exam", 0, 0)]
@@ -51,7 +52,9 @@ def test_pace_gives_the_date_of_the_slowest_requirement():
 
 def test_days_round_up():
     # 100 points at 30 a week: 3.33 weeks = 23.3 days → 24 days
-    bottleneck, when, _weeks = estimate([item("points", 700, 800)], Pace(days=90, points=Decimal("30")), TODAY)
+    bottleneck, when, _weeks = estimate(
+        [item("points", 700, 800)], Pace(days=90, points=Decimal("30")), TODAY
+    )
     assert when == TODAY + dt.timedelta(days=24)
 
 
@@ -64,8 +67,12 @@ def test_no_progress_means_not_at_this_pace_and_is_the_bottleneck():
 
 
 def test_exam_is_the_bottleneck_only_when_the_counts_are_met():
-    items = [item("points", 800, 800, met=True), item("training_cases", 10, 10, met=True), item("exam", 0, 0),
-             item("query_time", 0, 0)]
+    items = [
+        item("points", 800, 800, met=True),
+        item("training_cases", 10, 10, met=True),
+        item("exam", 0, 0),
+        item("query_time", 0, 0),
+    ]
     bottleneck, when, _weeks = estimate(items, Pace(days=90), TODAY)
     assert bottleneck.code == "exam" and when == TODAY
 
@@ -77,12 +84,14 @@ def test_everything_met_has_no_bottleneck():
 
 def test_equal_waits_pick_the_first_in_checklist_order():
     items = [item("points", 700, 800), item("training_cases", 8, 10)]
-    bottleneck, _when, _weeks = estimate(items, Pace(days=90, points=Decimal("50"), training_cases=Decimal("1")),
-                                         TODAY)
+    bottleneck, _when, _weeks = estimate(
+        items, Pace(days=90, points=Decimal("50"), training_cases=Decimal("1")), TODAY
+    )
     assert bottleneck.code == "points"
 
 
 # --- on the database ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def level_one_csr(db):
@@ -143,8 +152,9 @@ def test_bulk_checklists_equal_the_one_employee_checklist(level_one_csr):
     # then
     for person in people:
         single = selectors.promotion_checklist(person)
-        assert [(i.code, i.met, i.detail, i.evidence) for i in bulk[person.pk]] == \
-               [(i.code, i.met, i.detail, i.evidence) for i in single]
+        assert [(i.code, i.met, i.detail, i.evidence) for i in bulk[person.pk]] == [
+            (i.code, i.met, i.detail, i.evidence) for i in single
+        ]
     assert bulk[top.pk] == []
 
 
@@ -162,14 +172,28 @@ def test_forecast_queries_do_not_grow_with_the_number_of_employees(level_one_csr
 
 # --- retention risk and plans -------------------------------------------------------------------
 
+
 def _period(employee, *, due_in_days, level=2, points_task=200, now=NOW):
-    promotion = PromotionEvent.objects.create(employee=employee, kind="promoted", from_level=level - 1,
-                                              to_level=level, at=now - dt.timedelta(days=340), backfilled=True)
+    promotion = PromotionEvent.objects.create(
+        employee=employee,
+        kind="promoted",
+        from_level=level - 1,
+        to_level=level,
+        at=now - dt.timedelta(days=340),
+        backfilled=True,
+    )
     due = now + dt.timedelta(days=due_in_days)
     return RetentionPeriod.objects.create(
-        employee=employee, promotion=promotion, level=level, starts_at=promotion.at,
-        retest_opens_at=due - dt.timedelta(days=30), due_at=due, points_task=points_task,
-        remind_at=due - dt.timedelta(days=14), status=RetentionPeriod.Status.RETEST_OPEN)
+        employee=employee,
+        promotion=promotion,
+        level=level,
+        starts_at=promotion.at,
+        retest_opens_at=due - dt.timedelta(days=30),
+        due_at=due,
+        points_task=points_task,
+        remind_at=due - dt.timedelta(days=14),
+        status=RetentionPeriod.Status.RETEST_OPEN,
+    )
 
 
 @pytest.mark.django_db
@@ -197,7 +221,9 @@ def test_risk_names_what_is_missing_and_plans_cases_and_courses():
     # 5 level-2 training cases of which 2 studied; an empathy gap with one course
     position = PositionFactory()
     empathy = CompetencyItemFactory(code="empathy", name="共情")
-    PositionCompetencyFactory(position=position, item=empathy, weight=Decimal("0.5"), target_score=5)
+    PositionCompetencyFactory(
+        position=position, item=empathy, weight=Decimal("0.5"), target_score=5
+    )
     employee = UserFactory(roles=["CSR"], level=2, position=position)
     leader = UserFactory(roles=["Team leader", "CSR"], centre=employee.centre, team=employee.team)
     BehaviourRatingFactory(employee=employee, rater=leader, item=empathy, score=2)
@@ -248,27 +274,48 @@ def test_due_retest_roster_carries_the_plan_with_bounded_queries():
 
 # --- team and centre numbers ------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_level_distribution_and_moves_per_month():
     # given: one team; A promoted 0→1 in May; B promoted 1→2 in April and demoted 2→1 in
     # June; C hired in May at level 0
     team = TeamFactory()
-    a = UserFactory(roles=["CSR"], team=team, centre=team.centre, level=1, hire_date=dt.date(2025, 1, 1))
+    a = UserFactory(
+        roles=["CSR"], team=team, centre=team.centre, level=1, hire_date=dt.date(2025, 1, 1)
+    )
     b = UserFactory(roles=["CSR"], team=team, centre=team.centre, level=1)
-    UserFactory(roles=["CSR"], team=team, centre=team.centre, level=0, hire_date=dt.date(2026, 5, 20))
+    UserFactory(
+        roles=["CSR"], team=team, centre=team.centre, level=0, hire_date=dt.date(2026, 5, 20)
+    )
     at = lambda y, m, d: timezone.make_aware(dt.datetime(y, m, d, 10))  # noqa: E731
-    PromotionEvent.objects.create(employee=a, kind="promoted", from_level=0, to_level=1, at=at(2026, 5, 3))
-    PromotionEvent.objects.create(employee=b, kind="promoted", from_level=1, to_level=2, at=at(2026, 4, 3))
-    PromotionEvent.objects.create(employee=b, kind="demoted", from_level=2, to_level=1, at=at(2026, 6, 3))
+    PromotionEvent.objects.create(
+        employee=a, kind="promoted", from_level=0, to_level=1, at=at(2026, 5, 3)
+    )
+    PromotionEvent.objects.create(
+        employee=b, kind="promoted", from_level=1, to_level=2, at=at(2026, 4, 3)
+    )
+    PromotionEvent.objects.create(
+        employee=b, kind="demoted", from_level=2, to_level=1, at=at(2026, 6, 3)
+    )
     scope = Scope(team_id=team.pk)
     # when
     levels = {m.month: m.counts for m in forecast.level_distribution(scope, months=4, now=NOW)}
-    moves = {m.month: (m.promoted, m.demoted) for m in forecast.monthly_moves(scope, months=4, now=NOW)}
+    moves = {
+        m.month: (m.promoted, m.demoted) for m in forecast.monthly_moves(scope, months=4, now=NOW)
+    }
     # then
-    assert levels == {dt.date(2026, 3, 1): [1, 1, 0, 0, 0, 0], dt.date(2026, 4, 1): [1, 0, 1, 0, 0, 0],
-                      dt.date(2026, 5, 1): [1, 1, 1, 0, 0, 0], dt.date(2026, 6, 1): [1, 2, 0, 0, 0, 0]}
-    assert moves == {dt.date(2026, 3, 1): (0, 0), dt.date(2026, 4, 1): (1, 0), dt.date(2026, 5, 1): (1, 0),
-                     dt.date(2026, 6, 1): (0, 1)}
+    assert levels == {
+        dt.date(2026, 3, 1): [1, 1, 0, 0, 0, 0],
+        dt.date(2026, 4, 1): [1, 0, 1, 0, 0, 0],
+        dt.date(2026, 5, 1): [1, 1, 1, 0, 0, 0],
+        dt.date(2026, 6, 1): [1, 2, 0, 0, 0, 0],
+    }
+    assert moves == {
+        dt.date(2026, 3, 1): (0, 0),
+        dt.date(2026, 4, 1): (1, 0),
+        dt.date(2026, 5, 1): (1, 0),
+        dt.date(2026, 6, 1): (0, 1),
+    }
 
 
 @pytest.mark.django_db
@@ -281,6 +328,7 @@ def test_retests_due_within_the_horizon():
 
 
 # --- scopes, pages and API --------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_scopes_per_role(hr, ops_manager, team_leader, csr):
@@ -303,7 +351,11 @@ def test_workforce_page_per_role(client, hr, team_leader, csr):
     _period(employee, due_in_days=5, now=timezone.now())
     client.force_login(hr)
     page = client.get(reverse("promotion:workforce"))
-    assert page.status_code == 200 and b"<svg" in page.content and employee.staff_id.encode() in page.content
+    assert (
+        page.status_code == 200
+        and b"<svg" in page.content
+        and employee.staff_id.encode() in page.content
+    )
     client.force_login(team_leader)
     assert client.get(reverse("promotion:workforce")).status_code == 200
     assert client.get(reverse("promotion:workforce"), {"team": TeamFactory().pk}).status_code == 403
@@ -316,7 +368,11 @@ def test_workforce_page_per_role(client, hr, team_leader, csr):
 @pytest.mark.django_db
 def test_workforce_page_queries_are_bounded(client, hr):
     team = TeamFactory()
-    _period(UserFactory(roles=["CSR"], level=2, team=team, centre=team.centre), due_in_days=2, now=timezone.now())
+    _period(
+        UserFactory(roles=["CSR"], level=2, team=team, centre=team.centre),
+        due_in_days=2,
+        now=timezone.now(),
+    )
     client.force_login(hr)
     client.get(reverse("promotion:workforce"))
     with CaptureQueriesContext(connection) as few:
@@ -324,7 +380,9 @@ def test_workforce_page_queries_are_bounded(client, hr):
     for n in range(6):
         person = UserFactory(roles=["CSR"], level=2, team=team, centre=team.centre)
         _period(person, due_in_days=3 + n, now=timezone.now())
-    client.get(reverse("promotion:workforce"))  # the permission cache, renewed after the new accounts
+    client.get(
+        reverse("promotion:workforce")
+    )  # the permission cache, renewed after the new accounts
     with CaptureQueriesContext(connection) as many:
         page = client.get(reverse("promotion:workforce"))
     assert len(page.context["numbers"].risks) == 7

@@ -39,12 +39,24 @@ def contribute_kb_revision(employee, members, amounts: tuple[int, int, int], tag
     """The employee improves a 口径; three committee members approve, each choosing an amount
     in the rule's 2–5 range. Returns what the employee was paid."""
     entry = EntryFactory(title=f"口径{tag}", body="旧的正文。")
-    proposal = kb_revision_propose(proposer=employee, entry_id=entry.pk, base_version=entry.version,
-                                   title=entry.title, body="更清楚、更完整的正文。", keywords="",
-                                   category_id=entry.category_id, reason="消除歧义")
+    proposal = kb_revision_propose(
+        proposer=employee,
+        entry_id=entry.pk,
+        base_version=entry.version,
+        title=entry.title,
+        body="更清楚、更完整的正文。",
+        keywords="",
+        category_id=entry.category_id,
+        reason="消除歧义",
+    )
     for member, points in zip(members, amounts, strict=True):
-        review_services.proposal_vote(proposal_id=proposal.pk, reviewer=member, decision="approve", comment="好",
-                                      extra={"points": points})
+        review_services.proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=member,
+            decision="approve",
+            comment="好",
+            extra={"points": points},
+        )
     return PointsEntry.objects.get(source=f"proposal:{proposal.pk}:proposer").amount
 
 
@@ -52,7 +64,9 @@ def earn_the_rest(employee, tag: str) -> None:
     """Top the balance up to the 800 of a promotion with committee case reviews (20 each)."""
     needed = 800 - points_balance(employee, since=selectors.last_level_change_at(employee))
     for n in range(max(needed, 0) // 20 + 1):
-        points_award(employee=employee, rule_code="committee_case_review", source=f"case-review:{tag}:{n}")
+        points_award(
+            employee=employee, rule_code="committee_case_review", source=f"case-review:{tag}:{n}"
+        )
 
 
 def study_level(employee, level: int) -> None:
@@ -67,7 +81,9 @@ def sit_full_exam(client, employee, level: int):
     requirement = selectors.requirement_for(level)
     assert len(attempt.case_ids) == requirement.exam_case_count == 10
     assert all("answer" not in q for q in attempt.public_questions())
-    attempt = services.exam_submit(attempt_id=attempt.pk, employee=employee, answers=correct_answers(attempt))
+    attempt = services.exam_submit(
+        attempt_id=attempt.pk, employee=employee, answers=correct_answers(attempt)
+    )
     client.force_login(employee)
     html = client.get(reverse("promotion:exam_take", args=[attempt.pk])).content.decode()
     for question in attempt.questions:  # the result page shows the score, never a key or an option
@@ -76,7 +92,8 @@ def sit_full_exam(client, employee, level: int):
 
 
 def test_a_new_csr_climbs_to_level_3_brings_up_apprentices_and_is_demoted_after_a_retention_year_without_one(
-        client, ops_manager):
+    client, ops_manager
+):
     # given: seed-style case libraries of levels 1–3 (test pools of the full exam size) and the committee
     for level in (1, 2, 3):
         CaseFactory.create_batch(3, level=level, split="training")
@@ -86,11 +103,15 @@ def test_a_new_csr_climbs_to_level_3_brings_up_apprentices_and_is_demoted_after_
     csr = UserFactory(staff_id="NEW001", name="新员工", roles=["CSR"])
     mentor = UserFactory(staff_id="MEN001", name="师傅", level=3, roles=["CSR"])
     assert csr.level == 0
-    mentorship = pair(mentor, csr, by=ops_manager, at=day(-31))  # a month before the first promotion
+    mentorship = pair(
+        mentor, csr, by=ops_manager, at=day(-31)
+    )  # a month before the first promotion
 
     # when: level 1 — a 口径 revision paid as the committee chose, the rest earned, study, exam
     with time_machine.travel(day(0), tick=False):
-        assert contribute_kb_revision(csr, members, (2, 5, 4), "l1") == 4  # the median, not a fixed 3
+        assert (
+            contribute_kb_revision(csr, members, (2, 5, 4), "l1") == 4
+        )  # the median, not a fixed 3
         earn_the_rest(csr, "l1")
         study_level(csr, 1)
         assert not all(item.met for item in selectors.promotion_checklist(csr))
@@ -126,7 +147,9 @@ def test_a_new_csr_climbs_to_level_3_brings_up_apprentices_and_is_demoted_after_
     apprentices = [UserFactory(staff_id=f"APP00{n}", roles=["CSR"]) for n in range(3)]
     for apprentice in apprentices:
         pair(csr, apprentice, by=ops_manager, at=day(31))
-    with pytest.raises(services.PromotionConflict, match="already mentors 3 apprentices"):  # a fourth: one too many
+    with pytest.raises(
+        services.PromotionConflict, match="already mentors 3 apprentices"
+    ):  # a fourth: one too many
         pair(csr, UserFactory(roles=["CSR"]), by=ops_manager, at=day(31))
     for n, apprentice in enumerate(apprentices):
         with time_machine.travel(day(62 + n * 3), tick=False):
@@ -175,7 +198,10 @@ def test_a_new_csr_climbs_to_level_3_brings_up_apprentices_and_is_demoted_after_
     assert csr.level == 2
     demotion = PromotionEvent.objects.get(employee=csr, kind="demoted")
     assert (demotion.from_level, demotion.to_level) == (3, 2)
-    assert demotion.reason_display() == "Apprentice task not met: 0 of 1 apprentices brought up within the retention period."
+    assert (
+        demotion.reason_display()
+        == "Apprentice task not met: 0 of 1 apprentices brought up within the retention period."
+    )
     assert points_balance(mentor) == 400  # demotion takes nothing back from anyone
     client.force_login(csr)
     html = client.get(reverse("promotion:my_level")).content.decode()

@@ -60,6 +60,7 @@ def promoted(csr):
 
 # --- the retention re-test is no practice run for the promotion exam ------------------------
 
+
 def test_a_failed_retest_does_not_let_the_demoted_csr_sit_the_same_level_at_once(promoted, api):
     # given: both level-1 re-test attempts failed and the daily job demoted the CSR to level 0
     run_daily(at(days=335))
@@ -70,8 +71,10 @@ def test_a_failed_retest_does_not_let_the_demoted_csr_sit_the_same_level_at_once
     assert run_daily(at(days=344, hours=1))["demoted"] == 1
     promoted.refresh_from_db()
     assert promoted.level == 0
-    expected = ("You can start the next level-1 attempt from 2026-12-28 10:00: there is a waiting period of 72 "
-                "hours after each attempt.")
+    expected = (
+        "You can start the next level-1 attempt from 2026-12-28 10:00: there is a waiting period of 72 "
+        "hours after each attempt."
+    )
     # when: the level-1 exam (now a promotion exam) one hour after the demotion, service and API
     with time_machine.travel(at(days=344, hours=2), tick=False):
         with pytest.raises(services.ExamError) as exc:
@@ -81,7 +84,9 @@ def test_a_failed_retest_does_not_let_the_demoted_csr_sit_the_same_level_at_once
     # then: the waiting period after the last level-1 attempt applies, whatever its purpose
     assert exc.value.messages == [expected]
     assert response.status_code == 400 and response.json()["detail"] == expected
-    assert not ExamAttempt.objects.filter(employee=promoted, purpose="promotion", started_at__gt=at(days=2)).exists()
+    assert not ExamAttempt.objects.filter(
+        employee=promoted, purpose="promotion", started_at__gt=at(days=2)
+    ).exists()
     # and after the wait the promotion exam starts as usual
     with time_machine.travel(at(days=347), tick=False):
         assert services.exam_start(employee=promoted, level=1).purpose == "promotion"
@@ -99,13 +104,19 @@ def test_retention_attempts_do_not_use_up_the_promotion_attempts_of_the_period(p
     for day in (347, 350, 353):
         with time_machine.travel(at(days=day), tick=False):
             assert fail_exam(promoted, 1).purpose == "promotion"
-    with time_machine.travel(at(days=356), tick=False), pytest.raises(services.ExamError, match="3 level-1 attempts"):
+    with (
+        time_machine.travel(at(days=356), tick=False),
+        pytest.raises(services.ExamError, match="3 level-1 attempts"),
+    ):
         services.exam_start(employee=promoted, level=1)
 
 
 # --- stale evidence -----------------------------------------------------------------------
 
-def test_a_query_time_result_from_before_the_last_promotion_does_not_count_for_the_next(csr, client):
+
+def test_a_query_time_result_from_before_the_last_promotion_does_not_count_for_the_next(
+    csr, client
+):
     # given: a very fast result (allows level 5) used for the promotion to level 1
     with time_machine.travel(at(days=-1), tick=False):
         ready_for(csr, 1, query_seconds=110)
@@ -125,9 +136,12 @@ def test_a_query_time_result_from_before_the_last_promotion_does_not_count_for_t
         client.force_login(csr)
         html = client.get(reverse("promotion:my_level")).content.decode()
     # then: the old result is stale like the old points and the old exam
-    assert not items["query_time"].met and items["query_time"].detail == "No finished query-time test"
+    assert (
+        not items["query_time"].met and items["query_time"].detail == "No finished query-time test"
+    )
     assert [m for m in exc.value.missing if m.startswith("Query-time")] == [
-        "Query-time result allows level 2 (No finished query-time test)"]
+        "Query-time result allows level 2 (No finished query-time test)"
+    ]
     assert "No finished query-time test" in html
     # and a fresh result after the promotion counts
     sit_query_test(csr, total_seconds=135, start=at(days=32))
@@ -151,7 +165,10 @@ def test_an_exam_passed_before_a_demotion_does_not_count_after_it(csr, ops_manag
         earn_points(csr, 800, "again")
         sit_query_test(csr, total_seconds=135, start=at(days=21))
     with time_machine.travel(at(days=22), tick=False):
-        assert selectors.passed_promotion_exam(csr, 1, since=selectors.last_level_change_at(csr)) is None
+        assert (
+            selectors.passed_promotion_exam(csr, 1, since=selectors.last_level_change_at(csr))
+            is None
+        )
         # the level-1 exam passed before the demotion does not count either
         with pytest.raises(services.PromotionError, match="Level-1 exam passed"):
             services.employee_promote(employee=csr, to_level=1)
@@ -159,7 +176,10 @@ def test_an_exam_passed_before_a_demotion_does_not_count_after_it(csr, ops_manag
 
 # --- the mentor is paid once per apprentice and level -------------------------------------------
 
-def test_a_demoted_apprentice_promoted_again_under_a_new_mentor_pays_and_counts_nobody(csr, ops_manager):
+
+def test_a_demoted_apprentice_promoted_again_under_a_new_mentor_pays_and_counts_nobody(
+    csr, ops_manager
+):
     # given: csr brought 0→1 under the first mentor (200 points), then demoted by a manager
     first, second = UserFactory(level=2, roles=["CSR"]), UserFactory(level=2, roles=["CSR"])
     first_pair = pair(first, csr, by=ops_manager, at=at(days=-40))
@@ -181,7 +201,10 @@ def test_a_demoted_apprentice_promoted_again_under_a_new_mentor_pays_and_counts_
     # then: the same step of the same apprentice is paid and counted once, for the first mentor
     assert event.mentorship is None
     assert points_balance(first) == 200 and points_balance(second) == 0
-    assert selectors.apprentices_brought(first, 0) == 1 and selectors.apprentices_brought(second, 0) == 0
+    assert (
+        selectors.apprentices_brought(first, 0) == 1
+        and selectors.apprentices_brought(second, 0) == 0
+    )
 
 
 def test_the_same_pair_is_not_paid_again_for_a_re_promotion(csr, ops_manager):
@@ -213,7 +236,9 @@ def test_a_mentor_is_not_paid_for_an_apprentice_who_caught_up_with_them(ops_mana
         assert services.employee_promote(employee=apprentice, to_level=2).mentorship is not None
     # ... and then level 3, the pair never ended
     apprentice.refresh_from_db()
-    juniors = [UserFactory(roles=["CSR"]) for _ in range(3)]  # brought up under the apprentice itself
+    juniors = [
+        UserFactory(roles=["CSR"]) for _ in range(3)
+    ]  # brought up under the apprentice itself
     for junior in juniors:
         pair(apprentice, junior, by=ops_manager, at=at(days=1))
     with time_machine.travel(at(days=35), tick=False):
@@ -232,7 +257,9 @@ def test_a_mentor_is_not_paid_for_an_apprentice_who_caught_up_with_them(ops_mana
 def test_a_mentor_demoted_to_a_level_that_cannot_mentor_is_not_paid(csr, ops_manager):
     mentor = UserFactory(level=2, roles=["CSR"])
     pair(mentor, csr, by=ops_manager, at=at(days=-40))
-    services.employee_demote(employee=mentor, reason="投诉", decided_by=ops_manager)  # level 1 cannot mentor
+    services.employee_demote(
+        employee=mentor, reason="投诉", decided_by=ops_manager
+    )  # level 1 cannot mentor
     with time_machine.travel(at(days=-1), tick=False):
         ready_for(csr, 1)
     with time_machine.travel(PROMOTED_AT, tick=False):
@@ -241,6 +268,7 @@ def test_a_mentor_demoted_to_a_level_that_cannot_mentor_is_not_paid(csr, ops_man
 
 
 # --- retention evidence after the due date --------------------------------------------------
+
 
 def test_a_retest_started_just_before_the_due_date_ends_at_it(promoted, client):
     # given: points met and a query-time result in the window; the re-test not sat yet
@@ -258,7 +286,9 @@ def test_a_retest_started_just_before_the_due_date_ends_at_it(promoted, client):
     assert attempt.deadline == due and attempt.seconds_left(due - timedelta(minutes=10)) == 600
     assert 'data-seconds="600"' in html
     with time_machine.travel(due + timedelta(minutes=5), tick=False):
-        late = services.exam_submit(attempt_id=attempt.pk, employee=promoted, answers=correct_answers(attempt))
+        late = services.exam_submit(
+            attempt_id=attempt.pk, employee=promoted, answers=correct_answers(attempt)
+        )
     assert late.status == "expired"
     run_daily(due + timedelta(days=1))
     promoted.refresh_from_db()
@@ -275,14 +305,25 @@ def test_a_promotion_exam_keeps_its_full_time_limit(csr):
 
 # --- nobody is examined on a case they wrote or judged ----------------------------------------
 
+
 def graded_test_case(proposer, level: int, voters=None, participants=()):
     """A new case ``proposer`` wrote, graded by the committee into the level's TEST set."""
     proposal = case_services.case_new_propose(
-        proposer=proposer, kind="text", title=f"自己写的案例{proposer.pk}", category_id=category().pk, reason="典型",
-        tree=sample_tree(), participants=[p.staff_id for p in participants])
+        proposer=proposer,
+        kind="text",
+        title=f"自己写的案例{proposer.pk}",
+        category_id=category().pk,
+        reason="典型",
+        tree=sample_tree(),
+        participants=[p.staff_id for p in participants],
+    )
     for voter in voters or [committee_member() for _ in range(3)]:
-        proposal_vote(proposal_id=proposal.pk, reviewer=voter, decision="approve",
-                      extra={"points": 30, "level": level, "split": "test"})
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=voter,
+            decision="approve",
+            extra={"points": 30, "level": level, "split": "test"},
+        )
     return Case.objects.get(pk=Proposal.objects.get(pk=proposal.pk).target_id)
 
 
@@ -304,8 +345,10 @@ def test_a_pool_that_is_full_only_with_the_examinees_own_case_is_refused(csr, cl
     # given: ten level-1 test cases, one of which a named participant of it sits the exam
     graded_test_case(UserFactory(roles=["CSR"]), 1, participants=[csr])
     make_test_cases(1, 9)
-    expected = ("The level-1 exam is not available yet: it needs 10 test cases with questions and the level's test "
-                "set has 9. Please try again later.")
+    expected = (
+        "The level-1 exam is not available yet: it needs 10 test cases with questions and the level's test "
+        "set has 9. Please try again later."
+    )
     # when / then: refused, never a short exam, on the page too
     with pytest.raises(services.ExamError) as exc:
         services.exam_start(employee=csr, level=1)
@@ -332,6 +375,7 @@ def test_a_committee_member_is_never_examined_on_a_case_they_graded():
 
 # --- nobody pairs themselves ---------------------------------------------------------------------
 
+
 def test_a_manager_who_is_a_csr_cannot_pair_themselves_as_a_mentor(csr, client, api):
     # given: an operations manager who is also a level-3 CSR (200 points per apprentice promoted)
     manager = UserFactory(level=3, roles=["CSR", "Operations manager"])
@@ -339,10 +383,16 @@ def test_a_manager_who_is_a_csr_cannot_pair_themselves_as_a_mentor(csr, client, 
     with pytest.raises(PermissionDenied):
         services.mentorship_create(mentor=manager, apprentice=csr, by=manager)
     client.force_login(manager)
-    page = client.post(reverse("promotion:mentorship_create"), {"mentor": manager.staff_id, "apprentice": csr.staff_id})
+    page = client.post(
+        reverse("promotion:mentorship_create"),
+        {"mentor": manager.staff_id, "apprentice": csr.staff_id},
+    )
     api.force_authenticate(manager)
-    response = api.post(reverse("api-promotion-mentorships"), {"mentor": manager.staff_id, "apprentice": csr.staff_id},
-                        format="json")
+    response = api.post(
+        reverse("api-promotion-mentorships"),
+        {"mentor": manager.staff_id, "apprentice": csr.staff_id},
+        format="json",
+    )
     assert page.status_code == 403 and response.status_code == 403
     assert not Mentorship.objects.exists()
     # another manager may pair them
@@ -355,13 +405,22 @@ def test_a_member_below_level_5_who_viewed_a_test_cases_proposal_never_draws_it(
     # others graded it into the level-5 test set, the least exposed of 11
     viewer = committee_member(level=4)
     proposal = case_services.case_new_propose(
-        proposer=UserFactory(roles=["CSR"]), kind="text", title="看过的案例", category_id=category().pk, reason="典型",
-        tree=sample_tree())
+        proposer=UserFactory(roles=["CSR"]),
+        kind="text",
+        title="看过的案例",
+        category_id=category().pk,
+        reason="典型",
+        tree=sample_tree(),
+    )
     client.force_login(viewer)
     assert client.get(reverse("review:proposal_detail", args=[proposal.pk])).status_code == 200
     for voter in [committee_member() for _ in range(3)]:
-        proposal_vote(proposal_id=proposal.pk, reviewer=voter, decision="approve",
-                      extra={"points": 30, "level": 5, "split": "test"})
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=voter,
+            decision="approve",
+            extra={"points": 30, "level": 5, "split": "test"},
+        )
     seen = Case.objects.get(pk=Proposal.objects.get(pk=proposal.pk).target_id)
     Case.objects.filter(pk__in=[c.pk for c in make_test_cases(5, 10)]).update(exam_uses=5)
     # when: the viewer sits the level-5 promotion exam
@@ -381,9 +440,19 @@ def test_the_examinee_hears_a_drawn_voice_case_only_while_the_attempt_runs(clien
     cases = []
     for n in range(11):
         name = recordings_storage().save(f"casebase/audio/exam{n}.wav", ContentFile(wav_bytes(1)))
-        cases.append(case_services.case_create(kind="voice", title=f"语音{n}", category=category(), level=1,
-                                               split="test", audio_name=name, duration_seconds=1,
-                                               premise="emotion_turned", emotion_grade=4))
+        cases.append(
+            case_services.case_create(
+                kind="voice",
+                title=f"语音{n}",
+                category=category(),
+                level=1,
+                split="test",
+                audio_name=name,
+                duration_seconds=1,
+                premise="emotion_turned",
+                emotion_grade=4,
+            )
+        )
     Case.objects.filter(pk=cases[-1].pk).update(exam_uses=9)
     attempt = services.exam_start(employee=csr, level=1)
     drawn = attempt.case_ids[0]

@@ -45,16 +45,36 @@ def settings_(**changes) -> PromotionSettings:
 def attempts(scores, *, level: int = 1, status: str = "passed") -> list[ExamAttempt]:
     """Submitted attempts with the given scores (%), each by its own examinee."""
     now = timezone.now()
-    return [ExamAttempt.objects.create(employee=UserFactory(roles=["CSR"]), level=level, status=status,
-                                       started_at=now - timedelta(hours=1), deadline=now, submitted_at=now,
-                                       score_percent=Decimal(score), pass_percent=80)
-            for score in scores]
+    return [
+        ExamAttempt.objects.create(
+            employee=UserFactory(roles=["CSR"]),
+            level=level,
+            status=status,
+            started_at=now - timedelta(hours=1),
+            deadline=now,
+            submitted_at=now,
+            score_percent=Decimal(score),
+            pass_percent=80,
+        )
+        for score in scores
+    ]
 
 
-def answer(case: Case, sittings: list[ExamAttempt], correct: list[int], key: str = "best_reply:1") -> None:
-    ExamItemResponse.objects.bulk_create([
-        ExamItemResponse(attempt=attempt, case=case, question_key=key, kind=key.split(":")[0], correct=bool(c))
-        for attempt, c in zip(sittings, correct, strict=True)])
+def answer(
+    case: Case, sittings: list[ExamAttempt], correct: list[int], key: str = "best_reply:1"
+) -> None:
+    ExamItemResponse.objects.bulk_create(
+        [
+            ExamItemResponse(
+                attempt=attempt,
+                case=case,
+                question_key=key,
+                kind=key.split(":")[0],
+                correct=bool(c),
+            )
+            for attempt, c in zip(sittings, correct, strict=True)
+        ]
+    )
 
 
 def by_hand_point_biserial(scores, correct) -> float:
@@ -71,7 +91,10 @@ def row_of(report, case):
 
 # --- the statistics -------------------------------------------------------------------------
 
-def test_difficulty_discrimination_and_exposure_of_a_case_match_the_hand_computation(training_manager):
+
+def test_difficulty_discrimination_and_exposure_of_a_case_match_the_hand_computation(
+    training_manager,
+):
     # given: one level-1 test case answered in five attempts scoring 90/80/60/40/30 %,
     # right in the three best ones; drawn into 7 exams
     case = CaseFactory(level=1, split="test")
@@ -87,7 +110,9 @@ def test_difficulty_discrimination_and_exposure_of_a_case_match_the_hand_computa
     assert row.discrimination == pytest.approx(expected, abs=1e-9)
 
 
-def test_a_case_the_weak_get_right_and_the_strong_get_wrong_has_negative_discrimination(training_manager):
+def test_a_case_the_weak_get_right_and_the_strong_get_wrong_has_negative_discrimination(
+    training_manager,
+):
     case = CaseFactory(level=1, split="test")
     answer(case, attempts(SCORES), [0, 0, 1, 1, 1])
     row = row_of(item_stats.item_report(training_manager), case)
@@ -111,19 +136,25 @@ def test_per_question_rows_split_a_case_by_question_and_the_case_row_pools_them(
     answer(case, sittings, [1, 1, 1, 0, 0], key="best_reply:11")
     answer(case, sittings, [1, 0, 1, 0, 1], key="customer_emotion:12")
     # when
-    questions = {r.question_key: r for r in item_stats.item_report(training_manager, by="question").rows}
+    questions = {
+        r.question_key: r for r in item_stats.item_report(training_manager, by="question").rows
+    }
     whole = row_of(item_stats.item_report(training_manager), case)
     # then
     assert set(questions) == {"best_reply:11", "customer_emotion:12"}
-    assert questions["best_reply:11"].discrimination == pytest.approx(by_hand_point_biserial(SCORES, [1, 1, 1, 0, 0]))
+    assert questions["best_reply:11"].discrimination == pytest.approx(
+        by_hand_point_biserial(SCORES, [1, 1, 1, 0, 0])
+    )
     assert questions["customer_emotion:12"].discrimination == pytest.approx(
-        by_hand_point_biserial(SCORES, [1, 0, 1, 0, 1]))
+        by_hand_point_biserial(SCORES, [1, 0, 1, 0, 1])
+    )
     assert questions["customer_emotion:12"].kind_label == "Reading the customer's emotion"
     assert (whole.responses, whole.correct, whole.attempts) == (10, 6, 5)
     assert whole.difficulty == pytest.approx(0.6)  # per answer, not per attempt
     assert questions["customer_emotion:12"].difficulty == pytest.approx(0.6)
     assert whole.discrimination == pytest.approx(
-        by_hand_point_biserial(SCORES * 2, [1, 1, 1, 0, 0, 1, 0, 1, 0, 1]))
+        by_hand_point_biserial(SCORES * 2, [1, 1, 1, 0, 0, 1, 0, 1, 0, 1])
+    )
 
 
 def test_open_and_expired_attempts_do_not_count(training_manager):
@@ -140,17 +171,21 @@ def test_grading_an_attempt_writes_one_response_per_question(csr):
     attempt = services.exam_start(employee=csr, level=1, rng=random.Random(1))
     first = attempt.questions[0]
     # when
-    services.exam_submit(attempt_id=attempt.pk, employee=csr, answers={first["id"]: first["answer"]})
+    services.exam_submit(
+        attempt_id=attempt.pk, employee=csr, answers={first["id"]: first["answer"]}
+    )
     # then
     rows = ExamItemResponse.objects.filter(attempt=attempt)
     assert rows.count() == attempt.question_count
     assert list(rows.filter(correct=True).values_list("case_id", "question_key")) == [
-        (first["case_id"], f"{first['kind']}:{first['node_id']}")]
+        (first["case_id"], f"{first['kind']}:{first['node_id']}")
+    ]
     assert services.exam_item_responses_record(attempt=attempt) == attempt.question_count
     assert rows.count() == attempt.question_count  # writing again adds nothing
 
 
 # --- flags -----------------------------------------------------------------------------------
+
 
 def graded_case(level: int, share: float, sittings: list[ExamAttempt], **fields) -> Case:
     """A test case answered right in the best ``share`` of ``sittings`` (sorted by score)."""
@@ -173,19 +208,25 @@ def ladder():
     return sittings
 
 
-@pytest.mark.parametrize(("share", "flags"), [
-    (0.9, [item_stats.EASIER]),   # above the level-1 median 0.8: behaves like level 1
-    (0.8, []),                    # at the median: not easier than it
-    (0.6, []),
-    (0.4, []),                    # at the level-3 median: not harder than it
-    (0.3, [item_stats.HARDER]),   # below the level-3 median 0.4: behaves like level 3
-])
-def test_a_level_2_case_outside_its_neighbours_medians_is_flagged(training_manager, ladder, share, flags):
+@pytest.mark.parametrize(
+    ("share", "flags"),
+    [
+        (0.9, [item_stats.EASIER]),  # above the level-1 median 0.8: behaves like level 1
+        (0.8, []),  # at the median: not easier than it
+        (0.6, []),
+        (0.4, []),  # at the level-3 median: not harder than it
+        (0.3, [item_stats.HARDER]),  # below the level-3 median 0.4: behaves like level 3
+    ],
+)
+def test_a_level_2_case_outside_its_neighbours_medians_is_flagged(
+    training_manager, ladder, share, flags
+):
     case = graded_case(2, share, ladder)
     row = row_of(item_stats.item_report(training_manager), case)
     assert row.flags == flags
-    assert [m for m, _label in row.moves] == (["level_down"] if flags == [item_stats.EASIER] else
-                                             ["level_up"] if flags else [])
+    assert [m for m, _label in row.moves] == (
+        ["level_down"] if flags == [item_stats.EASIER] else ["level_up"] if flags else []
+    )
 
 
 def test_no_flag_before_the_minimum_number_of_answers(training_manager, ladder):
@@ -237,7 +278,9 @@ def test_the_table_sorts_flagged_cases_first_and_filters(training_manager, ladde
     easy = graded_case(2, 1.0, ladder, title="B easy case")
     report = item_stats.item_report(training_manager, level=2)
     assert [r.case_id for r in report.rows] == [easy.pk, plain.pk]
-    assert [r.case_id for r in item_stats.item_report(training_manager, level=2, flagged_only=True).rows] == [easy.pk]
+    assert [
+        r.case_id for r in item_stats.item_report(training_manager, level=2, flagged_only=True).rows
+    ] == [easy.pk]
     by_difficulty = item_stats.item_report(training_manager, level=2, sort="difficulty").rows
     assert [r.case_id for r in by_difficulty] == [plain.pk, easy.pk]
 
@@ -250,6 +293,7 @@ def test_training_and_retired_cases_are_not_listed(training_manager):
 
 
 # --- query counts ------------------------------------------------------------------------------
+
 
 def queries_of(user, **kwargs) -> int:
     with CaptureQueriesContext(connection) as ctx:
@@ -270,6 +314,7 @@ def test_the_report_takes_the_same_few_queries_for_3_or_30_cases(training_manage
 
 
 # --- the draw ---------------------------------------------------------------------------------
+
 
 def test_the_draw_takes_the_least_exposed_test_cases_and_never_training_cases(csr):
     # given: 15 level-1 test cases, 5 of them drawn three times already, and training cases
@@ -305,12 +350,15 @@ def test_an_exam_is_refused_rather_than_shortened_when_the_cap_leaves_too_few_ca
     Case.objects.filter(pk__in=[c.pk for c in cases[:3]]).update(exam_uses=5)
     with pytest.raises(services.ExamError) as refused:
         services.exam_start(employee=csr, level=1)
-    assert refused.value.message == ("The level-1 exam is not available yet: it needs 10 test cases with questions "
-                                     "and the level's test set has 9. Please try again later.")
+    assert refused.value.message == (
+        "The level-1 exam is not available yet: it needs 10 test cases with questions "
+        "and the level's test set has 9. Please try again later."
+    )
     assert not ExamAttempt.objects.exists()
 
 
 # --- move proposals -----------------------------------------------------------------------------
+
 
 def flagged_case(level: int = 2) -> Case:
     settings_(item_min_responses=5)
@@ -319,22 +367,35 @@ def flagged_case(level: int = 2) -> Case:
     return case
 
 
-def test_a_training_manager_proposes_a_move_in_one_click_and_three_approvals_apply_it(client, training_manager):
+def test_a_training_manager_proposes_a_move_in_one_click_and_three_approvals_apply_it(
+    client, training_manager
+):
     # given: a level-2 test case with negative discrimination
     case = flagged_case()
     client.force_login(training_manager)
     # when: one click on "one level down"
-    response = client.post(reverse("promotion:exam_item_propose", args=[case.pk]), {"action": "level_down"})
+    response = client.post(
+        reverse("promotion:exam_item_propose", args=[case.pk]), {"action": "level_down"}
+    )
     # then: an open proposal of the move kind, with the statistics as evidence
     proposal = Proposal.objects.get(kind="case_item_move")
-    assert response.status_code == 302 and response["Location"] == reverse("review:proposal_detail",
-                                                                            args=[proposal.pk])
-    assert proposal.status == "open" and proposal.target_id == case.pk and proposal.base_version == case.version
-    assert proposal.payload["to_level"] == 1 and proposal.payload["evidence"]["flags"] == ["low_discrimination"]
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "review:proposal_detail", args=[proposal.pk]
+    )
+    assert (
+        proposal.status == "open"
+        and proposal.target_id == case.pk
+        and proposal.base_version == case.version
+    )
+    assert proposal.payload["to_level"] == 1 and proposal.payload["evidence"]["flags"] == [
+        "low_discrimination"
+    ]
     assert proposal.payload["evidence"]["responses"] == 5
     # when: three committee members approve
     for _ in range(3):
-        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve", comment="")
+        proposal_vote(
+            proposal_id=proposal.pk, reviewer=committee_member(), decision="approve", comment=""
+        )
     # then: the case is level 1 now, same version, with a "regraded" event
     case.refresh_from_db()
     proposal.refresh_from_db()
@@ -342,17 +403,30 @@ def test_a_training_manager_proposes_a_move_in_one_click_and_three_approvals_app
     assert CaseEvent.objects.get(case=case, kind="regraded").data["to_level"] == 1
 
 
-def test_a_retirement_applied_moves_the_case_to_the_history_library_and_outdates_its_proposals(training_manager):
+def test_a_retirement_applied_moves_the_case_to_the_history_library_and_outdates_its_proposals(
+    training_manager,
+):
     # given: a flagged case with an open revision proposal besides the retirement
     case = flagged_case()
-    revision = case_revision_propose(proposer=committee_member(), case_id=case.pk, base_version=case.version,
-                                     reason="更清楚", title=case.title + "（修订）", category_id=case.category_id,
-                                     background=case.background, tree=case_tree(case),
-                                     visible_cases=Case.objects.all())
-    proposal = case_item_move_propose(proposer=training_manager, case_id=case.pk, action="retire", reason="r")
+    revision = case_revision_propose(
+        proposer=committee_member(),
+        case_id=case.pk,
+        base_version=case.version,
+        reason="更清楚",
+        title=case.title + "（修订）",
+        category_id=case.category_id,
+        background=case.background,
+        tree=case_tree(case),
+        visible_cases=Case.objects.all(),
+    )
+    proposal = case_item_move_propose(
+        proposer=training_manager, case_id=case.pk, action="retire", reason="r"
+    )
     # when
     for _ in range(3):
-        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve", comment="")
+        proposal_vote(
+            proposal_id=proposal.pk, reviewer=committee_member(), decision="approve", comment=""
+        )
     # then
     case.refresh_from_db()
     revision.refresh_from_db()
@@ -362,10 +436,14 @@ def test_a_retirement_applied_moves_the_case_to_the_history_library_and_outdates
 
 def test_a_move_goes_stale_when_the_case_was_regraded_meanwhile(training_manager, reviewer):
     case = flagged_case()
-    proposal = case_item_move_propose(proposer=training_manager, case_id=case.pk, action="training", reason="r")
+    proposal = case_item_move_propose(
+        proposer=training_manager, case_id=case.pk, action="training", reason="r"
+    )
     Case.objects.filter(pk=case.pk).update(level=3)
     for _ in range(3):
-        proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve", comment="")
+        proposal_vote(
+            proposal_id=proposal.pk, reviewer=committee_member(), decision="approve", comment=""
+        )
     proposal.refresh_from_db()
     case.refresh_from_db()
     assert proposal.status == "stale" and case.split == "test"
@@ -373,21 +451,31 @@ def test_a_move_goes_stale_when_the_case_was_regraded_meanwhile(training_manager
 
 def test_a_second_open_move_of_the_same_case_is_refused(training_manager):
     case = flagged_case()
-    case_item_move_propose(proposer=training_manager, case_id=case.pk, action="training", reason="r")
+    case_item_move_propose(
+        proposer=training_manager, case_id=case.pk, action="training", reason="r"
+    )
     with pytest.raises(CaseConflict):
-        case_item_move_propose(proposer=training_manager, case_id=case.pk, action="retire", reason="r")
+        case_item_move_propose(
+            proposer=training_manager, case_id=case.pk, action="retire", reason="r"
+        )
 
 
 def test_moves_past_the_ladder_and_of_training_cases_are_refused(training_manager):
     top = CaseFactory(level=5, split="test")
     with pytest.raises(CaseError) as edge:
-        case_item_move_propose(proposer=training_manager, case_id=top.pk, action="level_up", reason="r")
+        case_item_move_propose(
+            proposer=training_manager, case_id=top.pk, action="level_up", reason="r"
+        )
     assert edge.value.message == "A level-5 case cannot move one level up."
     study = CaseFactory(level=2, split="training")
     with pytest.raises(CaseError):
-        case_item_move_propose(proposer=training_manager, case_id=study.pk, action="retire", reason="r")
+        case_item_move_propose(
+            proposer=training_manager, case_id=study.pk, action="retire", reason="r"
+        )
     with pytest.raises(CaseError):
-        case_item_move_propose(proposer=training_manager, case_id=top.pk, action="promote", reason="r")
+        case_item_move_propose(
+            proposer=training_manager, case_id=top.pk, action="promote", reason="r"
+        )
 
 
 def test_a_csr_cannot_propose_a_move(csr):
@@ -406,6 +494,7 @@ def test_a_committee_member_cannot_move_a_case_of_a_level_they_are_still_examine
 
 
 # --- page, API and permissions -------------------------------------------------------------------
+
 
 def test_the_page_shows_the_table_the_chart_and_the_move_buttons(client, training_manager):
     case = flagged_case()
@@ -432,7 +521,12 @@ def test_the_page_is_in_chinese_by_default(training_manager, settings):
 
 def test_bad_filters_are_a_form_error_not_a_500(client, api, training_manager):
     client.force_login(training_manager)
-    assert client.get(reverse("promotion:exam_items"), {"level": "9", "sort": "x", "page": "zz"}).status_code == 200
+    assert (
+        client.get(
+            reverse("promotion:exam_items"), {"level": "9", "sort": "x", "page": "zz"}
+        ).status_code
+        == 200
+    )
     api.force_authenticate(training_manager)
     response = api.get(reverse("api-promotion-exam-items"), {"level": "9"})
     assert response.status_code == 400 and "level" in response.json()["fields"]
@@ -444,14 +538,20 @@ def test_others_get_403_on_the_page_the_proposal_and_the_api(client, api, reques
     case = flagged_case()
     client.force_login(user)
     assert client.get(reverse("promotion:exam_items")).status_code == 403
-    assert client.post(reverse("promotion:exam_item_propose", args=[case.pk]),
-                       {"action": "retire"}).status_code == 403
+    assert (
+        client.post(
+            reverse("promotion:exam_item_propose", args=[case.pk]), {"action": "retire"}
+        ).status_code
+        == 403
+    )
     api.force_authenticate(user)
     assert api.get(reverse("api-promotion-exam-items")).status_code == 403
     assert not Proposal.objects.exists()
 
 
-def test_the_api_returns_the_statistics_for_managers_and_committee_members(api, training_manager, reviewer):
+def test_the_api_returns_the_statistics_for_managers_and_committee_members(
+    api, training_manager, reviewer
+):
     case = flagged_case()
     api.force_authenticate(training_manager)
     body = api.get(reverse("api-promotion-exam-items"), {"flagged": "true"}).json()
@@ -466,31 +566,65 @@ def test_the_api_returns_the_statistics_for_managers_and_committee_members(api, 
 
 def test_the_proposal_of_an_unknown_case_is_404(client, training_manager):
     client.force_login(training_manager)
-    assert client.post(reverse("promotion:exam_item_propose", args=[999999]), {"action": "retire"}).status_code == 404
+    assert (
+        client.post(
+            reverse("promotion:exam_item_propose", args=[999999]), {"action": "retire"}
+        ).status_code
+        == 404
+    )
     assert client.get(reverse("promotion:exam_item_propose", args=[1])).status_code == 405
 
 
-def test_the_committee_sees_the_move_with_its_evidence_on_the_proposal_page(client, training_manager):
+def test_the_committee_sees_the_move_with_its_evidence_on_the_proposal_page(
+    client, training_manager
+):
     case = flagged_case()
-    proposal = case_item_move_propose(proposer=training_manager, case_id=case.pk, action="training", reason="r",
-                                      evidence=item_stats.item_row(training_manager, case.pk).evidence())
+    proposal = case_item_move_propose(
+        proposer=training_manager,
+        case_id=case.pk,
+        action="training",
+        reason="r",
+        evidence=item_stats.item_row(training_manager, case.pk).evidence(),
+    )
     member = committee_member()
     client.force_login(member)
     html = client.get(reverse("review:proposal_detail", args=[proposal.pk])).content.decode()
-    assert "Exam statistics when proposed" in html and "Low discrimination" in html and case.title in html
+    assert (
+        "Exam statistics when proposed" in html
+        and "Low discrimination" in html
+        and case.title in html
+    )
     assert "level 2, Training set" in html
 
 
-@pytest.mark.parametrize(("field", "value"), [("item_discrimination_floor", "0.51"), ("item_min_responses", "1"),
-                                              ("exam_exposure_cap", "-1")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("item_discrimination_floor", "0.51"),
+        ("item_min_responses", "1"),
+        ("exam_exposure_cap", "-1"),
+    ],
+)
 def test_the_item_settings_are_bounded_in_admin(client, training_manager, field, value):
     client.force_login(training_manager)
     url = reverse("admin:promotion_promotionsettings_change", args=[1])
     assert "Default 0.10" in client.get(url).content.decode()
-    data = {"retake_wait_hours": 72, "max_attempts_per_period": 3, "attempt_period_days": 30, "min_test_pool": 10,
-            "max_questions_per_case": 3, "mentorship_min_days": 30, "max_active_apprentices": 3,
-            "exam_exposure_cap": 0, "item_min_responses": 20, "item_discrimination_floor": "0.10",
-            "pace_days": 90, "retest_horizon_days": 60, "risk_days_left": 30, "blueprint_floor_percent": 5}
+    data = {
+        "retake_wait_hours": 72,
+        "max_attempts_per_period": 3,
+        "attempt_period_days": 30,
+        "min_test_pool": 10,
+        "max_questions_per_case": 3,
+        "mentorship_min_days": 30,
+        "max_active_apprentices": 3,
+        "exam_exposure_cap": 0,
+        "item_min_responses": 20,
+        "item_discrimination_floor": "0.10",
+        "pace_days": 90,
+        "retest_horizon_days": 60,
+        "risk_days_left": 30,
+        "blueprint_floor_percent": 5,
+    }
     assert client.post(url, dict(data, exam_exposure_cap=50)).status_code == 302
     assert PromotionSettings.current().exam_exposure_cap == 50
     response = client.post(url, dict(data, **{field: value}))
@@ -505,7 +639,9 @@ def test_the_page_lists_questions_per_case_on_request(client, reviewer):
     answer(case, sittings, [1, 0, 1, 0, 1], key="customer_emotion:12")
     client.force_login(reviewer)
     # when
-    html = client.get(reverse("promotion:exam_items"), {"by": "question", "sort": "discrimination"}).content.decode()
+    html = client.get(
+        reverse("promotion:exam_items"), {"by": "question", "sort": "discrimination"}
+    ).content.decode()
     # then: a row per question, the lower discrimination first, both plotted
     assert html.index("Reading the customer&#x27;s emotion") < html.index("Choosing the best reply")
     assert html.count('class="level-dot level-1') == 2

@@ -11,7 +11,11 @@ pytestmark = pytest.mark.django_db
 
 def who_mentors(client) -> str:
     content = client.get(reverse("promotion:mentoring"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    return content.split('id="who-mentors">')[1].split("</p>")[0] if 'id="who-mentors"' in content else ""
+    return (
+        content.split('id="who-mentors">')[1].split("</p>")[0]
+        if 'id="who-mentors"' in content
+        else ""
+    )
 
 
 def test_the_page_names_the_seeded_mentoring_levels(client, csr):

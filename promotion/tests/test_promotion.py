@@ -34,7 +34,14 @@ pytestmark = pytest.mark.django_db
 
 def test_levels_and_requirements_are_seeded_with_the_domain_defaults():
     levels = {lv.number: lv for lv in Level.objects.all()}
-    assert [levels[n].title for n in range(6)] == ["小学生", "大学生", "教师", "高级教师", "导师", "大师"]
+    assert [levels[n].title for n in range(6)] == [
+        "小学生",
+        "大学生",
+        "教师",
+        "高级教师",
+        "导师",
+        "大师",
+    ]
     assert [levels[n].can_mentor for n in range(6)] == [False, False, True, True, True, True]
     reqs = {r.level.number: r for r in LevelRequirement.objects.select_related("level")}
     assert sorted(reqs) == [1, 2, 3, 4, 5]
@@ -66,14 +73,20 @@ def test_promotion_is_refused_with_every_missing_requirement_listed(csr):
     earn_points(csr, 800, "p")
     with pytest.raises(services.PromotionError) as exc:
         services.employee_promote(employee=csr, to_level=1, decided_by=csr)
-    assert exc.value.missing == ["Level-1 exam passed (Not passed yet (pass mark 80%))",
-                                 "Query-time result allows level 1 (No finished query-time test)"]
-    assert exc.value.messages[0].startswith("Promotion to level 1 is not possible yet. Missing: Level-1 exam passed")
+    assert exc.value.missing == [
+        "Level-1 exam passed (Not passed yet (pass mark 80%))",
+        "Query-time result allows level 1 (No finished query-time test)",
+    ]
+    assert exc.value.messages[0].startswith(
+        "Promotion to level 1 is not possible yet. Missing: Level-1 exam passed"
+    )
     csr.refresh_from_db()
     assert csr.level == 0 and not PromotionEvent.objects.exists()
 
 
-@pytest.mark.parametrize("seconds, allowed", [(150.1, False), (150, True), (149.9, True)])  # ≤ 1.50 s per task
+@pytest.mark.parametrize(
+    "seconds, allowed", [(150.1, False), (150, True), (149.9, True)]
+)  # ≤ 1.50 s per task
 def test_the_query_time_result_must_allow_the_level(csr, seconds, allowed):
     ready_for(csr, 1, query_seconds=seconds)
     items = {i.code: i for i in selectors.promotion_checklist(csr)}
@@ -88,12 +101,23 @@ def test_promotion_sets_the_level_records_evidence_and_opens_retention(csr):
     # then
     csr.refresh_from_db()
     assert csr.level == 1
-    assert (event.kind, event.from_level, event.to_level, event.decided_by) == ("promoted", 0, 1, csr)
-    assert event.evidence["points"] == 800 and event.evidence["exam_attempt"] and event.evidence["query_result"]
+    assert (event.kind, event.from_level, event.to_level, event.decided_by) == (
+        "promoted",
+        0,
+        1,
+        csr,
+    )
+    assert (
+        event.evidence["points"] == 800
+        and event.evidence["exam_attempt"]
+        and event.evidence["query_result"]
+    )
     assert event.evidence["decided_by"] == csr.staff_id
     period = RetentionPeriod.objects.get(promotion=event)
     assert (period.level, period.points_task, period.status) == (1, 200, "active")
-    assert (period.retest_opens_at - event.at).days == 335 and (period.due_at - event.at).days == 365
+    assert (period.retest_opens_at - event.at).days == 335 and (
+        period.due_at - event.at
+    ).days == 365
     assert Notification.objects.filter(recipient=csr, kind="promoted").count() == 1
 
 
@@ -128,10 +152,17 @@ def test_mentor_gets_200_points_once_per_apprentice_promotion(csr, ops_manager):
     # then
     assert event.mentorship == mentorship
     entry = PointsEntry.objects.get(employee=mentor)
-    assert (entry.amount, entry.rule.code, entry.source) == (200, "mentor_level_up", f"mentor:{mentorship.pk}:1")
+    assert (entry.amount, entry.rule.code, entry.source) == (
+        200,
+        "mentor_level_up",
+        f"mentor:{mentorship.pk}:1",
+    )
     services._pay_mentor(event, mentorship)  # a retry pays nothing more
     assert points_balance(mentor) == 200
-    assert selectors.apprentices_brought(mentor, 0) == 1 and selectors.apprentices_brought(mentor, 1) == 0
+    assert (
+        selectors.apprentices_brought(mentor, 0) == 1
+        and selectors.apprentices_brought(mentor, 1) == 0
+    )
 
 
 @pytest.mark.parametrize("level, allowed", [(0, False), (1, False), (2, True), (5, True)])
@@ -139,9 +170,16 @@ def test_only_levels_that_can_mentor_take_apprentices(ops_manager, level, allowe
     mentor = UserFactory(level=level)
     apprentice = UserFactory(level=0)
     if allowed:
-        assert services.mentorship_create(mentor=mentor, apprentice=apprentice, by=ops_manager).from_level == 0
+        assert (
+            services.mentorship_create(
+                mentor=mentor, apprentice=apprentice, by=ops_manager
+            ).from_level
+            == 0
+        )
     else:
-        with pytest.raises(services.PromotionError, match=f"Level {level} employees cannot take apprentices."):
+        with pytest.raises(
+            services.PromotionError, match=f"Level {level} employees cannot take apprentices."
+        ):
             services.mentorship_create(mentor=mentor, apprentice=apprentice, by=ops_manager)
 
 
@@ -153,7 +191,9 @@ def test_one_active_mentor_per_apprentice_and_only_managers_pair(csr, ops_manage
     with pytest.raises(services.PromotionConflict, match="already has a mentor"):
         services.mentorship_create(mentor=second, apprentice=csr, by=ops_manager)
     services.mentorship_end(mentorship_id=first_pair.pk, by=ops_manager)
-    assert services.mentorship_create(mentor=second, apprentice=csr, by=ops_manager).mentor == second
+    assert (
+        services.mentorship_create(mentor=second, apprentice=csr, by=ops_manager).mentor == second
+    )
     assert Mentorship.objects.filter(apprentice=csr, ended_at__isnull=True).count() == 1
 
 
@@ -177,11 +217,18 @@ def test_level_3_needs_three_apprentices_brought_from_0_to_1(ops_manager, brough
 def test_demotion_records_the_reason_and_closes_retention(csr):
     ready_for(csr, 1)
     services.employee_promote(employee=csr, to_level=1)
-    event = services.employee_demote(employee=csr, reasons=[{"code": "retest_exam", "params": {"level": 1}}])
+    event = services.employee_demote(
+        employee=csr, reasons=[{"code": "retest_exam", "params": {"level": 1}}]
+    )
     csr.refresh_from_db()
     assert csr.level == 0 and event.kind == "demoted"
-    assert event.reason_display() == "Re-test not passed: no passed level-1 re-test exam by the due date."
-    assert not RetentionPeriod.objects.filter(employee=csr, status__in=["active", "retest_open"]).exists()
+    assert (
+        event.reason_display()
+        == "Re-test not passed: no passed level-1 re-test exam by the due date."
+    )
+    assert not RetentionPeriod.objects.filter(
+        employee=csr, status__in=["active", "retest_open"]
+    ).exists()
     with pytest.raises(services.PromotionError, match="Level 0 is the lowest level."):
         services.employee_demote(employee=csr, reason="x")
 
@@ -204,7 +251,9 @@ def test_medals_are_awarded_by_managers_only(csr, ops_manager, reviewer):
     with pytest.raises(PermissionDenied):
         services.medal_award(medal=medal, employee=csr, by=reviewer, reason="x")
     award = services.medal_award(medal=medal, employee=csr, by=ops_manager, reason="带徒三名")
-    assert award.medal == medal and Notification.objects.filter(recipient=csr, kind="medal").exists()
+    assert (
+        award.medal == medal and Notification.objects.filter(recipient=csr, kind="medal").exists()
+    )
 
 
 def test_a_manager_cannot_award_a_medal_to_themselves(ops_manager):
@@ -237,7 +286,9 @@ def test_score_is_a_rounded_down_percentage_within_0_and_100(total, data):
 
 
 @pytest.mark.parametrize("days_paired, credited", [(29, False), (30, True)])
-def test_a_mentor_is_credited_only_for_a_pair_that_ran_the_configured_days(csr, ops_manager, days_paired, credited):
+def test_a_mentor_is_credited_only_for_a_pair_that_ran_the_configured_days(
+    csr, ops_manager, days_paired, credited
+):
     # given: paired `days_paired` days before the promotion (default minimum 30)
     mentor = UserFactory(level=2, roles=["CSR"])
     pair(mentor, csr, by=ops_manager, at=timezone.now() - timedelta(days=days_paired))
@@ -254,14 +305,25 @@ def test_a_mentor_takes_at_most_the_configured_number_of_apprentices_at_a_time(o
     # given: a mentor with three running pairs (the default maximum)
     mentor = UserFactory(staff_id="MENTOR9", level=3, roles=["CSR"])
     for _ in range(3):
-        services.mentorship_create(mentor=mentor, apprentice=UserFactory(roles=["CSR"]), by=ops_manager)
+        services.mentorship_create(
+            mentor=mentor, apprentice=UserFactory(roles=["CSR"]), by=ops_manager
+        )
     fourth = UserFactory(staff_id="FOURTH9", roles=["CSR"])
     # when / then: a fourth is refused through the service and the API
     with pytest.raises(services.PromotionConflict, match="already mentors 3 apprentices"):
         services.mentorship_create(mentor=mentor, apprentice=fourth, by=ops_manager)
     api.force_authenticate(ops_manager)
-    response = api.post("/api/promotion/mentorships/", {"mentor": "MENTOR9", "apprentice": "FOURTH9"}, format="json")
-    assert response.status_code == 409 and "already mentors 3 apprentices" in response.json()["detail"]
+    response = api.post(
+        "/api/promotion/mentorships/", {"mentor": "MENTOR9", "apprentice": "FOURTH9"}, format="json"
+    )
+    assert (
+        response.status_code == 409 and "already mentors 3 apprentices" in response.json()["detail"]
+    )
     # and ending one pair frees a place
-    services.mentorship_end(mentorship_id=Mentorship.objects.filter(mentor=mentor).first().pk, by=ops_manager)
-    assert services.mentorship_create(mentor=mentor, apprentice=fourth, by=ops_manager).mentor == mentor
+    services.mentorship_end(
+        mentorship_id=Mentorship.objects.filter(mentor=mentor).first().pk, by=ops_manager
+    )
+    assert (
+        services.mentorship_create(mentor=mentor, apprentice=fourth, by=ops_manager).mentor
+        == mentor
+    )

@@ -77,7 +77,8 @@ def test_unmet_retention_demotes_after_the_due_date(promoted, n, demoted):
         assert event.reason_display() == (
             "Points task not met: 0 of 200 points earned within the retention period. "
             "Re-test not passed: no passed level-1 re-test exam by the due date. "
-            "Re-test not passed: no query-time result allowing level 1 in the re-test window.")
+            "Re-test not passed: no query-time result allowing level 1 in the re-test window."
+        )
         assert RetentionPeriod.objects.get(employee=promoted).status == "failed"
 
 
@@ -91,7 +92,8 @@ def test_points_task_alone_missing_demotes_with_that_reason(promoted):
     promoted.refresh_from_db()
     assert promoted.level == 0
     assert selectors.last_demotion(promoted).reason_display() == (
-        "Points task not met: 150 of 200 points earned within the retention period.")
+        "Points task not met: 150 of 200 points earned within the retention period."
+    )
 
 
 def test_meeting_points_and_retest_keeps_the_level(promoted):
@@ -114,7 +116,9 @@ def test_a_query_time_result_from_before_the_window_does_not_count(promoted):
         assert pass_exam(promoted, 1).passed
     run(PROMOTED_AT + timedelta(days=366))
     promoted.refresh_from_db()
-    assert promoted.level == 0  # the query result that allowed the promotion is from before the window
+    assert (
+        promoted.level == 0
+    )  # the query result that allowed the promotion is from before the window
 
 
 def test_one_make_up_attempt_after_a_failed_retest(promoted):
@@ -145,7 +149,8 @@ def test_failing_the_retest_and_the_make_up_demotes_at_once(promoted):
     promoted.refresh_from_db()
     assert promoted.level == 0
     assert selectors.last_demotion(promoted).reason_display() == (
-        "Re-test failed: all 2 attempts (including the make-up) were used.")
+        "Re-test failed: all 2 attempts (including the make-up) were used."
+    )
 
 
 def test_the_retest_cannot_start_before_the_window_opens(promoted):
@@ -160,14 +165,18 @@ def test_a_reminder_is_sent_once_before_the_due_date(promoted):
     assert run(PROMOTED_AT + timedelta(days=352))["reminded"] == 1
     assert run(PROMOTED_AT + timedelta(days=353))["reminded"] == 0
     note = Notification.objects.get(recipient=promoted, kind="retest_due")
-    assert note.text() == ("Reminder: your level-1 retention is due on 2027-01-15. Points: 0 of 200; "
-                           "re-test passed: ✗.")
+    assert note.text() == (
+        "Reminder: your level-1 retention is due on 2027-01-15. Points: 0 of 200; "
+        "re-test passed: ✗."
+    )
 
 
 def test_a_new_promotion_closes_the_running_retention_period(promoted):
     ready_for(promoted, 2)
     services.employee_promote(employee=promoted, to_level=2)
-    statuses = dict(RetentionPeriod.objects.filter(employee=promoted).values_list("level", "status"))
+    statuses = dict(
+        RetentionPeriod.objects.filter(employee=promoted).values_list("level", "status")
+    )
     assert statuses == {1: "closed", 2: "active"}
 
 
@@ -179,7 +188,8 @@ def test_the_daily_task_is_registered_with_beat_and_calls_the_service(promoted):
 
 
 needs_redis = pytest.mark.skipif(
-    not django_settings.REDIS_URL and not os.environ.get("CI"), reason="REDIS_URL is not set (allowed outside CI only)"
+    not django_settings.REDIS_URL and not os.environ.get("CI"),
+    reason="REDIS_URL is not set (allowed outside CI only)",
 )
 
 
@@ -189,8 +199,14 @@ needs_redis = pytest.mark.skipif(
 def test_the_retention_task_runs_through_a_real_worker(real_worker):
     # given: a promotion 340 days ago (history), its re-test window not yet opened
     user = UserFactory(level=1, roles=["CSR"])
-    services.promotion_history_backfill(employee=user, kind="promoted", from_level=0, to_level=1,
-                                        at=timezone.now() - timedelta(days=340), with_retention=True)
+    services.promotion_history_backfill(
+        employee=user,
+        kind="promoted",
+        from_level=0,
+        to_level=1,
+        at=timezone.now() - timedelta(days=340),
+        with_retention=True,
+    )
     # when
     result = retention_daily_task.delay().get(timeout=30)
     # then
@@ -199,6 +215,7 @@ def test_the_retention_task_runs_through_a_real_worker(real_worker):
 
 
 # --- evidence after the due date, and the apprentice task ---------------------------------
+
 
 def test_points_earned_after_the_due_date_do_not_save_the_level(promoted):
     # given: the re-test passed in the window, but only 150 points by the due date
@@ -215,7 +232,8 @@ def test_points_earned_after_the_due_date_do_not_save_the_level(promoted):
     promoted.refresh_from_db()
     assert promoted.level == 0
     assert selectors.last_demotion(promoted).reason_display() == (
-        "Points task not met: 150 of 200 points earned within the retention period.")
+        "Points task not met: 150 of 200 points earned within the retention period."
+    )
 
 
 def test_a_query_time_result_after_the_due_date_does_not_count(promoted):
@@ -227,7 +245,10 @@ def test_a_query_time_result_after_the_due_date_does_not_count(promoted):
     run(PROMOTED_AT + timedelta(days=367))
     promoted.refresh_from_db()
     assert promoted.level == 0
-    assert "no query-time result allowing level 1 in the re-test window" in selectors.last_demotion(promoted).reason_display()
+    assert (
+        "no query-time result allowing level 1 in the re-test window"
+        in selectors.last_demotion(promoted).reason_display()
+    )
 
 
 def test_the_seeded_rules_ask_for_one_apprentice_where_promotion_asked_for_apprentices():
@@ -242,8 +263,14 @@ def senior_teacher(ops_manager):
     """A level-3 CSR whose retention period (opened by a real promotion record) needs 1
     apprentice brought from level 0 to 1, and an apprentice paired with them."""
     mentor = UserFactory(staff_id="MEN300", level=3, roles=["CSR"])
-    services.promotion_history_backfill(employee=mentor, kind="promoted", from_level=2, to_level=3,
-                                        at=PROMOTED_AT, with_retention=True)
+    services.promotion_history_backfill(
+        employee=mentor,
+        kind="promoted",
+        from_level=2,
+        to_level=3,
+        at=PROMOTED_AT,
+        with_retention=True,
+    )
     apprentice = UserFactory(staff_id="APP300", level=0, roles=["CSR"])
     pair(mentor, apprentice, by=ops_manager, at=PROMOTED_AT + timedelta(days=1))
     return mentor, apprentice
@@ -266,13 +293,16 @@ def test_retention_after_a_promotion_that_needed_apprentices_needs_one_apprentic
     run(PROMOTED_AT + timedelta(days=335))
     _retest_done(mentor, 3, 340)
     # when
-    assert run(PROMOTED_AT + timedelta(days=341))["kept"] == 0  # not kept early: the apprentice is missing
+    assert (
+        run(PROMOTED_AT + timedelta(days=341))["kept"] == 0
+    )  # not kept early: the apprentice is missing
     run(PROMOTED_AT + timedelta(days=366))
     # then
     mentor.refresh_from_db()
     assert mentor.level == 2
     assert selectors.last_demotion(mentor).reason_display() == (
-        "Apprentice task not met: 0 of 1 apprentices brought up within the retention period.")
+        "Apprentice task not met: 0 of 1 apprentices brought up within the retention period."
+    )
 
 
 def test_an_apprentice_brought_up_within_the_year_keeps_the_level(senior_teacher, client):
@@ -314,8 +344,13 @@ def test_my_level_page_and_api_show_the_apprentice_task(senior_teacher, client, 
         html = client.get(reverse("promotion:my_level")).content.decode()
         api.force_authenticate(mentor)
         data = api.get("/api/promotion/me/").json()
-    assert 'id="retention-apprentices"' in html and "0 / 1 apprentices brought from level 0 to 1" in html
-    assert data["retention"]["apprentices_task"] == 1 and data["retention"]["apprentices_brought"] == 0
+    assert (
+        'id="retention-apprentices"' in html
+        and "0 / 1 apprentices brought from level 0 to 1" in html
+    )
+    assert (
+        data["retention"]["apprentices_task"] == 1 and data["retention"]["apprentices_brought"] == 0
+    )
 
 
 def test_the_make_up_waits_but_can_always_be_finished_before_the_due_date(promoted):
@@ -328,8 +363,10 @@ def test_the_make_up_waits_but_can_always_be_finished_before_the_due_date(promot
     with time_machine.travel(due - timedelta(hours=2), tick=False):
         with pytest.raises(services.ExamError) as exc:
             services.exam_start(employee=promoted, level=1)
-        assert exc.value.messages == ["You can start the next level-1 attempt from 2027-01-15 09:20: there is a "
-                                      "waiting period of 72 hours after each attempt."]
+        assert exc.value.messages == [
+            "You can start the next level-1 attempt from 2027-01-15 09:20: there is a "
+            "waiting period of 72 hours after each attempt."
+        ]
     with time_machine.travel(due - timedelta(minutes=40), tick=False):
         make_up = pass_exam(promoted, 1)
     assert make_up.passed and make_up.purpose == "retention"

@@ -21,11 +21,17 @@ pytestmark = [
 TRIALS = 10
 
 
-@pytest.mark.parametrize("days_ago, retest_open, done_key", [(340, False, "opened"), (355, True, "reminded")])
-def test_a_bulk_step_of_the_retention_job_and_a_promotion_never_deadlock(monkeypatch, days_ago, retest_open,
-                                                                         done_key):
-    monkeypatch.setattr(selectors, "promotion_checklist", lambda employee, level=None: [
-        selectors.ChecklistItem("points", True, "points", "ok", {})])
+@pytest.mark.parametrize(
+    "days_ago, retest_open, done_key", [(340, False, "opened"), (355, True, "reminded")]
+)
+def test_a_bulk_step_of_the_retention_job_and_a_promotion_never_deadlock(
+    monkeypatch, days_ago, retest_open, done_key
+):
+    monkeypatch.setattr(
+        selectors,
+        "promotion_checklist",
+        lambda employee, level=None: [selectors.ChecklistItem("points", True, "points", "ok", {})],
+    )
     retries = record_retries(monkeypatch)
     outcomes = []
     for _ in range(TRIALS):
@@ -36,12 +42,18 @@ def test_a_bulk_step_of_the_retention_job_and_a_promotion_never_deadlock(monkeyp
         meeting = Rendezvous(timeout=0.5)
         real_checklist = selectors.promotion_checklist
         with monkeypatch.context() as patch:
-            patch.setattr(services, "notifications_send", meeting.before(services.notifications_send))
+            patch.setattr(
+                services, "notifications_send", meeting.before(services.notifications_send)
+            )
             patch.setattr(selectors, "promotion_checklist", meeting.before(real_checklist))
-            job, promotion = run_at_once([
-                lambda: services.retention_run_daily(),
-                lambda employee=employee: services.employee_promote(employee=employee, to_level=2),
-            ])
+            job, promotion = run_at_once(
+                [
+                    lambda: services.retention_run_daily(),
+                    lambda employee=employee: services.employee_promote(
+                        employee=employee, to_level=2
+                    ),
+                ]
+            )
         employee.refresh_from_db()
         if is_deadlock(job) or is_deadlock(promotion):
             outcomes.append("deadlock")
@@ -54,10 +66,13 @@ def test_a_bulk_step_of_the_retention_job_and_a_promotion_never_deadlock(monkeyp
             # the promotion closed the employee's period, whichever came first; the other
             # employee's period went through the step
             assert employee.level == 2 and job[done_key] in (1, 2)
-            assert dict(RetentionPeriod.objects.filter(employee=employee).values_list("level", "status")) == {
-                1: "closed", 2: "active"}
+            assert dict(
+                RetentionPeriod.objects.filter(employee=employee).values_list("level", "status")
+            ) == {1: "closed", 2: "active"}
             other = RetentionPeriod.objects.get(employee=others)
             assert other.status == "retest_open" and (other.reminded_at is not None) is retest_open
             outcomes.append("ok")
-        RetentionPeriod.objects.update(status=RetentionPeriod.Status.CLOSED)  # the next trial starts afresh
+        RetentionPeriod.objects.update(
+            status=RetentionPeriod.Status.CLOSED
+        )  # the next trial starts afresh
     assert outcomes == ["ok"] * TRIALS, Counter(outcomes)

@@ -27,20 +27,31 @@ TRIALS = 10
 def _level_1_employee_in_retention(*, days_ago: int, retest_open: bool):
     """A level-1 CSR promoted ``days_ago`` days ago, with the retention period of that promotion."""
     employee = UserFactory(roles=["CSR"], level=1)
-    services.promotion_history_backfill(employee=employee, kind=PromotionEvent.Kind.PROMOTED, from_level=0,
-                                        to_level=1, at=timezone.now() - timedelta(days=days_ago),
-                                        with_retention=True)
+    services.promotion_history_backfill(
+        employee=employee,
+        kind=PromotionEvent.Kind.PROMOTED,
+        from_level=0,
+        to_level=1,
+        at=timezone.now() - timedelta(days=days_ago),
+        with_retention=True,
+    )
     if retest_open:
-        RetentionPeriod.objects.filter(employee=employee).update(status=RetentionPeriod.Status.RETEST_OPEN,
-                                                                 retest_opened_at=timezone.now())
+        RetentionPeriod.objects.filter(employee=employee).update(
+            status=RetentionPeriod.Status.RETEST_OPEN, retest_opened_at=timezone.now()
+        )
     return employee
 
 
 @pytest.mark.parametrize("scenario", ["retest window opens", "failed retention demotes"])
-def test_the_retention_job_and_a_promotion_of_the_same_employee_never_deadlock(monkeypatch, scenario):
+def test_the_retention_job_and_a_promotion_of_the_same_employee_never_deadlock(
+    monkeypatch, scenario
+):
     # Every requirement of level 2 counts as met: the race, not the checklist, is under test.
-    monkeypatch.setattr(selectors, "promotion_checklist", lambda employee, level=None: [
-        selectors.ChecklistItem("points", True, "points", "ok", {})])
+    monkeypatch.setattr(
+        selectors,
+        "promotion_checklist",
+        lambda employee, level=None: [selectors.ChecklistItem("points", True, "points", "ok", {})],
+    )
     retries = record_retries(monkeypatch)
     outcomes, reached = [], []
     for trial in range(TRIALS):
@@ -51,7 +62,9 @@ def test_the_retention_job_and_a_promotion_of_the_same_employee_never_deadlock(m
         # their first lock, so both hold it before either takes its second
         if scenario == "retest window opens":
             employee = _level_1_employee_in_retention(days_ago=340, retest_open=False)
-            step = "notifications_send"  # the bulk step sends the window-open notices after its locks
+            step = (
+                "notifications_send"  # the bulk step sends the window-open notices after its locks
+            )
         else:
             employee = _level_1_employee_in_retention(days_ago=400, retest_open=True)
             step = "_demote_locked"  # the bulk step demotes after its locks
@@ -67,11 +80,15 @@ def test_the_retention_job_and_a_promotion_of_the_same_employee_never_deadlock(m
             patch.setattr(services, step, counted)
             patch.setattr(selectors, "promotion_checklist", meeting.before(real_checklist))
             # when
-            job, promotion = run_at_once([
-                lambda d=job_delay: (time.sleep(d), services.retention_run_daily())[1],
-                lambda employee=employee, d=promotion_delay: (
-                    time.sleep(d), services.employee_promote(employee=employee, to_level=2))[1],
-            ])
+            job, promotion = run_at_once(
+                [
+                    lambda d=job_delay: (time.sleep(d), services.retention_run_daily())[1],
+                    lambda employee=employee, d=promotion_delay: (
+                        time.sleep(d),
+                        services.employee_promote(employee=employee, to_level=2),
+                    )[1],
+                ]
+            )
         # then: no deadlock and no error but the one the rules give (a demoted employee is no
         # longer promoted two levels up)
         employee.refresh_from_db()
@@ -80,15 +97,20 @@ def test_the_retention_job_and_a_promotion_of_the_same_employee_never_deadlock(m
         elif retries:
             retries.clear()
             outcomes.append("deadlock, retried")
-        elif isinstance(job, Exception) or not isinstance(promotion, (PromotionEvent, services.PromotionError)):
+        elif isinstance(job, Exception) or not isinstance(
+            promotion, (PromotionEvent, services.PromotionError)
+        ):
             outcomes.append(f"error: {job!r} {promotion!r}")
         elif isinstance(promotion, PromotionEvent):
             assert employee.level == 2
-            assert dict(RetentionPeriod.objects.filter(employee=employee).values_list("level", "status")) == {
-                1: "closed", 2: "active"}
+            assert dict(
+                RetentionPeriod.objects.filter(employee=employee).values_list("level", "status")
+            ) == {1: "closed", 2: "active"}
             outcomes.append("ok")
         else:
             assert employee.level == 0 and job["demoted"] == 1
             outcomes.append("ok")
     assert outcomes == ["ok"] * TRIALS, Counter(outcomes)
-    assert reached, f"the job never reached {step}: the race was not run"  # a pause point that moved
+    assert reached, (
+        f"the job never reached {step}: the race was not run"
+    )  # a pause point that moved

@@ -50,7 +50,13 @@ def test_an_old_notification_with_stored_text_stays_readable():
 def test_the_demoted_roster_export_in_chinese_has_chinese_reasons():
     services.employee_demote(employee=UserFactory(level=2), reasons=POINTS_TASK)
     with translation.override("zh-hans"):
-        rows = list(csv.reader(io.StringIO(rosters.roster_csv(RosterFilters(event=Event.DEMOTED)).decode("utf-8-sig"))))
+        rows = list(
+            csv.reader(
+                io.StringIO(
+                    rosters.roster_csv(RosterFilters(event=Event.DEMOTED)).decode("utf-8-sig")
+                )
+            )
+        )
     assert "Points task" not in rows[1][-1] and "积分" in rows[1][-1]
 
 
@@ -85,7 +91,9 @@ def test_the_admin_shows_a_demotion_reason_in_words(training_manager, settings):
     event = services.employee_demote(employee=UserFactory(level=2), reasons=POINTS_TASK)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(admin_user)
-    content = client.get(reverse("admin:promotion_promotionevent_change", args=[event.pk])).content.decode()
+    content = client.get(
+        reverse("admin:promotion_promotionevent_change", args=[event.pk])
+    ).content.decode()
     assert "Points task not met: 10 of 200" in content and "points_task" not in content
     assert PromotionEvent.objects.count() == 1
 
@@ -95,6 +103,8 @@ def test_xlsx_dates_are_date_cells_in_chinese_too():
 
     services.employee_demote(employee=UserFactory(level=2), reasons=POINTS_TASK)
     with translation.override("zh-hans"):
-        sheet = load_workbook(io.BytesIO(rosters.roster_xlsx(RosterFilters(event=Event.DEMOTED))), read_only=True).active
+        sheet = load_workbook(
+            io.BytesIO(rosters.roster_xlsx(RosterFilters(event=Event.DEMOTED))), read_only=True
+        ).active
     row = next(sheet.iter_rows(min_row=2))
     assert [cell.is_date for cell in row].count(True) == 1  # the date column, not text

@@ -20,8 +20,14 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 def history(user, *levels_at: tuple[int, datetime], retention: bool = False) -> None:
     for to_level, at in levels_at:
-        services.promotion_history_backfill(employee=user, kind="promoted", from_level=to_level - 1, to_level=to_level,
-                                            at=at, with_retention=retention)
+        services.promotion_history_backfill(
+            employee=user,
+            kind="promoted",
+            from_level=to_level - 1,
+            to_level=to_level,
+            at=at,
+            with_retention=retention,
+        )
 
 
 def people(n: int, team) -> list:
@@ -38,16 +44,28 @@ def test_promoted_roster_filters_by_centre_team_period_and_level():
     team = TeamFactory()
     other = TeamFactory(centre=CentreFactory())
     inside = UserFactory(centre=team.centre, team=team, level=2)
-    history(inside, (1, datetime(2026, 1, 5, 9, tzinfo=TZ)), (2, datetime(2026, 6, 1, 9, tzinfo=TZ)))
+    history(
+        inside, (1, datetime(2026, 1, 5, 9, tzinfo=TZ)), (2, datetime(2026, 6, 1, 9, tzinfo=TZ))
+    )
     outsider = UserFactory(centre=other.centre, team=other, level=1)
     history(outsider, (1, datetime(2026, 6, 2, 9, tzinfo=TZ)))
     # when
-    rows = list(rosters.roster_rows(RosterFilters(event=Event.PROMOTED, centre_id=team.centre_id,
-                                                  date_from=date(2026, 5, 1), date_to=date(2026, 6, 30))))
+    rows = list(
+        rosters.roster_rows(
+            RosterFilters(
+                event=Event.PROMOTED,
+                centre_id=team.centre_id,
+                date_from=date(2026, 5, 1),
+                date_to=date(2026, 6, 30),
+            )
+        )
+    )
     # then
     assert [(r[0], r[4], r[5]) for r in rows] == [(inside.staff_id, 1, 2)]
     assert len(list(rosters.roster_rows(RosterFilters(event=Event.PROMOTED, level=1)))) == 2
-    assert len(list(rosters.roster_rows(RosterFilters(event=Event.PROMOTED, team_id=other.pk)))) == 1
+    assert (
+        len(list(rosters.roster_rows(RosterFilters(event=Event.PROMOTED, team_id=other.pk)))) == 1
+    )
 
 
 def test_due_for_retest_and_current_level_rosters():
@@ -55,12 +73,25 @@ def test_due_for_retest_and_current_level_rosters():
     due = UserFactory(centre=team.centre, team=team, level=1)
     history(due, (1, datetime(2026, 1, 10, 9, tzinfo=TZ)), retention=True)
     UserFactory(centre=team.centre, team=team, level=0)
-    rows = list(rosters.roster_rows(RosterFilters(event=Event.DUE_RETEST, date_from=date(2026, 12, 1),
-                                                  date_to=date(2026, 12, 31))))
+    rows = list(
+        rosters.roster_rows(
+            RosterFilters(
+                event=Event.DUE_RETEST, date_from=date(2026, 12, 1), date_to=date(2026, 12, 31)
+            )
+        )
+    )
     assert [(r[0], r[4], r[7]) for r in rows] == [(due.staff_id, 1, "2026-12-11 09:00")]
-    assert list(rosters.roster_rows(RosterFilters(event=Event.DUE_RETEST, date_to=date(2026, 11, 1)))) == []
+    assert (
+        list(rosters.roster_rows(RosterFilters(event=Event.DUE_RETEST, date_to=date(2026, 11, 1))))
+        == []
+    )
     current = list(rosters.roster_rows(RosterFilters(event=Event.CURRENT_LEVEL, team_id=team.pk)))
-    assert [(r[0], r[4], r[5], r[6]) for r in current][0] == (due.staff_id, 1, "undergraduate", "2026-01-10 09:00")  # English is active
+    assert [(r[0], r[4], r[5], r[6]) for r in current][0] == (
+        due.staff_id,
+        1,
+        "undergraduate",
+        "2026-01-10 09:00",
+    )  # English is active
     assert len(current) == 2
 
 
@@ -70,13 +101,18 @@ def test_csv_and_xlsx_exports_hold_identical_rows(event):
     users = people(7, TeamFactory())
     if event == Event.DEMOTED:
         for user in users:
-            services.employee_demote(employee=user, reason="服务事故, \"引号\"\n换行")
+            services.employee_demote(employee=user, reason='服务事故, "引号"\n换行')
     filters = RosterFilters(event=event)
     # when
     csv_rows = list(csv.reader(io.StringIO(rosters.roster_csv(filters).decode("utf-8-sig"))))
     sheet = load_workbook(io.BytesIO(rosters.roster_xlsx(filters)), read_only=True).active
-    xlsx_rows = [["" if v is None else v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else str(v)
-                  for v in row] for row in sheet.iter_rows(values_only=True)]
+    xlsx_rows = [
+        [
+            "" if v is None else v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else str(v)
+            for v in row
+        ]
+        for row in sheet.iter_rows(values_only=True)
+    ]
     # then: the same rows; dates in the workbook are real date cells, not text
     assert len(csv_rows) == 8 and csv_rows == xlsx_rows
     date_cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.is_date]
@@ -121,16 +157,25 @@ def test_roster_page_paginates_and_exports_for_hr(client, hr, csr, django_assert
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert response.streaming  # sent as it is read, never held whole in memory
     body = b"".join(response.streaming_content)
-    assert body == rosters.roster_csv(RosterFilters(event=Event.PROMOTED)) and body.decode("utf-8-sig").count("\n") == 61
+    assert (
+        body == rosters.roster_csv(RosterFilters(event=Event.PROMOTED))
+        and body.decode("utf-8-sig").count("\n") == 61
+    )
     response = client.get(reverse("promotion:rosters_xlsx"), {"event": "current_level"})
     body = b"".join(response.streaming_content)
     assert response.status_code == 200 and body[:2] == b"PK"
     assert response["Content-Disposition"].startswith('attachment; filename="roster-current_level-')
-    sheet_rows = list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
-    csv_lines = rosters.roster_csv(RosterFilters(event=Event.CURRENT_LEVEL)).decode("utf-8-sig").count("\n")
+    sheet_rows = list(
+        load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True)
+    )
+    csv_lines = (
+        rosters.roster_csv(RosterFilters(event=Event.CURRENT_LEVEL)).decode("utf-8-sig").count("\n")
+    )
     assert len(sheet_rows) == csv_lines > 60
     assert client.post(reverse("promotion:rosters")).status_code == 405
-    assert client.get(reverse("promotion:rosters"), {"event": "nonsense"}).status_code == 200  # falls back
+    assert (
+        client.get(reverse("promotion:rosters"), {"event": "nonsense"}).status_code == 200
+    )  # falls back
     client.force_login(csr)
     for name in ("promotion:rosters", "promotion:rosters_csv", "promotion:rosters_xlsx"):
         assert client.get(reverse(name)).status_code == 403
@@ -139,10 +184,14 @@ def test_roster_page_paginates_and_exports_for_hr(client, hr, csr, django_assert
 def test_promotion_event_rows_show_the_demotion_reason():
     user = UserFactory(level=1)
     history(user, (2, datetime(2025, 1, 1, tzinfo=TZ)))
-    services.employee_demote(employee=UserFactory(level=2), reasons=[{"code": "points_task",
-                                                                      "params": {"earned": 10, "needed": 200}}])
+    services.employee_demote(
+        employee=UserFactory(level=2),
+        reasons=[{"code": "points_task", "params": {"earned": 10, "needed": 200}}],
+    )
     rows = list(rosters.roster_rows(RosterFilters(event=Event.DEMOTED)))
-    assert rows[0][-1] == "Points task not met: 10 of 200 points earned within the retention period."
+    assert (
+        rows[0][-1] == "Points task not met: 10 of 200 points earned within the retention period."
+    )
     assert PromotionEvent.objects.filter(kind="demoted").count() == 1
 
 

@@ -18,7 +18,8 @@ def login(client, user):
 
 
 def test_my_level_shows_badge_checklist_and_no_request_button_until_everything_is_met(
-        client, csr, django_assert_max_num_queries):
+    client, csr, django_assert_max_num_queries
+):
     login(client, csr)
     # 21 = 20 before + the query-time settings row the counting rule needs (single-row
     # settings are read once per request; caching them is the performance work's job);
@@ -56,7 +57,9 @@ def test_requesting_promotion_from_the_checklist(client, csr):
 def test_my_level_shows_the_demotion_reason(client, csr):
     csr.level = 1
     csr.save()
-    services.employee_demote(employee=csr, reasons=[{"code": "retest_exam", "params": {"level": 1}}])
+    services.employee_demote(
+        employee=csr, reasons=[{"code": "retest_exam", "params": {"level": 1}}]
+    )
     html = login(client, csr).get(reverse("promotion:my_level")).content.decode()
     assert 'id="demotion"' in html and "no passed level-1 re-test exam" in html
 
@@ -69,9 +72,17 @@ def test_level_pages_need_study_and_reject_wrong_methods(client, hr):
         assert client.post(reverse(name)).status_code == 403
 
 
-@pytest.mark.parametrize("name, method", [("promotion:my_level", "post"), ("promotion:exam_home", "post"),
-                                          ("promotion:promote_request", "get"), ("promotion:exam_start", "get"),
-                                          ("promotion:notifications", "post"), ("promotion:mentoring", "post")])
+@pytest.mark.parametrize(
+    "name, method",
+    [
+        ("promotion:my_level", "post"),
+        ("promotion:exam_home", "post"),
+        ("promotion:promote_request", "get"),
+        ("promotion:exam_start", "get"),
+        ("promotion:notifications", "post"),
+        ("promotion:mentoring", "post"),
+    ],
+)
 def test_wrong_methods_are_405(client, csr, name, method):
     login(client, csr)
     assert getattr(client, method)(reverse(name)).status_code == 405
@@ -85,13 +96,17 @@ def test_exam_flow_in_the_browser_never_shows_answers_before_submission(client, 
     # when: start
     response = client.post(reverse("promotion:exam_start"), {"level": 1})
     attempt = ExamAttempt.objects.get(employee=csr)
-    assert response.status_code == 302 and response["Location"] == reverse("promotion:exam_take", args=[attempt.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "promotion:exam_take", args=[attempt.pk]
+    )
     html = client.get(response["Location"]).content.decode()
     # then: the question page has the options but not which one is right
     assert 'name="q1"' in html and '"answer"' not in html and "Correct answer" not in html
     # when: submit all answers
     answers = {q["id"]: q["answer"] for q in attempt.questions}
-    response = client.post(reverse("promotion:exam_submit", args=[attempt.pk]), answers, follow=True)
+    response = client.post(
+        reverse("promotion:exam_submit", args=[attempt.pk]), answers, follow=True
+    )
     assert "100.0%" in response.content.decode()
     attempt.refresh_from_db()
     assert attempt.status == "passed"
@@ -120,25 +135,43 @@ def test_certificate_is_printable_for_the_employee_and_hr_only(client, csr, hr, 
     event = services.employee_promote(employee=csr, to_level=1)
     url = reverse("promotion:certificate", args=[event.pk])
     html = login(client, csr).get(url).content.decode()
-    assert "/static/promotion/certificate.css" in html and "Certificate of promotion" in html and csr.name in html
-    assert "@media print" in (settings.BASE_DIR / "promotion/static/promotion/certificate.css").read_text()
+    assert (
+        "/static/promotion/certificate.css" in html
+        and "Certificate of promotion" in html
+        and csr.name in html
+    )
+    assert (
+        "@media print"
+        in (settings.BASE_DIR / "promotion/static/promotion/certificate.css").read_text()
+    )
     assert login(client, hr).get(url).status_code == 200
     assert login(client, reviewer).get(url).status_code == 403
     assert client.get(reverse("promotion:certificate", args=[event.pk + 99])).status_code == 404
     assert login(client, hr).post(url).status_code == 405
 
 
-def test_managers_pair_mentors_and_mentors_see_apprentices(client, csr, ops_manager, django_assert_max_num_queries):
+def test_managers_pair_mentors_and_mentors_see_apprentices(
+    client, csr, ops_manager, django_assert_max_num_queries
+):
     mentor = UserFactory(level=2, roles=["CSR"])
     login(client, ops_manager)
-    response = client.post(reverse("promotion:mentorship_create"),
-                           {"mentor": mentor.staff_id, "apprentice": csr.staff_id}, follow=True)
+    response = client.post(
+        reverse("promotion:mentorship_create"),
+        {"mentor": mentor.staff_id, "apprentice": csr.staff_id},
+        follow=True,
+    )
     assert "The mentorship was created." in response.content.decode()
-    response = client.post(reverse("promotion:mentorship_create"),
-                           {"mentor": csr.staff_id, "apprentice": mentor.staff_id}, follow=True)
+    response = client.post(
+        reverse("promotion:mentorship_create"),
+        {"mentor": csr.staff_id, "apprentice": mentor.staff_id},
+        follow=True,
+    )
     assert "Level 0 employees cannot take apprentices." in response.content.decode()
-    response = client.post(reverse("promotion:mentorship_create"), {"mentor": "NOPE", "apprentice": csr.staff_id},
-                           follow=True)
+    response = client.post(
+        reverse("promotion:mentorship_create"),
+        {"mentor": "NOPE", "apprentice": csr.staff_id},
+        follow=True,
+    )
     assert "Unknown staff ID: NOPE." in response.content.decode()
     with django_assert_max_num_queries(12):
         assert client.get(reverse("promotion:mentoring")).status_code == 200
@@ -160,7 +193,9 @@ def test_mentoring_page_is_403_without_study_or_management(client, hr):
 
 def test_a_manager_promotes_an_employee_whose_requirements_are_met(client, csr, ops_manager):
     login(client, ops_manager)
-    response = client.post(reverse("promotion:manager_promote"), {"employee": csr.staff_id}, follow=True)
+    response = client.post(
+        reverse("promotion:manager_promote"), {"employee": csr.staff_id}, follow=True
+    )
     assert "Promotion to level 1 is not possible yet." in response.content.decode()
     ready_for(csr, 1)
     client.post(reverse("promotion:manager_promote"), {"employee": csr.staff_id})
@@ -185,13 +220,17 @@ def test_medals_page_for_managers(client, csr, ops_manager):
     assert client.get(reverse("promotion:medals")).status_code == 200
     from promotion.models import Medal, MedalAward
 
-    response = client.post(reverse("promotion:medal_award"),
-                           {"medal": Medal.objects.first().pk, "employee": csr.staff_id, "reason": "贡献突出"},
-                           follow=True)
+    response = client.post(
+        reverse("promotion:medal_award"),
+        {"medal": Medal.objects.first().pk, "employee": csr.staff_id, "reason": "贡献突出"},
+        follow=True,
+    )
     assert "The medal was awarded." in response.content.decode()
     assert client.get(reverse("promotion:medal_award")).status_code == 405
-    own = client.post(reverse("promotion:medal_award"),
-                      {"medal": Medal.objects.first().pk, "employee": ops_manager.staff_id, "reason": "自评"})
+    own = client.post(
+        reverse("promotion:medal_award"),
+        {"medal": Medal.objects.first().pk, "employee": ops_manager.staff_id, "reason": "自评"},
+    )
     assert own.status_code == 403
     assert not MedalAward.objects.filter(employee=ops_manager).exists()
 

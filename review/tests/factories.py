@@ -23,7 +23,11 @@ class RevisionProposalFactory(factory.django.DjangoModelFactory):
     reason = "表述更清楚"
     target = factory.SubFactory(EntryFactory)
     base_version = factory.LazyAttribute(lambda o: o.target.version)
-    payload = factory.LazyAttribute(lambda o: {
-        "title": o.target.title, "body": o.target.body + "（已修订）", "keywords": o.target.keywords,
-        "category_id": o.target.category_id,
-    })
+    payload = factory.LazyAttribute(
+        lambda o: {
+            "title": o.target.title,
+            "body": o.target.body + "（已修订）",
+            "keywords": o.target.keywords,
+            "category_id": o.target.category_id,
+        }
+    )

@@ -20,19 +20,35 @@ def test_a_double_submitted_calibration_answer_is_recorded_once_and_changes_noth
     # given: an applied proposal given as a calibration item
     proposal = RevisionProposalFactory()
     for _ in range(3):
-        services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
-                               comment="", extra={"points": 3})
+        services.proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            comment="",
+            extra={"points": 3},
+        )
     member = committee_member()
     manager = UserFactory(roles=["Training manager"])
-    calibration.calibration_round_create(proposal_id=proposal.pk, members=[member], created_by=manager)
+    calibration.calibration_round_create(
+        proposal_id=proposal.pk, members=[member], created_by=manager
+    )
     item = CalibrationAssignment.objects.get(member=member)
     votes, entries = Vote.objects.count(), PointsEntry.objects.count()
     # when: the same answer twice at the same moment
-    results = run_at_once([
-        (lambda d=d: calibration.calibration_answer(assignment_id=item.pk, member=member, decision=d,
-                                                     comment="x", extra={"points": 4}))
-        for d in ("approve", "reject")
-    ])
+    results = run_at_once(
+        [
+            (
+                lambda d=d: calibration.calibration_answer(
+                    assignment_id=item.pk,
+                    member=member,
+                    decision=d,
+                    comment="x",
+                    extra={"points": 4},
+                )
+            )
+            for d in ("approve", "reject")
+        ]
+    )
     # then: one answer, the other refused as "already voted"; nothing else moved
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(refused) == 1 and isinstance(refused[0], services.ReviewConflict)

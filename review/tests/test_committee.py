@@ -41,11 +41,11 @@ def test_pass_rate_is_applied_over_decided_and_none_without_decisions():
 @pytest.mark.parametrize(
     "level, applied, rejected, eligible",
     [
-        (3, 20, 0, False),   # level 3: too low even at 100 %
-        (4, 17, 3, False),   # exactly 85 %: must be above
+        (3, 20, 0, False),  # level 3: too low even at 100 %
+        (4, 17, 3, False),  # exactly 85 %: must be above
         (4, 1000, 175, True),  # 85.11 %
-        (4, 18, 2, True),    # 90 %
-        (5, 0, 0, False),    # nothing decided yet
+        (4, 18, 2, True),  # 90 %
+        (5, 0, 0, False),  # nothing decided yet
     ],
 )
 def test_application_eligibility_boundaries(level, applied, rejected, eligible):
@@ -54,8 +54,14 @@ def test_application_eligibility_boundaries(level, applied, rejected, eligible):
     if applied + rejected > 50:
         # 85.1 % without creating a thousand rows through the factory
         Proposal.objects.bulk_create(
-            [Proposal(kind="kb_revision", proposer=user, reason="r", status="applied") for _ in range(applied)]
-            + [Proposal(kind="kb_revision", proposer=user, reason="r", status="rejected") for _ in range(rejected)]
+            [
+                Proposal(kind="kb_revision", proposer=user, reason="r", status="applied")
+                for _ in range(applied)
+            ]
+            + [
+                Proposal(kind="kb_revision", proposer=user, reason="r", status="rejected")
+                for _ in range(rejected)
+            ]
         )
     else:
         with_decided_proposals(user, applied, rejected)
@@ -93,7 +99,9 @@ def test_ops_manager_appoints_a_member_who_joins_the_reviewer_group_and_can_vote
     assert membership.source == CommitteeMembership.Source.APPOINTED
     assert csr.groups.filter(name="Reviewer").exists()
     assert csr.has_perm(roles.REVIEW) and is_committee_member(csr)
-    assert ReviewEvent.objects.filter(kind="member_appointed", subject=csr, actor=ops_manager).exists()
+    assert ReviewEvent.objects.filter(
+        kind="member_appointed", subject=csr, actor=ops_manager
+    ).exists()
 
 
 def test_only_ops_managers_appoint(reviewer):
@@ -105,13 +113,22 @@ def test_an_ops_manager_cannot_appoint_themselves(ops_manager, client):
     # when / then: the service and the page refuse
     with pytest.raises(services.ReviewPermissionDenied) as exc:
         services.committee_member_appoint(member=ops_manager, appointed_by=ops_manager)
-    assert exc.value.messages == ["You cannot appoint yourself: another operations manager appoints you."]
+    assert exc.value.messages == [
+        "You cannot appoint yourself: another operations manager appoints you."
+    ]
     client.force_login(ops_manager)
-    assert client.post(reverse("review:committee_appoint"), {"staff_id": ops_manager.staff_id}).status_code == 403
+    assert (
+        client.post(
+            reverse("review:committee_appoint"), {"staff_id": ops_manager.staff_id}
+        ).status_code
+        == 403
+    )
     assert not CommitteeMembership.objects.filter(member=ops_manager).exists()
     assert not is_committee_member(fresh(ops_manager))
     # while another operations manager may appoint them
-    services.committee_member_appoint(member=ops_manager, appointed_by=UserFactory(roles=["Operations manager"]))
+    services.committee_member_appoint(
+        member=ops_manager, appointed_by=UserFactory(roles=["Operations manager"])
+    )
     assert is_committee_member(fresh(ops_manager))
 
 
@@ -141,11 +158,15 @@ def eligible_applicant():
 
 
 def approve(proposal_id, member):
-    return services.proposal_vote(proposal_id=proposal_id, reviewer=member, decision="approve", comment="同意")
+    return services.proposal_vote(
+        proposal_id=proposal_id, reviewer=member, decision="approve", comment="同意"
+    )
 
 
 def reject(proposal_id, member):
-    return services.proposal_vote(proposal_id=proposal_id, reviewer=member, decision="reject", comment="经验不足")
+    return services.proposal_vote(
+        proposal_id=proposal_id, reviewer=member, decision="reject", comment="经验不足"
+    )
 
 
 def fresh(user):
@@ -161,7 +182,11 @@ def test_an_application_is_a_committee_application_proposal_in_the_members_queue
     # then
     proposal = application.proposal
     assert (proposal.kind, proposal.status, proposal.proposer, proposal.target) == (
-        "committee_application", "open", applicant, application)
+        "committee_application",
+        "open",
+        applicant,
+        application,
+    )
     assert proposal.reason == "我熟悉业务"
     assert proposal in review_queue(reviewer=member)
     assert application.status == "pending"
@@ -185,11 +210,18 @@ def test_three_committee_approvals_admit_the_applicant_with_membership_and_revie
     # then
     assert application.status == "accepted" and application.proposal.status == "applied"
     membership = CommitteeMembership.objects.get(member=applicant, active=True)
-    assert membership.source == CommitteeMembership.Source.APPLICATION and membership.appointed_by is None
+    assert (
+        membership.source == CommitteeMembership.Source.APPLICATION
+        and membership.appointed_by is None
+    )
     assert applicant.groups.filter(pk=Group.objects.get(name="Reviewer").pk).exists()
     assert is_committee_member(applicant)
-    assert ReviewEvent.objects.filter(kind="application_accepted", subject=applicant,
-                                      proposal=application.proposal).count() == 1
+    assert (
+        ReviewEvent.objects.filter(
+            kind="application_accepted", subject=applicant, proposal=application.proposal
+        ).count()
+        == 1
+    )
 
 
 def test_two_rejections_decline_the_application():
@@ -212,7 +244,9 @@ def test_a_single_member_or_manager_can_no_longer_accept_an_application(ops_mana
     # given: an operations manager who is also a committee member
     applicant = eligible_applicant()
     application = services.committee_application_submit(applicant=applicant)
-    services.committee_member_appoint(member=ops_manager, appointed_by=UserFactory(roles=["Operations manager"]))
+    services.committee_member_appoint(
+        member=ops_manager, appointed_by=UserFactory(roles=["Operations manager"])
+    )
     # when: their approval is one vote like any other
     approve(application.proposal_id, fresh(ops_manager))
     application.refresh_from_db()
@@ -224,7 +258,9 @@ def test_a_single_member_or_manager_can_no_longer_accept_an_application(ops_mana
 
 def test_a_manager_outside_the_committee_cannot_vote_on_an_application(ops_manager):
     application = services.committee_application_submit(applicant=eligible_applicant())
-    with pytest.raises(services.ReviewPermissionDenied, match="^Only active review committee members may vote.$"):
+    with pytest.raises(
+        services.ReviewPermissionDenied, match="^Only active review committee members may vote.$"
+    ):
         approve(application.proposal_id, ops_manager)
 
 
@@ -281,10 +317,14 @@ def test_eligibility_has_one_home_the_review_settings(client, min_level, eligibl
     # then: the selector, the committee page, the level page and the service agree
     assert committee_eligibility(applicant).eligible is eligible
     client.force_login(applicant)
-    committee_page = client.get(reverse("review:committee"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    committee_page = client.get(
+        reverse("review:committee"), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert (reverse("review:committee_apply") in committee_page) is eligible
     assert (f"Level {min_level} or above is required." in committee_page) is not eligible
-    level_page = client.get(reverse("promotion:my_level"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    level_page = client.get(
+        reverse("promotion:my_level"), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert ("You may apply to the review committee." in level_page) is eligible
     if eligible:
         assert services.committee_application_submit(applicant=applicant).status == "pending"

@@ -20,18 +20,26 @@ pytestmark = [
 ]
 
 
-
 @pytest.mark.parametrize("round_number", range(5))
 def test_six_reviewers_approving_at_the_same_moment_apply_the_change_exactly_once(round_number):
     # given
     proposal = RevisionProposalFactory()
     members = [committee_member() for _ in range(6)]
     # when
-    results = run_at_once([
-        (lambda m=m: services.proposal_vote(proposal_id=proposal.pk, reviewer=m, decision="approve", comment="",
-                                          extra={"points": 3}))
-        for m in members
-    ])
+    results = run_at_once(
+        [
+            (
+                lambda m=m: services.proposal_vote(
+                    proposal_id=proposal.pk,
+                    reviewer=m,
+                    decision="approve",
+                    comment="",
+                    extra={"points": 3},
+                )
+            )
+            for m in members
+        ]
+    )
     # then
     proposal.refresh_from_db()
     entry = Entry.objects.get(pk=proposal.target_id)
@@ -42,7 +50,10 @@ def test_six_reviewers_approving_at_the_same_moment_apply_the_change_exactly_onc
     assert entry.history.count() == 2
     assert ReviewEvent.objects.filter(proposal=proposal, kind=ReviewEvent.Kind.APPLIED).count() == 1
     assert len(refused) == 3
-    assert all(isinstance(r, services.ReviewConflict) and str(r) == "This proposal is no longer open." for r in refused)
+    assert all(
+        isinstance(r, services.ReviewConflict) and str(r) == "This proposal is no longer open."
+        for r in refused
+    )
 
 
 def test_two_proposals_on_the_same_version_applied_at_once_never_overwrite_each_other():
@@ -53,15 +64,32 @@ def test_two_proposals_on_the_same_version_applied_at_once_never_overwrite_each_
     members = [committee_member() for _ in range(4)]
     for proposal in (a, b):
         for m in members[:2]:
-            services.proposal_vote(proposal_id=proposal.pk, reviewer=m, decision="approve", comment="",
-                                   extra={"points": 3})
+            services.proposal_vote(
+                proposal_id=proposal.pk,
+                reviewer=m,
+                decision="approve",
+                comment="",
+                extra={"points": 3},
+            )
     # when: the third approvals of both arrive at the same moment
-    run_at_once([
-        lambda: services.proposal_vote(proposal_id=a.pk, reviewer=members[2], decision="approve", comment="",
-                                       extra={"points": 3}),
-        lambda: services.proposal_vote(proposal_id=b.pk, reviewer=members[3], decision="approve", comment="",
-                                       extra={"points": 3}),
-    ])
+    run_at_once(
+        [
+            lambda: services.proposal_vote(
+                proposal_id=a.pk,
+                reviewer=members[2],
+                decision="approve",
+                comment="",
+                extra={"points": 3},
+            ),
+            lambda: services.proposal_vote(
+                proposal_id=b.pk,
+                reviewer=members[3],
+                decision="approve",
+                comment="",
+                extra={"points": 3},
+            ),
+        ]
+    )
     # then: exactly one is applied, the other is stale; the entry moved one version only
     a.refresh_from_db()
     b.refresh_from_db()
@@ -83,11 +111,16 @@ def test_racing_approvals_on_a_committee_application_admit_the_applicant_once():
     application = services.committee_application_submit(applicant=applicant)
     members = [committee_member() for _ in range(6)]
     # when
-    results = run_at_once([
-        (lambda m=m: services.proposal_vote(proposal_id=application.proposal_id, reviewer=m, decision="approve",
-                                            comment=""))
-        for m in members
-    ])
+    results = run_at_once(
+        [
+            (
+                lambda m=m: services.proposal_vote(
+                    proposal_id=application.proposal_id, reviewer=m, decision="approve", comment=""
+                )
+            )
+            for m in members
+        ]
+    )
     # then: exactly one membership, three votes, the other three refused as closed
     assert CommitteeMembership.objects.filter(member=applicant).count() == 1
     assert CommitteeApplication.objects.get(pk=application.pk).status == "accepted"
@@ -104,22 +137,35 @@ def test_quality_case_applications_at_the_same_moment_make_one(round_number):
     from casebase.tests.factories import category, sample_tree
 
     a, *others = [UserFactory(roles=["CSR"]) for _ in range(4)]
-    created = case_new_propose(proposer=a, kind="text", title="停机投诉", category_id=category().pk, reason="r",
-                               tree=sample_tree(), participants=[o.staff_id for o in others])
+    created = case_new_propose(
+        proposer=a,
+        kind="text",
+        title="停机投诉",
+        category_id=category().pk,
+        reason="r",
+        tree=sample_tree(),
+        participants=[o.staff_id for o in others],
+    )
     for _ in range(3):
-        services.proposal_vote(proposal_id=created.pk, reviewer=committee_member(), decision="approve",
-                               extra={"level": 1, "split": "training", "points": 30})
+        services.proposal_vote(
+            proposal_id=created.pk,
+            reviewer=committee_member(),
+            decision="approve",
+            extra={"level": 1, "split": "training", "points": 30},
+        )
     case_id = Proposal.objects.get(pk=created.pk).target_id
     # when
-    results = run_at_once([
-        (lambda p=p: quality_case_apply(applicant=p, case_id=case_id, statement="好案例")) for p in [a, *others]
-    ])
+    results = run_at_once(
+        [
+            (lambda p=p: quality_case_apply(applicant=p, case_id=case_id, statement="好案例"))
+            for p in [a, *others]
+        ]
+    )
     # then
     assert Proposal.objects.filter(kind="quality_case", target_id=case_id).count() == 1
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(refused) == 3
     assert {str(r) for r in refused} == {"This case already has an open quality-case application."}
-
 
 
 TRIALS = 10  # each trial: two deciding approvals meeting after their first lock
@@ -132,16 +178,30 @@ def _deciding_approvals_race(monkeypatch, first, second, extra):
     members = [committee_member() for _ in range(4)]
     for proposal in (first, second):
         for m in members[:2]:
-            services.proposal_vote(proposal_id=proposal.pk, reviewer=m, decision="approve", comment="", extra=extra)
+            services.proposal_vote(
+                proposal_id=proposal.pk, reviewer=m, decision="approve", comment="", extra=extra
+            )
     meeting = Rendezvous(timeout=0.5)
     with monkeypatch.context() as patch:
         patch.setattr(services, "_vote_extra", meeting.before(services._vote_extra))
-        return run_at_once([
-            lambda: services.proposal_vote(proposal_id=first.pk, reviewer=members[2], decision="approve",
-                                           comment="", extra=extra),
-            lambda: services.proposal_vote(proposal_id=second.pk, reviewer=members[3], decision="approve",
-                                           comment="", extra=extra),
-        ])
+        return run_at_once(
+            [
+                lambda: services.proposal_vote(
+                    proposal_id=first.pk,
+                    reviewer=members[2],
+                    decision="approve",
+                    comment="",
+                    extra=extra,
+                ),
+                lambda: services.proposal_vote(
+                    proposal_id=second.pk,
+                    reviewer=members[3],
+                    decision="approve",
+                    comment="",
+                    extra=extra,
+                ),
+            ]
+        )
 
 
 def _outcome(results, first, second, retries) -> str:
@@ -186,9 +246,19 @@ def test_deciding_approvals_of_two_revisions_of_one_case_never_deadlock(monkeypa
         # given: two revisions of one case on its version 1
         case = CaseFactory(level=1)
         proposer = UserFactory(roles=["CSR"])
-        a, b = (case_revision_propose(proposer=proposer, case_id=case.pk, base_version=1, reason="r", title=title,
-                                      category_id=case.category_id, background=case.background, tree=sample_tree())
-                for title in ("新标题一", "新标题二"))
+        a, b = (
+            case_revision_propose(
+                proposer=proposer,
+                case_id=case.pk,
+                base_version=1,
+                reason="r",
+                title=title,
+                category_id=case.category_id,
+                background=case.background,
+                tree=sample_tree(),
+            )
+            for title in ("新标题一", "新标题二")
+        )
         # when
         results = _deciding_approvals_race(monkeypatch, a, b, {"points": 10})
         outcomes.append(_outcome(results, a, b, retries))
@@ -197,15 +267,18 @@ def test_deciding_approvals_of_two_revisions_of_one_case_never_deadlock(monkeypa
     assert outcomes == ["applied+stale"] * TRIALS, Counter(outcomes)
 
 
-def _proposal_written_while_a_sibling_is_applied(monkeypatch, *, sibling, propose, creator_module, creator_step,
-                                                 current_version, extra, retries) -> str:
+def _proposal_written_while_a_sibling_is_applied(
+    monkeypatch, *, sibling, propose, creator_module, creator_step, current_version, extra, retries
+) -> str:
     """The deciding approval of ``sibling`` and a new proposal on the same target at the same
     moment: each pauses after its first lock (the creator after reading the target's version,
     then a little longer, so an approval that was not kept out by a lock commits meanwhile).
     Returns what became of the new proposal."""
     members = [committee_member() for _ in range(3)]
     for m in members[:2]:
-        services.proposal_vote(proposal_id=sibling.pk, reviewer=m, decision="approve", comment="", extra=extra)
+        services.proposal_vote(
+            proposal_id=sibling.pk, reviewer=m, decision="approve", comment="", extra=extra
+        )
     meeting = Rendezvous(timeout=0.5)
     real_step = getattr(creator_module, creator_step)
 
@@ -217,11 +290,18 @@ def _proposal_written_while_a_sibling_is_applied(monkeypatch, *, sibling, propos
     with monkeypatch.context() as patch:
         patch.setattr(services, "_vote_extra", meeting.before(services._vote_extra))
         patch.setattr(creator_module, creator_step, creator_pauses)
-        vote, created = run_at_once([
-            lambda: services.proposal_vote(proposal_id=sibling.pk, reviewer=members[2], decision="approve",
-                                           comment="", extra=extra),
-            propose,
-        ])
+        vote, created = run_at_once(
+            [
+                lambda: services.proposal_vote(
+                    proposal_id=sibling.pk,
+                    reviewer=members[2],
+                    decision="approve",
+                    comment="",
+                    extra=extra,
+                ),
+                propose,
+            ]
+        )
     if is_deadlock(vote) or is_deadlock(created):
         return "deadlock"
     if retries:
@@ -236,10 +316,16 @@ def _proposal_written_while_a_sibling_is_applied(monkeypatch, *, sibling, propos
     created.refresh_from_db()
     if created.status == Proposal.Status.STALE:
         return "marked stale"
-    return "open on the current version" if created.base_version == current_version() else "open on an old version"
+    return (
+        "open on the current version"
+        if created.base_version == current_version()
+        else "open on an old version"
+    )
 
 
-def test_a_revision_proposed_while_a_sibling_is_applied_is_never_left_open_on_the_old_version(monkeypatch):
+def test_a_revision_proposed_while_a_sibling_is_applied_is_never_left_open_on_the_old_version(
+    monkeypatch,
+):
     from knowledgebase import services as kb_services
 
     retries = record_retries(monkeypatch)
@@ -252,19 +338,38 @@ def test_a_revision_proposed_while_a_sibling_is_applied_is_never_left_open_on_th
 
         def propose(entry=entry, proposer=proposer):
             return kb_services.kb_revision_propose(
-                proposer=proposer, entry_id=entry.pk, base_version=1, title=entry.title, body="B 的写法",
-                keywords=entry.keywords, category_id=entry.category_id, reason="更清楚")
+                proposer=proposer,
+                entry_id=entry.pk,
+                base_version=1,
+                title=entry.title,
+                body="B 的写法",
+                keywords=entry.keywords,
+                category_id=entry.category_id,
+                reason="更清楚",
+            )
 
         # when / then
-        outcomes.append(_proposal_written_while_a_sibling_is_applied(
-            monkeypatch, sibling=a, propose=propose, creator_module=kb_services, creator_step="_payload",
-            current_version=lambda entry=entry: Entry.objects.get(pk=entry.pk).version, extra={"points": 3},
-            retries=retries))
-    assert {"deadlock", "deadlock, retried", "open on an old version"}.isdisjoint(outcomes), Counter(outcomes)
+        outcomes.append(
+            _proposal_written_while_a_sibling_is_applied(
+                monkeypatch,
+                sibling=a,
+                propose=propose,
+                creator_module=kb_services,
+                creator_step="_payload",
+                current_version=lambda entry=entry: Entry.objects.get(pk=entry.pk).version,
+                extra={"points": 3},
+                retries=retries,
+            )
+        )
+    assert {"deadlock", "deadlock, retried", "open on an old version"}.isdisjoint(outcomes), (
+        Counter(outcomes)
+    )
     assert not [o for o in outcomes if o.startswith("error")], Counter(outcomes)
 
 
-def test_a_case_revision_proposed_while_a_sibling_is_applied_is_never_left_open_on_the_old_version(monkeypatch):
+def test_a_case_revision_proposed_while_a_sibling_is_applied_is_never_left_open_on_the_old_version(
+    monkeypatch,
+):
     from accounts.tests.factories import UserFactory
     from casebase import services as case_services
     from casebase.models import Case
@@ -276,20 +381,43 @@ def test_a_case_revision_proposed_while_a_sibling_is_applied_is_never_left_open_
         # given
         case = CaseFactory(level=1)
         proposer = UserFactory(roles=["CSR"])
-        a = case_services.case_revision_propose(proposer=proposer, case_id=case.pk, base_version=1, reason="r",
-                                                title="新标题一", category_id=case.category_id,
-                                                background=case.background, tree=sample_tree())
+        a = case_services.case_revision_propose(
+            proposer=proposer,
+            case_id=case.pk,
+            base_version=1,
+            reason="r",
+            title="新标题一",
+            category_id=case.category_id,
+            background=case.background,
+            tree=sample_tree(),
+        )
 
         def propose(case=case, proposer=proposer):
             return case_services.case_revision_propose(
-                proposer=proposer, case_id=case.pk, base_version=1, reason="r", title="新标题二",
-                category_id=case.category_id, background=case.background, tree=sample_tree())
+                proposer=proposer,
+                case_id=case.pk,
+                base_version=1,
+                reason="r",
+                title="新标题二",
+                category_id=case.category_id,
+                background=case.background,
+                tree=sample_tree(),
+            )
 
         # when / then
-        outcomes.append(_proposal_written_while_a_sibling_is_applied(
-            monkeypatch, sibling=a, propose=propose, creator_module=case_services,
-            creator_step="participants_resolve",
-            current_version=lambda case=case: Case.objects.get(pk=case.pk).version, extra={"points": 10},
-            retries=retries))
-    assert {"deadlock", "deadlock, retried", "open on an old version"}.isdisjoint(outcomes), Counter(outcomes)
+        outcomes.append(
+            _proposal_written_while_a_sibling_is_applied(
+                monkeypatch,
+                sibling=a,
+                propose=propose,
+                creator_module=case_services,
+                creator_step="participants_resolve",
+                current_version=lambda case=case: Case.objects.get(pk=case.pk).version,
+                extra={"points": 10},
+                retries=retries,
+            )
+        )
+    assert {"deadlock", "deadlock, retried", "open on an old version"}.isdisjoint(outcomes), (
+        Counter(outcomes)
+    )
     assert not [o for o in outcomes if o.startswith("error")], Counter(outcomes)

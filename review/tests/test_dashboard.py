@@ -34,7 +34,9 @@ def test_committee_dashboard_on_known_data(training_manager):
     approve(voted, member)
     earlier = revision(EntryFactory())
     approve(earlier, member)
-    Vote.objects.filter(proposal=earlier, reviewer=member).update(created_at=timezone.now() - timedelta(days=40))
+    Vote.objects.filter(proposal=earlier, reviewer=member).update(
+        created_at=timezone.now() - timedelta(days=40)
+    )
     # when
     dash = committee_dashboard(reviewer=member)
     # then: their category first, then oldest first
@@ -58,7 +60,12 @@ def test_committee_dashboard_tells_a_non_member_they_may_not_vote(client):
 
 def test_committee_dashboard_when_nothing_waits():
     dash = committee_dashboard(reviewer=committee_member())
-    assert dash.waiting == [] and dash.waiting_count == 0 and dash.oldest_at is None and dash.votes_this_month == 0
+    assert (
+        dash.waiting == []
+        and dash.waiting_count == 0
+        and dash.oldest_at is None
+        and dash.votes_this_month == 0
+    )
 
 
 def test_committee_dashboard_shows_at_most_five_but_counts_all():

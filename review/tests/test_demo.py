@@ -17,14 +17,24 @@ def test_demo_queue_has_votes_with_amounts_an_open_quality_case_and_an_open_comm
 
     # when: loaded twice (idempotent)
     for _ in range(2):
-        for module in (competency.demo, accounts.demo, casebase.demo, knowledgebase.demo, review.demo):
+        for module in (
+            competency.demo,
+            accounts.demo,
+            casebase.demo,
+            knowledgebase.demo,
+            review.demo,
+        ):
             module.load(stdout=io.StringIO())
     # then: every approval of a kind with a reviewer-chosen reward carries the amount
-    approvals = Vote.objects.filter(decision="approve").exclude(proposal__kind="committee_application")
+    approvals = Vote.objects.filter(decision="approve").exclude(
+        proposal__kind="committee_application"
+    )
     assert approvals.exists() and not approvals.filter(extra__points__isnull=True).exists()
     quality = Proposal.objects.get(kind="quality_case")
     assert quality.status == "open" and len(quality.payload["contributors"]) == 2
-    assert quality.recusals.count() == 1  # the other contributor; the applicant never votes as the proposer
+    assert (
+        quality.recusals.count() == 1
+    )  # the other contributor; the applicant never votes as the proposer
     application = CommitteeApplication.objects.get()
     assert application.status == "pending" and application.proposal.status == "open"
     assert application.applicant.level >= 4
@@ -46,12 +56,16 @@ def test_demo_has_experts_per_category_and_notifications_for_the_new_csr():
     # then: experts in both trees, assigned by the training manager
     assert ReviewExpertise.objects.filter(kb_category__code="number").count() == 3
     assert ReviewExpertise.objects.filter(case_category__code="complaint").count() == 3
-    assert set(ReviewExpertise.objects.values_list("assigned_by__staff_id", flat=True)) == {"HB9001"}
+    assert set(ReviewExpertise.objects.values_list("assigned_by__staff_id", flat=True)) == {
+        "HB9001"
+    }
     # the open 携号转网 revision (a subcategory of 号码业务) and the quality case are decided by experts
     gated = [p.kind for p in Proposal.objects.open() if expert_panel(p) is not None]
     assert sorted(gated) == ["kb_revision", "quality_case"]
     # HB0001 sees an accepted revision with its points, an outdated one and a rejected one
-    kinds = set(Notification.objects.filter(recipient__staff_id="HB0001").values_list("kind", flat=True))
+    kinds = set(
+        Notification.objects.filter(recipient__staff_id="HB0001").values_list("kind", flat=True)
+    )
     assert kinds == {"proposal_applied", "points_received", "proposal_stale", "proposal_rejected"}
 
 
@@ -67,16 +81,28 @@ def test_demo_shows_reviewer_insights_a_reciprocal_pair_and_a_calibration_round(
     from review.selectors import review_queue
 
     for _ in range(2):  # idempotent
-        for module in (competency.demo, accounts.demo, casebase.demo, knowledgebase.demo, review.demo):
+        for module in (
+            competency.demo,
+            accounts.demo,
+            casebase.demo,
+            knowledgebase.demo,
+            review.demo,
+        ):
             module.load(stdout=io.StringIO())
     # then: the default settings flag HB0005 ⇄ HB0006, whose agreement is visibly low
     flags = insights.reciprocal_flags()
-    assert [(f.first.staff_id, f.second.staff_id, f.first_approved, f.second_approved) for f in flags] == [
-        ("HB0005", "HB0006", 3, 3)]
+    assert [
+        (f.first.staff_id, f.second.staff_id, f.first_approved, f.second_approved) for f in flags
+    ] == [("HB0005", "HB0006", 3, 3)]
     figures = {f.member.staff_id: f for f in insights.member_figures()}
     assert figures["HB0006"].agreement < figures["HB9201"].agreement
     assert all(figures[s].votes for s in ("HB9201", "HB9202", "HB9203", "HB0005", "HB0006"))
     # one calibration round: HB9202 matched, HB9203's item waits in their queue
-    items = {a.member.staff_id: a for a in CalibrationAssignment.objects.select_related("member", "round")}
+    items = {
+        a.member.staff_id: a
+        for a in CalibrationAssignment.objects.select_related("member", "round")
+    }
     assert set(items) == {"HB9202", "HB9203"} and items["HB9202"].matched is True
-    assert items["HB9203"].proposal_id in [p.pk for p in review_queue(reviewer=items["HB9203"].member)]
+    assert items["HB9203"].proposal_id in [
+        p.pk for p in review_queue(reviewer=items["HB9203"].member)
+    ]

@@ -42,15 +42,24 @@ def figures_data():
     """M1: 5 votes (4 approvals), 4 on decided proposals of which 3 agree, votes after
     1, 2, 3, 4 and 10 hours, on proposers P1 ×2, P2, P3, P4. M2: 2 votes, both agree, after
     1 and 3 hours. M3: an active member without votes."""
-    m1, m2, m3 = committee_member(staff_id="M1"), committee_member(staff_id="M2"), committee_member(staff_id="M3")
+    m1, m2, m3 = (
+        committee_member(staff_id="M1"),
+        committee_member(staff_id="M2"),
+        committee_member(staff_id="M3"),
+    )
     p1, p2, p3, p4 = (UserFactory(roles=["CSR"], staff_id=f"P{i}") for i in range(1, 5))
     a = proposal(p1, Proposal.Status.APPLIED)
     b = proposal(p1, Proposal.Status.APPLIED)
     c = proposal(p2, Proposal.Status.REJECTED)
     d = proposal(p3, Proposal.Status.REJECTED)
     e = proposal(p4)
-    for p, decision, hours in [(a, "approve", 1), (b, "approve", 2), (c, "approve", 3), (d, "reject", 4),
-                               (e, "approve", 10)]:
+    for p, decision, hours in [
+        (a, "approve", 1),
+        (b, "approve", 2),
+        (c, "approve", 3),
+        (d, "reject", 4),
+        (e, "approve", 10),
+    ]:
         cast(p, m1, decision, T0 + timedelta(hours=hours))
     cast(a, m2, "approve", T0 + timedelta(hours=1))
     cast(c, m2, "reject", T0 + timedelta(hours=3))
@@ -69,8 +78,14 @@ def test_member_figures_have_the_known_answers(figures_data):
     assert (m1.votes, m1.approvals, m1.decided_votes, m1.agreed) == (5, 4, 4, 3)
     assert m1.approval_rate == Decimal("80.0") and m1.agreement == Decimal("75.0")
     assert m1.median_time == timedelta(hours=3) and m1.median_hours == Decimal("3.0")
-    assert m1.top_proposers_votes == 4 and m1.top_proposers_share == Decimal("80.0")  # P1 ×2 + two of the ones
-    assert (m2.approval_rate, m2.agreement, m2.median_time) == (Decimal("50.0"), Decimal("100.0"), timedelta(hours=2))
+    assert m1.top_proposers_votes == 4 and m1.top_proposers_share == Decimal(
+        "80.0"
+    )  # P1 ×2 + two of the ones
+    assert (m2.approval_rate, m2.agreement, m2.median_time) == (
+        Decimal("50.0"),
+        Decimal("100.0"),
+        timedelta(hours=2),
+    )
     assert m2.top_proposers_share == Decimal("100.0")
     assert (m3.votes, m3.agreement, m3.approval_rate, m3.median_time) == (0, None, None, None)
 
@@ -82,7 +97,9 @@ def test_withdrawn_and_stale_proposals_do_not_count_for_agreement(figures_data):
     assert (row.votes, row.decided_votes, row.agreed) == (6, 4, 3)
 
 
-def test_member_figures_take_five_queries_whatever_the_votes(figures_data, django_assert_num_queries):
+def test_member_figures_take_five_queries_whatever_the_votes(
+    figures_data, django_assert_num_queries
+):
     with django_assert_num_queries(5):
         insights.member_figures()
     m1 = figures_data[0]
@@ -98,8 +115,13 @@ def pairs_data():
     """A and B approved 2 of each other's proposals; C rejected 4 of D's; E approved 2 of
     F's, F approved 1 of E's and rejected 1. Base rate 7 approvals ÷ 12 votes."""
     a, b, c, d, e, f = (committee_member(staff_id=s) for s in "ABCDEF")
-    for reviewer, proposer, decisions in [(a, b, ["approve"] * 2), (b, a, ["approve"] * 2), (c, d, ["reject"] * 4),
-                                          (e, f, ["approve"] * 2), (f, e, ["approve", "reject"])]:
+    for reviewer, proposer, decisions in [
+        (a, b, ["approve"] * 2),
+        (b, a, ["approve"] * 2),
+        (c, d, ["reject"] * 4),
+        (e, f, ["approve"] * 2),
+        (f, e, ["approve", "reject"]),
+    ]:
         for decision in decisions:
             cast(proposal(proposer), reviewer, decision)
     return a, b, e, f
@@ -109,7 +131,9 @@ def test_reciprocal_pair_is_flagged_with_its_rates(pairs_data):
     a, b, _e, _f = pairs_data
     settings_(reciprocal_min_approvals=2, reciprocal_rate_factor=Decimal("1.25"))
     flags = insights.reciprocal_flags()
-    assert [(f.first, f.second, f.first_approved, f.second_approved) for f in flags] == [(a, b, 2, 2)]
+    assert [(f.first, f.second, f.first_approved, f.second_approved) for f in flags] == [
+        (a, b, 2, 2)
+    ]
     assert flags[0].mutual_rate == Decimal("100.0") and flags[0].base_rate == Decimal("58.3")
 
 
@@ -123,8 +147,12 @@ def test_reciprocal_needs_k_approvals_each_way(pairs_data):
 
 
 def test_reciprocal_needs_m_times_the_base_rate(pairs_data):
-    settings_(reciprocal_min_approvals=1, reciprocal_rate_factor=Decimal("1.30"))  # 75.8 %: E–F (75 %) drops out
-    assert [(x.first.staff_id, x.second.staff_id) for x in insights.reciprocal_flags()] == [("A", "B")]
+    settings_(
+        reciprocal_min_approvals=1, reciprocal_rate_factor=Decimal("1.30")
+    )  # 75.8 %: E–F (75 %) drops out
+    assert [(x.first.staff_id, x.second.staff_id) for x in insights.reciprocal_flags()] == [
+        ("A", "B")
+    ]
     settings_(reciprocal_rate_factor=Decimal("1.75"))  # 102 %: nobody can reach it
     assert insights.reciprocal_flags() == []
 
@@ -140,16 +168,27 @@ def test_serial_voting_counts_local_days(django_assert_num_queries):
     """s = 3: three votes on P's proposals on 1 March (Shanghai) are flagged; Q's three
     votes straddle local midnight (two on 1 March, one at 00:30 on 2 March): not flagged."""
     settings_(serial_votes_per_day=3)
-    member, p, q = committee_member(staff_id="S1"), UserFactory(roles=["CSR"]), UserFactory(roles=["CSR"])
+    member, p, q = (
+        committee_member(staff_id="S1"),
+        UserFactory(roles=["CSR"]),
+        UserFactory(roles=["CSR"]),
+    )
     for hour in (10, 12, 15):  # UTC: 18:00, 20:00, 23:30 local
-        cast(proposal(p), member, at=datetime(2026, 3, 1, hour, 30 if hour == 15 else 0, tzinfo=UTC))
-    for at in (datetime(2026, 3, 1, 10, 0, tzinfo=UTC), datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
-               datetime(2026, 3, 1, 16, 30, tzinfo=UTC)):
+        cast(
+            proposal(p), member, at=datetime(2026, 3, 1, hour, 30 if hour == 15 else 0, tzinfo=UTC)
+        )
+    for at in (
+        datetime(2026, 3, 1, 10, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 16, 30, tzinfo=UTC),
+    ):
         cast(proposal(q), member, at=at)
     ReviewSettings.current()
     with django_assert_num_queries(2):
         flags = insights.serial_flags()
-    assert [(f.member, f.proposer, f.day, f.votes) for f in flags] == [(member, p, date(2026, 3, 1), 3)]
+    assert [(f.member, f.proposer, f.day, f.votes) for f in flags] == [
+        (member, p, date(2026, 3, 1), 3)
+    ]
     settings_(serial_votes_per_day=4)
     assert insights.serial_flags() == []
 
@@ -158,25 +197,39 @@ def test_settings_have_maxima():
     from django.core.exceptions import ValidationError
 
     config = ReviewSettings.current()
-    config.reciprocal_min_approvals, config.reciprocal_rate_factor, config.serial_votes_per_day = 51, Decimal("5.01"), 101
+    config.reciprocal_min_approvals, config.reciprocal_rate_factor, config.serial_votes_per_day = (
+        51,
+        Decimal("5.01"),
+        101,
+    )
     with pytest.raises(ValidationError) as error:
         config.full_clean()
-    assert {"reciprocal_min_approvals", "reciprocal_rate_factor", "serial_votes_per_day"} <= set(error.value.message_dict)
+    assert {"reciprocal_min_approvals", "reciprocal_rate_factor", "serial_votes_per_day"} <= set(
+        error.value.message_dict
+    )
 
 
 # --- pages, reversal, permissions ------------------------------------------------------
+
 
 def paid_pair(pairs_data):
     """Review points paid to A for approving B's proposals (one entry per vote)."""
     a, b, *_rest = pairs_data
     entries = []
     for vote in Vote.objects.filter(reviewer=a, proposal__proposer=b):
-        entries.append(points_award(employee=a, rule_code=PointRule.COMMITTEE_KB_REVIEW,
-                                    source=review_source(proposal_id=vote.proposal_id, reviewer_id=a.pk)))
+        entries.append(
+            points_award(
+                employee=a,
+                rule_code=PointRule.COMMITTEE_KB_REVIEW,
+                source=review_source(proposal_id=vote.proposal_id, reviewer_id=a.pk),
+            )
+        )
     return entries
 
 
-def test_insights_page_is_for_operations_managers(client, ops_manager, training_manager, pairs_data, figures_data):
+def test_insights_page_is_for_operations_managers(
+    client, ops_manager, training_manager, pairs_data, figures_data
+):
     settings_(reciprocal_min_approvals=2)
     for user in (pairs_data[0], training_manager):
         client.force_login(user)
@@ -187,7 +240,9 @@ def test_insights_page_is_for_operations_managers(client, ops_manager, training_
     assert reverse("review:insights_pair", args=[pairs_data[0].pk, pairs_data[1].pk]) in html
 
 
-def test_insights_page_queries_do_not_grow(client, ops_manager, pairs_data, django_assert_max_num_queries):
+def test_insights_page_queries_do_not_grow(
+    client, ops_manager, pairs_data, django_assert_max_num_queries
+):
     client.force_login(ops_manager)
     client.get(reverse("review:insights"))
     with CaptureQueriesContext(connection) as first:
@@ -217,7 +272,11 @@ def test_ops_manager_reverses_a_flagged_entry_with_a_reason(client, ops_manager,
     # then: one reversal row in the ledger, with the reason; nothing else reversed
     assert response.status_code == 302
     reversal = PointsEntry.objects.get(reverses=entry)
-    assert reversal.amount == -entry.amount and reversal.note == "互相放水" and reversal.granted_by == ops_manager
+    assert (
+        reversal.amount == -entry.amount
+        and reversal.note == "互相放水"
+        and reversal.granted_by == ops_manager
+    )
     assert PointsEntry.objects.filter(reverses__isnull=False).count() == 1
     # twice: the ledger refuses (409)
     assert client.post(url, {"entry": entry.pk, "reason": "again"}).status_code == 409
@@ -227,7 +286,9 @@ def test_flag_page_refuses_an_entry_of_another_flag(client, ops_manager, pairs_d
     a, b, e, f = pairs_data
     entry = paid_pair(pairs_data)[0]
     client.force_login(ops_manager)
-    response = client.post(reverse("review:insights_pair", args=[e.pk, f.pk]), {"entry": entry.pk, "reason": "x"})
+    response = client.post(
+        reverse("review:insights_pair", args=[e.pk, f.pk]), {"entry": entry.pk, "reason": "x"}
+    )
     assert response.status_code == 400 and not PointsEntry.objects.filter(reverses=entry).exists()
 
 
@@ -245,7 +306,9 @@ def test_flag_reversal_refuses_other_entries_and_other_users(ops_manager, traini
     manual = points_award(employee=csr, rule_code=PointRule.COMMITTEE_KB_REVIEW, source="manual:x")
     with pytest.raises(ReviewError):
         insights.flag_points_reverse(entry_id=manual.pk, by=ops_manager, reason="x")
-    review = points_award(employee=csr, rule_code=PointRule.COMMITTEE_KB_REVIEW, source="review:1:2")
+    review = points_award(
+        employee=csr, rule_code=PointRule.COMMITTEE_KB_REVIEW, source="review:1:2"
+    )
     with pytest.raises(ReviewPermissionDenied):
         insights.flag_points_reverse(entry_id=review.pk, by=training_manager, reason="x")
 
@@ -261,7 +324,11 @@ def test_api_members_flags_and_reversal(api, ops_manager, reviewer, figures_data
     assert rows["M1"]["agreement"] == "75.0" and rows["M1"]["median_hours_to_vote"] == "3.0"
     flags = api.get("/api/review/insights/flags/").json()
     assert [(f["first"], f["second"]) for f in flags["reciprocal"]] == [("A", "B")]
-    response = api.post("/api/review/insights/reversals/", {"entry": entry.pk, "reason": ""}, format="json")
+    response = api.post(
+        "/api/review/insights/reversals/", {"entry": entry.pk, "reason": ""}, format="json"
+    )
     assert response.status_code == 400 and "reason" in response.json()["fields"]
-    response = api.post("/api/review/insights/reversals/", {"entry": entry.pk, "reason": "互相放水"}, format="json")
+    response = api.post(
+        "/api/review/insights/reversals/", {"entry": entry.pk, "reason": "互相放水"}, format="json"
+    )
     assert response.status_code == 201 and response.json()["amount"] == -entry.amount

@@ -17,11 +17,15 @@ pytestmark = pytest.mark.django_db
 
 def reject_once_then_withdraw(proposer) -> Proposal:
     proposal = RevisionProposalFactory(proposer=proposer)
-    services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="reject", comment="不准确")
+    services.proposal_vote(
+        proposal_id=proposal.pk, reviewer=committee_member(), decision="reject", comment="不准确"
+    )
     return services.proposal_withdraw(proposal_id=proposal.pk, user=proposer)
 
 
-def test_withdrawing_a_proposal_the_committee_began_to_reject_still_counts_against_the_pass_rate(client):
+def test_withdrawing_a_proposal_the_committee_began_to_reject_still_counts_against_the_pass_rate(
+    client,
+):
     # given: a level-4 CSR with 17 accepted revisions who withdrew 3 as soon as a member rejected them
     applicant = UserFactory(level=4, roles=["CSR"])
     for _ in range(17):
@@ -45,8 +49,12 @@ def test_a_proposal_withdrawn_before_any_rejection_still_does_not_count():
     for _ in range(9):
         RevisionProposalFactory(proposer=user, status=Proposal.Status.APPLIED)
     approved_once = RevisionProposalFactory(proposer=user)
-    services.proposal_vote(proposal_id=approved_once.pk, reviewer=committee_member(), decision="approve",
-                           extra={"points": 3})
+    services.proposal_vote(
+        proposal_id=approved_once.pk,
+        reviewer=committee_member(),
+        decision="approve",
+        extra={"points": 3},
+    )
     services.proposal_withdraw(proposal_id=approved_once.pk, user=user)
     services.proposal_withdraw(proposal_id=RevisionProposalFactory(proposer=user).pk, user=user)
     assert Proposal.objects.pass_rate_for(user) == Decimal("100.00")
@@ -62,23 +70,33 @@ def test_a_pending_applicant_cannot_vote_on_another_application(api):
     application = services.committee_application_submit(applicant=second)
     # when / then: the first approves the second's application through the API
     api.force_authenticate(first)
-    response = api.post(reverse("api-review-votes", args=[application.proposal_id]), {"decision": "approve"},
-                        format="json")
+    response = api.post(
+        reverse("api-review-votes", args=[application.proposal_id]),
+        {"decision": "approve"},
+        format="json",
+    )
     assert response.status_code == 403 and response.json()["detail"] == services.MSG_NOT_MEMBER
     assert application.proposal.votes.count() == 0
 
 
 @pytest.mark.parametrize("body", [[], [{"decision": "approve"}], "approve", None, 7])
-@pytest.mark.parametrize("endpoint", ["votes", "applications", "proposals", "case-proposals", "promote",
-                                      "mentorships"])
-def test_a_json_body_that_is_not_an_object_is_a_400_everywhere_a_rule_is_decided(api, ops_manager, body, endpoint):
+@pytest.mark.parametrize(
+    "endpoint", ["votes", "applications", "proposals", "case-proposals", "promote", "mentorships"]
+)
+def test_a_json_body_that_is_not_an_object_is_a_400_everywhere_a_rule_is_decided(
+    api, ops_manager, body, endpoint
+):
     # given: a member (who may vote, apply, propose) — or a manager for the pairing endpoint
     user = ops_manager if endpoint == "mentorships" else committee_member()
     proposal = RevisionProposalFactory()
-    url = {"votes": reverse("api-review-votes", args=[proposal.pk]), "applications": reverse("api-review-applications"),
-           "proposals": reverse("api-review-proposals"), "case-proposals": reverse("api-cases-proposals"),
-           "promote": reverse("api-promotion-promote"),
-           "mentorships": reverse("api-promotion-mentorships")}[endpoint]
+    url = {
+        "votes": reverse("api-review-votes", args=[proposal.pk]),
+        "applications": reverse("api-review-applications"),
+        "proposals": reverse("api-review-proposals"),
+        "case-proposals": reverse("api-cases-proposals"),
+        "promote": reverse("api-promotion-promote"),
+        "mentorships": reverse("api-promotion-mentorships"),
+    }[endpoint]
     api.force_authenticate(user)
     # when
     response = api.post(url, body, format="json")

@@ -24,14 +24,26 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 def revision(entry, proposer=None):
     proposer = proposer or UserFactory(roles=["CSR"])
-    return kb_revision_propose(proposer=proposer, entry_id=entry.pk, base_version=entry.version, title=entry.title,
-                               body=entry.body + "（已修订）", keywords=entry.keywords,
-                               category_id=entry.category_id, reason="更清楚")
+    return kb_revision_propose(
+        proposer=proposer,
+        entry_id=entry.pk,
+        base_version=entry.version,
+        title=entry.title,
+        body=entry.body + "（已修订）",
+        keywords=entry.keywords,
+        category_id=entry.category_id,
+        reason="更清楚",
+    )
 
 
 def vote(proposal, member, decision="approve", **extra):
-    return services.proposal_vote(proposal_id=proposal.pk, reviewer=member, decision=decision, comment="理由",
-                                  extra=extra or ({"points": 4} if decision == "approve" else None))
+    return services.proposal_vote(
+        proposal_id=proposal.pk,
+        reviewer=member,
+        decision=decision,
+        comment="理由",
+        extra=extra or ({"points": 4} if decision == "approve" else None),
+    )
 
 
 def kinds_of(user):
@@ -49,12 +61,23 @@ def test_an_accepted_kb_revision_notifies_its_proposer_and_everyone_it_paid():
     # then
     assert kinds_of(proposer) == ["points_received", "proposal_applied"]
     applied = Notification.objects.get(recipient=proposer, kind="proposal_applied")
-    assert applied.data == {"proposal": proposal.pk, "what": "Knowledge-base revision", "title": "套餐变更 (v1)"}
+    assert applied.data == {
+        "proposal": proposal.pk,
+        "what": "Knowledge-base revision",
+        "title": "套餐变更 (v1)",
+    }
     paid = Notification.objects.get(recipient=proposer, kind="points_received")
-    assert paid.data["points"] == PointsEntry.objects.get(source=f"proposal:{proposal.pk}:proposer").amount == 4
+    assert (
+        paid.data["points"]
+        == PointsEntry.objects.get(source=f"proposal:{proposal.pk}:proposer").amount
+        == 4
+    )
     for member in members:
         review_points = Notification.objects.get(recipient=member)
-        assert review_points.kind == "points_received" and review_points.data["reason"] == "for your review"
+        assert (
+            review_points.kind == "points_received"
+            and review_points.data["reason"] == "for your review"
+        )
         assert review_points.data["points"] == 5
 
 
@@ -71,10 +94,13 @@ def test_notifications_store_parameters_and_render_in_the_readers_language():
     # then: the row holds no sentence, only msgids and values; the text is made when read
     assert "accepted" not in str(applied.data) and applied.data["what"] == "Knowledge-base revision"
     with translation.override("en"):
-        assert applied.text() == ("Your proposal (Knowledge-base revision) “套餐变更 (v1)” was accepted by the "
-                                  "committee.")
+        assert applied.text() == (
+            "Your proposal (Knowledge-base revision) “套餐变更 (v1)” was accepted by the committee."
+        )
     with translation.override("zh-hans"):
-        assert "知识库口径修订" in applied.text() and "Knowledge-base revision" not in applied.text()
+        assert (
+            "知识库口径修订" in applied.text() and "Knowledge-base revision" not in applied.text()
+        )
 
 
 def test_a_rejected_proposal_notifies_its_proposer_and_pays_the_rejecting_members():
@@ -117,12 +143,21 @@ def test_a_withdrawn_proposal_notifies_nobody():
 def test_quality_case_points_notify_each_contributor():
     # given: a case by A naming B, accepted; A applies for a quality-case review
     a, b = UserFactory(roles=["CSR"]), UserFactory(roles=["CSR"])
-    created = case_services.case_new_propose(proposer=a, kind="text", title="停机投诉", category_id=case_category().pk,
-                                             reason="典型", tree=sample_tree(), participants=[b.staff_id])
+    created = case_services.case_new_propose(
+        proposer=a,
+        kind="text",
+        title="停机投诉",
+        category_id=case_category().pk,
+        reason="典型",
+        tree=sample_tree(),
+        participants=[b.staff_id],
+    )
     for _ in range(3):
         vote(created, committee_member(), points=30, level=1, split="training")
     case = Case.objects.get(pk=Proposal.objects.get(pk=created.pk).target_id)
-    application = case_services.quality_case_apply(applicant=a, case_id=case.pk, statement="回访部分写得很完整")
+    application = case_services.quality_case_apply(
+        applicant=a, case_id=case.pk, statement="回访部分写得很完整"
+    )
     Notification.objects.all().delete()
     # when
     for _ in range(3):
@@ -144,8 +179,9 @@ def _eligible_applicant():
     return applicant
 
 
-@pytest.mark.parametrize(("decision", "kind"), [("approve", "application_accepted"),
-                                                ("reject", "application_declined")])
+@pytest.mark.parametrize(
+    ("decision", "kind"), [("approve", "application_accepted"), ("reject", "application_declined")]
+)
 def test_a_decided_committee_application_notifies_the_applicant(decision, kind):
     # given
     applicant = _eligible_applicant()
@@ -153,12 +189,16 @@ def test_a_decided_committee_application_notifies_the_applicant(decision, kind):
     members = [committee_member() for _ in range(3 if decision == "approve" else 2)]
     # when
     for member in members:
-        services.proposal_vote(proposal_id=application.proposal_id, reviewer=member, decision=decision,
-                               comment="理由")
+        services.proposal_vote(
+            proposal_id=application.proposal_id, reviewer=member, decision=decision, comment="理由"
+        )
     # then
     assert kinds_of(applicant) == [kind]
     with translation.override("en"):
-        assert "application to join the review committee" in Notification.objects.get(recipient=applicant).text()
+        assert (
+            "application to join the review committee"
+            in Notification.objects.get(recipient=applicant).text()
+        )
 
 
 def test_a_lapsed_committee_application_notifies_the_applicant(ops_manager):
@@ -192,10 +232,15 @@ def test_the_notifications_page_shows_the_new_kinds_linked_to_the_proposal(clien
     client.force_login(proposer)
     # when
     english = client.get(reverse("promotion:notifications"), **EN).content.decode()
-    chinese = client.get(reverse("promotion:notifications"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    chinese = client.get(
+        reverse("promotion:notifications"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
     # then
     link = reverse("review:proposal_detail", args=[proposal.pk])
-    assert f'<a href="{link}">Your proposal (Knowledge-base revision) “套餐变更 (v1)” was rejected' in english
+    assert (
+        f'<a href="{link}">Your proposal (Knowledge-base revision) “套餐变更 (v1)” was rejected'
+        in english
+    )
     assert link in chinese and "知识库口径修订" in chinese
 
 

@@ -42,10 +42,14 @@ def test_the_rules_and_the_services_agree():
     proposal = RevisionProposalFactory()
     member, proposer = committee_member(), proposal.proposer
     assert allowed(VIEW_PROPOSAL, proposer, proposal) and allowed(VIEW_PROPOSAL, member, proposal)
-    assert allowed(WITHDRAW_PROPOSAL, proposer, proposal) and not allowed(WITHDRAW_PROPOSAL, member, proposal)
+    assert allowed(WITHDRAW_PROPOSAL, proposer, proposal) and not allowed(
+        WITHDRAW_PROPOSAL, member, proposal
+    )
     assert allowed(VOTE, member, proposal) and not allowed(VOTE, proposer, proposal)
     with pytest.raises(services.ReviewPermissionDenied):
         services.proposal_withdraw(proposal_id=proposal.pk, user=member)
     services.proposal_withdraw(proposal_id=proposal.pk, user=proposer)
     proposal.refresh_from_db()
-    assert not allowed(WITHDRAW_PROPOSAL, proposer, proposal) and not allowed(VOTE, member, proposal)
+    assert not allowed(WITHDRAW_PROPOSAL, proposer, proposal) and not allowed(
+        VOTE, member, proposal
+    )

@@ -31,14 +31,18 @@ def test_a_vote_with_htmx_returns_the_vote_box_and_the_new_count(client):
     member = committee_member(name="评审甲")
     client.force_login(member)
     # when
-    response = client.post(vote_url(proposal), {"decision": "approve", "comment": "清楚", "points": "4"}, headers=HTMX)
+    response = client.post(
+        vote_url(proposal), {"decision": "approve", "comment": "清楚", "points": "4"}, headers=HTMX
+    )
     # then: a fragment with the vote cast, the feedback, and the count and table out of band
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body
     assert 'id="vote-box"' in body and 'id="my-vote"' in body and "Your vote: Approve." in body
     assert 'name="decision"' not in body  # voted: no form any more
     assert "Your vote was recorded." in body
-    assert 'id="vote-counts" hx-swap-oob="true"' in body and "1 of 3 approvals, 0 rejections" in body
+    assert (
+        'id="vote-counts" hx-swap-oob="true"' in body and "1 of 3 approvals, 0 rejections" in body
+    )
     assert 'id="votes-rows" hx-swap-oob="true"' in body and "评审甲" in body and "清楚" in body
     assert Vote.objects.get(proposal=proposal, reviewer=member).extra == {"points": 4}
 
@@ -49,10 +53,14 @@ def test_the_third_approval_with_htmx_shows_the_applied_status(client):
         client.force_login(committee_member())
         client.post(vote_url(proposal), {"decision": "approve", "points": "3"}, headers=HTMX)
     client.force_login(committee_member())
-    body = client.post(vote_url(proposal), {"decision": "approve", "points": "3"}, headers=HTMX).content.decode()
+    body = client.post(
+        vote_url(proposal), {"decision": "approve", "points": "3"}, headers=HTMX
+    ).content.decode()
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.APPLIED
-    assert f'class="status-{Proposal.Status.APPLIED}" id="proposal-status" hx-swap-oob="true"' in body
+    assert (
+        f'class="status-{Proposal.Status.APPLIED}" id="proposal-status" hx-swap-oob="true"' in body
+    )
 
 
 def test_a_vote_without_htmx_still_redirects_to_the_queue(client):
@@ -101,7 +109,9 @@ def test_a_vote_without_a_decision_with_htmx_is_a_400_fragment_with_the_form(cli
 def test_approval_points_out_of_range_with_htmx_are_a_400_fragment_on_the_field(client):
     proposal = RevisionProposalFactory()
     client.force_login(committee_member())
-    response = client.post(vote_url(proposal), {"decision": "approve", "points": "999"}, headers=HTMX)
+    response = client.post(
+        vote_url(proposal), {"decision": "approve", "points": "999"}, headers=HTMX
+    )
     body = response.content.decode()
     assert response.status_code == 400
     assert 'id="approval-fields"' in body and 'value="999"' in body and "errorlist" in body

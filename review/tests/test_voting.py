@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 def vote(proposal, user, decision="approve", comment="ok", points=3):
     """A vote; an approval of a KB revision carries the member's points for the proposer."""
     extra = {"points": points} if decision == "approve" else None
-    return services.proposal_vote(proposal_id=proposal.pk, reviewer=user, decision=decision, comment=comment,
-                                  extra=extra)
+    return services.proposal_vote(
+        proposal_id=proposal.pk, reviewer=user, decision=decision, comment=comment, extra=extra
+    )
 
 
 def test_proposal_is_applied_exactly_when_the_third_distinct_member_approves():
@@ -47,7 +48,9 @@ def test_proposer_cannot_vote_on_own_revision():
     proposer = committee_member()
     proposal = RevisionProposalFactory(proposer=proposer)
     # when / then
-    with pytest.raises(services.ReviewPermissionDenied, match="^You cannot vote on your own proposal.$"):
+    with pytest.raises(
+        services.ReviewPermissionDenied, match="^You cannot vote on your own proposal.$"
+    ):
         vote(proposal, proposer)
     assert not Vote.objects.exists()
 
@@ -56,7 +59,9 @@ def test_employee_without_membership_cannot_vote_even_with_the_review_permission
     # given: the Reviewer group but no active membership row
     proposal = RevisionProposalFactory()
     # when / then
-    with pytest.raises(services.ReviewPermissionDenied, match="^Only active review committee members may vote.$"):
+    with pytest.raises(
+        services.ReviewPermissionDenied, match="^Only active review committee members may vote.$"
+    ):
         vote(proposal, reviewer)
 
 
@@ -129,8 +134,9 @@ def test_a_rejection_needs_a_comment():
 @pytest.mark.parametrize("approvals_required, rejections_to_close", [(1, 1), (2, 3), (4, 2)])
 def test_thresholds_come_from_the_review_settings(approvals_required, rejections_to_close):
     # given
-    ReviewSettings.objects.filter(pk=1).update(approvals_required=approvals_required,
-                                               rejections_to_close=rejections_to_close)
+    ReviewSettings.objects.filter(pk=1).update(
+        approvals_required=approvals_required, rejections_to_close=rejections_to_close
+    )
     proposal = RevisionProposalFactory()
     # when: one approval short, then the last one
     for _ in range(approvals_required - 1):
@@ -145,7 +151,11 @@ def test_thresholds_come_from_the_review_settings(approvals_required, rejections
 
 def test_settings_are_seeded_with_the_domain_defaults():
     config = ReviewSettings.current()
-    assert (config.approvals_required, config.rejections_to_close, config.applicant_min_level) == (3, 2, 4)
+    assert (config.approvals_required, config.rejections_to_close, config.applicant_min_level) == (
+        3,
+        2,
+        4,
+    )
     assert str(config.applicant_min_pass_rate) == "85.00"
 
 
@@ -185,8 +195,12 @@ def test_applier_marks_stale_when_the_entry_moved_on_after_the_votes_began():
 def test_the_owning_apps_hooks_run_for_each_vote_and_once_on_apply_with_the_approvals(monkeypatch):
     # given: the KB revision kind with recording hooks
     on_voted, on_applied, on_closed = mock.Mock(), mock.Mock(), mock.Mock()
-    kind = dataclasses.replace(registry.get_kind("kb_revision"), on_voted=on_voted, on_applied=on_applied,
-                               on_closed=on_closed)
+    kind = dataclasses.replace(
+        registry.get_kind("kb_revision"),
+        on_voted=on_voted,
+        on_applied=on_applied,
+        on_closed=on_closed,
+    )
     monkeypatch.setitem(registry._KINDS, "kb_revision", kind)
     proposal = RevisionProposalFactory()
     members = [committee_member() for _ in range(4)]
@@ -201,15 +215,20 @@ def test_the_owning_apps_hooks_run_for_each_vote_and_once_on_apply_with_the_appr
     assert on_applied.call_count == 1
     applied, approvals = on_applied.call_args.args
     assert applied.pk == proposal.pk and applied.status == Proposal.Status.APPLIED
-    assert [(v.reviewer, v.extra) for v in approvals] == [(members[0], {"points": 2}), (members[2], {"points": 5}),
-                                                           (members[3], {"points": 4})]
+    assert [(v.reviewer, v.extra) for v in approvals] == [
+        (members[0], {"points": 2}),
+        (members[2], {"points": 5}),
+        (members[3], {"points": 4}),
+    ]
     assert not on_closed.called
 
 
 @pytest.mark.parametrize("close", ["reject", "withdraw", "stale"])
 def test_the_owning_apps_hear_when_a_proposal_closes_without_being_applied(monkeypatch, close):
     on_closed, on_applied = mock.Mock(), mock.Mock()
-    kind = dataclasses.replace(registry.get_kind("kb_revision"), on_closed=on_closed, on_applied=on_applied)
+    kind = dataclasses.replace(
+        registry.get_kind("kb_revision"), on_closed=on_closed, on_applied=on_applied
+    )
     monkeypatch.setitem(registry._KINDS, "kb_revision", kind)
     proposal = RevisionProposalFactory()
     if close == "reject":
@@ -222,7 +241,10 @@ def test_the_owning_apps_hear_when_a_proposal_closes_without_being_applied(monke
         for _ in range(3):
             vote(proposal, committee_member())
     assert on_closed.call_count == 1
-    assert on_closed.call_args.args[0].status == {"reject": "rejected", "withdraw": "withdrawn", "stale": "stale"}[close]
+    assert (
+        on_closed.call_args.args[0].status
+        == {"reject": "rejected", "withdraw": "withdrawn", "stale": "stale"}[close]
+    )
     assert not on_applied.called
 
 
@@ -239,5 +261,8 @@ def test_every_vote_writes_an_event():
     proposal = RevisionProposalFactory()
     vote(proposal, committee_member())
     vote(proposal, committee_member(), "reject", "不清楚")
-    assert list(ReviewEvent.objects.filter(proposal=proposal, kind="voted").values_list("data__decision", flat=True)
-                .order_by("pk")) == ["approve", "reject"]
+    assert list(
+        ReviewEvent.objects.filter(proposal=proposal, kind="voted")
+        .values_list("data__decision", flat=True)
+        .order_by("pk")
+    ) == ["approve", "reject"]

@@ -19,7 +19,10 @@ def api():
 
 # --- web -------------------------------------------------------------------------------
 
-def test_review_queue_is_for_reviewers_and_excludes_own_and_voted(client, csr, django_assert_max_num_queries):
+
+def test_review_queue_is_for_reviewers_and_excludes_own_and_voted(
+    client, csr, django_assert_max_num_queries
+):
     member = committee_member()
     waiting = RevisionProposalFactory.create_batch(4)
     own = RevisionProposalFactory(proposer=member)
@@ -70,13 +73,22 @@ def test_committee_page_shows_the_pass_rate_and_lets_an_eligible_employee_apply(
     client.force_login(user)
     page = client.get(reverse("review:committee"), **EN).content.decode()
     assert "90.00%" in page and reverse("review:committee_apply") in page
-    assert client.post(reverse("review:committee_apply"), {"statement": "想参与"}).status_code == 302
+    assert (
+        client.post(reverse("review:committee_apply"), {"statement": "想参与"}).status_code == 302
+    )
     assert CommitteeApplication.objects.get(applicant=user).pass_rate_snapshot == 90
 
 
-def test_ops_manager_appoints_through_the_committee_page(client, ops_manager, csr, django_assert_max_num_queries):
+def test_ops_manager_appoints_through_the_committee_page(
+    client, ops_manager, csr, django_assert_max_num_queries
+):
     client.force_login(ops_manager)
-    assert client.post(reverse("review:committee_appoint"), {"staff_id": csr.staff_id.lower()}).status_code == 302
+    assert (
+        client.post(
+            reverse("review:committee_appoint"), {"staff_id": csr.staff_id.lower()}
+        ).status_code
+        == 302
+    )
     assert csr.committee_memberships.filter(active=True).exists()
     with django_assert_max_num_queries(15):
         page = client.get(reverse("review:committee"))
@@ -108,12 +120,19 @@ def test_committee_page_lists_pending_applications_with_a_link_to_their_vote(cli
 def test_the_old_single_decider_url_is_gone(client, ops_manager):
     application = services.committee_application_submit(applicant=_eligible())
     client.force_login(ops_manager)
-    assert client.post(f"/review/committee/applications/{application.pk}/decide/", {"accept": "1"}).status_code == 404
+    assert (
+        client.post(
+            f"/review/committee/applications/{application.pk}/decide/", {"accept": "1"}
+        ).status_code
+        == 404
+    )
     application.refresh_from_db()
     assert application.status == "pending"
 
 
-def test_three_members_admit_an_applicant_through_the_web_and_the_applicant_cannot_vote(client, api):
+def test_three_members_admit_an_applicant_through_the_web_and_the_applicant_cannot_vote(
+    client, api
+):
     # given
     applicant = _eligible()
     application = services.committee_application_submit(applicant=applicant)
@@ -122,8 +141,11 @@ def test_three_members_admit_an_applicant_through_the_web_and_the_applicant_cann
     client.force_login(applicant)
     assert client.post(url, {"decision": "approve"}).status_code == 403
     api.force_authenticate(applicant)
-    own = api.post(reverse("api-review-votes", args=[application.proposal_id]), {"decision": "approve"},
-                   format="json")
+    own = api.post(
+        reverse("api-review-votes", args=[application.proposal_id]),
+        {"decision": "approve"},
+        format="json",
+    )
     assert own.status_code == 403
     # three members approve on the web
     for _ in range(3):
@@ -143,10 +165,19 @@ def _eligible():
 
 # --- API -------------------------------------------------------------------------------
 
+
 def revision_body(entry, **changes):
-    return {"kind": "kb_revision", "entry_id": entry.pk, "base_version": entry.version, "title": entry.title,
-            "body": entry.body + "补充。", "keywords": entry.keywords, "category_id": entry.category_id,
-            "reason": "更完整", **changes}
+    return {
+        "kind": "kb_revision",
+        "entry_id": entry.pk,
+        "base_version": entry.version,
+        "title": entry.title,
+        "body": entry.body + "补充。",
+        "keywords": entry.keywords,
+        "category_id": entry.category_id,
+        "reason": "更完整",
+        **changes,
+    }
 
 
 def test_api_creates_a_kb_revision_proposal(api, csr):
@@ -162,10 +193,17 @@ def test_api_proposal_errors(api, csr, hr):
     api.force_authenticate(csr)
     url = reverse("api-review-proposals")
     missing = api.post(url, {"kind": "kb_revision", "entry_id": entry.pk}, format="json", **EN)
-    assert missing.status_code == 400 and "body" in missing.json()["fields"] and "reason" in missing.json()["fields"]
+    assert (
+        missing.status_code == 400
+        and "body" in missing.json()["fields"]
+        and "reason" in missing.json()["fields"]
+    )
     unknown_kind = api.post(url, {"kind": "nope"}, format="json", **EN)
     assert unknown_kind.status_code == 400 and unknown_kind.json() == {
-        "detail": "kind: Unknown proposal kind.", "code": "invalid", "fields": {"kind": ["Unknown proposal kind."]}}
+        "detail": "kind: Unknown proposal kind.",
+        "code": "invalid",
+        "fields": {"kind": ["Unknown proposal kind."]},
+    }
     outdated = api.post(url, revision_body(entry, base_version=1), format="json", **EN)
     assert outdated.status_code == 409 and outdated.json()["code"] == "outdated_base_version"
     assert outdated.json()["detail"].endswith("Rebase your proposal on the current version.")
@@ -181,22 +219,38 @@ def test_api_vote_messages(api, csr):
     api.force_authenticate(csr)
     not_member = api.post(url, {"decision": "approve"}, format="json", **EN)
     assert not_member.status_code == 403
-    assert not_member.json() == {"detail": "Only active review committee members may vote.",
-                                 "code": "permission_denied"}
+    assert not_member.json() == {
+        "detail": "Only active review committee members may vote.",
+        "code": "permission_denied",
+    }
     api.force_authenticate(proposal.proposer)
     own = api.post(url, {"decision": "approve"}, format="json", **EN)
-    assert own.status_code == 403 and own.json() == {"detail": "You cannot vote on your own proposal.",
-                                                     "code": "permission_denied"}
+    assert own.status_code == 403 and own.json() == {
+        "detail": "You cannot vote on your own proposal.",
+        "code": "permission_denied",
+    }
     members = [committee_member() for _ in range(4)]
     for m in members[:3]:
         api.force_authenticate(m)
-        assert api.post(url, {"decision": "approve", "extra": {"points": 3}}, format="json").status_code == 201
+        assert (
+            api.post(
+                url, {"decision": "approve", "extra": {"points": 3}}, format="json"
+            ).status_code
+            == 201
+        )
     api.force_authenticate(members[3])
     closed = api.post(url, {"decision": "approve", "extra": {"points": 3}}, format="json", **EN)
-    assert closed.status_code == 409 and closed.json() == {"detail": "This proposal is no longer open.",
-                                                           "code": "proposal_closed"}
+    assert closed.status_code == 409 and closed.json() == {
+        "detail": "This proposal is no longer open.",
+        "code": "proposal_closed",
+    }
     assert api.post(url, {"decision": "maybe"}, format="json").status_code == 400
-    assert api.post(reverse("api-review-votes", args=[999999]), {"decision": "approve"}, format="json").status_code == 404
+    assert (
+        api.post(
+            reverse("api-review-votes", args=[999999]), {"decision": "approve"}, format="json"
+        ).status_code
+        == 404
+    )
     assert api.get(url).status_code == 405
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.APPLIED
@@ -206,7 +260,9 @@ def test_api_committee_application(api, csr):
     api.force_authenticate(csr)
     url = reverse("api-review-applications")
     refused = api.post(url, {}, format="json", **EN)
-    assert refused.status_code == 400 and "Level 4 or above is required." in refused.json()["detail"]
+    assert (
+        refused.status_code == 400 and "Level 4 or above is required." in refused.json()["detail"]
+    )
     user = UserFactory(level=4)
     for status in ["applied"] * 7:
         RevisionProposalFactory(proposer=user, status=status)
@@ -222,8 +278,12 @@ def test_admin_pages_of_the_review_models_load_read_only(client):
     admin = UserFactory(is_staff=True, is_superuser=True)
     proposal = RevisionProposalFactory()
     Recusal.objects.create(proposal=proposal, employee=UserFactory())
-    services.proposal_vote(proposal_id=proposal.pk, reviewer=committee_member(), decision="approve",
-                           extra={"points": 4})
+    services.proposal_vote(
+        proposal_id=proposal.pk,
+        reviewer=committee_member(),
+        decision="approve",
+        extra={"points": 4},
+    )
     client.force_login(admin)
     # when / then
     for name in ("proposal", "vote", "recusal", "committeeapplication"):

@@ -20,7 +20,9 @@ def require_browser() -> None:
     if CHROMIUM and CHROMEDRIVER:
         return
     if os.environ.get("E2E_REQUIRED") == "1" or os.environ.get("CI") == "true":
-        pytest.fail("the browser tests are required here but chromium/chromedriver are not installed")
+        pytest.fail(
+            "the browser tests are required here but chromium/chromedriver are not installed"
+        )
     pytest.skip("chromium and chromedriver are not installed")
 
 
@@ -31,12 +33,24 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1366,768", "--lang=en-US"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1366,768",
+        "--lang=en-US",
+    ):
         options.add_argument(arg)
     options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP violations land in the console
+    options.set_capability(
+        "goog:loggingPrefs", {"browser": "ALL"}
+    )  # CSP violations land in the console
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
     driver.implicitly_wait(0)
     yield driver

@@ -24,10 +24,14 @@ def log_in(browser, base_url, staff_id):
     browser.find_element(By.NAME, "login").send_keys(staff_id)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "header .whoami")))
+    WebDriverWait(browser, 10).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, "header .whoami"))
+    )
 
 
-def test_csr_logs_in_opens_the_learning_menu_and_gets_search_results_while_typing(browser, live_server):
+def test_csr_logs_in_opens_the_learning_menu_and_gets_search_results_while_typing(
+    browser, live_server
+):
     # given
     UserFactory(staff_id="E2E001", name="端到端客服", roles=["CSR"])
     EntryFactory(title="国际漫游流量包", body="国际漫游流量包按目的地分为多日包和日包。")
@@ -44,9 +48,13 @@ def test_csr_logs_in_opens_the_learning_menu_and_gets_search_results_while_typin
     box = browser.find_element(By.ID, "id_q")
     box.send_keys("漫游")
     # then: results arrive without submitting the form, and the query is in the URL
-    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "results"), "国际漫游流量包"))
+    WebDriverWait(browser, 10).until(
+        EC.text_to_be_present_in_element((By.ID, "results"), "国际漫游流量包")
+    )
     assert "宽带故障报修" not in browser.find_element(By.ID, "results").text
-    assert browser.execute_script("return window.samePage === true;")  # no page load: they came as the CSR typed
+    assert browser.execute_script(
+        "return window.samePage === true;"
+    )  # no page load: they came as the CSR typed
     WebDriverWait(browser, 10).until(lambda b: "q=" in b.current_url)
     assert unquote(browser.current_url).endswith("q=漫游&category=")
     assert browser.find_element(By.ID, "results").get_attribute("aria-live") == "polite"
@@ -62,7 +70,9 @@ def test_three_committee_members_approve_a_revision_in_the_web_ui(browser, live_
         log_in(browser, live_server.url, reviewer.staff_id)
         browser.get(live_server.url + "/review/")
         browser.find_element(By.LINK_TEXT, str(proposal.pk)).click()
-        browser.find_element(By.CSS_SELECTOR, "#vote-form input[name=decision][value=approve]").click()
+        browser.find_element(
+            By.CSS_SELECTOR, "#vote-form input[name=decision][value=approve]"
+        ).click()
         browser.find_element(By.CSS_SELECTOR, "#vote-form input[name=points]").send_keys("4")
         browser.find_element(By.CSS_SELECTOR, "#vote-form button[type=submit]").click()
         # the vote box answers in place (htmx): the vote cast and the feedback
@@ -76,7 +86,9 @@ def test_three_committee_members_approve_a_revision_in_the_web_ui(browser, live_
     assert entry.version == 2
 
 
-def test_operations_manager_revises_an_entry_in_the_web_ui_and_a_csr_finds_the_new_text(browser, live_server):
+def test_operations_manager_revises_an_entry_in_the_web_ui_and_a_csr_finds_the_new_text(
+    browser, live_server
+):
     # given: an operations manager, a CSR and an entry
     UserFactory(staff_id="E2EOPS1", name="端到端运营", roles=["Operations manager"])
     UserFactory(staff_id="E2ECSR2", name="端到端客服二", roles=["CSR"])
@@ -92,8 +104,9 @@ def test_operations_manager_revises_an_entry_in_the_web_ui_and_a_csr_finds_the_n
     body.send_keys("充值一般实时到账，到账后发送短信通知。")
     browser.find_element(By.ID, "id_reason").send_keys("补充到账短信通知")
     browser.find_element(By.CSS_SELECTOR, "#maintain-form button[name=save]").click()
-    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"),
-                                                                      "Saved as version 2."))
+    WebDriverWait(browser, 10).until(
+        EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "Saved as version 2.")
+    )
     # then: the history names the manager and the reason
     history = browser.find_element(By.ID, "entry-history").text
     assert "端到端运营" in history and "补充到账短信通知" in history
@@ -106,4 +119,6 @@ def test_operations_manager_revises_an_entry_in_the_web_ui_and_a_csr_finds_the_n
     browser.find_element(By.LINK_TEXT, "Knowledge base").click()
     browser.find_element(By.ID, "id_q").send_keys("短信通知")
     # then: the revised entry is found
-    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "results"), "话费充值渠道"))
+    WebDriverWait(browser, 10).until(
+        EC.text_to_be_present_in_element((By.ID, "results"), "话费充值渠道")
+    )

@@ -13,8 +13,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 
 
 def csp_violations(browser) -> list[str]:
-    return [entry["message"] for entry in browser.get_log("browser")
-            if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]]
+    return [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]
+    ]
 
 
 def test_csr_and_manager_pages_run_without_csp_violations(browser, live_server):
@@ -25,11 +28,24 @@ def test_csr_and_manager_pages_run_without_csp_violations(browser, live_server):
     UserFactory(staff_id="CSPADM", is_staff=True, is_superuser=True)
     make_test_cases(1, 10)
     pages = {
-        "CSP001": ["home", "knowledgebase:search", "promotion:my_level", "promotion:exam_home", "points:my_points",
-                   "curriculum:my_map", "api-docs"],
-        "CSPTM1": ["home", "competency:round_list", "competency:round_create", "admin:index",
-                   "admin:promotion_levelrequirement_changelist", "admin:points_pointrule_changelist",
-                   "admin:knowledgebase_querytask_add"],
+        "CSP001": [
+            "home",
+            "knowledgebase:search",
+            "promotion:my_level",
+            "promotion:exam_home",
+            "points:my_points",
+            "curriculum:my_map",
+            "api-docs",
+        ],
+        "CSPTM1": [
+            "home",
+            "competency:round_list",
+            "competency:round_create",
+            "admin:index",
+            "admin:promotion_levelrequirement_changelist",
+            "admin:points_pointrule_changelist",
+            "admin:knowledgebase_querytask_add",
+        ],
         # entries are changed by maintainers (knowledgebase.maintain_entries): operations managers
         # in the web UI, superusers in admin
         "CSPOM1": ["knowledgebase:search", "knowledgebase:maintain", "knowledgebase:maintain_add"],
@@ -47,6 +63,7 @@ def test_csr_and_manager_pages_run_without_csp_violations(browser, live_server):
     browser.get(live_server.url + reverse("promotion:exam_home"))
     browser.find_element("css selector", "form[action$='/exam/start/'] button[type=submit]").click()
     # the next page may take a while on a loaded machine: wait for the script's first tick
-    WebDriverWait(browser, 20).until(lambda b: b.find_elements("id", "timer") and ":" in b.find_element(
-        "id", "timer").text)  # the static script formats the countdown as m:ss
+    WebDriverWait(browser, 20).until(
+        lambda b: b.find_elements("id", "timer") and ":" in b.find_element("id", "timer").text
+    )  # the static script formats the countdown as m:ss
     assert csp_violations(browser) == []

@@ -39,7 +39,9 @@ def test_the_exam_names_unanswered_questions_before_sending(browser, live_server
     UserFactory(staff_id="E2EEXAM", roles=["CSR"], level=0)
     log_in(browser, live_server.url, "E2EEXAM")
     browser.get(live_server.url + "/promotion/exam/")
-    browser.find_element(By.CSS_SELECTOR, "form[action$='/exam/start/'] button[type=submit]").click()
+    browser.find_element(
+        By.CSS_SELECTOR, "form[action$='/exam/start/'] button[type=submit]"
+    ).click()
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "exam-form")))
     take_url = browser.current_url
     assert ":" in browser.find_element(By.ID, "timer").text
@@ -47,7 +49,9 @@ def test_the_exam_names_unanswered_questions_before_sending(browser, live_server
     browser.find_element(By.CSS_SELECTOR, "#exam-form fieldset input[type=radio]").click()
     browser.find_element(By.CSS_SELECTOR, "#exam-form button[type=submit]").click()
     # then the page stays and names the others
-    warning = WebDriverWait(browser, 5).until(EC.visibility_of_element_located((By.ID, "unanswered-warning")))
+    warning = WebDriverWait(browser, 5).until(
+        EC.visibility_of_element_located((By.ID, "unanswered-warning"))
+    )
     count = len(browser.find_elements(By.CSS_SELECTOR, "#exam-form fieldset"))
     assert browser.current_url == take_url
     assert ", ".join(str(n) for n in range(2, count + 1)) in warning.text
@@ -62,7 +66,8 @@ def test_a_post_forms_buttons_are_disabled_while_it_is_sent(browser, live_server
     browser.get(live_server.url + "/accounts/login/")
     # a submit event as the browser fires it (without leaving the page)
     browser.execute_script(
-        "document.querySelector('main form').dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}));")
+        "document.querySelector('main form').dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}));"
+    )
     time.sleep(0.2)
     button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
     assert button.get_property("disabled") is True and button.get_attribute("aria-busy") == "true"
@@ -75,10 +80,13 @@ def test_a_sent_forms_buttons_come_back_when_the_page_is_shown_again(browser, li
     button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
     before = button.text
     browser.execute_script(
-        "document.querySelector('main form').dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}));")
+        "document.querySelector('main form').dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}));"
+    )
     WebDriverWait(browser, 5).until(lambda b: button.get_property("disabled"))
     # when the browser shows the page again from its back/forward cache (Back after sending)
-    browser.execute_script("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}));")
+    browser.execute_script(
+        "window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}));"
+    )
     # then the button is usable and reads as before
     assert button.get_property("disabled") is False and button.get_attribute("aria-busy") is None
     assert button.text == before != "Submitting…"
@@ -91,7 +99,8 @@ def test_a_cancelled_submit_and_an_htmx_form_are_left_alone(browser, live_server
     browser.execute_script(
         "var f = document.querySelector('main form');"
         "f.addEventListener('submit', function (e) { e.preventDefault(); });"
-        "f.dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}));")
+        "f.dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}));"
+    )
     time.sleep(0.2)
     button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
     assert button.get_property("disabled") is False and button.get_attribute("aria-busy") is None
@@ -99,7 +108,8 @@ def test_a_cancelled_submit_and_an_htmx_form_are_left_alone(browser, live_server
     browser.get(live_server.url + "/accounts/login/")
     browser.execute_script(
         "var f = document.querySelector('main form'); f.setAttribute('hx-post', f.action);"
-        "f.dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}));")
+        "f.dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}));"
+    )
     time.sleep(0.2)
     button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
     assert button.get_property("disabled") is False and button.text != "Submitting…"

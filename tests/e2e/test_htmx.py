@@ -37,16 +37,23 @@ def test_live_search_changes_the_url_and_back_shows_the_results_again(browser, l
     # when: typing
     browser.find_element(By.ID, "id_q").send_keys("宽带")
     # then: results and URL follow
-    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "results"), "宽带故障报修"))
+    WebDriverWait(browser, 10).until(
+        EC.text_to_be_present_in_element((By.ID, "results"), "宽带故障报修")
+    )
     WebDriverWait(browser, 10).until(lambda b: "q=" in b.current_url)
     assert "q=宽带" in unquote(browser.current_url)
     # when: the CSR opens the result and comes back
     browser.find_element(By.CSS_SELECTOR, "#results a.hit-title").click()
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.TAG_NAME, "h1")))
-    assert "/kb/entries/" in browser.current_url or "宽带故障报修" in browser.find_element(By.TAG_NAME, "h1").text
+    assert (
+        "/kb/entries/" in browser.current_url
+        or "宽带故障报修" in browser.find_element(By.TAG_NAME, "h1").text
+    )
     browser.back()
     # then: the same results, the query still in the box
-    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "results"), "宽带故障报修"))
+    WebDriverWait(browser, 10).until(
+        EC.text_to_be_present_in_element((By.ID, "results"), "宽带故障报修")
+    )
     assert browser.find_element(By.ID, "id_q").get_property("value") == "宽带"
     assert csp_violations(browser) == []
 
@@ -61,7 +68,9 @@ def test_a_csr_marks_a_case_studied_and_rates_it_in_place(browser, live_server):
     # when: marked as studied
     browser.find_element(By.CSS_SELECTOR, "#studied-box button[type=submit]").click()
     # then: the widget and the live region change, the page stays
-    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "studied-box"), "Studied on"))
+    WebDriverWait(browser, 10).until(
+        EC.text_to_be_present_in_element((By.ID, "studied-box"), "Studied on")
+    )
     assert "Marked as studied." in browser.find_element(By.ID, "flash").text
     # when: rated
     browser.find_element(By.CSS_SELECTOR, "#rating-box input[name=value][value=excellent]").click()
@@ -70,7 +79,9 @@ def test_a_csr_marks_a_case_studied_and_rates_it_in_place(browser, live_server):
     assert "Your rating was saved." in browser.find_element(By.ID, "flash").text
     assert same_page(browser)
     assert CaseStudy.objects.filter(employee=csr, case=case).exists()
-    assert list(CaseRating.objects.filter(case=case).values_list("value", flat=True)) == ["excellent"]
+    assert list(CaseRating.objects.filter(case=case).values_list("value", flat=True)) == [
+        "excellent"
+    ]
     assert csp_violations(browser) == []  # htmx runs without eval or inline styles
 
 
@@ -86,7 +97,9 @@ def test_a_rating_refused_on_the_server_shows_its_reason_in_place(browser, live_
     browser.find_element(By.CSS_SELECTOR, "#rating-box input[name=value][value=excellent]").click()
     browser.find_element(By.CSS_SELECTOR, "#rating-box button[type=submit]").click()
     # then: the 409 fragment replaced the form: the reason and the rating that stands
-    error = WebDriverWait(browser, 10).until(EC.visibility_of_element_located((By.ID, "rating-error")))
+    error = WebDriverWait(browser, 10).until(
+        EC.visibility_of_element_located((By.ID, "rating-error"))
+    )
     assert "You have already rated this case; a rating cannot be changed." in error.text
     assert "You rated: Poor" in browser.find_element(By.ID, "my-rating").text
     assert same_page(browser)
@@ -98,7 +111,9 @@ def test_an_exam_choice_is_saved_as_it_is_made_and_survives_a_reload(browser, li
     UserFactory(staff_id="E2EHX4", roles=["CSR"], level=0)
     log_in(browser, live_server.url, "E2EHX4")
     browser.get(live_server.url + "/promotion/exam/")
-    browser.find_element(By.CSS_SELECTOR, "form[action$='/exam/start/'] button[type=submit]").click()
+    browser.find_element(
+        By.CSS_SELECTOR, "form[action$='/exam/start/'] button[type=submit]"
+    ).click()
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "exam-form")))
     # when: the first question is answered
     radio = browser.find_element(By.CSS_SELECTOR, "#q-1 input[type=radio]")
@@ -106,12 +121,19 @@ def test_an_exam_choice_is_saved_as_it_is_made_and_survives_a_reload(browser, li
     radio.click()
     # then: the question list says so, and the server has it
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "answers-saved")))
-    assert browser.find_element(By.CSS_SELECTOR, "#exam-progress a[href='#q-1']").get_attribute("class") == "answered"
+    assert (
+        browser.find_element(By.CSS_SELECTOR, "#exam-progress a[href='#q-1']").get_attribute(
+            "class"
+        )
+        == "answered"
+    )
     attempt = ExamAttempt.objects.get(employee__staff_id="E2EHX4")
     assert attempt.answers == {name: value} and attempt.status == "open"
     # when: the page is loaded again
     browser.refresh()
     # then: the choice is still made, the timer still runs
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "exam-form")))
-    assert browser.find_element(By.CSS_SELECTOR, f"input[name='{name}'][value='{value}']").is_selected()
+    assert browser.find_element(
+        By.CSS_SELECTOR, f"input[name='{name}'][value='{value}']"
+    ).is_selected()
     assert ":" in browser.find_element(By.ID, "timer").text

@@ -39,9 +39,19 @@ def logged_browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=en-US"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1366,900",
+        "--lang=en-US",
+    ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
@@ -81,8 +91,14 @@ def english_msgids() -> list[str]:
     import polib
 
     catalogue = polib.pofile(str(settings.BASE_DIR / "locale/zh_Hans/LC_MESSAGES/django.po"))
-    return [entry.msgid for entry in catalogue
-            if " " in entry.msgid and "%" not in entry.msgid and "{" not in entry.msgid and len(entry.msgid) >= 8]
+    return [
+        entry.msgid
+        for entry in catalogue
+        if " " in entry.msgid
+        and "%" not in entry.msgid
+        and "{" not in entry.msgid
+        and len(entry.msgid) >= 8
+    ]
 
 
 def test_every_demo_roles_home_page_in_both_languages(logged_browser, live_server):
@@ -95,17 +111,25 @@ def test_every_demo_roles_home_page_in_both_languages(logged_browser, live_serve
             # when
             log_in(logged_browser, live_server.url, staff_id, language)
             logged_browser.get(live_server.url + "/")
-            WebDriverWait(logged_browser, 10).until(EC.presence_of_element_located((By.TAG_NAME, "body")))
+            WebDriverWait(logged_browser, 10).until(
+                EC.presence_of_element_located((By.TAG_NAME, "body"))
+            )
             logged_browser.save_screenshot(str(ARTIFACTS / f"{role}-{language}.png"))
             # then
             where = f"{staff_id} ({role}, {language})"
             failures += [f"{where}: {bad}" for bad in bad_responses(logged_browser)]
-            if heading not in "".join(h.text for h in logged_browser.find_elements(By.TAG_NAME, "h1")):
+            if heading not in "".join(
+                h.text for h in logged_browser.find_elements(By.TAG_NAME, "h1")
+            ):
                 failures.append(f"{where}: the home page is not in {language}")
             if not logged_browser.find_elements(By.ID, panel):
                 failures.append(f"{where}: no #{panel}")
             if language == "zh-hans":
                 text = logged_browser.find_element(By.TAG_NAME, "body").text
-                failures += [f"{where}: untranslated {msgid!r}" for msgid in english_msgids() if msgid in text]
+                failures += [
+                    f"{where}: untranslated {msgid!r}"
+                    for msgid in english_msgids()
+                    if msgid in text
+                ]
     assert failures == []
     assert len(list(ARTIFACTS.glob("*.png"))) >= len(DEMO_ROLES) * len(HEADINGS)

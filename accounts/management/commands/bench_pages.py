@@ -42,9 +42,14 @@ def _pages() -> list[tuple[str, str]]:
     from casebase.models import Case
 
     case = Case.objects.training().order_by("pk").values_list("pk", flat=True).first()
-    pages = [("healthz", "/healthz"), ("CSR home", "/"), ("learning map", "/curriculum/my-map/"),
-             ("my points", "/points/"), ("KB page with a query", "/kb/?q=%E5%AE%BD%E5%B8%A6"),
-             ("KB search API", "/api/kb/search/?q=%E5%AE%BD%E5%B8%A6")]
+    pages = [
+        ("healthz", "/healthz"),
+        ("CSR home", "/"),
+        ("learning map", "/curriculum/my-map/"),
+        ("my points", "/points/"),
+        ("KB page with a query", "/kb/?q=%E5%AE%BD%E5%B8%A6"),
+        ("KB search API", "/api/kb/search/?q=%E5%AE%BD%E5%B8%A6"),
+    ]
     if case:
         pages.insert(3, ("case study page", f"/cases/{case}/"))
     return pages
@@ -56,9 +61,13 @@ def _data_set() -> dict:
     from knowledgebase.models import Entry
     from points.models import PointsEntry
 
-    return {"employees": User.objects.count(), "points_entries": PointsEntry.objects.count(),
-            "training_cases": Case.objects.training().count(), "case_studies": CaseStudy.objects.count(),
-            "kb_entries": Entry.objects.count()}
+    return {
+        "employees": User.objects.count(),
+        "points_entries": PointsEntry.objects.count(),
+        "training_cases": Case.objects.training().count(),
+        "case_studies": CaseStudy.objects.count(),
+        "kb_entries": Entry.objects.count(),
+    }
 
 
 def _ms(value: str, unit: str) -> float:
@@ -68,10 +77,17 @@ def _ms(value: str, unit: str) -> float:
 def parse_wrk(output: str) -> dict:
     """requests/s, p50/p99 in ms and the count of non-2xx/3xx answers from ``wrk --latency``."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    latency = {p: _ms(v, u) for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M)}
+    latency = {
+        p: _ms(v, u)
+        for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M)
+    }
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    return {"rps": rps, "p50_ms": latency.get("50"), "p99_ms": latency.get("99"),
-            "errors": int(errors.group(1)) if errors else 0}
+    return {
+        "rps": rps,
+        "p50_ms": latency.get("50"),
+        "p99_ms": latency.get("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
 
 
 class Command(BaseCommand):
@@ -85,26 +101,52 @@ class Command(BaseCommand):
         parser.add_argument("--connections", default="8,32")
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--report", default="", help="write the figures to this JSON file")
-        parser.add_argument("--login", default=CSR,
-                            help=f"Staff ID of the CSR the pages are requested as (default the demo's {CSR}; "
-                                 "bench_population gives it a typical year of history).")
-        parser.add_argument("--force", action="store_true", help="Run on a database whose name lacks 'bench'.")
+        parser.add_argument(
+            "--login",
+            default=CSR,
+            help=f"Staff ID of the CSR the pages are requested as (default the demo's {CSR}; "
+            "bench_population gives it a typical year of history).",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Run on a database whose name lacks 'bench'."
+        )
 
-    def handle(self, *args, workers, worker_class, threads, seconds, connections, port, report, login, force,
-               **options):
+    def handle(
+        self,
+        *args,
+        workers,
+        worker_class,
+        threads,
+        seconds,
+        connections,
+        port,
+        report,
+        login,
+        force,
+        **options,
+    ):
         require_bench_database(force=force, action="load-test")
         if not shutil.which("wrk"):
-            raise CommandError("wrk is not installed: run scripts/ensure-wrk.sh (Debian package wrk).")
+            raise CommandError(
+                "wrk is not installed: run scripts/ensure-wrk.sh (Debian package wrk)."
+            )
         user = User.objects.filter(staff_id=login.strip().upper()).first()
         if user is None:
-            raise CommandError(f"No CSR {login}: run `manage.py demo` (and bench_population) on this database first.")
+            raise CommandError(
+                f"No CSR {login}: run `manage.py demo` (and bench_population) on this database first."
+            )
         # Always: a static directory left by an older checkout lacks the newer files' manifest
         # entries, and every page would answer 500 (collectstatic copies only what changed).
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                       env={**os.environ, "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY}, check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            env={**os.environ, "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY},
+            check=True,
+        )
         client = Client()
         client.force_login(user)
-        cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        cookie = (
+            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        )
         pages = _pages()
         # A run right after another would find the user's API throttle spent by the last one.
         cache.delete(f"throttle_user_{user.pk}")
@@ -113,45 +155,113 @@ class Command(BaseCommand):
             with CaptureQueriesContext(connection) as captured:
                 status = client.get(url, secure=True).status_code
             if status != 200:
-                raise CommandError(f"{url} answered {status} in-process; fix that before timing it.")
+                raise CommandError(
+                    f"{url} answered {status} in-process; fix that before timing it."
+                )
             queries[label] = len(captured)
         server = self._serve(workers=workers, worker_class=worker_class, threads=threads, port=port)
         results = []
         try:
             for c in [int(n) for n in connections.split(",")]:
                 for label, url in pages:
-                    command = ["wrk", "-t2", f"-c{c}", "--latency", "--timeout", "10s", "-H", f"Cookie: {cookie}",
-                               "-H", "X-Forwarded-Proto: https", f"http://127.0.0.1:{port}{url}"]
+                    command = [
+                        "wrk",
+                        "-t2",
+                        f"-c{c}",
+                        "--latency",
+                        "--timeout",
+                        "10s",
+                        "-H",
+                        f"Cookie: {cookie}",
+                        "-H",
+                        "X-Forwarded-Proto: https",
+                        f"http://127.0.0.1:{port}{url}",
+                    ]
                     # Warm-up, not counted: every worker's first request of a page loads what the
                     # page needs once per process (templates, the jieba dictionary: ~3 s).
-                    subprocess.run([*command[:3], "-d2s", *command[3:]], capture_output=True, check=True)
-                    out = subprocess.run([*command[:3], f"-d{seconds}s", *command[3:]],
-                                         capture_output=True, text=True, check=True).stdout
-                    results.append({"page": label, "url": url, "connections": c, "queries": queries[label],
-                                    **parse_wrk(out)})
+                    subprocess.run(
+                        [*command[:3], "-d2s", *command[3:]], capture_output=True, check=True
+                    )
+                    out = subprocess.run(
+                        [*command[:3], f"-d{seconds}s", *command[3:]],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
+                    results.append(
+                        {
+                            "page": label,
+                            "url": url,
+                            "connections": c,
+                            "queries": queries[label],
+                            **parse_wrk(out),
+                        }
+                    )
         finally:
             server.terminate()
             server.wait(timeout=30)
         data_set = _data_set()
-        self.stdout.write("data set: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in data_set.items())
-                          + f"; logged in as {user.staff_id}")
+        self.stdout.write(
+            "data set: "
+            + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in data_set.items())
+            + f"; logged in as {user.staff_id}"
+        )
         self._print(results)
         if report:
-            Path(report).write_text(json.dumps({
-                "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": sys.version.split()[0]},
-                "server": {"workers": workers, "worker_class": worker_class, "threads": threads},
-                "login": user.staff_id, "data_set": data_set,
-                "seconds": seconds, "results": results}, indent=2), encoding="utf-8")
+            Path(report).write_text(
+                json.dumps(
+                    {
+                        "machine": {
+                            "cpus": os.cpu_count(),
+                            "platform": platform.platform(),
+                            "python": sys.version.split()[0],
+                        },
+                        "server": {
+                            "workers": workers,
+                            "worker_class": worker_class,
+                            "threads": threads,
+                        },
+                        "login": user.staff_id,
+                        "data_set": data_set,
+                        "seconds": seconds,
+                        "results": results,
+                    },
+                    indent=2,
+                ),
+                encoding="utf-8",
+            )
             self.stdout.write(f"report written to {report}")
 
-    def _serve(self, *, workers: int, worker_class: str, threads: int, port: int) -> subprocess.Popen:
+    def _serve(
+        self, *, workers: int, worker_class: str, threads: int, port: int
+    ) -> subprocess.Popen:
         # One benchmark user sends thousands of API requests a second: its per-user throttle
         # (600/min by default) is lifted for the run, or the API would be measured answering 429.
-        env = {**os.environ, "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1",
-               "BEHIND_TLS_PROXY": "1", "API_USER_RATE": "10000000/min"}
+        env = {
+            **os.environ,
+            "DEBUG": "0",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "BEHIND_TLS_PROXY": "1",
+            "API_USER_RATE": "10000000/min",
+        }
         server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "-w", str(workers), "-k", worker_class,
-             "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning"], env=env)
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "config.wsgi",
+                "-w",
+                str(workers),
+                "-k",
+                worker_class,
+                "--threads",
+                str(threads),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+        )
         for _ in range(100):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
@@ -163,9 +273,13 @@ class Command(BaseCommand):
 
     def _print(self, results: list[dict]) -> None:
         base = {r["connections"]: r["rps"] for r in results if r["page"] == "healthz"}
-        self.stdout.write(f"{'page':<22} {'conn':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs healthz':>10} "
-                          f"{'queries':>7} errors")
+        self.stdout.write(
+            f"{'page':<22} {'conn':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs healthz':>10} "
+            f"{'queries':>7} errors"
+        )
         for r in results:
             ratio = r["rps"] / base[r["connections"]] if base.get(r["connections"]) else 0
-            self.stdout.write(f"{r['page']:<22} {r['connections']:>4} {r['rps']:>8.1f} {r['p50_ms'] or 0:>8.1f} "
-                              f"{r['p99_ms'] or 0:>8.1f} {ratio:>10.2f} {r['queries']:>7} {r['errors']}")
+            self.stdout.write(
+                f"{r['page']:<22} {r['connections']:>4} {r['rps']:>8.1f} {r['p50_ms'] or 0:>8.1f} "
+                f"{r['p99_ms'] or 0:>8.1f} {ratio:>10.2f} {r['queries']:>7} {r['errors']}"
+            )

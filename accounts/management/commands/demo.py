@@ -27,7 +27,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, force: bool, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("Refusing to load demo accounts with DEBUG off (they share a known password). Use --force.")
+            raise CommandError(
+                "Refusing to load demo accounts with DEBUG off (they share a known password). Use --force."
+            )
         with transaction.atomic():
             for module_name in DEMO_MODULES:
                 importlib.import_module(module_name).load(stdout=self.stdout)

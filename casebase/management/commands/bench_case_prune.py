@@ -62,16 +62,26 @@ WHERE ranked.rank <= ranked.size - COALESCE(cap.cap, %(default_cap)s)
 
 
 class Command(BaseCommand):
-    help = "Generate a case library (once) and time the daily pruning job against a set-based floor."
+    help = (
+        "Generate a case library (once) and time the daily pruning job against a set-based floor."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=20_000)
-        parser.add_argument("--categories", type=int, default=40,
-                            help="Categories (× 5 levels = groups); default 40: about 100 cases per group, as "
-                                 "planned, some groups over the cap. Fewer categories: every group far over it.")
+        parser.add_argument(
+            "--categories",
+            type=int,
+            default=40,
+            help="Categories (× 5 levels = groups); default 40: about 100 cases per group, as "
+            "planned, some groups over the cap. Fewer categories: every group far over it.",
+        )
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--cleanup", action="store_true", help="Delete the generated rows and stop.")
-        parser.add_argument("--force", action="store_true", help="Run on a database whose name lacks 'bench'.")
+        parser.add_argument(
+            "--cleanup", action="store_true", help="Delete the generated rows and stop."
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Run on a database whose name lacks 'bench'."
+        )
 
     def handle(self, *args, cases, categories, seed, cleanup, force, **options):
         require_bench_database(force=force, action=f"write {cases} cases into")
@@ -80,8 +90,11 @@ class Command(BaseCommand):
             return
         generated = Case.objects.filter(title__startswith=PREFIX)
         shape = Case.objects.filter(title__startswith=PREFIX).values("category").distinct().count()
-        if (generated.count() != cases or shape != categories
-                or Case.objects.active().exclude(title__startswith=PREFIX).exists()):
+        if (
+            generated.count() != cases
+            or shape != categories
+            or Case.objects.active().exclude(title__startswith=PREFIX).exists()
+        ):
             self._cleanup()
             self._generate(cases, categories, random.Random(seed))
         self._measure()
@@ -99,40 +112,69 @@ class Command(BaseCommand):
         for n in range(category_count):
             code = f"prunebench-{n}"
             found = CaseCategory.objects.filter(code=code).first()
-            categories.append(found or CaseCategory.objects.add_root(create_kwargs={"code": code, "name": f"基准类别{n}"}))
+            categories.append(
+                found
+                or CaseCategory.objects.add_root(
+                    create_kwargs={"code": code, "name": f"基准类别{n}"}
+                )
+            )
         people = User.objects.bulk_create(
-            User(staff_id=f"{PREFIX}{n:04d}", name=f"基准{n}", password="!") for n in range(300))
+            User(staff_id=f"{PREFIX}{n:04d}", name=f"基准{n}", password="!") for n in range(300)
+        )
         groups = [(level, cat) for level in range(1, LEVELS + 1) for cat in categories]
         weights = [rng.uniform(0.5, 1.5) for _ in groups]
         now = timezone.now()
         made = []
         for i in range(count):
             level, cat = rng.choices(groups, weights)[0]
-            made.append(Case(title=f"{PREFIX}{i:06d}", category=cat, level=level, exam_uses=rng.randint(0, 6),
-                             created_at=now - timedelta(days=rng.randint(1, 900)),
-                             revised_at=None if rng.random() < 0.6 else now - timedelta(days=rng.randint(0, 300))))
+            made.append(
+                Case(
+                    title=f"{PREFIX}{i:06d}",
+                    category=cat,
+                    level=level,
+                    exam_uses=rng.randint(0, 6),
+                    created_at=now - timedelta(days=rng.randint(1, 900)),
+                    revised_at=None
+                    if rng.random() < 0.6
+                    else now - timedelta(days=rng.randint(0, 300)),
+                )
+            )
         made = Case.objects.bulk_create(made, batch_size=2000)
         studies, ratings = [], []
         values = [CaseRating.Value.EXCELLENT, CaseRating.Value.AVERAGE, CaseRating.Value.POOR]
         for case in made:
             readers = rng.sample(people, rng.randint(0, 12))
             studies += [CaseStudy(case=case, employee=p) for p in readers]
-            ratings += [CaseRating(case=case, employee=p, value=rng.choice(values))
-                        for p in readers[: rng.randint(0, len(readers))]]
+            ratings += [
+                CaseRating(case=case, employee=p, value=rng.choice(values))
+                for p in readers[: rng.randint(0, len(readers))]
+            ]
         CaseStudy.objects.bulk_create(studies, batch_size=5000)
         CaseRating.objects.bulk_create(ratings, batch_size=5000)
-        self.stdout.write(f"generated {count} cases, {len(studies)} studies, {len(ratings)} ratings "
-                          f"in {time.perf_counter() - started:.1f} s")
+        self.stdout.write(
+            f"generated {count} cases, {len(studies)} studies, {len(ratings)} ratings "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
 
     def _measure(self) -> None:
         connection.queries_log.clear()  # the generator's inserts filled the query log
         config = CaseLibrarySettings.current()
         caps = {(c.level, c.category_id): c.cap for c in LevelCap.objects.all()}
-        sizes = Case.objects.active().values_list("level", "category_id").order_by().annotate(n=Count("pk"))
+        sizes = (
+            Case.objects.active()
+            .values_list("level", "category_id")
+            .order_by()
+            .annotate(n=Count("pk"))
+        )
         over = sum(1 for level, cat, n in sizes if n > caps.get((level, cat), config.default_cap))
-        params = {"w_study": config.weight_study, "w_exam": config.weight_exam_use,
-                  "w_excellent": config.weight_excellent, "w_average": config.weight_average,
-                  "w_poor": config.weight_poor, "default_cap": config.default_cap}
+        params = {
+            "w_study": config.weight_study,
+            "w_exam": config.weight_exam_use,
+            "w_excellent": config.weight_excellent,
+            "w_average": config.weight_average,
+            "w_poor": config.weight_poor,
+            "default_cap": config.default_cap,
+        }
         with connection.cursor() as cursor:
             started = time.perf_counter()
             cursor.execute(FLOOR_SQL, params)
@@ -140,7 +182,9 @@ class Command(BaseCommand):
             floor = time.perf_counter() - started
         try:
             with transaction.atomic():
-                CaseLibrarySettings.objects.filter(pk=config.pk).update(prune_mode=CaseLibrarySettings.PruneMode.PROPOSE)
+                CaseLibrarySettings.objects.filter(pk=config.pk).update(
+                    prune_mode=CaseLibrarySettings.PruneMode.PROPOSE
+                )
                 with CaptureQueriesContext(connection) as queries:
                     started = time.perf_counter()
                     result = services.case_library_prune()
@@ -148,8 +192,13 @@ class Command(BaseCommand):
                 raise _Rollback
         except _Rollback:
             pass
-        same = "yes" if set(result.proposed) == floor_ids else f"NO ({len(set(result.proposed) ^ floor_ids)} differ)"
+        same = (
+            "yes"
+            if set(result.proposed) == floor_ids
+            else f"NO ({len(set(result.proposed) ^ floor_ids)} differ)"
+        )
         self.stdout.write(
             f"prune: groups over cap={result.groups_over_cap} (of {over} counted) candidates={len(result.proposed)} "
             f"time={elapsed:.2f} s queries={len(queries)} | set-based floor={floor:.2f} s "
-            f"ratio={elapsed / floor:.1f}x | same cases: {same}")
+            f"ratio={elapsed / floor:.1f}x | same cases: {same}"
+        )

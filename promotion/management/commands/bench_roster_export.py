@@ -39,8 +39,12 @@ class Command(BaseCommand):
         parser.add_argument("--employees", type=int, default=20_000)
         parser.add_argument("--batch", type=int, default=2000)
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--cleanup", action="store_true", help="Delete the generated rows and stop.")
-        parser.add_argument("--force", action="store_true", help="Run on a database whose name lacks 'bench'.")
+        parser.add_argument(
+            "--cleanup", action="store_true", help="Delete the generated rows and stop."
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Run on a database whose name lacks 'bench'."
+        )
 
     def handle(self, *args, employees, batch, seed, cleanup, force, **options):
         require_bench_database(force=force, action=f"write {employees} employees into")
@@ -63,35 +67,68 @@ class Command(BaseCommand):
         generated.delete()
         teams = []
         for c in range(2):
-            centre, _ = Centre.objects.get_or_create(code=f"bench-{c}", defaults={"name": f"基准中心{c}"})
-            teams += [Team.objects.get_or_create(centre=centre, name=f"基准{t}班")[0] for t in range(5)]
+            centre, _ = Centre.objects.get_or_create(
+                code=f"bench-{c}", defaults={"name": f"基准中心{c}"}
+            )
+            teams += [
+                Team.objects.get_or_create(centre=centre, name=f"基准{t}班")[0] for t in range(5)
+            ]
         started = time.perf_counter()
         now = timezone.now()
         for first in range(0, count, batch):
             users = []
             for n in range(first, min(first + batch, count)):
                 team = teams[n % len(teams)]
-                users.append(User(staff_id=f"{PREFIX}{n:06d}", name=f"基准员工{n}", centre_id=team.centre_id,
-                                  team=team, level=rng.choice([1, 1, 1, 2, 2, 3]), password="!"))
+                users.append(
+                    User(
+                        staff_id=f"{PREFIX}{n:06d}",
+                        name=f"基准员工{n}",
+                        centre_id=team.centre_id,
+                        team=team,
+                        level=rng.choice([1, 1, 1, 2, 2, 3]),
+                        password="!",
+                    )
+                )
             users = User.objects.bulk_create(users)
             events = []
             for user in users:
                 for to_level in range(1, user.level + 1):
-                    events.append(PromotionEvent(employee=user, kind=PromotionEvent.Kind.PROMOTED, from_level=to_level - 1,
-                                                 to_level=to_level, backfilled=True, evidence={"bench": True},
-                                                 at=now - timedelta(days=(user.level - to_level) * 380
-                                                                    + rng.randint(1, 360))))
+                    events.append(
+                        PromotionEvent(
+                            employee=user,
+                            kind=PromotionEvent.Kind.PROMOTED,
+                            from_level=to_level - 1,
+                            to_level=to_level,
+                            backfilled=True,
+                            evidence={"bench": True},
+                            at=now
+                            - timedelta(days=(user.level - to_level) * 380 + rng.randint(1, 360)),
+                        )
+                    )
             events = PromotionEvent.objects.bulk_create(events)
             latest = {}
             for event in events:
-                if event.employee_id not in latest or event.to_level > latest[event.employee_id].to_level:
+                if (
+                    event.employee_id not in latest
+                    or event.to_level > latest[event.employee_id].to_level
+                ):
                     latest[event.employee_id] = event
             RetentionPeriod.objects.bulk_create(
-                RetentionPeriod(employee_id=e.employee_id, promotion=e, level=e.to_level, starts_at=e.at,
-                                retest_opens_at=e.at + timedelta(days=335), due_at=e.at + timedelta(days=365),
-                                remind_at=e.at + timedelta(days=351), points_task=200)
-                for e in latest.values())
-        self.stdout.write(f"generated {count} employees with history in {time.perf_counter() - started:.1f} s")
+                RetentionPeriod(
+                    employee_id=e.employee_id,
+                    promotion=e,
+                    level=e.to_level,
+                    starts_at=e.at,
+                    retest_opens_at=e.at + timedelta(days=335),
+                    due_at=e.at + timedelta(days=365),
+                    remind_at=e.at + timedelta(days=351),
+                    points_task=200,
+                )
+                for e in latest.values()
+            )
+        self.stdout.write(
+            f"generated {count} employees with history in {time.perf_counter() - started:.1f} s"
+        )
 
     def _measure(self, filters: RosterFilters) -> None:
         """Time the CSV and XLSX exports against PostgreSQL's COPY of the same SELECT (the
@@ -111,9 +148,11 @@ class Command(BaseCommand):
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
             ratio = f"{elapsed / baseline:.1f}x" if baseline else "n/a"
-            self.stdout.write(f"{filters.event:<14} {label:<4} rows={rows:>6} queries={len(queries)} "
-                              f"time={elapsed:.2f} s size={size / 1024:.0f} KiB peak={peak / 2**20:.1f} MiB "
-                              f"copy={baseline:.2f} s ratio={ratio}")
+            self.stdout.write(
+                f"{filters.event:<14} {label:<4} rows={rows:>6} queries={len(queries)} "
+                f"time={elapsed:.2f} s size={size / 1024:.0f} KiB peak={peak / 2**20:.1f} MiB "
+                f"copy={baseline:.2f} s ratio={ratio}"
+            )
 
     @staticmethod
     def _csv(filters: RosterFilters) -> int:
