@@ -36,6 +36,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.demo import GIVEN, SURNAMES
 from accounts.levels import LEVELS
 from accounts.models import Centre, Team, User
 from accounts.roles import Role
@@ -65,37 +66,6 @@ RULE_WEIGHTS = {
     PointRule.RATIONALISATION_FEASIBLE: 1,
 }
 CSR_POSITIONS = ["hotline-csr", "complaint-csr", "outbound-csr"]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
-GIVEN = [
-    "伟",
-    "芳",
-    "娜",
-    "秀英",
-    "敏",
-    "静",
-    "丽",
-    "强",
-    "磊",
-    "洋",
-    "艳",
-    "勇",
-    "军",
-    "杰",
-    "娟",
-    "涛",
-    "明",
-    "超",
-    "秀兰",
-    "霞",
-    "平",
-    "刚",
-    "桂英",
-    "晓燕",
-    "思远",
-    "子涵",
-    "雨欣",
-    "浩然",
-]
 TOPICS = [
     "话费争议",
     "宽带报修",
