@@ -574,17 +574,10 @@ def _sqlite_ranked(entries: QuerySet, plan: _Plan, title_terms: list[str]) -> Qu
     title_hit = Q()
     for term in title_terms:
         title_hit |= Q(title__icontains=term)
-    opens = _opens_with(plan.leading)
     return (
-        entries.filter(plan.condition)
-        .annotate(title_lower=Lower("title"))
+        _with_leads(entries.filter(plan.condition), plan.leading)
         .annotate(
-            rank=Case(
-                When(title_hit, then=Value(1)), default=Value(0), output_field=IntegerField()
-            ),
-            leads=Case(When(opens, then=Value(1)), default=Value(0), output_field=IntegerField())
-            if opens
-            else Value(0, output_field=IntegerField()),
+            rank=Case(When(title_hit, then=Value(1)), default=Value(0), output_field=IntegerField())
         )
         .order_by("-leads", "-rank", "-click_count", "title", "pk")
     )
