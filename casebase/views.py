@@ -817,11 +817,11 @@ def maintain_competencies(request, pk: int):
                 scope=selectors.catalogue_cases(request.user),
             )
         except AppError as exc:
-            form_error(form, exc)
+            message_error(request, exc)  # the service's own reason (the form is not shown again)
         else:
             messages.success(request, _("The case's competency items were saved."))
-            return redirect("casebase:maintain_edit", pk=case.pk)
-    messages.error(request, _("Choose competency items of the competency dictionary."))
+    else:
+        messages.error(request, _("Choose competency items of the competency dictionary."))
     return redirect("casebase:maintain_edit", pk=case.pk)
 
 

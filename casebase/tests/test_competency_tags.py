@@ -76,3 +76,27 @@ def test_the_admin_sets_the_tags_through_the_service_without_a_new_version(clien
     assert response.status_code == 302, response.status_code
     case = Case.objects.get(pk=case.pk)
     assert list(case.competencies.values_list("pk", flat=True)) == [item.pk] and case.version == 1
+
+
+def test_a_refusal_of_the_service_shows_its_own_reason_on_the_edit_page(
+    client, ops_manager, monkeypatch
+):
+    # given an item removed between the form's check and the save (the service refuses)
+    case = CaseFactory(split="test")
+    item = CompetencyItemFactory()
+
+    def refuse(**kwargs):
+        raise services.CaseError("这个能力项刚被删除。", field="competencies")
+
+    monkeypatch.setattr(services, "case_competencies_set", refuse)
+    client.force_login(ops_manager)
+    # when
+    response = client.post(
+        reverse("casebase:maintain_competencies", args=[case.pk]),
+        {"competencies": [item.pk]},
+        follow=True,
+    )
+    # then the page says why, not a generic "choose items"
+    page = response.content.decode()
+    assert "这个能力项刚被删除。" in page
+    assert not case.competencies.exists()
