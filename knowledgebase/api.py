@@ -90,7 +90,7 @@ class SearchView(APIView):
     def get(self, request):
         params = SearchInput(data=request.query_params)
         params.is_valid(raise_exception=True)
-        outcome = search.search_outcome(
+        outcome = search.search_outcome_cached(
             params.validated_data["q"],
             category_ids=params.validated_data.get("category"),
             limit=params.validated_data["limit"],

@@ -625,8 +625,12 @@ MAX_SEARCH_LOG_RETENTION_DAYS = 730
 
 
 def _bump_synonyms_version() -> None:
-    """Tell every process its cached synonym table is stale (knowledgebase.search)."""
+    """Tell every process its cached synonym table, and the cached results, are stale
+    (knowledgebase.search)."""
+    from knowledgebase.search import results_stale
+
     SYNONYMS_VERSION.bump()
+    results_stale()
 
 
 class SynonymGroup(models.Model):

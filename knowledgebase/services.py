@@ -107,6 +107,7 @@ def entry_reindex(*, entry_ids: list[int] | None = None) -> None:
         return
     entries = Entry.objects.all() if entry_ids is None else Entry.objects.filter(pk__in=entry_ids)
     entries.update(**search.vector_updates())
+    search.results_stale()
     if entry_ids is None:
         search.vocabulary_rebuild()
     else:

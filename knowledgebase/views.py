@@ -102,7 +102,7 @@ def _search_hits(request, *, log: bool = False) -> tuple[SearchForm, dict]:
         if form.cleaned_data["category"]:
             category = Category.objects.filter(pk=form.cleaned_data["category"]).first()
             category_ids = category.descendant_ids() if category else None
-        outcome = search.search_outcome(
+        outcome = search.search_outcome_cached(
             form.cleaned_data["q"],
             category_ids=category_ids,
             limit=RESULTS_PER_PAGE,
