@@ -305,6 +305,9 @@ if RECORDINGS_STORAGE not in ("filesystem", "s3"):
     raise ImproperlyConfigured("RECORDINGS_STORAGE must be 'filesystem' or 's3'.")
 RECORDINGS_ACCEL_REDIRECT_PREFIX = env_str("RECORDINGS_ACCEL_REDIRECT_PREFIX", "")
 RECORDINGS_URL_SECONDS = env_int("RECORDINGS_URL_SECONDS", 300)
+# How long the KB search page and API reuse a result (knowledgebase.search.search_outcome_cached;
+# any change to the knowledge base makes it stale at once). 0 turns the cache off.
+KB_SEARCH_CACHE_SECONDS = env_int("KB_SEARCH_CACHE_SECONDS", 60)
 # The orphan sweep leaves files younger than this alone (an upload whose proposal is being written).
 RECORDINGS_ORPHAN_GRACE_HOURS = env_int("RECORDINGS_ORPHAN_GRACE_HOURS", 24)
 if RECORDINGS_STORAGE == "s3":

@@ -909,9 +909,8 @@ def search_outcome(
 
 # Bumped by every change a search can show: an entry or category saved or deleted (signals in
 # knowledgebase.apps), a re-index, a synonym group edited, the vocabulary rebuilt. Clicks (an
-# update() of click_count) do not bump it: popularity may lag by RESULT_CACHE_SECONDS.
+# update() of click_count) do not bump it: popularity may lag by settings.KB_SEARCH_CACHE_SECONDS.
 RESULTS_VERSION = CacheVersion("kb:search:results:version")
-RESULT_CACHE_SECONDS = 60
 
 
 def results_stale(**_signal_kwargs) -> None:
@@ -932,6 +931,9 @@ def search_outcome_cached(
     its spelling: 携号转网怎么办 and 携号转网 are one search), the categories, the page, the day
     (an entry comes into force at midnight) and RESULTS_VERSION. Benchmarks of the search
     itself call ``search_outcome``."""
+    seconds = settings.KB_SEARCH_CACHE_SECONDS
+    if seconds <= 0:
+        return search_outcome(query, category_ids=category_ids, limit=limit, offset=offset)
     terms = query_terms(query)
     if not terms:
         return SearchOutcome()
@@ -943,7 +945,7 @@ def search_outcome_cached(
     outcome = cache.get(key)
     if outcome is None:
         outcome = search_outcome(query, category_ids=category_ids, limit=limit, offset=offset)
-        cache.set(key, outcome, RESULT_CACHE_SECONDS)
+        cache.set(key, outcome, seconds)
     return outcome
 
 

@@ -104,3 +104,12 @@ def test_a_cached_search_is_still_logged_on_the_page_and_in_the_api(client, csr)
     assert SearchLog.objects.filter(user=csr, query="携号转网").count() == 1  # coalesced row
     log = SearchLog.objects.get()
     assert log.result_count == 1
+
+
+def test_the_cache_can_be_turned_off(settings):
+    settings.KB_SEARCH_CACHE_SECONDS = 0
+    EntryFactory(title="携号转网办理条件")
+    search.search_outcome_cached("携号转网")
+    with CaptureQueriesContext(connection) as queries:
+        assert len(cached_ids("携号转网")) == 1
+    assert len(queries) > 0

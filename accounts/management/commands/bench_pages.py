@@ -21,7 +21,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -36,6 +38,7 @@ from accounts.models import User
 from config.bench import require_bench_database
 
 CSR = "HB0001"
+KB_MIX = "KB API, query mix, no cache"
 
 
 def _pages() -> list[tuple[str, str]]:
@@ -159,47 +162,62 @@ class Command(BaseCommand):
                     f"{url} answered {status} in-process; fix that before timing it."
                 )
             queries[label] = len(captured)
+        counts = [int(n) for n in connections.split(",")]
+
+        def drive(label: str, url: str, c: int, script: str = "") -> dict:
+            command = [
+                "wrk",
+                "-t2",
+                f"-c{c}",
+                "--latency",
+                "--timeout",
+                "10s",
+                "-H",
+                f"Cookie: {cookie}",
+                "-H",
+                "X-Forwarded-Proto: https",
+                *(["-s", script] if script else []),
+                f"http://127.0.0.1:{port}{url}",
+            ]
+            # Warm-up, not counted: every worker's first request of a page loads what the
+            # page needs once per process (templates, the jieba dictionary: ~3 s).
+            subprocess.run([*command[:3], "-d2s", *command[3:]], capture_output=True, check=True)
+            out = subprocess.run(
+                [*command[:3], f"-d{seconds}s", *command[3:]],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            return {"page": label, "url": url, "connections": c, **parse_wrk(out)}
+
         server = self._serve(workers=workers, worker_class=worker_class, threads=threads, port=port)
         results = []
         try:
-            for c in [int(n) for n in connections.split(",")]:
+            for c in counts:
                 for label, url in pages:
-                    command = [
-                        "wrk",
-                        "-t2",
-                        f"-c{c}",
-                        "--latency",
-                        "--timeout",
-                        "10s",
-                        "-H",
-                        f"Cookie: {cookie}",
-                        "-H",
-                        "X-Forwarded-Proto: https",
-                        f"http://127.0.0.1:{port}{url}",
-                    ]
-                    # Warm-up, not counted: every worker's first request of a page loads what the
-                    # page needs once per process (templates, the jieba dictionary: ~3 s).
-                    subprocess.run(
-                        [*command[:3], "-d2s", *command[3:]], capture_output=True, check=True
-                    )
-                    out = subprocess.run(
-                        [*command[:3], f"-d{seconds}s", *command[3:]],
-                        capture_output=True,
-                        text=True,
-                        check=True,
-                    ).stdout
-                    results.append(
-                        {
-                            "page": label,
-                            "url": url,
-                            "connections": c,
-                            "queries": queries[label],
-                            **parse_wrk(out),
-                        }
-                    )
+                    results.append({**drive(label, url, c), "queries": queries[label]})
         finally:
             server.terminate()
             server.wait(timeout=30)
+        # The search page and API reuse results (KB_SEARCH_CACHE_SECONDS): the figures above
+        # repeat one query. What a miss costs: the API with the cache off, over the held-out
+        # query set (knowledgebase/bench/queries.json), a different query each request.
+        script = self._query_mix_script()
+        server = self._serve(
+            workers=workers,
+            worker_class=worker_class,
+            threads=threads,
+            port=port,
+            extra_env={"KB_SEARCH_CACHE_SECONDS": "0"},
+        )
+        try:
+            for c in counts:
+                row = drive(KB_MIX, "/api/kb/search/", c, script)
+                results.append({**row, "queries": queries["KB search API"]})
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            Path(script).unlink(missing_ok=True)
         data_set = _data_set()
         self.stdout.write(
             "data set: "
@@ -232,8 +250,33 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"report written to {report}")
 
+    def _query_mix_script(self) -> str:
+        """A wrk script sending the held-out KB queries in turn, as API searches."""
+        held_out = json.loads(
+            (Path(settings.BASE_DIR) / "knowledgebase/bench/queries.json").read_text("utf-8")
+        )["queries"]
+        paths = [
+            "/api/kb/search/?" + urllib.parse.urlencode({"q": q["q"], "limit": 20})
+            for q in held_out
+        ]
+        body = ", ".join(json.dumps(p) for p in paths)
+        handle, name = tempfile.mkstemp(suffix=".lua")
+        with os.fdopen(handle, "w", encoding="utf-8") as lua:
+            lua.write(
+                f"local paths = {{{body}}}\nlocal i = 0\n"
+                "request = function()\n  i = i + 1\n"
+                "  return wrk.format(nil, paths[(i % #paths) + 1])\nend\n"
+            )
+        return name
+
     def _serve(
-        self, *, workers: int, worker_class: str, threads: int, port: int
+        self,
+        *,
+        workers: int,
+        worker_class: str,
+        threads: int,
+        port: int,
+        extra_env: dict | None = None,
     ) -> subprocess.Popen:
         # One benchmark user sends thousands of API requests a second: its per-user throttle
         # (600/min by default) is lifted for the run, or the API would be measured answering 429.
@@ -244,6 +287,7 @@ class Command(BaseCommand):
             "ALLOWED_HOSTS": "127.0.0.1",
             "BEHIND_TLS_PROXY": "1",
             "API_USER_RATE": "10000000/min",
+            **(extra_env or {}),
         }
         server = subprocess.Popen(
             [
