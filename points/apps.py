@@ -6,3 +6,13 @@ class PointsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "points"
     verbose_name = _("Points")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from points.models import PointsEntry
+        from points.selectors import ledger_changed
+
+        # Every write of an entry, whoever makes it, makes the employee's cached pages stale.
+        post_save.connect(ledger_changed, sender=PointsEntry, dispatch_uid="points-ledger-save")
+        post_delete.connect(ledger_changed, sender=PointsEntry, dispatch_uid="points-ledger-del")

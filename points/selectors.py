@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from config.cache_versions import CacheVersion
 from points.models import (
     PointRule,
     PointsEntry,
@@ -57,6 +58,16 @@ def points_balance(
     """Sum of ``employee``'s entries written from ``since`` up to and including ``until``
     (each bound only when given); 0 without entries."""
     return entries_within(employee, since=since, until=until).balance()
+
+
+def ledger_version(employee_id: int) -> int:
+    """A number that changes whenever an entry is written for the employee (the post_save
+    receiver in points.apps): pages rendered from their ledger are cached under it."""
+    return CacheVersion(f"points:ledger:{employee_id}").current()
+
+
+def ledger_changed(*, instance, **_signal_kwargs) -> None:
+    CacheVersion(f"points:ledger:{instance.employee_id}").bump()
 
 
 def day_start(day: date) -> datetime:

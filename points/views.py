@@ -5,12 +5,14 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
 from config.errors import AppError, form_error, message_error
 from config.filtering import filter_list
+from config.fragments import fragment
 from points import roles as points_roles
 from points import selectors, services
 from points.charts import cumulative_svg
@@ -37,28 +39,48 @@ PER_PAGE = 50
 LEADERBOARD_SIZE = 50
 
 
+# The history and chart are rendered once per change of the employee's ledger (any entry
+# written for them bumps selectors.ledger_version) and reused for this long otherwise (a rule's
+# label edited in admin shows within it).
+MY_POINTS_CACHE_SECONDS = 300
+
+
 @require_GET
 @permission_required(roles.STUDY, raise_exception=True)
 def my_points(request):
     """Balance, filtered and paginated history, and the balance-over-time chart."""
-    filterset, history = filter_list(
-        PointsHistoryFilter, request, selectors.points_history(request.user)
+    user = request.user
+    params = tuple(
+        (name, request.GET.get(name, "")) for name in (*PointsHistoryFilter.base_filters, "page")
     )
-    page = Paginator(history, PER_PAGE).get_page(request.GET.get("page"))
-    querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
-    series = selectors.cumulative_series(request.user)
-    return render(
-        request,
-        "points/my_points.html",
-        {
-            # the balance is the series' last running total: one query for both
-            "balance": series[-1][1] if series else 0,
-            "form": filterset.form,
-            "page": page,
-            "querystring": querystring,
-            "chart": cumulative_svg(series),
-        },
+
+    def body() -> str:
+        filterset, history = filter_list(
+            PointsHistoryFilter, request, selectors.points_history(user)
+        )
+        page = Paginator(history, PER_PAGE).get_page(request.GET.get("page"))
+        querystring = urlencode({k: v for k, v in params if k != "page" and v})
+        series = selectors.cumulative_series(user)
+        return render_to_string(
+            "points/_my_points_body.html",
+            {
+                # the balance is the series' last running total: one query for both
+                "balance": series[-1][1] if series else 0,
+                "form": filterset.form,
+                "page": page,
+                "querystring": querystring,
+                "chart": cumulative_svg(series),
+            },
+            request=request,
+        )
+
+    html = fragment(
+        "my-points",
+        (user.pk, selectors.ledger_version(user.pk), params),
+        body,
+        timeout=MY_POINTS_CACHE_SECONDS,
     )
+    return render(request, "points/my_points.html", {"body": html})
 
 
 @require_GET
