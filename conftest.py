@@ -56,6 +56,12 @@ def _isolated_cache(settings):
     caches = copy.deepcopy(settings.CACHES)
     caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
     settings.CACHES = caches
+    yield
+    from django.core.cache import caches as cache_handler
+
+    for cache in cache_handler.all(initialized_only=True):
+        if hasattr(cache, "disconnect"):
+            cache.disconnect()
 
 
 @pytest.fixture(autouse=True)

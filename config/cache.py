@@ -23,8 +23,24 @@ class PooledClientRedisCacheClient(RedisCacheClient):
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
+    def disconnect(self) -> None:
+        """Close every connection of this client's pools (they reconnect on next use)."""
+        for pool in self._pools.values():
+            pool.disconnect()
+        self._clients.clear()
+        self._pools.clear()
+
 
 class PooledClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = PooledClientRedisCacheClient
+
+    def disconnect(self) -> None:
+        """Close this cache's Redis connections. Not called per request (the pool is reused);
+        the test suite calls it when a test drops its cache instance (conftest: each test has
+        its own key prefix, so its own instance), or every test would leave its connections
+        open until the garbage collector found them — the server's client limit (10,000) was
+        reached by a few parallel suites."""
+        if "_cache" in self.__dict__:  # the client exists only once the cache was used
+            self._cache.disconnect()
