@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -50,11 +51,13 @@ from casebase.models import (
 from casebase.tree import tree_to_text
 from config.errors import AppError, PermissionDeniedError, form_error, message_error
 from config.filtering import filter_list
+from config.fragments import fragment
 from review import registry
 from review.models import Proposal
 from review.selectors import proposals_of
 
 PER_PAGE = 50
+WALK_CACHE_SECONDS = 600
 
 
 def _study_case(request, pk: int) -> Case:
@@ -106,15 +109,24 @@ def case_detail(request, pk: int):
     """The study page: a text case walked branch by branch (?node=<customer turn>), or a
     voice case with its player."""
     case = _study_case(request, pk)
-    walk = None
+    walk_html = ""
     if case.is_text:
         try:
             node_id = int(request.GET["node"]) if request.GET.get("node") else None
         except ValueError:
             raise Http404 from None
-        walk = selectors.case_walk(case, node_id)
-        if walk is None:
-            raise Http404
+
+        def walk_body() -> str:
+            walk = selectors.case_walk(case, node_id)
+            if walk is None:
+                raise Http404
+            return render_to_string("casebase/_walk.html", {"walk": walk}, request=request)
+
+        # The conversation at one turn is the same for every reader until the case changes
+        # (every change raises case.version); a turn that does not exist is a 404, never cached.
+        walk_html = fragment(
+            "case-walk", (case.pk, case.version, node_id), walk_body, timeout=WALK_CACHE_SECONDS
+        )
     rating = CaseRating.objects.filter(case=case, employee=request.user).first()
     studied = CaseStudy.objects.filter(case=case, employee=request.user).first()
     return render(
@@ -122,7 +134,7 @@ def case_detail(request, pk: int):
         "casebase/case_detail.html",
         {
             "case": case,
-            "walk": walk,
+            "walk_html": walk_html,
             "quality": _quality_state(case, request.user),
             "studied": studied,
             "rating_form": None if rating else RatingForm(),
