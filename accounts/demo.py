@@ -1,4 +1,5 @@
-"""Demo data for accounts: two centres, teams, ~50 employees across levels 0–5 and every role."""
+"""Demo data for accounts: position families and positions, two centres, teams, ~50 employees
+across levels 0–5 and every role."""
 
 import random
 from datetime import date, timedelta
@@ -7,11 +8,33 @@ from pathlib import Path
 from django.contrib.auth.models import Group
 
 from accounts.levels import LEVELS
-from accounts.models import Centre, OnboardingProgress, Team, User
+from accounts.models import Centre, OnboardingProgress, Position, PositionFamily, Team, User
 from accounts.roles import Role
-from competency.models import Position
 
 DEMO_PASSWORD = "demo-pass-2026"
+
+POSITIONS = [
+    (
+        "hotline",
+        "热线服务岗位族",
+        "Hotline service",
+        [
+            ("hotline-csr", "热线客服代表", "Hotline CSR"),
+            ("complaint-csr", "投诉处理代表", "Complaint-handling CSR"),
+            ("outbound-csr", "外呼营销代表", "Outbound sales CSR"),
+        ],
+    ),
+    (
+        "support",
+        "支撑管理岗位族",
+        "Support and management",
+        [
+            ("team-leader", "班组长", "Team leader"),
+            ("trainer", "培训师", "Trainer"),
+            ("quality-inspector", "质检员", "Quality inspector"),
+        ],
+    ),
+]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = [
@@ -73,7 +96,22 @@ GENERATED_CSRS = 40
 LEVEL_WEIGHTS = [30, 25, 20, 13, 8, 4]
 
 
+def load_positions(*, stdout) -> None:
+    for family_code, name, name_en, positions in POSITIONS:
+        family, _ = PositionFamily.objects.update_or_create(
+            code=family_code, defaults={"name": name, "name_en": name_en}
+        )
+        for code, pname, pname_en in positions:
+            Position.objects.update_or_create(
+                code=code, defaults={"family": family, "name": pname, "name_en": pname_en}
+            )
+    stdout.write(
+        f"accounts: {PositionFamily.objects.count()} position families, {Position.objects.count()} positions"
+    )
+
+
 def load(*, stdout) -> None:
+    load_positions(stdout=stdout)
     rng = random.Random(2026)
     centres = {}
     for code, name, team_names in CENTRES:

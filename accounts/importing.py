@@ -192,7 +192,7 @@ class PositionWidget(widgets.ForeignKeyWidget):
     """A position by code or name."""
 
     def __init__(self):
-        from competency.models import Position
+        from accounts.models import Position
 
         super().__init__(Position)
 

@@ -47,6 +47,49 @@ class Team(models.Model):
         return f"{self.centre.name} / {self.name}"
 
 
+class PositionFamily(models.Model):
+    """A family of related positions (岗位族), e.g. hotline service, complaint handling.
+
+    Organisation structure like centres and teams (imported with employees by HR); the
+    competency app attaches its models to positions. The table keeps its first name.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        db_table = "competency_positionfamily"
+        verbose_name = _("position family")
+        verbose_name_plural = _("position families")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Position(models.Model):
+    """A position (岗位) an employee holds; competency attaches its competency model to it."""
+
+    family = models.ForeignKey(
+        PositionFamily, on_delete=models.PROTECT, related_name="positions", verbose_name=_("family")
+    )
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        db_table = "competency_position"
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering = ["family__code", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -120,7 +163,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name=_("team"),
     )
     position = models.ForeignKey(
-        "competency.Position",
+        Position,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

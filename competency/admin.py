@@ -1,11 +1,11 @@
 from django.contrib import admin
 
+from accounts.models import Position, PositionFamily
+
 from .models import (
     CompetencyItem,
     CompetencyModule,
-    Position,
     PositionCompetency,
-    PositionFamily,
     QSortRound,
     QSortRoundEvent,
     QSortSubmission,

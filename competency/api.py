@@ -7,10 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import roles
+from accounts.models import Position
 from accounts.permissions import has_perm
 from competency import selectors, services
 from competency.filters import ItemFilter
-from competency.models import Position, QSortRound
+from competency.models import QSortRound
 from competency.serializers import (
     CompetencyItemSerializer,
     PositionModelSerializer,

@@ -6,9 +6,9 @@ the demo shows the same audit trail as production. Safe to run again: an existin
 is left as it is; the behavioural indicators are refreshed.
 """
 
-from accounts.models import User
+from accounts.models import Position, User
 from competency import qsort, services
-from competency.models import CompetencyItem, Position, QSortRound
+from competency.models import CompetencyItem, QSortRound
 
 POSITION = "hotline-csr"
 TITLE = "热线客服代表素质权重 Q 分类(示例)"

@@ -1,9 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Position
 from accounts.staff_ids import StaffIdsInvalid, staff_ids_check, staff_ids_parse
 from competency import qsort
-from competency.models import CompetencyItem, Position, QSortRound
+from competency.models import CompetencyItem, QSortRound
 
 PILE_CHOICES = [
     (qsort.IMPORTANT, _("Important")),

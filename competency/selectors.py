@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
+from accounts.models import Position
 from competency.models import (
     CompetencyItem,
     CompetencyModule,
-    Position,
     PositionCompetency,
     QSortRound,
     QSortSubmission,

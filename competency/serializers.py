@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
+from accounts.models import Position
 from competency import qsort
-from competency.models import CompetencyItem, Position, PositionCompetency
+from competency.models import CompetencyItem, PositionCompetency
 
 
 class CompetencyItemSerializer(serializers.ModelSerializer):

@@ -14,10 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Position
 from competency import qsort
 from competency.models import (
     CompetencyItem,
-    Position,
     PositionCompetency,
     QSortRound,
     QSortRoundEvent,

@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles
+from accounts.models import Position
 from competency import charts, selectors, services
 from competency.filters import ItemFilter
 from competency.forms import PILE_CHOICES, QSortRoundCreateForm, QSortSortForm
-from competency.models import Position, QSortRound, QSortSubmission
+from competency.models import QSortRound, QSortSubmission
 from config.errors import AppError, form_error, message_error
 from config.filtering import filter_list
 

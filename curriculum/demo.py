@@ -14,9 +14,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import PositionFamily, User
 from accounts.rules import same_team
-from competency.models import CompetencyItem, PositionCompetency, PositionFamily
+from competency.models import CompetencyItem, PositionCompetency
 from curriculum import services
 from curriculum.models import (
     AbilityElement,

@@ -38,7 +38,7 @@ def cached_tree(position_id: int | None, load):
 
 
 def connect_signals() -> None:
-    from competency.models import Position, PositionFamily
+    from accounts.models import Position, PositionFamily
     from curriculum.models import Course, LearningMap, MapCourse, MapStage, MapTopic, Topic
 
     for model in (

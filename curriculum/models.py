@@ -83,7 +83,7 @@ class AbilityElement(models.Model):
         _("scope"), max_length=10, choices=Scope.choices, default=Scope.GENERAL
     )
     position_family = models.ForeignKey(
-        "competency.PositionFamily",
+        "accounts.PositionFamily",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -251,7 +251,7 @@ class LearningMap(models.Model):
     """The learning map (学习地图) of one position family."""
 
     position_family = models.OneToOneField(
-        "competency.PositionFamily",
+        "accounts.PositionFamily",
         on_delete=models.CASCADE,
         related_name="learning_map",
         verbose_name=_("position family"),

@@ -164,14 +164,14 @@ class BlueprintFilterForm(forms.Form):
     position = forms.ModelChoiceField(label=_("Position"), queryset=None, required=False)
 
     def __init__(self, *args, **kwargs):
-        from competency.models import Position
+        from accounts.models import Position
 
         super().__init__(*args, **kwargs)
         self.fields["position"].queryset = Position.objects.select_related("family")
 
     def chosen_position(self):
         """The chosen position, else the first position with competency weights, else None."""
-        from competency.models import Position
+        from accounts.models import Position
 
         chosen = self.cleaned_data.get("position") if self.is_valid() else None
         return (

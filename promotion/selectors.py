@@ -1034,7 +1034,7 @@ class BlueprintRow:
 
 @dataclass
 class ExamBlueprint:
-    position: Any  # competency.models.Position | None
+    position: Any  # accounts.models.Position | None
     floor_percent: int
     levels: list[BlueprintLevel]
     rows: list[BlueprintRow]

@@ -44,8 +44,9 @@ CHECKS = [
 def _real_ids(user) -> dict[str, list]:
     """Ids of real objects for each path with a parameter (half of the generated paths use
     one of them, the rest are whatever the schema allows)."""
+    from accounts.models import Position
     from casebase.selectors import study_cases
-    from competency.models import Position, QSortRound
+    from competency.models import QSortRound
     from curriculum.models import Course
     from curriculum.models import ExamAttempt as CourseAttempt
     from knowledgebase.models import Entry

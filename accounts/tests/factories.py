@@ -1,9 +1,28 @@
 import factory
 from django.contrib.auth.models import Group
 
-from accounts.models import Centre, Team, User
+from accounts.models import Centre, Position, PositionFamily, Team, User
 
 PASSWORD = "correct-horse-battery"
+
+
+class PositionFamilyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PositionFamily
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"family-{n}")
+    name = factory.Sequence(lambda n: f"岗位族{n}")
+
+
+class PositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Position
+        django_get_or_create = ("code",)
+
+    family = factory.SubFactory(PositionFamilyFactory)
+    code = factory.Sequence(lambda n: f"position-{n}")
+    name = factory.Sequence(lambda n: f"岗位{n}")
 
 
 class CentreFactory(factory.django.DjangoModelFactory):

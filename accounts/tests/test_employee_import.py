@@ -13,8 +13,7 @@ from openpyxl import Workbook
 
 from accounts import services
 from accounts.models import User
-from accounts.tests.factories import CentreFactory, TeamFactory, UserFactory
-from competency.tests.factories import PositionFactory
+from accounts.tests.factories import CentreFactory, PositionFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,34 +2,17 @@ from decimal import Decimal
 
 import factory
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import (  # noqa: F401 - positions are accounts data; re-exported
+    PositionFactory,
+    PositionFamilyFactory,
+    UserFactory,
+)
 from competency import qsort, services
 from competency.models import (
     CompetencyItem,
     CompetencyModule,
-    Position,
     PositionCompetency,
-    PositionFamily,
 )
-
-
-class PositionFamilyFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = PositionFamily
-        django_get_or_create = ("code",)
-
-    code = factory.Sequence(lambda n: f"family-{n}")
-    name = factory.Sequence(lambda n: f"岗位族{n}")
-
-
-class PositionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Position
-        django_get_or_create = ("code",)
-
-    family = factory.SubFactory(PositionFamilyFactory)
-    code = factory.Sequence(lambda n: f"position-{n}")
-    name = factory.Sequence(lambda n: f"岗位{n}")
 
 
 class CompetencyModuleFactory(factory.django.DjangoModelFactory):

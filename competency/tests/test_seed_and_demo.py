@@ -47,14 +47,17 @@ def test_every_seeded_item_has_an_english_name():
 
 def test_training_managers_may_change_every_competency_model(training_manager):
     for model in [
-        "competencyitem",
-        "competencymodule",
-        "positioncompetency",
-        "qsortround",
-        "position",
+        "competency.competencyitem",
+        "competency.competencymodule",
+        "competency.positioncompetency",
+        "competency.qsortround",
+        # Positions moved to accounts (issue 15) with their permissions (accounts.0007).
+        "accounts.position",
+        "accounts.positionfamily",
     ]:
+        app_label, model = model.split(".")
         for action in ["add", "change", "delete", "view"]:
-            assert training_manager.has_perm(f"competency.{action}_{model}"), (action, model)
+            assert training_manager.has_perm(f"{app_label}.{action}_{model}"), (action, model)
 
 
 def test_a_csr_may_not_change_the_dictionary(csr):
@@ -95,9 +98,10 @@ def test_the_admin_pages_of_the_competency_app_open_for_a_training_manager(
         "/admin/competency/competencymodule/1/change/",
         "/admin/competency/qsortround/",
         f"/admin/competency/qsortround/{round.pk}/change/",
-        f"/admin/competency/position/{round.position_id}/change/",
         "/admin/competency/qsortroundevent/",
         "/admin/competency/positioncompetency/",
-        "/admin/competency/positionfamily/",
+        # Positions are accounts data (issue 15); their admin keeps the competency inline.
+        f"/admin/accounts/position/{round.position_id}/change/",
+        "/admin/accounts/positionfamily/",
     ]:
         assert client.get(url).status_code == 200, url

@@ -10,12 +10,11 @@ pytestmark = pytest.mark.django_db
 
 def load_demo():
     import accounts.demo
-    import competency.demo
     import knowledgebase.demo
     import points.demo
     import review.demo
 
-    for module in (competency.demo, accounts.demo, knowledgebase.demo, review.demo, points.demo):
+    for module in (accounts.demo, knowledgebase.demo, review.demo, points.demo):
         module.load(stdout=io.StringIO())
 
 

@@ -11,14 +11,12 @@ def test_demo_queue_has_votes_with_amounts_an_open_quality_case_and_an_open_comm
     # given
     import accounts.demo
     import casebase.demo
-    import competency.demo
     import knowledgebase.demo
     import review.demo
 
     # when: loaded twice (idempotent)
     for _ in range(2):
         for module in (
-            competency.demo,
             accounts.demo,
             casebase.demo,
             knowledgebase.demo,
@@ -44,14 +42,13 @@ def test_demo_has_experts_per_category_and_notifications_for_the_new_csr():
     # given
     import accounts.demo
     import casebase.demo
-    import competency.demo
     import knowledgebase.demo
     import review.demo
     from promotion.models import Notification
     from review.models import ReviewExpertise
     from review.selectors import expert_panel
 
-    for module in (competency.demo, accounts.demo, casebase.demo, knowledgebase.demo, review.demo):
+    for module in (accounts.demo, casebase.demo, knowledgebase.demo, review.demo):
         module.load(stdout=io.StringIO())
     # then: experts in both trees, assigned by the training manager
     assert ReviewExpertise.objects.filter(kb_category__code="number").count() == 3
@@ -73,7 +70,6 @@ def test_demo_shows_reviewer_insights_a_reciprocal_pair_and_a_calibration_round(
     # given
     import accounts.demo
     import casebase.demo
-    import competency.demo
     import knowledgebase.demo
     import review.demo
     from review import insights
@@ -82,7 +78,6 @@ def test_demo_shows_reviewer_insights_a_reciprocal_pair_and_a_calibration_round(
 
     for _ in range(2):  # idempotent
         for module in (
-            competency.demo,
             accounts.demo,
             casebase.demo,
             knowledgebase.demo,

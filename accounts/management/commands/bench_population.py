@@ -38,10 +38,9 @@ from django.utils import timezone
 
 from accounts.demo import GIVEN, SURNAMES
 from accounts.levels import LEVELS
-from accounts.models import Centre, Team, User
+from accounts.models import Centre, Position, Team, User
 from accounts.roles import Role
 from casebase.models import Case, CaseCategory, CaseNode, CaseRating, CaseStudy
-from competency.models import Position
 from config.bench import require_bench_database
 from curriculum.models import Course, Enrolment, MapCourse
 from points.models import PointRule, PointsEntry

@@ -7,7 +7,6 @@ from django.db import transaction
 # Each module has load(*, stdout) and is safe to run again. Order matters: later
 # modules use what earlier ones created.
 DEMO_MODULES = [
-    "competency.demo",
     "accounts.demo",
     "casebase.demo",
     "knowledgebase.demo",
