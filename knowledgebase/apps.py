@@ -8,6 +8,8 @@ class KnowledgebaseConfig(AppConfig):
     verbose_name = _("Knowledge base")
 
     def ready(self):
+        from knowledgebase import onboarding
         from knowledgebase.review_kinds import register_kinds
 
         register_kinds()
+        onboarding.register()  # its part of the first day (accounts.onboarding)
