@@ -81,7 +81,9 @@ def note_own_write(user_id: int) -> None:
 
 def csr_dashboard_cached(user) -> CsrDashboard:
     """csr_dashboard(user), reused for DASHBOARD_TTL seconds unless the employee wrote since."""
-    key = f"csr-dashboard:{user.pk}:{get_language()}:{cache.get(_writes_key(user.pk), 0)}"
+    # ":2": the panel's parts moved to the owning apps' modules (promotion.home.ChecklistBar),
+    # so a copy pickled before cannot be read back; the new key never meets one.
+    key = f"csr-dashboard:2:{user.pk}:{get_language()}:{cache.get(_writes_key(user.pk), 0)}"
     dashboard = cache.get(key)
     if dashboard is None:
         dashboard = csr_dashboard(user)
