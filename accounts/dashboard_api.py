@@ -1,7 +1,7 @@
-"""The role home panels over the API, read-only: each view calls the selector the web home
-page calls (accounts.views.home) and requires the permission that shows that panel there,
-so a caller without it gets 403. One view per panel; the serializers are in
-accounts/dashboard_serializers.py."""
+"""The role home panels over the API, read-only: each view reads its panel as the web home
+page does (accounts.views.home), through the read function the owning app registered in
+accounts.home, and requires the permission that shows that panel there, so a caller without
+it gets 403. One view per panel; the serializers are in accounts/dashboard_serializers.py."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -16,11 +16,8 @@ from accounts.dashboard_serializers import (
     OperationsDashboardSerializer,
     TrainingDashboardSerializer,
 )
+from accounts.home import panel
 from accounts.permissions import has_perm
-from curriculum.selectors import training_dashboard
-from points.selectors import operations_desk
-from promotion.selectors import hr_dashboard
-from review.selectors import committee_dashboard
 
 
 class CsrDashboardView(APIView):
@@ -44,9 +41,7 @@ class CommitteeDashboardView(APIView):
 
     @extend_schema(responses=CommitteeDashboardSerializer)
     def get(self, request):
-        return Response(
-            CommitteeDashboardSerializer(committee_dashboard(reviewer=request.user)).data
-        )
+        return Response(CommitteeDashboardSerializer(panel("committee").read(request.user)).data)
 
 
 class TrainingDashboardView(APIView):
@@ -57,7 +52,7 @@ class TrainingDashboardView(APIView):
 
     @extend_schema(responses=TrainingDashboardSerializer)
     def get(self, request):
-        return Response(TrainingDashboardSerializer(training_dashboard()).data)
+        return Response(TrainingDashboardSerializer(panel("training").read(request.user)).data)
 
 
 class HRDashboardView(APIView):
@@ -68,7 +63,7 @@ class HRDashboardView(APIView):
 
     @extend_schema(responses=HRDashboardSerializer)
     def get(self, request):
-        return Response(HRDashboardSerializer(hr_dashboard()).data)
+        return Response(HRDashboardSerializer(panel("hr").read(request.user)).data)
 
 
 class OperationsDashboardView(APIView):
@@ -80,5 +75,5 @@ class OperationsDashboardView(APIView):
     @extend_schema(responses=OperationsDashboardSerializer)
     def get(self, request):
         return Response(
-            OperationsDashboardSerializer({"items": operations_desk(request.user)}).data
+            OperationsDashboardSerializer({"items": panel("desk").read(request.user)}).data
         )

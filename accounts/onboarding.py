@@ -4,31 +4,36 @@ the tour checklist on the home page.
 - ``getting_started()`` reads everything the guide shows from the data that decides it: the
   Level and LevelRequirement rows (tasks and rights of each level), the active PointRule rows
   and the settings rows (ReviewSettings, PromotionSettings). Nothing here restates an amount;
-  an admin's edit of a rule shows on the guide at once.
+  an admin's edit of a rule shows on the guide at once. Those apps contribute their parts
+  (register_guide_part, from points/, promotion/ and review/onboarding.py): accounts imports
+  none of them.
 - ``sandbox_try()`` lets the employee practise on a simulated 口径 and a simulated case. The
   input goes through the REAL proposal forms of knowledgebase/casebase (RevisionProposalForm,
   TextRevisionForm, TextCaseForm: the same field rules and tree validation), the real
   participants check, and the preview is the real diff/summary the review committee sees
-  (knowledgebase.selectors.payload_diff_html, the case kinds' registered render_diff). It
-  never calls a propose service: no proposal, entry, case, points or notification row is
-  written — the only write is the employee's own OnboardingProgress step.
+  (knowledgebase.selectors.payload_diff_html, the case kinds' registered render_diff). Those
+  apps register each kind of practice (register_sandbox_kind, from knowledgebase/ and
+  casebase/onboarding.py). It never calls a propose service: no proposal, entry, case,
+  points or notification row is written — the only write is the employee's own
+  OnboardingProgress step.
 - ``onboarding_step_done()`` records a step for the employee passed in; views and the API
   pass ``request.user`` and take no employee from the input, so nobody can tick someone
   else's tour.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import OnboardingProgress
-from config.errors import AppError, ValidationFailedError, form_error
+from config.errors import AppError, ConflictError, ValidationFailedError, form_error
 
 # --- the tour ------------------------------------------------------------------------------
 
@@ -144,221 +149,32 @@ def onboarding_step_done(*, user, step: str) -> TourState:
 
 # --- the getting-started guide --------------------------------------------------------------
 
-# How each rule is earned, in words; the amounts come from the PointRule rows. A rule added
-# by an admin without an entry here is still listed, with its name only.
-RULE_HOW: dict[str, Any] = {
-    "case_created": gettext_lazy(
-        "Create a case; when the committee accepts it and grades it into the library, "
-        "the approving members choose your points within the range."
-    ),
-    "case_revised": gettext_lazy(
-        "Revise a case; when the committee accepts the revision, the approving members "
-        "choose your points within the range."
-    ),
-    "quality_case_participant": gettext_lazy(
-        "Apply for a quality-case review of a case you created or revised; "
-        "when it passes, each participant in the case's edits gets these "
-        "extra points."
-    ),
-    "quality_case_outstanding": gettext_lazy(
-        "In a passed quality-case review, the one outstanding contributor "
-        "named by the committee gets these points."
-    ),
-    "kb_revision_accepted": gettext_lazy(
-        "Propose a revision of a knowledge-base entry (口径); when the committee "
-        "approves it, the approving members choose your points within the range."
-    ),
-    "committee_kb_review": gettext_lazy(
-        "As a committee member, review a knowledge-base revision (paid when the "
-        "committee decides the way you voted)."
-    ),
-    "committee_case_review": gettext_lazy(
-        "As a committee member, review a case proposal (paid when the committee "
-        "decides the way you voted)."
-    ),
-    "mentor_level_up": gettext_lazy("As a mentor, bring an apprentice up one level."),
-    "rationalisation_reasonable": gettext_lazy(
-        "Submit a rationalisation proposal that a manager judges reasonable (first proposer)."
-    ),
-    "rationalisation_feasible": gettext_lazy(
-        "Submit a rationalisation proposal that a manager judges feasible."
-    ),
-    "qc_topic_completed": gettext_lazy(
-        "Complete a QC topic with a group of colleagues; each member is paid."
-    ),
-    "volunteer_sheet": gettext_lazy(
-        "Volunteer work (e.g. canteen help), paid from the weekly sheet."
-    ),
-}
-# Not a way to earn: managers' corrections of mistakes.
-NOT_EARNED = {"manual_correction"}
+# What the guide shows comes from the apps that own the data, each registering a part from
+# its AppConfig.ready(): points (points/onboarding.py: the rules and their amounts, the points
+# settings), promotion (promotion/onboarding.py: each level's tasks, retention and rights)
+# and review (review/onboarding.py: the committee settings). A part returns template
+# context keys of its own; the order of the parts does not matter.
+_guide_parts: dict[str, Callable[[], dict[str, Any]]] = {}
 
 
-@dataclass
-class RuleLine:
-    code: str
-    name: str
-    how: Any
-    amount: str  # "20–50", "5" or "≤ 200"
-    default: int | None
-    chosen_by_reviewers: bool
-
-
-@dataclass
-class LevelLine:
-    number: int
-    title: str
-    badge_colour: str
-    badge_text_colour: str
-    requirement: Any  # LevelRequirement | None (none for level 0)
-    tasks: list[str] = field(default_factory=list)
-    retention: list[str] = field(default_factory=list)
-    rights: list[str] = field(default_factory=list)
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def point_rule_lines() -> list[RuleLine]:
-    """Every active rule that pays for something an employee does, with its current amount
-    or range (one query)."""
-    from points.models import PointRule
-
-    lines = []
-    for rule in (
-        PointRule.objects.filter(active=True)
-        .exclude(code__in=NOT_EARNED)
-        .order_by("-max_amount", "code")
-    ):
-        name = rule.name_en if _english() and rule.name_en else rule.name
-        lines.append(
-            RuleLine(
-                code=rule.code,
-                name=name,
-                how=RULE_HOW.get(rule.code, ""),
-                amount=rule.range_display(),
-                default=rule.default_amount,
-                chosen_by_reviewers=rule.min_amount is not None
-                and rule.min_amount != rule.max_amount,
-            )
-        )
-    return lines
-
-
-def level_lines() -> list[LevelLine]:
-    """Each level with what promotion to it asks (tasks), what keeping it asks (retention)
-    and what it allows (rights), from Level, LevelRequirement and the settings rows (one
-    query plus the cached settings)."""
-    from promotion.models import Level, PromotionSettings
-    from review.models import ReviewSettings
-
-    review = ReviewSettings.current()
-    promotion = PromotionSettings.current()
-    out = []
-    for level in Level.objects.select_related("requirement").order_by("number"):
-        requirement = getattr(level, "requirement", None) if level.number else None
-        line = LevelLine(
-            number=level.number,
-            title=level.title_en if _english() and level.title_en else level.title,
-            badge_colour=level.badge_colour,
-            badge_text_colour=level.badge_text_colour(),
-            requirement=requirement,
-        )
-        if level.number == 0:
-            line.tasks.append(
-                _("Every new CSR starts here: log in with your staff ID and take this tour.")
-            )
-        elif requirement is not None:
-            r = requirement
-            if r.training_cases_required is None:
-                line.tasks.append(
-                    _("Study all level-%(level)s training cases.") % {"level": level.number}
-                )
-            elif r.training_cases_required:
-                line.tasks.append(
-                    _("Study %(count)s level-%(level)s training cases.")
-                    % {"count": r.training_cases_required, "level": level.number}
-                )
-            line.tasks.append(
-                _("Earn %(points)s points since your last level change.")
-                % {"points": r.points_threshold}
-            )
-            line.tasks.append(
-                _(
-                    "Pass the exam: %(count)s test cases drawn at random, pass mark %(percent)s%%, "
-                    "%(minutes)s minutes."
-                )
-                % {
-                    "count": r.exam_case_count,
-                    "percent": r.exam_pass_percent,
-                    "minutes": r.exam_time_limit_minutes,
-                }
-            )
-            if r.query_time_required:
-                line.tasks.append(_("Have a query-time test result that allows this level."))
-            if r.apprentices_required:
-                line.tasks.append(
-                    _("Bring %(count)s apprentices from level %(from)s to level %(to)s.")
-                    % {
-                        "count": r.apprentices_required,
-                        "from": r.apprentice_from_level,
-                        "to": (r.apprentice_from_level or 0) + 1,
-                    }
-                )
-            line.retention.append(
-                _("Within %(days)s days: earn %(points)s points.")
-                % {"days": r.retention_days, "points": r.retention_points}
-            )
-            if r.retention_apprentices:
-                line.retention.append(
-                    _("Within %(days)s days: bring %(count)s apprentice(s) up one level.")
-                    % {"days": r.retention_days, "count": r.retention_apprentices}
-                )
-            line.retention.append(
-                _(
-                    "Pass the re-test (exam and query time) after %(days)s days; "
-                    "%(attempts)s attempts."
-                )
-                % {"days": r.retest_opens_after_days, "attempts": r.retest_attempts}
-            )
-        line.rights.extend(level.privilege_lines())
-        if level.can_mentor:
-            line.rights.append(
-                _("May take up to %(count)s apprentices at a time.")
-                % {"count": promotion.max_active_apprentices}
-            )
-        if review.level_may_apply(level.number):
-            line.rights.append(
-                _(
-                    "May apply to the review committee (pass rate on own proposals above %(rate)s%%)."
-                )
-                % {"rate": review.applicant_min_pass_rate.normalize()}
-            )
-        out.append(line)
-    return out
+def register_guide_part(name: str, read: Callable[[], dict[str, Any]]) -> None:
+    """Add a part of the getting-started guide (registering the same part twice is harmless,
+    another one under a taken name is an error)."""
+    if _guide_parts.get(name, read) is not read:
+        raise ValueError(f"guide part {name!r} is already registered")
+    _guide_parts[name] = read
 
 
 def getting_started() -> dict[str, Any]:
     """Everything the guide shows, read from the rule data (see the module docstring)."""
-    from points.models import PointRule, PointsSettings
-    from promotion.models import PromotionSettings
-    from review.models import ReviewSettings
-
-    rules = point_rule_lines()
-    by_code = {line.code: line for line in rules}
-    return {
-        "levels": level_lines(),
-        "rules": rules,
-        "review": ReviewSettings.current(),
-        "points_settings": PointsSettings.current(),
-        "promotion": PromotionSettings.current(),
-        "kb_rule": by_code.get(PointRule.KB_REVISION_ACCEPTED),
-        "case_created_rule": by_code.get(PointRule.CASE_CREATED),
-        "case_revised_rule": by_code.get(PointRule.CASE_REVISED),
-        "quality_participant_rule": by_code.get(PointRule.QUALITY_CASE_PARTICIPANT),
-        "quality_outstanding_rule": by_code.get(PointRule.QUALITY_CASE_OUTSTANDING),
-    }
+    context: dict[str, Any] = {}
+    for name in sorted(_guide_parts):
+        part = _guide_parts[name]()
+        taken = context.keys() & part.keys()
+        if taken:
+            raise ValueError(f"guide part {name!r} repeats {sorted(taken)}")
+        context.update(part)
+    return context
 
 
 # --- the sandbox ------------------------------------------------------------------------------
@@ -426,132 +242,71 @@ class SandboxAttempt:
         return self.preview is not None
 
 
-def _kb_category():
-    from knowledgebase.models import Category
+@dataclass(frozen=True)
+class SandboxKind:
+    """A kind of practice, registered by the app that owns the real proposal kind from its
+    AppConfig.ready(): knowledgebase (knowledgebase/onboarding.py: SANDBOX_KB) and casebase
+    (casebase/onboarding.py: SANDBOX_CASE_REVISION, SANDBOX_CASE_NEW)."""
 
-    return Category.objects.get_first_root_node()
-
-
-def _case_category():
-    from casebase.models import CaseCategory
-
-    return CaseCategory.objects.get_tree().first()
-
-
-def simulated_entry():
-    """The simulated 口径 as an UNSAVED Entry (the diff functions take an entry), in the first
-    category of the real tree (an unsaved placeholder category when there is none)."""
-    from knowledgebase.models import Category, Entry
-
-    category = _kb_category() or Category(name="—")
-    return Entry(category=category, version=SIMULATED_VERSION, **SIMULATED_ENTRY)
+    code: str  # a key of SANDBOX_KINDS
+    # data or None -> the real proposal form, pre-filled with the simulated content
+    form: Callable[..., Any]
+    # (cleaned data, user) -> the preview reviewers would see; raises AppError to refuse
+    preview: Callable[[dict, Any], SafeString]
+    # -> the points range a real proposal of the kind is paid in ("" without its rule)
+    points_range: Callable[[], str]
+    # -> approvals a real proposal needs
+    approvals_required: Callable[[], int]
+    # -> what the sandbox page shows beside the form
+    page_context: Callable[[], dict] = dict
 
 
-def simulated_case_payload(category_id: int | None) -> dict:
-    """The simulated case in proposal-payload form (as casebase.services.case_payload gives
-    for a real case), its tree validated by the real rules."""
-    from casebase.tree import parse_tree_text
+_sandbox_kinds: dict[str, SandboxKind] = {}
 
-    return {
-        "case_kind": "text",
-        "title": SIMULATED_CASE["title"],
-        "category_id": category_id,
-        "background": SIMULATED_CASE["background"],
-        "tree": parse_tree_text(SIMULATED_CASE["tree"]),
-    }
+
+def register_sandbox_kind(kind: SandboxKind) -> None:
+    """Add a kind of practice (registering the same one twice is harmless, another one under
+    a taken code is an error)."""
+    if kind.code not in SANDBOX_KINDS:
+        raise ValueError(f"{kind.code!r} is not a sandbox kind")
+    if _sandbox_kinds.get(kind.code, kind) != kind:
+        raise ValueError(f"sandbox kind {kind.code!r} is already registered")
+    _sandbox_kinds[kind.code] = kind
+
+
+def _sandbox_kind(kind: str) -> SandboxKind:
+    if kind not in _sandbox_kinds:
+        raise ValidationFailedError(_("Choose what to practise."), field="kind")
+    return _sandbox_kinds[kind]
 
 
 def sandbox_form(kind: str, data=None):
     """The real proposal form of ``kind`` (bound to ``data`` when given), pre-filled with
     the simulated content. Raises ValidationFailedError for an unknown kind."""
-    from casebase.forms import TextCaseForm, TextRevisionForm
-    from knowledgebase.forms import RevisionProposalForm
-
-    if kind == SANDBOX_KB:
-        entry = simulated_entry()
-        initial = {
-            "category": entry.category.pk,
-            "title": entry.title,
-            "keywords": entry.keywords,
-            "body": entry.body,
-            "base_version": SIMULATED_VERSION,
-        }
-        return RevisionProposalForm(data, initial=initial)
-    if kind == SANDBOX_CASE_REVISION:
-        category = _case_category()
-        initial = {
-            "base_version": SIMULATED_VERSION,
-            "title": SIMULATED_CASE["title"],
-            "category": category.pk if category else None,
-            "background": SIMULATED_CASE["background"],
-            "tree": SIMULATED_CASE["tree"],
-        }
-        return TextRevisionForm(data, initial=initial)
-    if kind == SANDBOX_CASE_NEW:
-        return TextCaseForm(
-            data, initial={"tree": "客户: \n  客服: | 出发点:  | 结果:  | 最终状态: \n"}
-        )
-    raise ValidationFailedError(_("Choose what to practise."), field="kind")
+    return _sandbox_kind(kind).form(data)
 
 
-def _refuse_unchanged(payload: dict, before: dict) -> None:
+def sandbox_page_context(kind: str) -> dict:
+    """What the sandbox page of ``kind`` shows beside the form."""
+    return _sandbox_kind(kind).page_context()
+
+
+def refuse_unchanged(payload: dict, before: dict) -> None:
     if payload == before:
         # The real services' message (same msgid), so the practice answers like the real thing.
         raise ValidationFailedError(_("The proposal changes nothing."))
 
 
-def _refuse_outdated(base_version: int) -> None:
-    from review.services import OutdatedBaseVersion
-
+def refuse_outdated(base_version: int) -> None:
     if base_version != SIMULATED_VERSION:
-        from knowledgebase.services import outdated_message
-
-        raise OutdatedBaseVersion(outdated_message(SIMULATED_VERSION))
-
-
-def _kb_preview(data: dict) -> SafeString:
-    from knowledgebase.selectors import payload_diff_html
-    from knowledgebase.services import entry_payload
-
-    entry = simulated_entry()
-    _refuse_outdated(data["base_version"])
-    payload = {
-        "title": data["title"],
-        "body": data["body"],
-        "keywords": " ".join((data["keywords"] or "").split()),
-        "category_id": data["category"],
-    }
-    before = {**entry_payload(entry), "category_id": entry.category.pk}
-    _refuse_unchanged(payload, before)
-    # What the review page shows for an open revision (knowledgebase.selectors.proposal_diff_html).
-    return payload_diff_html(entry=entry, payload=payload)
-
-
-def _case_preview(kind: str, data: dict, user) -> SafeString:
-    from casebase.services import participants_resolve
-    from review import registry
-
-    participants = participants_resolve(proposer=user, staff_ids=data["participants"])
-    payload: dict[str, Any] = {
-        "case_kind": "text",
-        "title": data["title"],
-        "category_id": data["category"].pk,
-        "background": (data["background"] or "").strip(),
-        "tree": data["tree"],
-    }
-    if kind == SANDBOX_CASE_REVISION:
-        _refuse_outdated(data["base_version"])
-        category = _case_category()
-        before = simulated_case_payload(category.pk if category else None)
-        _refuse_unchanged(payload, before)
-        payload["before"] = before
-    else:
-        payload["suggested_level"] = data["suggested_level"]
-    payload["participants"] = participants
-    # The summary the review page shows for this kind (casebase.review_kinds.render_summary).
-    return SafeString(
-        registry.get_kind(kind).render_diff(SandboxProposal(kind=kind, payload=payload))
-    )
+        # The real revision's message (knowledgebase.services.outdated_message, same msgid).
+        raise ConflictError(
+            _(
+                "This entry has changed since you started (it is now version %(version)s). "
+                "Rebase your proposal on the current version."
+            )
+            % {"version": SIMULATED_VERSION}
+        )
 
 
 def sandbox_try(*, user, kind: str, data) -> SandboxAttempt:
@@ -559,30 +314,19 @@ def sandbox_try(*, user, kind: str, data) -> SandboxAttempt:
     passes, build the preview reviewers would see and record the tour step for ``user``.
     Refusals are on the returned form (field or non-field errors), never raised — except an
     unknown ``kind`` (ValidationFailedError). Writes nothing but ``user``'s own step."""
-    from points.models import PointRule
-    from review.models import ReviewSettings
-
-    form = sandbox_form(kind, data)
-    rule_code = {
-        SANDBOX_KB: PointRule.KB_REVISION_ACCEPTED,
-        SANDBOX_CASE_REVISION: PointRule.CASE_REVISED,
-        SANDBOX_CASE_NEW: PointRule.CASE_CREATED,
-    }[kind]
-    rule = PointRule.objects.filter(code=rule_code).first()
+    sandbox = _sandbox_kind(kind)
+    form = sandbox.form(data)
+    points_range = sandbox.points_range()
     attempt = SandboxAttempt(
         kind=kind,
         form=form,
-        approvals_required=ReviewSettings.current().approvals_required,
-        points_range=rule.range_display() if rule else "",
+        approvals_required=sandbox.approvals_required(),
+        points_range=points_range,
     )
     if not form.is_valid():
         return attempt
     try:
-        attempt.preview = (
-            _kb_preview(form.cleaned_data)
-            if kind == SANDBOX_KB
-            else _case_preview(kind, form.cleaned_data, user)
-        )
+        attempt.preview = sandbox.preview(form.cleaned_data, user)
     except AppError as exc:
         form_error(form, exc)
         return attempt

@@ -8,50 +8,43 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import home as home_registry
 from accounts import onboarding, roles, services
-from accounts.dashboard_csr import csr_dashboard_cached
 from accounts.filters import EmployeeFilter
 from accounts.forms import EmployeeImportForm
 from accounts.selectors import employee_list
 from config.errors import AppError
 from config.filtering import filter_list
-from curriculum.selectors import training_dashboard
-from points.selectors import operations_desk
-from promotion.selectors import hr_dashboard
-from review.selectors import committee_dashboard
 
 EMPLOYEES_PER_PAGE = 50
 
 
+# Roles that have a panel of their own on the home page; an employee holding none of them is
+# told to ask HR for one (exporting rosters alone does not count, as before).
+HOME_ROLES = (
+    roles.STUDY,
+    roles.REVIEW,
+    roles.MANAGE_TRAINING,
+    roles.VIEW_EMPLOYEES,
+    roles.MANAGE_OPERATIONS,
+    roles.RATE_BEHAVIOUR,
+)
+
+
 @login_required
 def home(request):
-    """Dashboard: one panel per role the employee holds."""
+    """Dashboard: one panel per role the employee holds, as the apps registered them
+    (accounts.home), each panel's data under its context name."""
     user = request.user
-    can_study = user.has_perm(roles.STUDY)
-    can_review = user.has_perm(roles.REVIEW)
-    can_manage_training = user.has_perm(roles.MANAGE_TRAINING)
-    can_export_rosters = user.has_perm(roles.EXPORT_ROSTERS)
-    can_manage_operations = user.has_perm(roles.MANAGE_OPERATIONS)
-    return render(
-        request,
-        "accounts/home.html",
-        {
-            "tour": onboarding.tour_checklist_for_home(user, can_study=can_study),
-            "can_study": can_study,
-            "csr": csr_dashboard_cached(user) if can_study else None,
-            "can_review": can_review,
-            "can_manage_training": can_manage_training,
-            "can_view_employees": user.has_perm(roles.VIEW_EMPLOYEES),
-            "can_export_rosters": can_export_rosters,
-            "can_manage_operations": can_manage_operations,
-            "can_rate_behaviour": user.has_perm(roles.RATE_BEHAVIOUR),
-            # One selector per role panel, in the app that owns the data (templates/accounts/home/).
-            "committee": committee_dashboard(reviewer=user) if can_review else None,
-            "hr": hr_dashboard() if can_export_rosters else None,
-            "desk": operations_desk(user) if can_manage_operations else None,
-            "training": training_dashboard() if can_manage_training else None,
-        },
-    )
+    shown = [panel for panel in home_registry.panels() if user.has_perm(panel.permission)]
+    context = {
+        "tour": onboarding.tour_checklist_for_home(user, can_study=user.has_perm(roles.STUDY)),
+        "panels": shown,
+        "no_role": not any(user.has_perm(role) for role in HOME_ROLES),
+    }
+    for panel in shown:
+        context[panel.name] = panel.read(user) if panel.read else None
+    return render(request, "accounts/home.html", context)
 
 
 @login_required
@@ -67,7 +60,9 @@ def training_workspace(request):
 @permission_required(roles.MANAGE_OPERATIONS, raise_exception=True)
 def operations_workspace(request):
     return render(
-        request, "accounts/operations_workspace.html", {"desk": operations_desk(request.user)}
+        request,
+        "accounts/operations_workspace.html",
+        {"desk": home_registry.panel("desk").read(request.user)},
     )
 
 
@@ -135,10 +130,11 @@ def _sandbox_page(request, kind: str):
             "attempt": attempt,
             "kind": kind,
             "title": _(onboarding.SANDBOX_LABELS[kind]),
-            "entry": onboarding.simulated_entry() if kind == onboarding.SANDBOX_KB else None,
+            "entry": None,
             "simulated_case": onboarding.SIMULATED_CASE
             if kind == onboarding.SANDBOX_CASE_REVISION
             else None,
+            **onboarding.sandbox_page_context(kind),
         },
     )
 

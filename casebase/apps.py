@@ -8,6 +8,9 @@ class CasebaseConfig(AppConfig):
     verbose_name = _("Case libraries")
 
     def ready(self):
+        from casebase import home, onboarding
         from casebase.review_kinds import register_kinds
 
         register_kinds()
+        home.register()  # its part of the home page (accounts.home)
+        onboarding.register()  # its part of the first day (accounts.onboarding)

@@ -8,6 +8,8 @@ class CurriculumConfig(AppConfig):
     verbose_name = _("Curriculum")
 
     def ready(self):
+        from curriculum import home
         from curriculum.map_cache import connect_signals
 
         connect_signals()
+        home.register()  # its part of the home page (accounts.home)

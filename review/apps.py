@@ -8,6 +8,9 @@ class ReviewConfig(AppConfig):
     verbose_name = _("Review committee")
 
     def ready(self):
+        from review import home, onboarding
         from review.review_kinds import register_kinds
 
         register_kinds()
+        home.register()  # its part of the home page (accounts.home)
+        onboarding.register()  # its part of the first day (accounts.onboarding)
