@@ -32,19 +32,23 @@ Other locks are single-row, or a parent before its children, and meet none of th
 
 Every ``select_for_update`` of the project (check a new one against this list and the order):
 
-- accounts/user rows (1): ``promotion.services._locked_employee`` (employee_promote,
-  employee_demote, _exam_start, mentorship_create — two employees by pk);
+- accounts/user rows (1): ``promotion.services.common._locked_employee``
+  (levels.employee_promote, levels.employee_demote, exams._exam_start,
+  mentoring.mentorship_create — two employees by pk);
   ``accounts.services.employees_lock`` (many employees in one statement by pk), used by the
-  retention job's bulk steps _retention_open_due/_retention_keep/_retention_fail (which
-  demotes through _demote_locked)/_retention_remind_due (all of the step's employees,
-  BEFORE their periods are locked and claimed), ``points.services.volunteer_sheet_import``
+  retention job's bulk steps (``promotion.services.retention``)
+  _retention_open_due/_retention_keep/_retention_fail (which demotes through
+  levels._demote_locked)/_retention_remind_due (all of the step's employees, BEFORE their
+  periods are locked and claimed), ``points.services.volunteer_sheet_import``
   (the importer, before anything else), ``points_correct`` (the corrector, while their
   corrections are counted) and ``reviewer_reward`` (the paid members, while the day's review
   points are counted); ``knowledgebase.services._query_test_start``.
-- promotion (2): ``_exam_start`` (the employee's open ExamAttempt, after the employee; then the
-  drawn cases' exam-use counters, 3); ``exam_expire_overdue``, ``exam_submit`` (one attempt,
-  nothing after it); ``mentorship_end`` (one mentorship). Retention periods are locked by the
-  UPDATEs of ``_close_open_periods`` and the retention steps, always after the employee.
+- promotion (2), in ``promotion.services``: ``exams._exam_start`` (the employee's open
+  ExamAttempt, after the employee; then the drawn cases' exam-use counters, 3);
+  ``exams.exam_expire_overdue``, ``exams.exam_submit``, ``exams.exam_answers_save`` (one
+  attempt, nothing after it); ``mentoring.mentorship_end`` (one mentorship). Retention periods
+  are locked by the UPDATEs of ``levels._close_open_periods``, ``levels._demote_locked`` and
+  the retention steps, always after the employee.
 - knowledgebase: ``kb_revision_propose`` and ``apply_revision`` (the entry, 3);
   ``query_test_answer``, ``query_test_expire_overdue`` (one session, skip_locked).
 - casebase: ``case_revision_propose``, ``quality_case_apply``, ``apply_revision``,

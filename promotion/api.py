@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts import roles
 from accounts.levels import CASE_LEVELS, LEVELS
 from accounts.permissions import has_perm, object_rule
-from promotion import forecast, item_stats, rosters, selectors, services
+from promotion import forecast, item_stats, rosters, selectors
 from promotion.forms import (
     BlueprintFilterForm,
     ItemStatsFilterForm,
@@ -41,6 +41,9 @@ from promotion.serializers import (
     PromotionPromoteInput,
     PromotionWorkforceSerializer,
 )
+from promotion.services.exams import exam_start, exam_submit
+from promotion.services.levels import employee_promote
+from promotion.services.mentoring import mentorship_create
 
 PAGE_SIZE = 50
 MSG_UNKNOWN_STAFF_ID = gettext_noop("Unknown staff ID.")
@@ -110,7 +113,7 @@ class ExamStartView(APIView):
     def post(self, request):
         data = PromotionExamStartInput(data=request.data)
         data.is_valid(raise_exception=True)
-        attempt = services.exam_start(employee=request.user, level=data.validated_data["level"])
+        attempt = exam_start(employee=request.user, level=data.validated_data["level"])
         return Response(
             PromotionExamAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED
         )
@@ -153,7 +156,7 @@ class ExamSubmitView(APIView):
     def post(self, request, pk: int):
         data = PromotionExamSubmitInput(data=request.data)
         data.is_valid(raise_exception=True)
-        attempt = services.exam_submit(
+        attempt = exam_submit(
             attempt_id=pk, employee=request.user, answers=data.validated_data["answers"]
         )
         return Response(PromotionExamAttemptSerializer(attempt).data)
@@ -177,7 +180,7 @@ class PromoteView(APIView):
             if not request.user.has_perm(roles.STUDY):
                 raise ApiPermissionDenied
             employee = request.user
-        event = services.employee_promote(
+        event = employee_promote(
             employee=employee, to_level=employee.level + 1, decided_by=request.user
         )
         return Response(PromotionEventSerializer(event).data)
@@ -260,9 +263,7 @@ class MentorshipCreateView(APIView):
             _employee(data.validated_data["mentor"]),
             _employee(data.validated_data["apprentice"]),
         )
-        mentorship = services.mentorship_create(
-            mentor=mentor, apprentice=apprentice, by=request.user
-        )
+        mentorship = mentorship_create(mentor=mentor, apprentice=apprentice, by=request.user)
         return Response(
             PromotionMentorshipSerializer(mentorship).data, status=status.HTTP_201_CREATED
         )

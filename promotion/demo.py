@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from casebase.models import Case
-from promotion import services
 from promotion.models import (
     ExamAttempt,
     Medal,
@@ -26,6 +25,13 @@ from promotion.models import (
     Notification,
     PromotionEvent,
 )
+from promotion.services.common import ExamError, PromotionConflict
+from promotion.services.exams import exam_history_backfill, exam_start, exam_submit
+from promotion.services.levels import promotion_history_backfill
+from promotion.services.medals import medal_award
+from promotion.services.mentoring import mentorship_history_backfill
+from promotion.services.notifications import notification_send
+from promotion.services.retention import retention_run_daily
 
 STEP_DAYS = 380  # between two promotions of one employee
 DEMOTED = "HB0002"  # level 1 now: promoted to 2 a year ago, failed retention
@@ -49,7 +55,7 @@ def _past_mentorships(users: dict[str, User], now) -> dict[tuple[int, int], obje
                 u for u in pool if u.level > from_level and (u.pk, from_level) not in credited
             ]
             for apprentice in candidates[:wanted]:
-                credited[(apprentice.pk, from_level)] = services.mentorship_history_backfill(
+                credited[(apprentice.pk, from_level)] = mentorship_history_backfill(
                     mentor=mentor,
                     apprentice=apprentice,
                     from_level=from_level,
@@ -64,7 +70,7 @@ def _past_mentorships(users: dict[str, User], now) -> dict[tuple[int, int], obje
 def _history(user: User, now, credited: dict) -> None:
     offset = int(user.staff_id[-2:]) % 30
     if user.staff_id == DEMOTED:
-        services.promotion_history_backfill(
+        promotion_history_backfill(
             employee=user,
             kind=PromotionEvent.Kind.PROMOTED,
             from_level=0,
@@ -72,7 +78,7 @@ def _history(user: User, now, credited: dict) -> None:
             at=now - timedelta(days=760),
             mentorship=credited.get((user.pk, 0)),
         )
-        services.promotion_history_backfill(
+        promotion_history_backfill(
             employee=user,
             kind=PromotionEvent.Kind.PROMOTED,
             from_level=1,
@@ -80,7 +86,7 @@ def _history(user: User, now, credited: dict) -> None:
             at=now - timedelta(days=400),
             with_retention=True,
         )
-        services.promotion_history_backfill(
+        promotion_history_backfill(
             employee=user,
             kind=PromotionEvent.Kind.DEMOTED,
             from_level=2,
@@ -95,7 +101,7 @@ def _history(user: User, now, credited: dict) -> None:
     last_days = 340 if user.staff_id == OPEN_WINDOW else 40 + offset * 5
     for to_level in range(1, user.level + 1):
         at = now - timedelta(days=last_days + (user.level - to_level) * STEP_DAYS)
-        services.promotion_history_backfill(
+        promotion_history_backfill(
             employee=user,
             kind=PromotionEvent.Kind.PROMOTED,
             from_level=to_level - 1,
@@ -110,12 +116,12 @@ def _exam(user: User) -> None:
     if ExamAttempt.objects.filter(employee=user).exclude(status=ExamAttempt.Status.OPEN).exists():
         return
     try:
-        attempt = services.exam_start(employee=user, level=user.level + 1)
-    except (services.ExamError, services.PromotionConflict):
+        attempt = exam_start(employee=user, level=user.level + 1)
+    except (ExamError, PromotionConflict):
         return
     # Half right: a realistic failed first attempt.
     answers = {q["id"]: q["answer"] for n, q in enumerate(attempt.questions) if n % 2 == 0}
-    services.exam_submit(attempt_id=attempt.pk, employee=user, answers=answers)
+    exam_submit(attempt_id=attempt.pk, employee=user, answers=answers)
     # Demo history only: the attempt was a week ago, so the waiting period is over and the
     # demo CSR can sit the exam again today.
     week = timedelta(days=7)
@@ -165,7 +171,7 @@ def _exam_history(users: dict[str, User], now) -> int:
                 return rng.random() < 1 / (1 + math.exp(-(ability + easiness)))
 
             at = now - timedelta(days=HISTORY_DAYS + n, hours=level)
-            if services.exam_history_backfill(
+            if exam_history_backfill(
                 employee=examinees[n % len(examinees)], level=level, at=at, rng=rng, answer=answer
             ):
                 written += 1
@@ -191,7 +197,7 @@ def load(*, stdout) -> None:
             and apprentice
             and not Mentorship.objects.filter(apprentice=apprentice, ended_at__isnull=True).exists()
         ):
-            services.mentorship_history_backfill(
+            mentorship_history_backfill(
                 mentor=mentor,
                 apprentice=apprentice,
                 from_level=apprentice.level,
@@ -202,7 +208,7 @@ def load(*, stdout) -> None:
         event = PromotionEvent.objects.filter(
             employee=demoted, kind=PromotionEvent.Kind.DEMOTED
         ).first()
-        services.notification_send(
+        notification_send(
             recipient=demoted,
             kind=Notification.Kind.DEMOTED,
             key=f"demoted:{event.pk}",
@@ -212,7 +218,7 @@ def load(*, stdout) -> None:
     if users.get("HB0001"):
         _exam(users["HB0001"])
     _exam_history(users, now)
-    services.retention_run_daily(now=now)  # opens HB0003's re-test window and notifies
+    retention_run_daily(now=now)  # opens HB0003's re-test window and notifies
     medal = Medal.objects.filter(code="best-mentor").first()
     if (
         medal
@@ -220,9 +226,7 @@ def load(*, stdout) -> None:
         and users.get("HB0006")
         and not MedalAward.objects.filter(employee=users["HB0006"]).exists()
     ):
-        services.medal_award(
-            medal=medal, employee=users["HB0006"], by=manager, reason="三年带出六名徒弟"
-        )
+        medal_award(medal=medal, employee=users["HB0006"], by=manager, reason="三年带出六名徒弟")
     stdout.write(
         f"promotion: {PromotionEvent.objects.count()} level changes, "
         f"{Mentorship.objects.count()} mentorships, {ExamAttempt.objects.count()} exam attempts, "

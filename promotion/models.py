@@ -2,7 +2,7 @@
 level, exams, mentorships, promotion/demotion events, retention periods (保级), medals and
 in-app notifications.
 
-``accounts.User.level`` changes only through promotion.services (employee_promote,
+``accounts.User.level`` changes only through promotion.services.levels (employee_promote,
 employee_demote, promotion_history_backfill), each of which writes a PromotionEvent.
 """
 
@@ -559,7 +559,7 @@ class ExamAttempt(models.Model):
 
 class ExamItemResponse(models.Model):
     """One answer of a graded exam attempt, per question (written when the attempt is graded,
-    promotion.services._grade): the item statistics (promotion.item_stats) aggregate these
+    promotion.services.exams._grade): the item statistics (promotion.item_stats) aggregate these
     rows in the database. ``question_key`` identifies the question across attempts: its kind
     and the case turn it was made from ("best_reply:17"; the kind alone for voice cases)."""
 

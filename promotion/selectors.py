@@ -792,7 +792,7 @@ class ExamCheck:
 def exam_check(
     employee, level: int, *, now: datetime | None = None, exclude_case_ids: Collection[int] = ()
 ) -> ExamCheck:
-    """THE rule of who may start which exam, when (used by services.exam_start and the exam
+    """THE rule of who may start which exam, when (used by services.exams.exam_start and the exam
     page), checked in this order:
 
     1. the level: the promotion exam of the next level, or the retention re-test of the

@@ -6,9 +6,9 @@ from celery import shared_task
 )
 def retention_daily_task(self) -> dict:
     """Daily (02:30 Asia/Shanghai, django-celery-beat): open re-test windows, remind, keep or
-    demote (promotion.services.retention_run_daily). Safe to run twice: each period is
-    claimed with a conditional update."""
-    from promotion.services import retention_run_daily
+    demote (promotion.services.retention.retention_run_daily). Safe to run twice: each period
+    is claimed with a conditional update."""
+    from promotion.services.retention import retention_run_daily
 
     try:
         return retention_run_daily()

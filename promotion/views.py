@@ -18,7 +18,7 @@ from casebase.services import case_item_move_propose
 from competency.charts import weight_bars_svg
 from config import exports
 from config.errors import AppError, message_error
-from promotion import charts, forecast, item_stats, rosters, selectors, services
+from promotion import charts, forecast, item_stats, rosters, selectors
 from promotion.forms import (
     BlueprintFilterForm,
     ExamAttemptFilterForm,
@@ -31,6 +31,11 @@ from promotion.forms import (
     WorkforceFilterForm,
 )
 from promotion.models import VIEW_EXAM_ANSWERS, ExamAttempt, MedalAward, Mentorship, PromotionEvent
+from promotion.services import exams as exam_services
+from promotion.services import levels as level_services
+from promotion.services import medals as medal_services
+from promotion.services import mentoring as mentoring_services
+from promotion.services import notifications as notification_services
 from review.selectors import committee_eligibility
 
 PER_PAGE = 50
@@ -74,7 +79,7 @@ def my_level(request):
 @permission_required(roles.STUDY, raise_exception=True)
 def promote_request(request):
     try:
-        event = services.employee_promote(
+        event = level_services.employee_promote(
             employee=request.user, to_level=request.user.level + 1, decided_by=request.user
         )
     except AppError as exc:
@@ -125,7 +130,7 @@ def exam_start(request):
         messages.error(request, _("Choose a level."))
         return redirect("promotion:exam_home")
     try:
-        attempt = services.exam_start(employee=request.user, level=level)
+        attempt = exam_services.exam_start(employee=request.user, level=level)
     except AppError as exc:
         message_error(request, exc)
         return redirect("promotion:exam_home")
@@ -184,7 +189,7 @@ def exam_answers_save(request, pk: int):
     answers = {q["id"]: request.POST.get(q["id"], "") for q in attempt.questions}
     error, status = "", 200
     try:
-        attempt = services.exam_answers_save(
+        attempt = exam_services.exam_answers_save(
             attempt_id=attempt.pk, employee=request.user, answers=answers
         )
     except AppError as exc:
@@ -279,7 +284,7 @@ def exam_submit(request, pk: int):
         for q in attempt.questions
     }
     try:
-        attempt = services.exam_submit(
+        attempt = exam_services.exam_submit(
             attempt_id=attempt.pk, employee=request.user, answers=answers
         )
     except AppError as exc:
@@ -366,7 +371,7 @@ def mentoring(request):
             "pair_form": MentorshipForm(),
             "promote_form": PromoteForm(),
             "mentor": selectors.mentor_of(user),
-            "can_award": user.has_perm(services.AWARD_MEDALS),
+            "can_award": user.has_perm(medal_services.AWARD_MEDALS),
         },
     )
 
@@ -377,7 +382,7 @@ def mentorship_create(request):
     form = MentorshipForm(request.POST)
     if form.is_valid():
         try:
-            services.mentorship_create(
+            mentoring_services.mentorship_create(
                 mentor=form.cleaned_data["mentor"],
                 apprentice=form.cleaned_data["apprentice"],
                 by=request.user,
@@ -396,7 +401,7 @@ def mentorship_create(request):
 def mentorship_end(request, pk: int):
     mentorship = get_object_or_404(Mentorship, pk=pk)
     try:
-        services.mentorship_end(mentorship_id=mentorship.pk, by=request.user)
+        mentoring_services.mentorship_end(mentorship_id=mentorship.pk, by=request.user)
     except AppError as exc:
         message_error(request, exc)
     else:
@@ -413,7 +418,7 @@ def manager_promote(request):
         return redirect("promotion:mentoring")
     employee = form.cleaned_data["employee"]
     try:
-        event = services.employee_promote(
+        event = level_services.employee_promote(
             employee=employee, to_level=employee.level + 1, decided_by=request.user
         )
     except AppError as exc:
@@ -443,7 +448,7 @@ def notifications(request):
 @require_POST
 @login_required
 def notifications_read(request):
-    services.notifications_mark_read(employee=request.user)
+    notification_services.notifications_mark_read(employee=request.user)
     return redirect("promotion:notifications")
 
 
@@ -520,7 +525,7 @@ def roster_xlsx(request):
 
 
 @require_GET
-@permission_required(services.AWARD_MEDALS, raise_exception=True)
+@permission_required(medal_services.AWARD_MEDALS, raise_exception=True)
 def medals(request):
     page = Paginator(
         MedalAward.objects.select_related("medal", "employee", "awarded_by"), PER_PAGE
@@ -529,12 +534,12 @@ def medals(request):
 
 
 @require_POST
-@permission_required(services.AWARD_MEDALS, raise_exception=True)
+@permission_required(medal_services.AWARD_MEDALS, raise_exception=True)
 def medal_award(request):
     form = MedalAwardForm(request.POST)
     if form.is_valid():
         try:
-            services.medal_award(
+            medal_services.medal_award(
                 medal=form.cleaned_data["medal"],
                 employee=form.cleaned_data["employee"],
                 by=request.user,

@@ -260,7 +260,7 @@ def _notify_decision(proposal: Proposal) -> None:
     English msgid); promotion.models.Notification.text() renders them in the reader's
     language."""
     from promotion.models import Notification
-    from promotion.services import notifications_send
+    from promotion.services.notifications import notifications_send
 
     kind = registry.kinds().get(proposal.kind)
     with translation.override("en"):

@@ -139,11 +139,11 @@ def test_the_case_proposal_endpoint_documents_the_revision_body(schema):
 
 @pytest.mark.parametrize("event", ["promoted", "demoted", "due_retest", "current_level"])
 def test_roster_rows_are_keyed_by_identifiers_whatever_the_language(hr, event):
-    from promotion import services
+    from promotion.services.levels import promotion_history_backfill
 
     # given one row of every roster: a promotion with its running retention period, a demotion
     promoted, demoted = UserFactory(level=1), UserFactory(level=0)
-    services.promotion_history_backfill(
+    promotion_history_backfill(
         employee=promoted,
         kind="promoted",
         from_level=0,
@@ -151,7 +151,7 @@ def test_roster_rows_are_keyed_by_identifiers_whatever_the_language(hr, event):
         at=promoted.date_joined,
         with_retention=True,
     )
-    services.promotion_history_backfill(
+    promotion_history_backfill(
         employee=demoted, kind="demoted", from_level=1, to_level=0, at=demoted.date_joined
     )
     keys = {}

@@ -14,15 +14,16 @@ from knowledgebase import services as kb_services
 from knowledgebase.models import QueryTask, QueryTimeTest
 from knowledgebase.tests.factories import QueryTaskFactory
 from points.services import points_award
-from promotion import services
 from promotion.models import ExamAttempt
+from promotion.services.exams import exam_start, exam_submit
+from promotion.services.mentoring import mentorship_create
 
 
 def pair(mentor, apprentice, *, by, at: datetime | None = None):
     """Pair through the real service, dated ``at`` (default 31 days ago: long enough before
     a promotion now for the mentor to be credited, PromotionSettings.mentorship_min_days)."""
     with time_machine.travel(at or timezone.now() - timedelta(days=31), tick=False):
-        return services.mentorship_create(mentor=mentor, apprentice=apprentice, by=by)
+        return mentorship_create(mentor=mentor, apprentice=apprentice, by=by)
 
 
 def make_test_cases(level: int, count: int = 10) -> list[Case]:
@@ -63,15 +64,13 @@ def correct_answers(attempt: ExamAttempt) -> dict[str, str]:
 
 
 def pass_exam(employee, level: int) -> ExamAttempt:
-    attempt = services.exam_start(employee=employee, level=level)
-    return services.exam_submit(
-        attempt_id=attempt.pk, employee=employee, answers=correct_answers(attempt)
-    )
+    attempt = exam_start(employee=employee, level=level)
+    return exam_submit(attempt_id=attempt.pk, employee=employee, answers=correct_answers(attempt))
 
 
 def fail_exam(employee, level: int) -> ExamAttempt:
-    attempt = services.exam_start(employee=employee, level=level)
-    return services.exam_submit(attempt_id=attempt.pk, employee=employee, answers={})
+    attempt = exam_start(employee=employee, level=level)
+    return exam_submit(attempt_id=attempt.pk, employee=employee, answers={})
 
 
 def small_query_test() -> None:

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from promotion import services
 from promotion.models import Level, LevelRequirement, PromotionEvent
+from promotion.services.levels import promotion_history_backfill
 from promotion.tests.factories import make_test_cases, pass_exam
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_training_managers_can_open_every_promotion_admin_list(
 ):
     make_test_cases(1, 10)
     pass_exam(csr, 1)
-    services.promotion_history_backfill(
+    promotion_history_backfill(
         employee=csr,
         kind="promoted",
         from_level=0,
@@ -54,7 +54,7 @@ def test_requirements_are_editable_but_events_are_read_only(client, training_man
         == 200
     )
     assert client.get(reverse("admin:promotion_promotionevent_add")).status_code == 403
-    event = services.promotion_history_backfill(
+    event = promotion_history_backfill(
         employee=csr, kind="promoted", from_level=0, to_level=1, at=csr.date_joined
     )
     assert (

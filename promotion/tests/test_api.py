@@ -130,10 +130,10 @@ def test_promote_someone_else_needs_a_manager(api, csr, reviewer, ops_manager):
 
 
 def test_rosters_api_for_hr(api, hr, csr, django_assert_max_num_queries):
-    from promotion import services
+    from promotion.services.levels import promotion_history_backfill
 
     user = UserFactory(level=1)
-    services.promotion_history_backfill(
+    promotion_history_backfill(
         employee=user, kind="promoted", from_level=0, to_level=1, at=user.date_joined
     )
     api.force_authenticate(hr)

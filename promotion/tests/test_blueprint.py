@@ -14,9 +14,10 @@ from casebase.models import Case
 from casebase.questions import public_question
 from competency.models import PositionCompetency
 from competency.tests.factories import CompetencyItemFactory, PositionFactory
-from promotion import selectors, services
+from promotion import selectors
 from promotion.blueprint import apportion
 from promotion.models import PromotionSettings
+from promotion.services.exams import exam_start, exam_submit
 from promotion.tests.factories import correct_answers, make_test_cases, make_training_cases
 
 D = Decimal
@@ -126,7 +127,7 @@ def test_the_draw_follows_the_position_weights(csr, model, seed):
     tag(make_test_cases(1, 3), items["C"])
     make_test_cases(1, 10)
     # when: the 10-case exam starts
-    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(seed))
+    attempt = exam_start(employee=csr, level=1, rng=random.Random(seed))
     # then: 6 / 3 / 1 cases (10 × 0.6 / 0.3 / 0.1), no untagged one
     assert selectors.exam_plan(csr.position_id, 10) == {
         items["A"].pk: 6,
@@ -145,7 +146,7 @@ def test_within_an_item_the_least_drawn_cases_come_first_and_training_cases_neve
     tag(make_training_cases(1, 6), items["A"])  # tagged, but training cases
     tag(make_test_cases(1, 4), items["B"])
     tag(make_test_cases(1, 2), items["C"])
-    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(7))
+    attempt = exam_start(employee=csr, level=1, rng=random.Random(7))
     drawn = set(attempt.case_ids)
     assert {c.pk for c in fresh} <= drawn and not drawn & {c.pk for c in worn}
     assert Case.objects.filter(pk__in=drawn, split="training").count() == 0
@@ -157,7 +158,7 @@ def test_places_an_item_cannot_fill_fall_back_to_the_ordinary_draw(csr, model):
     a = tag(make_test_cases(1, 2), items["A"])
     b = tag(make_test_cases(1, 1), items["B"])
     untagged = make_test_cases(1, 10)
-    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(5))
+    attempt = exam_start(employee=csr, level=1, rng=random.Random(5))
     # then: all tagged cases, the rest from the untagged pool: still a 10-case exam, no repeat
     drawn = set(attempt.case_ids)
     assert {c.pk for c in a + b} <= drawn
@@ -170,7 +171,7 @@ def test_without_a_position_the_draw_is_the_ordinary_one(csr):
     item = CompetencyItemFactory()
     tag(cases[:3], item)
     assert selectors.exam_plan(None, 10) == {}
-    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(11))
+    attempt = exam_start(employee=csr, level=1, rng=random.Random(11))
     from casebase.selectors import test_cases_for_exam
 
     Case.objects.filter(pk__in=attempt.case_ids).update(exam_uses=0)
@@ -184,7 +185,7 @@ def test_the_result_per_competency_item_uses_the_tags_of_the_draw(csr, model):
     _position, items = model
     tag(make_test_cases(1, 7), items["A"])
     tag(make_test_cases(1, 3), items["B"])
-    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(2))
+    attempt = exam_start(employee=csr, level=1, rng=random.Random(2))
     # while open: no per-item result, and the tags are not sent to the examinee
     assert selectors.competency_scores(attempt) == []
     assert all("competency_ids" not in q for q in attempt.public_questions())
@@ -194,7 +195,7 @@ def test_the_result_per_competency_item_uses_the_tags_of_the_draw(csr, model):
     answers = {
         q["id"]: right[q["id"]] for q in attempt.questions if items["A"].pk in q["competency_ids"]
     }
-    attempt = services.exam_submit(attempt_id=attempt.pk, employee=csr, answers=answers)
+    attempt = exam_submit(attempt_id=attempt.pk, employee=csr, answers=answers)
     scores = {
         row["item"]: (row["correct"], row["total"]) for row in selectors.competency_scores(attempt)
     }
@@ -215,7 +216,7 @@ def test_the_result_page_and_api_show_the_per_item_score_only_after_submission(
 ):
     _position, items = model
     tag(make_test_cases(1, 10), items["A"])
-    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(4))
+    attempt = exam_start(employee=csr, level=1, rng=random.Random(4))
     client.force_login(csr)
     api.force_authenticate(csr)
     page = client.get(reverse("promotion:exam_take", args=[attempt.pk])).content.decode()
@@ -226,7 +227,7 @@ def test_the_result_page_and_api_show_the_per_item_score_only_after_submission(
         and '"answer"' not in str(body)
         and "competency_ids" not in str(body)
     )
-    services.exam_submit(attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt))
+    exam_submit(attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt))
     page = client.get(reverse("promotion:exam_take", args=[attempt.pk])).content.decode()
     assert 'id="competency-scores"' in page and "能力A" in page and "30 / 30" in page
     body = api.get(reverse("api-promotion-exam", args=[attempt.pk])).json()

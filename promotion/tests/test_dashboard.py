@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import TeamFactory, UserFactory
-from promotion import services
 from promotion.rosters import Event
 from promotion.selectors import hr_dashboard
+from promotion.services.levels import promotion_history_backfill
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -19,7 +19,7 @@ QUERIES = 3  # one COUNT per roster
 
 
 def event(user, kind, from_level, to_level, at, *, retention=False):
-    services.promotion_history_backfill(
+    promotion_history_backfill(
         employee=user,
         kind=kind,
         from_level=from_level,

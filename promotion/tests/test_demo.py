@@ -48,19 +48,17 @@ def test_demo_history_is_consistent_with_levels_and_loads_twice(client):
     assert apprentices_brought(User.objects.get(staff_id="HB0005"), 1) == 3
     # every level's test set holds a full exam pool, and a CSR can sit a full exam at each level
     from casebase.selectors import library_health
-    from promotion import services
+    from promotion.services.exams import exam_start
 
     assert [(lv.level, lv.ready, lv.no_questions) for lv in library_health().levels] == [
         (level, True, 0) for level in range(1, 6)
     ]
     for level in range(1, 6):
         examinee = UserFactory(roles=["CSR"], level=level - 1)
-        attempt = services.exam_start(employee=examinee, level=level)
+        attempt = exam_start(employee=examinee, level=level)
         assert len(attempt.case_ids) == 10 and attempt.question_count >= 20
     # HB0001's failed attempt is a week old: the demo CSR may sit the exam again today
-    assert (
-        services.exam_start(employee=User.objects.get(staff_id="HB0001"), level=1).status == "open"
-    )
+    assert exam_start(employee=User.objects.get(staff_id="HB0001"), level=1).status == "open"
     # the demo pages render
     client.force_login(User.objects.get(staff_id="HB0002"))
     assert "Points task not met" in client.get(reverse("promotion:my_level")).content.decode()

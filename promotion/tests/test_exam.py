@@ -10,8 +10,9 @@ from django.utils import timezone
 from casebase.models import Case, CaseEvent
 from casebase.services import case_create
 from casebase.tests.factories import category, wav_upload
-from promotion import services
 from promotion.models import ExamAttempt, LevelRequirement
+from promotion.services.common import ExamError, PromotionConflict
+from promotion.services.exams import exam_start, exam_submit
 from promotion.tests.factories import correct_answers, make_test_cases, pass_exam
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def test_exam_draws_the_configured_number_of_level_test_cases_and_asks_at_most_t
     cases = make_test_cases(1, 12)
     make_test_cases(2, 1)
     # when
-    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(3))
+    attempt = exam_start(employee=csr, level=1, rng=random.Random(3))
     # then: 10 cases (default); each sample tree yields its best reply, a rationale order and
     # a customer emotion (the default bound of 3 questions per case)
     assert len(attempt.case_ids) == 10 and set(attempt.case_ids) <= {c.pk for c in cases}
@@ -42,7 +43,7 @@ def test_exam_draws_the_configured_number_of_level_test_cases_and_asks_at_most_t
 
 def test_public_questions_never_carry_the_answer(csr):
     make_test_cases(1, 10)
-    attempt = services.exam_start(employee=csr, level=1)
+    attempt = exam_start(employee=csr, level=1)
     public = attempt.public_questions()
     assert public and all("answer" not in q and "node_id" not in q for q in public)
     assert attempt.graded_questions() == []
@@ -52,7 +53,7 @@ def test_public_questions_never_carry_the_answer(csr):
 def test_correct_answers_pass_and_exam_uses_are_counted_when_the_exam_starts(csr):
     make_test_cases(1, 10)
     # when: the exam starts
-    attempt = services.exam_start(employee=csr, level=1)
+    attempt = exam_start(employee=csr, level=1)
     # then: every drawn case counts one exam use at once (an abandoned attempt counts too)
     assert Case.objects.filter(pk__in=attempt.case_ids, exam_uses=1).count() == 10
     assert (
@@ -60,9 +61,7 @@ def test_correct_answers_pass_and_exam_uses_are_counted_when_the_exam_starts(csr
         == 10
     )
     # when: all answers right
-    attempt = services.exam_submit(
-        attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt)
-    )
+    attempt = exam_submit(attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt))
     # then: passed, and grading counts nothing more
     assert (
         attempt.status == "passed" and attempt.score_percent == 100 and attempt.correct_count == 30
@@ -74,11 +73,11 @@ def test_correct_answers_pass_and_exam_uses_are_counted_when_the_exam_starts(csr
 def test_the_pass_mark_decides_passed_or_failed(csr, right, status):
     # given: 30 questions, pass mark 80 % (24 right)
     make_test_cases(1, 10)
-    attempt = services.exam_start(employee=csr, level=1)
+    attempt = exam_start(employee=csr, level=1)
     good = correct_answers(attempt)
     answers = {qid: (key if n < right else "z") for n, (qid, key) in enumerate(good.items())}
     # when
-    attempt = services.exam_submit(attempt_id=attempt.pk, employee=csr, answers=answers)
+    attempt = exam_submit(attempt_id=attempt.pk, employee=csr, answers=answers)
     # then
     assert attempt.status == status and attempt.correct_count == right
 
@@ -86,8 +85,8 @@ def test_the_pass_mark_decides_passed_or_failed(csr, right, status):
 def test_only_one_open_attempt_and_starting_again_resumes_it(csr):
     make_test_cases(1, 10)
     make_test_cases(2, 10)
-    first = services.exam_start(employee=csr, level=1)
-    assert services.exam_start(employee=csr, level=1).pk == first.pk
+    first = exam_start(employee=csr, level=1)
+    assert exam_start(employee=csr, level=1).pk == first.pk
     assert ExamAttempt.objects.filter(employee=csr, status="open").count() == 1
 
 
@@ -96,11 +95,9 @@ def test_the_time_limit_is_checked_on_the_server(csr, minutes, status):
     make_test_cases(1, 10)
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
-        attempt = services.exam_start(employee=csr, level=1)
+        attempt = exam_start(employee=csr, level=1)
         clock.move_to(start + timedelta(minutes=minutes))
-        attempt = services.exam_submit(
-            attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt)
-        )
+        attempt = exam_submit(attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt))
     assert attempt.status == status
     assert attempt.passed is (status == "passed")
 
@@ -109,32 +106,32 @@ def test_an_overdue_open_attempt_is_closed_as_expired_when_a_new_one_starts(csr)
     make_test_cases(1, 10)
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
-        old = services.exam_start(employee=csr, level=1)
+        old = exam_start(employee=csr, level=1)
         # an abandoned attempt is an attempt: the waiting period runs from its deadline
         clock.move_to(start + timedelta(hours=2))
-        with pytest.raises(services.ExamError, match="You can start the next level-1 attempt from"):
-            services.exam_start(employee=csr, level=1)
+        with pytest.raises(ExamError, match="You can start the next level-1 attempt from"):
+            exam_start(employee=csr, level=1)
         old.refresh_from_db()
         assert old.status == "expired"  # closed although the new start was refused
         clock.move_to(old.deadline + timedelta(hours=72))
-        new = services.exam_start(employee=csr, level=1)
+        new = exam_start(employee=csr, level=1)
     assert new.pk != old.pk and new.status == "open"
 
 
 def test_submitting_twice_or_someone_elses_attempt_is_refused(csr, reviewer):
     make_test_cases(1, 10)
     attempt = pass_exam(csr, 1)
-    with pytest.raises(services.PromotionConflict, match="This exam was already submitted."):
-        services.exam_submit(attempt_id=attempt.pk, employee=csr, answers={})
+    with pytest.raises(PromotionConflict, match="This exam was already submitted."):
+        exam_submit(attempt_id=attempt.pk, employee=csr, answers={})
     with pytest.raises(ExamAttempt.DoesNotExist):
-        services.exam_submit(attempt_id=attempt.pk, employee=reviewer, answers={})
+        exam_submit(attempt_id=attempt.pk, employee=reviewer, answers={})
 
 
 @pytest.mark.parametrize("level", [0, 2, 3])
 def test_only_the_next_level_exam_can_be_started(csr, level):
     make_test_cases(2, 10)
-    with pytest.raises(services.ExamError) as exc:
-        services.exam_start(employee=csr, level=level)
+    with pytest.raises(ExamError) as exc:
+        exam_start(employee=csr, level=level)
     assert exc.value.messages == [
         "You can sit the exam of your next level, or the re-test of your level while its window is open."
     ]
@@ -142,13 +139,13 @@ def test_only_the_next_level_exam_can_be_started(csr, level):
 
 def test_a_level_without_test_cases_cannot_be_examined(csr):
     with pytest.raises(
-        services.ExamError,
+        ExamError,
         match=(
             "The level-1 exam is not available yet: it needs 10 test cases with questions and the level's "
             "test set has 0. Please try again later."
         ),
     ):
-        services.exam_start(employee=csr, level=1)
+        exam_start(employee=csr, level=1)
 
 
 def test_voice_cases_ask_premise_and_emotion_grade(csr):
@@ -170,16 +167,14 @@ def test_voice_cases_ask_premise_and_emotion_grade(csr):
             transcript="……",
         )
     # when
-    attempt = services.exam_start(employee=csr, level=1)
+    attempt = exam_start(employee=csr, level=1)
     # then
     assert [q["kind"] for q in attempt.questions[:2]] == ["premise", "emotion_grade"]
     assert attempt.question_count == 20
     assert (
         attempt.questions[0]["audio_url"] == f"/cases/recordings/{attempt.questions[0]['case_id']}/"
     )
-    attempt = services.exam_submit(
-        attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt)
-    )
+    attempt = exam_submit(attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt))
     assert attempt.status == "passed"
 
 

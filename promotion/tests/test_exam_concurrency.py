@@ -5,8 +5,8 @@ from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from casebase.models import Case, CaseEvent
-from promotion import services
 from promotion.models import ExamAttempt
+from promotion.services.exams import exam_start
 from promotion.tests.factories import make_test_cases
 from tests.concurrency import run_at_once
 
@@ -24,7 +24,7 @@ def test_two_concurrent_starts_make_one_attempt_and_count_exposure_once(round_nu
     make_test_cases(1, 12)
     csr = UserFactory(roles=["CSR"])
     # when
-    results = run_at_once([lambda: services.exam_start(employee=csr, level=1) for _ in range(2)])
+    results = run_at_once([lambda: exam_start(employee=csr, level=1) for _ in range(2)])
     # then: both get the same attempt; its cases were counted once
     assert all(isinstance(r, ExamAttempt) for r in results), results
     assert results[0].pk == results[1].pk

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from promotion import services
 from promotion.models import ExamAttempt
+from promotion.services.common import PromotionConflict
+from promotion.services.exams import exam_answers_save
 from promotion.tests.factories import make_test_cases
 
 pytestmark = pytest.mark.django_db
@@ -124,8 +125,8 @@ def test_saving_a_submitted_exam_is_refused(client, csr):
         and "This exam was already submitted." in response.content.decode()
     )
     assert ExamAttempt.objects.get(pk=attempt.pk).answers == {}
-    with pytest.raises(services.PromotionConflict):
-        services.exam_answers_save(
+    with pytest.raises(PromotionConflict):
+        exam_answers_save(
             attempt_id=attempt.pk, employee=csr, answers={first["id"]: first["answer"]}
         )
 

@@ -13,8 +13,9 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from casebase.models import Case, CaseEvent
 from casebase.tests.factories import seed_case
-from promotion import services
 from promotion.models import ExamAttempt, LevelRequirement, PromotionSettings
+from promotion.services.common import ExamError
+from promotion.services.exams import exam_start, exam_submit
 from promotion.tests.factories import (
     correct_answers,
     fail_exam,
@@ -32,8 +33,8 @@ WAIT_MESSAGE = (
 
 
 def refusal(employee, level: int = 1) -> list[str]:
-    with pytest.raises(services.ExamError) as exc:
-        services.exam_start(employee=employee, level=level)
+    with pytest.raises(ExamError) as exc:
+        exam_start(employee=employee, level=level)
     return exc.value.messages
 
 
@@ -65,7 +66,7 @@ def test_the_waiting_period_ends_exactly_after_the_configured_hours(csr, after, 
         fail_exam(csr, 1)
     with time_machine.travel(T0 + after, tick=False):
         if allowed:
-            assert services.exam_start(employee=csr, level=1).status == "open"
+            assert exam_start(employee=csr, level=1).status == "open"
         else:
             assert refusal(csr) == [WAIT_MESSAGE.format(when="2026-03-05 09:00")]
 
@@ -81,7 +82,7 @@ def test_the_waiting_period_is_admin_data(csr):
             "period of 24 hours after each attempt."
         ]
     with time_machine.travel(T0 + timedelta(hours=24), tick=False):
-        assert services.exam_start(employee=csr, level=1).status == "open"
+        assert exam_start(employee=csr, level=1).status == "open"
 
 
 def test_the_page_and_the_api_refuse_a_retake_with_the_date(client, api, csr):
@@ -122,23 +123,23 @@ def test_at_most_three_attempts_in_a_rolling_thirty_days(csr):
             "allowed from 2026-04-01 09:00."
         ]
     with time_machine.travel(T0 + timedelta(days=30), tick=False):
-        assert services.exam_start(employee=csr, level=1).status == "open"
+        assert exam_start(employee=csr, level=1).status == "open"
 
 
 def test_an_abandoned_attempt_counts_and_its_wait_runs_from_its_deadline(csr):
     make_test_cases(1, 10)
     with time_machine.travel(T0, tick=False):
-        first = services.exam_start(employee=csr, level=1)
+        first = exam_start(employee=csr, level=1)
     # starting again while it runs resumes it (no second look at other cases)
     with time_machine.travel(T0 + timedelta(minutes=30), tick=False):
-        assert services.exam_start(employee=csr, level=1).pk == first.pk
+        assert exam_start(employee=csr, level=1).pk == first.pk
     # after its deadline it is closed as expired, and it is an attempt
     with time_machine.travel(T0 + timedelta(hours=2), tick=False):
         assert refusal(csr) == [WAIT_MESSAGE.format(when="2026-03-05 09:40")]
     first.refresh_from_db()
     assert first.status == "expired"
     with time_machine.travel(T0 + timedelta(hours=72, minutes=40), tick=False):
-        second = services.exam_start(employee=csr, level=1)
+        second = exam_start(employee=csr, level=1)
     assert second.pk != first.pk and ExamAttempt.objects.filter(employee=csr).count() == 2
 
 
@@ -173,7 +174,7 @@ def test_a_short_pool_refuses_the_start_and_draws_nothing(csr, cases, min_pool, 
 @pytest.mark.parametrize("cases", [10, 12])
 def test_a_full_pool_gives_a_full_exam(csr, cases):
     make_test_cases(1, cases)
-    attempt = services.exam_start(employee=csr, level=1)
+    attempt = exam_start(employee=csr, level=1)
     assert len(attempt.case_ids) == 10
 
 
@@ -193,7 +194,7 @@ def test_a_level_of_only_seed_style_cases_still_yields_a_full_exam(csr):
     for n in range(10):
         seed_case(n)
     # when
-    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(4))
+    attempt = exam_start(employee=csr, level=1, rng=random.Random(4))
     # then: every case is asked about, with questions the seed's structure holds
     assert len(attempt.case_ids) == 10 and attempt.question_count == 30
     assert {q["kind"] for q in attempt.questions} <= {
@@ -202,9 +203,7 @@ def test_a_level_of_only_seed_style_cases_still_yields_a_full_exam(csr):
         "customer_emotion",
         "customer_thinking",
     }
-    attempt = services.exam_submit(
-        attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt)
-    )
+    attempt = exam_submit(attempt_id=attempt.pk, employee=csr, answers=correct_answers(attempt))
     assert attempt.passed
 
 
@@ -212,9 +211,9 @@ def test_exams_draw_the_least_exposed_cases_first(csr):
     # given: twenty test cases, and a colleague's exam that drew ten of them
     make_test_cases(1, 20)
     colleague = UserFactory(roles=["CSR"])
-    first = services.exam_start(employee=colleague, level=1)
+    first = exam_start(employee=colleague, level=1)
     # when
-    second = services.exam_start(employee=csr, level=1)
+    second = exam_start(employee=csr, level=1)
     # then: the other ten
     assert not set(first.case_ids) & set(second.case_ids)
     assert set(Case.objects.values_list("exam_uses", flat=True)) == {1}
@@ -314,7 +313,7 @@ def test_a_malformed_start_request_is_a_400(api, csr, body):
 @pytest.mark.parametrize("answers", [["a"], "a", {"q1": ["a"]}, None])
 def test_a_malformed_submission_is_a_400_and_leaves_the_attempt_open(api, csr, answers):
     make_test_cases(1, 10)
-    attempt = services.exam_start(employee=csr, level=1)
+    attempt = exam_start(employee=csr, level=1)
     api.force_authenticate(csr)
     response = api.post(
         reverse("api-promotion-exam-submit", args=[attempt.pk]), {"answers": answers}, format="json"

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from accounts.tests.factories import UserFactory
-from promotion import services
 from promotion.models import ExamAttempt
+from promotion.services.exams import exam_start, exam_submit
 from promotion.tests.factories import correct_answers, fail_exam, make_test_cases
 
 pytestmark = pytest.mark.django_db
@@ -38,10 +38,10 @@ def secrets_of(attempt: ExamAttempt) -> list[str]:
 
 
 def half_right(employee, level: int = 1) -> ExamAttempt:
-    attempt = services.exam_start(employee=employee, level=level)
+    attempt = exam_start(employee=employee, level=level)
     good = correct_answers(attempt)
     answers = {qid: key for n, (qid, key) in enumerate(good.items()) if n % 2 == 0}
-    return services.exam_submit(attempt_id=attempt.pk, employee=employee, answers=answers)
+    return exam_submit(attempt_id=attempt.pk, employee=employee, answers=answers)
 
 
 def test_the_result_page_shows_score_and_feedback_but_nothing_of_the_test_cases(client, csr):
@@ -147,7 +147,7 @@ def test_a_committee_member_sees_in_full_only_attempts_below_their_level(client,
 
 def test_a_running_attempt_is_never_shown_in_full(client, training_manager, csr):
     make_test_cases(1, 10)
-    attempt = services.exam_start(employee=csr, level=1)
+    attempt = exam_start(employee=csr, level=1)
     client.force_login(training_manager)
     assert client.get(reverse("promotion:exam_attempt_full", args=[attempt.pk])).status_code == 403
     assert attempt.pk not in [
@@ -178,7 +178,7 @@ def test_nobody_sees_their_own_or_a_running_attempt_in_full(client, api, trainin
     make_test_cases(1, 10)
     own = fail_exam(training_manager, 1)
     other = fail_exam(UserFactory(roles=["CSR"]), 1)
-    running = services.exam_start(employee=UserFactory(roles=["CSR"]), level=1)
+    running = exam_start(employee=UserFactory(roles=["CSR"]), level=1)
     client.force_login(training_manager)
     api.force_authenticate(training_manager)
     # then: the page and the API ask the same rule

@@ -20,8 +20,12 @@ from knowledgebase.tests.factories import EntryFactory
 from points.models import PointsEntry
 from points.selectors import points_balance
 from points.services import points_award
-from promotion import selectors, services
+from promotion import selectors
 from promotion.models import Notification, PromotionEvent, RetentionPeriod
+from promotion.services.common import PromotionConflict, PromotionError
+from promotion.services.exams import exam_start, exam_submit
+from promotion.services.levels import employee_promote
+from promotion.services.mentoring import mentorship_end
 from promotion.tasks import retention_daily_task
 from promotion.tests.factories import correct_answers, pair, ready_for, sit_query_test
 from review import services as review_services
@@ -77,11 +81,11 @@ def study_level(employee, level: int) -> None:
 def sit_full_exam(client, employee, level: int):
     """Start through the service, check the exam is full size and keyless, submit the right
     answers, and read the result page the CSR sees."""
-    attempt = services.exam_start(employee=employee, level=level)
+    attempt = exam_start(employee=employee, level=level)
     requirement = selectors.requirement_for(level)
     assert len(attempt.case_ids) == requirement.exam_case_count == 10
     assert all("answer" not in q for q in attempt.public_questions())
-    attempt = services.exam_submit(
+    attempt = exam_submit(
         attempt_id=attempt.pk, employee=employee, answers=correct_answers(attempt)
     )
     client.force_login(employee)
@@ -121,15 +125,15 @@ def test_a_new_csr_climbs_to_level_3_brings_up_apprentices_and_is_demoted_after_
     assert (session.task_count, session.allowed_level) == (10, 1)
     with time_machine.travel(day(1), tick=False):
         assert all(item.met for item in selectors.promotion_checklist(csr))
-        first = services.employee_promote(employee=csr, to_level=1, decided_by=csr)
+        first = employee_promote(employee=csr, to_level=1, decided_by=csr)
     csr.refresh_from_db()
     assert csr.level == 1 and first.mentorship == mentorship
     assert points_balance(mentor) == 200
 
     # when: mentored up to level 2 the same way
     with time_machine.travel(day(20), tick=False):
-        with pytest.raises(services.PromotionError):
-            services.employee_promote(employee=csr, to_level=2)
+        with pytest.raises(PromotionError):
+            employee_promote(employee=csr, to_level=2)
         assert points_balance(mentor) == 200  # a refused promotion pays nobody
         assert contribute_kb_revision(csr, members, (3, 3, 5), "l2") == 3
         earn_the_rest(csr, "l2")
@@ -137,25 +141,25 @@ def test_a_new_csr_climbs_to_level_3_brings_up_apprentices_and_is_demoted_after_
         assert sit_full_exam(client, csr, 2).passed
     sit_query_test(csr, total_seconds=133, start=day(21))
     with time_machine.travel(day(30), tick=False):
-        second = services.employee_promote(employee=csr, to_level=2)
+        second = employee_promote(employee=csr, to_level=2)
     csr.refresh_from_db()
     assert csr.level == 2 and points_balance(mentor) == 400
     assert second.evidence["query_result"]
-    services.mentorship_end(mentorship_id=mentorship.pk, by=ops_manager)
+    mentorship_end(mentorship_id=mentorship.pk, by=ops_manager)
 
     # when: level 3 needs three apprentices brought from level 0 to 1 — the CSR now mentors
     apprentices = [UserFactory(staff_id=f"APP00{n}", roles=["CSR"]) for n in range(3)]
     for apprentice in apprentices:
         pair(csr, apprentice, by=ops_manager, at=day(31))
     with pytest.raises(
-        services.PromotionConflict, match="already mentors 3 apprentices"
+        PromotionConflict, match="already mentors 3 apprentices"
     ):  # a fourth: one too many
         pair(csr, UserFactory(roles=["CSR"]), by=ops_manager, at=day(31))
     for n, apprentice in enumerate(apprentices):
         with time_machine.travel(day(62 + n * 3), tick=False):
             ready_for(apprentice, 1)
         with time_machine.travel(day(63 + n * 3), tick=False):
-            services.employee_promote(employee=apprentice, to_level=1)
+            employee_promote(employee=apprentice, to_level=1)
     assert selectors.apprentices_brought(csr, 0) == 3 and points_balance(csr, since=day(31)) == 600
     with time_machine.travel(day(75), tick=False):
         earn_the_rest(csr, "l3")
@@ -164,7 +168,7 @@ def test_a_new_csr_climbs_to_level_3_brings_up_apprentices_and_is_demoted_after_
     sit_query_test(csr, total_seconds=125, start=day(76))
     promoted_at = day(85)
     with time_machine.travel(promoted_at, tick=False):
-        third = services.employee_promote(employee=csr, to_level=3)
+        third = employee_promote(employee=csr, to_level=3)
     csr.refresh_from_db()
     assert csr.level == 3 and third.evidence["apprentices"] == 3
     period = RetentionPeriod.objects.get(employee=csr, level=3)

@@ -17,8 +17,13 @@ from casebase.models import Case
 from casebase.tests.factories import category, sample_tree
 from points.models import PointsEntry
 from points.selectors import points_balance
-from promotion import selectors, services
+from promotion import selectors
 from promotion.models import ExamAttempt, Mentorship, RetentionPeriod
+from promotion.services.common import ExamError, PromotionError
+from promotion.services.exams import exam_start, exam_submit
+from promotion.services.levels import employee_demote, employee_promote
+from promotion.services.mentoring import mentorship_create, mentorship_end
+from promotion.services.retention import retention_run_daily
 from promotion.tests.factories import (
     correct_answers,
     earn_points,
@@ -44,7 +49,7 @@ def at(days: float = 0, hours: float = 0, minutes: float = 0) -> datetime:
 
 def run_daily(moment: datetime) -> dict:
     with time_machine.travel(moment, tick=False):
-        return services.retention_run_daily()
+        return retention_run_daily()
 
 
 @pytest.fixture
@@ -53,7 +58,7 @@ def promoted(csr):
     with time_machine.travel(at(days=-1), tick=False):
         ready_for(csr, 1)
     with time_machine.travel(PROMOTED_AT, tick=False):
-        services.employee_promote(employee=csr, to_level=1)
+        employee_promote(employee=csr, to_level=1)
     csr.refresh_from_db()
     return csr
 
@@ -77,8 +82,8 @@ def test_a_failed_retest_does_not_let_the_demoted_csr_sit_the_same_level_at_once
     )
     # when: the level-1 exam (now a promotion exam) one hour after the demotion, service and API
     with time_machine.travel(at(days=344, hours=2), tick=False):
-        with pytest.raises(services.ExamError) as exc:
-            services.exam_start(employee=promoted, level=1)
+        with pytest.raises(ExamError) as exc:
+            exam_start(employee=promoted, level=1)
         api.force_authenticate(promoted)
         response = api.post(reverse("api-promotion-exam-start"), {"level": 1}, format="json")
     # then: the waiting period after the last level-1 attempt applies, whatever its purpose
@@ -89,7 +94,7 @@ def test_a_failed_retest_does_not_let_the_demoted_csr_sit_the_same_level_at_once
     ).exists()
     # and after the wait the promotion exam starts as usual
     with time_machine.travel(at(days=347), tick=False):
-        assert services.exam_start(employee=promoted, level=1).purpose == "promotion"
+        assert exam_start(employee=promoted, level=1).purpose == "promotion"
 
 
 def test_retention_attempts_do_not_use_up_the_promotion_attempts_of_the_period(promoted):
@@ -106,9 +111,9 @@ def test_retention_attempts_do_not_use_up_the_promotion_attempts_of_the_period(p
             assert fail_exam(promoted, 1).purpose == "promotion"
     with (
         time_machine.travel(at(days=356), tick=False),
-        pytest.raises(services.ExamError, match="3 level-1 attempts"),
+        pytest.raises(ExamError, match="3 level-1 attempts"),
     ):
-        services.exam_start(employee=promoted, level=1)
+        exam_start(employee=promoted, level=1)
 
 
 # --- stale evidence -----------------------------------------------------------------------
@@ -121,7 +126,7 @@ def test_a_query_time_result_from_before_the_last_promotion_does_not_count_for_t
     with time_machine.travel(at(days=-1), tick=False):
         ready_for(csr, 1, query_seconds=110)
     with time_machine.travel(PROMOTED_AT, tick=False):
-        services.employee_promote(employee=csr, to_level=1)
+        employee_promote(employee=csr, to_level=1)
     # and everything else of level 2 met afterwards, without a new query-time test
     with time_machine.travel(at(days=30), tick=False):
         make_test_cases(2, 10)
@@ -131,8 +136,8 @@ def test_a_query_time_result_from_before_the_last_promotion_does_not_count_for_t
     # when
     with time_machine.travel(at(days=31), tick=False):
         items = {item.code: item for item in selectors.promotion_checklist(csr)}
-        with pytest.raises(services.PromotionError) as exc:
-            services.employee_promote(employee=csr, to_level=2)
+        with pytest.raises(PromotionError) as exc:
+            employee_promote(employee=csr, to_level=2)
         client.force_login(csr)
         html = client.get(reverse("promotion:my_level")).content.decode()
     # then: the old result is stale like the old points and the old exam
@@ -146,7 +151,7 @@ def test_a_query_time_result_from_before_the_last_promotion_does_not_count_for_t
     # and a fresh result after the promotion counts
     sit_query_test(csr, total_seconds=135, start=at(days=32))
     with time_machine.travel(at(days=33), tick=False):
-        assert services.employee_promote(employee=csr, to_level=2).to_level == 2
+        assert employee_promote(employee=csr, to_level=2).to_level == 2
 
 
 def test_an_exam_passed_before_a_demotion_does_not_count_after_it(csr, ops_manager):
@@ -154,12 +159,12 @@ def test_an_exam_passed_before_a_demotion_does_not_count_after_it(csr, ops_manag
     with time_machine.travel(at(days=-1), tick=False):
         ready_for(csr, 1)
     with time_machine.travel(PROMOTED_AT, tick=False):
-        services.employee_promote(employee=csr, to_level=1)
+        employee_promote(employee=csr, to_level=1)
     with time_machine.travel(at(days=10), tick=False):
         make_test_cases(2, 10)
         assert pass_exam(csr, 2).passed
     with time_machine.travel(at(days=20), tick=False):
-        services.employee_demote(employee=csr, reason="考勤违规", decided_by=ops_manager)
+        employee_demote(employee=csr, reason="考勤违规", decided_by=ops_manager)
     # when: they are promoted again to 1 and look at the level-2 checklist
     with time_machine.travel(at(days=21), tick=False):
         earn_points(csr, 800, "again")
@@ -170,8 +175,8 @@ def test_an_exam_passed_before_a_demotion_does_not_count_after_it(csr, ops_manag
             is None
         )
         # the level-1 exam passed before the demotion does not count either
-        with pytest.raises(services.PromotionError, match="Level-1 exam passed"):
-            services.employee_promote(employee=csr, to_level=1)
+        with pytest.raises(PromotionError, match="Level-1 exam passed"):
+            employee_promote(employee=csr, to_level=1)
 
 
 # --- the mentor is paid once per apprentice and level -------------------------------------------
@@ -186,18 +191,18 @@ def test_a_demoted_apprentice_promoted_again_under_a_new_mentor_pays_and_counts_
     with time_machine.travel(at(days=-1), tick=False):
         ready_for(csr, 1)
     with time_machine.travel(PROMOTED_AT, tick=False):
-        assert services.employee_promote(employee=csr, to_level=1).mentorship == first_pair
+        assert employee_promote(employee=csr, to_level=1).mentorship == first_pair
     with time_machine.travel(at(days=1), tick=False):
-        services.employee_demote(employee=csr, reason="复核不通过", decided_by=ops_manager)
-        services.mentorship_end(mentorship_id=first_pair.pk, by=ops_manager)
-        services.mentorship_create(mentor=second, apprentice=csr, by=ops_manager)
+        employee_demote(employee=csr, reason="复核不通过", decided_by=ops_manager)
+        mentorship_end(mentorship_id=first_pair.pk, by=ops_manager)
+        mentorship_create(mentor=second, apprentice=csr, by=ops_manager)
     # when: promoted 0→1 again under the second mentor, long enough after pairing to count
     with time_machine.travel(at(days=40), tick=False):
         earn_points(csr, 800, "again")
         assert pass_exam(csr, 1).passed
         sit_query_test(csr, total_seconds=145, start=at(days=40))
     with time_machine.travel(at(days=41), tick=False):
-        event = services.employee_promote(employee=csr, to_level=1)
+        event = employee_promote(employee=csr, to_level=1)
     # then: the same step of the same apprentice is paid and counted once, for the first mentor
     assert event.mentorship is None
     assert points_balance(first) == 200 and points_balance(second) == 0
@@ -213,15 +218,15 @@ def test_the_same_pair_is_not_paid_again_for_a_re_promotion(csr, ops_manager):
     with time_machine.travel(at(days=-1), tick=False):
         ready_for(csr, 1)
     with time_machine.travel(PROMOTED_AT, tick=False):
-        services.employee_promote(employee=csr, to_level=1)
+        employee_promote(employee=csr, to_level=1)
     with time_machine.travel(at(days=1), tick=False):
-        services.employee_demote(employee=csr, reason="复核不通过", decided_by=ops_manager)
+        employee_demote(employee=csr, reason="复核不通过", decided_by=ops_manager)
     with time_machine.travel(at(days=5), tick=False):
         earn_points(csr, 800, "again")
         assert pass_exam(csr, 1).passed
         sit_query_test(csr, total_seconds=145, start=at(days=5))
     with time_machine.travel(at(days=6), tick=False):
-        assert services.employee_promote(employee=csr, to_level=1).mentorship is None
+        assert employee_promote(employee=csr, to_level=1).mentorship is None
     assert PointsEntry.objects.filter(employee=mentor).count() == 1
 
 
@@ -233,7 +238,7 @@ def test_a_mentor_is_not_paid_for_an_apprentice_who_caught_up_with_them(ops_mana
     with time_machine.travel(at(days=-1), tick=False):
         ready_for(apprentice, 2)
     with time_machine.travel(PROMOTED_AT, tick=False):
-        assert services.employee_promote(employee=apprentice, to_level=2).mentorship is not None
+        assert employee_promote(employee=apprentice, to_level=2).mentorship is not None
     # ... and then level 3, the pair never ended
     apprentice.refresh_from_db()
     juniors = [
@@ -245,9 +250,9 @@ def test_a_mentor_is_not_paid_for_an_apprentice_who_caught_up_with_them(ops_mana
         ready_for(apprentice, 3)
         for junior in juniors:
             ready_for(junior, 1)
-            services.employee_promote(employee=junior, to_level=1)
+            employee_promote(employee=junior, to_level=1)
     with time_machine.travel(at(days=36), tick=False):
-        event = services.employee_promote(employee=apprentice, to_level=3)
+        event = employee_promote(employee=apprentice, to_level=3)
     # then: a level-2 mentor cannot bring anybody from 2 to 3: no credit, no pay
     assert event.mentorship is None
     assert points_balance(mentor) == 200
@@ -257,13 +262,11 @@ def test_a_mentor_is_not_paid_for_an_apprentice_who_caught_up_with_them(ops_mana
 def test_a_mentor_demoted_to_a_level_that_cannot_mentor_is_not_paid(csr, ops_manager):
     mentor = UserFactory(level=2, roles=["CSR"])
     pair(mentor, csr, by=ops_manager, at=at(days=-40))
-    services.employee_demote(
-        employee=mentor, reason="投诉", decided_by=ops_manager
-    )  # level 1 cannot mentor
+    employee_demote(employee=mentor, reason="投诉", decided_by=ops_manager)  # level 1 cannot mentor
     with time_machine.travel(at(days=-1), tick=False):
         ready_for(csr, 1)
     with time_machine.travel(PROMOTED_AT, tick=False):
-        assert services.employee_promote(employee=csr, to_level=1).mentorship is None
+        assert employee_promote(employee=csr, to_level=1).mentorship is None
     assert points_balance(mentor) == 0 and selectors.apprentices_brought(mentor, 0) == 0
 
 
@@ -279,14 +282,14 @@ def test_a_retest_started_just_before_the_due_date_ends_at_it(promoted, client):
     due = at(days=365)
     # when: the re-test starts ten minutes before the due date (40 minutes allowed otherwise)
     with time_machine.travel(due - timedelta(minutes=10), tick=False):
-        attempt = services.exam_start(employee=promoted, level=1)
+        attempt = exam_start(employee=promoted, level=1)
         client.force_login(promoted)
         html = client.get(reverse("promotion:exam_take", args=[attempt.pk])).content.decode()
     # then: its deadline is the due date, and answers sent after it do not keep the level
     assert attempt.deadline == due and attempt.seconds_left(due - timedelta(minutes=10)) == 600
     assert 'data-seconds="600"' in html
     with time_machine.travel(due + timedelta(minutes=5), tick=False):
-        late = services.exam_submit(
+        late = exam_submit(
             attempt_id=attempt.pk, employee=promoted, answers=correct_answers(attempt)
         )
     assert late.status == "expired"
@@ -299,7 +302,7 @@ def test_a_retest_started_just_before_the_due_date_ends_at_it(promoted, client):
 def test_a_promotion_exam_keeps_its_full_time_limit(csr):
     make_test_cases(1, 10)
     with time_machine.travel(PROMOTED_AT, tick=False):
-        attempt = services.exam_start(employee=csr, level=1)
+        attempt = exam_start(employee=csr, level=1)
     assert attempt.deadline == PROMOTED_AT + timedelta(minutes=40)
 
 
@@ -332,7 +335,7 @@ def test_an_author_is_never_examined_on_their_own_test_case(csr, api):
     own = graded_test_case(csr, 1)
     Case.objects.filter(pk__in=[c.pk for c in make_test_cases(1, 10)]).update(exam_uses=5)
     # when
-    attempt = services.exam_start(employee=csr, level=1)
+    attempt = exam_start(employee=csr, level=1)
     api.force_authenticate(csr)
     shown = api.get(reverse("api-promotion-exam", args=[attempt.pk])).json()
     # then: the other ten are drawn, never the one they wrote
@@ -350,15 +353,15 @@ def test_a_pool_that_is_full_only_with_the_examinees_own_case_is_refused(csr, cl
         "set has 9. Please try again later."
     )
     # when / then: refused, never a short exam, on the page too
-    with pytest.raises(services.ExamError) as exc:
-        services.exam_start(employee=csr, level=1)
+    with pytest.raises(ExamError) as exc:
+        exam_start(employee=csr, level=1)
     assert exc.value.messages == [expected]
     client.force_login(csr)
     html = client.get(reverse("promotion:exam_home")).content.decode()
     assert expected.replace("'", "&#x27;") in html and "Start the exam" not in html
     assert not ExamAttempt.objects.filter(employee=csr).exists()
     # while a colleague who had no part in it sits the full exam
-    assert len(services.exam_start(employee=UserFactory(roles=["CSR"]), level=1).case_ids) == 10
+    assert len(exam_start(employee=UserFactory(roles=["CSR"]), level=1).case_ids) == 10
 
 
 def test_a_committee_member_is_never_examined_on_a_case_they_graded():
@@ -367,7 +370,7 @@ def test_a_committee_member_is_never_examined_on_a_case_they_graded():
     own = graded_test_case(UserFactory(roles=["CSR"]), 5, voters=voters)
     Case.objects.filter(pk__in=[c.pk for c in make_test_cases(5, 10)]).update(exam_uses=5)
     # when: one of them sits the level-5 promotion exam
-    attempt = services.exam_start(employee=voters[0], level=5)
+    attempt = exam_start(employee=voters[0], level=5)
     # then
     assert own.pk not in attempt.case_ids and len(attempt.case_ids) == 10
     assert selectors.exam_check(voters[1], 5).excluded == {own.pk}
@@ -381,7 +384,7 @@ def test_a_manager_who_is_a_csr_cannot_pair_themselves_as_a_mentor(csr, client, 
     manager = UserFactory(level=3, roles=["CSR", "Operations manager"])
     # when / then: the service, the page and the API refuse; nothing is paired
     with pytest.raises(PermissionDenied):
-        services.mentorship_create(mentor=manager, apprentice=csr, by=manager)
+        mentorship_create(mentor=manager, apprentice=csr, by=manager)
     client.force_login(manager)
     page = client.post(
         reverse("promotion:mentorship_create"),
@@ -397,7 +400,7 @@ def test_a_manager_who_is_a_csr_cannot_pair_themselves_as_a_mentor(csr, client, 
     assert not Mentorship.objects.exists()
     # another manager may pair them
     other = UserFactory(roles=["Operations manager"])
-    assert services.mentorship_create(mentor=manager, apprentice=csr, by=other).mentor == manager
+    assert mentorship_create(mentor=manager, apprentice=csr, by=other).mentor == manager
 
 
 def test_a_member_below_level_5_who_viewed_a_test_cases_proposal_never_draws_it(client):
@@ -424,7 +427,7 @@ def test_a_member_below_level_5_who_viewed_a_test_cases_proposal_never_draws_it(
     seen = Case.objects.get(pk=Proposal.objects.get(pk=proposal.pk).target_id)
     Case.objects.filter(pk__in=[c.pk for c in make_test_cases(5, 10)]).update(exam_uses=5)
     # when: the viewer sits the level-5 promotion exam
-    attempt = services.exam_start(employee=viewer, level=5)
+    attempt = exam_start(employee=viewer, level=5)
     # then: the ten others, never the case they were shown in full
     assert seen.pk not in attempt.case_ids and len(attempt.case_ids) == 10
     assert selectors.exam_check(viewer, 5).excluded == {seen.pk}
@@ -454,7 +457,7 @@ def test_the_examinee_hears_a_drawn_voice_case_only_while_the_attempt_runs(clien
             )
         )
     Case.objects.filter(pk=cases[-1].pk).update(exam_uses=9)
-    attempt = services.exam_start(employee=csr, level=1)
+    attempt = exam_start(employee=csr, level=1)
     drawn = attempt.case_ids[0]
     client.force_login(csr)
     # when / then: a drawn case plays during the attempt (its URL is the one the exam shows)
@@ -465,5 +468,5 @@ def test_the_examinee_hears_a_drawn_voice_case_only_while_the_attempt_runs(clien
     # after the server-side deadline, and after submitting, it does not
     with time_machine.travel(attempt.deadline + timedelta(seconds=1), tick=False):
         assert client.get(f"/cases/recordings/{drawn}/").status_code == 404
-    services.exam_submit(attempt_id=attempt.pk, employee=csr, answers={})
+    exam_submit(attempt_id=attempt.pk, employee=csr, answers={})
     assert client.get(f"/cases/recordings/{drawn}/").status_code == 404

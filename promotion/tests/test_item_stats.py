@@ -25,8 +25,10 @@ from casebase.services import (
     case_revision_propose,
 )
 from casebase.tests.factories import CaseFactory
-from promotion import item_stats, services
+from promotion import item_stats
 from promotion.models import ExamAttempt, ExamItemResponse, PromotionSettings
+from promotion.services.common import ExamError
+from promotion.services.exams import exam_item_responses_record, exam_start, exam_submit
 from promotion.tests.factories import make_test_cases, make_training_cases
 from review.models import Proposal
 from review.services import proposal_vote
@@ -168,19 +170,17 @@ def test_open_and_expired_attempts_do_not_count(training_manager):
 def test_grading_an_attempt_writes_one_response_per_question(csr):
     # given: an exam of ten level-1 test cases, the first question answered right only
     make_test_cases(1, 10)
-    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(1))
+    attempt = exam_start(employee=csr, level=1, rng=random.Random(1))
     first = attempt.questions[0]
     # when
-    services.exam_submit(
-        attempt_id=attempt.pk, employee=csr, answers={first["id"]: first["answer"]}
-    )
+    exam_submit(attempt_id=attempt.pk, employee=csr, answers={first["id"]: first["answer"]})
     # then
     rows = ExamItemResponse.objects.filter(attempt=attempt)
     assert rows.count() == attempt.question_count
     assert list(rows.filter(correct=True).values_list("case_id", "question_key")) == [
         (first["case_id"], f"{first['kind']}:{first['node_id']}")
     ]
-    assert services.exam_item_responses_record(attempt=attempt) == attempt.question_count
+    assert exam_item_responses_record(attempt=attempt) == attempt.question_count
     assert rows.count() == attempt.question_count  # writing again adds nothing
 
 
@@ -323,7 +323,7 @@ def test_the_draw_takes_the_least_exposed_test_cases_and_never_training_cases(cs
     Case.objects.filter(pk__in=[c.pk for c in worn]).update(exam_uses=3)
     training = make_training_cases(1, 5)
     # when
-    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(5))
+    attempt = exam_start(employee=csr, level=1, rng=random.Random(5))
     # then
     assert set(attempt.case_ids) == {c.pk for c in fresh}
     assert not set(attempt.case_ids) & {c.pk for c in training}
@@ -338,7 +338,7 @@ def test_the_exposure_cap_keeps_overexposed_cases_out_of_the_draw(csr):
     Case.objects.filter(pk__in=[c.pk for c in capped]).update(exam_uses=5)
     # when: a draw asked for more than the capped pool holds, then an exam
     drawn = exam_draw(1, 12, random.Random(3), max_exposure=5).cases
-    attempt = services.exam_start(employee=csr, level=1, rng=random.Random(2))
+    attempt = exam_start(employee=csr, level=1, rng=random.Random(2))
     # then: both stop short of the capped cases
     assert {c.pk for c in drawn} == {c.pk for c in ok}
     assert set(attempt.case_ids) == {c.pk for c in ok}
@@ -348,8 +348,8 @@ def test_an_exam_is_refused_rather_than_shortened_when_the_cap_leaves_too_few_ca
     settings_(exam_exposure_cap=5)
     cases = make_test_cases(1, 12)
     Case.objects.filter(pk__in=[c.pk for c in cases[:3]]).update(exam_uses=5)
-    with pytest.raises(services.ExamError) as refused:
-        services.exam_start(employee=csr, level=1)
+    with pytest.raises(ExamError) as refused:
+        exam_start(employee=csr, level=1)
     assert refused.value.message == (
         "The level-1 exam is not available yet: it needs 10 test cases with questions "
         "and the level's test set has 9. Please try again later."

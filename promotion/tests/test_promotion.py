@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from accounts.tests.factories import UserFactory
 from points.models import PointsEntry
 from points.selectors import points_balance
-from promotion import selectors, services
+from promotion import selectors
 from promotion.models import (
     Level,
     LevelRequirement,
@@ -20,6 +20,10 @@ from promotion.models import (
     RetentionPeriod,
     score_percent,
 )
+from promotion.services.common import PromotionConflict, PromotionError
+from promotion.services.levels import _pay_mentor, employee_demote, employee_promote
+from promotion.services.medals import medal_award
+from promotion.services.mentoring import mentorship_create, mentorship_end
 from promotion.tests.factories import (
     earn_points,
     make_test_cases,
@@ -71,8 +75,8 @@ def test_checklist_shows_what_is_met_and_missing(csr):
 
 def test_promotion_is_refused_with_every_missing_requirement_listed(csr):
     earn_points(csr, 800, "p")
-    with pytest.raises(services.PromotionError) as exc:
-        services.employee_promote(employee=csr, to_level=1, decided_by=csr)
+    with pytest.raises(PromotionError) as exc:
+        employee_promote(employee=csr, to_level=1, decided_by=csr)
     assert exc.value.missing == [
         "Level-1 exam passed (Not passed yet (pass mark 80%))",
         "Query-time result allows level 1 (No finished query-time test)",
@@ -97,7 +101,7 @@ def test_promotion_sets_the_level_records_evidence_and_opens_retention(csr):
     # given
     ready_for(csr, 1)
     # when
-    event = services.employee_promote(employee=csr, to_level=1, decided_by=csr)
+    event = employee_promote(employee=csr, to_level=1, decided_by=csr)
     # then
     csr.refresh_from_db()
     assert csr.level == 1
@@ -123,13 +127,13 @@ def test_promotion_sets_the_level_records_evidence_and_opens_retention(csr):
 
 @pytest.mark.parametrize("to_level", [0, 2, 6])
 def test_promotion_goes_one_level_at_a_time(csr, to_level):
-    with pytest.raises(services.PromotionError, match="not the next level"):
-        services.employee_promote(employee=csr, to_level=to_level)
+    with pytest.raises(PromotionError, match="not the next level"):
+        employee_promote(employee=csr, to_level=to_level)
 
 
 def test_points_count_from_the_last_level_change(csr):
     ready_for(csr, 1)
-    services.employee_promote(employee=csr, to_level=1)
+    employee_promote(employee=csr, to_level=1)
     items = {i.code: i for i in selectors.promotion_checklist(csr)}
     assert items["points"].detail == "0 / 800 points" and not items["exam"].met
 
@@ -137,8 +141,8 @@ def test_points_count_from_the_last_level_change(csr):
 def test_someone_else_may_promote_only_as_a_manager(csr, reviewer, ops_manager):
     ready_for(csr, 1)
     with pytest.raises(PermissionDenied):
-        services.employee_promote(employee=csr, to_level=1, decided_by=reviewer)
-    event = services.employee_promote(employee=csr, to_level=1, decided_by=ops_manager)
+        employee_promote(employee=csr, to_level=1, decided_by=reviewer)
+    event = employee_promote(employee=csr, to_level=1, decided_by=ops_manager)
     assert event.decided_by == ops_manager
 
 
@@ -148,7 +152,7 @@ def test_mentor_gets_200_points_once_per_apprentice_promotion(csr, ops_manager):
     mentorship = pair(mentor, csr, by=ops_manager)
     ready_for(csr, 1)
     # when
-    event = services.employee_promote(employee=csr, to_level=1)
+    event = employee_promote(employee=csr, to_level=1)
     # then
     assert event.mentorship == mentorship
     entry = PointsEntry.objects.get(employee=mentor)
@@ -157,7 +161,7 @@ def test_mentor_gets_200_points_once_per_apprentice_promotion(csr, ops_manager):
         "mentor_level_up",
         f"mentor:{mentorship.pk}:1",
     )
-    services._pay_mentor(event, mentorship)  # a retry pays nothing more
+    _pay_mentor(event, mentorship)  # a retry pays nothing more
     assert points_balance(mentor) == 200
     assert (
         selectors.apprentices_brought(mentor, 0) == 1
@@ -171,29 +175,24 @@ def test_only_levels_that_can_mentor_take_apprentices(ops_manager, level, allowe
     apprentice = UserFactory(level=0)
     if allowed:
         assert (
-            services.mentorship_create(
-                mentor=mentor, apprentice=apprentice, by=ops_manager
-            ).from_level
-            == 0
+            mentorship_create(mentor=mentor, apprentice=apprentice, by=ops_manager).from_level == 0
         )
     else:
         with pytest.raises(
-            services.PromotionError, match=f"Level {level} employees cannot take apprentices."
+            PromotionError, match=f"Level {level} employees cannot take apprentices."
         ):
-            services.mentorship_create(mentor=mentor, apprentice=apprentice, by=ops_manager)
+            mentorship_create(mentor=mentor, apprentice=apprentice, by=ops_manager)
 
 
 def test_one_active_mentor_per_apprentice_and_only_managers_pair(csr, ops_manager, reviewer):
     first, second = UserFactory(level=3), UserFactory(level=4)
     with pytest.raises(PermissionDenied):
-        services.mentorship_create(mentor=first, apprentice=csr, by=reviewer)
-    first_pair = services.mentorship_create(mentor=first, apprentice=csr, by=ops_manager)
-    with pytest.raises(services.PromotionConflict, match="already has a mentor"):
-        services.mentorship_create(mentor=second, apprentice=csr, by=ops_manager)
-    services.mentorship_end(mentorship_id=first_pair.pk, by=ops_manager)
-    assert (
-        services.mentorship_create(mentor=second, apprentice=csr, by=ops_manager).mentor == second
-    )
+        mentorship_create(mentor=first, apprentice=csr, by=reviewer)
+    first_pair = mentorship_create(mentor=first, apprentice=csr, by=ops_manager)
+    with pytest.raises(PromotionConflict, match="already has a mentor"):
+        mentorship_create(mentor=second, apprentice=csr, by=ops_manager)
+    mentorship_end(mentorship_id=first_pair.pk, by=ops_manager)
+    assert mentorship_create(mentor=second, apprentice=csr, by=ops_manager).mentor == second
     assert Mentorship.objects.filter(apprentice=csr, ended_at__isnull=True).count() == 1
 
 
@@ -206,7 +205,7 @@ def test_level_3_needs_three_apprentices_brought_from_0_to_1(ops_manager, brough
         apprentice = UserFactory(roles=["CSR"])
         pair(mentor, apprentice, by=ops_manager)
         ready_for(apprentice, 1)
-        services.employee_promote(employee=apprentice, to_level=1)
+        employee_promote(employee=apprentice, to_level=1)
     # when
     items = {i.code: i for i in selectors.promotion_checklist(mentor)}
     # then
@@ -216,10 +215,8 @@ def test_level_3_needs_three_apprentices_brought_from_0_to_1(ops_manager, brough
 
 def test_demotion_records_the_reason_and_closes_retention(csr):
     ready_for(csr, 1)
-    services.employee_promote(employee=csr, to_level=1)
-    event = services.employee_demote(
-        employee=csr, reasons=[{"code": "retest_exam", "params": {"level": 1}}]
-    )
+    employee_promote(employee=csr, to_level=1)
+    event = employee_demote(employee=csr, reasons=[{"code": "retest_exam", "params": {"level": 1}}])
     csr.refresh_from_db()
     assert csr.level == 0 and event.kind == "demoted"
     assert (
@@ -229,18 +226,18 @@ def test_demotion_records_the_reason_and_closes_retention(csr):
     assert not RetentionPeriod.objects.filter(
         employee=csr, status__in=["active", "retest_open"]
     ).exists()
-    with pytest.raises(services.PromotionError, match="Level 0 is the lowest level."):
-        services.employee_demote(employee=csr, reason="x")
+    with pytest.raises(PromotionError, match="Level 0 is the lowest level."):
+        employee_demote(employee=csr, reason="x")
 
 
 def test_a_manager_demotion_needs_a_reason_and_the_permission(csr, ops_manager, reviewer):
     csr.level = 2
     csr.save()
-    with pytest.raises(services.PromotionError, match="Give a reason."):
-        services.employee_demote(employee=csr, decided_by=ops_manager)
+    with pytest.raises(PromotionError, match="Give a reason."):
+        employee_demote(employee=csr, decided_by=ops_manager)
     with pytest.raises(PermissionDenied):
-        services.employee_demote(employee=csr, reason="x", decided_by=reviewer)
-    event = services.employee_demote(employee=csr, reason="严重服务事故", decided_by=ops_manager)
+        employee_demote(employee=csr, reason="x", decided_by=reviewer)
+    event = employee_demote(employee=csr, reason="严重服务事故", decided_by=ops_manager)
     assert event.reason_display() == "Decided by a manager: 严重服务事故"
 
 
@@ -249,8 +246,8 @@ def test_medals_are_awarded_by_managers_only(csr, ops_manager, reviewer):
 
     medal = Medal.objects.get(code="best-mentor")
     with pytest.raises(PermissionDenied):
-        services.medal_award(medal=medal, employee=csr, by=reviewer, reason="x")
-    award = services.medal_award(medal=medal, employee=csr, by=ops_manager, reason="带徒三名")
+        medal_award(medal=medal, employee=csr, by=reviewer, reason="x")
+    award = medal_award(medal=medal, employee=csr, by=ops_manager, reason="带徒三名")
     assert (
         award.medal == medal and Notification.objects.filter(recipient=csr, kind="medal").exists()
     )
@@ -261,7 +258,7 @@ def test_a_manager_cannot_award_a_medal_to_themselves(ops_manager):
 
     medal = Medal.objects.get(code="best-mentor")
     with pytest.raises(PermissionDenied) as exc:
-        services.medal_award(medal=medal, employee=ops_manager, by=ops_manager, reason="我很优秀")
+        medal_award(medal=medal, employee=ops_manager, by=ops_manager, reason="我很优秀")
     assert str(exc.value) == "You cannot award a medal to yourself: another manager awards it."
     assert not MedalAward.objects.exists()
     assert not Notification.objects.filter(recipient=ops_manager).exists()
@@ -269,9 +266,9 @@ def test_a_manager_cannot_award_a_medal_to_themselves(ops_manager):
 
 def test_a_double_request_promotes_once(csr):
     ready_for(csr, 1)
-    services.employee_promote(employee=csr, to_level=1)
-    with pytest.raises(services.PromotionError, match="level 1 is not the next level"):
-        services.employee_promote(employee=csr, to_level=1)
+    employee_promote(employee=csr, to_level=1)
+    with pytest.raises(PromotionError, match="level 1 is not the next level"):
+        employee_promote(employee=csr, to_level=1)
     assert PromotionEvent.objects.filter(employee=csr).count() == 1
 
 
@@ -294,7 +291,7 @@ def test_a_mentor_is_credited_only_for_a_pair_that_ran_the_configured_days(
     pair(mentor, csr, by=ops_manager, at=timezone.now() - timedelta(days=days_paired))
     ready_for(csr, 1)
     # when
-    event = services.employee_promote(employee=csr, to_level=1)
+    event = employee_promote(employee=csr, to_level=1)
     # then
     assert (event.mentorship is not None) is credited
     assert points_balance(mentor) == (200 if credited else 0)
@@ -305,13 +302,11 @@ def test_a_mentor_takes_at_most_the_configured_number_of_apprentices_at_a_time(o
     # given: a mentor with three running pairs (the default maximum)
     mentor = UserFactory(staff_id="MENTOR9", level=3, roles=["CSR"])
     for _ in range(3):
-        services.mentorship_create(
-            mentor=mentor, apprentice=UserFactory(roles=["CSR"]), by=ops_manager
-        )
+        mentorship_create(mentor=mentor, apprentice=UserFactory(roles=["CSR"]), by=ops_manager)
     fourth = UserFactory(staff_id="FOURTH9", roles=["CSR"])
     # when / then: a fourth is refused through the service and the API
-    with pytest.raises(services.PromotionConflict, match="already mentors 3 apprentices"):
-        services.mentorship_create(mentor=mentor, apprentice=fourth, by=ops_manager)
+    with pytest.raises(PromotionConflict, match="already mentors 3 apprentices"):
+        mentorship_create(mentor=mentor, apprentice=fourth, by=ops_manager)
     api.force_authenticate(ops_manager)
     response = api.post(
         "/api/promotion/mentorships/", {"mentor": "MENTOR9", "apprentice": "FOURTH9"}, format="json"
@@ -320,10 +315,7 @@ def test_a_mentor_takes_at_most_the_configured_number_of_apprentices_at_a_time(o
         response.status_code == 409 and "already mentors 3 apprentices" in response.json()["detail"]
     )
     # and ending one pair frees a place
-    services.mentorship_end(
+    mentorship_end(
         mentorship_id=Mentorship.objects.filter(mentor=mentor).first().pk, by=ops_manager
     )
-    assert (
-        services.mentorship_create(mentor=mentor, apprentice=fourth, by=ops_manager).mentor
-        == mentor
-    )
+    assert mentorship_create(mentor=mentor, apprentice=fourth, by=ops_manager).mentor == mentor

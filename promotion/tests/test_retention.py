@@ -11,8 +11,12 @@ from django_celery_beat.models import PeriodicTask
 
 from accounts.tests.factories import UserFactory
 from casebase.models import Case
-from promotion import selectors, services
+from promotion import selectors
 from promotion.models import Notification, PromotionEvent, RetentionPeriod
+from promotion.services.common import ExamError
+from promotion.services.exams import exam_start
+from promotion.services.levels import employee_promote, promotion_history_backfill
+from promotion.services.retention import retention_run_daily
 from promotion.tasks import retention_daily_task
 from promotion.tests.factories import (
     earn_points,
@@ -34,14 +38,14 @@ def promoted(csr):
     with time_machine.travel(PROMOTED_AT - timedelta(days=1), tick=False):
         ready_for(csr, 1)
     with time_machine.travel(PROMOTED_AT, tick=False):
-        services.employee_promote(employee=csr, to_level=1)
+        employee_promote(employee=csr, to_level=1)
     csr.refresh_from_db()
     return csr
 
 
 def run(at: datetime) -> dict:
     with time_machine.travel(at, tick=False):
-        return services.retention_run_daily()
+        return retention_run_daily()
 
 
 @pytest.mark.parametrize("n, opened", [(334, False), (335, True)])
@@ -128,8 +132,8 @@ def test_one_make_up_attempt_after_a_failed_retest(promoted):
         sit_query_test(promoted, total_seconds=145)
         assert fail_exam(promoted, 1).status == "failed"
         # the make-up waits the retake period (72 hours by default)
-        with pytest.raises(services.ExamError, match="You can start the next level-1 attempt from"):
-            services.exam_start(employee=promoted, level=1)
+        with pytest.raises(ExamError, match="You can start the next level-1 attempt from"):
+            exam_start(employee=promoted, level=1)
     with time_machine.travel(PROMOTED_AT + timedelta(days=339), tick=False):
         make_up = pass_exam(promoted, 1)
         assert make_up.passed and make_up.purpose == "retention"
@@ -143,8 +147,8 @@ def test_failing_the_retest_and_the_make_up_demotes_at_once(promoted):
     with time_machine.travel(PROMOTED_AT + timedelta(days=339), tick=False):
         fail_exam(promoted, 1)
     with time_machine.travel(PROMOTED_AT + timedelta(days=343), tick=False):
-        with pytest.raises(services.ExamError, match="All 2 re-test attempts were used."):
-            services.exam_start(employee=promoted, level=1)
+        with pytest.raises(ExamError, match="All 2 re-test attempts were used."):
+            exam_start(employee=promoted, level=1)
     run(PROMOTED_AT + timedelta(days=343))
     promoted.refresh_from_db()
     assert promoted.level == 0
@@ -155,8 +159,8 @@ def test_failing_the_retest_and_the_make_up_demotes_at_once(promoted):
 
 def test_the_retest_cannot_start_before_the_window_opens(promoted):
     with time_machine.travel(PROMOTED_AT + timedelta(days=300), tick=False):
-        with pytest.raises(services.ExamError, match="Your level-1 re-test window is not open."):
-            services.exam_start(employee=promoted, level=1)
+        with pytest.raises(ExamError, match="Your level-1 re-test window is not open."):
+            exam_start(employee=promoted, level=1)
 
 
 def test_a_reminder_is_sent_once_before_the_due_date(promoted):
@@ -173,7 +177,7 @@ def test_a_reminder_is_sent_once_before_the_due_date(promoted):
 
 def test_a_new_promotion_closes_the_running_retention_period(promoted):
     ready_for(promoted, 2)
-    services.employee_promote(employee=promoted, to_level=2)
+    employee_promote(employee=promoted, to_level=2)
     statuses = dict(
         RetentionPeriod.objects.filter(employee=promoted).values_list("level", "status")
     )
@@ -199,7 +203,7 @@ needs_redis = pytest.mark.skipif(
 def test_the_retention_task_runs_through_a_real_worker(real_worker):
     # given: a promotion 340 days ago (history), its re-test window not yet opened
     user = UserFactory(level=1, roles=["CSR"])
-    services.promotion_history_backfill(
+    promotion_history_backfill(
         employee=user,
         kind="promoted",
         from_level=0,
@@ -263,7 +267,7 @@ def senior_teacher(ops_manager):
     """A level-3 CSR whose retention period (opened by a real promotion record) needs 1
     apprentice brought from level 0 to 1, and an apprentice paired with them."""
     mentor = UserFactory(staff_id="MEN300", level=3, roles=["CSR"])
-    services.promotion_history_backfill(
+    promotion_history_backfill(
         employee=mentor,
         kind="promoted",
         from_level=2,
@@ -311,7 +315,7 @@ def test_an_apprentice_brought_up_within_the_year_keeps_the_level(senior_teacher
     with time_machine.travel(PROMOTED_AT + timedelta(days=100), tick=False):
         ready_for(apprentice, 1)
     with time_machine.travel(PROMOTED_AT + timedelta(days=101), tick=False):
-        services.employee_promote(employee=apprentice, to_level=1)
+        employee_promote(employee=apprentice, to_level=1)
     run(PROMOTED_AT + timedelta(days=335))
     _retest_done(mentor, 3, 340)
     # when
@@ -330,7 +334,7 @@ def test_an_apprentice_brought_up_after_the_due_date_does_not_count(senior_teach
     with time_machine.travel(PROMOTED_AT + timedelta(days=365), tick=False):
         ready_for(apprentice, 1)
     with time_machine.travel(PROMOTED_AT + timedelta(days=366), tick=False):
-        services.employee_promote(employee=apprentice, to_level=1)
+        employee_promote(employee=apprentice, to_level=1)
     run(PROMOTED_AT + timedelta(days=367))
     mentor.refresh_from_db()
     assert mentor.level == 2
@@ -361,8 +365,8 @@ def test_the_make_up_waits_but_can_always_be_finished_before_the_due_date(promot
         fail_exam(promoted, 1)
     # when / then: the 72-hour wait is cut to the last start that still ends by the due date
     with time_machine.travel(due - timedelta(hours=2), tick=False):
-        with pytest.raises(services.ExamError) as exc:
-            services.exam_start(employee=promoted, level=1)
+        with pytest.raises(ExamError) as exc:
+            exam_start(employee=promoted, level=1)
         assert exc.value.messages == [
             "You can start the next level-1 attempt from 2027-01-15 09:20: there is a "
             "waiting period of 72 hours after each attempt."

@@ -8,8 +8,10 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from promotion import selectors, services
+from promotion import selectors
 from promotion.models import PromotionEvent, RetentionPeriod
+from promotion.services import retention
+from promotion.services.levels import employee_promote
 from promotion.tests.test_retention_concurrency import _level_1_employee_in_retention
 from tests.concurrency import Rendezvous, is_deadlock, record_retries, run_at_once
 
@@ -33,7 +35,7 @@ def test_a_bulk_step_of_the_retention_job_and_a_promotion_never_deadlock(
         lambda employee, level=None: [selectors.ChecklistItem("points", True, "points", "ok", {})],
     )
     retries = record_retries(monkeypatch)
-    outcomes = []
+    outcomes, reached = [], []
     for _ in range(TRIALS):
         # given: two employees in the step, the job pausing before its bulk notifications (the
         # employees locked, the periods claimed), the promotion of one of them after its first lock
@@ -42,16 +44,19 @@ def test_a_bulk_step_of_the_retention_job_and_a_promotion_never_deadlock(
         meeting = Rendezvous(timeout=0.5)
         real_checklist = selectors.promotion_checklist
         with monkeypatch.context() as patch:
-            patch.setattr(
-                services, "notifications_send", meeting.before(services.notifications_send)
-            )
+            paused = meeting.before(retention.notifications_send)
+
+            def counted(*args, _paused=paused, **kwargs):
+                reached.append(True)
+                return _paused(*args, **kwargs)
+
+            # patched where the job's bulk steps look it up: the retention module
+            patch.setattr(retention, "notifications_send", counted)
             patch.setattr(selectors, "promotion_checklist", meeting.before(real_checklist))
             job, promotion = run_at_once(
                 [
-                    lambda: services.retention_run_daily(),
-                    lambda employee=employee: services.employee_promote(
-                        employee=employee, to_level=2
-                    ),
+                    lambda: retention.retention_run_daily(),
+                    lambda employee=employee: employee_promote(employee=employee, to_level=2),
                 ]
             )
         employee.refresh_from_db()
@@ -76,3 +81,4 @@ def test_a_bulk_step_of_the_retention_job_and_a_promotion_never_deadlock(
             status=RetentionPeriod.Status.CLOSED
         )  # the next trial starts afresh
     assert outcomes == ["ok"] * TRIALS, Counter(outcomes)
+    assert reached, "the job never reached its bulk notifications: the race was not run"

@@ -11,8 +11,11 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from promotion import selectors, services
+from promotion import selectors
 from promotion.models import PromotionEvent, RetentionPeriod
+from promotion.services import retention
+from promotion.services.common import PromotionError
+from promotion.services.levels import employee_promote, promotion_history_backfill
 from tests.concurrency import Rendezvous, is_deadlock, record_retries, run_at_once
 
 pytestmark = [
@@ -27,7 +30,7 @@ TRIALS = 10
 def _level_1_employee_in_retention(*, days_ago: int, retest_open: bool):
     """A level-1 CSR promoted ``days_ago`` days ago, with the retention period of that promotion."""
     employee = UserFactory(roles=["CSR"], level=1)
-    services.promotion_history_backfill(
+    promotion_history_backfill(
         employee=employee,
         kind=PromotionEvent.Kind.PROMOTED,
         from_level=0,
@@ -71,21 +74,22 @@ def test_the_retention_job_and_a_promotion_of_the_same_employee_never_deadlock(
         meeting = Rendezvous(timeout=0.5)
         real_checklist = selectors.promotion_checklist
         with monkeypatch.context() as patch:
-            paused = meeting.before(getattr(services, step))
+            # patched where the job looks it up: the retention module
+            paused = meeting.before(getattr(retention, step))
 
             def counted(*args, _paused=paused, _step=step, **kwargs):
                 reached.append(_step)
                 return _paused(*args, **kwargs)
 
-            patch.setattr(services, step, counted)
+            patch.setattr(retention, step, counted)
             patch.setattr(selectors, "promotion_checklist", meeting.before(real_checklist))
             # when
             job, promotion = run_at_once(
                 [
-                    lambda d=job_delay: (time.sleep(d), services.retention_run_daily())[1],
+                    lambda d=job_delay: (time.sleep(d), retention.retention_run_daily())[1],
                     lambda employee=employee, d=promotion_delay: (
                         time.sleep(d),
-                        services.employee_promote(employee=employee, to_level=2),
+                        employee_promote(employee=employee, to_level=2),
                     )[1],
                 ]
             )
@@ -98,7 +102,7 @@ def test_the_retention_job_and_a_promotion_of_the_same_employee_never_deadlock(
             retries.clear()
             outcomes.append("deadlock, retried")
         elif isinstance(job, Exception) or not isinstance(
-            promotion, (PromotionEvent, services.PromotionError)
+            promotion, (PromotionEvent, PromotionError)
         ):
             outcomes.append(f"error: {job!r} {promotion!r}")
         elif isinstance(promotion, PromotionEvent):

@@ -17,8 +17,10 @@ from accounts.tests.factories import UserFactory
 from knowledgebase.models import QueryTestSession, QueryTimeTest
 from knowledgebase.selectors import counting_query_time_result
 from points.models import PointRule, PointsEntry
-from promotion import selectors, services
+from promotion import selectors
 from promotion.models import ExamAttempt, Notification, PromotionEvent, RetentionPeriod
+from promotion.services.levels import promotion_history_backfill
+from promotion.services.retention import retention_run_daily
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.django_db
 def _in_retention(*, days_ago: int, status: str = RetentionPeriod.Status.ACTIVE) -> RetentionPeriod:
     """A level-1 CSR promoted ``days_ago`` days ago with the retention period of that promotion."""
     employee = UserFactory(roles=["CSR"], level=1)
-    services.promotion_history_backfill(
+    promotion_history_backfill(
         employee=employee,
         kind=PromotionEvent.Kind.PROMOTED,
         from_level=0,
@@ -94,7 +96,7 @@ def _job_queries() -> tuple[int, dict]:
     """Run the job in a savepoint that is rolled back; its query count and result."""
     with transaction.atomic():
         with CaptureQueriesContext(connection) as queries:
-            done = services.retention_run_daily()
+            done = retention_run_daily()
         transaction.set_rollback(True)
     return len(queries), done
 
@@ -116,13 +118,13 @@ def test_the_job_s_query_count_does_not_grow_with_the_number_of_periods():
 def test_a_batch_of_failed_periods_demotes_each_employee_once_with_the_reasons(monkeypatch):
     # given five failed periods, demoted in batches of two, one of whose employees was demoted
     # by a manager meanwhile (no longer at the period's level)
-    monkeypatch.setattr(services, "RETENTION_FAIL_BATCH", 2)
+    monkeypatch.setattr("promotion.services.retention.RETENTION_FAIL_BATCH", 2)
     periods = [
         _in_retention(days_ago=400, status=RetentionPeriod.Status.RETEST_OPEN) for _ in range(5)
     ]
     User.objects.filter(pk=periods[0].employee_id).update(level=0)
     # when
-    done = services.retention_run_daily()
+    done = retention_run_daily()
     # then
     assert done["demoted"] == 4
     assert set(
@@ -143,8 +145,8 @@ def test_a_batch_of_failed_periods_demotes_each_employee_once_with_the_reasons(m
 
 def test_a_second_run_claims_nothing_again():
     _add_periods(2)
-    assert services.retention_run_daily() == {"opened": 2, "kept": 2, "demoted": 2, "reminded": 2}
-    assert services.retention_run_daily() == {"opened": 0, "kept": 0, "demoted": 0, "reminded": 0}
+    assert retention_run_daily() == {"opened": 2, "kept": 2, "demoted": 2, "reminded": 2}
+    assert retention_run_daily() == {"opened": 0, "kept": 0, "demoted": 0, "reminded": 0}
     assert Notification.objects.filter(kind__in=["retest_open", "kept", "retest_due"]).count() == 6
     assert RetentionPeriod.objects.filter(status="kept").count() == 2
 

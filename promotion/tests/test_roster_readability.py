@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.tests.factories import TeamFactory, UserFactory
-from promotion import rosters, services
+from promotion import rosters
 from promotion.models import Notification, PromotionEvent
 from promotion.rosters import Event, RosterFilters
+from promotion.services.levels import employee_demote
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ POINTS_TASK = [{"code": "points_task", "params": {"earned": 10, "needed": 200}}]
 
 
 def test_a_demotion_stores_codes_not_an_english_sentence():
-    event = services.employee_demote(employee=UserFactory(level=2), reasons=POINTS_TASK)
+    event = employee_demote(employee=UserFactory(level=2), reasons=POINTS_TASK)
     event.refresh_from_db()
     assert event.reasons == POINTS_TASK and event.reason == ""
 
@@ -29,7 +30,7 @@ def test_the_demotion_notification_renders_its_reason_in_the_readers_language():
     # given a demotion decided while English was active (a job, a test)
     with translation.override("en"):
         user = UserFactory(level=2)
-        services.employee_demote(employee=user, reasons=POINTS_TASK)
+        employee_demote(employee=user, reasons=POINTS_TASK)
     notification = Notification.objects.get(recipient=user, kind="demoted")
     # then the row holds codes, and the text follows the reader's language
     assert "Points task" not in str(notification.data)
@@ -48,7 +49,7 @@ def test_an_old_notification_with_stored_text_stays_readable():
 
 
 def test_the_demoted_roster_export_in_chinese_has_chinese_reasons():
-    services.employee_demote(employee=UserFactory(level=2), reasons=POINTS_TASK)
+    employee_demote(employee=UserFactory(level=2), reasons=POINTS_TASK)
     with translation.override("zh-hans"):
         rows = list(
             csv.reader(
@@ -75,7 +76,7 @@ def test_the_current_level_roster_lists_employees_not_the_superuser():
 
 
 def test_a_long_reason_wraps_in_its_own_column_on_the_roster_page(client, hr):
-    services.employee_demote(employee=UserFactory(level=2), reason="很长的原因" * 60)
+    employee_demote(employee=UserFactory(level=2), reason="很长的原因" * 60)
     client.force_login(hr)
     content = client.get(reverse("promotion:rosters"), {"event": "demoted"}).content.decode()
     assert 'class="data roster roster-demoted"' in content
@@ -88,7 +89,7 @@ def test_a_long_reason_wraps_in_its_own_column_on_the_roster_page(client, hr):
 
 def test_the_admin_shows_a_demotion_reason_in_words(training_manager, settings):
     admin_user = UserFactory(is_superuser=True, is_staff=True)
-    event = services.employee_demote(employee=UserFactory(level=2), reasons=POINTS_TASK)
+    event = employee_demote(employee=UserFactory(level=2), reasons=POINTS_TASK)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(admin_user)
     content = client.get(
@@ -101,7 +102,7 @@ def test_the_admin_shows_a_demotion_reason_in_words(training_manager, settings):
 def test_xlsx_dates_are_date_cells_in_chinese_too():
     from openpyxl import load_workbook
 
-    services.employee_demote(employee=UserFactory(level=2), reasons=POINTS_TASK)
+    employee_demote(employee=UserFactory(level=2), reasons=POINTS_TASK)
     with translation.override("zh-hans"):
         sheet = load_workbook(
             io.BytesIO(rosters.roster_xlsx(RosterFilters(event=Event.DEMOTED))), read_only=True

@@ -10,9 +10,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.tests.factories import CentreFactory, TeamFactory, UserFactory
-from promotion import rosters, services
+from promotion import rosters
 from promotion.models import PromotionEvent
 from promotion.rosters import Event, RosterFilters
+from promotion.services.levels import employee_demote, promotion_history_backfill
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -20,7 +21,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 def history(user, *levels_at: tuple[int, datetime], retention: bool = False) -> None:
     for to_level, at in levels_at:
-        services.promotion_history_backfill(
+        promotion_history_backfill(
             employee=user,
             kind="promoted",
             from_level=to_level - 1,
@@ -101,7 +102,7 @@ def test_csv_and_xlsx_exports_hold_identical_rows(event):
     users = people(7, TeamFactory())
     if event == Event.DEMOTED:
         for user in users:
-            services.employee_demote(employee=user, reason='服务事故, "引号"\n换行')
+            employee_demote(employee=user, reason='服务事故, "引号"\n换行')
     filters = RosterFilters(event=event)
     # when
     csv_rows = list(csv.reader(io.StringIO(rosters.roster_csv(filters).decode("utf-8-sig"))))
@@ -184,7 +185,7 @@ def test_roster_page_paginates_and_exports_for_hr(client, hr, csr, django_assert
 def test_promotion_event_rows_show_the_demotion_reason():
     user = UserFactory(level=1)
     history(user, (2, datetime(2025, 1, 1, tzinfo=TZ)))
-    services.employee_demote(
+    employee_demote(
         employee=UserFactory(level=2),
         reasons=[{"code": "points_task", "params": {"earned": 10, "needed": 200}}],
     )

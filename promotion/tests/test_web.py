@@ -5,8 +5,9 @@ from django.urls import reverse
 
 from accounts.navigation import navigation_for
 from accounts.tests.factories import UserFactory
-from promotion import services
 from promotion.models import ExamAttempt, Mentorship, Notification, PromotionEvent
+from promotion.services.levels import employee_demote, employee_promote
+from promotion.services.notifications import notification_send
 from promotion.tests.factories import make_test_cases, pass_exam, ready_for
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +58,7 @@ def test_requesting_promotion_from_the_checklist(client, csr):
 def test_my_level_shows_the_demotion_reason(client, csr):
     csr.level = 1
     csr.save()
-    services.employee_demote(
-        employee=csr, reasons=[{"code": "retest_exam", "params": {"level": 1}}]
-    )
+    employee_demote(employee=csr, reasons=[{"code": "retest_exam", "params": {"level": 1}}])
     html = login(client, csr).get(reverse("promotion:my_level")).content.decode()
     assert 'id="demotion"' in html and "no passed level-1 re-test exam" in html
 
@@ -132,7 +131,7 @@ def test_bad_exam_start_input_is_a_message_not_a_500(client, csr):
 
 def test_certificate_is_printable_for_the_employee_and_hr_only(client, csr, hr, reviewer):
     ready_for(csr, 1)
-    event = services.employee_promote(employee=csr, to_level=1)
+    event = employee_promote(employee=csr, to_level=1)
     url = reverse("promotion:certificate", args=[event.pk])
     html = login(client, csr).get(url).content.decode()
     assert (
@@ -203,7 +202,7 @@ def test_a_manager_promotes_an_employee_whose_requirements_are_met(client, csr, 
 
 
 def test_notifications_list_and_mark_read(client, csr):
-    services.notification_send(recipient=csr, kind="kept", data={"level": 1}, key="k1")
+    notification_send(recipient=csr, kind="kept", data={"level": 1}, key="k1")
     login(client, csr)
     html = client.get(reverse("promotion:my_level")).content.decode()
     assert 'id="unread">1<' in html

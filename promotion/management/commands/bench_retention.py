@@ -1,4 +1,4 @@
-"""Benchmark the daily retention job (promotion.services.retention_run_daily) on 20,000
+"""Benchmark the daily retention job (promotion.services.retention.retention_run_daily) on 20,000
 generated employees.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench python manage.py migrate
@@ -33,8 +33,9 @@ from accounts.models import Centre, Team, User
 from config.bench import require_bench_database
 from knowledgebase.models import QueryTestSession
 from points.models import PointRule, PointsEntry
-from promotion import selectors, services
+from promotion import selectors
 from promotion.models import ExamAttempt, Notification, PromotionEvent, RetentionPeriod
+from promotion.services.retention import RETENTION_FAIL_BATCH, retention_run_daily
 
 PREFIX = "RBENCH"
 DAY = timedelta(days=1)
@@ -284,7 +285,7 @@ class Command(BaseCommand):
         floor_seconds, floor_rows = self._floor()
         with transaction.atomic():
             started = time.perf_counter()
-            done = services.retention_run_daily(now=now)
+            done = retention_run_daily(now=now)
             elapsed = time.perf_counter() - started
             transaction.set_rollback(True)
         log = connection.queries_log
@@ -293,7 +294,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 connection.queries_log.clear()
                 with CaptureQueriesContext(connection) as queries:
-                    services.retention_run_daily(now=now)
+                    retention_run_daily(now=now)
                 transaction.set_rollback(True)
             query_count = len(queries)
         finally:
@@ -319,7 +320,7 @@ class Command(BaseCommand):
             f"  of which the evidence of all {floor_rows} open periods (selectors.retention_statuses): "
             f"time={evidence:.2f} s queries={len(evidence_queries)} "
             f"ratio={evidence / floor_seconds if floor_seconds else 0:.1f}x; the rest: the bulk steps "
-            f"(demotions in batches of {services.RETENTION_FAIL_BATCH})"
+            f"(demotions in batches of {RETENTION_FAIL_BATCH})"
         )
 
     @staticmethod
