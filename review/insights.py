@@ -52,6 +52,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import roles
+from config import charts
+from config.charts import Chart
 from review.models import CalibrationAssignment, CommitteeMembership, Proposal, ReviewSettings, Vote
 
 DECIDED = (Proposal.Status.APPLIED, Proposal.Status.REJECTED)
@@ -438,42 +440,37 @@ def flag_points_reverse(*, entry_id: int, by, reason: str):
 # --- the chart --------------------------------------------------------------------------
 
 
-def agreement_chart(figures: list[MemberFigures], *, size: int = 320) -> dict:
-    """Coordinates of the scatter chart "agreement vs approval rate" (template-rendered SVG,
-    like curriculum's gap chart): one dot per member with both figures; axes 0–100 %."""
+def agreement_chart(figures: list[MemberFigures], *, size: int = 320) -> Chart | None:
+    """The scatter chart "agreement vs approval rate" (templates/charts/chart.html): one dot
+    per member with both figures; axes 0–100 %. None when no member has both."""
+    plotted = [f for f in figures if f.agreement is not None and f.approval_rate is not None]
+    if not plotted:
+        return None
     left, top, plot = 44, 12, size - 64
-    dots = []
-    for f in figures:
-        if f.agreement is None or f.approval_rate is None:
-            continue
-        dots.append(
-            {
-                "label": f"{f.member.name} ({f.member.staff_id})",
-                "agreement": f.agreement,
-                "approval": f.approval_rate,
-                "x": round(left + plot * float(f.approval_rate) / 100, 1),
-                "y": round(top + plot * (100 - float(f.agreement)) / 100, 1),
-            }
+    bottom = top + plot
+    x = charts.linear((0, 100), (left, left + plot))
+    y = charts.linear((100, 0), (top, bottom))
+    chart = Chart(
+        width=size,
+        height=size,
+        label=_("Agreement with the final decision against approval rate, one dot per member"),
+    )
+    chart.line(left, bottom, left + plot, bottom)
+    chart.line(left, top, left, bottom)
+    for v in (0, 50, 100):
+        chart.text(x(v), bottom + 14, f"{v}%", cls="tick", anchor="middle")
+        chart.text(left - 4, y(v), f"{v}%", cls="tick", anchor="end")
+    mid, mid_y = round(left + plot / 2, 1), round(top + plot / 2, 1)
+    chart.text(mid, size - 6, _("Approval rate"), cls="tick", anchor="middle")
+    chart.text(12, mid_y, _("Agreement"), cls="tick", anchor="middle", rotate=-90)
+    for f in plotted:
+        chart.dot(
+            x(f.approval_rate),
+            y(f.agreement),
+            r=5,
+            title=(
+                f"{f.member.name} ({f.member.staff_id}): {_('agreement')} {f.agreement}%, "
+                f"{_('approval rate')} {f.approval_rate}%"
+            ),
         )
-    ticks = [
-        {
-            "value": v,
-            "x": round(left + plot * v / 100, 1),
-            "y": round(top + plot * (100 - v) / 100, 1),
-        }
-        for v in (0, 50, 100)
-    ]
-    return {
-        "dots": dots,
-        "ticks": ticks,
-        "left": left,
-        "top": top,
-        "right": left + plot,
-        "bottom": top + plot,
-        "width": size,
-        "height": size,
-        "label_y": size - 6,
-        "label_x": 12,
-        "mid": round(left + plot / 2, 1),
-        "mid_y": round(top + plot / 2, 1),
-    }
+    return chart
