@@ -66,7 +66,7 @@ def position_model(request, code):
             "position": position,
             "rows": rows,
             "total_weight": sum((r.weight for r in rows), Decimal(0)),
-            "chart": charts.weight_bars_svg(
+            "chart": charts.weight_bars(
                 [(r.item.name, float(r.weight)) for r in rows if r.weight > 0]
             ),
             "published_round": published,
@@ -173,10 +173,10 @@ def round_detail(request, pk):
             "raters": raters,
             "submitted_count": len(submitted),
             "table": table,
-            "weights_chart": charts.weight_bars_svg(
+            "weights_chart": charts.weight_bars(
                 [(r["item"].name, float(r["weight"])) for r in table]
             ),
-            "distribution_chart": charts.distribution_svg((round.result or {}).get("columns", [])),
+            "distribution_chart": charts.distribution((round.result or {}).get("columns", [])),
             "events": round.events.select_related("actor"),
         },
     )

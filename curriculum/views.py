@@ -10,12 +10,14 @@ from django.core.paginator import Paginator
 from django.db.models import Avg, Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
 from accounts.rules import allowed
-from config import exports
+from config import charts, exports
+from config.charts import Chart
 from config.errors import AppError, form_error
 from config.filtering import filter_list
 from curriculum import selectors, services
@@ -270,26 +272,29 @@ def trajectory_export(request, fmt: str, pk: int | None = None):
 # --- gaps, ratings, people ---------------------------------------------------------------------
 
 
-def _gap_chart(rows) -> dict:
-    """Coordinates for the server-rendered SVG bar chart (latest rating vs target)."""
-    left, unit, row_height = 170, 80, 22
-    bars = [
-        {
-            "label": row.item.name,
-            "latest": row.latest,
-            "y": 8 + i * row_height,
-            "text_y": 18 + i * row_height,
-            "width": (row.latest or 0) * unit,
-            "target_x": left + row.target * unit,
-        }
-        for i, row in enumerate(rows)
-    ]
-    return {
-        "bars": bars,
-        "left": left,
-        "width": left + 5 * unit + 20,
-        "height": 16 + len(rows) * row_height,
-    }
+def _gap_chart(rows) -> Chart:
+    """The server-rendered bar chart (latest rating vs target): a bar per item on a 0–5 scale
+    with the target as a line across it."""
+    left, row_height = 170, 22
+    score = charts.linear((0, 5), (left, left + 400))
+    chart = Chart(
+        width=left + 400 + 20,
+        height=16 + len(rows) * row_height,
+        label=_("Latest rating against target per item"),
+    )
+    for i, row in enumerate(rows):
+        y, text_y = 8 + i * row_height, 18 + i * row_height
+        chart.text(4, text_y, Truncator(row.item.name).chars(12), cls="label")
+        if row.latest:
+            chart.rect(
+                left,
+                y,
+                score(row.latest) - left,
+                12,
+                title=f"{row.item.name}: {row.latest}",
+            )
+        chart.line(score(row.target), y - 3, score(row.target), text_y + 4, cls="target")
+    return chart
 
 
 @require_http_methods(["GET", "POST"])

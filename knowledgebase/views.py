@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import roles
+from config import charts
+from config.charts import Chart
 from config.errors import AppError, form_error, message_error
 from knowledgebase import search, services
 from knowledgebase.forms import (
@@ -666,53 +668,46 @@ def query_test_result(request, pk: int):
 # --- calibration (training managers) ------------------------------------------------------
 
 
-def _histogram_chart(calibration) -> dict:
-    """Coordinates for the server-rendered SVG histogram (per-task seconds), with a marker at
-    each current threshold that falls inside the plotted range."""
+def _histogram_chart(calibration) -> Chart | None:
+    """The server-rendered SVG histogram (per-task seconds), with a dashed marker at each
+    current threshold that falls inside the plotted range; None without results."""
     bins = calibration.histogram
+    if not bins:
+        return None
     left, top, plot_h, bar_w = 40, 10, 160, 22
-    tallest = max((b.count for b in bins), default=0) or 1
-    bars = []
+    baseline = top + plot_h
+    tallest = charts.top_of(b.count for b in bins)
+    chart = Chart(
+        width=left + len(bins) * bar_w + 20,
+        height=baseline + 40,
+        label=_("Number of results per 0.1 s of time per question"),
+    )
+    chart.line(left, baseline, chart.width, baseline)
+    chart.text(4, top + 8, tallest)
     for i, b in enumerate(bins):
-        height = round(plot_h * b.count / tallest)
-        bars.append(
-            {
-                "x": left + i * bar_w,
-                "y": top + plot_h - height,
-                "width": bar_w - 2,
-                "height": height,
-                "count": b.count,
-                "lower": b.lower,
-                "upper": b.upper,
-                "label_x": left + i * bar_w + bar_w // 2,
+        x = left + i * bar_w
+        height = charts.length(b.count, tallest, plot_h, digits=0)
+        if height:
+            upper = b.upper if b.upper is not None else "…"
+            chart.rect(
+                x, baseline - height, bar_w - 2, height, title=f"{b.lower}–{upper} s: {b.count}"
+            )
+        if i % 2 == 0:
+            chart.text(x, baseline + 14, b.lower)
+    low = bins[0].lower
+    for share in calibration.bands:
+        if share.at_most is None:
+            continue
+        position = (share.at_most - low) / HISTOGRAM_BIN
+        if 0 <= position <= len(bins):
+            x = round(left + float(position) * bar_w, 1)
+            title = _("≤ %(s)s s: level %(level)s") % {
+                "s": share.at_most,
+                "level": share.allowed_level,
             }
-        )
-    markers = []
-    if bins:
-        low = bins[0].lower
-        for share in calibration.bands:
-            if share.at_most is None:
-                continue
-            position = (share.at_most - low) / HISTOGRAM_BIN
-            if 0 <= position <= len(bins):
-                markers.append(
-                    {
-                        "x": round(left + float(position) * bar_w, 1),
-                        "label": share.at_most,
-                        "level": share.allowed_level,
-                    }
-                )
-    return {
-        "bars": bars,
-        "markers": markers,
-        "left": left,
-        "top": top,
-        "plot_h": plot_h,
-        "baseline": top + plot_h,
-        "width": left + max(len(bins), 1) * bar_w + 20,
-        "height": top + plot_h + 40,
-        "tallest": tallest,
-    }
+            chart.line(x, top, x, baseline, cls="band-line", title=title)
+            chart.text(x, baseline + 28, f"L{share.allowed_level}", cls="band-label")
+    return chart
 
 
 def _calibration_days(request) -> tuple[CalibrationForm, int]:

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
+from config import charts
 from config.errors import AppError, form_error, message_error
 from config.filtering import filter_list
 from config.fragments import fragment
 from points import roles as points_roles
 from points import selectors, services
-from points.charts import cumulative_svg
 from points.filters import PointsHistoryFilter
 from points.forms import (
     ClaimForm,
@@ -69,7 +69,7 @@ def my_points(request):
                 "form": filterset.form,
                 "page": page,
                 "querystring": querystring,
-                "chart": cumulative_svg(series),
+                "chart": charts.step_line(series, label=_("Points balance over time")),
             },
             request=request,
         )

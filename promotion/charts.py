@@ -1,96 +1,88 @@
-"""Coordinates of the workforce page's SVG charts, rendered by templates (as the gap and
-query-time calibration charts are): stacked columns of employees per level per month, and
-paired columns of promotions and demotions per month. No JavaScript."""
+"""The workforce page's SVG charts (drawn by templates/charts/chart.html, like every chart):
+stacked columns of employees per level per month, and paired columns of promotions and
+demotions per month. No JavaScript, no colours here (levels.css and the palette in app.css)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils.translation import gettext as _
+
+from config import charts
+from config.charts import Chart
+
 LEFT, TOP, BOTTOM, COLUMN, GAP = 40, 12, 28, 34, 12
 HEIGHT = 180
+PLOT = HEIGHT - TOP - BOTTOM
+BASELINE = TOP + PLOT
 
 
 def _x(index: int) -> int:
     return LEFT + GAP + index * (COLUMN + GAP)
 
 
-def level_columns(months: Sequence, colours: dict[int, str]) -> dict:
+def _frame(months: Sequence, tallest: float, *, label: str, id: str) -> Chart:
+    chart = Chart(
+        width=_x(len(months)) + GAP, height=HEIGHT, label=label, css="workforce-chart", id=id
+    )
+    chart.line(LEFT, BASELINE, chart.width, BASELINE)
+    chart.text(4, TOP + 8, tallest)
+    return chart
+
+
+def level_columns(months: Sequence) -> Chart:
     """One stacked column per promotion.forecast.MonthLevels: a segment per level (0 at the
-    bottom) in the level's badge colour."""
-    tallest = max((sum(m.counts) for m in months), default=0) or 1
-    plot = HEIGHT - TOP - BOTTOM
-    columns = []
+    bottom) in the level's badge colour (class level-fill level-N of /styles/levels.css)."""
+    tallest = charts.top_of(sum(m.counts) for m in months)
+    chart = _frame(
+        months, tallest, label=_("Employees per level at the end of each month"), id="chart-levels"
+    )
     for i, month in enumerate(months):
-        y = TOP + plot
-        segments = []
+        y = BASELINE
         for level, count in enumerate(month.counts):
             if not count:
                 continue
-            h = round(plot * count / tallest, 1)
+            h = charts.length(count, tallest, PLOT)
             y = round(y - h, 1)
-            segments.append(
-                {
-                    "level": level,
-                    "count": count,
-                    "y": y,
-                    "height": h,
-                    "colour": colours.get(level, "#999999"),
-                }
-            )
-        columns.append(
-            {
-                "x": _x(i),
-                "label_x": _x(i) + COLUMN // 2,
-                "month": month.month,
-                "total": sum(month.counts),
-                "segments": segments,
+            title = f"{month.month:%Y-%m} · " + _("level %(level)s: %(n)s") % {
+                "level": level,
+                "n": count,
             }
-        )
-    return {
-        "columns": columns,
-        "width": _x(len(months)) + GAP,
-        "height": HEIGHT,
-        "baseline": TOP + plot,
-        "left": LEFT,
-        "column": COLUMN,
-        "tallest": tallest,
-        "top": TOP,
-        "legend": [{"level": level, "colour": colour} for level, colour in sorted(colours.items())],
-    }
+            chart.rect(_x(i), y, COLUMN, h, cls=f"level-fill level-{level}", title=title)
+        chart.text(_x(i) + COLUMN // 2, BASELINE + 14, month.month.month, anchor="middle")
+    return chart
 
 
-def move_columns(months: Sequence) -> dict:
+def move_columns(months: Sequence) -> Chart:
     """Two columns per promotion.forecast.MonthMoves: promotions, then demotions."""
-    tallest = max((max(m.promoted, m.demoted) for m in months), default=0) or 1
-    plot = HEIGHT - TOP - BOTTOM
+    tallest = charts.top_of(max(m.promoted, m.demoted) for m in months)
+    chart = _frame(months, tallest, label=_("Promotions and demotions per month"), id="chart-moves")
     half = COLUMN // 2
-    columns = []
     for i, month in enumerate(months):
-        up, down = (
-            round(plot * month.promoted / tallest, 1),
-            round(plot * month.demoted / tallest, 1),
-        )
-        columns.append(
-            {
-                "x": _x(i),
-                "x2": _x(i) + half,
-                "label_x": _x(i) + half,
-                "month": month.month,
-                "promoted": month.promoted,
-                "demoted": month.demoted,
-                "up_y": round(TOP + plot - up, 1),
-                "up_h": up,
-                "down_y": round(TOP + plot - down, 1),
-                "down_h": down,
-            }
-        )
-    return {
-        "columns": columns,
-        "width": _x(len(months)) + GAP,
-        "height": HEIGHT,
-        "baseline": TOP + plot,
-        "left": LEFT,
-        "half": half - 2,
-        "tallest": tallest,
-        "top": TOP,
-    }
+        up = charts.length(month.promoted, tallest, PLOT)
+        down = charts.length(month.demoted, tallest, PLOT)
+        if up:
+            chart.rect(
+                _x(i),
+                round(BASELINE - up, 1),
+                half - 2,
+                up,
+                cls="bar bar-up",
+                title=f"{month.month:%Y-%m} · {_('Promoted')}: {month.promoted}",
+            )
+        if down:
+            chart.rect(
+                _x(i) + half,
+                round(BASELINE - down, 1),
+                half - 2,
+                down,
+                cls="bar bar-down",
+                title=f"{month.month:%Y-%m} · {_('Demoted')}: {month.demoted}",
+            )
+        chart.text(_x(i) + half, BASELINE + 14, month.month.month, anchor="middle")
+    return chart
+
+
+def weight_bars(rows: Sequence[tuple[str, float]]) -> Chart | None:
+    """The exam blueprint's weights: a horizontal bar per (item, weight); None for no rows."""
+    return charts.horizontal_bars(rows, label=_("Weight of each competency item"))

@@ -45,6 +45,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case as When_
 from django.db.models import Count, FloatField, IntegerField, Sum, Value, When
 from django.db.models.functions import Cast
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
@@ -52,6 +53,8 @@ from accounts.levels import CASE_LEVELS, MAX_LEVEL, MIN_CASE_LEVEL
 from casebase.models import Case
 from casebase.questions import KIND_LABELS
 from casebase.selectors import KIND_ITEM_MOVE, sees_test_content
+from config import charts
+from config.charts import Chart
 from promotion.models import ExamAttempt, ExamItemResponse, PromotionSettings
 from review.models import Proposal
 
@@ -350,44 +353,45 @@ def item_row(user, case_id: int) -> ItemStats | None:
 
 def scatter_chart(
     rows: Iterable[ItemStats], config: PromotionSettings, *, width: int = 560, height: int = 320
-) -> dict:
-    """Coordinates of the server-rendered scatter (template promotion/_item_scatter.html):
-    difficulty (share correct, 0–1) across, discrimination (−1–1) up, one dot per row (case
-    or question) with a discrimination, coloured by level (the badge colours of /styles/levels.css), flagged
-    rows ringed; the discrimination floor as a dashed line."""
+) -> Chart | None:
+    """The server-rendered scatter (templates/charts/chart.html): difficulty (share correct,
+    0–1) across, discrimination (−1–1) up, one dot per row (case or question) with a
+    discrimination, coloured by level (the badge colours of /styles/levels.css), flagged rows
+    ringed; the discrimination floor as a dashed line. None when no row has both figures."""
+    plotted = [row for row in rows if row.difficulty is not None and row.discrimination is not None]
+    if not plotted:
+        return None
     left, right, top, bottom = 44, 12, 12, 34
-    plot_w, plot_h = width - left - right, height - top - bottom
-
-    def x(p: float) -> float:
-        return round(left + plot_w * p, 1)
-
-    def y(r: float) -> float:
-        return round(top + plot_h * (1 - r) / 2, 1)
-
-    dots = [
-        {
-            "x": x(row.difficulty),
-            "y": y(row.discrimination),
-            "level": row.level,
-            "flagged": bool(row.flags),
-            "label": f"L{row.level} {row.title}: p={row.difficulty:.2f}, r={row.discrimination:.2f}",
-        }
-        for row in rows
-        if row.difficulty is not None and row.discrimination is not None
-    ]
+    x = charts.linear((0, 1), (left, width - right))
+    y = charts.linear((1, -1), (top, height - bottom))
     floor = float(config.item_discrimination_floor)
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "right": width - right,
-        "top": top,
-        "bottom": top + plot_h,
-        "zero_y": y(0),
-        "floor_y": y(floor),
-        "floor": f"{floor:.2f}",
-        "x_ticks": [{"x": x(p / 4), "label": f"{p / 4:.2f}"} for p in range(5)],
-        "y_ticks": [{"y": y(r), "label": f"{r:g}"} for r in (1, 0.5, 0, -0.5, -1)],
-        "label_y": height - 6,
-        "dots": dots,
-    }
+    chart = Chart(
+        width=width,
+        height=height,
+        label=gettext("Difficulty (share correct) against discrimination per test case"),
+        css="item-scatter",
+    )
+    chart.line(left, y(0), width - right, y(0))
+    chart.line(left, top, left, height - bottom)
+    chart.line(
+        left,
+        y(floor),
+        width - right,
+        y(floor),
+        cls="band-line",
+        title=gettext("Lowest acceptable discrimination: %(floor)s") % {"floor": f"{floor:.2f}"},
+    )
+    for p in charts.ticks(0, 1, 4):
+        chart.text(x(p), height - bottom + 14, f"{p:.2f}", anchor="middle")
+    for r in (1, 0.5, 0, -0.5, -1):
+        chart.text(left - 6, y(r), f"{r:g}", anchor="end", baseline="middle")
+    chart.text(width - right, height - 6, gettext("share correct →"), anchor="end")
+    chart.text(left + 4, top + 10, gettext("discrimination ↑"))
+    for row in plotted:
+        chart.dot(
+            x(row.difficulty),
+            y(row.discrimination),
+            cls=f"level-dot level-{row.level}" + (" flagged" if row.flags else ""),
+            title=f"L{row.level} {row.title}: p={row.difficulty:.2f}, r={row.discrimination:.2f}",
+        )
+    return chart

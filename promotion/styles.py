@@ -15,8 +15,8 @@ COLOUR = re.compile(
 
 
 def levels_css() -> str:
-    """CSS rules for every level's badge, certificate border and chart dots (the item
-    statistics scatter) and every medal's colour."""
+    """CSS rules for every level's badge, certificate border, chart dots (the item
+    statistics scatter) and chart fills (the workforce columns and their legend) and every medal's colour."""
     rules = []
     for level in Level.objects.order_by("number"):
         if COLOUR.match(level.badge_colour or ""):
@@ -28,6 +28,7 @@ def levels_css() -> str:
                 f".certificate.level-{level.number} {{ border-color:{level.badge_colour}; }}"
             )
             rules.append(f".level-dot.level-{level.number} {{ fill:{level.badge_colour}; }}")
+            rules.append(f".level-fill.level-{level.number} {{ fill:{level.badge_colour}; }}")
     for medal in Medal.objects.order_by("pk"):
         if COLOUR.match(medal.colour or ""):
             rules.append(f".medal-{medal.pk} {{ color:{medal.colour}; }}")

@@ -15,7 +15,6 @@ from accounts import roles
 from accounts.levels import MAX_LEVEL
 from casebase.models import Case
 from casebase.services import case_item_move_propose
-from competency.charts import weight_bars_svg
 from config import exports
 from config.errors import AppError, message_error
 from promotion import charts, forecast, item_stats, rosters, selectors
@@ -266,7 +265,7 @@ def exam_blueprint(request):
         {
             "form": form,
             "blueprint": blueprint,
-            "chart": weight_bars_svg(
+            "chart": charts.weight_bars(
                 [(row.item.name, float(row.weight)) for row in blueprint.rows]
             ),
         },
@@ -664,7 +663,6 @@ def workforce(request):
     page = Paginator(forecast.employees_in(narrowed), FORECASTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    colours = {number: level.badge_colour for number, level in selectors.levels().items()}
     querystring = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(
         request,
@@ -674,7 +672,8 @@ def workforce(request):
             "numbers": numbers,
             "page": page,
             "forecasts": forecast.forecasts(page.object_list),
-            "levels_chart": charts.level_columns(numbers.levels, colours),
+            "levels_chart": charts.level_columns(numbers.levels),
+            "legend_levels": sorted(selectors.levels()),
             "moves_chart": charts.move_columns(numbers.moves),
             "querystring": querystring,
         },

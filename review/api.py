@@ -19,6 +19,7 @@ from review.serializers import (
     ExpertiseSerializer,
     FlagReversalInput,
     FlagsSerializer,
+    InsightsPeriodInput,
     MemberFiguresSerializer,
     ProposalKindInput,
     ProposalSerializer,
@@ -131,28 +132,46 @@ class ApplicationCreateView(APIView):
 # --- reviewer insights and calibration ---------------------------------------------------
 
 
+def _period(request) -> insights.Period:
+    """The ?date_from=&date_to= period of the insights (400 with the field's message)."""
+    params = InsightsPeriodInput(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return params.period()
+
+
 class InsightsMembersView(APIView):
-    """Every committee member's figures (operations managers): agreement with the final
-    decision, approval rate, median time to vote, top-3 proposers' share, calibration."""
+    """Every committee member's figures (operations managers) in a period (the last 90 days
+    unless ?date_from=&date_to= choose it): agreement with the final decision, approval rate,
+    median time to vote, top-3 proposers' share, calibration items answered."""
 
     permission_classes = [has_perm(roles.MANAGE_OPERATIONS)]
 
-    @extend_schema(responses={200: MemberFiguresSerializer(many=True)})
+    @extend_schema(
+        parameters=[InsightsPeriodInput], responses={200: MemberFiguresSerializer(many=True)}
+    )
     def get(self, request):
-        return Response(MemberFiguresSerializer(insights.member_figures(), many=True).data)
+        period = _period(request)
+        figures = insights.member_figures(since=period.since, until=period.until)
+        return Response(MemberFiguresSerializer(figures, many=True).data)
 
 
 class InsightsFlagsView(APIView):
-    """The flags raised now (operations managers): reciprocal approvals and serial voting,
-    under ReviewSettings' k, m and s. Nothing is reversed automatically."""
+    """The flags raised by the votes of a period (operations managers; the last 90 days
+    unless ?date_from=&date_to= choose it): reciprocal approvals and serial voting, under
+    ReviewSettings' k, m and s. Nothing is reversed automatically."""
 
     permission_classes = [has_perm(roles.MANAGE_OPERATIONS)]
 
-    @extend_schema(responses={200: FlagsSerializer})
+    @extend_schema(parameters=[InsightsPeriodInput], responses={200: FlagsSerializer})
     def get(self, request):
+        period = _period(request)
+        window = {"since": period.since, "until": period.until}
         return Response(
             FlagsSerializer(
-                {"reciprocal": insights.reciprocal_flags(), "serial": insights.serial_flags()}
+                {
+                    "reciprocal": insights.reciprocal_flags(**window),
+                    "serial": insights.serial_flags(**window),
+                }
             ).data
         )
 

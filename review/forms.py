@@ -3,6 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from config.trees import path_labels
+from config.validators import filter_date
+from config.widgets import IsoDateInput
+from review import insights
 from review.models import Vote
 
 
@@ -140,3 +143,33 @@ class FlagReversalForm(forms.Form):
 
     entry = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class InsightsPeriodForm(forms.Form):
+    """The reviewer insights' period (local days, both inclusive): the last
+    insights.DEFAULT_PERIOD_DAYS days unless chosen; from ≤ to, at most
+    insights.MAX_PERIOD_DAYS days (review.insights.period_errors, as the API checks it)."""
+
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=IsoDateInput(), validators=[filter_date]
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=IsoDateInput(), validators=[filter_date]
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            for field, message in insights.period_errors(
+                data.get("date_from"), data.get("date_to")
+            ).items():
+                self.add_error(field, message)
+        return data
+
+    def period(self) -> "insights.Period":
+        """The chosen period, or the default one when the form is unbound or invalid."""
+        if self.is_bound and self.is_valid():
+            return insights.choose_period(
+                self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
+            )
+        return insights.default_period()

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from config.errors import AppError, form_error
 from review import calibration, insights
-from review.forms import CalibrationRoundForm, FlagReversalForm
+from review.forms import CalibrationRoundForm, FlagReversalForm, InsightsPeriodForm
 from review.models import ReviewSettings
 
 PER_PAGE = 50
@@ -29,20 +29,27 @@ def _require_insights(request) -> None:
 @require_GET
 @login_required
 def insights_page(request):
-    """Every member's figures, the agreement-vs-approval chart and the flags."""
+    """Every member's figures, the agreement-vs-approval chart and the flags, of the votes in
+    one period (?date_from=&date_to=, the last 90 days unless chosen)."""
     _require_insights(request)
     config = ReviewSettings.current()
-    figures = insights.member_figures()
+    form = InsightsPeriodForm(request.GET or None)
+    period = form.period()  # the default one when the chosen one is refused (a form error)
+    window = {"since": period.since, "until": period.until}
+    figures = insights.member_figures(**window)
     return render(
         request,
         "review/insights.html",
         {
+            "form": form,
+            "period": period,
             "figures": figures,
             "chart": insights.agreement_chart(figures),
             "config": config,
-            "reciprocal": insights.reciprocal_flags(config=config),
-            "serial": insights.serial_flags(config=config),
+            "reciprocal": insights.reciprocal_flags(config=config, **window),
+            "serial": insights.serial_flags(config=config, **window),
         },
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )
 
 

@@ -26,6 +26,10 @@ Definitions (what the pages and the API say):
   ReviewSettings.reciprocal_rate_factor);
 - *serial voting*: a member who voted on at least s proposals of one proposer on one local
   day (Asia/Shanghai; s = ReviewSettings.serial_votes_per_day).
+
+The page and the API show one *period* (local days, both inclusive; the last
+DEFAULT_PERIOD_DAYS days unless chosen, at most MAX_PERIOD_DAYS): every figure and flag counts
+only the votes cast in it, and the calibration figures only the items answered in it.
 """
 
 from dataclasses import dataclass
@@ -52,10 +56,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import roles
+from config import charts
+from config.charts import Chart
 from review.models import CalibrationAssignment, CommitteeMembership, Proposal, ReviewSettings, Vote
 
 DECIDED = (Proposal.Status.APPLIED, Proposal.Status.REJECTED)
 TOP_PROPOSERS = 3
+DEFAULT_PERIOD_DAYS = 90  # the page's and the API's period when none is chosen
+MAX_PERIOD_DAYS = 731  # two years: a longer period is refused (the queries scan every vote)
+
+MSG_PERIOD_ORDER = gettext_noop("The start date must not be after the end date.")
+MSG_PERIOD_SPAN = gettext_noop("Choose a period of at most %(days)s days.")
 
 MSG_NOT_REVIEW_ENTRY = gettext_noop(
     "Only points paid for a review decision (a member's review points or a "
@@ -94,9 +105,60 @@ class _Median(Aggregate):
     output_field = DurationField()
 
 
-def _votes(since: datetime | None = None) -> QuerySet[Vote]:
+@dataclass(frozen=True)
+class Period:
+    """Local days ``start``..``end``, both inclusive."""
+
+    start: date
+    end: date
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, datetime.min.time(), tzinfo=local_zone())
+
+    @property
+    def until(self) -> datetime:
+        """The first moment after the period (exclusive bound)."""
+        return datetime.combine(
+            self.end + timedelta(days=1), datetime.min.time(), tzinfo=local_zone()
+        )
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def default_period(today: date | None = None) -> Period:
+    """The last DEFAULT_PERIOD_DAYS local days up to and including today."""
+    today = today or datetime.now(local_zone()).date()
+    return Period(today - timedelta(days=DEFAULT_PERIOD_DAYS - 1), today)
+
+
+def period_errors(start: date | None, end: date | None) -> dict[str, str]:
+    """{field: message} of a chosen period (field names date_from / date_to, as the form and
+    the API call them); empty when it is valid. A missing end is today, a missing start is
+    DEFAULT_PERIOD_DAYS before the end."""
+    chosen = choose_period(start, end)
+    if chosen.start > chosen.end:
+        return {"date_to": _(MSG_PERIOD_ORDER)}
+    if chosen.days > MAX_PERIOD_DAYS:
+        return {"date_from": _(MSG_PERIOD_SPAN) % {"days": MAX_PERIOD_DAYS}}
+    return {}
+
+
+def choose_period(start: date | None, end: date | None) -> Period:
+    """The period of the chosen dates, defaults filled in (not validated: period_errors)."""
+    end = end or default_period().end
+    return Period(start or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1), end)
+
+
+def _votes(since: datetime | None = None, until: datetime | None = None) -> QuerySet[Vote]:
     votes = Vote.objects.all()
-    return votes.filter(created_at__gte=since) if since is not None else votes
+    if since is not None:
+        votes = votes.filter(created_at__gte=since)
+    if until is not None:
+        votes = votes.filter(created_at__lt=until)
+    return votes
 
 
 @dataclass
@@ -128,10 +190,13 @@ class MemberFigures:
         )
 
 
-def member_figures(*, since: datetime | None = None, member_ids=None) -> list[MemberFigures]:
-    """The figures of every employee who voted (since ``since``) and of every active member,
-    by staff ID; ``member_ids`` limits them to those employees. Five queries."""
-    votes = _votes(since)
+def member_figures(
+    *, since: datetime | None = None, until: datetime | None = None, member_ids=None
+) -> list[MemberFigures]:
+    """The figures of every employee who voted (from ``since``, before ``until``) and of every
+    active member, by staff ID; the calibration figures count the items answered in the same
+    window; ``member_ids`` limits them to those employees. Five queries."""
+    votes = _votes(since, until)
     memberships = CommitteeMembership.objects.filter(active=True)
     if member_ids is not None:
         votes, memberships = (
@@ -161,14 +226,17 @@ def member_figures(*, since: datetime | None = None, member_ids=None) -> list[Me
             waits.setdefault(reviewer_id, []).append(voted - submitted)
         for reviewer_id, row in rows.items():
             row["median"] = median(sorted(waits[reviewer_id]))
-    top_votes = _top_proposer_votes(since=since, member_ids=member_ids)
+    top_votes = _top_proposer_votes(since=since, until=until, member_ids=member_ids)
+    answered = CalibrationAssignment.objects.filter(answered_at__isnull=False)
+    if since is not None:
+        answered = answered.filter(answered_at__gte=since)
+    if until is not None:
+        answered = answered.filter(answered_at__lt=until)
     active = set(memberships.values_list("member_id", flat=True))
     calibration = {
         row["member_id"]: row
         for row in (
-            CalibrationAssignment.objects.filter(
-                answered_at__isnull=False, member_id__in=set(rows) | active
-            )
+            answered.filter(member_id__in=set(rows) | active)
             .values("member_id")
             .order_by()
             .annotate(
@@ -201,13 +269,18 @@ def member_figures(*, since: datetime | None = None, member_ids=None) -> list[Me
     return result
 
 
-def _top_proposer_votes(*, since: datetime | None, member_ids) -> dict[int, int]:
+def _top_proposer_votes(
+    *, since: datetime | None, until: datetime | None = None, member_ids
+) -> dict[int, int]:
     """{member pk: votes on the TOP_PROPOSERS proposers they voted on most} in one query (a
     window over the per-proposer counts; ties broken by the proposer's id)."""
     where, params = ["1 = 1"], []
     if since is not None:
         where.append("v.created_at >= %s")
         params.append(since)
+    if until is not None:
+        where.append("v.created_at < %s")
+        params.append(until)
     if member_ids is not None:
         ids = [int(pk) for pk in member_ids]
         if not ids:
@@ -227,9 +300,11 @@ def _top_proposer_votes(*, since: datetime | None, member_ids) -> dict[int, int]
         return {reviewer_id: int(total) for reviewer_id, total in cursor.fetchall()}
 
 
-def base_approval_rate(*, since: datetime | None = None) -> tuple[int, int]:
+def base_approval_rate(
+    *, since: datetime | None = None, until: datetime | None = None
+) -> tuple[int, int]:
     """(approvals, votes) of the whole committee (one query)."""
-    counts = _votes(since).aggregate(
+    counts = _votes(since, until).aggregate(
         n=Count("pk"), approvals=Count("pk", filter=Q(decision=Vote.Decision.APPROVE))
     )
     return counts["approvals"], counts["n"]
@@ -252,21 +327,24 @@ class ReciprocalFlag:
 
 
 def reciprocal_flags(
-    *, since: datetime | None = None, config: ReviewSettings | None = None
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    config: ReviewSettings | None = None,
 ) -> list[ReciprocalFlag]:
     """The pairs flagged for reciprocal approvals (module docstring), strongest first.
     Three queries: the base rate, the (reviewer, proposer) pairs with at least k approvals,
     the employees of the flagged pairs."""
     config = config or ReviewSettings.current()
     k, m = config.reciprocal_min_approvals, config.reciprocal_rate_factor
-    approvals, total = base_approval_rate(since=since)
+    approvals, total = base_approval_rate(since=since, until=until)
     if not total:
         return []
     base = Decimal(approvals) / total
     pairs = {
         (row["reviewer_id"], row["proposal__proposer_id"]): (row["approvals"], row["n"])
         for row in (
-            _votes(since)
+            _votes(since, until)
             .values("reviewer_id", "proposal__proposer_id")
             .order_by()
             .annotate(
@@ -315,13 +393,16 @@ def local_zone() -> ZoneInfo:
 
 
 def serial_flags(
-    *, since: datetime | None = None, config: ReviewSettings | None = None
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    config: ReviewSettings | None = None,
 ) -> list[SerialFlag]:
     """Members who voted on at least s proposals of one proposer on one local day, newest
     day first. Two queries."""
     config = config or ReviewSettings.current()
     rows = list(
-        _votes(since)
+        _votes(since, until)
         .annotate(day=TruncDate("created_at", tzinfo=local_zone()))
         .values("reviewer_id", "proposal__proposer_id", "day")
         .order_by()
@@ -345,9 +426,11 @@ def serial_flags(
     return sorted(flags, key=lambda f: (-f.day.toordinal(), -f.votes, f.member.staff_id))
 
 
-def flag_count(*, since: datetime | None = None) -> int:
+def flag_count(*, since: datetime | None = None, until: datetime | None = None) -> int:
     """How many flags are raised now (the operations desk's figure): five queries at most."""
-    return len(reciprocal_flags(since=since)) + len(serial_flags(since=since))
+    return len(reciprocal_flags(since=since, until=until)) + len(
+        serial_flags(since=since, until=until)
+    )
 
 
 # --- the votes and ledger entries behind one flag ---------------------------------------
@@ -438,42 +521,37 @@ def flag_points_reverse(*, entry_id: int, by, reason: str):
 # --- the chart --------------------------------------------------------------------------
 
 
-def agreement_chart(figures: list[MemberFigures], *, size: int = 320) -> dict:
-    """Coordinates of the scatter chart "agreement vs approval rate" (template-rendered SVG,
-    like curriculum's gap chart): one dot per member with both figures; axes 0–100 %."""
+def agreement_chart(figures: list[MemberFigures], *, size: int = 320) -> Chart | None:
+    """The scatter chart "agreement vs approval rate" (templates/charts/chart.html): one dot
+    per member with both figures; axes 0–100 %. None when no member has both."""
+    plotted = [f for f in figures if f.agreement is not None and f.approval_rate is not None]
+    if not plotted:
+        return None
     left, top, plot = 44, 12, size - 64
-    dots = []
-    for f in figures:
-        if f.agreement is None or f.approval_rate is None:
-            continue
-        dots.append(
-            {
-                "label": f"{f.member.name} ({f.member.staff_id})",
-                "agreement": f.agreement,
-                "approval": f.approval_rate,
-                "x": round(left + plot * float(f.approval_rate) / 100, 1),
-                "y": round(top + plot * (100 - float(f.agreement)) / 100, 1),
-            }
+    bottom = top + plot
+    x = charts.linear((0, 100), (left, left + plot))
+    y = charts.linear((100, 0), (top, bottom))
+    chart = Chart(
+        width=size,
+        height=size,
+        label=_("Agreement with the final decision against approval rate, one dot per member"),
+    )
+    chart.line(left, bottom, left + plot, bottom)
+    chart.line(left, top, left, bottom)
+    for v in (0, 50, 100):
+        chart.text(x(v), bottom + 14, f"{v}%", cls="tick", anchor="middle")
+        chart.text(left - 4, y(v), f"{v}%", cls="tick", anchor="end")
+    mid, mid_y = round(left + plot / 2, 1), round(top + plot / 2, 1)
+    chart.text(mid, size - 6, _("Approval rate"), cls="tick", anchor="middle")
+    chart.text(12, mid_y, _("Agreement"), cls="tick", anchor="middle", rotate=-90)
+    for f in plotted:
+        chart.dot(
+            x(f.approval_rate),
+            y(f.agreement),
+            r=5,
+            title=(
+                f"{f.member.name} ({f.member.staff_id}): {_('agreement')} {f.agreement}%, "
+                f"{_('approval rate')} {f.approval_rate}%"
+            ),
         )
-    ticks = [
-        {
-            "value": v,
-            "x": round(left + plot * v / 100, 1),
-            "y": round(top + plot * (100 - v) / 100, 1),
-        }
-        for v in (0, 50, 100)
-    ]
-    return {
-        "dots": dots,
-        "ticks": ticks,
-        "left": left,
-        "top": top,
-        "right": left + plot,
-        "bottom": top + plot,
-        "width": size,
-        "height": size,
-        "label_y": size - 6,
-        "label_x": 12,
-        "mid": round(left + plot / 2, 1),
-        "mid_y": round(top + plot / 2, 1),
-    }
+    return chart

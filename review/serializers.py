@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from config.validators import filter_date
 from review import registry
 from review.models import CommitteeApplication, Proposal, ReviewExpertise, Vote
 
@@ -246,6 +247,29 @@ class SerialFlagSerializer(serializers.Serializer):
 class FlagsSerializer(serializers.Serializer):
     reciprocal = ReciprocalFlagSerializer(many=True)
     serial = SerialFlagSerializer(many=True)
+
+
+class InsightsPeriodInput(serializers.Serializer):
+    """?date_from=&date_to= (YYYY-MM-DD, local days, both inclusive): the period every figure
+    and flag counts; the last 90 days up to today when omitted, at most 731 days."""
+
+    date_from = serializers.DateField(required=False, validators=[filter_date])
+    date_to = serializers.DateField(required=False, validators=[filter_date])
+
+    def validate(self, attrs):
+        from review import insights
+
+        errors = insights.period_errors(attrs.get("date_from"), attrs.get("date_to"))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def period(self):
+        from review import insights
+
+        return insights.choose_period(
+            self.validated_data.get("date_from"), self.validated_data.get("date_to")
+        )
 
 
 class FlagReversalInput(serializers.Serializer):

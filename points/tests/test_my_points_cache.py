@@ -1,4 +1,4 @@
-""""My points" renders the history and chart once per change of the employee's ledger: a
+""" "My points" renders the history and chart once per change of the employee's ledger: a
 reload reads almost nothing, and any entry written for them — by a committee decision, a
 manager's correction, a reversal — shows at their next visit, not minutes later."""
 
