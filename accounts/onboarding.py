@@ -448,8 +448,9 @@ def simulated_entry():
 
 
 def simulated_case_payload(category_id: int | None) -> dict:
-    """The simulated case in proposal-payload form (as casebase.services.case_payload gives
-    for a real case), its tree validated by the real rules."""
+    """The simulated case in proposal-payload form (as
+    casebase.services.content.case_payload gives for a real case), its tree validated by the
+    real rules."""
     from casebase.tree import parse_tree_text
 
     return {
@@ -528,7 +529,7 @@ def _kb_preview(data: dict) -> SafeString:
 
 
 def _case_preview(kind: str, data: dict, user) -> SafeString:
-    from casebase.services import participants_resolve
+    from casebase.services.proposals import participants_resolve
     from review import registry
 
     participants = participants_resolve(proposer=user, staff_ids=data["participants"])

@@ -19,7 +19,7 @@ from accounts import roles
 from accounts.levels import MAX_LEVEL
 from accounts.services import employees_lock
 from casebase.selectors import cases_known_to, exam_draw
-from casebase.services import case_record_exam_uses
+from casebase.services.exam_use import case_record_exam_uses
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from config.locks import retry_on_deadlock
 from points.models import PointRule
