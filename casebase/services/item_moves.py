@@ -32,24 +32,14 @@ class ItemMove:
 
 
 ITEM_MOVE_PERMISSIONS = (roles.MANAGE_TRAINING, roles.REVIEW)
-
-
 MSG_ITEM_MOVE_FORBIDDEN = gettext_noop(
     "Only training managers and review committee members propose moves of test cases."
 )
-
-
 MSG_ITEM_MOVE_ACTION = gettext_noop(
     "Choose a move: one level down, one level up, to the training set or retire."
 )
-
-
 MSG_ITEM_MOVE_NOT_TEST = gettext_noop("Only active test cases are moved from the item statistics.")
-
-
 MSG_ITEM_MOVE_EDGE = gettext_noop("A level-%(level)s case cannot move one level %(direction)s.")
-
-
 MSG_ITEM_MOVE_OPEN = gettext_noop(
     "This case already has an open move proposal; vote on it instead."
 )

@@ -32,17 +32,9 @@ from review.services import OutdatedBaseVersion
 MSG_NOT_MAINTAINER = gettext_noop(
     "Only case maintainers may create, revise or retire cases directly."
 )
-
-
 MSG_REASON_REQUIRED = gettext_noop("Give a reason for the change.")
-
-
 MSG_NOTHING_CHANGED = gettext_noop("The change changes nothing.")
-
-
 NOTHING_CHANGED = "nothing_changed"  # the code of that refusal
-
-
 MSG_ALREADY_RETIRED = gettext_noop("This case is already in the history library.")
 
 

@@ -34,16 +34,10 @@ from review.services import OutdatedBaseVersion, proposal_create
 
 # Other participants a proposer may name (with the proposer: a QC-style group of at most 5).
 MAX_OTHER_PARTICIPANTS = 4
-
-
 MSG_PARTICIPANT_UNKNOWN = gettext_noop("No active employee has the staff ID %(staff_id)s.")
-
-
 MSG_PARTICIPANT_SELF = gettext_noop(
     "%(staff_id)s is your own staff ID; name only the colleagues who worked with you."
 )
-
-
 MSG_PARTICIPANT_TOO_MANY = gettext_noop(
     "Name at most %(max)s other participants; %(staff_id)s is one too many."
 )

@@ -18,8 +18,6 @@ MSG_RETIREMENT_NOT_OVER_CAP = gettext_noop(
     "This library (level %(level)s, %(category)s) has %(count)s active cases and its cap is %(cap)s: "
     "confirming would take it below the cap. Dismiss this retirement instead."
 )
-
-
 MSG_RETIREMENT_CASE_MOVED = gettext_noop(
     "This case moved to another level or category after it was proposed; dismiss this retirement and let the "
     "next pruning run decide."

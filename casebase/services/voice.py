@@ -32,57 +32,29 @@ from casebase.services.maintenance import require_maintainer
 MSG_CALL_REF = gettext_noop(
     "Give the call's reference in the call-recording system (letters, digits, - _ / . :)."
 )
-
-
 MSG_CALL_REF_PHONE = gettext_noop(
     "That looks like a phone number; give the call's reference, never a customer's number."
 )
-
-
 MSG_CALL_PENDING = gettext_noop("This call was already suggested and waits for a decision.")
-
-
 MSG_CALL_TOO_MANY = gettext_noop(
     "You already have %(n)s suggested calls waiting for a decision; wait until they are decided."
 )
-
-
 MSG_CALL_DECIDED = gettext_noop("This suggestion has already been decided.")
-
-
 MSG_CALL_CASE_NOT_VOICE = gettext_noop("Link a voice case.")
-
-
 MSG_REFLECTION_NOT_VOICE = gettext_noop("Reflections are written on voice cases.")
-
-
 MSG_REFLECTION_NOT_STUDIED = gettext_noop(
     "Mark the case studied before writing your reflection on it."
 )
-
-
 MSG_REFLECTION_TWICE = gettext_noop("You already wrote your reflection on this case.")
-
-
 MSG_REFLECTION_EMPTY = gettext_noop("Write your reflection.")
-
-
 MSG_NOT_MODERATOR = gettext_noop(
     "Only case maintainers and training managers moderate reflections."
 )
-
-
 MSG_NOT_COMMENTATOR = gettext_noop(
     "Only training managers and review experts write the trainer's commentary."
 )
-
-
 MSG_COMMENTARY_EMPTY = gettext_noop("Write the commentary.")
-
-
 CALL_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-/.:]{2,99}$")
-
-
 PHONE_RE = re.compile(r"^\+?(86)?1\d{10}$")
 
 
