@@ -7,7 +7,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from casebase import services
 from casebase.models import (
     MAINTAIN_CASES,
     CallSuggestion,
@@ -25,6 +24,15 @@ from casebase.models import (
     RetirementCandidate,
 )
 from casebase.selectors import case_tree
+from casebase.services.audio import case_recording_check
+from casebase.services.errors import AudioInvalid, CaseError
+from casebase.services.maintenance import (
+    NOTHING_CHANGED,
+    case_competencies_set,
+    case_maintain_create,
+    case_maintain_retire,
+    case_maintain_revise,
+)
 from casebase.tree import TreeError, parse_tree_text, tree_to_text, validate_tree
 from config.admin import ReadOnlyAdmin, ReadOnlyMixin
 
@@ -136,11 +144,11 @@ class CaseAdminForm(forms.ModelForm):
             except TreeError as exc:
                 self.add_error("tree_text", exc.messages)
         if kind in Case.Kind.values and "audio" in data:
-            # THE recording rule of the proposal forms (services.case_recording_check): a voice
+            # THE recording rule of the proposal forms (services.audio.case_recording_check): a voice
             # case has a validated recording, a text case none.
             try:
-                info = services.case_recording_check(kind=kind, audio=data.get("audio"))
-            except services.AudioInvalid as exc:
+                info = case_recording_check(kind=kind, audio=data.get("audio"))
+            except AudioInvalid as exc:
                 self.add_error("audio", exc.message)
             else:
                 if info is not None:
@@ -269,7 +277,7 @@ class CaseAdmin(SimpleHistoryAdmin):
         }
         if change:
             try:
-                case = services.case_maintain_revise(
+                case = case_maintain_revise(
                     case_id=obj.pk,
                     base_version=Case.objects.values_list("version", flat=True).get(pk=obj.pk),
                     tree=form.parsed_tree,
@@ -277,13 +285,13 @@ class CaseAdmin(SimpleHistoryAdmin):
                     scope=Case.objects.all(),
                     **common,
                 )
-            except services.CaseError as exc:
+            except CaseError as exc:
                 # only the competency tags changed: no new version, save_related writes them
-                if exc.code != services.NOTHING_CHANGED or "competencies" not in form.changed_data:
+                if exc.code != NOTHING_CHANGED or "competencies" not in form.changed_data:
                     raise
                 return
         else:
-            case = services.case_maintain_create(
+            case = case_maintain_create(
                 kind=data["kind"], tree=form.parsed_tree, audio=upload, **common
             )
         obj.pk, obj._state.adding = case.pk, False
@@ -292,7 +300,7 @@ class CaseAdmin(SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         """The competency tags through their service (never form.save_m2m); the node inline
         is read-only."""
-        services.case_competencies_set(
+        case_competencies_set(
             user=request.user,
             case_id=form.instance.pk,
             scope=Case.objects.all(),
@@ -305,7 +313,7 @@ class CaseAdmin(SimpleHistoryAdmin):
     def move_to_history(self, request, queryset):
         moved = 0
         for pk in queryset.filter(status=Case.Status.ACTIVE).values_list("pk", flat=True):
-            services.case_maintain_retire(
+            case_maintain_retire(
                 user=request.user,
                 case_id=pk,
                 scope=Case.objects.all(),
@@ -351,7 +359,7 @@ class CaseRatingAdmin(ReadOnlyAdmin):
 
 @admin.register(RetirementCandidate)
 class RetirementCandidateAdmin(ReadOnlyAdmin):
-    """Read-only: review experts decide on the retirements page (services.retirement_decide)."""
+    """Read-only: review experts decide on the retirements page (services.retirement.retirement_decide)."""
 
     list_display = [
         "case",

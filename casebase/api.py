@@ -6,9 +6,10 @@ from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.permissions import has_perm
-from casebase import selectors, services
+from casebase import selectors
 from casebase.filters import CallSuggestionFilter, CatalogueFilter, StudyFilter
 from casebase.models import MAINTAIN_CASES, VIEW_HEALTH, CallSuggestion, Case
+from casebase.selectors import KIND_NEW, KIND_REVISION
 from casebase.serializers import (
     CallDecisionInput,
     CallSuggestionInput,
@@ -30,6 +31,21 @@ from casebase.serializers import (
     ReflectionSerializer,
     StudiedSerializer,
     TextInput,
+)
+from casebase.services.exam_use import case_exposure_record
+from casebase.services.maintenance import (
+    case_maintain_create,
+    case_maintain_retire,
+    case_maintain_revise,
+)
+from casebase.services.proposals import case_new_propose
+from casebase.services.study import case_mark_studied, case_rate
+from casebase.services.voice import (
+    call_suggest,
+    call_suggestion_decide,
+    commentary_set,
+    reflection_add,
+    reflection_moderate,
 )
 from config.parsers import LimitedFormParser, LimitedMultiPartParser, ObjectJSONParser
 from review import api as review_api
@@ -66,7 +82,7 @@ class StudiedView(APIView):
 
     @extend_schema(request=None, responses={201: StudiedSerializer, 200: StudiedSerializer})
     def post(self, request, pk: int):
-        study, created = services.case_mark_studied(employee=request.user, case_id=pk)
+        study, created = case_mark_studied(employee=request.user, case_id=pk)
         return Response(
             StudiedSerializer(study).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -83,9 +99,7 @@ class RatingView(APIView):
     def put(self, request, pk: int):
         data = CaseRatingInput(data=request.data)
         data.is_valid(raise_exception=True)
-        rating = services.case_rate(
-            employee=request.user, case_id=pk, value=data.validated_data["value"]
-        )
+        rating = case_rate(employee=request.user, case_id=pk, value=data.validated_data["value"])
         return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CaseRatingInput, responses={201: RatingSerializer})
@@ -98,7 +112,7 @@ class ProposalCreateView(review_api.ProposalCreateView):
     ({"kind": "case_revision", "case_id", "base_version", ...}). 400 with field messages for
     an invalid tree, 404 for a case outside the caller's study scope, 409 when outdated."""
 
-    codes = (services.KIND_NEW, services.KIND_REVISION)
+    codes = (KIND_NEW, KIND_REVISION)
 
     @extend_schema(
         request=proposal_input_schema("CaseProposalInput", codes),
@@ -118,7 +132,7 @@ class VoiceProposalCreateView(APIView):
     def post(self, request):
         data = NewVoiceCaseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal = services.case_new_propose(
+        proposal = case_new_propose(
             proposer=request.user, kind=Case.Kind.VOICE, **data.validated_data
         )
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
@@ -176,9 +190,7 @@ class CatalogueView(generics.ListAPIView):
     def post(self, request):
         data = MaintainTextInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_maintain_create(
-            user=request.user, kind=Case.Kind.TEXT, **data.validated_data
-        )
+        case = case_maintain_create(user=request.user, kind=Case.Kind.TEXT, **data.validated_data)
         return Response(
             CatalogueDetailSerializer(case, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
@@ -195,9 +207,7 @@ class CatalogueVoiceView(APIView):
     def post(self, request):
         data = MaintainVoiceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_maintain_create(
-            user=request.user, kind=Case.Kind.VOICE, **data.validated_data
-        )
+        case = case_maintain_create(user=request.user, kind=Case.Kind.VOICE, **data.validated_data)
         return Response(
             CatalogueDetailSerializer(case, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
@@ -218,7 +228,7 @@ class CatalogueDetailView(generics.RetrieveAPIView):
     def get_object(self):
         case = super().get_object()
         if case.split == Case.Split.TEST:
-            services.case_exposure_record(employee=self.request.user, case=case)
+            case_exposure_record(employee=self.request.user, case=case)
         return case
 
 
@@ -233,7 +243,7 @@ class CatalogueReviseView(APIView):
     def post(self, request, pk: int):
         data = MaintainRevisionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_maintain_revise(
+        case = case_maintain_revise(
             user=request.user,
             case_id=pk,
             scope=selectors.catalogue_cases(request.user),
@@ -252,7 +262,7 @@ class CatalogueRetireView(APIView):
     def post(self, request, pk: int):
         data = ReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_maintain_retire(
+        case = case_maintain_retire(
             user=request.user,
             case_id=pk,
             scope=selectors.catalogue_cases(request.user),
@@ -271,9 +281,7 @@ class CommentaryView(APIView):
     def put(self, request, pk: int):
         data = TextInput(data=request.data)
         data.is_valid(raise_exception=True)
-        commentary = services.commentary_set(
-            user=request.user, case_id=pk, text=data.validated_data["text"]
-        )
+        commentary = commentary_set(user=request.user, case_id=pk, text=data.validated_data["text"])
         return Response(CommentarySerializer(commentary).data)
 
 
@@ -300,7 +308,7 @@ class CallSuggestionsView(generics.ListAPIView):
     def post(self, request):
         data = CallSuggestionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        suggestion = services.call_suggest(user=request.user, **data.validated_data)
+        suggestion = call_suggest(user=request.user, **data.validated_data)
         return Response(CallSuggestionSerializer(suggestion).data, status=status.HTTP_201_CREATED)
 
 
@@ -313,7 +321,7 @@ class CallDecisionView(APIView):
     def post(self, request, pk: int):
         data = CallDecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        suggestion = services.call_suggestion_decide(
+        suggestion = call_suggestion_decide(
             user=request.user, suggestion_id=pk, **data.validated_data
         )
         return Response(CallSuggestionSerializer(suggestion).data)
@@ -329,7 +337,7 @@ class ReflectionCreateView(APIView):
     def post(self, request, pk: int):
         data = TextInput(data=request.data)
         data.is_valid(raise_exception=True)
-        reflection = services.reflection_add(
+        reflection = reflection_add(
             employee=request.user, case_id=pk, text=data.validated_data["text"]
         )
         return Response(ReflectionSerializer(reflection).data, status=status.HTTP_201_CREATED)
@@ -344,7 +352,5 @@ class ReflectionModerateView(APIView):
     def post(self, request, pk: int):
         data = ModerationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        reflection = services.reflection_moderate(
-            user=request.user, reflection_id=pk, **data.validated_data
-        )
+        reflection = reflection_moderate(user=request.user, reflection_id=pk, **data.validated_data)
         return Response(ReflectionSerializer(reflection).data)

@@ -2,7 +2,7 @@
 
 A header is written by whoever made the file: an MP3 whose Xing header says 1 000 frames may
 carry 300 000, a WAV whose data chunk says 30 s may be followed by two hours of samples, and
-a player plays them all. casebase.services.audio_validate caps the MEASURED length and
+a player plays them all. casebase.services.audio.audio_validate caps the MEASURED length and
 refuses a file whose header and content disagree materially.
 
 * MP3: every MPEG audio frame header is walked (version, layer, bitrate, sample rate,

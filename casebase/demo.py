@@ -12,8 +12,16 @@ import wave
 from django.core.files.base import ContentFile
 
 from accounts.models import User
-from casebase import services
 from casebase.models import Case, CaseCategory, CaseRating, CaseStudy, recordings_storage
+from casebase.services.content import case_create
+from casebase.services.maintenance import case_maintain_create, case_maintain_revise
+from casebase.services.proposals import case_new_propose, case_revision_propose
+from casebase.services.voice import (
+    call_suggest,
+    commentary_set,
+    reflection_add,
+    reflection_moderate,
+)
 from review.models import Proposal
 
 CATEGORIES = [
@@ -1610,7 +1618,7 @@ def load(*, stdout) -> None:
         level, cat, title, background = row[:4]
         index = per_level[level] = per_level.get(level, 0) + 1
         if not Case.objects.filter(title=title).exists():
-            services.case_create(
+            case_create(
                 kind=Case.Kind.TEXT,
                 title=title,
                 category=categories[cat],
@@ -1624,7 +1632,7 @@ def load(*, stdout) -> None:
     for row in SEED_CASES:
         level, cat, title, background = row[:4]
         if not Case.objects.filter(title=title).exists():
-            services.case_create(
+            case_create(
                 kind=Case.Kind.TEXT,
                 title=title,
                 category=categories[cat],
@@ -1643,7 +1651,7 @@ def load(*, stdout) -> None:
             name = recordings_storage().save(
                 name, ContentFile(_wav(3, 440 if slug == "voice-defect" else 330))
             )
-        services.case_create(
+        case_create(
             kind=Case.Kind.VOICE,
             title=title,
             category=categories[cat],
@@ -1672,7 +1680,7 @@ def load(*, stdout) -> None:
     if proposer and not Proposal.objects.filter(reason=reason).exists():
         row = list(CASES[1])
         row[2] = "停机错过面试电话"
-        services.case_new_propose(
+        case_new_propose(
             proposer=proposer,
             kind=Case.Kind.TEXT,
             title=row[2],
@@ -1760,7 +1768,7 @@ def _maintenance(categories) -> None:
     case = Case.objects.filter(title=MAINTAINED_TITLE).first()
     if case is None:
         tree = parse_tree_text(MAINTAINED_TREE)
-        case = services.case_maintain_create(
+        case = case_maintain_create(
             user=manager,
             kind=Case.Kind.TEXT,
             title=MAINTAINED_TITLE,
@@ -1773,7 +1781,7 @@ def _maintenance(categories) -> None:
         )
         csr = users.get("HB0002")
         if csr is not None:  # a CSR proposes a revision of version 1 …
-            services.case_revision_propose(
+            case_revision_propose(
                 proposer=csr,
                 case_id=case.pk,
                 base_version=1,
@@ -1784,7 +1792,7 @@ def _maintenance(categories) -> None:
                 tree=tree,
             )
         # … and the manager corrects the case directly: version 2, the proposal is outdated.
-        services.case_maintain_revise(
+        case_maintain_revise(
             user=manager,
             case_id=case.pk,
             base_version=1,
@@ -1810,14 +1818,12 @@ def _maintenance(categories) -> None:
             ):
                 continue
             CaseStudy.objects.get_or_create(employee=employee, case=voice)
-            reflection = services.reflection_add(employee=employee, case_id=voice.pk, text=text)
+            reflection = reflection_add(employee=employee, case_id=voice.pk, text=text)
             if approved:
-                services.reflection_moderate(
-                    user=manager, reflection_id=reflection.pk, approve=True
-                )
+                reflection_moderate(user=manager, reflection_id=reflection.pk, approve=True)
         trainer = users.get("HB9001")
         if trainer is not None and not CaseCommentary.objects.filter(case=voice).exists():
-            services.commentary_set(
+            commentary_set(
                 user=trainer,
                 case_id=voice.pk,
                 text=(
@@ -1828,7 +1834,7 @@ def _maintenance(categories) -> None:
 
     suggester = users.get("HB0001")
     if suggester is not None and not CallSuggestion.objects.filter(suggested_by=suggester).exists():
-        services.call_suggest(
+        call_suggest(
             user=suggester,
             call_ref="CR-20261120-0815",
             reason="客户一开始要投诉，客服耐心解释后客户主动道谢，适合做情绪扭转的语音案例。",

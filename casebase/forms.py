@@ -85,7 +85,7 @@ class QualityCaseApplicationForm(forms.Form):
 
 class ParticipantsField(forms.CharField):
     """Staff IDs of the colleagues who worked on the case with the proposer, split into a
-    list; casebase.services.participants_resolve checks them."""
+    list; casebase.services.proposals.participants_resolve checks them."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Other participants"))

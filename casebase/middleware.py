@@ -25,7 +25,7 @@ UPLOAD_URL_NAMES = frozenset(
 # Room for the form's other fields and the multipart framing around the file.
 FORM_MARGIN_BYTES = 1024 * 1024
 MSG_TOO_LARGE = (
-    "The recording is larger than %(mb).1f MB."  # casebase.services.audio_validate's msgid
+    "The recording is larger than %(mb).1f MB."  # casebase.services.audio.audio_validate's msgid
 )
 
 

@@ -437,7 +437,7 @@ class CaseStudy(models.Model):
 
 class CaseRating(models.Model):
     """An employee's rating of a case: one row per employee and case, written once and never
-    changed (一人一案只能评价一次). casebase.services.case_rate is the only writer; save()
+    changed (一人一案只能评价一次). casebase.services.study.case_rate is the only writer; save()
     refuses to update an existing row."""
 
     class Value(models.TextChoices):
@@ -556,7 +556,7 @@ class CaseExposure(models.Model):
     """``employee`` was shown a case in full outside an exam: a TEST case (or its recording)
     on the history page or the recording view, or a case proposal's content on the proposal
     pages (``proposal``; the case it becomes is its target). Written by
-    casebase.services.case_exposure_record; casebase.selectors.cases_known_to reads it, so an
+    casebase.services.exam_use.case_exposure_record; casebase.selectors.cases_known_to reads it, so an
     exam never draws a case its examinee has seen in full."""
 
     employee = models.ForeignKey(
@@ -748,7 +748,7 @@ class CaseCitation(models.Model):
     """A case cites a knowledge-base entry: its replies rest on that answer script. When the
     entry changes (knowledgebase.services, EntryChange), the case is flagged for the review
     experts of its category (knowledgebase.models.StaleFlag). Kept in admin and on the case's
-    edit page (casebase.services.case_citations_set)."""
+    edit page (casebase.services.maintenance.case_citations_set)."""
 
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="citations", verbose_name=_("case")

@@ -21,7 +21,7 @@ from accounts.onboarding import (
 )
 from casebase.forms import TextCaseForm, TextRevisionForm
 from casebase.models import CaseCategory
-from casebase.services import participants_resolve
+from casebase.services.proposals import participants_resolve
 from casebase.tree import parse_tree_text
 from points.models import PointRule
 from review import registry
@@ -33,7 +33,7 @@ def _case_category():
 
 
 def simulated_case_payload(category_id: int | None) -> dict:
-    """The simulated case in proposal-payload form (as casebase.services.case_payload gives
+    """The simulated case in proposal-payload form (as casebase.services.content.case_payload gives
     for a real case), its tree validated by the real rules."""
     return {
         "case_kind": "text",

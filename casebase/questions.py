@@ -47,13 +47,14 @@ import itertools
 import random
 import string
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casebase.models import Case, CaseNode
+from casebase.tree import NodeTree
 
 BEST_REPLY = "best_reply"
 MAIN_RATIONALE = "main_rationale"
@@ -256,41 +257,14 @@ class _Candidate:
     order: int = 0
 
 
-@dataclass
-class _Tree:
-    nodes: dict[int, CaseNode]
-    children: dict[int | None, list[CaseNode]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, nodes: Sequence[CaseNode]) -> "_Tree":
-        tree = cls({n.pk: n for n in nodes})
-        for node in sorted(nodes, key=lambda n: (n.order, n.pk)):
-            tree.children.setdefault(node.parent_id, []).append(node)
-        return tree
-
-    def walk(self) -> list[CaseNode]:
-        """Every node in tree order (depth first)."""
-        out, stack = [], list(reversed(self.children.get(None, [])[:1]))
-        while stack:
-            node = stack.pop()
-            out.append(node)
-            stack.extend(reversed(self.children.get(node.pk, [])))
-        return out
-
-    def context(self, turn: CaseNode) -> list[str]:
-        """Texts of the customer turns before ``turn`` (CSR replies are left out: they could
-        answer another question)."""
-        path, cursor = [], turn.parent_id
-        while cursor is not None:
-            node = self.nodes[cursor]
-            if node.role == CaseNode.Role.CUSTOMER:
-                path.append(node.text)
-            cursor = node.parent_id
-        return list(reversed(path))
+def _context(tree: NodeTree, turn: CaseNode) -> list[str]:
+    """Texts of the customer turns before ``turn`` (CSR replies are left out: they could
+    answer another question)."""
+    return [node.text for node in tree.ancestors(turn) if node.role == CaseNode.Role.CUSTOMER]
 
 
 def _text_candidates(
-    case: Case, tree: _Tree, distractors: Distractors, rng: random.Random, avoid: Collection[int]
+    case: Case, tree: NodeTree, distractors: Distractors, rng: random.Random, avoid: Collection[int]
 ) -> list[_Candidate]:
     base = _case_fields(case)
     candidates: list[_Candidate] = []
@@ -311,15 +285,15 @@ def _text_candidates(
             options=options,
             answer=answer,
             node_id=node_id,
-            context=tree.context(turn),
+            context=_context(tree, turn),
             customer=turn.text,
             emotion="" if turn.pk in hidden else turn.emotion,
         )
 
-    for turn in tree.walk():
+    for turn in tree.walk(*tree.roots[:1]):
         if turn.role != CaseNode.Role.CUSTOMER:
             continue
-        replies = [r for r in tree.children.get(turn.pk, []) if r.role == CaseNode.Role.CSR]
+        replies = [r for r in tree.children_of(turn) if r.role == CaseNode.Role.CSR]
         best = next((r for r in replies if r.is_best), None)
         if len(replies) > 1 and best is not None:
             texts = _distinct(best.text, (r.text for r in replies if r is not best))
@@ -570,7 +544,7 @@ def case_questions(
     cases outside ``avoid`` (the exam's other cases) first."""
     distractors = distractors or Distractors()
     if case.kind == Case.Kind.TEXT:
-        candidates = _text_candidates(case, _Tree.of(nodes), distractors, rng, avoid)
+        candidates = _text_candidates(case, NodeTree.of(nodes), distractors, rng, avoid)
     else:
         candidates = _voice_candidates(case, rng)
     chosen = _select(candidates, max(1, max_per_case), rng)
@@ -592,9 +566,7 @@ def build_questions(
         return []
     if distractors is None:
         distractors = distractors_for_level(cases[0].level)
-    nodes: dict[int, list[CaseNode]] = {}
-    for node in CaseNode.objects.filter(case_id__in=[c.pk for c in cases]).order_by("order", "pk"):
-        nodes.setdefault(node.case_id, []).append(node)
+    nodes = nodes_by_case(cases)
     questions = []
     drawn = {c.pk for c in cases}
     for case in cases:
@@ -609,6 +581,14 @@ def build_questions(
             )
         )
     return number_questions(questions)
+
+
+def nodes_by_case(cases: Iterable[Case]) -> dict[int, list[CaseNode]]:
+    """The turns of ``cases`` by case id, each list in (order, pk) order (one query)."""
+    nodes: dict[int, list[CaseNode]] = {}
+    for node in CaseNode.objects.filter(case_id__in=[c.pk for c in cases]).order_by("order", "pk"):
+        nodes.setdefault(node.case_id, []).append(node)
+    return nodes
 
 
 def number_questions(questions: list[dict]) -> list[dict]:

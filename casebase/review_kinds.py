@@ -213,7 +213,7 @@ def on_viewed(proposal, user) -> None:
     from django.http import Http404
 
     from casebase.selectors import in_running_exam
-    from casebase.services import case_exposure_record
+    from casebase.services.exam_use import case_exposure_record
 
     if proposal.target_id and in_running_exam(user, proposal.target_id):
         raise Http404
@@ -223,47 +223,51 @@ def on_viewed(proposal, user) -> None:
 def on_closed(proposal) -> None:
     """A case proposal closed without being applied: delete its uploaded recording after
     the commit (unless something else still refers to it)."""
-    from casebase.services import proposal_recording_cleanup
+    from casebase.services.audio import proposal_recording_cleanup
 
     proposal_recording_cleanup(proposal)
 
 
 def _propose_quality(*, proposer, case_id: int, statement: str):
-    from casebase.services import quality_case_apply
+    from casebase.services.quality import quality_case_apply
 
     return quality_case_apply(applicant=proposer, case_id=case_id, statement=statement)
 
 
 def _propose_new(*, proposer, **data):
-    from casebase.services import case_new_propose
+    from casebase.services.proposals import case_new_propose
 
     return case_new_propose(proposer=proposer, **data)
 
 
 def _propose_revision(*, proposer, **data):
-    from casebase.services import case_revision_propose
+    from casebase.services.proposals import case_revision_propose
 
     return case_revision_propose(proposer=proposer, **data)
 
 
 def _propose_item_move(*, proposer, case_id: int, action: str, reason: str):
-    from casebase.services import case_item_move_propose
+    from casebase.services.item_moves import case_item_move_propose
 
     return case_item_move_propose(proposer=proposer, case_id=case_id, action=action, reason=reason)
 
 
 def register_kinds() -> None:
-    from casebase import forms, serializers, services
+    from casebase import forms, serializers
+    from casebase.selectors import KIND_ITEM_MOVE, KIND_NEW, KIND_QUALITY, KIND_REVISION
+    from casebase.services.item_moves import apply_item_move, on_item_move_applied
+    from casebase.services.proposals import apply_new_case, apply_revision, current_version
+    from casebase.services.quality import apply_quality_case
     from points.models import PointRule
     from points.services import PROPOSAL_REWARD_REASONS, proposal_rewards, reviewer_reward
 
     register(
         ProposalKind(
-            code=services.KIND_NEW,
+            code=KIND_NEW,
             label=_("New case"),
             category_model="casebase.CaseCategory",
-            apply=services.apply_new_case,
-            current_version=services.current_version,
+            apply=apply_new_case,
+            current_version=current_version,
             render_diff=render_summary,
             propose=_propose_new,
             input_serializer=serializers.NewTextCaseInput,
@@ -277,11 +281,11 @@ def register_kinds() -> None:
     )
     register(
         ProposalKind(
-            code=services.KIND_REVISION,
+            code=KIND_REVISION,
             label=_("Case revision"),
             category_model="casebase.CaseCategory",
-            apply=services.apply_revision,
-            current_version=services.current_version,
+            apply=apply_revision,
+            current_version=current_version,
             render_diff=render_summary,
             rebase_url=_rebase_url,
             propose=_propose_revision,
@@ -296,11 +300,11 @@ def register_kinds() -> None:
     )
     register(
         ProposalKind(
-            code=services.KIND_QUALITY,
+            code=KIND_QUALITY,
             label=_("Quality-case review"),
             category_model="casebase.CaseCategory",
-            apply=services.apply_quality_case,
-            current_version=services.current_version,
+            apply=apply_quality_case,
+            current_version=current_version,
             render_diff=render_quality_case,
             rebase_url=_quality_rebase_url,
             propose=_propose_quality,
@@ -315,16 +319,16 @@ def register_kinds() -> None:
     )
     register(
         ProposalKind(
-            code=services.KIND_ITEM_MOVE,
+            code=KIND_ITEM_MOVE,
             label=_("Test case move (item statistics)"),
             category_model="casebase.CaseCategory",
-            apply=services.apply_item_move,
-            current_version=services.current_version,
+            apply=apply_item_move,
+            current_version=current_version,
             render_diff=render_item_move,
             propose=_propose_item_move,
             input_serializer=serializers.ItemMoveInput,
             on_decided=reviewer_reward(PointRule.COMMITTEE_CASE_REVIEW),
-            on_applied=services.on_item_move_applied,
+            on_applied=on_item_move_applied,
             counts_for_pass_rate=False,
         )
     )

@@ -37,6 +37,7 @@ from casebase.models import (
 )
 from casebase.questions import with_question_flag
 from casebase.rules import SEE_TEST_CONTENT, sits_exams
+from casebase.tree import NodeTree
 from review.models import Proposal
 
 # The case libraries' proposal kinds (registered in casebase.review_kinds).
@@ -80,55 +81,20 @@ def study_list(user) -> QuerySet[Case]:
     return study_rows(user).filter(level=next_level(user))
 
 
+def case_node_tree(case: Case) -> NodeTree:
+    """The adjacency of ``case``'s turns (casebase.tree.NodeTree) from one query."""
+    return NodeTree.of(case.nodes.order_by("order", "pk"))
+
+
 def case_tree(case: Case) -> dict | None:
     """The nested tree of a text case (the proposal/API format) from one query; None when
     the case has no nodes (voice cases)."""
-    nodes = list(case.nodes.order_by("order", "pk"))
-    children: dict[int | None, list[CaseNode]] = {}
-    for node in nodes:
-        children.setdefault(node.parent_id, []).append(node)
-
-    def build(node: CaseNode) -> dict:
-        data = {
-            "role": node.role,
-            "text": node.text,
-            "emotion": node.emotion,
-            "thinking": node.thinking,
-            "rationales": list(node.rationales),
-            "is_best": node.is_best,
-            "outcome": node.outcome,
-            "final_state": node.final_state,
-        }
-        data["children"] = [build(c) for c in children.get(node.pk, [])]
-        return data
-
-    roots = children.get(None, [])
-    return build(roots[0]) if roots else None
+    return case_node_tree(case).nested()
 
 
 def case_tree_with_ids(case: Case) -> dict | None:
     """Like case_tree, each node also carrying its "id" (the API's study detail)."""
-    nodes = list(case.nodes.order_by("order", "pk"))
-    children: dict[int | None, list[CaseNode]] = {}
-    for node in nodes:
-        children.setdefault(node.parent_id, []).append(node)
-
-    def build(node: CaseNode) -> dict:
-        return {
-            "id": node.pk,
-            "role": node.role,
-            "text": node.text,
-            "emotion": node.emotion,
-            "thinking": node.thinking,
-            "rationales": list(node.rationales),
-            "is_best": node.is_best,
-            "outcome": node.outcome,
-            "final_state": node.final_state,
-            "children": [build(c) for c in children.get(node.pk, [])],
-        }
-
-    roots = children.get(None, [])
-    return build(roots[0]) if roots else None
+    return case_node_tree(case).nested(with_ids=True)
 
 
 @dataclass
@@ -154,27 +120,18 @@ class Walk:
 def case_walk(case: Case, node_id: int | None) -> Walk | None:
     """The walk position at customer turn ``node_id`` (default the root); None when the
     case has no tree or ``node_id`` is not a customer turn of this case."""
-    nodes = {n.pk: n for n in case.nodes.order_by("order", "pk")}
-    children: dict[int | None, list[CaseNode]] = {}
-    for node in nodes.values():
-        children.setdefault(node.parent_id, []).append(node)
-    roots = children.get(None, [])
-    if not roots:
+    tree = case_node_tree(case)
+    if not tree.roots:
         return None
-    current = roots[0] if node_id is None else nodes.get(node_id)
+    current = tree.roots[0] if node_id is None else tree.nodes.get(node_id)
     if current is None or current.role != CaseNode.Role.CUSTOMER:
         return None
-    path, cursor = [], current.parent_id
-    while cursor is not None:
-        path.append(nodes[cursor])
-        cursor = nodes[cursor].parent_id
-    path.reverse()
-    replies = sorted(children.get(current.pk, []), key=lambda n: (not n.is_best, n.order, n.pk))
+    replies = sorted(tree.children_of(current), key=lambda n: (not n.is_best, n.order, n.pk))
     return Walk(
-        path=path,
+        path=tree.ancestors(current),
         current=current,
         replies=replies,
-        branches={r.pk: children.get(r.pk, []) for r in replies},
+        branches={r.pk: tree.children_of(r) for r in replies},
     )
 
 
@@ -191,18 +148,13 @@ class DecisionPoint:
 def decision_points(case: Case) -> list[DecisionPoint]:
     """Customer turns of a text case that have two or more alternative replies, in tree
     order; [] for voice cases or trees without alternatives."""
-    nodes = list(case.nodes.order_by("order", "pk"))
-    children: dict[int | None, list[CaseNode]] = {}
-    for node in nodes:
-        children.setdefault(node.parent_id, []).append(node)
-    points, stack = [], list(reversed(children.get(None, [])))
-    while stack:
-        node = stack.pop()
-        kids = children.get(node.pk, [])
+    tree = case_node_tree(case)
+    points = []
+    for node in tree.walk():
+        kids = tree.children_of(node)
         if node.role == CaseNode.Role.CUSTOMER and len(kids) > 1:
             best = next(k for k in kids if k.is_best)
             points.append(DecisionPoint(customer=node, replies=kids, best=best))
-        stack.extend(reversed(kids))
     return points
 
 
@@ -394,11 +346,7 @@ def exam_draw(
         batch = candidates[position : position + count - len(chosen)]
         position += len(batch)
         avoid |= {c.pk for c in batch}
-        nodes: dict[int, list[CaseNode]] = {}
-        for node in CaseNode.objects.filter(case_id__in=[c.pk for c in batch]).order_by(
-            "order", "pk"
-        ):
-            nodes.setdefault(node.case_id, []).append(node)
+        nodes = questions.nodes_by_case(batch)
         for case in batch:
             asked = questions.case_questions(
                 case,

@@ -112,7 +112,7 @@ class TreeField(serializers.JSONField):
 class ParticipantsField(serializers.Field):
     """Staff IDs of the colleagues who worked on the case with the proposer: a list of
     strings or one string separated by commas, spaces or new lines. Checked by
-    casebase.services.participants_resolve (400 {"participants": [...]})."""
+    casebase.services.proposals.participants_resolve (400 {"participants": [...]})."""
 
     def to_internal_value(self, data):
         if isinstance(data, str) or (

@@ -9,7 +9,7 @@ def prune_case_libraries_task(self) -> dict:
     level + category cap for review experts (or, in the explicit "move" mode, retire them).
     Safe to overlap and to run twice: each group is recounted under its lock, so a second
     beat, a manual run or a redelivered message never acts on more than the excess."""
-    from casebase.services import case_library_prune
+    from casebase.services.pruning import case_library_prune
 
     try:
         result = case_library_prune()
@@ -29,7 +29,7 @@ def recordings_orphan_sweep_task(self) -> dict:
     """Daily (04:30 Asia/Shanghai, django-celery-beat): delete stored recordings that no
     case and no open case proposal refers to, older than the grace period
     (services.recordings_orphan_sweep). Safe to run twice or in overlap."""
-    from casebase.services import recordings_orphan_sweep
+    from casebase.services.audio import recordings_orphan_sweep
 
     try:
         result = recordings_orphan_sweep()

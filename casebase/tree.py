@@ -18,8 +18,14 @@ structured text format (``parse_tree_text`` / ``tree_to_text``) is what people t
 Two spaces per level; "客户"/"C" is a customer turn, "客服"/"R" a CSR reply, a trailing
 "*" marks the best reply among alternatives. English keys work too (emotion, thinking,
 why, outcome, final).
+
+A stored tree is a case's CaseNode rows; ``NodeTree`` is their adjacency (parent → children),
+built once from the rows and read by every walk over them (the nested dict, the study walk,
+the exam's decision points and questions).
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -270,3 +276,73 @@ def count_nodes(tree: dict | None) -> int:
     if not tree:
         return 0
     return 1 + sum(count_nodes(c) for c in tree.get("children", []))
+
+
+# The fields of a stored turn in the nested dict, in its order (without "id" and "children").
+NODE_FIELDS = (
+    "role",
+    "text",
+    "emotion",
+    "thinking",
+    "rationales",
+    "is_best",
+    "outcome",
+    "final_state",
+)
+
+
+@dataclass
+class NodeTree:
+    """The adjacency of a case's stored turns (CaseNode rows: ``pk``, ``parent_id``,
+    ``order``): ``nodes`` by pk and ``children`` by parent pk (None: the roots), each list in
+    (order, pk) order. THE one place the parent → children map of a case is built."""
+
+    nodes: dict[int, Any]
+    children: dict[int | None, list[Any]]
+
+    @classmethod
+    def of(cls, nodes: Iterable[Any]) -> "NodeTree":
+        ordered = sorted(nodes, key=lambda n: (n.order, n.pk))
+        children: dict[int | None, list[Any]] = {}
+        for node in ordered:
+            children.setdefault(node.parent_id, []).append(node)
+        return cls({n.pk: n for n in ordered}, children)
+
+    @property
+    def roots(self) -> list[Any]:
+        return self.children.get(None, [])
+
+    def children_of(self, node: Any) -> list[Any]:
+        return self.children.get(node.pk, [])
+
+    def ancestors(self, node: Any) -> list[Any]:
+        """The turns above ``node``, from the root down."""
+        path, cursor = [], node.parent_id
+        while cursor is not None:
+            path.append(self.nodes[cursor])
+            cursor = self.nodes[cursor].parent_id
+        path.reverse()
+        return path
+
+    def walk(self, *starts: Any) -> list[Any]:
+        """``starts`` (default every root) and every turn below them, in tree order (depth
+        first)."""
+        out, stack = [], list(reversed(starts or self.roots))
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            stack.extend(reversed(self.children_of(node)))
+        return out
+
+    def nested(self, *, with_ids: bool = False) -> dict | None:
+        """The nested dict of the first root (the proposal/API format; each turn with its
+        "id" when ``with_ids``); None when there are no turns (voice cases)."""
+
+        def build(node: Any) -> dict:
+            data: dict[str, Any] = {"id": node.pk} if with_ids else {}
+            data.update((name, getattr(node, name)) for name in NODE_FIELDS)
+            data["rationales"] = list(node.rationales)
+            data["children"] = [build(c) for c in self.children_of(node)]
+            return data
+
+        return build(self.roots[0]) if self.roots else None

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
-from casebase import selectors, services
+from casebase import selectors
 from casebase.filters import CallSuggestionFilter, CatalogueFilter, StudyFilter
 from casebase.forms import (
     CallSuggestionForm,
@@ -47,6 +47,17 @@ from casebase.models import (
     CaseStudy,
     RetirementCandidate,
     recordings_storage,
+)
+from casebase.selectors import KIND_NEW, KIND_QUALITY, KIND_REVISION
+from casebase.services import (
+    audio,
+    exam_use,
+    maintenance,
+    proposals,
+    quality,
+    retirement,
+    study,
+    voice,
 )
 from casebase.tree import tree_to_text
 from config.errors import AppError, PermissionDeniedError, form_error, message_error
@@ -164,7 +175,7 @@ def _quality_state(case: Case, user) -> dict | None:
     """For the case page: None when ``user`` is not a contributor of ``case``; else whether
     they may apply for its quality-case review now ("refusal": why not)."""
     try:
-        services.quality_case_check(case=case, applicant=user)
+        quality.quality_case_check(case=case, applicant=user)
     except PermissionDeniedError:
         return None
     except AppError as exc:
@@ -180,11 +191,11 @@ def quality_apply(request, pk: int):
     case = get_object_or_404(Case.objects.active().select_related("category"), pk=pk)
     state = _quality_state(case, request.user)
     if state is None:
-        raise PermissionDenied(_(services.MSG_QUALITY_NOT_CONTRIBUTOR))
+        raise PermissionDenied(_(quality.MSG_QUALITY_NOT_CONTRIBUTOR))
     form = QualityCaseApplicationForm(request.POST or None)
     if request.method == "POST" and state["refusal"] is None and form.is_valid():
         try:
-            proposal = services.quality_case_apply(
+            proposal = quality.quality_case_apply(
                 applicant=request.user, case_id=case.pk, statement=form.cleaned_data["statement"]
             )
         except AppError as exc:
@@ -244,7 +255,7 @@ def _study_answer(
 def case_studied(request, pk: int):
     """Mark a case as studied: back to the case page (PRG), or with htmx the updated widget."""
     try:
-        services.case_mark_studied(employee=request.user, case_id=pk)
+        study.case_mark_studied(employee=request.user, case_id=pk)
     except Case.DoesNotExist:
         raise Http404 from None
     if request.htmx:
@@ -266,7 +277,7 @@ def case_rate_view(request, pk: int):
         messages.error(request, message)
         return redirect("casebase:case_detail", pk=pk)
     try:
-        services.case_rate(employee=request.user, case_id=pk, value=form.cleaned_data["value"])
+        study.case_rate(employee=request.user, case_id=pk, value=form.cleaned_data["value"])
     except Case.DoesNotExist:
         raise Http404 from None
     except AppError as exc:
@@ -298,7 +309,7 @@ def propose_text(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            proposal = services.case_new_propose(
+            proposal = proposals.case_new_propose(
                 proposer=request.user,
                 kind=Case.Kind.TEXT,
                 title=data["title"],
@@ -322,12 +333,12 @@ def propose_voice(request):
     """Only case maintainers upload recordings (voice cases are picked by the centre from real
     calls); everyone else suggests a call by its reference (call_suggest)."""
     if not request.user.has_perm(MAINTAIN_CASES):
-        raise PermissionDenied(_(services.MSG_RECORDING_MAINTAINERS))
+        raise PermissionDenied(_(audio.MSG_RECORDING_MAINTAINERS))
     form = VoiceCaseForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            proposal = services.case_new_propose(
+            proposal = proposals.case_new_propose(
                 proposer=request.user,
                 kind=Case.Kind.VOICE,
                 title=data["title"],
@@ -389,7 +400,7 @@ def revise(request, pk: int):
             }
         )
         try:
-            proposal = services.case_revision_propose(
+            proposal = proposals.case_revision_propose(
                 proposer=request.user,
                 case_id=case.pk,
                 base_version=data["base_version"],
@@ -415,7 +426,7 @@ def revise(request, pk: int):
 @permission_required(roles.STUDY, raise_exception=True)
 def my_proposals(request):
     qs = proposals_of(proposer=request.user).filter(
-        kind__in=[services.KIND_NEW, services.KIND_REVISION, services.KIND_QUALITY]
+        kind__in=[KIND_NEW, KIND_REVISION, KIND_QUALITY]
     )
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     rows = []
@@ -425,7 +436,7 @@ def my_proposals(request):
         # for its quality-case review from here; the apply page checks the rule.
         quality_url = (
             reverse("casebase:quality_apply", args=[proposal.target_id])
-            if proposal.kind != services.KIND_QUALITY
+            if proposal.kind != KIND_QUALITY
             and proposal.status == proposal.Status.APPLIED
             and proposal.target_id
             else None
@@ -478,7 +489,7 @@ def history_detail(request, pk: int):
     ):
         raise Http404
     if case.split == Case.Split.TEST:  # shown in full: never drawn into this user's exams
-        services.case_exposure_record(employee=request.user, case=case)
+        exam_use.case_exposure_record(employee=request.user, case=case)
     return render(
         request,
         "casebase/history_detail.html",
@@ -503,7 +514,7 @@ def retirements(request):
 def retirement_decide(request, pk: int):
     candidate = get_object_or_404(RetirementCandidate, pk=pk)
     try:
-        services.retirement_decide(
+        retirement.retirement_decide(
             candidate_id=candidate.pk, user=request.user, confirm=request.POST.get("confirm") == "1"
         )
     except AppError as exc:
@@ -562,7 +573,7 @@ def recording(request, pk: int):
     if access is None:
         raise Http404
     if access == "full":
-        services.case_exposure_record(employee=request.user, case=case)
+        exam_use.case_exposure_record(employee=request.user, case=case)
     return _serve_recording(case.audio.name)
 
 
@@ -577,7 +588,7 @@ def proposal_recording(request, pk: int):
     name = selectors.proposal_recording_name(proposal)
     if not name or not selectors.proposal_recording_access(request.user, proposal):
         raise Http404
-    services.case_exposure_record(employee=request.user, proposal=proposal)
+    exam_use.case_exposure_record(employee=request.user, proposal=proposal)
     return _serve_recording(name)
 
 
@@ -624,7 +635,7 @@ def catalogue_detail(request, pk: int):
     case shown here is recorded as the viewer's exposure: never drawn into their exams."""
     case = _catalogue_case(request, pk)
     if case.split == Case.Split.TEST:
-        services.case_exposure_record(employee=request.user, case=case)
+        exam_use.case_exposure_record(employee=request.user, case=case)
     user = request.user
     return render(
         request,
@@ -647,8 +658,8 @@ def catalogue_detail(request, pk: int):
 
 
 def _maintain_new(request, *, kind: str):
-    voice = kind == Case.Kind.VOICE
-    form_class = MaintainVoiceForm if voice else MaintainTextForm
+    is_voice = kind == Case.Kind.VOICE
+    form_class = MaintainVoiceForm if is_voice else MaintainTextForm
     form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -659,11 +670,11 @@ def _maintain_new(request, *, kind: str):
                 "emotion_grade": data["emotion_grade"],
                 "transcript": data["transcript"],
             }
-            if voice
+            if is_voice
             else {"tree": data["tree"]}
         )
         try:
-            case = services.case_maintain_create(
+            case = maintenance.case_maintain_create(
                 user=request.user,
                 kind=kind,
                 title=data["title"],
@@ -685,8 +696,8 @@ def _maintain_new(request, *, kind: str):
         {
             "form": form,
             "mode": kind,
-            "multipart": voice,
-            "config": CaseLibrarySettings.current() if voice else None,
+            "multipart": is_voice,
+            "config": CaseLibrarySettings.current() if is_voice else None,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -711,7 +722,7 @@ def maintain_edit(request, pk: int):
     open proposals on it become stale (their proposers are asked to rebase)."""
     case = _catalogue_case(request, pk)
     if case.split == Case.Split.TEST:  # the form shows it in full
-        services.case_exposure_record(employee=request.user, case=case)
+        exam_use.case_exposure_record(employee=request.user, case=case)
     initial = {
         "base_version": case.version,
         "title": case.title,
@@ -747,7 +758,7 @@ def maintain_edit(request, pk: int):
             }
         )
         try:
-            case = services.case_maintain_revise(
+            case = maintenance.case_maintain_revise(
                 user=request.user,
                 case_id=case.pk,
                 base_version=data["base_version"],
@@ -799,7 +810,7 @@ def case_citations(request, pk: int):
     form = CitationsForm(request.POST)
     if form.is_valid():
         try:
-            services.case_citations_set(
+            maintenance.case_citations_set(
                 user=request.user,
                 case_id=case.pk,
                 entry_ids=form.cleaned_data["entries"],
@@ -822,7 +833,7 @@ def maintain_competencies(request, pk: int):
     form = CompetencyTagsForm(request.POST)
     if form.is_valid():
         try:
-            services.case_competencies_set(
+            maintenance.case_competencies_set(
                 user=request.user,
                 case_id=case.pk,
                 item_ids=[item.pk for item in form.cleaned_data["competencies"]],
@@ -846,7 +857,7 @@ def maintain_retire(request, pk: int):
         messages.error(request, _("Give a reason for the change."))
         return redirect("casebase:catalogue_detail", pk=case.pk)
     try:
-        services.case_maintain_retire(
+        maintenance.case_maintain_retire(
             user=request.user,
             case_id=case.pk,
             reason=form.cleaned_data["reason"],
@@ -873,14 +884,12 @@ def commentary_edit(request, pk: int):
         pk=pk,
     )
     if case.split == Case.Split.TEST:
-        services.case_exposure_record(employee=request.user, case=case)
+        exam_use.case_exposure_record(employee=request.user, case=case)
     current = selectors.case_commentary(case)
     form = CommentaryForm(request.POST or None, initial={"text": current.text if current else ""})
     if request.method == "POST" and form.is_valid():
         try:
-            services.commentary_set(
-                user=request.user, case_id=case.pk, text=form.cleaned_data["text"]
-            )
+            voice.commentary_set(user=request.user, case_id=case.pk, text=form.cleaned_data["text"])
         except AppError as exc:
             form_error(form, exc)
         else:
@@ -910,7 +919,7 @@ def call_suggest(request):
     form = CallSuggestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.call_suggest(user=request.user, **form.cleaned_data)
+            voice.call_suggest(user=request.user, **form.cleaned_data)
         except AppError as exc:
             form_error(form, exc)
         else:
@@ -956,7 +965,7 @@ def call_decide(request, pk: int):
     raw_case = (request.POST.get("case_id") or "").strip()
     try:
         case_id = int(raw_case) if raw_case else None
-        services.call_suggestion_decide(
+        voice.call_suggestion_decide(
             user=request.user,
             suggestion_id=suggestion.pk,
             accept=request.POST.get("accept") == "1",
@@ -980,7 +989,7 @@ def reflection_add(request, pk: int):
         messages.error(request, _("Write your reflection."))
         return redirect("casebase:case_detail", pk=pk)
     try:
-        services.reflection_add(employee=request.user, case_id=pk, text=form.cleaned_data["text"])
+        voice.reflection_add(employee=request.user, case_id=pk, text=form.cleaned_data["text"])
     except Case.DoesNotExist:
         raise Http404 from None
     except AppError as exc:
@@ -1005,7 +1014,7 @@ def reflections(request):
 @_allowed(selectors.can_moderate_reflections)
 def reflection_moderate(request, pk: int):
     reflection = get_object_or_404(selectors.moderatable_reflections(request.user), pk=pk)
-    services.reflection_moderate(
+    voice.reflection_moderate(
         user=request.user, reflection_id=reflection.pk, approve=request.POST.get("approve") == "1"
     )
     messages.success(request, _("The reflection was moderated."))

@@ -15,7 +15,7 @@ therefore takes its row locks (``select_for_update``, and the implicit lock of a
    take the employee first, then the periods), promotion exam attempts, mentorships,
    query-time test sessions.
 3. **Review targets**: knowledge-base entries, cases (several cases: by pk, e.g. a library
-   group in ``casebase.services._lock_group``; exam-use counters of drawn cases),
+   group in ``casebase.services.pruning.lock_group``; exam-use counters of drawn cases),
    committee applications. ``FOR UPDATE``.
 4. **Proposals** of a target, by id (``FOR NO KEY UPDATE``): the one being decided, then its
    open siblings that an applied revision makes stale. The review engine finds a
@@ -52,7 +52,7 @@ Every ``select_for_update`` of the project (check a new one against this list an
 - knowledgebase: ``kb_revision_propose`` and ``apply_revision`` (the entry, 3);
   ``query_test_answer``, ``query_test_expire_overdue`` (one session, skip_locked).
 - casebase: ``case_revision_propose``, ``quality_case_apply``, ``apply_revision``,
-  ``apply_quality_case`` (the case, 3); ``_lock_group`` (a library group's cases by pk, 3,
+  ``apply_quality_case`` (the case, 3); ``lock_group`` (a library group's cases by pk, 3,
   then its retirement candidates, 5: ``case_library_prune``, ``retirement_decide``);
   ``case_record_exam_uses`` (the drawn cases by pk, 3).
 - review: ``_lock_targets`` / ``_lock_for_decision`` (the target, 3, then the proposal, 4:

@@ -71,7 +71,7 @@ FLAG_LABELS = {
     LOW_DISCRIMINATION: _("Low discrimination"),
     OVEREXPOSED: _("Overexposed"),
 }
-# The moves each flag suggests (casebase.services.ItemMove codes), in display order.
+# The moves each flag suggests (casebase.services.item_moves.ItemMove codes), in display order.
 FLAG_MOVES = {
     EASIER: ("level_down",),
     HARDER: ("level_up",),

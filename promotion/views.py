@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import roles
 from accounts.levels import MAX_LEVEL
 from casebase.models import Case
-from casebase.services import case_item_move_propose
+from casebase.services.item_moves import case_item_move_propose
 from config import exports
 from config.errors import AppError, message_error
 from promotion import charts, forecast, item_stats, rosters, selectors

@@ -19,7 +19,9 @@ committee), HB9203's item waits in their queue."""
 from accounts.models import User
 from casebase.demo import demo_tree
 from casebase.models import Case, CaseCategory
-from casebase.services import KIND_QUALITY, case_new_propose, quality_case_apply
+from casebase.selectors import KIND_QUALITY
+from casebase.services.proposals import case_new_propose
+from casebase.services.quality import quality_case_apply
 from knowledgebase.models import Category, Entry
 from knowledgebase.services import kb_entry_propose, kb_revision_propose
 from review.models import CommitteeApplication, CommitteeMembership, Proposal, ReviewExpertise, Vote

@@ -156,9 +156,9 @@ def test_a_programming_error_is_not_disguised_as_a_client_error():
         ("review.services", "ReviewPermissionDenied", PermissionDeniedError),
         ("review.services", "OutdatedBaseVersion", ConflictError),
         ("review.registry", "StaleBaseVersion", ConflictError),
-        ("casebase.services", "CaseError", ValidationFailedError),
-        ("casebase.services", "AudioInvalid", ValidationFailedError),
-        ("casebase.services", "CaseAlreadyRated", ConflictError),
+        ("casebase.services.errors", "CaseError", ValidationFailedError),
+        ("casebase.services.errors", "AudioInvalid", ValidationFailedError),
+        ("casebase.services.errors", "CaseAlreadyRated", ConflictError),
         ("curriculum.services", "CurriculumError", ValidationFailedError),
         ("curriculum.services", "CurriculumConflict", ConflictError),
         ("knowledgebase.services", "QueryTestError", ValidationFailedError),
@@ -183,14 +183,14 @@ def test_each_apps_errors_belong_to_the_one_hierarchy(module, name, base):
 
 
 def test_a_case_error_is_no_longer_a_review_error():
-    from casebase.services import CaseError
+    from casebase.services.errors import CaseError
     from review.services import ReviewError
 
     assert not issubclass(CaseError, ReviewError)
 
 
 def test_an_audio_error_names_its_field():
-    from casebase.services import AudioInvalid
+    from casebase.services.errors import AudioInvalid
 
     assert AudioInvalid("Not a recording.").fields == {"audio": ["Not a recording."]}
 

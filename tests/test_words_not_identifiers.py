@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from casebase import services as case_services
+from casebase.services.study import case_rate
 from casebase.tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def chinese_client(user) -> Client:
 
 def test_the_case_library_shows_my_rating_as_a_word(csr):
     case = CaseFactory(level=1)
-    case_services.case_rate(employee=csr, case_id=case.pk, value="excellent")
+    case_rate(employee=csr, case_id=case.pk, value="excellent")
     content = chinese_client(csr).get(reverse("casebase:library")).content.decode()
     assert "优秀" in content and ">excellent<" not in content
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.dashboard_csr import note_own_write
 from accounts.tests.factories import UserFactory
-from casebase.services import case_mark_studied
+from casebase.services.study import case_mark_studied
 from curriculum.tests import test_dashboard as training_rows
 from curriculum.tests.factories import SurveyResponseFactory
 from knowledgebase.tests.factories import CategoryFactory, EntryFactory

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.dashboard_csr import csr_dashboard, note_own_write
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from casebase.services import case_mark_studied
+from casebase.services.study import case_mark_studied
 from curriculum.models import Enrolment
 from curriculum.tests.factories import (
     EnrolmentFactory,

@@ -91,7 +91,8 @@ def test_a_qc_group_refuses_a_repeated_member_and_reads_every_separator():
 
 
 def test_case_participants_name_every_unknown_staff_id(csr):
-    from casebase.services import ParticipantsInvalid, participants_resolve
+    from casebase.services.errors import ParticipantsInvalid
+    from casebase.services.proposals import participants_resolve
 
     with pytest.raises(ParticipantsInvalid) as exc:
         participants_resolve(proposer=csr, staff_ids="nobody1、nobody2")

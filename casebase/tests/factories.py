@@ -4,8 +4,8 @@ import wave
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from casebase import services
 from casebase.models import Case, CaseCategory
+from casebase.services.content import case_create
 
 SAMPLE_TREE_TEXT = """\
 客户: 我的话费怎么多扣了50元？ | 情绪: 愤怒 | 想法: 觉得被乱扣费
@@ -51,7 +51,7 @@ def category(
 
 
 class CaseFactory(factory.Factory):
-    """A text case created through services.case_create (so its tree is validated)."""
+    """A text case created through case_create (so its tree is validated)."""
 
     class Meta:
         model = Case
@@ -66,7 +66,7 @@ class CaseFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, **kwargs):
-        return services.case_create(**kwargs)
+        return case_create(**kwargs)
 
     @classmethod
     def _build(cls, model_class, **kwargs):
@@ -108,10 +108,10 @@ def seed_tree_text(
 
 
 def seed_case(n: int, *, level: int = 1, split: str = "test", **tree_options) -> Case:
-    """A seed-style text case created through services.case_create."""
+    """A seed-style text case created through case_create."""
     from casebase.tree import parse_tree_text
 
-    return services.case_create(
+    return case_create(
         kind=Case.Kind.TEXT,
         title=f"种子案例{n}",
         category=category(),

@@ -51,10 +51,10 @@ def test_training_managers_can_use_the_case_admin(client, training_manager):
 
 def test_ratings_are_read_only_in_the_admin(client, csr):
     # given
-    from casebase import services
+    from casebase.services.study import case_rate
 
     case = CaseFactory(level=1)
-    rating = services.case_rate(employee=csr, case_id=case.pk, value="poor")
+    rating = case_rate(employee=csr, case_id=case.pk, value="poor")
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     # when / then: listed and viewable, never added, changed or deleted
     assert client.get(reverse("admin:casebase_caserating_changelist")).status_code == 200

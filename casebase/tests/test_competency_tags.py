@@ -5,8 +5,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from casebase import services
 from casebase.models import Case
+from casebase.services import maintenance
+from casebase.services.errors import CaseError
+from casebase.services.maintenance import case_competencies_set
 from casebase.tests.factories import CaseFactory
 from competency.tests.factories import CompetencyItemFactory
 from config.errors import AppError
@@ -42,13 +44,13 @@ def test_csrs_cannot_tag_cases(client, csr):
     )
     assert not case.competencies.exists()
     with pytest.raises(AppError):
-        services.case_competencies_set(user=csr, case_id=case.pk, item_ids=[item.pk])
+        case_competencies_set(user=csr, case_id=case.pk, item_ids=[item.pk])
 
 
 def test_an_unknown_item_is_refused_with_a_field_message(ops_manager):
     case = CaseFactory()
     with pytest.raises(AppError) as exc:
-        services.case_competencies_set(user=ops_manager, case_id=case.pk, item_ids=[999999])
+        case_competencies_set(user=ops_manager, case_id=case.pk, item_ids=[999999])
     assert "competencies" in exc.value.fields and not case.competencies.exists()
 
 
@@ -86,9 +88,9 @@ def test_a_refusal_of_the_service_shows_its_own_reason_on_the_edit_page(
     item = CompetencyItemFactory()
 
     def refuse(**kwargs):
-        raise services.CaseError("这个能力项刚被删除。", field="competencies")
+        raise CaseError("这个能力项刚被删除。", field="competencies")
 
-    monkeypatch.setattr(services, "case_competencies_set", refuse)
+    monkeypatch.setattr(maintenance, "case_competencies_set", refuse)
     client.force_login(ops_manager)
     # when
     response = client.post(

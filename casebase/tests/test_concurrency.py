@@ -12,7 +12,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from casebase import services
 from casebase.models import (
     Case,
     CaseEvent,
@@ -21,6 +20,12 @@ from casebase.models import (
     LevelCap,
     RetirementCandidate,
 )
+from casebase.services import pruning, retirement
+from casebase.services.errors import CaseAlreadyRated, CaseConflict
+from casebase.services.events import case_events_record
+from casebase.services.pruning import case_library_prune, retirement_order
+from casebase.services.retirement import _retire, retirement_decide
+from casebase.services.study import case_rate
 from casebase.tests.factories import CaseFactory, category
 from tests.concurrency import run_at_once
 
@@ -52,7 +57,7 @@ class Interleaving:
     def __init__(self, monkeypatch):
         self.role = threading.local()
         self.paused = False
-        real_record, real_order = services.case_events_record, services.retirement_order
+        real_record, real_order = case_events_record, retirement_order
 
         def record(**kwargs):
             events = real_record(**kwargs)
@@ -66,8 +71,8 @@ class Interleaving:
                 time.sleep(1.0)
             return real_order(cases, config)
 
-        monkeypatch.setattr(services, "case_events_record", record)
-        monkeypatch.setattr(services, "retirement_order", order)
+        monkeypatch.setattr(pruning, "case_events_record", record)
+        monkeypatch.setattr(pruning, "retirement_order", order)
 
     def run(self, name: str, fn):
         def call():
@@ -87,8 +92,8 @@ def test_two_pruning_runs_at_once_act_on_exactly_the_excess(monkeypatch, mode):
     # when: a second run (another beat, a manual run, a redelivered message) overlaps the first
     results = run_at_once(
         [
-            race.run("A", lambda: services.case_library_prune(now=NOW)),
-            race.run("B", lambda: services.case_library_prune(now=NOW)),
+            race.run("A", lambda: case_library_prune(now=NOW)),
+            race.run("B", lambda: case_library_prune(now=NOW)),
         ]
     )
     # then: together they retired (or proposed) exactly the 5 over the cap, once each
@@ -110,13 +115,13 @@ def test_two_experts_confirming_at_once_never_take_a_library_below_its_cap(monke
     # given: cap 3, 5 cases, two candidates; then another case leaves, so only one is still needed
     LevelCap.objects.create(level=1, category=category(), cap=3)
     bulk_cases(5)
-    services.case_library_prune(now=NOW)
+    case_library_prune(now=NOW)
     first, second = RetirementCandidate.objects.order_by("pk")
     other = Case.objects.active().exclude(pk__in=[first.case_id, second.case_id]).first()
-    services._retire(other.pk, actor=None, now=NOW, data={"by": "admin"})
+    _retire(other.pk, actor=None, now=NOW, data={"by": "admin"})
     experts = [UserFactory(level=4, roles=["CSR", "Reviewer"]) for _ in range(2)]
     # and: the first expert's confirmation pauses inside its transaction
-    real_retire = services._retire
+    real_retire = _retire
 
     def slow_retire(case_id, **kwargs):
         done = real_retire(case_id, **kwargs)
@@ -124,21 +129,17 @@ def test_two_experts_confirming_at_once_never_take_a_library_below_its_cap(monke
             time.sleep(0.5)
         return done
 
-    monkeypatch.setattr(services, "_retire", slow_retire)
+    monkeypatch.setattr(retirement, "_retire", slow_retire)
     # when
     results = run_at_once(
         [
-            lambda: services.retirement_decide(
-                candidate_id=first.pk, user=experts[0], confirm=True
-            ),
-            lambda: services.retirement_decide(
-                candidate_id=second.pk, user=experts[1], confirm=True
-            ),
+            lambda: retirement_decide(candidate_id=first.pk, user=experts[0], confirm=True),
+            lambda: retirement_decide(candidate_id=second.pk, user=experts[1], confirm=True),
         ]
     )
     # then: one confirmed, the other refused with the exact message; the library is at its cap
     refused = [r for r in results if isinstance(r, Exception)]
-    assert len(refused) == 1 and isinstance(refused[0], services.CaseConflict)
+    assert len(refused) == 1 and isinstance(refused[0], CaseConflict)
     assert str(refused[0]) == (
         "This library (level 1, 情绪安抚) has 3 active cases and its cap is 3: confirming "
         "would take it below the cap. Dismiss this retirement instead."
@@ -158,15 +159,15 @@ def test_two_first_ratings_at_once_keep_one_row_and_refuse_the_other(round_numbe
     # when: a double click sends two first ratings at the same moment
     results = run_at_once(
         [
-            lambda: services.case_rate(employee=csr, case_id=case.pk, value="excellent"),
-            lambda: services.case_rate(employee=csr, case_id=case.pk, value="poor"),
+            lambda: case_rate(employee=csr, case_id=case.pk, value="excellent"),
+            lambda: case_rate(employee=csr, case_id=case.pk, value="poor"),
         ]
     )
     # then: one row; the other request gets the refusal, never an IntegrityError
     refused = [r for r in results if isinstance(r, Exception)]
     saved = [r for r in results if isinstance(r, CaseRating)]
     assert len(saved) == 1 and len(refused) == 1
-    assert isinstance(refused[0], services.CaseAlreadyRated) and str(refused[0]) == ALREADY_RATED
+    assert isinstance(refused[0], CaseAlreadyRated) and str(refused[0]) == ALREADY_RATED
     assert list(CaseRating.objects.values_list("value", flat=True)) == [saved[0].value]
 
 

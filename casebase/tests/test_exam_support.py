@@ -2,9 +2,10 @@ import random
 
 import pytest
 
-from casebase import selectors, services
+from casebase import selectors
 from casebase.models import Case, CaseEvent, CaseStudy
 from casebase.selectors import decision_points, training_cases_studied
+from casebase.services.exam_use import case_record_exam_use
 from casebase.tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ def test_decision_points_name_the_best_reply_and_its_main_rationale():
 def test_recording_an_exam_use_raises_classicness():
     case = CaseFactory()
     before = case.classicness()
-    services.case_record_exam_use(case_id=case.pk, exam_ref="exam:1")
+    case_record_exam_use(case_id=case.pk, exam_ref="exam:1")
     case.refresh_from_db()
     assert case.exam_uses == 1 and case.classicness() == before + 2
     assert CaseEvent.objects.filter(case=case, kind="exam_use").count() == 1

@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from casebase import selectors, services
+from casebase import selectors
 from casebase.models import Case, CaseLibrarySettings, LevelCap
+from casebase.services.proposals import case_new_propose
 from casebase.tests.factories import CaseFactory, category, sample_tree, seed_case
 from promotion.models import LevelRequirement, PromotionSettings
 from review.tests.factories import committee_member
@@ -168,7 +169,7 @@ def test_the_health_api(api, library, training_manager):
 def test_approvers_see_the_shortfall_and_the_default_set_follows_it(client, csr):
     # given: level 2 has 3 training and no test cases (targets 50/50: test is further short)
     CaseFactory.create_batch(3, level=2, split="training")
-    proposal = services.case_new_propose(
+    proposal = case_new_propose(
         proposer=csr,
         kind="text",
         title="停机投诉",

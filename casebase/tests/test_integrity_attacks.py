@@ -7,8 +7,12 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from casebase import questions, services
+from casebase import questions
 from casebase.models import Case, CaseNode, RetirementCandidate
+from casebase.services.content import case_create
+from casebase.services.errors import CaseConflict
+from casebase.services.proposals import case_new_propose, case_revision_propose
+from casebase.services.quality import MSG_QUALITY_JUDGED, quality_case_apply
 from casebase.tests.factories import CaseFactory, category, sample_tree
 from points.models import PointsEntry
 from review.models import Proposal
@@ -21,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 def new_case_naming(participant, proposer=None):
     proposer = proposer or UserFactory(roles=["CSR"])
-    return services.case_new_propose(
+    return case_new_propose(
         proposer=proposer,
         kind="text",
         title="停机投诉",
@@ -58,7 +62,7 @@ def test_a_committee_member_named_as_participant_cannot_vote_on_the_new_case(api
 def test_a_committee_member_named_on_a_revision_cannot_vote_on_it(client):
     member = committee_member()
     case = CaseFactory(level=1)
-    proposal = services.case_revision_propose(
+    proposal = case_revision_propose(
         proposer=UserFactory(roles=["CSR"]),
         case_id=case.pk,
         base_version=case.version,
@@ -139,7 +143,7 @@ def test_a_training_case_proposed_for_retirement_and_a_retired_test_case_stay_re
 
 
 def accepted_case_of(author):
-    proposal = services.case_new_propose(
+    proposal = case_new_propose(
         proposer=author,
         kind="text",
         title="停机投诉",
@@ -167,13 +171,11 @@ def test_a_rejected_quality_case_application_cannot_be_sent_again_on_the_same_ve
     author = UserFactory(roles=["CSR"])
     case = accepted_case_of(author)
     members = [committee_member(), committee_member()]
-    reject(
-        services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好"), members
-    )
+    reject(quality_case_apply(applicant=author, case_id=case.pk, statement="写得好"), members)
     paid = PointsEntry.objects.filter(employee__in=members).count()
     # when: the same version again, through the service, the case page and the API
-    with pytest.raises(services.CaseConflict) as exc:
-        services.quality_case_apply(applicant=author, case_id=case.pk, statement="再评一次")
+    with pytest.raises(CaseConflict) as exc:
+        quality_case_apply(applicant=author, case_id=case.pk, statement="再评一次")
     client.force_login(author)
     page = client.post(reverse("casebase:quality_apply", args=[case.pk]), {"statement": "再评一次"})
     api.force_authenticate(author)
@@ -183,9 +185,9 @@ def test_a_rejected_quality_case_application_cannot_be_sent_again_on_the_same_ve
         format="json",
     )
     # then: refused everywhere; nothing more for the members to vote on (or be paid for)
-    assert str(exc.value) == services.MSG_QUALITY_JUDGED
+    assert str(exc.value) == MSG_QUALITY_JUDGED
     assert page.status_code == 400 and "already judged this version" in page.content.decode()
-    assert response.status_code == 409 and response.json()["detail"] == services.MSG_QUALITY_JUDGED
+    assert response.status_code == 409 and response.json()["detail"] == MSG_QUALITY_JUDGED
     assert Proposal.objects.filter(kind="quality_case").count() == 1
     assert PointsEntry.objects.filter(employee__in=members).count() == paid == 2
 
@@ -193,23 +195,23 @@ def test_a_rejected_quality_case_application_cannot_be_sent_again_on_the_same_ve
 def test_an_application_withdrawn_after_a_vote_counts_as_judged_but_one_withdrawn_unseen_does_not():
     author = UserFactory(roles=["CSR"])
     case = accepted_case_of(author)
-    untouched = services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好")
+    untouched = quality_case_apply(applicant=author, case_id=case.pk, statement="写得好")
     proposal_withdraw(proposal_id=untouched.pk, user=author)
-    voted = services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好")
+    voted = quality_case_apply(applicant=author, case_id=case.pk, statement="写得好")
     reject(voted, [committee_member()])
     proposal_withdraw(proposal_id=voted.pk, user=author)
-    with pytest.raises(services.CaseConflict, match="already judged this version"):
-        services.quality_case_apply(applicant=author, case_id=case.pk, statement="再评一次")
+    with pytest.raises(CaseConflict, match="already judged this version"):
+        quality_case_apply(applicant=author, case_id=case.pk, statement="再评一次")
 
 
 def test_after_an_accepted_revision_the_new_version_may_apply():
     author = UserFactory(roles=["CSR"])
     case = accepted_case_of(author)
     reject(
-        services.quality_case_apply(applicant=author, case_id=case.pk, statement="写得好"),
+        quality_case_apply(applicant=author, case_id=case.pk, statement="写得好"),
         [committee_member(), committee_member()],
     )
-    revision = services.case_revision_propose(
+    revision = case_revision_propose(
         proposer=author,
         case_id=case.pk,
         base_version=case.version,
@@ -227,10 +229,7 @@ def test_after_an_accepted_revision_the_new_version_may_apply():
             extra={"points": 10},
         )
     assert (
-        services.quality_case_apply(
-            applicant=author, case_id=case.pk, statement="新版本"
-        ).base_version
-        == 2
+        quality_case_apply(applicant=author, case_id=case.pk, statement="新版本").base_version == 2
     )
 
 
@@ -269,7 +268,7 @@ def test_an_examinee_cannot_open_a_proposal_of_a_case_their_running_exam_drew(cl
     from promotion.models import ExamAttempt
 
     author = UserFactory(roles=["CSR"], level=5)
-    case = services.case_create(
+    case = case_create(
         kind="text",
         title="携号转网挽留",
         category=category(),
@@ -278,9 +277,7 @@ def test_an_examinee_cannot_open_a_proposal_of_a_case_their_running_exam_drew(cl
         tree=sample_tree(),
         author=author,
     )
-    application = services.quality_case_apply(
-        applicant=author, case_id=case.pk, statement="经典案例"
-    )
+    application = quality_case_apply(applicant=author, case_id=case.pk, statement="经典案例")
     member = committee_member(level=3)
     ExamAttempt.objects.create(
         employee=member,

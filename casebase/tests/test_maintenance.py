@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.navigation import navigation_for
 from accounts.tests.factories import UserFactory
-from casebase import selectors, services
+from casebase import selectors
 from casebase.models import (
     CallSuggestion,
     Case,
@@ -20,6 +20,17 @@ from casebase.models import (
     CaseReflection,
     CaseStudy,
     RetirementCandidate,
+)
+from casebase.services.content import case_create
+from casebase.services.errors import CaseConflict, CaseError, CasePermissionDenied
+from casebase.services.maintenance import case_maintain_retire, case_maintain_revise
+from casebase.services.proposals import case_revision_propose
+from casebase.services.voice import (
+    call_suggest,
+    call_suggestion_decide,
+    commentary_set,
+    reflection_add,
+    reflection_moderate,
 )
 from casebase.tests.factories import (
     SAMPLE_TREE_TEXT,
@@ -56,11 +67,11 @@ def voice_case(**kwargs) -> Case:
         "emotion_grade": 2,
         "transcript": "客户：……",
     }
-    return services.case_create(**{**defaults, **kwargs})
+    return case_create(**{**defaults, **kwargs})
 
 
 def revision_proposal(csr, case) -> Proposal:
-    return services.case_revision_propose(
+    return case_revision_propose(
         proposer=csr,
         case_id=case.pk,
         base_version=case.version,
@@ -142,10 +153,8 @@ def test_csrs_get_no_catalogue_and_no_maintenance(client, api, csr):
         ).status_code
         == 403
     )
-    with pytest.raises(services.CasePermissionDenied):
-        services.case_maintain_retire(
-            user=csr, case_id=case.pk, reason="r", scope=Case.objects.all()
-        )
+    with pytest.raises(CasePermissionDenied):
+        case_maintain_retire(user=csr, case_id=case.pk, reason="r", scope=Case.objects.all())
     assert Case.objects.get(pk=case.pk).status == Case.Status.ACTIVE
     labels = {str(item["label"]) for item in navigation_for(csr)}
     assert "Suggest a call" in labels and "Case catalogue" not in labels
@@ -267,8 +276,8 @@ def test_retiring_hides_the_case_from_study_and_exams_and_keeps_its_history(
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.STALE
     assert training.retirement_candidates.get().status == RetirementCandidate.Status.CONFIRMED
-    with pytest.raises(services.CaseConflict):
-        services.case_maintain_retire(user=ops_manager, case_id=training.pk, reason="again")
+    with pytest.raises(CaseConflict):
+        case_maintain_retire(user=ops_manager, case_id=training.pk, reason="again")
 
 
 # --- test cases: who sees them, and the exposure ---------------------------------------------
@@ -310,7 +319,7 @@ def test_an_operations_manager_reading_or_editing_a_test_case_is_recorded_as_exp
     read, edited = CaseFactory(level=3, split="test"), CaseFactory(level=3, split="test")
     api.force_authenticate(ops_manager)
     assert api.get(reverse("api-cases-catalogue-detail", args=[read.pk])).status_code == 200
-    services.case_maintain_revise(
+    case_maintain_revise(
         user=ops_manager,
         case_id=edited.pk,
         base_version=1,
@@ -427,8 +436,8 @@ def test_only_maintainers_upload_recordings(client, api, csr):
     case = voice_case()
     page = client.get(reverse("casebase:revise", args=[case.pk])).content.decode()
     assert 'type="file"' not in page
-    with pytest.raises(services.CasePermissionDenied):
-        services.case_revision_propose(
+    with pytest.raises(CasePermissionDenied):
+        case_revision_propose(
             proposer=csr,
             case_id=case.pk,
             base_version=1,
@@ -499,16 +508,16 @@ def test_csrs_suggest_calls_by_reference_and_maintainers_decide(client, api, csr
         case,
         ops_manager,
     )
-    with pytest.raises(services.CaseConflict):
-        services.call_suggestion_decide(user=ops_manager, suggestion_id=suggestion.pk, accept=False)
+    with pytest.raises(CaseConflict):
+        call_suggestion_decide(user=ops_manager, suggestion_id=suggestion.pk, accept=False)
 
 
 def test_one_csr_cannot_flood_the_suggested_calls(csr):
     CaseLibrarySettings.objects.filter(pk=1).update(max_pending_call_suggestions=2)
     for n in range(2):
-        services.call_suggest(user=csr, call_ref=f"CR-{n:04d}", reason="r")
-    with pytest.raises(services.CaseConflict):
-        services.call_suggest(user=csr, call_ref="CR-9999", reason="r")
+        call_suggest(user=csr, call_ref=f"CR-{n:04d}", reason="r")
+    with pytest.raises(CaseConflict):
+        call_suggest(user=csr, call_ref="CR-9999", reason="r")
 
 
 # --- reflections and the trainer's commentary -------------------------------------------------
@@ -555,7 +564,7 @@ def test_reflections_are_hidden_until_a_moderator_approves_them(client, api, csr
         "先听完再确认需求"
         in client.get(reverse("casebase:case_detail", args=[case.pk])).content.decode()
     )
-    services.reflection_moderate(user=ops_manager, reflection_id=reflection.pk, approve=False)
+    reflection_moderate(user=ops_manager, reflection_id=reflection.pk, approve=False)
     assert (
         "先听完再确认需求"
         not in client.get(reverse("casebase:case_detail", args=[case.pk])).content.decode()
@@ -565,8 +574,8 @@ def test_reflections_are_hidden_until_a_moderator_approves_them(client, api, csr
 def test_reflections_belong_to_voice_cases(csr):
     case = CaseFactory()
     CaseStudy.objects.create(employee=csr, case=case)
-    with pytest.raises(services.CaseError):
-        services.reflection_add(employee=csr, case_id=case.pk, text="体会")
+    with pytest.raises(CaseError):
+        reflection_add(employee=csr, case_id=case.pk, text="体会")
 
 
 def test_the_trainer_writes_one_current_commentary_with_history(client, api, csr, training_manager):
@@ -597,9 +606,9 @@ def test_the_study_api_shows_a_voice_case_with_its_reflections_and_commentary(
 ):
     case = voice_case()
     CaseStudy.objects.create(employee=csr, case=case)
-    reflection = services.reflection_add(employee=csr, case_id=case.pk, text="先听完")
-    services.reflection_moderate(user=ops_manager, reflection_id=reflection.pk, approve=True)
-    services.commentary_set(user=training_manager, case_id=case.pk, text="倾听是关键")
+    reflection = reflection_add(employee=csr, case_id=case.pk, text="先听完")
+    reflection_moderate(user=ops_manager, reflection_id=reflection.pk, approve=True)
+    commentary_set(user=training_manager, case_id=case.pk, text="倾听是关键")
     api.force_authenticate(UserFactory(roles=["CSR"]))
     body = api.get(reverse("api-cases-study-detail", args=[case.pk])).json()
     assert [r["text"] for r in body["reflections"]] == ["先听完"] and body["commentary"][
@@ -617,7 +626,7 @@ def test_the_history_page_takes_the_same_queries_for_any_number_of_versions(
     def revise(n):
         current = Case.objects.get(pk=case.pk)
         revision_proposal(csr, current)
-        services.case_maintain_revise(
+        case_maintain_revise(
             user=ops_manager,
             case_id=case.pk,
             base_version=current.version,

@@ -5,8 +5,15 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from casebase import services
 from casebase.models import Case, CaseCommentary, CaseExposure, CaseReflection, CaseStudy
+from casebase.services.errors import CaseError
+from casebase.services.maintenance import case_maintain_create
+from casebase.services.voice import (
+    call_suggest,
+    call_suggestion_decide,
+    reflection_add,
+    reflection_moderate,
+)
 from casebase.tests.factories import grant_maintain, sample_tree
 from casebase.tests.test_maintenance import voice_case
 
@@ -20,9 +27,7 @@ def regraded(db):
     case = voice_case(level=2)
     writer = UserFactory(roles=["CSR"], level=2)
     CaseStudy.objects.create(employee=writer, case=case)
-    reflection = services.reflection_add(
-        employee=writer, case_id=case.pk, text="秘诀：先安抚再核实"
-    )
+    reflection = reflection_add(employee=writer, case_id=case.pk, text="秘诀：先安抚再核实")
     Case.objects.filter(pk=case.pk).update(split=Case.Split.TEST)
     examinee = grant_maintain(UserFactory(roles=["CSR", "Operations manager"], level=2))
     return case, reflection, examinee
@@ -57,7 +62,7 @@ def test_a_moderator_who_sits_no_exams_still_moderates_it(client, ops_manager, r
     case, reflection, _ = regraded
     client.force_login(ops_manager)
     assert "秘诀" in client.get(reverse("casebase:reflections")).content.decode()
-    services.reflection_moderate(user=ops_manager, reflection_id=reflection.pk, approve=True)
+    reflection_moderate(user=ops_manager, reflection_id=reflection.pk, approve=True)
     reflection.refresh_from_db()
     assert reflection.status == CaseReflection.Status.APPROVED
 
@@ -78,10 +83,8 @@ def test_reflection_text_is_escaped_on_the_pages(client, ops_manager):
     case = voice_case()
     csr = UserFactory(roles=["CSR"], level=1)
     CaseStudy.objects.create(employee=csr, case=case)
-    reflection = services.reflection_add(
-        employee=csr, case_id=case.pk, text="<script>alert(1)</script>"
-    )
-    services.reflection_moderate(user=ops_manager, reflection_id=reflection.pk, approve=True)
+    reflection = reflection_add(employee=csr, case_id=case.pk, text="<script>alert(1)</script>")
+    reflection_moderate(user=ops_manager, reflection_id=reflection.pk, approve=True)
     for user, url in [
         (csr, reverse("casebase:case_detail", args=[case.pk])),
         (ops_manager, reverse("casebase:catalogue_detail", args=[case.pk])),
@@ -134,7 +137,7 @@ def test_a_maintainer_who_sits_exams_cannot_reach_a_test_case_of_their_level_by_
     # and a case they did create or revise is never drawn for them (CaseExposure / authorship)
     from casebase.selectors import cases_known_to
 
-    own = services.case_maintain_create(
+    own = case_maintain_create(
         user=examinee,
         kind="text",
         title="我出的题",
@@ -151,12 +154,12 @@ def test_a_suggested_call_made_into_a_test_case_is_hidden_from_a_maintainer_exam
     client, ops_manager
 ):
     case = voice_case(level=2, split="test", title="考题：抢话")
-    suggestion = services.call_suggest(
+    suggestion = call_suggest(
         user=UserFactory(roles=["CSR"]),
         call_ref="CALL-20261128-001",
         reason="客户反复被打断，最后投诉",
     )
-    services.call_suggestion_decide(
+    call_suggestion_decide(
         user=ops_manager, suggestion_id=suggestion.pk, accept=True, case_id=case.pk
     )
     examinee = grant_maintain(UserFactory(roles=["CSR", "Operations manager"], level=2))
@@ -166,10 +169,8 @@ def test_a_suggested_call_made_into_a_test_case_is_hidden_from_a_maintainer_exam
     client.force_login(ops_manager)
     assert "考题" in client.get(reverse("casebase:calls") + "?status=accepted").content.decode()
     # nor can they name a test case of their level when accepting a call (its title would show)
-    other = services.call_suggest(
+    other = call_suggest(
         user=UserFactory(roles=["CSR"]), call_ref="CALL-20261128-002", reason="好例子"
     )
-    with pytest.raises(services.CaseError):
-        services.call_suggestion_decide(
-            user=examinee, suggestion_id=other.pk, accept=True, case_id=case.pk
-        )
+    with pytest.raises(CaseError):
+        call_suggestion_decide(user=examinee, suggestion_id=other.pk, accept=True, case_id=case.pk)

@@ -4,8 +4,10 @@ from django.urls import reverse
 
 from accounts.staff_ids import staff_ids_parse
 from accounts.tests.factories import UserFactory
-from casebase import services
 from casebase.models import Case, CaseEvent
+from casebase.services.audio import audio_validate
+from casebase.services.errors import AudioInvalid, CaseError, ParticipantsInvalid
+from casebase.services.proposals import case_new_propose, case_revision_propose
 from casebase.tests.factories import (
     SAMPLE_TREE_TEXT,
     CaseFactory,
@@ -15,7 +17,7 @@ from casebase.tests.factories import (
     wav_upload,
 )
 from review.models import Proposal
-from review.services import ReviewError, ReviewPermissionDenied, proposal_vote
+from review.services import OutdatedBaseVersion, ReviewError, ReviewPermissionDenied, proposal_vote
 from review.tests.factories import committee_member
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +67,7 @@ def test_web_proposal_of_a_text_case_is_graded_by_three_reviewers(client, csr):
 
 
 def test_an_approval_of_a_new_case_needs_level_and_set(csr):
-    proposal = services.case_new_propose(
+    proposal = case_new_propose(
         proposer=csr,
         kind="text",
         title="t",
@@ -90,7 +92,7 @@ def test_an_approval_of_a_new_case_needs_level_and_set(csr):
 
 def test_the_proposer_cannot_grade_their_own_case():
     member = committee_member()
-    proposal = services.case_new_propose(
+    proposal = case_new_propose(
         proposer=member,
         kind="text",
         title="t",
@@ -116,7 +118,7 @@ def test_web_form_shows_line_numbered_tree_errors(client, csr):
 
 
 def test_review_pages_show_a_case_proposal_with_its_tree_and_the_grading_fields(client, csr):
-    proposal = services.case_new_propose(
+    proposal = case_new_propose(
         proposer=csr,
         kind="text",
         title="停机投诉",
@@ -150,7 +152,7 @@ def test_revision_is_applied_after_three_approvals_and_resets_constant_time(csr)
     case = CaseFactory(level=1)
     tree = sample_tree()
     tree["children"][0]["text"] = "您别着急，我这就帮您查明细。"
-    proposal = services.case_revision_propose(
+    proposal = case_revision_propose(
         proposer=csr,
         case_id=case.pk,
         base_version=1,
@@ -177,7 +179,7 @@ def test_a_second_revision_on_the_same_version_goes_stale(csr):
     case = CaseFactory(level=1)
 
     def propose(title):
-        return services.case_revision_propose(
+        return case_revision_propose(
             proposer=csr,
             case_id=case.pk,
             base_version=1,
@@ -193,14 +195,14 @@ def test_a_second_revision_on_the_same_version_goes_stale(csr):
         approve(first, committee_member())
     second.refresh_from_db()
     assert second.status == "stale"
-    with pytest.raises(services.OutdatedBaseVersion):
+    with pytest.raises(OutdatedBaseVersion):
         propose("新标题三")
 
 
 def test_a_revision_that_changes_nothing_is_refused(csr):
     case = CaseFactory(level=1)
-    with pytest.raises(services.CaseError, match="The proposal changes nothing."):
-        services.case_revision_propose(
+    with pytest.raises(CaseError, match="The proposal changes nothing."):
+        case_revision_propose(
             proposer=csr,
             case_id=case.pk,
             base_version=1,
@@ -283,16 +285,16 @@ def test_too_long_and_too_large_recordings_are_refused(csr):
     from casebase.models import CaseLibrarySettings
 
     CaseLibrarySettings.objects.filter(pk=1).update(audio_max_seconds=1)
-    with pytest.raises(services.AudioInvalid, match="longer than 1 seconds"):
-        services.audio_validate(wav_upload(seconds=2))
+    with pytest.raises(AudioInvalid, match="longer than 1 seconds"):
+        audio_validate(wav_upload(seconds=2))
     CaseLibrarySettings.objects.filter(pk=1).update(audio_max_seconds=60, audio_max_bytes=100)
-    with pytest.raises(services.AudioInvalid, match="larger than"):
-        services.audio_validate(wav_upload(seconds=1))
+    with pytest.raises(AudioInvalid, match="larger than"):
+        audio_validate(wav_upload(seconds=1))
 
 
 def test_a_wav_renamed_to_mp3_is_refused():
-    with pytest.raises(services.AudioInvalid):
-        services.audio_validate(wav_upload(name="call.mp3"))
+    with pytest.raises(AudioInvalid):
+        audio_validate(wav_upload(name="call.mp3"))
 
 
 def test_api_voice_proposal_400_for_non_audio_and_201_for_wav(api, csr):
@@ -316,7 +318,7 @@ def test_api_voice_proposal_400_for_non_audio_and_201_for_wav(api, csr):
 
 
 def test_approved_voice_case_is_playable_on_the_study_page(client, csr):
-    proposal = services.case_new_propose(
+    proposal = case_new_propose(
         proposer=grant_maintain(committee_member()),
         kind="voice",
         title="录音",
@@ -403,7 +405,7 @@ def test_api_creates_new_case_and_revision_proposals(api, csr, hr):
 
 
 def test_reviewers_must_choose_the_proposers_points_when_approving(csr):
-    proposal = services.case_new_propose(
+    proposal = case_new_propose(
         proposer=csr,
         kind="text",
         title="t",
@@ -470,7 +472,7 @@ def test_named_participants_are_stored_as_user_pks_in_any_separator_and_case(csr
     # given
     a, b, c = colleagues(3)
     # when
-    proposal = services.case_new_propose(
+    proposal = case_new_propose(
         proposer=csr,
         kind="text",
         title="t",
@@ -485,8 +487,8 @@ def test_named_participants_are_stored_as_user_pks_in_any_separator_and_case(csr
 
 def test_the_service_refuses_bad_participants_with_an_exact_message(csr):
     for typed, message in bad_participants(csr):
-        with pytest.raises(services.ParticipantsInvalid) as caught:
-            services.case_new_propose(
+        with pytest.raises(ParticipantsInvalid) as caught:
+            case_new_propose(
                 proposer=csr,
                 kind="text",
                 title="t",
@@ -497,10 +499,8 @@ def test_the_service_refuses_bad_participants_with_an_exact_message(csr):
             )
         assert str(caught.value) == message
     case = CaseFactory(level=1)
-    with pytest.raises(
-        services.ParticipantsInvalid, match="No active employee has the staff ID NOBODY9."
-    ):
-        services.case_revision_propose(
+    with pytest.raises(ParticipantsInvalid, match="No active employee has the staff ID NOBODY9."):
+        case_revision_propose(
             proposer=csr,
             case_id=case.pk,
             base_version=1,
@@ -615,7 +615,7 @@ def test_the_review_page_lists_the_participants_and_asks_for_points_in_the_rules
     client, csr
 ):
     other = colleagues(1)[0]
-    proposal = services.case_new_propose(
+    proposal = case_new_propose(
         proposer=csr,
         kind="text",
         title="t",
@@ -659,7 +659,7 @@ def test_the_service_refuses_a_test_case_when_the_caller_forgets_the_study_scope
     training_case = CaseFactory(level=1)
     # when a caller leaves out visible_cases, the proposer's study scope still applies
     with pytest.raises(Case.DoesNotExist):
-        services.case_revision_propose(
+        case_revision_propose(
             proposer=csr,
             case_id=exam_case.pk,
             base_version=exam_case.version,
@@ -669,7 +669,7 @@ def test_the_service_refuses_a_test_case_when_the_caller_forgets_the_study_scope
             tree=sample_tree(),
         )
     assert not Proposal.objects.filter(target_id=exam_case.pk).exists()
-    proposal = services.case_revision_propose(
+    proposal = case_revision_propose(
         proposer=csr,
         case_id=training_case.pk,
         base_version=training_case.version,

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from accounts.tests.factories import UserFactory
-from casebase import services
 from casebase.models import (
     Case,
     CaseEvent,
@@ -21,6 +20,10 @@ from casebase.models import (
     LevelCap,
     RetirementCandidate,
 )
+from casebase.services import retirement
+from casebase.services.errors import CaseConflict
+from casebase.services.pruning import case_library_prune
+from casebase.services.retirement import _retire, retirement_decide
 from casebase.tasks import prune_case_libraries_task
 from casebase.tests.factories import category
 
@@ -64,7 +67,7 @@ def test_experts_decide_by_default_and_moving_automatically_is_an_explicit_setti
     assert CaseLibrarySettings().prune_mode == "propose"
     # when: a library is over its cap under the default
     bulk_cases(121)
-    result = services.case_library_prune(now=NOW)
+    result = case_library_prune(now=NOW)
     # then: nothing leaves, one candidate waits for the experts
     assert (result.retired, len(result.proposed)) == ([], 1)
     assert Case.objects.active().count() == 121
@@ -73,7 +76,7 @@ def test_experts_decide_by_default_and_moving_automatically_is_an_explicit_setti
 @pytest.mark.parametrize(("count", "excess"), [(119, 0), (120, 0), (121, 1)])
 def test_propose_mode_lists_only_the_excess_over_the_cap(count, excess):
     bulk_cases(count)
-    result = services.case_library_prune(now=NOW)
+    result = case_library_prune(now=NOW)
     assert len(result.proposed) == excess and result.retired == []
     assert RetirementCandidate.objects.filter(status="pending").count() == excess
     assert CaseEvent.objects.filter(kind="retirement_proposed").count() == excess
@@ -84,7 +87,7 @@ def test_propose_mode_lists_only_the_excess_over_the_cap(count, excess):
 def test_pruning_retires_only_the_excess_over_the_cap(count, retired):
     move_mode()
     bulk_cases(count)
-    result = services.case_library_prune(now=NOW)
+    result = case_library_prune(now=NOW)
     assert len(result.retired) == retired
     assert Case.objects.active().count() == min(count, 120)
     assert Case.objects.filter(status="history").count() == retired
@@ -94,8 +97,8 @@ def test_pruning_retires_only_the_excess_over_the_cap(count, retired):
 def test_pruning_twice_changes_nothing_the_second_time():
     move_mode()
     bulk_cases(125)
-    first = services.case_library_prune(now=NOW)
-    second = services.case_library_prune(now=NOW)
+    first = case_library_prune(now=NOW)
+    second = case_library_prune(now=NOW)
     assert len(first.retired) == 5 and second.retired == [] and second.groups_over_cap == 0
     assert CaseEvent.objects.filter(kind="retired").count() == 5
 
@@ -108,7 +111,7 @@ def test_the_least_classic_and_longest_unchanged_cases_leave_first():
     Case.objects.filter(pk=fresh.pk).update(revised_at=NOW - timedelta(days=1))
     Case.objects.filter(pk=oldest.pk).update(created_at=NOW - timedelta(days=900))
     Case.objects.filter(pk=old.pk).update(created_at=NOW - timedelta(days=400))
-    result = services.case_library_prune(now=NOW)
+    result = case_library_prune(now=NOW)
     assert set(result.retired) == {oldest.pk, old.pk}
 
 
@@ -118,7 +121,7 @@ def test_caps_are_per_level_and_category():
     LevelCap.objects.create(level=2, category=other, cap=3)
     bulk_cases(4, level=2, cat=other)
     bulk_cases(4, level=1, cat=other)  # default cap 120: untouched
-    result = services.case_library_prune(now=NOW)
+    result = case_library_prune(now=NOW)
     assert len(result.retired) == 1
     assert Case.objects.filter(level=1, status="active").count() == 4
 
@@ -135,7 +138,7 @@ def test_retired_cases_leave_study_and_exams_but_stay_readable_for_reviewers(
     Case.objects.update(
         split="test", kind="voice", premise="service_defect"
     )  # cases that yield exam questions
-    services.case_library_prune(now=NOW)
+    case_library_prune(now=NOW)
     assert [c.pk for c in test_cases_for_exam(1, 10)] == [keep.pk]
     assert not study_cases(csr).filter(pk=gone.pk).exists()
     client.force_login(reviewer)
@@ -162,8 +165,8 @@ def test_training_managers_read_the_history_library(
 def test_propose_mode_lists_candidates_once_and_a_reviewer_confirms(client, reviewer, csr):
     CaseLibrarySettings.objects.filter(pk=1).update(prune_mode="propose", default_cap=3)
     bulk_cases(5)
-    first = services.case_library_prune(now=NOW)
-    second = services.case_library_prune(now=NOW)
+    first = case_library_prune(now=NOW)
+    second = case_library_prune(now=NOW)
     assert len(first.proposed) == 2 and second.proposed == []
     assert Case.objects.active().count() == 5
     candidate = RetirementCandidate.objects.first()
@@ -184,10 +187,10 @@ def test_propose_mode_lists_candidates_once_and_a_reviewer_confirms(client, revi
         == 302
     )
     assert Case.objects.get(pk=candidate.case_id).status == "history"
-    with pytest.raises(services.CaseConflict, match="already been decided"):
-        services.retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
+    with pytest.raises(CaseConflict, match="already been decided"):
+        retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
     other = RetirementCandidate.objects.get(status="pending")
-    services.retirement_decide(candidate_id=other.pk, user=reviewer, confirm=False)
+    retirement_decide(candidate_id=other.pk, user=reviewer, confirm=False)
     assert Case.objects.get(pk=other.case_id).status == "active"
     assert (
         client.post(
@@ -201,14 +204,14 @@ def test_confirming_is_refused_once_the_library_is_back_at_its_cap(client, revie
     # given: 5 cases, cap 3, two candidates; then one other case leaves by another way
     CaseLibrarySettings.objects.filter(pk=1).update(default_cap=3)
     bulk_cases(5)
-    services.case_library_prune(now=NOW)
+    case_library_prune(now=NOW)
     first, second = RetirementCandidate.objects.order_by("pk")
     other = Case.objects.active().exclude(pk__in=[first.case_id, second.case_id]).first()
-    services._retire(other.pk, actor=reviewer, now=NOW, data={"by": "admin"})
-    services.retirement_decide(candidate_id=first.pk, user=reviewer, confirm=True)
+    _retire(other.pk, actor=reviewer, now=NOW, data={"by": "admin"})
+    retirement_decide(candidate_id=first.pk, user=reviewer, confirm=True)
     # when: confirming the second would leave 2 of 3
-    with pytest.raises(services.CaseConflict) as exc:
-        services.retirement_decide(candidate_id=second.pk, user=reviewer, confirm=True)
+    with pytest.raises(CaseConflict) as exc:
+        retirement_decide(candidate_id=second.pk, user=reviewer, confirm=True)
     # then
     assert str(exc.value) == (
         "This library (level 1, 情绪安抚) has 3 active cases and its cap is 3: confirming "
@@ -223,7 +226,7 @@ def test_confirming_is_refused_once_the_library_is_back_at_its_cap(client, revie
         reverse("casebase:retirement_decide", args=[second.pk]), {"confirm": "1"}, follow=True
     )
     assert str(exc.value) in [str(m) for m in response.context["messages"]]
-    services.retirement_decide(candidate_id=second.pk, user=reviewer, confirm=False)
+    retirement_decide(candidate_id=second.pk, user=reviewer, confirm=False)
     assert Case.objects.active().count() == 3
 
 
@@ -231,14 +234,14 @@ def test_confirming_counts_the_library_the_case_is_in_now(reviewer):
     # given: a candidate of level 1 whose case was regraded to level 2, where it is alone
     CaseLibrarySettings.objects.filter(pk=1).update(default_cap=1)
     bulk_cases(2)
-    services.case_library_prune(now=NOW)
+    case_library_prune(now=NOW)
     candidate = RetirementCandidate.objects.get()
     Case.objects.filter(pk=candidate.case_id).update(level=2)
     # when / then
     with pytest.raises(
-        services.CaseConflict, match=r"^This library \(level 2, 情绪安抚\) has 1 active cases"
+        CaseConflict, match=r"^This library \(level 2, 情绪安抚\) has 1 active cases"
     ):
-        services.retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
+        retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
     assert Case.objects.get(pk=candidate.case_id).status == "active"
 
 
@@ -246,18 +249,18 @@ def test_a_case_regraded_while_the_expert_confirms_is_not_retired(reviewer, monk
     # given: the case moves to level 2 between reading the candidate and taking the lock
     CaseLibrarySettings.objects.filter(pk=1).update(default_cap=1)
     bulk_cases(3)
-    services.case_library_prune(now=NOW)
+    case_library_prune(now=NOW)
     candidate = RetirementCandidate.objects.order_by("pk").first()
-    real_lock = services._lock_group
+    real_lock = retirement.lock_group
 
     def regraded_meanwhile(**kwargs):
         Case.objects.filter(pk=candidate.case_id).update(level=2)
         return real_lock(**kwargs)
 
-    monkeypatch.setattr(services, "_lock_group", regraded_meanwhile)
+    monkeypatch.setattr(retirement, "lock_group", regraded_meanwhile)
     # when / then
-    with pytest.raises(services.CaseConflict) as exc:
-        services.retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
+    with pytest.raises(CaseConflict) as exc:
+        retirement_decide(candidate_id=candidate.pk, user=reviewer, confirm=True)
     assert str(exc.value) == (
         "This case moved to another level or category after it was proposed; dismiss this "
         "retirement and let the next pruning run decide."
@@ -317,7 +320,7 @@ def test_pruning_takes_the_same_number_of_queries_for_any_excess(mode, django_as
     bulk_cases(10, cat=small)
     CaseLibrarySettings.current()  # read once, then from the cache
     with CaptureQueriesContext(connection) as few:
-        first = services.case_library_prune(now=NOW)
+        first = case_library_prune(now=NOW)
     Case.objects.filter(category=small).delete()
     many_cases = bulk_cases(65, cat=large)
     users = UserFactory.create_batch(2)
@@ -325,7 +328,7 @@ def test_pruning_takes_the_same_number_of_queries_for_any_excess(mode, django_as
         CaseStudy(case=c, employee=u) for c in many_cases[:5] for u in users
     )
     with django_assert_num_queries(len(few)):
-        second = services.case_library_prune(now=NOW)
+        second = case_library_prune(now=NOW)
     moved = first.retired + second.retired if mode == "move" else first.proposed + second.proposed
     assert len(moved) == 5 + 60
     # the five studied (more classic) cases are the ones that stay

@@ -7,10 +7,12 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from casebase import services
 from casebase.models import Case
 from casebase.review_kinds import outstanding_contributor
 from casebase.selectors import case_contributors
+from casebase.services.errors import CaseConflict, CasePermissionDenied
+from casebase.services.proposals import case_new_propose, case_revision_propose
+from casebase.services.quality import quality_case_apply
 from casebase.tests.factories import CaseFactory, category, sample_tree
 from points.models import PointsEntry
 from review import registry
@@ -42,7 +44,7 @@ def contributed_case():
     """A case created by A naming B, then revised by C naming D (both accepted), and an
     unrelated rejected revision by E naming F. Returns (case, [A, B, C, D], E, F)."""
     a, b, c, d, e, f = (csr() for _ in range(6))
-    created = services.case_new_propose(
+    created = case_new_propose(
         proposer=a,
         kind="text",
         title="停机投诉",
@@ -56,7 +58,7 @@ def contributed_case():
 
     def revise(proposer, participant, title):
         case.refresh_from_db()
-        return services.case_revision_propose(
+        return case_revision_propose(
             proposer=proposer,
             case_id=case.pk,
             base_version=case.version,
@@ -79,7 +81,7 @@ def contributed_case():
 
 
 def apply(applicant, case, statement="回访部分写得很完整"):
-    return services.quality_case_apply(applicant=applicant, case_id=case.pk, statement=statement)
+    return quality_case_apply(applicant=applicant, case_id=case.pk, statement=statement)
 
 
 def vote_quality(proposal, member, points, outstanding, decision="approve"):
@@ -118,7 +120,7 @@ def test_only_a_contributor_may_apply():
     case, people, rejected_proposer, _ = contributed_case()
     # when / then: an outsider and the proposer of a rejected revision are refused
     for outsider in (csr(), rejected_proposer):
-        with pytest.raises(services.CasePermissionDenied, match="^Only the case's contributors"):
+        with pytest.raises(CasePermissionDenied, match="^Only the case's contributors"):
             apply(outsider, case)
     assert not Proposal.objects.filter(kind="quality_case").exists()
     # a named participant may apply
@@ -359,12 +361,12 @@ def test_a_passed_case_may_apply_again_only_after_a_later_accepted_revision():
     for _ in range(3):
         vote_quality(proposal, committee_member(), 5, people[0])
     # when / then: no second application of the same version
-    with pytest.raises(services.CaseConflict, match="already passed a quality-case review"):
+    with pytest.raises(CaseConflict, match="already passed a quality-case review"):
         apply(people[1], case)
     # an accepted revision later, with a new contributor
     newcomer = csr()
     case.refresh_from_db()
-    revision = services.case_revision_propose(
+    revision = case_revision_propose(
         proposer=newcomer,
         case_id=case.pk,
         base_version=case.version,
@@ -382,7 +384,7 @@ def test_a_passed_case_may_apply_again_only_after_a_later_accepted_revision():
 def test_a_revision_accepted_while_the_application_is_open_makes_it_stale():
     case, people, _, _ = contributed_case()
     proposal = apply(people[0], case)
-    revision = services.case_revision_propose(
+    revision = case_revision_propose(
         proposer=csr(),
         case_id=case.pk,
         base_version=case.version,
@@ -417,5 +419,5 @@ def test_a_rejected_application_pays_reviewers_only():
 
 def test_a_demo_or_admin_case_without_contributors_cannot_apply():
     case = CaseFactory()
-    with pytest.raises(services.CasePermissionDenied):
+    with pytest.raises(CasePermissionDenied):
         apply(csr(), case)

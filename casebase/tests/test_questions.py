@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from casebase import questions, selectors, services
+from casebase import questions, selectors
 from casebase.models import Case, CaseEvent, CaseNode
 from casebase.questions import (
     ORDER_SEPARATOR,
@@ -16,6 +16,8 @@ from casebase.questions import (
     distractors_for_level,
     public_question,
 )
+from casebase.services.content import case_create
+from casebase.services.exam_use import case_record_exam_uses
 from casebase.tests.factories import CaseFactory, category, seed_case
 from casebase.tree import parse_tree_text
 
@@ -223,7 +225,7 @@ def test_the_draw_skips_a_case_that_yields_nothing_after_all():
         "客户: 宽带断了\n  客服: 马上派人 | 出发点: 尽快恢复 | 结果: 派单 | 最终状态: 接受\n"
     )
     for n in range(3):
-        services.case_create(
+        case_create(
             kind="text", title=f"同一案例{n}", category=category(), level=1, split="test", tree=tree
         )
     real = _bare_text_case(kind="voice", premise="emotion_turned")
@@ -237,7 +239,7 @@ def test_the_draw_skips_a_case_that_yields_nothing_after_all():
 def test_exam_uses_are_recorded_for_all_drawn_cases_in_a_few_queries(django_assert_max_num_queries):
     cases = [seed_case(n) for n in range(10)]
     with django_assert_max_num_queries(5):  # savepoint, update, select, insert, release
-        counted = services.case_record_exam_uses(
+        counted = case_record_exam_uses(
             case_ids=[c.pk for c in cases] + [cases[0].pk], exam_ref="promotion-exam:7"
         )
     assert counted == 10

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from accounts.tests.factories import UserFactory
-from casebase import services
 from casebase.models import (
     Case,
     CaseExposure,
@@ -23,6 +22,10 @@ from casebase.models import (
     recordings_storage,
 )
 from casebase.selectors import cases_known_to
+from casebase.services.audio import audio_validate, recordings_orphan_sweep
+from casebase.services.content import case_create
+from casebase.services.errors import AudioInvalid
+from casebase.services.proposals import case_new_propose, case_revision_propose
 from casebase.tasks import recordings_orphan_sweep_task
 from casebase.tests.factories import (
     category,
@@ -41,7 +44,7 @@ pytestmark = pytest.mark.django_db
 
 def voice_case(*, level: int = 1, split: str = "training", status: str = "active") -> Case:
     name = recordings_storage().save("casebase/audio/case.wav", io.BytesIO(wav_bytes(1)))
-    case = services.case_create(
+    case = case_create(
         kind="voice",
         title=f"录音{level}{split}",
         category=category(),
@@ -60,7 +63,7 @@ def voice_case(*, level: int = 1, split: str = "training", status: str = "active
 
 
 def voice_proposal(proposer, **kwargs) -> Proposal:
-    return services.case_new_propose(
+    return case_new_propose(
         proposer=grant_maintain(proposer),
         kind="voice",
         title="录音提案",
@@ -215,7 +218,7 @@ def test_viewing_a_case_proposal_records_the_exposure_and_the_accepted_case_is_k
     # given: a text proposal; a level-3 member opens it without voting
     from casebase.tests.factories import sample_tree
 
-    proposal = services.case_new_propose(
+    proposal = case_new_propose(
         proposer=csr,
         kind="text",
         title="新案例",
@@ -258,8 +261,8 @@ def test_the_history_page_of_a_test_case_records_the_exposure(client, reviewer):
 def test_an_mp3_whose_header_hides_most_of_its_frames_is_refused():
     # given: 3 000 frames (78 s) behind a Xing header claiming 1 000 (26 s); cap 60 s
     CaseLibrarySettings.objects.filter(pk=1).update(audio_max_seconds=60)
-    with pytest.raises(services.AudioInvalid) as exc:
-        services.audio_validate(mp3_upload(frames=3000, xing_frames=1000))
+    with pytest.raises(AudioInvalid) as exc:
+        audio_validate(mp3_upload(frames=3000, xing_frames=1000))
     assert exc.value.message == (
         "The recording's header says it lasts 26 seconds but its content lasts 78 seconds; "
         "export the recording again."
@@ -267,22 +270,22 @@ def test_an_mp3_whose_header_hides_most_of_its_frames_is_refused():
 
 
 def test_an_honest_mp3_is_measured_from_its_frames_and_capped():
-    assert services.audio_validate(mp3_upload(frames=1000)).duration_seconds == 26
+    assert audio_validate(mp3_upload(frames=1000)).duration_seconds == 26
     CaseLibrarySettings.objects.filter(pk=1).update(audio_max_seconds=60)
-    with pytest.raises(services.AudioInvalid, match="longer than 60 seconds"):
-        services.audio_validate(mp3_upload(frames=3000))
+    with pytest.raises(AudioInvalid, match="longer than 60 seconds"):
+        audio_validate(mp3_upload(frames=3000))
 
 
 def test_a_wav_with_samples_beyond_its_data_chunk_is_refused():
     upload = SimpleUploadedFile(
         "call.wav", wav_with_hidden_samples(1, 100), content_type="audio/wav"
     )
-    with pytest.raises(services.AudioInvalid) as exc:
-        services.audio_validate(upload)
+    with pytest.raises(AudioInvalid) as exc:
+        audio_validate(upload)
     assert exc.value.message.startswith(
         "The recording's header says it lasts 1 seconds but its content lasts 100"
     )
-    assert services.audio_validate(wav_upload(seconds=3)).duration_seconds == 3
+    assert audio_validate(wav_upload(seconds=3)).duration_seconds == 3
 
 
 # --- clean-up -------------------------------------------------------------------------------
@@ -319,7 +322,7 @@ def test_a_withdrawn_revision_keeps_the_recording_its_case_still_uses(
 ):
     # given: a revision of a voice case that keeps the case's recording
     case = voice_case()
-    proposal = services.case_revision_propose(
+    proposal = case_revision_propose(
         proposer=csr,
         case_id=case.pk,
         base_version=1,
@@ -353,7 +356,7 @@ def test_the_sweep_deletes_old_files_nothing_refers_to(csr, settings):
     assert all(stored(n) for n in (case.audio.name, proposal.payload["audio"], new_orphan))
     # a second run changes nothing; an explicit grace of 0 takes the fresh orphan
     assert recordings_orphan_sweep_task.delay().get()["deleted"] == 0
-    assert services.recordings_orphan_sweep(
+    assert recordings_orphan_sweep(
         grace_hours=0, now=timezone.now() + timedelta(seconds=1)
     ).deleted == [new_orphan]
 

@@ -3,9 +3,10 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from casebase import services
 from casebase.models import Case, CaseRating, CaseStudy
 from casebase.selectors import next_level
+from casebase.services.errors import CaseAlreadyRated, CaseError
+from casebase.services.study import case_rate
 from casebase.tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +150,7 @@ def test_the_study_page_shows_the_rating_instead_of_the_form_once_rated(client, 
     page = client.get(reverse("casebase:case_detail", args=[case.pk])).content.decode()
     assert 'name="value"' in page and 'id="my-rating"' not in page
     # when
-    services.case_rate(employee=csr, case_id=case.pk, value="average")
+    case_rate(employee=csr, case_id=case.pk, value="average")
     # then
     page = client.get(reverse("casebase:case_detail", args=[case.pk])).content.decode()
     assert 'id="my-rating"' in page and "You rated: Average" in page
@@ -160,10 +161,10 @@ def test_the_study_page_shows_the_rating_instead_of_the_form_once_rated(client, 
 def test_the_service_refuses_a_second_rating_even_with_the_same_value(csr, second):
     # given
     case = CaseFactory(level=1)
-    services.case_rate(employee=csr, case_id=case.pk, value="average")
+    case_rate(employee=csr, case_id=case.pk, value="average")
     # when / then
-    with pytest.raises(services.CaseAlreadyRated) as exc:
-        services.case_rate(employee=csr, case_id=case.pk, value=second)
+    with pytest.raises(CaseAlreadyRated) as exc:
+        case_rate(employee=csr, case_id=case.pk, value=second)
     assert str(exc.value) == "You have already rated this case; a rating cannot be changed."
     assert list(CaseRating.objects.values_list("value", flat=True)) == ["average"]
 
@@ -171,13 +172,13 @@ def test_the_service_refuses_a_second_rating_even_with_the_same_value(csr, secon
 def test_another_employee_still_rates_the_same_case(csr):
     case = CaseFactory(level=1)
     colleague = UserFactory(roles=["CSR"])
-    services.case_rate(employee=csr, case_id=case.pk, value="poor")
-    services.case_rate(employee=colleague, case_id=case.pk, value="excellent")
+    case_rate(employee=csr, case_id=case.pk, value="poor")
+    case_rate(employee=colleague, case_id=case.pk, value="excellent")
     assert CaseRating.objects.filter(case=case).count() == 2
 
 
 def test_a_rating_row_cannot_be_saved_again(csr):
-    rating = services.case_rate(employee=csr, case_id=CaseFactory(level=1).pk, value="poor")
+    rating = case_rate(employee=csr, case_id=CaseFactory(level=1).pk, value="poor")
     rating.value = "excellent"
     with pytest.raises(TypeError, match="final"):
         rating.save()
@@ -193,8 +194,8 @@ def test_the_database_refuses_a_second_rating_row(csr):
 
 def test_a_bad_rating_value_is_refused(csr):
     case = CaseFactory(level=1)
-    with pytest.raises(services.CaseError, match="Choose excellent, average or poor."):
-        services.case_rate(employee=csr, case_id=case.pk, value="great")
+    with pytest.raises(CaseError, match="Choose excellent, average or poor."):
+        case_rate(employee=csr, case_id=case.pk, value="great")
 
 
 # --- API --------------------------------------------------------------------------------

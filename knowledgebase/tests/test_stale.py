@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from casebase import services as case_services
 from casebase.models import Case, CaseCitation
+from casebase.services.maintenance import case_citations_set
 from casebase.tests.factories import CaseFactory, category, grant_maintain
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from knowledgebase import services
@@ -171,16 +171,14 @@ def test_a_query_task_cannot_get_a_case_revision(world, ops_manager):
 def test_maintainer_sets_the_cited_entries(world):
     maintainer = grant_maintain(UserFactory(roles=["CSR"]))
     other = EntryFactory()
-    assert case_services.case_citations_set(
+    assert case_citations_set(
         user=maintainer, case_id=world.case1.pk, entry_ids=[other.pk, world.b.pk]
     ) == sorted([other.pk, world.b.pk])
     assert set(
         CaseCitation.objects.filter(case=world.case1).values_list("entry_id", flat=True)
     ) == {other.pk, world.b.pk}
     with pytest.raises(ValidationFailedError) as error:
-        case_services.case_citations_set(
-            user=maintainer, case_id=world.case1.pk, entry_ids=[999999]
-        )
+        case_citations_set(user=maintainer, case_id=world.case1.pk, entry_ids=[999999])
     assert error.value.field == "entries"
 
 

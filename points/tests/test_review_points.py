@@ -9,7 +9,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from casebase import services as case_services
+from casebase.services.proposals import case_new_propose, case_revision_propose
 from casebase.tests.factories import CaseFactory, category, sample_tree
 from knowledgebase.models import Entry
 from points import selectors
@@ -283,7 +283,7 @@ def colleague():
 
 
 def new_case(proposer, participants=()):
-    return case_services.case_new_propose(
+    return case_new_propose(
         proposer=proposer,
         kind="text",
         title="停机投诉",
@@ -321,7 +321,7 @@ def test_a_case_creation_amount_outside_20_to_50_is_refused(points):
 
 def test_a_case_revision_pays_the_median_within_5_to_20():
     case = CaseFactory(level=1)
-    proposal = case_services.case_revision_propose(
+    proposal = case_revision_propose(
         proposer=colleague(),
         case_id=case.pk,
         base_version=1,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from casebase.selectors import cases_known_to, exam_draw
-from casebase.services import case_record_exam_uses
+from casebase.services.exam_use import case_record_exam_uses
 from config.locks import retry_on_deadlock
 from promotion import selectors
 from promotion.models import ExamAttempt, ExamItemResponse, question_key, score_percent

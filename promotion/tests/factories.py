@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from casebase.models import Case, CaseNode
 from casebase.questions import ORDER_SEPARATOR
-from casebase.services import case_mark_studied
+from casebase.services.study import case_mark_studied
 from casebase.tests.factories import CaseFactory
 from knowledgebase import services as kb_services
 from knowledgebase.models import QueryTask, QueryTimeTest

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from casebase.models import Case, CaseEvent
-from casebase.services import case_create
+from casebase.services.content import case_create
 from casebase.tests.factories import category, wav_upload
 from promotion.models import ExamAttempt, LevelRequirement
 from promotion.services.common import ExamError, PromotionConflict

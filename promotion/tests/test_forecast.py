@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import TeamFactory, UserFactory
-from casebase.services import case_mark_studied
+from casebase.services.study import case_mark_studied
 from curriculum.tests.factories import (
     BehaviourRatingFactory,
     CompetencyItemFactory,

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from casebase.models import Case
-from casebase.services import case_mark_studied
+from casebase.services.study import case_mark_studied
 from casebase.tests.factories import CaseFactory, seed_case
 from knowledgebase.services import kb_revision_propose
 from knowledgebase.tests.factories import EntryFactory

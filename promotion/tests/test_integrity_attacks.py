@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from casebase import services as case_services
 from casebase.models import Case
+from casebase.services.content import case_create
+from casebase.services.proposals import case_new_propose
 from casebase.tests.factories import category, sample_tree
 from points.models import PointsEntry
 from points.selectors import points_balance
@@ -311,7 +312,7 @@ def test_a_promotion_exam_keeps_its_full_time_limit(csr):
 
 def graded_test_case(proposer, level: int, voters=None, participants=()):
     """A new case ``proposer`` wrote, graded by the committee into the level's TEST set."""
-    proposal = case_services.case_new_propose(
+    proposal = case_new_propose(
         proposer=proposer,
         kind="text",
         title=f"自己写的案例{proposer.pk}",
@@ -407,7 +408,7 @@ def test_a_member_below_level_5_who_viewed_a_test_cases_proposal_never_draws_it(
     # given: a level-4 member opened a colleague's case proposal without voting on it; three
     # others graded it into the level-5 test set, the least exposed of 11
     viewer = committee_member(level=4)
-    proposal = case_services.case_new_propose(
+    proposal = case_new_propose(
         proposer=UserFactory(roles=["CSR"]),
         kind="text",
         title="看过的案例",
@@ -444,7 +445,7 @@ def test_the_examinee_hears_a_drawn_voice_case_only_while_the_attempt_runs(clien
     for n in range(11):
         name = recordings_storage().save(f"casebase/audio/exam{n}.wav", ContentFile(wav_bytes(1)))
         cases.append(
-            case_services.case_create(
+            case_create(
                 kind="voice",
                 title=f"语音{n}",
                 category=category(),

@@ -17,13 +17,9 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from casebase.models import Case, CaseEvent
 from casebase.selectors import case_tree, exam_draw
-from casebase.services import (
-    CaseConflict,
-    CaseError,
-    CasePermissionDenied,
-    case_item_move_propose,
-    case_revision_propose,
-)
+from casebase.services.errors import CaseConflict, CaseError, CasePermissionDenied
+from casebase.services.item_moves import case_item_move_propose
+from casebase.services.proposals import case_revision_propose
 from casebase.tests.factories import CaseFactory
 from promotion import item_stats
 from promotion.models import ExamAttempt, ExamItemResponse, PromotionSettings

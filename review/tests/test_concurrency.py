@@ -133,7 +133,8 @@ def test_racing_approvals_on_a_committee_application_admit_the_applicant_once():
 def test_quality_case_applications_at_the_same_moment_make_one(round_number):
     # given: a case with four contributors (created by A naming B, C and D, accepted)
     from accounts.tests.factories import UserFactory
-    from casebase.services import case_new_propose, quality_case_apply
+    from casebase.services.proposals import case_new_propose
+    from casebase.services.quality import quality_case_apply
     from casebase.tests.factories import category, sample_tree
 
     a, *others = [UserFactory(roles=["CSR"]) for _ in range(4)]
@@ -237,7 +238,7 @@ def test_deciding_approvals_of_two_revisions_of_one_entry_never_deadlock(monkeyp
 def test_deciding_approvals_of_two_revisions_of_one_case_never_deadlock(monkeypatch):
     from accounts.tests.factories import UserFactory
     from casebase.models import Case
-    from casebase.services import case_revision_propose
+    from casebase.services.proposals import case_revision_propose
     from casebase.tests.factories import CaseFactory, sample_tree
 
     retries = record_retries(monkeypatch)
@@ -371,8 +372,9 @@ def test_a_case_revision_proposed_while_a_sibling_is_applied_is_never_left_open_
     monkeypatch,
 ):
     from accounts.tests.factories import UserFactory
-    from casebase import services as case_services
     from casebase.models import Case
+    from casebase.services import proposals
+    from casebase.services.proposals import case_revision_propose
     from casebase.tests.factories import CaseFactory, sample_tree
 
     retries = record_retries(monkeypatch)
@@ -381,7 +383,7 @@ def test_a_case_revision_proposed_while_a_sibling_is_applied_is_never_left_open_
         # given
         case = CaseFactory(level=1)
         proposer = UserFactory(roles=["CSR"])
-        a = case_services.case_revision_propose(
+        a = case_revision_propose(
             proposer=proposer,
             case_id=case.pk,
             base_version=1,
@@ -393,7 +395,7 @@ def test_a_case_revision_proposed_while_a_sibling_is_applied_is_never_left_open_
         )
 
         def propose(case=case, proposer=proposer):
-            return case_services.case_revision_propose(
+            return case_revision_propose(
                 proposer=proposer,
                 case_id=case.pk,
                 base_version=1,
@@ -410,7 +412,7 @@ def test_a_case_revision_proposed_while_a_sibling_is_applied_is_never_left_open_
                 monkeypatch,
                 sibling=a,
                 propose=propose,
-                creator_module=case_services,
+                creator_module=proposals,
                 creator_step="participants_resolve",
                 current_version=lambda case=case: Case.objects.get(pk=case.pk).version,
                 extra={"points": 10},

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from casebase import services as case_services
+from casebase.services.proposals import case_new_propose
 from casebase.tests.factories import category as case_category
 from casebase.tests.factories import sample_tree
 from knowledgebase.services import kb_entry_propose, kb_revision_propose
@@ -170,7 +170,7 @@ def test_recused_experts_do_not_count_towards_enough_experts(training_manager):
     # given: a new case naming an expert as co-author (recused): 2 experts left
     root = case_category(code="emotion-r")
     experts = make_experts(root, 3, by=training_manager)
-    proposal = case_services.case_new_propose(
+    proposal = case_new_propose(
         proposer=UserFactory(roles=["CSR"]),
         kind="text",
         title="情绪安抚",
@@ -201,7 +201,7 @@ def test_expertise_of_a_case_category_covers_its_subcategories(training_manager)
     root = case_category(code="complaint-x", name="投诉")
     child = case_category(code="complaint-x-escalate", name="投诉升级", parent=root)
     make_experts(root, 3, by=training_manager)
-    proposal = case_services.case_new_propose(
+    proposal = case_new_propose(
         proposer=UserFactory(roles=["CSR"]),
         kind="text",
         title="升级投诉",

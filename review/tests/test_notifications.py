@@ -6,8 +6,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.tests.factories import UserFactory
-from casebase import services as case_services
 from casebase.models import Case
+from casebase.services.proposals import case_new_propose
+from casebase.services.quality import quality_case_apply
 from casebase.tests.factories import category as case_category
 from casebase.tests.factories import sample_tree
 from knowledgebase.services import kb_revision_propose
@@ -143,7 +144,7 @@ def test_a_withdrawn_proposal_notifies_nobody():
 def test_quality_case_points_notify_each_contributor():
     # given: a case by A naming B, accepted; A applies for a quality-case review
     a, b = UserFactory(roles=["CSR"]), UserFactory(roles=["CSR"])
-    created = case_services.case_new_propose(
+    created = case_new_propose(
         proposer=a,
         kind="text",
         title="停机投诉",
@@ -155,9 +156,7 @@ def test_quality_case_points_notify_each_contributor():
     for _ in range(3):
         vote(created, committee_member(), points=30, level=1, split="training")
     case = Case.objects.get(pk=Proposal.objects.get(pk=created.pk).target_id)
-    application = case_services.quality_case_apply(
-        applicant=a, case_id=case.pk, statement="回访部分写得很完整"
-    )
+    application = quality_case_apply(applicant=a, case_id=case.pk, statement="回访部分写得很完整")
     Notification.objects.all().delete()
     # when
     for _ in range(3):

@@ -10,8 +10,8 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from accounts.tests.factories import UserFactory
-from casebase import services as case_services
 from casebase.models import CaseRating, CaseStudy
+from casebase.services.study import case_rate
 from casebase.tests.factories import CaseFactory
 from knowledgebase.tests.factories import EntryFactory
 from promotion.models import ExamAttempt
@@ -92,7 +92,7 @@ def test_a_rating_refused_on_the_server_shows_its_reason_in_place(browser, live_
     log_in(browser, live_server.url, "E2EHX3")
     browser.get(f"{live_server.url}/cases/{case.pk}/")
     browser.execute_script("window.samePage = true;")
-    case_services.case_rate(employee=csr, case_id=case.pk, value="poor")
+    case_rate(employee=csr, case_id=case.pk, value="poor")
     # when: the form on the page is sent
     browser.find_element(By.CSS_SELECTOR, "#rating-box input[name=value][value=excellent]").click()
     browser.find_element(By.CSS_SELECTOR, "#rating-box button[type=submit]").click()

@@ -24,8 +24,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from casebase import services
 from casebase.models import Case, CaseCategory, CaseLibrarySettings, CaseRating, CaseStudy, LevelCap
+from casebase.services.pruning import case_library_prune
 from config.bench import require_bench_database
 
 PREFIX = "PRUNEBENCH"
@@ -187,7 +187,7 @@ class Command(BaseCommand):
                 )
                 with CaptureQueriesContext(connection) as queries:
                     started = time.perf_counter()
-                    result = services.case_library_prune()
+                    result = case_library_prune()
                     elapsed = time.perf_counter() - started
                 raise _Rollback
         except _Rollback:
