@@ -18,7 +18,8 @@ from accounts.rules import allowed
 from config import exports
 from config.errors import AppError, form_error
 from config.filtering import filter_list
-from curriculum import selectors, services
+from curriculum import gaps as gap_selectors
+from curriculum import permissions, selectors, services
 from curriculum.filters import CourseFilter
 from curriculum.forms import (
     PeopleSearchForm,
@@ -89,12 +90,12 @@ def _course_detail_context(request, course):
         "enrolment": enrolment,
         "lock_reason": None
         if enrolment
-        else selectors.stage_lock_reason(employee=request.user, course=course),
+        else permissions.stage_lock_reason(employee=request.user, course=course),
         "has_survey": SurveyResponse.objects.filter(
             employee=request.user, course=course, run=enrolment.run if enrolment else None
         ).exists(),
-        "survey_closed": selectors.survey_closed_reason(enrolment) if enrolment else None,
-        "exam_closed": selectors.exam_closed_reason(enrolment) if enrolment else None,
+        "survey_closed": permissions.survey_closed_reason(enrolment) if enrolment else None,
+        "exam_closed": permissions.exam_closed_reason(enrolment) if enrolment else None,
         "attempts": ExamAttempt.objects.filter(employee=request.user, course=course).order_by(
             "-started_at"
         )[:10],
@@ -322,7 +323,7 @@ def gaps(request, pk: int | None = None):
                 messages.success(request, _("Added to the improvement plan."))
                 return redirect("curriculum:employee_gaps", pk=employee.pk)
         status = 400
-    analysis = selectors.gap_analysis(employee=employee)
+    analysis = gap_selectors.gap_analysis(employee=employee)
     return render(
         request,
         "curriculum/gaps.html",
@@ -344,7 +345,7 @@ def people(request):
     form = PeopleSearchForm(request.GET)
     valid = form.is_valid()
     query = form.cleaned_data["q"].strip() if valid else ""
-    employees = selectors.visible_employees(request.user, query=query)
+    employees = permissions.visible_employees(request.user, query=query)
     page = Paginator(employees if valid else employees.none(), PER_PAGE).get_page(
         request.GET.get("page")
     )
