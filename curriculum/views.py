@@ -27,7 +27,7 @@ from curriculum.forms import (
     RatingForm,
     SurveyForm,
 )
-from curriculum.models import Course, Enrolment, ExamAttempt, SurveyResponse
+from curriculum.models import Course, CurriculumSettings, Enrolment, ExamAttempt, SurveyResponse
 from curriculum.rules import RATE_EMPLOYEE, VIEW_EMPLOYEE
 
 PER_PAGE = 50
@@ -272,15 +272,20 @@ def trajectory_export(request, fmt: str, pk: int | None = None):
 
 
 def _gap_chart(rows) -> dict:
-    """Coordinates for the server-rendered SVG bar chart (latest rating vs target)."""
+    """Coordinates for the server-rendered SVG bar chart: the level the gap is measured from
+    (the latest rating; the exam level, drawn apart, for an item nobody rated) against the
+    target, and a mark at the exam level wherever there is exam evidence."""
     left, unit, row_height = 170, 80, 22
     bars = [
         {
             "label": row.item.name,
-            "latest": row.latest,
+            "latest": row.level,
+            "from_exam": row.source == gap_selectors.EXAM,
+            "exam_level": row.exam.level if row.exam else None,
+            "exam_x": left + row.exam.level * unit if row.exam else None,
             "y": 8 + i * row_height,
             "text_y": 18 + i * row_height,
-            "width": (row.latest or 0) * unit,
+            "width": (row.level or 0) * unit,
             "target_x": left + row.target * unit,
         }
         for i, row in enumerate(rows)
@@ -334,6 +339,7 @@ def gaps(request, pk: int | None = None):
             "own": pk is None,
             "can_rate": allowed(RATE_EMPLOYEE, request.user, employee),
             "chart": _gap_chart(analysis.rows),
+            "exam_settings": CurriculumSettings.current(),
         },
         status=status,
     )
