@@ -145,6 +145,24 @@ def test_the_database_refuses_bands_that_do_not_rise():
         CurriculumSettings.objects.update(exam_level_4_percent=60)
 
 
+@pytest.mark.django_db
+def test_an_admin_edits_the_bands_and_the_form_refuses_falling_ones(admin_client):
+    from curriculum.tests.test_dashboard import settings_form
+
+    url = reverse("admin:curriculum_curriculumsettings_change", args=[1])
+    refused = admin_client.post(url, settings_form(exam_level_3_percent=30))
+    assert refused.status_code == 200
+    assert "exam_level_3_percent" in refused.context["adminform"].form.errors
+    assert CurriculumSettings.current().exam_level_3_percent == 60
+    saved = admin_client.post(
+        url, settings_form(exam_level_5_percent=95, exam_evidence_min_questions=3)
+    )
+    assert saved.status_code == 302
+    config = CurriculumSettings.current()
+    assert (config.exam_level_5_percent, config.exam_evidence_min_questions) == (95, 3)
+    assert config.exam_level(Decimal("94.9")) == 4
+
+
 # --- which attempts count ------------------------------------------------------------------------
 
 
