@@ -2,19 +2,22 @@
 or selector, serialize. Domain errors are answered by the one API error handler
 (config.errors): 400 with the field they are about, 409 for what is already done."""
 
+from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import roles
-from accounts.permissions import has_perm
-from curriculum import selectors, services
+from accounts.permissions import has_perm, object_rule
+from curriculum import gaps, selectors, services
 from curriculum.filters import CourseFilter
 from curriculum.models import ExamAttempt
+from curriculum.rules import VIEW_EMPLOYEE
 from curriculum.serializers import (
     CourseSerializer,
     EnrolmentInputSerializer,
@@ -22,6 +25,7 @@ from curriculum.serializers import (
     ExamResultSerializer,
     ExamStartInputSerializer,
     ExamSubmitInputSerializer,
+    GapAnalysisSerializer,
     MapProgressSerializer,
     RatingInputSerializer,
     RatingOutSerializer,
@@ -78,6 +82,37 @@ class MyTrajectoryView(generics.ListAPIView):
     def get_queryset(self):
         # A lazy sequence (count + slices), not a QuerySet: the pagination reads one page.
         return selectors.trajectory(employee=self.request.user)
+
+
+class MyGapsView(APIView):
+    """The logged-in employee's gap analysis: per competency item the ratings, the exam
+    evidence (latest counting promotion exam or re-test, with its date), the gap and the
+    learning advice (curriculum.gaps)."""
+
+    permission_classes = [CAN_STUDY]
+
+    @extend_schema(responses=GapAnalysisSerializer)
+    def get(self, request):
+        analysis = gaps.gap_analysis(employee=request.user)
+        return Response(
+            GapAnalysisSerializer({"employee": request.user, "analysis": analysis}).data
+        )
+
+
+class EmployeeGapsView(APIView):
+    """One employee's gap analysis, as on their gap page: for themselves, a training manager
+    or a team leader of their team (curriculum.view_employee)."""
+
+    permission_classes = [IsAuthenticated, object_rule(VIEW_EMPLOYEE)]
+
+    @extend_schema(responses=GapAnalysisSerializer)
+    def get(self, request, pk: int):
+        employee = get_object_or_404(
+            get_user_model().objects.select_related("position", "team"), pk=pk
+        )
+        self.check_object_permissions(request, employee)
+        analysis = gaps.gap_analysis(employee=employee)
+        return Response(GapAnalysisSerializer({"employee": employee, "analysis": analysis}).data)
 
 
 class EnrolmentCreateView(APIView):

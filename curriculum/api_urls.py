@@ -7,6 +7,10 @@ urlpatterns = [
     path("courses/<int:pk>/", api.CourseDetailView.as_view(), name="api-curriculum-course"),
     path("my/map/", api.MyMapView.as_view(), name="api-curriculum-my-map"),
     path("my/trajectory/", api.MyTrajectoryView.as_view(), name="api-curriculum-my-trajectory"),
+    path("my/gaps/", api.MyGapsView.as_view(), name="api-curriculum-my-gaps"),
+    path(
+        "people/<int:pk>/gaps/", api.EmployeeGapsView.as_view(), name="api-curriculum-employee-gaps"
+    ),
     path("enrolments/", api.EnrolmentCreateView.as_view(), name="api-curriculum-enrolments"),
     path("surveys/", api.SurveyCreateView.as_view(), name="api-curriculum-surveys"),
     path("exams/", api.ExamStartView.as_view(), name="api-curriculum-exams"),

@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -18,6 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from config.models import SingletonSettings
 
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+PERCENT_BAND_VALIDATORS = [MinValueValidator(1), MaxValueValidator(100)]
+EXAM_EVIDENCE_MAX_QUESTIONS = 20
+EXAM_EVIDENCE_MAX_WINDOW_DAYS = 730
 MAX_EXAM_DELAY_DAYS = 365
 
 
@@ -34,6 +38,70 @@ class CurriculumSettings(SingletonSettings):
         ),
     )
 
+    # Exam evidence in the gap analysis (curriculum.gaps): a promotion exam or re-test scores
+    # each competency item its cases are tagged with; the score is read as a 1–5 level by
+    # these bands and stands in for the behaviour rating where the item has none.
+    exam_level_2_percent = models.PositiveSmallIntegerField(
+        _("exam evidence: level 2 from (%)"),
+        default=40,
+        validators=PERCENT_BAND_VALIDATORS,
+        help_text=_(
+            "Exam evidence in the gap analysis: an employee's promotion exam or re-test scores each "
+            "competency item its cases test, and the score is read as a level of the 1–5 behaviour "
+            "scale — below this percentage level 1, from it level 2. Default 40. 1–100, below the "
+            "level 3 threshold."
+        ),
+    )
+    exam_level_3_percent = models.PositiveSmallIntegerField(
+        _("exam evidence: level 3 from (%)"),
+        default=60,
+        validators=PERCENT_BAND_VALIDATORS,
+        help_text=_(
+            "An exam score per competency item from this percentage reads as level 3. Default 60. "
+            "1–100, between the level 2 and level 4 thresholds."
+        ),
+    )
+    exam_level_4_percent = models.PositiveSmallIntegerField(
+        _("exam evidence: level 4 from (%)"),
+        default=75,
+        validators=PERCENT_BAND_VALIDATORS,
+        help_text=_(
+            "An exam score per competency item from this percentage reads as level 4. Default 75. "
+            "1–100, between the level 3 and level 5 thresholds."
+        ),
+    )
+    exam_level_5_percent = models.PositiveSmallIntegerField(
+        _("exam evidence: level 5 from (%)"),
+        default=90,
+        validators=PERCENT_BAND_VALIDATORS,
+        help_text=_(
+            "An exam score per competency item from this percentage reads as level 5. Default 90. "
+            "1–100, above the level 4 threshold."
+        ),
+    )
+    exam_evidence_min_questions = models.PositiveSmallIntegerField(
+        _("exam evidence: questions needed per item"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(EXAM_EVIDENCE_MAX_QUESTIONS)],
+        help_text=_(
+            "An exam counts as evidence for a competency item only when it asked at least this many "
+            "questions about the item, so that one lucky or unlucky answer does not move the gap. "
+            "Default 2. 1–20."
+        ),
+    )
+    exam_evidence_window_days = models.PositiveSmallIntegerField(
+        _("exam evidence: window (days)"),
+        default=365,
+        validators=[MinValueValidator(1), MaxValueValidator(EXAM_EVIDENCE_MAX_WINDOW_DAYS)],
+        help_text=_(
+            "Only exams submitted within this many days count. Per competency item the gap analysis "
+            "shows the employee's latest submitted exam (time not run out) that asked enough about "
+            "it, in its own column with the date. The gap itself is taken from the latest behaviour "
+            "rating; the exam level is used only for items nobody has rated yet, and the page marks "
+            "those gaps as coming from the exam. Default 365. 1–730."
+        ),
+    )
+
     class Meta:
         verbose_name = _("curriculum settings")
         verbose_name_plural = _("curriculum settings")
@@ -42,10 +110,53 @@ class CurriculumSettings(SingletonSettings):
                 condition=Q(low_survey_score__gte=1) & Q(low_survey_score__lte=5),
                 name="curriculum_settings_low_survey_score_1_to_5",
             ),
+            models.CheckConstraint(
+                condition=Q(exam_level_2_percent__gte=1)
+                & Q(exam_level_3_percent__gt=models.F("exam_level_2_percent"))
+                & Q(exam_level_4_percent__gt=models.F("exam_level_3_percent"))
+                & Q(exam_level_5_percent__gt=models.F("exam_level_4_percent"))
+                & Q(exam_level_5_percent__lte=100),
+                name="curriculum_settings_exam_bands_rise",
+            ),
+            models.CheckConstraint(
+                condition=Q(exam_evidence_min_questions__gte=1)
+                & Q(exam_evidence_min_questions__lte=EXAM_EVIDENCE_MAX_QUESTIONS),
+                name="curriculum_settings_exam_min_questions_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(exam_evidence_window_days__gte=1)
+                & Q(exam_evidence_window_days__lte=EXAM_EVIDENCE_MAX_WINDOW_DAYS),
+                name="curriculum_settings_exam_window_range",
+            ),
         ]
 
     def __str__(self) -> str:
         return str(_("Curriculum settings"))
+
+    def clean(self):
+        super().clean()
+        bands = [
+            ("exam_level_2_percent", self.exam_level_2_percent),
+            ("exam_level_3_percent", self.exam_level_3_percent),
+            ("exam_level_4_percent", self.exam_level_4_percent),
+            ("exam_level_5_percent", self.exam_level_5_percent),
+        ]
+        for (_lower_name, lower), (name, value) in zip(bands, bands[1:], strict=False):
+            if lower is not None and value is not None and value <= lower:
+                raise ValidationError(
+                    {name: _("Each level's threshold must be above the one of the level below.")}
+                )
+
+    def exam_level(self, percent) -> int:
+        """The 1–5 level an exam score per competency item (a percentage) reads as: the highest
+        level whose threshold the score reaches; 1 below the level 2 threshold."""
+        thresholds = (
+            (5, self.exam_level_5_percent),
+            (4, self.exam_level_4_percent),
+            (3, self.exam_level_3_percent),
+            (2, self.exam_level_2_percent),
+        )
+        return next((level for level, bar in thresholds if percent >= bar), 1)
 
 
 class CallStep(models.Model):

@@ -1,23 +1,21 @@
-"""Reads for the curriculum: catalogue, learning-map progress and the stage-progression rule,
-trajectory timeline, evaluation summaries, and the behaviour gap analysis."""
+"""Reads for the curriculum: catalogue, learning-map progress, trajectory timeline, evaluation
+summaries and the training manager's home panel. Checks about one person (may enrol, survey,
+exam; whom a viewer may follow) are in curriculum.permissions; the behaviour gap analysis is
+curriculum.gaps."""
 
 from __future__ import annotations
 
 import datetime as dt
 import heapq
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import roles
-from accounts.selectors import employee_search_q
-from competency.models import PositionCompetency
 from curriculum.map_cache import cached_tree
 from curriculum.models import (
     BehaviourRating,
@@ -224,72 +222,6 @@ def map_progress(*, employee, learning_map: LearningMap) -> MapProgress:
             blocker = progress
         stages.append(progress)
     return MapProgress(learning_map=learning_map, stages=stages)
-
-
-def stage_lock_reason(*, employee, course: Course) -> str | None:
-    """Why ``employee`` may not enrol in ``course`` yet, or None when they may.
-
-    The rule: a course placed on the employee's learning map belongs to the earliest stage
-    holding it; every earlier stage must be complete. Courses not on the map are free
-    electives and never locked.
-    """
-    learning_map = learning_map_for_employee(employee)
-    if learning_map is None:
-        return None
-    for stage in map_progress(employee=employee, learning_map=learning_map).stages:
-        if any(c.course.pk == course.pk for t in stage.topics for c in t.courses):
-            return stage.locked_reason or None
-    return None
-
-
-def survey_closed_reason(enrolment: Enrolment, *, today: dt.date | None = None) -> str | None:
-    """Why the reaction survey of ``enrolment`` cannot be answered yet, or None when it can.
-    It opens when the course has been delivered: on the last day of the enrolment's run, or
-    — self-paced, without a run — once the enrolment is completed."""
-    today = today or timezone.localdate()
-    if enrolment.run is not None:
-        opens = enrolment.run.survey_opens_on()
-        if today < opens:
-            return _("The survey opens when the course run ends, on %(date)s.") % {
-                "date": opens.isoformat()
-            }
-        return None
-    if not enrolment.is_completed:
-        return _("The survey opens when you have completed the course.")
-    return None
-
-
-def exam_closed_reason(enrolment: Enrolment, *, today: dt.date | None = None) -> str | None:
-    """Why the learning exam of ``enrolment`` cannot be started yet, or None when it can: a
-    run with a delay (exam_opens_after_days) opens it that many days after its last day."""
-    today = today or timezone.localdate()
-    opens = enrolment.run.exam_opens_on() if enrolment.run is not None else None
-    if opens is not None and today < opens:
-        return _("The exam of this course opens on %(date)s.") % {"date": opens.isoformat()}
-    return None
-
-
-# --- who may see whom -------------------------------------------------------------------------
-
-
-# Who may see and rate one employee: the named rules curriculum.view_employee and
-# curriculum.rate_employee (curriculum/rules.py). visible_employees is the same rule as a
-# query, for lists.
-
-
-def visible_employees(viewer, *, query: str = ""):
-    """Employees ``viewer`` may follow: everyone for training managers, the own team for
-    team leaders, nobody otherwise (curriculum.view_employee as a query)."""
-    from accounts.models import User
-
-    qs = User.objects.filter(is_active=True).select_related("position", "team")
-    if not viewer.has_perm(roles.MANAGE_TRAINING):
-        if not (viewer.has_perm(roles.RATE_BEHAVIOUR) and viewer.team_id):
-            return qs.none()
-        qs = qs.filter(team_id=viewer.team_id).exclude(pk=viewer.pk)
-    if query:
-        qs = qs.filter(employee_search_q(query))
-    return qs.order_by("staff_id")
 
 
 # --- trajectory ---------------------------------------------------------------------------
@@ -788,212 +720,6 @@ def course_survey_responses(course: Course) -> QuerySet[SurveyResponse]:
         .select_related("employee", "run")
         .order_by("-submitted_at", "-id")
     )
-
-
-# --- behaviour gap analysis ----------------------------------------------------------------
-
-
-@dataclass
-class GapRow:
-    item: object
-    weight: Decimal
-    target: int
-    before: int | None
-    after: int | None
-    latest: int | None
-
-    @property
-    def improvement(self) -> int | None:
-        """after − before; None unless both phases are rated."""
-        if self.before is None or self.after is None:
-            return None
-        return self.after - self.before
-
-    @property
-    def gap(self) -> int | None:
-        """max(target − latest, 0); None when the item has not been rated yet."""
-        if self.latest is None:
-            return None
-        return max(self.target - self.latest, 0)
-
-    @property
-    def weighted_gap(self) -> Decimal | None:
-        """weight × gap (4 decimal places); None when the item has not been rated yet."""
-        if self.gap is None:
-            return None
-        return (Decimal(self.weight) * self.gap).quantize(Decimal("0.0001"))
-
-
-def _latest(ratings: list) -> int | None:
-    if not ratings:
-        return None
-    return max(ratings, key=lambda r: (r.observed_on, r.created_at, r.pk or 0)).score
-
-
-def gap_rows(competencies: Iterable, ratings: Iterable) -> list[GapRow]:
-    """One GapRow per position-competency row, sorted by weighted gap (largest first; unrated
-    items last), then by weight and item code.
-
-    ``competencies`` are PositionCompetency-like objects (item, item_id, weight, target_score);
-    ``ratings`` are BehaviourRating-like objects (item_id, phase, score, observed_on,
-    created_at, pk). "Before"/"after" are the latest rating of that phase; "latest" is the
-    most recent rating of either phase, so a new before-rating for the next training counts.
-    """
-    by_item: dict[int, list] = {}
-    for r in ratings:
-        by_item.setdefault(r.item_id, []).append(r)
-    rows = []
-    for pc in competencies:
-        rs = by_item.get(pc.item_id, [])
-        rows.append(
-            GapRow(
-                item=pc.item,
-                weight=Decimal(pc.weight),
-                target=pc.target_score,
-                before=_latest([r for r in rs if r.phase == BehaviourRating.Phase.BEFORE]),
-                after=_latest([r for r in rs if r.phase == BehaviourRating.Phase.AFTER]),
-                latest=_latest(rs),
-            )
-        )
-    rows.sort(
-        key=lambda row: (
-            row.weighted_gap is None,
-            -(row.weighted_gap or 0),
-            -row.weight,
-            row.item.code,
-        )
-    )
-    return rows
-
-
-@dataclass
-class Advice:
-    course: Course
-    items: list
-    enrolment: Enrolment | None
-
-
-@dataclass
-class GapAnalysis:
-    rows: list[GapRow]
-    advice: list[Advice]
-
-
-TOP_GAP_ITEMS = 3
-
-
-def _advice_targets(rows: Sequence[GapRow], top_items: int) -> dict[int, int]:
-    """{item pk: rank} of the ``top_items`` items with the largest positive weighted gaps."""
-    return {
-        row.item.pk: i
-        for i, row in enumerate([row for row in rows if row.weighted_gap][:top_items])
-    }
-
-
-def _advice_courses(item_ids: Iterable[int]) -> list[Course]:
-    return list(
-        Course.objects.filter(is_active=True, competency_items__in=list(item_ids))
-        .distinct()
-        .prefetch_related("competency_items")
-    )
-
-
-def advice_from(
-    rows: Sequence[GapRow],
-    *,
-    courses: Iterable[Course],
-    enrolments: dict[int, Enrolment],
-    top_items: int = TOP_GAP_ITEMS,
-) -> list[Advice]:
-    """THE advice rule, without queries: of ``courses`` (active, competency items
-    prefetched), those targeting the ``top_items`` items with the largest positive weighted
-    gaps, ordered by the rank of the item they address (then priority courses first),
-    without courses the employee completed (``enrolments``: course pk → their enrolment)."""
-    rank = _advice_targets(rows, top_items)
-    if not rank:
-        return []
-    advice = []
-    for course in courses:
-        items = sorted(
-            (i for i in course.competency_items.all() if i.pk in rank), key=lambda i: rank[i.pk]
-        )
-        if not items:
-            continue
-        enrolment = enrolments.get(course.pk)
-        if enrolment and enrolment.is_completed:
-            continue
-        advice.append(Advice(course=course, items=items, enrolment=enrolment))
-    advice.sort(key=lambda a: (rank[a.items[0].pk], not a.course.is_priority, a.course.code))
-    return advice
-
-
-def learning_advice(
-    rows: Sequence[GapRow], *, employee, top_items: int = TOP_GAP_ITEMS
-) -> list[Advice]:
-    """Courses targeting the ``top_items`` items with the largest positive weighted gaps,
-    ordered by the rank of the item they address (then priority courses first), without
-    courses the employee already completed or inactive courses (advice_from)."""
-    rank = _advice_targets(rows, top_items)
-    if not rank:
-        return []
-    enrolments = {e.course_id: e for e in Enrolment.objects.filter(employee=employee)}
-    return advice_from(
-        rows, courses=_advice_courses(rank), enrolments=enrolments, top_items=top_items
-    )
-
-
-def gap_analysis(*, employee) -> GapAnalysis:
-    """Gap analysis of ``employee`` against their position competency model (empty without a
-    position), with learning advice."""
-    if not employee.position_id:
-        return GapAnalysis(rows=[], advice=[])
-    competencies = PositionCompetency.objects.filter(
-        position_id=employee.position_id
-    ).select_related("item")
-    ratings = BehaviourRating.objects.filter(employee=employee)
-    rows = gap_rows(competencies, ratings)
-    return GapAnalysis(rows=rows, advice=learning_advice(rows, employee=employee))
-
-
-def gap_analyses(employees: Sequence) -> dict[int, GapAnalysis]:
-    """gap_analysis of many employees (each with ``position_id``) in five queries whatever
-    their number: the position models, the ratings, the courses with their items and the
-    enrolments, read once; gap_rows and advice_from decide per employee."""
-    employees = list(employees)
-    positions = {e.position_id for e in employees if e.position_id}
-    if not positions:
-        return {e.pk: GapAnalysis(rows=[], advice=[]) for e in employees}
-    by_position: dict[int, list] = {}
-    for pc in PositionCompetency.objects.filter(position_id__in=positions).select_related("item"):
-        by_position.setdefault(pc.position_id, []).append(pc)
-    ids = [e.pk for e in employees if e.position_id]
-    ratings: dict[int, list] = {}
-    for rating in BehaviourRating.objects.filter(employee_id__in=ids):
-        ratings.setdefault(rating.employee_id, []).append(rating)
-    rows_of = {
-        e.pk: gap_rows(by_position.get(e.position_id, []), ratings.get(e.pk, []))
-        for e in employees
-        if e.position_id
-    }
-    wanted = {pk for rows in rows_of.values() for pk in _advice_targets(rows, TOP_GAP_ITEMS)}
-    courses = _advice_courses(wanted) if wanted else []
-    enrolments: dict[int, dict[int, Enrolment]] = {}
-    if courses:
-        for enrolment in Enrolment.objects.filter(employee_id__in=ids, course__in=courses):
-            enrolments.setdefault(enrolment.employee_id, {})[enrolment.course_id] = enrolment
-    return {
-        e.pk: (
-            GapAnalysis(
-                rows=rows_of[e.pk],
-                advice=advice_from(
-                    rows_of[e.pk], courses=courses, enrolments=enrolments.get(e.pk, {})
-                ),
-            )
-            if e.position_id
-            else GapAnalysis(rows=[], advice=[])
-        )
-        for e in employees
-    }
 
 
 # --- the training manager's home panel ----------------------------------------------------

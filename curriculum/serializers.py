@@ -96,6 +96,53 @@ class TrajectoryEntrySerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class ExamEvidenceSerializer(serializers.Serializer):
+    """An item's result in the employee's latest counting promotion exam or re-test, read
+    as a 1–5 level (curriculum.gaps.ExamEvidence)."""
+
+    level = serializers.IntegerField(min_value=1, max_value=5)
+    percent = serializers.DecimalField(max_digits=4, decimal_places=1)
+    correct = serializers.IntegerField()
+    total = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    attempt = serializers.IntegerField(source="attempt_id")
+
+
+class GapRowSerializer(serializers.Serializer):
+    """One competency item of the gap analysis (curriculum.gaps.GapRow). ``level`` is what the
+    gap is measured from and ``source`` says which: "rating" (the latest rating), "exam"
+    (nobody rated the item; the exam level stands in) or null (neither: no gap yet)."""
+
+    item = ItemRefSerializer()
+    weight = serializers.DecimalField(max_digits=6, decimal_places=4)
+    target = serializers.IntegerField()
+    before = serializers.IntegerField(allow_null=True)
+    after = serializers.IntegerField(allow_null=True)
+    improvement = serializers.IntegerField(allow_null=True)
+    latest_rating = serializers.IntegerField(source="latest", allow_null=True)
+    exam_evidence = ExamEvidenceSerializer(source="exam", allow_null=True)
+    level = serializers.IntegerField(allow_null=True)
+    source = serializers.ChoiceField(choices=["rating", "exam"], allow_null=True)
+    gap = serializers.IntegerField(allow_null=True)
+    weighted_gap = serializers.DecimalField(max_digits=7, decimal_places=4, allow_null=True)
+
+
+class AdviceSerializer(serializers.Serializer):
+    course = CourseRefSerializer()
+    items = ItemRefSerializer(many=True)
+    in_progress = serializers.SerializerMethodField()
+
+    def get_in_progress(self, advice) -> bool:
+        return advice.enrolment is not None
+
+
+class GapAnalysisSerializer(serializers.Serializer):
+    employee = serializers.IntegerField(source="employee.pk")
+    staff_id = serializers.CharField(source="employee.staff_id")
+    rows = GapRowSerializer(many=True, source="analysis.rows")
+    advice = AdviceSerializer(many=True, source="analysis.advice")
+
+
 class EnrolmentInputSerializer(serializers.Serializer):
     course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
 

@@ -35,13 +35,11 @@ from curriculum.models import (
     StageCompletion,
     SurveyResponse,
 )
+from curriculum.permissions import exam_closed_reason, stage_lock_reason, survey_closed_reason
 from curriculum.selectors import (
     current_run_for,
-    exam_closed_reason,
     learning_map_for_employee,
     map_progress,
-    stage_lock_reason,
-    survey_closed_reason,
 )
 from points.models import PointRule
 

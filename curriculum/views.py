@@ -20,7 +20,8 @@ from config import charts, exports
 from config.charts import Chart
 from config.errors import AppError, form_error
 from config.filtering import filter_list
-from curriculum import selectors, services
+from curriculum import gaps as gap_selectors
+from curriculum import permissions, selectors, services
 from curriculum.filters import CourseFilter
 from curriculum.forms import (
     PeopleSearchForm,
@@ -28,7 +29,7 @@ from curriculum.forms import (
     RatingForm,
     SurveyForm,
 )
-from curriculum.models import Course, Enrolment, ExamAttempt, SurveyResponse
+from curriculum.models import Course, CurriculumSettings, Enrolment, ExamAttempt, SurveyResponse
 from curriculum.rules import RATE_EMPLOYEE, VIEW_EMPLOYEE
 
 PER_PAGE = 50
@@ -91,12 +92,12 @@ def _course_detail_context(request, course):
         "enrolment": enrolment,
         "lock_reason": None
         if enrolment
-        else selectors.stage_lock_reason(employee=request.user, course=course),
+        else permissions.stage_lock_reason(employee=request.user, course=course),
         "has_survey": SurveyResponse.objects.filter(
             employee=request.user, course=course, run=enrolment.run if enrolment else None
         ).exists(),
-        "survey_closed": selectors.survey_closed_reason(enrolment) if enrolment else None,
-        "exam_closed": selectors.exam_closed_reason(enrolment) if enrolment else None,
+        "survey_closed": permissions.survey_closed_reason(enrolment) if enrolment else None,
+        "exam_closed": permissions.exam_closed_reason(enrolment) if enrolment else None,
         "attempts": ExamAttempt.objects.filter(employee=request.user, course=course).order_by(
             "-started_at"
         )[:10],
@@ -273,8 +274,10 @@ def trajectory_export(request, fmt: str, pk: int | None = None):
 
 
 def _gap_chart(rows) -> Chart:
-    """The server-rendered bar chart (latest rating vs target): a bar per item on a 0–5 scale
-    with the target as a line across it."""
+    """The server-rendered bar chart on a 0–5 scale: a bar per item at the level the gap is
+    measured from (the latest rating; the exam level, drawn pale and dashed, for an item nobody
+    rated), the target as a line across it, and a dot at the exam level wherever there is exam
+    evidence."""
     left, row_height = 170, 22
     score = charts.linear((0, 5), (left, left + 400))
     chart = Chart(
@@ -285,15 +288,25 @@ def _gap_chart(rows) -> Chart:
     for i, row in enumerate(rows):
         y, text_y = 8 + i * row_height, 18 + i * row_height
         chart.text(4, text_y, Truncator(row.item.name).chars(12), cls="label")
-        if row.latest:
+        from_exam = row.source == gap_selectors.EXAM
+        if row.level:
             chart.rect(
                 left,
                 y,
-                score(row.latest) - left,
+                score(row.level) - left,
                 12,
-                title=f"{row.item.name}: {row.latest}",
+                cls="bar bar-exam" if from_exam else "bar",
+                title=f"{row.item.name}: {row.level}"
+                + (f" ({_('exam evidence')})" if from_exam else ""),
             )
         chart.line(score(row.target), y - 3, score(row.target), text_y + 4, cls="target")
+        if row.exam:
+            chart.dot(
+                score(row.exam.level),
+                y + 6,
+                cls="exam-mark",
+                title=f"{row.item.name}: {_('exam evidence')} {row.exam.level}",
+            )
     return chart
 
 
@@ -327,7 +340,7 @@ def gaps(request, pk: int | None = None):
                 messages.success(request, _("Added to the improvement plan."))
                 return redirect("curriculum:employee_gaps", pk=employee.pk)
         status = 400
-    analysis = selectors.gap_analysis(employee=employee)
+    analysis = gap_selectors.gap_analysis(employee=employee)
     return render(
         request,
         "curriculum/gaps.html",
@@ -338,6 +351,7 @@ def gaps(request, pk: int | None = None):
             "own": pk is None,
             "can_rate": allowed(RATE_EMPLOYEE, request.user, employee),
             "chart": _gap_chart(analysis.rows),
+            "exam_settings": CurriculumSettings.current(),
         },
         status=status,
     )
@@ -349,7 +363,7 @@ def people(request):
     form = PeopleSearchForm(request.GET)
     valid = form.is_valid()
     query = form.cleaned_data["q"].strip() if valid else ""
-    employees = selectors.visible_employees(request.user, query=query)
+    employees = permissions.visible_employees(request.user, query=query)
     page = Paginator(employees if valid else employees.none(), PER_PAGE).get_page(
         request.GET.get("page")
     )

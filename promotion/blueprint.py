@@ -1,8 +1,9 @@
 """The exam blueprint: how an exam's places are shared among the competency items of the
 candidate's position, by the weights its published Q-sort round set. Pure arithmetic, no
-database: promotion.selectors builds the blueprint, casebase.selectors.exam_draw follows it."""
+database: promotion.selectors builds the blueprint, casebase.selectors.exam_draw follows it;
+competency_tally reads a graded attempt back per item (the result page, the gap analysis)."""
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar
@@ -66,3 +67,18 @@ def apportion(
     for key in by_remainder[:left]:
         counts[key] += 1
     return counts
+
+
+def competency_tally(questions: Iterable[Mapping], answers: Mapping) -> dict[int, tuple[int, int]]:
+    """{competency item id: (right answers, questions)} of a graded exam attempt, over the
+    questions drawn from cases tagged with the item (the tags stored on each question at
+    draw time, ``competency_ids``; a question of a case with several tags counts for each),
+    in the order the items first appear. ``answers``: question id → the option given."""
+    tally: dict[int, list[int]] = {}
+    for question in questions:
+        right = int(answers.get(question["id"]) == question["answer"])
+        for item_id in question.get("competency_ids") or ():
+            counts = tally.setdefault(item_id, [0, 0])
+            counts[0] += right
+            counts[1] += 1
+    return {item_id: (right, total) for item_id, (right, total) in tally.items()}

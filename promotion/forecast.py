@@ -409,10 +409,10 @@ class RemedialPlan:
 def remedial_plans(pairs: Iterable[tuple[object, int]]) -> dict[int, RemedialPlan]:
     """{employee pk: plan} for (employee, level of the re-test) pairs: the level's active
     training cases minus those studied, and the first PLAN_COURSES courses of the
-    employee's gap analysis (curriculum.selectors.gap_analyses). Seven queries whatever the
+    employee's gap analysis (curriculum.gaps.gap_analyses). Eight queries whatever the
     number of employees."""
     from casebase.selectors import training_studied_counts, training_totals
-    from curriculum.selectors import gap_analyses
+    from curriculum.gaps import gap_analyses
 
     pairs = list(pairs)
     if not pairs:

@@ -1146,14 +1146,9 @@ def competency_scores(attempt: ExamAttempt) -> list[dict]:
     if attempt.status == ExamAttempt.Status.OPEN:
         return []
     from competency.models import CompetencyItem
+    from promotion.blueprint import competency_tally
 
-    tally: dict[int, list[int]] = {}
-    for question in attempt.questions:
-        right = int(attempt.answers.get(question["id"]) == question["answer"])
-        for item_id in question.get("competency_ids") or ():
-            tally.setdefault(item_id, [0, 0])
-            tally[item_id][0] += right
-            tally[item_id][1] += 1
+    tally = competency_tally(attempt.questions, attempt.answers)
     items = CompetencyItem.objects.select_related("module").in_bulk(list(tally))
     rows = [
         {

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from curriculum import selectors, services
+from curriculum import gaps, services
+from curriculum.gaps import gap_rows
 from curriculum.models import BehaviourRating, ImprovementPlanItem
-from curriculum.selectors import gap_rows
 from curriculum.tests.factories import (
     BehaviourRatingFactory,
     CompetencyItemFactory,
@@ -174,7 +174,7 @@ def test_learning_advice_targets_largest_weighted_gaps_and_skips_completed_cours
         enrolment=EnrolmentFactory(employee=model.employee, course=done), actor=model.leader
     )
     # when
-    analysis = selectors.gap_analysis(employee=model.employee)
+    analysis = gaps.gap_analysis(employee=model.employee)
     # then
     assert [r.item.code for r in analysis.rows] == ["empathy", "products", "selling"]
     assert [a.course for a in analysis.advice] == [
@@ -191,12 +191,12 @@ def test_no_advice_when_every_gap_is_zero(model):
             employee=model.employee, rater=model.leader, item=model.items[code], score=5
         )
     CourseFactory(items=list(model.items.values()))
-    assert selectors.gap_analysis(employee=model.employee).advice == []
+    assert gaps.gap_analysis(employee=model.employee).advice == []
 
 
 @pytest.mark.django_db
 def test_employee_without_position_has_an_empty_analysis(csr):
-    analysis = selectors.gap_analysis(employee=csr)
+    analysis = gaps.gap_analysis(employee=csr)
     assert analysis.rows == [] and analysis.advice == []
 
 

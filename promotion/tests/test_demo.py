@@ -43,6 +43,12 @@ def test_demo_history_is_consistent_with_levels_and_loads_twice(client):
     assert (
         ExamAttempt.objects.filter(employee__staff_id="HB0001").exclude(status="open").count() == 1
     )
+    # that attempt is exam evidence on HB0001's gap page, deciding the items nobody rated
+    from curriculum.gaps import gap_analysis
+
+    rows = gap_analysis(employee=User.objects.get(staff_id="HB0001")).rows
+    assert any(row.exam is not None and row.source == "rating" for row in rows)
+    assert any(row.source == "exam" and row.gap is not None for row in rows)
     from promotion.selectors import apprentices_brought
 
     assert apprentices_brought(User.objects.get(staff_id="HB0005"), 1) == 3

@@ -1,0 +1,341 @@
+"""The behaviour gap analysis (差距分析): per competency item of the employee's position model,
+the target against the latest rating, the gap and the weighted gap, and the learning advice
+drawn from the largest weighted gaps. gap_rows, exam_evidence_from and advice_from decide
+without queries; gap_analysis (one employee) and gap_analyses (many, promotion.forecast's
+remedial plans) read what they need in a constant number of queries.
+
+Exam evidence: a promotion exam or re-test scores each competency item its cases were tagged
+with (promotion.blueprint.competency_tally). Per item the employee's latest such exam counts
+when it was submitted in time (passed or failed — not one whose time ran out), within
+CurriculumSettings.exam_evidence_window_days, and asked at least exam_evidence_min_questions
+questions about the item; its score reads as a 1–5 level by the settings' bands
+(CurriculumSettings.exam_level). The rule combining it with the ratings: the latest behaviour
+rating decides the gap; the exam level decides it only for an item nobody has rated yet
+(GapRow.source says which). The exam level is always shown beside the ratings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from competency.models import PositionCompetency
+from curriculum.models import BehaviourRating, Course, CurriculumSettings, Enrolment
+
+RATING = "rating"
+EXAM = "exam"
+
+
+@dataclass(frozen=True)
+class ExamEvidence:
+    """One competency item's result in the employee's latest counting exam: ``correct`` of
+    ``total`` questions, ``percent`` (rounded down to 0.1, as on the exam result) read as
+    ``level`` (1–5); ``at`` is when the attempt was submitted."""
+
+    level: int
+    percent: Decimal
+    correct: int
+    total: int
+    at: dt.datetime
+    attempt_id: int
+
+
+@dataclass
+class GapRow:
+    item: object
+    weight: Decimal
+    target: int
+    before: int | None
+    after: int | None
+    latest: int | None
+    exam: ExamEvidence | None = None
+
+    @property
+    def source(self) -> str | None:
+        """What the gap is measured from: RATING (the latest rating), EXAM (no rating; the
+        exam level stands in) or None (neither)."""
+        if self.latest is not None:
+            return RATING
+        return EXAM if self.exam is not None else None
+
+    @property
+    def level(self) -> int | None:
+        """The level the gap is measured from: the latest rating, else the exam level."""
+        if self.latest is not None:
+            return self.latest
+        return self.exam.level if self.exam is not None else None
+
+    @property
+    def improvement(self) -> int | None:
+        """after − before; None unless both phases are rated."""
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+    @property
+    def gap(self) -> int | None:
+        """max(target − level, 0); None when the item has neither a rating nor exam evidence."""
+        if self.level is None:
+            return None
+        return max(self.target - self.level, 0)
+
+    @property
+    def weighted_gap(self) -> Decimal | None:
+        """weight × gap (4 decimal places); None when there is no gap (see gap)."""
+        if self.gap is None:
+            return None
+        return (Decimal(self.weight) * self.gap).quantize(Decimal("0.0001"))
+
+
+def exam_evidence_from(
+    attempts: Iterable[tuple], *, item_ids: Iterable[int], config: CurriculumSettings
+) -> dict[int, ExamEvidence]:
+    """{item id: ExamEvidence} for the items of ``item_ids``, without queries: per item, the
+    first of ``attempts`` that asked at least ``config.exam_evidence_min_questions``
+    questions about it. ``attempts``: (pk, submitted_at, questions, answers) of ONE
+    employee's counting attempts, newest first (_counting_attempts)."""
+    from promotion.blueprint import competency_tally
+    from promotion.models import score_percent
+
+    wanted = set(item_ids)
+    found: dict[int, ExamEvidence] = {}
+    for pk, at, questions, answers in attempts:
+        for item_id, (right, total) in competency_tally(questions, answers or {}).items():
+            if item_id not in wanted or item_id in found:
+                continue
+            if total < config.exam_evidence_min_questions:
+                continue
+            percent = score_percent(right, total)
+            found[item_id] = ExamEvidence(
+                level=config.exam_level(percent),
+                percent=percent,
+                correct=right,
+                total=total,
+                at=at,
+                attempt_id=pk,
+            )
+        if len(found) == len(wanted):
+            break
+    return found
+
+
+def _counting_attempts(
+    employee_ids: Iterable[int], *, config: CurriculumSettings, now: dt.datetime
+) -> dict[int, list[tuple]]:
+    """{employee pk: [(pk, submitted_at, questions, answers), …] newest first}: their own
+    promotion exams and re-tests submitted in time (passed or failed) within the settings'
+    window. One query."""
+    from promotion.models import ExamAttempt as LevelExam
+
+    since = now - dt.timedelta(days=config.exam_evidence_window_days)
+    rows = (
+        LevelExam.objects.filter(
+            employee_id__in=list(employee_ids),
+            status__in=[LevelExam.Status.PASSED, LevelExam.Status.FAILED],
+            submitted_at__gte=since,
+            submitted_at__lte=now,
+        )
+        .order_by("employee_id", "-submitted_at", "-pk")
+        .values_list("employee_id", "pk", "submitted_at", "questions", "answers")
+    )
+    by_employee: dict[int, list[tuple]] = {}
+    for employee_id, *attempt in rows:
+        by_employee.setdefault(employee_id, []).append(tuple(attempt))
+    return by_employee
+
+
+def _latest(ratings: list) -> int | None:
+    if not ratings:
+        return None
+    return max(ratings, key=lambda r: (r.observed_on, r.created_at, r.pk or 0)).score
+
+
+def gap_rows(
+    competencies: Iterable, ratings: Iterable, exams: dict[int, ExamEvidence] | None = None
+) -> list[GapRow]:
+    """One GapRow per position-competency row, sorted by weighted gap (largest first; items
+    without a gap last), then by weight and item code.
+
+    ``competencies`` are PositionCompetency-like objects (item, item_id, weight, target_score);
+    ``ratings`` are BehaviourRating-like objects (item_id, phase, score, observed_on,
+    created_at, pk). "Before"/"after" are the latest rating of that phase; "latest" is the
+    most recent rating of either phase, so a new before-rating for the next training counts.
+    ``exams``: {item id: ExamEvidence} (exam_evidence_from); it decides the gap of an item
+    without ratings.
+    """
+    exams = exams or {}
+    by_item: dict[int, list] = {}
+    for r in ratings:
+        by_item.setdefault(r.item_id, []).append(r)
+    rows = []
+    for pc in competencies:
+        rs = by_item.get(pc.item_id, [])
+        rows.append(
+            GapRow(
+                item=pc.item,
+                weight=Decimal(pc.weight),
+                target=pc.target_score,
+                before=_latest([r for r in rs if r.phase == BehaviourRating.Phase.BEFORE]),
+                after=_latest([r for r in rs if r.phase == BehaviourRating.Phase.AFTER]),
+                latest=_latest(rs),
+                exam=exams.get(pc.item_id),
+            )
+        )
+    rows.sort(
+        key=lambda row: (
+            row.weighted_gap is None,
+            -(row.weighted_gap or 0),
+            -row.weight,
+            row.item.code,
+        )
+    )
+    return rows
+
+
+@dataclass
+class Advice:
+    course: Course
+    items: list
+    enrolment: Enrolment | None
+
+
+@dataclass
+class GapAnalysis:
+    rows: list[GapRow]
+    advice: list[Advice]
+
+
+TOP_GAP_ITEMS = 3
+
+
+def _advice_targets(rows: Sequence[GapRow], top_items: int) -> dict[int, int]:
+    """{item pk: rank} of the ``top_items`` items with the largest positive weighted gaps."""
+    return {
+        row.item.pk: i
+        for i, row in enumerate([row for row in rows if row.weighted_gap][:top_items])
+    }
+
+
+def _advice_courses(item_ids: Iterable[int]) -> list[Course]:
+    return list(
+        Course.objects.filter(is_active=True, competency_items__in=list(item_ids))
+        .distinct()
+        .prefetch_related("competency_items")
+    )
+
+
+def advice_from(
+    rows: Sequence[GapRow],
+    *,
+    courses: Iterable[Course],
+    enrolments: dict[int, Enrolment],
+    top_items: int = TOP_GAP_ITEMS,
+) -> list[Advice]:
+    """THE advice rule, without queries: of ``courses`` (active, competency items
+    prefetched), those targeting the ``top_items`` items with the largest positive weighted
+    gaps, ordered by the rank of the item they address (then priority courses first),
+    without courses the employee completed (``enrolments``: course pk → their enrolment)."""
+    rank = _advice_targets(rows, top_items)
+    if not rank:
+        return []
+    advice = []
+    for course in courses:
+        items = sorted(
+            (i for i in course.competency_items.all() if i.pk in rank), key=lambda i: rank[i.pk]
+        )
+        if not items:
+            continue
+        enrolment = enrolments.get(course.pk)
+        if enrolment and enrolment.is_completed:
+            continue
+        advice.append(Advice(course=course, items=items, enrolment=enrolment))
+    advice.sort(key=lambda a: (rank[a.items[0].pk], not a.course.is_priority, a.course.code))
+    return advice
+
+
+def learning_advice(
+    rows: Sequence[GapRow], *, employee, top_items: int = TOP_GAP_ITEMS
+) -> list[Advice]:
+    """Courses targeting the ``top_items`` items with the largest positive weighted gaps,
+    ordered by the rank of the item they address (then priority courses first), without
+    courses the employee already completed or inactive courses (advice_from)."""
+    rank = _advice_targets(rows, top_items)
+    if not rank:
+        return []
+    enrolments = {e.course_id: e for e in Enrolment.objects.filter(employee=employee)}
+    return advice_from(
+        rows, courses=_advice_courses(rank), enrolments=enrolments, top_items=top_items
+    )
+
+
+def gap_analysis(*, employee, now: dt.datetime | None = None) -> GapAnalysis:
+    """Gap analysis of ``employee`` against their position competency model (empty without a
+    position), with their exam evidence and learning advice. A constant number of queries."""
+    if not employee.position_id:
+        return GapAnalysis(rows=[], advice=[])
+    config = CurriculumSettings.current()
+    competencies = list(
+        PositionCompetency.objects.filter(position_id=employee.position_id).select_related("item")
+    )
+    ratings = BehaviourRating.objects.filter(employee=employee)
+    attempts = _counting_attempts([employee.pk], config=config, now=now or timezone.now())
+    exams = exam_evidence_from(
+        attempts.get(employee.pk, []), item_ids=[pc.item_id for pc in competencies], config=config
+    )
+    rows = gap_rows(competencies, ratings, exams)
+    return GapAnalysis(rows=rows, advice=learning_advice(rows, employee=employee))
+
+
+def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict[int, GapAnalysis]:
+    """gap_analysis of many employees (each with ``position_id``) in six queries whatever
+    their number (and the settings row, cached): the position models, the ratings, the
+    counting exam attempts, the courses with their items and the enrolments, read once;
+    gap_rows, exam_evidence_from and advice_from decide per employee."""
+    employees = list(employees)
+    positions = {e.position_id for e in employees if e.position_id}
+    if not positions:
+        return {e.pk: GapAnalysis(rows=[], advice=[]) for e in employees}
+    by_position: dict[int, list] = {}
+    for pc in PositionCompetency.objects.filter(position_id__in=positions).select_related("item"):
+        by_position.setdefault(pc.position_id, []).append(pc)
+    ids = [e.pk for e in employees if e.position_id]
+    ratings: dict[int, list] = {}
+    for rating in BehaviourRating.objects.filter(employee_id__in=ids):
+        ratings.setdefault(rating.employee_id, []).append(rating)
+    config = CurriculumSettings.current()
+    attempts = _counting_attempts(ids, config=config, now=now or timezone.now())
+    rows_of = {
+        e.pk: gap_rows(
+            by_position.get(e.position_id, []),
+            ratings.get(e.pk, []),
+            exam_evidence_from(
+                attempts.get(e.pk, []),
+                item_ids=[pc.item_id for pc in by_position.get(e.position_id, [])],
+                config=config,
+            ),
+        )
+        for e in employees
+        if e.position_id
+    }
+    wanted = {pk for rows in rows_of.values() for pk in _advice_targets(rows, TOP_GAP_ITEMS)}
+    courses = _advice_courses(wanted) if wanted else []
+    enrolments: dict[int, dict[int, Enrolment]] = {}
+    if courses:
+        for enrolment in Enrolment.objects.filter(employee_id__in=ids, course__in=courses):
+            enrolments.setdefault(enrolment.employee_id, {})[enrolment.course_id] = enrolment
+    return {
+        e.pk: (
+            GapAnalysis(
+                rows=rows_of[e.pk],
+                advice=advice_from(
+                    rows_of[e.pk], courses=courses, enrolments=enrolments.get(e.pk, {})
+                ),
+            )
+            if e.position_id
+            else GapAnalysis(rows=[], advice=[])
+        )
+        for e in employees
+    }
