@@ -24,8 +24,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -134,6 +135,13 @@ class PayloadTooLargeError(AppError):
     default_message = MSG_TOO_LARGE
 
 
+def payload_too_large() -> PayloadTooLargeError:
+    """The 413 for a body above DATA_UPLOAD_MAX_MEMORY_SIZE, naming the limit."""
+    return PayloadTooLargeError(
+        _(MSG_TOO_LARGE) % {"kb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024}
+    )
+
+
 class ThrottledError(AppError):
     """Too many attempts; try again later (HTTP 429)."""
 
@@ -203,6 +211,12 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every error of every API view as
     {"detail", "code", "fields"?}. Anything else (a programming error) stays a 500."""
     headers: dict[str, str] = {}
+    if isinstance(exc, RequestDataTooBig):
+        # Since DRF 3.17.2 (CVE-2026-73228) request.data reads JSON and form bodies through
+        # Django's request.body, which refuses one above DATA_UPLOAD_MAX_MEMORY_SIZE with
+        # RequestDataTooBig before any parser runs; uncaught, that SuspiciousOperation was
+        # Django's plain 400. It is the same 413 the parsers give (config/parsers.py).
+        exc = payload_too_large()
     if isinstance(exc, AppError):
         code_status, body = (
             exc.status_code,

@@ -3,10 +3,14 @@
 - Every endpoint takes a JSON object, so a body that is a list, a string, a number or null is
   refused once, here, as a 400 in the one error shape — rather than reaching a view that
   expects named fields (where a list was a 500, and null quietly became an empty object).
-- DRF's JSON and form parsers read the request stream directly, so Django's
+- Before DRF 3.17.2 its JSON and form parsers read the request stream directly, so Django's
   DATA_UPLOAD_MAX_MEMORY_SIZE (enforced only by ``request.body`` and Django's multipart
   parser) never applied to them: a 200 MB JSON body was read into memory whole. They read
   at most that many bytes here and refuse a larger body with 413 (PayloadTooLargeError).
+  Since 3.17.2 (CVE-2026-73228) DRF hands them ``io.BytesIO(request.body)`` instead, so
+  Django refuses a body over the limit with RequestDataTooBig before these parsers run;
+  ``api_exception_handler`` answers that with the same 413 (the checks here stay for a
+  parser given a raw stream).
   File uploads (multipart) keep Django's own limits and the recording upload middleware;
   Django's multipart parser refuses what is over them with a SuspiciousOperation, which
   reached API clients as Django's HTML 400 page: LimitedMultiPartParser answers in the one
@@ -17,7 +21,6 @@ import io
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -26,11 +29,11 @@ MSG_NOT_AN_OBJECT = _("The JSON body must be an object with named fields.")
 MSG_TOO_MANY_PARTS = _("The request has too many fields or files.")
 
 
-def _too_large(limit: int):
+def _too_large():
     # Imported here: config.errors imports rest_framework.views, which imports these parsers.
-    from config.errors import MSG_TOO_LARGE, PayloadTooLargeError
+    from config.errors import payload_too_large
 
-    return PayloadTooLargeError(gettext(MSG_TOO_LARGE) % {"kb": limit // 1024})
+    return payload_too_large()
 
 
 def content_length(request) -> int:
@@ -49,7 +52,7 @@ def read_limited(stream) -> io.BytesIO:
         return io.BytesIO(b"")
     data = stream.read() if limit is None else stream.read(limit + 1)
     if limit is not None and len(data) > limit:
-        raise _too_large(limit)
+        raise _too_large()
     return io.BytesIO(data)
 
 
@@ -57,7 +60,7 @@ def _refuse_by_length(parser_context) -> None:
     request = (parser_context or {}).get("request")
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is not None and request is not None and content_length(request) > limit:
-        raise _too_large(limit)  # refused before reading a byte
+        raise _too_large()  # refused before reading a byte
 
 
 class ObjectJSONParser(JSONParser):
@@ -80,6 +83,6 @@ class LimitedMultiPartParser(MultiPartParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RequestDataTooBig:
-            raise _too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) from None
+            raise _too_large() from None
         except (TooManyFieldsSent, TooManyFilesSent):
             raise ParseError(MSG_TOO_MANY_PARTS) from None
