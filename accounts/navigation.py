@@ -163,11 +163,10 @@ def navigation_for(user, current_path: str = "") -> list[dict]:
     """The entries ``user`` may see, each as {label, url, active, group}; [] when logged out."""
     if not user.is_authenticated:
         return []
-    entries = _entries_for(
-        frozenset(user.get_all_permissions()),
-        bool(user.is_active and user.is_superuser),
-        get_language(),
-    )
+    # An active superuser holds every permission without reading them (as has_perm does).
+    superuser = bool(user.is_active and user.is_superuser)
+    permissions = frozenset() if superuser else frozenset(user.get_all_permissions())
+    entries = _entries_for(permissions, superuser, get_language())
     return [
         {
             "label": label,
