@@ -12,7 +12,8 @@ def pytest_configure(config):
     # full-text behaviour the system relies on.
     if (os.environ.get("REQUIRE_POSTGRES") or os.environ.get("CI")) and not settings.IS_POSTGRES:
         raise pytest.UsageError(
-            f"Tests must run on PostgreSQL but DATABASE_URL gives {settings.DATABASES['default']['ENGINE']}."
+            f"Tests must run on PostgreSQL but DATABASE_URL gives "
+            f"{settings.DATABASES['default']['ENGINE']}."
         )
 
 

@@ -195,7 +195,9 @@ class TrainingDashboardSerializer(serializers.Serializer):
     open_rounds = DashboardRoundSerializer(many=True, help_text="Q-sort rounds open for sorting.")
     surveys_this_month = serializers.IntegerField()
     low_surveys_this_month = serializers.IntegerField(
-        help_text="Of them, those with a score at or below the curriculum settings' low survey score."
+        help_text=(
+            "Of them, those with a score at or below the curriculum settings' low survey score."
+        )
     )
     failed_exams_this_month = serializers.IntegerField()
 

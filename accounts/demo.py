@@ -106,7 +106,8 @@ def load_positions(*, stdout) -> None:
                 code=code, defaults={"family": family, "name": pname, "name_en": pname_en}
             )
     stdout.write(
-        f"accounts: {PositionFamily.objects.count()} position families, {Position.objects.count()} positions"
+        f"accounts: {PositionFamily.objects.count()} position families, "
+        f"{Position.objects.count()} positions"
     )
 
 
@@ -172,14 +173,15 @@ def load(*, stdout) -> None:
 
     imported = _import_new_hires()
     stdout.write(
-        f"accounts: {len(centres)} centres, {Team.objects.count()} teams, {User.objects.count()} employees"
-        f" ({imported})"
+        f"accounts: {len(centres)} centres, {Team.objects.count()} teams, {User.objects.count()} "
+        f"employees ({imported})"
     )
     stdout.write("")
     stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
     for staff_id, name, role_names, level, _, _ in [*NAMED_ACCOUNTS, NEW_CSR]:
         stdout.write(
-            f"  {staff_id:<7} {name:<4}  level {level}  {', '.join(str(r.label) for r in role_names)}"
+            f"  {staff_id:<7} {name:<4}  level {level}  "
+            f"{', '.join(str(r.label) for r in role_names)}"
         )
     stdout.write(
         f"  {NEW_CSR[0]}: a new CSR on the first day, tour open (getting started, sandbox)"
@@ -202,4 +204,7 @@ def _import_new_hires() -> str:
     report = employees_import(
         file_name=NEW_HIRES_FILE.name, content=NEW_HIRES_FILE.read_bytes(), by=hr, dry_run=False
     )
-    return f"HR import of new hires: {report.new} new, {report.updated} updated, {report.unchanged} unchanged"
+    return (
+        f"HR import of new hires: {report.new} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged"
+    )

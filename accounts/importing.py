@@ -42,8 +42,8 @@ MSG_OWN_ACCOUNT = gettext_noop(
 )
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # an XLSX whose parts unpack to more is refused (zip bomb)
 MSG_FORBIDDEN_COLUMN = gettext_noop(
-    "The column “%(column)s” cannot be imported: passwords, roles, admin rights, levels and the active "
-    "flag are never changed by an import."
+    "The column “%(column)s” cannot be imported: passwords, roles, admin rights, levels and the "
+    "active flag are never changed by an import."
 )
 
 # Canonical column → accepted header spellings (normalised: lower case, no spaces/underscores).

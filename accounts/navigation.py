@@ -136,7 +136,8 @@ NAV_ITEMS: list[NavItem] = [
         group="management",
     ),
     NavItem(_("Rosters"), "promotion:rosters", roles.EXPORT_ROSTERS, group="management"),
-    # the roles of promotion.forecast.workforce_scope (the page answers 403 to one without a centre or team)
+    # the roles of promotion.forecast.workforce_scope (the page answers 403 to one without a centre
+    # or team)
     NavItem(
         _("Workforce"),
         "promotion:workforce",

@@ -7,8 +7,8 @@ every page checks them — for the navigation alone ~20 times — so the set is 
 cache (Redis in production, local memory in the embedded default) under a key that holds
 a global version. Any change of group membership, of a group's or a user's permissions,
 the deletion of a group or permission, and every `migrate` run bump the version, so the
-next check reads the database again; there is no window in which a removed permission still counts, except on
-another process during the version bump itself.
+next check reads the database again; there is no window in which a removed permission still counts,
+except on another process during the version bump itself.
 
 The signals below are the one place this happens: group membership is changed by services
 (committee appointment/removal), admin forms, migrations and role seeding alike, and a
@@ -38,7 +38,10 @@ class CachedPermissionsBackend(ModelBackend):
         if not hasattr(user_obj, "_perm_cache"):
             # The superuser flag is a field of the user row, not a membership: a superuser
             # demoted in admin must not keep the cached all-permission set.
-            key = f"permissions:{PERMISSIONS_VERSION.current()}:{user_obj.pk}:{int(user_obj.is_superuser)}"
+            key = (
+                f"permissions:{PERMISSIONS_VERSION.current()}:{user_obj.pk}:"
+                f"{int(user_obj.is_superuser)}"
+            )
             cached = cache.get(key)
             if cached is None:
                 cached = super().get_all_permissions(user_obj)

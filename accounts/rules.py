@@ -8,7 +8,8 @@ name such as ``curriculum.rate_employee``. Views, DRF permissions, services and 
 ask that name, never a copy of the condition:
 
 - Python: ``allowed("curriculum.rate_employee", user, employee)``
-- templates: ``{% load rules %}{% test_rule "curriculum.rate_employee" user employee as may_rate %}``
+- templates: ``{% load rules %}`` then
+  ``{% test_rule "curriculum.rate_employee" user employee as may_rate %}``
 - DRF: ``accounts.permissions.object_rule("…")`` (has_object_permission)
 
 They are asked through the rule set, not ``user.has_perm(name, obj)``: Django answers True to

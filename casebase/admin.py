@@ -144,8 +144,8 @@ class CaseAdminForm(forms.ModelForm):
             except TreeError as exc:
                 self.add_error("tree_text", exc.messages)
         if kind in Case.Kind.values and "audio" in data:
-            # THE recording rule of the proposal forms (services.audio.case_recording_check): a voice
-            # case has a validated recording, a text case none.
+            # THE recording rule of the proposal forms (services.audio.case_recording_check): a
+            # voice case has a validated recording, a text case none.
             try:
                 info = case_recording_check(kind=kind, audio=data.get("audio"))
             except AudioInvalid as exc:
@@ -359,7 +359,8 @@ class CaseRatingAdmin(ReadOnlyAdmin):
 
 @admin.register(RetirementCandidate)
 class RetirementCandidateAdmin(ReadOnlyAdmin):
-    """Read-only: review experts decide on the retirements page (services.retirement.retirement_decide)."""
+    """Read-only: review experts decide on the retirements page
+    (services.retirement.retirement_decide)."""
 
     list_display = [
         "case",

@@ -623,7 +623,8 @@ CASES = [
         "Hello, my phone no work, I need call hospital!",
         "焦急",
         "担心紧急情况",
-        "Don't worry, I can help you. Please dial 120 for the ambulance first, it works even without credit.",
+        "Don't worry, I can help you. Please dial 120 for the ambulance first, it works even "
+        "without credit.",
         "先保障紧急需求;使用客户语言",
         "请说中文。",
         "拒绝沟通",
@@ -636,7 +637,8 @@ CASES = [
         "感谢",
         "I don't understand top-up.",
         "困惑",
-        "No problem. I will add 10 yuan emergency credit now, and a colleague who speaks English will call you back.",
+        "No problem. I will add 10 yuan emergency credit now, and a colleague who speaks English "
+        "will call you back.",
         "降低理解门槛;安排后续支持",
         "应急额度并安排回访",
         "安心",
@@ -1435,7 +1437,10 @@ VOICE = [
         2,
         Case.Premise.SERVICE_DEFECT,
         3,
-        "客户：我想问一下……\n客服：您是要查话费吧？\n客户：不是！你能不能听我说完！\n（点评：客服多次打断客户，未确认需求。）",
+        "客户：我想问一下……\n"
+        "客服：您是要查话费吧？\n"
+        "客户：不是！你能不能听我说完！\n"
+        "（点评：客服多次打断客户，未确认需求。）",
     ),
     (
         "voice-turned",
@@ -1444,7 +1449,10 @@ VOICE = [
         3,
         Case.Premise.EMOTION_TURNED,
         4,
-        "客户：你们太过分了！\n客服：您别着急，我先帮您查清楚……\n客户：……好吧，谢谢你这么耐心。\n（点评：先共情，后解决，语速放缓。）",
+        "客户：你们太过分了！\n"
+        "客服：您别着急，我先帮您查清楚……\n"
+        "客户：……好吧，谢谢你这么耐心。\n"
+        "（点评：先共情，后解决，语速放缓。）",
     ),
 ]
 
@@ -1740,13 +1748,14 @@ def _tag_test_cases() -> int:
 
 
 MAINTAINED_TITLE = "运营录入：套餐变更后客户不认账"
+# Tree text is data, one turn per line: its lines may run past 100 characters.
 MAINTAINED_TREE = """\
 客户: 我根本没办过这个套餐，你们凭什么扣我钱？ | 情绪: 愤怒 | 想法: 怀疑被乱办业务
   客服*: 非常理解您的心情，我先帮您查一下办理记录。 | 出发点: 先安抚情绪; 用事实说话
     客户: 你查吧，反正我没办过。 | 情绪: 怀疑
       客服: 记录显示是上月营业厅办理的，我帮您申请核实并退订。 | 出发点: 讲清来源; 给出方案 | 结果: 提交核实并退订 | 最终状态: 接受
   客服: 系统显示是您本人办理的。 | 出发点: 陈述系统记录 | 结果: 客户要求投诉 | 最终状态: 更加不满
-"""
+"""  # noqa: E501
 
 
 def _maintenance(categories) -> None:

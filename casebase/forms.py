@@ -58,7 +58,8 @@ class QualityCaseVoteForm(ApprovalForm):
         label=_("The outstanding contributor"),
         coerce=int,
         help_text=_(
-            "The contributor named by most approving members gets the outstanding-contributor points."
+            "The contributor named by most approving members gets the outstanding-contributor "
+            "points."
         ),
         error_messages={"required": _("Name the one outstanding contributor.")},
     )
@@ -280,8 +281,8 @@ class CompetencyTagsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         queryset=None,
         help_text=_(
-            "Exams share their cases among the items of the candidate's position by its Q-sort weights; "
-            "these tags say which items this case counts for."
+            "Exams share their cases among the items of the candidate's position by its Q-sort "
+            "weights; these tags say which items this case counts for."
         ),
     )
 

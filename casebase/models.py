@@ -79,9 +79,9 @@ class CaseLibrarySettings(SingletonSettings):
         _("target cases per level"),
         default=100,
         help_text=_(
-            "Planned size of each level, split evenly into training and test cases (default 100: 50 and "
-            "50). The library health page shows each set against its half; approvers grading a new case "
-            "are steered to the set further below it."
+            "Planned size of each level, split evenly into training and test cases (default 100: "
+            "50 and 50). The library health page shows each set against its half; approvers "
+            "grading a new case are steered to the set further below it."
         ),
     )
     prune_mode = models.CharField(
@@ -90,9 +90,9 @@ class CaseLibrarySettings(SingletonSettings):
         choices=PruneMode.choices,
         default=PruneMode.PROPOSE,
         help_text=_(
-            "Default “propose”: the daily job lists the cases over each cap as retirement candidates and "
-            "review experts decide (DOMAIN §3). “Move” is the explicit automatic option: the job moves "
-            "them to the history library itself."
+            "Default “propose”: the daily job lists the cases over each cap as retirement "
+            "candidates and review experts decide (DOMAIN §3). “Move” is the explicit automatic "
+            "option: the job moves them to the history library itself."
         ),
     )
     audio_max_bytes = models.PositiveIntegerField(
@@ -104,7 +104,8 @@ class CaseLibrarySettings(SingletonSettings):
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
         help_text=_(
-            "How many suggested calls one employee may have waiting for a maintainer's decision (1–50)."
+            "How many suggested calls one employee may have waiting for a maintainer's decision "
+            "(1–50)."
         ),
     )
     weight_study = models.PositiveSmallIntegerField(_("classicness weight of a study"), default=1)
@@ -266,8 +267,8 @@ class Case(models.Model):
         related_name="cases",
         verbose_name=_("competency items"),
         help_text=_(
-            "The competency items this case tests. Exams follow the candidate's position weights over "
-            "these tags; an untagged case fills the remaining places."
+            "The competency items this case tests. Exams follow the candidate's position weights "
+            "over these tags; an untagged case fills the remaining places."
         ),
     )
     # bookkeeping
@@ -342,8 +343,8 @@ class Case(models.Model):
 
         where studies counts employees who marked the case studied, exam_uses how often the
         promotion engine drew it into an exam (counted when the exam starts, so abandoned and
-        expired attempts count: the examinee saw the case), and excellent/average/poor the ratings (one
-        per employee). Weights live in CaseLibrarySettings (defaults 1, 2, 3, 1, −2). Uses
+        expired attempts count: the examinee saw the case), and excellent/average/poor the ratings
+        (one per employee). Weights live in CaseLibrarySettings (defaults 1, 2, 3, 1, −2). Uses
         the annotations of CaseQuerySet.with_indicators() when present, else queries."""
         if hasattr(self, "classicness_score"):
             return self.classicness_score
@@ -556,8 +557,8 @@ class CaseExposure(models.Model):
     """``employee`` was shown a case in full outside an exam: a TEST case (or its recording)
     on the history page or the recording view, or a case proposal's content on the proposal
     pages (``proposal``; the case it becomes is its target). Written by
-    casebase.services.exam_use.case_exposure_record; casebase.selectors.cases_known_to reads it, so an
-    exam never draws a case its examinee has seen in full."""
+    casebase.services.exam_use.case_exposure_record; casebase.selectors.cases_known_to reads it, so
+    an exam never draws a case its examinee has seen in full."""
 
     employee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -605,7 +606,10 @@ class CaseExposure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.employee_id} saw case {self.case_id or '-'} / proposal {self.proposal_id or '-'}"
+        return (
+            f"{self.employee_id} saw case {self.case_id or '-'} / proposal "
+            f"{self.proposal_id or '-'}"
+        )
 
 
 class CallSuggestion(models.Model):

@@ -384,8 +384,8 @@ def _text_candidates(
                                 t,
                                 RATIONALE_ORDER,
                                 _(
-                                    "Put the rationales of the reply the case recommends at this point in "
-                                    "order of importance (most important first)."
+                                    "Put the rationales of the reply the case recommends at this "
+                                    "point in order of importance (most important first)."
                                 ),
                                 o,
                                 a,

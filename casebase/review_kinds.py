@@ -45,7 +45,8 @@ def case_content_diff(before: dict, after: dict) -> list[tuple[str, str]]:
 
 def render_summary(proposal) -> str:
     """HTML of a case proposal for the review pages: the proposed case (tree or recording),
-    the other participants named by the proposer and, for a revision, a line diff of its content against the version it was written on."""
+    the other participants named by the proposer and, for a revision, a line diff of its content
+    against the version it was written on."""
     from django.contrib.auth import get_user_model
 
     from casebase.models import Case, CaseCategory

@@ -1,4 +1,5 @@
-"""The competency dictionary's filters: one FilterSet for the dictionary page and /api/competency/items/."""
+"""The competency dictionary's filters: one FilterSet for the dictionary page and
+/api/competency/items/."""
 
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters

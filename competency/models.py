@@ -160,7 +160,8 @@ class QSortRound(models.Model):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(6)],
         help_text=_(
-            "The forced distribution uses columns -k..+k; k is lowered when a column would stay empty."
+            "The forced distribution uses columns -k..+k; k is lowered when a column would stay "
+            "empty."
         ),
     )
     status = models.CharField(

@@ -113,7 +113,8 @@ def validate_pile_sizes(n: int, sizes: Mapping[str, int]) -> None:
     if not errors and sum(sizes[p] for p in PILES) != n:
         errors.setdefault("__all__", []).append(
             _(
-                "The pile sizes add up to %(total)d but the round has %(n)d items; they must be equal."
+                "The pile sizes add up to %(total)d but the round has %(n)d items; they must be "
+                "equal."
             )
             % {"total": sum(sizes[p] for p in PILES), "n": n}
         )

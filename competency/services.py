@@ -76,7 +76,8 @@ def qsort_round_create(
     title: str = "",
     max_score: int = 3,
 ) -> QSortRound:
-    """Create a draft round over the benchmark ``items`` with fixed pile sizes and invited raters."""
+    """Create a draft round over the benchmark ``items`` with fixed pile sizes and invited
+    raters."""
     items = list(items)
     sizes = {
         qsort.IMPORTANT: important_count,
@@ -271,7 +272,8 @@ def qsort_round_publish(*, round_id: int, actor) -> QSortRound:
 def position_competency_set_indicators(
     *, position: Position, item: CompetencyItem, indicators: str
 ) -> PositionCompetency:
-    """Set the behavioural indicators of ``item`` in ``position``'s model (row created with weight 0)."""
+    """Set the behavioural indicators of ``item`` in ``position``'s model (row created with weight
+    0)."""
     pc, _created = PositionCompetency.objects.get_or_create(position=position, item=item)
     pc.behavioural_indicators = indicators
     pc.save(update_fields=["behavioural_indicators"])

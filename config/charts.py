@@ -19,8 +19,8 @@ def linear(
     domain: tuple[float, float], pixels: tuple[float, float], *, digits: int = 1
 ) -> Callable[[float], float]:
     """A linear scale mapping ``domain`` (lo, hi) onto ``pixels`` (start, end), rounded to
-    ``digits`` (0: a whole number); ``pixels`` may run backwards (an upward y axis). A zero-width domain maps every
-    value onto ``start`` (nothing to spread)."""
+    ``digits`` (0: a whole number); ``pixels`` may run backwards (an upward y axis). A zero-width
+    domain maps every value onto ``start`` (nothing to spread)."""
     d0, d1 = float(domain[0]), float(domain[1])
     p0, p1 = float(pixels[0]), float(pixels[1])
     span = d1 - d0

@@ -67,7 +67,8 @@ def line_diff_html(pairs: Iterable[tuple[str, str]] | None) -> SafeString:
     if not pairs:
         return mark_safe("")
     lines = "".join(
-        f'<p class="diff-line{_LINE_CLASS.get(op, "")}">{_LINE_MARK.get(op, "&nbsp; ")}{escape(line)}</p>'
+        f'<p class="diff-line{_LINE_CLASS.get(op, "")}">'
+        f"{_LINE_MARK.get(op, '&nbsp; ')}{escape(line)}</p>"
         for op, line in pairs
     )
     return mark_safe(f'<div class="diff">{lines}</div>')

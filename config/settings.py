@@ -177,7 +177,8 @@ CELERY_ENABLE_UTC = True
 # --- auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "accounts.permission_cache.CachedPermissionsBackend",  # ModelBackend with permission sets in the cache
+    # ModelBackend with permission sets in the cache
+    "accounts.permission_cache.CachedPermissionsBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -256,7 +257,9 @@ REST_KNOX = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Contact-centre training and promotion API",
-    "DESCRIPTION": "Competency model, curriculum, case libraries, knowledge base, points and promotion.",
+    "DESCRIPTION": (
+        "Competency model, curriculum, case libraries, knowledge base, points and promotion."
+    ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Served from our own static files: call-centre networks often have no internet access.

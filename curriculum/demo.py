@@ -668,7 +668,8 @@ def load(*, stdout) -> None:
                 due_on=today + timedelta(days=60),
             )
     stdout.write(
-        f"curriculum: {Course.objects.count()} courses, {LearningMap.objects.count()} learning map(s), "
-        f"{Question.objects.count()} exam questions, {Enrolment.objects.count()} enrolments, "
-        f"{ExamAttempt.objects.count()} exam attempts, {written} new sample trajectories, {ratings} items rated"
+        f"curriculum: {Course.objects.count()} courses, {LearningMap.objects.count()} learning "
+        f"map(s), {Question.objects.count()} exam questions, {Enrolment.objects.count()} "
+        f"enrolments, {ExamAttempt.objects.count()} exam attempts, {written} new sample "
+        f"trajectories, {ratings} items rated"
     )

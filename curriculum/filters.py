@@ -1,4 +1,5 @@
-"""The course catalogue's filters: one FilterSet for the catalogue page and /api/curriculum/courses/."""
+"""The course catalogue's filters: one FilterSet for the catalogue page and
+/api/curriculum/courses/."""
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _

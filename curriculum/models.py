@@ -33,8 +33,8 @@ class CurriculumSettings(SingletonSettings):
         default=2,
         validators=SCORE_VALIDATORS,
         help_text=_(
-            "A course survey with any score (content, format or usefulness, of 5) at or below this asks "
-            "for a look: the training manager's home counts them (1–5, default 2)."
+            "A course survey with any score (content, format or usefulness, of 5) at or below this "
+            "asks for a look: the training manager's home counts them (1–5, default 2)."
         ),
     )
 
@@ -46,10 +46,10 @@ class CurriculumSettings(SingletonSettings):
         default=40,
         validators=PERCENT_BAND_VALIDATORS,
         help_text=_(
-            "Exam evidence in the gap analysis: an employee's promotion exam or re-test scores each "
-            "competency item its cases test, and the score is read as a level of the 1–5 behaviour "
-            "scale — below this percentage level 1, from it level 2. Default 40. 1–100, below the "
-            "level 3 threshold."
+            "Exam evidence in the gap analysis: an employee's promotion exam or re-test scores "
+            "each competency item its cases test, and the score is read as a level of the 1–5 "
+            "behaviour scale — below this percentage level 1, from it level 2. Default 40. 1–100, "
+            "below the level 3 threshold."
         ),
     )
     exam_level_3_percent = models.PositiveSmallIntegerField(
@@ -84,9 +84,9 @@ class CurriculumSettings(SingletonSettings):
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(EXAM_EVIDENCE_MAX_QUESTIONS)],
         help_text=_(
-            "An exam counts as evidence for a competency item only when it asked at least this many "
-            "questions about the item, so that one lucky or unlucky answer does not move the gap. "
-            "Default 2. 1–20."
+            "An exam counts as evidence for a competency item only when it asked at least this "
+            "many questions about the item, so that one lucky or unlucky answer does not move the "
+            "gap. Default 2. 1–20."
         ),
     )
     exam_evidence_window_days = models.PositiveSmallIntegerField(
@@ -94,11 +94,11 @@ class CurriculumSettings(SingletonSettings):
         default=365,
         validators=[MinValueValidator(1), MaxValueValidator(EXAM_EVIDENCE_MAX_WINDOW_DAYS)],
         help_text=_(
-            "Only exams submitted within this many days count. Per competency item the gap analysis "
-            "shows the employee's latest submitted exam (time not run out) that asked enough about "
-            "it, in its own column with the date. The gap itself is taken from the latest behaviour "
-            "rating; the exam level is used only for items nobody has rated yet, and the page marks "
-            "those gaps as coming from the exam. Default 365. 1–730."
+            "Only exams submitted within this many days count. Per competency item the gap "
+            "analysis shows the employee's latest submitted exam (time not run out) that asked "
+            "enough about it, in its own column with the date. The gap itself is taken from the "
+            "latest behaviour rating; the exam level is used only for items nobody has rated yet, "
+            "and the page marks those gaps as coming from the exam. Default 365. 1–730."
         ),
     )
 
@@ -322,8 +322,8 @@ class CourseRun(models.Model):
         blank=True,
         validators=[MaxValueValidator(MAX_EXAM_DELAY_DAYS)],
         help_text=_(
-            "Empty: the learning exam is open during the whole run. 0: it opens on the run's last day; "
-            "N: N days after the last day (an exam some time after the course). At most 365."
+            "Empty: the learning exam is open during the whole run. 0: it opens on the run's last "
+            "day; N: N days after the last day (an exam some time after the course). At most 365."
         ),
     )
 

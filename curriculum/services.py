@@ -113,7 +113,8 @@ def course_incentive_source(*, course_id: int, employee_id: int) -> str:
 
 
 def stage_incentive_source(*, stage_id: int, employee_id: int) -> str:
-    """The ledger source of the incentive for finishing a map stage (once per employee and stage)."""
+    """The ledger source of the incentive for finishing a map stage (once per employee and
+    stage)."""
     return f"curriculum-stage:{stage_id}:employee:{employee_id}"
 
 
@@ -389,7 +390,7 @@ def exam_attempt_submit(
     return attempt
 
 
-# --- behaviour scale and improvement plan ----------------------------------------------------------
+# --- behaviour scale and improvement plan ---------------------------------------------------------
 
 
 @transaction.atomic

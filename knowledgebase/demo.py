@@ -88,7 +88,8 @@ ENTRIES = [
         "tariff-data",
         "流量加油包办理",
         "加油包 流量包 叠加包",
-        "流量加油包分为日包、月包两类：日包1GB 3元当日有效，月包10GB 30元当月有效。加油包优先于套餐内流量使用，不可转赠，不可结转。",
+        "流量加油包分为日包、月包两类：日包1GB 3元当日有效，月包10GB "
+        "30元当月有效。加油包优先于套餐内流量使用，不可转赠，不可结转。",
     ),
     (
         "tariff-data",
@@ -472,7 +473,8 @@ def load(*, stdout) -> None:
     )
 
 
-# Direct changes of the operations managers: (staff ID, action, entry title, reason, new body or None).
+# Direct changes of the operations managers: (staff ID, action, entry title, reason, new body or
+# None).
 MAINTAINED = [
     (
         "HB9201",

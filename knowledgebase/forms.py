@@ -38,7 +38,8 @@ class EntryProposalForm(forms.Form):
         label=_("Reason for the change"),
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
         help_text=_(
-            "Clearer, more accurate, more complete, removes an ambiguity, separates similar services…"
+            "Clearer, more accurate, more complete, removes an ambiguity, separates similar "
+            "services…"
         ),
     )
 

@@ -106,7 +106,8 @@ class Entry(models.Model):
         blank=True,
         editable=False,
         help_text=_(
-            "Set when a maintainer retires the entry: it no longer appears in search; its history stays."
+            "Set when a maintainer retires the entry: it no longer appears in search; its history "
+            "stays."
         ),
     )
 
@@ -238,9 +239,10 @@ class QueryTimeTest(SingletonSettings):
         default=100,
         validators=[MinValueValidator(MIN_TASK_COUNT), MaxValueValidator(MAX_TASK_COUNT)],
         help_text=_(
-            "Default 100 (DOMAIN.md §4). At least 10: the result is the average time per task, and with fewer "
-            "tasks one lucky query moves that average by a whole band (one query 1 s faster on a 10-task test "
-            "is already 0.1 s per task). A finished test keeps the task count it was taken with."
+            "Default 100 (DOMAIN.md §4). At least 10: the result is the average time per task, and "
+            "with fewer tasks one lucky query moves that average by a whole band (one query 1 s "
+            "faster on a 10-task test is already 0.1 s per task). A finished test keeps the task "
+            "count it was taken with."
         ),
     )
     task_pool_multiple = models.PositiveSmallIntegerField(
@@ -248,9 +250,9 @@ class QueryTimeTest(SingletonSettings):
         default=2,
         validators=[MinValueValidator(2), MaxValueValidator(20)],
         help_text=_(
-            "A test starts only when there are at least this many times N active tasks. Default 2: a retake "
-            "then shares on average half its tasks with the last one, so knowing the answers of a past test "
-            "is not what makes someone fast. At least 2, at most 20."
+            "A test starts only when there are at least this many times N active tasks. Default 2: "
+            "a retake then shares on average half its tasks with the last one, so knowing the "
+            "answers of a past test is not what makes someone fast. At least 2, at most 20."
         ),
     )
     wrong_answer_penalty_seconds = models.DecimalField(
@@ -269,9 +271,9 @@ class QueryTimeTest(SingletonSettings):
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(720)],
         help_text=_(
-            "Default 24 h: one attempt per working day is enough to recover from a bad day, but too few for a "
-            "series of quick retakes hoping for one lucky fast run. Every start counts, also a test that was "
-            "abandoned. 1 to 720 hours."
+            "Default 24 h: one attempt per working day is enough to recover from a bad day, but "
+            "too few for a series of quick retakes hoping for one lucky fast run. Every start "
+            "counts, also a test that was abandoned. 1 to 720 hours."
         ),
     )
     time_limit_seconds_per_task = models.DecimalField(
@@ -281,9 +283,10 @@ class QueryTimeTest(SingletonSettings):
         default=Decimal("6.00"),
         validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("60.00"))],
         help_text=_(
-            "A test not finished within N × this time is closed as abandoned: it counts as a result that "
-            "allows level 0, so abandoning a bad run is never better than finishing it. Default 6 s per task "
-            "(10 minutes for 100 tasks, four times the slowest band); it must be slower than every band."
+            "A test not finished within N × this time is closed as abandoned: it counts as a "
+            "result that allows level 0, so abandoning a bad run is never better than finishing "
+            "it. Default 6 s per task (10 minutes for 100 tasks, four times the slowest band); it "
+            "must be slower than every band."
         ),
     )
     counting_rule = models.CharField(
@@ -292,10 +295,11 @@ class QueryTimeTest(SingletonSettings):
         choices=CountingRule.choices,
         default=CountingRule.LATEST,
         help_text=_(
-            "Which finished result decides the level the employee may hold. Default “latest”: every retake "
-            "replaces the previous result, so retaking hoping for a lucky run is a gamble, not a free try. "
-            "“Best within N days” keeps the best of the results finished on the day of the latest one or in the "
-            "N calendar days before it (highest level, then fastest time per task)."
+            "Which finished result decides the level the employee may hold. Default “latest”: "
+            "every retake replaces the previous result, so retaking hoping for a lucky run is a "
+            "gamble, not a free try. “Best within N days” keeps the best of the results finished "
+            "on the day of the latest one or in the N calendar days before it (highest level, then "
+            "fastest time per task)."
         ),
     )
     best_window_days = models.PositiveSmallIntegerField(
@@ -376,8 +380,8 @@ MSG_LIMIT_TOO_SHORT = gettext_noop(
 )
 MSG_THRESHOLD_RANGE = gettext_noop("Enter a time per task above 0 and at most %(max)s s.")
 MSG_BANDS_NOT_MONOTONIC = gettext_noop(
-    "A faster band must never allow a lower level: %(faster)s s per task allows level %(faster_level)s, "
-    "%(slower)s s per task allows level %(slower_level)s."
+    "A faster band must never allow a lower level: %(faster)s s per task allows level "
+    "%(faster_level)s, %(slower)s s per task allows level %(slower_level)s."
 )
 
 
@@ -405,10 +409,11 @@ class QueryTimeThreshold(models.Model):
         unique=True,
         validators=[validate_seconds_per_task],
         help_text=_(
-            "Seconds per task; a test of N tasks is within the band when its total time (with the wrong-answer "
-            "penalty) is at most N × this value. Defaults (DOMAIN.md §4, 100 tasks): 1.50 → level 1 (150 s), "
-            "1.40 → level 2, 1.30 → levels 3–4 (stored as 4), 1.20 → level 5 (120 s). Above 0, at most 10 s. "
-            "Tighten them as employees get faster: the calibration page suggests values."
+            "Seconds per task; a test of N tasks is within the band when its total time (with the "
+            "wrong-answer penalty) is at most N × this value. Defaults (DOMAIN.md §4, 100 tasks): "
+            "1.50 → level 1 (150 s), 1.40 → level 2, 1.30 → levels 3–4 (stored as 4), 1.20 → level "
+            "5 (120 s). Above 0, at most 10 s. Tighten them as employees get faster: the "
+            "calibration page suggests values."
         ),
     )
     allowed_level = models.PositiveSmallIntegerField(
@@ -566,7 +571,8 @@ class QueryTestSession(models.Model):
 
     @property
     def seconds_per_task(self) -> Decimal | None:
-        """Total time (with penalties) divided by the task count, to 0.001 s; None while unfinished."""
+        """Total time (with penalties) divided by the task count, to 0.001 s; None while
+        unfinished."""
         if self.total_seconds is None or not self.task_count:
             return None
         return (self.total_seconds / self.task_count).quantize(Decimal("0.001"))
@@ -641,7 +647,8 @@ class SynonymGroup(models.Model):
         _("terms"),
         max_length=300,
         help_text=_(
-            "Two or more words with the same meaning, separated by spaces or commas, e.g. 退款 退费 返还."
+            "Two or more words with the same meaning, separated by spaces or commas, e.g. 退款 "
+            "退费 返还."
         ),
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -658,7 +665,8 @@ class SynonymGroup(models.Model):
 
     # The in-process synonym cache is invalidated through the version key on every write
     # (admin and services go through save/delete; a bulk update() would not, nor would a data
-    # migration's historical model — but a deploy restarts the processes, which start with no cache).
+    # migration's historical model — but a deploy restarts the processes, which start with no
+    # cache).
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         _bump_synonyms_version()

@@ -618,7 +618,10 @@ def _pg_page(scope: _Scope, plan: _Plan, offset: int, limit: int) -> tuple[list[
         matching = f'{scope.where} AND {_TABLE}."search_vector" @@ {query}{excluded}'
         matching_params = [*scope.params, plan.condition, *excluded_params]
         if plan.short and title_matches >= SHORT_QUERY_CAP:
-            sql = f'SELECT {_TABLE}."id" FROM {_TABLE} WHERE {matching} ORDER BY {_POPULAR_ORDER} LIMIT %s'
+            sql = (
+                f'SELECT {_TABLE}."id" FROM {_TABLE} WHERE {matching} '
+                f"ORDER BY {_POPULAR_ORDER} LIMIT %s"
+            )
             params = [*matching_params, wanted - len(in_title)]
         else:
             sql = (

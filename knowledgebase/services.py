@@ -67,7 +67,8 @@ class EntryMaintainDenied(PermissionDeniedError):
 
 
 class EntryRetired(ConflictError):
-    """The entry is retired (or, for a restore, is not): the action needs the other state (HTTP 409)."""
+    """The entry is retired (or, for a restore, is not): the action needs the other state (HTTP
+    409)."""
 
     default_code = "entry_retired"
 
@@ -606,8 +607,8 @@ MSG_RETAKE_TOO_SOON = gettext_noop(
     "an abandoned test counts as a start)."
 )
 MSG_TIME_UP = gettext_noop(
-    "The time limit of this test has passed: it was closed with the unanswered tasks counted as wrong "
-    "and allows level 0."
+    "The time limit of this test has passed: it was closed with the unanswered tasks counted as "
+    "wrong and allows level 0."
 )
 
 

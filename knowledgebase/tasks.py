@@ -9,7 +9,8 @@ from celery import shared_task
 )
 def query_test_expire_overdue_task(self) -> dict:
     """Every 5 minutes (django-celery-beat): close the query-time tests past their deadline as
-    abandoned. Idempotent: each test is re-checked under its row lock, a second run closes nothing."""
+    abandoned. Idempotent: each test is re-checked under its row lock, a second run closes
+    nothing."""
     from knowledgebase.services import query_test_expire_overdue
 
     try:

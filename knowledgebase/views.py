@@ -152,7 +152,8 @@ def search_page(request):
 @kb_reader_required
 def search_click(request, log_id: int, entry_id: int):
     """A result link: records which entry the search led to (and counts the click for the
-    entry's popularity), then redirects to it. A plain link, no script (the CSP forbids inline JS)."""
+    entry's popularity), then redirects to it. A plain link, no script (the CSP forbids inline
+    JS)."""
     entry = get_object_or_404(Entry.objects.only("pk"), pk=entry_id)
     services.search_log_click(log_id=log_id, user=request.user, entry_id=entry.pk)
     return redirect("knowledgebase:entry_detail", pk=entry.pk)
@@ -438,7 +439,8 @@ def _saved_message(request, write: services.EntryWrite) -> None:
 
 
 def _maintain_form_page(request, *, form, entry, mode: str, save):
-    """Shared flow of the maintainers' edit pages: "preview" shows the diff, "save" calls the service."""
+    """Shared flow of the maintainers' edit pages: "preview" shows the diff, "save" calls the
+    service."""
     diff, outdated = None, False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -150,7 +150,8 @@ def load(*, stdout) -> None:
 
     stdout.write(
         f"points: {PointsEntry.objects.count()} ledger entries ({created} new), "
-        f"{RationalisationProposal.objects.count()} proposals, {QCTopic.objects.count()} QC topic(s), "
-        f"{VolunteerSheet.objects.count()} volunteer sheet(s), "
-        f"{VolunteerSheet.objects.filter(status=VolunteerSheet.Status.PENDING).count()} awaiting confirmation"
+        f"{RationalisationProposal.objects.count()} proposals, {QCTopic.objects.count()} QC "
+        f"topic(s), {VolunteerSheet.objects.count()} volunteer sheet(s), "
+        f"{VolunteerSheet.objects.filter(status=VolunteerSheet.Status.PENDING).count()} "
+        "awaiting confirmation"
     )

@@ -42,11 +42,11 @@ class PointsSettings(SingletonSettings):
         default=1000,
         validators=[MaxValueValidator(AMOUNT_LIMIT)],
         help_text=_(
-            "Default 1,000, at most 100,000: a volunteer sheet whose total points, added to those of "
-            "the importer's other sheets of the last 7 days that paid without a second manager, are "
-            "above this is stored as pending and pays nothing until a second manager — not the "
-            "importer, not anyone the sheet pays — confirms it (or rejects it). 0: every sheet needs "
-            "a second manager."
+            "Default 1,000, at most 100,000: a volunteer sheet whose total points, added to those "
+            "of the importer's other sheets of the last 7 days that paid without a second manager, "
+            "are above this is stored as pending and pays nothing until a second manager — not the "
+            "importer, not anyone the sheet pays — confirms it (or rejects it). 0: every sheet "
+            "needs a second manager."
         ),
     )
 
@@ -55,9 +55,9 @@ class PointsSettings(SingletonSettings):
         default=400,
         validators=[MaxValueValidator(AMOUNT_LIMIT)],
         help_text=_(
-            "Default 400, at most 100,000: the positive manual corrections one manager makes for one "
-            "employee add up to at most this many points in any 30 days; beyond it another manager "
-            "decides. Each correction stays within the “manual correction” rule's range."
+            "Default 400, at most 100,000: the positive manual corrections one manager makes for "
+            "one employee add up to at most this many points in any 30 days; beyond it another "
+            "manager decides. Each correction stays within the “manual correction” rule's range."
         ),
     )
 
@@ -66,9 +66,10 @@ class PointsSettings(SingletonSettings):
         default=50,
         validators=[MaxValueValidator(MAX_REVIEW_POINTS_DAILY_CAP)],
         help_text=_(
-            "Default 50, at most 1,000: a committee member's review points (KB review 5, case review 20, "
-            "paid only when the proposal was decided the way the member voted) stop for the day "
-            "(Asia/Shanghai) once a vote would take them above this; 0 pays no review points."
+            "Default 50, at most 1,000: a committee member's review points (KB review 5, case "
+            "review 20, paid only when the proposal was decided the way the member voted) stop for "
+            "the day (Asia/Shanghai) once a vote would take them above this; 0 pays no review "
+            "points."
         ),
     )
 
@@ -133,10 +134,11 @@ class PointRule(models.Model):
         _("maximum amount"),
         validators=amount_validators(),
         help_text=_(
-            "Required: no single payment under this rule may exceed it. Defaults: DOMAIN §5's upper "
-            "bounds; 200 per member for a QC topic and ±200 for a manual correction (the largest "
-            "single award in §5, a mentor's or a feasible proposal's); 50 per volunteer-sheet row (one "
-            "person's help on one day is worth at most an accepted new case). Never above 100,000."
+            "Required: no single payment under this rule may exceed it. Defaults: DOMAIN §5's "
+            "upper bounds; 200 per member for a QC topic and ±200 for a manual correction (the "
+            "largest single award in §5, a mentor's or a feasible proposal's); 50 per "
+            "volunteer-sheet row (one person's help on one day is worth at most an accepted new "
+            "case). Never above 100,000."
         ),
     )
     default_amount = models.IntegerField(

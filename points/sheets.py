@@ -78,7 +78,10 @@ class SheetRow:
     def normalised(self) -> str:
         """The row as the fingerprint sees it: upper-case staff ID, ISO date, hours with two
         decimals, points as an integer (the note is not part of what is paid)."""
-        return f"{self.staff_id}|{self.date.isoformat()}|{self.hours.quantize(Decimal('0.01'))}|{self.points}"
+        return (
+            f"{self.staff_id}|{self.date.isoformat()}|"
+            f"{self.hours.quantize(Decimal('0.01'))}|{self.points}"
+        )
 
 
 def sheet_fingerprint(rows: list[SheetRow]) -> str:

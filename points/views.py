@@ -291,9 +291,9 @@ def volunteer_import(request):
                 messages.warning(
                     request,
                     _(
-                        "Imported %(rows)s rows, %(points)s points: with your sheets of the last 7 days that paid "
-                        "without a second manager, above %(threshold)s points in total, the sheet pays nothing until "
-                        "another manager confirms it."
+                        "Imported %(rows)s rows, %(points)s points: with your sheets of the last 7 "
+                        "days that paid without a second manager, above %(threshold)s points in "
+                        "total, the sheet pays nothing until another manager confirms it."
                     )
                     % {
                         "rows": sheet.row_count,

@@ -220,7 +220,9 @@ class RosterView(APIView):
                 "event": serializers.ChoiceField(choices=rosters.Event.CHOICES),
                 "results": serializers.ListField(
                     child=serializers.DictField(
-                        help_text="a row keyed by the event's column identifiers (see the description)"
+                        help_text=(
+                            "a row keyed by the event's column identifiers (see the description)"
+                        )
                     )
                 ),
             },

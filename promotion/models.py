@@ -102,9 +102,9 @@ class LevelRequirement(models.Model):
         default=10,
         validators=[MinValueValidator(EXAM_MIN_CASES), MaxValueValidator(EXAM_MAX_CASES)],
         help_text=_(
-            "Test cases drawn for the exam (10–20): the least drawn first, at random among equals. The "
-            "exam starts only when the level has at least this many test cases with questions (and the "
-            "minimum test pool of the exam settings)."
+            "Test cases drawn for the exam (10–20): the least drawn first, at random among equals. "
+            "The exam starts only when the level has at least this many test cases with questions "
+            "(and the minimum test pool of the exam settings)."
         ),
     )
     exam_pass_percent = models.PositiveSmallIntegerField(
@@ -132,7 +132,8 @@ class LevelRequirement(models.Model):
         blank=True,
         validators=LEVEL_VALIDATORS,
         help_text=_(
-            "Apprentices count when they were promoted from this level to the next under the mentor."
+            "Apprentices count when they were promoted from this level to the next under the "
+            "mentor."
         ),
     )
     retention_points = models.PositiveIntegerField(
@@ -146,9 +147,9 @@ class LevelRequirement(models.Model):
         default=0,
         validators=[MaxValueValidator(10)],
         help_text=_(
-            "Apprentices to bring up one level (from the same level as for the promotion) within the "
-            "retention period. The rule book's default: 1 where the promotion required apprentices "
-            "(levels 3 and 4), else 0."
+            "Apprentices to bring up one level (from the same level as for the promotion) within "
+            "the retention period. The rule book's default: 1 where the promotion required "
+            "apprentices (levels 3 and 4), else 0."
         ),
     )
     retest_opens_after_days = models.PositiveSmallIntegerField(
@@ -226,11 +227,12 @@ class PromotionSettings(SingletonSettings):
         default=72,
         validators=[MinValueValidator(1), MaxValueValidator(720)],
         help_text=_(
-            "Hours from the end of one attempt (submission, or its time limit for an abandoned attempt) "
-            "to the start of the next attempt of the same level. Default 72 (3 days): time to study the "
-            "level's training cases again, so a retake tests learning rather than memory of the last "
-            "draw. Also applies between a retention re-test and its make-up, but never so long that the "
-            "make-up could not be finished before the due date. 1–720."
+            "Hours from the end of one attempt (submission, or its time limit for an abandoned "
+            "attempt) to the start of the next attempt of the same level. Default 72 (3 days): "
+            "time to study the level's training cases again, so a retake tests learning rather "
+            "than memory of the last draw. Also applies between a retention re-test and its "
+            "make-up, but never so long that the make-up could not be finished before the due "
+            "date. 1–720."
         ),
     )
     max_attempts_per_period = models.PositiveSmallIntegerField(
@@ -238,10 +240,10 @@ class PromotionSettings(SingletonSettings):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
         help_text=_(
-            "Promotion-exam attempts of one level allowed within the rolling period below; abandoned and "
-            "expired attempts count. Default 3: a CSR can still retry about every ten days, but cannot sit "
-            "the exam over and over to see more of the test set. Retention re-tests are limited by the "
-            "level's re-test attempts instead. 1–10."
+            "Promotion-exam attempts of one level allowed within the rolling period below; "
+            "abandoned and expired attempts count. Default 3: a CSR can still retry about every "
+            "ten days, but cannot sit the exam over and over to see more of the test set. "
+            "Retention re-tests are limited by the level's re-test attempts instead. 1–10."
         ),
     )
     attempt_period_days = models.PositiveSmallIntegerField(
@@ -255,10 +257,10 @@ class PromotionSettings(SingletonSettings):
         default=10,
         validators=[MinValueValidator(EXAM_MIN_CASES), MaxValueValidator(500)],
         help_text=_(
-            "An exam starts only when the level has at least this many active test cases that yield "
-            "questions, and at least the level's exam case count; otherwise the start is refused, never "
-            "shortened. Default 10, the smallest exam; raise it so that retakes draw different cases. "
-            "10–500."
+            "An exam starts only when the level has at least this many active test cases that "
+            "yield questions, and at least the level's exam case count; otherwise the start is "
+            "refused, never shortened. Default 10, the smallest exam; raise it so that retakes "
+            "draw different cases. 10–500."
         ),
     )
     mentorship_min_days = models.PositiveSmallIntegerField(
@@ -266,10 +268,10 @@ class PromotionSettings(SingletonSettings):
         default=30,
         validators=[MaxValueValidator(365)],
         help_text=_(
-            "A mentor is paid and credited for an apprentice's promotion only when the pair had been "
-            "running at least this many days before it. Default 30: bringing someone up is weeks of "
-            "work, and a pair made the day before a promotion must not earn 200 points and count "
-            "towards the mentor's own promotion. 0–365."
+            "A mentor is paid and credited for an apprentice's promotion only when the pair had "
+            "been running at least this many days before it. Default 30: bringing someone up is "
+            "weeks of work, and a pair made the day before a promotion must not earn 200 points "
+            "and count towards the mentor's own promotion. 0–365."
         ),
     )
     max_active_apprentices = models.PositiveSmallIntegerField(
@@ -277,9 +279,9 @@ class PromotionSettings(SingletonSettings):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
         help_text=_(
-            "The most apprentices one mentor may have at the same time. Default 3, the number a promotion "
-            "asks for: enough to meet it in one round, too few to collect apprentices about to be "
-            "promoted anyway. 1–20."
+            "The most apprentices one mentor may have at the same time. Default 3, the number a "
+            "promotion asks for: enough to meet it in one round, too few to collect apprentices "
+            "about to be promoted anyway. 1–20."
         ),
     )
     max_questions_per_case = models.PositiveSmallIntegerField(
@@ -287,8 +289,8 @@ class PromotionSettings(SingletonSettings):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(6)],
         help_text=_(
-            "At most this many questions are asked about one drawn case, so a big case cannot dominate "
-            "an exam. Default 3. 1–6."
+            "At most this many questions are asked about one drawn case, so a big case cannot "
+            "dominate an exam. Default 3. 1–6."
         ),
     )
 
@@ -297,10 +299,10 @@ class PromotionSettings(SingletonSettings):
         default=0,
         validators=[MaxValueValidator(100_000)],
         help_text=_(
-            "A test case already drawn into this many exams is no longer drawn (it stays in the library "
-            "and on the item statistics page, flagged as overexposed, for review experts to retire or "
-            "move to training); the pool an exam needs is counted without such cases. 0 = no cap: the draw "
-            "still takes the least drawn cases first. 0–100000."
+            "A test case already drawn into this many exams is no longer drawn (it stays in the "
+            "library and on the item statistics page, flagged as overexposed, for review experts "
+            "to retire or move to training); the pool an exam needs is counted without such cases. "
+            "0 = no cap: the draw still takes the least drawn cases first. 0–100000."
         ),
     )
     item_min_responses = models.PositiveSmallIntegerField(
@@ -308,8 +310,8 @@ class PromotionSettings(SingletonSettings):
         default=20,
         validators=[MinValueValidator(2), MaxValueValidator(1000)],
         help_text=_(
-            "Item statistics flag a test case (or question) only after at least this many answers to its "
-            "questions in submitted exams; fewer answers say too little. Default 20. 2–1000."
+            "Item statistics flag a test case (or question) only after at least this many answers "
+            "to its questions in submitted exams; fewer answers say too little. Default 20. 2–1000."
         ),
     )
     item_discrimination_floor = models.DecimalField(
@@ -319,9 +321,9 @@ class PromotionSettings(SingletonSettings):
         default=Decimal("0.10"),
         validators=[MinValueValidator(Decimal("0.00")), MaxValueValidator(Decimal("0.50"))],
         help_text=_(
-            "A test case whose point-biserial discrimination (correlation of a correct answer with the "
-            "attempt's score) is below this value is flagged: strong examinees do no better on it than weak "
-            "ones. Default 0.10. 0.00–0.50."
+            "A test case whose point-biserial discrimination (correlation of a correct answer with "
+            "the attempt's score) is below this value is flagged: strong examinees do no better on "
+            "it than weak ones. Default 0.10. 0.00–0.50."
         ),
     )
     pace_days = models.PositiveSmallIntegerField(
@@ -338,8 +340,8 @@ class PromotionSettings(SingletonSettings):
         default=60,
         validators=[MinValueValidator(7), MaxValueValidator(365)],
         help_text=_(
-            "The workforce page lists re-tests whose window is open or opens within this many days. "
-            "Default 60. 7–365."
+            "The workforce page lists re-tests whose window is open or opens within this many "
+            "days. Default 60. 7–365."
         ),
     )
     risk_days_left = models.PositiveSmallIntegerField(
@@ -347,9 +349,9 @@ class PromotionSettings(SingletonSettings):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text=_(
-            "A running retention period is at risk when fewer than this many days are left before its "
-            "due date and its points task, apprentice task or query-time result is still missing. "
-            "Default 30. 1–365."
+            "A running retention period is at risk when fewer than this many days are left before "
+            "its due date and its points task, apprentice task or query-time result is still "
+            "missing. Default 30. 1–365."
         ),
     )
     blueprint_floor_percent = models.PositiveSmallIntegerField(
@@ -357,9 +359,9 @@ class PromotionSettings(SingletonSettings):
         default=5,
         validators=[MaxValueValidator(50)],
         help_text=_(
-            "An exam asks about every competency item of the candidate's position whose Q-sort weight is "
-            "above this share (at least one case each, where tagged test cases exist); lighter items get "
-            "cases only by their proportional share. Default 5 %. 0–50."
+            "An exam asks about every competency item of the candidate's position whose Q-sort "
+            "weight is above this share (at least one case each, where tagged test cases exist); "
+            "lighter items get cases only by their proportional share. Default 5 %. 0–50."
         ),
     )
 
@@ -449,7 +451,8 @@ class ExamAttempt(models.Model):
     """One sitting of a level exam. ``questions`` holds the answers: the examinee sees the
     questions without them while the attempt is open (public_questions) and only the score
     and per-kind feedback after it (promotion.selectors.exam_feedback); the full attempt
-    (graded_questions) is for holders of VIEW_EXAM_ANSWERS (promotion.selectors.can_view_in_full)."""
+    (graded_questions) is for holders of VIEW_EXAM_ANSWERS
+    (promotion.selectors.can_view_in_full)."""
 
     class Purpose(models.TextChoices):
         PROMOTION = "promotion", _("Promotion exam")
@@ -661,7 +664,8 @@ REASON_MESSAGES = {
         "Points task not met: %(earned)s of %(needed)s points earned within the retention period."
     ),
     "apprentice_task": gettext_noop(
-        "Apprentice task not met: %(brought)s of %(needed)s apprentices brought up within the retention period."
+        "Apprentice task not met: %(brought)s of %(needed)s apprentices brought up within the "
+        "retention period."
     ),
     "retest_exam": gettext_noop(
         "Re-test not passed: no passed level-%(level)s re-test exam by the due date."
@@ -913,10 +917,12 @@ class Notification(models.Model):
             "Congratulations: you were promoted to level %(level)s (%(title)s)."
         ),
         Kind.RETEST_OPEN: gettext_noop(
-            "Your level-%(level)s re-test window is open until %(due)s: pass the re-test exam and a query-time test."
+            "Your level-%(level)s re-test window is open until %(due)s: pass the re-test exam and "
+            "a query-time test."
         ),
         Kind.RETEST_DUE_SOON: gettext_noop(
-            "Reminder: your level-%(level)s retention is due on %(due)s. Points: %(earned)s of %(needed)s; re-test passed: %(passed)s."
+            "Reminder: your level-%(level)s retention is due on %(due)s. Points: %(earned)s of "
+            "%(needed)s; re-test passed: %(passed)s."
         ),
         Kind.KEPT: gettext_noop("You kept level %(level)s: the retention requirements are met."),
         Kind.DEMOTED: gettext_noop("You were moved back to level %(level)s. Reason: %(reason)s"),

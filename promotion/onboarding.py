@@ -111,7 +111,8 @@ def level_lines() -> list[LevelLine]:
         if review.level_may_apply(level.number):
             line.rights.append(
                 _(
-                    "May apply to the review committee (pass rate on own proposals above %(rate)s%%)."
+                    "May apply to the review committee (pass rate on own proposals above "
+                    "%(rate)s%%)."
                 )
                 % {"rate": review.applicant_min_pass_rate.normalize()}
             )

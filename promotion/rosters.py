@@ -270,7 +270,8 @@ def roster_csv(f: RosterFilters) -> bytes:
 
 
 def roster_xlsx_write(f: RosterFilters, target) -> None:
-    """Write the roster as an XLSX workbook into ``target`` (xlsx_write); dates are real date cells."""
+    """Write the roster as an XLSX workbook into ``target`` (xlsx_write); dates are real date
+    cells."""
     xlsx_write(
         target, sheet_name=f.event, headers=roster_headers(f.event), rows=roster_rows(f, typed=True)
     )

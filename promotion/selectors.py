@@ -45,7 +45,8 @@ from promotion.models import (
 
 # Exact messages of a refused exam start (tests and API clients assert them).
 MSG_EXAM_LEVEL = gettext_noop(
-    "You can sit the exam of your next level, or the re-test of your level while its window is open."
+    "You can sit the exam of your next level, or the re-test of your level while its window is "
+    "open."
 )
 MSG_NO_WINDOW = gettext_noop("Your level-%(level)s re-test window is not open.")
 MSG_NO_ATTEMPTS = gettext_noop("All %(attempts)s re-test attempts were used.")
@@ -53,16 +54,16 @@ MSG_RETEST_PASSED = gettext_noop("You already passed this re-test.")
 MSG_EXAM_PASSED = gettext_noop("You already passed the level-%(level)s exam.")
 MSG_NO_REQUIREMENT = gettext_noop("Level %(level)s has no requirements configured.")
 MSG_RETAKE_WAIT = gettext_noop(
-    "You can start the next level-%(level)s attempt from %(when)s: there is a waiting period of %(hours)s hours "
-    "after each attempt."
+    "You can start the next level-%(level)s attempt from %(when)s: there is a waiting period of "
+    "%(hours)s hours after each attempt."
 )
 MSG_RETAKE_MAX = gettext_noop(
-    "You have used the %(max)s level-%(level)s attempts allowed in %(days)s days; the next attempt is allowed "
-    "from %(when)s."
+    "You have used the %(max)s level-%(level)s attempts allowed in %(days)s days; the next attempt "
+    "is allowed from %(when)s."
 )
 MSG_POOL_SHORT = gettext_noop(
-    "The level-%(level)s exam is not available yet: it needs %(needed)s test cases with questions and the "
-    "level's test set has %(available)s. Please try again later."
+    "The level-%(level)s exam is not available yet: it needs %(needed)s test cases with questions "
+    "and the level's test set has %(available)s. Please try again later."
 )
 
 
@@ -924,10 +925,10 @@ def exam_feedback(attempt: ExamAttempt) -> dict[str, list[dict]]:
 
 def can_view_in_full(user, attempt: ExamAttempt) -> bool:
     """True when ``user`` may see ``attempt`` with its answers: they hold VIEW_EXAM_ANSWERS,
-    the attempt is submitted (or expired), it is not their own and, when they can sit exams themselves (a CSR on the
-    committee), it is of a level below their own — a level they will never be examined on
-    again (their promotion exam is above it, their retention re-test at it). The named rule
-    promotion.view_attempt_in_full (promotion/rules.py)."""
+    the attempt is submitted (or expired), it is not their own and, when they can sit exams
+    themselves (a CSR on the committee), it is of a level below their own — a level they will never
+    be examined on again (their promotion exam is above it, their retention re-test at it). The
+    named rule promotion.view_attempt_in_full (promotion/rules.py)."""
     from promotion.rules import VIEW_ATTEMPT_IN_FULL
 
     return allowed(VIEW_ATTEMPT_IN_FULL, user, attempt)

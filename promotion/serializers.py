@@ -51,8 +51,10 @@ class PromotionExamAttemptSerializer(serializers.ModelSerializer):
     questions = serializers.SerializerMethodField()
     feedback = serializers.SerializerMethodField()
     competency_scores = serializers.SerializerMethodField(
-        help_text="Correct / total per competency item of the drawn cases (their tags at draw time); "
-        "empty while the attempt is open."
+        help_text=(
+            "Correct / total per competency item of the drawn cases (their tags at draw time); "
+            "empty while the attempt is open."
+        )
     )
     question_count = serializers.IntegerField()
 
@@ -98,8 +100,10 @@ class PromotionExamAttemptFullSerializer(serializers.ModelSerializer):
     questions = serializers.SerializerMethodField()
     feedback = serializers.SerializerMethodField()
     competency_scores = serializers.SerializerMethodField(
-        help_text="Correct / total per competency item of the drawn cases (their tags at draw time); "
-        "empty while the attempt is open."
+        help_text=(
+            "Correct / total per competency item of the drawn cases (their tags at draw time); "
+            "empty while the attempt is open."
+        )
     )
     question_count = serializers.IntegerField()
 

@@ -16,7 +16,8 @@ COLOUR = re.compile(
 
 def levels_css() -> str:
     """CSS rules for every level's badge, certificate border, chart dots (the item
-    statistics scatter) and chart fills (the workforce columns and their legend) and every medal's colour."""
+    statistics scatter) and chart fills (the workforce columns and their legend) and every medal's
+    colour."""
     rules = []
     for level in Level.objects.order_by("number"):
         if COLOUR.match(level.badge_colour or ""):

@@ -608,7 +608,8 @@ def exam_item_propose(request, pk: int):
     if row is None:
         raise Http404
     reason = _(
-        "Exam item statistics: %(flags)s (answers %(n)s, share correct %(p)s, discrimination %(r)s)."
+        "Exam item statistics: %(flags)s (answers %(n)s, share correct %(p)s, discrimination "
+        "%(r)s)."
     ) % {
         "flags": "; ".join(row.flag_labels) or "—",
         "n": row.responses,

@@ -35,8 +35,8 @@ class ReviewSettings(SingletonSettings):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
         help_text=_(
-            "Default 3 (DOMAIN §4): a proposal — a KB or case change, a quality-case application or "
-            "a committee application — is applied when this many distinct committee members "
+            "Default 3 (DOMAIN §4): a proposal — a KB or case change, a quality-case application "
+            "or a committee application — is applied when this many distinct committee members "
             "approved it (never its proposer)."
         ),
     )
@@ -75,8 +75,8 @@ class ReviewSettings(SingletonSettings):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_RECIPROCAL_MIN_APPROVALS)],
         help_text=_(
-            "Default 3, 1 to 50 (k): two employees are flagged for reciprocal approvals only when each "
-            "approved at least this many of the other's proposals."
+            "Default 3, 1 to 50 (k): two employees are flagged for reciprocal approvals only when "
+            "each approved at least this many of the other's proposals."
         ),
     )
     reciprocal_rate_factor = models.DecimalField(
@@ -89,10 +89,10 @@ class ReviewSettings(SingletonSettings):
             MaxValueValidator(MAX_RECIPROCAL_RATE_FACTOR),
         ],
         help_text=_(
-            "Default 1.25, 1.00 to 5.00 (m): …and when their mutual approval rate (approvals between "
-            "the two ÷ votes between the two) is at least this many times the committee's approval "
-            "rate (approvals ÷ votes of all members). When m × the base rate exceeds 100 % nothing "
-            "can be flagged."
+            "Default 1.25, 1.00 to 5.00 (m): …and when their mutual approval rate (approvals "
+            "between the two ÷ votes between the two) is at least this many times the committee's "
+            "approval rate (approvals ÷ votes of all members). When m × the base rate exceeds 100 "
+            "% nothing can be flagged."
         ),
     )
     serial_votes_per_day = models.PositiveSmallIntegerField(
@@ -204,8 +204,8 @@ class Proposal(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "The KB or case category whose review experts decide the proposal (the target's current "
-            "category, or the new item's); empty: any committee member decides."
+            "The KB or case category whose review experts decide the proposal (the target's "
+            "current category, or the new item's); empty: any committee member decides."
         ),
     )
     rebased_from = models.ForeignKey(

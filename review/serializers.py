@@ -91,8 +91,11 @@ class VoteInput(serializers.Serializer):
     extra = serializers.DictField(
         required=False,
         default=dict,
-        help_text="Approval fields some kinds require when approving: points (within the point rule's "
-        "current range), level and split of a new case, outstanding (user id) of a quality case.",
+        help_text=(
+            "Approval fields some kinds require when approving: points (within the point rule's "
+            "current range), level and split of a new case, outstanding (user id) of a quality "
+            "case."
+        ),
     )
 
 

@@ -133,7 +133,8 @@ def test_a_kb_search_page_number_beyond_any_result_is_not_a_500(web, csr, page):
 
     EntryFactory(title="退款口径")
     web.force_login(csr)
-    # when the page number is huge (it used to overflow the database's OFFSET), negative or no number
+    # when the page number is huge (it used to overflow the database's OFFSET), negative or no
+    # number
     response = web.get("/kb/", {"q": "退款", "page": page})
     # then the page answers
     assert response.status_code == 200

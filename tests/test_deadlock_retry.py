@@ -34,7 +34,8 @@ def database_error(pgcode: str) -> OperationalError:
 
 
 class FailingStep:
-    """Replaces a step inside the service's transaction: raises ``error`` the first ``times`` calls."""
+    """Replaces a step inside the service's transaction: raises ``error`` the first ``times``
+    calls."""
 
     def __init__(self, real, error: Exception, times: int):
         self.real, self.error, self.times, self.calls = real, error, times, 0

@@ -34,8 +34,8 @@ def test_importing_the_settings_alone_does_not_load_the_tokenizers():
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); import sys; "
-            "from knowledgebase import search; print(search._jieba is None, 'jieba' in sys.modules)",
+            "import django; django.setup(); import sys; from knowledgebase import search; "
+            "print(search._jieba is None, 'jieba' in sys.modules)",
         ],
         capture_output=True,
         text=True,

@@ -119,7 +119,8 @@ def test_another_size_replaces_the_population_and_keeps_the_login_ledger():
     login_entries = set(PointsEntry.objects.filter(employee=login).values_list("pk", flat=True))
     # when
     _run(csrs=10, cases_per_level=3)
-    # then: the earlier CSRs and cases are gone with their rows; the login's ledger stays (append-only)
+    # then: the earlier CSRs and cases are gone with their rows; the login's ledger stays
+    # (append-only)
     csrs = User.objects.filter(staff_id__startswith="POP")
     assert csrs.count() == 10 and Case.objects.filter(title__startswith="POPCASE").count() == 15
     assert Team.objects.filter(centre__code__startswith="pop-").count() == 1

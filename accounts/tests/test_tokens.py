@@ -80,7 +80,8 @@ def test_a_password_change_revokes_earlier_tokens(api, csr):
     token = token_for(api, "CSR001").json()["token"]
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/me/").status_code == 200
-    # when: the password is changed (here by an administrator; the web forms call the same set_password)
+    # when: the password is changed (here by an administrator; the web forms call the same
+    # set_password)
     with time_machine.travel(timezone.now() + timedelta(seconds=1)):
         csr.set_password("a-new-long-passphrase")
         csr.save()
@@ -168,7 +169,7 @@ def test_password_reset_goes_to_the_one_account_of_the_staff_id(mailoutbox, aske
 
 
 @pytest.mark.parametrize("staff_id", ["NOBODY", "NOMAIL"])
-def test_password_reset_for_an_unknown_staff_id_or_one_without_address_looks_the_same_and_sends_nothing(
+def test_password_reset_for_an_unknown_staff_id_or_one_without_address_looks_the_same_and_sends_nothing(  # noqa: E501
     staff_id, mailoutbox
 ):
     UserFactory(staff_id="NOMAIL", email="")

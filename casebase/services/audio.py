@@ -31,8 +31,8 @@ from review.models import Proposal
 AUDIO_TYPES = {"mp3": "MP3", "wav": "WAVE", "ogg": "Ogg", "m4a": "MP4"}
 MSG_NOT_AUDIO = gettext_noop("The file is not a readable MP3, WAV, OGG or M4A recording.")
 MSG_LENGTH_MISMATCH = gettext_noop(
-    "The recording's header says it lasts %(header)s seconds but its content lasts %(measured)s seconds; "
-    "export the recording again."
+    "The recording's header says it lasts %(header)s seconds but its content lasts %(measured)s "
+    "seconds; export the recording again."
 )
 MSG_RECORDING_REQUIRED = gettext_noop("A voice case needs a recording.")
 MSG_RECORDING_ON_TEXT = gettext_noop(
@@ -42,8 +42,8 @@ MSG_RECORDING_ON_TEXT = gettext_noop(
 MEASURED_TYPES = {"mp3", "wav"}
 AUDIO_LENGTH_TOLERANCE = (2.0, 0.10)  # seconds, share of the length: whichever is larger
 MSG_RECORDING_MAINTAINERS = gettext_noop(
-    "Only case maintainers upload recordings: voice cases are picked by the centre from real calls. Suggest the "
-    "call by its reference instead."
+    "Only case maintainers upload recordings: voice cases are picked by the centre from real "
+    "calls. Suggest the call by its reference instead."
 )
 
 logger = logging.getLogger(__name__)

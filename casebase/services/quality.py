@@ -17,17 +17,18 @@ from review.services import proposal_create
 
 # Quality-case review applications.
 MSG_QUALITY_NOT_CONTRIBUTOR = gettext_noop(
-    "Only the case's contributors (its author, or the proposer or a named participant of an accepted "
-    "creation or revision of it) may apply for its quality-case review."
+    "Only the case's contributors (its author, or the proposer or a named participant of an "
+    "accepted creation or revision of it) may apply for its quality-case review."
 )
 MSG_QUALITY_OPEN = gettext_noop("This case already has an open quality-case application.")
 MSG_QUALITY_PASSED = gettext_noop(
-    "This case already passed a quality-case review; it may apply again after a later accepted revision."
+    "This case already passed a quality-case review; it may apply again after a later accepted "
+    "revision."
 )
 MSG_QUALITY_STATEMENT = gettext_noop("Say why the case is a quality case.")
 MSG_QUALITY_JUDGED = gettext_noop(
-    "The committee already judged this version of the case in a quality-case review; it may apply again after a "
-    "later accepted revision."
+    "The committee already judged this version of the case in a quality-case review; it may apply "
+    "again after a later accepted revision."
 )
 
 

@@ -15,12 +15,12 @@ from casebase.services.events import case_event_record
 from casebase.services.pruning import lock_group
 
 MSG_RETIREMENT_NOT_OVER_CAP = gettext_noop(
-    "This library (level %(level)s, %(category)s) has %(count)s active cases and its cap is %(cap)s: "
-    "confirming would take it below the cap. Dismiss this retirement instead."
+    "This library (level %(level)s, %(category)s) has %(count)s active cases and its cap is "
+    "%(cap)s: confirming would take it below the cap. Dismiss this retirement instead."
 )
 MSG_RETIREMENT_CASE_MOVED = gettext_noop(
-    "This case moved to another level or category after it was proposed; dismiss this retirement and let the "
-    "next pruning run decide."
+    "This case moved to another level or category after it was proposed; dismiss this retirement "
+    "and let the next pruning run decide."
 )
 
 

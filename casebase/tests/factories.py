@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from casebase.models import Case, CaseCategory
 from casebase.services.content import case_create
 
+# Tree text is data, one turn per line: its lines may run past 100 characters.
 SAMPLE_TREE_TEXT = """\
 客户: 我的话费怎么多扣了50元？ | 情绪: 愤怒 | 想法: 觉得被乱扣费
   客服*: 非常理解您着急，我马上帮您查。 | 出发点: 先安抚情绪; 表明立即行动
@@ -15,7 +16,7 @@ SAMPLE_TREE_TEXT = """\
     客户: 我不想等，直接给我退钱！ | 情绪: 急躁
       客服: 退费需要核实，我现在就提交，24小时内到账。 | 出发点: 给出明确时限 | 结果: 提交退费 | 最终状态: 接受
   客服: 系统扣费不会错的。 | 出发点: 维护公司立场 | 结果: 客户投诉升级 | 最终状态: 更加愤怒
-"""
+"""  # noqa: E501
 
 
 def sample_tree() -> dict:
@@ -100,7 +101,8 @@ def seed_tree_text(
                 turn("我的宽带又断了", "恼火", "觉得总出问题"),
                 f"  客服: 给您添麻烦了，我马上查线路{tag} | 出发点: {why}",
                 "    " + turn("那你快点", "着急", "赶时间"),
-                f"      客服: 已派师傅两小时内上门{tag} | 出发点: {why} | 结果: 派单{tag} | 最终状态: 接受{tag}",
+                f"      客服: 已派师傅两小时内上门{tag} | 出发点: {why} | 结果: 派单{tag} | "
+                f"最终状态: 接受{tag}",
             ]
         )
         + "\n"

@@ -611,7 +611,7 @@ def test_the_api_answers_a_bad_participant_with_400_and_a_field_message(api, csr
     assert Proposal.objects.get().payload["participants"] == [other.pk]
 
 
-def test_the_review_page_lists_the_participants_and_asks_for_points_in_the_rules_range_not_an_outstanding_flag(
+def test_the_review_page_lists_the_participants_and_asks_for_points_in_the_rules_range_not_an_outstanding_flag(  # noqa: E501
     client, csr
 ):
     other = colleagues(1)[0]

@@ -58,7 +58,8 @@ def test_study_page_walks_a_text_case_branch_by_branch(client, csr):
     # given
     case = CaseFactory(level=1)
     client.force_login(csr)
-    # when: the start shows the first question, the best reply with ranked rationales and the branches
+    # when: the start shows the first question, the best reply with ranked rationales and the
+    # branches
     start = client.get(reverse("casebase:case_detail", args=[case.pk]))
     page = start.content.decode()
     # then

@@ -42,7 +42,9 @@ def test_text_format_round_trips():
             "line 1: the first turn must be the customer's question.",
         ),
         (
-            "客户: 问题\n  客服: 回复 | 出发点: a\n    客服: 再回复 | 出发点: b | 结果: x | 最终状态: y",
+            "客户: 问题\n"
+            "  客服: 回复 | 出发点: a\n"
+            "    客服: 再回复 | 出发点: b | 结果: x | 最终状态: y",
             "line 3: a CSR reply cannot follow a CSR reply.",
         ),
         ("客户: 问题\n  客户: 又问", "line 2: a customer turn must follow a CSR reply."),
@@ -59,7 +61,9 @@ def test_text_format_round_trips():
             "line 1: the conversation cannot end on a customer turn; add the CSR reply.",
         ),
         (
-            "客户: 问题\n  客服: 甲 | 出发点: a | 结果: x | 最终状态: y\n  客服: 乙 | 出发点: b | 结果: x | 最终状态: y",
+            "客户: 问题\n"
+            "  客服: 甲 | 出发点: a | 结果: x | 最终状态: y\n"
+            "  客服: 乙 | 出发点: b | 结果: x | 最终状态: y",
             "line 1: mark exactly one of the replies to this customer turn as the best.",
         ),
         ("客户: 问题\n      客服: 回复", "line 2: indented too far (no turn one level above)."),

@@ -49,7 +49,8 @@ class PositionCompetencyFactory(factory.django.DjangoModelFactory):
 def make_round(
     *, n_items=4, sizes=(1, 2, 1), raters=None, manager=None, position=None, open_=True, items=None
 ):
-    """A Q-sort round over fresh items (or ``items``) with the given pile sizes; opened by default."""
+    """A Q-sort round over fresh items (or ``items``) with the given pile sizes; opened by
+    default."""
     manager = manager or UserFactory(roles=["Training manager"])
     items = items if items is not None else CompetencyItemFactory.create_batch(n_items)
     round = services.qsort_round_create(

@@ -59,7 +59,8 @@ def month_of_rows(n: int = 1):
 
 
 def test_training_dashboard_on_known_data():
-    # given: one level-2 test case in a category capped at 1 at level 2, and a second one over the cap
+    # given: one level-2 test case in a category capped at 1 at level 2, and a second one over the
+    # cap
     first = seed_case(1, level=2)
     LevelCap.objects.create(level=2, category=first.category, cap=1)
     seed_case(2, level=2)

@@ -325,7 +325,8 @@ def test_an_abandoned_test_is_closed_at_its_deadline_as_a_level_0_result(csr, te
     assert services.query_test_expire_overdue(now=later + timedelta(seconds=59)) == 0
     assert services.query_test_expire_overdue(now=later + timedelta(seconds=61)) == 1
     assert services.query_test_expire_overdue(now=later + timedelta(seconds=62)) == 0
-    # then: closed at the deadline, 9 unanswered tasks wrong, level 0, and it is the result that counts
+    # then: closed at the deadline, 9 unanswered tasks wrong, level 0, and it is the result that
+    # counts
     session.refresh_from_db()
     assert session.expired and session.finished_at == session.deadline_at
     assert (
@@ -458,7 +459,8 @@ def test_the_promotion_checklist_follows_the_counting_rule(csr, ten_task_test):
 def test_an_abandoned_test_allows_level_0_even_if_the_bands_were_loosened_meanwhile(
     csr, ten_task_test
 ):
-    # given: no penalty; a test started, then the level-1 band loosened past the time limit (bypassing admin)
+    # given: no penalty; a test started, then the level-1 band loosened past the time limit
+    # (bypassing admin)
     QueryTimeTest.objects.filter(pk=1).update(wrong_answer_penalty_seconds=0)
     with time_machine.travel(START, tick=False):
         session = services.query_test_start(employee=csr)

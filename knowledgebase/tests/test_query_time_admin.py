@@ -1,4 +1,5 @@
-"""Training managers edit the query-time bands and settings in admin: bad numbers are form errors."""
+"""Training managers edit the query-time bands and settings in admin: bad numbers are form
+errors."""
 
 from decimal import Decimal
 

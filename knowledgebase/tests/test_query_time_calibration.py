@@ -84,7 +84,8 @@ def test_calibration_numbers_of_a_hand_made_data_set(data_set):
 
     # 10 reference results + K + L's two = 13 results of 12 employees
     assert (calibration.result_count, calibration.employee_count) == (13, 12)
-    # Per task: 1.00 1.00 1.05 1.10 1.15 1.25 1.32 1.38 1.45 1.48 1.60 1.70 1.90, in 0.1 s bins (lower, upper]
+    # Per task: 1.00 1.00 1.05 1.10 1.15 1.25 1.32 1.38 1.45 1.48 1.60 1.70 1.90, in 0.1 s bins
+    # (lower, upper]
     assert [(b.lower, b.upper, b.count) for b in calibration.histogram] == [
         (D("0.9"), D("1.0"), 2),
         (D("1.0"), D("1.1"), 2),
@@ -98,7 +99,8 @@ def test_calibration_numbers_of_a_hand_made_data_set(data_set):
         (D("1.8"), D("1.9"), 1),
     ]
     # Counting results of the 12 employees per band: ≤1.20: 1.05 1.10 1.15 + K 1.00 = 4 (33.3 %);
-    # ≤1.30: 1.25 = 1 (8.3 %); ≤1.40: 1.32 1.38 = 2; ≤1.50: 1.45 1.48 = 2; slower: 1.60 1.90 + L 1.70 = 3
+    # ≤1.30: 1.25 = 1 (8.3 %); ≤1.40: 1.32 1.38 = 2; ≤1.50: 1.45 1.48 = 2; slower: 1.60 1.90 + L
+    # 1.70 = 3
     assert [
         (b.allowed_level, b.slower_than, b.at_most, b.employees, b.percent)
         for b in calibration.bands

@@ -72,7 +72,8 @@ def seed_old_bands(old_apps) -> None:
 
 def test_migration_turns_the_seeded_totals_into_per_task_bands_and_rejudges_short_tests():
     try:
-        # given: the state before, with the demo's 10 tasks and a 10-task result of 34.6 s at level 5
+        # given: the state before, with the demo's 10 tasks and a 10-task result of 34.6 s at level
+        # 5
         old = migrate_to(BEFORE)
         old.get_model("knowledgebase", "QueryTimeTest").objects.filter(pk=1).update(task_count=10)
         seed_old_bands(old)

@@ -40,7 +40,8 @@ def test_search_finds_by_title_alias_and_body_and_ranks_title_matches_first():
     hits = search.search("携号转网")
     by_alias = search.search("sqxz")
     # then
-    # title matches first; then keyword/body matches (携转 is a seeded synonym), popular then newest first
+    # title matches first; then keyword/body matches (携转 is a seeded synonym), popular then newest
+    # first
     assert [h.entry_id for h in hits] == [in_title.pk, alias.pk, in_body.pk]
     assert [h.entry_id for h in by_alias] == [alias.pk]
 

@@ -1,4 +1,5 @@
-"""Synonyms, the fallback (some of the words, homophone typos) and the SQLite path of the KB search."""
+"""Synonyms, the fallback (some of the words, homophone typos) and the SQLite path of the KB
+search."""
 
 import pytest
 

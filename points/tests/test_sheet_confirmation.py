@@ -194,8 +194,9 @@ def test_the_upload_page_says_a_big_sheet_waits_for_a_second_manager(client):
         follow=True,
     )
     assert (
-        "Imported 21 rows, 1050 points: with your sheets of the last 7 days that paid without a second "
-        "manager, above 1000 points in total, the sheet pays nothing until another manager confirms it."
+        "Imported 21 rows, 1050 points: with your sheets of the last 7 days that paid without a "
+        "second manager, above 1000 points in total, the sheet pays nothing until another manager "
+        "confirms it."
     ) in response.content.decode()
 
 

@@ -215,7 +215,8 @@ def test_the_same_sheet_saved_again_is_refused_and_nothing_is_paid_twice(variant
     with pytest.raises(services.PointsConflict) as exc:
         do_import(content, name)
     assert exc.value.messages == [
-        f"This sheet was already imported as sheet #{first.pk} on {timezone.localdate(first.imported_at).isoformat()} "
+        f"This sheet was already imported as sheet #{first.pk} on "
+        f"{timezone.localdate(first.imported_at).isoformat()} "
         "(the same rows); nothing was paid again."
     ]
     assert list(PointsEntry.objects.values_list("pk", flat=True)) == paid
@@ -267,7 +268,8 @@ def test_the_upload_page_and_the_api_refuse_the_resaved_sheet(client, api, ops_m
     )
     sheet = VolunteerSheet.objects.get()
     expected = (
-        f"This sheet was already imported as sheet #{sheet.pk} on {timezone.localdate(sheet.imported_at).isoformat()} "
+        f"This sheet was already imported as sheet #{sheet.pk} on "
+        f"{timezone.localdate(sheet.imported_at).isoformat()} "
         "(the same rows); nothing was paid again."
     )
     # when

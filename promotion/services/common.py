@@ -33,7 +33,7 @@ class PromotionPermissionDenied(PermissionDeniedError):
 
 def _locked_employee(employee):
     """The employee row, locked FOR NO KEY UPDATE: the first lock of every promotion service
-    that locks (levels, exams, mentoring; config/locks.py: employee before their retention periods, exam attempts and
-    mentorships). NO KEY, so writing rows that only reference the employee (points,
-    notifications) elsewhere does not wait for it."""
+    that locks (levels, exams, mentoring; config/locks.py: employee before their retention periods,
+    exam attempts and mentorships). NO KEY, so writing rows that only reference the employee
+    (points, notifications) elsewhere does not wait for it."""
     return get_user_model().objects.select_for_update(no_key=True).get(pk=employee.pk)

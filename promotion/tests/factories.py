@@ -74,7 +74,8 @@ def fail_exam(employee, level: int) -> ExamAttempt:
 
 
 def small_query_test() -> None:
-    """Ten tasks per query-time test, the smallest allowed (the per-task bands stay the seeded defaults)."""
+    """Ten tasks per query-time test, the smallest allowed (the per-task bands stay the seeded
+    defaults)."""
     QueryTimeTest.objects.filter(pk=1).update(
         task_count=10, wrong_answer_penalty_seconds=Decimal("10")
     )

@@ -237,7 +237,7 @@ def test_the_result_page_and_api_show_the_per_item_score_only_after_submission(
     assert "answer" not in str(body["questions"])
 
 
-# --- the blueprint page and API ---------------------------------------------------------------------
+# --- the blueprint page and API -------------------------------------------------------------------
 
 
 def test_training_managers_see_the_blueprint_with_planned_and_available_counts(

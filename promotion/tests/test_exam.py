@@ -18,7 +18,7 @@ from promotion.tests.factories import correct_answers, make_test_cases, pass_exa
 pytestmark = pytest.mark.django_db
 
 
-def test_exam_draws_the_configured_number_of_level_test_cases_and_asks_at_most_three_questions_per_case(
+def test_exam_draws_the_configured_number_of_level_test_cases_and_asks_at_most_three_questions_per_case(  # noqa: E501
     csr,
 ):
     # given: 12 level-1 test cases, a training case and a level-2 test case
@@ -133,7 +133,8 @@ def test_only_the_next_level_exam_can_be_started(csr, level):
     with pytest.raises(ExamError) as exc:
         exam_start(employee=csr, level=level)
     assert exc.value.messages == [
-        "You can sit the exam of your next level, or the re-test of your level while its window is open."
+        "You can sit the exam of your next level, or the re-test of your level while its window is "
+        "open."
     ]
 
 
@@ -141,8 +142,8 @@ def test_a_level_without_test_cases_cannot_be_examined(csr):
     with pytest.raises(
         ExamError,
         match=(
-            "The level-1 exam is not available yet: it needs 10 test cases with questions and the level's "
-            "test set has 0. Please try again later."
+            "The level-1 exam is not available yet: it needs 10 test cases with questions and the "
+            "level's test set has 0. Please try again later."
         ),
     ):
         exam_start(employee=csr, level=1)

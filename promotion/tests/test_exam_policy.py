@@ -27,8 +27,8 @@ from promotion.tests.factories import (
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 WAIT_MESSAGE = (
-    "You can start the next level-1 attempt from {when}: there is a waiting period of 72 hours after "
-    "each attempt."
+    "You can start the next level-1 attempt from {when}: there is a waiting period of 72 hours "
+    "after each attempt."
 )
 
 
@@ -183,8 +183,8 @@ def test_the_exam_page_tells_the_csr_the_pool_is_short(client, csr):
     client.force_login(csr)
     html = client.get(reverse("promotion:exam_home")).content.decode()
     assert (
-        "The level-1 exam is not available yet: it needs 10 test cases with questions and the level&#x27;s "
-        "test set has 4."
+        "The level-1 exam is not available yet: it needs 10 test cases with questions and the "
+        "level&#x27;s test set has 4."
     ) in html
     assert "Start the exam" not in html
 

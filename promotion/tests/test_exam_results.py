@@ -126,7 +126,8 @@ def test_csrs_and_other_roles_get_403_from_the_full_view(client, api, csr, hr, o
 
 
 def test_a_committee_member_sees_in_full_only_attempts_below_their_level(client, api, reviewer):
-    # given: the reviewer is a level-4 CSR; attempts at levels 1 and 4, and the reviewer's own (level 5)
+    # given: the reviewer is a level-4 CSR; attempts at levels 1 and 4, and the reviewer's own
+    # (level 5)
     for level in (1, 4, 5):
         make_test_cases(level, 10)
     low = fail_exam(UserFactory(roles=["CSR"]), 1)

@@ -135,7 +135,8 @@ def test_a_shorter_pace_window_is_a_setting(level_one_csr):
     PromotionSettings.objects.filter(pk=1).update(pace_days=14)
     with time_machine.travel(NOW, tick=False):
         result = forecast.forecast_of(level_one_csr, now=NOW)
-    # the points (30 days ago) fall outside 14 days; the studies (10 days ago) do not: 2×7/14 = 1/week
+    # the points (30 days ago) fall outside 14 days; the studies (10 days ago) do not: 2×7/14 =
+    # 1/week
     assert result.pace.points == 0 and result.pace.training_cases == Decimal("1.00")
     assert result.bottleneck.code == "points" and result.estimated_on is None
 

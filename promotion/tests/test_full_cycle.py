@@ -95,10 +95,11 @@ def sit_full_exam(client, employee, level: int):
     return attempt
 
 
-def test_a_new_csr_climbs_to_level_3_brings_up_apprentices_and_is_demoted_after_a_retention_year_without_one(
+def test_a_new_csr_climbs_to_level_3_brings_up_apprentices_and_is_demoted_after_a_retention_year_without_one(  # noqa: E501
     client, ops_manager
 ):
-    # given: seed-style case libraries of levels 1–3 (test pools of the full exam size) and the committee
+    # given: seed-style case libraries of levels 1–3 (test pools of the full exam size) and the
+    # committee
     for level in (1, 2, 3):
         CaseFactory.create_batch(3, level=level, split="training")
         for n in range(12):

@@ -78,8 +78,8 @@ def test_a_failed_retest_does_not_let_the_demoted_csr_sit_the_same_level_at_once
     promoted.refresh_from_db()
     assert promoted.level == 0
     expected = (
-        "You can start the next level-1 attempt from 2026-12-28 10:00: there is a waiting period of 72 "
-        "hours after each attempt."
+        "You can start the next level-1 attempt from 2026-12-28 10:00: there is a waiting period "
+        "of 72 hours after each attempt."
     )
     # when: the level-1 exam (now a promotion exam) one hour after the demotion, service and API
     with time_machine.travel(at(days=344, hours=2), tick=False):
@@ -350,8 +350,8 @@ def test_a_pool_that_is_full_only_with_the_examinees_own_case_is_refused(csr, cl
     graded_test_case(UserFactory(roles=["CSR"]), 1, participants=[csr])
     make_test_cases(1, 9)
     expected = (
-        "The level-1 exam is not available yet: it needs 10 test cases with questions and the level's test "
-        "set has 9. Please try again later."
+        "The level-1 exam is not available yet: it needs 10 test cases with questions and the "
+        "level's test set has 9. Please try again later."
     )
     # when / then: refused, never a short exam, on the page too
     with pytest.raises(ExamError) as exc:

@@ -1,6 +1,7 @@
 """The daily retention job is set-based: its query count does not grow with the number of
-periods it opens, reads, keeps, fails (demoting in batches) or reminds, and the many-period evidence (selectors.retention_statuses) agrees with the
-single-period page (selectors.retention_status). The benchmark command runs on a tiny set."""
+periods it opens, reads, keeps, fails (demoting in batches) or reminds, and the many-period evidence
+(selectors.retention_statuses) agrees with the single-period page (selectors.retention_status). The
+benchmark command runs on a tiny set."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -46,7 +47,8 @@ def _in_retention(*, days_ago: int, status: str = RetentionPeriod.Status.ACTIVE)
 
 
 def _met_everything(period: RetentionPeriod) -> None:
-    """Points task, a passed re-test and a query-time result allowing the level, all in the window."""
+    """Points task, a passed re-test and a query-time result allowing the level, all in the
+    window."""
     at = period.retest_opens_at + timedelta(days=1)
     PointsEntry.objects.create(
         employee=period.employee,
@@ -174,7 +176,8 @@ def test_bench_retention_refuses_a_database_without_bench_in_its_name():
         call_command("bench_retention", "--employees", "5", stdout=StringIO())
 
 
-# serialized_rollback: the flush after a transactional test would drop the seeded rows (point rules).
+# serialized_rollback: the flush after a transactional test would drop the seeded rows (point
+# rules).
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_bench_retention_runs_on_a_tiny_set_and_rolls_the_job_back():
     out = StringIO()

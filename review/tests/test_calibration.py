@@ -239,7 +239,8 @@ def test_calibration_pages_permissions(client, applied, rejected, training_manag
         decision="reject",
         comment="不对",
     )
-    # a member: their own answered items only (the pending one on the rejected proposal is not listed)
+    # a member: their own answered items only (the pending one on the rejected proposal is not
+    # listed)
     client.force_login(member)
     page = client.get(reverse("review:calibration")).content.decode()
     assert (

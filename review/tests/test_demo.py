@@ -56,7 +56,8 @@ def test_demo_has_experts_per_category_and_notifications_for_the_new_csr():
     assert set(ReviewExpertise.objects.values_list("assigned_by__staff_id", flat=True)) == {
         "HB9001"
     }
-    # the open 携号转网 revision (a subcategory of 号码业务) and the quality case are decided by experts
+    # the open 携号转网 revision (a subcategory of 号码业务) and the quality case are decided by
+    # experts
     gated = [p.kind for p in Proposal.objects.open() if expert_panel(p) is not None]
     assert sorted(gated) == ["kb_revision", "quality_case"]
     # HB0001 sees an accepted revision with its points, an outdated one and a rejected one

@@ -143,7 +143,8 @@ def test_reciprocal_pair_is_flagged_with_its_rates(pairs_data):
 def test_reciprocal_needs_k_approvals_each_way(pairs_data):
     a, b, e, f = pairs_data
     settings_(reciprocal_min_approvals=1, reciprocal_rate_factor=Decimal("1.25"))
-    # E–F: 3 approvals of 4 votes = 75 % ≥ 1.25 × 58.3 % = 72.9 %: flagged once k allows F's single approval
+    # E–F: 3 approvals of 4 votes = 75 % ≥ 1.25 × 58.3 % = 72.9 %: flagged once k allows F's single
+    # approval
     assert {(x.first, x.second) for x in insights.reciprocal_flags()} == {(a, b), (e, f)}
     settings_(reciprocal_min_approvals=3)
     assert insights.reciprocal_flags() == []

@@ -26,7 +26,8 @@ def reject_once_then_withdraw(proposer) -> Proposal:
 def test_withdrawing_a_proposal_the_committee_began_to_reject_still_counts_against_the_pass_rate(
     client,
 ):
-    # given: a level-4 CSR with 17 accepted revisions who withdrew 3 as soon as a member rejected them
+    # given: a level-4 CSR with 17 accepted revisions who withdrew 3 as soon as a member rejected
+    # them
     applicant = UserFactory(level=4, roles=["CSR"])
     for _ in range(17):
         RevisionProposalFactory(proposer=applicant, status=Proposal.Status.APPLIED)

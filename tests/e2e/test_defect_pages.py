@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 
 
 def test_a_date_field_keeps_its_value_in_chinese(browser, live_server, settings):
-    # given a team leader whose pages are in Chinese (the product's default, whatever the browser says)
+    # given a team leader whose pages are in Chinese (the product's default, whatever the browser
+    # says)
     settings.LANGUAGE_FOLLOWS_BROWSER = False
     team = TeamFactory()
     UserFactory(staff_id="E2EDATE", roles=["Team leader", "CSR"], team=team, centre=team.centre)
@@ -29,7 +30,8 @@ def test_a_date_field_keeps_its_value_in_chinese(browser, live_server, settings)
     # when the behaviour rating form opens with today's date filled in
     browser.get(f"{live_server.url}/curriculum/people/{member.pk}/rate/")
     field = browser.find_element(By.ID, "id_observed_on")
-    # then the date picker shows it (a localised 2026/11/28 would be dropped as empty and block the form)
+    # then the date picker shows it (a localised 2026/11/28 would be dropped as empty and block the
+    # form)
     assert field.get_attribute("type") == "date"
     assert field.get_property("value") == timezone.localdate().isoformat()
 
@@ -66,7 +68,8 @@ def test_a_post_forms_buttons_are_disabled_while_it_is_sent(browser, live_server
     browser.get(live_server.url + "/accounts/login/")
     # a submit event as the browser fires it (without leaving the page)
     browser.execute_script(
-        "document.querySelector('main form').dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}));"
+        "document.querySelector('main form').dispatchEvent(new Event('submit', {bubbles: true, "
+        "cancelable: true}));"
     )
     time.sleep(0.2)
     button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
@@ -80,7 +83,8 @@ def test_a_sent_forms_buttons_come_back_when_the_page_is_shown_again(browser, li
     button = browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]")
     before = button.text
     browser.execute_script(
-        "document.querySelector('main form').dispatchEvent(new Event('submit', {bubbles: true, cancelable: true}));"
+        "document.querySelector('main form').dispatchEvent(new Event('submit', {bubbles: true, "
+        "cancelable: true}));"
     )
     WebDriverWait(browser, 5).until(lambda b: button.get_property("disabled"))
     # when the browser shows the page again from its back/forward cache (Back after sending)

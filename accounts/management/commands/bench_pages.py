@@ -4,13 +4,14 @@
     DATABASE_URL=… python manage.py demo
     DATABASE_URL=… python manage.py bench_population      # 5 centres × 1,700 CSRs with history
     DATABASE_URL=… python manage.py bench_kb_search --entries 100000 --repeat 1 --no-baseline
-    DATABASE_URL=… python manage.py bench_pages [--workers 4] [--seconds 10] [--report bench-pages.json]
+    DATABASE_URL=… python manage.py bench_pages [--workers 4] [--seconds 10] \\
+        [--report bench-pages.json]
 
 Starts gunicorn (``--workers`` sync workers, DEBUG off, behind a pretend TLS proxy) on the
-bench database, logs the demo CSR HB0001 in (``--login`` another), and drives each page with wrk (Debian's
-``wrk``; ``scripts/ensure-wrk.sh`` installs it) at 8 and 32 connections. Prints requests
-per second, p50 and p99 latency, the ratio of each page's throughput to /healthz in the same
-run, the queries each page makes, and writes everything to a JSON report. Absolute figures
+bench database, logs the demo CSR HB0001 in (``--login`` another), and drives each page with wrk
+(Debian's ``wrk``; ``scripts/ensure-wrk.sh`` installs it) at 8 and 32 connections. Prints
+requests per second, p50 and p99 latency, the ratio of each page's throughput to /healthz in the
+same run, the queries each page makes, and writes everything to a JSON report. Absolute figures
 depend on the machine; the ratio to /healthz is what compares across machines.
 """
 
@@ -136,7 +137,8 @@ class Command(BaseCommand):
         user = User.objects.filter(staff_id=login.strip().upper()).first()
         if user is None:
             raise CommandError(
-                f"No CSR {login}: run `manage.py demo` (and bench_population) on this database first."
+                f"No CSR {login}: run `manage.py demo` (and bench_population) "
+                "on this database first."
             )
         # Always: a static directory left by an older checkout lacks the newer files' manifest
         # entries, and every page would answer 500 (collectstatic copies only what changed).

@@ -22,7 +22,8 @@ a year of history:
 
 The demo CSR the page test logs in as (``--login``, default HB0001) gets a typical history
 too: generated ledger entries and studies of generated cases up to ``--entries`` and
-``--studies`` in all, counting its demo rows (added once, kept on later runs). Everything is drawn from a seeded RNG and written with bulk_create in batches of
+``--studies`` in all, counting its demo rows (added once, kept on later runs). Everything is drawn
+from a seeded RNG and written with bulk_create in batches of
 ``--batch``; progress and the time taken are printed.
 """
 
@@ -91,7 +92,10 @@ def _batches(items: list, size: int) -> Iterable[list]:
 
 
 class Command(BaseCommand):
-    help = "Add centres × CSRs with a year of history and a fuller case library to a demo database (once)."
+    help = (
+        "Add centres × CSRs with a year of history and a fuller case library to a demo database "
+        "(once)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--centres", type=int, default=5)
@@ -289,7 +293,9 @@ class Command(BaseCommand):
                         category=rng.choice(categories),
                         level=level,
                         split=Case.Split.TRAINING,
-                        background=f"客户来电咨询{topic}，情绪{rng.choice(['平稳', '急躁', '不满'])}。",
+                        background=(
+                            f"客户来电咨询{topic}，情绪{rng.choice(['平稳', '急躁', '不满'])}。"
+                        ),
                         created_at=now - rng.randint(30, 900) * DAY,
                         revised_at=None if rng.random() < 0.6 else now - rng.randint(0, 29) * DAY,
                     )
@@ -571,7 +577,8 @@ class Command(BaseCommand):
             pools: dict[int, list[int]] = {level: [] for level in range(1, 6)}
             for pk, level in Case.objects.training().values_list("pk", "level").order_by("pk"):
                 pools[level].append(pk)
-            # The generated cases only: the demo's own studies and ratings of this CSR stay as they are.
+            # The generated cases only: the demo's own studies and ratings of this CSR stay as they
+            # are.
             generated = frozenset(
                 Case.objects.exclude(title__startswith=CASE_PREFIX).values_list("pk", flat=True)
             )
@@ -583,8 +590,8 @@ class Command(BaseCommand):
             self._write(CaseRating, rows_r)
         self.stdout.write(
             f"{user.staff_id}: {PointsEntry.objects.filter(employee=user).count()} points entries "
-            f"({added_entries} new), {CaseStudy.objects.filter(employee=user).count()} studied cases "
-            f"({added_studies} new)"
+            f"({added_entries} new), {CaseStudy.objects.filter(employee=user).count()} studied "
+            f"cases ({added_studies} new)"
         )
 
     @staticmethod

@@ -27,7 +27,8 @@ class Command(BaseCommand):
     def handle(self, *args, force: bool, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
-                "Refusing to load demo accounts with DEBUG off (they share a known password). Use --force."
+                "Refusing to load demo accounts with DEBUG off (they share a known password). Use "
+                "--force."
             )
         with transaction.atomic():
             for module_name in DEMO_MODULES:

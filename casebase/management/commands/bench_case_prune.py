@@ -6,7 +6,8 @@
 
 Generates (once; reused while the size matches) ``--cases`` active cases (default 20,000)
 in ``--categories`` categories (default 40) × 5 levels with uneven group sizes (some over the
-default cap of 120; with few categories, every group far over it), each case studied and rated by some of 300 generated employees. Then times
+default cap of 120; with few categories, every group far over it), each case studied and rated by
+some of 300 generated employees. Then times
 ``case_library_prune`` (in "propose" mode, inside a transaction that is rolled back, so the
 run can be repeated) and, in the same run, the floor: ONE set-based statement that finds
 the same candidates (counts per case by subquery, ROW_NUMBER per group). Prints both, the
@@ -44,14 +45,16 @@ WITH counts AS (
            + COALESCE(r.poor, 0) * %(w_poor)s AS classicness,
            COALESCE(c.revised_at, c.created_at) AS constant_since
     FROM casebase_case c
-    LEFT JOIN (SELECT case_id, COUNT(*) AS n FROM casebase_casestudy GROUP BY case_id) s ON s.case_id = c.id
+    LEFT JOIN (SELECT case_id, COUNT(*) AS n FROM casebase_casestudy GROUP BY case_id) s
+           ON s.case_id = c.id
     LEFT JOIN (SELECT case_id, COUNT(*) FILTER (WHERE value = 'excellent') AS excellent,
                       COUNT(*) FILTER (WHERE value = 'average') AS average,
                       COUNT(*) FILTER (WHERE value = 'poor') AS poor
                FROM casebase_caserating GROUP BY case_id) r ON r.case_id = c.id
     WHERE c.status = 'active'
 ), ranked AS (
-    SELECT id, ROW_NUMBER() OVER (PARTITION BY level, category_id ORDER BY classicness, constant_since, id) AS rank,
+    SELECT id, ROW_NUMBER() OVER (PARTITION BY level, category_id
+                                  ORDER BY classicness, constant_since, id) AS rank,
            COUNT(*) OVER (PARTITION BY level, category_id) AS size, level, category_id
     FROM counts
 )
@@ -198,7 +201,7 @@ class Command(BaseCommand):
             else f"NO ({len(set(result.proposed) ^ floor_ids)} differ)"
         )
         self.stdout.write(
-            f"prune: groups over cap={result.groups_over_cap} (of {over} counted) candidates={len(result.proposed)} "
-            f"time={elapsed:.2f} s queries={len(queries)} | set-based floor={floor:.2f} s "
-            f"ratio={elapsed / floor:.1f}x | same cases: {same}"
+            f"prune: groups over cap={result.groups_over_cap} (of {over} counted) "
+            f"candidates={len(result.proposed)} time={elapsed:.2f} s queries={len(queries)} | "
+            f"set-based floor={floor:.2f} s ratio={elapsed / floor:.1f}x | same cases: {same}"
         )

@@ -2,7 +2,8 @@
 
     createdb -h 127.0.0.1 -U postgres cc_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench python manage.py migrate
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench python manage.py bench_kb_search [--entries 1000000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench python manage.py bench_kb_search \\
+        [--entries 1000000]
     DATABASE_URL=... python manage.py bench_kb_search --cleanup      # remove the generated rows
 
 Data: N entries in all — the 60 hand-written target entries of knowledgebase/bench/entries.json
@@ -172,7 +173,10 @@ def percentiles(values: list[float]) -> str:
 
 
 class Command(BaseCommand):
-    help = "Generate KB entries (once) and measure search latency and top-1/top-5 on the held-out query set."
+    help = (
+        "Generate KB entries (once) and measure search latency and top-1/top-5 on the held-out "
+        "query set."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--entries", type=int, default=100_000)
@@ -400,7 +404,8 @@ class Command(BaseCommand):
         top5 = sum(s[2] for s in by_kind.values())
         self.stdout.write(f"full queries ({n} × {repeat} runs):      {percentiles(latencies)}")
         self.stdout.write(
-            f"  top-1 {top1}/{n} ({100 * top1 / n:.1f} %)   top-5 {top5}/{n} ({100 * top5 / n:.1f} %)"
+            f"  top-1 {top1}/{n} ({100 * top1 / n:.1f} %)   "
+            f"top-5 {top5}/{n} ({100 * top5 / n:.1f} %)"
         )
         for kind, (count, k1, k5) in sorted(by_kind.items()):
             self.stdout.write(f"    {kind:<13} top-1 {k1:>2}/{count:<2}  top-5 {k5:>2}/{count:<2}")
@@ -422,8 +427,8 @@ class Command(BaseCommand):
             slowest.append((statistics.median(times), p))
         slowest.sort(reverse=True)
         self.stdout.write(
-            f"prefixes ({len(prefixes)} × {repeat} runs, 1–2 chars of the {FREQUENT_TERMS} most frequent "
-            f"terms): {percentiles(prefix_latencies)}"
+            f"prefixes ({len(prefixes)} × {repeat} runs, 1–2 chars of the {FREQUENT_TERMS} most "
+            f"frequent terms): {percentiles(prefix_latencies)}"
         )
         self.stdout.write("  slowest: " + ", ".join(f"{p} {ms:.1f} ms" for ms, p in slowest[:5]))
 

@@ -42,7 +42,10 @@ DAY = timedelta(days=1)
 
 
 class Command(BaseCommand):
-    help = "Generate 20,000 employees in retention (once) and time the daily retention job against a set-based floor."
+    help = (
+        "Generate 20,000 employees in retention (once) and time the daily retention job against a "
+        "set-based floor."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--employees", type=int, default=20_000)
@@ -312,15 +315,17 @@ class Command(BaseCommand):
         ratio = f"{elapsed / floor_seconds:.1f}x" if floor_seconds else "n/a"
         periods = RetentionPeriod.objects.filter(employee__staff_id__startswith=PREFIX).count()
         self.stdout.write(
-            f"retention_run_daily periods={periods} open={floor_rows} opened={done['opened']} kept={done['kept']} "
-            f"demoted={done['demoted']} reminded={done['reminded']} time={elapsed:.2f} s queries={query_count} "
-            f"floor={floor_seconds:.3f} s (1 statement: points per open period) ratio={ratio}"
+            f"retention_run_daily periods={periods} open={floor_rows} opened={done['opened']} "
+            f"kept={done['kept']} demoted={done['demoted']} reminded={done['reminded']} "
+            f"time={elapsed:.2f} s queries={query_count} floor={floor_seconds:.3f} s (1 statement: "
+            f"points per open period) ratio={ratio}"
         )
         self.stdout.write(
-            f"  of which the evidence of all {floor_rows} open periods (selectors.retention_statuses): "
-            f"time={evidence:.2f} s queries={len(evidence_queries)} "
-            f"ratio={evidence / floor_seconds if floor_seconds else 0:.1f}x; the rest: the bulk steps "
-            f"(demotions in batches of {RETENTION_FAIL_BATCH})"
+            f"  of which the evidence of all {floor_rows} open periods "
+            f"(selectors.retention_statuses): time={evidence:.2f} s "
+            f"queries={len(evidence_queries)} "
+            f"ratio={evidence / floor_seconds if floor_seconds else 0:.1f}x; the rest: the bulk "
+            f"steps (demotions in batches of {RETENTION_FAIL_BATCH})"
         )
 
     @staticmethod

@@ -33,7 +33,10 @@ PREFIX = "BENCH"
 
 
 class Command(BaseCommand):
-    help = "Generate 20,000 employees with promotion events (once) and time the CSV/XLSX roster exports."
+    help = (
+        "Generate 20,000 employees with promotion events (once) and time the CSV/XLSX roster "
+        "exports."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--employees", type=int, default=20_000)
@@ -156,7 +159,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def _csv(filters: RosterFilters) -> int:
-        """Bytes of the streamed CSV (the chunks are counted and dropped, as a response sends them)."""
+        """Bytes of the streamed CSV (the chunks are counted and dropped, as a response sends
+        them)."""
         return sum(len(chunk) for chunk in rosters.roster_csv_chunks(filters))
 
     @staticmethod
