@@ -6,13 +6,35 @@ each time. A page makes five or six cache calls (session, permissions, version k
 throttle). Measured with cProfile on the KB search API (100 requests): 1,200 constructions,
 98,400 dict insertions, 13 % of the request's CPU. ``redis.Redis`` is thread-safe and holds
 no state beyond its pool, so one client per pool serves every call.
+
+A value an older release pickled may name a class that has moved since (a model moved between
+apps, a dataclass moved between modules): unpickling it raises, and every page reading that
+key answered 500 until the key expired. Such a value reads as a miss (``None``) and is
+logged; the caller computes and stores it again.
 """
 
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+import logging
+import pickle
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
+
+logger = logging.getLogger(__name__)
+
+
+class ReleaseTolerantSerializer(RedisSerializer):
+    """Django's serializer, with a value that no longer unpickles read as a miss."""
+
+    def loads(self, data):
+        try:
+            return super().loads(data)
+        except (LookupError, AttributeError, ImportError, pickle.UnpicklingError, EOFError) as exc:
+            logger.warning("cached value from another release ignored: %s", exc)
+            return None
 
 
 class PooledClientRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("serializer", ReleaseTolerantSerializer)
         super().__init__(*args, **kwargs)
         self._clients: dict[int, object] = {}
 
