@@ -9,19 +9,10 @@ from pathlib import Path
 import pytest
 
 import config
-from accounts.tests.test_no_upward_imports import _modules
+from accounts.tests.test_no_upward_imports import UPPER_APPS, _modules
 
 CONFIG = Path(config.__file__).parent
-APPS = {
-    "accounts",
-    "casebase",
-    "competency",
-    "curriculum",
-    "knowledgebase",
-    "points",
-    "promotion",
-    "review",
-}
+APPS = UPPER_APPS | {"accounts"}
 WIRING = {"urls.py", "wsgi.py", "asgi.py"}
 ROOT = CONFIG.parent
 
