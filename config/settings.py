@@ -125,6 +125,10 @@ TEMPLATES = [
     },
 ]
 
+# Text inputs and selects are written in Python (config/widgets.py): the same markup as the
+# templates, at a fraction of the CPU on the CSR pages.
+FORM_RENDERER = "config.widgets.QuickWidgetRenderer"
+
 WSGI_APPLICATION = "config.wsgi.application"
 
 # --- database -------------------------------------------------------------------------
