@@ -59,6 +59,42 @@ def study_cases(user) -> QuerySet[Case]:
     return Case.objects.training().filter(level__lte=next_level(user))
 
 
+def study_page_case(user, pk: int) -> Case | None:
+    """The case of ``user``'s study page in one query: a case of study_cases(user) with its
+    category and its classicness (CaseQuerySet.with_indicators), and the user's own study
+    and rating as ``my_study`` / ``my_rating`` (the CaseStudy / CaseRating as stored, or
+    None). None when ``pk`` is not in the user's study scope."""
+    mine = {"case": OuterRef("pk"), "employee": user}
+    rating = CaseRating.objects.filter(**mine)
+    case = (
+        study_cases(user)
+        .select_related("category")
+        .with_indicators()
+        .annotate(
+            my_studied_at=Subquery(CaseStudy.objects.filter(**mine).values("studied_at")[:1]),
+            my_rating_value=Subquery(rating.values("value")[:1]),
+            my_rated_at=Subquery(rating.values("rated_at")[:1]),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        return None
+    case.my_study = (
+        None
+        if case.my_studied_at is None
+        else CaseStudy(case=case, employee=user, studied_at=case.my_studied_at)
+    )
+    case.my_rating = (
+        None
+        if case.my_rating_value is None
+        else CaseRating(
+            case=case, employee=user, value=case.my_rating_value, rated_at=case.my_rated_at
+        )
+    )
+    return case
+
+
 def study_rows(user) -> QuerySet[Case]:
     """The cases ``user`` may study (study_cases) at every level, annotated with ``studied``
     and ``my_rating`` for ``user``, in list order; the study page and API filter them through

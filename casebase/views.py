@@ -119,7 +119,9 @@ def library(request):
 def case_detail(request, pk: int):
     """The study page: a text case walked branch by branch (?node=<customer turn>), or a
     voice case with its player."""
-    case = _study_case(request, pk)
+    case = selectors.study_page_case(request.user, pk)
+    if case is None:  # not in the study scope: 404, as _study_case
+        raise Http404
     walk_html = ""
     if case.is_text:
         try:
@@ -138,8 +140,7 @@ def case_detail(request, pk: int):
         walk_html = fragment(
             "case-walk", (case.pk, case.version, node_id), walk_body, timeout=WALK_CACHE_SECONDS
         )
-    rating = CaseRating.objects.filter(case=case, employee=request.user).first()
-    studied = CaseStudy.objects.filter(case=case, employee=request.user).first()
+    rating, studied = case.my_rating, case.my_study
     return render(
         request,
         "casebase/case_detail.html",

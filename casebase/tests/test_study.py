@@ -241,3 +241,32 @@ def test_api_marks_studied_and_rates(api, csr):
         }
     assert CaseRating.objects.get(case=case, employee=csr).value == "excellent"
     assert api.get(url).status_code == 405
+
+
+def test_the_study_page_reads_the_case_its_counts_and_the_readers_own_marks_in_one_query(
+    client, csr, django_assert_num_queries
+):
+    # given: a case others studied and rated, and the reader's own study and rating
+
+    case = CaseFactory(level=1)
+    others = UserFactory.create_batch(3, roles=["CSR"])
+    for other, value in zip(others, ["excellent", "excellent", "poor"], strict=True):
+        CaseStudy.objects.create(case=case, employee=other)
+        case_rate(employee=other, case_id=case.pk, value=value)
+    client.force_login(csr)
+    url = reverse("casebase:case_detail", args=[case.pk])
+    client.get(url)  # the session, permission and settings caches are warm from here on
+    # when / then: the user, the case with everything the page shows, the contributors
+    with django_assert_num_queries(3):
+        page = client.get(url)
+    assert page.context["classicness"] == Case.objects.get(pk=case.pk).classicness()
+    assert page.context["rating"] is None and page.context["studied"] is None
+    CaseStudy.objects.create(case=case, employee=csr)
+    rated = case_rate(employee=csr, case_id=case.pk, value="poor")
+    with django_assert_num_queries(3):  # the reader's own marks do not cost a query either
+        page = client.get(url)
+    assert page.context["rating"].get_value_display() == "Poor"
+    assert page.context["rating"].rated_at == rated.rated_at
+    assert page.context["studied"].studied_at == CaseStudy.objects.get(employee=csr).studied_at
+    assert page.context["classicness"] == Case.objects.get(pk=case.pk).classicness()
+    assert "reflection_form" not in page.context  # a text case
