@@ -51,3 +51,29 @@ def test_kb_api_permissions_and_methods(api, csr, hr):
     assert api.delete(reverse("api-kb-entry", args=[entry.pk])).status_code == 405
     api.force_authenticate(None)
     assert api.get(reverse("api-kb-search"), {"q": "a"}).status_code in (401, 403)
+
+
+def test_search_hits_are_written_as_the_declared_fields_would_write_them():
+    from rest_framework import serializers
+
+    from knowledgebase.search import SearchHit
+    from knowledgebase.serializers import SearchHitSerializer
+
+    hit = SearchHit(
+        entry_id=7,
+        title="宽带<故障>",
+        category="家庭宽带",
+        version=3,
+        title_html=search_highlight("宽带<故障>"),
+        snippet_html=search_highlight("报修 宽带"),
+    )
+    serializer = SearchHitSerializer()
+    by_fields = serializers.Serializer.to_representation(serializer, hit)
+    assert serializer.to_representation(hit) == by_fields
+    assert list(serializer.to_representation(hit)) == list(serializer.fields)
+
+
+def search_highlight(text):
+    from knowledgebase.search import highlight
+
+    return highlight(text, ["宽带"])

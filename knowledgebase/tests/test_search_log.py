@@ -48,6 +48,49 @@ def test_a_new_query_after_the_coalescing_window_is_a_new_row(csr):
     assert SearchLog.objects.count() == 2
 
 
+def test_the_returned_log_row_is_the_stored_row(csr):
+    log = services.search_log_record(user=csr, query=" 宽带 ", result_count=40000, fallback=True)
+    stored = SearchLog.objects.get()
+    fields = [f.attname for f in SearchLog._meta.concrete_fields]
+    assert [getattr(log, f) for f in fields] == [getattr(stored, f) for f in fields]
+    assert (log.user_id, log.query, log.result_count, log.fallback) == (csr.pk, "宽带", 32767, True)
+
+
+def _write_with(writer, **row):
+    """Log a search through one of the two writers: the one-statement PostgreSQL path of
+    search_log_record, or the ORM path it takes on SQLite."""
+    row = {"result_count": 1, "fallback": False, "clicked_entry_id": None, **row}
+    if writer == "sql":
+        return services._search_log_write_pg(row, asynchronous_commit=False)
+    return services._search_log_write(row).pk
+
+
+@pytest.mark.parametrize("writer", ["sql", "orm"])
+def test_both_log_writers_coalesce_alike(csr, reviewer, writer):
+    now = timezone.now()
+    window = timedelta(seconds=services.SEARCH_LOG_COALESCE_SECONDS)
+    steps = [
+        (csr, "携", now),
+        (csr, "携号转网", now + timedelta(seconds=1)),  # grows: same row
+        (csr, "携号", now + timedelta(seconds=2)),  # shrinks: same row
+        (reviewer, "携号转", now + timedelta(seconds=3)),  # another user: own row
+        (csr, "宽带", now + timedelta(seconds=4)),  # another query: new row
+        (csr, "宽带故障", now + timedelta(seconds=4) + window + timedelta(seconds=1)),  # too late
+    ]
+    ids = [_write_with(writer, user_id=u.pk, query=q, created_at=t) for u, q, t in steps]
+    assert ids[0] == ids[1] == ids[2] and len(set(ids)) == 4
+    assert list(SearchLog.objects.order_by("id").values_list("user", "query", "result_count")) == [
+        (csr.pk, "携号", 1),
+        (reviewer.pk, "携号转", 1),
+        (csr.pk, "宽带", 1),
+        (csr.pk, "宽带故障", 1),
+    ]
+    # a clicked search is finished: the next keystroke starts a new row
+    SearchLog.objects.filter(pk=ids[5]).update(clicked_entry=EntryFactory())
+    later = steps[5][2] + timedelta(seconds=1)
+    assert _write_with(writer, user_id=csr.pk, query="宽带故障报修", created_at=later) != ids[5]
+
+
 def test_a_result_link_records_the_click_counts_it_once_and_redirects(client, csr):
     # given
     entry = EntryFactory(title="携号转网办理条件")
@@ -276,12 +319,13 @@ def test_the_log_alone_commits_without_waiting_for_the_disk_and_never_loosens_an
     # when the log is written on its own (a search request), its transaction skips the flush
     with CaptureQueriesContext(connection) as alone:
         services.search_log_record(user=csr, query="宽带", result_count=3, fallback=False)
-    assert any("synchronous_commit TO OFF" in q["sql"] for q in alone.captured_queries)
+    assert any("'synchronous_commit', 'off'" in q["sql"] for q in alone.captured_queries)
+    assert len(alone.captured_queries) == 1  # one statement, its own transaction
     # when it is written inside somebody else's transaction, that transaction keeps its setting
     with transaction.atomic(), CaptureQueriesContext(connection) as inside:
         services.search_log_record(user=csr, query="携号转网", result_count=1, fallback=False)
         with connection.cursor() as cursor:
             cursor.execute("SHOW synchronous_commit")
             assert cursor.fetchone()[0] == "on"
-    assert not any("TO OFF" in q["sql"] for q in inside.captured_queries)
+    assert not any("synchronous_commit" in q["sql"] for q in inside.captured_queries[:-1])
     assert SearchLog.objects.count() == 2

@@ -213,3 +213,25 @@ def test_query_test_pages_of_somebody_else_are_404(client, csr):
     client.force_login(UserFactory(roles=["CSR"]))
     assert client.get(url).status_code == 404
     assert client.get(reverse("knowledgebase:query_test_start")).status_code == 405
+
+
+@pytest.mark.parametrize("log_pk", [None, 1, 987654321, 19876543210])
+def test_result_links_are_what_reverse_gives_for_each_hit(log_pk):
+    from django.urls import reverse
+
+    from knowledgebase.models import SearchLog
+    from knowledgebase.search import SearchHit
+    from knowledgebase.views import hit_rows
+
+    hits = [
+        SearchHit(entry_id=pk, title="t", category="c", version=1, title_html="", snippet_html="")
+        for pk in (1, 42, 987654321, 9876543210)
+    ]
+    log = None if log_pk is None else SearchLog(pk=log_pk)
+    expected = [
+        reverse("knowledgebase:entry_detail", args=[hit.entry_id])
+        if log is None
+        else reverse("knowledgebase:search_click", args=[log.pk, hit.entry_id])
+        for hit in hits
+    ]
+    assert [link for _hit, link in hit_rows(hits, log)] == expected

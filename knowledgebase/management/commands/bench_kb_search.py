@@ -38,6 +38,7 @@ from django.test import RequestFactory
 from config.bench import require_bench_database
 from knowledgebase import search
 from knowledgebase.models import Category, Entry
+from knowledgebase.views import hit_rows
 
 BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
 REGIONS = [
@@ -390,6 +391,7 @@ class Command(BaseCommand):
                 {
                     "form": _BoundForm(q["q"]),
                     "hits": outcome.hits,
+                    "rows": hit_rows(outcome.hits, None),
                     "also_searched": outcome.also_searched,
                     "fallback": outcome.fallback,
                     "page_number": 1,
