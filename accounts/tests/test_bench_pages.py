@@ -34,3 +34,24 @@ def test_the_page_benchmark_refuses_a_database_without_bench_in_its_name(monkeyp
     )
     with pytest.raises(CommandError, match="use a \\*bench\\* database or --force"):
         call_command("bench_pages")
+
+
+@pytest.mark.django_db
+def test_the_api_rows_are_sent_by_many_csrs_each_with_their_own_session(client):
+    from accounts.management.commands.bench_pages import Command
+    from accounts.tests.factories import UserFactory
+
+    csrs = UserFactory.create_batch(3, roles=["CSR"])
+    UserFactory(roles=["HR"])
+    cookies = Command()._api_sessions(3)
+    assert len(set(cookies)) == 3
+    for cookie, csr in zip(cookies, csrs, strict=True):
+        name, value = cookie.split("=", 1)
+        client.cookies[name] = value
+        assert client.get("/api/me/").json()["staff_id"] == csr.staff_id
+    with pytest.raises(CommandError, match="4 CSRs wanted for the API rows, 3 found"):
+        Command()._api_sessions(4)
+    script = Command._script(["/api/kb/search/?q=a"], cookies)
+    with open(script, encoding="utf-8") as lua:
+        text = lua.read()
+    assert all(cookie in text for cookie in cookies) and 'wrk.headers["Cookie"]' in text
