@@ -1,7 +1,7 @@
 """Output serializers of the role home panels' API (accounts/dashboard_api.py). Each one
 renders the dataclass of the selector the web home page renders (accounts/dashboard_csr.py,
 review.selectors.committee_dashboard, curriculum.selectors.training_dashboard,
-promotion.selectors.hr_dashboard, points.selectors.operations_desk): the same numbers,
+promotion.selectors.hr_dashboard, points.desk.operations_desk): the same numbers,
 nothing computed again. Names and titles are in the request's language (the ``*_en``
 twin on English requests when it is written)."""
 
@@ -238,6 +238,6 @@ class DashboardDeskItemSerializer(serializers.Serializer):
 
 
 class OperationsDashboardSerializer(serializers.Serializer):
-    """points.selectors.operations_desk: what waits for an operations manager."""
+    """points.desk.operations_desk: what waits for an operations manager."""
 
     items = DashboardDeskItemSerializer(many=True)

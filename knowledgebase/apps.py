@@ -10,7 +10,7 @@ class KnowledgebaseConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from knowledgebase import onboarding
+        from knowledgebase import home, onboarding
         from knowledgebase.models import Category, Entry
         from knowledgebase.review_kinds import register_kinds
         from knowledgebase.search import results_stale
@@ -24,4 +24,5 @@ class KnowledgebaseConfig(AppConfig):
             post_delete.connect(
                 results_stale, sender=model, dispatch_uid=f"kb-results-d-{model.__name__}"
             )
+        home.register()  # its line of the operations desk (points.desk)
         onboarding.register()  # its part of the first day (accounts.onboarding)

@@ -10,12 +10,14 @@ class PointsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from points import home, onboarding
+        from points import desk, home, onboarding, review_hooks
         from points.models import PointsEntry
         from points.selectors import ledger_changed
 
         home.register()  # its part of the home page (accounts.home)
+        desk.register()  # its lines and the review committee's on the desk (points.desk)
         onboarding.register()  # its part of the first day (accounts.onboarding)
+        review_hooks.register()  # the ledger the reviewer insights read (review.ledger)
 
         # Every write of an entry, whoever makes it, makes the employee's cached pages stale.
         post_save.connect(ledger_changed, sender=PointsEntry, dispatch_uid="points-ledger-save")

@@ -1,5 +1,6 @@
 """points' part of the home page (accounts.home): the CSR's recent points and balance, and
-the operations manager's desk. Registered from PointsConfig.ready()."""
+the operations manager's desk (its lines: points.desk). Registered from
+PointsConfig.ready()."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import datetime
 
 from accounts import roles
 from accounts.home import CsrSection, HomePanel, register_csr_section, register_panel
-from points.selectors import operations_desk, points_balance, points_history
+from points.desk import operations_desk
+from points.selectors import points_balance, points_history
 
 RECENT_POINTS = 5  # latest points entries shown
 

@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -6,8 +7,7 @@ from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.permissions import has_perm
-from points.serializers import PointsEntrySerializer
-from review import calibration, insights, registry, selectors, services
+from review import calibration, insights, ledger, registry, selectors, services
 from review.models import ReviewExpertise
 from review.serializers import (
     ApplicationInput,
@@ -176,26 +176,34 @@ class InsightsFlagsView(APIView):
         )
 
 
+class _LedgerEntrySchema(AutoSchema):
+    """The reversal answers with the ledger's entry, whose serializer the ledger registers
+    (review.ledger): read when the schema is generated, after every app is ready."""
+
+    def get_response_serializers(self):
+        return {201: ledger.current().entry_serializer}
+
+
 class FlagReversalView(APIView):
     """Record the reversal of a points entry paid for a review decision (operations managers,
     a reason is mandatory): the ledger's own reversal (403 for one's own entry, 409 when
     already reversed, 400 for an entry not paid by a review decision)."""
 
     permission_classes = [has_perm(roles.MANAGE_OPERATIONS)]
+    schema = _LedgerEntrySchema()
 
-    @extend_schema(request=FlagReversalInput, responses={201: PointsEntrySerializer})
+    @extend_schema(request=FlagReversalInput)
     def post(self, request):
-        from points.models import PointsEntry
-
         data = FlagReversalInput(data=request.data)
         data.is_valid(raise_exception=True)
-        get_object_or_404(PointsEntry, pk=data.validated_data["entry"])
+        insights.flag_entry(data.validated_data["entry"])  # 404 for an unknown entry
         reversal = insights.flag_points_reverse(
             entry_id=data.validated_data["entry"],
             by=request.user,
             reason=data.validated_data["reason"],
         )
-        return Response(PointsEntrySerializer(reversal).data, status=status.HTTP_201_CREATED)
+        serializer = ledger.current().entry_serializer
+        return Response(serializer(reversal).data, status=status.HTTP_201_CREATED)
 
 
 class CalibrationRoundsView(APIView):

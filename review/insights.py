@@ -3,7 +3,8 @@ they agree with the committee's final decision, how often they approve, how fast
 and how concentrated their votes are on a few proposers; and two flags for operations
 managers — reciprocal approvals and serial voting. Nothing here changes a vote or a point:
 an operations manager who judges a flag real records a reversal of the points concerned
-through the points ledger (review.insights.flag_points_reverse → points.services.points_reverse).
+through the points ledger (review.insights.flag_points_reverse → the ledger points registers in
+review.ledger).
 
 Every function reads with a bounded number of set-based queries, whatever the number of
 votes (the tests count them).
@@ -45,9 +46,7 @@ from django.db.models import (
     Aggregate,
     Count,
     DurationField,
-    Exists,
     F,
-    OuterRef,
     Q,
     QuerySet,
 )
@@ -58,6 +57,7 @@ from django.utils.translation import gettext_noop
 from accounts import roles
 from config import charts
 from config.charts import Chart
+from review import ledger
 from review.models import CalibrationAssignment, CommitteeMembership, Proposal, ReviewSettings, Vote
 
 DECIDED = (Proposal.Status.APPLIED, Proposal.Status.REJECTED)
@@ -468,54 +468,34 @@ def serial_votes(*, member_id: int, proposer_id: int, day: date) -> QuerySet[Vot
     )
 
 
-def review_entry_sources(votes) -> list[str]:
-    """The ledger sources the review engine's kinds pay for these votes: the voter's review
-    points (points.services.review_source) and the proposer's reward ("proposal:<pk>:proposer")."""
-    from points.services import review_source
-
-    sources = []
-    for vote in votes:
-        sources.append(review_source(proposal_id=vote.proposal_id, reviewer_id=vote.reviewer_id))
-        sources.append(f"proposal:{vote.proposal_id}:proposer")
-    return sources
-
-
 def flag_entries(votes):
     """The points entries paid for ``votes`` (review points and proposer rewards), each
-    annotated ``reversed`` (a reversal row exists). One query."""
-    from points.models import PointsEntry
-
-    return (
-        PointsEntry.objects.filter(source__in=review_entry_sources(votes))
-        .select_related("employee", "rule")
-        .annotate(reversed=Exists(PointsEntry.objects.filter(reverses=OuterRef("pk"))))
-        .order_by("created_at", "pk")
-    )
+    annotated ``reversed`` (a reversal row exists): the registered ledger's (review.ledger).
+    One query."""
+    return ledger.current().vote_entries(votes)
 
 
-def _is_review_entry(source: str) -> bool:
-    return source.startswith("review:") or (
-        source.startswith("proposal:") and source.endswith(":proposer")
-    )
+def flag_entry(entry_id: int):
+    """The ledger's entry ``entry_id``; raises the ledger's ObjectDoesNotExist for none."""
+    return ledger.current().entry(entry_id)
 
 
 @transaction.atomic
 def flag_points_reverse(*, entry_id: int, by, reason: str):
     """An operations manager records the reversal of one entry paid for a review decision
     (a member's review points or a proposer's reward), with a mandatory reason, through the
-    points ledger's own reversal (points.services.points_reverse: its permission, its
-    no-own-entry rule, once per entry). Nothing is reversed automatically. Raises
-    PointsEntry.DoesNotExist, ReviewPermissionDenied, ReviewError or the ledger's errors."""
-    from points.models import PointsEntry
-    from points.services import points_reverse
+    points ledger's own reversal (review.ledger: its permission, its no-own-entry rule, once
+    per entry). Nothing is reversed automatically. Raises the ledger's ObjectDoesNotExist,
+    ReviewPermissionDenied, ReviewError or the ledger's errors."""
     from review.services import ReviewError, ReviewPermissionDenied
 
     if not may_see_insights(by):
         raise ReviewPermissionDenied(_(MSG_OPERATIONS_ONLY))
-    entry = PointsEntry.objects.get(pk=entry_id)
-    if not _is_review_entry(entry.source):
+    book = ledger.current()
+    entry = book.entry(entry_id)
+    if not book.paid_for_review(entry):
         raise ReviewError(_(MSG_NOT_REVIEW_ENTRY), field="entry")
-    return points_reverse(entry_id=entry.pk, by=by, reason=reason)
+    return book.reverse(entry_id=entry.pk, by=by, reason=reason)
 
 
 # --- the chart --------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from accounts import roles
 from accounts.roles import Role
 from config.errors import MSG_CONFLICT, ConflictError, PermissionDeniedError, ValidationFailedError
 from config.locks import retry_on_deadlock
-from review import registry
+from review import notices, registry
 from review import rules as review_rules
 from review.models import (
     CommitteeApplication,
@@ -256,12 +256,9 @@ def _notify_decision(proposal: Proposal) -> None:
       review points, a quality case's contributors: the kind's ``rewards``), one
       notification per payment.
 
-    Rows keep the notification kind and its parameters (the proposal's kind label as its
-    English msgid); promotion.models.Notification.text() renders them in the reader's
-    language."""
-    from promotion.models import Notification
-    from promotion.services.notifications import notifications_send
-
+    Notices keep their kind and parameters (the proposal's kind label as its English
+    msgid); the notification app that delivers them (review.notices) renders them in the
+    reader's language."""
     kind = registry.kinds().get(proposal.kind)
     with translation.override("en"):
         what = str(kind.label) if kind is not None else proposal.kind
@@ -272,20 +269,20 @@ def _notify_decision(proposal: Proposal) -> None:
     }
     if proposal.kind == KIND_COMMITTEE_APPLICATION:
         by_status = {
-            Proposal.Status.APPLIED: Notification.Kind.APPLICATION_ACCEPTED,
-            Proposal.Status.REJECTED: Notification.Kind.APPLICATION_DECLINED,
-            Proposal.Status.STALE: Notification.Kind.APPLICATION_LAPSED,
+            Proposal.Status.APPLIED: notices.APPLICATION_ACCEPTED,
+            Proposal.Status.REJECTED: notices.APPLICATION_DECLINED,
+            Proposal.Status.STALE: notices.APPLICATION_LAPSED,
         }
     else:
         by_status = {
-            Proposal.Status.APPLIED: Notification.Kind.PROPOSAL_APPLIED,
-            Proposal.Status.REJECTED: Notification.Kind.PROPOSAL_REJECTED,
-            Proposal.Status.STALE: Notification.Kind.PROPOSAL_STALE,
+            Proposal.Status.APPLIED: notices.PROPOSAL_APPLIED,
+            Proposal.Status.REJECTED: notices.PROPOSAL_REJECTED,
+            Proposal.Status.STALE: notices.PROPOSAL_STALE,
         }
-    notifications = []
+    sent = []
     if proposal.status in by_status:
-        notifications.append(
-            Notification(
+        sent.append(
+            notices.Notice(
                 recipient_id=proposal.proposer_id,
                 kind=by_status[proposal.status],
                 data=params,
@@ -293,15 +290,15 @@ def _notify_decision(proposal: Proposal) -> None:
             )
         )
     for reward in kind.rewards(proposal) if kind is not None and kind.rewards is not None else []:
-        notifications.append(
-            Notification(
+        sent.append(
+            notices.Notice(
                 recipient_id=reward.employee_id,
-                kind=Notification.Kind.POINTS_RECEIVED,
+                kind=notices.POINTS_RECEIVED,
                 data={**params, "points": reward.amount, "reason": reward.reason},
                 key=reward.key,
             )
         )
-    notifications_send(notifications)
+    notices.notices_send(sent)
 
 
 def _apply(proposal: Proposal) -> None:

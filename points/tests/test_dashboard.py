@@ -1,4 +1,4 @@
-"""The operations manager's desk (points.selectors.operations_desk): what waits, counted,
+"""The operations manager's desk (points.desk.operations_desk): what waits, counted,
 on the home panel and on /people/operations/."""
 
 import itertools
@@ -9,8 +9,8 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from casebase.models import CallSuggestion, CaseReflection
 from casebase.tests.factories import seed_case
+from points.desk import DeskLine, lines, operations_desk, register_line
 from points.models import QCTopic, RationalisationProposal, VolunteerSheet
-from points.selectors import operations_desk
 from points.tests.factories import QCTopicFactory, RationalisationProposalFactory
 from review.models import CommitteeApplication
 
@@ -77,6 +77,27 @@ def test_operations_desk_counts_what_waits(ops_manager):
         "catalogue": None,
         "kb": None,
     }
+    # in the order of the registered lines (points.desk), whichever app registered them
+    assert list(desk) == [
+        "volunteer",
+        "rationalisation",
+        "qc",
+        "applications",
+        "calls",
+        "reflections",
+        "review_flags",
+        "catalogue",
+        "kb",
+    ]
+
+
+def test_a_desk_line_under_a_taken_code_or_order_is_refused():
+    register_line(lines()[0])  # the same line again: harmless
+    with pytest.raises(ValueError):
+        register_line(DeskLine(code="other", order=lines()[0].order, read=lambda user: None))
+    with pytest.raises(ValueError):
+        register_line(DeskLine(code=lines()[0].code, order=999, read=lambda user: None))
+    assert "other" not in {line.code for line in lines()}
 
 
 def test_operations_desk_lists_only_pages_the_user_may_open(hr, csr):

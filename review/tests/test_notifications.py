@@ -15,7 +15,7 @@ from knowledgebase.services import kb_revision_propose
 from knowledgebase.tests.factories import EntryFactory
 from points.models import PointsEntry
 from promotion.models import Notification
-from review import services
+from review import notices, services
 from review.models import CommitteeApplication, Proposal
 from review.tests.factories import committee_member
 
@@ -255,3 +255,10 @@ def test_a_direct_change_of_the_target_outdates_its_open_proposals_and_notifies_
     old.refresh_from_db()
     assert [p.pk for p in outdated] == [old.pk] and old.status == Proposal.Status.STALE
     assert kinds_of(proposer) == ["proposal_stale"]
+
+
+def test_every_notice_of_the_engine_is_a_kind_of_notification():
+    """review.notices names its kinds without importing the notification app: each must be
+    one of that app's kinds (with its message)."""
+    assert set(notices.KINDS) <= set(Notification.Kind.values)
+    assert all(kind in Notification.MESSAGES for kind in notices.KINDS)
