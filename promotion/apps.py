@@ -9,7 +9,7 @@ class PromotionConfig(AppConfig):
 
     def ready(self):
         from casebase.selectors import register_exam_access, register_exam_needs
-        from promotion import home, onboarding
+        from promotion import home, learning, onboarding
         from promotion.selectors import exam_pool_needed_by_level, sits_exam_with_case
 
         # The library health page shows exam readiness with the promotion rule.
@@ -18,3 +18,4 @@ class PromotionConfig(AppConfig):
         register_exam_access(sits_exam_with_case)
         home.register()  # its part of the home page (accounts.home)
         onboarding.register()  # its part of the first day (accounts.onboarding)
+        learning.register()  # exam evidence and trajectory entries (curriculum)
