@@ -8,9 +8,10 @@ class CasebaseConfig(AppConfig):
     verbose_name = _("Case libraries")
 
     def ready(self):
-        from casebase import home, onboarding
+        from casebase import citations, home, onboarding
         from casebase.review_kinds import register_kinds
 
         register_kinds()
         home.register()  # its part of the home page (accounts.home)
         onboarding.register()  # its part of the first day (accounts.onboarding)
+        citations.register()  # the cases citing a KB entry (knowledgebase.citations)

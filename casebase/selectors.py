@@ -998,6 +998,15 @@ def cases_citing(entry_id: int) -> set[int]:
     )
 
 
+def revisable_cases(user, case_ids: set[int]) -> set[int]:
+    """Of ``case_ids``, the cases ``user`` can answer with a revision: all for a case
+    maintainer (the case's edit page), else those of their study scope (the revision
+    proposal page opens only those). At most one query."""
+    if not case_ids or can_maintain(user):
+        return set(case_ids)
+    return set(study_cases(user).filter(pk__in=case_ids).values_list("pk", flat=True))
+
+
 def cited_entries(case: Case) -> QuerySet:
     """The KB entries ``case`` cites, by id (with their category)."""
     from knowledgebase.models import Entry

@@ -5,20 +5,24 @@ without queries; gap_analysis (one employee) and gap_analyses (many, promotion.f
 remedial plans) read what they need in a constant number of queries.
 
 Exam evidence: a promotion exam or re-test scores each competency item its cases were tagged
-with (promotion.blueprint.competency_tally). Per item the employee's latest such exam counts
-when it was submitted in time (passed or failed — not one whose time ran out), within
-CurriculumSettings.exam_evidence_window_days, and asked at least exam_evidence_min_questions
-questions about the item; its score reads as a 1–5 level by the settings' bands
-(CurriculumSettings.exam_level). The rule combining it with the ratings: the latest behaviour
-rating decides the gap; the exam level decides it only for an item nobody has rated yet
-(GapRow.source says which). The exam level is always shown beside the ratings."""
+with (promotion.blueprint.competency_tally; curriculum never imports promotion, which
+registers how its exams are read from its AppConfig.ready(): register_exam_evidence, in
+promotion/learning.py; without it there is no exam evidence). Per item the employee's latest
+such exam counts when it was submitted in time (passed or failed — not one whose time ran
+out), within CurriculumSettings.exam_evidence_window_days, and asked at least
+exam_evidence_min_questions questions about the item; its score reads as a 1–5 level by the
+settings' bands (CurriculumSettings.exam_level). The rule combining it with the ratings: the
+latest behaviour rating decides the gap; the exam level decides it only for an item nobody
+has rated yet (GapRow.source says which). The exam level is always shown beside the
+ratings."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -41,6 +45,35 @@ class ExamEvidence:
     total: int
     at: dt.datetime
     attempt_id: int
+
+
+@dataclass(frozen=True)
+class ExamEvidenceSource:
+    """How the exams are read, registered by promotion:
+
+    - ``attempts(employee_ids, since, until)``: one query of (employee pk, attempt pk,
+      submitted_at, questions, answers) of those employees' promotion exams and re-tests
+      submitted in time (passed or failed) between ``since`` and ``until``, by employee and
+      newest first;
+    - ``tally(questions, answers)``: {competency item id: (right, total)} of one attempt;
+    - ``percent(right, total)``: the score as the exam result shows it.
+    """
+
+    attempts: Callable[[list[int], dt.datetime, dt.datetime], Iterable[tuple]]
+    tally: Callable[[Any, dict], dict[int, tuple[int, int]]]
+    percent: Callable[[int, int], Decimal]
+
+
+_exam_source: ExamEvidenceSource | None = None
+
+
+def register_exam_evidence(source: ExamEvidenceSource) -> None:
+    """Register how the exams are read (from promotion's AppConfig.ready(); the same one
+    again is harmless, another one is an error)."""
+    global _exam_source
+    if _exam_source is not None and _exam_source != source:
+        raise ValueError("The exam evidence is registered already.")
+    _exam_source = source
 
 
 @dataclass
@@ -97,18 +130,17 @@ def exam_evidence_from(
     first of ``attempts`` that asked at least ``config.exam_evidence_min_questions``
     questions about it. ``attempts``: (pk, submitted_at, questions, answers) of ONE
     employee's counting attempts, newest first (_counting_attempts)."""
-    from promotion.blueprint import competency_tally
-    from promotion.models import score_percent
-
+    if _exam_source is None:
+        return {}
     wanted = set(item_ids)
     found: dict[int, ExamEvidence] = {}
     for pk, at, questions, answers in attempts:
-        for item_id, (right, total) in competency_tally(questions, answers or {}).items():
+        for item_id, (right, total) in _exam_source.tally(questions, answers or {}).items():
             if item_id not in wanted or item_id in found:
                 continue
             if total < config.exam_evidence_min_questions:
                 continue
-            percent = score_percent(right, total)
+            percent = _exam_source.percent(right, total)
             found[item_id] = ExamEvidence(
                 level=config.exam_level(percent),
                 percent=percent,
@@ -127,22 +159,12 @@ def _counting_attempts(
 ) -> dict[int, list[tuple]]:
     """{employee pk: [(pk, submitted_at, questions, answers), …] newest first}: their own
     promotion exams and re-tests submitted in time (passed or failed) within the settings'
-    window. One query."""
-    from promotion.models import ExamAttempt as LevelExam
-
+    window. One query ({} without a registered ExamEvidenceSource)."""
+    if _exam_source is None:
+        return {}
     since = now - dt.timedelta(days=config.exam_evidence_window_days)
-    rows = (
-        LevelExam.objects.filter(
-            employee_id__in=list(employee_ids),
-            status__in=[LevelExam.Status.PASSED, LevelExam.Status.FAILED],
-            submitted_at__gte=since,
-            submitted_at__lte=now,
-        )
-        .order_by("employee_id", "-submitted_at", "-pk")
-        .values_list("employee_id", "pk", "submitted_at", "questions", "answers")
-    )
     by_employee: dict[int, list[tuple]] = {}
-    for employee_id, *attempt in rows:
+    for employee_id, *attempt in _exam_source.attempts(list(employee_ids), since, now):
         by_employee.setdefault(employee_id, []).append(tuple(attempt))
     return by_employee
 

@@ -233,6 +233,15 @@ def map_progress(*, employee, learning_map: LearningMap) -> MapProgress:
 # ordered newest first; a page reads at most ``stop`` rows of each source and merges them in
 # Python (heapq.merge), the count is one UNION ALL query. Query count per page: one per
 # source plus the count, whatever the history's length.
+#
+# curriculum never imports promotion (promotion imports curriculum): the promotion exams and
+# re-tests, level changes and retention periods are sources promotion registers from its
+# AppConfig.ready() (promotion/learning.py, register_trajectory_source). The sources are
+# merged by ``order``, lowest first (entries of the same moment keep that order):
+#
+#     10 enrolled   20 completed   30 course exam   40 survey   50 rating   60 plan
+#     70 stage   80 case study   90 ladder exam (promotion)   100 query-time test
+#     110 level change (promotion)   120 retention (promotion)   130 points
 
 
 @dataclass(frozen=True)
@@ -256,11 +265,12 @@ def _as_datetime(day: dt.date) -> dt.datetime:
 class TrajectorySource:
     """One kind of history: ``rows(employee)`` is a values_list queryset whose first value is
     the moment (a datetime, or a date for ratings), ordered newest first; ``entry`` turns
-    one row into a TrajectoryEntry."""
+    one row into a TrajectoryEntry; ``order`` places it among the sources (see above)."""
 
     name: str
     rows: Callable[[object], QuerySet]
     entry: Callable[[tuple], TrajectoryEntry]
+    order: int
 
 
 def _choices(model_choices) -> dict:
@@ -424,36 +434,6 @@ def _case_study_entry(row):
     )
 
 
-def _ladder_exam_rows(employee):
-    from promotion.models import ExamAttempt as LevelExam
-
-    return (
-        LevelExam.objects.filter(employee=employee)
-        .annotate(at=Coalesce("submitted_at", "started_at"))
-        .order_by("-at", "-pk")
-        .values_list(
-            "at", "purpose", "level", "status", "score_percent", "pass_percent", "correct_count"
-        )
-    )
-
-
-def _ladder_exam_entry(row):
-    from promotion.models import ExamAttempt as LevelExam
-
-    at, purpose, level, status, score, mark, correct = row
-    kind = _("Re-test") if purpose == LevelExam.Purpose.RETENTION else _("Promotion exam")
-    status_text = _choices(LevelExam.Status.choices).get(status, status)
-    result = status_text if score is None else f"{score}% · {status_text}"
-    detail = _("%(correct)s right · pass mark %(mark)s%%") % {"correct": correct, "mark": mark}
-    return TrajectoryEntry(
-        at,
-        kind,
-        _("Level %(level)s") % {"level": level},
-        result,
-        detail if status != LevelExam.Status.OPEN else "",
-    )
-
-
 def _query_test_rows(employee):
     from knowledgebase.models import QueryTestSession
 
@@ -490,53 +470,6 @@ def _query_test_entry(row):
     )
 
 
-def _level_change_rows(employee):
-    from promotion.models import PromotionEvent
-
-    return (
-        PromotionEvent.objects.filter(employee=employee)
-        .order_by("-at", "-pk")
-        .values_list("at", "kind", "from_level", "to_level", "reason", "reasons")
-    )
-
-
-def _level_change_entry(row):
-    from promotion.models import PromotionEvent, reasons_text
-
-    at, kind, from_level, to_level, reason, reasons = row
-    label = _("Promoted") if kind == PromotionEvent.Kind.PROMOTED else _("Demoted")
-    return TrajectoryEntry(
-        at,
-        _("Level change"),
-        _("Level %(from)s → %(to)s") % {"from": from_level, "to": to_level},
-        label,
-        reasons_text(reasons, reason),
-    )
-
-
-def _retention_rows(employee):
-    from promotion.models import RetentionPeriod
-
-    return (
-        RetentionPeriod.objects.filter(employee=employee, closed_at__isnull=False)
-        .order_by("-closed_at", "-pk")
-        .values_list("closed_at", "level", "status", "due_at")
-    )
-
-
-def _retention_entry(row):
-    from promotion.models import RetentionPeriod
-
-    at, level, status, due_at = row
-    return TrajectoryEntry(
-        at,
-        _("Retention (保级)"),
-        _("Level %(level)s") % {"level": level},
-        _choices(RetentionPeriod.Status.choices).get(status, status),
-        _("due %(date)s") % {"date": timezone.localtime(due_at).date()},
-    )
-
-
 def _points_rows(employee):
     from points.models import PointsEntry
 
@@ -552,21 +485,37 @@ def _points_entry(row):
     return TrajectoryEntry(at, _("Points"), rule, f"{amount:+d}", note)
 
 
-TRAJECTORY_SOURCES: tuple[TrajectorySource, ...] = (
-    TrajectorySource("enrolled", _enrolled_rows, _enrolled_entry),
-    TrajectorySource("completed", _completed_rows, _completed_entry),
-    TrajectorySource("course_exam", _course_exam_rows, _course_exam_entry),
-    TrajectorySource("survey", _survey_rows, _survey_entry),
-    TrajectorySource("rating", _rating_rows, _rating_entry),
-    TrajectorySource("plan", _plan_rows, _plan_entry),
-    TrajectorySource("stage", _stage_rows, _stage_entry),
-    TrajectorySource("case_study", _case_study_rows, _case_study_entry),
-    TrajectorySource("ladder_exam", _ladder_exam_rows, _ladder_exam_entry),
-    TrajectorySource("query_test", _query_test_rows, _query_test_entry),
-    TrajectorySource("level_change", _level_change_rows, _level_change_entry),
-    TrajectorySource("retention", _retention_rows, _retention_entry),
-    TrajectorySource("points", _points_rows, _points_entry),
-)
+# curriculum's own sources; the apps above it add theirs (register_trajectory_source)
+_trajectory_sources: dict[str, TrajectorySource] = {
+    source.name: source
+    for source in (
+        TrajectorySource("enrolled", _enrolled_rows, _enrolled_entry, 10),
+        TrajectorySource("completed", _completed_rows, _completed_entry, 20),
+        TrajectorySource("course_exam", _course_exam_rows, _course_exam_entry, 30),
+        TrajectorySource("survey", _survey_rows, _survey_entry, 40),
+        TrajectorySource("rating", _rating_rows, _rating_entry, 50),
+        TrajectorySource("plan", _plan_rows, _plan_entry, 60),
+        TrajectorySource("stage", _stage_rows, _stage_entry, 70),
+        TrajectorySource("case_study", _case_study_rows, _case_study_entry, 80),
+        TrajectorySource("query_test", _query_test_rows, _query_test_entry, 100),
+        TrajectorySource("points", _points_rows, _points_entry, 130),
+    )
+}
+
+
+def register_trajectory_source(source: TrajectorySource) -> None:
+    """Add a source of the trajectory (from the owning app's AppConfig.ready(); registering
+    the same source twice is harmless, another one under a taken name or order is an
+    error)."""
+    for other in _trajectory_sources.values():
+        if other != source and (other.name == source.name or other.order == source.order):
+            raise ValueError(f"{source.name!r} clashes with {other.name!r} (name or order taken)")
+    _trajectory_sources[source.name] = source
+
+
+def trajectory_sources() -> list[TrajectorySource]:
+    """The registered sources, by order."""
+    return sorted(_trajectory_sources.values(), key=lambda source: source.order)
 
 
 def _sort_key(entry: TrajectoryEntry):
@@ -579,9 +528,9 @@ class Trajectory:
     (Django's Paginator and DRF's pagination use exactly these), iteration reads everything
     (exports) with one query per source."""
 
-    def __init__(self, employee, sources: Sequence[TrajectorySource] = TRAJECTORY_SOURCES):
+    def __init__(self, employee, sources: Sequence[TrajectorySource] | None = None):
         self.employee = employee
-        self.sources = tuple(sources)
+        self.sources = tuple(trajectory_sources() if sources is None else sources)
         self._count: int | None = None
 
     def count(self) -> int:

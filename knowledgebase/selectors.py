@@ -580,18 +580,6 @@ def may_resolve_flag(user, flag, *, index=None) -> bool:
     return user.pk in index.experts_of(_type_ids()[tree], category_id)
 
 
-def revisable_cases(user, case_ids) -> set[int]:
-    """Of ``case_ids``, the cases ``user`` can answer with a revision: all for a case
-    maintainer (the case's edit page), else those of their study scope (the revision
-    proposal page opens only those). At most one query."""
-    from casebase.selectors import can_maintain, study_cases
-
-    case_ids = {pk for pk in case_ids if pk}
-    if not case_ids or can_maintain(user):
-        return case_ids
-    return set(study_cases(user).filter(pk__in=case_ids).values_list("pk", flat=True))
-
-
 def stale_flags_for(user) -> QuerySet:
     """The open stale flags ``user`` may resolve, oldest first: all of them for an operations
     manager; for a review expert, those whose case category or query task's KB category is

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from config.locks import retry_on_deadlock
 from knowledgebase import search
+from knowledgebase.citations import cases_citing, revisable_cases
 from knowledgebase.models import (
     Category,
     Entry,
@@ -159,13 +160,11 @@ def _entry_save(
 
 def stale_flags_raise(*, change: EntryChange) -> int:
     """The entry of ``change`` changed (revised, retired or restored, by the committee or a
-    maintainer): flag the active cases citing it (casebase.selectors.cases_citing) and the
-    active query-time-test tasks it answers for their review experts. An item already
+    maintainer): flag the active cases citing it (knowledgebase.citations.cases_citing) and
+    the active query-time-test tasks it answers for their review experts. An item already
     flagged for this entry keeps its one open flag, moved on to ``change`` (its diff then
     spans every unreviewed change). Set-based: a constant number of queries whatever the
     number of items. Returns how many flags were opened."""
-    from casebase.selectors import cases_citing
-
     entry_id = change.entry_id
     open_flags = StaleFlag.objects.filter(entry_id=entry_id, status=StaleFlag.Status.OPEN)
     open_flags.update(change=change)
@@ -221,8 +220,6 @@ def stale_flag_resolve(*, user, flag_id: int, resolution: str) -> StaleFlag:
     if resolution not in (StaleFlag.Status.REVIEWED, StaleFlag.Status.REVISION):
         raise ValidationFailedError(_("Choose how the item was resolved."), field="resolution")
     if resolution == StaleFlag.Status.REVISION:
-        from knowledgebase.selectors import revisable_cases
-
         if flag.case_id is None:
             raise ValidationFailedError(_(MSG_FLAG_NO_REVISION), field="resolution")
         if not revisable_cases(user, [flag.case_id]):

@@ -17,6 +17,7 @@ from config import charts
 from config.charts import Chart
 from config.errors import AppError, form_error, message_error
 from knowledgebase import search, services
+from knowledgebase.citations import revisable_cases, revision_page
 from knowledgebase.forms import (
     CalibrationForm,
     EntryMaintainForm,
@@ -51,7 +52,6 @@ from knowledgebase.selectors import (
     query_test_next_start_at,
     query_test_sessions_of,
     query_time_calibration,
-    revisable_cases,
     search_misses,
     stale_flags_for,
 )
@@ -811,11 +811,6 @@ def stale_resolve(request, pk: int):
         message_error(request, exc)
         return redirect("knowledgebase:knowledge_work")
     if flag.status == StaleFlag.Status.REVISION:
-        from casebase.selectors import can_maintain
-
-        return redirect(
-            "casebase:maintain_edit" if can_maintain(request.user) else "casebase:revise",
-            pk=flag.case_id,
-        )
+        return redirect(revision_page(request.user, flag.case_id))
     messages.success(request, _("Marked reviewed."))
     return redirect("knowledgebase:knowledge_work")

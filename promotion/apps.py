@@ -9,7 +9,7 @@ class PromotionConfig(AppConfig):
 
     def ready(self):
         from casebase.selectors import register_exam_access, register_exam_needs
-        from promotion import home, onboarding, review_hooks
+        from promotion import home, learning, onboarding, review_hooks
         from promotion.selectors import exam_pool_needed_by_level, sits_exam_with_case
 
         # The library health page shows exam readiness with the promotion rule.
@@ -19,3 +19,4 @@ class PromotionConfig(AppConfig):
         home.register()  # its part of the home page (accounts.home)
         onboarding.register()  # its part of the first day (accounts.onboarding)
         review_hooks.register()  # delivers the review engine's decision notices (review.notices)
+        learning.register()  # exam evidence and trajectory entries (curriculum)

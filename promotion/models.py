@@ -899,7 +899,8 @@ class Notification(models.Model):
         DEMOTED = "demoted", _("Demoted")
         MENTOR_PAID = "mentor_paid", _("Apprentice promoted")
         MEDAL = "medal", _("Medal awarded")
-        # Written by the review engine at its decision points (review.services._notify_decision).
+        # Sent by the review engine at its decision points (review.services._notify_decision,
+        # through review.notices) and written by promotion.review_hooks.
         PROPOSAL_APPLIED = "proposal_applied", _("Proposal accepted")
         PROPOSAL_REJECTED = "proposal_rejected", _("Proposal rejected")
         PROPOSAL_STALE = "proposal_stale", _("Proposal outdated")

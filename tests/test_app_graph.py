@@ -29,15 +29,6 @@ LAYERS = (
 )
 OUTSIDE_THE_RULE = {"tests", "migrations", "management"}
 
-# (importer, imported) app pairs whose upward imports another change is removing right now:
-# knowledgebase reads casebase's stale-knowledge citations lazily, and curriculum's gap
-# analysis reads promotion's exam evidence lazily. Empty this set once that change is
-# merged (test_being_removed_lists_only_edges_that_remain then says so).
-BEING_REMOVED: set[tuple[str, str]] = {
-    ("knowledgebase", "casebase"),
-    ("curriculum", "promotion"),
-}
-
 
 def _checked_files(root: Path, app: str):
     for path in sorted((root / app).rglob("*.py")):
@@ -64,17 +55,12 @@ def upward_edges(root: Path = ROOT) -> list[tuple[str, str, str]]:
     return found
 
 
-def upward_imports(root: Path = ROOT, allowed: set[tuple[str, str]] = BEING_REMOVED) -> list[str]:
-    return [where for app, imported, where in upward_edges(root) if (app, imported) not in allowed]
+def upward_imports(root: Path = ROOT) -> list[str]:
+    return [where for _app, _imported, where in upward_edges(root)]
 
 
 def test_no_app_imports_a_higher_one():
     assert upward_imports() == []
-
-
-def test_being_removed_lists_only_edges_that_remain():
-    remaining = {(app, imported) for app, imported, _where in upward_edges()}
-    assert BEING_REMOVED - remaining == set()
 
 
 def test_every_app_of_the_project_has_its_layer():
@@ -115,10 +101,11 @@ def test_the_check_sees_module_level_lazy_and_dynamic_imports(tmp_path):
     (tmp_path / "casebase" / "migrations" / "0001_initial.py").write_text(
         "import promotion.models\n"
     )
-    assert upward_imports(tmp_path, allowed={("knowledgebase", "casebase")}) == [
+    assert upward_imports(tmp_path) == [
         "config/cache.py:2 imports accounts",
         "review/services.py:2 imports points.models",
         "review/services.py:4 imports promotion.services",
         "review/services.py:5 imports casebase.selectors",
         "points/selectors.py:3 imports knowledgebase.services",
+        "knowledgebase/selectors.py:2 imports casebase.selectors",
     ]

@@ -237,6 +237,37 @@ def test_trajectory_includes_case_study_ladder_exams_query_tests_level_changes_a
     ]
 
 
+def test_the_trajectory_sources_are_merged_in_the_documented_order():
+    # promotion registers its three (promotion/learning.py); curriculum never imports it
+    assert [source.name for source in selectors.trajectory_sources()] == [
+        "enrolled",
+        "completed",
+        "course_exam",
+        "survey",
+        "rating",
+        "plan",
+        "stage",
+        "case_study",
+        "ladder_exam",  # promotion
+        "query_test",
+        "level_change",  # promotion
+        "retention",  # promotion
+        "points",
+    ]
+
+
+def test_a_trajectory_source_under_a_taken_name_or_order_is_refused():
+    [ladder] = [s for s in selectors.trajectory_sources() if s.name == "ladder_exam"]
+    selectors.register_trajectory_source(ladder)  # again: harmless
+    for clash in (
+        selectors.TrajectorySource("ladder_exam", ladder.rows, ladder.entry, 999),
+        selectors.TrajectorySource("other", ladder.rows, ladder.entry, ladder.order),
+    ):
+        with pytest.raises(ValueError):
+            selectors.register_trajectory_source(clash)
+    assert len(selectors.trajectory_sources()) == 13
+
+
 def test_trajectory_lists_finished_stages(learner, learning_map):
     for code in ("J1", "J2", "J3"):
         services.enrolment_complete(

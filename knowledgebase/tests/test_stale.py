@@ -239,6 +239,22 @@ def test_resolving_from_the_page(client, world, ops_manager):
     assert client.get(reverse("knowledgebase:stale_resolve", args=[flag.pk])).status_code == 405
 
 
+def test_a_case_maintainer_answering_with_a_revision_lands_on_the_case_edit_page(
+    client, world, ops_manager
+):
+    # the page is casebase's choice (knowledgebase.citations.revision_page)
+    revise(world.a, ops_manager, body="次月生效。")
+    flag = StaleFlag.objects.get(case=world.case1)
+    grant_maintain(world.case_expert)
+    client.force_login(world.case_expert)
+    response = client.post(
+        reverse("knowledgebase:stale_resolve", args=[flag.pk]), {"resolution": "revision"}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "casebase:maintain_edit", args=[world.case1.pk]
+    )
+
+
 def test_queue_queries_do_not_grow_with_the_items(client, world, ops_manager):
     revise(world.a, ops_manager, body="次月生效。")
     client.force_login(ops_manager)
