@@ -5,8 +5,10 @@ without queries; gap_analysis (one employee) and gap_analyses (many, promotion.f
 remedial plans) read what they need in a constant number of queries.
 
 Exam evidence: a promotion exam or re-test scores each competency item its cases were tagged
-with (promotion.blueprint.competency_tally). Per item the employee's latest such exam counts
-when it was submitted in time (passed or failed — not one whose time ran out), within
+with (promotion.blueprint.competency_tally); a course exam each item its questions test (the
+question's own items, else its course's: curriculum.exam_items). Per item the employee's
+latest such exam counts when it was submitted in time (passed or failed — not a promotion
+exam whose time ran out), within
 CurriculumSettings.exam_evidence_window_days, and asked at least exam_evidence_min_questions
 questions about the item; its score reads as a 1–5 level by the settings' bands
 (CurriculumSettings.exam_level). The rule combining it with the ratings: the latest behaviour
@@ -20,20 +22,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from competency.models import PositionCompetency
 from curriculum.models import BehaviourRating, Course, CurriculumSettings, Enrolment
 
+ATTEMPT_CHUNK = 200  # promotion attempts read per round trip by _counting_attempts
 RATING = "rating"
 EXAM = "exam"
+PROMOTION_EXAM = "promotion"  # ExamEvidence.kind: a promotion exam or re-test
+COURSE_EXAM = "course"  # a course exam (curriculum.ExamAttempt)
 
 
 @dataclass(frozen=True)
 class ExamEvidence:
     """One competency item's result in the employee's latest counting exam: ``correct`` of
     ``total`` questions, ``percent`` (rounded down to 0.1, as on the exam result) read as
-    ``level`` (1–5); ``at`` is when the attempt was submitted."""
+    ``level`` (1–5); ``at`` is when the attempt was submitted; ``kind`` says which exam
+    (PROMOTION_EXAM or COURSE_EXAM) ``attempt_id`` is an attempt of."""
 
     level: int
     percent: Decimal
@@ -41,6 +48,7 @@ class ExamEvidence:
     total: int
     at: dt.datetime
     attempt_id: int
+    kind: str = PROMOTION_EXAM
 
 
 @dataclass
@@ -95,15 +103,14 @@ def exam_evidence_from(
 ) -> dict[int, ExamEvidence]:
     """{item id: ExamEvidence} for the items of ``item_ids``, without queries: per item, the
     first of ``attempts`` that asked at least ``config.exam_evidence_min_questions``
-    questions about it. ``attempts``: (pk, submitted_at, questions, answers) of ONE
-    employee's counting attempts, newest first (_counting_attempts)."""
-    from promotion.blueprint import competency_tally
+    questions about it. ``attempts``: (kind, pk, submitted_at, {item id: (right, questions)})
+    of ONE employee's counting attempts, newest first (_counting_attempts)."""
     from promotion.models import score_percent
 
     wanted = set(item_ids)
     found: dict[int, ExamEvidence] = {}
-    for pk, at, questions, answers in attempts:
-        for item_id, (right, total) in competency_tally(questions, answers or {}).items():
+    for kind, pk, at, tally in attempts:
+        for item_id, (right, total) in tally.items():
             if item_id not in wanted or item_id in found:
                 continue
             if total < config.exam_evidence_min_questions:
@@ -116,6 +123,7 @@ def exam_evidence_from(
                 total=total,
                 at=at,
                 attempt_id=pk,
+                kind=kind,
             )
         if len(found) == len(wanted):
             break
@@ -125,15 +133,21 @@ def exam_evidence_from(
 def _counting_attempts(
     employee_ids: Iterable[int], *, config: CurriculumSettings, now: dt.datetime
 ) -> dict[int, list[tuple]]:
-    """{employee pk: [(pk, submitted_at, questions, answers), …] newest first}: their own
-    promotion exams and re-tests submitted in time (passed or failed) within the settings'
-    window. One query."""
+    """{employee pk: [(kind, pk, submitted_at, {item id: (right, questions)}), …] newest
+    first}: their own promotion exams and re-tests submitted in time (passed or failed) and
+    their submitted course exams, within the settings' window. Three queries. A promotion
+    attempt's questions (each with its case's background and transcript) are reduced to
+    their tally while the rows stream, a few hundred at a time, so a roster chunk of
+    thousands of employees never holds their question lists at once."""
+    from curriculum.exam_items import course_exam_tallies
+    from promotion.blueprint import competency_tally
     from promotion.models import ExamAttempt as LevelExam
 
+    ids = list(employee_ids)
     since = now - dt.timedelta(days=config.exam_evidence_window_days)
     rows = (
         LevelExam.objects.filter(
-            employee_id__in=list(employee_ids),
+            employee_id__in=ids,
             status__in=[LevelExam.Status.PASSED, LevelExam.Status.FAILED],
             submitted_at__gte=since,
             submitted_at__lte=now,
@@ -141,8 +155,18 @@ def _counting_attempts(
         .order_by("employee_id", "-submitted_at", "-pk")
         .values_list("employee_id", "pk", "submitted_at", "questions", "answers")
     )
+    found: list[tuple] = []
+    for employee_id, pk, at, questions, answers in rows.iterator(chunk_size=ATTEMPT_CHUNK):
+        tally = competency_tally(questions or (), answers or {})
+        found.append((employee_id, PROMOTION_EXAM, pk, at, tally))
+    course = course_exam_tallies(
+        Q(employee_id__in=ids, submitted_at__gte=since, submitted_at__lte=now)
+    )
+    for pk, attempt in course.items():
+        found.append((attempt.employee_id, COURSE_EXAM, pk, attempt.submitted_at, attempt.items))
+    found.sort(key=lambda row: (row[0], -row[3].timestamp(), row[1], -row[2]))
     by_employee: dict[int, list[tuple]] = {}
-    for employee_id, *attempt in rows:
+    for employee_id, *attempt in found:
         by_employee.setdefault(employee_id, []).append(tuple(attempt))
     return by_employee
 
@@ -290,9 +314,10 @@ def gap_analysis(*, employee, now: dt.datetime | None = None) -> GapAnalysis:
 
 
 def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict[int, GapAnalysis]:
-    """gap_analysis of many employees (each with ``position_id``) in six queries whatever
+    """gap_analysis of many employees (each with ``position_id``) in eight queries whatever
     their number (and the settings row, cached): the position models, the ratings, the
-    counting exam attempts, the courses with their items and the enrolments, read once;
+    counting exam attempts (three: _counting_attempts), the courses with their items and the
+    enrolments, read once;
     gap_rows, exam_evidence_from and advice_from decide per employee."""
     employees = list(employees)
     positions = {e.position_id for e in employees if e.position_id}
