@@ -207,7 +207,12 @@ def _calibration_page(request, form, status: int = 200):
     }
     if manager:
         page = Paginator(calibration.rounds(), PER_PAGE).get_page(request.GET.get("page"))
-        context.update(page=page, rounds=page, decided=calibration.decided_proposals()[:20])
+        context.update(
+            page=page,
+            rounds=page,
+            decided=calibration.decided_proposals()[:20],
+            chart=calibration.matched_chart(page),
+        )
     return render(request, "review/calibration.html", context, status=status)
 
 
