@@ -16,6 +16,7 @@ from config import charts
 from config.charts import Chart
 from config.errors import AppError, form_error, message_error
 from knowledgebase import search, services
+from knowledgebase.charts import misses_chart
 from knowledgebase.forms import (
     CalibrationForm,
     EntryMaintainForm,
@@ -760,6 +761,7 @@ def knowledge_work(request):
     )
     diffs = flag_diffs(page.object_list)
     revisable = revisable_cases(request.user, [flag.case_id for flag in page.object_list])
+    misses = list(search_misses(days=MISSES_DAYS)[:TOP_MISSES])
     return render(
         request,
         "knowledgebase/knowledge_work.html",
@@ -768,7 +770,8 @@ def knowledge_work(request):
             "items": [
                 (flag, diffs[flag.pk], flag.case_id in revisable) for flag in page.object_list
             ],
-            "misses": list(search_misses(days=MISSES_DAYS)[:TOP_MISSES]),
+            "misses": misses,
+            "misses_chart": misses_chart(misses),
             "days": MISSES_DAYS,
         },
     )
