@@ -125,14 +125,15 @@ class Chart:
 
 
 def horizontal_bars(
-    rows: Sequence[tuple[str, float]], *, label: str, width: int = 640
+    rows: Sequence[tuple[str, float]], *, label: str, width: int = 640, top: float | None = None
 ) -> Chart | None:
-    """A horizontal bar per (label, share 0–1), in the given order, the longest bar full width,
-    each with its percentage; None for no rows."""
+    """A horizontal bar per (label, share 0–1), in the given order, each with its percentage;
+    the longest bar full width, or ``top`` (1: shares of a whole on a 0–100 % axis); None for
+    no rows."""
     if not rows:
         return None
     row_h, label_w, value_w = 22, 170, 70
-    top = top_of(w for _, w in rows)
+    top = top or top_of(w for _, w in rows)
     height = row_h * len(rows) + 10
     chart = Chart(width=width, height=height, label=label)
     for i, (name, share) in enumerate(rows):

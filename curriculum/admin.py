@@ -106,9 +106,10 @@ class CourseRunAdmin(admin.ModelAdmin):
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     list_display = ("__str__", "course", "kind", "is_active")
-    list_filter = ("kind", "is_active", "course")
+    list_filter = ("kind", "is_active", "course", "competency_items__module")
     search_fields = ("text", "course__code", "course__title")
     autocomplete_fields = ("course",)
+    filter_horizontal = ("competency_items",)
     inlines = [OptionInline]
 
 

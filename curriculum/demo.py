@@ -363,6 +363,15 @@ BANKS = {
     ],
 }
 
+# Questions that test competency items of their own; the others count for their course's items
+# (curriculum.exam_items). HB0003's C202 exams show the difference on their result page.
+QUESTION_ITEMS = {
+    ("C202", "投诉处理的第一步是?"): ["communication", "stress-resistance"],
+    ("C202", "厘清事实时最有效的方法是?"): ["communication"],
+    ("C301", "发起推荐的最佳时机(关键时刻)是?"): ["key-moment"],
+    ("C301", "有效的关键话术应当?"): ["key-phrase"],
+}
+
 RUNS = {
     "C101": ["2026年第1期", "2026年第2期"],
     "C103": ["2026年第1期"],
@@ -430,6 +439,8 @@ def _load_catalogue(today) -> dict[str, Course]:
                     Option(question=question, text=t, is_correct=ok, order=i)
                     for i, (t, ok) in enumerate(options, start=1)
                 )
+            own = QUESTION_ITEMS.get((code, text), [])
+            question.competency_items.set([items[c] for c in own if c in items])
     for code, names in RUNS.items():
         for i, name in enumerate(names):
             start = today - timedelta(days=60) + timedelta(days=45 * i)

@@ -7,14 +7,15 @@ remedial plans) read what they need in a constant number of queries.
 Exam evidence: a promotion exam or re-test scores each competency item its cases were tagged
 with (promotion.blueprint.competency_tally; curriculum never imports promotion, which
 registers how its exams are read from its AppConfig.ready(): register_exam_evidence, in
-promotion/learning.py; without it there is no exam evidence). Per item the employee's latest
-such exam counts when it was submitted in time (passed or failed — not one whose time ran
-out), within CurriculumSettings.exam_evidence_window_days, and asked at least
-exam_evidence_min_questions questions about the item; its score reads as a 1–5 level by the
-settings' bands (CurriculumSettings.exam_level). The rule combining it with the ratings: the
-latest behaviour rating decides the gap; the exam level decides it only for an item nobody
-has rated yet (GapRow.source says which). The exam level is always shown beside the
-ratings."""
+promotion/learning.py; without it only course exams count); a course exam each item its
+questions test (the question's own items, else its course's: curriculum.exam_items). Per
+item the employee's latest such exam counts when it was submitted in time (passed or failed
+— not a promotion exam whose time ran out), within
+CurriculumSettings.exam_evidence_window_days, and asked at least exam_evidence_min_questions
+questions about the item; its score reads as a 1–5 level by the settings' bands
+(CurriculumSettings.exam_level). The rule combining it with the ratings: the latest behaviour
+rating decides the gap; the exam level decides it only for an item nobody has rated yet
+(GapRow.source says which). The exam level is always shown beside the ratings."""
 
 from __future__ import annotations
 
@@ -22,22 +23,26 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from competency.models import PositionCompetency
+from curriculum.exam_items import course_exam_tallies, score_percent
 from curriculum.models import BehaviourRating, Course, CurriculumSettings, Enrolment
 
 RATING = "rating"
 EXAM = "exam"
+PROMOTION_EXAM = "promotion"  # ExamEvidence.kind: a promotion exam or re-test
+COURSE_EXAM = "course"  # a course exam (curriculum.ExamAttempt)
 
 
 @dataclass(frozen=True)
 class ExamEvidence:
     """One competency item's result in the employee's latest counting exam: ``correct`` of
     ``total`` questions, ``percent`` (rounded down to 0.1, as on the exam result) read as
-    ``level`` (1–5); ``at`` is when the attempt was submitted."""
+    ``level`` (1–5); ``at`` is when the attempt was submitted; ``kind`` says which exam
+    (PROMOTION_EXAM or COURSE_EXAM) ``attempt_id`` is an attempt of."""
 
     level: int
     percent: Decimal
@@ -45,23 +50,18 @@ class ExamEvidence:
     total: int
     at: dt.datetime
     attempt_id: int
+    kind: str = PROMOTION_EXAM
 
 
 @dataclass(frozen=True)
 class ExamEvidenceSource:
-    """How the exams are read, registered by promotion:
+    """How the promotion exams are read, registered by promotion: ``tallies(employee_ids,
+    since, until)`` gives (employee pk, attempt pk, submitted_at, {competency item id: (right,
+    questions)}) of those employees' promotion exams and re-tests submitted in time (passed or
+    failed) between ``since`` and ``until``, by employee and newest first, in one query whose
+    rows stream (an attempt's questions are reduced to its tally as it is read)."""
 
-    - ``attempts(employee_ids, since, until)``: one query of (employee pk, attempt pk,
-      submitted_at, questions, answers) of those employees' promotion exams and re-tests
-      submitted in time (passed or failed) between ``since`` and ``until``, by employee and
-      newest first;
-    - ``tally(questions, answers)``: {competency item id: (right, total)} of one attempt;
-    - ``percent(right, total)``: the score as the exam result shows it.
-    """
-
-    attempts: Callable[[list[int], dt.datetime, dt.datetime], Iterable[tuple]]
-    tally: Callable[[Any, dict], dict[int, tuple[int, int]]]
-    percent: Callable[[int, int], Decimal]
+    tallies: Callable[[list[int], dt.datetime, dt.datetime], Iterable[tuple]]
 
 
 _exam_source: ExamEvidenceSource | None = None
@@ -128,19 +128,17 @@ def exam_evidence_from(
 ) -> dict[int, ExamEvidence]:
     """{item id: ExamEvidence} for the items of ``item_ids``, without queries: per item, the
     first of ``attempts`` that asked at least ``config.exam_evidence_min_questions``
-    questions about it. ``attempts``: (pk, submitted_at, questions, answers) of ONE
-    employee's counting attempts, newest first (_counting_attempts)."""
-    if _exam_source is None:
-        return {}
+    questions about it. ``attempts``: (kind, pk, submitted_at, {item id: (right, questions)})
+    of ONE employee's counting attempts, newest first (_counting_attempts)."""
     wanted = set(item_ids)
     found: dict[int, ExamEvidence] = {}
-    for pk, at, questions, answers in attempts:
-        for item_id, (right, total) in _exam_source.tally(questions, answers or {}).items():
+    for kind, pk, at, tally in attempts:
+        for item_id, (right, total) in tally.items():
             if item_id not in wanted or item_id in found:
                 continue
             if total < config.exam_evidence_min_questions:
                 continue
-            percent = _exam_source.percent(right, total)
+            percent = score_percent(right, total)
             found[item_id] = ExamEvidence(
                 level=config.exam_level(percent),
                 percent=percent,
@@ -148,6 +146,7 @@ def exam_evidence_from(
                 total=total,
                 at=at,
                 attempt_id=pk,
+                kind=kind,
             )
         if len(found) == len(wanted):
             break
@@ -157,14 +156,26 @@ def exam_evidence_from(
 def _counting_attempts(
     employee_ids: Iterable[int], *, config: CurriculumSettings, now: dt.datetime
 ) -> dict[int, list[tuple]]:
-    """{employee pk: [(pk, submitted_at, questions, answers), …] newest first}: their own
-    promotion exams and re-tests submitted in time (passed or failed) within the settings'
-    window. One query ({} without a registered ExamEvidenceSource)."""
-    if _exam_source is None:
-        return {}
+    """{employee pk: [(kind, pk, submitted_at, {item id: (right, questions)}), …] newest
+    first}: their own promotion exams and re-tests submitted in time (passed or failed), read
+    through the registered ExamEvidenceSource (none without one), and their submitted course
+    exams, within the settings' window. Three queries. A promotion attempt's questions (each
+    with its case's background and transcript) are reduced to their tally while the rows
+    stream, so a roster chunk of thousands of employees never holds their question lists."""
+    ids = list(employee_ids)
     since = now - dt.timedelta(days=config.exam_evidence_window_days)
+    found: list[tuple] = []
+    if _exam_source is not None:
+        for employee_id, pk, at, tally in _exam_source.tallies(ids, since, now):
+            found.append((employee_id, PROMOTION_EXAM, pk, at, tally))
+    course = course_exam_tallies(
+        Q(employee_id__in=ids, submitted_at__gte=since, submitted_at__lte=now)
+    )
+    for pk, attempt in course.items():
+        found.append((attempt.employee_id, COURSE_EXAM, pk, attempt.submitted_at, attempt.items))
+    found.sort(key=lambda row: (row[0], -row[3].timestamp(), row[1], -row[2]))
     by_employee: dict[int, list[tuple]] = {}
-    for employee_id, *attempt in _exam_source.attempts(list(employee_ids), since, now):
+    for employee_id, *attempt in found:
         by_employee.setdefault(employee_id, []).append(tuple(attempt))
     return by_employee
 
@@ -312,9 +323,10 @@ def gap_analysis(*, employee, now: dt.datetime | None = None) -> GapAnalysis:
 
 
 def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict[int, GapAnalysis]:
-    """gap_analysis of many employees (each with ``position_id``) in six queries whatever
+    """gap_analysis of many employees (each with ``position_id``) in eight queries whatever
     their number (and the settings row, cached): the position models, the ratings, the
-    counting exam attempts, the courses with their items and the enrolments, read once;
+    counting exam attempts (three: _counting_attempts), the courses with their items and the
+    enrolments, read once;
     gap_rows, exam_evidence_from and advice_from decide per employee."""
     employees = list(employees)
     positions = {e.position_id for e in employees if e.position_id}

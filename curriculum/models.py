@@ -647,6 +647,18 @@ class Question(models.Model):
     text = models.TextField(_("question"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SINGLE)
     is_active = models.BooleanField(_("in use"), default=True)
+    # What the question tests; empty: the course's competency items (curriculum.exam_items).
+    competency_items = models.ManyToManyField(
+        "competency.CompetencyItem",
+        blank=True,
+        related_name="course_questions",
+        verbose_name=_("competency items"),
+        help_text=_(
+            "The competency items this question tests. Leave empty when it tests all of the "
+            "course's items: the exam result per competency item and the gap analysis then "
+            "count it for each of the course's items."
+        ),
+    )
 
     class Meta:
         verbose_name = _("exam question")

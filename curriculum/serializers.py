@@ -3,6 +3,7 @@ carry the correct flags: answers stay on the server until an attempt is graded."
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from competency.models import CompetencyItem
@@ -97,8 +98,9 @@ class TrajectoryEntrySerializer(serializers.Serializer):
 
 
 class ExamEvidenceSerializer(serializers.Serializer):
-    """An item's result in the employee's latest counting promotion exam or re-test, read
-    as a 1–5 level (curriculum.gaps.ExamEvidence)."""
+    """An item's result in the employee's latest counting promotion exam, re-test or course
+    exam, read as a 1–5 level (curriculum.gaps.ExamEvidence); ``kind`` says which exam
+    ``attempt`` belongs to: "promotion" (a promotion exam or re-test) or "course"."""
 
     level = serializers.IntegerField(min_value=1, max_value=5)
     percent = serializers.DecimalField(max_digits=4, decimal_places=1)
@@ -106,6 +108,7 @@ class ExamEvidenceSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     at = serializers.DateTimeField()
     attempt = serializers.IntegerField(source="attempt_id")
+    kind = serializers.ChoiceField(choices=["promotion", "course"])
 
 
 class GapRowSerializer(serializers.Serializer):
@@ -198,9 +201,23 @@ class ExamSubmitInputSerializer(serializers.Serializer):
         return value
 
 
+class CompetencyScoreSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    code = serializers.CharField()
+    correct = serializers.IntegerField()
+    total = serializers.IntegerField()
+    percent = serializers.FloatField()
+
+
 class ExamResultSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
     total = serializers.SerializerMethodField()
+    competency_scores = serializers.SerializerMethodField(
+        help_text=(
+            "Correct / total per competency item: a question counts for its own competency "
+            "items, or for its course's when it has none (curriculum.exam_items)."
+        )
+    )
 
     class Meta:
         model = ExamAttempt
@@ -214,10 +231,17 @@ class ExamResultSerializer(serializers.ModelSerializer):
             "pass_mark_percent",
             "passed",
             "submitted_at",
+            "competency_scores",
         ]
 
     def get_total(self, attempt) -> int:
         return attempt.items.count()
+
+    @extend_schema_field(CompetencyScoreSerializer(many=True))
+    def get_competency_scores(self, attempt) -> list[dict]:
+        from curriculum.exam_items import competency_scores
+
+        return competency_scores(attempt)
 
 
 class RatingInputSerializer(serializers.Serializer):

@@ -20,8 +20,8 @@ from config import charts, exports
 from config.charts import Chart
 from config.errors import AppError, form_error
 from config.filtering import filter_list
+from curriculum import exam_items, permissions, selectors, services
 from curriculum import gaps as gap_selectors
-from curriculum import permissions, selectors, services
 from curriculum.filters import CourseFilter
 from curriculum.forms import (
     PeopleSearchForm,
@@ -211,7 +211,12 @@ def exam_attempt(request, pk: int):
     return render(
         request,
         "curriculum/exam_attempt.html",
-        {"attempt": attempt, "items": items, "error": error},
+        {
+            "attempt": attempt,
+            "items": items,
+            "error": error,
+            "competency_scores": exam_items.competency_scores(attempt),
+        },
         status=400 if error else 200,
     )
 

@@ -17,6 +17,7 @@ from config import charts
 from config.charts import Chart
 from config.errors import AppError, form_error, message_error
 from knowledgebase import search, services
+from knowledgebase.charts import misses_chart
 from knowledgebase.citations import revisable_cases, revision_page
 from knowledgebase.forms import (
     CalibrationForm,
@@ -777,6 +778,7 @@ def knowledge_work(request):
     )
     diffs = flag_diffs(page.object_list)
     revisable = revisable_cases(request.user, [flag.case_id for flag in page.object_list])
+    misses = list(search_misses(days=MISSES_DAYS)[:TOP_MISSES])
     return render(
         request,
         "knowledgebase/knowledge_work.html",
@@ -785,7 +787,8 @@ def knowledge_work(request):
             "items": [
                 (flag, diffs[flag.pk], flag.case_id in revisable) for flag in page.object_list
             ],
-            "misses": list(search_misses(days=MISSES_DAYS)[:TOP_MISSES]),
+            "misses": misses,
+            "misses_chart": misses_chart(misses),
             "days": MISSES_DAYS,
         },
     )

@@ -86,3 +86,54 @@ def move_columns(months: Sequence) -> Chart:
 def weight_bars(rows: Sequence[tuple[str, float]]) -> Chart | None:
     """The exam blueprint's weights: a horizontal bar per (item, weight); None for no rows."""
     return charts.horizontal_bars(rows, label=_("Weight of each competency item"))
+
+
+def checklist_progress(items: Sequence) -> list[tuple[object, float]]:
+    """(item, share done 0–1) per checklist item (promotion.selectors.ChecklistItem): the
+    numeric ones (points, training cases, apprentices) done ÷ needed, at most 1, the others
+    (exam, query time) 1 when met, else 0. A met item is always 1."""
+    from promotion.forecast import NUMERIC
+
+    rows = []
+    for item in items:
+        if item.met:
+            share = 1.0
+        elif item.code in NUMERIC:
+            done_key, needed_key = NUMERIC[item.code]
+            needed = float(item.evidence.get(needed_key) or 0)
+            done = float(item.evidence.get(done_key) or 0)
+            share = min(max(done / needed, 0.0), 1.0) if needed > 0 else 1.0
+        else:
+            share = 0.0
+        rows.append((item, share))
+    return rows
+
+
+def forecast_bars(forecast, *, width: int = 560) -> Chart | None:
+    """My level's forecast: a bar per requirement of the next promotion, its share done on a
+    0–100 % track (the pale track is what is left), the detail ("620 / 800 points") beside it;
+    met requirements in the "up" colour, the bottleneck outlined. None without a next level."""
+    rows = checklist_progress(forecast.items)
+    if not rows:
+        return None
+    row_h, label_w, value_w = 24, 150, 150
+    track = width - label_w - value_w
+    chart = Chart(
+        width=width,
+        height=row_h * len(rows) + 10,
+        label=_("Progress towards the next level"),
+        id="forecast-chart",
+    )
+    for i, (item, share) in enumerate(rows):
+        y = 5 + i * row_h
+        chart.text(label_w - 6, y + 16, item.label, cls="label", anchor="end")
+        chart.rect(label_w, y + 4, track, row_h - 8, cls="bar-exam", title=item.detail)
+        size = charts.length(share, 1, track)
+        if size:
+            cls = "bar bar-up" if item.met else "bar"
+            if forecast.bottleneck is not None and item.code == forecast.bottleneck.code:
+                cls += " flagged"
+            chart.rect(label_w, y + 4, size, row_h - 8, cls=cls, title=f"{item.label}: {share:.0%}")
+        chart.text(label_w + track + 6, y + 16, item.detail, cls="label tick")
+    chart.line(label_w, 0, label_w, chart.height)
+    return chart

@@ -1010,10 +1010,3 @@ class Notification(models.Model):
         if isinstance(proposal, int) and not isinstance(proposal, bool):
             return reverse("review:proposal_detail", args=[proposal])
         return None
-
-
-def score_percent(correct: int, total: int) -> Decimal:
-    """correct / total as a percentage rounded down to 0.1 (0 when there are no questions)."""
-    if not total:
-        return Decimal("0")
-    return (Decimal(correct) * 100 / Decimal(total)).quantize(Decimal("0.1"), rounding="ROUND_DOWN")

@@ -26,6 +26,7 @@ from casebase.selectors import (
     test_content_levels_q,
     training_cases_studied,
 )
+from curriculum.exam_items import score_percent
 from knowledgebase.models import QueryTestSession, QueryTimeTest
 from knowledgebase.selectors import counting_query_time_result, pick_counting_result
 from points.selectors import entries_within, points_balance
@@ -40,7 +41,6 @@ from promotion.models import (
     PromotionSettings,
     RetentionPeriod,
     attempt_ended_at,
-    score_percent,
 )
 
 # Exact messages of a refused exam start (tests and API clients assert them).

@@ -69,6 +69,7 @@ def my_level(request):
             # The one home of the committee rule (level and pass rate from ReviewSettings).
             "committee": committee_eligibility(user),
             "forecast": projection,
+            "forecast_chart": charts.forecast_bars(projection),
             "risk": forecast.own_risk(user) if period else None,
         },
     )

@@ -14,6 +14,7 @@ sees only their own answered items (pending ones are never listed: that would gi
 """
 
 import copy
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -23,6 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import roles
+from config import charts
+from config.charts import Chart
 from review import registry
 from review.models import (
     CalibrationAssignment,
@@ -327,6 +330,20 @@ def rounds() -> QuerySet[CalibrationRound]:
             ),
         )
         .order_by("-created_at", "-pk")
+    )
+
+
+def matched_chart(rounds: Iterable[CalibrationRound]) -> Chart | None:
+    """The calibration page's chart: per round of ``rounds`` (annotated by rounds()) with an
+    answer, the share of the answers that matched the committee's decision, on a 0–100 %
+    axis; None when no round has an answer."""
+    rows = [
+        (f"#{r.pk} · {r.get_expected_display()}", r.matched / r.answered)
+        for r in rounds
+        if r.answered
+    ]
+    return charts.horizontal_bars(
+        rows, label=_("Share of answers that matched the committee's decision"), top=1
     )
 
 

@@ -2,6 +2,7 @@
 (training and operations managers; a member sees their own answered items)."""
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -26,6 +28,21 @@ def _require_insights(request) -> None:
         raise PermissionDenied
 
 
+def _period(request):
+    """(form, period, query) of the insights' period in the URL (?date_from=&date_to=, on a
+    flag page's POST too): the default period when none or a refused one is chosen (the form
+    then carries the error); ``query`` names the period shown, for the links between the
+    insights page and its flag pages."""
+    form = InsightsPeriodForm(request.GET or None)
+    period = form.period()
+    query = urlencode({"date_from": period.start.isoformat(), "date_to": period.end.isoformat()})
+    return form, period, query
+
+
+def _refused(form) -> bool:
+    return form.is_bound and not form.is_valid()
+
+
 @require_GET
 @login_required
 def insights_page(request):
@@ -33,8 +50,7 @@ def insights_page(request):
     one period (?date_from=&date_to=, the last 90 days unless chosen)."""
     _require_insights(request)
     config = ReviewSettings.current()
-    form = InsightsPeriodForm(request.GET or None)
-    period = form.period()  # the default one when the chosen one is refused (a form error)
+    form, period, query = _period(request)  # the default one when the chosen one is refused
     window = {"since": period.since, "until": period.until}
     figures = insights.member_figures(**window)
     return render(
@@ -43,17 +59,21 @@ def insights_page(request):
         {
             "form": form,
             "period": period,
+            "period_query": query,
             "figures": figures,
             "chart": insights.agreement_chart(figures),
             "config": config,
             "reciprocal": insights.reciprocal_flags(config=config, **window),
             "serial": insights.serial_flags(config=config, **window),
         },
-        status=400 if form.is_bound and not form.is_valid() else 200,
+        status=400 if _refused(form) else 200,
     )
 
 
-def _flag_page(request, *, votes, title: str, flagged: bool, status: int = 200, form=None):
+def _flag_page(
+    request, *, votes, title: str, flagged: bool, period_of, status: int = 200, form=None
+):
+    period_form, period, query = period_of
     votes = list(votes)
     return render(
         request,
@@ -64,15 +84,19 @@ def _flag_page(request, *, votes, title: str, flagged: bool, status: int = 200, 
             "entries": insights.flag_entries(votes),
             "flagged": flagged,
             "form": form or FlagReversalForm(),
+            "period_form": period_form,
+            "period": period,
+            "period_query": query,
         },
-        status=status,
+        status=400 if _refused(period_form) else status,
     )
 
 
-def _reverse(request, *, votes, render_page):
-    """POST of a flag page: the entry must be one of the flag's; the ledger reverses it."""
+def _reverse(request, *, votes, render_page, period_form):
+    """POST of a flag page: the entry must be one of the flag's in the period shown (a refused
+    period reverses nothing); the ledger reverses it."""
     form = FlagReversalForm(request.POST)
-    if not form.is_valid():
+    if _refused(period_form) or not form.is_valid():
         return render_page(form=form, status=400)
     entries = {e.pk for e in insights.flag_entries(list(votes))}
     if form.cleaned_data["entry"] not in entries:
@@ -97,8 +121,12 @@ def pair_flag(request, first: int, second: int):
     users = get_user_model().objects.in_bulk([first, second])
     if first == second or len(users) != 2:
         raise Http404
-    votes = insights.pair_votes(first_id=first, second_id=second)
-    flagged = any({f.first.pk, f.second.pk} == {first, second} for f in insights.reciprocal_flags())
+    period_of = _period(request)
+    window = {"since": period_of[1].since, "until": period_of[1].until}
+    votes = insights.pair_votes(first_id=first, second_id=second, **window)
+    flagged = any(
+        {f.first.pk, f.second.pk} == {first, second} for f in insights.reciprocal_flags(**window)
+    )
     title = _("Reciprocal approvals: %(a)s and %(b)s") % {
         "a": users[first].name,
         "b": users[second].name,
@@ -106,12 +134,19 @@ def pair_flag(request, first: int, second: int):
 
     def page(form=None, status=200):
         return _flag_page(
-            request, votes=votes, title=title, flagged=flagged, form=form, status=status
+            request,
+            votes=votes,
+            title=title,
+            flagged=flagged,
+            period_of=period_of,
+            form=form,
+            status=status,
         )
 
     if request.method == "POST":
-        response = _reverse(request, votes=votes, render_page=page)
-        return response or redirect("review:insights_pair", first=first, second=second)
+        response = _reverse(request, votes=votes, render_page=page, period_form=period_of[0])
+        url = reverse("review:insights_pair", kwargs={"first": first, "second": second})
+        return response or redirect(f"{url}?{period_of[2]}")
     return page()
 
 
@@ -127,10 +162,12 @@ def serial_flag(request, member: int, proposer: int, day: str):
     users = get_user_model().objects.in_bulk([member, proposer])
     if len(users) != 2:
         raise Http404
-    votes = insights.serial_votes(member_id=member, proposer_id=proposer, day=day_value)
+    period_of = _period(request)
+    window = {"since": period_of[1].since, "until": period_of[1].until}
+    votes = insights.serial_votes(member_id=member, proposer_id=proposer, day=day_value, **window)
     flagged = any(
         f.member.pk == member and f.proposer.pk == proposer and f.day == day_value
-        for f in insights.serial_flags()
+        for f in insights.serial_flags(**window)
     )
     title = _("Serial voting: %(member)s on %(proposer)s's proposals, %(day)s") % {
         "member": users[member].name,
@@ -140,14 +177,21 @@ def serial_flag(request, member: int, proposer: int, day: str):
 
     def page(form=None, status=200):
         return _flag_page(
-            request, votes=votes, title=title, flagged=flagged, form=form, status=status
+            request,
+            votes=votes,
+            title=title,
+            flagged=flagged,
+            period_of=period_of,
+            form=form,
+            status=status,
         )
 
     if request.method == "POST":
-        response = _reverse(request, votes=votes, render_page=page)
-        return response or redirect(
-            "review:insights_serial", member=member, proposer=proposer, day=day
+        response = _reverse(request, votes=votes, render_page=page, period_form=period_of[0])
+        url = reverse(
+            "review:insights_serial", kwargs={"member": member, "proposer": proposer, "day": day}
         )
+        return response or redirect(f"{url}?{period_of[2]}")
     return page()
 
 
@@ -163,7 +207,12 @@ def _calibration_page(request, form, status: int = 200):
     }
     if manager:
         page = Paginator(calibration.rounds(), PER_PAGE).get_page(request.GET.get("page"))
-        context.update(page=page, rounds=page, decided=calibration.decided_proposals()[:20])
+        context.update(
+            page=page,
+            rounds=page,
+            decided=calibration.decided_proposals()[:20],
+            chart=calibration.matched_chart(page),
+        )
     return render(request, "review/calibration.html", context, status=status)
 
 

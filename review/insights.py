@@ -441,10 +441,18 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def pair_votes(*, first_id: int, second_id: int) -> QuerySet[Vote]:
-    """Every vote either of the two cast on the other's proposals, oldest first."""
+def pair_votes(
+    *,
+    first_id: int,
+    second_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Vote]:
+    """Every vote either of the two cast on the other's proposals (from ``since``, before
+    ``until``: the period the flag was read in), oldest first."""
     return (
-        Vote.objects.filter(
+        _votes(since, until)
+        .filter(
             Q(reviewer_id=first_id, proposal__proposer_id=second_id)
             | Q(reviewer_id=second_id, proposal__proposer_id=first_id)
         )
@@ -453,11 +461,20 @@ def pair_votes(*, first_id: int, second_id: int) -> QuerySet[Vote]:
     )
 
 
-def serial_votes(*, member_id: int, proposer_id: int, day: date) -> QuerySet[Vote]:
-    """The member's votes on the proposer's proposals on that local day, oldest first."""
+def serial_votes(
+    *,
+    member_id: int,
+    proposer_id: int,
+    day: date,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Vote]:
+    """The member's votes on the proposer's proposals on that local day (and from ``since``,
+    before ``until``: none when the day is outside the period), oldest first."""
     start, end = _day_bounds(day)
     return (
-        Vote.objects.filter(
+        _votes(since, until)
+        .filter(
             reviewer_id=member_id,
             proposal__proposer_id=proposer_id,
             created_at__gte=start,

@@ -68,6 +68,12 @@ def test_horizontal_bars_scale_to_the_longest_bar():
     assert (chart.width, chart.height) == (640, 54)
 
 
+def test_horizontal_bars_on_a_fixed_axis():
+    chart = charts.horizontal_bars([("A", 0.5), ("B", 0.25)], label="Matched", top=1)
+    # 400 px is 100 %: half of it for 50 %, a quarter for 25 %
+    assert [s["width"] for s in chart.shapes if s["kind"] == "rect"] == [200, 100]
+
+
 def test_columns_stand_on_one_baseline():
     chart = charts.columns([("-1", 2), ("+0", 4), ("+1", 0)], label="Sizes", width=320, height=160)
     bars = [s for s in chart.shapes if s["kind"] == "rect"]

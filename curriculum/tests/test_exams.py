@@ -219,6 +219,7 @@ def test_api_submit_returns_the_score(enrolled, course):
         "pass_mark_percent": 60,
         "passed": True,
         "submitted_at": None,
+        "competency_scores": [],  # neither the course nor its questions are tagged
     }
 
 

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_noop
 from casebase.selectors import cases_known_to, exam_draw
 from casebase.services.exam_use import case_record_exam_uses
 from config.locks import retry_on_deadlock
+from curriculum.exam_items import score_percent
 from promotion import selectors
-from promotion.models import ExamAttempt, ExamItemResponse, question_key, score_percent
+from promotion.models import ExamAttempt, ExamItemResponse, question_key
 from promotion.selectors import MSG_POOL_SHORT
 from promotion.services.common import ExamError, PromotionConflict, _locked_employee
 

@@ -410,3 +410,31 @@ def test_api_forecast_me_and_workforce(api, level_one_csr, hr, csr):
     assert body["headcount"] >= 2 and len(body["levels"]) == forecast.MONTHS
     assert api.get(reverse("api-promotion-workforce"), {"team": "x"}).status_code == 400
     assert api.post(reverse("api-promotion-workforce")).status_code == 405
+
+
+def test_checklist_progress_with_known_answers():
+    from promotion.charts import checklist_progress
+    from promotion.selectors import ChecklistItem
+
+    items = [
+        ChecklistItem("points", False, "Points", "360 / 800", {"points": 360, "needed": 800}),
+        ChecklistItem("training_cases", False, "Cases", "2 / 10", {"studied": 2, "needed": 10}),
+        ChecklistItem("apprentices", True, "Apprentices", "3 / 3", {"apprentices": 3, "needed": 3}),
+        ChecklistItem("exam", False, "Exam", "not passed"),
+        ChecklistItem("query_time", True, "Query time", "level 2"),
+        ChecklistItem("points", False, "Over", "9 / 0", {"points": 9, "needed": 0}),
+    ]
+    assert [share for _item, share in checklist_progress(items)] == [0.45, 0.2, 1.0, 0.0, 1.0, 1.0]
+
+
+@pytest.mark.django_db
+def test_my_level_draws_the_progress_chart_with_the_bottleneck_outlined(client, level_one_csr):
+    client.force_login(level_one_csr)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(reverse("promotion:my_level"), HTTP_ACCEPT_LANGUAGE="en")
+    chart = page.context["forecast_chart"]
+    bars = [s for s in chart.shapes if s["kind"] == "rect" and "bar" in s["cls"].split()]
+    # points 360 / 800 = 45 % and training cases 2 / 10 = 20 % of the 260-pixel track
+    assert [(s["cls"], s["width"]) for s in bars][:2] == [("bar", 117.0), ("bar flagged", 52.0)]
+    html = page.content.decode()
+    assert 'id="forecast-chart"' in html and "<rect" in html

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accounts.tests.factories import UserFactory
+from curriculum.exam_items import score_percent
 from points.models import PointsEntry
 from points.selectors import points_balance
 from promotion import selectors
@@ -18,7 +19,6 @@ from promotion.models import (
     Notification,
     PromotionEvent,
     RetentionPeriod,
-    score_percent,
 )
 from promotion.services.common import PromotionConflict, PromotionError
 from promotion.services.levels import _pay_mentor, employee_demote, employee_promote

@@ -390,3 +390,29 @@ def test_an_htmx_answer_shows_the_calibration_copy_not_the_real_votes(
     assert "1 of 3 approvals, 0 rejections" in fragment
     assert snapshot(applied) == before
     assert CalibrationAssignment.objects.get(member=member).decision == "approve"
+
+
+def test_the_calibration_page_charts_the_share_that_matched(
+    client, applied, rejected, training_manager
+):
+    members = [committee_member() for _ in range(4)]
+    first = calibration.calibration_round_create(
+        proposal_id=applied.pk, members=members[:3], created_by=training_manager
+    )
+    second = calibration.calibration_round_create(
+        proposal_id=rejected.pk, members=members[3:], created_by=training_manager
+    )
+    # applied: two of three answered, one matched (approve); rejected: nobody answered yet
+    CalibrationAssignment.objects.filter(round=first, member=members[0]).update(
+        decision="approve", answered_at="2026-03-01T10:00Z"
+    )
+    CalibrationAssignment.objects.filter(round=first, member=members[1]).update(
+        decision="reject", answered_at="2026-03-01T10:00Z"
+    )
+    client.force_login(training_manager)
+    page = client.get(reverse("review:calibration"), HTTP_ACCEPT_LANGUAGE="en")
+    chart = page.context["chart"]
+    bars = [s for s in chart.shapes if s["kind"] == "rect"]
+    # one bar (the round without answers has none): 1 of 2 answers matched, half the 400-px axis
+    assert [(b["title"], b["width"]) for b in bars] == [(f"#{first.pk} · Approve: 50.00%", 200)]
+    assert second.pk != first.pk and 'id="matched-chart"' in page.content.decode()

@@ -267,13 +267,15 @@ def test_ops_manager_reverses_a_flagged_entry_with_a_reason(client, ops_manager,
     entry = paid_pair(pairs_data)[0]
     url = reverse("review:insights_pair", args=[a.pk, b.pk])
     client.force_login(ops_manager)
-    page = client.get(url).content.decode()
-    assert "Flagged under the current settings." in page and entry.source in page
-    # a reason is mandatory
-    assert client.post(url, {"entry": entry.pk, "reason": " "}).status_code == 400
-    assert not PointsEntry.objects.filter(reverses=entry).exists()
-    # when
-    response = client.post(url, {"entry": entry.pk, "reason": "互相放水"})
+    # the flag page reads the last 90 days by default, like the insights page: the day after T0
+    with time_machine.travel(SOON_AFTER_T0, tick=False):
+        page = client.get(url).content.decode()
+        assert "Flagged under the current settings." in page and entry.source in page
+        # a reason is mandatory
+        assert client.post(url, {"entry": entry.pk, "reason": " "}).status_code == 400
+        assert not PointsEntry.objects.filter(reverses=entry).exists()
+        # when
+        response = client.post(url, {"entry": entry.pk, "reason": "互相放水"})
     # then: one reversal row in the ledger, with the reason; nothing else reversed
     assert response.status_code == 302
     reversal = PointsEntry.objects.get(reverses=entry)
@@ -284,7 +286,8 @@ def test_ops_manager_reverses_a_flagged_entry_with_a_reason(client, ops_manager,
     )
     assert PointsEntry.objects.filter(reverses__isnull=False).count() == 1
     # twice: the ledger refuses (409)
-    assert client.post(url, {"entry": entry.pk, "reason": "again"}).status_code == 409
+    with time_machine.travel(SOON_AFTER_T0, tick=False):
+        assert client.post(url, {"entry": entry.pk, "reason": "again"}).status_code == 409
 
 
 def test_flag_page_refuses_an_entry_of_another_flag(client, ops_manager, pairs_data):
