@@ -348,10 +348,17 @@ class Case(models.Model):
         the annotations of CaseQuerySet.with_indicators() when present, else queries."""
         if hasattr(self, "classicness_score"):
             return self.classicness_score
-        config = config or CaseLibrarySettings.current()
         ratings = dict(self.ratings.values_list("value").annotate(n=Count("pk")))
+        return self.classicness_of(studies=self.studies.count(), ratings=ratings, config=config)
+
+    def classicness_of(
+        self, *, studies: int, ratings: dict[str, int], config: CaseLibrarySettings | None = None
+    ) -> int:
+        """The formula of ``classicness`` over counts already read: ``studies`` and
+        {rating value: count}."""
+        config = config or CaseLibrarySettings.current()
         return (
-            self.studies.count() * config.weight_study
+            studies * config.weight_study
             + self.exam_uses * config.weight_exam_use
             + ratings.get(CaseRating.Value.EXCELLENT, 0) * config.weight_excellent
             + ratings.get(CaseRating.Value.AVERAGE, 0) * config.weight_average

@@ -243,7 +243,7 @@ def test_api_marks_studied_and_rates(api, csr):
     assert api.get(url).status_code == 405
 
 
-def test_the_study_page_reads_the_case_its_counts_and_the_readers_own_marks_in_one_query(
+def test_the_study_page_reads_its_counts_and_the_readers_own_marks_in_one_query(
     client, csr, django_assert_num_queries
 ):
     # given: a case others studied and rated, and the reader's own study and rating
@@ -256,14 +256,14 @@ def test_the_study_page_reads_the_case_its_counts_and_the_readers_own_marks_in_o
     client.force_login(csr)
     url = reverse("casebase:case_detail", args=[case.pk])
     client.get(url)  # the session, permission and settings caches are warm from here on
-    # when / then: the user, the case with everything the page shows, the contributors
-    with django_assert_num_queries(3):
+    # when / then: the user, the case, its counts with the reader's marks, the contributors
+    with django_assert_num_queries(4):
         page = client.get(url)
     assert page.context["classicness"] == Case.objects.get(pk=case.pk).classicness()
     assert page.context["rating"] is None and page.context["studied"] is None
     CaseStudy.objects.create(case=case, employee=csr)
     rated = case_rate(employee=csr, case_id=case.pk, value="poor")
-    with django_assert_num_queries(3):  # the reader's own marks do not cost a query either
+    with django_assert_num_queries(4):  # the reader's own marks do not cost a query either
         page = client.get(url)
     assert page.context["rating"].get_value_display() == "Poor"
     assert page.context["rating"].rated_at == rated.rated_at
