@@ -92,6 +92,27 @@ def _flag_page(
     )
 
 
+def _flag_answer(request, *, votes, title, flagged, period_of, url):
+    """A flag's page (GET), or the reversal it asks for (POST): back to the page ``url`` in the
+    same period, or the page again with the form's errors."""
+
+    def page(form=None, status=200):
+        return _flag_page(
+            request,
+            votes=votes,
+            title=title,
+            flagged=flagged,
+            period_of=period_of,
+            form=form,
+            status=status,
+        )
+
+    if request.method == "POST":
+        response = _reverse(request, votes=votes, render_page=page, period_form=period_of[0])
+        return response or redirect(f"{url}?{period_of[2]}")
+    return page()
+
+
 def _reverse(request, *, votes, render_page, period_form):
     """POST of a flag page: the entry must be one of the flag's in the period shown (a refused
     period reverses nothing); the ledger reverses it."""
@@ -132,22 +153,10 @@ def pair_flag(request, first: int, second: int):
         "b": users[second].name,
     }
 
-    def page(form=None, status=200):
-        return _flag_page(
-            request,
-            votes=votes,
-            title=title,
-            flagged=flagged,
-            period_of=period_of,
-            form=form,
-            status=status,
-        )
-
-    if request.method == "POST":
-        response = _reverse(request, votes=votes, render_page=page, period_form=period_of[0])
-        url = reverse("review:insights_pair", kwargs={"first": first, "second": second})
-        return response or redirect(f"{url}?{period_of[2]}")
-    return page()
+    url = reverse("review:insights_pair", kwargs={"first": first, "second": second})
+    return _flag_answer(
+        request, votes=votes, title=title, flagged=flagged, period_of=period_of, url=url
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -175,24 +184,12 @@ def serial_flag(request, member: int, proposer: int, day: str):
         "day": day_value.isoformat(),
     }
 
-    def page(form=None, status=200):
-        return _flag_page(
-            request,
-            votes=votes,
-            title=title,
-            flagged=flagged,
-            period_of=period_of,
-            form=form,
-            status=status,
-        )
-
-    if request.method == "POST":
-        response = _reverse(request, votes=votes, render_page=page, period_form=period_of[0])
-        url = reverse(
-            "review:insights_serial", kwargs={"member": member, "proposer": proposer, "day": day}
-        )
-        return response or redirect(f"{url}?{period_of[2]}")
-    return page()
+    url = reverse(
+        "review:insights_serial", kwargs={"member": member, "proposer": proposer, "day": day}
+    )
+    return _flag_answer(
+        request, votes=votes, title=title, flagged=flagged, period_of=period_of, url=url
+    )
 
 
 # --- calibration ------------------------------------------------------------------------
