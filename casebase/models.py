@@ -167,12 +167,18 @@ class LevelCap(models.Model):
         return row if row is not None else CaseLibrarySettings.current().default_cap
 
 
+def training_case_q(prefix: str = "") -> Q:
+    """THE rule of a training case (an active case of the training set), as a Q on Case or,
+    with ``prefix`` (e.g. "case__"), on a model that reaches Case through it."""
+    return Q(**{f"{prefix}status": Case.Status.ACTIVE, f"{prefix}split": Case.Split.TRAINING})
+
+
 class CaseQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=Case.Status.ACTIVE)
 
     def training(self):
-        return self.active().filter(split=Case.Split.TRAINING)
+        return self.filter(training_case_q())
 
     def testing(self):
         return self.active().filter(split=Case.Split.TEST)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -37,10 +37,12 @@ from casebase.models import (
     CaseStudy,
     LevelCap,
     RetirementCandidate,
+    training_case_q,
 )
 from casebase.questions import with_question_flag
 from casebase.rules import SEE_TEST_CONTENT, sits_exams
 from casebase.tree import NodeTree
+from config.idsets import id_set
 from review.models import Proposal
 
 # The case libraries' proposal kinds (registered in casebase.review_kinds).
@@ -230,7 +232,7 @@ def training_studied_counts(
     """{(employee pk, level): active training cases of that level the employee studied} —
     training_cases_studied counted for many employees in one query; ``since`` counts only
     the studies marked from then on (a pace)."""
-    cases = Case.objects.training().filter(studies__employee__in=list(employee_ids))
+    cases = Case.objects.training().filter(studies__employee__in=id_set(employee_ids))
     if since is not None:
         cases = cases.filter(studies__studied_at__gte=since)
     return {
@@ -238,6 +240,27 @@ def training_studied_counts(
         for row in cases.order_by()
         .values("studies__employee", "level")
         .annotate(n=Count("pk", distinct=True))
+    }
+
+
+def training_studied_counts_of(
+    rows: QuerySet, *, employee: str = "employee", level: str = "level"
+) -> dict[tuple[int, int], int]:
+    """{(employee pk, level): active training cases of that level the employee studied} for
+    the (employee, level) pairs of ``rows`` — any queryset whose model has an ``employee``
+    foreign key and a ``level`` field (the re-test roster's retention periods) — in one
+    grouped statement that joins the studies to the rows themselves: no list of ids
+    (preparing a 2,000-id ``IN`` list cost Django more than the database's part), and only
+    each row's own level is counted. Pairs without a studied case are absent."""
+    studied = f"{employee}__case_studies"
+    return {
+        (row[employee], row[level]): row["n"]
+        for row in rows.filter(
+            training_case_q(f"{studied}__case__"), **{f"{studied}__case__level": F(level)}
+        )
+        .order_by()
+        .values(employee, level)
+        .annotate(n=Count(studied))
     }
 
 

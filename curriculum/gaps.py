@@ -20,14 +20,16 @@ rating decides the gap; the exam level decides it only for an item nobody has ra
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Q
 from django.utils import timezone
 
 from competency.models import PositionCompetency
+from config.idsets import id_set
 from curriculum.exam_items import course_exam_tallies, score_percent
 from curriculum.models import BehaviourRating, Course, CurriculumSettings, Enrolment
 
@@ -115,9 +117,10 @@ class GapRow:
             return None
         return max(self.target - self.level, 0)
 
-    @property
+    @cached_property
     def weighted_gap(self) -> Decimal | None:
-        """weight × gap (4 decimal places); None when there is no gap (see gap)."""
+        """weight × gap (4 decimal places); None when there is no gap (see gap). Read once
+        per row (sorting and advice read it often; a roster computes thousands of rows)."""
         if self.gap is None:
             return None
         return (Decimal(self.weight) * self.gap).quantize(Decimal("0.0001"))
@@ -169,7 +172,7 @@ def _counting_attempts(
         for employee_id, pk, at, tally in _exam_source.tallies(ids, since, now):
             found.append((employee_id, PROMOTION_EXAM, pk, at, tally))
     course = course_exam_tallies(
-        Q(employee_id__in=ids, submitted_at__gte=since, submitted_at__lte=now)
+        Q(employee_id__in=id_set(ids), submitted_at__gte=since, submitted_at__lte=now)
     )
     for pk, attempt in course.items():
         found.append((attempt.employee_id, COURSE_EXAM, pk, attempt.submitted_at, attempt.items))
@@ -184,6 +187,10 @@ def _latest(ratings: list) -> int | None:
     if not ratings:
         return None
     return max(ratings, key=lambda r: (r.observed_on, r.created_at, r.pk or 0)).score
+
+
+# What gap_rows reads of a rating.
+RATING_FIELDS = ("employee_id", "item_id", "phase", "score", "observed_on", "created_at", "pk")
 
 
 def gap_rows(
@@ -205,15 +212,15 @@ def gap_rows(
         by_item.setdefault(r.item_id, []).append(r)
     rows = []
     for pc in competencies:
-        rs = by_item.get(pc.item_id, [])
+        rs = by_item.get(pc.item_id)
         rows.append(
             GapRow(
                 item=pc.item,
                 weight=Decimal(pc.weight),
                 target=pc.target_score,
-                before=_latest([r for r in rs if r.phase == BehaviourRating.Phase.BEFORE]),
-                after=_latest([r for r in rs if r.phase == BehaviourRating.Phase.AFTER]),
-                latest=_latest(rs),
+                before=rs and _latest([r for r in rs if r.phase == BehaviourRating.Phase.BEFORE]),
+                after=rs and _latest([r for r in rs if r.phase == BehaviourRating.Phase.AFTER]),
+                latest=rs and _latest(rs),
                 exam=exams.get(pc.item_id),
             )
         )
@@ -232,7 +239,7 @@ def gap_rows(
 class Advice:
     course: Course
     items: list
-    enrolment: Enrolment | None
+    in_progress: bool  # the employee is enrolled and has not completed it
 
 
 @dataclass
@@ -252,39 +259,41 @@ def _advice_targets(rows: Sequence[GapRow], top_items: int) -> dict[int, int]:
     }
 
 
-def _advice_courses(item_ids: Iterable[int]) -> list[Course]:
-    return list(
+def _advice_courses(item_ids: Iterable[int]) -> list[tuple[Course, list]]:
+    """(course, its competency items) of the active courses targeting any of ``item_ids``
+    (two queries); the items are listed once here, not per employee advised."""
+    courses = (
         Course.objects.filter(is_active=True, competency_items__in=list(item_ids))
         .distinct()
         .prefetch_related("competency_items")
     )
+    return [(course, list(course.competency_items.all())) for course in courses]
 
 
 def advice_from(
     rows: Sequence[GapRow],
     *,
-    courses: Iterable[Course],
-    enrolments: dict[int, Enrolment],
+    courses: Iterable[tuple[Course, list]],
+    enrolments: Mapping[int, str],
     top_items: int = TOP_GAP_ITEMS,
 ) -> list[Advice]:
-    """THE advice rule, without queries: of ``courses`` (active, competency items
-    prefetched), those targeting the ``top_items`` items with the largest positive weighted
-    gaps, ordered by the rank of the item they address (then priority courses first),
-    without courses the employee completed (``enrolments``: course pk → their enrolment)."""
+    """THE advice rule, without queries: of ``courses`` ((active course, its competency
+    items), _advice_courses), those targeting the ``top_items`` items with the largest
+    positive weighted gaps, ordered by the rank of the item they address (then priority
+    courses first), without courses the employee completed (``enrolments``: course pk →
+    the status of their enrolment)."""
     rank = _advice_targets(rows, top_items)
     if not rank:
         return []
     advice = []
-    for course in courses:
-        items = sorted(
-            (i for i in course.competency_items.all() if i.pk in rank), key=lambda i: rank[i.pk]
-        )
+    for course, course_items in courses:
+        items = sorted((i for i in course_items if i.pk in rank), key=lambda i: rank[i.pk])
         if not items:
             continue
-        enrolment = enrolments.get(course.pk)
-        if enrolment and enrolment.is_completed:
+        status = enrolments.get(course.pk)
+        if status == Enrolment.Status.COMPLETED:
             continue
-        advice.append(Advice(course=course, items=items, enrolment=enrolment))
+        advice.append(Advice(course=course, items=items, in_progress=status is not None))
     advice.sort(key=lambda a: (rank[a.items[0].pk], not a.course.is_priority, a.course.code))
     return advice
 
@@ -298,7 +307,9 @@ def learning_advice(
     rank = _advice_targets(rows, top_items)
     if not rank:
         return []
-    enrolments = {e.course_id: e for e in Enrolment.objects.filter(employee=employee)}
+    enrolments = dict(
+        Enrolment.objects.filter(employee=employee).values_list("course_id", "status")
+    )
     return advice_from(
         rows, courses=_advice_courses(rank), enrolments=enrolments, top_items=top_items
     )
@@ -337,7 +348,11 @@ def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict
         by_position.setdefault(pc.position_id, []).append(pc)
     ids = [e.pk for e in employees if e.position_id]
     ratings: dict[int, list] = {}
-    for rating in BehaviourRating.objects.filter(employee_id__in=ids):
+    # Plain rows, not model instances (gap_rows reads these attributes only): a roster chunk
+    # reads thousands of ratings.
+    for rating in BehaviourRating.objects.filter(employee_id__in=id_set(ids)).values_list(
+        *RATING_FIELDS, named=True
+    ):
         ratings.setdefault(rating.employee_id, []).append(rating)
     config = CurriculumSettings.current()
     attempts = _counting_attempts(ids, config=config, now=now or timezone.now())
@@ -356,10 +371,12 @@ def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict
     }
     wanted = {pk for rows in rows_of.values() for pk in _advice_targets(rows, TOP_GAP_ITEMS)}
     courses = _advice_courses(wanted) if wanted else []
-    enrolments: dict[int, dict[int, Enrolment]] = {}
+    enrolments: dict[int, dict[int, str]] = {}
     if courses:
-        for enrolment in Enrolment.objects.filter(employee_id__in=ids, course__in=courses):
-            enrolments.setdefault(enrolment.employee_id, {})[enrolment.course_id] = enrolment
+        for employee_id, course_id, status in Enrolment.objects.filter(
+            employee_id__in=id_set(ids), course__in=[course for course, _items in courses]
+        ).values_list("employee_id", "course_id", "status"):
+            enrolments.setdefault(employee_id, {})[course_id] = status
     return {
         e.pk: (
             GapAnalysis(

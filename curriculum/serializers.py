@@ -133,10 +133,7 @@ class GapRowSerializer(serializers.Serializer):
 class AdviceSerializer(serializers.Serializer):
     course = CourseRefSerializer()
     items = ItemRefSerializer(many=True)
-    in_progress = serializers.SerializerMethodField()
-
-    def get_in_progress(self, advice) -> bool:
-        return advice.enrolment is not None
+    in_progress = serializers.BooleanField()
 
 
 class GapAnalysisSerializer(serializers.Serializer):

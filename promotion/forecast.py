@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -406,11 +406,18 @@ class RemedialPlan:
         return "; ".join(parts) if parts else _("review the level's training cases")
 
 
-def remedial_plans(pairs: Iterable[tuple[object, int]]) -> dict[int, RemedialPlan]:
+def remedial_plans(
+    pairs: Iterable[tuple[object, int]],
+    *,
+    studied: Mapping[tuple[int, int], int] | None = None,
+    totals: Mapping[int, int] | None = None,
+) -> dict[int, RemedialPlan]:
     """{employee pk: plan} for (employee, level of the re-test) pairs: the level's active
     training cases minus those studied, and the first PLAN_COURSES courses of the
     employee's gap analysis (curriculum.gaps.gap_analyses). Eight queries whatever the
-    number of employees."""
+    number of employees; six when the caller passes ``studied`` ({(employee pk, level):
+    cases studied}, casebase.selectors.training_studied_counts_of — the roster reads them
+    once for all its rows) and ``totals`` (casebase.selectors.training_totals)."""
     from casebase.selectors import training_studied_counts, training_totals
     from curriculum.gaps import gap_analyses
 
@@ -418,8 +425,10 @@ def remedial_plans(pairs: Iterable[tuple[object, int]]) -> dict[int, RemedialPla
     if not pairs:
         return {}
     employees = [employee for employee, _level in pairs]
-    totals = training_totals()
-    studied = training_studied_counts([e.pk for e in employees])
+    if totals is None:
+        totals = training_totals()
+    if studied is None:
+        studied = training_studied_counts([e.pk for e in employees])
     analyses = gap_analyses(employees)
     return {
         employee.pk: RemedialPlan(

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.idsets import id_set
 from curriculum.gaps import ExamEvidenceSource, register_exam_evidence
 from curriculum.selectors import TrajectoryEntry, TrajectorySource, register_trajectory_source
 from promotion.blueprint import competency_tally
@@ -33,7 +34,7 @@ def counting_tallies(employee_ids: list[int], since: dt.datetime, until: dt.date
     6,000 attempts peaked at 1.46 GB held whole, 37 MB streamed."""
     rows = (
         LevelExam.objects.filter(
-            employee_id__in=employee_ids,
+            employee_id__in=id_set(employee_ids),
             status__in=[LevelExam.Status.PASSED, LevelExam.Status.FAILED],
             submitted_at__gte=since,
             submitted_at__lte=until,

@@ -83,6 +83,21 @@ _RETEST_FIELDS = (
 _CURRENT_FIELDS = ("pk", *_person_fields(""), "level", "last_change")
 
 
+def retest_periods(f: RosterFilters) -> QuerySet[RetentionPeriod]:
+    """The retention periods of the re-test roster: open, in the filters' centre, team and
+    level, and due for re-test in the period (the re-test window overlaps [from, to])."""
+    qs = _people_filter(
+        RetentionPeriod.objects.filter(status__in=RetentionPeriod.OPEN_STATUSES), f, "employee__"
+    )
+    if f.date_from:
+        qs = qs.filter(due_at__gte=_start(f.date_from))
+    if f.date_to:
+        qs = qs.filter(retest_opens_at__lt=_start(f.date_to + timedelta(days=1)))
+    if f.level is not None:
+        qs = qs.filter(level=f.level)
+    return qs
+
+
 def roster_queryset(f: RosterFilters) -> QuerySet:
     """The rows of the roster ``f.event`` as tuples of plain values (leading primary key of
     the event, retention period or employee), filtered and ordered stably; RosterRows turns
@@ -97,19 +112,7 @@ def roster_queryset(f: RosterFilters) -> QuerySet:
             qs = qs.filter(to_level=f.level)
         return qs.order_by("-at", "-pk").values_list(*_EVENT_FIELDS)
     if f.event == Event.DUE_RETEST:
-        qs = _people_filter(
-            RetentionPeriod.objects.filter(status__in=RetentionPeriod.OPEN_STATUSES),
-            f,
-            "employee__",
-        )
-        # Due for re-test in the period: the re-test window overlaps [from, to].
-        if f.date_from:
-            qs = qs.filter(due_at__gte=_start(f.date_from))
-        if f.date_to:
-            qs = qs.filter(retest_opens_at__lt=_start(f.date_to + timedelta(days=1)))
-        if f.level is not None:
-            qs = qs.filter(level=f.level)
-        return qs.order_by("due_at", "pk").values_list(*_RETEST_FIELDS)
+        return retest_periods(f).order_by("due_at", "pk").values_list(*_RETEST_FIELDS)
     last_change = (
         PromotionEvent.objects.filter(employee=OuterRef("pk"))
         .order_by("-at", "-pk")
@@ -179,6 +182,7 @@ class RosterRows:
         self.titles = level_titles()
         self.statuses = {value: str(label) for value, label in RetentionPeriod.Status.choices}
         self.tz = timezone.get_current_timezone()
+        self._plan_texts: dict[tuple, str] = {}
 
     def date(self, moment: datetime | None):
         if moment is None:
@@ -190,22 +194,39 @@ class RosterRows:
             else local.strftime("%Y-%m-%d %H:%M")
         )
 
-    def rows(self, values: Iterable[tuple]) -> Iterator[list]:
-        """The rows of ``values`` in order. The re-test roster reads its remedial plans for
-        CHUNK rows at a time (promotion.forecast.remedial_plans: a constant number of queries
-        per chunk), so an export still streams and its query count grows with chunks, not rows."""
+    def rows(self, values: Iterable[tuple], *, periods: QuerySet | None = None) -> Iterator[list]:
+        """The rows of ``values`` in order. The re-test roster (``periods``: its retention
+        periods, retest_periods) reads the training cases each employee studied at the
+        re-test's level once for all rows (one grouped statement), then the rest of the
+        remedial plans for CHUNK rows at a time (promotion.forecast.remedial_plans: a
+        constant number of queries per chunk), so an export still streams and its query
+        count grows with chunks, not rows."""
         if self.event != Event.DUE_RETEST:
             for one in values:
                 yield self(one)
             return
+        from casebase.selectors import training_studied_counts_of, training_totals
         from promotion.forecast import remedial_plans
 
+        studied = training_studied_counts_of(periods) if periods is not None else None
+        totals = training_totals()
         for chunk in batched(values, CHUNK):
             plans = remedial_plans(
-                (SimpleNamespace(pk=one[-2], position_id=one[-1]), one[5]) for one in chunk
+                ((SimpleNamespace(pk=one[-2], position_id=one[-1]), one[5]) for one in chunk),
+                studied=studied,
+                totals=totals,
             )
             for one in chunk:
                 yield self(one, plans.get(one[-2]))
+
+    def plan_text(self, plan) -> str:
+        """The plan's wording (RemedialPlan.text), written once per export for each distinct
+        plan: a roster of thousands of rows has a few dozen (level, cases left, courses)."""
+        key = (plan.level, plan.cases_left, tuple(course.pk for course in plan.courses))
+        text = self._plan_texts.get(key)
+        if text is None:
+            text = self._plan_texts[key] = plan.text()
+        return text
 
     def __call__(self, values: tuple, plan=None) -> list:
         """One row (without the leading primary key)."""
@@ -230,7 +251,7 @@ class RosterRows:
                 self.date(retest_opens_at),
                 self.date(due_at),
                 self.statuses.get(status, status),
-                plan.text() if plan else "",
+                self.plan_text(plan) if plan else "",
             ]
         level, last_change = rest
         return person + [level, self.titles.get(level, ""), self.date(last_change)]
@@ -256,7 +277,10 @@ def roster_rows(f: RosterFilters, *, typed: bool = False) -> Iterator[list]:
     """Every row of the roster (headers excluded), streamed from a server-side cursor in
     chunks: 2 queries in all (titles, rows), plus the remedial plans' few per chunk on the
     re-test roster."""
-    yield from RosterRows(f.event, typed=typed).rows(roster_queryset(f).iterator(chunk_size=CHUNK))
+    periods = retest_periods(f) if f.event == Event.DUE_RETEST else None
+    yield from RosterRows(f.event, typed=typed).rows(
+        roster_queryset(f).iterator(chunk_size=CHUNK), periods=periods
+    )
 
 
 def roster_csv_chunks(f: RosterFilters) -> Iterator[bytes]:

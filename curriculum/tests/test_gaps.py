@@ -185,6 +185,55 @@ def test_learning_advice_targets_largest_weighted_gaps_and_skips_completed_cours
 
 
 @pytest.mark.django_db
+def test_many_employees_analysed_at_once_equal_each_analysed_alone(model):
+    # given: the employee with before and after ratings, a course in progress and one done;
+    # a colleague of the same position with other ratings and no enrolments
+    colleague = UserFactory(roles=["CSR"], position=model.employee.position)
+    for who, code, phase, score, day in [
+        (model.employee, "empathy", "before", 1, D(2026, 1, 5)),
+        (model.employee, "empathy", "after", 2, D(2026, 3, 5)),
+        (model.employee, "products", "before", 3, D(2026, 2, 1)),
+        (colleague, "selling", "before", 1, D(2026, 2, 1)),
+        (colleague, "empathy", "after", 4, D(2026, 2, 9)),
+    ]:
+        BehaviourRatingFactory(
+            employee=who,
+            rater=model.leader,
+            item=model.items[code],
+            phase=phase,
+            score=score,
+            observed_on=day,
+        )
+    going = CourseFactory(code="EMP", items=[model.items["empathy"]])
+    done = CourseFactory(code="PRD", items=[model.items["products"]])
+    CourseFactory(code="SEL", items=[model.items["selling"], model.items["empathy"]])
+    EnrolmentFactory(employee=model.employee, course=going)
+    services.enrolment_complete(
+        enrolment=EnrolmentFactory(employee=model.employee, course=done), actor=model.leader
+    )
+
+    def shape(analysis):
+        return (
+            [(r.item.code, r.before, r.after, r.latest, r.weighted_gap) for r in analysis.rows],
+            [(a.course.code, [i.code for i in a.items], a.in_progress) for a in analysis.advice],
+        )
+
+    # when
+    many = gaps.gap_analyses([model.employee, colleague])
+    # then: the same rows and advice as one by one, with known answers for the employee
+    for who in (model.employee, colleague):
+        assert shape(many[who.pk]) == shape(gaps.gap_analysis(employee=who))
+    assert shape(many[model.employee.pk]) == (
+        [
+            ("empathy", 1, 2, 2, Decimal("1.5000")),
+            ("products", 3, None, 3, Decimal("0.3000")),
+            ("selling", None, None, None, None),
+        ],
+        [("EMP", ["empathy"], True), ("SEL", ["empathy"], False)],
+    )
+
+
+@pytest.mark.django_db
 def test_no_advice_when_every_gap_is_zero(model):
     for code in model.items:
         BehaviourRatingFactory(

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import TeamFactory, UserFactory
+from casebase.models import Case, CaseStudy
 from casebase.services.study import case_mark_studied
+from casebase.tests.factories import CaseFactory
 from curriculum.tests.factories import (
     BehaviourRatingFactory,
     CompetencyItemFactory,
@@ -271,6 +273,54 @@ def test_due_retest_roster_carries_the_plan_with_bounded_queries():
     with CaptureQueriesContext(connection) as again:
         assert len(list(rosters.roster_rows(filters))) == 8
     assert len(again) == len(queries)
+
+
+@pytest.mark.django_db
+def test_the_roster_plans_count_each_rows_own_level_and_equal_the_plans_read_per_employee():
+    # given: four level-2 training cases; beside them a level-3 training case, a level-2 test
+    # case and a level-2 case moved to the history library, which never count for a level-2 plan
+    level_two = make_training_cases(2, count=4)
+    [level_three] = make_training_cases(3, count=1)
+    test_case = CaseFactory(level=2, split="test")
+    history = CaseFactory(level=2, split="training")
+    Case.objects.filter(pk=history.pk).update(status=Case.Status.HISTORY)
+    position = PositionFactory()
+    empathy = CompetencyItemFactory(code="empathy", name="共情")
+    listening = CompetencyItemFactory(code="listening", name="倾听")
+    for it in (empathy, listening):
+        PositionCompetencyFactory(position=position, item=it, weight=Decimal("0.5"), target_score=5)
+    CourseFactory(code="EMP", title="共情沟通", items=[empathy])
+    CourseFactory(code="LIS", title="积极倾听", items=[listening])
+    rater = UserFactory(roles=["Team leader", "CSR"])
+    first, second, third, fourth, fifth = UserFactory.create_batch(5, roles=["CSR"], level=2)
+    for person, gap_item in ((first, empathy), (third, listening), (fourth, listening)):
+        person.position = position
+        person.save(update_fields=["position"])
+        BehaviourRatingFactory(employee=person, rater=rater, item=gap_item, score=1)
+    studied = {
+        first: [*level_two[:2], level_three, test_case],  # two count
+        third: [level_two[0], history],  # one counts
+        fourth: level_two[2:],  # two count, as for the first, with another course
+    }
+    for person, cases in studied.items():
+        for case in cases:
+            CaseStudy.objects.create(employee=person, case=case)
+    everyone = (first, second, third, fourth, fifth)
+    for n, person in enumerate(everyone):
+        _period(person, due_in_days=10 + n)
+    # when
+    rows = list(rosters.roster_rows(rosters.RosterFilters(event=rosters.Event.DUE_RETEST)))
+    # then: known answers — equal numbers of cases left with other courses are other plans
+    assert [row[-1] for row in rows] == [
+        "study 2 level-2 training cases not studied yet; courses: 共情沟通",
+        "study 4 level-2 training cases not studied yet",
+        "study 3 level-2 training cases not studied yet; courses: 积极倾听",
+        "study 2 level-2 training cases not studied yet; courses: 积极倾听",
+        "study 4 level-2 training cases not studied yet",
+    ]
+    # and the same as the plans read per employee (the forecast page's way)
+    plans = forecast.remedial_plans([(p, 2) for p in everyone])
+    assert [row[-1] for row in rows] == [plans[p.pk].text() for p in everyone]
 
 
 # --- team and centre numbers ------------------------------------------------------------------

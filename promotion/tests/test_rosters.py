@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from accounts.models import User
 from accounts.tests.factories import CentreFactory, TeamFactory, UserFactory
 from promotion import rosters
 from promotion.models import PromotionEvent
@@ -211,3 +212,17 @@ def test_the_benchmark_generates_and_measures_a_small_set_with_force():
     call_command("bench_roster_export", employees=30, batch=7, force=True, stdout=out)
     text = out.getvalue()
     assert "generated 30 employees" in text and "current_level  CSV  rows=    30 queries=2" in text
+
+
+def test_the_benchmark_measures_the_employees_already_there_with_existing():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    people(3, TeamFactory())
+    with pytest.raises(CommandError, match="use a \\*bench\\* database or --force"):
+        call_command("bench_roster_export", existing=True)
+    out = io.StringIO()
+    call_command("bench_roster_export", existing=True, force=True, stdout=out)
+    text = out.getvalue()
+    assert "generated" not in text and not User.objects.filter(staff_id__startswith="BENCH")
+    assert "due_retest     CSV  rows=     3" in text

@@ -42,8 +42,9 @@ from accounts.levels import LEVELS
 from accounts.models import Centre, Position, Team, User
 from accounts.roles import Role
 from casebase.models import Case, CaseCategory, CaseNode, CaseRating, CaseStudy
+from competency.models import PositionCompetency
 from config.bench import require_bench_database
-from curriculum.models import Course, Enrolment, MapCourse
+from curriculum.models import BehaviourRating, Course, Enrolment, MapCourse
 from points.models import PointRule, PointsEntry
 from promotion.models import LevelRequirement, PromotionEvent, RetentionPeriod
 
@@ -178,6 +179,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"reusing {users.count()} generated CSRs and {cases.count()} generated cases"
             )
+        if not BehaviourRating.objects.filter(employee__staff_id__startswith=PREFIX).exists():
+            # Added after the first populations were built: a reused one gets its ratings here.
+            rated = self._write(
+                BehaviourRating, self._behaviour_ratings(users, random.Random(seed + 2), now=None)
+            )
+            self.stdout.write(f"{rated} behaviour ratings")
         if login:
             self._login_history(
                 login, entries=entries, studies=studies, rng=random.Random(seed + 1)
@@ -197,6 +204,7 @@ class Command(BaseCommand):
             CaseStudy.objects.filter(**mine),
             CaseRating.objects.filter(**mine),
             Enrolment.objects.filter(**mine),
+            BehaviourRating.objects.filter(**mine),
             CaseStudy.objects.filter(case__title__startswith=CASE_PREFIX),
             CaseRating.objects.filter(case__title__startswith=CASE_PREFIX),
             CaseNode.objects.filter(case__title__startswith=CASE_PREFIX, parent__isnull=False),
@@ -261,6 +269,8 @@ class Command(BaseCommand):
             Enrolment, (e for user in users for e in self._enrolments(user, rng, now))
         )
         self._progress(started, f"{enrolled} enrolments")
+        rated = self._write(BehaviourRating, self._behaviour_ratings(users, rng, now=now))
+        self._progress(started, f"{rated} behaviour ratings")
         self.stdout.write(f"generated the population in {time.perf_counter() - started:.1f} s")
 
     def _write(self, model, rows: Iterable) -> int:
@@ -513,6 +523,51 @@ class Command(BaseCommand):
                     )
                 )
         return studies, ratings
+
+    def _behaviour_ratings(self, users, rng: random.Random, *, now):
+        """Ratings of the competency items of each CSR's position, as training managers give
+        them: about two thirds of the items rated "before" a training (1 to the target), a
+        third of those rated again "after" (up to one point better), a few not at all — so
+        gap analyses and remedial plans have real gaps to rank."""
+        now = now or timezone.now()
+        items: dict[int, list[tuple[int, int]]] = {}
+        for position_id, item_id, target in PositionCompetency.objects.values_list(
+            "position_id", "item_id", "target_score"
+        ):
+            items.setdefault(position_id, []).append((item_id, target))
+        rater = (
+            User.objects.filter(is_superuser=True).order_by("pk").first()
+            or User.objects.exclude(staff_id__startswith=PREFIX).order_by("pk").first()
+        )
+        if rater is None or not items:
+            return
+        if hasattr(users, "iterator"):
+            users = users.only("pk", "position_id").iterator(chunk_size=2000)
+        for user in users:
+            for item_id, target in items.get(user.position_id, ()):
+                if rng.random() > 0.65:
+                    continue
+                before = rng.randint(1, max(target, 1))
+                observed = (now - rng.randint(60, 400) * DAY).date()
+                yield BehaviourRating(
+                    employee_id=user.pk,
+                    item_id=item_id,
+                    rater=rater,
+                    phase=BehaviourRating.Phase.BEFORE,
+                    score=before,
+                    observed_on=observed,
+                    created_at=now,
+                )
+                if rng.random() < 0.35:
+                    yield BehaviourRating(
+                        employee_id=user.pk,
+                        item_id=item_id,
+                        rater=rater,
+                        phase=BehaviourRating.Phase.AFTER,
+                        score=min(before + rng.randint(0, 1), 5),
+                        observed_on=observed + rng.randint(20, 50) * DAY,
+                        created_at=now,
+                    )
 
     def _enrolments(self, user: User, rng: random.Random, now):
         """Stages of the learning map below the CSR's level done, the current one partly."""

@@ -48,8 +48,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Run on a database whose name lacks 'bench'."
         )
+        parser.add_argument(
+            "--existing",
+            action="store_true",
+            help="Generate nothing: measure the rosters of the employees already in the database "
+            "(make bench: the page benchmark's population, whose positions, ratings, courses and "
+            "case studies give the re-test roster's remedial plans real work).",
+        )
 
-    def handle(self, *args, employees, batch, seed, cleanup, force, **options):
+    def handle(self, *args, employees, batch, seed, cleanup, force, existing, **options):
+        if existing:
+            require_bench_database(force=force, action="measure the rosters of")
+            for event in (Event.CURRENT_LEVEL, Event.PROMOTED, Event.DUE_RETEST):
+                self._measure(RosterFilters(event=event))
+            return
         require_bench_database(force=force, action=f"write {employees} employees into")
         generated = User.objects.filter(staff_id__startswith=PREFIX)
         if cleanup:
