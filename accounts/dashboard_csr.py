@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from accounts.home import csr_sections
@@ -79,16 +81,36 @@ def note_own_write(user_id: int) -> None:
     cache.set(_writes_key(user_id), timezone.now().timestamp(), timeout=DASHBOARD_TTL * 2)
 
 
-def csr_dashboard_cached(user) -> CsrDashboard:
-    """csr_dashboard(user), reused for DASHBOARD_TTL seconds unless the employee wrote since."""
+def _dashboard_key(user) -> str:
     # ":2": the panel's parts moved to the owning apps' modules (promotion.home.ChecklistBar),
     # so a copy pickled before cannot be read back; the new key never meets one.
-    key = f"csr-dashboard:2:{user.pk}:{get_language()}:{cache.get(_writes_key(user.pk), 0)}"
+    return f"csr-dashboard:2:{user.pk}:{get_language()}:{cache.get(_writes_key(user.pk), 0)}"
+
+
+def csr_dashboard_cached(user) -> CsrDashboard:
+    """csr_dashboard(user), reused for DASHBOARD_TTL seconds unless the employee wrote since."""
+    key = _dashboard_key(user)
     dashboard = cache.get(key)
     if dashboard is None:
         dashboard = csr_dashboard(user)
         cache.set(key, dashboard, timeout=DASHBOARD_TTL)
     return dashboard
+
+
+def csr_panel_html(request, template: str) -> str:
+    """The CSR's home panel written with ``template``, kept as HTML under the dashboard's own
+    key (the same DASHBOARD_TTL and the same staleness on the employee's own writes): the
+    panel holds no form and no token, and a cached copy spares the page the unpickling of
+    the dashboard and ~1.3 ms of template work of every home page (a fifth of its CPU)."""
+    user = request.user
+    key = f"{_dashboard_key(user)}:html"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            template, {"csr": csr_dashboard_cached(user), "user": user}, request=request
+        )
+        cache.set(key, str(html), timeout=DASHBOARD_TTL)
+    return mark_safe(html)  # noqa: S308 — our own template's output, escaped when written
 
 
 class OwnWritesMiddleware:

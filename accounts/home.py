@@ -37,6 +37,9 @@ class HomePanel:
     template: str
     # user -> the panel's data; None for a panel without data (a link)
     read: Callable[[Any], Any] | None = None
+    # (request, template) -> the panel's HTML, for a panel that keeps its own rendered copy
+    # (the CSR's: accounts.dashboard_csr.csr_panel_html); the page then reads no data for it
+    render: Callable[[Any, str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def register() -> None:
     """accounts' own panels: the CSR's (its sections come from the other apps) and the
     employee directory's link."""
     from accounts import roles
-    from accounts.dashboard_csr import csr_dashboard_cached
+    from accounts.dashboard_csr import csr_dashboard_cached, csr_panel_html
 
     register_panel(
         HomePanel(
@@ -95,6 +98,7 @@ def register() -> None:
             permission=roles.STUDY,
             template="accounts/home/_csr.html",
             read=csr_dashboard_cached,
+            render=csr_panel_html,
         )
     )
     register_panel(

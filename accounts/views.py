@@ -42,8 +42,14 @@ def home(request):
         "panels": shown,
         "no_role": not any(user.has_perm(role) for role in HOME_ROLES),
     }
+    rendered = []
     for panel in shown:
+        if panel.render:
+            rendered.append((panel, panel.render(request, panel.template)))
+            continue
         context[panel.name] = panel.read(user) if panel.read else None
+        rendered.append((panel, None))
+    context["rendered_panels"] = rendered
     return render(request, "accounts/home.html", context)
 
 

@@ -255,3 +255,21 @@ def test_the_panel_is_reused_until_the_employee_writes_and_then_shows_what_they_
     html = client.get(reverse("home")).content.decode()
     assert reverse("casebase:case_detail", args=[first.pk]) not in html
     assert reverse("casebase:case_detail", args=[second.pk]) in html
+
+
+def test_the_panel_kept_as_html_is_per_language_and_written_again_after_an_own_write(client, csr):
+    # given: the panel written once in Chinese (kept for DASHBOARD_TTL)
+    client.force_login(csr)
+    first = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "我的学习" in first and 'id="csr-balance"' in first
+    # when the page is asked in English, it is the English panel, not the kept Chinese one
+    english = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "My learning" in english and "我的学习" not in english
+    # a ledger change by somebody else shows after DASHBOARD_TTL; the employee's own write
+    # (any POST of theirs) makes it show at once
+    earn_points(csr, 37, "kept as html")
+    kept = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Balance: 0 points" in kept
+    note_own_write(csr.pk)
+    fresh = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Balance: 37 points" in fresh
