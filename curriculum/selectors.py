@@ -15,6 +15,7 @@ from django.db.models import Avg, Count, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from curriculum.map_cache import cached_tree
 from curriculum.models import (
@@ -63,24 +64,42 @@ LOCKED = "locked"
 # A course placed on a stage after the employee had finished that stage: open to take, but
 # it does not take the finished stage back (StageCompletion).
 NEW = "new"
+STATE_LABELS = {
+    DONE: gettext_lazy("Done"),
+    IN_PROGRESS: gettext_lazy("In progress"),
+    LOCKED: gettext_lazy("Locked"),
+    NEW: gettext_lazy("New"),
+    NOT_STARTED: gettext_lazy("Not started"),
+}
+
+
+class _Stated:
+    """A stage, topic or course of the map with its ``state``, and that state's words."""
+
+    state: str
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS.get(self.state, STATE_LABELS[NOT_STARTED]))
 
 
 @dataclass
-class CourseProgress:
+class CourseProgress(_Stated):
     course: Course
     state: str
     enrolment: Enrolment | None = None
+    href: str = ""  # the course page's link, put in by the map page (curriculum.views.my_map)
 
 
 @dataclass
-class TopicProgress:
+class TopicProgress(_Stated):
     map_topic: MapTopic
     state: str
     courses: list[CourseProgress] = field(default_factory=list)
 
 
 @dataclass
-class StageProgress:
+class StageProgress(_Stated):
     stage: MapStage
     state: str
     done_count: int

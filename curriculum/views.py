@@ -20,6 +20,7 @@ from config import charts, exports
 from config.charts import Chart
 from config.errors import AppError, form_error
 from config.filtering import filter_list
+from config.urlfill import url_filler
 from curriculum import exam_items, permissions, selectors, services
 from curriculum import gaps as gap_selectors
 from curriculum.filters import CourseFilter
@@ -234,6 +235,12 @@ def my_map(request):
         if learning_map
         else None
     )
+    if progress:
+        course_link = url_filler("curriculum:course_detail")
+        for stage in progress.stages:
+            for topic in stage.topics:
+                for course in topic.courses:
+                    course.href = course_link(course.course.pk)
     return render(request, "curriculum/my_map.html", {"progress": progress})
 
 

@@ -99,13 +99,15 @@ def test_stage_completion_is_recorded_once(learner, learning_map):
 def test_map_page_shows_the_new_course(client, learner, learning_map):
     c = learning_map.courses
     complete(learner, c["J1"], c["J2"], c["J3"])
-    MapCourseFactory(
-        map_topic=learning_map.stage_by_level["junior"].map_topics.first(),
-        course=CourseFactory(code="J4", title="新增课程"),
-    )
+    new = CourseFactory(code="J4", title="新增课程")
+    MapCourseFactory(map_topic=learning_map.stage_by_level["junior"].map_topics.first(), course=new)
     client.force_login(learner)
     body = client.get(reverse("curriculum:my_map")).content.decode()
-    assert 'state-new">New' in body
+    assert 'state-new">New' in body and 'state-done">Done' in body
+    link = reverse("curriculum:course_detail", args=[new.pk])
+    assert f'<a href="{link}">新增课程</a>' in body
+    body = client.get(reverse("curriculum:my_map"), HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    assert 'state-new">新'.encode() in body
 
 
 # --- reaction survey opens when the run ends ------------------------------------------------
