@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.permissions import has_perm, object_rule
-from curriculum import gaps, selectors, services
+from curriculum import gaps, permissions, selectors, services
 from curriculum.filters import CourseFilter
 from curriculum.models import ExamAttempt
 from curriculum.rules import VIEW_EMPLOYEE
@@ -189,12 +189,27 @@ class ExamStartView(APIView):
         return Response(ExamAttemptOutSerializer(attempt).data, status=status.HTTP_201_CREATED)
 
 
+class ExamAttemptView(APIView):
+    """One of the caller's course exam attempts, as its submission answered it: the score,
+    pass or not and the result per competency item (competency_scores, read with the
+    questions' tags of now). The same attempts as the result page (the caller's own:
+    curriculum.permissions.visible_exam_attempts; another employee's is 404). Never an answer
+    key: an open attempt has no score and no result per item yet."""
+
+    permission_classes = [CAN_STUDY]
+
+    @extend_schema(responses=ExamResultSerializer)
+    def get(self, request, pk: int):
+        attempt = get_object_or_404(permissions.visible_exam_attempts(request.user), pk=pk)
+        return Response(ExamResultSerializer(attempt).data)
+
+
 class ExamSubmitView(APIView):
     permission_classes = [CAN_STUDY]
 
     @extend_schema(request=ExamSubmitInputSerializer, responses=ExamResultSerializer)
     def post(self, request, pk: int):
-        attempt = get_object_or_404(ExamAttempt, pk=pk, employee=request.user)
+        attempt = get_object_or_404(permissions.visible_exam_attempts(request.user), pk=pk)
         data = ExamSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answers = {a["question"]: a["options"] for a in data.validated_data["answers"]}

@@ -14,6 +14,7 @@ urlpatterns = [
     path("enrolments/", api.EnrolmentCreateView.as_view(), name="api-curriculum-enrolments"),
     path("surveys/", api.SurveyCreateView.as_view(), name="api-curriculum-surveys"),
     path("exams/", api.ExamStartView.as_view(), name="api-curriculum-exams"),
+    path("exams/<int:pk>/", api.ExamAttemptView.as_view(), name="api-curriculum-exam"),
     path("exams/<int:pk>/submit/", api.ExamSubmitView.as_view(), name="api-curriculum-exam-submit"),
     path("ratings/", api.RatingCreateView.as_view(), name="api-curriculum-ratings"),
 ]

@@ -184,7 +184,7 @@ def course_exam(request, pk: int):
 @permission_required(roles.STUDY, raise_exception=True)
 def exam_attempt(request, pk: int):
     attempt = get_object_or_404(
-        ExamAttempt.objects.select_related("course"), pk=pk, employee=request.user
+        permissions.visible_exam_attempts(request.user).select_related("course"), pk=pk
     )
     error = None
     if request.method == "POST":

@@ -69,6 +69,7 @@ def _real_ids(user) -> dict[str, list]:
         "/api/competency/qsort/rounds/{id}/results/": rounds,
         "/api/competency/qsort/rounds/{id}/submission/": rounds,
         "/api/curriculum/courses/{id}/": ids(Course.objects.all()),
+        "/api/curriculum/exams/{id}/": ids(CourseAttempt.objects.all()),
         "/api/curriculum/exams/{id}/submit/": ids(CourseAttempt.objects.all()),
         "/api/kb/entries/{id}/": entries,
         "/api/kb/entries/{id}/history/": entries,
