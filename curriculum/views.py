@@ -208,6 +208,7 @@ def exam_attempt(request, pk: int):
     items = attempt.items.select_related("question").prefetch_related(
         "question__options", "selected_options"
     )
+    scores = exam_items.competency_scores(attempt)
     return render(
         request,
         "curriculum/exam_attempt.html",
@@ -215,7 +216,8 @@ def exam_attempt(request, pk: int):
             "attempt": attempt,
             "items": items,
             "error": error,
-            "competency_scores": exam_items.competency_scores(attempt),
+            "competency_scores": scores,
+            "competency_chart": exam_items.scores_chart(scores),
         },
         status=400 if error else 200,
     )
