@@ -5,6 +5,12 @@ from curriculum import api
 urlpatterns = [
     path("courses/", api.CourseListView.as_view(), name="api-curriculum-courses"),
     path("courses/<int:pk>/", api.CourseDetailView.as_view(), name="api-curriculum-course"),
+    path(
+        "courses/<int:pk>/questions/",
+        api.CourseQuestionListView.as_view(),
+        name="api-curriculum-course-questions",
+    ),
+    path("questions/<int:pk>/", api.QuestionItemsView.as_view(), name="api-curriculum-question"),
     path("my/map/", api.MyMapView.as_view(), name="api-curriculum-my-map"),
     path("my/trajectory/", api.MyTrajectoryView.as_view(), name="api-curriculum-my-trajectory"),
     path("my/gaps/", api.MyGapsView.as_view(), name="api-curriculum-my-gaps"),
