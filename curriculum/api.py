@@ -14,11 +14,12 @@ from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.permissions import has_perm, object_rule
-from curriculum import gaps, selectors, services
+from curriculum import gaps, permissions, selectors, services
 from curriculum.filters import CourseFilter
-from curriculum.models import ExamAttempt
+from curriculum.models import Course, ExamAttempt, Question
 from curriculum.rules import VIEW_EMPLOYEE
 from curriculum.serializers import (
+    CourseQuestionSerializer,
     CourseSerializer,
     EnrolmentInputSerializer,
     ExamAttemptOutSerializer,
@@ -27,6 +28,7 @@ from curriculum.serializers import (
     ExamSubmitInputSerializer,
     GapAnalysisSerializer,
     MapProgressSerializer,
+    QuestionItemsInputSerializer,
     RatingInputSerializer,
     RatingOutSerializer,
     SurveyInputSerializer,
@@ -35,6 +37,7 @@ from curriculum.serializers import (
 
 CAN_STUDY = has_perm(roles.STUDY)
 CATALOGUE_READERS = has_perm(roles.STUDY) | has_perm(roles.MANAGE_TRAINING)
+TRAINING_MANAGERS = has_perm(roles.MANAGE_TRAINING)
 
 
 class CourseListView(generics.ListAPIView):
@@ -189,12 +192,27 @@ class ExamStartView(APIView):
         return Response(ExamAttemptOutSerializer(attempt).data, status=status.HTTP_201_CREATED)
 
 
+class ExamAttemptView(APIView):
+    """One of the caller's course exam attempts, as its submission answered it: the score,
+    pass or not and the result per competency item (competency_scores, read with the
+    questions' tags of now). The same attempts as the result page (the caller's own:
+    curriculum.permissions.visible_exam_attempts; another employee's is 404). Never an answer
+    key: an open attempt has no score and no result per item yet."""
+
+    permission_classes = [CAN_STUDY]
+
+    @extend_schema(responses=ExamResultSerializer)
+    def get(self, request, pk: int):
+        attempt = get_object_or_404(permissions.visible_exam_attempts(request.user), pk=pk)
+        return Response(ExamResultSerializer(attempt).data)
+
+
 class ExamSubmitView(APIView):
     permission_classes = [CAN_STUDY]
 
     @extend_schema(request=ExamSubmitInputSerializer, responses=ExamResultSerializer)
     def post(self, request, pk: int):
-        attempt = get_object_or_404(ExamAttempt, pk=pk, employee=request.user)
+        attempt = get_object_or_404(permissions.visible_exam_attempts(request.user), pk=pk)
         data = ExamSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answers = {a["question"]: a["options"] for a in data.validated_data["answers"]}
@@ -213,3 +231,45 @@ class RatingCreateView(APIView):
         data.is_valid(raise_exception=True)
         rating = services.behaviour_rating_create(rater=request.user, **data.validated_data)
         return Response(RatingOutSerializer(rating).data, status=status.HTTP_201_CREATED)
+
+
+# --- what course questions test (training managers) ------------------------------------------
+
+
+def _questions():
+    return Question.objects.select_related("course").prefetch_related("competency_items")
+
+
+class CourseQuestionListView(generics.ListAPIView):
+    """A course's exam questions (in use or not, oldest first) with the competency items each
+    tests: empty means it counts for the course's items (curriculum.exam_items). Training
+    managers only; never the options or the answer key."""
+
+    serializer_class = CourseQuestionSerializer
+    permission_classes = [TRAINING_MANAGERS]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        course = get_object_or_404(Course, pk=self.kwargs["pk"])
+        return _questions().filter(course=course).order_by("pk")
+
+
+class QuestionItemsView(APIView):
+    """One course question's competency items: read them, or replace them (PATCH with the
+    item ids; [] makes it count for its course's items again). Every past attempt's result
+    per item follows the new tags. Training managers only."""
+
+    permission_classes = [TRAINING_MANAGERS]
+
+    @extend_schema(responses=CourseQuestionSerializer)
+    def get(self, request, pk: int):
+        return Response(CourseQuestionSerializer(get_object_or_404(_questions(), pk=pk)).data)
+
+    @extend_schema(request=QuestionItemsInputSerializer, responses=CourseQuestionSerializer)
+    def patch(self, request, pk: int):
+        data = QuestionItemsInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.question_items_set(
+            question_id=pk, item_ids=data.validated_data["competency_items"], by=request.user
+        )
+        return Response(CourseQuestionSerializer(_questions().get(pk=pk)).data)

@@ -1,6 +1,7 @@
 """Course exams per competency item. THE rule: a course question tests its own competency
 items when it has any, otherwise every competency item of its course (question_items). A
-graded attempt's result per item (competency_scores, the result page and API) and the gap
+graded attempt's result per item (competency_scores, the result page and API; drawn by
+scores_chart, which the promotion exam's feedback draws too) and the gap
 analysis's exam evidence from course exams (curriculum.gaps) both read the tallies of
 course_exam_tallies, two queries for any number of attempts. The tags are read when the
 result is read: re-tagging a question re-reads the attempts that asked it."""
@@ -13,7 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
+from config import charts
+from config.charts import Chart
 from curriculum.models import AttemptQuestion, Course, ExamAttempt
 
 
@@ -120,3 +124,17 @@ def competency_scores(attempt: ExamAttempt) -> list[dict]:
         }
         for item in items
     ]
+
+
+def scores_chart(rows: list[dict]) -> Chart | None:
+    """The bar chart of a result per competency item — a course exam's (competency_scores) or a
+    promotion exam's (promotion.selectors.competency_scores), rows of the same shape: one bar
+    per item in the rows' order, labelled with the item's name, its length the row's percent
+    (score_percent: right ÷ questions, rounded down to 0.1) on a 0–100 % axis with the percent
+    at its end; None for no rows.
+    The pages keep the table beside it (the same figures, for screen readers)."""
+    return charts.horizontal_bars(
+        [(row["item"], row["percent"] / 100) for row in rows],
+        label=_("Share of the questions answered right, per competency item"),
+        top=1,
+    )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.selectors import employee_search_q
-from curriculum.models import Course, Enrolment
+from curriculum.models import Course, Enrolment, ExamAttempt
 from curriculum.selectors import learning_map_for_employee, map_progress
 
 # --- may enrol, answer the survey, start the exam --------------------------------------------
@@ -60,6 +61,20 @@ def exam_closed_reason(enrolment: Enrolment, *, today: dt.date | None = None) ->
     if opens is not None and today < opens:
         return _("The exam of this course opens on %(date)s.") % {"date": opens.isoformat()}
     return None
+
+
+# --- whose course exam attempts ----------------------------------------------------------------
+
+
+def visible_exam_attempts(viewer) -> QuerySet[ExamAttempt]:
+    """The course exam attempts ``viewer`` may open and submit — the page
+    curriculum:exam_attempt, GET /api/curriculum/exams/<pk>/ and its submit endpoint alike: their
+    own, and only while they hold the study permission (accounts.study; the views refuse
+    anyone else with 403 first). Another employee's attempt is not in it: answered 404, as a
+    missing one."""
+    if not viewer.has_perm(roles.STUDY):
+        return ExamAttempt.objects.none()
+    return ExamAttempt.objects.filter(employee=viewer)
 
 
 # --- who may see whom -------------------------------------------------------------------------

@@ -7,7 +7,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from competency.models import CompetencyItem
-from curriculum.models import BehaviourRating, CallStep, Course, ExamAttempt, Option, Topic
+from curriculum.models import (
+    BehaviourRating,
+    CallStep,
+    Course,
+    ExamAttempt,
+    Option,
+    Question,
+    Topic,
+)
+from curriculum.services import MAX_QUESTION_ITEMS
 
 
 class ItemRefSerializer(serializers.ModelSerializer):
@@ -256,3 +265,26 @@ class RatingOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = BehaviourRating
         fields = ["id", "employee", "item", "phase", "score", "observed_on", "note", "rater"]
+
+
+class CourseQuestionSerializer(serializers.ModelSerializer):
+    """A course question as a training manager tags it: never its options or answer key."""
+
+    kind = serializers.CharField(read_only=True)
+    competency_items = ItemRefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Question
+        fields = ["id", "course", "text", "kind", "is_active", "competency_items"]
+
+
+class QuestionItemsInputSerializer(serializers.Serializer):
+    competency_items = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=True,
+        max_length=MAX_QUESTION_ITEMS,
+        help_text=(
+            "The ids of the competency items the question tests, replacing its tags; [] makes it "
+            "count for its course's items again."
+        ),
+    )

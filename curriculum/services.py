@@ -18,9 +18,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import roles
 from accounts.rules import is_self, same_team
 from competency.models import CompetencyItem, PositionCompetency
-from config.errors import ConflictError, PermissionDeniedError, ValidationFailedError
+from config.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationFailedError,
+)
 from curriculum.models import (
     AttemptQuestion,
     BehaviourRating,
@@ -470,3 +476,64 @@ def improvement_plan_item_create(
         detail={"plan_item": plan_item.pk},
     )
     return plan_item
+
+
+# --- what a course question tests ---------------------------------------------------------------
+
+MAX_QUESTION_ITEMS = 50
+
+
+def may_tag_questions(user) -> bool:
+    """Training managers (accounts.manage_training) set what course questions test."""
+    return bool(user and user.is_active and user.has_perm(roles.MANAGE_TRAINING))
+
+
+@transaction.atomic
+def question_items_set(*, question_id: int, item_ids, by) -> Question:
+    """A training manager sets the competency items course question ``question_id`` tests
+    (empty: it counts for its course's items, curriculum.exam_items). The result per item of
+    every attempt that asked it follows at once: the tags are read when a result is read. A
+    change is written to the question's admin history (django.contrib.admin LogEntry, where
+    the admin's own edits go). Raises CurriculumPermissionDenied (not a training manager),
+    NotFoundError (no such question), CurriculumError on competency_items (an id that is no
+    competency item, or more than MAX_QUESTION_ITEMS)."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    if not may_tag_questions(by):
+        raise CurriculumPermissionDenied(_("Only training managers tag course questions."))
+    question = Question.objects.select_for_update().filter(pk=question_id).first()
+    if question is None:
+        raise NotFoundError()
+    wanted = set(item_ids)
+    if len(wanted) > MAX_QUESTION_ITEMS:
+        raise CurriculumError(
+            _("Tag a question with at most %(count)d competency items.")
+            % {"count": MAX_QUESTION_ITEMS},
+            field="competency_items",
+        )
+    known = set(CompetencyItem.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise CurriculumError(
+            _("No competency item has the id %(ids)s.")
+            % {"ids": ", ".join(str(pk) for pk in unknown)},
+            field="competency_items",
+        )
+    before = set(question.competency_items.values_list("pk", flat=True))
+    if before != wanted:
+        question.competency_items.set(wanted)
+        LogEntry.objects.log_actions(
+            user_id=by.pk,
+            queryset=[question],
+            action_flag=CHANGE,
+            change_message=[{"changed": {"fields": ["competency items"]}}],
+            single_object=True,
+        )
+        logger.info(
+            "question %s competency items %s -> %s by %s",
+            question.pk,
+            sorted(before),
+            sorted(wanted),
+            by.pk,
+        )
+    return question

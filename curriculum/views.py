@@ -185,7 +185,7 @@ def course_exam(request, pk: int):
 @permission_required(roles.STUDY, raise_exception=True)
 def exam_attempt(request, pk: int):
     attempt = get_object_or_404(
-        ExamAttempt.objects.select_related("course"), pk=pk, employee=request.user
+        permissions.visible_exam_attempts(request.user).select_related("course"), pk=pk
     )
     error = None
     if request.method == "POST":
@@ -209,6 +209,7 @@ def exam_attempt(request, pk: int):
     items = attempt.items.select_related("question").prefetch_related(
         "question__options", "selected_options"
     )
+    scores = exam_items.competency_scores(attempt)
     return render(
         request,
         "curriculum/exam_attempt.html",
@@ -216,7 +217,8 @@ def exam_attempt(request, pk: int):
             "attempt": attempt,
             "items": items,
             "error": error,
-            "competency_scores": exam_items.competency_scores(attempt),
+            "competency_scores": scores,
+            "competency_chart": exam_items.scores_chart(scores),
         },
         status=400 if error else 200,
     )

@@ -17,6 +17,7 @@ from casebase.models import Case
 from casebase.services.item_moves import case_item_move_propose
 from config import exports
 from config.errors import AppError, message_error
+from curriculum.exam_items import scores_chart
 from promotion import charts, forecast, item_stats, rosters, selectors
 from promotion.forms import (
     BlueprintFilterForm,
@@ -155,9 +156,15 @@ def exam_take(request, pk: int):
             "feedback": selectors.exam_feedback(attempt),
             "seconds_left": seconds_left,
             "time_left": clock(seconds_left),
-            "competency_scores": selectors.competency_scores(attempt),
+            **_competency_result(attempt),
         },
     )
+
+
+def _competency_result(attempt: ExamAttempt) -> dict:
+    """The feedback's result per competency item: the table's rows and their bar chart."""
+    scores = selectors.competency_scores(attempt)
+    return {"competency_scores": scores, "competency_chart": scores_chart(scores)}
 
 
 def _with_given(attempt: ExamAttempt) -> list[dict]:
@@ -248,7 +255,7 @@ def exam_attempt_full(request, pk: int):
             "attempt": attempt,
             "graded": attempt.graded_questions(),
             "feedback": selectors.exam_feedback(attempt),
-            "competency_scores": selectors.competency_scores(attempt),
+            **_competency_result(attempt),
         },
     )
 

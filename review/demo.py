@@ -13,8 +13,10 @@ its points), one outdated by a colleague's revision of the same entry, one rejec
 
 For the reviewer insights: the members HB0005 and HB0006 approved three KB revisions of each
 other that the rest of the committee rejected (a reciprocal pair: low agreement, flagged
-under the default settings), and calibration rounds: HB9202 answered one (matching the
-committee), HB9203's item waits in their queue."""
+under the default settings); HB9203 approved five KB revisions of HB0003 in a row on one day
+that the rest of the committee rejected (serial voting, flagged under the default settings: at
+least five votes on one proposer's proposals on one day); and calibration rounds: HB9202
+answered one (matching the committee), HB9203's item waits in their queue."""
 
 from accounts.models import User
 from casebase.demo import demo_tree
@@ -160,6 +162,7 @@ def load(*, stdout) -> None:
     _committee_application(users)
     _newcomer_decisions(users)
     _reciprocal_pair(users)
+    _serial_votes(users)
     _experts(users)
     _calibration(users)
     stdout.write(
@@ -408,6 +411,68 @@ def _reciprocal_pair(users: dict) -> None:
                     decision="reject",
                     comment="改动没有依据，原口径正确。",
                 )
+
+
+# (proposer, the member who approves every one in a row, the pairs of members who reject each):
+# five revisions of billing and membership entries, which no expert panel gates. The rejecting
+# members take turns so that none of them votes five times on HB0003 in the day.
+SERIAL = (
+    "HB0003",
+    "HB9203",
+    [
+        ("HB9201", "HB9202"),
+        ("HB9202", "HB0005"),
+        ("HB0005", "HB9201"),
+        ("HB9201", "HB9202"),
+        ("HB9202", "HB0005"),
+    ],
+)
+SERIAL_REASON = "演示：连续评审——{proposer} 的第 {n} 条修订。"
+SERIAL_CATEGORIES = ["billing-pay", "billing-query", "points", "vas"]
+
+
+def _serial_votes(users: dict) -> None:
+    """HB0003 proposes five KB revisions; HB9203 approves all five one after the other (the
+    same local day: the serial-voting flag, five votes ≥ s = 5), two other members reject
+    each one (so they are rejected). Decided before experts are assigned."""
+    if Proposal.objects.filter(reason__startswith="演示：连续评审").exists():
+        return
+    proposer, voter, rejecters = SERIAL
+    busy = [
+        "流量加油包办理",
+        "携号转网办理条件",
+        "宽带故障报修",
+        *(title for title, *_rest in NEWCOMER_REVISIONS),
+    ]
+    entries = list(
+        Entry.objects.not_retired()
+        .filter(category__code__in=SERIAL_CATEGORIES)
+        .exclude(title__in=busy)
+        .order_by("pk")[: len(rejecters)]
+    )
+    if len(entries) < len(rejecters):
+        return  # the knowledge-base demo was not loaded
+    for n, (entry, pair) in enumerate(zip(entries, rejecters, strict=True), start=1):
+        proposal = _revise(
+            users[proposer],
+            entry,
+            body=entry.body + "（连续评审演示）",
+            reason=SERIAL_REASON.format(proposer=proposer, n=n),
+        )
+        proposal_vote(
+            proposal_id=proposal.pk,
+            reviewer=users[voter],
+            decision=APPROVE,
+            comment="同意",
+            extra={"points": 3},
+        )
+        for staff_id in pair:
+            proposal_vote(
+                proposal_id=proposal.pk,
+                reviewer=users[staff_id],
+                decision=REJECT,
+                comment="改动没有依据，原口径正确。",
+            )
 
 
 def _calibration(users: dict) -> None:

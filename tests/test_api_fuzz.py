@@ -47,7 +47,7 @@ def _real_ids(user) -> dict[str, list]:
     from accounts.models import Position
     from casebase.selectors import study_cases
     from competency.models import QSortRound
-    from curriculum.models import Course
+    from curriculum.models import Course, Question
     from curriculum.models import ExamAttempt as CourseAttempt
     from knowledgebase.models import Entry
     from points.models import QCGroup, QCTopic, RationalisationProposal
@@ -69,7 +69,10 @@ def _real_ids(user) -> dict[str, list]:
         "/api/competency/qsort/rounds/{id}/results/": rounds,
         "/api/competency/qsort/rounds/{id}/submission/": rounds,
         "/api/curriculum/courses/{id}/": ids(Course.objects.all()),
+        "/api/curriculum/courses/{id}/questions/": ids(Course.objects.all()),
+        "/api/curriculum/exams/{id}/": ids(CourseAttempt.objects.all()),
         "/api/curriculum/exams/{id}/submit/": ids(CourseAttempt.objects.all()),
+        "/api/curriculum/questions/{id}/": ids(Question.objects.all()),
         "/api/kb/entries/{id}/": entries,
         "/api/kb/entries/{id}/history/": entries,
         "/api/kb/entries/{id}/revise/": entries,

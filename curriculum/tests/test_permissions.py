@@ -117,6 +117,7 @@ API_GETS = [
     ("/api/curriculum/courses/", {"csr", "training_manager", "team_leader"}),
     ("/api/curriculum/courses/{course}/", {"csr", "training_manager", "team_leader"}),
     ("/api/curriculum/my/trajectory/", {"csr", "team_leader"}),
+    ("/api/curriculum/courses/{course}/questions/", {"training_manager"}),
 ]
 API_POSTS = [
     ("/api/curriculum/enrolments/", {"csr", "team_leader"}),

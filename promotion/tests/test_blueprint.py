@@ -237,6 +237,32 @@ def test_the_result_page_and_api_show_the_per_item_score_only_after_submission(
     assert "answer" not in str(body["questions"])
 
 
+def test_the_feedback_draws_the_result_per_item_as_bars_above_its_table(client, csr, model):
+    # given: the draw of test_the_result_per_competency_item_uses_the_tags_of_the_draw, only
+    # the questions about A answered right: A 21/21 = 100.0 %, B 0/9 = 0.0 %
+    _position, items = model
+    tag(make_test_cases(1, 7), items["A"])
+    tag(make_test_cases(1, 3), items["B"])
+    attempt = exam_start(employee=csr, level=1, rng=random.Random(2))
+    right = correct_answers(attempt)
+    answers = {
+        q["id"]: right[q["id"]] for q in attempt.questions if items["A"].pk in q["competency_ids"]
+    }
+    exam_submit(attempt_id=attempt.pk, employee=csr, answers=answers)
+    client.force_login(csr)
+    html = client.get(reverse("promotion:exam_take", args=[attempt.pk])).content.decode()
+    # then: the chart (curriculum.exam_items.scores_chart) above the table, a 400 px bar for A
+    # and none for B on the 0–100 % axis
+    section = html[html.index('id="competency-scores"') :]
+    svg, table = section.index("<svg"), section.index('<table class="data">')
+    chart = section[svg:table]
+    assert '<rect class="bar" x="170" y="8" width="400.0"' in chart
+    assert '<rect class="bar" x="170" y="30" width="0.0"' in chart
+    assert ">能力A</text>" in chart and ">100.0%</text>" in chart
+    assert ">能力B</text>" in chart and ">0.0%</text>" in chart
+    assert "<td>能力A</td><td>21 / 21</td>" in section[table:]
+
+
 # --- the blueprint page and API -------------------------------------------------------------------
 
 

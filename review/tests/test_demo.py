@@ -102,3 +102,38 @@ def test_demo_shows_reviewer_insights_a_reciprocal_pair_and_a_calibration_round(
     assert items["HB9203"].proposal_id in [
         p.pk for p in review_queue(reviewer=items["HB9203"].member)
     ]
+
+
+def test_demo_shows_a_serial_voting_flag_with_its_votes_in_the_default_period(client):
+    # given: the demo loaded twice (idempotent)
+    from django.urls import reverse
+
+    import accounts.demo
+    import casebase.demo
+    import knowledgebase.demo
+    import review.demo
+    from accounts.models import User
+    from review import insights
+
+    for _ in range(2):
+        for module in (accounts.demo, casebase.demo, knowledgebase.demo, review.demo):
+            module.load(stdout=io.StringIO())
+    # then: HB9203 voted on five of HB0003's proposals today (s = 5 by default), and nobody
+    # else is flagged: the rejecting members took turns
+    today = insights.default_period().end
+    flags = insights.serial_flags()
+    assert [(f.member.staff_id, f.proposer.staff_id, f.day, f.votes) for f in flags] == [
+        ("HB9203", "HB0003", today, 5)
+    ]
+    # the same flag in the default period of the pages, with its five votes listed
+    client.force_login(User.objects.get(staff_id="HB9201"))  # an operations manager
+    page = client.get(reverse("review:insights"), HTTP_ACCEPT_LANGUAGE="en")
+    assert [(f.member.staff_id, f.votes) for f in page.context["serial"]] == [("HB9203", 5)]
+    flag = flags[0]
+    url = reverse("review:insights_serial", args=[flag.member.pk, flag.proposer.pk, today])
+    serial = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert serial.status_code == 200 and serial.context["flagged"]
+    assert [
+        (v.reviewer.staff_id, v.decision, v.proposal.status) for v in serial.context["votes"]
+    ] == [("HB9203", "approve", "rejected")] * 5
+    assert "Flagged under the current settings." in serial.content.decode()
