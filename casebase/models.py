@@ -459,8 +459,13 @@ class CaseRating(models.Model):
         AVERAGE = "average", _("Average")
         POOR = "poor", _("Poor")
 
+    # Indexed by (case, value) below, which serves every lookup by case as well.
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("case")
+        Case,
+        on_delete=models.CASCADE,
+        related_name="ratings",
+        verbose_name=_("case"),
+        db_index=False,
     )
     employee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -478,6 +483,10 @@ class CaseRating(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["employee", "case"], name="caserating_one_per_employee")
         ]
+        # The study page counts a case's ratings per value (classicness) from the index alone:
+        # with the case's index only, each of a case's ratings was a heap read (5 ms of the
+        # database's time per page on the benchmark's 280,000 ratings).
+        indexes = [models.Index(fields=["case", "value"], name="caserating_case_value")]
 
     def __str__(self) -> str:
         return f"{self.employee} – {self.case}: {self.get_value_display()}"

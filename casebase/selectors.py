@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
@@ -584,6 +585,23 @@ class Contributor:
     employee: object
     authored: bool = False
     proposals: list[int] = field(default_factory=list)
+
+
+CONTRIBUTOR_IDS_SECONDS = 24 * 3600
+
+
+def case_contributor_ids(case: Case) -> frozenset[int]:
+    """The pks of case_contributors(case), kept in the cache per case version: contributors
+    change only when a case is created or a revision is applied, and both write a new
+    version (casebase.services.content.write_content). For showing the quality-case
+    application on the study page; the application itself (quality_case_check) reads the
+    contributors afresh."""
+    key = f"case-contributors:{case.pk}:{case.version}"
+    found = cache.get(key)
+    if found is None:
+        found = frozenset(c.employee.pk for c in case_contributors(case))
+        cache.set(key, found, CONTRIBUTOR_IDS_SECONDS)
+    return found
 
 
 def case_contributors(case: Case) -> list[Contributor]:

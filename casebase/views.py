@@ -174,7 +174,11 @@ def _voice_extras(case: Case, user, *, studied: bool) -> dict:
 
 def _quality_state(case: Case, user) -> dict | None:
     """For the case page: None when ``user`` is not a contributor of ``case``; else whether
-    they may apply for its quality-case review now ("refusal": why not)."""
+    they may apply for its quality-case review now ("refusal": why not). Most readers are
+    not contributors: the kept list (selectors.case_contributor_ids) answers them without a
+    query; a contributor's page runs the full check."""
+    if user.pk not in selectors.case_contributor_ids(case):
+        return None
     try:
         quality.quality_case_check(case=case, applicant=user)
     except PermissionDeniedError:

@@ -24,7 +24,7 @@ QUERIES = {
     "healthz": 2,
     "CSR home": 4,
     "learning map": 3,  # the map is cached; the CSR's enrolments and stage completions
-    "case study page": 4,  # the case; its counts and the reader's marks; the contributors
+    "case study page": 3,  # the case; its counts and the reader's marks (contributors kept)
     "my points": 1,  # the body is rendered once per change of the ledger
     "KB page with a query": 3,  # the category choices; the search log in one statement
     "KB search API": 2,  # the search log in one statement (results from the shared cache)

@@ -208,6 +208,33 @@ def test_a_contributor_applies_through_the_case_page_and_the_api(client):
     )
 
 
+def test_a_participant_named_in_a_new_revision_sees_the_action_on_the_case_page(client):
+    # given: an outsider whose case page (and the kept contributor list) says "not yours"
+    case, people, _, _ = contributed_case()
+    outsider = csr()
+    client.force_login(outsider)
+    url = reverse("casebase:case_detail", args=[case.pk])
+    assert "quality-review" not in client.get(url).content.decode()
+    # when: a revision naming them is accepted (a new version of the case)
+    approve_case(
+        case_revision_propose(
+            proposer=people[0],
+            case_id=case.pk,
+            base_version=case.version,
+            reason="补充回访",
+            title=f"{case.title}（补充）",
+            category_id=case.category_id,
+            background=case.background,
+            tree=sample_tree(),
+            participants=[outsider.staff_id],
+        ),
+        10,
+    )
+    # then: the page offers them the application at once
+    page = client.get(url, **EN).content.decode()
+    assert reverse("casebase:quality_apply", args=[case.pk]) in page
+
+
 def test_neither_the_applicant_nor_any_contributor_can_vote_on_the_application():
     # given: a contributor who is also a committee member
     case, people, _, _ = contributed_case()

@@ -651,7 +651,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def _analyze() -> None:
-        """Fresh planner statistics, as autovacuum would have them after a real year."""
+        """Fresh planner statistics and visibility maps, as autovacuum would have them after
+        a real year."""
         if connection.vendor != "postgresql":
             return
         with connection.cursor() as cursor:
@@ -666,4 +667,6 @@ class Command(BaseCommand):
                 PromotionEvent,
                 RetentionPeriod,
             ):
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
+                # VACUUM too: autovacuum would have set the visibility map of a year's rows,
+                # which index-only scans (a case's study count) need.
+                cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
