@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 
 from django.db.models import Q
 from django.utils import timezone
@@ -78,7 +77,10 @@ def register_exam_evidence(source: ExamEvidenceSource) -> None:
     _exam_source = source
 
 
-@dataclass
+_FOUR_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
 class GapRow:
     item: object
     weight: Decimal
@@ -87,6 +89,18 @@ class GapRow:
     after: int | None
     latest: int | None
     exam: ExamEvidence | None = None
+    # weight × gap (4 decimal places); None when there is no gap (see gap). Computed once
+    # (sorting and advice read it often; a roster computes thousands of rows) — the row is
+    # frozen, so it cannot go stale.
+    weighted_gap: Decimal | None = field(init=False, compare=False)
+
+    def __post_init__(self):
+        gap = self.gap
+        object.__setattr__(
+            self,
+            "weighted_gap",
+            None if gap is None else (Decimal(self.weight) * gap).quantize(_FOUR_PLACES),
+        )
 
     @property
     def source(self) -> str | None:
@@ -116,14 +130,6 @@ class GapRow:
         if self.level is None:
             return None
         return max(self.target - self.level, 0)
-
-    @cached_property
-    def weighted_gap(self) -> Decimal | None:
-        """weight × gap (4 decimal places); None when there is no gap (see gap). Read once
-        per row (sorting and advice read it often; a roster computes thousands of rows)."""
-        if self.gap is None:
-            return None
-        return (Decimal(self.weight) * self.gap).quantize(Decimal("0.0001"))
 
 
 def exam_evidence_from(
