@@ -261,7 +261,8 @@ def training_studied_counts_of(
         )
         .order_by()
         .values(employee, level)
-        .annotate(n=Count(studied))
+        # distinct: two rows of one employee and level (two open periods) join each study twice
+        .annotate(n=Count(studied, distinct=True))
     }
 
 

@@ -411,8 +411,9 @@ def remedial_plans(
     *,
     studied: Mapping[tuple[int, int], int] | None = None,
     totals: Mapping[int, int] | None = None,
-) -> dict[int, RemedialPlan]:
-    """{employee pk: plan} for (employee, level of the re-test) pairs: the level's active
+) -> dict[tuple[int, int], RemedialPlan]:
+    """{(employee pk, level): plan} for (employee, level of the re-test) pairs — an employee
+    with two open periods has a plan for each level: the level's active
     training cases minus those studied, and the first PLAN_COURSES courses of the
     employee's gap analysis (curriculum.gaps.gap_analyses). Eight queries whatever the
     number of employees; six when the caller passes ``studied`` ({(employee pk, level):
@@ -429,9 +430,9 @@ def remedial_plans(
         totals = training_totals()
     if studied is None:
         studied = training_studied_counts([e.pk for e in employees])
-    analyses = gap_analyses(employees)
+    analyses = gap_analyses({e.pk: e for e in employees}.values())
     return {
-        employee.pk: RemedialPlan(
+        (employee.pk, level): RemedialPlan(
             level=level,
             cases_left=max(totals.get(level, 0) - studied.get((employee.pk, level), 0), 0),
             courses=[advice.course for advice in analyses[employee.pk].advice[:PLAN_COURSES]],
@@ -489,7 +490,7 @@ def retention_risks(scope: Scope, *, now: datetime | None = None) -> list[RiskRo
             period=period,
             days_left=max((period.due_at - now).days, 0),
             missing=missing,
-            plan=plans[period.employee_id],
+            plan=plans[(period.employee_id, period.level)],
         )
         for period, missing in rows
     ]

@@ -217,7 +217,7 @@ class RosterRows:
                 totals=totals,
             )
             for one in chunk:
-                yield self(one, plans.get(one[-2]))
+                yield self(one, plans.get((one[-2], one[5])))
 
     def plan_text(self, plan) -> str:
         """The plan's wording (RemedialPlan.text), written once per export for each distinct

@@ -328,7 +328,7 @@ def test_exam_evidence_feeds_the_advice_and_the_remedial_plan(model):
     ] == [course]
     from promotion.forecast import remedial_plans
 
-    assert remedial_plans([(model.employee, 1)])[model.employee.pk].courses == [course]
+    assert remedial_plans([(model.employee, 1)])[(model.employee.pk, 1)].courses == [course]
 
 
 # --- bounded queries ------------------------------------------------------------------------------

@@ -320,7 +320,7 @@ def test_the_roster_plans_count_each_rows_own_level_and_equal_the_plans_read_per
     ]
     # and the same as the plans read per employee (the forecast page's way)
     plans = forecast.remedial_plans([(p, 2) for p in everyone])
-    assert [row[-1] for row in rows] == [plans[p.pk].text() for p in everyone]
+    assert [row[-1] for row in rows] == [plans[(p.pk, 2)].text() for p in everyone]
 
 
 # --- team and centre numbers ------------------------------------------------------------------
