@@ -18,10 +18,9 @@ clean-up that cannot be a call).
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_migrate
 
-from config.cache_versions import CacheVersion
+from config.cache_versions import MISSING, CacheVersion
 
 PERMISSIONS_VERSION = CacheVersion("permissions:version")
 TIMEOUT = 3600
@@ -38,14 +37,11 @@ class CachedPermissionsBackend(ModelBackend):
         if not hasattr(user_obj, "_perm_cache"):
             # The superuser flag is a field of the user row, not a membership: a superuser
             # demoted in admin must not keep the cached all-permission set.
-            key = (
-                f"permissions:{PERMISSIONS_VERSION.current()}:{user_obj.pk}:"
-                f"{int(user_obj.is_superuser)}"
-            )
-            cached = cache.get(key)
-            if cached is None:
+            key = f"permissions:{user_obj.pk}:{int(user_obj.is_superuser)}"
+            version, cached = PERMISSIONS_VERSION.read(key)
+            if cached is MISSING:
                 cached = super().get_all_permissions(user_obj)
-                cache.set(key, cached, TIMEOUT)
+                PERMISSIONS_VERSION.keep(key, version, cached, TIMEOUT)
             user_obj._perm_cache = set(cached)
         return user_obj._perm_cache
 

@@ -12,10 +12,9 @@ The receivers below are the one hook that admin edits, services and imports shar
 (ARCHITECTURE: signals only for clean-up that cannot be a call).
 """
 
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
-from config.cache_versions import CacheVersion
+from config.cache_versions import MISSING, CacheVersion
 
 MAP_VERSION = CacheVersion("learning-map:version")
 TIMEOUT = 24 * 3600
@@ -27,13 +26,11 @@ def cached_tree(position_id: int | None, load):
     """``load()`` (the tree of the position's family, or None) through the cache."""
     if not position_id:
         return None
-    key = f"learning-map:{MAP_VERSION.current()}:position:{position_id}"
-    found = cache.get(
-        key, default=cache
-    )  # the cache object itself marks "not cached" (None is a value)
-    if found is cache:
+    key = f"learning-map:position:{position_id}"
+    version, found = MAP_VERSION.read(key)
+    if found is MISSING:
         found = load()
-        cache.set(key, found, TIMEOUT)
+        MAP_VERSION.keep(key, version, found, TIMEOUT)
     return found
 
 

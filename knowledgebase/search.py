@@ -28,14 +28,13 @@ from html import escape
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from config.cache_versions import CacheVersion
+from config.cache_versions import MISSING, CacheVersion
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
@@ -944,11 +943,11 @@ def search_outcome_cached(
         (terms, sorted(category_ids or ()), limit, offset, timezone.localdate().isoformat())
     )
     digest = hashlib.blake2b(signature.encode(), digest_size=16).hexdigest()
-    key = f"kb:search:{RESULTS_VERSION.current()}:{digest}"
-    outcome = cache.get(key)
-    if outcome is None:
+    key = f"kb:search:{digest}"
+    version, outcome = RESULTS_VERSION.read(key)
+    if outcome is MISSING:
         outcome = search_outcome(query, category_ids=category_ids, limit=limit, offset=offset)
-        cache.set(key, outcome, seconds)
+        RESULTS_VERSION.keep(key, version, outcome, seconds)
     return outcome
 
 
