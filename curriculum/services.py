@@ -522,11 +522,19 @@ def question_items_set(*, question_id: int, item_ids, by) -> Question:
     before = set(question.competency_items.values_list("pk", flat=True))
     if before != wanted:
         question.competency_items.set(wanted)
+        # Before and after in the history itself: re-tagging re-reads the past course exams
+        # that asked the question (curriculum.exam_items), so who moved which tags is audit.
+        codes = dict(
+            CompetencyItem.objects.filter(pk__in=before | wanted).values_list("pk", "code")
+        )
         LogEntry.objects.log_actions(
             user_id=by.pk,
             queryset=[question],
             action_flag=CHANGE,
-            change_message=[{"changed": {"fields": ["competency items"]}}],
+            change_message="Changed competency items: {} -> {}.".format(
+                ", ".join(sorted(codes[pk] for pk in before)) or "-",
+                ", ".join(sorted(codes[pk] for pk in wanted)) or "-",
+            ),
             single_object=True,
         )
         logger.info(
