@@ -104,8 +104,8 @@ def course_exam_tallies(attempts: Q) -> dict[int, AttemptTally]:
 def competency_scores(attempt: ExamAttempt) -> list[dict]:
     """The submitted course exam attempt's result per competency item: correct / total over
     the questions counting for it (question_items), in the competency model's order (module,
-    then item); [] while the
-    attempt is open or when neither its questions nor its course are tagged. Three queries."""
+    then item); [] while the attempt is open or when neither its questions nor its course are
+    tagged. Three queries."""
     if attempt.status != ExamAttempt.Status.SUBMITTED:
         return []
     from competency.models import CompetencyItem
