@@ -1,7 +1,9 @@
 """Demo knowledge base: a 10086-style category tree, ~60 answer scripts and query-time tasks
 (the demo test uses N=10, the smallest allowed; the bands are per task, so 10 tasks in 12 s
 allow level 5 just as 100 tasks in 120 s would), and three months of finished query-time
-results for the demo CSRs, faster on higher levels, so the calibration page has numbers.
+results for the demo CSRs, faster on higher levels, so the calibration page has numbers, and
+a dozen searches of demo CSRs the knowledge base could not answer (logged by the real search
+log writer), so the search-miss list and its chart have bars.
 review.demo adds proposals and one revision applied by the committee."""
 
 import random

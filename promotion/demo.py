@@ -6,7 +6,8 @@ notification (HB0003), one demotion with its reason (HB0002), a finished exam at
 (HB0001, a week old: the retake waiting period is over), a medal, and past exam attempts of
 levels 1–3 (over a year old, by employees at or above the level) whose answers make the
 exam item statistics show numbers and flags: one level-2 case far easier than its level,
-one that weak examinees answer better than strong ones. Safe to run again."""
+one that weak examinees answer better than strong ones; the training manager proposed one
+move of a flagged case to the review committee. Safe to run again."""
 
 import math
 import random

@@ -12,11 +12,14 @@ The new CSR HB0001 has three decided KB revisions and so notifications: one acce
 its points), one outdated by a colleague's revision of the same entry, one rejected.
 
 For the reviewer insights: the members HB0005 and HB0006 approved three KB revisions of each
-other that the rest of the committee rejected (a reciprocal pair: low agreement, flagged
-under the default settings); HB9203 approved five KB revisions of HB0003 in a row on one day
-that the rest of the committee rejected (serial voting, flagged under the default settings: at
-least five votes on one proposer's proposals on one day); and calibration rounds: HB9202
-answered one (matching the committee), HB9203's item waits in their queue."""
+other, two of each the rest of the committee rejected (a reciprocal pair: low agreement,
+flagged under the default settings; the first of each was applied, so flagged votes were paid);
+HB9203 approved five KB revisions of HB0003 in a row on one day, three of which the rest of
+the committee rejected (serial voting, flagged under the default settings: at least five votes
+on one proposer's proposals on one day; two applied, so points were paid); and calibration
+rounds: HB9202 answered one (matching the committee), HB9203's item waits in their queue.
+Finally the proposals are back-dated and the votes spread over the hours after them, so each
+member has their own median time to vote."""
 
 from accounts.models import User
 from casebase.demo import demo_tree
@@ -84,6 +87,7 @@ NEWCOMER_OUTDATING_REASON = "演示：副卡资费说明更新。"
 
 
 def load(*, stdout) -> None:
+    made_after = Proposal.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     users = {
         u.staff_id: u
         for u in User.objects.filter(
@@ -165,7 +169,7 @@ def load(*, stdout) -> None:
     _serial_votes(users)
     _experts(users)
     _calibration(users)
-    _vote_times()
+    _vote_times(made_after=made_after)
     stdout.write(
         f"review: {CommitteeMembership.objects.filter(active=True).count()} committee members, "
         f"{ReviewExpertise.objects.count()} expert assignments, "
@@ -541,9 +545,10 @@ def _calibration(users: dict) -> None:
 VOTE_LAG_HOURS = {"HB9201": 2, "HB9202": 7, "HB9203": 16, "HB0005": 24, "HB0006": 4}
 
 
-def _vote_times() -> None:
+def _vote_times(*, made_after: int) -> None:
     """Everything above was proposed and voted within the same minute; a real proposal waits
-    for its votes. Each proposal with votes is back-dated 36–71 hours (by its place in id
+    for its votes. Each proposal made now (id above ``made_after``: never one a person made
+    on a development database) with votes is back-dated 36–71 hours (by its place in id
     order) and each vote placed at the proposal's submission plus its member's lag
     (VOTE_LAG_HOURS, 0.6–1.4 times, by its place): a distinct median time to vote per member.
     The vote that decided a proposal keeps its moment (the decision, its entry change and its
@@ -559,9 +564,9 @@ def _vote_times() -> None:
     )
     serial = set(serial)
     proposals = list(
-        Proposal.objects.annotate(first_vote=Min("votes__created_at")).filter(
-            first_vote__isnull=False
-        )
+        Proposal.objects.filter(pk__gt=made_after)
+        .annotate(first_vote=Min("votes__created_at"))
+        .filter(first_vote__isnull=False)
     )
     fresh = [p for p in proposals if p.first_vote - p.created_at < timedelta(minutes=10)]
     if not fresh:
