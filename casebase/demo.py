@@ -8,6 +8,7 @@ and ratings by demo CSRs, and one open case proposal for the committee."""
 import io
 import math
 import wave
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 
@@ -1700,10 +1701,47 @@ def load(*, stdout) -> None:
         )
     _maintenance(categories)
     tagged = _tag_test_cases()
+    paced = _recent_studies()
     stdout.write(
         f"casebase: {CaseCategory.objects.count()} categories, {Case.objects.count()} cases "
-        f"({Case.objects.testing().count()} test, {tagged} tagged with competency items)"
+        f"({Case.objects.testing().count()} test, {tagged} tagged with competency items), "
+        f"{paced} recent studies"
     )
+
+
+def _recent_studies() -> int:
+    """Two of every three generated CSRs (HB01…, below the top level) studied one or two
+    training cases of their next level in the last 90 days (the promotion forecast's pace
+    window), on days spread over it, so their forecasts have a pace and a date. The same
+    bulk approach as STUDIES above (the demo's own past, not today's click); a study already
+    there is kept. Returns how many were written now."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    cases: dict[int, list[int]] = {}
+    for pk, level in Case.objects.training().order_by("pk").values_list("pk", "level"):
+        cases.setdefault(level, []).append(pk)
+    csrs = (
+        User.objects.filter(
+            is_active=True, groups__name="CSR", staff_id__startswith="HB01", level__lt=5
+        )
+        .distinct()
+        .order_by("staff_id")
+    )
+    rows = []
+    for n, user in enumerate(csrs):
+        if n % 3 == 2:
+            continue
+        for k, case_id in enumerate(cases.get(user.level + 1, [])[: 1 + n % 2]):
+            days = 5 + (n * 13 + k * 29) % 80  # 5–84 days ago
+            rows.append(
+                CaseStudy(
+                    employee=user, case_id=case_id, studied_at=now - timedelta(days=days, hours=n)
+                )
+            )
+    before = CaseStudy.objects.count()
+    CaseStudy.objects.bulk_create(rows, ignore_conflicts=True)
+    return CaseStudy.objects.count() - before
 
 
 # The competency items a demo test case of each category tests (the exam blueprint page

@@ -6,6 +6,8 @@ the demo shows the same audit trail as production. Safe to run again: an existin
 is left as it is; the behavioural indicators are refreshed.
 """
 
+from decimal import Decimal
+
 from accounts.models import Position, User
 from competency import qsort, services
 from competency.models import CompetencyItem, QSortRound
@@ -122,6 +124,52 @@ def load(*, stdout) -> None:
         services.position_competency_set_indicators(
             position=position, item=items[code], indicators="\n".join(lines)
         )
+    complaint = _complaint_model()
     stdout.write(
-        f"competency: Q-sort round “{round}” ({round.get_status_display()}) for {position}"
+        f"competency: Q-sort round “{round}” ({round.get_status_display()}) for {position}; "
+        f"{complaint} items in the hand-entered model of {COMPLAINT_POSITION}"
     )
+
+
+# The complaint-handling CSR's model, entered by hand (no Q-sort round yet): (item code, weight,
+# target score, behavioural indicators). The weights sum to 1.
+COMPLAINT_POSITION = "complaint-csr"
+COMPLAINT_MODEL = [
+    (
+        "complaint-handling",
+        "0.30",
+        4,
+        ["先认错、再给确定时间、最后主动回访", "升级前把诉求和已做处理写清楚"],
+    ),
+    (
+        "stress-resistance",
+        "0.25",
+        4,
+        ["客户辱骂时语速和语气保持平稳", "连续投诉电话后仍按流程处理"],
+    ),
+    ("communication", "0.20", 4, ["复述客户诉求并得到确认"]),
+    ("adaptability", "0.15", 4, ["政策没有覆盖的情况及时请示并给客户明确答复"]),
+    ("service-cognition", "0.10", 4, ["不推诿，首问负责到底"]),
+]
+
+
+def _complaint_model() -> int:
+    """COMPLAINT_MODEL for the 投诉处理代表 position (its indicators through the real
+    service, its weights and targets as an operations manager types them in the admin), so a
+    complaint CSR's gap analysis — and a re-test's remedial plan — names courses. Left as it
+    is when the position already has a model (a published round or a hand edit)."""
+    from competency.models import PositionCompetency
+
+    position = Position.objects.filter(code=COMPLAINT_POSITION).first()
+    if position is None or PositionCompetency.objects.filter(position=position).exists():
+        return 0
+    items = {
+        i.code: i for i in CompetencyItem.objects.filter(code__in=[r[0] for r in COMPLAINT_MODEL])
+    }
+    for code, weight, target, lines in COMPLAINT_MODEL:
+        pc = services.position_competency_set_indicators(
+            position=position, item=items[code], indicators="\n".join(lines)
+        )
+        pc.weight, pc.target_score = Decimal(weight), target
+        pc.save(update_fields=["weight", "target_score"])
+    return len(COMPLAINT_MODEL)

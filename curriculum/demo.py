@@ -660,6 +660,7 @@ def load(*, stdout) -> None:
         for employee, plan in [
             (hb1, [(2, None), (3, None)]),
             (hb2, [(2, 3), (3, 4), (2, 2)]),
+            (hb3, [(2, None), (3, None)]),  # 投诉处理代表: the re-test's remedial plan
             (hb4, [(3, 4), (2, 4), (3, 3)]),
         ]:
             if employee and employee.position_id and same_team.test(leader, employee):

@@ -1,7 +1,9 @@
 """Demo knowledge base: a 10086-style category tree, ~60 answer scripts and query-time tasks
 (the demo test uses N=10, the smallest allowed; the bands are per task, so 10 tasks in 12 s
 allow level 5 just as 100 tasks in 120 s would), and three months of finished query-time
-results for the demo CSRs, faster on higher levels, so the calibration page has numbers.
+results for the demo CSRs, faster on higher levels, so the calibration page has numbers, and
+a dozen searches of demo CSRs the knowledge base could not answer (logged by the real search
+log writer), so the search-miss list and its chart have bars.
 review.demo adds proposals and one revision applied by the committee."""
 
 import random
@@ -465,11 +467,13 @@ def load(*, stdout) -> None:
     results = _query_results(task_count=config.task_count)
     cited = _case_citations()
     maintained = maintain_demo()  # the changes flag the cases cited above and the tasks they answer
+    searches = _search_misses()
     stdout.write(
         f"knowledge base: {Category.objects.count()} categories, {Entry.objects.count()} entries "
         f"({created} new), {QueryTask.objects.count()} query tasks, demo test N=10, "
         f"{results} query-time results, {maintained} direct changes by operations managers, "
-        f"{cited} case citations, {StaleFlag.objects.filter(status='open').count()} stale items"
+        f"{cited} case citations, {StaleFlag.objects.filter(status='open').count()} stale items, "
+        f"{searches} logged searches"
     )
 
 
@@ -617,3 +621,52 @@ def _query_results(*, task_count: int) -> int:
             )
             created += 1
     return created
+
+
+# Searches of demo CSRs the knowledge base could not answer (nothing found, or only the
+# fallback's guesses): (staff ID, query, days ago). Several CSRs asked the same things, so the
+# misses list and its chart have a few bars of different heights.
+SEARCH_MISSES = [
+    ("HB0001", "卫星电话", 2),
+    ("HB0002", "卫星电话", 9),
+    ("HB0004", "卫星电话", 23),
+    ("HB0003", "卫星电话", 41),
+    ("HB0001", "数字人民币", 4),
+    ("HB0003", "数字人民币", 17),
+    ("HB0005", "数字人民币", 30),
+    ("HB0002", "物联网卡", 6),
+    ("HB0004", "物联网卡", 12),
+    ("HB0003", "云手机", 8),
+    ("HB0006", "云手机", 25),
+    ("HB0007", "靓号回收", 1),
+]
+
+
+def _search_misses() -> int:
+    """SEARCH_MISSES searched through the real search and logged by the search-log writer
+    (knowledgebase.services.search_log_record, as the search page does), at their past
+    times, oldest first. A (CSR, query) already logged is not searched again. Returns how
+    many were logged now."""
+    from knowledgebase import search
+    from knowledgebase.models import SearchLog
+
+    now = timezone.now()
+    users = {
+        u.staff_id: u for u in User.objects.filter(staff_id__in={s for s, *_r in SEARCH_MISSES})
+    }
+    logged = 0
+    for staff_id, query, days in sorted(SEARCH_MISSES, key=lambda row: -row[2]):
+        user = users.get(staff_id)
+        normalised = search.normalise_query(query)
+        if user is None or SearchLog.objects.filter(user=user, query=normalised).exists():
+            continue
+        outcome = search.search_outcome(query)
+        services.search_log_record(
+            user=user,
+            query=query,
+            result_count=len(outcome.hits),
+            fallback=outcome.fallback,
+            now=now - timedelta(days=days, hours=days % 7 + 1),
+        )
+        logged += 1
+    return logged

@@ -6,7 +6,8 @@ notification (HB0003), one demotion with its reason (HB0002), a finished exam at
 (HB0001, a week old: the retake waiting period is over), a medal, and past exam attempts of
 levels 1–3 (over a year old, by employees at or above the level) whose answers make the
 exam item statistics show numbers and flags: one level-2 case far easier than its level,
-one that weak examinees answer better than strong ones. Safe to run again."""
+one that weak examinees answer better than strong ones; the training manager proposed one
+move of a flagged case to the review committee. Safe to run again."""
 
 import math
 import random
@@ -178,6 +179,43 @@ def _exam_history(users: dict[str, User], now) -> int:
     return written
 
 
+ITEM_MOVE_PROPOSER = "HB9001"  # the training manager
+
+
+def _item_move_proposal() -> None:
+    """The training manager turns one flagged case of the exam item statistics into a review
+    suggestion, as the statistics page's one-click button does (the real service, the row's
+    numbers as evidence): the first flagged case whose flags suggest a level move down (the
+    very easy level-2 case), else the first flagged case with a move. Once: skipped when any
+    item move proposal exists."""
+    from casebase.selectors import KIND_ITEM_MOVE
+    from casebase.services.item_moves import case_item_move_propose
+    from promotion import item_stats
+    from review.models import Proposal
+
+    proposer = User.objects.filter(staff_id=ITEM_MOVE_PROPOSER, is_active=True).first()
+    if proposer is None or Proposal.objects.filter(kind=KIND_ITEM_MOVE).exists():
+        return
+    flagged = [row for row in item_stats.item_report(proposer).rows if row.moves]
+    row = next(
+        (r for r in flagged if r.moves[0][0] == "level_down"), flagged[0] if flagged else None
+    )
+    if row is None:
+        return
+    p = "—" if row.difficulty is None else f"{row.difficulty:.2f}"
+    r = "—" if row.discrimination is None else f"{row.discrimination:.2f}"
+    case_item_move_propose(
+        proposer=proposer,
+        case_id=row.case_id,
+        action=row.moves[0][0],
+        reason=(
+            f"演示：考试题目统计标记了本案例（作答 {row.responses} 次，正确率 {p}，区分度 {r}），"
+            "建议按统计调整级别。"
+        ),
+        evidence=row.evidence(),
+    )
+
+
 def load(*, stdout) -> None:
     now = timezone.now()
     users = {
@@ -218,6 +256,7 @@ def load(*, stdout) -> None:
     if users.get("HB0001"):
         _exam(users["HB0001"])
     _exam_history(users, now)
+    _item_move_proposal()
     retention_run_daily(now=now)  # opens HB0003's re-test window and notifies
     medal = Medal.objects.filter(code="best-mentor").first()
     if (

@@ -12,11 +12,14 @@ The new CSR HB0001 has three decided KB revisions and so notifications: one acce
 its points), one outdated by a colleague's revision of the same entry, one rejected.
 
 For the reviewer insights: the members HB0005 and HB0006 approved three KB revisions of each
-other that the rest of the committee rejected (a reciprocal pair: low agreement, flagged
-under the default settings); HB9203 approved five KB revisions of HB0003 in a row on one day
-that the rest of the committee rejected (serial voting, flagged under the default settings: at
-least five votes on one proposer's proposals on one day); and calibration rounds: HB9202
-answered one (matching the committee), HB9203's item waits in their queue."""
+other, two of each the rest of the committee rejected (a reciprocal pair: low agreement,
+flagged under the default settings; the first of each was applied, so flagged votes were paid);
+HB9203 approved five KB revisions of HB0003 in a row on one day, three of which the rest of
+the committee rejected (serial voting, flagged under the default settings: at least five votes
+on one proposer's proposals on one day; two applied, so points were paid); and calibration
+rounds: HB9202 answered one (matching the committee), HB9203's item waits in their queue.
+Finally the proposals are back-dated and the votes spread over the hours after them, so each
+member has their own median time to vote."""
 
 from accounts.models import User
 from casebase.demo import demo_tree
@@ -84,6 +87,7 @@ NEWCOMER_OUTDATING_REASON = "演示：副卡资费说明更新。"
 
 
 def load(*, stdout) -> None:
+    made_after = Proposal.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     users = {
         u.staff_id: u
         for u in User.objects.filter(
@@ -165,6 +169,7 @@ def load(*, stdout) -> None:
     _serial_votes(users)
     _experts(users)
     _calibration(users)
+    _vote_times(made_after=made_after)
     stdout.write(
         f"review: {CommitteeMembership.objects.filter(active=True).count()} committee members, "
         f"{ReviewExpertise.objects.count()} expert assignments, "
@@ -366,17 +371,22 @@ def _experts(users: dict) -> None:
                 expertise_assign(member=member, category=category, assigned_by=assigner)
 
 
-# (proposer, the friend who approves, the two members who reject): three revisions each.
+# (proposer, the friend who approves, the two members who reject): three revisions each. The
+# first revision of each is approved by the two members as well (so it is applied and the
+# friend is paid review points for it: something an operations manager can reverse).
 RECIPROCAL = [
     ("HB0005", "HB0006", ["HB9201", "HB9202"]),
     ("HB0006", "HB0005", ["HB9202", "HB9203"]),
 ]
+RECIPROCAL_APPLIED = 1  # the revision number the two members approve
 RECIPROCAL_REASON = "演示：互评——{proposer} 的第 {n} 条修订。"
 
 
 def _reciprocal_pair(users: dict) -> None:
     """HB0005 and HB0006 each propose three KB revisions; the other approves every one, two
-    other members reject them (so they are rejected). Decided before experts are assigned."""
+    other members reject the second and third (so they are rejected) and approve the first
+    (applied: the friend's review points and the proposer's reward are paid). Decided before
+    experts are assigned."""
     if Proposal.objects.filter(reason__startswith="演示：互评").exists():
         return
     busy = [
@@ -404,18 +414,22 @@ def _reciprocal_pair(users: dict) -> None:
                 comment="同意",
                 extra={"points": 5},
             )
+            applied = n == RECIPROCAL_APPLIED
             for staff_id in rejecters:
                 proposal_vote(
                     proposal_id=proposal.pk,
                     reviewer=users[staff_id],
-                    decision="reject",
-                    comment="改动没有依据，原口径正确。",
+                    decision=APPROVE if applied else REJECT,
+                    comment="补充合理" if applied else "改动没有依据，原口径正确。",
+                    extra={"points": 4} if applied else None,
                 )
 
 
-# (proposer, the member who approves every one in a row, the pairs of members who reject each):
-# five revisions of billing and membership entries, which no expert panel gates. The rejecting
-# members take turns so that none of them votes five times on HB0003 in the day.
+# (proposer, the member who approves every one in a row, the pairs of members who vote on each
+# after them): five revisions of billing and membership entries, which no expert panel gates.
+# The pair rejects three (rejected) and approves the first and fourth (applied: HB9203 is paid
+# review points for them, HB0003 a reward). The members take turns so that none of them votes
+# five times on HB0003 in the day.
 SERIAL = (
     "HB0003",
     "HB9203",
@@ -427,6 +441,7 @@ SERIAL = (
         ("HB9202", "HB0005"),
     ],
 )
+SERIAL_APPLIED = (1, 4)  # the revision numbers the pair approves
 SERIAL_REASON = "演示：连续评审——{proposer} 的第 {n} 条修订。"
 SERIAL_CATEGORIES = ["billing-pay", "billing-query", "points", "vas"]
 
@@ -434,7 +449,8 @@ SERIAL_CATEGORIES = ["billing-pay", "billing-query", "points", "vas"]
 def _serial_votes(users: dict) -> None:
     """HB0003 proposes five KB revisions; HB9203 approves all five one after the other (the
     same local day: the serial-voting flag, five votes ≥ s = 5), two other members reject
-    each one (so they are rejected). Decided before experts are assigned."""
+    three of them (rejected) and approve two (applied, SERIAL_APPLIED). Decided before
+    experts are assigned."""
     if Proposal.objects.filter(reason__startswith="演示：连续评审").exists():
         return
     proposer, voter, rejecters = SERIAL
@@ -466,12 +482,14 @@ def _serial_votes(users: dict) -> None:
             comment="同意",
             extra={"points": 3},
         )
+        applied = n in SERIAL_APPLIED
         for staff_id in pair:
             proposal_vote(
                 proposal_id=proposal.pk,
                 reviewer=users[staff_id],
-                decision=REJECT,
-                comment="改动没有依据，原口径正确。",
+                decision=APPROVE if applied else REJECT,
+                comment="同意" if applied else "改动没有依据，原口径正确。",
+                extra={"points": 3} if applied else None,
             )
 
 
@@ -520,3 +538,58 @@ def _calibration(users: dict) -> None:
                 comment="同意" if item.round.expected == "approve" else "依据不足",
                 extra={"points": 4},
             )
+
+
+# How long each member typically takes to vote after a proposal is submitted (hours): the
+# median time to vote of the reviewer insights.
+VOTE_LAG_HOURS = {"HB9201": 2, "HB9202": 7, "HB9203": 16, "HB0005": 24, "HB0006": 4}
+
+
+def _vote_times(*, made_after: int) -> None:
+    """Everything above was proposed and voted within the same minute; a real proposal waits
+    for its votes. Each proposal made now (id above ``made_after``: never one a person made
+    on a development database) with votes is back-dated 36–71 hours (by its place in id
+    order) and each vote placed at the proposal's submission plus its member's lag
+    (VOTE_LAG_HOURS, 0.6–1.4 times, by its place): a distinct median time to vote per member.
+    The vote that decided a proposal keeps its moment (the decision, its entry change and its
+    points happened then), and so do the serial votes (the flag is about one day: today).
+    Once: a proposal already submitted more than ten minutes before its first vote is left as
+    it is."""
+    from datetime import timedelta
+
+    from django.db.models import Min
+
+    serial = Proposal.objects.filter(reason__startswith="演示：连续评审").values_list(
+        "pk", flat=True
+    )
+    serial = set(serial)
+    proposals = list(
+        Proposal.objects.filter(pk__gt=made_after)
+        .annotate(first_vote=Min("votes__created_at"))
+        .filter(first_vote__isnull=False)
+    )
+    fresh = [p for p in proposals if p.first_vote - p.created_at < timedelta(minutes=10)]
+    if not fresh:
+        return
+    votes: dict[int, list[Vote]] = {}
+    for vote in (
+        Vote.objects.filter(proposal__in=fresh)
+        .select_related("reviewer")
+        .order_by("created_at", "pk")
+    ):
+        votes.setdefault(vote.proposal_id, []).append(vote)
+    moved = []
+    for n, proposal in enumerate(sorted(fresh, key=lambda p: p.pk)):
+        proposal.created_at -= timedelta(hours=36 + n * 17 % 36)
+        if proposal.pk in serial:
+            continue
+        own = votes.get(proposal.pk, [])
+        if proposal.decided_at is not None:
+            own = own[:-1]  # the deciding vote stays at the decision
+        for vote in own:
+            spread = 0.6 + len(moved) * 7 % 9 / 10
+            lag = VOTE_LAG_HOURS.get(vote.reviewer.staff_id, 10) * spread
+            vote.created_at = proposal.created_at + timedelta(hours=lag)
+            moved.append(vote)
+    Proposal.objects.bulk_update(fresh, ["created_at"])
+    Vote.objects.bulk_update(moved, ["created_at"])

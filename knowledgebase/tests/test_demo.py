@@ -71,3 +71,19 @@ def test_demo_operations_managers_maintain_the_kb_directly():
     # the CSR's open proposal on the entry HB9202 revised went stale
     assert Proposal.objects.get(reason=OUTDATED_PROPOSAL[2]).status == Proposal.Status.STALE
     assert search("eSIM一号双终端")[0].title == "eSIM一号双终端办理"
+
+
+def test_demo_csrs_searches_the_kb_could_not_answer_fill_the_misses_list():
+    from knowledgebase.models import SearchLog
+    from knowledgebase.selectors import search_misses
+
+    load_demo()
+    load_demo()
+    # then: twelve searches logged once each (the second load searches nothing again), by the
+    # real writer; the misses list (90 days, as the pages and the API show it) has bars of
+    # different heights, the most asked first
+    assert SearchLog.objects.count() == 12
+    misses = {row["query"]: row["count"] for row in search_misses(days=90)}
+    assert {"卫星电话": 4, "数字人民币": 3, "靓号回收": 1}.items() <= misses.items()
+    assert next(iter(search_misses(days=90)))["query"] == "卫星电话"
+    assert len(misses) >= 4

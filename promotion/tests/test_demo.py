@@ -65,6 +65,23 @@ def test_demo_history_is_consistent_with_levels_and_loads_twice(client):
         assert len(attempt.case_ids) == 10 and attempt.question_count >= 20
     # HB0001's failed attempt is a week old: the demo CSR may sit the exam again today
     assert exam_start(employee=User.objects.get(staff_id="HB0001"), level=1).status == "open"
+    # HB0003's re-test window has a remedial plan naming courses: the 投诉处理代表 position has
+    # a competency model and HB0003 a behaviour rating with gaps
+    from promotion.forecast import forecasts, remedial_plans
+
+    plan = remedial_plans([(window.employee, window.level)])[window.employee.pk]
+    assert plan.courses and all(c.code.startswith(("C2", "C3")) for c in plan.courses)
+    # training cases studied in the last 90 days give many CSRs a pace and a forecast date
+    csrs = User.objects.filter(groups__name="CSR", is_active=True).distinct()
+    assert sum(1 for f in forecasts(csrs) if f.estimated_on is not None) >= 15
+    # one flagged exam item was turned into a review suggestion (once), in a member's queue
+    from review.models import CommitteeMembership, Proposal
+    from review.selectors import review_queue
+
+    move = Proposal.objects.get(kind="case_item_move")
+    assert move.status == "open" and move.payload["evidence"]["flags"]
+    members = [m.member for m in CommitteeMembership.objects.filter(active=True)]
+    assert any(move in review_queue(reviewer=member) for member in members)
     # the demo pages render
     client.force_login(User.objects.get(staff_id="HB0002"))
     assert "Points task not met" in client.get(reverse("promotion:my_level")).content.decode()

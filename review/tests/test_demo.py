@@ -93,6 +93,22 @@ def test_demo_shows_reviewer_insights_a_reciprocal_pair_and_a_calibration_round(
     figures = {f.member.staff_id: f for f in insights.member_figures()}
     assert figures["HB0006"].agreement < figures["HB9201"].agreement
     assert all(figures[s].votes for s in ("HB9201", "HB9202", "HB9203", "HB0005", "HB0006"))
+    # the votes came hours after the proposals: a distinct median time to vote per member,
+    # the quick HB9201 (about 2 h) ahead of the slow HB0005 (about a day)
+    medians = {s: figures[s].median_hours for s in ("HB9201", "HB9202", "HB9203", "HB0005")}
+    medians["HB0006"] = figures["HB0006"].median_hours
+    assert len(set(medians.values())) == 5 and all(1 <= m <= 72 for m in medians.values())
+    assert medians["HB9201"] < 3 < 20 < medians["HB0005"]
+    # the pair's first revisions were applied: the friend's review points and the proposer's
+    # reward were paid for flagged votes, so an operations manager has something to reverse
+    pair = insights.pair_votes(first_id=flags[0].first.pk, second_id=flags[0].second.pk)
+    paid = {(e.employee.staff_id, e.source.split(":")[0]) for e in insights.flag_entries(pair)}
+    assert paid == {
+        ("HB0005", "review"),
+        ("HB0005", "proposal"),
+        ("HB0006", "review"),
+        ("HB0006", "proposal"),
+    }
     # one calibration round: HB9202 matched, HB9203's item waits in their queue
     items = {
         a.member.staff_id: a
@@ -133,7 +149,13 @@ def test_demo_shows_a_serial_voting_flag_with_its_votes_in_the_default_period(cl
     url = reverse("review:insights_serial", args=[flag.member.pk, flag.proposer.pk, today])
     serial = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert serial.status_code == 200 and serial.context["flagged"]
+    # the pair after HB9203 approved the first and fourth revision: applied, HB9203 was paid
+    # review points for those two votes and HB0003 a reward (the rest rejected, nothing paid)
     assert [
         (v.reviewer.staff_id, v.decision, v.proposal.status) for v in serial.context["votes"]
-    ] == [("HB9203", "approve", "rejected")] * 5
+    ] == [
+        ("HB9203", "approve", s) for s in ("applied", "rejected", "rejected", "applied", "rejected")
+    ]
+    paid = sorted((e.employee.staff_id, e.source.split(":")[0]) for e in serial.context["entries"])
+    assert paid == [("HB0003", "proposal")] * 2 + [("HB9203", "review")] * 2
     assert "Flagged under the current settings." in serial.content.decode()
