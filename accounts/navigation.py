@@ -46,6 +46,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
     NavItem(_("Getting started"), "accounts:getting_started", roles.STUDY, group="learning"),
     NavItem(_("My learning map"), "curriculum:my_map", roles.STUDY, group="learning"),
+    # the rule of curriculum.views.gaps for one's own analysis
+    NavItem(_("My competency gaps"), "curriculum:my_gaps", roles.STUDY, group="learning"),
     NavItem(_("Case library"), "casebase:library", roles.STUDY, group="learning"),
     NavItem(_("Suggest a call"), "casebase:call_suggest", roles.STUDY, group="learning"),
     # the same rule as casebase.selectors.can_browse_catalogue

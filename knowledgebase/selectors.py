@@ -613,6 +613,56 @@ def stale_flags_for(user) -> QuerySet:
     return flags.filter(Q(case__category_id__in=cases) | Q(query_task__answer__category_id__in=kb))
 
 
+STALE_AGE_DAYS = (7, 30)  # the age bands of an open flag: under 7 days, 7 to 30, over 30
+
+
+@dataclass
+class StaleCount:
+    """The open stale flags of one category: ``kind`` "case" (a case category) or "query_task"
+    (the KB category of the task's answer entry); ``ages``: how many have waited under 7
+    days, 7 to 30 days and over 30 days (STALE_AGE_DAYS)."""
+
+    kind: str
+    category: str
+    ages: tuple[int, int, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.ages)
+
+
+def stale_counts(flags: QuerySet, *, now: datetime | None = None) -> list[StaleCount]:
+    """The flags of ``flags`` (stale_flags_for: the viewer's scope) counted per category and
+    age band, most flags first (then cases before query tasks, then by name). One query."""
+    from django.db.models import Count
+
+    now = now or timezone.now()
+    young, old = (now - timedelta(days=days) for days in STALE_AGE_DAYS)
+    rows = (
+        flags.order_by()
+        .values(
+            "case__category_id",
+            "case__category__name",
+            "query_task__answer__category_id",
+            "query_task__answer__category__name",
+        )
+        .annotate(
+            fresh=Count("pk", filter=Q(created_at__gt=young)),
+            waiting=Count("pk", filter=Q(created_at__lte=young, created_at__gt=old)),
+            late=Count("pk", filter=Q(created_at__lte=old)),
+        )
+    )
+    counts = [
+        StaleCount(
+            kind="case" if row["case__category_id"] else "query_task",
+            category=row["case__category__name"] or row["query_task__answer__category__name"],
+            ages=(row["fresh"], row["waiting"], row["late"]),
+        )
+        for row in rows
+    ]
+    return sorted(counts, key=lambda c: (-c.total, c.kind != "case", c.category))
+
+
 def flag_diffs(flags) -> dict[int, str]:
     """{flag pk: HTML diff of its entry from ``base_version`` to its latest change}, rendered
     by entry_fields_diff_html like every entry diff. Two queries for any number

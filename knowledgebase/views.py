@@ -17,7 +17,7 @@ from config.charts import Chart
 from config.errors import AppError, form_error, message_error
 from config.urlfill import url_filler
 from knowledgebase import search, services
-from knowledgebase.charts import misses_chart
+from knowledgebase.charts import misses_chart, stale_chart
 from knowledgebase.citations import revisable_cases, revision_page
 from knowledgebase.forms import (
     CalibrationForm,
@@ -54,6 +54,7 @@ from knowledgebase.selectors import (
     query_test_sessions_of,
     query_time_calibration,
     search_misses,
+    stale_counts,
     stale_flags_for,
 )
 from review import registry
@@ -765,13 +766,13 @@ TOP_MISSES = 10
 def knowledge_work(request):
     """The knowledge-work queue of review experts and operations managers: cases and
     query-time-test tasks whose cited entry changed since they were last reviewed (each with
-    the diff of the entry, to mark reviewed or to answer with a case revision proposal), and
-    the most frequent search misses."""
+    the diff of the entry, to mark reviewed or to answer with a case revision proposal), a
+    chart of them per category and waiting time (the same scope), and the most frequent search
+    misses."""
     if not can_review_misses(request.user):
         raise PermissionDenied
-    page = Paginator(stale_flags_for(request.user), STALE_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    flags = stale_flags_for(request.user)
+    page = Paginator(flags, STALE_PER_PAGE).get_page(request.GET.get("page"))
     diffs = flag_diffs(page.object_list)
     revisable = revisable_cases(request.user, [flag.case_id for flag in page.object_list])
     misses = list(search_misses(days=MISSES_DAYS)[:TOP_MISSES])
@@ -785,6 +786,7 @@ def knowledge_work(request):
             ],
             "misses": misses,
             "misses_chart": misses_chart(misses),
+            "stale_chart": stale_chart(stale_counts(flags)),
             "days": MISSES_DAYS,
         },
     )

@@ -2,6 +2,8 @@
 selector and serialize; domain errors are answered by the one API error handler
 (config.errors) with the service's exact message."""
 
+from dataclasses import fields
+
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
@@ -382,8 +384,10 @@ class ForecastMeView(APIView):
 class WorkforceView(APIView):
     """The workforce numbers of the viewer's scope (HR: everyone, narrowed by ``centre`` or
     ``team``; a centre's operations manager: the centre; a team leader: the team): employees
-    per level per month, promotions and demotions per month, re-tests due soon and the
-    retention risks with their remedial plans."""
+    per level per month, promotions and demotions per month, re-tests due soon (their count
+    and the first 50), the retention risks with their remedial plans and each employee's
+    promotion forecast, 50 a page (``page``; as on the web page, a page out of range answers
+    the nearest one)."""
 
     permission_classes = [IsAuthenticated]  # the scope (forecast.workforce_scope) decides
 
@@ -391,6 +395,9 @@ class WorkforceView(APIView):
         parameters=[
             OpenApiParameter("centre", int, description="centre id"),
             OpenApiParameter("team", int, description="team id"),
+            OpenApiParameter(
+                "page", int, description="page of the forecast table (50 employees a page)"
+            ),
         ],
         responses={200: PromotionWorkforceSerializer},
     )
@@ -411,7 +418,18 @@ class WorkforceView(APIView):
         )
         if narrowed is None:
             raise ApiPermissionDenied()
-        return Response(PromotionWorkforceSerializer(forecast.workforce(narrowed)).data)
+        numbers = forecast.workforce(narrowed)
+        page = Paginator(forecast.employees_in(narrowed), PAGE_SIZE).get_page(
+            request.query_params.get("page")
+        )
+        body = {f.name: getattr(numbers, f.name) for f in fields(numbers)}
+        body["forecasts"] = {
+            "count": page.paginator.count,
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "results": forecast.forecasts(page.object_list),
+        }
+        return Response(PromotionWorkforceSerializer(body).data)
 
 
 class BlueprintView(APIView):

@@ -217,14 +217,46 @@ class PromotionMonthMovesSerializer(serializers.Serializer):
     demoted = serializers.IntegerField()
 
 
+class PromotionRetestSerializer(serializers.Serializer):
+    """A running retention period whose re-test window is open or opens within the horizon."""
+
+    staff_id = serializers.CharField(source="employee.staff_id")
+    name = serializers.CharField(source="employee.name")
+    team = serializers.CharField(source="employee.team.name", allow_null=True)
+    level = serializers.IntegerField()
+    retest_opens_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+
+
+class PromotionWorkforceForecastSerializer(PromotionForecastSerializer):
+    """One employee's row of the workforce forecast table."""
+
+    team = serializers.CharField(source="employee.team.name", allow_null=True)
+
+
+class PromotionWorkforceForecastPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="employees in the scope")
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    results = PromotionWorkforceForecastSerializer(
+        many=True, help_text="50 employees a page, by staff ID"
+    )
+
+
 class PromotionWorkforceSerializer(serializers.Serializer):
     headcount = serializers.IntegerField()
     levels = PromotionMonthLevelsSerializer(many=True)
     moves = PromotionMonthMovesSerializer(many=True)
-    retest_count = serializers.IntegerField()
+    retest_count = serializers.IntegerField(help_text="re-tests due within horizon_days, all")
+    retests = PromotionRetestSerializer(
+        many=True, help_text="the first 50 re-tests due within horizon_days, soonest due first"
+    )
     horizon_days = serializers.IntegerField()
     risk_days = serializers.IntegerField()
     risks = PromotionRiskSerializer(many=True)
+    forecasts = PromotionWorkforceForecastPageSerializer(
+        help_text="each employee's promotion forecast, one page (?page=)"
+    )
 
 
 class PromotionBlueprintLevelSerializer(serializers.Serializer):

@@ -120,7 +120,11 @@ def test_navigation_groups_entries_into_menus_and_hides_empty_menus(client, csr,
     client.force_login(csr)
     menus = client.get(reverse("home")).context["nav_menus"]
     learning = next(m for m in menus if m.get("label") == NAV_GROUPS["learning"])
-    assert reverse("curriculum:my_map") in {i["url"] for i in learning["entries"]}
+    learning_entries = [i["url"] for i in learning["entries"]]
+    # the gap analysis sits in the learning menu right after the learning map
+    assert learning_entries.index(reverse("curriculum:my_gaps")) == (
+        learning_entries.index(reverse("curriculum:my_map")) + 1
+    )
     assert all(m.get("label") != NAV_GROUPS["management"] for m in menus)
 
     client.force_login(hr)
@@ -131,6 +135,7 @@ def test_navigation_groups_entries_into_menus_and_hides_empty_menus(client, csr,
         i["url"] for m in menus if m.get("label") == NAV_GROUPS["learning"] for i in m["entries"]
     }
     assert reverse("curriculum:my_map") not in learning_urls  # HR does not study
+    assert reverse("curriculum:my_gaps") not in learning_urls
 
 
 def test_top_level_links_render_as_plain_links_not_menus(client, csr):

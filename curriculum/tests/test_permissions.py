@@ -196,9 +196,9 @@ def test_api_requires_authentication(world):
 
 def test_navigation_entries_follow_permissions(client, csr, training_manager, team_leader, hr):
     expected = {
-        csr: {"/curriculum/my-map/"},
+        csr: {"/curriculum/my-map/", "/curriculum/my-gaps/"},
         training_manager: {"/curriculum/evaluations/"},
-        team_leader: {"/curriculum/my-map/", "/curriculum/people/"},
+        team_leader: {"/curriculum/my-map/", "/curriculum/my-gaps/", "/curriculum/people/"},
         hr: set(),
     }
     for user, urls in expected.items():
