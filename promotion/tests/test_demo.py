@@ -69,7 +69,8 @@ def test_demo_history_is_consistent_with_levels_and_loads_twice(client):
     # a competency model and HB0003 a behaviour rating with gaps
     from promotion.forecast import forecasts, remedial_plans
 
-    plan = remedial_plans([(window.employee, window.level)])[window.employee.pk]
+    key = (window.employee.pk, window.level)
+    plan = remedial_plans([(window.employee, window.level)])[key]
     assert plan.courses and all(c.code.startswith(("C2", "C3")) for c in plan.courses)
     # training cases studied in the last 90 days give many CSRs a pace and a forecast date
     csrs = User.objects.filter(groups__name="CSR", is_active=True).distinct()
