@@ -16,8 +16,7 @@ from django.db.models.expressions import RawSQL
 def id_set(ids: Iterable[int]):
     """The right-hand side of an ``__in`` lookup on integer ids or foreign keys."""
     # As the plain list does: None matches nothing, nor does an id no bigint column holds.
-    ids = [pk for pk in (None if pk is None else int(pk) for pk in ids) if pk is not None]
-    ids = [pk for pk in ids if -(2**63) <= pk < 2**63]
+    ids = [pk for pk in map(int, (pk for pk in ids if pk is not None)) if -(2**63) <= pk < 2**63]
     if connection.vendor != "postgresql":
         return ids
     return RawSQL("SELECT unnest(%s::bigint[])", (ids,), output_field=BigIntegerField())

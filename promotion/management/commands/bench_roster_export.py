@@ -59,18 +59,16 @@ class Command(BaseCommand):
     def handle(self, *args, employees, batch, seed, cleanup, force, existing, **options):
         if existing:
             require_bench_database(force=force, action="measure the rosters of")
-            for event in (Event.CURRENT_LEVEL, Event.PROMOTED, Event.DUE_RETEST):
-                self._measure(RosterFilters(event=event))
-            return
-        require_bench_database(force=force, action=f"write {employees} employees into")
-        generated = User.objects.filter(staff_id__startswith=PREFIX)
-        if cleanup:
-            RetentionPeriod.objects.filter(employee__in=generated).delete()
-            PromotionEvent.objects.filter(employee__in=generated).delete()
-            self.stdout.write(f"deleted {generated.delete()[0]} rows")
-            return
-        if generated.count() != employees:
-            self._generate(employees, batch, random.Random(seed))
+        else:
+            require_bench_database(force=force, action=f"write {employees} employees into")
+            generated = User.objects.filter(staff_id__startswith=PREFIX)
+            if cleanup:
+                RetentionPeriod.objects.filter(employee__in=generated).delete()
+                PromotionEvent.objects.filter(employee__in=generated).delete()
+                self.stdout.write(f"deleted {generated.delete()[0]} rows")
+                return
+            if generated.count() != employees:
+                self._generate(employees, batch, random.Random(seed))
         for event in (Event.CURRENT_LEVEL, Event.PROMOTED, Event.DUE_RETEST):
             self._measure(RosterFilters(event=event))
 
