@@ -10,3 +10,9 @@ application = get_wsgi_application()
 from knowledgebase.search import warm_up  # noqa: E402 (needs the settings configured above)
 
 warm_up()
+
+# Then the URL configuration, and everything loaded so far out of the garbage collector's
+# way (config/process.py).
+from config.process import settle_web_process  # noqa: E402
+
+settle_web_process()
