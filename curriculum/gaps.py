@@ -20,6 +20,7 @@ rating decides the gap; the exam level decides it only for an item nobody has ra
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -80,9 +81,17 @@ def register_exam_evidence(source: ExamEvidenceSource) -> None:
 _FOUR_PLACES = Decimal("0.0001")
 
 
+@functools.lru_cache(maxsize=4096)
+def _weighted(weight: Decimal, gap: int) -> Decimal:
+    """weight × gap to 4 decimal places (a model has a few weights, a gap is 0–4: a roster's
+    tens of thousands of rows multiply the same few pairs)."""
+    return (Decimal(weight) * gap).quantize(_FOUR_PLACES)
+
+
 @dataclass(frozen=True)
 class GapRow:
     item: object
+    item_id: int
     weight: Decimal
     target: int
     before: int | None
@@ -97,9 +106,7 @@ class GapRow:
     def __post_init__(self):
         gap = self.gap
         object.__setattr__(
-            self,
-            "weighted_gap",
-            None if gap is None else (Decimal(self.weight) * gap).quantize(_FOUR_PLACES),
+            self, "weighted_gap", None if gap is None else _weighted(self.weight, gap)
         )
 
     @property
@@ -189,14 +196,58 @@ def _counting_attempts(
     return by_employee
 
 
-def _latest(ratings: list) -> int | None:
-    if not ratings:
-        return None
-    return max(ratings, key=lambda r: (r.observed_on, r.created_at, r.pk or 0)).score
-
-
 # What gap_rows reads of a rating.
 RATING_FIELDS = ("employee_id", "item_id", "phase", "score", "observed_on", "created_at", "pk")
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One position-competency row as gap_rows reads it, prepared once per position model (a
+    roster analyses thousands of employees of a few positions)."""
+
+    item: object
+    item_id: int
+    weight: Decimal
+    target: int
+    code: str
+
+
+def _targets(competencies: Iterable) -> list[_Target]:
+    return [
+        _Target(
+            item=pc.item,
+            item_id=pc.item_id,
+            weight=Decimal(pc.weight),
+            target=pc.target_score,
+            code=pc.item.code,
+        )
+        for pc in competencies
+    ]
+
+
+def _rated_levels(ratings: Iterable) -> dict[int, tuple[int | None, int | None, int]]:
+    """{item id: (before, after, latest)} in one pass over ``ratings``: the score of the most
+    recent rating (by observed_on, created_at, pk) of the before phase, of the after phase and
+    of either phase; the first of equals counts."""
+    before_phase = BehaviourRating.Phase.BEFORE
+    after_phase = BehaviourRating.Phase.AFTER
+    best: dict[
+        int, list
+    ] = {}  # item id → [before key, before, after key, after, latest key, latest]
+    for r in ratings:
+        key = (r.observed_on, r.created_at, r.pk or 0)
+        slot = best.get(r.item_id)
+        if slot is None:
+            slot = best[r.item_id] = [None, None, None, None, key, r.score]
+        elif key > slot[4]:
+            slot[4], slot[5] = key, r.score
+        if r.phase == before_phase:
+            if slot[0] is None or key > slot[0]:
+                slot[0], slot[1] = key, r.score
+        elif r.phase == after_phase:
+            if slot[2] is None or key > slot[2]:
+                slot[2], slot[3] = key, r.score
+    return {item_id: (slot[1], slot[3], slot[5]) for item_id, slot in best.items()}
 
 
 def gap_rows(
@@ -212,32 +263,42 @@ def gap_rows(
     ``exams``: {item id: ExamEvidence} (exam_evidence_from); it decides the gap of an item
     without ratings.
     """
+    return _gap_rows(_targets(competencies), ratings, exams)
+
+
+_NOT_RATED = (None, None, None)
+
+
+def _gap_rows(
+    targets: Sequence[_Target], ratings: Iterable, exams: dict[int, ExamEvidence] | None
+) -> list[GapRow]:
     exams = exams or {}
-    by_item: dict[int, list] = {}
-    for r in ratings:
-        by_item.setdefault(r.item_id, []).append(r)
+    levels = _rated_levels(ratings)
     rows = []
-    for pc in competencies:
-        rs = by_item.get(pc.item_id)
+    for t in targets:
+        before, after, latest = levels.get(t.item_id, _NOT_RATED)
         rows.append(
             GapRow(
-                item=pc.item,
-                weight=Decimal(pc.weight),
-                target=pc.target_score,
-                before=rs and _latest([r for r in rs if r.phase == BehaviourRating.Phase.BEFORE]),
-                after=rs and _latest([r for r in rs if r.phase == BehaviourRating.Phase.AFTER]),
-                latest=rs and _latest(rs),
-                exam=exams.get(pc.item_id),
+                item=t.item,
+                item_id=t.item_id,
+                weight=t.weight,
+                target=t.target,
+                before=before,
+                after=after,
+                latest=latest,
+                exam=exams.get(t.item_id),
             )
         )
-    rows.sort(
-        key=lambda row: (
-            row.weighted_gap is None,
-            -(row.weighted_gap or 0),
-            -row.weight,
-            row.item.code,
+    coded = [(row, t.code) for row, t in zip(rows, targets, strict=True)]
+    coded.sort(
+        key=lambda pair: (
+            pair[0].weighted_gap is None,
+            -(pair[0].weighted_gap or 0),
+            -pair[0].weight,
+            pair[1],
         )
     )
+    rows = [row for row, _code in coded]
     return rows
 
 
@@ -260,20 +321,23 @@ TOP_GAP_ITEMS = 3
 def _advice_targets(rows: Sequence[GapRow], top_items: int) -> dict[int, int]:
     """{item pk: rank} of the ``top_items`` items with the largest positive weighted gaps."""
     return {
-        row.item.pk: i
+        row.item_id: i
         for i, row in enumerate([row for row in rows if row.weighted_gap][:top_items])
     }
 
 
-def _advice_courses(item_ids: Iterable[int]) -> list[tuple[Course, list]]:
-    """(course, its competency items) of the active courses targeting any of ``item_ids``
-    (two queries); the items are listed once here, not per employee advised."""
+def _advice_courses(item_ids: Iterable[int]) -> list[tuple[Course, list[tuple[int, object]]]]:
+    """(course, [(item pk, item), …] of its competency items) of the active courses targeting
+    any of ``item_ids`` (two queries); the items are listed once here, not per employee
+    advised."""
     courses = (
         Course.objects.filter(is_active=True, competency_items__in=list(item_ids))
         .distinct()
         .prefetch_related("competency_items")
     )
-    return [(course, list(course.competency_items.all())) for course in courses]
+    return [
+        (course, [(item.pk, item) for item in course.competency_items.all()]) for course in courses
+    ]
 
 
 def advice_from(
@@ -283,25 +347,34 @@ def advice_from(
     enrolments: Mapping[int, str],
     top_items: int = TOP_GAP_ITEMS,
 ) -> list[Advice]:
-    """THE advice rule, without queries: of ``courses`` ((active course, its competency
-    items), _advice_courses), those targeting the ``top_items`` items with the largest
-    positive weighted gaps, ordered by the rank of the item they address (then priority
-    courses first), without courses the employee completed (``enrolments``: course pk →
+    """THE advice rule, without queries: of ``courses`` ((active course, [(item pk, item), …]
+    of its competency items), _advice_courses), those targeting the ``top_items`` items with
+    the largest positive weighted gaps, ordered by the rank of the item they address (then
+    priority courses first), without courses the employee completed (``enrolments``: course pk →
     the status of their enrolment)."""
     rank = _advice_targets(rows, top_items)
     if not rank:
         return []
-    advice = []
+    ordered = []
     for course, course_items in courses:
-        items = sorted((i for i in course_items if i.pk in rank), key=lambda i: rank[i.pk])
-        if not items:
+        ranked = sorted((rank[pk], item) for pk, item in course_items if pk in rank)
+        if not ranked:
             continue
         status = enrolments.get(course.pk)
         if status == Enrolment.Status.COMPLETED:
             continue
-        advice.append(Advice(course=course, items=items, in_progress=status is not None))
-    advice.sort(key=lambda a: (rank[a.items[0].pk], not a.course.is_priority, a.course.code))
-    return advice
+        ordered.append(
+            (
+                (ranked[0][0], not course.is_priority, course.code),
+                Advice(
+                    course=course,
+                    items=[item for _rank, item in ranked],
+                    in_progress=status is not None,
+                ),
+            )
+        )
+    ordered.sort(key=lambda pair: pair[0])
+    return [advice for _order, advice in ordered]
 
 
 def learning_advice(
@@ -352,6 +425,9 @@ def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict
     by_position: dict[int, list] = {}
     for pc in PositionCompetency.objects.filter(position_id__in=positions).select_related("item"):
         by_position.setdefault(pc.position_id, []).append(pc)
+    # Each position's model prepared once, not per employee (_Target).
+    targets = {position: _targets(pcs) for position, pcs in by_position.items()}
+    item_ids = {position: [t.item_id for t in ts] for position, ts in targets.items()}
     ids = [e.pk for e in employees if e.position_id]
     ratings: dict[int, list] = {}
     # Plain rows, not model instances (gap_rows reads these attributes only): a roster chunk
@@ -363,14 +439,14 @@ def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict
     config = CurriculumSettings.current()
     attempts = _counting_attempts(ids, config=config, now=now or timezone.now())
     rows_of = {
-        e.pk: gap_rows(
-            by_position.get(e.position_id, []),
-            ratings.get(e.pk, []),
+        e.pk: _gap_rows(
+            targets.get(e.position_id, ()),
+            ratings.get(e.pk, ()),
             exam_evidence_from(
-                attempts.get(e.pk, []),
-                item_ids=[pc.item_id for pc in by_position.get(e.position_id, [])],
-                config=config,
-            ),
+                attempts[e.pk], item_ids=item_ids.get(e.position_id, ()), config=config
+            )
+            if e.pk in attempts
+            else None,
         )
         for e in employees
         if e.position_id

@@ -124,6 +124,46 @@ def test_weighted_gap_stays_within_weight_times_four(weight, target, score):
     )
 
 
+@pytest.mark.parametrize("reverse", [False, True])
+def test_the_latest_of_each_phase_counts_in_whatever_order_the_ratings_come(reverse):
+    # Ratings come from the database in no particular order (a roster reads thousands).
+    ratings = [
+        rating("a", "before", 2, D(2025, 1, 1), 1),
+        rating("a", "before", 3, D(2025, 6, 1), 2),
+        rating("a", "after", 5, D(2025, 9, 1), 3),
+        rating("a", "after", 4, D(2026, 2, 1), 4),
+        rating("a", "before", 1, D(2026, 1, 1), 5),
+    ]
+    row = gap_rows([pc("a", "0.5")], ratings[::-1] if reverse else ratings)[0]
+    assert (row.before, row.after, row.latest) == (1, 4, 4)
+
+
+def test_same_day_ratings_are_ordered_by_when_they_were_written_then_by_row():
+    later = SimpleNamespace(**{**vars(rating("a", "before", 2, D(2026, 1, 1), 1))})
+    later.created_at = dt.datetime(2026, 1, 2)
+    rows = gap_rows([pc("a", "0.5")], [later, rating("a", "before", 4, D(2026, 1, 1), 9)])
+    assert rows[0].before == 2  # written a day later, despite the smaller row number
+    rows = gap_rows(
+        [pc("a", "0.5")],
+        [rating("a", "before", 4, D(2026, 1, 1), 9), rating("a", "before", 3, D(2026, 1, 1), 2)],
+    )
+    assert rows[0].before == 4  # same day and moment: the later row
+
+
+def test_equal_weighted_gaps_put_the_heavier_item_first_then_the_code():
+    rows = gap_rows(
+        [pc("b", "0.2"), pc("a", "0.4"), pc("d", "0.4"), pc("c", "0.4")],
+        [
+            rating("b", "before", 2, D(2026, 1, 1)),  # 0.2 × 2 = 0.4
+            rating("a", "before", 3, D(2026, 1, 1)),  # 0.4 × 1 = 0.4
+            rating("d", "before", 3, D(2026, 1, 1)),
+            rating("c", "before", 3, D(2026, 1, 1)),
+        ],
+    )
+    assert [r.item.code for r in rows] == ["a", "c", "d", "b"]
+    assert {r.weighted_gap for r in rows} == {Decimal("0.4")}
+
+
 def test_zero_weight_items_sort_after_weighted_gaps():
     rows = gap_rows(
         [pc("zero", "0", 5), pc("small", "0.01", 4)],
