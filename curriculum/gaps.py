@@ -120,9 +120,7 @@ class GapRow:
     @property
     def level(self) -> int | None:
         """The level the gap is measured from: the latest rating, else the exam level."""
-        if self.latest is not None:
-            return self.latest
-        return self.exam.level if self.exam is not None else None
+        return _level_of(self.latest, self.exam)
 
     @property
     def improvement(self) -> int | None:
@@ -134,9 +132,25 @@ class GapRow:
     @property
     def gap(self) -> int | None:
         """max(target − level, 0); None when the item has neither a rating nor exam evidence."""
-        if self.level is None:
-            return None
-        return max(self.target - self.level, 0)
+        return _gap_of(self.target, self.level)
+
+
+def _level_of(latest: int | None, exam: ExamEvidence | None) -> int | None:
+    """THE level rule: the latest rating, else the exam level, else None."""
+    if latest is not None:
+        return latest
+    return exam.level if exam is not None else None
+
+
+def _gap_of(target: int, level: int | None) -> int | None:
+    """THE gap rule: max(target − level, 0); None without a level."""
+    return None if level is None else max(target - level, 0)
+
+
+def _order(weighted_gap: Decimal | None, weight: Decimal, code: str) -> tuple:
+    """THE order of gap rows: the largest weighted gap first, items without a gap last, then
+    the heavier item, then the item code."""
+    return (weighted_gap is None, -(weighted_gap or 0), -weight, code)
 
 
 def exam_evidence_from(
@@ -290,14 +304,7 @@ def _gap_rows(
             )
         )
     coded = [(row, t.code) for row, t in zip(rows, targets, strict=True)]
-    coded.sort(
-        key=lambda pair: (
-            pair[0].weighted_gap is None,
-            -(pair[0].weighted_gap or 0),
-            -pair[0].weight,
-            pair[1],
-        )
-    )
+    coded.sort(key=lambda pair: _order(pair[0].weighted_gap, pair[0].weight, pair[1]))
     rows = [row for row, _code in coded]
     return rows
 
@@ -316,6 +323,30 @@ class GapAnalysis:
 
 
 TOP_GAP_ITEMS = 3
+
+
+def _advice_ranks(
+    targets: Sequence[_Target],
+    ratings: Iterable,
+    exams: dict[int, ExamEvidence] | None,
+    top_items: int = TOP_GAP_ITEMS,
+) -> dict[int, int]:
+    """_advice_targets of _gap_rows(targets, ratings, exams) without building the rows (the
+    re-test roster advises thousands of employees and shows none of their rows): the same
+    level, gap, weighted gap and order rules, applied to the items with a positive weighted
+    gap only."""
+    levels = _rated_levels(ratings)
+    exams = exams or {}
+    gapped = []
+    for t in targets:
+        rated = levels.get(t.item_id)
+        gap = _gap_of(t.target, _level_of(rated[2] if rated else None, exams.get(t.item_id)))
+        if gap:
+            weighted = _weighted(t.weight, gap)
+            if weighted:
+                gapped.append((_order(weighted, t.weight, t.code), t.item_id))
+    gapped.sort()
+    return {item_id: i for i, (_order_key, item_id) in enumerate(gapped[:top_items])}
 
 
 def _advice_targets(rows: Sequence[GapRow], top_items: int) -> dict[int, int]:
@@ -343,7 +374,7 @@ def _advice_courses(item_ids: Iterable[int]) -> list[tuple[Course, list[tuple[in
 def advice_from(
     rows: Sequence[GapRow],
     *,
-    courses: Iterable[tuple[Course, list]],
+    courses: Sequence[tuple[Course, list]],
     enrolments: Mapping[int, str],
     top_items: int = TOP_GAP_ITEMS,
 ) -> list[Advice]:
@@ -352,9 +383,32 @@ def advice_from(
     the largest positive weighted gaps, ordered by the rank of the item they address (then
     priority courses first), without courses the employee completed (``enrolments``: course pk →
     the status of their enrolment)."""
-    rank = _advice_targets(rows, top_items)
+    return _advice_for(_advice_targets(rows, top_items), courses=courses, enrolments=enrolments)
+
+
+def _course_index(courses: Sequence[tuple[Course, list[tuple[int, object]]]]) -> dict:
+    """{item pk: [positions in ``courses`` of the courses targeting it]}."""
+    index: dict[int, list[int]] = {}
+    for n, (_course, course_items) in enumerate(courses):
+        for pk, _item in course_items:
+            index.setdefault(pk, []).append(n)
+    return index
+
+
+def _advice_for(
+    rank: Mapping[int, int],
+    *,
+    courses: Sequence[tuple[Course, list[tuple[int, object]]]],
+    enrolments: Mapping[int, str],
+    index: Mapping[int, list[int]] | None = None,
+) -> list[Advice]:
+    """advice_from, given the ranks of the items to address ({item pk: rank}). ``index``
+    (_course_index of ``courses``, made once for many employees) narrows the courses looked at
+    to those targeting a ranked item; the advice is the same with or without it."""
     if not rank:
         return []
+    if index is not None:
+        courses = [courses[n] for n in sorted({n for pk in rank for n in index.get(pk, ())})]
     ordered = []
     for course, course_items in courses:
         ranked = sorted((rank[pk], item) for pk, item in course_items if pk in rank)
@@ -412,22 +466,27 @@ def gap_analysis(*, employee, now: dt.datetime | None = None) -> GapAnalysis:
     return GapAnalysis(rows=rows, advice=learning_advice(rows, employee=employee))
 
 
-def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict[int, GapAnalysis]:
-    """gap_analysis of many employees (each with ``position_id``) in eight queries whatever
-    their number (and the settings row, cached): the position models, the ratings, the
-    counting exam attempts (three: _counting_attempts), the courses with their items and the
-    enrolments, read once;
-    gap_rows, exam_evidence_from and advice_from decide per employee."""
-    employees = list(employees)
+@dataclass
+class _Evidence:
+    """What the gap analysis of many employees reads, once for all of them (_evidence_of)."""
+
+    targets: dict[int, list[_Target]]  # position pk → its model
+    ratings: dict[int, list]  # employee pk → their ratings (plain rows)
+    exams: dict[int, dict[int, ExamEvidence]]  # employee pk → item pk → exam evidence
+    ids: list[int]  # the employees with a position
+
+
+def _evidence_of(employees: Sequence, now: dt.datetime | None) -> _Evidence | None:
+    """The position models, the ratings and the counting exam attempts of ``employees`` in five
+    queries (and the settings row, cached); None when none of them has a position."""
     positions = {e.position_id for e in employees if e.position_id}
     if not positions:
-        return {e.pk: GapAnalysis(rows=[], advice=[]) for e in employees}
+        return None
     by_position: dict[int, list] = {}
     for pc in PositionCompetency.objects.filter(position_id__in=positions).select_related("item"):
         by_position.setdefault(pc.position_id, []).append(pc)
     # Each position's model prepared once, not per employee (_Target).
     targets = {position: _targets(pcs) for position, pcs in by_position.items()}
-    item_ids = {position: [t.item_id for t in ts] for position, ts in targets.items()}
     ids = [e.pk for e in employees if e.position_id]
     ratings: dict[int, list] = {}
     # Plain rows, not model instances (gap_rows reads these attributes only): a roster chunk
@@ -438,27 +497,51 @@ def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict
         ratings.setdefault(rating.employee_id, []).append(rating)
     config = CurriculumSettings.current()
     attempts = _counting_attempts(ids, config=config, now=now or timezone.now())
-    rows_of = {
-        e.pk: _gap_rows(
-            targets.get(e.position_id, ()),
-            ratings.get(e.pk, ()),
-            exam_evidence_from(
-                attempts[e.pk], item_ids=item_ids.get(e.position_id, ()), config=config
-            )
-            if e.pk in attempts
-            else None,
+    exams = {
+        e.pk: exam_evidence_from(
+            attempts[e.pk],
+            item_ids=[t.item_id for t in targets.get(e.position_id, ())],
+            config=config,
         )
         for e in employees
-        if e.position_id
+        if e.position_id and e.pk in attempts
     }
-    wanted = {pk for rows in rows_of.values() for pk in _advice_targets(rows, TOP_GAP_ITEMS)}
-    courses = _advice_courses(wanted) if wanted else []
+    return _Evidence(targets=targets, ratings=ratings, exams=exams, ids=ids)
+
+
+def _enrolments_of(ids: list[int], courses: list) -> dict[int, dict[int, str]]:
+    """{employee pk: {course pk: enrolment status}} of ``ids`` in ``courses`` (one query)."""
     enrolments: dict[int, dict[int, str]] = {}
     if courses:
         for employee_id, course_id, status in Enrolment.objects.filter(
             employee_id__in=id_set(ids), course__in=[course for course, _items in courses]
         ).values_list("employee_id", "course_id", "status"):
             enrolments.setdefault(employee_id, {})[course_id] = status
+    return enrolments
+
+
+def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict[int, GapAnalysis]:
+    """gap_analysis of many employees (each with ``position_id``) in eight queries whatever
+    their number (and the settings row, cached): the position models, the ratings, the
+    counting exam attempts (three: _counting_attempts), the courses with their items and the
+    enrolments, read once;
+    gap_rows, exam_evidence_from and advice_from decide per employee."""
+    employees = list(employees)
+    evidence = _evidence_of(employees, now)
+    if evidence is None:
+        return {e.pk: GapAnalysis(rows=[], advice=[]) for e in employees}
+    rows_of = {
+        e.pk: _gap_rows(
+            evidence.targets.get(e.position_id, ()),
+            evidence.ratings.get(e.pk, ()),
+            evidence.exams.get(e.pk),
+        )
+        for e in employees
+        if e.position_id
+    }
+    wanted = {pk for rows in rows_of.values() for pk in _advice_targets(rows, TOP_GAP_ITEMS)}
+    courses = _advice_courses(wanted) if wanted else []
+    enrolments = _enrolments_of(evidence.ids, courses)
     return {
         e.pk: (
             GapAnalysis(
@@ -469,6 +552,38 @@ def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict
             )
             if e.position_id
             else GapAnalysis(rows=[], advice=[])
+        )
+        for e in employees
+    }
+
+
+def advice_of_many(employees: Sequence, *, now: dt.datetime | None = None) -> dict[int, list]:
+    """{employee pk: the advice of their gap analysis} — gap_analyses(employees)[pk].advice,
+    in the same queries, without building the rows nobody shows (the re-test roster's
+    remedial plans: _advice_ranks)."""
+    employees = list(employees)
+    evidence = _evidence_of(employees, now)
+    if evidence is None:
+        return {e.pk: [] for e in employees}
+    ranks = {
+        e.pk: _advice_ranks(
+            evidence.targets.get(e.position_id, ()),
+            evidence.ratings.get(e.pk, ()),
+            evidence.exams.get(e.pk),
+        )
+        for e in employees
+        if e.position_id
+    }
+    wanted = {pk for rank in ranks.values() for pk in rank}
+    courses = _advice_courses(wanted) if wanted else []
+    enrolments = _enrolments_of(evidence.ids, courses)
+    index = _course_index(courses)
+    return {
+        e.pk: _advice_for(
+            ranks.get(e.pk, {}),
+            courses=courses,
+            enrolments=enrolments.get(e.pk, {}),
+            index=index,
         )
         for e in employees
     }

@@ -415,12 +415,12 @@ def remedial_plans(
     """{(employee pk, level): plan} for (employee, level of the re-test) pairs — an employee
     with two open periods has a plan for each level: the level's active
     training cases minus those studied, and the first PLAN_COURSES courses of the
-    employee's gap analysis (curriculum.gaps.gap_analyses). Eight queries whatever the
+    employee's gap analysis (curriculum.gaps.advice_of_many). Eight queries whatever the
     number of employees; six when the caller passes ``studied`` ({(employee pk, level):
     cases studied}, casebase.selectors.training_studied_counts_of — the roster reads them
     once for all its rows) and ``totals`` (casebase.selectors.training_totals)."""
     from casebase.selectors import training_studied_counts, training_totals
-    from curriculum.gaps import gap_analyses
+    from curriculum.gaps import advice_of_many
 
     pairs = list(pairs)
     if not pairs:
@@ -430,12 +430,12 @@ def remedial_plans(
         totals = training_totals()
     if studied is None:
         studied = training_studied_counts([e.pk for e in employees])
-    analyses = gap_analyses({e.pk: e for e in employees}.values())
+    advice = advice_of_many({e.pk: e for e in employees}.values())
     return {
         (employee.pk, level): RemedialPlan(
             level=level,
             cases_left=max(totals.get(level, 0) - studied.get((employee.pk, level), 0), 0),
-            courses=[advice.course for advice in analyses[employee.pk].advice[:PLAN_COURSES]],
+            courses=[one.course for one in advice[employee.pk][:PLAN_COURSES]],
         )
         for employee, level in pairs
     }

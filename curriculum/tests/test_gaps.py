@@ -261,8 +261,11 @@ def test_many_employees_analysed_at_once_equal_each_analysed_alone(model):
     # when
     many = gaps.gap_analyses([model.employee, colleague])
     # then: the same rows and advice as one by one, with known answers for the employee
+    advised = gaps.advice_of_many([model.employee, colleague])
     for who in (model.employee, colleague):
         assert shape(many[who.pk]) == shape(gaps.gap_analysis(employee=who))
+        # the roster's advice without rows (advice_of_many) is the same advice
+        assert advised[who.pk] == many[who.pk].advice
     assert shape(many[model.employee.pk]) == (
         [
             ("empathy", 1, 2, 2, Decimal("1.5000")),
@@ -421,3 +424,94 @@ def test_employee_cannot_post_plan_items_on_own_gap_page(client, model):
     client.force_login(model.employee)
     assert client.get(reverse("curriculum:my_gaps")).status_code == 200
     assert client.post(reverse("curriculum:my_gaps"), {"action": "x"}).status_code == 403
+
+
+# --- the roster's advice without rows --------------------------------------------------------
+
+
+_ITEM_CODES = ["a", "b", "c", "d", "e"]
+
+
+@given(
+    model=st.lists(
+        st.tuples(
+            st.sampled_from(_ITEM_CODES),
+            st.sampled_from(["0", "0.05", "0.1", "0.2", "0.25", "0.4"]),
+            st.integers(1, 5),
+        ),
+        max_size=5,
+        unique_by=lambda one: one[0],
+    ),
+    ratings=st.lists(
+        st.tuples(
+            st.sampled_from(_ITEM_CODES),
+            st.sampled_from(["before", "after"]),
+            st.integers(1, 5),
+            st.integers(0, 3),
+            st.integers(1, 50),
+        ),
+        max_size=8,
+    ),
+    exams=st.dictionaries(st.sampled_from(_ITEM_CODES), st.integers(1, 5), max_size=3),
+    courses=st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(_ITEM_CODES), min_size=1, max_size=3, unique=True),
+            st.booleans(),
+            st.sampled_from([None, "enrolled", "completed"]),
+        ),
+        max_size=5,
+    ),
+)
+def test_the_advice_without_rows_is_the_advice_of_the_rows(model, ratings, exams, courses):
+    # The re-test roster advises thousands of employees through _advice_ranks / _advice_for
+    # (advice_of_many); the pages through the rows (advice_from). Both must advise alike.
+    targets = gaps._targets([pc(code, weight, target) for code, weight, target in model])
+    rated = [
+        rating(code, phase, score, D(2026, 1, 1) + dt.timedelta(days=day), pk)
+        for code, phase, score, day, pk in ratings
+    ]
+    evidence = {
+        code: gaps.ExamEvidence(
+            level=level,
+            percent=Decimal(level * 20),
+            correct=level,
+            total=5,
+            at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            attempt_id=1,
+        )
+        for code, level in exams.items()
+    }
+    offered = [
+        (
+            SimpleNamespace(pk=n, code=f"C{n}", is_priority=priority),
+            [(i, SimpleNamespace(pk=i)) for i in items],
+        )
+        for n, (items, priority, _status) in enumerate(courses)
+    ]
+    enrolments = {n: status for n, (_items, _priority, status) in enumerate(courses) if status}
+    rows = gaps._gap_rows(targets, rated, evidence)
+    rank = gaps._advice_ranks(targets, rated, evidence)
+    by_rows = gaps.advice_from(rows, courses=offered, enrolments=enrolments)
+    assert gaps._advice_for(rank, courses=offered, enrolments=enrolments) == by_rows
+    # the index advice_of_many makes once for all its employees changes nothing
+    index = gaps._course_index(offered)
+    assert gaps._advice_for(rank, courses=offered, enrolments=enrolments, index=index) == by_rows
+
+
+def test_equal_weighted_gaps_advise_the_heavier_items_in_both_paths():
+    # 0.1 × 4 = 0.2 × 2 = 0.4 × 1: the three heaviest of four equal gaps are advised, by weight
+    # then code, whether through the rows (pages) or without them (the re-test roster).
+    targets = gaps._targets(
+        [pc("a", "0.1", 5), pc("b", "0.2", 3), pc("c", "0.4", 2), pc("d", "0.4", 2)]
+    )
+    rated = [rating(code, "before", 1, D(2026, 1, 1)) for code in "abcd"]
+    offered = [
+        (SimpleNamespace(pk=code, code=f"C-{code}", is_priority=False), [(code, code)])
+        for code in "abcd"
+    ]
+    expected = ["C-c", "C-d", "C-b"]
+    by_rows = gaps.advice_from(gaps._gap_rows(targets, rated, None), courses=offered, enrolments={})
+    rank = gaps._advice_ranks(targets, rated, None)
+    without_rows = gaps._advice_for(rank, courses=offered, enrolments={})
+    assert [a.course.code for a in by_rows] == expected
+    assert [a.course.code for a in without_rows] == expected
