@@ -475,6 +475,19 @@ class _Evidence:
     exams: dict[int, dict[int, ExamEvidence]]  # employee pk → item pk → exam evidence
     ids: list[int]  # the employees with a position
 
+    def per_employee(self, employees: Sequence, decide: Callable) -> dict:
+        """{employee pk: decide(their position's model, their ratings, their exam evidence)}
+        of the ``employees`` with a position."""
+        return {
+            e.pk: decide(
+                self.targets.get(e.position_id, ()),
+                self.ratings.get(e.pk, ()),
+                self.exams.get(e.pk),
+            )
+            for e in employees
+            if e.position_id
+        }
+
 
 def _evidence_of(employees: Sequence, now: dt.datetime | None) -> _Evidence | None:
     """The position models, the ratings and the counting exam attempts of ``employees`` in five
@@ -530,15 +543,7 @@ def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict
     evidence = _evidence_of(employees, now)
     if evidence is None:
         return {e.pk: GapAnalysis(rows=[], advice=[]) for e in employees}
-    rows_of = {
-        e.pk: _gap_rows(
-            evidence.targets.get(e.position_id, ()),
-            evidence.ratings.get(e.pk, ()),
-            evidence.exams.get(e.pk),
-        )
-        for e in employees
-        if e.position_id
-    }
+    rows_of = evidence.per_employee(employees, _gap_rows)
     wanted = {pk for rows in rows_of.values() for pk in _advice_targets(rows, TOP_GAP_ITEMS)}
     courses = _advice_courses(wanted) if wanted else []
     enrolments = _enrolments_of(evidence.ids, courses)
@@ -565,15 +570,7 @@ def advice_of_many(employees: Sequence, *, now: dt.datetime | None = None) -> di
     evidence = _evidence_of(employees, now)
     if evidence is None:
         return {e.pk: [] for e in employees}
-    ranks = {
-        e.pk: _advice_ranks(
-            evidence.targets.get(e.position_id, ()),
-            evidence.ratings.get(e.pk, ()),
-            evidence.exams.get(e.pk),
-        )
-        for e in employees
-        if e.position_id
-    }
+    ranks = evidence.per_employee(employees, _advice_ranks)
     wanted = {pk for rank in ranks.values() for pk in rank}
     courses = _advice_courses(wanted) if wanted else []
     enrolments = _enrolments_of(evidence.ids, courses)

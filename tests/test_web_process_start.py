@@ -14,15 +14,15 @@ CHECK = (
 )
 
 
+def _fresh(code: str) -> subprocess.CompletedProcess:
+    """``code`` run by a fresh interpreter (as gunicorn or an ASGI server imports the app)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
 @pytest.mark.parametrize("module", ["config.wsgi", "config.asgi"])
 def test_starting_the_web_application_loads_the_search_tokenizers(module):
     # when: a fresh interpreter imports the application as gunicorn (or an ASGI server) does
-    done = subprocess.run(
-        [sys.executable, "-c", CHECK.format(module=module)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _fresh(CHECK.format(module=module))
     # then: jieba's dictionary and pypinyin are loaded before any request
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True"]
@@ -55,12 +55,7 @@ SETTLED = (
 @pytest.mark.parametrize("module", ["config.wsgi", "config.asgi"])
 def test_a_started_web_process_has_its_url_configuration_loaded_and_frozen(module):
     # when: a fresh interpreter imports the application as gunicorn (or an ASGI server) does
-    done = subprocess.run(
-        [sys.executable, "-c", SETTLED.format(module=module)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _fresh(SETTLED.format(module=module))
     assert done.returncode == 0, done.stderr
     populated, frozen, young = done.stdout.split()
     # then: the URL configuration (every view module) is loaded before the first request …
