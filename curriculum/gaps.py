@@ -533,44 +533,10 @@ def _enrolments_of(ids: list[int], courses: list) -> dict[int, dict[int, str]]:
     return enrolments
 
 
-def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict[int, GapAnalysis]:
-    """gap_analysis of many employees (each with ``position_id``) in eight queries whatever
-    their number (and the settings row, cached): the position models, the ratings, the
-    counting exam attempts (three: _counting_attempts), the courses with their items and the
-    enrolments, read once;
-    gap_rows, exam_evidence_from and advice_from decide per employee."""
-    employees = list(employees)
-    evidence = _evidence_of(employees, now)
-    if evidence is None:
-        return {e.pk: GapAnalysis(rows=[], advice=[]) for e in employees}
-    rows_of = evidence.per_employee(employees, _gap_rows)
-    wanted = {pk for rows in rows_of.values() for pk in _advice_targets(rows, TOP_GAP_ITEMS)}
-    courses = _advice_courses(wanted) if wanted else []
-    enrolments = _enrolments_of(evidence.ids, courses)
-    return {
-        e.pk: (
-            GapAnalysis(
-                rows=rows_of[e.pk],
-                advice=advice_from(
-                    rows_of[e.pk], courses=courses, enrolments=enrolments.get(e.pk, {})
-                ),
-            )
-            if e.position_id
-            else GapAnalysis(rows=[], advice=[])
-        )
-        for e in employees
-    }
-
-
-def advice_of_many(employees: Sequence, *, now: dt.datetime | None = None) -> dict[int, list]:
-    """{employee pk: the advice of their gap analysis} — gap_analyses(employees)[pk].advice,
-    in the same queries, without building the rows nobody shows (the re-test roster's
-    remedial plans: _advice_ranks)."""
-    employees = list(employees)
-    evidence = _evidence_of(employees, now)
-    if evidence is None:
-        return {e.pk: [] for e in employees}
-    ranks = evidence.per_employee(employees, _advice_ranks)
+def _advised(evidence: _Evidence, employees: Sequence, ranks: Mapping[int, dict]) -> dict:
+    """{employee pk: their advice} from ``ranks`` ({employee pk: {item pk: rank}} of the items
+    to address): the active courses targeting any ranked item with their items, and the
+    employees' enrolments in them, read once (two queries and one); _advice_for decides."""
     wanted = {pk for rank in ranks.values() for pk in rank}
     courses = _advice_courses(wanted) if wanted else []
     enrolments = _enrolments_of(evidence.ids, courses)
@@ -584,3 +550,30 @@ def advice_of_many(employees: Sequence, *, now: dt.datetime | None = None) -> di
         )
         for e in employees
     }
+
+
+def gap_analyses(employees: Sequence, *, now: dt.datetime | None = None) -> dict[int, GapAnalysis]:
+    """gap_analysis of many employees (each with ``position_id``) in eight queries whatever
+    their number (and the settings row, cached): the position models, the ratings, the
+    counting exam attempts (three: _counting_attempts), the courses with their items and the
+    enrolments, read once;
+    gap_rows, exam_evidence_from and advice_from decide per employee."""
+    employees = list(employees)
+    evidence = _evidence_of(employees, now)
+    if evidence is None:
+        return {e.pk: GapAnalysis(rows=[], advice=[]) for e in employees}
+    rows_of = evidence.per_employee(employees, _gap_rows)
+    ranks = {pk: _advice_targets(rows, TOP_GAP_ITEMS) for pk, rows in rows_of.items()}
+    advice = _advised(evidence, employees, ranks)
+    return {e.pk: GapAnalysis(rows=rows_of.get(e.pk, []), advice=advice[e.pk]) for e in employees}
+
+
+def advice_of_many(employees: Sequence, *, now: dt.datetime | None = None) -> dict[int, list]:
+    """{employee pk: the advice of their gap analysis} — gap_analyses(employees)[pk].advice,
+    in the same queries, without building the rows nobody shows (the re-test roster's
+    remedial plans: _advice_ranks)."""
+    employees = list(employees)
+    evidence = _evidence_of(employees, now)
+    if evidence is None:
+        return {e.pk: [] for e in employees}
+    return _advised(evidence, employees, evidence.per_employee(employees, _advice_ranks))
